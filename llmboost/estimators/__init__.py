@@ -1,0 +1,5 @@
+"""The scikit-learn estimators."""
+
+from .prior_boost import PriorBoostClassifier, PriorBoostRegressor
+
+__all__ = ["PriorBoostClassifier", "PriorBoostRegressor"]

@@ -1,0 +1,6 @@
+"""Priors: models that turn table rows into per-class logits (or a regression mean)."""
+
+from .base import Prior
+from .sklearn import SklearnPrior
+
+__all__ = ["Prior", "SklearnPrior"]

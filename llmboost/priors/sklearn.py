@@ -1,0 +1,64 @@
+"""Any scikit-learn classifier or regressor as a prior."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.compose import make_column_selector, make_column_transformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from .base import Prior, log_proba
+
+
+class SklearnPrior(Prior):
+    """Wrap a scikit-learn estimator as a prior.
+
+    Classifiers give ``log(predict_proba)`` (floored, never ``-inf``); regressors give
+    ``predict``.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier or regressor
+        Cloned before fitting; the original is left untouched.
+    preprocess : bool, default=True
+        Put the estimator behind a median imputer and standard scaler for numeric
+        columns and a one-hot encoder for categorical ones, so that models that
+        need numbers (logistic regression, k-NN) take any table.
+    """
+
+    def __init__(self, estimator, preprocess: bool = True) -> None:
+        self.estimator = estimator
+        self.preprocess = preprocess
+
+    @property
+    def task(self) -> str:
+        return "classification" if is_classifier(self.estimator) else "regression"
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> SklearnPrior:
+        model = clone(self.estimator)
+        if self.preprocess:
+            columns = make_column_transformer(
+                (
+                    OneHotEncoder(handle_unknown="ignore"),
+                    make_column_selector(dtype_include="category"),
+                ),
+                (
+                    make_pipeline(
+                        SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+                    ),
+                    make_column_selector(dtype_exclude="category"),
+                ),
+            )
+            model = make_pipeline(columns, model)
+        self.model_ = model.fit(X, y)
+        if self.task == "classification":
+            self.classes_ = self.model_.classes_
+        return self
+
+    def logits(self, X: pd.DataFrame) -> np.ndarray:
+        if self.task == "classification":
+            return log_proba(self.model_.predict_proba(X))
+        return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)
