@@ -71,10 +71,8 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
 def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
     """Give categorical columns the categories seen at fit; unseen values become missing."""
     for name, cats in categories.items():
-        col = frame[name]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
-        frame[name] = pd.Categorical(col, categories=cats)
+        col = frame[name].astype(object)
+        frame[name] = pd.Categorical(col.where(col.isin(cats)), categories=cats)
     return frame
 
 

@@ -156,6 +156,8 @@ class _PriorBoost(BaseEstimator):
         candidates = self._candidates()
         frame = to_frame(X)
         validate_data(self, X, reset=True, skip_check_array=True)
+        if len(frame) < 2:
+            raise ValueError(f"n_samples={len(frame)}: fitting needs at least 2 rows.")
         y = check_target(y, len(frame), classification=self._task == "classification")
         y_encoded = self._encode_target(y)
         self.categories_ = fit_categories(frame)
@@ -328,7 +330,8 @@ class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
 
     def predict(self, X) -> np.ndarray:
         """Most probable class."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class PriorBoostRegressor(RegressorMixin, _PriorBoost):

@@ -1,0 +1,24 @@
+"""Shared fixtures: small synthetic tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.fixture
+def mixed_frame():
+    """A table with numeric, categorical and text columns, missing values and text labels."""
+    rng = np.random.default_rng(0)
+    n = 120
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": rng.normal(50, 10, n),
+            "city": pd.Categorical(rng.choice(["Paris", "Rome", "Oslo"], n)),
+            "job": rng.choice(["nurse", "clerk", "pilot"], n).astype(object),
+        }
+    )
+    X.loc[::7, "income"] = np.nan
+    X.loc[::11, "job"] = None
+    y = np.where(X["age"] + 5 * (X["city"] == "Rome") > 50, "yes", "no")
+    return X, y

@@ -1,0 +1,290 @@
+"""Behaviour of PriorBoostClassifier / PriorBoostRegressor."""
+
+import pickle
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
+
+from llmboost import Prior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost.boosters import LightGBMBooster, XGBoostBooster
+
+
+def _data(n_classes=2, n=200, seed=0):
+    X, y = make_classification(
+        n_samples=n, n_features=6, n_informative=4, n_classes=n_classes, random_state=seed
+    )
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]), y
+
+
+class LinearOraclePrior(Prior):
+    """Knows the linear part of the synthetic task below; ignores labels."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def logits(self, X):
+        lin = X[[f"x{i}" for i in range(5)]].to_numpy().sum(axis=1)
+        return np.column_stack([np.zeros(len(X)), lin])
+
+
+class SpyPrior(Prior):
+    """Remembers the ids of the rows it was fitted on and reports them back as a logit."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.seen_ = set(X["row_id"].astype(int))
+        return self
+
+    def logits(self, X):
+        seen = X["row_id"].astype(int).isin(self.seen_).to_numpy(dtype=float)
+        return np.column_stack([np.zeros(len(X)), seen])
+
+
+class BadPrior(Prior):
+    def __init__(self, output="shape"):
+        self.output = output
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def logits(self, X):
+        if self.output == "shape":
+            return np.zeros((len(X), 3))
+        z = np.zeros((len(X), 2))
+        z[0, 1] = np.nan
+        return z
+
+
+class CountingPrior(SklearnPrior):
+    calls = 0
+
+    def logits(self, X):
+        CountingPrior.calls += 1
+        return super().logits(X)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_scale_zero_equals_plain_gbdt(n_classes, booster):
+    X, y = _data(n_classes)
+    params = {"n_estimators": 30, "learning_rate": 0.2}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, random_state=3)
+    model.fit(X, y)
+    adapter = XGBoostBooster if booster == "xgboost" else LightGBMBooster
+    plain_cls = xgb.XGBClassifier if booster == "xgboost" else lgb.LGBMClassifier
+    plain = plain_cls(**{**adapter.defaults, **params, "random_state": 3}).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+    assert model.prior_ is None
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_regressor_scale_zero_equals_plain_gbdt(booster):
+    X, y = make_regression(n_samples=150, n_features=5, noise=5.0, random_state=0)
+    model = PriorBoostRegressor(booster=booster, scale=0, random_state=1).fit(X, y)
+    adapter = XGBoostBooster if booster == "xgboost" else LightGBMBooster
+    plain_cls = xgb.XGBRegressor if booster == "xgboost" else lgb.LGBMRegressor
+    plain = plain_cls(**{**adapter.defaults, "random_state": 1}).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_prior_only_equals_prior_probabilities(n_classes):
+    X, y = _data(n_classes)
+    prior = SklearnPrior(LogisticRegression(max_iter=500), preprocess=False)
+    model = PriorBoostClassifier(prior=prior, scale="prior").fit(X, y)
+    reference = LogisticRegression(max_iter=500).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(model.predict_proba(X), reference, atol=1e-6)
+    assert model.booster_ is None and model.scale_ == "prior"
+
+
+def test_regressor_prior_only_equals_prior_prediction():
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    model = PriorBoostRegressor(prior=LinearRegression(), scale="prior").fit(X, y)
+    prior = SklearnPrior(LinearRegression()).fit(
+        pd.DataFrame(X, columns=[f"x{i}" for i in range(4)]), y
+    )
+    np.testing.assert_allclose(
+        model.predict(X), prior.logits(pd.DataFrame(X, columns=[f"x{i}" for i in range(4)]))
+    )
+
+
+def test_out_of_fold_logits_never_see_the_row():
+    X, y = _data()
+    X["row_id"] = np.arange(len(X))
+    model = PriorBoostClassifier(prior=SpyPrior(), scale=1.0, cv=4, random_state=0).fit(X, y)
+    folds = model._folds(y)
+    oof = SpyPrior().oof_logits(X, y, folds)
+    assert (oof[:, 1] == 0).all()  # no row was scored by a prior that saw it
+    assert (model.prior_.logits(X)[:, 1] == 1).all()  # the refit prior saw them all
+
+
+def test_memorising_prior_is_scored_honestly():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    y = rng.integers(0, 2, 200)  # labels are noise: a 1-NN prior has nothing to learn
+    knn = SklearnPrior(KNeighborsClassifier(n_neighbors=1))
+    in_sample = knn.fit(X, y).logits(X).argmax(axis=1)
+    assert (in_sample == y).all()
+    model = PriorBoostClassifier(prior=knn, scale="prior", cv=5, random_state=0)
+    oof = knn.oof_logits(X, y, model._folds(y)).argmax(axis=1)
+    assert 0.35 < (oof == y).mean() < 0.65
+
+
+def test_fused_beats_prior_and_gbdt_at_mid_size():
+    rng = np.random.default_rng(0)
+
+    def task(n):
+        X = pd.DataFrame(rng.normal(size=(n, 10)), columns=[f"x{i}" for i in range(10)])
+        lin = X[[f"x{i}" for i in range(5)]].sum(axis=1)
+        inter = 3.0 * ((X["x5"] > 0) & (X["x6"] > 0)) - 1.5
+        y = (rng.random(n) < 1 / (1 + np.exp(-(lin + inter)))).astype(int)
+        return X, y
+
+    X, y = task(400)
+    X_test, y_test = task(5000)
+    fused = PriorBoostClassifier(prior=LinearOraclePrior(), random_state=0).fit(X, y)
+    gbdt = PriorBoostClassifier(prior=LinearOraclePrior(), scale=0, random_state=0).fit(X, y)
+    auc = {
+        "fused": roc_auc_score(y_test, fused.predict_proba(X_test)[:, 1]),
+        "gbdt": roc_auc_score(y_test, gbdt.predict_proba(X_test)[:, 1]),
+        "prior": roc_auc_score(y_test, LinearOraclePrior().logits(X_test)[:, 1]),
+    }
+    assert fused.scale_ not in (0, "prior")
+    assert auc["fused"] > auc["gbdt"] + 0.01, auc
+    assert auc["fused"] > auc["prior"] + 0.01, auc
+
+
+def test_scale_search_results_and_determinism():
+    X, y = _data()
+    a = PriorBoostClassifier(booster_params={"subsample": 0.7}, random_state=5).fit(X, y)
+    b = PriorBoostClassifier(booster_params={"subsample": 0.7}, random_state=5).fit(X, y)
+    assert a.cv_results_["scale"] == [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, "prior"]
+    best = int(np.argmax(a.cv_results_["mean_test_score"]))
+    assert a.scale_ == a.cv_results_["scale"][best]
+    assert a.cv_results_["rank_test_score"][best] == 1
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_optuna_joint_tuning_is_seeded():
+    X, y = _data(n=120)
+    kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0, 0.3, 1.0, "prior"]}
+    a = PriorBoostClassifier(**kw).fit(X, y)
+    b = PriorBoostClassifier(**kw).fit(X, y)
+    assert len(a.cv_results_["scale"]) == 4 and a.cv_results_["scale"][-1] == "prior"
+    assert {"learning_rate", "max_depth"} <= set(a.cv_results_["params"][0])
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_zero_scale_never_evaluates_prior_at_predict():
+    X, y = _data()
+    CountingPrior.calls = 0
+    model = PriorBoostClassifier(prior=CountingPrior(LogisticRegression()), scale=[0.0], cv=3)
+    model.fit(X, y).predict_proba(X)
+    assert model.scale_ == 0 and CountingPrior.calls == 0
+
+
+def test_mixed_dataframe_with_text_labels(mixed_frame):
+    X, y = mixed_frame
+    for booster in ("xgboost", "lightgbm"):
+        model = PriorBoostClassifier(booster=booster, random_state=0).fit(X, y)
+        assert list(model.classes_) == ["no", "yes"]
+        assert list(model.feature_names_in_) == ["age", "income", "city", "job"]
+        new = X.head(5).copy()
+        new["job"] = ["astronaut", None, "nurse", "clerk", "pilot"]  # unseen value
+        proba = model.predict_proba(new)
+        assert proba.shape == (5, 2) and np.isfinite(proba).all()
+        assert (model.predict(X) == y).mean() > 0.8
+
+
+def test_pickle_clone_and_grid_search(mixed_frame):
+    X, y = mixed_frame
+    model = PriorBoostClassifier(scale=0.3, random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    fresh = clone(model)
+    assert fresh.get_params() == model.get_params() and not hasattr(fresh, "booster_")
+    grid = GridSearchCV(
+        PriorBoostClassifier(random_state=0),
+        {"scale": [0.0, 1.0], "booster": ["xgboost", "lightgbm"]},
+        cv=3,
+        scoring="roc_auc",
+    ).fit(X, y)
+    assert grid.best_params_["scale"] in (0.0, 1.0)
+    assert grid.predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"scale": -1}, "scale=-1"),
+        ({"scale": "big"}, "scale='big'"),
+        ({"scale": [0.1, "x"]}, "scale="),
+        ({"booster": "catboost"}, "booster='catboost'"),
+        ({"cv": 1}, "cv must be"),
+        ({"n_trials": -2}, "n_trials"),
+        ({"booster_params": "fast"}, "booster_params"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    X, y = _data(n=40)
+    with pytest.raises(ValueError, match=match):
+        PriorBoostClassifier(**params).fit(X, y)
+
+
+def test_input_errors():
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(scale=0.5, cv=3)
+    with pytest.raises(ValueError, match="single class"):
+        model.fit(X, np.zeros(40))
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[3\]\)"):
+        model.fit(X, np.where(np.arange(40) == 3, np.nan, y))
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        model.fit(X, np.where(np.arange(40) == 3, np.inf, y))
+    with pytest.raises(ValueError, match="X has 40 rows, y has 39"):
+        model.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="at least 1 sample"):
+        model.fit(X.iloc[:0], y[:0])
+    with pytest.raises(ValueError, match="'f2' contains infinity"):
+        model.fit(X.assign(f2=np.inf), y)
+    with pytest.raises(TypeError, match="prior must be"):
+        PriorBoostClassifier(prior="gpt").fit(X, y)
+    with pytest.raises(ValueError, match="needs a classification prior"):
+        PriorBoostClassifier(prior=LinearRegression()).fit(X, y)
+
+
+def test_predict_columns_must_match_fit():
+    X, y = _data(n=60)
+    model = PriorBoostClassifier(scale=0.5, cv=3).fit(X, y)
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        model.predict(X.rename(columns={"f0": "g0"}))
+    with pytest.raises(ValueError, match="must be in the same order"):
+        model.predict(X[list(reversed(X.columns))])
+    with pytest.raises(
+        ValueError, match="X has 5 features, but PriorBoostClassifier is expecting 6"
+    ):
+        model.predict(X.to_numpy()[:, :5])
+
+
+@pytest.mark.parametrize(
+    "output, match", [("shape", r"shape \(\d+, 3\); expected"), ("nan", "non-finite")]
+)
+def test_bad_prior_output(output, match):
+    X, y = _data(n=60)
+    with pytest.raises(ValueError, match=f"BadPrior.oof_logits returned {match}"):
+        PriorBoostClassifier(prior=BadPrior(output), scale=1.0, cv=3).fit(X, y)
