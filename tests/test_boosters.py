@@ -1,0 +1,55 @@
+"""The booster adapters: margins in, margins out, for every task and library."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmboost.boosters import make_booster
+
+TINY_STEP = {"n_estimators": 5, "learning_rate": 1e-9}
+
+
+def _frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"]), rng
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
+    "task, n_classes, shape",
+    [("classification", 2, (60,)), ("classification", 3, (60, 3)), ("regression", 0, (60,))],
+)
+def test_margin_is_the_starting_point(library, task, n_classes, shape):
+    # With a vanishing learning rate the trees add nothing: the raw margin must be the
+    # margin given, at fit and at predict (LightGBM needs it added back by the adapter).
+    X, rng = _frame()
+    y = (
+        rng.integers(0, max(n_classes, 2), len(X))
+        if task == "classification"
+        else rng.normal(size=len(X))
+    )
+    margin = rng.normal(size=shape)
+    booster = make_booster(library, TINY_STEP, task, n_classes, 0).fit(X, y, margin)
+    out = booster.predict_margin(X, margin)
+    assert out.shape == shape
+    np.testing.assert_allclose(out, margin, atol=1e-4)
+    other = rng.normal(size=shape)
+    np.testing.assert_allclose(booster.predict_margin(X, other), other, atol=1e-4)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_trees_learn_the_residual(library):
+    X, rng = _frame(300)
+    y = (X["a"] > 0).astype(int).to_numpy()
+    wrong = np.full(len(X), -2.0)  # a prior that always says class 0
+    booster = make_booster(library, {"n_estimators": 50}, "classification", 2, 0).fit(X, y, wrong)
+    out = booster.predict_margin(X, wrong)
+    assert ((out > 0) == y).mean() > 0.95
+
+
+def test_defaults_merge_with_user_params():
+    booster = make_booster("xgboost", {"max_depth": 2}, "classification", 2, 7)
+    assert booster.params["max_depth"] == 2 and booster.params["n_estimators"] == 100
+    assert booster.params["random_state"] == 7
+    with pytest.raises(ValueError, match="booster='catboost' is not supported"):
+        make_booster("catboost", None, "classification", 2, 0)
