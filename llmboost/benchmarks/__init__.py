@@ -1,0 +1,1 @@
+"""The ``llmboost-bench`` command: AUC-versus-training-size curves for every method."""

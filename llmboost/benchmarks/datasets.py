@@ -1,0 +1,147 @@
+"""Benchmark datasets: local folders, scikit-learn's bundled tables, OpenML.
+
+A dataset is named by a spec string:
+
+* ``sklearn:NAME``: a table bundled with scikit-learn (``breast_cancer``, ``iris``, ``wine``).
+* ``openml:ID`` or ``openml:NAME``: downloaded once from OpenML and cached (needs internet).
+* a folder: ``train.csv`` and ``test.csv`` (or one ``data.csv``), plus an optional
+  ``meta.json`` with ``target_column``, ``task_description`` and ``class_names``.
+  Without ``meta.json`` the target is the column ``target``, ``y`` or ``y_temp``, else
+  the last one.
+
+Sources with a single table are split 75/25, stratified, with seed 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+SKLEARN_TABLES = {
+    "breast_cancer": ("load_breast_cancer", "Is this breast mass malignant or benign?"),
+    "iris": ("load_iris", "Which species of iris is this flower?"),
+    "wine": ("load_wine", "Which cultivar is this wine from?"),
+}
+TARGET_NAMES = ("target", "y", "y_temp")
+
+
+@dataclass
+class Dataset:
+    """A classification task with a fixed test set."""
+
+    name: str
+    X_train: pd.DataFrame
+    y_train: np.ndarray
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+    task_description: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def load_dataset(spec: str) -> Dataset:
+    """Load the dataset named by ``spec`` (see the module docstring)."""
+    if spec.startswith("sklearn:"):
+        return _load_sklearn(spec.split(":", 1)[1])
+    if spec.startswith("openml:"):
+        return _load_openml(spec.split(":", 1)[1])
+    folder = Path(spec)
+    if folder.is_dir():
+        return _load_folder(folder)
+    raise ValueError(
+        f"Unknown dataset {spec!r}: use sklearn:NAME ({', '.join(SKLEARN_TABLES)}), "
+        "openml:ID_OR_NAME, or a folder with train.csv/test.csv or data.csv."
+    )
+
+
+def dataset_name(spec: str) -> str:
+    """Short name used in results and reports."""
+    return Path(spec).name if ":" not in spec else spec.split(":", 1)[1]
+
+
+def _split(name: str, X: pd.DataFrame, y: np.ndarray, **extra) -> Dataset:
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    return Dataset(
+        name,
+        X_train.reset_index(drop=True),
+        np.asarray(y_train),
+        X_test.reset_index(drop=True),
+        np.asarray(y_test),
+        **extra,
+    )
+
+
+def _load_sklearn(name: str) -> Dataset:
+    import sklearn.datasets
+
+    if name not in SKLEARN_TABLES:
+        raise ValueError(f"sklearn:{name} is not bundled; choose one of {sorted(SKLEARN_TABLES)}.")
+    loader, sentence = SKLEARN_TABLES[name]
+    bunch = getattr(sklearn.datasets, loader)(as_frame=True)
+    y = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
+    return _split(name, bunch.data, y, task_description=sentence)
+
+
+def _load_openml(key: str) -> Dataset:
+    from sklearn.datasets import fetch_openml
+
+    cache = os.environ.get(
+        "LLMBOOST_DATA_CACHE", str(Path.home() / ".cache" / "llmboost" / "openml")
+    )
+    by = {"data_id": int(key)} if key.isdigit() else {"name": key, "version": 1}
+    bunch = fetch_openml(**by, as_frame=True, data_home=cache)
+    return _split(bunch.details.get("name", key), bunch.data, np.asarray(bunch.target).astype(str))
+
+
+def _load_folder(folder: Path) -> Dataset:
+    meta_path = folder / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if (folder / "train.csv").exists() and (folder / "test.csv").exists():
+        train, test = pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")
+    elif (folder / "data.csv").exists():
+        train, test = pd.read_csv(folder / "data.csv"), None
+    else:
+        raise ValueError(f"{folder} has neither train.csv + test.csv nor data.csv.")
+    target = meta.get("target_column") or next(
+        (c for c in TARGET_NAMES if c in train.columns), train.columns[-1]
+    )
+    if target not in train.columns:
+        raise ValueError(f"Target column {target!r} (from {meta_path}) is not in {folder}.")
+    extra = {"task_description": meta.get("task_description"), "meta": meta}
+    y = train.pop(target).astype(str).to_numpy()
+    if test is None:
+        return _split(folder.name, train, y, **extra)
+    y_test = test.pop(target).astype(str).to_numpy()
+    return Dataset(folder.name, train, y, test, y_test, **extra)
+
+
+def stratified_subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Indices of a shuffled, stratified subsample of ``size`` rows (all rows if fewer).
+
+    Classes get rows in proportion to their frequency (largest remainder), and at least
+    two each where they have them, so that every class can be cross-validated.
+    """
+    rng = np.random.default_rng(seed)
+    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if size >= len(y):
+        return rng.permutation(len(y))
+    share = counts / counts.sum() * size
+    take = np.floor(share).astype(int)
+    for k in np.argsort(-(share - take))[: size - take.sum()]:
+        take[k] += 1
+    for k in np.flatnonzero(take < np.minimum(counts, 2)):  # two per class, from the largest
+        need = min(counts[k], 2) - take[k]
+        take[k] += need
+        for _ in range(need):
+            donor = np.argmax(np.where(take > 2, take, -1))
+            if take[donor] > 2:
+                take[donor] -= 1
+    picked = [rng.permutation(np.flatnonzero(inverse == k))[: take[k]] for k in range(len(classes))]
+    return rng.permutation(np.concatenate(picked))

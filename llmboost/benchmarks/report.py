@@ -1,0 +1,106 @@
+"""The report of a suite: markdown tables and PNG plots next to the results file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .runner import read_results
+
+
+def _size_order(size) -> float:
+    return np.inf if size == "all" else float(size)
+
+
+def write_report(out_dir: Path) -> Path:
+    """Write ``report.md``, ``auc_<dataset>.png`` and ``normalized_auc.png``; returns the report."""
+    out_dir = Path(out_dir)
+    records = read_results(out_dir)
+    if not records:
+        raise ValueError(
+            f"No results in {out_dir}; run `llmboost-bench run --out {out_dir}` first."
+        )
+    frame = pd.DataFrame(records)
+    frame["size"] = frame["size"].astype(str)
+    ok = frame[frame["status"] == "ok"].copy()
+    sizes = sorted(ok["size"].unique(), key=_size_order)
+    lines = ["# Benchmark report", ""]
+    hosts = ", ".join(sorted(frame["host"].dropna().unique())) if "host" in frame else "unknown"
+    lines += [
+        f"{len(ok)} cells finished, {len(frame) - len(ok)} failed; ran on {hosts}.",
+        "ROC AUC on the fixed test set (one-vs-rest macro for multiclass), mean ± standard "
+        "deviation over seeds.",
+        "",
+    ]
+    if not ok.empty:
+        ok["norm_auc"] = ok.groupby(["dataset", "size", "seed"])["auc"].transform(
+            lambda a: (a - a.min()) / (a.max() - a.min()) if a.max() > a.min() else 1.0
+        )
+        ok["rank"] = ok.groupby(["dataset", "size", "seed"])["auc"].rank(ascending=False)
+        lines += ["## All datasets: mean rank (1 is best) and mean normalised AUC", ""]
+        lines += _table(ok, "rank", sizes, "{:.2f}", spread=False)
+        lines += [""] + _table(ok, "norm_auc", sizes, "{:.3f}", spread=False)
+        for name, part in ok.groupby("dataset"):
+            lines += ["", f"## {name}", ""] + _table(part, "auc", sizes, "{:.3f}", spread=True)
+        _plots(ok, sizes, out_dir)
+    failed = frame[frame["status"] != "ok"]
+    if not failed.empty:
+        lines += [
+            "",
+            "## Failed cells",
+            "",
+            "| dataset | method | size | seed | error |",
+            "|---|---|---|---|---|",
+        ]
+        for r in failed.itertuples():
+            lines.append(
+                f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {str(r.error)[:160]} |"
+            )
+    path = out_dir / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _table(part: pd.DataFrame, column: str, sizes: list, fmt: str, spread: bool) -> list[str]:
+    stats = part.groupby(["method", "size"])[column].agg(["mean", "std"])
+    order = stats["mean"].groupby("method").mean().sort_values(ascending=column == "rank").index
+    lines = ["| method | " + " | ".join(sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+    for method in order:
+        cells = []
+        for size in sizes:
+            if (method, size) not in stats.index:
+                cells.append("")
+                continue
+            mean, std = stats.loc[(method, size)]
+            text = fmt.format(mean)
+            cells.append(text + (f" ± {std:.3f}" if spread and np.isfinite(std) else ""))
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = {s: i for i, s in enumerate(sizes)}
+    for name, part in [*ok.groupby("dataset"), ("all datasets", ok)]:
+        column = "norm_auc" if name == "all datasets" else "auc"
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for method, rows in part.groupby("method"):
+            curve = rows.groupby("size")[column].mean()
+            points = sorted(curve.index, key=_size_order)
+            ax.plot([x[s] for s in points], [curve[s] for s in points], marker="o", label=method)
+        ax.set_xticks(range(len(sizes)), sizes)
+        ax.set_xlabel("training rows")
+        ax.set_ylabel("normalised ROC AUC" if column == "norm_auc" else "ROC AUC")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        file = "normalized_auc.png" if name == "all datasets" else f"auc_{name}.png"
+        fig.savefig(out_dir / file, dpi=110)
+        plt.close(fig)

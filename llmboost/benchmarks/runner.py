@@ -1,0 +1,156 @@
+"""Running a suite: cells of (dataset, method, training size, seed), resumable.
+
+Each finished cell is appended as one JSON line to ``results.jsonl``; a rerun skips the
+cells already there (failed ones too, unless asked to retry them). Cells run in worker
+processes; only the parent writes the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import log_loss, roc_auc_score
+from tqdm.auto import tqdm
+
+from .datasets import dataset_name, load_dataset, stratified_subsample
+from .methods import make_method
+
+RESULTS = "results.jsonl"
+
+
+@lru_cache(maxsize=8)
+def _dataset(spec: str, max_test: int):
+    ds = load_dataset(spec)
+    if len(ds.y_test) > max_test:
+        keep = np.sort(stratified_subsample(ds.y_test, max_test, seed=0))
+        ds.X_test, ds.y_test = ds.X_test.iloc[keep].reset_index(drop=True), ds.y_test[keep]
+    return ds
+
+
+def cell_key(record: dict) -> tuple:
+    return (record["dataset"], record["method"], str(record["size"]), int(record["seed"]))
+
+
+def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: int) -> dict:
+    """Fit one method on one subsample and score it on the test set; never raises."""
+    record = {
+        "dataset": dataset_name(spec),
+        "method": method,
+        "size": size,
+        "seed": seed,
+        "n_trials": n_trials,
+        "host": f"{platform.machine()} {os.cpu_count()} CPUs",
+    }
+    try:
+        ds = _dataset(spec, max_test)
+        rows = stratified_subsample(ds.y_train, len(ds.y_train) if size == "all" else size, seed)
+        X, y = ds.X_train.iloc[rows].reset_index(drop=True), ds.y_train[rows]
+        model = make_method(method, ds, seed, n_trials)
+        start = time.perf_counter()
+        model.fit(X, y)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = model.predict_proba(ds.X_test)
+        predict_s = time.perf_counter() - start
+        record.update(
+            status="ok",
+            n_train=len(y),
+            n_test=len(ds.y_test),
+            fit_s=fit_s,
+            predict_s=predict_s,
+            **_scores(ds.y_test, proba, np.asarray(model.classes_)),
+        )
+    except Exception as error:  # a failed cell is recorded, the suite goes on
+        record.update(
+            status="failed",
+            error=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(limit=5),
+        )
+    return record
+
+
+def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
+    seen = np.isin(y_true, classes)
+    y_true, proba = y_true[seen], proba[seen]
+    if len(classes) == 2:
+        auc = roc_auc_score(y_true == classes[1], proba[:, 1])
+    else:
+        present = np.isin(classes, y_true)
+        p = proba[:, present] / proba[:, present].sum(axis=1, keepdims=True)
+        auc = roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=classes[present])
+    return {
+        "auc": float(auc),
+        "log_loss": float(log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes)),
+    }
+
+
+def read_results(out_dir: Path) -> list[dict]:
+    path = Path(out_dir) / RESULTS
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by a stop: that cell reruns
+            continue
+    return records
+
+
+def run_suite(
+    datasets: list[str],
+    methods: list[str],
+    sizes: list,
+    seeds: list[int],
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    n_trials: int = 0,
+    max_test: int = 2000,
+    retry_failed: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Run every missing cell and append its record; returns the results file."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = {cell_key(r) for r in read_results(out_dir) if r["status"] == "ok" or not retry_failed}
+    cells = [
+        (spec, method, size, seed)
+        for spec in datasets
+        for size in sizes
+        for seed in seeds
+        for method in methods
+        if (dataset_name(spec), method, str(size), seed) not in done
+    ]
+    path = out_dir / RESULTS
+    bar = tqdm(total=len(cells), desc="cells", unit="cell", disable=not progress)
+    with path.open("a") as sink:
+
+        def write(record):
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
+            bar.update(1)
+
+        if jobs <= 1:
+            for cell in cells:
+                write(run_cell(*cell, n_trials, max_test))
+        else:
+            os.environ.setdefault("OMP_NUM_THREADS", "1")  # workers inherit it
+            # spawn, not fork: forking a process whose OpenMP threads ran (LightGBM,
+            # XGBoost, torch) can deadlock the child.
+            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(run_cell, *cell, n_trials, max_test) for cell in cells]
+                for future in as_completed(futures):
+                    write(future.result())
+    bar.close()
+    return path
