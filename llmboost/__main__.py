@@ -1,4 +1,4 @@
-"""``python -m llmboost``: fit the fused model on a bundled dataset and compare it with its parts."""
+"""``python -m llmboost``: fit the fused model on a bundled table and compare it with its parts."""
 
 from __future__ import annotations
 
