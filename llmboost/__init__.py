@@ -1,8 +1,21 @@
 """Gradient-boosted trees that start from what a pretrained transformer knows about a table."""
 
-from .estimators import PriorBoostClassifier, PriorBoostRegressor
-from .priors import Prior, SklearnPrior
+from .estimators import (
+    PFNBoostClassifier,
+    PFNBoostRegressor,
+    PriorBoostClassifier,
+    PriorBoostRegressor,
+)
+from .priors import Prior, SklearnPrior, TabPFNPrior
 
 __version__ = "0.1.0"
 
-__all__ = ["Prior", "PriorBoostClassifier", "PriorBoostRegressor", "SklearnPrior"]
+__all__ = [
+    "PFNBoostClassifier",
+    "PFNBoostRegressor",
+    "Prior",
+    "PriorBoostClassifier",
+    "PriorBoostRegressor",
+    "SklearnPrior",
+    "TabPFNPrior",
+]

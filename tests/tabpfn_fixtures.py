@@ -1,14 +1,11 @@
 """Tiny, randomly initialised but structurally valid TabPFN v2 checkpoints (no downloads).
 
-The builders are plain functions so that benchmarks can use them too; the pytest
-fixtures at the bottom write them once per session.
+Plain functions (no pytest), so that tests and benchmarks can both use them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 #: Sizes of the released TabPFN v2 checkpoints (for ``size="v2"``).
 V2_SIZE = {"emsize": 192, "nlayers": 12, "nhead": 6, "num_buckets": 5000}
@@ -62,24 +59,3 @@ def default_filename(task: str, model: str = "v2") -> str:
 
     which = "classifier" if task == "classification" else "regressor"
     return _get_model_source(ModelVersion(model), ModelType(which)).default_filename
-
-
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
-    """``{"classification": path, "regression": path}`` of tiny v2 checkpoints."""
-    folder = tmp_path_factory.mktemp("tabpfn_tiny")
-    return {
-        task: build_checkpoint(folder / f"tiny-{task}.ckpt", task)
-        for task in ("classification", "regression")
-    }
-
-
-@pytest.fixture(scope="session")
-def tiny_cache_dir(tmp_path_factory, tiny_checkpoints) -> Path:
-    """A model cache folder holding the tiny checkpoints under TabPFN's default v2 names."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("tabpfn_cache")
-    for task, path in tiny_checkpoints.items():
-        shutil.copy(path, folder / default_filename(task))
-    return folder

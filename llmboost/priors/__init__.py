@@ -2,5 +2,6 @@
 
 from .base import Prior
 from .sklearn import SklearnPrior
+from .tabpfn import ModelNotAvailableError, TabPFNPrior
 
-__all__ = ["Prior", "SklearnPrior"]
+__all__ = ["ModelNotAvailableError", "Prior", "SklearnPrior", "TabPFNPrior"]

@@ -1,0 +1,174 @@
+"""Wall time of TabPFNPrior's out-of-fold logits against one in-sample TabPFN fit/predict.
+
+Builds a random TabPFN v2 checkpoint (tiny by default; ``--real-size`` uses the sizes of
+the released v2 model, so timings match the real weights), then times on the same rows:
+
+* ``in-sample``: ``fit(X, y)`` then ``logits(X)`` (context = all rows, as at predict time);
+* ``OOF fused``: ``oof_logits`` with K folds, folds of equal shape fused into one pass by
+  TabPFN's ``predict_proba_batched`` / ``predict_batched`` (forced on, whatever the
+  device; by default the prior fuses on CUDA only);
+* ``OOF per fold``: ``oof_logits`` with fusing off: TabPFN fitted once per fold, the
+  fold's rows scored in batches (the prior's default on CPU).
+
+Example::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_tabpfn_prior.py --rows 250 500 1000
+    python benchmarks/bench_tabpfn_prior.py --device cuda --real-size --rows 1000 5000 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
+
+from tabpfn_fixtures import build_checkpoint  # noqa: E402
+
+import llmboost.priors.tabpfn as tabpfn_prior  # noqa: E402
+from llmboost.priors.tabpfn import TabPFNPrior  # noqa: E402
+
+
+def make_data(n: int, n_features: int, task: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, n_features)), columns=[f"f{j}" for j in range(n_features)])
+    signal = X.iloc[:, : min(3, n_features)].sum(axis=1).to_numpy()
+    if task == "classification":
+        return X, np.where(signal + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
+    return X, signal + rng.normal(scale=0.5, size=n)
+
+
+def folds_for(y: np.ndarray, k: int, task: str):
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    splitter = (
+        StratifiedKFold(k, shuffle=True, random_state=0)
+        if task == "classification"
+        else KFold(k, shuffle=True, random_state=0)
+    )
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def median_times(fns: dict, repeats: int) -> dict[str, float]:
+    """Median wall time of each function; repeats interleaved so load drift hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            sync()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def sync() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def oof(prior, X, y, folds, fused: bool):
+    tabpfn_prior.FUSED_FOLD_DEVICES = ("cuda", "cpu") if fused else ()
+    return prior.oof_logits(X, y, folds)
+
+
+def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
+    """(rows, context rows, in-sample s, OOF fused s, OOF one fit per fold s)."""
+    X, y = make_data(n, args.features, args.task)
+    folds = folds_for(y, args.folds, args.task)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the context-cap warning for large n
+        prior().fit(X, y).logits(X.iloc[:5])  # warm-up: checkpoint load, kernels
+        t = median_times(
+            {
+                "in": lambda: prior().fit(X, y).logits(X),
+                "fused": lambda: oof(prior(), X, y, folds, True),
+                "fold": lambda: oof(prior(), X, y, folds, False),
+            },
+            args.repeats,
+        )
+        context = prior().fit(X, y).context_size_
+    return n, context, t["in"], t["fused"], t["fold"]
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[250, 500, 1000])
+    parser.add_argument("--features", type=int, default=10)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--task", choices=["classification", "regression"], default="classification"
+    )
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--n-estimators", type=int, default=4)
+    parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--out", type=Path, help="also write the markdown here")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    size = "v2" if args.real_size else "tiny"
+    folder = Path(tempfile.mkdtemp(prefix="bench_tabpfn_"))
+    ckpt = build_checkpoint(folder / f"random-{size}-{args.task}.ckpt", args.task, size=size)
+    n_params = sum(
+        v.numel()
+        for k, v in torch.load(ckpt, weights_only=True)["state_dict"].items()
+        if not k.startswith("criterion.")
+    )
+
+    def prior() -> TabPFNPrior:
+        return TabPFNPrior(
+            task=args.task, model_path=ckpt, device=args.device, n_estimators=args.n_estimators
+        )
+
+    rows = [time_rows(n, prior, args) for n in args.rows]
+
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    hardware = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"
+    command = "python benchmarks/bench_tabpfn_prior.py " + shlex.join(
+        sys.argv[1:] if argv is None else argv
+    )
+    lines = [
+        f"Command: `{command}`",
+        "",
+        f"Checkpoint: random TabPFN v2 architecture, {size} size ({n_params:,} parameters); "
+        f"task {args.task}; {args.features} features; n_estimators={args.n_estimators}; "
+        f"K={args.folds}; device {device} ({hardware}); torch threads {args.threads}; "
+        f"median of {args.repeats} (interleaved).",
+        "",
+        "| rows | context | in-sample fit+predict (s) | OOF fused (s) | OOF per fold (s) "
+        "| OOF/in-sample (fused, per fold) | in-sample rows/s | OOF rows/s (fused, per fold) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, context, t_in, t_fused, t_fold in rows:
+        lines.append(
+            f"| {n} | {context} | {t_in:.3f} | {t_fused:.3f} | {t_fold:.3f} "
+            f"| {t_fused / t_in:.2f}, {t_fold / t_in:.2f} | {n / t_in:,.0f} "
+            f"| {n / t_fused:,.0f}, {n / t_fold:,.0f} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""TabPFNPrior and PFNBoost with tiny random TabPFN v2 checkpoints (nothing is downloaded)."""
+
+import os
+import pickle
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+pytest.importorskip("tabpfn")
+torch = pytest.importorskip("torch")
+
+from tabpfn import TabPFNClassifier  # noqa: E402
+from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
+
+from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost.priors import TabPFNPrior  # noqa: E402
+from llmboost.priors.tabpfn import ModelNotAvailableError, _unreachable_reason  # noqa: E402
+
+TASKS = ("classification", "regression")
+#: float64 makes TabPFN's output for a row independent of the other rows in its batch
+#: (on CPUs with bfloat16 support the default autocasts, changing the 4th digit).
+EXACT = {"inference_precision": torch.float64}
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    """Tiny classifier and regressor checkpoints, loaded through ``model_path``."""
+    folder = tmp_path_factory.mktemp("tiny")
+    return {t: str(build_checkpoint(folder / f"tiny-{t}.ckpt", t)) for t in TASKS}
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory, ckpt):
+    """A model cache holding the tiny checkpoints under TabPFN's default v2 file names."""
+    folder = tmp_path_factory.mktemp("cache")
+    for task, path in ckpt.items():
+        (folder / default_filename(task)).write_bytes(open(path, "rb").read())
+    return folder
+
+
+def _table(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+        }
+    )
+    X.loc[::9, "b"] = np.nan
+    X.loc[::13, "c"] = np.nan
+    y = np.where(X["a"] + (X["c"] == "x") > 0.3, "yes", "no")
+    return X, y
+
+
+def _folds(y, k=5):
+    return list(StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+
+
+def test_logits_shapes_finite_and_labels(ckpt):
+    X, y = _table()
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2).fit(X, y)
+    z = prior.logits(X.iloc[:17])
+    assert list(prior.classes_) == ["no", "yes"]
+    assert z.shape == (17, 2) and np.isfinite(z).all()
+    np.testing.assert_allclose(np.exp(z).sum(axis=1), 1, atol=1e-4)  # log-probabilities
+    assert np.ptp(z[:, 1] - z[:, 0]) > 0  # rows get different margins
+
+    target = X["a"].to_numpy() * 3 + 1
+    reg = TabPFNPrior(task="regression", model_path=ckpt["regression"], n_estimators=2)
+    mean = reg.fit(X, target).logits(X.iloc[:17])
+    assert mean.shape == (17,) and np.isfinite(mean).all()
+    oof = reg.oof_logits(X, target, list(KFold(3, shuffle=True, random_state=0).split(X)))
+    assert oof.shape == (len(X),) and np.isfinite(oof).all()
+
+
+def test_default_path_from_model_cache_env(ckpt, cache_dir, monkeypatch):
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(cache_dir))
+    X, y = _table(60)
+    prior = TabPFNPrior(n_estimators=1).fit(X, y)
+    assert prior.checkpoint_path_ == str(cache_dir / default_filename("classification"))
+    assert prior.logits(X).shape == (60, 2)
+    reg = TabPFNPrior(task="regression", n_estimators=1).fit(X, X["a"].to_numpy())
+    assert reg.checkpoint_path_ == str(cache_dir / default_filename("regression"))
+
+
+def test_oof_never_uses_the_rows_own_label(ckpt):
+    X, y = _table()
+    folds = _folds(y)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2)
+    oof = prior.oof_logits(X, y, folds)
+    in_sample = prior.fit(X, y).logits(X)
+    assert np.isfinite(oof).all() and not np.allclose(oof, in_sample, atol=1e-4)
+
+    # Flip the labels of fold 0: its rows' out-of-fold logits must not move (their own
+    # labels are never in their context), while the other folds' logits and the
+    # in-sample logits of those rows do.
+    test0 = folds[0][1]
+    flipped = y.copy()
+    flipped[test0] = np.where(y[test0] == "yes", "no", "yes")
+    oof2 = prior.oof_logits(X, flipped, folds)
+    np.testing.assert_allclose(oof2[test0], oof[test0], atol=1e-6)
+    others = np.setdiff1d(np.arange(len(y)), test0)
+    assert np.abs(oof2[others] - oof[others]).max() > 1e-4
+    assert np.abs(prior.fit(X, flipped).logits(X)[test0] - in_sample[test0]).max() > 1e-4
+
+
+def test_duplicate_rows_in_other_folds_carry_their_own_labels(ckpt):
+    # Every row has an exact twin with the opposite label in another fold. Out of fold,
+    # a row and its twin share features but each is scored without its own label, so
+    # their logits differ; in sample (both labels in the context) they are identical.
+    X, y = _table(60)
+    Xd = pd.concat([X, X], ignore_index=True)
+    yd = np.concatenate([y, np.where(y == "yes", "no", "yes")])
+    half = np.arange(60)
+    folds = [(half + 60, half), (half, half + 60)]
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2, tabpfn_params=EXACT)
+    oof = prior.oof_logits(Xd, yd, folds)
+    assert np.abs(oof[:60] - oof[60:]).max() > 1e-4
+    z = prior.fit(Xd, yd).logits(Xd)
+    np.testing.assert_allclose(z[:60], z[60:], atol=1e-9)
+
+
+def test_fused_folds_match_one_fit_per_fold(ckpt, monkeypatch):
+    X, y = _table(152)  # uneven folds: two shape groups
+    folds = _folds(y)
+    calls = []
+    original = TabPFNClassifier.predict_proba_batched
+
+    def spy(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TabPFNClassifier, "predict_proba_batched", spy)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2)
+    prior.oof_logits(X, y, folds)
+    assert calls == []  # on CPU: one fit per fold
+    monkeypatch.setattr("llmboost.priors.tabpfn.FUSED_FOLD_DEVICES", ("cuda", "cpu"))
+    oof = prior.oof_logits(X, y, folds)
+    assert sorted(calls) == [2, 3]  # folds of equal shape scored together
+    reference = np.empty_like(oof)
+    for train, test in folds:
+        part = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2)
+        reference[test] = part.fit(X.iloc[train], y[train]).logits(X.iloc[test])
+    np.testing.assert_allclose(oof, reference, atol=1e-5)
+    # tiny batches take the one-fit-per-fold path with batched prediction
+    small = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2, batch_size=7)
+    np.testing.assert_allclose(small.oof_logits(X, y, folds), reference, atol=2e-3)
+
+
+def test_context_cap_warns_and_subsamples(ckpt):
+    X, y = _table(150)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, max_context=40)
+    with pytest.warns(UserWarning, match=r"150 rows exceed the context cap of 40 rows"):
+        prior.fit(X, y)
+    assert prior.context_size_ == 40 and set(prior.context_y_) == {0, 1}
+    assert prior._fitted_estimator().n_train_samples_ == 40
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oof = prior.oof_logits(X, y, _folds(y))
+    messages = [str(w.message) for w in caught if "context cap" in str(w.message)]
+    assert len(messages) == 1 and "each fold's context" in messages[0]
+    assert np.isfinite(oof).all()
+
+    reg = TabPFNPrior(task="regression", model_path=ckpt["regression"], max_context=30)
+    with pytest.warns(UserWarning, match="random subsample of 30 rows"):
+        reg.fit(X, X["a"].to_numpy())
+    # no cap given: TabPFN's own CPU limit for v2
+    assert TabPFNPrior(model_path=ckpt["classification"]).fit(X, y)._context_cap() == (
+        1000,
+        False,
+    )
+
+
+def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    expected = prior.fit(X, y).logits(X)
+    original, sizes = TabPFNPrior._predict, []
+
+    def small_memory(self, estimator, values, limit=16):
+        sizes.append(len(values))
+        if len(values) > limit:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return original(self, estimator, values)
+
+    monkeypatch.setattr(TabPFNPrior, "_predict", small_memory)
+    with pytest.warns(UserWarning) as record:
+        z = prior.set_params(batch_size=64).logits(X)
+    assert sizes == [60, 32, 16, 16, 16, 12]
+    assert "out of memory with 64 rows per batch; retrying with 32" in str(record[0].message)
+    assert "with 32 rows per batch; retrying with 16" in str(record[1].message)
+    np.testing.assert_allclose(z, expected, atol=1e-9)
+
+    monkeypatch.setattr(TabPFNPrior, "_predict", lambda *a: small_memory(*a, limit=0))
+    with pytest.warns(UserWarning), pytest.raises(torch.OutOfMemoryError):
+        prior.logits(X)
+
+
+def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch):
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    cache.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    X, y = _table(30)
+    start = time.perf_counter()
+    with pytest.raises(ModelNotAvailableError) as info:
+        TabPFNPrior().fit(X, y)
+    assert time.perf_counter() - start < 5
+    message = str(info.value)
+    for part in ("TabPFN v2 classifier", str(cache / default_filename("classification"))):
+        assert part in message
+    for part in ("hf download Prior-Labs/TabPFN-v2-clf", "TABPFN_MODEL_CACHE_DIR", "model_path"):
+        assert part in message
+    assert list(work.iterdir()) == [] and list(cache.iterdir()) == []
+
+    # same answer when the hosts simply do not answer
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(
+        "llmboost.priors.tabpfn._unreachable_reason", lambda hosts: "no download host answered"
+    )
+    with pytest.raises(ModelNotAvailableError, match="no download host answered"):
+        TabPFNPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
+
+    missing = tmp_path / "nowhere" / "model.ckpt"
+    with pytest.raises(ModelNotAvailableError, match="checkpoint not found"):
+        TabPFNPrior(model_path=missing).fit(X, y)
+    assert not missing.parent.exists() and list(work.iterdir()) == []
+
+
+def test_reachability_probe_gives_up_quickly():
+    start = time.perf_counter()
+    assert _unreachable_reason(["http://127.0.0.1:9"]) is not None  # refused at once
+    assert time.perf_counter() - start < 5
+
+
+def test_fit_writes_nothing_in_cwd_and_pickles_without_weights(ckpt, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = _table(80)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2).fit(X, y)
+    prior.oof_logits(X, y, _folds(y, 3))
+    z = prior.logits(X)
+    blob = pickle.dumps(prior)
+    assert list(tmp_path.iterdir()) == []
+    assert len(blob) < 50_000  # the context, not the network
+    restored = pickle.loads(blob)
+    assert getattr(restored, "_estimator", None) is None  # model reloaded lazily
+    assert prior._estimator is not None  # pickling left the original alone
+    np.testing.assert_allclose(restored.logits(X), z, atol=1e-6)
+
+
+def test_importing_llmboost_does_not_import_torch_or_tabpfn():
+    code = "import sys, llmboost, llmboost.priors.tabpfn; print('torch' in sys.modules)"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_bad_parameters(ckpt):
+    X, y = _table(30)
+    for params in ({"model": "v9"}, {"task": "ranking"}, {"n_estimators": 0}, {"max_context": 1}):
+        with pytest.raises(ValueError):
+            TabPFNPrior(**{"model_path": None, **params}).fit(X, y)
+
+
+def test_pfnboost_defaults_to_tabpfn(cache_dir, monkeypatch):
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(cache_dir))
+    X, y = _table(80)
+    clf = PFNBoostClassifier(booster_params={"n_estimators": 10}, scale=1.0, cv=2).fit(X, y)
+    assert isinstance(clf.prior_, TabPFNPrior) and clf.prior_.task == "classification"
+    assert clf.predict_proba(X).shape == (80, 2)
+    reg = PFNBoostRegressor(booster_params={"n_estimators": 10}, scale=1.0, cv=2)
+    reg.fit(X, X["a"].to_numpy())
+    assert isinstance(reg.prior_, TabPFNPrior) and reg.prior_.task == "regression"
+    assert reg.predict(X).shape == (80,)
+
+
+@parametrize_with_checks(
+    [
+        PFNBoostClassifier(
+            prior=TabPFNPrior(model_path="set-in-test", n_estimators=1, tabpfn_params=EXACT),
+            booster_params={"n_estimators": 5},
+            scale=1.0,
+            cv=2,
+            random_state=0,
+        ),
+        PFNBoostRegressor(
+            prior=TabPFNPrior(
+                task="regression", model_path="set-in-test", n_estimators=1, tabpfn_params=EXACT
+            ),
+            booster_params={"n_estimators": 5},
+            scale=1.0,
+            cv=2,
+            random_state=0,
+        ),
+    ]
+)
+def test_pfnboost_sklearn_compatible(estimator, check, ckpt):
+    estimator.set_params(prior__model_path=ckpt[estimator.prior.task])
+    check(estimator)
