@@ -1,16 +1,19 @@
 """Gradient-boosted trees that start from what a pretrained transformer knows about a table."""
 
 from .estimators import (
+    LLMBoostClassifier,
     PFNBoostClassifier,
     PFNBoostRegressor,
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
-from .priors import Prior, SklearnPrior, TabPFNPrior
+from .priors import LLMPrior, Prior, SklearnPrior, TabPFNPrior
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LLMBoostClassifier",
+    "LLMPrior",
     "PFNBoostClassifier",
     "PFNBoostRegressor",
     "Prior",

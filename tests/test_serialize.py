@@ -1,0 +1,160 @@
+"""Row serialization: the exact text a language model reads."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmboost.priors.serialize import (
+    DEFAULT_TEMPLATE,
+    RowSerializer,
+    dedupe,
+    default_class_names,
+    default_task_description,
+    feature_lines,
+    format_column_name,
+    format_value,
+    options_line,
+    serialize,
+)
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (40, "40"),
+        (40.0, "40"),
+        (np.int64(7), "7"),
+        (np.float32(2.5), "2.5"),
+        (-0.0, "0"),
+        (3.14159, "3.142"),
+        (12.3456, "12.35"),
+        (1234.5678, "1234.57"),
+        (0.5, "0.5"),
+        (0.123456, "0.1235"),
+        (0.000123456, "0.0001235"),
+        (1.999999, "2"),
+        (-1.5, "-1.5"),
+        (1e-7, "1e-07"),
+        (123456789.0, "123456789"),
+        (True, "yes"),
+        (np.bool_(False), "no"),
+        ("ATA", "ATA"),
+        ("two\nlines", "two lines"),
+        (None, None),
+        (np.nan, None),
+        (pd.NA, None),
+        ("", None),
+    ],
+)
+def test_format_value(value, text):
+    assert format_value(value) == text
+
+
+def test_column_names_lose_underscores():
+    assert format_column_name("ST_Slope") == "ST Slope"
+    assert format_column_name("resting__bp_") == "resting bp"
+    assert format_column_name(3) == "3"
+
+
+def test_row_text_exactly():
+    X = pd.DataFrame(
+        {
+            "age": [40.0, 51.0],
+            "chest_pain": pd.Categorical(["ATA", None]),
+            "oldpeak": [0.0, 1.25],
+            "chol": [np.nan, 289.123],
+        }
+    )
+    texts = serialize(
+        X,
+        task_description="Does the patient have heart disease?",
+        class_names={"no": "no", "yes": "yes"},
+        classes=["no", "yes"],
+    )
+    assert texts == [
+        "Does the patient have heart disease?\n"
+        "age: 40\n"
+        "chest pain: ATA\n"
+        "oldpeak: 0\n"
+        "Answer with one of the following: no | yes.",
+        "Does the patient have heart disease?\n"
+        "age: 51\n"
+        "oldpeak: 1.25\n"
+        "chol: 289.12\n"
+        "Answer with one of the following: no | yes.",
+    ]
+
+
+def test_feature_lines_drop_missing_and_keep_column_order():
+    X = pd.DataFrame({"b_x": [1.0, np.nan], "a": ["u", "v"]})
+    assert feature_lines(X) == ["b x: 1\na: u", "a: v"]
+
+
+def test_paper_serialization_example():
+    folder = Path("/work/shared/datasets/heart")
+    if not folder.is_dir():
+        pytest.skip("shared datasets not available")
+    meta = json.loads((folder / "meta.json").read_text())
+    row = pd.read_csv(folder / "train.csv").drop(columns=["y_temp"]).iloc[:1]
+    row = row.astype({c: "category" for c in meta["categorical_columns"]})
+    assert feature_lines(row)[0] + "\n" == meta["serialization_example"]
+    assert options_line(meta["class_names"]) == meta["class_text"]
+
+
+def test_default_class_names():
+    assert default_class_names([0, 1]) == {0: "no", 1: "yes"}
+    assert default_class_names([False, True]) == {False: "no", True: "yes"}
+    assert default_class_names([1.0, 2.0, 3.0]) == {1.0: "1", 2.0: "2", 3.0: "3"}
+    assert default_class_names(["very_good", "bad"]) == {"very_good": "very good", "bad": "bad"}
+
+
+def test_default_task_description_names_the_target():
+    assert default_task_description("heart_disease").endswith("value of heart disease.")
+    assert "correct class" in default_task_description(None)
+
+
+def test_format_string_template_fields():
+    X = pd.DataFrame({"age": [40.0], "sex": ["M"], "bp": [np.nan]})
+    ser = RowSerializer(
+        "Predict.", ["no", "yes"], "{task} Age {age}, sex {sex}, bp {bp}. {classes}? {options}"
+    )
+    assert ser(X) == [
+        "Predict. Age 40, sex M, bp . no | yes? Answer with one of the following: no | yes."
+    ]
+    assert RowSerializer("T", ["a", "b"])(X) == [
+        DEFAULT_TEMPLATE.format(
+            task="T", row="age: 40\nsex: M", options="Answer with one of the following: a | b."
+        )
+    ]
+
+
+def test_callable_template_gets_raw_row():
+    X = pd.DataFrame({"age": [40.0], "sex": pd.Categorical(["M"]), "bp": [np.nan]})
+    seen = []
+
+    def template(row: dict) -> str:
+        seen.append(row)
+        return f"{row['sex']} aged {row['age']:.0f}"
+
+    assert RowSerializer("T", ["a"], template)(X) == ["M aged 40"]
+    assert seen == [{"age": 40.0, "sex": "M", "bp": None}]
+
+
+def test_template_errors():
+    X = pd.DataFrame({"age": [1.0]})
+    with pytest.raises(KeyError, match="height"):
+        RowSerializer("T", ["a"], "{height}")(X)
+    with pytest.raises(TypeError):
+        RowSerializer("T", ["a"], 3)
+    with pytest.raises(TypeError, match="return str"):
+        RowSerializer("T", ["a"], lambda row: 1)(X)
+
+
+def test_dedupe():
+    unique, inverse = dedupe(["b", "a", "b", "c", "a"])
+    assert unique == ["b", "a", "c"]
+    assert inverse.tolist() == [0, 1, 0, 2, 1]
+    assert [unique[i] for i in inverse] == ["b", "a", "b", "c", "a"]
