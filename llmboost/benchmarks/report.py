@@ -39,9 +39,10 @@ def write_report(out_dir: Path) -> Path:
             lambda a: (a - a.min()) / (a.max() - a.min()) if a.max() > a.min() else 1.0
         )
         ok["rank"] = ok.groupby(["dataset", "size", "seed"])["auc"].rank(ascending=False)
-        lines += ["## All datasets: mean rank (1 is best) and mean normalised AUC", ""]
+        lines += ["## All datasets: mean rank (1 is best)", ""]
         lines += _table(ok, "rank", sizes, "{:.2f}", spread=False)
-        lines += [""] + _table(ok, "norm_auc", sizes, "{:.3f}", spread=False)
+        lines += ["", "## All datasets: mean normalised AUC (0 worst, 1 best method)", ""]
+        lines += _table(ok, "norm_auc", sizes, "{:.3f}", spread=False)
         for name, part in ok.groupby("dataset"):
             lines += ["", f"## {name}", ""] + _table(part, "auc", sizes, "{:.3f}", spread=True)
         _plots(ok, sizes, out_dir)
