@@ -7,11 +7,12 @@ from .estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
-from .priors import LLMPrior, Prior, SklearnPrior, TabPFNPrior
+from .priors import BundledPFNPrior, LLMPrior, Prior, SklearnPrior, TabPFNPrior
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BundledPFNPrior",
     "LLMBoostClassifier",
     "LLMPrior",
     "PFNBoostClassifier",

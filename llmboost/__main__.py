@@ -11,7 +11,7 @@ from sklearn.datasets import load_iris
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from . import LLMBoostClassifier, PriorBoostClassifier
+from . import LLMBoostClassifier, PFNBoostClassifier, PriorBoostClassifier
 
 
 def _models(seed: int) -> dict:
@@ -19,15 +19,17 @@ def _models(seed: int) -> dict:
         "XGBoost alone": PriorBoostClassifier(scale=0, random_state=seed),
         "language model alone": LLMBoostClassifier(scale="prior", random_state=seed),
         "LLMBoost": LLMBoostClassifier(random_state=seed, verbose=True),
+        "PFNBoost": PFNBoostClassifier(random_state=seed),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m llmboost",
-        description="Fit LLMBoost (the default language model, offline) on scikit-learn's iris "
-        "table and compare it with XGBoost alone and the language model alone (ROC AUC and "
-        "log loss on held-out rows). The first run converts the packaged model once "
+        description="Fit LLMBoost (the default language model, offline) and PFNBoost (TabPFN, "
+        "or the bundled PFN when TabPFN's weights are missing) on scikit-learn's iris table and "
+        "compare them with XGBoost alone and the language model alone (ROC AUC and log loss "
+        "on held-out rows). The first run converts the packaged model once "
         "(about 35 s); language-model scores are cached on disk.",
     )
     parser.add_argument("--train-size", type=int, default=60, help="training rows (default 60)")

@@ -278,11 +278,28 @@ def test_pfnboost_defaults_to_tabpfn(cache_dir, monkeypatch):
     X, y = _table(80)
     clf = PFNBoostClassifier(booster_params={"n_estimators": 10}, scale=1.0, cv=2).fit(X, y)
     assert isinstance(clf.prior_, TabPFNPrior) and clf.prior_.task == "classification"
+    assert clf.default_prior_ == "tabpfn"
     assert clf.predict_proba(X).shape == (80, 2)
     reg = PFNBoostRegressor(booster_params={"n_estimators": 10}, scale=1.0, cv=2)
     reg.fit(X, X["a"].to_numpy())
     assert isinstance(reg.prior_, TabPFNPrior) and reg.prior_.task == "regression"
     assert reg.predict(X).shape == (80,)
+
+
+def test_pfnboost_falls_back_to_the_bundled_pfn(tmp_path, monkeypatch):
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    X, y = _table(80)
+    start = time.perf_counter()
+    match = "TabPFN v2 is not available.*uses the PFN bundled"
+    with pytest.warns(UserWarning, match=match) as seen:
+        clf = PFNBoostClassifier(booster_params={"n_estimators": 10}, scale=1.0, cv=2).fit(X, y)
+    assert time.perf_counter() - start < 30
+    assert len([w for w in seen if "TabPFN v2 is not available" in str(w.message)]) == 1
+    assert clf.default_prior_ == "bundled" and isinstance(clf.prior_, BundledPFNPrior)
+    assert clf.predict_proba(X).shape == (80, 2)
 
 
 @parametrize_with_checks(

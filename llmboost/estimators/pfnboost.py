@@ -1,34 +1,62 @@
-"""PFNBoost: gradient-boosted trees that start from TabPFN's logits."""
+"""PFNBoost: gradient-boosted trees that start from a prior-fitted network's logits."""
 
 from __future__ import annotations
+
+import warnings
 
 from ..priors.base import Prior
 from .prior_boost import PriorBoostClassifier, PriorBoostRegressor
 
 
 class PFNBoostClassifier(PriorBoostClassifier):
-    """:class:`PriorBoostClassifier` whose default prior is TabPFN v2.
+    """:class:`PriorBoostClassifier` whose default prior is TabPFN v2, or the bundled PFN.
 
-    ``prior=None`` means ``TabPFNPrior()``: TabPFN v2 from the local model cache,
-    4 ensemble members, on CUDA when available. Set TabPFN's knobs on the prior,
+    ``prior=None`` means ``TabPFNPrior()`` (TabPFN v2 from the local model cache or
+    downloaded, 4 ensemble members, CUDA when available) when its weights can be had;
+    otherwise the PFN that ships with llmboost (``BundledPFNPrior()``), with one warning
+    that says so and how to get TabPFN. The decision takes seconds offline. Which one
+    was used is ``default_prior_`` after fit. Set a prior's knobs on the prior object,
     e.g. ``PFNBoostClassifier(prior=TabPFNPrior(model_path="...", n_estimators=8))``.
-    Training rows get out-of-fold TabPFN log-probabilities (each fold's context is
-    the other folds); new rows are scored with all training rows as context.
-    See :class:`~llmboost.priors.tabpfn.TabPFNPrior` for the context cap and offline
-    behaviour, and :class:`PriorBoostClassifier` for the parameters.
+    Training rows get out-of-fold log-probabilities (each fold's context is the other
+    folds); new rows are scored with all training rows as context. See
+    :class:`~llmboost.priors.tabpfn.TabPFNPrior` and :class:`PriorBoostClassifier`.
+
+    Attributes
+    ----------
+    default_prior_ : str
+        ``"tabpfn"`` or ``"bundled"``: the prior ``prior=None`` resolved to (set only
+        then), beside the attributes of :class:`PriorBoostClassifier`.
     """
 
     def _default_prior(self) -> Prior:
-        from ..priors.tabpfn import TabPFNPrior
+        from ..priors.bundled_pfn import BundledPFNPrior
+        from ..priors.tabpfn import ModelNotAvailableError, TabPFNPrior
 
-        return TabPFNPrior()
+        tabpfn = TabPFNPrior()
+        try:
+            tabpfn._resolve_checkpoint()
+        except (ModelNotAvailableError, ImportError) as error:
+            reason = str(error).splitlines()[0]
+            warnings.warn(
+                f"TabPFN v2 is not available ({reason}); PFNBoostClassifier uses the PFN "
+                "bundled with llmboost instead. To use TabPFN, install llmboost[tabpfn], "
+                "download its weights into the TabPFN model cache (see the error of "
+                "TabPFNPrior().fit for the command) or pass "
+                "prior=TabPFNPrior(model_path=...).",
+                UserWarning,
+                stacklevel=4,
+            )
+            self.default_prior_ = "bundled"
+            return BundledPFNPrior()
+        self.default_prior_ = "tabpfn"
+        return tabpfn
 
 
 class PFNBoostRegressor(PriorBoostRegressor):
     """:class:`PriorBoostRegressor` whose default prior is TabPFN v2's predictive mean.
 
-    ``prior=None`` means ``TabPFNPrior(task="regression")``; see
-    :class:`PFNBoostClassifier`.
+    ``prior=None`` means ``TabPFNPrior(task="regression")`` (the bundled PFN is a
+    classifier only); see :class:`PFNBoostClassifier`.
     """
 
     def _default_prior(self) -> Prior:

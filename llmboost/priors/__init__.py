@@ -1,8 +1,9 @@
 """Priors: models that turn table rows into per-class logits (or a regression mean)."""
 
 from .base import Prior
+from .bundled_pfn import BundledPFNPrior
 from .llm import LLMPrior
 from .sklearn import SklearnPrior
 from .tabpfn import ModelNotAvailableError, TabPFNPrior
 
-__all__ = ["LLMPrior", "ModelNotAvailableError", "Prior", "SklearnPrior", "TabPFNPrior"]
+__all__ = ["BundledPFNPrior", "LLMPrior", "ModelNotAvailableError", "Prior", "SklearnPrior", "TabPFNPrior"]

@@ -1,0 +1,393 @@
+"""ROC AUC of the bundled PFN, PFNBoost with it, and standard baselines at small sizes.
+
+    python benchmarks/bench_bundled_pfn.py --csv benchmarks/results/bundled_pfn.csv \\
+        --md benchmarks/results/bundled_pfn.md
+
+For every classification task of ``/work/shared/datasets`` with at most 10 classes, every
+training size (default 32 ... 1024) and seed: a shuffled, stratified subsample of the
+training file is the training set; the fixed test file (capped at ``--max-test`` rows by
+a stratified sample drawn once with seed 0) is the test set. Methods:
+
+* ``pfn``: :class:`~llmboost.priors.bundled_pfn.BundledPFNPrior` alone (4 passes);
+* ``pfnboost``: ``PriorBoostClassifier(prior=BundledPFNPrior(), random_state=seed)``;
+* ``xgb``: ``XGBClassifier()`` defaults (native categorical support);
+* ``lr``: logistic regression behind median imputation, scaling and one-hot encoding;
+* ``rf``: ``RandomForestClassifier(random_state=seed)``.
+
+Metric: ROC AUC, one-vs-rest macro average for multiclass (test classes only). Each
+result is appended to the CSV at once; a rerun skips the cells already there, so the
+benchmark resumes after a stop. ``--md`` rewrites the summary table from the CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+SIZES = (32, 64, 128, 256, 512, 1024)
+METHODS = ("pfn", "xgb", "lr", "rf", "pfnboost")
+FIELDS = [
+    "dataset",
+    "size",
+    "seed",
+    "method",
+    "auc",
+    "seconds",
+    "n_train",
+    "n_test",
+    "n_classes",
+    "error",
+]
+
+
+def load_task(
+    name: str, max_test: int
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, dict]:
+    """Train pool and (capped) test set; categorical columns share one category list."""
+    folder = DATASETS / name
+    meta = json.loads((folder / "meta.json").read_text())
+    target = meta["target_column"]
+    train = pd.read_csv(folder / "train.csv")
+    test = pd.read_csv(folder / "test.csv")
+    if len(test) > max_test:
+        from sklearn.model_selection import train_test_split
+
+        test, _ = train_test_split(
+            test,
+            train_size=max_test,
+            random_state=0,
+            stratify=_stratifiable(test[target].to_numpy()),
+        )
+    ytr, yte = train.pop(target).to_numpy(), test.pop(target).to_numpy()
+    ytr, yte = ytr.astype(str), yte.astype(str)
+    cats = set(meta.get("categorical_columns") or [])
+    cats |= {c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])}
+    for col in cats:
+        values = pd.concat([train[col], test[col]]).astype(str)
+        categories = sorted(values.unique())
+        train[col] = pd.Categorical(train[col].astype(str), categories=categories)
+        test[col] = pd.Categorical(test[col].astype(str), categories=categories)
+    return train, ytr, test.reset_index(drop=True), yte, meta
+
+
+def _stratifiable(y: np.ndarray) -> np.ndarray | None:
+    _, counts = np.unique(y, return_counts=True)
+    return y if counts.min() >= 2 else None
+
+
+def subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Shuffled stratified subsample indices (each class at least once when possible)."""
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.maximum(1, np.round(counts / counts.sum() * size).astype(int))
+    while quota.sum() > size:
+        quota[np.argmax(quota)] -= 1
+    while quota.sum() < size:
+        room = counts - quota
+        quota[np.argmax(room)] += 1
+    idx = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(y == c), size=min(q, n), replace=False)
+            for c, q, n in zip(classes, quota, counts)
+        ]
+    )
+    return rng.permutation(idx)
+
+
+def auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
+    """Binary AUC, or one-vs-rest macro AUC over the classes present in the test set."""
+    from sklearn.metrics import roc_auc_score
+
+    present = np.unique(y_true)
+    full = np.zeros((len(y_true), len(present)))
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(present):
+        if c in index:
+            full[:, j] = proba[:, index[c]]
+    if len(present) == 2:
+        return float(roc_auc_score(y_true == present[1], full[:, 1] - full[:, 0]))
+    full = full + 1e-12
+    full /= full.sum(axis=1, keepdims=True)
+    return float(roc_auc_score(y_true, full, multi_class="ovr", average="macro", labels=present))
+
+
+WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
+
+
+def make_model(method: str, seed: int):
+    """A fitted-on-demand estimator with ``fit``/``predict_proba``/``classes_``."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier, SklearnPrior
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    if method == "pfn":
+        return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS))
+    if method == "pfnboost":
+        prior = BundledPFNPrior(random_state=seed, weights=WEIGHTS)
+        return PriorBoostClassifier(prior=prior, random_state=seed)
+    if method == "lr":
+        return _PriorAsModel(SklearnPrior(LogisticRegression(max_iter=2000)))
+    if method == "rf":
+        return _PriorAsModel(
+            SklearnPrior(RandomForestClassifier(random_state=seed, n_jobs=1), preprocess=True)
+        )
+    if method == "xgb":
+        return _XGB(seed)
+    raise ValueError(method)
+
+
+class _PriorAsModel:
+    def __init__(self, prior) -> None:
+        self.prior = prior
+
+    def fit(self, X, y):
+        self.prior.fit(X, y)
+        self.classes_ = self.prior.classes_
+        return self
+
+    def predict_proba(self, X):
+        z = self.prior.logits(X)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)
+
+
+class _XGB:
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def fit(self, X, y):
+        from xgboost import XGBClassifier
+
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        self.model = XGBClassifier(
+            enable_categorical=True, tree_method="hist", n_jobs=1, random_state=self.seed
+        )
+        self.model.fit(X, codes)
+        return self
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
+
+
+def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
+    """Benchmark tasks and the skipped ones (more than 10 classes)."""
+    chosen, skipped = [], []
+    for folder in sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists()):
+        if names and folder.name not in names:
+            continue
+        meta = json.loads((folder / "meta.json").read_text())
+        n_classes = meta.get("n_classes") or len(meta["class_names"])
+        (skipped if n_classes > 10 else chosen).append(folder.name)
+    return chosen, skipped
+
+
+def run(args: argparse.Namespace) -> None:
+    path = Path(args.csv)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if path.exists():
+        with path.open() as fh:
+            done = {
+                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
+                for r in csv.DictReader(fh)
+            }
+    new = not path.exists()
+    names, skipped = datasets(args.datasets)
+    if skipped:
+        print("skipped (more than 10 classes):", ", ".join(skipped), flush=True)
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        tasks = {name: load_task(name, args.max_test) for name in names}
+        for size in args.sizes:  # size-major, so a partial run covers every dataset
+            for name in names:
+                Xpool, ypool, Xte, yte, _meta = tasks[name]
+                if size > len(ypool):
+                    continue
+                for seed in args.seeds:
+                    idx = subsample(ypool, size, seed)
+                    Xtr, ytr = Xpool.iloc[idx].reset_index(drop=True), ypool[idx]
+                    for method in args.methods:
+                        if (name, size, seed, method) in done:
+                            continue
+                        row = {
+                            "dataset": name,
+                            "size": size,
+                            "seed": seed,
+                            "method": method,
+                            "n_train": size,
+                            "n_test": len(yte),
+                            "n_classes": len(np.unique(ytr)),
+                            "auc": "",
+                            "error": "",
+                        }
+                        t0 = time.perf_counter()
+                        try:
+                            with warnings.catch_warnings():
+                                warnings.simplefilter("ignore")
+                                model = make_model(method, seed).fit(Xtr, ytr)
+                                proba = model.predict_proba(Xte)
+                            row["auc"] = round(auc(yte, proba, model.classes_), 6)
+                        except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                            row["error"] = f"{type(exc).__name__}: {exc}"[:200]
+                        row["seconds"] = round(time.perf_counter() - t0, 3)
+                        writer.writerow(row)
+                        fh.flush()
+                        print(
+                            name,
+                            size,
+                            seed,
+                            method,
+                            row["auc"],
+                            row["seconds"],
+                            row["error"],
+                            flush=True,
+                        )
+
+
+def _table(df: pd.DataFrame, methods: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """Mean-AUC table over the (dataset, size, seed) cells where all ``methods`` finished."""
+    df = df[df["method"].isin(methods)]
+    cell = ["dataset", "size", "seed"]
+    complete = df.groupby(cell)["method"].nunique() == len(methods)
+    df = df.set_index(cell).loc[complete[complete].index].reset_index()
+    per_ds = df.groupby(["method", "size", "dataset"])["auc"].mean().reset_index()
+    table = per_ds.pivot_table(index="size", columns="method", values="auc", aggfunc="mean")
+    n_ds = per_ds.groupby("size")["dataset"].nunique()
+    n_seeds = df.groupby("size")["seed"].nunique()
+    lines = [
+        "| size | datasets | seeds | " + " | ".join(methods) + " | best baseline |",
+        "|---|---|---|" + "---|" * len(methods) + "---|",
+    ]
+    for size in table.index:
+        r = table.loc[size]
+        base = [m for m in ("xgb", "lr", "rf") if m in r]
+        best = max(base, key=lambda m: r[m]) if base else ""
+        top = max(r[m] for m in methods)
+        vals = [f"**{r[m]:.4f}**" if np.isclose(r[m], top) else f"{r[m]:.4f}" for m in methods]
+        lines.append(
+            f"| {size} | {n_ds[size]} | {n_seeds[size]} | " + " | ".join(vals) + f" | {best} |"
+        )
+    return lines, per_ds
+
+
+def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
+    """Markdown tables of mean AUC per method and size over datasets."""
+    df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+    errors = df[df["auc"].isna()]
+    df = df[df["auc"].notna()]
+    present = [m for m in METHODS if m in set(df["method"])]
+    base = [m for m in ("pfn", "xgb", "lr", "rf") if m in present]
+    lines = [
+        "# Bundled PFN benchmark",
+        "",
+        "ROC AUC on the fixed test sets (one-vs-rest macro AUC for multiclass), averaged over",
+        "seeds per dataset, then over datasets. Each table uses only the (dataset, size,",
+        "seed) cells where all of its methods finished.",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+    ]
+    if base:
+        t, per_ds = _table(df, base)
+        lines += ["## PFN alone versus the baselines", "", *t, ""]
+        wins = per_ds.pivot_table(index=["size", "dataset"], columns="method", values="auc")
+        others = [m for m in ("xgb", "lr", "rf") if m in wins]
+        if "pfn" in wins and others:
+            lines += [
+                "Datasets where the PFN alone has the higher mean AUC:",
+                "",
+                "| size | " + " | ".join(f"pfn > {m}" for m in others) + " |",
+                "|---|" + "---|" * len(others),
+            ]
+            for size, grp in wins.groupby(level=0):
+                cells = [f"{int((grp['pfn'] > grp[m]).sum())}/{len(grp)}" for m in others]
+                lines.append(f"| {size} | " + " | ".join(cells) + " |")
+            lines.append("")
+    if "pfnboost" in present:
+        t, _ = _table(df, present)
+        lines += ["## All methods, including PFNBoost", "", *t, ""]
+    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
+    lines += [
+        "Median seconds per fit + predict (2-core machine shared with other jobs):",
+        "",
+        "| size | " + " | ".join(present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for size in secs.index:
+        cells = [f"{secs.loc[size, m]:.2f}" if m in secs else "" for m in present]
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    _, per_ds = _table(df, base or present)
+    per = per_ds.pivot_table(index="dataset", columns=["size", "method"], values="auc")
+    lines += ["", "## Per dataset (mean AUC over seeds)", ""]
+    for size in sorted({sz for sz, _ in per.columns}):
+        sub = per[size].dropna(how="all")
+        ms = [m for m in base if m in sub]
+        lines += [f"size {size}:", "", "| dataset | " + " | ".join(ms) + " |"]
+        lines.append("|---|" + "---|" * len(ms))
+        for ds in sub.index:
+            lines.append(f"| {ds} | " + " | ".join(f"{sub.loc[ds, m]:.3f}" for m in ms) + " |")
+        lines.append("")
+    if len(errors):
+        lines += ["Failed cells:", ""]
+        for _, r in errors.iterrows():
+            lines.append(
+                f"- {r['dataset']} size {r['size']} seed {r['seed']} {r['method']}: {r['error']}"
+            )
+        lines.append("")
+    if notes:
+        lines += [notes, ""]
+    text = "\n".join(lines)
+    Path(md_path).write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--csv", default="benchmarks/results/bundled_pfn.csv")
+    p.add_argument("--md", default=None, help="write the summary markdown here")
+    p.add_argument("--summary-only", action="store_true")
+    p.add_argument(
+        "--inputs",
+        nargs="*",
+        default=None,
+        help="CSV files to summarise (default: --csv); e.g. from parallel runs",
+    )
+    p.add_argument("--notes", default="", help="text appended to the markdown")
+    p.add_argument("--command", default=None, help="command line shown in the markdown")
+    p.add_argument("--datasets", nargs="*", default=None)
+    p.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--methods", nargs="*", default=list(METHODS))
+    p.add_argument("--max-test", type=int, default=1000)
+    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
+    args = p.parse_args(argv)
+    global WEIGHTS
+    WEIGHTS = args.weights
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if not args.summary_only:
+        run(args)
+    if args.md:
+        command = args.command or (
+            "python benchmarks/bench_bundled_pfn.py --csv " + args.csv + " --md " + args.md
+        )
+        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""A compact prior-data fitted network (PFN) for tabular classification.
+
+The table is a grid of cell tokens ``(batch, rows, features + 1, width)``; the extra
+column is the target. Each layer alternates
+
+1. attention across the columns of a row (features and target talk to each other),
+2. attention across the rows of a column, where every row (training or test) attends
+   to the training rows only, so training rows attend among themselves and test rows
+   read from the training rows but never from each other,
+3. a per-cell MLP,
+
+all pre-norm with residuals. Training rows carry their label in the target column
+(a learned class embedding); test rows carry a learned "unknown" vector there, and the
+class logits are read off the test rows' target cells.
+
+Cell inputs are computed inside the model from raw values, with statistics of the
+training rows only: a standardised value (clipped), a rank-based normal score, a
+missing indicator and a categorical flag. A random per-feature embedding (drawn per
+forward pass, seedable) lets the column attention tell features apart. The model is
+equivariant to feature order and takes any number of features; classes are capped at
+:data:`~llmboost.pfn.prior_data.MAX_CLASSES`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .prior_data import MAX_CLASSES
+
+
+@dataclass
+class PFNConfig:
+    """Architecture hyper-parameters (stored in every checkpoint)."""
+
+    width: int = 64
+    layers: int = 3
+    heads: int = 4
+    mlp_ratio: int = 2
+    feature_embed: int = 16
+    max_classes: int = MAX_CLASSES
+    #: Also add the label embedding to every feature cell of a training row (a shorter
+    #: path from labels to test rows, which speeds up learning on a small budget).
+    label_to_cells: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+N_INPUT_CHANNELS = 4
+_CLIP = 5.0
+
+
+def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> torch.Tensor:
+    """Per-cell input channels from raw values, using training-row statistics only.
+
+    ``x`` is ``(B, N, F)`` with NaN for missing, ``categorical`` ``(B, F)`` bool.
+    Returns ``(B, N, F, 4)``: clipped z-score, rank normal score, missing flag,
+    categorical flag. Missing cells get 0 in both value channels.
+    """
+    missing = torch.isnan(x)
+    train = x[:, :n_train]
+    finite = ~torch.isnan(train)
+    count = finite.sum(1, keepdim=True).clamp(min=1)
+    filled = torch.where(finite, train, torch.zeros_like(train))
+    mean = filled.sum(1, keepdim=True) / count
+    var = (torch.where(finite, train - mean, torch.zeros_like(train)) ** 2).sum(1, keepdim=True)
+    std = (var / count).sqrt()
+    std = torch.where(std > 1e-6, std, torch.ones_like(std))
+    z = ((x - mean) / std).clamp(-_CLIP, _CLIP)
+    # Rank score: mid-rank of each value among the finite training values.
+    b, n, f = x.shape
+    keys = torch.where(finite, train, torch.full_like(train, float("inf")))
+    keys = keys.permute(0, 2, 1).reshape(b * f, n_train).sort(dim=1).values.contiguous()
+    vals = torch.where(missing, torch.zeros_like(x), x).permute(0, 2, 1).reshape(b * f, n)
+    vals = vals.contiguous()
+    lo = torch.searchsorted(keys, vals, right=False)
+    hi = torch.searchsorted(keys, vals, right=True)
+    m = count.permute(0, 2, 1).reshape(b * f, 1).to(x.dtype)
+    rank = (lo + hi).to(x.dtype) / 2
+    u = ((rank + 0.5) / (m + 1)).clamp(1e-4, 1 - 1e-4)
+    r = (math.sqrt(2) * torch.erfinv(2 * u - 1)).reshape(b, f, n).permute(0, 2, 1)
+    z = torch.where(missing, torch.zeros_like(z), z)
+    r = torch.where(missing, torch.zeros_like(r), r)
+    cat = categorical[:, None, :].expand(b, n, f).to(x.dtype)
+    return torch.stack([z, r, missing.to(x.dtype), cat], dim=-1)
+
+
+class _Attention(nn.Module):
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, q_in: torch.Tensor, kv_in: torch.Tensor) -> torch.Tensor:
+        s, n, w = q_in.shape
+        h = self.heads
+        q = self.q(q_in).view(s, n, h, w // h).transpose(1, 2)
+        k, v = self.kv(kv_in).view(s, kv_in.shape[1], 2, h, w // h).permute(2, 0, 3, 1, 4)
+        o = F.scaled_dot_product_attention(q, k, v)
+        return self.out(o.transpose(1, 2).reshape(s, n, w))
+
+
+class _Layer(nn.Module):
+    def __init__(self, cfg: PFNConfig) -> None:
+        super().__init__()
+        w = cfg.width
+        self.norm_col = nn.LayerNorm(w)
+        self.col_attn = _Attention(w, cfg.heads)
+        self.norm_row = nn.LayerNorm(w)
+        self.row_attn = _Attention(w, cfg.heads)
+        self.norm_mlp = nn.LayerNorm(w)
+        self.mlp = nn.Sequential(
+            nn.Linear(w, cfg.mlp_ratio * w), nn.GELU(), nn.Linear(cfg.mlp_ratio * w, w)
+        )
+
+    def forward(self, h: torch.Tensor, n_train: int) -> torch.Tensor:
+        b, n, c, w = h.shape
+        # 1. across columns, within each row
+        flat = self.norm_col(h).reshape(b * n, c, w)
+        h = h + self.col_attn(flat, flat).view(b, n, c, w)
+        # 2. across rows, within each column; keys/values are the training rows
+        t = self.norm_row(h).transpose(1, 2).reshape(b * c, n, w)
+        h = h + self.row_attn(t, t[:, :n_train]).view(b, c, n, w).transpose(1, 2)
+        # 3. per cell MLP
+        return h + self.mlp(self.norm_mlp(h))
+
+
+class TabPFNLite(nn.Module):
+    """The compact PFN: ``forward(x, y_train, categorical)`` -> test-row class logits."""
+
+    def __init__(self, cfg: PFNConfig | None = None) -> None:
+        super().__init__()
+        cfg = cfg or PFNConfig()
+        self.cfg = cfg
+        w = cfg.width
+        self.cell = nn.Sequential(nn.Linear(N_INPUT_CHANNELS, w), nn.GELU(), nn.Linear(w, w))
+        self.feature_embed = nn.Linear(cfg.feature_embed, w, bias=False)
+        self.label_embed = nn.Embedding(cfg.max_classes, w)
+        self.unknown = nn.Parameter(torch.zeros(w))
+        self.cell_label = nn.Linear(w, w) if cfg.label_to_cells else None
+        self.target_col = nn.Parameter(torch.zeros(w))
+        self.layers = nn.ModuleList(_Layer(cfg) for _ in range(cfg.layers))
+        self.norm_out = nn.LayerNorm(w)
+        self.head = nn.Sequential(nn.Linear(w, 2 * w), nn.GELU(), nn.Linear(2 * w, cfg.max_classes))
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        y_train: torch.Tensor,
+        categorical: torch.Tensor,
+        n_classes: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        feature_noise: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits ``(B, n_test, max_classes)`` for rows ``n_train:`` of ``x``.
+
+        ``x`` ``(B, N, F)`` raw features (NaN = missing); ``y_train`` ``(B, n_train)``
+        int labels of the first rows; ``categorical`` ``(B, F)`` bool. Classes at or
+        beyond ``n_classes`` ``(B,)`` get ``-inf``-like logits. The random feature
+        embeddings are ``feature_noise`` ``(B, F, feature_embed)`` when given, else drawn
+        from ``generator``.
+        """
+        b, n, f = x.shape
+        n_train = y_train.shape[1]
+        cells = self.cell(cell_inputs(x, categorical, n_train))
+        if feature_noise is None:
+            feature_noise = torch.randn(
+                b, f, self.cfg.feature_embed, generator=generator, device=x.device, dtype=x.dtype
+            )
+        cells = cells + self.feature_embed(feature_noise)[:, None]
+        target = torch.cat(
+            [
+                self.label_embed(y_train),
+                self.unknown.expand(b, n - n_train, -1),
+            ],
+            dim=1,
+        )
+        if self.cfg.label_to_cells:
+            cells = cells + self.cell_label(target)[:, :, None, :]
+        target = (target + self.target_col)[:, :, None, :]
+        h = torch.cat([cells, target], dim=2)
+        for layer in self.layers:
+            h = layer(h, n_train)
+        logits = self.head(self.norm_out(h[:, n_train:, -1]))
+        if n_classes is not None:
+            idx = torch.arange(self.cfg.max_classes, device=x.device)
+            logits = logits.masked_fill(idx[None, None, :] >= n_classes[:, None, None], -1e4)
+        return logits
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

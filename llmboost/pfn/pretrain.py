@@ -1,0 +1,339 @@
+"""Pretrain the bundled PFN on synthetic tasks.
+
+    python -m llmboost.pfn.pretrain --out runs/pfn --minutes 80 --seed 0
+
+* Reproducible: the synthetic data stream, the initialisation and the validation set are
+  seeded; ``recipe.json`` next to the checkpoint records every setting. With
+  ``--steps`` the learning-rate schedule is step-based and a run is repeatable step for
+  step (on the same hardware and torch build); with ``--minutes`` alone the cosine
+  schedule follows the wall clock, so the number of steps depends on the machine.
+* Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
+  RNG states) is written every ``--checkpoint-every`` seconds and at the end; rerunning
+  the same command continues where it stopped. A larger ``--minutes`` extends a
+  finished run (the schedule stretches to the new budget).
+* Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
+  :class:`~llmboost.priors.bundled_pfn.BundledPFNPrior` loads (copy it to
+  ``llmboost/pfn/weights/`` to ship it).
+* Validation: mean cross-entropy on a fixed set of held-out synthetic batches (drawn
+  from ``--val-seed``, independent of ``--seed``), every ``--val-every`` steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .prior_data import MAX_CLASSES, sample_batch, sample_shape
+
+FORMAT = "llmboost-pfn/1"
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", required=True, help="run folder (checkpoint, recipe, log)")
+    p.add_argument("--minutes", type=float, default=60.0, help="training time budget")
+    p.add_argument("--steps", type=int, default=None, help="step budget (step-based schedule)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-seed", type=int, default=20251128)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--layers", type=int, default=3)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument(
+        "--no-label-to-cells",
+        dest="label_to_cells",
+        action="store_false",
+        help="labels only in the target column (TabPFN style)",
+    )
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--min-lr-ratio", type=float, default=0.05)
+    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--tokens", type=int, default=20_000, help="table cells per batch")
+    p.add_argument("--max-rows", type=int, default=1024)
+    p.add_argument("--val-batches", type=int, default=16)
+    p.add_argument("--val-every", type=int, default=250)
+    p.add_argument("--checkpoint-every", type=float, default=180.0, help="seconds")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--device", default="auto")
+    p.add_argument(
+        "--ship",
+        default=None,
+        help="only export the run's checkpoint to this .pt path (plus .json)",
+    )
+    return p.parse_args(argv)
+
+
+def _to_torch(batch: dict, device):
+    import torch
+
+    return (
+        torch.from_numpy(batch["x"]).to(device),
+        torch.from_numpy(batch["y"]).to(device),
+        torch.from_numpy(batch["categorical"]).to(device),
+        torch.from_numpy(batch["n_classes"]).to(device),
+        int(batch["n_train"]),
+    )
+
+
+def batch_loss(model, batch: dict, device, generator=None):
+    """Mean cross-entropy of the test rows of one batch."""
+    import torch.nn.functional as F
+
+    x, y, cat, n_classes, n_train = _to_torch(batch, device)
+    logits = model(x, y[:, :n_train], cat, n_classes, generator=generator)
+    return F.cross_entropy(logits.reshape(-1, MAX_CLASSES), y[:, n_train:].reshape(-1))
+
+
+def validation_set(seed: int, n_batches: int, tokens: int, max_rows: int) -> list[dict]:
+    """The fixed held-out synthetic batches."""
+    rng = np.random.default_rng(seed)
+    return [sample_batch(rng, tokens=tokens, max_rows=max_rows) for _ in range(n_batches)]
+
+
+def validate(model, batches: list[dict], device) -> float:
+    """Mean validation loss (feature embeddings drawn from a fixed seed)."""
+    import torch
+
+    model.eval()
+    gen = torch.Generator(device=device).manual_seed(0)
+    with torch.no_grad():
+        losses = [float(batch_loss(model, b, device, generator=gen)) for b in batches]
+    model.train()
+    return float(np.mean(losses))
+
+
+def _lr(args: argparse.Namespace, step: int, elapsed: float) -> float:
+    progress = step / args.steps if args.steps else elapsed / (60.0 * args.minutes)
+    progress = min(max(progress, 0.0), 1.0)
+    ratio = args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    return args.lr * min(1.0, (step + 1) / args.warmup) * ratio
+
+
+def _atomic_save(obj, path: Path) -> None:
+    import torch
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def export(model, recipe: dict, info: dict, path: Path) -> None:
+    """Write the shippable checkpoint: tensors and plain Python types only."""
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    _atomic_save(
+        {
+            "format": FORMAT,
+            "config": model.cfg.to_dict(),
+            "state_dict": state,
+            "recipe": _plain(recipe),
+            "train_info": _plain(info),
+        },
+        path,
+    )
+
+
+def _plain(obj):
+    """JSON round trip, so a checkpoint loads with ``torch.load(weights_only=True)``."""
+    return json.loads(json.dumps(obj, default=str))
+
+
+def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
+    """Export a run's latest ``checkpoint.pt`` to ``dest`` (+ ``dest`` with ``.json``).
+
+    The JSON file holds the recipe and the training info (steps, minutes, validation
+    history) next to the shipped weights.
+    """
+    import torch
+
+    from .model import PFNConfig, TabPFNLite
+
+    ck = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
+    model = TabPFNLite(PFNConfig(**ck["config"]))
+    model.load_state_dict(ck["model"])
+    info = {
+        "step": ck["step"],
+        "minutes": round(ck["elapsed"] / 60, 2),
+        "val_loss": ck["history"][-1]["val_loss"] if ck["history"] else None,
+        "history": ck["history"],
+    }
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    export(model, ck["recipe"], info, dest)
+    meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
+    dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run (or resume) pretraining; returns the final training info."""
+    args = _parse(argv)
+    if args.ship:
+        return ship(args.out, args.ship)
+    import torch
+    from tqdm import tqdm
+
+    from .model import PFNConfig, TabPFNLite, count_parameters
+
+    torch.set_num_threads(args.threads)
+    device = torch.device(
+        ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "checkpoint.pt"
+
+    torch.manual_seed(args.seed)
+    cfg = PFNConfig(
+        width=args.width, layers=args.layers, heads=args.heads, label_to_cells=args.label_to_cells
+    )
+    model = TabPFNLite(cfg).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    rng = np.random.default_rng(args.seed)
+    step, elapsed, history = 0, 0.0, []
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if ck["config"] != cfg.to_dict():
+            raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        rng.bit_generator.state = ck["numpy_rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
+
+    recipe = {
+        "format": FORMAT,
+        "command": "python -m llmboost.pfn.pretrain "
+        + " ".join(sys.argv[1:] if argv is None else argv),
+        "args": vars(args),
+        "config": cfg.to_dict(),
+        "parameters": count_parameters(model),
+        "device": str(device),
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+        },
+        "torch": str(torch.__version__),
+        "numpy": np.__version__,
+        "prior": "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)",
+    }
+    previous = out / "recipe.json"
+    runs = []
+    if previous.exists():
+        prev = json.loads(previous.read_text())
+        runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
+    if ckpt_path.exists() or not runs:
+        runs.append(
+            {
+                "command": recipe["command"],
+                "from_step": step,
+                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
+    recipe["invocations"] = runs
+    (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
+    val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows)
+
+    def info() -> dict:
+        return {
+            "step": step,
+            "minutes": round(elapsed / 60, 2),
+            "val_loss": history[-1]["val_loss"] if history else None,
+            "history": history,
+        }
+
+    def save() -> None:
+        _atomic_save(
+            {
+                "config": cfg.to_dict(),
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "numpy_rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "step": step,
+                "elapsed": elapsed,
+                "history": history,
+                "recipe": recipe,
+            },
+            ckpt_path,
+        )
+        export(model, recipe, info(), out / "model.pt")
+        (out / "train_info.json").write_text(json.dumps(info(), indent=2))
+
+    def done() -> bool:
+        return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
+
+    budget = args.steps if args.steps else int(60 * args.minutes)
+    bar = tqdm(
+        total=budget,
+        initial=min(step if args.steps else int(elapsed), budget),
+        unit="step" if args.steps else "s",
+        mininterval=20,
+        dynamic_ncols=False,
+        bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}{postfix}]",
+    )
+    last_save = time.monotonic()
+    smooth = None
+    model.train()
+    while not done():
+        t0 = time.monotonic()
+        if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
+            v = validate(model, val, device)
+            history.append(
+                {
+                    "step": step,
+                    "minutes": round(elapsed / 60, 2),
+                    "val_loss": v,
+                    "train_loss": smooth,
+                }
+            )
+            print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
+        for g in opt.param_groups:
+            g["lr"] = _lr(args, step, elapsed)
+        batch = sample_batch(rng, tokens=args.tokens, max_rows=args.max_rows)
+        loss = batch_loss(model, batch, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        lv = float(loss.detach())
+        smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
+        dt = time.monotonic() - t0
+        elapsed += dt
+        bar.update(1 if args.steps else dt)
+        bar.set_postfix(
+            step=step,
+            loss=f"{smooth:.3f}",
+            val=f"{history[-1]['val_loss']:.3f}" if history else "-",
+            refresh=False,
+        )
+        if time.monotonic() - last_save > args.checkpoint_every:
+            save()
+            last_save = time.monotonic()
+    bar.close()
+    if not history or history[-1]["step"] != step:
+        v = validate(model, val, device)
+        history.append(
+            {"step": step, "minutes": round(elapsed / 60, 2), "val_loss": v, "train_loss": smooth}
+        )
+        print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
+    save()
+    return info()
+
+
+__all__ = ["batch_loss", "export", "main", "sample_shape", "ship", "validate", "validation_set"]
+
+if __name__ == "__main__":
+    main()
