@@ -6,4 +6,11 @@ from .llm import LLMPrior
 from .sklearn import SklearnPrior
 from .tabpfn import ModelNotAvailableError, TabPFNPrior
 
-__all__ = ["BundledPFNPrior", "LLMPrior", "ModelNotAvailableError", "Prior", "SklearnPrior", "TabPFNPrior"]
+__all__ = [
+    "BundledPFNPrior",
+    "LLMPrior",
+    "ModelNotAvailableError",
+    "Prior",
+    "SklearnPrior",
+    "TabPFNPrior",
+]
