@@ -90,17 +90,23 @@ def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
     x = {s: i for i, s in enumerate(sizes)}
     for name, part in [*ok.groupby("dataset"), ("all datasets", ok)]:
         column = "norm_auc" if name == "all datasets" else "auc"
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        for method, rows in part.groupby("method"):
+        fig, ax = plt.subplots(figsize=(8.5, 4.5))
+        for i, (method, rows) in enumerate(part.groupby("method")):
             curve = rows.groupby("size")[column].mean()
             points = sorted(curve.index, key=_size_order)
-            ax.plot([x[s] for s in points], [curve[s] for s in points], marker="o", label=method)
+            ax.plot(
+                [x[s] for s in points],
+                [curve[s] for s in points],
+                label=method,
+                color=plt.cm.tab20.colors[i % 20],
+                marker="os^Dv"[i % 5],
+            )
         ax.set_xticks(range(len(sizes)), sizes)
         ax.set_xlabel("training rows")
         ax.set_ylabel("normalised ROC AUC" if column == "norm_auc" else "ROC AUC")
         ax.set_title(name)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         file = "normalized_auc.png" if name == "all datasets" else f"auc_{name}.png"
         fig.savefig(out_dir / file, dpi=110)
