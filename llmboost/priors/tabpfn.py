@@ -132,14 +132,7 @@ class TabPFNPrior(Prior):
     # -- public verbs ------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> TabPFNPrior:
         """Resolve the checkpoint, encode the table and fit TabPFN on (a cap of) the rows."""
-        self._check_params()
-        frame = _as_frame(X)
-        self.checkpoint_path_ = self._resolve_checkpoint()
-        self.device_ = self._resolve_device()
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.categories_ = _fit_categories(frame)
-        values = self._encode(frame)
-        y_fit = self._encode_target(y)
+        values, y_fit = self._prepare(X, y)
         cap, ignore_limits = self._context_cap()
         rows = self._subsample(y_fit, cap, seed=self._seed(), where="the training rows")
         self.context_X_ = values[rows]
@@ -168,15 +161,18 @@ class TabPFNPrior(Prior):
         """
         return clone(self)._oof_logits(X, y, folds)
 
-    def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
+    def _prepare(self, X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Check parameters, find the checkpoint and device, encode the table and labels."""
         self._check_params()
         frame = _as_frame(X)
         self.checkpoint_path_ = self._resolve_checkpoint()
         self.device_ = self._resolve_device()
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.categories_ = _fit_categories(frame)
-        values = self._encode(frame)
-        y_all = self._encode_target(y)
+        return self._encode(frame), self._encode_target(y)
+
+    def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
+        values, y_all = self._prepare(X, y)
         cap, self.ignore_limits_ = self._context_cap()
 
         jobs, capped = [], []
