@@ -613,19 +613,27 @@ class LLMPrior(Prior):
 
 
 # -- forward passes ----------------------------------------------------------------------
+def _padded(rt: _Runtime, seqs: list[list[int]], left: bool):
+    """Token ids padded to one length (on the left or right) and their attention mask."""
+    torch = rt.torch
+    B, S = len(seqs), max(len(s) for s in seqs)
+    input_ids = torch.full((B, S), rt.pad_id, dtype=torch.long)
+    mask = torch.zeros((B, S), dtype=torch.long)
+    for b, s in enumerate(seqs):
+        span = slice(S - len(s), S) if left else slice(0, len(s))
+        input_ids[b, span] = torch.tensor(s, dtype=torch.long)
+        mask[b, span] = 1
+    return input_ids.to(rt.device), mask.to(rt.device)
+
+
 def _forward_causal(
     rt: _Runtime, suffixes: list[list[int]], prefix_cache, prefix_len: int, verb
 ) -> np.ndarray:
     """Verbalizer log-probabilities for a batch of left-padded suffixes after a prefix."""
     torch = rt.torch
     dev = rt.device
-    B, S = len(suffixes), max(len(s) for s in suffixes)
-    input_ids = torch.full((B, S), rt.pad_id, dtype=torch.long)
-    mask = torch.zeros((B, S), dtype=torch.long)
-    for b, s in enumerate(suffixes):
-        input_ids[b, S - len(s) :] = torch.tensor(s, dtype=torch.long)
-        mask[b, S - len(s) :] = 1
-    input_ids, mask = input_ids.to(dev), mask.to(dev)
+    B = len(suffixes)
+    input_ids, mask = _padded(rt, suffixes, left=True)
     position_ids = (mask.cumsum(1) - 1).clamp(min=0) + prefix_len
     attention = mask
     kwargs: dict[str, Any] = {}
@@ -691,13 +699,8 @@ def _forward_seq2seq(rt: _Runtime, prompts: list[list[int]], verb) -> np.ndarray
     torch = rt.torch
     dev = rt.device
     model = rt.model
-    B, S = len(prompts), max(len(p) for p in prompts)
-    input_ids = torch.full((B, S), rt.pad_id, dtype=torch.long)
-    mask = torch.zeros((B, S), dtype=torch.long)
-    for b, p in enumerate(prompts):
-        input_ids[b, : len(p)] = torch.tensor(p, dtype=torch.long)
-        mask[b, : len(p)] = 1
-    input_ids, mask = input_ids.to(dev), mask.to(dev)
+    B = len(prompts)
+    input_ids, mask = _padded(rt, prompts, left=False)
     start = model.config.decoder_start_token_id
     if start is None:
         start = getattr(model.generation_config, "decoder_start_token_id", None) or rt.pad_id
