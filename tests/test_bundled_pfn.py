@@ -90,6 +90,18 @@ def test_few_training_steps_reduce_loss_on_a_fixed_batch():
     assert losses[-1] < 0.8 * losses[0]
 
 
+def test_last_layer_shortcut_equals_full_layer():
+    from llmboost.priors.bundled_pfn import load_model
+
+    layer = load_model(SHIPPED).layers[-1]
+    h = torch.randn(3, 50, 6, 64, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        full = layer(h, 30)[:, 30:, -1]
+        target = layer.forward_target(h, 30)
+    assert target.shape == (3, 20, 64)
+    torch.testing.assert_close(target, full, rtol=1e-5, atol=1e-5)
+
+
 def test_pretrain_cli_resumes_and_ships(tmp_path):
     from llmboost.pfn import pretrain
 
