@@ -5,8 +5,10 @@
 
 For every classification task of ``/work/shared/datasets`` with at most 10 classes, every
 training size (default 32 ... 1024) and seed: a shuffled, stratified subsample of the
-training file is the training set; the fixed test file (capped at ``--max-test`` rows by
-a stratified sample drawn once with seed 0) is the test set. Methods:
+training file (at least two rows per class where it has them, so that the methods
+that cross-validate can run) is the training set; the fixed test file (capped at
+``--max-test`` rows by a stratified sample drawn once with seed 0) is the test set.
+Methods:
 
 * ``pfn``: :class:`~llmboost.priors.bundled_pfn.BundledPFNPrior` alone (4 passes);
 * ``pfnboost``: ``PriorBoostClassifier(prior=BundledPFNPrior(), random_state=seed)``;
@@ -32,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from llmboost.benchmarks.datasets import stratified_subsample
+
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SIZES = (32, 64, 128, 256, 512, 1024)
 METHODS = ("pfn", "xgb", "lr", "rf", "pfnboost")
@@ -45,6 +49,7 @@ FIELDS = [
     "n_train",
     "n_test",
     "n_classes",
+    "scale",
     "error",
 ]
 
@@ -82,25 +87,6 @@ def load_task(
 def _stratifiable(y: np.ndarray) -> np.ndarray | None:
     _, counts = np.unique(y, return_counts=True)
     return y if counts.min() >= 2 else None
-
-
-def subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Shuffled stratified subsample indices (each class at least once when possible)."""
-    rng = np.random.default_rng(seed)
-    classes, counts = np.unique(y, return_counts=True)
-    quota = np.maximum(1, np.round(counts / counts.sum() * size).astype(int))
-    while quota.sum() > size:
-        quota[np.argmax(quota)] -= 1
-    while quota.sum() < size:
-        room = counts - quota
-        quota[np.argmax(room)] += 1
-    idx = np.concatenate(
-        [
-            rng.choice(np.flatnonzero(y == c), size=min(q, n), replace=False)
-            for c, q, n in zip(classes, quota, counts)
-        ]
-    )
-    return rng.permutation(idx)
 
 
 def auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
@@ -217,7 +203,7 @@ def run(args: argparse.Namespace) -> None:
                 if size > len(ypool):
                     continue
                 for seed in args.seeds:
-                    idx = subsample(ypool, size, seed)
+                    idx = stratified_subsample(ypool, size, seed)
                     Xtr, ytr = Xpool.iloc[idx].reset_index(drop=True), ypool[idx]
                     for method in args.methods:
                         if (name, size, seed, method) in done:
@@ -231,6 +217,7 @@ def run(args: argparse.Namespace) -> None:
                             "n_test": len(yte),
                             "n_classes": len(np.unique(ytr)),
                             "auc": "",
+                            "scale": "",
                             "error": "",
                         }
                         t0 = time.perf_counter()
@@ -240,6 +227,7 @@ def run(args: argparse.Namespace) -> None:
                                 model = make_model(method, seed).fit(Xtr, ytr)
                                 proba = model.predict_proba(Xte)
                             row["auc"] = round(auc(yte, proba, model.classes_), 6)
+                            row["scale"] = getattr(model, "scale_", "")
                         except Exception as exc:  # noqa: BLE001 - recorded, not fatal
                             row["error"] = f"{type(exc).__name__}: {exc}"[:200]
                         row["seconds"] = round(time.perf_counter() - t0, 3)
@@ -283,6 +271,30 @@ def _table(df: pd.DataFrame, methods: list[str]) -> tuple[list[str], pd.DataFram
     return lines, per_ds
 
 
+def _targets(per_ds: pd.DataFrame, methods: list[str]) -> list[str]:
+    """The two quality targets per size: margins of the PFN and of PFNBoost."""
+    means = per_ds.pivot_table(index="size", columns="method", values="auc", aggfunc="mean")
+    baselines = [m for m in ("xgb", "lr", "rf") if m in methods]
+    if "pfn" not in means or not baselines:
+        return []
+    lines = [
+        "Targets (mean AUC over the cells of the table above): the PFN alone above each of",
+        "XGBoost, logistic regression and random forest up to 512 rows; PFNBoost at least",
+        "as good as the best of all other methods at every size.",
+        "",
+        "| size | PFN - best baseline | PFN target | PFNBoost - best other | PFNBoost target |",
+        "|---|---|---|---|---|",
+    ]
+    for size in means.index:
+        r = means.loc[size]
+        pfn_gap = r["pfn"] - max(r[m] for m in baselines)
+        boost_gap = r["pfnboost"] - max(r[m] for m in methods if m != "pfnboost")
+        pfn_ok = "n/a" if size > 512 else ("met" if pfn_gap > 0 else "missed")
+        boost_ok = "met" if boost_gap >= 0 else "missed"
+        lines.append(f"| {size} | {pfn_gap:+.4f} | {pfn_ok} | {boost_gap:+.4f} | {boost_ok} |")
+    return lines + [""]
+
+
 def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
     """Markdown tables of mean AUC per method and size over datasets."""
     df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
@@ -320,8 +332,9 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
                 lines.append(f"| {size} | " + " | ".join(cells) + " |")
             lines.append("")
     if "pfnboost" in present:
-        t, _ = _table(df, present)
+        t, per_ds = _table(df, present)
         lines += ["## All methods, including PFNBoost", "", *t, ""]
+        lines += _targets(per_ds, present)
     secs = df.groupby(["size", "method"])["seconds"].median().unstack()
     lines += [
         "Median seconds per fit + predict (2-core machine shared with other jobs):",
