@@ -345,12 +345,12 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     for size in secs.index:
         cells = [f"{secs.loc[size, m]:.2f}" if m in secs else "" for m in present]
         lines.append(f"| {size} | " + " | ".join(cells) + " |")
-    _, per_ds = _table(df, base or present)
+    _, per_ds = _table(df, present)
     per = per_ds.pivot_table(index="dataset", columns=["size", "method"], values="auc")
     lines += ["", "## Per dataset (mean AUC over seeds)", ""]
     for size in sorted({sz for sz, _ in per.columns}):
         sub = per[size].dropna(how="all")
-        ms = [m for m in base if m in sub]
+        ms = [m for m in present if m in sub]
         lines += [f"size {size}:", "", "| dataset | " + " | ".join(ms) + " |"]
         lines.append("|---|" + "---|" * len(ms))
         for ds in sub.index:
