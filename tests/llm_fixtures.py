@@ -56,9 +56,20 @@ def build_tokenizer(vocab_size: int = 400, chat: bool = False):
     return wrapped
 
 
+def _save(model_class, config, tokenizer, folder: Path, seed: int) -> Path:
+    """Build ``model_class(config)`` with seeded random weights; save it and the tokenizer."""
+    import torch
+
+    torch.manual_seed(seed)
+    model = model_class(config)
+    folder = Path(folder)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 def build_gpt2(folder: Path, chat: bool = False, seed: int = 0) -> Path:
     """Save a random 2-layer GPT-2 (width 32) and its tokenizer in ``folder``."""
-    import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     tokenizer = build_tokenizer(chat=chat)
@@ -73,17 +84,11 @@ def build_gpt2(folder: Path, chat: bool = False, seed: int = 0) -> Path:
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(seed)
-    model = GPT2LMHeadModel(config)
-    folder = Path(folder)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _save(GPT2LMHeadModel, config, tokenizer, folder, seed)
 
 
 def build_t5(folder: Path, seed: int = 0) -> Path:
     """Save a random 2-layer T5 (width 32) and its tokenizer in ``folder``."""
-    import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
     tokenizer = build_tokenizer()
@@ -100,9 +105,4 @@ def build_t5(folder: Path, seed: int = 0) -> Path:
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(seed)
-    model = T5ForConditionalGeneration(config)
-    folder = Path(folder)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _save(T5ForConditionalGeneration, config, tokenizer, folder, seed)
