@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -106,8 +107,6 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join(lines)
     print(text)
     if args.md:
-        from pathlib import Path
-
         Path(args.md).write_text(
             "# Bundled PFN speed, 1,000 x 20 table\n\n"
             "```\npython benchmarks/bench_bundled_pfn_speed.py --md " + args.md + "\n```\n\n"
