@@ -49,6 +49,9 @@ def table():
 
 
 def make(model, tmp_path=None, **kw):
+    # float32 unless a test asks: the exactness checks below compare at 1e-4, which
+    # bfloat16 (the CPU default where the CPU has it natively) cannot meet.
+    kw.setdefault("dtype", "float32")
     kw.setdefault("cache_dir", tmp_path if tmp_path is not None else False)
     kw.setdefault("progress", False)
     return LLMPrior(model, **kw)
@@ -144,6 +147,37 @@ def test_batch_size_1_and_16_agree(models, table, kind, names):
     z1 = make(models[kind], class_names=names, batch_size=1).fit(X, y).logits(X)
     z16 = make(models[kind], class_names=names, batch_size=16).fit(X, y).logits(X)
     np.testing.assert_allclose(z1, z16, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind,names", [("gpt2", None), ("t5", None), ("gpt2", MULTI)])
+def test_bfloat16_class_log_probabilities_match_float32(models, table, kind, names):
+    X, y = table
+    z32 = make(models[kind], class_names=names).fit(X, y).logits(X)
+    prior = make(models[kind], class_names=names, dtype="bfloat16").fit(X, y)
+    z16 = prior.logits(X)
+    assert prior._rt.model.dtype == torch.bfloat16
+    # bfloat16 keeps 8 significant bits (relative rounding 2**-9 per operation); over
+    # the layers and a log-softmax of logits up to ~10 that is up to ~0.08 measured
+    # on these tiny models, so log-probabilities agree to 0.15 and probabilities to 0.02.
+    np.testing.assert_allclose(z16, z32, atol=0.15)
+    np.testing.assert_allclose(np.exp(z16), np.exp(z32), atol=0.02)
+    assert (z16.argmax(axis=1) == z32.argmax(axis=1)).mean() >= 0.9
+
+
+@pytest.mark.parametrize(
+    "flags,native",
+    [("fpu avx512f avx512_bf16 amx_tile", True), ("fpu amx_bf16 amx_tile", True),
+     ("fpu avx2 avx512f", False)],
+)  # fmt: skip
+def test_cpu_dtype_follows_native_bf16(tmp_path, monkeypatch, flags, native):
+    info = tmp_path / "cpuinfo"
+    info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t: {flags}\n")
+    assert llm_module.cpu_has_native_bf16(info) is native
+    assert llm_module.cpu_has_native_bf16(tmp_path / "missing") is False
+    monkeypatch.setattr(llm_module, "cpu_has_native_bf16", lambda: native)
+    want = torch.bfloat16 if native else torch.float32
+    assert llm_module._resolve_dtype("auto", torch.device("cpu")) == want
+    assert llm_module._resolve_dtype("float32", torch.device("cpu")) == torch.float32
 
 
 @pytest.mark.parametrize("kind", ["gpt2", "chat"])
