@@ -1,4 +1,4 @@
-"""A compact prior-data fitted network (PFN) for tabular classification.
+"""A compact prior-data fitted network (PFN) for tabular classification and regression.
 
 The table is a grid of cell tokens ``(batch, rows, features + 1, width)``; the extra
 column is the target. Each layer alternates
@@ -11,7 +11,10 @@ column is the target. Each layer alternates
 
 all pre-norm with residuals. Training rows carry their label in the target column
 (a learned class embedding); test rows carry a learned "unknown" vector there, and the
-class logits are read off the test rows' target cells.
+class logits are read off the test rows' target cells. A regression model
+(``task="regression"``) embeds the training rows' standardised target value instead of
+a class and reads logits over ``n_bins`` target bins (a bar distribution, as in TabPFN:
+:func:`bin_borders`) off the same cells.
 
 Cell inputs are computed inside the model from raw values, with statistics of the
 training rows only: a standardised value (clipped), a rank-based normal score, a
@@ -46,6 +49,14 @@ class PFNConfig:
     #: Also add the label embedding to every feature cell of a training row (a shorter
     #: path from labels to test rows, which speeds up learning on a small budget).
     label_to_cells: bool = True
+    #: ``"classification"`` (class logits) or ``"regression"`` (logits over target bins).
+    task: str = "classification"
+    #: Target bins of a regression model (see :func:`bin_borders`).
+    n_bins: int = 0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_bins if self.task == "regression" else self.max_classes
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +64,27 @@ class PFNConfig:
 
 N_INPUT_CHANNELS = 4
 _CLIP = 5.0
+#: Standardised targets are clipped to this range; the outer bins end there.
+TARGET_CLIP = 4.0
+
+
+def bin_borders(n_bins: int) -> torch.Tensor:
+    """``n_bins + 1`` borders of the regression bins, in standardised target units.
+
+    The inner borders are normal quantiles (so a standard normal target fills the bins
+    evenly); the outer two are ``-TARGET_CLIP`` and ``+TARGET_CLIP``.
+    """
+    u = torch.linspace(0, 1, n_bins + 1, dtype=torch.float64)[1:-1]
+    inner = math.sqrt(2) * torch.erfinv(2 * u - 1)
+    inner = inner.clamp(-TARGET_CLIP + 1e-3, TARGET_CLIP - 1e-3)
+    edge = torch.tensor([TARGET_CLIP], dtype=torch.float64)
+    return torch.cat([-edge, inner, edge]).float()
+
+
+def target_bins(y: torch.Tensor, borders: torch.Tensor) -> torch.Tensor:
+    """Bin index of each standardised target (clipped into the outer bins)."""
+    inner = borders[1:-1].contiguous()
+    return torch.bucketize(y.clamp(-TARGET_CLIP, TARGET_CLIP).contiguous(), inner)
 
 
 def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> torch.Tensor:
@@ -147,7 +179,11 @@ class _Layer(nn.Module):
 
 
 class TabPFNLite(nn.Module):
-    """The compact PFN: ``forward(x, y_train, categorical)`` -> test-row class logits."""
+    """The compact PFN: ``forward(x, y_train, categorical)`` -> test-row logits.
+
+    Class logits for a classification config; logits over the bins between
+    ``borders`` (a buffer) for a regression config.
+    """
 
     def __init__(self, cfg: PFNConfig | None = None) -> None:
         super().__init__()
@@ -156,13 +192,17 @@ class TabPFNLite(nn.Module):
         w = cfg.width
         self.cell = nn.Sequential(nn.Linear(N_INPUT_CHANNELS, w), nn.GELU(), nn.Linear(w, w))
         self.feature_embed = nn.Linear(cfg.feature_embed, w, bias=False)
-        self.label_embed = nn.Embedding(cfg.max_classes, w)
+        if cfg.task == "regression":
+            self.target_embed = nn.Sequential(nn.Linear(1, w), nn.GELU(), nn.Linear(w, w))
+            self.register_buffer("borders", bin_borders(cfg.n_bins))
+        else:
+            self.label_embed = nn.Embedding(cfg.max_classes, w)
         self.unknown = nn.Parameter(torch.zeros(w))
         self.cell_label = nn.Linear(w, w) if cfg.label_to_cells else None
         self.target_col = nn.Parameter(torch.zeros(w))
         self.layers = nn.ModuleList(_Layer(cfg) for _ in range(cfg.layers))
         self.norm_out = nn.LayerNorm(w)
-        self.head = nn.Sequential(nn.Linear(w, 2 * w), nn.GELU(), nn.Linear(2 * w, cfg.max_classes))
+        self.head = nn.Sequential(nn.Linear(w, 2 * w), nn.GELU(), nn.Linear(2 * w, cfg.n_outputs))
 
     def forward(
         self,
@@ -173,11 +213,12 @@ class TabPFNLite(nn.Module):
         generator: torch.Generator | None = None,
         feature_noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits ``(B, n_test, max_classes)`` for rows ``n_train:`` of ``x``.
+        """Logits ``(B, n_test, n_outputs)`` for rows ``n_train:`` of ``x``.
 
         ``x`` ``(B, N, F)`` raw features (NaN = missing); ``y_train`` ``(B, n_train)``
-        int labels of the first rows; ``categorical`` ``(B, F)`` bool. Classes at or
-        beyond ``n_classes`` ``(B,)`` get ``-inf``-like logits. The random feature
+        int labels of the first rows (classification) or their standardised float
+        targets (regression); ``categorical`` ``(B, F)`` bool. Classes at or beyond
+        ``n_classes`` ``(B,)`` get ``-inf``-like logits. The random feature
         embeddings are ``feature_noise`` ``(B, F, feature_embed)`` when given, else drawn
         from ``generator``.
         """
@@ -189,9 +230,14 @@ class TabPFNLite(nn.Module):
                 b, f, self.cfg.feature_embed, generator=generator, device=x.device, dtype=x.dtype
             )
         cells = cells + self.feature_embed(feature_noise)[:, None]
+        if self.cfg.task == "regression":
+            y_in = y_train.clamp(-TARGET_CLIP, TARGET_CLIP)[..., None].to(x.dtype)
+            y_emb = self.target_embed(y_in)
+        else:
+            y_emb = self.label_embed(y_train)
         target = torch.cat(
             [
-                self.label_embed(y_train),
+                y_emb,
                 self.unknown.expand(b, n - n_train, -1),
             ],
             dim=1,
@@ -203,7 +249,7 @@ class TabPFNLite(nn.Module):
         for layer in self.layers[:-1]:
             h = layer(h, n_train)
         logits = self.head(self.norm_out(self.layers[-1].forward_target(h, n_train)))
-        if n_classes is not None:
+        if n_classes is not None and self.cfg.task != "regression":
             idx = torch.arange(self.cfg.max_classes, device=x.device)
             logits = logits.masked_fill(idx[None, None, :] >= n_classes[:, None, None], -1e4)
         return logits

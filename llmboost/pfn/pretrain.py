@@ -1,6 +1,8 @@
 """Pretrain the bundled PFN on synthetic tasks.
 
     python -m llmboost.pfn.pretrain --out runs/pfn --minutes 80 --seed 0
+    python -m llmboost.pfn.pretrain --out runs/pfn-reg --task regression --bins 64 \
+        --init-from llmboost/pfn/weights/llmboost-pfn-small.pt --minutes 70
 
 * Reproducible: the synthetic data stream, the initialisation and the validation set are
   seeded; ``recipe.json`` next to the checkpoint records every setting. With
@@ -16,6 +18,10 @@
   ``llmboost/pfn/weights/`` to ship it).
 * Validation: mean cross-entropy on a fixed set of held-out synthetic batches (drawn
   from ``--val-seed``, independent of ``--seed``), every ``--val-every`` steps.
+* ``--task regression`` trains a regression head: cross-entropy over ``--bins`` target
+  bins of the standardised target (a bar distribution). ``--init-from`` starts from
+  another checkpoint's weights wherever names and shapes match (e.g. the shipped
+  classifier's feature encoder and layers); the new parts start fresh.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .prior_data import MAX_CLASSES, sample_batch, sample_shape
+from .prior_data import sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
 
@@ -52,6 +58,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_false",
         help="labels only in the target column (TabPFN style)",
     )
+    p.add_argument("--task", choices=("classification", "regression"), default="classification")
+    p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
+    p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--min-lr-ratio", type=float, default=0.05)
     p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
@@ -84,18 +93,39 @@ def _to_torch(batch: dict, device):
 
 
 def batch_loss(model, batch: dict, device, generator=None):
-    """Mean cross-entropy of the test rows of one batch."""
+    """Mean cross-entropy of the test rows of one batch (over target bins in regression)."""
     import torch.nn.functional as F
+
+    from .model import target_bins
 
     x, y, cat, n_classes, n_train = _to_torch(batch, device)
     logits = model(x, y[:, :n_train], cat, n_classes, generator=generator)
-    return F.cross_entropy(logits.reshape(-1, MAX_CLASSES), y[:, n_train:].reshape(-1))
+    target = y[:, n_train:]
+    if model.cfg.task == "regression":
+        target = target_bins(target, model.borders)
+    return F.cross_entropy(logits.reshape(-1, model.cfg.n_outputs), target.reshape(-1))
 
 
-def validation_set(seed: int, n_batches: int, tokens: int, max_rows: int) -> list[dict]:
+def validation_set(
+    seed: int, n_batches: int, tokens: int, max_rows: int, task: str = "classification"
+) -> list[dict]:
     """The fixed held-out synthetic batches."""
     rng = np.random.default_rng(seed)
-    return [sample_batch(rng, tokens=tokens, max_rows=max_rows) for _ in range(n_batches)]
+    return [
+        sample_batch(rng, tokens=tokens, max_rows=max_rows, task=task) for _ in range(n_batches)
+    ]
+
+
+def init_from(model, path: str | os.PathLike) -> list[str]:
+    """Copy the weights of ``path`` whose names and shapes match; returns those left fresh."""
+    import torch
+
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    source = ck.get("state_dict") or ck["model"]
+    own = model.state_dict()
+    fresh = [k for k in own if k not in source or source[k].shape != own[k].shape]
+    model.load_state_dict({k: v for k, v in source.items() if k in own and k not in fresh}, False)
+    return fresh
 
 
 def validate(model, batches: list[dict], device) -> float:
@@ -156,7 +186,7 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     from .model import PFNConfig, TabPFNLite
 
     ck = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
-    model = TabPFNLite(PFNConfig(**ck["config"]))
+    model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
     model.load_state_dict(ck["model"])
     info = {
         "step": ck["step"],
@@ -192,9 +222,15 @@ def main(argv: list[str] | None = None) -> dict:
 
     torch.manual_seed(args.seed)
     cfg = PFNConfig(
-        width=args.width, layers=args.layers, heads=args.heads, label_to_cells=args.label_to_cells
+        width=args.width,
+        layers=args.layers,
+        heads=args.heads,
+        label_to_cells=args.label_to_cells,
+        task=args.task,
+        n_bins=args.bins if args.task == "regression" else 0,
     )
     model = TabPFNLite(cfg).to(device)
+    fresh = init_from(model, args.init_from) if args.init_from else None
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     rng = np.random.default_rng(args.seed)
     step, elapsed, history = 0, 0.0, []
@@ -227,6 +263,9 @@ def main(argv: list[str] | None = None) -> dict:
         "torch": str(torch.__version__),
         "numpy": np.__version__,
         "prior": "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)",
+        "task": args.task,
+        "initialised_from": args.init_from,
+        "fresh_parameters": fresh,
     }
     previous = out / "recipe.json"
     runs = []
@@ -243,7 +282,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
     recipe["invocations"] = runs
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
-    val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows)
+    val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
     def info() -> dict:
         return {
@@ -301,7 +340,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
         for g in opt.param_groups:
             g["lr"] = _lr(args, step, elapsed)
-        batch = sample_batch(rng, tokens=args.tokens, max_rows=args.max_rows)
+        batch = sample_batch(rng, tokens=args.tokens, max_rows=args.max_rows, task=args.task)
         loss = batch_loss(model, batch, device)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -1,4 +1,4 @@
-"""Seeded synthetic classification tasks: the prior the bundled PFN is pretrained on.
+"""Seeded synthetic tasks: the prior the bundled PFNs are pretrained on.
 
 Every task is drawn from one of three function families and then "dressed" to look like
 a real table:
@@ -20,6 +20,8 @@ categorical features (binned, category codes randomly permuted), and missing val
 
 :func:`sample_task` returns one :class:`Task`; :func:`sample_batch` a batch of tasks of
 equal shape (rows, features) as float32 arrays, which is what pretraining consumes.
+:func:`sample_regression_task` draws a regression task from the same families: the
+score itself (plus noise, sometimes warped) is the target.
 """
 
 from __future__ import annotations
@@ -203,6 +205,25 @@ def _dress_features(
     return x, categorical
 
 
+def _finish_features(
+    rng: np.random.Generator, x: np.ndarray, irrelevant: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Add irrelevant columns, shuffle, dress and blank out cells at a per-task rate."""
+    n_rows = x.shape[0]
+    if irrelevant:
+        x = np.concatenate([x, _inputs(rng, n_rows, irrelevant)], axis=1)
+    n_features = x.shape[1]
+    x = x[:, rng.permutation(n_features)]
+    cat_rate = rng.uniform(0, 0.4) if rng.random() < 0.5 else 0.0
+    x, categorical = _dress_features(rng, x, cat_rate)
+    missing_rate = float(rng.uniform(0, 0.3)) if rng.random() < 0.3 else 0.0
+    if missing_rate:
+        cols = rng.random(n_features) < rng.uniform(0.2, 1.0)
+        mask = (rng.random(x.shape) < missing_rate) & cols
+        x[mask] = np.nan
+    return x, categorical, missing_rate
+
+
 def sample_task(
     rng: np.random.Generator,
     n_rows: int,
@@ -236,16 +257,7 @@ def sample_task(
     flip = rng.uniform(0, 0.1) if rng.random() < 0.5 else 0.0
     noisy = rng.random(n_rows) < flip
     y[noisy] = rng.integers(0, n_classes, size=int(noisy.sum()))
-    if irrelevant:
-        x = np.concatenate([x, _inputs(rng, n_rows, irrelevant)], axis=1)
-    x = x[:, rng.permutation(n_features)]
-    cat_rate = rng.uniform(0, 0.4) if rng.random() < 0.5 else 0.0
-    x, categorical = _dress_features(rng, x, cat_rate)
-    missing_rate = float(rng.uniform(0, 0.3)) if rng.random() < 0.3 else 0.0
-    if missing_rate:
-        cols = rng.random(n_features) < rng.uniform(0.2, 1.0)
-        mask = (rng.random(x.shape) < missing_rate) & cols
-        x[mask] = np.nan
+    x, categorical, missing_rate = _finish_features(rng, x, irrelevant)
     present = np.unique(y)
     relabel = np.full(n_classes + 1, -1)
     relabel[present] = rng.permutation(len(present))
@@ -262,6 +274,60 @@ def sample_task(
     )
 
 
+def _warp_target(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """A random monotone or rounding transform of a standardised target."""
+    u = rng.random()
+    if u < 0.2:  # right-skewed (prices, counts, durations)
+        return np.exp(np.clip(t * rng.uniform(0.3, 1.2), -20, 20))
+    if u < 0.3:  # integer-valued on a coarse scale
+        return np.round(t * rng.uniform(0.5, 3))
+    if u < 0.4:  # saturating
+        return np.tanh(t * rng.uniform(0.5, 2))
+    return t
+
+
+def sample_regression_task(
+    rng: np.random.Generator,
+    n_rows: int,
+    n_features: int,
+    n_train: int | None = None,
+    kind: str | None = None,
+) -> Task:
+    """Draw one regression task: like :func:`sample_task`, with a real-valued ``y``.
+
+    The target is the family's score plus noise at a random signal-to-noise ratio,
+    sometimes warped (skewed, rounded or saturating); ``n_classes`` is 0.
+    """
+    if n_train is None:
+        n_train = int(np.clip(round(n_rows * rng.uniform(0.3, 0.9)), 1, n_rows - 1))
+    if kind is None:
+        kind = str(rng.choice(KINDS, p=KIND_WEIGHTS))
+    irrelevant = int(rng.binomial(n_features - 1, rng.uniform(0, 0.5))) if n_features > 1 else 0
+    x, score = _FAMILIES[kind](rng, n_rows, n_features - irrelevant, 1)
+    t = _standardize(score)[:, 0]
+    noise = float(np.exp(rng.uniform(np.log(0.02), np.log(1.5))))
+    t = _standardize((t + noise * rng.normal(size=n_rows))[:, None])[:, 0]
+    y = _warp_target(rng, t) * np.exp(rng.normal() * 2) + rng.normal() * 3
+    x, categorical, missing_rate = _finish_features(rng, x, irrelevant)
+    return Task(
+        X=x.astype(np.float32),
+        y=y.astype(np.float64),
+        n_train=n_train,
+        n_classes=0,
+        categorical=categorical,
+        kind=kind,
+        missing_rate=missing_rate,
+        info={"noise": noise, "irrelevant": irrelevant},
+    )
+
+
+def standardize_target(y: np.ndarray, n_train: int) -> np.ndarray:
+    """``y`` in units of its first ``n_train`` values' mean and standard deviation."""
+    mean = y[..., :n_train].mean(axis=-1, keepdims=True)
+    sd = y[..., :n_train].std(axis=-1, keepdims=True)
+    return (y - mean) / np.where(sd > 1e-12, sd, 1.0)
+
+
 def sample_shape(rng: np.random.Generator, max_rows: int = MAX_ROWS) -> tuple[int, int, int]:
     """Draw (rows, training rows, features) for one batch; sizes are log-uniform."""
     n_rows = int(np.exp(rng.uniform(np.log(48), np.log(max_rows))))
@@ -276,20 +342,29 @@ def sample_batch(
     max_rows: int = MAX_ROWS,
     shape: tuple[int, int, int] | None = None,
     batch_size: int | None = None,
+    task: str = "classification",
 ) -> dict[str, np.ndarray]:
     """A batch of tasks with one shared shape, sized to about ``tokens`` table cells.
 
-    Returns float32 ``x`` ``(B, rows, features)`` (NaN = missing), int64 ``y``
-    ``(B, rows)``, bool ``categorical`` ``(B, features)``, int64 ``n_classes`` ``(B,)``
-    and the int ``n_train``.
+    Returns float32 ``x`` ``(B, rows, features)`` (NaN = missing), ``y`` ``(B, rows)``
+    (int64 labels, or for ``task="regression"`` float32 targets standardised with the
+    training rows' mean and deviation), bool ``categorical`` ``(B, features)``, int64
+    ``n_classes`` ``(B,)`` (0 for regression) and the int ``n_train``.
     """
     n_rows, n_train, n_feat = shape or sample_shape(rng, max_rows)
     if batch_size is None:
         batch_size = int(np.clip(tokens // (n_rows * (n_feat + 1)), 1, 64))
-    tasks = [sample_task(rng, n_rows, n_feat, n_train=n_train) for _ in range(batch_size)]
+    if task == "regression":
+        tasks = [
+            sample_regression_task(rng, n_rows, n_feat, n_train=n_train) for _ in range(batch_size)
+        ]
+        y = standardize_target(np.stack([t.y for t in tasks]), n_train).astype(np.float32)
+    else:
+        tasks = [sample_task(rng, n_rows, n_feat, n_train=n_train) for _ in range(batch_size)]
+        y = np.stack([t.y for t in tasks])
     return {
         "x": np.stack([t.X for t in tasks]),
-        "y": np.stack([t.y for t in tasks]),
+        "y": y,
         "categorical": np.stack([t.categorical for t in tasks]),
         "n_classes": np.array([t.n_classes for t in tasks], dtype=np.int64),
         "n_train": n_train,
