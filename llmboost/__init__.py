@@ -7,7 +7,7 @@ from .estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
-from .priors import BundledPFNPrior, LLMPrior, Prior, SklearnPrior, TabPFNPrior
+from .priors import BundledPFNPrior, LLMPrior, Prior, SklearnPrior, TabICLPrior, TabPFNPrior
 
 __version__ = "0.1.0"
 
@@ -21,5 +21,6 @@ __all__ = [
     "PriorBoostClassifier",
     "PriorBoostRegressor",
     "SklearnPrior",
+    "TabICLPrior",
     "TabPFNPrior",
 ]

@@ -4,6 +4,7 @@ from .base import Prior
 from .bundled_pfn import BundledPFNPrior
 from .llm import LLMPrior
 from .sklearn import SklearnPrior
+from .tabicl import TabICLPrior
 from .tabpfn import ModelNotAvailableError, TabPFNPrior
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "ModelNotAvailableError",
     "Prior",
     "SklearnPrior",
+    "TabICLPrior",
     "TabPFNPrior",
 ]

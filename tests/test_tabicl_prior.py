@@ -1,0 +1,318 @@
+"""TabICLPrior and PFNBoost with tiny random TabICL checkpoints (nothing is downloaded)."""
+
+import os
+import pickle
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+pytest.importorskip("tabicl")
+torch = pytest.importorskip("torch")
+
+from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
+
+from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost.priors import ModelNotAvailableError, TabICLPrior  # noqa: E402
+from llmboost.priors.tabicl import CHECKPOINTS, MAX_CONTEXT, REPO_ID  # noqa: E402
+
+TASKS = ("classification", "regression")
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    """Tiny classifier and regressor checkpoints, loaded through ``model_path``."""
+    folder = tmp_path_factory.mktemp("tiny")
+    return {t: str(build_checkpoint(folder / f"tiny-{t}.ckpt", t)) for t in TASKS}
+
+
+def _table(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+        }
+    )
+    X.loc[::9, "b"] = np.nan
+    X.loc[::13, "c"] = np.nan
+    y = np.where(X["a"] + (X["c"] == "x") > 0.3, "yes", "no")
+    return X, y
+
+
+def _folds(y, k=5):
+    return list(StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+
+
+def _prior(ckpt, task="classification", **kwargs):
+    return TabICLPrior(task=task, model_path=ckpt[task], n_estimators=2, **kwargs)
+
+
+def test_logits_shapes_finite_and_labels(ckpt):
+    X, y = _table()
+    prior = _prior(ckpt).fit(X, y)
+    z = prior.logits(X.iloc[:17])
+    assert list(prior.classes_) == ["no", "yes"] and prior.device_ == "cpu"
+    assert z.shape == (17, 2) and np.isfinite(z).all()
+    np.testing.assert_allclose(np.exp(z).sum(axis=1), 1, atol=1e-4)  # log-probabilities
+    assert np.ptp(z[:, 1] - z[:, 0]) > 0  # rows get different margins
+    # A row's logits do not depend on the other query rows (float32: tolerance).
+    np.testing.assert_allclose(prior.logits(X)[:17], z, atol=1e-5)
+
+    target = X["a"].to_numpy() * 3 + 1
+    reg = _prior(ckpt, "regression")
+    mean = reg.fit(X, target).logits(X.iloc[:17])
+    assert mean.shape == (17,) and np.isfinite(mean).all() and np.ptp(mean) > 0
+    oof = reg.oof_logits(X, target, list(KFold(3, shuffle=True, random_state=0).split(X)))
+    assert oof.shape == (len(X),) and np.isfinite(oof).all()
+
+
+def test_multiclass_and_unseen_class_in_a_fold(ckpt):
+    X, _ = _table(60)
+    y = np.array(["a", "b", "c"] * 19 + ["d"] * 3)
+    folds = [(np.arange(30, 60), np.arange(30)), (np.arange(30), np.arange(30, 60))]
+    oof = _prior(ckpt).oof_logits(X, y, folds)
+    assert oof.shape == (60, 4) and np.isfinite(oof).all()
+    # fold 1's context (rows 0-29) has no "d": that column gets the floor there
+    np.testing.assert_allclose(oof[30:, 3], np.log(1e-7))
+
+
+def test_default_checkpoint_from_the_hugging_face_cache(ckpt, tmp_path, monkeypatch):
+    for task in TASKS:
+        put_in_hf_cache(tmp_path, REPO_ID, CHECKPOINTS[task], ckpt[task])
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    X, y = _table(60)
+    prior = TabICLPrior(n_estimators=1).fit(X, y)
+    assert prior.checkpoint_path_.endswith(CHECKPOINTS["classification"])
+    assert prior.checkpoint_path_.startswith(str(tmp_path))
+    # the same file through model_path gives the same logits (float32: tolerance)
+    same = TabICLPrior(model_path=ckpt["classification"], n_estimators=1).fit(X, y)
+    np.testing.assert_allclose(prior.logits(X), same.logits(X), atol=1e-6)
+    reg = TabICLPrior(task="regression", n_estimators=1).fit(X, X["a"].to_numpy())
+    assert reg.checkpoint_path_.endswith(CHECKPOINTS["regression"])
+
+
+def test_oof_never_uses_the_rows_own_label(ckpt):
+    X, y = _table()
+    folds = _folds(y)
+    prior = _prior(ckpt)
+    oof = prior.oof_logits(X, y, folds)
+    in_sample = prior.fit(X, y).logits(X)
+    assert np.isfinite(oof).all() and not np.allclose(oof, in_sample, atol=1e-4)
+
+    # Flip the labels of fold 0: its rows' out-of-fold logits must not move (their own
+    # labels are never in their context), while the other folds' logits and the
+    # in-sample logits of those rows do.
+    test0 = folds[0][1]
+    flipped = y.copy()
+    flipped[test0] = np.where(y[test0] == "yes", "no", "yes")
+    oof2 = prior.oof_logits(X, flipped, folds)
+    np.testing.assert_allclose(oof2[test0], oof[test0], atol=1e-6)
+    others = np.setdiff1d(np.arange(len(y)), test0)
+    assert np.abs(oof2[others] - oof[others]).max() > 1e-4
+    assert np.abs(prior.fit(X, flipped).logits(X)[test0] - in_sample[test0]).max() > 1e-4
+
+
+def test_duplicate_rows_in_other_folds_carry_their_own_labels(ckpt):
+    # Every row has an exact twin with the opposite label in another fold. Out of fold,
+    # a row and its twin share features but each is scored without its own label, so
+    # their logits differ; in sample (both labels in the context) they are identical.
+    X, y = _table(60)
+    Xd = pd.concat([X, X], ignore_index=True)
+    yd = np.concatenate([y, np.where(y == "yes", "no", "yes")])
+    half = np.arange(60)
+    folds = [(half + 60, half), (half, half + 60)]
+    prior = _prior(ckpt)
+    oof = prior.oof_logits(Xd, yd, folds)
+    assert np.abs(oof[:60] - oof[60:]).max() > 1e-4
+    z = prior.fit(Xd, yd).logits(Xd)
+    np.testing.assert_allclose(z[:60], z[60:], atol=1e-6)  # float32 network
+
+
+def test_oof_matches_one_prior_per_fold_and_any_batch_size(ckpt):
+    X, y = _table(152)
+    folds = _folds(y)
+    oof = _prior(ckpt).oof_logits(X, y, folds)
+    reference = np.empty_like(oof)
+    for train, test in folds:
+        part = _prior(ckpt).fit(X.iloc[train], y[train])
+        reference[test] = part.logits(X.iloc[test])
+    np.testing.assert_allclose(oof, reference, atol=1e-6)
+    small = _prior(ckpt, batch_size=7)
+    np.testing.assert_allclose(small.oof_logits(X, y, folds), reference, atol=1e-5)
+
+
+def test_context_cap_warns_and_subsamples(ckpt):
+    X, y = _table(150)
+    prior = _prior(ckpt, max_context=40)
+    with pytest.warns(UserWarning, match=r"150 rows exceed the context cap of 40 rows"):
+        prior.fit(X, y)
+    assert prior.context_size_ == 40 and set(prior.context_y_) == {0, 1}
+    assert prior._fitted_estimator().n_samples_in_ == 40
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oof = prior.oof_logits(X, y, _folds(y))
+    messages = [str(w.message) for w in caught if "context cap" in str(w.message)]
+    assert len(messages) == 1 and "each fold's context" in messages[0]
+    assert np.isfinite(oof).all()
+
+    reg = _prior(ckpt, "regression", max_context=30)
+    with pytest.warns(UserWarning, match="random subsample of 30 rows"):
+        reg.fit(X, X["a"].to_numpy())
+    assert reg.context_size_ == 30
+    assert _prior(ckpt)._cap() == MAX_CONTEXT == 100_000
+
+
+def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):
+    X, y = _table(60)
+    prior = _prior(ckpt)
+    expected = prior.fit(X, y).logits(X)
+    original, sizes = TabICLPrior._predict, []
+
+    def small_memory(self, estimator, values, limit=16):
+        sizes.append(len(values))
+        if len(values) > limit:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return original(self, estimator, values)
+
+    monkeypatch.setattr(TabICLPrior, "_predict", small_memory)
+    with pytest.warns(UserWarning) as record:
+        z = prior.set_params(batch_size=64).logits(X)
+    assert sizes == [60, 32, 16, 16, 16, 12]
+    assert "out of memory with 64 rows per batch; retrying with 32" in str(record[0].message)
+    np.testing.assert_allclose(z, expected, atol=1e-6)
+
+    monkeypatch.setattr(TabICLPrior, "_predict", lambda *a: small_memory(*a, limit=0))
+    with pytest.warns(UserWarning), pytest.raises(torch.OutOfMemoryError):
+        prior.logits(X)
+
+
+def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch):
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    cache.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    X, y = _table(30)
+    start = time.perf_counter()
+    with pytest.raises(ModelNotAvailableError) as info:
+        TabICLPrior().fit(X, y)
+    assert time.perf_counter() - start < 5
+    message = str(info.value)
+    for part in (
+        CHECKPOINTS["classification"],
+        str(cache / "models--jingang--TabICL"),
+        f"hf download jingang/TabICL {CHECKPOINTS['classification']}",
+        "model_path",
+        "HF_HUB_OFFLINE is set",
+    ):
+        assert part in message
+    assert list(work.iterdir()) == [] and list(cache.iterdir()) == []
+
+    # same answer when the hosts simply do not answer
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(
+        "llmboost.priors.tabicl._unreachable_reason", lambda hosts: "no download host answered"
+    )
+    with pytest.raises(ModelNotAvailableError, match="no download host answered"):
+        TabICLPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
+
+    missing = tmp_path / "nowhere" / "model.ckpt"
+    start = time.perf_counter()
+    with pytest.raises(ModelNotAvailableError, match=r"(?s)model_path names no existing file.*nowhere.*hf download"):
+        TabICLPrior(model_path=missing).fit(X, y)
+    assert time.perf_counter() - start < 5
+    assert not missing.parent.exists() and list(work.iterdir()) == []
+
+
+def test_fit_writes_nothing_in_cwd_and_pickles_without_weights(ckpt, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = _table(80)
+    prior = _prior(ckpt).fit(X, y)
+    prior.oof_logits(X, y, _folds(y, 3))
+    z = prior.logits(X)
+    blob = pickle.dumps(prior)
+    assert list(tmp_path.iterdir()) == []
+    assert len(blob) < os.path.getsize(ckpt["classification"]) / 2  # the context, not the net
+    restored = pickle.loads(blob)
+    assert getattr(restored, "_estimator", None) is None  # model reloaded lazily
+    assert prior._estimator is not None  # pickling left the original alone
+    np.testing.assert_allclose(restored.logits(X), z, atol=1e-6)
+
+
+def test_importing_llmboost_does_not_import_torch_or_tabicl():
+    code = (
+        "import sys, llmboost, llmboost.priors.tabicl; "
+        "print('torch' in sys.modules, 'tabicl' in sys.modules)"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_bad_parameters(ckpt):
+    X, y = _table(30)
+    for params in (
+        {"task": "ranking"},
+        {"n_estimators": 0},
+        {"batch_size": 1.5},
+        {"max_context": 1},
+        {"tabicl_params": "fast"},
+    ):
+        with pytest.raises(ValueError, match=next(iter(params))):
+            TabICLPrior(**{"model_path": ckpt["classification"], **params}).fit(X, y)
+
+
+def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
+    X, y = _table(80)
+    clf = PFNBoostClassifier(
+        prior=TabICLPrior(model_path=ckpt["classification"], n_estimators=2),
+        booster_params={"n_estimators": 10},
+        scale=1.0,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    assert isinstance(clf.prior_, TabICLPrior)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (80, 2) and np.isfinite(proba).all()
+    assert set(clf.predict(X)) <= {"no", "yes"}
+    reg = PFNBoostRegressor(
+        prior=TabICLPrior(task="regression", model_path=ckpt["regression"], n_estimators=2),
+        booster_params={"n_estimators": 10},
+        scale=0.5,
+        cv=2,
+        random_state=0,
+    ).fit(X, X["a"].to_numpy())
+    assert isinstance(reg.prior_, TabICLPrior) and reg.predict(X).shape == (80,)
+
+
+@parametrize_with_checks(
+    [
+        PFNBoostClassifier(
+            prior=TabICLPrior(model_path="set-in-test", n_estimators=1),
+            booster_params={"n_estimators": 5},
+            scale=1.0,
+            cv=2,
+            random_state=0,
+        ),
+        PFNBoostRegressor(
+            prior=TabICLPrior(task="regression", model_path="set-in-test", n_estimators=1),
+            booster_params={"n_estimators": 5},
+            scale=1.0,
+            cv=2,
+            random_state=0,
+        ),
+    ]
+)
+def test_pfnboost_sklearn_compatible(estimator, check, ckpt):
+    estimator.set_params(prior__model_path=ckpt[estimator.prior.task])
+    check(estimator)
