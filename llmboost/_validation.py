@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import numbers
+import re
+import warnings
+from decimal import Decimal
+
+import narwhals as nw
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils import check_array
 
+#: Largest magnitude the boosters can store (they hold features as float32).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: Characters XGBoost (``[ ] <``) or LightGBM (JSON specials, whitespace) refuse in names.
+_UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s]')
+
 
 def to_frame(X) -> pd.DataFrame:
     """Return ``X`` as a DataFrame with string column names.
 
-    Numeric columns become floats; text, boolean-like objects and ``category``
-    columns become ``category`` dtype (the boosters' native categorical support).
-    Raises ``ValueError`` for empty input, complex values and infinities.
+    Numeric and boolean columns (also object columns holding only numbers or
+    booleans) become floats, durations become seconds. Text, mixed number/text
+    and ``category`` columns become ``category`` dtype with text categories (the
+    boosters' native categorical support); an all-missing column becomes floats.
+    Polars and other dataframe libraries keep their column names. Raises
+    ``ValueError`` naming the column for empty input, complex values, infinities,
+    values beyond float32 range and dates.
     """
+    if not isinstance(X, pd.DataFrame) and nw.dependencies.is_into_dataframe(X):
+        data = nw.from_native(X, eager_only=True)
+        X = pd.DataFrame({str(name): data[name].to_numpy() for name in data.columns})
     if isinstance(X, pd.DataFrame):
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(
@@ -25,20 +44,20 @@ def to_frame(X) -> pd.DataFrame:
     else:
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
         if array.dtype == object:
-            columns = [_object_column(array[:, j]) for j in range(array.shape[1])]
+            columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
         else:
             columns = [array[:, j] for j in range(array.shape[1])]
         frame = pd.DataFrame({f"x{j}": col for j, col in enumerate(columns)})
     if len(set(frame.columns)) != frame.shape[1]:
         dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
-    for name in frame.columns:
-        frame[name] = _convert_column(frame[name], name)
-    return frame
+    return pd.DataFrame(
+        {name: _convert_column(frame[name], name) for name in frame.columns}, index=frame.index
+    )
 
 
-def _object_column(values: np.ndarray) -> np.ndarray:
-    """Numbers stay numbers; a column with any text becomes a text column."""
+def _parse_numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers (and numeric strings) of an object array become floats."""
     try:
         return values.astype(np.float64)
     except ValueError:
@@ -46,34 +65,143 @@ def _object_column(values: np.ndarray) -> np.ndarray:
 
 
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
+    if col.isna().all():
+        return pd.Series(np.nan, index=col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return col
+        return _text_categories(col)
+    if col.dtype == object:
+        return _object_column(col, name)
+    if ptypes.is_string_dtype(col.dtype):
+        return _text_categories(col.astype("category"))
     if ptypes.is_complex_dtype(col.dtype):
         raise ValueError(f"Complex data not supported (column {name!r}).")
-    if ptypes.is_bool_dtype(col.dtype):
-        return col.astype(np.float64)
-    if ptypes.is_numeric_dtype(col.dtype):
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        if np.isinf(values).any():
-            row = int(np.flatnonzero(np.isinf(values))[0])
+    if ptypes.is_timedelta64_dtype(col.dtype):
+        col = col.dt.total_seconds()
+    if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
+        return _float_column(col, name)
+    raise ValueError(
+        f"Column {name!r} has dtype {col.dtype}; convert dates and periods to numbers or "
+        "text first."
+    )
+
+
+def _float_column(col: pd.Series, name: str) -> pd.Series:
+    """Floats with NaN for missing; infinities and values beyond float32 are refused."""
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    for bad, what in (
+        (np.isinf(values), "contains infinity"),
+        (np.abs(values) > FLOAT32_MAX, "has values beyond float32 range"),
+    ):
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"Column {name!r} contains infinity (first at row {row}); "
-                "replace it with a finite value or NaN (missing)."
+                f"Column {name!r} {what} (first at row {row}); the boosters store features as "
+                f"float32 (|x| <= {FLOAT32_MAX:.3g}): replace or rescale it (NaN means missing)."
             )
-        return pd.Series(values, index=col.index, name=col.name)
-    if ptypes.is_datetime64_any_dtype(col.dtype):
-        raise ValueError(
-            f"Column {name!r} has dtype {col.dtype}; convert dates to numbers or text first."
+    return pd.Series(values, index=col.index, name=col.name)
+
+
+def _object_column(col: pd.Series, name: str) -> pd.Series:
+    """Only numbers or booleans: floats; numbers mixed with text: text categories."""
+    present = col[col.notna()]
+    number = present.map(lambda v: isinstance(v, numbers.Real | Decimal | np.bool_))
+    if number.all():
+        return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
+    text = present.map(lambda v: isinstance(v, str))
+    if not (number | text).all():
+        row = int(np.flatnonzero(~(number | text).to_numpy())[0])
+        raise TypeError(
+            f"Column {name!r} holds a value of type {type(present.iloc[row]).__name__} "
+            f"({present.iloc[row]!r}); expected numbers, booleans or text."
         )
-    return col.astype("category")
+    return _text_categories(col.astype("category"))
+
+
+def _text_categories(col: pd.Series) -> pd.Series:
+    """The same categorical column with distinct text categories and NaN as missing."""
+    text = pd.Index([str(c) for c in col.cat.categories])
+    categories = text.unique()
+    codes = col.cat.codes.to_numpy()
+    codes = np.where(codes >= 0, categories.get_indexer(text)[codes], -1)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories), index=col.index, name=col.name
+    )
+
+
+def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with column names that XGBoost and LightGBM accept.
+
+    ``[ ] < , : { } "`` and whitespace become ``_``; a name that then repeats gets
+    a ``_<position>`` suffix. The same columns always get the same names, so fit
+    and predict agree. Only the boosters see these names: priors and users keep
+    the original ones.
+    """
+    names, seen = [], set()
+    for j, name in enumerate(frame.columns):
+        safe = _UNSAFE_NAME.sub("_", name)
+        if safe in seen:
+            safe = f"{safe}_{j}"
+        while safe in seen:
+            safe += "_"
+        seen.add(safe)
+        names.append(safe)
+    if names == list(frame.columns):
+        return frame
+    return frame.set_axis(names, axis=1)
 
 
 def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
-    """Give categorical columns the categories seen at fit; unseen values become missing."""
-    for name, cats in categories.items():
-        col = frame[name].astype(object)
-        frame[name] = pd.Categorical(col.where(col.isin(cats)), categories=cats)
+    """Give categorical columns the categories seen at fit; unseen values become missing.
+
+    A column whose kind changed since fit (numbers then, text now, or the reverse,
+    e.g. codes read as strings once and as integers once) is converted to its fit
+    kind, matching values by number, with a warning that names it.
+    """
+    for name in frame.columns:
+        col, cats = frame[name], categories.get(name)
+        if cats is None:
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                frame[name] = _numbers_from_text(col, name)
+            continue
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            col = _text_from_numbers(col, cats, name)
+        values = col.astype(object)
+        frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
     return frame
+
+
+def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
+    """A column numeric at fit that arrives as text: parse its values as numbers."""
+    parsed = pd.to_numeric(pd.Series(col.cat.categories.astype(object)), errors="coerce")
+    codes = col.cat.codes.to_numpy()
+    values = np.where(codes >= 0, parsed.to_numpy(dtype=np.float64)[codes], np.nan)
+    lost = int(((codes >= 0) & np.isnan(values)).sum())
+    _warn_drift(name, "numeric", "text", "read as numbers", lost)
+    return pd.Series(values, index=col.index, name=col.name)
+
+
+def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:
+    """A column categorical at fit that arrives as numbers: match categories by number."""
+    by_number = {}
+    for cat, number in zip(cats, pd.to_numeric(pd.Series(cats), errors="coerce")):
+        if not np.isnan(number):
+            by_number.setdefault(float(number), cat)
+    present = col.notna()
+    if present.any():
+        values = col.map(lambda v: by_number.get(float(v)) if pd.notna(v) else None)
+        lost = int((present & values.isna()).sum())
+        _warn_drift(name, "categorical", "numeric", "matched to the fit categories by number", lost)
+        return values.astype(object)
+    return col.astype(object)
+
+
+def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
+    extra = f"; {lost} value(s) matched nothing and became missing" if lost else ""
+    warnings.warn(
+        f"Column {name!r} was {was} at fit but is {now} now; its values were {done}{extra}.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def fit_categories(frame: pd.DataFrame) -> dict[str, pd.Index]:

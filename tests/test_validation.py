@@ -3,8 +3,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
-from llmboost._validation import align_categories, check_target, fit_categories, to_frame
+from llmboost import PriorBoostClassifier, SklearnPrior
+from llmboost._validation import (
+    align_categories,
+    booster_frame,
+    check_target,
+    fit_categories,
+    to_frame,
+)
 
 
 def test_dataframe_columns_are_typed_for_the_boosters():
@@ -47,3 +55,161 @@ def test_target_checks():
         check_target(np.array([0.5, 1.5, 2.25]), 3, classification=True)
     with pytest.raises(ValueError, match=r"rows \[1\]"):
         check_target(np.array(["a", None, "b"], dtype=object), 3, classification=True)
+
+
+class ColumnsPrior(SklearnPrior):
+    """Logistic regression that records the column names and dtypes it was given."""
+
+    def fit(self, X, y):
+        self.columns_seen_ = list(X.columns)
+        return super().fit(X, y)
+
+
+def _fit_predict(X, y, booster="xgboost", **kw):
+    """PriorBoostClassifier with the prior on (scale 0.5): every part reads the frame."""
+    model = PriorBoostClassifier(
+        prior=ColumnsPrior(LogisticRegression()),
+        booster=booster,
+        booster_params={"n_estimators": 10},
+        scale=0.5,
+        cv=2,
+        random_state=0,
+        **kw,
+    ).fit(X, y)
+    return model, model.predict(X)
+
+
+def _with_column(values):
+    n = len(values)
+    y = np.arange(n) % 2
+    X = pd.DataFrame({"num": y + np.linspace(0, 0.5, n), "col": values})
+    return X, y
+
+
+NAN = np.nan
+#: case -> (column values, dtype after to_frame, its first three values)
+UNUSUAL_COLUMNS = {
+    "object numbers": (pd.Series([1, 2.5, None] * 8, dtype=object), "float", [1.0, 2.5, NAN]),
+    "object bools": (pd.Series([True, False, None] * 8, dtype=object), "float", [1.0, 0.0, NAN]),
+    "object int/str": (pd.Series([1, "a", 2] * 8, dtype=object), "category", ["1", "a", "2"]),
+    "float categorical": (
+        pd.Series([1.5, 2.5, 1.5] * 8).astype("category"),
+        "category",
+        ["1.5", "2.5", "1.5"],
+    ),
+    "nullable string": (
+        pd.Series(["a", None, "b"] * 8, dtype="string"),
+        "category",
+        ["a", NAN, "b"],
+    ),
+    "nullable boolean": (
+        pd.Series([True, None, False] * 8, dtype="boolean"),
+        "float",
+        [1.0, NAN, 0.0],
+    ),
+    "timedelta (seconds)": (pd.to_timedelta([1, 2, None] * 8, unit="s"), "float", [1.0, 2.0, NAN]),
+    "all None": (pd.Series([None] * 24, dtype=object), "float", [NAN] * 3),
+}
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("case", list(UNUSUAL_COLUMNS))
+def test_unusual_column_types_fit_and_predict(case, booster):
+    values, kind, first = UNUSUAL_COLUMNS[case]
+    X, y = _with_column(values)
+    frame = to_frame(X)
+    if kind == "float":
+        assert frame["col"].dtype == np.float64
+        np.testing.assert_array_equal(frame["col"].to_numpy()[:3], first)
+    else:
+        assert isinstance(frame["col"].dtype, pd.CategoricalDtype)
+        assert all(isinstance(c, str) for c in frame["col"].cat.categories)
+        assert frame["col"].astype(object).iloc[:3].fillna("nan").tolist() == [
+            "nan" if v is NAN else v for v in first
+        ]
+    model, pred = _fit_predict(X, y, booster=booster)
+    assert pred.shape == (len(y),) and set(pred) <= {0, 1}
+    # the "num" column separates the classes: every column type still lets the model learn it
+    assert (pred == y).mean() >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (pd.period_range("2020-01", periods=4, freq="M"), "'col' has dtype period"),
+        (pd.to_datetime(["2020-01-01"] * 4), "'col' has dtype datetime64"),
+        ([1e300, 1.0, 2.0, 3.0], "'col' has values beyond float32 range .first at row 0"),
+        ([1.0, -np.inf, 2.0, 3.0], "'col' contains infinity .first at row 1"),
+        (pd.Series([1, {"a": 1}, 2, 3], dtype=object), "'col' holds a value of type dict"),
+    ],
+)
+def test_unsupported_columns_are_named(values, message):
+    X, y = _with_column(values)
+    with pytest.raises((ValueError, TypeError), match=message):
+        PriorBoostClassifier(scale=0).fit(X, y)
+
+
+def test_booster_frame_renames_only_unsafe_names():
+    frame = to_frame(
+        pd.DataFrame([[1, 2, 3, 4, 5]], columns=["a b", "a_b", "Income [USD]", "x", 'k:{"v",<w>}'])
+    )
+    safe = booster_frame(frame)
+    assert list(safe.columns) == ["a_b", "a_b_1", "Income__USD_", "x", "k___v___w>_"]
+    assert list(frame.columns)[2] == "Income [USD]"
+    assert safe.to_numpy().tolist() == frame.to_numpy().tolist()
+    plain = to_frame(pd.DataFrame({"a": [1.0], "b_c": [2.0]}))
+    assert booster_frame(plain) is plain
+
+
+def test_polars_input_keeps_column_names():
+    pl = pytest.importorskip("polars")
+    X, y = _with_column(["red", "blue", None] * 8)
+    X.columns = ["age [years]", "colour"]
+    data = pl.DataFrame(
+        {"age [years]": X["age [years]"].tolist(), "colour": ["red", "blue", None] * 8}
+    )
+    model, pred = _fit_predict(data, y)
+    assert model.prior_.columns_seen_ == ["age [years]", "colour"]
+    assert list(model.feature_names_in_) == ["age [years]", "colour"]
+    _, want = _fit_predict(X, y)
+    np.testing.assert_array_equal(pred, want)
+
+
+def test_column_names_reach_the_prior_unchanged():
+    X, y = _with_column(["a", "b", "c"] * 8)
+    X.columns = ["Income [USD]", 'k:{"v", <w>}']
+    for booster in ["xgboost", "lightgbm"]:
+        model, pred = _fit_predict(X, y, booster=booster)
+        assert model.prior_.columns_seen_ == ["Income [USD]", 'k:{"v", <w>}']
+        assert (pred == y).mean() >= 0.9
+
+
+def test_codes_read_as_text_at_fit_and_numbers_at_predict():
+    rng = np.random.default_rng(0)
+    c = rng.integers(1, 4, 90)
+    y = (c == 2).astype(int)
+    train = pd.DataFrame({"c": c.astype(str), "noise": rng.normal(size=90)})
+    model, pred = _fit_predict(train, y)
+    assert (pred == y).all()
+    as_numbers = train.assign(c=c)
+    with pytest.warns(UserWarning, match="'c' was categorical at fit but is numeric now"):
+        drifted = model.predict_proba(as_numbers)
+    np.testing.assert_array_equal(drifted, model.predict_proba(train))
+
+
+def test_numbers_at_fit_and_text_at_predict():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 10, 60).astype(float)
+    y = (x > 4).astype(int)
+    train = pd.DataFrame({"x": x, "noise": rng.normal(size=60)})
+    model, _ = _fit_predict(train, y)
+    as_text = train.assign(x=[str(int(v)) for v in x[:-1]] + ["n/a"])
+    with pytest.warns(UserWarning, match="'x' was numeric at fit but is text now.*1 value"):
+        drifted = model.predict_proba(as_text)
+    np.testing.assert_array_equal(drifted[:-1], model.predict_proba(train)[:-1])
+
+
+def test_all_missing_column_at_predict_keeps_fit_categories():
+    train = to_frame(pd.DataFrame({"c": ["a", "b", "a"]}))
+    new = align_categories(to_frame(pd.DataFrame({"c": [None, None]})), fit_categories(train))
+    assert list(new["c"].cat.categories) == ["a", "b"] and new["c"].isna().all()
