@@ -1,0 +1,169 @@
+"""explain(): tree SHAP per feature plus the prior's share, summing to the margin."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost.explain import explain, tree_contributions
+from llmboost.scale_search import FusionMember
+
+BOOSTERS = ("xgboost", "lightgbm")
+TASKS = ("binary", "multiclass", "regression")
+
+
+def _data(task, n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "age": rng.normal(size=n),
+            "income": rng.normal(size=n),
+            "city": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+            "noise": rng.normal(size=n),
+        },
+        index=pd.RangeIndex(1000, 1000 + n),
+    )
+    X.loc[X.index[::11], "income"] = np.nan
+    signal = X["age"] + np.sin(3 * X["income"].fillna(0)) + (X["city"] == "x")
+    if task == "regression":
+        return X, signal.to_numpy() + 0.1 * rng.normal(size=n)
+    if task == "binary":
+        return X, np.where(signal > 0.5, "yes", "no")
+    return X, np.digitize(signal, [0.0, 1.0])  # three classes 0, 1, 2
+
+
+def _model(task, booster, scale, **kwargs):
+    params = {"n_estimators": 25, "max_depth": 3} if booster == "xgboost" else {"n_estimators": 25}
+    if task == "regression":
+        cls, prior = PriorBoostRegressor, SklearnPrior(Ridge())
+    else:
+        cls, prior = PriorBoostClassifier, SklearnPrior(LogisticRegression(max_iter=500))
+    return cls(
+        prior=prior,
+        booster=booster,
+        booster_params=params,
+        scale=scale,
+        cv=3,
+        random_state=0,
+        **kwargs,
+    )
+
+
+def _margin(model, X):
+    if isinstance(model, PriorBoostRegressor):
+        return model.predict(X)
+    return model.decision_function(X)
+
+
+def _row_sums(model, table):
+    if table.columns.nlevels == 2:
+        return np.column_stack([table[c].sum(axis=1) for c in model.classes_])
+    return table.sum(axis=1).to_numpy()
+
+
+@pytest.mark.parametrize("booster", BOOSTERS)
+@pytest.mark.parametrize("task", TASKS)
+def test_rows_sum_to_the_margin_with_one_scale(task, booster):
+    X, y = _data(task)
+    model = _model(task, booster, 0.5).fit(X, y)
+    table = model.explain(X.iloc[:50])
+    assert table.index.equals(X.index[:50])
+    np.testing.assert_allclose(_row_sums(model, table), _margin(model, X.iloc[:50]), atol=1e-6)
+    columns = ["age", "income", "city", "noise", "prior", "bias"]
+    if task == "multiclass":
+        assert table.columns.names == ["class", "column"]
+        assert list(table.columns.get_level_values(0).unique()) == [0, 1, 2]
+        assert list(table[1].columns) == columns
+    else:
+        assert list(table.columns) == columns
+    # the prior column is scale_ times the prior's unscaled margin
+    z = model._prior_margin(X.iloc[:50].copy())
+    prior = (
+        table.xs("prior", axis=1, level=1).to_numpy() if task == "multiclass" else table["prior"]
+    )
+    np.testing.assert_allclose(prior, model.scale_ * z, atol=1e-12)
+    # the trees use the signal columns more than the noise column
+    features = table.drop(columns=["prior", "bias"], level=-1 if task == "multiclass" else None)
+    strength = features.abs().T.groupby(level=-1).sum().T.mean()
+    assert strength["age"] > strength["noise"]
+
+
+@pytest.mark.parametrize("booster", BOOSTERS)
+@pytest.mark.parametrize("task", TASKS)
+def test_rows_sum_to_the_margin_of_a_fused_ensemble(task, booster, monkeypatch):
+    X, y = _data(task, seed=1)
+    model = _model(task, booster, 0.5).fit(X, y)
+    trees = model.members_[0].booster
+    z = model._prior_margin(X.copy())
+    # several members: two prefixes of one booster, the prior alone, and plain trees
+    plain = _model(task, booster, 0).fit(X, y).members_[0].booster
+    members = [
+        FusionMember(0.5, trees.n_rounds_, 0.4, trees),
+        FusionMember(0.5, 5, 0.2, trees),
+        FusionMember(2.0, 0, 0.1, None),
+        FusionMember(0.0, plain.n_rounds_, 0.3, plain),
+    ]
+    monkeypatch.setattr(model, "members_", members)
+    table = model.explain(X)
+    np.testing.assert_allclose(_row_sums(model, table), _margin(model, X), atol=1e-6)
+    expected_scale = 0.4 * 0.5 + 0.2 * 0.5 + 0.1 * 2.0
+    prior = (
+        table.xs("prior", axis=1, level=1).to_numpy() if task == "multiclass" else table["prior"]
+    )
+    np.testing.assert_allclose(prior, expected_scale * z, atol=1e-12)
+
+
+def test_prior_alone_and_trees_alone():
+    X, y = _data("binary")
+    alone = _model("binary", "xgboost", "prior").fit(X, y)
+    table = alone.explain(X)
+    np.testing.assert_allclose(table["prior"], alone.decision_function(X), atol=1e-12)
+    assert (table.drop(columns="prior") == 0).all().all()
+
+    plain = _model("binary", "lightgbm", 0).fit(X, y)
+    assert plain.prior_ is None
+    table = plain.explain(X)
+    assert (table["prior"] == 0).all()
+    np.testing.assert_allclose(table.sum(axis=1), plain.decision_function(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("booster", BOOSTERS)
+def test_feature_columns_are_the_libraries_own_shap_values(booster):
+    X, y = _data("binary")
+    model = _model("binary", booster, 1.0).fit(X, y)
+    adapter = model.members_[0].booster
+    frame = X.copy()
+    z = model._prior_margin(frame)
+    if booster == "xgboost":
+        data = xgb.DMatrix(frame, base_margin=z, enable_categorical=True)
+        reference = adapter.model_.get_booster().predict(data, pred_contribs=True)
+    else:
+        reference = adapter.model_.predict(frame, pred_contrib=True)
+        reference[:, -1] += z
+    shap = tree_contributions(adapter, frame, z)
+    np.testing.assert_allclose(shap, reference, atol=1e-12)
+    table = model.explain(X)
+    np.testing.assert_allclose(table[["age", "income", "city", "noise"]], shap[:, :4], atol=1e-12)
+    # the trees' bias differs from the library's bias column only by float32 rounding
+    np.testing.assert_allclose(table["bias"], shap[:, -1] - z, atol=2e-5)
+    # a row's SHAP values sum to the library's margin (XGBoost: float32 values)
+    np.testing.assert_allclose(shap.sum(axis=1), adapter.predict_margin(frame, z), atol=2e-5)
+
+
+def test_numpy_input_names_columns_and_errors():
+    X, y = _data("regression")
+    values = X.drop(columns="city").to_numpy()
+    model = _model("regression", "xgboost", 0.5).fit(values, y)
+    table = model.explain(values[:7])
+    assert list(table.columns) == ["x0", "x1", "x2", "prior", "bias"]
+    assert list(table.index) == list(range(7))
+    with pytest.raises(ValueError, match="features"):
+        model.explain(values[:, :2])
+    clash = X.rename(columns={"noise": "bias"})
+    fitted = _model("binary", "xgboost", 0.5).fit(clash, _data("binary")[1])
+    with pytest.raises(ValueError, match="named 'bias'"):
+        explain(fitted, clash)
+    with pytest.raises(Exception, match="not fitted"):
+        explain(_model("binary", "xgboost", 0.5), X)
