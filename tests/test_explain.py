@@ -167,3 +167,36 @@ def test_numpy_input_names_columns_and_errors():
         explain(fitted, clash)
     with pytest.raises(Exception, match="not fitted"):
         explain(_model("binary", "xgboost", 0.5), X)
+
+
+def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from llmboost.plot import importance, plot_importance, plot_waterfall
+
+    X, y = _data("binary")
+    model = _model("binary", "xgboost", 1.0).fit(X, y)
+    table = model.explain(X)
+    scores = importance(table)
+    assert set(scores.index) == {"age", "income", "city", "noise", "prior"}
+    np.testing.assert_allclose(scores["prior"], table["prior"].abs().mean())
+    ax = plot_importance(table)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == scores.index[0]
+    row = X.index[3]
+    ax = plot_waterfall(table, row=row, top=2)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 3 and labels[-1] == "3 other features"
+    last = ax.patches[-1]  # the final bar ends at the row's margin
+    np.testing.assert_allclose(last.get_x() + last.get_width(), model.decision_function(X)[3])
+    ax.figure.savefig(tmp_path / "w.png")
+
+    multi = _model("multiclass", "lightgbm", 1.0).fit(*_data("multiclass"))
+    mtable = multi.explain(X)
+    assert set(importance(mtable).index) == {"age", "income", "city", "noise", "prior"}
+    with pytest.raises(ValueError, match="cls is required"):
+        plot_waterfall(mtable, row=row)
+    ax = plot_waterfall(mtable, row=row, cls=2)
+    last = ax.patches[-1]
+    np.testing.assert_allclose(
+        last.get_x() + last.get_width(), multi.decision_function(X)[3, 2], atol=1e-9
+    )

@@ -1,0 +1,93 @@
+"""Plots of :func:`llmboost.explain.explain` tables (matplotlib, the ``bench`` extra)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .explain import BIAS_COLUMN, PRIOR_COLUMN
+
+_INSTALL_HINT = 'Plots need matplotlib: pip install "llmboost[bench]"'
+#: Colours: the prior, features pushing the margin up, and down.
+PRIOR_COLOR, UP_COLOR, DOWN_COLOR = "#7b3294", "#d7191c", "#2c7bb6"
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_INSTALL_HINT) from exc
+    return plt
+
+
+def _axes(ax, size):
+    if ax is not None:
+        return ax
+    return _pyplot().subplots(figsize=size)[1]
+
+
+def importance(table: pd.DataFrame) -> pd.Series:
+    """Mean absolute contribution per column (features and ``prior``), largest first.
+
+    For a multiclass table (columns ``(class, column)``) the mean runs over rows and
+    classes. The bias is left out: it is the same for every row of a member.
+    """
+    values = table.abs()
+    if values.columns.nlevels == 2:
+        values = values.T.groupby(level="column", sort=False).mean().T
+    return values.drop(columns=BIAS_COLUMN).mean().sort_values(ascending=False)
+
+
+def plot_importance(table: pd.DataFrame, top: int = 20, ax=None):
+    """Horizontal bar chart of :func:`importance`, the prior as one bar; returns the axes."""
+    scores = importance(table).iloc[:top][::-1]
+    ax = _axes(ax, (6, 0.35 * len(scores) + 1.2))
+    colors = [PRIOR_COLOR if name == PRIOR_COLUMN else UP_COLOR for name in scores.index]
+    ax.barh([str(name) for name in scores.index], scores.to_numpy(), color=colors)
+    ax.set_xlabel("mean |contribution to the margin|")
+    ax.set_title("What the prior knew, and what each feature's trees added")
+    return ax
+
+
+def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None):
+    """Waterfall of one row: from the bias, add the prior and the features to the margin.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`llmboost.explain.explain`
+    row : index label of the row (``table.loc[row]``)
+    cls : class label, required for a multiclass table
+    top : features shown one by one (largest first); the rest form one bar
+    ax : matplotlib axes, default=None (a new figure)
+    """
+    values = table.loc[row]
+    if table.columns.nlevels == 2:
+        if cls is None:
+            raise ValueError("cls is required for a multiclass table: pass a class label.")
+        values = values[cls]
+    bias = float(values[BIAS_COLUMN])
+    parts = values.drop(BIAS_COLUMN)
+    order = parts.abs().sort_values(ascending=False).index
+    shown = parts[order[:top]]
+    rest = parts[order[top:]].sum()
+    if len(order) > top:
+        shown = pd.concat([shown, pd.Series({f"{len(order) - top} other features": rest})])
+    ax = _axes(ax, (7, 0.4 * len(shown) + 1.5))
+    starts = bias + np.concatenate([[0.0], np.cumsum(shown.to_numpy())[:-1]])
+    names = [str(n) for n in shown.index]
+    colors = [
+        PRIOR_COLOR if n == PRIOR_COLUMN else (UP_COLOR if v >= 0 else DOWN_COLOR)
+        for n, v in zip(names, shown.to_numpy())
+    ]
+    positions = np.arange(len(shown))[::-1]
+    ax.barh(positions, shown.to_numpy(), left=starts, color=colors)
+    ax.set_yticks(positions, names)
+    ax.axvline(bias, color="grey", lw=0.8, ls=":")
+    margin = bias + float(parts.sum())
+    ax.axvline(margin, color="black", lw=1.0)
+    ax.set_xlabel(f"margin: bias {bias:.3g} -> {margin:.3g}")
+    ax.set_title(f"Row {row}" + ("" if cls is None else f", class {cls}"))
+    return ax
+
+
+__all__ = ["importance", "plot_importance", "plot_waterfall"]
