@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import align_categories, to_frame
+from ._validation import align_categories, booster_frame, to_frame
 
 #: Names of the two columns added to the features.
 PRIOR_COLUMN, BIAS_COLUMN = "prior", "bias"
@@ -65,7 +65,7 @@ def explain(estimator, X) -> pd.DataFrame:
             "rename that column to explain this model."
         )
     z = estimator._prior_margin(frame) if estimator.prior_ is not None else None
-    table = _contributions(estimator.members_, frame, z)
+    table = _contributions(estimator.members_, booster_frame(frame), z)
     index = X.index if isinstance(X, pd.DataFrame) else None
     columns = [*names, PRIOR_COLUMN, BIAS_COLUMN]
     if table.ndim == 2:
