@@ -196,23 +196,126 @@ def test_categorical_object_and_missing_columns(mixed_frame):
     assert np.all(np.isfinite(prior.logits(unseen)))
 
 
-def test_multiclass_and_class_limit():
+def test_multiclass_probabilities_sum_to_one():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])
     y = np.array(["u", "v", "w"])[np.argmax(X.to_numpy(), axis=1)]
-    z = BundledPFNPrior(n_ensemble=3).fit(X, y).logits(X)
-    assert z.shape == (90, 3)
+    prior = BundledPFNPrior(n_ensemble=3).fit(X, y)
+    z = prior.logits(X)
+    assert z.shape == (90, 3) and len(prior.codes_) == 1
     np.testing.assert_allclose(np.exp(z).sum(axis=1), 1.0, atol=1e-4)
-    with pytest.raises(ValueError, match="at most 10 classes"):
-        BundledPFNPrior().fit(X, np.arange(90) % 11)
 
 
-def test_large_context_is_subsampled_with_warning(cancer):
+def _blobs(n, k, d, seed):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(k, d)) * 2.5
+    y = np.arange(n) % k
+    X = centers[y] + rng.normal(size=(n, d))
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(d)]), np.array([f"c{i:02d}" for i in y])
+
+
+def test_25_classes_use_an_output_code_and_beat_chance():
+    X, y = _blobs(500, 25, 3, seed=0)
+    prior = BundledPFNPrior(n_ensemble=1, random_state=0).fit(X[:375], y[:375])
+    z = prior.logits(X[375:])
+    assert len(prior.classes_) == 25 and z.shape == (125, 25)
+    assert len(prior.codes_) >= 5 and all(c.max() < 10 for c in prior.codes_)
+    np.testing.assert_allclose(np.exp(z).sum(axis=1), 1.0, atol=1e-6)
+    accuracy = np.mean(prior.classes_[z.argmax(axis=1)] == y[375:])
+    assert accuracy > 5 / 25  # chance (and the majority class) is 1/25
+
+
+def test_output_codes_separate_every_pair_of_classes():
+    from llmboost.pfn.ensemble import output_codes
+
+    np.testing.assert_array_equal(output_codes(7, 10, np.random.default_rng(0))[0], np.arange(7))
+    for k in (11, 25, 100):
+        codes = output_codes(k, 10, np.random.default_rng(k))
+        same = np.ones((k, k), dtype=bool)
+        for code in codes:
+            assert np.bincount(code).max() - np.bincount(code).min() <= 1  # balanced groups
+            same &= code[:, None] == code[None, :]
+        np.testing.assert_array_equal(same, np.eye(k, dtype=bool))
+
+
+@pytest.mark.parametrize("stratified", [True, False])
+def test_context_parts_use_every_row_once_or_more(stratified):
+    from llmboost.pfn.ensemble import context_parts
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(4, size=1000, p=[0.7, 0.2, 0.097, 0.003])
+    parts = context_parts(1000, 128, rng, y if stratified else None)
+    assert len(parts) >= 1000 / 128
+    assert all(len(p) == 128 and len(np.unique(p)) == 128 for p in parts)
+    np.testing.assert_array_equal(np.unique(np.concatenate(parts)), np.arange(1000))
+    if stratified:
+        assert all(set(y[p]) == set(y) for p in parts)
+    assert len(context_parts(100, 128, rng, None)) == 1
+
+
+def test_many_rows_use_every_row_in_some_context(cancer):
     Xtr, ytr, Xte, _ = cancer
-    with pytest.warns(UserWarning, match="stratified subsample"):
-        prior = BundledPFNPrior(max_context=40).fit(Xtr, ytr)
-    assert prior.context_size_ <= 40 and len(np.unique(prior.y_context_)) == 2
-    assert prior.logits(Xte).shape == (len(Xte), 2)
+    prior = BundledPFNPrior(max_context=40, n_ensemble=2, random_state=0).fit(Xtr, ytr)
+    assert prior.context_size_ == 40 and len(prior.contexts_) >= 3
+    used = np.unique(np.concatenate(prior.contexts_))
+    np.testing.assert_array_equal(used, np.arange(len(ytr)))
+    assert all(set(ytr[c]) == set(ytr) for c in prior.contexts_)
+    z = prior.logits(Xte)
+    assert z.shape == (len(Xte), 2) and np.all(np.isfinite(z))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"max_context": 0}, "max_context must be an integer >= 2"),
+        ({"max_context": 2.5}, "max_context must be an integer"),
+        ({"max_context": 5}, "max_context=5 is smaller than the 7 classes"),
+        ({"softmax_temperature": 0}, "softmax_temperature must be a positive"),
+        ({"softmax_temperature": -1.0}, "softmax_temperature must be a positive"),
+        ({"softmax_temperature": float("nan")}, "softmax_temperature must be a positive"),
+        ({"n_ensemble": 0}, "n_ensemble must be an integer >= 1"),
+        ({"n_ensemble": 2.7}, "n_ensemble must be an integer >= 1; got 2.7"),
+        ({"n_ensemble": True}, "n_ensemble must be an integer"),
+        ({"batch_cells": 0}, "batch_cells must be an integer >= 1"),
+        ({"random_state": "seed"}, "random_state must be None, an int or a numpy RandomState"),
+        ({"task": "ranking"}, "task must be 'classification' or 'regression'"),
+    ],
+)
+def test_bad_parameters_raise_naming_them(params, match):
+    X = pd.DataFrame({"a": np.arange(70.0)})
+    y = np.arange(70) % 7
+    with pytest.raises(ValueError, match=match):
+        BundledPFNPrior(**params).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        BundledPFNPrior(**params).oof_logits(X, y, [(np.arange(35), np.arange(35, 70))])
+
+
+def test_random_state_accepts_a_numpy_random_state(cancer):
+    Xtr, ytr, Xte, _ = cancer
+    a = BundledPFNPrior(n_ensemble=2, random_state=np.random.RandomState(5)).fit(Xtr, ytr)
+    b = BundledPFNPrior(n_ensemble=2, random_state=np.random.RandomState(5)).fit(Xtr, ytr)
+    assert a.seed_ == b.seed_
+    np.testing.assert_array_equal(a.logits(Xte), b.logits(Xte))
+
+
+def test_plan_keeps_forward_calls_near_the_cell_budget():
+    from llmboost.pfn.inference import plan
+
+    # (passes, context rows, query rows, columns): 800 x 200 out-of-fold, 1,000 x 150, ...
+    for n_pass, n_ctx, n_query, n_cols in [
+        (20, 640, 160, 201),
+        (20, 800, 200, 151),
+        (4, 1024, 5000, 21),
+        (4, 1024, 1000, 2001),
+        (40, 100, 30, 11),
+    ]:
+        budget = 2_000_000 // n_cols
+        group, chunk = plan(n_pass, n_ctx, n_query, budget)
+        calls = -(-n_pass // group) * -(-n_query // chunk)
+        assert chunk >= min(n_query, n_ctx)  # never a sliver of queries per call
+        assert group * (n_ctx + chunk) <= max(budget, n_ctx + chunk)
+        work = n_pass * (n_ctx + n_query)
+        assert calls <= 2 * -(-work // budget) + 2
 
 
 def test_prior_boost_with_bundled_pfn(cancer):
@@ -234,3 +337,68 @@ def test_import_llmboost_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ------------------------------------------------------------------- regression
+SHIPPED_REGRESSION = WEIGHTS_DIR / "llmboost-pfn-small-regression.pt"
+
+
+def _regression_table(n, seed):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.uniform(-2, 2, size=n), "g": rng.choice(["p", "q"], n)}
+    )
+    y = 3 * X["a"] + np.sin(2 * X["b"]) + (X["g"] == "q") * 2 + 0.3 * rng.normal(size=n) + 50
+    return X, y.to_numpy()
+
+
+def test_regression_head_outputs_a_distribution_over_bins():
+    from llmboost.pfn.inference import Pass, run_passes
+    from llmboost.priors.bundled_pfn import load_model
+
+    model = load_model(SHIPPED_REGRESSION)
+    assert model.cfg.task == "regression" and model.borders.shape == (model.cfg.n_bins + 1,)
+    assert torch.all(model.borders[1:] > model.borders[:-1])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (x[:40, 0] - x[:40, 0].mean()) / x[:40, 0].std()
+    noise = rng.normal(size=(3, model.cfg.feature_embed)).astype(np.float32)
+    p = Pass(0, x[:40], y.astype(np.float32), np.arange(3), noise)
+    (proba,) = run_passes(model, [p], [x[40:]], np.zeros(3, dtype=bool), 10_000)
+    assert proba.shape == (20, model.cfg.n_bins) and np.all(proba >= 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_regression_prior_is_deterministic_and_accurate():
+    from sklearn.metrics import r2_score
+
+    X, y = _regression_table(300, 0)
+    prior = BundledPFNPrior(task="regression", random_state=3).fit(X[:200], y[:200])
+    z = prior.logits(X[200:])
+    again = BundledPFNPrior(task="regression", random_state=3).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(z, again.logits(X[200:]))
+    assert z.shape == (100,) and r2_score(y[200:], z) > 0.8
+    assert not hasattr(prior, "classes_")
+
+
+def test_regression_oof_matches_refits_and_many_rows_use_every_row():
+    X, y = _regression_table(240, 1)
+    X = X.drop(columns="g")  # category codes follow the rows seen, so refits would differ
+    folds = [(np.arange(80, 240), np.arange(80)), (np.arange(80), np.arange(80, 240))]
+    prior = BundledPFNPrior(task="regression", n_ensemble=2, max_context=60, random_state=0)
+    oof = prior.oof_logits(X, y, folds)
+    for train, test in folds:
+        ref = BundledPFNPrior(task="regression", n_ensemble=2, max_context=60, random_state=0)
+        ref.fit(X.iloc[train], y[train])
+        used = np.unique(np.concatenate(ref.contexts_))
+        np.testing.assert_array_equal(used, np.arange(len(train)))
+        # Stacked forward calls differ from single ones in float32 rounding only.
+        np.testing.assert_allclose(oof[test], ref.logits(X.iloc[test]), rtol=1e-5, atol=1e-4)
+
+
+def test_regression_rejects_a_classification_checkpoint_and_bad_targets():
+    X, y = _regression_table(50, 2)
+    with pytest.raises(ValueError, match="is a classification model"):
+        BundledPFNPrior(task="regression", weights=SHIPPED).fit(X, y)
+    with pytest.raises(ValueError, match="targets must be finite"):
+        BundledPFNPrior(task="regression").fit(X, np.where(np.arange(50) == 3, np.nan, y))

@@ -29,40 +29,50 @@ class PFNBoostClassifier(PriorBoostClassifier):
     """
 
     def _default_prior(self) -> Prior:
-        from ..priors.bundled_pfn import BundledPFNPrior
-        from ..priors.tabpfn import ModelNotAvailableError, TabPFNPrior
-
-        tabpfn = TabPFNPrior()
-        try:
-            tabpfn._resolve_checkpoint()
-        except (ModelNotAvailableError, ImportError) as error:
-            reason = str(error).splitlines()[0]
-            warnings.warn(
-                f"TabPFN v2 is not available ({reason}); PFNBoostClassifier uses the PFN "
-                "bundled with llmboost instead. To use TabPFN, install llmboost[tabpfn], "
-                "download its weights into the TabPFN model cache (see the error of "
-                "TabPFNPrior().fit for the command) or pass "
-                "prior=TabPFNPrior(model_path=...).",
-                UserWarning,
-                stacklevel=4,
-            )
-            self.default_prior_ = "bundled"
-            return BundledPFNPrior()
-        self.default_prior_ = "tabpfn"
-        return tabpfn
+        return _tabpfn_or_bundled(self, "classification")
 
 
 class PFNBoostRegressor(PriorBoostRegressor):
-    """:class:`PriorBoostRegressor` whose default prior is TabPFN v2's predictive mean.
+    """:class:`PriorBoostRegressor` whose default prior is TabPFN v2's mean, or the bundled PFN.
 
-    ``prior=None`` means ``TabPFNPrior(task="regression")`` (the bundled PFN is a
-    classifier only); see :class:`PFNBoostClassifier`.
+    ``prior=None`` means ``TabPFNPrior(task="regression")`` when its weights can be
+    had; otherwise the regression PFN that ships with llmboost
+    (``BundledPFNPrior(task="regression")``), with one warning; ``default_prior_``
+    says which. See :class:`PFNBoostClassifier`.
+
+    Attributes
+    ----------
+    default_prior_ : str
+        ``"tabpfn"`` or ``"bundled"`` (set only when ``prior=None``).
     """
 
     def _default_prior(self) -> Prior:
-        from ..priors.tabpfn import TabPFNPrior
+        return _tabpfn_or_bundled(self, "regression")
 
-        return TabPFNPrior(task="regression")
+
+def _tabpfn_or_bundled(estimator, task: str) -> Prior:
+    """TabPFN v2 for ``task`` when its checkpoint is available, else the bundled PFN."""
+    from ..priors.bundled_pfn import BundledPFNPrior
+    from ..priors.tabpfn import ModelNotAvailableError, TabPFNPrior
+
+    tabpfn = TabPFNPrior(task=task)
+    try:
+        tabpfn._resolve_checkpoint()
+    except (ModelNotAvailableError, ImportError) as error:
+        reason = str(error).splitlines()[0]
+        name = type(estimator).__name__
+        warnings.warn(
+            f"TabPFN v2 is not available ({reason}); {name} uses the PFN bundled with "
+            "llmboost instead. To use TabPFN, install llmboost[tabpfn], download its "
+            "weights into the TabPFN model cache (see the error of TabPFNPrior().fit for "
+            "the command) or pass prior=TabPFNPrior(model_path=...).",
+            UserWarning,
+            stacklevel=5,
+        )
+        estimator.default_prior_ = "bundled"
+        return BundledPFNPrior(task=task)
+    estimator.default_prior_ = "tabpfn"
+    return tabpfn
 
 
 __all__ = ["PFNBoostClassifier", "PFNBoostRegressor"]

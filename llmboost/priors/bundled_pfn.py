@@ -1,16 +1,17 @@
-"""The PFN that ships inside llmboost as a prior: offline, licence-free, CPU-friendly.
+"""The PFNs that ship inside llmboost as priors: offline, licence-free, CPU-friendly.
 
-:class:`BundledPFNPrior` loads ``llmboost/pfn/weights/llmboost-pfn-small.pt`` (a ~170k
-parameter transformer pretrained on synthetic tasks, see ``docs/bundled_pfn.md``) and
-scores rows by in-context learning: the training rows are the context, each new row
-attends to them. ``torch`` is imported only when a prior is fitted.
+:class:`BundledPFNPrior` loads ``llmboost/pfn/weights/llmboost-pfn-small.pt``
+(classification) or ``llmboost-pfn-small-regression.pt`` (regression): ~170k parameter
+transformers pretrained on synthetic tasks (see ``docs/bundled_pfn.md``). Rows are
+scored by in-context learning: the training rows are the context, each new row attends
+to them. ``torch`` is imported only when a prior is fitted.
 """
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,19 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import check_is_fitted
 
-from .base import Folds, Prior, log_proba
+from .base import Folds, Prior
 
 _INSTALL_HINT = 'BundledPFNPrior needs torch: pip install "llmboost[tabpfn]" (or just torch)'
 _MODELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
+_TASKS = ("classification", "regression")
 
 
-def default_weights_path() -> Path:
-    """Path of the shipped checkpoint."""
-    from ..pfn import DEFAULT_WEIGHTS, WEIGHTS_DIR
+def default_weights_path(task: str = "classification") -> Path:
+    """Path of the shipped checkpoint for ``task``."""
+    from ..pfn import DEFAULT_REGRESSION_WEIGHTS, DEFAULT_WEIGHTS, WEIGHTS_DIR
 
-    return WEIGHTS_DIR / DEFAULT_WEIGHTS
+    return WEIGHTS_DIR / (DEFAULT_REGRESSION_WEIGHTS if task == "regression" else DEFAULT_WEIGHTS)
 
 
 def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
@@ -58,51 +60,69 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
 
 
 class BundledPFNPrior(Prior):
-    """The bundled PFN's class log-probabilities as a prior (classification only).
+    """The bundled PFN's class log-probabilities (or predicted means) as a prior.
 
     Parameters
     ----------
+    task : {"classification", "regression"}, default="classification"
+        Which shipped network: class log-probabilities, or the mean of a distribution
+        over target bins (``logits`` returns ``(n,)`` means).
     n_ensemble : int, default=4
-        Forward passes averaged (in probability space). Pass 0 uses the data as given;
-        the others permute the class labels and the feature order, and every pass draws
-        its own random feature embeddings. All passes run as one batch.
-    random_state : int, default=None
-        Seeds the permutations, the feature embeddings and the context subsample;
-        ``None`` means 0, so results are reproducible.
+        Forward passes averaged (classification: in probability space). Pass 0 uses
+        the data as given; the others permute the class labels and the feature order,
+        and every pass draws its own random feature embeddings.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the permutations, the feature embeddings and the context subsamples;
+        ``None`` means 0, so results are reproducible. A ``RandomState`` is drawn from
+        once per fit.
     max_context : int, default=None
-        Most training rows used as context; ``None`` is the largest table size the
-        checkpoint was pretrained on (1,024 rows). Beyond it a stratified subsample is
-        the context, with a warning.
+        Most training rows in one context; ``None`` is the largest table size the
+        checkpoint was pretrained on (1,024 rows). With more training rows, the rows
+        are split into context subsamples that together use every row (stratified,
+        every class in each); there are then ``max(n_ensemble, subsamples)`` passes.
     weights : str or Path, default=None
-        A checkpoint file from ``python -m llmboost.pfn.pretrain``; ``None`` is the
-        shipped one.
+        A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task``;
+        ``None`` is the shipped one.
     device : str, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available.
     softmax_temperature : float, default=1.0
-        Logits are divided by it before the softmax.
+        Logits (class or bin) are divided by it before the softmax; must be > 0.
     batch_cells : int, default=2_000_000
-        Memory knob: rows x features x passes scored per forward call.
+        Memory knob: table cells (rows x columns, over all stacked passes) per forward
+        call.
+
+    Notes
+    -----
+    More classes than the network's 10 are handled by an error-correcting output code
+    (:func:`llmboost.pfn.ensemble.output_codes`): each code groups the classes into at
+    most 10 groups; ``n_ensemble`` passes run per code. Sample weights are not used.
 
     Attributes
     ----------
     classes_ : ndarray
-        Labels in the order of the logit columns.
+        Labels in the order of the logit columns (classification).
+    contexts_ : list of ndarray
+        Training-row indices of each context subsample.
     context_size_ : int
-        Rows in the context.
+        Rows in each context.
+    codes_ : list of ndarray
+        Class -> group maps (one identity map up to 10 classes).
+    seed_ : int
+        The seed drawn from ``random_state``.
     """
-
-    task = "classification"
 
     def __init__(
         self,
+        task: str = "classification",
         n_ensemble: int = 4,
-        random_state: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
         max_context: int | None = None,
         weights: str | os.PathLike | None = None,
         device: str = "cpu",
         softmax_temperature: float = 1.0,
         batch_cells: int = 2_000_000,
     ) -> None:
+        self.task = task
         self.n_ensemble = n_ensemble
         self.random_state = random_state
         self.max_context = max_context
@@ -111,7 +131,46 @@ class BundledPFNPrior(Prior):
         self.softmax_temperature = softmax_temperature
         self.batch_cells = batch_cells
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        if self.task not in _TASKS:
+            raise ValueError(f"task must be 'classification' or 'regression', got {self.task!r}.")
+        for name, low in (("n_ensemble", 1), ("batch_cells", 1), ("max_context", 2)):
+            value = getattr(self, name)
+            if value is None and name == "max_context":
+                continue
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+                raise ValueError(
+                    f"BundledPFNPrior: {name} must be an integer >= {low}; got {value!r}."
+                )
+        t = self.softmax_temperature
+        if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 < t < np.inf:
+            raise ValueError(
+                f"BundledPFNPrior: softmax_temperature must be a positive finite number; got {t!r}."
+            )
+
+    def _draw_seed(self) -> int:
+        rs = self.random_state
+        if rs is None:
+            return 0
+        if isinstance(rs, np.random.RandomState):
+            return int(rs.randint(np.iinfo(np.int32).max))
+        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
+            return int(rs)
+        raise ValueError(
+            "BundledPFNPrior: random_state must be None, an int or a numpy RandomState; "
+            f"got {rs!r}."
+        )
+
+    def _model(self):
+        model = load_model(self.weights or default_weights_path(self.task), self._device())
+        if model.cfg.task != self.task:
+            raise ValueError(
+                f"BundledPFNPrior(task={self.task!r}): the checkpoint {self.weights} is a "
+                f"{model.cfg.task} model."
+            )
+        return model
+
     def _device(self) -> str:
         if self.device == "auto":
             import torch
@@ -119,9 +178,25 @@ class BundledPFNPrior(Prior):
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
-    def _seed(self) -> int:
-        return 0 if self.random_state is None else int(self.random_state)
+    def _targets(self, y) -> np.ndarray:
+        """Class codes (setting ``classes_``) or float targets, checked."""
+        y = np.asarray(y)
+        if self.task == "regression":
+            y = y.astype(np.float64)
+            if not np.all(np.isfinite(y)):
+                raise ValueError("BundledPFNPrior: regression targets must be finite numbers.")
+            return y
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("BundledPFNPrior needs at least 2 classes in y.")
+        if self.max_context is not None and self.max_context < len(self.classes_):
+            raise ValueError(
+                f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
+                f"{len(self.classes_)} classes in y; every class needs a context row."
+            )
+        return codes.astype(np.int64)
 
+    # ---------------------------------------------------------------- encoding
     def _fit_encoding(self, X: pd.DataFrame) -> None:
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(X)
@@ -133,6 +208,7 @@ class BundledPFNPrior(Prior):
                 self.categories_[col] = s.cat.categories
             elif not (ptypes.is_numeric_dtype(s) or ptypes.is_bool_dtype(s)):
                 self.categories_[col] = pd.Index(pd.unique(s.dropna()))
+        self.categorical_ = np.array([c in self.categories_ for c in self.columns_], dtype=bool)
 
     def _encode(self, X: pd.DataFrame) -> np.ndarray:
         """Float matrix: numbers as they are, categories as codes, NaN for missing."""
@@ -150,155 +226,128 @@ class BundledPFNPrior(Prior):
                 out[:, j] = np.clip(v, -1e30, 1e30)
         return out
 
-    def _context_rows(self, y_codes: np.ndarray, limit: int, rng: np.random.Generator):
-        """Indices of a stratified subsample of at most ``limit`` rows (all if fewer)."""
-        n = len(y_codes)
-        if n <= limit:
-            return np.arange(n)
-        keep = []
-        classes, counts = np.unique(y_codes, return_counts=True)
-        quota = np.maximum(1, np.floor(counts * limit / n).astype(int))
-        for c, q in zip(classes, quota):
-            idx = np.flatnonzero(y_codes == c)
-            keep.append(rng.choice(idx, size=min(q, len(idx)), replace=False))
-        keep = np.concatenate(keep)
-        if len(keep) > limit:  # many tiny classes: the one-row minimum overshot
-            keep = rng.choice(keep, size=limit, replace=False)
-        return np.sort(keep)
-
     def _limit(self, model) -> int:
         return int(self.max_context) if self.max_context is not None else model.max_rows
 
     # ---------------------------------------------------------------- protocol
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> BundledPFNPrior:
-        """Store the (encoded, possibly subsampled) training rows as the context."""
-        y = np.asarray(y)
-        self.classes_, y_codes = np.unique(y, return_inverse=True)
-        self._check_classes(len(self.classes_))
-        model = load_model(self.weights, self._device())
+        """Keep the encoded training rows and choose the context subsamples and codes."""
+        self._check_params()
+        self.seed_ = self._draw_seed()
+        targets = self._targets(y)
+        model = self._model()
         self._fit_encoding(X)
-        Xe = self._encode(X)
-        rng = np.random.default_rng(self._seed())
-        limit = self._limit(model)
-        rows = self._context_rows(y_codes, limit, rng)
-        if len(rows) < len(y_codes):
-            warnings.warn(
-                f"BundledPFNPrior: {len(y_codes)} training rows exceed the model's context "
-                f"limit of {limit}; using a stratified subsample of {len(rows)} rows.",
-                UserWarning,
-                stacklevel=2,
-            )
-        self.X_context_ = Xe[rows]
-        self.y_context_ = y_codes[rows].astype(np.int64)
-        self.categorical_ = np.array([c in self.categories_ for c in self.columns_], dtype=bool)
-        self.context_size_ = len(rows)
+        self.X_train_ = self._encode(X)
+        self.y_train_ = targets
+        self.contexts_, self.codes_ = self._plan(model, targets)
+        self.context_size_ = len(self.contexts_[0])
         return self
 
-    def _check_classes(self, k: int) -> None:
-        from ..pfn.prior_data import MAX_CLASSES
+    def _plan(self, model, targets: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Context subsamples and output codes for one training set (seeded afresh)."""
+        from ..pfn.ensemble import context_parts, output_codes
 
-        if k > MAX_CLASSES:
-            raise ValueError(
-                f"BundledPFNPrior handles at most {MAX_CLASSES} classes; got {k}. "
-                "Use another prior (e.g. SklearnPrior) for this task."
-            )
-        if k < 2:
-            raise ValueError("BundledPFNPrior needs at least 2 classes in y.")
+        rng = np.random.default_rng(self.seed_)
+        strata = targets if self.task == "classification" else None
+        contexts = context_parts(len(targets), self._limit(model), rng, strata)
+        if self.task == "regression":
+            return contexts, []
+        return contexts, output_codes(len(self.classes_), model.cfg.max_classes, rng)
 
     def logits(self, X: pd.DataFrame) -> np.ndarray:
-        """Log-probabilities ``(n, n_classes)`` with all training rows as context."""
-        check_is_fitted(self, "X_context_")
-        Xq = self._encode(X)
-        return self._predict([(self.X_context_, self.y_context_, Xq)])[0]
+        """Log-probabilities ``(n, n_classes)``, or means ``(n,)`` for regression."""
+        check_is_fitted(self, "X_train_")
+        job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
+        return self._score([job], [self._encode(X)])[0]
 
     def oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
         """Each fold's rows scored with the other folds as context; folds run batched."""
-        y = np.asarray(y)
-        classes, y_codes = np.unique(y, return_inverse=True)
-        self._check_classes(len(classes))
-        model = load_model(self.weights, self._device())
+        self._check_params()
+        self.seed_ = self._draw_seed()
+        targets = self._targets(y)
+        model = self._model()
         self._fit_encoding(X)
         Xe = self._encode(X)
-        rng = np.random.default_rng(self._seed())
-        limit = self._limit(model)
-        jobs = []
-        for train, _test in folds:
+        jobs, queries = [], []
+        for train, test in folds:
             train = np.asarray(train)
-            rows = train[self._context_rows(y_codes[train], limit, rng)]
-            if len(rows) < len(train):
-                warnings.warn(
-                    f"BundledPFNPrior: fold context of {len(train)} rows exceeds {limit}; "
-                    "subsampling.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            jobs.append((Xe[rows], y_codes[rows].astype(np.int64), Xe[np.asarray(_test)]))
-        self.classes_ = classes
-        self.categorical_ = np.array([c in self.categories_ for c in self.columns_], dtype=bool)
-        out = np.empty((len(X), len(classes)), dtype=np.float64)
-        for (_train, test), z in zip(folds, self._predict(jobs, n_classes=len(classes))):
+            contexts, codes = self._plan(model, targets[train])
+            jobs.append((Xe[train], targets[train], contexts, codes))
+            queries.append(Xe[np.asarray(test)])
+        shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
+        out = np.empty(shape, dtype=np.float64)
+        for (_train, test), z in zip(folds, self._score(jobs, queries)):
             out[np.asarray(test)] = z
         return out
 
     # --------------------------------------------------------------- inference
-    def _predict(self, jobs: list, n_classes: int | None = None) -> list[np.ndarray]:
-        """Score ``(context X, context y codes, query X)`` jobs; same-size contexts batch."""
-        import torch
+    def _score(self, jobs: list, queries: list[np.ndarray]) -> list[np.ndarray]:
+        """Run every job's passes in shared forward calls and combine them per job."""
+        from ..pfn.inference import run_passes
 
-        device = self._device()
-        model = load_model(self.weights, device)
-        k = n_classes if n_classes is not None else len(self.classes_)
-        n_feat = jobs[0][0].shape[1]
-        seed = self._seed()
-        rng = np.random.default_rng(seed)
-        m = max(1, int(self.n_ensemble))
-        class_perms = [np.arange(k)] + [rng.permutation(k) for _ in range(m - 1)]
-        feat_perms = [np.arange(n_feat)] + [rng.permutation(n_feat) for _ in range(m - 1)]
-        results: list[np.ndarray | None] = [None] * len(jobs)
-        groups: dict[int, list[int]] = {}
-        for i, (xc, _yc, _xq) in enumerate(jobs):
-            groups.setdefault(len(xc), []).append(i)
-        cat = torch.from_numpy(self.categorical_)
-        gen = torch.Generator().manual_seed(seed)
-        noise = torch.randn(m, n_feat, model.cfg.feature_embed, generator=gen).to(device)
-        for n_ctx, members in groups.items():
-            n_query = max(len(jobs[i][2]) for i in members)
-            per_row = (n_feat + 1) * m * len(members)
-            chunk = max(1, min(n_query, self.batch_cells // per_row - n_ctx))
-            probs = [np.zeros((len(jobs[i][2]), k)) for i in members]
-            for start in range(0, n_query, chunk):
-                xs, ys, cats, noises = [], [], [], []
-                for i in members:
-                    xc, yc, xq = jobs[i]
-                    q = xq[start : start + chunk]
-                    pad = min(chunk, n_query - start) - len(q)
-                    if pad > 0:  # shorter fold: pad with copies of its first context row
-                        q = np.concatenate([q, np.repeat(xc[:1], pad, axis=0)])
-                    table = np.concatenate([xc, q])
-                    for e in range(m):
-                        xs.append(table[:, feat_perms[e]])
-                        ys.append(class_perms[e][yc])
-                        cats.append(cat[feat_perms[e]])
-                        noises.append(noise[e])
-                x = torch.from_numpy(np.stack(xs)).to(device)
-                yt = torch.from_numpy(np.stack(ys)).to(device)
-                ct = torch.stack(cats).to(device)
-                nc = torch.full((len(xs),), k, dtype=torch.long, device=device)
-                with torch.no_grad():
-                    z = model(x, yt, ct, nc, feature_noise=torch.stack(noises))[..., :k]
-                    p = torch.softmax(z / self.softmax_temperature, dim=-1).cpu().numpy()
-                p = p.reshape(len(members), m, p.shape[1], k)
-                for gi, i in enumerate(members):
-                    n_here = min(chunk, len(jobs[i][2]) - start)
-                    if n_here <= 0:
-                        continue
-                    avg = np.zeros((n_here, k))
-                    for e in range(m):
-                        avg += p[gi, e, :n_here][:, class_perms[e]]
-                    probs[gi][start : start + n_here] = avg / m
-            for gi, i in enumerate(members):
-                results[i] = log_proba(probs[gi])
-        return results  # type: ignore[return-value]
+        model = self._model()
+        passes, owners = [], []
+        for j, job in enumerate(jobs):
+            for key, p in self._passes(model, j, *job):
+                passes.append(p)
+                owners.append((j, key))
+        outputs = run_passes(
+            model,
+            passes,
+            queries,
+            self.categorical_,
+            int(self.batch_cells),
+            float(self.softmax_temperature),
+            self._device(),
+        )
+        return [self._combine(model, j, jobs[j], passes, owners, outputs) for j in range(len(jobs))]
+
+    def _passes(self, model, j: int, x: np.ndarray, y: np.ndarray, contexts, codes):
+        """``(key, Pass)`` for every pass of job ``j``; the key says how to map it back."""
+        from ..pfn.inference import Pass
+
+        rng = np.random.default_rng([self.seed_, 1])
+        n_feat = x.shape[1]
+        n = max(int(self.n_ensemble), len(contexts))
+        for c, code in enumerate(codes or [None]):
+            for e in range(n):
+                rows = contexts[e % len(contexts)]
+                features = np.arange(n_feat) if e == 0 else rng.permutation(n_feat)
+                noise = rng.standard_normal((n_feat, model.cfg.feature_embed)).astype(np.float32)
+                if code is None:  # regression: targets standardised with the context
+                    mean, sd = _moments(y[rows])
+                    yc, key = ((y[rows] - mean) / sd).astype(np.float32), (mean, sd)
+                    yield key, Pass(j, x[rows], yc, features, noise)
+                    continue
+                n_groups = int(code.max()) + 1
+                perm = np.arange(n_groups) if e == 0 else rng.permutation(n_groups)
+                group = perm[code]  # class -> (permuted) group label of this pass
+                yield (c, group), Pass(j, x[rows], group[y[rows]], features, noise, n_groups)
+
+    def _combine(self, model, j, job, passes, owners, outputs) -> np.ndarray:
+        """Average a job's passes (per code) and decode them."""
+        mine = [(key, out) for (owner, key), out in zip(owners, outputs) if owner == j]
+        if self.task == "regression":
+            centers = _bin_centers(model)
+            means = [mean + sd * (p @ centers) for (mean, sd), p in mine]
+            return np.mean(means, axis=0)
+        from ..pfn.ensemble import decode
+
+        codes = job[3]
+        per_code = [np.zeros((len(mine[0][1]), len(self.classes_))) for _ in codes]
+        for (c, group), p in mine:
+            per_code[c] += p[:, group] / (len(mine) / len(codes))
+        return decode(per_code)
+
+
+def _moments(y: np.ndarray) -> tuple[float, float]:
+    sd = float(np.std(y))
+    return float(np.mean(y)), sd if sd > 1e-12 else 1.0
+
+
+def _bin_centers(model) -> np.ndarray:
+    b = model.borders.detach().cpu().double().numpy()
+    return (b[:-1] + b[1:]) / 2
 
 
 __all__ = ["BundledPFNPrior", "default_weights_path", "load_model"]

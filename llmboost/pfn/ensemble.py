@@ -1,0 +1,84 @@
+"""How the bundled PFN's ensemble passes are chosen: output codes and context subsamples.
+
+* :func:`output_codes`: more classes than the model was pretrained on are handled by an
+  error-correcting output code. Each code maps the classes onto at most ``max_groups``
+  groups (a balanced random partition); the model is run once per code on the grouped
+  labels, and a class's log-probability is the sum over codes of the log-probability
+  of its group (then normalised). The codes together separate every pair of classes.
+* :func:`context_parts`: more training rows than the largest context are split into
+  context subsamples that together use every row (stratified for classification, and
+  every class in every part), each topped up with other rows to the full context size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def output_codes(n_classes: int, max_groups: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Class -> group maps: the identity when ``n_classes <= max_groups``, else an ECOC.
+
+    There are ``2 * ceil(log(n_classes) / log(max_groups)) + 1`` random balanced codes,
+    plus more (up to 4 * that) until every pair of classes falls in different groups
+    under at least one code.
+    """
+    if n_classes <= max_groups:
+        return [np.arange(n_classes)]
+    n_codes = 2 * math.ceil(math.log(n_classes) / math.log(max_groups)) + 1
+    base = np.arange(n_classes) % max_groups
+    codes: list[np.ndarray] = []
+    same = np.ones((n_classes, n_classes), dtype=bool)
+    while len(codes) < n_codes or (same.sum() > n_classes and len(codes) < 4 * n_codes):
+        code = rng.permutation(base)
+        codes.append(code)
+        same &= code[:, None] == code[None, :]
+    return codes
+
+
+def decode(group_proba: list[np.ndarray]) -> np.ndarray:
+    """Class log-probabilities ``(n, n_classes)`` from each code's group probabilities.
+
+    ``group_proba[c][i, k]`` is the probability code ``c`` gives row ``i``'s group of
+    class ``k``; the result is the normalised sum of their logs.
+    """
+    total = sum(np.log(np.clip(p, 1e-7, None)) for p in group_proba)
+    total = total - total.max(axis=1, keepdims=True)
+    return total - np.log(np.exp(total).sum(axis=1, keepdims=True))
+
+
+def context_parts(
+    n_rows: int, limit: int, rng: np.random.Generator, y_codes: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Sorted row indices of each context subsample; ``[all rows]`` if they fit.
+
+    Above ``limit`` rows, the rows are split (class by class when ``y_codes`` is given)
+    into ``ceil(n_rows / (limit - n_classes))`` disjoint parts; each part gets one row
+    of every class it lacks and is then filled with random other rows to ``limit``.
+    """
+    if n_rows <= limit:
+        return [np.arange(n_rows)]
+    classes = np.unique(y_codes) if y_codes is not None else np.zeros(1, dtype=np.int64)
+    n_parts = math.ceil(n_rows / max(1, limit - len(classes)))
+    if y_codes is None:
+        order = rng.permutation(n_rows)
+    else:
+        order = np.concatenate([rng.permutation(np.flatnonzero(y_codes == c)) for c in classes])
+    # Dealing rows round-robin (after a shuffle within each class) keeps parts stratified.
+    start = int(rng.integers(n_parts))
+    part_of = (np.arange(n_rows) + start) % n_parts
+    parts = []
+    for p in range(n_parts):
+        rows = order[part_of == p]
+        if y_codes is not None:
+            missing = np.setdiff1d(classes, y_codes[rows])
+            extra = [rng.choice(np.flatnonzero(y_codes == c)) for c in missing]
+            rows = np.concatenate([rows, np.asarray(extra, dtype=rows.dtype)])
+        others = np.setdiff1d(np.arange(n_rows), rows)
+        fill = rng.choice(others, size=limit - len(rows), replace=False)
+        parts.append(np.sort(np.concatenate([rows, fill])))
+    return parts
+
+
+__all__ = ["context_parts", "decode", "output_codes"]

@@ -1,0 +1,101 @@
+"""Batched forward passes of the bundled PFN, chunked to a cell budget.
+
+A :class:`Pass` is one context (rows, targets, column order, feature embeddings) scoring
+one set of query rows. :func:`run_passes` stacks passes with the same context size into
+forward calls of about ``batch_cells`` table cells each (:func:`plan`): every pass's
+queries at once when they fit, else groups of passes with chunks of queries at least as
+long as the context (the context is recomputed in every call, so shorter chunks would
+mostly repeat it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Pass:
+    """One forward pass: a context scoring the query set ``queries``."""
+
+    queries: int
+    x: np.ndarray
+    y: np.ndarray
+    features: np.ndarray
+    noise: np.ndarray
+    n_out: int = 0
+
+
+def plan(n_passes: int, n_ctx: int, n_query: int, rows_budget: int) -> tuple[int, int]:
+    """``(passes per call, query rows per call)`` for about ``rows_budget`` rows a call."""
+    room = rows_budget // n_passes - n_ctx
+    if room >= n_query:
+        return n_passes, n_query
+    chunk = min(n_query, max(room, n_ctx, 64))
+    return min(n_passes, max(1, rows_budget // (n_ctx + chunk))), chunk
+
+
+def run_passes(
+    model,
+    passes: list[Pass],
+    queries: list[np.ndarray],
+    categorical: np.ndarray,
+    batch_cells: int,
+    temperature: float = 1.0,
+    device: str = "cpu",
+) -> list[np.ndarray]:
+    """Softmax output of every pass over its query rows.
+
+    Class probabilities ``(n_query, n_out)`` for a classifier, probabilities over the
+    target bins ``(n_query, n_bins)`` for a regression model.
+    """
+    out: list[np.ndarray | None] = [None] * len(passes)
+    by_size: dict[int, list[int]] = {}
+    for i, p in enumerate(passes):
+        by_size.setdefault(len(p.x), []).append(i)
+    n_cols = queries[0].shape[1] + 1
+    for n_ctx, members in by_size.items():
+        n_query = max(len(queries[passes[i].queries]) for i in members)
+        group, chunk = plan(len(members), n_ctx, n_query, max(1, batch_cells // n_cols))
+        for g in range(0, len(members), group):
+            ids = members[g : g + group]
+            parts = [
+                _forward(model, [passes[i] for i in ids], queries, categorical, s, chunk, device)
+                for s in range(0, n_query, chunk)
+            ]
+            for j, i in enumerate(ids):
+                full = np.concatenate([part[j] for part in parts])
+                z = full[: len(queries[passes[i].queries])]
+                out[i] = _softmax(z[:, : passes[i].n_out or z.shape[1]] / temperature)
+    return out  # type: ignore[return-value]
+
+
+def _forward(model, passes, queries, categorical, start, chunk, device) -> np.ndarray:
+    """Raw logits ``(len(passes), chunk, n_outputs)`` for query rows ``start:start+chunk``."""
+    import torch
+
+    xs, ys = [], []
+    for p in passes:
+        q = queries[p.queries][start : start + chunk]
+        if len(q) < chunk:  # a shorter query set: pad with copies of a context row
+            q = np.concatenate([q, np.repeat(p.x[:1], chunk - len(q), axis=0)])
+        xs.append(np.concatenate([p.x, q])[:, p.features])
+        ys.append(p.y)
+    x = torch.from_numpy(np.stack(xs)).to(device)
+    y = torch.from_numpy(np.stack(ys)).to(device)
+    cat = torch.from_numpy(np.stack([categorical[p.features] for p in passes])).to(device)
+    noise = torch.from_numpy(np.stack([p.noise for p in passes])).to(device)
+    n_out = torch.tensor([p.n_out or 1 for p in passes], device=device)
+    with torch.no_grad():
+        z = model(x, y, cat, n_out, feature_noise=noise)
+    return z.float().cpu().numpy()
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z.astype(np.float64)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+__all__ = ["Pass", "plan", "run_passes"]
