@@ -7,6 +7,8 @@ from .estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
+from .explain import explain
+from .persistence import load, save
 from .priors import BundledPFNPrior, LLMPrior, Prior, SklearnPrior, TabICLPrior, TabPFNPrior
 
 __version__ = "0.1.0"
@@ -23,4 +25,7 @@ __all__ = [
     "SklearnPrior",
     "TabICLPrior",
     "TabPFNPrior",
+    "explain",
+    "load",
+    "save",
 ]

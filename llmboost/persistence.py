@@ -1,0 +1,455 @@
+"""Save and load fitted llmboost estimators without pickle and without the prior's weights.
+
+A saved model is a zip file holding
+
+* ``model.json``: the estimator as a tree of plain values (numbers, text, lists, dicts)
+  and tagged records for arrays, pandas indexes and objects;
+* ``arrays/N.npy``: numpy arrays, read back with ``allow_pickle=False``;
+* ``boosters/N.ubj`` (XGBoost's binary JSON) and ``boosters/N.txt`` (LightGBM's text
+  model): the trees, in their libraries' own formats.
+
+Loading never unpickles and never runs code from the file: it only builds classes from
+llmboost, scikit-learn, XGBoost and LightGBM that are estimators (or llmboost booster
+adapters and named tuples), sets their attributes to the stored values, and loads trees
+through the libraries' model parsers. Anything else in a file is refused with
+:class:`UnsafeFileError`. A fitted state that cannot be written this way (a prior built
+on a user-defined class, a callable template, a tree-based scikit-learn prior, whose
+fitted trees are Cython objects) is refused at save time with :class:`TypeError`
+naming the attribute.
+
+The prior's pretrained weights are never stored. They are found again on load by path
+or name (TabPFN/TabICL checkpoints, the bundled PFN's weights file, a local language
+model folder), with a clear error when missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+FORMAT, VERSION = "llmboost-model", 1
+#: Packages whose classes ``load`` may build.
+TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
+#: Array kinds stored as ``.npy``: bool, integers, floats, complex, text, dates.
+_NPY_KINDS = "biufcUMm"
+#: Plain-data helper classes of scikit-learn that are not estimators.
+_HELPER_CLASSES = {"sklearn.compose._column_transformer:make_column_selector"}
+_INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
+
+
+class UnsafeFileError(ValueError):
+    """The file is not an llmboost model, or holds something ``load`` will not build."""
+
+
+def save(model, path: str | os.PathLike) -> Path:
+    """Write a fitted llmboost estimator to ``path`` (a zip file; see the module notes).
+
+    Raises
+    ------
+    TypeError
+        When part of the fitted state cannot be stored without pickle; the message names
+        the attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    from .estimators.prior_boost import _PriorBoost
+
+    if not isinstance(model, _PriorBoost):
+        raise TypeError(f"save() takes a llmboost estimator, got {type(model).__name__}.")
+    check_is_fitted(model, "members_")
+    writer = _Writer()
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "root": writer.encode(model, "model"),
+        "needs_files": _needed_files(model.prior_),
+    }
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(manifest))
+        for name, data in writer.files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def load(path: str | os.PathLike):
+    """Read a model written by :func:`save`; the prior's weights are found again.
+
+    Raises
+    ------
+    UnsafeFileError
+        When the file is not an llmboost model or holds anything but plain values,
+        arrays and trusted classes.
+    FileNotFoundError, ModelNotAvailableError
+        When the prior's weights are not found on this machine.
+    """
+    from .estimators.prior_boost import _PriorBoost
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise UnsafeFileError(f"{path} is not an llmboost model file (not a zip).") from exc
+    with archive:
+        try:
+            manifest = json.loads(archive.read("model.json"))
+        except (KeyError, ValueError) as exc:
+            raise UnsafeFileError(f"{path} has no readable model.json.") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise UnsafeFileError(f"{path} is not an llmboost model file.")
+        if manifest.get("version") != VERSION:
+            raise UnsafeFileError(f"{path} has format version {manifest.get('version')!r}.")
+        model = _Reader(archive).decode(manifest.get("root"), "model")
+    if not isinstance(model, _PriorBoost):
+        raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
+    _find_weights(model.prior_, manifest.get("needs_files", []))
+    return model
+
+
+# -- writing ------------------------------------------------------------------------------
+class _Writer:
+    """Turns objects into JSON values; arrays and trees go to ``files``."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.seen: dict[int, int] = {}
+        self.keep: list = []  # objects seen, kept alive so their ids stay unique
+
+    def encode(self, obj, where: str):
+        if obj is None or isinstance(obj, bool | int | float | str):
+            return obj
+        if isinstance(obj, np.generic):
+            return self._scalar(obj, where)
+        if isinstance(obj, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+            return {"$": "tuple", "items": items}
+        if isinstance(obj, dict):
+            items = [
+                [self.encode(k, f"{where} key"), self.encode(v, f"{where}[{k!r}]")]
+                for k, v in obj.items()
+            ]
+            return {"$": "dict", "items": items}
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, where)
+        return self._other(obj, where)
+
+    def _other(self, obj, where: str):
+        if isinstance(obj, pd.Index) and not isinstance(obj, pd.MultiIndex):
+            values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
+            return {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
+        if isinstance(obj, np.dtype):
+            return {"$": "dtype", "name": _simple_dtype(obj, where).str}
+        if isinstance(obj, type) and issubclass(obj, np.generic):
+            return {"$": "nptype", "name": _simple_dtype(np.dtype(obj), where).name}
+        if isinstance(obj, slice):
+            return {"$": "slice", "items": [obj.start, obj.stop, obj.step]}
+        if isinstance(obj, PurePath):
+            return {"$": "path", "value": str(obj)}
+        if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
+            return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
+        return self._object(obj, where)
+
+    def _scalar(self, obj: np.generic, where: str):
+        return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": obj.item()}
+
+    def _array(self, obj: np.ndarray, where: str):
+        if obj.dtype.kind in _NPY_KINDS:
+            name = f"arrays/{len(self.files)}.npy"
+            buffer = io.BytesIO()
+            np.save(buffer, obj, allow_pickle=False)
+            self.files[name] = buffer.getvalue()
+            return {"$": "array", "file": name}
+        if obj.dtype.kind == "O":
+            flat = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj.ravel())]
+            if all(v is None or isinstance(v, bool | int | float | str | dict) for v in flat):
+                return {"$": "objarray", "shape": list(obj.shape), "items": flat}
+        raise TypeError(f"Cannot store {where}: an array of dtype {obj.dtype} (without pickle).")
+
+    def _object(self, obj, where: str):
+        cls = type(obj)
+        name = f"{cls.__module__}:{cls.__qualname__}"
+        booster = _library_booster(obj)
+        if booster is None and not _trusted_class(cls):
+            raise TypeError(
+                f"Cannot store {where}: {name} is not a class llmboost saves without pickle "
+                f"(only estimators and adapters of {', '.join(TRUSTED_PACKAGES)}). Use "
+                "pickle for this model, only with files you trust."
+            )
+        if id(obj) in self.seen:
+            return {"$": "ref", "id": self.seen[id(obj)]}
+        self.seen[id(obj)] = len(self.seen)
+        self.keep.append(obj)
+        record: dict[str, Any] = {"id": self.seen[id(obj)], "class": name}
+        if booster is not None:
+            record["$"], record["file"] = booster, self._booster_file(obj, booster)
+        elif hasattr(obj, "_fields"):
+            record["$"] = "namedtuple"
+            record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
+        else:
+            state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
+            state = {} if state is None else state
+            if not isinstance(state, dict):
+                raise TypeError(f"Cannot store {where}: {name} has a non-dict state.")
+            record["$"] = "object"
+            record["state"] = [[k, self.encode(v, f"{where}.{k}")] for k, v in state.items()]
+        return record
+
+    def _booster_file(self, obj, kind: str) -> str:
+        name = f"boosters/{len(self.files)}.{'ubj' if kind == 'xgboost' else 'txt'}"
+        if kind == "xgboost":
+            self.files[name] = bytes(obj.save_raw(raw_format="ubj"))
+        else:
+            self.files[name] = obj.model_to_string(num_iteration=-1).encode()
+        return name
+
+
+def _library_booster(obj) -> str | None:
+    """``"xgboost"`` / ``"lightgbm"`` for those libraries' native boosters, else ``None``."""
+    cls = type(obj)
+    if cls.__name__ != "Booster":
+        return None
+    return {"xgboost.core": "xgboost", "lightgbm.basic": "lightgbm"}.get(cls.__module__)
+
+
+def _simple_dtype(dtype: np.dtype, where: str) -> np.dtype:
+    if dtype.kind not in _NPY_KINDS + "O" or dtype.fields is not None:
+        raise TypeError(f"Cannot store {where}: dtype {dtype} is not a simple dtype.")
+    return dtype
+
+
+# -- reading ------------------------------------------------------------------------------
+class _Reader:
+    """Builds objects back from the JSON tree, refusing anything outside the vocabulary."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.built: dict[int, Any] = {}
+
+    def decode(self, value, where: str):
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if isinstance(value, list):
+            return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if not isinstance(value, dict) or not isinstance(value.get("$"), str):
+            raise UnsafeFileError(f"{where}: unexpected record {str(value)[:80]!r}.")
+        method = getattr(self, "_tag_" + value["$"], None)
+        if method is None:
+            raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}.")
+        return method(value, where)
+
+    def _items(self, value, where):
+        items = value.get("items")
+        if not isinstance(items, list):
+            raise UnsafeFileError(f"{where}: record without items.")
+        return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(items)]
+
+    def _tag_tuple(self, value, where):
+        return tuple(self._items(value, where))
+
+    def _tag_dict(self, value, where):
+        pairs = self._items(value, where)
+        if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise UnsafeFileError(f"{where}: malformed dict.")
+        return {_hashable(k, where): v for k, v in pairs}
+
+    def _tag_scalar(self, value, where):
+        return _dtype(value.get("dtype"), where).type(value.get("value"))
+
+    def _tag_dtype(self, value, where):
+        return _dtype(value.get("name"), where)
+
+    def _tag_nptype(self, value, where):
+        return _dtype(value.get("name"), where).type
+
+    def _tag_slice(self, value, where):
+        items = self._items(value, where)
+        if len(items) != 3 or not all(v is None or isinstance(v, int) for v in items):
+            raise UnsafeFileError(f"{where}: malformed slice.")
+        return slice(*items)
+
+    def _tag_path(self, value, where):
+        return Path(str(value.get("value")))
+
+    def _tag_torch_dtype(self, value, where):
+        import torch
+
+        dtype = getattr(torch, str(value.get("name")), None)
+        if not isinstance(dtype, torch.dtype):
+            raise UnsafeFileError(f"{where}: {value.get('name')!r} is not a torch dtype.")
+        return dtype
+
+    def _tag_array(self, value, where):
+        data = self._file(value, where, "arrays/", ".npy")
+        try:
+            return np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError as exc:
+            raise UnsafeFileError(f"{where}: {exc}") from exc
+
+    def _tag_objarray(self, value, where):
+        items = self._items(value, where)
+        shape = value.get("shape")
+        if not isinstance(shape, list) or int(np.prod(shape)) != len(items):
+            raise UnsafeFileError(f"{where}: malformed object array.")
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out.reshape(shape)
+
+    def _tag_index(self, value, where):
+        dtype = value.get("dtype")
+        if dtype not in _INDEX_DTYPES:
+            raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
+        values = self.decode(value.get("values"), where)
+        if not isinstance(values, np.ndarray):
+            raise UnsafeFileError(f"{where}: malformed index.")
+        return pd.Index(values, dtype=dtype)
+
+    def _tag_ref(self, value, where):
+        if value.get("id") not in self.built:
+            raise UnsafeFileError(f"{where}: reference to an unknown object.")
+        return self.built[value["id"]]
+
+    def _tag_namedtuple(self, value, where):
+        cls = _resolve(value.get("class"), where)
+        if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
+            raise UnsafeFileError(f"{where}: {value.get('class')} is not a named tuple.")
+        return self._keep(value, cls(*self._items(value, where)), where)
+
+    def _tag_object(self, value, where):
+        cls = _resolve(value.get("class"), where)
+        if not _trusted_class(cls) or hasattr(cls, "_fields"):
+            raise UnsafeFileError(f"{where}: {value.get('class')} is not a trusted class.")
+        pairs = value.get("state")
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs
+        ):
+            raise UnsafeFileError(f"{where}: malformed object state.")
+        obj = cls.__new__(cls)
+        self._keep(value, obj, where)
+        state = {k: self.decode(v, f"{where}.{k}") for k, v in pairs}
+        if hasattr(obj, "__setstate__"):
+            obj.__setstate__(state)
+        else:
+            obj.__dict__.update(state)
+        return obj
+
+    def _tag_xgboost(self, value, where):
+        import xgboost as xgb
+
+        data = self._file(value, where, "boosters/", ".ubj")
+        return self._keep(value, xgb.Booster(model_file=bytearray(data)), where)
+
+    def _tag_lightgbm(self, value, where):
+        import lightgbm as lgb
+
+        text = self._file(value, where, "boosters/", ".txt").decode()
+        return self._keep(value, lgb.Booster(model_str=text), where)
+
+    def _keep(self, value, obj, where):
+        key = value.get("id")
+        if not isinstance(key, int) or key in self.built:
+            raise UnsafeFileError(f"{where}: missing or repeated object id.")
+        self.built[key] = obj
+        return obj
+
+    def _file(self, value, where, folder: str, suffix: str) -> bytes:
+        name = value.get("file")
+        if not (isinstance(name, str) and name.startswith(folder) and name.endswith(suffix)):
+            raise UnsafeFileError(f"{where}: bad file name {name!r}.")
+        try:
+            return self.archive.read(name)
+        except KeyError as exc:
+            raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
+
+
+def _hashable(key, where):
+    if isinstance(key, list | dict | np.ndarray):
+        raise UnsafeFileError(f"{where}: unhashable dict key.")
+    return key
+
+
+def _dtype(name, where) -> np.dtype:
+    try:
+        dtype = np.dtype(str(name))
+    except TypeError as exc:
+        raise UnsafeFileError(f"{where}: bad dtype {name!r}.") from exc
+    if dtype.kind not in _NPY_KINDS + "O" or dtype.fields is not None:
+        raise UnsafeFileError(f"{where}: dtype {name!r} is not allowed.")
+    return dtype
+
+
+def _resolve(name, where) -> type:
+    """The class ``module:qualname``, imported only from :data:`TRUSTED_PACKAGES`."""
+    if not isinstance(name, str) or name.count(":") != 1:
+        raise UnsafeFileError(f"{where}: bad class name {name!r}.")
+    module, qualname = name.split(":")
+    parts = module.split(".")
+    if parts[0] not in TRUSTED_PACKAGES or "." in qualname or any(p[:2] == "__" for p in parts):
+        raise UnsafeFileError(f"{where}: class {name} is outside {TRUSTED_PACKAGES}.")
+    try:
+        cls = getattr(importlib.import_module(module), qualname)
+    except (ImportError, AttributeError) as exc:
+        raise UnsafeFileError(f"{where}: class {name} not found.") from exc
+    if not isinstance(cls, type):
+        raise UnsafeFileError(f"{where}: {name} is not a class.")
+    return cls
+
+
+def _trusted_class(cls: type) -> bool:
+    """Estimators of the trusted packages, llmboost's booster adapters and named tuples."""
+    if cls.__module__.split(".")[0] not in TRUSTED_PACKAGES or "." in cls.__qualname__:
+        return False
+    from .boosters import Booster
+
+    if issubclass(cls, BaseEstimator | Booster):
+        return True
+    if f"{cls.__module__}:{cls.__qualname__}" in _HELPER_CLASSES:
+        return True
+    return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
+
+
+# -- the prior's weights ------------------------------------------------------------------
+def _needed_files(prior) -> list[str]:
+    """Local files the prior reads its weights from, other than checkpoints found by name."""
+    from .priors.bundled_pfn import BundledPFNPrior, default_weights_path
+    from .priors.llm import LLMPrior
+
+    if isinstance(prior, BundledPFNPrior):
+        return [str(Path(prior.weights or default_weights_path()).resolve())]
+    if isinstance(prior, LLMPrior) and prior.model is not None:
+        path = Path(prior.model).expanduser()
+        return [str(path.resolve())] if path.exists() else []
+    return []
+
+
+def _find_weights(prior, files: list) -> None:
+    """Find the prior's weights on this machine again, or raise a clear error."""
+    from .priors.bundled_pfn import BundledPFNPrior, default_weights_path
+    from .priors.tabicl import TabICLPrior
+    from .priors.tabpfn import TabPFNPrior
+
+    if isinstance(prior, TabPFNPrior | TabICLPrior):
+        prior.checkpoint_path_ = prior._resolve_checkpoint()
+        prior.device_ = prior._resolve_device()
+        return
+    if isinstance(prior, BundledPFNPrior):
+        files = [str(Path(prior.weights or default_weights_path()))]
+    for name in files:
+        if not Path(str(name)).exists():
+            raise FileNotFoundError(
+                f"The prior's weights are not on this machine: {name} does not exist. "
+                f"{type(prior).__name__} was saved without its weights; put them at that "
+                "path (or load with the same llmboost version) and load again."
+            )
+
+
+__all__ = ["FORMAT", "TRUSTED_PACKAGES", "UnsafeFileError", "load", "save"]
