@@ -1,6 +1,13 @@
 """The llmboost-bench CLI, its datasets, subsampling and baselines."""
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -88,10 +95,13 @@ def test_cli_runs_resumes_and_reports(folder_dataset, tmp_path, monkeypatch, cap
     assert all(0.5 < r["auc"] <= 1.0 and r["fit_s"] > 0 for r in ok)
     assert {r["n_train"] for r in ok if r["dataset"] == "clinic"} == {16, 32}
 
+    capsys.readouterr()
     assert main(args) == 0  # resume: nothing left to run
     assert len(read_results(out)) == len(records)
+    assert "4 cell(s) failed in an earlier run" in capsys.readouterr().err
     assert main([*args, "--retry-failed"]) == 0  # only the failed cells again
     assert len(read_results(out)) == len(records) + len(failed)
+    assert "--retry-failed" not in capsys.readouterr().err
 
     report = (out / "report.md").read_text()
     for name in ("xgboost", "logistic-regression", "## iris", "## clinic", "Failed cells"):
@@ -141,3 +151,140 @@ def test_stacking_and_averaging_baselines(mixed_frame):
     avg = AveragingClassifier(LogisticRegression(), random_state=0).fit(X, y)
     assert avg.weight_ in WEIGHTS
     assert (avg.predict(X) == y).mean() > 0.8
+
+
+def _quick_args(out, *extra, sizes=("16",)):
+    return [
+        "run",
+        "--datasets",
+        "sklearn:iris",
+        "--methods",
+        "logistic-regression",
+        "--sizes",
+        *sizes,
+        "--out",
+        str(out),
+        "--no-report",
+        *extra,
+    ]
+
+
+def test_resume_after_a_line_cut_short(tmp_path):
+    out = tmp_path / "run"
+    assert main(_quick_args(out, "--seeds", "0", "1")) == 0
+    path = out / "results.jsonl"
+    path.write_bytes(path.read_bytes()[:-25])  # the run was stopped mid-write
+    assert [r["seed"] for r in read_results(out)] == [0]
+    assert main(_quick_args(out, "--seeds", "0", "1", "2")) == 0
+    lines = path.read_text().splitlines()
+    assert sorted(json.loads(line)["seed"] for line in lines) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [(["0"], "invalid size '0'"), (["16", "-5"], "invalid size '-5'"), (["abc"], "'abc'")],
+)
+def test_sizes_must_be_positive_integers_or_all(tmp_path, capsys, sizes, message):
+    with pytest.raises(SystemExit) as stop:
+        main(_quick_args(tmp_path / "run", sizes=sizes))
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_suite_sizes_are_checked(tmp_path):
+    suite = tmp_path / "bad.json"
+    suite.write_text(
+        json.dumps({"datasets": ["sklearn:iris"], "methods": ["xgboost"], "sizes": [0]})
+    )
+    with pytest.raises(SystemExit, match="invalid size 0"):
+        main(["run", "--suite", str(suite), "--out", str(tmp_path / "run")])
+
+
+SLOW_DRIVER = """
+import sys, time
+
+import numpy as np
+
+from llmboost.benchmarks import methods
+from llmboost.benchmarks.cli import main
+
+
+class Slow:
+    def fit(self, X, y):
+        time.sleep(1.0)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+
+methods.METHODS["slow"] = ("sleeps 1 s", lambda ds, seed, n_trials: Slow())  # also in workers
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_with_two_jobs_stops_at_once_and_keeps_finished_cells(tmp_path):
+    driver = tmp_path / "driver.py"
+    driver.write_text(SLOW_DRIVER)
+    out = tmp_path / "run"
+    args = _quick_args(out, "--jobs", "2", "--seeds", *map(str, range(16)))
+    args[args.index("logistic-regression")] = "slow"
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), *args],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's job
+    )
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if results.exists() and len(results.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the parent and its workers
+    start = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 5, "the run went on after Ctrl-C"
+    assert proc.returncode == 130 and "Interrupted: finished cells are kept" in err
+    kept = read_results(out)
+    assert 2 <= len(kept) < 16 and all(r["status"] == "ok" for r in kept)
+    time.sleep(1.5)  # no worker left behind still writing
+    assert len(read_results(out)) == len(kept)
+
+
+def test_quick_suite_runs_from_an_installed_package(tmp_path):
+    """Suite files are package data: an installed (non-editable) copy finds them."""
+    root = Path(__file__).resolve().parents[1]
+    src, site = tmp_path / "src", tmp_path / "site"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, src)
+    shutil.copytree(
+        root / "llmboost", src / "llmboost", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+    install += ["--no-build-isolation", "--target", str(site), str(src)]
+    subprocess.run(install, check=True, capture_output=True)
+    code = (
+        "import sys; from llmboost.benchmarks.cli import SUITES, main; print(SUITES); "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            *_quick_args(tmp_path / "run", "--suite", "quick", "--seeds", "0"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(str(site / "llmboost" / "benchmarks" / "suites"))
+    assert [r["status"] for r in read_results(tmp_path / "run")] == ["ok"]

@@ -45,7 +45,6 @@ class _PriorBaseline(ClassifierMixin, BaseEstimator):
 
     def _prior_oof(self, X, y):
         helper = self._gbdt(1.0)
-        helper._check_params()
         prior = helper._resolve_prior()
         frame = to_frame(X).reset_index(drop=True)
         self.categories_ = fit_categories(frame)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .datasets import SKLEARN_TABLES
 from .methods import METHODS
 from .report import write_report
-from .runner import run_suite
+from .runner import RESULTS, run_suite
 
-SUITES = Path(__file__).resolve().parents[2] / "benchmarks" / "suites"
+#: Suite files, shipped inside the package (``--suite quick`` works from any install).
+SUITES = Path(__file__).resolve().parent / "suites"
 EXAMPLES = """examples:
   llmboost-bench methods
   llmboost-bench run --suite quick --out runs/quick
@@ -20,6 +22,28 @@ EXAMPLES = """examples:
       --sizes 32 64 128 all --seeds 0 1 2 --jobs 2 --out runs/mine
   llmboost-bench report --out runs/mine
 """
+
+
+def _size(text) -> int | str:
+    """A training size: a positive integer or ``all``."""
+    if str(text) == "all":
+        return "all"
+    if not re.fullmatch(r"[0-9]+", str(text)) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: use a positive integer or 'all'")
+    return int(text)
+
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer >= {minimum}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,18 +61,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--suite", help=f"suite name in {SUITES} or a suite JSON file")
     run.add_argument("--datasets", nargs="+", help="dataset specs (see `datasets`)")
     run.add_argument("--methods", nargs="+", help="method names (see `methods`)")
-    run.add_argument("--sizes", nargs="+", help="training sizes, e.g. 32 64 128 all")
-    run.add_argument("--seeds", nargs="+", type=int, help="subsample seeds (default 0 1 2 3 4)")
+    run.add_argument("--sizes", nargs="+", type=_size, help="training sizes, e.g. 32 64 128 all")
+    run.add_argument(
+        "--seeds", nargs="+", type=_count(0), help="subsample seeds (default 0 1 2 3 4)"
+    )
     run.add_argument("--out", type=Path, required=True, help="results folder")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
     run.add_argument(
         "--n-trials",
-        type=int,
+        type=_count(0),
         default=0,
         help="optuna trials per fit for GBDTs and fused models alike (default 0)",
     )
     run.add_argument(
-        "--max-test", type=int, default=2000, help="cap on test rows, stratified (default 2000)"
+        "--max-test",
+        type=_count(1),
+        default=2000,
+        help="cap on test rows, stratified (default 2000)",
     )
     run.add_argument("--retry-failed", action="store_true", help="rerun cells that failed")
     run.add_argument("--no-report", action="store_true", help="skip writing the report")
@@ -80,7 +109,10 @@ def _suite(args) -> dict:
     unknown = [m for m in suite["methods"] if m not in METHODS]
     if unknown:
         raise SystemExit(f"Unknown methods {unknown}; `llmboost-bench methods` lists them.")
-    suite["sizes"] = [s if str(s) == "all" else int(s) for s in suite["sizes"]]
+    try:
+        suite["sizes"] = [_size(s) for s in suite["sizes"]]
+    except argparse.ArgumentTypeError as err:
+        raise SystemExit(f"Suite {args.suite!r}: {err}.") from None
     return suite
 
 
@@ -103,17 +135,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         suite = _suite(args)
-        path = run_suite(
-            suite["datasets"],
-            suite["methods"],
-            suite["sizes"],
-            suite["seeds"],
-            args.out,
-            jobs=args.jobs,
-            n_trials=args.n_trials,
-            max_test=args.max_test,
-            retry_failed=args.retry_failed,
-        )
+        try:
+            path = run_suite(
+                suite["datasets"],
+                suite["methods"],
+                suite["sizes"],
+                suite["seeds"],
+                args.out,
+                jobs=args.jobs,
+                n_trials=args.n_trials,
+                max_test=args.max_test,
+                retry_failed=args.retry_failed,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"\nInterrupted: finished cells are kept in {args.out / RESULTS}; "
+                "run the same command again to resume.",
+                file=sys.stderr,
+            )
+            return 130
         print(f"results: {path}")
     if args.command == "report" or not args.no_report:
         print(f"report: {write_report(args.out)}")

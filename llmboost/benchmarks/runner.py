@@ -2,7 +2,8 @@
 
 Each finished cell is appended as one JSON line to ``results.jsonl``; a rerun skips the
 cells already there (failed ones too, unless asked to retry them). Cells run in worker
-processes; only the parent writes the file.
+processes; only the parent writes the file. Ctrl-C stops the workers at once and keeps
+every finished cell; a line cut short by a stop is dropped before the next append.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
+import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -93,6 +95,25 @@ def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
     }
 
 
+def _run_cell(args: tuple) -> dict:
+    return run_cell(*args)
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _drop_partial_line(path: Path) -> None:
+    """Cut a last line left unfinished by a stop, so the next record starts a line."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+
+
 def read_results(out_dir: Path) -> list[dict]:
     path = Path(out_dir) / RESULTS
     if not path.exists():
@@ -122,16 +143,29 @@ def run_suite(
     """Run every missing cell and append its record; returns the results file."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = {cell_key(r) for r in read_results(out_dir) if r["status"] == "ok" or not retry_failed}
-    cells = [
+    path = out_dir / RESULTS
+    _drop_partial_line(path)
+    records = {cell_key(r): r for r in read_results(out_dir)}
+    wanted = [
         (spec, method, size, seed)
         for spec in datasets
         for size in sizes
         for seed in seeds
         for method in methods
-        if (dataset_name(spec), method, str(size), seed) not in done
     ]
-    path = out_dir / RESULTS
+    cells, skipped_failed = [], 0
+    for cell in wanted:
+        record = records.get((dataset_name(cell[0]), cell[1], str(cell[2]), cell[3]))
+        if record is None or (record["status"] != "ok" and retry_failed):
+            cells.append(cell)
+        elif record["status"] != "ok":
+            skipped_failed += 1
+    if skipped_failed:
+        print(
+            f"{skipped_failed} cell(s) failed in an earlier run and are skipped; "
+            "add --retry-failed to run them again.",
+            file=sys.stderr,
+        )
     bar = tqdm(total=len(cells), desc="cells", unit="cell", disable=not progress)
     with path.open("a") as sink:
 
@@ -141,16 +175,20 @@ def run_suite(
             bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
             bar.update(1)
 
+        tasks = [(*cell, n_trials, max_test) for cell in cells]
         if jobs <= 1:
-            for cell in cells:
-                write(run_cell(*cell, n_trials, max_test))
+            for task in tasks:
+                write(_run_cell(task))
         else:
             os.environ.setdefault("OMP_NUM_THREADS", "1")  # workers inherit it
             # spawn, not fork: forking a process whose OpenMP threads ran (LightGBM,
             # XGBoost, torch) can deadlock the child.
-            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(run_cell, *cell, n_trials, max_test) for cell in cells]
-                for future in as_completed(futures):
-                    write(future.result())
+            pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
+            try:
+                for record in pool.imap_unordered(_run_cell, tasks):
+                    write(record)
+            finally:  # all done, or Ctrl-C: stop the running cells now, drop the queue
+                pool.terminate()
+                pool.join()
     bar.close()
     return path
