@@ -3,6 +3,7 @@
 import pickle
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pandas as pd
@@ -429,10 +430,11 @@ def test_llmboost_classifier_with_default_model():
     assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1)
     assert (model.predict(X.iloc[test]) == y.iloc[test].to_numpy()).mean() > 0.7
     assert "prior" in model.cv_results_["scale"]  # the LLM alone was a candidate
-    # the LLM alone: training rows come from the disk cache, no forward pass
+    # the LLM alone: the training rows scored above come from the disk cache
     alone = LLMBoostClassifier(scale="prior", random_state=0).fit(X.iloc[train], y.iloc[train])
     prior = alone.prior_
     assert isinstance(prior, LLMPrior)
+    prior.logits(X.iloc[train])
     assert prior.stats_["forward_passes"] == 0 and prior.stats_["cached"] == 100
     assert "species" in prior.task_description_
     assert prior.class_texts_ == ["setosa", "versicolor", "virginica"]
@@ -465,3 +467,60 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
     folders = list((tmp_path / "cache" / "models").iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("tiny.Q4_0-")
     assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"
+
+
+# -- model identity and context ------------------------------------------------------------
+def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
+    """Loaded models are shared by the identity of their files, never by path."""
+    X, y = table
+    folder, cache = tmp_path / "model", tmp_path / "cache"
+    build_gpt2(folder, seed=0)
+    old = make(str(folder), cache).fit(X, y).logits(X.iloc[:20])
+    llm_module.clear_loaded_models()
+    reader = make(str(folder), cache).fit(X, y)
+    reader.logits(X.iloc[:20])  # cache hits only: it holds the old tokenizer, no model
+    assert reader._rt.model is None
+    make(str(folder)).fit(X, y).logits(X.iloc[:2])  # the old model is now in memory
+
+    build_gpt2(folder, seed=1)  # same path, other weights
+    new = make(str(folder), cache).fit(X, y).logits(X)
+    llm_module.clear_loaded_models()
+    fresh = make(str(folder)).fit(X, y).logits(X)  # no memory, no disk cache
+    assert np.abs(fresh[:20] - old).max() > 1e-3
+    # same model, same float32 kernels and batches: only summation order could differ
+    np.testing.assert_allclose(new, fresh, atol=1e-5)
+    # the reader's first miss loads the new model and rescores under the new identity
+    np.testing.assert_allclose(reader.logits(X.iloc[20:]), fresh[20:], atol=1e-5)
+    assert reader._rt.identity == llm_module.store.model_identity(str(folder))
+    # what the disk cache holds under the new identity is the new model's scores
+    llm_module.clear_loaded_models()
+    cached = make(str(folder), cache).fit(X, y)
+    np.testing.assert_allclose(cached.logits(X), fresh, atol=1e-5)
+    assert cached.stats_["cached"] == len(X) and cached._rt.model is None
+
+
+def test_prompt_longer_than_the_context_is_refused(models, tmp_path):
+    wide = pd.DataFrame({f"column number {i}": np.arange(4.0) for i in range(120)})
+    y = np.array(["no", "yes", "no", "yes"])
+    prior = make(models["gpt2"]).fit(wide, y)
+    with pytest.raises(
+        ValueError, match=r"4 of 4 prompts are longer than the model's context of 512"
+    ):
+        prior.logits(wide)
+    assert prior._runtime(need_model=False).context == 512
+    # T5's relative positions have no fixed limit (nor does this tokenizer state one)
+    z = make(models["t5"]).fit(wide, y).logits(wide)
+    assert z.shape == (4, 2) and np.isfinite(z).all()
+
+
+@pytest.mark.parametrize(
+    ("kind", "length", "fits"), [("causal", 9, True), ("causal", 10, False), ("seq2seq", 10, True)]
+)
+def test_context_counts_the_answer_tokens(kind, length, fits):
+    rt = types.SimpleNamespace(context=10, kind=kind)
+    verb = [[5], [6, 7]]  # a two-token answer needs one position after the prompt
+    if fits:
+        llm_module._check_context(rt, [[1] * length, [1] * 3], verb)
+    else:
+        with pytest.raises(ValueError, match="1 of 2 prompts .* context of 10 tokens .longest: 11"):
+            llm_module._check_context(rt, [[1] * length, [1] * 3], verb)

