@@ -164,13 +164,13 @@ def test_booster_frame_renames_only_unsafe_names():
 def test_polars_input_keeps_column_names():
     pl = pytest.importorskip("polars")
     X, y = _with_column(["red", "blue", None] * 8)
-    X.columns = ["age [years]", "colour"]
+    X.columns = ["age (years)", "colour"]
     data = pl.DataFrame(
-        {"age [years]": X["age [years]"].tolist(), "colour": ["red", "blue", None] * 8}
+        {"age (years)": X["age (years)"].tolist(), "colour": ["red", "blue", None] * 8}
     )
     model, pred = _fit_predict(data, y)
-    assert model.prior_.columns_seen_ == ["age [years]", "colour"]
-    assert list(model.feature_names_in_) == ["age [years]", "colour"]
+    assert model.prior_.columns_seen_ == ["age (years)", "colour"]
+    assert list(model.feature_names_in_) == ["age (years)", "colour"]
     _, want = _fit_predict(X, y)
     np.testing.assert_array_equal(pred, want)
 
