@@ -1,0 +1,291 @@
+"""RMSE and R^2 of the bundled regression PFN, PFNBoostRegressor and baselines.
+
+    python benchmarks/bench_bundled_pfn_regression.py \\
+        --csv benchmarks/results/bundled_pfn_regression.csv \\
+        --md benchmarks/results/bundled_pfn_regression.md
+
+For every task of ``/work/shared/datasets/regression``, every training size (default
+32 ... 1024, where the training file has that many rows) and seed: a shuffled subsample
+of the training file is the training set; the fixed test file (capped at ``--max-test``
+rows, drawn once with seed 0) is the test set. Methods:
+
+* ``pfn``: ``BundledPFNPrior(task="regression")`` alone (its predicted mean);
+* ``pfnboost``: ``PFNBoostRegressor(prior=BundledPFNPrior(task="regression"))``;
+* ``ridge``: ``RidgeCV`` behind median imputation, scaling and one-hot encoding;
+* ``rf``: ``RandomForestRegressor`` (same preprocessing, ordinal categories);
+* ``xgb``: ``XGBRegressor()`` defaults (native categorical support).
+
+Cells run seed-major (seed 0 at every size and dataset first), each appended to the CSV
+at once; a rerun skips the cells already there. ``--md`` rewrites the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "regression"
+SIZES = (32, 64, 128, 256, 512, 1024)
+METHODS = ("pfn", "ridge", "rf", "xgb", "pfnboost")
+BASELINES = ("ridge", "rf", "xgb")
+FIELDS = ["dataset", "size", "seed", "method", "rmse", "r2", "seconds", "n_test", "error"]
+
+
+def load_task(name: str, max_test: int):
+    """Train pool and (capped) test set; categorical columns share one category list."""
+    folder = DATASETS / name
+    meta = json.loads((folder / "meta.json").read_text())
+    target = meta["target_column"]
+    train, test = pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")
+    if len(test) > max_test:
+        test = test.sample(max_test, random_state=0)
+    ytr = train.pop(target).to_numpy(dtype=float)
+    yte = test.pop(target).to_numpy(dtype=float)
+    cats = set(meta.get("categorical_columns") or [])
+    cats |= {c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])}
+    for col in cats:
+        categories = sorted(pd.concat([train[col], test[col]]).dropna().astype(str).unique())
+        for frame in (train, test):
+            values = frame[col].astype(object).where(frame[col].notna())
+            frame[col] = pd.Categorical(values.map(str, na_action="ignore"), categories)
+    return train, ytr, test.reset_index(drop=True), yte
+
+
+def _preprocess(X: pd.DataFrame, one_hot: bool):
+    from sklearn.compose import make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    cats = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    nums = [c for c in X.columns if c not in cats]
+    encoder = (
+        OneHotEncoder(handle_unknown="ignore")
+        if one_hot
+        else OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+    )
+    return make_column_transformer(
+        (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
+        (make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), cats),
+    )
+
+
+WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
+
+
+def make_model(method: str, seed: int, X: pd.DataFrame):
+    """An unfitted estimator with ``fit``/``predict``."""
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+
+    from llmboost import PFNBoostRegressor
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    prior = BundledPFNPrior(task="regression", random_state=seed, weights=WEIGHTS)
+    if method == "pfn":
+        return _PriorAsModel(prior)
+    if method == "pfnboost":
+        return PFNBoostRegressor(prior=prior, random_state=seed)
+    if method == "ridge":
+        return make_pipeline(_preprocess(X, True), RidgeCV(alphas=np.logspace(-3, 3, 13)))
+    if method == "rf":
+        forest = RandomForestRegressor(random_state=seed, n_jobs=1)
+        return make_pipeline(_preprocess(X, False), forest)
+    if method == "xgb":
+        from xgboost import XGBRegressor
+
+        return XGBRegressor(
+            enable_categorical=True, tree_method="hist", n_jobs=1, random_state=seed
+        )
+    raise ValueError(method)
+
+
+class _PriorAsModel:
+    def __init__(self, prior) -> None:
+        self.prior = prior
+
+    def fit(self, X, y):
+        self.prior.fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.prior.logits(X)
+
+
+def run(args: argparse.Namespace) -> None:
+    from sklearn.metrics import mean_squared_error, r2_score
+
+    path = Path(args.csv)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if path.exists():
+        with path.open() as fh:
+            done = {
+                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
+                for r in csv.DictReader(fh)
+            }
+    new = not path.exists()
+    names = args.datasets or sorted(p.name for p in DATASETS.iterdir() if p.is_dir())
+    tasks = {name: load_task(name, args.max_test) for name in names}
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        for seed in args.seeds:
+            for size in args.sizes:
+                for name in names:
+                    Xpool, ypool, Xte, yte = tasks[name]
+                    if size > len(ypool):
+                        continue
+                    idx = np.random.default_rng(seed).permutation(len(ypool))[:size]
+                    Xtr, ytr = Xpool.iloc[idx].reset_index(drop=True), ypool[idx]
+                    for method in args.methods:
+                        if (name, size, seed, method) in done:
+                            continue
+                        row = {"dataset": name, "size": size, "seed": seed, "method": method}
+                        row.update(n_test=len(yte), rmse="", r2="", error="")
+                        t0 = time.perf_counter()
+                        try:
+                            with warnings.catch_warnings():
+                                warnings.simplefilter("ignore")
+                                pred = make_model(method, seed, Xtr).fit(Xtr, ytr).predict(Xte)
+                            row["rmse"] = round(float(np.sqrt(mean_squared_error(yte, pred))), 6)
+                            row["r2"] = round(float(r2_score(yte, pred)), 6)
+                        except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                            row["error"] = f"{type(exc).__name__}: {exc}"[:200]
+                        row["seconds"] = round(time.perf_counter() - t0, 3)
+                        writer.writerow(row)
+                        fh.flush()
+                        print(name, size, seed, method, row["r2"], row["seconds"], flush=True)
+
+
+def _complete(df: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+    """Rows of the (dataset, size, seed) cells where every method finished."""
+    df = df[df["method"].isin(methods)]
+    cell = ["dataset", "size", "seed"]
+    ok = df.groupby(cell)["method"].nunique() == len(methods)
+    return df.set_index(cell).loc[ok[ok].index].reset_index()
+
+
+def summarize(csv_path: str, md_path: str, command: str, notes: str) -> str:
+    """Mean R^2 per method and size, targets, and per-dataset RMSE tables."""
+    df = pd.read_csv(csv_path).drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+    errors, df = df[df["r2"].isna()], df[df["r2"].notna()]
+    methods = [m for m in METHODS if m in set(df["method"])]
+    df = _complete(df, methods)
+    per_ds = df.groupby(["method", "size", "dataset"])[["r2", "rmse"]].mean().reset_index()
+    r2 = per_ds.pivot_table(index="size", columns="method", values="r2", aggfunc="mean")
+    n_ds = per_ds.groupby("size")["dataset"].nunique()
+    n_seeds = df.groupby("size")["seed"].nunique()
+    lines = [
+        "# Bundled regression PFN benchmark",
+        "",
+        "R^2 and RMSE on the fixed test sets, averaged over seeds per dataset, then (R^2)",
+        "over datasets; only (dataset, size, seed) cells where every method finished.",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "## Mean R^2",
+        "",
+        "| size | datasets | seeds | " + " | ".join(methods) + " |",
+        "|---|---|---|" + "---|" * len(methods),
+    ]
+    for size in r2.index:
+        top = r2.loc[size].max()
+        cells = [
+            f"**{r2.loc[size, m]:.4f}**"
+            if np.isclose(r2.loc[size, m], top)
+            else f"{r2.loc[size, m]:.4f}"
+            for m in methods
+        ]
+        lines.append(f"| {size} | {n_ds[size]} | {n_seeds[size]} | " + " | ".join(cells) + " |")
+    lines += ["", *_targets(r2, methods)]
+    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
+    lines += ["Median seconds per fit + predict:", "", "| size | " + " | ".join(methods) + " |"]
+    lines.append("|---|" + "---|" * len(methods))
+    for size in secs.index:
+        lines.append(
+            f"| {size} | " + " | ".join(f"{secs.loc[size, m]:.2f}" for m in methods) + " |"
+        )
+    lines += ["", "## Per dataset: R^2 / RMSE (means over seeds)", ""]
+    for size in sorted(per_ds["size"].unique()):
+        sub = per_ds[per_ds["size"] == size]
+        lines += [f"size {size}:", "", "| dataset | " + " | ".join(methods) + " |"]
+        lines.append("|---|" + "---|" * len(methods))
+        for ds, grp in sub.groupby("dataset"):
+            g = grp.set_index("method")
+            cells = [f"{g.loc[m, 'r2']:.3f} / {g.loc[m, 'rmse']:.4g}" for m in methods]
+            lines.append(f"| {ds} | " + " | ".join(cells) + " |")
+        lines.append("")
+    for _, r in errors.iterrows():
+        lines.append(
+            f"- failed: {r['dataset']} {r['size']} {r['seed']} {r['method']}: {r['error']}"
+        )
+    text = "\n".join(lines + ["", notes, ""] if notes else lines + [""])
+    Path(md_path).write_text(text)
+    return text
+
+
+def _targets(r2: pd.DataFrame, methods: list[str]) -> list[str]:
+    base = [m for m in BASELINES if m in methods]
+    if "pfn" not in methods or not base:
+        return []
+    lines = [
+        "Targets: the PFN alone above ridge, random forest and XGBoost up to 512 rows;",
+        "PFNBoost at least as good as the best of them at every size.",
+        "",
+        "| size | PFN - best baseline | PFN target | PFNBoost - best baseline | PFNBoost target |",
+        "|---|---|---|---|---|",
+    ]
+    for size in r2.index:
+        best = max(r2.loc[size, m] for m in base)
+        gap = r2.loc[size, "pfn"] - best
+        ok = "n/a" if size > 512 else ("met" if gap > 0 else "missed")
+        if "pfnboost" in methods:
+            bgap = r2.loc[size, "pfnboost"] - best
+            bcell = f"{bgap:+.4f} | {'met' if bgap >= 0 else 'missed'}"
+        else:
+            bcell = "| "
+        lines.append(f"| {size} | {gap:+.4f} | {ok} | {bcell} |")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--csv", default="benchmarks/results/bundled_pfn_regression.csv")
+    p.add_argument("--md", default=None, help="write the summary markdown here")
+    p.add_argument("--summary-only", action="store_true")
+    p.add_argument("--notes", default="", help="text appended to the markdown")
+    p.add_argument("--command", default=None, help="command line shown in the markdown")
+    p.add_argument("--datasets", nargs="*", default=None)
+    p.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--methods", nargs="*", default=list(METHODS))
+    p.add_argument("--max-test", type=int, default=1000)
+    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
+    args = p.parse_args(argv)
+    global WEIGHTS
+    WEIGHTS = args.weights
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if not args.summary_only:
+        run(args)
+    if args.md:
+        command = args.command or (
+            f"python benchmarks/bench_bundled_pfn_regression.py --csv {args.csv} --md {args.md}"
+        )
+        print(summarize(args.csv, args.md, command, args.notes))
+
+
+if __name__ == "__main__":
+    main()
