@@ -1,0 +1,85 @@
+"""Tree members trained on all rows with ``xgboost.dask`` / ``lightgbm.dask``.
+
+A member is trained with the local member's library parameters and its number of
+rounds, starting from ``scale * z`` (``base_margin`` / ``init_score``). The result is
+a local adapter (:mod:`llmboost.boosters`) whose ``model_`` is the library's ordinary
+estimator, so prediction runs the local adapter's code on every partition; the
+distributed estimator stays on the adapter as ``dask_model_``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+
+from .._validation import booster_frame
+
+
+def fit_member(client, adapter, n_rounds: int, X, y, margin):
+    """A copy of ``adapter`` retrained on the dask collections with ``n_rounds`` rounds."""
+    params = {**adapter.params, "n_estimators": int(n_rounds)}
+    X = X.map_partitions(booster_frame)  # the column names the boosters accept
+    if adapter.name == "xgboost":
+        model = _fit_xgboost(client, adapter.task, params, X, y, margin)
+    else:
+        model = _fit_lightgbm(client, adapter.task, params, X, y, margin)
+    out = copy.copy(adapter)
+    out.params = params
+    out.dask_model_ = model
+    out.model_ = _local_model(adapter.name, adapter.task, params, model)
+    out.n_rounds_ = int(n_rounds)
+    return out
+
+
+def _fit_xgboost(client, task, params, X, y, margin):
+    from xgboost import dask as xgb_dask
+
+    cls = xgb_dask.DaskXGBRegressor if task == "regression" else xgb_dask.DaskXGBClassifier
+    model = cls(**params)
+    model.client = client
+    return model.fit(X, y, base_margin=margin, verbose=False)
+
+
+def _fit_lightgbm(client, task, params, X, y, margin):
+    from lightgbm import dask as lgb_dask
+
+    cls = lgb_dask.DaskLGBMRegressor if task == "regression" else lgb_dask.DaskLGBMClassifier
+    if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
+        margin = margin.to_dask_array()
+    return cls(client=client, **params).fit(X, y, init_score=margin)
+
+
+def _local_model(name: str, task: str, params: dict, model):
+    """The library's local estimator holding the trees ``model`` trained."""
+    if name == "lightgbm":
+        return model.to_local()
+    import xgboost as xgb
+
+    local = (xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier)(**params)
+    local.load_model(bytearray(model.get_booster().save_raw("json")))
+    return local
+
+
+def predict_partition(part: pd.DataFrame, margin, adapter, n_rounds: int, n_columns: int):
+    """The member's margin on one partition (runs on a worker)."""
+    start = None if margin is None else margin.to_numpy()
+    if len(part) == 0:
+        out = np.empty((0, n_columns) if n_columns else (0,))
+    else:
+        out = adapter.predict_margin(booster_frame(part), start, n_rounds)
+    return as_margin_frame(out, part.index)
+
+
+def as_margin_frame(values: np.ndarray, index):
+    """A margin as a pandas Series (binary, regression) or DataFrame (multiclass)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        return pd.Series(values, index=index, name="margin")
+    return pd.DataFrame(values, index=index, columns=[f"m{j}" for j in range(values.shape[1])])
+
+
+def margin_meta(n_columns: int):
+    """Empty margin of the right kind: ``n_columns`` 0 for a 1-d margin."""
+    return as_margin_frame(np.empty((0, n_columns) if n_columns else (0,)), pd.RangeIndex(0))

@@ -1,0 +1,82 @@
+"""The prior on the workers: one partition at a time, one prior object per worker.
+
+The fitted prior is scattered once to every worker (``client.scatter(...,
+broadcast=True)``); every partition task on a worker receives that same object, so a
+model it loads lazily (a language model, TabPFN's network) is loaded once per worker
+process and reused. Language-model priors keep their batching, prefix cache and
+on-disk score cache on each worker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..scale_search import prior_margin
+from ._boosting import as_margin_frame
+from ._data import sample_mask
+
+#: Extra columns of the gathered sample: the label and the partition a row came from.
+TARGET, PARTITION = "__llmboost_y__", "__llmboost_partition__"
+
+
+def check_margin(prior, z, n_rows: int, task: str, n_classes: int) -> np.ndarray:
+    """The prior's margin from its logits, with the local estimator's shape checks."""
+    name = type(prior).__name__
+    z = np.asarray(z, dtype=np.float64)
+    if task == "regression":
+        z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
+        expected = (n_rows,)
+    else:
+        expected = (n_rows, n_classes)
+    if z.shape != expected:
+        raise ValueError(f"{name}.logits returned shape {z.shape}; expected {expected}.")
+    if not np.isfinite(z).all():
+        rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
+        raise ValueError(f"{name}.logits returned non-finite values (rows {rows}).")
+    return prior_margin(z, task)
+
+
+def _width(task: str, n_classes: int) -> int:
+    return n_classes if task == "classification" and n_classes > 2 else 0
+
+
+def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
+    """The prior's unscaled margin for one partition (runs on a worker)."""
+    width = _width(task, n_classes)
+    if len(part) == 0:
+        return as_margin_frame(np.empty((0, width) if width else (0,)), part.index)
+    z = check_margin(prior, prior.logits(part), len(part), task, n_classes)
+    return as_margin_frame(z, part.index)
+
+
+def training_partition(
+    part, y, prior, oof, fractions, seed, task, n_classes, partition_info=None
+):  # fmt: skip
+    """Training margin of one partition: the prior's score, or out-of-fold for sampled rows.
+
+    Rows of the stratified sample were part of the prior's context (it was fitted on
+    the sample), so they get the out-of-fold margin computed on the client (``oof``:
+    partition number -> margins of its sampled rows, in row order).
+    """
+    number = partition_info["number"]
+    width = _width(task, n_classes)
+    out = np.empty((len(part), width) if width else (len(part),))
+    sampled = sample_mask(y, number, fractions, seed)
+    if sampled.any():
+        out[sampled] = oof[number]
+    rest = ~sampled
+    if rest.any():
+        rows = part[rest]
+        out[rest] = check_margin(prior, prior.logits(rows), len(rows), task, n_classes)
+    return as_margin_frame(out, part.index)
+
+
+def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFrame:
+    """The sampled rows of one partition, with their label and partition number."""
+    number = partition_info["number"] if partition_info else 0
+    mask = sample_mask(y, number, fractions, seed) if len(part) else np.zeros(0, dtype=bool)
+    out = part[mask].copy()
+    out[TARGET] = y[mask].to_numpy()
+    out[PARTITION] = np.full(int(mask.sum()), number, dtype=np.int64)
+    return out
