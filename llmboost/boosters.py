@@ -1,9 +1,12 @@
-"""Booster adapters: one small class per GBDT library, the same three verbs each.
+"""Booster adapters: one small class per GBDT library, the same verbs each.
 
-* ``fit(X, y, margin)``: train, starting every row from ``margin`` (or from the
-  library's own constant when ``margin`` is ``None``, i.e. plain GBDT).
-* ``predict_margin(X, margin)``: raw margin, with ``margin`` added back where the
-  library does not add it itself (LightGBM ignores ``init_score`` at predict time).
+* ``fit(X, y, margin, sample_weight=None, eval_set=None)``: train, starting every row
+  from ``margin`` (or from the library's own constant when ``margin`` is ``None``,
+  i.e. plain GBDT). ``eval_set=(X, y, margin)`` stops early on those rows.
+* ``predict_margin(X, margin, n_rounds=None)``: raw margin of the first ``n_rounds``
+  trees (all when ``None``), with ``margin`` added back where the library does not add
+  it itself (LightGBM ignores ``init_score`` at predict time).
+* ``n_rounds_``: the number of boosting rounds the fitted model uses.
 * ``params``: the library's own parameter names, defaults merged with the user's.
 
 Margins are ``(n,)`` for binary classification (log-odds of the second class) and
@@ -13,8 +16,12 @@ classification.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
-import pandas as pd
+
+#: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
+EARLY_STOPPING_ROUNDS = 20
 
 
 class Booster:
@@ -27,14 +34,27 @@ class Booster:
         self, params: dict | None, task: str, n_classes: int, random_state: int | None
     ) -> None:
         self.task = task
-        self.n_classes = n_classes
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
+        self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, margin: np.ndarray | None) -> Booster:
+    def _estimator(self, classifier, regressor, **extra):
+        cls = regressor if self.task == "regression" else classifier
+        return cls(**self.params, **extra)
+
+    def fit(self, X, y, margin, sample_weight=None, eval_set=None) -> Booster:
         raise NotImplementedError
 
-    def predict_margin(self, X: pd.DataFrame, margin: np.ndarray | None) -> np.ndarray:
+    def predict_margin(self, X, margin, n_rounds: int | None = None) -> np.ndarray:
         raise NotImplementedError
+
+
+def _check_rounds(n_rounds, available: int) -> int:
+    """Rounds to read; past the last tree (LightGBM stops when no split gains) is all."""
+    if n_rounds is None:
+        return available
+    if n_rounds < 1:
+        raise ValueError(f"n_rounds={n_rounds}: a booster's margin needs at least 1 round.")
+    return int(min(n_rounds, available))
 
 
 class XGBoostBooster(Booster):
@@ -50,16 +70,30 @@ class XGBoostBooster(Booster):
         "n_jobs": 1,
     }
 
-    def fit(self, X, y, margin):
+    def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         import xgboost as xgb
 
-        cls = xgb.XGBRegressor if self.task == "regression" else xgb.XGBClassifier
-        self.model_ = cls(**self.params)
-        self.model_.fit(X, y, base_margin=margin)
+        extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
+        self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
+        kwargs = {}
+        if eval_set is not None:
+            kwargs = {
+                "eval_set": [eval_set[:2]],
+                "base_margin_eval_set": [eval_set[2]],
+                "verbose": False,
+            }
+        self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
+        if eval_set is None:
+            self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
+        else:
+            self.n_rounds_ = int(self.model_.best_iteration) + 1
         return self
 
-    def predict_margin(self, X, margin):
-        out = self.model_.predict(X, output_margin=True, base_margin=margin)
+    def predict_margin(self, X, margin, n_rounds=None):
+        rounds = _check_rounds(n_rounds, self.n_rounds_)
+        out = self.model_.predict(
+            X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
+        )
         return np.asarray(out, dtype=np.float64)
 
 
@@ -76,16 +110,30 @@ class LightGBMBooster(Booster):
         "verbose": -1,
     }
 
-    def fit(self, X, y, margin):
+    def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         import lightgbm as lgb
 
-        cls = lgb.LGBMRegressor if self.task == "regression" else lgb.LGBMClassifier
-        self.model_ = cls(**self.params)
-        self.model_.fit(X, y, init_score=margin)
+        self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
+        kwargs = {}
+        if eval_set is not None:
+            kwargs = {
+                "eval_init_score": [eval_set[2]],
+                "callbacks": [lgb.early_stopping(self.patience, verbose=False)],
+            }
+            if "eval_X" in inspect.signature(self.model_.fit).parameters:  # LightGBM >= 4.7
+                kwargs.update(eval_X=(eval_set[0],), eval_y=(eval_set[1],))
+            else:
+                kwargs["eval_set"] = [eval_set[:2]]
+        self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
+        best = self.model_.best_iteration_ if eval_set is not None else 0
+        self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
         return self
 
-    def predict_margin(self, X, margin):
-        out = np.asarray(self.model_.predict(X, raw_score=True), dtype=np.float64)
+    def predict_margin(self, X, margin, n_rounds=None):
+        rounds = _check_rounds(n_rounds, self.n_rounds_)
+        out = np.asarray(
+            self.model_.predict(X, raw_score=True, num_iteration=rounds), dtype=np.float64
+        )
         return out if margin is None else out + margin
 
 

@@ -1,29 +1,63 @@
-"""Choosing ``scale`` (and optionally booster parameters) by cross-validation.
+"""The fusion search: how much of the prior, and how many trees on top of it.
 
 The prior's logits for the training rows are computed once, out of fold, and
-reused for every fold and candidate: a candidate only costs booster fits.
-The candidate ``"prior"`` is the prior alone (margin at scale 1, no trees).
+reused for every fold and candidate. A candidate is a pair ``(scale, n_rounds)``:
+trees boosted ``n_rounds`` times from the starting margin ``scale * prior``.
+``n_rounds == 0`` is the prior alone at temperature ``1 / scale``; ``(1, 0)`` is the
+prior itself (labelled ``"prior"``). One booster per fold and scale is fitted; every
+number of rounds is read from it as a prefix of its trees, so rounds cost no fits.
+
+Selection (default scoring) is **evidence-gated ensemble selection** on the pooled
+out-of-fold predictions: the ensemble starts as the prior alone and greedily adds (with
+replacement) the candidate whose margin, averaged in, lowers the per-row loss the most,
+but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
+errors. With few rows the standard error is large and the prior stays; with many rows,
+or a prior that is no help, the trees take over. Averaging margins keeps the model of
+the form ``scale_ * prior + trees``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
+from sklearn.model_selection import KFold, StratifiedKFold
 from tqdm.auto import tqdm
 
 from .boosters import make_booster
 
 PRIOR_ONLY = "prior"
 
-#: Default candidates: 0 (plain GBDT), log-spaced scales, and the prior alone.
-CLASSIFICATION_GRID = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, PRIOR_ONLY]
+#: Default scales trees start from: 0 (plain GBDT) and log-spaced multiples of the prior.
+CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 #: Regression margins are the prior's mean itself, so scales stay within [0, 1].
-REGRESSION_GRID = [0.0, 0.25, 0.5, 0.75, 1.0, PRIOR_ONLY]
+REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
+#: Prefixes of the boosting scored, as fractions of ``n_estimators``.
+ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+#: Standard errors of paired per-row improvement a candidate must show to join the
+#: prior, once the prior has shown it is informative (see :func:`prior_evidence`).
+EVIDENCE = 1.0
+#: Standard errors by which the prior must beat the label mix to be trusted as anchor.
+INFORMATIVE = 2.0
+#: Most greedy steps of the ensemble selection.
+MAX_STEPS = 20
 
 DEFAULT_SCORING = {"classification": "neg_log_loss", "regression": "neg_root_mean_squared_error"}
+
+
+class FusionMember(NamedTuple):
+    """One member of the fused model: trees from ``scale * prior``, and its weight."""
+
+    scale: float
+    n_rounds: int
+    weight: float
+    booster: Any = None
 
 
 def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
@@ -42,6 +76,45 @@ def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
         return np.column_stack([1.0 - p1, p1])
     shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled (stratified) folds; a class with one row is kept in every training fold.
+
+    Such a row is never in a test fold (it cannot be both taught and tested); its
+    out-of-fold prior logits come from the extra split of :func:`prior_folds`.
+    """
+    y = np.asarray(y)
+    if task == "regression":
+        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=random_state)
+        return list(splitter.split(np.zeros(len(y)), y))
+    labels, counts = np.unique(y, return_counts=True)
+    single = np.isin(y, labels[counts == 1])
+    rest = np.flatnonzero(~single)
+    if len(np.unique(y[rest])) < 2:
+        raise ValueError(
+            "Cross-validation needs at least two classes with 2 or more rows each; "
+            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}."
+        )
+    n_splits = min(cv, int(np.bincount(np.unique(y[rest], return_inverse=True)[1]).max()))
+    splitter = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    kept = np.flatnonzero(single)
+    folds = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        for train, test in splitter.split(np.zeros(len(rest)), y[rest]):
+            folds.append((np.sort(np.concatenate([rest[train], kept])), rest[test]))
+    return folds
+
+
+def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``folds`` plus one split that scores the rows no fold tests, from all the others."""
+    tested = np.zeros(n_rows, dtype=bool)
+    for _, test in folds:
+        tested[test] = True
+    if tested.all():
+        return list(folds)
+    return [*folds, (np.flatnonzero(tested), np.flatnonzero(~tested))]
 
 
 class _Classified(ClassifierMixin, BaseEstimator):
@@ -71,11 +144,17 @@ class _Regressed(RegressorMixin, BaseEstimator):
         return self.margin[rows]
 
 
+def round_prefixes(n_estimators: int) -> list[int]:
+    """The numbers of rounds scored for a booster of ``n_estimators`` trees."""
+    return sorted({max(1, round(n_estimators * f)) for f in ROUND_FRACTIONS})
+
+
 class CVScorer:
-    """Scores candidate (scale, booster params) pairs on fixed folds.
+    """Out-of-fold margins of candidates on fixed folds, and their scores.
 
     ``margin`` is the prior's unscaled out-of-fold margin for the training rows (or
-    ``None`` when no candidate uses the prior).
+    ``None`` when no candidate uses the prior). ``scoring=None`` scores by the per-row
+    loss (log loss or RMSE) and enables evidence-gated ensemble selection.
     """
 
     def __init__(
@@ -89,48 +168,95 @@ class CVScorer:
         *,
         task,
         booster,
-        scoring,
-        random_state,
+        scoring=None,
+        random_state=None,
+        sample_weight=None,
+        n_jobs=None,
         progress=None,
     ):
         self.X, self.y, self.y_encoded, self.classes = X, y, y_encoded, classes
         self.margin, self.folds, self.task = margin, folds, task
         self.booster, self.random_state = booster, random_state
-        self.scorer: Callable = get_scorer(scoring)
-        self.progress = progress
+        self.scoring = scoring
+        self.scorer: Callable | None = None if scoring is None else get_scorer(scoring)
+        self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
 
-    def fold_margin(self, scale, params, train, test) -> np.ndarray:
-        """Held-out margin of one candidate on one fold."""
-        if scale == PRIOR_ONLY:
-            return self.margin[test]
+    def _fold_fit(self, scale, params, train, test, rounds):
         start = None if scale == 0 else scale * self.margin
         n_classes = len(self.classes) if self.classes is not None else 0
         booster = make_booster(self.booster, params, self.task, n_classes, self.random_state)
-        booster.fit(
-            self.X.iloc[train], self.y_encoded[train], None if start is None else start[train]
-        )
-        return booster.predict_margin(self.X.iloc[test], None if start is None else start[test])
+        weight = None if self.sample_weight is None else self.sample_weight[train]
+        booster.fit(self.X.iloc[train], self.y_encoded[train], _rows(start, train), weight)
+        held_out = [
+            booster.predict_margin(self.X.iloc[test], _rows(start, test), r) for r in rounds
+        ]
+        if self.progress is not None:
+            self.progress.update(1)
+        return held_out
 
-    def score(self, scale, params) -> list[float]:
-        """Test score on every fold."""
+    def oof_margins(self, scale, params, rounds) -> list[np.ndarray]:
+        """Pooled out-of-fold margins of ``(scale, r)`` for every ``r`` in ``rounds``."""
+        if list(rounds) == [0]:
+            return [scale * self.margin]
+        tasks = [(scale, params, train, test, rounds) for train, test in self.folds]
+        return self._pool(self._run(tasks), len(rounds))
+
+    def oof_grid(self, scales, params, rounds) -> dict[float, list[np.ndarray]]:
+        """:meth:`oof_margins` of several scales, fitted in parallel over scales and folds."""
+        tasks = [(s, params, tr, te, rounds) for s in scales for tr, te in self.folds]
+        fits = self._run(tasks)
+        k = len(self.folds)
+        return {s: self._pool(fits[i * k : (i + 1) * k], len(rounds)) for i, s in enumerate(scales)}
+
+    def _run(self, tasks):
+        if self.n_jobs in (None, 1) or len(tasks) < 2:
+            return [self._fold_fit(*t) for t in tasks]
+        return Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fold_fit)(*t) for t in tasks
+        )
+
+    def _pool(self, fits, n_rounds):
+        pooled = []
+        for j in range(n_rounds):
+            out = np.zeros((len(self.X),) + fits[0][j].shape[1:])
+            for (_, test), held_out in zip(self.folds, fits):
+                out[test] = held_out[j]
+            pooled.append(out)
+        return pooled
+
+    def fold_scores(self, oof: np.ndarray) -> list[float]:
+        """Score of pooled margins ``oof`` on every fold's test rows (higher is better)."""
         scores = []
-        for train, test in self.folds:
-            held_out = self.fold_margin(scale, params, train, test)
-            full = np.zeros((len(self.X),) + held_out.shape[1:])
-            full[test] = held_out
-            scores.append(
-                float(self.scorer(_stand_in(self.task, self.classes, full), test, self.y[test]))
-            )
-            if self.progress is not None:
-                self.progress.update(1)
+        for _, test in self.folds:
+            if self.scorer is None:
+                loss = row_loss(oof[test], self.y_encoded[test], self.task, oof.ndim == 1)
+                w = None if self.sample_weight is None else self.sample_weight[test]
+                mean = np.average(loss, weights=w)
+                scores.append(-float(np.sqrt(mean) if self.task == "regression" else mean))
+            else:
+                stand_in = (
+                    _Regressed(oof) if self.task == "regression" else _Classified(self.classes, oof)
+                )
+                scores.append(float(self.scorer(stand_in, test, self.y[test])))
         return scores
 
+    def score(self, scale, params) -> list[float]:
+        """Fold scores of one candidate with all of its rounds (``"prior"``: the prior)."""
+        if scale == PRIOR_ONLY:
+            return self.fold_scores(self.margin)
+        n = make_booster(self.booster, params, self.task, 0, None).params["n_estimators"]
+        return self.fold_scores(self.oof_margins(scale, params, [n])[0])
 
-def _stand_in(task, classes, margin):
-    return _Regressed(margin) if task == "regression" else _Classified(classes, margin)
+    def tested_rows(self) -> np.ndarray:
+        rows = np.concatenate([test for _, test in self.folds])
+        return np.sort(rows)
 
 
-def results_table(candidates: list[tuple], scores: list[list[float]]) -> dict:
+def _rows(margin, rows):
+    return None if margin is None else margin[rows]
+
+
+def results_table(candidates: list[tuple], scores: list[list[float]], **extra) -> dict:
     """``cv_results_`` in scikit-learn's layout: one entry per candidate."""
     table = np.asarray(scores)
     means = table.mean(axis=1)
@@ -140,6 +266,7 @@ def results_table(candidates: list[tuple], scores: list[list[float]]) -> dict:
     results = {
         "scale": [c[0] for c in candidates],
         "params": [c[1] for c in candidates],
+        **extra,
         "mean_test_score": means,
         "std_test_score": table.std(axis=1),
         "rank_test_score": rank,
@@ -149,12 +276,149 @@ def results_table(candidates: list[tuple], scores: list[list[float]]) -> dict:
     return results
 
 
-def grid_search(cv: CVScorer, scales: list, params: dict | None) -> tuple[dict, int]:
-    """Score every scale with the same booster parameters; returns (results, best index)."""
-    candidates = [(s, None if s == PRIOR_ONLY else params) for s in scales]
-    scores = [cv.score(s, p) for s, p in candidates]
-    results = results_table(candidates, scores)
-    return results, int(np.argmax(results["mean_test_score"]))
+def paired_gain(diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of per-row improvements (last axis) and its standard error."""
+    gain = diff @ weight / weight.sum()
+    n_eff = weight.sum() ** 2 / (weight**2).sum()
+    spread = np.sqrt(((diff - gain[..., None]) ** 2) @ weight / weight.sum() / n_eff)
+    return gain, spread
+
+
+def ensemble_selection(
+    oof: np.ndarray,
+    y_encoded: np.ndarray,
+    task: str,
+    anchor: int,
+    *,
+    sample_weight=None,
+    evidence: float = EVIDENCE,
+    max_steps: int = MAX_STEPS,
+) -> np.ndarray:
+    """Counts of each candidate in the evidence-gated greedy ensemble (margin averaging).
+
+    ``oof`` holds the candidates' pooled out-of-fold margins, ``(n_candidates, n, ...)``.
+    The ensemble starts as candidate ``anchor``; a step adds the candidate that lowers
+    the mean per-row loss most, if that improvement exceeds ``evidence`` standard
+    errors of the paired per-row differences.
+    """
+    binary = task == "classification" and oof.ndim == 2
+    counts = np.zeros(len(oof), dtype=int)
+    counts[anchor] = 1
+    current = oof[anchor]
+    loss = row_loss(current, y_encoded, task, binary)
+    w = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
+    for _ in range(max_steps):
+        k = counts.sum()
+        trial = (k * current[None] + oof) / (k + 1)
+        gain, spread = paired_gain(loss[None] - row_loss(trial, y_encoded, task, binary), w)
+        best = int(np.argmax(gain - evidence * spread))
+        if gain[best] - evidence * spread[best] <= 0:
+            break
+        counts[best] += 1
+        current, loss = trial[best], row_loss(trial[best], y_encoded, task, binary)
+    return counts
+
+
+def prior_evidence(prior_oof, null_oof, y_encoded, task, sample_weight=None) -> float:
+    """How many standard errors the prior's per-row loss beats the null model's by."""
+    binary = task == "classification" and prior_oof.ndim == 1
+    diff = row_loss(null_oof, y_encoded, task, binary) - row_loss(
+        prior_oof, y_encoded, task, binary
+    )
+    w = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
+    gain, spread = paired_gain(diff, w)
+    return float(gain / spread) if spread > 0 else (np.inf if gain > 0 else 0.0)
+
+
+def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
+    """Out-of-fold margin of the model that knows only the training folds' label mix."""
+    width = () if task == "regression" or n_classes == 2 else (n_classes,)
+    out = np.zeros((len(y_encoded),) + width)
+    for train, test in folds:
+        if task == "regression":
+            out[test] = y_encoded[train].mean()
+            continue
+        freq = np.bincount(y_encoded[train], minlength=n_classes) + 0.5
+        logits = np.log(freq / freq.sum())
+        out[test] = logits[1] - logits[0] if n_classes == 2 else logits
+    return out
+
+
+def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
+    """Per-row log loss (or squared error) of margins ``(..., n)`` / ``(..., n, k)``."""
+    if task == "regression":
+        return (margin - y_encoded) ** 2
+    if binary:
+        return np.logaddexp(0.0, -np.where(y_encoded == 1, margin, -margin))
+    picked = np.take_along_axis(
+        margin, np.broadcast_to(y_encoded[:, None], margin.shape[:-1] + (1,)), axis=-1
+    )[..., 0]
+    return logsumexp(margin, axis=-1) - picked
+
+
+def grid_search(
+    cv: CVScorer, scales: list, params: dict | None
+) -> tuple[dict, list[tuple[float, int, float]]]:
+    """Score every (scale, rounds) candidate; returns ``cv_results_`` and the members.
+
+    Members are ``(scale, n_rounds, weight)``. With the default scoring they come from
+    :func:`ensemble_selection` anchored on the prior alone (or on the best candidate
+    when the prior alone is not among ``scales``); with a custom scorer the single
+    candidate with the best mean fold score is kept.
+    """
+    n_estimators = make_booster(cv.booster, params, cv.task, 0, None).params["n_estimators"]
+    rounds = round_prefixes(n_estimators)
+    tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
+    grid = cv.oof_grid(tree_scales, params, rounds) if tree_scales else {}
+    candidates, margins = [], []
+    for s in tree_scales:
+        candidates += [(s, r) for r in rounds]
+        margins += grid[s]
+    if PRIOR_ONLY in scales:
+        for s in sorted({*tree_scales, 1.0} - {0.0}):
+            candidates.append((s, 0))
+            margins.append(s * cv.margin)
+    scores = [cv.fold_scores(m) for m in margins]
+    means = np.mean(scores, axis=1)
+    if cv.scorer is None:
+        counts = select(candidates, margins, cv)
+    else:
+        counts = np.zeros(len(candidates), dtype=int)
+        counts[int(np.argmax(means))] = 1
+    weight = counts / counts.sum()
+    labels = [PRIOR_ONLY if c == (1.0, 0) else c[0] for c in candidates]
+    results = results_table(
+        [(label, None if r == 0 else params) for label, (_, r) in zip(labels, candidates)],
+        scores,
+        n_rounds=[r for _, r in candidates],
+        ensemble_weight=weight,
+    )
+    members = [(s, r, float(w)) for (s, r), w in zip(candidates, weight) if w > 0]
+    return results, members
+
+
+def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> np.ndarray:
+    """Ensemble counts by the default rule.
+
+    The ensemble starts from the prior alone (or the best candidate when the prior
+    alone is not a candidate). When the prior beats the label mix by at least
+    :data:`INFORMATIVE` standard errors, every addition must show :data:`EVIDENCE`
+    standard errors of improvement; a prior without that evidence earns no
+    benefit of the doubt (any improvement joins).
+    """
+    rows = cv.tested_rows()
+    stack = np.stack([m[rows] for m in margins])
+    y = cv.y_encoded[rows]
+    w = None if cv.sample_weight is None else cv.sample_weight[rows]
+    if (1.0, 0) not in candidates:
+        means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
+        return ensemble_selection(stack, y, cv.task, int(np.argmin(means)), sample_weight=w)
+    anchor = candidates.index((1.0, 0))
+    n_classes = 0 if cv.classes is None else len(cv.classes)
+    null = null_margin(cv.y_encoded, cv.folds, cv.task, n_classes)[rows]
+    trusted = prior_evidence(stack[anchor], null, y, cv.task, w) >= INFORMATIVE
+    evidence = EVIDENCE if trusted else 0.0
+    return ensemble_selection(stack, y, cv.task, anchor, sample_weight=w, evidence=evidence)
 
 
 def search_space(trial, booster: str) -> dict:
@@ -177,10 +441,11 @@ def search_space(trial, booster: str) -> dict:
 
 def optuna_search(
     cv: CVScorer, scales: list, params: dict | None, n_trials: int, seed: int | None
-) -> tuple[dict, int]:
+) -> tuple[dict, list[tuple[float, int, float]], dict | None]:
     """Tune scale and booster parameters jointly with optuna's TPE on the same folds.
 
-    The prior alone, when among ``scales``, is scored once beside the trials.
+    The prior alone, when among ``scales``, is scored once beside the trials. Returns
+    ``cv_results_``, the single chosen member and its booster parameters.
     """
     import optuna
 
@@ -202,9 +467,13 @@ def optuna_search(
         candidates.append((PRIOR_ONLY, None))
         scores.append(cv.score(PRIOR_ONLY, None))
     results = results_table(candidates, scores)
-    return results, int(np.argmax(results["mean_test_score"]))
+    scale, best_params = candidates[int(np.argmax(results["mean_test_score"]))]
+    if scale == PRIOR_ONLY:
+        return results, [(1.0, 0, 1.0)], None
+    n = make_booster(cv.booster, best_params, cv.task, 0, None).params["n_estimators"]
+    return results, [(float(scale), n, 1.0)], best_params
 
 
 def progress_bar(total: int, enabled: bool):
     """A tqdm bar over fold fits, or ``None`` when quiet."""
-    return tqdm(total=total, desc="scale search", unit="fit", leave=False) if enabled else None
+    return tqdm(total=total, desc="fusion search", unit="fit", leave=False) if enabled else None

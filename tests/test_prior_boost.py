@@ -166,20 +166,6 @@ def test_fused_beats_prior_and_gbdt_at_mid_size():
     assert auc["fused"] > auc["prior"] + 0.01, auc
 
 
-def test_scale_search_results_and_determinism():
-    X, y = _data()
-    a = PriorBoostClassifier(booster_params={"subsample": 0.7}, random_state=5).fit(X, y)
-    b = PriorBoostClassifier(booster_params={"subsample": 0.7}, random_state=5).fit(X, y)
-    assert a.cv_results_["scale"] == [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, "prior"]
-    best = int(np.argmax(a.cv_results_["mean_test_score"]))
-    assert a.scale_ == a.cv_results_["scale"][best]
-    assert a.cv_results_["rank_test_score"][best] == 1
-    np.testing.assert_array_equal(
-        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
-    )
-    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
-
-
 def test_optuna_joint_tuning_is_seeded():
     X, y = _data(n=120)
     kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0, 0.3, 1.0, "prior"]}

@@ -34,6 +34,8 @@ class Prior(BaseEstimator):
     """Base class of all priors; subclasses implement ``fit`` and ``logits``."""
 
     task: str = "classification"
+    #: Whether ``fit`` takes ``sample_weight`` (in-context and language-model priors don't).
+    supports_sample_weight: bool = False
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> Prior:
         raise NotImplementedError
@@ -41,12 +43,19 @@ class Prior(BaseEstimator):
     def logits(self, X: pd.DataFrame) -> np.ndarray:
         raise NotImplementedError
 
-    def oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
-        """Score every training row with a clone fitted on the other folds."""
+    def oof_logits(
+        self, X: pd.DataFrame, y: np.ndarray, folds: Folds, sample_weight=None
+    ) -> np.ndarray:
+        """Score every training row with a clone fitted on the other folds.
+
+        ``sample_weight`` is passed only by callers that checked
+        :attr:`supports_sample_weight`.
+        """
         classes = np.unique(y) if self.task == "classification" else None
         out = None
         for train, test in folds:
-            part = clone(self).fit(X.iloc[train], y[train])
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
+            part = clone(self).fit(X.iloc[train], y[train], **kwargs)
             z = part.logits(X.iloc[test])
             if classes is not None:
                 z = align_columns(z, part.classes_, classes)

@@ -9,6 +9,7 @@ from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import has_fit_parameter
 
 from .base import Prior, log_proba
 
@@ -37,8 +38,21 @@ class SklearnPrior(Prior):
     def task(self) -> str:
         return "classification" if is_classifier(self.estimator) else "regression"
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> SklearnPrior:
+    @property
+    def supports_sample_weight(self) -> bool:
+        return has_fit_parameter(self.estimator, "sample_weight")
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None) -> SklearnPrior:
+        """Fit the (preprocessed) estimator; ``sample_weight`` reaches it when it takes one."""
         model = clone(self.estimator)
+        kwargs = {}
+        if sample_weight is not None and self.supports_sample_weight:
+            step = type(model).__name__.lower() if self.preprocess else None
+            kwargs = (
+                {"sample_weight": sample_weight}
+                if step is None
+                else {f"{step}__sample_weight": sample_weight}
+            )
         if self.preprocess:
             columns = make_column_transformer(
                 (
@@ -53,7 +67,7 @@ class SklearnPrior(Prior):
                 ),
             )
             model = make_pipeline(columns, model)
-        self.model_ = model.fit(X, y)
+        self.model_ = model.fit(X, y, **kwargs)
         if self.task == "classification":
             self.classes_ = self.model_.classes_
         return self

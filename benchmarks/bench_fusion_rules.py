@@ -1,0 +1,263 @@
+"""Fusion rules compared: how PriorBoost should choose between prior, trees and both.
+
+    python benchmarks/bench_fusion_rules.py --prior pfn \\
+        --csv benchmarks/results/fusion_rules_pfn.csv
+    python benchmarks/bench_fusion_rules.py --prior constant \\
+        --csv benchmarks/results/fusion_rules_constant.csv
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules.md \\
+        --csv benchmarks/results/fusion_rules_pfn.csv benchmarks/results/fusion_rules_constant.csv
+
+Tasks, subsamples and test sets are those of ``bench_bundled_pfn.py`` (every shared
+classification task with at most 10 classes; sizes 32 ... 1024; seeds 0-4; test files
+capped at 1,000 rows). For each cell the prior's out-of-fold margin, the pooled
+out-of-fold margins of every candidate ``(scale, rounds)`` (one XGBoost per fold and
+scale, rounds read as prefixes) and the candidates' test margins (one refit per scale)
+are computed once with the package's own search code; every rule then only picks
+weights over those candidates, so rules are compared on identical fits.
+
+Priors: ``pfn`` (the bundled PFN, PFNBoost's offline default), ``llm`` (the default
+language model, SmolLM2-135M: LLMBoost's default) and ``constant`` (the training
+class frequencies: a prior with nothing to say, which the search must learn to
+ignore). Results are appended per cell (resumable); ``--md`` writes the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
+
+from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
+from llmboost.boosters import make_booster  # noqa: E402
+from llmboost.scale_search import (  # noqa: E402
+    CLASSIFICATION_SCALES,
+    CVScorer,
+    ensemble_selection,
+    make_folds,
+    margin_to_output,
+    null_margin,
+    prior_evidence,
+    prior_folds,
+    prior_margin,
+    round_prefixes,
+    row_loss,
+)
+
+SIZES = (32, 64, 128, 256, 512, 1024)
+FIELDS = ["prior", "dataset", "size", "seed", "rule", "auc", "log_loss", "scale", "trees"]
+
+
+def make_prior(name: str, seed: int):
+    from llmboost import LLMPrior, SklearnPrior
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    if name == "pfn":
+        return BundledPFNPrior(random_state=seed)
+    if name == "llm":
+        return LLMPrior()
+    if name == "constant":
+        from sklearn.dummy import DummyClassifier
+
+        return SklearnPrior(DummyClassifier(strategy="prior"), preprocess=False)
+    raise ValueError(name)
+
+
+def candidates_of(prior_name, X, y, X_test, seed) -> dict:
+    """Pooled out-of-fold and test margins of every (scale, rounds) candidate."""
+    classes, y_enc = np.unique(y, return_inverse=True)
+    folds = make_folds(y, 5, "classification", seed)
+    prior = make_prior(prior_name, seed)
+    z = prior_margin(prior.oof_logits(X, y, prior_folds(folds, len(y))), "classification")
+    z_test = prior_margin(prior.fit(X, y).logits(X_test), "classification")
+    cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
+                  random_state=seed)  # fmt: skip
+    rounds = round_prefixes(100)
+    grid = cv.oof_grid(CLASSIFICATION_SCALES, None, rounds)
+    names, oof, test = [], [], []
+    for s in CLASSIFICATION_SCALES:
+        booster = make_booster("xgboost", None, "classification", len(classes), seed)
+        booster.fit(X, y_enc, None if s == 0 else s * z)
+        for r, m in zip(rounds, grid[s]):
+            names.append((s, r))
+            oof.append(m)
+            test.append(booster.predict_margin(X_test, None if s == 0 else s * z_test, r))
+    for s in CLASSIFICATION_SCALES[1:]:
+        names.append((s, 0))
+        oof.append(s * z)
+        test.append(s * z_test)
+    tested = cv.tested_rows()
+    fold_id = np.zeros(len(y), dtype=int)
+    for i, (_, rows) in enumerate(folds):
+        fold_id[rows] = i
+    null = null_margin(y_enc, folds, "classification", len(classes))
+    return {"names": np.array(names), "oof": np.stack(oof)[:, tested], "y": y_enc[tested],
+            "test": np.stack(test), "classes": classes, "fold": fold_id[tested],
+            "null": null[tested]}  # fmt: skip
+
+
+def rules(data: dict) -> dict:
+    """Weights over candidates for every rule compared."""
+    names = [(float(s), int(r)) for s, r in data["names"]]
+    oof, y = data["oof"], data["y"]
+    binary = oof.ndim == 2
+    losses = row_loss(oof, y, "classification", binary)
+    pooled = losses.mean(axis=1)
+    folds = np.unique(data["fold"])
+    fold_mean = np.mean([losses[:, data["fold"] == f].mean(axis=1) for f in folds], axis=0)
+    prior_i = names.index((1.0, 0))
+    full_rounds = [i for i, (s, r) in enumerate(names) if r == 100] + [prior_i]
+    out = {}
+
+    def one(i):
+        w = np.zeros(len(names))
+        w[i] = 1.0
+        return w
+
+    out["prior alone"] = one(prior_i)
+    out["xgboost alone (scale 0)"] = one(names.index((0.0, 100)))
+    out["v1: scales x 100 rounds, mean fold log loss"] = one(
+        full_rounds[int(np.argmin(fold_mean[full_rounds]))]
+    )
+    best = int(np.argmin(pooled))
+    out["best (scale, rounds), pooled log loss"] = one(best)
+    t = prior_evidence(oof[prior_i], data["null"], y, "classification")
+    for label, anchor, ev in [
+        ("ensemble from best, evidence 0", best, 0.0),
+        ("ensemble from prior, evidence 0", prior_i, 0.0),
+        ("ensemble from prior, evidence 0.5", prior_i, 0.5),
+        ("ensemble from prior, evidence 1", prior_i, 1.0),
+        ("ensemble from prior, evidence 2", prior_i, 2.0),
+        ("adaptive: evidence 1 if prior beats label mix by 2 SE, else 0 (default)", prior_i,
+         1.0 if t >= 2 else 0.0),
+        ("adaptive: evidence 2 if prior beats label mix by 2 SE, else 0", prior_i,
+         2.0 if t >= 2 else 0.0),
+        ("adaptive: evidence 1 if prior beats label mix by 1 SE, else 0", prior_i,
+         1.0 if t >= 1 else 0.0),
+    ]:  # fmt: skip
+        counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
+        out[label] = counts / counts.sum()
+    return out
+
+
+def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
+    """The cell's candidates, computed once and kept in ``cache``."""
+    path = cache / f"{prior_name}_{name}_{size}_{seed}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            return dict(f)
+    rows = stratified_subsample(ytr, size, seed)
+    X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
+    data = candidates_of(prior_name, X, y, test, seed)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **data)
+    return data
+
+
+def run(args) -> None:
+    path = Path(args.csv[0])
+    done = set()
+    if path.exists():
+        with path.open() as fh:
+            done = {(r["prior"], r["dataset"], int(r["size"]), int(r["seed"]))
+                    for r in csv.DictReader(fh)}  # fmt: skip
+    names_all, _ = datasets(args.datasets)
+    cache = Path(args.cache)
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if fh.tell() == 0:
+            writer.writeheader()
+        tasks = {name: load_task(name, args.max_test) for name in names_all}
+        for seed in args.seeds:  # seed-major, so a partial run covers every size and task
+            for size in args.sizes:
+                for name, (train, ytr, test, yte, _) in tasks.items():
+                    if (args.prior, name, size, seed) in done:
+                        continue
+                    start = time.perf_counter()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        data = cell(args.prior, name, size, seed, train, ytr, test, cache)
+                        names = [(float(s), int(r)) for s, r in data["names"]]
+                        for rule, w in rules(data).items():
+                            margin = np.tensordot(w, data["test"], axes=1)
+                            proba = margin_to_output(margin, "classification")
+                            used = [names[i] for i in np.flatnonzero(w)]
+                            writer.writerow({
+                                "prior": args.prior, "dataset": name, "size": size,
+                                "seed": seed, "rule": rule,
+                                "auc": auc(yte, proba, data["classes"]),
+                                "log_loss": _log_loss(yte, proba, data["classes"]),
+                                "scale": float(sum(w[i] * names[i][0] for i in np.flatnonzero(w))),
+                                "trees": ";".join(f"{s:g}x{r}" for s, r in used if r),
+                            })  # fmt: skip
+                    fh.flush()
+                    print(f"{args.prior} {name} n={size} seed={seed} "
+                          f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
+
+
+def _log_loss(y_true, proba, classes) -> float:
+    index = {c: i for i, c in enumerate(classes)}
+    rows = np.array([index.get(c, -1) for c in y_true])
+    p = np.where(rows >= 0, proba[np.arange(len(rows)), np.maximum(rows, 0)], 0.0)
+    return float(-np.log(np.clip(p, 1e-15, None)).mean())
+
+
+def summary(csv_paths: list[str], md_path: str) -> None:
+    frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "
+             "(commands at the top of that script).", ""]  # fmt: skip
+    for prior, part in frame.groupby("prior", sort=False):
+        cells = part.groupby(["dataset", "size", "seed"]).ngroups
+        lines += [f"## Prior: {prior} ({cells} cells)", ""]
+        for metric in ("auc", "log_loss"):
+            table = part.pivot_table(index="rule", columns="size", values=metric, aggfunc="mean")
+            table = table.reindex(part["rule"].drop_duplicates())
+            counts = part.groupby("size")[["dataset", "seed"]].apply(
+                lambda g: len(g.drop_duplicates())
+            )
+            lines += [f"Mean {metric.replace('_', ' ')} (cells per size: "
+                      + ", ".join(f"{s}: {c}" for s, c in counts.items()) + ")", ""]  # fmt: skip
+            lines.append("| rule | " + " | ".join(str(c) for c in table.columns) + " |")
+            lines.append("|---" * (len(table.columns) + 1) + "|")
+            for rule, row in table.iterrows():
+                lines.append(f"| {rule} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
+            lines.append("")
+    Path(md_path).write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prior", choices=["pfn", "llm", "constant"], default="pfn")
+    parser.add_argument(
+        "--csv",
+        nargs="+",
+        default=["benchmarks/results/fusion_rules.csv"],
+        help="results file (several with --md)",
+    )
+    parser.add_argument("--md", default=None, help="only write the summary from --csv")
+    parser.add_argument("--datasets", nargs="*", default=None)
+    parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=list(range(5)))
+    parser.add_argument("--max-test", type=int, default=1000)
+    parser.add_argument(
+        "--cache",
+        default=str(Path.home() / ".cache/llmboost/fusion_rules"),
+        help="candidate margins per cell (rules are re-scored from them)",
+    )
+    args = parser.parse_args()
+    if args.md:
+        summary(args.csv, args.md)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

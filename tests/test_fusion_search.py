@@ -1,0 +1,214 @@
+"""The fusion search: prefix margins, pooled scoring, evidence-gated ensemble selection."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost.boosters import make_booster
+from llmboost.scale_search import (
+    CVScorer,
+    ensemble_selection,
+    make_folds,
+    margin_to_output,
+    prior_folds,
+    round_prefixes,
+    row_loss,
+)
+
+
+def _table(n=200, seed=0, n_classes=2):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+    score = X["a"] + X["b"] * X["c"]
+    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("task, n_classes", [("classification", 2), ("classification", 3),
+                                             ("regression", 0)])  # fmt: skip
+def test_prefix_margins_equal_boosters_with_that_many_rounds(library, task, n_classes):
+    X, y = _table(n_classes=max(n_classes, 2))
+    y = y.astype(float) + np.random.default_rng(1).normal(size=len(y)) if not n_classes else y
+    rng = np.random.default_rng(2)
+    margin = rng.normal(size=(len(X), n_classes) if n_classes > 2 else len(X))
+    params = {"n_estimators": 40, "subsample": 0.8}
+    full = make_booster(library, params, task, n_classes, 0).fit(X, y, margin)
+    for r in (1, 7, 25, 40):
+        alone = make_booster(library, {**params, "n_estimators": r}, task, n_classes, 0)
+        alone.fit(X, y, margin)
+        # Same seed, same data: the first r trees are the same trees; float64 sums of
+        # the same float32 leaf values in the same order.
+        np.testing.assert_allclose(
+            full.predict_margin(X, margin, r), alone.predict_margin(X, margin), atol=1e-6
+        )
+
+
+def test_round_prefixes_cover_the_boosting():
+    assert round_prefixes(100) == [5, 10, 20, 30, 50, 75, 100]
+    assert round_prefixes(10) == [1, 2, 3, 5, 8, 10]
+
+
+def test_pooled_fold_scores_are_per_fold_log_loss():
+    X, y = _table(120)
+    folds = make_folds(y, 4, "classification", 0)
+    margin = np.random.default_rng(0).normal(size=len(y))
+    cv = CVScorer(X, y, y, np.array([0, 1]), margin, folds, task="classification",
+                  booster="xgboost")  # fmt: skip
+    for (_, test), score in zip(folds, cv.fold_scores(margin)):
+        proba = margin_to_output(margin[test], "classification")
+        np.testing.assert_allclose(-score, log_loss(y[test], proba, labels=[0, 1]), rtol=1e-9)
+
+
+def test_row_loss_matches_log_loss_binary_and_multiclass():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 50)
+    m = rng.normal(size=(50, 3))
+    np.testing.assert_allclose(
+        row_loss(m, y, "classification", False).mean(),
+        log_loss(y, margin_to_output(m, "classification")),
+        rtol=1e-9,
+    )
+    b = rng.normal(size=50)
+    yb = (y > 0).astype(int)
+    np.testing.assert_allclose(
+        row_loss(b, yb, "classification", True).mean(),
+        log_loss(yb, margin_to_output(b, "classification")),
+        rtol=1e-9,
+    )
+
+
+def test_ensemble_keeps_the_anchor_without_evidence():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 40)
+    truth = np.where(y == 1, 1.0, -1.0)
+    anchor = truth + rng.normal(scale=2.0, size=40)
+    # A candidate slightly better on average but within noise: must not join at 1 SE.
+    noisy = anchor + rng.normal(scale=0.5, size=40)
+    counts = ensemble_selection(np.stack([anchor, noisy]), y, "classification", 0)
+    assert counts.tolist() == [1, 0]
+    # A much better candidate joins, repeatedly.
+    good = 3 * truth
+    counts = ensemble_selection(np.stack([anchor, good]), y, "classification", 0)
+    assert counts[0] == 1 and counts[1] >= 3
+
+
+def test_ensemble_learns_to_ignore_a_useless_prior():
+    X, y = _table(300)
+    constant = SklearnPrior(__import__("sklearn.dummy").dummy.DummyClassifier(), preprocess=False)
+    model = PriorBoostClassifier(prior=constant, random_state=0).fit(X, y)
+    tree_weight = sum(m.weight for m in model.members_ if m.n_rounds > 0)
+    assert tree_weight >= 0.75
+
+
+def test_members_sum_to_the_margin_and_cv_results_show_every_candidate():
+    X, y = _table(150)
+    model = PriorBoostClassifier(random_state=0).fit(X, y)
+    res = model.cv_results_
+    n = len(res["scale"])
+    assert n == 8 * 7 + 7  # 8 tree scales x 7 prefixes, 7 tempered priors (with 'prior')
+    assert "prior" in res["scale"] and set(res["n_rounds"]) == {0, 5, 10, 20, 30, 50, 75, 100}
+    np.testing.assert_allclose(res["ensemble_weight"].sum(), 1.0)
+    assert {f"split{i}_test_score" for i in range(5)} <= set(res)
+    weights = [m.weight for m in model.members_]
+    np.testing.assert_allclose(sum(weights), 1.0)
+    np.testing.assert_allclose(model.scale_, sum(m.weight * m.scale for m in model.members_))
+    z = model._prior_margin(X)
+    manual = sum(
+        m.weight * (m.scale * z if m.booster is None
+                    else m.booster.predict_margin(X, m.scale * z, m.n_rounds))
+        for m in model.members_
+    )  # fmt: skip
+    np.testing.assert_allclose(model.decision_function(X), manual, atol=1e-12)
+
+
+def test_search_is_deterministic_and_parallel_equals_serial():
+    X, y = _table(150, n_classes=3)
+    kw = {"booster_params": {"subsample": 0.7}, "random_state": 5}
+    a = PriorBoostClassifier(**kw).fit(X, y)
+    b = PriorBoostClassifier(**kw, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    rs = PriorBoostClassifier(random_state=np.random.RandomState(0)).fit(X, y)
+    assert rs.predict_proba(X).shape == (len(X), 3)
+
+
+def test_regressor_search_and_early_stopping_on_validation_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = X["a"] * 2 + np.sin(3 * X["b"]) + rng.normal(scale=0.1, size=300)
+    model = PriorBoostRegressor(random_state=0).fit(X[:200], y[:200])
+    assert np.isfinite(model.predict(X)).all() and model.cv_results_["n_rounds"]
+    early = PriorBoostRegressor(
+        scale=0.5, booster_params={"n_estimators": 2000, "early_stopping_rounds": 5},
+        random_state=0,
+    ).fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))  # fmt: skip
+    assert early.members_[0].n_rounds < 2000
+    assert early.booster_.n_rounds_ == early.members_[0].n_rounds
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_eval_set_early_stopping_classifier(booster):
+    X, y = _table(400)
+    params = {"n_estimators": 1000, "learning_rate": 0.3}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=1.0,
+                                 random_state=0)  # fmt: skip
+    model.fit(X[:300], y[:300], eval_set=(X[300:], y[300:]))
+    assert 1 <= model.members_[0].n_rounds < 1000
+    with pytest.raises(ValueError, match="eval_set must be a pair"):
+        model.fit(X, y, eval_set=X)
+    with pytest.raises(ValueError, match=r"eval_set labels \[7\]"):
+        model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
+
+
+def test_prior_folds_score_rows_no_fold_tests():
+    y = np.array([0] * 10 + [1] * 10 + [2])
+    folds = make_folds(y, 5, "classification", 0)
+    assert all(20 in train and 20 not in test for train, test in folds)
+    extra = prior_folds(folds, len(y))
+    assert len(extra) == 6 and extra[-1][1].tolist() == [20] and 20 not in extra[-1][0]
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("n_single", [1, 2])
+def test_classes_with_a_single_row_fit(booster, n_single):
+    X, y = _table(60)
+    y = np.array([f"c{v}" for v in y], dtype=object)
+    for i in range(n_single):
+        y[i] = f"rare{i}"
+    model = PriorBoostClassifier(booster=booster, random_state=0).fit(X, y)
+    proba = model.predict_proba(X)
+    assert list(model.classes_)[-n_single:] == [f"rare{i}" for i in range(n_single)]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.isfinite(model.cv_results_["mean_test_score"]).all()
+
+
+def test_prior_alone_needs_no_cross_validation():
+    class NoOOF(SklearnPrior):
+        def oof_logits(self, X, y, folds):
+            raise AssertionError("scale='prior' must not compute out-of-fold logits")
+
+    X, y = _table(30)
+    y = np.array([f"c{v}" for v in y], dtype=object)
+    y[0] = "once"
+    model = PriorBoostClassifier(prior=NoOOF(LogisticRegression()), scale="prior").fit(X, y)
+    assert model.predict_proba(X).shape == (30, 3) and model.scale_ == "prior"
+    with pytest.raises(ValueError, match="n_trials=3 tunes booster parameters"):
+        PriorBoostClassifier(scale="prior", n_trials=3).fit(X, y)
+
+
+def test_failed_refit_keeps_the_fitted_model():
+    X, y = _table(80)
+    model = PriorBoostClassifier(scale=0.5, random_state=0).fit(X, y)
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError):
+        model.fit(X, np.where(np.arange(80) == 3, np.nan, y.astype(float)))
+    with pytest.raises(ValueError):
+        model.fit(X, np.array(["a", "b"] * 40), sample_weight=-np.ones(80))
+    np.testing.assert_array_equal(model.predict_proba(X), before)
+    assert list(model.classes_) == [0, 1]
