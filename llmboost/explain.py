@@ -78,64 +78,72 @@ def explain(estimator, X) -> pd.DataFrame:
 
 def _contributions(members, frame: pd.DataFrame, z: np.ndarray | None) -> np.ndarray:
     """``(n, p + 2)`` or ``(n, k, p + 2)``: features, prior, bias, weighted over members."""
-    n, p = frame.shape
-    total = None
-    done: dict[tuple, np.ndarray] = {}
+    features = _feature_shap(members, frame)
+    total = 0.0
     for member in members:
         start = None if member.scale == 0 else member.scale * z
         if member.booster is None:
-            shape = start.shape + (p + 2,)
-            part = np.zeros(shape)
-            part[..., p] = start
+            part = np.zeros(start.shape + (frame.shape[1] + 2,))
+            part[..., -2] = start
         else:
-            key = (id(member.booster), member.scale, member.n_rounds)
-            if key not in done:
-                done[key] = _member_table(member.booster, frame, start, member.n_rounds)
-            part = done[key]
-        total = member.weight * part if total is None else total + member.weight * part
+            shap = features[(id(member.booster), member.n_rounds)]
+            prior = np.zeros(shap.shape[:-1]) if start is None else start
+            # the bias is what the member's margin leaves after the features and the
+            # prior, so rows sum to ``predict_margin`` exactly; it differs from the
+            # library's bias column only by XGBoost's float32 rounding (about 1e-6)
+            margin = member.booster.predict_margin(frame, start, member.n_rounds)
+            bias = margin - shap.sum(axis=-1) - prior
+            part = np.concatenate([shap, prior[..., None], bias[..., None]], axis=-1)
+        total = total + member.weight * part
     return total
 
 
-def _member_table(booster, frame, start, n_rounds) -> np.ndarray:
-    """One member's features, prior and bias columns; the trees' bias excludes ``start``.
+def _feature_shap(members, frame: pd.DataFrame) -> dict[tuple, np.ndarray]:
+    """Per-feature tree SHAP of every (booster, rounds) the members use.
 
-    The bias is what the member's margin leaves after the features and the prior, so
-    the row sums match ``predict_margin`` exactly; it differs from the library's bias
-    column only by the float32 rounding of XGBoost's SHAP values (about 1e-6).
+    SHAP values add up over trees, so members that use prefixes of one booster share
+    the work: each stretch of rounds is explained once.
     """
-    shap = tree_contributions(booster, frame, start, n_rounds)
-    prior = np.zeros(shap.shape[:-1]) if start is None else np.asarray(start, dtype=np.float64)
-    features = shap[..., :-1]
-    bias = booster.predict_margin(frame, start, n_rounds) - features.sum(axis=-1) - prior
-    return np.concatenate([features, prior[..., None], bias[..., None]], axis=-1)
+    rounds: dict[int, tuple] = {}
+    for member in members:
+        if member.booster is not None:
+            booster, used = rounds.setdefault(id(member.booster), (member.booster, set()))
+            used.add(int(member.n_rounds))
+    out = {}
+    for key, (booster, used) in rounds.items():
+        done, total = 0, 0.0
+        for end in sorted(used):
+            total = total + tree_contributions(booster, frame, done, end)[..., :-1]
+            out[(key, end)], done = total, end
+    return out
 
 
-def tree_contributions(booster, frame: pd.DataFrame, margin, n_rounds=None) -> np.ndarray:
-    """Tree SHAP of a fitted booster adapter, with ``margin`` in the last (bias) column.
+def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.ndarray:
+    """Tree SHAP of rounds ``start`` to ``end`` of a fitted booster adapter.
 
     Returns ``(n, p + 1)`` for binary classification and regression, ``(n, k, p + 1)``
-    for ``k`` classes; each row (per class) sums to ``predict_margin(frame, margin,
-    n_rounds)``.
+    for ``k`` classes: one value per feature, then the library's bias column (which
+    holds no starting margin here).
     """
-    rounds = booster.n_rounds_ if n_rounds is None else int(n_rounds)
+    end = booster.n_rounds_ if end is None else int(end)
     if booster.name == "xgboost":
         import xgboost as xgb
 
-        data = xgb.DMatrix(frame, base_margin=margin, enable_categorical=True)
-        out = booster.model_.get_booster().predict(
-            data, pred_contribs=True, iteration_range=(0, rounds)
-        )
+        trees = booster.model_.get_booster()
+        if start:  # XGBoost explains only the first rounds of a model: slice it
+            trees = trees[int(start) : end]
+            start, end = 0, end - int(start)
+        data = xgb.DMatrix(frame, enable_categorical=True)
+        out = trees.predict(data, pred_contribs=True, iteration_range=(0, end))
         return np.asarray(out, dtype=np.float64)
     if booster.name == "lightgbm":
-        out = np.asarray(
-            booster.model_.predict(frame, pred_contrib=True, num_iteration=rounds),
-            dtype=np.float64,
+        out = booster.model_.predict(
+            frame, pred_contrib=True, start_iteration=int(start), num_iteration=end - int(start)
         )
+        out = np.asarray(out, dtype=np.float64)
         k = getattr(booster.model_, "n_classes_", 2)
         if booster.task == "classification" and k > 2:
             out = out.reshape(len(frame), k, -1)
-        if margin is not None:
-            out[..., -1] += margin
         return out
     raise ValueError(f"No tree contributions for booster {booster.name!r}.")
 

@@ -131,25 +131,33 @@ def test_prior_alone_and_trees_alone():
 
 @pytest.mark.parametrize("booster", BOOSTERS)
 def test_feature_columns_are_the_libraries_own_shap_values(booster):
-    X, y = _data("binary")
-    model = _model("binary", booster, 1.0).fit(X, y)
+    X, y = _data("multiclass")
+    model = _model("multiclass", booster, 1.0).fit(X, y)
     adapter = model.members_[0].booster
     frame = X.copy()
-    z = model._prior_margin(frame)
     if booster == "xgboost":
-        data = xgb.DMatrix(frame, base_margin=z, enable_categorical=True)
+        data = xgb.DMatrix(frame, enable_categorical=True)
         reference = adapter.model_.get_booster().predict(data, pred_contribs=True)
     else:
-        reference = adapter.model_.predict(frame, pred_contrib=True)
-        reference[:, -1] += z
-    shap = tree_contributions(adapter, frame, z)
+        reference = adapter.model_.predict(frame, pred_contrib=True).reshape(len(X), 3, -1)
+    shap = tree_contributions(adapter, frame)
     np.testing.assert_allclose(shap, reference, atol=1e-12)
     table = model.explain(X)
-    np.testing.assert_allclose(table[["age", "income", "city", "noise"]], shap[:, :4], atol=1e-12)
-    # the trees' bias differs from the library's bias column only by float32 rounding
-    np.testing.assert_allclose(table["bias"], shap[:, -1] - z, atol=2e-5)
-    # a row's SHAP values sum to the library's margin (XGBoost: float32 values)
-    np.testing.assert_allclose(shap.sum(axis=1), adapter.predict_margin(frame, z), atol=2e-5)
+    np.testing.assert_allclose(table[1].iloc[:, :4], shap[:, 1, :4], atol=1e-12)
+    # SHAP adds up over trees: two stretches of rounds give the values of all rounds
+    halves = tree_contributions(adapter, frame, 0, 10) + tree_contributions(adapter, frame, 10)
+    np.testing.assert_allclose(halves[..., :-1], shap[..., :-1], atol=1e-5)  # float32
+    # the trees' bias differs from the library's only by float32 rounding (XGBoost's
+    # bias column holds the starting margin, which replaces its base_score)
+    z = model._prior_margin(frame)
+    library_bias = shap[..., -1]
+    if booster == "xgboost":
+        data = xgb.DMatrix(frame, base_margin=z, enable_categorical=True)
+        library_bias = adapter.model_.get_booster().predict(data, pred_contribs=True)[..., -1] - z
+    np.testing.assert_allclose(table.xs("bias", axis=1, level=1), library_bias, atol=2e-5)
+    # and a row's SHAP values with that bias sum to the trees' part of the margin
+    trees = adapter.predict_margin(frame, z) - z
+    np.testing.assert_allclose(shap[..., :-1].sum(axis=-1) + library_bias, trees, atol=2e-5)
 
 
 def test_numpy_input_names_columns_and_errors():
