@@ -1,5 +1,6 @@
 """TabPFNPrior and PFNBoost with tiny random TabPFN v2 checkpoints (nothing is downloaded)."""
 
+import functools
 import os
 import pickle
 import subprocess
@@ -10,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -27,6 +29,8 @@ TASKS = ("classification", "regression")
 #: float64 makes TabPFN's output for a row independent of the other rows in its batch
 #: (on CPUs with bfloat16 support the default autocasts, changing the 4th digit).
 EXACT = {"inference_precision": torch.float64}
+#: A few float32 ulps (eps is 1.2e-7): the tolerance of outputs that TabPFN gives in float32.
+FLOAT32_ULPS = 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -324,4 +328,26 @@ def test_pfnboost_falls_back_to_the_bundled_pfn(tmp_path, monkeypatch):
 )
 def test_pfnboost_sklearn_compatible(estimator, check, ckpt):
     estimator.set_params(prior__model_path=ckpt[estimator.prior.task])
+    if getattr(check, "func", check).__name__ == "check_methods_subset_invariance":
+        check = functools.partial(check_subset_invariance_float32, *check.args)
     check(estimator)
+
+
+def check_subset_invariance_float32(name, estimator_orig):
+    """scikit-learn's ``check_methods_subset_invariance`` with a float32 tolerance.
+
+    TabPFN's regression mean is float32 even with float64 inference, and which rows share
+    a forward pass changes its last bit on some CPUs (one ulp, 2.4e-7, on an Intel Xeon;
+    none on the AMD EPYC the test was written on). scikit-learn's check allows 1e-7.
+    """
+    rng = np.random.RandomState(0)
+    X = 3 * rng.uniform(size=(20, 3))
+    y = X[:, 0].astype(int)
+    estimator = clone(estimator_orig).fit(X, y)
+    for method in ("predict", "decision_function", "predict_proba"):
+        if hasattr(estimator, method):
+            full = getattr(estimator, method)(X)
+            by_row = np.concatenate([getattr(estimator, method)(row[None, :]) for row in X])
+            np.testing.assert_allclose(
+                full, by_row, rtol=FLOAT32_ULPS, atol=FLOAT32_ULPS, err_msg=f"{name}.{method}"
+            )
