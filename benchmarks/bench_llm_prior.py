@@ -143,6 +143,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="alternations of the methods")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
+    parser.add_argument(
+        "--peak-tflops", type=float, default=None, help="device peak in this dtype: report %%"
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -224,7 +227,10 @@ def main(argv=None) -> int:
     if config is not None:
         context = prompt_tokens * 0.75
         work = stats["tokens"] * flops_per_token(config, context)
-        tflops = f"{work / seconds / 1e12:.3g}"
+        tflops = f"{work / seconds / 1e12:.3g} TFLOP/s"
+        if args.peak_tflops:
+            tflops += f" ({100 * work / seconds / 1e12 / args.peak_tflops:.1f}% of the "
+            tflops += f"{args.peak_tflops:g} TFLOP/s peak)"
     device_name = (
         torch.cuda.get_device_name(rt.device) if rt.device.type == "cuda" else platform.processor()
     )
@@ -251,7 +257,8 @@ def main(argv=None) -> int:
         f"({', '.join(prior.class_texts_)}; tokens per verbalizer {[len(v) for v in verb]}). "
         f"The methods alternate in {args.rounds} rounds. Largest difference between the two "
         f"methods' class log-probabilities: {agree:.1e}."
-        + (f" Achieved {tflops} TFLOP/s (LLMPrior, model FLOPs only)." if tflops else ""),
+        + f" LLMPrior: {stats['tokens'] / seconds:,.0f} tokens/s."
+        + (f" Achieved {tflops} (LLMPrior, model FLOPs only)." if tflops else ""),
         "",
     ]
     report = "\n".join(lines)
