@@ -253,6 +253,35 @@ def test_context_parts_use_every_row_once_or_more(stratified):
     assert len(context_parts(100, 128, rng, None)) == 1
 
 
+def test_feature_parts_cover_every_column_in_equal_parts():
+    from llmboost.pfn.ensemble import feature_parts
+
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(feature_parts(30, 50, rng)[0], np.arange(30))
+    for n_features in (51, 120, 200, 1001):
+        parts = feature_parts(n_features, 50, rng)
+        assert len({len(p) for p in parts}) == 1 and len(parts[0]) <= 50
+        assert all(len(np.unique(p)) == len(p) for p in parts)
+        np.testing.assert_array_equal(np.unique(np.concatenate(parts)), np.arange(n_features))
+
+
+def test_wide_tables_read_column_parts_per_pass():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 130)), columns=[f"c{i}" for i in range(130)])
+    y = (X["c0"] + X["c77"] > 0).astype(int).to_numpy()
+    prior = BundledPFNPrior(n_ensemble=1, random_state=0).fit(X[:80], y[:80])
+    passes = list(
+        prior._passes(prior._model(), 0, prior.X_train_, y[:80], prior.contexts_, prior.codes_)
+    )
+    used = np.concatenate([p.features for _key, p in passes])
+    assert len(passes) == 3 and all(len(p.features) == 44 for _key, p in passes)
+    np.testing.assert_array_equal(np.unique(used), np.arange(130))
+    z = prior.logits(X[80:])
+    assert z.shape == (40, 2) and np.all(np.isfinite(z))
+    with pytest.raises(ValueError, match="max_features must be an integer >= 1"):
+        BundledPFNPrior(max_features=0).fit(X, y)
+
+
 def test_many_rows_use_every_row_in_some_context(cancer):
     Xtr, ytr, Xte, _ = cancer
     prior = BundledPFNPrior(max_context=40, n_ensemble=2, random_state=0).fit(Xtr, ytr)

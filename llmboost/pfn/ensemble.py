@@ -8,6 +8,8 @@
 * :func:`context_parts`: more training rows than the largest context are split into
   context subsamples that together use every row (stratified for classification, and
   every class in every part), each topped up with other rows to the full context size.
+* :func:`feature_parts`: the same for the columns of a table wider than the widest
+  pretraining table: each pass reads one part, and the parts together read every column.
 """
 
 from __future__ import annotations
@@ -81,4 +83,26 @@ def context_parts(
     return parts
 
 
-__all__ = ["context_parts", "decode", "output_codes"]
+def feature_parts(n_features: int, limit: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Column subsets of equal size, at most ``limit`` each, that together cover all.
+
+    ``[arange(n_features)]`` when the table is narrow enough; else the columns are
+    split at random into ``ceil(n_features / limit)`` parts, the smaller ones topped up
+    with one other random column so that every part has the same size.
+    """
+    if n_features <= limit:
+        return [np.arange(n_features)]
+    n_parts = math.ceil(n_features / limit)
+    size = math.ceil(n_features / n_parts)
+    order = rng.permutation(n_features)
+    parts = []
+    for p in range(n_parts):
+        cols = order[p::n_parts]
+        if len(cols) < size:
+            others = np.setdiff1d(np.arange(n_features), cols)
+            cols = np.concatenate([cols, rng.choice(others, size - len(cols), replace=False)])
+        parts.append(np.sort(cols))
+    return parts
+
+
+__all__ = ["context_parts", "decode", "feature_parts", "output_codes"]

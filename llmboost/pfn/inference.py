@@ -1,7 +1,8 @@
 """Batched forward passes of the bundled PFN, chunked to a cell budget.
 
-A :class:`Pass` is one context (rows, targets, column order, feature embeddings) scoring
-one set of query rows. :func:`run_passes` stacks passes with the same context size into
+A :class:`Pass` is one context (rows, targets, columns in order, feature embeddings)
+scoring one set of query rows. :func:`run_passes` stacks passes with the same context
+size and column count into
 forward calls of about ``batch_cells`` table cells each (:func:`plan`): every pass's
 queries at once when they fit, else groups of passes with chunks of queries at least as
 long as the context (the context is recomputed in every call, so shorter chunks would
@@ -17,7 +18,11 @@ import numpy as np
 
 @dataclass
 class Pass:
-    """One forward pass: a context scoring the query set ``queries``."""
+    """One forward pass: a context scoring the query set ``queries``.
+
+    ``features`` are the columns the pass reads, in the order it reads them (a
+    permutation of all columns, or a subset); ``noise`` has one row per such column.
+    """
 
     queries: int
     x: np.ndarray
@@ -51,11 +56,11 @@ def run_passes(
     target bins ``(n_query, n_bins)`` for a regression model.
     """
     out: list[np.ndarray | None] = [None] * len(passes)
-    by_size: dict[int, list[int]] = {}
+    by_size: dict[tuple[int, int], list[int]] = {}
     for i, p in enumerate(passes):
-        by_size.setdefault(len(p.x), []).append(i)
-    n_cols = queries[0].shape[1] + 1
-    for n_ctx, members in by_size.items():
+        by_size.setdefault((len(p.x), len(p.features)), []).append(i)
+    for (n_ctx, n_feat), members in by_size.items():
+        n_cols = n_feat + 1
         n_query = max(len(queries[passes[i].queries]) for i in members)
         group, chunk = plan(len(members), n_ctx, n_query, max(1, batch_cells // n_cols))
         for g in range(0, len(members), group):

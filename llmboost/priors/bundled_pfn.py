@@ -90,6 +90,11 @@ class BundledPFNPrior(Prior):
     batch_cells : int, default=2_000_000
         Memory knob: table cells (rows x columns, over all stacked passes) per forward
         call.
+    max_features : int or None, default=50
+        Most columns one pass reads (the pretraining tables had at most 50). A wider
+        table's columns are split into equal parts that together cover every column,
+        one part per pass; there are then at least as many passes as parts. ``None``
+        reads every column in every pass.
 
     Notes
     -----
@@ -121,6 +126,7 @@ class BundledPFNPrior(Prior):
         device: str = "cpu",
         softmax_temperature: float = 1.0,
         batch_cells: int = 2_000_000,
+        max_features: int | None = 50,
     ) -> None:
         self.task = task
         self.n_ensemble = n_ensemble
@@ -130,14 +136,16 @@ class BundledPFNPrior(Prior):
         self.device = device
         self.softmax_temperature = softmax_temperature
         self.batch_cells = batch_cells
+        self.max_features = max_features
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         if self.task not in _TASKS:
             raise ValueError(f"task must be 'classification' or 'regression', got {self.task!r}.")
-        for name, low in (("n_ensemble", 1), ("batch_cells", 1), ("max_context", 2)):
+        checks = (("n_ensemble", 1), ("batch_cells", 1), ("max_context", 2), ("max_features", 1))
+        for name, low in checks:
             value = getattr(self, name)
-            if value is None and name == "max_context":
+            if value is None and name in ("max_context", "max_features"):
                 continue
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise ValueError(
@@ -304,16 +312,19 @@ class BundledPFNPrior(Prior):
 
     def _passes(self, model, j: int, x: np.ndarray, y: np.ndarray, contexts, codes):
         """``(key, Pass)`` for every pass of job ``j``; the key says how to map it back."""
+        from ..pfn.ensemble import feature_parts
         from ..pfn.inference import Pass
 
         rng = np.random.default_rng([self.seed_, 1])
-        n_feat = x.shape[1]
-        n = max(int(self.n_ensemble), len(contexts))
+        cols = feature_parts(x.shape[1], self.max_features or x.shape[1], rng)
+        n = max(int(self.n_ensemble), len(contexts), len(cols))
         for c, code in enumerate(codes or [None]):
             for e in range(n):
                 rows = contexts[e % len(contexts)]
-                features = np.arange(n_feat) if e == 0 else rng.permutation(n_feat)
-                noise = rng.standard_normal((n_feat, model.cfg.feature_embed)).astype(np.float32)
+                part = cols[e % len(cols)]
+                features = part if e == 0 and len(cols) == 1 else rng.permutation(part)
+                noise = rng.standard_normal((len(part), model.cfg.feature_embed))
+                noise = noise.astype(np.float32)
                 if code is None:  # regression: targets standardised with the context
                     mean, sd = _moments(y[rows])
                     yc, key = ((y[rows] - mean) / sd).astype(np.float32), (mean, sd)
