@@ -1,12 +1,16 @@
-"""Speed and memory of the bundled PFN on a 1,000 x 20 table, CPU.
+"""Speed and memory of the bundled PFN, CPU: 1,000 x 20, and wide tables.
 
     python benchmarks/bench_bundled_pfn_speed.py --md benchmarks/results/bundled_pfn_speed.md
 
 Each configuration runs in a fresh process (so peak memory is its own): the prior is
-fitted on 1,000 rows x 20 features (16 numeric, 4 categorical, 5% missing) and scores
-1,000 new rows; one warm-up call, then ``--repeats`` timed calls, median reported. Also
-timed: ``PriorBoostClassifier(prior=BundledPFNPrior())`` fit (5-fold out-of-fold logits
-plus the scale search) and predict on the same table.
+fitted on ``rows`` rows x ``features`` features (all numeric but 4 categorical, 5%
+missing) and scores as many new rows; one warm-up call, then ``--repeats`` timed calls,
+median reported (wall seconds, and the process's CPU seconds, which are less sensitive
+to other jobs on the machine). Also timed: ``PriorBoostClassifier(prior=
+BundledPFNPrior())`` fit (5-fold out-of-fold logits plus the scale search) and
+predict on the same table, and ``PFNBoostClassifier()`` with default settings (offline
+it falls back to the bundled PFN) on 800 x 200 and 1,000 x 150. ``--only 3 4`` runs
+some configurations (numbers as listed by ``--list``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,27 @@ from pathlib import Path
 
 import numpy as np
 
+CONFIGS = [  # (what, torch threads, n_ensemble, rows, features)
+    ("prior", 2, 4, 1000, 20),
+    ("prior", 1, 4, 1000, 20),
+    ("prior", 2, 1, 1000, 20),
+    ("pfnboost", 2, 4, 1000, 20),
+    ("default", 2, 4, 800, 200),
+    ("default", 2, 4, 1000, 150),
+]
+LABELS = {
+    "prior": "prior fit + logits",
+    "pfnboost": "PriorBoostClassifier(prior=BundledPFNPrior()) fit + predict_proba",
+    "default": "PFNBoostClassifier() fit + predict_proba",
+}
 
-def table(n: int, seed: int = 0):
+
+def table(n: int, n_features: int = 20, seed: int = 0):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame(rng.normal(size=(n, 16)), columns=[f"num{i}" for i in range(16)])
+    n_num = n_features - 4
+    X = pd.DataFrame(rng.normal(size=(n, n_num)), columns=[f"num{i}" for i in range(n_num)])
     for i in range(4):
         X[f"cat{i}"] = pd.Categorical(rng.choice(list("abcde"), size=n))
     X = X.mask(rng.random(X.shape) < 0.05)
@@ -35,83 +54,103 @@ def table(n: int, seed: int = 0):
     return X, y
 
 
-def measure(what: str, threads: int, n_ensemble: int, repeats: int) -> dict:
-    """Run in this process: median seconds and peak resident memory."""
+def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
+    """Run in this process: median wall and CPU seconds and peak resident memory."""
     import resource
+    import warnings
 
     import torch
 
+    what, threads, n_ensemble, rows, features = config
     torch.set_num_threads(threads)
-    from llmboost import PriorBoostClassifier
+    from llmboost import PFNBoostClassifier, PriorBoostClassifier
     from llmboost.priors.bundled_pfn import BundledPFNPrior
 
-    X, y = table(2000)
-    Xtr, ytr, Xte = X.iloc[:1000], y[:1000], X.iloc[1000:].reset_index(drop=True)
+    X, y = table(2 * rows, features)
+    Xtr, ytr, Xte = X.iloc[:rows], y[:rows], X.iloc[rows:].reset_index(drop=True)
 
     def once():
         prior = BundledPFNPrior(n_ensemble=n_ensemble, random_state=0)
         if what == "prior":
             prior.fit(Xtr, ytr).logits(Xte)
-        else:
+        elif what == "pfnboost":
             PriorBoostClassifier(prior=prior, random_state=0).fit(Xtr, ytr).predict_proba(Xte)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the offline fallback's warning
+                PFNBoostClassifier(random_state=0).fit(Xtr, ytr).predict_proba(Xte)
 
-    once()
-    times = []
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    if warmup:
+        once()
+    times, cpus = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu()
         once()
         times.append(time.perf_counter() - start)
+        cpus.append(cpu() - start_cpu)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"median_s": float(np.median(times)), "times": times, "peak_rss_mb": peak_mb}
+    return {
+        "median_s": float(np.median(times)),
+        "median_cpu_s": float(np.median(cpus)),
+        "times": times,
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--md", default=None, help="write a markdown table here")
-    p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child process
+    p.add_argument("--only", nargs="*", type=int, default=None, help="configuration numbers")
+    p.add_argument("--list", action="store_true", help="list the configurations")
+    p.add_argument("--no-warmup", dest="warmup", action="store_false")
+    p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process
     args = p.parse_args(argv)
-    if args.one:
-        what, threads, n_ensemble = args.one.split(",")
-        print(json.dumps(measure(what, int(threads), int(n_ensemble), args.repeats)))
+    if args.list:
+        for i, config in enumerate(CONFIGS):
+            print(i, config)
         return
-    configs = [
-        ("prior", 2, 4),
-        ("prior", 1, 4),
-        ("prior", 2, 1),
-        ("pfnboost", 2, 4),
-    ]
+    if args.one is not None:
+        print(json.dumps(measure(CONFIGS[args.one], args.repeats, args.warmup)))
+        return
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     rows = []
-    for what, threads, n_ensemble in configs:
+    for i in args.only if args.only is not None else range(len(CONFIGS)):
         out = subprocess.run(
-            [sys.executable, __file__, "--repeats", str(args.repeats)]
-            + ["--one", f"{what},{threads},{n_ensemble}"],
+            [sys.executable, __file__, "--repeats", str(args.repeats), "--one", str(i)]
+            + ([] if args.warmup else ["--no-warmup"]),
             check=True,
             capture_output=True,
             text=True,
             env=env,
         ).stdout
         result = json.loads(out.strip().splitlines()[-1])
-        rows.append((what, threads, n_ensemble, result))
-        print(what, threads, n_ensemble, result, flush=True)
+        rows.append((CONFIGS[i], result))
+        print(CONFIGS[i], result, flush=True)
     lines = [
-        "| what | torch threads | n_ensemble | median s | peak RSS MB |",
-        "|---|---|---|---|---|",
+        "| what | table | torch threads | n_ensemble | median s | median CPU s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for what, threads, n_ensemble, r in rows:
-        label = "prior fit + logits" if what == "prior" else "PFNBoost fit + predict_proba"
+    for (what, threads, n_ensemble, n, f), r in rows:
         lines.append(
-            f"| {label} | {threads} | {n_ensemble} | {r['median_s']:.2f} | {r['peak_rss_mb']:.0f} |"
+            f"| {LABELS[what]} | {n} x {f} | {threads} | {n_ensemble} | {r['median_s']:.2f} "
+            f"| {r['median_cpu_s']:.2f} | {r['peak_rss_mb']:.0f} |"
         )
     text = "\n".join(lines)
     print(text)
     if args.md:
+        only = " --only " + " ".join(map(str, args.only)) if args.only is not None else ""
+        only += "" if args.warmup else " --no-warmup"
         Path(args.md).write_text(
-            "# Bundled PFN speed, 1,000 x 20 table\n\n"
-            "```\npython benchmarks/bench_bundled_pfn_speed.py --md " + args.md + "\n```\n\n"
-            f"1,000 context rows x 20 features, 1,000 rows scored; median of {args.repeats} "
-            "runs after a warm-up, each configuration in its own process.\n\n" + text + "\n"
+            "# Bundled PFN speed\n\n```\npython benchmarks/bench_bundled_pfn_speed.py "
+            f"--repeats {args.repeats}{only} --md {args.md}\n```\n\n"
+            f"Median of {args.repeats} runs ({'after a' if args.warmup else 'no'} warm-up), "
+            "each configuration in its own "
+            "process; as many rows scored as fitted.\n\n" + text + "\n"
         )
 
 
