@@ -1,0 +1,155 @@
+"""Above the context limit: every row in some context against one stratified subsample.
+
+    python benchmarks/bench_bundled_pfn_rows.py --csv benchmarks/results/bundled_pfn_rows.csv \\
+        --md benchmarks/results/bundled_pfn_rows.md
+
+For every classification task of ``/work/shared/datasets`` with at least ``size`` training
+rows (sizes 2,048 and 4,096), seeds 0-2: a shuffled stratified subsample of ``size`` rows
+is the training set, the fixed test file (capped at 1,000 rows) the test set. Methods:
+
+* ``all``: ``BundledPFNPrior(random_state=seed)`` on all rows: context parts of 1,024
+  rows that together use every row, ``max(4, parts)`` passes;
+* ``single``: the same prior on one stratified subsample of 1,024 of the rows (what the
+  prior did before: one context, 4 passes).
+
+Metric: ROC AUC (one-vs-rest macro for multiclass). Resumable like the other scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
+
+from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
+
+FIELDS = ["dataset", "size", "seed", "method", "auc", "seconds", "passes"]
+
+
+def _score(method: str, Xtr, ytr, Xte, seed: int) -> tuple[np.ndarray, np.ndarray, int]:
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    if method == "single":
+        keep = stratified_subsample(ytr, 1024, seed)
+        Xtr, ytr = Xtr.iloc[keep], ytr[keep]
+    prior = BundledPFNPrior(random_state=seed).fit(Xtr, ytr)
+    z = prior.logits(Xte)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True), prior.classes_, max(4, len(prior.contexts_))
+
+
+def run(args: argparse.Namespace) -> None:
+    path = Path(args.csv)
+    done = set()
+    if path.exists():
+        with path.open() as fh:
+            done = {
+                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
+                for r in csv.DictReader(fh)
+            }
+    new = not path.exists()
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        for name in args.datasets or sorted(
+            p.name for p in DATASETS.iterdir() if (p / "meta.json").exists()
+        ):
+            Xpool, ypool, Xte, yte, meta = load_task(name, 1000)
+            if len(np.unique(ypool)) > 10:
+                continue
+            for size in args.sizes:
+                if len(ypool) < size:
+                    continue
+                for seed in args.seeds:
+                    idx = stratified_subsample(ypool, size, seed)
+                    Xtr, ytr = Xpool.iloc[idx].reset_index(drop=True), ypool[idx]
+                    for method in ("single", "all"):
+                        if (name, size, seed, method) in done:
+                            continue
+                        t0 = time.perf_counter()
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            proba, classes, passes = _score(method, Xtr, ytr, Xte, seed)
+                        row = {"dataset": name, "size": size, "seed": seed, "method": method}
+                        row.update(auc=round(auc(yte, proba, classes), 6), passes=passes)
+                        row["seconds"] = round(time.perf_counter() - t0, 3)
+                        writer.writerow(row)
+                        fh.flush()
+                        print(row, flush=True)
+
+
+def summarize(csv_path: str, md_path: str, command: str) -> str:
+    df = pd.read_csv(csv_path)
+    per = df.groupby(["size", "dataset", "method"])["auc"].mean().unstack("method")
+    lines = [
+        "# Bundled PFN above the context limit",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "Mean ROC AUC over seeds; `all` uses every training row (context parts of 1,024",
+        "rows), `single` one stratified subsample of 1,024 rows.",
+        "",
+        "| size | dataset | single | all | all - single |",
+        "|---|---|---|---|---|",
+    ]
+    for (size, ds), r in per.iterrows():
+        gap = r["all"] - r["single"]
+        lines.append(f"| {size} | {ds} | {r['single']:.4f} | {r['all']:.4f} | {gap:+.4f} |")
+    means = per.groupby(level=0).mean()
+    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
+    lines += [
+        "",
+        "| size | datasets | mean single | mean all | all - single | all better "
+        "| median s single / all |",
+    ]
+    lines.append("|---|---|---|---|---|---|---|")
+    for size, r in means.iterrows():
+        sub = per.loc[size]
+        wins = int((sub["all"] > sub["single"]).sum())
+        gap = r["all"] - r["single"]
+        lines.append(
+            f"| {size} | {len(sub)} | {r['single']:.4f} | {r['all']:.4f} | {gap:+.4f} "
+            f"| {wins}/{len(sub)} | {secs.loc[size, 'single']:.1f} / {secs.loc[size, 'all']:.1f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    Path(md_path).write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--csv", default="benchmarks/results/bundled_pfn_rows.csv")
+    p.add_argument("--md", default=None)
+    p.add_argument("--datasets", nargs="*", default=None)
+    p.add_argument("--sizes", nargs="*", type=int, default=[2048, 4096])
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--summary-only", action="store_true")
+    args = p.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if not args.summary_only:
+        run(args)
+    if args.md:
+        print(
+            summarize(
+                args.csv,
+                args.md,
+                f"python benchmarks/bench_bundled_pfn_rows.py --csv {args.csv} --md {args.md}",
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
