@@ -194,6 +194,7 @@ def test_codes_read_as_text_at_fit_and_numbers_at_predict():
     as_numbers = train.assign(c=c)
     with pytest.warns(UserWarning, match="'c' was categorical at fit but is numeric now"):
         drifted = model.predict_proba(as_numbers)
+    # exact: after conversion both calls compute on identical frames, on the same CPU
     np.testing.assert_array_equal(drifted, model.predict_proba(train))
 
 
@@ -206,6 +207,7 @@ def test_numbers_at_fit_and_text_at_predict():
     as_text = train.assign(x=[str(int(v)) for v in x[:-1]] + ["n/a"])
     with pytest.warns(UserWarning, match="'x' was numeric at fit but is text now.*1 value"):
         drifted = model.predict_proba(as_text)
+    # exact: same rows, same frame shape, same CPU; only the unparsable last row differs
     np.testing.assert_array_equal(drifted[:-1], model.predict_proba(train)[:-1])
 
 
