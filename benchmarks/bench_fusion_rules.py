@@ -44,10 +44,10 @@ from llmboost.scale_search import (  # noqa: E402
     ensemble_selection,
     make_folds,
     margin_to_output,
-    null_margin,
-    prior_evidence,
+    paired_gain,
     prior_folds,
     prior_margin,
+    ranking_signal,
     round_prefixes,
     row_loss,
 )
@@ -104,6 +104,30 @@ def candidates_of(prior_name, X, y, X_test, seed) -> dict:
             "null": null[tested]}  # fmt: skip
 
 
+def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
+    """Out-of-fold margin of the model that knows only the training folds' label mix."""
+    width = () if task == "regression" or n_classes == 2 else (n_classes,)
+    out = np.zeros((len(y_encoded),) + width)
+    for train, test in folds:
+        if task == "regression":
+            out[test] = y_encoded[train].mean()
+            continue
+        freq = np.bincount(y_encoded[train], minlength=n_classes) + 0.5
+        logits = np.log(freq / freq.sum())
+        out[test] = logits[1] - logits[0] if n_classes == 2 else logits
+    return out
+
+
+def label_mix_signal(prior_oof, null_oof, y) -> float:
+    """Standard errors by which the prior's per-row log loss beats the label mix's."""
+    binary = prior_oof.ndim == 1
+    diff = row_loss(null_oof, y, "classification", binary) - row_loss(
+        prior_oof, y, "classification", binary
+    )
+    gain, spread = paired_gain(diff, np.ones(len(y)))
+    return float(gain / spread) if spread > 0 else 0.0
+
+
 def rules(data: dict) -> dict:
     """Weights over candidates for every rule compared."""
     names = [(float(s), int(r)) for s, r in data["names"]]
@@ -129,19 +153,21 @@ def rules(data: dict) -> dict:
     )
     best = int(np.argmin(pooled))
     out["best (scale, rounds), pooled log loss"] = one(best)
-    t = prior_evidence(oof[prior_i], data["null"], y, "classification")
+    t = label_mix_signal(oof[prior_i], data["null"], y)
+    z = ranking_signal(oof[prior_i], y, "classification")
     for label, anchor, ev in [
         ("ensemble from best, evidence 0", best, 0.0),
         ("ensemble from prior, evidence 0", prior_i, 0.0),
-        ("ensemble from prior, evidence 0.5", prior_i, 0.5),
         ("ensemble from prior, evidence 1", prior_i, 1.0),
         ("ensemble from prior, evidence 2", prior_i, 2.0),
-        ("adaptive: evidence 1 if prior beats label mix by 2 SE, else 0 (default)", prior_i,
+        ("evidence 1 if prior beats label mix (log loss) by 2 SE, else 0", prior_i,
          1.0 if t >= 2 else 0.0),
-        ("adaptive: evidence 2 if prior beats label mix by 2 SE, else 0", prior_i,
-         2.0 if t >= 2 else 0.0),
-        ("adaptive: evidence 1 if prior beats label mix by 1 SE, else 0", prior_i,
-         1.0 if t >= 1 else 0.0),
+        ("evidence 2 if prior ranks above chance by 1 SE, else 0 (default)", prior_i,
+         2.0 if z >= 1 else 0.0),
+        ("evidence 2 if prior ranks above chance by 2 SE, else 0", prior_i,
+         2.0 if z >= 2 else 0.0),
+        ("evidence 1 if prior ranks above chance by 1 SE, else 0", prior_i,
+         1.0 if z >= 1 else 0.0),
     ]:  # fmt: skip
         counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
         out[label] = counts / counts.sum()

@@ -11,9 +11,10 @@ Selection (default scoring) is **evidence-gated ensemble selection** on the pool
 out-of-fold predictions: the ensemble starts as the prior alone and greedily adds (with
 replacement) the candidate whose margin, averaged in, lowers the per-row loss the most,
 but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
-errors. With few rows the standard error is large and the prior stays; with many rows,
-or a prior that is no help, the trees take over. Averaging margins keeps the model of
-the form ``scale_ * prior + trees``.
+errors. With few rows the standard error is large and the prior stays; with many rows
+the trees take over. A prior whose out-of-fold ranking does not beat chance by
+:data:`TRUST` standard errors (a constant or inverted one) gets no such protection.
+Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import logsumexp
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -40,11 +42,12 @@ CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
 ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-#: Standard errors of paired per-row improvement a candidate must show to join the
-#: prior, once the prior has shown it is informative (see :func:`prior_evidence`).
-EVIDENCE = 1.0
-#: Standard errors by which the prior must beat the label mix to be trusted as anchor.
-INFORMATIVE = 2.0
+#: Standard errors of paired per-row improvement a candidate must show to join a
+#: trusted prior: about the largest of ~60 candidates' noise, so luck rarely joins.
+EVIDENCE = 2.0
+#: Standard errors by which the prior's out-of-fold ranking must beat chance for it to
+#: be trusted (see :func:`ranking_signal`).
+TRUST = 1.0
 #: Most greedy steps of the ensemble selection.
 MAX_STEPS = 20
 
@@ -319,29 +322,34 @@ def ensemble_selection(
     return counts
 
 
-def prior_evidence(prior_oof, null_oof, y_encoded, task, sample_weight=None) -> float:
-    """How many standard errors the prior's per-row loss beats the null model's by."""
-    binary = task == "classification" and prior_oof.ndim == 1
-    diff = row_loss(null_oof, y_encoded, task, binary) - row_loss(
-        prior_oof, y_encoded, task, binary
-    )
-    w = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
-    gain, spread = paired_gain(diff, w)
-    return float(gain / spread) if spread > 0 else (np.inf if gain > 0 else 0.0)
+def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> float:
+    """How far the prior's ranking of the rows beats chance, in standard errors.
+
+    Binary: the Mann-Whitney statistic of the margin (AUC against 0.5); multiclass: the
+    mean of the one-vs-rest statistics of each class's margin over the best other
+    class; regression: Spearman's correlation times ``sqrt(n - 1)``. A constant prior
+    scores 0, an inverted one below 0.
+    """
+    if task == "regression":
+        rho = np.corrcoef(rankdata(margin), rankdata(y_encoded))[0, 1]
+        return 0.0 if not np.isfinite(rho) else float(rho * np.sqrt(len(margin) - 1))
+    if margin.ndim == 1:
+        return _rank_z(margin, y_encoded == 1)
+    zs = [
+        _rank_z(margin[:, k] - np.delete(margin, k, axis=1).max(axis=1), y_encoded == k)
+        for k in range(margin.shape[1])
+    ]
+    return float(np.mean(zs))
 
 
-def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
-    """Out-of-fold margin of the model that knows only the training folds' label mix."""
-    width = () if task == "regression" or n_classes == 2 else (n_classes,)
-    out = np.zeros((len(y_encoded),) + width)
-    for train, test in folds:
-        if task == "regression":
-            out[test] = y_encoded[train].mean()
-            continue
-        freq = np.bincount(y_encoded[train], minlength=n_classes) + 0.5
-        logits = np.log(freq / freq.sum())
-        out[test] = logits[1] - logits[0] if n_classes == 2 else logits
-    return out
+def _rank_z(score: np.ndarray, positive: np.ndarray) -> float:
+    n1 = int(positive.sum())
+    n0 = len(positive) - n1
+    if n1 == 0 or n0 == 0:
+        return 0.0
+    ranks = rankdata(score)
+    auc = (ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+    return float((auc - 0.5) / np.sqrt((n1 + n0 + 1) / (12 * n1 * n0)))
 
 
 def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
@@ -401,10 +409,10 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> 
     """Ensemble counts by the default rule.
 
     The ensemble starts from the prior alone (or the best candidate when the prior
-    alone is not a candidate). When the prior beats the label mix by at least
-    :data:`INFORMATIVE` standard errors, every addition must show :data:`EVIDENCE`
-    standard errors of improvement; a prior without that evidence earns no
-    benefit of the doubt (any improvement joins).
+    alone is not a candidate). When the prior's out-of-fold ranking beats chance by
+    :data:`TRUST` standard errors (:func:`ranking_signal`), every addition must show
+    :data:`EVIDENCE` standard errors of improvement; a prior without that signal (a
+    constant or inverted one) earns no benefit of the doubt: any improvement joins.
     """
     rows = cv.tested_rows()
     stack = np.stack([m[rows] for m in margins])
@@ -414,9 +422,7 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> 
         means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
         return ensemble_selection(stack, y, cv.task, int(np.argmin(means)), sample_weight=w)
     anchor = candidates.index((1.0, 0))
-    n_classes = 0 if cv.classes is None else len(cv.classes)
-    null = null_margin(cv.y_encoded, cv.folds, cv.task, n_classes)[rows]
-    trusted = prior_evidence(stack[anchor], null, y, cv.task, w) >= INFORMATIVE
+    trusted = ranking_signal(stack[anchor], y, cv.task) >= TRUST
     evidence = EVIDENCE if trusted else 0.0
     return ensemble_selection(stack, y, cv.task, anchor, sample_weight=w, evidence=evidence)
 

@@ -14,6 +14,7 @@ from llmboost.scale_search import (
     make_folds,
     margin_to_output,
     prior_folds,
+    ranking_signal,
     round_prefixes,
     row_loss,
 )
@@ -94,6 +95,23 @@ def test_ensemble_keeps_the_anchor_without_evidence():
     good = 3 * truth
     counts = ensemble_selection(np.stack([anchor, good]), y, "classification", 0)
     assert counts[0] == 1 and counts[1] >= 3
+
+
+def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    good = y + rng.normal(scale=0.8, size=200)
+    assert ranking_signal(np.zeros(200), y, "classification") == 0.0
+    assert ranking_signal(good, y, "classification") > 5
+    np.testing.assert_allclose(
+        ranking_signal(-good, y, "classification"), -ranking_signal(good, y, "classification")
+    )
+    y3 = rng.integers(0, 3, 200)
+    assert ranking_signal(np.eye(3)[y3] * 2 + rng.normal(size=(200, 3)), y3, "classification") > 5
+    assert ranking_signal(np.zeros((200, 3)), y3, "classification") == 0.0
+    yr = rng.normal(size=200)
+    assert ranking_signal(yr + rng.normal(size=200), yr, "regression") > 5
+    assert ranking_signal(np.ones(200), yr, "regression") == 0.0
 
 
 def test_ensemble_learns_to_ignore_a_useless_prior():
@@ -212,3 +230,52 @@ def test_failed_refit_keeps_the_fitted_model():
         model.fit(X, np.array(["a", "b"] * 40), sample_weight=-np.ones(80))
     np.testing.assert_array_equal(model.predict_proba(X), before)
     assert list(model.classes_) == [0, 1]
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_sample_weight_reaches_the_booster(booster):
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    from llmboost.boosters import BOOSTERS
+
+    X, y = _table(120)
+    w = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    model = PriorBoostClassifier(booster=booster, scale=0, random_state=0).fit(X, y, w)
+    cls = xgb.XGBClassifier if booster == "xgboost" else lgb.LGBMClassifier
+    plain = cls(**{**BOOSTERS[booster].defaults, "random_state": 0}).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    unweighted = PriorBoostClassifier(booster=booster, scale=0, random_state=0).fit(X, y)
+    assert np.abs(unweighted.predict_proba(X) - model.predict_proba(X)).max() > 1e-3
+
+
+def test_sample_weight_reaches_a_sklearn_prior_and_the_search():
+    X, y = _table(150)
+    w = np.where(np.arange(150) % 3 == 0, 5.0, 1.0)
+    prior = SklearnPrior(LogisticRegression(), preprocess=True)
+    model = PriorBoostClassifier(prior=prior, scale="prior").fit(X, y, sample_weight=w)
+    reference = SklearnPrior(LogisticRegression(), preprocess=True).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.predict_proba(X), np.exp(reference.logits(X)), atol=1e-9)
+    a = PriorBoostClassifier(random_state=0).fit(X, y, sample_weight=w)
+    b = PriorBoostClassifier(random_state=0).fit(X, y)
+    assert not np.array_equal(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
+    with pytest.raises(ValueError, match=r"sample_weight must be finite and >= 0 \(rows \[2\]\)"):
+        PriorBoostClassifier().fit(X, y, sample_weight=np.where(np.arange(150) == 2, -1.0, 1.0))
+    with pytest.raises(ValueError, match=r"sample_weight has shape \(3,\)"):
+        PriorBoostClassifier().fit(X, y, sample_weight=[1, 2, 3])
+
+
+def test_sample_weight_is_routed_through_pipelines_and_cross_validation():
+    import sklearn
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _table(90)
+    w = np.linspace(0.5, 2.0, 90)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = PriorBoostClassifier(scale=0, random_state=0)
+        model.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        pipe = make_pipeline(FunctionTransformer(), model)
+        scores = cross_val_score(pipe, X, y, cv=3, params={"sample_weight": w})
+    assert scores.shape == (3,) and (scores > 0.5).all()

@@ -17,6 +17,13 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+# Weights are not repetitions here: repeating a row changes which fold each copy lands
+# in (the out-of-fold prior and the search), so the two fits legitimately differ.
+WEIGHTS_ARE_NOT_REPEATS = {
+    "check_sample_weight_equivalence_on_dense_data": "folds differ between repeats and weights"
+}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda _: WEIGHTS_ARE_NOT_REPEATS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -320,7 +320,7 @@ def _check_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     if len(bad):
         raise ValueError(f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}).")
     if w.sum() <= 0:
-        raise ValueError("sample_weight sums to 0: at least one row needs a positive weight.")
+        raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
     return w
 
 

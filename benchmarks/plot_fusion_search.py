@@ -1,0 +1,80 @@
+"""Picture of one fit's fusion search: CV log loss of every (scale, rounds) candidate.
+
+    python benchmarks/plot_fusion_search.py --dataset heart --size 512 \\
+        --out docs/images/fusion_search.png
+
+Fits ``PriorBoostClassifier(prior=BundledPFNPrior())`` on a stratified subsample of a
+shared task and draws ``cv_results_`` as a heat map (rows: scale the trees start from;
+columns: boosting rounds, 0 = the prior alone at that scale), with the weight each
+candidate got in the selected ensemble written in its cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_bundled_pfn import load_task  # noqa: E402
+
+from llmboost import PriorBoostClassifier  # noqa: E402
+from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
+from llmboost.priors.bundled_pfn import BundledPFNPrior  # noqa: E402
+
+
+def draw(model, title: str, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = model.cv_results_
+    scales = [1.0 if s == "prior" else s for s in res["scale"]]
+    rows = sorted(set(scales))
+    cols = sorted(set(res["n_rounds"]))
+    loss = np.full((len(rows), len(cols)), np.nan)
+    weight = np.zeros_like(loss)
+    for s, r, score, w in zip(scales, res["n_rounds"], res["mean_test_score"],
+                              res["ensemble_weight"]):  # fmt: skip
+        loss[rows.index(s), cols.index(r)] = -score
+        weight[rows.index(s), cols.index(r)] += w
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    top = np.nanpercentile(loss, 85)  # a few very poor candidates would flatten the rest
+    image = ax.imshow(loss, cmap="viridis_r", aspect="auto", vmax=top)
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            if weight[i, j] > 0:
+                ax.text(j, i, f"{weight[i, j]:.2f}", ha="center", va="center", color="red",
+                        fontsize=9, fontweight="bold")  # fmt: skip
+    ax.set_xticks(range(len(cols)), [str(c) for c in cols])
+    ax.set_yticks(range(len(rows)), [f"{s:g}" for s in rows])
+    ax.set_xlabel("boosting rounds (0 = the prior alone at that scale)")
+    ax.set_ylabel("scale the trees start from")
+    ax.set_title(f"{title}\nred: weight in the fused model (scale_ = {model.scale_:.3g})")
+    fig.colorbar(image, label="CV log loss (mean over folds; capped colour)")
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="heart")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="docs/images/fusion_search.png")
+    args = parser.parse_args()
+    train, y, _, _, _ = load_task(args.dataset, 1000)
+    rows = stratified_subsample(y, args.size, args.seed)
+    model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),
+                                 random_state=args.seed)  # fmt: skip
+    model.fit(train.iloc[rows].reset_index(drop=True), y[rows])
+    draw(model, f"{args.dataset}, {args.size} rows, bundled PFN prior", args.out)
+    print(f"wrote {args.out}; members: {[m[:3] for m in model.members_]}")
+
+
+if __name__ == "__main__":
+    main()
