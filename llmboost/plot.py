@@ -71,7 +71,9 @@ def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None)
     shown = parts[order[:top]]
     rest = parts[order[top:]].sum()
     if len(order) > top:
-        shown = pd.concat([shown, pd.Series({f"{len(order) - top} other features": rest})])
+        others = len(order) - top
+        label = f"{others} other feature{'s' if others > 1 else ''}"
+        shown = pd.concat([shown, pd.Series({label: rest})])
     ax = _axes(ax, (7, 0.4 * len(shown) + 1.5))
     starts = bias + np.concatenate([[0.0], np.cumsum(shown.to_numpy())[:-1]])
     names = [str(n) for n in shown.index]
@@ -85,6 +87,9 @@ def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None)
     ax.axvline(bias, color="grey", lw=0.8, ls=":")
     margin = bias + float(parts.sum())
     ax.axvline(margin, color="black", lw=1.0)
+    ends = np.concatenate([starts, starts + shown.to_numpy(), [bias, margin]])
+    pad = 0.08 * max(np.ptp(ends), 1e-9)  # set by hand: bars pin autoscaling to their ends
+    ax.set_xlim(ends.min() - pad, ends.max() + pad)
     ax.set_xlabel(f"margin: bias {bias:.3g} -> {margin:.3g}")
     ax.set_title(f"Row {row}" + ("" if cls is None else f", class {cls}"))
     return ax

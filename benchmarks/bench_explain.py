@@ -1,0 +1,133 @@
+"""Cost of ``explain`` versus one ``predict_proba`` (``predict`` for regression).
+
+    python benchmarks/bench_explain.py --train-rows 1000 --rows 10000 --repeats 5
+
+``--plots docs/images`` also saves the first model's importance chart and one row's
+waterfall (the pictures in ``docs/explain.md``).
+
+Each model is fitted once on ``--train-rows`` rows of a shuffled dataset (``scale="auto"``,
+so the fused model may have several members; the regression uses ``scale=1`` so that it
+has trees), then ``explain`` and the prediction run
+``--repeats`` times each on the next ``--rows`` rows; medians are reported, with the largest
+difference between a row's contributions and its margin. Target: explain costs no more
+than 3x the prediction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from llmboost import (
+    BundledPFNPrior,
+    PFNBoostClassifier,
+    PriorBoostClassifier,
+    PriorBoostRegressor,
+    SklearnPrior,
+    explain,
+)
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def load(name: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Training and test rows of a dataset together, shuffled."""
+    folder = DATASETS / name
+    meta = json.loads((folder / "meta.json").read_text())
+    frame = pd.concat([pd.read_csv(folder / f"{s}.csv") for s in ("train", "test")])
+    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    y = frame.pop(meta["target_column"]).to_numpy()
+    for col in meta.get("categorical_columns", []):
+        frame[col] = frame[col].astype("category")
+    return frame, y
+
+
+def median_seconds(repeats: int, fn, *args) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def models(seed: int):
+    """(dataset, label, estimator) triples."""
+    logistic = SklearnPrior(LogisticRegression(max_iter=1000))
+    for booster in ("xgboost", "lightgbm"):
+        yield (
+            "income",
+            f"LogisticRegression prior, {booster}",
+            PriorBoostClassifier(prior=logistic, booster=booster, random_state=seed),
+        )
+    yield (
+        "income",
+        "bundled PFN prior, xgboost",
+        PFNBoostClassifier(prior=BundledPFNPrior(), random_state=seed),
+    )
+    yield (
+        "regression/youth_weight",
+        "Ridge prior, xgboost, scale=1",
+        PriorBoostRegressor(prior=SklearnPrior(Ridge()), scale=1.0, random_state=seed),
+    )
+
+
+def save_plots(table: pd.DataFrame, folder: Path) -> None:
+    """The importance bar chart and one row's waterfall, as PNG files in ``folder``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from llmboost.plot import plot_importance, plot_waterfall
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, ax in (
+        ("explain_importance.png", plot_importance(table)),
+        ("explain_waterfall.png", plot_waterfall(table, row=table.index[0])),
+    ):
+        ax.figure.tight_layout()
+        ax.figure.savefig(folder / name, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train-rows", type=int, default=1000)
+    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plots", type=Path, help="save the first model's plots here")
+    args = parser.parse_args()
+
+    print(f"{args.train_rows} training rows, {args.rows} rows, median of {args.repeats}\n")
+    print("| dataset | model | members | predict s | explain s | ratio | max abs(sum - margin) |")
+    print("|---|---|---|---|---|---|---|")
+    for dataset, label, model in models(args.seed):
+        frame, y = load(dataset, args.seed)
+        model.fit(frame.iloc[: args.train_rows], y[: args.train_rows])
+        X = frame.iloc[args.train_rows : args.train_rows + args.rows]
+        regression = isinstance(model, PriorBoostRegressor)
+        predict = model.predict if regression else model.predict_proba
+        margin = model.predict(X) if regression else model.decision_function(X)
+        table = explain(model, X)
+        error = float(np.abs(table.to_numpy().sum(axis=1) - margin).max())
+        t_predict = median_seconds(args.repeats, predict, X)
+        t_explain = median_seconds(args.repeats, explain, model, X)
+        trees = sum(m.n_rounds for m in model.members_)
+        members = f"{len(model.members_)} ({trees} rounds)"
+        print(
+            f"| {dataset} | {label} | {members} | {t_predict:.3f} | {t_explain:.3f} | "
+            f"{t_explain / t_predict:.2f} | {error:.1e} |"
+        )
+        if args.plots is not None:
+            save_plots(table, args.plots)
+            args.plots = None
+
+
+if __name__ == "__main__":
+    main()
