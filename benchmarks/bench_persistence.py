@@ -1,0 +1,77 @@
+"""Size of a saved model versus its pickle and the prior's weights; save and load times.
+
+    python benchmarks/bench_persistence.py --train-rows 1000 --repeats 5
+
+Models are fitted once on ``--train-rows`` shuffled rows of ``income`` (``scale="auto"``);
+times are medians of ``--repeats`` runs. ``load`` includes finding the prior's weights
+again; the loaded model's ``predict_proba`` on the training rows is compared with the
+original's bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_explain import load as load_dataset
+from sklearn.linear_model import LogisticRegression
+
+from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
+from llmboost import load as load_model
+from llmboost import save as save_model
+from llmboost.priors.bundled_pfn import default_weights_path
+
+
+def median_seconds(repeats: int, fn, *args) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train-rows", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    frame, y = load_dataset("income", args.seed)
+    X, y = frame.iloc[: args.train_rows], y[: args.train_rows]
+    models = {
+        "PriorBoost, LogisticRegression prior": (
+            PriorBoostClassifier(
+                prior=SklearnPrior(LogisticRegression(max_iter=1000)), random_state=args.seed
+            ),
+            0,
+        ),
+        "PFNBoost, bundled PFN prior": (
+            PFNBoostClassifier(prior=BundledPFNPrior(), random_state=args.seed),
+            default_weights_path().stat().st_size,
+        ),
+    }
+    print(f"income, {len(X)} training rows, median of {args.repeats}\n")
+    print("| model | saved bytes | pickle bytes | prior weights bytes | save s | load s | same |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.llmboost"
+        for name, (model, weights) in models.items():
+            model.fit(X, y)
+            t_save = median_seconds(args.repeats, save_model, model, path)
+            t_load = median_seconds(args.repeats, load_model, path)
+            same = np.array_equal(load_model(path).predict_proba(X), model.predict_proba(X))
+            print(
+                f"| {name} | {path.stat().st_size:,} | {len(pickle.dumps(model)):,} | "
+                f"{weights:,} | {t_save:.3f} | {t_load:.3f} | {same} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
