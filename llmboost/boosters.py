@@ -41,6 +41,16 @@ class Booster:
         cls = regressor if self.task == "regression" else classifier
         return cls(**self.params, **extra)
 
+    @staticmethod
+    def search_space(trial) -> dict:
+        """Parameters optuna tunes (with the scale) for this library."""
+        return {
+            "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
+        }
+
     def fit(self, X, y, margin, sample_weight=None, eval_set=None) -> Booster:
         raise NotImplementedError
 
@@ -69,6 +79,14 @@ class XGBoostBooster(Booster):
         "enable_categorical": True,
         "n_jobs": 1,
     }
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        return {
+            **Booster.search_space(trial),
+            "max_depth": trial.suggest_int("max_depth", 2, 8),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10.0, log=True),
+        }
 
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         import xgboost as xgb
@@ -109,6 +127,15 @@ class LightGBMBooster(Booster):
         "n_jobs": 1,
         "verbose": -1,
     }
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        return {
+            **Booster.search_space(trial),
+            "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
+            "min_child_samples": trial.suggest_int("min_child_samples", 2, 50, log=True),
+            "subsample_freq": 1,
+        }
 
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         import lightgbm as lgb

@@ -32,7 +32,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
 from tqdm.auto import tqdm
 
-from .boosters import make_booster
+from .boosters import BOOSTERS, make_booster
 
 PRIOR_ONLY = "prior"
 
@@ -427,24 +427,6 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> 
     return ensemble_selection(stack, y, cv.task, anchor, sample_weight=w, evidence=evidence)
 
 
-def search_space(trial, booster: str) -> dict:
-    """Booster parameters optuna tunes together with the scale."""
-    params = {
-        "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
-        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
-    }
-    if booster == "xgboost":
-        params["max_depth"] = trial.suggest_int("max_depth", 2, 8)
-        params["min_child_weight"] = trial.suggest_float("min_child_weight", 0.5, 10.0, log=True)
-    else:
-        params["num_leaves"] = trial.suggest_int("num_leaves", 4, 64, log=True)
-        params["min_child_samples"] = trial.suggest_int("min_child_samples", 2, 50, log=True)
-        params["subsample_freq"] = 1
-    return params
-
-
 def optuna_search(
     cv: CVScorer, scales: list, params: dict | None, n_trials: int, seed: int | None
 ) -> tuple[dict, list[tuple[float, int, float]], dict | None]:
@@ -460,7 +442,8 @@ def optuna_search(
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
-        trial_params = {**(params or {}), **search_space(trial, cv.booster)}
+        space = BOOSTERS[cv.booster].search_space(trial)
+        trial_params = {**(params or {}), **space}
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))
         scores.append(fold_scores)

@@ -192,14 +192,18 @@ def test_prior_folds_score_rows_no_fold_tests():
     assert len(extra) == 6 and extra[-1][1].tolist() == [20] and 20 not in extra[-1][0]
 
 
+@pytest.mark.parametrize("prior", ["logistic", "bundled_pfn"])
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("n_single", [1, 2])
-def test_classes_with_a_single_row_fit(booster, n_single):
+def test_classes_with_a_single_row_fit(prior, booster, n_single):
+    from llmboost import BundledPFNPrior
+
     X, y = _table(60)
     y = np.array([f"c{v}" for v in y], dtype=object)
     for i in range(n_single):
         y[i] = f"rare{i}"
-    model = PriorBoostClassifier(booster=booster, random_state=0).fit(X, y)
+    prior = BundledPFNPrior(n_ensemble=1) if prior == "bundled_pfn" else None
+    model = PriorBoostClassifier(prior=prior, booster=booster, random_state=0).fit(X, y)
     proba = model.predict_proba(X)
     assert list(model.classes_)[-n_single:] == [f"rare{i}" for i in range(n_single)]
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)

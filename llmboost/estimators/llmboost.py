@@ -27,11 +27,11 @@ class LLMBoostClassifier(PriorBoostClassifier):
 
         return LLMPrior()
 
-    def fit(self, X, y) -> LLMBoostClassifier:
+    def fit(self, X, y, sample_weight=None, eval_set=None) -> LLMBoostClassifier:
         """Fit as :meth:`PriorBoostClassifier.fit`; a named ``y`` names the task."""
         self._target_name = getattr(y, "name", None)
         try:
-            return super().fit(X, y)
+            return super().fit(X, y, sample_weight=sample_weight, eval_set=eval_set)
         finally:
             del self._target_name
 

@@ -9,7 +9,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import align_categories, check_target, fit_categories, to_frame
+from .._validation import (
+    align_categories,
+    booster_frame,
+    check_target,
+    fit_categories,
+    to_frame,
+)
 from ..boosters import BOOSTERS, make_booster
 from ..priors.base import Prior
 from ..priors.sklearn import SklearnPrior
@@ -206,7 +212,7 @@ class _PriorBoost(BaseEstimator):
         ]
         if search:
             cv_results, members, params = self._search(
-                frame, y, y_encoded, classes, margin, folds, candidates, seed, weight
+                booster_frame(frame), y, y_encoded, classes, margin, folds, candidates, seed, weight
             )
         elif candidates[0] == PRIOR_ONLY:
             members = [(1.0, 0, 1.0)]
@@ -228,7 +234,7 @@ class _PriorBoost(BaseEstimator):
             validation = self._validation_rows(eval_set, categories, fitted_prior, classes)
         fused = _refit_members(
             members, self.booster, params, self._task, n_classes, seed,
-            frame, y_encoded, margin, weight, validation,
+            booster_frame(frame), y_encoded, margin, weight, validation,
         )  # fmt: skip
 
         if classes is not None:
@@ -279,7 +285,7 @@ class _PriorBoost(BaseEstimator):
         if prior is not None:
             n_classes = 0 if classes is None else len(classes)
             z = self._check_logits(prior, prior.logits(X_val), len(X_val), "logits", n_classes)
-        return X_val, y_val, z
+        return booster_frame(X_val), y_val, z
 
     # -- predict -------------------------------------------------------------
     def _prior_margin(self, frame) -> np.ndarray:
@@ -293,13 +299,14 @@ class _PriorBoost(BaseEstimator):
         validate_data(self, X, reset=False, skip_check_array=True)
         frame = align_categories(frame, self.categories_)
         z = self._prior_margin(frame) if self.prior_ is not None else None
+        trees_frame = booster_frame(frame)
         total = 0.0
         for member in self.members_:
             start = None if member.scale == 0 else member.scale * z
             if member.booster is None:
                 part = start
             else:
-                part = member.booster.predict_margin(frame, start, member.n_rounds)
+                part = member.booster.predict_margin(trees_frame, start, member.n_rounds)
             total = total + member.weight * part
         return total
 
