@@ -272,3 +272,13 @@ def test_bad_inputs_and_parameters(client):
         DaskPriorBoostClassifier(sample_size=1).fit(Xd, yd)
     with pytest.raises(ValueError, match="scale=-1 is invalid"):
         DaskPriorBoostClassifier(scale=-1).fit(Xd, yd)
+
+
+def test_no_client_is_named(monkeypatch):
+    def no_client():
+        raise ValueError("No clients found")
+
+    monkeypatch.setattr(distributed, "default_client", no_client)
+    X, y = table(n=50)
+    with pytest.raises(ValueError, match="needs a dask client: pass client="):
+        DaskPriorBoostClassifier().fit(*to_dask(X, y))
