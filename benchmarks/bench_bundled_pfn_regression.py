@@ -176,9 +176,10 @@ def _complete(df: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     return df.set_index(cell).loc[ok[ok].index].reset_index()
 
 
-def summarize(csv_path: str, md_path: str, command: str, notes: str) -> str:
+def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
     """Mean R^2 per method and size, targets, and per-dataset RMSE tables."""
-    df = pd.read_csv(csv_path).drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+    df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
     errors, df = df[df["r2"].isna()], df[df["r2"].notna()]
     methods = [m for m in METHODS if m in set(df["method"])]
     df = _complete(df, methods)
@@ -266,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--csv", default="benchmarks/results/bundled_pfn_regression.csv")
     p.add_argument("--md", default=None, help="write the summary markdown here")
     p.add_argument("--summary-only", action="store_true")
+    p.add_argument("--inputs", nargs="*", default=None, help="CSV files to summarise")
     p.add_argument("--notes", default="", help="text appended to the markdown")
     p.add_argument("--command", default=None, help="command line shown in the markdown")
     p.add_argument("--datasets", nargs="*", default=None)
@@ -284,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         command = args.command or (
             f"python benchmarks/bench_bundled_pfn_regression.py --csv {args.csv} --md {args.md}"
         )
-        print(summarize(args.csv, args.md, command, args.notes))
+        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
 
 
 if __name__ == "__main__":
