@@ -285,3 +285,26 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     with pytest.raises(UnsafeFileError, match="does not hold"):
         load(_crafted(tmp_path, [1, 2, 3]))
     assert not marker.exists()
+
+
+def test_tabpfn_prior_round_trip_and_missing_checkpoint(tmp_path):
+    pytest.importorskip("tabpfn")
+    from tabpfn_fixtures import build_checkpoint
+
+    from llmboost import TabPFNPrior
+    from llmboost.priors import ModelNotAvailableError
+
+    ckpt = build_checkpoint(tmp_path / "tiny-tabpfn.ckpt")
+    X, y = _data("binary", n=80)
+    model = PFNBoostClassifier(
+        prior=TabPFNPrior(model_path=ckpt, n_estimators=1),
+        booster_params={"n_estimators": 5},
+        scale=1.0,
+        cv=2,
+    ).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    assert path.stat().st_size < ckpt.stat().st_size
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+    ckpt.unlink()
+    with pytest.raises(ModelNotAvailableError, match=r"tiny-tabpfn\.ckpt"):
+        load(path)
