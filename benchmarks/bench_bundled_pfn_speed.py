@@ -10,7 +10,9 @@ to other jobs on the machine). Also timed: ``PriorBoostClassifier(prior=
 BundledPFNPrior())`` fit (5-fold out-of-fold logits plus the scale search) and
 predict on the same table, and ``PFNBoostClassifier()`` with default settings (offline
 it falls back to the bundled PFN) on 800 x 200 and 1,000 x 150. ``--only 3 4`` runs
-some configurations (numbers as listed by ``--list``).
+some configurations (numbers as listed by ``--list``). ``--package-root DIR`` times the
+``llmboost`` package found in ``DIR`` instead of the installed one, e.g. an earlier
+version exported with ``git archive COMMIT llmboost | tar -x -C DIR``.
 """
 
 from __future__ import annotations
@@ -101,6 +103,16 @@ def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
     }
 
 
+def _use_package(root: str) -> None:
+    """Import ``llmboost`` from ``root``, ahead of an installed (or editable) copy."""
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path.insert(0, str(Path(root).resolve()))
+    import llmboost
+
+    if not Path(llmboost.__file__).resolve().is_relative_to(Path(root).resolve()):
+        raise SystemExit(f"llmboost was imported from {llmboost.__file__}, not {root}")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=5)
@@ -108,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", nargs="*", type=int, default=None, help="configuration numbers")
     p.add_argument("--list", action="store_true", help="list the configurations")
     p.add_argument("--no-warmup", dest="warmup", action="store_false")
+    p.add_argument("--package-root", default=None, help="folder holding another llmboost")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process
     args = p.parse_args(argv)
     if args.list:
@@ -115,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
             print(i, config)
         return
     if args.one is not None:
+        if args.package_root:
+            _use_package(args.package_root)
         print(json.dumps(measure(CONFIGS[args.one], args.repeats, args.warmup)))
         return
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
@@ -122,7 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     for i in args.only if args.only is not None else range(len(CONFIGS)):
         out = subprocess.run(
             [sys.executable, __file__, "--repeats", str(args.repeats), "--one", str(i)]
-            + ([] if args.warmup else ["--no-warmup"]),
+            + ([] if args.warmup else ["--no-warmup"])
+            + (["--package-root", args.package_root] if args.package_root else []),
             check=True,
             capture_output=True,
             text=True,
@@ -145,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.md:
         only = " --only " + " ".join(map(str, args.only)) if args.only is not None else ""
         only += "" if args.warmup else " --no-warmup"
+        only += f" --package-root {args.package_root}" if args.package_root else ""
         Path(args.md).write_text(
             "# Bundled PFN speed\n\n```\npython benchmarks/bench_bundled_pfn_speed.py "
             f"--repeats {args.repeats}{only} --md {args.md}\n```\n\n"
