@@ -1,0 +1,264 @@
+"""The Dask estimators on a ``distributed.LocalCluster``: prior scoring and 1M-row training.
+
+    python benchmarks/bench_dask.py --out benchmarks/results/dask.md
+
+1. **Prior scoring throughput**, 1 worker against 2 workers (processes, one thread
+   each): ``DaskPriorBoostClassifier(prior=..., scale="prior")`` is fitted on 1,000 rows
+   (the prior's context), then ``predict_proba`` scores ``--score-rows`` new rows in 8
+   partitions; one warm-up call (loads the model on every worker), then ``--repeats``
+   timed calls, median reported. Priors: a tiny random GPT-2 (2 layers, width 32, the
+   test fixture) through :class:`~llmboost.LLMPrior`, and the bundled PFN. A calibration
+   first measures what a second process gets on this (shared) machine: matrix products
+   in 1 and 2 processes, one thread each.
+2. **Training on 1,000,000 rows** (20 numeric columns, binary label): the Dask
+   estimator on 2 workers against :class:`~llmboost.PriorBoostClassifier` in one process,
+   both with the default prior (logistic regression), ``scale=0.3`` and the default
+   XGBoost parameters (100 trees, one thread per process). Time of ``fit``, ROC AUC on
+   100,000 held-out rows, peak resident memory (the local run in its own process; for
+   Dask the client and each worker). The Dask data are generated on the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+N_FEATURES = 20
+
+
+def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """``n`` rows of a logistic model with an interaction, reproducible from ``seed``."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, N_FEATURES)), columns=[f"f{j}" for j in range(N_FEATURES)])
+    logit = X["f0"] - 0.5 * X["f1"] + X["f2"] * X["f3"] + 0.3 * X.iloc[:, 4:8].sum(axis=1)
+    y = pd.Series((rng.random(n) < 1 / (1 + np.exp(-logit.to_numpy()))).astype(int), name="y")
+    return X, y
+
+
+def _part(i: int, rows: int, seed: int) -> pd.DataFrame:
+    X, y = synthetic(rows, seed * 1000 + i)
+    X["y"] = y.to_numpy()
+    return X.set_axis(pd.RangeIndex(i * rows, (i + 1) * rows))
+
+
+def dask_table(n: int, parts: int, seed: int):
+    """The same rows as :func:`local_table`, generated partition by partition on workers."""
+    import dask.dataframe as dd
+
+    rows = n // parts
+    divisions = [i * rows for i in range(parts)] + [n - 1]
+    frame = dd.from_map(_part, range(parts), rows=rows, seed=seed, divisions=divisions)
+    return frame.drop(columns="y"), frame["y"]
+
+
+def local_table(n: int, parts: int, seed: int):
+    frame = pd.concat([_part(i, n // parts, seed) for i in range(parts)])
+    return frame.drop(columns="y"), frame.pop("y")
+
+
+def _matmuls(seconds: float) -> float:
+    import torch
+
+    torch.set_num_threads(1)
+    a, b = torch.randn(512, 512), torch.randn(512, 512)
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds:
+        a @ b
+        n += 1
+    return n / seconds
+
+
+def calibration(seconds: float = 10.0) -> float:
+    """Two processes' matmul rate over one process's: what the machine gives a 2nd worker now."""
+    ctx = multiprocessing.get_context("spawn")
+    rates = []
+    for n in (1, 2):
+        with ctx.Pool(n) as pool:
+            rates.append(sum(pool.map(_matmuls, [seconds] * n)))
+    return rates[1] / rates[0]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- 1. prior scoring throughput ----------------------------------------------------------------
+def make_prior(name: str, folder: Path):
+    if name == "tiny-llm":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from llm_fixtures import build_gpt2
+
+        from llmboost import LLMPrior
+
+        path = folder / "gpt2"
+        if not path.is_dir():
+            build_gpt2(path)
+        return LLMPrior(str(path), cache_dir=False, progress=False, dtype="float32")
+    from llmboost import BundledPFNPrior
+
+    return BundledPFNPrior(random_state=0)
+
+
+def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path) -> dict:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    X, y = synthetic(1000 + rows, seed=1)
+    X = X.round(3)  # shorter prompts for the language model
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        model = DaskPriorBoostClassifier(prior=make_prior(prior_name, folder), scale="prior")
+        model.fit(dd.from_pandas(X.iloc[:1000], npartitions=2), dd.from_pandas(y[:1000], 2))
+        new = dd.from_pandas(X.iloc[1000:], npartitions=8)
+        model.predict_proba(new).compute()  # warm-up: the model loads on every worker
+        seconds = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            model.predict_proba(new).compute()
+            seconds.append(time.perf_counter() - t0)
+        threads = client.run(lambda: __import__("torch").get_num_threads())
+    return {"seconds": float(np.median(seconds)), "threads": sorted(threads.values())}
+
+
+# -- 2. one million rows ------------------------------------------------------------------------
+def _local_fit(n: int, parts: int, test: int, queue) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from llmboost import PriorBoostClassifier
+
+    X, y = local_table(n, parts, seed=0)
+    X_test, y_test = synthetic(test, seed=99)
+    t0 = time.perf_counter()
+    model = PriorBoostClassifier(scale=0.3, random_state=0).fit(X, y)
+    fit = time.perf_counter() - t0
+    auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+    queue.put({"fit": fit, "auc": auc, "peak_mb": peak_mb()})
+
+
+def local_training(n: int, parts: int, test: int) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=_local_fit, args=(n, parts, test, queue))
+    process.start()
+    out = queue.get()
+    process.join()
+    return out
+
+
+def dask_training(n: int, parts: int, test: int) -> dict:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+    from sklearn.metrics import roc_auc_score
+
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        X, y = dask_table(n, parts, seed=0)
+        X_test, y_test = synthetic(test, seed=99)
+        t0 = time.perf_counter()
+        model = DaskPriorBoostClassifier(scale=0.3, random_state=0).fit(X, y)
+        fit = time.perf_counter() - t0
+        proba = model.predict_proba(dd.from_pandas(X_test, npartitions=4)).compute()
+        auc = roc_auc_score(y_test, proba[:, 1])
+        workers = client.run(peak_mb)
+    return {
+        "fit": fit,
+        "auc": auc,
+        "peak_mb": peak_mb(),
+        "worker_mb": sorted(workers.values()),
+        "n_sample": model.n_sample_,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--score-rows", type=int, default=4000)
+    parser.add_argument("--pfn-rows", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--partitions", type=int, default=20)
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
+    args = parser.parse_args(argv)
+
+    lines = [
+        "# Dask estimators on a LocalCluster",
+        "",
+        "`python benchmarks/bench_dask.py "
+        + " ".join(sys.argv[1:] if argv is None else argv)
+        + "`",
+        "",
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"shared with other jobs (load average before the run: {os.getloadavg()[0]:.1f}).",
+        "",
+        "## Prior scoring throughput (median of the timed calls)",
+        "",
+        "| prior | rows | 1 worker: s | rows/s | 2 workers: s | rows/s | speed-up |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ratio = calibration()
+    print(f"calibration {ratio:.2f}x", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, rows in (("tiny-llm", args.score_rows), ("bundled-pfn", args.pfn_rows)):
+            one = scoring(name, 1, rows, args.repeats, Path(tmp))
+            two = scoring(name, 2, rows, args.repeats, Path(tmp))
+            lines.append(
+                f"| {name} | {rows} | {one['seconds']:.1f} | {rows / one['seconds']:.0f} | "
+                f"{two['seconds']:.1f} | {rows / two['seconds']:.0f} | "
+                f"**{one['seconds'] / two['seconds']:.2f}x** |"
+            )
+            print(lines[-1], f"torch threads per worker {two['threads']}", flush=True)
+    lines += [
+        "",
+        f"Calibration: two processes each multiplying 512 x 512 matrices (one thread) did "
+        f"{ratio:.2f}x the work of one process, on the same machine just before.",
+    ]
+    if not args.skip_training:
+        test = 100_000
+        local = local_training(args.rows, args.partitions, test)
+        print("local", local, flush=True)
+        dask = dask_training(args.rows, args.partitions, test)
+        print("dask", dask, flush=True)
+        lines += [
+            "",
+            f"## Training on {args.rows:,} rows x {N_FEATURES} (scale=0.3, logistic-regression "
+            "prior, XGBoost defaults)",
+            "",
+            "| estimator | fit seconds | test ROC AUC | peak memory |",
+            "|---|---|---|---|",
+            f"| PriorBoostClassifier (one process) | {local['fit']:.0f} | {local['auc']:.4f} | "
+            f"{local['peak_mb']:.0f} MB |",
+            f"| DaskPriorBoostClassifier (2 workers, sample {dask['n_sample']:,} rows) | "
+            f"{dask['fit']:.0f} | {dask['auc']:.4f} | client {dask['peak_mb']:.0f} MB, workers "
+            f"{', '.join(f'{m:.0f}' for m in dask['worker_mb'])} MB |",
+        ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        args.out.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
