@@ -282,3 +282,30 @@ def test_no_client_is_named(monkeypatch):
     X, y = table(n=50)
     with pytest.raises(ValueError, match="needs a dask client: pass client="):
         DaskPriorBoostClassifier().fit(*to_dask(X, y))
+
+
+def test_language_model_prior_on_the_workers(client, tmp_path):
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+    from llmboost.dask import DaskLLMBoostClassifier
+
+    X, y = table(n=120)
+    path = str(build_gpt2(tmp_path / "gpt2"))
+    kw = dict(scale=0.5, booster_params={"n_estimators": 10}, random_state=0)
+
+    def prior(cache):
+        return LLMPrior(path, dtype="float32", cache_dir=tmp_path / cache, progress=False)
+
+    local = LLMBoostClassifier(prior=prior("local"), **kw).fit(X, y)
+    model = DaskLLMBoostClassifier(prior=prior("dask"), **kw).fit(*to_dask(X, y))
+    assert model.prior_.task_description_ == local.prior_.task_description_  # names "target"
+    X_new, _ = table(n=60, seed=5)
+    proba = model.predict_proba(dd.from_pandas(X_new, npartitions=3)).compute()
+    # Batches hold other rows on the workers (other padding): float32 logits differ in the
+    # last bits, so probabilities are compared at 1e-5.
+    np.testing.assert_allclose(proba, local.predict_proba(X_new), atol=1e-5)
+    cached = LLMPrior(path, dtype="float32", cache_dir=tmp_path / "dask", progress=False)
+    cached.fit(X, y).logits(X_new)  # the workers wrote these rows' scores to the disk cache
+    assert cached.stats_["cached"] == len(X_new) and cached.stats_["forward_passes"] == 0
