@@ -309,3 +309,21 @@ def test_language_model_prior_on_the_workers(client, tmp_path):
     cached = LLMPrior(path, dtype="float32", cache_dir=tmp_path / "dask", progress=False)
     cached.fit(X, y).logits(X_new)  # the workers wrote these rows' scores to the disk cache
     assert cached.stats_["cached"] == len(X_new) and cached.stats_["forward_passes"] == 0
+
+
+def test_clone_shares_the_client_and_pickle_drops_it(client):
+    import pickle
+
+    from sklearn.base import clone
+
+    model = DaskPriorBoostClassifier(scale=0, client=client, random_state=0)
+    copy = clone(model)
+    assert copy.client is client and copy.get_params()["scale"] == 0
+    X, y = table(n=100)
+    Xd, yd = to_dask(X, y)
+    model.fit(Xd, yd)
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.client is None  # uses the default client
+    np.testing.assert_allclose(
+        restored.predict_proba(Xd).compute(), model.predict_proba(Xd).compute()
+    )

@@ -89,6 +89,16 @@ class _DaskPriorBoost(BaseEstimator):
     def _task(self) -> str:
         return self._local._task
 
+    def __sklearn_clone__(self):
+        """A clone shares the client: a connection, not a value to copy."""
+        params = self.get_params(deep=False)
+        client = params.pop("client")
+        return type(self)(**{k: clone(v, safe=False) for k, v in params.items()}, client=client)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the client (it reconnects to the default client when used)."""
+        return {**self.__dict__, "client": None}
+
     def _get_client(self):
         _, _, distributed = require_dask()
         if self.client is not None:
