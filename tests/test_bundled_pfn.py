@@ -138,6 +138,26 @@ def test_pretrain_cli_resumes_and_ships(tmp_path):
     assert prior.logits(X).shape == (30, 2)
 
 
+def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
+    from llmboost.pfn import pretrain
+
+    args = ["--out", str(tmp_path), "--task", "regression", "--bins", "16", "--steps", "2"]
+    args += ["--width", "16", "--layers", "1", "--heads", "2", "--tokens", "2000"]
+    args += ["--val-batches", "1", "--val-every", "1", "--max-rows", "96"]
+    info = pretrain.main(args)
+    assert info["step"] == 2 and info["history"][0]["val_loss"] > 0
+    pretrain.main([*args, "--init-from", str(tmp_path / "model.pt"), "--steps", "3"])
+    recipe = json.loads((tmp_path / "recipe.json").read_text())
+    assert recipe["task"] == "regression" and recipe["config"]["n_bins"] == 16
+    pretrain.main([*args, "--ship", str(tmp_path / "w" / "reg.pt")])
+    X = pd.DataFrame({"a": np.arange(30.0)})
+    prior = BundledPFNPrior(task="regression", weights=tmp_path / "w" / "reg.pt")
+    y = 2.0 * np.arange(30)
+    z = prior.fit(X, y).logits(X)
+    # a mean over bins that end at 4 standard deviations of the context's targets
+    assert z.shape == (30,) and np.all(np.abs(z - y.mean()) <= 4 * y.std() + 1e-9)
+
+
 # ------------------------------------------------------------ shipped checkpoint
 @pytest.fixture(scope="module")
 def cancer():
