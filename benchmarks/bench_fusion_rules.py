@@ -162,12 +162,13 @@ def rules(data: dict) -> dict:
         ("ensemble from prior, evidence 2", prior_i, 2.0),
         ("evidence 1 if prior beats label mix (log loss) by 2 SE, else 0", prior_i,
          1.0 if t >= 2 else 0.0),
-        ("evidence 2 if prior ranks above chance by 1 SE, else 0 (default)", prior_i,
+        ("evidence 2 if prior ranks above chance by 1 SE, else 0", prior_i,
          2.0 if z >= 1 else 0.0),
         ("evidence 2 if prior ranks above chance by 2 SE, else 0", prior_i,
          2.0 if z >= 2 else 0.0),
-        ("evidence 1 if prior ranks above chance by 1 SE, else 0", prior_i,
-         1.0 if z >= 1 else 0.0),
+        ("evidence = prior's ranking signal, at most 1", prior_i, min(1.0, max(0.0, z))),
+        ("evidence = prior's ranking signal, at most 2 (default)", prior_i,
+         min(2.0, max(0.0, z))),
     ]:  # fmt: skip
         counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
         out[label] = counts / counts.sum()
@@ -236,6 +237,10 @@ def _log_loss(y_true, proba, classes) -> float:
     return float(-np.log(np.clip(p, 1e-15, None)).mean())
 
 
+DEFAULT = "evidence = prior's ranking signal, at most 2 (default)"
+BASELINES = Path(__file__).resolve().parent / "results" / "bundled_pfn.csv"
+
+
 def summary(csv_paths: list[str], md_path: str) -> None:
     frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
     lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "
@@ -243,20 +248,46 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     for prior, part in frame.groupby("prior", sort=False):
         cells = part.groupby(["dataset", "size", "seed"]).ngroups
         lines += [f"## Prior: {prior} ({cells} cells)", ""]
+        counts = part.groupby("size")[["dataset", "seed"]].apply(lambda g: len(g.drop_duplicates()))
+        lines += ["Cells per size: " + ", ".join(f"{s}: {c}" for s, c in counts.items()), ""]
+        lines += _targets(part, prior)
         for metric in ("auc", "log_loss"):
             table = part.pivot_table(index="rule", columns="size", values=metric, aggfunc="mean")
             table = table.reindex(part["rule"].drop_duplicates())
-            counts = part.groupby("size")[["dataset", "seed"]].apply(
-                lambda g: len(g.drop_duplicates())
-            )
-            lines += [f"Mean {metric.replace('_', ' ')} (cells per size: "
-                      + ", ".join(f"{s}: {c}" for s, c in counts.items()) + ")", ""]  # fmt: skip
-            lines.append("| rule | " + " | ".join(str(c) for c in table.columns) + " |")
-            lines.append("|---" * (len(table.columns) + 1) + "|")
-            for rule, row in table.iterrows():
-                lines.append(f"| {rule} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
-            lines.append("")
+            lines += [f"Mean {metric.replace('_', ' ')}:", ""]
+            lines += _markdown(table, "rule")
     Path(md_path).write_text("\n".join(lines) + "\n")
+
+
+def _markdown(table: pd.DataFrame, first: str) -> list[str]:
+    out = [f"| {first} | " + " | ".join(str(c) for c in table.columns) + " |"]
+    out.append("|---" * (len(table.columns) + 1) + "|")
+    for name, row in table.iterrows():
+        out.append(f"| {name} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
+    return out + [""]
+
+
+def _targets(part: pd.DataFrame, prior: str) -> list[str]:
+    """The default rule against the prior alone, XGBoost alone and the classical baselines."""
+    keys = ["dataset", "size", "seed"]
+    rows = {"default rule": part[part["rule"] == DEFAULT],
+            "prior alone": part[part["rule"] == "prior alone"],
+            "xgboost alone (scale 0)": part[part["rule"] == "xgboost alone (scale 0)"]}  # fmt: skip
+    table = pd.DataFrame({k: v.groupby("size")["auc"].mean() for k, v in rows.items()}).T
+    if prior == "pfn" and BASELINES.exists():
+        base = pd.read_csv(BASELINES)
+        base = base[base["method"].isin(["lr", "rf", "xgb"])]
+        cells = rows["default rule"][keys]
+        base = base.merge(cells, on=keys)
+        means = base.groupby(["size", "method"])["auc"].mean().unstack()
+        table.loc["best of lr, rf, xgb (bench_bundled_pfn.py, same cells)"] = means.max(axis=1)
+    loss = pd.DataFrame({k: v.groupby("size")["log_loss"].mean() for k, v in rows.items()}).T
+    return (
+        ["Targets: mean AUC of the default rule and references on the same cells:", ""]
+        + _markdown(table, "AUC")
+        + ["Mean log loss:", ""]
+        + _markdown(loss, "log loss")
+    )
 
 
 def main() -> None:

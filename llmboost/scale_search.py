@@ -11,9 +11,9 @@ Selection (default scoring) is **evidence-gated ensemble selection** on the pool
 out-of-fold predictions: the ensemble starts as the prior alone and greedily adds (with
 replacement) the candidate whose margin, averaged in, lowers the per-row loss the most,
 but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
-errors. With few rows the standard error is large and the prior stays; with many rows
-the trees take over. A prior whose out-of-fold ranking does not beat chance by
-:data:`TRUST` standard errors (a constant or inverted one) gets no such protection.
+errors, or fewer when the prior's own out-of-fold ranking beats chance by fewer
+standard errors: a constant or inverted prior gets no protection. With few rows the
+standard error is large and a good prior stays; with many rows the trees take over.
 Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 """
 
@@ -42,12 +42,9 @@ CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
 ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-#: Standard errors of paired per-row improvement a candidate must show to join a
-#: trusted prior: about the largest of ~60 candidates' noise, so luck rarely joins.
+#: Most standard errors of paired per-row improvement a candidate must show to join
+#: the prior: about the largest of ~60 candidates' noise, so luck rarely joins.
 EVIDENCE = 2.0
-#: Standard errors by which the prior's out-of-fold ranking must beat chance for it to
-#: be trusted (see :func:`ranking_signal`).
-TRUST = 1.0
 #: Most greedy steps of the ensemble selection.
 MAX_STEPS = 20
 
@@ -409,10 +406,10 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> 
     """Ensemble counts by the default rule.
 
     The ensemble starts from the prior alone (or the best candidate when the prior
-    alone is not a candidate). When the prior's out-of-fold ranking beats chance by
-    :data:`TRUST` standard errors (:func:`ranking_signal`), every addition must show
-    :data:`EVIDENCE` standard errors of improvement; a prior without that signal (a
-    constant or inverted one) earns no benefit of the doubt: any improvement joins.
+    alone is not a candidate). Every addition must show as many standard errors of
+    improvement as the prior's own out-of-fold ranking beats chance by
+    (:func:`ranking_signal`), at most :data:`EVIDENCE`: a prior that has shown a
+    signal is protected from noise, a constant or inverted one is not.
     """
     rows = cv.tested_rows()
     stack = np.stack([m[rows] for m in margins])
@@ -422,8 +419,7 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv: CVScorer) -> 
         means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
         return ensemble_selection(stack, y, cv.task, int(np.argmin(means)), sample_weight=w)
     anchor = candidates.index((1.0, 0))
-    trusted = ranking_signal(stack[anchor], y, cv.task) >= TRUST
-    evidence = EVIDENCE if trusted else 0.0
+    evidence = min(EVIDENCE, max(0.0, ranking_signal(stack[anchor], y, cv.task)))
     return ensemble_selection(stack, y, cv.task, anchor, sample_weight=w, evidence=evidence)
 
 
