@@ -175,9 +175,13 @@ def rules(data: dict) -> dict:
     return out
 
 
+def _cache_path(cache: Path, prior_name, name, size, seed) -> Path:
+    return cache / f"{prior_name}_{name}_{size}_{seed}.npz"
+
+
 def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
     """The cell's candidates, computed once and kept in ``cache``."""
-    path = cache / f"{prior_name}_{name}_{size}_{seed}.npz"
+    path = _cache_path(cache, prior_name, name, size, seed)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             return dict(f)
@@ -207,6 +211,11 @@ def run(args) -> None:
             for size in args.sizes:
                 for name, (train, ytr, test, yte, _) in tasks.items():
                     if (args.prior, name, size, seed) in done:
+                        continue
+                    if (
+                        args.cached_only
+                        and not _cache_path(cache, args.prior, name, size, seed).exists()
+                    ):
                         continue
                     start = time.perf_counter()
                     with warnings.catch_warnings():
@@ -308,6 +317,9 @@ def main() -> None:
         "--cache",
         default=str(Path.home() / ".cache/llmboost/fusion_rules"),
         help="candidate margins per cell (rules are re-scored from them)",
+    )
+    parser.add_argument(
+        "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"
     )
     args = parser.parse_args()
     if args.md:

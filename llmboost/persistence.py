@@ -424,7 +424,7 @@ def _needed_files(prior) -> list[str]:
     from .priors.llm import LLMPrior
 
     if isinstance(prior, BundledPFNPrior):
-        return [str(Path(prior.weights or default_weights_path()).resolve())]
+        return [str(Path(prior.weights or default_weights_path(prior.task)).resolve())]
     if isinstance(prior, LLMPrior) and prior.model is not None:
         path = Path(prior.model).expanduser()
         return [str(path.resolve())] if path.exists() else []
@@ -442,7 +442,7 @@ def _find_weights(prior, files: list) -> None:
         prior.device_ = prior._resolve_device()
         return
     if isinstance(prior, BundledPFNPrior):
-        files = [str(Path(prior.weights or default_weights_path()))]
+        files = [str(Path(prior.weights or default_weights_path(prior.task)))]
     for name in files:
         if not Path(str(name)).exists():
             raise FileNotFoundError(

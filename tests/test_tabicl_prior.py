@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 pytest.importorskip("tabicl")
 torch = pytest.importorskip("torch")
 
+from estimator_checks import WEIGHTS_ARE_NOT_REPEATS  # noqa: E402
 from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
 
 from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
@@ -295,13 +296,6 @@ def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
         random_state=0,
     ).fit(X, X["a"].to_numpy())
     assert isinstance(reg.prior_, TabICLPrior) and reg.predict(X).shape == (80,)
-
-
-# Weights are not repetitions here: repeating a row changes which fold each copy lands
-# in (the out-of-fold prior and the search), so the two fits legitimately differ.
-WEIGHTS_ARE_NOT_REPEATS = {
-    "check_sample_weight_equivalence_on_dense_data": "folds differ between repeats and weights"
-}
 
 
 @parametrize_with_checks(
