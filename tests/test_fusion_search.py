@@ -231,9 +231,11 @@ def test_failed_refit_keeps_the_fitted_model():
     with pytest.raises(ValueError):
         model.fit(X, np.where(np.arange(80) == 3, np.nan, y.astype(float)))
     with pytest.raises(ValueError):
-        model.fit(X, np.array(["a", "b"] * 40), sample_weight=-np.ones(80))
+        model.fit(
+            X.rename(columns=str.upper), np.array(["a", "b"] * 40), sample_weight=-np.ones(80)
+        )
     np.testing.assert_array_equal(model.predict_proba(X), before)
-    assert list(model.classes_) == [0, 1]
+    assert list(model.classes_) == [0, 1] and list(model.feature_names_in_) == list(X.columns)
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -185,7 +185,6 @@ class _PriorBoost(BaseEstimator):
         candidates = self._candidates()
         self._check_params(candidates)
         frame = to_frame(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: fitting needs at least 2 rows.")
         y = check_target(y, len(frame), classification=self._task == "classification")
@@ -237,6 +236,7 @@ class _PriorBoost(BaseEstimator):
             booster_frame(frame), y_encoded, margin, weight, validation,
         )  # fmt: skip
 
+        validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
         if classes is not None:
             self.classes_ = classes
         self.categories_ = categories
