@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
         proba = model.predict_proba(X_test)
-        scale = model.scale_ if isinstance(model.scale_, str) else f"{model.scale_:g}"
+        scale = model.scale_ if isinstance(model.scale_, str) else f"{model.scale_:.3g}"
         auc = roc_auc_score(y_test, proba, multi_class="ovr", labels=model.classes_)
         loss = log_loss(y_test, np.clip(proba, 1e-15, 1), labels=model.classes_)
         rows.append(f"{name:<24}{scale:>8}{auc:>10.4f}{loss:>10.4f}{seconds:>8.1f}")
