@@ -524,3 +524,17 @@ def test_context_counts_the_answer_tokens(kind, length, fits):
     else:
         with pytest.raises(ValueError, match="1 of 2 prompts .* context of 10 tokens .longest: 11"):
             llm_module._check_context(rt, [[1] * length, [1] * 3], verb)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_classes_with_a_single_row(models, table, booster):
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    y = y.astype(object)
+    y[:2] = ["maybe", "unsure"]  # two classes with one row each
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), booster=booster,
+                               booster_params={"n_estimators": 10}, random_state=0)  # fmt: skip
+    model.fit(X, y)
+    assert list(model.classes_) == ["maybe", "no", "unsure", "yes"]
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)

@@ -320,3 +320,16 @@ def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
 def test_pfnboost_sklearn_compatible(estimator, check, ckpt):
     estimator.set_params(prior__model_path=ckpt[estimator.prior.task])
     check(estimator)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_classes_with_a_single_row(ckpt, booster):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = np.where(X["a"] > 0, "p", "n").astype(object)
+    y[:2] = ["once", "twice"]  # two classes with one row each
+    prior = TabICLPrior(model_path=ckpt["classification"], n_estimators=1)
+    model = PFNBoostClassifier(prior=prior, booster=booster, booster_params={"n_estimators": 10},
+                               random_state=0).fit(X, y)  # fmt: skip
+    assert list(model.classes_) == ["n", "once", "p", "twice"]
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)

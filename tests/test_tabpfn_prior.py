@@ -353,3 +353,16 @@ def check_subset_invariance_float32(name, estimator_orig):
             np.testing.assert_allclose(
                 full, by_row, rtol=FLOAT32_ULPS, atol=FLOAT32_ULPS, err_msg=f"{name}.{method}"
             )
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_classes_with_a_single_row(ckpt, booster):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = np.where(X["a"] > 0, "p", "n").astype(object)
+    y[:2] = ["once", "twice"]  # two classes with one row each
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
+    model = PFNBoostClassifier(prior=prior, booster=booster, booster_params={"n_estimators": 10},
+                               random_state=0).fit(X, y)  # fmt: skip
+    assert list(model.classes_) == ["n", "once", "p", "twice"]
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
