@@ -4,8 +4,13 @@
         --csv benchmarks/results/fusion_rules_pfn.csv
     python benchmarks/bench_fusion_rules.py --prior constant \\
         --csv benchmarks/results/fusion_rules_constant.csv
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 \\
+        --sizes 32 64 128 256 --seeds 0 --csv benchmarks/results/fusion_rules_llm.csv
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules.md \\
-        --csv benchmarks/results/fusion_rules_pfn.csv benchmarks/results/fusion_rules_constant.csv
+        --csv benchmarks/results/fusion_rules_{pfn,constant,llm}.csv
+
+The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
+of the cells computed so far without fitting anything (how a stopped run was summarised).
 
 Tasks, subsamples and test sets are those of ``bench_bundled_pfn.py`` (every shared
 classification task with at most 10 classes; sizes 32 ... 1024; seeds 0-4; test files
