@@ -167,6 +167,11 @@ class LightGBMBooster(Booster):
 BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
 
 
+def n_estimators(name: str, params: dict | None) -> int:
+    """Boosting rounds the adapter called ``name`` runs with ``params`` (defaults merged)."""
+    return BOOSTERS[name](params, "classification", 0, None).params["n_estimators"]
+
+
 def make_booster(
     name: str, params: dict | None, task: str, n_classes: int, random_state: int | None
 ) -> Booster:

@@ -32,7 +32,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
 from tqdm.auto import tqdm
 
-from .boosters import BOOSTERS, make_booster
+from .boosters import BOOSTERS, make_booster, n_estimators
 
 PRIOR_ONLY = "prior"
 
@@ -194,15 +194,9 @@ class CVScorer:
             self.progress.update(1)
         return held_out
 
-    def oof_margins(self, scale, params, rounds) -> list[np.ndarray]:
-        """Pooled out-of-fold margins of ``(scale, r)`` for every ``r`` in ``rounds``."""
-        if list(rounds) == [0]:
-            return [scale * self.margin]
-        tasks = [(scale, params, train, test, rounds) for train, test in self.folds]
-        return self._pool(self._run(tasks), len(rounds))
-
     def oof_grid(self, scales, params, rounds) -> dict[float, list[np.ndarray]]:
-        """:meth:`oof_margins` of several scales, fitted in parallel over scales and folds."""
+        """Pooled out-of-fold margins of ``(scale, r)`` for every scale and every ``r`` in
+        ``rounds``; one booster per scale and fold, fitted in parallel over both."""
         tasks = [(s, params, tr, te, rounds) for s in scales for tr, te in self.folds]
         fits = self._run(tasks)
         k = len(self.folds)
@@ -244,8 +238,8 @@ class CVScorer:
         """Fold scores of one candidate with all of its rounds (``"prior"``: the prior)."""
         if scale == PRIOR_ONLY:
             return self.fold_scores(self.margin)
-        n = make_booster(self.booster, params, self.task, 0, None).params["n_estimators"]
-        return self.fold_scores(self.oof_margins(scale, params, [n])[0])
+        n = n_estimators(self.booster, params)
+        return self.fold_scores(self.oof_grid([scale], params, [n])[scale][0])
 
     def tested_rows(self) -> np.ndarray:
         rows = np.concatenate([test for _, test in self.folds])
@@ -371,8 +365,7 @@ def grid_search(
     when the prior alone is not among ``scales``); with a custom scorer the single
     candidate with the best mean fold score is kept.
     """
-    n_estimators = make_booster(cv.booster, params, cv.task, 0, None).params["n_estimators"]
-    rounds = round_prefixes(n_estimators)
+    rounds = round_prefixes(n_estimators(cv.booster, params))
     tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
     grid = cv.oof_grid(tree_scales, params, rounds) if tree_scales else {}
     candidates, margins = [], []
@@ -455,8 +448,7 @@ def optuna_search(
     scale, best_params = candidates[int(np.argmax(results["mean_test_score"]))]
     if scale == PRIOR_ONLY:
         return results, [(1.0, 0, 1.0)], None
-    n = make_booster(cv.booster, best_params, cv.task, 0, None).params["n_estimators"]
-    return results, [(float(scale), n, 1.0)], best_params
+    return results, [(float(scale), n_estimators(cv.booster, best_params), 1.0)], best_params
 
 
 def progress_bar(total: int, enabled: bool):

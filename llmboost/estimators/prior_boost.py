@@ -16,7 +16,7 @@ from .._validation import (
     fit_categories,
     to_frame,
 )
-from ..boosters import BOOSTERS, make_booster
+from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors.base import Prior
 from ..priors.sklearn import SklearnPrior
 from ..scale_search import (
@@ -206,17 +206,15 @@ class _PriorBoost(BaseEstimator):
             margin = self._check_logits(prior, z, len(frame), "oof_logits", n_classes)
 
         cv_results, params = None, self.booster_params
-        n_estimators = make_booster(self.booster, params, self._task, 0, None).params[
-            "n_estimators"
-        ]
+        trees_frame = booster_frame(frame)
         if search:
             cv_results, members, params = self._search(
-                booster_frame(frame), y, y_encoded, classes, margin, folds, candidates, seed, weight
+                trees_frame, y, y_encoded, classes, margin, folds, candidates, seed, weight
             )
         elif candidates[0] == PRIOR_ONLY:
             members = [(1.0, 0, 1.0)]
         else:
-            members = [(candidates[0], n_estimators, 1.0)]
+            members = [(candidates[0], n_estimators(self.booster, params), 1.0)]
 
         fitted_prior = None
         if any(s != 0 for s, _, _ in members):
@@ -233,7 +231,7 @@ class _PriorBoost(BaseEstimator):
             validation = self._validation_rows(eval_set, categories, fitted_prior, classes)
         fused = _refit_members(
             members, self.booster, params, self._task, n_classes, seed,
-            booster_frame(frame), y_encoded, margin, weight, validation,
+            trees_frame, y_encoded, margin, weight, validation,
         )  # fmt: skip
 
         validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
