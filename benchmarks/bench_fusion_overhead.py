@@ -40,15 +40,14 @@ class FixedPrior(Prior):
     def __init__(self, table: pd.DataFrame | None = None) -> None:
         self.table = table
 
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
+    def _fit(self, X, y):
+        pass
 
-    def logits(self, X):
+    def _logits(self, X):
         return self.table.loc[X.index].to_numpy()
 
-    def oof_logits(self, X, y, folds):
-        return self.fit(X, y).logits(X)
+    def _oof_logits(self, X, y, folds):
+        return self._logits(X)
 
 
 def load(name: str, rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -197,11 +197,10 @@ def test_llm_prior_round_trip(tmp_path):
 
 
 class MyPrior(Prior):
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
+    def _fit(self, X, y):
+        pass
 
-    def logits(self, X):
+    def _logits(self, X):
         return np.zeros((len(X), len(self.classes_)))
 
 

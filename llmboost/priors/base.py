@@ -1,68 +1,217 @@
 """The prior protocol: anything that turns table rows into per-class logits.
 
-A prior is a scikit-learn style estimator with three verbs:
+A prior is a scikit-learn style estimator with three public verbs, all defined here:
 
-* ``fit(X, y)``: ``X`` is a :class:`pandas.DataFrame` (string column names,
-  categorical columns as ``category`` dtype), ``y`` the original labels
-  (classification) or floats (regression). Sets ``classes_`` for classification.
-* ``logits(X)``: ``(n, n_classes)`` log-probabilities (any logits up to a
-  per-row constant) in the order of ``classes_``, or ``(n,)`` predicted means
-  for regression.
-* ``oof_logits(X, y, folds)``: logits for the training rows themselves, each
-  row scored by a prior that never saw its label. The default refits a clone
-  per fold; priors that ignore labels (a zero-shot LLM) or can batch folds
-  override it.
+* ``fit(X, y, sample_weight=None)``: ``X`` any table (:func:`llmboost._validation.to_frame`),
+  ``y`` the original labels (classification; sets ``classes_``) or numbers (regression).
+* ``logits(X)``: ``(n, n_classes)`` log-probabilities (any logits up to a per-row
+  constant) in the order of ``classes_``, or ``(n,)`` predicted means for regression.
+* ``oof_logits(X, y, folds, sample_weight=None)``: logits for the training rows
+  themselves, each row scored by a prior that never saw its label. It leaves the prior
+  it is called on unchanged (no fitted attributes are set), for every prior.
 
-``task`` is ``"classification"`` or ``"regression"``.
+The verbs do the input work once, for every prior: ``X`` becomes a frame with string
+column names (numbers as floats, text as ``category``), one table encoding is fitted
+(categories in the order :func:`~llmboost._validation.to_frame` gives them; unseen
+categories become missing at ``logits``), labels become codes ``0..k-1``. A subclass
+implements the hooks :meth:`Prior._fit` and :meth:`Prior._logits` on that encoded input,
+and may override :meth:`Prior._oof_logits` when it can score folds together.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from .._params import check_params
+from .._validation import align_categories, check_target, fit_categories, to_frame
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
 
 #: Probability floor used when probabilities are turned into log-probabilities.
 PROBA_FLOOR = 1e-7
 
+#: Input-layer attributes a fold's worker shares with the prior that made it.
+_INPUT_ATTRIBUTES = ("feature_names_in_", "n_features_in_", "categories_", "classes_")
 
-class Prior(BaseEstimator):
-    """Base class of all priors; subclasses implement ``fit`` and ``logits``."""
+
+class Prior(BaseEstimator, ABC):
+    """Base class of all priors; subclasses implement ``_fit`` and ``_logits``.
+
+    Attributes (set by ``fit``)
+    ---------------------------
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` (``x0, x1, ...`` for arrays).
+    n_features_in_ : int
+    categories_ : dict of str to Index
+        Categories of every categorical column, the codes of :func:`category_codes`.
+    classes_ : ndarray
+        Labels, the order of the logit columns (classification only).
+    """
 
     task: str = "classification"
     #: Whether ``fit`` takes ``sample_weight`` (in-context and language-model priors don't).
     supports_sample_weight: bool = False
+    #: Constraints of the constructor parameters (see :mod:`llmboost._params`).
+    _parameter_constraints: dict = {}
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Prior:
-        raise NotImplementedError
+    # -- the public verbs -----------------------------------------------------------
+    def fit(self, X, y, sample_weight=None) -> Prior:
+        """Fit the prior on a table.
 
-    def logits(self, X: pd.DataFrame) -> np.ndarray:
-        raise NotImplementedError
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels (classification) or numbers (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights; only for priors whose ``supports_sample_weight`` is true.
 
-    def oof_logits(
-        self, X: pd.DataFrame, y: np.ndarray, folds: Folds, sample_weight=None
-    ) -> np.ndarray:
-        """Score every training row with a clone fitted on the other folds.
-
-        ``sample_weight`` is passed only by callers that checked
-        :attr:`supports_sample_weight`.
+        Returns
+        -------
+        self
         """
-        classes = np.unique(y) if self.task == "classification" else None
+        self._check_params()
+        frame, target = self._prepare(X, y)
+        self._fit(frame, target, **self._weight_kwargs(sample_weight, len(frame)))
+        return self
+
+    def logits(self, X) -> np.ndarray:
+        """Logits of new rows.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen at ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for regression
+        """
+        check_is_fitted(self, "categories_")
+        return self._logits(self._encode_rows(X))
+
+    def oof_logits(self, X, y, folds: Folds, sample_weight=None) -> np.ndarray:
+        """Logits of the training rows, each from a prior that never saw its label.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        folds : sequence of (train, test) index arrays
+            Every row is in exactly one ``test``; it is scored by a prior fitted on
+            that fold's ``train`` rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for regression
+            The prior itself is left unchanged.
+        """
+        worker = clone(self)
+        worker._check_params()
+        frame, target = worker._prepare(X, y)
+        kwargs = worker._weight_kwargs(sample_weight, len(frame))
+        return worker._oof_logits(frame, target, folds, **kwargs)
+
+    # -- the hooks ------------------------------------------------------------------
+    @abstractmethod
+    def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
+        """Fit on encoded rows: ``y`` holds class codes ``0..k-1`` or floats.
+
+        ``kwargs`` holds ``sample_weight`` when the caller passed one.
+        """
+
+    @abstractmethod
+    def _logits(self, X: pd.DataFrame) -> np.ndarray:
+        """Logits of encoded rows, one column per class in ``classes_`` (all of them)."""
+
+    def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds, **kwargs) -> np.ndarray:
+        """Default: a clone fitted on each fold's training rows scores its test rows."""
         out = None
         for train, test in folds:
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
-            part = clone(self).fit(X.iloc[train], y[train], **kwargs)
-            z = part.logits(X.iloc[test])
-            if classes is not None:
-                z = align_columns(z, part.classes_, classes)
+            train, test = np.asarray(train), np.asarray(test)
+            part = self._fold_worker()
+            weights = {k: v[train] for k, v in kwargs.items()}
+            part._fit(X.iloc[train], y[train], **weights)
+            z = np.asarray(part._logits(X.iloc[test]), dtype=np.float64)
             if out is None:
                 out = np.empty((len(X),) + z.shape[1:], dtype=np.float64)
             out[test] = z
         return out
+
+    def _check_params(self) -> None:
+        """Check the constructor parameters against ``_parameter_constraints``."""
+        check_params(self, self._parameter_constraints)
+
+    # -- the input layer ------------------------------------------------------------
+    def _prepare(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        """Normalise ``X``, fit the table encoding and encode ``y`` (sets the attributes)."""
+        frame = to_frame(X)
+        classification = self.task == "classification"
+        target = check_target(y, len(frame), classification=classification)
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.categories_ = fit_categories(frame)
+        if not classification:
+            return frame, target
+        self.classes_, codes = np.unique(target, return_inverse=True)
+        return frame, codes.reshape(-1)
+
+    def _encode_rows(self, X) -> pd.DataFrame:
+        """New rows in the fitted encoding; the columns must be those seen at fit."""
+        frame = to_frame(X)
+        if list(frame.columns) != list(self.feature_names_in_):
+            raise ValueError(
+                f"X has columns {list(frame.columns)}; {type(self).__name__} was fitted on "
+                f"{list(self.feature_names_in_)}."
+            )
+        return align_categories(frame, self.categories_)
+
+    def _fold_worker(self) -> Prior:
+        """An unfitted clone that shares this prior's input layer (columns, categories, classes)."""
+        part = clone(self)
+        for name in _INPUT_ATTRIBUTES:
+            if hasattr(self, name):
+                setattr(part, name, getattr(self, name))
+        return part
+
+    def _weight_kwargs(self, sample_weight, n_rows: int) -> dict:
+        if sample_weight is None:
+            return {}
+        if not self.supports_sample_weight:
+            raise ValueError(
+                f"{type(self).__name__} does not use sample_weight; check "
+                "supports_sample_weight before passing one."
+            )
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        if weight.shape != (n_rows,):
+            raise ValueError(f"sample_weight has shape {weight.shape}; expected ({n_rows},).")
+        return {"sample_weight": weight}
+
+
+def category_codes(X: pd.DataFrame, dtype=np.float64) -> np.ndarray:
+    """Encoded rows as a number matrix: categories as their codes, missing as NaN."""
+    out = np.empty(X.shape, dtype=dtype)
+    for j, name in enumerate(X.columns):
+        col = X[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            out[:, j] = np.where(codes < 0, np.nan, codes)
+        else:
+            out[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def categorical_mask(X: pd.DataFrame) -> np.ndarray:
+    """Which columns of encoded rows are categorical."""
+    return np.array([isinstance(X[c].dtype, pd.CategoricalDtype) for c in X.columns], dtype=bool)
 
 
 def log_proba(proba: np.ndarray) -> np.ndarray:
@@ -82,3 +231,14 @@ def align_columns(z: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarr
     for j, c in enumerate(have):
         out[:, index[c]] = z[:, j]
     return out
+
+
+__all__ = [
+    "PROBA_FLOOR",
+    "Folds",
+    "Prior",
+    "align_columns",
+    "categorical_mask",
+    "category_codes",
+    "log_proba",
+]

@@ -11,7 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import has_fit_parameter
 
-from .base import Prior, log_proba
+from .._params import BOOL, Check
+from .base import Prior, align_columns, log_proba
 
 
 class SklearnPrior(Prior):
@@ -30,7 +31,19 @@ class SklearnPrior(Prior):
         need numbers (logistic regression, k-NN) take any table.
     """
 
-    def __init__(self, estimator, preprocess: bool = True) -> None:
+    _parameter_constraints = {
+        "estimator": [
+            Check(
+                lambda e: (
+                    hasattr(e, "fit") and (hasattr(e, "predict_proba") or hasattr(e, "predict"))
+                ),
+                "a scikit-learn estimator (with fit and predict_proba or predict)",
+            )
+        ],
+        "preprocess": [BOOL],
+    }
+
+    def __init__(self, estimator, *, preprocess: bool = True) -> None:
         self.estimator = estimator
         self.preprocess = preprocess
 
@@ -42,7 +55,7 @@ class SklearnPrior(Prior):
     def supports_sample_weight(self) -> bool:
         return has_fit_parameter(self.estimator, "sample_weight")
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None) -> SklearnPrior:
+    def _fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None) -> None:
         """Fit the (preprocessed) estimator; ``sample_weight`` reaches it when it takes one."""
         model = clone(self.estimator)
         kwargs = {}
@@ -68,11 +81,9 @@ class SklearnPrior(Prior):
             )
             model = make_pipeline(columns, model)
         self.model_ = model.fit(X, y, **kwargs)
-        if self.task == "classification":
-            self.classes_ = self.model_.classes_
-        return self
 
-    def logits(self, X: pd.DataFrame) -> np.ndarray:
+    def _logits(self, X: pd.DataFrame) -> np.ndarray:
         if self.task == "classification":
-            return log_proba(self.model_.predict_proba(X))
+            z = log_proba(self.model_.predict_proba(X))
+            return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
         return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)

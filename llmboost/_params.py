@@ -1,0 +1,156 @@
+"""Declarative parameter checks: every estimator and prior lists its parameters' constraints.
+
+A class sets ``_parameter_constraints = {"name": [constraint, ...]}``; a value is valid
+when it meets any constraint of its list. :func:`check_params` runs once at the top of
+``fit`` and raises :class:`InvalidParameterError` naming the class, parameter and value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter has a value its class does not accept."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of ``kind`` (``numbers.Integral`` or ``numbers.Real``) between bounds.
+
+    ``low_open`` / ``high_open`` exclude a bound; ``None`` bounds are infinite.
+    Booleans and non-finite reals never match.
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __call__(self, value) -> bool:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, self.kind):
+            return False
+        if not np.isfinite(float(value)):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return not (
+            self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        )
+
+    def __str__(self) -> str:
+        what = "an integer" if self.kind is numbers.Integral else "a number"
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>' if self.low_open else '>='} {self.low}")
+        if self.high is not None:
+            bounds.append(f"{'<' if self.high_open else '<='} {self.high}")
+        return f"{what} {' and '.join(bounds)}".strip()
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of the listed values (strings, or any hashable)."""
+
+    values: tuple
+
+    def __call__(self, value) -> bool:
+        try:
+            return value in self.values and not isinstance(value, bool | np.bool_)
+        except TypeError:  # unhashable values are never options
+            return False
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance of one of ``types``; ``what`` names them in messages."""
+
+    types: tuple
+    what: str
+
+    def __call__(self, value) -> bool:
+        if isinstance(value, bool | np.bool_) and bool not in self.types:
+            return False
+        return isinstance(value, self.types)
+
+    def __str__(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
+class Check:
+    """Any value ``test`` accepts; ``what`` describes them."""
+
+    test: Callable[[Any], bool]
+    what: str
+
+    def __call__(self, value) -> bool:
+        return bool(self.test(value))
+
+    def __str__(self) -> str:
+        return self.what
+
+
+def _matches(constraint, value) -> bool:
+    if constraint is None:
+        return value is None
+    return constraint(value)
+
+
+def _describe(constraints: list) -> str:
+    parts = [str(c) for c in constraints if c is not None]
+    if None in constraints:
+        parts.append("None")
+    return " or ".join(parts)
+
+
+def check_params(obj, constraints: Mapping[str, list]) -> None:
+    """Raise :class:`InvalidParameterError` for the first parameter no constraint accepts."""
+    params = obj.get_params(deep=False)
+    for name, allowed in constraints.items():
+        value = params[name]
+        if not any(_matches(c, value) for c in allowed):
+            raise InvalidParameterError(
+                f"{type(obj).__name__}: {name} must be {_describe(allowed)}, got {value!r}."
+            )
+
+
+#: Shorthands for the most common constraints.
+POSITIVE_INT = Interval(numbers.Integral, 1)
+NON_NEGATIVE_INT = Interval(numbers.Integral, 0)
+POSITIVE_REAL = Interval(numbers.Real, 0, low_open=True)
+DICT = Instance((dict,), "a dict")
+BOOL = Instance((bool, np.bool_), "True or False")
+RANDOM_STATE = [
+    Interval(numbers.Integral, 0, 2**32 - 1),
+    Instance((np.random.RandomState,), "a numpy RandomState"),
+    None,
+]
+DEVICE = [Instance((str,), "a device name such as 'auto', 'cpu' or 'cuda'")]
+TASK = [Options(("classification", "regression"))]
+
+__all__ = [
+    "BOOL",
+    "DEVICE",
+    "DICT",
+    "NON_NEGATIVE_INT",
+    "POSITIVE_INT",
+    "POSITIVE_REAL",
+    "RANDOM_STATE",
+    "TASK",
+    "Check",
+    "Instance",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "check_params",
+]
