@@ -196,6 +196,31 @@ class Prior(BaseEstimator, ABC):
         return {"sample_weight": weight}
 
 
+def as_prior(obj, task: str, who: str = "This model") -> Prior:
+    """``obj`` as an unfitted prior for ``task``: a clone of a prior, or a scikit-learn
+    classifier or regressor wrapped in :class:`~llmboost.priors.SklearnPrior`.
+
+    Raises ``TypeError`` for anything else and ``ValueError`` (naming ``who``, the
+    caller) when the prior's task is not ``task``.
+    """
+    if not isinstance(obj, Prior):
+        if not hasattr(obj, "fit") or not (
+            hasattr(obj, "predict_proba") or hasattr(obj, "predict")
+        ):
+            raise TypeError(
+                f"prior must be a llmboost prior or a scikit-learn estimator, got "
+                f"{type(obj).__name__}."
+            )
+        from .sklearn import SklearnPrior
+
+        obj = SklearnPrior(obj)
+    if obj.task != task:
+        raise ValueError(
+            f"A {task} prior is needed, but {type(obj).__name__} is a {obj.task} prior."
+        )
+    return clone(obj)
+
+
 def category_codes(X: pd.DataFrame, dtype=np.float64) -> np.ndarray:
     """Encoded rows as a number matrix: categories as their codes, missing as NaN."""
     out = np.empty(X.shape, dtype=dtype)
@@ -238,6 +263,7 @@ __all__ = [
     "Folds",
     "Prior",
     "align_columns",
+    "as_prior",
     "categorical_mask",
     "category_codes",
     "log_proba",
