@@ -60,6 +60,11 @@ class Prior(BaseEstimator, ABC):
     #: Constraints of the constructor parameters (see :mod:`llmboost._params`).
     _parameter_constraints: dict = {}
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are part of every prior's input
+        return tags
+
     # -- the public verbs -----------------------------------------------------------
     def fit(self, X, y, sample_weight=None) -> Prior:
         """Fit the prior on a table.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
+from sklearn.utils import get_tags
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
@@ -46,6 +47,12 @@ class SklearnPrior(Prior):
     def __init__(self, estimator, *, preprocess: bool = True) -> None:
         self.estimator = estimator
         self.preprocess = preprocess
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator).input_tags.allow_nan
+        tags.input_tags.allow_nan = bool(self.preprocess or inner)
+        return tags
 
     @property
     def task(self) -> str:
