@@ -246,7 +246,7 @@ def test_input_errors():
         model.fit(X.assign(f2=np.inf), y)
     with pytest.raises(TypeError, match="prior must be"):
         PriorBoostClassifier(prior="gpt").fit(X, y)
-    with pytest.raises(ValueError, match="needs a classification prior"):
+    with pytest.raises(ValueError, match="classification prior"):
         PriorBoostClassifier(prior=LinearRegression()).fit(X, y)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -17,7 +17,7 @@ from .._validation import (
     to_frame,
 )
 from ..boosters import BOOSTERS, make_booster, n_estimators
-from ..priors.base import Prior
+from ..priors.base import Prior, as_prior
 from ..priors.sklearn import SklearnPrior
 from ..scale_search import (
     CLASSIFICATION_SCALES,
@@ -126,23 +126,10 @@ class _PriorBoost(BaseEstimator):
         ):
             raise ValueError(f"n_jobs must be None or a non-zero integer, got {self.n_jobs!r}.")
 
-    def _resolve_prior(self) -> Prior:
+    def _resolve_prior(self, y) -> Prior:
+        """The unfitted prior to use; ``y`` is the target exactly as passed to ``fit``."""
         prior = self._default_prior() if self.prior is None else self.prior
-        if not isinstance(prior, Prior):
-            if not hasattr(prior, "fit") or not (
-                hasattr(prior, "predict_proba") or hasattr(prior, "predict")
-            ):
-                raise TypeError(
-                    f"prior must be a llmboost prior or a scikit-learn estimator, got "
-                    f"{type(prior).__name__}."
-                )
-            prior = SklearnPrior(prior)
-        if prior.task != self._task:
-            raise ValueError(
-                f"{type(self).__name__} needs a {self._task} prior, but "
-                f"{type(prior).__name__} is a {prior.task} prior."
-            )
-        return clone(prior)
+        return as_prior(prior, self._task, who=type(self).__name__)
 
     def _folds(self, y: np.ndarray, seed=None) -> list[tuple[np.ndarray, np.ndarray]]:
         seed = self.random_state if seed is None else seed
@@ -184,6 +171,7 @@ class _PriorBoost(BaseEstimator):
         """
         candidates = self._candidates()
         self._check_params(candidates)
+        y_raw = y
         frame = to_frame(X)
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: fitting needs at least 2 rows.")
@@ -193,7 +181,7 @@ class _PriorBoost(BaseEstimator):
         n_classes = 0 if classes is None else len(classes)
         seed = _seed(self.random_state)
         categories = fit_categories(frame)
-        prior = self._resolve_prior()
+        prior = self._resolve_prior(y_raw)
         search = len(candidates) > 1 or self.n_trials > 0
         needs_oof = search or candidates[0] not in (0, PRIOR_ONLY)
         folds = make_folds(y, self.cv, self._task, seed) if needs_oof else None
