@@ -94,3 +94,6 @@ class SklearnPrior(Prior):
             z = log_proba(self.model_.predict_proba(X))
             return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
         return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)
+
+
+__all__ = ["SklearnPrior"]
