@@ -1,0 +1,112 @@
+"""The documented surface: every public class's parameters and methods, the API page, examples."""
+
+import doctest
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import llmboost
+import llmboost.dask
+import llmboost.priors
+
+API_PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+ESTIMATORS = [
+    "PriorBoostClassifier",
+    "PriorBoostRegressor",
+    "LLMBoostClassifier",
+    "PFNBoostClassifier",
+    "PFNBoostRegressor",
+]
+
+
+def _public_classes():
+    seen = {}
+    for module in (llmboost, llmboost.priors, llmboost.dask):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and not issubclass(obj, BaseException):
+                seen[name] = obj
+    return seen
+
+
+CLASSES = _public_classes()
+
+
+def _section(doc: str, title: str) -> list[str]:
+    """Lines of a numpydoc section (the title underlined with dashes)."""
+    lines = doc.splitlines()
+    for i in range(len(lines) - 1):
+        if lines[i].strip() == title and set(lines[i + 1].strip()) == {"-"}:
+            out = []
+            for line, underline in zip(lines[i + 2 :], [*lines[i + 3 :], ""]):
+                if line.strip() and set(underline.strip()) == {"-"}:
+                    break
+                out.append(line)
+            return out
+    return []
+
+
+def _documented(doc: str) -> set[str]:
+    names = set()
+    for line in _section(doc, "Parameters"):
+        match = re.match(r"^([\w*]+(?:\s*,\s*[\w*]+)*)\s*(?::|$)", line)
+        if match and not line.startswith(" "):
+            names.update(n.strip().lstrip("*") for n in match.group(1).split(","))
+    return names
+
+
+def _own_methods(cls):
+    for name, member in inspect.getmembers(cls, inspect.isfunction):
+        if name.startswith("_") or not member.__module__.startswith("llmboost"):
+            continue
+        yield name, member
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_every_constructor_parameter_is_documented(name):
+    cls = CLASSES[name]
+    params = [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    missing = sorted(set(params) - _documented(inspect.getdoc(cls) or ""))
+    assert not missing, f"{name} documents no {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_every_public_method_has_parameters_and_returns(name):
+    problems = []
+    for method, func in _own_methods(CLASSES[name]):
+        doc = inspect.getdoc(func) or ""
+        args = [p for p in inspect.signature(func).parameters if p != "self"]
+        if args and not _section(doc, "Parameters"):
+            problems.append(f"{method}: no Parameters")
+        if not _section(doc, "Returns"):
+            problems.append(f"{method}: no Returns")
+    assert not problems, f"{name}: {problems}"
+
+
+def test_the_api_page_shows_every_public_class():
+    text = API_PAGE.read_text()
+    shown = set(re.findall(r"^::: ([\w.]+)", text, flags=re.M))
+    missing = [
+        name
+        for name, cls in CLASSES.items()
+        if not any(path.split(".")[-1] == name or path == cls.__module__ for path in shown)
+    ]
+    assert not missing, f"docs/api.md does not show {missing}"
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_estimator_examples_run(name):
+    cls = CLASSES[name]
+    assert _section(inspect.getdoc(cls), "Examples"), f"{name} has no Examples section"
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(cls, name, globs={}):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0 and result.failed == 0, result
