@@ -89,7 +89,7 @@ def candidates_of(prior_name, X, y, X_test, seed) -> dict:
     grid = cv.oof_grid(CLASSIFICATION_SCALES, None, rounds)
     names, oof, test = [], [], []
     for s in CLASSIFICATION_SCALES:
-        booster = make_booster("xgboost", None, "classification", len(classes), seed)
+        booster = make_booster("xgboost", None, "classification", seed)
         booster.fit(X, y_enc, None if s == 0 else s * z)
         for r, m in zip(rounds, grid[s]):
             names.append((s, r))

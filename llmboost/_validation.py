@@ -236,3 +236,29 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
 
     check_classification_targets(y)
     return y
+
+
+def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
+    """Row weights as floats: finite, >= 0, not all zero, one per row (``None`` stays)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n_rows,):
+        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad):
+        raise ValueError(f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}).")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
+    return w
+
+
+__all__ = [
+    "FLOAT32_MAX",
+    "align_categories",
+    "booster_frame",
+    "check_sample_weight",
+    "check_target",
+    "fit_categories",
+    "to_frame",
+]

@@ -17,6 +17,7 @@ classification.
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -24,15 +25,22 @@ import numpy as np
 EARLY_STOPPING_ROUNDS = 20
 
 
-class Booster:
-    """Common part of the adapters."""
+class Booster(ABC):
+    """Common part of the adapters.
+
+    Parameters
+    ----------
+    params : dict or None
+        The library's parameters, over the adapter's ``defaults``.
+    task : {"classification", "regression"}
+    random_state : int or None
+        Seed of the library's randomness.
+    """
 
     name: str = ""
     defaults: dict = {}
 
-    def __init__(
-        self, params: dict | None, task: str, n_classes: int, random_state: int | None
-    ) -> None:
+    def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
@@ -43,7 +51,17 @@ class Booster:
 
     @staticmethod
     def search_space(trial) -> dict:
-        """Parameters optuna tunes (with the scale) for this library."""
+        """Parameters optuna tunes (with the scale) for this library.
+
+        Parameters
+        ----------
+        trial : optuna.Trial
+
+        Returns
+        -------
+        dict
+            The library's parameter names and the trial's values.
+        """
         return {
             "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
             "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
@@ -51,11 +69,43 @@ class Booster:
             "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
         }
 
+    @abstractmethod
     def fit(self, X, y, margin, sample_weight=None, eval_set=None) -> Booster:
-        raise NotImplementedError
+        """Train, starting every row from ``margin``.
 
+        Parameters
+        ----------
+        X : DataFrame
+            Rows with names the library accepts (:func:`~llmboost._validation.booster_frame`).
+        y : ndarray of shape (n_samples,)
+            Class codes or numbers.
+        margin : ndarray or None
+            The starting margin; ``None`` is the library's own constant (plain GBDT).
+        sample_weight : ndarray of shape (n_samples,), default=None
+        eval_set : tuple (X, y, margin), default=None
+            Rows to stop early on.
+
+        Returns
+        -------
+        self
+        """
+
+    @abstractmethod
     def predict_margin(self, X, margin, n_rounds: int | None = None) -> np.ndarray:
-        raise NotImplementedError
+        """Raw margin of the first ``n_rounds`` trees, ``margin`` included.
+
+        Parameters
+        ----------
+        X : DataFrame
+        margin : ndarray or None
+            The starting margin of these rows.
+        n_rounds : int, default=None
+            Trees to read (all when ``None``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
 
 
 def _check_rounds(n_rounds, available: int) -> int:
@@ -82,6 +132,7 @@ class XGBoostBooster(Booster):
 
     @staticmethod
     def search_space(trial) -> dict:
+        """:meth:`Booster.search_space` with the tree depth and child weight."""
         return {
             **Booster.search_space(trial),
             "max_depth": trial.suggest_int("max_depth", 2, 8),
@@ -89,6 +140,7 @@ class XGBoostBooster(Booster):
         }
 
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
+        """See :meth:`Booster.fit` (``base_margin``)."""
         import xgboost as xgb
 
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
@@ -108,6 +160,7 @@ class XGBoostBooster(Booster):
         return self
 
     def predict_margin(self, X, margin, n_rounds=None):
+        """See :meth:`Booster.predict_margin`."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
         out = self.model_.predict(
             X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
@@ -130,6 +183,7 @@ class LightGBMBooster(Booster):
 
     @staticmethod
     def search_space(trial) -> dict:
+        """:meth:`Booster.search_space` with the leaves and rows per leaf."""
         return {
             **Booster.search_space(trial),
             "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
@@ -138,6 +192,7 @@ class LightGBMBooster(Booster):
         }
 
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
+        """See :meth:`Booster.fit` (``init_score``)."""
         import lightgbm as lgb
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
@@ -157,6 +212,7 @@ class LightGBMBooster(Booster):
         return self
 
     def predict_margin(self, X, margin, n_rounds=None):
+        """See :meth:`Booster.predict_margin` (LightGBM's margin is added back)."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
         out = np.asarray(
             self.model_.predict(X, raw_score=True, num_iteration=rounds), dtype=np.float64
@@ -168,14 +224,48 @@ BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
 
 
 def n_estimators(name: str, params: dict | None) -> int:
-    """Boosting rounds the adapter called ``name`` runs with ``params`` (defaults merged)."""
-    return BOOSTERS[name](params, "classification", 0, None).params["n_estimators"]
+    """Boosting rounds the adapter called ``name`` runs with ``params`` (defaults merged).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`BOOSTERS`.
+    params : dict or None
+
+    Returns
+    -------
+    int
+    """
+    return BOOSTERS[name](params, "classification", None).params["n_estimators"]
 
 
-def make_booster(
-    name: str, params: dict | None, task: str, n_classes: int, random_state: int | None
-) -> Booster:
-    """Build the adapter called ``name`` (``"xgboost"`` or ``"lightgbm"``)."""
+def make_booster(name: str, params: dict | None, task: str, random_state: int | None) -> Booster:
+    """Build the adapter called ``name`` (``"xgboost"`` or ``"lightgbm"``).
+
+    Parameters
+    ----------
+    name : str
+    params : dict or None
+        The library's parameters.
+    task : {"classification", "regression"}
+    random_state : int or None
+
+    Returns
+    -------
+    Booster
+        Unfitted.
+    """
     if name not in BOOSTERS:
         raise ValueError(f"booster={name!r} is not supported; choose one of {sorted(BOOSTERS)}.")
-    return BOOSTERS[name](params, task, n_classes, random_state)
+    return BOOSTERS[name](params, task, random_state)
+
+
+__all__ = [
+    "BOOSTERS",
+    "EARLY_STOPPING_ROUNDS",
+    "Booster",
+    "LightGBMBooster",
+    "XGBoostBooster",
+    "make_booster",
+    "n_estimators",
+]

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._validation import align_categories, booster_frame, to_frame
+from ._validation import booster_frame, to_frame
 
 #: Names of the two columns added to the features.
 PRIOR_COLUMN, BIAS_COLUMN = "prior", "bias"
@@ -54,17 +54,14 @@ def explain(estimator, X) -> pd.DataFrame:
         When a feature is itself named ``prior`` or ``bias``.
     """
     check_is_fitted(estimator, "members_")
-    frame = to_frame(X)
-    validate_data(estimator, X, reset=False, skip_check_array=True)
-    frame = align_categories(frame, estimator.categories_)
-    names = [str(c) for c in frame.columns]
+    names = [str(c) for c in to_frame(X).columns]
     clash = sorted({PRIOR_COLUMN, BIAS_COLUMN} & set(names))
     if clash:
         raise ValueError(
             f"X has a feature named {clash[0]!r}, the name of an explanation column; "
             "rename that column to explain this model."
         )
-    z = estimator._prior_margin(frame) if estimator.prior_ is not None else None
+    frame, z = estimator._prepared(X)
     table = _contributions(estimator.members_, booster_frame(frame), z)
     index = X.index if isinstance(X, pd.DataFrame) else None
     columns = [*names, PRIOR_COLUMN, BIAS_COLUMN]

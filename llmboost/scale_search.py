@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -65,6 +66,40 @@ def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
     if task == "classification" and logits.shape[1] == 2:
         return logits[:, 1] - logits[:, 0]
     return logits
+
+
+def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits") -> np.ndarray:
+    """The prior's margin from its logits ``z`` (its method ``where``), shape and values checked."""
+    name = type(prior).__name__
+    z = np.asarray(z, dtype=np.float64)
+    if task == "regression":
+        z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
+        expected = (n_rows,)
+    else:
+        expected = (n_rows, n_classes)
+    if z.shape != expected:
+        raise ValueError(f"{name}.{where} returned shape {z.shape}; expected {expected}.")
+    if not np.isfinite(z).all():
+        rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
+        raise ValueError(f"{name}.{where} returned non-finite values (rows {rows}).")
+    return prior_margin(z, task)
+
+
+def scale_candidates(scale, task: str) -> list | None:
+    """The scales a ``scale`` parameter stands for, or ``None`` when it is invalid."""
+    if isinstance(scale, str):
+        if scale == "auto":
+            grid = CLASSIFICATION_SCALES if task == "classification" else REGRESSION_SCALES
+            return [*grid, PRIOR_ONLY]
+        return [PRIOR_ONLY] if scale == PRIOR_ONLY else None
+    if isinstance(scale, list | tuple):
+        ok = scale and all(s == PRIOR_ONLY or _valid_scale(s) for s in scale)
+        return [s if s == PRIOR_ONLY else float(s) for s in scale] if ok else None
+    return [float(scale)] if _valid_scale(scale) else None
+
+
+def _valid_scale(s) -> bool:
+    return isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s >= 0
 
 
 def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
@@ -183,8 +218,7 @@ class CVScorer:
 
     def _fold_fit(self, scale, params, train, test, rounds):
         start = None if scale == 0 else scale * self.margin
-        n_classes = len(self.classes) if self.classes is not None else 0
-        booster = make_booster(self.booster, params, self.task, n_classes, self.random_state)
+        booster = make_booster(self.booster, params, self.task, self.random_state)
         weight = None if self.sample_weight is None else self.sample_weight[train]
         booster.fit(self.X.iloc[train], self.y_encoded[train], _rows(start, train), weight)
         held_out = [

@@ -29,7 +29,7 @@ def test_margin_is_the_starting_point(library, task, n_classes, shape):
         else rng.normal(size=len(X))
     )
     margin = rng.normal(size=shape)
-    booster = make_booster(library, TINY_STEP, task, n_classes, 0).fit(X, y, margin)
+    booster = make_booster(library, TINY_STEP, task, 0).fit(X, y, margin)
     out = booster.predict_margin(X, margin)
     assert out.shape == shape
     np.testing.assert_allclose(out, margin, atol=1e-4)
@@ -42,14 +42,14 @@ def test_trees_learn_the_residual(library):
     X, rng = _frame(300)
     y = (X["a"] > 0).astype(int).to_numpy()
     wrong = np.full(len(X), -2.0)  # a prior that always says class 0
-    booster = make_booster(library, {"n_estimators": 50}, "classification", 2, 0).fit(X, y, wrong)
+    booster = make_booster(library, {"n_estimators": 50}, "classification", 0).fit(X, y, wrong)
     out = booster.predict_margin(X, wrong)
     assert ((out > 0) == y).mean() > 0.95
 
 
 def test_defaults_merge_with_user_params():
-    booster = make_booster("xgboost", {"max_depth": 2}, "classification", 2, 7)
+    booster = make_booster("xgboost", {"max_depth": 2}, "classification", 7)
     assert booster.params["max_depth"] == 2 and booster.params["n_estimators"] == 100
     assert booster.params["random_state"] == 7
     with pytest.raises(ValueError, match="booster='catboost' is not supported"):
-        make_booster("catboost", None, "classification", 2, 0)
+        make_booster("catboost", None, "classification", 0)

@@ -8,10 +8,15 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.explain import explain, tree_contributions
-from llmboost.scale_search import FusionMember
+from llmboost.scale_search import FusionMember, prior_margin
 
 BOOSTERS = ("xgboost", "lightgbm")
 TASKS = ("binary", "multiclass", "regression")
+
+
+def _prior(model, X):
+    """The prior's unscaled margin of the rows ``X``."""
+    return prior_margin(model.prior_.logits(X), model._task)
 
 
 def _data(task, n=240, seed=0):
@@ -79,7 +84,7 @@ def test_rows_sum_to_the_margin_with_one_scale(task, booster):
     else:
         assert list(table.columns) == columns
     # the prior column is scale_ times the prior's unscaled margin
-    z = model._prior_margin(X.iloc[:50].copy())
+    z = _prior(model, X.iloc[:50])
     prior = (
         table.xs("prior", axis=1, level=1).to_numpy() if task == "multiclass" else table["prior"]
     )
@@ -96,7 +101,7 @@ def test_rows_sum_to_the_margin_of_a_fused_ensemble(task, booster, monkeypatch):
     X, y = _data(task, seed=1)
     model = _model(task, booster, 0.5).fit(X, y)
     trees = model.members_[0].booster
-    z = model._prior_margin(X.copy())
+    z = _prior(model, X)
     # several members: two prefixes of one booster, the prior alone, and plain trees
     plain = _model(task, booster, 0).fit(X, y).members_[0].booster
     members = [
@@ -149,7 +154,7 @@ def test_feature_columns_are_the_libraries_own_shap_values(booster):
     np.testing.assert_allclose(halves[..., :-1], shap[..., :-1], atol=1e-5)  # float32
     # the trees' bias differs from the library's only by float32 rounding (XGBoost's
     # bias column holds the starting margin, which replaces its base_score)
-    z = model._prior_margin(frame)
+    z = _prior(model, frame)
     library_bias = shap[..., -1]
     if booster == "xgboost":
         data = xgb.DMatrix(frame, base_margin=z, enable_categorical=True)

@@ -14,6 +14,7 @@ from llmboost.scale_search import (
     make_folds,
     margin_to_output,
     prior_folds,
+    prior_margin,
     ranking_signal,
     round_prefixes,
     row_loss,
@@ -37,9 +38,9 @@ def test_prefix_margins_equal_boosters_with_that_many_rounds(library, task, n_cl
     rng = np.random.default_rng(2)
     margin = rng.normal(size=(len(X), n_classes) if n_classes > 2 else len(X))
     params = {"n_estimators": 40, "subsample": 0.8}
-    full = make_booster(library, params, task, n_classes, 0).fit(X, y, margin)
+    full = make_booster(library, params, task, 0).fit(X, y, margin)
     for r in (1, 7, 25, 40):
-        alone = make_booster(library, {**params, "n_estimators": r}, task, n_classes, 0)
+        alone = make_booster(library, {**params, "n_estimators": r}, task, 0)
         alone.fit(X, y, margin)
         # Same seed, same data: the first r trees are the same trees; float64 sums of
         # the same float32 leaf values in the same order.
@@ -134,7 +135,7 @@ def test_members_sum_to_the_margin_and_cv_results_show_every_candidate():
     weights = [m.weight for m in model.members_]
     np.testing.assert_allclose(sum(weights), 1.0)
     np.testing.assert_allclose(model.scale_, sum(m.weight * m.scale for m in model.members_))
-    z = model._prior_margin(X)
+    z = prior_margin(model.prior_.logits(X), "classification")
     manual = sum(
         m.weight * (m.scale * z if m.booster is None
                     else m.booster.predict_margin(X, m.scale * z, m.n_rounds))

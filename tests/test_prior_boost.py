@@ -16,6 +16,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from llmboost import Prior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import LightGBMBooster, XGBoostBooster
+from llmboost.scale_search import make_folds
 
 
 def _data(n_classes=2, n=200, seed=0):
@@ -120,7 +121,7 @@ def test_out_of_fold_logits_never_see_the_row():
     X, y = _data()
     X["row_id"] = np.arange(len(X))
     model = PriorBoostClassifier(prior=SpyPrior(), scale=1.0, cv=4, random_state=0).fit(X, y)
-    folds = model._folds(y)
+    folds = make_folds(y, 4, "classification", 0)
     oof = SpyPrior().oof_logits(X, y, folds)
     assert (oof[:, 1] == 0).all()  # no row was scored by a prior that saw it
     assert (model.prior_.logits(X)[:, 1] == 1).all()  # the refit prior saw them all
@@ -133,8 +134,8 @@ def test_memorising_prior_is_scored_honestly():
     knn = SklearnPrior(KNeighborsClassifier(n_neighbors=1))
     in_sample = knn.fit(X, y).logits(X).argmax(axis=1)
     assert (in_sample == y).all()
-    model = PriorBoostClassifier(prior=knn, scale="prior", cv=5, random_state=0)
-    oof = knn.oof_logits(X, y, model._folds(y)).argmax(axis=1)
+
+    oof = knn.oof_logits(X, y, make_folds(y, 5, "classification", 0)).argmax(axis=1)
     assert 0.35 < (oof == y).mean() < 0.65
 
 

@@ -1,0 +1,180 @@
+"""The parameters every PriorBoost estimator shares: their checks and their documentation.
+
+:data:`PARAMETER_CONSTRAINTS` is the table :class:`FusionParams` checks at the top of
+``fit`` (see :mod:`llmboost._params`); :data:`PARAMETERS_DOC` and :data:`ATTRIBUTES_DOC`
+are formatted into each estimator's docstring by :func:`document`.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+from sklearn.base import BaseEstimator
+
+from .._params import (
+    BOOL,
+    DICT,
+    NON_NEGATIVE_INT,
+    RANDOM_STATE,
+    Check,
+    Instance,
+    Interval,
+    InvalidParameterError,
+    Options,
+    check_params,
+)
+from ..boosters import BOOSTERS
+from ..priors.base import Prior
+from ..scale_search import PRIOR_ONLY, scale_candidates
+
+#: The parameters every PriorBoost estimator shares, formatted into their docstrings
+#: with ``prior`` (what the prior may be and its default) and ``scales`` (the grid of
+#: ``scale="auto"``).
+PARAMETERS_DOC = """prior : {prior}
+    booster : {{"xgboost", "lightgbm"}}, default="xgboost"
+        The tree library.
+    booster_params : dict, default=None
+        Passed to the library's estimator, over small-data defaults (100 trees,
+        learning rate 0.1, depth 4 / 15 leaves).
+    scale : "auto", "prior", float >= 0 or list, default="auto"
+        Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
+        alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
+        trees from {scales} times the prior, every prefix of their boosting, and the
+        prior alone at several temperatures, combined by evidence-gated ensemble
+        selection starting from the prior. A list gives your own scales (``"prior"`` in
+        it adds the prior alone as a candidate and anchor).
+    cv : int, default=5
+        Folds (shuffled; stratified for classifiers) for the out-of-fold prior logits
+        of the training rows and for the search. A class with a single row stays in
+        every training fold.
+    scoring : str or callable, default=None
+        ``None`` scores by the per-row loss (log loss, squared error) and selects an
+        ensemble; any other scikit-learn scorer keeps the single candidate with the
+        best mean fold score.
+    n_trials : int, default=0
+        When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
+        and scale together for this many trials on the same folds.
+    random_state : int, RandomState or None, default=None
+        Seeds the folds, the boosters and optuna.
+    verbose : bool, default=False
+        Show a progress bar over the fits of the search.
+    n_jobs : int, default=None
+        Fold fits of the search run in this many threads (``-1``: all cores); each
+        booster keeps its own ``n_jobs`` (1 by default), so cores are not
+        oversubscribed."""
+
+#: The fitted attributes every PriorBoost estimator shares (``{classes}``: ``classes_, ``
+#: for classifiers).
+ATTRIBUTES_DOC = """scale_ : float or "prior"
+        Weight of the prior's margin in the final margin (``sum(weight * scale)`` over
+        members), or ``"prior"`` when ``scale="prior"``.
+    members_ : list of FusionMember
+        ``(scale, n_rounds, weight, booster)``: the final margin is
+        ``sum(weight * (scale * prior + first n_rounds trees of booster))``;
+        ``n_rounds == 0`` members are the prior alone at that scale.
+    cv_results_ : dict or None
+        Every candidate (``scale``, ``n_rounds``, ``params``) with its fold scores and
+        ``ensemble_weight``, in scikit-learn's layout; ``None`` when nothing was
+        searched.
+    best_params_ : dict or None
+        Booster parameters of the refit model.
+    prior_ : Prior or None
+        The prior refit on all training rows (``None`` when no member uses it: the
+        prior is then never evaluated at predict time).
+    booster_ : Booster or None
+        The booster adapter of the heaviest member with trees (``None`` for the prior
+        alone); its ``model_`` is the library's estimator.
+    {classes}n_features_in_, feature_names_in_, categories_
+        As in scikit-learn; ``categories_`` holds the categories of every text or
+        categorical column."""
+
+
+def document(prior: str, scales: str, classes: str = "classes_, "):
+    """Class decorator: fill ``{parameters}`` and ``{attributes}`` of the docstring.
+
+    Parameters
+    ----------
+    prior : str
+        Type, default and description of the ``prior`` parameter.
+    scales : str
+        The scales ``scale="auto"`` starts trees from.
+    classes : str, default="classes_, "
+        ``""`` for regressors (no ``classes_``).
+
+    Returns
+    -------
+    callable
+        The decorator.
+    """
+
+    def decorate(cls):
+        cls.__doc__ = cls.__doc__.format(
+            parameters=PARAMETERS_DOC.format(prior=prior, scales=scales),
+            attributes=ATTRIBUTES_DOC.format(classes=classes),
+        )
+        return cls
+
+    return decorate
+
+
+def _estimator_like(value) -> bool:
+    return isinstance(value, Prior) or hasattr(value, "fit")
+
+
+def _non_zero_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
+
+
+#: Constraints of the shared parameters (see :mod:`llmboost._params`).
+PARAMETER_CONSTRAINTS = {
+    "prior": [Check(_estimator_like, "a llmboost prior or a scikit-learn estimator"), None],
+    "booster": [Options(tuple(BOOSTERS))],
+    "booster_params": [DICT, None],
+    "scale": [Check(lambda s: scale_candidates(s, "") is not None, "'auto', 'prior' or >= 0")],
+    "cv": [Interval(Integral, 2)],
+    "scoring": [Instance((str,), "a scorer name"), Check(callable, "a callable"), None],
+    "n_trials": [NON_NEGATIVE_INT],
+    "random_state": RANDOM_STATE,
+    "verbose": [BOOL],
+    "n_jobs": [Check(_non_zero_int, "a non-zero integer"), None],
+}
+
+
+class FusionParams(BaseEstimator):
+    """Parameter checks of the fusion, shared by the local and the Dask estimators."""
+
+    _task = ""
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
+
+    def _check_params(self) -> None:
+        """The constraints table, then the rules that involve several parameters."""
+        if self.booster not in BOOSTERS:
+            raise InvalidParameterError(
+                f"booster={self.booster!r} is not supported; choose one of {sorted(BOOSTERS)}."
+            )
+        candidates = self._candidates()
+        check_params(self, self._parameter_constraints)
+        if self.n_trials and candidates == [PRIOR_ONLY]:
+            raise InvalidParameterError(
+                f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
+                "no booster; use n_trials=0 or a scale that fits trees."
+            )
+
+    def _candidates(self) -> list:
+        """The scales of the search (raises for an invalid ``scale``)."""
+        candidates = scale_candidates(self.scale, self._task)
+        if candidates is None:
+            raise InvalidParameterError(
+                f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
+                "or a list of such numbers and 'prior'."
+            )
+        return candidates
+
+
+__all__ = [
+    "ATTRIBUTES_DOC",
+    "PARAMETERS_DOC",
+    "PARAMETER_CONSTRAINTS",
+    "FusionParams",
+    "document",
+]
