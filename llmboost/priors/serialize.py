@@ -39,6 +39,15 @@ def format_value(value: Any) -> str | None:
     Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
     ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
     text is kept as is (newlines become spaces).
+
+    Parameters
+    ----------
+    value : object
+        A cell: number, boolean, text or missing.
+
+    Returns
+    -------
+    str or None
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -67,12 +76,32 @@ def format_value(value: Any) -> str | None:
 
 
 def format_column_name(name: Hashable) -> str:
-    """Column header as shown to the model: underscores become spaces."""
+    """Column header as shown to the model: underscores become spaces.
+
+    Parameters
+    ----------
+    name : hashable
+
+    Returns
+    -------
+    str
+    """
     return " ".join(str(name).replace("_", " ").split())
 
 
 def default_class_names(labels: Sequence) -> dict:
-    """Verbalizer of each label: ``0/1`` and ``False/True`` become ``no/yes``, others text."""
+    """Verbalizer of each label: ``0/1`` and ``False/True`` become ``no/yes``, others text.
+
+    Parameters
+    ----------
+    labels : sequence
+        The class labels.
+
+    Returns
+    -------
+    dict
+        ``{label: text}``.
+    """
     labels = list(labels)
     as_numbers = [_as_number(v) for v in labels]
     if len(labels) == 2 and sorted(n for n in as_numbers if n is not None) == [0, 1]:
@@ -89,7 +118,16 @@ def _as_number(value: Any) -> int | None:
 
 
 def default_task_description(target_name: Hashable | None = None) -> str:
-    """The task sentence: names the target column when it is known."""
+    """The task sentence: names the target column when it is known.
+
+    Parameters
+    ----------
+    target_name : hashable, default=None
+
+    Returns
+    -------
+    str
+    """
     if target_name is None or str(target_name).strip() == "":
         return "Given the following data, you must predict the correct class."
     return (
@@ -99,12 +137,30 @@ def default_task_description(target_name: Hashable | None = None) -> str:
 
 
 def options_line(class_texts: Iterable[str]) -> str:
-    """The answer options line, as in the paper: ``Answer with one of the following: a | b.``"""
+    """The answer options line, as in the paper: ``Answer with one of the following: a | b.``
+
+    Parameters
+    ----------
+    class_texts : iterable of str
+
+    Returns
+    -------
+    str
+    """
     return f"Answer with one of the following: {' | '.join(class_texts)}."
 
 
 def feature_lines(X: pd.DataFrame) -> list[str]:
-    """One ``Column name: value`` line per non-missing cell, joined by newlines, per row."""
+    """One ``Column name: value`` line per non-missing cell, joined by newlines, per row.
+
+    Parameters
+    ----------
+    X : DataFrame
+
+    Returns
+    -------
+    list of str
+    """
     columns = []
     for name in X.columns:
         header = format_column_name(name) + ": "
@@ -155,13 +211,27 @@ class RowSerializer:
             )
 
     def fields(self) -> list[str]:
-        """Field names a format-string template uses."""
+        """Field names a format-string template uses.
+
+        Returns
+        -------
+        list of str
+        """
         if not isinstance(self.template, str):
             return []
         return [f for _, f, _, _ in string.Formatter().parse(self.template) if f is not None]
 
     def __call__(self, X: pd.DataFrame) -> list[str]:
-        """The text of every row of ``X``."""
+        """The text of every row of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame
+
+        Returns
+        -------
+        list of str
+        """
         if callable(self.template):
             records = X.astype(object).where(X.notna(), None).to_dict(orient="records")
             texts = [self.template(row) for row in records]
@@ -208,6 +278,19 @@ def serialize(
 
     ``class_names`` maps labels to verbalizers (or lists them in the order of
     ``classes``); ``task_description`` defaults to a sentence naming ``target_name``.
+
+    Parameters
+    ----------
+    X : DataFrame
+    task_description : str, default=None
+    class_names : dict or sequence of str, default=None
+    classes : sequence, default=None
+    template : str or callable, default=None
+    target_name : hashable, default=None
+
+    Returns
+    -------
+    list of str
     """
     if class_names is None:
         texts = list(default_class_names(classes).values()) if classes is not None else []
@@ -222,7 +305,17 @@ def serialize(
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Unique texts (first-seen order) and, per input, the index of its unique text."""
+    """Unique texts (first-seen order) and, per input, the index of its unique text.
+
+    Parameters
+    ----------
+    texts : sequence of str
+
+    Returns
+    -------
+    unique : list of str
+    inverse : ndarray of int
+    """
     index: dict[str, int] = {}
     inverse = np.empty(len(texts), dtype=np.intp)
     for i, t in enumerate(texts):

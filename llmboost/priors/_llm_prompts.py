@@ -1,0 +1,239 @@
+"""Prompts of the language-model prior: task sentence, verbalizers, examples, chat layout.
+
+A row's body (:class:`~llmboost.priors.serialize.RowSerializer`) becomes a prompt: the
+chosen examples and the row as chat turns when the model has a chat template, else
+``<examples><body>\\nAnswer:``. A class's verbalizer is the text the model should
+answer for it; its token ids are those that follow the prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+
+from .serialize import default_class_names, default_task_description
+
+#: Marker rendered in place of the row to split a chat template once.
+_MARKER = "\x00LLMBOOST\x00"
+
+
+def task_sentence(task_description: str | None, target_name: Hashable | None) -> str:
+    """The task sentence: ``task_description``, else the default naming the target.
+
+    Parameters
+    ----------
+    task_description : str or None
+    target_name : hashable or None
+        Name of the predicted column.
+
+    Returns
+    -------
+    str
+    """
+    if task_description is not None:
+        return task_description
+    return default_task_description(target_name)
+
+
+def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
+    """Verbalizer of each class, in the order of ``classes``.
+
+    Parameters
+    ----------
+    classes : sequence
+        The original labels.
+    class_names : dict or None
+        Verbalizers of some labels; the others get
+        :func:`~llmboost.priors.serialize.default_class_names`.
+
+    Returns
+    -------
+    list of str
+    """
+    classes = list(classes)
+    names = default_class_names(classes)
+    if class_names:
+        unknown = [k for k in class_names if not np.isin(k, np.asarray(classes)).any()]
+        if unknown:
+            raise ValueError(
+                f"LLMPrior: class_names has labels not in y: {unknown[:5]}; the labels are "
+                f"{classes[:10]}."
+            )
+        names.update({k: str(v) for k, v in class_names.items()})
+    texts = [names[c] for c in classes]
+    if any(not t.strip() for t in texts):
+        raise ValueError("LLMPrior: class_names must not be empty strings.")
+    if len(set(texts)) != len(texts):
+        raise ValueError(
+            f"LLMPrior: two classes have the same verbalizer: {texts}; give them distinct "
+            "class_names."
+        )
+    return texts
+
+
+def shot_candidates(
+    bodies: Sequence[str], codes: np.ndarray, texts: list[str], n_shots: int, seed: int | None
+) -> list[tuple[str, str]]:
+    """``n_shots + 1`` distinct (body, answer) examples, classes taken in turn.
+
+    One spare: a row whose text equals an example gets the next one instead, so a
+    row is never its own example.
+
+    Parameters
+    ----------
+    bodies : sequence of str
+        Bodies of the candidate rows.
+    codes : ndarray of int
+        Class code of each candidate (an index into ``texts``).
+    texts : list of str
+        Verbalizer of each class.
+    n_shots : int
+    seed : int or None
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(codes)
+    pools = [list(rng.permutation(np.flatnonzero(codes == c))) for c in rng.permutation(len(texts))]
+    picked: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while len(picked) < n_shots + 1 and any(pools):
+        for pool in pools:
+            while pool:
+                i = int(pool.pop(0))
+                if bodies[i] not in seen:
+                    seen.add(bodies[i])
+                    picked.append((bodies[i], texts[int(codes[i])]))
+                    break
+            if len(picked) == n_shots + 1:
+                break
+    return picked
+
+
+def build_prompts(
+    rt, bodies: list[str], shots: list[tuple[str, str]] | None, n_shots: int
+) -> tuple[list[str], list[int]]:
+    """Full prompt of every body and the id of its example set (its shared prefix).
+
+    Parameters
+    ----------
+    rt : Runtime
+        Its tokenizer renders chat prompts.
+    bodies : list of str
+    shots : list of (str, str) or None
+        Candidate examples (:func:`shot_candidates`); a body never gets itself.
+    n_shots : int
+        Examples per prompt.
+
+    Returns
+    -------
+    prompts : list of str
+    groups : list of int
+    """
+    groups: list[int] = []
+    sets: dict[tuple[int, ...], int] = {}
+    chosen: list[list[tuple[str, str]]] = []
+    for body in bodies:
+        picks = tuple(i for i, (b, _) in enumerate(shots or ()) if b != body)[:n_shots]
+        if picks not in sets:
+            sets[picks] = len(sets)
+            chosen.append([shots[i] for i in picks])
+        groups.append(sets[picks])
+    renderers = [renderer(rt, examples) for examples in chosen]
+    return [renderers[g](b) for g, b in zip(groups, bodies)], groups
+
+
+def renderer(rt, examples: list[tuple[str, str]]):
+    """A function body -> full prompt, for one set of examples.
+
+    Parameters
+    ----------
+    rt : Runtime
+    examples : list of (str, str)
+        (body, answer) of each example, in order.
+
+    Returns
+    -------
+    callable
+    """
+    if not rt.chat:
+        head = "".join(f"{b}\nAnswer: {v}\n\n" for b, v in examples)
+        return lambda body: f"{head}{body}\nAnswer:"
+    messages = []
+    for b, v in examples:
+        messages += [{"role": "user", "content": b}, {"role": "assistant", "content": v}]
+
+    def render(body: str) -> str:
+        return rt.tokenizer.apply_chat_template(
+            [*messages, {"role": "user", "content": body}],
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+
+    # Render once around a marker; use the split when the template copies the
+    # content verbatim (checked on a real body), else render every row.
+    whole = render(_MARKER)
+    if whole.count(_MARKER) != 1:
+        return render
+    before, after = whole.split(_MARKER)
+    checked: list[bool] = []
+
+    def guarded(body: str) -> str:
+        fast = f"{before}{body}{after}"
+        if not checked:
+            checked.append(render(body) == fast)
+        return fast if checked[0] else render(body)
+
+    return guarded
+
+
+def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
+    """Token ids of each class's answer as it would follow ``prompt``.
+
+    Parameters
+    ----------
+    rt : Runtime
+    prompt : str
+        A full prompt (its end decides how the answer tokenizes).
+    texts : list of str
+        The verbalizers.
+
+    Returns
+    -------
+    list of list of int
+    """
+    tok = rt.tokenizer
+    out = []
+    for text in texts:
+        if rt.kind == "seq2seq":
+            ids = tok(text, add_special_tokens=False)["input_ids"]
+        else:
+            answer = text if rt.chat else " " + text
+            tail = prompt[-48:]
+            base = tok(tail, add_special_tokens=False)["input_ids"]
+            full = tok(tail + answer, add_special_tokens=False)["input_ids"]
+            if full[: len(base)] == base and len(full) > len(base):
+                ids = full[len(base) :]
+            else:
+                ids = tok(answer, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise ValueError(f"LLMPrior: verbalizer {text!r} has no tokens; use another text.")
+        out.append([int(i) for i in ids])
+    if len({tuple(i) for i in out}) != len(out):
+        raise ValueError(
+            f"LLMPrior: two verbalizers tokenize identically: {texts}; use other class_names."
+        )
+    return out
+
+
+__all__ = [
+    "build_prompts",
+    "class_texts",
+    "renderer",
+    "shot_candidates",
+    "task_sentence",
+    "verbalizer_ids",
+]

