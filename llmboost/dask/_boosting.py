@@ -83,3 +83,11 @@ def as_margin_frame(values: np.ndarray, index):
 def margin_meta(n_columns: int):
     """Empty margin of the right kind: ``n_columns`` 0 for a 1-d margin."""
     return as_margin_frame(np.empty((0, n_columns) if n_columns else (0,)), pd.RangeIndex(0))
+
+
+__all__ = [
+    "as_margin_frame",
+    "fit_member",
+    "margin_meta",
+    "predict_partition",
+]

@@ -166,3 +166,16 @@ def sample_mask(y: pd.Series, number: int, fractions, seed: int) -> np.ndarray:
     else:
         probability = np.full(len(y), float(fractions))
     return rng.random(len(y)) < probability
+
+
+__all__ = [
+    "as_dask_frame",
+    "as_dask_target",
+    "check_columns",
+    "meta_frame",
+    "prepare_partition",
+    "require_dask",
+    "sample_fractions",
+    "sample_mask",
+    "schema",
+]

@@ -12,29 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..scale_search import prior_margin
+from ..scale_search import check_margin
 from ._boosting import as_margin_frame
 from ._data import sample_mask
 
 #: Extra columns of the gathered sample: the label and the partition a row came from.
 TARGET, PARTITION = "__llmboost_y__", "__llmboost_partition__"
-
-
-def check_margin(prior, z, n_rows: int, task: str, n_classes: int) -> np.ndarray:
-    """The prior's margin from its logits, with the local estimator's shape checks."""
-    name = type(prior).__name__
-    z = np.asarray(z, dtype=np.float64)
-    if task == "regression":
-        z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
-        expected = (n_rows,)
-    else:
-        expected = (n_rows, n_classes)
-    if z.shape != expected:
-        raise ValueError(f"{name}.logits returned shape {z.shape}; expected {expected}.")
-    if not np.isfinite(z).all():
-        rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
-        raise ValueError(f"{name}.logits returned non-finite values (rows {rows}).")
-    return prior_margin(z, task)
 
 
 def _width(task: str, n_classes: int) -> int:
@@ -80,3 +63,13 @@ def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFr
     out[TARGET] = y[mask].to_numpy()
     out[PARTITION] = np.full(int(mask.sum()), number, dtype=np.int64)
     return out
+
+
+__all__ = [
+    "PARTITION",
+    "TARGET",
+    "check_margin",
+    "sample_partition",
+    "score_partition",
+    "training_partition",
+]

@@ -16,10 +16,11 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import Check, Interval
 from ..estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -27,7 +28,8 @@ from ..estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
-from ..scale_search import make_folds, margin_to_output, prior_folds
+from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
+from ..scale_search import check_margin, make_folds, margin_to_output, prior_folds
 from ._boosting import fit_member, margin_meta, predict_partition
 from ._data import (
     as_dask_frame,
@@ -42,7 +44,6 @@ from ._data import (
 from ._scoring import (
     PARTITION,
     TARGET,
-    check_margin,
     sample_partition,
     score_partition,
     training_partition,
@@ -52,14 +53,20 @@ from ._scoring import (
 SAMPLE_SIZE = 10_000
 
 
-class _DaskPriorBoost(BaseEstimator):
+class _DaskPriorBoost(FusionParams):
     """Shared fit/predict logic; the public classes name the local estimator they scale."""
 
     _local = PriorBoostClassifier
+    _parameter_constraints: dict = {
+        **PARAMETER_CONSTRAINTS,
+        "sample_size": [Interval(Integral, 2)],
+        "client": [Check(lambda c: hasattr(c, "scatter"), "a distributed.Client"), None],
+    }
 
     def __init__(
         self,
         prior=None,
+        *,
         booster: str = "xgboost",
         booster_params: dict | None = None,
         scale="auto",
@@ -128,8 +135,7 @@ class _DaskPriorBoost(BaseEstimator):
         -------
         self
         """
-        if not isinstance(self.sample_size, Integral) or self.sample_size < 2:
-            raise ValueError(f"sample_size must be an integer >= 2, got {self.sample_size!r}.")
+        self._check_params()
         client = self._get_client()
         X = as_dask_frame(X)
         y = as_dask_target(y, X)
@@ -186,11 +192,9 @@ class _DaskPriorBoost(BaseEstimator):
     def _sample_margin(self, local, sample, y_sample) -> np.ndarray:
         """Out-of-fold prior margin of the sampled rows, on the local estimator's folds."""
         prior = clone(local.prior_)
-        if hasattr(local.prior_, "_target_hint"):  # a language model's task sentence
-            prior._target_hint = local.prior_._target_hint
         folds = make_folds(y_sample.to_numpy(), self.cv, self._task, self.random_state)
         z = prior.oof_logits(sample, y_sample.to_numpy(), prior_folds(folds, len(sample)))
-        return check_margin(prior, z, len(sample), self._task, self._n_classes)
+        return check_margin(prior, z, len(sample), self._task, self._n_classes, "oof_logits")
 
     def _encode(self, y):
         if self._task == "regression":
@@ -371,3 +375,13 @@ class DaskLLMBoostClassifier(DaskPriorBoostClassifier):
     default prior (a language model, scored on the workers with its batching and caches)."""
 
     _local = LLMBoostClassifier
+
+
+__all__ = [
+    "SAMPLE_SIZE",
+    "DaskLLMBoostClassifier",
+    "DaskPFNBoostClassifier",
+    "DaskPFNBoostRegressor",
+    "DaskPriorBoostClassifier",
+    "DaskPriorBoostRegressor",
+]
