@@ -13,11 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
+from .._resources import seed_from
 from .._validation import align_categories, fit_categories, to_frame
 from ..estimators.prior_boost import PriorBoostClassifier
-from ..scale_search import margin_to_output, prior_margin
+from ..priors.base import as_prior
+from ..scale_search import make_folds, margin_to_output, prior_folds, prior_margin
 
 WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 
@@ -25,7 +28,7 @@ WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 class _PriorBaseline(ClassifierMixin, BaseEstimator):
     """Shared set-up: the prior's out-of-fold logits for the training rows."""
 
-    def __init__(self, prior=None, booster_params=None, cv=5, random_state=None):
+    def __init__(self, prior=None, *, booster_params=None, cv=5, random_state=None):
         self.prior = prior
         self.booster_params = booster_params
         self.cv = cv
@@ -44,14 +47,16 @@ class _PriorBaseline(ClassifierMixin, BaseEstimator):
         return align_categories(to_frame(X).reset_index(drop=True), self.categories_)
 
     def _prior_oof(self, X, y):
-        helper = self._gbdt(1.0)
-        prior = helper._resolve_prior()
+        prior = self.prior
+        if prior is None:
+            prior = LogisticRegression(max_iter=1000)
+        prior = as_prior(prior, "classification", who=type(self).__name__)
         frame = to_frame(X).reset_index(drop=True)
         self.categories_ = fit_categories(frame)
         y = np.asarray(y)
-        folds = helper._folds(y)
+        folds = make_folds(y, self.cv, "classification", seed_from(self.random_state, None))
         self.classes_ = np.unique(y)
-        oof = prior.oof_logits(frame, y, folds)
+        oof = prior.oof_logits(frame, y, prior_folds(folds, len(y)))
         self.prior_ = clone(prior).fit(frame, y)
         return frame, y, folds, oof
 
@@ -104,3 +109,6 @@ class AveragingClassifier(_PriorBaseline):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+__all__ = ["WEIGHTS", "AveragingClassifier", "StackingClassifier"]

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from .._sampling import subsample
+
 SKLEARN_TABLES = {
     "breast_cancer": ("load_breast_cancer", "Is this breast mass malignant or benign?"),
     "iris": ("load_iris", "Which species of iris is this flower?"),
@@ -128,20 +130,14 @@ def stratified_subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
     Classes get rows in proportion to their frequency (largest remainder), and at least
     two each where they have them, so that every class can be cross-validated.
     """
-    rng = np.random.default_rng(seed)
-    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if size >= len(y):
-        return rng.permutation(len(y))
-    share = counts / counts.sum() * size
-    take = np.floor(share).astype(int)
-    for k in np.argsort(-(share - take))[: size - take.sum()]:
-        take[k] += 1
-    for k in np.flatnonzero(take < np.minimum(counts, 2)):  # two per class, from the largest
-        need = min(counts[k], 2) - take[k]
-        take[k] += need
-        for _ in range(need):
-            donor = np.argmax(np.where(take > 2, take, -1))
-            if take[donor] > 2:
-                take[donor] -= 1
-    picked = [rng.permutation(np.flatnonzero(inverse == k))[: take[k]] for k in range(len(classes))]
-    return rng.permutation(np.concatenate(picked))
+    return subsample(y, size, np.random.default_rng(seed), min_per_class=2, shuffle=True)
+
+
+__all__ = [
+    "SKLEARN_TABLES",
+    "TARGET_NAMES",
+    "Dataset",
+    "dataset_name",
+    "load_dataset",
+    "stratified_subsample",
+]
