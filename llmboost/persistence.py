@@ -433,13 +433,11 @@ def _needed_files(prior) -> list[str]:
 
 def _find_weights(prior, files: list) -> None:
     """Find the prior's weights on this machine again, or raise a clear error."""
+    from .priors._in_context import InContextPrior
     from .priors.bundled_pfn import BundledPFNPrior, default_weights_path
-    from .priors.tabicl import TabICLPrior
-    from .priors.tabpfn import TabPFNPrior
 
-    if isinstance(prior, TabPFNPrior | TabICLPrior):
-        prior.checkpoint_path_ = prior._resolve_checkpoint()
-        prior.device_ = prior._resolve_device()
+    if isinstance(prior, InContextPrior):
+        prior._locate_weights()
         return
     if isinstance(prior, BundledPFNPrior):
         files = [str(Path(prior.weights or default_weights_path(prior.task)))]

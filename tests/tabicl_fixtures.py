@@ -26,12 +26,15 @@ def build_checkpoint(path: str | Path, task: str = "classification", seed: int =
     """Write a random TabICL checkpoint in TabICL's own format and return its path.
 
     The format is a ``torch.save`` dict with ``config`` (keyword arguments of
-    ``tabicl._model.tabicl.TabICL``) and ``state_dict``. ``zero_init=False`` keeps the
+    TabICL's network class, :func:`llmboost._compat.tabicl_model_class`) and ``state_dict``. ``zero_init=False`` keeps the
     output projections random, so rows get different outputs. A regressor has
     ``max_classes=0`` and predicts ``num_quantiles`` quantiles.
     """
     import torch
-    from tabicl._model.tabicl import TabICL
+
+    from llmboost._compat import tabicl_model_class
+
+    TabICL = tabicl_model_class()
 
     config = {
         **TINY_CONFIG,

@@ -23,7 +23,10 @@ def build_checkpoint(
     A regressor also needs its bar-distribution borders in the state dict.
     """
     import torch
-    from tabpfn.architectures import tabpfn_v2
+
+    from llmboost._compat import tabpfn_v2_architecture
+
+    tabpfn_v2 = tabpfn_v2_architecture()
 
     dims = dict(TINY_SIZE if size == "tiny" else V2_SIZE)
     buckets = dims.pop("num_buckets")
@@ -54,8 +57,7 @@ def build_checkpoint(
 
 def default_filename(task: str, model: str = "v2") -> str:
     """TabPFN's default checkpoint file name for ``model`` (what the cache folder holds)."""
-    from tabpfn.constants import ModelVersion
-    from tabpfn.model_loading import ModelType, _get_model_source
+    from llmboost._compat import tabpfn_model_source
 
     which = "classifier" if task == "classification" else "regressor"
-    return _get_model_source(ModelVersion(model), ModelType(which)).default_filename
+    return tabpfn_model_source(model, which)[1]

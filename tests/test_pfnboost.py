@@ -57,3 +57,12 @@ def test_offline_regressor_learns_the_target(offline):
         model = PFNBoostRegressor(booster_params={"n_estimators": 20}, scale=1.0, cv=3)
         model.fit(X[:200], y[:200])
     assert r2_score(y[200:], model.predict(X[200:])) > 0.8
+
+
+def test_a_given_prior_removes_the_previous_default(offline):
+    X, y = _table(80)
+    with pytest.warns(UserWarning, match="uses the PFN bundled"):
+        model = PFNBoostRegressor(booster_params={"n_estimators": 5}, scale=1.0, cv=2).fit(X, y)
+    assert model.default_prior_ == "bundled"
+    model.set_params(prior=BundledPFNPrior("regression", n_ensemble=1)).fit(X, y)
+    assert not hasattr(model, "default_prior_")

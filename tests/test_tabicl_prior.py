@@ -168,7 +168,7 @@ def test_context_cap_warns_and_subsamples(ckpt):
     with pytest.warns(UserWarning, match="random subsample of 30 rows"):
         reg.fit(X, X["a"].to_numpy())
     assert reg.context_size_ == 30
-    assert _prior(ckpt)._cap() == MAX_CONTEXT == 100_000
+    assert _prior(ckpt)._context_cap()[0] == MAX_CONTEXT == 100_000
 
 
 def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):
@@ -221,7 +221,7 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
     # same answer when the hosts simply do not answer
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setattr(
-        "llmboost.priors.tabicl._unreachable_reason", lambda hosts: "no download host answered"
+        "llmboost.priors._in_context.unreachable_reason", lambda hosts: "no download host answered"
     )
     with pytest.raises(ModelNotAvailableError, match="no download host answered"):
         TabICLPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
@@ -333,3 +333,13 @@ def test_classes_with_a_single_row(ckpt, booster):
                                random_state=0).fit(X, y)  # fmt: skip
     assert list(model.classes_) == ["n", "once", "p", "twice"]
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_is_available_looks_on_disk_only(ckpt, tmp_path, monkeypatch):
+    hub = tmp_path / "hub"
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    assert not TabICLPrior().is_available() and not hub.exists()
+    put_in_hf_cache(hub, REPO_ID, CHECKPOINTS["classification"], ckpt["classification"])
+    assert TabICLPrior().is_available() and not TabICLPrior(task="regression").is_available()
+    assert TabICLPrior(model_path=ckpt["regression"]).is_available()
+    assert not TabICLPrior(model_path=tmp_path / "none.ckpt").is_available()

@@ -24,7 +24,8 @@ from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
 
 from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import TabPFNPrior  # noqa: E402
-from llmboost.priors.tabpfn import ModelNotAvailableError, _unreachable_reason  # noqa: E402
+from llmboost.priors._in_context import unreachable_reason  # noqa: E402
+from llmboost.priors.tabpfn import ModelNotAvailableError  # noqa: E402
 
 TASKS = ("classification", "regression")
 #: float64 makes TabPFN's output for a row independent of the other rows in its batch
@@ -231,7 +232,7 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
     # same answer when the hosts simply do not answer
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setattr(
-        "llmboost.priors.tabpfn._unreachable_reason", lambda hosts: "no download host answered"
+        "llmboost.priors._in_context.unreachable_reason", lambda hosts: "no download host answered"
     )
     with pytest.raises(ModelNotAvailableError, match="no download host answered"):
         TabPFNPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
@@ -244,7 +245,7 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
 
 def test_reachability_probe_gives_up_quickly():
     start = time.perf_counter()
-    assert _unreachable_reason(["http://127.0.0.1:9"]) is not None  # refused at once
+    assert unreachable_reason(["http://127.0.0.1:9"]) is not None  # refused at once
     assert time.perf_counter() - start < 5
 
 
@@ -366,3 +367,20 @@ def test_classes_with_a_single_row(ckpt, booster):
                                random_state=0).fit(X, y)  # fmt: skip
     assert list(model.classes_) == ["n", "once", "p", "twice"]
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_is_available_looks_on_disk_only(ckpt, cache_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(cache_dir))
+    assert TabPFNPrior().is_available() and TabPFNPrior(task="regression").is_available()
+    assert TabPFNPrior(model_path=ckpt["classification"]).is_available()
+    assert not TabPFNPrior(model="v2.5").is_available()
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
+    assert not TabPFNPrior().is_available()
+    assert not TabPFNPrior(model_path=tmp_path / "none.ckpt").is_available()
+    assert list(tmp_path.iterdir()) == []  # nothing downloaded or created
+
+
+def test_constructor_arguments_after_task_are_keyword_only():
+    with pytest.raises(TypeError):
+        TabPFNPrior("classification", "v2")

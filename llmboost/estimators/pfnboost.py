@@ -5,74 +5,129 @@ from __future__ import annotations
 import warnings
 
 from ..priors.base import Prior
+from ._shared import document
 from .prior_boost import PriorBoostClassifier, PriorBoostRegressor
 
 
-class PFNBoostClassifier(PriorBoostClassifier):
+class _PFNDefault:
+    """The default-prior rule shared by both PFNBoost estimators."""
+
+    _task: str
+
+    def _default_prior(self) -> Prior:
+        return _tabpfn_or_bundled(self, self._task)
+
+    def _resolve_prior(self, y) -> Prior:
+        """The user's prior, or the default one (``default_prior_`` says which)."""
+        if self.prior is not None:
+            self.__dict__.pop("default_prior_", None)  # a previous fit's default is stale
+        return super()._resolve_prior(y)
+
+
+@document(
+    prior="""llmboost prior or scikit-learn classifier, default=None
+        Gives per-class logits. ``None`` is TabPFN v2 when its checkpoint is on disk,
+        else the bundled PFN (see above).""",
+    scales="``0, 0.01, 0.03, ..., 10``",
+)
+class PFNBoostClassifier(_PFNDefault, PriorBoostClassifier):
     """:class:`PriorBoostClassifier` whose default prior is TabPFN v2, or the bundled PFN.
 
-    ``prior=None`` means ``TabPFNPrior()`` (TabPFN v2 from the local model cache or
-    downloaded, 4 ensemble members, CUDA when available) when its weights can be had;
-    otherwise the PFN that ships with llmboost (``BundledPFNPrior()``), with one warning
-    that says so and how to get TabPFN. The decision takes seconds offline. Which one
-    was used is ``default_prior_`` after fit. Set a prior's knobs on the prior object,
-    e.g. ``PFNBoostClassifier(prior=TabPFNPrior(model_path="...", n_estimators=8))``.
+    ``prior=None`` means ``TabPFNPrior()`` (TabPFN v2 from the local model cache, 4
+    ensemble members, CUDA when available) when its checkpoint is on disk
+    (:meth:`~llmboost.priors.TabPFNPrior.is_available`); otherwise the PFN that ships
+    with llmboost (``BundledPFNPrior()``), with one warning that says so and how to get
+    TabPFN. Nothing is downloaded to decide. Which one was used is ``default_prior_``
+    after fit. Set a prior's knobs on the prior object, e.g.
+    ``PFNBoostClassifier(prior=TabPFNPrior(model_path="...", n_estimators=8))``.
     Training rows get out-of-fold log-probabilities (each fold's context is the other
     folds); new rows are scored with all training rows as context. See
     :class:`~llmboost.priors.tabpfn.TabPFNPrior` and :class:`PriorBoostClassifier`.
+
+    Parameters
+    ----------
+    {parameters}
 
     Attributes
     ----------
     default_prior_ : str
         ``"tabpfn"`` or ``"bundled"``: the prior ``prior=None`` resolved to (set only
-        then), beside the attributes of :class:`PriorBoostClassifier`.
+        then; a fit with a given prior removes it).
+    {attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from llmboost import BundledPFNPrior, PFNBoostClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> model = PFNBoostClassifier(
+    ...     prior=BundledPFNPrior(n_ensemble=1), booster_params={{"n_estimators": 20}},
+    ...     scale=1.0, cv=2, random_state=0,
+    ... ).fit(X[:120], y[:120])
+    >>> model.predict_proba(X[120:125]).shape
+    (5, 2)
     """
 
-    def _default_prior(self) -> Prior:
-        return _tabpfn_or_bundled(self, "classification")
 
-
-class PFNBoostRegressor(PriorBoostRegressor):
+@document(
+    prior="""llmboost regression prior or scikit-learn regressor, default=None
+        Gives a predicted mean per row. ``None`` is TabPFN v2's mean when its
+        checkpoint is on disk, else the bundled regression PFN (see above).""",
+    scales="``0, 0.25, 0.5, 0.75, 1``",
+    classes="",
+)
+class PFNBoostRegressor(_PFNDefault, PriorBoostRegressor):
     """:class:`PriorBoostRegressor` whose default prior is TabPFN v2's mean, or the bundled PFN.
 
-    ``prior=None`` means ``TabPFNPrior(task="regression")`` when its weights can be
-    had; otherwise the regression PFN that ships with llmboost
+    ``prior=None`` means ``TabPFNPrior(task="regression")`` when its checkpoint is on
+    disk; otherwise the regression PFN that ships with llmboost
     (``BundledPFNPrior(task="regression")``), with one warning; ``default_prior_``
     says which. See :class:`PFNBoostClassifier`.
+
+    Parameters
+    ----------
+    {parameters}
 
     Attributes
     ----------
     default_prior_ : str
         ``"tabpfn"`` or ``"bundled"`` (set only when ``prior=None``).
-    """
+    {attributes}
 
-    def _default_prior(self) -> Prior:
-        return _tabpfn_or_bundled(self, "regression")
+    Examples
+    --------
+    >>> import sklearn.datasets
+    >>> from llmboost import BundledPFNPrior, PFNBoostRegressor
+    >>> prior = BundledPFNPrior("regression", n_ensemble=1)
+    >>> X, y = sklearn.datasets.load_diabetes(return_X_y=True, as_frame=True)
+    >>> model = PFNBoostRegressor(prior=prior, scale=[0, 1], cv=2, random_state=0)
+    >>> model.fit(X[:120], y[:120]).predict(X[120:125]).shape
+    (5,)
+    """
 
 
 def _tabpfn_or_bundled(estimator, task: str) -> Prior:
-    """TabPFN v2 for ``task`` when its checkpoint is available, else the bundled PFN."""
+    """TabPFN v2 for ``task`` when its checkpoint is on disk, else the bundled PFN."""
     from ..priors.bundled_pfn import BundledPFNPrior
-    from ..priors.tabpfn import ModelNotAvailableError, TabPFNPrior
+    from ..priors.tabpfn import TabPFNPrior
 
     tabpfn = TabPFNPrior(task=task)
-    try:
-        tabpfn._resolve_checkpoint()
-    except (ModelNotAvailableError, ImportError) as error:
-        reason = str(error).splitlines()[0]
-        name = type(estimator).__name__
-        warnings.warn(
-            f"TabPFN v2 is not available ({reason}); {name} uses the PFN bundled with "
-            "llmboost instead. To use TabPFN, install llmboost[tabpfn], download its "
-            "weights into the TabPFN model cache (see the error of TabPFNPrior().fit for "
-            "the command) or pass prior=TabPFNPrior(model_path=...).",
-            UserWarning,
-            stacklevel=5,
-        )
-        estimator.default_prior_ = "bundled"
-        return BundledPFNPrior(task=task)
-    estimator.default_prior_ = "tabpfn"
-    return tabpfn
+    if tabpfn.is_available():
+        estimator.default_prior_ = "tabpfn"
+        return tabpfn
+    which = "classifier" if task == "classification" else "regressor"
+    warnings.warn(
+        f"TabPFN v2 is not available (no v2 {which} checkpoint on disk, or tabpfn is not "
+        f"installed); {type(estimator).__name__} uses the PFN bundled with llmboost "
+        "instead. To use TabPFN, install llmboost[tabpfn] and get its weights: "
+        "TabPFNPrior().fit(X, y) downloads them into the TabPFN model cache "
+        "($TABPFN_MODEL_CACHE_DIR) when a host answers, and its error says how to "
+        "download them by hand; or pass prior=TabPFNPrior(model_path=...).",
+        UserWarning,
+        stacklevel=5,
+    )
+    estimator.default_prior_ = "bundled"
+    return BundledPFNPrior(task=task)
 
 
 __all__ = ["PFNBoostClassifier", "PFNBoostRegressor"]

@@ -17,30 +17,55 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
-from sklearn.utils.validation import check_is_fitted
 
-from .base import Folds, Prior
+from .._params import (
+    DEVICE,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    RANDOM_STATE,
+    TASK,
+    Instance,
+    Interval,
+)
+from .._resources import require, resolve_device, seed_from
+from .base import Folds, Prior, categorical_mask, category_codes
 
-_INSTALL_HINT = 'BundledPFNPrior needs torch: pip install "llmboost[tabpfn]" (or just torch)'
 _MODELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
-_TASKS = ("classification", "regression")
 
 
 def default_weights_path(task: str = "classification") -> Path:
-    """Path of the shipped checkpoint for ``task``."""
+    """Path of the shipped checkpoint for ``task``.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+
+    Returns
+    -------
+    Path
+    """
     from ..pfn import DEFAULT_REGRESSION_WEIGHTS, DEFAULT_WEIGHTS, WEIGHTS_DIR
 
     return WEIGHTS_DIR / (DEFAULT_REGRESSION_WEIGHTS if task == "regression" else DEFAULT_WEIGHTS)
 
 
 def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
-    """Load (once per process) a checkpoint written by ``llmboost.pfn.pretrain``."""
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(_INSTALL_HINT) from exc
+    """Load (once per process) a checkpoint written by ``llmboost.pfn.pretrain``.
+
+    Parameters
+    ----------
+    path : str or Path, default=None
+        The checkpoint file; ``None`` is the shipped classification network.
+    device : str, default="cpu"
+        Torch device the network is placed on.
+
+    Returns
+    -------
+    TabPFNLite
+        The network in evaluation mode (shared by every caller of the same file and device).
+    """
+    torch = require("torch", extra="pfn", who="BundledPFNPrior")
     from ..pfn.model import PFNConfig, TabPFNLite
 
     path = Path(path) if path is not None else default_weights_path()
@@ -114,11 +139,26 @@ class BundledPFNPrior(Prior):
         Class -> group maps (one identity map up to 10 classes).
     seed_ : int
         The seed drawn from ``random_state``.
+    categorical_ : ndarray of bool
+        Which columns are categorical (read as category codes).
     """
+
+    _parameter_constraints = {
+        "task": TASK,
+        "n_ensemble": [POSITIVE_INT],
+        "random_state": RANDOM_STATE,
+        "max_context": [Interval(numbers.Integral, 2), None],
+        "weights": [Instance((str, os.PathLike), "a path to a checkpoint file"), None],
+        "device": DEVICE,
+        "softmax_temperature": [POSITIVE_REAL],
+        "batch_cells": [POSITIVE_INT],
+        "max_features": [POSITIVE_INT, None],
+    }
 
     def __init__(
         self,
         task: str = "classification",
+        *,
         n_ensemble: int = 4,
         random_state: int | np.random.RandomState | None = None,
         max_context: int | None = None,
@@ -138,118 +178,65 @@ class BundledPFNPrior(Prior):
         self.batch_cells = batch_cells
         self.max_features = max_features
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self) -> None:
-        if self.task not in _TASKS:
-            raise ValueError(f"task must be 'classification' or 'regression', got {self.task!r}.")
-        checks = (("n_ensemble", 1), ("batch_cells", 1), ("max_context", 2), ("max_features", 1))
-        for name, low in checks:
-            value = getattr(self, name)
-            if value is None and name in ("max_context", "max_features"):
-                continue
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise ValueError(
-                    f"BundledPFNPrior: {name} must be an integer >= {low}; got {value!r}."
-                )
-        t = self.softmax_temperature
-        if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 < t < np.inf:
-            raise ValueError(
-                f"BundledPFNPrior: softmax_temperature must be a positive finite number; got {t!r}."
-            )
+    # ------------------------------------------------------------------ hooks
+    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
+        """Keep the encoded training rows and choose the context subsamples and codes."""
+        model = self._start(X)
+        self.X_train_ = _values(X)
+        self.y_train_ = y
+        self.contexts_, self.codes_ = self._plan(model, y)
+        self.context_size_ = len(self.contexts_[0])
 
-    def _draw_seed(self) -> int:
-        rs = self.random_state
-        if rs is None:
-            return 0
-        if isinstance(rs, np.random.RandomState):
-            return int(rs.randint(np.iinfo(np.int32).max))
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
-            return int(rs)
-        raise ValueError(
-            "BundledPFNPrior: random_state must be None, an int or a numpy RandomState; "
-            f"got {rs!r}."
-        )
+    def _logits(self, X: pd.DataFrame) -> np.ndarray:
+        job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
+        return self._score([job], [_values(X)])[0]
+
+    def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
+        """Each fold's rows scored with the other folds as context; folds run batched."""
+        model = self._start(X)
+        values = _values(X)
+        jobs, queries = [], []
+        for train, test in folds:
+            train = np.asarray(train)
+            contexts, codes = self._plan(model, y[train])
+            jobs.append((values[train], y[train], contexts, codes))
+            queries.append(values[np.asarray(test)])
+        shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
+        out = np.empty(shape, dtype=np.float64)
+        for (_train, test), z in zip(folds, self._score(jobs, queries)):
+            out[np.asarray(test)] = z
+        return out
+
+    def _start(self, X: pd.DataFrame):
+        """Check the labels against the network, draw the seed; the network."""
+        if self.task == "classification":
+            if len(self.classes_) < 2:
+                raise ValueError("BundledPFNPrior needs at least 2 classes in y.")
+            if self.max_context is not None and self.max_context < len(self.classes_):
+                raise ValueError(
+                    f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
+                    f"{len(self.classes_)} classes in y; every class needs a context row "
+                    "(raise max_context or leave it None)."
+                )
+        self.seed_ = seed_from(self.random_state)
+        self.categorical_ = categorical_mask(X)
+        return self._model()
 
     def _model(self):
-        model = load_model(self.weights or default_weights_path(self.task), self._device())
+        path = self.weights or default_weights_path(self.task)
+        model = load_model(path, self._device())
         if model.cfg.task != self.task:
             raise ValueError(
-                f"BundledPFNPrior(task={self.task!r}): the checkpoint {self.weights} is a "
-                f"{model.cfg.task} model."
+                f"BundledPFNPrior(task={self.task!r}): the checkpoint {path} is a "
+                f"{model.cfg.task} model; pass weights= of a {self.task} checkpoint."
             )
         return model
 
     def _device(self) -> str:
-        if self.device == "auto":
-            import torch
-
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
-
-    def _targets(self, y) -> np.ndarray:
-        """Class codes (setting ``classes_``) or float targets, checked."""
-        y = np.asarray(y)
-        if self.task == "regression":
-            y = y.astype(np.float64)
-            if not np.all(np.isfinite(y)):
-                raise ValueError("BundledPFNPrior: regression targets must be finite numbers.")
-            return y
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("BundledPFNPrior needs at least 2 classes in y.")
-        if self.max_context is not None and self.max_context < len(self.classes_):
-            raise ValueError(
-                f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
-                f"{len(self.classes_)} classes in y; every class needs a context row."
-            )
-        return codes.astype(np.int64)
-
-    # ---------------------------------------------------------------- encoding
-    def _fit_encoding(self, X: pd.DataFrame) -> None:
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(X)
-        self.columns_ = list(X.columns)
-        self.categories_: dict[Any, pd.Index] = {}
-        for col in self.columns_:
-            s = X[col]
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                self.categories_[col] = s.cat.categories
-            elif not (ptypes.is_numeric_dtype(s) or ptypes.is_bool_dtype(s)):
-                self.categories_[col] = pd.Index(pd.unique(s.dropna()))
-        self.categorical_ = np.array([c in self.categories_ for c in self.columns_], dtype=bool)
-
-    def _encode(self, X: pd.DataFrame) -> np.ndarray:
-        """Float matrix: numbers as they are, categories as codes, NaN for missing."""
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(X, columns=self.columns_)
-        out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
-        for j, col in enumerate(self.columns_):
-            s = X[col]
-            if col in self.categories_:
-                codes = self.categories_[col].get_indexer(np.asarray(s, dtype=object))
-                out[:, j] = np.where(codes < 0, np.nan, codes)
-            else:
-                v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                v = np.where(np.isfinite(v), v, np.nan)
-                out[:, j] = np.clip(v, -1e30, 1e30)
-        return out
+        return resolve_device(self.device)
 
     def _limit(self, model) -> int:
         return int(self.max_context) if self.max_context is not None else model.max_rows
-
-    # ---------------------------------------------------------------- protocol
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> BundledPFNPrior:
-        """Keep the encoded training rows and choose the context subsamples and codes."""
-        self._check_params()
-        self.seed_ = self._draw_seed()
-        targets = self._targets(y)
-        model = self._model()
-        self._fit_encoding(X)
-        self.X_train_ = self._encode(X)
-        self.y_train_ = targets
-        self.contexts_, self.codes_ = self._plan(model, targets)
-        self.context_size_ = len(self.contexts_[0])
-        return self
 
     def _plan(self, model, targets: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Context subsamples and output codes for one training set (seeded afresh)."""
@@ -261,32 +248,6 @@ class BundledPFNPrior(Prior):
         if self.task == "regression":
             return contexts, []
         return contexts, output_codes(len(self.classes_), model.cfg.max_classes, rng)
-
-    def logits(self, X: pd.DataFrame) -> np.ndarray:
-        """Log-probabilities ``(n, n_classes)``, or means ``(n,)`` for regression."""
-        check_is_fitted(self, "X_train_")
-        job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
-        return self._score([job], [self._encode(X)])[0]
-
-    def oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
-        """Each fold's rows scored with the other folds as context; folds run batched."""
-        self._check_params()
-        self.seed_ = self._draw_seed()
-        targets = self._targets(y)
-        model = self._model()
-        self._fit_encoding(X)
-        Xe = self._encode(X)
-        jobs, queries = [], []
-        for train, test in folds:
-            train = np.asarray(train)
-            contexts, codes = self._plan(model, targets[train])
-            jobs.append((Xe[train], targets[train], contexts, codes))
-            queries.append(Xe[np.asarray(test)])
-        shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
-        out = np.empty(shape, dtype=np.float64)
-        for (_train, test), z in zip(folds, self._score(jobs, queries)):
-            out[np.asarray(test)] = z
-        return out
 
     # --------------------------------------------------------------- inference
     def _score(self, jobs: list, queries: list[np.ndarray]) -> list[np.ndarray]:
@@ -349,6 +310,11 @@ class BundledPFNPrior(Prior):
         for (c, group), p in mine:
             per_code[c] += p[:, group] / (len(mine) / len(codes))
         return decode(per_code)
+
+
+def _values(X: pd.DataFrame) -> np.ndarray:
+    """Encoded rows as the network reads them: float32, categories as codes, NaN missing."""
+    return np.clip(category_codes(X), -1e30, 1e30).astype(np.float32)
 
 
 def _moments(y: np.ndarray) -> tuple[float, float]:

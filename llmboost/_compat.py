@@ -1,0 +1,246 @@
+"""Every use of a third-party library's private names or version-specific layout, in one place.
+
+Each function wraps one item, says why llmboost needs it, and which versions it was
+checked against. When a library changes, this is the only module to adapt. Nothing
+here is imported at ``import llmboost`` time: every function imports its library itself.
+
+Checked against tabpfn 9.2.0, tabicl 2.2.0, huggingface_hub 2.4.0 and torch 2.13.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+#: Start of TabPFN's per-call warning about large tables on CPU (tabpfn/validation.py).
+TABPFN_CPU_WARNING = "Running on CPU with more than"
+
+_TRUE = ("1", "true", "yes", "on")
+_ROW_LIMITS: dict[tuple, int] = {}
+
+
+def tabpfn_model_source(model: str, which: str) -> tuple[str, str]:
+    """``(Hugging Face repository, default file name)`` of a TabPFN checkpoint.
+
+    Wraps ``tabpfn.model_loading._get_model_source`` (private): TabPFN has no public
+    way to name the file its cache holds for a version, and llmboost must look for
+    that file without downloading it. Checked: tabpfn 9.2.0.
+
+    Parameters
+    ----------
+    model : str
+        A ``ModelVersion`` value, e.g. ``"v2"``.
+    which : {"classifier", "regressor"}
+
+    Returns
+    -------
+    tuple of str
+    """
+    from tabpfn.constants import ModelVersion
+    from tabpfn.model_loading import ModelType, _get_model_source
+
+    source = _get_model_source(ModelVersion(model), ModelType(which))
+    return source.repo_id, source.default_filename
+
+
+def tabpfn_cache_dir() -> Path:
+    """TabPFN's model cache: ``$TABPFN_MODEL_CACHE_DIR`` read now, else TabPFN's own folder.
+
+    TabPFN reads the variable once, at import (``tabpfn.settings``); llmboost reads it at
+    each call so that a variable set later counts. Wraps the public
+    ``tabpfn.model_loading.get_cache_dir`` (creates nothing). Checked: tabpfn 9.2.0.
+
+    Returns
+    -------
+    Path
+    """
+    env = os.environ.get("TABPFN_MODEL_CACHE_DIR", "").strip()
+    if env:
+        return Path(env).expanduser()
+    from tabpfn.model_loading import get_cache_dir
+
+    return Path(get_cache_dir())
+
+
+def tabpfn_download_hosts(model: str) -> list[str]:
+    """Hosts a TabPFN checkpoint download may come from (checked before downloading).
+
+    Wraps ``tabpfn.model_loading._version_has_direct_download_option`` (private) and
+    ``FALLBACK_S3_BASE_URL``: only v2 has a mirror besides Hugging Face. Checked:
+    tabpfn 9.2.0.
+
+    Parameters
+    ----------
+    model : str
+        A ``ModelVersion`` value.
+
+    Returns
+    -------
+    list of str
+    """
+    from tabpfn.constants import ModelVersion
+    from tabpfn.model_loading import FALLBACK_S3_BASE_URL, _version_has_direct_download_option
+
+    hosts = [os.environ.get("HF_ENDPOINT", "").strip() or "https://huggingface.co"]
+    if _version_has_direct_download_option(ModelVersion(model)):
+        hosts.append(FALLBACK_S3_BASE_URL.split("/tabpfn")[0])
+    return hosts
+
+
+def tabpfn_download(path: Path, model: str, which: str) -> None:
+    """Download a TabPFN checkpoint to ``path``; raise ``RuntimeError`` naming the errors.
+
+    Wraps ``tabpfn.model_loading.download_model``, which returns ``"ok"`` or a list of
+    exceptions instead of raising. Checked: tabpfn 9.2.0.
+
+    Parameters
+    ----------
+    path : Path
+    model : str
+    which : {"classifier", "regressor"}
+    """
+    from tabpfn.constants import ModelVersion
+    from tabpfn.model_loading import download_model
+
+    result = download_model(path, version=ModelVersion(model), which=which)
+    if result != "ok" or not path.is_file():
+        errors = "; ".join(str(e).splitlines()[0] for e in result) if result != "ok" else ""
+        raise RuntimeError(errors or "no file written")
+
+
+def tabpfn_row_limit(path: str, device: str, which: str) -> int:
+    """TabPFN's own training-row limit for the checkpoint at ``path`` on ``device``.
+
+    On CPU TabPFN refuses more rows than ``inference_config.cpu_sample_limit`` unless
+    ``settings.tabpfn.allow_cpu_large_dataset`` (or its environment variable) is set;
+    elsewhere the limit is the checkpoint's ``MAX_NUMBER_OF_SAMPLES``, read with
+    ``model_loading.load_model`` (cached per file). None of these is documented API.
+    Checked: tabpfn 9.2.0.
+
+    Parameters
+    ----------
+    path : str
+    device : str
+    which : {"classifier", "regressor"}
+
+    Returns
+    -------
+    int
+    """
+    from tabpfn.inference_config import cpu_sample_limit
+    from tabpfn.model_loading import load_model, resolve_model_version
+    from tabpfn.settings import settings
+
+    env = os.environ.get("TABPFN_ALLOW_CPU_LARGE_DATASET", "").strip().lower() in _TRUE
+    if device.startswith("cpu") and not (settings.tabpfn.allow_cpu_large_dataset or env):
+        return cpu_sample_limit(resolve_model_version(path))
+    stat = os.stat(path)
+    key = (path, stat.st_mtime_ns, stat.st_size, which)
+    if key not in _ROW_LIMITS:
+        _, _, _, inference_config = load_model(path=Path(path), estimator_type=which)
+        _ROW_LIMITS[key] = int(inference_config.MAX_NUMBER_OF_SAMPLES)
+    return _ROW_LIMITS[key]
+
+
+def tabpfn_is_oom(exc: BaseException) -> bool:
+    """Whether ``exc`` is TabPFN's own out-of-memory error (``tabpfn.errors``).
+
+    TabPFN re-raises CUDA out-of-memory as ``TabPFNOutOfMemoryError``. Checked: tabpfn
+    9.2.0 (``False`` when the module is missing).
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        from tabpfn.errors import TabPFNOutOfMemoryError, is_oom_error
+    except ImportError:  # pragma: no cover - older TabPFN
+        return False
+    return isinstance(exc, TabPFNOutOfMemoryError) or (
+        isinstance(exc, Exception) and is_oom_error(exc)
+    )
+
+
+class quiet_tabpfn(warnings.catch_warnings):
+    """Silence TabPFN's per-call "Running on CPU with more than N samples" warning.
+
+    llmboost caps the context itself and warns once, so TabPFN's warning on every call
+    is noise. The text is matched by :data:`TABPFN_CPU_WARNING`. Checked: tabpfn
+    9.2.0.
+    """
+
+    def __enter__(self):
+        out = super().__enter__()
+        warnings.filterwarnings("ignore", message=TABPFN_CPU_WARNING)
+        return out
+
+
+def tabpfn_v2_architecture():
+    """TabPFN's v2 architecture module (``parse_config``, ``get_architecture``).
+
+    Used to build small random checkpoints for tests and benchmarks. Checked: tabpfn
+    9.2.0 (``tabpfn.architectures.tabpfn_v2``).
+
+    Returns
+    -------
+    module
+    """
+    from tabpfn.architectures import tabpfn_v2
+
+    return tabpfn_v2
+
+
+def tabicl_model_class():
+    """TabICL's network class, ``tabicl._model.tabicl.TabICL`` (private module).
+
+    Its keyword arguments are a checkpoint's ``config``; used to build small random
+    checkpoints for tests and benchmarks. Checked: tabicl 2.2.0.
+
+    Returns
+    -------
+    type
+    """
+    from tabicl._model.tabicl import TabICL
+
+    return TabICL
+
+
+def hf_cache_dir() -> str:
+    """The Hugging Face hub cache, with ``HF_HUB_CACHE`` / ``HF_HOME`` read now.
+
+    ``huggingface_hub.constants`` reads them once, at import; llmboost reads them at
+    each call so that variables set later count. Checked: huggingface_hub 2.4.0.
+
+    Returns
+    -------
+    str
+    """
+    env = os.environ.get("HF_HUB_CACHE", "").strip()
+    if env:
+        return env
+    home = os.environ.get("HF_HOME", "").strip()
+    if home:
+        return str(Path(home) / "hub")
+    from huggingface_hub import constants
+
+    return str(constants.HF_HUB_CACHE)
+
+
+__all__ = [
+    "TABPFN_CPU_WARNING",
+    "hf_cache_dir",
+    "quiet_tabpfn",
+    "tabicl_model_class",
+    "tabpfn_cache_dir",
+    "tabpfn_download",
+    "tabpfn_download_hosts",
+    "tabpfn_is_oom",
+    "tabpfn_model_source",
+    "tabpfn_row_limit",
+    "tabpfn_v2_architecture",
+]

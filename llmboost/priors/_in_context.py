@@ -1,0 +1,377 @@
+"""What TabPFN and TabICL priors share: a third-party in-context model with its context.
+
+Such a model "fits" by storing its context (the training rows); the work happens at
+prediction. :class:`InContextPrior` holds everything but the model itself: the checkpoint
+lookup (on disk, else a download when a host answers within seconds), the context cap
+with its stratified subsample and warning, out-of-fold scoring (each fold's rows against
+the other folds, folds of equal shape grouped), batched scoring that halves the batch on
+out-of-memory, and the stand-in for a context with one class. A subclass says how its
+model is made and where its checkpoint lives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import os
+import threading
+import urllib.error
+import urllib.request
+import warnings
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Instance, Interval
+from .._resources import halve_on_oom, is_out_of_memory, require, resolve_device, seed_from
+from .._sampling import subsample
+from .base import Folds, Prior, align_columns, category_codes, log_proba
+
+#: Seconds allowed for the check that a download host answers at all.
+REACHABILITY_TIMEOUT = 3.0
+
+#: Constraints of the parameters every in-context prior has.
+IN_CONTEXT_CONSTRAINTS = {
+    "task": TASK,
+    "model_path": [Instance((str, os.PathLike), "a path to a checkpoint file"), None],
+    "device": DEVICE,
+    "n_estimators": [POSITIVE_INT],
+    "max_context": [Interval(numbers.Integral, 2), None],
+    "batch_size": [POSITIVE_INT],
+    "random_state": RANDOM_STATE,
+}
+#: The extra-keyword dict of a prior (``tabpfn_params``, ``tabicl_params``).
+EXTRA_PARAMS = [DICT, None]
+
+
+class ModelNotAvailableError(RuntimeError):
+    """The model's weights are neither on disk nor downloadable right now."""
+
+
+class InContextPrior(Prior):
+    """Base of the priors that drive a third-party in-context model (TabPFN, TabICL).
+
+    Subclasses set :attr:`_library` and :attr:`_extra_params`, and implement
+    :meth:`_make_estimator` and the checkpoint hooks.
+    """
+
+    #: The library's display name, e.g. ``"TabPFN"``.
+    _library = ""
+    #: Name of the parameter holding extra keyword arguments for the library's estimator.
+    _extra_params = ""
+    #: Import names and extra of the optional dependency.
+    _requires: tuple[tuple[str, ...], str] = ((), "")
+    #: Devices on which folds of equal shape are scored in one fused call.
+    _fused_devices: tuple[str, ...] = ()
+
+    # -- pickling: the fitted estimator holds the network; keep the context only ------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the default may be __dict__ itself
+        state.pop("_estimator", None)
+        return state
+
+    def is_available(self) -> bool:
+        """Whether this prior's checkpoint is on disk now (nothing is downloaded or created).
+
+        Returns
+        -------
+        bool
+            ``False`` also when the library is not installed.
+        """
+        try:
+            self._import()
+            if self.model_path is not None:
+                self._local_checkpoint(Path(self.model_path).expanduser())
+                return True
+            return self._cached_checkpoint() is not None
+        except (ImportError, ModelNotAvailableError, ValueError):
+            return False
+
+    # -- the hooks of the base protocol ------------------------------------------------
+    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
+        self._resolve_resources()
+        cap = self._set_cap()
+        rows = self._context_rows(y, cap, self.seed_, "the training rows")
+        self.context_X_ = category_codes(X)[rows]
+        self.context_y_ = y[rows]
+        self.context_size_ = len(rows)
+        self._estimator = None
+        self._fitted_estimator()
+
+    def _logits(self, X: pd.DataFrame) -> np.ndarray:
+        return self._score(self._fitted_estimator(), category_codes(X))
+
+    def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
+        """Each fold's rows scored against the other folds; folds of equal shape grouped."""
+        self._resolve_resources()
+        values, cap = category_codes(X), self._set_cap()
+        jobs, capped = [], []
+        for k, (train, test) in enumerate(folds):
+            train, test = np.asarray(train), np.asarray(test)
+            if len(train) > cap:
+                capped.append(len(train))
+                train = train[self._context_rows(y[train], cap, self.seed_ + k, None)]
+            jobs.append((train, test))
+        if capped:
+            self._warn_cap(max(capped), cap, "each fold's context (the other folds' rows)")
+        out = None
+        for group in self._group_folds(jobs, y):
+            for (_, test), z in zip(group, self._score_group(group, values, y)):
+                if out is None:
+                    out = np.full((len(values),) + z.shape[1:], np.nan, dtype=np.float64)
+                out[test] = z
+        return out
+
+    # -- resources ----------------------------------------------------------------------
+    def _import(self):
+        modules, extra = self._requires
+        return require(*modules, extra=extra, who=type(self).__name__)
+
+    def _resolve_resources(self) -> None:
+        """Set ``checkpoint_path_``, ``device_`` and ``seed_`` (downloads when needed)."""
+        self._locate_weights()
+        self.seed_ = seed_from(self.random_state)
+
+    def _locate_weights(self) -> None:
+        """Set ``checkpoint_path_`` and ``device_``: also on a prior loaded from a file."""
+        self._import()
+        self.checkpoint_path_ = self._resolve_checkpoint()
+        self.device_ = resolve_device(self.device)
+
+    def _resolve_checkpoint(self) -> str:
+        """Path of an existing checkpoint file, downloading the default one if possible.
+
+        Raises :class:`ModelNotAvailableError` within seconds when the file is missing
+        and no download host answers (nothing is created in that case).
+        """
+        if self.model_path is not None:
+            return self._local_checkpoint(Path(self.model_path).expanduser())
+        found = self._cached_checkpoint()
+        if found is not None:
+            return found
+        why = unreachable_reason(self._download_hosts())
+        if why is None:
+            try:
+                return self._download()
+            except Exception as exc:  # noqa: BLE001 - any download failure is reported
+                why = f"the download failed ({str(exc).splitlines()[0]})"
+        raise ModelNotAvailableError(self._missing_message(why))
+
+    def _local_checkpoint(self, path: Path) -> str:
+        """The checkpoint ``model_path`` names, or :class:`ModelNotAvailableError`."""
+        looked = self._model_path_candidates(path)
+        for candidate in looked:
+            if candidate.is_file():
+                return str(candidate.resolve())
+        raise ModelNotAvailableError(self._no_file_message(looked))
+
+    def _model_path_candidates(self, path: Path) -> list[Path]:
+        """Files ``model_path`` may name, in the order they are tried."""
+        return [path]
+
+    @abstractmethod
+    def _cached_checkpoint(self) -> str | None:
+        """The default checkpoint's path when it is on disk, else ``None`` (no download)."""
+
+    @abstractmethod
+    def _download_hosts(self) -> list[str]:
+        """Hosts a download of the default checkpoint may come from."""
+
+    @abstractmethod
+    def _download(self) -> str:
+        """Download the default checkpoint and return its path (raise on failure)."""
+
+    @abstractmethod
+    def _missing_message(self, why: str) -> str:
+        """Why the default checkpoint is missing and how to get it."""
+
+    @abstractmethod
+    def _no_file_message(self, looked: list[Path]) -> str:
+        """``model_path`` names no file: where it was looked for and what to pass."""
+
+    # -- the context ----------------------------------------------------------------------
+    @abstractmethod
+    def _row_limit(self) -> int:
+        """The library's own limit on context rows for this checkpoint and device."""
+
+    def _context_cap(self) -> tuple[int, bool]:
+        """(rows allowed in a context, whether the library's own limit must be lifted)."""
+        limit = self._row_limit()
+        if self.max_context is None:
+            return limit, False
+        return int(self.max_context), int(self.max_context) > limit
+
+    def _set_cap(self) -> int:
+        cap, self.ignore_limits_ = self._context_cap()
+        return cap
+
+    def _context_rows(self, y: np.ndarray, cap: int, seed: int, where: str | None) -> np.ndarray:
+        """Sorted indices of at most ``cap`` rows (stratified for classification)."""
+        if len(y) > cap and where is not None:
+            self._warn_cap(len(y), cap, where)
+        rng = np.random.default_rng(seed)
+        return subsample(y, cap, rng, stratify=self.task == "classification")
+
+    def _cap_origin(self) -> str:
+        """Where the cap comes from, for the warning (empty: not said)."""
+        return ""
+
+    def _warn_cap(self, n: int, cap: int, where: str) -> None:
+        name, how = type(self).__name__, "stratified" if self.task == "classification" else "random"
+        origin = self._cap_origin()
+        warnings.warn(
+            f"{name}: {n} rows exceed the context cap of {cap} rows{origin}; a {how} "
+            f"subsample of {cap} rows is used as {self._library}'s context for {where}. "
+            f"The booster still trains on all rows. Set {name}(max_context=...) to change "
+            f"the cap{self._cap_note()}.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _cap_note(self) -> str:
+        return ""
+
+    # -- the library's estimator -------------------------------------------------------
+    @abstractmethod
+    def _make_estimator(self):
+        """An unfitted estimator of the library, configured from the parameters."""
+
+    def _extra(self) -> dict:
+        return dict(getattr(self, self._extra_params) or {})
+
+    def _categorical_indices(self) -> list[int] | None:
+        names = list(self.feature_names_in_)
+        return sorted(names.index(c) for c in self.categories_) or None
+
+    def _quiet(self):
+        """A context that silences the library's per-call noise."""
+        return contextlib.nullcontext()
+
+    def _fit_model(self, X: np.ndarray, y: np.ndarray):
+        if self.task == "classification" and len(np.unique(y)) < 2:
+            return _SingleClass(int(y[0]))
+        with self._quiet():
+            return self._make_estimator().fit(X, y)
+
+    def _fitted_estimator(self):
+        """The estimator on the stored context, refitted lazily after unpickling."""
+        if getattr(self, "_estimator", None) is None:
+            self._estimator = self._fit_model(self.context_X_, self.context_y_)
+        return self._estimator
+
+    def _is_oom(self, exc: BaseException) -> bool:
+        return is_out_of_memory(exc)
+
+    def _score(self, estimator, values: np.ndarray, batch: int | None = None) -> np.ndarray:
+        """Score rows in batches of ``batch_size``, halving the batch on out-of-memory."""
+        parts, start, batch = [], 0, int(batch or self.batch_size)
+        while start < len(values):
+            chunk = values[start : start + batch]
+            try:
+                parts.append(self._predict(estimator, chunk))
+            except Exception as exc:
+                batch = halve_on_oom(exc, batch, type(self).__name__, self._is_oom)
+                continue
+            start += len(chunk)
+        return np.concatenate(parts, axis=0)
+
+    def _predict(self, estimator, values: np.ndarray) -> np.ndarray:
+        with self._quiet():
+            if self.task == "regression":
+                return np.asarray(self._predict_mean(estimator, values), dtype=np.float64)
+            proba = estimator.predict_proba(values)
+        want = np.arange(len(self.classes_))
+        return align_columns(log_proba(proba), np.asarray(estimator.classes_), want)
+
+    def _predict_mean(self, estimator, values: np.ndarray) -> np.ndarray:
+        return estimator.predict(values)
+
+    # -- out-of-fold scoring -----------------------------------------------------------
+    def _group_folds(self, jobs, y: np.ndarray) -> list[list]:
+        """Folds grouped by (context rows, query rows, context classes), order kept."""
+        groups: dict[tuple, list] = {}
+        for train, test in jobs:
+            classes = () if self.task == "regression" else tuple(np.unique(y[train]))
+            groups.setdefault((len(train), len(test), classes), []).append((train, test))
+        return list(groups.values())
+
+    def _score_group(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        """Logits of each fold of a group; fused on :attr:`_fused_devices`, else fold by fold."""
+        n_query = sum(len(test) for _, test in group)
+        single = self.task == "classification" and len(np.unique(y[group[0][0]])) < 2
+        fuse = self.device_.split(":")[0] in self._fused_devices and len(group) > 1
+        batch = int(self.batch_size)
+        while fuse and not single and n_query <= batch:
+            try:
+                return self._score_fused(group, values, y)
+            except NotImplementedError:
+                break  # a setting the fused path does not support
+            except Exception as exc:
+                batch = halve_on_oom(exc, batch, type(self).__name__, self._is_oom)
+        return [
+            self._score(self._fit_model(values[train], y[train]), values[test], batch)
+            for train, test in group
+        ]
+
+    def _score_fused(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        """One fused call over several folds of equal shape (when the library has one)."""
+        raise NotImplementedError
+
+
+class _SingleClass:
+    """Stand-in for a context with one class: that class gets probability 1."""
+
+    def __init__(self, label: int) -> None:
+        self.classes_ = np.array([label])
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.ones((len(X), 1))
+
+
+def unreachable_reason(hosts: list[str]) -> str | None:
+    """``None`` if a host answers within :data:`REACHABILITY_TIMEOUT`, else why not.
+
+    Parameters
+    ----------
+    hosts : list of str
+        URLs probed in parallel with a ``HEAD`` request.
+
+    Returns
+    -------
+    str or None
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    answered: list[str] = []
+
+    def probe(url: str) -> None:
+        try:
+            request = urllib.request.Request(url, method="HEAD")
+            with urllib.request.urlopen(request, timeout=REACHABILITY_TIMEOUT):  # noqa: S310
+                answered.append(url)
+        except urllib.error.HTTPError:
+            answered.append(url)  # the host answered, with an error status
+        except Exception:  # noqa: BLE001 - DNS, refused, timeout: unreachable
+            pass
+
+    threads = [threading.Thread(target=probe, args=(h,), daemon=True) for h in hosts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(REACHABILITY_TIMEOUT + 0.5)
+    if answered:
+        return None
+    return f"no download host answered within {REACHABILITY_TIMEOUT:.0f} s ({', '.join(hosts)})"
+
+
+__all__ = [
+    "EXTRA_PARAMS",
+    "IN_CONTEXT_CONSTRAINTS",
+    "REACHABILITY_TIMEOUT",
+    "InContextPrior",
+    "ModelNotAvailableError",
+    "unreachable_reason",
+]
