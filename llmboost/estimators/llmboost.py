@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from ..priors.base import Prior
+from ._shared import document
 from .prior_boost import PriorBoostClassifier
 
 
+@document(
+    prior="""llmboost prior or scikit-learn classifier, default=None
+        Gives per-class logits. ``None`` is ``LLMPrior()``, the default language model
+        (see above).""",
+    scales="``0, 0.01, 0.03, ..., 10``",
+)
 class LLMBoostClassifier(PriorBoostClassifier):
     """:class:`PriorBoostClassifier` whose default prior is a language model.
 
@@ -22,13 +29,23 @@ class LLMBoostClassifier(PriorBoostClassifier):
     default task sentence names the target.
     See :class:`~llmboost.priors.llm.LLMPrior` and :class:`PriorBoostClassifier`.
 
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    {attributes}
+
     Examples
     --------
     The model is any local folder or hub name (here a placeholder path):
 
     >>> import pandas as pd
     >>> from llmboost import LLMBoostClassifier, LLMPrior
-    >>> X = pd.DataFrame({"age": [40, 61, 35, 70, 52, 45], "chol": [180, 290, 200, 310, 240, 210]})
+    >>> X = pd.DataFrame(
+    ...     {{"age": [40, 61, 35, 70, 52, 45], "chol": [180, 290, 200, 310, 240, 210]}}
+    ... )
     >>> y = pd.Series([0, 1, 0, 1, 1, 0], name="heart_disease")
     >>> prior = LLMPrior("path/to/model", n_shots=2, cache_dir=False, progress=False)
     >>> clf = LLMBoostClassifier(prior=prior, cv=2, random_state=0)
