@@ -26,13 +26,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _suite import finished_cells, run_suite, suite_parser
 
 from llmboost.benchmarks.datasets import stratified_subsample
 
@@ -180,15 +180,7 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
 
 def run(args: argparse.Namespace) -> None:
     path = Path(args.csv)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if path.exists():
-        with path.open() as fh:
-            done = {
-                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
-                for r in csv.DictReader(fh)
-            }
-    new = not path.exists()
+    done, new = finished_cells(path)
     names, skipped = datasets(args.datasets)
     if skipped:
         print("skipped (more than 10 classes):", ", ".join(skipped), flush=True)
@@ -371,35 +363,12 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--csv", default="benchmarks/results/bundled_pfn.csv")
-    p.add_argument("--md", default=None, help="write the summary markdown here")
-    p.add_argument("--summary-only", action="store_true")
-    p.add_argument(
-        "--inputs",
-        nargs="*",
-        default=None,
-        help="CSV files to summarise (default: --csv); e.g. from parallel runs",
+    args = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS).parse_args(
+        argv
     )
-    p.add_argument("--notes", default="", help="text appended to the markdown")
-    p.add_argument("--command", default=None, help="command line shown in the markdown")
-    p.add_argument("--datasets", nargs="*", default=None)
-    p.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
-    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--methods", nargs="*", default=list(METHODS))
-    p.add_argument("--max-test", type=int, default=1000)
-    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
-    args = p.parse_args(argv)
     global WEIGHTS
     WEIGHTS = args.weights
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if not args.summary_only:
-        run(args)
-    if args.md:
-        command = args.command or (
-            "python benchmarks/bench_bundled_pfn.py --csv " + args.csv + " --md " + args.md
-        )
-        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
+    run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 
 if __name__ == "__main__":

@@ -24,13 +24,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _suite import finished_cells, run_suite, suite_parser
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
@@ -125,15 +125,7 @@ def run(args: argparse.Namespace) -> None:
     from sklearn.metrics import mean_squared_error, r2_score
 
     path = Path(args.csv)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if path.exists():
-        with path.open() as fh:
-            done = {
-                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
-                for r in csv.DictReader(fh)
-            }
-    new = not path.exists()
+    done, new = finished_cells(path)
     names = args.datasets or sorted(p.name for p in DATASETS.iterdir() if p.is_dir())
     tasks = {name: load_task(name, args.max_test) for name in names}
     with path.open("a", newline="") as fh:
@@ -263,30 +255,11 @@ def _targets(r2: pd.DataFrame, methods: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--csv", default="benchmarks/results/bundled_pfn_regression.csv")
-    p.add_argument("--md", default=None, help="write the summary markdown here")
-    p.add_argument("--summary-only", action="store_true")
-    p.add_argument("--inputs", nargs="*", default=None, help="CSV files to summarise")
-    p.add_argument("--notes", default="", help="text appended to the markdown")
-    p.add_argument("--command", default=None, help="command line shown in the markdown")
-    p.add_argument("--datasets", nargs="*", default=None)
-    p.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
-    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--methods", nargs="*", default=list(METHODS))
-    p.add_argument("--max-test", type=int, default=1000)
-    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
-    args = p.parse_args(argv)
+    csv_path = "benchmarks/results/bundled_pfn_regression.csv"
+    args = suite_parser(__doc__, csv_path, SIZES, METHODS).parse_args(argv)
     global WEIGHTS
     WEIGHTS = args.weights
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if not args.summary_only:
-        run(args)
-    if args.md:
-        command = args.command or (
-            f"python benchmarks/bench_bundled_pfn_regression.py --csv {args.csv} --md {args.md}"
-        )
-        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
+    run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 
 if __name__ == "__main__":

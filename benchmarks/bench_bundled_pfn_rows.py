@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _suite import finished_cells  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -50,14 +51,7 @@ def _score(method: str, Xtr, ytr, Xte, seed: int) -> tuple[np.ndarray, np.ndarra
 
 def run(args: argparse.Namespace) -> None:
     path = Path(args.csv)
-    done = set()
-    if path.exists():
-        with path.open() as fh:
-            done = {
-                (r["dataset"], int(r["size"]), int(r["seed"]), r["method"])
-                for r in csv.DictReader(fh)
-            }
-    new = not path.exists()
+    done, new = finished_cells(path)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:

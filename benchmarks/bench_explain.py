@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _suite import median_seconds
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -47,15 +46,6 @@ def load(name: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     for col in meta.get("categorical_columns", []):
         frame[col] = frame[col].astype("category")
     return frame, y
-
-
-def median_seconds(repeats: int, fn, *args) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def models(seed: int):

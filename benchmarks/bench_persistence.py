@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _suite import median_seconds
 from bench_explain import load as load_dataset
 from sklearn.linear_model import LogisticRegression
 
@@ -25,15 +24,6 @@ from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, 
 from llmboost import load as load_model
 from llmboost import save as save_model
 from llmboost.priors.bundled_pfn import default_weights_path
-
-
-def median_seconds(repeats: int, fn, *args) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -1,0 +1,127 @@
+"""What the benchmark scripts share: resumable CSV cells, timing and the suite's command line.
+
+The scripts run as ``python benchmarks/NAME.py``, so this folder is on ``sys.path`` and
+they import this module as ``_suite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def finished_cells(path: Path) -> tuple[set[tuple], bool]:
+    """The ``(dataset, size, seed, method)`` cells already in the CSV at ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The results CSV (its folder is created when missing).
+
+    Returns
+    -------
+    done : set of tuple
+    new : bool
+        Whether the file does not exist yet (it needs a header).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        return set(), True
+    with path.open() as fh:
+        return {
+            (r["dataset"], int(r["size"]), int(r["seed"]), r["method"]) for r in csv.DictReader(fh)
+        }, False
+
+
+def median_seconds(repeats: int, fn: Callable, *args) -> float:
+    """Median wall time of ``fn(*args)`` over ``repeats`` calls.
+
+    Parameters
+    ----------
+    repeats : int
+    fn : callable
+    *args
+        Passed to ``fn``.
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def suite_parser(doc: str, csv_path: str, sizes, methods) -> argparse.ArgumentParser:
+    """The command line of a suite of (dataset, size, seed, method) cells.
+
+    Parameters
+    ----------
+    doc : str
+        The script's docstring (its first paragraph describes the command).
+    csv_path : str
+        Default results CSV.
+    sizes, methods : sequence
+        Defaults of ``--sizes`` and ``--methods``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--csv", default=csv_path)
+    p.add_argument("--md", default=None, help="write the summary markdown here")
+    p.add_argument("--summary-only", action="store_true")
+    p.add_argument(
+        "--inputs",
+        nargs="*",
+        default=None,
+        help="CSV files to summarise (default: --csv); e.g. from parallel runs",
+    )
+    p.add_argument("--notes", default="", help="text appended to the markdown")
+    p.add_argument("--command", default=None, help="command line shown in the markdown")
+    p.add_argument("--datasets", nargs="*", default=None)
+    p.add_argument("--sizes", nargs="*", type=int, default=list(sizes))
+    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--methods", nargs="*", default=list(methods))
+    p.add_argument("--max-test", type=int, default=1000)
+    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
+    return p
+
+
+def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, script: str) -> None:
+    """Run the missing cells (unless ``--summary-only``), then write the summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        From :func:`suite_parser`.
+    run : callable
+        ``run(args)`` appends the missing cells to ``args.csv``.
+    summarize : callable
+        ``summarize(csv_paths, md_path, command, notes)`` returns the markdown.
+    script : str
+        The script's file name, for the command line shown in the markdown.
+
+    Returns
+    -------
+    None
+    """
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if not args.summary_only:
+        run(args)
+    if args.md:
+        command = args.command or f"python benchmarks/{script} --csv {args.csv} --md {args.md}"
+        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
+
+
+__all__ = ["finished_cells", "median_seconds", "run_suite", "suite_parser"]
