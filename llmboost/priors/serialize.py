@@ -156,10 +156,12 @@ def feature_lines(X: pd.DataFrame) -> list[str]:
     Parameters
     ----------
     X : DataFrame
+        Rows whose missing cells are left out.
 
     Returns
     -------
     list of str
+        The lines of each row, one string per row.
     """
     columns = []
     for name in X.columns:
@@ -227,10 +229,12 @@ class RowSerializer:
         Parameters
         ----------
         X : DataFrame
+            The rows, with the columns the template names.
 
         Returns
         -------
         list of str
+            One prompt body per row.
         """
         if callable(self.template):
             records = X.astype(object).where(X.notna(), None).to_dict(orient="records")
