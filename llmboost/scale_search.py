@@ -19,19 +19,27 @@ Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import KFold, StratifiedKFold
 from tqdm.auto import tqdm
 
 from .boosters import BOOSTERS, make_booster, n_estimators
+from .fusion_inputs import (
+    CLASSIFICATION_SCALES,
+    PRIOR_ONLY,
+    REGRESSION_SCALES,
+    check_margin,
+    make_folds,
+    margin_to_output,
+    prior_folds,
+    prior_margin,
+    scale_candidates,
+)
 from .selection import (
     EVIDENCE,
     MAX_STEPS,
@@ -42,12 +50,6 @@ from .selection import (
     select,
 )
 
-PRIOR_ONLY = "prior"
-
-#: Default scales trees start from: 0 (plain GBDT) and log-spaced multiples of the prior.
-CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-#: Regression margins are the prior's mean itself, so scales stay within [0, 1].
-REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
 ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 
@@ -61,97 +63,6 @@ class FusionMember(NamedTuple):
     n_rounds: int
     weight: float
     booster: Any = None
-
-
-def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
-    """The unscaled margin a prior's logits give: log-odds for binary, logits otherwise."""
-    if task == "classification" and logits.shape[1] == 2:
-        return logits[:, 1] - logits[:, 0]
-    return logits
-
-
-def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits") -> np.ndarray:
-    """The prior's margin from its logits ``z`` (its method ``where``), shape and values checked."""
-    name = type(prior).__name__
-    z = np.asarray(z, dtype=np.float64)
-    if task == "regression":
-        z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
-        expected = (n_rows,)
-    else:
-        expected = (n_rows, n_classes)
-    if z.shape != expected:
-        raise ValueError(f"{name}.{where} returned shape {z.shape}; expected {expected}.")
-    if not np.isfinite(z).all():
-        rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
-        raise ValueError(f"{name}.{where} returned non-finite values (rows {rows}).")
-    return prior_margin(z, task)
-
-
-def scale_candidates(scale, task: str) -> list | None:
-    """The scales a ``scale`` parameter stands for, or ``None`` when it is invalid."""
-    if isinstance(scale, str):
-        if scale == "auto":
-            grid = CLASSIFICATION_SCALES if task == "classification" else REGRESSION_SCALES
-            return [*grid, PRIOR_ONLY]
-        return [PRIOR_ONLY] if scale == PRIOR_ONLY else None
-    if isinstance(scale, list | tuple):
-        ok = scale and all(s == PRIOR_ONLY or _valid_scale(s) for s in scale)
-        return [s if s == PRIOR_ONLY else float(s) for s in scale] if ok else None
-    return [float(scale)] if _valid_scale(scale) else None
-
-
-def _valid_scale(s) -> bool:
-    return isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s >= 0
-
-
-def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
-    """Probabilities (``(n, k)``) from a margin, or the margin itself for regression."""
-    if task == "regression":
-        return margin
-    if margin.ndim == 1:
-        p1 = 1.0 / (1.0 + np.exp(-margin))
-        return np.column_stack([1.0 - p1, p1])
-    shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled (stratified) folds; a class with one row is kept in every training fold.
-
-    Such a row is never in a test fold (it cannot be both taught and tested); its
-    out-of-fold prior logits come from the extra split of :func:`prior_folds`.
-    """
-    y = np.asarray(y)
-    if task == "regression":
-        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=random_state)
-        return list(splitter.split(np.zeros(len(y)), y))
-    labels, counts = np.unique(y, return_counts=True)
-    single = np.isin(y, labels[counts == 1])
-    rest = np.flatnonzero(~single)
-    if len(np.unique(y[rest])) < 2:
-        raise ValueError(
-            "Cross-validation needs at least two classes with 2 or more rows each; "
-            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}."
-        )
-    n_splits = min(cv, int(np.bincount(np.unique(y[rest], return_inverse=True)[1]).max()))
-    splitter = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    kept = np.flatnonzero(single)
-    folds = []
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The least populated class")
-        for train, test in splitter.split(np.zeros(len(rest)), y[rest]):
-            folds.append((np.sort(np.concatenate([rest[train], kept])), rest[test]))
-    return folds
-
-
-def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``folds`` plus one split that scores the rows no fold tests, from all the others."""
-    tested = np.zeros(n_rows, dtype=bool)
-    for _, test in folds:
-        tested[test] = True
-    if tested.all():
-        return list(folds)
-    return [*folds, (np.flatnonzero(tested), np.flatnonzero(~tested))]
 
 
 class _Classified(ClassifierMixin, BaseEstimator):
@@ -182,7 +93,17 @@ class _Regressed(RegressorMixin, BaseEstimator):
 
 
 def round_prefixes(n_estimators: int) -> list[int]:
-    """The numbers of rounds scored for a booster of ``n_estimators`` trees."""
+    """The numbers of rounds scored for a booster of ``n_estimators`` trees.
+
+    Parameters
+    ----------
+    n_estimators : int
+
+    Returns
+    -------
+    list of int
+        Sorted, each at least 1.
+    """
     return sorted({max(1, round(n_estimators * f)) for f in ROUND_FRACTIONS})
 
 
@@ -231,8 +152,23 @@ class CVScorer:
         return held_out
 
     def oof_grid(self, scales, params, rounds) -> dict[float, list[np.ndarray]]:
-        """Pooled out-of-fold margins of ``(scale, r)`` for every scale and every ``r`` in
-        ``rounds``; one booster per scale and fold, fitted in parallel over both."""
+        """Pooled out-of-fold margins of ``(scale, r)`` for every scale and ``r`` in ``rounds``.
+
+        One booster per scale and fold, fitted in parallel over both.
+
+        Parameters
+        ----------
+        scales : list of float
+        params : dict or None
+            Booster parameters.
+        rounds : list of int
+            Prefixes of the boosting to read.
+
+        Returns
+        -------
+        dict of float to list of ndarray
+            Per scale, one pooled margin per entry of ``rounds``.
+        """
         tasks = [(s, params, tr, te, rounds) for s in scales for tr, te in self.folds]
         fits = self._run(tasks)
         k = len(self.folds)
@@ -255,7 +191,17 @@ class CVScorer:
         return pooled
 
     def fold_scores(self, oof: np.ndarray) -> list[float]:
-        """Score of pooled margins ``oof`` on every fold's test rows (higher is better)."""
+        """Score of pooled margins on every fold's test rows (higher is better).
+
+        Parameters
+        ----------
+        oof : ndarray of shape (n,) or (n, k)
+
+        Returns
+        -------
+        list of float
+            One score per fold.
+        """
         scores = []
         for _, test in self.folds:
             if self.scorer is None:
@@ -271,13 +217,31 @@ class CVScorer:
         return scores
 
     def score(self, scale, params) -> list[float]:
-        """Fold scores of one candidate with all of its rounds (``"prior"``: the prior)."""
+        """Fold scores of one candidate with all of its rounds.
+
+        Parameters
+        ----------
+        scale : float or "prior"
+            ``"prior"`` scores the prior alone.
+        params : dict or None
+            Booster parameters.
+
+        Returns
+        -------
+        list of float
+        """
         if scale == PRIOR_ONLY:
             return self.fold_scores(self.margin)
         n = n_estimators(self.booster, params)
         return self.fold_scores(self.oof_grid([scale], params, [n])[scale][0])
 
     def tested_rows(self) -> np.ndarray:
+        """Sorted indices of the rows some fold tests.
+
+        Returns
+        -------
+        ndarray of int
+        """
         rows = np.concatenate([test for _, test in self.folds])
         return np.sort(rows)
 
@@ -287,7 +251,21 @@ def _rows(margin, rows):
 
 
 def results_table(candidates: list[tuple], scores: list[list[float]], **extra) -> dict:
-    """``cv_results_`` in scikit-learn's layout: one entry per candidate."""
+    """``cv_results_`` in scikit-learn's layout: one entry per candidate.
+
+    Parameters
+    ----------
+    candidates : list of tuple
+        ``(scale, params)`` of each candidate.
+    scores : list of list of float
+        Fold scores of each candidate.
+    **extra
+        More columns, one value per candidate.
+
+    Returns
+    -------
+    dict
+    """
     table = np.asarray(scores)
     means = table.mean(axis=1)
     order = (-means).argsort(kind="stable")
@@ -315,6 +293,19 @@ def grid_search(
     :func:`ensemble_selection` anchored on the prior alone (or on the best candidate
     when the prior alone is not among ``scales``); with a custom scorer the single
     candidate with the best mean fold score is kept.
+
+    Parameters
+    ----------
+    cv : CVScorer
+    scales : list
+        Floats and possibly ``"prior"``.
+    params : dict or None
+        Booster parameters.
+
+    Returns
+    -------
+    cv_results : dict
+    members : list of (scale, n_rounds, weight)
     """
     rounds = round_prefixes(n_estimators(cv.booster, params))
     tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
@@ -351,8 +342,25 @@ def optuna_search(
 ) -> tuple[dict, list[tuple[float, int, float]], dict | None]:
     """Tune scale and booster parameters jointly with optuna's TPE on the same folds.
 
-    The prior alone, when among ``scales``, is scored once beside the trials. Returns
-    ``cv_results_``, the single chosen member and its booster parameters.
+    The prior alone, when among ``scales``, is scored once beside the trials.
+
+    Parameters
+    ----------
+    cv : CVScorer
+    scales : list
+        Floats and possibly ``"prior"``.
+    params : dict or None
+        Booster parameters the trials start from.
+    n_trials : int
+    seed : int or None
+        Seeds the sampler.
+
+    Returns
+    -------
+    cv_results : dict
+    members : list of one (scale, n_rounds, weight)
+    params : dict or None
+        The chosen member's booster parameters.
     """
     import optuna
 
@@ -382,7 +390,18 @@ def optuna_search(
 
 
 def progress_bar(total: int, enabled: bool):
-    """A tqdm bar over fold fits, or ``None`` when quiet."""
+    """A tqdm bar over fold fits, or ``None`` when quiet.
+
+    Parameters
+    ----------
+    total : int
+        Number of fits.
+    enabled : bool
+
+    Returns
+    -------
+    tqdm or None
+    """
     return tqdm(total=total, desc="fusion search", unit="fit", leave=False) if enabled else None
 
 

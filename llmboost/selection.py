@@ -21,7 +21,18 @@ MAX_STEPS = 20
 
 
 def paired_gain(diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean of per-row improvements (last axis) and its standard error."""
+    """Weighted mean of per-row improvements (last axis) and its standard error.
+
+    Parameters
+    ----------
+    diff : ndarray of shape (..., n)
+        Per-row improvements.
+    weight : ndarray of shape (n,)
+
+    Returns
+    -------
+    gain, spread : ndarray of shape (...)
+    """
     gain = diff @ weight / weight.sum()
     n_eff = weight.sum() ** 2 / (weight**2).sum()
     spread = np.sqrt(((diff - gain[..., None]) ** 2) @ weight / weight.sum() / n_eff)
@@ -44,6 +55,22 @@ def ensemble_selection(
     The ensemble starts as candidate ``anchor``; a step adds the candidate that lowers
     the mean per-row loss most, if that improvement exceeds ``evidence`` standard
     errors of the paired per-row differences.
+
+    Parameters
+    ----------
+    oof : ndarray of shape (n_candidates, n) or (n_candidates, n, k)
+    y_encoded : ndarray of shape (n,)
+        Class codes or numbers.
+    task : {"classification", "regression"}
+    anchor : int
+        The candidate the ensemble starts from.
+    sample_weight : ndarray of shape (n,), default=None
+    evidence : float, default=EVIDENCE
+    max_steps : int, default=MAX_STEPS
+
+    Returns
+    -------
+    ndarray of int of shape (n_candidates,)
     """
     binary = task == "classification" and oof.ndim == 2
     counts = np.zeros(len(oof), dtype=int)
@@ -70,6 +97,16 @@ def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> floa
     mean of the one-vs-rest statistics of each class's margin over the best other
     class; regression: Spearman's correlation times ``sqrt(n - 1)``. A constant prior
     scores 0, an inverted one below 0.
+
+    Parameters
+    ----------
+    margin : ndarray of shape (n,) or (n, k)
+    y_encoded : ndarray of shape (n,)
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    float
     """
     if task == "regression":
         rho = np.corrcoef(rankdata(margin), rankdata(y_encoded))[0, 1]
@@ -94,7 +131,20 @@ def _rank_z(score: np.ndarray, positive: np.ndarray) -> float:
 
 
 def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
-    """Per-row log loss (or squared error) of margins ``(..., n)`` / ``(..., n, k)``."""
+    """Per-row log loss (or squared error) of margins.
+
+    Parameters
+    ----------
+    margin : ndarray of shape (..., n) or (..., n, k)
+    y_encoded : ndarray of shape (n,)
+    task : {"classification", "regression"}
+    binary : bool
+        Whether the margin is the log-odds of class 1.
+
+    Returns
+    -------
+    ndarray of shape (..., n)
+    """
     if task == "regression":
         return (margin - y_encoded) ** 2
     if binary:
@@ -113,6 +163,18 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     improvement as the prior's own out-of-fold ranking beats chance by
     (:func:`ranking_signal`), at most :data:`EVIDENCE`: a prior that has shown a
     signal is protected from noise, a constant or inverted one is not.
+
+    Parameters
+    ----------
+    candidates : list of (scale, n_rounds)
+    margins : list of ndarray
+        Pooled out-of-fold margin of each candidate.
+    cv : CVScorer
+        Gives the folds' rows, labels and weights.
+
+    Returns
+    -------
+    ndarray of int of shape (n_candidates,)
     """
     rows = cv.tested_rows()
     stack = np.stack([m[rows] for m in margins])

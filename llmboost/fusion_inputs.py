@@ -1,0 +1,196 @@
+"""What the fusion search reads: the prior's margins, the candidate scales and the folds."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold
+
+#: The ``scale`` of the prior alone (no trees).
+PRIOR_ONLY = "prior"
+
+#: Default scales trees start from: 0 (plain GBDT) and log-spaced multiples of the prior.
+CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+#: Regression margins are the prior's mean itself, so scales stay within [0, 1].
+REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
+    """The unscaled margin a prior's logits give: log-odds for binary, logits otherwise.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n, k), or (n,) for regression
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, k)
+    """
+    if task == "classification" and logits.shape[1] == 2:
+        return logits[:, 1] - logits[:, 0]
+    return logits
+
+
+def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits") -> np.ndarray:
+    """The prior's margin from its logits, checked for shape and finite values.
+
+    Parameters
+    ----------
+    prior : Prior
+        Named in the errors.
+    z : array-like
+        What ``prior``'s method ``where`` returned.
+    n_rows : int
+    task : {"classification", "regression"}
+    n_classes : int
+        Columns expected for classification.
+    where : str, default="logits"
+
+    Returns
+    -------
+    ndarray of shape (n_rows,) or (n_rows, n_classes)
+        As :func:`prior_margin` gives it.
+    """
+    name = type(prior).__name__
+    z = np.asarray(z, dtype=np.float64)
+    if task == "regression":
+        z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
+        expected = (n_rows,)
+    else:
+        expected = (n_rows, n_classes)
+    if z.shape != expected:
+        raise ValueError(f"{name}.{where} returned shape {z.shape}; expected {expected}.")
+    if not np.isfinite(z).all():
+        rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
+        raise ValueError(f"{name}.{where} returned non-finite values (rows {rows}).")
+    return prior_margin(z, task)
+
+
+def scale_candidates(scale, task: str) -> list | None:
+    """The scales a ``scale`` parameter stands for.
+
+    Parameters
+    ----------
+    scale : "auto", "prior", float >= 0 or list of them
+    task : {"classification", "regression"}
+        Picks the grid of ``"auto"``.
+
+    Returns
+    -------
+    list or None
+        Floats and ``"prior"``; ``None`` when ``scale`` is invalid.
+    """
+    if isinstance(scale, str):
+        if scale == "auto":
+            grid = CLASSIFICATION_SCALES if task == "classification" else REGRESSION_SCALES
+            return [*grid, PRIOR_ONLY]
+        return [PRIOR_ONLY] if scale == PRIOR_ONLY else None
+    if isinstance(scale, list | tuple):
+        ok = scale and all(s == PRIOR_ONLY or _valid_scale(s) for s in scale)
+        return [s if s == PRIOR_ONLY else float(s) for s in scale] if ok else None
+    return [float(scale)] if _valid_scale(scale) else None
+
+
+def _valid_scale(s) -> bool:
+    return isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s >= 0
+
+
+def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
+    """Probabilities from a margin, or the margin itself for regression.
+
+    Parameters
+    ----------
+    margin : ndarray of shape (n,) or (n, k)
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    ndarray of shape (n, k), or (n,) for regression
+    """
+    if task == "regression":
+        return margin
+    if margin.ndim == 1:
+        p1 = 1.0 / (1.0 + np.exp(-margin))
+        return np.column_stack([1.0 - p1, p1])
+    shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled (stratified) folds; a class with one row is kept in every training fold.
+
+    Such a row is never in a test fold (it cannot be both taught and tested); its
+    out-of-fold prior logits come from the extra split of :func:`prior_folds`.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    cv : int
+        Number of folds (fewer when the rows or the largest class are fewer).
+    task : {"classification", "regression"}
+        Classification folds are stratified.
+    random_state : int, RandomState or None
+        Seeds the shuffle.
+
+    Returns
+    -------
+    list of (train, test) index arrays
+    """
+    y = np.asarray(y)
+    if task == "regression":
+        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=random_state)
+        return list(splitter.split(np.zeros(len(y)), y))
+    labels, counts = np.unique(y, return_counts=True)
+    single = np.isin(y, labels[counts == 1])
+    rest = np.flatnonzero(~single)
+    if len(np.unique(y[rest])) < 2:
+        raise ValueError(
+            "Cross-validation needs at least two classes with 2 or more rows each; "
+            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}."
+        )
+    n_splits = min(cv, int(np.bincount(np.unique(y[rest], return_inverse=True)[1]).max()))
+    splitter = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    kept = np.flatnonzero(single)
+    folds = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        for train, test in splitter.split(np.zeros(len(rest)), y[rest]):
+            folds.append((np.sort(np.concatenate([rest[train], kept])), rest[test]))
+    return folds
+
+
+def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``folds`` plus one split that scores the rows no fold tests, from all the others.
+
+    Parameters
+    ----------
+    folds : list of (train, test) index arrays
+    n_rows : int
+
+    Returns
+    -------
+    list of (train, test) index arrays
+        Every row is in exactly one ``test``.
+    """
+    tested = np.zeros(n_rows, dtype=bool)
+    for _, test in folds:
+        tested[test] = True
+    if tested.all():
+        return list(folds)
+    return [*folds, (np.flatnonzero(tested), np.flatnonzero(~tested))]
+
+
+__all__ = [
+    "CLASSIFICATION_SCALES",
+    "PRIOR_ONLY",
+    "REGRESSION_SCALES",
+    "check_margin",
+    "make_folds",
+    "margin_to_output",
+    "prior_folds",
+    "prior_margin",
+    "scale_candidates",
+]
