@@ -347,8 +347,9 @@ def optuna_search(
     Parameters
     ----------
     cv : CVScorer
+        The folds and the prior's margin the trials are scored on.
     scales : list
-        Floats and possibly ``"prior"``.
+        The scales a trial picks from; ``"prior"`` adds the prior alone.
     params : dict or None
         Booster parameters the trials start from.
     n_trials : int

@@ -254,6 +254,7 @@ class _PriorBoost(FusionParams):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows to explain, with the columns seen at fit.
 
         Returns
         -------
@@ -349,6 +350,7 @@ class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows to score, with the columns seen at fit.
 
         Returns
         -------
@@ -363,6 +365,7 @@ class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows to classify, with the columns seen at fit.
 
         Returns
         -------
@@ -377,6 +380,7 @@ class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows to label, with the columns seen at fit.
 
         Returns
         -------
@@ -437,6 +441,7 @@ class PriorBoostRegressor(RegressorMixin, _PriorBoost):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows to predict, with the columns seen at fit.
 
         Returns
         -------
