@@ -8,11 +8,54 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+if not DATASETS.is_dir():
+    DATASETS = Path("/work/shared/datasets")
+
+
+def shared_table(
+    name: str, seed: int, *, parts=("train",), rows: int | None = None
+) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """Shuffled rows of a shared task, its categorical columns as ``category``.
+
+    Parameters
+    ----------
+    name : str
+        The task's folder under :data:`DATASETS`.
+    seed : int
+        Seeds the shuffle.
+    parts : tuple of str, default=("train",)
+        The CSV files read, stacked (``("train", "test")``: all rows).
+    rows : int, default=None
+        Keep the first ``rows`` shuffled rows (all when ``None``).
+
+    Returns
+    -------
+    frame : DataFrame
+    y : ndarray
+        The target column.
+    meta : dict
+        The task's meta.json.
+    """
+    folder = DATASETS / name
+    meta = json.loads((folder / "meta.json").read_text())
+    frame = pd.concat([pd.read_csv(folder / f"{part}.csv") for part in parts])
+    frame = frame.sample(frac=1.0, random_state=seed).iloc[:rows].reset_index(drop=True)
+    y = frame.pop(meta["target_column"]).to_numpy()
+    for col in meta.get("categorical_columns", []):
+        frame[col] = frame[col].astype("category")
+    return frame, y, meta
 
 
 def finished_cells(path: Path) -> tuple[set[tuple], bool]:
@@ -124,4 +167,11 @@ def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, scri
         print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
 
 
-__all__ = ["finished_cells", "median_seconds", "run_suite", "suite_parser"]
+__all__ = [
+    "DATASETS",
+    "finished_cells",
+    "median_seconds",
+    "run_suite",
+    "shared_table",
+    "suite_parser",
+]

@@ -371,5 +371,21 @@ def main(argv: list[str] | None = None) -> None:
     run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 
+__all__ = [
+    "DATASETS",
+    "FIELDS",
+    "METHODS",
+    "SIZES",
+    "WEIGHTS",
+    "auc",
+    "datasets",
+    "load_task",
+    "main",
+    "make_model",
+    "run",
+    "summarize",
+]
+
+
 if __name__ == "__main__":
     main()

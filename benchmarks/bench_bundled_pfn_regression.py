@@ -262,5 +262,20 @@ def main(argv: list[str] | None = None) -> None:
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 
+__all__ = [
+    "BASELINES",
+    "DATASETS",
+    "FIELDS",
+    "METHODS",
+    "SIZES",
+    "WEIGHTS",
+    "load_task",
+    "main",
+    "make_model",
+    "run",
+    "summarize",
+]
+
+
 if __name__ == "__main__":
     main()

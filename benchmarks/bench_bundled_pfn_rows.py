@@ -145,5 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         )
 
 
+__all__ = ["FIELDS", "main", "run", "summarize"]
+
+
 if __name__ == "__main__":
     main()

@@ -179,5 +179,8 @@ def main(argv: list[str] | None = None) -> None:
         )
 
 
+__all__ = ["CONFIGS", "LABELS", "main", "measure", "table"]
+
+
 if __name__ == "__main__":
     main()

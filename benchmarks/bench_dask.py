@@ -260,5 +260,20 @@ def main(argv=None) -> int:
     return 0
 
 
+__all__ = [
+    "N_FEATURES",
+    "calibration",
+    "dask_table",
+    "dask_training",
+    "local_table",
+    "local_training",
+    "main",
+    "make_prior",
+    "peak_mb",
+    "scoring",
+    "synthetic",
+]
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

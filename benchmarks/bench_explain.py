@@ -16,12 +16,11 @@ than 3x the prediction.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import median_seconds
+from _suite import median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -32,20 +31,6 @@ from llmboost import (
     SklearnPrior,
     explain,
 )
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-
-
-def load(name: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Training and test rows of a dataset together, shuffled."""
-    folder = DATASETS / name
-    meta = json.loads((folder / "meta.json").read_text())
-    frame = pd.concat([pd.read_csv(folder / f"{s}.csv") for s in ("train", "test")])
-    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    y = frame.pop(meta["target_column"]).to_numpy()
-    for col in meta.get("categorical_columns", []):
-        frame[col] = frame[col].astype("category")
-    return frame, y
 
 
 def models(seed: int):
@@ -98,7 +83,7 @@ def main() -> None:
     print("| dataset | model | members | predict s | explain s | ratio | max abs(sum - margin) |")
     print("|---|---|---|---|---|---|---|")
     for dataset, label, model in models(args.seed):
-        frame, y = load(dataset, args.seed)
+        frame, y, _ = shared_table(dataset, args.seed, parts=("train", "test"))
         model.fit(frame.iloc[: args.train_rows], y[: args.train_rows])
         X = frame.iloc[args.train_rows : args.train_rows + args.rows]
         regression = isinstance(model, PriorBoostRegressor)
@@ -117,6 +102,9 @@ def main() -> None:
         if args.plots is not None:
             save_plots(table, args.plots)
             args.plots = None
+
+
+__all__ = ["main", "models", "save_plots"]
 
 
 if __name__ == "__main__":

@@ -16,22 +16,17 @@ Two comparisons, medians of ``--repeats`` runs in the same process:
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from _suite import median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from llmboost import Prior, PriorBoostClassifier, SklearnPrior
 from llmboost.boosters import XGBoostBooster
 from llmboost.scale_search import CLASSIFICATION_SCALES
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
 class FixedPrior(Prior):
@@ -50,26 +45,6 @@ class FixedPrior(Prior):
         return self._logits(X)
 
 
-def load(name: str, rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    folder = DATASETS / name
-    meta = json.loads((folder / "meta.json").read_text())
-    frame = pd.read_csv(folder / "train.csv").sample(frac=1.0, random_state=seed).head(rows)
-    frame = frame.reset_index(drop=True)
-    y = frame.pop(meta["target_column"]).to_numpy()
-    for col in meta.get("categorical_columns", []):
-        frame[col] = frame[col].astype("category")
-    return frame.astype({c: float for c in frame.columns if frame[c].dtype != "category"}), y
-
-
-def median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="income")
@@ -78,16 +53,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    X, y = load(args.dataset, args.rows, args.seed)
+    X, y, _ = shared_table(args.dataset, args.seed, rows=args.rows)
+    X = X.astype({c: float for c in X.columns if X[c].dtype != "category"})
     classes, y_enc = np.unique(y, return_inverse=True)
     logits = SklearnPrior(LogisticRegression(max_iter=1000)).fit(X, y).logits(X)
     prior = FixedPrior(pd.DataFrame(logits, index=X.index))
     params = {**XGBoostBooster.defaults, "random_state": args.seed}
 
-    plain_fit = median_seconds(lambda: xgb.XGBClassifier(**params).fit(X, y_enc), args.repeats)
+    plain_fit = median_seconds(args.repeats, lambda: xgb.XGBClassifier(**params).fit(X, y_enc))
     fused_fit = median_seconds(
-        lambda: PriorBoostClassifier(prior=prior, scale=1.0, random_state=args.seed).fit(X, y),
         args.repeats,
+        lambda: PriorBoostClassifier(prior=prior, scale=1.0, random_state=args.seed).fit(X, y),
     )
     folds = StratifiedKFold(5, shuffle=True, random_state=args.seed)
 
@@ -96,9 +72,9 @@ def main() -> None:
             cross_val_score(xgb.XGBClassifier(**params), X, y_enc, cv=folds, scoring="neg_log_loss")
         xgb.XGBClassifier(**params).fit(X, y_enc)
 
-    plain_search = median_seconds(plain_tuned, args.repeats)
+    plain_search = median_seconds(args.repeats, plain_tuned)
     fused_search = median_seconds(
-        lambda: PriorBoostClassifier(prior=prior, random_state=args.seed).fit(X, y), args.repeats
+        args.repeats, lambda: PriorBoostClassifier(prior=prior, random_state=args.seed).fit(X, y)
     )
     print(
         f"dataset {args.dataset}, {len(X)} rows x {X.shape[1]} columns, {len(classes)} classes, "
@@ -113,6 +89,9 @@ def main() -> None:
         f"| 8 scales x 5 folds + refit | {plain_search:.3f} | {fused_search:.3f} | "
         f"{fused_search / plain_search:.3f} |"
     )
+
+
+__all__ = ["FixedPrior", "main"]
 
 
 if __name__ == "__main__":

@@ -333,5 +333,22 @@ def main() -> None:
         run(args)
 
 
+__all__ = [
+    "BASELINES",
+    "DEFAULT",
+    "FIELDS",
+    "SIZES",
+    "candidates_of",
+    "cell",
+    "label_mix_signal",
+    "main",
+    "make_prior",
+    "null_margin",
+    "rules",
+    "run",
+    "summary",
+]
+
+
 if __name__ == "__main__":
     main()

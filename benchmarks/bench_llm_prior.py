@@ -33,11 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-if not DATASETS.is_dir():
-    DATASETS = Path("/work/shared/datasets")
+from _suite import shared_table
 
 SHAPES = {
     "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -55,18 +51,6 @@ SHAPES = {
                        num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
                        vocab_size=152064, rope_theta=1000000.0),
 }  # fmt: skip
-
-
-def load_table(name: str, rows: int, seed: int):
-    """``rows`` shuffled training rows of a shared dataset, with its meta.json."""
-    folder = DATASETS / name
-    meta = json.loads((folder / "meta.json").read_text())
-    frame = pd.read_csv(folder / "train.csv").sample(frac=1.0, random_state=seed)
-    frame = frame.iloc[:rows].reset_index(drop=True)
-    y = frame.pop(meta["target_column"]).astype(str).to_numpy()
-    for col in meta.get("categorical_columns", []):
-        frame[col] = frame[col].astype("category")
-    return frame, y, meta
 
 
 def random_model(spec: str, device, dtype):
@@ -154,7 +138,8 @@ def main(argv=None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    X, y, meta = load_table(args.dataset, max(args.rows, args.naive_rows), args.seed)
+    X, y, meta = shared_table(args.dataset, args.seed, rows=max(args.rows, args.naive_rows))
+    y = y.astype(str)
     batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     prior = LLMPrior(
         model=args.model,
@@ -268,6 +253,15 @@ def main(argv=None) -> int:
         with open(args.out, "a") as f:
             f.write(report + "\n")
     return 0
+
+
+__all__ = [
+    "SHAPES",
+    "flops_per_token",
+    "main",
+    "naive_scores",
+    "random_model",
+]
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _suite import median_seconds
-from bench_explain import load as load_dataset
+from _suite import median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
@@ -33,7 +32,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    frame, y = load_dataset("income", args.seed)
+    frame, y, _ = shared_table("income", args.seed, parts=("train", "test"))
     X, y = frame.iloc[: args.train_rows], y[: args.train_rows]
     models = {
         "PriorBoost, LogisticRegression prior": (
@@ -61,6 +60,9 @@ def main() -> None:
                 f"| {name} | {path.stat().st_size:,} | {len(pickle.dumps(model)):,} | "
                 f"{weights:,} | {t_save:.3f} | {t_load:.3f} | {same} |"
             )
+
+
+__all__ = ["main"]
 
 
 if __name__ == "__main__":

@@ -87,5 +87,8 @@ def main() -> None:
         pfnboost(args.rows or 1024, args.repeats)
 
 
+__all__ = ["TASKS", "jobs", "main", "pfnboost"]
+
+
 if __name__ == "__main__":
     main()

@@ -170,5 +170,8 @@ def main(argv: list[str] | None = None) -> str:
     return text
 
 
+__all__ = ["ROOT", "folds_for", "main", "make_data", "median_times", "oof", "sync", "time_rows"]
+
+
 if __name__ == "__main__":
     main()

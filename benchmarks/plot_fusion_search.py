@@ -76,5 +76,8 @@ def main() -> None:
     print(f"wrote {args.out}; members: {[m[:3] for m in model.members_]}")
 
 
+__all__ = ["draw", "main"]
+
+
 if __name__ == "__main__":
     main()

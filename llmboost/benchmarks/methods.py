@@ -108,3 +108,6 @@ def make_method(name: str, ds: Dataset, seed: int, n_trials: int):
     if name not in METHODS:
         raise ValueError(f"Unknown method {name!r}; `llmboost-bench methods` lists them.")
     return METHODS[name][1](ds, seed, n_trials)
+
+
+__all__ = ["FUSED_NAMES", "METHODS", "PRIORS", "make_method"]

@@ -111,3 +111,6 @@ def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
         file = "normalized_auc.png" if name == "all datasets" else f"auc_{name}.png"
         fig.savefig(out_dir / file, dpi=110)
         plt.close(fig)
+
+
+__all__ = ["write_report"]

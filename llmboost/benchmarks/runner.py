@@ -192,3 +192,6 @@ def run_suite(
                 pool.join()
     bar.close()
     return path
+
+
+__all__ = ["RESULTS", "cell_key", "read_results", "run_cell", "run_suite"]
