@@ -43,6 +43,19 @@ class _PriorBaseline(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
+    def predict(self, X):
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
     def _frame(self, X):
         return align_categories(to_frame(X).reset_index(drop=True), self.categories_)
 
@@ -65,6 +78,17 @@ class StackingClassifier(_PriorBaseline):
     """XGBoost on the original columns plus the prior's logits as features."""
 
     def fit(self, X, y):
+        """Fit the prior out of fold, then XGBoost on the columns and its logits.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
         frame, y, _, oof = self._prior_oof(X, y)
         self.model_ = self._gbdt(0.0).fit(self._stack(frame, oof), y)
         return self
@@ -75,17 +99,35 @@ class StackingClassifier(_PriorBaseline):
         return pd.concat([frame.reset_index(drop=True), extra], axis=1)
 
     def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
         frame = self._frame(X)
         return self.model_.predict_proba(self._stack(frame, self.prior_.logits(frame)))
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class AveragingClassifier(_PriorBaseline):
     """``w * GBDT + (1 - w) * prior`` probabilities, ``w`` chosen by CV log loss."""
 
     def fit(self, X, y):
+        """Choose the GBDT's weight by CV log loss, then refit both on all rows.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
         frame, y, folds, oof = self._prior_oof(X, y)
         prior_proba = margin_to_output(prior_margin(oof, "classification"), "classification")
         gbdt_proba = np.zeros_like(prior_proba)
@@ -101,14 +143,21 @@ class AveragingClassifier(_PriorBaseline):
         return self
 
     def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
         frame = self._frame(X)
         prior = margin_to_output(
             prior_margin(self.prior_.logits(frame), "classification"), "classification"
         )
         return self.weight_ * self.model_.predict_proba(frame) + (1 - self.weight_) * prior
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 __all__ = ["WEIGHTS", "AveragingClassifier", "StackingClassifier"]

@@ -117,6 +117,18 @@ def _suite(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``llmboost-bench`` command.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
     args = _parser().parse_args(argv)
     if args.command == "datasets":
         print("scikit-learn tables:  " + "  ".join(f"sklearn:{n}" for n in SKLEARN_TABLES))

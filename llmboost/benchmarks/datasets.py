@@ -47,7 +47,16 @@ class Dataset:
 
 
 def load_dataset(spec: str) -> Dataset:
-    """Load the dataset named by ``spec`` (see the module docstring)."""
+    """Load the dataset named by ``spec`` (see the module docstring).
+
+    Parameters
+    ----------
+    spec : str
+
+    Returns
+    -------
+    Dataset
+    """
     if spec.startswith("sklearn:"):
         return _load_sklearn(spec.split(":", 1)[1])
     if spec.startswith("openml:"):
@@ -62,7 +71,16 @@ def load_dataset(spec: str) -> Dataset:
 
 
 def dataset_name(spec: str) -> str:
-    """Short name used in results and reports."""
+    """Short name used in results and reports.
+
+    Parameters
+    ----------
+    spec : str
+
+    Returns
+    -------
+    str
+    """
     return Path(spec).name if ":" not in spec else spec.split(":", 1)[1]
 
 
@@ -129,6 +147,17 @@ def stratified_subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
 
     Classes get rows in proportion to their frequency (largest remainder), and at least
     two each where they have them, so that every class can be cross-validated.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+    size : int
+    seed : int
+
+    Returns
+    -------
+    ndarray of int
+        Row indices, in random order.
     """
     return subsample(y, size, np.random.default_rng(seed), min_per_class=2, shuffle=True)
 

@@ -104,7 +104,23 @@ METHODS = _registry()
 
 
 def make_method(name: str, ds: Dataset, seed: int, n_trials: int):
-    """Build the estimator for method ``name``."""
+    """Build the estimator for method ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METHODS`.
+    ds : Dataset
+        Gives the task sentence.
+    seed : int
+    n_trials : int
+        Tuning budget.
+
+    Returns
+    -------
+    estimator
+        Unfitted, with ``fit`` and ``predict_proba``.
+    """
     if name not in METHODS:
         raise ValueError(f"Unknown method {name!r}; `llmboost-bench methods` lists them.")
     return METHODS[name][1](ds, seed, n_trials)

@@ -15,7 +15,18 @@ def _size_order(size) -> float:
 
 
 def write_report(out_dir: Path) -> Path:
-    """Write ``report.md``, ``auc_<dataset>.png`` and ``normalized_auc.png``; returns the report."""
+    """Write ``report.md``, ``auc_<dataset>.png`` and ``normalized_auc.png``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The suite's folder.
+
+    Returns
+    -------
+    Path
+        The report.
+    """
     out_dir = Path(out_dir)
     records = read_results(out_dir)
     if not records:

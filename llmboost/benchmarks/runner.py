@@ -39,11 +39,44 @@ def _dataset(spec: str, max_test: int):
 
 
 def cell_key(record: dict) -> tuple:
+    """The cell a record belongs to.
+
+    Parameters
+    ----------
+    record : dict
+        One line of ``results.jsonl``.
+
+    Returns
+    -------
+    tuple
+        ``(dataset, method, size as text, seed)``.
+    """
     return (record["dataset"], record["method"], str(record["size"]), int(record["seed"]))
 
 
 def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: int) -> dict:
-    """Fit one method on one subsample and score it on the test set; never raises."""
+    """Fit one method on one subsample and score it on the test set; never raises.
+
+    Parameters
+    ----------
+    spec : str
+        The dataset (see :func:`~llmboost.benchmarks.datasets.load_dataset`).
+    method : str
+        A name of :data:`~llmboost.benchmarks.methods.METHODS`.
+    size : int or "all"
+        Training rows.
+    seed : int
+    n_trials : int
+        Tuning budget.
+    max_test : int
+        Most test rows scored.
+
+    Returns
+    -------
+    dict
+        The record: ``status`` ``"ok"`` with scores and times, or ``"failed"`` with
+        the error.
+    """
     record = {
         "dataset": dataset_name(spec),
         "method": method,
@@ -115,6 +148,17 @@ def _drop_partial_line(path: Path) -> None:
 
 
 def read_results(out_dir: Path) -> list[dict]:
+    """The records of a suite's folder.
+
+    Parameters
+    ----------
+    out_dir : Path
+
+    Returns
+    -------
+    list of dict
+        Lines cut short by a stop are left out.
+    """
     path = Path(out_dir) / RESULTS
     if not path.exists():
         return []
@@ -127,24 +171,8 @@ def read_results(out_dir: Path) -> list[dict]:
     return records
 
 
-def run_suite(
-    datasets: list[str],
-    methods: list[str],
-    sizes: list,
-    seeds: list[int],
-    out_dir: Path,
-    *,
-    jobs: int = 1,
-    n_trials: int = 0,
-    max_test: int = 2000,
-    retry_failed: bool = False,
-    progress: bool = True,
-) -> Path:
-    """Run every missing cell and append its record; returns the results file."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / RESULTS
-    _drop_partial_line(path)
+def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
+    """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
     records = {cell_key(r): r for r in read_results(out_dir)}
     wanted = [
         (spec, method, size, seed)
@@ -166,6 +194,49 @@ def run_suite(
             "add --retry-failed to run them again.",
             file=sys.stderr,
         )
+    return cells
+
+
+def run_suite(
+    datasets: list[str],
+    methods: list[str],
+    sizes: list,
+    seeds: list[int],
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    n_trials: int = 0,
+    max_test: int = 2000,
+    retry_failed: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Run every missing cell and append its record.
+
+    Parameters
+    ----------
+    datasets, methods : list of str
+    sizes : list of int or "all"
+    seeds : list of int
+    out_dir : Path
+        Folder of ``results.jsonl``.
+    jobs : int, default=1
+        Worker processes.
+    n_trials : int, default=0
+    max_test : int, default=2000
+    retry_failed : bool, default=False
+        Run cells that failed before again.
+    progress : bool, default=True
+
+    Returns
+    -------
+    Path
+        The results file.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / RESULTS
+    _drop_partial_line(path)
+    cells = _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed)
     bar = tqdm(total=len(cells), desc="cells", unit="cell", disable=not progress)
     with path.open("a") as sink:
 
