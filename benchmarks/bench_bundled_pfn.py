@@ -287,6 +287,40 @@ def _targets(per_ds: pd.DataFrame, methods: list[str]) -> list[str]:
     return lines + [""]
 
 
+def _pfn_wins(per_ds: pd.DataFrame) -> list[str]:
+    """Markdown: per size, on how many datasets the PFN alone beats each baseline."""
+    wins = per_ds.pivot_table(index=["size", "dataset"], columns="method", values="auc")
+    others = [m for m in ("xgb", "lr", "rf") if m in wins]
+    if "pfn" not in wins or not others:
+        return []
+    lines = [
+        "Datasets where the PFN alone has the higher mean AUC:",
+        "",
+        "| size | " + " | ".join(f"pfn > {m}" for m in others) + " |",
+        "|---|" + "---|" * len(others),
+    ]
+    for size, grp in wins.groupby(level=0):
+        cells = [f"{int((grp['pfn'] > grp[m]).sum())}/{len(grp)}" for m in others]
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _per_dataset(df: pd.DataFrame, present: list[str]) -> list[str]:
+    """Markdown: one table per size of the mean AUC over seeds of every dataset."""
+    _, per_ds = _table(df, present)
+    per = per_ds.pivot_table(index="dataset", columns=["size", "method"], values="auc")
+    lines = ["", "## Per dataset (mean AUC over seeds)", ""]
+    for size in sorted({sz for sz, _ in per.columns}):
+        sub = per[size].dropna(how="all")
+        ms = [m for m in present if m in sub]
+        lines += [f"size {size}:", "", "| dataset | " + " | ".join(ms) + " |"]
+        lines.append("|---|" + "---|" * len(ms))
+        for ds in sub.index:
+            lines.append(f"| {ds} | " + " | ".join(f"{sub.loc[ds, m]:.3f}" for m in ms) + " |")
+        lines.append("")
+    return lines
+
+
 def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
     """Markdown tables of mean AUC per method and size over datasets."""
     df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
@@ -310,19 +344,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     if base:
         t, per_ds = _table(df, base)
         lines += ["## PFN alone versus the baselines", "", *t, ""]
-        wins = per_ds.pivot_table(index=["size", "dataset"], columns="method", values="auc")
-        others = [m for m in ("xgb", "lr", "rf") if m in wins]
-        if "pfn" in wins and others:
-            lines += [
-                "Datasets where the PFN alone has the higher mean AUC:",
-                "",
-                "| size | " + " | ".join(f"pfn > {m}" for m in others) + " |",
-                "|---|" + "---|" * len(others),
-            ]
-            for size, grp in wins.groupby(level=0):
-                cells = [f"{int((grp['pfn'] > grp[m]).sum())}/{len(grp)}" for m in others]
-                lines.append(f"| {size} | " + " | ".join(cells) + " |")
-            lines.append("")
+        lines += _pfn_wins(per_ds)
     if "pfnboost" in present:
         t, per_ds = _table(df, present)
         lines += ["## All methods, including PFNBoost", "", *t, ""]
@@ -337,17 +359,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     for size in secs.index:
         cells = [f"{secs.loc[size, m]:.2f}" if m in secs else "" for m in present]
         lines.append(f"| {size} | " + " | ".join(cells) + " |")
-    _, per_ds = _table(df, present)
-    per = per_ds.pivot_table(index="dataset", columns=["size", "method"], values="auc")
-    lines += ["", "## Per dataset (mean AUC over seeds)", ""]
-    for size in sorted({sz for sz, _ in per.columns}):
-        sub = per[size].dropna(how="all")
-        ms = [m for m in present if m in sub]
-        lines += [f"size {size}:", "", "| dataset | " + " | ".join(ms) + " |"]
-        lines.append("|---|" + "---|" * len(ms))
-        for ds in sub.index:
-            lines.append(f"| {ds} | " + " | ".join(f"{sub.loc[ds, m]:.3f}" for m in ms) + " |")
-        lines.append("")
+    lines += _per_dataset(df, present)
     if len(errors):
         lines += ["Failed cells:", ""]
         for _, r in errors.iterrows():
