@@ -99,6 +99,10 @@ def tabpfn_download(path: Path, model: str, which: str) -> None:
     path : Path
     model : str
     which : {"classifier", "regressor"}
+
+    Returns
+    -------
+    None
     """
     from tabpfn.constants import ModelVersion
     from tabpfn.model_loading import download_model

@@ -25,10 +25,10 @@ TINY_CONFIG = {
 def build_checkpoint(path: str | Path, task: str = "classification", seed: int = 0) -> Path:
     """Write a random TabICL checkpoint in TabICL's own format and return its path.
 
-    The format is a ``torch.save`` dict with ``config`` (keyword arguments of
-    TabICL's network class, :func:`llmboost._compat.tabicl_model_class`) and ``state_dict``. ``zero_init=False`` keeps the
-    output projections random, so rows get different outputs. A regressor has
-    ``max_classes=0`` and predicts ``num_quantiles`` quantiles.
+    The format is a ``torch.save`` dict with ``config`` (keyword arguments of TabICL's
+    network class, :func:`llmboost._compat.tabicl_model_class`) and ``state_dict``.
+    ``zero_init=False`` keeps the output projections random, so rows get different
+    outputs. A regressor has ``max_classes=0`` and predicts ``num_quantiles`` quantiles.
     """
     import torch
 

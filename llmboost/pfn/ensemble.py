@@ -25,6 +25,18 @@ def output_codes(n_classes: int, max_groups: int, rng: np.random.Generator) -> l
     There are ``2 * ceil(log(n_classes) / log(max_groups)) + 1`` random balanced codes,
     plus more (up to 4 * that) until every pair of classes falls in different groups
     under at least one code.
+
+    Parameters
+    ----------
+    n_classes : int
+    max_groups : int
+        Most groups a code may have (the network's class count).
+    rng : numpy Generator
+
+    Returns
+    -------
+    list of ndarray
+        One ``(n_classes,)`` array of group labels per code.
     """
     if n_classes <= max_groups:
         return [np.arange(n_classes)]
@@ -42,8 +54,16 @@ def output_codes(n_classes: int, max_groups: int, rng: np.random.Generator) -> l
 def decode(group_proba: list[np.ndarray]) -> np.ndarray:
     """Class log-probabilities ``(n, n_classes)`` from each code's group probabilities.
 
-    ``group_proba[c][i, k]`` is the probability code ``c`` gives row ``i``'s group of
-    class ``k``; the result is the normalised sum of their logs.
+    Parameters
+    ----------
+    group_proba : list of ndarray
+        ``group_proba[c][i, k]`` is the probability code ``c`` gives row ``i``'s group of
+        class ``k``.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes)
+        The normalised sum of their logs.
     """
     total = sum(np.log(np.clip(p, 1e-7, None)) for p in group_proba)
     total = total - total.max(axis=1, keepdims=True)
@@ -58,6 +78,19 @@ def context_parts(
     Above ``limit`` rows, the rows are split (class by class when ``y_codes`` is given)
     into ``ceil(n_rows / (limit - n_classes))`` disjoint parts; each part gets one row
     of every class it lacks and is then filled with random other rows to ``limit``.
+
+    Parameters
+    ----------
+    n_rows : int
+    limit : int
+        Rows per context.
+    rng : numpy Generator
+    y_codes : ndarray, default=None
+        Class codes of the rows (stratified parts), or ``None`` (random parts).
+
+    Returns
+    -------
+    list of ndarray
     """
     if n_rows <= limit:
         return [np.arange(n_rows)]
@@ -89,6 +122,18 @@ def feature_parts(n_features: int, limit: int, rng: np.random.Generator) -> list
     ``[arange(n_features)]`` when the table is narrow enough; else the columns are
     split at random into ``ceil(n_features / limit)`` parts, the smaller ones topped up
     with one other random column so that every part has the same size.
+
+    Parameters
+    ----------
+    n_features : int
+    limit : int
+        Most columns per part.
+    rng : numpy Generator
+
+    Returns
+    -------
+    list of ndarray
+        Sorted column indices of each part.
     """
     if n_features <= limit:
         return [np.arange(n_features)]

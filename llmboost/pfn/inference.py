@@ -33,7 +33,22 @@ class Pass:
 
 
 def plan(n_passes: int, n_ctx: int, n_query: int, rows_budget: int) -> tuple[int, int]:
-    """``(passes per call, query rows per call)`` for about ``rows_budget`` rows a call."""
+    """``(passes per call, query rows per call)`` for about ``rows_budget`` rows a call.
+
+    Parameters
+    ----------
+    n_passes : int
+    n_ctx : int
+        Context rows of each pass.
+    n_query : int
+        Query rows of each pass.
+    rows_budget : int
+        Rows (context and query, over all stacked passes) one call may hold.
+
+    Returns
+    -------
+    tuple of int
+    """
     room = rows_budget // n_passes - n_ctx
     if room >= n_query:
         return n_passes, n_query
@@ -52,8 +67,25 @@ def run_passes(
 ) -> list[np.ndarray]:
     """Softmax output of every pass over its query rows.
 
-    Class probabilities ``(n_query, n_out)`` for a classifier, probabilities over the
-    target bins ``(n_query, n_bins)`` for a regression model.
+    Parameters
+    ----------
+    model : TabPFNLite
+    passes : list of Pass
+    queries : list of ndarray
+        Query row sets; ``Pass.queries`` indexes this list.
+    categorical : ndarray of bool
+        Which columns are categorical.
+    batch_cells : int
+        Table cells per forward call.
+    temperature : float, default=1.0
+        The logits are divided by it before the softmax.
+    device : str, default="cpu"
+
+    Returns
+    -------
+    list of ndarray
+        Per pass, class probabilities ``(n_query, n_out)`` for a classifier, or
+        probabilities over the target bins ``(n_query, n_bins)`` for a regression model.
     """
     out: list[np.ndarray | None] = [None] * len(passes)
     by_size: dict[tuple[int, int], list[int]] = {}

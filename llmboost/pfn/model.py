@@ -56,9 +56,22 @@ class PFNConfig:
 
     @property
     def n_outputs(self) -> int:
+        """Outputs of the head.
+
+        Returns
+        -------
+        int
+            ``n_bins`` for regression, else ``max_classes``.
+        """
         return self.n_bins if self.task == "regression" else self.max_classes
 
     def to_dict(self) -> dict:
+        """The configuration as plain values (what checkpoints store).
+
+        Returns
+        -------
+        dict
+        """
         return asdict(self)
 
 
@@ -73,6 +86,14 @@ def bin_borders(n_bins: int) -> torch.Tensor:
 
     The inner borders are normal quantiles (so a standard normal target fills the bins
     evenly); the outer two are ``-TARGET_CLIP`` and ``+TARGET_CLIP``.
+
+    Parameters
+    ----------
+    n_bins : int
+
+    Returns
+    -------
+    Tensor of shape (n_bins + 1,)
     """
     u = torch.linspace(0, 1, n_bins + 1, dtype=torch.float64)[1:-1]
     inner = math.sqrt(2) * torch.erfinv(2 * u - 1)
@@ -82,7 +103,19 @@ def bin_borders(n_bins: int) -> torch.Tensor:
 
 
 def target_bins(y: torch.Tensor, borders: torch.Tensor) -> torch.Tensor:
-    """Bin index of each standardised target (clipped into the outer bins)."""
+    """Bin index of each standardised target (clipped into the outer bins).
+
+    Parameters
+    ----------
+    y : Tensor
+        Standardised targets.
+    borders : Tensor
+        From :func:`bin_borders`.
+
+    Returns
+    -------
+    Tensor of int64, shaped like ``y``
+    """
     inner = borders[1:-1].contiguous()
     return torch.bucketize(y.clamp(-TARGET_CLIP, TARGET_CLIP).contiguous(), inner)
 
@@ -90,9 +123,19 @@ def target_bins(y: torch.Tensor, borders: torch.Tensor) -> torch.Tensor:
 def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> torch.Tensor:
     """Per-cell input channels from raw values, using training-row statistics only.
 
-    ``x`` is ``(B, N, F)`` with NaN for missing, ``categorical`` ``(B, F)`` bool.
-    Returns ``(B, N, F, 4)``: clipped z-score, rank normal score, missing flag,
-    categorical flag. Missing cells get 0 in both value channels.
+    Parameters
+    ----------
+    x : Tensor of shape (B, N, F)
+        Raw values, NaN for missing.
+    categorical : Tensor of bool, shape (B, F)
+    n_train : int
+        The first ``n_train`` rows are the training rows.
+
+    Returns
+    -------
+    Tensor of shape (B, N, F, 4)
+        Clipped z-score, rank normal score, missing flag, categorical flag. Missing cells
+        get 0 in both value channels.
     """
     missing = torch.isnan(x)
     train = x[:, :n_train]
@@ -215,12 +258,23 @@ class TabPFNLite(nn.Module):
     ) -> torch.Tensor:
         """Logits ``(B, n_test, n_outputs)`` for rows ``n_train:`` of ``x``.
 
-        ``x`` ``(B, N, F)`` raw features (NaN = missing); ``y_train`` ``(B, n_train)``
-        int labels of the first rows (classification) or their standardised float
-        targets (regression); ``categorical`` ``(B, F)`` bool. Classes at or beyond
-        ``n_classes`` ``(B,)`` get ``-inf``-like logits. The random feature
-        embeddings are ``feature_noise`` ``(B, F, feature_embed)`` when given, else drawn
-        from ``generator``.
+        Parameters
+        ----------
+        x : Tensor of shape (B, N, F)
+            Raw features, NaN for missing.
+        y_train : Tensor of shape (B, n_train)
+            Int labels of the first rows (classification) or their standardised float
+            targets (regression).
+        categorical : Tensor of bool, shape (B, F)
+        n_classes : Tensor of shape (B,), default=None
+            Classes at or beyond it get ``-inf``-like logits.
+        generator : torch Generator, default=None
+            Draws the random feature embeddings when ``feature_noise`` is None.
+        feature_noise : Tensor of shape (B, F, feature_embed), default=None
+
+        Returns
+        -------
+        Tensor of shape (B, n_test, n_outputs)
         """
         b, n, f = x.shape
         n_train = y_train.shape[1]
@@ -256,5 +310,26 @@ class TabPFNLite(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters.
+
+    Parameters
+    ----------
+    model : torch Module
+
+    Returns
+    -------
+    int
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+__all__ = [
+    "N_INPUT_CHANNELS",
+    "TARGET_CLIP",
+    "PFNConfig",
+    "TabPFNLite",
+    "bin_borders",
+    "cell_inputs",
+    "count_parameters",
+    "target_bins",
+]

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._resources import resolve_device
 from .prior_data import sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
@@ -93,7 +94,22 @@ def _to_torch(batch: dict, device):
 
 
 def batch_loss(model, batch: dict, device, generator=None):
-    """Mean cross-entropy of the test rows of one batch (over target bins in regression)."""
+    """Mean cross-entropy of the test rows of one batch (over target bins in regression).
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    batch : dict
+        From :func:`~llmboost.pfn.prior_data.sample_batch`.
+    device : torch device
+    generator : torch Generator, default=None
+        Draws the random feature embeddings.
+
+    Returns
+    -------
+    Tensor
+        The scalar loss (with gradients).
+    """
     import torch.nn.functional as F
 
     from .model import target_bins
@@ -109,7 +125,21 @@ def batch_loss(model, batch: dict, device, generator=None):
 def validation_set(
     seed: int, n_batches: int, tokens: int, max_rows: int, task: str = "classification"
 ) -> list[dict]:
-    """The fixed held-out synthetic batches."""
+    """The fixed held-out synthetic batches.
+
+    Parameters
+    ----------
+    seed : int
+    n_batches : int
+    tokens : int
+        Table cells per batch.
+    max_rows : int
+    task : {"classification", "regression"}, default="classification"
+
+    Returns
+    -------
+    list of dict
+    """
     rng = np.random.default_rng(seed)
     return [
         sample_batch(rng, tokens=tokens, max_rows=max_rows, task=task) for _ in range(n_batches)
@@ -117,7 +147,19 @@ def validation_set(
 
 
 def init_from(model, path: str | os.PathLike) -> list[str]:
-    """Copy the weights of ``path`` whose names and shapes match; returns those left fresh."""
+    """Copy the weights of ``path`` whose names and shapes match.
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    path : str or Path
+        A checkpoint of this script (``model.pt`` or ``checkpoint.pt``).
+
+    Returns
+    -------
+    list of str
+        Names of the parameters left fresh.
+    """
     import torch
 
     ck = torch.load(path, map_location="cpu", weights_only=False)
@@ -129,7 +171,19 @@ def init_from(model, path: str | os.PathLike) -> list[str]:
 
 
 def validate(model, batches: list[dict], device) -> float:
-    """Mean validation loss (feature embeddings drawn from a fixed seed)."""
+    """Mean validation loss (feature embeddings drawn from a fixed seed).
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    batches : list of dict
+        From :func:`validation_set`.
+    device : torch device
+
+    Returns
+    -------
+    float
+    """
     import torch
 
     model.eval()
@@ -156,7 +210,22 @@ def _atomic_save(obj, path: Path) -> None:
 
 
 def export(model, recipe: dict, info: dict, path: Path) -> None:
-    """Write the shippable checkpoint: tensors and plain Python types only."""
+    """Write the shippable checkpoint: tensors and plain Python types only.
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    recipe : dict
+        How the run was made.
+    info : dict
+        Training steps, minutes and validation history.
+    path : Path
+        The file written.
+
+    Returns
+    -------
+    None
+    """
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     _atomic_save(
         {
@@ -180,6 +249,16 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
 
     The JSON file holds the recipe and the training info (steps, minutes, validation
     history) next to the shipped weights.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+    dest : str or Path
+
+    Returns
+    -------
+    dict
+        What the JSON file holds.
     """
     import torch
 
@@ -202,20 +281,77 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     return meta
 
 
+def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
+    """What a run was: its command, arguments, model, hardware and library versions."""
+    import torch
+
+    from .model import count_parameters
+
+    return {
+        "format": FORMAT,
+        "command": "python -m llmboost.pfn.pretrain "
+        + " ".join(sys.argv[1:] if argv is None else argv),
+        "args": vars(args),
+        "config": cfg.to_dict(),
+        "parameters": count_parameters(model),
+        "device": str(device),
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+        },
+        "torch": str(torch.__version__),
+        "numpy": np.__version__,
+        "prior": "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)",
+        "task": args.task,
+        "initialised_from": args.init_from,
+        "fresh_parameters": fresh,
+    }
+
+
+def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> None:
+    """Write ``recipe`` to ``path`` with the list of commands that trained the run."""
+    runs = []
+    if path.exists():
+        prev = json.loads(path.read_text())
+        runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
+    if resumed or not runs:
+        runs.append(
+            {
+                "command": recipe["command"],
+                "from_step": step,
+                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
+    recipe["invocations"] = runs
+    path.write_text(json.dumps(recipe, indent=2))
+
+
 def main(argv: list[str] | None = None) -> dict:
-    """Run (or resume) pretraining; returns the final training info."""
+    """Run (or resume) pretraining.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    dict
+        The final training info (or, with ``--ship``, the shipped file's metadata).
+    """
     args = _parse(argv)
     if args.ship:
         return ship(args.out, args.ship)
     import torch
     from tqdm import tqdm
 
-    from .model import PFNConfig, TabPFNLite, count_parameters
+    from .model import PFNConfig, TabPFNLite
 
     torch.set_num_threads(args.threads)
-    device = torch.device(
-        ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    )
+    device = torch.device(resolve_device(args.device))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
@@ -245,43 +381,8 @@ def main(argv: list[str] | None = None) -> dict:
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
-    recipe = {
-        "format": FORMAT,
-        "command": "python -m llmboost.pfn.pretrain "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "args": vars(args),
-        "config": cfg.to_dict(),
-        "parameters": count_parameters(model),
-        "device": str(device),
-        "hardware": {
-            "machine": platform.machine(),
-            "processor": platform.processor(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
-        },
-        "torch": str(torch.__version__),
-        "numpy": np.__version__,
-        "prior": "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)",
-        "task": args.task,
-        "initialised_from": args.init_from,
-        "fresh_parameters": fresh,
-    }
-    previous = out / "recipe.json"
-    runs = []
-    if previous.exists():
-        prev = json.loads(previous.read_text())
-        runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
-    if ckpt_path.exists() or not runs:
-        runs.append(
-            {
-                "command": recipe["command"],
-                "from_step": step,
-                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
-        )
-    recipe["invocations"] = runs
-    (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
+    recipe = _recipe(args, argv, cfg, model, device, fresh)
+    _record_invocation(out / "recipe.json", recipe, step, resumed=ckpt_path.exists())
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
     def info() -> dict:

@@ -237,6 +237,18 @@ def sample_task(
     Unset arguments are drawn: ``n_train`` 30-90% of the rows, ``n_classes`` 2 (half
     the time) or 3-10, ``kind`` from :data:`KINDS`. Labels are relabelled so that the
     classes present are ``0..n_classes-1`` (``n_classes`` may shrink, never below 2).
+
+    Parameters
+    ----------
+    rng : numpy Generator
+    n_rows : int
+    n_features : int
+    n_train, n_classes : int, default=None
+    kind : {"mlp", "tree", "linear"}, default=None
+
+    Returns
+    -------
+    Task
     """
     if n_train is None:
         n_train = int(np.clip(round(n_rows * rng.uniform(0.3, 0.9)), 1, n_rows - 1))
@@ -297,6 +309,18 @@ def sample_regression_task(
 
     The target is the family's score plus noise at a random signal-to-noise ratio,
     sometimes warped (skewed, rounded or saturating); ``n_classes`` is 0.
+
+    Parameters
+    ----------
+    rng : numpy Generator
+    n_rows : int
+    n_features : int
+    n_train : int, default=None
+    kind : {"mlp", "tree", "linear"}, default=None
+
+    Returns
+    -------
+    Task
     """
     if n_train is None:
         n_train = int(np.clip(round(n_rows * rng.uniform(0.3, 0.9)), 1, n_rows - 1))
@@ -322,14 +346,34 @@ def sample_regression_task(
 
 
 def standardize_target(y: np.ndarray, n_train: int) -> np.ndarray:
-    """``y`` in units of its first ``n_train`` values' mean and standard deviation."""
+    """``y`` in units of its first ``n_train`` values' mean and standard deviation.
+
+    Parameters
+    ----------
+    y : ndarray
+    n_train : int
+
+    Returns
+    -------
+    ndarray
+    """
     mean = y[..., :n_train].mean(axis=-1, keepdims=True)
     sd = y[..., :n_train].std(axis=-1, keepdims=True)
     return (y - mean) / np.where(sd > 1e-12, sd, 1.0)
 
 
 def sample_shape(rng: np.random.Generator, max_rows: int = MAX_ROWS) -> tuple[int, int, int]:
-    """Draw (rows, training rows, features) for one batch; sizes are log-uniform."""
+    """Draw (rows, training rows, features) for one batch; sizes are log-uniform.
+
+    Parameters
+    ----------
+    rng : numpy Generator
+    max_rows : int, default=MAX_ROWS
+
+    Returns
+    -------
+    tuple of int
+    """
     n_rows = int(np.exp(rng.uniform(np.log(48), np.log(max_rows))))
     n_train = int(np.clip(round(n_rows * rng.uniform(0.4, 0.9)), 16, n_rows - 8))
     n_features = int(np.exp(rng.uniform(0, np.log(MAX_FEATURES))))
@@ -346,10 +390,24 @@ def sample_batch(
 ) -> dict[str, np.ndarray]:
     """A batch of tasks with one shared shape, sized to about ``tokens`` table cells.
 
-    Returns float32 ``x`` ``(B, rows, features)`` (NaN = missing), ``y`` ``(B, rows)``
-    (int64 labels, or for ``task="regression"`` float32 targets standardised with the
-    training rows' mean and deviation), bool ``categorical`` ``(B, features)``, int64
-    ``n_classes`` ``(B,)`` (0 for regression) and the int ``n_train``.
+    Parameters
+    ----------
+    rng : numpy Generator
+    tokens : int, default=40_000
+    max_rows : int, default=MAX_ROWS
+    shape : tuple of int, default=None
+        ``(rows, training rows, features)``; drawn by :func:`sample_shape` when None.
+    batch_size : int, default=None
+        Tasks in the batch; from ``tokens`` when None.
+    task : {"classification", "regression"}, default="classification"
+
+    Returns
+    -------
+    dict
+        float32 ``x`` ``(B, rows, features)`` (NaN = missing), ``y`` ``(B, rows)`` (int64
+        labels, or for regression float32 targets standardised with the training rows'
+        mean and deviation), bool ``categorical`` ``(B, features)``, int64 ``n_classes``
+        ``(B,)`` (0 for regression) and the int ``n_train``.
     """
     n_rows, n_train, n_feat = shape or sample_shape(rng, max_rows)
     if batch_size is None:
@@ -369,3 +427,18 @@ def sample_batch(
         "n_classes": np.array([t.n_classes for t in tasks], dtype=np.int64),
         "n_train": n_train,
     }
+
+
+__all__ = [
+    "KINDS",
+    "KIND_WEIGHTS",
+    "MAX_CLASSES",
+    "MAX_FEATURES",
+    "MAX_ROWS",
+    "Task",
+    "sample_batch",
+    "sample_regression_task",
+    "sample_shape",
+    "sample_task",
+    "standardize_target",
+]
