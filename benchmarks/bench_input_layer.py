@@ -155,6 +155,21 @@ def markdown(frame: pd.DataFrame, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def summarize(by_task: pd.DataFrame) -> str:
+    """One paragraph: the mean changes, the cells that moved, and the seed noise."""
+    big = by_task[by_task["auc_change"].abs() > 0.01]
+    moved = ", ".join(f"{t} {n}" for t, n in zip(big["task"], big["size"]))
+    return (
+        f"Over all {len(by_task)} task-size means the AUC changed by "
+        f"{by_task['auc_change'].mean():+.4f} and the log loss by "
+        f"{by_task['logloss_change'].mean():+.4f} on average; {len(big)} of them moved "
+        f"the AUC by more than 0.01 ({moved}). For scale, `auc_seed_sd` is the standard "
+        "deviation of the AUC over the 3 seeds (before): the change of category order is "
+        f"below it in {int((by_task['auc_change'].abs() < by_task['auc_seed_sd']).sum())} "
+        f"of {len(by_task)} task-size means."
+    )
+
+
 def report(frame: pd.DataFrame, command: str) -> str:
     """The markdown page: per task and size (mean of the seeds), then per size."""
     cols = ["auc_before", "auc_after", "logloss_before", "logloss_after"]
@@ -165,17 +180,7 @@ def report(frame: pd.DataFrame, command: str) -> str:
     by_size = by_task.groupby("size")[["auc_change", "logloss_change"]].agg(["mean", "min", "max"])
     by_size.columns = [f"{a} {b}" for a, b in by_size.columns]
     n_tasks = frame["task"].nunique()
-    big = by_task[by_task["auc_change"].abs() > 0.01]
-    moved = ", ".join(f"{t} {n}" for t, n in zip(big["task"], big["size"]))
-    summary = (
-        f"Over all {len(by_task)} task-size means the AUC changed by "
-        f"{by_task['auc_change'].mean():+.4f} and the log loss by "
-        f"{by_task['logloss_change'].mean():+.4f} on average; {len(big)} of them moved "
-        f"the AUC by more than 0.01 ({moved}). For scale, `auc_seed_sd` is the standard "
-        "deviation of the AUC over the 3 seeds (before): the change of category order is "
-        f"below it in {int((by_task['auc_change'].abs() < by_task['auc_seed_sd']).sum())} "
-        f"of {len(by_task)} task-size means."
-    )
+    summary = summarize(by_task)
     for name in ("auc_change", "logloss_change"):
         by_task[name] = by_task[name].map(lambda v: f"{v:+.4f}")
     return "\n".join(
@@ -239,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     Path(args.out).write_text(report(frame, command))
     print(Path(args.out).read_text())
 
+
+__all__ = ["build_cells", "categorical_tasks", "main", "report", "scores", "worker"]
 
 if __name__ == "__main__":
     main()
