@@ -191,7 +191,7 @@ def dask_training(n: int, parts: int, test: int) -> dict:
     }
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--score-rows", type=int, default=4000)
     parser.add_argument("--pfn-rows", type=int, default=20000)
@@ -200,18 +200,12 @@ def main(argv=None) -> int:
     parser.add_argument("--partitions", type=int, default=20)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _scoring_section(args) -> list[str]:
+    """Markdown: the priors' scoring throughput on one and two workers."""
     lines = [
-        "# Dask estimators on a LocalCluster",
-        "",
-        "`python benchmarks/bench_dask.py "
-        + " ".join(sys.argv[1:] if argv is None else argv)
-        + "`",
-        "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-        f"shared with other jobs (load average before the run: {os.getloadavg()[0]:.1f}).",
-        "",
         "## Prior scoring throughput (median of the timed calls)",
         "",
         "| prior | rows | 1 worker: s | rows/s | 2 workers: s | rows/s | speed-up |",
@@ -229,30 +223,64 @@ def main(argv=None) -> int:
                 f"**{one['seconds'] / two['seconds']:.2f}x** |"
             )
             print(lines[-1], f"torch threads per worker {two['threads']}", flush=True)
-    lines += [
+    return [
+        *lines,
         "",
         f"Calibration: two processes each multiplying 512 x 512 matrices (one thread) did "
         f"{ratio:.2f}x the work of one process, on the same machine just before.",
     ]
+
+
+def _training_section(args) -> list[str]:
+    """Markdown: local and Dask training on ``--rows`` rows."""
+    test = 100_000
+    local = local_training(args.rows, args.partitions, test)
+    print("local", local, flush=True)
+    dask = dask_training(args.rows, args.partitions, test)
+    print("dask", dask, flush=True)
+    return [
+        "",
+        f"## Training on {args.rows:,} rows x {N_FEATURES} (scale=0.3, logistic-regression "
+        "prior, XGBoost defaults)",
+        "",
+        "| estimator | fit seconds | test ROC AUC | peak memory |",
+        "|---|---|---|---|",
+        f"| PriorBoostClassifier (one process) | {local['fit']:.0f} | {local['auc']:.4f} | "
+        f"{local['peak_mb']:.0f} MB |",
+        f"| DaskPriorBoostClassifier (2 workers, sample {dask['n_sample']:,} rows) | "
+        f"{dask['fit']:.0f} | {dask['auc']:.4f} | client {dask['peak_mb']:.0f} MB, workers "
+        f"{', '.join(f'{m:.0f}' for m in dask['worker_mb'])} MB |",
+    ]
+
+
+def main(argv=None) -> int:
+    """Measure the Dask estimators; print (and write) the markdown report.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    args = _parser().parse_args(argv)
+    lines = [
+        "# Dask estimators on a LocalCluster",
+        "",
+        "`python benchmarks/bench_dask.py "
+        + " ".join(sys.argv[1:] if argv is None else argv)
+        + "`",
+        "",
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"shared with other jobs (load average before the run: {os.getloadavg()[0]:.1f}).",
+        "",
+        *_scoring_section(args),
+    ]
     if not args.skip_training:
-        test = 100_000
-        local = local_training(args.rows, args.partitions, test)
-        print("local", local, flush=True)
-        dask = dask_training(args.rows, args.partitions, test)
-        print("dask", dask, flush=True)
-        lines += [
-            "",
-            f"## Training on {args.rows:,} rows x {N_FEATURES} (scale=0.3, logistic-regression "
-            "prior, XGBoost defaults)",
-            "",
-            "| estimator | fit seconds | test ROC AUC | peak memory |",
-            "|---|---|---|---|",
-            f"| PriorBoostClassifier (one process) | {local['fit']:.0f} | {local['auc']:.4f} | "
-            f"{local['peak_mb']:.0f} MB |",
-            f"| DaskPriorBoostClassifier (2 workers, sample {dask['n_sample']:,} rows) | "
-            f"{dask['fit']:.0f} | {dask['auc']:.4f} | client {dask['peak_mb']:.0f} MB, workers "
-            f"{', '.join(f'{m:.0f}' for m in dask['worker_mb'])} MB |",
-        ]
+        lines += _training_section(args)
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:

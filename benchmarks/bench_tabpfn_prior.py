@@ -37,6 +37,7 @@ from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors.tabpfn as tabpfn_prior  # noqa: E402
 from llmboost.priors.tabpfn import TabPFNPrior  # noqa: E402
+from llmboost.scale_search import make_folds  # noqa: E402
 
 
 def make_data(n: int, n_features: int, task: str, seed: int = 0):
@@ -46,17 +47,6 @@ def make_data(n: int, n_features: int, task: str, seed: int = 0):
     if task == "classification":
         return X, np.where(signal + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
     return X, signal + rng.normal(scale=0.5, size=n)
-
-
-def folds_for(y: np.ndarray, k: int, task: str):
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    splitter = (
-        StratifiedKFold(k, shuffle=True, random_state=0)
-        if task == "classification"
-        else KFold(k, shuffle=True, random_state=0)
-    )
-    return list(splitter.split(np.zeros(len(y)), y))
 
 
 def median_times(fns: dict, repeats: int) -> dict[str, float]:
@@ -86,7 +76,7 @@ def oof(prior, X, y, folds, fused: bool):
 def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
     """(rows, context rows, in-sample s, OOF fused s, OOF one fit per fold s)."""
     X, y = make_data(n, args.features, args.task)
-    folds = folds_for(y, args.folds, args.task)
+    folds = make_folds(y, args.folds, args.task, 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the context-cap warning for large n
         prior().fit(X, y).logits(X.iloc[:5])  # warm-up: checkpoint load, kernels
@@ -102,7 +92,7 @@ def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
     return n, context, t["in"], t["fused"], t["fold"]
 
 
-def main(argv: list[str] | None = None) -> str:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[250, 500, 1000])
     parser.add_argument("--features", type=int, default=10)
@@ -116,26 +106,12 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out", type=Path, help="also write the markdown here")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _table(args, argv, rows: list, size: str, n_params: int) -> str:
+    """The markdown report of the timed rows."""
     import torch
-
-    torch.set_num_threads(args.threads)
-    size = "v2" if args.real_size else "tiny"
-    folder = Path(tempfile.mkdtemp(prefix="bench_tabpfn_"))
-    ckpt = build_checkpoint(folder / f"random-{size}-{args.task}.ckpt", args.task, size=size)
-    n_params = sum(
-        v.numel()
-        for k, v in torch.load(ckpt, weights_only=True)["state_dict"].items()
-        if not k.startswith("criterion.")
-    )
-
-    def prior() -> TabPFNPrior:
-        return TabPFNPrior(
-            task=args.task, model_path=ckpt, device=args.device, n_estimators=args.n_estimators
-        )
-
-    rows = [time_rows(n, prior, args) for n in args.rows]
 
     device = args.device
     if device == "auto":
@@ -162,7 +138,42 @@ def main(argv: list[str] | None = None) -> str:
             f"| {t_fused / t_in:.2f}, {t_fold / t_in:.2f} | {n / t_in:,.0f} "
             f"| {n / t_fused:,.0f}, {n / t_fold:,.0f} |"
         )
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> str:
+    """Time in-sample and out-of-fold TabPFN scoring; print (and write) the markdown.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns
+    -------
+    str
+        The markdown report.
+    """
+    args = _parser().parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    size = "v2" if args.real_size else "tiny"
+    folder = Path(tempfile.mkdtemp(prefix="bench_tabpfn_"))
+    ckpt = build_checkpoint(folder / f"random-{size}-{args.task}.ckpt", args.task, size=size)
+    n_params = sum(
+        v.numel()
+        for k, v in torch.load(ckpt, weights_only=True)["state_dict"].items()
+        if not k.startswith("criterion.")
+    )
+
+    def prior() -> TabPFNPrior:
+        return TabPFNPrior(
+            task=args.task, model_path=ckpt, device=args.device, n_estimators=args.n_estimators
+        )
+
+    text = _table(args, argv, [time_rows(n, prior, args) for n in args.rows], size, n_params)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +181,7 @@ def main(argv: list[str] | None = None) -> str:
     return text
 
 
-__all__ = ["ROOT", "folds_for", "main", "make_data", "median_times", "oof", "sync", "time_rows"]
+__all__ = ["ROOT", "main", "make_data", "median_times", "oof", "sync", "time_rows"]
 
 
 if __name__ == "__main__":
