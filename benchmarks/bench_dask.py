@@ -259,12 +259,12 @@ def main(argv=None) -> int:
     Parameters
     ----------
     argv : list of str, default=None
-        The arguments (``sys.argv[1:]`` when ``None``).
+        Options such as ``["--skip-training"]``; ``None`` reads the command line.
 
     Returns
     -------
     int
-        The exit status.
+        0; the report is printed and, with ``--out``, written to that file.
     """
     args = _parser().parse_args(argv)
     lines = [

@@ -269,12 +269,13 @@ def main(argv=None) -> int:
     Parameters
     ----------
     argv : list of str, default=None
-        The arguments (``sys.argv[1:]`` when ``None``).
+        Options such as ``["--rows", "50", "--device", "cuda"]``; ``None`` reads the
+        command line.
 
     Returns
     -------
     int
-        The exit status.
+        0; the report is printed and, with ``--out``, appended to that file.
     """
     args = _parser().parse_args(argv)
 

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> str:
     Parameters
     ----------
     argv : list of str, default=None
-        The arguments (``sys.argv[1:]`` when ``None``).
+        Options such as ``["--rows", "250", "500"]``; ``None`` reads the command line.
 
     Returns
     -------

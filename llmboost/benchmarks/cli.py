@@ -122,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     Parameters
     ----------
     argv : list of str, default=None
-        The arguments (``sys.argv[1:]`` when ``None``).
+        A sub-command and its options, e.g. ``["methods"]``; ``None`` reads the command
+        line.
 
     Returns
     -------
     int
-        The exit status.
+        The exit status: 0, or 130 when a run was interrupted.
     """
     args = _parser().parse_args(argv)
     if args.command == "datasets":
