@@ -30,6 +30,14 @@ def to_frame(X) -> pd.DataFrame:
     Polars and other dataframe libraries keep their column names. Raises
     ``ValueError`` naming the column for empty input, complex values, infinities,
     values beyond float32 range and dates.
+
+    Parameters
+    ----------
+    X : DataFrame, array-like or any dataframe narwhals reads
+
+    Returns
+    -------
+    DataFrame
     """
     if not isinstance(X, pd.DataFrame) and nw.dependencies.is_into_dataframe(X):
         data = nw.from_native(X, eager_only=True)
@@ -135,6 +143,16 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     a ``_<position>`` suffix. The same columns always get the same names, so fit
     and predict agree. Only the boosters see these names: priors and users keep
     the original ones.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        As :func:`to_frame` gives it.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when every name is already accepted.
     """
     names, seen = [], set()
     for j, name in enumerate(frame.columns):
@@ -156,6 +174,17 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
     A column whose kind changed since fit (numbers then, text now, or the reverse,
     e.g. codes read as strings once and as integers once) is converted to its fit
     kind, matching values by number, with a warning that names it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        New rows, as :func:`to_frame` gives them.
+    categories : dict of str to Index
+        From :func:`fit_categories` at fit.
+
+    Returns
+    -------
+    DataFrame
     """
     for name in frame.columns:
         col, cats = frame[name], categories.get(name)
@@ -205,7 +234,17 @@ def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
 
 
 def fit_categories(frame: pd.DataFrame) -> dict[str, pd.Index]:
-    """The categories of every categorical column, to reuse at predict time."""
+    """The categories of every categorical column, to reuse at predict time.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        As :func:`to_frame` gives it.
+
+    Returns
+    -------
+    dict of str to Index
+    """
     return {
         name: frame[name].cat.categories
         for name in frame.columns
@@ -214,7 +253,20 @@ def fit_categories(frame: pd.DataFrame) -> dict[str, pd.Index]:
 
 
 def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
-    """Check ``y``: 1-d, same length as ``X``, no NaN or infinity."""
+    """Check ``y``: 1-d, same length as ``X``, no NaN or infinity.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_rows,)
+    n_rows : int
+        Rows of ``X``.
+    classification : bool
+        Labels must be classes; otherwise they become floats.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+    """
     from sklearn.utils import column_or_1d
 
     y = column_or_1d(y, warn=True)
@@ -239,7 +291,18 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
 
 
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
-    """Row weights as floats: finite, >= 0, not all zero, one per row (``None`` stays)."""
+    """Row weights as floats: finite, >= 0, not all zero, one per row.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_rows,) or None
+    n_rows : int
+
+    Returns
+    -------
+    ndarray of shape (n_rows,) or None
+        ``None`` when ``sample_weight`` is.
+    """
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight, dtype=np.float64)

@@ -118,9 +118,21 @@ def _feature_shap(members, frame: pd.DataFrame) -> dict[tuple, np.ndarray]:
 def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.ndarray:
     """Tree SHAP of rounds ``start`` to ``end`` of a fitted booster adapter.
 
-    Returns ``(n, p + 1)`` for binary classification and regression, ``(n, k, p + 1)``
-    for ``k`` classes: one value per feature, then the library's bias column (which
-    holds no starting margin here).
+    Parameters
+    ----------
+    booster : Booster
+        A fitted adapter (:mod:`llmboost.boosters`).
+    frame : DataFrame
+        Rows with the names the booster was fitted on.
+    start : int, default=0
+    end : int, default=None
+        All rounds from ``start`` when ``None``.
+
+    Returns
+    -------
+    ndarray of shape (n, p + 1), or (n, k, p + 1) for k classes
+        One value per feature, then the library's bias column (which holds no
+        starting margin here).
     """
     end = booster.n_rounds_ if end is None else int(end)
     if booster.name == "xgboost":

@@ -31,6 +31,15 @@ def importance(table: pd.DataFrame) -> pd.Series:
 
     For a multiclass table (columns ``(class, column)``) the mean runs over rows and
     classes. The bias is left out: it is the same for every row of a member.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`llmboost.explain.explain`.
+
+    Returns
+    -------
+    Series
     """
     values = table.abs()
     if values.columns.nlevels == 2:
@@ -39,7 +48,21 @@ def importance(table: pd.DataFrame) -> pd.Series:
 
 
 def plot_importance(table: pd.DataFrame, top: int = 20, ax=None):
-    """Horizontal bar chart of :func:`importance`, the prior as one bar; returns the axes."""
+    """Horizontal bar chart of :func:`importance`, the prior as one bar.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`llmboost.explain.explain`.
+    top : int, default=20
+        Bars shown, largest first.
+    ax : matplotlib axes, default=None
+        ``None`` draws on a new figure.
+
+    Returns
+    -------
+    matplotlib axes
+    """
     scores = importance(table).iloc[:top][::-1]
     ax = _axes(ax, (6, 0.35 * len(scores) + 1.2))
     colors = [PRIOR_COLOR if name == PRIOR_COLUMN else UP_COLOR for name in scores.index]
@@ -54,11 +77,20 @@ def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None)
 
     Parameters
     ----------
-    table : DataFrame from :func:`llmboost.explain.explain`
-    row : index label of the row (``table.loc[row]``)
-    cls : class label, required for a multiclass table
-    top : features shown one by one (largest first); the rest form one bar
-    ax : matplotlib axes, default=None (a new figure)
+    table : DataFrame
+        From :func:`llmboost.explain.explain`.
+    row : label, default=0
+        Index label of the row (``table.loc[row]``).
+    cls : label, default=None
+        The class, required for a multiclass table.
+    top : int, default=12
+        Features shown one by one (largest first); the rest form one bar.
+    ax : matplotlib axes, default=None
+        ``None`` draws on a new figure.
+
+    Returns
+    -------
+    matplotlib axes
     """
     values = table.loc[row]
     if table.columns.nlevels == 2:
