@@ -18,7 +18,25 @@ from .._validation import booster_frame
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin):
-    """A copy of ``adapter`` retrained on the dask collections with ``n_rounds`` rounds."""
+    """A copy of ``adapter`` retrained on the dask collections with ``n_rounds`` rounds.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    adapter : Booster
+        The local member's booster (its parameters are reused).
+    n_rounds : int
+    X : dask DataFrame
+    y : dask Series
+        Class codes or numbers.
+    margin : dask Series or DataFrame or None
+        The starting margin.
+
+    Returns
+    -------
+    Booster
+        ``model_`` the library's local estimator, ``dask_model_`` the distributed one.
+    """
     params = {**adapter.params, "n_estimators": int(n_rounds)}
     X = X.map_partitions(booster_frame)  # the column names the boosters accept
     if adapter.name == "xgboost":
@@ -63,7 +81,22 @@ def _local_model(name: str, task: str, params: dict, model):
 
 
 def predict_partition(part: pd.DataFrame, margin, adapter, n_rounds: int, n_columns: int):
-    """The member's margin on one partition (runs on a worker)."""
+    """The member's margin on one partition (runs on a worker).
+
+    Parameters
+    ----------
+    part : DataFrame
+    margin : Series or DataFrame or None
+        The partition's starting margin.
+    adapter : Booster
+    n_rounds : int
+    n_columns : int
+        0 for a 1-d margin.
+
+    Returns
+    -------
+    Series or DataFrame
+    """
     start = None if margin is None else margin.to_numpy()
     if len(part) == 0:
         out = np.empty((0, n_columns) if n_columns else (0,))
@@ -73,7 +106,17 @@ def predict_partition(part: pd.DataFrame, margin, adapter, n_rounds: int, n_colu
 
 
 def as_margin_frame(values: np.ndarray, index):
-    """A margin as a pandas Series (binary, regression) or DataFrame (multiclass)."""
+    """A margin as a pandas Series (binary, regression) or DataFrame (multiclass).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,) or (n, k)
+    index : Index
+
+    Returns
+    -------
+    Series or DataFrame
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
         return pd.Series(values, index=index, name="margin")
@@ -81,7 +124,17 @@ def as_margin_frame(values: np.ndarray, index):
 
 
 def margin_meta(n_columns: int):
-    """Empty margin of the right kind: ``n_columns`` 0 for a 1-d margin."""
+    """Empty margin of the right kind.
+
+    Parameters
+    ----------
+    n_columns : int
+        0 for a 1-d margin.
+
+    Returns
+    -------
+    Series or DataFrame
+    """
     return as_margin_frame(np.empty((0, n_columns) if n_columns else (0,)), pd.RangeIndex(0))
 
 

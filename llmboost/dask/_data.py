@@ -16,7 +16,13 @@ EXTRA = 'pip install "llmboost[dask]"'
 
 
 def require_dask():
-    """Import dask.dataframe, dask.array and distributed, or say which extra to install."""
+    """Import dask.dataframe, dask.array and distributed, or say which extra to install.
+
+    Returns
+    -------
+    tuple of modules
+        ``(dask.dataframe, dask.array, distributed)``.
+    """
     try:
         import dask.array as da
         import dask.dataframe as dd
@@ -30,7 +36,19 @@ def require_dask():
 
 
 def as_dask_frame(X, name: str = "X"):
-    """A dask DataFrame with string column names (a dask array gets ``x0, x1, ...``)."""
+    """A dask DataFrame with string column names (a dask array gets ``x0, x1, ...``).
+
+    Parameters
+    ----------
+    X : dask DataFrame or 2-d dask array
+        Known divisions or chunk sizes.
+    name : str, default="X"
+        Named in the errors.
+
+    Returns
+    -------
+    dask DataFrame
+    """
     dd, da, _ = require_dask()
     if isinstance(X, da.Array):
         if X.ndim != 2:
@@ -56,7 +74,18 @@ def as_dask_frame(X, name: str = "X"):
 
 
 def as_dask_target(y, X):
-    """``y`` as a dask Series partitioned exactly like ``X`` (known divisions)."""
+    """``y`` as a dask Series partitioned exactly like ``X`` (known divisions).
+
+    Parameters
+    ----------
+    y : dask Series or 1-d dask array
+    X : dask DataFrame
+        From :func:`as_dask_frame`.
+
+    Returns
+    -------
+    dask Series
+    """
     dd, da, _ = require_dask()
     if isinstance(y, da.Array):
         if y.ndim == 2 and y.shape[1] == 1:
@@ -88,7 +117,18 @@ def _check_chunks(array, name: str) -> None:
 
 
 def schema(X) -> tuple[dict[str, pd.Index], pd.DataFrame]:
-    """Categories of every text/categorical column over all rows, and the converted meta."""
+    """Categories of every text/categorical column over all rows, and the converted meta.
+
+    Parameters
+    ----------
+    X : dask DataFrame
+
+    Returns
+    -------
+    categories : dict of str to Index
+    meta : DataFrame
+        Empty, with the dtypes :func:`prepare_partition` gives.
+    """
     categories, unknown = {}, []
     for name, dtype in X.dtypes.items():
         if isinstance(dtype, pd.CategoricalDtype) and X[name].cat.known:
@@ -109,7 +149,17 @@ def schema(X) -> tuple[dict[str, pd.Index], pd.DataFrame]:
 
 
 def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
-    """An empty frame with the converted dtypes: categories as given, floats otherwise."""
+    """An empty frame with the converted dtypes: categories as given, floats otherwise.
+
+    Parameters
+    ----------
+    columns : list of str
+    categories : dict of str to Index
+
+    Returns
+    -------
+    DataFrame
+    """
     return pd.DataFrame(
         {
             name: pd.Categorical([], categories=categories[name])
@@ -121,7 +171,20 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
 
 
 def prepare_partition(part: pd.DataFrame, categories: dict, meta: pd.DataFrame) -> pd.DataFrame:
-    """One partition converted as a local fit converts ``X`` (empty ones too)."""
+    """One partition converted as a local fit converts ``X`` (empty ones too).
+
+    Parameters
+    ----------
+    part : DataFrame
+    categories : dict of str to Index
+        Over all rows (:func:`schema`).
+    meta : DataFrame
+        The converted dtypes.
+
+    Returns
+    -------
+    DataFrame
+    """
     if len(part) == 0:
         return meta.set_axis(part.index[:0])
     part = part.rename(columns=dict(zip(part.columns, meta.columns)))
@@ -130,7 +193,18 @@ def prepare_partition(part: pd.DataFrame, categories: dict, meta: pd.DataFrame) 
 
 
 def check_columns(X, names) -> None:
-    """The columns of ``X`` must be those seen at fit, in the same order."""
+    """Raise ``ValueError`` unless the columns of ``X`` are those seen at fit, in order.
+
+    Parameters
+    ----------
+    X : dask DataFrame
+    names : list of str
+        The columns seen at fit.
+
+    Returns
+    -------
+    None
+    """
     columns = [str(c) for c in X.columns]
     missing = [c for c in names if c not in columns]
     unknown = [c for c in columns if c not in set(names)]
@@ -148,6 +222,17 @@ def sample_fractions(counts: pd.Series, sample_size: int, min_per_class: int) ->
 
     Every label keeps the overall fraction ``sample_size / n`` but at least
     ``min_per_class`` rows (all of them when it has fewer).
+
+    Parameters
+    ----------
+    counts : Series
+        Rows per label.
+    sample_size : int
+    min_per_class : int
+
+    Returns
+    -------
+    dict of label to float
     """
     fraction = min(1.0, sample_size / counts.sum())
     return {
@@ -158,7 +243,19 @@ def sample_fractions(counts: pd.Series, sample_size: int, min_per_class: int) ->
 def sample_mask(y: pd.Series, number: int, fractions, seed: int) -> np.ndarray:
     """Which rows of partition ``number`` are in the sample (reproducible on any worker).
 
-    ``fractions`` is a probability per label (classification) or one probability.
+    Parameters
+    ----------
+    y : Series
+        The partition's labels.
+    number : int
+        The partition's number (seeds its draw).
+    fractions : dict or float
+        A probability per label (classification) or one probability.
+    seed : int
+
+    Returns
+    -------
+    ndarray of bool
     """
     rng = np.random.default_rng([seed, number])
     if isinstance(fractions, dict):

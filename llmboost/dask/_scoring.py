@@ -25,7 +25,21 @@ def _width(task: str, n_classes: int) -> int:
 
 
 def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
-    """The prior's unscaled margin for one partition (runs on a worker)."""
+    """The prior's unscaled margin for one partition (runs on a worker).
+
+    Parameters
+    ----------
+    part : DataFrame
+    prior : Prior
+        Fitted.
+    task : {"classification", "regression"}
+    n_classes : int
+
+    Returns
+    -------
+    Series or DataFrame
+        See :func:`~llmboost.dask._boosting.as_margin_frame`.
+    """
     width = _width(task, n_classes)
     if len(part) == 0:
         return as_margin_frame(np.empty((0, width) if width else (0,)), part.index)
@@ -39,8 +53,28 @@ def training_partition(
     """Training margin of one partition: the prior's score, or out-of-fold for sampled rows.
 
     Rows of the stratified sample were part of the prior's context (it was fitted on
-    the sample), so they get the out-of-fold margin computed on the client (``oof``:
-    partition number -> margins of its sampled rows, in row order).
+    the sample), so they get the out-of-fold margin computed on the client.
+
+    Parameters
+    ----------
+    part : DataFrame
+    y : Series
+        The partition's labels.
+    prior : Prior
+        Fitted on the sample.
+    oof : dict of int to ndarray
+        Partition number -> margins of its sampled rows, in row order.
+    fractions : dict or float
+        As in :func:`~llmboost.dask._data.sample_mask`.
+    seed : int
+    task : {"classification", "regression"}
+    n_classes : int
+    partition_info : dict
+        Given by dask (the partition's ``number``).
+
+    Returns
+    -------
+    Series or DataFrame
     """
     number = partition_info["number"]
     width = _width(task, n_classes)
@@ -56,7 +90,23 @@ def training_partition(
 
 
 def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFrame:
-    """The sampled rows of one partition, with their label and partition number."""
+    """The sampled rows of one partition, with their label and partition number.
+
+    Parameters
+    ----------
+    part : DataFrame
+    y : Series
+        The partition's labels.
+    fractions : dict or float
+    seed : int
+    partition_info : dict, default=None
+        Given by dask (the partition's ``number``).
+
+    Returns
+    -------
+    DataFrame
+        With the columns :data:`TARGET` and :data:`PARTITION` added.
+    """
     number = partition_info["number"] if partition_info else 0
     mask = sample_mask(y, number, fractions, seed) if len(part) else np.zeros(0, dtype=bool)
     out = part[mask].copy()

@@ -326,18 +326,48 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
     _local = PriorBoostClassifier
 
     def decision_function(self, X):
-        """Raw margin (dask array): log-odds of ``classes_[1]`` or per-class logits."""
+        """Raw margin: log-odds of ``classes_[1]`` or per-class logits.
+
+        Parameters
+        ----------
+        X : dask DataFrame or 2-d dask array
+            The columns seen at fit.
+
+        Returns
+        -------
+        dask array of shape (n_samples,) or (n_samples, n_classes)
+        """
         margin, lengths = self._margin(X)
         return _array(margin, lengths)
 
     def predict_proba(self, X):
-        """Class probabilities (dask array), columns in the order of ``classes_``."""
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : dask DataFrame or 2-d dask array
+            Rows to classify.
+
+        Returns
+        -------
+        dask array of shape (n_samples, n_classes)
+        """
         margin, lengths = self._margin(X)
         meta = pd.DataFrame({f"p{j}": [] for j in range(len(self.classes_))}, dtype=np.float64)
         return _array(margin.map_partitions(_proba_partition, self._task, meta=meta), lengths)
 
     def predict(self, X):
-        """Most probable class (dask array)."""
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : dask DataFrame or 2-d dask array
+            Rows to label.
+
+        Returns
+        -------
+        dask array of shape (n_samples,)
+        """
         classes = self.classes_
         proba = self.predict_proba(X)
         return proba.map_blocks(
@@ -352,7 +382,17 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
     _local = PriorBoostRegressor
 
     def predict(self, X):
-        """Predicted values (dask array)."""
+        """Predicted values.
+
+        Parameters
+        ----------
+        X : dask DataFrame or 2-d dask array
+            Rows to predict.
+
+        Returns
+        -------
+        dask array of shape (n_samples,)
+        """
         margin, lengths = self._margin(X)
         return _array(margin, lengths)
 
