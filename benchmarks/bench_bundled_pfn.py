@@ -57,7 +57,20 @@ FIELDS = [
 def load_task(
     name: str, max_test: int
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, dict]:
-    """Train pool and (capped) test set; categorical columns share one category list."""
+    """Train pool and (capped) test set; categorical columns share one category list.
+
+    Parameters
+    ----------
+    name : str
+        A task folder under :data:`DATASETS`.
+    max_test : int
+        Most test rows kept (a stratified subset).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test, meta
+        Frames, string labels and the task's meta.json.
+    """
     folder = DATASETS / name
     meta = json.loads((folder / "meta.json").read_text())
     target = meta["target_column"]
@@ -90,7 +103,19 @@ def _stratifiable(y: np.ndarray) -> np.ndarray | None:
 
 
 def auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
-    """Binary AUC, or one-vs-rest macro AUC over the classes present in the test set."""
+    """Binary AUC, or one-vs-rest macro AUC over the classes present in the test set.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,)
+    proba : ndarray of shape (n, len(classes))
+    classes : ndarray
+        The columns of ``proba``.
+
+    Returns
+    -------
+    float
+    """
     from sklearn.metrics import roc_auc_score
 
     present = np.unique(y_true)
@@ -110,7 +135,18 @@ WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
 
 
 def make_model(method: str, seed: int):
-    """A fitted-on-demand estimator with ``fit``/``predict_proba``/``classes_``."""
+    """A fitted-on-demand estimator with ``fit``/``predict_proba``/``classes_``.
+
+    Parameters
+    ----------
+    method : str
+        A name of :data:`METHODS`.
+    seed : int
+
+    Returns
+    -------
+    estimator
+    """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
 
@@ -167,7 +203,17 @@ class _XGB:
 
 
 def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
-    """Benchmark tasks and the skipped ones (more than 10 classes)."""
+    """Benchmark tasks and the skipped ones (more than 10 classes).
+
+    Parameters
+    ----------
+    names : list of str or None
+        ``None``: every task folder.
+
+    Returns
+    -------
+    chosen, skipped : list of str
+    """
     chosen, skipped = [], []
     for folder in sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists()):
         if names and folder.name not in names:
@@ -179,6 +225,17 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
 
 
 def run(args: argparse.Namespace) -> None:
+    """Append every missing (dataset, size, seed, method) cell to ``args.csv``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        From :func:`_suite.suite_parser`.
+
+    Returns
+    -------
+    None
+    """
     path = Path(args.csv)
     done, new = finished_cells(path)
     names, skipped = datasets(args.datasets)
@@ -322,7 +379,24 @@ def _per_dataset(df: pd.DataFrame, present: list[str]) -> list[str]:
 
 
 def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
-    """Markdown tables of mean AUC per method and size over datasets."""
+    """Markdown tables of mean AUC per method and size over datasets.
+
+    Parameters
+    ----------
+    csv_paths : list of str
+        Result files, later rows replacing earlier ones of the same cell.
+    md_path : str
+        Where the markdown is written.
+    command : str
+        The command line shown at the top.
+    notes : str
+        Text appended at the end.
+
+    Returns
+    -------
+    str
+        The markdown.
+    """
     df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
     df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
     errors = df[df["auc"].isna()]
@@ -375,6 +449,18 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the classification suite of the bundled PFN and write its summary.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Options such as ``["--sizes", "32", "--summary-only"]``; ``None`` reads the
+        command line.
+
+    Returns
+    -------
+    None
+    """
     args = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS).parse_args(
         argv
     )

@@ -40,7 +40,20 @@ FIELDS = ["dataset", "size", "seed", "method", "rmse", "r2", "seconds", "n_test"
 
 
 def load_task(name: str, max_test: int):
-    """Train pool and (capped) test set; categorical columns share one category list."""
+    """Train pool and (capped) test set; categorical columns share one category list.
+
+    Parameters
+    ----------
+    name : str
+        A task folder under :data:`DATASETS`.
+    max_test : int
+        Most test rows kept (a random subset).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        Frames and float targets.
+    """
     folder = DATASETS / name
     meta = json.loads((folder / "meta.json").read_text())
     target = meta["target_column"]
@@ -82,7 +95,20 @@ WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
 
 
 def make_model(method: str, seed: int, X: pd.DataFrame):
-    """An unfitted estimator with ``fit``/``predict``."""
+    """An unfitted estimator with ``fit``/``predict``.
+
+    Parameters
+    ----------
+    method : str
+        A name of :data:`METHODS`.
+    seed : int
+    X : DataFrame
+        The training rows (baselines pick their preprocessing from its columns).
+
+    Returns
+    -------
+    estimator
+    """
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
@@ -122,6 +148,17 @@ class _PriorAsModel:
 
 
 def run(args: argparse.Namespace) -> None:
+    """Append every missing (dataset, size, seed, method) cell to ``args.csv``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        From :func:`_suite.suite_parser`.
+
+    Returns
+    -------
+    None
+    """
     from sklearn.metrics import mean_squared_error, r2_score
 
     path = Path(args.csv)
@@ -169,7 +206,24 @@ def _complete(df: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
 
 
 def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
-    """Mean R^2 per method and size, targets, and per-dataset RMSE tables."""
+    """Mean R^2 per method and size, targets, and per-dataset RMSE tables.
+
+    Parameters
+    ----------
+    csv_paths : list of str
+        Result files.
+    md_path : str
+        Where the markdown is written.
+    command : str
+        The command line shown at the top.
+    notes : str
+        Text appended at the end.
+
+    Returns
+    -------
+    str
+        The markdown.
+    """
     df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
     df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
     errors, df = df[df["r2"].isna()], df[df["r2"].notna()]
@@ -255,6 +309,17 @@ def _targets(r2: pd.DataFrame, methods: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the regression suite of the bundled PFN and write its summary.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Options such as ``["--methods", "pfn", "xgb"]``; ``None`` reads the command line.
+
+    Returns
+    -------
+    None
+    """
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
     args = suite_parser(__doc__, csv_path, SIZES, METHODS).parse_args(argv)
     global WEIGHTS

@@ -50,6 +50,16 @@ def _score(method: str, Xtr, ytr, Xte, seed: int) -> tuple[np.ndarray, np.ndarra
 
 
 def run(args: argparse.Namespace) -> None:
+    """Append every missing (dataset, size, seed, method) cell to ``args.csv``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    None
+    """
     path = Path(args.csv)
     done, new = finished_cells(path)
     with path.open("a", newline="") as fh:
@@ -84,6 +94,21 @@ def run(args: argparse.Namespace) -> None:
 
 
 def summarize(csv_path: str, md_path: str, command: str) -> str:
+    """The markdown summary of the large training sizes.
+
+    Parameters
+    ----------
+    csv_path : str
+    md_path : str
+        Where the markdown is written.
+    command : str
+        The command line shown at the top.
+
+    Returns
+    -------
+    str
+        The markdown.
+    """
     df = pd.read_csv(csv_path)
     per = df.groupby(["size", "dataset", "method"])["auc"].mean().unstack("method")
     lines = [
@@ -124,6 +149,17 @@ def summarize(csv_path: str, md_path: str, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the large-context cells of the bundled PFN and write their summary.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Options such as ``["--sizes", "2048"]``; ``None`` reads the command line.
+
+    Returns
+    -------
+    None
+    """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--csv", default="benchmarks/results/bundled_pfn_rows.csv")
     p.add_argument("--md", default=None)

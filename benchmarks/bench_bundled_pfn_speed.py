@@ -43,6 +43,20 @@ LABELS = {
 
 
 def table(n: int, n_features: int = 20, seed: int = 0):
+    """A synthetic table with numeric and categorical columns and a binary target.
+
+    Parameters
+    ----------
+    n : int
+        Rows.
+    n_features : int, default=20
+    seed : int, default=0
+
+    Returns
+    -------
+    X : DataFrame
+    y : ndarray
+    """
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -57,7 +71,20 @@ def table(n: int, n_features: int = 20, seed: int = 0):
 
 
 def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
-    """Run in this process: median wall and CPU seconds and peak resident memory."""
+    """Run in this process: median wall and CPU seconds and peak resident memory.
+
+    Parameters
+    ----------
+    config : tuple
+        One entry of :data:`CONFIGS`.
+    repeats : int
+    warmup : bool, default=True
+        Run once untimed first.
+
+    Returns
+    -------
+    dict
+    """
     import resource
     import warnings
 
@@ -121,6 +148,17 @@ def _use_package(root: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Time every configuration (each in its own process) and print the table.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Options; ``None`` reads the command line.
+
+    Returns
+    -------
+    None
+    """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--md", default=None, help="write a markdown table here")

@@ -37,7 +37,18 @@ N_FEATURES = 20
 
 
 def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    """``n`` rows of a logistic model with an interaction, reproducible from ``seed``."""
+    """``n`` rows of a logistic model with an interaction, reproducible from ``seed``.
+
+    Parameters
+    ----------
+    n : int
+    seed : int
+
+    Returns
+    -------
+    X : DataFrame
+    y : Series
+    """
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, N_FEATURES)), columns=[f"f{j}" for j in range(N_FEATURES)])
     logit = X["f0"] - 0.5 * X["f1"] + X["f2"] * X["f3"] + 0.3 * X.iloc[:, 4:8].sum(axis=1)
@@ -52,7 +63,21 @@ def _part(i: int, rows: int, seed: int) -> pd.DataFrame:
 
 
 def dask_table(n: int, parts: int, seed: int):
-    """The same rows as :func:`local_table`, generated partition by partition on workers."""
+    """The same rows as :func:`local_table`, generated partition by partition on workers.
+
+    Parameters
+    ----------
+    n : int
+        Rows.
+    parts : int
+        Partitions.
+    seed : int
+
+    Returns
+    -------
+    X : dask DataFrame
+    y : dask Series
+    """
     import dask.dataframe as dd
 
     rows = n // parts
@@ -62,6 +87,20 @@ def dask_table(n: int, parts: int, seed: int):
 
 
 def local_table(n: int, parts: int, seed: int):
+    """The rows of :func:`dask_table`, generated in this process.
+
+    Parameters
+    ----------
+    n : int
+    parts : int
+        Partitions the rows are generated in (as on the workers).
+    seed : int
+
+    Returns
+    -------
+    X : DataFrame
+    y : Series
+    """
     frame = pd.concat([_part(i, n // parts, seed) for i in range(parts)])
     return frame.drop(columns="y"), frame.pop("y")
 
@@ -79,7 +118,17 @@ def _matmuls(seconds: float) -> float:
 
 
 def calibration(seconds: float = 10.0) -> float:
-    """Two processes' matmul rate over one process's: what the machine gives a 2nd worker now."""
+    """Two processes' matmul rate over one process's: what the machine gives a 2nd worker now.
+
+    Parameters
+    ----------
+    seconds : float, default=10.0
+        Duration of each measurement.
+
+    Returns
+    -------
+    float
+    """
     ctx = multiprocessing.get_context("spawn")
     rates = []
     for n in (1, 2):
@@ -89,11 +138,30 @@ def calibration(seconds: float = 10.0) -> float:
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process.
+
+    Returns
+    -------
+    float
+        Megabytes.
+    """
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- 1. prior scoring throughput ----------------------------------------------------------------
 def make_prior(name: str, folder: Path):
+    """The prior timed: ``"bundled-pfn"`` or ``"tiny-llm"`` (a small random model).
+
+    Parameters
+    ----------
+    name : str
+    folder : Path
+        Where the tiny language model is written.
+
+    Returns
+    -------
+    Prior
+    """
     if name == "tiny-llm":
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
         from llm_fixtures import build_gpt2
@@ -110,6 +178,22 @@ def make_prior(name: str, folder: Path):
 
 
 def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path) -> dict:
+    """Median seconds of scoring ``rows`` rows with a prior on a LocalCluster.
+
+    Parameters
+    ----------
+    prior_name : str
+        As in :func:`make_prior`.
+    workers : int
+    rows : int
+    repeats : int
+    folder : Path
+
+    Returns
+    -------
+    dict
+        ``seconds`` and the torch ``threads`` of the workers.
+    """
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
@@ -152,6 +236,21 @@ def _local_fit(n: int, parts: int, test: int, queue) -> None:
 
 
 def local_training(n: int, parts: int, test: int) -> dict:
+    """``PriorBoostClassifier`` on all rows, in a fresh process.
+
+    Parameters
+    ----------
+    n : int
+        Training rows.
+    parts : int
+    test : int
+        Test rows.
+
+    Returns
+    -------
+    dict
+        Fit seconds, test AUC and peak memory.
+    """
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     process = ctx.Process(target=_local_fit, args=(n, parts, test, queue))
@@ -162,6 +261,21 @@ def local_training(n: int, parts: int, test: int) -> dict:
 
 
 def dask_training(n: int, parts: int, test: int) -> dict:
+    """``DaskPriorBoostClassifier`` on all rows with two workers.
+
+    Parameters
+    ----------
+    n : int
+        Training rows.
+    parts : int
+    test : int
+        Test rows.
+
+    Returns
+    -------
+    dict
+        Fit seconds, test AUC, sample size and peak memory of the client and workers.
+    """
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
     from sklearn.metrics import roc_auc_score

@@ -34,7 +34,16 @@ from llmboost import (
 
 
 def models(seed: int):
-    """(dataset, label, estimator) triples."""
+    """(dataset, label, estimator) triples.
+
+    Parameters
+    ----------
+    seed : int
+
+    Returns
+    -------
+    iterator of tuple
+    """
     logistic = SklearnPrior(LogisticRegression(max_iter=1000))
     for booster in ("xgboost", "lightgbm"):
         yield (
@@ -55,7 +64,18 @@ def models(seed: int):
 
 
 def save_plots(table: pd.DataFrame, folder: Path) -> None:
-    """The importance bar chart and one row's waterfall, as PNG files in ``folder``."""
+    """The importance bar chart and one row's waterfall, as PNG files in ``folder``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`llmboost.explain.explain`.
+    folder : Path
+
+    Returns
+    -------
+    None
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -71,6 +91,12 @@ def save_plots(table: pd.DataFrame, folder: Path) -> None:
 
 
 def main() -> None:
+    """Time ``explain`` of every model and print the table.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-rows", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=10000)

@@ -46,6 +46,12 @@ class FixedPrior(Prior):
 
 
 def main() -> None:
+    """Time one fit and the whole search of PriorBoost against plain XGBoost; print the table.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="income")
     parser.add_argument("--rows", type=int, default=10000)

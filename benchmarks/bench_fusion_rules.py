@@ -62,6 +62,17 @@ FIELDS = ["prior", "dataset", "size", "seed", "rule", "auc", "log_loss", "scale"
 
 
 def make_prior(name: str, seed: int):
+    """The prior of a suite: ``"pfn"``, ``"llm"`` or ``"constant"``.
+
+    Parameters
+    ----------
+    name : str
+    seed : int
+
+    Returns
+    -------
+    Prior
+    """
     from llmboost import LLMPrior, SklearnPrior
     from llmboost.priors.bundled_pfn import BundledPFNPrior
 
@@ -77,7 +88,22 @@ def make_prior(name: str, seed: int):
 
 
 def candidates_of(prior_name, X, y, X_test, seed) -> dict:
-    """Pooled out-of-fold and test margins of every (scale, rounds) candidate."""
+    """Pooled out-of-fold and test margins of every (scale, rounds) candidate.
+
+    Parameters
+    ----------
+    prior_name : str
+    X : DataFrame
+        Training rows.
+    y : ndarray
+    X_test : DataFrame
+    seed : int
+
+    Returns
+    -------
+    dict
+        Candidate names, margins, labels and the prior's signals.
+    """
     classes, y_enc = np.unique(y, return_inverse=True)
     folds = make_folds(y, 5, "classification", seed)
     prior = make_prior(prior_name, seed)
@@ -110,7 +136,19 @@ def candidates_of(prior_name, X, y, X_test, seed) -> dict:
 
 
 def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
-    """Out-of-fold margin of the model that knows only the training folds' label mix."""
+    """Out-of-fold margin of the model that knows only the training folds' label mix.
+
+    Parameters
+    ----------
+    y_encoded : ndarray of shape (n,)
+    folds : list of (train, test) index arrays
+    task : {"classification", "regression"}
+    n_classes : int
+
+    Returns
+    -------
+    ndarray
+    """
     width = () if task == "regression" or n_classes == 2 else (n_classes,)
     out = np.zeros((len(y_encoded),) + width)
     for train, test in folds:
@@ -124,7 +162,19 @@ def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
 
 
 def label_mix_signal(prior_oof, null_oof, y) -> float:
-    """Standard errors by which the prior's per-row log loss beats the label mix's."""
+    """Standard errors by which the prior's per-row log loss beats the label mix's.
+
+    Parameters
+    ----------
+    prior_oof, null_oof : ndarray
+        Out-of-fold margins of the prior and of :func:`null_margin`.
+    y : ndarray
+        Class codes.
+
+    Returns
+    -------
+    float
+    """
     binary = prior_oof.ndim == 1
     diff = row_loss(null_oof, y, "classification", binary) - row_loss(
         prior_oof, y, "classification", binary
@@ -134,7 +184,17 @@ def label_mix_signal(prior_oof, null_oof, y) -> float:
 
 
 def rules(data: dict) -> dict:
-    """Weights over candidates for every rule compared."""
+    """Weights over candidates for every rule compared.
+
+    Parameters
+    ----------
+    data : dict
+        From :func:`candidates_of`.
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
     names = [(float(s), int(r)) for s, r in data["names"]]
     oof, y = data["oof"], data["y"]
     binary = oof.ndim == 2
@@ -185,7 +245,23 @@ def _cache_path(cache: Path, prior_name, name, size, seed) -> Path:
 
 
 def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
-    """The cell's candidates, computed once and kept in ``cache``."""
+    """The cell's candidates, computed once and kept in ``cache``.
+
+    Parameters
+    ----------
+    prior_name, name : str
+        The prior and the task.
+    size, seed : int
+    train : DataFrame
+    ytr : ndarray
+    test : DataFrame
+    cache : Path
+        Folder of the cached ``.npz`` files.
+
+    Returns
+    -------
+    dict
+    """
     path = _cache_path(cache, prior_name, name, size, seed)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
@@ -199,6 +275,16 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
 
 
 def run(args) -> None:
+    """Score every rule on every missing cell and append the rows to ``args.csv``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    None
+    """
     path = Path(args.csv[0])
     done = set()
     if path.exists():
@@ -256,6 +342,17 @@ BASELINES = Path(__file__).resolve().parent / "results" / "bundled_pfn.csv"
 
 
 def summary(csv_paths: list[str], md_path: str) -> None:
+    """Write the markdown summary of every rule per prior and size.
+
+    Parameters
+    ----------
+    csv_paths : list of str
+    md_path : str
+
+    Returns
+    -------
+    None
+    """
     frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
     lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "
              "(commands at the top of that script).", ""]  # fmt: skip
@@ -305,6 +402,12 @@ def _targets(part: pd.DataFrame, prior: str) -> list[str]:
 
 
 def main() -> None:
+    """Run the comparison (or only its summary) as the options say.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prior", choices=["pfn", "llm", "constant"], default="pfn")
     parser.add_argument(

@@ -54,7 +54,19 @@ SHAPES = {
 
 
 def random_model(spec: str, device, dtype):
-    """A randomly initialised causal LM of a real shape, built directly on ``device``."""
+    """A randomly initialised causal LM of a real shape, built directly on ``device``.
+
+    Parameters
+    ----------
+    spec : str
+        A key of :data:`SHAPES`.
+    device : torch.device
+    dtype : torch.dtype
+
+    Returns
+    -------
+    model, config
+    """
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -72,7 +84,18 @@ def random_model(spec: str, device, dtype):
 
 
 def flops_per_token(config, context: float) -> float:
-    """Forward FLOPs per token: 2 x non-embedding weights plus attention over ``context``."""
+    """Forward FLOPs per token: 2 x non-embedding weights plus attention over ``context``.
+
+    Parameters
+    ----------
+    config : transformers config
+    context : float
+        Mean tokens attended to.
+
+    Returns
+    -------
+    float
+    """
     cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
     h, layers = cfg.hidden_size, cfg.num_hidden_layers
     heads = cfg.num_attention_heads
@@ -85,7 +108,23 @@ def flops_per_token(config, context: float) -> float:
 
 
 def naive_scores(model, tokenizer, prompts, verb, add_special: bool, generate: bool):
-    """The paper's loop: one unbatched forward per row and class, loss over the answer."""
+    """The paper's loop: one unbatched forward per row and class, loss over the answer.
+
+    Parameters
+    ----------
+    model, tokenizer
+    prompts : list of str
+    verb : list of list of int
+        Token ids of each class's answer.
+    add_special : bool
+        Add the tokenizer's special tokens.
+    generate : bool
+        Also run ``generate`` per row, as the paper's code does.
+
+    Returns
+    -------
+    ndarray of shape (len(prompts), len(verb))
+    """
     import torch
 
     device = next(model.parameters()).device

@@ -26,6 +26,12 @@ from llmboost.priors.bundled_pfn import default_weights_path
 
 
 def main() -> None:
+    """Time ``save``/``load`` against pickle and print the sizes and seconds.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-rows", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)

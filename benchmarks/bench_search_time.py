@@ -35,6 +35,17 @@ def _seconds(fit) -> float:
 
 
 def jobs(rows: int, repeats: int) -> None:
+    """Print the fit seconds of the default search with ``n_jobs`` 1 and 2.
+
+    Parameters
+    ----------
+    rows : int
+    repeats : int
+
+    Returns
+    -------
+    None
+    """
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(rows, 20)), columns=[f"x{i}" for i in range(20)])
     y = (X["x0"] + X["x1"] * X["x2"] + rng.normal(size=rows) > 0).astype(int)
@@ -51,6 +62,18 @@ def jobs(rows: int, repeats: int) -> None:
 
 
 def pfnboost(rows: int, repeats: int) -> None:
+    """Print the fit seconds of PFNBoost (bundled PFN) on every shared task.
+
+    Parameters
+    ----------
+    rows : int
+        Training rows per task.
+    repeats : int
+
+    Returns
+    -------
+    None
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_bundled_pfn import load_task
 
@@ -76,6 +99,12 @@ def pfnboost(rows: int, repeats: int) -> None:
 
 
 def main() -> None:
+    """Run the timings the options ask for.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["jobs", "pfnboost"])
     parser.add_argument("--rows", type=int, default=None)

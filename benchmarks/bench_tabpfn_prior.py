@@ -41,6 +41,21 @@ from llmboost.scale_search import make_folds  # noqa: E402
 
 
 def make_data(n: int, n_features: int, task: str, seed: int = 0):
+    """A synthetic table of ``n`` rows with a linear signal.
+
+    Parameters
+    ----------
+    n : int
+    n_features : int
+    task : {"classification", "regression"}
+    seed : int, default=0
+
+    Returns
+    -------
+    X : DataFrame
+    y : ndarray
+        ``"yes"``/``"no"`` labels or floats.
+    """
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, n_features)), columns=[f"f{j}" for j in range(n_features)])
     signal = X.iloc[:, : min(3, n_features)].sum(axis=1).to_numpy()
@@ -50,7 +65,17 @@ def make_data(n: int, n_features: int, task: str, seed: int = 0):
 
 
 def median_times(fns: dict, repeats: int) -> dict[str, float]:
-    """Median wall time of each function; repeats interleaved so load drift hits all alike."""
+    """Median wall time of each function; repeats interleaved so load drift hits all alike.
+
+    Parameters
+    ----------
+    fns : dict of str to callable
+    repeats : int
+
+    Returns
+    -------
+    dict of str to float
+    """
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
@@ -62,6 +87,12 @@ def median_times(fns: dict, repeats: int) -> dict[str, float]:
 
 
 def sync() -> None:
+    """Wait for the GPU's queued work, when there is a GPU.
+
+    Returns
+    -------
+    None
+    """
     import torch
 
     if torch.cuda.is_available():
@@ -69,12 +100,39 @@ def sync() -> None:
 
 
 def oof(prior, X, y, folds, fused: bool):
+    """Out-of-fold logits, the folds fused into one batch or one fit per fold.
+
+    Parameters
+    ----------
+    prior : TabPFNPrior
+    X : DataFrame
+    y : ndarray
+    folds : list of (train, test) index arrays
+    fused : bool
+
+    Returns
+    -------
+    ndarray
+    """
     tabpfn_prior.FUSED_FOLD_DEVICES = ("cuda", "cpu") if fused else ()
     return prior.oof_logits(X, y, folds)
 
 
 def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
-    """(rows, context rows, in-sample s, OOF fused s, OOF one fit per fold s)."""
+    """Time in-sample and out-of-fold scoring of ``n`` rows.
+
+    Parameters
+    ----------
+    n : int
+    prior : callable
+        Returns a new TabPFNPrior.
+    args : argparse.Namespace
+
+    Returns
+    -------
+    tuple
+        (rows, context rows, in-sample s, OOF fused s, OOF one fit per fold s).
+    """
     X, y = make_data(n, args.features, args.task)
     folds = make_folds(y, args.folds, args.task, 0)
     with warnings.catch_warnings():

@@ -26,6 +26,20 @@ from llmboost.priors.bundled_pfn import BundledPFNPrior  # noqa: E402
 
 
 def draw(model, title: str, out: str) -> None:
+    """The heat map of one fit's candidates and ensemble weights, saved as ``out``.
+
+    Parameters
+    ----------
+    model : PriorBoostClassifier
+        Fitted with ``scale="auto"``.
+    title : str
+    out : str
+        The image path.
+
+    Returns
+    -------
+    None
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -61,6 +75,12 @@ def draw(model, title: str, out: str) -> None:
 
 
 def main() -> None:
+    """Fit one model and draw its search.
+
+    Returns
+    -------
+    None
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="heart")
     parser.add_argument("--size", type=int, default=512)
