@@ -148,7 +148,7 @@ class FusionParams(BaseEstimator):
 
     def _check_params(self) -> None:
         """The constraints table, then the rules that involve several parameters."""
-        if self.booster not in BOOSTERS:
+        if not isinstance(self.booster, str) or self.booster not in BOOSTERS:
             raise InvalidParameterError(
                 f"booster={self.booster!r} is not supported; choose one of {sorted(BOOSTERS)}."
             )
