@@ -81,6 +81,45 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
         }, False
 
 
+def read_cells(csv_paths: list[str]) -> pd.DataFrame:
+    """The result rows of several CSV files, the last row of each cell kept.
+
+    Parameters
+    ----------
+    csv_paths : list of str
+
+    Returns
+    -------
+    DataFrame
+    """
+    frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    return frame.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+
+
+def seconds_table(df: pd.DataFrame, methods: list[str], title: str) -> list[str]:
+    """Markdown lines: the median seconds per size (rows) and method (columns).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Result rows with ``size``, ``method`` and ``seconds``.
+    methods : list of str
+        The columns, in order.
+    title : str
+        The line above the table.
+
+    Returns
+    -------
+    list of str
+    """
+    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
+    lines = [title, "", "| size | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for size in secs.index:
+        cells = [f"{secs.loc[size, m]:.2f}" if m in secs else "" for m in methods]
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def median_seconds(repeats: int, fn: Callable, *args) -> float:
     """Median wall time of ``fn(*args)`` over ``repeats`` calls.
 
@@ -171,7 +210,9 @@ __all__ = [
     "DATASETS",
     "finished_cells",
     "median_seconds",
+    "read_cells",
     "run_suite",
+    "seconds_table",
     "shared_table",
     "suite_parser",
 ]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import finished_cells, run_suite, suite_parser
+from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser
 
 from llmboost.benchmarks.datasets import stratified_subsample
 
@@ -224,6 +224,34 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     return chosen, skipped
 
 
+def _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte) -> dict:
+    """The CSV row of one cell: fit ``method`` on the subsample and score the test set."""
+    row = {
+        "dataset": name,
+        "size": size,
+        "seed": seed,
+        "method": method,
+        "n_train": size,
+        "n_test": len(yte),
+        "n_classes": len(np.unique(ytr)),
+        "auc": "",
+        "scale": "",
+        "error": "",
+    }
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = make_model(method, seed).fit(Xtr, ytr)
+            proba = model.predict_proba(Xte)
+        row["auc"] = round(auc(yte, proba, model.classes_), 6)
+        row["scale"] = getattr(model, "scale_", "")
+    except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+        row["error"] = f"{type(exc).__name__}: {exc}"[:200]
+    row["seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
 def run(args: argparse.Namespace) -> None:
     """Append every missing (dataset, size, seed, method) cell to ``args.csv``.
 
@@ -257,29 +285,7 @@ def run(args: argparse.Namespace) -> None:
                     for method in args.methods:
                         if (name, size, seed, method) in done:
                             continue
-                        row = {
-                            "dataset": name,
-                            "size": size,
-                            "seed": seed,
-                            "method": method,
-                            "n_train": size,
-                            "n_test": len(yte),
-                            "n_classes": len(np.unique(ytr)),
-                            "auc": "",
-                            "scale": "",
-                            "error": "",
-                        }
-                        t0 = time.perf_counter()
-                        try:
-                            with warnings.catch_warnings():
-                                warnings.simplefilter("ignore")
-                                model = make_model(method, seed).fit(Xtr, ytr)
-                                proba = model.predict_proba(Xte)
-                            row["auc"] = round(auc(yte, proba, model.classes_), 6)
-                            row["scale"] = getattr(model, "scale_", "")
-                        except Exception as exc:  # noqa: BLE001 - recorded, not fatal
-                            row["error"] = f"{type(exc).__name__}: {exc}"[:200]
-                        row["seconds"] = round(time.perf_counter() - t0, 3)
+                        row = _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte)
                         writer.writerow(row)
                         fh.flush()
                         print(
@@ -397,8 +403,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     str
         The markdown.
     """
-    df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
-    df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+    df = read_cells(csv_paths)
     errors = df[df["auc"].isna()]
     df = df[df["auc"].notna()]
     present = [m for m in METHODS if m in set(df["method"])]
@@ -423,23 +428,15 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
         t, per_ds = _table(df, present)
         lines += ["## All methods, including PFNBoost", "", *t, ""]
         lines += _targets(per_ds, present)
-    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
-    lines += [
-        "Median seconds per fit + predict (2-core machine shared with other jobs):",
-        "",
-        "| size | " + " | ".join(present) + " |",
-        "|---|" + "---|" * len(present),
-    ]
-    for size in secs.index:
-        cells = [f"{secs.loc[size, m]:.2f}" if m in secs else "" for m in present]
-        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    title = "Median seconds per fit + predict (2-core machine shared with other jobs):"
+    lines += seconds_table(df, present, title)
     lines += _per_dataset(df, present)
     if len(errors):
         lines += ["Failed cells:", ""]
-        for _, r in errors.iterrows():
-            lines.append(
-                f"- {r['dataset']} size {r['size']} seed {r['seed']} {r['method']}: {r['error']}"
-            )
+        lines += [
+            f"- {r['dataset']} size {r['size']} seed {r['seed']} {r['method']}: {r['error']}"
+            for _, r in errors.iterrows()
+        ]
         lines.append("")
     if notes:
         lines += [notes, ""]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import finished_cells, run_suite, suite_parser
+from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
@@ -205,6 +205,43 @@ def _complete(df: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     return df.set_index(cell).loc[ok[ok].index].reset_index()
 
 
+def _mean_r2(df: pd.DataFrame, per_ds: pd.DataFrame, r2: pd.DataFrame, methods) -> list[str]:
+    """Markdown: mean R^2 per size and method, the best of each size in bold."""
+    n_ds = per_ds.groupby("size")["dataset"].nunique()
+    n_seeds = df.groupby("size")["seed"].nunique()
+    lines = [
+        "## Mean R^2",
+        "",
+        "| size | datasets | seeds | " + " | ".join(methods) + " |",
+        "|---|---|---|" + "---|" * len(methods),
+    ]
+    for size in r2.index:
+        top = r2.loc[size].max()
+        cells = [
+            f"**{r2.loc[size, m]:.4f}**"
+            if np.isclose(r2.loc[size, m], top)
+            else f"{r2.loc[size, m]:.4f}"
+            for m in methods
+        ]
+        lines.append(f"| {size} | {n_ds[size]} | {n_seeds[size]} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _per_dataset(per_ds: pd.DataFrame, methods: list[str]) -> list[str]:
+    """Markdown: one table per size of every dataset's R^2 / RMSE."""
+    lines = ["", "## Per dataset: R^2 / RMSE (means over seeds)", ""]
+    for size in sorted(per_ds["size"].unique()):
+        sub = per_ds[per_ds["size"] == size]
+        lines += [f"size {size}:", "", "| dataset | " + " | ".join(methods) + " |"]
+        lines.append("|---|" + "---|" * len(methods))
+        for ds, grp in sub.groupby("dataset"):
+            g = grp.set_index("method")
+            cells = [f"{g.loc[m, 'r2']:.3f} / {g.loc[m, 'rmse']:.4g}" for m in methods]
+            lines.append(f"| {ds} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> str:
     """Mean R^2 per method and size, targets, and per-dataset RMSE tables.
 
@@ -224,15 +261,12 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     str
         The markdown.
     """
-    df = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
-    df = df.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
+    df = read_cells(csv_paths)
     errors, df = df[df["r2"].isna()], df[df["r2"].notna()]
     methods = [m for m in METHODS if m in set(df["method"])]
     df = _complete(df, methods)
     per_ds = df.groupby(["method", "size", "dataset"])[["r2", "rmse"]].mean().reset_index()
     r2 = per_ds.pivot_table(index="size", columns="method", values="r2", aggfunc="mean")
-    n_ds = per_ds.groupby("size")["dataset"].nunique()
-    n_seeds = df.groupby("size")["seed"].nunique()
     lines = [
         "# Bundled regression PFN benchmark",
         "",
@@ -243,38 +277,11 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
         command,
         "```",
         "",
-        "## Mean R^2",
-        "",
-        "| size | datasets | seeds | " + " | ".join(methods) + " |",
-        "|---|---|---|" + "---|" * len(methods),
+        *_mean_r2(df, per_ds, r2, methods),
     ]
-    for size in r2.index:
-        top = r2.loc[size].max()
-        cells = [
-            f"**{r2.loc[size, m]:.4f}**"
-            if np.isclose(r2.loc[size, m], top)
-            else f"{r2.loc[size, m]:.4f}"
-            for m in methods
-        ]
-        lines.append(f"| {size} | {n_ds[size]} | {n_seeds[size]} | " + " | ".join(cells) + " |")
     lines += ["", *_targets(r2, methods)]
-    secs = df.groupby(["size", "method"])["seconds"].median().unstack()
-    lines += ["Median seconds per fit + predict:", "", "| size | " + " | ".join(methods) + " |"]
-    lines.append("|---|" + "---|" * len(methods))
-    for size in secs.index:
-        lines.append(
-            f"| {size} | " + " | ".join(f"{secs.loc[size, m]:.2f}" for m in methods) + " |"
-        )
-    lines += ["", "## Per dataset: R^2 / RMSE (means over seeds)", ""]
-    for size in sorted(per_ds["size"].unique()):
-        sub = per_ds[per_ds["size"] == size]
-        lines += [f"size {size}:", "", "| dataset | " + " | ".join(methods) + " |"]
-        lines.append("|---|" + "---|" * len(methods))
-        for ds, grp in sub.groupby("dataset"):
-            g = grp.set_index("method")
-            cells = [f"{g.loc[m, 'r2']:.3f} / {g.loc[m, 'rmse']:.4g}" for m in methods]
-            lines.append(f"| {ds} | " + " | ".join(cells) + " |")
-        lines.append("")
+    lines += seconds_table(df, methods, "Median seconds per fit + predict:")
+    lines += _per_dataset(per_ds, methods)
     for _, r in errors.iterrows():
         lines.append(
             f"- failed: {r['dataset']} {r['size']} {r['seed']} {r['method']}: {r['error']}"

@@ -70,6 +70,29 @@ def table(n: int, n_features: int = 20, seed: int = 0):
     return X, y
 
 
+def _fit_once(what: str, n_ensemble: int, Xtr, ytr, Xte) -> float:
+    """Fit and score; returns the seconds of the fit alone."""
+    import warnings
+
+    from llmboost import PFNBoostClassifier, PriorBoostClassifier
+    from llmboost.priors.bundled_pfn import BundledPFNPrior
+
+    prior = BundledPFNPrior(n_ensemble=n_ensemble, random_state=0)
+    if what == "prior":
+        model = prior
+    elif what == "pfnboost":
+        model = PriorBoostClassifier(prior=prior, random_state=0)
+    else:
+        model = PFNBoostClassifier(random_state=0)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the offline fallback's warning
+        model.fit(Xtr, ytr)
+    seconds = time.perf_counter() - start
+    model.logits(Xte) if what == "prior" else model.predict_proba(Xte)
+    return seconds
+
+
 def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
     """Run in this process: median wall and CPU seconds and peak resident memory.
 
@@ -86,34 +109,16 @@ def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
     dict
     """
     import resource
-    import warnings
 
     import torch
 
     what, threads, n_ensemble, rows, features = config
     torch.set_num_threads(threads)
-    from llmboost import PFNBoostClassifier, PriorBoostClassifier
-    from llmboost.priors.bundled_pfn import BundledPFNPrior
-
     X, y = table(2 * rows, features)
-    Xtr, ytr, Xte = X.iloc[:rows], y[:rows], X.iloc[rows:].reset_index(drop=True)
+    split = (what, n_ensemble, X.iloc[:rows], y[:rows], X.iloc[rows:].reset_index(drop=True))
 
     def once() -> float:
-        """Fit and score; returns the seconds of the fit alone."""
-        prior = BundledPFNPrior(n_ensemble=n_ensemble, random_state=0)
-        if what == "prior":
-            model = prior
-        elif what == "pfnboost":
-            model = PriorBoostClassifier(prior=prior, random_state=0)
-        else:
-            model = PFNBoostClassifier(random_state=0)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the offline fallback's warning
-            model.fit(Xtr, ytr)
-        seconds = time.perf_counter() - start
-        model.logits(Xte) if what == "prior" else model.predict_proba(Xte)
-        return seconds
+        return _fit_once(*split)
 
     def cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -147,6 +152,23 @@ def _use_package(root: str) -> None:
         raise SystemExit(f"llmboost was imported from {llmboost.__file__}, not {root}")
 
 
+def _run_child(i: int, args) -> tuple:
+    """Configuration ``i`` measured in a child process: ``(config, result)``."""
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    out = subprocess.run(
+        [sys.executable, __file__, "--repeats", str(args.repeats), "--one", str(i)]
+        + ([] if args.warmup else ["--no-warmup"])
+        + (["--package-root", args.package_root] if args.package_root else []),
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    print(CONFIGS[i], result, flush=True)
+    return CONFIGS[i], result
+
+
 def main(argv: list[str] | None = None) -> None:
     """Time every configuration (each in its own process) and print the table.
 
@@ -177,21 +199,9 @@ def main(argv: list[str] | None = None) -> None:
             _use_package(args.package_root)
         print(json.dumps(measure(CONFIGS[args.one], args.repeats, args.warmup)))
         return
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    rows = []
-    for i in args.only if args.only is not None else range(len(CONFIGS)):
-        out = subprocess.run(
-            [sys.executable, __file__, "--repeats", str(args.repeats), "--one", str(i)]
-            + ([] if args.warmup else ["--no-warmup"])
-            + (["--package-root", args.package_root] if args.package_root else []),
-            check=True,
-            capture_output=True,
-            text=True,
-            env=env,
-        ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        rows.append((CONFIGS[i], result))
-        print(CONFIGS[i], result, flush=True)
+    rows = [
+        _run_child(i, args) for i in (args.only if args.only is not None else range(len(CONFIGS)))
+    ]
     lines = [
         "| what | table | torch threads | n_ensemble | median s | of which fit s | median CPU s "
         "| peak RSS MB |",

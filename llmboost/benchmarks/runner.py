@@ -197,6 +197,24 @@ def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool)
     return cells
 
 
+def _records(cells: list, n_trials: int, max_test: int, jobs: int):
+    """The cells' records as they finish, in this process or in ``jobs`` workers."""
+    tasks = [(*cell, n_trials, max_test) for cell in cells]
+    if jobs <= 1:
+        for task in tasks:
+            yield _run_cell(task)
+        return
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # workers inherit it
+    # spawn, not fork: forking a process whose OpenMP threads ran (LightGBM,
+    # XGBoost, torch) can deadlock the child.
+    pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
+    try:
+        yield from pool.imap_unordered(_run_cell, tasks)
+    finally:  # all done, or Ctrl-C: stop the running cells now, drop the queue
+        pool.terminate()
+        pool.join()
+
+
 def run_suite(
     datasets: list[str],
     methods: list[str],
@@ -246,21 +264,8 @@ def run_suite(
             bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
             bar.update(1)
 
-        tasks = [(*cell, n_trials, max_test) for cell in cells]
-        if jobs <= 1:
-            for task in tasks:
-                write(_run_cell(task))
-        else:
-            os.environ.setdefault("OMP_NUM_THREADS", "1")  # workers inherit it
-            # spawn, not fork: forking a process whose OpenMP threads ran (LightGBM,
-            # XGBoost, torch) can deadlock the child.
-            pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
-            try:
-                for record in pool.imap_unordered(_run_cell, tasks):
-                    write(record)
-            finally:  # all done, or Ctrl-C: stop the running cells now, drop the queue
-                pool.terminate()
-                pool.join()
+        for record in _records(cells, n_trials, max_test, jobs):
+            write(record)
     bar.close()
     return path
 
