@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import NamedTuple
 
 import numpy as np
@@ -48,7 +49,7 @@ class _Rows(NamedTuple):
     weight: np.ndarray | None
 
 
-class _PriorBoost(FusionParams):
+class _PriorBoost(FusionParams, ABC):
     """Shared fit/predict logic; the public classes add the task-specific parts."""
 
     def __init__(
@@ -82,13 +83,13 @@ class _PriorBoost(FusionParams):
         return tags
 
     # -- hooks -------------------------------------------------------------
+    @abstractmethod
     def _default_prior(self) -> Prior:
         """The prior ``prior=None`` stands for."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _encode_target(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         """``(classes, codes)`` for classifiers, ``(None, y)`` for regressors."""
-        raise NotImplementedError
 
     def _resolve_prior(self, y) -> Prior:
         """The unfitted prior to use; ``y`` is the target exactly as passed to ``fit``."""
