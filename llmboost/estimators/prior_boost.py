@@ -127,17 +127,12 @@ class _PriorBoost(FusionParams, ABC):
         search = len(candidates) > 1 or self.n_trials > 0
         folds = margin = None
         if search or candidates[0] not in (0, PRIOR_ONLY):
-            folds = make_folds(rows.y, self.cv, self._task, seed)
-            z = prior.oof_logits(
-                rows.frame, rows.y, prior_folds(folds, len(rows.y)), **prior_weight
-            )
-            margin = self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
+            folds, margin = self._fit_prior_margin(prior, rows, seed, prior_weight)
         if search:
             cv_results, members, params = self._search(rows, margin, folds, candidates, seed)
         else:
             cv_results, params = None, self.booster_params
-            rounds = 0 if candidates[0] == PRIOR_ONLY else n_estimators(self.booster, params)
-            members = [(1.0 if rounds == 0 else candidates[0], rounds, 1.0)]
+            members = [self._fixed_member(candidates[0])]
         fitted_prior = None
         if any(s != 0 for s, _, _ in members):
             fitted_prior = self._refit_prior(prior, rows, prior_weight)
@@ -160,6 +155,19 @@ class _PriorBoost(FusionParams, ABC):
         classes, encoded = self._encode_target(y)
         trees = booster_frame(frame)
         return _Rows(frame, trees, fit_categories(frame), y, encoded, classes, weight)
+
+    def _fit_prior_margin(self, prior: Prior, rows: _Rows, seed, prior_weight: dict):
+        """The folds and the prior's out-of-fold margin of the training rows."""
+        folds = make_folds(rows.y, self.cv, self._task, seed)
+        extra = prior_folds(folds, len(rows.y))
+        z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
+        return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
+
+    def _fixed_member(self, scale) -> tuple[float, int, float]:
+        """The single member of a fixed ``scale``: the prior alone, or trees from it."""
+        if scale == PRIOR_ONLY:
+            return (1.0, 0, 1.0)
+        return (scale, n_estimators(self.booster, self.booster_params), 1.0)
 
     def _checked_margin(self, prior, z, n_rows: int, classes, where: str) -> np.ndarray:
         n_classes = 0 if classes is None else len(classes)
