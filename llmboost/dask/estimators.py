@@ -52,6 +52,33 @@ from ._scoring import (
 #: Default number of training rows gathered to the client to choose the fusion.
 SAMPLE_SIZE = 10_000
 
+#: The Dask estimators' parameters, formatted into their docstrings with ``{shared}``,
+#: the local estimators' parameter names, and ``{local}``, the local estimator's name.
+DASK_PARAMETERS_DOC = """{shared}
+        As in :class:`~llmboost.{local}` (keyword-only after ``prior``); they apply to the
+        local fit on the sample (the fusion search) and the trees' parameters to the final
+        training.
+    sample_size : int, default=10_000
+        About this many training rows, stratified by class for classifiers (every class
+        keeps at least ``cv`` rows, all of them when it has fewer), are gathered to the
+        client to choose the fusion and to fit the prior (the context of in-context
+        priors). With fewer rows than that, all rows are used and the fit equals the
+        local estimator's.
+    client : distributed.Client, default=None
+        ``None`` uses the current default client."""
+
+
+def _document(local: str):
+    """Class decorator: the Dask parameters of the counterpart of ``local``."""
+
+    def decorate(cls):
+        shared = ", ".join(PARAMETER_CONSTRAINTS)
+        parameters = DASK_PARAMETERS_DOC.format(shared=shared, local=local)
+        cls.__doc__ = cls.__doc__.format(parameters=parameters)
+        return cls
+
+    return decorate
+
 
 class _DaskPriorBoost(FusionParams):
     """Shared fit/predict logic; the public classes name the local estimator they scale."""
@@ -293,21 +320,13 @@ def _array(collection, lengths):
     return collection.to_dask_array(lengths=list(lengths) if lengths is not None else None)
 
 
+@_document("PriorBoostClassifier")
 class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
     """:class:`~llmboost.PriorBoostClassifier` for dask collections on a ``distributed`` cluster.
 
     Parameters
     ----------
-    prior, booster, booster_params, scale, cv, scoring, n_trials, random_state, verbose, n_jobs
-        As in :class:`~llmboost.PriorBoostClassifier`; they apply to the local fit on the
-        sample (the fusion search) and the trees' parameters to the final training.
-    sample_size : int, default=10_000
-        About this many training rows, stratified by class (every class keeps at least
-        ``cv`` rows, all of them when it has fewer), are gathered to the client to choose
-        the fusion and to fit the prior (the context of in-context priors). With fewer
-        rows than that, all rows are used and the fit equals the local estimator's.
-    client : distributed.Client, default=None
-        ``None`` uses the current default client.
+    {parameters}
 
     Attributes
     ----------
@@ -375,9 +394,17 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         )
 
 
+@_document("PriorBoostRegressor")
 class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
-    """:class:`~llmboost.PriorBoostRegressor` for dask collections; see
-    :class:`DaskPriorBoostClassifier` (the sample is uniform, not stratified)."""
+    """:class:`~llmboost.PriorBoostRegressor` for dask collections.
+
+    See :class:`DaskPriorBoostClassifier` for the attributes; the sample is uniform, not
+    stratified.
+
+    Parameters
+    ----------
+    {parameters}
+    """
 
     _local = PriorBoostRegressor
 
@@ -397,27 +424,49 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         return _array(margin, lengths)
 
 
+@_document("PFNBoostClassifier")
 class DaskPFNBoostClassifier(DaskPriorBoostClassifier):
-    """:class:`DaskPriorBoostClassifier` with :class:`~llmboost.PFNBoostClassifier`'s
-    default prior (TabPFN v2, else the bundled PFN); its context is the sample."""
+    """:class:`DaskPriorBoostClassifier` with :class:`~llmboost.PFNBoostClassifier`'s prior.
+
+    The default prior is TabPFN v2, else the bundled PFN; its context is the sample.
+
+    Parameters
+    ----------
+    {parameters}
+    """
 
     _local = PFNBoostClassifier
 
 
+@_document("PFNBoostRegressor")
 class DaskPFNBoostRegressor(DaskPriorBoostRegressor):
-    """:class:`DaskPriorBoostRegressor` with :class:`~llmboost.PFNBoostRegressor`'s prior."""
+    """:class:`DaskPriorBoostRegressor` with :class:`~llmboost.PFNBoostRegressor`'s prior.
+
+    Parameters
+    ----------
+    {parameters}
+    """
 
     _local = PFNBoostRegressor
 
 
+@_document("LLMBoostClassifier")
 class DaskLLMBoostClassifier(DaskPriorBoostClassifier):
-    """:class:`DaskPriorBoostClassifier` with :class:`~llmboost.LLMBoostClassifier`'s
-    default prior (a language model, scored on the workers with its batching and caches)."""
+    """:class:`DaskPriorBoostClassifier` with :class:`~llmboost.LLMBoostClassifier`'s prior.
+
+    The default prior is a language model, scored on the workers with its batching and
+    caches; a named ``y`` names its task as it does locally.
+
+    Parameters
+    ----------
+    {parameters}
+    """
 
     _local = LLMBoostClassifier
 
 
 __all__ = [
+    "DASK_PARAMETERS_DOC",
     "SAMPLE_SIZE",
     "DaskLLMBoostClassifier",
     "DaskPFNBoostClassifier",
