@@ -1,17 +1,44 @@
 """scikit-learn's estimator checks over every estimator and prior of the package.
 
-Priors are checked as plain estimators (``fit``; they have no ``predict``). The Dask
-estimators take Dask collections, which the checks do not generate; tests/test_dask.py
-checks them against the local estimators instead.
+Priors are checked as plain estimators (``fit``; they have no ``predict``). The priors
+that load a model get a tiny one built here (nothing is downloaded): each estimator
+names its model file ``"set-in-test"`` and the test points it at the built file. The
+Dask estimators take Dask collections, which the checks do not generate;
+tests/test_dask.py checks them against the local estimators instead.
 """
 
-from estimator_checks import WEIGHTS_ARE_NOT_REPEATS
+import functools
+
+import pytest
+import torch
+from estimator_checks import WEIGHTS_ARE_NOT_REPEATS, check_subset_invariance_float32
+from llm_fixtures import build_gpt2
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tabicl_fixtures import build_checkpoint as build_tabicl
+from tabpfn_fixtures import build_checkpoint as build_tabpfn
 
-from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost import (
+    LLMBoostClassifier,
+    PFNBoostClassifier,
+    PFNBoostRegressor,
+    PriorBoostClassifier,
+    PriorBoostRegressor,
+    SklearnPrior,
+)
+from llmboost.priors import BundledPFNPrior, LLMPrior, Prior, TabICLPrior, TabPFNPrior
 
 FAST = {"n_estimators": 20}
+TINY = {"n_estimators": 5}
+PLACEHOLDER = "set-in-test"
+#: float64 makes TabPFN's output for a row independent of the other rows in its batch.
+EXACT = {"inference_precision": torch.float64}
+
+
+def _pfnboost(prior, **kwargs):
+    cls = PFNBoostRegressor if getattr(prior, "task", "") == "regression" else PFNBoostClassifier
+    return cls(prior=prior, booster_params=TINY, scale=1.0, cv=2, random_state=0, **kwargs)
+
 
 ESTIMATORS = [
     PriorBoostClassifier(booster_params=FAST, cv=3, random_state=0),
@@ -20,16 +47,86 @@ ESTIMATORS = [
     ),
     PriorBoostRegressor(booster_params=FAST, cv=3, random_state=0),
     PriorBoostRegressor(prior=Ridge(), booster="lightgbm", booster_params=FAST, scale=1.0, cv=3),
+    _pfnboost(BundledPFNPrior(n_ensemble=1)),
+    _pfnboost(BundledPFNPrior(task="regression", n_ensemble=1)),
+    _pfnboost(TabPFNPrior(model_path=PLACEHOLDER, n_estimators=1, tabpfn_params=EXACT)),
+    _pfnboost(
+        TabPFNPrior(task="regression", model_path=PLACEHOLDER, n_estimators=1, tabpfn_params=EXACT)
+    ),
+    _pfnboost(TabICLPrior(model_path=PLACEHOLDER, n_estimators=1)),
+    _pfnboost(TabICLPrior(task="regression", model_path=PLACEHOLDER, n_estimators=1)),
+    # A random language model is a useless prior: the default search learns to ignore it.
+    LLMBoostClassifier(
+        prior=LLMPrior(PLACEHOLDER, progress=False), booster_params=FAST, cv=2, random_state=0
+    ),
 ]
 
-PRIORS = [SklearnPrior(LogisticRegression()), SklearnPrior(Ridge())]
+PRIORS = [
+    SklearnPrior(LogisticRegression()),
+    SklearnPrior(Ridge()),
+    BundledPFNPrior(n_ensemble=1),
+    BundledPFNPrior(task="regression", n_ensemble=1),
+    TabPFNPrior(model_path=PLACEHOLDER, n_estimators=1, tabpfn_params=EXACT),
+    TabPFNPrior(task="regression", model_path=PLACEHOLDER, n_estimators=1, tabpfn_params=EXACT),
+    TabICLPrior(model_path=PLACEHOLDER, n_estimators=1),
+    TabICLPrior(task="regression", model_path=PLACEHOLDER, n_estimators=1),
+    LLMPrior(PLACEHOLDER, progress=False),
+]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Tiny random models in each family's own format, by prior class and task."""
+    root = tmp_path_factory.mktemp("models")
+    built = {}
+    for task in ("classification", "regression"):
+        built[TabPFNPrior, task] = build_tabpfn(root / f"tabpfn-{task}.ckpt", task)
+        built[TabICLPrior, task] = build_tabicl(root / f"tabicl-{task}.ckpt", task)
+    built[LLMPrior, "classification"] = build_gpt2(root / "gpt2")
+    return built
+
+
+def _load_tiny_model(estimator, models, tmp_path):
+    """Point the estimator's prior (or the prior itself) at its tiny model."""
+    prior, prefix = (
+        (estimator, "") if isinstance(estimator, Prior) else (estimator.prior, "prior__")
+    )
+    if isinstance(prior, (TabPFNPrior, TabICLPrior)):
+        estimator.set_params(**{f"{prefix}model_path": str(models[type(prior), prior.task])})
+    elif isinstance(prior, LLMPrior):
+        path = str(models[LLMPrior, "classification"])
+        estimator.set_params(**{f"{prefix}model": path, f"{prefix}cache_dir": str(tmp_path)})
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda _: WEIGHTS_ARE_NOT_REPEATS)
-def test_estimators(estimator, check):
+def test_estimators(estimator, check, models, tmp_path):
+    _load_tiny_model(estimator, models, tmp_path)
+    if getattr(check, "func", check).__name__ == "check_methods_subset_invariance":
+        check = functools.partial(check_subset_invariance_float32, *check.args)
     check(estimator)
 
 
-@parametrize_with_checks(PRIORS)
-def test_priors(estimator, check):
+#: A prior that cannot use weights still takes ``sample_weight`` (the signature all
+#: priors share) and refuses one with an error naming ``supports_sample_weight``.
+REFUSES_WEIGHTS = {
+    check: "refuses sample_weight: supports_sample_weight is False"
+    for check in (
+        "check_sample_weights_pandas_series",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_list",
+        "check_sample_weights_shape",
+        "check_sample_weights_not_overwritten",
+        "check_all_zero_sample_weights_error",
+        "check_sample_weight_equivalence_on_dense_data",
+    )
+}
+
+
+def _prior_expected_failures(prior):
+    return {} if prior.supports_sample_weight else REFUSES_WEIGHTS
+
+
+@parametrize_with_checks(PRIORS, expected_failed_checks=_prior_expected_failures)
+def test_priors(estimator, check, models, tmp_path):
+    _load_tiny_model(estimator, models, tmp_path)
     check(estimator)

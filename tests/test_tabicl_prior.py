@@ -11,12 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 pytest.importorskip("tabicl")
 torch = pytest.importorskip("torch")
 
-from estimator_checks import WEIGHTS_ARE_NOT_REPEATS  # noqa: E402
 from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
 
 from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
@@ -296,30 +294,6 @@ def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
         random_state=0,
     ).fit(X, X["a"].to_numpy())
     assert isinstance(reg.prior_, TabICLPrior) and reg.predict(X).shape == (80,)
-
-
-@parametrize_with_checks(
-    [
-        PFNBoostClassifier(
-            prior=TabICLPrior(model_path="set-in-test", n_estimators=1),
-            booster_params={"n_estimators": 5},
-            scale=1.0,
-            cv=2,
-            random_state=0,
-        ),
-        PFNBoostRegressor(
-            prior=TabICLPrior(task="regression", model_path="set-in-test", n_estimators=1),
-            booster_params={"n_estimators": 5},
-            scale=1.0,
-            cv=2,
-            random_state=0,
-        ),
-    ],
-    expected_failed_checks=lambda _: WEIGHTS_ARE_NOT_REPEATS,
-)
-def test_pfnboost_sklearn_compatible(estimator, check, ckpt):
-    estimator.set_params(prior__model_path=ckpt[estimator.prior.task])
-    check(estimator)
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -211,7 +211,10 @@ class BundledPFNPrior(Prior):
         """Check the labels against the network, draw the seed; the network."""
         if self.task == "classification":
             if len(self.classes_) < 2:
-                raise ValueError("BundledPFNPrior needs at least 2 classes in y.")
+                raise ValueError(
+                    f"BundledPFNPrior needs at least 2 classes in y; got {len(self.classes_)} "
+                    f"class ({list(self.classes_)})."
+                )
             if self.max_context is not None and self.max_context < len(self.classes_):
                 raise ValueError(
                     f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
