@@ -4,11 +4,13 @@ Each function wraps one item, says why llmboost needs it, and which versions it 
 checked against. When a library changes, this is the only module to adapt. Nothing
 here is imported at ``import llmboost`` time: every function imports its library itself.
 
-Checked against tabpfn 9.2.0, tabicl 2.2.0, huggingface_hub 2.4.0 and torch 2.13.
+Checked against tabpfn 9.2.0, tabicl 2.2.0, huggingface_hub 2.4.0, transformers 5.24.0,
+LightGBM 4.7.0 and torch 2.13.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from pathlib import Path
@@ -235,9 +237,119 @@ def hf_cache_dir() -> str:
     return str(constants.HF_HUB_CACHE)
 
 
+def lightgbm_eval_kwargs(fit, X, y) -> dict:
+    """The keyword arguments that give LightGBM's ``fit`` a validation set ``(X, y)``.
+
+    LightGBM 4.7 added ``eval_X`` / ``eval_y`` and deprecated ``eval_set``; older
+    versions only know ``eval_set``. Read from ``fit``'s signature. Checked: LightGBM
+    4.7.0.
+
+    Parameters
+    ----------
+    fit : callable
+        The ``fit`` method of a LightGBM scikit-learn estimator.
+    X, y : array-like
+        The validation rows and their targets.
+
+    Returns
+    -------
+    dict
+    """
+    if "eval_X" in inspect.signature(fit).parameters:
+        return {"eval_X": (X,), "eval_y": (y,)}
+    return {"eval_set": [(X, y)]}
+
+
+def transformers_forward_options(model) -> tuple[bool, str]:
+    """``(logits_to_keep accepted, name of the key/value cache argument)`` of a model.
+
+    Newer transformers models take ``logits_to_keep`` (only the last positions' logits
+    are computed) and some name their cache ``cache`` instead of ``past_key_values``;
+    read from ``model.forward``'s signature. Checked: transformers 5.24.0.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+
+    Returns
+    -------
+    tuple of (bool, str)
+    """
+    params = inspect.signature(model.forward).parameters
+    return "logits_to_keep" in params, "cache" if "cache" in params else "past_key_values"
+
+
+def transformers_text_config(config):
+    """The text part of a model's config (multimodal configs nest it).
+
+    ``get_text_config`` exists from transformers 4.45; older configs are text-only.
+    Checked: transformers 5.24.0.
+
+    Parameters
+    ----------
+    config : transformers.PretrainedConfig
+
+    Returns
+    -------
+    transformers.PretrainedConfig
+    """
+    return config.get_text_config() if hasattr(config, "get_text_config") else config
+
+
+def transformers_drop_quantization(model, config) -> None:
+    """Mark a model loaded from GGUF (already dequantised) as a plain checkpoint.
+
+    transformers keeps the GGUF quantisation settings on the config
+    (``quantization_config``) and the model (``hf_quantizer``, ``is_quantized``, a
+    read-only property in some versions); ``save_pretrained`` would write them and
+    ``from_pretrained`` would then expect a quantised file. Checked: transformers 5.24.0.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+    config : transformers.PretrainedConfig
+        The config loaded next to the model, cleaned as well.
+
+    Returns
+    -------
+    None
+    """
+    for obj in (model.config, config):
+        if hasattr(obj, "quantization_config"):
+            del obj.quantization_config
+    if getattr(model, "hf_quantizer", None) is not None:
+        model.hf_quantizer = None
+    if hasattr(model, "is_quantized"):
+        try:
+            model.is_quantized = False
+        except AttributeError:
+            pass
+
+
+def transformers_set_origin(model, name: str) -> None:
+    """Record the hub name a model was converted from in its saved config.
+
+    ``config._name_or_path`` is private, but it is what ``from_pretrained`` writes and
+    ``save_pretrained`` keeps; a checkpoint converted from a local GGUF file would
+    otherwise name a temporary folder. Checked: transformers 5.24.0.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+    name : str
+        The hub name, e.g. ``"HuggingFaceTB/SmolLM2-135M-Instruct"``.
+
+    Returns
+    -------
+    None
+    """
+    model.config._name_or_path = name
+
+
 __all__ = [
     "TABPFN_CPU_WARNING",
     "hf_cache_dir",
+    "lightgbm_eval_kwargs",
     "quiet_tabpfn",
     "tabicl_model_class",
     "tabpfn_cache_dir",
@@ -247,4 +359,8 @@ __all__ = [
     "tabpfn_model_source",
     "tabpfn_row_limit",
     "tabpfn_v2_architecture",
+    "transformers_drop_quantization",
+    "transformers_forward_options",
+    "transformers_set_origin",
+    "transformers_text_config",
 ]

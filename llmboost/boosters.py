@@ -16,10 +16,11 @@ classification.
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 
 import numpy as np
+
+from ._compat import lightgbm_eval_kwargs
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -202,10 +203,7 @@ class LightGBMBooster(Booster):
                 "eval_init_score": [eval_set[2]],
                 "callbacks": [lgb.early_stopping(self.patience, verbose=False)],
             }
-            if "eval_X" in inspect.signature(self.model_.fit).parameters:  # LightGBM >= 4.7
-                kwargs.update(eval_X=(eval_set[0],), eval_y=(eval_set[1],))
-            else:
-                kwargs["eval_set"] = [eval_set[:2]]
+            kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
         self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()

@@ -35,14 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.compose import make_column_selector
 
 FORMAT, VERSION = "llmboost-model", 1
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
 #: Array kinds stored as ``.npy``: bool, integers, floats, complex, text, dates.
 _NPY_KINDS = "biufcUMm"
-#: Plain-data helper classes of scikit-learn that are not estimators.
-_HELPER_CLASSES = {"sklearn.compose._column_transformer:make_column_selector"}
 _INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
 
 
@@ -412,7 +411,7 @@ def _trusted_class(cls: type) -> bool:
 
     if issubclass(cls, BaseEstimator | Booster):
         return True
-    if f"{cls.__module__}:{cls.__qualname__}" in _HELPER_CLASSES:
+    if cls is make_column_selector:  # plain data: which columns a transformer takes
         return True
     return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
 

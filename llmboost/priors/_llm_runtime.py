@@ -7,7 +7,6 @@ torch and transformers are imported only when a model is needed.
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections import OrderedDict
 from numbers import Integral
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._compat import transformers_forward_options, transformers_text_config
 from .._resources import halve_on_oom, require, resolve_device
 from . import _llm_store as store
 
@@ -89,9 +89,7 @@ class Runtime:
         self.chat = kind == "causal" and bool(getattr(tokenizer, "chat_template", None))
         self.calls = 0
         if model is not None:
-            params = inspect.signature(model.forward).parameters
-            self.logits_to_keep = "logits_to_keep" in params
-            self.cache_kw = "cache" if "cache" in params else "past_key_values"
+            self.logits_to_keep, self.cache_kw = transformers_forward_options(model)
         pad = getattr(tokenizer, "pad_token_id", None)
         if pad is None:
             pad = getattr(tokenizer, "eos_token_id", None)
@@ -267,16 +265,12 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
     return model
 
 
-def _text_config(config):
-    return config.get_text_config() if hasattr(config, "get_text_config") else config
-
-
 def _context_length(config, tokenizer) -> int | None:
     """Most tokens the model reads: its position table, else the tokenizer's stated maximum.
 
     ``None`` when neither says (e.g. T5's relative positions have no fixed limit).
     """
-    text = _text_config(config)
+    text = transformers_text_config(config)
     for value in (
         getattr(text, "max_position_embeddings", None),
         getattr(text, "n_positions", None),
@@ -358,7 +352,7 @@ def cuda_token_budget(rt: Runtime) -> int:
     torch = rt.torch
     index = rt.device.index if rt.device.index is not None else torch.cuda.current_device()
     free, _ = torch.cuda.mem_get_info(index)
-    cfg = _text_config(rt.model.config)
+    cfg = transformers_text_config(rt.model.config)
     hidden = getattr(cfg, "hidden_size", 4096)
     layers = getattr(cfg, "num_hidden_layers", 32)
     heads = getattr(cfg, "num_attention_heads", 32)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._compat import transformers_drop_quantization, transformers_set_origin
+
 #: Hub name of the embedded default model.
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 #: Registry package shipping the default model as a GGUF file (Apache-2.0).
@@ -440,20 +442,9 @@ def _convert_gguf(gguf: Path, out: Path, hub_name: str | None) -> None:
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     config = AutoConfig.from_pretrained(folder, gguf_file=name)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, config=config)
-    # The weights are already dequantised: drop the GGUF quantisation settings so that
-    # save_pretrained writes (and from_pretrained reads) a plain checkpoint.
-    for obj in (model.config, config):
-        if hasattr(obj, "quantization_config"):
-            del obj.quantization_config
-    if getattr(model, "hf_quantizer", None) is not None:
-        model.hf_quantizer = None
-    if hasattr(model, "is_quantized"):
-        try:
-            model.is_quantized = False
-        except AttributeError:  # a read-only property in some versions
-            pass
+    transformers_drop_quantization(model, config)
     if hub_name:
-        model.config._name_or_path = hub_name
+        transformers_set_origin(model, hub_name)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
 
