@@ -10,7 +10,7 @@ that cross-validate can run) is the training set; the fixed test file (capped at
 ``--max-test`` rows by a stratified sample drawn once with seed 0) is the test set.
 Methods:
 
-* ``pfn``: :class:`~llmboost.priors.bundled_pfn.BundledPFNPrior` alone (4 passes);
+* ``pfn``: :class:`~llmboost.priors._bundled_pfn.BundledPFNPrior` alone (4 passes);
 * ``pfnboost``: ``PriorBoostClassifier(prior=BundledPFNPrior(), random_state=seed)``;
 * ``xgb``: ``XGBClassifier()`` defaults (native categorical support);
 * ``lr``: logistic regression behind median imputation, scaling and one-hot encoding;
@@ -151,7 +151,7 @@ def make_model(method: str, seed: int):
     from sklearn.linear_model import LogisticRegression
 
     from llmboost import PriorBoostClassifier, SklearnPrior
-    from llmboost.priors.bundled_pfn import BundledPFNPrior
+    from llmboost.priors._bundled_pfn import BundledPFNPrior
 
     if method == "pfn":
         return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS))

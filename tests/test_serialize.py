@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmboost.priors.serialize import (
+from llmboost.priors._serialize import (
     DEFAULT_TEMPLATE,
     RowSerializer,
     dedupe,

@@ -6,7 +6,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import StratifiedKFold
 
 from llmboost import SklearnPrior
-from llmboost.priors.base import PROBA_FLOOR, align_columns
+from llmboost.priors._base import PROBA_FLOOR, align_columns
 
 
 def test_classifier_prior_takes_mixed_columns(mixed_frame):

@@ -17,9 +17,9 @@ torch = pytest.importorskip("torch")
 
 from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
 
-from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost.estimators._pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import ModelNotAvailableError, TabICLPrior  # noqa: E402
-from llmboost.priors.tabicl import CHECKPOINTS, MAX_CONTEXT, REPO_ID  # noqa: E402
+from llmboost.priors._tabicl import CHECKPOINTS, MAX_CONTEXT, REPO_ID  # noqa: E402
 
 TASKS = ("classification", "regression")
 
@@ -251,7 +251,7 @@ def test_fit_writes_nothing_in_cwd_and_pickles_without_weights(ckpt, tmp_path, m
 
 def test_importing_llmboost_does_not_import_torch_or_tabicl():
     code = (
-        "import sys, llmboost, llmboost.priors.tabicl; "
+        "import sys, llmboost, llmboost.priors._tabicl; "
         "print('torch' in sys.modules, 'tabicl' in sys.modules)"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

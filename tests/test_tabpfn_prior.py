@@ -18,10 +18,10 @@ torch = pytest.importorskip("torch")
 from tabpfn import TabPFNClassifier  # noqa: E402
 from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
 
-from llmboost.estimators.pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost.estimators._pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import TabPFNPrior  # noqa: E402
 from llmboost.priors._in_context import unreachable_reason  # noqa: E402
-from llmboost.priors.tabpfn import ModelNotAvailableError  # noqa: E402
+from llmboost.priors._tabpfn import ModelNotAvailableError  # noqa: E402
 
 TASKS = ("classification", "regression")
 #: float64 makes TabPFN's output for a row independent of the other rows in its batch
@@ -142,7 +142,7 @@ def test_fused_folds_match_one_fit_per_fold(ckpt, monkeypatch):
     prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2)
     prior.oof_logits(X, y, folds)
     assert calls == []  # on CPU: one fit per fold
-    monkeypatch.setattr("llmboost.priors.tabpfn.FUSED_FOLD_DEVICES", ("cuda", "cpu"))
+    monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", ("cuda", "cpu"))
     oof = prior.oof_logits(X, y, folds)
     assert sorted(calls) == [2, 3]  # folds of equal shape scored together
     reference = np.empty_like(oof)
@@ -259,7 +259,7 @@ def test_fit_writes_nothing_in_cwd_and_pickles_without_weights(ckpt, tmp_path, m
 
 
 def test_importing_llmboost_does_not_import_torch_or_tabpfn():
-    code = "import sys, llmboost, llmboost.priors.tabpfn; print('torch' in sys.modules)"
+    code = "import sys, llmboost, llmboost.priors._tabpfn; print('torch' in sys.modules)"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": root}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -287,7 +287,7 @@ def test_pfnboost_defaults_to_tabpfn(cache_dir, monkeypatch):
 
 
 def test_pfnboost_falls_back_to_the_bundled_pfn(tmp_path, monkeypatch):
-    from llmboost.priors.bundled_pfn import BundledPFNPrior
+    from llmboost.priors._bundled_pfn import BundledPFNPrior
 
     monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

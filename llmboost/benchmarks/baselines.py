@@ -18,8 +18,8 @@ from sklearn.metrics import log_loss
 
 from .._resources import seed_from
 from .._validation import align_categories, fit_categories, to_frame
-from ..estimators.prior_boost import PriorBoostClassifier
-from ..priors.base import as_prior
+from ..estimators._prior_boost import PriorBoostClassifier
+from ..priors._base import as_prior
 from ..scale_search import make_folds, margin_to_output, prior_folds, prior_margin
 
 WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]

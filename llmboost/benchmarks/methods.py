@@ -12,26 +12,26 @@ from collections.abc import Callable
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from ..estimators.prior_boost import PriorBoostClassifier
-from ..priors.sklearn import SklearnPrior
+from ..estimators._prior_boost import PriorBoostClassifier
+from ..priors._sklearn import SklearnPrior
 from .baselines import AveragingClassifier, StackingClassifier
 from .datasets import Dataset
 
 
 def _llm(ds: Dataset, seed: int):
-    from ..priors.llm import LLMPrior
+    from ..priors._llm import LLMPrior
 
     return LLMPrior(task_description=ds.task_description, random_state=seed)
 
 
 def _tabpfn(ds: Dataset, seed: int):
-    from ..priors.tabpfn import TabPFNPrior
+    from ..priors._tabpfn import TabPFNPrior
 
     return TabPFNPrior(random_state=seed)
 
 
 def _bundled_pfn(ds: Dataset, seed: int):
-    from ..priors.bundled_pfn import BundledPFNPrior
+    from ..priors._bundled_pfn import BundledPFNPrior
 
     return BundledPFNPrior(random_state=seed)
 

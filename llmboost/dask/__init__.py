@@ -6,7 +6,7 @@ partition on the workers, and the trees are trained on all rows with ``xgboost.d
 or ``lightgbm.dask``. Importing this module needs no dask; fitting does.
 """
 
-from .estimators import (
+from ._estimators import (
     SAMPLE_SIZE,
     DaskLLMBoostClassifier,
     DaskPFNBoostClassifier,

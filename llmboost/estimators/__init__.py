@@ -1,8 +1,8 @@
 """The scikit-learn estimators."""
 
-from .llmboost import LLMBoostClassifier
-from .pfnboost import PFNBoostClassifier, PFNBoostRegressor
-from .prior_boost import PriorBoostClassifier, PriorBoostRegressor
+from ._llmboost import LLMBoostClassifier
+from ._pfnboost import PFNBoostClassifier, PFNBoostRegressor
+from ._prior_boost import PriorBoostClassifier, PriorBoostRegressor
 
 __all__ = [
     "LLMBoostClassifier",

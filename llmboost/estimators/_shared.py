@@ -24,7 +24,7 @@ from .._params import (
     check_params,
 )
 from ..boosters import BOOSTERS
-from ..priors.base import Prior
+from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
 
 #: The parameters every PriorBoost estimator shares, formatted into their docstrings

@@ -3,7 +3,7 @@
 ``prior_data`` draws the synthetic tasks, ``model`` defines the network (needs torch),
 ``inference`` runs it in batches, ``ensemble`` chooses the passes, ``pretrain`` trains
 it (``python -m llmboost.pfn.pretrain``). The shipped weights live in ``weights/`` and
-are used through :class:`llmboost.priors.bundled_pfn.BundledPFNPrior`.
+are used through :class:`llmboost.priors.BundledPFNPrior`.
 """
 
 from pathlib import Path

@@ -14,7 +14,7 @@
   the same command continues where it stopped. A larger ``--minutes`` extends a
   finished run (the schedule stretches to the new budget).
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
-  :class:`~llmboost.priors.bundled_pfn.BundledPFNPrior` loads (copy it to
+  :class:`~llmboost.priors.BundledPFNPrior` loads (copy it to
   ``llmboost/pfn/weights/`` to ship it).
 * Validation: mean cross-entropy on a fixed set of held-out synthetic batches (drawn
   from ``--val-seed``, independent of ``--seed``), every ``--val-every`` steps.

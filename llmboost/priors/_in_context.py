@@ -28,7 +28,7 @@ import pandas as pd
 from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Instance, Interval
 from .._resources import halve_on_oom, is_out_of_memory, require, resolve_device, seed_from
 from .._sampling import subsample
-from .base import Folds, Prior, align_columns, category_codes, log_proba
+from ._base import Folds, Prior, align_columns, category_codes, log_proba
 
 #: Seconds allowed for the check that a download host answers at all.
 REACHABILITY_TIMEOUT = 3.0

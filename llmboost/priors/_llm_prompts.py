@@ -1,6 +1,6 @@
 """Prompts of the language-model prior: task sentence, verbalizers, examples, chat layout.
 
-A row's body (:class:`~llmboost.priors.serialize.RowSerializer`) becomes a prompt: the
+A row's body (:class:`~llmboost.priors.RowSerializer`) becomes a prompt: the
 chosen examples and the row as chat turns when the model has a chat template, else
 ``<examples><body>\\nAnswer:``. A class's verbalizer is the text the model should
 answer for it; its token ids are those that follow the prompt.
@@ -12,7 +12,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
-from .serialize import default_class_names, default_task_description
+from ._serialize import default_class_names, default_task_description
 
 #: Marker rendered in place of the row to split a chat template once.
 _MARKER = "\x00LLMBOOST\x00"
@@ -45,7 +45,7 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
         The original labels.
     class_names : dict or None
         Verbalizers of some labels; the others get
-        :func:`~llmboost.priors.serialize.default_class_names`.
+        :func:`~llmboost.priors._serialize.default_class_names`.
 
     Returns
     -------

@@ -28,7 +28,7 @@ from .._params import (
     Interval,
 )
 from .._resources import require, resolve_device, seed_from
-from .base import Folds, Prior, categorical_mask, category_codes
+from ._base import Folds, Prior, categorical_mask, category_codes
 
 _MODELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()

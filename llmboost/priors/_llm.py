@@ -1,6 +1,6 @@
 """A language model as a prior: column headers and row values in, class logits out.
 
-Every row is serialized (:mod:`llmboost.priors.serialize`), wrapped in the model's
+Every row is serialized (:class:`~llmboost.priors.RowSerializer`), wrapped in the model's
 chat template when it has one (:mod:`~llmboost.priors._llm_prompts`), and scored
 (:mod:`~llmboost.priors._llm_forward`): the logit of class ``c`` is the
 log-probability of its verbalizer's tokens as the answer. Rows with the same text are
@@ -34,6 +34,7 @@ from .._params import (
 from .._resources import seed_from
 from . import _llm_forward as forward
 from . import _llm_store as store
+from ._base import Folds, Prior
 from ._llm_prompts import (
     build_prompts,
     class_texts,
@@ -51,8 +52,7 @@ from ._llm_runtime import (
     resolve_dtype,
     resolve_torch_device,
 )
-from .base import Folds, Prior
-from .serialize import RowSerializer, Template, dedupe
+from ._serialize import RowSerializer, Template, dedupe
 
 # The names benchmarks/bench_llm_prior.py imports from this module.
 _Runtime, _resolve_dtype = Runtime, resolve_dtype
@@ -90,7 +90,7 @@ class LLMPrior(Prior):
         Verbalizer per label (``{0: "no", 1: "yes"}``); labels left out get the
         default (``0/1`` and ``False/True`` become ``no/yes``, others their text).
     template : str or callable, default=None
-        Row layout, see :class:`~llmboost.priors.serialize.RowSerializer`
+        Row layout, see :class:`~llmboost.priors.RowSerializer`
         (fields ``{task}``, ``{row}``, ``{classes}``, ``{options}``, column names).
     n_shots : int, default=0
         Training rows shown as solved examples before each row (class-balanced,

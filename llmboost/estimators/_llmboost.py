@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..priors.base import Prior
+from ..priors._base import Prior
+from ._prior_boost import PriorBoostClassifier
 from ._shared import document
-from .prior_boost import PriorBoostClassifier
 
 
 @document(
@@ -27,7 +27,7 @@ class LLMBoostClassifier(PriorBoostClassifier):
     same rows runs no model. When ``y`` is a named :class:`pandas.Series` and the
     prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its
     default task sentence names the target.
-    See :class:`~llmboost.priors.llm.LLMPrior` and :class:`PriorBoostClassifier`.
+    See :class:`~llmboost.priors.LLMPrior` and :class:`PriorBoostClassifier`.
 
     Parameters
     ----------
@@ -57,7 +57,7 @@ class LLMBoostClassifier(PriorBoostClassifier):
     """
 
     def _default_prior(self) -> Prior:
-        from ..priors.llm import LLMPrior
+        from ..priors._llm import LLMPrior
 
         return LLMPrior()
 

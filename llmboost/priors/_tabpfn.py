@@ -21,13 +21,13 @@ import numpy as np
 
 from .. import _compat
 from .._params import Options
+from ._base import align_columns, log_proba
 from ._in_context import (
     EXTRA_PARAMS,
     IN_CONTEXT_CONSTRAINTS,
     InContextPrior,
     ModelNotAvailableError,
 )
-from .base import align_columns, log_proba
 
 #: Model names accepted by ``TabPFNPrior(model=...)`` (TabPFN's ``ModelVersion`` values).
 MODEL_NAMES = ("v2", "v2.5", "v2.6", "v3", "v3.5", "v3.5-fast")

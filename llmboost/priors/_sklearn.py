@@ -13,7 +13,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import has_fit_parameter
 
 from .._params import BOOL, Check
-from .base import Prior, align_columns, log_proba
+from ._base import Prior, align_columns, log_proba
 
 
 class SklearnPrior(Prior):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from ..priors.base import Prior
+from ..priors._base import Prior
+from ._prior_boost import PriorBoostClassifier, PriorBoostRegressor
 from ._shared import document
-from .prior_boost import PriorBoostClassifier, PriorBoostRegressor
 
 
 class _PFNDefault:
@@ -42,7 +42,7 @@ class PFNBoostClassifier(_PFNDefault, PriorBoostClassifier):
     ``PFNBoostClassifier(prior=TabPFNPrior(model_path="...", n_estimators=8))``.
     Training rows get out-of-fold log-probabilities (each fold's context is the other
     folds); new rows are scored with all training rows as context. See
-    :class:`~llmboost.priors.tabpfn.TabPFNPrior` and :class:`PriorBoostClassifier`.
+    :class:`~llmboost.priors.TabPFNPrior` and :class:`PriorBoostClassifier`.
 
     Parameters
     ----------
@@ -108,8 +108,8 @@ class PFNBoostRegressor(_PFNDefault, PriorBoostRegressor):
 
 def _tabpfn_or_bundled(estimator, task: str) -> Prior:
     """TabPFN v2 for ``task`` when its checkpoint is on disk, else the bundled PFN."""
-    from ..priors.bundled_pfn import BundledPFNPrior
-    from ..priors.tabpfn import TabPFNPrior
+    from ..priors._bundled_pfn import BundledPFNPrior
+    from ..priors._tabpfn import TabPFNPrior
 
     tabpfn = TabPFNPrior(task=task)
     if tabpfn.is_available():

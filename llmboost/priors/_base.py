@@ -216,7 +216,7 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
                 f"prior must be a llmboost prior or a scikit-learn estimator, got "
                 f"{type(obj).__name__}."
             )
-        from .sklearn import SklearnPrior
+        from ._sklearn import SklearnPrior
 
         obj = SklearnPrior(obj)
     if obj.task != task:

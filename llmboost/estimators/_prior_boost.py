@@ -20,8 +20,8 @@ from .._validation import (
     to_frame,
 )
 from ..boosters import make_booster, n_estimators
-from ..priors.base import Prior, as_prior
-from ..priors.sklearn import SklearnPrior
+from ..priors._base import Prior, as_prior
+from ..priors._sklearn import SklearnPrior
 from ..scale_search import (
     PRIOR_ONLY,
     CVScorer,
