@@ -53,6 +53,18 @@ class UnsafeFileError(ValueError):
 def save(model, path: str | os.PathLike) -> Path:
     """Write a fitted llmboost estimator to ``path`` (a zip file; see the module notes).
 
+    Parameters
+    ----------
+    model : PriorBoostClassifier, PriorBoostRegressor or a subclass
+        A fitted estimator.
+    path : str or path-like
+        The file to write (replaced when it exists).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
     Raises
     ------
     TypeError
@@ -83,6 +95,16 @@ def save(model, path: str | os.PathLike) -> Path:
 
 def load(path: str | os.PathLike):
     """Read a model written by :func:`save`; the prior's weights are found again.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    estimator
+        The fitted estimator, predicting exactly as the saved one.
 
     Raises
     ------

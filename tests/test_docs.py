@@ -33,6 +33,12 @@ def _public_classes():
 
 
 CLASSES = _public_classes()
+FUNCTIONS = {
+    f"{module.__name__}.{name}": getattr(module, name)
+    for module in (llmboost, llmboost.priors, llmboost.dask)
+    for name in module.__all__
+    if inspect.isfunction(getattr(module, name))
+}
 
 
 def _section(doc: str, title: str) -> list[str]:
@@ -88,6 +94,14 @@ def test_every_public_method_has_parameters_and_returns(name):
         if not _section(doc, "Returns"):
             problems.append(f"{method}: no Returns")
     assert not problems, f"{name}: {problems}"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_public_function_has_parameters_and_returns(name):
+    doc = inspect.getdoc(FUNCTIONS[name]) or ""
+    args = inspect.signature(FUNCTIONS[name]).parameters
+    assert _section(doc, "Parameters") or not args, f"{name}: no Parameters"
+    assert _section(doc, "Returns"), f"{name}: no Returns"
 
 
 def test_the_api_page_shows_every_public_class():

@@ -205,8 +205,24 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
     """``obj`` as an unfitted prior for ``task``: a clone of a prior, or a scikit-learn
     classifier or regressor wrapped in :class:`~llmboost.priors.SklearnPrior`.
 
-    Raises ``TypeError`` for anything else and ``ValueError`` (naming ``who``, the
-    caller) when the prior's task is not ``task``.
+    Parameters
+    ----------
+    obj : Prior or scikit-learn estimator
+    task : {"classification", "regression"}
+    who : str, default="This model"
+        The caller, named in the error when the task does not match.
+
+    Returns
+    -------
+    Prior
+        Unfitted.
+
+    Raises
+    ------
+    TypeError
+        When ``obj`` is neither a prior nor an estimator with ``fit`` and ``predict``.
+    ValueError
+        When the prior's task is not ``task``.
     """
     if not isinstance(obj, Prior):
         if not hasattr(obj, "fit") or not (
@@ -245,7 +261,17 @@ def categorical_mask(X: pd.DataFrame) -> np.ndarray:
 
 
 def log_proba(proba: np.ndarray) -> np.ndarray:
-    """Log of probabilities floored at :data:`PROBA_FLOOR` (never ``-inf``)."""
+    """Log of probabilities floored at :data:`PROBA_FLOOR` (never ``-inf``).
+
+    Parameters
+    ----------
+    proba : array-like
+        Probabilities.
+
+    Returns
+    -------
+    ndarray of float64, the shape of ``proba``
+    """
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), PROBA_FLOOR, None))
 
 
