@@ -87,7 +87,7 @@ def make_prior(name: str, seed: int):
     raise ValueError(name)
 
 
-def candidates_of(prior_name, X, y, X_test, seed) -> dict:
+def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5) -> dict:
     """Pooled out-of-fold and test margins of every (scale, rounds) candidate.
 
     Parameters
@@ -98,6 +98,8 @@ def candidates_of(prior_name, X, y, X_test, seed) -> dict:
     y : ndarray
     X_test : DataFrame
     seed : int
+    prior_cv : int, default=5
+        Folds of the prior's out-of-fold margin (the trees always use 5).
 
     Returns
     -------
@@ -107,7 +109,8 @@ def candidates_of(prior_name, X, y, X_test, seed) -> dict:
     classes, y_enc = np.unique(y, return_inverse=True)
     folds = make_folds(y, 5, "classification", seed)
     prior = make_prior(prior_name, seed)
-    z = prior_margin(prior.oof_logits(X, y, prior_folds(folds, len(y))), "classification")
+    pfolds = folds if prior_cv == 5 else make_folds(y, prior_cv, "classification", seed)
+    z = prior_margin(prior.oof_logits(X, y, prior_folds(pfolds, len(y))), "classification")
     z_test = prior_margin(prior.fit(X, y).logits(X_test), "classification")
     cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
                   random_state=seed)  # fmt: skip
@@ -237,14 +240,68 @@ def rules(data: dict) -> dict:
     ]:  # fmt: skip
         counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
         out[label] = counts / counts.sum()
+    default = min(2.0, max(0.0, z))
+    for label, ev in [
+        ("evidence = ranking signal, at most 3", min(3.0, max(0.0, z))),
+        ("evidence = ranking signal, at most sqrt(2 ln candidates)",
+         min(np.sqrt(2 * np.log(len(names))), max(0.0, z))),
+    ]:  # fmt: skip
+        counts = ensemble_selection(oof, y, "classification", prior_i, evidence=ev)
+        out[label] = counts / counts.sum()
+    chosen = out["evidence = prior's ranking signal, at most 2 (default)"]
+    for label, repeats, gate in [
+        ("default, kept only if it beats the prior on held-out halves", 5, -np.inf),
+        ("same, checked only when the prior ranks above chance by 2 SE", 5, 2.0),
+        ("same, 10 splits", 10, 2.0),
+    ]:  # fmt: skip
+        if z < gate:
+            out[label] = chosen
+            continue
+        gain = honest_gain(oof, y, prior_i, default, np.random.default_rng(0), repeats)
+        out[label] = chosen if gain > 0 else one(prior_i)
     return out
 
 
-def _cache_path(cache: Path, prior_name, name, size, seed) -> Path:
-    return cache / f"{prior_name}_{name}_{size}_{seed}.npz"
+def honest_gain(oof, y, anchor, evidence, rng, repeats=5) -> float:
+    """Mean per-row log-loss gain over the anchor of ensembles chosen on the other half.
+
+    The rows are split in two halves ``repeats`` times; an ensemble selected on one half
+    is scored against the anchor alone on the other, so the estimate is not biased by
+    the selection.
+
+    Parameters
+    ----------
+    oof : ndarray of shape (n_candidates, n) or (n_candidates, n, k)
+    y : ndarray of shape (n,)
+    anchor : int
+    evidence : float
+    rng : numpy Generator
+    repeats : int, default=5
+
+    Returns
+    -------
+    float
+    """
+    binary = oof.ndim == 2
+    gains = []
+    for _ in range(repeats):
+        perm = rng.permutation(len(y))
+        half = len(y) // 2
+        for a, b in ((perm[:half], perm[half:]), (perm[half:], perm[:half])):
+            counts = ensemble_selection(oof[:, a], y[a], "classification", anchor,
+                                        evidence=evidence)  # fmt: skip
+            mix = np.tensordot(counts / counts.sum(), oof[:, b], axes=1)
+            base = row_loss(oof[anchor][b], y[b], "classification", binary)
+            gains.append(float(np.mean(base - row_loss(mix, y[b], "classification", binary))))
+    return float(np.mean(gains))
 
 
-def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
+def _cache_path(cache: Path, prior_name, name, size, seed, prior_cv=5) -> Path:
+    tag = "" if prior_cv == 5 else f"_cv{prior_cv}"
+    return cache / f"{prior_name}{tag}_{name}_{size}_{seed}.npz"
+
+
+def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, prior_cv=5) -> dict:
     """The cell's candidates, computed once and kept in ``cache``.
 
     Parameters
@@ -257,18 +314,20 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path) -> dict:
     test : DataFrame
     cache : Path
         Folder of the cached ``.npz`` files.
+    prior_cv : int, default=5
+        Folds of the prior's out-of-fold margin.
 
     Returns
     -------
     dict
     """
-    path = _cache_path(cache, prior_name, name, size, seed)
+    path = _cache_path(cache, prior_name, name, size, seed, prior_cv)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             return dict(f)
     rows = stratified_subsample(ytr, size, seed)
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
-    data = candidates_of(prior_name, X, y, test, seed)
+    data = candidates_of(prior_name, X, y, test, seed, prior_cv)
     cache.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **data)
     return data
@@ -305,13 +364,17 @@ def run(args) -> None:
                         continue
                     if (
                         args.cached_only
-                        and not _cache_path(cache, args.prior, name, size, seed).exists()
+                        and not _cache_path(
+                            cache, args.prior, name, size, seed, args.prior_cv
+                        ).exists()
                     ):
                         continue
                     start = time.perf_counter()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        data = cell(args.prior, name, size, seed, train, ytr, test, cache)
+                        data = cell(
+                            args.prior, name, size, seed, train, ytr, test, cache, args.prior_cv
+                        )
                         names = [(float(s), int(r)) for s, r in data["names"]]
                         for rule, w in rules(data).items():
                             margin = np.tensordot(w, data["test"], axes=1)
@@ -421,6 +484,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     parser.add_argument("--seeds", nargs="*", type=int, default=list(range(5)))
     parser.add_argument("--max-test", type=int, default=1000)
+    parser.add_argument(
+        "--prior-cv", type=int, default=5, help="folds of the prior's out-of-fold margin"
+    )
     parser.add_argument(
         "--cache",
         default=str(Path.home() / ".cache/llmboost/fusion_rules"),

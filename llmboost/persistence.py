@@ -410,12 +410,8 @@ def _dtype(name, where) -> np.dtype:
 
 
 def _public_name(cls: type) -> str:
-    """``module:qualname``, by the package that re-exports a class of a private module.
-
-    ``llmboost.priors._llm:LLMPrior`` is written ``llmboost.priors:LLMPrior`` (and
-    scikit-learn's ``sklearn.linear_model._logistic`` as ``sklearn.linear_model``), so
-    that files do not depend on where a class is defined.
-    """
+    """``module:qualname`` by the package that re-exports a class of a private module
+    (``llmboost.priors._llm:LLMPrior`` as ``llmboost.priors:LLMPrior``)."""
     module = cls.__module__
     while "." in module and any(part.startswith("_") for part in module.split(".")):
         parent = module.rsplit(".", 1)[0]
@@ -426,9 +422,7 @@ def _public_name(cls: type) -> str:
 
 
 def _import(module: str):
-    """Import ``module``; an llmboost module made private since the file was written
-    (``llmboost.estimators.prior_boost`` is now ``llmboost.estimators._prior_boost``)
-    is found under its private name."""
+    """Import ``module``, or the private module an llmboost module has since become."""
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError:
