@@ -176,7 +176,8 @@ def _fitted_prior(args, X, y, meta):
     """The LLMPrior to time, its model loaded (or a random one of ``--model-config``)."""
     import torch
 
-    from llmboost.priors._llm import LLMPrior, _resolve_dtype, _Runtime
+    from llmboost.priors import LLMPrior
+    from llmboost.priors._llm_runtime import Runtime, resolve_dtype
 
     batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     prior = LLMPrior(
@@ -190,10 +191,10 @@ def _fitted_prior(args, X, y, meta):
     ).fit(X, y)
     if args.model_config:
         device = torch.device(args.device)
-        dtype = _resolve_dtype(args.dtype, device)
+        dtype = resolve_dtype(args.dtype, device)
         rt = prior._runtime(need_model=False)  # the default model's tokenizer
         model, config = random_model(args.model_config, device, dtype)
-        prior._rt = _Runtime(
+        prior._rt = Runtime(
             model, rt.tokenizer, "causal", f"random:{args.model_config}", device, dtype, "random"
         )
         return prior, f"random-init {args.model_config}", config

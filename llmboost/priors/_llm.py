@@ -54,9 +54,6 @@ from ._llm_runtime import (
 )
 from ._serialize import RowSerializer, Template, dedupe
 
-# The names benchmarks/bench_llm_prior.py imports from this module.
-_Runtime, _resolve_dtype = Runtime, resolve_dtype
-
 #: Row count above which ``progress="auto"`` shows a bar.
 PROGRESS_MIN_ROWS = 64
 _STATS = ("rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds")
