@@ -9,14 +9,18 @@
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules.md \\
         --csv benchmarks/results/fusion_rules_{pfn,constant,llm}.csv
 
-A later check (``benchmarks/results/fusion_rules_heldout.md``) re-scored the cached
+A follow-up (``benchmarks/results/fusion_rules_followup.md``) re-scored the cached
 cells of the first two commands with the held-out-halves rules (``--cached-only`` into a
-new ``--csv``) and added a prior margin from 10 folds::
+new ``--csv``) and added three set-ups, each with::
 
-    python benchmarks/bench_fusion_rules.py --prior pfn --prior-cv 10 --sizes 32 64 128 256 \\
-        --csv benchmarks/results/fusion_rules_heldout.csv
-    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_heldout.md \\
-        --csv benchmarks/results/fusion_rules_heldout.csv
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
+        --csv benchmarks/results/fusion_rules_followup.csv OPTION
+    python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \\
+        --seeds 0 1 2 --csv benchmarks/results/fusion_rules_followup.csv OPTION
+
+where OPTION is ``--prior-cv 10`` (pfn only), ``--booster-params '{"max_depth": 2}'`` or
+``--booster-params '{"min_child_weight": 4}'``; then
+``--md benchmarks/results/fusion_rules_followup.md --csv benchmarks/results/fusion_rules_followup.csv``.
 
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 import warnings
@@ -96,7 +101,7 @@ def make_prior(name: str, seed: int):
     raise ValueError(name)
 
 
-def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5) -> dict:
+def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5, booster_params=None) -> dict:
     """Pooled out-of-fold and test margins of every (scale, rounds) candidate.
 
     Parameters
@@ -109,6 +114,8 @@ def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5) -> dict:
     seed : int
     prior_cv : int, default=5
         Folds of the prior's out-of-fold margin (the trees always use 5).
+    booster_params : dict, default=None
+        Over the package's XGBoost defaults.
 
     Returns
     -------
@@ -124,10 +131,10 @@ def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5) -> dict:
     cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
                   random_state=seed)  # fmt: skip
     rounds = round_prefixes(100)
-    grid = cv.oof_grid(CLASSIFICATION_SCALES, None, rounds)
+    grid = cv.oof_grid(CLASSIFICATION_SCALES, booster_params, rounds)
     names, oof, test = [], [], []
     for s in CLASSIFICATION_SCALES:
-        booster = make_booster("xgboost", None, "classification", seed)
+        booster = make_booster("xgboost", booster_params, "classification", seed)
         booster.fit(X, y_enc, None if s == 0 else s * z)
         for r, m in zip(rounds, grid[s]):
             names.append((s, r))
@@ -305,12 +312,22 @@ def honest_gain(oof, y, anchor, evidence, rng, repeats=5) -> float:
     return float(np.mean(gains))
 
 
-def _cache_path(cache: Path, prior_name, name, size, seed, prior_cv=5) -> Path:
-    tag = "" if prior_cv == 5 else f"_cv{prior_cv}"
+def _variant(prior_cv=5, booster_params=None) -> str:
+    """What a run changes from the default set-up, e.g. ``", prior cv 10"``."""
+    tag = "" if prior_cv == 5 else f", prior cv {prior_cv}"
+    return tag + "".join(f", {k}={v}" for k, v in sorted((booster_params or {}).items()))
+
+
+def _cache_path(cache: Path, prior_name, name, size, seed, prior_cv=5, booster_params=None):
+    tag = "".join(
+        c if c.isalnum() or c in "=." else "_" for c in _variant(prior_cv, booster_params)
+    )
     return cache / f"{prior_name}{tag}_{name}_{size}_{seed}.npz"
 
 
-def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, prior_cv=5) -> dict:
+def cell(
+    prior_name, name, size, seed, train, ytr, test, cache: Path, prior_cv=5, booster_params=None
+) -> dict:
     """The cell's candidates, computed once and kept in ``cache``.
 
     Parameters
@@ -325,18 +342,20 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, prior_cv=5
         Folder of the cached ``.npz`` files.
     prior_cv : int, default=5
         Folds of the prior's out-of-fold margin.
+    booster_params : dict, default=None
+        Over the package's XGBoost defaults.
 
     Returns
     -------
     dict
     """
-    path = _cache_path(cache, prior_name, name, size, seed, prior_cv)
+    path = _cache_path(cache, prior_name, name, size, seed, prior_cv, booster_params)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             return dict(f)
     rows = stratified_subsample(ytr, size, seed)
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
-    data = candidates_of(prior_name, X, y, test, seed, prior_cv)
+    data = candidates_of(prior_name, X, y, test, seed, prior_cv, booster_params)
     cache.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **data)
     return data
@@ -361,7 +380,7 @@ def run(args) -> None:
                     for r in csv.DictReader(fh)}  # fmt: skip
     names_all, _ = datasets(args.datasets)
     cache = Path(args.cache)
-    label = args.prior if args.prior_cv == 5 else f"{args.prior}, prior cv {args.prior_cv}"
+    label = args.prior + _variant(args.prior_cv, args.booster_params)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if fh.tell() == 0:
@@ -375,7 +394,7 @@ def run(args) -> None:
                     if (
                         args.cached_only
                         and not _cache_path(
-                            cache, args.prior, name, size, seed, args.prior_cv
+                            cache, args.prior, name, size, seed, args.prior_cv, args.booster_params
                         ).exists()
                     ):
                         continue
@@ -383,7 +402,16 @@ def run(args) -> None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         data = cell(
-                            args.prior, name, size, seed, train, ytr, test, cache, args.prior_cv
+                            args.prior,
+                            name,
+                            size,
+                            seed,
+                            train,
+                            ytr,
+                            test,
+                            cache,
+                            args.prior_cv,
+                            args.booster_params,
                         )
                         names = [(float(s), int(r)) for s, r in data["names"]]
                         for rule, w in rules(data).items():
@@ -496,6 +524,9 @@ def main() -> None:
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument(
         "--prior-cv", type=int, default=5, help="folds of the prior's out-of-fold margin"
+    )
+    parser.add_argument(
+        "--booster-params", type=json.loads, default=None, help="JSON, over XGBoost's defaults"
     )
     parser.add_argument(
         "--cache",
