@@ -19,8 +19,10 @@ new ``--csv``) and added three set-ups, each with::
         --seeds 0 1 2 --csv benchmarks/results/fusion_rules_followup.csv OPTION
 
 where OPTION is ``--prior-cv 10`` (pfn only), ``--booster-params '{"max_depth": 2}'`` or
-``--booster-params '{"min_child_weight": 4}'``; then
-``--md benchmarks/results/fusion_rules_followup.md --csv benchmarks/results/fusion_rules_followup.csv``.
+``--booster-params '{"min_child_weight": 4}'``; then the summary::
+
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_followup.md \\
+        --csv benchmarks/results/fusion_rules_followup.csv
 
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
