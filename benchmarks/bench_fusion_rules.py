@@ -11,15 +11,15 @@
 
 A follow-up (``benchmarks/results/fusion_rules_followup.md``) re-scored the cached
 cells of the first two commands with the held-out-halves rules (``--cached-only`` into a
-new ``--csv``) and added three set-ups, each with::
+new ``--csv``) and added four set-ups, each with::
 
     python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
         --csv benchmarks/results/fusion_rules_followup.csv OPTION
     python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \\
         --seeds 0 1 2 --csv benchmarks/results/fusion_rules_followup.csv OPTION
 
-where OPTION is ``--prior-cv 10`` (pfn only), ``--booster-params '{"max_depth": 2}'`` or
-``--booster-params '{"min_child_weight": 4}'``; then the summary::
+where OPTION is ``--prior-cv 10`` (pfn only), ``--booster-params '{"max_depth": 2}'``,
+``--booster-params '{"min_child_weight": 4}'`` or ``--repeats 3``; then the summary::
 
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_followup.md \\
         --csv benchmarks/results/fusion_rules_followup.csv
@@ -103,7 +103,9 @@ def make_prior(name: str, seed: int):
     raise ValueError(name)
 
 
-def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5, booster_params=None) -> dict:
+def candidates_of(
+    prior_name, X, y, X_test, seed, prior_cv=5, booster_params=None, repeats=1
+) -> dict:
     """Pooled out-of-fold and test margins of every (scale, rounds) candidate.
 
     Parameters
@@ -118,6 +120,9 @@ def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5, booster_params=Non
         Folds of the prior's out-of-fold margin (the trees always use 5).
     booster_params : dict, default=None
         Over the package's XGBoost defaults.
+    repeats : int, default=1
+        Splits into folds; each candidate's out-of-fold margins are averaged over them
+        (rows every split scores; the fold numbers are the first split's).
 
     Returns
     -------
@@ -125,35 +130,48 @@ def candidates_of(prior_name, X, y, X_test, seed, prior_cv=5, booster_params=Non
         Candidate names, margins, labels and the prior's signals.
     """
     classes, y_enc = np.unique(y, return_inverse=True)
-    folds = make_folds(y, 5, "classification", seed)
     prior = make_prior(prior_name, seed)
-    pfolds = folds if prior_cv == 5 else make_folds(y, prior_cv, "classification", seed)
-    z = prior_margin(prior.oof_logits(X, y, prior_folds(pfolds, len(y))), "classification")
-    z_test = prior_margin(prior.fit(X, y).logits(X_test), "classification")
-    cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
-                  random_state=seed)  # fmt: skip
-    rounds = round_prefixes(100)
-    grid = cv.oof_grid(CLASSIFICATION_SCALES, booster_params, rounds)
-    names, oof, test = [], [], []
+    splits = [
+        _split_candidates(prior, X, y, y_enc, classes, seed, r, prior_cv, booster_params)
+        for r in range(repeats)
+    ]
+    z, z_test = splits[0]["z"], prior_margin(prior.fit(X, y).logits(X_test), "classification")
+    names, test = [], []
     for s in CLASSIFICATION_SCALES:
         booster = make_booster("xgboost", booster_params, "classification", seed)
         booster.fit(X, y_enc, None if s == 0 else s * z)
-        for r, m in zip(rounds, grid[s]):
+        for r in round_prefixes(100):
             names.append((s, r))
-            oof.append(m)
             test.append(booster.predict_margin(X_test, None if s == 0 else s * z_test, r))
     for s in CLASSIFICATION_SCALES[1:]:
         names.append((s, 0))
-        oof.append(s * z)
         test.append(s * z_test)
-    tested = cv.tested_rows()
+    tested = np.logical_and.reduce([d["tested"] for d in splits])
+    return {"names": np.array(names), "test": np.stack(test), "classes": classes,
+            "oof": np.mean([d["oof"][:, tested] for d in splits], axis=0),
+            "null": np.mean([d["null"][tested] for d in splits], axis=0),
+            "y": y_enc[tested], "fold": splits[0]["fold"][tested]}  # fmt: skip
+
+
+def _split_candidates(prior, X, y, y_enc, classes, seed, r, prior_cv, booster_params) -> dict:
+    """Split ``r``'s out-of-fold margins of every candidate (all rows; ``tested`` marks the
+    scored ones), in :func:`candidates_of`'s order."""
+    seed += 1000 * r
+    folds = make_folds(y, 5, "classification", seed)
+    pfolds = folds if prior_cv == 5 else make_folds(y, prior_cv, "classification", seed)
+    z = prior_margin(prior.oof_logits(X, y, prior_folds(pfolds, len(y))), "classification")
+    cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
+                  random_state=seed)  # fmt: skip
+    grid = cv.oof_grid(CLASSIFICATION_SCALES, booster_params, round_prefixes(100))
+    oof = [m for s in CLASSIFICATION_SCALES for m in grid[s]]
+    oof += [s * z for s in CLASSIFICATION_SCALES[1:]]
+    tested = np.zeros(len(y), dtype=bool)
+    tested[cv.tested_rows()] = True
     fold_id = np.zeros(len(y), dtype=int)
     for i, (_, rows) in enumerate(folds):
         fold_id[rows] = i
     null = null_margin(y_enc, folds, "classification", len(classes))
-    return {"names": np.array(names), "oof": np.stack(oof)[:, tested], "y": y_enc[tested],
-            "test": np.stack(test), "classes": classes, "fold": fold_id[tested],
-            "null": null[tested]}  # fmt: skip
+    return {"z": z, "oof": np.stack(oof), "tested": tested, "fold": fold_id, "null": null}
 
 
 def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
@@ -314,22 +332,19 @@ def honest_gain(oof, y, anchor, evidence, rng, repeats=5) -> float:
     return float(np.mean(gains))
 
 
-def _variant(prior_cv=5, booster_params=None) -> str:
+def _variant(prior_cv=5, booster_params=None, repeats=1) -> str:
     """What a run changes from the default set-up, e.g. ``", prior cv 10"``."""
     tag = "" if prior_cv == 5 else f", prior cv {prior_cv}"
+    tag += "" if repeats == 1 else f", {repeats} splits"
     return tag + "".join(f", {k}={v}" for k, v in sorted((booster_params or {}).items()))
 
 
-def _cache_path(cache: Path, prior_name, name, size, seed, prior_cv=5, booster_params=None):
-    tag = "".join(
-        c if c.isalnum() or c in "=." else "_" for c in _variant(prior_cv, booster_params)
-    )
+def _cache_path(cache: Path, prior_name, name, size, seed, setup=()) -> Path:
+    tag = "".join(c if c.isalnum() or c in "=." else "_" for c in _variant(*setup))
     return cache / f"{prior_name}{tag}_{name}_{size}_{seed}.npz"
 
 
-def cell(
-    prior_name, name, size, seed, train, ytr, test, cache: Path, prior_cv=5, booster_params=None
-) -> dict:
+def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, setup=()) -> dict:
     """The cell's candidates, computed once and kept in ``cache``.
 
     Parameters
@@ -342,22 +357,20 @@ def cell(
     test : DataFrame
     cache : Path
         Folder of the cached ``.npz`` files.
-    prior_cv : int, default=5
-        Folds of the prior's out-of-fold margin.
-    booster_params : dict, default=None
-        Over the package's XGBoost defaults.
+    setup : tuple, default=()
+        ``(prior_cv, booster_params, repeats)`` of :func:`candidates_of`, or a prefix.
 
     Returns
     -------
     dict
     """
-    path = _cache_path(cache, prior_name, name, size, seed, prior_cv, booster_params)
+    path = _cache_path(cache, prior_name, name, size, seed, setup)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             return dict(f)
     rows = stratified_subsample(ytr, size, seed)
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
-    data = candidates_of(prior_name, X, y, test, seed, prior_cv, booster_params)
+    data = candidates_of(prior_name, X, y, test, seed, *setup)
     cache.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **data)
     return data
@@ -382,7 +395,8 @@ def run(args) -> None:
                     for r in csv.DictReader(fh)}  # fmt: skip
     names_all, _ = datasets(args.datasets)
     cache = Path(args.cache)
-    label = args.prior + _variant(args.prior_cv, args.booster_params)
+    setup = (args.prior_cv, args.booster_params, args.repeats)
+    label = args.prior + _variant(*setup)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if fh.tell() == 0:
@@ -395,26 +409,13 @@ def run(args) -> None:
                         continue
                     if (
                         args.cached_only
-                        and not _cache_path(
-                            cache, args.prior, name, size, seed, args.prior_cv, args.booster_params
-                        ).exists()
+                        and not _cache_path(cache, args.prior, name, size, seed, setup).exists()
                     ):
                         continue
                     start = time.perf_counter()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        data = cell(
-                            args.prior,
-                            name,
-                            size,
-                            seed,
-                            train,
-                            ytr,
-                            test,
-                            cache,
-                            args.prior_cv,
-                            args.booster_params,
-                        )
+                        data = cell(args.prior, name, size, seed, train, ytr, test, cache, setup)
                         names = [(float(s), int(r)) for s, r in data["names"]]
                         for rule, w in rules(data).items():
                             margin = np.tensordot(w, data["test"], axes=1)
@@ -529,6 +530,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--booster-params", type=json.loads, default=None, help="JSON, over XGBoost's defaults"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="splits into folds, margins averaged over them"
     )
     parser.add_argument(
         "--cache",
