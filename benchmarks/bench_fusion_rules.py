@@ -61,6 +61,7 @@ from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
 from llmboost.boosters import make_booster  # noqa: E402
 from llmboost.scale_search import (  # noqa: E402
     CLASSIFICATION_SCALES,
+    EVIDENCE,
     CVScorer,
     ensemble_selection,
     make_folds,
@@ -259,6 +260,7 @@ def rules(data: dict) -> dict:
     out["best (scale, rounds), pooled log loss"] = one(best)
     t = label_mix_signal(oof[prior_i], data["null"], y)
     z = ranking_signal(oof[prior_i], y, "classification")
+    default = min(EVIDENCE, max(0.0, z))
     for label, anchor, ev in [
         ("ensemble from best, evidence 0", best, 0.0),
         ("ensemble from prior, evidence 0", prior_i, 0.0),
@@ -271,20 +273,14 @@ def rules(data: dict) -> dict:
         ("evidence 2 if prior ranks above chance by 2 SE, else 0", prior_i,
          2.0 if z >= 2 else 0.0),
         ("evidence = prior's ranking signal, at most 1", prior_i, min(1.0, max(0.0, z))),
-        ("evidence = prior's ranking signal, at most 2 (default)", prior_i,
-         min(2.0, max(0.0, z))),
+        (DEFAULT, prior_i, default),
+        ("evidence = ranking signal, at most 3", prior_i, min(3.0, max(0.0, z))),
+        ("evidence = ranking signal, at most sqrt(2 ln candidates)", prior_i,
+         min(np.sqrt(2 * np.log(len(names))), max(0.0, z))),
     ]:  # fmt: skip
         counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
         out[label] = counts / counts.sum()
-    default = min(2.0, max(0.0, z))
-    for label, ev in [
-        ("evidence = ranking signal, at most 3", min(3.0, max(0.0, z))),
-        ("evidence = ranking signal, at most sqrt(2 ln candidates)",
-         min(np.sqrt(2 * np.log(len(names))), max(0.0, z))),
-    ]:  # fmt: skip
-        counts = ensemble_selection(oof, y, "classification", prior_i, evidence=ev)
-        out[label] = counts / counts.sum()
-    chosen = out["evidence = prior's ranking signal, at most 2 (default)"]
+    chosen = out[DEFAULT]
     for label, repeats, gate in [
         ("default, kept only if it beats the prior on held-out halves", 5, -np.inf),
         ("same, checked only when the prior ranks above chance by 1 SE", 5, 1.0),
