@@ -151,7 +151,7 @@ def make_model(method: str, seed: int):
     from sklearn.linear_model import LogisticRegression
 
     from llmboost import PriorBoostClassifier, SklearnPrior
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     if method == "pfn":
         return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS))

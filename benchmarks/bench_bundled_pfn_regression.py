@@ -114,7 +114,7 @@ def make_model(method: str, seed: int, X: pd.DataFrame):
     from sklearn.pipeline import make_pipeline
 
     from llmboost import PFNBoostRegressor
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     prior = BundledPFNPrior(task="regression", random_state=seed, weights=WEIGHTS)
     if method == "pfn":

@@ -38,7 +38,7 @@ FIELDS = ["dataset", "size", "seed", "method", "auc", "seconds", "passes"]
 
 
 def _score(method: str, Xtr, ytr, Xte, seed: int) -> tuple[np.ndarray, np.ndarray, int]:
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     if method == "single":
         keep = stratified_subsample(ytr, 1024, seed)

@@ -75,7 +75,7 @@ def _fit_once(what: str, n_ensemble: int, Xtr, ytr, Xte) -> float:
     import warnings
 
     from llmboost import PFNBoostClassifier, PriorBoostClassifier
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     prior = BundledPFNPrior(n_ensemble=n_ensemble, random_state=0)
     if what == "prior":

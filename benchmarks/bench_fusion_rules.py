@@ -91,7 +91,7 @@ def make_prior(name: str, seed: int):
     Prior
     """
     from llmboost import LLMPrior, SklearnPrior
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     if name == "pfn":
         return BundledPFNPrior(random_state=seed)

@@ -78,7 +78,7 @@ def worker(cells_path: str, out_path: str) -> None:
     import torch
 
     import llmboost
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     root = os.environ["PYTHONPATH"]
     if not Path(llmboost.__file__).resolve().is_relative_to(Path(root).resolve()):

@@ -78,7 +78,7 @@ def pfnboost(rows: int, repeats: int) -> None:
     from bench_bundled_pfn import load_task
 
     from llmboost.benchmarks.datasets import stratified_subsample
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     print(f"PFNBoost (bundled PFN) fit on {rows} rows, median of {repeats}")
     print("| task | seconds |\n|---|---|")

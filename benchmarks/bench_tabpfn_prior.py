@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
-from llmboost.priors._tabpfn import TabPFNPrior  # noqa: E402
+from llmboost.priors import TabPFNPrior  # noqa: E402
 from llmboost.scale_search import make_folds  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from bench_bundled_pfn import load_task  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
-from llmboost.priors._bundled_pfn import BundledPFNPrior  # noqa: E402
+from llmboost.priors import BundledPFNPrior  # noqa: E402
 
 
 def draw(model, title: str, out: str) -> None:

@@ -15,7 +15,7 @@ from llmboost.pfn.prior_data import MAX_CLASSES, sample_batch, sample_task
 
 torch = pytest.importorskip("torch")
 
-from llmboost.priors._bundled_pfn import BundledPFNPrior  # noqa: E402
+from llmboost.priors import BundledPFNPrior  # noqa: E402
 
 SHIPPED = WEIGHTS_DIR / DEFAULT_WEIGHTS
 

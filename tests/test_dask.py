@@ -14,7 +14,7 @@ distributed = pytest.importorskip("distributed")
 from llmboost import PriorBoostClassifier, PriorBoostRegressor  # noqa: E402
 from llmboost._validation import align_categories, to_frame  # noqa: E402
 from llmboost.dask import DaskPriorBoostClassifier, DaskPriorBoostRegressor  # noqa: E402
-from llmboost.priors._base import Prior  # noqa: E402
+from llmboost.priors import Prior  # noqa: E402
 
 
 @pytest.fixture(scope="module")

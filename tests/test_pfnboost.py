@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("torch")
 
 from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
-from llmboost.priors._bundled_pfn import BundledPFNPrior  # noqa: E402
+from llmboost.priors import BundledPFNPrior  # noqa: E402
 
 
 @pytest.fixture

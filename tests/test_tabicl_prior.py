@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
 
-from llmboost.estimators._pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import ModelNotAvailableError, TabICLPrior  # noqa: E402
 from llmboost.priors._tabicl import CHECKPOINTS, MAX_CONTEXT, REPO_ID  # noqa: E402
 

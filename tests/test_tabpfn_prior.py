@@ -18,10 +18,9 @@ torch = pytest.importorskip("torch")
 from tabpfn import TabPFNClassifier  # noqa: E402
 from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
 
-from llmboost.estimators._pfnboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
-from llmboost.priors import TabPFNPrior  # noqa: E402
+from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
+from llmboost.priors import ModelNotAvailableError, TabPFNPrior  # noqa: E402
 from llmboost.priors._in_context import unreachable_reason  # noqa: E402
-from llmboost.priors._tabpfn import ModelNotAvailableError  # noqa: E402
 
 TASKS = ("classification", "regression")
 #: float64 makes TabPFN's output for a row independent of the other rows in its batch
@@ -287,7 +286,7 @@ def test_pfnboost_defaults_to_tabpfn(cache_dir, monkeypatch):
 
 
 def test_pfnboost_falls_back_to_the_bundled_pfn(tmp_path, monkeypatch):
-    from llmboost.priors._bundled_pfn import BundledPFNPrior
+    from llmboost.priors import BundledPFNPrior
 
     monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
