@@ -9,8 +9,14 @@
    timed calls, median reported. Priors: a tiny random GPT-2 (2 layers, width 32, the
    test fixture) through :class:`~llmboost.LLMPrior`, and the bundled PFN. A calibration
    first measures what a second process gets on this (shared) machine: matrix products
-   in 1 and 2 processes, one thread each.
-2. **Training on 1,000,000 rows** (20 numeric columns, binary label): the Dask
+   in 1 and 2 processes, one thread each. Each prior runs twice: with distributed's
+   default ``MALLOC_TRIM_THRESHOLD_=65536`` in the workers' environment, and with the
+   variable unset (``TRIM_SETTING`` set to ``None``), which gives torch its allocator
+   speed back (``docs/dask.md``).
+2. **The allocator** (``--allocator-rows``): the default language model scoring rows in
+   one process with ``MALLOC_TRIM_THRESHOLD_`` unset, set as distributed sets it, and set
+   with the mmap threshold raised as the Dask estimators do on their workers.
+3. **Training on 1,000,000 rows** (20 numeric columns, binary label): the Dask
    estimator on 2 workers against :class:`~llmboost.PriorBoostClassifier` in one process,
    both with the default prior (logistic regression), ``scale=0.3`` and the default
    XGBoost parameters (100 trees, one thread per process). Time of ``fit``, ROC AUC on
@@ -177,7 +183,13 @@ def make_prior(name: str, folder: Path):
     return BundledPFNPrior(random_state=0)
 
 
-def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path) -> dict:
+#: The dask setting under test: distributed sets this variable in every worker process.
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
+
+def scoring(
+    prior_name: str, workers: int, rows: int, repeats: int, folder: Path, trim: bool = True
+) -> dict:
     """Median seconds of scoring ``rows`` rows with a prior on a LocalCluster.
 
     Parameters
@@ -188,12 +200,16 @@ def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path
     rows : int
     repeats : int
     folder : Path
+    trim : bool, default=True
+        Keep distributed's default ``MALLOC_TRIM_THRESHOLD_=65536`` in the workers'
+        environment; ``False`` leaves the variable unset (glibc's own defaults).
 
     Returns
     -------
     dict
         ``seconds`` and the torch ``threads`` of the workers.
     """
+    import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
@@ -201,7 +217,11 @@ def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path
 
     X, y = synthetic(1000 + rows, seed=1)
     X = X.round(3)  # shorter prompts for the language model
+    environ = {} if trim else {TRIM_SETTING: None}
+    if not trim:  # an earlier cluster's nanny left it in this process's environment
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     with (
+        dask.config.set(environ),
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
@@ -218,6 +238,61 @@ def scoring(prior_name: str, workers: int, rows: int, repeats: int, folder: Path
             seconds.append(time.perf_counter() - t0)
         threads = client.run(lambda: __import__("torch").get_num_threads())
     return {"seconds": float(np.median(seconds)), "threads": sorted(threads.values())}
+
+
+def _allocator_rate(rows: int, restore: bool, queue) -> None:
+    import torch
+
+    from llmboost import LLMPrior
+    from llmboost.dask._scoring import restore_mmap_threshold
+
+    torch.set_num_threads(1)
+    raised = restore_mmap_threshold() if restore else False
+    X, y = synthetic(rows + 100, seed=2)
+    prior = LLMPrior(cache_dir=False, progress=False).fit(X.round(3)[:100], y[:100])
+    prior.logits(X.round(3)[100:110])  # warm-up: loads the model
+    t0 = time.perf_counter()
+    prior.logits(X.round(3)[100 : 100 + rows])
+    queue.put({"seconds": time.perf_counter() - t0, "raised": raised})
+
+
+def allocator(rows: int) -> list[dict]:
+    """The default language model's scoring time in the three allocator settings.
+
+    Each setting runs in a fresh process (glibc reads its variables at start): no
+    variable; ``MALLOC_TRIM_THRESHOLD_=65536`` as distributed sets it in its workers;
+    the same with :func:`~llmboost.dask._scoring.restore_mmap_threshold` called first,
+    as the Dask estimators do on their workers. One torch thread.
+
+    Parameters
+    ----------
+    rows : int
+        Rows scored (after a warm-up of 10).
+
+    Returns
+    -------
+    list of dict
+        ``setting``, ``seconds`` and whether the threshold was ``raised``.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    out = []
+    for setting, trim, restore in (
+        ("unset", None, False),
+        ("65536 (distributed's default)", "65536", False),
+        ("65536, mmap threshold raised", "65536", True),
+    ):
+        saved = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        if trim is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = trim
+        queue = ctx.Queue()
+        process = ctx.Process(target=_allocator_rate, args=(rows, restore, queue))
+        process.start()
+        out.append({"setting": setting, **queue.get()})
+        process.join()
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        if saved is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
+    return out
 
 
 # -- 2. one million rows ------------------------------------------------------------------------
@@ -313,36 +388,68 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=20)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument(
+        "--allocator-rows",
+        type=int,
+        default=200,
+        help="rows the default language model scores in each allocator setting (0: skip)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
     return parser
 
 
 def _scoring_section(args) -> list[str]:
-    """Markdown: the priors' scoring throughput on one and two workers."""
+    """Markdown: the priors' scoring throughput on one and two workers, both environments."""
     lines = [
         "## Prior scoring throughput (median of the timed calls)",
         "",
-        "| prior | rows | 1 worker: s | rows/s | 2 workers: s | rows/s | speed-up |",
-        "|---|---|---|---|---|---|---|",
+        "`MALLOC_TRIM_THRESHOLD_`: distributed's default (65536) in the workers, or unset.",
+        "",
+        "| prior | MALLOC_TRIM_THRESHOLD_ | rows | 1 worker: s | rows/s | 2 workers: s | rows/s "
+        "| speed-up |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     ratio = calibration()
     print(f"calibration {ratio:.2f}x", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, rows in (("tiny-llm", args.score_rows), ("bundled-pfn", args.pfn_rows)):
-            one = scoring(name, 1, rows, args.repeats, Path(tmp))
-            two = scoring(name, 2, rows, args.repeats, Path(tmp))
-            lines.append(
-                f"| {name} | {rows} | {one['seconds']:.1f} | {rows / one['seconds']:.0f} | "
-                f"{two['seconds']:.1f} | {rows / two['seconds']:.0f} | "
-                f"**{one['seconds'] / two['seconds']:.2f}x** |"
-            )
-            print(lines[-1], f"torch threads per worker {two['threads']}", flush=True)
+            for trim in (True, False):
+                one = scoring(name, 1, rows, args.repeats, Path(tmp), trim)
+                two = scoring(name, 2, rows, args.repeats, Path(tmp), trim)
+                lines.append(
+                    f"| {name} | {'65536' if trim else 'unset'} | {rows} | "
+                    f"{one['seconds']:.1f} | {rows / one['seconds']:.0f} | "
+                    f"{two['seconds']:.1f} | {rows / two['seconds']:.0f} | "
+                    f"**{one['seconds'] / two['seconds']:.2f}x** |"
+                )
+                print(lines[-1], f"torch threads per worker {two['threads']}", flush=True)
     return [
         *lines,
         "",
         f"Calibration: two processes each multiplying 512 x 512 matrices (one thread) did "
         f"{ratio:.2f}x the work of one process, on the same machine just before.",
     ]
+
+
+def _allocator_section(args) -> list[str]:
+    """Markdown: the default language model in the three allocator settings."""
+    runs = allocator(args.allocator_rows)
+    base = runs[0]["seconds"]
+    lines = [
+        "",
+        f"## The default language model and the allocator ({args.allocator_rows} rows, "
+        "one process, one thread)",
+        "",
+        "| MALLOC_TRIM_THRESHOLD_ | seconds | rows/s | time against unset |",
+        "|---|---|---|---|",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['setting']} | {run['seconds']:.1f} | "
+            f"{args.allocator_rows / run['seconds']:.1f} | {run['seconds'] / base:.2f}x |"
+        )
+        print(lines[-1], flush=True)
+    return lines
 
 
 def _training_section(args) -> list[str]:
@@ -393,6 +500,8 @@ def main(argv=None) -> int:
         "",
         *_scoring_section(args),
     ]
+    if args.allocator_rows:
+        lines += _allocator_section(args)
     if not args.skip_training:
         lines += _training_section(args)
     report = "\n".join(lines) + "\n"
@@ -404,6 +513,8 @@ def main(argv=None) -> int:
 
 __all__ = [
     "N_FEATURES",
+    "TRIM_SETTING",
+    "allocator",
     "calibration",
     "dask_table",
     "dask_training",

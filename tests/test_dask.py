@@ -205,6 +205,26 @@ def test_prior_scores_partitions_on_the_workers(client, tmp_path):
     np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-margin)), atol=1e-6)
 
 
+def test_workers_get_the_mmap_threshold_back(client):
+    from llmboost.dask import _scoring
+
+    glibc = sys.platform == "linux" and __import__("platform").libc_ver()[0] == "glibc"
+    # distributed's default worker environment sets the trim threshold
+    envs = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert set(envs.values()) == {"65536"}
+    X, y = table(n=200, task="binary")
+    model = DaskPriorBoostClassifier(scale=1.0, sample_size=50, random_state=0)
+    model.fit(*to_dask(X, y, npartitions=4))
+    # the workers that scored raised the mmap threshold (the function reports the
+    # outcome of their first call); this process, without the variable, did not
+    done = client.run(lambda: list(sys.modules["llmboost.dask._scoring"]._restored))
+    assert {tuple(v) for v in done.values() if v} == {(glibc,)}
+    assert _scoring.needs_mmap_threshold({"MALLOC_TRIM_THRESHOLD_": "65536"}) == glibc
+    assert not _scoring.needs_mmap_threshold({})
+    explicit = {"MALLOC_TRIM_THRESHOLD_": "65536", "MALLOC_MMAP_THRESHOLD_": "131072"}
+    assert not _scoring.needs_mmap_threshold(explicit)
+
+
 def test_sample_keeps_rare_classes_and_all_categories(client):
     X, y = table(n=600, task="binary", seed=2)
     y = y.copy()
