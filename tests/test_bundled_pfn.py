@@ -150,6 +150,15 @@ def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
     recipe = json.loads((tmp_path / "recipe.json").read_text())
     assert recipe["task"] == "regression" and recipe["config"]["n_bins"] == 16
     pretrain.main([*args, "--ship", str(tmp_path / "w" / "reg.pt")])
+    # a run started from a shipped checkpoint, shipped over it, keeps its parent's record
+    first = json.loads((tmp_path / "w" / "reg.json").read_text())
+    assert "parent" not in first  # model.pt has no JSON next to it
+    child = tmp_path / "child"
+    init = ["--init-from", str(tmp_path / "w" / "reg.pt"), "--seed", "1"]
+    pretrain.main([*args[:1], str(child), *args[2:], *init])
+    pretrain.main([*args[:1], str(child), *args[2:], "--ship", str(tmp_path / "w" / "reg.pt")])
+    second = json.loads((tmp_path / "w" / "reg.json").read_text())
+    assert second["parent"] == first and second["recipe"]["args"]["seed"] == 1
     X = pd.DataFrame({"a": np.arange(30.0)})
     prior = BundledPFNPrior(task="regression", weights=tmp_path / "w" / "reg.pt")
     y = 2.0 * np.arange(30)

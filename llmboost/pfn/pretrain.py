@@ -248,7 +248,9 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     """Export a run's latest ``checkpoint.pt`` to ``dest`` (+ ``dest`` with ``.json``).
 
     The JSON file holds the recipe and the training info (steps, minutes, validation
-    history) next to the shipped weights.
+    history) next to the shipped weights. A run started with ``--init-from`` a shipped
+    checkpoint also keeps that checkpoint's JSON under ``"parent"`` (read before
+    ``dest`` is written, so shipping over the parent keeps its record).
 
     Parameters
     ----------
@@ -273,10 +275,13 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
         "val_loss": ck["history"][-1]["val_loss"] if ck["history"] else None,
         "history": ck["history"],
     }
+    meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
+    parent = ck["recipe"].get("initialised_from")
+    if parent and Path(parent).with_suffix(".json").is_file():
+        meta["parent"] = json.loads(Path(parent).with_suffix(".json").read_text())
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     export(model, ck["recipe"], info, dest)
-    meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
     dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
     return meta
 
