@@ -70,6 +70,31 @@ class Booster(ABC):
             "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
         }
 
+    @staticmethod
+    @abstractmethod
+    def device_params(device: str) -> dict:
+        """This library's parameters for running on ``device``.
+
+        Parameters
+        ----------
+        device : str
+            ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``.
+
+        Returns
+        -------
+        dict
+        """
+
+    @staticmethod
+    def has_cuda() -> bool:
+        """Whether the installed library was built with CUDA.
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
     @abstractmethod
     def fit(self, X, y, margin, sample_weight=None, eval_set=None) -> Booster:
         """Train, starting every row from ``margin``.
@@ -140,6 +165,18 @@ class XGBoostBooster(Booster):
             "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10.0, log=True),
         }
 
+    @staticmethod
+    def device_params(device: str) -> dict:
+        """:meth:`Booster.device_params`: XGBoost's ``device`` takes the name as it is."""
+        return {"device": device}
+
+    @staticmethod
+    def has_cuda() -> bool:
+        """:meth:`Booster.has_cuda` from ``xgboost.build_info()``."""
+        import xgboost as xgb
+
+        return bool(xgb.build_info().get("USE_CUDA"))
+
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         """See :meth:`Booster.fit` (``base_margin``)."""
         import xgboost as xgb
@@ -191,6 +228,12 @@ class LightGBMBooster(Booster):
             "min_child_samples": trial.suggest_int("min_child_samples", 2, 50, log=True),
             "subsample_freq": 1,
         }
+
+    @staticmethod
+    def device_params(device: str) -> dict:
+        """:meth:`Booster.device_params`: ``device_type`` (and ``gpu_device_id``)."""
+        kind, _, index = device.partition(":")
+        return {"device_type": kind, **({"gpu_device_id": int(index)} if index else {})}
 
     def fit(self, X, y, margin, sample_weight=None, eval_set=None):
         """See :meth:`Booster.fit` (``init_score``)."""

@@ -66,6 +66,12 @@ def test_xgboost_cuda_fusion_matches_cpu():
         scale=[0, 0.3, "prior"], cv=3, booster_params={"device": "cuda"}, random_state=0
     ).fit(X[:1500], y[:1500])
     assert searched.cv_results_ is not None and searched.booster_.params["device"] == "cuda"
+    from llmboost import BundledPFNPrior, PFNBoostClassifier
+
+    both = PFNBoostClassifier(prior=BundledPFNPrior(), scale=0.5, device="cuda", random_state=0)
+    both.fit(X[:500], y[:500])  # one parameter puts the prior and the trees on the GPU
+    assert both.prior_.device == "cuda" and both.booster_.params["device"] == "cuda"
+    assert both.predict_proba(X[1500:]).shape == (500, 2)
 
 
 @needs_torch_cuda

@@ -222,12 +222,38 @@ def test_pickle_clone_and_grid_search(mixed_frame):
         ({"cv": 1}, "cv must be"),
         ({"n_trials": -2}, "n_trials"),
         ({"booster_params": "fast"}, "booster_params"),
+        ({"device": "gpu"}, "device"),
+        ({"device": "cuda", "booster_params": {"device": "cpu"}}, "device='cuda' sets"),
     ],
 )
 def test_invalid_parameters(params, match):
     X, y = _data(n=40)
     with pytest.raises(ValueError, match=match):
         PriorBoostClassifier(**params).fit(X, y)
+
+
+def test_one_device_reaches_the_prior_and_both_boosters():
+    from llmboost import BundledPFNPrior, PFNBoostClassifier
+
+    X, y = _data(n=60)
+    prior = BundledPFNPrior(n_ensemble=1)  # its own default device is "cpu"
+    model = PFNBoostClassifier(prior=prior, scale=0.5, device="cpu", random_state=0).fit(X, y)
+    assert model.prior_.device == "cpu" and model.booster_.params["device"] == "cpu"
+    assert prior.device == "cpu" and not hasattr(prior, "classes_")  # a clone was set
+    plain = PFNBoostClassifier(prior=prior, scale=0.5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), plain.predict_proba(X))
+    lgb = PriorBoostClassifier(booster="lightgbm", scale=0.5, device="cuda:1")
+    assert lgb._booster_params() == {"device_type": "cuda", "gpu_device_id": 1}
+    assert lgb._prior_on_device(lgb._resolve_prior(y)).get_params().get("device") is None
+    # "auto" on a machine whose XGBoost has no CUDA (or no GPU): the trees stay on the CPU
+    from llmboost.boosters import XGBoostBooster
+
+    auto = PriorBoostClassifier(device="auto", booster_params={"max_depth": 3})
+    gpu = XGBoostBooster.has_cuda() and __import__("torch").cuda.is_available()
+    assert auto._booster_params() == {"max_depth": 3, "device": "cuda" if gpu else "cpu"}
+    assert PriorBoostClassifier(booster_params={"device": "cuda"})._booster_params() == {
+        "device": "cuda"
+    }
 
 
 def test_input_errors():

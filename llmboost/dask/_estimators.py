@@ -103,6 +103,7 @@ class _DaskPriorBoost(FusionParams):
         random_state: int | None = None,
         verbose: bool = False,
         n_jobs: int | None = None,
+        device: str | None = None,
         sample_size: int = SAMPLE_SIZE,
         client=None,
     ) -> None:
@@ -116,6 +117,7 @@ class _DaskPriorBoost(FusionParams):
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.device = device
         self.sample_size = sample_size
         self.client = client
 

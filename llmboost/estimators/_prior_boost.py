@@ -65,6 +65,7 @@ class _PriorBoost(FusionParams, ABC):
         random_state: int | None = None,
         verbose: bool = False,
         n_jobs: int | None = None,
+        device: str | None = None,
     ) -> None:
         self.prior = prior
         self.booster = booster
@@ -76,6 +77,7 @@ class _PriorBoost(FusionParams, ABC):
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.device = device
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -94,7 +96,7 @@ class _PriorBoost(FusionParams, ABC):
     def _resolve_prior(self, y) -> Prior:
         """The unfitted prior to use; ``y`` is the target exactly as passed to ``fit``."""
         prior = self._default_prior() if self.prior is None else self.prior
-        return as_prior(prior, self._task, who=type(self).__name__)
+        return self._prior_on_device(as_prior(prior, self._task, who=type(self).__name__))
 
     # -- fit -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, eval_set=None):
@@ -118,6 +120,7 @@ class _PriorBoost(FusionParams, ABC):
         """
         self._check_params()
         candidates = self._candidates()
+        booster_params = self._booster_params()
         rows = self._training_rows(X, y, sample_weight)
         seed = seed_from(self.random_state, default=None)
         prior = self._resolve_prior(y)
@@ -129,10 +132,12 @@ class _PriorBoost(FusionParams, ABC):
         if search or candidates[0] not in (0, PRIOR_ONLY):
             folds, margin = self._fit_prior_margin(prior, rows, seed, prior_weight)
         if search:
-            cv_results, members, params = self._search(rows, margin, folds, candidates, seed)
+            cv_results, members, params = self._search(
+                rows, margin, folds, candidates, seed, booster_params
+            )
         else:
-            cv_results, params = None, self.booster_params
-            members = [self._fixed_member(candidates[0])]
+            cv_results, params = None, booster_params
+            members = [self._fixed_member(candidates[0], booster_params)]
         fitted_prior = None
         if any(s != 0 for s, _, _ in members):
             fitted_prior = self._refit_prior(prior, rows, prior_weight)
@@ -163,11 +168,11 @@ class _PriorBoost(FusionParams, ABC):
         z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
         return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
 
-    def _fixed_member(self, scale) -> tuple[float, int, float]:
+    def _fixed_member(self, scale, booster_params) -> tuple[float, int, float]:
         """The single member of a fixed ``scale``: the prior alone, or trees from it."""
         if scale == PRIOR_ONLY:
             return (1.0, 0, 1.0)
-        return (scale, n_estimators(self.booster, self.booster_params), 1.0)
+        return (scale, n_estimators(self.booster, booster_params), 1.0)
 
     def _checked_margin(self, prior, z, n_rows: int, classes, where: str) -> np.ndarray:
         n_classes = 0 if classes is None else len(classes)
@@ -182,7 +187,7 @@ class _PriorBoost(FusionParams, ABC):
             )
         return fitted
 
-    def _search(self, rows: _Rows, margin, folds, candidates, seed):
+    def _search(self, rows: _Rows, margin, folds, candidates, seed, booster_params):
         n_tree = sum(s != PRIOR_ONLY for s in candidates)
         bar = progress_bar(len(folds) * (self.n_trials or n_tree), self.verbose)
         cv = CVScorer(
@@ -192,9 +197,9 @@ class _PriorBoost(FusionParams, ABC):
         )  # fmt: skip
         try:
             if self.n_trials:
-                return optuna_search(cv, candidates, self.booster_params, self.n_trials, seed)
-            results, members = grid_search(cv, candidates, self.booster_params)
-            return results, members, self.booster_params
+                return optuna_search(cv, candidates, booster_params, self.n_trials, seed)
+            results, members = grid_search(cv, candidates, booster_params)
+            return results, members, booster_params
         finally:
             if bar is not None:
                 bar.close()

@@ -7,6 +7,7 @@ are formatted into each estimator's docstring by :func:`document`.
 
 from __future__ import annotations
 
+import re
 from numbers import Integral
 
 from sklearn.base import BaseEstimator
@@ -23,6 +24,7 @@ from .._params import (
     Options,
     check_params,
 )
+from .._resources import resolve_device
 from ..boosters import BOOSTERS
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -61,7 +63,14 @@ PARAMETERS_DOC = """prior : {prior}
     n_jobs : int, default=None
         Fold fits of the search run in this many threads (``-1``: all cores); each
         booster keeps its own ``n_jobs`` (1 by default), so cores are not
-        oversubscribed."""
+        oversubscribed.
+    device : {{"auto", "cpu", "cuda"}} or "cuda:<index>", default=None
+        Where the prior and the trees run. It is set on the prior when the prior has
+        a ``device`` parameter (over the prior's own value) and goes into the booster's
+        parameters (XGBoost ``device``; LightGBM ``device_type`` and ``gpu_device_id``,
+        which need a CUDA build of LightGBM). ``"auto"`` is a GPU when torch sees one,
+        for the trees only when the library was built with CUDA (XGBoost). ``None``
+        leaves the prior and ``booster_params`` as they are."""
 
 #: The fitted attributes every PriorBoost estimator shares (``{classes}``: ``classes_, ``
 #: for classifiers).
@@ -121,6 +130,17 @@ def _estimator_like(value) -> bool:
     return isinstance(value, Prior) or hasattr(value, "fit")
 
 
+def _device_name(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"auto|cpu|cuda(:\d+)?", value) is not None
+
+
+def _gpu_visible() -> bool:
+    try:
+        return resolve_device("auto") == "cuda"
+    except ImportError:  # no torch: no GPU it could see
+        return False
+
+
 def _non_zero_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
@@ -137,6 +157,7 @@ PARAMETER_CONSTRAINTS = {
     "random_state": RANDOM_STATE,
     "verbose": [BOOL],
     "n_jobs": [Check(_non_zero_int, "a non-zero integer"), None],
+    "device": [Check(_device_name, "'auto', 'cpu', 'cuda' or 'cuda:<index>'"), None],
 }
 
 
@@ -159,6 +180,31 @@ class FusionParams(BaseEstimator):
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
                 "no booster; use n_trials=0 or a scale that fits trees."
             )
+
+    def _booster_params(self) -> dict | None:
+        """``booster_params`` with ``device`` in the library's own terms."""
+        if self.device is None:
+            return self.booster_params
+        adapter = BOOSTERS[self.booster]
+        device = self.device
+        if device == "auto":
+            device = "cuda" if adapter.has_cuda() and _gpu_visible() else "cpu"
+        params = dict(self.booster_params or {})
+        extra = adapter.device_params(device)
+        for key, value in extra.items():
+            if key in params and params[key] != value:
+                raise InvalidParameterError(
+                    f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
+                    f"booster_params has {key}={params[key]!r}; give the device in one "
+                    "place (device=... or booster_params, not both)."
+                )
+        return {**params, **extra}
+
+    def _prior_on_device(self, prior: Prior) -> Prior:
+        """``prior`` (an unfitted clone) with ``device`` set, when it has that parameter."""
+        if self.device is None or "device" not in prior.get_params(deep=False):
+            return prior
+        return prior.set_params(device=self.device)
 
     def _candidates(self) -> list:
         """The scales of the search (raises for an invalid ``scale``)."""
