@@ -11,14 +11,15 @@
 
 A follow-up (``benchmarks/results/fusion_rules_followup.md``) re-scored the cached
 cells of the first two commands with the held-out-halves rules (``--cached-only`` into a
-new ``--csv``) and added four set-ups, each with::
+new ``--csv``) and added five set-ups, each with::
 
     python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
         --csv benchmarks/results/fusion_rules_followup.csv OPTION
     python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \\
         --seeds 0 1 2 --csv benchmarks/results/fusion_rules_followup.csv OPTION
 
-where OPTION is ``--prior-cv 10`` (pfn only), ``--booster-params '{"max_depth": 2}'``,
+where OPTION is ``--prior-cv 10`` or ``--prior-cv 0`` (leave-one-out; pfn only, sizes
+32 to 128), ``--booster-params '{"max_depth": 2}'``,
 ``--booster-params '{"min_child_weight": 4}'`` or ``--repeats 3``; then the summary::
 
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_followup.md \\
@@ -118,7 +119,8 @@ def candidates_of(
     X_test : DataFrame
     seed : int
     prior_cv : int, default=5
-        Folds of the prior's out-of-fold margin (the trees always use 5).
+        Folds of the prior's out-of-fold margin (the trees always use 5); 0 is
+        leave-one-out (each row scored with every other row as the context).
     booster_params : dict, default=None
         Over the package's XGBoost defaults.
     repeats : int, default=1
@@ -159,7 +161,10 @@ def _split_candidates(prior, X, y, y_enc, classes, seed, r, prior_cv, booster_pa
     scored ones), in :func:`candidates_of`'s order."""
     seed += 1000 * r
     folds = make_folds(y, 5, "classification", seed)
-    pfolds = folds if prior_cv == 5 else make_folds(y, prior_cv, "classification", seed)
+    if prior_cv == 0:  # leave one out: every row's context is all the other rows
+        pfolds = [(np.delete(np.arange(len(y)), i), np.array([i])) for i in range(len(y))]
+    else:
+        pfolds = folds if prior_cv == 5 else make_folds(y, prior_cv, "classification", seed)
     z = prior_margin(prior.oof_logits(X, y, prior_folds(pfolds, len(y))), "classification")
     cv = CVScorer(X, y, y_enc, classes, z, folds, task="classification", booster="xgboost",
                   random_state=seed)  # fmt: skip
@@ -330,7 +335,7 @@ def honest_gain(oof, y, anchor, evidence, rng, repeats=5) -> float:
 
 def _variant(prior_cv=5, booster_params=None, repeats=1) -> str:
     """What a run changes from the default set-up, e.g. ``", prior cv 10"``."""
-    tag = "" if prior_cv == 5 else f", prior cv {prior_cv}"
+    tag = "" if prior_cv == 5 else f", prior cv {prior_cv or 'leave-one-out'}"
     tag += "" if repeats == 1 else f", {repeats} splits"
     return tag + "".join(f", {k}={v}" for k, v in sorted((booster_params or {}).items()))
 
@@ -522,7 +527,10 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="*", type=int, default=list(range(5)))
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument(
-        "--prior-cv", type=int, default=5, help="folds of the prior's out-of-fold margin"
+        "--prior-cv",
+        type=int,
+        default=5,
+        help="folds of the prior's out-of-fold margin (0: leave-one-out)",
     )
     parser.add_argument(
         "--booster-params", type=json.loads, default=None, help="JSON, over XGBoost's defaults"
