@@ -387,6 +387,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=20)
+    parser.add_argument("--skip-scoring", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument(
         "--allocator-rows",
@@ -498,8 +499,9 @@ def main(argv=None) -> int:
         f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
         f"shared with other jobs (load average before the run: {os.getloadavg()[0]:.1f}).",
         "",
-        *_scoring_section(args),
     ]
+    if not args.skip_scoring:
+        lines += _scoring_section(args)
     if args.allocator_rows:
         lines += _allocator_section(args)
     if not args.skip_training:
