@@ -10,9 +10,9 @@
    test fixture) through :class:`~llmboost.LLMPrior`, and the bundled PFN. A calibration
    first measures what a second process gets on this (shared) machine: matrix products
    in 1 and 2 processes, one thread each. Each prior runs twice: with distributed's
-   default ``MALLOC_TRIM_THRESHOLD_=65536`` in the workers' environment, and with the
-   variable unset (``TRIM_SETTING`` set to ``None``), which gives torch its allocator
-   speed back (``docs/dask.md``).
+   default ``MALLOC_TRIM_THRESHOLD_=65536`` in the workers' environment (whose effect on
+   torch the Dask estimators undo, ``docs/dask.md``), and with the variable unset
+   (``TRIM_SETTING`` set to ``None``).
 2. **The allocator** (``--allocator-rows``): the default language model scoring rows in
    one process with ``MALLOC_TRIM_THRESHOLD_`` unset, set as distributed sets it, and set
    with the mmap threshold raised as the Dask estimators do on their workers.
