@@ -60,6 +60,17 @@ def test_sample_batch_shapes():
     assert np.all(batch["y"].max(axis=1) < batch["n_classes"])
 
 
+def test_kind_weights_choose_the_task_families():
+    rng = np.random.default_rng(4)
+    only_linear = {sample_task(rng, 60, 3, kind_weights=(0, 0, 1)).kind for _ in range(10)}
+    assert only_linear == {"linear"}
+    kinds = [sample_task(rng, 60, 3, kind_weights=(0.5, 0, 0.5)).kind for _ in range(200)]
+    # 200 draws of a fair coin: 100 +- 7 (one standard deviation)
+    assert set(kinds) == {"mlp", "linear"} and 65 < kinds.count("linear") < 135
+    batch = sample_batch(np.random.default_rng(1), tokens=5000, kind_weights=(0, 1, 0))
+    assert batch["x"].ndim == 3
+
+
 def test_some_tasks_have_missing_values_and_categoricals():
     rng = np.random.default_rng(2)
     tasks = [sample_task(rng, 100, 10) for _ in range(40)]
@@ -129,6 +140,15 @@ def test_pretrain_cli_resumes_and_ships(tmp_path):
     assert recipe["args"]["seed"] == 0 and recipe["config"]["width"] == 16
     info = pretrain.main([*common, "--steps", "3"])
     assert info["step"] == 3 and len(info["history"]) >= 3
+    assert recipe["prior"] == "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)"
+    linear = pretrain.main([*common[:1], str(tmp_path / "lin"), *common[2:], "--steps", "1"]
+                           + ["--kind-weights", "1", "1", "2"])  # fmt: skip
+    assert linear["step"] == 1
+    recipe = json.loads((tmp_path / "lin" / "recipe.json").read_text())
+    assert recipe["args"]["kind_weights"] == [0.25, 0.25, 0.5]
+    assert recipe["prior"].endswith("(mlp 0.25 / tree 0.25 / linear 0.5)")
+    with pytest.raises(SystemExit):
+        pretrain.main([*common, "--kind-weights", "1", "-1", "0"])
     meta = pretrain.main([*common, "--ship", str(tmp_path / "w" / "tiny.pt")])
     assert meta["train_info"]["step"] == 3
     assert (tmp_path / "w" / "tiny.json").exists()

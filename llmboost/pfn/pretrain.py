@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .._resources import resolve_device
-from .prior_data import sample_batch, sample_shape
+from .prior_data import KIND_WEIGHTS, KINDS, sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
 
@@ -60,6 +60,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="labels only in the target column (TabPFN style)",
     )
     p.add_argument("--task", choices=("classification", "regression"), default="classification")
+    p.add_argument(
+        "--kind-weights",
+        type=float,
+        nargs=3,
+        default=list(KIND_WEIGHTS),
+        metavar=("MLP", "TREE", "LINEAR"),
+        help="probabilities of the synthetic task families (validation keeps the default)",
+    )
     p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
     p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
     p.add_argument("--lr", type=float, default=1e-3)
@@ -78,7 +86,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="only export the run's checkpoint to this .pt path (plus .json)",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    weights = args.kind_weights
+    if min(weights) < 0 or sum(weights) <= 0:
+        p.error(f"--kind-weights must be >= 0 with a positive sum, got {weights}")
+    args.kind_weights = [w / sum(weights) for w in weights]
+    return args
 
 
 def _to_torch(batch: dict, device):
@@ -309,7 +322,9 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
         },
         "torch": str(torch.__version__),
         "numpy": np.__version__,
-        "prior": "llmboost.pfn.prior_data (mlp 0.5 / tree 0.3 / linear 0.2)",
+        "prior": "llmboost.pfn.prior_data ("
+        + " / ".join(f"{k} {w:.3g}" for k, w in zip(KINDS, args.kind_weights, strict=True))
+        + ")",
         "task": args.task,
         "initialised_from": args.init_from,
         "fresh_parameters": fresh,
@@ -446,7 +461,13 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
         for g in opt.param_groups:
             g["lr"] = _lr(args, step, elapsed)
-        batch = sample_batch(rng, tokens=args.tokens, max_rows=args.max_rows, task=args.task)
+        batch = sample_batch(
+            rng,
+            tokens=args.tokens,
+            max_rows=args.max_rows,
+            task=args.task,
+            kind_weights=tuple(args.kind_weights),
+        )
         loss = batch_loss(model, batch, device)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -231,12 +231,14 @@ def sample_task(
     n_train: int | None = None,
     n_classes: int | None = None,
     kind: str | None = None,
+    kind_weights: tuple[float, ...] = KIND_WEIGHTS,
 ) -> Task:
     """Draw one task with exactly ``n_rows`` rows and ``n_features`` feature columns.
 
     Unset arguments are drawn: ``n_train`` 30-90% of the rows, ``n_classes`` 2 (half
-    the time) or 3-10, ``kind`` from :data:`KINDS`. Labels are relabelled so that the
-    classes present are ``0..n_classes-1`` (``n_classes`` may shrink, never below 2).
+    the time) or 3-10, ``kind`` from :data:`KINDS` with probabilities ``kind_weights``.
+    Labels are relabelled so that the classes present are ``0..n_classes-1``
+    (``n_classes`` may shrink, never below 2).
 
     Parameters
     ----------
@@ -245,6 +247,7 @@ def sample_task(
     n_features : int
     n_train, n_classes : int, default=None
     kind : {"mlp", "tree", "linear"}, default=None
+    kind_weights : tuple of float, default=KIND_WEIGHTS
 
     Returns
     -------
@@ -255,7 +258,7 @@ def sample_task(
     if n_classes is None:
         n_classes = 2 if rng.random() < 0.5 else int(rng.integers(3, MAX_CLASSES + 1))
     if kind is None:
-        kind = str(rng.choice(KINDS, p=KIND_WEIGHTS))
+        kind = str(rng.choice(KINDS, p=kind_weights))
     irrelevant = int(rng.binomial(n_features - 1, rng.uniform(0, 0.5))) if n_features > 1 else 0
     n_useful = n_features - irrelevant
     n_out = 1 if rng.random() < 0.6 else n_classes
@@ -304,6 +307,7 @@ def sample_regression_task(
     n_features: int,
     n_train: int | None = None,
     kind: str | None = None,
+    kind_weights: tuple[float, ...] = KIND_WEIGHTS,
 ) -> Task:
     """Draw one regression task: like :func:`sample_task`, with a real-valued ``y``.
 
@@ -317,6 +321,7 @@ def sample_regression_task(
     n_features : int
     n_train : int, default=None
     kind : {"mlp", "tree", "linear"}, default=None
+    kind_weights : tuple of float, default=KIND_WEIGHTS
 
     Returns
     -------
@@ -325,7 +330,7 @@ def sample_regression_task(
     if n_train is None:
         n_train = int(np.clip(round(n_rows * rng.uniform(0.3, 0.9)), 1, n_rows - 1))
     if kind is None:
-        kind = str(rng.choice(KINDS, p=KIND_WEIGHTS))
+        kind = str(rng.choice(KINDS, p=kind_weights))
     irrelevant = int(rng.binomial(n_features - 1, rng.uniform(0, 0.5))) if n_features > 1 else 0
     x, score = _FAMILIES[kind](rng, n_rows, n_features - irrelevant, 1)
     t = _standardize(score)[:, 0]
@@ -387,6 +392,7 @@ def sample_batch(
     shape: tuple[int, int, int] | None = None,
     batch_size: int | None = None,
     task: str = "classification",
+    kind_weights: tuple[float, ...] = KIND_WEIGHTS,
 ) -> dict[str, np.ndarray]:
     """A batch of tasks with one shared shape, sized to about ``tokens`` table cells.
 
@@ -400,6 +406,8 @@ def sample_batch(
     batch_size : int, default=None
         Tasks in the batch; from ``tokens`` when None.
     task : {"classification", "regression"}, default="classification"
+    kind_weights : tuple of float, default=KIND_WEIGHTS
+        Probabilities of the families in :data:`KINDS`.
 
     Returns
     -------
@@ -414,11 +422,15 @@ def sample_batch(
         batch_size = int(np.clip(tokens // (n_rows * (n_feat + 1)), 1, 64))
     if task == "regression":
         tasks = [
-            sample_regression_task(rng, n_rows, n_feat, n_train=n_train) for _ in range(batch_size)
+            sample_regression_task(rng, n_rows, n_feat, n_train=n_train, kind_weights=kind_weights)
+            for _ in range(batch_size)
         ]
         y = standardize_target(np.stack([t.y for t in tasks]), n_train).astype(np.float32)
     else:
-        tasks = [sample_task(rng, n_rows, n_feat, n_train=n_train) for _ in range(batch_size)]
+        tasks = [
+            sample_task(rng, n_rows, n_feat, n_train=n_train, kind_weights=kind_weights)
+            for _ in range(batch_size)
+        ]
         y = np.stack([t.y for t in tasks])
     return {
         "x": np.stack([t.X for t in tasks]),
