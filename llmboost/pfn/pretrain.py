@@ -87,10 +87,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="only export the run's checkpoint to this .pt path (plus .json)",
     )
     args = p.parse_args(argv)
-    weights = args.kind_weights
-    if min(weights) < 0 or sum(weights) <= 0:
-        p.error(f"--kind-weights must be >= 0 with a positive sum, got {weights}")
-    args.kind_weights = [w / sum(weights) for w in weights]
+    if min(args.kind_weights) < 0 or sum(args.kind_weights) <= 0:
+        p.error(f"--kind-weights must be >= 0 with a positive sum, got {args.kind_weights}")
+    args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
     return args
 
 
@@ -461,13 +460,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
         for g in opt.param_groups:
             g["lr"] = _lr(args, step, elapsed)
-        batch = sample_batch(
-            rng,
-            tokens=args.tokens,
-            max_rows=args.max_rows,
-            task=args.task,
-            kind_weights=tuple(args.kind_weights),
-        )
+        kinds = tuple(args.kind_weights)
+        batch = sample_batch(rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds)
         loss = batch_loss(model, batch, device)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -236,15 +236,13 @@ def sample_task(
     """Draw one task with exactly ``n_rows`` rows and ``n_features`` feature columns.
 
     Unset arguments are drawn: ``n_train`` 30-90% of the rows, ``n_classes`` 2 (half
-    the time) or 3-10, ``kind`` from :data:`KINDS` with probabilities ``kind_weights``.
-    Labels are relabelled so that the classes present are ``0..n_classes-1``
-    (``n_classes`` may shrink, never below 2).
+    the time) or 3-10, ``kind`` from :data:`KINDS` by ``kind_weights``. Classes present
+    are relabelled ``0..n_classes-1`` (``n_classes`` may shrink, never below 2).
 
     Parameters
     ----------
     rng : numpy Generator
-    n_rows : int
-    n_features : int
+    n_rows, n_features : int
     n_train, n_classes : int, default=None
     kind : {"mlp", "tree", "linear"}, default=None
     kind_weights : tuple of float, default=KIND_WEIGHTS
@@ -260,10 +258,9 @@ def sample_task(
     if kind is None:
         kind = str(rng.choice(KINDS, p=kind_weights))
     irrelevant = int(rng.binomial(n_features - 1, rng.uniform(0, 0.5))) if n_features > 1 else 0
-    n_useful = n_features - irrelevant
     n_out = 1 if rng.random() < 0.6 else n_classes
     for _attempt in range(10):
-        x, score = _FAMILIES[kind](rng, n_rows, n_useful, n_out)
+        x, score = _FAMILIES[kind](rng, n_rows, n_features - irrelevant, n_out)
         y = _to_labels(rng, score, n_classes)
         if len(np.unique(y[:n_train])) >= 2:
             break
