@@ -207,7 +207,8 @@ def scoring(
     Returns
     -------
     dict
-        ``seconds`` and the torch ``threads`` of the workers.
+        ``seconds``; ``cores``, the workers' CPU time over the wall time of a call (how
+        many cores they kept busy; medians); the torch ``threads`` of the workers.
     """
     import dask
     import dask.dataframe as dd
@@ -231,13 +232,26 @@ def scoring(
         model.fit(dd.from_pandas(X.iloc[:1000], npartitions=2), dd.from_pandas(y[:1000], 2))
         new = dd.from_pandas(X.iloc[1000:], npartitions=8)
         model.predict_proba(new).compute()  # warm-up: the model loads on every worker
-        seconds = []
+        seconds, cores = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            cpu0, t0 = sum(client.run(_cpu_seconds).values()), time.perf_counter()
             model.predict_proba(new).compute()
             seconds.append(time.perf_counter() - t0)
+            cores.append((sum(client.run(_cpu_seconds).values()) - cpu0) / seconds[-1])
         threads = client.run(lambda: __import__("torch").get_num_threads())
-    return {"seconds": float(np.median(seconds)), "threads": sorted(threads.values())}
+    return {
+        "seconds": float(np.median(seconds)),
+        "cores": float(np.median(cores)),
+        "threads": sorted(threads.values()),
+    }
+
+
+def _cpu_seconds() -> float:
+    """CPU time (user + system, all threads) of the calling process: run on each worker."""
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def _allocator_rate(rows: int, restore: bool, queue) -> None:
@@ -406,9 +420,11 @@ def _scoring_section(args) -> list[str]:
         "",
         "`MALLOC_TRIM_THRESHOLD_`: distributed's default (65536) in the workers, or unset.",
         "",
-        "| prior | MALLOC_TRIM_THRESHOLD_ | rows | 1 worker: s | rows/s | 2 workers: s | rows/s "
-        "| speed-up |",
-        "|---|---|---|---|---|---|---|---|",
+        "Cores: the workers' CPU time over the wall time of a call (cores kept busy).",
+        "",
+        "| prior | MALLOC_TRIM_THRESHOLD_ | rows | 1 worker: s | rows/s | cores | 2 workers: s "
+        "| rows/s | cores | speed-up |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratio = calibration()
     print(f"calibration {ratio:.2f}x", flush=True)
@@ -419,8 +435,8 @@ def _scoring_section(args) -> list[str]:
                 two = scoring(name, 2, rows, args.repeats, Path(tmp), trim)
                 lines.append(
                     f"| {name} | {'65536' if trim else 'unset'} | {rows} | "
-                    f"{one['seconds']:.1f} | {rows / one['seconds']:.0f} | "
-                    f"{two['seconds']:.1f} | {rows / two['seconds']:.0f} | "
+                    f"{one['seconds']:.1f} | {rows / one['seconds']:.0f} | {one['cores']:.2f} | "
+                    f"{two['seconds']:.1f} | {rows / two['seconds']:.0f} | {two['cores']:.2f} | "
                     f"**{one['seconds'] / two['seconds']:.2f}x** |"
                 )
                 print(lines[-1], f"torch threads per worker {two['threads']}", flush=True)
