@@ -444,6 +444,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     last_save = time.monotonic()
     smooth = None
+    kinds = tuple(args.kind_weights)
     model.train()
     while not done():
         t0 = time.monotonic()
@@ -460,7 +461,6 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
         for g in opt.param_groups:
             g["lr"] = _lr(args, step, elapsed)
-        kinds = tuple(args.kind_weights)
         batch = sample_batch(rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds)
         loss = batch_loss(model, batch, device)
         opt.zero_grad(set_to_none=True)
