@@ -177,6 +177,12 @@ def suite_parser(doc: str, csv_path: str, sizes, methods) -> argparse.ArgumentPa
     p.add_argument("--methods", nargs="*", default=list(methods))
     p.add_argument("--max-test", type=int, default=1000)
     p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
+    p.add_argument(
+        "--pfn-params",
+        type=json.loads,
+        default={},
+        help="more BundledPFNPrior options as JSON, e.g. '{\"principal_components\": false}'",
+    )
     return p
 
 

@@ -132,6 +132,7 @@ def auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
 
 
 WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
+PFN_PARAMS: dict = {}  # set by --pfn-params
 
 
 def make_model(method: str, seed: int):
@@ -154,9 +155,9 @@ def make_model(method: str, seed: int):
     from llmboost.priors import BundledPFNPrior
 
     if method == "pfn":
-        return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS))
+        return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS, **PFN_PARAMS))
     if method == "pfnboost":
-        prior = BundledPFNPrior(random_state=seed, weights=WEIGHTS)
+        prior = BundledPFNPrior(random_state=seed, weights=WEIGHTS, **PFN_PARAMS)
         return PriorBoostClassifier(prior=prior, random_state=seed)
     if method == "lr":
         return _PriorAsModel(SklearnPrior(LogisticRegression(max_iter=2000)))
@@ -461,8 +462,8 @@ def main(argv: list[str] | None = None) -> None:
     args = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS).parse_args(
         argv
     )
-    global WEIGHTS
-    WEIGHTS = args.weights
+    global WEIGHTS, PFN_PARAMS
+    WEIGHTS, PFN_PARAMS = args.weights, args.pfn_params
     run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 
@@ -471,6 +472,7 @@ __all__ = [
     "FIELDS",
     "METHODS",
     "SIZES",
+    "PFN_PARAMS",
     "WEIGHTS",
     "auc",
     "datasets",

@@ -92,6 +92,7 @@ def _preprocess(X: pd.DataFrame, one_hot: bool):
 
 
 WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
+PFN_PARAMS: dict = {}  # set by --pfn-params
 
 
 def make_model(method: str, seed: int, X: pd.DataFrame):
@@ -116,7 +117,7 @@ def make_model(method: str, seed: int, X: pd.DataFrame):
     from llmboost import PFNBoostRegressor
     from llmboost.priors import BundledPFNPrior
 
-    prior = BundledPFNPrior(task="regression", random_state=seed, weights=WEIGHTS)
+    prior = BundledPFNPrior(task="regression", random_state=seed, weights=WEIGHTS, **PFN_PARAMS)
     if method == "pfn":
         return _PriorAsModel(prior)
     if method == "pfnboost":
@@ -329,8 +330,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
     args = suite_parser(__doc__, csv_path, SIZES, METHODS).parse_args(argv)
-    global WEIGHTS
-    WEIGHTS = args.weights
+    global WEIGHTS, PFN_PARAMS
+    WEIGHTS, PFN_PARAMS = args.weights, args.pfn_params
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 
@@ -340,6 +341,7 @@ __all__ = [
     "FIELDS",
     "METHODS",
     "SIZES",
+    "PFN_PARAMS",
     "WEIGHTS",
     "load_task",
     "main",

@@ -332,7 +332,7 @@ def test_wide_tables_read_column_parts_per_pass():
     y = (X["c0"] + X["c77"] > 0).astype(int).to_numpy()
     prior = BundledPFNPrior(n_ensemble=1, random_state=0).fit(X[:80], y[:80])
     passes = list(
-        prior._passes(prior._model(), 0, prior.X_train_, y[:80], prior.contexts_, prior.codes_)
+        prior._passes(prior._model(), [(0, prior.X_train_)], y[:80], prior.contexts_, prior.codes_)
     )
     used = np.concatenate([p.features for _key, p in passes])
     assert len(passes) == 3 and all(len(p.features) == 44 for _key, p in passes)
@@ -341,6 +341,61 @@ def test_wide_tables_read_column_parts_per_pass():
     assert z.shape == (40, 2) and np.all(np.isfinite(z))
     with pytest.raises(ValueError, match="max_features must be an integer >= 1"):
         BundledPFNPrior(max_features=0).fit(X, y)
+
+
+def test_principal_view_decorrelates_the_numeric_columns_only():
+    from llmboost.pfn.ensemble import principal_view
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(200, 1))
+    x = np.column_stack([base + 0.1 * rng.normal(size=(200, 3)), rng.integers(0, 4, 200)])
+    x[5, 1] = np.nan
+    categorical = np.array([False, False, False, True])
+    view = principal_view(x, categorical)
+    out = view(x)
+    assert out.dtype == np.float32 and np.all(np.isfinite(out))
+    np.testing.assert_array_equal(out[:, 3], x[:, 3])  # the categorical column as given
+    cov = np.cov(out[:, :3].astype(np.float64), rowvar=False)
+    # float32 scores of unit-scale columns: off-diagonal covariance is rounding only
+    np.testing.assert_allclose(cov - np.diag(np.diag(cov)), 0, atol=1e-5)
+    assert cov[0, 0] > 2.5 > 0.1 > cov[1, 1] >= cov[2, 2]  # one shared direction first
+    rescaled = x.copy()
+    rescaled[:, 0] = 1000 * rescaled[:, 0] - 7  # standardised first: units do not matter
+    np.testing.assert_allclose(principal_view(rescaled, categorical)(rescaled), out, atol=1e-4)
+    assert principal_view(x[:, 2:], categorical[2:]) is None  # one numeric column
+    few = principal_view(x[:2], categorical)(x)  # 2 rows span 2 axes; the third column is 0
+    assert np.all(few[:, 2] == 0) and np.all(np.isfinite(few))
+
+
+def test_view_of_reads_every_context_both_ways():
+    from llmboost.pfn.ensemble import view_of
+
+    assert [view_of(e, 1) for e in range(4)] == [0, 1, 0, 1]
+    for n_contexts in range(1, 7):
+        seen = {(e % n_contexts, view_of(e, n_contexts)) for e in range(2 * n_contexts)}
+        assert len(seen) == 2 * n_contexts
+
+
+def test_principal_component_passes():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])
+    X["b"] += X["a"]
+    y = (X["a"] + X["b"] > 0).astype(int).to_numpy()
+    fit = {k: BundledPFNPrior(n_ensemble=2, random_state=0, principal_components=k).fit(X, y)
+           for k in (True, False)}  # fmt: skip
+    assert not np.allclose(fit[True].logits(X), fit[False].logits(X), atol=1e-3)
+    one = [
+        BundledPFNPrior(n_ensemble=1, random_state=0, principal_components=k) for k in (False, True)
+    ]
+    # pass 0 reads the columns as given, so one pass is the same either way
+    np.testing.assert_array_equal(*[p.fit(X, y).logits(X) for p in one])
+    single = X[["a"]].assign(k=pd.Categorical(np.where(X["c"] > 0, "u", "v")))
+    np.testing.assert_array_equal(  # one numeric column: nothing to rotate
+        *[
+            BundledPFNPrior(random_state=0, principal_components=k).fit(single, y).logits(single)
+            for k in (True, False)
+        ]  # fmt: skip
+    )
 
 
 def test_many_rows_use_every_row_in_some_context(cancer):

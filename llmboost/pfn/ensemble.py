@@ -10,6 +10,9 @@
   every class in every part), each topped up with other rows to the full context size.
 * :func:`feature_parts`: the same for the columns of a table wider than the widest
   pretraining table: each pass reads one part, and the parts together read every column.
+* :func:`principal_view`: a second view of a table for every other pass, the numeric
+  columns replaced by their principal components (strongly correlated measurements,
+  where a linear combination carries the signal, are read better this way).
 """
 
 from __future__ import annotations
@@ -150,4 +153,64 @@ def feature_parts(n_features: int, limit: int, rng: np.random.Generator) -> list
     return parts
 
 
-__all__ = ["context_parts", "decode", "feature_parts", "output_codes"]
+def principal_view(x: np.ndarray, categorical: np.ndarray):
+    """A map of rows onto the principal components of ``x``'s numeric columns.
+
+    The numeric columns are standardised (missing cells set to the column mean) and
+    rotated onto the principal axes of ``x``; component ``i`` takes the place of the
+    ``i``-th numeric column (columns left over when ``x`` has fewer rows are 0), and
+    categorical columns stay as they are. Each axis's sign is fixed by its largest
+    loading, so the view does not flip with the linear algebra library.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_rows, n_columns)
+        Training rows (NaN missing), which define the axes.
+    categorical : ndarray of bool
+        Which columns are categorical.
+
+    Returns
+    -------
+    callable or None
+        ``view(rows) -> rows`` (float32), or ``None`` with fewer than 2 numeric columns.
+    """
+    numeric = np.flatnonzero(~np.asarray(categorical, dtype=bool))
+    if len(numeric) < 2:
+        return None
+    z = x[:, numeric].astype(np.float64)
+    seen = ~np.isnan(z)
+    mean = np.where(seen, z, 0.0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
+    z = np.where(seen, z, mean)
+    scale = z.std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    axes = np.linalg.svd((z - mean) / scale, full_matrices=False)[2]
+    axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])[:, None]
+
+    def view(rows: np.ndarray) -> np.ndarray:
+        v = rows[:, numeric].astype(np.float64)
+        scores = (np.where(np.isnan(v), mean, v) - mean) / scale @ axes.T
+        out = rows.astype(np.float32, copy=True)
+        out[:, numeric] = 0.0
+        out[:, numeric[: scores.shape[1]]] = np.clip(scores, -1e30, 1e30)
+        return out
+
+    return view
+
+
+def view_of(n_pass: int, n_contexts: int) -> int:
+    """Which view pass ``n_pass`` reads: 0 (the columns) or 1 (principal components).
+
+    Views alternate; with an even number of context subsamples they swap every round,
+    so that each context is read both ways.
+    """
+    return (n_pass + (n_pass // n_contexts if n_contexts % 2 == 0 else 0)) % 2
+
+
+__all__ = [
+    "context_parts",
+    "decode",
+    "feature_parts",
+    "output_codes",
+    "principal_view",
+    "view_of",
+]

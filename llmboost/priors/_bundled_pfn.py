@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._params import (
+    BOOL,
     DEVICE,
     POSITIVE_INT,
     POSITIVE_REAL,
@@ -120,6 +121,11 @@ class BundledPFNPrior(Prior):
         table's columns are split into equal parts that together cover every column,
         one part per pass; there are then at least as many passes as parts. ``None``
         reads every column in every pass.
+    principal_components : bool, default=True
+        Every other pass reads the numeric columns as their principal components
+        (standardised, axes from the training rows) instead of as given
+        (:func:`llmboost.pfn.ensemble.principal_view`); tables with fewer than 2
+        numeric columns are always read as given.
 
     Notes
     -----
@@ -153,6 +159,7 @@ class BundledPFNPrior(Prior):
         "softmax_temperature": [POSITIVE_REAL],
         "batch_cells": [POSITIVE_INT],
         "max_features": [POSITIVE_INT, None],
+        "principal_components": [BOOL],
     }
 
     def __init__(
@@ -167,6 +174,7 @@ class BundledPFNPrior(Prior):
         softmax_temperature: float = 1.0,
         batch_cells: int = 2_000_000,
         max_features: int | None = 50,
+        principal_components: bool = True,
     ) -> None:
         self.task = task
         self.n_ensemble = n_ensemble
@@ -177,6 +185,7 @@ class BundledPFNPrior(Prior):
         self.softmax_temperature = softmax_temperature
         self.batch_cells = batch_cells
         self.max_features = max_features
+        self.principal_components = principal_components
 
     # ------------------------------------------------------------------ hooks
     def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
@@ -255,12 +264,18 @@ class BundledPFNPrior(Prior):
     # --------------------------------------------------------------- inference
     def _score(self, jobs: list, queries: list[np.ndarray]) -> list[np.ndarray]:
         """Run every job's passes in shared forward calls and combine them per job."""
+        from ..pfn.ensemble import principal_view
         from ..pfn.inference import run_passes
 
         model = self._model()
-        passes, owners = [], []
-        for j, job in enumerate(jobs):
-            for key, p in self._passes(model, j, *job):
+        passes, owners, queries = [], [], list(queries)
+        for j, (x, *job) in enumerate(jobs):
+            views = [(j, x)]  # (query set, training rows) of each view
+            view = principal_view(x, self.categorical_) if self.principal_components else None
+            if view is not None:
+                queries.append(view(queries[j]))
+                views.append((len(queries) - 1, view(x)))
+            for key, p in self._passes(model, views, *job):
                 passes.append(p)
                 owners.append((j, key))
         outputs = run_passes(
@@ -274,16 +289,21 @@ class BundledPFNPrior(Prior):
         )
         return [self._combine(model, j, jobs[j], passes, owners, outputs) for j in range(len(jobs))]
 
-    def _passes(self, model, j: int, x: np.ndarray, y: np.ndarray, contexts, codes):
-        """``(key, Pass)`` for every pass of job ``j``; the key says how to map it back."""
-        from ..pfn.ensemble import feature_parts
+    def _passes(self, model, views, y: np.ndarray, contexts, codes):
+        """``(key, Pass)`` for every pass of a job; the key says how to map it back.
+
+        ``views`` holds ``(query set, training rows)`` per view of the job's table.
+        """
+        from ..pfn.ensemble import feature_parts, view_of
         from ..pfn.inference import Pass
 
         rng = np.random.default_rng([self.seed_, 1])
-        cols = feature_parts(x.shape[1], self.max_features or x.shape[1], rng)
+        n_cols = views[0][1].shape[1]
+        cols = feature_parts(n_cols, self.max_features or n_cols, rng)
         n = max(int(self.n_ensemble), len(contexts), len(cols))
         for c, code in enumerate(codes or [None]):
             for e in range(n):
+                j, x = views[view_of(e, len(contexts)) % len(views)]
                 rows = contexts[e % len(contexts)]
                 part = cols[e % len(cols)]
                 features = part if e == 0 and len(cols) == 1 else rng.permutation(part)
