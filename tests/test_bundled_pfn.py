@@ -363,8 +363,22 @@ def test_principal_view_decorrelates_the_numeric_columns_only():
     rescaled[:, 0] = 1000 * rescaled[:, 0] - 7  # standardised first: units do not matter
     np.testing.assert_allclose(principal_view(rescaled, categorical)(rescaled), out, atol=1e-4)
     assert principal_view(x[:, 2:], categorical[2:]) is None  # one numeric column
-    few = principal_view(x[:2], categorical)(x)  # 2 rows span 2 axes; the third column is 0
-    assert np.all(few[:, 2] == 0) and np.all(np.isfinite(few))
+    wide = base + 0.1 * rng.normal(size=(200, 6))
+    few = principal_view(wide[:5], np.zeros(6, dtype=bool))(wide)  # 5 rows span 5 axes
+    assert np.all(few[:, 5] == 0) and np.all(np.isfinite(few))
+
+
+def test_principal_view_leaves_independent_columns_alone():
+    from llmboost.pfn.ensemble import SHARED_VARIANCE, principal_view
+
+    rng = np.random.default_rng(0)
+    for n, d in ((32, 6), (64, 40), (800, 200)):
+        # the leading axis of independent columns stays near the Marchenko-Pastur edge
+        assert principal_view(rng.normal(size=(n, d)), np.zeros(d, dtype=bool)) is None
+    two = rng.normal(size=(100, 2))
+    two[:, 1] = two[:, 0] + 0.3 * two[:, 1]  # correlation 0.96: largest axis 1.96
+    assert 1.96 / (1 + np.sqrt(2 / 100)) ** 2 > SHARED_VARIANCE
+    assert principal_view(two, np.zeros(2, dtype=bool)) is not None
 
 
 def test_view_of_reads_every_context_both_ways():
@@ -379,8 +393,8 @@ def test_view_of_reads_every_context_both_ways():
 def test_principal_component_passes():
     rng = np.random.default_rng(1)
     X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])
-    X["b"] += X["a"]
-    y = (X["a"] + X["b"] > 0).astype(int).to_numpy()
+    X["b"] = X["a"] + 0.3 * X["b"]
+    y = (X["a"] + X["c"] > 0).astype(int).to_numpy()
     fit = {k: BundledPFNPrior(n_ensemble=2, random_state=0, principal_components=k).fit(X, y)
            for k in (True, False)}  # fmt: skip
     assert not np.allclose(fit[True].logits(X), fit[False].logits(X), atol=1e-3)
@@ -390,12 +404,13 @@ def test_principal_component_passes():
     # pass 0 reads the columns as given, so one pass is the same either way
     np.testing.assert_array_equal(*[p.fit(X, y).logits(X) for p in one])
     single = X[["a"]].assign(k=pd.Categorical(np.where(X["c"] > 0, "u", "v")))
-    np.testing.assert_array_equal(  # one numeric column: nothing to rotate
-        *[
-            BundledPFNPrior(random_state=0, principal_components=k).fit(single, y).logits(single)
-            for k in (True, False)
-        ]  # fmt: skip
-    )
+    for table in (single, X[["a", "c"]]):  # nothing worth rotating: read as given
+        np.testing.assert_array_equal(
+            *[
+                BundledPFNPrior(random_state=0, principal_components=k).fit(table, y).logits(table)
+                for k in (True, False)
+            ]
+        )
 
 
 def test_many_rows_use_every_row_in_some_context(cancer):

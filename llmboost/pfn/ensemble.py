@@ -12,7 +12,8 @@
   pretraining table: each pass reads one part, and the parts together read every column.
 * :func:`principal_view`: a second view of a table for every other pass, the numeric
   columns replaced by their principal components (strongly correlated measurements,
-  where a linear combination carries the signal, are read better this way).
+  where a linear combination carries the signal, are read better this way), used only
+  when the columns share clearly more variance than independent columns would.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+#: The leading principal axis must carry this many times the variance of the largest
+#: axis of independent columns (the Marchenko-Pastur edge ``(1 + sqrt(d / n))**2``) for
+#: :func:`principal_view` to be used; independent columns stay below about 1.05.
+SHARED_VARIANCE = 1.2
 
 
 def output_codes(n_classes: int, max_groups: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -160,7 +166,10 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
     rotated onto the principal axes of ``x``; component ``i`` takes the place of the
     ``i``-th numeric column (columns left over when ``x`` has fewer rows are 0), and
     categorical columns stay as they are. Each axis's sign is fixed by its largest
-    loading, so the view does not flip with the linear algebra library.
+    loading, so the view does not flip with the linear algebra library. Rotating
+    independent columns only mixes them, so there is no view unless the leading axis
+    carries :data:`SHARED_VARIANCE` times the variance expected of the largest axis of
+    as many independent columns.
 
     Parameters
     ----------
@@ -172,7 +181,8 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
     Returns
     -------
     callable or None
-        ``view(rows) -> rows`` (float32), or ``None`` with fewer than 2 numeric columns.
+        ``view(rows) -> rows`` (float32), or ``None`` with fewer than 2 varying numeric
+        columns or too little shared variance.
     """
     numeric = np.flatnonzero(~np.asarray(categorical, dtype=bool))
     if len(numeric) < 2:
@@ -182,8 +192,12 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
     mean = np.where(seen, z, 0.0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
     z = np.where(seen, z, mean)
     scale = z.std(axis=0)
+    varying = int((scale >= 1e-12).sum())
     scale[scale < 1e-12] = 1.0
-    axes = np.linalg.svd((z - mean) / scale, full_matrices=False)[2]
+    _, spread, axes = np.linalg.svd((z - mean) / scale, full_matrices=False)
+    edge = (1 + np.sqrt(varying / len(z))) ** 2
+    if varying < 2 or spread[0] ** 2 / len(z) < SHARED_VARIANCE * edge:
+        return None
     axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])[:, None]
 
     def view(rows: np.ndarray) -> np.ndarray:
@@ -207,6 +221,7 @@ def view_of(n_pass: int, n_contexts: int) -> int:
 
 
 __all__ = [
+    "SHARED_VARIANCE",
     "context_parts",
     "decode",
     "feature_parts",

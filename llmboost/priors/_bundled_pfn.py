@@ -123,9 +123,10 @@ class BundledPFNPrior(Prior):
         reads every column in every pass.
     principal_components : bool, default=True
         Every other pass reads the numeric columns as their principal components
-        (standardised, axes from the training rows) instead of as given
-        (:func:`llmboost.pfn.ensemble.principal_view`); tables with fewer than 2
-        numeric columns are always read as given.
+        (standardised, axes from the training rows) instead of as given, when the
+        columns share a principal axis clearly stronger than independent columns would
+        (:func:`llmboost.pfn.ensemble.principal_view`); other tables are always read as
+        given.
 
     Notes
     -----
