@@ -358,6 +358,14 @@ class _Reader:
         obj = cls.__new__(cls)
         self._keep(value, obj, where)
         state = {k: self.decode(v, f"{where}.{k}") for k, v in pairs}
+        missing = [p for p in getattr(cls, "_get_param_names", list)() if p not in state]
+        if missing:
+            raise ValueError(
+                f"{where}: this {cls.__name__} was saved without the parameter(s) "
+                f"{', '.join(missing)}, which this version has (the file comes from an "
+                "older version); refit the model with this version, or load the file "
+                "with the version that saved it."
+            )
         if hasattr(obj, "__setstate__"):
             obj.__setstate__(state)
         else:

@@ -241,6 +241,37 @@ def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_p
     assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
+def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
+    X, y = _data("binary", n=80)
+    model = PFNBoostClassifier(
+        prior=BundledPFNPrior(n_ensemble=2),
+        booster_params={"n_estimators": 5},
+        scale=1.0,
+        cv=2,
+    ).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(files["model.json"])
+
+    def drop(node):  # as a version without principal_components wrote it
+        if isinstance(node, dict):
+            if node.get("class", "").endswith(":BundledPFNPrior"):
+                node["state"] = [p for p in node["state"] if p[0] != "principal_components"]
+            for child in node.values():
+                drop(child)
+        elif isinstance(node, list):
+            for child in node:
+                drop(child)
+
+    drop(manifest)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**files, "model.json": json.dumps(manifest).encode()}.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="saved without the parameter.s. principal_components"):
+        load(path)
+
+
 def _crafted(tmp_path, root, files=None):
     path = tmp_path / "crafted.llmboost"
     with zipfile.ZipFile(path, "w") as archive:
