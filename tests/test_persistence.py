@@ -132,16 +132,15 @@ def _bundled_weights():
     return default_weights_path()
 
 
+def _small_pfnboost(prior):
+    return PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2)
+
+
 def test_missing_weights_give_a_clear_error(tmp_path):
     X, y = _data("binary", n=80)
     weights = tmp_path / "pfn.pt"
     shutil.copy(_bundled_weights(), weights)
-    model = PFNBoostClassifier(
-        prior=BundledPFNPrior(weights=weights, n_ensemble=1),
-        booster_params={"n_estimators": 5},
-        scale=1.0,
-        cv=2,
-    ).fit(X, y)
+    model = _small_pfnboost(BundledPFNPrior(weights=weights, n_ensemble=1)).fit(X, y)
     path = save(model, tmp_path / "m.llmboost")
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
     weights.unlink()
@@ -243,13 +242,7 @@ def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_p
 
 def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
     X, y = _data("binary", n=80)
-    model = PFNBoostClassifier(
-        prior=BundledPFNPrior(n_ensemble=2),
-        booster_params={"n_estimators": 5},
-        scale=1.0,
-        cv=2,
-    ).fit(X, y)
-    path = save(model, tmp_path / "m.llmboost")
+    path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
     with zipfile.ZipFile(path) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     manifest = json.loads(files["model.json"])
