@@ -404,7 +404,9 @@ def test_principal_component_passes():
     # pass 0 reads the columns as given, so one pass is the same either way
     np.testing.assert_array_equal(*[p.fit(X, y).logits(X) for p in one])
     single = X[["a"]].assign(k=pd.Categorical(np.where(X["c"] > 0, "u", "v")))
-    for table in (single, X[["a", "c"]]):  # nothing worth rotating: read as given
+    wide = pd.DataFrame(X["a"].to_numpy()[:, None] + 0.1 * rng.normal(size=(90, 60)))
+    wide.columns = [f"w{i}" for i in range(60)]  # correlated, but read in column parts
+    for table in (single, X[["a", "c"]], wide):  # nothing to rotate: read as given
         np.testing.assert_array_equal(
             *[
                 BundledPFNPrior(random_state=0, principal_components=k).fit(table, y).logits(table)

@@ -125,8 +125,8 @@ class BundledPFNPrior(Prior):
         Every other pass reads the numeric columns as their principal components
         (standardised, axes from the training rows) instead of as given, when the
         columns share a principal axis clearly stronger than independent columns would
-        (:func:`llmboost.pfn.ensemble.principal_view`); other tables are always read as
-        given.
+        (:func:`llmboost.pfn.ensemble.principal_view`); other tables, and tables wider
+        than ``max_features``, are always read as given.
 
     Notes
     -----
@@ -272,7 +272,9 @@ class BundledPFNPrior(Prior):
         passes, owners, queries = [], [], list(queries)
         for j, (x, *job) in enumerate(jobs):
             views = [(j, x)]  # (query set, training rows) of each view
-            view = principal_view(x, self.categorical_) if self.principal_components else None
+            one_part = x.shape[1] <= (self.max_features or x.shape[1])  # else no view
+            rotate = self.principal_components and one_part
+            view = principal_view(x, self.categorical_) if rotate else None
             if view is not None:
                 queries.append(view(queries[j]))
                 views.append((len(queries) - 1, view(x)))
