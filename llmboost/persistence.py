@@ -1,21 +1,16 @@
 """Save and load fitted llmboost estimators without pickle and without the prior's weights.
 
-A saved model is a zip file holding
+A saved model is a zip file: ``model.json`` (the estimator as plain values and tagged
+records), ``arrays/N.npy`` (read back with ``allow_pickle=False``) and ``boosters/N.ubj``
+or ``.txt`` (the trees, in XGBoost's and LightGBM's own formats).
 
-* ``model.json``: the estimator as a tree of plain values (numbers, text, lists, dicts)
-  and tagged records for arrays, pandas indexes and objects;
-* ``arrays/N.npy``: numpy arrays, read back with ``allow_pickle=False``;
-* ``boosters/N.ubj`` (XGBoost's binary JSON) and ``boosters/N.txt`` (LightGBM's text
-  model): the trees, in their libraries' own formats.
-
-Loading never unpickles and never runs code from the file: it only builds classes from
-llmboost, scikit-learn, XGBoost and LightGBM that are estimators (or llmboost booster
-adapters and named tuples), sets their attributes to the stored values, and loads trees
-through the libraries' model parsers. Anything else in a file is refused with
-:class:`UnsafeFileError`. A fitted state that cannot be written this way (a prior built
-on a user-defined class, a callable template, a tree-based scikit-learn prior, whose
-fitted trees are Cython objects) is refused at save time with :class:`TypeError`
-naming the attribute.
+Loading never unpickles and never runs code from the file: it only builds estimators
+of llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and
+named tuples), sets their attributes and parses trees with the libraries' own parsers;
+anything else is refused with :class:`UnsafeFileError`, and an estimator saved without
+a parameter this version has with ``ValueError``. A fitted state that cannot be written
+this way (a user-defined class, a callable template, fitted Cython trees) is refused at
+save time with :class:`TypeError` naming the attribute.
 
 The prior's pretrained weights are never stored. They are found again on load by path
 or name (TabPFN/TabICL checkpoints, the bundled PFN's weights file, a local language
@@ -358,13 +353,11 @@ class _Reader:
         obj = cls.__new__(cls)
         self._keep(value, obj, where)
         state = {k: self.decode(v, f"{where}.{k}") for k, v in pairs}
-        missing = [p for p in getattr(cls, "_get_param_names", list)() if p not in state]
-        if missing:
+        if missing := [p for p in getattr(cls, "_get_param_names", list)() if p not in state]:
             raise ValueError(
                 f"{where}: this {cls.__name__} was saved without the parameter(s) "
-                f"{', '.join(missing)}, which this version has (the file comes from an "
-                "older version); refit the model with this version, or load the file "
-                "with the version that saved it."
+                f"{', '.join(missing)}, which this version has (a file from an older "
+                "version); refit the model, or load the file with the version that saved it."
             )
         if hasattr(obj, "__setstate__"):
             obj.__setstate__(state)
