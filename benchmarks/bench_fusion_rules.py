@@ -25,6 +25,15 @@ where OPTION is ``--prior-cv 10`` or ``--prior-cv 0`` (leave-one-out; pfn only, 
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_followup.md \\
         --csv benchmarks/results/fusion_rules_followup.csv
 
+With the current bundled PFN (second checkpoint, principal-component passes), sizes 32
+to 256, a fresh cache, as two processes (seeds 0-2 and 3-4), concatenated and summarised
+(``benchmarks/results/fusion_rules_v4.md``)::
+
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
+        --seeds 0 1 2 --cache /tmp/fcache --csv fr_a.csv  # and --seeds 3 4 --csv fr_b.csv
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v4.md \\
+        --csv benchmarks/results/fusion_rules_v4.csv
+
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
