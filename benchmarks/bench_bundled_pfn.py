@@ -131,8 +131,7 @@ def auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
     return float(roc_auc_score(y_true, full, multi_class="ovr", average="macro", labels=present))
 
 
-WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
-PFN_PARAMS: dict = {}  # set by --pfn-params
+PFN_PARAMS: dict = {}  # BundledPFNPrior options: --weights (None: the shipped one), --pfn-params
 
 
 def make_model(method: str, seed: int):
@@ -155,9 +154,9 @@ def make_model(method: str, seed: int):
     from llmboost.priors import BundledPFNPrior
 
     if method == "pfn":
-        return _PriorAsModel(BundledPFNPrior(random_state=seed, weights=WEIGHTS, **PFN_PARAMS))
+        return _PriorAsModel(BundledPFNPrior(random_state=seed, **PFN_PARAMS))
     if method == "pfnboost":
-        prior = BundledPFNPrior(random_state=seed, weights=WEIGHTS, **PFN_PARAMS)
+        prior = BundledPFNPrior(random_state=seed, **PFN_PARAMS)
         return PriorBoostClassifier(prior=prior, random_state=seed)
     if method == "lr":
         return _PriorAsModel(SklearnPrior(LogisticRegression(max_iter=2000)))
@@ -462,8 +461,8 @@ def main(argv: list[str] | None = None) -> None:
     args = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS).parse_args(
         argv
     )
-    global WEIGHTS, PFN_PARAMS
-    WEIGHTS, PFN_PARAMS = args.weights, args.pfn_params
+    global PFN_PARAMS
+    PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
     run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 
@@ -473,7 +472,6 @@ __all__ = [
     "METHODS",
     "SIZES",
     "PFN_PARAMS",
-    "WEIGHTS",
     "auc",
     "datasets",
     "load_task",

@@ -91,8 +91,7 @@ def _preprocess(X: pd.DataFrame, one_hot: bool):
     )
 
 
-WEIGHTS: str | None = None  # set by --weights; None is the shipped checkpoint
-PFN_PARAMS: dict = {}  # set by --pfn-params
+PFN_PARAMS: dict = {}  # BundledPFNPrior options: --weights (None: the shipped one), --pfn-params
 
 
 def make_model(method: str, seed: int, X: pd.DataFrame):
@@ -117,7 +116,7 @@ def make_model(method: str, seed: int, X: pd.DataFrame):
     from llmboost import PFNBoostRegressor
     from llmboost.priors import BundledPFNPrior
 
-    prior = BundledPFNPrior(task="regression", random_state=seed, weights=WEIGHTS, **PFN_PARAMS)
+    prior = BundledPFNPrior(task="regression", random_state=seed, **PFN_PARAMS)
     if method == "pfn":
         return _PriorAsModel(prior)
     if method == "pfnboost":
@@ -330,8 +329,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
     args = suite_parser(__doc__, csv_path, SIZES, METHODS).parse_args(argv)
-    global WEIGHTS, PFN_PARAMS
-    WEIGHTS, PFN_PARAMS = args.weights, args.pfn_params
+    global PFN_PARAMS
+    PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 
@@ -342,7 +341,6 @@ __all__ = [
     "METHODS",
     "SIZES",
     "PFN_PARAMS",
-    "WEIGHTS",
     "load_task",
     "main",
     "make_model",
