@@ -1,5 +1,7 @@
 """Gradient-boosted trees that start from what a pretrained transformer knows about a table."""
 
+__version__ = "0.1.0"  # before the imports: llmboost.persistence records it
+
 from .estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -10,8 +12,6 @@ from .estimators import (
 from .explain import explain
 from .persistence import load, save
 from .priors import BundledPFNPrior, LLMPrior, Prior, SklearnPrior, TabICLPrior, TabPFNPrior
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BundledPFNPrior",

@@ -14,7 +14,8 @@ save time with :class:`TypeError` naming the attribute.
 
 The prior's pretrained weights are never stored. They are found again on load by path
 or name (TabPFN/TabICL checkpoints, the bundled PFN's weights file, a local language
-model folder), with a clear error when missing.
+model folder), with a clear error when missing, and checked against a fingerprint taken
+at save time (:mod:`llmboost._prior_weights`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import make_column_selector
+
+from . import __version__
+from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 
 FORMAT, VERSION = "llmboost-model", 1
 #: Packages whose classes ``load`` may build.
@@ -78,7 +82,9 @@ def save(model, path: str | os.PathLike) -> Path:
         "format": FORMAT,
         "version": VERSION,
         "root": writer.encode(model, "model"),
-        "needs_files": _needed_files(model.prior_),
+        "needs_files": needed_files(model.prior_),
+        "weights_fingerprints": [fingerprint(p) for p in weights_files(model.prior_)],
+        "llmboost_version": __version__,
     }
     path = Path(path)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -108,6 +114,8 @@ def load(path: str | os.PathLike):
         arrays and trusted classes.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
+    ValueError
+        When they are not the weights the model was fitted with.
     """
     from .estimators._prior_boost import _PriorBoost
 
@@ -127,7 +135,12 @@ def load(path: str | os.PathLike):
         model = _Reader(archive).decode(manifest.get("root"), "model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
-    _find_weights(model.prior_, manifest.get("needs_files", []))
+    check_weights(
+        model.prior_,
+        manifest.get("needs_files", []),
+        manifest.get("weights_fingerprints"),
+        manifest.get("llmboost_version", "unknown"),
+    )
     return model
 
 
@@ -461,39 +474,6 @@ def _trusted_class(cls: type) -> bool:
     if cls is make_column_selector:  # plain data: which columns a transformer takes
         return True
     return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
-
-
-# -- the prior's weights ------------------------------------------------------------------
-def _needed_files(prior) -> list[str]:
-    """Local files the prior reads its weights from, other than checkpoints found by name."""
-    from .priors._bundled_pfn import BundledPFNPrior, default_weights_path
-    from .priors._llm import LLMPrior
-
-    if isinstance(prior, BundledPFNPrior):
-        return [str(Path(prior.weights or default_weights_path(prior.task)).resolve())]
-    if isinstance(prior, LLMPrior) and prior.model is not None:
-        path = Path(prior.model).expanduser()
-        return [str(path.resolve())] if path.exists() else []
-    return []
-
-
-def _find_weights(prior, files: list) -> None:
-    """Find the prior's weights on this machine again, or raise a clear error."""
-    from .priors._bundled_pfn import BundledPFNPrior, default_weights_path
-    from .priors._in_context import InContextPrior
-
-    if isinstance(prior, InContextPrior):
-        prior._locate_weights()
-        return
-    if isinstance(prior, BundledPFNPrior):
-        files = [str(Path(prior.weights or default_weights_path(prior.task)))]
-    for name in files:
-        if not Path(str(name)).exists():
-            raise FileNotFoundError(
-                f"The prior's weights are not on this machine: {name} does not exist. "
-                f"{type(prior).__name__} was saved without its weights; put them at that "
-                "path (or load with the same llmboost version) and load again."
-            )
 
 
 __all__ = ["FORMAT", "TRUSTED_PACKAGES", "UnsafeFileError", "load", "save"]

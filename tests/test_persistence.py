@@ -173,6 +173,59 @@ def test_tabicl_prior_round_trip_and_missing_checkpoint(tmp_path):
         load(path)
 
 
+def test_weights_other_than_the_fitted_ones_are_refused(tmp_path):
+    torch = pytest.importorskip("torch")
+    X, y = _data("binary", n=80)
+    weights = tmp_path / "pfn.pt"
+    shutil.copy(_bundled_weights(), weights)
+    model = _small_pfnboost(BundledPFNPrior(weights=weights, n_ensemble=1)).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    original = weights.read_bytes()
+    checkpoint = torch.load(weights, weights_only=True)  # retrained: one tensor moved
+    name = next(k for k, v in checkpoint["state_dict"].items() if v.is_floating_point())
+    checkpoint["state_dict"][name] += 0.01
+    torch.save(checkpoint, weights)
+    with pytest.raises(ValueError, match=r"weights at .*pfn\.pt are not the ones .* llmboost 0"):
+        load(path)
+    weights.write_bytes(original)
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_files_without_fingerprints_still_load(tmp_path):
+    X, y = _data("binary", n=80)
+    model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(files["model.json"])
+    assert len(manifest.pop("weights_fingerprints")) == 1 and manifest.pop("llmboost_version")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**files, "model.json": json.dumps(manifest).encode()}.items():
+            archive.writestr(name, data)
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_fingerprint_of_a_weights_folder(tmp_path):
+    from llmboost._prior_weights import fingerprint
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    big = np.random.default_rng(0).bytes(12 << 20)  # over 8 MiB: sampled
+    (folder / "weights.bin").write_bytes(big)
+    first = fingerprint(folder)
+    (folder / ".lock").write_text("x")  # hidden files are not the model
+    assert fingerprint(folder) == first
+    for at in (10, len(big) // 2 + 10, len(big) - 10):  # start, middle and end are read
+        changed = bytearray(big)
+        changed[at] ^= 1
+        (folder / "weights.bin").write_bytes(bytes(changed))
+        assert fingerprint(folder) != first
+    (folder / "weights.bin").write_bytes(big)
+    (folder / "config.json").rename(folder / "other.json")
+    assert fingerprint(folder) != first
+
+
 def test_llm_prior_round_trip(tmp_path):
     pytest.importorskip("transformers")
     from llm_fixtures import build_gpt2

@@ -1,0 +1,134 @@
+"""The prior's pretrained weights in a saved model: found again, and the same ones.
+
+:func:`llmboost.save` stores no weights. It records which local files the prior read
+them from (:func:`needed_files`) and a fingerprint of each (:func:`fingerprint`: names,
+sizes and contents, sampled in files over 8 MiB, so cheap on multi-GB checkpoints).
+:func:`check_weights` runs on load: a missing file is a :class:`FileNotFoundError`
+naming it, and a file that is not the one the model was fitted with (a retrained
+checkpoint at the same path, the bundled PFN of another llmboost version) is a
+:class:`ValueError`, since the loaded model would predict differently without a word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def weights_files(prior) -> list[Path]:
+    """The local files or folders this installation reads the prior's weights from.
+
+    Parameters
+    ----------
+    prior : Prior
+        A fitted prior (or one just loaded, its weights located).
+
+    Returns
+    -------
+    list of Path
+        Empty for priors without pretrained weights or with hub names not on disk.
+    """
+    from .priors._bundled_pfn import BundledPFNPrior, default_weights_path
+    from .priors._in_context import InContextPrior
+    from .priors._llm import LLMPrior
+
+    if isinstance(prior, BundledPFNPrior):
+        return [Path(prior.weights or default_weights_path(prior.task))]
+    if isinstance(prior, InContextPrior) and getattr(prior, "checkpoint_path_", None):
+        return [Path(prior.checkpoint_path_)]
+    if isinstance(prior, LLMPrior) and prior.model is not None:
+        path = Path(prior.model).expanduser()
+        return [path] if path.exists() else []
+    return []
+
+
+def needed_files(prior) -> list[str]:
+    """Files that must exist on load: the bundled PFN's or a local language model's.
+
+    Parameters
+    ----------
+    prior : Prior
+
+    Returns
+    -------
+    list of str
+        Absolute paths. TabPFN and TabICL checkpoints are not listed: they are located
+        again by ``model_path`` or by name, with those priors' own errors.
+    """
+    from .priors._in_context import InContextPrior
+
+    if isinstance(prior, InContextPrior):
+        return []
+    return [str(path.resolve()) for path in weights_files(prior)]
+
+
+def fingerprint(path: Path) -> str:
+    """A digest of a weights file, or of every file in a weights folder.
+
+    The language-model cache's identity of weights: sizes and contents (start, middle
+    and end of files over 8 MiB), and names within a folder, hidden and lock files
+    skipped.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    str
+        Hex SHA-256.
+    """
+    from .priors._llm_store import file_fingerprint, folder_fingerprint
+
+    path = Path(path)
+    return folder_fingerprint(path) if path.is_dir() else file_fingerprint(path)
+
+
+def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str) -> None:
+    """Raise unless the prior's weights are on this machine and are the saved model's.
+
+    Parameters
+    ----------
+    prior : Prior
+        The loaded prior.
+    needed : list of str
+        The files the saving process listed (:func:`needed_files`).
+    fingerprints : list of str or None
+        Their fingerprints at save time, one per :func:`weights_files` entry; ``None``
+        for files written before fingerprints were recorded (not checked).
+    saved_by : str
+        The llmboost version that wrote the file, for the message.
+
+    Raises
+    ------
+    FileNotFoundError
+        A weights file is missing.
+    ValueError
+        A weights file differs from the one the model was fitted with.
+    """
+    from .priors._bundled_pfn import BundledPFNPrior
+    from .priors._in_context import InContextPrior
+
+    if isinstance(prior, InContextPrior):
+        prior._locate_weights()
+    files = [str(p) for p in weights_files(prior)] if isinstance(prior, BundledPFNPrior) else needed
+    for name in files:
+        if not Path(str(name)).exists():
+            raise FileNotFoundError(
+                f"The prior's weights are not on this machine: {name} does not exist. "
+                f"{type(prior).__name__} was saved without its weights; put them at that "
+                "path (or load with the same llmboost version) and load again."
+            )
+    paths = weights_files(prior)
+    if fingerprints is None or len(fingerprints) != len(paths):
+        return
+    for path, recorded in zip(paths, fingerprints):
+        if fingerprint(path) != recorded:
+            raise ValueError(
+                f"The prior's weights at {path} are not the ones this model was fitted "
+                f"with (saved by llmboost {saved_by}; the file's fingerprint differs), so "
+                "it would predict differently. Put the original weights at that path (or "
+                f"load with llmboost {saved_by}), or refit the model with these weights."
+            )
+
+
+__all__ = ["check_weights", "fingerprint", "needed_files", "weights_files"]
