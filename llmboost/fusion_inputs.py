@@ -6,7 +6,8 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import check_random_state
 
 #: The ``scale`` of the prior alone (no trees).
 PRIOR_ONLY = "prior"
@@ -120,10 +121,11 @@ def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
 
 
 def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled (stratified) folds; a class with one row is kept in every training fold.
+    """Shuffled folds stratified on the target; a class with one row is kept in every training fold.
 
     Such a row is never in a test fold (it cannot be both taught and tested); its
     out-of-fold prior logits come from the extra split of :func:`prior_folds`.
+    Regression folds are stratified too (:func:`target_sorted_folds`).
 
     Parameters
     ----------
@@ -131,7 +133,7 @@ def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np
     cv : int
         Number of folds (fewer when the rows or the largest class are fewer).
     task : {"classification", "regression"}
-        Classification folds are stratified.
+        Classification folds are stratified by class, regression folds by rank.
     random_state : int, RandomState or None
         Seeds the shuffle.
 
@@ -141,8 +143,7 @@ def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np
     """
     y = np.asarray(y)
     if task == "regression":
-        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=random_state)
-        return list(splitter.split(np.zeros(len(y)), y))
+        return target_sorted_folds(y, min(cv, len(y)), random_state)
     labels, counts = np.unique(y, return_counts=True)
     single = np.isin(y, labels[counts == 1])
     rest = np.flatnonzero(~single)
@@ -160,6 +161,35 @@ def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np
         for train, test in splitter.split(np.zeros(len(rest)), y[rest]):
             folds.append((np.sort(np.concatenate([rest[train], kept])), rest[test]))
     return folds
+
+
+def target_sorted_folds(y, n_splits: int, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Regression folds stratified on the target: sorted rows dealt out in blocks.
+
+    The rows, sorted by target (ties in random order), are cut into consecutive blocks
+    of ``n_splits`` and each block sends one row to every fold, in random order. Every
+    fold then spans the whole range of the target. With plain shuffled folds at a few
+    dozen rows, a fold's context mean moves against its own test rows' targets, so an
+    in-context prior's out-of-fold predictions can rank the rows worse than its refit
+    predicts new ones.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+    n_splits : int
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    list of (train, test) index arrays
+    """
+    rng = check_random_state(random_state)
+    order = np.lexsort((rng.permutation(len(y)), y))
+    n_blocks = -(-len(y) // n_splits)
+    deal = np.concatenate([rng.permutation(n_splits) for _ in range(n_blocks)])[: len(y)]
+    fold = np.empty(len(y), dtype=int)
+    fold[order] = deal
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_splits)]
 
 
 def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -193,4 +223,5 @@ __all__ = [
     "prior_folds",
     "prior_margin",
     "scale_candidates",
+    "target_sorted_folds",
 ]

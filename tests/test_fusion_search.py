@@ -193,6 +193,24 @@ def test_prior_folds_score_rows_no_fold_tests():
     assert len(extra) == 6 and extra[-1][1].tolist() == [20] and 20 not in extra[-1][0]
 
 
+def test_regression_folds_are_stratified_on_the_target():
+    y = np.random.default_rng(0).normal(size=37)
+    folds = make_folds(y, 5, "regression", 0)
+    tested = np.sort(np.concatenate([test for _, test in folds]))
+    assert tested.tolist() == list(range(37))
+    assert all(np.intersect1d(train, test).size == 0 for train, test in folds)
+    assert {len(test) for _, test in folds} == {7, 8}
+    blocks = np.sort(y)
+    for _, test in folds:  # the i-th smallest target of a fold lies in the i-th block of 5
+        for i, value in enumerate(np.sort(y[test])):
+            assert blocks[5 * i] <= value <= blocks[min(5 * i + 4, 36)]
+    again = make_folds(y, 5, "regression", 0)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
+    other = make_folds(y, 5, "regression", 1)
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, other))
+    assert len(make_folds(y[:3], 5, "regression", 0)) == 3
+
+
 @pytest.mark.parametrize("prior", ["logistic", "bundled_pfn"])
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("n_single", [1, 2])
