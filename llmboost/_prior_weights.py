@@ -110,7 +110,8 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
 
     if isinstance(prior, InContextPrior):
         prior._locate_weights()
-    files = [str(p) for p in weights_files(prior)] if isinstance(prior, BundledPFNPrior) else needed
+    paths = weights_files(prior)
+    files = [str(p) for p in paths] if isinstance(prior, BundledPFNPrior) else needed
     for name in files:
         if not Path(str(name)).exists():
             raise FileNotFoundError(
@@ -118,7 +119,6 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
                 f"{type(prior).__name__} was saved without its weights; put them at that "
                 "path (or load with the same llmboost version) and load again."
             )
-    paths = weights_files(prior)
     if fingerprints is None or len(fingerprints) != len(paths):
         return
     for path, recorded in zip(paths, fingerprints):
