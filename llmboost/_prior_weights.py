@@ -103,7 +103,8 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
     FileNotFoundError
         A weights file is missing.
     ValueError
-        A weights file differs from the one the model was fitted with.
+        A weights file differs from the one the model was fitted with, or the number
+        of weights files does.
     """
     from .priors._bundled_pfn import BundledPFNPrior
     from .priors._in_context import InContextPrior
@@ -119,8 +120,15 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
                 f"{type(prior).__name__} was saved without its weights; put them at that "
                 "path (or load with the same llmboost version) and load again."
             )
-    if fingerprints is None or len(fingerprints) != len(paths):
+    if fingerprints is None:
         return
+    if len(fingerprints) != len(paths):
+        found = ", ".join(map(str, paths)) or "none"
+        raise ValueError(
+            f"The model was saved with {len(fingerprints)} weights file(s) for its prior, "
+            f"but this machine has {len(paths)} ({found}), so they cannot be the same "
+            f"weights. Load with llmboost {saved_by} and the original weights, or refit."
+        )
     for path, recorded in zip(paths, fingerprints):
         if fingerprint(path) != recorded:
             raise ValueError(

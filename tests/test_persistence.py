@@ -191,18 +191,39 @@ def test_weights_other_than_the_fitted_ones_are_refused(tmp_path):
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+def _manifest(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("model.json"))
+
+
+def _rewrite_manifest(path, manifest):
+    """Replace a saved file's ``model.json``, keeping its other members."""
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**files, "model.json": json.dumps(manifest).encode()}.items():
+            archive.writestr(name, data)
+
+
 def test_files_without_fingerprints_still_load(tmp_path):
     X, y = _data("binary", n=80)
     model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
     path = save(model, tmp_path / "m.llmboost")
-    with zipfile.ZipFile(path) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
-    manifest = json.loads(files["model.json"])
+    manifest = _manifest(path)
     assert len(manifest.pop("weights_fingerprints")) == 1 and manifest.pop("llmboost_version")
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in {**files, "model.json": json.dumps(manifest).encode()}.items():
-            archive.writestr(name, data)
+    _rewrite_manifest(path, manifest)
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_a_different_number_of_weights_files_is_refused(tmp_path):
+    X, y = _data("binary", n=80)
+    model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["weights_fingerprints"] *= 2  # saved with two weights files, one here
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(ValueError, match=r"saved with 2 weights file\(s\).*this machine has 1"):
+        load(path)
 
 
 def test_fingerprint_of_a_weights_folder(tmp_path):
@@ -296,9 +317,7 @@ def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_p
 def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
     X, y = _data("binary", n=80)
     path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
-    with zipfile.ZipFile(path) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
-    manifest = json.loads(files["model.json"])
+    manifest = _manifest(path)
 
     def drop(node):  # as a version without principal_components wrote it
         if isinstance(node, dict):
@@ -311,9 +330,7 @@ def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path)
                 drop(child)
 
     drop(manifest)
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in {**files, "model.json": json.dumps(manifest).encode()}.items():
-            archive.writestr(name, data)
+    _rewrite_manifest(path, manifest)
     with pytest.raises(ValueError, match="saved without the parameter.s. principal_components"):
         load(path)
 
