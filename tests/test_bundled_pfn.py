@@ -267,6 +267,22 @@ def test_multiclass_probabilities_sum_to_one():
     np.testing.assert_allclose(np.exp(z).sum(axis=1), 1.0, atol=1e-4)
 
 
+def test_auto_passes_are_more_for_small_contexts():
+    from llmboost.pfn.ensemble import auto_passes
+
+    sizes = (1, 32, 64, 100, 128, 204, 205, 1024, 5000)  # context rows
+    assert [auto_passes(m) for m in sizes] == [16, 16, 16, 10, 8, 5, 4, 4, 4]
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = (X["a"] + rng.normal(size=300) > 0).astype(int)
+    for rows, passes in ((40, 16), (300, 4)):  # "auto" is that many passes, exactly
+        auto = BundledPFNPrior(random_state=0).fit(X[:rows], y[:rows]).logits(X)
+        fixed = BundledPFNPrior(n_ensemble=passes, random_state=0).fit(X[:rows], y[:rows])
+        np.testing.assert_array_equal(auto, fixed.logits(X))
+    with_16 = BundledPFNPrior(n_ensemble=16, random_state=0).fit(X[:300], y[:300]).logits(X)
+    assert not np.array_equal(auto, with_16)
+
+
 def _blobs(n, k, d, seed):
     rng = np.random.default_rng(seed)
     centers = rng.normal(size=(k, d)) * 2.5
@@ -436,7 +452,8 @@ def test_many_rows_use_every_row_in_some_context(cancer):
         ({"softmax_temperature": -1.0}, "softmax_temperature must be a number > 0"),
         ({"softmax_temperature": float("nan")}, "softmax_temperature must be a number > 0"),
         ({"n_ensemble": 0}, "n_ensemble must be an integer >= 1"),
-        ({"n_ensemble": 2.7}, "n_ensemble must be an integer >= 1, got 2.7"),
+        ({"n_ensemble": 2.7}, "n_ensemble must be an integer >= 1 or one of 'auto', got 2.7"),
+        ({"n_ensemble": "many"}, "n_ensemble must be .* got 'many'"),
         ({"n_ensemble": True}, "n_ensemble must be an integer"),
         ({"batch_cells": 0}, "batch_cells must be an integer >= 1"),
         ({"random_state": "seed"}, "random_state must be an integer .* or None, got 'seed'"),

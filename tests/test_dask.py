@@ -121,19 +121,25 @@ def test_fixed_scale_equals_local(client, task, booster, scale, params):
     assert type(booster_model).__module__.startswith(("xgboost.dask", "lightgbm.dask"))
 
 
-def test_auto_scale_equals_local_and_exposes_the_search(client):
-    X, y = table(task="binary", seed=1)
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_auto_scale_equals_local_and_exposes_the_search(client, task):
+    X, y = table(task=task, seed=1)
     kw = dict(scale=[0, 0.3, 1.0, "prior"], cv=3, random_state=0)
-    local = PriorBoostClassifier(**kw).fit(X, y)
-    model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+    if task == "regression":  # folds stratified on the target, as the local ones
+        local = PriorBoostRegressor(**kw).fit(X, y)
+        model = DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
+    else:
+        local = PriorBoostClassifier(**kw).fit(X, y)
+        model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
     assert model.scale_ == local.scale_
     assert model.cv_results_.keys() == local.cv_results_.keys()
-    np.testing.assert_allclose(
-        np.asarray(model.cv_results_["mean_test_score"], dtype=float),
-        np.asarray(local.cv_results_["mean_test_score"], dtype=float),
-    )
+    for key in ("split0_test_score", "split2_test_score", "mean_test_score"):  # same folds
+        np.testing.assert_allclose(
+            np.asarray(model.cv_results_[key], dtype=float),
+            np.asarray(local.cv_results_[key], dtype=float),
+        )
     Xd, _ = to_dask(X, y)
-    np.testing.assert_allclose(model.predict_proba(Xd).compute(), local.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)
 
 
 class PidPrior(Prior):

@@ -27,6 +27,7 @@ from .._params import (
     TASK,
     Instance,
     Interval,
+    Options,
 )
 from .._resources import require, resolve_device, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
@@ -93,10 +94,13 @@ class BundledPFNPrior(Prior):
     task : {"classification", "regression"}, default="classification"
         Which shipped network: class log-probabilities, or the mean of a distribution
         over target bins (``logits`` returns ``(n,)`` means).
-    n_ensemble : int, default=4
+    n_ensemble : int or "auto", default="auto"
         Forward passes averaged (classification: in probability space). Pass 0 uses
         the data as given; the others permute the class labels and the feature order,
-        and every pass draws its own random feature embeddings.
+        and every pass draws its own random feature embeddings. ``"auto"`` gives small
+        contexts more passes, which cost little there: ``1024 // context rows``,
+        between 4 and 16 (16 up to 64 rows, 8 at 128, 4 from 205 rows on;
+        :func:`llmboost.pfn.ensemble.auto_passes`).
     random_state : int, RandomState instance or None, default=None
         Seeds the permutations, the feature embeddings and the context subsamples;
         ``None`` means 0, so results are reproducible. A ``RandomState`` is drawn from
@@ -152,7 +156,7 @@ class BundledPFNPrior(Prior):
 
     _parameter_constraints = {
         "task": TASK,
-        "n_ensemble": [POSITIVE_INT],
+        "n_ensemble": [POSITIVE_INT, Options(("auto",))],
         "random_state": RANDOM_STATE,
         "max_context": [Interval(numbers.Integral, 2), None],
         "weights": [Instance((str, os.PathLike), "a path to a checkpoint file"), None],
@@ -167,7 +171,7 @@ class BundledPFNPrior(Prior):
         self,
         task: str = "classification",
         *,
-        n_ensemble: int = 4,
+        n_ensemble: int | str = "auto",
         random_state: int | np.random.RandomState | None = None,
         max_context: int | None = None,
         weights: str | os.PathLike | None = None,
@@ -297,13 +301,15 @@ class BundledPFNPrior(Prior):
 
         ``views`` holds ``(query set, training rows)`` per view of the job's table.
         """
-        from ..pfn.ensemble import feature_parts, view_of
+        from ..pfn.ensemble import auto_passes, feature_parts, view_of
         from ..pfn.inference import Pass
 
         rng = np.random.default_rng([self.seed_, 1])
         n_cols = views[0][1].shape[1]
         cols = feature_parts(n_cols, self.max_features or n_cols, rng)
-        n = max(int(self.n_ensemble), len(contexts), len(cols))
+        wanted = self.n_ensemble
+        wanted = auto_passes(len(contexts[0])) if wanted == "auto" else int(wanted)
+        n = max(wanted, len(contexts), len(cols))
         for c, code in enumerate(codes or [None]):
             for e in range(n):
                 j, x = views[view_of(e, len(contexts)) % len(views)]
