@@ -1,5 +1,6 @@
 """How the bundled PFN's ensemble passes are chosen: output codes and context subsamples.
 
+* :func:`auto_passes`: how many passes ``n_ensemble="auto"`` runs, more on small contexts.
 * :func:`output_codes`: more classes than the model was pretrained on are handled by an
   error-correcting output code. Each code maps the classes onto at most ``max_groups``
   groups (a balanced random partition); the model is run once per code on the grouped
