@@ -34,6 +34,10 @@ to 256, a fresh cache, as two processes (seeds 0-2 and 3-4), concatenated and su
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v4.md \\
         --csv benchmarks/results/fusion_rules_v4.csv
 
+With the third checkpoint and ``n_ensemble="auto"`` (``fusion_rules_v5.md``): the same
+two commands with a fresh ``--cache``, concatenated into
+``benchmarks/results/fusion_rules_v5.csv``, then ``--md`` as above.
+
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
