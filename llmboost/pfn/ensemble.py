@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-#: ``n_ensemble="auto"``: a query row attends to about this many context rows over all
+#: ``n_ensemble="auto"``: a query row attends to at most about this many context rows over all
 #: passes (one full context's worth), see :func:`auto_passes`.
 AUTO_CONTEXT_ROWS = 1024
 
