@@ -76,8 +76,10 @@ from llmboost.boosters import make_booster  # noqa: E402
 from llmboost.scale_search import (  # noqa: E402
     CLASSIFICATION_SCALES,
     EVIDENCE,
+    SUBSAMPLES,
     CVScorer,
     ensemble_selection,
+    half_rows,
     make_folds,
     margin_to_output,
     paired_gain,
@@ -241,13 +243,16 @@ def label_mix_signal(prior_oof, null_oof, y) -> float:
     return float(gain / spread) if spread > 0 else 0.0
 
 
-def rules(data: dict) -> dict:
+def rules(data: dict, seed: int) -> dict:
     """Weights over candidates for every rule compared.
 
     Parameters
     ----------
     data : dict
         From :func:`candidates_of`.
+    seed : int
+        The cell's seed (the subagged rules draw their halves from it, as the package does
+        from ``random_state``).
 
     Returns
     -------
@@ -291,14 +296,14 @@ def rules(data: dict) -> dict:
         ("evidence 2 if prior ranks above chance by 2 SE, else 0", prior_i,
          2.0 if z >= 2 else 0.0),
         ("evidence = prior's ranking signal, at most 1", prior_i, min(1.0, max(0.0, z))),
-        (DEFAULT, prior_i, default),
+        (PREVIOUS, prior_i, default),
         ("evidence = ranking signal, at most 3", prior_i, min(3.0, max(0.0, z))),
         ("evidence = ranking signal, at most sqrt(2 ln candidates)", prior_i,
          min(np.sqrt(2 * np.log(len(names))), max(0.0, z))),
     ]:  # fmt: skip
         counts = ensemble_selection(oof, y, "classification", anchor, evidence=ev)
         out[label] = counts / counts.sum()
-    chosen = out[DEFAULT]
+    chosen = out[PREVIOUS]
     for label, repeats, gate in [
         ("default, kept only if it beats the prior on held-out halves", 5, -np.inf),
         ("same, checked only when the prior ranks above chance by 1 SE", 5, 1.0),
@@ -309,7 +314,29 @@ def rules(data: dict) -> dict:
             continue
         gain = honest_gain(oof, y, prior_i, default, np.random.default_rng(0), repeats)
         out[label] = chosen if gain > 0 else one(prior_i)
+    for label, draw, per_draw in [
+        (DEFAULT, "halves", False),
+        ("same, evidence measured on each half", "halves", True),
+        ("same on 25 stratified bootstrap samples", "bootstrap", False),
+    ]:  # fmt: skip
+        rng, total = np.random.default_rng(seed), np.zeros(len(names))
+        for _ in range(SUBSAMPLES):
+            rows = half_rows(y, "classification", rng) if draw == "halves" else _bootstrap(y, rng)
+            ev = default
+            if per_draw:
+                ev = min(EVIDENCE, max(0.0, ranking_signal(oof[prior_i][rows], y[rows],
+                                                           "classification")))  # fmt: skip
+            counts = ensemble_selection(oof[:, rows], y[rows], "classification", prior_i,
+                                        evidence=ev)  # fmt: skip
+            total += counts / counts.sum()
+        out[label] = total / SUBSAMPLES
     return out
+
+
+def _bootstrap(y, rng) -> np.ndarray:
+    """Rows drawn with replacement within each class, as many as the class has."""
+    return np.concatenate([rng.choice(r, len(r)) for r in (np.flatnonzero(y == c)
+                                                           for c in np.unique(y))])  # fmt: skip
 
 
 def honest_gain(oof, y, anchor, evidence, rng, repeats=5) -> float:
@@ -431,7 +458,7 @@ def run(args) -> None:
                         warnings.simplefilter("ignore")
                         data = cell(args.prior, name, size, seed, train, ytr, test, cache, setup)
                         names = [(float(s), int(r)) for s, r in data["names"]]
-                        for rule, w in rules(data).items():
+                        for rule, w in rules(data, seed).items():
                             margin = np.tensordot(w, data["test"], axes=1)
                             proba = margin_to_output(margin, "classification")
                             used = [names[i] for i in np.flatnonzero(w)]
@@ -455,7 +482,8 @@ def _log_loss(y_true, proba, classes) -> float:
     return float(-np.log(np.clip(p, 1e-15, None)).mean())
 
 
-DEFAULT = "evidence = prior's ranking signal, at most 2 (default)"
+DEFAULT = "subagged: the previous default on 25 stratified halves, averaged (default)"
+PREVIOUS = "evidence = prior's ranking signal, at most 2 (previous default)"
 BASELINES = Path(__file__).resolve().parent / "results" / "bundled_pfn.csv"
 
 

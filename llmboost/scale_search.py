@@ -14,6 +14,8 @@ but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
 errors, or fewer when the prior's own out-of-fold ranking beats chance by fewer
 standard errors: a constant or inverted prior gets no protection. With few rows the
 standard error is large and a good prior stays; with many rows the trees take over.
+The selection is repeated on random halves of the rows and the weights averaged, so a
+candidate picked by luck on one split gets only part of the weight.
 Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 """
 
@@ -43,11 +45,14 @@ from .fusion_inputs import (
 from .selection import (
     EVIDENCE,
     MAX_STEPS,
+    SUBSAMPLES,
     ensemble_selection,
+    half_rows,
     paired_gain,
     ranking_signal,
     row_loss,
     select,
+    subagged_selection,
 )
 
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
@@ -290,8 +295,9 @@ def grid_search(
     """Score every (scale, rounds) candidate; returns ``cv_results_`` and the members.
 
     Members are ``(scale, n_rounds, weight)``. With the default scoring they come from
-    :func:`ensemble_selection` anchored on the prior alone (or on the best candidate
-    when the prior alone is not among ``scales``); with a custom scorer the single
+    :func:`~llmboost.selection.select`: evidence-gated ensemble selection anchored on
+    the prior alone (or on the best candidate when the prior alone is not among
+    ``scales``), averaged over halves of the rows; with a custom scorer the single
     candidate with the best mean fold score is kept.
 
     Parameters
@@ -321,11 +327,10 @@ def grid_search(
     scores = [cv.fold_scores(m) for m in margins]
     means = np.mean(scores, axis=1)
     if cv.scorer is None:
-        counts = select(candidates, margins, cv)
+        weight = select(candidates, margins, cv)
     else:
-        counts = np.zeros(len(candidates), dtype=int)
-        counts[int(np.argmax(means))] = 1
-    weight = counts / counts.sum()
+        weight = np.zeros(len(candidates))
+        weight[int(np.argmax(means))] = 1.0
     labels = [PRIOR_ONLY if c == (1.0, 0) else c[0] for c in candidates]
     results = results_table(
         [(label, None if r == 0 else params) for label, (_, r) in zip(labels, candidates)],
@@ -414,11 +419,13 @@ __all__ = [
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
     "ROUND_FRACTIONS",
+    "SUBSAMPLES",
     "CVScorer",
     "FusionMember",
     "check_margin",
     "ensemble_selection",
     "grid_search",
+    "half_rows",
     "make_folds",
     "margin_to_output",
     "optuna_search",
@@ -432,4 +439,5 @@ __all__ = [
     "row_loss",
     "scale_candidates",
     "select",
+    "subagged_selection",
 ]

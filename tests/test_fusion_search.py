@@ -9,8 +9,10 @@ from sklearn.metrics import log_loss
 from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import make_booster
 from llmboost.scale_search import (
+    SUBSAMPLES,
     CVScorer,
     ensemble_selection,
+    half_rows,
     make_folds,
     margin_to_output,
     prior_folds,
@@ -18,6 +20,7 @@ from llmboost.scale_search import (
     ranking_signal,
     round_prefixes,
     row_loss,
+    subagged_selection,
 )
 
 
@@ -96,6 +99,47 @@ def test_ensemble_keeps_the_anchor_without_evidence():
     good = 3 * truth
     counts = ensemble_selection(np.stack([anchor, good]), y, "classification", 0)
     assert counts[0] == 1 and counts[1] >= 3
+
+
+def test_half_rows_are_stratified_halves():
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 7 + [1] * 4 + [2])
+    for _ in range(20):
+        rows = half_rows(y, "classification", rng)
+        assert len(np.unique(rows)) == len(rows)
+        # Half of each class rounded up; the single row of class 2 is always kept.
+        assert np.bincount(y[rows], minlength=3).tolist() == [4, 2, 1]
+    target = rng.normal(size=9)
+    order = np.argsort(target)
+    seen = set()
+    for _ in range(20):
+        rows = half_rows(target, "regression", rng)
+        # One row of each pair of neighbours in target order, the odd one out sometimes.
+        for pair in order[:8].reshape(4, 2):
+            assert len(set(pair) & set(rows)) == 1
+        assert len(rows) in (4, 5)
+        seen.update(rows.tolist())
+    assert seen == set(range(9))
+
+
+def test_subagged_selection_averages_the_selections_of_its_halves():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    truth = np.where(y == 1, 1.0, -1.0)
+    oof = np.stack([truth + rng.normal(scale=2.0, size=60), 3 * truth, rng.normal(size=60)])
+    weights = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
+    np.testing.assert_allclose(weights.sum(), 1.0)
+    expected = np.zeros(3)
+    draws = np.random.default_rng(3)
+    for _ in range(SUBSAMPLES):
+        rows = half_rows(y, "classification", draws)
+        counts = ensemble_selection(oof[:, rows], y[rows], "classification", 0)
+        expected += counts / counts.sum() / SUBSAMPLES
+    np.testing.assert_allclose(weights, expected, rtol=1e-12)
+    # The clearly better candidate wins on every half; the noise never joins.
+    assert weights[1] > 0.5 and weights[2] == 0.0
+    again = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
+    np.testing.assert_array_equal(weights, again)
 
 
 def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
