@@ -38,6 +38,18 @@ With the third checkpoint and ``n_ensemble="auto"`` (``fusion_rules_v5.md``): th
 two commands with a fresh ``--cache``, concatenated into
 ``benchmarks/results/fusion_rules_v5.csv``, then ``--md`` as above.
 
+The subagged rules (the default since ``fusion_rules_v6.md``) were scored on the cells of
+``fusion_rules_v5.md`` without new fits (the same ``--cache``)::
+
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
+        --cache /tmp/fcache --cached-only --csv benchmarks/results/fusion_rules_v6.csv
+
+and on the constant prior's cells of the follow-up (seeds 0-2, sizes 32 to 512), the same
+with ``--prior constant --sizes 32 64 128 256 512`` and that run's cache; then::
+
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v6.md \\
+        --csv benchmarks/results/fusion_rules_v6.csv
+
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
