@@ -2,6 +2,7 @@
 
     python benchmarks/bench_search_time.py jobs --rows 5000 --repeats 3
     python benchmarks/bench_search_time.py pfnboost --rows 1024 --repeats 3
+    python benchmarks/bench_search_time.py selection --repeats 3
 
 ``jobs``: ``PriorBoostClassifier(scale="auto")`` with a logistic-regression prior on a
 synthetic table (``--rows`` x 20, binary), fitted with ``n_jobs=1`` and ``n_jobs=2``
@@ -10,6 +11,12 @@ alternately; medians of ``--repeats`` fits each.
 ``pfnboost``: ``PriorBoostClassifier(prior=BundledPFNPrior())`` (PFNBoost's offline
 default) fitted on ``--rows`` rows of five shared tasks; the median fit time per task.
 Run it from two checkouts (``PYTHONPATH=<checkout>``) to compare versions.
+
+``selection``: the default selection's own cost, the evidence-gated ensemble selection on
+all rows once against the subagged one (on 25 halves, the default), on synthetic
+out-of-fold margins of the default 63 candidates (some informative, some noise) for
+1,024 to 10,000 rows (``--rows`` picks one) and 2, 5 and 10 classes; evidence 0, the
+case with the most greedy steps; medians of ``--repeats``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +106,46 @@ def pfnboost(rows: int, repeats: int) -> None:
     print(f"| median | {statistics.median(medians):.2f} |")
 
 
+def selection(rows: int | None, repeats: int) -> None:
+    """Print the seconds of one selection on all rows and of the subagged one.
+
+    Parameters
+    ----------
+    rows : int or None
+        Rows of the out-of-fold margins; None runs 1,024, 5,000 and 10,000.
+    repeats : int
+
+    Returns
+    -------
+    None
+    """
+    from llmboost.selection import ensemble_selection, subagged_selection
+
+    print(f"63 candidates, evidence 0, median of {repeats}")
+    print("| rows | classes | once s | subagged s | ratio |\n|---|---|---|---|---|")
+    for n in [rows] if rows else [1024, 5000, 10000]:
+        for k in (2, 5, 10):
+            oof, y = _synthetic_margins(n, k)
+            args = (oof, y, "classification", 0)
+            draws = np.random.default_rng(0)
+            once = [_seconds(partial(ensemble_selection, *args, evidence=0.0))
+                    for _ in range(repeats)]  # fmt: skip
+            sub = [_seconds(partial(subagged_selection, *args, draws, evidence=0.0))
+                   for _ in range(repeats)]  # fmt: skip
+            a, b = statistics.median(once), statistics.median(sub)
+            print(f"| {n} | {k} | {a:.3f} | {b:.3f} | {b / a:.1f} |", flush=True)
+
+
+def _synthetic_margins(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """63 candidates' margins for ``n`` rows of ``k`` classes: the truth at random strengths
+    (0 to 1.5) plus unit noise."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, k, n)
+    truth = 2.0 * y - 1 if k == 2 else np.eye(k)[y]
+    strength = rng.uniform(0, 1.5, (63,) + (1,) * truth.ndim)
+    return strength * truth + rng.normal(size=(63,) + truth.shape), y
+
+
 def main() -> None:
     """Run the timings the options ask for.
 
@@ -106,17 +154,19 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["jobs", "pfnboost"])
+    parser.add_argument("what", choices=["jobs", "pfnboost", "selection"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.what == "jobs":
         jobs(args.rows or 5000, args.repeats)
+    elif args.what == "selection":
+        selection(args.rows, args.repeats)
     else:
         pfnboost(args.rows or 1024, args.repeats)
 
 
-__all__ = ["TASKS", "jobs", "main", "pfnboost"]
+__all__ = ["TASKS", "jobs", "main", "pfnboost", "selection"]
 
 
 if __name__ == "__main__":
