@@ -15,6 +15,7 @@ picked by luck on one set of a few dozen rows no longer takes its full share.
 from __future__ import annotations
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.stats import rankdata
 
 #: Most standard errors of paired per-row improvement a candidate must show to join
@@ -106,11 +107,13 @@ def subagged_selection(
     sample_weight=None,
     evidence: float = EVIDENCE,
     n_subsamples: int = SUBSAMPLES,
+    n_jobs=None,
 ) -> np.ndarray:
     """Weights of :func:`ensemble_selection` averaged over random halves of the rows.
 
     Each half (:func:`half_rows`) selects its own ensemble with the same anchor and
-    ``evidence``; a candidate's weight is its mean share over the halves.
+    ``evidence``; a candidate's weight is its mean share over the halves. The halves are
+    drawn first, so the result does not depend on ``n_jobs``.
 
     Parameters
     ----------
@@ -123,21 +126,28 @@ def subagged_selection(
     sample_weight : ndarray of shape (n,), default=None
     evidence : float, default=EVIDENCE
     n_subsamples : int, default=SUBSAMPLES
+    n_jobs : int, default=None
+        Halves selected at once, in threads (``-1``: all cores).
 
     Returns
     -------
     ndarray of float of shape (n_candidates,)
         Non-negative weights summing to 1.
     """
-    total = np.zeros(len(oof))
-    for _ in range(n_subsamples):
-        rows = half_rows(y_encoded, task, rng)
+    halves = [half_rows(y_encoded, task, rng) for _ in range(n_subsamples)]
+
+    def share(rows):
         weight = None if sample_weight is None else sample_weight[rows]
         counts = ensemble_selection(
             oof[:, rows], y_encoded[rows], task, anchor, sample_weight=weight, evidence=evidence
         )
-        total += counts / counts.sum()
-    return total / n_subsamples
+        return counts / counts.sum()
+
+    if n_jobs in (None, 1):
+        shares = [share(rows) for rows in halves]
+    else:
+        shares = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(share)(r) for r in halves)
+    return np.sum(shares, axis=0) / n_subsamples
 
 
 def half_rows(y_encoded: np.ndarray, task: str, rng: np.random.Generator) -> np.ndarray:
@@ -246,7 +256,8 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     (:func:`ranking_signal`, measured on all rows), at most :data:`EVIDENCE`: a prior
     that has shown a signal is protected from noise, a constant or inverted one is not.
     The selection runs on :data:`SUBSAMPLES` stratified halves of the rows, seeded by
-    ``cv.random_state``, and the weights are averaged (:func:`subagged_selection`).
+    ``cv.random_state`` and in ``cv.n_jobs`` threads, and the weights are averaged
+    (:func:`subagged_selection`).
 
     Parameters
     ----------
@@ -254,7 +265,7 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     margins : list of ndarray
         Pooled out-of-fold margin of each candidate.
     cv : CVScorer
-        Gives the folds' rows, labels, weights and random state.
+        Gives the folds' rows, labels, weights, random state and ``n_jobs``.
 
     Returns
     -------
@@ -266,12 +277,13 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     y = cv.y_encoded[rows]
     w = None if cv.sample_weight is None else cv.sample_weight[rows]
     rng = np.random.default_rng(cv.random_state)
+    options = {"sample_weight": w, "n_jobs": cv.n_jobs}
     if (1.0, 0) not in candidates:
         means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
-        return subagged_selection(stack, y, cv.task, int(np.argmin(means)), rng, sample_weight=w)
+        return subagged_selection(stack, y, cv.task, int(np.argmin(means)), rng, **options)
     anchor = candidates.index((1.0, 0))
     evidence = min(EVIDENCE, max(0.0, ranking_signal(stack[anchor], y, cv.task)))
-    return subagged_selection(stack, y, cv.task, anchor, rng, sample_weight=w, evidence=evidence)
+    return subagged_selection(stack, y, cv.task, anchor, rng, evidence=evidence, **options)
 
 
 __all__ = [

@@ -140,6 +140,8 @@ def test_subagged_selection_averages_the_selections_of_its_halves():
     assert weights[1] > 0.5 and weights[2] == 0.0
     again = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
     np.testing.assert_array_equal(weights, again)
+    threaded = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3), n_jobs=2)
+    np.testing.assert_array_equal(weights, threaded)
 
 
 def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():

@@ -62,9 +62,9 @@ PARAMETERS_DOC = """prior : {prior}
     verbose : bool, default=False
         Show a progress bar over the fits of the search.
     n_jobs : int, default=None
-        Fold fits of the search run in this many threads (``-1``: all cores); each
-        booster keeps its own ``n_jobs`` (1 by default), so cores are not
-        oversubscribed.
+        Fold fits of the search, and the halves of its selection, run in this many
+        threads (``-1``: all cores); each booster keeps its own ``n_jobs`` (1 by
+        default), so cores are not oversubscribed.
     device : {{"auto", "cpu", "cuda"}} or "cuda:<index>", default=None
         Where the prior and the trees run. It is set on the prior when the prior has
         a ``device`` parameter (over the prior's own value) and goes into the booster's
