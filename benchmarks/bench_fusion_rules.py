@@ -45,7 +45,9 @@ The subagged rules (the default since ``fusion_rules_v6.md``) were scored on the
         --cache /tmp/fcache --cached-only --csv benchmarks/results/fusion_rules_v6.csv
 
 and on the constant prior's cells of the follow-up (seeds 0-2, sizes 32 to 512), the same
-with ``--prior constant --sizes 32 64 128 256 512`` and that run's cache; then::
+with ``--prior constant --sizes 32 64 128 256 512`` and that run's cache; the language
+model's cells were computed afresh (``--prior llm --max-test 200 --sizes 32 64 128 256
+--seeds 0`` with a new ``--cache``), all into the same ``--csv``; then::
 
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v6.md \\
         --csv benchmarks/results/fusion_rules_v6.csv
