@@ -14,8 +14,8 @@ but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
 errors, or fewer when the prior's own out-of-fold ranking beats chance by fewer
 standard errors: a constant or inverted prior gets no protection. With few rows the
 standard error is large and a good prior stays; with many rows the trees take over.
-The selection is repeated on random halves of the rows and the weights averaged, so a
-candidate picked by luck on one split gets only part of the weight.
+For classification the selection is repeated on random halves of the rows and the
+weights averaged, so a candidate picked by luck gets only part of the weight.
 Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 """
 
@@ -297,7 +297,8 @@ def grid_search(
     Members are ``(scale, n_rounds, weight)``. With the default scoring they come from
     :func:`~llmboost.selection.select`: evidence-gated ensemble selection anchored on
     the prior alone (or on the best candidate when the prior alone is not among
-    ``scales``), averaged over halves of the rows; with a custom scorer the single
+    ``scales``), for classification averaged over halves of the rows; with a custom
+    scorer the single
     candidate with the best mean fold score is kept.
 
     Parameters

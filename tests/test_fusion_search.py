@@ -126,22 +126,49 @@ def test_subagged_selection_averages_the_selections_of_its_halves():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 60)
     truth = np.where(y == 1, 1.0, -1.0)
-    oof = np.stack([truth + rng.normal(scale=2.0, size=60), 3 * truth, rng.normal(size=60)])
+    anchor = truth + rng.normal(scale=2.0, size=60)
+    oof = np.stack([anchor, 3 * truth, rng.normal(size=60), anchor + truth])
     weights = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
     np.testing.assert_allclose(weights.sum(), 1.0)
-    expected = np.zeros(3)
+    # The halves choose among the anchor and what the selection on all rows picked.
+    picked = np.flatnonzero(ensemble_selection(oof, y, "classification", 0))
+    assert picked.tolist() == [0, 1]
+    expected = np.zeros(4)
     draws = np.random.default_rng(3)
     for _ in range(SUBSAMPLES):
         rows = half_rows(y, "classification", draws)
-        counts = ensemble_selection(oof[:, rows], y[rows], "classification", 0)
-        expected += counts / counts.sum() / SUBSAMPLES
+        counts = ensemble_selection(oof[picked][:, rows], y[rows], "classification", 0)
+        expected[picked] += counts / counts.sum() / SUBSAMPLES
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
-    # The clearly better candidate wins on every half; the noise never joins.
-    assert weights[1] > 0.5 and weights[2] == 0.0
+    # The clearly better candidate wins on every half; noise and the runner-up never join.
+    assert weights[1] > 0.5 and weights[2] == 0.0 and weights[3] == 0.0
     again = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
     np.testing.assert_array_equal(weights, again)
     threaded = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3), n_jobs=2)
     np.testing.assert_array_equal(weights, threaded)
+
+
+def test_subagging_gives_no_weight_to_a_candidate_all_rows_reject():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 40)
+    truth = np.where(y == 1, 1.0, -1.0)
+    anchor = truth + rng.normal(size=40)
+    # The prior, the prior sharpened threefold, and the prior with a real improvement.
+    oof = np.stack([anchor, 3 * anchor, anchor + 0.5 * truth])
+    assert ensemble_selection(oof, y, "classification", 0)[1] == 0
+    draws = np.random.default_rng(3)
+    halves = [half_rows(y, "classification", draws) for _ in range(SUBSAMPLES)]
+    lucky = [ensemble_selection(oof[:, r], y[r], "classification", 0)[1] > 0 for r in halves]
+    assert any(lucky)  # some halves alone would let the sharpened prior in
+    weights = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3))
+    assert weights[1] == 0.0 and weights[2] > 0.5
+    # Without protection (evidence 0: nothing to protect) every candidate takes part.
+    free = subagged_selection(oof, y, "classification", 0, np.random.default_rng(3), evidence=0)
+    expected = np.zeros(3)
+    for r in halves:
+        counts = ensemble_selection(oof[:, r], y[r], "classification", 0, evidence=0)
+        expected += counts / counts.sum() / SUBSAMPLES
+    np.testing.assert_allclose(free, expected, rtol=1e-12)
 
 
 def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():

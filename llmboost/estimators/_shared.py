@@ -43,7 +43,8 @@ PARAMETERS_DOC = """prior : {prior}
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
         trees from {scales} times the prior, every prefix of their boosting, and the
         prior alone at several temperatures, combined by evidence-gated ensemble
-        selection starting from the prior (averaged over halves of the rows). A list
+        selection starting from the prior (for classifiers averaged over halves of the
+        rows). A list
         gives your own scales (``"prior"`` in it adds the prior alone as a candidate and
         anchor).
     cv : int, default=5
