@@ -171,6 +171,20 @@ def test_subagging_gives_no_weight_to_a_candidate_all_rows_reject():
     np.testing.assert_allclose(free, expected, rtol=1e-12)
 
 
+def test_only_classifiers_average_the_selection_over_halves(monkeypatch):
+    import llmboost.selection
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("halves used")
+
+    monkeypatch.setattr(llmboost.selection, "subagged_selection", refuse)
+    X, y = _table(80)
+    target = X["a"].to_numpy() + np.random.default_rng(0).normal(size=80)
+    PriorBoostRegressor(random_state=0).fit(X, target)  # selection on all rows only
+    with pytest.raises(AssertionError, match="halves used"):
+        PriorBoostClassifier(random_state=0).fit(X, y)
+
+
 def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
