@@ -298,8 +298,7 @@ def grid_search(
     :func:`~llmboost.selection.select`: evidence-gated ensemble selection anchored on
     the prior alone (or on the best candidate when the prior alone is not among
     ``scales``), for classification averaged over halves of the rows; with a custom
-    scorer the single
-    candidate with the best mean fold score is kept.
+    scorer the single candidate with the best mean fold score is kept.
 
     Parameters
     ----------

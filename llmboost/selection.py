@@ -147,6 +147,10 @@ def subagged_selection(
         picked = np.flatnonzero(ensemble_selection(oof, y_encoded, task, anchor,
                                                    sample_weight=sample_weight,
                                                    evidence=evidence))  # fmt: skip
+    weights = np.zeros(len(oof))
+    if len(picked) == 1:  # nothing joined on all rows, so every half keeps the anchor alone
+        weights[anchor] = 1.0
+        return weights
     start = int(np.flatnonzero(picked == anchor)[0])
     halves = [half_rows(y_encoded, task, rng) for _ in range(n_subsamples)]
     share = partial(_share, oof[picked], y_encoded, task, start, sample_weight, evidence)
@@ -154,7 +158,6 @@ def subagged_selection(
         shares = [share(rows) for rows in halves]
     else:
         shares = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(share)(r) for r in halves)
-    weights = np.zeros(len(oof))
     weights[picked] = np.sum(shares, axis=0) / n_subsamples
     return weights
 
