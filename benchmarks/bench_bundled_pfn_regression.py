@@ -13,7 +13,9 @@ rows, drawn once with seed 0) is the test set. Methods:
 * ``pfnboost``: ``PFNBoostRegressor(prior=BundledPFNPrior(task="regression"))``;
 * ``ridge``: ``RidgeCV`` behind median imputation, scaling and one-hot encoding;
 * ``rf``: ``RandomForestRegressor`` (same preprocessing, ordinal categories);
-* ``xgb``: ``XGBRegressor()`` defaults (native categorical support).
+* ``xgb``: ``XGBRegressor()`` defaults (native categorical support);
+* ``constboost``: ``PriorBoostRegressor`` with a constant prior (``DummyRegressor``):
+  the fusion search must learn to ignore a useless prior (not in the default methods).
 
 Cells run seed-major (seed 0 at every size and dataset first), each appended to the CSV
 at once; a rerun skips the cells already there. ``--md`` rewrites the summary.
@@ -34,7 +36,7 @@ from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_p
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
-METHODS = ("pfn", "ridge", "rf", "xgb", "pfnboost")
+METHODS = ("pfn", "ridge", "rf", "xgb", "pfnboost", "constboost")
 BASELINES = ("ridge", "rf", "xgb")
 FIELDS = ["dataset", "size", "seed", "method", "rmse", "r2", "seconds", "n_test", "error"]
 
@@ -109,11 +111,12 @@ def make_model(method: str, seed: int, X: pd.DataFrame):
     -------
     estimator
     """
+    from sklearn.dummy import DummyRegressor
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
 
-    from llmboost import PFNBoostRegressor
+    from llmboost import PFNBoostRegressor, PriorBoostRegressor, SklearnPrior
     from llmboost.priors import BundledPFNPrior
 
     prior = BundledPFNPrior(task="regression", random_state=seed, **PFN_PARAMS)
@@ -121,6 +124,8 @@ def make_model(method: str, seed: int, X: pd.DataFrame):
         return _PriorAsModel(prior)
     if method == "pfnboost":
         return PFNBoostRegressor(prior=prior, random_state=seed)
+    if method == "constboost":
+        return PriorBoostRegressor(prior=SklearnPrior(DummyRegressor()), random_state=seed)
     if method == "ridge":
         return make_pipeline(_preprocess(X, True), RidgeCV(alphas=np.logspace(-3, 3, 13)))
     if method == "rf":
@@ -293,7 +298,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
 
 def _targets(r2: pd.DataFrame, methods: list[str]) -> list[str]:
     base = [m for m in BASELINES if m in methods]
-    if "pfn" not in methods or not base:
+    if not {"pfn", "pfnboost"} <= set(methods) or not base:
         return []
     lines = [
         "Targets: the PFN alone above ridge, random forest and XGBoost up to 512 rows;",
@@ -306,11 +311,8 @@ def _targets(r2: pd.DataFrame, methods: list[str]) -> list[str]:
         best = max(r2.loc[size, m] for m in base)
         gap = r2.loc[size, "pfn"] - best
         ok = "n/a" if size > 512 else ("met" if gap > 0 else "missed")
-        if "pfnboost" in methods:
-            bgap = r2.loc[size, "pfnboost"] - best
-            bcell = f"{bgap:+.4f} | {'met' if bgap >= 0 else 'missed'}"
-        else:
-            bcell = "| "
+        bgap = r2.loc[size, "pfnboost"] - best
+        bcell = f"{bgap:+.4f} | {'met' if bgap >= 0 else 'missed'}"
         lines.append(f"| {size} | {gap:+.4f} | {ok} | {bcell} |")
     return lines + [""]
 
@@ -328,7 +330,8 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
-    args = suite_parser(__doc__, csv_path, SIZES, METHODS).parse_args(argv)
+    default = [m for m in METHODS if m != "constboost"]
+    args = suite_parser(__doc__, csv_path, SIZES, default).parse_args(argv)
     global PFN_PARAMS
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")

@@ -14,8 +14,9 @@ but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
 errors, or fewer when the prior's own out-of-fold ranking beats chance by fewer
 standard errors: a constant or inverted prior gets no protection. With few rows the
 standard error is large and a good prior stays; with many rows the trees take over.
-For classification the selection is repeated on random halves of the rows and the
-weights averaged, so a candidate picked by luck gets only part of the weight.
+The selection is repeated on random halves of the rows and the weights averaged, so a
+candidate picked by luck gets only part of the weight (for regression only while the
+prior is not fully protected).
 Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 """
 

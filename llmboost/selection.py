@@ -6,11 +6,11 @@ the paired per-row improvement exceeds :data:`EVIDENCE` standard errors, or fewe
 the prior's own out-of-fold ranking beats chance by fewer standard errors
 (:func:`ranking_signal`): a constant or inverted prior gets no protection.
 
-For classification the selection is then repeated on :data:`SUBSAMPLES` random halves
-of the rows and the resulting ensembles are averaged (subagging,
-:func:`subagged_selection`): a candidate that passes the gate on only some
-halves gets only part of the weight, so a winner picked by luck on one set of a few
-dozen rows no longer takes its full share.
+The selection is then repeated on :data:`SUBSAMPLES` random halves of the rows and the
+resulting ensembles are averaged (subagging, :func:`subagged_selection`): a candidate
+that passes the gate on only some halves gets only part of the weight, so a winner
+picked by luck on one set of a few dozen rows no longer takes its full share. For
+regression only while the prior is not fully protected (see :func:`select`).
 """
 
 from __future__ import annotations
@@ -275,12 +275,12 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     improvement as the prior's own out-of-fold ranking beats chance by
     (:func:`ranking_signal`, measured on all rows), at most :data:`EVIDENCE`: a prior
     that has shown a signal is protected from noise, a constant or inverted one is not.
-    For classification the selection then runs again on :data:`SUBSAMPLES` stratified
-    halves of the rows, seeded by ``cv.random_state`` and in ``cv.n_jobs`` threads, and
-    the weights are averaged (:func:`subagged_selection`). Regression keeps the selection
-    on all rows: there the halves' larger standard errors kept useful trees out with many
-    rows (-0.003 to -0.006 mean R^2 from 256 to 1,024 rows on the shared tables, for
-    +0.001 to +0.002 from 32 to 128).
+    The selection then runs again on :data:`SUBSAMPLES` stratified halves of the rows,
+    seeded by ``cv.random_state`` and in ``cv.n_jobs`` threads, and the weights are
+    averaged (:func:`subagged_selection`). Regression does so only while the prior's
+    protection is below :data:`EVIDENCE` (few rows, a weak or constant prior): with a
+    fully protected prior the halves' larger standard errors kept useful trees out
+    (-0.003 to -0.006 mean R^2 from 256 to 1,024 rows on the shared tables).
 
     Parameters
     ----------
@@ -302,7 +302,7 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     rng = np.random.default_rng(cv.random_state)
 
     def weights(anchor: int, evidence: float) -> np.ndarray:
-        if cv.task == "regression":  # halves kept useful trees out there (see the docstring)
+        if cv.task == "regression" and evidence >= EVIDENCE:  # see the docstring
             counts = ensemble_selection(stack, y, cv.task, anchor, sample_weight=w,
                                         evidence=evidence)  # fmt: skip
             return counts / counts.sum()

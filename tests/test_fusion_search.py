@@ -171,7 +171,9 @@ def test_subagging_gives_no_weight_to_a_candidate_all_rows_reject():
     np.testing.assert_allclose(free, expected, rtol=1e-12)
 
 
-def test_only_classifiers_average_the_selection_over_halves(monkeypatch):
+def test_regressors_use_halves_only_while_the_prior_is_not_fully_protected(monkeypatch):
+    from sklearn.dummy import DummyRegressor
+
     import llmboost.selection
 
     def refuse(*args, **kwargs):
@@ -180,7 +182,11 @@ def test_only_classifiers_average_the_selection_over_halves(monkeypatch):
     monkeypatch.setattr(llmboost.selection, "subagged_selection", refuse)
     X, y = _table(80)
     target = X["a"].to_numpy() + np.random.default_rng(0).normal(size=80)
-    PriorBoostRegressor(random_state=0).fit(X, target)  # selection on all rows only
+    strong = PriorBoostRegressor(random_state=0)  # the ridge prior ranks far above chance
+    strong.fit(X, target)  # selection on all rows only
+    constant = PriorBoostRegressor(prior=SklearnPrior(DummyRegressor()), random_state=0)
+    with pytest.raises(AssertionError, match="halves used"):
+        constant.fit(X, target)  # ranking signal 0: no protection, so halves
     with pytest.raises(AssertionError, match="halves used"):
         PriorBoostClassifier(random_state=0).fit(X, y)
 
