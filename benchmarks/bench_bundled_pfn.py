@@ -245,7 +245,8 @@ def _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte) -> dict:
             model = make_model(method, seed).fit(Xtr, ytr)
             proba = model.predict_proba(Xte)
         row["auc"] = round(auc(yte, proba, model.classes_), 6)
-        row["scale"] = getattr(model, "scale_", "")
+        scale = getattr(model, "scale_", "")
+        row["scale"] = round(float(scale), 6) if isinstance(scale, float) else scale
     except Exception as exc:  # noqa: BLE001 - recorded, not fatal
         row["error"] = f"{type(exc).__name__}: {exc}"[:200]
     row["seconds"] = round(time.perf_counter() - t0, 3)
