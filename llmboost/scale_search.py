@@ -298,8 +298,9 @@ def grid_search(
     Members are ``(scale, n_rounds, weight)``. With the default scoring they come from
     :func:`~llmboost.selection.select`: evidence-gated ensemble selection anchored on
     the prior alone (or on the best candidate when the prior alone is not among
-    ``scales``), for classification averaged over halves of the rows; with a custom
-    scorer the single candidate with the best mean fold score is kept.
+    ``scales``), averaged over halves of the rows (for regression only while the prior
+    is not fully protected); with a custom scorer the single candidate with the best
+    mean fold score is kept.
 
     Parameters
     ----------
