@@ -43,9 +43,9 @@ PARAMETERS_DOC = """prior : {prior}
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
         trees from {scales} times the prior, every prefix of their boosting, and the
         prior alone at several temperatures, combined by evidence-gated ensemble
-        selection starting from the prior (for classifiers averaged over halves of the
-        rows). A list gives your own scales (``"prior"`` in it adds the prior alone as a
-        candidate and anchor).
+        selection starting from the prior (averaged over halves of the rows; for
+        regressors only while the prior is not fully protected). A list gives your
+        own scales (``"prior"`` in it adds the prior alone as a candidate and anchor).
     cv : int, default=5
         Folds (shuffled; stratified for classifiers) for the out-of-fold prior logits
         of the training rows and for the search. A class with a single row stays in
