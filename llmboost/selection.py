@@ -303,9 +303,7 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
 
     def weights(anchor: int, evidence: float) -> np.ndarray:
         if cv.task == "regression" and evidence >= EVIDENCE:  # see the docstring
-            counts = ensemble_selection(stack, y, cv.task, anchor, sample_weight=w,
-                                        evidence=evidence)  # fmt: skip
-            return counts / counts.sum()
+            return _share(stack, y, cv.task, anchor, w, evidence, np.arange(len(y)))
         return subagged_selection(stack, y, cv.task, anchor, rng, sample_weight=w,
                                   evidence=evidence, n_jobs=cv.n_jobs)  # fmt: skip
 
