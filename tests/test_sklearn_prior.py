@@ -40,3 +40,80 @@ def test_oof_logits_match_per_fold_fits():
     for train, test in folds:
         model = LogisticRegression().fit(X.iloc[train], y[train])
         np.testing.assert_allclose(oof[test], np.log(model.predict_proba(X.iloc[test])), atol=1e-8)
+
+
+def _table(n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    y = np.where(X["a"] + 0.5 * rng.normal(size=n) > 0, "yes", "no")
+    return X, y
+
+
+def test_sample_weight_reaches_the_estimator_with_metadata_routing_on():
+    import sklearn
+
+    from llmboost import PriorBoostClassifier
+
+    X, y = _table()
+    w = np.where(y == "yes", 5.0, 1.0)
+    plain = SklearnPrior(LogisticRegression()).fit(X, y, sample_weight=w).logits(X)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = SklearnPrior(LogisticRegression()).fit(X, y, sample_weight=w).logits(X)
+        model = PriorBoostClassifier(scale=1.0, cv=3, random_state=0)
+        model.fit(X, y, sample_weight=w)  # raised "not routed to any object" before
+    np.testing.assert_array_equal(routed, plain)
+    unweighted = SklearnPrior(LogisticRegression()).fit(X, y).logits(X)
+    assert np.abs(plain - unweighted).max() > 0.05  # the weights changed the model
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
+def test_classifiers_without_predict_proba_give_log_softmax_of_their_scores():
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.svm import LinearSVC
+
+    X, y = _table()
+    prior = SklearnPrior(RidgeClassifier(), preprocess=False).fit(X, y)
+    d = RidgeClassifier().fit(X, y).decision_function(X)  # log-odds of "yes"
+    expected = np.column_stack([-np.logaddexp(0, d), -np.logaddexp(0, -d)])
+    np.testing.assert_allclose(prior.logits(X), expected, atol=1e-12)
+    y3 = np.digitize(X["b"], [-0.5, 0.5])
+    z = SklearnPrior(LinearSVC(), preprocess=False).fit(X, y3).logits(X)
+    scores = LinearSVC().fit(X, y3).decision_function(X)
+    np.testing.assert_allclose(np.exp(z).sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(z - z[:, :1], scores - scores[:, :1], atol=1e-12)
+
+
+def test_a_classifier_without_class_scores_is_refused_by_name():
+    import pytest
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class LabelsOnly(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            return np.repeat(self.classes_[0], len(X))
+
+    X, y = _table()
+    with pytest.raises(ValueError, match="LabelsOnly has neither predict_proba nor decision"):
+        SklearnPrior(LabelsOnly()).fit(X, y)
+
+
+def test_a_pipeline_keeps_its_own_preprocessing_and_column_names():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from llmboost import PriorBoostClassifier
+
+    X, y = _table()
+    X["d"] = pd.Categorical(np.where(X["c"] > 0, "u", "v"))
+    pipe = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["d"]), (StandardScaler(), ["a", "b"])),
+        LogisticRegression(),
+    )
+    model = PriorBoostClassifier(pipe, scale="prior").fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X), pipe.fit(X, y).predict_proba(X), atol=1e-12)
+    assert SklearnPrior(pipe)._wraps() is False and SklearnPrior(LogisticRegression())._wraps()
+    assert SklearnPrior(pipe, preprocess=True)._wraps()

@@ -7,29 +7,35 @@ import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils.validation import has_fit_parameter
 
-from .._params import BOOL, Check
+from .._params import BOOL, Check, Options
 from ._base import Prior, align_columns, log_proba
 
 
 class SklearnPrior(Prior):
     """Wrap a scikit-learn estimator as a prior.
 
-    Classifiers give ``log(predict_proba)`` (floored, never ``-inf``); regressors give
-    ``predict``.
+    Classifiers give ``log(predict_proba)`` (floored, never ``-inf``), or, without
+    ``predict_proba`` (``RidgeClassifier``, ``LinearSVC``, ``SVC()``), their
+    ``decision_function`` read as logits (log-softmax of the scores; binary: the score
+    is the log-odds of the second class); regressors give ``predict``.
 
     Parameters
     ----------
     estimator : scikit-learn classifier or regressor
         Cloned before fitting; the original is left untouched.
-    preprocess : bool, default=True
-        Put the estimator behind a median imputer and standard scaler for numeric
-        columns and a one-hot encoder for categorical ones, so that models that
-        need numbers (logistic regression, k-NN) take any table.
+    preprocess : bool or "auto", default="auto"
+        ``True`` puts the estimator behind a median imputer and standard scaler for
+        numeric columns and a one-hot encoder for categorical ones, so that models that
+        need numbers (logistic regression, k-NN) take any table; so ``scale="prior"``
+        gives the probabilities of that pipeline, not of the bare estimator. ``False``
+        hands the estimator the table as it is. ``"auto"``: ``True``, except for a
+        :class:`~sklearn.pipeline.Pipeline`, which brings its own preprocessing (and
+        may select columns by name).
     """
 
     _parameter_constraints = {
@@ -41,18 +47,24 @@ class SklearnPrior(Prior):
                 "a scikit-learn estimator (with fit and predict_proba or predict)",
             )
         ],
-        "preprocess": [BOOL],
+        "preprocess": [BOOL, Options(("auto",))],
     }
 
-    def __init__(self, estimator, *, preprocess: bool = True) -> None:
+    def __init__(self, estimator, *, preprocess: bool | str = "auto") -> None:
         self.estimator = estimator
         self.preprocess = preprocess
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator).input_tags.allow_nan
-        tags.input_tags.allow_nan = bool(self.preprocess or inner)
+        tags.input_tags.allow_nan = self._wraps() or inner
         return tags
+
+    def _wraps(self) -> bool:
+        """Whether the estimator goes behind llmboost's preprocessing (``preprocess``)."""
+        if self.preprocess == "auto":
+            return not isinstance(self.estimator, Pipeline)
+        return bool(self.preprocess)
 
     @property
     def task(self) -> str:
@@ -63,37 +75,57 @@ class SklearnPrior(Prior):
         return has_fit_parameter(self.estimator, "sample_weight")
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None) -> None:
-        """Fit the (preprocessed) estimator; ``sample_weight`` reaches it when it takes one."""
+        """Fit the (preprocessed) estimator; ``sample_weight`` reaches it when it takes one.
+
+        The preprocessing is fitted first and the estimator on its output, so the
+        weights go straight to the estimator (no ``step__sample_weight`` keyword, which
+        scikit-learn's metadata routing would refuse).
+        """
+        scores = ("predict_proba", "decision_function")
+        if self.task == "classification" and not any(hasattr(self.estimator, m) for m in scores):
+            raise ValueError(
+                f"SklearnPrior: {type(self.estimator).__name__} has neither predict_proba "
+                "nor decision_function, so it gives no class scores; use a classifier that "
+                "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
+            )
         model = clone(self.estimator)
         kwargs = {}
         if sample_weight is not None and self.supports_sample_weight:
-            step = type(model).__name__.lower() if self.preprocess else None
-            kwargs = (
-                {"sample_weight": sample_weight}
-                if step is None
-                else {f"{step}__sample_weight": sample_weight}
-            )
-        if self.preprocess:
-            columns = make_column_transformer(
-                (
-                    OneHotEncoder(handle_unknown="ignore"),
-                    make_column_selector(dtype_include="category"),
+            kwargs = {"sample_weight": sample_weight}
+        if not self._wraps():
+            self.model_ = model.fit(X, y, **kwargs)
+            return
+        columns = make_column_transformer(
+            (
+                OneHotEncoder(handle_unknown="ignore"),
+                make_column_selector(dtype_include="category"),
+            ),
+            (
+                make_pipeline(
+                    SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
                 ),
-                (
-                    make_pipeline(
-                        SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
-                    ),
-                    make_column_selector(dtype_exclude="category"),
-                ),
-            )
-            model = make_pipeline(columns, model)
-        self.model_ = model.fit(X, y, **kwargs)
+                make_column_selector(dtype_exclude="category"),
+            ),
+        )
+        model.fit(columns.fit_transform(X), y, **kwargs)
+        self.model_ = make_pipeline(columns, model)
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
-        if self.task == "classification":
+        if self.task == "regression":
+            return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)
+        if hasattr(self.model_, "predict_proba"):
             z = log_proba(self.model_.predict_proba(X))
-            return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
-        return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)
+        else:
+            z = _log_softmax(np.asarray(self.model_.decision_function(X), dtype=np.float64))
+        return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
+
+
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Log-probabilities from decision scores: ``(n,)`` is the second class's log-odds."""
+    if scores.ndim == 1:
+        scores = np.column_stack([np.zeros_like(scores), scores])
+    top = scores.max(axis=1, keepdims=True)
+    return scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
 
 
 __all__ = ["SklearnPrior"]
