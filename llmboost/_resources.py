@@ -26,11 +26,18 @@ def resolve_device(device, *, allow_mps: bool = False) -> str:
     """``"auto"`` (or ``None``) is ``"cuda"`` when torch sees a GPU, else ``"cpu"``.
 
     With ``allow_mps``, Apple's ``"mps"`` comes before the CPU. Any other value is
-    returned as a string, unchanged.
+    returned as a string, unchanged; a CUDA device torch cannot see is refused.
     """
-    if device not in (None, "auto"):
-        return str(device)
     import torch
+
+    if device not in (None, "auto"):
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={str(device)!r}, but this torch ({torch.__version__}) sees no CUDA "
+                "GPU; pass device='cpu' or 'auto', or install a CUDA build of torch (the "
+                "README's GPU install)."
+            )
+        return str(device)
 
     if torch.cuda.is_available():
         return "cuda"

@@ -11,7 +11,9 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
 
 #: Largest magnitude the boosters can store (they hold features as float32).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -62,6 +64,40 @@ def to_frame(X) -> pd.DataFrame:
     return pd.DataFrame(
         {name: _convert_column(frame[name], name) for name in frame.columns}, index=frame.index
     )
+
+
+def fit_frame(estimator, X) -> tuple[pd.DataFrame, BaseEstimator]:
+    """The training frame, named as :func:`named_frame` says, and its columns' holder.
+
+    The holder (``n_features_in_``, ``feature_names_in_``) carries the columns of a fit
+    until it succeeds, so a failed refit leaves the fitted model as it was; it is
+    named like ``estimator`` for scikit-learn's messages.
+    """
+    frame = to_frame(X)
+    holder = type(type(estimator).__name__, (BaseEstimator,), {})()
+    validate_data(holder, X, reset=True, skip_check_array=True)
+    frame.columns = feature_names(holder)
+    return frame, holder
+
+
+def named_frame(X, columns) -> pd.DataFrame:
+    """``to_frame(X)``, checked against the columns ``columns`` holds and named like them.
+
+    Columns are named as scikit-learn reads ``X``: by their names when they are all
+    strings, else by position (``x0, x1, ...``). So a model fitted on a table takes an
+    array of the same columns and the reverse (scikit-learn warns), and a table with
+    integer column names reads like an array.
+    """
+    frame = to_frame(X)
+    validate_data(columns, X, reset=False, skip_check_array=True)
+    frame.columns = feature_names(columns)
+    return frame
+
+
+def feature_names(columns) -> list[str]:
+    """The names of a fit's columns: ``feature_names_in_``, else ``x0, x1, ...``."""
+    names = getattr(columns, "feature_names_in_", None)
+    return [f"x{j}" for j in range(columns.n_features_in_)] if names is None else list(names)
 
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
@@ -322,6 +358,9 @@ __all__ = [
     "booster_frame",
     "check_sample_weight",
     "check_target",
+    "feature_names",
     "fit_categories",
+    "fit_frame",
+    "named_frame",
     "to_frame",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import booster_frame, to_frame
+from ._validation import booster_frame, feature_names
 
 #: Names of the two columns added to the features.
 PRIOR_COLUMN, BIAS_COLUMN = "prior", "bias"
@@ -37,8 +37,9 @@ def explain(estimator, X) -> pd.DataFrame:
     -------
     DataFrame
         One row per row of ``X`` (same index when ``X`` is a DataFrame). Columns: one
-        per feature (named as in ``X``; ``x0, x1, ...`` for arrays) holding the trees'
-        SHAP values, ``prior`` (``scale_ * z``, what the prior contributes) and
+        per feature (named as in fit: ``feature_names_in_``, or ``x0, x1, ...`` when
+        the model was fitted without column names) holding the trees' SHAP values,
+        ``prior`` (``scale_ * z``, what the prior contributes) and
         ``bias`` (the trees' expected value). Each row sums to the margin:
         ``decision_function`` for binary classifiers (log-odds of ``classes_[1]``),
         ``predict`` for regressors.
@@ -54,7 +55,7 @@ def explain(estimator, X) -> pd.DataFrame:
         When a feature is itself named ``prior`` or ``bias``.
     """
     check_is_fitted(estimator, "members_")
-    names = [str(c) for c in to_frame(X).columns]
+    names = feature_names(estimator)
     clash = sorted({PRIOR_COLUMN, BIAS_COLUMN} & set(names))
     if clash:
         raise ValueError(

@@ -192,6 +192,68 @@ def target_sorted_folds(y, n_splits: int, random_state) -> list[tuple[np.ndarray
     return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_splits)]
 
 
+def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of a ``cv`` that is a splitter (``cv.split(X, y)``) or (train, test) pairs.
+
+    The search pools out-of-fold predictions, so a row may be tested by one split at
+    most (``KFold``, ``GroupKFold`` via its splits, ``TimeSeriesSplit``; not
+    ``ShuffleSplit``); rows no split tests only train. A classifier's every training
+    part must hold every class.
+
+    Parameters
+    ----------
+    cv : cross-validation splitter or iterable of (train, test) index arrays
+    X : DataFrame
+    y : ndarray of shape (n,)
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    list of (train, test) index arrays
+
+    Raises
+    ------
+    ValueError
+        Naming the split and what is wrong with it.
+    """
+    splits = cv.split(X, y) if hasattr(cv, "split") else cv
+    folds = [(np.asarray(train, dtype=int), np.asarray(test, dtype=int)) for train, test in splits]
+    if not folds:
+        raise ValueError(f"cv={cv!r} gave no (train, test) split.")
+    tested = np.zeros(len(y), dtype=int)
+    for i, (train, test) in enumerate(folds):
+        _check_split(i, train, test, y, task)
+        tested[test] += 1
+    if tested.max() > 1:
+        raise ValueError(
+            f"cv: row {int(np.argmax(tested))} is in the test part of {tested.max()} splits; "
+            "the search pools out-of-fold predictions, so each row may be tested once at "
+            "most (KFold, StratifiedKFold, TimeSeriesSplit; not ShuffleSplit or repeated "
+            "splitters)."
+        )
+    return folds
+
+
+def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, task: str):
+    rows = np.concatenate([train, test])
+    if len(test) == 0 or len(train) == 0 or rows.min() < 0 or rows.max() >= len(y):
+        raise ValueError(
+            f"cv split {i}: train and test must be non-empty row indices below {len(y)}."
+        )
+    both = np.intersect1d(train, test)
+    if both.size:
+        raise ValueError(
+            f"cv split {i}: rows {both[:5].tolist()} are in both its train and its test part."
+        )
+    missing = np.setdiff1d(np.unique(y), y[train]) if task == "classification" else []
+    if len(missing):
+        raise ValueError(
+            f"cv split {i}: its training part has no row of class {missing.tolist()[0]!r}; "
+            "every class must be in every training part (use a stratified splitter or "
+            "fewer splits)."
+        )
+
+
 def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``folds`` plus one split that scores the rows no fold tests, from all the others.
 
@@ -218,6 +280,7 @@ __all__ = [
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
     "check_margin",
+    "given_folds",
     "make_folds",
     "margin_to_output",
     "prior_folds",

@@ -220,7 +220,8 @@ def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> floa
     float
     """
     if task == "regression":
-        rho = np.corrcoef(rankdata(margin), rankdata(y_encoded))[0, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant side: no signal
+            rho = np.corrcoef(rankdata(margin), rankdata(y_encoded))[0, 1]
         return 0.0 if not np.isfinite(rho) else float(rho * np.sqrt(len(margin) - 1))
     if margin.ndim == 1:
         return _rank_z(margin, y_encoded == 1)

@@ -581,3 +581,9 @@ def test_regression_rejects_a_classification_checkpoint_and_bad_targets():
         BundledPFNPrior(task="regression", weights=SHIPPED).fit(X, y)
     with pytest.raises(ValueError, match="y contains NaN or infinity"):
         BundledPFNPrior(task="regression").fit(X, np.where(np.arange(50) == 3, np.nan, y))
+
+
+def test_a_constant_regression_target_is_predicted_exactly():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    prior = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, np.full(40, 3.5))
+    np.testing.assert_array_equal(prior.logits(X[:5]), np.full(5, 3.5))

@@ -397,3 +397,62 @@ def test_sample_weight_is_routed_through_pipelines_and_cross_validation():
         pipe = make_pipeline(FunctionTransformer(), model)
         scores = cross_val_score(pipe, X, y, cv=3, params={"sample_weight": w})
     assert scores.shape == (3,) and (scores > 0.5).all()
+
+
+def test_a_splitter_and_its_splits_give_the_same_fit():
+    from sklearn.model_selection import KFold
+
+    X, y = _table(n=120)
+    splitter = KFold(3, shuffle=True, random_state=1)
+    by_splitter = PriorBoostClassifier(cv=splitter, random_state=0).fit(X, y)
+    by_pairs = PriorBoostClassifier(cv=list(splitter.split(X, y)), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(by_splitter.predict_proba(X), by_pairs.predict_proba(X))
+    by_number = PriorBoostClassifier(cv=3, random_state=0).fit(X, y)
+    assert by_number.cv_results_["params"] == by_splitter.cv_results_["params"]
+
+
+def test_time_series_splits_leave_early_rows_to_training_only():
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from llmboost.fusion_inputs import given_folds, prior_folds
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"t": np.arange(90.0), "a": rng.normal(size=90)})
+    y = X["a"] * 2 + 0.1 * X["t"] + rng.normal(scale=0.1, size=90)
+    folds = given_folds(TimeSeriesSplit(3), X, y.to_numpy(), "regression")
+    assert [len(test) for _, test in folds] == [22, 22, 22]
+    extra = prior_folds(folds, 90)[-1]  # the never-tested early rows, scored honestly
+    np.testing.assert_array_equal(extra[1], np.arange(24))
+    assert np.intersect1d(extra[0], extra[1]).size == 0
+    model = PriorBoostRegressor(cv=TimeSeriesSplit(3), random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("cv", "message"),
+    [
+        ("shuffle", r"is in the test part of \d splits; the search pools"),
+        ([(np.arange(10, 60), np.arange(0, 10)), (np.arange(5, 60), np.arange(0, 5))], "row 0"),
+        ([(np.arange(0, 30), np.arange(25, 60))], "rows \\[25, 26, 27, 28, 29\\] are in both"),
+        ([(np.arange(0, 30), np.arange(30, 60))], "has no row of class 1"),
+        ([], "gave no \\(train, test\\) split"),
+        ("text", "cv must be"),
+    ],
+)
+def test_unusable_splits_are_refused_by_name(cv, message):
+    from sklearn.model_selection import ShuffleSplit
+
+    X = pd.DataFrame({"a": np.arange(60.0)})
+    y = (np.arange(60) >= 30).astype(int)
+    cv = ShuffleSplit(4, test_size=0.5, random_state=0) if cv == "shuffle" else cv
+    with pytest.raises(ValueError, match=message):
+        PriorBoostClassifier(cv=cv).fit(X, y)
+
+
+def test_dask_estimators_take_a_number_of_folds_only():
+    from sklearn.model_selection import KFold
+
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    with pytest.raises(ValueError, match="cv must be"):
+        DaskPriorBoostClassifier(cv=KFold(3))._check_params()

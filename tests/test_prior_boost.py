@@ -297,3 +297,30 @@ def test_bad_prior_output(output, match):
     X, y = _data(n=60)
     with pytest.raises(ValueError, match=f"BadPrior.oof_logits returned {match}"):
         PriorBoostClassifier(prior=BadPrior(output), scale=1.0, cv=3).fit(X, y)
+
+
+def test_a_cuda_device_torch_cannot_see_is_refused_by_name(monkeypatch):
+    import torch
+
+    from llmboost import BundledPFNPrior, PFNBoostClassifier
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = _data(n=40)
+    model = PFNBoostClassifier(BundledPFNPrior(n_ensemble=1), device="cuda:0", scale=1.0, cv=3)
+    with pytest.raises(ValueError, match=r"device='cuda:0', but this torch .* sees no CUDA GPU"):
+        model.fit(X, y)
+
+
+def test_the_single_class_error_shows_the_label_as_written():
+    X, _ = _data(n=40)
+    with pytest.raises(ValueError, match=r"y has a single class \(0\.0\)"):
+        PriorBoostClassifier().fit(X, np.zeros(40))
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("rounds", [0, -3, 2.5, True])
+def test_boosting_rounds_below_one_are_refused_before_fitting(booster, rounds):
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(booster=booster, booster_params={"n_estimators": rounds})
+    with pytest.raises(ValueError, match=rf"booster_params n_estimators={rounds!r}: the trees"):
+        model.fit(X, y)

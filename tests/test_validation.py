@@ -215,3 +215,51 @@ def test_all_missing_column_at_predict_keeps_fit_categories():
     train = to_frame(pd.DataFrame({"c": ["a", "b", "a"]}))
     new = align_categories(to_frame(pd.DataFrame({"c": [None, None]})), fit_categories(train))
     assert list(new["c"].cat.categories) == ["a", "b"] and new["c"].isna().all()
+
+
+@pytest.mark.parametrize("scale", [0, 1.0])
+def test_tables_and_arrays_of_the_same_columns_are_interchangeable(scale):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    named = pd.DataFrame(X, columns=["a", "b", "c"])
+    for fit_on in (X, pd.DataFrame(X)):  # integer names read like an array
+        model = PriorBoostClassifier(scale=scale, random_state=0).fit(fit_on, y)
+        assert not hasattr(model, "feature_names_in_")
+        expected = model.predict_proba(X)
+        np.testing.assert_array_equal(model.predict_proba(pd.DataFrame(X)), expected)
+        with pytest.warns(UserWarning, match="X has feature names"):
+            np.testing.assert_array_equal(model.predict_proba(named), expected)
+        assert list(model.explain(X).columns[:3]) == ["x0", "x1", "x2"]
+    model = PriorBoostClassifier(scale=scale, random_state=0).fit(named, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(named))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict_proba(named.rename(columns={"c": "d"}))
+
+
+def test_eval_set_is_checked_against_the_columns_before_the_search(monkeypatch):
+    import llmboost.estimators._prior_boost as prior_boost
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
+    y = (X["a"] > 0).astype(int)
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the search ran before eval_set was checked")
+
+    monkeypatch.setattr(prior_boost, "grid_search", no_search)
+    model = PriorBoostClassifier(random_state=0)
+    with pytest.raises(ValueError, match="expecting 4 features"):
+        model.fit(X[:90], y[:90], eval_set=(X.iloc[90:, :3].to_numpy(), y[90:]))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.fit(X[:90], y[:90], eval_set=(X.iloc[90:].rename(columns={"d": "e"}), y[90:]))
+
+
+def test_mixed_column_name_types_are_refused_before_the_search(monkeypatch):
+    import llmboost.estimators._prior_boost as prior_boost
+
+    monkeypatch.setattr(prior_boost, "grid_search", lambda *a, **k: 1 / 0)
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 2)), columns=["a", 1])
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        PriorBoostClassifier().fit(X, (X["a"] > 0).astype(int))

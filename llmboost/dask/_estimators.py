@@ -57,7 +57,8 @@ SAMPLE_SIZE = 10_000
 DASK_PARAMETERS_DOC = """{shared}
         As in :class:`~llmboost.{local}` (keyword-only after ``prior``); they apply to the
         local fit on the sample (the fusion search) and the trees' parameters to the final
-        training.
+        training; ``cv`` here is a number of folds only (the sample's rows are not the
+        caller's).
     sample_size : int, default=10_000
         About this many training rows, stratified by class for classifiers (every class
         keeps at least ``cv`` rows, all of them when it has fewer), are gathered to the
@@ -86,6 +87,7 @@ class _DaskPriorBoost(FusionParams):
     _local = PriorBoostClassifier
     _parameter_constraints: dict = {
         **PARAMETER_CONSTRAINTS,
+        "cv": [Interval(Integral, 2)],  # folds of the gathered sample: a number only
         "sample_size": [Interval(Integral, 2)],
         "client": [Check(lambda c: hasattr(c, "scatter"), "a distributed.Client"), None],
     }

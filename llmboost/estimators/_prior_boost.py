@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -17,7 +18,8 @@ from .._validation import (
     check_sample_weight,
     check_target,
     fit_categories,
-    to_frame,
+    fit_frame,
+    named_frame,
 )
 from ..boosters import make_booster, n_estimators
 from ..priors._base import Prior, as_prior
@@ -27,6 +29,7 @@ from ..scale_search import (
     CVScorer,
     FusionMember,
     check_margin,
+    given_folds,
     grid_search,
     make_folds,
     margin_to_output,
@@ -121,7 +124,11 @@ class _PriorBoost(FusionParams, ABC):
         self._check_params()
         candidates = self._candidates()
         booster_params = self._booster_params()
-        rows = self._training_rows(X, y, sample_weight)
+        frame, columns = fit_frame(self, X)
+        rows = self._training_rows(frame, y, sample_weight)
+        validation = None
+        if eval_set is not None:
+            validation = self._validation_rows(eval_set, rows, columns)
         seed = seed_from(self.random_state, default=None)
         prior = self._resolve_prior(y)
         prior_weight = {}
@@ -141,9 +148,8 @@ class _PriorBoost(FusionParams, ABC):
         fitted_prior = None
         if any(s != 0 for s, _, _ in members):
             fitted_prior = self._refit_prior(prior, rows, prior_weight)
-        validation = None
-        if eval_set is not None:
-            validation = self._validation_rows(eval_set, rows, fitted_prior)
+        if validation is not None:
+            validation = self._with_prior_margin(validation, fitted_prior, rows.classes)
         fused = _refit_members(
             members, self.booster, params, self._task, seed, rows, margin, validation
         )
@@ -151,8 +157,7 @@ class _PriorBoost(FusionParams, ABC):
         self._set_fitted(rows, cv_results, params, fitted_prior, fused, candidates)
         return self
 
-    def _training_rows(self, X, y, sample_weight) -> _Rows:
-        frame = to_frame(X)
+    def _training_rows(self, frame: pd.DataFrame, y, sample_weight) -> _Rows:
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: fitting needs at least 2 rows.")
         y = check_target(y, len(frame), classification=self._task == "classification")
@@ -163,7 +168,10 @@ class _PriorBoost(FusionParams, ABC):
 
     def _fit_prior_margin(self, prior: Prior, rows: _Rows, seed, prior_weight: dict):
         """The folds and the prior's out-of-fold margin of the training rows."""
-        folds = make_folds(rows.y, self.cv, self._task, seed)
+        if isinstance(self.cv, Integral):
+            folds = make_folds(rows.y, self.cv, self._task, seed)
+        else:
+            folds = given_folds(self.cv, rows.frame, rows.y, self._task)
         extra = prior_folds(folds, len(rows.y))
         z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
         return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
@@ -204,17 +212,23 @@ class _PriorBoost(FusionParams, ABC):
             if bar is not None:
                 bar.close()
 
-    def _validation_rows(self, eval_set, rows: _Rows, prior):
+    def _validation_rows(self, eval_set, rows: _Rows, columns):
+        """``eval_set`` checked before the search: its rows (as in fit) and encoded labels."""
         if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
             raise ValueError("eval_set must be a pair (X_val, y_val).")
         classes = rows.classes
-        X_val = align_categories(to_frame(eval_set[0]), rows.categories)
+        X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
         y_val = check_target(eval_set[1], len(X_val), classification=classes is not None)
         if classes is not None:
             unknown = sorted(set(np.unique(y_val).tolist()) - set(classes.tolist()))
             if unknown:
                 raise ValueError(f"eval_set labels {unknown} are not among the classes of y.")
             y_val = np.searchsorted(classes, y_val)
+        return X_val, y_val
+
+    def _with_prior_margin(self, validation, prior, classes):
+        """The validation rows for the boosters and the fitted prior's margin of them."""
+        X_val, y_val = validation
         z = None
         if prior is not None:
             z = self._checked_margin(prior, prior.logits(X_val), len(X_val), classes, "logits")
@@ -240,9 +254,7 @@ class _PriorBoost(FusionParams, ABC):
     def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:
         """New rows in the fitted encoding and the prior's unscaled margin of them."""
         check_is_fitted(self, "members_")
-        frame = to_frame(X)
-        validate_data(self, X, reset=False, skip_check_array=True)
-        frame = align_categories(frame, self.categories_)
+        frame = align_categories(named_frame(X, self), self.categories_)
         if self.prior_ is None:
             return frame, None
         z = self.prior_.logits(frame)
@@ -354,7 +366,7 @@ class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
         classes, encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"y has a single class ({classes[0]!r}); a classifier needs at least 2."
+                f"y has a single class ({classes.tolist()[0]!r}); a classifier needs at least 2."
             )
         return classes, encoded
 

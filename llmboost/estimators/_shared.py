@@ -25,7 +25,7 @@ from .._params import (
     check_params,
 )
 from .._resources import resolve_device
-from ..boosters import BOOSTERS
+from ..boosters import BOOSTERS, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
 
@@ -46,10 +46,13 @@ PARAMETERS_DOC = """prior : {prior}
         selection starting from the prior (averaged over halves of the rows; for
         regressors only while the prior is not fully protected). A list gives your
         own scales (``"prior"`` in it adds the prior alone as a candidate and anchor).
-    cv : int, default=5
-        Folds (shuffled; stratified for classifiers) for the out-of-fold prior logits
-        of the training rows and for the search. A class with a single row stays in
-        every training fold.
+    cv : int, cross-validation splitter or iterable of (train, test), default=5
+        Folds for the out-of-fold prior logits of the training rows and for the
+        search. An int: that many shuffled folds (stratified for classifiers; a class
+        with a single row stays in every training fold). A splitter (its
+        ``split(X, y)``, e.g. ``TimeSeriesSplit``) or a list of index pairs (e.g. from
+        ``GroupKFold(...).split(X, y, groups)``) must test each row once at most and,
+        for classifiers, keep every class in every training part.
     scoring : str or callable, default=None
         ``None`` scores by the per-row loss (log loss, squared error) and selects an
         ensemble; any other scikit-learn scorer keeps the single candidate with the
@@ -146,13 +149,19 @@ def _non_zero_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
 
+def _splits_like(value) -> bool:
+    if hasattr(value, "split"):
+        return not isinstance(value, str)
+    return hasattr(value, "__iter__") and not isinstance(value, str | dict)
+
+
 #: Constraints of the shared parameters (see :mod:`llmboost._params`).
 PARAMETER_CONSTRAINTS = {
     "prior": [Check(_estimator_like, "a llmboost prior or a scikit-learn estimator"), None],
     "booster": [Options(tuple(BOOSTERS))],
     "booster_params": [DICT, None],
     "scale": [Check(lambda s: scale_candidates(s, "") is not None, "'auto', 'prior' or >= 0")],
-    "cv": [Interval(Integral, 2)],
+    "cv": [Interval(Integral, 2), Check(_splits_like, "a splitter or (train, test) pairs")],
     "scoring": [Instance((str,), "a scorer name"), Check(callable, "a callable"), None],
     "n_trials": [NON_NEGATIVE_INT],
     "random_state": RANDOM_STATE,
@@ -180,6 +189,12 @@ class FusionParams(BaseEstimator):
             raise InvalidParameterError(
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
                 "no booster; use n_trials=0 or a scale that fits trees."
+            )
+        rounds = n_estimators(self.booster, self.booster_params)
+        if not isinstance(rounds, Integral) or isinstance(rounds, bool) or rounds < 1:
+            raise InvalidParameterError(
+                f"booster_params n_estimators={rounds!r}: the trees need a whole number of "
+                "boosting rounds >= 1 (scale='prior' gives the prior alone, without trees)."
             )
 
     def _booster_params(self) -> dict | None:

@@ -319,8 +319,9 @@ class BundledPFNPrior(Prior):
                 noise = rng.standard_normal((len(part), model.cfg.feature_embed))
                 noise = noise.astype(np.float32)
                 if code is None:  # regression: targets standardised with the context
-                    mean, sd = _moments(y[rows])
-                    yc, key = ((y[rows] - mean) / sd).astype(np.float32), (mean, sd)
+                    mean, sd = _moments(y[rows])  # a constant context predicts its value
+                    yc = ((y[rows] - mean) / (sd or 1.0)).astype(np.float32)
+                    key = (mean, sd)
                     yield key, Pass(j, x[rows], yc, features, noise)
                     continue
                 n_groups = int(code.max()) + 1
@@ -351,7 +352,7 @@ def _values(X: pd.DataFrame) -> np.ndarray:
 
 def _moments(y: np.ndarray) -> tuple[float, float]:
     sd = float(np.std(y))
-    return float(np.mean(y)), sd if sd > 1e-12 else 1.0
+    return float(np.mean(y)), sd if sd > 1e-12 else 0.0
 
 
 def _bin_centers(model) -> np.ndarray:
