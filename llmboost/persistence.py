@@ -6,7 +6,9 @@ or ``.txt`` (the trees, in XGBoost's and LightGBM's own formats).
 
 Loading never unpickles and never runs code from the file: it only builds estimators
 of llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and
-named tuples), sets their attributes and parses trees with the libraries' own parsers;
+named tuples), sets their attributes and parses trees with the libraries' own parsers,
+once checks in Python found the trees consistent (those parsers crash the process on a
+truncated or crafted model: :mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`);
 anything else is refused with :class:`UnsafeFileError`, and an estimator saved without
 a parameter this version has with ``ValueError``. A fitted state that cannot be written
 this way (a user-defined class, a callable template, fitted Cython trees) is refused at
@@ -35,13 +37,15 @@ from sklearn.base import BaseEstimator
 from sklearn.compose import make_column_selector
 
 from . import __version__
+from ._check_lightgbm import check_lightgbm_model, load_lightgbm_model
+from ._check_npy import NPY_KINDS as _NPY_KINDS
+from ._check_npy import read_npy
+from ._check_xgboost import check_xgboost_model, load_xgboost_model
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 
 FORMAT, VERSION = "llmboost-model", 1
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
-#: Array kinds stored as ``.npy``: bool, integers, floats, complex, text, dates.
-_NPY_KINDS = "biufcUMm"
 _INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
 
 
@@ -221,7 +225,7 @@ class _Writer:
         self.keep.append(obj)
         record: dict[str, Any] = {"id": self.seen[id(obj)], "class": name}
         if booster is not None:
-            record["$"], record["file"] = booster, self._booster_file(obj, booster)
+            record["$"], record["file"] = booster, self._booster_file(obj, booster, where)
         elif hasattr(obj, "_fields"):
             record["$"] = "namedtuple"
             record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
@@ -234,12 +238,17 @@ class _Writer:
             record["state"] = [[k, self.encode(v, f"{where}.{k}")] for k, v in state.items()]
         return record
 
-    def _booster_file(self, obj, kind: str) -> str:
+    def _booster_file(self, obj, kind: str, where: str) -> str:
         name = f"boosters/{len(self.files)}.{'ubj' if kind == 'xgboost' else 'txt'}"
         if kind == "xgboost":
             self.files[name] = bytes(obj.save_raw(raw_format="ubj"))
         else:
             self.files[name] = obj.model_to_string(num_iteration=-1).encode()
+        check = check_xgboost_model if kind == "xgboost" else check_lightgbm_model
+        try:  # what load would refuse is refused now, not discovered at load
+            check(self.files[name])
+        except ValueError as exc:
+            raise TypeError(f"Cannot store {where}: its {kind} model {exc}.") from None
         return name
 
 
@@ -319,11 +328,7 @@ class _Reader:
         return dtype
 
     def _tag_array(self, value, where):
-        data = self._file(value, where, "arrays/", ".npy")
-        try:
-            return np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
-            raise UnsafeFileError(f"{where}: {exc}") from exc
+        return _read(read_npy, self._file(value, where, "arrays/", ".npy"), where, value)
 
     def _tag_objarray(self, value, where):
         items = self._items(value, where)
@@ -379,16 +384,12 @@ class _Reader:
         return obj
 
     def _tag_xgboost(self, value, where):
-        import xgboost as xgb
-
         data = self._file(value, where, "boosters/", ".ubj")
-        return self._keep(value, xgb.Booster(model_file=bytearray(data)), where)
+        return self._keep(value, _read(load_xgboost_model, data, where, value), where)
 
     def _tag_lightgbm(self, value, where):
-        import lightgbm as lgb
-
-        text = self._file(value, where, "boosters/", ".txt").decode()
-        return self._keep(value, lgb.Booster(model_str=text), where)
+        data = self._file(value, where, "boosters/", ".txt")
+        return self._keep(value, _read(load_lightgbm_model, data, where, value), where)
 
     def _keep(self, value, obj, where):
         key = value.get("id")
@@ -405,6 +406,15 @@ class _Reader:
             return self.archive.read(name)
         except KeyError as exc:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
+
+
+def _read(read, data: bytes, where: str, value: dict):
+    """An array or booster read from ``data`` after the checks of :mod:`llmboost._check_npy`
+    (``.npy``) or :mod:`llmboost._check_lightgbm` / :mod:`llmboost._check_xgboost` (trees)."""
+    try:
+        return read(data)
+    except ValueError as exc:
+        raise UnsafeFileError(f"{where}: {value['file']} {exc}.") from None
 
 
 def _hashable(key, where):

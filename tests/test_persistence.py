@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -292,6 +293,13 @@ def test_states_that_need_pickle_are_refused_at_save(tmp_path):
         save(custom, tmp_path / "c.llmboost")
     with pytest.raises(TypeError, match="llmboost estimator"):
         save(LogisticRegression(), tmp_path / "l.llmboost")
+    X3, y3 = _data("multiclass", n=90)
+    multi_output = {"multi_strategy": "multi_output_tree", "n_estimators": 3}
+    X3 = X3.drop(columns="city")  # XGBoost grows no multi-output tree on categories
+    trees = PriorBoostClassifier(scale=0, booster_params=multi_output).fit(X3, y3)
+    with pytest.raises(TypeError, match="xgboost model tree 0 is a multi-output tree"):
+        save(trees, tmp_path / "t.llmboost")  # load would refuse it: save says so
+    assert not (tmp_path / "t.llmboost").exists()
 
 
 def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
@@ -417,3 +425,362 @@ def test_tabpfn_prior_round_trip_and_missing_checkpoint(tmp_path):
     ckpt.unlink()
     with pytest.raises(ModelNotAvailableError, match=r"tiny-tabpfn\.ckpt"):
         load(path)
+
+
+# -- damaged or crafted booster and array entries -----------------------------------------
+def _replace_entry(path, out, name, data):
+    """Copy the saved file ``path`` to ``out`` with the entry ``name`` replaced by ``data``."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for entry in src.namelist():
+            dst.writestr(entry, data if entry == name else src.read(entry))
+    return out
+
+
+def _entries(path, suffix):
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n.endswith(suffix)}
+
+
+def _load_each_in_a_subprocess(paths):
+    """Load every file in one child process: a crash there fails the test, not pytest.
+
+    Returns ``{path: "loaded"}`` or ``{path: "UnsafeFileError: <message>"}``.
+    """
+    code = (
+        "import sys; from llmboost.persistence import UnsafeFileError, load\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        load(path); print(path, 'loaded', flush=True)\n"
+        "    except UnsafeFileError as exc:\n"
+        "        print(path, 'UnsafeFileError:', str(exc).replace('\\n', ' '), flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    run = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, f"load crashed (exit {run.returncode}):\n{run.stderr[-3000:]}"
+    return dict(line.split(" ", 1) for line in run.stdout.splitlines())
+
+
+def _resized(text: bytes) -> bytes:
+    """``tree_sizes`` recomputed from the tree blocks, as a crafted file would have them."""
+    start, end = text.index(b"\nTree=") + 1, text.index(b"end of trees")
+    blocks = re.split(rb"(?m)^(?=Tree=)", text[start:end])
+    sizes = b" ".join(b"%d" % len(b) for b in blocks if b)
+    return re.sub(rb"(?m)^tree_sizes=.*$", b"tree_sizes=" + sizes, text, count=1)
+
+
+def _shorten_an_array(text: bytes, keep_sizes: bool) -> bytes:
+    """The model with the last child of a split dropped; with ``keep_sizes=False`` its
+    ``tree_sizes`` still match (a crafted file rather than a damaged one)."""
+    short = re.sub(rb"(?m)^(left_child=.*) \S+$", rb"\1", text, count=1)
+    return short if keep_sizes else _resized(short)
+
+
+def test_damaged_booster_entries_are_refused_without_a_crash(tmp_path):
+    X, y = _data("binary", n=120)
+    lgb_path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "lgb.llmboost")
+    xgb_path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "xgb.llmboost")
+    (lgb_name, text), *_ = _entries(lgb_path, ".txt").items()
+    (xgb_name, ubj), *_ = _entries(xgb_path, ".ubj").items()
+    damaged = {
+        lgb_name: {
+            "lgb10": text[: len(text) // 10],
+            "lgb50": text[: len(text) // 2],
+            "lgb90": text[: len(text) * 9 // 10],
+            "lgb_array": _shorten_an_array(text, keep_sizes=True),
+            "lgb_array_sized": _shorten_an_array(text, keep_sizes=False),
+            "lgb_garbage": b"tree\nversion=v4\n" + bytes(range(32, 127)) * 20,
+        },
+        xgb_name: {
+            "xgb_empty": b"",
+            "xgb50": ubj[: len(ubj) // 2],
+            "xgb_garbage": b"{L" + np.random.default_rng(0).bytes(3000),
+        },
+    }
+    files = {}
+    for name, variants in damaged.items():
+        source = lgb_path if name == lgb_name else xgb_path
+        for case, data in variants.items():
+            files[case] = _replace_entry(source, tmp_path / f"{case}.llmboost", name, data)
+    results = _load_each_in_a_subprocess([lgb_path, xgb_path, *files.values()])
+    assert results[str(lgb_path)] == results[str(xgb_path)] == "loaded"
+    for case, path in files.items():
+        name = lgb_name if case.startswith("lgb") else xgb_name
+        library = "a LightGBM" if case.startswith("lgb") else "an XGBoost"
+        message = results[str(path)]
+        assert message.startswith("UnsafeFileError:"), (case, message)
+        assert f"{name} is not {library} model load accepts" in message, (case, message)
+        assert "Stack trace" not in message and "[bt]" not in message, (case, message)
+    assert "truncated" in results[str(files["lgb50"])]
+    assert "tree_sizes" in results[str(files["lgb_array"])]
+    assert "left_child has" in results[str(files["lgb_array_sized"])]
+
+
+def test_a_damaged_npy_entry_is_named_and_not_called_pickled(tmp_path):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    name, data = next(iter(_entries(path, ".npy").items()))
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    cases = {
+        b"not an array at all": "is not a valid .npy array",
+        data[: len(data) - 3]: "is not a valid .npy array",
+        data[:8]: "is not a valid .npy array",
+        buffer.getvalue(): r"holds pickled \(object\) data",
+    }
+    for bad, message in cases.items():
+        damaged = _replace_entry(path, tmp_path / "bad.llmboost", name, bad)
+        with pytest.raises(UnsafeFileError, match=rf"{name} {message}") as info:
+            load(damaged)
+        if "pickled" not in message:  # garbage is not reported as pickled data
+            assert "pickle" not in str(info.value)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_a_library_error_becomes_a_short_unsafe_file_error(tmp_path, monkeypatch, library):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", library, 0.5).fit(X, y), tmp_path / "m.llmboost")
+    module = pytest.importorskip(library)
+    error = module.core.XGBoostError if library == "xgboost" else module.basic.LightGBMError
+
+    def refuse(*args, **kwargs):
+        raise error(
+            "[10:20:30] /workspace/src/learner.cc:42: Check failed: boom\n"
+            "Stack trace:\n  [bt] (0) libxgboost.so(+0x1) [0x7f]\n"
+        )
+
+    monkeypatch.setattr(module, "Booster", refuse)
+    with pytest.raises(UnsafeFileError, match=r"boosters/\d+\.\w+ is not an? \w+ model") as info:
+        load(path)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    message = str(info.value)
+    assert "boom" in message and "Stack trace" not in message and "[bt]" not in message
+
+
+@pytest.fixture(scope="module")
+def lightgbm_text():
+    """A small LightGBM model with numeric and categorical splits, as text."""
+    lgb = pytest.importorskip("lightgbm")
+    X, _ = _data("regression", n=200)
+    y = X["age"] + 2 * (X["city"] == "y")
+    params = {"n_estimators": 3, "num_leaves": 4, "min_child_samples": 5, "verbose": -1}
+    booster = lgb.LGBMRegressor(**params).fit(X, y).booster_
+    return booster.model_to_string(num_iteration=-1).encode()
+
+
+def _tree_line(text: bytes, key: bytes, edit) -> bytes:
+    """The model with the first ``key=`` line of a tree passed through ``edit``."""
+    line = re.search(rb"(?m)^" + key + rb"=(.*)$", text)
+    tokens = line.group(1).split(b" ")
+    return _resized(text[: line.start(1)] + b" ".join(edit(tokens)) + text[line.end(1) :])
+
+
+def _first_categorical_split(text: bytes):
+    tree = text[text.index(b"num_cat=1") :]
+    decisions = re.search(rb"decision_type=(.*)", tree).group(1).split(b" ")
+    return text.index(b"num_cat=1"), next(i for i, d in enumerate(decisions) if int(d) & 1)
+
+
+def _categorical_threshold(text: bytes, value: bytes) -> bytes:
+    at, node = _first_categorical_split(text)
+    line = re.search(rb"(?m)^threshold=(.*)$", text[at:])
+    tokens = line.group(1).split(b" ")
+    tokens[node] = value
+    start, end = at + line.start(1), at + line.end(1)
+    return _resized(text[:start] + b" ".join(tokens) + text[end:])
+
+
+LIGHTGBM_CRAFTED = {
+    "root is its own child": (
+        lambda t: _tree_line(t, b"left_child", lambda v: [b"0", *v[1:]]),
+        "reached twice",
+    ),
+    "a child outside the tree": (
+        lambda t: _tree_line(t, b"right_child", lambda v: [b"-99", *v[1:]]),
+        r"right_child '-99' is not in",
+    ),
+    "a split on a feature it does not have": (
+        lambda t: _tree_line(t, b"split_feature", lambda v: [b"7", *v[1:]]),
+        "split_feature '7'",
+    ),
+    "a leaf value that is no number": (
+        lambda t: _tree_line(t, b"leaf_value", lambda v: [b"1e", *v[1:]]),
+        "is not a number",
+    ),
+    "a category set that does not exist": (
+        lambda t: _categorical_threshold(t, b"3"),
+        "categorical split names no category set",
+    ),
+    "category bounds past the bitset": (
+        lambda t: _tree_line(t, b"cat_boundaries", lambda v: [*v[:-1], b"9"]),
+        "cat_threshold has",
+    ),
+    "a tree size that runs past the end": (
+        lambda t: re.sub(rb"(?m)^tree_sizes=\d+", b"tree_sizes=99999", t),
+        "past the end",
+    ),
+    "a tree size inside a tree": (
+        lambda t: re.sub(rb"(?m)^(tree_sizes=\d+) (\d+)", rb"\1 10 \2", t),
+        "does not",
+    ),
+    "classes the objective does not have": (
+        lambda t: t.replace(
+            b"num_class=1\nnum_tree_per_iteration=1", b"num_class=2\nnum_tree_per_iteration=2"
+        ),
+        "objective regression with num_class=2",
+    ),
+    "a header without max_feature_idx": (
+        lambda t: re.sub(rb"(?m)^max_feature_idx=.*\n", b"", t),
+        "no max_feature_idx",
+    ),
+    "an unknown key in a tree": (
+        lambda t: _resized(t.replace(b"\nshrinkage=", b"\nextra=1\nshrinkage=", 1)),
+        "unexpected or repeated key 'extra'",
+    ),
+    "a NUL byte": (lambda t: t.replace(b"version", b"vers\0on", 1), "NUL"),
+    "a parameter line LightGBM cannot split": (
+        lambda t: t.replace(b"[boosting: gbdt]", b"[boosting gbdt]"),
+        "parameter line",
+    ),
+    "text after the parameters": (
+        lambda t: t + b"parser:\n{}\nend of parser\n",
+        "after the parameters",
+    ),
+    "pandas categories that are not JSON": (
+        lambda t: t.replace(b"pandas_categorical:[", b"pandas_categorical:[[", 1),
+        "pandas_categorical",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LIGHTGBM_CRAFTED)
+def test_lightgbm_check_refuses_what_lightgbm_would_misread(lightgbm_text, case):
+    from llmboost._check_lightgbm import check_lightgbm_model
+
+    check_lightgbm_model(lightgbm_text)
+    craft, message = LIGHTGBM_CRAFTED[case]
+    crafted = craft(lightgbm_text)
+    assert crafted != lightgbm_text
+    with pytest.raises(ValueError, match=message):
+        check_lightgbm_model(crafted)
+
+
+def _ubj(value) -> bytes:
+    """UBJSON as XGBoost writes it (typed arrays for numpy arrays), for crafting models."""
+    import struct
+
+    def size(n):
+        return b"L" + struct.pack(">q", n)
+
+    if isinstance(value, dict):
+        items = (size(len(k.encode())) + k.encode() + _ubj(v) for k, v in value.items())
+        return b"{" + b"".join(items) + b"}"
+    if isinstance(value, np.ndarray):
+        kind = {"i1": b"i", "u1": b"U", "i2": b"I", "i4": b"l", "i8": b"L", "f4": b"d"}
+        big = value.astype(value.dtype.newbyteorder(">"))
+        return b"[$" + kind[value.dtype.str[1:]] + b"#" + size(len(value)) + big.tobytes()
+    if isinstance(value, list):
+        return b"[#" + size(len(value)) + b"".join(_ubj(v) for v in value)
+    if isinstance(value, str):
+        return b"S" + size(len(value.encode())) + value.encode()
+    if isinstance(value, bool) or value is None:
+        return {True: b"T", False: b"F", None: b"Z"}[value]
+    if isinstance(value, int):
+        return b"L" + struct.pack(">q", value)
+    return b"d" + struct.pack(">f", value)
+
+
+@pytest.fixture(scope="module")
+def xgboost_model():
+    """A small three-class XGBoost model with categorical splits, decoded from UBJSON."""
+    xgb = pytest.importorskip("xgboost")
+
+    X, y = _data("multiclass", n=200)
+    model = xgb.XGBClassifier(n_estimators=2, max_depth=3, enable_categorical=True).fit(X, y)
+    return bytes(model.get_booster().save_raw(raw_format="ubj"))
+
+
+def _trees(model):
+    return model["learner"]["gradient_booster"]["model"]["trees"]
+
+
+def _set(array, index, value):
+    array[index] = value
+
+
+def _categorical_tree(model):
+    return next(t for t in _trees(model) if len(t["categories"]))
+
+
+XGBOOST_CRAFTED = {
+    "root is its own child": (
+        lambda m: _set(_trees(m)[0]["left_children"], 0, 0),
+        "not a tree",
+    ),
+    "a parent outside the tree": (
+        lambda m: _set(_trees(m)[0]["parents"], 1, 999),
+        "parents outside the tree",
+    ),
+    "a split on a feature it does not have": (
+        lambda m: _set(_trees(m)[0]["split_indices"], 0, 40),
+        "splits on feature 40",
+    ),
+    "a node array one short": (
+        lambda m: _set(_trees(m)[0], "sum_hessian", _trees(m)[0]["sum_hessian"][:-1]),
+        "sum_hessian has",
+    ),
+    "a tree for an output it does not have": (
+        lambda m: _set(m["learner"]["gradient_booster"]["model"]["tree_info"], 0, 3),
+        "tree_info",
+    ),
+    "iterations past the trees": (
+        lambda m: _set(m["learner"]["gradient_booster"]["model"]["iteration_indptr"], -1, 99),
+        "iteration_indptr",
+    ),
+    "an objective with other classes": (
+        lambda m: _set(m["learner"]["objective"]["softmax_multiclass_param"], "num_class", "5"),
+        "num_class differs",
+    ),
+    "a negative category": (
+        lambda m: _set(_categorical_tree(m)["categories"], 0, -1),
+        "category codes",
+    ),
+    "a category run past the categories": (
+        lambda m: _set(_categorical_tree(m)["categories_sizes"], 0, 999),
+        "category runs",
+    ),
+    "a huge feature count": (
+        lambda m: _set(m["learner"]["learner_model_param"], "num_feature", "99999999"),
+        "num_feature",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", XGBOOST_CRAFTED)
+def test_xgboost_check_refuses_what_xgboost_would_misread(xgboost_model, case):
+    from llmboost._check_xgboost import _Reader, check_xgboost_model
+
+    check_xgboost_model(xgboost_model)
+    model = _Reader(xgboost_model).value(0)
+    check_xgboost_model(_ubj(model))  # written again unchanged, it passes
+    craft, message = XGBOOST_CRAFTED[case]
+    craft(model)
+    with pytest.raises(ValueError, match=message):
+        check_xgboost_model(_ubj(model))
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda raw: b"", "not an XGBoost UBJSON model"),
+        (lambda raw: raw[: len(raw) // 3], "truncated"),
+        (lambda raw: raw + b"Z", "bytes after the model"),
+        (lambda raw: raw.replace(b"[$l#L", b"[$x#L", 1), "typed array"),
+    ],
+)
+def test_xgboost_check_reads_ubjson_within_its_bytes(xgboost_model, damage, message):
+    from llmboost._check_xgboost import check_xgboost_model
+
+    with pytest.raises(ValueError, match=message):
+        check_xgboost_model(damage(xgboost_model))
