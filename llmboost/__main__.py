@@ -23,6 +23,35 @@ def _models(seed: int) -> dict:
     }
 
 
+MAX_SEED = 2**32 - 1
+
+
+def _seed(text: str) -> int:
+    """A seed scikit-learn accepts: an integer from 0 to ``MAX_SEED``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"invalid seed {text!r}: use an integer from 0 to {MAX_SEED}"
+        )
+    return value
+
+
+def _check_train_size(parser: argparse.ArgumentParser, train_size: int, y: pd.Series) -> None:
+    """Stop with a usage error unless the stratified split leaves every class two training
+    rows (the cross-validation of the fits needs them) and one test row."""
+    n_rows, n_classes = len(y), y.nunique()
+    low, high = 2 * n_classes, n_rows - n_classes
+    if not low <= train_size <= high:
+        parser.error(
+            f"argument --train-size: invalid value {train_size}: iris has {n_rows} rows in "
+            f"{n_classes} classes, so use {low} to {high} (at least two training rows and "
+            "one test row per class)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m llmboost",
@@ -32,12 +61,21 @@ def main(argv: list[str] | None = None) -> None:
         "on held-out rows). The first run converts the packaged model once "
         "(about 35 s); language-model scores are cached on disk.",
     )
-    parser.add_argument("--train-size", type=int, default=60, help="training rows (default 60)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--train-size",
+        type=int,
+        default=60,
+        help="training rows of iris's 150, from 6 to 147 so that every class keeps two "
+        "training rows and one test row (default 60)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)"
+    )
     args = parser.parse_args(argv)
 
     data = load_iris(as_frame=True)
     y = pd.Series(np.asarray(data.target_names)[data.target], name="species")
+    _check_train_size(parser, args.train_size, y)
     X_train, X_test, y_train, y_test = train_test_split(
         data.data, y, train_size=args.train_size, stratify=y, random_state=args.seed
     )

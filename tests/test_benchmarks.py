@@ -191,13 +191,43 @@ def test_sizes_must_be_positive_integers_or_all(tmp_path, capsys, sizes, message
     assert not (tmp_path / "run").exists()
 
 
-def test_suite_sizes_are_checked(tmp_path):
+def test_suite_sizes_are_checked(tmp_path, capsys):
     suite = tmp_path / "bad.json"
     suite.write_text(
         json.dumps({"datasets": ["sklearn:iris"], "methods": ["xgboost"], "sizes": [0]})
     )
-    with pytest.raises(SystemExit, match="invalid size 0"):
+    with pytest.raises(SystemExit) as stop:
         main(["run", "--suite", str(suite), "--out", str(tmp_path / "run")])
+    assert stop.value.code == 2
+    assert f"suite {str(suite)!r}: invalid size '0'" in capsys.readouterr().err
+
+
+def test_a_size_above_the_training_rows_is_skipped_and_said(tmp_path, capsys):
+    """iris has 112 training rows: 112 is fitted on every row, 5000 is skipped, not capped."""
+    out = tmp_path / "run"
+    args = _quick_args(out, "--seeds", "0", "1", sizes=("112", "5000"))
+    assert main(args) == 0
+    records = {(r["size"], r["seed"]): r for r in read_results(out)}
+    assert {k: r["status"] for k, r in records.items()} == {
+        (112, 0): "ok",
+        (112, 1): "ok",
+        (5000, 0): "skipped",
+        (5000, 1): "skipped",
+    }
+    assert records[(112, 0)]["n_train"] == 112
+    skipped = records[(5000, 0)]
+    assert skipped["n_rows"] == 112 and "n_train" not in skipped and "auc" not in skipped
+    assert skipped["reason"] == "size 5000 exceeds the 112 training rows of iris"
+    err = capsys.readouterr().err
+    assert err.count("iris has 112 training rows, fewer than size 5000: those cells") == 1
+
+    assert main([*args, "--retry-failed"]) == 0  # resume: skipped cells are done, not failed
+    assert len(read_results(out)) == 4
+    assert "failed in an earlier run" not in capsys.readouterr().err
+    assert main(["report", "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "2 cells finished, 0 failed, 2 skipped" in report
+    assert "| iris | 112 | 5000 | 2 |" in report and "Failed cells" not in report
 
 
 SLOW_DRIVER = """

@@ -11,7 +11,7 @@ from pathlib import Path
 from .datasets import SKLEARN_TABLES
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, run_suite
+from .runner import RESULTS, read_results, run_suite
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -56,16 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     data = sub.add_parser("datasets", help="list the dataset sources (and folders in --data-dir)")
     data.add_argument("--data-dir", type=Path, help="list the dataset folders inside this folder")
-    sub.add_parser("methods", help="list the methods")
+    methods = sub.add_parser("methods", help="list the methods")
     run = sub.add_parser("run", help="run (or resume) a suite; results go to OUT/results.jsonl")
     run.add_argument("--suite", help=f"suite name in {SUITES} or a suite JSON file")
     run.add_argument("--datasets", nargs="+", help="dataset specs (see `datasets`)")
     run.add_argument("--methods", nargs="+", help="method names (see `methods`)")
-    run.add_argument("--sizes", nargs="+", type=_size, help="training sizes, e.g. 32 64 128 all")
+    run.add_argument(
+        "--sizes",
+        nargs="+",
+        type=_size,
+        help="training sizes, e.g. 32 64 128 all; a size above a dataset's training rows "
+        "is skipped there (use all for every row)",
+    )
     run.add_argument(
         "--seeds", nargs="+", type=_count(0), help="subsample seeds (default 0 1 2 3 4)"
     )
-    run.add_argument("--out", type=Path, required=True, help="results folder")
+    run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
     run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
     run.add_argument(
         "--n-trials",
@@ -82,38 +88,129 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true", help="rerun cells that failed")
     run.add_argument("--no-report", action="store_true", help="skip writing the report")
     report = sub.add_parser("report", help="write report.md and plots from OUT/results.jsonl")
-    report.add_argument("--out", type=Path, required=True, help="results folder")
+    report.add_argument("--out", type=Path, required=True, help="results folder of a run")
+    for command in (data, methods, run, report):  # errors name the sub-command's usage
+        command.set_defaults(error=command.error)
     return parser
 
 
-def _suite(args) -> dict:
-    suite = {}
-    if args.suite:
-        path = Path(args.suite)
-        if not path.exists():
-            path = SUITES / f"{args.suite}.json"
-        if not path.exists():
-            raise SystemExit(f"No suite {args.suite!r}: not a file, and not in {SUITES}.")
+def _check_folder(error, option: str, path: Path) -> None:
+    """Stop with a usage error unless ``path`` is an existing folder."""
+    if not path.exists():
+        error(f"argument {option}: {path} does not exist; give an existing folder")
+    if not path.is_dir():
+        error(f"argument {option}: {path} is a file, not a folder; give a folder")
+
+
+def _read_suite(args) -> dict:
+    """The suite file named by ``--suite``, its relative folders resolved against it."""
+    path = Path(args.suite)
+    if not path.is_file():
+        path = SUITES / f"{args.suite}.json"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in SUITES.glob("*.json")))
+        args.error(f"argument --suite: no suite {args.suite!r}: not a file, and not one of {names}")
+    try:
         suite = json.loads(path.read_text())
-        suite["datasets"] = [
-            str((path.parent / d).resolve()) if d.split(":")[0] not in ("sklearn", "openml") else d
-            for d in suite["datasets"]
-        ]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        args.error(f"argument --suite: cannot read {path} as JSON: {err}")
+    keys = ("datasets", "methods", "sizes", "seeds")
+    if not isinstance(suite, dict) or any(not isinstance(suite.get(k, []), list) for k in keys):
+        args.error(f"argument --suite: {path} must hold a JSON object of lists: {', '.join(keys)}")
+    suite["datasets"] = [
+        str((path.parent / d).resolve()) if d.split(":")[0] not in ("sklearn", "openml") else d
+        for d in map(str, suite.get("datasets") or [])
+    ]
+    return suite
+
+
+def _suite(args) -> dict:
+    suite = _read_suite(args) if args.suite else {}
     for key in ("datasets", "methods", "sizes", "seeds"):
         if getattr(args, key):
             suite[key] = getattr(args, key)
     suite.setdefault("seeds", [0, 1, 2, 3, 4])
-    missing = [k for k in ("datasets", "methods", "sizes") if not suite.get(k)]
+    missing = [k for k in ("datasets", "methods", "sizes", "seeds") if not suite.get(k)]
     if missing:
-        raise SystemExit(f"Give --suite or --{' --'.join(missing)}.")
+        args.error(f"give --suite or --{' --'.join(missing)}")
+
+    def source(key: str) -> str:
+        return f"argument --{key}" if getattr(args, key) else f"suite {args.suite!r}"
+
     unknown = [m for m in suite["methods"] if m not in METHODS]
     if unknown:
-        raise SystemExit(f"Unknown methods {unknown}; `llmboost-bench methods` lists them.")
-    try:
-        suite["sizes"] = [_size(s) for s in suite["sizes"]]
-    except argparse.ArgumentTypeError as err:
-        raise SystemExit(f"Suite {args.suite!r}: {err}.") from None
+        args.error(
+            f"{source('methods')}: unknown methods {unknown}; `llmboost-bench methods` lists them"
+        )
+    for key, parse in (("sizes", _size), ("seeds", _count(0))):
+        try:
+            suite[key] = [parse(str(value)) for value in suite[key]]
+        except argparse.ArgumentTypeError as err:
+            args.error(f"{source(key)}: {err}")
+    for spec in suite["datasets"]:
+        kind, _, name = spec.partition(":")
+        if (kind == "sklearn" and name not in SKLEARN_TABLES) or (
+            kind not in ("sklearn", "openml") and not Path(spec).is_dir()
+        ):
+            args.error(
+                f"{source('datasets')}: no dataset {spec!r}; use sklearn:NAME "
+                f"({', '.join(SKLEARN_TABLES)}), openml:ID_OR_NAME or an existing folder"
+            )
     return suite
+
+
+def _list_datasets(args) -> int:
+    if args.data_dir:
+        _check_folder(args.error, "--data-dir", args.data_dir)
+    print("scikit-learn tables:  " + "  ".join(f"sklearn:{n}" for n in SKLEARN_TABLES))
+    print("OpenML (internet):    openml:ID or openml:NAME, cached after the first download")
+    print("local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json")
+    if args.data_dir:
+        for folder in sorted(p for p in args.data_dir.iterdir() if p.is_dir()):
+            print(f"  {folder}")
+    return 0
+
+
+def _run(args) -> int:
+    suite = _suite(args)
+    if args.out.exists() and not args.out.is_dir():
+        args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        args.error(f"argument --out: cannot create the folder {args.out}: {err.strerror}")
+    try:
+        path = run_suite(
+            suite["datasets"],
+            suite["methods"],
+            suite["sizes"],
+            suite["seeds"],
+            args.out,
+            jobs=args.jobs,
+            n_trials=args.n_trials,
+            max_test=args.max_test,
+            retry_failed=args.retry_failed,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\nInterrupted: finished cells are kept in {args.out / RESULTS}; "
+            "run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    print(f"results: {path}")
+    return 0
+
+
+def _report(args) -> int:
+    _check_folder(args.error, "--out", args.out)
+    if not read_results(args.out):
+        args.error(
+            f"argument --out: no results in {args.out} ({RESULTS} is missing or empty); "
+            f"run `llmboost-bench run --out {args.out} ...` first"
+        )
+    print(f"report: {write_report(args.out)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,49 +225,22 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0, or 130 when a run was interrupted.
+        The exit status: 0, or 130 when a run was interrupted. Bad options exit with
+        status 2 and a one-line error (``SystemExit``).
     """
     args = _parser().parse_args(argv)
     if args.command == "datasets":
-        print("scikit-learn tables:  " + "  ".join(f"sklearn:{n}" for n in SKLEARN_TABLES))
-        print("OpenML (internet):    openml:ID or openml:NAME, cached after the first download")
-        print(
-            "local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json"
-        )
-        if args.data_dir:
-            for folder in sorted(p for p in args.data_dir.iterdir() if p.is_dir()):
-                print(f"  {folder}")
-        return 0
+        return _list_datasets(args)
     if args.command == "methods":
         width = max(map(len, METHODS))
         for name, (text, _) in METHODS.items():
             print(f"{name:<{width}}  {text}")
         return 0
     if args.command == "run":
-        suite = _suite(args)
-        try:
-            path = run_suite(
-                suite["datasets"],
-                suite["methods"],
-                suite["sizes"],
-                suite["seeds"],
-                args.out,
-                jobs=args.jobs,
-                n_trials=args.n_trials,
-                max_test=args.max_test,
-                retry_failed=args.retry_failed,
-            )
-        except KeyboardInterrupt:
-            print(
-                f"\nInterrupted: finished cells are kept in {args.out / RESULTS}; "
-                "run the same command again to resume.",
-                file=sys.stderr,
-            )
-            return 130
-        print(f"results: {path}")
-    if args.command == "report" or not args.no_report:
-        print(f"report: {write_report(args.out)}")
-    return 0
+        status = _run(args)
+        if status or args.no_report:
+            return status
+    return _report(args)
 
 
 __all__ = ["EXAMPLES", "SUITES", "main"]

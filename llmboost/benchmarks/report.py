@@ -39,8 +39,12 @@ def write_report(out_dir: Path) -> Path:
     sizes = sorted(ok["size"].unique(), key=_size_order)
     lines = ["# Benchmark report", ""]
     hosts = ", ".join(sorted(frame["host"].dropna().unique())) if "host" in frame else "unknown"
+    failed = frame[frame["status"] == "failed"]
+    skipped = frame[frame["status"] == "skipped"]
+    counts = f"{len(ok)} cells finished, {len(failed)} failed"
+    counts += f", {len(skipped)} skipped" if len(skipped) else ""
     lines += [
-        f"{len(ok)} cells finished, {len(frame) - len(ok)} failed; ran on {hosts}.",
+        f"{counts}; ran on {hosts}.",
         "ROC AUC on the fixed test set (one-vs-rest macro for multiclass), mean ± standard "
         "deviation over seeds.",
         "",
@@ -57,22 +61,42 @@ def write_report(out_dir: Path) -> Path:
         for name, part in ok.groupby("dataset"):
             lines += ["", f"## {name}", ""] + _table(part, "auc", sizes, "{:.3f}", spread=True)
         _plots(ok, sizes, out_dir)
-    failed = frame[frame["status"] != "ok"]
-    if not failed.empty:
-        lines += [
-            "",
-            "## Failed cells",
-            "",
-            "| dataset | method | size | seed | error |",
-            "|---|---|---|---|---|",
-        ]
-        for r in failed.itertuples():
-            lines.append(
-                f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {str(r.error)[:160]} |"
-            )
+    lines += _failed_lines(failed) + _skipped_lines(skipped)
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _failed_lines(failed: pd.DataFrame) -> list[str]:
+    if failed.empty:
+        return []
+    lines = [
+        "",
+        "## Failed cells",
+        "",
+        "| dataset | method | size | seed | error |",
+        "|---|---|---|---|---|",
+    ]
+    for r in failed.itertuples():
+        lines.append(f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {str(r.error)[:160]} |")
+    return lines
+
+
+def _skipped_lines(skipped: pd.DataFrame) -> list[str]:
+    """Per dataset, the sizes above its training rows (those cells were not fitted)."""
+    if skipped.empty:
+        return []
+    lines = [
+        "",
+        "## Skipped cells: size above the dataset's training rows",
+        "",
+        "| dataset | training rows | sizes | cells |",
+        "|---|---|---|---|",
+    ]
+    for name, part in skipped.groupby("dataset"):
+        sizes = ", ".join(sorted(part["size"].unique(), key=_size_order))
+        lines.append(f"| {name} | {int(part['n_rows'].max())} | {sizes} | {len(part)} |")
+    return lines
 
 
 def _table(part: pd.DataFrame, column: str, sizes: list, fmt: str, spread: bool) -> list[str]:

@@ -1,7 +1,9 @@
 """Running a suite: cells of (dataset, method, training size, seed), resumable.
 
 Each finished cell is appended as one JSON line to ``results.jsonl``; a rerun skips the
-cells already there (failed ones too, unless asked to retry them). Cells run in worker
+cells already there (failed ones too, unless asked to retry them). A size above a
+dataset's training rows is not fitted: its cells are recorded as ``"skipped"``, with the
+reason, and a run says so once per dataset. Cells run in worker
 processes; only the parent writes the file. Ctrl-C stops the workers at once and keeps
 every finished cell; a line cut short by a stop is dropped before the next append.
 """
@@ -74,8 +76,9 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
     Returns
     -------
     dict
-        The record: ``status`` ``"ok"`` with scores and times, or ``"failed"`` with
-        the error.
+        The record: ``status`` ``"ok"`` with scores and times, ``"skipped"`` with the
+        dataset's ``n_rows`` and the ``reason`` when ``size`` exceeds its training rows
+        (nothing is fitted), or ``"failed"`` with the error.
     """
     record = {
         "dataset": dataset_name(spec),
@@ -87,23 +90,11 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
     }
     try:
         ds = _dataset(spec, max_test)
-        rows = stratified_subsample(ds.y_train, len(ds.y_train) if size == "all" else size, seed)
-        X, y = ds.X_train.iloc[rows].reset_index(drop=True), ds.y_train[rows]
-        model = make_method(method, ds, seed, n_trials)
-        start = time.perf_counter()
-        model.fit(X, y)
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        proba = model.predict_proba(ds.X_test)
-        predict_s = time.perf_counter() - start
-        record.update(
-            status="ok",
-            n_train=len(y),
-            n_test=len(ds.y_test),
-            fit_s=fit_s,
-            predict_s=predict_s,
-            **_scores(ds.y_test, proba, np.asarray(model.classes_)),
-        )
+        n_rows = len(ds.y_train)
+        if size != "all" and size > n_rows:
+            reason = f"size {size} exceeds the {n_rows} training rows of {record['dataset']}"
+            return {**record, "status": "skipped", "n_rows": n_rows, "reason": reason}
+        record.update(_fit_and_score(ds, method, size, seed, n_trials))
     except Exception as error:  # a failed cell is recorded, the suite goes on
         record.update(
             status="failed",
@@ -111,6 +102,26 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
             traceback=traceback.format_exc(limit=5),
         )
     return record
+
+
+def _fit_and_score(ds, method: str, size, seed: int, n_trials: int) -> dict:
+    rows = stratified_subsample(ds.y_train, len(ds.y_train) if size == "all" else size, seed)
+    X, y = ds.X_train.iloc[rows].reset_index(drop=True), ds.y_train[rows]
+    model = make_method(method, ds, seed, n_trials)
+    start = time.perf_counter()
+    model.fit(X, y)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    proba = model.predict_proba(ds.X_test)
+    predict_s = time.perf_counter() - start
+    return dict(
+        status="ok",
+        n_train=len(y),
+        n_test=len(ds.y_test),
+        fit_s=fit_s,
+        predict_s=predict_s,
+        **_scores(ds.y_test, proba, np.asarray(model.classes_)),
+    )
 
 
 def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
@@ -184,9 +195,9 @@ def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool)
     cells, skipped_failed = [], 0
     for cell in wanted:
         record = records.get((dataset_name(cell[0]), cell[1], str(cell[2]), cell[3]))
-        if record is None or (record["status"] != "ok" and retry_failed):
+        if record is None or (record["status"] == "failed" and retry_failed):
             cells.append(cell)
-        elif record["status"] != "ok":
+        elif record["status"] == "failed":
             skipped_failed += 1
     if skipped_failed:
         print(
@@ -267,7 +278,24 @@ def run_suite(
         for record in _records(cells, n_trials, max_test, jobs):
             write(record)
     bar.close()
+    _warn_skipped(out_dir, datasets, sizes)
     return path
+
+
+def _warn_skipped(out_dir: Path, datasets: list[str], sizes: list) -> None:
+    """Say once per dataset which of the suite's sizes exceed its training rows."""
+    names, wanted = {dataset_name(d) for d in datasets}, {str(s) for s in sizes}
+    over: dict[str, tuple[int, set]] = {}
+    for r in read_results(out_dir):
+        if r["status"] == "skipped" and r["dataset"] in names and str(r["size"]) in wanted:
+            over.setdefault(r["dataset"], (r["n_rows"], set()))[1].add(int(r["size"]))
+    for name, (n_rows, too_big) in over.items():
+        print(
+            f"{name} has {n_rows} training rows, fewer than size "
+            f"{', '.join(map(str, sorted(too_big)))}: those cells are skipped (status "
+            f"'skipped' in {RESULTS}); use size 'all' to train on every row.",
+            file=sys.stderr,
+        )
 
 
 __all__ = ["RESULTS", "cell_key", "read_results", "run_cell", "run_suite"]
