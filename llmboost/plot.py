@@ -40,7 +40,14 @@ def importance(table: pd.DataFrame) -> pd.Series:
     Returns
     -------
     Series
+
+    Raises
+    ------
+    ValueError
+        When the table has no rows.
     """
+    if len(table) == 0:
+        raise ValueError("The explanation table has no rows: explain at least one row.")
     values = table.abs()
     if values.columns.nlevels == 2:
         values = values.T.groupby(level="column", sort=False).mean().T
@@ -72,17 +79,18 @@ def plot_importance(table: pd.DataFrame, top: int = 20, ax=None):
     return ax
 
 
-def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None):
+def plot_waterfall(table: pd.DataFrame, row=None, cls=None, top: int = 12, ax=None):
     """Waterfall of one row: from the bias, add the prior and the features to the margin.
 
     Parameters
     ----------
     table : DataFrame
         From :func:`llmboost.explain.explain`.
-    row : label, default=0
-        Index label of the row (``table.loc[row]``).
+    row : label, default=None
+        Index label of the row (``table.loc[row]``, the index of the ``X`` explained);
+        ``None`` is the first row.
     cls : label, default=None
-        The class, required for a multiclass table.
+        The class, required for a multiclass table (and only there).
     top : int, default=12
         Features shown one by one (largest first); the rest form one bar.
     ax : matplotlib axes, default=None
@@ -91,12 +99,13 @@ def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None)
     Returns
     -------
     matplotlib axes
+
+    Raises
+    ------
+    ValueError
+        When ``row`` or ``cls`` names nothing in the table, or ``row`` several rows.
     """
-    values = table.loc[row]
-    if table.columns.nlevels == 2:
-        if cls is None:
-            raise ValueError("cls is required for a multiclass table: pass a class label.")
-        values = values[cls]
+    row, values = _row(table, row, cls)
     bias = float(values[BIAS_COLUMN])
     parts = values.drop(BIAS_COLUMN)
     order = parts.abs().sort_values(ascending=False).index
@@ -125,6 +134,33 @@ def plot_waterfall(table: pd.DataFrame, row=0, cls=None, top: int = 12, ax=None)
     ax.set_xlabel(f"margin: bias {bias:.3g} -> {margin:.3g}")
     ax.set_title(f"Row {row}" + ("" if cls is None else f", class {cls}"))
     return ax
+
+
+def _row(table: pd.DataFrame, row, cls) -> tuple:
+    """``row`` (the first one for ``None``) and its contributions for class ``cls``."""
+    if len(table) == 0:
+        raise ValueError("The explanation table has no rows: explain at least one row.")
+    row = table.index[0] if row is None else row
+    row = row.item() if isinstance(row, np.generic) else row  # shown as written
+    if row not in table.index:
+        raise ValueError(
+            f"row={row!r} is not in the table's index (the index of the X explained; it "
+            f"starts {list(table.index[:3])}); pass one of its labels, or None for the first."
+        )
+    values = table.loc[row]
+    if isinstance(values, pd.DataFrame):
+        raise ValueError(
+            f"row={row!r} labels {len(values)} rows: the table's index must be unique "
+            "(explain X.reset_index(drop=True))."
+        )
+    classes = list(table.columns.get_level_values(0).unique()) if table.columns.nlevels == 2 else []
+    if not classes:
+        if cls is not None:
+            raise ValueError(f"cls={cls!r} applies to multiclass tables only; leave it None.")
+        return row, values
+    if cls not in classes:
+        raise ValueError(f"cls={cls!r}: a multiclass table needs one of its classes {classes}.")
+    return row, values[cls]
 
 
 __all__ = ["importance", "plot_importance", "plot_waterfall"]

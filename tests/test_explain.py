@@ -206,8 +206,20 @@ def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
     multi = _model("multiclass", "lightgbm", 1.0).fit(*_data("multiclass"))
     mtable = multi.explain(X)
     assert set(importance(mtable).index) == {"age", "income", "city", "noise", "prior"}
-    with pytest.raises(ValueError, match="cls is required"):
+    with pytest.raises(ValueError, match=r"cls=None: a multiclass table needs one of"):
         plot_waterfall(mtable, row=row)
+    with pytest.raises(ValueError, match=r"cls='banana': a multiclass table needs one of"):
+        plot_waterfall(mtable, row=row, cls="banana")
+    with pytest.raises(ValueError, match="cls=2 applies to multiclass tables only"):
+        plot_waterfall(table, row=row, cls=2)
+    with pytest.raises(ValueError, match=r"row=-1 is not in the table's index"):
+        plot_waterfall(table, row=-1)
+    with pytest.raises(ValueError, match="row=0 labels 2 rows"):
+        plot_waterfall(table.iloc[[0, 1]].set_axis([0, 0]))
+    with pytest.raises(ValueError, match="has no rows"):
+        plot_importance(table.iloc[:0])
+    first = plot_waterfall(table.iloc[5:])  # row=None: the first row, whatever its label
+    assert first.get_title() == f"Row {X.index[5]}"
     ax = plot_waterfall(mtable, row=row, cls=2)
     last = ax.patches[-1]
     np.testing.assert_allclose(
