@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import re
 
+from .boosters import library_message
+
 _INT = re.compile(rb"[+-]?\d{1,10}")
 _INTS = re.compile(rb"[+-]?\d{1,10}(?: [+-]?\d{1,10})*")
 _NUMBER = rb"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|[iI][nN][fF]|[nN][aA][nN])"
@@ -141,8 +143,7 @@ def load_lightgbm_model(data: bytes):
         check_lightgbm_model(data)
         return lgb.Booster(model_str=data.decode("utf-8"))
     except (lgb.basic.LightGBMError, ValueError) as exc:
-        message = str(exc).strip().split("\n")[0][:300]
-        raise ValueError(f"is not a LightGBM model load accepts: {message}") from None
+        raise ValueError(f"is not a LightGBM model load accepts: {library_message(exc)}") from None
 
 
 def _header(data: bytes) -> dict[str, str]:

@@ -19,6 +19,8 @@ import struct
 
 import numpy as np
 
+from .boosters import library_message
+
 #: UBJSON scalar markers XGBoost reads, and their big-endian layouts.
 _SCALARS = {b"i": ">b", b"U": ">B", b"I": ">h", b"l": ">i", b"L": ">q", b"d": ">f", b"D": ">d"}
 _SCALARS[b"C"] = ">b"
@@ -149,8 +151,7 @@ def load_xgboost_model(data: bytes):
         check_xgboost_model(data)
         return xgb.Booster(model_file=bytearray(data))
     except (xgb.core.XGBoostError, ValueError) as exc:
-        message = re.sub(r"^\[[\d:]+\] \S+: ", "", str(exc).strip().split("\n")[0])[:300]
-        raise ValueError(f"is not an XGBoost model load accepts: {message}") from None
+        raise ValueError(f"is not an XGBoost model load accepts: {library_message(exc)}") from None
 
 
 class _Reader:

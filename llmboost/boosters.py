@@ -16,7 +16,9 @@ classification.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -190,7 +192,8 @@ class XGBoostBooster(Booster):
                 "base_margin_eval_set": [eval_set[2]],
                 "verbose": False,
             }
-        self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
+        with _library_errors("XGBoost", self.params):
+            self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
         if eval_set is None:
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
         else:
@@ -247,7 +250,8 @@ class LightGBMBooster(Booster):
                 "callbacks": [lgb.early_stopping(self.patience, verbose=False)],
             }
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
-        self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
+        with _library_errors("LightGBM", self.params):
+            self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
         return self
@@ -262,6 +266,27 @@ class LightGBMBooster(Booster):
 
 
 BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
+
+
+def library_message(error: Exception) -> str:
+    """The first line of an XGBoost or LightGBM error, without XGBoost's time and source."""
+    first = (str(error).strip() or type(error).__name__).split("\n")[0]
+    return re.sub(r"^\[[\d:]+\] \S+: ", "", first)[:300]
+
+
+@contextmanager
+def _library_errors(library: str, params: dict):
+    """The library's own errors in ``fit`` as ``ValueError``: one line, no C++ stack trace."""
+    try:
+        yield
+    except Exception as error:
+        if type(error).__name__ not in ("XGBoostError", "LightGBMError"):
+            raise
+        shown = {k: v for k, v in params.items() if k != "random_state"}
+        raise ValueError(
+            f"{library} could not fit: {library_message(error)} (its parameters, from the "
+            f"defaults and booster_params: {shown})."
+        ) from None
 
 
 def n_estimators(name: str, params: dict | None) -> int:
@@ -307,6 +332,7 @@ __all__ = [
     "Booster",
     "LightGBMBooster",
     "XGBoostBooster",
+    "library_message",
     "make_booster",
     "n_estimators",
 ]

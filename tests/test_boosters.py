@@ -53,3 +53,15 @@ def test_defaults_merge_with_user_params():
     assert booster.params["random_state"] == 7
     with pytest.raises(ValueError, match="booster='catboost' is not supported"):
         make_booster("catboost", None, "classification", 0)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
+    X = pd.DataFrame({"a": np.arange(40.0)})
+    y = (np.arange(40) % 2).astype(float)
+    booster = make_booster(library, {"learning_rate": -1}, "classification", 0)
+    with pytest.raises(ValueError, match=r"could not fit: .*learning_rate") as caught:
+        booster.fit(X, y, None)
+    message = str(caught.value)
+    assert "'learning_rate': -1" in message and "Stack trace" not in message
+    assert caught.value.__cause__ is None and "\n" not in message
