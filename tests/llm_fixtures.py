@@ -2,11 +2,13 @@
 
 A byte-level BPE tokenizer is trained with the ``tokenizers`` library on a few
 sentences, then wrapped for transformers; a 2-layer GPT-2 or T5 of width 32 with
-random weights is saved next to it, so ``from_pretrained(folder)`` loads both.
+random weights is saved next to it, so ``from_pretrained(folder)`` loads both. A
+2-layer Llama of width 32 can also be written as a GGUF file (float32 tensors).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 CORPUS = [
@@ -106,3 +108,49 @@ def build_t5(folder: Path, seed: int = 0) -> Path:
         decoder_start_token_id=tokenizer.pad_token_id,
     )
     return _save(T5ForConditionalGeneration, config, tokenizer, folder, seed)
+
+
+def build_gguf(path: Path, seed: int = 0) -> Path:
+    """Write a random 2-layer Llama (width 32, float32) and the chat tokenizer as a GGUF file."""
+    import gguf
+    import numpy as np
+
+    tokenizer = build_tokenizer(chat=True)
+    state = json.loads(tokenizer.backend_tokenizer.to_str())
+    added = {t["id"]: t["content"] for t in state["added_tokens"]}
+    vocab = {i: t for t, i in state["model"]["vocab"].items()} | added
+    n, width, ff, layers = len(tokenizer), 32, 64, 2
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_context_length(512)
+    writer.add_embedding_length(width)
+    writer.add_block_count(layers)
+    writer.add_feed_forward_length(ff)
+    writer.add_head_count(2)
+    writer.add_head_count_kv(2)
+    writer.add_rope_dimension_count(width // 2)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_token_list([vocab[i] for i in range(n)])
+    writer.add_token_types([3 if i in added else 1 for i in range(n)])
+    writer.add_token_merges(
+        [m if isinstance(m, str) else " ".join(m) for m in state["model"]["merges"]]
+    )
+    writer.add_bos_token_id(tokenizer.bos_token_id)
+    writer.add_eos_token_id(tokenizer.eos_token_id)
+    writer.add_pad_token_id(tokenizer.pad_token_id)
+    writer.add_chat_template(tokenizer.chat_template)
+    rng = np.random.default_rng(seed)
+    shapes = {"token_embd": (n, width), "output_norm": (width,), "output": (n, width)}
+    for i in range(layers):
+        shapes |= {f"blk.{i}.{k}_norm": (width,) for k in ("attn", "ffn")}
+        shapes |= {f"blk.{i}.attn_{k}": (width, width) for k in ("q", "k", "v", "output")}
+        shapes |= {f"blk.{i}.ffn_gate": (ff, width), f"blk.{i}.ffn_up": (ff, width)}
+        shapes[f"blk.{i}.ffn_down"] = (width, ff)
+    for name, shape in shapes.items():
+        values = np.ones(shape) if len(shape) == 1 else rng.normal(scale=0.3, size=shape)
+        writer.add_tensor(f"{name}.weight", values.astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return Path(path)

@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from llm_fixtures import build_gpt2, build_t5  # noqa: E402
+from llm_fixtures import build_gguf, build_gpt2, build_t5  # noqa: E402
 
 from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
@@ -175,8 +175,8 @@ def test_bfloat16_class_log_probabilities_match_float32(models, table, kind, nam
 def test_cpu_dtype_follows_native_bf16(tmp_path, monkeypatch, flags, native):
     info = tmp_path / "cpuinfo"
     info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t: {flags}\n")
-    assert llm_module.cpu_has_native_bf16(info) is native
-    assert llm_module.cpu_has_native_bf16(tmp_path / "missing") is False
+    assert _llm_runtime.cpu_has_native_bf16(info) is native
+    assert _llm_runtime.cpu_has_native_bf16(tmp_path / "missing") is False
     monkeypatch.setattr(_llm_runtime, "cpu_has_native_bf16", lambda: native)
     want = torch.bfloat16 if native else torch.float32
     assert _llm_runtime.resolve_dtype("auto", torch.device("cpu")) == want
@@ -342,6 +342,44 @@ def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):
     assert head.count("Answer: yes") == 2 and head.count("Answer: no") == 2
 
 
+def test_few_shot_default_seed_is_zero_and_refits_hit_the_cache(models, table, tmp_path):
+    X, y = table
+    first = make(models["gpt2"], tmp_path, n_shots=2).fit(X, y)
+    z = first.logits(X)
+    again = make(models["gpt2"], tmp_path, n_shots=2).fit(X, y)
+    assert again.shots_ == first.shots_
+    assert make(models["gpt2"], n_shots=2, random_state=0).fit(X, y).shots_ == first.shots_
+    np.testing.assert_array_equal(again.logits(X), z)
+    assert again.stats_["scored"] == 0 and again.stats_["forward_passes"] == 0
+
+
+def test_llmboost_seed_leaves_the_prior_examples_alone(models, table, tmp_path, monkeypatch):
+    """A refit of LLMBoost with a few-shot prior is reproducible and runs no model."""
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+
+    def fit(seed):
+        prior = make(models["gpt2"], tmp_path, n_shots=2)
+        return LLMBoostClassifier(prior=prior, scale=1.0, cv=2, random_state=seed,
+                                  booster_params={"n_estimators": 5}).fit(X, y)  # fmt: skip
+
+    first = fit(0)
+    computed = []
+    original = LLMPrior._compute
+    monkeypatch.setattr(
+        LLMPrior,
+        "_compute",
+        lambda self, rt, p, *a: computed.append(p) or original(self, rt, p, *a),
+    )
+    again = fit(0)
+    assert computed == []  # out-of-fold and refit scores all come from the disk cache
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    # the estimator's seed draws its folds, not the prior's examples (None is seed 0)
+    assert fit(1).prior_.shots_ == first.prior_.shots_
+    assert LLMBoostClassifier(random_state=3)._default_prior().get_params()["n_shots"] == 0
+
+
 def test_zero_shot_oof_is_one_scoring_pass(models, table, monkeypatch):
     X, y = table
     seen = _capture_prompts(monkeypatch)
@@ -505,7 +543,50 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
     assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"
 
 
+def test_progress_false_silences_the_gguf_conversion(table, tmp_path, capfd):
+    """A real conversion of a tiny GGUF: no message and no transformers bars without progress."""
+    pytest.importorskip("gguf")
+    from transformers.utils import logging as hf_logging
+
+    X, y = table
+    gguf = build_gguf(tmp_path / "tiny.gguf")
+    capfd.readouterr()
+    quiet = make(str(gguf), tmp_path / "quiet").fit(X, y).logits(X)
+    err = capfd.readouterr().err
+    assert "%|" not in err and "llmboost: converting" not in err, err
+    assert hf_logging.is_progress_bar_enabled()  # restored afterwards
+    loud = make(str(gguf), tmp_path / "loud", progress=True).fit(X, y).logits(X)
+    err = capfd.readouterr().err
+    assert "llmboost: converting tiny.gguf" in err
+    for bar in ("de-quantizing GGUF tensors", "Writing model shards", "Loading weights"):
+        assert bar in err
+    np.testing.assert_allclose(loud, quiet, atol=1e-12)
+
+
 # -- model identity and context ------------------------------------------------------------
+def test_set_params_then_fit_uses_the_new_model_and_dtype(models, table, tmp_path):
+    """Nothing loaded for the old parameters survives set_params: model, dtype, cache, budget."""
+    X, y = table
+    prior = make(models["gpt2"], tmp_path).fit(X, y)
+    z32 = prior.logits(X)
+    prior.set_params(model=models["t5"]).fit(X, y)
+    np.testing.assert_allclose(prior.logits(X), make(models["t5"]).fit(X, y).logits(X), atol=1e-5)
+    assert prior._rt.kind == "seq2seq" and prior.stats_["scored"] == prior.stats_["unique"]
+    prior.set_params(model=models["gpt2"], dtype="bfloat16").fit(X, y)
+    z16 = prior.logits(X)
+    assert prior._rt.model.dtype == torch.bfloat16
+    assert prior.stats_["scored"] == prior.stats_["unique"]  # not the float32 scores
+    assert np.abs(z16 - z32).max() > 0
+    prior.set_params(dtype="float32").fit(X, y)
+    np.testing.assert_array_equal(prior.logits(X), z32)  # the float32 scores, from disk
+    assert prior.stats_["scored"] == 0 and prior._rt.dtype == torch.float32
+    prior.set_params(batch_size=3, cache_dir=False).fit(X, y).logits(X)
+    assert prior._budget["rows"] == 3
+    prior.set_params(model=str(tmp_path / "missing")).fit(X, y)
+    with pytest.raises(FileNotFoundError, match="missing'. no such file or folder"):
+        prior.logits(X)
+
+
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     """Loaded models are shared by the identity of their files, never by path."""
     X, y = table

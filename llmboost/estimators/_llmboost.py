@@ -24,9 +24,13 @@ class LLMBoostClassifier(PriorBoostClassifier):
 
     Zero-shot scoring reads no labels, so the out-of-fold logits of the training rows
     are one scoring pass (no refits); scores are cached on disk, so refitting on the
-    same rows runs no model. When ``y`` is a named :class:`pandas.Series` and the
-    prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its
-    default task sentence names the target.
+    same rows runs no model. ``random_state`` seeds the folds, the boosters and the
+    search, not the prior (as in :class:`PFNBoostClassifier`): the default prior is
+    zero-shot and draws nothing, and a prior with ``n_shots`` draws its examples with
+    its own ``random_state`` (``None`` is seed 0), so refits show the same examples and
+    hit the score cache. When ``y`` is a named :class:`pandas.Series` and the prior's
+    ``target_name`` is None, the prior gets ``target_name=y.name``, so its default task
+    sentence names the target.
     See :class:`~llmboost.priors.LLMPrior` and :class:`PriorBoostClassifier`.
 
     Parameters

