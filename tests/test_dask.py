@@ -1,7 +1,9 @@
 """The Dask estimators on a 2-process LocalCluster against the local estimators."""
 
 import os
+import re
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,9 +13,14 @@ dd = pytest.importorskip("dask.dataframe")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
+import llmboost  # noqa: E402
 from llmboost import PriorBoostClassifier, PriorBoostRegressor  # noqa: E402
-from llmboost._validation import align_categories, to_frame  # noqa: E402
-from llmboost.dask import DaskPriorBoostClassifier, DaskPriorBoostRegressor  # noqa: E402
+from llmboost._validation import align_categories, feature_names, to_frame  # noqa: E402
+from llmboost.dask import (  # noqa: E402
+    DaskPFNBoostClassifier,
+    DaskPriorBoostClassifier,
+    DaskPriorBoostRegressor,
+)
 from llmboost.priors import Prior  # noqa: E402
 
 
@@ -119,6 +126,10 @@ def test_fixed_scale_equals_local(client, task, booster, scale, params):
         np.testing.assert_array_equal(model.classes_, local.classes_)
     booster_model = model.booster_.dask_model_
     assert type(booster_model).__module__.startswith(("xgboost.dask", "lightgbm.dask"))
+    # score computes the predictions (unknown chunk sizes) and the labels it compares
+    weight = np.linspace(0.5, 1.5, len(X))
+    got = model.score(Xd, dd.from_pandas(y, npartitions=3), dd.from_pandas(pd.Series(weight), 2))
+    np.testing.assert_allclose(got, local.score(X, y, sample_weight=weight), rtol=1e-6)
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
@@ -255,7 +266,58 @@ def test_dask_arrays_in_known_chunks_out(client):
     got = model.predict(da.from_array(Xn, chunks=(120, 1)))
     assert got.chunks == ((120, 120, 60),)
     np.testing.assert_allclose(got.compute(), local.predict(Xn), atol=1e-6)
-    assert list(model.feature_names_in_) == ["x0", "x1"]
+    assert feature_names(model) == ["x0", "x1"] and not hasattr(model, "feature_names_in_")
+
+
+def test_integer_column_names_read_like_an_array(client):
+    X, y = table()
+    values = X[["a", "b"]].to_numpy()
+    numbered = pd.DataFrame(values)  # columns 0 and 1: named x0, x1 as locally
+    kw = dict(scale=0.5, random_state=0)
+    local = PriorBoostClassifier(**kw).fit(numbered, y)
+    model = DaskPriorBoostClassifier(**kw).fit(*to_dask(numbered, y))
+    assert feature_names(model) == ["x0", "x1"] and not hasattr(model, "feature_names_in_")
+    from_array = model.decision_function(da.from_array(values, chunks=(120, 2))).compute()
+    np.testing.assert_allclose(from_array, local.decision_function(values), atol=1e-6)
+    # named columns: an array of them is taken too, with scikit-learn's warning
+    named = DaskPriorBoostClassifier(scale=0, random_state=0).fit(*to_dask(X[["a", "b"]], y))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        got = named.predict(da.from_array(values, chunks=100)).compute()
+    expected = named.predict(dd.from_pandas(X[["a", "b"]], npartitions=2)).compute()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_categories_of_any_type_and_object_columns_convert_as_locally(client):
+    import dask
+
+    rng = np.random.default_rng(3)
+    n = 300
+    code = rng.choice([10, 2, 3], n)
+    mixed = np.array([1, 2.5, True], dtype=object)[rng.integers(0, 3, n)]
+    mixed[:5] = "text"  # text in the first partition only: locally the column is text
+    X = pd.DataFrame(
+        {
+            "a": rng.integers(0, 20, n) / 10,
+            "code": pd.Categorical(code),  # int categories
+            "flag": pd.Categorical(rng.random(n) < 0.5),  # bool categories
+            "size": pd.Categorical(rng.choice([0.5, 1.5], n)),  # float categories
+            "count": pd.Series(rng.integers(0, 5, n), dtype=object),  # numbers: floats
+            "mixed": pd.Series(mixed, dtype=object),
+        }
+    )
+    y = pd.Series(np.where((code == 2) ^ (X["a"] > 1), "yes", "no"))
+    kw = dict(scale=0.5, random_state=0)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    # dask turns object columns into strings unless told not to (see docs/dask.md)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+        Xd = dd.from_pandas(X, npartitions=2)
+    assert model.categories_.keys() == local.categories_.keys() == {"code", "flag", "size", "mixed"}
+    for name, categories in local.categories_.items():
+        pd.testing.assert_index_equal(model.categories_[name], categories)
+    np.testing.assert_allclose(
+        model.decision_function(Xd).compute(), local.decision_function(X), atol=1e-6
+    )
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -269,10 +331,79 @@ def test_unknown_and_missing_columns(client):
     X, y = table(n=100)
     model = DaskPriorBoostClassifier(scale=0, random_state=0).fit(*to_dask(X, y))
     bad = dd.from_pandas(X.rename(columns={"b": "beta"}), npartitions=2)
-    with pytest.raises(ValueError, match=r"missing \['b'\], unknown \['beta'\]"):
+    with pytest.raises(ValueError, match=r"unseen at fit time:\n- beta\n.*now missing:\n- b"):
         model.predict(bad)
-    with pytest.raises(ValueError, match="order seen at fit"):
+    with pytest.raises(ValueError, match="same order as they were in fit"):
         model.predict(dd.from_pandas(X[["b", "a", "colour"]], npartitions=2))
+
+
+def local_error(model, X, y):
+    """The message the local estimator gives for these rows."""
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y)
+    return str(error.value)
+
+
+def test_missing_labels_are_named_as_locally(client):
+    X, y = table(n=150)
+    Xd = dd.from_pandas(X, npartitions=3)
+    missing = y.where(~y.index.isin([7, 140]))  # text labels with NaN
+    codes = (y == "yes").astype(float).where(y.index != 99)
+    target = table(n=150, task="regression")[1].where(y.index != 140)
+    for dask_cls, local_cls, labels in [
+        (DaskPriorBoostClassifier, PriorBoostClassifier, missing),
+        (DaskPriorBoostClassifier, PriorBoostClassifier, codes),
+        (DaskPriorBoostRegressor, PriorBoostRegressor, target),
+    ]:
+        message = local_error(local_cls(scale=0), X, labels)
+        assert "rows [" in message
+        with pytest.raises(
+            ValueError, match=re.escape(message)
+        ):  # rows 99, 140: most likely unsampled
+            dask_cls(scale=0, sample_size=20).fit(Xd, dd.from_pandas(labels, npartitions=3))
+
+
+def test_labels_need_the_index_of_X(client):
+    X, y = table(n=150)
+    Xd = dd.from_pandas(X, npartitions=3)
+    shifted = dd.from_pandas(y.set_axis(np.arange(100, 250)), npartitions=3)
+    with pytest.raises(ValueError, match="y's index runs from 100 to 249 but X's from 0 to 149"):
+        DaskPriorBoostClassifier(scale=0).fit(Xd, shifted)
+    short = dd.from_pandas(y.drop(index=[40]), npartitions=3)
+    with pytest.raises(ValueError, match="X has 150 rows, y has 149"):
+        DaskPriorBoostClassifier(scale=0).fit(Xd, short)
+    even = dd.from_pandas(X.set_axis(np.arange(150) * 2), npartitions=3)
+    other = dd.from_pandas(y.set_axis([*range(149), 298]), npartitions=3)  # same ends
+    with pytest.raises(ValueError, match="y's index differs from X's in partition 0: .* y needs"):
+        DaskPriorBoostClassifier(scale=0).fit(even, other)
+
+
+def test_explain_takes_in_memory_rows(client):
+    X, y = table()
+    kw = dict(scale=0.5, booster_params={"n_estimators": 20}, random_state=0)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+    rows = X.iloc[:50]
+    explained = llmboost.explain(model, rows)
+    margin = model.decision_function(dd.from_pandas(rows, npartitions=2)).compute()
+    np.testing.assert_allclose(explained.sum(axis=1), margin, atol=1e-6)
+    assert (explained["prior"] != 0).all()
+    pd.testing.assert_frame_equal(model.explain(rows), local.explain(rows), atol=1e-6)
+    with pytest.raises(TypeError, match=r"in-memory rows .* got a dask DataFrame: .*head"):
+        model.explain(dd.from_pandas(rows, npartitions=2))
+
+
+def test_a_refit_with_a_given_prior_drops_default_prior(client):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = table(n=100)
+    model = DaskPFNBoostClassifier(scale=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the bundled PFN's notice when TabPFN is missing
+        model.fit(*to_dask(X, y))
+    assert model.default_prior_ in ("tabpfn", "bundled")
+    model.set_params(prior=LogisticRegression()).fit(*to_dask(X, y))
+    assert not hasattr(model, "default_prior_")
 
 
 def test_unknown_divisions_and_chunks(client):

@@ -1,18 +1,27 @@
 """Dask inputs: checks, the per-partition conversion, and the stratified sample.
 
 Every partition goes through the same conversion as a local fit
-(:func:`llmboost._validation.to_frame`), with categorical columns given the categories
-of all rows, so that partitions agree with each other and with the sample.
+(:func:`llmboost._validation.to_frame`), with what depends on all rows decided over all
+rows: the categories (:func:`schema`) and which object columns are text
+(:func:`text_dtypes`). So partitions agree with each other, with the sample, and with a
+local fit on the whole table.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
+from sklearn.utils.validation import validate_data
 
-from .._validation import align_categories, to_frame
+from .._validation import align_categories, feature_names, fit_categories, to_frame
 
 EXTRA = 'pip install "llmboost[dask]"'
+#: How to fix a ``y`` whose rows are not ``X``'s.
+SAME_INDEX = (
+    "the Dask estimators match labels to rows by index, so y needs X's index (take both "
+    "from one DataFrame, or build y with X's index and divisions)."
+)
 
 
 def require_dask():
@@ -36,7 +45,7 @@ def require_dask():
 
 
 def as_dask_frame(X, name: str = "X"):
-    """A dask DataFrame with string column names (a dask array gets ``x0, x1, ...``).
+    """A dask DataFrame with known divisions (a dask array's columns are named 0, 1, ...).
 
     Parameters
     ----------
@@ -54,7 +63,7 @@ def as_dask_frame(X, name: str = "X"):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-d; got a dask array of shape {X.shape}.")
         _check_chunks(X, name)
-        X = dd.from_dask_array(X.rechunk({1: -1}), columns=[f"x{j}" for j in range(X.shape[1])])
+        X = dd.from_dask_array(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         raise TypeError(
             f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; "
@@ -70,7 +79,29 @@ def as_dask_frame(X, name: str = "X"):
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
-    return X.rename(columns=dict(zip(X.columns, columns)))
+    return X
+
+
+def named_columns(X, columns, *, reset: bool):
+    """``X`` with its columns named as the local estimators name them.
+
+    By their names when they are all strings, else ``x0, x1, ...`` (an array's and a
+    table's columns are interchangeable), as :func:`llmboost._validation.named_frame`.
+
+    Parameters
+    ----------
+    X : dask DataFrame
+        From :func:`as_dask_frame`.
+    columns : estimator
+        Holds the columns seen at fit (``reset=False``), or takes those of ``X``.
+    reset : bool
+
+    Returns
+    -------
+    dask DataFrame
+    """
+    validate_data(columns, X._meta, reset=reset, skip_check_array=True)
+    return X.rename(columns=dict(zip(X.columns, feature_names(columns))))
 
 
 def as_dask_target(y, X):
@@ -103,9 +134,65 @@ def as_dask_target(y, X):
             "y has unknown divisions, so its rows cannot be matched with X: give it known "
             "divisions (dd.from_pandas, read_parquet(..., calculate_divisions=True))."
         )
+    ends, x_ends = (y.divisions[0], y.divisions[-1]), (X.divisions[0], X.divisions[-1])
+    if ends != x_ends:
+        raise ValueError(
+            f"y's index runs from {ends[0]!r} to {ends[1]!r} but X's from {x_ends[0]!r} to "
+            f"{x_ends[1]!r}: {SAME_INDEX}"
+        )
     if tuple(y.divisions) != tuple(X.divisions):
         y = y.repartition(divisions=X.divisions)
     return y
+
+
+def check_labels(X, y) -> int:
+    """Raise unless ``y`` has ``X``'s index and no missing or infinite label.
+
+    One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
+    are counted over all partitions).
+
+    Parameters
+    ----------
+    X : dask DataFrame
+    y : dask Series
+        From :func:`as_dask_target`.
+
+    Returns
+    -------
+    int
+        The number of rows.
+    """
+    import dask
+
+    summaries = dask.compute(
+        *[dask.delayed(_labels_summary)(i, p) for i, p in zip(X.index.to_delayed(), y.to_delayed())]
+    )
+    n_rows = sum(s[0] for s in summaries)
+    n_labels = sum(s[1] for s in summaries)
+    if n_rows != n_labels:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: X has "
+            f"{n_rows} rows, y has {n_labels}."
+        )
+    differ = [k for k, s in enumerate(summaries) if not s[2]]
+    if differ:
+        raise ValueError(f"y's index differs from X's in partition {differ[0]}: {SAME_INDEX}")
+    offsets = np.cumsum([0] + [s[0] for s in summaries])
+    rows = np.concatenate([s[3] + offset for s, offset in zip(summaries, offsets)])
+    if len(rows):
+        raise ValueError(
+            f"Input y contains NaN or infinity (rows {rows[:5].tolist()}); drop those rows."
+        )
+    return n_rows
+
+
+def _labels_summary(index: pd.Index, y: pd.Series) -> tuple:
+    """Rows, labels, whether the indexes agree, and the first bad labels of one partition."""
+    values = np.asarray(y)
+    bad = pd.isna(values)
+    if values.dtype != object and ptypes.is_numeric_dtype(values.dtype):
+        bad |= np.isinf(values.astype(np.float64))
+    return len(index), len(y), index.equals(y.index), np.flatnonzero(bad)[:5]
 
 
 def _check_chunks(array, name: str) -> None:
@@ -116,8 +203,13 @@ def _check_chunks(array, name: str) -> None:
         )
 
 
-def schema(X) -> tuple[dict[str, pd.Index], pd.DataFrame]:
-    """Categories of every text/categorical column over all rows, and the converted meta.
+def schema(X) -> dict[str, pd.Index]:
+    """The categories a local fit gives ``X``'s columns (:func:`to_frame` on all rows).
+
+    The distinct values of every column that is not numeric or boolean are gathered (in
+    order of first appearance) and converted as :func:`to_frame` converts the column:
+    categories of any type become text; an object column becomes text categories when
+    it holds text, else it stays numbers; an all-missing column is numbers.
 
     Parameters
     ----------
@@ -125,27 +217,89 @@ def schema(X) -> tuple[dict[str, pd.Index], pd.DataFrame]:
 
     Returns
     -------
-    categories : dict of str to Index
-    meta : DataFrame
-        Empty, with the dtypes :func:`prepare_partition` gives.
+    dict of str to Index
+        Text categories of the categorical columns.
     """
-    categories, unknown = {}, []
-    for name, dtype in X.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype) and X[name].cat.known:
-            categories[name] = dtype.categories
-        elif not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-            if pd.api.types.is_datetime64_any_dtype(dtype):
-                raise ValueError(
-                    f"Column {name!r} has dtype {dtype}; convert dates to numbers or text first."
-                )
-            unknown.append(name)
-    if unknown:
-        import dask
+    import dask
 
-        values = dask.compute(*[X[name].dropna().astype(object).unique() for name in unknown])
-        for name, vals in zip(unknown, values):
-            categories[name] = pd.Index(sorted({str(v) for v in vals}))
-    return categories, meta_frame(list(X.columns), categories)
+    others = [
+        name
+        for name, dtype in X.dtypes.items()
+        if not (ptypes.is_numeric_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype))
+    ]
+    found = dask.compute(
+        *[X[name].map_partitions(_distinct, meta=X[name]._meta) for name in others]
+    )
+    categories = {}
+    for name, values in zip(others, found):
+        values = _distinct(values).reset_index(drop=True)
+        if len(values) and (values.dtype != object or values.map(_is_text).any()):
+            categories.update(fit_categories(to_frame(pd.DataFrame({name: values}))))
+    return categories
+
+
+def _distinct(values: pd.Series) -> pd.Series:
+    """The distinct values present, in order of first appearance."""
+    return values.dropna().drop_duplicates()
+
+
+def text_dtypes(X):
+    """The categories a local fit gives each object column of ``X`` that holds text (lazily).
+
+    Locally such a column becomes categories as a whole (``col.astype("category")``),
+    also in the rows that hold numbers: every partition needs those categories.
+
+    Parameters
+    ----------
+    X : dask DataFrame
+
+    Returns
+    -------
+    Delayed dict of str to CategoricalDtype, or ``{}`` without object columns
+    """
+    import dask
+
+    names = [name for name, dtype in X.dtypes.items() if ptypes.is_object_dtype(dtype)]
+    if not names:
+        return {}
+    found = [dask.delayed(_distinct_columns)(part) for part in X[names].to_delayed()]
+    return dask.delayed(_text_dtypes)(found)
+
+
+def _distinct_columns(part: pd.DataFrame) -> dict:
+    return {name: _distinct(part[name]) for name in part.columns}
+
+
+def _text_dtypes(found: list[dict]) -> dict:
+    out = {}
+    for name in found[0]:
+        values = _distinct(pd.concat([f[name] for f in found])).reset_index(drop=True)
+        if values.map(_is_text).any():
+            to_frame(pd.DataFrame({name: values}))  # the local check: numbers and text only
+            out[name] = values.astype("category").dtype
+    return out
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str)
+
+
+def prepared(X, categories: dict):
+    """``X``'s partitions converted as a local fit converts the whole ``X`` (lazily).
+
+    Parameters
+    ----------
+    X : dask DataFrame
+        Named by :func:`named_columns`.
+    categories : dict of str to Index
+        From :func:`schema` at fit.
+
+    Returns
+    -------
+    dask DataFrame
+    """
+    meta = meta_frame(list(X.columns), categories)
+    return X.map_partitions(prepare_partition, categories, meta, text_dtypes(X), meta=meta)
 
 
 def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
@@ -170,16 +324,20 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
     )
 
 
-def prepare_partition(part: pd.DataFrame, categories: dict, meta: pd.DataFrame) -> pd.DataFrame:
-    """One partition converted as a local fit converts ``X`` (empty ones too).
+def prepare_partition(
+    part: pd.DataFrame, categories: dict, meta: pd.DataFrame, text=None
+) -> pd.DataFrame:
+    """One partition converted as a local fit converts the whole ``X`` (empty ones too).
 
     Parameters
     ----------
     part : DataFrame
     categories : dict of str to Index
-        Over all rows (:func:`schema`).
+        From :func:`schema` at fit.
     meta : DataFrame
-        The converted dtypes.
+        The converted dtypes and column names.
+    text : dict of str to CategoricalDtype, default=None
+        The object columns holding text over all rows (:func:`text_dtypes`).
 
     Returns
     -------
@@ -187,34 +345,10 @@ def prepare_partition(part: pd.DataFrame, categories: dict, meta: pd.DataFrame) 
     """
     if len(part) == 0:
         return meta.set_axis(part.index[:0])
-    part = part.rename(columns=dict(zip(part.columns, meta.columns)))
-    frame = align_categories(to_frame(part), categories)
-    return frame.set_axis(part.index)
-
-
-def check_columns(X, names) -> None:
-    """Raise ``ValueError`` unless the columns of ``X`` are those seen at fit, in order.
-
-    Parameters
-    ----------
-    X : dask DataFrame
-    names : list of str
-        The columns seen at fit.
-
-    Returns
-    -------
-    None
-    """
-    columns = [str(c) for c in X.columns]
-    missing = [c for c in names if c not in columns]
-    unknown = [c for c in columns if c not in set(names)]
-    if missing or unknown:
-        raise ValueError(
-            f"X has columns that differ from those seen at fit: missing {missing}, "
-            f"unknown {unknown}."
-        )
-    if columns != list(names):
-        raise ValueError(f"X's columns must be in the order seen at fit: {list(names)}.")
+    part = part.set_axis(meta.columns, axis=1)
+    for name, dtype in (text or {}).items():
+        part[name] = part[name].astype(dtype)
+    return align_categories(to_frame(part), categories)
 
 
 def sample_fractions(counts: pd.Series, sample_size: int, min_per_class: int) -> dict:
@@ -266,13 +400,17 @@ def sample_mask(y: pd.Series, number: int, fractions, seed: int) -> np.ndarray:
 
 
 __all__ = [
+    "SAME_INDEX",
     "as_dask_frame",
     "as_dask_target",
-    "check_columns",
+    "check_labels",
     "meta_frame",
+    "named_columns",
     "prepare_partition",
+    "prepared",
     "require_dask",
     "sample_fractions",
     "sample_mask",
     "schema",
+    "text_dtypes",
 ]

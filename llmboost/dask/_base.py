@@ -1,0 +1,319 @@
+"""PriorBoost on a Dask cluster: the local estimator's parts, run where the rows are.
+
+1. A stratified sample of the training rows (about ``sample_size``) is gathered to the
+   client and a local :class:`~llmboost.PriorBoostClassifier` (same parameters) is fitted
+   on it: that chooses the fusion (``members_``, ``scale_``, ``cv_results_``) and fits
+   the prior (``prior_``; in-context priors take the sample as their context).
+2. The prior scores every partition on the workers (sent once, one copy per worker).
+   Sampled rows, which the prior has seen, get their out-of-fold margin instead.
+3. Every tree member is retrained on all rows with ``xgboost.dask`` (``base_margin``)
+   or ``lightgbm.dask`` (``init_score``), with the member's parameters and rounds.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._params import Check, Interval
+from .._validation import align_categories, named_frame
+from ..estimators import PriorBoostClassifier
+from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
+from ..scale_search import check_margin, make_folds, prior_folds
+from ._boosting import fit_member, margin_meta, predict_partition
+from ._data import (
+    as_dask_frame,
+    as_dask_target,
+    check_labels,
+    named_columns,
+    prepared,
+    require_dask,
+    sample_fractions,
+    schema,
+)
+from ._scoring import (
+    PARTITION,
+    TARGET,
+    sample_partition,
+    score_partition,
+    training_partition,
+)
+
+#: Default number of training rows gathered to the client to choose the fusion.
+SAMPLE_SIZE = 10_000
+
+
+class _DaskPriorBoost(FusionParams):
+    """Shared fit/predict logic; the public classes name the local estimator they scale."""
+
+    _local = PriorBoostClassifier
+    _parameter_constraints: dict = {
+        **PARAMETER_CONSTRAINTS,
+        "cv": [Interval(Integral, 2)],  # folds of the gathered sample: a number only
+        "sample_size": [Interval(Integral, 2)],
+        "client": [Check(lambda c: hasattr(c, "scatter"), "a distributed.Client"), None],
+    }
+
+    def __init__(
+        self,
+        prior=None,
+        *,
+        booster: str = "xgboost",
+        booster_params: dict | None = None,
+        scale="auto",
+        cv: int = 5,
+        scoring=None,
+        n_trials: int = 0,
+        random_state: int | None = None,
+        verbose: bool = False,
+        n_jobs: int | None = None,
+        device: str | None = None,
+        sample_size: int = SAMPLE_SIZE,
+        client=None,
+    ) -> None:
+        self.prior = prior
+        self.booster = booster
+        self.booster_params = booster_params
+        self.scale = scale
+        self.cv = cv
+        self.scoring = scoring
+        self.n_trials = n_trials
+        self.random_state = random_state
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.device = device
+        self.sample_size = sample_size
+        self.client = client
+
+    @property
+    def _task(self) -> str:
+        return self._local._task
+
+    def __sklearn_clone__(self):
+        """A clone shares the client: a connection, not a value to copy."""
+        params = self.get_params(deep=False)
+        client = params.pop("client")
+        return type(self)(**{k: clone(v, safe=False) for k, v in params.items()}, client=client)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the client (it reconnects to the default client when used)."""
+        return {**self.__dict__, "client": None}
+
+    def _get_client(self):
+        _, _, distributed = require_dask()
+        if self.client is not None:
+            return self.client
+        try:
+            return distributed.default_client()
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__} needs a dask client: pass client=... or create "
+                "distributed.Client(...) first."
+            ) from error
+
+    def _local_estimator(self):
+        names = self._local().get_params(deep=False)
+        return self._local(**{name: getattr(self, name) for name in names})
+
+    # -- fit -----------------------------------------------------------------
+    def fit(self, X, y):
+        """Choose the fusion on a sample, score the prior on the workers, train on all rows.
+
+        Parameters
+        ----------
+        X : dask DataFrame or 2-d dask array, known divisions / chunk sizes
+        y : dask Series or 1-d dask array
+            With ``X``'s index (partitioned like ``X``, or repartitionable to it).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        client = self._get_client()
+        columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends
+        X = named_columns(as_dask_frame(X), columns, reset=True)
+        y = as_dask_target(y, X)
+        categories = schema(X)
+        frame, y = client.persist([prepared(X, categories), y])
+        fractions = self._fractions(y, check_labels(frame, y))
+        seed = _sample_seed(self.random_state)
+
+        sample = frame.map_partitions(
+            sample_partition, y, fractions, seed, meta=_sample_meta(frame._meta, y)
+        ).compute()
+        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=_target_name(y))
+        partitions = sample.pop(PARTITION).to_numpy()
+        sample = sample.reset_index(drop=True)
+        local = self._local_estimator().fit(sample, y_sample)
+        self._copy_fitted(local, categories, columns, len(sample))
+
+        margin = None
+        if any(m.scale != 0 and m.booster is not None for m in self.members_):
+            oof = self._sample_margin(local, sample, y_sample)
+            oof_parts = {int(p): oof[partitions == p] for p in np.unique(partitions)}
+            prior_future, oof_future = client.scatter(
+                [self.prior_, oof_parts], broadcast=True, hash=False
+            )
+            margin = frame.map_partitions(
+                training_partition, y, prior_future, oof_future, fractions, seed,
+                self._task, self._n_classes, meta=margin_meta(self._width),
+            )  # fmt: skip
+            margin = client.persist(margin)
+        self.members_ = self._train_members(client, frame, self._encode(y), margin)
+        trees = [m for m in self.members_ if m.booster is not None]
+        self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
+        return self
+
+    def _fractions(self, y, n_rows: int):
+        if self._task == "regression":
+            return min(1.0, self.sample_size / n_rows)
+        counts = y.value_counts().compute()
+        return sample_fractions(counts, self.sample_size, max(self.cv, 2))
+
+    def _copy_fitted(self, local, categories, columns, n_sample: int) -> None:
+        for name in ("default_prior_", "feature_names_in_"):  # a previous fit's are stale
+            self.__dict__.pop(name, None)
+        fitted = ("classes_", "scale_", "cv_results_", "best_params_", "prior_", "members_")
+        for source, names in (
+            (local, (*fitted, "default_prior_")),
+            (columns, ("n_features_in_", "feature_names_in_")),
+        ):
+            for name in names:
+                if hasattr(source, name):
+                    setattr(self, name, getattr(source, name))
+        self.sample_estimator_ = local
+        self.n_sample_ = n_sample
+        self.categories_ = categories
+
+    def _sample_margin(self, local, sample, y_sample) -> np.ndarray:
+        """Out-of-fold prior margin of the sampled rows, on the local estimator's folds."""
+        prior = clone(local.prior_)
+        folds = make_folds(y_sample.to_numpy(), self.cv, self._task, self.random_state)
+        z = prior.oof_logits(sample, y_sample.to_numpy(), prior_folds(folds, len(sample)))
+        return check_margin(prior, z, len(sample), self._task, self._n_classes, "oof_logits")
+
+    def _encode(self, y):
+        if self._task == "regression":
+            return y.astype(np.float64)
+        classes = self.classes_
+        return y.map_partitions(
+            lambda part: pd.Series(np.searchsorted(classes, part.to_numpy()), index=part.index),
+            meta=pd.Series([], dtype=np.int64),
+        )
+
+    def _train_members(self, client, frame, y, margin) -> list:
+        """Retrain each distinct local booster on all rows (members at one scale share one)."""
+        rounds: dict[int, int] = {}
+        for m in self.members_:
+            if m.booster is not None:
+                rounds[id(m.booster)] = max(m.n_rounds, rounds.get(id(m.booster), 0))
+        trained, out = {}, []
+        for m in self.members_:
+            if m.booster is not None and id(m.booster) not in trained:
+                start = None if m.scale == 0 else margin * m.scale
+                trained[id(m.booster)] = fit_member(
+                    client, m.booster, rounds[id(m.booster)], frame, y, start
+                )
+            out.append(m if m.booster is None else m._replace(booster=trained[id(m.booster)]))
+        return out
+
+    @property
+    def _n_classes(self) -> int:
+        return len(self.classes_) if self._task == "classification" else 0
+
+    @property
+    def _width(self) -> int:
+        return self._n_classes if self._n_classes > 2 else 0
+
+    # -- predict -------------------------------------------------------------
+    def _margin(self, X):
+        """The fused margin as a dask Series (1-d) or DataFrame, and the row lengths."""
+        check_is_fitted(self, "members_")
+        client = self._get_client()
+        lengths = _known_lengths(X)
+        frame = prepared(named_columns(as_dask_frame(X), self, reset=False), self.categories_)
+        out_meta = margin_meta(self._width)
+        z = None
+        if self.prior_ is not None:
+            prior = client.scatter(self.prior_, broadcast=True, hash=False)
+            z = frame.map_partitions(
+                score_partition, prior, self._task, self._n_classes, meta=out_meta
+            )
+        total = None
+        for m in self.members_:
+            part = None if m.scale == 0 else z * m.scale
+            if m.booster is not None:
+                booster = client.scatter(m.booster, broadcast=True, hash=False)
+                part = frame.map_partitions(
+                    predict_partition, part, booster, m.n_rounds, self._width, meta=out_meta
+                )
+            total = part * m.weight if total is None else total + part * m.weight
+        return total, lengths
+
+    def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """In-memory rows in the fitted encoding and the prior's margin (for ``explain``)."""
+        check_is_fitted(self, "members_")
+        require_dask()
+        from dask import is_dask_collection
+
+        if is_dask_collection(X):
+            raise TypeError(
+                f"explain takes in-memory rows (a DataFrame or array), got a dask "
+                f"{type(X).__name__}: explain a part of it, e.g. X.head(1000) (a dask "
+                "DataFrame) or X[:1000].compute() (a dask array)."
+            )
+        frame = align_categories(named_frame(X, self), self.categories_)
+        if self.prior_ is None:
+            return frame, None
+        z = self.prior_.logits(frame)
+        return frame, check_margin(self.prior_, z, len(frame), self._task, self._n_classes)
+
+    def explain(self, X) -> pd.DataFrame:
+        """Per-row contributions to the margin; see :func:`llmboost.explain.explain`.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            In-memory rows (not a dask collection), with the columns seen at fit.
+
+        Returns
+        -------
+        DataFrame
+            One column per feature plus ``prior`` and ``bias``; rows sum to the margin.
+        """
+        from ..explain import explain
+
+        return explain(self, X)
+
+
+def _known_lengths(X):
+    """Row chunks of a dask array input (so outputs keep them), else ``None``."""
+    _, da, _ = require_dask()
+    return tuple(X.chunks[0]) if isinstance(X, da.Array) else None
+
+
+def _sample_seed(random_state) -> int:
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _sample_meta(meta: pd.DataFrame, y) -> pd.DataFrame:
+    out = meta.copy()
+    out[TARGET] = pd.Series([], dtype=y.dtype)
+    out[PARTITION] = pd.Series([], dtype=np.int64)
+    return out
+
+
+def _target_name(y):
+    name = y.name
+    return None if name == "y" else name
+
+
+__all__ = ["SAMPLE_SIZE"]
