@@ -359,7 +359,7 @@ def optuna_search(
     scales : list
         The scales a trial picks from; ``"prior"`` adds the prior alone.
     params : dict or None
-        Booster parameters the trials start from.
+        Booster parameters the user set: fixed in every trial (not tuned).
     n_trials : int
     seed : int or None
         Seeds the sampler.
@@ -379,7 +379,7 @@ def optuna_search(
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
         space = BOOSTERS[cv.booster].search_space(trial)
-        trial_params = {**(params or {}), **space}
+        trial_params = {**space, **(params or {})}  # what the user set stays fixed
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))
         scores.append(fold_scores)

@@ -318,3 +318,15 @@ def test_quick_suite_runs_from_an_installed_package(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(str(site / "llmboost" / "benchmarks" / "suites"))
     assert [r["status"] for r in read_results(tmp_path / "run")] == ["ok"]
+
+
+def test_a_failed_cell_error_stays_in_one_table_cell():
+    import pandas as pd
+
+    from llmboost.benchmarks.report import _failed_lines
+
+    failed = pd.DataFrame(
+        [{"dataset": "d", "method": "m", "size": 32, "seed": 0, "error": "a | b\nc"}]
+    )
+    row = _failed_lines(failed)[-1]
+    assert row == "| d | m | 32 | 0 | a \\| b c |"

@@ -456,3 +456,12 @@ def test_dask_estimators_take_a_number_of_folds_only():
 
     with pytest.raises(ValueError, match="cv must be"):
         DaskPriorBoostClassifier(cv=KFold(3))._check_params()
+
+
+def test_tuning_keeps_the_booster_params_the_user_set():
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, "max_depth": 2}
+    model = PriorBoostClassifier(booster_params=fixed, n_trials=3, random_state=0).fit(X, y)
+    tried = [p for p in model.cv_results_["params"] if isinstance(p, dict)]
+    assert tried and all(p["n_estimators"] == 20 and p["max_depth"] == 2 for p in tried)

@@ -78,7 +78,8 @@ def _failed_lines(failed: pd.DataFrame) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for r in failed.itertuples():
-        lines.append(f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {str(r.error)[:160]} |")
+        error = " ".join(str(r.error).split())[:160].replace("|", "\\|")  # one table cell
+        lines.append(f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {error} |")
     return lines
 
 

@@ -59,7 +59,9 @@ PARAMETERS_DOC = """prior : {prior}
         best mean fold score.
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
-        and scale together for this many trials on the same folds.
+        and scale together for this many trials on the same folds; parameters set in
+        ``booster_params`` stay fixed. ``cv_results_`` then has one entry per trial
+        (``scale``, ``params`` and the scores; no ``n_rounds`` or ``ensemble_weight``).
     random_state : int, RandomState or None, default=None
         Seeds the folds, the boosters and optuna.
     verbose : bool, default=False
