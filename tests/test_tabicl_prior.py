@@ -54,6 +54,20 @@ def _prior(ckpt, task="classification", **kwargs):
     return TabICLPrior(task=task, model_path=ckpt[task], n_estimators=2, **kwargs)
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_a_checkpoint_of_the_other_task_is_refused_at_fit(ckpt, task):
+    # a classifier fitted with the regressor's file (no classes) or the reverse failed
+    # only when scoring, with a broadcasting error or an assertion from inside TabICL
+    X, y = _table()
+    other = "regression" if task == "classification" else "classification"
+    target = y if task == "classification" else X["a"].to_numpy()
+    prior = TabICLPrior(task=task, model_path=ckpt[other], n_estimators=1)
+    with pytest.raises(ValueError, match=rf"is a {other} checkpoint .*task={other!r}"):
+        prior.fit(X, target)
+    with pytest.raises(ValueError, match=rf"is a {other} checkpoint"):
+        prior.oof_logits(X, target, _folds(y))
+
+
 def test_logits_shapes_finite_and_labels(ckpt):
     X, y = _table()
     prior = _prior(ckpt).fit(X, y)
@@ -227,7 +241,9 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
     missing = tmp_path / "nowhere" / "model.ckpt"
     start = time.perf_counter()
     with pytest.raises(
-        ModelNotAvailableError, match=r"(?s)model_path names no existing file.*nowhere.*hf download"
+        ModelNotAvailableError,
+        match=r"(?s)checkpoint file \S*nowhere\S*model.ckpt is not available "
+        r"\(model_path names no existing file.*hf download",
     ):
         TabICLPrior(model_path=missing).fit(X, y)
     assert time.perf_counter() - start < 5

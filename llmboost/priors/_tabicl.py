@@ -134,7 +134,10 @@ class TabICLPrior(InContextPrior):
 
     def _no_file_message(self, looked: list[Path]) -> str:
         return _missing_message(
-            self._name(), looked[0].resolve(), "model_path names no existing file"
+            self._name(),
+            looked[0].resolve(),
+            "model_path names no existing file",
+            wanted=f"file {looked[0]}",
         )
 
     # -- the context and the model ---------------------------------------------------
@@ -153,12 +156,30 @@ class TabICLPrior(InContextPrior):
         }
         return cls(**{**params, **self._extra()})
 
+    def _fit_model(self, X: np.ndarray, y: np.ndarray):
+        estimator = super()._fit_model(X, y)
+        self._check_head(getattr(estimator, "model_", None))
+        return estimator
 
-def _missing_message(name: str, where: Path, why: str) -> str:
+    def _check_head(self, model) -> None:
+        """Refuse a checkpoint trained for the other task (a regressor has no classes)."""
+        max_classes = getattr(model, "max_classes", None)
+        if max_classes is None or (max_classes > 0) == (self.task == "classification"):
+            return
+        kind = "classification" if max_classes > 0 else "regression"
+        raise ValueError(
+            f"TabICL checkpoint {self.checkpoint_path_} is a {kind} checkpoint "
+            f"(max_classes={max_classes}), but TabICLPrior has task={self.task!r}. "
+            f"Pass task={kind!r}, or a {self.task} checkpoint such as "
+            f"{CHECKPOINTS[self.task]}."
+        )
+
+
+def _missing_message(name: str, where: Path, why: str, wanted: str | None = None) -> str:
     url = f"https://huggingface.co/{REPO_ID}/resolve/main/{name}"
     return (
-        f"TabICL checkpoint {name} is not available ({why}; looked at {where}).\n"
-        "To fix, on a machine with internet access download it, e.g.\n"
+        f"TabICL checkpoint {wanted or name} is not available ({why}; looked at {where}).\n"
+        "To fix, on a machine with internet access download one, e.g.\n"
         f"    hf download {REPO_ID} {name} --local-dir DIR\n"
         f"  or {url}\n"
         f"then pass TabICLPrior(model_path='DIR/{name}'), or copy the Hugging Face cache "
