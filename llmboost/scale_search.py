@@ -333,7 +333,7 @@ def grid_search(
         weight = select(candidates, margins, cv)
     else:
         weight = np.zeros(len(candidates))
-        weight[int(np.argmax(means))] = 1.0
+        weight[_best_of(means, [c == (1.0, 0) for c in candidates])] = 1.0
     labels = [PRIOR_ONLY if c == (1.0, 0) else c[0] for c in candidates]
     results = results_table(
         [(label, None if r == 0 else params) for label, (_, r) in zip(labels, candidates)],
@@ -343,6 +343,14 @@ def grid_search(
     )
     members = [(s, r, float(w)) for (s, r), w in zip(candidates, weight) if w > 0]
     return results, members
+
+
+def _best_of(means, is_prior: list[bool]) -> int:
+    """Index of the best mean score; a tie (common with roc_auc on few rows) goes to the
+    prior alone, the simpler model, and otherwise to the first candidate."""
+    means = np.asarray(means, dtype=float)
+    tied = np.flatnonzero(means == means.max())
+    return int(next((i for i in tied if is_prior[i]), tied[0]))
 
 
 def optuna_search(
@@ -392,7 +400,8 @@ def optuna_search(
         candidates.append((PRIOR_ONLY, None))
         scores.append(cv.score(PRIOR_ONLY, None))
     results = results_table(candidates, scores)
-    scale, best_params = candidates[int(np.argmax(results["mean_test_score"]))]
+    best = _best_of(results["mean_test_score"], [c[0] == PRIOR_ONLY for c in candidates])
+    scale, best_params = candidates[best]
     if scale == PRIOR_ONLY:
         return results, [(1.0, 0, 1.0)], None
     return results, [(float(scale), n_estimators(cv.booster, best_params), 1.0)], best_params

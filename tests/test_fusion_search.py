@@ -465,3 +465,20 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     model = PriorBoostClassifier(booster_params=fixed, n_trials=3, random_state=0).fit(X, y)
     tried = [p for p in model.cv_results_["params"] if isinstance(p, dict)]
     assert tried and all(p["n_estimators"] == 20 and p["max_depth"] == 2 for p in tried)
+
+
+@pytest.mark.parametrize("n_trials", [0, 3])
+def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
+    if n_trials:
+        pytest.importorskip("optuna")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)  # separable: the prior and trees both rank perfectly
+    prior = SklearnPrior(LogisticRegression(C=100))
+    kw = {"scoring": "roc_auc", "n_trials": n_trials, "cv": 3, "random_state": 0}
+    model = PriorBoostClassifier(prior=prior, scale=[0.3, 1.0, "prior"], **kw).fit(X, y)
+    mean = np.asarray(model.cv_results_["mean_test_score"])
+    prior_alone = model.cv_results_["scale"].index("prior")
+    assert mean[prior_alone] == mean.max() == 1.0
+    assert np.flatnonzero(mean == 1.0)[0] < prior_alone  # a candidate with trees came first
+    assert [(m.n_rounds, m.booster) for m in model.members_] == [(0, None)]

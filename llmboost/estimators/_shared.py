@@ -56,7 +56,7 @@ PARAMETERS_DOC = """prior : {prior}
     scoring : str or callable, default=None
         ``None`` scores by the per-row loss (log loss, squared error) and selects an
         ensemble; any other scikit-learn scorer keeps the single candidate with the
-        best mean fold score.
+        best mean fold score (a tie goes to the prior alone).
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
