@@ -4,15 +4,19 @@ Each function wraps one item, says why llmboost needs it, and which versions it 
 checked against. When a library changes, this is the only module to adapt. Nothing
 here is imported at ``import llmboost`` time: every function imports its library itself.
 
-Checked against tabpfn 9.2.0, tabicl 2.2.0, huggingface_hub 2.4.0, transformers 5.24.0,
+Checked against tabpfn 9.2.0, tabicl 2.2.0, huggingface_hub 2.4.0, transformers 5.24 and 5.25,
 LightGBM 4.7.0 and torch 2.13.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 #: Start of TabPFN's per-call warning about large tables on CPU (tabpfn/validation.py).
@@ -346,10 +350,48 @@ def transformers_set_origin(model, name: str) -> None:
     model.config._name_or_path = name
 
 
+@contextmanager
+def progress_bars(show: bool) -> Iterator[None]:
+    """Inside the block, the progress bars of transformers stay as they are or are hidden.
+
+    ``show=False`` turns off the bars of ``transformers.utils.logging`` (loading,
+    saving, downloads) and the GGUF conversion bar, which transformers draws with tqdm
+    directly (``transformers.modeling_gguf_pytorch_utils.tqdm``, checked: transformers
+    5.25); both are restored afterwards.
+
+    Parameters
+    ----------
+    show : bool
+
+    Yields
+    ------
+    None
+    """
+    if show:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    gguf_utils = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+    bar = getattr(gguf_utils, "tqdm", None)
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    if bar is not None:
+        gguf_utils.tqdm = partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        if bar is not None:
+            gguf_utils.tqdm = bar
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 __all__ = [
     "TABPFN_CPU_WARNING",
     "hf_cache_dir",
     "lightgbm_eval_kwargs",
+    "progress_bars",
     "quiet_tabpfn",
     "tabicl_model_class",
     "tabpfn_cache_dir",

@@ -7,19 +7,15 @@ torch and transformers are imported only when a model is needed.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
 from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._compat import transformers_forward_options, transformers_text_config
+from .._compat import progress_bars, transformers_forward_options, transformers_text_config
 from .._resources import halve_on_oom, require, resolve_device
 from . import _llm_store as store
 
@@ -262,43 +258,6 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
     return model
 
 
-@contextmanager
-def progress_bars(show: bool) -> Iterator[None]:
-    """Inside the block, the progress bars of transformers stay as they are or are hidden.
-
-    ``show=False`` turns off the bars of ``transformers.utils.logging`` (loading,
-    saving, downloads) and the GGUF conversion bar, which transformers draws with tqdm
-    directly (``transformers.modeling_gguf_pytorch_utils.tqdm``, checked: transformers
-    5.25); both are restored afterwards.
-
-    Parameters
-    ----------
-    show : bool
-
-    Yields
-    ------
-    None
-    """
-    if show:
-        yield
-        return
-    from transformers.utils import logging as hf_logging
-
-    gguf_utils = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
-    bar = getattr(gguf_utils, "tqdm", None)
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    if bar is not None:
-        gguf_utils.tqdm = partial(bar, disable=True)
-    try:
-        yield
-    finally:
-        if bar is not None:
-            gguf_utils.tqdm = bar
-        if was_enabled:
-            hf_logging.enable_progress_bar()
-
-
 def _context_length(config, tokenizer) -> int | None:
     """Most tokens the model reads: its position table, else the tokenizer's stated maximum.
 
@@ -429,7 +388,6 @@ __all__ = [
     "cpu_has_native_bf16",
     "cuda_token_budget",
     "load_runtime",
-    "progress_bars",
     "require_llm",
     "resolve_dtype",
     "resolve_torch_device",
