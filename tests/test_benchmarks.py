@@ -51,6 +51,37 @@ def test_folder_dataset_reads_meta(folder_dataset):
         load_dataset(str(folder_dataset / "nowhere"))
 
 
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["well", "sick"], None),  # the labels themselves
+        (["ill", "healthy"], {"sick": "ill", "well": "healthy"}),  # sorted labels' order
+        ({"sick": "ill", "well": "fine"}, {"sick": "ill", "well": "fine"}),
+    ],
+)
+def test_meta_class_names_reach_the_language_model(folder_dataset, names, expected):
+    meta = json.loads((folder_dataset / "meta.json").read_text())
+    (folder_dataset / "meta.json").write_text(json.dumps({**meta, "class_names": names}))
+    ds = load_dataset(str(folder_dataset))
+    assert ds.class_names == expected
+    assert methods.PRIORS["llm"][1](ds, 0).class_names == expected
+
+
+def test_meta_class_names_that_do_not_fit_the_labels_are_refused(folder_dataset):
+    meta = json.loads((folder_dataset / "meta.json").read_text())
+    for names, match in ((["a", "b", "c"], "3 entries for 2 labels"), ({"sick": "ill"}, "well")):
+        (folder_dataset / "meta.json").write_text(json.dumps({**meta, "class_names": names}))
+        with pytest.raises(ValueError, match=match):
+            load_dataset(str(folder_dataset))
+
+
+def test_numeric_labels_take_class_names_in_numeric_order(tmp_path):
+    frame = pd.DataFrame({"x": range(30), "target": [2, 10, 1] * 10})
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "meta.json").write_text(json.dumps({"class_names": ["one", "two", "ten"]}))
+    assert load_dataset(str(tmp_path)).class_names == {"1": "one", "2": "two", "10": "ten"}
+
+
 def test_subsample_is_stratified_and_seeded():
     y = np.array(["a"] * 90 + ["b"] * 9 + ["c"] * 3)
     rows = stratified_subsample(y, 20, seed=1)

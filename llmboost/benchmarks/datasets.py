@@ -5,7 +5,9 @@ A dataset is named by a spec string:
 * ``sklearn:NAME``: a table bundled with scikit-learn (``breast_cancer``, ``iris``, ``wine``).
 * ``openml:ID`` or ``openml:NAME``: downloaded once from OpenML and cached (needs internet).
 * a folder: ``train.csv`` and ``test.csv`` (or one ``data.csv``), plus an optional
-  ``meta.json`` with ``target_column``, ``task_description`` and ``class_names``.
+  ``meta.json`` with ``target_column``, ``task_description`` and ``class_names`` (the
+  text of each label for a language model: ``{label: text}``, or a list in the order of
+  the sorted labels, numerically sorted when all are numbers).
   Without ``meta.json`` the target is the column ``target``, ``y`` or ``y_temp``, else
   the last one.
 
@@ -44,6 +46,7 @@ class Dataset:
     y_test: np.ndarray
     task_description: str | None = None
     meta: dict = field(default_factory=dict)
+    class_names: dict | None = None
 
 
 def load_dataset(spec: str) -> Dataset:
@@ -134,12 +137,40 @@ def _load_folder(folder: Path) -> Dataset:
     )
     if target not in train.columns:
         raise ValueError(f"Target column {target!r} (from {meta_path}) is not in {folder}.")
-    extra = {"task_description": meta.get("task_description"), "meta": meta}
     y = train.pop(target).astype(str).to_numpy()
+    y_test = None if test is None else test.pop(target).astype(str).to_numpy()
+    labels = np.unique(y if y_test is None else np.concatenate([y, y_test]))
+    extra = {
+        "task_description": meta.get("task_description"),
+        "meta": meta,
+        "class_names": _class_names(meta.get("class_names"), labels, meta_path),
+    }
     if test is None:
         return _split(folder.name, train, y, **extra)
-    y_test = test.pop(target).astype(str).to_numpy()
     return Dataset(folder.name, train, y, test, y_test, **extra)
+
+
+def _class_names(names, labels: np.ndarray, meta_path: Path) -> dict | None:
+    """``{label: text}`` from meta.json's ``class_names``; ``None`` when they are the labels."""
+    if names is None:
+        return None
+    if isinstance(names, dict):
+        names = {str(k): str(v) for k, v in names.items()}
+        if not set(labels) <= set(names):
+            missing = sorted(set(labels) - set(names))
+            raise ValueError(f"class_names in {meta_path} has no text for labels {missing}.")
+        return names
+    if sorted(map(str, names)) == sorted(labels):
+        return None
+    if len(names) != len(labels):
+        raise ValueError(
+            f"class_names in {meta_path} has {len(names)} entries for {len(labels)} labels "
+            f"({list(labels)}); give one text per label, or a {{label: text}} object."
+        )
+    numeric = pd.to_numeric(pd.Series(labels), errors="coerce")
+    order = np.argsort(numeric.to_numpy(), kind="stable") if numeric.notna().all() else None
+    ordered = labels if order is None else labels[order]
+    return {label: str(text) for label, text in zip(ordered, names)}
 
 
 def stratified_subsample(y: np.ndarray, size: int, seed: int) -> np.ndarray:

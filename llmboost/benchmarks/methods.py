@@ -21,7 +21,9 @@ from .datasets import Dataset
 def _llm(ds: Dataset, seed: int):
     from ..priors._llm import LLMPrior
 
-    return LLMPrior(task_description=ds.task_description, random_state=seed)
+    return LLMPrior(
+        task_description=ds.task_description, class_names=ds.class_names, random_state=seed
+    )
 
 
 def _tabpfn(ds: Dataset, seed: int):
