@@ -214,6 +214,24 @@ def test_shipped_checkpoint_is_deterministic_and_accurate(cancer):
     assert roc_auc_score(yte, z1[:, 1] - z1[:, 0]) > 0.8
 
 
+def test_cell_inputs_do_not_depend_on_units():
+    from llmboost.pfn.model import cell_inputs
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(3, 2, size=(1, 40, 3)).astype(np.float32)
+    x[0, 4, 1] = np.nan
+    categorical = torch.zeros(1, 3, dtype=torch.bool)
+    base = cell_inputs(torch.from_numpy(x), categorical, 30)
+    # a power of two is exact in every channel; 1e-8 once lost the z-score to the
+    # constant-column guard and 1e20 overflowed the float32 variance
+    for factor, atol in ((2.0**-30, 0), (1e-8, 1e-5), (1e20, 1e-5)):
+        scaled = cell_inputs(torch.from_numpy(x * np.float32(factor)), categorical, 30)
+        np.testing.assert_allclose(scaled.numpy(), base.numpy(), rtol=0, atol=atol)
+    assert base[0, :, 0, 0].abs().max() > 1  # the z-score channel carries the column
+    constant = cell_inputs(torch.full((1, 40, 1), 1e-9), categorical[:, :1], 30)
+    assert torch.all(constant[..., 0] == 0)  # rounding noise of a constant stays 0
+
+
 def test_logits_do_not_depend_on_chunking(cancer):
     Xtr, ytr, Xte, _ = cancer
     a = BundledPFNPrior(random_state=1).fit(Xtr, ytr).logits(Xte)
@@ -382,6 +400,8 @@ def test_principal_view_decorrelates_the_numeric_columns_only():
     wide = base + 0.1 * rng.normal(size=(200, 6))
     few = principal_view(wide[:5], np.zeros(6, dtype=bool))(wide)  # 5 rows span 5 axes
     assert np.all(few[:, 5] == 0) and np.all(np.isfinite(few))
+    dependent = np.column_stack([wide[:, :3], 250 * wide[:, 1]])  # a column in other units
+    assert np.all(principal_view(dependent, np.zeros(4, dtype=bool))(dependent)[:, 3] == 0)
 
 
 def test_principal_view_leaves_independent_columns_alone():

@@ -180,7 +180,8 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
 
     The numeric columns are standardised (missing cells set to the column mean) and
     rotated onto the principal axes of ``x``; component ``i`` takes the place of the
-    ``i``-th numeric column (columns left over when ``x`` has fewer rows are 0), and
+    ``i``-th numeric column (columns left over, when ``x`` has fewer rows or its columns
+    are linearly dependent, are 0: such axes carry only rounding noise), and
     categorical columns stay as they are. Each axis's sign is fixed by its largest
     loading, so the view does not flip with the linear algebra library. Rotating
     independent columns only mixes them, so there is no view unless the leading axis
@@ -215,6 +216,7 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
     if varying < 2 or spread[0] ** 2 / len(z) < SHARED_VARIANCE * edge:
         return None
     axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])[:, None]
+    axes = axes[spread > spread[0] * max(z.shape) * np.finfo(np.float64).eps]  # numeric rank
 
     def view(rows: np.ndarray) -> np.ndarray:
         v = rows[:, numeric].astype(np.float64)

@@ -120,6 +120,14 @@ def target_bins(y: torch.Tensor, borders: torch.Tensor) -> torch.Tensor:
     return torch.bucketize(y.clamp(-TARGET_CLIP, TARGET_CLIP).contiguous(), inner)
 
 
+def _power_of_two_scale(train: torch.Tensor, finite: torch.Tensor) -> torch.Tensor:
+    """Per column ``2 ** -e`` with the largest finite training magnitude in [2**(e-1), 2**e)."""
+    magnitude = torch.where(finite, train.abs(), torch.zeros_like(train)).amax(1, keepdim=True)
+    exponent = torch.frexp(magnitude.float()).exponent.clamp(-125, 126)
+    # the float32 bits of 2 ** -exponent: exact, where a pow or exp2 kernel may round
+    return ((127 - exponent) << 23).view(torch.float32).to(train.dtype)
+
+
 def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> torch.Tensor:
     """Per-cell input channels from raw values, using training-row statistics only.
 
@@ -135,11 +143,15 @@ def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> tor
     -------
     Tensor of shape (B, N, F, 4)
         Clipped z-score, rank normal score, missing flag, categorical flag. Missing cells
-        get 0 in both value channels.
+        get 0 in both value channels. Each column is first scaled by the power of two
+        that brings its largest training magnitude into [0.5, 1): exact, so neither
+        channel changes, while the constant-column guard becomes relative to the column's
+        magnitude and its variance cannot overflow.
     """
     missing = torch.isnan(x)
+    finite = ~missing[:, :n_train]
+    x = x * _power_of_two_scale(x[:, :n_train], finite)
     train = x[:, :n_train]
-    finite = ~torch.isnan(train)
     count = finite.sum(1, keepdim=True).clamp(min=1)
     filled = torch.where(finite, train, torch.zeros_like(train))
     mean = filled.sum(1, keepdim=True) / count
