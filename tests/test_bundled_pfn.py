@@ -232,6 +232,16 @@ def test_cell_inputs_do_not_depend_on_units():
     assert torch.all(constant[..., 0] == 0)  # rounding noise of a constant stays 0
 
 
+def test_logits_do_not_depend_on_units(cancer):
+    Xtr, ytr, Xte, _ = cancer
+    base = BundledPFNPrior(random_state=0).fit(Xtr, ytr).logits(Xte)
+    for factor in (1e-8, 1e20):
+        z = BundledPFNPrior(random_state=0).fit(Xtr * factor, ytr).logits(Xte * factor)
+        # rescaled float32 inputs differ in their last bit, which the network carries
+        # to the logits (8e-5 measured); without the rescale 1e-8 lost the z-scores
+        np.testing.assert_allclose(z, base, atol=1e-3)
+
+
 def test_logits_do_not_depend_on_chunking(cancer):
     Xtr, ytr, Xte, _ = cancer
     a = BundledPFNPrior(random_state=1).fit(Xtr, ytr).logits(Xte)
@@ -400,7 +410,8 @@ def test_principal_view_decorrelates_the_numeric_columns_only():
     wide = base + 0.1 * rng.normal(size=(200, 6))
     few = principal_view(wide[:5], np.zeros(6, dtype=bool))(wide)  # 5 rows span 5 axes
     assert np.all(few[:, 5] == 0) and np.all(np.isfinite(few))
-    dependent = np.column_stack([wide[:, :3], 250 * wide[:, 1]])  # a column in other units
+    # a column in other units: dependent up to the inputs' float32 rounding
+    dependent = np.column_stack([wide[:, :3], 1e-8 * wide[:, 1]]).astype(np.float32)
     assert np.all(principal_view(dependent, np.zeros(4, dtype=bool))(dependent)[:, 3] == 0)
 
 

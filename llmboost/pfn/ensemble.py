@@ -216,7 +216,8 @@ def principal_view(x: np.ndarray, categorical: np.ndarray):
     if varying < 2 or spread[0] ** 2 / len(z) < SHARED_VARIANCE * edge:
         return None
     axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])[:, None]
-    axes = axes[spread > spread[0] * max(z.shape) * np.finfo(np.float64).eps]  # numeric rank
+    # numeric rank at the inputs' float32 precision: further axes are rounding noise
+    axes = axes[spread > spread[0] * max(z.shape) * np.finfo(np.float32).eps]
 
     def view(rows: np.ndarray) -> np.ndarray:
         v = rows[:, numeric].astype(np.float64)
