@@ -106,7 +106,10 @@ def test_fixed_scale_equals_local(client, task, booster, scale, params):
     )
     kw = dict(scale=scale, booster=booster, booster_params=params, random_state=0)
     local = local_cls(**kw).fit(X, y)
-    model = dask_cls(**kw).fit(*to_dask(X, y))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = dask_cls(**kw).fit(*to_dask(X, y))
+    assert [str(w.message) for w in caught if "will be ignored" in str(w.message)] == []
     assert model.n_sample_ == len(X)  # fewer rows than sample_size: the sample is everything
     assert model.scale_ == local.scale_ and (model.prior_ is None) == (scale == 0)
     assert [(m.scale, m.n_rounds, m.weight) for m in model.members_] == [

@@ -10,6 +10,7 @@ distributed estimator stays on the adapter as ``dask_model_``.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,11 @@ def _fit_lightgbm(client, task, params, X, y, margin):
     cls = lgb_dask.DaskLGBMRegressor if task == "regression" else lgb_dask.DaskLGBMClassifier
     if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
         margin = margin.to_dask_array()
-    return cls(client=client, **params).fit(X, y, init_score=margin)
+    with warnings.catch_warnings():
+        # LightGBM's Dask fit passes its own n_jobs (even None) and then warns that it
+        # ignores it: each worker uses its cores
+        warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
+        return cls(client=client, **params).fit(X, y, init_score=margin)
 
 
 def _local_model(name: str, task: str, params: dict, model):
