@@ -349,6 +349,7 @@ def _best_of(means, is_prior: list[bool]) -> int:
     """Index of the best mean score; a tie (common with roc_auc on few rows) goes to the
     prior alone, the simpler model, and otherwise to the first candidate."""
     means = np.asarray(means, dtype=float)
+    means = np.where(np.isnan(means), -np.inf, means)
     tied = np.flatnonzero(means == means.max())
     return int(next((i for i in tied if is_prior[i]), tied[0]))
 
