@@ -319,11 +319,27 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
             rows = np.flatnonzero(bad)[:5].tolist()
             raise ValueError(f"Input y contains NaN or infinity (rows {rows}); drop those rows.")
     if not classification:
-        return y.astype(np.float64)
+        try:
+            return y.astype(np.float64)
+        except (TypeError, ValueError):
+            value = next(v for v in y if not _is_number(v))
+            value = value.item() if isinstance(value, np.generic) else value
+            raise ValueError(
+                f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
+                "(use a classifier for labels, or convert y to numbers)."
+            ) from None
     from sklearn.utils.multiclass import check_classification_targets
 
     check_classification_targets(y)
     return y
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:

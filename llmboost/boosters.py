@@ -28,6 +28,11 @@ from ._compat import lightgbm_eval_kwargs
 EARLY_STOPPING_ROUNDS = 20
 
 
+#: Names of the loss in the two libraries' parameters, and the squared-error losses.
+_OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
+_SQUARED_ERROR = (None, "reg:squarederror", "regression", "regression_l2", "l2", "mse")
+
+
 class Booster(ABC):
     """Common part of the adapters.
 
@@ -38,6 +43,11 @@ class Booster(ABC):
     task : {"classification", "regression"}
     random_state : int or None
         Seed of the library's randomness.
+
+    Attributes
+    ----------
+    unit_ : float
+        What the trees' outputs are multiplied by (:func:`target_unit`).
     """
 
     name: str = ""
@@ -47,6 +57,24 @@ class Booster(ABC):
         self.task = task
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
+
+    def _in_unit(self, y, margin, eval_set):
+        """``(unit, y, margin, eval_set)`` with the targets and margins in the trees' unit.
+
+        Squared-error regression trains on the target divided by its standard deviation
+        (see :func:`_target_unit`); classification margins are log-odds and stay as they
+        are, and so do the targets of other losses.
+        """
+        squared = all(
+            self.params.get(key) in _SQUARED_ERROR for key in _OBJECTIVE_KEYS
+        )  # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
+        unit = _target_unit(y) if self.task == "regression" and squared else 1.0
+        if unit == 1.0:
+            return unit, y, margin, eval_set
+        if eval_set is not None:
+            X_val, y_val, z_val = eval_set
+            eval_set = (X_val, np.asarray(y_val, dtype=np.float64) / unit, _divided(z_val, unit))
+        return unit, np.asarray(y, dtype=np.float64) / unit, _divided(margin, unit), eval_set
 
     def _estimator(self, classifier, regressor, **extra):
         cls = regressor if self.task == "regression" else classifier
@@ -185,6 +213,7 @@ class XGBoostBooster(Booster):
 
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
+        unit, y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:
             kwargs = {
@@ -194,6 +223,7 @@ class XGBoostBooster(Booster):
             }
         with _library_errors("XGBoost", self.params):
             self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
+        self.unit_ = unit
         if eval_set is None:
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
         else:
@@ -203,10 +233,38 @@ class XGBoostBooster(Booster):
     def predict_margin(self, X, margin, n_rounds=None):
         """See :meth:`Booster.predict_margin`."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
+        unit = target_unit(self)
         out = self.model_.predict(
-            X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
+            X, output_margin=True, base_margin=_divided(margin, unit), iteration_range=(0, rounds)
         )
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray(out, dtype=np.float64) * unit
+
+
+def _target_unit(y) -> float:
+    """The unit regression trees train in: the target's standard deviation, else 1.
+
+    XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in
+    small units (standard deviation 1e-3 or less) got few or no trees, and one near
+    float32's limit (both libraries store labels as float32) overflowed. Trees trained
+    on ``y / unit`` (with the margin divided alike) and read times ``unit`` are those of
+    ``y`` otherwise (squared error; only loss thresholds, XGBoost ``gamma`` and LightGBM
+    ``min_split_gain``, are then in units of the target's variance).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if not np.isfinite(peak) or peak == 0:
+        return 1.0
+    spread = peak * float(np.std(y / peak))  # no overflow for |y| near float64's limit
+    return spread if spread > 0 else 1.0
+
+
+def target_unit(booster) -> float:
+    """What a fitted adapter's trees are multiplied by (1 but for regression)."""
+    return float(getattr(booster, "unit_", 1.0))
+
+
+def _divided(margin, unit: float):
+    return margin if margin is None or unit == 1.0 else np.asarray(margin) / unit
 
 
 class LightGBMBooster(Booster):
@@ -243,6 +301,7 @@ class LightGBMBooster(Booster):
         import lightgbm as lgb
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
+        unit, y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:
             kwargs = {
@@ -252,6 +311,7 @@ class LightGBMBooster(Booster):
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
         with _library_errors("LightGBM", self.params):
             self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
+        self.unit_ = unit
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
         return self
@@ -259,9 +319,8 @@ class LightGBMBooster(Booster):
     def predict_margin(self, X, margin, n_rounds=None):
         """See :meth:`Booster.predict_margin` (LightGBM's margin is added back)."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
-        out = np.asarray(
-            self.model_.predict(X, raw_score=True, num_iteration=rounds), dtype=np.float64
-        )
+        out = self.model_.predict(X, raw_score=True, num_iteration=rounds)
+        out = np.asarray(out, dtype=np.float64) * target_unit(self)
         return out if margin is None else out + margin
 
 
@@ -335,4 +394,5 @@ __all__ = [
     "library_message",
     "make_booster",
     "n_estimators",
+    "target_unit",
 ]

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import booster_frame, feature_names
+from .boosters import target_unit
 
 #: Names of the two columns added to the features.
 PRIOR_COLUMN, BIAS_COLUMN = "prior", "bias"
@@ -145,12 +146,12 @@ def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.nd
             start, end = 0, end - int(start)
         data = xgb.DMatrix(frame, enable_categorical=True)
         out = trees.predict(data, pred_contribs=True, iteration_range=(0, end))
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray(out, dtype=np.float64) * target_unit(booster)
     if booster.name == "lightgbm":
         out = booster.model_.predict(
             frame, pred_contrib=True, start_iteration=int(start), num_iteration=end - int(start)
         )
-        out = np.asarray(out, dtype=np.float64)
+        out = np.asarray(out, dtype=np.float64) * target_unit(booster)
         k = getattr(booster.model_, "n_classes_", 2)
         if booster.task == "classification" and k > 2:
             out = out.reshape(len(frame), k, -1)

@@ -172,6 +172,8 @@ class _PriorBoost(FusionParams, ABC):
             folds = make_folds(rows.y, self.cv, self._task, seed)
         else:
             folds = given_folds(self.cv, rows.frame, rows.y, self._task)
+        if rows.weight is not None and (len(self._candidates()) > 1 or self.n_trials):
+            _check_fold_weights(folds, rows.weight)
         extra = prior_folds(folds, len(rows.y))
         z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
         return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
@@ -217,8 +219,11 @@ class _PriorBoost(FusionParams, ABC):
         if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
             raise ValueError("eval_set must be a pair (X_val, y_val).")
         classes = rows.classes
-        X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
-        y_val = check_target(eval_set[1], len(X_val), classification=classes is not None)
+        try:
+            X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
+            y_val = check_target(eval_set[1], len(X_val), classification=classes is not None)
+        except ValueError as error:
+            raise ValueError(f"eval_set (X_val, y_val): {error}") from None
         if classes is not None:
             unknown = sorted(set(np.unique(y_val).tolist()) - set(classes.tolist()))
             if unknown:
@@ -290,6 +295,18 @@ class _PriorBoost(FusionParams, ABC):
         from ..explain import explain
 
         return explain(self, X)
+
+
+def _check_fold_weights(folds, weight: np.ndarray) -> None:
+    """Each fold the search scores needs a positive weight in its test and training rows."""
+    for i, (train, test) in enumerate(folds):
+        for part, rows in (("test", test), ("training", train)):
+            if weight[rows].sum() <= 0:
+                raise ValueError(
+                    f"sample_weight is zero on every {part} row of cross-validation fold {i} "
+                    f"({len(rows)} rows), so the search cannot score it: give more rows a "
+                    "positive weight, use fewer folds (cv), or drop the zero-weight rows."
+                )
 
 
 def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, validation):

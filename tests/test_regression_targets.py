@@ -1,0 +1,107 @@
+"""Targets in any unit, sample weights the search cannot score, and input messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+
+from llmboost import PriorBoostClassifier, PriorBoostRegressor
+from llmboost.boosters import target_unit
+from llmboost.persistence import load, save
+
+
+def _data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"))
+    y = X.a * 2 + np.sin(3 * X.b) * 2 + (X.c > 0) * 3 + rng.normal(scale=0.3, size=n)
+    return X, y.to_numpy()
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("unit", [1e-9, 1e-4, 1e9])
+def test_trees_do_not_depend_on_the_target_unit(booster, unit):
+    # XGBoost skips splits with gain < 1e-6: a target in 1e-4 units got r2 0.5,
+    # in 1e-9 units no tree at all (r2 0.0)
+    X, y = _data()
+    kwargs = {"booster": booster, "scale": 0, "cv": 3, "random_state": 0}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    scaled = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y * unit)
+    assert scaled.score(X, y * unit) > 0.99
+    np.testing.assert_allclose(scaled.predict(X), reference.predict(X) * unit, rtol=1e-4)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_small_unit_fusion_explains_and_reloads(booster, tmp_path):
+    X, y = _data()
+    y = y * 1e-9
+    model = PriorBoostRegressor(Ridge(), booster=booster, cv=3, random_state=0)
+    model.fit(X, y, eval_set=(X.iloc[:40], y[:40]))
+    predicted = model.predict(X)
+    assert any(m.booster is not None for m in model.members_)
+    assert model.score(X, y) > 0.95
+    np.testing.assert_allclose(model.explain(X).sum(axis=1), predicted, rtol=0, atol=1e-15)
+    save(model, tmp_path / "m.zip")
+    np.testing.assert_array_equal(load(tmp_path / "m.zip").predict(X), predicted)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_target_beyond_float32_range(booster):
+    # the libraries store labels as float32: LightGBM fitted y * 1e39 with r2 -0.08
+    X, y = _data()
+    model = PriorBoostRegressor(Ridge(), booster=booster, scale=0, cv=3, random_state=0)
+    model.fit(X, y * 1e39)
+    assert np.isfinite(model.predict(X)).all()
+    assert model.score(X, y * 1e39) > 0.99
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [("xgboost", {"objective": "reg:pseudohubererror"}), ("lightgbm", {"objective": "huber"})],
+)
+def test_other_losses_keep_the_target_as_given(booster, params):
+    # a Huber loss has an absolute threshold: its target is not divided by a unit
+    X, y = _data()
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params=params, scale=0, cv=3)
+    model.fit(X, y * 100)
+    assert target_unit(model.booster_) == 1.0
+    reference = PriorBoostRegressor(Ridge(), booster=booster, scale=0, cv=3).fit(X, y * 100)
+    assert target_unit(reference.booster_) == pytest.approx(np.std(y * 100))
+
+
+def test_regressor_names_a_text_target():
+    X, _ = _data(60)
+    with pytest.raises(ValueError, match=r"y holds 'b', which is not a number.*classifier"):
+        PriorBoostRegressor(Ridge(), cv=3).fit(X, np.array([1.5, "b"] * 30, dtype=object))
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_zero_weight_fold_is_a_clear_error(task):
+    X, y = _data(100)
+    if task == "classification":
+        y, model = (y > 0).astype(int), PriorBoostClassifier(cv=3, random_state=0)
+    else:
+        model = PriorBoostRegressor(Ridge(), cv=3, random_state=0)
+    weight = np.zeros(len(y))
+    weight[:5] = 1.0  # was numpy's "ZeroDivisionError: Weights sum to zero"
+    with pytest.raises(ValueError, match=r"sample_weight is zero on every test row .* fold"):
+        model.fit(X, y, sample_weight=weight)
+
+
+def test_zero_weight_fold_is_fine_without_a_search():
+    X, y = _data(100)
+    weight = np.zeros(len(y))
+    weight[:5] = 1.0
+    model = PriorBoostRegressor(Ridge(), scale=1.0, cv=3, random_state=0)
+    assert np.isfinite(model.fit(X, y, sample_weight=weight).predict(X)).all()
+
+
+def test_eval_set_errors_say_eval_set():
+    X, y = _data(60)
+    labels = (y > 0).astype(int)
+    model = PriorBoostClassifier(cv=3)
+    with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): .*feature names"):
+        model.fit(X, labels, eval_set=(X[["a", "b"]], labels))
+    with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): .*X has 60 rows, y has 10"):
+        model.fit(X, labels, eval_set=(X, labels[:10]))
