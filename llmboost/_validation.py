@@ -138,11 +138,18 @@ def _float_column(col: pd.Series, name: str) -> pd.Series:
     ):
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
+            label = col.index[row]  # a Dask partition's labels are the whole table's
+            where = f"row {row}" if label == row else f"index {_plain(label)!r}"
             raise ValueError(
-                f"Column {name!r} {what} (first at row {row}); the boosters store features as "
+                f"Column {name!r} {what} (first at {where}); the boosters store features as "
                 f"float32 (|x| <= {FLOAT32_MAX:.3g}): replace or rescale it (NaN means missing)."
             )
     return pd.Series(values, index=col.index, name=col.name)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (so messages read ``5``, not ``np.int64(5)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _object_column(col: pd.Series, name: str) -> pd.Series:
@@ -322,8 +329,7 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
         try:
             return y.astype(np.float64)
         except (TypeError, ValueError):
-            value = next(v for v in y if not _is_number(v))
-            value = value.item() if isinstance(value, np.generic) else value
+            value = _plain(next(v for v in y if not _is_number(v)))
             raise ValueError(
                 f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
                 "(use a classifier for labels, or convert y to numbers)."

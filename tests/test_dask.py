@@ -366,6 +366,15 @@ def test_missing_labels_are_named_as_locally(client):
             dask_cls(scale=0, sample_size=20).fit(Xd, dd.from_pandas(labels, npartitions=3))
 
 
+def test_a_bad_feature_value_is_named_by_its_index(client):
+    X, y = table(n=150)
+    X.loc[120, "a"] = np.inf  # in the last of 3 partitions: its 20th row
+    with pytest.raises(ValueError, match=r"'a' contains infinity \(first at index 120\)"):
+        DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
+    with pytest.raises(ValueError, match=r"'a' contains infinity \(first at row 120\)"):
+        PriorBoostClassifier(scale=0).fit(X, y)
+
+
 def test_labels_need_the_index_of_X(client):
     X, y = table(n=150)
     Xd = dd.from_pandas(X, npartitions=3)
