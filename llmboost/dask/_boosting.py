@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import booster_frame
+from ..boosters import target_unit
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin):
@@ -36,10 +37,15 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     Returns
     -------
     Booster
-        ``model_`` the library's local estimator, ``dask_model_`` the distributed one.
+        ``model_`` the library's local estimator, ``dask_model_`` the distributed one;
+        its ``unit_`` is the local member's (regression targets train divided by it).
     """
     params = {**adapter.params, "n_estimators": int(n_rounds)}
     X = X.map_partitions(booster_frame)  # the column names the boosters accept
+    unit = target_unit(adapter)  # the local member's, from the sample: trees in its unit
+    if unit != 1.0:
+        y = y / unit
+        margin = None if margin is None else margin / unit
     if adapter.name == "xgboost":
         model = _fit_xgboost(client, adapter.task, params, X, y, margin)
     else:
