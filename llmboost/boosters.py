@@ -58,6 +58,12 @@ class Booster(ABC):
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
 
+    @property
+    def squared_error(self) -> bool:
+        """Whether this is regression with the libraries' default squared error."""
+        keys = (self.params.get(key) for key in _OBJECTIVE_KEYS)
+        return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
+
     def _in_unit(self, y, margin, eval_set):
         """``(unit, y, margin, eval_set)`` with the targets and margins in the trees' unit.
 
@@ -65,10 +71,8 @@ class Booster(ABC):
         (see :func:`_target_unit`); classification margins are log-odds and stay as they
         are, and so do the targets of other losses.
         """
-        squared = all(
-            self.params.get(key) in _SQUARED_ERROR for key in _OBJECTIVE_KEYS
-        )  # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
-        unit = _target_unit(y) if self.task == "regression" and squared else 1.0
+        # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
+        unit = _target_unit(y) if self.squared_error else 1.0
         if unit == 1.0:
             return unit, y, margin, eval_set
         if eval_set is not None:
@@ -320,7 +324,8 @@ class LightGBMBooster(Booster):
         """See :meth:`Booster.predict_margin` (LightGBM's margin is added back)."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
         out = self.model_.predict(X, raw_score=True, num_iteration=rounds)
-        out = np.asarray(out, dtype=np.float64) * target_unit(self)
+        # offset_: a start the trees were trained from outside the model (Dask, regression)
+        out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
         return out if margin is None else out + margin
 
 

@@ -46,6 +46,9 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     if unit != 1.0:
         y = y / unit
         margin = None if margin is None else margin / unit
+    offset = _lightgbm_start(adapter, params, y, margin)
+    if offset:
+        margin = y * 0 + offset
     if adapter.name == "xgboost":
         model = _fit_xgboost(client, adapter.task, params, X, y, margin)
     else:
@@ -55,7 +58,24 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     out.dask_model_ = model
     out.model_ = _local_model(adapter.name, adapter.task, params, model)
     out.n_rounds_ = int(n_rounds)
+    if offset:
+        out.offset_ = offset * unit
     return out
+
+
+def _lightgbm_start(adapter, params: dict, y, margin) -> float:
+    """The mean of ``y`` where LightGBM would start a regression from it, else 0.
+
+    Locally LightGBM starts squared-error trees from the mean of the labels; its Dask
+    training starts from the average of each worker's mean instead (another constant
+    when workers hold different numbers of rows). Passing the mean as the margin and
+    adding it back at predict time gives the local trees.
+    """
+    if adapter.name != "lightgbm" or margin is not None or not adapter.squared_error:
+        return 0.0
+    if not params.get("boost_from_average", True):
+        return 0.0
+    return float(y.mean().compute())
 
 
 def _fit_xgboost(client, task, params, X, y, margin):
