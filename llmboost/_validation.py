@@ -334,6 +334,15 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
                 f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
                 "(use a classifier for labels, or convert y to numbers)."
             ) from None
+    if y.dtype == object:
+        text = np.array([isinstance(v, str) for v in y])
+        if text.any() and not text.all():
+            raise ValueError(
+                f"y mixes text and other labels (e.g. {y[text][0]!r} and "
+                f"{_plain(y[~text][0])!r}); give every label one type, e.g. y.astype(str)."
+            )
+        if not text.any():
+            y = np.asarray(y.tolist())  # numbers or booleans held as objects
     from sklearn.utils.multiclass import check_classification_targets
 
     check_classification_targets(y)

@@ -1,4 +1,4 @@
-"""Targets in any unit, sample weights the search cannot score, and input messages."""
+"""Targets in any unit, labels of any type, weights the search cannot score, messages."""
 
 from __future__ import annotations
 
@@ -105,3 +105,13 @@ def test_eval_set_errors_say_eval_set():
         model.fit(X, labels, eval_set=(X[["a", "b"]], labels))
     with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): .*X has 60 rows, y has 10"):
         model.fit(X, labels, eval_set=(X, labels[:10]))
+
+
+def test_classification_labels_of_mixed_types_are_named():
+    X, y = _data(60)
+    mixed = np.array([1, "a"] * 30, dtype=object)  # was scikit-learn's "Unknown label type"
+    with pytest.raises(ValueError, match=r"y mixes text and other labels \(e.g. 'a' and 1\)"):
+        PriorBoostClassifier(scale=0, cv=3).fit(X, mixed)
+    numbers = np.array([1, 2] * 30, dtype=object)  # numbers held as objects are labels
+    model = PriorBoostClassifier(scale=0, cv=3).fit(X, numbers)
+    assert model.classes_.tolist() == [1, 2] and set(model.predict(X)) <= {1, 2}
