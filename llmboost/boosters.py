@@ -252,7 +252,7 @@ def _target_unit(y) -> float:
     float32's limit (both libraries store labels as float32) overflowed. Trees trained
     on ``y / unit`` (with the margin divided alike) and read times ``unit`` are those of
     ``y`` otherwise (squared error; only loss thresholds, XGBoost ``gamma`` and LightGBM
-    ``min_split_gain``, are then in units of the target's variance).
+    ``min_split_gain``, and the L1 penalty ``reg_alpha`` then apply to ``y / unit``).
     """
     y = np.asarray(y, dtype=np.float64)
     peak = float(np.max(np.abs(y))) if y.size else 0.0

@@ -47,7 +47,7 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
         y = y / unit
         margin = None if margin is None else margin / unit
     offset = _lightgbm_start(adapter, params, y, margin)
-    if offset:
+    if offset is not None:
         margin = y * 0 + offset
     if adapter.name == "xgboost":
         model = _fit_xgboost(client, adapter.task, params, X, y, margin)
@@ -58,13 +58,13 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     out.dask_model_ = model
     out.model_ = _local_model(adapter.name, adapter.task, params, model)
     out.n_rounds_ = int(n_rounds)
-    if offset:
+    if offset is not None:
         out.offset_ = offset * unit
     return out
 
 
-def _lightgbm_start(adapter, params: dict, y, margin) -> float:
-    """The mean of ``y`` where LightGBM would start a regression from it, else 0.
+def _lightgbm_start(adapter, params: dict, y, margin) -> float | None:
+    """The mean of ``y`` where LightGBM would start a regression from it, else ``None``.
 
     Locally LightGBM starts squared-error trees from the mean of the labels; its Dask
     training starts from the average of each worker's mean instead (another constant
@@ -72,9 +72,9 @@ def _lightgbm_start(adapter, params: dict, y, margin) -> float:
     adding it back at predict time gives the local trees.
     """
     if adapter.name != "lightgbm" or margin is not None or not adapter.squared_error:
-        return 0.0
+        return None
     if not params.get("boost_from_average", True):
-        return 0.0
+        return None
     return float(y.mean().compute())
 
 
