@@ -68,11 +68,11 @@ class Booster(ABC):
         """``(unit, y, margin, eval_set)`` with the targets and margins in the trees' unit.
 
         Squared-error regression trains on the target divided by its standard deviation
-        (see :func:`_target_unit`); classification margins are log-odds and stay as they
+        (see :func:`_unit_for`); classification margins are log-odds and stay as they
         are, and so do the targets of other losses.
         """
         # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
-        unit = _target_unit(y) if self.squared_error else 1.0
+        unit = _unit_for(y) if self.squared_error else 1.0
         if unit == 1.0:
             return unit, y, margin, eval_set
         if eval_set is not None:
@@ -244,7 +244,7 @@ class XGBoostBooster(Booster):
         return np.asarray(out, dtype=np.float64) * unit
 
 
-def _target_unit(y) -> float:
+def _unit_for(y) -> float:
     """The unit regression trees train in: the target's standard deviation, else 1.
 
     XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in

@@ -137,7 +137,7 @@ class _PriorBoost(FusionParams, ABC):
         search = len(candidates) > 1 or self.n_trials > 0
         folds = margin = None
         if search or candidates[0] not in (0, PRIOR_ONLY):
-            folds, margin = self._fit_prior_margin(prior, rows, seed, prior_weight)
+            folds, margin = self._fit_prior_margin(prior, rows, seed, prior_weight, search)
         if search:
             cv_results, members, params = self._search(
                 rows, margin, folds, candidates, seed, booster_params
@@ -166,13 +166,14 @@ class _PriorBoost(FusionParams, ABC):
         trees = booster_frame(frame)
         return _Rows(frame, trees, fit_categories(frame), y, encoded, classes, weight)
 
-    def _fit_prior_margin(self, prior: Prior, rows: _Rows, seed, prior_weight: dict):
-        """The folds and the prior's out-of-fold margin of the training rows."""
+    def _fit_prior_margin(self, prior: Prior, rows: _Rows, seed, prior_weight: dict, search):
+        """The folds and the prior's out-of-fold margin of the training rows; with
+        ``search`` the folds are scored, so each needs positive weights."""
         if isinstance(self.cv, Integral):
             folds = make_folds(rows.y, self.cv, self._task, seed)
         else:
             folds = given_folds(self.cv, rows.frame, rows.y, self._task)
-        if rows.weight is not None and (len(self._candidates()) > 1 or self.n_trials):
+        if search and rows.weight is not None:
             _check_fold_weights(folds, rows.weight)
         extra = prior_folds(folds, len(rows.y))
         z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
