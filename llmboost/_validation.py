@@ -17,6 +17,8 @@ from sklearn.utils.validation import validate_data
 
 #: Largest magnitude the boosters can store (they hold features as float32).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Smallest normal float32 (positive row weights below it are refused).
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 #: Characters XGBoost (``[ ] <``) or LightGBM (JSON specials, whitespace) refuse in names.
 _UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s]')
@@ -53,7 +55,7 @@ def to_frame(X) -> pd.DataFrame:
         frame.columns = [str(c) for c in X.columns]
     else:
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
-        if array.dtype == object:
+        if array.dtype == object or array.dtype.kind in "SU":
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
         else:
             columns = [array[:, j] for j in range(array.shape[1])]
@@ -101,7 +103,7 @@ def feature_names(columns) -> list[str]:
 
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers (and numeric strings) of an object array become floats."""
+    """Numbers (and numeric strings) of an object or string array become floats."""
     try:
         return values.astype(np.float64)
     except ValueError:
@@ -119,14 +121,15 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
         return _text_categories(col.astype("category"))
     if ptypes.is_complex_dtype(col.dtype):
         raise ValueError(f"Complex data not supported (column {name!r}).")
-    if ptypes.is_timedelta64_dtype(col.dtype):
+    if col.dtype.kind == "m":  # NumPy and Arrow durations
         col = col.dt.total_seconds()
     if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
         return _float_column(col, name)
-    raise ValueError(
-        f"Column {name!r} has dtype {col.dtype}; convert dates and periods to numbers or "
-        "text first."
-    )
+    if col.dtype.kind == "M" or isinstance(col.dtype, pd.PeriodDtype):
+        fix = "convert dates and periods to numbers or text first"
+    else:
+        fix = "only numbers, booleans, durations, text and categories are read; convert it first"
+    raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
 
 
 def _float_column(col: pd.Series, name: str) -> pd.Series:
@@ -182,7 +185,8 @@ def _text_categories(col: pd.Series) -> pd.Series:
 def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with column names that XGBoost and LightGBM accept.
 
-    ``[ ] < , : { } "`` and whitespace become ``_``; a name that then repeats gets
+    ``[ ] < , : { } "`` and whitespace become ``_`` (an empty name is ``_``, which
+    LightGBM refuses); a name that then repeats gets
     a ``_<position>`` suffix. The same columns always get the same names, so fit
     and predict agree. Only the boosters see these names: priors and users keep
     the original ones.
@@ -199,7 +203,7 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     names, seen = [], set()
     for j, name in enumerate(frame.columns):
-        safe = _UNSAFE_NAME.sub("_", name)
+        safe = _UNSAFE_NAME.sub("_", name) or "_"
         if safe in seen:
             safe = f"{safe}_{j}"
         while safe in seen:
@@ -213,6 +217,9 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
     """Give categorical columns the categories seen at fit; unseen values become missing.
+
+    A value that writes a fit category's number another way (``1.0`` for ``1``, as when
+    a missing value turned integer codes into floats) is that category.
 
     A column whose kind changed since fit (numbers then, text now, or the reverse,
     e.g. codes read as strings once and as integers once) is converted to its fit
@@ -238,8 +245,31 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
         if not isinstance(col.dtype, pd.CategoricalDtype):
             col = _text_from_numbers(col, cats, name)
         values = col.astype(object)
+        known = values.isin(cats)
+        if not known.all():
+            values = values.where(known, values.map(_same_number(values[~known], cats)))
         frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
     return frame
+
+
+def _same_number(unseen: pd.Series, cats: pd.Index) -> dict:
+    """Unseen text that writes a category's number another way (``1.0`` for ``1``, as
+    when a missing value turned integer codes into floats), mapped to that category."""
+    by_number = {}
+    for cat in cats:
+        by_number.setdefault(_written_number(cat), cat)
+    by_number.pop(None, None)
+    return {v: by_number.get(_written_number(v)) for v in unseen.dropna().unique()}
+
+
+def _written_number(text) -> float | None:
+    """The number ``text`` writes as Python prints an int or float (``2``, ``2.0``, ``-0.5``)."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    forms = {repr(number)} | ({str(int(number))} if number.is_integer() else set())
+    return number if text in forms else None
 
 
 def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
@@ -312,7 +342,7 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
     """
     from sklearn.utils import column_or_1d
 
-    y = column_or_1d(y, warn=True)
+    y = column_or_1d(_numpy_labels(y), warn=True)
     if len(y) != n_rows:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples: X has {n_rows} rows, "
@@ -335,18 +365,42 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
                 "(use a classifier for labels, or convert y to numbers)."
             ) from None
     if y.dtype == object:
-        text = np.array([isinstance(v, str) for v in y])
-        if text.any() and not text.all():
-            raise ValueError(
-                f"y mixes text and other labels (e.g. {y[text][0]!r} and "
-                f"{_plain(y[~text][0])!r}); give every label one type, e.g. y.astype(str)."
-            )
-        if not text.any():
-            y = np.asarray(y.tolist())  # numbers or booleans held as objects
+        y = _object_labels(y)
     from sklearn.utils.multiclass import check_classification_targets
 
     check_classification_targets(y)
     return y
+
+
+def _numpy_labels(y):
+    """Nullable or Arrow integer, float and boolean labels without missing values as
+    NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats)."""
+    dtype = getattr(y, "dtype", None)
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    if (
+        isinstance(y, pd.Series | pd.api.extensions.ExtensionArray)
+        and isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        and numpy_dtype is not None
+        and numpy_dtype.kind in "biuf"
+        and not pd.isna(y).any()
+    ):
+        return np.asarray(y, dtype=numpy_dtype)
+    return y
+
+
+def _object_labels(y: np.ndarray) -> np.ndarray:
+    """Labels held as objects: text as it is, numbers or booleans as a NumPy array.
+
+    Text or booleans mixed with other labels are refused (``True`` would become ``1``).
+    """
+    for kind, types in (("text", str), ("booleans", bool | np.bool_)):
+        is_kind = np.array([isinstance(v, types) for v in y])
+        if is_kind.any() and not is_kind.all():
+            raise ValueError(
+                f"y mixes {kind} and other labels (e.g. {_plain(y[is_kind][0])!r} and "
+                f"{_plain(y[~is_kind][0])!r}); give every label one type, e.g. y.astype(str)."
+            )
+    return y if len(y) and isinstance(y[0], str) else np.asarray(y.tolist())
 
 
 def _is_number(value) -> bool:
@@ -360,6 +414,9 @@ def _is_number(value) -> bool:
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     """Row weights as floats: finite, >= 0, not all zero, one per row.
 
+    Positive weights must lie within float32's normal range, where the boosters keep
+    them (above it XGBoost refuses them, below it they become zero).
+
     Parameters
     ----------
     sample_weight : array-like of shape (n_rows,) or None
@@ -372,7 +429,10 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     """
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"sample_weight must hold numbers: {error}.") from None
     if w.shape != (n_rows,):
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
@@ -380,6 +440,19 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}).")
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
+    for bad, what in (
+        (w > FLOAT32_MAX, f"above float32's largest value {FLOAT32_MAX:.3g}"),
+        (
+            (w > 0) & (w < _FLOAT32_TINY),
+            f"below float32's smallest normal value {_FLOAT32_TINY:.3g}",
+        ),
+    ):
+        if bad.any():
+            raise ValueError(
+                f"sample_weight has values {what} (rows {np.flatnonzero(bad)[:5].tolist()}); "
+                "the boosters store weights as float32: rescale them, e.g. "
+                "sample_weight / sample_weight.max()."
+            )
     return w
 
 

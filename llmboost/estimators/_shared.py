@@ -18,7 +18,6 @@ from .._params import (
     NON_NEGATIVE_INT,
     RANDOM_STATE,
     Check,
-    Instance,
     Interval,
     InvalidParameterError,
     Options,
@@ -155,6 +154,12 @@ def _non_zero_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
 
+def _scorer_name(value) -> bool:
+    from sklearn.metrics import get_scorer_names
+
+    return isinstance(value, str) and value in get_scorer_names()
+
+
 def _splits_like(value) -> bool:
     if hasattr(value, "split"):
         return not isinstance(value, str)
@@ -168,7 +173,11 @@ PARAMETER_CONSTRAINTS = {
     "booster_params": [DICT, None],
     "scale": [Check(lambda s: scale_candidates(s, "") is not None, "'auto', 'prior' or >= 0")],
     "cv": [Interval(Integral, 2), Check(_splits_like, "a splitter or (train, test) pairs")],
-    "scoring": [Instance((str,), "a scorer name"), Check(callable, "a callable"), None],
+    "scoring": [
+        Check(_scorer_name, "a name from sklearn.metrics.get_scorer_names()"),
+        Check(callable, "a callable"),
+        None,
+    ],
     "n_trials": [NON_NEGATIVE_INT],
     "random_state": RANDOM_STATE,
     "verbose": [BOOL],

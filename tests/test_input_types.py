@@ -1,0 +1,173 @@
+"""Input types a scikit-learn user passes: labels, weights, columns and parameters."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from llmboost import PriorBoostClassifier, SklearnPrior
+from llmboost._params import InvalidParameterError
+from llmboost._validation import (
+    align_categories,
+    booster_frame,
+    check_sample_weight,
+    check_target,
+    fit_categories,
+    to_frame,
+)
+
+N = 24
+
+
+def _classifier(**kw):
+    """A fast classifier whose prior and trees both read every column."""
+    params = {"prior": SklearnPrior(LogisticRegression()), "scale": 0.5, "cv": 2, **kw}
+    return PriorBoostClassifier(booster_params={"n_estimators": 10}, random_state=0, **params)
+
+
+def _table():
+    """Two numeric columns; ``a`` separates the classes ``arange(N) % 2``."""
+    y = np.arange(N) % 2
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": y + rng.normal(0, 0.2, N), "b": rng.normal(size=N)}), y
+
+
+@pytest.mark.parametrize(
+    ("dtype", "kind"),
+    [("Int64", "i"), ("boolean", "b"), ("int64[pyarrow]", "i"), ("bool[pyarrow]", "b")],
+)
+def test_nullable_and_arrow_labels_keep_their_kind(dtype, kind):
+    X, y = _table()
+    labels = pd.Series(y == 1 if kind == "b" else y, dtype=dtype)
+    assert check_target(labels, N, classification=True).dtype.kind == kind
+    model = _classifier().fit(X, labels)
+    assert model.classes_.dtype.kind == kind
+    pred = model.predict(X)
+    assert pred.dtype.kind == kind
+    np.testing.assert_array_equal(pred, labels.to_numpy(dtype=model.classes_.dtype))
+
+
+def test_nullable_labels_with_missing_values_name_the_rows():
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[1\]\)"):
+        check_target(pd.Series([1, None, 2], dtype="Int64"), 3, classification=True)
+
+
+def test_labels_mixing_booleans_and_numbers_are_refused():
+    X, y = _table()
+    mixed = np.array([True if label else 2 for label in y], dtype=object)
+    with pytest.raises(ValueError, match="y mixes booleans and other labels .e.g. True and 2."):
+        _classifier().fit(X, mixed)
+    labels = check_target(np.array([True, False, True], dtype=object), 3, classification=True)
+    assert labels.dtype == bool
+
+
+def test_arrow_durations_become_seconds():
+    durations = pd.array(
+        [pd.Timedelta(1, "s"), None, pd.Timedelta(3, "ms")] * 8, dtype="duration[ns][pyarrow]"
+    )
+    X, y = _table()
+    X["d"] = durations
+    frame = to_frame(X)
+    assert frame["d"].dtype == np.float64
+    np.testing.assert_array_equal(frame["d"].to_numpy()[:3], [1.0, np.nan, 0.003])
+    model = _classifier().fit(X, y)
+    as_numpy = X.assign(d=pd.to_timedelta([1, np.nan, 0.003] * 8, unit="s"))
+    # exact: both frames convert to identical floats, scored on the same CPU
+    np.testing.assert_array_equal(model.predict_proba(as_numpy), model.predict_proba(X))
+
+
+def test_unreadable_dtypes_get_a_message_that_fits_them():
+    with pytest.raises(ValueError, match=r"'i' has dtype interval\[int64, right\]; only numbers"):
+        to_frame(pd.DataFrame({"i": pd.interval_range(0, 3)}))
+    with pytest.raises(
+        ValueError, match=r"'t' has dtype timestamp\[ns\]\[pyarrow\]; convert dates"
+    ):
+        to_frame(
+            pd.DataFrame({"t": pd.array([pd.Timestamp(2020, 1, 1)], "timestamp[ns][pyarrow]")})
+        )
+
+
+def test_numbers_in_numpy_string_arrays_are_read_as_numbers():
+    frame = to_frame(np.array([["1.5", "red"], ["2", "blue"]]))
+    assert frame["x0"].tolist() == [1.5, 2.0]
+    assert list(frame["x1"].cat.categories) == ["blue", "red"]
+    X, y = _table()
+    rows = [[a, "u" if label else "v"] for a, label in zip(X["a"], y)]  # numpy makes it <U
+    as_objects = np.array(rows, dtype=object)
+    model = _classifier().fit(rows, y)
+    assert (model.predict(rows) == y).all()
+    # exact: the list and the object array convert to identical frames, on the same CPU
+    np.testing.assert_array_equal(
+        model.predict_proba(rows), _classifier().fit(as_objects, y).predict_proba(as_objects)
+    )
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_empty_column_name_fits(booster):
+    assert list(booster_frame(to_frame(pd.DataFrame([[1, 2, 3]], columns=["", "_", "a"])))) == [
+        "_",
+        "__1",
+        "a",
+    ]
+    X, y = _table()
+    X = X.rename(columns={"b": ""})
+    model = _classifier(booster=booster).fit(X, y)
+    assert list(model.feature_names_in_) == ["a", ""]
+    assert (model.predict(X) == y).all()
+
+
+def test_sample_weight_of_text_is_refused():
+    with pytest.raises(ValueError, match="sample_weight must hold numbers: could not convert"):
+        check_sample_weight(["a", "b"], 2)
+
+
+class _NoFit(SklearnPrior):
+    def fit(self, *args, **kwargs):
+        raise AssertionError("the prior was fitted before scoring was checked")
+
+    oof_logits = fit
+
+
+def test_unknown_scoring_name_is_refused_before_the_prior_fits():
+    X, y = _table()
+    model = _classifier(prior=_NoFit(LogisticRegression()), scale=[0, 1], scoring="acuracy")
+    with pytest.raises(InvalidParameterError, match="scoring must be a name from sklearn.metrics"):
+        model.fit(X, y)
+    assert _classifier(scale=[0, 1], scoring="accuracy").fit(X, y).scale_ in (0.0, 1.0)
+
+
+def test_integer_categories_arriving_as_floats_keep_their_values():
+    X, y = _table()
+    codes = np.where(y == 1, 1, 2)
+    X["a"] = pd.Categorical(codes)  # the only informative column
+    model = _classifier(scale=0).fit(X, y)
+    # a missing value turns integer codes into floats: categories 1.0, 2.0
+    as_floats = X.assign(a=pd.Categorical(np.where(np.arange(N) == 0, np.nan, codes)))
+    aligned = align_categories(to_frame(as_floats), model.categories_)["a"]
+    assert aligned.astype(object).fillna("missing").tolist()[:3] == ["missing", "1", "2"]
+    # exact: rows 1.. convert to identical frames, scored on the same CPU
+    np.testing.assert_array_equal(model.predict_proba(as_floats)[1:], model.predict_proba(X)[1:])
+    assert (model.predict(as_floats)[1:] == y[1:]).all()
+
+
+def test_codes_written_differently_are_not_matched():
+    fitted = fit_categories(to_frame(pd.DataFrame({"zip": ["01234", "1.5", "7"]})))
+    new = to_frame(pd.DataFrame({"zip": ["1234", "1.50", "7.0", "1.5"]}))
+    got = align_categories(new, fitted)["zip"].astype(object).fillna("missing").tolist()
+    assert got == ["missing", "missing", "7", "1.5"]
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [(1e40, "above float32's largest value 3.4e.38"), (1e-40, "below float32's smallest normal")],
+)
+def test_sample_weight_beyond_float32_is_refused(weight, message):
+    # XGBoost refused 1e40 with "Weights must be positive values"; 1e-40 became zero
+    X, y = _table()
+    with pytest.raises(ValueError, match=rf"sample_weight has values {message}.*rows \[0, 1"):
+        _classifier().fit(X, y, sample_weight=np.full(N, weight))
+    rescaled = _classifier().fit(X, y, sample_weight=np.full(N, weight) / weight)
+    # exact: weights of one are the rows unweighted, fitted on the same CPU
+    np.testing.assert_array_equal(
+        rescaled.predict_proba(X), _classifier().fit(X, y).predict_proba(X)
+    )
