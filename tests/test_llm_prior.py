@@ -3,6 +3,7 @@
 import pickle
 import subprocess
 import sys
+import time
 import types
 
 import numpy as np
@@ -126,6 +127,16 @@ def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):
         make(models["gpt2"], class_names={"no": "x", "yes": "x"}).fit(X, y)
+
+
+def test_empty_verbalizer_names_the_label(models, table):
+    X, y = table
+    with pytest.raises(ValueError, match=r"label '' is empty; .* class_names=\{'': 'some text'\}"):
+        make(models["gpt2"]).fit(X, np.where(y == "yes", "", y))
+    with pytest.raises(ValueError, match=r"label 'no' is empty"):
+        make(models["gpt2"], class_names={"no": " "}).fit(X, y)
+    with pytest.raises(ValueError, match=r"\['maybe'\]; the labels are \['no', 'yes'\]\.$"):
+        make(models["gpt2"], class_names={"maybe": "m"}).fit(X, y)
 
 
 # -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------
@@ -529,7 +540,7 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
 
     def fake_convert(path, out, hub_name):
         conversions.append(path)
-        shutil.copytree(models["gpt2"], out)
+        shutil.copytree(models["gpt2"], out, dirs_exist_ok=True)
 
     monkeypatch.setattr(store, "_convert_gguf", fake_convert)
     X, y = table
@@ -541,6 +552,18 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
     folders = list((tmp_path / "cache" / "models").iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("tiny.Q4_0-")
     assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"
+
+
+def test_gguf_conversion_into_an_unwritable_cache_names_the_folder(table, tmp_path):
+    X, y = table
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(range(256)))
+    blocker = tmp_path / "file"  # a folder below a file cannot be made, even by root
+    blocker.write_text("")
+    with pytest.raises(
+        OSError, match=r"tiny.gguf: .* goes into .*file/cache/models, which is not writ"
+    ):
+        make(str(gguf), blocker / "cache").fit(X, y).logits(X)
 
 
 def test_progress_false_silences_the_gguf_conversion(table, tmp_path, capfd):
@@ -585,6 +608,22 @@ def test_set_params_then_fit_uses_the_new_model_and_dtype(models, table, tmp_pat
     prior.set_params(model=str(tmp_path / "missing")).fit(X, y)
     with pytest.raises(FileNotFoundError, match="missing'. no such file or folder"):
         prior.logits(X)
+
+
+def test_unloadable_model_fails_fast_with_a_clear_error(table, tmp_path, monkeypatch):
+    """A hub name that is neither cached nor downloadable is refused without retries."""
+    X, y = table
+    why = "no download host answered within 3 s (https://huggingface.co)"
+    monkeypatch.setattr(_llm_runtime, "unreachable_reason", lambda hosts: why)
+    t0 = time.perf_counter()
+    with pytest.raises(OSError, match=r"(?s)not in the Hugging Face cache.*no download host"):
+        make("no-such-org/no-such-model").fit(X, y).logits(X)
+    assert time.perf_counter() - t0 < 10  # transformers alone retries for about 25 s
+    (tmp_path / "notes.txt").write_text("no model here")
+    with pytest.raises(
+        OSError, match=r"(?s)'.*' \(a folder without a transformers model\).*\.gguf"
+    ):
+        make(str(tmp_path)).fit(X, y).logits(X)
 
 
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):

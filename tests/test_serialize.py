@@ -43,6 +43,7 @@ from llmboost.priors._serialize import (
         (np.bool_(False), "no"),
         ("ATA", "ATA"),
         ("two\nlines", "two lines"),
+        ("line\u2028separator\x0bvertical tab", "line separator vertical tab"),
         (None, None),
         (np.nan, None),
         (pd.NA, None),
@@ -129,6 +130,12 @@ def test_format_string_template_fields():
             task="T", row="age: 40\nsex: M", options="Answer with one of the following: a | b."
         )
     ]
+
+
+def test_format_string_template_names_columns_that_look_like_indices():
+    X = pd.DataFrame({"0": [1.5], "a.b": [2.0], "c[d]": ["x"]})
+    ser = RowSerializer("T", ["no"], "{0}, {a.b}, {c[d]:>3} ({task})")
+    assert ser(X) == ["1.5, 2,   x (T)"]
 
 
 def test_callable_template_gets_raw_row():

@@ -67,6 +67,23 @@ def test_sample_weight_reaches_the_estimator_with_metadata_routing_on():
     assert np.isfinite(model.predict_proba(X)).all()
 
 
+def test_sample_weight_refused_by_an_estimator_is_named():
+    import pytest
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _table()
+    w = np.ones(len(y))
+    for estimator, name in [
+        (KNeighborsClassifier(), "KNeighborsClassifier"),
+        (make_pipeline(StandardScaler(), LogisticRegression()), "Pipeline"),
+    ]:
+        assert not SklearnPrior(estimator).supports_sample_weight
+        with pytest.raises(ValueError, match=f"SklearnPrior: {name}.fit takes no sample_weight"):
+            SklearnPrior(estimator).fit(X, y, sample_weight=w)
+
+
 def test_classifiers_without_predict_proba_give_log_softmax_of_their_scores():
     from sklearn.linear_model import RidgeClassifier
     from sklearn.svm import LinearSVC
@@ -117,3 +134,51 @@ def test_a_pipeline_keeps_its_own_preprocessing_and_column_names():
     np.testing.assert_allclose(model.predict_proba(X), pipe.fit(X, y).predict_proba(X), atol=1e-12)
     assert SklearnPrior(pipe)._wraps() is False and SklearnPrior(LogisticRegression())._wraps()
     assert SklearnPrior(pipe, preprocess=True)._wraps()
+
+
+def test_nan_class_scores_are_refused_by_name():
+    import pytest
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.naive_bayes import GaussianNB
+
+    X = pd.DataFrame({"a": [0.0] * 4 + [1.0] * 4})
+    y = np.array([0] * 4 + [1] * 4)
+    prior = SklearnPrior(GaussianNB(var_smoothing=0), preprocess=False).fit(X, y)
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            ValueError,
+            match=r"GaussianNB.predict_proba gave NaN or infinite values for 8 of 8 rows",
+        ),
+    ):
+        prior.logits(X.assign(a=0.5))
+
+    class Certain(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def decision_function(self, X):
+            return np.where(np.arange(len(X)) == 2, np.inf, 1.0)
+
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            ValueError, match=r"Certain.decision_function .* 1 of 8 rows \(first: \[2\]\)"
+        ),
+    ):
+        SklearnPrior(Certain()).fit(X, y).logits(X)
+
+    class Broken(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.fitted_ = True
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), np.nan)
+
+    with pytest.raises(ValueError, match=r"Broken.predict gave NaN"):
+        SklearnPrior(Broken()).fit(X, y.astype(float)).logits(X)

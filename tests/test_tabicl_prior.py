@@ -15,6 +15,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 pytest.importorskip("tabicl")
 torch = pytest.importorskip("torch")
 
+from checkpoint_cases import UNREADABLE, write_unreadable  # noqa: E402
 from tabicl_fixtures import build_checkpoint, put_in_hf_cache  # noqa: E402
 
 from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
@@ -333,3 +334,26 @@ def test_is_available_looks_on_disk_only(ckpt, tmp_path, monkeypatch):
     assert TabICLPrior().is_available() and not TabICLPrior(task="regression").is_available()
     assert TabICLPrior(model_path=ckpt["regression"]).is_available()
     assert not TabICLPrior(model_path=tmp_path / "none.ckpt").is_available()
+
+
+@pytest.mark.parametrize("content, why", UNREADABLE)
+def test_unreadable_checkpoint_is_named(ckpt, tmp_path, content, why):
+    X, y = _table(40)
+    path = write_unreadable(tmp_path / "bad.ckpt", content, ckpt["classification"])
+    prior = TabICLPrior(model_path=str(path), n_estimators=1)
+    with pytest.raises(
+        ValueError,
+        match=f"TabICL cannot read the checkpoint .*bad.ckpt: (it is )?{why}.*classification",
+    ):
+        prior.fit(X, y)
+
+
+def test_unpickled_prior_whose_checkpoint_is_gone_names_it(ckpt, tmp_path):
+    X, y = _table(40)
+    path = tmp_path / "moved.ckpt"
+    path.write_bytes(open(ckpt["classification"], "rb").read())
+    saved = pickle.dumps(TabICLPrior(model_path=str(path), n_estimators=1).fit(X, y))
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match=r"TabICL checkpoint .*moved.ckpt does not exist"):
+        pickle.loads(saved).logits(X)
+    assert list(tmp_path.iterdir()) == []  # no lock file or folder left behind

@@ -15,6 +15,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 pytest.importorskip("tabpfn")
 torch = pytest.importorskip("torch")
 
+from checkpoint_cases import UNREADABLE, write_unreadable  # noqa: E402
 from tabpfn import TabPFNClassifier  # noqa: E402
 from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
 
@@ -329,3 +330,44 @@ def test_is_available_looks_on_disk_only(ckpt, cache_dir, tmp_path, monkeypatch)
 def test_constructor_arguments_after_task_are_keyword_only():
     with pytest.raises(TypeError):
         TabPFNPrior("classification", "v2")
+
+
+@pytest.mark.parametrize("content, why", UNREADABLE)
+def test_unreadable_checkpoint_is_named(ckpt, tmp_path, content, why):
+    X, y = _table(40)
+    path = write_unreadable(tmp_path / "bad.ckpt", content, ckpt["classification"])
+    prior = TabPFNPrior(model_path=str(path), n_estimators=1)
+    with pytest.raises(
+        ValueError,
+        match=f"TabPFN cannot read the checkpoint .*bad.ckpt: (it is )?{why}.*classifier",
+    ):
+        prior.fit(X, y)
+
+
+def test_unpickled_prior_whose_checkpoint_is_gone_names_it(ckpt, tmp_path):
+    X, y = _table(40)
+    path = tmp_path / "moved.ckpt"
+    path.write_bytes(open(ckpt["classification"], "rb").read())
+    saved = pickle.dumps(TabPFNPrior(model_path=str(path), n_estimators=1).fit(X, y))
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match=r"TabPFN checkpoint .*moved.ckpt does not exist"):
+        pickle.loads(saved).logits(X)
+    assert list(tmp_path.iterdir()) == []  # no lock file or folder left behind
+
+
+def test_context_without_varying_features_gives_the_label_distribution(ckpt, monkeypatch):
+    X, y = _table(40)
+    X = X[["a", "b"]]
+    flat = pd.DataFrame({"a": np.full(40, 2.0), "b": np.nan})
+    z = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1).fit(flat, y).logits(X)
+    share = np.mean(y == "yes")
+    np.testing.assert_allclose(z, np.tile(np.log([1 - share, share]), (40, 1)), atol=1e-12)
+    reg = TabPFNPrior("regression", model_path=ckpt["regression"], n_estimators=1)
+    target = np.arange(40.0)
+    np.testing.assert_allclose(reg.fit(flat, target).logits(X), np.full(40, 19.5), atol=1e-12)
+    folds = _folds(y)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
+    oof = prior.oof_logits(flat, y, folds)
+    assert oof.shape == (40, 2) and np.isfinite(oof).all()
+    monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", ("cuda", "cpu"))
+    np.testing.assert_array_equal(prior.oof_logits(flat, y, folds), oof)  # not fused

@@ -21,7 +21,8 @@ and may override :meth:`Prior._oof_logits` when it can score folds together.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,59 @@ def log_proba(proba: np.ndarray) -> np.ndarray:
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), PROBA_FLOOR, None))
 
 
+def fit_from_checkpoint(fit: Callable, library: str, path: str, fix: str):
+    """``fit()``, or a clear error when the checkpoint file it reads is gone or unreadable.
+
+    A readable checkpoint is a ``torch.save`` dict with ``state_dict`` and ``config``
+    (TabPFN's and TabICL's format); a ``.safetensors`` file is not checked.
+
+    Parameters
+    ----------
+    fit : callable
+        Fits the library's estimator on the checkpoint; its result is returned.
+    library : str
+        Named in the error.
+    path : str
+        The checkpoint file.
+    fix : str
+        What to pass instead, appended to the error.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is gone (moved or deleted since the prior was fitted).
+    ValueError
+        ``fit`` failed and the file is not a readable checkpoint.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"{library} checkpoint {path} does not exist (moved or deleted since the prior was "
+            f"fitted?). {fix}"
+        )
+    try:
+        return fit()
+    except Exception as exc:
+        problem = _checkpoint_problem(path)
+        if problem is None:
+            raise
+        raise ValueError(f"{library} cannot read the checkpoint {path}: {problem}. {fix}") from exc
+
+
+def _checkpoint_problem(path: str) -> str | None:
+    """Why ``path`` is not a readable checkpoint, else ``None``."""
+    if str(path).endswith(".safetensors"):
+        return None
+    import torch
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - every way of not loading is reported
+        text = (str(exc).strip().splitlines() or ["empty or cut off"])[0][:80]
+        return f"it is not a torch checkpoint ({type(exc).__name__}: {text})"
+    missing = [k for k in ("state_dict", "config") if not isinstance(ckpt, dict) or k not in ckpt]
+    return f"it has no {' or '.join(missing)}" if missing else None
+
+
 def align_columns(z: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarray:
     """Reorder logit columns from classes ``have`` to ``want``.
 
@@ -297,5 +351,6 @@ __all__ = [
     "as_prior",
     "categorical_mask",
     "category_codes",
+    "fit_from_checkpoint",
     "log_proba",
 ]

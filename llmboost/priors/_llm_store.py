@@ -408,6 +408,11 @@ def converted_gguf_folder(
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OSError
+        When the cache folder is not writable (it names the folder).
     """
     gguf = Path(gguf).expanduser().resolve()
     identity = f"file:{gguf.name}:{file_fingerprint(gguf)}"
@@ -415,10 +420,9 @@ def converted_gguf_folder(
     target = root / "models" / f"{gguf.stem}-{digest}"
     if (target / "llmboost_source.json").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary_folder(target, gguf.name)
     if notify is not None:
         notify(f"converting {gguf.name} into {target} (once, about 30 s)")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         _convert_gguf(gguf, tmp, hub_name)
         (tmp / "llmboost_source.json").write_text(
@@ -433,6 +437,19 @@ def converted_gguf_folder(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _temporary_folder(target: Path, what: str) -> Path:
+    """A new empty folder next to ``target``; ``OSError`` naming the folder when it cannot be."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.mkdir(parents=True)
+    except OSError as err:
+        raise OSError(
+            f"Cannot convert {what}: its converted copy goes into {target.parent}, which is "
+            f"not writable ({err}). Pass a writable cache_dir= or set ${CACHE_ENV}."
+        ) from err
+    return tmp
 
 
 def _convert_gguf(gguf: Path, out: Path, hub_name: str | None) -> None:

@@ -38,7 +38,8 @@ def format_value(value: Any) -> str | None:
 
     Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
     ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
-    text is kept as is (newlines become spaces).
+    text is kept as is (line breaks, ``\\n`` as well as ``\\u2028`` and the like, become
+    spaces).
 
     Parameters
     ----------
@@ -72,7 +73,7 @@ def format_value(value: Any) -> str | None:
     text = str(value)
     if text == "" or text.lower() == "nan":
         return None
-    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+    return " ".join(text.splitlines())
 
 
 def format_column_name(name: Hashable) -> str:
@@ -265,8 +266,20 @@ class RowSerializer:
                 "row": row,
                 **{c: values[c][i] for c in used},
             }
-            out.append(self.template.format_map(mapping))
+            out.append(_FORMATTER.vformat(self.template, (), mapping))
         return out
+
+
+class _ColumnFormatter(string.Formatter):
+    """Looks a field up by its whole name first: columns such as ``0``, ``a.b`` or ``c[d]``."""
+
+    def get_field(self, field_name, args, kwargs):
+        if field_name in kwargs:
+            return kwargs[field_name], field_name
+        return super().get_field(field_name, args, kwargs)
+
+
+_FORMATTER = _ColumnFormatter()
 
 
 def serialize(

@@ -36,6 +36,9 @@ class SklearnPrior(Prior):
         hands the estimator the table as it is. ``"auto"``: ``True``, except for a
         :class:`~sklearn.pipeline.Pipeline`, which brings its own preprocessing (and
         may select columns by name).
+
+    ``fit(X, y, sample_weight)`` passes the weights to the estimator when its ``fit``
+    takes them (``supports_sample_weight``), and refuses them otherwise.
     """
 
     _parameter_constraints = {
@@ -73,6 +76,16 @@ class SklearnPrior(Prior):
     @property
     def supports_sample_weight(self) -> bool:
         return has_fit_parameter(self.estimator, "sample_weight")
+
+    def _weight_kwargs(self, sample_weight, n_rows: int) -> dict:
+        if sample_weight is not None and not self.supports_sample_weight:
+            raise ValueError(
+                f"SklearnPrior: {type(self.estimator).__name__}.fit takes no sample_weight, "
+                "so the prior cannot use one; fit it without sample_weight, or use an "
+                "estimator whose fit takes one (instead of a Pipeline, its final estimator: "
+                "SklearnPrior preprocesses the table itself)."
+            )
+        return super()._weight_kwargs(sample_weight, n_rows)
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None) -> None:
         """Fit the (preprocessed) estimator; ``sample_weight`` reaches it when it takes one.
@@ -112,11 +125,21 @@ class SklearnPrior(Prior):
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         if self.task == "regression":
-            return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1)
-        if hasattr(self.model_, "predict_proba"):
-            z = log_proba(self.model_.predict_proba(X))
+            z, how = np.asarray(self.model_.predict(X), dtype=np.float64).reshape(-1), "predict"
+        elif hasattr(self.model_, "predict_proba"):
+            z, how = log_proba(self.model_.predict_proba(X)), "predict_proba"
         else:
+            how = "decision_function"
             z = _log_softmax(np.asarray(self.model_.decision_function(X), dtype=np.float64))
+        bad = np.flatnonzero(~np.isfinite(z.reshape(len(z), -1)).all(axis=1))
+        if len(bad):
+            raise ValueError(
+                f"SklearnPrior: {type(self.estimator).__name__}.{how} gave NaN or infinite "
+                f"values for {len(bad)} of {len(z)} rows (first: {bad[:5].tolist()}); change "
+                "the estimator's settings (e.g. a variance floor) or use another estimator."
+            )
+        if self.task == "regression":
+            return z
         return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
 
 

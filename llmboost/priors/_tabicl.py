@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _compat
 from .._params import Instance
+from ._base import fit_from_checkpoint
 from ._in_context import EXTRA_PARAMS, IN_CONTEXT_CONSTRAINTS, InContextPrior
 
 #: Hugging Face repository of the released checkpoints.
@@ -157,7 +158,10 @@ class TabICLPrior(InContextPrior):
         return cls(**{**params, **self._extra()})
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
-        estimator = super()._fit_model(X, y)
+        fix = f"Pass model_path= a TabICL {self.task} checkpoint such as {CHECKPOINTS[self.task]}."
+        estimator = fit_from_checkpoint(
+            lambda: super(TabICLPrior, self)._fit_model(X, y), "TabICL", self.checkpoint_path_, fix
+        )
         self._check_head(getattr(estimator, "model_", None))
         return estimator
 

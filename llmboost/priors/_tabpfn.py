@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _compat
 from .._params import Options
-from ._base import align_columns, log_proba
+from ._base import align_columns, fit_from_checkpoint, log_proba
 from ._in_context import (
     EXTRA_PARAMS,
     IN_CONTEXT_CONSTRAINTS,
@@ -69,6 +69,9 @@ class TabPFNPrior(InContextPrior):
         ``{"inference_precision": torch.float64}`` (on CPUs with bfloat16 support
         TabPFN autocasts to bfloat16, so a row's output can change in the 4th digit
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
+
+    A context in which no feature varies (all constant or missing), which TabPFN refuses,
+    gives every row the context's class frequencies (regression: its mean).
 
     Attributes
     ----------
@@ -205,6 +208,18 @@ class TabPFNPrior(InContextPrior):
         }
         return cls(**{**params, **self._extra()})
 
+    def _fit_model(self, X: np.ndarray, y: np.ndarray):
+        """TabPFN on the context, or the label distribution when no feature varies in it."""
+        if not _any_feature_varies(X):
+            return _NoFeatures(y, self.task)
+        fix = (
+            f"Pass model_path= a TabPFN {self._which()} checkpoint file, or leave "
+            "model_path=None for the default one."
+        )
+        return fit_from_checkpoint(
+            lambda: super(TabPFNPrior, self)._fit_model(X, y), "TabPFN", self.checkpoint_path_, fix
+        )
+
     def _quiet(self):
         return _compat.quiet_tabpfn()
 
@@ -216,6 +231,8 @@ class TabPFNPrior(InContextPrior):
 
     def _score_fused(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         """One fused TabPFN forward pass over several folds of equal shape."""
+        if not all(_any_feature_varies(values[train]) for train, _ in group):
+            raise NotImplementedError  # scored fold by fold, with the stand-in
         worker = self._make_estimator()
         X_train = [values[train] for train, _ in group]
         y_train = [y[train] for train, _ in group]
@@ -227,6 +244,29 @@ class TabPFNPrior(InContextPrior):
             proba = worker.predict_proba_batched(X_train, y_train, X_test)
         have, want = np.unique(y_train[0]), np.arange(len(self.classes_))
         return [align_columns(log_proba(p), have, want) for p in proba]
+
+
+def _any_feature_varies(X: np.ndarray) -> bool:
+    """Whether some column of ``X`` holds two different non-missing values."""
+    return any(len(np.unique(col[~np.isnan(col)])) > 1 for col in X.T)
+
+
+class _NoFeatures:
+    """Stand-in for a context whose features are all constant or missing, which TabPFN
+    refuses: every row gets the context's class frequencies, or its mean."""
+
+    def __init__(self, y: np.ndarray, task: str) -> None:
+        if task == "classification":
+            self.classes_, counts = np.unique(y, return_counts=True)
+            self.proba_ = counts / counts.sum()
+        else:
+            self.mean_ = float(np.mean(y))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.tile(self.proba_, (len(X), 1))
+
+    def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
+        return np.full(len(X), self.mean_)
 
 
 __all__ = ["FUSED_FOLD_DEVICES", "MODEL_NAMES", "ModelNotAvailableError", "TabPFNPrior"]
