@@ -16,6 +16,7 @@ from llmboost.pfn.prior_data import MAX_CLASSES, sample_batch, sample_task
 torch = pytest.importorskip("torch")
 
 from llmboost.priors import BundledPFNPrior  # noqa: E402
+from llmboost.priors._bundled_pfn import load_model  # noqa: E402
 
 SHIPPED = WEIGHTS_DIR / DEFAULT_WEIGHTS
 
@@ -618,3 +619,72 @@ def test_a_constant_regression_target_is_predicted_exactly():
     X = np.random.default_rng(0).normal(size=(40, 3))
     prior = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, np.full(40, 3.5))
     np.testing.assert_array_equal(prior.logits(X[:5]), np.full(5, 3.5))
+
+
+@pytest.mark.parametrize(
+    "device, why",
+    [
+        ("gpu", "not a torch device name"),
+        ("", "not a torch device name"),
+        ("meta", "the meta device holds no data"),
+    ],
+)
+def test_a_device_torch_cannot_use_is_a_clear_error(device, why):
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    message = (
+        f"BundledPFNPrior: device={device!r} cannot be used here ({why}); pass 'cpu', "
+        "'auto' (CUDA when torch sees a GPU) or a device torch sees, such as 'cuda:0'."
+    )
+    with pytest.raises(ValueError) as err:
+        BundledPFNPrior(device=device).fit(X, y)
+    assert str(err.value) == message
+    with pytest.raises(ValueError, match=f"load_model: device={device!r} cannot be used"):
+        load_model(SHIPPED, device)
+
+
+def test_an_indexed_cpu_device_scores_as_the_cpu():
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    plain = BundledPFNPrior(n_ensemble=2).fit(X, y).logits(X)
+    indexed = BundledPFNPrior(n_ensemble=2, device="cpu:0").fit(X, y).logits(X)
+    np.testing.assert_array_equal(indexed, plain)
+
+
+def test_one_class_error_lists_the_labels_plainly():
+    with pytest.raises(ValueError) as err:
+        BundledPFNPrior().fit(pd.DataFrame({"a": [0.0, 1.0]}), np.array(["x", "x"]))
+    assert str(err.value) == "BundledPFNPrior needs at least 2 classes in y; got 1 class (['x'])."
+
+
+def test_huge_regression_targets_give_finite_means_in_their_units():
+    X = pd.DataFrame({"a": np.arange(6.0)})
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    small = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, y).logits(X)
+    # 1e200 is beyond what a squared deviation can hold in float64
+    huge = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, y * 1e200).logits(X)
+    assert np.isfinite(huge).all()
+    # The scaled targets standardise to the same context; only float rounding differs.
+    np.testing.assert_allclose(huge / 1e200, small, rtol=1e-9)
+
+
+def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    text, empty, other = tmp_path / "notes.txt", tmp_path / "empty.pt", tmp_path / "other.pt"
+    text.write_text("hello")
+    empty.write_bytes(b"")
+    torch.save({"state_dict": {}}, other)
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(SHIPPED.read_bytes()[:5000])
+    for path, why in [
+        (text, ""),
+        (empty, ""),
+        (other, "KeyError: 'config'"),
+        (truncated, ""),
+    ]:
+        with pytest.raises(ValueError) as err:
+            BundledPFNPrior(weights=path).fit(X, y)
+        message = str(err.value)
+        assert message.startswith(f"{path} is not a checkpoint of the bundled PFN (")
+        assert why in message and message.endswith(
+            "pass weights= a file written by `python -m llmboost.pfn.pretrain`, or None for "
+            "the shipped network."
+        )

@@ -29,8 +29,9 @@ from .._params import (
     Interval,
     Options,
 )
-from .._resources import require, resolve_device, seed_from
+from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
+from ._in_context import torch_device
 
 _MODELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
@@ -60,30 +61,51 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
     path : str or Path, default=None
         The checkpoint file; ``None`` is the shipped classification network.
     device : str, default="cpu"
-        Torch device the network is placed on.
+        Torch device the network is placed on; ``"auto"`` picks CUDA when available.
 
     Returns
     -------
     TabPFNLite
         The network in evaluation mode (shared by every caller of the same file and device).
     """
-    torch = require("torch", extra="pfn", who="BundledPFNPrior")
-    from ..pfn.model import PFNConfig, TabPFNLite
-
+    require("torch", extra="pfn", who="BundledPFNPrior")
     path = Path(path) if path is not None else default_weights_path()
-    key = (str(path.resolve()), str(device))
+    device = torch_device(device, "load_model")
+    key = (str(path.resolve()), device)
     with _LOCK:
         if key not in _MODELS:
             if not path.is_file():
                 raise FileNotFoundError(f"No PFN checkpoint at {path}.")
-            ck = torch.load(path, map_location=device, weights_only=True)
-            model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
-            model.load_state_dict(ck["state_dict"])
+            model, ck = _read_checkpoint(path)
             model.to(device).eval()
             model.train_info = ck.get("train_info", {})
             model.max_rows = int(ck.get("recipe", {}).get("args", {}).get("max_rows", 1024))
             _MODELS[key] = model
         return _MODELS[key]
+
+
+def _read_checkpoint(path: Path):
+    """The network and the checkpoint dict in ``path``; ``ValueError`` for any other file."""
+    import pickle
+
+    import torch
+
+    from ..pfn.model import PFNConfig, TabPFNLite
+
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
+        model.load_state_dict(ck["state_dict"])
+    except PermissionError:
+        raise
+    except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
+        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+        raise ValueError(
+            f"{path} is not a checkpoint of the bundled PFN ({why}); "
+            "pass weights= a file written by `python -m llmboost.pfn.pretrain`, or None "
+            "for the shipped network."
+        ) from None
+    return model, ck
 
 
 class BundledPFNPrior(Prior):
@@ -114,7 +136,8 @@ class BundledPFNPrior(Prior):
         A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task``;
         ``None`` is the shipped one.
     device : str, default="cpu"
-        Torch device; ``"auto"`` picks CUDA when available.
+        Torch device; ``"auto"`` picks CUDA when available. A device torch cannot use
+        here (``"gpu"``, ``"cuda"`` without a GPU) is a ``ValueError`` at fit.
     softmax_temperature : float, default=1.0
         Logits (class or bin) are divided by it before the softmax; must be > 0.
     batch_cells : int, default=2_000_000
@@ -227,7 +250,7 @@ class BundledPFNPrior(Prior):
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"BundledPFNPrior needs at least 2 classes in y; got {len(self.classes_)} "
-                    f"class ({list(self.classes_)})."
+                    f"class ({self.classes_.tolist()})."
                 )
             if self.max_context is not None and self.max_context < len(self.classes_):
                 raise ValueError(
@@ -250,7 +273,7 @@ class BundledPFNPrior(Prior):
         return model
 
     def _device(self) -> str:
-        return resolve_device(self.device)
+        return torch_device(self.device, type(self).__name__)
 
     def _limit(self, model) -> int:
         return int(self.max_context) if self.max_context is not None else model.max_rows
@@ -351,8 +374,13 @@ def _values(X: pd.DataFrame) -> np.ndarray:
 
 
 def _moments(y: np.ndarray) -> tuple[float, float]:
-    sd = float(np.std(y))
-    return float(np.mean(y)), sd if sd > 1e-12 else 0.0
+    """Mean and standard deviation (0 when below 1e-12), without overflow for |y| > 1e154."""
+    with np.errstate(over="ignore"):
+        mean, sd = float(np.mean(y)), float(np.std(y))
+    if not np.isfinite(sd):  # the squares overflowed: compute on y scaled into [-1, 1]
+        top = float(np.max(np.abs(y)))
+        mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
+    return mean, sd if sd > 1e-12 else 0.0
 
 
 def _bin_centers(model) -> np.ndarray:

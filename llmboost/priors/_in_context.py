@@ -139,7 +139,7 @@ class InContextPrior(Prior):
         """Set ``checkpoint_path_`` and ``device_``: also on a prior loaded from a file."""
         self._import()
         self.checkpoint_path_ = self._resolve_checkpoint()
-        self.device_ = resolve_device(self.device)
+        self.device_ = torch_device(self.device, type(self).__name__)
 
     def _resolve_checkpoint(self) -> str:
         """Path of an existing checkpoint file, downloading the default one if possible.
@@ -331,6 +331,48 @@ class _SingleClass:
         return np.ones((len(X), 1))
 
 
+def torch_device(device: str, who: str) -> str:
+    """The device ``device`` resolves to, checked by placing an empty tensor there.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"``, or a torch device name such as ``"cpu"`` or ``"cuda:0"``.
+    who : str
+        The class named in the error.
+
+    Returns
+    -------
+    str
+        As :func:`llmboost._resources.resolve_device` gives it.
+
+    Raises
+    ------
+    ValueError
+        When torch cannot place data on that device here (an unknown name such as
+        ``"gpu"``, a backend this torch lacks, the data-less ``"meta"``).
+    """
+    import torch
+
+    name = resolve_device(device)
+    try:
+        kind = torch.device(name).type
+    except RuntimeError:
+        kind, why = None, "not a torch device name"
+    if kind == "meta":
+        why = "the meta device holds no data"
+    elif kind is not None:
+        try:
+            torch.empty(0, device=name)
+            return name
+        except (RuntimeError, AssertionError) as exc:
+            why = str(exc).splitlines()[0].split(". ")[0] if str(exc) else type(exc).__name__
+    raise ValueError(
+        f"{who}: device={device!r} cannot be used here ({why}); pass 'cpu', 'auto' "
+        "(CUDA when torch sees a GPU) or a device torch sees, such as 'cuda:0'."
+    )
+
+
 def unreachable_reason(hosts: list[str]) -> str | None:
     """``None`` if a host answers within :data:`REACHABILITY_TIMEOUT`, else why not.
 
@@ -373,5 +415,6 @@ __all__ = [
     "REACHABILITY_TIMEOUT",
     "InContextPrior",
     "ModelNotAvailableError",
+    "torch_device",
     "unreachable_reason",
 ]
