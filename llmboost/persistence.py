@@ -1,23 +1,16 @@
 """Save and load fitted llmboost estimators without pickle and without the prior's weights.
 
-A saved model is a zip file: ``model.json`` (the estimator as plain values and tagged
-records), ``arrays/N.npy`` (read back with ``allow_pickle=False``) and ``boosters/N.ubj``
-or ``.txt`` (the trees, in XGBoost's and LightGBM's own formats).
+A saved model is a zip file (written beside the target, then renamed): ``model.json``,
+``arrays/N.npy`` (read with ``allow_pickle=False``) and ``boosters/N.ubj`` or ``.txt``.
 
-Loading never unpickles and never runs code from the file: it only builds estimators
-of llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and
-named tuples), sets their attributes and parses trees with the libraries' own parsers,
-once checks in Python found the trees consistent (those parsers crash the process on a
-truncated or crafted model: :mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`);
-anything else is refused with :class:`UnsafeFileError`, and an estimator saved without
-a parameter this version has with ``ValueError``. A fitted state that cannot be written
-this way (a user-defined class, a callable template, fitted Cython trees) is refused at
-save time with :class:`TypeError` naming the attribute.
-
-The prior's pretrained weights are never stored. They are found again on load by path
-or name (TabPFN/TabICL checkpoints, the bundled PFN's weights file, a local language
-model folder), with a clear error when missing, and checked against a fingerprint taken
-at save time (:mod:`llmboost._prior_weights`).
+Loading never unpickles and never runs code from the file: it builds only estimators of
+llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and named
+tuples) and parses trees with the libraries' parsers once checks in Python found them
+consistent (:mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`). Anything
+else, and a damaged file, is refused with :class:`UnsafeFileError`; an estimator saved
+without a parameter this version has with ``ValueError``. State that needs pickle is
+refused at save with :class:`TypeError` naming the attribute. The prior's weights are not
+stored: they are found by path or name and fingerprinted (:mod:`llmboost._prior_weights`).
 """
 
 from __future__ import annotations
@@ -28,6 +21,7 @@ import json
 import os
 import sys
 import zipfile
+import zlib
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -47,6 +41,7 @@ FORMAT, VERSION = "llmboost-model", 1
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
 _INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 class UnsafeFileError(ValueError):
@@ -61,7 +56,8 @@ def save(model, path: str | os.PathLike) -> Path:
     model : PriorBoostClassifier, PriorBoostRegressor or a subclass
         A fitted estimator.
     path : str or path-like
-        The file to write (replaced when it exists).
+        The file to write, in an existing folder (``FileNotFoundError`` otherwise); a file
+        there is replaced only once the new one is complete.
 
     Returns
     -------
@@ -91,10 +87,18 @@ def save(model, path: str | os.PathLike) -> Path:
         "llmboost_version": __version__,
     }
     path = Path(path)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.json", json.dumps(manifest))
-        for name, data in writer.files.items():
-            archive.writestr(name, data)
+    if path.is_dir() or not path.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
+        error = IsADirectoryError if path.is_dir() else FileNotFoundError
+        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")  # renamed once complete
+    try:
+        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in {"model.json": json.dumps(manifest), **writer.files}.items():
+                archive.writestr(name, data)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
 
 
@@ -114,8 +118,9 @@ def load(path: str | os.PathLike):
     Raises
     ------
     UnsafeFileError
-        When the file is not an llmboost model or holds anything but plain values,
-        arrays and trusted classes.
+        When the file is not an llmboost model, is damaged, has a format version this
+        llmboost does not read, or holds anything but plain values, arrays and trusted
+        classes.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
@@ -130,13 +135,17 @@ def load(path: str | os.PathLike):
     with archive:
         try:
             manifest = json.loads(archive.read("model.json"))
-        except (KeyError, ValueError) as exc:
-            raise UnsafeFileError(f"{path} has no readable model.json.") from exc
+        except (KeyError, ValueError, *_DAMAGED) as exc:
+            raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise UnsafeFileError(f"{path} is not an llmboost model file.")
-        if manifest.get("version") != VERSION:
-            raise UnsafeFileError(f"{path} has format version {manifest.get('version')!r}.")
-        model = _Reader(archive).decode(manifest.get("root"), "model")
+        if (version := manifest.get("version")) != VERSION:
+            by = manifest.get("llmboost_version", "unknown")
+            raise UnsafeFileError(
+                f"{path} has format version {version!r} (written by llmboost {by}); this "
+                f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
+            )
+        model = _Reader(archive).decode(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
     check_weights(
@@ -406,6 +415,8 @@ class _Reader:
             return self.archive.read(name)
         except KeyError as exc:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
+        except _DAMAGED as exc:
+            raise UnsafeFileError(f"{where}: {name} is damaged ({exc!r}); save it again.") from None
 
 
 def _read(read, data: bytes, where: str, value: dict):

@@ -784,3 +784,95 @@ def test_xgboost_check_reads_ubjson_within_its_bytes(xgboost_model, damage, mess
 
     with pytest.raises(ValueError, match=message):
         check_xgboost_model(damage(xgboost_model))
+
+
+# -- where the file goes, and files that cannot be read back ------------------------------
+def test_save_takes_str_and_path_and_replaces_a_file_only_when_complete(tmp_path, monkeypatch):
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    as_str, as_path = (
+        save(model, str(tmp_path / "a.llmboost")),
+        save(model, tmp_path / "b.llmboost"),
+    )
+    assert as_str == tmp_path / "a.llmboost" and as_path == tmp_path / "b.llmboost"
+    assert np.array_equal(_outputs(load(as_str), X), _outputs(load(as_path), X))
+    before = as_path.read_bytes()
+    written = []
+
+    def interrupted(self, name, data, *args, **kwargs):
+        if written:
+            raise KeyboardInterrupt
+        written.append(name)
+        return original(self, name, data, *args, **kwargs)
+
+    original = zipfile.ZipFile.writestr
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save(model, as_path)
+    monkeypatch.undo()
+    assert as_path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.llmboost", "b.llmboost"]
+
+
+def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    target = tmp_path / "nowhere" / "m.llmboost"
+    with pytest.raises(FileNotFoundError) as err:
+        save(model, target)
+    assert str(err.value) == (
+        f"Cannot save to {target}: the folder {target.parent} does not exist; pass a file "
+        "path in an existing folder."
+    )
+    with pytest.raises(IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"):
+        save(model, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _damage(path, out, name):
+    """``path`` copied to ``out`` with 8 bytes in the middle of entry ``name``'s data flipped."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    header = info.header_offset  # local header: 30 bytes, then the name and the extra field
+    start = header + 30 + int.from_bytes(data[header + 26 : header + 28], "little")
+    start += int.from_bytes(data[header + 28 : header + 30], "little")
+    middle = start + info.compress_size // 2
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_damaged_entries_are_refused_naming_the_file_and_the_entry(tmp_path):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    array = next(iter(_entries(path, ".npy")))
+    bad_json = _damage(path, tmp_path / "json.llmboost", "model.json")
+    with pytest.raises(
+        UnsafeFileError, match=rf"^{re.escape(str(bad_json))} has no readable model"
+    ):
+        load(bad_json)
+    bad_array = _damage(path, tmp_path / "array.llmboost", array)
+    with pytest.raises(UnsafeFileError) as err:
+        load(bad_array)
+    message = str(err.value)
+    assert message.startswith(f"{bad_array}: model.")
+    assert f"{array} is damaged (" in message and message.endswith("; save it again.")
+
+
+def test_a_file_of_a_newer_format_says_which_llmboost_wrote_it(tmp_path):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist()}
+    manifest = json.loads(entries["model.json"])
+    manifest.update(version=2, llmboost_version="9.0")
+    newer = _replace_entry(path, tmp_path / "newer.llmboost", "model.json", json.dumps(manifest))
+    from llmboost import __version__
+
+    with pytest.raises(UnsafeFileError) as err:
+        load(newer)
+    assert str(err.value) == (
+        f"{newer} has format version 2 (written by llmboost 9.0); this llmboost "
+        f"{__version__} reads version 1: load it with llmboost 9.0."
+    )
