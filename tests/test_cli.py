@@ -1,5 +1,7 @@
 """Bad options of ``python -m llmboost`` and ``llmboost-bench``: exit status 2, one clear line."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -7,6 +9,7 @@ import pytest
 
 from llmboost.__main__ import main as demo_main
 from llmboost.benchmarks.cli import main as bench_main
+from llmboost.benchmarks.runner import read_results
 
 
 def _usage_error(main, argv, capsys) -> str:
@@ -79,8 +82,11 @@ def test_datasets_data_dir_must_be_a_folder(tmp_path, capsys):
     line = _usage_error(bench_main, ["datasets", "--data-dir", str(file)], capsys)
     assert line.endswith(f"argument --data-dir: {file} is a file, not a folder; give a folder")
     (tmp_path / "blood").mkdir()
+    (tmp_path / "blood" / "data.csv").write_text("x,target\n1,0\n")
+    (tmp_path / "notes").mkdir()
     assert bench_main(["datasets", "--data-dir", str(tmp_path)]) == 0
-    assert f"  {tmp_path / 'blood'}" in capsys.readouterr().out.splitlines()
+    listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert listed == [f"  {tmp_path / 'blood'}"]
 
 
 def _run(out, *options):
@@ -117,3 +123,127 @@ def test_run_options_that_name_paths_or_names(tmp_path, capsys):
         line = _usage_error(bench_main, argv, capsys)
         assert line.startswith("llmboost-bench run: error: ") and message in line, line
     assert not out.exists()
+
+
+def test_run_refuses_folders_that_are_no_dataset_or_share_a_name(tmp_path, capsys):
+    out, empty = tmp_path / "run", tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x")
+    line = _usage_error(bench_main, _run(out, "--datasets", [str(empty)]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --datasets: the folder {empty} holds neither "
+        "train.csv + test.csv nor data.csv; give a dataset folder (see `llmboost-bench "
+        "datasets`)"
+    )
+    first, second = tmp_path / "a" / "iris", tmp_path / "b" / "iris"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "data.csv").write_text("x,target\n1,0\n2,1\n")
+    line = _usage_error(bench_main, _run(out, "--datasets", [str(first), str(second)]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --datasets: {str(first)!r} and {str(second)!r} "
+        "are both named 'iris' in results.jsonl; give one of them, or rename a folder"
+    )
+    line = _usage_error(bench_main, _run(out, "--datasets", [str(first), "sklearn:iris"]), capsys)
+    assert "are both named 'iris' in results.jsonl" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296"])
+def test_run_seeds_are_those_the_libraries_take(seed, tmp_path, capsys):
+    line = _usage_error(bench_main, _run(tmp_path / "run", "--seeds", [seed]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --seeds: invalid value {seed!r}: use an integer "
+        "from 0 to 4294967295"
+    )
+    with pytest.raises(SystemExit):
+        bench_main(["run", "--help"])
+    assert "subsample seeds, 0 to 4294967295" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_run_says_how_many_cells_failed(tmp_path, capsys, monkeypatch):
+    from llmboost.benchmarks import methods
+
+    def broken(ds, seed, n_trials):
+        raise RuntimeError("this method always fails")
+
+    monkeypatch.setitem(methods.METHODS, "broken", ("fails on purpose", broken))
+    out = tmp_path / "run"
+    argv = _run(out, "--methods", ["xgboost", "broken"], "--seeds", ["0", "1"])
+    assert bench_main([*argv, "--no-report"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (
+        "2 of 4 cell(s) failed in this run (first: iris broken: RuntimeError: this method "
+        f"always fails); their errors are in {out / 'results.jsonl'} and the report."
+    )
+
+
+def test_an_interrupted_report_leaves_the_previous_one_whole(tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    out = tmp_path / "run"
+    assert bench_main([*_run(out, "--seeds", ["0"]), "--no-report"]) == 0
+    assert bench_main(["report", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_text = Path.write_text
+
+    def cut_short(self, text, *args, **kwargs):
+        write_text(self, text[: len(text) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    capsys.readouterr()
+    try:
+        status = bench_main(["report", "--out", str(out)])
+    except KeyboardInterrupt:
+        pytest.fail("the interrupt escaped llmboost-bench report")
+    assert status == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert capsys.readouterr().err.strip() == (
+        f"Interrupted: the report is unfinished; run `llmboost-bench report --out {out}` to "
+        "write it."
+    )
+
+
+def test_a_results_folder_of_another_tuning_budget_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    record = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, "n_trials": 5}
+    (out / "results.jsonl").write_text(json.dumps({**record, "status": "ok"}) + "\n")
+    line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --n-trials: {out / 'results.jsonl'} holds results "
+        "with --n-trials 5, not 0: a rerun would skip those cells and the report would mix "
+        "budgets; use another folder or the same --n-trials"
+    )
+    assert len((out / "results.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_results_file_of_another_program_is_a_usage_error(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    record = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, "status": "ok"}
+    lines = [json.dumps(record), "cut sh", "[1, 2]"]
+    (out / "results.jsonl").write_text("\n".join(lines) + "\n")
+    expected = (
+        f"argument --out: line 3 of {out / 'results.jsonl'} is not a cell's record "
+        "('[1, 2]'); give a folder that only llmboost-bench writes to"
+    )
+    assert _usage_error(bench_main, ["report", "--out", str(out)], capsys).endswith(expected)
+    assert _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys).endswith(expected)
+
+
+def test_parallel_runs_leave_the_callers_thread_setting_alone(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    out = tmp_path / "run"
+    argv = _run(out, "--seeds", ["0", "1"], "--jobs", ["2"])
+    assert bench_main([*argv, "--no-report"]) == 0
+    assert "OMP_NUM_THREADS" not in os.environ
+    assert [r["status"] for r in read_results(out)] == ["ok", "ok"]
+
+
+def test_a_cell_named_twice_runs_once(tmp_path):
+    out = tmp_path / "run"
+    argv = _run(out, "--seeds", ["0", "0"], "--sizes", ["16", "16"], "--methods", ["xgboost"] * 2)
+    assert bench_main([*argv, "--no-report"]) == 0
+    assert [(r["size"], r["seed"], r["status"]) for r in read_results(out)] == [(16, 0, "ok")]

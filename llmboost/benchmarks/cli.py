@@ -8,10 +8,10 @@ import re
 import sys
 from pathlib import Path
 
-from .datasets import SKLEARN_TABLES
+from .datasets import SKLEARN_TABLES, dataset_name
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, read_results, run_suite
+from .runner import RESULTS, check_budget, read_results, run_suite
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -33,17 +33,22 @@ def _size(text) -> int | str:
     return int(text)
 
 
-def _count(minimum: int):
+def _count(minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer >= {minimum}")
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer {allowed}")
         return value
 
     return parse
+
+
+#: Seeds scikit-learn, XGBoost and LightGBM all take.
+_seed = _count(0, 2**32 - 1)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
         "is skipped there (use all for every row)",
     )
     run.add_argument(
-        "--seeds", nargs="+", type=_count(0), help="subsample seeds (default 0 1 2 3 4)"
+        "--seeds",
+        nargs="+",
+        type=_seed,
+        help="subsample seeds, 0 to 4294967295 (default 0 1 2 3 4)",
     )
     run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
     run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
@@ -142,21 +150,46 @@ def _suite(args) -> dict:
         args.error(
             f"{source('methods')}: unknown methods {unknown}; `llmboost-bench methods` lists them"
         )
-    for key, parse in (("sizes", _size), ("seeds", _count(0))):
+    for key, parse in (("sizes", _size), ("seeds", _seed)):
         try:
             suite[key] = [parse(str(value)) for value in suite[key]]
         except argparse.ArgumentTypeError as err:
             args.error(f"{source(key)}: {err}")
-    for spec in suite["datasets"]:
+    _check_datasets(args, suite["datasets"], source("datasets"))
+    return suite
+
+
+def _check_datasets(args, specs: list[str], source: str) -> None:
+    """Stop with a usage error on a spec that names no dataset, or two with one name."""
+    for spec in specs:
         kind, _, name = spec.partition(":")
+        folder = Path(spec)
         if (kind == "sklearn" and name not in SKLEARN_TABLES) or (
-            kind not in ("sklearn", "openml") and not Path(spec).is_dir()
+            kind not in ("sklearn", "openml") and not folder.is_dir()
         ):
             args.error(
-                f"{source('datasets')}: no dataset {spec!r}; use sklearn:NAME "
+                f"{source}: no dataset {spec!r}; use sklearn:NAME "
                 f"({', '.join(SKLEARN_TABLES)}), openml:ID_OR_NAME or an existing folder"
             )
-    return suite
+        if kind not in ("sklearn", "openml") and not _is_dataset_folder(folder):
+            args.error(
+                f"{source}: the folder {spec} holds neither train.csv + test.csv nor "
+                "data.csv; give a dataset folder (see `llmboost-bench datasets`)"
+            )
+    names: dict[str, str] = {}
+    for spec in specs:
+        other = names.setdefault(dataset_name(spec), spec)
+        if other != spec:
+            args.error(
+                f"{source}: {other!r} and {spec!r} are both named {dataset_name(spec)!r} in "
+                f"{RESULTS}; give one of them, or rename a folder"
+            )
+
+
+def _is_dataset_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds ``train.csv`` and ``test.csv``, or ``data.csv``."""
+    tables = ("train.csv", "test.csv"), ("data.csv",)
+    return any(all((folder / name).is_file() for name in files) for files in tables)
 
 
 def _list_datasets(args) -> int:
@@ -166,7 +199,7 @@ def _list_datasets(args) -> int:
     print("OpenML (internet):    openml:ID or openml:NAME, cached after the first download")
     print("local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json")
     if args.data_dir:
-        for folder in sorted(p for p in args.data_dir.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in args.data_dir.iterdir() if _is_dataset_folder(p)):
             print(f"  {folder}")
     return 0
 
@@ -175,6 +208,11 @@ def _run(args) -> int:
     suite = _suite(args)
     if args.out.exists() and not args.out.is_dir():
         args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
+    _results(args)
+    try:
+        check_budget(args.out, args.n_trials)
+    except ValueError as err:
+        args.error(f"argument --n-trials: {err}")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -202,14 +240,30 @@ def _run(args) -> int:
     return 0
 
 
+def _results(args) -> list[dict]:
+    """The records in ``--out``; a usage error when its results file is not one of ours."""
+    try:
+        return read_results(args.out)
+    except ValueError as err:
+        args.error(f"argument --out: {err}")
+
+
 def _report(args) -> int:
     _check_folder(args.error, "--out", args.out)
-    if not read_results(args.out):
+    if not _results(args):
         args.error(
             f"argument --out: no results in {args.out} ({RESULTS} is missing or empty); "
             f"run `llmboost-bench run --out {args.out} ...` first"
         )
-    print(f"report: {write_report(args.out)}")
+    try:
+        print(f"report: {write_report(args.out)}")
+    except KeyboardInterrupt:
+        print(
+            f"\nInterrupted: the report is unfinished; run `llmboost-bench report --out "
+            f"{args.out}` to write it.",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 

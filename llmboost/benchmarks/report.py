@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +64,18 @@ def write_report(out_dir: Path) -> Path:
         _plots(ok, sizes, out_dir)
     lines += _failed_lines(failed) + _skipped_lines(skipped)
     path = out_dir / "report.md"
-    path.write_text("\n".join(lines) + "\n")
+    _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))
     return path
+
+
+def _replace(path: Path, write) -> None:
+    """Call ``write`` on a file beside ``path``, then rename it: ``path`` is never half written."""
+    part = path.with_name(f".{path.name}.part")
+    try:
+        write(part)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _failed_lines(failed: pd.DataFrame) -> list[str]:
@@ -145,7 +156,7 @@ def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         file = "normalized_auc.png" if name == "all datasets" else f"auc_{name}.png"
-        fig.savefig(out_dir / file, dpi=110)
+        _replace(out_dir / file, partial(fig.savefig, dpi=110, format="png"))
         plt.close(fig)
 
 

@@ -29,6 +29,7 @@ from .datasets import dataset_name, load_dataset, stratified_subsample
 from .methods import make_method
 
 RESULTS = "results.jsonl"
+_RECORD_KEYS = {"dataset", "method", "size", "seed", "status"}
 
 
 @lru_cache(maxsize=8)
@@ -169,29 +170,59 @@ def read_results(out_dir: Path) -> list[dict]:
     -------
     list of dict
         Lines cut short by a stop are left out.
+
+    Raises
+    ------
+    ValueError
+        When a line is JSON but not a record of a cell (another program's file).
     """
     path = Path(out_dir) / RESULTS
     if not path.exists():
         return []
     records = []
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:  # a line cut short by a stop: that cell reruns
             continue
+        if not isinstance(record, dict) or not _RECORD_KEYS <= record.keys():
+            raise ValueError(
+                f"line {number} of {path} is not a cell's record ({line[:60]!r}); give a "
+                "folder that only llmboost-bench writes to"
+            )
+        records.append(record)
     return records
+
+
+def check_budget(out_dir: Path, n_trials: int) -> None:
+    """Raise ``ValueError`` when ``out_dir`` holds results of another tuning budget.
+
+    Parameters
+    ----------
+    out_dir : Path
+    n_trials : int
+        The budget of the run about to start.
+    """
+    budgets = {r.get("n_trials", 0) for r in read_results(out_dir)} - {n_trials}
+    if budgets:
+        raise ValueError(
+            f"{Path(out_dir) / RESULTS} holds results with --n-trials "
+            f"{', '.join(map(str, sorted(budgets)))}, not {n_trials}: a rerun would skip "
+            "those cells and the report would mix budgets; use another folder or the same "
+            "--n-trials"
+        )
 
 
 def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
     """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
     records = {cell_key(r): r for r in read_results(out_dir)}
-    wanted = [
-        (spec, method, size, seed)
+    wanted = {  # a cell named twice (--seeds 0 0) runs once
+        (spec, method, size, seed): None
         for spec in datasets
         for size in sizes
         for seed in seeds
         for method in methods
-    ]
+    }
     cells, skipped_failed = [], 0
     for cell in wanted:
         record = records.get((dataset_name(cell[0]), cell[1], str(cell[2]), cell[3]))
@@ -215,10 +246,15 @@ def _records(cells: list, n_trials: int, max_test: int, jobs: int):
         for task in tasks:
             yield _run_cell(task)
         return
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # workers inherit it
     # spawn, not fork: forking a process whose OpenMP threads ran (LightGBM,
     # XGBoost, torch) can deadlock the child.
-    pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
+    unset = "OMP_NUM_THREADS" not in os.environ
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the workers inherit it when they start
+    try:
+        pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
+    finally:  # the caller's own setting is left as it was
+        if unset:
+            del os.environ["OMP_NUM_THREADS"]
     try:
         yield from pool.imap_unordered(_run_cell, tasks)
     finally:  # all done, or Ctrl-C: stop the running cells now, drop the queue
@@ -260,26 +296,43 @@ def run_suite(
     -------
     Path
         The results file.
+
+    Raises
+    ------
+    ValueError
+        When ``out_dir`` holds results of another ``n_trials`` (:func:`check_budget`).
     """
     out_dir = Path(out_dir)
+    check_budget(out_dir, n_trials)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
     cells = _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed)
     bar = tqdm(total=len(cells), desc="cells", unit="cell", disable=not progress)
+    failed = []
     with path.open("a") as sink:
-
-        def write(record):
+        for record in _records(cells, n_trials, max_test, jobs):
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
             bar.update(1)
-
-        for record in _records(cells, n_trials, max_test, jobs):
-            write(record)
+            failed += [record] if record["status"] == "failed" else []
     bar.close()
     _warn_skipped(out_dir, datasets, sizes)
+    _warn_failed(failed, len(cells), path)
     return path
+
+
+def _warn_failed(failed: list[dict], n_cells: int, path: Path) -> None:
+    """Say how many of this run's cells failed, and the first error."""
+    if failed:
+        first = failed[0]
+        print(
+            f"{len(failed)} of {n_cells} cell(s) failed in this run (first: {first['dataset']} "
+            f"{first['method']}: {first['error'].splitlines()[0]}); their errors are in {path} "
+            "and the report.",
+            file=sys.stderr,
+        )
 
 
 def _warn_skipped(out_dir: Path, datasets: list[str], sizes: list) -> None:
@@ -298,4 +351,4 @@ def _warn_skipped(out_dir: Path, datasets: list[str], sizes: list) -> None:
         )
 
 
-__all__ = ["RESULTS", "cell_key", "read_results", "run_cell", "run_suite"]
+__all__ = ["RESULTS", "cell_key", "check_budget", "read_results", "run_cell", "run_suite"]
