@@ -48,6 +48,8 @@ class Booster(ABC):
     ----------
     unit_ : float
         What the trees' outputs are multiplied by (:func:`target_unit`).
+    center_ : float
+        What is added to them for regression (:func:`target_center`).
     """
 
     name: str = ""
@@ -65,20 +67,32 @@ class Booster(ABC):
         return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
 
     def _in_unit(self, y, margin, eval_set):
-        """``(unit, y, margin, eval_set)`` with the targets and margins in the trees' unit.
+        """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``.
 
-        Squared-error regression trains on the target divided by its standard deviation
-        (see :func:`_unit_for`); classification margins are log-odds and stay as they
-        are, and so do the targets of other losses.
+        Squared-error regression trains on ``(y - center_) / unit_``, the target's mean
+        and standard deviation (see :func:`_unit_for`), with the margins alike;
+        classification margins are log-odds and stay as they are, and so do the
+        targets of other losses.
         """
         # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
-        unit = _unit_for(y) if self.squared_error else 1.0
-        if unit == 1.0:
-            return unit, y, margin, eval_set
+        unit, center = _unit_for(y) if self.squared_error else (1.0, 0.0)
+        if margin is None and (
+            "base_score" in self.params or not self.params.get("boost_from_average", True)
+        ):
+            center = 0.0  # the trees start from the user's constant, not the data
+        self.unit_, self.center_ = unit, center
+        if (unit, center) == (1.0, 0.0):
+            return y, margin, eval_set
         if eval_set is not None:
             X_val, y_val, z_val = eval_set
-            eval_set = (X_val, np.asarray(y_val, dtype=np.float64) / unit, _divided(z_val, unit))
-        return unit, np.asarray(y, dtype=np.float64) / unit, _divided(margin, unit), eval_set
+            eval_set = (X_val, self._scaled(y_val), self._scaled(z_val))
+        return self._scaled(y), self._scaled(margin), eval_set
+
+    def _scaled(self, values):
+        """Targets or margins in the trees' unit: ``(values - center_) / unit_``."""
+        if values is None:
+            return None
+        return (np.asarray(values, dtype=np.float64) - target_center(self)) / target_unit(self)
 
     def _estimator(self, classifier, regressor, **extra):
         cls = regressor if self.task == "regression" else classifier
@@ -217,7 +231,7 @@ class XGBoostBooster(Booster):
 
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
-        unit, y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:
             kwargs = {
@@ -227,7 +241,6 @@ class XGBoostBooster(Booster):
             }
         with _library_errors("XGBoost", self.params):
             self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
-        self.unit_ = unit
         if eval_set is None:
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
         else:
@@ -237,29 +250,32 @@ class XGBoostBooster(Booster):
     def predict_margin(self, X, margin, n_rounds=None):
         """See :meth:`Booster.predict_margin`."""
         rounds = _check_rounds(n_rounds, self.n_rounds_)
-        unit = target_unit(self)
         out = self.model_.predict(
-            X, output_margin=True, base_margin=_divided(margin, unit), iteration_range=(0, rounds)
+            X, output_margin=True, base_margin=self._scaled(margin), iteration_range=(0, rounds)
         )
-        return np.asarray(out, dtype=np.float64) * unit
+        return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
 
 
-def _unit_for(y) -> float:
-    """The unit regression trees train in: the target's standard deviation, else 1.
+def _unit_for(y) -> tuple[float, float]:
+    """``(unit, center)`` regression trees train in: the target's standard deviation
+    (else 1) and mean.
 
     XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in
     small units (standard deviation 1e-3 or less) got few or no trees, and one near
-    float32's limit (both libraries store labels as float32) overflowed. Trees trained
-    on ``y / unit`` (with the margin divided alike) and read times ``unit`` are those of
-    ``y`` otherwise (squared error; only loss thresholds, XGBoost ``gamma`` and LightGBM
-    ``min_split_gain``, and the L1 penalty ``reg_alpha`` then apply to ``y / unit``).
+    float32's limit (both libraries store labels as float32) overflowed; a target far
+    from 0 (``1e9 + y``) lost its digits in float32. Trees trained on
+    ``(y - center) / unit`` (with the margin alike) and read times ``unit`` plus
+    ``center`` are those of ``y`` otherwise (squared error; only loss thresholds,
+    XGBoost ``gamma`` and LightGBM ``min_split_gain``, and the L1 penalty ``reg_alpha``
+    then apply to ``y / unit``).
     """
     y = np.asarray(y, dtype=np.float64)
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if not np.isfinite(peak) or peak == 0:
-        return 1.0
-    spread = peak * float(np.std(y / peak))  # no overflow for |y| near float64's limit
-    return spread if spread > 0 else 1.0
+        return 1.0, 0.0
+    scaled = y / peak  # no overflow for |y| near float64's limit
+    spread, center = peak * float(np.std(scaled)), peak * float(np.mean(scaled))
+    return (spread if spread > 0 else 1.0), center
 
 
 def target_unit(booster) -> float:
@@ -267,8 +283,9 @@ def target_unit(booster) -> float:
     return float(getattr(booster, "unit_", 1.0))
 
 
-def _divided(margin, unit: float):
-    return margin if margin is None or unit == 1.0 else np.asarray(margin) / unit
+def target_center(booster) -> float:
+    """What a fitted adapter's regression trees were centred on (0 but for regression)."""
+    return float(getattr(booster, "center_", 0.0))
 
 
 class LightGBMBooster(Booster):
@@ -305,7 +322,7 @@ class LightGBMBooster(Booster):
         import lightgbm as lgb
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
-        unit, y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:
             kwargs = {
@@ -315,7 +332,6 @@ class LightGBMBooster(Booster):
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
         with _library_errors("LightGBM", self.params):
             self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
-        self.unit_ = unit
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
         return self
@@ -326,7 +342,8 @@ class LightGBMBooster(Booster):
         out = self.model_.predict(X, raw_score=True, num_iteration=rounds)
         # offset_: a start the trees were trained from outside the model (Dask, regression)
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
-        return out if margin is None else out + margin
+        # the raw score leaves out init_score, and with it the centre (which it cancels)
+        return out + target_center(self) if margin is None else out + margin
 
 
 BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
@@ -399,5 +416,6 @@ __all__ = [
     "library_message",
     "make_booster",
     "n_estimators",
+    "target_center",
     "target_unit",
 ]

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from llmboost import PriorBoostClassifier, PriorBoostRegressor
-from llmboost.boosters import target_unit
+from llmboost.boosters import target_center, target_unit
 from llmboost.persistence import load, save
 
 
@@ -44,6 +44,37 @@ def test_small_unit_fusion_explains_and_reloads(booster, tmp_path):
     np.testing.assert_allclose(model.explain(X).sum(axis=1), predicted, rtol=0, atol=1e-15)
     save(model, tmp_path / "m.zip")
     np.testing.assert_array_equal(load(tmp_path / "m.zip").predict(X), predicted)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("scale", [0, 1.0])
+def test_trees_do_not_depend_on_the_target_offset(booster, scale):
+    # the libraries store labels as float32, 64 apart near 1e9: trees fitted 1e9 + y
+    # were off by up to 42 (the target's standard deviation is 3)
+    X, y = _data()
+    kwargs = {"booster": booster, "scale": scale, "cv": 3, "random_state": 0}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    shifted = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y + 1e9)
+    assert target_center(shifted.members_[0].booster) == pytest.approx(1e9 + y.mean())
+    # float32 trees on the centred target: within 1e-5 of the target's spread
+    np.testing.assert_allclose(
+        shifted.predict(X) - 1e9, reference.predict(X), rtol=0, atol=1e-5 * np.std(y)
+    )
+    # the explanation adds up to the prediction up to float64 rounding near 1e9 (1e-7)
+    np.testing.assert_allclose(
+        shifted.explain(X).sum(axis=1), shifted.predict(X), rtol=0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [("xgboost", {"base_score": 0.0}), ("lightgbm", {"boost_from_average": False})],
+)
+def test_a_fixed_start_is_not_centred(booster, params):
+    # the user's own starting constant stays in the target's units
+    X, y = _data()
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params=params, scale=0)
+    assert target_center(model.fit(X, y + 100).members_[0].booster) == 0.0
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import booster_frame
-from ..boosters import target_unit
+from ..boosters import target_center, target_unit
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin):
@@ -38,14 +38,16 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     -------
     Booster
         ``model_`` the library's local estimator, ``dask_model_`` the distributed one;
-        its ``unit_`` is the local member's (regression targets train divided by it).
+        its ``unit_`` and ``center_`` are the local member's (regression targets train
+        as ``(y - center_) / unit_``).
     """
     params = {**adapter.params, "n_estimators": int(n_rounds)}
     X = X.map_partitions(booster_frame)  # the column names the boosters accept
-    unit = target_unit(adapter)  # the local member's, from the sample: trees in its unit
-    if unit != 1.0:
-        y = y / unit
-        margin = None if margin is None else margin / unit
+    # the local member's unit and centre, from the sample: trees in its unit
+    unit, center = target_unit(adapter), target_center(adapter)
+    if (unit, center) != (1.0, 0.0):
+        y = (y - center) / unit
+        margin = None if margin is None else (margin - center) / unit
     offset = _lightgbm_start(adapter, params, y, margin)
     if offset is not None:
         margin = y * 0 + offset
