@@ -14,6 +14,7 @@
 #   4. XGBoost device="cuda" fusion (PriorBoostClassifier, scale=0.3) on 1,000,000 rows
 #      against the CPU (all cores).
 # Worst case (every step at its limit) 580 s plus start-up.
+# STEPS: the steps to run (default "1 2 3 4").
 # LLM_MODEL: a local model folder whose tokenizer step 2 uses instead of the default
 # model's (a folder with config.json and the tokenizer files; weights not needed).
 # Never part of CI.
@@ -27,6 +28,7 @@ TMP=$(mktemp -d)
 started=$(date +%s)
 
 section() { printf '\n## %s\n\n' "$1" >>"$OUT"; }
+want() { [[ " ${STEPS:-1 2 3 4} " == *" $1 "* ]]; }
 fenced() { printf '```\n' >>"$OUT"; cat >>"$OUT"; printf '```\n' >>"$OUT"; }
 
 {
@@ -44,9 +46,12 @@ print(f"torch {torch.__version__}, CUDA available {torch.cuda.is_available()}, "
 EOF
 } 2>&1 | fenced
 
+if want 1; then
 section "1. gpu-marked tests"
 timeout 150 python -m pytest -m gpu tests/test_gpu.py -q -rs -p no:cacheprovider 2>&1 | tail -15 | fenced
+fi
 
+if want 2; then
 section "2. LLMPrior, random llama-8b shape, bfloat16"
 echo "Peak used for the share: PEAK_TFLOPS=$PEAK_TFLOPS (dense bf16)." >>"$OUT"
 echo >>"$OUT"
@@ -57,7 +62,9 @@ timeout 180 python benchmarks/bench_llm_prior.py --dataset jungle --device cuda 
 status=$?
 if [ -s "$TMP/llm.md" ]; then cat "$TMP/llm.md" >>"$OUT"; else tail -20 "$TMP/llm.log" | fenced; fi
 [ $status -eq 0 ] || echo "(exit status $status)" >>"$OUT"
+fi
 
+if want 3; then
 section "3. Bundled PFN and TabPFN v2 shape (random weights), 10,000 x 100"
 timeout 100 python - >"$TMP/pfn.log" 2>&1 <<'EOF'
 import time
@@ -93,7 +100,9 @@ EOF
 status=$?
 grep '^|' "$TMP/pfn.log" >>"$OUT"
 [ $status -eq 0 ] || { echo "(exit status $status)" >>"$OUT"; tail -8 "$TMP/pfn.log" | fenced; }
+fi
 
+if want 4; then
 section "4. XGBoost device=cuda fusion on 1,000,000 rows against CPU"
 if ! python -c "import sys, xgboost; sys.exit(not xgboost.build_info().get('USE_CUDA'))"; then
     echo "Skipped: this xgboost has no CUDA build (xgboost-cpu); see the README's GPU install." >>"$OUT"
@@ -120,6 +129,7 @@ EOF
 status=$?
 grep '^|' "$TMP/xgb.log" >>"$OUT"
 [ $status -eq 0 ] || { echo "(exit status $status)" >>"$OUT"; tail -8 "$TMP/xgb.log" | fenced; }
+fi
 fi
 
 printf '\nTotal: %s s.\n' "$(($(date +%s) - started))" >>"$OUT"
