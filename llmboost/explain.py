@@ -53,9 +53,19 @@ def explain(estimator, X) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        When a feature is itself named ``prior`` or ``bias``.
+        When a feature is itself named ``prior`` or ``bias``, or the trees are XGBoost
+        multi-output trees (``multi_strategy="multi_output_tree"``), which XGBoost
+        cannot explain.
     """
     check_is_fitted(estimator, "members_")
+    for member in estimator.members_:
+        booster = member.booster
+        if booster is not None and booster.params.get("multi_strategy") == "multi_output_tree":
+            raise ValueError(
+                "explain: XGBoost has no SHAP values for multi-output trees "
+                "(booster_params multi_strategy='multi_output_tree'); refit without it "
+                "(one tree per class, the default) to explain the model."
+            )
     names = feature_names(estimator)
     clash = sorted({PRIOR_COLUMN, BIAS_COLUMN} & set(names))
     if clash:

@@ -182,6 +182,17 @@ def test_numpy_input_names_columns_and_errors():
         explain(_model("binary", "xgboost", 0.5), X)
 
 
+def test_multi_output_trees_are_refused_by_name():
+    # XGBoost itself fails deep in its predictor with a C++ stack trace
+    X, y = _data("multiclass")
+    X = X.drop(columns="city")  # XGBoost's multi-output trees take no categories
+    model = _model("multiclass", "xgboost", 0.5)
+    model.set_params(booster_params={"n_estimators": 5, "multi_strategy": "multi_output_tree"})
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="no SHAP values for multi-output trees"):
+        model.explain(X)
+
+
 def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
