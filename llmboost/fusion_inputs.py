@@ -150,7 +150,9 @@ def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np
     if len(np.unique(y[rest])) < 2:
         raise ValueError(
             "Cross-validation needs at least two classes with 2 or more rows each; "
-            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}."
+            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}. Add rows, or "
+            "use scale='prior' (the prior alone) or scale=0 (the trees alone), which need "
+            "no cross-validation."
         )
     n_splits = min(cv, int(np.bincount(np.unique(y[rest], return_inverse=True)[1]).max()))
     splitter = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)

@@ -317,6 +317,15 @@ def test_the_single_class_error_shows_the_label_as_written():
         PriorBoostClassifier().fit(X, np.zeros(40))
 
 
+def test_too_few_rows_for_folds_name_the_scales_that_need_none():
+    X, _ = _data(n=3)
+    y = np.array([0, 1, 1])  # class 0 has one row: no fold can test it
+    with pytest.raises(ValueError, match=r"class counts are \{0: 1, 1: 2\}.*scale='prior'"):
+        PriorBoostClassifier(scale=1.0).fit(X, y)
+    for scale in ("prior", 0):  # the two that need no cross-validation
+        assert PriorBoostClassifier(scale=scale).fit(X, y).predict(X).shape == (3,)
+
+
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("rounds", [0, -3, 2.5, True])
 def test_boosting_rounds_below_one_are_refused_before_fitting(booster, rounds):
