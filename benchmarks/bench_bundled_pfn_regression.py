@@ -331,9 +331,18 @@ def main(argv: list[str] | None = None) -> None:
     """
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
     default = [m for m in METHODS if m != "constboost"]
-    args = suite_parser(__doc__, csv_path, SIZES, default).parse_args(argv)
-    global PFN_PARAMS
+    global PFN_PARAMS, DATASETS
+    parser = suite_parser(__doc__, csv_path, SIZES, default)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATASETS,
+        help="folder of regression task folders (train.csv, test.csv, meta.json); "
+        "default: the shared ones",
+    )
+    args = parser.parse_args(argv)
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
+    DATASETS = args.data_dir
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 

