@@ -32,7 +32,7 @@ def weights_files(prior) -> list[Path]:
     from .priors._llm import LLMPrior
 
     if isinstance(prior, BundledPFNPrior):
-        return [Path(prior.weights or default_weights_path(prior.task))]
+        return [Path(prior.weights or default_weights_path(prior.task)).expanduser()]
     if isinstance(prior, InContextPrior) and getattr(prior, "checkpoint_path_", None):
         return [Path(prior.checkpoint_path_)]
     if isinstance(prior, LLMPrior) and prior.model is not None:

@@ -688,3 +688,15 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
             "pass weights= a file written by `python -m llmboost.pfn.pretrain`, or None for "
             "the shipped network."
         )
+
+
+def test_weights_under_the_home_folder_are_found_with_a_tilde(tmp_path, monkeypatch):
+    from llmboost._prior_weights import weights_files
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "pfn.pt").write_bytes(SHIPPED.read_bytes())
+    X, y = pd.DataFrame({"a": np.arange(8.0), "b": np.arange(8.0) % 3}), np.arange(8) % 2
+    prior = BundledPFNPrior(weights="~/pfn.pt", n_ensemble=1).fit(X, y)
+    shipped = BundledPFNPrior(n_ensemble=1).fit(X, y)
+    np.testing.assert_array_equal(prior.logits(X), shipped.logits(X))  # same weights
+    assert weights_files(prior) == [tmp_path / "pfn.pt"]

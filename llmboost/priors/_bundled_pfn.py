@@ -69,7 +69,7 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
         The network in evaluation mode (shared by every caller of the same file and device).
     """
     require("torch", extra="pfn", who="BundledPFNPrior")
-    path = Path(path) if path is not None else default_weights_path()
+    path = Path(path).expanduser() if path is not None else default_weights_path()
     device = torch_device(device, "load_model")
     key = (str(path.resolve()), device)
     with _LOCK:
@@ -133,8 +133,8 @@ class BundledPFNPrior(Prior):
         are split into context subsamples that together use every row (stratified,
         every class in each); there are then ``max(n_ensemble, subsamples)`` passes.
     weights : str or Path, default=None
-        A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task``;
-        ``None`` is the shipped one.
+        A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task`` (``~``
+        is expanded); ``None`` is the shipped one.
     device : str, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available. A device torch cannot use
         here (``"gpu"``, ``"cuda"`` without a GPU) is a ``ValueError`` at fit.
