@@ -273,7 +273,11 @@ def test_input_errors():
         model.fit(X.assign(f2=np.inf), y)
     with pytest.raises(TypeError, match="prior must be"):
         PriorBoostClassifier(prior="gpt").fit(X, y)
-    with pytest.raises(ValueError, match="classification prior"):
+    with pytest.raises(
+        ValueError,
+        match=r"PriorBoostClassifier needs a classification prior, but "
+        r"SklearnPrior\(LinearRegression\) is a regression prior; pass a classifier",
+    ):
         PriorBoostClassifier(prior=LinearRegression()).fit(X, y)
 
 

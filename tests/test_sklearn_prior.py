@@ -2,10 +2,13 @@
 
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import StratifiedKFold
 
-from llmboost import SklearnPrior
+from llmboost import PriorBoostRegressor, SklearnPrior
 from llmboost.priors._base import PROBA_FLOOR, align_columns
 
 
@@ -182,3 +185,15 @@ def test_nan_class_scores_are_refused_by_name():
 
     with pytest.raises(ValueError, match=r"Broken.predict gave NaN"):
         SklearnPrior(Broken()).fit(X, y.astype(float)).logits(X)
+
+
+@pytest.mark.parametrize("estimator", [KMeans(2, n_init=1), IsolationForest(n_estimators=5)])
+def test_clusterers_and_outlier_detectors_are_refused_by_name(estimator):
+    # their predict gives cluster ids or inlier flags: KMeans fitted as a regression prior
+    rng = np.random.default_rng(0)
+    X, y = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc")), rng.normal(size=40)
+    name = type(estimator).__name__
+    with pytest.raises(ValueError, match=rf"SklearnPrior: {name} is a (clusterer|outlier)"):
+        PriorBoostRegressor(prior=estimator, scale=1.0, cv=2).fit(X, y)
+    with pytest.raises(ValueError, match=rf"SklearnPrior: {name} is a (clusterer|outlier)"):
+        SklearnPrior(estimator).fit(X, y > 0)

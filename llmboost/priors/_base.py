@@ -237,8 +237,12 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
 
         obj = SklearnPrior(obj)
     if obj.task != task:
+        inner = getattr(obj, "estimator", None)
+        name = type(obj).__name__ + (f"({type(inner).__name__})" if inner is not None else "")
+        kind = {"classification": "classifier", "regression": "regressor"}[task]
         raise ValueError(
-            f"A {task} prior is needed, but {type(obj).__name__} is a {obj.task} prior."
+            f"{who} needs a {task} prior, but {name} is a {obj.task} prior; pass a "
+            f"{kind} or a prior with task={task!r}."
         )
     return clone(obj)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_clusterer, is_outlier_detector
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -71,6 +71,21 @@ class SklearnPrior(Prior):
 
     @property
     def task(self) -> str:
+        """``"classification"`` for a classifier, else ``"regression"``.
+
+        A clusterer or an outlier detector is refused (``ValueError``): its ``predict``
+        gives cluster ids or inlier flags, not predictions of ``y``.
+        """
+        for is_kind, kind in (
+            (is_clusterer, "clusterer"),
+            (is_outlier_detector, "outlier detector"),
+        ):
+            if is_kind(self.estimator):
+                raise ValueError(
+                    f"SklearnPrior: {type(self.estimator).__name__} is a {kind}; its predict "
+                    "does not predict y. Pass a classifier (predict_proba or "
+                    "decision_function) or a regressor."
+                )
         return "classification" if is_classifier(self.estimator) else "regression"
 
     @property
