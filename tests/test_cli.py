@@ -9,7 +9,7 @@ import pytest
 
 from llmboost.__main__ import main as demo_main
 from llmboost.benchmarks.cli import main as bench_main
-from llmboost.benchmarks.runner import read_results
+from llmboost.benchmarks.runner import check_settings, read_results
 
 
 def _usage_error(main, argv, capsys) -> str:
@@ -205,18 +205,25 @@ def test_an_interrupted_report_leaves_the_previous_one_whole(tmp_path, capsys, m
     )
 
 
-def test_a_results_folder_of_another_tuning_budget_is_refused(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "stored, option, value",
+    [({"n_trials": 5}, "--n-trials", 5), ({"max_test": 300}, "--max-test", 300)],
+)
+def test_a_results_folder_of_other_settings_is_refused(tmp_path, capsys, stored, option, value):
     out = tmp_path / "run"
     out.mkdir()
-    record = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, "n_trials": 5}
+    record = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, **stored}
     (out / "results.jsonl").write_text(json.dumps({**record, "status": "ok"}) + "\n")
+    default = {"--n-trials": 0, "--max-test": 2000}[option]
     line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
     assert line == (
-        f"llmboost-bench run: error: argument --n-trials: {out / 'results.jsonl'} holds results "
-        "with --n-trials 5, not 0: a rerun would skip those cells and the report would mix "
-        "budgets; use another folder or the same --n-trials"
+        f"llmboost-bench run: error: {out / 'results.jsonl'} holds results with {option} "
+        f"{value}, not {default}: a rerun would skip those cells and the report would mix "
+        f"them; use another folder or the same {option}"
     )
     assert len((out / "results.jsonl").read_text().splitlines()) == 1
+    # the folder's own settings pass (a record without one was written with the default)
+    check_settings(out, **{"n_trials": 0, "max_test": 2000, **stored})
 
 
 def test_a_results_file_of_another_program_is_a_usage_error(tmp_path, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 from .datasets import SKLEARN_TABLES, dataset_name
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, check_budget, read_results, run_suite
+from .runner import RESULTS, check_settings, read_results, run_suite
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -210,9 +210,9 @@ def _run(args) -> int:
         args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
     _results(args)
     try:
-        check_budget(args.out, args.n_trials)
+        check_settings(args.out, args.n_trials, args.max_test)
     except ValueError as err:
-        args.error(f"argument --n-trials: {err}")
+        args.error(str(err))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -87,6 +87,7 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
         "size": size,
         "seed": seed,
         "n_trials": n_trials,
+        "max_test": max_test,
         "host": f"{platform.machine()} {os.cpu_count()} CPUs",
     }
     try:
@@ -194,23 +195,31 @@ def read_results(out_dir: Path) -> list[dict]:
     return records
 
 
-def check_budget(out_dir: Path, n_trials: int) -> None:
-    """Raise ``ValueError`` when ``out_dir`` holds results of another tuning budget.
+def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
+    """Raise ``ValueError`` when ``out_dir`` holds results of another tuning budget or
+    test-set cap (a rerun would skip those cells and the report would mix them).
 
     Parameters
     ----------
     out_dir : Path
     n_trials : int
         The budget of the run about to start.
+    max_test : int
+        Its cap on test rows (records without one were written with the default, 2000).
     """
-    budgets = {r.get("n_trials", 0) for r in read_results(out_dir)} - {n_trials}
-    if budgets:
-        raise ValueError(
-            f"{Path(out_dir) / RESULTS} holds results with --n-trials "
-            f"{', '.join(map(str, sorted(budgets)))}, not {n_trials}: a rerun would skip "
-            "those cells and the report would mix budgets; use another folder or the same "
-            "--n-trials"
-        )
+    records = read_results(out_dir)
+    for option, key, value, default in (
+        ("--n-trials", "n_trials", n_trials, 0),
+        ("--max-test", "max_test", max_test, 2000),
+    ):
+        others = {r.get(key, default) for r in records} - {value}
+        if others:
+            raise ValueError(
+                f"{Path(out_dir) / RESULTS} holds results with {option} "
+                f"{', '.join(map(str, sorted(others)))}, not {value}: a rerun would skip "
+                f"those cells and the report would mix them; use another folder or the same "
+                f"{option}"
+            )
 
 
 def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
@@ -300,10 +309,11 @@ def run_suite(
     Raises
     ------
     ValueError
-        When ``out_dir`` holds results of another ``n_trials`` (:func:`check_budget`).
+        When ``out_dir`` holds results of another ``n_trials`` or ``max_test``
+        (:func:`check_settings`).
     """
     out_dir = Path(out_dir)
-    check_budget(out_dir, n_trials)
+    check_settings(out_dir, n_trials, max_test)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
@@ -351,4 +361,4 @@ def _warn_skipped(out_dir: Path, datasets: list[str], sizes: list) -> None:
         )
 
 
-__all__ = ["RESULTS", "cell_key", "check_budget", "read_results", "run_cell", "run_suite"]
+__all__ = ["RESULTS", "cell_key", "check_settings", "read_results", "run_cell", "run_suite"]
