@@ -371,3 +371,14 @@ def test_context_without_varying_features_gives_the_label_distribution(ckpt, mon
     assert oof.shape == (40, 2) and np.isfinite(oof).all()
     monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", ("cuda", "cpu"))
     np.testing.assert_array_equal(prior.oof_logits(flat, y, folds), oof)  # not fused
+
+
+def test_more_classes_than_tabpfn_takes_names_the_alternatives(ckpt):
+    X, _ = _table(120)
+    y = np.arange(120) % 12  # TabPFN's output head has 10 classes
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
+    with pytest.raises(ValueError, match=r"TabPFNPrior: Number of classes `12` exceeds .* use "):
+        prior.fit(X, y)
+    model = PFNBoostClassifier(prior=prior, scale=1.0, cv=2)  # out-of-fold scoring too
+    with pytest.raises(ValueError, match=r"TabPFNPrior: .* use BundledPFNPrior"):
+        model.fit(X, y)

@@ -216,9 +216,21 @@ class TabPFNPrior(InContextPrior):
             f"Pass model_path= a TabPFN {self._which()} checkpoint file, or leave "
             "model_path=None for the default one."
         )
-        return fit_from_checkpoint(
-            lambda: super(TabPFNPrior, self)._fit_model(X, y), "TabPFN", self.checkpoint_path_, fix
-        )
+        try:
+            return fit_from_checkpoint(
+                lambda: super(TabPFNPrior, self)._fit_model(X, y),
+                "TabPFN",
+                self.checkpoint_path_,
+                fix,
+            )
+        except ValueError as exc:
+            if type(exc).__name__ != "TabPFNValidationError":  # e.g. too many classes
+                raise
+            raise ValueError(
+                f"TabPFNPrior: {exc} For more classes use BundledPFNPrior, which decomposes "
+                "any number of them; for more features, select fewer columns or pass "
+                "tabpfn_params={'ignore_pretraining_limits': True}."
+            ) from None
 
     def _quiet(self):
         return _compat.quiet_tabpfn()
