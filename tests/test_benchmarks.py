@@ -16,8 +16,8 @@ import pytest
 from llmboost.benchmarks import methods
 from llmboost.benchmarks.baselines import WEIGHTS, AveragingClassifier, StackingClassifier
 from llmboost.benchmarks.cli import main
-from llmboost.benchmarks.datasets import load_dataset, stratified_subsample
-from llmboost.benchmarks.runner import read_results
+from llmboost.benchmarks.datasets import dataset_name, load_dataset, stratified_subsample
+from llmboost.benchmarks.runner import read_results, run_suite
 
 
 @pytest.fixture
@@ -361,3 +361,139 @@ def test_a_failed_cell_error_stays_in_one_table_cell():
     )
     row = _failed_lines(failed)[-1]
     assert row == "| d | m | 32 | 0 | a \\| b c |"
+
+
+def _rows(n, labels="ab"):
+    return "".join(f"{i},{i % 7},{labels[i % len(labels)]}\n" for i in range(n))
+
+
+HEADER = "x,z,label\n"
+BAD_TABLES = [
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"target_column": "outcome"}'},
+        "the target column 'outcome' (target_column in {d}/meta.json) is not in "
+        "{d}/data.csv, whose columns are ['x', 'z', 'label']; name one of them",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40, "a")},
+        "the target column 'label' of {d}/data.csv holds a single class ('a'); give rows of "
+        "at least two classes (fitting a classifier and ROC AUC both need them)",
+    ),
+    (
+        {"train.csv": HEADER + _rows(40), "test.csv": HEADER + _rows(10, "b")},
+        "the target column 'label' of {d}/test.csv holds a single class ('b'); give rows of "
+        "at least two classes (fitting a classifier and ROC AUC both need them)",
+    ),
+    (
+        {"train.csv": HEADER + _rows(40), "test.csv": "x,z\n1,2\n"},
+        "{d}/test.csv has no target column 'label', which train.csv has; add it",
+    ),
+    (
+        {"train.csv": HEADER + _rows(40), "test.csv": "x,w,label\n1,2,a\n2,3,b\n"},
+        "{d}/test.csv has other columns than train.csv (missing ['z'], extra ['w']); give "
+        "both files the same columns",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40) + "1,2,\n3,4,\n"},
+        "2 row(s) of {d}/data.csv have no value in the target column 'label'; drop those "
+        "rows or give them a class",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40) + "1,2,c\n"},
+        "1 class(es) of the target column 'label' in {d}/data.csv have a single row ('c'); "
+        "the stratified 75/25 split needs two per class: drop those rows, or give "
+        "train.csv + test.csv",
+    ),
+    (
+        {"data.csv": "x,y\n" + "".join(f"{i},{i / 3 + 0.1}\n" for i in range(30))},
+        "the target column 'y' of {d}/data.csv holds 30 distinct numbers: a regression "
+        "target; llmboost-bench compares classifiers, so give a column of class labels",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"task_type": "regression"}'},
+        "{d}/meta.json says task_type 'regression': llmboost-bench compares classifiers; "
+        "give a folder whose target column holds class labels",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": "{target_column: label}"},
+        "cannot read {d}/meta.json as JSON (Expecting property name enclosed in double "
+        "quotes: line 1 column 2 (char 1)); fix it or remove it",
+    ),
+    ({"data.csv": ""}, "cannot read {d}/data.csv as CSV: No columns to parse from file"),
+    (
+        {"data.csv": HEADER},
+        "{d}/data.csv has no rows; give a table with a header line and rows",
+    ),
+]
+
+
+@pytest.mark.parametrize("files, message", BAD_TABLES)
+def test_a_folder_that_is_no_classification_task_stops_the_run(tmp_path, capsys, files, message):
+    """Every cell would fail on such a table: the run stops before any, naming the fix."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    expected = message.format(d=folder)
+    with pytest.raises(ValueError) as error:
+        load_dataset(str(folder))
+    assert str(error.value) == expected
+    out = tmp_path / "run"
+    args = _quick_args(out, "--seeds", "0")
+    args[args.index("sklearn:iris")] = str(folder)
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line == f"llmboost-bench run: error: argument --datasets: {expected}"
+    assert not out.exists()
+
+
+def test_a_folder_given_as_dot_is_named_after_itself(tmp_path, monkeypatch):
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "data.csv").write_text(HEADER + _rows(60))
+    monkeypatch.chdir(folder)
+    assert dataset_name(".") == "clinic" and dataset_name(f"{folder}/") == "clinic"
+    assert load_dataset(".").name == "clinic"
+    out = tmp_path / "run"
+    args = ["run", "--datasets", ".", "--methods", "logistic-regression", "--sizes", "16"]
+    assert main([*args, "--seeds", "0", "--out", str(out)]) == 0
+    assert [r["dataset"] for r in read_results(out)] == ["clinic"]
+    assert (out / "auc_clinic.png").exists() and "## clinic" in (out / "report.md").read_text()
+
+
+def test_sizes_under_two_rows_per_class_are_said(tmp_path, capsys):
+    """iris has 3 classes: sizes 2 and 4 train on 6 rows, which the run and report say."""
+    out = tmp_path / "run"
+    assert main(_quick_args(out, "--seeds", "0", "1", sizes=("2", "4", "8"))) == 0
+    n_train = {(r["size"], r["seed"]): r["n_train"] for r in read_results(out)}
+    assert n_train == {(2, 0): 6, (2, 1): 6, (4, 0): 6, (4, 1): 6, (8, 0): 8, (8, 1): 8}
+    err = capsys.readouterr().err
+    assert err.count("iris trains") == 1
+    assert (
+        "iris trains size 2 on 6, size 4 on 6 rows: every class gets at least two training "
+        "rows (n_train in results.jsonl); use sizes of at least 6 to train on exactly that "
+        "many." in err
+    )
+    assert main(["report", "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert (
+        "## Sizes raised to two training rows per class\n\n| dataset | size | rows trained on |"
+        "\n|---|---|---|\n| iris | 2 | 6 |\n| iris | 4 | 6 |\n" in report
+    )
+
+
+def test_run_suite_refuses_another_test_cap(tmp_path):
+    out = tmp_path / "run"
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
+    with pytest.raises(ValueError) as error:
+        run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0, 1], out, max_test=20)
+    assert str(error.value) == (
+        f"{out / 'results.jsonl'} holds results with --max-test 2000, not 20: a rerun would "
+        "skip those cells and the report would mix them; use another folder or the same "
+        "--max-test"
+    )
+    assert [r["seed"] for r in read_results(out)] == [0]
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [1], out, progress=False)
+    assert [r["max_test"] for r in read_results(out)] == [2000, 2000]

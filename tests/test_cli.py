@@ -254,3 +254,51 @@ def test_a_cell_named_twice_runs_once(tmp_path):
     argv = _run(out, "--seeds", ["0", "0"], "--sizes", ["16", "16"], "--methods", ["xgboost"] * 2)
     assert bench_main([*argv, "--no-report"]) == 0
     assert [(r["size"], r["seed"], r["status"]) for r in read_results(out)] == [(16, 0, "ok")]
+
+
+def test_suite_keys_are_checked(tmp_path, capsys):
+    out, suite = tmp_path / "run", tmp_path / "mine.json"
+    base = {"datasets": ["sklearn:iris"], "methods": ["xgboost"]}
+    suite.write_text(json.dumps({**base, "size": [16], "n_trials": 3}))
+    line = _usage_error(bench_main, ["run", "--suite", str(suite), "--out", str(out)], capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --suite: {suite} has unknown keys ['n_trials', "
+        "'size']; a suite names datasets, methods, sizes, seeds (lists) and a description; "
+        "give run options on the command line"
+    )
+    suite.write_text(json.dumps({**base, "seeds": []}))
+    line = _usage_error(bench_main, ["run", "--suite", str(suite), "--out", str(out)], capsys)
+    assert line == (
+        f"llmboost-bench run: error: suite {str(suite)!r} names no sizes, seeds; give --sizes "
+        "--seeds or add them to the suite"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("spec", ["", "openml:"])
+def test_an_empty_dataset_spec_names_no_dataset(spec, tmp_path, capsys):
+    line = _usage_error(bench_main, _run(tmp_path / "run", "--datasets", [spec]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --datasets: no dataset {spec!r}; use "
+        "sklearn:NAME (breast_cancer, iris, wine), openml:ID_OR_NAME or an existing folder"
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_missing_command_is_named(capsys):
+    line = _usage_error(bench_main, [], capsys)
+    assert line == (
+        "llmboost-bench: error: the following arguments are required: {datasets,methods,run,report}"
+    )
+
+
+def test_run_help_says_what_the_options_do(capsys):
+    with pytest.raises(SystemExit):
+        bench_main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--datasets, --methods, --sizes and --seeds override the suite's" in text
+    assert "a suite (offline, quick, tabllm) or a suite JSON file" in text
+    assert "(default: the suite's, else 0 1 2 3 4)" in text
+    assert "every class gets at least two rows, so a size under twice the classes" in text
+    assert "cap on test rows, stratified, at least two per class (default 2000)" in text
+    assert text.count("one value per --out folder") == 2

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .datasets import SKLEARN_TABLES, dataset_name
+from .datasets import SKLEARN_TABLES, dataset_name, load_dataset
 from .methods import METHODS
 from .report import write_report
 from .runner import RESULTS, check_settings, read_results, run_suite
@@ -58,41 +58,18 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    commands = "{datasets,methods,run,report}"  # named in the error when none is given
+    sub = parser.add_subparsers(dest="command", required=True, metavar=commands)
     data = sub.add_parser("datasets", help="list the dataset sources (and folders in --data-dir)")
     data.add_argument("--data-dir", type=Path, help="list the dataset folders inside this folder")
     methods = sub.add_parser("methods", help="list the methods")
-    run = sub.add_parser("run", help="run (or resume) a suite; results go to OUT/results.jsonl")
-    run.add_argument("--suite", help=f"suite name in {SUITES} or a suite JSON file")
-    run.add_argument("--datasets", nargs="+", help="dataset specs (see `datasets`)")
-    run.add_argument("--methods", nargs="+", help="method names (see `methods`)")
-    run.add_argument(
-        "--sizes",
-        nargs="+",
-        type=_size,
-        help="training sizes, e.g. 32 64 128 all; a size above a dataset's training rows "
-        "is skipped there (use all for every row)",
+    run = sub.add_parser(
+        "run",
+        help="run (or resume) a suite; results go to OUT/results.jsonl",
+        description="Run the cells of a suite that OUT/results.jsonl lacks. --datasets, "
+        "--methods, --sizes and --seeds override the suite's.",
     )
-    run.add_argument(
-        "--seeds",
-        nargs="+",
-        type=_seed,
-        help="subsample seeds, 0 to 4294967295 (default 0 1 2 3 4)",
-    )
-    run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
-    run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
-    run.add_argument(
-        "--n-trials",
-        type=_count(0),
-        default=0,
-        help="optuna trials per fit for GBDTs and fused models alike (default 0)",
-    )
-    run.add_argument(
-        "--max-test",
-        type=_count(1),
-        default=2000,
-        help="cap on test rows, stratified (default 2000)",
-    )
+    _add_run_options(run)
     run.add_argument("--retry-failed", action="store_true", help="rerun cells that failed")
     run.add_argument("--no-report", action="store_true", help="skip writing the report")
     report = sub.add_parser("report", help="write report.md and plots from OUT/results.jsonl")
@@ -100,6 +77,44 @@ def _parser() -> argparse.ArgumentParser:
     for command in (data, methods, run, report):  # errors name the sub-command's usage
         command.set_defaults(error=command.error)
     return parser
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    """The options of ``run`` that name what to run, and its settings."""
+    names = ", ".join(sorted(p.stem for p in SUITES.glob("*.json")))
+    run.add_argument("--suite", help=f"a suite ({names}) or a suite JSON file")
+    run.add_argument("--datasets", nargs="+", help="dataset specs (see `datasets`)")
+    run.add_argument("--methods", nargs="+", help="method names (see `methods`)")
+    run.add_argument(
+        "--sizes",
+        nargs="+",
+        type=_size,
+        help="training sizes, e.g. 32 64 128 all; every class gets at least two rows, so a "
+        "size under twice the classes trains on more (said in the run and the report); a "
+        "size above a dataset's training rows is skipped there (use all for every row)",
+    )
+    run.add_argument(
+        "--seeds",
+        nargs="+",
+        type=_seed,
+        help="subsample seeds, 0 to 4294967295 (default: the suite's, else 0 1 2 3 4)",
+    )
+    run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
+    run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
+    run.add_argument(
+        "--n-trials",
+        type=_count(0),
+        default=0,
+        help="optuna trials per fit for GBDTs and fused models alike (default 0); one value "
+        "per --out folder",
+    )
+    run.add_argument(
+        "--max-test",
+        type=_count(1),
+        default=2000,
+        help="cap on test rows, stratified, at least two per class (default 2000); one value "
+        "per --out folder",
+    )
 
 
 def _check_folder(error, option: str, path: Path) -> None:
@@ -125,6 +140,12 @@ def _read_suite(args) -> dict:
     keys = ("datasets", "methods", "sizes", "seeds")
     if not isinstance(suite, dict) or any(not isinstance(suite.get(k, []), list) for k in keys):
         args.error(f"argument --suite: {path} must hold a JSON object of lists: {', '.join(keys)}")
+    unknown = sorted(set(suite) - {*keys, "description"})
+    if unknown:
+        args.error(
+            f"argument --suite: {path} has unknown keys {unknown}; a suite names "
+            f"{', '.join(keys)} (lists) and a description; give run options on the command line"
+        )
     suite["datasets"] = [
         str((path.parent / d).resolve()) if d.split(":")[0] not in ("sklearn", "openml") else d
         for d in map(str, suite.get("datasets") or [])
@@ -139,6 +160,11 @@ def _suite(args) -> dict:
             suite[key] = getattr(args, key)
     suite.setdefault("seeds", [0, 1, 2, 3, 4])
     missing = [k for k in ("datasets", "methods", "sizes", "seeds") if not suite.get(k)]
+    if missing and args.suite:
+        args.error(
+            f"suite {args.suite!r} names no {', '.join(missing)}; give "
+            f"--{' --'.join(missing)} or add {'them' if len(missing) > 1 else 'it'} to the suite"
+        )
     if missing:
         args.error(f"give --suite or --{' --'.join(missing)}")
 
@@ -160,22 +186,9 @@ def _suite(args) -> dict:
 
 
 def _check_datasets(args, specs: list[str], source: str) -> None:
-    """Stop with a usage error on a spec that names no dataset, or two with one name."""
+    """Stop with a usage error on a bad spec, a name given twice, or a table no cell can use."""
     for spec in specs:
-        kind, _, name = spec.partition(":")
-        folder = Path(spec)
-        if (kind == "sklearn" and name not in SKLEARN_TABLES) or (
-            kind not in ("sklearn", "openml") and not folder.is_dir()
-        ):
-            args.error(
-                f"{source}: no dataset {spec!r}; use sklearn:NAME "
-                f"({', '.join(SKLEARN_TABLES)}), openml:ID_OR_NAME or an existing folder"
-            )
-        if kind not in ("sklearn", "openml") and not _is_dataset_folder(folder):
-            args.error(
-                f"{source}: the folder {spec} holds neither train.csv + test.csv nor "
-                "data.csv; give a dataset folder (see `llmboost-bench datasets`)"
-            )
+        _check_spec(args, spec, source)
     names: dict[str, str] = {}
     for spec in specs:
         other = names.setdefault(dataset_name(spec), spec)
@@ -184,6 +197,33 @@ def _check_datasets(args, specs: list[str], source: str) -> None:
                 f"{source}: {other!r} and {spec!r} are both named {dataset_name(spec)!r} in "
                 f"{RESULTS}; give one of them, or rename a folder"
             )
+    for spec in specs:
+        if spec.partition(":")[0] not in ("sklearn", "openml"):
+            try:  # a table every cell would fail on stops the run before it starts
+                load_dataset(spec)
+            except ValueError as err:
+                args.error(f"{source}: {err}")
+
+
+def _check_spec(args, spec: str, source: str) -> None:
+    """Stop with a usage error unless ``spec`` names a dataset."""
+    kind, _, name = spec.partition(":")
+    remote = kind in ("sklearn", "openml")
+    if (
+        not spec
+        or (kind == "sklearn" and name not in SKLEARN_TABLES)
+        or (kind == "openml" and not name)
+        or (not remote and not Path(spec).is_dir())
+    ):
+        args.error(
+            f"{source}: no dataset {spec!r}; use sklearn:NAME "
+            f"({', '.join(SKLEARN_TABLES)}), openml:ID_OR_NAME or an existing folder"
+        )
+    if not remote and not _is_dataset_folder(Path(spec)):
+        args.error(
+            f"{source}: the folder {spec} holds neither train.csv + test.csv nor "
+            "data.csv; give a dataset folder (see `llmboost-bench datasets`)"
+        )
 
 
 def _is_dataset_folder(folder: Path) -> bool:

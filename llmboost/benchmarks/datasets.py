@@ -9,7 +9,9 @@ A dataset is named by a spec string:
   text of each label for a language model: ``{label: text}``, or a list in the order of
   the sorted labels, numerically sorted when all are numbers).
   Without ``meta.json`` the target is the column ``target``, ``y`` or ``y_temp``, else
-  the last one.
+  the last one. Tables that cannot be a classification task (unreadable files, no rows, a
+  missing or blank target, one class, a regression target, other columns in
+  ``test.csv``) raise ``ValueError`` naming the file and the fix.
 
 Sources with a single table are split 75/25, stratified, with seed 0.
 """
@@ -84,7 +86,9 @@ def dataset_name(spec: str) -> str:
     -------
     str
     """
-    return Path(spec).name if ":" not in spec else spec.split(":", 1)[1]
+    if ":" in spec:
+        return spec.split(":", 1)[1]
+    return Path(os.path.abspath(spec)).name  # "." and "data/.." name the folder itself
 
 
 def _split(name: str, X: pd.DataFrame, y: np.ndarray, **extra) -> Dataset:
@@ -125,29 +129,130 @@ def _load_openml(key: str) -> Dataset:
 
 def _load_folder(folder: Path) -> Dataset:
     meta_path = folder / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta = _read_meta(meta_path)
     if (folder / "train.csv").exists() and (folder / "test.csv").exists():
-        train, test = pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")
+        paths = folder / "train.csv", folder / "test.csv"
     elif (folder / "data.csv").exists():
-        train, test = pd.read_csv(folder / "data.csv"), None
+        paths = (folder / "data.csv",)
     else:
         raise ValueError(f"{folder} has neither train.csv + test.csv nor data.csv.")
+    tables = [_read_csv(path) for path in paths]
+    train, test = tables[0], (tables[1] if len(tables) == 2 else None)
     target = meta.get("target_column") or next(
         (c for c in TARGET_NAMES if c in train.columns), train.columns[-1]
     )
     if target not in train.columns:
-        raise ValueError(f"Target column {target!r} (from {meta_path}) is not in {folder}.")
-    y = train.pop(target).astype(str).to_numpy()
-    y_test = None if test is None else test.pop(target).astype(str).to_numpy()
+        raise ValueError(
+            f"the target column {target!r} (target_column in {meta_path}) is not in "
+            f"{paths[0]}, whose columns are {list(train.columns)}; name one of them"
+        )
+    if meta.get("task_type") == "regression":
+        raise ValueError(
+            f"{meta_path} says task_type 'regression': llmboost-bench compares "
+            "classifiers; give a folder whose target column holds class labels"
+        )
+    if test is not None:
+        _check_test_columns(train, test, target, paths)
+    y = _labels(train.pop(target), target, paths[0])
+    y_test = None if test is None else _labels(test.pop(target), target, paths[1])
     labels = np.unique(y if y_test is None else np.concatenate([y, y_test]))
     extra = {
         "task_description": meta.get("task_description"),
         "meta": meta,
         "class_names": _class_names(meta.get("class_names"), labels, meta_path),
     }
+    name = dataset_name(str(folder))
     if test is None:
-        return _split(folder.name, train, y, **extra)
-    return Dataset(folder.name, train, y, test, y_test, **extra)
+        _check_split(y, target, paths[0])
+        return _split(name, train, y, **extra)
+    return Dataset(name, train, y, test, y_test, **extra)
+
+
+def _read_meta(path: Path) -> dict:
+    """``meta.json`` as a dict (empty when there is none)."""
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"cannot read {path} as JSON ({err}); fix it or remove it") from None
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{path} must hold a JSON object (target_column, task_description, class_names)"
+        )
+    return meta
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A table with rows, a target and at least one feature column."""
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"cannot read {path} as CSV: {err}") from None
+    if frame.empty:
+        raise ValueError(f"{path} has no rows; give a table with a header line and rows")
+    if frame.shape[1] < 2:
+        raise ValueError(
+            f"{path} has one column ({frame.columns[0]!r}); give feature columns and a target "
+            "column, comma-separated"
+        )
+    return frame
+
+
+def _check_test_columns(train: pd.DataFrame, test: pd.DataFrame, target: str, paths) -> None:
+    """Stop when test.csv lacks the target or has other feature columns than train.csv."""
+    if target not in test.columns:
+        raise ValueError(
+            f"{paths[1]} has no target column {target!r}, which {paths[0].name} has; add it"
+        )
+    missing = [c for c in train.columns if c not in test.columns]
+    extra = [c for c in test.columns if c not in train.columns]
+    if missing or extra:
+        raise ValueError(
+            f"{paths[1]} has other columns than {paths[0].name} (missing {missing}, extra "
+            f"{extra}); give both files the same columns"
+        )
+
+
+def _labels(column: pd.Series, target: str, path: Path) -> np.ndarray:
+    """The class labels of ``column`` as text; refuses blanks, one class, numeric targets."""
+    blank = int(column.isna().sum())
+    if blank:
+        raise ValueError(
+            f"{blank} row(s) of {path} have no value in the target column {target!r}; drop "
+            "those rows or give them a class"
+        )
+    numbers = pd.to_numeric(column, errors="coerce")
+    if (
+        numbers.notna().all()
+        and (numbers != numbers.round()).any()
+        and column.nunique() > len(column) / 2
+    ):
+        raise ValueError(
+            f"the target column {target!r} of {path} holds {column.nunique()} distinct "
+            "numbers: a regression target; llmboost-bench compares classifiers, so give a "
+            "column of class labels"
+        )
+    y = column.astype(str).to_numpy()
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"the target column {target!r} of {path} holds a single class ({y[0]!r}); give "
+            "rows of at least two classes (fitting a classifier and ROC AUC both need them)"
+        )
+    return y
+
+
+def _check_split(y: np.ndarray, target: str, path: Path) -> None:
+    """Stop when a class has one row: the stratified 75/25 split needs two."""
+    labels, counts = np.unique(y, return_counts=True)
+    single = labels[counts < 2].tolist()
+    if single:
+        shown = ", ".join(map(repr, single[:5])) + (", ..." if len(single) > 5 else "")
+        raise ValueError(
+            f"{len(single)} class(es) of the target column {target!r} in {path} have a "
+            f"single row ({shown}); the stratified 75/25 split needs two per class: drop "
+            "those rows, or give train.csv + test.csv"
+        )
 
 
 def _class_names(names, labels: np.ndarray, meta_path: Path) -> dict | None:

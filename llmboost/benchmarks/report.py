@@ -62,7 +62,7 @@ def write_report(out_dir: Path) -> Path:
         for name, part in ok.groupby("dataset"):
             lines += ["", f"## {name}", ""] + _table(part, "auc", sizes, "{:.3f}", spread=True)
         _plots(ok, sizes, out_dir)
-    lines += _failed_lines(failed) + _skipped_lines(skipped)
+    lines += _raised_lines(ok) + _failed_lines(failed) + _skipped_lines(skipped)
     path = out_dir / "report.md"
     _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))
     return path
@@ -91,6 +91,27 @@ def _failed_lines(failed: pd.DataFrame) -> list[str]:
     for r in failed.itertuples():
         error = " ".join(str(r.error).split())[:160].replace("|", "\\|")  # one table cell
         lines.append(f"| {r.dataset} | {r.method} | {r.size} | {r.seed} | {error} |")
+    return lines
+
+
+def _raised_lines(ok: pd.DataFrame) -> list[str]:
+    """Per dataset, the sizes that trained on more rows to give every class two."""
+    if ok.empty:
+        return []
+    numeric = pd.to_numeric(ok["size"], errors="coerce")
+    raised = ok[numeric.notna() & (ok["n_train"] > numeric)]
+    if raised.empty:
+        return []
+    lines = [
+        "",
+        "## Sizes raised to two training rows per class",
+        "",
+        "| dataset | size | rows trained on |",
+        "|---|---|---|",
+    ]
+    rows = raised.groupby(["dataset", "size"])["n_train"].max()
+    for name, size in sorted(rows.index, key=lambda key: (key[0], _size_order(key[1]))):
+        lines.append(f"| {name} | {size} | {int(rows[(name, size)])} |")
     return lines
 
 

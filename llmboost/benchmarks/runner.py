@@ -3,7 +3,8 @@
 Each finished cell is appended as one JSON line to ``results.jsonl``; a rerun skips the
 cells already there (failed ones too, unless asked to retry them). A size above a
 dataset's training rows is not fitted: its cells are recorded as ``"skipped"``, with the
-reason, and a run says so once per dataset. Cells run in worker
+reason, and a run says so once per dataset, as it does for sizes under two rows per
+class, which train on more rows (``n_train``). Cells run in worker
 processes; only the parent writes the file. Ctrl-C stops the workers at once and keeps
 every finished cell; a line cut short by a stop is dropped before the next append.
 """
@@ -328,7 +329,7 @@ def run_suite(
             bar.update(1)
             failed += [record] if record["status"] == "failed" else []
     bar.close()
-    _warn_skipped(out_dir, datasets, sizes)
+    _warn_sizes(out_dir, datasets, sizes)
     _warn_failed(failed, len(cells), path)
     return path
 
@@ -345,18 +346,42 @@ def _warn_failed(failed: list[dict], n_cells: int, path: Path) -> None:
         )
 
 
-def _warn_skipped(out_dir: Path, datasets: list[str], sizes: list) -> None:
-    """Say once per dataset which of the suite's sizes exceed its training rows."""
+def _warn_sizes(out_dir: Path, datasets: list[str], sizes: list) -> None:
+    """Say which of the suite's sizes were skipped, or trained on more rows, per dataset."""
     names, wanted = {dataset_name(d) for d in datasets}, {str(s) for s in sizes}
+    records = read_results(out_dir)
+    records = [r for r in records if r["dataset"] in names and str(r["size"]) in wanted]
+    _warn_skipped(records)
+    _warn_raised(records)
+
+
+def _warn_skipped(records: list[dict]) -> None:
+    """Say once per dataset which of the suite's sizes exceed its training rows."""
     over: dict[str, tuple[int, set]] = {}
-    for r in read_results(out_dir):
-        if r["status"] == "skipped" and r["dataset"] in names and str(r["size"]) in wanted:
+    for r in records:
+        if r["status"] == "skipped":
             over.setdefault(r["dataset"], (r["n_rows"], set()))[1].add(int(r["size"]))
     for name, (n_rows, too_big) in over.items():
         print(
             f"{name} has {n_rows} training rows, fewer than size "
             f"{', '.join(map(str, sorted(too_big)))}: those cells are skipped (status "
             f"'skipped' in {RESULTS}); use size 'all' to train on every row.",
+            file=sys.stderr,
+        )
+
+
+def _warn_raised(records: list[dict]) -> None:
+    """Say once per dataset which sizes trained on more rows, to give each class two."""
+    raised: dict[str, dict[int, int]] = {}
+    for r in records:
+        if r["status"] == "ok" and r["size"] != "all" and r["n_train"] > int(r["size"]):
+            raised.setdefault(r["dataset"], {})[int(r["size"])] = r["n_train"]
+    for name, rows in raised.items():
+        said = ", ".join(f"size {size} on {n}" for size, n in sorted(rows.items()))
+        print(
+            f"{name} trains {said} rows: every class gets at least two training rows "
+            f"(n_train in {RESULTS}); use sizes of at least {max(rows.values())} to train "
+            "on exactly that many.",
             file=sys.stderr,
         )
 
