@@ -306,9 +306,9 @@ def _capture_prompts(monkeypatch):
     seen = []
     original = LLMPrior._compute
 
-    def spy(self, rt, prompts, groups, verb):
+    def spy(self, rt, prompts, groups, verb, **kw):
         seen.extend(prompts)
-        return original(self, rt, prompts, groups, verb)
+        return original(self, rt, prompts, groups, verb, **kw)
 
     monkeypatch.setattr(LLMPrior, "_compute", spy)
     return seen
@@ -380,7 +380,7 @@ def test_llmboost_seed_leaves_the_prior_examples_alone(models, table, tmp_path, 
     monkeypatch.setattr(
         LLMPrior,
         "_compute",
-        lambda self, rt, p, *a: computed.append(p) or original(self, rt, p, *a),
+        lambda self, rt, p, *a, **kw: computed.append(p) or original(self, rt, p, *a, **kw),
     )
     again = fit(0)
     assert computed == []  # out-of-fold and refit scores all come from the disk cache
@@ -658,18 +658,50 @@ def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     assert cached.stats_["cached"] == len(X) and cached._rt.model is None
 
 
-def test_prompt_longer_than_the_context_is_refused(models, tmp_path):
-    wide = pd.DataFrame({f"column number {i}": np.arange(4.0) for i in range(120)})
-    y = np.array(["no", "yes", "no", "yes"])
-    prior = make(models["gpt2"]).fit(wide, y)
-    with pytest.raises(
-        ValueError, match=r"4 of 4 prompts are longer than the model's context of 512"
-    ):
-        prior.logits(wide)
+def _prompt_tokens(prior, X):
+    """Tokens of each row's prompt, answer included, as the context check counts them."""
+    rt = prior._runtime(need_model=False)
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    verb = prior._verbalizer_ids(rt, prompts[0], prior.class_texts_)
+    ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
+    return np.array([len(i) for i in ids]) + max(len(v) for v in verb) - 1
+
+
+def test_prompt_longer_than_the_context_names_the_row_its_tokens_and_the_fix(models):
+    long = "red green blue and a very good colour " * 40
+    X = pd.DataFrame({"age": np.arange(6.0), "note": ["short"] * 6})
+    X.loc[[3, 5], "note"] = [long, long + "again"]  # rows 3 and 5 are too long
+    y = np.array(["no", "yes"] * 3)
+    prior = make(models["gpt2"]).fit(X, y)
+    tokens = _prompt_tokens(prior, X)
+    assert (tokens > 512).tolist() == [False, False, False, True, False, True]
+    fix = (
+        "Nothing is truncated; shorten the prompts with a shorter task_description or "
+        "template, fewer or shorter columns, or fewer n_shots, or use a model with a longer "
+        "context."
+    )
+    with pytest.raises(ValueError) as err:
+        prior.logits(X)
+    assert str(err.value) == (
+        f"LLMPrior: the prompt of the row at position 3 of X has {tokens[3]} tokens (answer "
+        "included), more than the model's context of 512 tokens. 2 of 6 distinct prompts are "
+        f"too long; the longest has {tokens[5]} tokens. {fix}"
+    )
+    # positions are those of the X passed: a repeated row's first, a fold's own rows
+    again = X.iloc[[0, 1, 5, 2, 5]].reset_index(drop=True)
+    folds = [(np.array([0, 1, 3]), np.array([2, 4])), (np.array([2, 4]), np.array([0, 1, 3]))]
+    with pytest.raises(ValueError, match=rf"row at position 2 of X has {tokens[5]} tokens .*512 t"):
+        prior.oof_logits(again, y[:5], folds)
+    late = X.iloc[[0, 1, 2, 0, 5]].reset_index(drop=True)
+    folds = [(np.array([0, 1, 2]), np.array([3, 4])), (np.array([3, 4]), np.array([0, 1, 2]))]
+    shots = make(models["gpt2"], n_shots=1).fit(X.iloc[:3], y[:3])
+    with pytest.raises(ValueError, match=r"LLMPrior: the prompt of the row at position 4 of X"):
+        shots.oof_logits(late, y[:5], folds)  # with examples from the short rows 0 to 2
     assert prior._runtime(need_model=False).context == 512
     # T5's relative positions have no fixed limit (nor does this tokenizer state one)
-    z = make(models["t5"]).fit(wide, y).logits(wide)
-    assert z.shape == (4, 2) and np.isfinite(z).all()
+    z = make(models["t5"]).fit(X, y).logits(X)
+    assert z.shape == (6, 2) and np.isfinite(z).all()
 
 
 @pytest.mark.parametrize(
@@ -681,7 +713,7 @@ def test_context_counts_the_answer_tokens(kind, length, fits):
     if fits:
         _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
     else:
-        with pytest.raises(ValueError, match="1 of 2 prompts .* context of 10 tokens .longest: 11"):
+        with pytest.raises(ValueError, match=r"position 0 of X has 11 tokens .* context of 10 "):
             _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
 
 

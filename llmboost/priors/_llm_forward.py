@@ -32,6 +32,7 @@ def score_prompts(
     verb: list[list[int]],
     budget: dict,
     show_progress: bool,
+    rows: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Raw verbalizer log-probabilities of prompts.
 
@@ -49,6 +50,8 @@ def score_prompts(
         halved in place on out-of-memory.
     show_progress : bool
         Show a tqdm bar.
+    rows : sequence of int, default=None
+        Position in ``X`` of each prompt's row, named when a prompt is too long.
 
     Returns
     -------
@@ -59,7 +62,7 @@ def score_prompts(
     from tqdm.auto import tqdm
 
     ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
-    check_context(rt, ids, verb)
+    check_context(rt, ids, verb, rows)
     out = np.empty((len(prompts), len(verb)), dtype=np.float64)
     bar = tqdm(
         total=len(prompts), desc="LLM prior", unit="row", leave=False, disable=not show_progress

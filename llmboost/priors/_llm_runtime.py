@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -294,7 +295,9 @@ def _context_length(config, tokenizer) -> int | None:
     return None
 
 
-def check_context(rt: Runtime, ids: list[list[int]], verb: list[list[int]]) -> None:
+def check_context(
+    rt: Runtime, ids: list[list[int]], verb: list[list[int]], rows: Sequence[int] | None = None
+) -> None:
     """Refuse prompts the model cannot read whole (no silent truncation or wrap-around).
 
     Parameters
@@ -304,23 +307,41 @@ def check_context(rt: Runtime, ids: list[list[int]], verb: list[list[int]]) -> N
         Token ids of every prompt.
     verb : list of list of int
         Token ids of every class's answer (a causal model reads all but the last).
+    rows : sequence of int, default=None
+        Position in ``X`` of each prompt's row, named in the error; ``None`` is the
+        prompt's own index.
 
     Returns
     -------
     None
+
+    Raises
+    ------
+    ValueError
+        Naming the first row too long, its tokens and the context.
     """
-    if rt.context is None:
+    if rt.context is None or not ids:
         return
     extra = max(len(t) for t in verb) - 1 if rt.kind == "causal" else 0
     lengths = np.array([len(i) for i in ids]) + extra
-    too_long = lengths > rt.context
-    if too_long.any():
-        raise ValueError(
-            f"{int(too_long.sum())} of {len(ids)} prompts are longer than the model's context "
-            f"of {rt.context} tokens (longest: {int(lengths.max())} tokens, answer included). "
-            "Shorten them: fewer or shorter columns, fewer n_shots, a shorter template or "
-            "task_description, or a model with a longer context."
+    too_long = np.flatnonzero(lengths > rt.context)
+    if not len(too_long):
+        return
+    where = np.arange(len(ids)) if rows is None else np.asarray(rows)
+    first = too_long[np.argmin(where[too_long])]
+    others = ""
+    if len(too_long) > 1:
+        others = (
+            f" {len(too_long)} of {len(ids)} distinct prompts are too long; the longest "
+            f"has {int(lengths.max())} tokens."
         )
+    raise ValueError(
+        f"LLMPrior: the prompt of the row at position {int(where[first])} of X has "
+        f"{int(lengths[first])} tokens (answer included), more than the model's context of "
+        f"{rt.context} tokens.{others} Nothing is truncated; shorten the prompts with a "
+        "shorter task_description or template, fewer or shorter columns, or fewer n_shots, "
+        "or use a model with a longer context."
+    )
 
 
 # -- batch budgets -----------------------------------------------------------------------------
