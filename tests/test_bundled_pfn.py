@@ -700,3 +700,25 @@ def test_weights_under_the_home_folder_are_found_with_a_tilde(tmp_path, monkeypa
     shipped = BundledPFNPrior(n_ensemble=1).fit(X, y)
     np.testing.assert_array_equal(prior.logits(X), shipped.logits(X))  # same weights
     assert weights_files(prior) == [tmp_path / "pfn.pt"]
+
+
+def test_a_model_saved_with_a_tilde_checks_the_weights_under_the_home_folder(tmp_path, monkeypatch):
+    import llmboost
+    from llmboost import PriorBoostClassifier
+    from llmboost.pfn import DEFAULT_REGRESSION_WEIGHTS
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (home / "pfn.pt").write_bytes(SHIPPED.read_bytes())
+    X, y = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 4}), np.arange(30) % 2
+    prior = BundledPFNPrior(weights="~/pfn.pt", n_ensemble=1)
+    model = PriorBoostClassifier(prior=prior, scale=1.0, cv=2, booster_params={"n_estimators": 3})
+    path = llmboost.save(model.fit(X, y), tmp_path / "model.llmb")
+    np.testing.assert_array_equal(llmboost.load(path).predict_proba(X), model.predict_proba(X))
+    (home / "pfn.pt").write_bytes((WEIGHTS_DIR / DEFAULT_REGRESSION_WEIGHTS).read_bytes())
+    with pytest.raises(ValueError, match=rf"weights at {home / 'pfn.pt'} are not the ones"):
+        llmboost.load(path)
+    (home / "pfn.pt").unlink()
+    with pytest.raises(FileNotFoundError, match=rf"{home / 'pfn.pt'} does not exist"):
+        llmboost.load(path)

@@ -4,9 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from llmboost import PriorBoostRegressor, SklearnPrior
 from llmboost.priors._base import PROBA_FLOOR, align_columns
@@ -197,3 +202,92 @@ def test_clusterers_and_outlier_detectors_are_refused_by_name(estimator):
         PriorBoostRegressor(prior=estimator, scale=1.0, cv=2).fit(X, y)
     with pytest.raises(ValueError, match=rf"SklearnPrior: {name} is a (clusterer|outlier)"):
         SklearnPrior(estimator).fit(X, y > 0)
+
+
+def test_density_estimators_are_refused_by_name_also_at_the_end_of_a_pipeline():
+    # GaussianMixture's predict gives mixture components, not predictions of y
+    from sklearn.mixture import GaussianMixture
+
+    X, y = _table(40)
+    fix = (
+        "its predict does not predict y. Pass a classifier (predict_proba or "
+        "decision_function) for a classification prior, or a regressor for a regression prior."
+    )
+    for estimator, name in [
+        (GaussianMixture(2), "GaussianMixture"),
+        (make_pipeline(StandardScaler(), GaussianMixture(2)), "Pipeline ending in GaussianMixture"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            SklearnPrior(estimator).fit(X, X["a"].to_numpy())
+        assert str(err.value) == f"SklearnPrior: {name} is a density estimator; {fix}"
+        with pytest.raises(ValueError, match=rf"SklearnPrior: {name} is a density estimator"):
+            PriorBoostRegressor(prior=estimator, scale=1.0, cv=2).fit(X, X["a"])
+
+
+def test_a_target_of_the_other_task_names_the_estimator_and_what_to_pass():
+    X, labels = _table(40)
+    numbers = X["b"].to_numpy()
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(make_pipeline(StandardScaler(), LogisticRegression())).fit(X, numbers)
+    assert str(err.value) == (
+        "SklearnPrior: Pipeline ending in LogisticRegression is a classifier, so this is a "
+        f"classification prior, but y is continuous (e.g. {float(numbers[0])!r}). For a regression "
+        "target pass a regressor instead."
+    )
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(Ridge()).fit(X, labels)
+    assert str(err.value) == (
+        f"SklearnPrior: Ridge is a regressor, so this is a regression prior, but y holds "
+        f"{str(labels[0])!r}, which is not a number. For a classification target pass a classifier "
+        "instead."
+    )
+    with pytest.raises(ValueError, match=r"^Input y contains NaN"):  # not a task mismatch
+        SklearnPrior(Ridge()).fit(X, np.where(numbers > 0, None, 1.0))
+    # what fits its task is unchanged: classes given as numbers, a regressor on 0/1
+    z = SklearnPrior(LogisticRegression()).fit(X, (numbers > 0).astype(float)).logits(X)
+    assert z.shape == (40, 2)
+    assert SklearnPrior(Ridge()).fit(X, (numbers > 0).astype(int)).logits(X).shape == (40,)
+
+
+def test_an_object_scikit_learn_cannot_read_is_refused_by_name():
+    class Mean:  # fit and predict, but no scikit-learn tags: classifier or regressor?
+        def fit(self, X, y):
+            self.mean_ = float(np.mean(y))
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    X, _ = _table(20)
+    message = (
+        "SklearnPrior: scikit-learn cannot read the tags of Mean, so whether it is a "
+        "classifier or a regressor is unknown; derive its class from "
+        "sklearn.base.BaseEstimator and ClassifierMixin (for a classification prior) or "
+        "RegressorMixin (for a regression prior)."
+    )
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(Mean()).fit(X, X["a"])
+    assert str(err.value) == message
+    with pytest.raises(ValueError) as err:
+        PriorBoostRegressor(prior=Mean(), scale=1.0, cv=2).fit(X, X["a"])
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("estimator", "task"),
+    [
+        (KNeighborsClassifier(3), "classification"),
+        (make_pipeline(StandardScaler(), LogisticRegression()), "classification"),
+        (GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=2), "classification"),
+        (DummyRegressor(), "regression"),
+        (make_pipeline(StandardScaler(), Ridge()), "regression"),
+        (TransformedTargetRegressor(Ridge()), "regression"),
+    ],
+    ids=lambda e: type(e).__name__ if not isinstance(e, str) else e,
+)
+def test_classifiers_and_regressors_of_every_form_are_taken(estimator, task):
+    X, labels = _table(40)
+    prior = SklearnPrior(estimator)
+    assert prior.task == task
+    z = prior.fit(X, labels if task == "classification" else X["a"].to_numpy()).logits(X)
+    assert np.isfinite(z).all() and z.shape == ((40, 2) if task == "classification" else (40,))

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -373,12 +374,75 @@ def test_context_without_varying_features_gives_the_label_distribution(ckpt, mon
     np.testing.assert_array_equal(prior.oof_logits(flat, y, folds), oof)  # not fused
 
 
-def test_more_classes_than_tabpfn_takes_names_the_alternatives(ckpt):
+def test_more_classes_than_tabpfn_takes_names_the_limit_and_the_alternative(ckpt, monkeypatch):
     X, _ = _table(120)
-    y = np.arange(120) % 12  # TabPFN's output head has 10 classes
-    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
-    with pytest.raises(ValueError, match=r"TabPFNPrior: Number of classes `12` exceeds .* use "):
-        prior.fit(X, y)
-    model = PFNBoostClassifier(prior=prior, scale=1.0, cv=2)  # out-of-fold scoring too
-    with pytest.raises(ValueError, match=r"TabPFNPrior: .* use BundledPFNPrior"):
+    y = np.arange(120) % 12  # the model's inference config takes at most 10 classes
+    message = (
+        "TabPFNPrior: y has 12 classes, but this TabPFN model takes at most 10 (its "
+        "MAX_NUMBER_OF_CLASSES; ignore_pretraining_limits does not lift it). Use "
+        "BundledPFNPrior, which takes any number of classes (split into groups its network "
+        "takes), or merge classes so that at most 10 remain."
+    )
+    lifted = {"ignore_pretraining_limits": True}  # lifts the feature limit, not this one
+    for params in (None, lifted):
+        prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=params)
+        with pytest.raises(ValueError) as err:
+            prior.fit(X, y)
+        assert str(err.value) == message
+    folds = list(KFold(2, shuffle=True, random_state=0).split(X))
+    for fused in (("cuda",), ("cuda", "cpu")):  # out of fold, fold by fold and fused
+        monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", fused)
+        with pytest.raises(ValueError) as err:
+            prior.oof_logits(X, y, folds)
+        assert str(err.value) == message
+    model = PFNBoostClassifier(prior=prior, scale=1.0, cv=2)
+    with pytest.raises(ValueError, match=r"^TabPFNPrior: y has 12 classes, .* at most 10 \("):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_more_features_than_tabpfn_takes_names_the_limit_and_the_alternatives(ckpt, task):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 501)), columns=[f"c{i}" for i in range(501)])
+    y = np.arange(40) % 2 if task == "classification" else rng.normal(size=40)
+    prior = TabPFNPrior(task, model_path=ckpt[task], n_estimators=1)
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value) == (
+        "TabPFNPrior: X has 501 columns, but this TabPFN model reads at most 500 (its "
+        "MAX_NUMBER_OF_FEATURES). Select at most 500 columns, use BundledPFNPrior, which reads "
+        "any number of columns in parts, or pass tabpfn_params={'ignore_pretraining_limits': "
+        "True} to go beyond the tables TabPFN was pretrained on."
+    )
+    prior.fit(X.iloc[:, :500], y)  # at the limit
+    prior.set_params(tabpfn_params={"ignore_pretraining_limits": True}).fit(X, y)
+    assert np.isfinite(prior.logits(X)).all()
+
+
+def test_other_tabpfn_refusals_keep_tabpfn_s_own_words(ckpt):
+    X, y = _table(40)
+    prior = TabPFNPrior(
+        model_path=ckpt["classification"], tabpfn_params={"inference_precision": "fast"}
+    )
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert type(err.value).__name__ == "TabPFNValidationError"
+    assert str(err.value) == "Unknown inference_precision=fast"
+
+
+def test_model_path_under_the_home_folder_with_a_tilde(ckpt, tmp_path, monkeypatch):
+    import llmboost
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "tiny.ckpt").write_bytes(open(ckpt["classification"], "rb").read())
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path="~/tiny.ckpt", n_estimators=1, tabpfn_params=EXACT)
+    assert prior.is_available()
+    model = PFNBoostClassifier(prior=prior, scale=1.0, cv=2, booster_params={"n_estimators": 5})
+    model.fit(X, y)
+    assert model.prior_.checkpoint_path_ == str(tmp_path / "tiny.ckpt")
+    reference = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    np.testing.assert_array_equal(model.prior_.logits(X), reference.fit(X, y).logits(X))
+    loaded = llmboost.load(llmboost.save(model, tmp_path / "model.llmb"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert not list(tmp_path.glob("~*")) and not list(Path.cwd().glob("~*"))  # nothing literal

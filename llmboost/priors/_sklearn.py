@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier, is_clusterer, is_outlier_detector
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import get_tags
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import has_fit_parameter
 
 from .._params import BOOL, Check, Options
@@ -59,7 +63,10 @@ class SklearnPrior(Prior):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator).input_tags.allow_nan
+        try:
+            inner = get_tags(self.estimator).input_tags.allow_nan
+        except AttributeError:  # not a scikit-learn estimator: refused at fit
+            inner = False
         tags.input_tags.allow_nan = self._wraps() or inner
         return tags
 
@@ -73,20 +80,47 @@ class SklearnPrior(Prior):
     def task(self) -> str:
         """``"classification"`` for a classifier, else ``"regression"``.
 
-        A clusterer or an outlier detector is refused (``ValueError``): its ``predict``
-        gives cluster ids or inlier flags, not predictions of ``y``.
+        The estimator's scikit-learn tags decide (a pipeline's are its final step's). A
+        clusterer, an outlier detector, a density estimator or a transformer is refused
+        (``ValueError``): its ``predict`` gives no prediction of ``y``; so is an object
+        whose tags scikit-learn cannot read.
         """
-        for is_kind, kind in (
-            (is_clusterer, "clusterer"),
-            (is_outlier_detector, "outlier detector"),
-        ):
-            if is_kind(self.estimator):
-                raise ValueError(
-                    f"SklearnPrior: {type(self.estimator).__name__} is a {kind}; its predict "
-                    "does not predict y. Pass a classifier (predict_proba or "
-                    "decision_function) or a regressor."
-                )
-        return "classification" if is_classifier(self.estimator) else "regression"
+        name = _describe(self.estimator)
+        try:
+            if is_classifier(self.estimator):
+                return "classification"
+            kind = get_tags(self.estimator).estimator_type
+        except AttributeError:
+            raise ValueError(
+                f"SklearnPrior: scikit-learn cannot read the tags of {name}, so whether it is "
+                "a classifier or a regressor is unknown; derive its class from "
+                "sklearn.base.BaseEstimator and ClassifierMixin (for a classification prior) "
+                "or RegressorMixin (for a regression prior)."
+            ) from None
+        if is_regressor(self.estimator) or kind is None:  # untagged: scikit-learn's default
+            return "regression"
+        raise ValueError(
+            f"SklearnPrior: {name} is a {kind.replace('_', ' ')}; its predict does not "
+            "predict y. Pass a classifier (predict_proba or decision_function) for a "
+            "classification prior, or a regressor for a regression prior."
+        )
+
+    def _prepare(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        """The base input layer; a target of the other task names the estimator."""
+        task = self.task
+        try:
+            return super()._prepare(X, y)
+        except ValueError:
+            wrong = _wrong_target(y, task)
+            if wrong is None:
+                raise
+        kind, other, need = ("classifier", "regression", "a regressor")
+        if task == "regression":
+            kind, other, need = ("regressor", "classification", "a classifier")
+        raise ValueError(
+            f"SklearnPrior: {_describe(self.estimator)} is a {kind}, so this is a {task} "
+            f"prior, but {wrong}. For a {other} target pass {need} instead."
+        ) from None
 
     @property
     def supports_sample_weight(self) -> bool:
@@ -112,7 +146,7 @@ class SklearnPrior(Prior):
         scores = ("predict_proba", "decision_function")
         if self.task == "classification" and not any(hasattr(self.estimator, m) for m in scores):
             raise ValueError(
-                f"SklearnPrior: {type(self.estimator).__name__} has neither predict_proba "
+                f"SklearnPrior: {_describe(self.estimator)} has neither predict_proba "
                 "nor decision_function, so it gives no class scores; use a classifier that "
                 "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
             )
@@ -156,6 +190,34 @@ class SklearnPrior(Prior):
         if self.task == "regression":
             return z
         return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
+
+
+def _describe(estimator) -> str:
+    """The estimator's class name; a pipeline's names its final step too."""
+    if isinstance(estimator, Pipeline) and estimator.steps:
+        return f"Pipeline ending in {_describe(estimator.steps[-1][1])}"
+    return type(estimator).__name__
+
+
+def _wrong_target(y, task: str) -> str | None:
+    """Why ``y`` is a target of the other task (for the message), else ``None``."""
+    values = np.asarray(y, dtype=object).reshape(-1)
+    if task == "classification":
+        try:
+            with warnings.catch_warnings():  # it may warn on NaN, which has its own error
+                warnings.simplefilter("ignore")
+                continuous = type_of_target(y) == "continuous"
+        except (ValueError, TypeError):
+            return None
+        return f"y is continuous (e.g. {values[0]!r})" if continuous else None
+    for value in values[~pd.isna(values)]:  # missing or complex targets: their own errors
+        if isinstance(value, numbers.Number):
+            continue
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return f"y holds {value!r}, which is not a number"
+    return None
 
 
 def _log_softmax(scores: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ forward pass per group. What TabPFN and TabICL share lives in
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -71,7 +72,10 @@ class TabPFNPrior(InContextPrior):
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
 
     A context in which no feature varies (all constant or missing), which TabPFN refuses,
-    gives every row the context's class frequencies (regression: its mean).
+    gives every row the context's class frequencies (regression: its mean). More classes
+    or columns than the model's inference config takes (``MAX_NUMBER_OF_CLASSES``,
+    ``MAX_NUMBER_OF_FEATURES``) are a ``ValueError`` naming the limit and what to use
+    instead.
 
     Attributes
     ----------
@@ -216,21 +220,51 @@ class TabPFNPrior(InContextPrior):
             f"Pass model_path= a TabPFN {self._which()} checkpoint file, or leave "
             "model_path=None for the default one."
         )
-        try:
+        with self._limits_named(X, y):
             return fit_from_checkpoint(
                 lambda: super(TabPFNPrior, self)._fit_model(X, y),
                 "TabPFN",
                 self.checkpoint_path_,
                 fix,
             )
+
+    @contextlib.contextmanager
+    def _limits_named(self, X: np.ndarray, y: np.ndarray):
+        """Turn TabPFN's refusal of too many classes or features into a clear ``ValueError``."""
+        try:
+            yield
         except ValueError as exc:
-            if type(exc).__name__ != "TabPFNValidationError":  # e.g. too many classes
+            if type(exc).__name__ != "TabPFNValidationError":
                 raise
-            raise ValueError(
-                f"TabPFNPrior: {exc} For more classes use BundledPFNPrior, which decomposes "
-                "any number of them; for more features, select fewer columns or pass "
-                "tabpfn_params={'ignore_pretraining_limits': True}."
-            ) from None
+            message = self._over_limit(X.shape[1], len(np.unique(y)))
+            if message is None:  # another refusal: TabPFN's own words
+                raise
+            raise ValueError(message) from None
+
+    def _over_limit(self, n_features: int, n_classes: int) -> str | None:
+        """Which of TabPFN's limits the context exceeds, from the model's inference config."""
+        try:
+            config = self._make_estimator().get_inference_config()
+        except Exception:  # noqa: BLE001 - without the limits, TabPFN's message stands
+            return None
+        max_classes = getattr(config, "MAX_NUMBER_OF_CLASSES", None)
+        max_features = getattr(config, "MAX_NUMBER_OF_FEATURES", None)
+        if self.task == "classification" and max_classes and n_classes > max_classes:
+            return (
+                f"TabPFNPrior: y has {n_classes} classes, but this TabPFN model takes at most "
+                f"{max_classes} (its MAX_NUMBER_OF_CLASSES; ignore_pretraining_limits does not "
+                "lift it). Use BundledPFNPrior, which takes any number of classes (split into "
+                f"groups its network takes), or merge classes so that at most {max_classes} remain."
+            )
+        if max_features and n_features > max_features:
+            return (
+                f"TabPFNPrior: X has {n_features} columns, but this TabPFN model reads at most "
+                f"{max_features} (its MAX_NUMBER_OF_FEATURES). Select at most {max_features} "
+                "columns, use BundledPFNPrior, which reads any number of columns in parts, or "
+                "pass tabpfn_params={'ignore_pretraining_limits': True} to go beyond the "
+                "tables TabPFN was pretrained on."
+            )
+        return None
 
     def _quiet(self):
         return _compat.quiet_tabpfn()
@@ -249,7 +283,7 @@ class TabPFNPrior(InContextPrior):
         X_train = [values[train] for train, _ in group]
         y_train = [y[train] for train, _ in group]
         X_test = [values[test] for _, test in group]
-        with self._quiet():
+        with self._quiet(), self._limits_named(X_train[0], y_train[0]):
             if self.task == "regression":
                 preds = worker.predict_batched(X_train, y_train, X_test, output_type="mean")
                 return [np.asarray(p, dtype=np.float64) for p in preds]
