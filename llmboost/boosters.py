@@ -90,9 +90,10 @@ class Booster(ABC):
 
     def _scaled(self, values):
         """Targets or margins in the trees' unit: ``(values - center_) / unit_``."""
-        if values is None:
-            return None
-        return (np.asarray(values, dtype=np.float64) - target_center(self)) / target_unit(self)
+        unit, center = target_unit(self), target_center(self)
+        if values is None or (unit, center) == (1.0, 0.0):  # classification: as given
+            return values
+        return (np.asarray(values, dtype=np.float64) - center) / unit
 
     def _estimator(self, classifier, regressor, **extra):
         cls = regressor if self.task == "regression" else classifier
