@@ -252,7 +252,7 @@ class InContextPrior(Prior):
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         if self.task == "classification" and len(np.unique(y)) < 2:
-            return _SingleClass(int(y[0]))
+            return LabelDistribution(y, self.task)
         with self._quiet():
             return self._make_estimator().fit(X, y)
 
@@ -321,14 +321,22 @@ class InContextPrior(Prior):
         raise NotImplementedError
 
 
-class _SingleClass:
-    """Stand-in for a context with one class: that class gets probability 1."""
+class LabelDistribution:
+    """Stand-in for a context the library cannot fit (a single class; for TabPFN, no
+    varying feature): every row gets the context's class frequencies, or its mean."""
 
-    def __init__(self, label: int) -> None:
-        self.classes_ = np.array([label])
+    def __init__(self, y: np.ndarray, task: str) -> None:
+        if task == "classification":
+            self.classes_, counts = np.unique(y, return_counts=True)
+            self.proba_ = counts / counts.sum()
+        else:
+            self.mean_ = float(np.mean(y))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.ones((len(X), 1))
+        return np.tile(self.proba_, (len(X), 1))
+
+    def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
+        return np.full(len(X), self.mean_)
 
 
 def torch_device(device: str, who: str) -> str:
@@ -414,6 +422,7 @@ __all__ = [
     "IN_CONTEXT_CONSTRAINTS",
     "REACHABILITY_TIMEOUT",
     "InContextPrior",
+    "LabelDistribution",
     "ModelNotAvailableError",
     "torch_device",
     "unreachable_reason",

@@ -27,6 +27,7 @@ from ._in_context import (
     EXTRA_PARAMS,
     IN_CONTEXT_CONSTRAINTS,
     InContextPrior,
+    LabelDistribution,
     ModelNotAvailableError,
 )
 
@@ -215,7 +216,7 @@ class TabPFNPrior(InContextPrior):
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         """TabPFN on the context, or the label distribution when no feature varies in it."""
         if not _any_feature_varies(X):
-            return _NoFeatures(y, self.task)
+            return LabelDistribution(y, self.task)
         fix = (
             f"Pass model_path= a TabPFN {self._which()} checkpoint file, or leave "
             "model_path=None for the default one."
@@ -295,24 +296,6 @@ class TabPFNPrior(InContextPrior):
 def _any_feature_varies(X: np.ndarray) -> bool:
     """Whether some column of ``X`` holds two different non-missing values."""
     return any(len(np.unique(col[~np.isnan(col)])) > 1 for col in X.T)
-
-
-class _NoFeatures:
-    """Stand-in for a context whose features are all constant or missing, which TabPFN
-    refuses: every row gets the context's class frequencies, or its mean."""
-
-    def __init__(self, y: np.ndarray, task: str) -> None:
-        if task == "classification":
-            self.classes_, counts = np.unique(y, return_counts=True)
-            self.proba_ = counts / counts.sum()
-        else:
-            self.mean_ = float(np.mean(y))
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.tile(self.proba_, (len(X), 1))
-
-    def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
-        return np.full(len(X), self.mean_)
 
 
 __all__ = ["FUSED_FOLD_DEVICES", "MODEL_NAMES", "ModelNotAvailableError", "TabPFNPrior"]
