@@ -62,6 +62,24 @@ which was then chosen looking at both sets of seeds::
         benchmarks/results/fusion_rules_v6_fresh_seeds.md \\
         --csv benchmarks/results/fusion_rules_v6_fresh_seeds.csv  # the two concatenated
 
+The start at the prior's smallest scale when its ranking is near chance (the default
+since ``fusion_rules_v7.md``), on fresh cells of all three priors (seeds 0-2, sizes 32
+to 256; the language model seed 0 with test sets capped at 200 rows) and, with the
+language model, on 20 tables outside the shared ones (``fusion_rules_v7_outside.md``;
+tables from ``rdatasets_tasks.py``)::
+
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \
+        --seeds 0 1 2 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
+    python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \
+        --seeds 0 1 2 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --sizes 32 64 128 256 \
+        --seeds 0 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
+    python benchmarks/bench_fusion_rules.py --prior llm --data-dir /tmp/rtasks --max-test 200 \
+        --sizes 32 64 128 --seeds 0 1 2 --cache /tmp/fcache7_outside \
+        --csv benchmarks/results/fusion_rules_v7_outside.csv
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v7.md \
+        --csv benchmarks/results/fusion_rules_v7.csv  # and the same for _outside
+
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
@@ -93,11 +111,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_bundled_pfn  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
 from llmboost.boosters import make_booster  # noqa: E402
 from llmboost.scale_search import (  # noqa: E402
+    ANCHOR_SIGNAL,
     CLASSIFICATION_SCALES,
     EVIDENCE,
     SUBSAMPLES,
@@ -339,8 +359,17 @@ def rules(data: dict, seed: int) -> dict:
             continue
         gain = honest_gain(oof, y, prior_i, default, np.random.default_rng(0), repeats)
         out[label] = chosen if gain > 0 else one(prior_i)
-    out[DEFAULT] = subagged_selection(oof, y, "classification", prior_i,
-                                      np.random.default_rng(seed), evidence=default)  # fmt: skip
+    out[SUBAGGED] = subagged_selection(oof, y, "classification", prior_i,
+                                       np.random.default_rng(seed), evidence=default)  # fmt: skip
+    out[DEFAULT] = out[SUBAGGED]
+    if z <= ANCHOR_SIGNAL:
+        out[DEFAULT] = subagged_selection(oof, y, "classification", names.index((0.01, 0)),
+                                          np.random.default_rng(seed), evidence=0.0)  # fmt: skip
+    out["same, from XGBoost alone (scale 0, evidence 0) instead"] = out[SUBAGGED]
+    if z <= ANCHOR_SIGNAL:
+        out["same, from XGBoost alone (scale 0, evidence 0) instead"] = subagged_selection(
+            oof, y, "classification", names.index((0.0, 100)), np.random.default_rng(seed),
+            evidence=0.0)  # fmt: skip
     for label, draw, per_draw in [
         (UNRESTRICTED, "halves", False),
         ("same, evidence measured on each half", "halves", True),
@@ -509,9 +538,15 @@ def _log_loss(y_true, proba, classes) -> float:
     return float(-np.log(np.clip(p, 1e-15, None)).mean())
 
 
-DEFAULT = (
+SUBAGGED = (
     "subagged: the previous default on 25 stratified halves, averaged, among the"
-    " candidates it picks on all rows when the prior is protected (default)"
+    " candidates it picks on all rows when the prior is protected"
+)
+#: The default until ``fusion_rules_v7.md``, as earlier results files name it.
+SUBAGGED_DEFAULT = SUBAGGED + " (default)"
+DEFAULT = (
+    "same, but from the prior at scale 0.01 (evidence 0) when it ranks at most"
+    f" {ANCHOR_SIGNAL:g} standard error above chance (default)"
 )
 UNRESTRICTED = "subagged: the previous default on 25 stratified halves, averaged"
 PREVIOUS = "evidence = prior's ranking signal, at most 2 (previous default)"
@@ -558,7 +593,8 @@ def _markdown(table: pd.DataFrame, first: str) -> list[str]:
 def _targets(part: pd.DataFrame, prior: str) -> list[str]:
     """The default rule against the prior alone, XGBoost alone and the classical baselines."""
     keys = ["dataset", "size", "seed"]
-    rows = {"default rule": part[part["rule"] == DEFAULT],
+    default = DEFAULT if (part["rule"] == DEFAULT).any() else SUBAGGED_DEFAULT
+    rows = {"default rule": part[part["rule"] == default],
             "prior alone": part[part["rule"] == "prior alone"],
             "xgboost alone (scale 0)": part[part["rule"] == "xgboost alone (scale 0)"]}  # fmt: skip
     table = pd.DataFrame({k: v.groupby("size")["auc"].mean() for k, v in rows.items()}).T
@@ -596,6 +632,12 @@ def main() -> None:
     )
     parser.add_argument("--md", default=None, help="only write the summary from --csv")
     parser.add_argument("--datasets", nargs="*", default=None)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=bench_bundled_pfn.DATASETS,
+        help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
+    )
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     parser.add_argument("--seeds", nargs="*", type=int, default=list(range(5)))
     parser.add_argument("--max-test", type=int, default=1000)
@@ -620,6 +662,7 @@ def main() -> None:
         "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"
     )
     args = parser.parse_args()
+    bench_bundled_pfn.DATASETS = args.data_dir
     if args.md:
         summary(args.csv, args.md)
     else:

@@ -12,7 +12,9 @@ out-of-fold predictions: the ensemble starts as the prior alone and greedily add
 replacement) the candidate whose margin, averaged in, lowers the per-row loss the most,
 but only while the paired per-row improvement exceeds :data:`EVIDENCE` standard
 errors, or fewer when the prior's own out-of-fold ranking beats chance by fewer
-standard errors: a constant or inverted prior gets no protection. With few rows the
+standard errors: a constant or inverted prior gets no protection, and a
+classification prior within :data:`ANCHOR_SIGNAL` standard errors of chance starts it
+only at its smallest scale, nearly constant. With few rows the
 standard error is large and a good prior stays; with many rows the trees take over.
 The selection is repeated on random halves of the rows and the weights averaged, so a
 candidate picked by luck gets only part of the weight (for regression only while the
@@ -45,6 +47,7 @@ from .fusion_inputs import (
     scale_candidates,
 )
 from .selection import (
+    ANCHOR_SIGNAL,
     EVIDENCE,
     MAX_STEPS,
     SUBSAMPLES,
@@ -425,6 +428,7 @@ def progress_bar(total: int, enabled: bool):
 
 
 __all__ = [
+    "ANCHOR_SIGNAL",
     "CLASSIFICATION_SCALES",
     "DEFAULT_SCORING",
     "EVIDENCE",

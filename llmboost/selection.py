@@ -4,7 +4,9 @@ The ensemble starts as the prior alone and greedily adds (with replacement) the
 candidate whose margin, averaged in, lowers the per-row loss the most, but only while
 the paired per-row improvement exceeds :data:`EVIDENCE` standard errors, or fewer when
 the prior's own out-of-fold ranking beats chance by fewer standard errors
-(:func:`ranking_signal`): a constant or inverted prior gets no protection.
+(:func:`ranking_signal`): a constant or inverted prior gets no protection. A
+classification prior that ranks at most :data:`ANCHOR_SIGNAL` standard errors above
+chance starts the ensemble only tempered to nearly nothing (its smallest scale).
 
 The selection is then repeated on :data:`SUBSAMPLES` random halves of the rows and the
 resulting ensembles are averaged (subagging, :func:`subagged_selection`): a candidate
@@ -28,6 +30,10 @@ EVIDENCE = 2.0
 MAX_STEPS = 20
 #: Random halves of the rows the selection is repeated on; the ensemble is their average.
 SUBSAMPLES = 25
+#: Standard errors by which a classification prior's out-of-fold ranking must beat
+#: chance for the ensemble to start from it; at or below, it starts from the prior at
+#: its smallest scale.
+ANCHOR_SIGNAL = 1.0
 
 
 def paired_gain(diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +282,12 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
     improvement as the prior's own out-of-fold ranking beats chance by
     (:func:`ranking_signal`, measured on all rows), at most :data:`EVIDENCE`: a prior
     that has shown a signal is protected from noise, a constant or inverted one is not.
+    A classification prior that ranks at most :data:`ANCHOR_SIGNAL` standard errors
+    above chance starts, unprotected, at its smallest scale among the candidates (0.01 by
+    default): nearly constant. From the prior itself, the greedy steps, which lower log
+    loss, would first temper it to a flat margin that beats trees overconfident on a few
+    dozen rows, and its ranking, noise or inverted, would stay the model's; from the
+    flat start, trees that rank join.
     The selection then runs again on :data:`SUBSAMPLES` stratified halves of the rows,
     seeded by ``cv.random_state`` and in ``cv.n_jobs`` threads, and the weights are
     averaged (:func:`subagged_selection`). Regression does so only while the prior's
@@ -312,10 +324,15 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
         means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
         return weights(int(np.argmin(means)), EVIDENCE)
     anchor = candidates.index((1.0, 0))
-    return weights(anchor, min(EVIDENCE, max(0.0, ranking_signal(stack[anchor], y, cv.task))))
+    signal = ranking_signal(stack[anchor], y, cv.task)
+    if cv.task == "classification" and signal <= ANCHOR_SIGNAL:
+        tempered = min((s, i) for i, (s, r) in enumerate(candidates) if r == 0 and s > 0)
+        return weights(tempered[1], 0.0)
+    return weights(anchor, min(EVIDENCE, max(0.0, signal)))
 
 
 __all__ = [
+    "ANCHOR_SIGNAL",
     "EVIDENCE",
     "MAX_STEPS",
     "SUBSAMPLES",

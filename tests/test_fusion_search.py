@@ -1,5 +1,7 @@
 """The fusion search: prefix margins, pooled scoring, evidence-gated ensemble selection."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,8 @@ from sklearn.metrics import log_loss
 from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import make_booster
 from llmboost.scale_search import (
+    ANCHOR_SIGNAL,
+    EVIDENCE,
     SUBSAMPLES,
     CVScorer,
     ensemble_selection,
@@ -20,6 +24,7 @@ from llmboost.scale_search import (
     ranking_signal,
     round_prefixes,
     row_loss,
+    select,
     subagged_selection,
 )
 
@@ -99,6 +104,50 @@ def test_ensemble_keeps_the_anchor_without_evidence():
     good = 3 * truth
     counts = ensemble_selection(np.stack([anchor, good]), y, "classification", 0)
     assert counts[0] == 1 and counts[1] >= 3
+
+
+def _rows_cv(y, task="classification"):
+    """What :func:`~llmboost.selection.select` reads of a CVScorer: every row tested."""
+    return SimpleNamespace(tested_rows=lambda: np.arange(len(y)), y_encoded=y, task=task,
+                           sample_weight=None, random_state=0, n_jobs=None)  # fmt: skip
+
+
+def test_a_classification_prior_near_chance_starts_at_its_smallest_scale():
+    y = np.repeat([0, 1], 20)
+    right = np.arange(40) % 4 != 0  # the trees rank three rows in four correctly
+    trees = 2.0 * np.where(y == 1, 1.0, -1.0) * np.where(right, 1.0, -1.0)
+    prior = 3.0 * (np.arange(40) % 2 - 0.5)  # ranks at chance (signal 0), confidently
+    assert ranking_signal(prior, y, "classification") == 0.0
+    candidates = [(0.0, 100), (0.01, 0), (1.0, 0)]
+    stack = np.stack([trees, 0.01 * prior, prior])
+    weights = select(candidates, list(stack), _rows_cv(y))
+    expected = subagged_selection(stack, y, "classification", 1, np.random.default_rng(0),
+                                  evidence=0)  # fmt: skip
+    np.testing.assert_array_equal(weights, expected)
+    # The trees join the flat start; the confident prior gets only what a few halves give.
+    assert weights[0] > 0.4 and weights[2] < 0.1
+    # A regression prior near chance still starts the ensemble itself (unprotected).
+    target = np.where(right, 1.0, -1.0) * (y - 0.5)
+    regressed = select(candidates, list(stack), _rows_cv(target, "regression"))
+    from_prior = subagged_selection(stack, target, "regression", 2, np.random.default_rng(0),
+                                    evidence=0)  # fmt: skip
+    np.testing.assert_array_equal(regressed, from_prior)
+    assert not np.array_equal(regressed, weights)
+
+
+def test_a_prior_that_ranks_above_chance_starts_the_ensemble():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    truth = np.where(y == 1, 1.0, -1.0)
+    prior = truth + rng.normal(scale=1.5, size=60)
+    trees = 3 * truth + rng.normal(scale=3.0, size=60)
+    signal = ranking_signal(prior, y, "classification")
+    assert ANCHOR_SIGNAL < signal
+    weights = select([(0.0, 100), (1.0, 0)], [trees, prior], _rows_cv(y))
+    draws = np.random.default_rng(0)
+    expected = subagged_selection(np.stack([trees, prior]), y, "classification", 1, draws,
+                                  evidence=min(EVIDENCE, signal))  # fmt: skip
+    np.testing.assert_array_equal(weights, expected)
 
 
 def test_half_rows_are_stratified_halves():
