@@ -361,15 +361,12 @@ def rules(data: dict, seed: int) -> dict:
         out[label] = chosen if gain > 0 else one(prior_i)
     out[SUBAGGED] = subagged_selection(oof, y, "classification", prior_i,
                                        np.random.default_rng(seed), evidence=default)  # fmt: skip
-    out[DEFAULT] = out[SUBAGGED]
-    if z <= ANCHOR_SIGNAL:
-        out[DEFAULT] = subagged_selection(oof, y, "classification", names.index((0.01, 0)),
-                                          np.random.default_rng(seed), evidence=0.0)  # fmt: skip
-    out["same, from XGBoost alone (scale 0, evidence 0) instead"] = out[SUBAGGED]
-    if z <= ANCHOR_SIGNAL:
-        out["same, from XGBoost alone (scale 0, evidence 0) instead"] = subagged_selection(
-            oof, y, "classification", names.index((0.0, 100)), np.random.default_rng(seed),
-            evidence=0.0)  # fmt: skip
+    from_trees = "same, from XGBoost alone (scale 0, evidence 0) instead"
+    for label, start in [(DEFAULT, (0.01, 0)), (from_trees, (0.0, 100))]:
+        out[label] = out[SUBAGGED]
+        if z <= ANCHOR_SIGNAL:  # near chance: start unprotected from ``start``
+            out[label] = subagged_selection(oof, y, "classification", names.index(start),
+                                            np.random.default_rng(seed), evidence=0.0)  # fmt: skip
     for label, draw, per_draw in [
         (UNRESTRICTED, "halves", False),
         ("same, evidence measured on each half", "halves", True),
