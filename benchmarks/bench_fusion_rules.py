@@ -106,6 +106,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,7 @@ from llmboost.scale_search import (  # noqa: E402
     ranking_signal,
     round_prefixes,
     row_loss,
+    select,
     subagged_selection,
 )
 
@@ -361,12 +363,15 @@ def rules(data: dict, seed: int) -> dict:
         out[label] = chosen if gain > 0 else one(prior_i)
     out[SUBAGGED] = subagged_selection(oof, y, "classification", prior_i,
                                        np.random.default_rng(seed), evidence=default)  # fmt: skip
+    every_row = SimpleNamespace(tested_rows=lambda: np.arange(len(y)), y_encoded=y,
+                                task="classification", sample_weight=None, random_state=seed,
+                                n_jobs=None)  # fmt: skip
+    out[DEFAULT] = select(names, list(oof), every_row)  # the package's own rule
     from_trees = "same, from XGBoost alone (scale 0, evidence 0) instead"
-    for label, start in [(DEFAULT, (0.01, 0)), (from_trees, (0.0, 100))]:
-        out[label] = out[SUBAGGED]
-        if z <= ANCHOR_SIGNAL:  # near chance: start unprotected from ``start``
-            out[label] = subagged_selection(oof, y, "classification", names.index(start),
-                                            np.random.default_rng(seed), evidence=0.0)  # fmt: skip
+    out[from_trees] = out[SUBAGGED]
+    if z <= ANCHOR_SIGNAL:  # near chance: start unprotected from the trees alone
+        out[from_trees] = subagged_selection(oof, y, "classification", names.index((0.0, 100)),
+                                             np.random.default_rng(seed), evidence=0.0)  # fmt: skip
     for label, draw, per_draw in [
         (UNRESTRICTED, "halves", False),
         ("same, evidence measured on each half", "halves", True),
