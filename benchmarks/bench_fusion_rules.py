@@ -68,28 +68,50 @@ to 256; the language model seed 0 with test sets capped at 200 rows) and, with t
 language model, on 20 tables outside the shared ones (``fusion_rules_v7_outside.md``;
 tables from ``rdatasets_tasks.py``)::
 
-    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
         --seeds 0 1 2 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
-    python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \
+    python benchmarks/bench_fusion_rules.py --prior constant --sizes 32 64 128 256 \\
         --seeds 0 1 2 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
-    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --sizes 32 64 128 256 \
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --sizes 32 64 128 256 \\
         --seeds 0 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v7.csv
-    python benchmarks/bench_fusion_rules.py --prior llm --data-dir /tmp/rtasks --max-test 200 \
-        --sizes 32 64 128 --seeds 0 1 2 --cache /tmp/fcache7_outside \
+    python benchmarks/bench_fusion_rules.py --prior llm --data-dir /tmp/rtasks --max-test 200 \\
+        --sizes 32 64 128 --seeds 0 1 2 --cache /tmp/fcache7_outside \\
         --csv benchmarks/results/fusion_rules_v7_outside.csv
-    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v7.md \
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v7.md \\
         --csv benchmarks/results/fusion_rules_v7.csv  # and the same for _outside
+
+Five seeds (``fusion_rules_v8.md``): the cells of ``fusion_rules_v7.md`` with the bundled
+PFN and the constant prior at seeds 3-4, and the bundled PFN at 512 and 1,024 rows (seeds
+0-4), into the same cache; then every cached cell re-scored with every rule (three
+variants of the start near chance added), the outside tables likewise
+(``fusion_rules_v8_outside.md``)::
+
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 32 64 128 256 \\
+        --seeds 3 4 --cache /tmp/fcache7 --csv fr_new.csv  # and --prior constant
+    python benchmarks/bench_fusion_rules.py --prior pfn --sizes 512 1024 \\
+        --cache /tmp/fcache7 --csv fr_new.csv
+    python benchmarks/bench_fusion_rules.py --prior pfn --cache /tmp/fcache7 \\
+        --cached-only --csv benchmarks/results/fusion_rules_v8.csv  # and --prior constant
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --cache /tmp/fcache7 \\
+        --cached-only --csv benchmarks/results/fusion_rules_v8.csv
+    python benchmarks/bench_fusion_rules.py --prior llm --data-dir /tmp/rtasks --max-test 200 \\
+        --cache /tmp/fcache7_outside --cached-only \\
+        --csv benchmarks/results/fusion_rules_v8_outside.csv
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v8.md \\
+        --csv benchmarks/results/fusion_rules_v8.csv  # and the same for _outside
 
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
 Tasks, subsamples and test sets are those of ``bench_bundled_pfn.py`` (every shared
-classification task with at most 10 classes; sizes 32 ... 1024; seeds 0-4; test files
-capped at 1,000 rows). For each cell the prior's out-of-fold margin, the pooled
-out-of-fold margins of every candidate ``(scale, rounds)`` (one XGBoost per fold and
-scale, rounds read as prefixes) and the candidates' test margins (one refit per scale)
-are computed once with the package's own search code; every rule then only picks
-weights over those candidates, so rules are compared on identical fits.
+classification task with at most 10 classes; sizes 32 ... 1024, none above a task's
+training rows (results files before ``fusion_rules_v8.md`` counted such a size as all of
+the task's rows); seeds 0-4; test files capped at 1,000 rows). For each cell the prior's
+out-of-fold margin, the pooled out-of-fold margins of every candidate ``(scale, rounds)``
+(one XGBoost per fold and scale, rounds read as prefixes) and the candidates' test
+margins (one refit per scale) are computed once with the package's own search code;
+every rule then only picks weights over those candidates, so rules are compared on
+identical fits.
 
 Priors: ``pfn`` (the bundled PFN, PFNBoost's offline default), ``llm`` (the default
 language model, SmolLM2-135M: LLMBoost's default) and ``constant`` (the training
@@ -372,6 +394,7 @@ def rules(data: dict, seed: int) -> dict:
     if z <= ANCHOR_SIGNAL:  # near chance: start unprotected from the trees alone
         out[from_trees] = subagged_selection(oof, y, "classification", names.index((0.0, 100)),
                                              np.random.default_rng(seed), evidence=0.0)  # fmt: skip
+    _near_chance_variants(out, data, seed, z, prior_i)
     for label, draw, per_draw in [
         (UNRESTRICTED, "halves", False),
         ("same, evidence measured on each half", "halves", True),
@@ -388,7 +411,71 @@ def rules(data: dict, seed: int) -> dict:
                                         evidence=ev)  # fmt: skip
             total += counts / counts.sum()
         out[label] = total / SUBSAMPLES
-    return out
+    return {label: w if label in NULL_RULES else np.append(w, 0.0) for label, w in out.items()}
+
+
+#: Rules whose weights include the label mix (``data["null"]``) as a last candidate.
+NULL_RULES = (
+    "default, but from the label mix (a constant at the training class frequencies)"
+    " instead of the tempered prior",
+)
+
+
+def _near_chance_variants(out: dict, data: dict, seed: int, z: float, prior_i: int) -> None:
+    """Variants of the default's start for a prior near chance, added to ``out``.
+
+    Parameters
+    ----------
+    out : dict
+        Rules so far; must hold :data:`DEFAULT` and :data:`SUBAGGED`.
+    data : dict
+        From :func:`candidates_of`.
+    seed : int
+    z : float
+        The prior's ranking signal.
+    prior_i : int
+        Index of the prior alone.
+    """
+    oof, y = data["oof"], data["y"]
+    label = (
+        "default, but the tempered start only when the prior's log loss is also no better"
+        " than the label mix's"
+    )
+    out[label] = out[DEFAULT]
+    if label_mix_signal(oof[prior_i], data["null"], y) > 0:  # the prior beats the mix
+        out[label] = out[SUBAGGED]
+    label = "default, but protection = ranking signal minus 1 (at most 2)"
+    out[label] = out[DEFAULT]
+    if z > ANCHOR_SIGNAL:
+        out[label] = subagged_selection(oof, y, "classification", prior_i,
+                                        np.random.default_rng(seed),
+                                        evidence=min(EVIDENCE, z - 1.0))  # fmt: skip
+    label = NULL_RULES[0]
+    out[label] = np.append(out[DEFAULT], 0.0)
+    if z <= ANCHOR_SIGNAL:
+        with_null = np.concatenate([oof, data["null"][None]])
+        out[label] = subagged_selection(with_null, y, "classification", len(oof),
+                                        np.random.default_rng(seed), evidence=0.0)  # fmt: skip
+
+
+def null_test_margin(y_encoded: np.ndarray, n_classes: int, n_test: int) -> np.ndarray:
+    """The label mix of all training rows as a test margin (:func:`null_margin`'s refit).
+
+    Parameters
+    ----------
+    y_encoded : ndarray of shape (n,)
+    n_classes : int
+    n_test : int
+
+    Returns
+    -------
+    ndarray of shape (n_test,) or (n_test, n_classes)
+    """
+    freq = np.bincount(y_encoded, minlength=n_classes) + 0.5
+    logits = np.log(freq / freq.sum())
+    if n_classes == 2:
+        return np.full(n_test, logits[1] - logits[0])
+    return np.tile(logits, (n_test, 1))
 
 
 def _bootstrap(y, rng) -> np.ndarray:
@@ -504,8 +591,8 @@ def run(args) -> None:
         for seed in args.seeds:  # seed-major, so a partial run covers every size and task
             for size in args.sizes:
                 for name, (train, ytr, test, yte, _) in tasks.items():
-                    if (label, name, size, seed) in done:
-                        continue
+                    if (label, name, size, seed) in done or size > len(ytr):
+                        continue  # as bench_bundled_pfn.py: no size above the training rows
                     if (
                         args.cached_only
                         and not _cache_path(cache, args.prior, name, size, seed, setup).exists()
@@ -516,8 +603,12 @@ def run(args) -> None:
                         warnings.simplefilter("ignore")
                         data = cell(args.prior, name, size, seed, train, ytr, test, cache, setup)
                         names = [(float(s), int(r)) for s, r in data["names"]]
+                        names.append((0.0, 0))  # the label mix, see NULL_RULES
+                        null = null_test_margin(data["y"], len(data["classes"]),
+                                                data["test"].shape[1])  # fmt: skip
+                        test = np.concatenate([data["test"], null[None]])
                         for rule, w in rules(data, seed).items():
-                            margin = np.tensordot(w, data["test"], axes=1)
+                            margin = np.tensordot(w, test, axes=1)
                             proba = margin_to_output(margin, "classification")
                             used = [names[i] for i in np.flatnonzero(w)]
                             writer.writerow({
@@ -682,6 +773,7 @@ __all__ = [
     "main",
     "make_prior",
     "null_margin",
+    "null_test_margin",
     "rules",
     "run",
     "summary",
