@@ -17,7 +17,7 @@ from llmboost.benchmarks import methods
 from llmboost.benchmarks.baselines import WEIGHTS, AveragingClassifier, StackingClassifier
 from llmboost.benchmarks.cli import main
 from llmboost.benchmarks.datasets import dataset_name, load_dataset, stratified_subsample
-from llmboost.benchmarks.runner import read_results, run_suite
+from llmboost.benchmarks.runner import read_results, run_cell, run_suite
 
 
 @pytest.fixture
@@ -65,6 +65,20 @@ def test_meta_class_names_reach_the_language_model(folder_dataset, names, expect
     ds = load_dataset(str(folder_dataset))
     assert ds.class_names == expected
     assert methods.PRIORS["llm"][1](ds, 0).class_names == expected
+
+
+def test_test_rows_of_a_class_absent_from_training_are_counted_apart(folder_dataset):
+    test = pd.read_csv(folder_dataset / "test.csv")
+    test.loc[:4, "outcome"] = "critical"  # five test rows of a class train.csv lacks
+    test.to_csv(folder_dataset / "test.csv", index=False)
+    record = run_cell(str(folder_dataset), "xgboost", 64, 0, 0, 1000)
+    assert record["status"] == "ok"
+    assert record["n_test"] == 75 and record["n_test_unscored"] == 5
+    without = shutil.copytree(folder_dataset, folder_dataset.parent / "without")
+    test.iloc[5:].to_csv(without / "test.csv", index=False)
+    same = run_cell(str(without), "xgboost", 64, 0, 0, 1000)  # the same rows, scored alike
+    assert same["n_test"] == 75 and "n_test_unscored" not in same
+    assert same["auc"] == record["auc"] and same["log_loss"] == record["log_loss"]
 
 
 def test_meta_class_names_that_do_not_fit_the_labels_are_refused(folder_dataset):

@@ -120,7 +120,6 @@ def _fit_and_score(ds, method: str, size, seed: int, n_trials: int) -> dict:
     return dict(
         status="ok",
         n_train=len(y),
-        n_test=len(ds.y_test),
         fit_s=fit_s,
         predict_s=predict_s,
         **_scores(ds.y_test, proba, np.asarray(model.classes_)),
@@ -128,7 +127,10 @@ def _fit_and_score(ds, method: str, size, seed: int, n_trials: int) -> dict:
 
 
 def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
+    """AUC and log loss on the test rows of classes the model knows: ``n_test`` rows
+    scored, and ``n_test_unscored`` those of classes absent from the training rows."""
     seen = np.isin(y_true, classes)
+    unscored = {} if seen.all() else {"n_test_unscored": int((~seen).sum())}
     y_true, proba = y_true[seen], proba[seen]
     if len(classes) == 2:
         auc = roc_auc_score(y_true == classes[1], proba[:, 1])
@@ -137,6 +139,8 @@ def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
         p = proba[:, present] / proba[:, present].sum(axis=1, keepdims=True)
         auc = roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=classes[present])
     return {
+        "n_test": len(y_true),
+        **unscored,
         "auc": float(auc),
         "log_loss": float(log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes)),
     }
