@@ -205,6 +205,28 @@ def test_an_interrupted_report_leaves_the_previous_one_whole(tmp_path, capsys, m
     )
 
 
+def test_an_interrupt_during_the_checks_stops_quietly(tmp_path, capsys, monkeypatch):
+    from llmboost.benchmarks import cli
+
+    folder = tmp_path / "table"
+    folder.mkdir()
+    (folder / "data.csv").write_text("x,y\n1,a\n2,b\n")
+
+    def interrupted(spec):
+        raise KeyboardInterrupt  # Ctrl-C while a local table is read to check it
+
+    monkeypatch.setattr(cli, "load_dataset", interrupted)
+    out = tmp_path / "run"
+    try:
+        status = bench_main(_run(out, "--datasets", [str(folder)]))
+    except KeyboardInterrupt:
+        pytest.fail("the interrupt escaped llmboost-bench run")
+    assert status == 130 and not out.exists()
+    assert capsys.readouterr().err.strip() == (
+        "Interrupted while checking the run's settings; nothing was run."
+    )
+
+
 @pytest.mark.parametrize(
     "stored, option, value",
     [({"n_trials": 5}, "--n-trials", 5), ({"max_test": 300}, "--max-test", 300)],

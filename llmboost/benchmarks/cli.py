@@ -245,14 +245,11 @@ def _list_datasets(args) -> int:
 
 
 def _run(args) -> int:
-    suite = _suite(args)
-    if args.out.exists() and not args.out.is_dir():
-        args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
-    _results(args)
     try:
-        check_settings(args.out, args.n_trials, args.max_test)
-    except ValueError as err:
-        args.error(str(err))
+        suite = _checked_suite(args)
+    except KeyboardInterrupt:
+        print("\nInterrupted while checking the run's settings; nothing was run.", file=sys.stderr)
+        return 130
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -278,6 +275,19 @@ def _run(args) -> int:
         return 130
     print(f"results: {path}")
     return 0
+
+
+def _checked_suite(args) -> dict:
+    """The suite to run, after every check that can stop the run before it starts."""
+    suite = _suite(args)
+    if args.out.exists() and not args.out.is_dir():
+        args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
+    _results(args)
+    try:
+        check_settings(args.out, args.n_trials, args.max_test)
+    except ValueError as err:
+        args.error(str(err))
+    return suite
 
 
 def _results(args) -> list[dict]:
