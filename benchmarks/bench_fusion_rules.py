@@ -326,6 +326,7 @@ def rules(data: dict, seed: int) -> dict:
     Returns
     -------
     dict of str to ndarray
+        Weights over the candidates and, last, the label mix (used by :data:`NULL_RULES`).
     """
     names = [(float(s), int(r)) for s, r in data["names"]]
     oof, y = data["oof"], data["y"]
@@ -606,9 +607,9 @@ def run(args) -> None:
                         names.append((0.0, 0))  # the label mix, see NULL_RULES
                         null = null_test_margin(data["y"], len(data["classes"]),
                                                 data["test"].shape[1])  # fmt: skip
-                        test = np.concatenate([data["test"], null[None]])
+                        test_margins = np.concatenate([data["test"], null[None]])
                         for rule, w in rules(data, seed).items():
-                            margin = np.tensordot(w, test, axes=1)
+                            margin = np.tensordot(w, test_margins, axes=1)
                             proba = margin_to_output(margin, "classification")
                             used = [names[i] for i in np.flatnonzero(w)]
                             writer.writerow({
