@@ -284,10 +284,16 @@ def null_margin(y_encoded, folds, task: str, n_classes: int) -> np.ndarray:
         if task == "regression":
             out[test] = y_encoded[train].mean()
             continue
-        freq = np.bincount(y_encoded[train], minlength=n_classes) + 0.5
-        logits = np.log(freq / freq.sum())
-        out[test] = logits[1] - logits[0] if n_classes == 2 else logits
+        out[test] = _mix_margin(y_encoded[train], n_classes)
     return out
+
+
+def _mix_margin(y_encoded: np.ndarray, n_classes: int) -> np.ndarray:
+    """Margin of the class frequencies of ``y_encoded``, each class counted half a row
+    more; binary: the log-odds of class 1."""
+    freq = np.bincount(y_encoded, minlength=n_classes) + 0.5
+    logits = np.log(freq / freq.sum())
+    return logits[1] - logits[0] if n_classes == 2 else logits
 
 
 def label_mix_signal(prior_oof, null_oof, y) -> float:
@@ -472,11 +478,8 @@ def null_test_margin(y_encoded: np.ndarray, n_classes: int, n_test: int) -> np.n
     -------
     ndarray of shape (n_test,) or (n_test, n_classes)
     """
-    freq = np.bincount(y_encoded, minlength=n_classes) + 0.5
-    logits = np.log(freq / freq.sum())
-    if n_classes == 2:
-        return np.full(n_test, logits[1] - logits[0])
-    return np.tile(logits, (n_test, 1))
+    margin = _mix_margin(y_encoded, n_classes)
+    return np.full(n_test, margin) if n_classes == 2 else np.tile(margin, (n_test, 1))
 
 
 def _bootstrap(y, rng) -> np.ndarray:
