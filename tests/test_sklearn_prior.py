@@ -13,7 +13,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from llmboost import PriorBoostRegressor, SklearnPrior
+from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.priors._base import PROBA_FLOOR, align_columns
 
 
@@ -291,3 +291,35 @@ def test_classifiers_and_regressors_of_every_form_are_taken(estimator, task):
     assert prior.task == task
     z = prior.fit(X, labels if task == "classification" else X["a"].to_numpy()).logits(X)
     assert np.isfinite(z).all() and z.shape == ((40, 2) if task == "classification" else (40,))
+
+
+def test_an_estimator_without_a_type_tag_is_a_classifier_when_it_has_predict_proba():
+    # scikit-learn calls an untagged estimator neither; one with class probabilities is
+    # used as a classification prior, equal to the classifier it wraps
+    from sklearn.base import BaseEstimator
+
+    class Wrapped(BaseEstimator):
+        def fit(self, X, y):
+            self.model_ = LogisticRegression().fit(X, y)
+            self.classes_ = self.model_.classes_
+            return self
+
+        def predict_proba(self, X):
+            return self.model_.predict_proba(X)
+
+    class Mean(BaseEstimator):
+        def fit(self, X, y):
+            self.mean_ = float(np.mean(y))
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    X, labels = _table(40)
+    assert SklearnPrior(Wrapped()).task == "classification"
+    assert SklearnPrior(Mean()).task == "regression"
+    z = SklearnPrior(Wrapped(), preprocess=False).fit(X, labels).logits(X)
+    expected = np.log(LogisticRegression().fit(X, labels).predict_proba(X))
+    np.testing.assert_allclose(z, expected, atol=1e-12)
+    model = PriorBoostClassifier(prior=Wrapped(), scale="prior").fit(X, labels)
+    assert list(model.classes_) == ["no", "yes"]

@@ -80,7 +80,8 @@ class SklearnPrior(Prior):
     def task(self) -> str:
         """``"classification"`` for a classifier, else ``"regression"``.
 
-        The estimator's scikit-learn tags decide (a pipeline's are its final step's). A
+        The estimator's scikit-learn tags decide (a pipeline's are its final step's); an
+        estimator without a type tag is a classifier if it has ``predict_proba``. A
         clusterer, an outlier detector, a density estimator or a transformer is refused
         (``ValueError``): its ``predict`` gives no prediction of ``y``; so is an object
         whose tags scikit-learn cannot read.
@@ -97,7 +98,9 @@ class SklearnPrior(Prior):
                 "sklearn.base.BaseEstimator and ClassifierMixin (for a classification prior) "
                 "or RegressorMixin (for a regression prior)."
             ) from None
-        if is_regressor(self.estimator) or kind is None:  # untagged: scikit-learn's default
+        if kind is None and hasattr(self.estimator, "predict_proba"):
+            return "classification"
+        if is_regressor(self.estimator) or kind is None:
             return "regression"
         raise ValueError(
             f"SklearnPrior: {name} is a {kind.replace('_', ' ')}; its predict does not "
