@@ -511,3 +511,42 @@ def test_run_suite_refuses_another_test_cap(tmp_path):
     assert [r["seed"] for r in read_results(out)] == [0]
     run_suite(["sklearn:iris"], ["logistic-regression"], [16], [1], out, progress=False)
     assert [r["max_test"] for r in read_results(out)] == [2000, 2000]
+
+
+def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do(
+    tmp_path, monkeypatch
+):
+    # offline, every cell used to try the download again (with sklearn's retries) and
+    # record a bare URLError; a later run tries again
+    from types import SimpleNamespace
+    from urllib.error import URLError
+
+    import sklearn.datasets
+
+    calls = []
+
+    def offline(**kwargs):
+        calls.append(kwargs)
+        raise URLError("Name or service not known")
+
+    monkeypatch.setenv("LLMBOOST_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", offline)
+    out = tmp_path / "run"
+    methods = ["xgboost", "logistic-regression"]
+    run_suite(["openml:31"], methods, [32], [0, 1], out, progress=False)
+    records = read_results(out)
+    assert len(calls) == 1 and calls[0]["data_id"] == 31
+    assert [r["status"] for r in records] == ["failed"] * 4
+    assert {r["error"] for r in records} == {
+        "ValueError: openml:31 could not be fetched (Name or service not known); it is "
+        f"downloaded from OpenML the first time and then read from {tmp_path / 'cache'} "
+        "(LLMBOOST_DATA_CACHE). Check the internet connection, or give a local folder with "
+        "train.csv and test.csv instead."
+    }
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    target = pd.Series(np.where(table["a"] > 0, "yes", "no"))
+    online = SimpleNamespace(details={"name": "credit"}, data=table, target=target)
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda **kwargs: online)
+    run_suite(["openml:31"], methods, [32], [0, 1], out, retry_failed=True, progress=False)
+    assert [r["status"] for r in read_results(out)[4:]] == ["ok"] * 4

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +124,17 @@ def _load_openml(key: str) -> Dataset:
         "LLMBOOST_DATA_CACHE", str(Path.home() / ".cache" / "llmboost" / "openml")
     )
     by = {"data_id": int(key)} if key.isdigit() else {"name": key, "version": 1}
-    bunch = fetch_openml(**by, as_frame=True, data_home=cache)
+    try:
+        with warnings.catch_warnings():  # the error below says what its retries' warnings say
+            warnings.filterwarnings("ignore", message="A network error occurred")
+            bunch = fetch_openml(**by, as_frame=True, data_home=cache)
+    except OSError as err:  # no connection, a timeout, an HTTP error, an unwritable cache
+        raise ValueError(
+            f"openml:{key} could not be fetched ({getattr(err, 'reason', err)}); it is "
+            f"downloaded from OpenML the first time and then read from {cache} "
+            "(LLMBOOST_DATA_CACHE). Check the internet connection, or give a local folder "
+            "with train.csv and test.csv instead."
+        ) from err
     return _split(bunch.details.get("name", key), bunch.data, np.asarray(bunch.target).astype(str))
 
 

@@ -35,7 +35,12 @@ _RECORD_KEYS = {"dataset", "method", "size", "seed", "status"}
 
 @lru_cache(maxsize=8)
 def _dataset(spec: str, max_test: int):
-    ds = load_dataset(spec)
+    """The dataset, test set capped; or the error loading it raised, kept so that a
+    download that failed is not tried again for every cell."""
+    try:
+        ds = load_dataset(spec)
+    except Exception as error:
+        return error
     if len(ds.y_test) > max_test:
         keep = np.sort(stratified_subsample(ds.y_test, max_test, seed=0))
         ds.X_test, ds.y_test = ds.X_test.iloc[keep].reset_index(drop=True), ds.y_test[keep]
@@ -93,18 +98,25 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
     }
     try:
         ds = _dataset(spec, max_test)
+        if isinstance(ds, Exception):
+            return {**record, **_failure(ds)}
         n_rows = len(ds.y_train)
         if size != "all" and size > n_rows:
             reason = f"size {size} exceeds the {n_rows} training rows of {record['dataset']}"
             return {**record, "status": "skipped", "n_rows": n_rows, "reason": reason}
         record.update(_fit_and_score(ds, method, size, seed, n_trials))
     except Exception as error:  # a failed cell is recorded, the suite goes on
-        record.update(
-            status="failed",
-            error=f"{type(error).__name__}: {error}",
-            traceback=traceback.format_exc(limit=5),
-        )
+        record.update(_failure(error))
     return record
+
+
+def _failure(error: Exception) -> dict:
+    """The fields of a failed cell's record."""
+    return {
+        "status": "failed",
+        "error": f"{type(error).__name__}: {error}",
+        "traceback": "".join(traceback.format_exception(error, limit=5)),
+    }
 
 
 def _fit_and_score(ds, method: str, size, seed: int, n_trials: int) -> dict:
@@ -319,6 +331,7 @@ def run_suite(
     """
     out_dir = Path(out_dir)
     check_settings(out_dir, n_trials, max_test)
+    _dataset.cache_clear()  # every run reads its tables, and tries failed downloads, afresh
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
