@@ -17,7 +17,7 @@ from llmboost.benchmarks import methods
 from llmboost.benchmarks.baselines import WEIGHTS, AveragingClassifier, StackingClassifier
 from llmboost.benchmarks.cli import main
 from llmboost.benchmarks.datasets import dataset_name, load_dataset, stratified_subsample
-from llmboost.benchmarks.runner import read_results, run_cell, run_suite
+from llmboost.benchmarks.runner import check_settings, read_results, run_cell, run_suite
 
 
 @pytest.fixture
@@ -511,6 +511,16 @@ def test_run_suite_refuses_another_test_cap(tmp_path):
     assert [r["seed"] for r in read_results(out)] == [0]
     run_suite(["sklearn:iris"], ["logistic-regression"], [16], [1], out, progress=False)
     assert [r["max_test"] for r in read_results(out)] == [2000, 2000]
+    # iris's 38 test rows are below both 2000 and 100: the cells are the same either way
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0, 2], out, max_test=100,
+              progress=False)  # fmt: skip
+    records = read_results(out)
+    assert [(r["seed"], r["max_test"], r["n_test"]) for r in records] == [
+        (0, 2000, 38), (1, 2000, 38), (2, 100, 38)
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="holds results with --max-test 100, 2000, not 37"):
+        check_settings(out, 0, 37)
+    check_settings(out, 0, 38)
 
 
 def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do(

@@ -113,7 +113,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         type=_count(1),
         default=2000,
         help="cap on test rows, stratified, at least two per class (default 2000); one value "
-        "per --out folder",
+        "per --out folder unless its test sets are below both caps",
     )
 
 

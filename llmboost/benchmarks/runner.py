@@ -223,13 +223,16 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
         The budget of the run about to start.
     max_test : int
         Its cap on test rows (records without one were written with the default, 2000).
+        Another cap passes for a record whose test set is below both caps, and for a
+        failed or skipped one: capped either way, its cell is the same.
     """
     records = read_results(out_dir)
     for option, key, value, default in (
         ("--n-trials", "n_trials", n_trials, 0),
         ("--max-test", "max_test", max_test, 2000),
     ):
-        others = {r.get(key, default) for r in records} - {value}
+        binding = records if key == "n_trials" else [r for r in records if _capped(r, value)]
+        others = {r.get(key, default) for r in binding} - {value}
         if others:
             raise ValueError(
                 f"{Path(out_dir) / RESULTS} holds results with {option} "
@@ -237,6 +240,16 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
                 f"those cells and the report would mix them; use another folder or the same "
                 f"{option}"
             )
+
+
+def _capped(record: dict, max_test: int) -> bool:
+    """Whether the record's scores could differ under ``max_test`` from under its own cap."""
+    if record.get("status") != "ok":
+        return False  # no scores
+    if "n_test" not in record:
+        return True
+    rows = record["n_test"] + record.get("n_test_unscored", 0)
+    return not rows < min(record.get("max_test", 2000), max_test + 1)
 
 
 def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
