@@ -419,6 +419,11 @@ BAD_TABLES = [
         "train.csv + test.csv",
     ),
     (
+        {"data.csv": HEADER + _rows(8, "abc")},
+        "{d}/data.csv has 8 rows of 3 classes; the stratified 75/25 split puts a row of each "
+        "class on both sides, so it needs at least 9: give more rows, or train.csv + test.csv",
+    ),
+    (
         {"data.csv": "x,y\n" + "".join(f"{i},{i / 3 + 0.1}\n" for i in range(30))},
         "the target column 'y' of {d}/data.csv holds 30 distinct numbers: a regression "
         "target; llmboost-bench compares classifiers, so give a column of class labels",

@@ -82,11 +82,15 @@ def test_datasets_data_dir_must_be_a_folder(tmp_path, capsys):
     line = _usage_error(bench_main, ["datasets", "--data-dir", str(file)], capsys)
     assert line.endswith(f"argument --data-dir: {file} is a file, not a folder; give a folder")
     (tmp_path / "blood").mkdir()
-    (tmp_path / "blood" / "data.csv").write_text("x,target\n1,0\n")
+    (tmp_path / "blood" / "data.csv").write_text("x,target\n1,0\n2,1\n3,0\n4,1\n5,0\n")
+    (tmp_path / "one_class").mkdir()
+    (tmp_path / "one_class" / "data.csv").write_text("x,target\n1,0\n2,0\n")
     (tmp_path / "notes").mkdir()
     assert bench_main(["datasets", "--data-dir", str(tmp_path)]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
-    assert listed == [f"  {tmp_path / 'blood'}"]
+    assert listed[0] == f"  {tmp_path / 'blood'}"
+    assert listed[1].startswith(f"  {tmp_path / 'one_class'}  (not usable: ")
+    assert len(listed) == 2 and "holds a single class" in listed[1]
 
 
 def _run(out, *options):

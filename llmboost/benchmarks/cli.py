@@ -240,7 +240,11 @@ def _list_datasets(args) -> int:
     print("local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json")
     if args.data_dir:
         for folder in sorted(p for p in args.data_dir.iterdir() if _is_dataset_folder(p)):
-            print(f"  {folder}")
+            try:  # `run` would stop on such a folder: say why here already
+                load_dataset(str(folder))
+                print(f"  {folder}")
+            except ValueError as err:
+                print(f"  {folder}  (not usable: {err})")
     return 0
 
 

@@ -254,8 +254,15 @@ def _labels(column: pd.Series, target: str, path: Path) -> np.ndarray:
 
 
 def _check_split(y: np.ndarray, target: str, path: Path) -> None:
-    """Stop when a class has one row: the stratified 75/25 split needs two."""
+    """Stop when a class has one row, or there are too few rows for one of each class on
+    both sides: the stratified 75/25 split needs both."""
     labels, counts = np.unique(y, return_counts=True)
+    if -(-len(y) // 4) < len(labels):  # the test side, ceil(n / 4), is the smaller one
+        raise ValueError(
+            f"{path} has {len(y)} rows of {len(labels)} classes; the stratified 75/25 split "
+            f"puts a row of each class on both sides, so it needs at least "
+            f"{4 * len(labels) - 3}: give more rows, or train.csv + test.csv"
+        )
     single = labels[counts < 2].tolist()
     if single:
         shown = ", ".join(map(repr, single[:5])) + (", ..." if len(single) > 5 else "")
