@@ -138,7 +138,7 @@ class TabICLPrior(InContextPrior):
             self._name(),
             looked[0].resolve(),
             "model_path names no existing file",
-            wanted=f"file {looked[0]}",
+            wanted=f"file {looked[0].name}",
         )
 
     # -- the context and the model ---------------------------------------------------
