@@ -282,6 +282,7 @@ def _records(cells: list, n_trials: int, max_test: int, jobs: int):
     """The cells' records as they finish, in this process or in ``jobs`` workers."""
     tasks = [(*cell, n_trials, max_test) for cell in cells]
     if jobs <= 1:
+        _dataset.cache_clear()  # every run reads its tables, and tries failed downloads, afresh
         for task in tasks:
             yield _run_cell(task)
         return
@@ -344,7 +345,6 @@ def run_suite(
     """
     out_dir = Path(out_dir)
     check_settings(out_dir, n_trials, max_test)
-    _dataset.cache_clear()  # every run reads its tables, and tries failed downloads, afresh
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
