@@ -722,3 +722,79 @@ def test_a_model_saved_with_a_tilde_checks_the_weights_under_the_home_folder(tmp
     (home / "pfn.pt").unlink()
     with pytest.raises(FileNotFoundError, match=rf"{home / 'pfn.pt'} does not exist"):
         llmboost.load(path)
+
+
+# ------------------------------------------------------------------ encoded context
+def test_encode_then_decode_equals_the_full_forward():
+    from llmboost.priors._bundled_pfn import default_weights_path
+
+    for task in ("classification", "regression"):
+        model = load_model(default_weights_path(task))
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(3, 90, 6, generator=gen)
+        x[0, 3, 2] = x[1, 70, 4] = float("nan")  # missing in a context row and a test row
+        categorical = torch.tensor([[False] * 5 + [True]] * 3)
+        x[..., 5] = x[..., 5].round()
+        y = torch.randint(0, 3, (3, 60), generator=gen)
+        y = y if task == "classification" else torch.randn(3, 60, generator=gen)
+        noise = torch.randn(3, 6, model.cfg.feature_embed, generator=gen)
+        n_classes = torch.tensor([3, 3, 2])
+        with torch.no_grad():
+            full = model(x, y, categorical, n_classes, feature_noise=noise)
+            context = model.encode(x[:, :60], y, categorical, noise)
+            parts = [model.decode(context, x[:, s : s + 7], categorical, n_classes)
+                     for s in range(60, 90, 7)]  # fmt: skip
+        # float32 products summed in another order: last-bit differences only
+        torch.testing.assert_close(torch.cat(parts, dim=1), full, rtol=1e-5, atol=1e-5)
+
+
+def _shared_axis_table(n, seed):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+    X["b"] = X["a"] + 0.3 * X["b"]  # a principal axis: every other pass reads the rotation
+    X["k"] = pd.Categorical(rng.choice(["u", "v", "w"], n))
+    X.loc[::9, "c"] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("task", ["binary", "25 classes", "regression"])
+def test_logits_from_the_kept_context_equal_a_full_pass(task, monkeypatch):
+    import llmboost.priors._bundled_pfn as bundled
+
+    X = _shared_axis_table(120, 0)
+    y = {
+        "binary": (X["a"] > 0).astype(int).to_numpy(),
+        "25 classes": np.arange(120) % 25,
+        "regression": 3 * X["a"].to_numpy() + 50,
+    }[task]
+    kind = "regression" if task == "regression" else "classification"
+    kept = BundledPFNPrior(kind, random_state=0).fit(X, y)
+    first = kept.logits(X.iloc[:40])  # encodes the context and keeps it
+    assert kept._encoded is not None
+    rows = [kept.logits(X.iloc[[i]]) for i in range(5)]
+    monkeypatch.setattr(bundled, "ENCODED_CONTEXT_BYTES", 0)  # every call a full pass
+    full = BundledPFNPrior(kind, random_state=0).fit(X, y)
+    expected = full.logits(X.iloc[:40])
+    assert full._encoded is None
+    # float32 network, other batch shapes: last-bit differences, here at most 1e-6
+    np.testing.assert_allclose(first, expected, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(np.concatenate(rows), expected[:5], rtol=0, atol=1e-5)
+
+
+def test_the_kept_context_follows_refits_and_new_parameters():
+    import pickle
+
+    X = _shared_axis_table(100, 1)
+    y = (X["a"] + X["d"] > 0).astype(int).to_numpy()
+    prior = BundledPFNPrior(random_state=0).fit(X, y)
+    prior.logits(X)
+    prior.fit(X.iloc[:60], y[:60])  # a refit drops the old context
+    fresh = BundledPFNPrior(random_state=0).fit(X.iloc[:60], y[:60]).logits(X)
+    np.testing.assert_array_equal(prior.logits(X), fresh)
+    prior.set_params(n_ensemble=2, principal_components=False)
+    other = BundledPFNPrior(random_state=0, n_ensemble=2, principal_components=False)
+    np.testing.assert_array_equal(prior.logits(X), other.fit(X.iloc[:60], y[:60]).logits(X))
+    assert len(prior._encoded[1][1]) == 2  # encoded anew: two passes
+    copy = pickle.loads(pickle.dumps(prior))  # the tensors stay out of pickles
+    assert "_encoded" not in copy.__dict__
+    np.testing.assert_array_equal(copy.logits(X), prior.logits(X))

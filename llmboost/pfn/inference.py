@@ -6,7 +6,9 @@ size and column count into
 forward calls of about ``batch_cells`` table cells each (:func:`plan`): every pass's
 queries at once when they fit, else groups of passes with chunks of queries at least as
 long as the context (the context is recomputed in every call, so shorter chunks would
-mostly repeat it).
+mostly repeat it). :func:`encode_passes` runs the passes over their contexts alone once;
+:func:`decode_passes` then scores any query rows against them without recomputing a
+context.
 """
 
 from __future__ import annotations
@@ -87,46 +89,127 @@ def run_passes(
         Per pass, class probabilities ``(n_query, n_out)`` for a classifier, or
         probabilities over the target bins ``(n_query, n_bins)`` for a regression model.
     """
+    import torch
+
     out: list[np.ndarray | None] = [None] * len(passes)
-    by_size: dict[tuple[int, int], list[int]] = {}
-    for i, p in enumerate(passes):
-        by_size.setdefault((len(p.x), len(p.features)), []).append(i)
-    for (n_ctx, n_feat), members in by_size.items():
-        n_cols = n_feat + 1
+    for (n_ctx, n_feat), members in _by_size(passes).items():
         n_query = max(len(queries[passes[i].queries]) for i in members)
-        group, chunk = plan(len(members), n_ctx, n_query, max(1, batch_cells // n_cols))
+        group, chunk = plan(len(members), n_ctx, n_query, max(1, batch_cells // (n_feat + 1)))
         for g in range(0, len(members), group):
             ids = members[g : g + group]
-            parts = [
-                _forward(model, [passes[i] for i in ids], queries, categorical, s, chunk, device)
-                for s in range(0, n_query, chunk)
-            ]
-            for j, i in enumerate(ids):
-                full = np.concatenate([part[j] for part in parts])
-                z = full[: len(queries[passes[i].queries])]
-                out[i] = _softmax(z[:, : passes[i].n_out or z.shape[1]] / temperature)
+            parts = []
+            for s in range(0, n_query, chunk):
+                t = _tensors([passes[i] for i in ids], queries, categorical, (s, chunk), device)
+                with torch.no_grad():
+                    z = model(t["x"], t["y"], t["cat"], t["n_out"], feature_noise=t["noise"])
+                parts.append(z)
+            _finish(out, ids, parts, passes, queries, temperature)
     return out  # type: ignore[return-value]
 
 
-def _forward(model, passes, queries, categorical, start, chunk, device) -> np.ndarray:
-    """Raw logits ``(len(passes), chunk, n_outputs)`` for query rows ``start:start+chunk``."""
+def encode_passes(model, passes: list[Pass], categorical, batch_cells: int, device="cpu") -> list:
+    """Every pass's context encoded once (``TabPFNLite.encode``), for :func:`decode_passes`.
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    passes : list of Pass
+    categorical : ndarray of bool
+    batch_cells : int
+        Table cells per forward call.
+    device : str, default="cpu"
+
+    Returns
+    -------
+    list of (list of int, tuple)
+        Groups of passes (their indices) with their stacked encoded contexts.
+    """
     import torch
 
-    xs, ys = [], []
+    groups = []
+    for (n_ctx, n_feat), members in _by_size(passes).items():
+        group = max(1, batch_cells // (n_feat + 1) // n_ctx)
+        for g in range(0, len(members), group):
+            ids = members[g : g + group]
+            t = _tensors([passes[i] for i in ids], None, categorical, None, device)
+            with torch.no_grad():
+                groups.append((ids, model.encode(t["x"], t["y"], t["cat"], t["noise"])))
+    return groups
+
+
+def decode_passes(
+    model,
+    groups: list,
+    passes: list[Pass],
+    queries: list[np.ndarray],
+    categorical: np.ndarray,
+    batch_cells: int,
+    temperature: float = 1.0,
+    device: str = "cpu",
+) -> list[np.ndarray]:
+    """:func:`run_passes`'s output from contexts encoded by :func:`encode_passes`.
+
+    Equal to it up to floating-point rounding, without recomputing any context: a few
+    query rows cost a fraction of a full pass.
+
+    Returns
+    -------
+    list of ndarray
+    """
+    import torch
+
+    out: list[np.ndarray | None] = [None] * len(passes)
+    for ids, context in groups:
+        group = [passes[i] for i in ids]
+        n_query = max(len(queries[p.queries]) for p in group)
+        chunk = max(1, batch_cells // (len(group[0].features) + 1) // len(ids))
+        parts = []
+        for s in range(0, n_query, chunk):
+            t = _tensors(group, queries, categorical, (s, min(chunk, n_query - s)), device, False)
+            with torch.no_grad():
+                parts.append(model.decode(context, t["x"], t["cat"], t["n_out"]))
+        _finish(out, ids, parts, passes, queries, temperature)
+    return out  # type: ignore[return-value]
+
+
+def _by_size(passes: list[Pass]) -> dict[tuple[int, int], list[int]]:
+    """Pass indices by (context rows, columns read): such passes stack into one call."""
+    by_size: dict[tuple[int, int], list[int]] = {}
+    for i, p in enumerate(passes):
+        by_size.setdefault((len(p.x), len(p.features)), []).append(i)
+    return by_size
+
+
+def _tensors(passes, queries, categorical, rows, device, context: bool = True) -> dict:
+    """A call's inputs: each pass's context rows (when ``context``), then its query rows
+    ``rows = (start, length)`` (none when ``rows`` is None)."""
+    import torch
+
+    xs = []
     for p in passes:
-        q = queries[p.queries][start : start + chunk]
-        if len(q) < chunk:  # a shorter query set: pad with copies of a context row
-            q = np.concatenate([q, np.repeat(p.x[:1], chunk - len(q), axis=0)])
-        xs.append(np.concatenate([p.x, q])[:, p.features])
-        ys.append(p.y)
-    x = torch.from_numpy(np.stack(xs)).to(device)
-    y = torch.from_numpy(np.stack(ys)).to(device)
-    cat = torch.from_numpy(np.stack([categorical[p.features] for p in passes])).to(device)
-    noise = torch.from_numpy(np.stack([p.noise for p in passes])).to(device)
-    n_out = torch.tensor([p.n_out or 1 for p in passes], device=device)
-    with torch.no_grad():
-        z = model(x, y, cat, n_out, feature_noise=noise)
-    return z.float().cpu().numpy()
+        parts = [p.x] if context else []
+        if rows is not None:
+            start, length = rows
+            q = queries[p.queries][start : start + length]
+            if len(q) < length:  # a shorter query set: pad with copies of a context row
+                q = np.concatenate([q, np.repeat(p.x[:1], length - len(q), axis=0)])
+            parts.append(q)
+        xs.append(np.concatenate(parts)[:, p.features])
+    return {
+        "x": torch.from_numpy(np.stack(xs)).to(device),
+        "y": torch.from_numpy(np.stack([p.y for p in passes])).to(device),
+        "cat": torch.from_numpy(np.stack([categorical[p.features] for p in passes])).to(device),
+        "noise": torch.from_numpy(np.stack([p.noise for p in passes])).to(device),
+        "n_out": torch.tensor([p.n_out or 1 for p in passes], device=device),
+    }
+
+
+def _finish(out, ids, parts, passes, queries, temperature) -> None:
+    """Each pass's softmax over its own query rows and outputs, from a group's parts."""
+    for j, i in enumerate(ids):
+        full = np.concatenate([part[j].float().cpu().numpy() for part in parts])
+        z = full[: len(queries[passes[i].queries])]
+        out[i] = _softmax(z[:, : passes[i].n_out or z.shape[1]] / temperature)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -135,4 +218,4 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-__all__ = ["Pass", "plan", "run_passes"]
+__all__ = ["Pass", "decode_passes", "encode_passes", "plan", "run_passes"]

@@ -148,21 +148,34 @@ def cell_inputs(x: torch.Tensor, categorical: torch.Tensor, n_train: int) -> tor
         channel changes, while the constant-column guard becomes relative to the column's
         magnitude and its variance cannot overflow.
     """
-    missing = torch.isnan(x)
-    finite = ~missing[:, :n_train]
-    x = x * _power_of_two_scale(x[:, :n_train], finite)
-    train = x[:, :n_train]
+    return cells_from_stats(x, categorical, column_stats(x[:, :n_train]))
+
+
+def column_stats(train: torch.Tensor) -> tuple:
+    """What :func:`cell_inputs` reads from the training rows ``(B, n_train, F)``."""
+    finite = ~torch.isnan(train)
+    scale = _power_of_two_scale(train, finite)
+    train = train * scale
     count = finite.sum(1, keepdim=True).clamp(min=1)
     filled = torch.where(finite, train, torch.zeros_like(train))
     mean = filled.sum(1, keepdim=True) / count
     var = (torch.where(finite, train - mean, torch.zeros_like(train)) ** 2).sum(1, keepdim=True)
     std = (var / count).sqrt()
     std = torch.where(std > 1e-6, std, torch.ones_like(std))
+    b, n_train, f = train.shape
+    keys = torch.where(finite, train, torch.full_like(train, float("inf")))
+    keys = keys.permute(0, 2, 1).reshape(b * f, n_train).sort(dim=1).values.contiguous()
+    return scale, mean, std, keys, count
+
+
+def cells_from_stats(x: torch.Tensor, categorical: torch.Tensor, stats: tuple) -> torch.Tensor:
+    """:func:`cell_inputs` of rows ``x`` ``(B, N, F)`` from :func:`column_stats`."""
+    scale, mean, std, keys, count = stats
+    missing = torch.isnan(x)
+    x = x * scale
     z = ((x - mean) / std).clamp(-_CLIP, _CLIP)
     # Rank score: mid-rank of each value among the finite training values.
     b, n, f = x.shape
-    keys = torch.where(finite, train, torch.full_like(train, float("inf")))
-    keys = keys.permute(0, 2, 1).reshape(b * f, n_train).sort(dim=1).values.contiguous()
     vals = torch.where(missing, torch.zeros_like(x), x).permute(0, 2, 1).reshape(b * f, n)
     vals = vals.contiguous()
     lo = torch.searchsorted(keys, vals, right=False)
@@ -186,10 +199,19 @@ class _Attention(nn.Module):
         self.out = nn.Linear(width, width)
 
     def forward(self, q_in: torch.Tensor, kv_in: torch.Tensor) -> torch.Tensor:
+        return self.attend(q_in, *self.keys(kv_in))
+
+    def keys(self, kv_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values ``(S, heads, n, width / heads)`` of ``kv_in`` ``(S, n, width)``."""
+        s, n, w = kv_in.shape
+        h = self.heads
+        k, v = self.kv(kv_in).view(s, n, 2, h, w // h).permute(2, 0, 3, 1, 4)
+        return k, v
+
+    def attend(self, q_in: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         s, n, w = q_in.shape
         h = self.heads
         q = self.q(q_in).view(s, n, h, w // h).transpose(1, 2)
-        k, v = self.kv(kv_in).view(s, kv_in.shape[1], 2, h, w // h).permute(2, 0, 3, 1, 4)
         o = F.scaled_dot_product_attention(q, k, v)
         return self.out(o.transpose(1, 2).reshape(s, n, w))
 
@@ -208,14 +230,40 @@ class _Layer(nn.Module):
         )
 
     def forward(self, h: torch.Tensor, n_train: int) -> torch.Tensor:
+        h = self._columns(h)
+        t = self._row_input(h)
+        return self._rows(h, t, self.row_attn.keys(t[:, :n_train]))
+
+    def encode(self, h: torch.Tensor) -> tuple[torch.Tensor, tuple]:
+        """``forward`` of training rows ``h`` alone, and the row attention's keys.
+
+        Training rows attend to training rows only, so their outputs do not depend on
+        the test rows; :meth:`decode` scores test rows against the keys.
+        """
+        h = self._columns(h)
+        t = self._row_input(h)
+        kv = self.row_attn.keys(t)
+        return self._rows(h, t, kv), kv
+
+    def decode(self, h: torch.Tensor, kv: tuple) -> torch.Tensor:
+        """``forward`` of test rows ``h`` given the training rows' keys from :meth:`encode`."""
+        h = self._columns(h)
+        return self._rows(h, self._row_input(h), kv)
+
+    def _columns(self, h: torch.Tensor) -> torch.Tensor:
+        """1. Attention across columns, within each row."""
         b, n, c, w = h.shape
-        # 1. across columns, within each row
         flat = self.norm_col(h).reshape(b * n, c, w)
-        h = h + self.col_attn(flat, flat).view(b, n, c, w)
-        # 2. across rows, within each column; keys/values are the training rows
-        t = self.norm_row(h).transpose(1, 2).reshape(b * c, n, w)
-        h = h + self.row_attn(t, t[:, :n_train]).view(b, c, n, w).transpose(1, 2)
-        # 3. per cell MLP
+        return h + self.col_attn(flat, flat).view(b, n, c, w)
+
+    def _row_input(self, h: torch.Tensor) -> torch.Tensor:
+        b, n, c, w = h.shape
+        return self.norm_row(h).transpose(1, 2).reshape(b * c, n, w)
+
+    def _rows(self, h: torch.Tensor, t: torch.Tensor, kv: tuple) -> torch.Tensor:
+        """2. Attention across rows, within each column (keys: training rows); 3. MLP."""
+        b, n, c, w = h.shape
+        h = h + self.row_attn.attend(t, *kv).view(b, c, n, w).transpose(1, 2)
         return h + self.mlp(self.norm_mlp(h))
 
     def forward_target(self, h: torch.Tensor, n_train: int) -> torch.Tensor:
@@ -225,12 +273,26 @@ class _Layer(nn.Module):
         the column attention and only the test rows' target cells query the row
         attention: the same values for a fraction of the work.
         """
-        b, n, c, w = h.shape
-        flat = self.norm_col(h).reshape(b * n, c, w)
-        target = h[:, :, -1] + self.col_attn(flat[:, -1:], flat).view(b, n, w)
+        target = self._target(h)
         t = self.norm_row(target)
         out = target[:, n_train:] + self.row_attn(t[:, n_train:], t[:, :n_train])
         return out + self.mlp(self.norm_mlp(out))
+
+    def encode_target(self, h: torch.Tensor) -> tuple:
+        """The keys :meth:`forward_target`'s row attention reads from training rows ``h``."""
+        return self.row_attn.keys(self.norm_row(self._target(h)))
+
+    def decode_target(self, h: torch.Tensor, kv: tuple) -> torch.Tensor:
+        """:meth:`forward_target` of test rows ``h`` given :meth:`encode_target`'s keys."""
+        target = self._target(h)
+        out = target + self.row_attn.attend(self.norm_row(target), *kv)
+        return out + self.mlp(self.norm_mlp(out))
+
+    def _target(self, h: torch.Tensor) -> torch.Tensor:
+        """The target cells after the column attention (only they query it)."""
+        b, n, c, w = h.shape
+        flat = self.norm_col(h).reshape(b * n, c, w)
+        return h[:, :, -1] + self.col_attn(flat[:, -1:], flat).view(b, n, w)
 
 
 class TabPFNLite(nn.Module):
@@ -296,27 +358,84 @@ class TabPFNLite(nn.Module):
                 b, f, self.cfg.feature_embed, generator=generator, device=x.device, dtype=x.dtype
             )
         cells = cells + self.feature_embed(feature_noise)[:, None]
+        unknown = self.unknown.expand(b, n - n_train, -1)
+        target = torch.cat([self._label_tokens(y_train, x.dtype), unknown], dim=1)
+        h = self._tokens(cells, target)
+        for layer in self.layers[:-1]:
+            h = layer(h, n_train)
+        return self._head(self.layers[-1].forward_target(h, n_train), n_classes)
+
+    def encode(
+        self,
+        x: torch.Tensor,
+        y_train: torch.Tensor,
+        categorical: torch.Tensor,
+        feature_noise: torch.Tensor,
+    ) -> tuple:
+        """What :meth:`decode` needs of the training rows: all of :meth:`forward`'s work
+        on them, done once for any number of later test rows.
+
+        Parameters
+        ----------
+        x : Tensor of shape (B, n_train, F)
+            The training rows only.
+        y_train, categorical, feature_noise
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        tuple
+            Column statistics, feature embeddings and each layer's row-attention keys.
+        """
+        stats = column_stats(x)
+        embed = self.feature_embed(feature_noise)[:, None]
+        cells = self.cell(cells_from_stats(x, categorical, stats)) + embed
+        h = self._tokens(cells, self._label_tokens(y_train, x.dtype))
+        keys = []
+        for layer in self.layers[:-1]:
+            h, kv = layer.encode(h)
+            keys.append(kv)
+        keys.append(self.layers[-1].encode_target(h))
+        return stats, embed, keys
+
+    def decode(
+        self,
+        context: tuple,
+        x: torch.Tensor,
+        categorical: torch.Tensor,
+        n_classes: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """:meth:`forward`'s logits for test rows ``x`` ``(B, n_test, F)`` given the
+        training rows' :meth:`encode` (equal up to floating-point rounding).
+
+        Returns
+        -------
+        Tensor of shape (B, n_test, n_outputs)
+        """
+        stats, embed, keys = context
+        cells = self.cell(cells_from_stats(x, categorical, stats)) + embed
+        h = self._tokens(cells, self.unknown.expand(x.shape[0], x.shape[1], -1))
+        for layer, kv in zip(self.layers[:-1], keys):
+            h = layer.decode(h, kv)
+        return self._head(self.layers[-1].decode_target(h, keys[-1]), n_classes)
+
+    def _label_tokens(self, y_train: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         if self.cfg.task == "regression":
-            y_in = y_train.clamp(-TARGET_CLIP, TARGET_CLIP)[..., None].to(x.dtype)
-            y_emb = self.target_embed(y_in)
-        else:
-            y_emb = self.label_embed(y_train)
-        target = torch.cat(
-            [
-                y_emb,
-                self.unknown.expand(b, n - n_train, -1),
-            ],
-            dim=1,
-        )
+            y_in = y_train.clamp(-TARGET_CLIP, TARGET_CLIP)[..., None].to(dtype)
+            return self.target_embed(y_in)
+        return self.label_embed(y_train)
+
+    def _tokens(self, cells: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Cells and target tokens ``(B, N, w)`` as the layers' input ``(B, N, F + 1, w)``."""
         if self.cfg.label_to_cells:
             cells = cells + self.cell_label(target)[:, :, None, :]
         target = (target + self.target_col)[:, :, None, :]
-        h = torch.cat([cells, target], dim=2)
-        for layer in self.layers[:-1]:
-            h = layer(h, n_train)
-        logits = self.head(self.norm_out(self.layers[-1].forward_target(h, n_train)))
+        return torch.cat([cells, target], dim=2)
+
+    def _head(self, hidden: torch.Tensor, n_classes: torch.Tensor | None) -> torch.Tensor:
+        logits = self.head(self.norm_out(hidden))
         if n_classes is not None and self.cfg.task != "regression":
-            idx = torch.arange(self.cfg.max_classes, device=x.device)
+            idx = torch.arange(self.cfg.max_classes, device=hidden.device)
             logits = logits.masked_fill(idx[None, None, :] >= n_classes[:, None, None], -1e4)
         return logits
 

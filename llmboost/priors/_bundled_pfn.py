@@ -35,6 +35,8 @@ from ._in_context import torch_device
 
 _MODELS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
+#: Most bytes of encoded training rows a fitted prior keeps between ``logits`` calls.
+ENCODED_CONTEXT_BYTES = 256 * 2**20
 
 
 def default_weights_path(task: str = "classification") -> Path:
@@ -161,6 +163,11 @@ class BundledPFNPrior(Prior):
     (:func:`llmboost.pfn.ensemble.output_codes`): each code groups the classes into at
     most 10 groups; ``n_ensemble`` passes run per code. Sample weights are not used.
 
+    The first ``logits`` call after a fit encodes the training rows once and keeps them
+    (the network's work on them, when it fits in :data:`ENCODED_CONTEXT_BYTES`; never
+    pickled or saved), so later calls cost only their own rows: one row against 500
+    training rows takes milliseconds instead of a full pass over the context.
+
     Attributes
     ----------
     classes_ : ndarray
@@ -223,10 +230,54 @@ class BundledPFNPrior(Prior):
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
+        self._encoded = None
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
-        return self._score([job], [_values(X)])[0]
+        encoded = self._encoded_context(job)
+        if encoded is None:
+            return self._score([job], [_values(X)])[0]
+        from ..pfn.inference import decode_passes
+
+        model, passes, owners, views, groups = encoded
+        queries = _with_views([_values(X)], views)
+        outputs = decode_passes(
+            model,
+            groups,
+            passes,
+            queries,
+            self.categorical_,
+            int(self.batch_cells),
+            float(self.softmax_temperature),
+            self._device(),
+        )
+        return self._combine(model, 0, job, passes, owners, outputs)
+
+    def _encoded_context(self, job) -> tuple | None:
+        """The passes of the fitted context with their encoded contexts, made on the first
+        call and kept while the parameters stay; ``None`` when they would exceed
+        :data:`ENCODED_CONTEXT_BYTES`."""
+        from ..pfn.inference import encode_passes
+
+        params = self.get_params()
+        kept = getattr(self, "_encoded", None)
+        if kept is not None and kept[0] == params:
+            return kept[1]
+        model = self._model()
+        passes, owners, views = self._planned(model, [job])
+        w, layers = model.cfg.width, model.cfg.layers
+        size = sum(len(p.x) * ((layers - 1) * (len(p.features) + 1) + 1) for p in passes)
+        if 2 * w * 4 * size > ENCODED_CONTEXT_BYTES:  # keys and values, float32
+            return None
+        device = self._device()
+        groups = encode_passes(model, passes, self.categorical_, int(self.batch_cells), device)
+        self._encoded = params, (model, passes, owners, views, groups)
+        return self._encoded[1]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the default may be __dict__ itself
+        state.pop("_encoded", None)  # tensors rebuilt on the first call
+        return state
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
         """Each fold's rows scored with the other folds as context; folds run batched."""
@@ -292,32 +343,40 @@ class BundledPFNPrior(Prior):
     # --------------------------------------------------------------- inference
     def _score(self, jobs: list, queries: list[np.ndarray]) -> list[np.ndarray]:
         """Run every job's passes in shared forward calls and combine them per job."""
-        from ..pfn.ensemble import principal_view
         from ..pfn.inference import run_passes
 
         model = self._model()
-        passes, owners, queries = [], [], list(queries)
-        for j, (x, *job) in enumerate(jobs):
-            views = [(j, x)]  # (query set, training rows) of each view
-            one_part = x.shape[1] <= (self.max_features or x.shape[1])  # else no view
-            rotate = self.principal_components and one_part
-            view = principal_view(x, self.categorical_) if rotate else None
-            if view is not None:
-                queries.append(view(queries[j]))
-                views.append((len(queries) - 1, view(x)))
-            for key, p in self._passes(model, views, *job):
-                passes.append(p)
-                owners.append((j, key))
+        passes, owners, views = self._planned(model, jobs)
         outputs = run_passes(
             model,
             passes,
-            queries,
+            _with_views(queries, views),
             self.categorical_,
             int(self.batch_cells),
             float(self.softmax_temperature),
             self._device(),
         )
         return [self._combine(model, j, jobs[j], passes, owners, outputs) for j in range(len(jobs))]
+
+    def _planned(self, model, jobs: list) -> tuple[list, list, list]:
+        """Every job's passes, their ``(job, key)`` owners and each job's principal view.
+
+        Job ``j``'s queries are query set ``j``; its view's, set ``len(jobs) + j``
+        (:func:`_with_views`).
+        """
+        from ..pfn.ensemble import principal_view
+
+        passes, owners, views = [], [], []
+        for j, (x, *job) in enumerate(jobs):
+            one_part = x.shape[1] <= (self.max_features or x.shape[1])  # else no view
+            rotate = self.principal_components and one_part
+            view = principal_view(x, self.categorical_) if rotate else None
+            views.append(view)
+            sets = [(j, x)] if view is None else [(j, x), (len(jobs) + j, view(x))]
+            for key, p in self._passes(model, sets, *job):
+                passes.append(p)
+                owners.append((j, key))
+        return passes, owners, views
 
     def _passes(self, model, views, y: np.ndarray, contexts, codes):
         """``(key, Pass)`` for every pass of a job; the key says how to map it back.
@@ -368,6 +427,11 @@ class BundledPFNPrior(Prior):
         return decode(per_code)
 
 
+def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
+    """The query sets, then each one in its job's principal view (empty without one)."""
+    return [*queries, *(q[:0] if v is None else v(q) for q, v in zip(queries, views))]
+
+
 def _values(X: pd.DataFrame) -> np.ndarray:
     """Encoded rows as the network reads them: float32, categories as codes, NaN missing."""
     return np.clip(category_codes(X), -1e30, 1e30).astype(np.float32)
@@ -388,4 +452,4 @@ def _bin_centers(model) -> np.ndarray:
     return (b[:-1] + b[1:]) / 2
 
 
-__all__ = ["BundledPFNPrior", "default_weights_path", "load_model"]
+__all__ = ["ENCODED_CONTEXT_BYTES", "BundledPFNPrior", "default_weights_path", "load_model"]
