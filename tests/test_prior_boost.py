@@ -337,3 +337,18 @@ def test_boosting_rounds_below_one_are_refused_before_fitting(booster, rounds):
     model = PriorBoostClassifier(booster=booster, booster_params={"n_estimators": rounds})
     with pytest.raises(ValueError, match=rf"booster_params n_estimators={rounds!r}: the trees"):
         model.fit(X, y)
+
+
+def test_a_prior_of_the_other_task_names_a_pipeline_by_its_final_step():
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data(n=40)
+    with pytest.raises(ValueError) as err:
+        PriorBoostClassifier(prior=make_pipeline(StandardScaler(), Ridge())).fit(X, y)
+    assert str(err.value) == (
+        "PriorBoostClassifier needs a classification prior, but SklearnPrior(Pipeline ending "
+        "in Ridge) is a regression prior; pass a classifier or a prior with "
+        "task='classification'."
+    )

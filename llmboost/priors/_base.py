@@ -237,8 +237,10 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
 
         obj = SklearnPrior(obj)
     if obj.task != task:
-        inner = getattr(obj, "estimator", None)
-        name = type(obj).__name__ + (f"({type(inner).__name__})" if inner is not None else "")
+        from ._sklearn import SklearnPrior, describe
+
+        inner = f"({describe(obj.estimator)})" if isinstance(obj, SklearnPrior) else ""
+        name = type(obj).__name__ + inner
         kind = {"classification": "classifier", "regression": "regressor"}[task]
         raise ValueError(
             f"{who} needs a {task} prior, but {name} is a {obj.task} prior; pass a "

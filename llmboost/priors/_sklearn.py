@@ -86,7 +86,7 @@ class SklearnPrior(Prior):
         (``ValueError``): its ``predict`` gives no prediction of ``y``; so is an object
         whose tags scikit-learn cannot read.
         """
-        name = _describe(self.estimator)
+        name = describe(self.estimator)
         try:
             if is_classifier(self.estimator):
                 return "classification"
@@ -121,7 +121,7 @@ class SklearnPrior(Prior):
         if task == "regression":
             kind, other, need = ("regressor", "classification", "a classifier")
         raise ValueError(
-            f"SklearnPrior: {_describe(self.estimator)} is a {kind}, so this is a {task} "
+            f"SklearnPrior: {describe(self.estimator)} is a {kind}, so this is a {task} "
             f"prior, but {wrong}. For a {other} target pass {need} instead."
         ) from None
 
@@ -149,7 +149,7 @@ class SklearnPrior(Prior):
         scores = ("predict_proba", "decision_function")
         if self.task == "classification" and not any(hasattr(self.estimator, m) for m in scores):
             raise ValueError(
-                f"SklearnPrior: {_describe(self.estimator)} has neither predict_proba "
+                f"SklearnPrior: {describe(self.estimator)} has neither predict_proba "
                 "nor decision_function, so it gives no class scores; use a classifier that "
                 "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
             )
@@ -195,10 +195,10 @@ class SklearnPrior(Prior):
         return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
 
 
-def _describe(estimator) -> str:
+def describe(estimator) -> str:
     """The estimator's class name; a pipeline's names its final step too."""
     if isinstance(estimator, Pipeline) and estimator.steps:
-        return f"Pipeline ending in {_describe(estimator.steps[-1][1])}"
+        return f"Pipeline ending in {describe(estimator.steps[-1][1])}"
     return type(estimator).__name__
 
 
@@ -231,4 +231,4 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
     return scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
 
 
-__all__ = ["SklearnPrior"]
+__all__ = ["SklearnPrior", "describe"]
