@@ -695,6 +695,8 @@ def _targets(part: pd.DataFrame, prior: str) -> list[str]:
             "prior alone": part[part["rule"] == "prior alone"],
             "xgboost alone (scale 0)": part[part["rule"] == "xgboost alone (scale 0)"]}  # fmt: skip
     table = pd.DataFrame({k: v.groupby("size")["auc"].mean() for k, v in rows.items()}).T
+    loss = pd.DataFrame({k: v.groupby("size")["log_loss"].mean() for k, v in rows.items()}).T
+    best = "best of lr, rf, xgb (bench_bundled_pfn.py, same cells)"
     if prior == "pfn" and BASELINES.exists():
         base = pd.read_csv(BASELINES)
         base = base[base["method"].isin(["lr", "rf", "xgb"])]
@@ -702,14 +704,40 @@ def _targets(part: pd.DataFrame, prior: str) -> list[str]:
         base = base.merge(cells, on=keys)
         means = base.groupby(["size", "method"])["auc"].mean().unstack()
         if len(means):  # none for seeds that benchmark did not run
-            table.loc["best of lr, rf, xgb (bench_bundled_pfn.py, same cells)"] = means.max(axis=1)
-    loss = pd.DataFrame({k: v.groupby("size")["log_loss"].mean() for k, v in rows.items()}).T
+            table.loc[best] = means.max(axis=1)
+            top = means.idxmax(axis=1)  # per size, the baseline with the best mean
+            rows[best] = base[base["method"] == base["size"].map(top)]
     return (
         ["Targets: mean AUC of the default rule and references on the same cells:", ""]
         + _markdown(table, "AUC")
         + ["Mean log loss:", ""]
         + _markdown(loss, "log loss")
+        + _paired(rows)
     )
+
+
+def _paired(rows: dict) -> list[str]:
+    """The default rule's mean AUC minus each reference's, with the standard error of the
+    paired per-cell differences, per size."""
+    keys = ["dataset", "size", "seed"]
+    mine = rows["default rule"][keys + ["auc"]]
+    lines = ["Default rule minus reference, mean AUC (standard error of the paired "
+             "per-cell differences):", ""]  # fmt: skip
+    table = {}
+    for name, ref in rows.items():
+        if name == "default rule":
+            continue
+        both = mine.merge(ref[keys + ["auc"]], on=keys, suffixes=("", "_ref"))
+        diff = (both["auc"] - both["auc_ref"]).groupby(both["size"])
+        table[name] = {
+            size: f"{d.mean():+.4f} ({d.std(ddof=1) / np.sqrt(len(d)):.4f})" for size, d in diff
+        }
+    frame = pd.DataFrame(table).T
+    lines.append("| reference | " + " | ".join(str(c) for c in frame.columns) + " |")
+    lines.append("|---" * (len(frame.columns) + 1) + "|")
+    for name, row in frame.iterrows():
+        lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
+    return lines + [""]
 
 
 def main() -> None:
