@@ -108,7 +108,12 @@ def test_bundled_pfn_on_cuda_matches_cpu():
     cpu = BundledPFNPrior(random_state=0).fit(X[:500], y[:500]).logits(X[500:])
     gpu = BundledPFNPrior(random_state=0, device="cuda").fit(X[:500], y[:500])
     # float32 on both; GPU matrix products sum in another order.
-    np.testing.assert_allclose(gpu.logits(X[500:]), cpu, atol=1e-3)
+    z = gpu.logits(X[500:])
+    np.testing.assert_allclose(z, cpu, atol=1e-3)
+    # the first call kept the encoded context on the GPU; one row is scored against it
+    groups = gpu._encoded[1][-1]
+    assert all(context[1].device.type == "cuda" for _, context in groups)
+    np.testing.assert_allclose(gpu.logits(X[500:501]), z[:1], atol=1e-4)
 
 
 @needs_torch_cuda
