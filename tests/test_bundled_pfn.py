@@ -757,7 +757,7 @@ def _shared_axis_table(n, seed):
     return X
 
 
-@pytest.mark.parametrize("task", ["binary", "25 classes", "regression"])
+@pytest.mark.parametrize("task", ["binary", "25 classes", "regression", "context and column parts"])
 def test_logits_from_the_kept_context_equal_a_full_pass(task, monkeypatch):
     import llmboost.priors._bundled_pfn as bundled
 
@@ -766,14 +766,18 @@ def test_logits_from_the_kept_context_equal_a_full_pass(task, monkeypatch):
         "binary": (X["a"] > 0).astype(int).to_numpy(),
         "25 classes": np.arange(120) % 25,
         "regression": 3 * X["a"].to_numpy() + 50,
+        "context and column parts": (X["a"] > 0).astype(int).to_numpy(),
     }[task]
     kind = "regression" if task == "regression" else "classification"
-    kept = BundledPFNPrior(kind, random_state=0).fit(X, y)
+    params = {"random_state": 0}
+    if task == "context and column parts":  # 3 contexts of 40 rows, columns in 2 parts
+        params.update(max_context=50, max_features=3)
+    kept = BundledPFNPrior(kind, **params).fit(X, y)
     first = kept.logits(X.iloc[:40])  # encodes the context and keeps it
     assert kept._encoded is not None
     rows = [kept.logits(X.iloc[[i]]) for i in range(5)]
     monkeypatch.setattr(bundled, "ENCODED_CONTEXT_BYTES", 0)  # every call a full pass
-    full = BundledPFNPrior(kind, random_state=0).fit(X, y)
+    full = BundledPFNPrior(kind, **params).fit(X, y)
     expected = full.logits(X.iloc[:40])
     assert full._encoded is None
     # float32 network, other batch shapes: last-bit differences, here at most 1e-6
