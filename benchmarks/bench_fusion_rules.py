@@ -100,6 +100,20 @@ variants of the start near chance added), the outside tables likewise
     python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v8.md \\
         --csv benchmarks/results/fusion_rules_v8.csv  # and the same for _outside
 
+The language model's and the constant prior's cells completed (``fusion_rules_v9.md``,
+the same rules): the language model at seeds 1-4 (32 to 256 rows) and at 512 and 1,024
+rows (seeds 0-4), the constant prior at 512 and 1,024 rows, into the same cache; the
+rows they wrote are ``fusion_rules_v9.csv``, summarised with ``fusion_rules_v8.csv``::
+
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --sizes 32 64 128 256 \\
+        --seeds 1 2 3 4 --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v9.csv
+    python benchmarks/bench_fusion_rules.py --prior llm --max-test 200 --sizes 512 1024 \\
+        --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v9.csv
+    python benchmarks/bench_fusion_rules.py --prior constant --sizes 512 1024 \\
+        --cache /tmp/fcache7 --csv benchmarks/results/fusion_rules_v9.csv
+    python benchmarks/bench_fusion_rules.py --md benchmarks/results/fusion_rules_v9.md \\
+        --csv benchmarks/results/fusion_rules_v8.csv benchmarks/results/fusion_rules_v9.csv
+
 The margins of every cell are kept in ``--cache``; ``--cached-only`` re-scores the rules
 of the cells computed so far without fitting anything (how a stopped run was summarised).
 
