@@ -94,6 +94,8 @@ def test_bundled_pfn_round_trip_in_a_new_process_and_no_weights_in_the_file(tmp_
         cv=2,
         random_state=0,
     ).fit(X, y)
+    model.predict_proba(X[:1])
+    assert model.prior_._encoded is not None  # the kept encoded context stays out of the file
     path = save(model, tmp_path / "pfnboost.llmboost")
     X.to_pickle(tmp_path / "X.pkl")  # the test's own data, written and read by the test
     code = (
