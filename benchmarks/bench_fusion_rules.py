@@ -693,11 +693,11 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     Path(md_path).write_text("\n".join(lines) + "\n")
 
 
-def _markdown(table: pd.DataFrame, first: str) -> list[str]:
+def _markdown(table: pd.DataFrame, first: str, cell=lambda v: f"{v:.4f}") -> list[str]:
     out = [f"| {first} | " + " | ".join(str(c) for c in table.columns) + " |"]
     out.append("|---" * (len(table.columns) + 1) + "|")
     for name, row in table.iterrows():
-        out.append(f"| {name} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
+        out.append(f"| {name} | " + " | ".join(cell(v) for v in row) + " |")
     return out + [""]
 
 
@@ -746,12 +746,7 @@ def _paired(rows: dict) -> list[str]:
         table[name] = {
             size: f"{d.mean():+.4f} ({d.std(ddof=1) / np.sqrt(len(d)):.4f})" for size, d in diff
         }
-    frame = pd.DataFrame(table).T
-    lines.append("| reference | " + " | ".join(str(c) for c in frame.columns) + " |")
-    lines.append("|---" * (len(frame.columns) + 1) + "|")
-    for name, row in frame.iterrows():
-        lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
-    return lines + [""]
+    return lines + _markdown(pd.DataFrame(table).T, "reference", cell=str)
 
 
 def main() -> None:

@@ -249,7 +249,7 @@ def _capped(record: dict, max_test: int) -> bool:
     if "n_test" not in record:
         return True
     rows = record["n_test"] + record.get("n_test_unscored", 0)
-    return not rows < min(record.get("max_test", 2000), max_test + 1)
+    return rows >= min(record.get("max_test", 2000), max_test + 1)
 
 
 def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
