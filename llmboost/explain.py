@@ -52,20 +52,14 @@ def explain(estimator, X) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        When ``estimator`` is not an llmboost estimator.
     ValueError
         When a feature is itself named ``prior`` or ``bias``, or the trees are XGBoost
         multi-output trees (``multi_strategy="multi_output_tree"``), which XGBoost
         cannot explain.
     """
-    check_is_fitted(estimator, "members_")
-    for member in estimator.members_:
-        booster = member.booster
-        if booster is not None and booster.params.get("multi_strategy") == "multi_output_tree":
-            raise ValueError(
-                "explain: XGBoost has no SHAP values for multi-output trees "
-                "(booster_params multi_strategy='multi_output_tree'); refit without it "
-                "(one tree per class, the default) to explain the model."
-            )
+    _check_explainable(estimator)
     names = feature_names(estimator)
     clash = sorted({PRIOR_COLUMN, BIAS_COLUMN} & set(names))
     if clash:
@@ -125,6 +119,27 @@ def _feature_shap(members, frame: pd.DataFrame) -> dict[tuple, np.ndarray]:
             total = total + tree_contributions(booster, frame, done, end)[..., :-1]
             out[(key, end)], done = total, end
     return out
+
+
+def _check_explainable(estimator) -> None:
+    """Refuse what is not a fitted llmboost estimator, or has trees SHAP cannot read."""
+    from .dask._base import _DaskPriorBoost
+    from .estimators._prior_boost import _PriorBoost
+
+    if not isinstance(estimator, (_PriorBoost, _DaskPriorBoost)):
+        raise TypeError(
+            "explain() takes a fitted llmboost estimator (PriorBoost, PFNBoost, LLMBoost or "
+            f"their Dask versions), got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator, "members_")
+    for member in estimator.members_:
+        booster = member.booster
+        if booster is not None and booster.params.get("multi_strategy") == "multi_output_tree":
+            raise ValueError(
+                "explain: XGBoost has no SHAP values for multi-output trees "
+                "(booster_params multi_strategy='multi_output_tree'); refit without it "
+                "(one tree per class, the default) to explain the model."
+            )
 
 
 def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.ndarray:

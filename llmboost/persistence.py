@@ -16,32 +16,31 @@ stored: they are found by path or name and fingerprinted (:mod:`llmboost._prior_
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import os
-import sys
+import secrets
 import zipfile
 import zlib
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
-from sklearn.compose import make_column_selector
 
 from . import __version__
-from ._check_lightgbm import check_lightgbm_model, load_lightgbm_model
+from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
-from ._check_xgboost import check_xgboost_model, load_xgboost_model
+from ._check_xgboost import load_xgboost_model
+from ._model_writer import TRUSTED_PACKAGES, Writer, trusted_class
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 
 FORMAT, VERSION = "llmboost-model", 1
-#: Packages whose classes ``load`` may build.
-TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
 _INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+#: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
+#: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
+_NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 class UnsafeFileError(ValueError):
@@ -75,9 +74,15 @@ def save(model, path: str | os.PathLike) -> Path:
     from .estimators._prior_boost import _PriorBoost
 
     if not isinstance(model, _PriorBoost):
-        raise TypeError(f"save() takes a llmboost estimator, got {type(model).__name__}.")
+        from .dask._base import _DaskPriorBoost
+
+        hint = ": pickle a Dask estimator instead" if isinstance(model, _DaskPriorBoost) else ""
+        raise TypeError(
+            "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
+            f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
+        )
     check_is_fitted(model, "members_")
-    writer = _Writer()
+    writer = Writer()
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -91,7 +96,8 @@ def save(model, path: str | os.PathLike) -> Path:
         why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
         error = IsADirectoryError if path.is_dir() else FileNotFoundError
         raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")  # renamed once complete
+    # renamed once complete; a short name, as the target's may be near the length limit
+    part = path.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in {"model.json": json.dumps(manifest), **writer.files}.items():
@@ -130,8 +136,12 @@ def load(path: str | os.PathLike):
 
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise UnsafeFileError(f"{path} is not an llmboost model file (not a zip).") from exc
+    except _NOT_DAMAGE:
+        raise
+    except _DAMAGED as exc:
+        raise UnsafeFileError(
+            f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
+        ) from exc
     with archive:
         try:
             manifest = json.loads(archive.read("model.json"))
@@ -155,124 +165,6 @@ def load(path: str | os.PathLike):
         manifest.get("llmboost_version", "unknown"),
     )
     return model
-
-
-# -- writing ------------------------------------------------------------------------------
-class _Writer:
-    """Turns objects into JSON values; arrays and trees go to ``files``."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.seen: dict[int, int] = {}
-        self.keep: list = []  # objects seen, kept alive so their ids stay unique
-
-    def encode(self, obj, where: str):
-        if obj is None or isinstance(obj, bool | int | float | str):
-            return obj
-        if isinstance(obj, np.generic):
-            return self._scalar(obj, where)
-        if isinstance(obj, list):
-            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-        if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
-            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-            return {"$": "tuple", "items": items}
-        if isinstance(obj, dict):
-            items = [
-                [self.encode(k, f"{where} key"), self.encode(v, f"{where}[{k!r}]")]
-                for k, v in obj.items()
-            ]
-            return {"$": "dict", "items": items}
-        if isinstance(obj, np.ndarray):
-            return self._array(obj, where)
-        return self._other(obj, where)
-
-    def _other(self, obj, where: str):
-        if isinstance(obj, pd.Index) and not isinstance(obj, pd.MultiIndex):
-            values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
-            return {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
-        if isinstance(obj, np.dtype):
-            return {"$": "dtype", "name": _simple_dtype(obj, where).str}
-        if isinstance(obj, type) and issubclass(obj, np.generic):
-            return {"$": "nptype", "name": _simple_dtype(np.dtype(obj), where).name}
-        if isinstance(obj, slice):
-            return {"$": "slice", "items": [obj.start, obj.stop, obj.step]}
-        if isinstance(obj, PurePath):
-            return {"$": "path", "value": str(obj)}
-        if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
-            return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
-        return self._object(obj, where)
-
-    def _scalar(self, obj: np.generic, where: str):
-        return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": obj.item()}
-
-    def _array(self, obj: np.ndarray, where: str):
-        if obj.dtype.kind in _NPY_KINDS:
-            name = f"arrays/{len(self.files)}.npy"
-            buffer = io.BytesIO()
-            np.save(buffer, obj, allow_pickle=False)
-            self.files[name] = buffer.getvalue()
-            return {"$": "array", "file": name}
-        if obj.dtype.kind == "O":
-            flat = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj.ravel())]
-            if all(v is None or isinstance(v, bool | int | float | str | dict) for v in flat):
-                return {"$": "objarray", "shape": list(obj.shape), "items": flat}
-        raise TypeError(f"Cannot store {where}: an array of dtype {obj.dtype} (without pickle).")
-
-    def _object(self, obj, where: str):
-        cls = type(obj)
-        name = _public_name(cls)
-        booster = _library_booster(obj)
-        if booster is None and not _trusted_class(cls):
-            raise TypeError(
-                f"Cannot store {where}: {name} is not a class llmboost saves without pickle "
-                f"(only estimators and adapters of {', '.join(TRUSTED_PACKAGES)}). Use "
-                "pickle for this model, only with files you trust."
-            )
-        if id(obj) in self.seen:
-            return {"$": "ref", "id": self.seen[id(obj)]}
-        self.seen[id(obj)] = len(self.seen)
-        self.keep.append(obj)
-        record: dict[str, Any] = {"id": self.seen[id(obj)], "class": name}
-        if booster is not None:
-            record["$"], record["file"] = booster, self._booster_file(obj, booster, where)
-        elif hasattr(obj, "_fields"):
-            record["$"] = "namedtuple"
-            record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
-        else:
-            state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
-            state = {} if state is None else state
-            if not isinstance(state, dict):
-                raise TypeError(f"Cannot store {where}: {name} has a non-dict state.")
-            record["$"] = "object"
-            record["state"] = [[k, self.encode(v, f"{where}.{k}")] for k, v in state.items()]
-        return record
-
-    def _booster_file(self, obj, kind: str, where: str) -> str:
-        name = f"boosters/{len(self.files)}.{'ubj' if kind == 'xgboost' else 'txt'}"
-        if kind == "xgboost":
-            self.files[name] = bytes(obj.save_raw(raw_format="ubj"))
-        else:
-            self.files[name] = obj.model_to_string(num_iteration=-1).encode()
-        check = check_xgboost_model if kind == "xgboost" else check_lightgbm_model
-        try:  # what load would refuse is refused now, not discovered at load
-            check(self.files[name])
-        except ValueError as exc:
-            raise TypeError(f"Cannot store {where}: its {kind} model {exc}.") from None
-        return name
-
-
-def _library_booster(obj) -> str | None:
-    """``"xgboost"`` / ``"lightgbm"`` for those libraries' native boosters, else ``None``."""
-    cls = type(obj)
-    if cls.__name__ != "Booster":
-        return None
-    return {"xgboost.core": "xgboost", "lightgbm.basic": "lightgbm"}.get(cls.__module__)
-
-
-def _simple_dtype(dtype: np.dtype, where: str) -> np.dtype:
-    if dtype.kind not in _NPY_KINDS + "O" or dtype.fields is not None:
-        raise TypeError(f"Cannot store {where}: dtype {dtype} is not a simple dtype.")
-    return dtype
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -370,7 +262,7 @@ class _Reader:
 
     def _tag_object(self, value, where):
         cls = _resolve(value.get("class"), where)
-        if not _trusted_class(cls) or hasattr(cls, "_fields"):
+        if not trusted_class(cls) or hasattr(cls, "_fields"):
             raise UnsafeFileError(f"{where}: {value.get('class')} is not a trusted class.")
         pairs = value.get("state")
         if not isinstance(pairs, list) or not all(
@@ -444,18 +336,6 @@ def _dtype(name, where) -> np.dtype:
     return dtype
 
 
-def _public_name(cls: type) -> str:
-    """``module:qualname`` by the package that re-exports a class of a private module
-    (``llmboost.priors._llm:LLMPrior`` as ``llmboost.priors:LLMPrior``)."""
-    module = cls.__module__
-    while "." in module and any(part.startswith("_") for part in module.split(".")):
-        parent = module.rsplit(".", 1)[0]
-        if getattr(sys.modules.get(parent), cls.__qualname__, None) is not cls:
-            break
-        module = parent
-    return f"{module}:{cls.__qualname__}"
-
-
 def _import(module: str):
     """Import ``module``, or the private module an llmboost module has since become."""
     try:
@@ -482,19 +362,6 @@ def _resolve(name, where) -> type:
     if not isinstance(cls, type):
         raise UnsafeFileError(f"{where}: {name} is not a class.")
     return cls
-
-
-def _trusted_class(cls: type) -> bool:
-    """Estimators of the trusted packages, llmboost's booster adapters and named tuples."""
-    if cls.__module__.split(".")[0] not in TRUSTED_PACKAGES or "." in cls.__qualname__:
-        return False
-    from .boosters import Booster
-
-    if issubclass(cls, BaseEstimator | Booster):
-        return True
-    if cls is make_column_selector:  # plain data: which columns a transformer takes
-        return True
-    return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
 
 
 __all__ = ["FORMAT", "TRUSTED_PACKAGES", "UnsafeFileError", "load", "save"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 
@@ -54,6 +56,11 @@ def importance(table: pd.DataFrame) -> pd.Series:
     return values.drop(columns=BIAS_COLUMN).mean().sort_values(ascending=False)
 
 
+def _check_top(top) -> None:
+    if isinstance(top, bool) or not isinstance(top, Integral) or top < 1:
+        raise ValueError(f"top={top!r}: pass the number of bars to show, an integer >= 1.")
+
+
 def plot_importance(table: pd.DataFrame, top: int = 20, ax=None):
     """Horizontal bar chart of :func:`importance`, the prior as one bar.
 
@@ -69,7 +76,13 @@ def plot_importance(table: pd.DataFrame, top: int = 20, ax=None):
     Returns
     -------
     matplotlib axes
+
+    Raises
+    ------
+    ValueError
+        When ``top`` is below 1.
     """
+    _check_top(top)
     scores = importance(table).iloc[:top][::-1]
     ax = _axes(ax, (6, 0.35 * len(scores) + 1.2))
     colors = [PRIOR_COLOR if name == PRIOR_COLUMN else UP_COLOR for name in scores.index]
@@ -103,8 +116,10 @@ def plot_waterfall(table: pd.DataFrame, row=None, cls=None, top: int = 12, ax=No
     Raises
     ------
     ValueError
-        When ``row`` or ``cls`` names nothing in the table, or ``row`` several rows.
+        When ``row`` or ``cls`` names nothing in the table, ``row`` names several rows,
+        or ``top`` is below 1.
     """
+    _check_top(top)
     row, values = _row(table, row, cls)
     bias = float(values[BIAS_COLUMN])
     parts = values.drop(BIAS_COLUMN)

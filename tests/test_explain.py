@@ -180,6 +180,8 @@ def test_numpy_input_names_columns_and_errors():
         explain(fitted, clash)
     with pytest.raises(Exception, match="not fitted"):
         explain(_model("binary", "xgboost", 0.5), X)
+    with pytest.raises(TypeError, match="takes a fitted llmboost estimator.*got Logistic"):
+        explain(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), [[0.5]])
 
 
 def test_multi_output_trees_are_refused_by_name():
@@ -229,6 +231,11 @@ def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
         plot_waterfall(table.iloc[[0, 1]].set_axis([0, 0]))
     with pytest.raises(ValueError, match="has no rows"):
         plot_importance(table.iloc[:0])
+    for top in (0, -1, 2.5):  # -1 drew every feature but one, under a wrong label
+        with pytest.raises(ValueError, match=rf"top={top}: pass the number of bars"):
+            plot_waterfall(table, row=row, top=top)
+        with pytest.raises(ValueError, match=rf"top={top}: pass the number of bars"):
+            plot_importance(table, top=top)
     first = plot_waterfall(table.iloc[5:])  # row=None: the first row, whatever its label
     assert first.get_title() == f"Row {X.index[5]}"
     ax = plot_waterfall(mtable, row=row, cls=2)

@@ -293,8 +293,6 @@ def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     custom = PriorBoostClassifier(prior=MyPrior(), scale=1.0, cv=2).fit(X, y)
     with pytest.raises(TypeError, match=r"model\.prior.*test_persistence:MyPrior"):
         save(custom, tmp_path / "c.llmboost")
-    with pytest.raises(TypeError, match="llmboost estimator"):
-        save(LogisticRegression(), tmp_path / "l.llmboost")
     X3, y3 = _data("multiclass", n=90)
     multi_output = {"multi_strategy": "multi_output_tree", "n_estimators": 3}
     X3 = X3.drop(columns="city")  # XGBoost grows no multi-output tree on categories
@@ -829,6 +827,40 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     with pytest.raises(IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"):
         save(model, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_near_the_length_limit_saves(tmp_path):
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / ("m" * 246 + ".llmboost"))  # 255 bytes, the usual limit
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_only_llmboost_estimators_are_saved_and_dask_ones_are_sent_to_pickle(tmp_path):
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    with pytest.raises(TypeError, match=r"or a subclass \(PFNBoost, LLMBoost\), got Logistic"):
+        save(LogisticRegression(), tmp_path / "m.llmboost")
+    with pytest.raises(TypeError, match="got DaskPriorBoostClassifier: pickle a Dask estimator"):
+        save(DaskPriorBoostClassifier(), tmp_path / "m.llmboost")
+
+
+def test_a_damaged_zip_directory_is_refused_as_damaged(tmp_path):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    data = path.read_bytes()
+    end = data.rfind(b"PK\x05\x06")  # the end record; offset 16: where the directory starts
+    for where, error in [
+        (data.rfind(b"PK\x01\x02") + 6, "NotImplementedError"),  # version needed to extract
+        (end + 19, "OSError"),  # the directory's offset, its high byte: a seek before 0
+    ]:
+        damaged = bytearray(data)
+        damaged[where] ^= 0x5A
+        bad = tmp_path / "bad.llmboost"
+        bad.write_bytes(bytes(damaged))
+        with pytest.raises(UnsafeFileError, match=rf"^{re.escape(str(bad))} .*{error}"):
+            load(bad)
 
 
 def _damage(path, out, name):

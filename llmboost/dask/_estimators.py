@@ -136,8 +136,8 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         -------
         dask array of shape (n_samples,)
         """
+        proba = self.predict_proba(X)  # refuses an unfitted estimator
         classes = self.classes_
-        proba = self.predict_proba(X)
         return proba.map_blocks(
             lambda p: classes[p.argmax(axis=1)], drop_axis=1, dtype=classes.dtype
         )

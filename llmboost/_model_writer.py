@@ -1,0 +1,170 @@
+"""The writing half of :mod:`llmboost.persistence`: objects to a JSON tree and files.
+
+Only the classes :func:`trusted_class` accepts are written (the reader refuses the
+rest too); arrays go to ``.npy`` entries, library boosters to their own formats, each
+checked as the reader will check it.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import make_column_selector
+
+from ._check_lightgbm import check_lightgbm_model
+from ._check_npy import NPY_KINDS
+from ._check_xgboost import check_xgboost_model
+
+#: Packages whose classes ``load`` may build.
+TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
+
+
+class Writer:
+    """Turns objects into JSON values; arrays and trees go to ``files``."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.seen: dict[int, int] = {}
+        self.keep: list = []  # objects seen, kept alive so their ids stay unique
+
+    def encode(self, obj, where: str):
+        if obj is None or isinstance(obj, bool | int | float | str):
+            return obj
+        if isinstance(obj, np.generic):
+            return self._scalar(obj, where)
+        if isinstance(obj, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+            return {"$": "tuple", "items": items}
+        if isinstance(obj, dict):
+            items = [
+                [self.encode(k, f"{where} key"), self.encode(v, f"{where}[{k!r}]")]
+                for k, v in obj.items()
+            ]
+            return {"$": "dict", "items": items}
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, where)
+        return self._other(obj, where)
+
+    def _other(self, obj, where: str):
+        if isinstance(obj, pd.Index) and not isinstance(obj, pd.MultiIndex):
+            values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
+            return {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
+        if isinstance(obj, np.dtype):
+            return {"$": "dtype", "name": _simple_dtype(obj, where).str}
+        if isinstance(obj, type) and issubclass(obj, np.generic):
+            return {"$": "nptype", "name": _simple_dtype(np.dtype(obj), where).name}
+        if isinstance(obj, slice):
+            return {"$": "slice", "items": [obj.start, obj.stop, obj.step]}
+        if isinstance(obj, PurePath):
+            return {"$": "path", "value": str(obj)}
+        if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
+            return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
+        return self._object(obj, where)
+
+    def _scalar(self, obj: np.generic, where: str):
+        return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": obj.item()}
+
+    def _array(self, obj: np.ndarray, where: str):
+        if obj.dtype.kind in NPY_KINDS:
+            name = f"arrays/{len(self.files)}.npy"
+            buffer = io.BytesIO()
+            np.save(buffer, obj, allow_pickle=False)
+            self.files[name] = buffer.getvalue()
+            return {"$": "array", "file": name}
+        if obj.dtype.kind == "O":
+            flat = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj.ravel())]
+            if all(v is None or isinstance(v, bool | int | float | str | dict) for v in flat):
+                return {"$": "objarray", "shape": list(obj.shape), "items": flat}
+        raise TypeError(f"Cannot store {where}: an array of dtype {obj.dtype} (without pickle).")
+
+    def _object(self, obj, where: str):
+        cls = type(obj)
+        name = _public_name(cls)
+        booster = _library_booster(obj)
+        if booster is None and not trusted_class(cls):
+            raise TypeError(
+                f"Cannot store {where}: {name} is not a class llmboost saves without pickle "
+                f"(only estimators and adapters of {', '.join(TRUSTED_PACKAGES)}). Use "
+                "pickle for this model, only with files you trust."
+            )
+        if id(obj) in self.seen:
+            return {"$": "ref", "id": self.seen[id(obj)]}
+        self.seen[id(obj)] = len(self.seen)
+        self.keep.append(obj)
+        record: dict[str, Any] = {"id": self.seen[id(obj)], "class": name}
+        if booster is not None:
+            record["$"], record["file"] = booster, self._booster_file(obj, booster, where)
+        elif hasattr(obj, "_fields"):
+            record["$"] = "namedtuple"
+            record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
+        else:
+            state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
+            state = {} if state is None else state
+            if not isinstance(state, dict):
+                raise TypeError(f"Cannot store {where}: {name} has a non-dict state.")
+            record["$"] = "object"
+            record["state"] = [[k, self.encode(v, f"{where}.{k}")] for k, v in state.items()]
+        return record
+
+    def _booster_file(self, obj, kind: str, where: str) -> str:
+        name = f"boosters/{len(self.files)}.{'ubj' if kind == 'xgboost' else 'txt'}"
+        if kind == "xgboost":
+            self.files[name] = bytes(obj.save_raw(raw_format="ubj"))
+        else:
+            self.files[name] = obj.model_to_string(num_iteration=-1).encode()
+        check = check_xgboost_model if kind == "xgboost" else check_lightgbm_model
+        try:  # what load would refuse is refused now, not discovered at load
+            check(self.files[name])
+        except ValueError as exc:
+            raise TypeError(f"Cannot store {where}: its {kind} model {exc}.") from None
+        return name
+
+
+def _library_booster(obj) -> str | None:
+    """``"xgboost"`` / ``"lightgbm"`` for those libraries' native boosters, else ``None``."""
+    cls = type(obj)
+    if cls.__name__ != "Booster":
+        return None
+    return {"xgboost.core": "xgboost", "lightgbm.basic": "lightgbm"}.get(cls.__module__)
+
+
+def _simple_dtype(dtype: np.dtype, where: str) -> np.dtype:
+    if dtype.kind not in NPY_KINDS + "O" or dtype.fields is not None:
+        raise TypeError(f"Cannot store {where}: dtype {dtype} is not a simple dtype.")
+    return dtype
+
+
+def _public_name(cls: type) -> str:
+    """``module:qualname`` by the package that re-exports a class of a private module
+    (``llmboost.priors._llm:LLMPrior`` as ``llmboost.priors:LLMPrior``)."""
+    module = cls.__module__
+    while "." in module and any(part.startswith("_") for part in module.split(".")):
+        parent = module.rsplit(".", 1)[0]
+        if getattr(sys.modules.get(parent), cls.__qualname__, None) is not cls:
+            break
+        module = parent
+    return f"{module}:{cls.__qualname__}"
+
+
+def trusted_class(cls: type) -> bool:
+    """Estimators of the trusted packages, llmboost's booster adapters and named tuples."""
+    if cls.__module__.split(".")[0] not in TRUSTED_PACKAGES or "." in cls.__qualname__:
+        return False
+    from .boosters import Booster
+
+    if issubclass(cls, BaseEstimator | Booster):
+        return True
+    if cls is make_column_selector:  # plain data: which columns a transformer takes
+        return True
+    return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
+
+
+__all__ = ["TRUSTED_PACKAGES", "Writer", "trusted_class"]
