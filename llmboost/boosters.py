@@ -54,11 +54,31 @@ class Booster(ABC):
 
     name: str = ""
     defaults: dict = {}
+    #: The library's named losses whose prediction is the margin, per task.
+    margin_losses: dict = {"classification": (), "regression": ()}
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
+        self._check_loss()
+
+    def _check_loss(self) -> None:
+        """Refuse a named loss whose prediction is not the margin (a log or logistic link):
+        the prior's logits or prediction are added to the margin, read back as they are."""
+        for key in _OBJECTIVE_KEYS:
+            loss = self.params.get(key)
+            if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
+                continue
+            kind, reads = ("regressor", "the prediction") if self.task == "regression" else (
+                "classifier", "logits")  # fmt: skip
+            raise ValueError(
+                f"booster_params {key}={loss!r} is not supported: this {kind} adds the prior "
+                f"to the trees' margin and reads the margin as {reads}, so it takes losses "
+                f"without a link ({', '.join(self.margin_losses[self.task])})"
+                + ("; for counts or positive targets, fit log1p(y) instead." if kind ==
+                   "regressor" else ".")
+            )  # fmt: skip
 
     @property
     def squared_error(self) -> bool:
@@ -74,7 +94,7 @@ class Booster(ABC):
         classification margins are log-odds and stay as they are, and so do the
         targets of other losses.
         """
-        # another loss (Huber, Poisson, ...) is not read in units: leave y as it is
+        # another loss (absolute error, Huber, ...) is not read in units: leave y as it is
         unit, center = _unit_for(y) if self.squared_error else (1.0, 0.0)
         if margin is None and (
             "base_score" in self.params or not self.params.get("boost_from_average", True)
@@ -97,7 +117,7 @@ class Booster(ABC):
 
     def _estimator(self, classifier, regressor, **extra):
         cls = regressor if self.task == "regression" else classifier
-        return cls(**self.params, **extra)
+        return cls(**{**self.params, **extra})
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -204,6 +224,13 @@ class XGBoostBooster(Booster):
         "enable_categorical": True,
         "n_jobs": 1,
     }
+    margin_losses = {
+        "classification": ("binary:logistic", "binary:logitraw", "multi:softprob", "multi:softmax"),
+        "regression": (
+            "reg:squarederror", "reg:linear", "reg:squaredlogerror", "reg:pseudohubererror",
+            "reg:absoluteerror", "reg:quantileerror",
+        ),
+    }  # fmt: skip
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -231,8 +258,9 @@ class XGBoostBooster(Booster):
         import xgboost as xgb
 
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
-        self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        extra.update(fixed_start(self, margin))
+        self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         kwargs = {}
         if eval_set is not None:
             kwargs = {
@@ -279,6 +307,19 @@ def _unit_for(y) -> tuple[float, float]:
     return (spread if spread > 0 else 1.0), center
 
 
+def fixed_start(booster, margin) -> dict:
+    """XGBoost's ``base_score``, when the user fixed it, in the trees' unit.
+
+    Regression trees train on ``y / unit_`` when the user gives ``base_score`` (no
+    centre), so the library must start from ``base_score / unit_`` for the model to
+    start from ``base_score``; a starting margin replaces ``base_score`` altogether.
+    """
+    start = booster.params.get("base_score")
+    if margin is not None or start is None or target_unit(booster) == 1.0:
+        return {}
+    return {"base_score": float(start) / target_unit(booster)}
+
+
 def target_unit(booster) -> float:
     """What a fitted adapter's trees are multiplied by (1 but for regression)."""
     return float(getattr(booster, "unit_", 1.0))
@@ -301,6 +342,14 @@ class LightGBMBooster(Booster):
         "n_jobs": 1,
         "verbose": -1,
     }
+    margin_losses = {
+        "classification": ("binary", "multiclass", "softmax", "cross_entropy", "xentropy"),
+        "regression": (
+            "regression", "regression_l2", "l2", "mean_squared_error", "mse", "l2_root",
+            "root_mean_squared_error", "rmse", "regression_l1", "l1", "mean_absolute_error",
+            "mae", "huber", "fair", "quantile", "mape", "mean_absolute_percentage_error",
+        ),
+    }  # fmt: skip
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -384,7 +433,7 @@ def n_estimators(name: str, params: dict | None) -> int:
     -------
     int
     """
-    return BOOSTERS[name](params, "classification", None).params["n_estimators"]
+    return {**BOOSTERS[name].defaults, **(params or {})}["n_estimators"]
 
 
 def make_booster(name: str, params: dict | None, task: str, random_state: int | None) -> Booster:
@@ -412,6 +461,7 @@ __all__ = [
     "BOOSTERS",
     "EARLY_STOPPING_ROUNDS",
     "Booster",
+    "fixed_start",
     "LightGBMBooster",
     "XGBoostBooster",
     "library_message",

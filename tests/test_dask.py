@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 dd = pytest.importorskip("dask.dataframe")
 da = pytest.importorskip("dask.array")
@@ -85,6 +86,7 @@ CASES = [
     ("multiclass", "xgboost", 0.5, None),
     ("regression", "xgboost", 0, None),
     ("regression", "xgboost", 0.5, None),
+    ("regression", "xgboost", 0, {"base_score": 3.0}),  # a fixed start, in the trees' unit
     ("binary", "lightgbm", 0, {"n_estimators": 5}),
     ("binary", "lightgbm", 0.5, {"n_estimators": 5}),
     ("multiclass", "lightgbm", 0.5, {"n_estimators": 5}),
@@ -459,6 +461,9 @@ def test_bad_inputs_and_parameters(client):
         DaskPriorBoostClassifier(sample_size=1).fit(Xd, yd)
     with pytest.raises(ValueError, match="scale=-1 is invalid"):
         DaskPriorBoostClassifier(scale=-1).fit(Xd, yd)
+    for unfitted in (DaskPriorBoostClassifier().predict, DaskPriorBoostRegressor().predict):
+        with pytest.raises(NotFittedError):
+            unfitted(Xd)
 
 
 def test_no_client_is_named(monkeypatch):

@@ -86,13 +86,37 @@ def test_scale_zero_equals_plain_gbdt(n_classes, booster):
     assert model.prior_ is None
 
 
-@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
-def test_regressor_scale_zero_equals_plain_gbdt(booster):
+def test_lightgbm_class_weight_keyed_by_the_labels_as_plain_lightgbm():
+    # the trees train on class codes: the labels' keys raised KeyError: 'churn'
+    X, codes = _data(3)
+    y = np.array(["churn", "stay", "upgrade"])[codes]
+    weights = {"churn": 5.0, "upgrade": 2.0}
+    params = {"n_estimators": 20, "class_weight": weights}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=0)
+    model.fit(X, y)
+    plain = lgb.LGBMClassifier(**{**LightGBMBooster.defaults, **params}).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    assert model.best_params_["class_weight"] == weights
+    with pytest.raises(ValueError, match=r"class_weight names 'gone', which is not a label"):
+        model.set_params(booster_params={"class_weight": {"gone": 2.0}}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [
+        ("xgboost", {}),
+        ("lightgbm", {}),
+        ("xgboost", {"base_score": 50.0}),  # started from 50 * std(y), 2,000 off
+        ("lightgbm", {"boost_from_average": False}),
+    ],
+)
+def test_regressor_scale_zero_equals_plain_gbdt(booster, params):
     X, y = make_regression(n_samples=150, n_features=5, noise=5.0, random_state=0)
-    model = PriorBoostRegressor(booster=booster, scale=0, random_state=1).fit(X, y)
+    kwargs = dict(booster=booster, booster_params=params or None, scale=0, random_state=1)
+    model = PriorBoostRegressor(**kwargs).fit(X, y)
     adapter = XGBoostBooster if booster == "xgboost" else LightGBMBooster
     plain_cls = xgb.XGBRegressor if booster == "xgboost" else lgb.LGBMRegressor
-    plain = plain_cls(**{**adapter.defaults, "random_state": 1}).fit(X, y)
+    plain = plain_cls(**{**adapter.defaults, "random_state": 1, **params}).fit(X, y)
     np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=1e-5, atol=1e-4)
 
 

@@ -77,6 +77,31 @@ def test_a_fixed_start_is_not_centred(booster, params):
     assert target_center(model.fit(X, y + 100).members_[0].booster) == 0.0
 
 
+@pytest.mark.parametrize(
+    "booster, key, loss",
+    [
+        ("xgboost", "objective", "count:poisson"),
+        ("xgboost", "objective", "reg:gamma"),
+        ("lightgbm", "objective", "tweedie"),
+        ("lightgbm", "application", "poisson"),
+    ],
+)
+def test_losses_with_a_link_are_refused(booster, key, loss):
+    # their prediction is exp(margin): predict returned the log of the mean (r2 -0.6)
+    X, y = _data()
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params={key: loss}, scale=0)
+    with pytest.raises(ValueError) as err:
+        model.fit(X, np.abs(y))
+    message = str(err.value)
+    assert message.startswith(f"booster_params {key}={loss!r} is not supported: this regressor")
+    assert message.endswith("for counts or positive targets, fit log1p(y) instead.")
+    assert ("reg:squarederror" in message) == (booster == "xgboost")
+    assert ("regression_l1" in message) == (booster == "lightgbm")
+    classifier = PriorBoostClassifier(booster=booster, booster_params={"objective": "reg:gamma"})
+    with pytest.raises(ValueError, match="this classifier adds the prior to the trees' margin"):
+        classifier.fit(X, y > 0)
+
+
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 def test_target_beyond_float32_range(booster):
     # the libraries store labels as float32: LightGBM fitted y * 1e39 with r2 -0.08

@@ -50,6 +50,29 @@ def test_oof_logits_match_per_fold_fits():
         np.testing.assert_allclose(oof[test], np.log(model.predict_proba(X.iloc[test])), atol=1e-8)
 
 
+@pytest.mark.parametrize(
+    "labels, weights", [(["no", "yes"], {"yes": 5, "no": 1}), ([3, 7], {7: 5, 3: 1})]
+)
+def test_the_estimator_sees_the_labels_so_its_parameters_may_name_them(labels, weights):
+    # fitted on the codes 0, 1: "The classes, [0, 1], are not in class_weight"
+    X, y = _table()
+    y = np.where(y == "yes", labels[1], labels[0])
+    estimator = LogisticRegression(class_weight=weights)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    oof = SklearnPrior(estimator, preprocess=False).oof_logits(X, y, folds)
+    for train, test in folds:
+        model = LogisticRegression(class_weight=weights).fit(X.iloc[train], y[train])
+        np.testing.assert_allclose(oof[test], np.log(model.predict_proba(X.iloc[test])), atol=1e-8)
+    model = PriorBoostClassifier(SklearnPrior(estimator, preprocess=False), scale="prior")
+    reference = LogisticRegression(class_weight=weights).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(model.fit(X, y).predict_proba(X), reference, atol=1e-8)
+    # a model fitted on the codes, as earlier versions saved it, still reads its columns
+    prior = model.prior_
+    prior.model_ = LogisticRegression().fit(X, (y == labels[1]).astype(int))
+    reference = prior.model_.predict_proba(X)
+    np.testing.assert_allclose(prior.logits(X), np.log(reference), atol=1e-8)
+
+
 def _table(n=90, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import booster_frame
-from ..boosters import target_center, target_unit
+from ..boosters import fixed_start, target_center, target_unit
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin):
@@ -48,6 +48,7 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     if (unit, center) != (1.0, 0.0):
         y = (y - center) / unit
         margin = None if margin is None else (margin - center) / unit
+    params.update(fixed_start(adapter, margin))
     offset = _lightgbm_start(adapter, params, y, margin)
     if offset is not None:
         margin = y * 0 + offset

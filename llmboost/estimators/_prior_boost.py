@@ -126,6 +126,7 @@ class _PriorBoost(FusionParams, ABC):
         booster_params = self._booster_params()
         frame, columns = fit_frame(self, X)
         rows = self._training_rows(frame, y, sample_weight)
+        booster_params = self._by_code(booster_params, rows.classes)
         validation = None
         if eval_set is not None:
             validation = self._validation_rows(eval_set, rows, columns)
@@ -245,7 +246,7 @@ class _PriorBoost(FusionParams, ABC):
             self.classes_ = rows.classes
         self.categories_ = rows.categories
         self.cv_results_ = cv_results
-        self.best_params_ = params
+        self.best_params_ = self._as_given(params)
         self.prior_ = prior
         self.members_ = fused
         trees = [m for m in fused if m.booster is not None]

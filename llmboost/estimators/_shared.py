@@ -231,6 +231,26 @@ class FusionParams(BaseEstimator):
                 )
         return {**params, **extra}
 
+    def _by_code(self, params: dict | None, classes) -> dict | None:
+        """``params`` with a ``class_weight`` keyed by the labels keyed by the class codes
+        the boosters train on; :meth:`_as_given` turns it back for ``best_params_``."""
+        weights = (params or {}).get("class_weight")
+        if classes is None or not isinstance(weights, dict):
+            return params
+        code = {label: i for i, label in enumerate(classes)}
+        unknown = [key for key in weights if key not in code]
+        if unknown:
+            raise InvalidParameterError(
+                f"booster_params class_weight names {unknown[0]!r}, which is not a label in "
+                f"y; key it by the labels {classes.tolist()}."
+            )
+        return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
+
+    def _as_given(self, params: dict | None) -> dict | None:
+        if params is None or not isinstance(params.get("class_weight"), dict):
+            return params
+        return {**params, "class_weight": self.booster_params["class_weight"]}
+
     def _prior_on_device(self, prior: Prior) -> Prior:
         """``prior`` (an unfitted clone) with ``device`` set, when it has that parameter."""
         if self.device is None or "device" not in prior.get_params(deep=False):

@@ -154,6 +154,8 @@ class SklearnPrior(Prior):
                 "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
             )
         model = clone(self.estimator)
+        if self.task == "classification":
+            y = self.classes_[y]  # the user's labels: parameters may name them (class_weight)
         kwargs = {}
         if sample_weight is not None and self.supports_sample_weight:
             kwargs = {"sample_weight": sample_weight}
@@ -192,7 +194,11 @@ class SklearnPrior(Prior):
             )
         if self.task == "regression":
             return z
-        return align_columns(z, self.model_.classes_, np.arange(len(self.classes_)))
+        have = self.model_.classes_
+        # a model fitted on the class codes 0..k-1 (as saved files and pickles of earlier
+        # llmboost versions hold) reads them as codes
+        codes = np.arange(len(self.classes_))
+        return align_columns(z, have, codes if np.array_equal(have, codes) else self.classes_)
 
 
 def describe(estimator) -> str:
