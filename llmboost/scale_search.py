@@ -24,6 +24,7 @@ Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -76,30 +77,57 @@ class FusionMember(NamedTuple):
 
 
 class _Classified(ClassifierMixin, BaseEstimator):
-    """Precomputed predictions dressed as a fitted classifier, so any scorer reads them."""
+    """Precomputed predictions dressed as a fitted classifier, so any scorer reads them.
 
-    def __init__(self, classes, margin):
+    ``margin`` holds every training row's; a scorer is given one fold's ``rows``, indexed
+    by their positions among the training rows (see :func:`_positions`).
+    """
+
+    def __init__(self, classes, margin, rows):
         self.classes = self.classes_ = classes
-        self.margin = margin
+        self.margin, self.rows = margin, rows
 
-    def decision_function(self, rows):
-        return self.margin[rows]
+    def decision_function(self, X):
+        return self.margin[_positions(X, self.rows)]
 
-    def predict_proba(self, rows):
-        return margin_to_output(self.margin[rows], "classification")
+    def predict_proba(self, X):
+        return margin_to_output(self.decision_function(X), "classification")
 
-    def predict(self, rows):
-        return self.classes_[self.predict_proba(rows).argmax(axis=1)]
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class _Regressed(RegressorMixin, BaseEstimator):
     """Precomputed regression predictions dressed as a fitted regressor."""
 
-    def __init__(self, margin):
-        self.margin = margin
+    def __init__(self, margin, rows):
+        self.margin, self.rows = margin, rows
 
-    def predict(self, rows):
-        return self.margin[rows]
+    def predict(self, X):
+        return self.margin[_positions(X, self.rows)]
+
+
+def _positions(X, rows: np.ndarray) -> np.ndarray:
+    """The training rows a scorer asks about: by the index of the fold's table it was
+    given (also of a subset), or all of the fold's rows for as many rows without one."""
+    index = getattr(X, "index", None)
+    if index is not None and np.isin(index, rows).all():
+        return np.asarray(index, dtype=np.intp)
+    if len(X) == len(rows):
+        return rows
+    raise ValueError(
+        "scoring: the scorer predicted rows that are not its fold's; a callable scorer may "
+        "predict the table it is given or rows of it selected by index (X[mask], X.loc[...])."
+    )
+
+
+def _takes_weights(scorer) -> bool:
+    """Whether ``scorer`` (scikit-learn's, from a name or ``make_scorer``, or a callable)
+    has a ``sample_weight`` parameter."""
+    try:
+        return "sample_weight" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
 
 
 def round_prefixes(n_estimators: int) -> list[int]:
@@ -141,8 +169,10 @@ class CVScorer:
         sample_weight=None,
         n_jobs=None,
         progress=None,
+        scoring_rows=None,
     ):
         self.X, self.y, self.y_encoded, self.classes = X, y, y_encoded, classes
+        self.scoring_rows = X if scoring_rows is None else scoring_rows
         self.margin, self.folds, self.task = margin, folds, task
         self.booster, self.random_state = booster, random_state
         self.scoring = scoring
@@ -220,11 +250,21 @@ class CVScorer:
                 mean = np.average(loss, weights=w)
                 scores.append(-float(np.sqrt(mean) if self.task == "regression" else mean))
             else:
-                stand_in = (
-                    _Regressed(oof) if self.task == "regression" else _Classified(self.classes, oof)
-                )
-                scores.append(float(self.scorer(stand_in, test, self.y[test])))
+                scores.append(self._scorer_score(oof, test))
         return scores
+
+    def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
+        """The scorer's score of the pooled margins on the fold's rows ``test``: it gets
+        those rows (indexed by position) and their weights when it takes ``sample_weight``."""
+        if self.task == "regression":
+            stand_in = _Regressed(oof, test)
+        else:
+            stand_in = _Classified(self.classes, oof, test)
+        rows = self.scoring_rows.iloc[test].set_axis(test)
+        kwargs = {}
+        if self.sample_weight is not None and _takes_weights(self.scorer):
+            kwargs = {"sample_weight": self.sample_weight[test]}
+        return float(self.scorer(stand_in, rows, self.y[test], **kwargs))
 
     def score(self, scale, params) -> list[float]:
         """Fold scores of one candidate with all of its rounds.

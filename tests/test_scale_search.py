@@ -2,7 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import log_loss
+import pytest
+from sklearn.metrics import accuracy_score, log_loss
 
 from llmboost.scale_search import CVScorer, margin_to_output, prior_margin, results_table
 
@@ -43,6 +44,57 @@ def test_prior_only_candidate_scores_the_prior_itself():
     for (_, test), score in zip(folds, scores):
         proba = margin_to_output(margin[test], "classification")
         np.testing.assert_allclose(score, -log_loss(y[test], proba, labels=["n", "y"]))
+
+
+def _scorer_setup(scoring, weight=None):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=40), "group": ["f", "m", "m", "m"] * 10})
+    y = np.array(["n", "y"] * 20)
+    margin = rng.normal(size=40)
+    folds = [(np.arange(20, 40), np.arange(20)), (np.arange(20), np.arange(20, 40))]
+    cv = CVScorer(X.rename(columns={"group": "g"}), y, (y == "y").astype(int),
+                  np.array(["n", "y"]), margin, folds, task="classification",
+                  booster="xgboost", scoring=scoring, sample_weight=weight,
+                  scoring_rows=X)  # fmt: skip
+    predicted = np.where(margin > 0, "y", "n")
+    return cv, X, y, folds, predicted
+
+
+def test_a_callable_scorer_gets_the_rows_and_may_score_a_subset_of_them():
+    # it got row positions: X["group"] raised IndexError
+    def worst_group(estimator, X, y):
+        return min(
+            accuracy_score(y[(X["group"] == g).to_numpy()], estimator.predict(X[X["group"] == g]))
+            for g in ("f", "m")
+        )  # fmt: skip
+
+    cv, X, y, folds, predicted = _scorer_setup(worst_group)
+    for (_, test), score in zip(folds, cv.score("prior", None)):
+        group = X["group"].to_numpy()[test]
+        expected = min(accuracy_score(y[test][group == g], predicted[test][group == g])
+                       for g in ("f", "m"))  # fmt: skip
+        assert score == expected
+
+    def as_array(estimator, X, y):
+        return accuracy_score(y, estimator.predict(X.to_numpy()))
+
+    cv, *_ = _scorer_setup(as_array)
+    assert cv.score("prior", None) == [
+        accuracy_score(y[test], predicted[test]) for _, test in folds
+    ]  # the fold's rows, in order, without their index
+    cv, *_ = _scorer_setup(lambda estimator, X, y: estimator.predict(X.to_numpy()[:3]).size)
+    with pytest.raises(ValueError, match="predicted rows that are not its fold's"):
+        cv.score("prior", None)
+
+
+def test_weights_reach_a_scorer_that_takes_them():
+    weight = np.linspace(0.1, 2.0, 40)
+    cv, X, y, folds, predicted = _scorer_setup("accuracy", weight)
+    assert cv.score("prior", None) == [
+        accuracy_score(y[test], predicted[test], sample_weight=weight[test]) for _, test in folds
+    ]
+    cv, *_ = _scorer_setup(lambda estimator, X, y: 0.5, weight)  # takes none: called without
+    assert cv.score("prior", None) == [0.5, 0.5]
 
 
 def test_results_table_ranks_by_mean():

@@ -205,7 +205,7 @@ class _PriorBoost(FusionParams, ABC):
         cv = CVScorer(
             rows.trees, rows.y, rows.encoded, rows.classes, margin, folds,
             task=self._task, booster=self.booster, scoring=self.scoring, random_state=seed,
-            sample_weight=rows.weight, n_jobs=self.n_jobs, progress=bar,
+            sample_weight=rows.weight, n_jobs=self.n_jobs, progress=bar, scoring_rows=rows.frame,
         )  # fmt: skip
         try:
             if self.n_trials:

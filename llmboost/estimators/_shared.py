@@ -59,7 +59,10 @@ PARAMETERS_DOC = """prior : {prior}
     scoring : str or callable, default=None
         ``None`` scores by the per-row loss (log loss, squared error) and selects an
         ensemble; any other scikit-learn scorer keeps the single candidate with the
-        best mean fold score (a tie goes to the prior alone).
+        best mean fold score (a tie goes to the prior alone). A scorer is called as
+        ``scorer(estimator, X, y)`` on each fold's rows as ``fit`` read them (a table
+        indexed by their positions; it may predict a subset of them by index), with
+        ``sample_weight=`` when it takes that keyword (scikit-learn's scorers do).
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
