@@ -438,6 +438,20 @@ BAD_TABLES = [
         "cannot read {d}/meta.json as JSON (Expecting property name enclosed in double "
         "quotes: line 1 column 2 (char 1)); fix it or remove it",
     ),
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"class_names": 5}'},
+        "class_names in {d}/meta.json must be a list of texts, one per label, or a "
+        "{{label: text}} object, not 5",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"target_column": ["label"]}'},
+        "target_column in {d}/meta.json must be a column name, not ['label']",
+    ),
+    (
+        {"train.csv": HEADER + _rows(40), "test.csv": HEADER + _rows(10, "AB")},
+        "{d}/test.csv has the labels ['A', 'B'] and {d}/train.csv ['a', 'b']: fewer than two "
+        "in common, so no AUC can be scored; spell the labels alike in both files",
+    ),
     ({"data.csv": ""}, "cannot read {d}/data.csv as CSV: No columns to parse from file"),
     (
         {"data.csv": HEADER},
@@ -466,6 +480,58 @@ def test_a_folder_that_is_no_classification_task_stops_the_run(tmp_path, capsys,
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line == f"llmboost-bench run: error: argument --datasets: {expected}"
     assert not out.exists()
+
+
+def test_only_sklearn_and_openml_are_prefixes_of_a_dataset_name():
+    # a folder with a colon in its path was named after what followed the colon
+    assert dataset_name("runs/2024-01-01T10:00") == "2024-01-01T10:00"
+    assert dataset_name("data/v2:x/blood") == "blood"
+    assert dataset_name("sklearn:iris") == "iris" and dataset_name("openml:31") == "31"
+
+
+def test_two_of_three_classes_in_the_test_rows_score_a_binary_auc():
+    # roc_auc_score raised "y should be a 1d array, got an array of shape (n, 2)"
+    from sklearn.metrics import roc_auc_score
+
+    from llmboost.benchmarks.runner import _scores
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet([1, 1, 1], size=30)
+    y_true = np.array(["a", "c"] * 15)
+    scores = _scores(y_true, proba, np.array(["a", "b", "c"]))
+    expected = roc_auc_score(y_true == "c", proba[:, 2] / proba[:, [0, 2]].sum(axis=1))
+    assert scores["auc"] == expected and scores["n_test"] == 30
+
+
+def _record(status, **extra):
+    cell = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, "n_trials": 0}
+    return json.dumps({**cell, "max_test": 2000, "status": status, **extra}) + "\n"
+
+
+def test_a_cell_run_again_counts_once_in_the_report(tmp_path):
+    from llmboost.benchmarks.report import write_report
+
+    failed = _record("failed", error="URLError: no network")
+    ok = _record("ok", n_train=16, auc=0.9, log_loss=0.3, n_test=38)
+    (tmp_path / "results.jsonl").write_text(failed + failed + ok)
+    report = write_report(tmp_path).read_text()
+    assert "1 cells finished, 0 failed;" in report and "Failed cells" not in report
+    (tmp_path / "results.jsonl").write_text(ok + failed)  # the latest record counts
+    report = write_report(tmp_path).read_text()
+    assert "0 cells finished, 1 failed;" in report and "URLError: no network" in report
+
+
+def test_the_report_is_written_without_matplotlib(tmp_path, monkeypatch, capsys):
+    from llmboost.benchmarks.report import write_report
+
+    ok = _record("ok", n_train=16, auc=0.9, log_loss=0.3, n_test=38)
+    (tmp_path / "results.jsonl").write_text(ok)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    report = write_report(tmp_path).read_text()
+    note = "No plots: matplotlib is not installed; pip install 'llmboost[bench]'."
+    assert "## iris" in report and note in report
+    assert capsys.readouterr().err.strip() == note
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "results.jsonl"]
 
 
 def test_a_folder_given_as_dot_is_named_after_itself(tmp_path, monkeypatch):

@@ -256,14 +256,21 @@ def test_a_results_file_of_another_program_is_a_usage_error(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
     record = {"dataset": "iris", "method": "xgboost", "size": 16, "seed": 0, "status": "ok"}
-    lines = [json.dumps(record), "cut sh", "[1, 2]"]
-    (out / "results.jsonl").write_text("\n".join(lines) + "\n")
-    expected = (
-        f"argument --out: line 3 of {out / 'results.jsonl'} is not a cell's record "
-        "('[1, 2]'); give a folder that only llmboost-bench writes to"
-    )
-    assert _usage_error(bench_main, ["report", "--out", str(out)], capsys).endswith(expected)
-    assert _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys).endswith(expected)
+    # only a last line may be cut short by a stop: text before it is another program's
+    files = [
+        (2, [json.dumps(record), "[1, 2]", "cut sh"]),
+        (2, [json.dumps(record), "cut sh", "[1, 2]"]),
+        (1, ["epoch,loss", "1,0.5"]),
+    ]
+    for number, lines in files:
+        (out / "results.jsonl").write_text("\n".join(lines) + "\n")
+        expected = (
+            f"argument --out: line {number} of {out / 'results.jsonl'} is not a cell's record "
+            f"({lines[number - 1]!r}); give a folder that only llmboost-bench writes to"
+        )
+        assert _usage_error(bench_main, ["report", "--out", str(out)], capsys).endswith(expected)
+        assert _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys).endswith(expected)
+        assert (out / "results.jsonl").read_text() == "\n".join(lines) + "\n"  # left whole
 
 
 def test_parallel_runs_leave_the_callers_thread_setting_alone(tmp_path, monkeypatch):
@@ -291,6 +298,12 @@ def test_suite_keys_are_checked(tmp_path, capsys):
         f"llmboost-bench run: error: argument --suite: {suite} has unknown keys ['n_trials', "
         "'size']; a suite names datasets, methods, sizes, seeds (lists) and a description; "
         "give run options on the command line"
+    )
+    suite.write_text(json.dumps({**base, "methods": [["xgboost"]], "sizes": [16]}))
+    line = _usage_error(bench_main, ["run", "--suite", str(suite), "--out", str(out)], capsys)
+    assert line == (
+        f"llmboost-bench run: error: suite {str(suite)!r}: unknown methods [['xgboost']]; "
+        "`llmboost-bench methods` lists them"
     )
     suite.write_text(json.dumps({**base, "seeds": []}))
     line = _usage_error(bench_main, ["run", "--suite", str(suite), "--out", str(out)], capsys)

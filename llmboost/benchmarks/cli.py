@@ -171,7 +171,7 @@ def _suite(args) -> dict:
     def source(key: str) -> str:
         return f"argument --{key}" if getattr(args, key) else f"suite {args.suite!r}"
 
-    unknown = [m for m in suite["methods"] if m not in METHODS]
+    unknown = [m for m in suite["methods"] if not isinstance(m, str) or m not in METHODS]
     if unknown:
         args.error(
             f"{source('methods')}: unknown methods {unknown}; `llmboost-bench methods` lists them"

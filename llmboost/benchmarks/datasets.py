@@ -87,8 +87,9 @@ def dataset_name(spec: str) -> str:
     -------
     str
     """
-    if ":" in spec:
-        return spec.split(":", 1)[1]
+    kind, _, name = spec.partition(":")
+    if kind in ("sklearn", "openml"):
+        return name
     return Path(os.path.abspath(spec)).name  # "." and "data/.." name the folder itself
 
 
@@ -166,6 +167,12 @@ def _load_folder(folder: Path) -> Dataset:
         _check_test_columns(train, test, target, paths)
     y = _labels(train.pop(target), target, paths[0])
     y_test = None if test is None else _labels(test.pop(target), target, paths[1])
+    if y_test is not None and len(np.intersect1d(y, y_test)) < 2:
+        raise ValueError(
+            f"{paths[1]} has the labels {sorted(set(y_test))[:10]} and {paths[0]} "
+            f"{sorted(set(y))[:10]}: fewer than two in common, so no AUC can be scored; "
+            "spell the labels alike in both files"
+        )
     labels = np.unique(y if y_test is None else np.concatenate([y, y_test]))
     extra = {
         "task_description": meta.get("task_description"),
@@ -191,6 +198,14 @@ def _read_meta(path: Path) -> dict:
         raise ValueError(
             f"{path} must hold a JSON object (target_column, task_description, class_names)"
         )
+    for key, kinds, what in (
+        ("target_column", str, "a column name"),
+        ("task_description", str, "a text"),
+        ("task_type", str, "'classification'"),
+        ("class_names", (list, dict), "a list of texts, one per label, or a {label: text} object"),
+    ):
+        if meta.get(key) is not None and not isinstance(meta[key], kinds):
+            raise ValueError(f"{key} in {path} must be {what}, not {meta[key]!r}")
     return meta
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .runner import read_results
+from .runner import cell_key, read_results
 
 
 def _size_order(size) -> float:
@@ -34,7 +35,8 @@ def write_report(out_dir: Path) -> Path:
         raise ValueError(
             f"No results in {out_dir}; run `llmboost-bench run --out {out_dir}` first."
         )
-    frame = pd.DataFrame(records)
+    latest = {cell_key(r): r for r in records}  # a cell run again: its last record counts
+    frame = pd.DataFrame(list(latest.values()))
     frame["size"] = frame["size"].astype(str)
     ok = frame[frame["status"] == "ok"].copy()
     sizes = sorted(ok["size"].unique(), key=_size_order)
@@ -61,7 +63,12 @@ def write_report(out_dir: Path) -> Path:
         lines += _table(ok, "norm_auc", sizes, "{:.3f}", spread=False)
         for name, part in ok.groupby("dataset"):
             lines += ["", f"## {name}", ""] + _table(part, "auc", sizes, "{:.3f}", spread=True)
-        _plots(ok, sizes, out_dir)
+        try:
+            _plots(ok, sizes, out_dir)
+        except ModuleNotFoundError as err:
+            note = f"No plots: {err.name} is not installed; pip install 'llmboost[bench]'."
+            print(note, file=sys.stderr)
+            lines += ["", note]
     lines += _raised_lines(ok) + _failed_lines(failed) + _skipped_lines(skipped)
     path = out_dir / "report.md"
     _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))

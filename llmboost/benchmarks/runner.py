@@ -149,7 +149,11 @@ def _scores(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> dict:
     else:
         present = np.isin(classes, y_true)
         p = proba[:, present] / proba[:, present].sum(axis=1, keepdims=True)
-        auc = roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=classes[present])
+        if present.sum() == 2:  # two of the classes in the test rows: a binary AUC
+            auc = roc_auc_score(y_true == classes[present][1], p[:, 1])
+        else:
+            labels = classes[present]
+            auc = roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=labels)
     return {
         "n_test": len(y_true),
         **unscored,
@@ -198,11 +202,14 @@ def read_results(out_dir: Path) -> list[dict]:
     if not path.exists():
         return []
     records = []
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+    lines = path.read_text(errors="replace").splitlines()
+    for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short by a stop: that cell reruns
-            continue
+        except json.JSONDecodeError:
+            if number == len(lines):  # the last line, cut short by a stop: that cell reruns
+                continue
+            record = None
         if not isinstance(record, dict) or not _RECORD_KEYS <= record.keys():
             raise ValueError(
                 f"line {number} of {path} is not a cell's record ({line[:60]!r}); give a "
