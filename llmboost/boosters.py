@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
 
@@ -257,6 +258,13 @@ class XGBoostBooster(Booster):
         """See :meth:`Booster.fit` (``base_margin``)."""
         import xgboost as xgb
 
+        categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        if categories and not self.params.get("enable_categorical", True):
+            raise ValueError(
+                "booster_params enable_categorical=False, but the columns "
+                f"{categories[:5]} hold text or categories, which llmboost passes to XGBoost "
+                "as categories; keep enable_categorical=True, or encode them as numbers."
+            )
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))

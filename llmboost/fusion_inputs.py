@@ -218,7 +218,15 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
     ValueError
         Naming the split and what is wrong with it.
     """
-    splits = cv.split(X, y) if hasattr(cv, "split") else cv
+    try:
+        splits = list(cv.split(X, y) if hasattr(cv, "split") else cv)
+    except ValueError as err:
+        if "groups" not in str(err):
+            raise
+        raise ValueError(
+            f"cv={cv!r} splits by groups, which fit does not take; pass its splits: "
+            f"cv=list({type(cv).__name__}(...).split(X, y, groups))."
+        ) from None
     folds = [(np.asarray(train, dtype=int), np.asarray(test, dtype=int)) for train, test in splits]
     if not folds:
         raise ValueError(f"cv={cv!r} gave no (train, test) split.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from numbers import Integral
 
 import numpy as np
@@ -46,10 +47,9 @@ def importance(table: pd.DataFrame) -> pd.Series:
     Raises
     ------
     ValueError
-        When the table has no rows.
+        When the table has no rows, or is not a table of ``explain``.
     """
-    if len(table) == 0:
-        raise ValueError("The explanation table has no rows: explain at least one row.")
+    _check_table(table)
     values = table.abs()
     if values.columns.nlevels == 2:
         values = values.T.groupby(level="column", sort=False).mean().T
@@ -151,13 +151,23 @@ def plot_waterfall(table: pd.DataFrame, row=None, cls=None, top: int = 12, ax=No
     return ax
 
 
-def _row(table: pd.DataFrame, row, cls) -> tuple:
-    """``row`` (the first one for ``None``) and its contributions for class ``cls``."""
+def _check_table(table) -> None:
+    """Refuse what is not a table of :func:`llmboost.explain.explain` with rows."""
+    columns = getattr(table, "columns", pd.Index([]))
+    if BIAS_COLUMN not in columns.get_level_values(-1):
+        raise ValueError(
+            f"The table has no {BIAS_COLUMN!r} column: pass the table that explain() returns."
+        )
     if len(table) == 0:
         raise ValueError("The explanation table has no rows: explain at least one row.")
+
+
+def _row(table: pd.DataFrame, row, cls) -> tuple:
+    """``row`` (the first one for ``None``) and its contributions for class ``cls``."""
+    _check_table(table)
     row = table.index[0] if row is None else row
     row = row.item() if isinstance(row, np.generic) else row  # shown as written
-    if row not in table.index:
+    if not isinstance(row, Hashable) or row not in table.index:
         raise ValueError(
             f"row={row!r} is not in the table's index (the index of the X explained; it "
             f"starts {list(table.index[:3])}); pass one of its labels, or None for the first."

@@ -534,6 +534,31 @@ def test_the_report_is_written_without_matplotlib(tmp_path, monkeypatch, capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "results.jsonl"]
 
 
+def test_a_method_has_the_same_colour_in_every_plot(tmp_path, monkeypatch):
+    # colours were assigned per figure: a dataset without "lr" shifted the others'
+    pytest.importorskip("matplotlib")
+    from llmboost.benchmarks import report
+
+    records = [
+        _record("ok", n_train=16, auc=0.8, log_loss=0.4, n_test=38, dataset=name, method=method)
+        for name, methods in [("iris", ["lr", "xgboost"]), ("wine", ["xgboost"])]
+        for method in methods
+    ]
+    (tmp_path / "results.jsonl").write_text("".join(records))
+    colours = {}
+
+    def keep_colours(path, write):  # a plot is written by its figure's savefig
+        figure = getattr(getattr(write, "func", None), "__self__", None)
+        for line in [] if figure is None else figure.axes[0].get_lines():
+            colours[(path.name, line.get_label())] = line.get_color()
+
+    monkeypatch.setattr(report, "_replace", keep_colours)
+    report.write_report(tmp_path)
+    xgboost = {colour for (_, method), colour in colours.items() if method == "xgboost"}
+    assert len(colours) == 5 and len(xgboost) == 1
+    assert colours[("auc_iris.png", "lr")] != colours[("auc_iris.png", "xgboost")]
+
+
 def test_a_folder_given_as_dot_is_named_after_itself(tmp_path, monkeypatch):
     folder = tmp_path / "clinic"
     folder.mkdir()

@@ -86,11 +86,17 @@ def test_datasets_data_dir_must_be_a_folder(tmp_path, capsys):
     (tmp_path / "one_class").mkdir()
     (tmp_path / "one_class" / "data.csv").write_text("x,target\n1,0\n2,0\n")
     (tmp_path / "notes").mkdir()
+    (tmp_path / "half").mkdir()  # was left out of the list; run stops on it
+    (tmp_path / "half" / "train.csv").write_text("x,target\n1,0\n2,1\n")
     assert bench_main(["datasets", "--data-dir", str(tmp_path)]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
     assert listed[0] == f"  {tmp_path / 'blood'}"
-    assert listed[1].startswith(f"  {tmp_path / 'one_class'}  (not usable: ")
-    assert len(listed) == 2 and "holds a single class" in listed[1]
+    assert listed[1] == (
+        f"  {tmp_path / 'half'}  (not usable: {tmp_path / 'half'} has neither train.csv + "
+        "test.csv nor data.csv.)"
+    )
+    assert listed[2].startswith(f"  {tmp_path / 'one_class'}  (not usable: ")
+    assert len(listed) == 3 and "holds a single class" in listed[2]
 
 
 def _run(out, *options):

@@ -231,6 +231,10 @@ def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
         plot_waterfall(table.iloc[[0, 1]].set_axis([0, 0]))
     with pytest.raises(ValueError, match="has no rows"):
         plot_importance(table.iloc[:0])
+    with pytest.raises(ValueError, match=r"row=\[1, 2\] is not in the table's index"):
+        plot_waterfall(table, row=[1, 2])  # was TypeError: unhashable type: 'list'
+    with pytest.raises(ValueError, match="no 'bias' column: pass the table that explain"):
+        importance(table.drop(columns="bias"))  # was KeyError: 'bias'
     for top in (0, -1, 2.5):  # -1 drew every feature but one, under a wrong label
         with pytest.raises(ValueError, match=rf"top={top}: pass the number of bars"):
             plot_waterfall(table, row=row, top=top)

@@ -486,14 +486,16 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ([(np.arange(0, 30), np.arange(30, 60))], "has no row of class 1"),
         ([], "gave no \\(train, test\\) split"),
         ("text", "cv must be"),
+        ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
     ],
 )
 def test_unusable_splits_are_refused_by_name(cv, message):
-    from sklearn.model_selection import ShuffleSplit
+    from sklearn.model_selection import GroupKFold, ShuffleSplit
 
     X = pd.DataFrame({"a": np.arange(60.0)})
     y = (np.arange(60) >= 30).astype(int)
     cv = ShuffleSplit(4, test_size=0.5, random_state=0) if cv == "shuffle" else cv
+    cv = GroupKFold(3) if cv == "groups" else cv  # scikit-learn: "The 'groups' parameter ..."
     with pytest.raises(ValueError, match=message):
         PriorBoostClassifier(cv=cv).fit(X, y)
 

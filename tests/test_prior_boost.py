@@ -101,6 +101,15 @@ def test_lightgbm_class_weight_keyed_by_the_labels_as_plain_lightgbm():
         model.set_params(booster_params={"class_weight": {"gone": 2.0}}).fit(X, y)
 
 
+def test_text_columns_with_xgboost_categories_turned_off_are_named():
+    # XGBoost's own "DataFrame.dtypes for data must be int, float, bool or category" came out
+    X, y = _data(2)
+    X["city"] = np.where(X["f0"] > 0, "Oslo", "Lima")
+    model = PriorBoostClassifier(booster_params={"enable_categorical": False}, scale=0)
+    with pytest.raises(ValueError, match=r"enable_categorical=False, but the columns \['city'\]"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize(
     "booster, params",
     [

@@ -239,7 +239,9 @@ def _list_datasets(args) -> int:
     print("OpenML (internet):    openml:ID or openml:NAME, cached after the first download")
     print("local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json")
     if args.data_dir:
-        for folder in sorted(p for p in args.data_dir.iterdir() if _is_dataset_folder(p)):
+        tables = ("train.csv", "test.csv", "data.csv")  # a part of a dataset is listed too
+        folders = (p for p in args.data_dir.iterdir() if any((p / t).is_file() for t in tables))
+        for folder in sorted(folders):
             try:  # `run` would stop on such a folder: say why here already
                 load_dataset(str(folder))
                 print(f"  {folder}")

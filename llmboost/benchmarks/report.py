@@ -163,10 +163,12 @@ def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
     import matplotlib.pyplot as plt
 
     x = {s: i for i, s in enumerate(sizes)}
+    style = {m: i for i, m in enumerate(sorted(ok["method"].unique()))}  # alike in every plot
     for name, part in [*ok.groupby("dataset"), ("all datasets", ok)]:
         column = "norm_auc" if name == "all datasets" else "auc"
         fig, ax = plt.subplots(figsize=(8.5, 4.5))
-        for i, (method, rows) in enumerate(part.groupby("method")):
+        for method, rows in part.groupby("method"):
+            i = style[method]
             curve = rows.groupby("size")[column].mean()
             points = sorted(curve.index, key=_size_order)
             ax.plot(
