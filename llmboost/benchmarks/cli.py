@@ -105,7 +105,8 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         "--n-trials",
         type=_count(0),
         default=0,
-        help="optuna trials per fit for GBDTs and fused models alike (default 0); one value "
+        help="optuna trials per fit for GBDTs and fused models alike (default 0; the "
+        "selection, stacking and averaging baselines keep default parameters); one value "
         "per --out folder",
     )
     run.add_argument(

@@ -2,7 +2,8 @@
 
 Every method is built from the dataset (for its task sentence), the seed and the tuning
 budget ``n_trials``; GBDTs and fused models get the same budget (optuna trials over the
-booster's parameters when ``n_trials > 0``; the fused models also search ``scale``).
+booster's parameters when ``n_trials > 0``; the fused models also search ``scale``); the
+selection, stacking and averaging baselines keep the booster's default parameters.
 """
 
 from __future__ import annotations
