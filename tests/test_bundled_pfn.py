@@ -690,6 +690,37 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
         )
 
 
+def test_a_missing_checkpoint_says_what_to_pass(tmp_path):
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    for path in (tmp_path / "nope.pt", tmp_path):
+        with pytest.raises(FileNotFoundError) as err:
+            BundledPFNPrior(weights=path).fit(X, y)
+        assert str(err.value) == (
+            f"No PFN checkpoint at {path}: pass weights= a file written by `python -m "
+            "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
+            "None for the shipped network."
+        )
+
+
+def test_a_checkpoint_written_over_in_place_is_read_again(tmp_path):
+    # the network was cached by path: the old one kept scoring, also in fitted priors
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = (X["a"] > 0).astype(int).to_numpy()
+    path = tmp_path / "mine.pt"
+    path.write_bytes(SHIPPED.read_bytes())
+    fitted = BundledPFNPrior(weights=path, random_state=0).fit(X, y)
+    before = fitted.logits(X.iloc[:5])  # keeps its encoded context
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    for name, value in checkpoint["state_dict"].items():
+        if value.is_floating_point():
+            checkpoint["state_dict"][name] = value + 0.3
+    torch.save(checkpoint, path)
+    after = BundledPFNPrior(weights=path, random_state=0).fit(X, y).logits(X.iloc[:5])
+    assert np.abs(after - before).max() > 0.1
+    np.testing.assert_array_equal(fitted.logits(X.iloc[:5]), after)  # same network, same rows
+
+
 def test_weights_under_the_home_folder_are_found_with_a_tilde(tmp_path, monkeypatch):
     from llmboost._prior_weights import weights_files
 

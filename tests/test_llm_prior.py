@@ -21,6 +21,7 @@ from llmboost.priors._llm_runtime import Runtime  # noqa: E402
 from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
 
 MULTI = {"no": "Very good", "yes": "unacceptable"}  # several tokens / one token
+PREFIX = {"no": "good", "yes": "good enough"}  # one answer begins the other
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,21 @@ def test_verbalizer_tokens(models, table, kind):
     assert len(multi[0]) > 1 and len(multi[1]) == 1
 
 
+@pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
+def test_an_answer_that_begins_another_ends_with_the_end_token(models, table, kind):
+    # log p("good") >= log p("good enough") always held: "good" took the other's share
+    X, y = table
+    prior = make(models[kind], class_names=PREFIX).fit(X, y)
+    rt = prior._runtime(need_model=False)
+    prompts, _ = prior._prompts(rt, ["body"], None)
+    ids = prior._verbalizer_ids(rt, prompts[0], list(PREFIX.values()))
+    end = rt.tokenizer.eos_token_id
+    assert [i[-1] for i in ids] == [end, end]
+    assert ids[1][: len(ids[0]) - 1] == ids[0][:-1]
+    plain = prior._verbalizer_ids(rt, prompts[0], list(MULTI.values()))
+    assert end not in plain[0] + plain[1]
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):
@@ -140,7 +156,7 @@ def test_empty_verbalizer_names_the_label(models, table):
 
 # -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------
 @pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
-@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+@pytest.mark.parametrize("names", [None, MULTI, PREFIX], ids=["single", "multi", "prefix"])
 def test_batched_equals_unbatched_reference(models, table, kind, names):
     """Left padding (causal) / right padding (T5), prefix and KV cache change nothing."""
     X, y = table

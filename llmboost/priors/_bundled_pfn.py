@@ -33,7 +33,7 @@ from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
 from ._in_context import torch_device
 
-_MODELS: dict[tuple[str, str], Any] = {}
+_MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
 #: Most bytes of encoded training rows a fitted prior keeps between ``logits`` calls.
 ENCODED_CONTEXT_BYTES = 256 * 2**20
@@ -73,11 +73,18 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
     require("torch", extra="pfn", who="BundledPFNPrior")
     path = Path(path).expanduser() if path is not None else default_weights_path()
     device = torch_device(device, "load_model")
-    key = (str(path.resolve()), device)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No PFN checkpoint at {path}: pass weights= a file written by `python -m "
+            "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
+            "None for the shipped network."
+        )
+    stat = path.stat()  # a file written over in place is read again
+    key = (str(path.resolve()), device, stat.st_size, stat.st_mtime_ns)
     with _LOCK:
         if key not in _MODELS:
-            if not path.is_file():
-                raise FileNotFoundError(f"No PFN checkpoint at {path}.")
+            for old in [k for k in _MODELS if k[:2] == key[:2]]:
+                del _MODELS[old]
             model, ck = _read_checkpoint(path)
             model.to(device).eval()
             model.train_info = ck.get("train_info", {})
@@ -255,15 +262,14 @@ class BundledPFNPrior(Prior):
 
     def _encoded_context(self, job) -> tuple | None:
         """The passes of the fitted context with their encoded contexts, made on the first
-        call and kept while the parameters stay; ``None`` when they would exceed
+        call and kept while the parameters and the network stay; ``None`` when they would exceed
         :data:`ENCODED_CONTEXT_BYTES`."""
         from ..pfn.inference import encode_passes
 
-        params = self.get_params()
+        params, model = self.get_params(), self._model()
         kept = getattr(self, "_encoded", None)
-        if kept is not None and kept[0] == params:
+        if kept is not None and kept[0] == params and kept[1][0] is model:
             return kept[1]
-        model = self._model()
         passes, owners, views = self._planned(model, [job])
         w, layers = model.cfg.width, model.cfg.layers
         size = sum(len(p.x) * ((layers - 1) * (len(p.features) + 1) + 1) for p in passes)

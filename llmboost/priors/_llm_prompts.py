@@ -208,6 +208,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
     Returns
     -------
     list of list of int
+        When one answer begins another, each is followed by the tokenizer's end token.
     """
     tok = rt.tokenizer
     out = []
@@ -230,7 +231,19 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
         raise ValueError(
             f"LLMPrior: two verbalizers tokenize identically: {texts}; use other class_names."
         )
-    return out
+    starts = [(a, b) for a in range(len(out)) for b in range(len(out)) if a != b and
+              out[b][: len(out[a])] == out[a]]  # fmt: skip
+    if not starts:
+        return out
+    # "1" would score at least as high as "10": every answer then ends with the end token
+    end = tok.eos_token_id
+    if end is None:
+        a, b = starts[0]
+        raise ValueError(
+            f"LLMPrior: the answer {texts[a]!r} begins the answer {texts[b]!r}, and the "
+            "tokenizer has no end token to tell them apart; use class_names that do not."
+        )
+    return [ids + [int(end)] for ids in out]
 
 
 __all__ = [
