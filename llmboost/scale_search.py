@@ -24,16 +24,16 @@ Averaging margins keeps the model of the form ``scale_ * prior + trees``.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
+from ._scorer_stand_ins import scorer_score
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
@@ -46,6 +46,7 @@ from .fusion_inputs import (
     prior_folds,
     prior_margin,
     scale_candidates,
+    target_sorted_folds,
 )
 from .selection import (
     ANCHOR_SIGNAL,
@@ -54,6 +55,7 @@ from .selection import (
     SUBSAMPLES,
     ensemble_selection,
     half_rows,
+    loss_unit,
     paired_gain,
     ranking_signal,
     row_loss,
@@ -74,60 +76,6 @@ class FusionMember(NamedTuple):
     n_rounds: int
     weight: float
     booster: Any = None
-
-
-class _Classified(ClassifierMixin, BaseEstimator):
-    """Precomputed predictions dressed as a fitted classifier, so any scorer reads them.
-
-    ``margin`` holds every training row's; a scorer is given one fold's ``rows``, indexed
-    by their positions among the training rows (see :func:`_positions`).
-    """
-
-    def __init__(self, classes, margin, rows):
-        self.classes = self.classes_ = classes
-        self.margin, self.rows = margin, rows
-
-    def decision_function(self, X):
-        return self.margin[_positions(X, self.rows)]
-
-    def predict_proba(self, X):
-        return margin_to_output(self.decision_function(X), "classification")
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-class _Regressed(RegressorMixin, BaseEstimator):
-    """Precomputed regression predictions dressed as a fitted regressor."""
-
-    def __init__(self, margin, rows):
-        self.margin, self.rows = margin, rows
-
-    def predict(self, X):
-        return self.margin[_positions(X, self.rows)]
-
-
-def _positions(X, rows: np.ndarray) -> np.ndarray:
-    """The training rows a scorer asks about: by the index of the fold's table it was
-    given (also of a subset), or all of the fold's rows for as many rows without one."""
-    index = getattr(X, "index", None)
-    if index is not None and np.isin(index, rows).all():
-        return np.asarray(index, dtype=np.intp)
-    if len(X) == len(rows):
-        return rows
-    raise ValueError(
-        "scoring: the scorer predicted rows that are not its fold's; a callable scorer may "
-        "predict the table it is given or rows of it selected by index (X[mask], X.loc[...])."
-    )
-
-
-def _takes_weights(scorer) -> bool:
-    """Whether ``scorer`` (scikit-learn's, from a name or ``make_scorer``, or a callable)
-    has a ``sample_weight`` parameter."""
-    try:
-        return "sample_weight" in inspect.signature(scorer).parameters
-    except (TypeError, ValueError):  # no signature to read
-        return False
 
 
 def round_prefixes(n_estimators: int) -> list[int]:
@@ -245,26 +193,23 @@ class CVScorer:
         scores = []
         for _, test in self.folds:
             if self.scorer is None:
-                loss = row_loss(oof[test], self.y_encoded[test], self.task, oof.ndim == 1)
+                y = self.y_encoded[test]
+                loss = row_loss(oof[test], y, self.task, oof.ndim == 1)
                 w = None if self.sample_weight is None else self.sample_weight[test]
                 mean = np.average(loss, weights=w)
-                scores.append(-float(np.sqrt(mean) if self.task == "regression" else mean))
+                rmse = np.sqrt(mean) * loss_unit(y) if self.task == "regression" else None
+                scores.append(-float(mean if rmse is None else rmse))
             else:
                 scores.append(self._scorer_score(oof, test))
         return scores
 
     def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
-        """The scorer's score of the pooled margins on the fold's rows ``test``: it gets
-        those rows (indexed by position) and their weights when it takes ``sample_weight``."""
-        if self.task == "regression":
-            stand_in = _Regressed(oof, test)
-        else:
-            stand_in = _Classified(self.classes, oof, test)
-        rows = self.scoring_rows.iloc[test].set_axis(test)
-        kwargs = {}
-        if self.sample_weight is not None and _takes_weights(self.scorer):
-            kwargs = {"sample_weight": self.sample_weight[test]}
-        return float(self.scorer(stand_in, rows, self.y[test], **kwargs))
+        """The scorer's score of the pooled margins on the fold's rows ``test``."""
+        weight = None if self.sample_weight is None else self.sample_weight[test]
+        rows = self.scoring_rows.iloc[test]
+        return scorer_score(
+            self.scorer, self.task, self.classes, oof, test, rows, self.y[test], weight
+        )
 
     def score(self, scale, params) -> list[float]:
         """Fold scores of one candidate with all of its rounds.
@@ -318,15 +263,14 @@ def results_table(candidates: list[tuple], scores: list[list[float]], **extra) -
     """
     table = np.asarray(scores)
     means = table.mean(axis=1)
-    order = (-means).argsort(kind="stable")
-    rank = np.empty(len(means), dtype=int)
-    rank[order] = np.arange(1, len(means) + 1)
+    rank = rankdata(-means, method="min").astype(int)  # ties share the best rank
+    unit = loss_unit(table.ravel())  # the spread of scores whose squares would overflow
     results = {
         "scale": [c[0] for c in candidates],
         "params": [c[1] for c in candidates],
         **extra,
         "mean_test_score": means,
-        "std_test_score": table.std(axis=1),
+        "std_test_score": (table / unit).std(axis=1) * unit,
         "rank_test_score": rank,
     }
     for i in range(table.shape[1]):
@@ -494,8 +438,10 @@ __all__ = [
     "ranking_signal",
     "results_table",
     "round_prefixes",
+    "loss_unit",
     "row_loss",
     "scale_candidates",
     "select",
     "subagged_selection",
+    "target_sorted_folds",
 ]

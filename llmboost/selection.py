@@ -264,7 +264,8 @@ def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
     ndarray of shape (..., n)
     """
     if task == "regression":
-        return (margin - y_encoded) ** 2
+        unit = loss_unit(y_encoded)
+        return (margin / unit - y_encoded / unit) ** 2
     if binary:
         return np.logaddexp(0.0, -np.where(y_encoded == 1, margin, -margin))
     picked = np.take_along_axis(
@@ -272,6 +273,14 @@ def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
     )[..., 0]
     top = margin.max(axis=-1, keepdims=True)  # logsumexp by hand: scipy's is ~3x slower
     return np.log(np.exp(margin - top).sum(axis=-1)) + top[..., 0] - picked
+
+
+def loss_unit(y: np.ndarray) -> float:
+    """The unit of :func:`row_loss`'s squared errors: 1, or the largest ``|y|`` when that
+    is above 1e100 and squares could overflow (the choice between candidates is the same
+    in any unit)."""
+    top = float(np.max(np.abs(y))) if len(y) else 0.0
+    return top if top > 1e100 else 1.0
 
 
 def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray:
@@ -340,6 +349,7 @@ __all__ = [
     "half_rows",
     "paired_gain",
     "ranking_signal",
+    "loss_unit",
     "row_loss",
     "select",
     "subagged_selection",

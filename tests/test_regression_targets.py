@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,6 +102,22 @@ def test_losses_with_a_link_are_refused(booster, key, loss):
     classifier = PriorBoostClassifier(booster=booster, booster_params={"objective": "reg:gamma"})
     with pytest.raises(ValueError, match="this classifier adds the prior to the trees' margin"):
         classifier.fit(X, y > 0)
+
+
+def test_targets_near_the_float64_limit_are_searched_as_in_their_own_unit():
+    # the search's squared errors overflowed: every score -inf, and the worst candidate won
+    X, y = _data()
+    kwargs = {"cv": 3, "random_state": 0, "booster_params": {"n_estimators": 10}}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        huge = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y * 1e300)
+    assert [m[:3] for m in huge.members_] == [m[:3] for m in reference.members_]
+    for key in ("mean_test_score", "std_test_score", "split0_test_score"):
+        # the same numbers, 1e300 times larger, up to float64 rounding
+        np.testing.assert_allclose(
+            huge.cv_results_[key], reference.cv_results_[key] * 1e300, rtol=1e-9
+        )
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -100,5 +100,8 @@ def test_weights_reach_a_scorer_that_takes_them():
 def test_results_table_ranks_by_mean():
     table = results_table([(0.0, None), (1.0, None), ("prior", None)], [[1, 1], [3, 3], [2, 2]])
     assert list(table["rank_test_score"]) == [3, 1, 2]
+    # ties share the best rank, as scikit-learn's searches give them (they were 1 and 2)
+    tied = results_table([(0.0, None), (1.0, None), ("prior", None)], [[1, 1], [3, 3], [3, 3]])
+    assert list(tied["rank_test_score"]) == [3, 1, 1]
     assert list(table["split1_test_score"]) == [1, 3, 2]
     assert table["scale"] == [0.0, 1.0, "prior"]

@@ -1,0 +1,101 @@
+"""Fold predictions dressed as a fitted estimator, so that any scikit-learn scorer (or a
+callable) scores the search's pooled out-of-fold margins without a refit."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from .fusion_inputs import margin_to_output
+
+
+def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y, weight) -> float:
+    """``scorer``'s score of the pooled ``margin`` on the fold's rows ``test``.
+
+    Parameters
+    ----------
+    scorer : callable
+        ``scorer(estimator, X, y, **kwargs)``.
+    task : {"classification", "regression"}
+    classes : ndarray or None
+    margin : ndarray of shape (n,) or (n, k)
+        Every training row's pooled margin.
+    test : ndarray of int
+        The fold's rows.
+    rows : DataFrame
+        Those rows as ``fit`` read them; the scorer gets them indexed by ``test``.
+    y : ndarray
+        Their labels or targets.
+    weight : ndarray or None
+        Their weights, passed as ``sample_weight=`` when the scorer takes that keyword.
+
+    Returns
+    -------
+    float
+    """
+    if task == "regression":
+        stand_in = _Regressed(margin, test)
+    else:
+        stand_in = _Classified(classes, margin, test)
+    kwargs = {} if weight is None or not _takes_weights(scorer) else {"sample_weight": weight}
+    return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+
+
+class _Classified(ClassifierMixin, BaseEstimator):
+    """Precomputed predictions dressed as a fitted classifier, so any scorer reads them.
+
+    ``margin`` holds every training row's; a scorer is given one fold's ``rows``, indexed
+    by their positions among the training rows (see :func:`_positions`).
+    """
+
+    def __init__(self, classes, margin, rows):
+        self.classes = self.classes_ = classes
+        self.margin, self.rows = margin, rows
+
+    def decision_function(self, X):
+        return self.margin[_positions(X, self.rows)]
+
+    def predict_proba(self, X):
+        return margin_to_output(self.decision_function(X), "classification")
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class _Regressed(RegressorMixin, BaseEstimator):
+    """Precomputed regression predictions dressed as a fitted regressor."""
+
+    def __init__(self, margin, rows):
+        self.margin, self.rows = margin, rows
+
+    def predict(self, X):
+        return self.margin[_positions(X, self.rows)]
+
+
+def _positions(X, rows: np.ndarray) -> np.ndarray:
+    """The training rows a scorer asks about: by the index of the fold's table it was
+    given (also of a subset), or all of the fold's rows for as many rows without one."""
+    index = getattr(X, "index", None)
+    if index is not None and np.isin(index, rows).all():
+        return np.asarray(index, dtype=np.intp)
+    if len(X) == len(rows):
+        return rows
+    raise ValueError(
+        "scoring: the scorer predicted rows that are not its fold's; a callable scorer may "
+        "predict the table it is given or rows of it selected by index (X[mask], X.loc[...])."
+    )
+
+
+def _takes_weights(scorer) -> bool:
+    """Whether ``scorer`` (scikit-learn's, from a name or ``make_scorer``, or a callable)
+    has a ``sample_weight`` parameter."""
+    try:
+        return "sample_weight" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
+__all__ = ["scorer_score"]
