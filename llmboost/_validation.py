@@ -342,7 +342,13 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
     """
     from sklearn.utils import column_or_1d
 
-    y = column_or_1d(_numpy_labels(y), warn=True)
+    y = _numpy_labels(y)
+    shape = getattr(y, "shape", ())
+    if len(shape) == 2 and shape[1] > 1:
+        raise ValueError(
+            f"y has shape {shape}: llmboost fits one target; fit one model per column."
+        )
+    y = column_or_1d(y, warn=True)
     if len(y) != n_rows:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples: X has {n_rows} rows, "
@@ -356,6 +362,11 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
             rows = np.flatnonzero(bad)[:5].tolist()
             raise ValueError(f"Input y contains NaN or infinity (rows {rows}); drop those rows.")
     if not classification:
+        if y.dtype.kind in "mM":  # float64 would be ticks in pandas' unit of the day
+            raise ValueError(
+                f"y has dtype {y.dtype}: a regressor needs numbers; convert it first, e.g. "
+                "durations with y.dt.total_seconds() or dates to days since one date."
+            )
         try:
             return y.astype(np.float64)
         except (TypeError, ValueError):

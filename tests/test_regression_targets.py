@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -102,6 +103,19 @@ def test_losses_with_a_link_are_refused(booster, key, loss):
     classifier = PriorBoostClassifier(booster=booster, booster_params={"objective": "reg:gamma"})
     with pytest.raises(ValueError, match="this classifier adds the prior to the trees' margin"):
         classifier.fit(X, y > 0)
+
+
+def test_time_targets_and_several_targets_are_refused_by_name():
+    # durations and dates became floats in pandas' unit of the day (microseconds)
+    X, y = _data()
+    model = PriorBoostRegressor(Ridge(), scale=0)
+    durations = pd.Series(pd.to_timedelta(np.arange(len(y)), unit="s"))
+    for target in (durations, pd.Series(pd.date_range("2020-01-01", periods=len(y)))):
+        dtype = re.escape(str(target.dtype))
+        with pytest.raises(ValueError, match=rf"y has dtype {dtype}: a regressor needs numbers"):
+            model.fit(X, target)
+    with pytest.raises(ValueError, match=r"y has shape \(120, 2\): llmboost fits one target"):
+        model.fit(X, np.c_[y, y])
 
 
 def test_targets_near_the_float64_limit_are_searched_as_in_their_own_unit():

@@ -113,8 +113,9 @@ class _PriorBoost(FusionParams, ABC):
             Row weights for the boosters and the search's scores (and for priors that
             accept weights; in-context and language-model priors ignore them).
         eval_set : tuple (X_val, y_val), default=None
-            Validation rows: each tree member of the fused model is refit with up to
-            ``n_estimators`` rounds and stops early when their loss stops improving.
+            Validation rows: each tree member is refit with up to ``n_estimators``
+            rounds, stops early when their loss stops improving, and keeps at most the
+            rounds the search chose for it.
 
         Returns
         -------
