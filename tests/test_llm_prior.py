@@ -138,6 +138,16 @@ def test_an_answer_that_begins_another_ends_with_the_end_token(models, table, ki
     assert end not in plain[0] + plain[1]
 
 
+@pytest.mark.parametrize("device, why", [("gpu", "not a torch device name"), ("meta", "the meta")])
+def test_a_device_torch_cannot_use_is_named(models, table, device, why):
+    # torch's own "Expected one of cpu, cuda, ... device type at start of device string"
+    X, y = table
+    prior = make(models["gpt2"], device=device).fit(X, y)
+    with pytest.raises(ValueError) as err:
+        prior.logits(X)
+    assert str(err.value).startswith(f"LLMPrior: device='{device}' cannot be used here ({why}")
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):
@@ -672,6 +682,20 @@ def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     cached = make(str(folder), cache).fit(X, y)
     np.testing.assert_allclose(cached.logits(X), fresh, atol=1e-5)
     assert cached.stats_["cached"] == len(X) and cached._rt.model is None
+
+
+def test_a_refit_prior_reads_a_model_folder_overwritten_in_place(table, tmp_path):
+    # a prior that had loaded the model kept scoring with it, also after a refit
+    X, y = table
+    folder = tmp_path / "model"
+    build_gpt2(folder, seed=0)
+    prior = make(str(folder)).fit(X, y)
+    old = prior.logits(X)
+    build_gpt2(folder, seed=1)  # same path, other weights
+    llm_module.clear_loaded_models()
+    fresh = make(str(folder)).fit(X, y).logits(X)
+    assert np.abs(fresh - old).max() > 1e-3
+    np.testing.assert_allclose(prior.fit(X, y).logits(X), fresh, atol=1e-5)  # as above
 
 
 def _prompt_tokens(prior, X):

@@ -224,6 +224,7 @@ class LLMPrior(Prior):
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self.shots_ = None
+        self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:
             bodies = self._serializer(self.class_texts_, self.task_description_)(X)
             seed = seed_from(self.random_state)

@@ -19,7 +19,7 @@ import numpy as np
 from .._compat import progress_bars, transformers_forward_options, transformers_text_config
 from .._resources import halve_on_oom, require, resolve_device
 from . import _llm_store as store
-from ._in_context import unreachable_reason
+from ._in_context import torch_device, unreachable_reason
 
 #: How to point ``model=`` at weights that load offline.
 _LOAD_HINT = (
@@ -133,7 +133,9 @@ def resolve_torch_device(device):
     torch, _ = require_llm()
     if isinstance(device, torch.device):
         return device
-    return torch.device(resolve_device(device, allow_mps=True))
+    if device in (None, "auto"):
+        return torch.device(resolve_device(device, allow_mps=True))
+    return torch.device(torch_device(device, "LLMPrior"))  # a name torch cannot use: said
 
 
 def resolve_dtype(dtype, device):
