@@ -20,8 +20,9 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: Smallest normal float32 (positive row weights below it are refused).
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
-#: Characters XGBoost (``[ ] <``) or LightGBM (JSON specials, whitespace) refuse in names.
-_UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s]')
+#: Characters XGBoost (``[ ] <``, control characters: it cuts a name at NUL) or LightGBM
+#: (JSON specials, whitespace) refuse in names.
+_UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s\x00-\x1f\x7f]')
 
 
 def to_frame(X) -> pd.DataFrame:

@@ -161,6 +161,16 @@ def test_booster_frame_renames_only_unsafe_names():
     assert booster_frame(plain) is plain
 
 
+def test_a_control_character_in_a_column_name_fits_and_predicts_with_xgboost():
+    # XGBoost cut "a\x00b" at the NUL: predict said "feature_names mismatch"
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a\x00b", "c\td"])
+    y = (X.iloc[:, 0] > 0).astype(int)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 5}).fit(X, y)
+    assert model.predict_proba(X).shape == (60, 2)
+    assert list(booster_frame(to_frame(X)).columns) == ["a_b", "c_d"]
+
+
 def test_polars_input_keeps_column_names():
     pl = pytest.importorskip("polars")
     X, y = _with_column(["red", "blue", None] * 8)
