@@ -91,7 +91,8 @@ def scale_candidates(scale, task: str) -> list | None:
         return [PRIOR_ONLY] if scale == PRIOR_ONLY else None
     if isinstance(scale, list | tuple):
         ok = scale and all(s == PRIOR_ONLY or _valid_scale(s) for s in scale)
-        return [s if s == PRIOR_ONLY else float(s) for s in scale] if ok else None
+        once = dict.fromkeys(s if s == PRIOR_ONLY else float(s) for s in scale) if ok else None
+        return None if once is None else list(once)  # a scale named twice is one candidate
     return [float(scale)] if _valid_scale(scale) else None
 
 

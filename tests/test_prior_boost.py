@@ -215,6 +215,20 @@ def test_zero_scale_never_evaluates_prior_at_predict():
     assert model.scale_ == 0 and CountingPrior.calls == 0
 
 
+def test_a_scale_named_twice_is_one_candidate():
+    # [0.5, 0.5] fitted every booster twice and listed both; ["prior", "prior"] searched
+    X, y = _data()
+    kw = dict(prior=LogisticRegression(), booster_params={"n_estimators": 10}, random_state=0)
+    for twice, once in [([0.5, 0.5, 0], [0.5, 0]), (["prior", "prior"], "prior")]:
+        a = PriorBoostClassifier(scale=twice, **kw).fit(X, y)
+        b = PriorBoostClassifier(scale=once, **kw).fit(X, y)
+        assert a.scale_ == b.scale_ and a.members_[0][:3] == b.members_[0][:3]
+        assert (a.cv_results_ is None) == (b.cv_results_ is None)
+        if a.cv_results_ is not None:
+            assert a.cv_results_["scale"] == b.cv_results_["scale"]
+        np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
 def test_mixed_dataframe_with_text_labels(mixed_frame):
     X, y = mixed_frame
     for booster in ("xgboost", "lightgbm"):
