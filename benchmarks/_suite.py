@@ -143,7 +143,7 @@ def median_seconds(repeats: int, fn: Callable, *args) -> float:
     return statistics.median(times)
 
 
-def suite_parser(doc: str, csv_path: str, sizes, methods) -> argparse.ArgumentParser:
+def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argparse.ArgumentParser:
     """The command line of a suite of (dataset, size, seed, method) cells.
 
     Parameters
@@ -154,6 +154,8 @@ def suite_parser(doc: str, csv_path: str, sizes, methods) -> argparse.ArgumentPa
         Default results CSV.
     sizes, methods : sequence
         Defaults of ``--sizes`` and ``--methods``.
+    known : sequence, default=None
+        Every name ``--methods`` takes (default: ``methods``).
 
     Returns
     -------
@@ -174,7 +176,7 @@ def suite_parser(doc: str, csv_path: str, sizes, methods) -> argparse.ArgumentPa
     p.add_argument("--datasets", nargs="*", default=None)
     p.add_argument("--sizes", nargs="*", type=int, default=list(sizes))
     p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--methods", nargs="*", default=list(methods))
+    p.add_argument("--methods", nargs="*", default=list(methods), choices=list(known or methods))
     p.add_argument("--max-test", type=int, default=1000)
     p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
     p.add_argument(

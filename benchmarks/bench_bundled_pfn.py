@@ -215,7 +215,10 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     chosen, skipped : list of str
     """
     chosen, skipped = [], []
-    for folder in sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists()):
+    folders = sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists())
+    if missing := sorted(set(names or ()) - {f.name for f in folders}):
+        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
+    for folder in folders:
         if names and folder.name not in names:
             continue
         meta = json.loads((folder / "meta.json").read_text())

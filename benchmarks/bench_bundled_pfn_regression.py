@@ -169,6 +169,8 @@ def run(args: argparse.Namespace) -> None:
     path = Path(args.csv)
     done, new = finished_cells(path)
     names = args.datasets or sorted(p.name for p in DATASETS.iterdir() if p.is_dir())
+    if missing := [n for n in names if not (DATASETS / n).is_dir()]:
+        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
     tasks = {name: load_task(name, args.max_test) for name in names}
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
@@ -332,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     csv_path = "benchmarks/results/bundled_pfn_regression.csv"
     default = [m for m in METHODS if m != "constboost"]
     global PFN_PARAMS, DATASETS
-    parser = suite_parser(__doc__, csv_path, SIZES, default)
+    parser = suite_parser(__doc__, csv_path, SIZES, default, known=METHODS)
     parser.add_argument(
         "--data-dir",
         type=Path,

@@ -159,6 +159,31 @@ def test_pretrain_cli_resumes_and_ships(tmp_path):
     assert prior.logits(X).shape == (30, 2)
 
 
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--steps", "0"], "--steps must be >= 1, got 0"),  # trained for 60 minutes
+        (["--minutes", "0"], "--minutes must be > 0, got 0.0"),
+        (["--warmup", "0"], "--warmup must be >= 1, got 0"),  # ZeroDivisionError
+        (["--val-every", "0"], "--val-every must be >= 1, got 0"),
+        (["--max-rows", "20"], "--max-rows must be >= 48, got 20"),
+        (["--heads", "5"], "--heads must divide --width (64), got 5"),
+        (["--kind-weights", "nan", "1", "1"], "--kind-weights must be finite, >= 0"),
+        (["--min-lr-ratio", "2"], "--min-lr-ratio must be at most 1, got 2.0"),
+        (["--init-from", "/nowhere.pt"], "--init-from /nowhere.pt: no such checkpoint file"),
+        (["--ship", "w.json"], "--ship must name a .pt file (its .json is written beside"),
+        (["--ship", "w.pt"], "holds no checkpoint.pt; train the run first"),
+    ],
+)
+def test_pretrain_options_a_run_cannot_use_are_usage_errors(tmp_path, capsys, option, message):
+    from llmboost.pfn import pretrain
+
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path / "run"), *option])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
     from llmboost.pfn import pretrain
 
@@ -180,6 +205,10 @@ def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
     pretrain.main([*args[:1], str(child), *args[2:], "--ship", str(tmp_path / "w" / "reg.pt")])
     second = json.loads((tmp_path / "w" / "reg.json").read_text())
     assert second["parent"] == first and second["recipe"]["args"]["seed"] == 1
+    # shipped again over the same file: its parent is still the first run, not itself
+    pretrain.main([*args[:1], str(child), *args[2:], "--ship", str(tmp_path / "w" / "reg.pt")])
+    third = json.loads((tmp_path / "w" / "reg.json").read_text())
+    assert third["parent"] == first
     X = pd.DataFrame({"a": np.arange(30.0)})
     prior = BundledPFNPrior(task="regression", weights=tmp_path / "w" / "reg.pt")
     y = 2.0 * np.arange(30)

@@ -14,8 +14,8 @@
   the same command continues where it stopped. A larger ``--minutes`` extends a
   finished run (the schedule stretches to the new budget).
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
-  :class:`~llmboost.priors.BundledPFNPrior` loads (copy it to
-  ``llmboost/pfn/weights/`` to ship it).
+  :class:`~llmboost.priors.BundledPFNPrior` loads; ``--ship PATH.pt`` writes it with its
+  recipe and training history in ``PATH.json`` (how the shipped weights were made).
 * Validation: mean cross-entropy on a fixed set of held-out synthetic batches (drawn
   from ``--val-seed``, independent of ``--seed``), every ``--val-every`` steps.
 * ``--task regression`` trains a regression head: cross-entropy over ``--bins`` target
@@ -37,60 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._resources import resolve_device
-from .prior_data import KIND_WEIGHTS, KINDS, sample_batch, sample_shape
+from ._pretrain_cli import parse_args
+from .prior_data import KINDS, sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, help="run folder (checkpoint, recipe, log)")
-    p.add_argument("--minutes", type=float, default=60.0, help="training time budget")
-    p.add_argument("--steps", type=int, default=None, help="step budget (step-based schedule)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-seed", type=int, default=20251128)
-    p.add_argument("--width", type=int, default=64)
-    p.add_argument("--layers", type=int, default=3)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument(
-        "--no-label-to-cells",
-        dest="label_to_cells",
-        action="store_false",
-        help="labels only in the target column (TabPFN style)",
-    )
-    p.add_argument("--task", choices=("classification", "regression"), default="classification")
-    p.add_argument(
-        "--kind-weights",
-        type=float,
-        nargs=3,
-        default=list(KIND_WEIGHTS),
-        metavar=("MLP", "TREE", "LINEAR"),
-        help="probabilities of the synthetic task families (validation keeps the default)",
-    )
-    p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
-    p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--min-lr-ratio", type=float, default=0.05)
-    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--tokens", type=int, default=20_000, help="table cells per batch")
-    p.add_argument("--max-rows", type=int, default=1024)
-    p.add_argument("--val-batches", type=int, default=16)
-    p.add_argument("--val-every", type=int, default=250)
-    p.add_argument("--checkpoint-every", type=float, default=180.0, help="seconds")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="auto")
-    p.add_argument(
-        "--ship",
-        default=None,
-        help="only export the run's checkpoint to this .pt path (plus .json)",
-    )
-    args = p.parse_args(argv)
-    if min(args.kind_weights) < 0 or sum(args.kind_weights) <= 0:
-        p.error(f"--kind-weights must be >= 0 with a positive sum, got {args.kind_weights}")
-    args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
-    return args
 
 
 def _to_torch(batch: dict, device):
@@ -290,12 +240,24 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
     parent = ck["recipe"].get("initialised_from")
     if parent and Path(parent).with_suffix(".json").is_file():
-        meta["parent"] = json.loads(Path(parent).with_suffix(".json").read_text())
+        record = json.loads(Path(parent).with_suffix(".json").read_text())
+        if _same_run(record.get("recipe", {}), meta["recipe"]):  # shipped over its parent
+            record = record.get("parent")  # before: keep the parent that ship recorded
+        if record:
+            meta["parent"] = record
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     export(model, ck["recipe"], info, dest)
     dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
     return meta
+
+
+def _same_run(a: dict, b: dict) -> bool:
+    """Whether two recipes are of one run (its folder, model and starting weights)."""
+    keys = ("config", "initialised_from")
+    return a.get("args", {}).get("out") == b.get("args", {}).get("out") and all(
+        a.get(k) == b.get(k) for k in keys
+    )
 
 
 def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
@@ -361,16 +323,17 @@ def main(argv: list[str] | None = None) -> dict:
     dict
         The final training info (or, with ``--ship``, the shipped file's metadata).
     """
-    args = _parse(argv)
+    args = parse_args(argv)
     if args.ship:
         return ship(args.out, args.ship)
     import torch
     from tqdm import tqdm
 
+    from ..priors._in_context import torch_device
     from .model import PFNConfig, TabPFNLite
 
     torch.set_num_threads(args.threads)
-    device = torch.device(resolve_device(args.device))
+    device = torch.device(torch_device(args.device, "pretrain"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"

@@ -36,6 +36,8 @@ MAX_CLASSES = 10
 MAX_FEATURES = 50
 #: Most rows (train + test) a pretraining task has.
 MAX_ROWS = 1024
+#: Fewest rows a pretraining task has.
+MIN_ROWS = 48
 
 KINDS = ("mlp", "tree", "linear")
 KIND_WEIGHTS = (0.5, 0.3, 0.2)
@@ -376,7 +378,7 @@ def sample_shape(rng: np.random.Generator, max_rows: int = MAX_ROWS) -> tuple[in
     -------
     tuple of int
     """
-    n_rows = int(np.exp(rng.uniform(np.log(48), np.log(max_rows))))
+    n_rows = int(np.exp(rng.uniform(np.log(MIN_ROWS), np.log(max_rows))))
     n_train = int(np.clip(round(n_rows * rng.uniform(0.4, 0.9)), 16, n_rows - 8))
     n_features = int(np.exp(rng.uniform(0, np.log(MAX_FEATURES))))
     return n_rows, n_train, max(1, n_features)
@@ -444,6 +446,7 @@ __all__ = [
     "MAX_CLASSES",
     "MAX_FEATURES",
     "MAX_ROWS",
+    "MIN_ROWS",
     "Task",
     "sample_batch",
     "sample_regression_task",

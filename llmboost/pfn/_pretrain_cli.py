@@ -1,0 +1,104 @@
+"""The command line of ``python -m llmboost.pfn.pretrain``: options and their checks."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from .prior_data import KIND_WEIGHTS, MIN_ROWS
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options of ``python -m llmboost.pfn.pretrain``, checked (a usage error names
+    the option)."""
+    p = argparse.ArgumentParser(
+        prog="python -m llmboost.pfn.pretrain",
+        description="Pretrain the bundled PFN on synthetic tasks (docs/bundled_pfn.md).",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="run folder (checkpoint, model.pt, recipe.json, train_info.json)",
+    )
+    p.add_argument("--minutes", type=float, default=60.0, help="training time budget")
+    p.add_argument("--steps", type=int, default=None, help="step budget (step-based schedule)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-seed", type=int, default=20251128)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--layers", type=int, default=3)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument(
+        "--no-label-to-cells",
+        dest="label_to_cells",
+        action="store_false",
+        help="labels only in the target column (TabPFN style)",
+    )
+    p.add_argument("--task", choices=("classification", "regression"), default="classification")
+    p.add_argument(
+        "--kind-weights",
+        type=float,
+        nargs=3,
+        default=list(KIND_WEIGHTS),
+        metavar=("MLP", "TREE", "LINEAR"),
+        help="probabilities of the synthetic task families (validation keeps the default)",
+    )
+    p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
+    p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--min-lr-ratio", type=float, default=0.05)
+    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--tokens", type=int, default=20_000, help="table cells per batch")
+    p.add_argument("--max-rows", type=int, default=1024)
+    p.add_argument("--val-batches", type=int, default=16)
+    p.add_argument("--val-every", type=int, default=250)
+    p.add_argument("--checkpoint-every", type=float, default=180.0, help="seconds")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--device", default="auto")
+    p.add_argument(
+        "--ship",
+        default=None,
+        help="only export the run's checkpoint to this .pt path (plus .json)",
+    )
+    args = p.parse_args(argv)
+    _check(p, args)
+    args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
+    return args
+
+
+#: (option, lowest value, whether the lowest is allowed) of the numeric options.
+_LOWEST = [
+    ("minutes", 0, False), ("steps", 1, True), ("seed", 0, True), ("val_seed", 0, True),
+    ("width", 1, True), ("layers", 1, True), ("heads", 1, True), ("bins", 2, True),
+    ("lr", 0, False), ("min_lr_ratio", 0, True), ("warmup", 1, True),
+    ("weight_decay", 0, True), ("tokens", 1, True), ("max_rows", MIN_ROWS, True),
+    ("val_batches", 1, True), ("val_every", 1, True), ("checkpoint_every", 0, True),
+    ("threads", 1, True),
+]  # fmt: skip
+
+
+def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop with a usage error on a value the run cannot use."""
+    for name, low, closed in _LOWEST:
+        value = getattr(args, name)
+        if value is not None and not (value >= low if closed else value > low):
+            p.error(
+                f"--{name.replace('_', '-')} must be {'>=' if closed else '>'} {low}, got {value}"
+            )
+    if args.min_lr_ratio > 1:
+        p.error(f"--min-lr-ratio must be at most 1, got {args.min_lr_ratio}")
+    if args.width % args.heads:
+        p.error(f"--heads must divide --width ({args.width}), got {args.heads}")
+    weights = args.kind_weights
+    if not all(math.isfinite(w) and w >= 0 for w in weights) or sum(weights) <= 0:
+        p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
+    if args.init_from and not Path(args.init_from).is_file():
+        p.error(f"--init-from {args.init_from}: no such checkpoint file")
+    if args.ship and Path(args.ship).suffix != ".pt":
+        p.error(f"--ship must name a .pt file (its .json is written beside it), got {args.ship}")
+    if args.ship and not (Path(args.out) / "checkpoint.pt").is_file():
+        p.error(f"--ship: {args.out} holds no checkpoint.pt; train the run first")
+
+
+__all__ = ["parse_args"]
