@@ -34,6 +34,7 @@ from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
 from ._model_writer import TRUSTED_PACKAGES, Writer, trusted_class
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
+from ._resources import require
 
 FORMAT, VERSION = "llmboost-model", 1
 _INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
@@ -221,7 +222,7 @@ class _Reader:
         return Path(str(value.get("value")))
 
     def _tag_torch_dtype(self, value, where):
-        import torch
+        torch = require("torch", extra="llm", who=f"{where} (a torch dtype)")
 
         dtype = getattr(torch, str(value.get("name")), None)
         if not isinstance(dtype, torch.dtype):

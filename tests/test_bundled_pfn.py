@@ -719,6 +719,20 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
         )
 
 
+def test_without_torch_the_extra_is_named(monkeypatch, tmp_path):
+    # torch_device's plain "import torch" came first: ModuleNotFoundError: No module named 'torch'
+    from llmboost import PFNBoostClassifier
+    from llmboost.pfn import pretrain
+
+    X, y = pd.DataFrame({"a": np.arange(20.0)}), np.arange(20) % 2
+    monkeypatch.setitem(sys.modules, "torch", None)
+    for fit in (BundledPFNPrior().fit, PFNBoostClassifier(scale="prior").fit):
+        with pytest.raises(ImportError, match=r'BundledPFNPrior needs torch: pip install "llmbo'):
+            fit(X, y)
+    with pytest.raises(ImportError, match=r'pretrain needs torch: pip install "llmboost\[pfn\]"'):
+        pretrain.main(["--out", str(tmp_path / "run"), "--steps", "1"])
+
+
 def test_a_missing_checkpoint_says_what_to_pass(tmp_path):
     X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
     for path in (tmp_path / "nope.pt", tmp_path):

@@ -829,6 +829,19 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
+    # a bare ModuleNotFoundError: No module named 'torch' came out of load
+    torch = pytest.importorskip("torch")
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    X, y = _data("binary", n=40)
+    model = LLMBoostClassifier(prior=LLMPrior(dtype=torch.bfloat16), scale="prior").fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"model.prior.dtype \(a torch dtype\) needs torch: pip"):
+        load(path)
+
+
 def test_a_name_near_the_length_limit_saves(tmp_path):
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", 0.5).fit(X, y)

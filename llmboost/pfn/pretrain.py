@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._resources import require
 from ._pretrain_cli import parse_args
 from .prior_data import KINDS, sample_batch, sample_shape
 
@@ -324,15 +325,25 @@ def main(argv: list[str] | None = None) -> dict:
         The final training info (or, with ``--ship``, the shipped file's metadata).
     """
     args = parse_args(argv)
+    torch = require("torch", extra="pfn", who="pretrain")
     if args.ship:
         return ship(args.out, args.ship)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return _train(args, argv)
+    finally:  # run from another program, it leaves that program's threads as they were
+        torch.set_num_threads(threads)
+
+
+def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
+    """The training run of :func:`main` (after the options are checked)."""
     import torch
     from tqdm import tqdm
 
     from ..priors._in_context import torch_device
     from .model import PFNConfig, TabPFNLite
 
-    torch.set_num_threads(args.threads)
     device = torch.device(torch_device(args.device, "pretrain"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -330,6 +330,7 @@ class BundledPFNPrior(Prior):
         return model
 
     def _device(self) -> str:
+        require("torch", extra="pfn", who=type(self).__name__)  # the first use of torch
         return torch_device(self.device, type(self).__name__)
 
     def _limit(self, model) -> int:

@@ -41,6 +41,8 @@ class SklearnPrior(Prior):
         :class:`~sklearn.pipeline.Pipeline`, which brings its own preprocessing (and
         may select columns by name).
 
+    Notes
+    -----
     ``fit(X, y, sample_weight)`` passes the weights to the estimator when its ``fit``
     takes them (``supports_sample_weight``), and refuses them otherwise.
     """

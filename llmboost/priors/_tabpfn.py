@@ -72,12 +72,6 @@ class TabPFNPrior(InContextPrior):
         TabPFN autocasts to bfloat16, so a row's output can change in the 4th digit
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
 
-    A context in which no feature varies (all constant or missing), which TabPFN refuses,
-    gives every row the context's class frequencies (regression: its mean). More classes
-    or columns than the model's inference config takes (``MAX_NUMBER_OF_CLASSES``,
-    ``MAX_NUMBER_OF_FEATURES``) are a ``ValueError`` naming the limit and what to use
-    instead.
-
     Attributes
     ----------
     classes_ : ndarray
@@ -88,6 +82,14 @@ class TabPFNPrior(InContextPrior):
         The resolved device.
     context_size_ : int
         Rows in the context of the model fitted on all training rows.
+
+    Notes
+    -----
+    A context in which no feature varies (all constant or missing), which TabPFN refuses,
+    gives every row the context's class frequencies (regression: its mean). More classes
+    or columns than the model's inference config takes (``MAX_NUMBER_OF_CLASSES``,
+    ``MAX_NUMBER_OF_FEATURES``) are a ``ValueError`` naming the limit and what to use
+    instead.
     """
 
     _parameter_constraints = {
