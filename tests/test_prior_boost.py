@@ -215,6 +215,16 @@ def test_zero_scale_never_evaluates_prior_at_predict():
     assert model.scale_ == 0 and CountingPrior.calls == 0
 
 
+@pytest.mark.parametrize("verbose, shown", [(True, True), (1, True), (0, False), (False, False)])
+def test_verbose_takes_a_bool_or_a_count_as_scikit_learn_does(verbose, shown, capsys):
+    X, y = _data()
+    kw = dict(prior=LogisticRegression(), booster_params={"n_estimators": 5}, cv=2)
+    PriorBoostClassifier(scale=[0, 1.0], verbose=verbose, **kw).fit(X, y)
+    assert ("fusion search" in capsys.readouterr().err) == shown
+    with pytest.raises(ValueError, match="verbose"):
+        PriorBoostClassifier(verbose=-1, **kw).fit(X, y)
+
+
 def test_a_scale_named_twice_is_one_candidate():
     # [0.5, 0.5] fitted every booster twice and listed both; ["prior", "prior"] searched
     X, y = _data()

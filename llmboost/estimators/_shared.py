@@ -70,8 +70,8 @@ PARAMETERS_DOC = """prior : {prior}
         (``scale``, ``params`` and the scores; no ``n_rounds`` or ``ensemble_weight``).
     random_state : int, RandomState or None, default=None
         Seeds the folds, the boosters and optuna.
-    verbose : bool, default=False
-        Show a progress bar over the fits of the search.
+    verbose : bool or int >= 0, default=False
+        Show a progress bar over the fits of the search (any int above 0 shows it too).
     n_jobs : int, default=None
         Fold fits of the search, and the halves of its selection, run in this many
         threads (``-1``: all cores); each booster keeps its own ``n_jobs`` (1 by
@@ -183,7 +183,7 @@ PARAMETER_CONSTRAINTS = {
     ],
     "n_trials": [NON_NEGATIVE_INT],
     "random_state": RANDOM_STATE,
-    "verbose": [BOOL],
+    "verbose": [BOOL, NON_NEGATIVE_INT],
     "n_jobs": [Check(_non_zero_int, "a non-zero integer"), None],
     "device": [Check(_device_name, "'auto', 'cpu', 'cuda' or 'cuda:<index>'"), None],
 }
