@@ -1,6 +1,7 @@
 """LLMPrior on tiny random GPT-2 / T5 models (no downloads), and one real end-to-end run."""
 
 import pickle
+import shutil
 import subprocess
 import sys
 import types
@@ -146,6 +147,25 @@ def test_a_device_torch_cannot_use_is_named(models, table, device, why):
     with pytest.raises(ValueError) as err:
         prior.logits(X)
     assert str(err.value).startswith(f"LLMPrior: device='{device}' cannot be used here ({why}")
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"template": "{task"}, r"template='\{task' is not a format string"),
+        ({"template": "{height}"}, r"field 'height' is neither task, row, classes, options"),
+        ({"template": "{age:.1f}"}, r"cannot be filled with text .* drop number formats"),
+        ({"dtype": "int8"}, r"dtype"),
+        ({"class_names": {"no": None}}, r"class_names\['no'\] is None, not a text"),
+    ],
+)
+def test_a_template_dtype_or_class_name_the_prior_cannot_use_is_refused_at_fit(
+    models, table, kw, message
+):
+    # these passed fit and failed at the first logits call with the libraries' errors
+    X, y = table
+    with pytest.raises(ValueError, match=message):
+        make(models["gpt2"], **kw).fit(X, y)
 
 
 def test_identical_verbalizers_are_refused(models, table):
@@ -445,6 +465,25 @@ def test_chat_template_and_task_sentence(models, table, monkeypatch):
     assert seen[0].startswith("<|im_start|>user\nGiven the following data")
     assert "value of heart disease." in seen[0]
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_a_chat_template_that_trims_gets_every_row_as_it_renders_it(models, tmp_path, monkeypatch):
+    # the fast path was checked on the first row only: later rows kept the whitespace
+    # that the template's "| trim" (Llama 3's) removes
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "chat_trim"
+    shutil.copytree(models["chat"], folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] | trim }}"
+        "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    tok.save_pretrained(folder)
+    X = pd.DataFrame({"note": ["first", "second   "], "age": [1.0, 2.0]})
+    seen = _capture_prompts(monkeypatch)
+    make(str(folder), template="{task}\n{age}\n{note}").fit(X, np.array([0, 1])).logits(X)
+    assert [p.split("\n")[-3] for p in seen[:2]] == ["first<|im_end|>", "second<|im_end|>"]
 
 
 def test_target_name_names_the_task(models, table, monkeypatch):

@@ -48,6 +48,8 @@ from llmboost.priors._serialize import (
         (np.nan, None),
         (pd.NA, None),
         ("", None),
+        ("Nan", "Nan"),  # a first name, not a missing value (it was dropped)
+        ("NaN", "NaN"),
     ],
 )
 def test_format_value(value, text):

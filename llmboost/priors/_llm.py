@@ -59,6 +59,10 @@ PROGRESS_MIN_ROWS = 64
 _STATS = ("rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds")
 
 
+#: dtype names a language model computes in (torch's floating point names).
+FLOAT_DTYPES = ("auto", "float32", "float", "float16", "half", "bfloat16", "float64", "double")
+
+
 def _is_torch_dtype(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
 
@@ -166,10 +170,7 @@ class LLMPrior(Prior):
         ],
         "n_shots": [NON_NEGATIVE_INT],
         "device": DEVICE,
-        "dtype": [
-            Instance((str,), "a torch dtype name such as 'auto', 'bfloat16' or 'float32'"),
-            Check(_is_torch_dtype, "a torch.dtype"),
-        ],
+        "dtype": [Options(FLOAT_DTYPES), Check(_is_torch_dtype, "a torch.dtype")],
         "batch_size": [POSITIVE_INT, Options(("auto",))],
         "cache_dir": [Instance((str, os.PathLike), "a folder"), BOOL, None],
         "random_state": RANDOM_STATE,
@@ -223,6 +224,7 @@ class LLMPrior(Prior):
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""
         self.class_texts_ = class_texts(self.classes_, self.class_names)
+        RowSerializer("", self.class_texts_, self.template).check(X.columns)
         self.shots_ = None
         self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:

@@ -60,7 +60,14 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
                 f"LLMPrior: class_names has labels not in y: {unknown[:5]}; the labels are "
                 f"{classes[:10]}."
             )
-        names.update({k: str(v) for k, v in class_names.items()})
+        not_text = [k for k, v in class_names.items() if not isinstance(v, str)]
+        if not_text:
+            label = not_text[0]
+            raise ValueError(
+                f"LLMPrior: class_names[{label!r}] is {class_names[label]!r}, not a text; give "
+                f"the answer the model should give for that label, e.g. {{{label!r}: 'yes'}}."
+            )
+        names.update(class_names)
     texts = [names[c] for c in classes]
     empty = [c for c, t in zip(classes, texts) if not t.strip()]
     if empty:
@@ -178,7 +185,8 @@ def renderer(rt, examples: list[tuple[str, str]]):
         )
 
     # Render once around a marker; use the split when the template copies the
-    # content verbatim (checked on a real body), else render every row.
+    # content verbatim (checked on a real body), else render every row. A body with
+    # whitespace at either end is always rendered: templates may trim it (Llama 3's).
     whole = render(_MARKER)
     if whole.count(_MARKER) != 1:
         return render
@@ -189,7 +197,7 @@ def renderer(rt, examples: list[tuple[str, str]]):
         fast = f"{before}{body}{after}"
         if not checked:
             checked.append(render(body) == fast)
-        return fast if checked[0] else render(body)
+        return fast if checked[0] and body == body.strip() else render(body)
 
     return guarded
 

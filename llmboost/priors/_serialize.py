@@ -71,7 +71,7 @@ def format_value(value: Any) -> str | None:
         text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     text = str(value)
-    if text == "" or text.lower() == "nan":
+    if text == "":  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
         return None
     return " ".join(text.splitlines())
 
@@ -212,6 +212,30 @@ class RowSerializer:
             raise TypeError(
                 f"template must be a format string or a callable, got {type(template).__name__}."
             )
+
+    def check(self, columns) -> None:
+        """Raise ``ValueError`` naming ``template`` when a format string cannot be filled
+        from ``columns`` and the built-in fields (checked at fit, not at the first call)."""
+        if not isinstance(self.template, str):
+            return
+        try:
+            names = self.fields()
+        except ValueError as err:
+            raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
+        known = {"task", "row", "classes", "options", *map(str, columns)}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(
+                f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
+                f"classes, options nor a column of X ({list(columns)[:10]})."
+            )
+        try:  # every field is filled with text, numbers already written out
+            _FORMATTER.vformat(self.template, (), dict.fromkeys(known, "text"))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+            raise ValueError(
+                f"template={self.template!r} cannot be filled with text ({err}); fields are "
+                "text (numbers already written out), so drop number formats such as ':.1f'."
+            ) from None
 
     def fields(self) -> list[str]:
         """Field names a format-string template uses.
