@@ -364,12 +364,28 @@ def test_a_cuda_device_torch_cannot_see_is_refused_by_name(monkeypatch):
     import torch
 
     from llmboost import BundledPFNPrior, PFNBoostClassifier
+    from llmboost.boosters import XGBoostBooster
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(XGBoostBooster, "has_cuda", staticmethod(lambda: True))  # torch's turn
     X, y = _data(n=40)
     model = PFNBoostClassifier(BundledPFNPrior(n_ensemble=1), device="cuda:0", scale=1.0, cv=3)
     with pytest.raises(ValueError, match=r"device='cuda:0', but this torch .* sees no CUDA GPU"):
         model.fit(X, y)
+
+
+def test_a_cuda_device_with_an_xgboost_without_cuda_is_refused(monkeypatch):
+    # the trees ran on the CPU, with XGBoost's "Device is changed from GPU to CPU" per fit
+    from llmboost.boosters import XGBoostBooster
+
+    monkeypatch.setattr(XGBoostBooster, "has_cuda", staticmethod(lambda: False))
+    X, y = _data(n=40)
+    for device in ("cuda", "cuda:1"):
+        model = PriorBoostClassifier(scale=0, device=device)
+        with pytest.raises(ValueError, match=rf"device='{device}', but this XGBoost is built"):
+            model.fit(X, y)
+    auto = PriorBoostClassifier(scale=0, device="auto", booster_params={"n_estimators": 3})
+    assert auto.fit(X, y).booster_.params["device"] == "cpu"
 
 
 def test_the_single_class_error_shows_the_label_as_written():

@@ -232,6 +232,13 @@ class FusionParams(BaseEstimator):
                     f"booster_params has {key}={params[key]!r}; give the device in one "
                     "place (device=... or booster_params, not both)."
                 )
+        if device != "cpu" and self.booster == "xgboost" and not adapter.has_cuda():
+            raise InvalidParameterError(
+                f"device={self.device!r}, but this XGBoost is built without CUDA "
+                "(xgboost-cpu): its trees would run on the CPU, with a warning per fit. "
+                "Install the CUDA build (docs/gpu.md), or pass device='auto' (a GPU for the "
+                "prior when torch sees one, the CPU for the trees) or 'cpu'."
+            )
         return {**params, **extra}
 
     def _by_code(self, params: dict | None, classes) -> dict | None:
