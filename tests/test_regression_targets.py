@@ -105,6 +105,19 @@ def test_losses_with_a_link_are_refused(booster, key, loss):
         classifier.fit(X, y > 0)
 
 
+@pytest.mark.parametrize("booster, loss", [("lightgbm", "huber"), ("xgboost", "reg:absoluteerror")])
+def test_a_fixed_scale_below_one_with_a_robust_loss_is_refused(booster, loss):
+    # the trees started from 0.5 x the prior in the target's units and a Huber or
+    # absolute loss could not climb back: R^2 -1944 on targets near 1000
+    X, y = _data()
+    params = {"objective": loss, "n_estimators": 10}
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params=params, scale=0.5)
+    with pytest.raises(ValueError, match=r"scale=0.5 with a loss other than squared error"):
+        model.fit(X, y + 1000)
+    for scale in (1.0, [0.5, 1.0]):  # the prior itself; a search scores 0.5 and drops it
+        assert model.set_params(scale=scale).fit(X, y + 1000).score(X, y + 1000) > 0.5
+
+
 def test_time_targets_and_several_targets_are_refused_by_name():
     # durations and dates became floats in pandas' unit of the day (microseconds)
     X, y = _data()

@@ -24,7 +24,7 @@ from .._params import (
     check_params,
 )
 from .._resources import resolve_device
-from ..boosters import BOOSTERS, n_estimators
+from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
 
@@ -275,6 +275,16 @@ class FusionParams(BaseEstimator):
                 f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
                 "or a list of such numbers and 'prior'."
             )
+        fixed = candidates[0] if len(candidates) == 1 else 0.0
+        if self._task == "regression" and fixed not in (0.0, 1.0, PRIOR_ONLY):
+            booster = make_booster(self.booster, self.booster_params, "regression", None)
+            if not booster.squared_error:
+                raise InvalidParameterError(
+                    f"scale={self.scale!r} with a loss other than squared error: the trees "
+                    f"start from {fixed} x the prior in the target's units, and a Huber or "
+                    "absolute loss cannot make up the rest; use scale 0, 1, 'prior' or "
+                    "'auto' (whose search scores such scales)."
+                )
         return candidates
 
 

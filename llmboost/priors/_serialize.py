@@ -215,7 +215,17 @@ class RowSerializer:
 
     def check(self, columns) -> None:
         """Raise ``ValueError`` naming ``template`` when a format string cannot be filled
-        from ``columns`` and the built-in fields (checked at fit, not at the first call)."""
+        from ``columns`` and the built-in fields (checked at fit, not at the first call).
+
+        Parameters
+        ----------
+        columns : sequence
+            The column names of the rows the template will be filled from.
+
+        Returns
+        -------
+        None
+        """
         if not isinstance(self.template, str):
             return
         try:
