@@ -1,9 +1,11 @@
-"""The command line of ``python -m llmboost.pfn.pretrain``: options and their checks."""
+"""The command line of ``python -m llmboost.pfn.pretrain``: options, their checks, Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import signal
+import threading
 from pathlib import Path
 
 from .prior_data import KIND_WEIGHTS, MIN_ROWS
@@ -101,4 +103,30 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error(f"--ship: {args.out} holds no checkpoint.pt; train the run first")
 
 
-__all__ = ["parse_args"]
+class StopOnInterrupt:
+    """True once Ctrl-C was pressed: the training loop finishes its step, saves and stops.
+
+    Installed from the main thread only (Python takes signals there); :meth:`release`
+    gives Ctrl-C back to the handler it had.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._press)
+
+    def _press(self, *_) -> None:
+        self.pressed = True
+
+    def __bool__(self) -> bool:
+        return self.pressed
+
+    def release(self) -> None:
+        """Give Ctrl-C back to the handler it had before."""
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
+__all__ = ["StopOnInterrupt", "parse_args"]

@@ -10,9 +10,10 @@
   step (on the same hardware and torch build); with ``--minutes`` alone the cosine
   schedule follows the wall clock, so the number of steps depends on the machine.
 * Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
-  RNG states) is written every ``--checkpoint-every`` seconds and at the end; rerunning
-  the same command continues where it stopped. A larger ``--minutes`` extends a
-  finished run (the schedule stretches to the new budget).
+  RNG states) is written every ``--checkpoint-every`` seconds, at the end and on Ctrl-C
+  (after the step in progress); rerunning the same command continues where it stopped.
+  A larger ``--minutes`` extends a finished run (the schedule stretches to the new
+  budget).
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
   :class:`~llmboost.priors.BundledPFNPrior` loads; ``--ship PATH.pt`` writes it with its
   recipe and training history in ``PATH.json`` (how the shipped weights were made).
@@ -38,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .._resources import require
-from ._pretrain_cli import parse_args
+from ._pretrain_cli import StopOnInterrupt, parse_args
 from .prior_data import KINDS, sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
@@ -362,7 +363,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     fresh = init_from(model, args.init_from) if args.init_from else None
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     rng = np.random.default_rng(args.seed)
-    step, elapsed, history = 0, 0.0, []
+    step, elapsed, history, smooth = 0, 0.0, [], None
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         if ck["config"] != cfg.to_dict():
@@ -372,6 +373,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         rng.bit_generator.state = ck["numpy_rng"]
         torch.set_rng_state(ck["torch_rng"])
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        smooth = ck.get("smooth")  # the training loss's running mean goes on
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
@@ -398,6 +400,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
                 "elapsed": elapsed,
                 "history": history,
                 "recipe": recipe,
+                "smooth": smooth,
             },
             ckpt_path,
         )
@@ -417,46 +420,57 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}{postfix}]",
     )
     last_save = time.monotonic()
-    smooth = None
     kinds = tuple(args.kind_weights)
     model.train()
-    while not done():
-        t0 = time.monotonic()
-        if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
-            v = validate(model, val, device)
-            history.append(
-                {
-                    "step": step,
-                    "minutes": round(elapsed / 60, 2),
-                    "val_loss": v,
-                    "train_loss": smooth,
-                }
+    stop = StopOnInterrupt()
+    try:
+        while not done() and not stop:
+            t0 = time.monotonic()
+            if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
+                v = validate(model, val, device)
+                history.append(
+                    {
+                        "step": step,
+                        "minutes": round(elapsed / 60, 2),
+                        "val_loss": v,
+                        "train_loss": smooth,
+                    }
+                )
+                print(
+                    f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True
+                )
+            for g in opt.param_groups:
+                g["lr"] = _lr(args, step, elapsed)
+            batch = sample_batch(
+                rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds
             )
-            print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True)
-        for g in opt.param_groups:
-            g["lr"] = _lr(args, step, elapsed)
-        batch = sample_batch(rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds)
-        loss = batch_loss(model, batch, device)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1
-        lv = float(loss.detach())
-        smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
-        dt = time.monotonic() - t0
-        elapsed += dt
-        bar.update(1 if args.steps else dt)
-        bar.set_postfix(
-            step=step,
-            loss=f"{smooth:.3f}",
-            val=f"{history[-1]['val_loss']:.3f}" if history else "-",
-            refresh=False,
-        )
-        if time.monotonic() - last_save > args.checkpoint_every:
-            save()
-            last_save = time.monotonic()
+            loss = batch_loss(model, batch, device)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            lv = float(loss.detach())
+            smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
+            dt = time.monotonic() - t0
+            elapsed += dt
+            bar.update(1 if args.steps else dt)
+            bar.set_postfix(
+                step=step,
+                loss=f"{smooth:.3f}",
+                val=f"{history[-1]['val_loss']:.3f}" if history else "-",
+                refresh=False,
+            )
+            if time.monotonic() - last_save > args.checkpoint_every:
+                save()
+                last_save = time.monotonic()
+    finally:  # Ctrl-C is the caller's again, however the loop ended
+        stop.release()
     bar.close()
+    if stop:  # Ctrl-C: the last whole step is saved, and a rerun goes on from it
+        save()
+        print(f"\ninterrupted: step {step} saved in {ckpt_path}; rerun the command to go on")
+        raise SystemExit(130)
     if not history or history[-1]["step"] != step:
         v = validate(model, val, device)
         history.append(
