@@ -168,6 +168,13 @@ def test_a_template_dtype_or_class_name_the_prior_cannot_use_is_refused_at_fit(
         make(models["gpt2"], **kw).fit(X, y)
 
 
+def test_an_empty_model_name_is_refused(table):
+    # it loaded the working folder and named '.' in its error
+    X, y = table
+    with pytest.raises(ValueError, match=r"model must be a model name.*\(not empty\).*got ''"):
+        LLMPrior("", progress=False).fit(X, y)
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):

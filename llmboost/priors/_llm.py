@@ -63,6 +63,10 @@ _STATS = ("rows", "unique", "cached", "scored", "forward_passes", "tokens", "sec
 FLOAT_DTYPES = ("auto", "float32", "float", "float16", "half", "bfloat16", "float64", "double")
 
 
+def _model_name(value) -> bool:
+    return isinstance(value, str | os.PathLike) and str(value).strip() != ""
+
+
 def _is_torch_dtype(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
 
@@ -159,7 +163,7 @@ class LLMPrior(Prior):
 
     task = "classification"
     _parameter_constraints = {
-        "model": [Instance((str, os.PathLike), "a model name, folder or .gguf file"), None],
+        "model": [Check(_model_name, "a model name, folder or .gguf file (not empty)"), None],
         "task_description": [Instance((str,), "a str"), None],
         "target_name": [Instance((Hashable,), "a column name"), None],
         "class_names": [Instance((Mapping,), "a dict {label: text}"), None],
