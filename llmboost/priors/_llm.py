@@ -228,7 +228,7 @@ class LLMPrior(Prior):
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""
         self.class_texts_ = class_texts(self.classes_, self.class_names)
-        RowSerializer("", self.class_texts_, self.template).check(X.columns)
+        self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None
         self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:

@@ -232,13 +232,9 @@ class RowSerializer:
             names = self.fields()
         except ValueError as err:
             raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
+        if unknown := self._unknown_field(names, columns):
+            raise ValueError(unknown)
         known = {"task", "row", "classes", "options", *map(str, columns)}
-        unknown = [name for name in names if name not in known]
-        if unknown:
-            raise ValueError(
-                f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
-                f"classes, options nor a column of X ({list(columns)[:10]})."
-            )
         try:  # every field is filled with text, numbers already written out
             _FORMATTER.vformat(self.template, (), dict.fromkeys(known, "text"))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
@@ -246,6 +242,17 @@ class RowSerializer:
                 f"template={self.template!r} cannot be filled with text ({err}); fields are "
                 "text (numbers already written out), so drop number formats such as ':.1f'."
             ) from None
+
+    def _unknown_field(self, names: list[str], columns) -> str | None:
+        """What is wrong with the first of ``names`` that no column or built-in field has."""
+        known = {"task", "row", "classes", "options", *map(str, columns)}
+        unknown = [name for name in names if name not in known]
+        if not unknown:
+            return None
+        return (
+            f"template={self.template!r}: field {unknown[0]!r} is neither task, row, classes, "
+            f"options nor a column of X ({list(columns)[:10]})."
+        )
 
     def fields(self) -> list[str]:
         """Field names a format-string template uses.
@@ -284,12 +291,8 @@ class RowSerializer:
             "options": options_line(self.class_texts),
         }
         fields = self.fields()
-        unknown = [f for f in fields if f not in common and f != "row" and f not in X.columns]
-        if unknown:
-            raise KeyError(
-                f"template field {unknown[0]!r} is neither task, row, classes, options nor a "
-                f"column of X ({list(X.columns)[:10]}...)."
-            )
+        if unknown := self._unknown_field(fields, X.columns):
+            raise KeyError(unknown)
         rows = feature_lines(X) if "row" in fields else [""] * len(X)
         used = [c for c in X.columns if c in fields and c not in common and c != "row"]
         values = {c: [format_value(v) or "" for v in X[c].tolist()] for c in used}
