@@ -587,7 +587,7 @@ def test_llmboost_classifier_with_default_model():
     proba = model.predict_proba(X.iloc[test])
     assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1)
     assert (model.predict(X.iloc[test]) == y.iloc[test].to_numpy()).mean() > 0.7
-    assert "prior" in model.cv_results_["scale"]  # the LLM alone was a candidate
+    assert "prior" in model.cv_results_["param_scale"]  # the LLM alone was a candidate
     # the LLM alone: the training rows scored above come from the disk cache
     alone = LLMBoostClassifier(scale="prior", random_state=0).fit(X.iloc[train], y.iloc[train])
     prior = alone.prior_

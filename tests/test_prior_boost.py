@@ -201,10 +201,22 @@ def test_optuna_joint_tuning_is_seeded():
     kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0, 0.3, 1.0, "prior"]}
     a = PriorBoostClassifier(**kw).fit(X, y)
     b = PriorBoostClassifier(**kw).fit(X, y)
-    assert len(a.cv_results_["scale"]) == 4 and a.cv_results_["scale"][-1] == "prior"
-    assert {"learning_rate", "max_depth"} <= set(a.cv_results_["params"][0])
+    assert len(a.cv_results_["params"]) == 4 and a.cv_results_["params"][-1] == {"scale": "prior"}
+    assert {"scale", "learning_rate", "max_depth"} <= set(a.cv_results_["params"][0])
+    assert a.cv_results_["param_max_depth"].mask[-1]  # the prior alone has no trees
     assert a.cv_results_["params"] == b.cv_results_["params"]
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_best_params_are_those_of_the_refit_trees():
+    X, y = _data(n=80)
+    kw = {"booster_params": {"n_estimators": 10, "max_depth": 2}, "random_state": 0}
+    assert PriorBoostClassifier(scale=0.5, **kw).fit(X, y).best_params_ == kw["booster_params"]
+    # the prior alone refits no trees, so it has no booster parameters (they were shown)
+    assert PriorBoostClassifier(scale="prior", **kw).fit(X, y).best_params_ is None
+    searched = PriorBoostClassifier(scale=[0.5, "prior"], scoring="roc_auc", **kw).fit(X, y)
+    has_trees = any(m.booster is not None for m in searched.members_)
+    assert (searched.best_params_ is None) == (not has_trees)
 
 
 def test_zero_scale_never_evaluates_prior_at_predict():
@@ -235,7 +247,7 @@ def test_a_scale_named_twice_is_one_candidate():
         assert a.scale_ == b.scale_ and a.members_[0][:3] == b.members_[0][:3]
         assert (a.cv_results_ is None) == (b.cv_results_ is None)
         if a.cv_results_ is not None:
-            assert a.cv_results_["scale"] == b.cv_results_["scale"]
+            assert a.cv_results_["params"] == b.cv_results_["params"]
         np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 

@@ -247,10 +247,10 @@ class _PriorBoost(FusionParams, ABC):
             self.classes_ = rows.classes
         self.categories_ = rows.categories
         self.cv_results_ = cv_results
-        self.best_params_ = self._as_given(params)
+        trees = [m for m in fused if m.booster is not None]
+        self.best_params_ = self._as_given(params) if trees else None
         self.prior_ = prior
         self.members_ = fused
-        trees = [m for m in fused if m.booster is not None]
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
         self.scale_ = (
             PRIOR_ONLY

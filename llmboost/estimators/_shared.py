@@ -67,7 +67,7 @@ PARAMETERS_DOC = """prior : {prior}
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
         ``booster_params`` stay fixed. ``cv_results_`` then has one entry per trial
-        (``scale``, ``params`` and the scores; no ``n_rounds`` or ``ensemble_weight``).
+        (``params`` holds the scale and the tuned parameters; no ``ensemble_weight``).
     random_state : int, RandomState or None, default=None
         Seeds the folds, the boosters and optuna.
     verbose : bool or int >= 0, default=False
@@ -94,11 +94,13 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         ``sum(weight * (scale * prior + first n_rounds trees of booster))``;
         ``n_rounds == 0`` members are the prior alone at that scale.
     cv_results_ : dict or None
-        Every candidate (``scale``, ``n_rounds``, ``params``) with its fold scores and
-        ``ensemble_weight``, in scikit-learn's layout; ``None`` when nothing was
-        searched.
+        Every candidate with its fold scores, in scikit-learn's layout: ``params``
+        (``{{"scale": ..., "n_rounds": ...}}``, plus the tuned booster parameters when
+        ``n_trials > 0``), a ``param_<name>`` masked array per name, the scores, and
+        ``ensemble_weight`` (the grid search); ``None`` when nothing was searched.
     best_params_ : dict or None
-        Booster parameters of the refit model.
+        Booster parameters of the refit trees (``booster_params`` with ``device``'s,
+        or the tuned ones); ``None`` when there are none or no member has trees.
     prior_ : Prior or None
         The prior refit on all training rows (``None`` when no member uses it: the
         prior is then never evaluated at predict time).
