@@ -227,6 +227,7 @@ class LLMPrior(Prior):
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""
+        require_llm()  # logits need it: say so now, not at the first predict
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None
