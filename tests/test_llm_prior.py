@@ -106,7 +106,7 @@ def test_missing_torch_names_the_extra(monkeypatch, table):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r'pip install "llmboost\[llm\]"'):
         _llm_runtime.require_llm()
-    with pytest.raises(ImportError, match=r'LLMPrior needs torch and transformers'):
+    with pytest.raises(ImportError, match=r"LLMPrior needs torch and transformers"):
         LLMPrior().fit(*table)  # at fit, not at the first predict (fit succeeded)
 
 
