@@ -159,6 +159,7 @@ def test_a_device_torch_cannot_use_is_named(models, table, device, why):
         ({"template": "{age:.1f}"}, r"cannot be filled with text .* drop number formats"),
         ({"dtype": "int8"}, r"dtype"),
         ({"class_names": {"no": None}}, r"class_names\['no'\] is None, not a text"),
+        ({"task_description": " "}, r"task_description must be a task sentence \(not empty\)"),
     ],
 )
 def test_a_template_dtype_or_class_name_the_prior_cannot_use_is_refused_at_fit(

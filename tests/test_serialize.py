@@ -162,6 +162,18 @@ def test_template_errors():
         RowSerializer("T", ["a"], lambda row: 1)(X)
 
 
+def test_a_template_field_that_is_also_a_column_is_refused():
+    # {task} was filled with the task sentence: the column 'task' never reached the model
+    X = pd.DataFrame({"task": ["fix roof"], "hours": [3.0]})
+    serializer = RowSerializer("Will it be late?", ["no", "yes"], "{task} took {hours} h")
+    with pytest.raises(ValueError, match=r"\{task\} is the built-in field \(the task sentence\)"):
+        serializer.check(X.columns)
+    with pytest.raises(KeyError, match="column 'task' cannot be reached by name; rename"):
+        serializer(X)
+    # the default template writes every column by name, so a column 'task' is fine there
+    assert "task: fix roof" in RowSerializer("Will it be late?", ["no", "yes"])(X)[0]
+
+
 def test_dedupe():
     unique, inverse = dedupe(["b", "a", "b", "c", "a"])
     assert unique == ["b", "a", "c"]

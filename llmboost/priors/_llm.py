@@ -67,6 +67,10 @@ def _model_name(value) -> bool:
     return isinstance(value, str | os.PathLike) and str(value).strip() != ""
 
 
+def _sentence(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
 def _is_torch_dtype(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
 
@@ -164,7 +168,7 @@ class LLMPrior(Prior):
     task = "classification"
     _parameter_constraints = {
         "model": [Check(_model_name, "a model name, folder or .gguf file (not empty)"), None],
-        "task_description": [Instance((str,), "a str"), None],
+        "task_description": [Check(_sentence, "a task sentence (not empty)"), None],
         "target_name": [Instance((Hashable,), "a column name"), None],
         "class_names": [Instance((Mapping,), "a dict {label: text}"), None],
         "template": [
