@@ -324,8 +324,10 @@ def test_eval_set_early_stopping_classifier(booster):
                                  random_state=0)  # fmt: skip
     model.fit(X[:300], y[:300], eval_set=(X[300:], y[300:]))
     assert 1 <= model.members_[0].n_rounds < 1000
-    with pytest.raises(ValueError, match="eval_set must be a pair"):
+    with pytest.raises(ValueError, match="eval_set must be a pair .* got a DataFrame"):
         model.fit(X, y, eval_set=X)
+    with pytest.raises(ValueError, match=r"not XGBoost's list of pairs \[\(X_val, y_val\)\]"):
+        model.fit(X, y, eval_set=[(X[300:], y[300:])])
     with pytest.raises(ValueError, match=r"eval_set labels \[7\]"):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
 

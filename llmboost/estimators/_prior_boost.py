@@ -220,7 +220,11 @@ class _PriorBoost(FusionParams, ABC):
     def _validation_rows(self, eval_set, rows: _Rows, columns):
         """``eval_set`` checked before the search: its rows (as in fit) and encoded labels."""
         if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-            raise ValueError("eval_set must be a pair (X_val, y_val).")
+            raise ValueError(
+                f"eval_set must be a pair (X_val, y_val), got a {type(eval_set).__name__}"
+                + (": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]."
+                   if isinstance(eval_set, list) and len(eval_set) == 1 else ".")
+            )  # fmt: skip
         classes = rows.classes
         try:
             X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
