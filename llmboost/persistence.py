@@ -94,11 +94,7 @@ def save(model, path: str | os.PathLike) -> Path:
         "llmboost_version": __version__,
     }
     path = Path(path)
-    target = path.resolve() if path.is_symlink() else path  # the link stays a link
-    if path.is_dir() or not target.parent.is_dir():
-        why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
-        error = IsADirectoryError if path.is_dir() else FileNotFoundError
-        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     try:
@@ -109,6 +105,16 @@ def save(model, path: str | os.PathLike) -> Path:
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+def _file_to_write(path: Path) -> Path:
+    """The file ``save`` writes for ``path``: a symbolic link's target (the link stays)."""
+    target = path.resolve() if path.is_symlink() else path
+    if path.is_dir() or not target.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
+        error = IsADirectoryError if path.is_dir() else FileNotFoundError
+        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    return target
 
 
 def load(path: str | os.PathLike):

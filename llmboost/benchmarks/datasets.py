@@ -95,7 +95,8 @@ def dataset_name(spec: str) -> str:
 
 
 def data_digest(spec: str) -> str | None:
-    """A digest of a folder's data files, or ``None`` for ``sklearn:`` and ``openml:``.
+    """A digest of a folder's data files, or ``None`` for ``sklearn:``, ``openml:`` and a
+    path that is no folder.
 
     It tells which data a result was computed on, whatever the folder's name or place.
 
@@ -107,7 +108,7 @@ def data_digest(spec: str) -> str | None:
     -------
     str or None
     """
-    if spec.startswith(("sklearn:", "openml:")):
+    if spec.startswith(("sklearn:", "openml:")) or not Path(spec).is_dir():
         return None
     digest = hashlib.sha256()
     for name in ("train.csv", "test.csv", "data.csv", "meta.json"):

@@ -96,6 +96,8 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
         "max_test": max_test,
         "host": f"{platform.machine()} {os.cpu_count()} CPUs",
     }
+    if digest := data_digest(spec):
+        record["data"] = digest  # which files of a folder the cell was computed on
     try:
         ds = _dataset(spec, max_test)
         if isinstance(ds, Exception):
@@ -369,7 +371,6 @@ def run_suite(
     """
     out_dir = Path(out_dir)
     check_settings(out_dir, n_trials, max_test, datasets)
-    digests = {dataset_name(spec): data_digest(spec) for spec in datasets}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
@@ -378,8 +379,6 @@ def run_suite(
     failed = []
     with path.open("a") as sink:
         for record in _records(cells, n_trials, max_test, jobs):
-            if digest := digests[record["dataset"]]:
-                record["data"] = digest  # which files the cell was computed on
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
