@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
+from ._library_params import check_boosting
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -63,6 +64,7 @@ class Booster(ABC):
         self.params = {**self.defaults, "random_state": random_state, **(params or {})}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
         self._check_loss()
+        check_boosting(self.name, self.params)
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):

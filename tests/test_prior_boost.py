@@ -129,6 +129,20 @@ def test_regressor_scale_zero_equals_plain_gbdt(booster, params):
     np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("key, value", [("boosting_type", "rf"), ("boosting", "random_forest")])
+@pytest.mark.parametrize("scale", [0, 1])
+def test_lightgbm_random_forest_is_refused_before_the_prior_is_fitted(key, value, scale):
+    # its raw score sums the trees where its probabilities average them: at scale=0 the
+    # probabilities were 0.43 off plain LightGBM's, any other scale failed in LightGBM's C++
+    X, y = _data(2)
+    params = {key: value, "subsample": 0.7, "subsample_freq": 1, "n_estimators": 20}
+    model = PriorBoostClassifier(
+        BadPrior("never fitted"), booster="lightgbm", booster_params=params, scale=scale
+    )  # BadPrior's logits fail: the error comes first
+    with pytest.raises(ValueError, match=rf"{key}='{value}' is not supported: LightGBM's random"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_prior_only_equals_prior_probabilities(n_classes):
     X, y = _data(n_classes)

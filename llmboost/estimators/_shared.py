@@ -214,6 +214,8 @@ class FusionParams(BaseEstimator):
                 f"booster_params n_estimators={rounds!r}: the trees need a whole number of "
                 "boosting rounds >= 1 (scale='prior' gives the prior alone, without trees)."
             )
+        if candidates != [PRIOR_ONLY]:  # the adapter's checks (loss, boosting mode) before fits
+            make_booster(self.booster, self.booster_params, self._task, None)
 
     def _booster_params(self) -> dict | None:
         """``booster_params`` with ``device`` in the library's own terms."""
