@@ -1,4 +1,11 @@
-"""What the booster adapters read in the libraries' parameters: the boosting mode."""
+"""What the booster adapters read in the libraries' parameters: the boosting mode.
+
+The search reads the first ``r`` rounds of one booster as the booster trained with
+``r`` rounds. That holds for gradient-boosted trees (also with row and column
+sampling, GOSS or several parallel trees per round), not for DART, whose later
+rounds rescale earlier trees, nor for XGBoost's linear booster, whose prediction
+ignores the round range.
+"""
 
 from __future__ import annotations
 
@@ -58,4 +65,21 @@ def check_boosting(library: str, params: dict) -> None:
     )
 
 
-__all__ = ["boosting_mode", "check_boosting"]
+def prefixes_hold(library: str, params: dict | None) -> bool:
+    """Whether the first ``r`` rounds of a booster are the booster trained ``r`` rounds.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The library's parameters.
+
+    Returns
+    -------
+    bool
+        ``False`` for DART and XGBoost's linear booster.
+    """
+    return boosting_mode(library, params or {}) not in ("dart", "gblinear")
+
+
+__all__ = ["boosting_mode", "check_boosting", "prefixes_hold"]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._library_params import check_boosting
+from ._library_params import boosting_mode, check_boosting
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -267,6 +267,7 @@ class XGBoostBooster(Booster):
                 f"{categories[:5]} hold text or categories, which llmboost passes to XGBoost "
                 "as categories; keep enable_categorical=True, or encode them as numbers."
             )
+        given = (X, y, margin, sample_weight)
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))
@@ -284,6 +285,10 @@ class XGBoostBooster(Booster):
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
         else:
             self.n_rounds_ = int(self.model_.best_iteration) + 1
+        if boosting_mode(self.name, self.params) == "gblinear" and eval_set is not None:
+            # a linear booster predicts with all its rounds: train only the best ones
+            self.params["n_estimators"] = self.n_rounds_
+            return self.fit(*given)
         return self
 
     def predict_margin(self, X, margin, n_rounds=None):

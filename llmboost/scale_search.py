@@ -33,6 +33,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
+from ._library_params import prefixes_hold
 from ._scorer_stand_ins import scorer_score
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
@@ -303,7 +304,9 @@ def grid_search(
     cv_results : dict
     members : list of (scale, n_rounds, weight)
     """
-    rounds = round_prefixes(n_estimators(cv.booster, params))
+    rounds = [n_estimators(cv.booster, params)]
+    if prefixes_hold(cv.booster, params):  # else only the full boosting is that booster
+        rounds = round_prefixes(rounds[0])
     tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
     grid = cv.oof_grid(tree_scales, params, rounds) if tree_scales else {}
     candidates, margins = [], []

@@ -57,6 +57,49 @@ def test_prefix_margins_equal_boosters_with_that_many_rounds(library, task, n_cl
         )
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"booster": "gblinear"}), ("xgboost", {"booster": "dart", "rate_drop": 0.3}),
+     ("lightgbm", {"boosting_type": "dart"})],
+)  # fmt: skip
+def test_boosters_whose_first_rounds_are_not_a_shorter_booster_are_searched_in_full(
+    library, params
+):
+    # DART rescales earlier trees in later rounds and XGBoost's linear booster ignores the
+    # round range: every prefix was scored as a shorter booster, and the refit trained the
+    # chosen rounds (a linear booster scored with 20 rounds was refit with 1)
+    X, y = _table()
+    params = {"n_estimators": 20, **params}
+    rng = np.random.default_rng(2)
+    margin = rng.normal(size=len(X))
+    full = make_booster(library, params, "classification", 0).fit(X, y, margin)
+    alone = make_booster(library, {**params, "n_estimators": 5}, "classification", 0)
+    alone.fit(X, y, margin)
+    assert np.abs(full.predict_margin(X, margin, 5) - alone.predict_margin(X, margin)).max() > 0.1
+    prior = SklearnPrior(LogisticRegression())
+    model = PriorBoostClassifier(
+        prior, booster=library, booster_params=params, scale=[0, 1], cv=3, random_state=0
+    ).fit(X, y)
+    assert {r for r in model.cv_results_["n_rounds"] if r} == {20}
+    assert all(m.n_rounds in (0, 20) for m in model.members_)
+
+
+def test_a_linear_booster_stopped_early_keeps_only_its_best_rounds():
+    # it predicted with every round trained (best + patience), while reporting the best
+    X, y = _table()
+    X_val, y_val = _table(100, seed=1)
+    params = {"booster": "gblinear", "n_estimators": 300, "learning_rate": 0.5}
+    booster = make_booster("xgboost", params, "classification", 0)
+    booster.fit(X, y, None, eval_set=(X_val, y_val, None))
+    assert booster.model_.get_booster().num_boosted_rounds() == booster.n_rounds_ < 300
+    shorter = {**params, "n_estimators": booster.n_rounds_}
+    alone = make_booster("xgboost", shorter, "classification", 0)
+    # the same updates in the same order (one thread): the same float32 weights
+    np.testing.assert_allclose(
+        booster.predict_margin(X, None), alone.fit(X, y, None).predict_margin(X, None), atol=1e-6
+    )
+
+
 def test_round_prefixes_cover_the_boosting():
     assert round_prefixes(100) == [5, 10, 20, 30, 50, 75, 100]
     assert round_prefixes(10) == [1, 2, 3, 5, 8, 10]
