@@ -1,4 +1,4 @@
-"""What the booster adapters read in the libraries' parameters: the boosting mode.
+"""What the booster adapters read in the libraries' parameters: aliases, the boosting mode.
 
 The search reads the first ``r`` rounds of one booster as the booster trained with
 ``r`` rounds. That holds for gradient-boosted trees (also with row and column
@@ -9,9 +9,56 @@ ignores the round range.
 
 from __future__ import annotations
 
+#: Other names the libraries take for a parameter llmboost reads or sets by default.
+#: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
+#: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
+#: ``n_estimators`` in plain LightGBM.
+ALIASES = {
+    "xgboost": {"learning_rate": ("eta",), "n_jobs": ("nthread",)},
+    "lightgbm": {
+        "n_estimators": (
+            "num_iterations", "num_iteration", "n_iter", "num_tree", "num_trees",
+            "num_round", "num_rounds", "nrounds", "num_boost_round", "max_iter",
+        ),
+    },
+}  # fmt: skip
+
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
 _FOREST = ("rf", "random_forest")
+
+
+def canonical_params(library: str, params: dict | None) -> dict | None:
+    """``params`` with a library alias of a parameter llmboost reads under its main name.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    dict or None
+        A new dict where an alias was renamed, else ``params`` itself.
+
+    Raises
+    ------
+    ValueError
+        When a parameter is given under two of its names.
+    """
+    out = params
+    for main, aliases in ALIASES.get(library, {}).items():
+        given = [key for key in (main, *aliases) if key in (params or {})]
+        if len(given) > 1:
+            raise ValueError(
+                f"booster_params gives {' and '.join(given)}, which {library} reads as one "
+                f"parameter ({main}); give it once, as {main}."
+            )
+        if given and given[0] != main:
+            out = {**out, main: out[given[0]]}
+            del out[given[0]]
+    return out
 
 
 def boosting_mode(library: str, params: dict) -> str:
@@ -82,4 +129,4 @@ def prefixes_hold(library: str, params: dict | None) -> bool:
     return boosting_mode(library, params or {}) not in ("dart", "gblinear")
 
 
-__all__ = ["boosting_mode", "check_boosting", "prefixes_hold"]
+__all__ = ["ALIASES", "boosting_mode", "canonical_params", "check_boosting", "prefixes_hold"]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._library_params import boosting_mode, check_boosting
+from ._library_params import boosting_mode, canonical_params, check_boosting
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -61,7 +61,8 @@ class Booster(ABC):
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
-        self.params = {**self.defaults, "random_state": random_state, **(params or {})}
+        params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
+        self.params = {**self.defaults, "random_state": random_state, **params}
         self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
         self._check_loss()
         check_boosting(self.name, self.params)
@@ -448,7 +449,7 @@ def n_estimators(name: str, params: dict | None) -> int:
     -------
     int
     """
-    return {**BOOSTERS[name].defaults, **(params or {})}["n_estimators"]
+    return {**BOOSTERS[name].defaults, **(canonical_params(name, params) or {})}["n_estimators"]
 
 
 def make_booster(name: str, params: dict | None, task: str, random_state: int | None) -> Booster:

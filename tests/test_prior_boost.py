@@ -129,6 +129,30 @@ def test_regressor_scale_zero_equals_plain_gbdt(booster, params):
     np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "booster, alias, main",
+    [("xgboost", {"eta": 0.9}, {"learning_rate": 0.9}),
+     ("lightgbm", {"num_iterations": 150}, {"n_estimators": 150}),
+     ("lightgbm", {"num_boost_round": 30}, {"n_estimators": 30})],
+)  # fmt: skip
+def test_a_library_alias_is_the_parameter_it_names(booster, alias, main):
+    # eta=0.9 lost to the default learning_rate=0.1 (probabilities 0.24 off plain XGBoost's
+    # with eta=0.9); LightGBM trained num_iterations=150 rounds, llmboost read and searched 100
+    X, y = _data(2)
+    fits = [
+        PriorBoostClassifier(booster=booster, booster_params=p, scale=0, random_state=3).fit(X, y)
+        for p in (alias, main)
+    ]
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+    n_rounds = main.get("n_estimators", 100)
+    assert fits[0].members_[0].n_rounds == n_rounds
+    model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3)
+    assert max(model.fit(X, y).cv_results_["n_rounds"]) == n_rounds
+    model.set_params(booster_params={**alias, **dict.fromkeys(main, 0.5)})
+    with pytest.raises(ValueError, match=rf"gives {next(iter(main))} and {next(iter(alias))}, "):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("key, value", [("boosting_type", "rf"), ("boosting", "random_forest")])
 @pytest.mark.parametrize("scale", [0, 1])
 def test_lightgbm_random_forest_is_refused_before_the_prior_is_fitted(key, value, scale):

@@ -12,6 +12,7 @@ from numbers import Integral
 
 from sklearn.base import BaseEstimator
 
+from .._library_params import canonical_params
 from .._params import (
     BOOL,
     DICT,
@@ -36,7 +37,9 @@ PARAMETERS_DOC = """prior : {prior}
         The tree library.
     booster_params : dict, default=None
         Passed to the library's estimator, over small-data defaults (100 trees,
-        learning rate 0.1, depth 4 / 15 leaves). With the default squared error,
+        learning rate 0.1, depth 4 / 15 leaves); a library alias of one of those
+        (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that parameter, and one
+        given under two names is an error. With the default squared error,
         regression trees train on the target divided by its standard deviation (XGBoost
         skips splits whose gain is below 1e-6, which left small-unit targets without
         trees); predictions are in the target's units, while ``gamma`` /
@@ -218,14 +221,17 @@ class FusionParams(BaseEstimator):
             make_booster(self.booster, self.booster_params, self._task, None)
 
     def _booster_params(self) -> dict | None:
-        """``booster_params`` with ``device`` in the library's own terms."""
+        """``booster_params`` with ``device`` in the library's own terms, and a library
+        alias of a parameter llmboost sets or reads under its main name (``eta`` is
+        ``learning_rate``, LightGBM's ``num_iterations`` is ``n_estimators``, ...)."""
+        canonical = canonical_params(self.booster, self.booster_params)
         if self.device is None:
-            return self.booster_params
+            return canonical
         adapter = BOOSTERS[self.booster]
         device = self.device
         if device == "auto":
             device = "cuda" if adapter.has_cuda() and _gpu_visible() else "cpu"
-        params = dict(self.booster_params or {})
+        params = dict(canonical or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
             if key in params and params[key] != value:
