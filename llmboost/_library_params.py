@@ -9,10 +9,13 @@ ignores the round range.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
 #: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
-#: ``n_estimators`` in plain LightGBM.
+#: ``n_estimators`` in plain LightGBM, and its early-stopping aliases are the patience
+#: of early stopping on ``eval_set`` (LightGBM stopped every fit without one).
 ALIASES = {
     "xgboost": {"learning_rate": ("eta",), "n_jobs": ("nthread",)},
     "lightgbm": {
@@ -20,6 +23,7 @@ ALIASES = {
             "num_iterations", "num_iteration", "n_iter", "num_tree", "num_trees",
             "num_round", "num_rounds", "nrounds", "num_boost_round", "max_iter",
         ),
+        "early_stopping_rounds": ("early_stopping_round", "early_stopping", "n_iter_no_change"),
     },
 }  # fmt: skip
 
@@ -59,6 +63,34 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
             out = {**out, main: out[given[0]]}
             del out[given[0]]
     return out
+
+
+def pop_patience(params: dict, default: int) -> int | None:
+    """Remove ``early_stopping_rounds`` from ``params`` and return it (``default`` if absent).
+
+    Parameters
+    ----------
+    params : dict
+        The library's parameters, aliases renamed (:func:`canonical_params`).
+    default : int
+
+    Returns
+    -------
+    int or None
+        ``None`` trains every round, also with ``eval_set``.
+
+    Raises
+    ------
+    ValueError
+        Unless a whole number >= 1 or ``None``.
+    """
+    value = params.pop("early_stopping_rounds", default)
+    if value is None or (isinstance(value, Integral) and not isinstance(value, bool) and value > 0):
+        return value
+    raise ValueError(
+        f"booster_params early_stopping_rounds={value!r}: give the rounds without improvement "
+        "on eval_set to stop after (a whole number >= 1), or None to train every round."
+    )
 
 
 def boosting_mode(library: str, params: dict) -> str:
@@ -129,4 +161,11 @@ def prefixes_hold(library: str, params: dict | None) -> bool:
     return boosting_mode(library, params or {}) not in ("dart", "gblinear")
 
 
-__all__ = ["ALIASES", "boosting_mode", "canonical_params", "check_boosting", "prefixes_hold"]
+__all__ = [
+    "ALIASES",
+    "boosting_mode",
+    "canonical_params",
+    "check_boosting",
+    "pop_patience",
+    "prefixes_hold",
+]

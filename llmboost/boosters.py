@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._library_params import boosting_mode, canonical_params, check_boosting
+from ._library_params import boosting_mode, canonical_params, check_boosting, pop_patience
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -63,7 +63,7 @@ class Booster(ABC):
         self.task = task
         params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
         self.params = {**self.defaults, "random_state": random_state, **params}
-        self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
+        self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
         self._check_loss()
         check_boosting(self.name, self.params)
 
@@ -269,6 +269,7 @@ class XGBoostBooster(Booster):
                 "as categories; keep enable_categorical=True, or encode them as numbers."
             )
         given = (X, y, margin, sample_weight)
+        eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))
@@ -388,6 +389,7 @@ class LightGBMBooster(Booster):
         import lightgbm as lgb
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
+        eval_set = None if self.patience is None else eval_set  # None: no early stopping
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:

@@ -370,6 +370,32 @@ def test_eval_set_early_stopping_classifier(booster):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_early_stopping_rounds_none_trains_every_round_and_lightgbm_names_are_the_patience(
+    booster,
+):
+    # None raised XGBoost's AttributeError (best_iteration) or LightGBM's TypeError; LightGBM's
+    # early_stopping_round stopped every fit without eval_set (LightGBM's ValueError)
+    X, y = _table(300)
+    params = {"n_estimators": 60, "learning_rate": 0.3, "early_stopping_rounds": None}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, random_state=0)
+    model.fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
+    assert model.members_[0].n_rounds == 60
+    plain = PriorBoostClassifier(booster=booster, booster_params={**params, "n_estimators": 60},
+                                 scale=0, random_state=0).fit(X[:200], y[:200])  # fmt: skip
+    np.testing.assert_array_equal(model.predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(ValueError, match=r"early_stopping_rounds=0: give the rounds without"):
+        model.set_params(booster_params={"early_stopping_rounds": 0}).fit(X, y)
+    if booster == "lightgbm":
+        model.set_params(booster_params={**params, "early_stopping_round": 3}, scale=[0, 1], cv=3)
+        with pytest.raises(ValueError, match=r"gives early_stopping_rounds and early_stopping_ro"):
+            model.fit(X, y)
+        del params["early_stopping_rounds"]
+        model.set_params(booster_params={**params, "early_stopping_round": 3}).fit(X, y)
+        model.set_params(scale=0).fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
+        assert model.members_[0].n_rounds < 60
+
+
 def test_prior_folds_score_rows_no_fold_tests():
     y = np.array([0] * 10 + [1] * 10 + [2])
     folds = make_folds(y, 5, "classification", 0)
