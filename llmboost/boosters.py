@@ -262,15 +262,19 @@ class XGBoostBooster(Booster):
         import xgboost as xgb
 
         categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-        if categories and not self.params.get("enable_categorical", True):
+        exact = self.params.get("tree_method") == "exact"  # it has no categorical splits
+        if categories and (exact or not self.params.get("enable_categorical", True)):
             raise ValueError(
-                "booster_params enable_categorical=False, but the columns "
-                f"{categories[:5]} hold text or categories, which llmboost passes to XGBoost "
-                "as categories; keep enable_categorical=True, or encode them as numbers."
-            )
+                f"booster_params {'tree_method=exact' if exact else 'enable_categorical=False'}"
+                f", but the columns {categories[:5]} hold text or categories, which llmboost "
+                "passes to XGBoost as categories; "
+                + ("use tree_method='hist' or 'approx'" if exact else "keep it True")
+                + ", or encode them as numbers."
+            )  # fmt: skip
         given = (X, y, margin, sample_weight)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
+        extra.update({"enable_categorical": False} if exact else {})  # numbers only
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)

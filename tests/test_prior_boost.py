@@ -110,6 +110,21 @@ def test_text_columns_with_xgboost_categories_turned_off_are_named():
         model.fit(X, y)
 
 
+def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
+    # XGBoost's "Experimental support for categorical data is not implemented for current
+    # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)
+    X, y = _data(2)
+    params = {"tree_method": "exact", "n_estimators": 30}
+    model = PriorBoostClassifier(booster_params=params, scale=0, random_state=3).fit(X, y)
+    defaults = {**XGBoostBooster.defaults, "enable_categorical": False}
+    plain = xgb.XGBClassifier(**{**defaults, **params, "random_state": 3}).fit(X, y)
+    # the same trees; the margin summed in float64 here, in float32 by XGBoost
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    X["city"] = np.where(X["f0"] > 0, "Oslo", "Lima")
+    with pytest.raises(ValueError, match=r"tree_method=exact, but the columns \['city'\] hold"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize(
     "booster, params",
     [
