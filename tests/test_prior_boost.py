@@ -110,6 +110,24 @@ def test_text_columns_with_xgboost_categories_turned_off_are_named():
         model.fit(X, y)
 
 
+def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_names():
+    # "age (years)" reaches XGBoost as "age__years_": a constraint by its name failed with
+    # XGBoost's "Constrained features are not a subset of training data feature names"
+    X, y = make_regression(n_samples=200, n_features=3, noise=1.0, random_state=0)
+    X = pd.DataFrame(X, columns=["age (years)", "income [k]", "c"])
+    y = y - 50 * X["age (years)"]  # falls with age, unconstrained
+    older = X.assign(**{"age (years)": X["age (years)"] + 1})
+    params = {"monotone_constraints": {"age (years)": 1}, "n_estimators": 30}
+    model = PriorBoostRegressor(booster_params=params, scale=0, random_state=0).fit(X, y)
+    assert (model.predict(older) >= model.predict(X)).all()
+    assert model.best_params_ == params
+    params = {"interaction_constraints": [["age (years)"], ["income [k]", "c"]]}
+    model.set_params(booster_params=params).fit(X, y)
+    assert model.best_params_ == params
+    with pytest.raises(ValueError, match=r"monotone_constraints names 'agee', which is not a"):
+        model.set_params(booster_params={"monotone_constraints": {"agee": 1}}).fit(X, y)
+
+
 def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
     # XGBoost's "Experimental support for categorical data is not implemented for current
     # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)

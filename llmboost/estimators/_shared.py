@@ -264,10 +264,42 @@ class FusionParams(BaseEstimator):
             )
         return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
 
+    def _by_name(self, params: dict | None, frame, trees) -> dict | None:
+        """``params`` with constraints that name columns of ``frame`` (XGBoost's
+        ``monotone_constraints`` dict, ``interaction_constraints`` lists) in the names of
+        ``trees``, the same rows as the boosters see them
+        (:func:`~llmboost._validation.booster_frame`)."""
+        columns = list(frame.columns)
+        rename = dict(zip(columns, trees.columns, strict=True))
+
+        def booster_name(key: str, column):
+            if column in rename:
+                return rename[column]
+            raise InvalidParameterError(
+                f"booster_params {key} names {column!r}, which is not a column of X; "
+                f"name the columns as in X ({columns[:10]}) or by position."
+            )
+
+        out = dict(params or {})
+        monotone = out.get("monotone_constraints")
+        if isinstance(monotone, dict):
+            out["monotone_constraints"] = {
+                booster_name("monotone_constraints", c): v for c, v in monotone.items()
+            }
+        groups = out.get("interaction_constraints")
+        if isinstance(groups, list | tuple) and all(isinstance(g, list | tuple) for g in groups):
+            out["interaction_constraints"] = [
+                [booster_name("interaction_constraints", c) if isinstance(c, str) else c for c in g]
+                for g in groups
+            ]
+        return out if params is not None else None
+
     def _as_given(self, params: dict | None) -> dict | None:
-        if params is None or not isinstance(params.get("class_weight"), dict):
-            return params
-        return {**params, "class_weight": self.booster_params["class_weight"]}
+        """``params`` with what :meth:`_by_code` and :meth:`_by_name` rewrote as given."""
+        given = self.booster_params or {}
+        keys = ("class_weight", "monotone_constraints", "interaction_constraints")
+        restored = {k: given[k] for k in keys if params is not None and k in params and k in given}
+        return {**params, **restored} if restored else params
 
     def _prior_on_device(self, prior: Prior) -> Prior:
         """``prior`` (an unfitted clone) with ``device`` set, when it has that parameter."""
