@@ -116,7 +116,7 @@ def boosting_mode(library: str, params: dict) -> str:
 
 
 def check_boosting(library: str, params: dict) -> None:
-    """Refuse LightGBM's random forest mode.
+    """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
 
     It refuses a starting margin (``init_score``), and its raw score is the sum of its
     trees where its predictions average them, so even from no margin llmboost would
@@ -131,8 +131,10 @@ def check_boosting(library: str, params: dict) -> None:
     Raises
     ------
     ValueError
-        For ``boosting_type="rf"`` (or an alias).
+        For ``boosting_type="rf"`` (or an alias), and for arguments of the library's
+        ``fit`` (:func:`check_fit_arguments`).
     """
+    check_fit_arguments(library, params)
     if library != "lightgbm" or boosting_mode(library, params) != "rf":
         return
     key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).lower() in _FOREST)
@@ -142,6 +144,35 @@ def check_boosting(library: str, params: dict) -> None:
         "predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
         "subsample_freq=1), or XGBoost with num_parallel_tree."
     )
+
+
+def check_fit_arguments(library: str, params: dict) -> None:
+    """Refuse what LightGBM takes in ``fit`` (which llmboost calls), not as a parameter.
+
+    Its estimator passes an unknown parameter to LightGBM, which ignores it with a warning
+    llmboost's ``verbose=-1`` hides.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        For LightGBM ``eval_metric`` or ``callbacks``.
+    """
+    hints = {
+        "eval_metric": "give the metric to stop on as metric=... (LightGBM's parameter)",
+        "callbacks": "early stopping on eval_set is early_stopping_rounds",
+    }
+    for key, hint in hints.items():
+        if library == "lightgbm" and key in params:
+            raise ValueError(
+                f"booster_params {key} is not supported: LightGBM takes it in fit, which "
+                f"llmboost calls, and ignores it as a parameter; {hint}."
+            )
 
 
 def prefixes_hold(library: str, params: dict | None) -> bool:
@@ -166,6 +197,7 @@ __all__ = [
     "boosting_mode",
     "canonical_params",
     "check_boosting",
+    "check_fit_arguments",
     "pop_patience",
     "prefixes_hold",
 ]
