@@ -175,6 +175,30 @@ def check_fit_arguments(library: str, params: dict) -> None:
             )
 
 
+def tunable(library: str, space: dict, fixed: dict | None) -> dict:
+    """The part of a trial's ``space`` that goes with the user's ``fixed`` parameters.
+
+    LightGBM's GOSS samples rows by gradient and refuses bagging, so the row subsample
+    (and its frequency) is not tuned with it.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    space : dict
+        The adapter's search space (:meth:`~llmboost.boosters.Booster.search_space`).
+    fixed : dict or None
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    dict
+    """
+    keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
+    if library != "lightgbm" or all(str((fixed or {}).get(k)).lower() != "goss" for k in keys):
+        return space
+    return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
+
+
 def prefixes_hold(library: str, params: dict | None) -> bool:
     """Whether the first ``r`` rounds of a booster are the booster trained ``r`` rounds.
 
@@ -200,4 +224,5 @@ __all__ = [
     "check_fit_arguments",
     "pop_patience",
     "prefixes_hold",
+    "tunable",
 ]

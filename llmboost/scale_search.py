@@ -33,7 +33,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
-from ._library_params import prefixes_hold
+from ._library_params import prefixes_hold, tunable
 from ._scorer_stand_ins import scorer_score
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
@@ -377,7 +377,7 @@ def optuna_search(
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
-        space = BOOSTERS[cv.booster].search_space(trial)
+        space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(trial), params)
         trial_params = {**space, **(params or {})}  # what the user set stays fixed
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))

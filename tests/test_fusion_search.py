@@ -587,6 +587,19 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     assert tried and all(p["n_estimators"] == 20 and p["max_depth"] == 2 for p in tried)
 
 
+@pytest.mark.parametrize("key", ["data_sample_strategy", "boosting_type"])
+def test_tuning_lightgbm_goss_leaves_the_row_subsample_alone(key):
+    # every trial tuned subsample with subsample_freq=1, which GOSS refuses: "LightGBM could
+    # not fit: Cannot use bagging in GOSS", and the fit failed
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, key: "goss"}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=fixed, n_trials=3, cv=3,
+                                 random_state=0).fit(X, y)  # fmt: skip
+    tried = [p for p in model.cv_results_["params"] if isinstance(p, dict)]
+    assert len(tried) == 3 and not any("subsample" in p for p in tried)
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
