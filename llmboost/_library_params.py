@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
+
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
 #: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
@@ -199,6 +201,33 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
 
 
+def check_margin_width(params: dict, margin) -> None:
+    """Refuse a multiclass loss with a two-class margin (one log-odds per row).
+
+    Parameters
+    ----------
+    params : dict
+        The library's parameters.
+    margin : ndarray or None
+        The starting margin of a fit.
+
+    Raises
+    ------
+    ValueError
+        For ``multi:softprob`` / ``multi:softmax`` (XGBoost), ``multiclass`` /
+        ``softmax`` (LightGBM) when ``margin`` has one column.
+    """
+    if margin is None or np.ndim(margin) != 1:
+        return
+    for key in ("objective", "objective_type", "app", "application", "loss"):
+        if params.get(key) in ("multi:softprob", "multi:softmax", "multiclass", "softmax"):
+            raise ValueError(
+                f"booster_params {key}={params[key]!r} with two classes: the trees start "
+                "from the prior's log-odds, one number per row, which a multiclass loss does "
+                "not take; leave the loss to its default (binary), or use scale=0."
+            )
+
+
 def prefixes_hold(library: str, params: dict | None) -> bool:
     """Whether the first ``r`` rounds of a booster are the booster trained ``r`` rounds.
 
@@ -222,6 +251,7 @@ __all__ = [
     "canonical_params",
     "check_boosting",
     "check_fit_arguments",
+    "check_margin_width",
     "pop_patience",
     "prefixes_hold",
     "tunable",

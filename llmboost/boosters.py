@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._library_params import boosting_mode, canonical_params, check_boosting, pop_patience
+from ._library_params import (
+    boosting_mode,
+    canonical_params,
+    check_boosting,
+    check_margin_width,
+    pop_patience,
+)
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -264,17 +270,17 @@ class XGBoostBooster(Booster):
         categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         exact = self.params.get("tree_method") == "exact"  # it has no categorical splits
         if categories and (exact or not self.params.get("enable_categorical", True)):
+            fix = "use tree_method='hist' or 'approx'" if exact else "keep it True"
             raise ValueError(
                 f"booster_params {'tree_method=exact' if exact else 'enable_categorical=False'}"
                 f", but the columns {categories[:5]} hold text or categories, which llmboost "
-                "passes to XGBoost as categories; "
-                + ("use tree_method='hist' or 'approx'" if exact else "keep it True")
-                + ", or encode them as numbers."
-            )  # fmt: skip
+                f"passes to XGBoost as categories; {fix}, or encode them as numbers."
+            )
         given = (X, y, margin, sample_weight)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
+        check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
@@ -292,8 +298,7 @@ class XGBoostBooster(Booster):
         else:
             self.n_rounds_ = int(self.model_.best_iteration) + 1
         if boosting_mode(self.name, self.params) == "gblinear" and eval_set is not None:
-            # a linear booster predicts with all its rounds: train only the best ones
-            self.params["n_estimators"] = self.n_rounds_
+            self.params["n_estimators"] = self.n_rounds_  # it predicts with all its rounds
             return self.fit(*given)
         return self
 
@@ -394,6 +399,7 @@ class LightGBMBooster(Booster):
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
+        check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:

@@ -110,6 +110,27 @@ def test_text_columns_with_xgboost_categories_turned_off_are_named():
         model.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "booster, params",
+    [("xgboost", {"objective": "multi:softprob", "num_class": 2}),
+     ("lightgbm", {"objective": "multiclass", "num_class": 2})],
+)  # fmt: skip
+def test_a_multiclass_loss_with_two_classes_fits_plain_trees_and_names_the_loss_otherwise(
+    booster, params
+):
+    # from the prior's one-column margin the libraries failed in C++ ("Check failed:
+    # base_margin_.Shape(1) == OutputLength() (1 vs. 2)", "Number of class for initial score")
+    X, y = _data(2)
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, random_state=3)
+    adapter, plain_cls = {"xgboost": (XGBoostBooster, xgb.XGBClassifier),
+                          "lightgbm": (LightGBMBooster, lgb.LGBMClassifier)}[booster]  # fmt: skip
+    plain = plain_cls(**{**adapter.defaults, **params, "random_state": 3}).fit(X, y)
+    # the same trees; the softmax taken in float64 here, in float32 by XGBoost
+    np.testing.assert_allclose(model.fit(X, y).predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    with pytest.raises(ValueError, match=rf"objective='{params['objective']}' with two classes"):
+        model.set_params(scale=[0, 1], cv=3).fit(X, y)
+
+
 def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_names():
     # "age (years)" reaches XGBoost as "age__years_": a constraint by its name failed with
     # XGBoost's "Constrained features are not a subset of training data feature names"
