@@ -24,6 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
+from ._library_params import (
+    boosting_mode,
+    canonical_params,
+    check_boosting,
+    check_margin_width,
+    pop_patience,
+)
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -60,9 +67,11 @@ class Booster(ABC):
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
-        self.params = {**self.defaults, "random_state": random_state, **(params or {})}
-        self.patience = self.params.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS)
+        params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
+        self.params = {**self.defaults, "random_state": random_state, **params}
+        self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
         self._check_loss()
+        check_boosting(self.name, self.params)
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
@@ -259,13 +268,19 @@ class XGBoostBooster(Booster):
         import xgboost as xgb
 
         categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-        if categories and not self.params.get("enable_categorical", True):
+        exact = self.params.get("tree_method") == "exact"  # it has no categorical splits
+        if categories and (exact or not self.params.get("enable_categorical", True)):
+            fix = "use tree_method='hist' or 'approx'" if exact else "keep it True"
             raise ValueError(
-                "booster_params enable_categorical=False, but the columns "
-                f"{categories[:5]} hold text or categories, which llmboost passes to XGBoost "
-                "as categories; keep enable_categorical=True, or encode them as numbers."
+                f"booster_params {'tree_method=exact' if exact else 'enable_categorical=False'}"
+                f", but the columns {categories[:5]} hold text or categories, which llmboost "
+                f"passes to XGBoost as categories; {fix}, or encode them as numbers."
             )
+        given = (X, y, margin, sample_weight)
+        eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
+        extra.update({"enable_categorical": False} if exact else {})  # numbers only
+        check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
@@ -282,6 +297,9 @@ class XGBoostBooster(Booster):
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
         else:
             self.n_rounds_ = int(self.model_.best_iteration) + 1
+        if boosting_mode(self.name, self.params) == "gblinear" and eval_set is not None:
+            self.params["n_estimators"] = self.n_rounds_  # it predicts with all its rounds
+            return self.fit(*given)
         return self
 
     def predict_margin(self, X, margin, n_rounds=None):
@@ -380,6 +398,8 @@ class LightGBMBooster(Booster):
         import lightgbm as lgb
 
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
+        eval_set = None if self.patience is None else eval_set  # None: no early stopping
+        check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set)
         kwargs = {}
         if eval_set is not None:
@@ -441,7 +461,7 @@ def n_estimators(name: str, params: dict | None) -> int:
     -------
     int
     """
-    return {**BOOSTERS[name].defaults, **(params or {})}["n_estimators"]
+    return {**BOOSTERS[name].defaults, **(canonical_params(name, params) or {})}["n_estimators"]
 
 
 def make_booster(name: str, params: dict | None, task: str, random_state: int | None) -> Booster:

@@ -33,6 +33,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
+from ._library_params import prefixes_hold, tunable
 from ._scorer_stand_ins import scorer_score
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
@@ -310,7 +311,9 @@ def grid_search(
     cv_results : dict
     members : list of (scale, n_rounds, weight)
     """
-    rounds = round_prefixes(n_estimators(cv.booster, params))
+    rounds = [n_estimators(cv.booster, params)]
+    if prefixes_hold(cv.booster, params):  # else only the full boosting is that booster
+        rounds = round_prefixes(rounds[0])
     tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
     grid = cv.oof_grid(tree_scales, params, rounds) if tree_scales else {}
     candidates, margins = [], []
@@ -380,7 +383,7 @@ def optuna_search(
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
-        space = BOOSTERS[cv.booster].search_space(trial)
+        space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(trial), params)
         trial_params = {**space, **(params or {})}  # what the user set stays fixed
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))

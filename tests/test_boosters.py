@@ -65,3 +65,20 @@ def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     message = str(caught.value)
     assert "'learning_rate': -1" in message and "Stack trace" not in message
     assert caught.value.__cause__ is None and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "key, value, hint",
+    [("eval_metric", "auc", r"metric=\.\.\."), ("callbacks", [], "early_stopping_rounds")],
+)
+def test_lightgbm_fit_arguments_as_parameters_are_refused(key, value, hint):
+    # LightGBM ignored them as parameters with a warning verbose=-1 hides: early stopping
+    # on eval_set went on by log loss with eval_metric="auc"
+    with pytest.raises(
+        ValueError, match=rf"{key} is not supported: LightGBM takes it in fit.*{hint}"
+    ):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+    X, rng = _frame()
+    y = rng.integers(0, 2, len(X))
+    booster = make_booster("lightgbm", {"metric": "auc", "n_estimators": 5}, "classification", 0)
+    assert booster.fit(X, y, None).model_.get_params()["metric"] == "auc"

@@ -57,6 +57,49 @@ def test_prefix_margins_equal_boosters_with_that_many_rounds(library, task, n_cl
         )
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"booster": "gblinear"}), ("xgboost", {"booster": "dart", "rate_drop": 0.3}),
+     ("lightgbm", {"boosting_type": "dart"})],
+)  # fmt: skip
+def test_boosters_whose_first_rounds_are_not_a_shorter_booster_are_searched_in_full(
+    library, params
+):
+    # DART rescales earlier trees in later rounds and XGBoost's linear booster ignores the
+    # round range: every prefix was scored as a shorter booster, and the refit trained the
+    # chosen rounds (a linear booster scored with 20 rounds was refit with 1)
+    X, y = _table()
+    params = {"n_estimators": 20, **params}
+    rng = np.random.default_rng(2)
+    margin = rng.normal(size=len(X))
+    full = make_booster(library, params, "classification", 0).fit(X, y, margin)
+    alone = make_booster(library, {**params, "n_estimators": 5}, "classification", 0)
+    alone.fit(X, y, margin)
+    assert np.abs(full.predict_margin(X, margin, 5) - alone.predict_margin(X, margin)).max() > 0.1
+    prior = SklearnPrior(LogisticRegression())
+    model = PriorBoostClassifier(
+        prior, booster=library, booster_params=params, scale=[0, 1], cv=3, random_state=0
+    ).fit(X, y)
+    assert {r for r in model.cv_results_["n_rounds"] if r} == {20}
+    assert all(m.n_rounds in (0, 20) for m in model.members_)
+
+
+def test_a_linear_booster_stopped_early_keeps_only_its_best_rounds():
+    # it predicted with every round trained (best + patience), while reporting the best
+    X, y = _table()
+    X_val, y_val = _table(100, seed=1)
+    params = {"booster": "gblinear", "n_estimators": 300, "learning_rate": 0.5}
+    booster = make_booster("xgboost", params, "classification", 0)
+    booster.fit(X, y, None, eval_set=(X_val, y_val, None))
+    assert booster.model_.get_booster().num_boosted_rounds() == booster.n_rounds_ < 300
+    shorter = {**params, "n_estimators": booster.n_rounds_}
+    alone = make_booster("xgboost", shorter, "classification", 0)
+    # the same updates in the same order (one thread): the same float32 weights
+    np.testing.assert_allclose(
+        booster.predict_margin(X, None), alone.fit(X, y, None).predict_margin(X, None), atol=1e-6
+    )
+
+
 def test_round_prefixes_cover_the_boosting():
     assert round_prefixes(100) == [5, 10, 20, 30, 50, 75, 100]
     assert round_prefixes(10) == [1, 2, 3, 5, 8, 10]
@@ -332,6 +375,32 @@ def test_eval_set_early_stopping_classifier(booster):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_early_stopping_rounds_none_trains_every_round_and_lightgbm_names_are_the_patience(
+    booster,
+):
+    # None raised XGBoost's AttributeError (best_iteration) or LightGBM's TypeError; LightGBM's
+    # early_stopping_round stopped every fit without eval_set (LightGBM's ValueError)
+    X, y = _table(300)
+    params = {"n_estimators": 60, "learning_rate": 0.3, "early_stopping_rounds": None}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, random_state=0)
+    model.fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
+    assert model.members_[0].n_rounds == 60
+    plain = PriorBoostClassifier(booster=booster, booster_params={**params, "n_estimators": 60},
+                                 scale=0, random_state=0).fit(X[:200], y[:200])  # fmt: skip
+    np.testing.assert_array_equal(model.predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(ValueError, match=r"early_stopping_rounds=0: give the rounds without"):
+        model.set_params(booster_params={"early_stopping_rounds": 0}).fit(X, y)
+    if booster == "lightgbm":
+        model.set_params(booster_params={**params, "early_stopping_round": 3}, scale=[0, 1], cv=3)
+        with pytest.raises(ValueError, match=r"gives early_stopping_rounds and early_stopping_ro"):
+            model.fit(X, y)
+        del params["early_stopping_rounds"]
+        model.set_params(booster_params={**params, "early_stopping_round": 3}).fit(X, y)
+        model.set_params(scale=0).fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
+        assert model.members_[0].n_rounds < 60
+
+
 def test_prior_folds_score_rows_no_fold_tests():
     y = np.array([0] * 10 + [1] * 10 + [2])
     folds = make_folds(y, 5, "classification", 0)
@@ -526,6 +595,19 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     assert not any({"n_estimators", "max_depth"} & set(p) for p in tried)
     assert "param_max_depth" not in model.cv_results_ and "param_subsample" in model.cv_results_
     assert model.best_params_["n_estimators"] == 20 and model.best_params_["max_depth"] == 2
+
+
+@pytest.mark.parametrize("key", ["data_sample_strategy", "boosting_type"])
+def test_tuning_lightgbm_goss_leaves_the_row_subsample_alone(key):
+    # every trial tuned subsample with subsample_freq=1, which GOSS refuses: "LightGBM could
+    # not fit: Cannot use bagging in GOSS", and the fit failed
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, key: "goss"}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=fixed, n_trials=3, cv=3,
+                                 random_state=0).fit(X, y)  # fmt: skip
+    tried = [p for p in model.cv_results_["params"] if isinstance(p, dict)]
+    assert len(tried) == 3 and not any("subsample" in p for p in tried)
 
 
 @pytest.mark.parametrize("n_trials", [0, 3])

@@ -112,6 +112,60 @@ def test_text_columns_with_xgboost_categories_turned_off_are_named():
 
 @pytest.mark.parametrize(
     "booster, params",
+    [("xgboost", {"objective": "multi:softprob", "num_class": 2}),
+     ("lightgbm", {"objective": "multiclass", "num_class": 2})],
+)  # fmt: skip
+def test_a_multiclass_loss_with_two_classes_fits_plain_trees_and_names_the_loss_otherwise(
+    booster, params
+):
+    # from the prior's one-column margin the libraries failed in C++ ("Check failed:
+    # base_margin_.Shape(1) == OutputLength() (1 vs. 2)", "Number of class for initial score")
+    X, y = _data(2)
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, random_state=3)
+    adapter, plain_cls = {"xgboost": (XGBoostBooster, xgb.XGBClassifier),
+                          "lightgbm": (LightGBMBooster, lgb.LGBMClassifier)}[booster]  # fmt: skip
+    plain = plain_cls(**{**adapter.defaults, **params, "random_state": 3}).fit(X, y)
+    # the same trees; the softmax taken in float64 here, in float32 by XGBoost
+    np.testing.assert_allclose(model.fit(X, y).predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    with pytest.raises(ValueError, match=rf"objective='{params['objective']}' with two classes"):
+        model.set_params(scale=[0, 1], cv=3).fit(X, y)
+
+
+def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_names():
+    # "age (years)" reaches XGBoost as "age__years_": a constraint by its name failed with
+    # XGBoost's "Constrained features are not a subset of training data feature names"
+    X, y = make_regression(n_samples=200, n_features=3, noise=1.0, random_state=0)
+    X = pd.DataFrame(X, columns=["age (years)", "income [k]", "c"])
+    y = y - 50 * X["age (years)"]  # falls with age, unconstrained
+    older = X.assign(**{"age (years)": X["age (years)"] + 1})
+    params = {"monotone_constraints": {"age (years)": 1}, "n_estimators": 30}
+    model = PriorBoostRegressor(booster_params=params, scale=0, random_state=0).fit(X, y)
+    assert (model.predict(older) >= model.predict(X)).all()
+    assert model.best_params_ == params
+    params = {"interaction_constraints": [["age (years)"], ["income [k]", "c"]]}
+    model.set_params(booster_params=params).fit(X, y)
+    assert model.best_params_ == params
+    with pytest.raises(ValueError, match=r"monotone_constraints names 'agee', which is not a"):
+        model.set_params(booster_params={"monotone_constraints": {"agee": 1}}).fit(X, y)
+
+
+def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
+    # XGBoost's "Experimental support for categorical data is not implemented for current
+    # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)
+    X, y = _data(2)
+    params = {"tree_method": "exact", "n_estimators": 30}
+    model = PriorBoostClassifier(booster_params=params, scale=0, random_state=3).fit(X, y)
+    defaults = {**XGBoostBooster.defaults, "enable_categorical": False}
+    plain = xgb.XGBClassifier(**{**defaults, **params, "random_state": 3}).fit(X, y)
+    # the same trees; the margin summed in float64 here, in float32 by XGBoost
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    X["city"] = np.where(X["f0"] > 0, "Oslo", "Lima")
+    with pytest.raises(ValueError, match=r"tree_method=exact, but the columns \['city'\] hold"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "booster, params",
     [
         ("xgboost", {}),
         ("lightgbm", {}),
@@ -127,6 +181,44 @@ def test_regressor_scale_zero_equals_plain_gbdt(booster, params):
     plain_cls = xgb.XGBRegressor if booster == "xgboost" else lgb.LGBMRegressor
     plain = plain_cls(**{**adapter.defaults, "random_state": 1, **params}).fit(X, y)
     np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "booster, alias, main",
+    [("xgboost", {"eta": 0.9}, {"learning_rate": 0.9}),
+     ("lightgbm", {"num_iterations": 150}, {"n_estimators": 150}),
+     ("lightgbm", {"num_boost_round": 30}, {"n_estimators": 30})],
+)  # fmt: skip
+def test_a_library_alias_is_the_parameter_it_names(booster, alias, main):
+    # eta=0.9 lost to the default learning_rate=0.1 (probabilities 0.24 off plain XGBoost's
+    # with eta=0.9); LightGBM trained num_iterations=150 rounds, llmboost read and searched 100
+    X, y = _data(2)
+    fits = [
+        PriorBoostClassifier(booster=booster, booster_params=p, scale=0, random_state=3).fit(X, y)
+        for p in (alias, main)
+    ]
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+    n_rounds = main.get("n_estimators", 100)
+    assert fits[0].members_[0].n_rounds == n_rounds
+    model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3)
+    assert max(model.fit(X, y).cv_results_["n_rounds"]) == n_rounds
+    model.set_params(booster_params={**alias, **dict.fromkeys(main, 0.5)})
+    with pytest.raises(ValueError, match=rf"gives {next(iter(main))} and {next(iter(alias))}, "):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("key, value", [("boosting_type", "rf"), ("boosting", "random_forest")])
+@pytest.mark.parametrize("scale", [0, 1])
+def test_lightgbm_random_forest_is_refused_before_the_prior_is_fitted(key, value, scale):
+    # its raw score sums the trees where its probabilities average them: at scale=0 the
+    # probabilities were 0.43 off plain LightGBM's, any other scale failed in LightGBM's C++
+    X, y = _data(2)
+    params = {key: value, "subsample": 0.7, "subsample_freq": 1, "n_estimators": 20}
+    model = PriorBoostClassifier(
+        BadPrior("never fitted"), booster="lightgbm", booster_params=params, scale=scale
+    )  # BadPrior's logits fail: the error comes first
+    with pytest.raises(ValueError, match=rf"{key}='{value}' is not supported: LightGBM's random"):
+        model.fit(X, y)
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])

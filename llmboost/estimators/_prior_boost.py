@@ -127,7 +127,7 @@ class _PriorBoost(FusionParams, ABC):
         booster_params = self._booster_params()
         frame, columns = fit_frame(self, X)
         rows = self._training_rows(frame, y, sample_weight)
-        booster_params = self._by_code(booster_params, rows.classes)
+        booster_params = self._by_name(self._by_code(booster_params, rows.classes), *rows[:2])
         validation = None
         if eval_set is not None:
             validation = self._validation_rows(eval_set, rows, columns)

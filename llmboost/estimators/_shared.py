@@ -12,6 +12,7 @@ from numbers import Integral
 
 from sklearn.base import BaseEstimator
 
+from .._library_params import canonical_params
 from .._params import (
     BOOL,
     DICT,
@@ -36,7 +37,9 @@ PARAMETERS_DOC = """prior : {prior}
         The tree library.
     booster_params : dict, default=None
         Passed to the library's estimator, over small-data defaults (100 trees,
-        learning rate 0.1, depth 4 / 15 leaves). With the default squared error,
+        learning rate 0.1, depth 4 / 15 leaves); a library alias of one of those
+        (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that parameter, and one
+        given under two names is an error. With the default squared error,
         regression trees train on the target divided by its standard deviation (XGBoost
         skips splits whose gain is below 1e-6, which left small-unit targets without
         trees); predictions are in the target's units, while ``gamma`` /
@@ -216,16 +219,21 @@ class FusionParams(BaseEstimator):
                 f"booster_params n_estimators={rounds!r}: the trees need a whole number of "
                 "boosting rounds >= 1 (scale='prior' gives the prior alone, without trees)."
             )
+        if candidates != [PRIOR_ONLY]:  # the adapter's checks (loss, boosting mode) before fits
+            make_booster(self.booster, self.booster_params, self._task, None)
 
     def _booster_params(self) -> dict | None:
-        """``booster_params`` with ``device`` in the library's own terms."""
+        """``booster_params`` with ``device`` in the library's own terms, and a library
+        alias of a parameter llmboost sets or reads under its main name (``eta`` is
+        ``learning_rate``, LightGBM's ``num_iterations`` is ``n_estimators``, ...)."""
+        canonical = canonical_params(self.booster, self.booster_params)
         if self.device is None:
-            return self.booster_params
+            return canonical
         adapter = BOOSTERS[self.booster]
         device = self.device
         if device == "auto":
             device = "cuda" if adapter.has_cuda() and _gpu_visible() else "cpu"
-        params = dict(self.booster_params or {})
+        params = dict(canonical or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
             if key in params and params[key] != value:
@@ -258,10 +266,42 @@ class FusionParams(BaseEstimator):
             )
         return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
 
+    def _by_name(self, params: dict | None, frame, trees) -> dict | None:
+        """``params`` with constraints that name columns of ``frame`` (XGBoost's
+        ``monotone_constraints`` dict, ``interaction_constraints`` lists) in the names of
+        ``trees``, the same rows as the boosters see them
+        (:func:`~llmboost._validation.booster_frame`)."""
+        columns = list(frame.columns)
+        rename = dict(zip(columns, trees.columns, strict=True))
+
+        def booster_name(key: str, column):
+            if column in rename:
+                return rename[column]
+            raise InvalidParameterError(
+                f"booster_params {key} names {column!r}, which is not a column of X; "
+                f"name the columns as in X ({columns[:10]}) or by position."
+            )
+
+        out = dict(params or {})
+        monotone = out.get("monotone_constraints")
+        if isinstance(monotone, dict):
+            out["monotone_constraints"] = {
+                booster_name("monotone_constraints", c): v for c, v in monotone.items()
+            }
+        groups = out.get("interaction_constraints")
+        if isinstance(groups, list | tuple) and all(isinstance(g, list | tuple) for g in groups):
+            out["interaction_constraints"] = [
+                [booster_name("interaction_constraints", c) if isinstance(c, str) else c for c in g]
+                for g in groups
+            ]
+        return out if params is not None else None
+
     def _as_given(self, params: dict | None) -> dict | None:
-        if params is None or not isinstance(params.get("class_weight"), dict):
-            return params
-        return {**params, "class_weight": self.booster_params["class_weight"]}
+        """``params`` with what :meth:`_by_code` and :meth:`_by_name` rewrote as given."""
+        given = self.booster_params or {}
+        keys = ("class_weight", "monotone_constraints", "interaction_constraints")
+        restored = {k: given[k] for k in keys if params is not None and k in params and k in given}
+        return {**params, **restored} if restored else params
 
     def _prior_on_device(self, prior: Prior) -> Prior:
         """``prior`` (an unfitted clone) with ``device`` set, when it has that parameter."""

@@ -1,0 +1,258 @@
+"""What the booster adapters read in the libraries' parameters: aliases, the boosting mode.
+
+The search reads the first ``r`` rounds of one booster as the booster trained with
+``r`` rounds. That holds for gradient-boosted trees (also with row and column
+sampling, GOSS or several parallel trees per round), not for DART, whose later
+rounds rescale earlier trees, nor for XGBoost's linear booster, whose prediction
+ignores the round range.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+#: Other names the libraries take for a parameter llmboost reads or sets by default.
+#: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
+#: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
+#: ``n_estimators`` in plain LightGBM, and its early-stopping aliases are the patience
+#: of early stopping on ``eval_set`` (LightGBM stopped every fit without one).
+ALIASES = {
+    "xgboost": {"learning_rate": ("eta",), "n_jobs": ("nthread",)},
+    "lightgbm": {
+        "n_estimators": (
+            "num_iterations", "num_iteration", "n_iter", "num_tree", "num_trees",
+            "num_round", "num_rounds", "nrounds", "num_boost_round", "max_iter",
+        ),
+        "early_stopping_rounds": ("early_stopping_round", "early_stopping", "n_iter_no_change"),
+    },
+}  # fmt: skip
+
+#: LightGBM's names of its boosting mode.
+_LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
+_FOREST = ("rf", "random_forest")
+
+
+def canonical_params(library: str, params: dict | None) -> dict | None:
+    """``params`` with a library alias of a parameter llmboost reads under its main name.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    dict or None
+        A new dict where an alias was renamed, else ``params`` itself.
+
+    Raises
+    ------
+    ValueError
+        When a parameter is given under two of its names.
+    """
+    out = params
+    for main, aliases in ALIASES.get(library, {}).items():
+        given = [key for key in (main, *aliases) if key in (params or {})]
+        if len(given) > 1:
+            raise ValueError(
+                f"booster_params gives {' and '.join(given)}, which {library} reads as one "
+                f"parameter ({main}); give it once, as {main}."
+            )
+        if given and given[0] != main:
+            out = {**out, main: out[given[0]]}
+            del out[given[0]]
+    return out
+
+
+def pop_patience(params: dict, default: int) -> int | None:
+    """Remove ``early_stopping_rounds`` from ``params`` and return it (``default`` if absent).
+
+    Parameters
+    ----------
+    params : dict
+        The library's parameters, aliases renamed (:func:`canonical_params`).
+    default : int
+
+    Returns
+    -------
+    int or None
+        ``None`` trains every round, also with ``eval_set``.
+
+    Raises
+    ------
+    ValueError
+        Unless a whole number >= 1 or ``None``.
+    """
+    value = params.pop("early_stopping_rounds", default)
+    if value is None or (isinstance(value, Integral) and not isinstance(value, bool) and value > 0):
+        return value
+    raise ValueError(
+        f"booster_params early_stopping_rounds={value!r}: give the rounds without improvement "
+        "on eval_set to stop after (a whole number >= 1), or None to train every round."
+    )
+
+
+def boosting_mode(library: str, params: dict) -> str:
+    """The boosting mode ``params`` select: ``"gbtree"``, ``"gblinear"``, ``"dart"`` or
+    ``"rf"``.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Returns
+    -------
+    str
+    """
+    if library == "xgboost":
+        return str(params.get("booster") or "gbtree")
+    modes = {str(params[key]).lower() for key in _LIGHTGBM_BOOSTING if params.get(key)}
+    if modes & set(_FOREST):
+        return "rf"
+    return "dart" if "dart" in modes else "gbtree"
+
+
+def check_boosting(library: str, params: dict) -> None:
+    """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
+
+    It refuses a starting margin (``init_score``), and its raw score is the sum of its
+    trees where its predictions average them, so even from no margin llmboost would
+    read a forest of ``n`` trees as ``n`` times its margin.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        For ``boosting_type="rf"`` (or an alias), and for arguments of the library's
+        ``fit`` (:func:`check_fit_arguments`).
+    """
+    check_fit_arguments(library, params)
+    if library != "lightgbm" or boosting_mode(library, params) != "rf":
+        return
+    key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).lower() in _FOREST)
+    raise ValueError(
+        f"booster_params {key}={params[key]!r} is not supported: LightGBM's random forest "
+        "cannot start from the prior's margin, and its raw score sums the trees where its "
+        "predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
+        "subsample_freq=1), or XGBoost with num_parallel_tree."
+    )
+
+
+def check_fit_arguments(library: str, params: dict) -> None:
+    """Refuse what LightGBM takes in ``fit`` (which llmboost calls), not as a parameter.
+
+    Its estimator passes an unknown parameter to LightGBM, which ignores it with a warning
+    llmboost's ``verbose=-1`` hides.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        For LightGBM ``eval_metric`` or ``callbacks``.
+    """
+    hints = {
+        "eval_metric": "give the metric to stop on as metric=... (LightGBM's parameter)",
+        "callbacks": "early stopping on eval_set is early_stopping_rounds",
+    }
+    for key, hint in hints.items():
+        if library == "lightgbm" and key in params:
+            raise ValueError(
+                f"booster_params {key} is not supported: LightGBM takes it in fit, which "
+                f"llmboost calls, and ignores it as a parameter; {hint}."
+            )
+
+
+def tunable(library: str, space: dict, fixed: dict | None) -> dict:
+    """The part of a trial's ``space`` that goes with the user's ``fixed`` parameters.
+
+    LightGBM's GOSS samples rows by gradient and refuses bagging, so the row subsample
+    (and its frequency) is not tuned with it.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    space : dict
+        The adapter's search space (:meth:`~llmboost.boosters.Booster.search_space`).
+    fixed : dict or None
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    dict
+    """
+    keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
+    if library != "lightgbm" or all(str((fixed or {}).get(k)).lower() != "goss" for k in keys):
+        return space
+    return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
+
+
+def check_margin_width(params: dict, margin) -> None:
+    """Refuse a multiclass loss with a two-class margin (one log-odds per row).
+
+    Parameters
+    ----------
+    params : dict
+        The library's parameters.
+    margin : ndarray or None
+        The starting margin of a fit.
+
+    Raises
+    ------
+    ValueError
+        For ``multi:softprob`` / ``multi:softmax`` (XGBoost), ``multiclass`` /
+        ``softmax`` (LightGBM) when ``margin`` has one column.
+    """
+    if margin is None or np.ndim(margin) != 1:
+        return
+    for key in ("objective", "objective_type", "app", "application", "loss"):
+        if params.get(key) in ("multi:softprob", "multi:softmax", "multiclass", "softmax"):
+            raise ValueError(
+                f"booster_params {key}={params[key]!r} with two classes: the trees start "
+                "from the prior's log-odds, one number per row, which a multiclass loss does "
+                "not take; leave the loss to its default (binary), or use scale=0."
+            )
+
+
+def prefixes_hold(library: str, params: dict | None) -> bool:
+    """Whether the first ``r`` rounds of a booster are the booster trained ``r`` rounds.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The library's parameters.
+
+    Returns
+    -------
+    bool
+        ``False`` for DART and XGBoost's linear booster.
+    """
+    return boosting_mode(library, params or {}) not in ("dart", "gblinear")
+
+
+__all__ = [
+    "ALIASES",
+    "boosting_mode",
+    "canonical_params",
+    "check_boosting",
+    "check_fit_arguments",
+    "check_margin_width",
+    "pop_patience",
+    "prefixes_hold",
+    "tunable",
+]
