@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from datetime import timedelta
 from decimal import Decimal
 
 import narwhals as nw
@@ -104,10 +105,11 @@ def feature_names(columns) -> list[str]:
 
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers (and numeric strings) of an object or string array become floats."""
+    """Numbers (and numeric strings) of an object or string array become floats; other
+    columns (also ones with ``pd.NA`` or ``NaT``) are read as a DataFrame's would be."""
     try:
         return values.astype(np.float64)
-    except ValueError:
+    except (TypeError, ValueError):
         return values
 
 
@@ -157,11 +159,15 @@ def _plain(value):
 
 
 def _object_column(col: pd.Series, name: str) -> pd.Series:
-    """Only numbers or booleans: floats; numbers mixed with text: text categories."""
+    """Only numbers or booleans: floats; only durations: seconds; numbers mixed with
+    text: text categories."""
     present = col[col.notna()]
     number = present.map(lambda v: isinstance(v, numbers.Real | Decimal | np.bool_))
     if number.all():
         return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
+    if present.map(lambda v: isinstance(v, timedelta | np.timedelta64)).all():
+        seconds = pd.to_timedelta(col.where(col.notna(), None)).dt.total_seconds()
+        return _float_column(seconds, name)
     text = present.map(lambda v: isinstance(v, str))
     if not (number | text).all():
         row = int(np.flatnonzero(~(number | text).to_numpy())[0])

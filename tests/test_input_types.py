@@ -171,3 +171,24 @@ def test_sample_weight_beyond_float32_is_refused(weight, message):
     np.testing.assert_array_equal(
         rescaled.predict_proba(X), _classifier().fit(X, y).predict_proba(X)
     )
+
+
+def test_object_arrays_of_nullable_columns_read_like_the_table():
+    # DataFrame.to_numpy() of nullable columns holds pd.NA and NaT: float() raised TypeError
+    X, y = _table()
+    missing = np.arange(N) % 5 == 0
+    X["i"] = pd.array(np.where(missing, None, np.arange(N)), dtype="Int64")
+    X["s"] = pd.array(np.where(missing, None, np.where(y == 1, "u", "v")), dtype="string")
+    X["d"] = pd.to_timedelta(np.where(missing, np.nan, np.arange(N)), unit="s")
+    array = X.to_numpy()
+    assert array.dtype == object and array[0, 2] is pd.NA and array[0, 4] is pd.NaT
+    frame = to_frame(array)
+    np.testing.assert_array_equal(frame["x2"].to_numpy()[:2], [np.nan, 1.0])
+    assert frame["x3"].astype(object).fillna("missing").tolist()[:2] == ["missing", "u"]
+    np.testing.assert_array_equal(frame["x4"].to_numpy()[:2], [np.nan, 1.0])
+    model = _classifier().fit(X, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        from_array = model.predict_proba(array)
+    # exact: the array converts to the same frame as the table, scored on the same CPU
+    np.testing.assert_array_equal(from_array, model.predict_proba(X))
+    np.testing.assert_array_equal(_classifier().fit(array, y).predict_proba(array), from_array)
