@@ -116,6 +116,8 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
     if col.isna().all():
         return pd.Series(np.nan, index=col.index, name=col.name)
+    if _is_arrow_dictionary(col.dtype):  # a categorical read with the pyarrow backend
+        col = pd.Series(col.array.__arrow_array__().to_pandas().array, col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _text_categories(col)
     if col.dtype == object:
@@ -133,6 +135,16 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
     else:
         fix = "only numbers, booleans, durations, text and categories are read; convert it first"
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
+
+
+def _is_arrow_dictionary(dtype) -> bool:
+    """Whether ``dtype`` is Arrow's dictionary type (its categorical)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is None:
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(arrow)
 
 
 def _float_column(col: pd.Series, name: str) -> pd.Series:

@@ -192,3 +192,22 @@ def test_object_arrays_of_nullable_columns_read_like_the_table():
     # exact: the array converts to the same frame as the table, scored on the same CPU
     np.testing.assert_array_equal(from_array, model.predict_proba(X))
     np.testing.assert_array_equal(_classifier().fit(array, y).predict_proba(array), from_array)
+
+
+def test_arrow_dictionary_columns_are_categories(tmp_path):
+    # a categorical read from parquet with dtype_backend="pyarrow" was refused as unreadable
+    pytest.importorskip("pyarrow")
+    X, y = _table()
+    X["c"] = pd.Categorical(np.where(y == 1, "yes", "no"), categories=["yes", "no"])
+    X.to_parquet(tmp_path / "t.parquet")
+    arrow = pd.read_parquet(tmp_path / "t.parquet", dtype_backend="pyarrow")
+    assert str(arrow["c"].dtype).startswith("dictionary<values=string")
+    frame = to_frame(arrow)
+    assert list(frame["c"].cat.categories) == ["yes", "no"]  # the dictionary's order
+    assert frame["c"].tolist() == X["c"].tolist()
+    model = _classifier().fit(X, y)
+    # exact: both tables convert to identical frames, scored on the same CPU
+    np.testing.assert_array_equal(model.predict_proba(arrow), model.predict_proba(X))
+    np.testing.assert_array_equal(
+        _classifier().fit(arrow, y).predict_proba(X), model.predict_proba(X)
+    )
