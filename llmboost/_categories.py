@@ -7,6 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+#: Text categories of booleans (a boolean ``category`` column) and the numbers they are.
+_BOOLEAN_TEXT = {"True": 1.0, "False": 0.0}
+
 
 def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
     """Give categorical columns the categories seen at fit; unseen values become missing.
@@ -16,7 +19,8 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
 
     A column whose kind changed since fit (numbers then, text now, or the reverse,
     e.g. codes read as strings once and as integers once) is converted to its fit
-    kind, matching values by number, with a warning that names it.
+    kind, matching values by number (``True`` and ``False`` are 1 and 0), with a warning
+    that names it.
 
     Parameters
     ----------
@@ -67,9 +71,9 @@ def _written_number(text) -> float | None:
 
 def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
     """A column numeric at fit that arrives as text: parse its values as numbers."""
-    parsed = pd.to_numeric(pd.Series(col.cat.categories.astype(object)), errors="coerce")
+    parsed = _category_numbers(col.cat.categories)
     codes = col.cat.codes.to_numpy()
-    values = np.where(codes >= 0, parsed.to_numpy(dtype=np.float64)[codes], np.nan)
+    values = np.where(codes >= 0, parsed[codes], np.nan)
     lost = int(((codes >= 0) & np.isnan(values)).sum())
     _warn_drift(name, "numeric", "text", "read as numbers", lost)
     return pd.Series(values, index=col.index, name=col.name)
@@ -78,7 +82,7 @@ def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
 def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:
     """A column categorical at fit that arrives as numbers: match categories by number."""
     by_number = {}
-    for cat, number in zip(cats, pd.to_numeric(pd.Series(cats), errors="coerce")):
+    for cat, number in zip(cats, _category_numbers(cats)):
         if not np.isnan(number):
             by_number.setdefault(float(number), cat)
     present = col.notna()
@@ -88,6 +92,13 @@ def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:
         _warn_drift(name, "categorical", "numeric", "matched to the fit categories by number", lost)
         return values.astype(object)
     return col.astype(object)
+
+
+def _category_numbers(categories: pd.Index) -> np.ndarray:
+    """The number each text category writes, NaN for other text; ``True`` and ``False``
+    are 1 and 0, as :func:`~llmboost._validation.to_frame` reads booleans."""
+    text = pd.Series(categories.astype(object)).map(lambda t: _BOOLEAN_TEXT.get(t, t))
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
 
 
 def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
