@@ -370,3 +370,23 @@ def test_an_estimator_that_needs_dense_input_takes_text_columns():
     # an estimator that takes sparse input still gets it (wide one-hot tables stay small)
     fitted = SklearnPrior(LogisticRegression()).fit(X, y).model_
     assert fitted[0].transform(X).format == "csr"
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_the_preprocessing_ignores_the_transform_output_setting(output, recwarn):
+    # sklearn.set_config(transform_output="pandas") made the one-hot encoder refuse to
+    # fit ("Pandas output does not support sparse data") on any table with a text column
+    import sklearn
+
+    if output == "polars":
+        pytest.importorskip("polars")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "c": rng.choice(["u", "v"], 40)})
+    y = (X["a"] > 0).astype(int)
+    want = SklearnPrior(LogisticRegression()).fit(X, y)
+    with sklearn.config_context(transform_output=output):
+        prior = SklearnPrior(LogisticRegression()).fit(X, y)
+        # exact: the same matrices reach the same solver on the same CPU
+        np.testing.assert_array_equal(prior.logits(X), want.logits(X))
+    np.testing.assert_array_equal(prior.logits(X), want.logits(X))
+    assert not [w for w in recwarn if "feature names" in str(w.message)]

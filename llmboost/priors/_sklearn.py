@@ -195,8 +195,9 @@ class SklearnPrior(Prior):
 
 def _preprocessing(sparse: bool):
     """One-hot encoded categories and imputed, standardised numbers; the one-hot columns
-    are a sparse matrix only for an estimator that takes one."""
-    return make_column_transformer(
+    are a sparse matrix only for an estimator that takes one. The output is a matrix
+    whatever scikit-learn's ``transform_output`` setting (the estimator always gets one)."""
+    columns = make_column_transformer(
         (
             OneHotEncoder(handle_unknown="ignore", sparse_output=sparse),
             make_column_selector(dtype_include="category"),
@@ -208,6 +209,7 @@ def _preprocessing(sparse: bool):
             make_column_selector(dtype_exclude="category"),
         ),
     )
+    return columns.set_output(transform="default")
 
 
 def _takes_sparse(estimator) -> bool:
