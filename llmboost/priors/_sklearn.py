@@ -40,7 +40,8 @@ class SklearnPrior(Prior):
         gives the probabilities of that pipeline, not of the bare estimator. ``False``
         hands the estimator the table as it is. ``"auto"``: ``True``, except for a
         :class:`~sklearn.pipeline.Pipeline`, which brings its own preprocessing (and
-        may select columns by name).
+        may select columns by name; by dtype, numbers and booleans are ``float64`` and
+        text is ``category`` here).
 
     Notes
     -----
