@@ -107,7 +107,12 @@ def feature_names(columns) -> list[str]:
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
     """Numbers (and numeric strings) of an object or string array become floats; other
-    columns (also ones with ``pd.NA`` or ``NaT``) are read as a DataFrame's would be."""
+    columns (also ones with ``pd.NA`` or ``NaT``) are read as a DataFrame's would be.
+    NumPy dates and durations are too (a cast would give counts of each value's unit)."""
+    if values.dtype == object and any(
+        isinstance(v, np.datetime64 | np.timedelta64) for v in values
+    ):
+        return values
     try:
         return values.astype(np.float64)
     except (TypeError, ValueError):

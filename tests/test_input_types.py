@@ -211,3 +211,15 @@ def test_arrow_dictionary_columns_are_categories(tmp_path):
     np.testing.assert_array_equal(
         _classifier().fit(arrow, y).predict_proba(X), model.predict_proba(X)
     )
+
+
+def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
+    # cast to floats, they were counts of each value's unit: 5 ms read as 5, and dates
+    # (refused in a table) became numbers
+    durations = [np.timedelta64(5, "ms"), np.timedelta64(2, "s")]
+    array = np.array([[d, "a"] for d in durations], dtype=object)
+    assert to_frame(array)["x0"].tolist() == [0.005, 2.0]
+    assert to_frame(pd.DataFrame({"x0": durations, "x1": "a"}))["x0"].tolist() == [0.005, 2.0]
+    dates = [np.datetime64("2020-01-01"), np.datetime64("2020-01-02T00:00:00")]
+    with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
+        to_frame(np.array([[d, "a"] for d in dates], dtype=object))
