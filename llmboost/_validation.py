@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import narwhals as nw
@@ -106,16 +106,16 @@ def feature_names(columns) -> list[str]:
 
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers (and numeric strings) of an object or string array become floats; other
-    columns (also ones with ``pd.NA`` or ``NaT``) are read as a DataFrame's would be.
-    NumPy dates and durations are too (a cast would give counts of each value's unit)."""
-    if values.dtype == object and any(
-        isinstance(v, np.datetime64 | np.timedelta64) for v in values
-    ):
-        return values
+    """Numbers (and numeric strings) of an object or string array become floats, with
+    ``pd.NA`` and ``NaT`` missing; other columns are read as a DataFrame's would be.
+    Dates and durations are too (a cast would give counts of each value's unit)."""
+    if values.dtype == object:
+        if any(isinstance(v, date | timedelta | np.datetime64 | np.timedelta64) for v in values):
+            return values
+        values = np.where(pd.isna(values), np.nan, values)
     try:
         return values.astype(np.float64)
-    except (TypeError, ValueError):
+    except ValueError:
         return values
 
 

@@ -223,3 +223,6 @@ def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
     dates = [np.datetime64("2020-01-01"), np.datetime64("2020-01-02T00:00:00")]
     with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
         to_frame(np.array([[d, "a"] for d in dates], dtype=object))
+    table = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", None]), "s": ["a", "b"]})
+    with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
+        to_frame(table.to_numpy())  # Timestamps: float() raised its own TypeError
