@@ -101,6 +101,17 @@ def test_lightgbm_class_weight_keyed_by_the_labels_as_plain_lightgbm():
         model.set_params(booster_params={"class_weight": {"gone": 2.0}}).fit(X, y)
 
 
+def test_xgboost_class_weight_is_refused_with_the_weights_to_pass():
+    # XGBoost does not read class_weight: the trees were those without it, with XGBoost's
+    # "Parameters: { "class_weight" } are not used." on every fit of the search
+    X, y = _data(2)
+    model = PriorBoostClassifier(booster_params={"class_weight": {0: 1.0, 1: 10.0}}, scale=0)
+    with pytest.raises(ValueError, match=r"class_weight is a LightGBM parameter: XGBoost "):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=r"compute_sample_weight\(class_weight, y\)"):
+        model.set_params(booster_params={"class_weight": "balanced"}).fit(X, y)
+
+
 def test_text_columns_with_xgboost_categories_turned_off_are_named():
     # XGBoost's own "DataFrame.dtypes for data must be int, float, bool or category" came out
     X, y = _data(2)
