@@ -96,16 +96,17 @@ class Booster(ABC):
         keys = (self.params.get(key) for key in _OBJECTIVE_KEYS)
         return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
 
-    def _in_unit(self, y, margin, eval_set):
+    def _in_unit(self, y, margin, eval_set, sample_weight=None):
         """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``.
 
         Squared-error regression trains on ``(y - center_) / unit_``, the target's mean
-        and standard deviation (see :func:`_unit_for`), with the margins alike;
+        and standard deviation over the rows' weights (see :func:`_unit_for`), with the
+        margins alike;
         classification margins are log-odds and stay as they are, and so do the
         targets of other losses.
         """
         # another loss (absolute error, Huber, ...) is not read in units: leave y as it is
-        unit, center = _unit_for(y) if self.squared_error else (1.0, 0.0)
+        unit, center = _unit_for(y, sample_weight) if self.squared_error else (1.0, 0.0)
         if margin is None and (
             "base_score" in self.params or not self.params.get("boost_from_average", True)
         ):
@@ -281,7 +282,7 @@ class XGBoostBooster(Booster):
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
         check_margin_width(self.params, margin)
-        y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         kwargs = {}
@@ -311,9 +312,9 @@ class XGBoostBooster(Booster):
         return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
 
 
-def _unit_for(y) -> tuple[float, float]:
+def _unit_for(y, sample_weight=None) -> tuple[float, float]:
     """``(unit, center)`` regression trees train in: the target's standard deviation
-    (else 1) and mean.
+    (else 1) and mean, over the rows' weights (a row of weight 0 counts for nothing).
 
     XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in
     small units (standard deviation 1e-3 or less) got few or no trees, and one near
@@ -325,12 +326,17 @@ def _unit_for(y) -> tuple[float, float]:
     then apply to ``y / unit``).
     """
     y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if not w.sum() > 0:
+        w = np.ones(len(y))
+    y, w = y[w > 0], w[w > 0]  # rows of weight 0 would set the unit of rows they do not train
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if not np.isfinite(peak) or peak == 0:
         return 1.0, 0.0
     scaled = y / peak  # no overflow for |y| near float64's limit
-    spread, center = peak * float(np.std(scaled)), peak * float(np.mean(scaled))
-    return (spread if spread > 0 else 1.0), center
+    mean = float(np.average(scaled, weights=w))
+    spread = peak * float(np.sqrt(np.average((scaled - mean) ** 2, weights=w)))
+    return (spread if spread > 0 else 1.0), peak * mean
 
 
 def fixed_start(booster, margin) -> dict:
@@ -400,7 +406,7 @@ class LightGBMBooster(Booster):
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         check_margin_width(self.params, margin)
-        y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         kwargs = {}
         if eval_set is not None:
             kwargs = {

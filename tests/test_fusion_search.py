@@ -300,6 +300,25 @@ def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
     assert ranking_signal(np.ones(200), yr, "regression") == 0.0
 
 
+def test_ranking_signal_leaves_out_classes_without_rows():
+    # classes of a single row are never tested; each counted as 0 in the mean: ten of
+    # them took a prior at 4.5 standard errors to 0.95, so it lost its protection and
+    # the ensemble started from it tempered to 0.01
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 90)
+    margin = np.eye(3)[y] + rng.normal(size=(90, 3))
+    rare = np.hstack([margin, np.full((90, 10), np.log(1e-7))])  # columns of unseen classes
+    signal = ranking_signal(margin, y, "classification")
+    assert signal > 3
+    assert ranking_signal(rare, y, "classification") == signal
+    X = pd.DataFrame({"a": margin[:, 0] - margin[:, 1], "b": rng.normal(size=90)})
+    labels = np.array(["lo", "mid", "hi"], dtype=object)[y]
+    labels[:10] = [f"rare{i}" for i in range(10)]
+    model = PriorBoostClassifier(LogisticRegression(max_iter=300), cv=3, random_state=0)
+    model.fit(X, labels)
+    assert [(m.scale, m.n_rounds) for m in model.members_] == [(1.0, 0)]
+
+
 def test_ensemble_learns_to_ignore_a_useless_prior():
     X, y = _table(300)
     constant = SklearnPrior(__import__("sklearn.dummy").dummy.DummyClassifier(), preprocess=False)

@@ -10,7 +10,7 @@ import xgboost as xgb
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, make_scorer, roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -99,6 +99,17 @@ def test_lightgbm_class_weight_keyed_by_the_labels_as_plain_lightgbm():
     assert model.best_params_["class_weight"] == weights
     with pytest.raises(ValueError, match=r"class_weight names 'gone', which is not a label"):
         model.set_params(booster_params={"class_weight": {"gone": 2.0}}).fit(X, y)
+
+
+def test_xgboost_class_weight_is_refused_with_the_weights_to_pass():
+    # XGBoost does not read class_weight: the trees were those without it, with XGBoost's
+    # "Parameters: { "class_weight" } are not used." on every fit of the search
+    X, y = _data(2)
+    model = PriorBoostClassifier(booster_params={"class_weight": {0: 1.0, 1: 10.0}}, scale=0)
+    with pytest.raises(ValueError, match=r"class_weight is a LightGBM parameter: XGBoost "):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=r"compute_sample_weight\(class_weight, y\)"):
+        model.set_params(booster_params={"class_weight": "balanced"}).fit(X, y)
 
 
 def test_text_columns_with_xgboost_categories_turned_off_are_named():
@@ -529,3 +540,30 @@ def test_a_prior_of_the_other_task_names_a_pipeline_by_its_final_step():
         "in Ridge) is a regression prior; pass a classifier or a prior with "
         "task='classification'."
     )
+
+
+def test_a_probability_scorer_on_a_class_absent_from_a_fold_says_what_to_do():
+    # a class of 4 rows with 5 folds: one fold tests none of its rows; scikit-learn's
+    # "y_true and y_prob contain different number of classes: 3 vs 4. Please provide the
+    # true labels explicitly through the labels argument" came through
+    X, y = _data(3, n=120)
+    labels = np.array(["lo", "mid", "hi"], dtype=object)[y]
+    labels[:4] = "rare"
+    model = PriorBoostClassifier(
+        LogisticRegression(max_iter=300),
+        booster_params={"n_estimators": 10},
+        scale=[0, 1, "prior"],
+        cv=5,
+    )
+    message = (
+        r"scoring: the scorer failed on a fold whose test rows hold no row of class 'rare' "
+        r"\(1 of the 4 classes absent: .*\)\. Use scoring=None .* "
+        r"labels=\['hi', 'lo', 'mid', 'rare'\]\)\.$"
+    )
+    with pytest.raises(ValueError, match=message):
+        model.set_params(scoring="neg_log_loss").fit(X, labels)
+    told = make_scorer(
+        log_loss, response_method="predict_proba", greater_is_better=False,
+        labels=["hi", "lo", "mid", "rare"],
+    )  # fmt: skip
+    assert model.set_params(scoring=told).fit(X, labels).predict_proba(X).shape == (120, 4)

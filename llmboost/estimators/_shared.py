@@ -213,6 +213,13 @@ class FusionParams(BaseEstimator):
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
                 "no booster; use n_trials=0 or a scale that fits trees."
             )
+        if self.booster == "xgboost" and "class_weight" in (self.booster_params or {}):
+            raise InvalidParameterError(
+                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
+                "it (its trees would ignore it, with XGBoost's warning on every fit). Pass "
+                "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
+                "y) to fit, or use booster='lightgbm'."
+            )
         rounds = n_estimators(self.booster, self.booster_params)
         if not isinstance(rounds, Integral) or isinstance(rounds, bool) or rounds < 1:
             raise InvalidParameterError(
