@@ -293,6 +293,11 @@ def test_pickle_clone_and_grid_search(mixed_frame):
         ({"booster_params": "fast"}, "booster_params"),
         ({"device": "gpu"}, "device"),
         ({"device": "cuda", "booster_params": {"device": "cpu"}}, "device='cuda' sets"),
+        # LightGBM's other name for device_type: device_type='cpu' would win, silently
+        (
+            {"booster": "lightgbm", "device": "cpu", "booster_params": {"device": "gpu"}},
+            "sets lightgbm device_type='cpu', but booster_params has device='gpu'",
+        ),
     ],
 )
 def test_invalid_parameters(params, match):

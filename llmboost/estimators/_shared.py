@@ -228,12 +228,13 @@ class FusionParams(BaseEstimator):
         params = dict(self.booster_params or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
-            if key in params and params[key] != value:
-                raise InvalidParameterError(
-                    f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
-                    f"booster_params has {key}={params[key]!r}; give the device in one "
-                    "place (device=... or booster_params, not both)."
-                )
+            for name in (key, *adapter.device_aliases.get(key, ())):
+                if name in params and params[name] != value:
+                    raise InvalidParameterError(
+                        f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
+                        f"booster_params has {name}={params[name]!r}; give the device in one "
+                        "place (device=... or booster_params, not both)."
+                    )
         if device != "cpu" and self.booster == "xgboost" and not adapter.has_cuda():
             raise InvalidParameterError(
                 f"device={self.device!r}, but this XGBoost is built without CUDA "
