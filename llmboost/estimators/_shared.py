@@ -35,12 +35,14 @@ PARAMETERS_DOC = """prior : {prior}
     booster : {{"xgboost", "lightgbm"}}, default="xgboost"
         The tree library.
     booster_params : dict, default=None
-        Passed to the library's estimator, over small-data defaults (100 trees,
-        learning rate 0.1, depth 4 / 15 leaves). With the default squared error,
-        regression trees train on the target divided by its standard deviation (XGBoost
-        skips splits whose gain is below 1e-6, which left small-unit targets without
-        trees); predictions are in the target's units, while ``gamma`` /
-        ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
+        Passed to the library's estimator, over small-data defaults: XGBoost
+        ``n_estimators=100, learning_rate=0.1, max_depth=4, tree_method="hist",
+        enable_categorical=True``; LightGBM ``n_estimators=100, learning_rate=0.1,
+        num_leaves=15, min_child_samples=5, verbose=-1``; both ``n_jobs=1``. With the
+        default squared error, regression trees train on the target divided by its
+        standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
+        small-unit targets without trees); predictions are in the target's units, while
+        ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
     scale : "auto", "prior", float >= 0 or list, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
