@@ -442,3 +442,33 @@ def test_a_prior_of_the_other_task_names_a_pipeline_by_its_final_step():
         "in Ridge) is a regression prior; pass a classifier or a prior with "
         "task='classification'."
     )
+
+
+def test_a_prior_written_as_the_guide_says():
+    # docs/index.md, "Writing a prior": a regression prior declares task = "regression";
+    # one that uses row weights sets supports_sample_weight and takes them in _fit
+    class MeanPlusA(Prior):
+        task = "regression"
+
+        def _fit(self, X, y):
+            self.mean_ = float(y.mean())
+
+        def _logits(self, X):
+            return X["f0"].to_numpy() + self.mean_
+
+    class Weighted(Prior):
+        supports_sample_weight = True
+
+        def _fit(self, X, y, sample_weight=None):
+            self.weight_ = sample_weight
+
+        def _logits(self, X):
+            return np.zeros((len(X), len(self.classes_)))
+
+    X, y = _data(n=40)
+    target = X["f0"].to_numpy() * 2.0
+    model = PriorBoostRegressor(MeanPlusA(), scale="prior").fit(X, target)
+    np.testing.assert_array_equal(model.predict(X), X["f0"].to_numpy() + target.mean())
+    weight = np.arange(40) + 1.0
+    model = PriorBoostClassifier(Weighted(), scale="prior").fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(model.prior_.weight_, weight)
