@@ -64,6 +64,8 @@ class Booster(ABC):
     defaults: dict = {}
     #: The library's named losses whose prediction is the margin, per task.
     margin_losses: dict = {"classification": (), "regression": ()}
+    #: Other names the library takes for a parameter of :meth:`device_params`.
+    device_aliases: dict = {}
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
@@ -382,6 +384,7 @@ class LightGBMBooster(Booster):
             "mae", "huber", "fair", "quantile", "mape", "mean_absolute_percentage_error",
         ),
     }  # fmt: skip
+    device_aliases = {"device_type": ("device",)}
 
     @staticmethod
     def search_space(trial) -> dict:

@@ -396,6 +396,11 @@ def test_pickle_clone_and_grid_search(mixed_frame):
         ({"booster_params": "fast"}, "booster_params"),
         ({"device": "gpu"}, "device"),
         ({"device": "cuda", "booster_params": {"device": "cpu"}}, "device='cuda' sets"),
+        # LightGBM's other name for device_type: device_type='cpu' would win, silently
+        (
+            {"booster": "lightgbm", "device": "cpu", "booster_params": {"device": "gpu"}},
+            "sets lightgbm device_type='cpu', but booster_params has device='gpu'",
+        ),
     ],
 )
 def test_invalid_parameters(params, match):
@@ -567,3 +572,33 @@ def test_a_probability_scorer_on_a_class_absent_from_a_fold_says_what_to_do():
         labels=["hi", "lo", "mid", "rare"],
     )  # fmt: skip
     assert model.set_params(scoring=told).fit(X, labels).predict_proba(X).shape == (120, 4)
+
+
+def test_a_prior_written_as_the_guide_says():
+    # docs/index.md, "Writing a prior": a regression prior declares task = "regression";
+    # one that uses row weights sets supports_sample_weight and takes them in _fit
+    class MeanPlusA(Prior):
+        task = "regression"
+
+        def _fit(self, X, y):
+            self.mean_ = float(y.mean())
+
+        def _logits(self, X):
+            return X["f0"].to_numpy() + self.mean_
+
+    class Weighted(Prior):
+        supports_sample_weight = True
+
+        def _fit(self, X, y, sample_weight=None):
+            self.weight_ = sample_weight
+
+        def _logits(self, X):
+            return np.zeros((len(X), len(self.classes_)))
+
+    X, y = _data(n=40)
+    target = X["f0"].to_numpy() * 2.0
+    model = PriorBoostRegressor(MeanPlusA(), scale="prior").fit(X, target)
+    np.testing.assert_array_equal(model.predict(X), X["f0"].to_numpy() + target.mean())
+    weight = np.arange(40) + 1.0
+    model = PriorBoostClassifier(Weighted(), scale="prior").fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(model.prior_.weight_, weight)

@@ -179,3 +179,13 @@ def test_dedupe():
     assert unique == ["b", "a", "c"]
     assert inverse.tolist() == [0, 1, 0, 2, 1]
     assert [unique[i] for i in inverse] == ["b", "a", "b", "c", "a"]
+
+
+def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
+    # LLMPrior reads X through to_frame: booleans are numbers, a float category is text
+    X = pd.DataFrame({"smoker": [True, False], "grade": pd.Categorical([2.0, 1.0])})
+    texts = serialize(X, task_description="Sick?", classes=[0, 1], class_names={1: "sick"})
+    assert texts == [
+        "Sick?\nsmoker: 1\ngrade: 2.0\nAnswer with one of the following: no | sick.",
+        "Sick?\nsmoker: 0\ngrade: 1.0\nAnswer with one of the following: no | sick.",
+    ]  # a label left out of class_names gets its default answer, as in LLMPrior

@@ -36,14 +36,16 @@ PARAMETERS_DOC = """prior : {prior}
     booster : {{"xgboost", "lightgbm"}}, default="xgboost"
         The tree library.
     booster_params : dict, default=None
-        Passed to the library's estimator, over small-data defaults (100 trees,
-        learning rate 0.1, depth 4 / 15 leaves); a library alias of one of those
-        (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that parameter, and one
-        given under two names is an error. With the default squared error,
-        regression trees train on the target divided by its standard deviation (XGBoost
-        skips splits whose gain is below 1e-6, which left small-unit targets without
-        trees); predictions are in the target's units, while ``gamma`` /
-        ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
+        Passed to the library's estimator, over small-data defaults: XGBoost
+        ``n_estimators=100, learning_rate=0.1, max_depth=4, tree_method="hist",
+        enable_categorical=True``; LightGBM ``n_estimators=100, learning_rate=0.1,
+        num_leaves=15, min_child_samples=5, verbose=-1``; both ``n_jobs=1``. A library
+        alias of one of those (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that
+        parameter, and one given under two names is an error. With the
+        default squared error, regression trees train on the target divided by its
+        standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
+        small-unit targets without trees); predictions are in the target's units, while
+        ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
     scale : "auto", "prior", float >= 0 or list, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
@@ -243,12 +245,13 @@ class FusionParams(BaseEstimator):
         params = dict(canonical or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
-            if key in params and params[key] != value:
-                raise InvalidParameterError(
-                    f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
-                    f"booster_params has {key}={params[key]!r}; give the device in one "
-                    "place (device=... or booster_params, not both)."
-                )
+            for name in (key, *adapter.device_aliases.get(key, ())):
+                if name in params and params[name] != value:
+                    raise InvalidParameterError(
+                        f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
+                        f"booster_params has {name}={params[name]!r}; give the device in one "
+                        "place (device=... or booster_params, not both)."
+                    )
         if device != "cpu" and self.booster == "xgboost" and not adapter.has_cuda():
             raise InvalidParameterError(
                 f"device={self.device!r}, but this XGBoost is built without CUDA "

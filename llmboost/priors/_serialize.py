@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import to_frame
+
 #: Default layout of a row: ``{task}``, ``{row}`` (feature lines), ``{options}``.
 DEFAULT_TEMPLATE = "{task}\n{row}\n{options}"
 #: The fields a template may use besides the columns, and what fills them.
@@ -343,14 +345,17 @@ def serialize(
     template: Template = None,
     target_name: Hashable | None = None,
 ) -> list[str]:
-    """Texts of the rows of ``X`` (see :class:`RowSerializer`).
+    """Texts of the rows of ``X`` (see :class:`RowSerializer`), as :class:`LLMPrior` writes them.
 
-    ``class_names`` maps labels to verbalizers (or lists them in the order of
-    ``classes``); ``task_description`` defaults to a sentence naming ``target_name``.
+    ``X`` is read as every prior reads it (:func:`llmboost._validation.to_frame`:
+    booleans print as ``1`` / ``0``, a float category ``2.0`` as ``2.0``).
+    ``class_names`` maps labels to verbalizers, labels left out getting the default
+    (or lists them in the order of ``classes``); ``task_description`` defaults to a
+    sentence naming ``target_name``.
 
     Parameters
     ----------
-    X : DataFrame
+    X : DataFrame or array-like
     task_description : str, default=None
     class_names : dict or sequence of str, default=None
     classes : sequence, default=None
@@ -361,16 +366,14 @@ def serialize(
     -------
     list of str
     """
-    if class_names is None:
-        texts = list(default_class_names(classes).values()) if classes is not None else []
+    if classes is not None and (class_names is None or isinstance(class_names, Mapping)):
+        texts = list({**default_class_names(classes), **(class_names or {})}.values())
     elif isinstance(class_names, Mapping):
-        texts = (
-            [class_names[c] for c in classes] if classes is not None else list(class_names.values())
-        )
+        texts = list(class_names.values())
     else:
-        texts = list(class_names)
+        texts = list(class_names or [])
     task = default_task_description(target_name) if task_description is None else task_description
-    return RowSerializer(task, texts, template)(X)
+    return RowSerializer(task, texts, template)(to_frame(X))
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
