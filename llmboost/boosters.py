@@ -31,6 +31,7 @@ from ._library_params import (
     check_margin_width,
     pop_patience,
 )
+from ._tree_unit import unit_for
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -102,13 +103,12 @@ class Booster(ABC):
         """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``.
 
         Squared-error regression trains on ``(y - center_) / unit_``, the target's mean
-        and standard deviation over the rows' weights (see :func:`_unit_for`), with the
-        margins alike;
-        classification margins are log-odds and stay as they are, and so do the
-        targets of other losses.
+        and standard deviation over the rows' weights (see
+        :func:`~llmboost._tree_unit.unit_for`), with the margins alike; classification
+        margins are log-odds and stay as they are, and so do the targets of other losses.
         """
         # another loss (absolute error, Huber, ...) is not read in units: leave y as it is
-        unit, center = _unit_for(y, sample_weight) if self.squared_error else (1.0, 0.0)
+        unit, center = unit_for(y, sample_weight) if self.squared_error else (1.0, 0.0)
         if margin is None and (
             "base_score" in self.params or not self.params.get("boost_from_average", True)
         ):
@@ -312,33 +312,6 @@ class XGBoostBooster(Booster):
             X, output_margin=True, base_margin=self._scaled(margin), iteration_range=(0, rounds)
         )
         return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
-
-
-def _unit_for(y, sample_weight=None) -> tuple[float, float]:
-    """``(unit, center)`` regression trees train in: the target's standard deviation
-    (else 1) and mean, over the rows' weights (a row of weight 0 counts for nothing).
-
-    XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in
-    small units (standard deviation 1e-3 or less) got few or no trees, and one near
-    float32's limit (both libraries store labels as float32) overflowed; a target far
-    from 0 (``1e9 + y``) lost its digits in float32. Trees trained on
-    ``(y - center) / unit`` (with the margin alike) and read times ``unit`` plus
-    ``center`` are those of ``y`` otherwise (squared error; only loss thresholds,
-    XGBoost ``gamma`` and LightGBM ``min_split_gain``, and the L1 penalty ``reg_alpha``
-    then apply to ``y / unit``).
-    """
-    y = np.asarray(y, dtype=np.float64)
-    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
-    if not w.sum() > 0:
-        w = np.ones(len(y))
-    y, w = y[w > 0], w[w > 0]  # rows of weight 0 would set the unit of rows they do not train
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    if not np.isfinite(peak) or peak == 0:
-        return 1.0, 0.0
-    scaled = y / peak  # no overflow for |y| near float64's limit
-    mean = float(np.average(scaled, weights=w))
-    spread = peak * float(np.sqrt(np.average((scaled - mean) ** 2, weights=w)))
-    return (spread if spread > 0 else 1.0), peak * mean
 
 
 def fixed_start(booster, margin) -> dict:
