@@ -320,6 +320,9 @@ def test_best_params_are_those_of_the_refit_trees():
     searched = PriorBoostClassifier(scale=[0.5, "prior"], scoring="roc_auc", **kw).fit(X, y)
     has_trees = any(m.booster is not None for m in searched.members_)
     assert (searched.best_params_ is None) == (not has_trees)
+    # trees on the defaults have none to show (docs/index.md); device= is one
+    assert PriorBoostClassifier(scale=0.5).fit(X, y).best_params_ is None
+    assert PriorBoostClassifier(scale=0.5, device="cpu").fit(X, y).best_params_ == {"device": "cpu"}
 
 
 def test_zero_scale_never_evaluates_prior_at_predict():
