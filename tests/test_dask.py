@@ -461,6 +461,12 @@ def test_bad_inputs_and_parameters(client):
         DaskPriorBoostClassifier(sample_size=1).fit(Xd, yd)
     with pytest.raises(ValueError, match="scale=-1 is invalid"):
         DaskPriorBoostClassifier(scale=-1).fit(Xd, yd)
+    # the private class's "unexpected keyword argument" came through
+    message = "DaskPriorBoostClassifier.fit takes no sample_weight yet; fit PriorBoostClassifier"
+    with pytest.raises(TypeError, match=message):
+        DaskPriorBoostClassifier().fit(Xd, yd, sample_weight=np.ones(100))
+    with pytest.raises(TypeError, match="takes no eval_set yet"):
+        DaskPriorBoostClassifier().fit(Xd, yd, eval_set=(X, y))
     for unfitted in (DaskPriorBoostClassifier().predict, DaskPriorBoostRegressor().predict):
         with pytest.raises(NotFittedError):
             unfitted(Xd)

@@ -286,6 +286,7 @@ def test_bad_parameters(ckpt):
         {"batch_size": 1.5},
         {"max_context": 1},
         {"tabicl_params": "fast"},
+        {"checkpoint": " "},  # an empty name was read as the default checkpoint
     ):
         with pytest.raises(ValueError, match=next(iter(params))):
             TabICLPrior(**{"model_path": ckpt["classification"], **params}).fit(X, y)

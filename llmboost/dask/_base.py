@@ -121,7 +121,7 @@ class _DaskPriorBoost(FusionParams):
         return self._local(**{name: getattr(self, name) for name in names})
 
     # -- fit -----------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None, eval_set=None):
         """Choose the fusion on a sample, score the prior on the workers, train on all rows.
 
         Parameters
@@ -129,11 +129,20 @@ class _DaskPriorBoost(FusionParams):
         X : dask DataFrame or 2-d dask array, known divisions / chunk sizes
         y : dask Series or 1-d dask array
             With ``X``'s index (partitioned like ``X``, or repartitionable to it).
+        sample_weight, eval_set : None
+            Not taken yet (``TypeError``); the local estimators take them.
 
         Returns
         -------
         self
         """
+        for name, value in (("sample_weight", sample_weight), ("eval_set", eval_set)):
+            if value is not None:
+                raise TypeError(
+                    f"{type(self).__name__}.fit takes no {name} yet; fit "
+                    f"{type(self).__name__.removeprefix('Dask')} on a pandas table "
+                    f"(a sample of the rows) to use {name}."
+                )
         self._check_params()
         client = self._get_client()
         columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends

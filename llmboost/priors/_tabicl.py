@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _compat
-from .._params import Instance
+from .._params import Check
 from ._base import fit_from_checkpoint
 from ._in_context import EXTRA_PARAMS, IN_CONTEXT_CONSTRAINTS, InContextPrior
 
@@ -34,6 +34,10 @@ CHECKPOINTS = {
 }
 #: Default context cap: the table size TabICL v2 is documented for.
 MAX_CONTEXT = 100_000
+
+
+def _file_name(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""  # "" read as the default
 
 
 class TabICLPrior(InContextPrior):
@@ -79,7 +83,7 @@ class TabICLPrior(InContextPrior):
 
     _parameter_constraints = {
         **IN_CONTEXT_CONSTRAINTS,
-        "checkpoint": [Instance((str,), "a checkpoint file name in jingang/TabICL"), None],
+        "checkpoint": [Check(_file_name, "a checkpoint file name in jingang/TabICL"), None],
         "tabicl_params": EXTRA_PARAMS,
     }
     _library = "TabICL"
