@@ -48,7 +48,10 @@ EOF
 
 if want 1; then
 section "1. gpu-marked tests"
-timeout 150 python -m pytest -m gpu tests/test_gpu.py -q -rs -p no:cacheprovider 2>&1 | tail -15 | fenced
+timeout 150 python -m pytest -m gpu tests/test_gpu.py -q -rs -p no:cacheprovider >"$TMP/tests.log" 2>&1
+status=$?
+tail -15 "$TMP/tests.log" | fenced
+[ $status -eq 0 ] || echo "(exit status $status)" >>"$OUT"
 fi
 
 if want 2; then

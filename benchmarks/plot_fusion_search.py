@@ -46,12 +46,12 @@ def draw(model, title: str, out: str) -> None:
     import matplotlib.pyplot as plt
 
     res = model.cv_results_
-    scales = [1.0 if s == "prior" else s for s in res["scale"]]
+    scales = [1.0 if s == "prior" else s for s in res["param_scale"]]
     rows = sorted(set(scales))
-    cols = sorted(set(res["n_rounds"]))
+    cols = sorted(set(res["param_n_rounds"]))
     loss = np.full((len(rows), len(cols)), np.nan)
     weight = np.zeros_like(loss)
-    for s, r, score, w in zip(scales, res["n_rounds"], res["mean_test_score"],
+    for s, r, score, w in zip(scales, res["param_n_rounds"], res["mean_test_score"],
                               res["ensemble_weight"]):  # fmt: skip
         loss[rows.index(s), cols.index(r)] = -score
         weight[rows.index(s), cols.index(r)] += w

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._validation import _plain
 from .fusion_inputs import margin_to_output
 
 
@@ -41,7 +42,21 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
     else:
         stand_in = _Classified(classes, margin, test)
     kwargs = {} if weight is None or not _takes_weights(scorer) else {"sample_weight": weight}
-    return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+    try:
+        return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+    except ValueError as error:
+        absent = [] if classes is None else [c for c in classes if c not in set(y.tolist())]
+        if not absent:
+            raise
+        raise ValueError(
+            f"scoring: the scorer failed on a fold whose test rows hold no row of class "
+            f"{_plain(absent[0])!r} ({len(absent)} of the {len(classes)} classes absent: a "
+            "class with fewer rows than folds is not in every test part), while the "
+            f"predictions have a column for every class ({error}). Use scoring=None (log loss "
+            "per row), fewer folds (cv), or a scorer told the labels, e.g. make_scorer("
+            "log_loss, response_method='predict_proba', greater_is_better=False, "
+            f"labels={[_plain(c) for c in classes]!r})."
+        ) from None
 
 
 class _Classified(ClassifierMixin, BaseEstimator):

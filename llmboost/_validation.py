@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import re
-import warnings
+from datetime import date, timedelta
 from decimal import Decimal
 
 import narwhals as nw
@@ -14,6 +14,8 @@ from pandas.api import types as ptypes
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
+
+from ._categories import align_categories, fit_categories
 
 #: Largest magnitude the boosters can store (they hold features as float32).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -104,7 +106,13 @@ def feature_names(columns) -> list[str]:
 
 
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers (and numeric strings) of an object or string array become floats."""
+    """Numbers (and numeric strings) of an object or string array become floats, with
+    ``pd.NA`` and ``NaT`` missing; other columns are read as a DataFrame's would be.
+    Dates and durations are too (a cast would give counts of each value's unit)."""
+    if values.dtype == object:
+        if any(isinstance(v, date | timedelta | np.datetime64 | np.timedelta64) for v in values):
+            return values
+        values = np.where(pd.isna(values), np.nan, values)
     try:
         return values.astype(np.float64)
     except ValueError:
@@ -114,6 +122,8 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
     if col.isna().all():
         return pd.Series(np.nan, index=col.index, name=col.name)
+    if _is_arrow_dictionary(col.dtype):  # a categorical read with the pyarrow backend
+        col = pd.Series(col.array.__arrow_array__().to_pandas().array, col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _text_categories(col)
     if col.dtype == object:
@@ -131,6 +141,16 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
     else:
         fix = "only numbers, booleans, durations, text and categories are read; convert it first"
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
+
+
+def _is_arrow_dictionary(dtype) -> bool:
+    """Whether ``dtype`` is Arrow's dictionary type (its categorical)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is None:
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(arrow)
 
 
 def _float_column(col: pd.Series, name: str) -> pd.Series:
@@ -157,11 +177,15 @@ def _plain(value):
 
 
 def _object_column(col: pd.Series, name: str) -> pd.Series:
-    """Only numbers or booleans: floats; numbers mixed with text: text categories."""
+    """Only numbers or booleans: floats; only durations: seconds; numbers mixed with
+    text: text categories."""
     present = col[col.notna()]
     number = present.map(lambda v: isinstance(v, numbers.Real | Decimal | np.bool_))
     if number.all():
         return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
+    if present.map(lambda v: isinstance(v, timedelta | np.timedelta64)).all():
+        seconds = pd.to_timedelta(col.where(col.notna(), None)).dt.total_seconds()
+        return _float_column(seconds, name)
     text = present.map(lambda v: isinstance(v, str))
     if not (number | text).all():
         row = int(np.flatnonzero(~(number | text).to_numpy())[0])
@@ -214,116 +238,6 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if names == list(frame.columns):
         return frame
     return frame.set_axis(names, axis=1)
-
-
-def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
-    """Give categorical columns the categories seen at fit; unseen values become missing.
-
-    A value that writes a fit category's number another way (``1.0`` for ``1``, as when
-    a missing value turned integer codes into floats) is that category.
-
-    A column whose kind changed since fit (numbers then, text now, or the reverse,
-    e.g. codes read as strings once and as integers once) is converted to its fit
-    kind, matching values by number, with a warning that names it.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        New rows, as :func:`to_frame` gives them.
-    categories : dict of str to Index
-        From :func:`fit_categories` at fit.
-
-    Returns
-    -------
-    DataFrame
-    """
-    for name in frame.columns:
-        col, cats = frame[name], categories.get(name)
-        if cats is None:
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                frame[name] = _numbers_from_text(col, name)
-            continue
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            col = _text_from_numbers(col, cats, name)
-        values = col.astype(object)
-        known = values.isin(cats)
-        if not known.all():
-            values = values.where(known, values.map(_same_number(values[~known], cats)))
-        frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
-    return frame
-
-
-def _same_number(unseen: pd.Series, cats: pd.Index) -> dict:
-    """Unseen text that writes a category's number another way (``1.0`` for ``1``, as
-    when a missing value turned integer codes into floats), mapped to that category."""
-    by_number = {}
-    for cat in cats:
-        by_number.setdefault(_written_number(cat), cat)
-    by_number.pop(None, None)
-    return {v: by_number.get(_written_number(v)) for v in unseen.dropna().unique()}
-
-
-def _written_number(text) -> float | None:
-    """The number ``text`` writes as Python prints an int or float (``2``, ``2.0``, ``-0.5``)."""
-    try:
-        number = float(text)
-    except (TypeError, ValueError):
-        return None
-    forms = {repr(number)} | ({str(int(number))} if number.is_integer() else set())
-    return number if text in forms else None
-
-
-def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
-    """A column numeric at fit that arrives as text: parse its values as numbers."""
-    parsed = pd.to_numeric(pd.Series(col.cat.categories.astype(object)), errors="coerce")
-    codes = col.cat.codes.to_numpy()
-    values = np.where(codes >= 0, parsed.to_numpy(dtype=np.float64)[codes], np.nan)
-    lost = int(((codes >= 0) & np.isnan(values)).sum())
-    _warn_drift(name, "numeric", "text", "read as numbers", lost)
-    return pd.Series(values, index=col.index, name=col.name)
-
-
-def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:
-    """A column categorical at fit that arrives as numbers: match categories by number."""
-    by_number = {}
-    for cat, number in zip(cats, pd.to_numeric(pd.Series(cats), errors="coerce")):
-        if not np.isnan(number):
-            by_number.setdefault(float(number), cat)
-    present = col.notna()
-    if present.any():
-        values = col.map(lambda v: by_number.get(float(v)) if pd.notna(v) else None)
-        lost = int((present & values.isna()).sum())
-        _warn_drift(name, "categorical", "numeric", "matched to the fit categories by number", lost)
-        return values.astype(object)
-    return col.astype(object)
-
-
-def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
-    extra = f"; {lost} value(s) matched nothing and became missing" if lost else ""
-    warnings.warn(
-        f"Column {name!r} was {was} at fit but is {now} now; its values were {done}{extra}.",
-        UserWarning,
-        stacklevel=3,
-    )
-
-
-def fit_categories(frame: pd.DataFrame) -> dict[str, pd.Index]:
-    """The categories of every categorical column, to reuse at predict time.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        As :func:`to_frame` gives it.
-
-    Returns
-    -------
-    dict of str to Index
-    """
-    return {
-        name: frame[name].cat.categories
-        for name in frame.columns
-        if isinstance(frame[name].dtype, pd.CategoricalDtype)
-    }
 
 
 def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:

@@ -31,6 +31,7 @@ from ._library_params import (
     check_margin_width,
     pop_patience,
 )
+from ._tree_unit import unit_for
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -64,6 +65,8 @@ class Booster(ABC):
     defaults: dict = {}
     #: The library's named losses whose prediction is the margin, per task.
     margin_losses: dict = {"classification": (), "regression": ()}
+    #: Other names the library takes for a parameter of :meth:`device_params`.
+    device_aliases: dict = {}
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
@@ -96,16 +99,16 @@ class Booster(ABC):
         keys = (self.params.get(key) for key in _OBJECTIVE_KEYS)
         return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
 
-    def _in_unit(self, y, margin, eval_set):
+    def _in_unit(self, y, margin, eval_set, sample_weight=None):
         """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``.
 
         Squared-error regression trains on ``(y - center_) / unit_``, the target's mean
-        and standard deviation (see :func:`_unit_for`), with the margins alike;
-        classification margins are log-odds and stay as they are, and so do the
-        targets of other losses.
+        and standard deviation over the rows' weights (see
+        :func:`~llmboost._tree_unit.unit_for`), with the margins alike; classification
+        margins are log-odds and stay as they are, and so do the targets of other losses.
         """
         # another loss (absolute error, Huber, ...) is not read in units: leave y as it is
-        unit, center = _unit_for(y) if self.squared_error else (1.0, 0.0)
+        unit, center = unit_for(y, sample_weight) if self.squared_error else (1.0, 0.0)
         if margin is None and (
             "base_score" in self.params or not self.params.get("boost_from_average", True)
         ):
@@ -281,7 +284,7 @@ class XGBoostBooster(Booster):
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
         check_margin_width(self.params, margin)
-        y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         kwargs = {}
@@ -309,28 +312,6 @@ class XGBoostBooster(Booster):
             X, output_margin=True, base_margin=self._scaled(margin), iteration_range=(0, rounds)
         )
         return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
-
-
-def _unit_for(y) -> tuple[float, float]:
-    """``(unit, center)`` regression trees train in: the target's standard deviation
-    (else 1) and mean.
-
-    XGBoost refuses a split whose gain is below a fixed 1e-6, so a target measured in
-    small units (standard deviation 1e-3 or less) got few or no trees, and one near
-    float32's limit (both libraries store labels as float32) overflowed; a target far
-    from 0 (``1e9 + y``) lost its digits in float32. Trees trained on
-    ``(y - center) / unit`` (with the margin alike) and read times ``unit`` plus
-    ``center`` are those of ``y`` otherwise (squared error; only loss thresholds,
-    XGBoost ``gamma`` and LightGBM ``min_split_gain``, and the L1 penalty ``reg_alpha``
-    then apply to ``y / unit``).
-    """
-    y = np.asarray(y, dtype=np.float64)
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    if not np.isfinite(peak) or peak == 0:
-        return 1.0, 0.0
-    scaled = y / peak  # no overflow for |y| near float64's limit
-    spread, center = peak * float(np.std(scaled)), peak * float(np.mean(scaled))
-    return (spread if spread > 0 else 1.0), center
 
 
 def fixed_start(booster, margin) -> dict:
@@ -376,6 +357,7 @@ class LightGBMBooster(Booster):
             "mae", "huber", "fair", "quantile", "mape", "mean_absolute_percentage_error",
         ),
     }  # fmt: skip
+    device_aliases = {"device_type": ("device",)}
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -400,7 +382,7 @@ class LightGBMBooster(Booster):
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         check_margin_width(self.params, margin)
-        y, margin, eval_set = self._in_unit(y, margin, eval_set)
+        y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         kwargs = {}
         if eval_set is not None:
             kwargs = {

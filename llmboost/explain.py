@@ -158,8 +158,10 @@ def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.nd
     Returns
     -------
     ndarray of shape (n, p + 1), or (n, k, p + 1) for k classes
-        One value per feature, then the library's bias column (which holds no
-        starting margin here).
+        One value per feature, then the library's bias column. It holds no starting
+        margin, but XGBoost's holds its ``base_score``, which the trees' model adds only
+        when no starting margin is given (``scale=0``): for a booster trained from a
+        margin, subtract it, or read the ``bias`` of :func:`explain`.
     """
     end = booster.n_rounds_ if end is None else int(end)
     if booster.name == "xgboost":

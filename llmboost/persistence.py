@@ -57,7 +57,8 @@ def save(model, path: str | os.PathLike) -> Path:
         A fitted estimator.
     path : str or path-like
         The file to write, in an existing folder (``FileNotFoundError`` otherwise); a file
-        there is replaced only once the new one is complete.
+        there is replaced only once the new one is complete (a symbolic link's target is
+        written, the link kept).
 
     Returns
     -------
@@ -93,20 +94,27 @@ def save(model, path: str | os.PathLike) -> Path:
         "llmboost_version": __version__,
     }
     path = Path(path)
-    if path.is_dir() or not path.parent.is_dir():
-        why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
-        error = IsADirectoryError if path.is_dir() else FileNotFoundError
-        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
-    part = path.with_name(f".llmboost-{secrets.token_hex(8)}.part")
+    part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in {"model.json": json.dumps(manifest), **writer.files}.items():
                 archive.writestr(name, data)
-        os.replace(part, path)
+        os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+def _file_to_write(path: Path) -> Path:
+    """The file ``save`` writes for ``path``: a symbolic link's target (the link stays)."""
+    target = path.resolve() if path.is_symlink() else path
+    if path.is_dir() or not target.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
+        error = IsADirectoryError if path.is_dir() else FileNotFoundError
+        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    return target
 
 
 def load(path: str | os.PathLike):
@@ -150,7 +158,8 @@ def load(path: str | os.PathLike):
             raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise UnsafeFileError(f"{path} is not an llmboost model file.")
-        if (version := manifest.get("version")) != VERSION:
+        version = manifest.get("version")
+        if type(version) is not int or version != VERSION:  # 1.0 or true are not 1
             by = manifest.get("llmboost_version", "unknown")
             raise UnsafeFileError(
                 f"{path} has format version {version!r} (written by llmboost {by}); this "

@@ -246,13 +246,15 @@ def _rows(margin, rows):
     return None if margin is None else margin[rows]
 
 
-def results_table(candidates: list[tuple], scores: list[list[float]], **extra) -> dict:
+def results_table(params: list[dict], scores: list[list[float]], **extra) -> dict:
     """``cv_results_`` in scikit-learn's layout: one entry per candidate.
 
     Parameters
     ----------
-    candidates : list of tuple
-        ``(scale, params)`` of each candidate.
+    params : list of dict
+        The searched values of each candidate (``scale``, ``n_rounds``, tuned booster
+        parameters); each name also gets a ``param_<name>`` masked array, masked where
+        a candidate lacks it.
     scores : list of list of float
         Fold scores of each candidate.
     **extra
@@ -266,9 +268,14 @@ def results_table(candidates: list[tuple], scores: list[list[float]], **extra) -
     means = table.mean(axis=1)
     rank = rankdata(-means, method="min").astype(int)  # ties share the best rank
     unit = loss_unit(table.ravel())  # the spread of scores whose squares would overflow
-    results = {
-        "scale": [c[0] for c in candidates],
-        "params": [c[1] for c in candidates],
+    results = {"params": params}
+    for name in dict.fromkeys(k for p in params for k in p):
+        column = np.ma.masked_all(len(params), dtype=object)
+        for i, p in enumerate(params):
+            if name in p:
+                column[i] = p[name]
+        results[f"param_{name}"] = column
+    results |= {
         **extra,
         "mean_test_score": means,
         "std_test_score": (table / unit).std(axis=1) * unit,
@@ -326,9 +333,8 @@ def grid_search(
         weight[_best_of(means, [c == (1.0, 0) for c in candidates])] = 1.0
     labels = [PRIOR_ONLY if c == (1.0, 0) else c[0] for c in candidates]
     results = results_table(
-        [(label, None if r == 0 else params) for label, (_, r) in zip(labels, candidates)],
+        [{"scale": label, "n_rounds": r} for label, (_, r) in zip(labels, candidates)],
         scores,
-        n_rounds=[r for _, r in candidates],
         ensemble_weight=weight,
     )
     members = [(s, r, float(w)) for (s, r), w in zip(candidates, weight) if w > 0]
@@ -373,7 +379,7 @@ def optuna_search(
     import optuna
 
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
-    candidates, scores = [], []
+    candidates, searched, scores = [], [], []
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
@@ -381,6 +387,7 @@ def optuna_search(
         trial_params = {**space, **(params or {})}  # what the user set stays fixed
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))
+        searched.append({"scale": scale} | {k: space[k] for k in space if k not in (params or {})})
         scores.append(fold_scores)
         return float(np.mean(fold_scores))
 
@@ -389,8 +396,9 @@ def optuna_search(
     study.optimize(objective, n_trials=n_trials)
     if PRIOR_ONLY in scales:
         candidates.append((PRIOR_ONLY, None))
+        searched.append({"scale": PRIOR_ONLY})
         scores.append(cv.score(PRIOR_ONLY, None))
-    results = results_table(candidates, scores)
+    results = results_table(searched, scores)
     best = _best_of(results["mean_test_score"], [c[0] == PRIOR_ONLY for c in candidates])
     scale, best_params = candidates[best]
     if scale == PRIOR_ONLY:

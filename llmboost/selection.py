@@ -212,8 +212,10 @@ def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> floa
 
     Binary: the Mann-Whitney statistic of the margin (AUC against 0.5); multiclass: the
     mean of the one-vs-rest statistics of each class's margin over the best other
-    class; regression: Spearman's correlation times ``sqrt(n - 1)``. A constant prior
-    scores 0, an inverted one below 0.
+    class, over the classes among the rows (a class with no row, such as one of a
+    single row, which no fold tests, tells nothing about the ranking); regression:
+    Spearman's correlation times ``sqrt(n - 1)``. A constant prior scores 0, an
+    inverted one below 0.
 
     Parameters
     ----------
@@ -233,9 +235,9 @@ def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> floa
         return _rank_z(margin, y_encoded == 1)
     zs = [
         _rank_z(margin[:, k] - np.delete(margin, k, axis=1).max(axis=1), y_encoded == k)
-        for k in range(margin.shape[1])
+        for k in np.unique(y_encoded)
     ]
-    return float(np.mean(zs))
+    return float(np.mean(zs)) if zs else 0.0
 
 
 def _rank_z(score: np.ndarray, positive: np.ndarray) -> float:

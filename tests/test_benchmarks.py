@@ -656,3 +656,28 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda **kwargs: online)
     run_suite(["openml:31"], methods, [32], [0, 1], out, retry_failed=True, progress=False)
     assert [r["status"] for r in read_results(out)[4:]] == ["ok"] * 4
+
+
+def test_a_rerun_refuses_results_of_other_files_under_the_same_folder_name(tmp_path):
+    # the cells were keyed by the folder's name alone: data_v2/tiny reused data_v1/tiny's
+    old, new, edited = (tmp_path / v / "tiny" for v in ("v1", "v2", "v3"))
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "target": np.tile(["no", "yes"], 30)})
+    for folder, table in ((old, frame), (new, frame.assign(a=-frame["a"])), (edited, frame)):
+        folder.mkdir(parents=True)
+        table[:40].to_csv(folder / "train.csv", index=False)
+        table[40:].to_csv(folder / "test.csv", index=False)
+    out = tmp_path / "run"
+    run_suite([str(old)], ["logistic-regression"], [20], [0], out, progress=False)
+    assert len(read_results(out)[0]["data"]) == 16
+    with pytest.raises(
+        ValueError, match=f"results for 'tiny' computed on other files than those in {new}"
+    ):
+        run_suite([str(new)], ["logistic-regression"], [20], [0, 1], out, progress=False)
+    # the same files in another place are the same data: the cell is reused, seed 1 runs
+    run_suite([str(edited)], ["logistic-regression"], [20], [0, 1], out, progress=False)
+    assert [r["seed"] for r in read_results(out)] == [0, 1]
+    (edited / "meta.json").write_text('{"target_column": "target"}')  # changed since
+    with pytest.raises(ValueError, match="files changed since"):
+        check_settings(out, 0, 2000, [str(edited)])
+    check_settings(out, 0, 2000, [str(old), "sklearn:iris"])

@@ -722,6 +722,18 @@ def test_huge_regression_targets_give_finite_means_in_their_units():
     np.testing.assert_allclose(huge / 1e200, small, rtol=1e-9)
 
 
+@pytest.mark.parametrize("unit", [1e-13, 1e-20])
+def test_tiny_regression_targets_are_not_read_as_a_constant(unit):
+    # a context whose standard deviation was below 1e-12 was taken for a constant: targets
+    # in 1e-13 units got the context mean for every row (correlation 0 with y)
+    X = pd.DataFrame({"a": np.arange(6.0)})
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    plain = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, y).logits(X)
+    tiny = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, y * unit).logits(X)
+    # The scaled targets standardise to the same context; only float rounding differs.
+    np.testing.assert_allclose(tiny / unit, plain, rtol=1e-9)
+
+
 def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):
     X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
     text, empty, other = tmp_path / "notes.txt", tmp_path / "empty.pt", tmp_path / "other.pt"

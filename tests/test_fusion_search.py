@@ -300,6 +300,25 @@ def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
     assert ranking_signal(np.ones(200), yr, "regression") == 0.0
 
 
+def test_ranking_signal_leaves_out_classes_without_rows():
+    # classes of a single row are never tested; each counted as 0 in the mean: ten of
+    # them took a prior at 4.5 standard errors to 0.95, so it lost its protection and
+    # the ensemble started from it tempered to 0.01
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 90)
+    margin = np.eye(3)[y] + rng.normal(size=(90, 3))
+    rare = np.hstack([margin, np.full((90, 10), np.log(1e-7))])  # columns of unseen classes
+    signal = ranking_signal(margin, y, "classification")
+    assert signal > 3
+    assert ranking_signal(rare, y, "classification") == signal
+    X = pd.DataFrame({"a": margin[:, 0] - margin[:, 1], "b": rng.normal(size=90)})
+    labels = np.array(["lo", "mid", "hi"], dtype=object)[y]
+    labels[:10] = [f"rare{i}" for i in range(10)]
+    model = PriorBoostClassifier(LogisticRegression(max_iter=300), cv=3, random_state=0)
+    model.fit(X, labels)
+    assert [(m.scale, m.n_rounds) for m in model.members_] == [(1.0, 0)]
+
+
 def test_ensemble_learns_to_ignore_a_useless_prior():
     X, y = _table(300)
     constant = SklearnPrior(__import__("sklearn.dummy").dummy.DummyClassifier(), preprocess=False)
@@ -312,9 +331,12 @@ def test_members_sum_to_the_margin_and_cv_results_show_every_candidate():
     X, y = _table(150)
     model = PriorBoostClassifier(random_state=0).fit(X, y)
     res = model.cv_results_
-    n = len(res["scale"])
+    n = len(res["params"])
     assert n == 8 * 7 + 7  # 8 tree scales x 7 prefixes, 7 tempered priors (with 'prior')
-    assert "prior" in res["scale"] and set(res["n_rounds"]) == {0, 5, 10, 20, 30, 50, 75, 100}
+    assert {"scale": "prior", "n_rounds": 0} in res["params"]
+    assert set(res["param_n_rounds"]) == {0, 5, 10, 20, 30, 50, 75, 100}
+    assert [p["scale"] for p in res["params"]] == list(res["param_scale"])
+    assert pd.DataFrame(res).shape[0] == n  # a row per candidate, as scikit-learn's searches
     np.testing.assert_allclose(res["ensemble_weight"].sum(), 1.0)
     assert {f"split{i}_test_score" for i in range(5)} <= set(res)
     weights = [m.weight for m in model.members_]
@@ -347,7 +369,7 @@ def test_regressor_search_and_early_stopping_on_validation_rows():
     X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
     y = X["a"] * 2 + np.sin(3 * X["b"]) + rng.normal(scale=0.1, size=300)
     model = PriorBoostRegressor(random_state=0).fit(X[:200], y[:200])
-    assert np.isfinite(model.predict(X)).all() and model.cv_results_["n_rounds"]
+    assert np.isfinite(model.predict(X)).all() and len(model.cv_results_["param_n_rounds"])
     early = PriorBoostRegressor(
         scale=0.5, booster_params={"n_estimators": 2000, "early_stopping_rounds": 5},
         random_state=0,
@@ -364,8 +386,10 @@ def test_eval_set_early_stopping_classifier(booster):
                                  random_state=0)  # fmt: skip
     model.fit(X[:300], y[:300], eval_set=(X[300:], y[300:]))
     assert 1 <= model.members_[0].n_rounds < 1000
-    with pytest.raises(ValueError, match="eval_set must be a pair"):
+    with pytest.raises(ValueError, match="eval_set must be a pair .* got a DataFrame"):
         model.fit(X, y, eval_set=X)
+    with pytest.raises(ValueError, match=r"not XGBoost's list of pairs \[\(X_val, y_val\)\]"):
+        model.fit(X, y, eval_set=[(X[300:], y[300:])])
     with pytest.raises(ValueError, match=r"eval_set labels \[7\]"):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
 
@@ -582,9 +606,14 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     pytest.importorskip("optuna")
     X, y = _table(n=80)
     fixed = {"n_estimators": 20, "max_depth": 2}
-    model = PriorBoostClassifier(booster_params=fixed, n_trials=3, random_state=0).fit(X, y)
-    tried = [p for p in model.cv_results_["params"] if isinstance(p, dict)]
-    assert tried and all(p["n_estimators"] == 20 and p["max_depth"] == 2 for p in tried)
+    kw = {"booster_params": fixed, "n_trials": 3, "random_state": 0, "scale": [0.3, 1.0]}
+    model = PriorBoostClassifier(**kw).fit(X, y)
+    tried = model.cv_results_["params"]
+    # what the user fixed is not searched: only the scale and the tuned parameters show
+    assert len(tried) == 3 and all({"scale", "learning_rate"} <= set(p) for p in tried)
+    assert not any({"n_estimators", "max_depth"} & set(p) for p in tried)
+    assert "param_max_depth" not in model.cv_results_ and "param_subsample" in model.cv_results_
+    assert model.best_params_["n_estimators"] == 20 and model.best_params_["max_depth"] == 2
 
 
 @pytest.mark.parametrize("key", ["data_sample_strategy", "boosting_type"])
@@ -611,7 +640,7 @@ def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     kw = {"scoring": "roc_auc", "n_trials": n_trials, "cv": 3, "random_state": 0}
     model = PriorBoostClassifier(prior=prior, scale=[0.3, 1.0, "prior"], **kw).fit(X, y)
     mean = np.asarray(model.cv_results_["mean_test_score"])
-    prior_alone = model.cv_results_["scale"].index("prior")
+    prior_alone = list(model.cv_results_["param_scale"]).index("prior")
     assert mean[prior_alone] == mean.max() == 1.0
     assert np.flatnonzero(mean == 1.0)[0] < prior_alone  # a candidate with trees came first
     assert [(m.n_rounds, m.booster) for m in model.members_] == [(0, None)]

@@ -171,3 +171,58 @@ def test_sample_weight_beyond_float32_is_refused(weight, message):
     np.testing.assert_array_equal(
         rescaled.predict_proba(X), _classifier().fit(X, y).predict_proba(X)
     )
+
+
+def test_object_arrays_of_nullable_columns_read_like_the_table():
+    # DataFrame.to_numpy() of nullable columns holds pd.NA and NaT: float() raised TypeError
+    X, y = _table()
+    missing = np.arange(N) % 5 == 0
+    X["i"] = pd.array(np.where(missing, None, np.arange(N)), dtype="Int64")
+    X["s"] = pd.array(np.where(missing, None, np.where(y == 1, "u", "v")), dtype="string")
+    X["d"] = pd.to_timedelta(np.where(missing, np.nan, np.arange(N)), unit="s")
+    array = X.to_numpy()
+    assert array.dtype == object and array[0, 2] is pd.NA and array[0, 4] is pd.NaT
+    frame = to_frame(array)
+    np.testing.assert_array_equal(frame["x2"].to_numpy()[:2], [np.nan, 1.0])
+    assert frame["x3"].astype(object).fillna("missing").tolist()[:2] == ["missing", "u"]
+    np.testing.assert_array_equal(frame["x4"].to_numpy()[:2], [np.nan, 1.0])
+    model = _classifier().fit(X, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        from_array = model.predict_proba(array)
+    # exact: the array converts to the same frame as the table, scored on the same CPU
+    np.testing.assert_array_equal(from_array, model.predict_proba(X))
+    np.testing.assert_array_equal(_classifier().fit(array, y).predict_proba(array), from_array)
+
+
+def test_arrow_dictionary_columns_are_categories(tmp_path):
+    # a categorical read from parquet with dtype_backend="pyarrow" was refused as unreadable
+    pytest.importorskip("pyarrow")
+    X, y = _table()
+    X["c"] = pd.Categorical(np.where(y == 1, "yes", "no"), categories=["yes", "no"])
+    X.to_parquet(tmp_path / "t.parquet")
+    arrow = pd.read_parquet(tmp_path / "t.parquet", dtype_backend="pyarrow")
+    assert str(arrow["c"].dtype).startswith("dictionary<values=string")
+    frame = to_frame(arrow)
+    assert list(frame["c"].cat.categories) == ["yes", "no"]  # the dictionary's order
+    assert frame["c"].tolist() == X["c"].tolist()
+    model = _classifier().fit(X, y)
+    # exact: both tables convert to identical frames, scored on the same CPU
+    np.testing.assert_array_equal(model.predict_proba(arrow), model.predict_proba(X))
+    np.testing.assert_array_equal(
+        _classifier().fit(arrow, y).predict_proba(X), model.predict_proba(X)
+    )
+
+
+def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
+    # cast to floats, they were counts of each value's unit: 5 ms read as 5, and dates
+    # (refused in a table) became numbers
+    durations = [np.timedelta64(5, "ms"), np.timedelta64(2, "s")]
+    array = np.array([[d, "a"] for d in durations], dtype=object)
+    assert to_frame(array)["x0"].tolist() == [0.005, 2.0]
+    assert to_frame(pd.DataFrame({"x0": durations, "x1": "a"}))["x0"].tolist() == [0.005, 2.0]
+    dates = [np.datetime64("2020-01-01"), np.datetime64("2020-01-02T00:00:00")]
+    with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
+        to_frame(np.array([[d, "a"] for d in dates], dtype=object))
+    table = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", None]), "s": ["a", "b"]})
+    with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
+        to_frame(table.to_numpy())  # Timestamps: float() raised its own TypeError

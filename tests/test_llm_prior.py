@@ -102,10 +102,12 @@ def test_import_llmboost_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_missing_torch_names_the_extra(monkeypatch):
+def test_missing_torch_names_the_extra(monkeypatch, table):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r'pip install "llmboost\[llm\]"'):
         _llm_runtime.require_llm()
+    with pytest.raises(ImportError, match=r"LLMPrior needs torch and transformers"):
+        LLMPrior().fit(*table)  # at fit, not at the first predict (fit succeeded)
 
 
 # -- verbalizers --------------------------------------------------------------------------
@@ -157,6 +159,7 @@ def test_a_device_torch_cannot_use_is_named(models, table, device, why):
         ({"template": "{age:.1f}"}, r"cannot be filled with text .* drop number formats"),
         ({"dtype": "int8"}, r"dtype"),
         ({"class_names": {"no": None}}, r"class_names\['no'\] is None, not a text"),
+        ({"task_description": " "}, r"task_description must be a task sentence \(not empty\)"),
     ],
 )
 def test_a_template_dtype_or_class_name_the_prior_cannot_use_is_refused_at_fit(
@@ -587,7 +590,7 @@ def test_llmboost_classifier_with_default_model():
     proba = model.predict_proba(X.iloc[test])
     assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1)
     assert (model.predict(X.iloc[test]) == y.iloc[test].to_numpy()).mean() > 0.7
-    assert "prior" in model.cv_results_["scale"]  # the LLM alone was a candidate
+    assert "prior" in model.cv_results_["param_scale"]  # the LLM alone was a candidate
     # the LLM alone: the training rows scored above come from the disk cache
     alone = LLMBoostClassifier(scale="prior", random_state=0).fit(X.iloc[train], y.iloc[train])
     prior = alone.prior_

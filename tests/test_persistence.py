@@ -924,3 +924,31 @@ def test_a_file_of_a_newer_format_says_which_llmboost_wrote_it(tmp_path):
         f"{newer} has format version 2 (written by llmboost 9.0); this llmboost "
         f"{__version__} reads version 1: load it with llmboost 9.0."
     )
+
+
+@pytest.mark.parametrize("version", [1.0, True, "1"])
+def test_a_format_version_that_only_compares_equal_to_1_is_refused(tmp_path, version):
+    # 1.0 and true compared equal to 1 and were read as this format
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("model.json"))
+    manifest["version"] = version
+    odd = _replace_entry(path, tmp_path / "odd.llmboost", "model.json", json.dumps(manifest))
+    with pytest.raises(UnsafeFileError, match=f"has format version {version!r} "):
+        load(odd)
+
+
+def test_save_through_a_symbolic_link_keeps_the_link(tmp_path):
+    # the link was replaced by a plain file, and the file it pointed at kept the old model
+    X, y = _data("binary", n=80)
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "v1.llmboost"
+    target.write_bytes(b"old")
+    link = tmp_path / "current.llmboost"
+    link.symlink_to(target)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    assert save(model, link) == link
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    np.testing.assert_array_equal(load(target).predict_proba(X), model.predict_proba(X))
+    assert not [p.name for p in target.parent.iterdir() if p.suffix == ".part"]

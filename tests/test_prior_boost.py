@@ -10,7 +10,7 @@ import xgboost as xgb
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, make_scorer, roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -99,6 +99,17 @@ def test_lightgbm_class_weight_keyed_by_the_labels_as_plain_lightgbm():
     assert model.best_params_["class_weight"] == weights
     with pytest.raises(ValueError, match=r"class_weight names 'gone', which is not a label"):
         model.set_params(booster_params={"class_weight": {"gone": 2.0}}).fit(X, y)
+
+
+def test_xgboost_class_weight_is_refused_with_the_weights_to_pass():
+    # XGBoost does not read class_weight: the trees were those without it, with XGBoost's
+    # "Parameters: { "class_weight" } are not used." on every fit of the search
+    X, y = _data(2)
+    model = PriorBoostClassifier(booster_params={"class_weight": {0: 1.0, 1: 10.0}}, scale=0)
+    with pytest.raises(ValueError, match=r"class_weight is a LightGBM parameter: XGBoost "):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=r"compute_sample_weight\(class_weight, y\)"):
+        model.set_params(booster_params={"class_weight": "balanced"}).fit(X, y)
 
 
 def test_text_columns_with_xgboost_categories_turned_off_are_named():
@@ -297,10 +308,25 @@ def test_optuna_joint_tuning_is_seeded():
     kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0, 0.3, 1.0, "prior"]}
     a = PriorBoostClassifier(**kw).fit(X, y)
     b = PriorBoostClassifier(**kw).fit(X, y)
-    assert len(a.cv_results_["scale"]) == 4 and a.cv_results_["scale"][-1] == "prior"
-    assert {"learning_rate", "max_depth"} <= set(a.cv_results_["params"][0])
+    assert len(a.cv_results_["params"]) == 4 and a.cv_results_["params"][-1] == {"scale": "prior"}
+    assert {"scale", "learning_rate", "max_depth"} <= set(a.cv_results_["params"][0])
+    assert a.cv_results_["param_max_depth"].mask[-1]  # the prior alone has no trees
     assert a.cv_results_["params"] == b.cv_results_["params"]
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_best_params_are_those_of_the_refit_trees():
+    X, y = _data(n=80)
+    kw = {"booster_params": {"n_estimators": 10, "max_depth": 2}, "random_state": 0}
+    assert PriorBoostClassifier(scale=0.5, **kw).fit(X, y).best_params_ == kw["booster_params"]
+    # the prior alone refits no trees, so it has no booster parameters (they were shown)
+    assert PriorBoostClassifier(scale="prior", **kw).fit(X, y).best_params_ is None
+    searched = PriorBoostClassifier(scale=[0.5, "prior"], scoring="roc_auc", **kw).fit(X, y)
+    has_trees = any(m.booster is not None for m in searched.members_)
+    assert (searched.best_params_ is None) == (not has_trees)
+    # trees on the defaults have none to show (docs/index.md); device= is one
+    assert PriorBoostClassifier(scale=0.5).fit(X, y).best_params_ is None
+    assert PriorBoostClassifier(scale=0.5, device="cpu").fit(X, y).best_params_ == {"device": "cpu"}
 
 
 def test_zero_scale_never_evaluates_prior_at_predict():
@@ -331,7 +357,7 @@ def test_a_scale_named_twice_is_one_candidate():
         assert a.scale_ == b.scale_ and a.members_[0][:3] == b.members_[0][:3]
         assert (a.cv_results_ is None) == (b.cv_results_ is None)
         if a.cv_results_ is not None:
-            assert a.cv_results_["scale"] == b.cv_results_["scale"]
+            assert a.cv_results_["params"] == b.cv_results_["params"]
         np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
@@ -377,6 +403,11 @@ def test_pickle_clone_and_grid_search(mixed_frame):
         ({"booster_params": "fast"}, "booster_params"),
         ({"device": "gpu"}, "device"),
         ({"device": "cuda", "booster_params": {"device": "cpu"}}, "device='cuda' sets"),
+        # LightGBM's other name for device_type: device_type='cpu' would win, silently
+        (
+            {"booster": "lightgbm", "device": "cpu", "booster_params": {"device": "gpu"}},
+            "sets lightgbm device_type='cpu', but booster_params has device='gpu'",
+        ),
     ],
 )
 def test_invalid_parameters(params, match):
@@ -521,3 +552,60 @@ def test_a_prior_of_the_other_task_names_a_pipeline_by_its_final_step():
         "in Ridge) is a regression prior; pass a classifier or a prior with "
         "task='classification'."
     )
+
+
+def test_a_probability_scorer_on_a_class_absent_from_a_fold_says_what_to_do():
+    # a class of 4 rows with 5 folds: one fold tests none of its rows; scikit-learn's
+    # "y_true and y_prob contain different number of classes: 3 vs 4. Please provide the
+    # true labels explicitly through the labels argument" came through
+    X, y = _data(3, n=120)
+    labels = np.array(["lo", "mid", "hi"], dtype=object)[y]
+    labels[:4] = "rare"
+    model = PriorBoostClassifier(
+        LogisticRegression(max_iter=300),
+        booster_params={"n_estimators": 10},
+        scale=[0, 1, "prior"],
+        cv=5,
+    )
+    message = (
+        r"scoring: the scorer failed on a fold whose test rows hold no row of class 'rare' "
+        r"\(1 of the 4 classes absent: .*\)\. Use scoring=None .* "
+        r"labels=\['hi', 'lo', 'mid', 'rare'\]\)\.$"
+    )
+    with pytest.raises(ValueError, match=message):
+        model.set_params(scoring="neg_log_loss").fit(X, labels)
+    told = make_scorer(
+        log_loss, response_method="predict_proba", greater_is_better=False,
+        labels=["hi", "lo", "mid", "rare"],
+    )  # fmt: skip
+    assert model.set_params(scoring=told).fit(X, labels).predict_proba(X).shape == (120, 4)
+
+
+def test_a_prior_written_as_the_guide_says():
+    # docs/index.md, "Writing a prior": a regression prior declares task = "regression";
+    # one that uses row weights sets supports_sample_weight and takes them in _fit
+    class MeanPlusA(Prior):
+        task = "regression"
+
+        def _fit(self, X, y):
+            self.mean_ = float(y.mean())
+
+        def _logits(self, X):
+            return X["f0"].to_numpy() + self.mean_
+
+    class Weighted(Prior):
+        supports_sample_weight = True
+
+        def _fit(self, X, y, sample_weight=None):
+            self.weight_ = sample_weight
+
+        def _logits(self, X):
+            return np.zeros((len(X), len(self.classes_)))
+
+    X, y = _data(n=40)
+    target = X["f0"].to_numpy() * 2.0
+    model = PriorBoostRegressor(MeanPlusA(), scale="prior").fit(X, target)
+    np.testing.assert_array_equal(model.predict(X), X["f0"].to_numpy() + target.mean())
+    weight = np.arange(40) + 1.0
+    model = PriorBoostClassifier(Weighted(), scale="prior").fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(model.prior_.weight_, weight)

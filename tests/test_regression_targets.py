@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import warnings
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
+from sklearn.datasets import make_regression
 from sklearn.linear_model import Ridge
 
 from llmboost import PriorBoostClassifier, PriorBoostRegressor
-from llmboost.boosters import target_center, target_unit
+from llmboost.boosters import LightGBMBooster, XGBoostBooster, target_center, target_unit
 from llmboost.persistence import load, save
 
 
@@ -196,6 +199,26 @@ def test_zero_weight_fold_is_fine_without_a_search():
     weight[:5] = 1.0
     model = PriorBoostRegressor(Ridge(), scale=1.0, cv=3, random_state=0)
     assert np.isfinite(model.fit(X, y, sample_weight=weight).predict(X)).all()
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_rows_of_weight_zero_do_not_set_the_trees_unit(booster):
+    # five excluded rows with targets of 1e6 set the unit to ~2e5: XGBoost's gains on the
+    # other rows fell below its 1e-6 threshold and its predictions were up to 183 off
+    # plain XGBoost with the same weights (LightGBM's up to 1.8, digits lost in float32)
+    X, y = make_regression(n_samples=150, n_features=5, noise=5.0, random_state=0)
+    y, weight = np.r_[np.full(5, 1e6), y[5:]], np.r_[np.zeros(5), np.ones(145)]
+    model = PriorBoostRegressor(booster=booster, scale=0, random_state=1)
+    model.fit(X, y, sample_weight=weight)
+    adapter = XGBoostBooster if booster == "xgboost" else LightGBMBooster
+    plain_cls = xgb.XGBRegressor if booster == "xgboost" else lgb.LGBMRegressor
+    plain = plain_cls(**{**adapter.defaults, "random_state": 1})
+    plain.fit(X, y, sample_weight=weight)
+    assert target_center(model.booster_) == pytest.approx(y[5:].mean())
+    assert target_unit(model.booster_) == pytest.approx(y[5:].std())
+    # float32 trees on the standardised target: within 1e-5 of the target's spread
+    spread = y[5:].std()
+    np.testing.assert_allclose(model.predict(X), plain.predict(X), rtol=0, atol=1e-5 * spread)
 
 
 def test_eval_set_errors_say_eval_set():

@@ -98,10 +98,24 @@ def test_weights_reach_a_scorer_that_takes_them():
 
 
 def test_results_table_ranks_by_mean():
-    table = results_table([(0.0, None), (1.0, None), ("prior", None)], [[1, 1], [3, 3], [2, 2]])
+    params = [{"scale": 0.0}, {"scale": 1.0}, {"scale": "prior"}]
+    table = results_table(params, [[1, 1], [3, 3], [2, 2]])
     assert list(table["rank_test_score"]) == [3, 1, 2]
     # ties share the best rank, as scikit-learn's searches give them (they were 1 and 2)
-    tied = results_table([(0.0, None), (1.0, None), ("prior", None)], [[1, 1], [3, 3], [3, 3]])
+    tied = results_table(params, [[1, 1], [3, 3], [3, 3]])
     assert list(tied["rank_test_score"]) == [3, 1, 1]
     assert list(table["split1_test_score"]) == [1, 3, 2]
-    assert table["scale"] == [0.0, 1.0, "prior"]
+    assert table["params"] == params and list(table["param_scale"]) == [0.0, 1.0, "prior"]
+
+
+def test_results_table_masks_a_parameter_a_candidate_lacks():
+    """scikit-learn's layout: ``param_<name>`` is a masked array, masked where unset."""
+    params = [{"scale": 0.3, "max_depth": 4}, {"scale": "prior"}]
+    table = results_table(params, [[1, 2], [2, 2]], ensemble_weight=[0.0, 1.0])
+    depth = table["param_max_depth"]
+    assert isinstance(depth, np.ma.MaskedArray) and list(depth.mask) == [False, True]
+    assert depth[0] == 4 and table["ensemble_weight"] == [0.0, 1.0]
+    assert list(table) == [
+        "params", "param_scale", "param_max_depth", "ensemble_weight", "mean_test_score",
+        "std_test_score", "rank_test_score", "split0_test_score", "split1_test_score",
+    ]  # fmt: skip

@@ -162,8 +162,30 @@ def test_template_errors():
         RowSerializer("T", ["a"], lambda row: 1)(X)
 
 
+def test_a_template_field_that_is_also_a_column_is_refused():
+    # {task} was filled with the task sentence: the column 'task' never reached the model
+    X = pd.DataFrame({"task": ["fix roof"], "hours": [3.0]})
+    serializer = RowSerializer("Will it be late?", ["no", "yes"], "{task} took {hours} h")
+    with pytest.raises(ValueError, match=r"\{task\} is the built-in field \(the task sentence\)"):
+        serializer.check(X.columns)
+    with pytest.raises(KeyError, match="column 'task' cannot be reached by name; rename"):
+        serializer(X)
+    # the default template writes every column by name, so a column 'task' is fine there
+    assert "task: fix roof" in RowSerializer("Will it be late?", ["no", "yes"])(X)[0]
+
+
 def test_dedupe():
     unique, inverse = dedupe(["b", "a", "b", "c", "a"])
     assert unique == ["b", "a", "c"]
     assert inverse.tolist() == [0, 1, 0, 2, 1]
     assert [unique[i] for i in inverse] == ["b", "a", "b", "c", "a"]
+
+
+def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
+    # LLMPrior reads X through to_frame: booleans are numbers, a float category is text
+    X = pd.DataFrame({"smoker": [True, False], "grade": pd.Categorical([2.0, 1.0])})
+    texts = serialize(X, task_description="Sick?", classes=[0, 1], class_names={1: "sick"})
+    assert texts == [
+        "Sick?\nsmoker: 1\ngrade: 2.0\nAnswer with one of the following: no | sick.",
+        "Sick?\nsmoker: 0\ngrade: 1.0\nAnswer with one of the following: no | sick.",
+    ]  # a label left out of class_names gets its default answer, as in LLMPrior

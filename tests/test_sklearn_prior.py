@@ -346,3 +346,47 @@ def test_an_estimator_without_a_type_tag_is_a_classifier_when_it_has_predict_pro
     np.testing.assert_allclose(z, expected, atol=1e-12)
     model = PriorBoostClassifier(prior=Wrapped(), scale="prior").fit(X, labels)
     assert list(model.classes_) == ["no", "yes"]
+
+
+def test_an_estimator_that_needs_dense_input_takes_text_columns():
+    # the one-hot columns were a sparse matrix whenever most cells were zero: GaussianNB,
+    # HistGradientBoosting... raised "Sparse data was passed for X, but dense data is required"
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.naive_bayes import GaussianNB
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=60), "zip": rng.choice([f"z{i}" for i in range(10)], 60)}
+    )
+    y = (X["a"] > 0).astype(int)
+    z = SklearnPrior(GaussianNB()).fit(X, y).logits(X)
+    onehot = pd.get_dummies(X["zip"]).to_numpy(dtype=float)  # sorted, as OneHotEncoder's
+    a = ((X["a"] - X["a"].mean()) / X["a"].std(ddof=0)).to_numpy()
+    want = GaussianNB().fit(np.c_[onehot, a], y).predict_proba(np.c_[onehot, a])
+    # 1e-9: pandas' and StandardScaler's standardisations round apart in the last bits
+    np.testing.assert_allclose(z, np.log(np.clip(want, PROBA_FLOOR, None)), rtol=0, atol=1e-9)
+    model = PriorBoostClassifier(HistGradientBoostingClassifier(max_iter=5), scale="prior", cv=2)
+    assert model.fit(X, y).predict_proba(X).shape == (60, 2)
+    # an estimator that takes sparse input still gets it (wide one-hot tables stay small)
+    fitted = SklearnPrior(LogisticRegression()).fit(X, y).model_
+    assert fitted[0].transform(X).format == "csr"
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_the_preprocessing_ignores_the_transform_output_setting(output, recwarn):
+    # sklearn.set_config(transform_output="pandas") made the one-hot encoder refuse to
+    # fit ("Pandas output does not support sparse data") on any table with a text column
+    import sklearn
+
+    if output == "polars":
+        pytest.importorskip("polars")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "c": rng.choice(["u", "v"], 40)})
+    y = (X["a"] > 0).astype(int)
+    want = SklearnPrior(LogisticRegression()).fit(X, y)
+    with sklearn.config_context(transform_output=output):
+        prior = SklearnPrior(LogisticRegression()).fit(X, y)
+        # exact: the same matrices reach the same solver on the same CPU
+        np.testing.assert_array_equal(prior.logits(X), want.logits(X))
+    np.testing.assert_array_equal(prior.logits(X), want.logits(X))
+    assert not [w for w in recwarn if "feature names" in str(w.message)]

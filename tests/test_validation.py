@@ -273,3 +273,21 @@ def test_mixed_column_name_types_are_refused_before_the_search(monkeypatch):
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 2)), columns=["a", 1])
     with pytest.raises(TypeError, match="Feature names are only supported if all input"):
         PriorBoostClassifier().fit(X, (X["a"] > 0).astype(int))
+
+
+@pytest.mark.parametrize("as_category_at", ["fit", "predict"])
+def test_booleans_made_categorical_match_plain_booleans(as_category_at):
+    # df.astype("category") on a boolean column gives categories "False", "True": every
+    # value "matched nothing" and became missing when the other kind came in
+    rng = np.random.default_rng(0)
+    flag = rng.random(60) > 0.5
+    y = flag.astype(int)
+    plain = pd.DataFrame({"flag": flag, "noise": rng.normal(size=60)})
+    categorical = plain.astype({"flag": "category"})
+    train, new = (categorical, plain) if as_category_at == "fit" else (plain, categorical)
+    model, pred = _fit_predict(train, y)
+    assert (pred == y).all()
+    with pytest.warns(UserWarning, match="'flag' was .* its values were [a-z ]+\\.$"):
+        drifted = model.predict_proba(new)
+    # exact: after conversion both calls compute on identical frames, on the same CPU
+    np.testing.assert_array_equal(drifted, model.predict_proba(train))

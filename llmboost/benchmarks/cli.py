@@ -291,7 +291,7 @@ def _checked_suite(args) -> dict:
         args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
     _results(args)
     try:
-        check_settings(args.out, args.n_trials, args.max_test)
+        check_settings(args.out, args.n_trials, args.max_test, suite["datasets"])
     except ValueError as err:
         args.error(str(err))
     return suite

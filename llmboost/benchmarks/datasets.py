@@ -18,6 +18,7 @@ Sources with a single table are split 75/25, stratified, with seed 0.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import warnings
@@ -91,6 +92,32 @@ def dataset_name(spec: str) -> str:
     if kind in ("sklearn", "openml"):
         return name
     return Path(os.path.abspath(spec)).name  # "." and "data/.." name the folder itself
+
+
+def data_digest(spec: str) -> str | None:
+    """A digest of a folder's data files, or ``None`` for ``sklearn:``, ``openml:`` and a
+    path that is no folder.
+
+    It tells which data a result was computed on, whatever the folder's name or place.
+
+    Parameters
+    ----------
+    spec : str
+
+    Returns
+    -------
+    str or None
+    """
+    if spec.startswith(("sklearn:", "openml:")) or not Path(spec).is_dir():
+        return None
+    digest = hashlib.sha256()
+    for name in ("train.csv", "test.csv", "data.csv", "meta.json"):
+        path = Path(spec) / name
+        if path.is_file():
+            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+            with path.open("rb") as file:
+                digest.update(hashlib.file_digest(file, "sha256").digest())
+    return digest.hexdigest()[:16]
 
 
 def _split(name: str, X: pd.DataFrame, y: np.ndarray, **extra) -> Dataset:
@@ -335,6 +362,7 @@ __all__ = [
     "SKLEARN_TABLES",
     "TARGET_NAMES",
     "Dataset",
+    "data_digest",
     "dataset_name",
     "load_dataset",
     "stratified_subsample",

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.metrics import log_loss, roc_auc_score
 from tqdm.auto import tqdm
 
-from .datasets import dataset_name, load_dataset, stratified_subsample
+from .datasets import data_digest, dataset_name, load_dataset, stratified_subsample
 from .methods import make_method
 
 RESULTS = "results.jsonl"
@@ -96,6 +96,8 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
         "max_test": max_test,
         "host": f"{platform.machine()} {os.cpu_count()} CPUs",
     }
+    if digest := data_digest(spec):
+        record["data"] = digest  # which files of a folder the cell was computed on
     try:
         ds = _dataset(spec, max_test)
         if isinstance(ds, Exception):
@@ -219,9 +221,9 @@ def read_results(out_dir: Path) -> list[dict]:
     return records
 
 
-def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
-    """Raise ``ValueError`` when ``out_dir`` holds results of another tuning budget or
-    test-set cap (a rerun would skip those cells and the report would mix them).
+def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list = ()) -> None:
+    """Raise ``ValueError`` when ``out_dir`` holds results of another tuning budget,
+    test-set cap or data (a rerun would skip those cells and the report would mix them).
 
     Parameters
     ----------
@@ -232,8 +234,12 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
         Its cap on test rows (records without one were written with the default, 2000).
         Another cap passes for a record whose test set is below both caps, and for a
         failed or skipped one: capped either way, its cell is the same.
+    datasets : list of str, default=()
+        The run's datasets: a folder whose name has results of other files (another
+        folder of that name, or files changed since) is refused.
     """
     records = read_results(out_dir)
+    _check_data(out_dir, records, datasets)
     for option, key, value, default in (
         ("--n-trials", "n_trials", n_trials, 0),
         ("--max-test", "max_test", max_test, 2000),
@@ -246,6 +252,19 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int) -> None:
                 f"{', '.join(map(str, sorted(others)))}, not {value}: a rerun would skip "
                 f"those cells and the report would mix them; use another folder or the same "
                 f"{option}"
+            )
+
+
+def _check_data(out_dir: Path, records: list[dict], datasets: list) -> None:
+    digests = {dataset_name(spec): (spec, data_digest(spec)) for spec in datasets}
+    for record in records:
+        spec, digest = digests.get(record["dataset"], (None, None))
+        if digest and record.get("data", digest) != digest:
+            raise ValueError(
+                f"{Path(out_dir) / RESULTS} holds results for {record['dataset']!r} computed "
+                f"on other files than those in {spec} (another folder of that name, or its "
+                "files changed since): a rerun would skip those cells and the report would "
+                "mix them; use another folder"
             )
 
 
@@ -347,11 +366,11 @@ def run_suite(
     Raises
     ------
     ValueError
-        When ``out_dir`` holds results of another ``n_trials`` or ``max_test``
+        When ``out_dir`` holds results of another ``n_trials``, ``max_test`` or data
         (:func:`check_settings`).
     """
     out_dir = Path(out_dir)
-    check_settings(out_dir, n_trials, max_test)
+    check_settings(out_dir, n_trials, max_test, datasets)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)

@@ -220,7 +220,10 @@ class _PriorBoost(FusionParams, ABC):
     def _validation_rows(self, eval_set, rows: _Rows, columns):
         """``eval_set`` checked before the search: its rows (as in fit) and encoded labels."""
         if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-            raise ValueError("eval_set must be a pair (X_val, y_val).")
+            listed = isinstance(eval_set, list) and len(eval_set) == 1  # XGBoost's form
+            hint = ": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]"
+            raise ValueError(f"eval_set must be a pair (X_val, y_val), got a "
+                             f"{type(eval_set).__name__}{hint if listed else ''}.")  # fmt: skip
         classes = rows.classes
         try:
             X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
@@ -247,16 +250,13 @@ class _PriorBoost(FusionParams, ABC):
             self.classes_ = rows.classes
         self.categories_ = rows.categories
         self.cv_results_ = cv_results
-        self.best_params_ = self._as_given(params)
+        trees = [m for m in fused if m.booster is not None]
+        self.best_params_ = self._as_given(params) if trees else None
         self.prior_ = prior
         self.members_ = fused
-        trees = [m for m in fused if m.booster is not None]
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
-        self.scale_ = (
-            PRIOR_ONLY
-            if candidates == [PRIOR_ONLY]
-            else float(sum(m.weight * m.scale for m in fused))
-        )
+        weighted = float(sum(m.weight * m.scale for m in fused))
+        self.scale_ = PRIOR_ONLY if candidates == [PRIOR_ONLY] else weighted
 
     # -- predict -------------------------------------------------------------
     def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:

@@ -36,14 +36,16 @@ PARAMETERS_DOC = """prior : {prior}
     booster : {{"xgboost", "lightgbm"}}, default="xgboost"
         The tree library.
     booster_params : dict, default=None
-        Passed to the library's estimator, over small-data defaults (100 trees,
-        learning rate 0.1, depth 4 / 15 leaves); a library alias of one of those
-        (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that parameter, and one
-        given under two names is an error. With the default squared error,
-        regression trees train on the target divided by its standard deviation (XGBoost
-        skips splits whose gain is below 1e-6, which left small-unit targets without
-        trees); predictions are in the target's units, while ``gamma`` /
-        ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
+        Passed to the library's estimator, over small-data defaults: XGBoost
+        ``n_estimators=100, learning_rate=0.1, max_depth=4, tree_method="hist",
+        enable_categorical=True``; LightGBM ``n_estimators=100, learning_rate=0.1,
+        num_leaves=15, min_child_samples=5, verbose=-1``; both ``n_jobs=1``. A library
+        alias of one of those (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that
+        parameter, and one given under two names is an error. With the
+        default squared error, regression trees train on the target divided by its
+        standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
+        small-unit targets without trees); predictions are in the target's units, while
+        ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
     scale : "auto", "prior", float >= 0 or list, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
@@ -70,7 +72,7 @@ PARAMETERS_DOC = """prior : {prior}
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
         ``booster_params`` stay fixed. ``cv_results_`` then has one entry per trial
-        (``scale``, ``params`` and the scores; no ``n_rounds`` or ``ensemble_weight``).
+        (``params`` holds the scale and the tuned parameters; no ``ensemble_weight``).
     random_state : int, RandomState or None, default=None
         Seeds the folds, the boosters and optuna.
     verbose : bool or int >= 0, default=False
@@ -97,11 +99,13 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         ``sum(weight * (scale * prior + first n_rounds trees of booster))``;
         ``n_rounds == 0`` members are the prior alone at that scale.
     cv_results_ : dict or None
-        Every candidate (``scale``, ``n_rounds``, ``params``) with its fold scores and
-        ``ensemble_weight``, in scikit-learn's layout; ``None`` when nothing was
-        searched.
+        Every candidate with its fold scores, in scikit-learn's layout: ``params``
+        (``{{"scale": ..., "n_rounds": ...}}``, plus the tuned booster parameters when
+        ``n_trials > 0``), a ``param_<name>`` masked array per name, the scores, and
+        ``ensemble_weight`` (the grid search); ``None`` when nothing was searched.
     best_params_ : dict or None
-        Booster parameters of the refit model.
+        Booster parameters of the refit trees (``booster_params`` with ``device``'s,
+        or the tuned ones); ``None`` when there are none or no member has trees.
     prior_ : Prior or None
         The prior refit on all training rows (``None`` when no member uses it: the
         prior is then never evaluated at predict time).
@@ -211,6 +215,13 @@ class FusionParams(BaseEstimator):
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
                 "no booster; use n_trials=0 or a scale that fits trees."
             )
+        if self.booster == "xgboost" and "class_weight" in (self.booster_params or {}):
+            raise InvalidParameterError(
+                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
+                "it (its trees would ignore it, with XGBoost's warning on every fit). Pass "
+                "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
+                "y) to fit, or use booster='lightgbm'."
+            )
         rounds = n_estimators(self.booster, self.booster_params)
         if not isinstance(rounds, Integral) or isinstance(rounds, bool) or rounds < 1:
             raise InvalidParameterError(
@@ -234,12 +245,13 @@ class FusionParams(BaseEstimator):
         params = dict(canonical or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
-            if key in params and params[key] != value:
-                raise InvalidParameterError(
-                    f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
-                    f"booster_params has {key}={params[key]!r}; give the device in one "
-                    "place (device=... or booster_params, not both)."
-                )
+            for name in (key, *adapter.device_aliases.get(key, ())):
+                if name in params and params[name] != value:
+                    raise InvalidParameterError(
+                        f"device={self.device!r} sets {self.booster} {key}={value!r}, but "
+                        f"booster_params has {name}={params[name]!r}; give the device in one "
+                        "place (device=... or booster_params, not both)."
+                    )
         if device != "cpu" and self.booster == "xgboost" and not adapter.has_cuda():
             raise InvalidParameterError(
                 f"device={self.device!r}, but this XGBoost is built without CUDA "

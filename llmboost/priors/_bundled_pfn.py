@@ -445,13 +445,14 @@ def _values(X: pd.DataFrame) -> np.ndarray:
 
 
 def _moments(y: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation (0 when below 1e-12), without overflow for |y| > 1e154."""
+    """Mean and standard deviation (0 when below 1e-12 of the largest ``|y|``: a constant's
+    rounding), without overflow for |y| > 1e154."""
+    top = float(np.max(np.abs(y))) if len(y) else 0.0
     with np.errstate(over="ignore"):
         mean, sd = float(np.mean(y)), float(np.std(y))
     if not np.isfinite(sd):  # the squares overflowed: compute on y scaled into [-1, 1]
-        top = float(np.max(np.abs(y)))
         mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
-    return mean, sd if sd > 1e-12 else 0.0
+    return mean, sd if sd > 1e-12 * top else 0.0
 
 
 def _bin_centers(model) -> np.ndarray:

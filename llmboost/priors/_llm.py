@@ -67,6 +67,10 @@ def _model_name(value) -> bool:
     return isinstance(value, str | os.PathLike) and str(value).strip() != ""
 
 
+def _sentence(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
 def _is_torch_dtype(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
 
@@ -164,7 +168,7 @@ class LLMPrior(Prior):
     task = "classification"
     _parameter_constraints = {
         "model": [Check(_model_name, "a model name, folder or .gguf file (not empty)"), None],
-        "task_description": [Instance((str,), "a str"), None],
+        "task_description": [Check(_sentence, "a task sentence (not empty)"), None],
         "target_name": [Instance((Hashable,), "a column name"), None],
         "class_names": [Instance((Mapping,), "a dict {label: text}"), None],
         "template": [
@@ -227,6 +231,7 @@ class LLMPrior(Prior):
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""
+        require_llm()  # logits need it: say so now, not at the first predict
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None

@@ -24,8 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import to_frame
+
 #: Default layout of a row: ``{task}``, ``{row}`` (feature lines), ``{options}``.
 DEFAULT_TEMPLATE = "{task}\n{row}\n{options}"
+#: The fields a template may use besides the columns, and what fills them.
+BUILT_IN_FIELDS = {
+    "task": "the task sentence",
+    "row": "the feature lines",
+    "classes": "the answers joined by ' | '",
+    "options": "the answer options line",
+}
 
 #: A template is a format string or a callable ``row dict -> text``.
 Template = str | Callable[[dict], str] | None
@@ -234,7 +243,7 @@ class RowSerializer:
             raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
         if unknown := self._unknown_field(names, columns):
             raise ValueError(unknown)
-        known = {"task", "row", "classes", "options", *map(str, columns)}
+        known = {*BUILT_IN_FIELDS, *map(str, columns)}
         try:  # every field is filled with text, numbers already written out
             _FORMATTER.vformat(self.template, (), dict.fromkeys(known, "text"))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
@@ -244,15 +253,23 @@ class RowSerializer:
             ) from None
 
     def _unknown_field(self, names: list[str], columns) -> str | None:
-        """What is wrong with the first of ``names`` that no column or built-in field has."""
-        known = {"task", "row", "classes", "options", *map(str, columns)}
-        unknown = [name for name in names if name not in known]
-        if not unknown:
-            return None
-        return (
-            f"template={self.template!r}: field {unknown[0]!r} is neither task, row, classes, "
-            f"options nor a column of X ({list(columns)[:10]})."
-        )
+        """What is wrong with the first of ``names`` that no column or built-in field has,
+        or that names both a built-in field and a column that no ``{row}`` writes out (the
+        column is out of reach)."""
+        known = {*BUILT_IN_FIELDS, *map(str, columns)}
+        if unknown := [name for name in names if name not in known]:
+            return (
+                f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
+                f"classes, options nor a column of X ({list(columns)[:10]})."
+            )
+        hidden = [n for n in BUILT_IN_FIELDS if n in names and n in map(str, columns)]
+        if hidden and "row" not in names:
+            return (
+                f"template={self.template!r}: {{{hidden[0]}}} is the built-in field "
+                f"({BUILT_IN_FIELDS[hidden[0]]}), so X's column {hidden[0]!r} cannot be "
+                "reached by name; rename the column."
+            )
+        return None
 
     def fields(self) -> list[str]:
         """Field names a format-string template uses.
@@ -328,14 +345,17 @@ def serialize(
     template: Template = None,
     target_name: Hashable | None = None,
 ) -> list[str]:
-    """Texts of the rows of ``X`` (see :class:`RowSerializer`).
+    """Texts of the rows of ``X`` (see :class:`RowSerializer`), as :class:`LLMPrior` writes them.
 
-    ``class_names`` maps labels to verbalizers (or lists them in the order of
-    ``classes``); ``task_description`` defaults to a sentence naming ``target_name``.
+    ``X`` is read as every prior reads it (:func:`llmboost._validation.to_frame`:
+    booleans print as ``1`` / ``0``, a float category ``2.0`` as ``2.0``).
+    ``class_names`` maps labels to verbalizers, labels left out getting the default
+    (or lists them in the order of ``classes``); ``task_description`` defaults to a
+    sentence naming ``target_name``.
 
     Parameters
     ----------
-    X : DataFrame
+    X : DataFrame or array-like
     task_description : str, default=None
     class_names : dict or sequence of str, default=None
     classes : sequence, default=None
@@ -346,16 +366,14 @@ def serialize(
     -------
     list of str
     """
-    if class_names is None:
-        texts = list(default_class_names(classes).values()) if classes is not None else []
+    if classes is not None and (class_names is None or isinstance(class_names, Mapping)):
+        texts = list({**default_class_names(classes), **(class_names or {})}.values())
     elif isinstance(class_names, Mapping):
-        texts = (
-            [class_names[c] for c in classes] if classes is not None else list(class_names.values())
-        )
+        texts = list(class_names.values())
     else:
-        texts = list(class_names)
+        texts = list(class_names or [])
     task = default_task_description(target_name) if task_description is None else task_description
-    return RowSerializer(task, texts, template)(X)
+    return RowSerializer(task, texts, template)(to_frame(X))
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -378,6 +396,7 @@ def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
 
 
 __all__ = [
+    "BUILT_IN_FIELDS",
     "DEFAULT_TEMPLATE",
     "RowSerializer",
     "dedupe",

@@ -34,12 +34,14 @@ class SklearnPrior(Prior):
         Cloned before fitting; the original is left untouched.
     preprocess : bool or "auto", default="auto"
         ``True`` puts the estimator behind a median imputer and standard scaler for
-        numeric columns and a one-hot encoder for categorical ones, so that models that
+        numeric columns and a one-hot encoder for categorical ones (a sparse matrix only
+        for an estimator whose tags say it takes one), so that models that
         need numbers (logistic regression, k-NN) take any table; so ``scale="prior"``
         gives the probabilities of that pipeline, not of the bare estimator. ``False``
         hands the estimator the table as it is. ``"auto"``: ``True``, except for a
         :class:`~sklearn.pipeline.Pipeline`, which brings its own preprocessing (and
-        may select columns by name).
+        may select columns by name; by dtype, numbers and booleans are ``float64`` and
+        text is ``category`` here).
 
     Notes
     -----
@@ -164,18 +166,7 @@ class SklearnPrior(Prior):
         if not self._wraps():
             self.model_ = model.fit(X, y, **kwargs)
             return
-        columns = make_column_transformer(
-            (
-                OneHotEncoder(handle_unknown="ignore"),
-                make_column_selector(dtype_include="category"),
-            ),
-            (
-                make_pipeline(
-                    SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
-                ),
-                make_column_selector(dtype_exclude="category"),
-            ),
-        )
+        columns = _preprocessing(sparse=_takes_sparse(self.estimator))
         model.fit(columns.fit_transform(X), y, **kwargs)
         self.model_ = make_pipeline(columns, model)
 
@@ -201,6 +192,33 @@ class SklearnPrior(Prior):
         # llmboost versions hold) reads them as codes
         codes = np.arange(len(self.classes_))
         return align_columns(z, have, codes if np.array_equal(have, codes) else self.classes_)
+
+
+def _preprocessing(sparse: bool):
+    """One-hot encoded categories and imputed, standardised numbers; the one-hot columns
+    are a sparse matrix only for an estimator that takes one. The output is a matrix
+    whatever scikit-learn's ``transform_output`` setting (the estimator always gets one)."""
+    columns = make_column_transformer(
+        (
+            OneHotEncoder(handle_unknown="ignore", sparse_output=sparse),
+            make_column_selector(dtype_include="category"),
+        ),
+        (
+            make_pipeline(
+                SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+            ),
+            make_column_selector(dtype_exclude="category"),
+        ),
+    )
+    return columns.set_output(transform="default")
+
+
+def _takes_sparse(estimator) -> bool:
+    """Whether ``estimator`` fits on a sparse matrix (scikit-learn's ``input_tags.sparse``)."""
+    try:
+        return bool(get_tags(estimator).input_tags.sparse)
+    except AttributeError:  # tags scikit-learn cannot read: dense input works for all
+        return False
 
 
 def describe(estimator) -> str:

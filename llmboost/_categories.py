@@ -1,0 +1,132 @@
+"""Categories of a fit reused on new rows, and columns whose kind changed since fit."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+#: Text categories of booleans (a boolean ``category`` column) and the numbers they are.
+_BOOLEAN_TEXT = {"True": 1.0, "False": 0.0}
+
+
+def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd.DataFrame:
+    """Give categorical columns the categories seen at fit; unseen values become missing.
+
+    A value that writes a fit category's number another way (``1.0`` for ``1``, as when
+    a missing value turned integer codes into floats) is that category.
+
+    A column whose kind changed since fit (numbers then, text now, or the reverse,
+    e.g. codes read as strings once and as integers once) is converted to its fit
+    kind, matching values by number (``True`` and ``False`` are 1 and 0), with a warning
+    that names it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        New rows, as :func:`to_frame` gives them.
+    categories : dict of str to Index
+        From :func:`fit_categories` at fit.
+
+    Returns
+    -------
+    DataFrame
+    """
+    for name in frame.columns:
+        col, cats = frame[name], categories.get(name)
+        if cats is None:
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                frame[name] = _numbers_from_text(col, name)
+            continue
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            col = _text_from_numbers(col, cats, name)
+        values = col.astype(object)
+        known = values.isin(cats)
+        if not known.all():
+            values = values.where(known, values.map(_same_number(values[~known], cats)))
+        frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
+    return frame
+
+
+def _same_number(unseen: pd.Series, cats: pd.Index) -> dict:
+    """Unseen text that writes a category's number another way (``1.0`` for ``1``, as
+    when a missing value turned integer codes into floats), mapped to that category."""
+    by_number = {}
+    for cat in cats:
+        by_number.setdefault(_written_number(cat), cat)
+    by_number.pop(None, None)
+    return {v: by_number.get(_written_number(v)) for v in unseen.dropna().unique()}
+
+
+def _written_number(text) -> float | None:
+    """The number ``text`` writes as Python prints an int or float (``2``, ``2.0``, ``-0.5``)."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    forms = {repr(number)} | ({str(int(number))} if number.is_integer() else set())
+    return number if text in forms else None
+
+
+def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
+    """A column numeric at fit that arrives as text: parse its values as numbers."""
+    parsed = _category_numbers(col.cat.categories)
+    codes = col.cat.codes.to_numpy()
+    values = np.where(codes >= 0, parsed[codes], np.nan)
+    lost = int(((codes >= 0) & np.isnan(values)).sum())
+    _warn_drift(name, "numeric", "text", "read as numbers", lost)
+    return pd.Series(values, index=col.index, name=col.name)
+
+
+def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:
+    """A column categorical at fit that arrives as numbers: match categories by number."""
+    by_number = {}
+    for cat, number in zip(cats, _category_numbers(cats)):
+        if not np.isnan(number):
+            by_number.setdefault(float(number), cat)
+    present = col.notna()
+    if present.any():
+        values = col.map(lambda v: by_number.get(float(v)) if pd.notna(v) else None)
+        lost = int((present & values.isna()).sum())
+        _warn_drift(name, "categorical", "numeric", "matched to the fit categories by number", lost)
+        return values.astype(object)
+    return col.astype(object)
+
+
+def _category_numbers(categories: pd.Index) -> np.ndarray:
+    """The number each text category writes, NaN for other text; ``True`` and ``False``
+    are 1 and 0, as :func:`~llmboost._validation.to_frame` reads booleans."""
+    text = pd.Series(categories.astype(object)).map(lambda t: _BOOLEAN_TEXT.get(t, t))
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
+    extra = f"; {lost} value(s) matched nothing and became missing" if lost else ""
+    warnings.warn(
+        f"Column {name!r} was {was} at fit but is {now} now; its values were {done}{extra}.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def fit_categories(frame: pd.DataFrame) -> dict[str, pd.Index]:
+    """The categories of every categorical column, to reuse at predict time.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        As :func:`to_frame` gives it.
+
+    Returns
+    -------
+    dict of str to Index
+    """
+    return {
+        name: frame[name].cat.categories
+        for name in frame.columns
+        if isinstance(frame[name].dtype, pd.CategoricalDtype)
+    }
+
+
+__all__ = ["align_categories", "fit_categories"]
