@@ -216,7 +216,7 @@ def test_a_library_alias_is_the_parameter_it_names(booster, alias, main):
     n_rounds = main.get("n_estimators", 100)
     assert fits[0].members_[0].n_rounds == n_rounds
     model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3)
-    assert max(model.fit(X, y).cv_results_["n_rounds"]) == n_rounds
+    assert max(model.fit(X, y).cv_results_["param_n_rounds"]) == n_rounds
     model.set_params(booster_params={**alias, **dict.fromkeys(main, 0.5)})
     with pytest.raises(ValueError, match=rf"gives {next(iter(main))} and {next(iter(alias))}, "):
         model.fit(X, y)
