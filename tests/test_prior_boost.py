@@ -143,7 +143,7 @@ def test_a_multiclass_loss_with_two_classes_fits_plain_trees_and_names_the_loss_
 
 
 def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_names():
-    # "age (years)" reaches XGBoost as "age__years_": a constraint by its name failed with
+    # "age (years)" reaches XGBoost as "age_(years)": a constraint by its name failed with
     # XGBoost's "Constrained features are not a subset of training data feature names"
     X, y = make_regression(n_samples=200, n_features=3, noise=1.0, random_state=0)
     X = pd.DataFrame(X, columns=["age (years)", "income [k]", "c"])
@@ -151,8 +151,12 @@ def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_na
     older = X.assign(**{"age (years)": X["age (years)"] + 1})
     params = {"monotone_constraints": {"age (years)": 1}, "n_estimators": 30}
     model = PriorBoostRegressor(booster_params=params, scale=0, random_state=0).fit(X, y)
-    assert (model.predict(older) >= model.predict(X)).all()
+    constrained = model.predict(X)
+    assert (model.predict(older) >= constrained).all()
     assert model.best_params_ == params
+    renamed = {"monotone_constraints": {"age_(years)": 1}, "n_estimators": 30}  # XGBoost's
+    model.set_params(booster_params=renamed).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), constrained)
     params = {"interaction_constraints": [["age (years)"], ["income [k]", "c"]]}
     model.set_params(booster_params=params).fit(X, y)
     assert model.best_params_ == params
@@ -212,7 +216,7 @@ def test_a_library_alias_is_the_parameter_it_names(booster, alias, main):
     n_rounds = main.get("n_estimators", 100)
     assert fits[0].members_[0].n_rounds == n_rounds
     model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3)
-    assert max(model.fit(X, y).cv_results_["n_rounds"]) == n_rounds
+    assert max(model.fit(X, y).cv_results_["param_n_rounds"]) == n_rounds
     model.set_params(booster_params={**alias, **dict.fromkeys(main, 0.5)})
     with pytest.raises(ValueError, match=rf"gives {next(iter(main))} and {next(iter(alias))}, "):
         model.fit(X, y)

@@ -285,8 +285,8 @@ class FusionParams(BaseEstimator):
         rename = dict(zip(columns, trees.columns, strict=True))
 
         def booster_name(key: str, column):
-            if column in rename:
-                return rename[column]
+            if column in rename or column in rename.values():  # as in X, or as renamed
+                return rename.get(column, column)
             raise InvalidParameterError(
                 f"booster_params {key} names {column!r}, which is not a column of X; "
                 f"name the columns as in X ({columns[:10]}) or by position."
