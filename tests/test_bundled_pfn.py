@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import log_loss
 
 from llmboost.pfn import DEFAULT_WEIGHTS, WEIGHTS_DIR
 from llmboost.pfn.prior_data import MAX_CLASSES, sample_batch, sample_task
@@ -398,6 +399,32 @@ def test_output_codes_separate_every_pair_of_classes():
             assert np.bincount(code).max() - np.bincount(code).min() <= 1  # balanced groups
             same &= code[:, None] == code[None, :]
         np.testing.assert_array_equal(same, np.eye(k, dtype=bool))
+
+
+def test_output_codes_count_the_class_frequencies_once():
+    # the product over 5 codes held the frequencies 5 times: 11 classes, one of 92% of
+    # the rows, on columns of noise got p(majority) = 1.000 and log loss 1.88 on new rows
+    # (0.47 for the frequencies); now 0.88 and 0.59
+    from llmboost.pfn.ensemble import decode, output_codes
+
+    counts = np.r_[200, np.full(10, 2)]
+    codes = output_codes(11, 10, np.random.default_rng(0))
+    freq = counts / counts.sum()
+    at_frequencies = [np.tile(np.bincount(c, weights=freq)[c], (3, 1)) for c in codes]
+    # float64 sums of logs: rounding only
+    np.testing.assert_allclose(np.exp(decode(at_frequencies, codes, counts)), [freq] * 3)
+    identity = [np.random.default_rng(1).dirichlet(np.ones(4), size=3)]
+    # up to 10 classes the network's own probabilities, up to the normalisation's rounding
+    np.testing.assert_allclose(
+        decode(identity, [np.arange(4)], [5, 1, 1, 1]), np.log(identity[0]), rtol=0, atol=1e-12
+    )
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(220, 3)), np.repeat(np.arange(11), counts)
+    proba = np.exp(BundledPFNPrior(n_ensemble=4).fit(X, y).logits(rng.normal(size=(500, 3))))
+    new_y = rng.choice(11, size=500, p=freq)
+    # within 1.5 times the frequencies' log loss (0.47): the codes' row-to-row noise on
+    # columns of noise costs some (0.62 here); the frequencies counted 5 times gave 1.87
+    assert log_loss(new_y, proba, labels=range(11)) < 1.5 * log_loss(new_y, [freq] * 500)
 
 
 @pytest.mark.parametrize("stratified", [True, False])

@@ -76,21 +76,36 @@ def output_codes(n_classes: int, max_groups: int, rng: np.random.Generator) -> l
     return codes
 
 
-def decode(group_proba: list[np.ndarray]) -> np.ndarray:
+def decode(group_proba: list[np.ndarray], codes: list[np.ndarray], counts) -> np.ndarray:
     """Class log-probabilities ``(n, n_classes)`` from each code's group probabilities.
+
+    Each code's group probability holds the class frequencies once; their product would
+    hold them once per code (a class of a few rows beside one of most rows then got
+    probability ~0 whatever the row). So each code's group log-probability has its
+    group's frequency taken out, and the class frequencies are added back once: group
+    probabilities equal to the group frequencies give the class frequencies. One code
+    (the identity, up to 10 classes) gives its probabilities as they are.
 
     Parameters
     ----------
     group_proba : list of ndarray
         ``group_proba[c][i, k]`` is the probability code ``c`` gives row ``i``'s group of
         class ``k``.
+    codes : list of ndarray
+        The class -> group map of each code.
+    counts : array-like of shape (n_classes,)
+        Rows of each class in the context.
 
     Returns
     -------
     ndarray of shape (n, n_classes)
-        The normalised sum of their logs.
+        The normalised sum of their logs, less the extra counts of the frequencies.
     """
-    total = sum(np.log(np.clip(p, 1e-7, None)) for p in group_proba)
+    freq = np.asarray(counts, dtype=np.float64) / np.sum(counts)
+    extra = np.log(np.clip(freq, 1e-7, None))
+    for code in codes:
+        extra = extra - np.log(np.clip(np.bincount(code, weights=freq)[code], 1e-7, None))
+    total = sum(np.log(np.clip(p, 1e-7, None)) for p in group_proba) + extra
     total = total - total.max(axis=1, keepdims=True)
     return total - np.log(np.exp(total).sum(axis=1, keepdims=True))
 

@@ -431,7 +431,7 @@ class BundledPFNPrior(Prior):
         per_code = [np.zeros((len(mine[0][1]), len(self.classes_))) for _ in codes]
         for (c, group), p in mine:
             per_code[c] += p[:, group] / (len(mine) / len(codes))
-        return decode(per_code)
+        return decode(per_code, codes, np.bincount(job[1], minlength=len(self.classes_)))
 
 
 def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
