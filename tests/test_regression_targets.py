@@ -239,3 +239,17 @@ def test_classification_labels_of_mixed_types_are_named():
     numbers = np.array([1, 2] * 30, dtype=object)  # numbers held as objects are labels
     model = PriorBoostClassifier(scale=0, cv=3).fit(X, numbers)
     assert model.classes_.tolist() == [1, 2] and set(model.predict(X)) <= {1, 2}
+
+
+def test_score_reads_the_labels_as_fit_does():
+    # labels held as objects (a column that had missing values): fit took them as
+    # booleans, score gave them to scikit-learn as they were, which refused them ("can't
+    # handle a mix of unknown and binary targets")
+    X, y = _data(60)
+    labels = pd.Series(y > 0, dtype=object)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 5}).fit(X, labels)
+    assert model.score(X, labels) == model.score(X, labels.astype(bool))
+    weight = np.linspace(0.1, 1.0, 60)
+    assert model.score(X, labels, sample_weight=weight) == np.average(
+        model.predict(X) == (y > 0), weights=weight
+    )

@@ -37,7 +37,7 @@ from ..scale_search import (
     prior_folds,
     progress_bar,
 )
-from ._shared import FusionParams, document
+from ._shared import FusionParams, LabelsAsFit, document
 
 
 class _Rows(NamedTuple):
@@ -344,7 +344,7 @@ def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, va
         uses logistic regression on one-hot/standardised columns.""",
     scales="``0, 0.01, 0.03, ..., 10``",
 )
-class PriorBoostClassifier(ClassifierMixin, _PriorBoost):
+class PriorBoostClassifier(LabelsAsFit, ClassifierMixin, _PriorBoost):
     """Gradient-boosted trees whose starting margin is ``scale`` times a prior's logits.
 
     Parameters

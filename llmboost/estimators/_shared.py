@@ -25,6 +25,7 @@ from .._params import (
     check_params,
 )
 from .._resources import resolve_device
+from .._validation import check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -340,10 +341,33 @@ class FusionParams(BaseEstimator):
         return candidates
 
 
+class LabelsAsFit:
+    """``score`` of a classifier on labels read as ``fit`` reads them (an object array
+    of booleans is booleans; scikit-learn's metrics refuse it as a mix of types)."""
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            True labels, of the types ``fit`` takes.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        y = check_target(y, len(y), classification=True)
+        return super().score(X, y, sample_weight=sample_weight)
+
+
 __all__ = [
     "ATTRIBUTES_DOC",
     "PARAMETERS_DOC",
     "PARAMETER_CONSTRAINTS",
     "FusionParams",
+    "LabelsAsFit",
     "document",
 ]
