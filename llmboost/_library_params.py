@@ -29,6 +29,18 @@ ALIASES = {
     },
 }  # fmt: skip
 
+#: LightGBM's other names of parameters its scikit-learn estimator always passes under a
+#: name LightGBM reads first (measured with LightGBM 4): a value under one of these names
+#: is ignored, in plain LightGBM too (with a warning ``verbose=-1`` hides).
+_LIGHTGBM_OVERRIDDEN = {
+    "learning_rate": ("eta", "shrinkage_rate"),
+    "num_leaves": ("num_leaf", "max_leaves", "max_leaf", "max_leaf_nodes"),
+    "min_child_weight": ("min_sum_hessian_per_leaf",),
+    "min_child_samples": ("min_data_per_leaf",),
+    "reg_alpha": ("l1_regularization",),
+    "reg_lambda": ("l2_regularization",),
+}
+
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
 _FOREST = ("rf", "random_forest")
@@ -149,10 +161,10 @@ def check_boosting(library: str, params: dict) -> None:
 
 
 def check_fit_arguments(library: str, params: dict) -> None:
-    """Refuse what LightGBM takes in ``fit`` (which llmboost calls), not as a parameter.
+    """Refuse what LightGBM would ignore: what it takes in ``fit`` (which llmboost calls),
+    not as a parameter, and another name of a parameter its estimator always passes.
 
-    Its estimator passes an unknown parameter to LightGBM, which ignores it with a warning
-    llmboost's ``verbose=-1`` hides.
+    LightGBM ignores both with a warning llmboost's ``verbose=-1`` hides.
 
     Parameters
     ----------
@@ -163,14 +175,23 @@ def check_fit_arguments(library: str, params: dict) -> None:
     Raises
     ------
     ValueError
-        For LightGBM ``eval_metric`` or ``callbacks``.
+        For LightGBM ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
+    if library != "lightgbm":
+        return
+    for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
+        if alias := next((a for a in aliases if a in params), None):
+            raise ValueError(
+                f"booster_params {alias}={params[alias]!r} would be ignored: LightGBM's "
+                f"estimator always passes {main}, which LightGBM reads in its place; give "
+                f"{main}={params[alias]!r}."
+            )
     hints = {
         "eval_metric": "give the metric to stop on as metric=... (LightGBM's parameter)",
         "callbacks": "early stopping on eval_set is early_stopping_rounds",
     }
     for key, hint in hints.items():
-        if library == "lightgbm" and key in params:
+        if key in params:
             raise ValueError(
                 f"booster_params {key} is not supported: LightGBM takes it in fit, which "
                 f"llmboost calls, and ignores it as a parameter; {hint}."

@@ -82,3 +82,29 @@ def test_lightgbm_fit_arguments_as_parameters_are_refused(key, value, hint):
     y = rng.integers(0, 2, len(X))
     booster = make_booster("lightgbm", {"metric": "auc", "n_estimators": 5}, "classification", 0)
     assert booster.fit(X, y, None).model_.get_params()["metric"] == "auc"
+
+
+@pytest.mark.parametrize(
+    "alias, main, value",
+    [
+        ("eta", "learning_rate", 0.7),
+        ("max_leaves", "num_leaves", 3),
+        ("min_data_per_leaf", "min_child_samples", 25),
+        ("l2_regularization", "reg_lambda", 50.0),
+    ],
+)
+def test_lightgbm_aliases_its_estimator_overrides_are_refused(alias, main, value):
+    import lightgbm as lgb
+
+    # plain LightGBM ignores them (its estimator passes `main`, read in their place), with
+    # a warning verbose=-1 hides: the user's value never reached the trees
+    X, rng = _frame(n=200)
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int)
+    kw = {"n_estimators": 10, "verbose": -1}
+    plain = lgb.LGBMClassifier(**kw, **{alias: value}).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(plain, lgb.LGBMClassifier(**kw).fit(X, y).predict_proba(X))
+    assert not np.array_equal(
+        plain, lgb.LGBMClassifier(**kw, **{main: value}).fit(X, y).predict_proba(X)
+    )
+    with pytest.raises(ValueError, match=rf"{alias}={value!r} would be ignored.*give {main}="):
+        make_booster("lightgbm", {alias: value}, "classification", 0)

@@ -42,7 +42,8 @@ PARAMETERS_DOC = """prior : {prior}
         enable_categorical=True``; LightGBM ``n_estimators=100, learning_rate=0.1,
         num_leaves=15, min_child_samples=5, verbose=-1``; both ``n_jobs=1``. A library
         alias of one of those (XGBoost ``eta``, LightGBM ``num_iterations``, ...) is that
-        parameter, and one given under two names is an error. With the
+        parameter, and one given under two names is an error (a LightGBM alias its
+        estimator overrides, such as ``eta``, is refused). With the
         default squared error, regression trees train on the target divided by its
         standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
         small-unit targets without trees); predictions are in the target's units, while
