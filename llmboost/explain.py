@@ -121,6 +121,10 @@ def _feature_shap(members, frame: pd.DataFrame) -> dict[tuple, np.ndarray]:
     return out
 
 
+#: LightGBM's names of its linear-tree mode, for which it has no SHAP values.
+_LINEAR_TREES = ("linear_tree", "linear_trees")
+
+
 def _check_explainable(estimator) -> None:
     """Refuse what is not a fitted llmboost estimator, or has trees SHAP cannot read."""
     from .dask._base import _DaskPriorBoost
@@ -139,6 +143,11 @@ def _check_explainable(estimator) -> None:
                 "explain: XGBoost has no SHAP values for multi-output trees "
                 "(booster_params multi_strategy='multi_output_tree'); refit without it "
                 "(one tree per class, the default) to explain the model."
+            )
+        if booster is not None and any(booster.params.get(k) for k in _LINEAR_TREES):
+            raise ValueError(
+                "explain: LightGBM has no SHAP values for linear trees (booster_params "
+                "linear_tree=True); refit without it to explain the model."
             )
 
 

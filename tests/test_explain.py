@@ -195,6 +195,16 @@ def test_multi_output_trees_are_refused_by_name():
         model.explain(X)
 
 
+@pytest.mark.parametrize("key", ["linear_tree", "linear_trees"])
+def test_lightgbm_linear_trees_are_refused_by_name(key):
+    # LightGBM's LightGBMError and its [Fatal] line came through
+    X, y = _data("binary")
+    model = _model("binary", "lightgbm", 0.5)
+    model.set_params(booster_params={"n_estimators": 5, key: True}).fit(X, y)
+    with pytest.raises(ValueError, match="no SHAP values for linear trees"):
+        model.explain(X)
+
+
 def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
