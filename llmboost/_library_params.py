@@ -198,6 +198,36 @@ def check_fit_arguments(library: str, params: dict) -> None:
             )
 
 
+def check_early_stopping_callback(params: dict, validated: bool) -> None:
+    """Refuse XGBoost's ``EarlyStopping`` callback in a fit without validation rows.
+
+    The search's fits never have any; XGBoost's own error ("Must have at least 1
+    validation dataset") does not say where early stopping belongs.
+
+    Parameters
+    ----------
+    params : dict
+        XGBoost's parameters.
+    validated : bool
+        Whether the fit has validation rows (``eval_set``).
+
+    Raises
+    ------
+    ValueError
+        For an ``xgboost.callback.EarlyStopping`` among ``callbacks`` without them.
+    """
+    from xgboost.callback import EarlyStopping
+
+    stopping = any(isinstance(c, EarlyStopping) for c in params.get("callbacks") or ())
+    if stopping and not validated:
+        raise ValueError(
+            "booster_params callbacks holds XGBoost's EarlyStopping, which needs validation "
+            "rows: the fusion search's fits (and a fit without eval_set) have none. Stop "
+            "early with fit(X, y, eval_set=(X_val, y_val)) and booster_params "
+            "early_stopping_rounds instead."
+        )
+
+
 def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     """The part of a trial's ``space`` that goes with the user's ``fixed`` parameters.
 
@@ -271,6 +301,7 @@ __all__ = [
     "boosting_mode",
     "canonical_params",
     "check_boosting",
+    "check_early_stopping_callback",
     "check_fit_arguments",
     "check_margin_width",
     "pop_patience",

@@ -28,6 +28,7 @@ from ._library_params import (
     boosting_mode,
     canonical_params,
     check_boosting,
+    check_early_stopping_callback,
     check_margin_width,
     pop_patience,
 )
@@ -294,6 +295,7 @@ class XGBoostBooster(Booster):
                 "base_margin_eval_set": [eval_set[2]],
                 "verbose": False,
             }
+        check_early_stopping_callback(self.params, eval_set is not None)
         with _library_errors("XGBoost", self.params):
             self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
         if eval_set is None:

@@ -108,3 +108,22 @@ def test_lightgbm_aliases_its_estimator_overrides_are_refused(alias, main, value
     )
     with pytest.raises(ValueError, match=rf"{alias}={value!r} would be ignored.*give {main}="):
         make_booster("lightgbm", {alias: value}, "classification", 0)
+
+
+def test_xgboost_early_stopping_callback_without_validation_rows_says_where_it_belongs():
+    import xgboost as xgb
+
+    # XGBoost's "Must have at least 1 validation dataset for early stopping." came through
+    # every fit of the search
+    X, rng = _frame()
+    y = rng.integers(0, 2, len(X))
+    params = {"n_estimators": 50, "callbacks": [xgb.callback.EarlyStopping(rounds=3)]}
+    booster = make_booster("xgboost", params, "classification", 0)
+    with pytest.raises(ValueError, match=r"EarlyStopping, which needs validation rows.*eval_set"):
+        booster.fit(X, y, None)
+    # with validation rows it stops early, as in plain XGBoost (labels are noise: the
+    # validation loss rises from the first rounds)
+    X_val, rng = _frame(seed=1)
+    booster = make_booster("xgboost", params, "classification", 0)
+    validation = (X_val, rng.integers(0, 2, len(X_val)), None)
+    assert booster.fit(X, y, None, eval_set=validation).n_rounds_ < 50
