@@ -67,6 +67,8 @@ class Writer:
             return {"$": "path", "value": str(obj)}
         if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
             return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
+        if type(obj) is np.random.RandomState:  # a random_state: its generator's state
+            return {"$": "random_state", "state": self.encode(obj.get_state(), where)}
         return self._object(obj, where)
 
     def _scalar(self, obj: np.generic, where: str):
@@ -155,12 +157,15 @@ def _public_name(cls: type) -> str:
 
 
 def trusted_class(cls: type) -> bool:
-    """Estimators of the trusted packages, llmboost's booster adapters and named tuples."""
+    """Estimators and cross-validation splitters of the trusted packages, llmboost's
+    booster adapters and named tuples."""
     if cls.__module__.split(".")[0] not in TRUSTED_PACKAGES or "." in cls.__qualname__:
         return False
+    from sklearn.model_selection import BaseCrossValidator, BaseShuffleSplit
+
     from .boosters import Booster
 
-    if issubclass(cls, BaseEstimator | Booster):
+    if issubclass(cls, BaseEstimator | Booster | BaseCrossValidator | BaseShuffleSplit):
         return True
     if cls is make_column_selector:  # plain data: which columns a transformer takes
         return True

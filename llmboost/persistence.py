@@ -4,9 +4,10 @@ A saved model is a zip file (written beside the target, then renamed): ``model.j
 ``arrays/N.npy`` (read with ``allow_pickle=False``) and ``boosters/N.ubj`` or ``.txt``.
 
 Loading never unpickles and never runs code from the file: it builds only estimators of
-llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and named
-tuples) and parses trees with the libraries' parsers once checks in Python found them
-consistent (:mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`). Anything
+llmboost, scikit-learn, XGBoost and LightGBM (and scikit-learn's splitters, llmboost's
+booster adapters and named tuples, numpy's RandomState from its state) and parses trees
+with the libraries' parsers once checks in Python found them consistent
+(:mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`). Anything
 else, and a damaged file, is refused with :class:`UnsafeFileError`; an estimator saved
 without a parameter this version has with ``ValueError``. State that needs pickle is
 refused at save with :class:`TypeError` naming the attribute. The prior's weights are not
@@ -237,6 +238,15 @@ class _Reader:
         if not isinstance(dtype, torch.dtype):
             raise UnsafeFileError(f"{where}: {value.get('name')!r} is not a torch dtype.")
         return dtype
+
+    def _tag_random_state(self, value, where):
+        state = self.decode(value.get("state"), where)
+        generator = np.random.RandomState()
+        try:
+            generator.set_state(state)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise UnsafeFileError(f"{where}: malformed random state ({exc}).") from None
+        return generator
 
     def _tag_array(self, value, where):
         return _read(read_npy, self._file(value, where, "arrays/", ".npy"), where, value)

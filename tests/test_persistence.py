@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, TimeSeriesSplit
 
 from llmboost import (
     BundledPFNPrior,
@@ -301,6 +302,40 @@ def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     with pytest.raises(TypeError, match="xgboost model tree 0 is a multi-output tree"):
         save(trees, tmp_path / "t.llmboost")  # load would refuse it: save says so
     assert not (tmp_path / "t.llmboost").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cv": KFold(3, shuffle=True, random_state=0)},
+        {"cv": TimeSeriesSplit(3)},
+        {"random_state": np.random.RandomState(0)},
+        {"prior": BundledPFNPrior(n_ensemble=1, random_state=np.random.RandomState(1))},
+    ],
+    ids=["KFold", "TimeSeriesSplit", "RandomState", "prior RandomState"],
+)
+def test_splitters_and_random_states_the_docs_name_are_saved(params, tmp_path):
+    # documented values of cv and random_state (a splitter, a numpy RandomState) were
+    # refused at save: "Cannot store model.cv: ...KFold is not a class llmboost saves"
+    X, y = _data("binary", n=90)
+    params = {"prior": LogisticRegression(), "scale": [0, 1], **params}
+    model = PriorBoostClassifier(booster_params={"n_estimators": 5}, **params).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    assert repr(loaded.cv) == repr(model.cv)
+    for before, after in ((model, loaded), (model.prior, loaded.prior)):
+        state = getattr(before, "random_state", None)
+        if isinstance(state, np.random.RandomState):  # the generator as it was at save
+            assert type(after.random_state) is np.random.RandomState
+            assert after.random_state.randint(2**31, size=5).tolist() == (
+                state.randint(2**31, size=5).tolist()
+            )
+
+
+def test_a_malformed_random_state_is_refused(tmp_path):
+    root = {"$": "random_state", "state": {"$": "tuple", "items": ["MT19937", 1, 2]}}
+    with pytest.raises(UnsafeFileError, match="malformed random state"):
+        load(_crafted(tmp_path, root))
 
 
 def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
