@@ -5,13 +5,14 @@ A saved model is a zip file (written beside the target, then renamed): ``model.j
 
 Loading never unpickles and never runs code from the file: it builds only estimators of
 llmboost, scikit-learn, XGBoost and LightGBM (and scikit-learn's splitters, llmboost's
-booster adapters and named tuples, numpy's RandomState from its state) and parses trees
-with the libraries' parsers once checks in Python found them consistent
-(:mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`). Anything
-else, and a damaged file, is refused with :class:`UnsafeFileError`; an estimator saved
-without a parameter this version has with ``ValueError``. State that needs pickle is
-refused at save with :class:`TypeError` naming the attribute. The prior's weights are not
-stored: they are found by path or name and fingerprinted (:mod:`llmboost._prior_weights`).
+booster adapters and named tuples, numpy's RandomState from its state, metadata requests
+from the requests per method) and parses trees with the libraries' parsers once checks
+in Python found them consistent (:mod:`llmboost._check_lightgbm`,
+:mod:`llmboost._check_xgboost`). Anything else, and a damaged file, is refused with
+:class:`UnsafeFileError`; an estimator saved without a parameter this version has with
+``ValueError``. State that needs pickle is refused at save with :class:`TypeError` naming
+the attribute. The prior's weights are not stored: they are found by path or name and
+fingerprinted (:mod:`llmboost._prior_weights`).
 """
 
 from __future__ import annotations
@@ -247,6 +248,34 @@ class _Reader:
         except (TypeError, ValueError, IndexError) as exc:
             raise UnsafeFileError(f"{where}: malformed random state ({exc}).") from None
         return generator
+
+    def _tag_metadata_request(self, value, where):
+        from sklearn.utils.metadata_routing import MetadataRequest
+
+        requests = self.decode(value.get("requests"), where)
+        if not isinstance(requests, dict) or not all(
+            isinstance(r, dict) for r in requests.values()
+        ):
+            raise UnsafeFileError(f"{where}: malformed metadata requests.")
+        out = MetadataRequest(owner=self.decode(value.get("owner"), where))
+        for method, params in requests.items():
+            target = getattr(out, str(method), None)
+            if not hasattr(target, "add_request"):
+                raise UnsafeFileError(
+                    f"{where}: metadata requests of an unknown method {method!r}."
+                )
+            for param, alias in params.items():
+                if not (
+                    isinstance(param, str) and (alias is None or isinstance(alias, bool | str))
+                ):
+                    raise UnsafeFileError(
+                        f"{where}: malformed metadata request {param!r}: {alias!r}."
+                    )
+                try:
+                    target.add_request(param=param, alias=alias)
+                except ValueError as exc:
+                    raise UnsafeFileError(f"{where}: {exc}") from None
+        return out
 
     def _tag_array(self, value, where):
         return _read(read_npy, self._file(value, where, "arrays/", ".npy"), where, value)

@@ -13,9 +13,11 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold, TimeSeriesSplit
+from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit
 
 from llmboost import (
     BundledPFNPrior,
@@ -335,6 +337,41 @@ def test_splitters_and_random_states_the_docs_name_are_saved(params, tmp_path):
 def test_a_malformed_random_state_is_refused(tmp_path):
     root = {"$": "random_state", "state": {"$": "tuple", "items": ["MT19937", 1, 2]}}
     with pytest.raises(UnsafeFileError, match="malformed random state"):
+        load(_crafted(tmp_path, root))
+
+
+def test_metadata_requests_are_saved_and_route_as_before(tmp_path):
+    # set_fit_request / set_score_request (metadata routing, to pass sample_weight through
+    # a Pipeline or a search) left a MetadataRequest on the model and its prior, which save
+    # refused: "Cannot store model.prior._metadata_request: ... is not a class llmboost saves"
+    X, y = _data("binary", n=90)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        prior = LogisticRegression().set_fit_request(sample_weight=True)
+        model = PriorBoostClassifier(prior, scale=[0, 1], booster_params={"n_estimators": 5})
+        model.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        model.fit(X, y, sample_weight=weight)
+        loaded = load(save(model, tmp_path / "m.llmboost"))
+        cloned = clone(model).fit(X, y, sample_weight=weight)  # its requests' owner: model
+        cloned = load(save(cloned, tmp_path / "c.llmboost"))
+        assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+        for other in (loaded, cloned):
+            assert str(other.get_metadata_routing()) == str(model.get_metadata_routing())
+            assert str(other.prior.get_metadata_routing()) == str(prior.get_metadata_routing())
+        search = GridSearchCV(loaded, {"scale": [0, 1]}, cv=2)
+        weighted = search.fit(X, y, sample_weight=weight).cv_results_["mean_test_score"]
+        plain = search.fit(X, y).cv_results_["mean_test_score"]
+        assert not np.allclose(weighted, plain)  # the weights reached fit and score
+
+
+def test_malformed_metadata_requests_are_refused(tmp_path):
+    requests = {"$": "dict", "items": [["fit", {"$": "dict", "items": [["sample_weight", 1.5]]}]]}
+    root = {"$": "metadata_request", "owner": "X", "requests": requests}
+    with pytest.raises(UnsafeFileError, match="malformed metadata request 'sample_weight'"):
+        load(_crafted(tmp_path, root))
+    requests = {"$": "dict", "items": [["owner", {"$": "dict", "items": []}]]}
+    root = {"$": "metadata_request", "owner": "X", "requests": requests}
+    with pytest.raises(UnsafeFileError, match="unknown method 'owner'"):
         load(_crafted(tmp_path, root))
 
 
