@@ -14,10 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from sklearn.base import clone
+from sklearn import linear_model
+from sklearn.base import clone, is_regressor
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import LinearSVC
 
 from llmboost import (
     BundledPFNPrior,
@@ -373,6 +378,45 @@ def test_malformed_metadata_requests_are_refused(tmp_path):
     root = {"$": "metadata_request", "owner": "X", "requests": requests}
     with pytest.raises(UnsafeFileError, match="unknown method 'owner'"):
         load(_crafted(tmp_path, root))
+
+
+_REFUSED_PRIORS = {  # docs/persistence.md, "What cannot be saved this way"
+    "SGDClassifier": (lambda: linear_model.SGDClassifier(loss="log_loss"), "_loss_function_"),
+    "Perceptron": (linear_model.Perceptron, "_loss_function_"),
+    "PoissonRegressor": (linear_model.PoissonRegressor, "_base_loss"),
+    "GammaRegressor": (linear_model.GammaRegressor, "_base_loss"),
+    "MLPClassifier": (lambda: MLPClassifier(max_iter=20), "_optimizer"),
+    "CalibratedClassifierCV": (
+        lambda: CalibratedClassifierCV(LogisticRegression(), cv=2),
+        "calibrated_classifiers_",
+    ),
+}
+_SAVED_PRIORS = {
+    "SGDRegressor": linear_model.SGDRegressor,
+    "MLPClassifier lbfgs": lambda: MLPClassifier(max_iter=20, solver="lbfgs"),
+    "KNeighborsClassifier brute": lambda: KNeighborsClassifier(algorithm="brute"),
+    "LinearSVC": LinearSVC,
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 20 iterations
+@pytest.mark.parametrize("name", sorted(_REFUSED_PRIORS) + sorted(_SAVED_PRIORS))
+def test_the_priors_the_docs_say_cannot_be_saved_are_refused_and_the_others_saved(name, tmp_path):
+    # the docs said linear models work; SGD-trained ones and GLMs keep loss objects
+    make, attribute = _REFUSED_PRIORS.get(name, (_SAVED_PRIORS.get(name), None))
+    prior = make()
+    task = "regression" if is_regressor(prior) else "binary"
+    X, y = _data(task, n=60)
+    if task == "regression":
+        y = np.abs(y) + 1.0  # Poisson and gamma targets are positive
+    cls = PriorBoostRegressor if task == "regression" else PriorBoostClassifier
+    model = cls(prior, scale=1.0, cv=2, booster_params={"n_estimators": 2}).fit(X, y)
+    if attribute is not None:
+        with pytest.raises(TypeError, match=rf"model\.prior_\..*\.{attribute}"):
+            save(model, tmp_path / "m.llmboost")
+    else:
+        loaded = load(save(model, tmp_path / "m.llmboost"))
+        assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
 def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
