@@ -419,6 +419,25 @@ def test_the_priors_the_docs_say_cannot_be_saved_are_refused_and_the_others_save
         assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
+def test_lightgbm_interaction_constraints_by_name_load_again(tmp_path):
+    # LightGBM wrote the names into its model text ("[interaction_constraints: [age,income]]")
+    # and could not read it back: save succeeded and load failed with "boosters/N.txt is not
+    # a LightGBM model load accepts: Expecting value: line 1 column 1267"
+    X, y = _data("binary", n=120)
+    by_name = {"interaction_constraints": [["age", "income"], ["city"]], "n_estimators": 5}
+    by_position = {"interaction_constraints": [[0, 1], [2]], "n_estimators": 5}
+    fitted = [
+        PriorBoostClassifier(booster="lightgbm", booster_params=p, scale=1.0, random_state=0).fit(
+            X, y
+        )
+        for p in (by_name, by_position)
+    ]
+    assert np.array_equal(_outputs(fitted[0], X), _outputs(fitted[1], X))
+    loaded = load(save(fitted[0], tmp_path / "m.llmboost"))
+    assert np.array_equal(_outputs(loaded, X), _outputs(fitted[0], X))
+    assert loaded.best_params_ == by_name
+
+
 def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
     X, y = _data("binary")
     model = _model("binary", "xgboost", 0.5).fit(X, y)
