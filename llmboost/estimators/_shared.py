@@ -282,7 +282,8 @@ class FusionParams(BaseEstimator):
         """``params`` with constraints that name columns of ``frame`` (XGBoost's
         ``monotone_constraints`` dict, ``interaction_constraints`` lists) in the names of
         ``trees``, the same rows as the boosters see them
-        (:func:`~llmboost._validation.booster_frame`); LightGBM's by their positions."""
+        (:func:`~llmboost._validation.booster_frame`); for LightGBM, positions and a list
+        of one ``monotone_constraints`` value per column."""
         columns = list(frame.columns)
         rename = dict(zip(columns, trees.columns, strict=True))
 
@@ -297,9 +298,10 @@ class FusionParams(BaseEstimator):
         out = dict(params or {})
         monotone = out.get("monotone_constraints")
         if isinstance(monotone, dict):
-            out["monotone_constraints"] = {
-                booster_name("monotone_constraints", c): v for c, v in monotone.items()
-            }
+            named = {booster_name("monotone_constraints", c): v for c, v in monotone.items()}
+            if self.booster == "lightgbm":  # a value per column; the others unconstrained
+                named = [named.get(name, 0) for name in trees.columns]
+            out["monotone_constraints"] = named
         groups = out.get("interaction_constraints")
         position = {name: i for i, name in enumerate(trees.columns)}
 
