@@ -81,6 +81,7 @@ def save(model, path: str | os.PathLike) -> Path:
         from .dask._base import _DaskPriorBoost
 
         hint = ": pickle a Dask estimator instead" if isinstance(model, _DaskPriorBoost) else ""
+        hint = hint or _holder_hint(model, _PriorBoost)
         raise TypeError(
             "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
             f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
@@ -107,6 +108,17 @@ def save(model, path: str | os.PathLike) -> Path:
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+def _holder_hint(model, estimator_class) -> str:
+    """What to save instead of a Pipeline or search that holds an llmboost estimator."""
+    inner, what = getattr(model, "best_estimator_", None), "its best_estimator_ (the refit model)"
+    if inner is None and isinstance(getattr(model, "steps", None), list) and model.steps:
+        inner = model.steps[-1][-1]
+        what = "its final step (pipeline[-1]) and pickle or refit the steps before it"
+    if not isinstance(inner, estimator_class):
+        return ""
+    return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
 
 
 def _file_to_write(path: Path) -> Path:

@@ -22,6 +22,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
 from llmboost import (
@@ -993,6 +995,18 @@ def test_only_llmboost_estimators_are_saved_and_dask_ones_are_sent_to_pickle(tmp
         save(LogisticRegression(), tmp_path / "m.llmboost")
     with pytest.raises(TypeError, match="got DaskPriorBoostClassifier: pickle a Dask estimator"):
         save(DaskPriorBoostClassifier(), tmp_path / "m.llmboost")
+    # a Pipeline or search holding one: the message said only what save takes
+    X, y = _data("binary", n=60)
+    model = PriorBoostClassifier(scale=1.0, cv=2, booster_params={"n_estimators": 2})
+    pipeline = make_pipeline(FunctionTransformer(), model).fit(X, y)
+    with pytest.raises(TypeError, match=r"got Pipeline: save its final step \(pipeline\[-1\]\)"):
+        save(pipeline, tmp_path / "p.llmboost")
+    search = GridSearchCV(model, {"scale": [0, 1]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match="got GridSearchCV: save its best_estimator_"):
+        save(search, tmp_path / "s.llmboost")
+    assert np.array_equal(
+        _outputs(load(save(pipeline[-1], tmp_path / "l.llmboost")), X), _outputs(pipeline[-1], X)
+    )
 
 
 def test_a_damaged_zip_directory_is_refused_as_damaged(tmp_path):
