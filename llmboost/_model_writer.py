@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import make_column_selector
+from sklearn.utils.metadata_routing import MetadataRequest
 
 from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
@@ -67,7 +68,24 @@ class Writer:
             return {"$": "path", "value": str(obj)}
         if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
             return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
+        if type(obj) is np.random.RandomState:  # a random_state: its generator's state
+            return {"$": "random_state", "state": self.encode(obj.get_state(), where)}
+        if isinstance(obj, MetadataRequest):
+            return self._metadata_request(obj, where)
         return self._object(obj, where)
+
+    def _metadata_request(self, obj: MetadataRequest, where: str):
+        """What ``set_fit_request`` and the like set: per method, its requests. The owner
+        is the estimator itself, or (a clone's) the name of its class."""
+        owner = obj.owner
+        if not isinstance(owner, str):
+            owner = self.encode(owner, where) if id(owner) in self.seen else type(owner).__name__
+        requests = {
+            method: dict(value.requests)
+            for method, value in vars(obj).items()
+            if hasattr(value, "add_request") and value.requests
+        }
+        return {"$": "metadata_request", "owner": owner, "requests": self.encode(requests, where)}
 
     def _scalar(self, obj: np.generic, where: str):
         return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": obj.item()}
@@ -155,12 +173,15 @@ def _public_name(cls: type) -> str:
 
 
 def trusted_class(cls: type) -> bool:
-    """Estimators of the trusted packages, llmboost's booster adapters and named tuples."""
+    """Estimators and cross-validation splitters of the trusted packages, llmboost's
+    booster adapters and named tuples."""
     if cls.__module__.split(".")[0] not in TRUSTED_PACKAGES or "." in cls.__qualname__:
         return False
+    from sklearn.model_selection import BaseCrossValidator, BaseShuffleSplit
+
     from .boosters import Booster
 
-    if issubclass(cls, BaseEstimator | Booster):
+    if issubclass(cls, BaseEstimator | Booster | BaseCrossValidator | BaseShuffleSplit):
         return True
     if cls is make_column_selector:  # plain data: which columns a transformer takes
         return True

@@ -4,13 +4,15 @@ A saved model is a zip file (written beside the target, then renamed): ``model.j
 ``arrays/N.npy`` (read with ``allow_pickle=False``) and ``boosters/N.ubj`` or ``.txt``.
 
 Loading never unpickles and never runs code from the file: it builds only estimators of
-llmboost, scikit-learn, XGBoost and LightGBM (and llmboost's booster adapters and named
-tuples) and parses trees with the libraries' parsers once checks in Python found them
-consistent (:mod:`llmboost._check_lightgbm`, :mod:`llmboost._check_xgboost`). Anything
-else, and a damaged file, is refused with :class:`UnsafeFileError`; an estimator saved
-without a parameter this version has with ``ValueError``. State that needs pickle is
-refused at save with :class:`TypeError` naming the attribute. The prior's weights are not
-stored: they are found by path or name and fingerprinted (:mod:`llmboost._prior_weights`).
+llmboost, scikit-learn, XGBoost and LightGBM (and scikit-learn's splitters, llmboost's
+booster adapters and named tuples, numpy's RandomState from its state, metadata requests
+from the requests per method) and parses trees with the libraries' parsers once checks
+in Python found them consistent (:mod:`llmboost._check_lightgbm`,
+:mod:`llmboost._check_xgboost`). Anything else, and a damaged file, is refused with
+:class:`UnsafeFileError`; an estimator saved without a parameter this version has with
+``ValueError``. State that needs pickle is refused at save with :class:`TypeError` naming
+the attribute. The prior's weights are not stored: they are found by path or name and
+fingerprinted (:mod:`llmboost._prior_weights`).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ def save(model, path: str | os.PathLike) -> Path:
         from .dask._base import _DaskPriorBoost
 
         hint = ": pickle a Dask estimator instead" if isinstance(model, _DaskPriorBoost) else ""
+        hint = hint or _holder_hint(model, _PriorBoost)
         raise TypeError(
             "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
             f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
@@ -105,6 +108,17 @@ def save(model, path: str | os.PathLike) -> Path:
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+def _holder_hint(model, estimator_class) -> str:
+    """What to save instead of a Pipeline or search that holds an llmboost estimator."""
+    inner, what = getattr(model, "best_estimator_", None), "its best_estimator_ (the refit model)"
+    if inner is None and isinstance(getattr(model, "steps", None), list) and model.steps:
+        inner = model.steps[-1][-1]
+        what = "its final step (pipeline[-1]) and pickle or refit the steps before it"
+    if not isinstance(inner, estimator_class):
+        return ""
+    return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
 
 
 def _file_to_write(path: Path) -> Path:
@@ -237,6 +251,43 @@ class _Reader:
         if not isinstance(dtype, torch.dtype):
             raise UnsafeFileError(f"{where}: {value.get('name')!r} is not a torch dtype.")
         return dtype
+
+    def _tag_random_state(self, value, where):
+        state = self.decode(value.get("state"), where)
+        generator = np.random.RandomState()
+        try:
+            generator.set_state(state)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise UnsafeFileError(f"{where}: malformed random state ({exc}).") from None
+        return generator
+
+    def _tag_metadata_request(self, value, where):
+        from sklearn.utils.metadata_routing import MetadataRequest
+
+        requests = self.decode(value.get("requests"), where)
+        if not isinstance(requests, dict) or not all(
+            isinstance(r, dict) for r in requests.values()
+        ):
+            raise UnsafeFileError(f"{where}: malformed metadata requests.")
+        out = MetadataRequest(owner=self.decode(value.get("owner"), where))
+        for method, params in requests.items():
+            target = getattr(out, str(method), None)
+            if not hasattr(target, "add_request"):
+                raise UnsafeFileError(
+                    f"{where}: metadata requests of an unknown method {method!r}."
+                )
+            for param, alias in params.items():
+                if not (
+                    isinstance(param, str) and (alias is None or isinstance(alias, bool | str))
+                ):
+                    raise UnsafeFileError(
+                        f"{where}: malformed metadata request {param!r}: {alias!r}."
+                    )
+                try:
+                    target.add_request(param=param, alias=alias)
+                except ValueError as exc:
+                    raise UnsafeFileError(f"{where}: {exc}") from None
+        return out
 
     def _tag_array(self, value, where):
         return _read(read_npy, self._file(value, where, "arrays/", ".npy"), where, value)

@@ -13,8 +13,18 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from sklearn import linear_model
+from sklearn.base import clone, is_regressor
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 from llmboost import (
     BundledPFNPrior,
@@ -301,6 +311,133 @@ def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     with pytest.raises(TypeError, match="xgboost model tree 0 is a multi-output tree"):
         save(trees, tmp_path / "t.llmboost")  # load would refuse it: save says so
     assert not (tmp_path / "t.llmboost").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cv": KFold(3, shuffle=True, random_state=0)},
+        {"cv": TimeSeriesSplit(3)},
+        {"random_state": np.random.RandomState(0)},
+        {"prior": BundledPFNPrior(n_ensemble=1, random_state=np.random.RandomState(1))},
+    ],
+    ids=["KFold", "TimeSeriesSplit", "RandomState", "prior RandomState"],
+)
+def test_splitters_and_random_states_the_docs_name_are_saved(params, tmp_path):
+    # documented values of cv and random_state (a splitter, a numpy RandomState) were
+    # refused at save: "Cannot store model.cv: ...KFold is not a class llmboost saves"
+    X, y = _data("binary", n=90)
+    params = {"prior": LogisticRegression(), "scale": [0, 1], **params}
+    model = PriorBoostClassifier(booster_params={"n_estimators": 5}, **params).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    assert repr(loaded.cv) == repr(model.cv)
+    for before, after in ((model, loaded), (model.prior, loaded.prior)):
+        state = getattr(before, "random_state", None)
+        if isinstance(state, np.random.RandomState):  # the generator as it was at save
+            assert type(after.random_state) is np.random.RandomState
+            assert after.random_state.randint(2**31, size=5).tolist() == (
+                state.randint(2**31, size=5).tolist()
+            )
+
+
+def test_a_malformed_random_state_is_refused(tmp_path):
+    root = {"$": "random_state", "state": {"$": "tuple", "items": ["MT19937", 1, 2]}}
+    with pytest.raises(UnsafeFileError, match="malformed random state"):
+        load(_crafted(tmp_path, root))
+
+
+def test_metadata_requests_are_saved_and_route_as_before(tmp_path):
+    # set_fit_request / set_score_request (metadata routing, to pass sample_weight through
+    # a Pipeline or a search) left a MetadataRequest on the model and its prior, which save
+    # refused: "Cannot store model.prior._metadata_request: ... is not a class llmboost saves"
+    X, y = _data("binary", n=90)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        prior = LogisticRegression().set_fit_request(sample_weight=True)
+        model = PriorBoostClassifier(prior, scale=[0, 1], booster_params={"n_estimators": 5})
+        model.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        model.fit(X, y, sample_weight=weight)
+        loaded = load(save(model, tmp_path / "m.llmboost"))
+        cloned = clone(model).fit(X, y, sample_weight=weight)  # its requests' owner: model
+        cloned = load(save(cloned, tmp_path / "c.llmboost"))
+        assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+        for other in (loaded, cloned):
+            assert str(other.get_metadata_routing()) == str(model.get_metadata_routing())
+            assert str(other.prior.get_metadata_routing()) == str(prior.get_metadata_routing())
+        search = GridSearchCV(loaded, {"scale": [0, 1]}, cv=2)
+        weighted = search.fit(X, y, sample_weight=weight).cv_results_["mean_test_score"]
+        plain = search.fit(X, y).cv_results_["mean_test_score"]
+        assert not np.allclose(weighted, plain)  # the weights reached fit and score
+
+
+def test_malformed_metadata_requests_are_refused(tmp_path):
+    requests = {"$": "dict", "items": [["fit", {"$": "dict", "items": [["sample_weight", 1.5]]}]]}
+    root = {"$": "metadata_request", "owner": "X", "requests": requests}
+    with pytest.raises(UnsafeFileError, match="malformed metadata request 'sample_weight'"):
+        load(_crafted(tmp_path, root))
+    requests = {"$": "dict", "items": [["owner", {"$": "dict", "items": []}]]}
+    root = {"$": "metadata_request", "owner": "X", "requests": requests}
+    with pytest.raises(UnsafeFileError, match="unknown method 'owner'"):
+        load(_crafted(tmp_path, root))
+
+
+_REFUSED_PRIORS = {  # docs/persistence.md, "What cannot be saved this way"
+    "SGDClassifier": (lambda: linear_model.SGDClassifier(loss="log_loss"), "_loss_function_"),
+    "Perceptron": (linear_model.Perceptron, "_loss_function_"),
+    "PoissonRegressor": (linear_model.PoissonRegressor, "_base_loss"),
+    "GammaRegressor": (linear_model.GammaRegressor, "_base_loss"),
+    "MLPClassifier": (lambda: MLPClassifier(max_iter=20), "_optimizer"),
+    "CalibratedClassifierCV": (
+        lambda: CalibratedClassifierCV(LogisticRegression(), cv=2),
+        "calibrated_classifiers_",
+    ),
+}
+_SAVED_PRIORS = {
+    "SGDRegressor": linear_model.SGDRegressor,
+    "MLPClassifier lbfgs": lambda: MLPClassifier(max_iter=20, solver="lbfgs"),
+    "KNeighborsClassifier brute": lambda: KNeighborsClassifier(algorithm="brute"),
+    "LinearSVC": LinearSVC,
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 20 iterations
+@pytest.mark.parametrize("name", sorted(_REFUSED_PRIORS) + sorted(_SAVED_PRIORS))
+def test_the_priors_the_docs_say_cannot_be_saved_are_refused_and_the_others_saved(name, tmp_path):
+    # the docs said linear models work; SGD-trained ones and GLMs keep loss objects
+    make, attribute = _REFUSED_PRIORS.get(name, (_SAVED_PRIORS.get(name), None))
+    prior = make()
+    task = "regression" if is_regressor(prior) else "binary"
+    X, y = _data(task, n=60)
+    if task == "regression":
+        y = np.abs(y) + 1.0  # Poisson and gamma targets are positive
+    cls = PriorBoostRegressor if task == "regression" else PriorBoostClassifier
+    model = cls(prior, scale=1.0, cv=2, booster_params={"n_estimators": 2}).fit(X, y)
+    if attribute is not None:
+        with pytest.raises(TypeError, match=rf"model\.prior_\..*\.{attribute}"):
+            save(model, tmp_path / "m.llmboost")
+    else:
+        loaded = load(save(model, tmp_path / "m.llmboost"))
+        assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+
+
+def test_lightgbm_interaction_constraints_by_name_load_again(tmp_path):
+    # LightGBM wrote the names into its model text ("[interaction_constraints: [age,income]]")
+    # and could not read it back: save succeeded and load failed with "boosters/N.txt is not
+    # a LightGBM model load accepts: Expecting value: line 1 column 1267"
+    X, y = _data("binary", n=120)
+    by_name = {"interaction_constraints": [["age", "income"], ["city"]], "n_estimators": 5}
+    by_position = {"interaction_constraints": [[0, 1], [2]], "n_estimators": 5}
+    fitted = [
+        PriorBoostClassifier(booster="lightgbm", booster_params=p, scale=1.0, random_state=0).fit(
+            X, y
+        )
+        for p in (by_name, by_position)
+    ]
+    assert np.array_equal(_outputs(fitted[0], X), _outputs(fitted[1], X))
+    loaded = load(save(fitted[0], tmp_path / "m.llmboost"))
+    assert np.array_equal(_outputs(loaded, X), _outputs(fitted[0], X))
+    assert loaded.best_params_ == by_name
 
 
 def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_path):
@@ -858,6 +995,18 @@ def test_only_llmboost_estimators_are_saved_and_dask_ones_are_sent_to_pickle(tmp
         save(LogisticRegression(), tmp_path / "m.llmboost")
     with pytest.raises(TypeError, match="got DaskPriorBoostClassifier: pickle a Dask estimator"):
         save(DaskPriorBoostClassifier(), tmp_path / "m.llmboost")
+    # a Pipeline or search holding one: the message said only what save takes
+    X, y = _data("binary", n=60)
+    model = PriorBoostClassifier(scale=1.0, cv=2, booster_params={"n_estimators": 2})
+    pipeline = make_pipeline(FunctionTransformer(), model).fit(X, y)
+    with pytest.raises(TypeError, match=r"got Pipeline: save its final step \(pipeline\[-1\]\)"):
+        save(pipeline, tmp_path / "p.llmboost")
+    search = GridSearchCV(model, {"scale": [0, 1]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match="got GridSearchCV: save its best_estimator_"):
+        save(search, tmp_path / "s.llmboost")
+    assert np.array_equal(
+        _outputs(load(save(pipeline[-1], tmp_path / "l.llmboost")), X), _outputs(pipeline[-1], X)
+    )
 
 
 def test_a_damaged_zip_directory_is_refused_as_damaged(tmp_path):

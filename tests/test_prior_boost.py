@@ -164,6 +164,23 @@ def test_xgboost_constraints_name_columns_as_in_x_when_the_boosters_see_other_na
         model.set_params(booster_params={"monotone_constraints": {"agee": 1}}).fit(X, y)
 
 
+def test_lightgbm_monotone_constraints_by_name_are_one_value_per_column():
+    # a dict by column name, as XGBoost takes it, failed with LightGBM's raw
+    # "TypeError: Unknown type of parameter:monotone_constraints, got:dict"
+    X, y = make_regression(n_samples=200, n_features=3, noise=1.0, random_state=0)
+    X = pd.DataFrame(X, columns=["age (years)", "income", "c"])
+    y = y - 50 * X["age (years)"]  # falls with age, unconstrained
+    given = {"monotone_constraints": {"age (years)": 1}, "n_estimators": 30}
+    listed = {"monotone_constraints": [1, 0, 0], "n_estimators": 30}
+    kwargs = dict(booster="lightgbm", scale=0, random_state=0)
+    model = PriorBoostRegressor(booster_params=given, **kwargs).fit(X, y)
+    plain = PriorBoostRegressor(booster_params=listed, **kwargs).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+    older = X.assign(**{"age (years)": X["age (years)"] + 1})
+    assert (model.predict(older) >= model.predict(X)).all()
+    assert model.best_params_ == given
+
+
 def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
     # XGBoost's "Experimental support for categorical data is not implemented for current
     # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)

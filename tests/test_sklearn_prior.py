@@ -115,6 +115,18 @@ def test_sample_weight_refused_by_an_estimator_is_named():
             SklearnPrior(estimator).fit(X, y, sample_weight=w)
 
 
+def test_a_prior_whose_fit_takes_no_weights_is_fitted_without_them_as_the_docs_say():
+    # docs/index.md: such priors (a Pipeline among them) are fitted without sample_weight
+    X, y = _table()
+    w = np.where(y == "yes", 20.0, 1.0)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression())
+    for prior, weighted in ((pipeline, False), (LogisticRegression(), True)):
+        fit = PriorBoostClassifier(prior, scale="prior").fit
+        with_weights = fit(X, y, sample_weight=w).predict_proba(X)
+        without = fit(X, y).predict_proba(X)
+        assert (np.abs(with_weights - without).max() > 0.05) == weighted
+
+
 def test_classifiers_without_predict_proba_give_log_softmax_of_their_scores():
     from sklearn.linear_model import RidgeClassifier
     from sklearn.svm import LinearSVC

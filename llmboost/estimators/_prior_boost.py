@@ -111,7 +111,8 @@ class _PriorBoost(FusionParams, ABC):
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights for the boosters and the search's scores (and for priors that
-            accept weights; in-context and language-model priors ignore them).
+            accept weights; in-context and language-model priors, and scikit-learn
+            models whose ``fit`` takes none, such as a ``Pipeline``, ignore them).
         eval_set : tuple (X_val, y_val), default=None
             Validation rows: each tree member is refit with up to ``n_estimators``
             rounds, stops early when their loss stops improving, and keeps at most the

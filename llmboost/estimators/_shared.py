@@ -282,7 +282,8 @@ class FusionParams(BaseEstimator):
         """``params`` with constraints that name columns of ``frame`` (XGBoost's
         ``monotone_constraints`` dict, ``interaction_constraints`` lists) in the names of
         ``trees``, the same rows as the boosters see them
-        (:func:`~llmboost._validation.booster_frame`)."""
+        (:func:`~llmboost._validation.booster_frame`); for LightGBM, positions and a list
+        of one ``monotone_constraints`` value per column."""
         columns = list(frame.columns)
         rename = dict(zip(columns, trees.columns, strict=True))
 
@@ -297,15 +298,22 @@ class FusionParams(BaseEstimator):
         out = dict(params or {})
         monotone = out.get("monotone_constraints")
         if isinstance(monotone, dict):
-            out["monotone_constraints"] = {
-                booster_name("monotone_constraints", c): v for c, v in monotone.items()
-            }
+            named = {booster_name("monotone_constraints", c): v for c, v in monotone.items()}
+            if self.booster == "lightgbm":  # a value per column; the others unconstrained
+                named = [named.get(name, 0) for name in trees.columns]
+            out["monotone_constraints"] = named
         groups = out.get("interaction_constraints")
+        position = {name: i for i, name in enumerate(trees.columns)}
+
+        def member(column):
+            if not isinstance(column, str):
+                return column
+            name = booster_name("interaction_constraints", column)
+            # LightGBM writes names into its model text, which it then cannot read back
+            return position[name] if self.booster == "lightgbm" else name
+
         if isinstance(groups, list | tuple) and all(isinstance(g, list | tuple) for g in groups):
-            out["interaction_constraints"] = [
-                [booster_name("interaction_constraints", c) if isinstance(c, str) else c for c in g]
-                for g in groups
-            ]
+            out["interaction_constraints"] = [[member(c) for c in g] for g in groups]
         return out if params is not None else None
 
     def _as_given(self, params: dict | None) -> dict | None:
