@@ -41,6 +41,10 @@ _LIGHTGBM_OVERRIDDEN = {
     "reg_lambda": ("l2_regularization",),
 }
 
+#: llmboost's XGBoost defaults that only trees read: left out for the linear booster,
+#: about which XGBoost warns on every fit that they are not used.
+_TREE_ONLY = ("max_depth", "tree_method")
+
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
 _FOREST = ("rf", "random_forest")
@@ -127,6 +131,26 @@ def boosting_mode(library: str, params: dict) -> str:
     if modes & set(_FOREST):
         return "rf"
     return "dart" if "dart" in modes else "gbtree"
+
+
+def defaults_for(library: str, defaults: dict, params: dict) -> dict:
+    """The adapter's ``defaults`` that the boosting mode ``params`` select reads.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    defaults : dict
+        The adapter's defaults.
+    params : dict
+        The user's parameters, aliases renamed (:func:`canonical_params`).
+
+    Returns
+    -------
+    dict
+    """
+    if library == "xgboost" and boosting_mode(library, params) == "gblinear":
+        return {k: v for k, v in defaults.items() if k not in _TREE_ONLY}
+    return defaults
 
 
 def check_boosting(library: str, params: dict) -> None:
@@ -304,6 +328,7 @@ __all__ = [
     "check_early_stopping_callback",
     "check_fit_arguments",
     "check_margin_width",
+    "defaults_for",
     "pop_patience",
     "prefixes_hold",
     "tunable",

@@ -30,6 +30,7 @@ from ._library_params import (
     check_boosting,
     check_early_stopping_callback,
     check_margin_width,
+    defaults_for,
     pop_patience,
 )
 from ._tree_unit import unit_for
@@ -72,7 +73,8 @@ class Booster(ABC):
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
         params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
-        self.params = {**self.defaults, "random_state": random_state, **params}
+        defaults = defaults_for(self.name, self.defaults, params)
+        self.params = {**defaults, "random_state": random_state, **params}
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
         self._check_loss()
         check_boosting(self.name, self.params)

@@ -127,3 +127,25 @@ def test_xgboost_early_stopping_callback_without_validation_rows_says_where_it_b
     booster = make_booster("xgboost", params, "classification", 0)
     validation = (X_val, rng.integers(0, 2, len(X_val)), None)
     assert booster.fit(X, y, None, eval_set=validation).n_rounds_ < 50
+
+
+def test_xgboost_linear_booster_gets_no_tree_defaults_and_equals_plain_xgboost():
+    import warnings
+
+    import xgboost as xgb
+
+    # llmboost's max_depth=4 and tree_method='hist' reached it: XGBoost warned on every
+    # fit that they are not used (28 times in one search)
+    X, rng = _frame(n=200)
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int)
+    params = {"booster": "gblinear", "n_estimators": 10}
+    booster = make_booster("xgboost", params, "classification", 0)
+    assert "max_depth" not in booster.params and "tree_method" not in booster.params
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Parameters: { ... } are not used"
+        booster.fit(X, y, None)
+    plain = xgb.XGBClassifier(**params, learning_rate=0.1, n_jobs=1, random_state=0).fit(X, y)
+    # float32 margins summed in another order: equal to a few ulps of float32
+    np.testing.assert_allclose(
+        booster.predict_margin(X, None), plain.predict(X, output_margin=True), atol=1e-6
+    )
