@@ -525,3 +525,23 @@ def test_clone_shares_the_client_and_pickle_drops_it(client):
     np.testing.assert_allclose(
         restored.predict_proba(Xd).compute(), model.predict_proba(Xd).compute()
     )
+
+
+def test_every_class_and_at_least_cv_rows_enter_the_sample(client):
+    # 8 classes of 40 rows, 2 per class: a random draw of the sample missed a class in
+    # 3 of these 5 fits (seeds 0, 1, 4), and that class's rows trained as a neighbour's
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=320), "b": rng.normal(size=320)})
+    y = pd.Series(np.repeat(list("ABCDEFGH"), 40)[rng.permutation(320)], name="target")
+    kw = {"scale": 0, "cv": 2, "sample_size": 16, "booster_params": {"n_estimators": 2}}
+    for seed in range(5):
+        model = DaskPriorBoostClassifier(**kw, random_state=seed).fit(*to_dask(X, y))
+        assert list(model.classes_) == list("ABCDEFGH")
+        assert model.n_sample_ == 16  # two rows of each class, none by chance
+    # regression: a uniform sample of exactly sample_size rows, at least cv (a draw of
+    # 2 expected rows out of 320 held none for 3 of the seeds 0 to 13: fit failed)
+    for cv, expected in [(2, 2), (5, 5)]:
+        model = DaskPriorBoostRegressor(scale=0, cv=cv, sample_size=2, random_state=0).fit(
+            *to_dask(X, X["a"])
+        )
+        assert model.n_sample_ == expected

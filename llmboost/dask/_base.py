@@ -1,6 +1,6 @@
 """PriorBoost on a Dask cluster: the local estimator's parts, run where the rows are.
 
-1. A stratified sample of the training rows (about ``sample_size``) is gathered to the
+1. A stratified sample of the training rows (``sample_size``) is gathered to the
    client and a local :class:`~llmboost.PriorBoostClassifier` (same parameters) is fitted
    on it: that chooses the fusion (``members_``, ``scale_``, ``cv_results_``) and fits
    the prior (``prior_``; in-context priors take the sample as their context).
@@ -33,7 +33,8 @@ from ._data import (
     named_columns,
     prepared,
     require_dask,
-    sample_fractions,
+    sample_sizes,
+    sample_thresholds,
     schema,
 )
 from ._scoring import (
@@ -150,8 +151,8 @@ class _DaskPriorBoost(FusionParams):
         y = as_dask_target(y, X)
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
-        fractions = self._fractions(y, check_labels(frame, y))
         seed = _sample_seed(self.random_state)
+        fractions = self._thresholds(y, check_labels(frame, y), seed)
 
         sample = frame.map_partitions(
             sample_partition, y, fractions, seed, meta=_sample_meta(frame._meta, y)
@@ -179,11 +180,14 @@ class _DaskPriorBoost(FusionParams):
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
         return self
 
-    def _fractions(self, y, n_rows: int):
+    def _thresholds(self, y, n_rows: int, seed: int):
+        """The sample: ``sample_size`` rows, at least ``cv`` (of every class)."""
         if self._task == "regression":
-            return min(1.0, self.sample_size / n_rows)
-        counts = y.value_counts().compute()
-        return sample_fractions(counts, self.sample_size, max(self.cv, 2))
+            sizes = min(n_rows, max(self.sample_size, self.cv))
+        else:
+            counts = y.value_counts().compute()
+            sizes = sample_sizes(counts, self.sample_size, max(self.cv, 2))
+        return sample_thresholds(y, sizes, seed)
 
     def _copy_fitted(self, local, categories, columns, n_sample: int) -> None:
         for name in ("default_prior_", "feature_names_in_"):  # a previous fit's are stale

@@ -26,8 +26,9 @@ DASK_PARAMETERS_DOC = """{shared}
         training; ``cv`` here is a number of folds only (the sample's rows are not the
         caller's).
     sample_size : int, default=10_000
-        About this many training rows, stratified by class for classifiers (every class
-        keeps at least ``cv`` rows, all of them when it has fewer), are gathered to the
+        This many training rows, stratified by class for classifiers (each class its
+        share but at least ``cv`` rows, all of them when it has fewer; at least ``cv``
+        rows for regressors), are gathered to the
         client to choose the fusion and to fit the prior (the context of in-context
         priors). With fewer rows than that, all rows are used and the fit equals the
         local estimator's.
