@@ -545,3 +545,20 @@ def test_every_class_and_at_least_cv_rows_enter_the_sample(client):
             *to_dask(X, X["a"])
         )
         assert model.n_sample_ == expected
+
+
+def test_score_reads_the_labels_as_fit_does(client):
+    # booleans held as objects (a column that had missing values): fit reads booleans,
+    # score passed the objects to scikit-learn, which refused them as 'a mix of unknown
+    # and binary targets'
+    import dask
+
+    X, y = table(n=150)
+    y = pd.Series((y == "yes").to_numpy(), dtype=object, name="target")
+    with dask.config.set({"dataframe.convert-string": False}):
+        Xd, yd = to_dask(X, y)
+    kw = {"scale": 0, "booster_params": {"n_estimators": 5}}
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits, as above
+    assert model.score(Xd, y) == local.score(X, y)

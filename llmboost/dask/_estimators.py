@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 
+from .._validation import check_target
 from ..estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -150,6 +151,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         ----------
         X : dask DataFrame or 2-d dask array
         y : dask Series or array-like, in the order of ``X``'s rows
+            True labels, of the types ``fit`` takes.
         sample_weight : dask Series or array-like, default=None
 
         Returns
@@ -157,6 +159,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         float
         """
         predicted, y, weight = _computed(self.predict(X), y, sample_weight)
+        y = check_target(y, len(predicted), classification=True)  # labels as fit reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
 
