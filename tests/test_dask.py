@@ -562,3 +562,31 @@ def test_score_reads_the_labels_as_fit_does(client):
     local = PriorBoostClassifier(**kw).fit(X, y)
     assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits, as above
     assert model.score(Xd, y) == local.score(X, y)
+
+
+class NamedPrior(PidPrior):
+    """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
+
+    def __init__(self, target_name=None):
+        self.target_name = target_name
+
+    def _record(self, event, n=0):
+        pass
+
+
+@pytest.mark.parametrize("name", ["y", "target", None])
+def test_a_named_y_names_the_task_as_locally(client, name):
+    # a y named "y" lost its name (the name given to a dask array's y), so a language
+    # model was told another task than LLMBoostClassifier tells it
+    from llmboost import LLMBoostClassifier
+    from llmboost.dask import DaskLLMBoostClassifier
+
+    X, y = table(n=90)
+    y = y.rename(name)
+    kw = {"prior": NamedPrior(), "scale": 0.5, "booster_params": {"n_estimators": 2}}
+    local = LLMBoostClassifier(**kw).fit(X, y)
+    model = DaskLLMBoostClassifier(**kw).fit(*to_dask(X, y))
+    assert model.prior_.target_name == local.prior_.target_name == name
+    array_y = dd.from_pandas(y, npartitions=3).to_dask_array(lengths=True)
+    model = DaskLLMBoostClassifier(**kw).fit(dd.from_pandas(X, npartitions=3), array_y)
+    assert model.prior_.target_name is None  # an array has no name

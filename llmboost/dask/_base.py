@@ -157,7 +157,7 @@ class _DaskPriorBoost(FusionParams):
         sample = frame.map_partitions(
             sample_partition, y, fractions, seed, meta=_sample_meta(frame._meta, y)
         ).compute()
-        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=_target_name(y))
+        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
         partitions = sample.pop(PARTITION).to_numpy()
         sample = sample.reset_index(drop=True)
         local = self._local_estimator().fit(sample, y_sample)
@@ -322,11 +322,6 @@ def _sample_meta(meta: pd.DataFrame, y) -> pd.DataFrame:
     out[TARGET] = pd.Series([], dtype=y.dtype)
     out[PARTITION] = pd.Series([], dtype=np.int64)
     return out
-
-
-def _target_name(y):
-    name = y.name
-    return None if name == "y" else name
 
 
 __all__ = ["SAMPLE_SIZE"]

@@ -124,7 +124,7 @@ def as_dask_target(y, X):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-d; got a dask array of shape {y.shape}.")
         _check_chunks(y, "y")
-        y = dd.from_dask_array(y, columns="y")
+        y = dd.from_dask_array(y)  # unnamed, as the array is
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
