@@ -590,3 +590,19 @@ def test_a_named_y_names_the_task_as_locally(client, name):
     array_y = dd.from_pandas(y, npartitions=3).to_dask_array(lengths=True)
     model = DaskLLMBoostClassifier(**kw).fit(dd.from_pandas(X, npartitions=3), array_y)
     assert model.prior_.target_name is None  # an array has no name
+
+
+def test_predict_errors_say_how_to_predict(client):
+    # predict on pandas rows said to "use the local estimators" (refit on one machine),
+    # and on unknown divisions spoke of matching rows with y, which predict has not
+    X, y = table(n=90)
+    Xd, yd = to_dask(X, y)
+    model = DaskPriorBoostClassifier(scale=0.5, booster_params={"n_estimators": 2}).fit(Xd, yd)
+    with pytest.raises(TypeError, match=r"got DataFrame; wrap .* dd\.from_pandas\(X, npartitions"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="cannot be matched with the margins: give it known"):
+        model.predict_proba(Xd.clear_divisions())
+    expected = model.predict(dd.from_pandas(X, npartitions=1)).compute()
+    assert np.array_equal(expected, model.predict(Xd).compute())
+    with pytest.raises(TypeError, match="use the local estimators for in-memory data"):
+        DaskPriorBoostClassifier().fit(X, y)

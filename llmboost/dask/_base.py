@@ -250,7 +250,8 @@ class _DaskPriorBoost(FusionParams):
         check_is_fitted(self, "members_")
         client = self._get_client()
         lengths = _known_lengths(X)
-        frame = prepared(named_columns(as_dask_frame(X), self, reset=False), self.categories_)
+        frame = as_dask_frame(X, fitted=True)
+        frame = prepared(named_columns(frame, self, reset=False), self.categories_)
         out_meta = margin_meta(self._width)
         z = None
         if self.prior_ is not None:

@@ -44,7 +44,7 @@ def require_dask():
     return dd, da, distributed
 
 
-def as_dask_frame(X, name: str = "X"):
+def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     """A dask DataFrame with known divisions (a dask array's columns are named 0, 1, ...).
 
     Parameters
@@ -53,6 +53,8 @@ def as_dask_frame(X, name: str = "X"):
         Known divisions or chunk sizes.
     name : str, default="X"
         Named in the errors.
+    fitted : bool, default=False
+        Rows for a fitted model (the errors then say how to predict, not how to fit).
 
     Returns
     -------
@@ -65,14 +67,20 @@ def as_dask_frame(X, name: str = "X"):
         _check_chunks(X, name)
         X = dd.from_dask_array(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
+        fix = (
+            "wrap in-memory rows as one, e.g. dd.from_pandas(X, npartitions=1) (a client "
+            "is needed), or explain(model, X) for their contributions"
+            if fitted
+            else "use the local estimators for in-memory data"
+        )
         raise TypeError(
-            f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; "
-            "use the local estimators for in-memory data."
+            f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; {fix}."
         )
     if not X.known_divisions:
+        matched = "the margins" if fitted else "y and the margins"
         raise ValueError(
-            f"{name} has unknown divisions, so its rows cannot be matched with y and the "
-            "margins: give it known divisions (dd.from_pandas, read_parquet(..., "
+            f"{name} has unknown divisions, so its rows cannot be matched with {matched}: "
+            "give it known divisions (dd.from_pandas, read_parquet(..., "
             "calculate_divisions=True), or X.set_index(column))."
         )
     columns = [str(c) for c in X.columns]
