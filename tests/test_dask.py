@@ -606,3 +606,21 @@ def test_predict_errors_say_how_to_predict(client):
     assert np.array_equal(expected, model.predict(Xd).compute())
     with pytest.raises(TypeError, match="use the local estimators for in-memory data"):
         DaskPriorBoostClassifier().fit(X, y)
+
+
+def test_labels_held_as_objects_fit_with_a_prior(client):
+    # booleans held as objects: the sampled rows' out-of-fold margin took the labels as
+    # they were, and scikit-learn's folds refused them ("Supported target types are:
+    # ('binary', 'multiclass'). Got 'unknown' instead.")
+    import dask
+
+    X, y = table(n=150)
+    y = pd.Series((y == "yes").to_numpy(), dtype=object, name="target")
+    with dask.config.set({"dataframe.convert-string": False}):
+        Xd, yd = to_dask(X, y)
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    assert list(model.classes_) == [False, True]
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._params import Check, Interval
-from .._validation import align_categories, named_frame
+from .._validation import align_categories, check_target, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
 from ..scale_search import check_margin, make_folds, prior_folds
@@ -207,8 +207,9 @@ class _DaskPriorBoost(FusionParams):
     def _sample_margin(self, local, sample, y_sample) -> np.ndarray:
         """Out-of-fold prior margin of the sampled rows, on the local estimator's folds."""
         prior = clone(local.prior_)
-        folds = make_folds(y_sample.to_numpy(), self.cv, self._task, self.random_state)
-        z = prior.oof_logits(sample, y_sample.to_numpy(), prior_folds(folds, len(sample)))
+        y = check_target(y_sample, len(sample), classification=self._task != "regression")
+        folds = make_folds(y, self.cv, self._task, self.random_state)  # labels as fit reads them
+        z = prior.oof_logits(sample, y, prior_folds(folds, len(sample)))
         return check_margin(prior, z, len(sample), self._task, self._n_classes, "oof_logits")
 
     def _encode(self, y):
