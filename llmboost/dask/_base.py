@@ -33,10 +33,9 @@ from ._data import (
     named_columns,
     prepared,
     require_dask,
-    sample_sizes,
-    sample_thresholds,
     schema,
 )
+from ._sample import sample_sizes, sample_thresholds
 from ._scoring import (
     PARTITION,
     TARGET,
@@ -152,10 +151,10 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
         seed = _sample_seed(self.random_state)
-        fractions = self._thresholds(y, check_labels(frame, y), seed)
+        thresholds = self._thresholds(y, check_labels(frame, y), seed)
 
         sample = frame.map_partitions(
-            sample_partition, y, fractions, seed, meta=_sample_meta(frame._meta, y)
+            sample_partition, y, thresholds, seed, meta=_sample_meta(frame._meta, y)
         ).compute()
         y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
         partitions = sample.pop(PARTITION).to_numpy()
@@ -171,7 +170,7 @@ class _DaskPriorBoost(FusionParams):
                 [self.prior_, oof_parts], broadcast=True, hash=False
             )
             margin = frame.map_partitions(
-                training_partition, y, prior_future, oof_future, fractions, seed,
+                training_partition, y, prior_future, oof_future, thresholds, seed,
                 self._task, self._n_classes, meta=margin_meta(self._width),
             )  # fmt: skip
             margin = client.persist(margin)
