@@ -624,3 +624,20 @@ def test_labels_held_as_objects_fit_with_a_prior(client):
     assert list(model.classes_) == [False, True]
     # XGBoost on few distinct values per column: equal fits (see CASES)
     np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)
+
+
+def test_an_object_array_reads_as_locally(client):
+    # an object array (a mixed table's to_numpy()): dask made its columns text when
+    # building the frame, so numbers became categories ('0.0', '0.1', ...; probabilities
+    # 0.10 off the local fit on the same array) and boolean labels became 'False' / 'True'
+    X, y = table(n=150)
+    values = X.to_numpy()  # object: floats and text
+    labels = np.array(list(y == "yes"), dtype=object)
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    local = PriorBoostClassifier(**kw).fit(values, labels)
+    Xa, ya = da.from_array(values, chunks=(50, 3)), da.from_array(labels, chunks=50)
+    model = DaskPriorBoostClassifier(**kw).fit(Xa, ya)
+    assert list(model.categories_) == ["x2"] and list(model.classes_) == [False, True]
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    np.testing.assert_allclose(output(model, Xa).compute(), output(local, values), atol=1e-6)
+    assert np.array_equal(model.predict(Xa).compute(), local.predict(values))

@@ -65,7 +65,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-d; got a dask array of shape {X.shape}.")
         _check_chunks(X, name)
-        X = dd.from_dask_array(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
+        X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         fix = (
             "wrap in-memory rows as one, e.g. dd.from_pandas(X, npartitions=1) (a client "
@@ -88,6 +88,16 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
     return X
+
+
+def _array_frame(array, columns=None):
+    """``dd.from_dask_array`` keeping objects as they are (dask would make them text):
+    numbers and booleans in an object array are read as in a local fit on the array."""
+    import dask
+    import dask.dataframe as dd
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_dask_array(array, columns=columns)
 
 
 def named_columns(X, columns, *, reset: bool):
@@ -132,7 +142,7 @@ def as_dask_target(y, X):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-d; got a dask array of shape {y.shape}.")
         _check_chunks(y, "y")
-        y = dd.from_dask_array(y)  # unnamed, as the array is
+        y = _array_frame(y)  # unnamed, as the array is
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
