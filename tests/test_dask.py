@@ -525,3 +525,119 @@ def test_clone_shares_the_client_and_pickle_drops_it(client):
     np.testing.assert_allclose(
         restored.predict_proba(Xd).compute(), model.predict_proba(Xd).compute()
     )
+
+
+def test_every_class_and_at_least_cv_rows_enter_the_sample(client):
+    # 8 classes of 40 rows, 2 per class: a random draw of the sample missed a class in
+    # 3 of these 5 fits (seeds 0, 1, 4), and that class's rows trained as a neighbour's
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=320), "b": rng.normal(size=320)})
+    y = pd.Series(np.repeat(list("ABCDEFGH"), 40)[rng.permutation(320)], name="target")
+    kw = {"scale": 0, "cv": 2, "sample_size": 16, "booster_params": {"n_estimators": 2}}
+    for seed in range(5):
+        model = DaskPriorBoostClassifier(**kw, random_state=seed).fit(*to_dask(X, y))
+        assert list(model.classes_) == list("ABCDEFGH")
+        assert model.n_sample_ == 16  # two rows of each class, none by chance
+    # regression: a uniform sample of exactly sample_size rows, at least cv (a draw of
+    # 2 expected rows out of 320 held none for 3 of the seeds 0 to 13: fit failed)
+    for cv, expected in [(2, 2), (5, 5)]:
+        model = DaskPriorBoostRegressor(scale=0, cv=cv, sample_size=2, random_state=0).fit(
+            *to_dask(X, X["a"])
+        )
+        assert model.n_sample_ == expected
+
+
+def test_score_reads_the_labels_as_fit_does(client):
+    # booleans held as objects (a column that had missing values): fit reads booleans,
+    # score passed the objects to scikit-learn, which refused them as 'a mix of unknown
+    # and binary targets'
+    import dask
+
+    X, y = table(n=150)
+    y = pd.Series((y == "yes").to_numpy(), dtype=object, name="target")
+    with dask.config.set({"dataframe.convert-string": False}):
+        Xd, yd = to_dask(X, y)
+    kw = {"scale": 0, "booster_params": {"n_estimators": 5}}
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits, as above
+    assert model.score(Xd, y) == local.score(X, y)
+
+
+class NamedPrior(PidPrior):
+    """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
+
+    def __init__(self, target_name=None):
+        self.target_name = target_name
+
+    def _record(self, event, n=0):
+        pass
+
+
+@pytest.mark.parametrize("name", ["y", "target", None])
+def test_a_named_y_names_the_task_as_locally(client, name):
+    # a y named "y" lost its name (the name given to a dask array's y), so a language
+    # model was told another task than LLMBoostClassifier tells it
+    from llmboost import LLMBoostClassifier
+    from llmboost.dask import DaskLLMBoostClassifier
+
+    X, y = table(n=90)
+    y = y.rename(name)
+    kw = {"prior": NamedPrior(), "scale": 0.5, "booster_params": {"n_estimators": 2}}
+    local = LLMBoostClassifier(**kw).fit(X, y)
+    model = DaskLLMBoostClassifier(**kw).fit(*to_dask(X, y))
+    assert model.prior_.target_name == local.prior_.target_name == name
+    array_y = dd.from_pandas(y, npartitions=3).to_dask_array(lengths=True)
+    model = DaskLLMBoostClassifier(**kw).fit(dd.from_pandas(X, npartitions=3), array_y)
+    assert model.prior_.target_name is None  # an array has no name
+
+
+def test_predict_errors_say_how_to_predict(client):
+    # predict on pandas rows said to "use the local estimators" (refit on one machine),
+    # and on unknown divisions spoke of matching rows with y, which predict has not
+    X, y = table(n=90)
+    Xd, yd = to_dask(X, y)
+    model = DaskPriorBoostClassifier(scale=0.5, booster_params={"n_estimators": 2}).fit(Xd, yd)
+    with pytest.raises(TypeError, match=r"got DataFrame; wrap .* dd\.from_pandas\(X, npartitions"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="cannot be matched with the margins: give it known"):
+        model.predict_proba(Xd.clear_divisions())
+    expected = model.predict(dd.from_pandas(X, npartitions=1)).compute()
+    assert np.array_equal(expected, model.predict(Xd).compute())
+    with pytest.raises(TypeError, match="use the local estimators for in-memory data"):
+        DaskPriorBoostClassifier().fit(X, y)
+
+
+def test_labels_held_as_objects_fit_with_a_prior(client):
+    # booleans held as objects: the sampled rows' out-of-fold margin took the labels as
+    # they were, and scikit-learn's folds refused them ("Supported target types are:
+    # ('binary', 'multiclass'). Got 'unknown' instead.")
+    import dask
+
+    X, y = table(n=150)
+    y = pd.Series((y == "yes").to_numpy(), dtype=object, name="target")
+    with dask.config.set({"dataframe.convert-string": False}):
+        Xd, yd = to_dask(X, y)
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    assert list(model.classes_) == [False, True]
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)
+
+
+def test_an_object_array_reads_as_locally(client):
+    # an object array (a mixed table's to_numpy()): dask made its columns text when
+    # building the frame, so numbers became categories ('0.0', '0.1', ...; probabilities
+    # 0.10 off the local fit on the same array) and boolean labels became 'False' / 'True'
+    X, y = table(n=150)
+    values = X.to_numpy()  # object: floats and text
+    labels = np.array(list(y == "yes"), dtype=object)
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    local = PriorBoostClassifier(**kw).fit(values, labels)
+    Xa, ya = da.from_array(values, chunks=(50, 3)), da.from_array(labels, chunks=50)
+    model = DaskPriorBoostClassifier(**kw).fit(Xa, ya)
+    assert list(model.categories_) == ["x2"] and list(model.classes_) == [False, True]
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    np.testing.assert_allclose(output(model, Xa).compute(), output(local, values), atol=1e-6)
+    assert np.array_equal(model.predict(Xa).compute(), local.predict(values))

@@ -1,6 +1,6 @@
 """PriorBoost on a Dask cluster: the local estimator's parts, run where the rows are.
 
-1. A stratified sample of the training rows (about ``sample_size``) is gathered to the
+1. A stratified sample of the training rows (``sample_size``) is gathered to the
    client and a local :class:`~llmboost.PriorBoostClassifier` (same parameters) is fitted
    on it: that chooses the fusion (``members_``, ``scale_``, ``cv_results_``) and fits
    the prior (``prior_``; in-context priors take the sample as their context).
@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._params import Check, Interval
-from .._validation import align_categories, named_frame
+from .._validation import align_categories, check_target, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
 from ..scale_search import check_margin, make_folds, prior_folds
@@ -33,9 +33,9 @@ from ._data import (
     named_columns,
     prepared,
     require_dask,
-    sample_fractions,
     schema,
 )
+from ._sample import sample_sizes, sample_thresholds
 from ._scoring import (
     PARTITION,
     TARGET,
@@ -150,13 +150,13 @@ class _DaskPriorBoost(FusionParams):
         y = as_dask_target(y, X)
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
-        fractions = self._fractions(y, check_labels(frame, y))
         seed = _sample_seed(self.random_state)
+        thresholds = self._thresholds(y, check_labels(frame, y), seed)
 
         sample = frame.map_partitions(
-            sample_partition, y, fractions, seed, meta=_sample_meta(frame._meta, y)
+            sample_partition, y, thresholds, seed, meta=_sample_meta(frame._meta, y)
         ).compute()
-        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=_target_name(y))
+        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
         partitions = sample.pop(PARTITION).to_numpy()
         sample = sample.reset_index(drop=True)
         local = self._local_estimator().fit(sample, y_sample)
@@ -170,7 +170,7 @@ class _DaskPriorBoost(FusionParams):
                 [self.prior_, oof_parts], broadcast=True, hash=False
             )
             margin = frame.map_partitions(
-                training_partition, y, prior_future, oof_future, fractions, seed,
+                training_partition, y, prior_future, oof_future, thresholds, seed,
                 self._task, self._n_classes, meta=margin_meta(self._width),
             )  # fmt: skip
             margin = client.persist(margin)
@@ -179,11 +179,14 @@ class _DaskPriorBoost(FusionParams):
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
         return self
 
-    def _fractions(self, y, n_rows: int):
+    def _thresholds(self, y, n_rows: int, seed: int):
+        """The sample: ``sample_size`` rows, at least ``cv`` (of every class)."""
         if self._task == "regression":
-            return min(1.0, self.sample_size / n_rows)
-        counts = y.value_counts().compute()
-        return sample_fractions(counts, self.sample_size, max(self.cv, 2))
+            sizes = min(n_rows, max(self.sample_size, self.cv))
+        else:
+            counts = y.value_counts().compute()
+            sizes = sample_sizes(counts, self.sample_size, max(self.cv, 2))
+        return sample_thresholds(y, sizes, seed)
 
     def _copy_fitted(self, local, categories, columns, n_sample: int) -> None:
         for name in ("default_prior_", "feature_names_in_"):  # a previous fit's are stale
@@ -203,8 +206,9 @@ class _DaskPriorBoost(FusionParams):
     def _sample_margin(self, local, sample, y_sample) -> np.ndarray:
         """Out-of-fold prior margin of the sampled rows, on the local estimator's folds."""
         prior = clone(local.prior_)
-        folds = make_folds(y_sample.to_numpy(), self.cv, self._task, self.random_state)
-        z = prior.oof_logits(sample, y_sample.to_numpy(), prior_folds(folds, len(sample)))
+        y = check_target(y_sample, len(sample), classification=self._task != "regression")
+        folds = make_folds(y, self.cv, self._task, self.random_state)  # labels as fit reads them
+        z = prior.oof_logits(sample, y, prior_folds(folds, len(sample)))
         return check_margin(prior, z, len(sample), self._task, self._n_classes, "oof_logits")
 
     def _encode(self, y):
@@ -246,7 +250,8 @@ class _DaskPriorBoost(FusionParams):
         check_is_fitted(self, "members_")
         client = self._get_client()
         lengths = _known_lengths(X)
-        frame = prepared(named_columns(as_dask_frame(X), self, reset=False), self.categories_)
+        frame = as_dask_frame(X, fitted=True)
+        frame = prepared(named_columns(frame, self, reset=False), self.categories_)
         out_meta = margin_meta(self._width)
         z = None
         if self.prior_ is not None:
@@ -318,11 +323,6 @@ def _sample_meta(meta: pd.DataFrame, y) -> pd.DataFrame:
     out[TARGET] = pd.Series([], dtype=y.dtype)
     out[PARTITION] = pd.Series([], dtype=np.int64)
     return out
-
-
-def _target_name(y):
-    name = y.name
-    return None if name == "y" else name
 
 
 __all__ = ["SAMPLE_SIZE"]

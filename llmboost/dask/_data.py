@@ -1,4 +1,4 @@
-"""Dask inputs: checks, the per-partition conversion, and the stratified sample.
+"""Dask inputs: checks and the per-partition conversion.
 
 Every partition goes through the same conversion as a local fit
 (:func:`llmboost._validation.to_frame`), with what depends on all rows decided over all
@@ -44,7 +44,7 @@ def require_dask():
     return dd, da, distributed
 
 
-def as_dask_frame(X, name: str = "X"):
+def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     """A dask DataFrame with known divisions (a dask array's columns are named 0, 1, ...).
 
     Parameters
@@ -53,6 +53,8 @@ def as_dask_frame(X, name: str = "X"):
         Known divisions or chunk sizes.
     name : str, default="X"
         Named in the errors.
+    fitted : bool, default=False
+        Rows for a fitted model (the errors then say how to predict, not how to fit).
 
     Returns
     -------
@@ -63,16 +65,22 @@ def as_dask_frame(X, name: str = "X"):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-d; got a dask array of shape {X.shape}.")
         _check_chunks(X, name)
-        X = dd.from_dask_array(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
+        X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
+        fix = (
+            "wrap in-memory rows as one, e.g. dd.from_pandas(X, npartitions=1) (a client "
+            "is needed), or explain(model, X) for their contributions"
+            if fitted
+            else "use the local estimators for in-memory data"
+        )
         raise TypeError(
-            f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; "
-            "use the local estimators for in-memory data."
+            f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; {fix}."
         )
     if not X.known_divisions:
+        matched = "the margins" if fitted else "y and the margins"
         raise ValueError(
-            f"{name} has unknown divisions, so its rows cannot be matched with y and the "
-            "margins: give it known divisions (dd.from_pandas, read_parquet(..., "
+            f"{name} has unknown divisions, so its rows cannot be matched with {matched}: "
+            "give it known divisions (dd.from_pandas, read_parquet(..., "
             "calculate_divisions=True), or X.set_index(column))."
         )
     columns = [str(c) for c in X.columns]
@@ -80,6 +88,16 @@ def as_dask_frame(X, name: str = "X"):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
     return X
+
+
+def _array_frame(array, columns=None):
+    """``dd.from_dask_array`` keeping objects as they are (dask would make them text):
+    numbers and booleans in an object array are read as in a local fit on the array."""
+    import dask
+    import dask.dataframe as dd
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_dask_array(array, columns=columns)
 
 
 def named_columns(X, columns, *, reset: bool):
@@ -124,7 +142,7 @@ def as_dask_target(y, X):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-d; got a dask array of shape {y.shape}.")
         _check_chunks(y, "y")
-        y = dd.from_dask_array(y, columns="y")
+        y = _array_frame(y)  # unnamed, as the array is
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
@@ -351,54 +369,6 @@ def prepare_partition(
     return align_categories(to_frame(part), categories)
 
 
-def sample_fractions(counts: pd.Series, sample_size: int, min_per_class: int) -> dict:
-    """Per-label probability that a row enters the stratified sample.
-
-    Every label keeps the overall fraction ``sample_size / n`` but at least
-    ``min_per_class`` rows (all of them when it has fewer).
-
-    Parameters
-    ----------
-    counts : Series
-        Rows per label.
-    sample_size : int
-    min_per_class : int
-
-    Returns
-    -------
-    dict of label to float
-    """
-    fraction = min(1.0, sample_size / counts.sum())
-    return {
-        label: min(1.0, max(fraction, min_per_class / count)) for label, count in counts.items()
-    }
-
-
-def sample_mask(y: pd.Series, number: int, fractions, seed: int) -> np.ndarray:
-    """Which rows of partition ``number`` are in the sample (reproducible on any worker).
-
-    Parameters
-    ----------
-    y : Series
-        The partition's labels.
-    number : int
-        The partition's number (seeds its draw).
-    fractions : dict or float
-        A probability per label (classification) or one probability.
-    seed : int
-
-    Returns
-    -------
-    ndarray of bool
-    """
-    rng = np.random.default_rng([seed, number])
-    if isinstance(fractions, dict):
-        probability = y.map(fractions).to_numpy(dtype=np.float64)
-    else:
-        probability = np.full(len(y), float(fractions))
-    return rng.random(len(y)) < probability
-
-
 __all__ = [
     "SAME_INDEX",
     "as_dask_frame",
@@ -409,8 +379,6 @@ __all__ = [
     "prepare_partition",
     "prepared",
     "require_dask",
-    "sample_fractions",
-    "sample_mask",
     "schema",
     "text_dtypes",
 ]

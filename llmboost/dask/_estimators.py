@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 
+from .._validation import check_target
 from ..estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -26,8 +27,9 @@ DASK_PARAMETERS_DOC = """{shared}
         training; ``cv`` here is a number of folds only (the sample's rows are not the
         caller's).
     sample_size : int, default=10_000
-        About this many training rows, stratified by class for classifiers (every class
-        keeps at least ``cv`` rows, all of them when it has fewer), are gathered to the
+        This many training rows, stratified by class for classifiers (each class its
+        share but at least ``cv`` rows, all of them when it has fewer; at least ``cv``
+        rows for regressors), are gathered to the
         client to choose the fusion and to fit the prior (the context of in-context
         priors). With fewer rows than that, all rows are used and the fit equals the
         local estimator's.
@@ -149,6 +151,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         ----------
         X : dask DataFrame or 2-d dask array
         y : dask Series or array-like, in the order of ``X``'s rows
+            True labels, of the types ``fit`` takes.
         sample_weight : dask Series or array-like, default=None
 
         Returns
@@ -156,6 +159,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         float
         """
         predicted, y, weight = _computed(self.predict(X), y, sample_weight)
+        y = check_target(y, len(predicted), classification=True)  # labels as fit reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
 

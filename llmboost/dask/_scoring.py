@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..scale_search import check_margin
 from ._boosting import as_margin_frame
-from ._data import sample_mask
+from ._sample import sample_mask
 
 #: Extra columns of the gathered sample: the label and the partition a row came from.
 TARGET, PARTITION = "__llmboost_y__", "__llmboost_partition__"
@@ -120,7 +120,7 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
 
 
 def training_partition(
-    part, y, prior, oof, fractions, seed, task, n_classes, partition_info=None
+    part, y, prior, oof, thresholds, seed, task, n_classes, partition_info=None
 ):  # fmt: skip
     """Training margin of one partition: the prior's score, or out-of-fold for sampled rows.
 
@@ -136,8 +136,8 @@ def training_partition(
         Fitted on the sample.
     oof : dict of int to ndarray
         Partition number -> margins of its sampled rows, in row order.
-    fractions : dict or float
-        As in :func:`~llmboost.dask._data.sample_mask`.
+    thresholds : dict or float
+        As in :func:`~llmboost.dask._sample.sample_mask`.
     seed : int
     task : {"classification", "regression"}
     n_classes : int
@@ -152,7 +152,7 @@ def training_partition(
     number = partition_info["number"]
     width = _width(task, n_classes)
     out = np.empty((len(part), width) if width else (len(part),))
-    sampled = sample_mask(y, number, fractions, seed)
+    sampled = sample_mask(y, number, thresholds, seed)
     if sampled.any():
         out[sampled] = oof[number]
     rest = ~sampled
@@ -162,7 +162,7 @@ def training_partition(
     return as_margin_frame(out, part.index)
 
 
-def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFrame:
+def sample_partition(part, y, thresholds, seed, partition_info=None) -> pd.DataFrame:
     """The sampled rows of one partition, with their label and partition number.
 
     Parameters
@@ -170,7 +170,7 @@ def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFr
     part : DataFrame
     y : Series
         The partition's labels.
-    fractions : dict or float
+    thresholds : dict or float
     seed : int
     partition_info : dict, default=None
         Given by dask (the partition's ``number``).
@@ -181,7 +181,7 @@ def sample_partition(part, y, fractions, seed, partition_info=None) -> pd.DataFr
         With the columns :data:`TARGET` and :data:`PARTITION` added.
     """
     number = partition_info["number"] if partition_info else 0
-    mask = sample_mask(y, number, fractions, seed) if len(part) else np.zeros(0, dtype=bool)
+    mask = sample_mask(y, number, thresholds, seed) if len(part) else np.zeros(0, dtype=bool)
     out = part[mask].copy()
     out[TARGET] = y[mask].to_numpy()
     out[PARTITION] = np.full(int(mask.sum()), number, dtype=np.int64)
