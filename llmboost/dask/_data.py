@@ -50,11 +50,12 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     Parameters
     ----------
     X : dask DataFrame or 2-d dask array
-        Known divisions or chunk sizes.
+        Known divisions (not needed for a fitted model's rows) or chunk sizes.
     name : str, default="X"
         Named in the errors.
     fitted : bool, default=False
-        Rows for a fitted model (the errors then say how to predict, not how to fit).
+        Rows for a fitted model, predicted partition by partition (the errors then say
+        how to predict, not how to fit).
 
     Returns
     -------
@@ -76,11 +77,10 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         raise TypeError(
             f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; {fix}."
         )
-    if not X.known_divisions:
-        matched = "the margins" if fitted else "y and the margins"
+    if not X.known_divisions and not fitted:  # predicting maps partitions: no matching
         raise ValueError(
-            f"{name} has unknown divisions, so its rows cannot be matched with {matched}: "
-            "give it known divisions (dd.from_pandas, read_parquet(..., "
+            f"{name} has unknown divisions, so its rows cannot be matched with y and the "
+            "margins: give it known divisions (dd.from_pandas, read_parquet(..., "
             "calculate_divisions=True), or X.set_index(column))."
         )
     columns = [str(c) for c in X.columns]
