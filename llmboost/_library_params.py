@@ -29,6 +29,9 @@ ALIASES = {
     },
 }  # fmt: skip
 
+#: Names of the loss in the two libraries' parameters.
+OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
+
 #: LightGBM's other names of parameters its scikit-learn estimator always passes under a
 #: name LightGBM reads first (measured with LightGBM 4): a value under one of these names
 #: is ignored, in plain LightGBM too (with a warning ``verbose=-1`` hides).
@@ -294,7 +297,7 @@ def check_margin_width(params: dict, margin) -> None:
     """
     if margin is None or np.ndim(margin) != 1:
         return
-    for key in ("objective", "objective_type", "app", "application", "loss"):
+    for key in OBJECTIVE_KEYS:
         if params.get(key) in ("multi:softprob", "multi:softmax", "multiclass", "softmax"):
             raise ValueError(
                 f"booster_params {key}={params[key]!r} with two classes: the trees start "
@@ -322,6 +325,7 @@ def prefixes_hold(library: str, params: dict | None) -> bool:
 
 __all__ = [
     "ALIASES",
+    "OBJECTIVE_KEYS",
     "boosting_mode",
     "canonical_params",
     "check_boosting",

@@ -124,6 +124,11 @@ def check_params(obj, constraints: Mapping[str, list]) -> None:
             )
 
 
+def filled_text(value) -> bool:
+    """Whether ``value`` is a str with something besides whitespace (for :class:`Check`)."""
+    return isinstance(value, str) and value.strip() != ""
+
+
 #: Shorthands for the most common constraints.
 POSITIVE_INT = Interval(numbers.Integral, 1)
 NON_NEGATIVE_INT = Interval(numbers.Integral, 0)
@@ -153,4 +158,5 @@ __all__ = [
     "InvalidParameterError",
     "Options",
     "check_params",
+    "filled_text",
 ]

@@ -45,7 +45,8 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
     try:
         return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
     except ValueError as error:
-        absent = [] if classes is None else [c for c in classes if c not in set(y.tolist())]
+        present = set(y.tolist())
+        absent = [] if classes is None else [c for c in classes if c not in present]
         if not absent:
             raise
         raise ValueError(

@@ -184,8 +184,7 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
     if number.all():
         return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
     if present.map(lambda v: isinstance(v, timedelta | np.timedelta64)).all():
-        seconds = pd.to_timedelta(col.where(col.notna(), None)).dt.total_seconds()
-        return _float_column(seconds, name)
+        return _convert_column(pd.to_timedelta(col.where(col.notna(), None)), name)
     text = present.map(lambda v: isinstance(v, str))
     if not (number | text).all():
         row = int(np.flatnonzero(~(number | text).to_numpy())[0])

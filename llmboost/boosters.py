@@ -25,6 +25,7 @@ import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
 from ._library_params import (
+    OBJECTIVE_KEYS,
     boosting_mode,
     canonical_params,
     check_boosting,
@@ -39,8 +40,7 @@ from ._tree_unit import unit_for
 EARLY_STOPPING_ROUNDS = 20
 
 
-#: Names of the loss in the two libraries' parameters, and the squared-error losses.
-_OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
+#: The squared-error losses.
 _SQUARED_ERROR = (None, "reg:squarederror", "regression", "regression_l2", "l2", "mse")
 
 
@@ -82,7 +82,7 @@ class Booster(ABC):
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
         the prior's logits or prediction are added to the margin, read back as they are."""
-        for key in _OBJECTIVE_KEYS:
+        for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
                 continue
@@ -99,7 +99,7 @@ class Booster(ABC):
     @property
     def squared_error(self) -> bool:
         """Whether this is regression with the libraries' default squared error."""
-        keys = (self.params.get(key) for key in _OBJECTIVE_KEYS)
+        keys = (self.params.get(key) for key in OBJECTIVE_KEYS)
         return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
 
     def _in_unit(self, y, margin, eval_set, sample_weight=None):

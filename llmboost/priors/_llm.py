@@ -30,6 +30,7 @@ from .._params import (
     Check,
     Instance,
     Options,
+    filled_text,
 )
 from .._resources import seed_from
 from . import _llm_forward as forward
@@ -65,10 +66,6 @@ FLOAT_DTYPES = ("auto", "float32", "float", "float16", "half", "bfloat16", "floa
 
 def _model_name(value) -> bool:
     return isinstance(value, str | os.PathLike) and str(value).strip() != ""
-
-
-def _sentence(value) -> bool:
-    return isinstance(value, str) and value.strip() != ""
 
 
 def _is_torch_dtype(value) -> bool:
@@ -168,7 +165,7 @@ class LLMPrior(Prior):
     task = "classification"
     _parameter_constraints = {
         "model": [Check(_model_name, "a model name, folder or .gguf file (not empty)"), None],
-        "task_description": [Check(_sentence, "a task sentence (not empty)"), None],
+        "task_description": [Check(filled_text, "a task sentence (not empty)"), None],
         "target_name": [Instance((Hashable,), "a column name"), None],
         "class_names": [Instance((Mapping,), "a dict {label: text}"), None],
         "template": [

@@ -256,13 +256,13 @@ class RowSerializer:
         """What is wrong with the first of ``names`` that no column or built-in field has,
         or that names both a built-in field and a column that no ``{row}`` writes out (the
         column is out of reach)."""
-        known = {*BUILT_IN_FIELDS, *map(str, columns)}
-        if unknown := [name for name in names if name not in known]:
+        named = set(map(str, columns))
+        if unknown := [name for name in names if name not in BUILT_IN_FIELDS and name not in named]:
             return (
                 f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
                 f"classes, options nor a column of X ({list(columns)[:10]})."
             )
-        hidden = [n for n in BUILT_IN_FIELDS if n in names and n in map(str, columns)]
+        hidden = [n for n in BUILT_IN_FIELDS if n in names and n in named]
         if hidden and "row" not in names:
             return (
                 f"template={self.template!r}: {{{hidden[0]}}} is the built-in field "

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _compat
-from .._params import Check
+from .._params import Check, filled_text
 from ._base import fit_from_checkpoint
 from ._in_context import EXTRA_PARAMS, IN_CONTEXT_CONSTRAINTS, InContextPrior
 
@@ -34,10 +34,6 @@ CHECKPOINTS = {
 }
 #: Default context cap: the table size TabICL v2 is documented for.
 MAX_CONTEXT = 100_000
-
-
-def _file_name(value) -> bool:
-    return isinstance(value, str) and value.strip() != ""  # "" read as the default
 
 
 class TabICLPrior(InContextPrior):
@@ -83,7 +79,7 @@ class TabICLPrior(InContextPrior):
 
     _parameter_constraints = {
         **IN_CONTEXT_CONSTRAINTS,
-        "checkpoint": [Check(_file_name, "a checkpoint file name in jingang/TabICL"), None],
+        "checkpoint": [Check(filled_text, "a checkpoint file name in jingang/TabICL"), None],
         "tabicl_params": EXTRA_PARAMS,
     }
     _library = "TabICL"
