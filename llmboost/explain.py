@@ -2,9 +2,11 @@
 
 A fitted PriorBoost model's margin is ``scale_ * z + sum_j weight_j * T_j(X)``, where
 ``z`` is the prior's unscaled margin and ``T_j`` the trees of member ``j`` (see
-``members_``). Tree SHAP (XGBoost ``pred_contribs``, LightGBM ``pred_contrib``) splits
-each ``T_j`` into one value per feature plus a bias; the library puts the starting
-margin ``scale_j * z`` into that bias, and it is moved to the ``prior`` column here. So
+``members_``; a regressor's is ``m + scale_ * (z - m) + ...``, ``m`` the training
+target's mean, and ``m`` is in the bias). Tree SHAP (XGBoost ``pred_contribs``,
+LightGBM ``pred_contrib``) splits each ``T_j`` into one value per feature plus a bias;
+the library puts the starting margin ``scale_j * z`` into that bias, and it is moved to
+the ``prior`` column here. So
 
     margin = sum(feature columns) + prior + bias
 
@@ -40,8 +42,9 @@ def explain(estimator, X) -> pd.DataFrame:
         One row per row of ``X`` (same index when ``X`` is a DataFrame). Columns: one
         per feature (named as in fit: ``feature_names_in_``, or ``x0, x1, ...`` when
         the model was fitted without column names) holding the trees' SHAP values,
-        ``prior`` (``scale_ * z``, what the prior contributes) and
-        ``bias`` (the trees' expected value). Each row sums to the margin:
+        ``prior`` (``scale_ * z``, what the prior contributes; for regressors
+        ``scale_ * (z - m)``, ``m`` the training target's mean) and ``bias`` (the
+        trees' expected value, plus ``m``). Each row sums to the margin:
         ``decision_function`` for binary classifiers (log-odds of ``classes_[1]``),
         ``predict`` for regressors.
 
@@ -84,13 +87,13 @@ def _contributions(members, frame: pd.DataFrame, z: np.ndarray | None) -> np.nda
     features = _feature_shap(members, frame)
     total = 0.0
     for member in members:
-        start = None if member.scale == 0 else member.scale * z
+        start = member.start(z)
         if member.booster is None:
             part = np.zeros(start.shape + (frame.shape[1] + 2,))
-            part[..., -2] = start
+            part[..., -2], part[..., -1] = start - member.center, member.center
         else:
             shap = features[(id(member.booster), member.n_rounds)]
-            prior = np.zeros(shap.shape[:-1]) if start is None else start
+            prior = np.zeros(shap.shape[:-1]) if start is None else start - member.center
             # the bias is what the member's margin leaves after the features and the
             # prior, so rows sum to ``predict_margin`` exactly; it differs from the
             # library's bias column only by XGBoost's float32 rounding (about 1e-6)

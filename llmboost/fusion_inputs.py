@@ -18,6 +18,48 @@ CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
+def start_margin(scale: float, z, center: float = 0.0):
+    """The trees' starting margin at ``scale``: ``center + scale * (z - center)``.
+
+    A regression prior is shrunk toward ``center``, the mean of the training target,
+    so that the fused model does not depend on where the target's zero lies (``y`` and
+    ``y + 100`` give the same model, shifted); classification margins have centre 0.
+
+    Parameters
+    ----------
+    scale : float
+    z : ndarray or dask array
+        The prior's unscaled margin.
+    center : float, default=0.0
+
+    Returns
+    -------
+    ndarray, dask array or None
+        ``None`` at scale 0 (the trees start from their own base score).
+    """
+    if scale == 0:
+        return None
+    if center == 0 or scale == 1:
+        return z * scale
+    return center + scale * (z - center)
+
+
+def target_center(y, sample_weight=None) -> float:
+    """The weighted mean of a regression target: what its prior is shrunk toward.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+    sample_weight : ndarray of shape (n,) or None
+
+    Returns
+    -------
+    float
+    """
+    weight = None if sample_weight is None or not np.sum(sample_weight) > 0 else sample_weight
+    return float(np.average(np.asarray(y, dtype=np.float64), weights=weight))
+
+
 def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
     """The unscaled margin a prior's logits give: log-odds for binary, logits otherwise.
 
@@ -265,6 +307,18 @@ def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, tas
         )
 
 
+def check_fold_weights(folds, weight: np.ndarray) -> None:
+    """Each fold the search scores needs a positive weight in its test and training rows."""
+    for i, (train, test) in enumerate(folds):
+        for part, rows in (("test", test), ("training", train)):
+            if weight[rows].sum() <= 0:
+                raise ValueError(
+                    f"sample_weight is zero on every {part} row of cross-validation fold {i} "
+                    f"({len(rows)} rows), so the search cannot score it: give more rows a "
+                    "positive weight, use fewer folds (cv), or drop the zero-weight rows."
+                )
+
+
 def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``folds`` plus one split that scores the rows no fold tests, from all the others.
 
@@ -290,6 +344,7 @@ __all__ = [
     "CLASSIFICATION_SCALES",
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
+    "check_fold_weights",
     "check_margin",
     "given_folds",
     "make_folds",
@@ -297,5 +352,7 @@ __all__ = [
     "prior_folds",
     "prior_margin",
     "scale_candidates",
+    "start_margin",
+    "target_center",
     "target_sorted_folds",
 ]

@@ -2,7 +2,9 @@
 
 The prior's logits for the training rows are computed once, out of fold, and
 reused for every fold and candidate. A candidate is a pair ``(scale, n_rounds)``:
-trees boosted ``n_rounds`` times from the starting margin ``scale * prior``.
+trees boosted ``n_rounds`` times from the starting margin ``scale * prior`` (for
+regression ``mean + scale * (prior - mean)``, the prior shrunk toward the training
+target's mean: :func:`start_margin`).
 ``n_rounds == 0`` is the prior alone at temperature ``1 / scale``; ``(1, 0)`` is the
 prior itself (labelled ``"prior"``). One booster per fold and scale is fitted; every
 number of rounds is read from it as a prefix of its trees, so rounds cost no fits.
@@ -19,7 +21,8 @@ standard error is large and a good prior stays; with many rows the trees take ov
 The selection is repeated on random halves of the rows and the weights averaged, so a
 candidate picked by luck gets only part of the weight (for regression only while the
 prior is not fully protected).
-Averaging margins keeps the model of the form ``scale_ * prior + trees``.
+Averaging margins keeps the model of the form ``scale_ * prior + trees`` (plus
+``(1 - scale_) * mean`` for regression).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from .fusion_inputs import (
     CLASSIFICATION_SCALES,
     PRIOR_ONLY,
     REGRESSION_SCALES,
+    check_fold_weights,
     check_margin,
     given_folds,
     make_folds,
@@ -47,6 +51,8 @@ from .fusion_inputs import (
     prior_folds,
     prior_margin,
     scale_candidates,
+    start_margin,
+    target_center,
     target_sorted_folds,
 )
 from .selection import (
@@ -71,12 +77,20 @@ DEFAULT_SCORING = {"classification": "neg_log_loss", "regression": "neg_root_mea
 
 
 class FusionMember(NamedTuple):
-    """One member of the fused model: trees from ``scale * prior``, and its weight."""
+    """One member of the fused model: trees from the prior at ``scale``, and its weight.
+
+    ``center`` is what a regression prior is shrunk toward (see :func:`start_margin`).
+    """
 
     scale: float
     n_rounds: int
     weight: float
     booster: Any = None
+    center: float = 0.0
+
+    def start(self, z):
+        """The member's starting margin from the prior's unscaled margin ``z``."""
+        return start_margin(self.scale, z, self.center)
 
 
 def round_prefixes(n_estimators: int) -> list[int]:
@@ -128,8 +142,23 @@ class CVScorer:
         self.scorer: Callable | None = None if scoring is None else get_scorer(scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
 
+    def center(self, train) -> float:
+        """What the prior is shrunk toward when trained on rows ``train`` (0 but for
+        regression: their target's mean, so a fold's start knows no test label)."""
+        if self.task != "regression":
+            return 0.0
+        weight = None if self.sample_weight is None else self.sample_weight[train]
+        return target_center(self.y_encoded[train], weight)
+
+    def prior_at(self, scale) -> np.ndarray:
+        """The pooled out-of-fold margin of the prior alone at ``scale``."""
+        out = start_margin(scale, self.margin, self.center(np.arange(len(self.margin))))
+        for train, test in self.folds:
+            out[test] = start_margin(scale, self.margin[test], self.center(train))
+        return out
+
     def _fold_fit(self, scale, params, train, test, rounds):
-        start = None if scale == 0 else scale * self.margin
+        start = start_margin(scale, self.margin, self.center(train))
         booster = make_booster(self.booster, params, self.task, self.random_state)
         weight = None if self.sample_weight is None else self.sample_weight[train]
         booster.fit(self.X.iloc[train], self.y_encoded[train], _rows(start, train), weight)
@@ -323,7 +352,7 @@ def grid_search(
     if PRIOR_ONLY in scales:
         for s in sorted({*tree_scales, 1.0} - {0.0}):
             candidates.append((s, 0))
-            margins.append(s * cv.margin)
+            margins.append(cv.prior_at(s))
     scores = [cv.fold_scores(m) for m in margins]
     means = np.mean(scores, axis=1)
     if cv.scorer is None:
@@ -434,6 +463,7 @@ __all__ = [
     "SUBSAMPLES",
     "CVScorer",
     "FusionMember",
+    "check_fold_weights",
     "check_margin",
     "ensemble_selection",
     "given_folds",
@@ -453,6 +483,7 @@ __all__ = [
     "row_loss",
     "scale_candidates",
     "select",
+    "start_margin",
     "subagged_selection",
     "target_sorted_folds",
 ]

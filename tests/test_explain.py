@@ -83,12 +83,15 @@ def test_rows_sum_to_the_margin_with_one_scale(task, booster):
         assert list(table[1].columns) == columns
     else:
         assert list(table.columns) == columns
-    # the prior column is scale_ times the prior's unscaled margin
+    # the prior column is scale_ times the prior's unscaled margin, a regression prior's
+    # measured from the training target's mean (which is in the bias)
     z = _prior(model, X.iloc[:50])
+    center = float(np.mean(y)) if task == "regression" else 0.0
+    assert model.members_[0].center == pytest.approx(center, rel=1e-12)
     prior = (
         table.xs("prior", axis=1, level=1).to_numpy() if task == "multiclass" else table["prior"]
     )
-    np.testing.assert_allclose(prior, model.scale_ * z, atol=1e-12)
+    np.testing.assert_allclose(prior, model.scale_ * (z - center), atol=1e-12)
     # the trees use the signal columns more than the noise column
     features = table.drop(columns=["prior", "bias"], level=-1 if task == "multiclass" else None)
     strength = features.abs().T.groupby(level=-1).sum().T.mean()

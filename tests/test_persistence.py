@@ -33,6 +33,7 @@ from llmboost import (
     PriorBoostRegressor,
     SklearnPrior,
 )
+from llmboost._validation import booster_frame
 from llmboost.persistence import UnsafeFileError, load, save
 from llmboost.priors import Prior
 
@@ -1101,3 +1102,20 @@ def test_save_through_a_symbolic_link_keeps_the_link(tmp_path):
     assert link.is_symlink() and link.resolve() == target.resolve()
     np.testing.assert_array_equal(load(target).predict_proba(X), model.predict_proba(X))
     assert not [p.name for p in target.parent.iterdir() if p.suffix == ".part"]
+
+
+def test_files_from_before_the_regression_centre_keep_their_start(tmp_path):
+    # members saved without ``center`` were trained from scale * prior, shrunk toward 0
+    X, y = _data("regression")
+    model = _model("regression", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    member = dict(manifest["root"]["state"])["members_"][0]
+    assert member["items"].pop() == pytest.approx(np.mean(y), rel=1e-12)
+    _rewrite_manifest(path, manifest)
+    loaded = load(path)
+    assert loaded.members_[0].center == 0.0
+    frame, z = loaded._prepared(X)
+    booster = loaded.members_[0].booster
+    expected = booster.predict_margin(booster_frame(frame), 0.5 * z, booster.n_rounds_)
+    np.testing.assert_array_equal(loaded.predict(X), expected)

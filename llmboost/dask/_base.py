@@ -229,7 +229,7 @@ class _DaskPriorBoost(FusionParams):
         trained, out = {}, []
         for m in self.members_:
             if m.booster is not None and id(m.booster) not in trained:
-                start = None if m.scale == 0 else margin * m.scale
+                start = m.start(margin)
                 trained[id(m.booster)] = fit_member(
                     client, m.booster, rounds[id(m.booster)], frame, y, start
                 )
@@ -261,7 +261,7 @@ class _DaskPriorBoost(FusionParams):
             )
         total = None
         for m in self.members_:
-            part = None if m.scale == 0 else z * m.scale
+            part = m.start(z)
             if m.booster is not None:
                 booster = client.scatter(m.booster, broadcast=True, hash=False)
                 part = frame.map_partitions(

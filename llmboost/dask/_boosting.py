@@ -1,7 +1,8 @@
 """Tree members trained on all rows with ``xgboost.dask`` / ``lightgbm.dask``.
 
 A member is trained with the local member's library parameters and its number of
-rounds, starting from ``scale * z`` (``base_margin`` / ``init_score``). The result is
+rounds, starting from the member's start (``scale * z``; regression: shrunk toward
+the local fit's target mean) (``base_margin`` / ``init_score``). The result is
 a local adapter (:mod:`llmboost.boosters`) whose ``model_`` is the library's ordinary
 estimator, so prediction runs the local adapter's code on every partition; the
 distributed estimator stays on the adapter as ``dask_model_``.

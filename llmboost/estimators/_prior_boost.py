@@ -28,6 +28,7 @@ from ..scale_search import (
     PRIOR_ONLY,
     CVScorer,
     FusionMember,
+    check_fold_weights,
     check_margin,
     given_folds,
     grid_search,
@@ -36,6 +37,8 @@ from ..scale_search import (
     optuna_search,
     prior_folds,
     progress_bar,
+    start_margin,
+    target_center,
 )
 from ._shared import FusionParams, LabelsAsFit, document
 
@@ -177,7 +180,7 @@ class _PriorBoost(FusionParams, ABC):
         else:
             folds = given_folds(self.cv, rows.frame, rows.y, self._task)
         if search and rows.weight is not None:
-            _check_fold_weights(folds, rows.weight)
+            check_fold_weights(folds, rows.weight)
         extra = prior_folds(folds, len(rows.y))
         z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
         return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
@@ -275,7 +278,7 @@ class _PriorBoost(FusionParams, ABC):
         trees_frame = booster_frame(frame)
         total = 0.0
         for member in self.members_:
-            start = None if member.scale == 0 else member.scale * z
+            start = member.start(z)
             if member.booster is None:
                 part = start
             else:
@@ -301,18 +304,6 @@ class _PriorBoost(FusionParams, ABC):
         return explain(self, X)
 
 
-def _check_fold_weights(folds, weight: np.ndarray) -> None:
-    """Each fold the search scores needs a positive weight in its test and training rows."""
-    for i, (train, test) in enumerate(folds):
-        for part, rows in (("test", test), ("training", train)):
-            if weight[rows].sum() <= 0:
-                raise ValueError(
-                    f"sample_weight is zero on every {part} row of cross-validation fold {i} "
-                    f"({len(rows)} rows), so the search cannot score it: give more rows a "
-                    "positive weight, use fewer folds (cv), or drop the zero-weight rows."
-                )
-
-
 def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, validation):
     """Fit one booster per distinct scale with trees, as many rounds as its members use."""
     rounds_at: dict[float, int] = {}
@@ -320,22 +311,25 @@ def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, va
         if r:
             rounds_at[s] = max(r, rounds_at.get(s, 0))
     fitted = {}
+    center = target_center(rows.encoded, rows.weight) if task == "regression" else 0.0
     for s, r in rounds_at.items():
-        start = None if s == 0 else s * margin
+        start = start_margin(s, margin, center)
         member_params = dict(params or {})
         eval_set = None
         if validation is None:
             member_params["n_estimators"] = r
         else:
             X_val, y_val, z_val = validation
-            eval_set = (X_val, y_val, None if s == 0 else s * z_val)
+            eval_set = (X_val, y_val, start_margin(s, z_val, center))
         adapter = make_booster(booster, member_params, task, seed)
         fitted[s] = adapter.fit(rows.trees, rows.encoded, start, rows.weight, eval_set)
     out: dict[tuple, float] = {}
     for s, r, w in members:
         rounds = min(r, fitted[s].n_rounds_) if r else 0
         out[(s, rounds)] = out.get((s, rounds), 0.0) + w
-    return [FusionMember(s, r, w, fitted.get(s) if r else None) for (s, r), w in out.items()]
+    return [
+        FusionMember(s, r, w, fitted.get(s) if r else None, center) for (s, r), w in out.items()
+    ]
 
 
 @document(
@@ -447,9 +441,11 @@ class PriorBoostClassifier(LabelsAsFit, ClassifierMixin, _PriorBoost):
     classes="",
 )
 class PriorBoostRegressor(RegressorMixin, _PriorBoost):
-    """Gradient-boosted trees whose starting prediction is ``scale`` times a prior's mean.
+    """Gradient-boosted trees that start from a prior's mean shrunk toward the target's.
 
-    The search scores squared error per row (RMSE per fold).
+    The trees start from ``mean + scale * (prior - mean)``, where ``mean`` is the
+    training target's (weighted) mean, so the model does not depend on the target's
+    origin. The search scores squared error per row (RMSE per fold).
 
     Parameters
     ----------

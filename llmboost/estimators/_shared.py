@@ -97,9 +97,11 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         Weight of the prior's margin in the final margin (``sum(weight * scale)`` over
         members), or ``"prior"`` when ``scale="prior"``.
     members_ : list of FusionMember
-        ``(scale, n_rounds, weight, booster)``: the final margin is
-        ``sum(weight * (scale * prior + first n_rounds trees of booster))``;
-        ``n_rounds == 0`` members are the prior alone at that scale.
+        ``(scale, n_rounds, weight, booster, center)``: the final margin is
+        ``sum(weight * (center + scale * (prior - center) + first n_rounds trees of
+        booster))``; ``center`` is 0 for classifiers and the training target's mean for
+        regressors (a regression prior is shrunk toward it); ``n_rounds == 0`` members
+        are the prior alone at that scale.
     cv_results_ : dict or None
         Every candidate with its fold scores, in scikit-learn's layout: ``params``
         (``{{"scale": ..., "n_rounds": ...}}``, plus the tuned booster parameters when
@@ -337,16 +339,6 @@ class FusionParams(BaseEstimator):
                 f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
                 "or a list of such numbers and 'prior'."
             )
-        fixed = candidates[0] if len(candidates) == 1 else 0.0
-        if self._task == "regression" and fixed not in (0.0, 1.0, PRIOR_ONLY):
-            booster = make_booster(self.booster, self.booster_params, "regression", None)
-            if not booster.squared_error:
-                raise InvalidParameterError(
-                    f"scale={self.scale!r} with a loss other than squared error: the trees "
-                    f"start from {fixed} x the prior in the target's units, and a Huber or "
-                    "absolute loss cannot make up the rest; use scale 0, 1, 'prior' or "
-                    "'auto' (whose search scores such scales)."
-                )
         return candidates
 
 
