@@ -207,7 +207,9 @@ def half_rows(y_encoded: np.ndarray, task: str, rng: np.random.Generator) -> np.
     return np.sort(np.concatenate(parts))
 
 
-def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> float:
+def ranking_signal(
+    margin: np.ndarray, y_encoded: np.ndarray, task: str, sample_weight=None
+) -> float:
     """How far the prior's ranking of the rows beats chance, in standard errors.
 
     Binary: the Mann-Whitney statistic of the margin (AUC against 0.5); multiclass: the
@@ -215,38 +217,63 @@ def ranking_signal(margin: np.ndarray, y_encoded: np.ndarray, task: str) -> floa
     class, over the classes among the rows (a class with no row, such as one of a
     single row, which no fold tests, tells nothing about the ranking); regression:
     Spearman's correlation times ``sqrt(n - 1)``. A constant prior scores 0, an
-    inverted one below 0.
+    inverted one below 0. With ``sample_weight`` the AUC and correlation are weighted
+    and ``n`` is the effective number of rows (``sum(w) ** 2 / sum(w ** 2)`` per
+    class): a row of weight 0 counts for nothing, as in the loss.
 
     Parameters
     ----------
     margin : ndarray of shape (n,) or (n, k)
     y_encoded : ndarray of shape (n,)
     task : {"classification", "regression"}
+    sample_weight : ndarray of shape (n,) or None
 
     Returns
     -------
     float
     """
+    w = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
+    margin, y_encoded, w = margin[w > 0], y_encoded[w > 0], w[w > 0]
     if task == "regression":
-        with np.errstate(invalid="ignore", divide="ignore"):  # a constant side: no signal
-            rho = np.corrcoef(rankdata(margin), rankdata(y_encoded))[0, 1]
-        return 0.0 if not np.isfinite(rho) else float(rho * np.sqrt(len(margin) - 1))
+        return _rank_correlation_z(margin, y_encoded, w)
     if margin.ndim == 1:
-        return _rank_z(margin, y_encoded == 1)
+        return _rank_z(margin, y_encoded == 1, w)
     zs = [
-        _rank_z(margin[:, k] - np.delete(margin, k, axis=1).max(axis=1), y_encoded == k)
+        _rank_z(margin[:, k] - np.delete(margin, k, axis=1).max(axis=1), y_encoded == k, w)
         for k in np.unique(y_encoded)
     ]
     return float(np.mean(zs)) if zs else 0.0
 
 
-def _rank_z(score: np.ndarray, positive: np.ndarray) -> float:
-    n1 = int(positive.sum())
-    n0 = len(positive) - n1
+def _effective_rows(w: np.ndarray) -> float:
+    return float(w.sum() ** 2 / (w**2).sum()) if w.size else 0.0
+
+
+def _rank_correlation_z(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    if len(y) < 2:
+        return 0.0
+    ranks = np.stack([rankdata(margin), rankdata(y)])
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant side: no signal
+        if np.all(w == w[0]):
+            rho = np.corrcoef(ranks)[0, 1]
+        else:
+            cov = np.cov(ranks, aweights=w)
+            rho = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
+    n = _effective_rows(w)
+    return 0.0 if not np.isfinite(rho) else float(rho * np.sqrt(max(n - 1, 0.0)))
+
+
+def _rank_z(score: np.ndarray, positive: np.ndarray, w: np.ndarray) -> float:
+    n1, n0 = _effective_rows(w[positive]), _effective_rows(w[~positive])
     if n1 == 0 or n0 == 0:
         return 0.0
-    ranks = rankdata(score)
-    auc = (ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+    # weighted Mann-Whitney: each positive row wins the negative weight below its score
+    # and half of that at its score
+    values, at = np.unique(score, return_inverse=True)
+    negative = np.bincount(at, weights=np.where(positive, 0.0, w), minlength=len(values))
+    below = np.cumsum(negative) - negative
+    wins = (below[at] + negative[at] / 2)[positive] @ w[positive]
+    auc = wins / (w[positive].sum() * w[~positive].sum())
     return float((auc - 0.5) / np.sqrt((n1 + n0 + 1) / (12 * n1 * n0)))
 
 
@@ -332,10 +359,10 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
                                   evidence=evidence, n_jobs=cv.n_jobs)  # fmt: skip
 
     if (1.0, 0) not in candidates:
-        means = [row_loss(m, y, cv.task, m.ndim == 1).mean() for m in stack]
+        means = [np.average(row_loss(m, y, cv.task, m.ndim == 1), weights=w) for m in stack]
         return weights(int(np.argmin(means)), EVIDENCE)
     anchor = candidates.index((1.0, 0))
-    signal = ranking_signal(stack[anchor], y, cv.task)
+    signal = ranking_signal(stack[anchor], y, cv.task, w)
     if cv.task == "classification" and signal <= ANCHOR_SIGNAL:
         tempered = min((s, i) for i, (s, r) in enumerate(candidates) if r == 0 and s > 0)
         return weights(tempered[1], 0.0)

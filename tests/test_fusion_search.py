@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, roc_auc_score
 
 from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import make_booster
@@ -298,6 +298,44 @@ def test_ranking_signal_is_zero_for_a_constant_and_negative_when_inverted():
     yr = rng.normal(size=200)
     assert ranking_signal(yr + rng.normal(size=200), yr, "regression") > 5
     assert ranking_signal(np.ones(200), yr, "regression") == 0.0
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_ranking_signal_counts_rows_by_their_weight(task):
+    # the signal ignored sample_weight: a prior that ranked only rows of weight 0 (which
+    # no loss counts) was protected as if it ranked the rows the model is fitted to
+    rng = np.random.default_rng(1)
+    n, kind = 300, "regression" if task == "regression" else "classification"
+    if task == "regression":
+        y = rng.normal(size=n)
+        good, noise = y + 0.3 * rng.normal(size=n), rng.normal(size=n)
+    else:
+        y = rng.integers(0, 2 if task == "binary" else 3, n)
+        shape = (n,) if task == "binary" else (n, 3)
+        signal = y * 3.0 if task == "binary" else np.eye(3)[y] * 3
+        good, noise = signal + rng.normal(size=shape), rng.normal(size=shape)
+    masked = np.arange(n) < 200  # the prior ranks these rows only
+    margin = noise.copy()
+    margin[masked] = good[masked]
+    weight = (~masked).astype(float)
+    assert ranking_signal(margin, y, kind) > 5
+    np.testing.assert_array_equal(
+        ranking_signal(margin, y, kind, weight), ranking_signal(noise[~masked], y[~masked], kind)
+    )
+    # equal weights are no weights
+    assert ranking_signal(margin, y, kind, np.full(n, 2.5)) == ranking_signal(margin, y, kind)
+
+
+def test_weighted_ranking_signal_is_the_weighted_auc_in_standard_errors():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 120)
+    margin = np.round(y + rng.normal(size=120), 1)  # ties
+    w = rng.uniform(0.1, 3.0, 120)
+    n1, n0 = (w[y == c].sum() ** 2 / (w[y == c] ** 2).sum() for c in (1, 0))
+    auc = 0.5 + ranking_signal(margin, y, "classification", w) * np.sqrt(
+        (n1 + n0 + 1) / (12 * n1 * n0)
+    )
+    assert auc == pytest.approx(roc_auc_score(y, margin, sample_weight=w), rel=1e-12)
 
 
 def test_ranking_signal_leaves_out_classes_without_rows():
