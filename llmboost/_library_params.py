@@ -9,6 +9,7 @@ ignores the round range.
 
 from __future__ import annotations
 
+from functools import cache
 from numbers import Integral
 
 import numpy as np
@@ -323,6 +324,25 @@ def prefixes_hold(library: str, params: dict | None) -> bool:
     return boosting_mode(library, params or {}) not in ("dart", "gblinear")
 
 
+@cache
+def lightgbm_has_cuda() -> bool:
+    """Whether LightGBM can train on CUDA here: one round on four rows (LightGBM has no
+    build flag to read; its PyPI wheels have no CUDA).
+
+    Returns
+    -------
+    bool
+    """
+    import lightgbm as lgb
+
+    rows = lgb.Dataset(np.arange(4.0).reshape(-1, 1), label=[0, 1, 0, 1])
+    try:
+        lgb.train({"device_type": "cuda", "objective": "binary", "verbose": -1}, rows, 1)
+    except lgb.basic.LightGBMError:
+        return False
+    return True
+
+
 __all__ = [
     "ALIASES",
     "OBJECTIVE_KEYS",
@@ -333,6 +353,7 @@ __all__ = [
     "check_fit_arguments",
     "check_margin_width",
     "defaults_for",
+    "lightgbm_has_cuda",
     "pop_patience",
     "prefixes_hold",
     "tunable",

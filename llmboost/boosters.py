@@ -32,6 +32,7 @@ from ._library_params import (
     check_early_stopping_callback,
     check_margin_width,
     defaults_for,
+    lightgbm_has_cuda,
     pop_patience,
 )
 from ._tree_unit import unit_for
@@ -362,6 +363,7 @@ class LightGBMBooster(Booster):
         ),
     }  # fmt: skip
     device_aliases = {"device_type": ("device",)}
+    has_cuda = staticmethod(lightgbm_has_cuda)
 
     @staticmethod
     def search_space(trial) -> dict:

@@ -433,8 +433,11 @@ def test_invalid_parameters(params, match):
         PriorBoostClassifier(**params).fit(X, y)
 
 
-def test_one_device_reaches_the_prior_and_both_boosters():
+def test_one_device_reaches_the_prior_and_both_boosters(monkeypatch):
     from llmboost import BundledPFNPrior, PFNBoostClassifier
+    from llmboost.boosters import LightGBMBooster
+
+    monkeypatch.setattr(LightGBMBooster, "has_cuda", staticmethod(lambda: True))
 
     X, y = _data(n=60)
     prior = BundledPFNPrior(n_ensemble=1)  # its own default device is "cpu"
@@ -530,6 +533,41 @@ def test_a_cuda_device_with_an_xgboost_without_cuda_is_refused(monkeypatch):
             model.fit(X, y)
     auto = PriorBoostClassifier(scale=0, device="auto", booster_params={"n_estimators": 3})
     assert auto.fit(X, y).booster_.params["device"] == "cpu"
+
+
+def test_a_cuda_device_with_a_lightgbm_without_cuda_is_refused_before_any_fit(monkeypatch):
+    # every fit failed with "CUDA Tree Learner was not enabled in this build", after the
+    # prior's out-of-fold scores (minutes for a language model)
+    from llmboost.boosters import LightGBMBooster
+
+    monkeypatch.setattr(LightGBMBooster, "has_cuda", staticmethod(lambda: False))
+    X, y = _data(n=40)
+    prior = BadPrior("shape")  # its out-of-fold scores would fail: never reached
+    model = PriorBoostClassifier(prior, booster="lightgbm", scale=0.5, device="cuda")
+    with pytest.raises(ValueError, match=r"device='cuda', but this LightGBM cannot train on"):
+        model.fit(X, y)
+    auto = PriorBoostClassifier(booster="lightgbm", scale=0, device="auto")
+    assert auto.fit(X, y).booster_.params["device_type"] == "cpu"
+
+
+def test_lightgbm_cuda_is_probed_by_one_round_on_cuda(monkeypatch):
+    import lightgbm as lgb
+
+    from llmboost._library_params import lightgbm_has_cuda
+
+    seen = []
+
+    def train(params, data, rounds):
+        seen.append((params["device_type"], rounds))
+        if not cuda:
+            raise lgb.basic.LightGBMError("CUDA Tree Learner was not enabled in this build.")
+
+    monkeypatch.setattr(lgb, "train", train)
+    for cuda in (False, True):
+        lightgbm_has_cuda.cache_clear()
+        assert lightgbm_has_cuda() is cuda
+    assert seen == [("cuda", 1), ("cuda", 1)]
+    lightgbm_has_cuda.cache_clear()
 
 
 def test_the_single_class_error_shows_the_label_as_written():

@@ -87,9 +87,10 @@ PARAMETERS_DOC = """prior : {prior}
         Where the prior and the trees run. It is set on the prior when the prior has
         a ``device`` parameter (over the prior's own value) and goes into the booster's
         parameters (XGBoost ``device``; LightGBM ``device_type`` and ``gpu_device_id``,
-        which need a CUDA build of LightGBM). ``"auto"`` is a GPU when torch sees one,
-        for the trees only when the library was built with CUDA (XGBoost). ``None``
-        leaves the prior and ``booster_params`` as they are."""
+        which need a CUDA build of LightGBM; ``"cuda"`` with a library that cannot
+        train on CUDA is refused before any fit). ``"auto"`` is a GPU when torch sees
+        one, for the trees only when the library can train on CUDA. ``None`` leaves
+        the prior and ``booster_params`` as they are."""
 
 #: The fitted attributes every PriorBoost estimator shares (``{classes}``: ``classes_, ``
 #: for classifiers).
@@ -245,7 +246,7 @@ class FusionParams(BaseEstimator):
         adapter = BOOSTERS[self.booster]
         device = self.device
         if device == "auto":
-            device = "cuda" if adapter.has_cuda() and _gpu_visible() else "cpu"
+            device = "cuda" if _gpu_visible() and adapter.has_cuda() else "cpu"
         params = dict(canonical or {})
         extra = adapter.device_params(device)
         for key, value in extra.items():
@@ -256,12 +257,17 @@ class FusionParams(BaseEstimator):
                         f"booster_params has {name}={params[name]!r}; give the device in one "
                         "place (device=... or booster_params, not both)."
                     )
-        if device != "cpu" and self.booster == "xgboost" and not adapter.has_cuda():
+        if device != "cpu" and not adapter.has_cuda():
+            why = {
+                "xgboost": "this XGBoost is built without CUDA (xgboost-cpu): its trees "
+                "would run on the CPU, with a warning per fit",
+                "lightgbm": "this LightGBM cannot train on CUDA (its PyPI wheels have no "
+                "CUDA; a GPU must be visible too): every fit would fail",
+            }[self.booster]
             raise InvalidParameterError(
-                f"device={self.device!r}, but this XGBoost is built without CUDA "
-                "(xgboost-cpu): its trees would run on the CPU, with a warning per fit. "
-                "Install the CUDA build (docs/gpu.md), or pass device='auto' (a GPU for the "
-                "prior when torch sees one, the CPU for the trees) or 'cpu'."
+                f"device={self.device!r}, but {why}. Install the CUDA build (docs/gpu.md), "
+                "or pass device='auto' (a GPU for the prior when torch sees one, the CPU "
+                "for the trees without a CUDA build) or 'cpu'."
             )
         return {**params, **extra}
 
