@@ -670,9 +670,7 @@ def test_a_rerun_refuses_results_of_other_files_under_the_same_folder_name(tmp_p
     out = tmp_path / "run"
     run_suite([str(old)], ["logistic-regression"], [20], [0], out, progress=False)
     assert len(read_results(out)[0]["data"]) == 16
-    with pytest.raises(
-        ValueError, match=f"results for 'tiny' computed on other files than those in {new}"
-    ):
+    with pytest.raises(ValueError, match=f"results for 'tiny' computed on other data than {new}"):
         run_suite([str(new)], ["logistic-regression"], [20], [0, 1], out, progress=False)
     # the same files in another place are the same data: the cell is reused, seed 1 runs
     run_suite([str(edited)], ["logistic-regression"], [20], [0, 1], out, progress=False)
@@ -681,3 +679,25 @@ def test_a_rerun_refuses_results_of_other_files_under_the_same_folder_name(tmp_p
     with pytest.raises(ValueError, match="files changed since"):
         check_settings(out, 0, 2000, [str(edited)])
     check_settings(out, 0, 2000, [str(old), "sklearn:iris"])
+
+
+def test_a_rerun_refuses_results_of_a_builtin_table_under_a_folder_name(tmp_path):
+    # only folders kept a digest: a folder "iris" reused sklearn:iris's cells, and back
+    folder = tmp_path / "data" / "iris"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=90), "target": np.tile(["p", "q", "r"], 30)})
+    frame.to_csv(folder / "data.csv", index=False)
+    out, other = tmp_path / "run", tmp_path / "other"
+    run_suite(["sklearn:iris"], ["logistic-regression"], [20], [0], out, progress=False)
+    assert read_results(out)[0]["data"] == "sklearn:iris"
+    with pytest.raises(
+        ValueError, match=f"results for 'iris' computed on other data than {folder}"
+    ):
+        check_settings(out, 0, 2000, [str(folder)])
+    run_suite([str(folder)], ["logistic-regression"], [20], [0], other, progress=False)
+    with pytest.raises(
+        ValueError, match="results for 'iris' computed on other data than sklearn:iris"
+    ):
+        check_settings(other, 0, 2000, ["sklearn:iris"])
+    check_settings(out, 0, 2000, ["sklearn:iris"])

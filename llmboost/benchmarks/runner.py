@@ -96,8 +96,7 @@ def run_cell(spec: str, method: str, size, seed: int, n_trials: int, max_test: i
         "max_test": max_test,
         "host": f"{platform.machine()} {os.cpu_count()} CPUs",
     }
-    if digest := data_digest(spec):
-        record["data"] = digest  # which files of a folder the cell was computed on
+    record["data"] = _data_id(spec)  # which table the cell was computed on
     try:
         ds = _dataset(spec, max_test)
         if isinstance(ds, Exception):
@@ -235,8 +234,8 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list =
         Another cap passes for a record whose test set is below both caps, and for a
         failed or skipped one: capped either way, its cell is the same.
     datasets : list of str, default=()
-        The run's datasets: a folder whose name has results of other files (another
-        folder of that name, or files changed since) is refused.
+        The run's datasets: a name with results of other data (another folder of that
+        name, ``sklearn:iris`` and a folder ``iris``, or files changed since) is refused.
     """
     records = read_results(out_dir)
     _check_data(out_dir, records, datasets)
@@ -255,16 +254,21 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list =
             )
 
 
+def _data_id(spec: str) -> str:
+    """What a record says its table is: a folder's digest, else the spec (``sklearn:iris``)."""
+    return data_digest(spec) or spec
+
+
 def _check_data(out_dir: Path, records: list[dict], datasets: list) -> None:
-    digests = {dataset_name(spec): (spec, data_digest(spec)) for spec in datasets}
+    ids = {dataset_name(spec): (spec, _data_id(spec)) for spec in datasets}
     for record in records:
-        spec, digest = digests.get(record["dataset"], (None, None))
-        if digest and record.get("data", digest) != digest:
+        spec, data = ids.get(record["dataset"], (None, None))
+        if data and record.get("data", data) != data:  # records of old versions have none
             raise ValueError(
                 f"{Path(out_dir) / RESULTS} holds results for {record['dataset']!r} computed "
-                f"on other files than those in {spec} (another folder of that name, or its "
-                "files changed since): a rerun would skip those cells and the report would "
-                "mix them; use another folder"
+                f"on other data than {spec} (another dataset of that name, or its files "
+                "changed since): a rerun would skip those cells and the report would mix "
+                "them; use another folder"
             )
 
 
