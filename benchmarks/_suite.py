@@ -58,6 +58,25 @@ def shared_table(
     return frame, y, meta
 
 
+def task_folder(parser: argparse.ArgumentParser, folder: Path) -> Path:
+    """``--data-dir``, or a usage error when it is no folder.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        Reports the error.
+    folder : Path
+        The folder of task folders.
+
+    Returns
+    -------
+    Path
+    """
+    if not Path(folder).is_dir():
+        parser.error(f"argument --data-dir: no folder {folder}; give the folder of task folders")
+    return Path(folder)
+
+
 def finished_cells(path: Path) -> tuple[set[tuple], bool]:
     """The ``(dataset, size, seed, method)`` cells already in the CSV at ``path``.
 
@@ -223,4 +242,5 @@ __all__ = [
     "seconds_table",
     "shared_table",
     "suite_parser",
+    "task_folder",
 ]

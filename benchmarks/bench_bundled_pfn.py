@@ -32,11 +32,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser
+from _suite import (
+    DATASETS,
+    finished_cells,
+    read_cells,
+    run_suite,
+    seconds_table,
+    suite_parser,
+    task_folder,
+)
 
 from llmboost.benchmarks.datasets import stratified_subsample
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SIZES = (32, 64, 128, 256, 512, 1024)
 METHODS = ("pfn", "xgb", "lr", "rf", "pfnboost")
 FIELDS = [
@@ -472,7 +479,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
-    DATASETS = args.data_dir
+    DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn.py")
 
 

@@ -30,11 +30,12 @@ import time
 import warnings
 from pathlib import Path
 
+import _suite
 import numpy as np
 import pandas as pd
-from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser
+from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser, task_folder
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "regression"
+DATASETS = _suite.DATASETS / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
 METHODS = ("pfn", "ridge", "rf", "xgb", "pfnboost", "constboost")
 BASELINES = ("ridge", "rf", "xgb")
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
-    DATASETS = args.data_dir
+    DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
 
 

@@ -149,6 +149,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
+from _suite import task_folder  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -796,7 +797,7 @@ def main() -> None:
         "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"
     )
     args = parser.parse_args()
-    bench_bundled_pfn.DATASETS = args.data_dir
+    bench_bundled_pfn.DATASETS = task_folder(parser, args.data_dir)
     if args.md:
         summary(args.csv, args.md)
     else:

@@ -1,0 +1,67 @@
+"""The scripts in benchmarks/: their task folders, resuming and summaries, on tiny tasks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def scripts(monkeypatch):
+    """The scripts' modules, imported as they import each other (``_suite`` on the path)."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _suite
+    import bench_bundled_pfn
+    import bench_bundled_pfn_regression
+
+    return _suite, bench_bundled_pfn, bench_bundled_pfn_regression
+
+
+@pytest.fixture
+def task_dir(tmp_path):
+    """A folder with one small binary task, ``tiny``, laid out as the shared tasks are."""
+    rng = np.random.default_rng(0)
+
+    def table(n):
+        frame = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+        frame["label"] = np.where(frame["a"] + rng.normal(size=n) > 0, "yes", "no")
+        return frame
+
+    folder = tmp_path / "tasks" / "tiny"
+    folder.mkdir(parents=True)
+    table(100).to_csv(folder / "train.csv", index=False)
+    table(60).to_csv(folder / "test.csv", index=False)
+    meta = {"target_column": "label", "class_names": ["no", "yes"], "n_classes": 2}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    return folder.parent
+
+
+def _script(name: str, *options) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *map(str, options)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_default_task_folder_is_the_shared_one(scripts):
+    # bench_bundled_pfn.py looked for shared/datasets beside the checkout's parent only:
+    # from another checkout it stopped with a raw FileNotFoundError
+    _suite, classification, regression = scripts
+    assert classification.DATASETS == _suite.DATASETS
+    assert regression.DATASETS == _suite.DATASETS / "regression"
+
+
+@pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
+def test_a_data_dir_that_is_no_folder_is_a_usage_error(script, tmp_path):
+    run = _script(script, "--data-dir", tmp_path / "nowhere", "--csv", tmp_path / "r.csv")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"argument --data-dir: no folder {tmp_path / 'nowhere'}" in run.stderr
+    assert not (tmp_path / "r.csv").exists()
