@@ -100,6 +100,36 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
         }, False
 
 
+def check_test_rows(path: Path, n_test: dict[str, int]) -> None:
+    """Stop when the CSV at ``path`` holds cells of a task scored on other test rows.
+
+    A rerun with another ``--max-test`` would skip those cells, and the summary would
+    compare methods on different test sets.
+
+    Parameters
+    ----------
+    path : Path
+        The results CSV (with an ``n_test`` column).
+    n_test : dict
+        The test rows of each task of this run.
+
+    Returns
+    -------
+    None
+    """
+    if not path.exists():
+        return
+    done = pd.read_csv(path, usecols=["dataset", "n_test"])
+    for name, rows in n_test.items():
+        other = sorted(set(done.loc[done["dataset"] == name, "n_test"]) - {rows})
+        if other:
+            raise SystemExit(
+                f"--max-test: {path} holds cells of {name} scored on "
+                f"{', '.join(map(str, other))} test rows, not {rows}: a rerun would skip them "
+                "and the summary would mix them; use another --csv or their --max-test"
+            )
+
+
 def read_cells(csv_paths: list[str]) -> pd.DataFrame:
     """The result rows of several CSV files, the last row of each cell kept.
 
@@ -235,6 +265,7 @@ def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, scri
 
 __all__ = [
     "DATASETS",
+    "check_test_rows",
     "finished_cells",
     "median_seconds",
     "read_cells",

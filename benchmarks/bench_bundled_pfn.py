@@ -18,7 +18,8 @@ Methods:
 
 Metric: ROC AUC, one-vs-rest macro average for multiclass (test classes only). Each
 result is appended to the CSV at once; a rerun skips the cells already there, so the
-benchmark resumes after a stop. ``--md`` rewrites the summary table from the CSV.
+benchmark resumes after a stop (a CSV with cells of another ``--max-test`` is refused).
+``--md`` rewrites the summary table from the CSV.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 from _suite import (
     DATASETS,
+    check_test_rows,
     finished_cells,
     read_cells,
     run_suite,
@@ -280,11 +282,12 @@ def run(args: argparse.Namespace) -> None:
     names, skipped = datasets(args.datasets)
     if skipped:
         print("skipped (more than 10 classes):", ", ".join(skipped), flush=True)
+    tasks = {name: load_task(name, args.max_test) for name in names}
+    check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:
             writer.writeheader()
-        tasks = {name: load_task(name, args.max_test) for name in names}
         for size in args.sizes:  # size-major, so a partial run covers every dataset
             for name in names:
                 Xpool, ypool, Xte, yte, _meta = tasks[name]

@@ -18,7 +18,8 @@ rows, drawn once with seed 0) is the test set. Methods:
   the fusion search must learn to ignore a useless prior (not in the default methods).
 
 Cells run seed-major (seed 0 at every size and dataset first), each appended to the CSV
-at once; a rerun skips the cells already there. ``--md`` rewrites the summary.
+at once; a rerun skips the cells already there (a CSV with cells of another
+``--max-test`` is refused). ``--md`` rewrites the summary.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ from pathlib import Path
 import _suite
 import numpy as np
 import pandas as pd
-from _suite import finished_cells, read_cells, run_suite, seconds_table, suite_parser, task_folder
+from _suite import (
+    check_test_rows,
+    finished_cells,
+    read_cells,
+    run_suite,
+    seconds_table,
+    suite_parser,
+    task_folder,
+)
 
 DATASETS = _suite.DATASETS / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
@@ -173,6 +182,7 @@ def run(args: argparse.Namespace) -> None:
     if missing := [n for n in names if not (DATASETS / n).is_dir()]:
         raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
     tasks = {name: load_task(name, args.max_test) for name in names}
+    check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:

@@ -65,3 +65,42 @@ def test_a_data_dir_that_is_no_folder_is_a_usage_error(script, tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"argument --data-dir: no folder {tmp_path / 'nowhere'}" in run.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, tmp_path):
+    csv, md = tmp_path / "r.csv", tmp_path / "r.md"
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, 1, "--csv", csv]
+    first = _script("bench_bundled_pfn.py", *options, "--methods", "lr", "xgb")
+    assert first.returncode == 0, first.stderr
+    rows = pd.read_csv(csv)
+    assert len(rows) == 4 and rows["error"].isna().all() and set(rows["n_test"]) == {60}
+    again = _script("bench_bundled_pfn.py", *options, "--methods", "lr", "xgb", "--md", md)
+    assert again.returncode == 0 and again.stdout.startswith("# Bundled PFN")
+    assert pd.read_csv(csv).equals(rows)
+    line = next(line for line in md.read_text().splitlines() if line.startswith("| 32 |"))
+    means = rows.groupby("method")["auc"].mean()  # the columns: xgb, then lr
+    cells = [cell.strip("*") for cell in line.split(" | ")[1:5]]
+    assert cells == ["1", "2", f"{means['xgb']:.4f}", f"{means['lr']:.4f}"]
+
+
+@pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
+def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
+    # the cells were keyed by (dataset, size, seed, method) alone: a rerun with another
+    # --max-test skipped them and the summary compared methods on other test rows
+    if "regression" in script:
+        for name in ("train.csv", "test.csv"):
+            frame = pd.read_csv(task_dir / "tiny" / name)
+            frame.assign(label=frame["a"] * 2.0 + frame["b"]).to_csv(
+                task_dir / "tiny" / name, index=False
+            )
+    methods = ["--methods", "xgb"]
+    csv = tmp_path / "r.csv"
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--csv", csv, *methods]
+    assert _script(script, *options).returncode == 0
+    before = csv.read_text()
+    run = _script(script, *options, "--max-test", 20, "--seeds", 0, 1)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert f"--max-test: {csv} holds cells of tiny scored on 60 test rows, not 20" in run.stderr
+    assert csv.read_text() == before
+    assert _script(script, *options, "--max-test", 60, "--seeds", 0, 1).returncode == 0
+    assert len(pd.read_csv(csv)) == 2
