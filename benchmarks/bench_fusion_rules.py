@@ -137,6 +137,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -549,13 +550,22 @@ def _cache_path(cache: Path, prior_name, name, size, seed, setup=()) -> Path:
     return cache / f"{prior_name}{tag}_{name}_{size}_{seed}.npz"
 
 
+def _task_key(name: str, train: pd.DataFrame, ytr: np.ndarray, test: pd.DataFrame) -> str:
+    """The task's name and a digest of its rows: the cache of another ``--max-test``,
+    ``--data-dir`` or edited files is another one."""
+    digest = hashlib.sha256()
+    for part in (train, pd.Series(ytr), test):
+        digest.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+    return f"{name}-{digest.hexdigest()[:12]}"
+
+
 def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, setup=()) -> dict:
     """The cell's candidates, computed once and kept in ``cache``.
 
     Parameters
     ----------
     prior_name, name : str
-        The prior and the task.
+        The prior and the task (its key, :func:`_task_key`).
     size, seed : int
     train : DataFrame
     ytr : ndarray
@@ -607,20 +617,22 @@ def run(args) -> None:
         if fh.tell() == 0:
             writer.writeheader()
         tasks = {name: load_task(name, args.max_test) for name in names_all}
+        keys = {name: _task_key(name, *task[:3]) for name, task in tasks.items()}
         for seed in args.seeds:  # seed-major, so a partial run covers every size and task
             for size in args.sizes:
                 for name, (train, ytr, test, yte, _) in tasks.items():
                     if (label, name, size, seed) in done or size > len(ytr):
                         continue  # as bench_bundled_pfn.py: no size above the training rows
+                    key = keys[name]
                     if (
                         args.cached_only
-                        and not _cache_path(cache, args.prior, name, size, seed, setup).exists()
+                        and not _cache_path(cache, args.prior, key, size, seed, setup).exists()
                     ):
                         continue
                     start = time.perf_counter()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        data = cell(args.prior, name, size, seed, train, ytr, test, cache, setup)
+                        data = cell(args.prior, key, size, seed, train, ytr, test, cache, setup)
                         names = [(float(s), int(r)) for s, r in data["names"]]
                         names.append((0.0, 0))  # the label mix, see NULL_RULES
                         null = null_test_margin(data["y"], len(data["classes"]),
@@ -791,7 +803,7 @@ def main() -> None:
     parser.add_argument(
         "--cache",
         default=str(Path.home() / ".cache/llmboost/fusion_rules"),
-        help="candidate margins per cell (rules are re-scored from them)",
+        help="candidate margins per cell, kept per task rows (rules are re-scored from them)",
     )
     parser.add_argument(
         "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"

@@ -104,3 +104,21 @@ def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
     assert csv.read_text() == before
     assert _script(script, *options, "--max-test", 60, "--seeds", 0, 1).returncode == 0
     assert len(pd.read_csv(csv)) == 2
+
+
+def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
+    # the cached candidate margins were keyed by the task's name: another --max-test
+    # (or --data-dir, or edited files) reused margins of other test rows (a raw
+    # broadcast error, or silently wrong scores when the row counts agreed)
+    cache = tmp_path / "cache"
+    options = ["--prior", "constant", "--data-dir", task_dir, "--sizes", 32, "--seeds", 0]
+    options += ["--cache", cache]
+    first = _script("bench_fusion_rules.py", *options, "--csv", tmp_path / "a.csv")
+    assert first.returncode == 0, first.stderr
+    capped = _script(
+        "bench_fusion_rules.py", *options, "--max-test", 20, "--csv", tmp_path / "b.csv"
+    )
+    assert capped.returncode == 0, capped.stderr
+    assert len(list(cache.iterdir())) == 2
+    rules = pd.read_csv(tmp_path / "b.csv")
+    assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
