@@ -60,15 +60,16 @@ def run(args: argparse.Namespace) -> None:
     -------
     None
     """
+    tasks = sorted(p.name for p in DATASETS.iterdir() if (p / "meta.json").exists())
+    if missing := sorted(set(args.datasets or ()) - set(tasks)):
+        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
     path = Path(args.csv)
     done, new = finished_cells(path)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:
             writer.writeheader()
-        for name in args.datasets or sorted(
-            p.name for p in DATASETS.iterdir() if (p / "meta.json").exists()
-        ):
+        for name in args.datasets or tasks:
             Xpool, ypool, Xte, yte, meta = load_task(name, 1000)
             if len(np.unique(ypool)) > 10:
                 continue

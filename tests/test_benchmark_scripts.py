@@ -122,3 +122,11 @@ def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     assert len(list(cache.iterdir())) == 2
     rules = pd.read_csv(tmp_path / "b.csv")
     assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
+
+
+def test_rows_benchmark_names_an_unknown_task(tmp_path):
+    # bench_bundled_pfn_rows.py raised a raw FileNotFoundError, after writing the CSV header
+    run = _script("bench_bundled_pfn_rows.py", "--datasets", "nope", "--csv", tmp_path / "r.csv")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "--datasets: no task folder ['nope'] in " in run.stderr
+    assert not (tmp_path / "r.csv").exists()
