@@ -213,7 +213,9 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("--csv", default=csv_path)
     p.add_argument("--md", default=None, help="write the summary markdown here")
-    p.add_argument("--summary-only", action="store_true")
+    p.add_argument(
+        "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
+    )
     p.add_argument(
         "--inputs",
         nargs="*",
@@ -256,15 +258,42 @@ def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, scri
     None
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if not args.summary_only:
+    inputs = args.inputs or [args.csv]
+    if args.summary_only:
+        check_summary(args.md, inputs)  # before anything runs
+    else:
         run(args)
     if args.md:
+        check_summary(args.md, inputs)
         command = args.command or f"python benchmarks/{script} --csv {args.csv} --md {args.md}"
-        print(summarize(args.inputs or [args.csv], args.md, command, args.notes))
+        print(summarize(inputs, args.md, command, args.notes))
+
+
+def check_summary(md: str | None, csv_paths: list[str]) -> None:
+    """Stop when a summary has no ``--md`` to be written to, or a results file is missing.
+
+    Parameters
+    ----------
+    md : str or None
+        The summary's file.
+    csv_paths : list of str
+        The results files it reads.
+
+    Returns
+    -------
+    None
+    """
+    if not md:
+        raise SystemExit("--summary-only: give --md, the file the summary is written to")
+    if missing := [str(p) for p in csv_paths if not Path(p).is_file()]:
+        raise SystemExit(
+            f"--csv/--inputs: no results file {', '.join(missing)}; run the suite first"
+        )
 
 
 __all__ = [
     "DATASETS",
+    "check_summary",
     "check_test_rows",
     "finished_cells",
     "median_seconds",

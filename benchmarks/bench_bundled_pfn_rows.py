@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import finished_cells  # noqa: E402
+from _suite import check_summary, finished_cells  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -167,12 +167,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--datasets", nargs="*", default=None)
     p.add_argument("--sizes", nargs="*", type=int, default=[2048, 4096])
     p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    p.add_argument("--summary-only", action="store_true")
+    p.add_argument(
+        "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if not args.summary_only:
+    if args.summary_only:
+        check_summary(args.md, [args.csv])
+    else:
         run(args)
     if args.md:
+        check_summary(args.md, [args.csv])
         print(
             summarize(
                 args.csv,

@@ -130,3 +130,16 @@ def test_rows_benchmark_names_an_unknown_task(tmp_path):
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "--datasets: no task folder ['nope'] in " in run.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
+    # --summary-only without --md did nothing, silently; a missing results file was a raw
+    # FileNotFoundError
+    csv, md = tmp_path / "none.csv", tmp_path / "r.md"
+    run = _script("bench_bundled_pfn.py", "--summary-only", "--csv", csv)
+    assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
+    run = _script("bench_bundled_pfn_regression.py", "--summary-only", "--md", md, "--inputs", csv)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"no results file {csv}" in run.stderr and not md.exists()
+    run = _script("bench_bundled_pfn_rows.py", "--summary-only", "--csv", csv)
+    assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
