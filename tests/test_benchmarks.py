@@ -701,3 +701,15 @@ def test_a_rerun_refuses_results_of_a_builtin_table_under_a_folder_name(tmp_path
     ):
         check_settings(other, 0, 2000, ["sklearn:iris"])
     check_settings(out, 0, 2000, ["sklearn:iris"])
+
+
+def test_a_folder_digest_needs_no_python_3_11(folder_dataset, monkeypatch):
+    # hashlib.file_digest is new in Python 3.11, and the package supports 3.10: there,
+    # every run on a dataset folder stopped with an AttributeError
+    import hashlib
+
+    from llmboost.benchmarks.datasets import data_digest
+
+    expected = data_digest(str(folder_dataset))
+    monkeypatch.delattr(hashlib, "file_digest")
+    assert data_digest(str(folder_dataset)) == expected

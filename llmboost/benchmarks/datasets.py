@@ -115,8 +115,11 @@ def data_digest(spec: str) -> str | None:
         path = Path(spec) / name
         if path.is_file():
             digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+            file_digest = hashlib.sha256()  # hashlib.file_digest needs Python 3.11
             with path.open("rb") as file:
-                digest.update(hashlib.file_digest(file, "sha256").digest())
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    file_digest.update(block)
+            digest.update(file_digest.digest())
     return digest.hexdigest()[:16]
 
 
