@@ -809,6 +809,8 @@ def main() -> None:
         "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"
     )
     args = parser.parse_args()
+    if not args.md and len(args.csv) > 1:
+        parser.error("argument --csv: a run writes one results file; give several only with --md")
     bench_bundled_pfn.DATASETS = task_folder(parser, args.data_dir)
     if args.md:
         summary(args.csv, args.md)

@@ -143,3 +143,15 @@ def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
     assert f"no results file {csv}" in run.stderr and not md.exists()
     run = _script("bench_bundled_pfn_rows.py", "--summary-only", "--csv", csv)
     assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
+
+
+def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
+    # with several --csv files and no --md, the run wrote into the first one and left
+    # the others out, silently
+    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    run = _script("bench_fusion_rules.py", "--data-dir", task_dir, "--csv", *files)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "argument --csv: a run writes one results file; give several only with --md" in (
+        run.stderr
+    )
+    assert not any(path.exists() for path in files)
