@@ -192,6 +192,37 @@ def median_seconds(repeats: int, fn: Callable, *args) -> float:
     return statistics.median(times)
 
 
+def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from ``minimum`` (to ``maximum``), else a usage error.
+
+    Parameters
+    ----------
+    minimum : int
+    maximum : int, default=None
+        No upper bound when ``None``.
+
+    Returns
+    -------
+    callable
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer {allowed}")
+        return value
+
+    return parse
+
+
+#: Sizes and test caps are positive; seeds are those numpy, XGBoost and LightGBM take.
+SIZE, SEED = count(1), count(0, 2**32 - 1)
+
+
 def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argparse.ArgumentParser:
     """The command line of a suite of (dataset, size, seed, method) cells.
 
@@ -225,10 +256,10 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     p.add_argument("--notes", default="", help="text appended to the markdown")
     p.add_argument("--command", default=None, help="command line shown in the markdown")
     p.add_argument("--datasets", nargs="*", default=None)
-    p.add_argument("--sizes", nargs="*", type=int, default=list(sizes))
-    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--sizes", nargs="*", type=SIZE, default=list(sizes))
+    p.add_argument("--seeds", nargs="*", type=SEED, default=[0, 1, 2, 3, 4])
     p.add_argument("--methods", nargs="*", default=list(methods), choices=list(known or methods))
-    p.add_argument("--max-test", type=int, default=1000)
+    p.add_argument("--max-test", type=SIZE, default=1000)
     p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
     p.add_argument(
         "--pfn-params",
@@ -293,8 +324,11 @@ def check_summary(md: str | None, csv_paths: list[str]) -> None:
 
 __all__ = [
     "DATASETS",
+    "SEED",
+    "SIZE",
     "check_summary",
     "check_test_rows",
+    "count",
     "finished_cells",
     "median_seconds",
     "read_cells",

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import check_summary, finished_cells  # noqa: E402
+from _suite import SEED, SIZE, check_summary, finished_cells  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--csv", default="benchmarks/results/bundled_pfn_rows.csv")
     p.add_argument("--md", default=None)
     p.add_argument("--datasets", nargs="*", default=None)
-    p.add_argument("--sizes", nargs="*", type=int, default=[2048, 4096])
-    p.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--sizes", nargs="*", type=SIZE, default=[2048, 4096])
+    p.add_argument("--seeds", nargs="*", type=SEED, default=[0, 1, 2])
     p.add_argument(
         "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
     )

@@ -150,7 +150,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import task_folder  # noqa: E402
+from _suite import SEED, SIZE, task_folder  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -785,9 +785,9 @@ def main() -> None:
         default=bench_bundled_pfn.DATASETS,
         help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )
-    parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
-    parser.add_argument("--seeds", nargs="*", type=int, default=list(range(5)))
-    parser.add_argument("--max-test", type=int, default=1000)
+    parser.add_argument("--sizes", nargs="*", type=SIZE, default=list(SIZES))
+    parser.add_argument("--seeds", nargs="*", type=SEED, default=list(range(5)))
+    parser.add_argument("--max-test", type=SIZE, default=1000)
     parser.add_argument(
         "--prior-cv",
         type=int,
