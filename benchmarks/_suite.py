@@ -219,6 +219,28 @@ def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def json_object(text: str) -> dict:
+    """An argparse type: a JSON object (``{"key": value}``), else a usage error.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    dict
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        value = err
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a JSON object; give '{{\"name\": value, ...}}'"
+        )
+    return value
+
+
 #: Sizes and test caps are positive; seeds are those numpy, XGBoost and LightGBM take.
 SIZE, SEED = count(1), count(0, 2**32 - 1)
 
@@ -263,7 +285,7 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
     p.add_argument(
         "--pfn-params",
-        type=json.loads,
+        type=json_object,
         default={},
         help="more BundledPFNPrior options as JSON, e.g. '{\"principal_components\": false}'",
     )
@@ -330,6 +352,7 @@ __all__ = [
     "check_test_rows",
     "count",
     "finished_cells",
+    "json_object",
     "median_seconds",
     "read_cells",
     "run_suite",

@@ -138,7 +138,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import json
 import sys
 import time
 import warnings
@@ -150,7 +149,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import SEED, SIZE, task_folder  # noqa: E402
+from _suite import SEED, SIZE, json_object, task_folder  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -795,7 +794,7 @@ def main() -> None:
         help="folds of the prior's out-of-fold margin (0: leave-one-out)",
     )
     parser.add_argument(
-        "--booster-params", type=json.loads, default=None, help="JSON, over XGBoost's defaults"
+        "--booster-params", type=json_object, default=None, help="JSON, over XGBoost's defaults"
     )
     parser.add_argument(
         "--repeats", type=int, default=1, help="splits into folds, margins averaged over them"

@@ -176,3 +176,11 @@ def test_suite_counts_out_of_range_are_usage_errors(script, option, value, allow
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"argument {option}: invalid value '{value}': use an integer {allowed}" in run.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize("text", ["[1]", "{bad"])
+def test_pfn_params_must_be_a_json_object(text, tmp_path):
+    # '[1]' stopped with a raw TypeError; '{bad' said "invalid loads value"
+    run = _script("bench_bundled_pfn.py", "--pfn-params", text, "--csv", tmp_path / "r.csv")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"argument --pfn-params: {text!r} is not a JSON object" in run.stderr
