@@ -507,6 +507,28 @@ def test_bad_prior_output(output, match):
         PriorBoostClassifier(prior=BadPrior(output), scale=1.0, cv=3).fit(X, y)
 
 
+class ShortPrior(Prior):
+    """Drops the last row of every batch it scores."""
+
+    def _fit(self, X, y):
+        pass
+
+    def _logits(self, X):
+        return np.zeros((len(X) - 1, 2))
+
+
+def test_a_prior_returning_too_few_rows_is_named():
+    X, y = _data(n=60)
+    with pytest.raises(
+        ValueError, match=r"ShortPrior\._logits returned shape \(19, 2\) for 20 rows"
+    ):
+        ShortPrior().oof_logits(X, y, [(np.arange(20, 60), np.arange(20))])
+    with pytest.raises(
+        ValueError, match=r"ShortPrior\._logits returned shape \(\d+, 2\) for \d+ rows"
+    ):
+        PriorBoostClassifier(prior=ShortPrior(), scale=1.0, cv=3).fit(X, y)
+
+
 def test_a_cuda_device_torch_cannot_see_is_refused_by_name(monkeypatch):
     import torch
 

@@ -149,6 +149,12 @@ class Prior(BaseEstimator, ABC):
             z = np.asarray(part._logits(X.iloc[test]), dtype=np.float64)
             if out is None:
                 out = np.empty((len(X),) + z.shape[1:], dtype=np.float64)
+            if z.shape != (len(test),) + out.shape[1:]:
+                raise ValueError(
+                    f"{type(self).__name__}._logits returned shape {z.shape} for {len(test)} "
+                    f"rows; expected {(len(test),) + out.shape[1:]}: one row of logits per "
+                    "row of X, as many columns for every fold."
+                )
             out[test] = z
         return out
 
