@@ -143,6 +143,23 @@ def test_classifiers_without_predict_proba_give_log_softmax_of_their_scores():
     np.testing.assert_allclose(z - z[:, :1], scores - scores[:, :1], atol=1e-12)
 
 
+@pytest.mark.parametrize("n_classes", [3, 4])
+def test_one_score_per_pair_of_classes_is_refused_by_name(n_classes):
+    from sklearn.svm import SVC
+
+    X, _ = _table()
+    y = np.digitize(X["b"], np.quantile(X["b"], np.linspace(0, 1, n_classes + 1)[1:-1]))
+    for estimator in (
+        SVC(decision_function_shape="ovo"),
+        make_pipeline(SVC(decision_function_shape="ovo")),
+    ):
+        with pytest.raises(ValueError, match=r"SVC\(decision_function_shape='ovo'\) gives one"):
+            SklearnPrior(estimator).fit(X, y)
+    # binary scores, and probabilities, are one per class whatever the shape
+    SklearnPrior(SVC(decision_function_shape="ovo")).fit(X, y > 0)
+    SklearnPrior(SVC(decision_function_shape="ovo", probability=True)).fit(X, y)
+
+
 def test_a_classifier_without_class_scores_is_refused_by_name():
     import pytest
     from sklearn.base import BaseEstimator, ClassifierMixin

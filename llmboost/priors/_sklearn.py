@@ -26,7 +26,9 @@ class SklearnPrior(Prior):
     Classifiers give ``log(predict_proba)`` (floored, never ``-inf``), or, without
     ``predict_proba`` (``RidgeClassifier``, ``LinearSVC``, ``SVC()``), their
     ``decision_function`` read as logits (log-softmax of the scores; binary: the score
-    is the log-odds of the second class); regressors give ``predict``.
+    is the log-odds of the second class; scores of pairs of classes, as
+    ``decision_function_shape="ovo"`` gives with more than 2 classes, are refused);
+    regressors give ``predict``.
 
     Parameters
     ----------
@@ -157,6 +159,8 @@ class SklearnPrior(Prior):
                 "nor decision_function, so it gives no class scores; use a classifier that "
                 "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
             )
+        if self.task == "classification" and len(self.classes_) > 2:
+            _check_per_class_scores(self.estimator)
         model = clone(self.estimator)
         if self.task == "classification":
             y = self.classes_[y]  # the user's labels: parameters may name them (class_weight)
@@ -219,6 +223,19 @@ def _takes_sparse(estimator) -> bool:
         return bool(get_tags(estimator).input_tags.sparse)
     except AttributeError:  # tags scikit-learn cannot read: dense input works for all
         return False
+
+
+def _check_per_class_scores(estimator) -> None:
+    """Refuse a multiclass classifier whose ``decision_function`` scores pairs of classes."""
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    pairwise = getattr(final, "decision_function_shape", None) == "ovo"
+    if pairwise and not hasattr(estimator, "predict_proba"):
+        name = type(final).__name__
+        raise ValueError(
+            f"SklearnPrior: {name}(decision_function_shape='ovo') gives one score per pair "
+            "of classes, not one per class, so its scores are no class logits; pass "
+            f"{name}(decision_function_shape='ovr') (the same model) or probability=True."
+        )
 
 
 def describe(estimator) -> str:
