@@ -749,10 +749,11 @@ def test_huge_regression_targets_give_finite_means_in_their_units():
     np.testing.assert_allclose(huge / 1e200, small, rtol=1e-9)
 
 
-@pytest.mark.parametrize("unit", [1e-13, 1e-20])
+@pytest.mark.parametrize("unit", [1e-13, 1e-20, 1e-200])
 def test_tiny_regression_targets_are_not_read_as_a_constant(unit):
     # a context whose standard deviation was below 1e-12 was taken for a constant: targets
-    # in 1e-13 units got the context mean for every row (correlation 0 with y)
+    # in 1e-13 units got the context mean for every row (correlation 0 with y); in 1e-200
+    # units the squared deviations underflowed to a standard deviation of 0, with the same effect
     X = pd.DataFrame({"a": np.arange(6.0)})
     y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     plain = BundledPFNPrior(task="regression", n_ensemble=2).fit(X, y).logits(X)
