@@ -333,6 +333,21 @@ def test_constructor_arguments_after_task_are_keyword_only():
         TabPFNPrior("classification", "v2")
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_a_checkpoint_of_the_other_task_is_refused_by_name(ckpt, task):
+    # tabpfn's own words named neither the task nor the fix ("has neither saved criterion
+    # borders nor a regression_borders buffer", "max_num_classes is 0")
+    X, y = _table(40)
+    other = "regression" if task == "classification" else "classification"
+    target = y if task == "classification" else X["a"].to_numpy()
+    prior = TabPFNPrior(task=task, model_path=ckpt[other], n_estimators=1, device="cpu")
+    match = rf"is a {other} checkpoint .*task={task!r}.*Pass task={other!r}"
+    with pytest.raises(ValueError, match=match):
+        prior.fit(X, target)
+    with pytest.raises(ValueError, match=match):
+        prior.oof_logits(X, target, _folds(y))
+
+
 @pytest.mark.parametrize("content, why", UNREADABLE)
 def test_unreadable_checkpoint_is_named(ckpt, tmp_path, content, why):
     X, y = _table(40)

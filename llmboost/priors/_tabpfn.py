@@ -89,7 +89,7 @@ class TabPFNPrior(InContextPrior):
     gives every row the context's class frequencies (regression: its mean). More classes
     or columns than the model's inference config takes (``MAX_NUMBER_OF_CLASSES``,
     ``MAX_NUMBER_OF_FEATURES``) are a ``ValueError`` naming the limit and what to use
-    instead.
+    instead; so is a checkpoint of the other task (a regressor's for a classifier).
     """
 
     _parameter_constraints = {
@@ -223,13 +223,30 @@ class TabPFNPrior(InContextPrior):
             f"Pass model_path= a TabPFN {self._which()} checkpoint file, or leave "
             "model_path=None for the default one."
         )
-        with self._limits_named(X, y):
+        with self._task_named(), self._limits_named(X, y):
             return fit_from_checkpoint(
                 lambda: super(TabPFNPrior, self)._fit_model(X, y),
                 "TabPFN",
                 self.checkpoint_path_,
                 fix,
             )
+
+    @contextlib.contextmanager
+    def _task_named(self):
+        """Turn TabPFN's refusal of a checkpoint of the other task into a clear ``ValueError``."""
+        try:
+            yield
+        except ValueError as exc:
+            classes = _max_classes(self.checkpoint_path_)
+            kind = None if classes is None else "classification" if classes else "regression"
+            if kind is None or kind == self.task:
+                raise
+            raise ValueError(
+                f"TabPFN checkpoint {self.checkpoint_path_} is a {kind} checkpoint "
+                f"(max_num_classes={classes}), but TabPFNPrior has task={self.task!r}. "
+                f"Pass task={kind!r}, or model_path= a TabPFN {self._which()} checkpoint "
+                "(None for the default one)."
+            ) from exc
 
     @contextlib.contextmanager
     def _limits_named(self, X: np.ndarray, y: np.ndarray):
@@ -286,13 +303,26 @@ class TabPFNPrior(InContextPrior):
         X_train = [values[train] for train, _ in group]
         y_train = [y[train] for train, _ in group]
         X_test = [values[test] for _, test in group]
-        with self._quiet(), self._limits_named(X_train[0], y_train[0]):
+        with self._quiet(), self._task_named(), self._limits_named(X_train[0], y_train[0]):
             if self.task == "regression":
                 preds = worker.predict_batched(X_train, y_train, X_test, output_type="mean")
                 return [np.asarray(p, dtype=np.float64) for p in preds]
             proba = worker.predict_proba_batched(X_train, y_train, X_test)
         have, want = np.unique(y_train[0]), np.arange(len(self.classes_))
         return [align_columns(log_proba(p), have, want) for p in proba]
+
+
+def _max_classes(path: str) -> int | None:
+    """The ``max_num_classes`` of a checkpoint's config (0: a regressor), else ``None``."""
+    if str(path).endswith(".safetensors"):
+        return None
+    import torch
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        return int(ckpt["config"]["max_num_classes"])
+    except Exception:  # noqa: BLE001 - unknown: TabPFN's own error stands
+        return None
 
 
 def _any_feature_varies(X: np.ndarray) -> bool:
