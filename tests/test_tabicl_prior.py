@@ -359,3 +359,21 @@ def test_unpickled_prior_whose_checkpoint_is_gone_names_it(ckpt, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"TabICL checkpoint .*moved.ckpt does not exist"):
         pickle.loads(saved).logits(X)
     assert list(tmp_path.iterdir()) == []  # no lock file or folder left behind
+
+
+@pytest.mark.parametrize("unit, offset", [(1.0, 1.7e9), (1e200, 0.0), (1e-200, 0.0)])
+def test_regression_targets_in_any_units_give_the_same_means(ckpt, unit, offset):
+    # TabICL casts the target to float32: unix times (1.7e9 + spread 100) came back off by more
+    # than the spread, and targets beyond float32 failed with "Input X contains infinity"
+    X, _ = _table(60)
+    y = 100 * X["a"].to_numpy() + 10 * np.sin(np.arange(60))
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+
+    def means(target):
+        prior = _prior(ckpt, "regression")
+        return prior.fit(X, target).logits(X), prior.oof_logits(X, target, folds)
+
+    for plain, moved in zip(means(y), means(y * unit + offset)):
+        # the library sees the same standardised target up to float64 rounding (1.7e9 + y
+        # holds y to about 2e-7); through the float32 network that moved a mean by 3e-6
+        np.testing.assert_allclose((moved - offset) / unit, plain, rtol=0, atol=1e-3)

@@ -461,3 +461,27 @@ def test_model_path_under_the_home_folder_with_a_tilde(ckpt, tmp_path, monkeypat
     loaded = llmboost.load(llmboost.save(model, tmp_path / "model.llmb"))
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert not list(tmp_path.glob("~*")) and not list(Path.cwd().glob("~*"))  # nothing literal
+
+
+@pytest.mark.parametrize("unit, offset", [(1.0, 1.7e9), (1e200, 0.0), (1e-200, 0.0)])
+def test_regression_targets_in_any_units_give_the_same_means(ckpt, unit, offset):
+    # TabPFN failed with an AssertionError on targets of 1e200 (its squares overflow) and gave
+    # means of 1e-22 for targets of 1e-200
+    X, _ = _table(60)
+    y = 100 * X["a"].to_numpy() + 10 * np.sin(np.arange(60))
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+
+    def means(target):
+        prior = TabPFNPrior(
+            "regression",
+            model_path=ckpt["regression"],
+            n_estimators=2,
+            device="cpu",
+            tabpfn_params=EXACT,
+        )
+        return prior.fit(X, target).logits(X), prior.oof_logits(X, target, folds)
+
+    for plain, moved in zip(means(y), means(y * unit + offset)):
+        # the library sees the same standardised target up to float64 rounding (1.7e9 + y
+        # holds y to about 2e-7); through the float32 network that moved a mean by 3e-6
+        np.testing.assert_allclose((moved - offset) / unit, plain, rtol=0, atol=1e-3)

@@ -31,7 +31,7 @@ from .._params import (
 )
 from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
-from ._in_context import torch_device
+from ._in_context import target_moments, torch_device
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
@@ -408,7 +408,7 @@ class BundledPFNPrior(Prior):
                 noise = rng.standard_normal((len(part), model.cfg.feature_embed))
                 noise = noise.astype(np.float32)
                 if code is None:  # regression: targets standardised with the context
-                    mean, sd = _moments(y[rows])  # a constant context predicts its value
+                    mean, sd = target_moments(y[rows])  # a constant context predicts its value
                     yc = ((y[rows] - mean) / (sd or 1.0)).astype(np.float32)
                     key = (mean, sd)
                     yield key, Pass(j, x[rows], yc, features, noise)
@@ -442,18 +442,6 @@ def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
 def _values(X: pd.DataFrame) -> np.ndarray:
     """Encoded rows as the network reads them: float32, categories as codes, NaN missing."""
     return np.clip(category_codes(X), -1e30, 1e30).astype(np.float32)
-
-
-def _moments(y: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation (0 when below 1e-12 of the largest ``|y|``: a constant's
-    rounding), without overflow for |y| > 1e154 or underflow for |y| < 1e-100."""
-    top = float(np.max(np.abs(y))) if len(y) else 0.0
-    with np.errstate(over="ignore", under="ignore"):
-        mean, sd = float(np.mean(y)), float(np.std(y))
-    # the squares overflowed, or (tiny y) lost precision to underflow: use y scaled into [-1, 1]
-    if not np.isfinite(sd) or 0.0 < top < 1e-100:
-        mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
-    return mean, sd if sd > 1e-12 * top else 0.0
 
 
 def _bin_centers(model) -> np.ndarray:

@@ -93,6 +93,7 @@ class InContextPrior(Prior):
     # -- the hooks of the base protocol ------------------------------------------------
     def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
         self._resolve_resources()
+        self._set_target_units(y)
         cap = self._set_cap()
         rows = self._context_rows(y, cap, self.seed_, "the training rows")
         self.context_X_ = category_codes(X)[rows]
@@ -108,6 +109,8 @@ class InContextPrior(Prior):
         """Each fold's rows scored against the other folds; folds of equal shape grouped."""
         self._resolve_resources()
         values, cap = category_codes(X), self._set_cap()
+        self._set_target_units(y)
+        y = self._standard(y)
         jobs, capped = [], []
         for k, (train, test) in enumerate(folds):
             train, test = np.asarray(train), np.asarray(test)
@@ -259,8 +262,31 @@ class InContextPrior(Prior):
     def _fitted_estimator(self):
         """The estimator on the stored context, refitted lazily after unpickling."""
         if getattr(self, "_estimator", None) is None:
-            self._estimator = self._fit_model(self.context_X_, self.context_y_)
+            self._estimator = self._fit_model(self.context_X_, self._standard(self.context_y_))
         return self._estimator
+
+    # -- regression targets: the libraries cast them to float32 -------------------------
+    def _set_target_units(self, y: np.ndarray) -> None:
+        """Set ``target_mean_`` and ``target_scale_`` (regression), the units of ``_standard``.
+
+        The libraries get the target in those units, computed in float64: TabICL casts
+        it to float32 (unix times lost their spread, |y| > 3.4e38 failed) and TabPFN's
+        squares overflow above about 1e154.
+        """
+        if self.task == "regression":
+            self.target_mean_, sd = target_moments(y)
+            self.target_scale_ = sd or 1.0
+
+    def _standard(self, y: np.ndarray) -> np.ndarray:
+        if self.task != "regression":
+            return y
+        mean, scale = getattr(self, "target_mean_", 0.0), getattr(self, "target_scale_", 1.0)
+        return (np.asarray(y, dtype=np.float64) - mean) / scale
+
+    def _in_units(self, z: np.ndarray) -> np.ndarray:
+        """Predicted means in the target's units (earlier pickles: as they are)."""
+        z = np.asarray(z, dtype=np.float64)
+        return getattr(self, "target_mean_", 0.0) + getattr(self, "target_scale_", 1.0) * z
 
     def _is_oom(self, exc: BaseException) -> bool:
         return is_out_of_memory(exc)
@@ -281,7 +307,7 @@ class InContextPrior(Prior):
     def _predict(self, estimator, values: np.ndarray) -> np.ndarray:
         with self._quiet():
             if self.task == "regression":
-                return np.asarray(self._predict_mean(estimator, values), dtype=np.float64)
+                return self._in_units(self._predict_mean(estimator, values))
             proba = estimator.predict_proba(values)
         want = np.arange(len(self.classes_))
         return align_columns(log_proba(proba), np.asarray(estimator.classes_), want)
@@ -337,6 +363,18 @@ class LabelDistribution:
 
     def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
         return np.full(len(X), self.mean_)
+
+
+def target_moments(y: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (0 when below 1e-12 of the largest ``|y|``: a constant's
+    rounding), without overflow for |y| > 1e154 or underflow for |y| < 1e-100."""
+    top = float(np.max(np.abs(y))) if len(y) else 0.0
+    with np.errstate(over="ignore", under="ignore"):
+        mean, sd = float(np.mean(y)), float(np.std(y))
+    # the squares overflowed, or (tiny y) lost precision to underflow: use y scaled into [-1, 1]
+    if not np.isfinite(sd) or 0.0 < top < 1e-100:
+        mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
+    return mean, sd if sd > 1e-12 * top else 0.0
 
 
 def torch_device(device: str, who: str) -> str:
@@ -424,6 +462,7 @@ __all__ = [
     "InContextPrior",
     "LabelDistribution",
     "ModelNotAvailableError",
+    "target_moments",
     "torch_device",
     "unreachable_reason",
 ]

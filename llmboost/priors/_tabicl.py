@@ -75,6 +75,9 @@ class TabICLPrior(InContextPrior):
         The resolved device.
     context_size_ : int
         Rows in the context of the model fitted on all training rows.
+    target_mean_, target_scale_ : float
+        Regression: the units in which the library gets the target (standardised in
+        float64), its means mapped back.
     """
 
     _parameter_constraints = {

@@ -82,6 +82,9 @@ class TabPFNPrior(InContextPrior):
         The resolved device.
     context_size_ : int
         Rows in the context of the model fitted on all training rows.
+    target_mean_, target_scale_ : float
+        Regression: the units in which the library gets the target (standardised in
+        float64), its means mapped back.
 
     Notes
     -----
@@ -306,7 +309,7 @@ class TabPFNPrior(InContextPrior):
         with self._quiet(), self._task_named(), self._limits_named(X_train[0], y_train[0]):
             if self.task == "regression":
                 preds = worker.predict_batched(X_train, y_train, X_test, output_type="mean")
-                return [np.asarray(p, dtype=np.float64) for p in preds]
+                return [self._in_units(p) for p in preds]
             proba = worker.predict_proba_batched(X_train, y_train, X_test)
         have, want = np.unique(y_train[0]), np.arange(len(self.classes_))
         return [align_columns(log_proba(p), have, want) for p in proba]
