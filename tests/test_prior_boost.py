@@ -522,11 +522,24 @@ def test_a_prior_returning_too_few_rows_is_named():
     with pytest.raises(
         ValueError, match=r"ShortPrior\._logits returned shape \(19, 2\) for 20 rows"
     ):
-        ShortPrior().oof_logits(X, y, [(np.arange(20, 60), np.arange(20))])
+        ShortPrior().oof_logits(
+            X, y, [(np.arange(20, 60), np.arange(20)), (np.arange(20), np.arange(20, 60))]
+        )
     with pytest.raises(
         ValueError, match=r"ShortPrior\._logits returned shape \(\d+, 2\) for \d+ rows"
     ):
         PriorBoostClassifier(prior=ShortPrior(), scale=1.0, cv=3).fit(X, y)
+
+
+@pytest.mark.parametrize("prior", [SklearnPrior(LogisticRegression()), ShortPrior()])
+def test_folds_that_test_some_rows_nowhere_are_refused(prior):
+    # TimeSeriesSplit never tests its first rows: they came back as uninitialised memory
+    from sklearn.model_selection import TimeSeriesSplit
+
+    X, y = _data(n=60)
+    folds = list(TimeSeriesSplit(3).split(X))
+    with pytest.raises(ValueError, match=r"rows \[0, 1, 2, 3, 4\] \(15 of 60\) are in no test set"):
+        prior.oof_logits(X, y, folds)
 
 
 def test_a_cuda_device_torch_cannot_see_is_refused_by_name(monkeypatch):

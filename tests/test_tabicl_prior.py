@@ -238,7 +238,7 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
         "llmboost.priors._in_context.unreachable_reason", lambda hosts: "no download host answered"
     )
     with pytest.raises(ModelNotAvailableError, match="no download host answered"):
-        TabICLPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
+        TabICLPrior(task="regression").oof_logits(X, X["a"].to_numpy(), list(KFold(2).split(X)))
 
     missing = tmp_path / "nowhere" / "model.ckpt"
     start = time.perf_counter()

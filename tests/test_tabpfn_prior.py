@@ -230,7 +230,7 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
         "llmboost.priors._in_context.unreachable_reason", lambda hosts: "no download host answered"
     )
     with pytest.raises(ModelNotAvailableError, match="no download host answered"):
-        TabPFNPrior(task="regression").oof_logits(X, X["a"].to_numpy(), [([0], [1])])
+        TabPFNPrior(task="regression").oof_logits(X, X["a"].to_numpy(), list(KFold(2).split(X)))
 
     missing = tmp_path / "nowhere" / "model.ckpt"
     with pytest.raises(ModelNotAvailableError, match="checkpoint not found"):

@@ -110,8 +110,8 @@ class Prior(BaseEstimator, ABC):
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         folds : sequence of (train, test) index arrays
-            Every row is in exactly one ``test``; it is scored by a prior fitted on
-            that fold's ``train`` rows.
+            Every row is in exactly one ``test`` (a row in none is a ``ValueError``); it
+            is scored by a prior fitted on that fold's ``train`` rows.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`.
 
@@ -123,6 +123,7 @@ class Prior(BaseEstimator, ABC):
         worker = clone(self)
         worker._check_params()
         frame, target = worker._prepare(X, y)
+        _check_folds_cover(folds, len(frame))
         kwargs = worker._weight_kwargs(sample_weight, len(frame))
         return worker._oof_logits(frame, target, folds, **kwargs)
 
@@ -206,6 +207,20 @@ class Prior(BaseEstimator, ABC):
         if weight.shape != (n_rows,):
             raise ValueError(f"sample_weight has shape {weight.shape}; expected ({n_rows},).")
         return {"sample_weight": weight}
+
+
+def _check_folds_cover(folds: Folds, n_rows: int) -> None:
+    """Refuse folds whose test sets leave rows out: those rows would get no logits."""
+    tested = np.zeros(n_rows, dtype=bool)
+    for _, test in folds:
+        tested[np.asarray(test)] = True
+    missed = np.flatnonzero(~tested)
+    if len(missed):
+        raise ValueError(
+            f"folds: rows {missed[:5].tolist()} ({len(missed)} of {n_rows}) are in no test "
+            "set, so they would get no logits; pass folds whose test sets hold every row "
+            "(TimeSeriesSplit never tests its first rows: add a split that does)."
+        )
 
 
 def as_prior(obj, task: str, who: str = "This model") -> Prior:
