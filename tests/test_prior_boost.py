@@ -531,6 +531,33 @@ def test_a_prior_returning_too_few_rows_is_named():
         PriorBoostClassifier(prior=ShortPrior(), scale=1.0, cv=3).fit(X, y)
 
 
+class RenamedPrior(ShortPrior):
+    """Stores its constructor argument under another name: scikit-learn cannot clone it."""
+
+    def __init__(self, k=3):
+        self.kk = k
+
+
+class ChangedPrior(ShortPrior):
+    """Changes its constructor argument: scikit-learn's clone refuses it."""
+
+    def __init__(self, k=3):
+        self.k = k + 1
+
+
+@pytest.mark.parametrize("prior", [RenamedPrior(), ChangedPrior()])
+def test_a_prior_that_does_not_keep_its_arguments_is_named_with_the_fix(prior):
+    X, y = _data(n=30)
+    name = type(prior).__name__
+    match = rf"{name} cannot be cloned: .*store each argument of __init__ as it is under its own"
+    with pytest.raises(TypeError, match=match):
+        PriorBoostClassifier(prior=prior, scale=1.0, cv=3).fit(X, y)
+    with pytest.raises(TypeError, match=match):
+        prior.oof_logits(
+            X, y, [(np.arange(15, 30), np.arange(15)), (np.arange(15), np.arange(15, 30))]
+        )
+
+
 @pytest.mark.parametrize("prior", [SklearnPrior(LogisticRegression()), ShortPrior()])
 def test_folds_that_test_some_rows_nowhere_are_refused(prior):
     # TimeSeriesSplit never tests its first rows: they came back as uninitialised memory

@@ -120,7 +120,7 @@ class Prior(BaseEstimator, ABC):
         ndarray of shape (n_samples, n_classes), or (n_samples,) for regression
             The prior itself is left unchanged.
         """
-        worker = clone(self)
+        worker = clone_prior(self)
         worker._check_params()
         frame, target = worker._prepare(X, y)
         _check_folds_cover(folds, len(frame))
@@ -189,7 +189,7 @@ class Prior(BaseEstimator, ABC):
 
     def _fold_worker(self) -> Prior:
         """An unfitted clone that shares this prior's input layer (columns, categories, classes)."""
-        part = clone(self)
+        part = clone_prior(self)
         for name in _INPUT_ATTRIBUTES:
             if hasattr(self, name):
                 setattr(part, name, getattr(self, name))
@@ -267,7 +267,27 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
             f"{who} needs a {task} prior, but {name} is a {obj.task} prior; pass a "
             f"{kind} or a prior with task={task!r}."
         )
-    return clone(obj)
+    return clone_prior(obj)
+
+
+def clone_prior(prior: Prior) -> Prior:
+    """An unfitted copy of ``prior`` (:func:`sklearn.base.clone`).
+
+    Raises
+    ------
+    TypeError
+        When the prior does not keep its constructor arguments as scikit-learn needs.
+    """
+    try:
+        return clone(prior)
+    except (AttributeError, RuntimeError) as exc:
+        name = type(prior).__name__
+        raise TypeError(
+            f"{name} cannot be cloned: {exc}. A prior's parameters are those of its "
+            "__init__: store each argument of __init__ as it is under its own name "
+            f"(self.k = k), as scikit-learn estimators do, so that {name}(**get_params()) "
+            "is an unfitted copy."
+        ) from exc
 
 
 def category_codes(X: pd.DataFrame, dtype=np.float64) -> np.ndarray:
@@ -376,6 +396,7 @@ __all__ = [
     "Prior",
     "align_columns",
     "as_prior",
+    "clone_prior",
     "categorical_mask",
     "category_codes",
     "fit_from_checkpoint",
