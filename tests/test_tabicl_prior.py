@@ -292,6 +292,15 @@ def test_bad_parameters(ckpt):
             TabICLPrior(**{"model_path": ckpt["classification"], **params}).fit(X, y)
 
 
+def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
+    # it was TabICL's bare "__init__() got an unexpected keyword argument", at fit
+    X, y = _table(30)
+    prior = TabICLPrior(model_path=ckpt["classification"], tabicl_params={"softmax_temprature": 1})
+    match = r"tabicl_params has 'softmax_temprature', which TabICLClassifier does not take"
+    with pytest.raises(ValueError, match=match):
+        prior.fit(X, y)
+
+
 def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
     X, y = _table(80)
     clf = PFNBoostClassifier(

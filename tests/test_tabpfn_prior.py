@@ -445,6 +445,14 @@ def test_other_tabpfn_refusals_keep_tabpfn_s_own_words(ckpt):
     assert str(err.value) == "Unknown inference_precision=fast"
 
 
+def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
+    # it was TabPFN's bare "__init__() got an unexpected keyword argument", at fit
+    X, y = _table(40)
+    prior = TabPFNPrior(model_path=ckpt["regression"], task="regression", tabpfn_params={"foo": 1})
+    with pytest.raises(ValueError, match="tabpfn_params has 'foo', which TabPFNRegressor does not"):
+        prior.fit(X, X["a"].to_numpy())
+
+
 def test_model_path_under_the_home_folder_with_a_tilde(ckpt, tmp_path, monkeypatch):
     import llmboost
 

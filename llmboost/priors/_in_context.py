@@ -12,6 +12,7 @@ model is made and where its checkpoint lives.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import numbers
 import os
 import threading
@@ -242,8 +243,19 @@ class InContextPrior(Prior):
     def _make_estimator(self):
         """An unfitted estimator of the library, configured from the parameters."""
 
-    def _extra(self) -> dict:
-        return dict(getattr(self, self._extra_params) or {})
+    def _extra(self, cls) -> dict:
+        """The extra keywords for the library's class ``cls``; one it does not take is named."""
+        extra = dict(getattr(self, self._extra_params) or {})
+        known = inspect.signature(cls).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in known.values())
+        unknown = sorted(set(extra) - set(known))
+        if unknown and not takes_any:
+            raise ValueError(
+                f"{type(self).__name__}: {self._extra_params} has "
+                f"{', '.join(map(repr, unknown))}, which {cls.__name__} does not take; its "
+                f"parameters are {', '.join(known)}."
+            )
+        return extra
 
     def _categorical_indices(self) -> list[int] | None:
         names = list(self.feature_names_in_)

@@ -158,7 +158,7 @@ class TabICLPrior(InContextPrior):
             "device": self.device_,
             "random_state": self.seed_,
         }
-        return cls(**{**params, **self._extra()})
+        return cls(**{**params, **self._extra(cls)})
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         fix = f"Pass model_path= a TabICL {self.task} checkpoint such as {CHECKPOINTS[self.task]}."

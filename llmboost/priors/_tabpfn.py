@@ -216,7 +216,7 @@ class TabPFNPrior(InContextPrior):
             "fit_mode": "fit_preprocessors",
             "random_state": self.seed_,
         }
-        return cls(**{**params, **self._extra()})
+        return cls(**{**params, **self._extra(cls)})
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         """TabPFN on the context, or the label distribution when no feature varies in it."""
