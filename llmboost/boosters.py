@@ -312,10 +312,21 @@ class XGBoostBooster(Booster):
 
     def predict_margin(self, X, margin, n_rounds=None):
         """See :meth:`Booster.predict_margin`."""
-        rounds = _check_rounds(n_rounds, self.n_rounds_)
-        out = self.model_.predict(
-            X, output_margin=True, base_margin=self._scaled(margin), iteration_range=(0, rounds)
-        )
+        import xgboost as xgb
+
+        rounds, margin = _check_rounds(n_rounds, self.n_rounds_), self._scaled(margin)
+        if margin is not None and boosting_mode(self.name, self.params) == "dart":
+            # XGBoost's in-place prediction (its scikit-learn predict) adds a DART
+            # model's base_margin once per round; a DMatrix prediction adds it once
+            data = xgb.DMatrix(
+                X, base_margin=margin, missing=self.model_.missing, enable_categorical=True
+            )
+            trees = self.model_.get_booster()
+            out = trees.predict(data, output_margin=True, iteration_range=(0, rounds))
+        else:
+            out = self.model_.predict(
+                X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
+            )
         return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
 
 

@@ -149,3 +149,19 @@ def test_xgboost_linear_booster_gets_no_tree_defaults_and_equals_plain_xgboost()
     np.testing.assert_allclose(
         booster.predict_margin(X, None), plain.predict(X, output_margin=True), atol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "task, n_classes", [("classification", 2), ("classification", 3), ("regression", 0)]
+)
+def test_xgboost_dart_counts_the_starting_margin_once(task, n_classes):
+    # XGBoost's in-place prediction of DART trees (its scikit-learn predict) adds
+    # base_margin once per round: 5 rounds that add nothing predicted 5 x the margin
+    X, rng = _frame()
+    y = rng.integers(0, max(n_classes, 2), len(X)) if n_classes else rng.normal(size=len(X))
+    margin = rng.normal(size=(len(X), n_classes) if n_classes > 2 else len(X))
+    params = {**TINY_STEP, "booster": "dart"}
+    booster = make_booster("xgboost", params, task, 0).fit(X, y, margin)
+    # the trees add ~1e-9 each; float32 margins: 1e-4
+    np.testing.assert_allclose(booster.predict_margin(X, margin), margin, atol=1e-4)
+    np.testing.assert_allclose(booster.predict_margin(X, margin, 2), margin, atol=1e-4)

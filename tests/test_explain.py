@@ -123,6 +123,20 @@ def test_rows_sum_to_the_margin_of_a_fused_ensemble(task, booster, monkeypatch):
     np.testing.assert_allclose(prior, expected_scale * z, atol=1e-12)
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_xgboost_dart_bias_is_the_same_for_every_row(task):
+    # the bias is what the margin leaves after the features and the prior: a margin
+    # that counted the start once per DART round left it differing row by row
+    X, y = _data(task)
+    model = _model(task, "xgboost", 1.0)
+    model.set_params(booster_params={"booster": "dart", "n_estimators": 10}).fit(X, y)
+    table = model.explain(X)
+    bias = table.xs("bias", axis=1, level=1) if task == "multiclass" else table[["bias"]]
+    bias = bias.to_numpy()
+    # float32 SHAP values of margins near 1: rows agree to 1e-5
+    np.testing.assert_allclose(bias, np.broadcast_to(bias[:1], bias.shape), atol=1e-5)
+
+
 def test_prior_alone_and_trees_alone():
     X, y = _data("binary")
     alone = _model("binary", "xgboost", "prior").fit(X, y)
