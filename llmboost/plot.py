@@ -105,7 +105,8 @@ def plot_waterfall(table: pd.DataFrame, row=None, cls=None, top: int = 12, ax=No
     cls : label, default=None
         The class, required for a multiclass table (and only there).
     top : int, default=12
-        Features shown one by one (largest first); the rest form one bar.
+        Features shown one by one (largest first), after the prior's bar; the rest
+        form one bar.
     ax : matplotlib axes, default=None
         ``None`` draws on a new figure.
 
@@ -123,13 +124,13 @@ def plot_waterfall(table: pd.DataFrame, row=None, cls=None, top: int = 12, ax=No
     row, values = _row(table, row, cls)
     bias = float(values[BIAS_COLUMN])
     parts = values.drop(BIAS_COLUMN)
-    order = parts.abs().sort_values(ascending=False).index
-    shown = parts[order[:top]]
-    rest = parts[order[top:]].sum()
+    features = parts.drop(PRIOR_COLUMN)  # the prior always has its own bar
+    order = features.abs().sort_values(ascending=False).index
+    shown = pd.concat([parts[[PRIOR_COLUMN]], features[order[:top]]])
     if len(order) > top:
         others = len(order) - top
         label = f"{others} other feature{'s' if others > 1 else ''}"
-        shown = pd.concat([shown, pd.Series({label: rest})])
+        shown = pd.concat([shown, pd.Series({label: features[order[top:]].sum()})])
     ax = _axes(ax, (7, 0.4 * len(shown) + 1.5))
     starts = bias + np.concatenate([[0.0], np.cumsum(shown.to_numpy())[:-1]])
     names = [str(n) for n in shown.index]

@@ -238,7 +238,7 @@ def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
     row = X.index[3]
     ax = plot_waterfall(table, row=row, top=2)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert len(labels) == 3 and labels[-1] == "3 other features"
+    assert labels[0] == "prior" and len(labels) == 4 and labels[-1] == "2 other features"
     last = ax.patches[-1]  # the final bar ends at the row's margin
     np.testing.assert_allclose(last.get_x() + last.get_width(), model.decision_function(X)[3])
     ax.figure.savefig(tmp_path / "w.png")
@@ -274,3 +274,17 @@ def test_plots_show_the_prior_as_one_bar_and_end_at_the_margin(tmp_path):
     np.testing.assert_allclose(
         last.get_x() + last.get_width(), multi.decision_function(X)[3, 2], atol=1e-9
     )
+
+
+def test_waterfall_shows_the_prior_and_counts_only_features_as_others():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from llmboost.plot import plot_waterfall
+
+    # trees alone: the prior is 0 and sorted last; it went into "3 other features"
+    # when only two features were left, and top=2 showed one feature beside the prior
+    X, y = _data("binary")
+    table = _model("binary", "xgboost", 0).fit(X, y).explain(X)
+    labels = [t.get_text() for t in plot_waterfall(table, top=2).get_yticklabels()]
+    assert labels[0] == "prior" and labels[-1] == "2 other features"
+    assert len(labels) == 4 and set(labels[1:3]) <= {"age", "income", "city", "noise"}
