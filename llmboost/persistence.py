@@ -9,10 +9,11 @@ booster adapters and named tuples, numpy's RandomState from its state, metadata 
 from the requests per method) and parses trees with the libraries' parsers once checks
 in Python found them consistent (:mod:`llmboost._check_lightgbm`,
 :mod:`llmboost._check_xgboost`). Anything else, and a damaged file, is refused with
-:class:`UnsafeFileError`; an estimator saved without a parameter this version has with
-``ValueError``. State that needs pickle is refused at save with :class:`TypeError` naming
-the attribute. The prior's weights are not stored: they are found by path or name and
-fingerprinted (:mod:`llmboost._prior_weights`).
+:class:`UnsafeFileError`; an estimator saved without a parameter this version has (or
+an llmboost one with a parameter it does not have) with ``ValueError``. State that needs
+pickle is refused at save with :class:`TypeError` naming the attribute. The prior's
+weights are not stored: they are found by path or name and fingerprinted
+(:mod:`llmboost._prior_weights`).
 """
 
 from __future__ import annotations
@@ -333,12 +334,7 @@ class _Reader:
         obj = cls.__new__(cls)
         self._keep(value, obj, where)
         state = {k: self.decode(v, f"{where}.{k}") for k, v in pairs}
-        if missing := [p for p in getattr(cls, "_get_param_names", list)() if p not in state]:
-            raise ValueError(
-                f"{where}: this {cls.__name__} was saved without the parameter(s) "
-                f"{', '.join(missing)}, which this version has (a file from an older "
-                "version); refit the model, or load the file with the version that saved it."
-            )
+        _check_params(cls, state, where)
         if hasattr(obj, "__setstate__"):
             obj.__setstate__(state)
         else:
@@ -370,6 +366,26 @@ class _Reader:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
         except _DAMAGED as exc:
             raise UnsafeFileError(f"{where}: {name} is damaged ({exc!r}); save it again.") from None
+
+
+def _check_params(cls: type, state: dict, where: str) -> None:
+    """Refuse an estimator saved without a parameter this version has, or (llmboost's,
+    whose public attributes are all parameters) with one it does not have."""
+    params = getattr(cls, "_get_param_names", list)()
+    if missing := [p for p in params if p not in state]:
+        raise ValueError(
+            f"{where}: this {cls.__name__} was saved without the parameter(s) "
+            f"{', '.join(missing)}, which this version has (a file from an older "
+            "version); refit the model, or load the file with the version that saved it."
+        )
+    public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
+    if cls.__module__.startswith("llmboost.") and params:
+        if unknown := [k for k in public if k not in params]:
+            raise ValueError(
+                f"{where}: this {cls.__name__} was saved with the parameter(s) "
+                f"{', '.join(unknown)}, which this version does not have (a file from a "
+                "newer version); load it with the version that saved it, or refit."
+            )
 
 
 def _read(read, data: bytes, where: str, value: dict):

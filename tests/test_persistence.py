@@ -478,6 +478,18 @@ def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path)
         load(path)
 
 
+def test_files_with_a_parameter_this_version_lacks_are_refused_clearly(tmp_path):
+    # as a newer version with a parameter this one does not know wrote it: loaded, the
+    # parameter was dropped without a word, and with it what it did to the predictions
+    X, y = _data("binary", n=80)
+    path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
+    manifest = _manifest(path)
+    manifest["root"]["state"].append(["monotone_prior", True])
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(ValueError, match="saved with the parameter.s. monotone_prior, which"):
+        load(path)
+
+
 def _crafted(tmp_path, root, files=None):
     path = tmp_path / "crafted.llmboost"
     with zipfile.ZipFile(path, "w") as archive:
