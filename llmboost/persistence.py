@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import secrets
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -60,8 +61,8 @@ def save(model, path: str | os.PathLike) -> Path:
         A fitted estimator.
     path : str or path-like
         The file to write, in an existing folder (``FileNotFoundError`` otherwise); a file
-        there is replaced only once the new one is complete (a symbolic link's target is
-        written, the link kept).
+        there is replaced only once the new one is complete, keeping its permissions (a
+        symbolic link's target is written, the link kept).
 
     Returns
     -------
@@ -105,10 +106,21 @@ def save(model, path: str | os.PathLike) -> Path:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in {"model.json": json.dumps(manifest), **writer.files}.items():
                 archive.writestr(name, data)
+        _keep_mode(target, part)
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+def _keep_mode(target: Path, part: Path) -> None:
+    """Give the new file the permissions of the one it replaces (a model holds training
+    rows: a file kept private stays private)."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(part, mode)
 
 
 def _holder_hint(model, estimator_class) -> str:

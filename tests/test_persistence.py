@@ -965,6 +965,19 @@ def test_save_takes_str_and_path_and_replaces_a_file_only_when_complete(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.llmboost", "b.llmboost"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_replacing_a_file_keeps_its_permissions(tmp_path):
+    # the file holds training rows (the prior's context): one made private (0600) was
+    # replaced by one anyone could read (0644 under the usual umask)
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    path.chmod(0o600)
+    save(model, path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+
+
 def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", 0.5).fit(X, y)
