@@ -181,7 +181,7 @@ def load(path: str | os.PathLike):
     with archive:
         try:
             manifest = json.loads(archive.read("model.json"))
-        except (KeyError, ValueError, *_DAMAGED) as exc:
+        except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
             raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise UnsafeFileError(f"{path} is not an llmboost model file.")
@@ -192,7 +192,7 @@ def load(path: str | os.PathLike):
                 f"{path} has format version {version!r} (written by llmboost {by}); this "
                 f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
             )
-        model = _Reader(archive).decode(manifest.get("root"), f"{path}: model")
+        model = _Reader(archive).decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
     check_weights(
@@ -211,6 +211,13 @@ class _Reader:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.built: dict[int, Any] = {}
+
+    def decode_root(self, value, where: str):
+        """:meth:`decode`; nesting past the recursion limit (no model's) is refused."""
+        try:
+            return self.decode(value, where)
+        except RecursionError:
+            raise UnsafeFileError(f"{where}: model.json is nested too deeply.") from None
 
     def decode(self, value, where: str):
         if value is None or isinstance(value, bool | int | float | str):

@@ -555,6 +555,21 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     assert not marker.exists()
 
 
+def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):
+    # a crafted model.json nested past Python's recursion limit raised RecursionError,
+    # from json (lists) or from the reader (tuples: several calls per level)
+    path = tmp_path / "deep.llmboost"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UnsafeFileError, match="no readable model.json"):
+        load(path)
+    root = {"$": "tuple", "items": []}
+    for _ in range(450):
+        root = {"$": "tuple", "items": [root]}
+    with pytest.raises(UnsafeFileError, match="nested too deeply"):
+        load(_crafted(tmp_path, root))
+
+
 def test_tabpfn_prior_round_trip_and_missing_checkpoint(tmp_path):
     pytest.importorskip("tabpfn")
     from tabpfn_fixtures import build_checkpoint
