@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import secrets
 import stat
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +249,9 @@ class _Reader:
         return {_hashable(k, where): v for k, v in pairs}
 
     def _tag_scalar(self, value, where):
-        return _dtype(value.get("dtype"), where).type(value.get("value"))
+        dtype = _dtype(value.get("dtype"), where)
+        with _malformed(where, "scalar"):
+            return dtype.type(value.get("value"))
 
     def _tag_dtype(self, value, where):
         return _dtype(value.get("name"), where)
@@ -315,11 +319,14 @@ class _Reader:
     def _tag_objarray(self, value, where):
         items = self._items(value, where)
         shape = value.get("shape")
-        if not isinstance(shape, list) or int(np.prod(shape)) != len(items):
+        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+            raise UnsafeFileError(f"{where}: malformed object array shape {shape!r}.")
+        if math.prod(shape) != len(items):
             raise UnsafeFileError(f"{where}: malformed object array.")
         out = np.empty(len(items), dtype=object)
         out[:] = items
-        return out.reshape(shape)
+        with _malformed(where, "object array"):
+            return out.reshape(shape)
 
     def _tag_index(self, value, where):
         dtype = value.get("dtype")
@@ -328,7 +335,8 @@ class _Reader:
         values = self.decode(value.get("values"), where)
         if not isinstance(values, np.ndarray):
             raise UnsafeFileError(f"{where}: malformed index.")
-        return pd.Index(values, dtype=dtype)
+        with _malformed(where, "index"):
+            return pd.Index(values, dtype=dtype)
 
     def _tag_ref(self, value, where):
         if value.get("id") not in self.built:
@@ -339,7 +347,10 @@ class _Reader:
         cls = _resolve(value.get("class"), where)
         if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
             raise UnsafeFileError(f"{where}: {value.get('class')} is not a named tuple.")
-        return self._keep(value, cls(*self._items(value, where)), where)
+        items = self._items(value, where)
+        with _malformed(where, "named tuple"):
+            made = cls(*items)
+        return self._keep(value, made, where)
 
     def _tag_object(self, value, where):
         cls = _resolve(value.get("class"), where)
@@ -385,6 +396,16 @@ class _Reader:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
         except _DAMAGED as exc:
             raise UnsafeFileError(f"{where}: {name} is damaged ({exc!r}); save it again.") from None
+
+
+@contextmanager
+def _malformed(where: str, what: str):
+    """What numpy, pandas or a named tuple raise on a bad stored value, as
+    :class:`UnsafeFileError`."""
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UnsafeFileError(f"{where}: malformed {what} ({exc}).") from None
 
 
 def _check_params(cls: type, state: dict, where: str) -> None:

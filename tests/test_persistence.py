@@ -555,6 +555,24 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    "root",
+    [
+        {"$": "scalar", "dtype": "int8", "value": 1000},  # was OverflowError
+        {"$": "scalar", "dtype": "int8", "value": None},  # was TypeError
+        {"$": "scalar", "dtype": "float64", "value": {"a": 1}},
+        {"$": "objarray", "shape": ["a"], "items": [1]},  # was numpy's UFuncTypeError
+        {"$": "objarray", "shape": [None], "items": [1]},
+        {"$": "objarray", "shape": [0, 10**30], "items": []},
+        {"$": "index", "dtype": "int64", "values": {"$": "objarray", "shape": [1], "items": ["x"]}},
+        {"$": "namedtuple", "id": 0, "class": "llmboost.scale_search:FusionMember", "items": [1]},
+    ],
+)
+def test_malformed_records_are_refused_as_unsafe(tmp_path, root):
+    with pytest.raises(UnsafeFileError, match="malformed"):
+        load(_crafted(tmp_path, root))
+
+
 def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):
     # a crafted model.json nested past Python's recursion limit raised RecursionError,
     # from json (lists) or from the reader (tuples: several calls per level)
