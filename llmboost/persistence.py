@@ -438,8 +438,10 @@ def _read(read, data: bytes, where: str, value: dict):
 
 
 def _hashable(key, where):
-    if isinstance(key, list | dict | np.ndarray):
-        raise UnsafeFileError(f"{where}: unhashable dict key.")
+    try:
+        hash(key)  # a tuple holding a list, an Index, ... too
+    except TypeError:
+        raise UnsafeFileError(f"{where}: malformed dict (an unhashable key).") from None
     return key
 
 

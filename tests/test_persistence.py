@@ -555,6 +555,9 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     assert not marker.exists()
 
 
+_ONE = {"$": "objarray", "shape": [1], "items": [1]}
+
+
 @pytest.mark.parametrize(
     "root",
     [
@@ -566,6 +569,8 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
         {"$": "objarray", "shape": [0, 10**30], "items": []},
         {"$": "index", "dtype": "int64", "values": {"$": "objarray", "shape": [1], "items": ["x"]}},
         {"$": "namedtuple", "id": 0, "class": "llmboost.scale_search:FusionMember", "items": [1]},
+        {"$": "dict", "items": [[{"$": "tuple", "items": [[1]]}, 2]]},  # a key holding a list
+        {"$": "dict", "items": [[{"$": "index", "dtype": "int64", "values": _ONE}, 2]]},
     ],
 )
 def test_malformed_records_are_refused_as_unsafe(tmp_path, root):
