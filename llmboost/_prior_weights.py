@@ -112,6 +112,7 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
     if isinstance(prior, InContextPrior):
         prior._locate_weights()
     paths = weights_files(prior)
+    _check_relative_model(prior, needed, paths)
     files = [str(p) for p in paths] if isinstance(prior, BundledPFNPrior) else needed
     for name in files:
         if not Path(str(name)).exists():
@@ -137,6 +138,19 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
                 "it would predict differently. Put the original weights at that path (or "
                 f"load with llmboost {saved_by}), or refit the model with these weights."
             )
+
+
+def _check_relative_model(prior, needed: list, paths: list) -> None:
+    """A language model given by a relative path, loaded from another working folder."""
+    from .priors._llm import LLMPrior
+
+    if isinstance(prior, LLMPrior) and needed and not paths:
+        raise FileNotFoundError(
+            f"The prior's model {prior.model!r} is a path relative to the working "
+            f"directory: it was {needed[0]} when the model was saved, and {Path.cwd()} "
+            f"has no {prior.model}. Load it from the folder it was saved from, or put the "
+            "model folder there."
+        )
 
 
 __all__ = ["check_weights", "fingerprint", "needed_files", "weights_files"]

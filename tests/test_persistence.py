@@ -284,6 +284,30 @@ def test_llm_prior_round_trip(tmp_path):
         save(model, tmp_path / "other.llmboost")
 
 
+def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_path, monkeypatch):
+    # the weights were on this machine, yet the error said "this machine has 0 (none)"
+    # weights files and to load with the version that saved it
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    build_gpt2(tmp_path / "a" / "gpt2")
+    X, y = _data("binary", n=40)
+    prior = LLMPrior("gpt2", dtype="float32", cache_dir=False, progress=False)
+    model = LLMBoostClassifier(
+        prior=prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2
+    ).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.chdir(tmp_path / "b")
+    with pytest.raises(FileNotFoundError, match=r"(?s)'gpt2' is a path relative to.*a.gpt2"):
+        load(path)
+    monkeypatch.chdir(tmp_path / "a")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
 class MyPrior(Prior):
     def _fit(self, X, y):
         pass
