@@ -24,6 +24,8 @@ from ._check_xgboost import check_xgboost_model
 
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
+#: The dtypes of the pandas indexes ``load`` builds.
+INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
 
 
 class Writer:
@@ -56,6 +58,11 @@ class Writer:
 
     def _other(self, obj, where: str):
         if isinstance(obj, pd.Index) and not isinstance(obj, pd.MultiIndex):
+            if str(obj.dtype) not in INDEX_DTYPES:  # load would refuse it
+                raise TypeError(
+                    f"Cannot store {where}: a pandas index of dtype {obj.dtype}; use a list "
+                    f"or an index of one of the dtypes {sorted(INDEX_DTYPES)}."
+                )
             values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
             return {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
         if isinstance(obj, np.dtype):
@@ -188,4 +195,4 @@ def trusted_class(cls: type) -> bool:
     return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
 
 
-__all__ = ["TRUSTED_PACKAGES", "Writer", "trusted_class"]
+__all__ = ["INDEX_DTYPES", "TRUSTED_PACKAGES", "Writer", "trusted_class"]

@@ -38,12 +38,11 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._model_writer import TRUSTED_PACKAGES, Writer, trusted_class
+from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
 
 FORMAT, VERSION = "llmboost-model", 1
-_INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
 #: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
@@ -330,7 +329,7 @@ class _Reader:
 
     def _tag_index(self, value, where):
         dtype = value.get("dtype")
-        if dtype not in _INDEX_DTYPES:
+        if dtype not in INDEX_DTYPES:
             raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
         values = self.decode(value.get("values"), where)
         if not isinstance(values, np.ndarray):

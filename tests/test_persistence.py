@@ -308,6 +308,24 @@ def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_pat
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+def test_an_index_load_would_refuse_is_refused_at_save(tmp_path):
+    # columns chosen by a CategoricalIndex: the file was written, and load refused it
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data("binary", n=80)
+    columns = pd.CategoricalIndex(["age"])  # a column without missing values
+    steps = make_pipeline(
+        make_column_transformer((StandardScaler(), columns)), LogisticRegression()
+    )
+    model = _model("binary", "xgboost", 0.5).set_params(prior=SklearnPrior(steps)).fit(X, y)
+    with pytest.raises(
+        TypeError, match=r"transformers\[0\]\[2\]: a pandas index of dtype category"
+    ):
+        save(model, tmp_path / "m.llmboost")
+    assert not (tmp_path / "m.llmboost").exists()
+
+
 class MyPrior(Prior):
     def _fit(self, X, y):
         pass
