@@ -95,7 +95,12 @@ class Writer:
         return {"$": "metadata_request", "owner": owner, "requests": self.encode(requests, where)}
 
     def _scalar(self, obj: np.generic, where: str):
-        return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": obj.item()}
+        value = obj.item()  # a date, a complex number, or a bare integer for a datetime64
+        if obj.dtype.kind in "Mm" or not isinstance(value, bool | int | float | str):
+            raise TypeError(
+                f"Cannot store {where}: a numpy {obj.dtype} scalar; give a number or text."
+            )
+        return {"$": "scalar", "dtype": _simple_dtype(obj.dtype, where).str, "value": value}
 
     def _array(self, obj: np.ndarray, where: str):
         if obj.dtype.kind in NPY_KINDS:

@@ -308,6 +308,25 @@ def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_pat
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.datetime64("2020-01-01"),
+        np.datetime64(1, "ns"),
+        np.timedelta64(3, "D"),
+        np.complex128(1j),
+    ],
+)
+def test_numpy_scalars_json_cannot_hold_are_refused_at_save_by_name(tmp_path, value):
+    # a day's datetime64 failed in json.dumps without naming the attribute; a
+    # nanosecond one was written as a bare integer, which load cannot read back
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    model.booster_params = {"n_estimators": 25, "start": value}
+    with pytest.raises(TypeError, match=r"model\.booster_params\['start'\]: a numpy"):
+        save(model, tmp_path / "m.llmboost")
+
+
 def test_an_index_load_would_refuse_is_refused_at_save(tmp_path):
     # columns chosen by a CategoricalIndex: the file was written, and load refused it
     from sklearn.compose import make_column_transformer
