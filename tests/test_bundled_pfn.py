@@ -581,7 +581,8 @@ def test_bad_parameters_raise_naming_them(params, match):
     with pytest.raises(ValueError, match=match):
         BundledPFNPrior(**params).fit(X, y)
     with pytest.raises(ValueError, match=match):
-        BundledPFNPrior(**params).oof_logits(X, y, [(np.arange(35), np.arange(35, 70))])
+        halves = [(np.arange(35), np.arange(35, 70)), (np.arange(35, 70), np.arange(35))]
+        BundledPFNPrior(**params).oof_logits(X, y, halves)
 
 
 def test_random_state_accepts_a_numpy_random_state(cancer):
