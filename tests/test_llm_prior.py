@@ -218,6 +218,28 @@ def test_batch_size_1_and_16_agree(models, table, kind, names):
     np.testing.assert_allclose(z1, z16, atol=1e-4)
 
 
+def test_an_end_token_the_tokenizer_appends_does_not_precede_the_answer(models, table, tmp_path):
+    """A causal tokenizer that ends every text with its end token (``add_eos_token``) must
+    not put that token between the prompt and the answer: the answer follows the prompt."""
+    from tokenizers import processors
+    from transformers import AutoTokenizer
+
+    X, y = table
+    folder = tmp_path / "eos"
+    shutil.copytree(models["gpt2"], folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="$A </s>", special_tokens=[("</s>", tok.eos_token_id)]
+    )
+    tok.save_pretrained(folder)
+    assert AutoTokenizer.from_pretrained(folder)("Answer:")["input_ids"][-1] == tok.eos_token_id
+    plain = make(models["gpt2"], class_names=MULTI).fit(X, y).logits(X)
+    # same weights and the same prompt tokens: float32 summation order alone differs
+    np.testing.assert_allclose(
+        make(str(folder), class_names=MULTI).fit(X, y).logits(X), plain, atol=1e-5
+    )
+
+
 @pytest.mark.parametrize("kind,names", [("gpt2", None), ("t5", None), ("gpt2", MULTI)])
 def test_bfloat16_class_log_probabilities_match_float32(models, table, kind, names):
     X, y = table

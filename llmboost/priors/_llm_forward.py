@@ -62,6 +62,8 @@ def score_prompts(
     from tqdm.auto import tqdm
 
     ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
+    if rt.trailing:  # the answer follows the prompt, not the end token a tokenizer appends
+        ids = [i[: len(i) - rt.trailing] for i in ids]
     check_context(rt, ids, verb, rows)
     out = np.empty((len(prompts), len(verb)), dtype=np.float64)
     bar = tqdm(

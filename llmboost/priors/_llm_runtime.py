@@ -94,6 +94,8 @@ class Runtime:
         self.identity, self.device, self.dtype = identity, device, dtype
         self.source, self.context = source, context
         self.chat = kind == "causal" and bool(getattr(tokenizer, "chat_template", None))
+        # an end token appended to a plain causal prompt would precede the answer
+        self.trailing = appended_tokens(tokenizer) if kind == "causal" and not self.chat else 0
         self.calls = 0
         if model is not None:
             self.logits_to_keep, self.cache_kw = transformers_forward_options(model)
@@ -116,6 +118,25 @@ class Runtime:
         """
         self.calls += 1
         return self.model(**kwargs)
+
+
+def appended_tokens(tokenizer) -> int:
+    """How many special tokens (an end token) the tokenizer appends after a text.
+
+    Parameters
+    ----------
+    tokenizer : transformers tokenizer
+
+    Returns
+    -------
+    int
+    """
+    bare = tokenizer("Answer:", add_special_tokens=False)["input_ids"]
+    full = tokenizer("Answer:")["input_ids"]
+    for start in range(len(full) - len(bare) + 1):
+        if full[start : start + len(bare)] == bare:
+            return len(full) - start - len(bare)
+    return 0
 
 
 # -- device and dtype ----------------------------------------------------------------------
@@ -425,6 +446,7 @@ __all__ = [
     "MAX_LOADED",
     "MAX_TOKENIZERS",
     "Runtime",
+    "appended_tokens",
     "batch_budget",
     "check_context",
     "clear_loaded_models",
