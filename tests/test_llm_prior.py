@@ -726,6 +726,18 @@ def test_unloadable_model_fails_fast_with_a_clear_error(table, tmp_path, monkeyp
         make(str(tmp_path)).fit(X, y).logits(X)
 
 
+def test_a_model_folder_without_its_tokenizer_says_so(models, table, tmp_path):
+    """Weights saved without their tokenizer load as an empty tokenizer (transformers 5):
+    the error names the missing tokenizer, not the verbalizers."""
+    X, y = table
+    folder = tmp_path / "weights_only"
+    shutil.copytree(models["gpt2"], folder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).unlink()
+    with pytest.raises(OSError, match=r"(?s)weights_only'.*no tokenizer.*save_pretrained"):
+        make(str(folder)).fit(X, y).logits(X)
+
+
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     """Loaded models are shared by the identity of their files, never by path."""
     X, y = table

@@ -266,6 +266,12 @@ def _load_tokenizer(source: str, identity: str):
     except (OSError, ValueError) as err:
         what = "a folder without a transformers model" if local else "not loadable"
         raise OSError(f"Could not load the model {source!r} ({what}): {err}\n{_LOAD_HINT}") from err
+    if not tokenizer("Answer: yes", add_special_tokens=False)["input_ids"]:
+        raise OSError(
+            f"Could not load the model {source!r}: it has no tokenizer (no tokenizer.json or "
+            "vocabulary files; transformers built an empty one). Save the tokenizer with the "
+            "weights: tokenizer.save_pretrained(folder)."
+        )
     kind = "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
     _TOKENIZERS[key] = (tokenizer, kind, _context_length(config, tokenizer))
     while len(_TOKENIZERS) > MAX_TOKENIZERS:
