@@ -738,6 +738,25 @@ def test_a_model_folder_without_its_tokenizer_says_so(models, table, tmp_path):
         make(str(folder)).fit(X, y).logits(X)
 
 
+@pytest.mark.parametrize("problem", ["corrupt weights", "not a language model"])
+def test_weights_that_cannot_load_name_the_model(models, table, tmp_path, problem):
+    """A broken weights file or a config of no causal / seq2seq LM: an error naming the
+    model and what LLMPrior needs, not a bare safetensors or transformers error."""
+    import json
+
+    X, y = table
+    folder = tmp_path / "broken"
+    shutil.copytree(models["gpt2"], folder)
+    if problem == "corrupt weights":
+        (folder / "model.safetensors").write_bytes(b"not safetensors")
+    else:
+        config = json.loads((folder / "config.json").read_text())
+        config["model_type"] = "distilbert"
+        (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(OSError, match=r"(?s)Could not load the model '.*broken'.*language model"):
+        make(str(folder)).fit(X, y).logits(X)
+
+
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     """Loaded models are shared by the identity of their files, never by path."""
     X, y = table

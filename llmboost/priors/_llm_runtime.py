@@ -300,8 +300,18 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         kwargs["device_map"] = {"": index}
-    with progress_bars(progress):
-        model = cls.from_pretrained(source, **kwargs)
+    try:
+        with progress_bars(progress):
+            model = cls.from_pretrained(source, **kwargs)
+    except (MemoryError, RuntimeError):
+        raise  # out of memory and the like say what they are
+    except Exception as err:  # noqa: BLE001 - safetensors and transformers errors: name the model
+        why = " ".join(str(err).split())
+        raise OSError(
+            f"Could not load the model {source!r} with {cls.__name__} "
+            f"({type(err).__name__}: {why[:300]}). LLMPrior needs a causal or seq2seq language "
+            "model whose weights (model.safetensors or pytorch_model.bin) load.\n" + _LOAD_HINT
+        ) from err
     if device.type != "cuda":
         model = model.to(device)
     model.eval()
