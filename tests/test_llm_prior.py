@@ -518,6 +518,29 @@ def test_a_chat_template_that_trims_gets_every_row_as_it_renders_it(models, tmp_
     assert [p.split("\n")[-3] for p in seen[:2]] == ["first<|im_end|>", "second<|im_end|>"]
 
 
+def test_a_chat_template_with_a_thinking_switch_answers_without_thinking(
+    models, tmp_path, monkeypatch
+):
+    # Qwen3's template opens a thinking block by default: the class answer was read where
+    # the model writes "<think>", not where it answers
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "chat_think"
+    shutil.copytree(models["chat"], folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+        "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n"
+        "{% if enable_thinking is defined and enable_thinking is false %}"
+        "<think>\n\n</think>\n\n{% endif %}{% endif %}"
+    )
+    tok.save_pretrained(folder)
+    X = pd.DataFrame({"age": [1.0, 2.0, 3.0, 4.0]})
+    seen = _capture_prompts(monkeypatch)
+    make(str(folder), n_shots=1).fit(X, np.array([0, 1, 0, 1])).logits(X)
+    assert all(p.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n") for p in seen)
+
+
 def test_target_name_names_the_task(models, table, monkeypatch):
     X, y = table
     seen = _capture_prompts(monkeypatch)

@@ -182,6 +182,7 @@ def renderer(rt, examples: list[tuple[str, str]]):
             [*messages, {"role": "user", "content": body}],
             tokenize=False,
             add_generation_prompt=True,
+            enable_thinking=False,  # the answer comes first, no thinking block (Qwen3)
         )
 
     # Render once around a marker; use the split when the template copies the
