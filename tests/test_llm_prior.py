@@ -780,6 +780,24 @@ def test_weights_that_cannot_load_name_the_model(models, table, tmp_path, proble
         make(str(folder)).fit(X, y).logits(X)
 
 
+def test_a_checkpoint_without_its_language_model_head_is_refused(table, tmp_path):
+    """A sequence-classification checkpoint has no LM head: loaded as a causal LM, the head
+    would be random (other scores at every load, and cached); it is refused instead."""
+    from llm_fixtures import _save, build_tokenizer
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    X, y = table
+    tok = build_tokenizer()
+    config = LlamaConfig(
+        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, pad_token_id=tok.pad_token_id, tie_word_embeddings=False,
+    )  # fmt: skip
+    folder = _save(LlamaForSequenceClassification, config, tok, tmp_path / "classifier", 0)
+    with pytest.raises(OSError, match=r"(?s)'.*classifier'.*lm_head\.weight.*random"):
+        make(str(folder), tmp_path / "cache").fit(X, y).logits(X)
+    assert not list((tmp_path / "cache").rglob("*.pack"))  # no scores of a random head kept
+
+
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     """Loaded models are shared by the identity of their files, never by path."""
     X, y = table

@@ -302,7 +302,7 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
         kwargs["device_map"] = {"": index}
     try:
         with progress_bars(progress):
-            model = cls.from_pretrained(source, **kwargs)
+            model, info = cls.from_pretrained(source, output_loading_info=True, **kwargs)
     except (MemoryError, RuntimeError):
         raise  # out of memory and the like say what they are
     except Exception as err:  # noqa: BLE001 - safetensors and transformers errors: name the model
@@ -312,6 +312,12 @@ def _load_model(source: str, kind: str, device, dtype, progress: bool):
             f"({type(err).__name__}: {why[:300]}). LLMPrior needs a causal or seq2seq language "
             "model whose weights (model.safetensors or pytorch_model.bin) load.\n" + _LOAD_HINT
         ) from err
+    if missing := sorted(info.get("missing_keys") or ()):
+        raise OSError(
+            f"The model {source!r} lacks weights {cls.__name__} needs ({len(missing)}: "
+            f"{missing[:5]}); loaded anyway they would be random. It is no {kind} language "
+            "model with its head (e.g. a checkpoint of a classification model); pass one."
+        )
     if device.type != "cuda":
         model = model.to(device)
     model.eval()
