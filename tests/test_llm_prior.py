@@ -798,6 +798,39 @@ def test_a_checkpoint_without_its_language_model_head_is_refused(table, tmp_path
     assert not list((tmp_path / "cache").rglob("*.pack"))  # no scores of a random head kept
 
 
+def test_a_cached_hub_model_loads_from_the_cache_when_the_hub_is_unreachable(
+    models, table, monkeypatch
+):
+    """Offline, transformers retried every file a cached snapshot lacks (2.5 minutes for a
+    cached model); with the hub unreachable the cache alone is read (local_files_only)."""
+    import transformers
+
+    X, y = table
+    monkeypatch.setattr(_llm_runtime, "unreachable_reason", lambda hosts: "no host answered")
+    monkeypatch.setattr(store, "_hub_commit", lambda name: "0" * 40)  # a cached snapshot
+    calls = []
+
+    def spy(cls):
+        load = cls.from_pretrained
+
+        def from_pretrained(name, **kw):
+            if name == "some-org/cached-model":  # not the calls transformers makes inside
+                calls.append((cls.__name__, kw.get("local_files_only")))
+                kw.pop("local_files_only", None)
+                name = models["gpt2"]
+            return load(name, **kw)
+
+        monkeypatch.setattr(cls, "from_pretrained", from_pretrained)
+
+    for cls in ("AutoConfig", "AutoTokenizer", "AutoModelForCausalLM"):
+        spy(getattr(transformers, cls))
+    prior = make("some-org/cached-model").fit(X, y)
+    assert prior.logits(X).shape == (len(X), 2)
+    assert sorted(calls) == [
+        (c, True) for c in ("AutoConfig", "AutoModelForCausalLM", "AutoTokenizer")
+    ]
+
+
 def test_overwritten_model_folder_is_not_served_stale(table, tmp_path):
     """Loaded models are shared by the identity of their files, never by path."""
     X, y = table

@@ -239,7 +239,7 @@ def load_runtime(source: str, device, dtype, need_model: bool, progress: bool) -
     if model is not None:
         _LOADED.move_to_end(key)
     elif need_model:
-        model = _load_model(source, kind, device, dtype, progress)
+        model = _load_model(source, kind, device, dtype, progress, _hub_options(source, identity))
         if store.model_identity(source) != identity:
             raise RuntimeError(f"The model files at {source!r} changed while loading them.")
         _LOADED[key] = model
@@ -254,15 +254,10 @@ def _load_tokenizer(source: str, identity: str):
     if key in _TOKENIZERS:
         return _TOKENIZERS[key]
     local = Path(source).expanduser().exists()
-    why = None if local or "@" in identity else unreachable_reason(hub_hosts())
-    if why is not None:
-        raise OSError(
-            f"Could not load the model {source!r}: it is not a local folder or file, not in the "
-            f"Hugging Face cache, and cannot be downloaded ({why}).\n{_LOAD_HINT}"
-        )
+    options = _hub_options(source, identity)
     try:
-        config = transformers.AutoConfig.from_pretrained(source)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+        config = transformers.AutoConfig.from_pretrained(source, **options)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
     except (OSError, ValueError) as err:
         what = "a folder without a transformers model" if local else "not loadable"
         raise OSError(f"Could not load the model {source!r} ({what}): {err}\n{_LOAD_HINT}") from err
@@ -279,6 +274,23 @@ def _load_tokenizer(source: str, identity: str):
     return _TOKENIZERS[key]
 
 
+def _hub_options(source: str, identity: str) -> dict:
+    """``from_pretrained`` options of ``source``: a hub name whose hub cannot be reached
+    loads from its cached snapshot alone (transformers would retry every file the
+    snapshot lacks, for minutes); not cached either, it is an ``OSError``."""
+    if Path(source).expanduser().exists():
+        return {}
+    why = unreachable_reason(hub_hosts())
+    if why is None:
+        return {}
+    if "@" not in identity:
+        raise OSError(
+            f"Could not load the model {source!r}: it is not a local folder or file, not in the "
+            f"Hugging Face cache, and cannot be downloaded ({why}).\n{_LOAD_HINT}"
+        )
+    return {"local_files_only": True}
+
+
 def hub_hosts() -> list[str]:
     """The Hugging Face endpoint models are downloaded from (``$HF_ENDPOINT`` or the hub).
 
@@ -289,14 +301,14 @@ def hub_hosts() -> list[str]:
     return [os.environ.get("HF_ENDPOINT", "").strip() or "https://huggingface.co"]
 
 
-def _load_model(source: str, kind: str, device, dtype, progress: bool):
+def _load_model(source: str, kind: str, device, dtype, progress: bool, options: dict):
     torch, transformers = require_llm()
     cls = (
         transformers.AutoModelForSeq2SeqLM
         if kind == "seq2seq"
         else transformers.AutoModelForCausalLM
     )
-    kwargs: dict[str, Any] = {"dtype": dtype}
+    kwargs: dict[str, Any] = {"dtype": dtype, **options}
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         kwargs["device_map"] = {"": index}
