@@ -285,6 +285,30 @@ def test_shared_prefix_cache_changes_nothing(models, table, kind, names, monkeyp
     assert with_cache.stats_["tokens"] < without.stats_["tokens"]
 
 
+@pytest.mark.parametrize("window", [16, 512])
+@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+def test_sliding_window_attention_gets_the_unpadded_scores(table, tmp_path, window, names):
+    """Left padding sits between the shared prefix and a row's tokens: under a sliding
+    window (Mistral, Gemma 2/3) it pushed prefix tokens out of the window (scores off by
+    up to 0.1 with a window of 16). Prompts longer than the window skip the prefix cache;
+    shorter ones keep it."""
+    from llm_fixtures import _save, build_tokenizer
+    from transformers import MistralConfig, MistralForCausalLM
+
+    X, y = table
+    tok = build_tokenizer()
+    config = MistralConfig(
+        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=1, sliding_window=window,
+        pad_token_id=tok.pad_token_id, initializer_range=0.3,
+    )  # fmt: skip
+    folder = _save(MistralForCausalLM, config, tok, tmp_path / "mistral", 0)
+    prior = make(str(folder), class_names=names, batch_size=16).fit(X, y)
+    np.testing.assert_allclose(prior.logits(X), reference(prior, X), atol=1e-4)  # as above
+    prefix_once = prior.stats_["tokens"] < sum(len(p) for p in _prompt_ids(prior, X))
+    assert prefix_once == (window == 512)
+
+
 def test_only_last_position_is_projected(models, table, monkeypatch):
     X, y = table
     prior = make(models["gpt2"]).fit(X, y)
@@ -872,6 +896,14 @@ def test_a_refit_prior_reads_a_model_folder_overwritten_in_place(table, tmp_path
     fresh = make(str(folder)).fit(X, y).logits(X)
     assert np.abs(fresh - old).max() > 1e-3
     np.testing.assert_allclose(prior.fit(X, y).logits(X), fresh, atol=1e-5)  # as above
+
+
+def _prompt_ids(prior, X):
+    """Token ids of each row's prompt, as the prior builds them."""
+    rt = prior._runtime(need_model=False)
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    return rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
 
 
 def _prompt_tokens(prior, X):

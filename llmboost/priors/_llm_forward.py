@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._compat import transformers_text_config
 from ._llm_runtime import Runtime, check_context, shrink_budget
 
 #: Shortest shared prefix (tokens) worth encoding once and reusing.
@@ -102,7 +103,7 @@ def score_group(
     scores : ndarray of shape (len(ids), len(verb))
     tokens : int
     """
-    prefix_len, prefix_cache = _shared_prefix(rt, ids)
+    prefix_len, prefix_cache = _shared_prefix(rt, ids, verb)
     tokens = prefix_len
     out = np.empty((len(ids), len(verb)), dtype=np.float64)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
@@ -124,9 +125,17 @@ def score_group(
     return out, tokens
 
 
-def _shared_prefix(rt: Runtime, ids: list[list[int]]):
-    """Length and KV cache of the prefix all prompts share; ``(0, None)`` when not worth it."""
+def _shared_prefix(rt: Runtime, ids: list[list[int]], verb):
+    """Length and KV cache of the prefix all prompts share; ``(0, None)`` when not worth it.
+
+    Also ``(0, None)`` when a prompt and its answer reach a sliding attention window: the
+    left padding between the prefix and a row's tokens would count in the window.
+    """
     if rt.kind != "causal" or not USE_PREFIX_CACHE or len(ids) < 2:
+        return 0, None
+    window = getattr(transformers_text_config(rt.model.config), "sliding_window", None)
+    longest = max(len(i) for i in ids) + max(len(t) for t in verb)
+    if isinstance(window, int) and 0 < window <= longest:
         return 0, None
     length = min(common_prefix_length(ids), min(len(i) for i in ids) - 1)
     if length < MIN_SHARED_PREFIX:
