@@ -360,6 +360,20 @@ def test_disk_cache_hit_runs_no_forward_pass(models, table, tmp_path, monkeypatc
     assert third.stats_["scored"] == len(X)
 
 
+def test_scores_cached_before_the_scoring_fixes_are_not_served(
+    models, table, tmp_path, monkeypatch
+):
+    # version 1 scored after an end token a tokenizer appends, and scored sliding-window
+    # models with padding inside the window: its cached scores may be wrong
+    X, y = table
+    monkeypatch.setattr(store, "SCORE_VERSION", 1)
+    make(models["gpt2"], tmp_path).fit(X, y).logits(X)
+    monkeypatch.undo()
+    again = make(models["gpt2"], tmp_path).fit(X, y)
+    again.logits(X)
+    assert again.stats_["cached"] == 0 and again.stats_["scored"] == len(X)
+
+
 def test_disk_cache_recovers_from_corruption(models, table, tmp_path):
     X, y = table
     z = make(models["gpt2"], tmp_path).fit(X, y).logits(X)

