@@ -309,6 +309,24 @@ def test_sliding_window_attention_gets_the_unpadded_scores(table, tmp_path, wind
     assert prefix_once == (window == 512)
 
 
+@pytest.mark.parametrize("names", [None, MULTI], ids=["single", "multi"])
+def test_a_recurrent_model_is_scored_without_copying_its_state(table, tmp_path, names):
+    """Mamba's (and LFM2's, Falcon-H1's) cache has recurrent layers that cannot be repeated
+    per row or per class: the prefix and answer caches raised a bare AttributeError."""
+    from llm_fixtures import _save, build_tokenizer
+    from transformers import MambaConfig, MambaForCausalLM
+
+    X, y = table
+    tok = build_tokenizer()
+    config = MambaConfig(
+        vocab_size=len(tok), hidden_size=32, state_size=4, num_hidden_layers=2,
+        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+    )  # fmt: skip
+    folder = _save(MambaForCausalLM, config, tok, tmp_path / "mamba", 0)
+    prior = make(str(folder), class_names=names, batch_size=16).fit(X, y)
+    np.testing.assert_allclose(prior.logits(X), reference(prior, X), atol=1e-4)  # as above
+
+
 def test_only_last_position_is_projected(models, table, monkeypatch):
     X, y = table
     prior = make(models["gpt2"]).fit(X, y)

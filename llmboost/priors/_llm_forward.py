@@ -142,7 +142,25 @@ def _shared_prefix(rt: Runtime, ids: list[list[int]], verb):
         return 0, None
     prefix = rt.torch.tensor([ids[0][:length]], device=rt.device)
     kw = {"logits_to_keep": 1} if rt.logits_to_keep else {}
-    return length, output_cache(rt(input_ids=prefix, use_cache=True, **kw))
+    cache = output_cache(rt(input_ids=prefix, use_cache=True, **kw))
+    return (length, cache) if repeatable(cache) else (0, None)
+
+
+def repeatable(cache) -> bool:
+    """Whether a KV cache can be repeated per row or class (recurrent layers cannot).
+
+    Parameters
+    ----------
+    cache : transformers cache
+
+    Returns
+    -------
+    bool
+    """
+    layers = getattr(cache, "layers", None) or []
+    return hasattr(cache, "batch_repeat_interleave") and all(
+        hasattr(layer, "batch_repeat_interleave") for layer in layers
+    )
 
 
 def _forward_batch(rt: Runtime, batch, prefix_len: int, prefix_cache, verb) -> np.ndarray:
@@ -218,11 +236,32 @@ def forward_causal(
         use_cache=bool(multi) or prefix_cache is not None,
         **kwargs,
     )
+    if multi and not repeatable(output_cache(res)):  # then there is no prefix either
+        return _whole_answers(rt, suffixes, verb)
     logprobs = res.logits[:, -1, :].float().log_softmax(-1)
     scores = logprobs[:, torch.tensor([toks[0] for toks in verb], device=rt.device)]
     if multi:
         scores = scores + _continuations(rt, res, attention, position_ids, verb, multi)
     return scores.double().cpu().numpy()
+
+
+def _whole_answers(rt: Runtime, prompts: list[list[int]], verb) -> np.ndarray:
+    """Verbalizer log-probabilities from one pass over every prompt followed by every
+    answer (for models whose state cannot be repeated per class)."""
+    torch = rt.torch
+    B, C, K = len(prompts), len(verb), max(len(t) for t in verb)
+    input_ids, mask = padded(rt, [p + t for p in prompts for t in verb], left=True)
+    kw = {"logits_to_keep": K + 1} if rt.logits_to_keep else {}
+    position_ids = (mask.cumsum(1) - 1).clamp(min=0)
+    res = rt(
+        input_ids=input_ids, attention_mask=mask, position_ids=position_ids, use_cache=False, **kw
+    )
+    lp = res.logits[:, -(K + 1) : -1, :].float().log_softmax(-1)  # each reads the next token
+    picked = lp.gather(-1, input_ids[:, -K:].unsqueeze(-1)).squeeze(-1)
+    lengths = torch.tensor([len(t) for t in verb] * B, device=rt.device)
+    answer = torch.arange(K, device=rt.device) >= (K - lengths).unsqueeze(1)
+    picked = torch.where(answer, picked, torch.zeros_like(picked))
+    return picked.sum(-1).view(B, C).double().cpu().numpy()
 
 
 def _answer_tensors(rt: Runtime, answers: list[list[int]], width: int, start: int | None):
@@ -366,6 +405,7 @@ __all__ = [
     "forward_seq2seq",
     "output_cache",
     "padded",
+    "repeatable",
     "score_group",
     "score_prompts",
 ]
