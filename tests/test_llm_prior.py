@@ -428,6 +428,19 @@ def test_score_cache_writers_and_compaction(tmp_path):
     assert not list(fresh.folder.glob("*.tmp"))
 
 
+def test_an_interrupted_cache_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    # Ctrl-C while a pack was being written left its temporary copy in the cache forever
+    cache = ScoreCache(tmp_path, "ns", 2)
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.put_many({cache.key("p"): np.zeros(2)})
+    assert list(cache.folder.iterdir()) == []
+
+
 def test_cache_location_from_environment(models, table, tmp_path, monkeypatch):
     X, y = table
     monkeypatch.setenv("LLMBOOST_CACHE_DIR", str(tmp_path / "env"))

@@ -287,18 +287,22 @@ class ScoreCache:
 
     def _write(self, path: Path, data: bytes) -> bool:
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        written = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
-            return True
+            written = True
         except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            return False
+            pass
+        finally:  # also when interrupted: no temporary copy stays behind
+            if not written:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+        return written
 
     def _compact(self, packs: list[Path]) -> None:
         merged: dict[bytes, np.ndarray] = {}
