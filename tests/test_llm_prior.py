@@ -178,6 +178,15 @@ def test_an_empty_model_name_is_refused(table):
         LLMPrior("", progress=False).fit(X, y)
 
 
+def test_an_empty_cache_dir_is_refused(models, table, tmp_path, monkeypatch):
+    # Path("") is the working folder: scores (and converted models) landed there
+    X, y = table
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"cache_dir must be a folder \(not empty\).*got ''"):
+        make(models["gpt2"], cache_dir="").fit(X, y).logits(X.iloc[:2])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):

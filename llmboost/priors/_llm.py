@@ -64,7 +64,8 @@ _STATS = ("rows", "unique", "cached", "scored", "forward_passes", "tokens", "sec
 FLOAT_DTYPES = ("auto", "float32", "float", "float16", "half", "bfloat16", "float64", "double")
 
 
-def _model_name(value) -> bool:
+def _filled_path(value) -> bool:
+    """A str or path that names something ("" would be the working folder)."""
     return isinstance(value, str | os.PathLike) and str(value).strip() != ""
 
 
@@ -164,7 +165,7 @@ class LLMPrior(Prior):
 
     task = "classification"
     _parameter_constraints = {
-        "model": [Check(_model_name, "a model name, folder or .gguf file (not empty)"), None],
+        "model": [Check(_filled_path, "a model name, folder or .gguf file (not empty)"), None],
         "task_description": [Check(filled_text, "a task sentence (not empty)"), None],
         "target_name": [Instance((Hashable,), "a column name"), None],
         "class_names": [Instance((Mapping,), "a dict {label: text}"), None],
@@ -177,7 +178,7 @@ class LLMPrior(Prior):
         "device": DEVICE,
         "dtype": [Options(FLOAT_DTYPES), Check(_is_torch_dtype, "a torch.dtype")],
         "batch_size": [POSITIVE_INT, Options(("auto",))],
-        "cache_dir": [Instance((str, os.PathLike), "a folder"), BOOL, None],
+        "cache_dir": [Check(_filled_path, "a folder (not empty)"), BOOL, None],
         "random_state": RANDOM_STATE,
         "progress": [BOOL, Options(("auto",))],
     }
