@@ -61,13 +61,17 @@ def seed_from(random_state, default: int | None = 0) -> int | None:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is a CUDA (or other torch) out-of-memory error."""
+    """Whether ``exc`` is a CUDA (or other torch) out-of-memory error, the CPU allocator's
+    included (``DefaultCPUAllocator: can't allocate memory``)."""
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is absent: nothing ran out of memory there
         return False
     oom = getattr(torch.cuda, "OutOfMemoryError", ())
-    return (bool(oom) and isinstance(exc, oom)) or "out of memory" in str(exc).lower()
+    text = str(exc).lower()
+    return (bool(oom) and isinstance(exc, oom)) or any(
+        words in text for words in ("out of memory", "can't allocate memory", "not enough memory")
+    )
 
 
 def halve_on_oom(exc: BaseException, batch: int, who: str, is_oom=is_out_of_memory) -> int:

@@ -650,13 +650,20 @@ def test_llmboost_passes_a_named_target_to_its_prior(models, table):
     assert chosen.fit(X, pd.Series(y, name="heart_disease")).prior_.target_name == "mine"
 
 
-def test_oom_backs_off(models, table, monkeypatch):
+CPU_OOM = (
+    "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+    "memory: you tried to allocate 40000000000 bytes. Error code 12 (Cannot allocate memory)"
+)  # torch's words when the CPU allocator fails
+
+
+@pytest.mark.parametrize("message", ["CUDA out of memory. Tried to allocate 2 GiB", CPU_OOM])
+def test_oom_backs_off(models, table, monkeypatch, message):
     X, y = table
     original = _llm_forward.forward_causal
 
     def flaky(rt, suffixes, *args):
         if len(suffixes) > 5:
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2 GiB")
+            raise RuntimeError(message)
         return original(rt, suffixes, *args)
 
     monkeypatch.setattr(_llm_forward, "forward_causal", flaky)
