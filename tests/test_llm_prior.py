@@ -126,6 +126,33 @@ def test_verbalizer_tokens(models, table, kind):
     assert len(multi[0]) > 1 and len(multi[1]) == 1
 
 
+def test_a_chat_template_that_puts_a_space_before_the_answer_scores_it(models, tmp_path):
+    """Mistral's and Llama 2's templates write the assistant's text after a space
+    ("[/INST] yes</s>"): the answer tokens are those of " yes", not of "yes"."""
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "chat_inst"
+    shutil.copytree(models["chat"], folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'user' %}[INST] {{ m['content'] }} [/INST]"
+        "{% else %} {{ m['content'] }}</s>{% endif %}{% endfor %}"
+    )
+    tok.save_pretrained(folder)
+    X = pd.DataFrame({"age": [1.0, 2.0, 3.0, 4.0]})
+    prior = make(str(folder)).fit(X, np.array([0, 1, 0, 1]))
+    rt = prior._runtime(need_model=False)
+    prompts, _ = prior._prompts(rt, ["body"], None)
+    ids = prior._verbalizer_ids(rt, prompts[0], ["no", "yes"])
+    # the tokens the template gives a whole conversation after its prompt
+    for text, answer in zip(["no", "yes"], ids):
+        turn = [{"role": "user", "content": "body"}, {"role": "assistant", "content": text}]
+        whole = tok(tok.apply_chat_template(turn, tokenize=False), add_special_tokens=False)
+        start = len(tok(prompts[0], add_special_tokens=False)["input_ids"])
+        assert answer == whole["input_ids"][start : start + len(answer)]
+        assert tok.decode(answer) == " " + text
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
 def test_an_answer_that_begins_another_ends_with_the_end_token(models, table, kind):
     # log p("good") >= log p("good enough") always held: "good" took the other's share

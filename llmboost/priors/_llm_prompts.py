@@ -203,6 +203,34 @@ def renderer(rt, examples: list[tuple[str, str]]):
     return guarded
 
 
+def answer_lead(rt) -> str:
+    """The whitespace a chat template writes between its prompt and the assistant's text.
+
+    Mistral's and Llama 2's templates write ``[/INST] answer``; most write the answer
+    right after the prompt (``""``, also when the template does not tell).
+
+    Parameters
+    ----------
+    rt : Runtime
+
+    Returns
+    -------
+    str
+    """
+    user = [{"role": "user", "content": "Q"}]
+    options = {"tokenize": False, "enable_thinking": False}
+    try:
+        prompt = rt.tokenizer.apply_chat_template(user, add_generation_prompt=True, **options)
+        turn = [*user, {"role": "assistant", "content": _MARKER}]
+        whole = rt.tokenizer.apply_chat_template(turn, **options)
+    except Exception:  # noqa: BLE001 - a template that refuses this conversation: no lead
+        return ""
+    if not whole.startswith(prompt) or _MARKER not in whole:
+        return ""
+    lead = whole[len(prompt) : whole.index(_MARKER)]
+    return lead if not lead.strip() else ""
+
+
 def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
     """Token ids of each class's answer as it would follow ``prompt``.
 
@@ -220,12 +248,13 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
         When one answer begins another, each is followed by the tokenizer's end token.
     """
     tok = rt.tokenizer
+    lead = answer_lead(rt) if rt.chat else " "
     out = []
     for text in texts:
         if rt.kind == "seq2seq":
             ids = tok(text, add_special_tokens=False)["input_ids"]
         else:
-            answer = text if rt.chat else " " + text
+            answer = lead + text
             tail = prompt[-48:]
             base = tok(tail, add_special_tokens=False)["input_ids"]
             full = tok(tail + answer, add_special_tokens=False)["input_ids"]
@@ -256,6 +285,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
 
 
 __all__ = [
+    "answer_lead",
     "build_prompts",
     "class_texts",
     "renderer",
