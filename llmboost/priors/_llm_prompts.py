@@ -203,11 +203,13 @@ def renderer(rt, examples: list[tuple[str, str]]):
     return guarded
 
 
-def answer_lead(rt) -> str:
-    """The whitespace a chat template writes between its prompt and the assistant's text.
+def assistant_turn(rt) -> tuple[str, int | None]:
+    """How a chat template writes the assistant's text: the whitespace before it and the
+    token that ends the turn.
 
-    Mistral's and Llama 2's templates write ``[/INST] answer``; most write the answer
-    right after the prompt (``""``, also when the template does not tell).
+    Mistral's and Llama 2's templates write ``[/INST] answer</s>``, ChatML
+    ``answer<|im_end|>``, Gemma's ``answer<end_of_turn>``. The lead is ``""`` and the end
+    the tokenizer's end token when the template does not tell.
 
     Parameters
     ----------
@@ -215,20 +217,27 @@ def answer_lead(rt) -> str:
 
     Returns
     -------
-    str
+    lead : str
+    end : int or None
     """
+    tok, eos = rt.tokenizer, rt.tokenizer.eos_token_id
     user = [{"role": "user", "content": "Q"}]
     options = {"tokenize": False, "enable_thinking": False}
     try:
-        prompt = rt.tokenizer.apply_chat_template(user, add_generation_prompt=True, **options)
+        prompt = tok.apply_chat_template(user, add_generation_prompt=True, **options)
         turn = [*user, {"role": "assistant", "content": _MARKER}]
-        whole = rt.tokenizer.apply_chat_template(turn, **options)
-    except Exception:  # noqa: BLE001 - a template that refuses this conversation: no lead
-        return ""
-    if not whole.startswith(prompt) or _MARKER not in whole:
-        return ""
-    lead = whole[len(prompt) : whole.index(_MARKER)]
-    return lead if not lead.strip() else ""
+        whole = tok.apply_chat_template(turn, **options)
+    except Exception:  # noqa: BLE001 - a template that refuses this conversation: no help
+        return "", eos
+    if _MARKER not in whole:
+        return "", eos
+    before, after = whole.split(_MARKER, 1)
+    lead = before[len(prompt) :] if before.startswith(prompt) else ""
+    closing = tok(after, add_special_tokens=False)["input_ids"][:1]
+    added = getattr(tok, "added_tokens_decoder", {})
+    special = {i for i, t in added.items() if getattr(t, "special", False)}
+    end = closing[0] if closing and closing[0] in special | set(tok.all_special_ids) else eos
+    return (lead if not lead.strip() else ""), end
 
 
 def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
@@ -245,10 +254,11 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
     Returns
     -------
     list of list of int
-        When one answer begins another, each is followed by the tokenizer's end token.
+        When one answer begins another, each is followed by the token that ends the
+        assistant's turn (chat templates), else the tokenizer's end token.
     """
     tok = rt.tokenizer
-    lead = answer_lead(rt) if rt.chat else " "
+    lead, end = assistant_turn(rt) if rt.chat else (" ", tok.eos_token_id)
     out = []
     for text in texts:
         if rt.kind == "seq2seq":
@@ -274,7 +284,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
     if not starts:
         return out
     # "1" would score at least as high as "10": every answer then ends with the end token
-    end = tok.eos_token_id
+    end = tok.eos_token_id if rt.kind == "seq2seq" else end
     if end is None:
         a, b = starts[0]
         raise ValueError(
@@ -285,7 +295,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
 
 
 __all__ = [
-    "answer_lead",
+    "assistant_turn",
     "build_prompts",
     "class_texts",
     "renderer",
