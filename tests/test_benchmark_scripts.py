@@ -157,21 +157,22 @@ def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     assert not any(path.exists() for path in files)
 
 
+_RANGES = [("--sizes", "-5", ">= 1"), ("--seeds", "-1", "from 0 to 4294967295"),
+           ("--max-test", "0", ">= 1")]  # fmt: skip
+_SUITES = ["bench_bundled_pfn.py", "bench_bundled_pfn_rows.py", "bench_fusion_rules.py"]
+
+
 @pytest.mark.parametrize(
-    "script", ["bench_bundled_pfn.py", "bench_bundled_pfn_rows.py", "bench_fusion_rules.py"]
-)
-@pytest.mark.parametrize(
-    "option, value, allowed",
-    [
-        ("--sizes", "-5", ">= 1"),
-        ("--seeds", "-1", "from 0 to 4294967295"),
-        ("--max-test", "0", ">= 1"),
+    "script, option, value, allowed",
+    [  # bench_bundled_pfn_rows.py has no --max-test: it caps the test rows itself
+        (script, *r)
+        for script in _SUITES
+        for r in _RANGES
+        if (script, r[0]) != ("bench_bundled_pfn_rows.py", "--max-test")
     ],
 )
 def test_suite_counts_out_of_range_are_usage_errors(script, option, value, allowed, tmp_path):
     # --sizes -5 ran on a few rows and recorded size -5; --seeds -1 was a raw ValueError
-    if script == "bench_bundled_pfn_rows.py" and option == "--max-test":
-        pytest.skip("bench_bundled_pfn_rows.py caps the test rows itself")
     run = _script(script, option, value, "--datasets", "nope", "--csv", tmp_path / "r.csv")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"argument {option}: invalid value '{value}': use an integer {allowed}" in run.stderr
