@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from llmboost.benchmarks.cli import count
+
 #: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.is_dir():
@@ -190,33 +192,6 @@ def median_seconds(repeats: int, fn: Callable, *args) -> float:
         fn(*args)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer from ``minimum`` (to ``maximum``), else a usage error.
-
-    Parameters
-    ----------
-    minimum : int
-    maximum : int, default=None
-        No upper bound when ``None``.
-
-    Returns
-    -------
-    callable
-    """
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum or (maximum is not None and value > maximum):
-            allowed = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
-            raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer {allowed}")
-        return value
-
-    return parse
 
 
 def json_object(text: str) -> dict:

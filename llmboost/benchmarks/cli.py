@@ -33,7 +33,9 @@ def _size(text) -> int | str:
     return int(text)
 
 
-def _count(minimum: int, maximum: int | None = None):
+def count(minimum: int, maximum: int | None = None):
+    """An argparse type: an integer from ``minimum`` (to ``maximum``), else a usage error."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -48,7 +50,7 @@ def _count(minimum: int, maximum: int | None = None):
 
 
 #: Seeds scikit-learn, XGBoost and LightGBM all take.
-_seed = _count(0, 2**32 - 1)
+_seed = count(0, 2**32 - 1)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,10 +102,10 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         help="subsample seeds, 0 to 4294967295 (default: the suite's, else 0 1 2 3 4)",
     )
     run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
-    run.add_argument("--jobs", type=_count(1), default=1, help="worker processes (default 1)")
+    run.add_argument("--jobs", type=count(1), default=1, help="worker processes (default 1)")
     run.add_argument(
         "--n-trials",
-        type=_count(0),
+        type=count(0),
         default=0,
         help="optuna trials per fit for GBDTs and fused models alike (default 0; the "
         "selection, stacking and averaging baselines keep default parameters); one value "
@@ -111,7 +113,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--max-test",
-        type=_count(1),
+        type=count(1),
         default=2000,
         help="cap on test rows, stratified, at least two per class (default 2000); one value "
         "per --out folder unless its test sets are below both caps",
@@ -354,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     return _report(args)
 
 
-__all__ = ["EXAMPLES", "SUITES", "main"]
+__all__ = ["EXAMPLES", "SUITES", "count", "main"]
 
 
 if __name__ == "__main__":
