@@ -309,7 +309,7 @@ class RowSerializer:
         }
         fields = self.fields()
         if unknown := self._unknown_field(fields, X.columns):
-            raise KeyError(unknown)
+            raise ValueError(unknown)
         rows = feature_lines(X) if "row" in fields else [""] * len(X)
         used = [c for c in X.columns if c in fields and c not in common and c != "row"]
         values = {c: [format_value(v) or "" for v in X[c].tolist()] for c in used}
