@@ -45,6 +45,18 @@ _LIGHTGBM_OVERRIDDEN = {
     "reg_lambda": ("l2_regularization",),
 }
 
+#: The libraries' other names of the parameters the search tunes (``n_trials``) that
+#: :data:`ALIASES` does not rename or :data:`_LIGHTGBM_OVERRIDDEN` refuse.
+_TUNED_ALIASES = {
+    "xgboost": {"reg_lambda": ("lambda",)},
+    "lightgbm": {
+        "subsample": ("bagging_fraction", "sub_row", "bagging"),
+        "subsample_freq": ("bagging_freq",),
+        "reg_lambda": ("lambda_l2", "lambda"),
+        "min_child_samples": ("min_data_in_leaf", "min_data", "min_samples_leaf"),
+    },
+}
+
 #: llmboost's XGBoost defaults that only trees read: left out for the linear booster,
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
@@ -259,8 +271,11 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
 def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     """The part of a trial's ``space`` that goes with the user's ``fixed`` parameters.
 
-    LightGBM's GOSS samples rows by gradient and refuses bagging, so the row subsample
-    (and its frequency) is not tuned with it.
+    A parameter the user fixed under another of the library's names (XGBoost
+    ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...) is not tuned: XGBoost
+    would read the trial's value in place of the user's, LightGBM the user's while the
+    trial's went into ``cv_results_``. LightGBM's GOSS samples rows by gradient and
+    refuses bagging, so the row subsample (and its frequency) is not tuned with it.
 
     Parameters
     ----------
@@ -274,8 +289,11 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     -------
     dict
     """
+    fixed = fixed or {}
+    aliases = _TUNED_ALIASES.get(library, {})
+    space = {k: v for k, v in space.items() if not any(a in fixed for a in aliases.get(k, ()))}
     keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
-    if library != "lightgbm" or all(str((fixed or {}).get(k)).lower() != "goss" for k in keys):
+    if library != "lightgbm" or all(str(fixed.get(k)).lower() != "goss" for k in keys):
         return space
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
 

@@ -667,6 +667,33 @@ def test_tuning_lightgbm_goss_leaves_the_row_subsample_alone(key):
     assert len(tried) == 3 and not any("subsample" in p for p in tried)
 
 
+@pytest.mark.parametrize(
+    ("library", "fixed", "tuned"),
+    [
+        ("xgboost", {"lambda": 1e6}, ["reg_lambda"]),
+        ("lightgbm", {"lambda_l2": 1e6}, ["reg_lambda"]),
+        ("lightgbm", {"bagging_fraction": 0.5, "bagging_freq": 0}, ["subsample", "subsample_freq"]),
+        ("lightgbm", {"min_data_in_leaf": 30}, ["min_child_samples"]),
+    ],
+)
+def test_tuning_keeps_a_parameter_the_user_set_under_another_name(library, fixed, tuned):
+    # XGBoost read the trial's reg_lambda in place of the user's lambda (trees as if
+    # unregularised); LightGBM kept the user's value, but cv_results_ and best_params_
+    # showed the trial's value it had not used
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    kw = {"n_trials": 2, "cv": 3, "random_state": 0, "scale": [0.0]}
+    fixed = {"n_estimators": 20, **fixed}
+    model = PriorBoostClassifier(booster=library, booster_params=fixed, **kw).fit(X, y)
+    tried = model.cv_results_["params"]
+    assert len(tried) == 2 and not any(set(tuned) & set(p) for p in tried)
+    assert not set(tuned) & set(model.best_params_)
+    assert model.best_params_.items() >= fixed.items()
+    if library == "xgboost":  # lambda=1e6 leaves the trees next to nothing
+        scores = model.cv_results_["mean_test_score"]
+        assert np.allclose(scores, np.log(0.5), atol=1e-3)  # log loss of a coin: 0.693
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
