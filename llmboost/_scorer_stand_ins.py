@@ -31,7 +31,7 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
     y : ndarray
         Their labels or targets.
     weight : ndarray or None
-        Their weights, passed as ``sample_weight=`` when the scorer takes that keyword.
+        Their weights, passed as ``sample_weight=`` when the scorer (and its metric) takes them.
 
     Returns
     -------
@@ -107,11 +107,21 @@ def _positions(X, rows: np.ndarray) -> np.ndarray:
 
 def _takes_weights(scorer) -> bool:
     """Whether ``scorer`` (scikit-learn's, from a name or ``make_scorer``, or a callable)
-    has a ``sample_weight`` parameter."""
+    has a ``sample_weight`` parameter; for a scikit-learn scorer, whether its metric
+    takes them too (``max_error`` and a custom metric may not)."""
+    metric = getattr(scorer, "_score_func", None)
+    return _has_parameter(scorer, "sample_weight") and (
+        metric is None or _has_parameter(metric, "sample_weight", any_keyword=True)
+    )
+
+
+def _has_parameter(function, name: str, any_keyword: bool = False) -> bool:
     try:
-        return "sample_weight" in inspect.signature(scorer).parameters
+        parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # no signature to read
         return False
+    keywords = any_keyword and any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    return name in parameters or keywords
 
 
 __all__ = ["scorer_score"]

@@ -97,6 +97,28 @@ def test_weights_reach_a_scorer_that_takes_them():
     assert cv.score("prior", None) == [0.5, 0.5]
 
 
+def test_a_scikit_learn_scorer_whose_metric_takes_no_weights_is_called_without_them():
+    # make_scorer's scorer takes sample_weight and passes it to its metric, which raised
+    # "TypeError: hits() got an unexpected keyword argument 'sample_weight'" (so did
+    # scoring="neg_max_error" in a weighted regression)
+    from sklearn.metrics import make_scorer
+
+    def hits(y, predicted):
+        return float(np.mean(y == predicted))
+
+    weight = np.linspace(0.1, 2.0, 40)
+    cv, X, y, folds, predicted = _scorer_setup(make_scorer(hits), weight)
+    assert cv.score("prior", None) == [hits(y[test], predicted[test]) for _, test in folds]
+
+    def weighted_hits(y, predicted, **kwargs):  # takes them through **kwargs
+        return accuracy_score(y, predicted, **kwargs)
+
+    cv, *_ = _scorer_setup(make_scorer(weighted_hits), weight)
+    assert cv.score("prior", None) == [
+        accuracy_score(y[test], predicted[test], sample_weight=weight[test]) for _, test in folds
+    ]
+
+
 def test_results_table_ranks_by_mean():
     params = [{"scale": 0.0}, {"scale": 1.0}, {"scale": "prior"}]
     table = results_table(params, [[1, 1], [3, 3], [2, 2]])

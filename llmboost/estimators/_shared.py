@@ -69,7 +69,8 @@ PARAMETERS_DOC = """prior : {prior}
         best mean fold score (a tie goes to the prior alone). A scorer is called as
         ``scorer(estimator, X, y)`` on each fold's rows as ``fit`` read them (a table
         indexed by their positions; it may predict a subset of them by index), with
-        ``sample_weight=`` when it takes that keyword (scikit-learn's scorers do).
+        ``sample_weight=`` when it takes that keyword (a scikit-learn scorer when its
+        metric does: not ``neg_max_error`` or a ``make_scorer`` of a metric without it).
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
