@@ -13,7 +13,9 @@ from ._validation import _plain
 from .fusion_inputs import margin_to_output
 
 
-def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y, weight) -> float:
+def scorer_score(
+    scorer, task: str, classes, margin, test, rows: pd.DataFrame, y, weight, scoring=None
+) -> float:
     """``scorer``'s score of the pooled ``margin`` on the fold's rows ``test``.
 
     Parameters
@@ -32,6 +34,8 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
         Their labels or targets.
     weight : ndarray or None
         Their weights, passed as ``sample_weight=`` when the scorer (and its metric) takes them.
+    scoring : str, callable or None
+        The ``scoring`` parameter ``scorer`` comes from, named in the errors.
 
     Returns
     -------
@@ -47,8 +51,10 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
     except ValueError as error:
         present = set(y.tolist())
         absent = [] if classes is None else [c for c in classes if c not in present]
-        if not absent:
+        if str(error).startswith("scoring"):
             raise
+        if not absent:
+            raise _unscorable(scoring, task, error) from error
         raise ValueError(
             f"scoring: the scorer failed on a fold whose test rows hold no row of class "
             f"{_plain(absent[0])!r} ({len(absent)} of the {len(classes)} classes absent: a "
@@ -58,6 +64,21 @@ def scorer_score(scorer, task: str, classes, margin, test, rows: pd.DataFrame, y
             "log_loss, response_method='predict_proba', greater_is_better=False, "
             f"labels={[_plain(c) for c in classes]!r})."
         ) from None
+
+
+def _unscorable(scoring, task: str, error: ValueError) -> ValueError:
+    """The error of a scorer that failed on the search's predictions, with what to do."""
+    hint = ""
+    if task == "classification":
+        hint = (
+            " A multiclass target needs a multiclass scorer ('roc_auc_ovr', 'f1_macro', "
+            "'neg_log_loss', ...); labels other than 0 and 1 need the positive one named, "
+            "e.g. make_scorer(f1_score, pos_label=...)."
+        )
+    said = str(error).rstrip(".")
+    return ValueError(
+        f"scoring={scoring!r} could not score the search's out-of-fold predictions: {said}.{hint}"
+    )
 
 
 class _Classified(ClassifierMixin, BaseEstimator):

@@ -238,8 +238,9 @@ class CVScorer:
         weight = None if self.sample_weight is None else self.sample_weight[test]
         rows = self.scoring_rows.iloc[test]
         return scorer_score(
-            self.scorer, self.task, self.classes, oof, test, rows, self.y[test], weight
-        )
+            self.scorer, self.task, self.classes, oof, test, rows, self.y[test], weight,
+            self.scoring,
+        )  # fmt: skip
 
     def score(self, scale, params) -> list[float]:
         """Fold scores of one candidate with all of its rounds.

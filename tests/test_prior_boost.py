@@ -671,6 +671,25 @@ def test_a_prior_of_the_other_task_names_a_pipeline_by_its_final_step():
     )
 
 
+@pytest.mark.parametrize(
+    ("scoring", "labels", "said"),
+    [
+        ("roc_auc", ["lo", "mid", "hi"], r"multi_class must be in \('ovo', 'ovr'\)"),
+        ("f1", ["lo", "mid", "hi"], "Target is multiclass but average='binary'"),
+        ("f1", ["no", "yes"], "pos_label=1 is not a valid label"),
+    ],
+)
+def test_a_scorer_that_cannot_score_the_target_is_named_with_what_to_do(scoring, labels, said):
+    # scikit-learn's own message came through alone, after every fit of the search, without
+    # naming scoring or the scorers that fit the target
+    X, y = _data(len(labels), n=60)
+    model = PriorBoostClassifier(booster_params={"n_estimators": 5}, scale=[0, 1], cv=3,
+                                 scoring=scoring)  # fmt: skip
+    message = rf"^scoring={scoring!r} could not score the search's .*{said}.*roc_auc_ovr.*pos_label"
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, np.array(labels, dtype=object)[y])
+
+
 def test_a_probability_scorer_on_a_class_absent_from_a_fold_says_what_to_do():
     # a class of 4 rows with 5 folds: one fold tests none of its rows; scikit-learn's
     # "y_true and y_prob contain different number of classes: 3 vs 4. Please provide the
