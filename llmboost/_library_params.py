@@ -60,6 +60,8 @@ _TUNED_ALIASES = {
 #: llmboost's XGBoost defaults that only trees read: left out for the linear booster,
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
+#: XGBoost's parameters of its trees' rows and leaves, which its linear booster ignores.
+_TREE_SAMPLING = ("min_child_weight", "subsample")
 
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
@@ -275,7 +277,8 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...) is not tuned: XGBoost
     would read the trial's value in place of the user's, LightGBM the user's while the
     trial's went into ``cv_results_``. LightGBM's GOSS samples rows by gradient and
-    refuses bagging, so the row subsample (and its frequency) is not tuned with it.
+    refuses bagging, so the row subsample (and its frequency) is not tuned with it;
+    XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
 
     Parameters
     ----------
@@ -292,6 +295,8 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     fixed = fixed or {}
     aliases = _TUNED_ALIASES.get(library, {})
     space = {k: v for k, v in space.items() if not any(a in fixed for a in aliases.get(k, ()))}
+    if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
+        return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
     keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
     if library != "lightgbm" or all(str(fixed.get(k)).lower() != "goss" for k in keys):
         return space

@@ -694,6 +694,20 @@ def test_tuning_keeps_a_parameter_the_user_set_under_another_name(library, fixed
         assert np.allclose(scores, np.log(0.5), atol=1e-3)  # log loss of a coin: 0.693
 
 
+def test_tuning_xgboost_gblinear_leaves_the_tree_parameters_alone():
+    # trials tuned max_depth, min_child_weight and subsample, which the linear booster
+    # ignores ("Parameters: { "max_depth", ... } are not used"), and cv_results_ and
+    # best_params_ showed them as the tuned model's
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, "booster": "gblinear"}
+    model = PriorBoostClassifier(booster_params=fixed, n_trials=2, cv=3, scale=[0.0],
+                                 random_state=0).fit(X, y)  # fmt: skip
+    trees = {"max_depth", "min_child_weight", "subsample"}
+    assert not any(trees & set(p) for p in model.cv_results_["params"])
+    assert not trees & set(model.best_params_) and "reg_lambda" in model.best_params_
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
