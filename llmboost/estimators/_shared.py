@@ -106,9 +106,10 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         are the prior alone at that scale.
     cv_results_ : dict or None
         Every candidate with its fold scores, in scikit-learn's layout: ``params``
-        (``{{"scale": ..., "n_rounds": ...}}``, plus the tuned booster parameters when
-        ``n_trials > 0``), a ``param_<name>`` masked array per name, the scores, and
-        ``ensemble_weight`` (the grid search); ``None`` when nothing was searched.
+        (``{{"scale": ..., "n_rounds": ...}}``; when ``n_trials > 0``, a trial's scale
+        and tuned booster parameters, its rounds being ``n_estimators``), a
+        ``param_<name>`` masked array per name, the scores, and ``ensemble_weight`` (the
+        grid search); ``None`` when nothing was searched.
     best_params_ : dict or None
         Booster parameters of the refit trees (``booster_params`` with ``device``'s,
         or the tuned ones); ``None`` when there are none or no member has trees.
