@@ -277,7 +277,8 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...) is not tuned: XGBoost
     would read the trial's value in place of the user's, LightGBM the user's while the
     trial's went into ``cv_results_``. LightGBM's GOSS samples rows by gradient and
-    refuses bagging, so the row subsample (and its frequency) is not tuned with it;
+    refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
+    with ``subsample_freq=0``, which turns bagging off;
     XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
 
     Parameters
@@ -298,7 +299,9 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
         return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
     keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
-    if library != "lightgbm" or all(str(fixed.get(k)).lower() != "goss" for k in keys):
+    goss = any(str(fixed.get(k)).lower() == "goss" for k in keys)
+    unbagged = any(fixed.get(k) == 0 for k in ("subsample_freq", "bagging_freq"))
+    if library != "lightgbm" or not (goss or unbagged):
         return space
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
 

@@ -694,6 +694,19 @@ def test_tuning_keeps_a_parameter_the_user_set_under_another_name(library, fixed
         assert np.allclose(scores, np.log(0.5), atol=1e-3)  # log loss of a coin: 0.693
 
 
+@pytest.mark.parametrize("key", ["subsample_freq", "bagging_freq"])
+def test_tuning_lightgbm_without_bagging_leaves_the_row_subsample_alone(key):
+    # with bagging off (a frequency of 0) LightGBM ignores subsample, which trials still
+    # tuned and cv_results_ and best_params_ showed as the tuned model's
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, key: 0}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=fixed, n_trials=2, cv=3,
+                                 scale=[0.0], random_state=0).fit(X, y)  # fmt: skip
+    assert not any("subsample" in p for p in model.cv_results_["params"])
+    assert "subsample" not in model.best_params_ and model.best_params_[key] == 0
+
+
 def test_tuning_xgboost_gblinear_leaves_the_tree_parameters_alone():
     # trials tuned max_depth, min_child_weight and subsample, which the linear booster
     # ignores ("Parameters: { "max_depth", ... } are not used"), and cv_results_ and
