@@ -421,9 +421,13 @@ def optuna_search(
         scores.append(fold_scores)
         return float(np.mean(fold_scores))
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.optimize(objective, n_trials=n_trials)
+    previous = optuna.logging.get_verbosity()  # the user's, for their own studies
+    optuna.logging.set_verbosity(max(previous, optuna.logging.WARNING))
+    try:
+        sampler = optuna.samplers.TPESampler(seed=seed)
+        optuna.create_study(direction="maximize", sampler=sampler).optimize(objective, n_trials)
+    finally:
+        optuna.logging.set_verbosity(previous)
     if PRIOR_ONLY in scales:
         candidates.append((PRIOR_ONLY, None))
         searched.append({"scale": PRIOR_ONLY})

@@ -721,6 +721,25 @@ def test_tuning_xgboost_gblinear_leaves_the_tree_parameters_alone():
     assert not trees & set(model.best_params_) and "reg_lambda" in model.best_params_
 
 
+def test_tuning_leaves_optuna_logging_as_the_user_set_it():
+    # fit set optuna's verbosity to WARNING for good, so a study of the user's (around
+    # the estimator, as in docs/automl.md) no longer logged its trials
+    optuna = pytest.importorskip("optuna")
+    X, y = _table(n=60)
+    kw = {"booster_params": {"n_estimators": 5}, "n_trials": 1, "cv": 3, "scale": [0.0]}
+    before = optuna.logging.get_verbosity()
+    try:
+        optuna.logging.set_verbosity(optuna.logging.INFO)
+        PriorBoostClassifier(**kw).fit(X, y)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+        with pytest.raises(ValueError, match="max_depth"):  # also when a trial fails
+            bad = {"n_estimators": 5, "max_depth": -1}
+            PriorBoostClassifier(**{**kw, "booster_params": bad}).fit(X, y)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
