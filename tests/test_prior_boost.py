@@ -632,6 +632,14 @@ def test_lightgbm_cuda_is_probed_by_one_round_on_cuda(monkeypatch):
     lightgbm_has_cuda.cache_clear()
 
 
+def test_tuning_at_scale_0_never_calls_the_prior():
+    # its out-of-fold scores were computed on every fold and thrown away (no candidate
+    # reads them): the costliest step with a language model, and a failing prior failed
+    X, y = _data(n=60)
+    model = PriorBoostClassifier(BadPrior("shape"), scale=0, n_trials=2, cv=3, random_state=0)
+    assert model.fit(X, y).prior_ is None and len(model.cv_results_["params"]) == 2
+
+
 def test_the_single_class_error_shows_the_label_as_written():
     X, _ = _data(n=40)
     with pytest.raises(ValueError, match=r"y has a single class \(0\.0\)"):

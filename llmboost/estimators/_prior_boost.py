@@ -143,7 +143,9 @@ class _PriorBoost(FusionParams, ABC):
         search = len(candidates) > 1 or self.n_trials > 0
         folds = margin = None
         if search or candidates[0] not in (0, PRIOR_ONLY):
-            folds, margin = self._fit_prior_margin(prior, rows, seed, prior_weight, search)
+            folds = self._folds(rows, seed, search)
+        if folds is not None and any(s != 0 for s in candidates):  # scale 0 reads no prior
+            margin = self._oof_margin(prior, rows, folds, prior_weight)
         if search:
             cv_results, members, params = self._search(
                 rows, margin, folds, candidates, seed, booster_params
@@ -172,18 +174,19 @@ class _PriorBoost(FusionParams, ABC):
         trees = booster_frame(frame)
         return _Rows(frame, trees, fit_categories(frame), y, encoded, classes, weight)
 
-    def _fit_prior_margin(self, prior: Prior, rows: _Rows, seed, prior_weight: dict, search):
-        """The folds and the prior's out-of-fold margin of the training rows; with
-        ``search`` the folds are scored, so each needs positive weights."""
+    def _folds(self, rows: _Rows, seed, search: bool) -> list:
+        """The folds (with ``search`` scored, so each needs positive weights)."""
         if isinstance(self.cv, Integral):
             folds = make_folds(rows.y, self.cv, self._task, seed)
         else:
             folds = given_folds(self.cv, rows.frame, rows.y, self._task)
         if search and rows.weight is not None:
             check_fold_weights(folds, rows.weight)
-        extra = prior_folds(folds, len(rows.y))
-        z = prior.oof_logits(rows.frame, rows.y, extra, **prior_weight)
-        return folds, self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
+        return folds
+
+    def _oof_margin(self, prior: Prior, rows: _Rows, folds, prior_weight: dict) -> np.ndarray:
+        z = prior.oof_logits(rows.frame, rows.y, prior_folds(folds, len(rows.y)), **prior_weight)
+        return self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
 
     def _fixed_member(self, scale, booster_params) -> tuple[float, int, float]:
         """The single member of a fixed ``scale``: the prior alone, or trees from it."""
