@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from numbers import Real
 
 import numpy as np
@@ -264,15 +265,20 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
     try:
         splits = list(cv.split(X, y) if hasattr(cv, "split") else cv)
     except ValueError as err:
-        if "groups" not in str(err):
-            raise
-        raise ValueError(
-            f"cv={cv!r} splits by groups, which fit does not take; pass its splits: "
-            f"cv=list({type(cv).__name__}(...).split(X, y, groups))."
-        ) from None
-    folds = [(np.asarray(train, dtype=int), np.asarray(test, dtype=int)) for train, test in splits]
+        if "groups" in str(err):
+            raise ValueError(
+                f"cv={cv!r} splits by groups, which fit does not take; pass its splits: "
+                f"cv=list({type(cv).__name__}(...).split(X, y, groups))."
+            ) from None
+        hint = " (a stratified splitter needs classes: use KFold)" if task == "regression" else ""
+        raise ValueError(f"cv={cv!r} could not split the rows{hint}: {err}") from None
+    folds = [(_row_indices(train, len(y)), _row_indices(test, len(y))) for train, test in splits]
     if not folds:
-        raise ValueError(f"cv={cv!r} gave no (train, test) split.")
+        used = isinstance(cv, Iterator)  # a generator of splits serves one fit only
+        hint = (
+            ": an iterator of splits is used up by one fit; pass list(...) of them" if used else ""
+        )
+        raise ValueError(f"cv={cv!r} gave no (train, test) split{hint}.")
     tested = np.zeros(len(y), dtype=int)
     for i, (train, test) in enumerate(folds):
         _check_split(i, train, test, y, task)
@@ -285,6 +291,16 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
             "splitters)."
         )
     return folds
+
+
+def _row_indices(part, n_rows: int) -> np.ndarray:
+    """A split's part as row indices; a boolean mask of ``n_rows`` gives its true rows."""
+    part = np.asarray(part)
+    if part.dtype == bool:
+        if len(part) != n_rows:
+            raise ValueError(f"cv: a boolean mask of {len(part)} entries for {n_rows} rows.")
+        return np.flatnonzero(part)
+    return part.astype(int)
 
 
 def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, task: str):

@@ -591,6 +591,38 @@ def test_a_splitter_and_its_splits_give_the_same_fit():
     assert by_number.cv_results_["params"] == by_splitter.cv_results_["params"]
 
 
+def test_splits_given_as_boolean_masks_are_their_rows():
+    # masks were cast to 0 / 1 and refused as "rows [0, 1] are in both its train and test"
+    from sklearn.model_selection import KFold
+
+    X, y = _table(n=90)
+    pairs = list(KFold(3, shuffle=True, random_state=1).split(X, y))
+    masks = [(np.isin(np.arange(90), tr), np.isin(np.arange(90), te)) for tr, te in pairs]
+    by_pairs = PriorBoostClassifier(cv=pairs, random_state=0).fit(X, y)
+    by_masks = PriorBoostClassifier(cv=masks, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(by_masks.predict_proba(X), by_pairs.predict_proba(X))
+
+
+def test_an_iterator_of_splits_used_up_by_a_fit_says_so():
+    from sklearn.model_selection import KFold
+
+    X, y = _table(n=60)
+    model = PriorBoostClassifier(cv=KFold(3).split(X), scale=[0, 1], random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"used up by one fit; pass list\(...\) of them"):
+        model.fit(X, y)
+
+
+def test_a_splitter_that_cannot_split_the_target_is_named():
+    # scikit-learn's "Supported target types are: ('binary', 'multiclass')" named no cv
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = _table(n=60)
+    model = PriorBoostRegressor(cv=StratifiedKFold(3), scale=[0, 1])
+    message = r"cv=StratifiedKFold.* could not split the rows \(a stratified splitter needs "
+    with pytest.raises(ValueError, match=message + r"classes: use KFold\): Supported target"):
+        model.fit(X, y.astype(float) + np.arange(60) / 60)
+
+
 def test_time_series_splits_leave_early_rows_to_training_only():
     from sklearn.model_selection import TimeSeriesSplit
 
