@@ -1,4 +1,4 @@
-"""The command line of ``python -m llmboost.pfn.pretrain``: options, their checks, Ctrl-C."""
+"""The command line of ``python -m llmboost.pfn.pretrain``: options, their checks, stops."""
 
 from __future__ import annotations
 
@@ -104,29 +104,42 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 class StopOnInterrupt:
-    """True once Ctrl-C was pressed: the training loop finishes its step, saves and stops.
+    """True once Ctrl-C was pressed or SIGTERM came (a batch scheduler's kill): the
+    training loop finishes its step, saves and stops.
 
     Installed from the main thread only (Python takes signals there); :meth:`release`
-    gives Ctrl-C back to the handler it had.
+    gives both signals back to the handlers they had.
     """
 
-    def __init__(self) -> None:
-        self.pressed = False
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._press)
+    SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "stopped (SIGTERM)"}
 
-    def _press(self, *_) -> None:
-        self.pressed = True
+    def __init__(self) -> None:
+        self.signum = None
+        self.previous = {}
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {s: signal.signal(s, self._press) for s in self.SIGNALS}
+
+    def _press(self, signum, _frame) -> None:
+        self.signum = signum
 
     def __bool__(self) -> bool:
-        return self.pressed
+        return self.signum is not None
+
+    @property
+    def why(self) -> str:
+        """How the run was stopped (``"interrupted"`` for Ctrl-C)."""
+        return self.SIGNALS[self.signum]
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's status for a stop by this signal: 130 for Ctrl-C, 143 for SIGTERM."""
+        return 128 + int(self.signum)
 
     def release(self) -> None:
-        """Give Ctrl-C back to the handler it had before."""
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            self.previous = None
+        """Give the signals back to the handlers they had before."""
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
 
 
 __all__ = ["StopOnInterrupt", "parse_args"]

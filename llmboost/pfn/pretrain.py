@@ -11,7 +11,8 @@
   schedule follows the wall clock, so the number of steps depends on the machine.
 * Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
   RNG states) is written every ``--checkpoint-every`` seconds, at the end and on Ctrl-C
-  (after the step in progress); rerunning the same command continues where it stopped.
+  or SIGTERM (after the step in progress; exit status 130 or 143); rerunning the same
+  command continues where it stopped.
   A larger ``--minutes`` extends a finished run (the schedule stretches to the new
   budget).
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
@@ -464,13 +465,13 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
             if time.monotonic() - last_save > args.checkpoint_every:
                 save()
                 last_save = time.monotonic()
-    finally:  # Ctrl-C is the caller's again, however the loop ended
+    finally:  # Ctrl-C and SIGTERM are the caller's again, however the loop ended
         stop.release()
     bar.close()
-    if stop:  # Ctrl-C: the last whole step is saved, and a rerun goes on from it
+    if stop:  # Ctrl-C or SIGTERM: the last whole step is saved, and a rerun goes on from it
         save()
-        print(f"\ninterrupted: step {step} saved in {ckpt_path}; rerun the command to go on")
-        raise SystemExit(130)
+        print(f"\n{stop.why}: step {step} saved in {ckpt_path}; rerun the command to go on")
+        raise SystemExit(stop.exit_status)
     if not history or history[-1]["step"] != step:
         v = validate(model, val, device)
         history.append(
