@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -35,3 +36,20 @@ def test_sigterm_saves_the_last_step_and_a_rerun_goes_on(tmp_path):
     assert f"stopped (SIGTERM): step {saved['step']} saved in" in out
     info = pretrain.main([*args[:-1], str(saved["step"] + 1)])
     assert info["step"] == saved["step"] + 1
+
+
+def test_a_checkpoint_is_read_onto_the_cpu_whatever_the_device(tmp_path, monkeypatch):
+    # read onto the training device, a checkpoint's torch RNG state (a CPU tensor) went
+    # to the GPU, and torch.set_rng_state refused it: no run could resume on CUDA
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    seen, load = [], torch.load
+
+    def spy(path, *a, map_location=None, **kw):
+        seen.append((os.path.basename(path), map_location))
+        return load(path, *a, map_location=map_location, **kw)
+
+    monkeypatch.setattr(torch, "load", spy)
+    assert pretrain.main([*args[:-1], "2"])["step"] == 2
+    assert ("checkpoint.pt", "cpu") in seen and all(m == "cpu" for _, m in seen)
+    assert not [s for s in seen if not isinstance(s[1], str)]

@@ -366,7 +366,8 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     rng = np.random.default_rng(args.seed)
     step, elapsed, history, smooth = 0, 0.0, [], None
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        # read onto the CPU: the torch RNG state must stay there (load_state_dict moves the rest)
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if ck["config"] != cfg.to_dict():
             raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
         model.load_state_dict(ck["model"])
