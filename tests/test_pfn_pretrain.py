@@ -53,3 +53,20 @@ def test_a_checkpoint_is_read_onto_the_cpu_whatever_the_device(tmp_path, monkeyp
     assert pretrain.main([*args[:-1], "2"])["step"] == 2
     assert ("checkpoint.pt", "cpu") in seen and all(m == "cpu" for _, m in seen)
     assert not [s for s in seen if not isinstance(s[1], str)]
+
+
+def _last_bar(err: str) -> str:
+    return [line for line in err.replace("\r", "\n").splitlines() if "/" in line][-1]
+
+
+@pytest.mark.parametrize("minutes", ["0.01", "0.03"])
+def test_a_time_budget_fills_the_progress_bar_exactly(tmp_path, capsys, minutes):
+    # the bar counted seconds up to int(60 * minutes): 0/0 under a second, and the
+    # last step ran it past its total (tqdm clamped it and showed a negative time left)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tqdm's "clamping frac to range [0, 1]"
+        pretrain.main(["--out", str(tmp_path), *TINY, "--minutes", minutes])
+    bar = _last_bar(capsys.readouterr().err)
+    assert bar.startswith("100%|") and "<-" not in bar, bar

@@ -412,14 +412,14 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     def done() -> bool:
         return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
 
-    budget = args.steps if args.steps else int(60 * args.minutes)
+    budget = args.steps if args.steps else 60.0 * args.minutes  # seconds, not rounded down
     bar = tqdm(
         total=budget,
-        initial=min(step if args.steps else int(elapsed), budget),
+        initial=min(step if args.steps else elapsed, budget),
         unit="step" if args.steps else "s",
         mininterval=20,
         dynamic_ncols=False,
-        bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}{postfix}]",
+        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} [{elapsed}<{remaining}{postfix}]",
     )
     last_save = time.monotonic()
     kinds = tuple(args.kind_weights)
@@ -456,7 +456,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
             smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
             dt = time.monotonic() - t0
             elapsed += dt
-            bar.update(1 if args.steps else dt)
+            bar.update(1 if args.steps else min(dt, budget - bar.n))  # the last step ends past it
             bar.set_postfix(
                 step=step,
                 loss=f"{smooth:.3f}",
