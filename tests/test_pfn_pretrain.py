@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,8 +19,13 @@ TINY = ["--width", "16", "--layers", "1", "--heads", "2", "--tokens", "2000"]
 TINY += ["--val-batches", "1", "--max-rows", "96"]
 
 
-def test_sigterm_saves_the_last_step_and_a_rerun_goes_on(tmp_path):
-    # a batch scheduler's kill (SIGTERM) lost everything since the last timed checkpoint
+@pytest.mark.parametrize(
+    "stop, status, said",
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped (SIGTERM)")],
+)
+def test_a_stop_saves_the_last_step_and_a_rerun_goes_on(stop, status, said, tmp_path):
+    # Ctrl-C and a batch scheduler's kill (SIGTERM) lost everything since the last timed
+    # checkpoint (3 minutes by default)
     run = tmp_path / "run"
     args = ["--out", str(run), *TINY, "--steps", "100000"]
     command = [sys.executable, "-m", "llmboost.pfn.pretrain", *args]
@@ -28,12 +34,13 @@ def test_sigterm_saves_the_last_step_and_a_rerun_goes_on(tmp_path):
     while not (run / "recipe.json").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(3.0)  # the validation set is drawn and a few steps run
-    child.send_signal(signal.SIGTERM)
+    child.send_signal(stop)
     out, err = child.communicate(timeout=120)
-    assert child.returncode == 128 + signal.SIGTERM, err
+    assert child.returncode == status, err
     saved = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
-    assert saved["step"] >= 1
-    assert f"stopped (SIGTERM): step {saved['step']} saved in" in out
+    assert saved["step"] >= 1 and saved["smooth"] is not None
+    assert json.loads((run / "train_info.json").read_text())["step"] == saved["step"]
+    assert f"{said}: step {saved['step']} saved in" in out
     info = pretrain.main([*args[:-1], str(saved["step"] + 1)])
     assert info["step"] == saved["step"] + 1
 
