@@ -45,6 +45,40 @@ def test_a_stop_saves_the_last_step_and_a_rerun_goes_on(stop, status, said, tmp_
     assert info["step"] == saved["step"] + 1
 
 
+def test_a_run_started_from_another_folder_ships_with_its_parent_record(tmp_path, monkeypatch):
+    # initialised_from was resolved against the folder ship ran in, not the run's
+    first, second, elsewhere = (tmp_path / d for d in ("first", "second", "elsewhere"))
+    for d in (second, elsewhere):
+        d.mkdir()
+    pretrain.main(["--out", str(first), *TINY, "--steps", "1"])
+    pretrain.main(["--out", str(first), "--ship", str(second / "parent.pt")])
+    parent = json.loads((second / "parent.json").read_text())
+    monkeypatch.chdir(second)
+    pretrain.main(["--out", "run", "--init-from", "parent.pt", *TINY, "--steps", "1"])
+    # another parent.pt of the same name in the folder ship runs in is not the one
+    (elsewhere / "parent.json").write_text(json.dumps({"recipe": {}, "note": "wrong"}))
+    monkeypatch.chdir(elsewhere)
+    meta = pretrain.main(["--out", str(second / "run"), "--ship", str(tmp_path / "w.pt")])
+    assert meta["parent"] == parent
+
+
+def test_an_old_recipe_path_relative_to_the_starting_folder_still_finds_the_parent(
+    tmp_path, monkeypatch
+):
+    # recipes written before recorded --init-from as given, relative to the working folder
+    pretrain.main(["--out", str(tmp_path / "first"), *TINY, "--steps", "1"])
+    pretrain.main(["--out", str(tmp_path / "first"), "--ship", str(tmp_path / "parent.pt")])
+    run = tmp_path / "run"
+    init = ["--init-from", str(tmp_path / "parent.pt")]
+    pretrain.main(["--out", str(run), *init, *TINY, "--steps", "1"])
+    ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ck["recipe"]["initialised_from"] = "parent.pt"
+    torch.save(ck, run / "checkpoint.pt")
+    monkeypatch.chdir(tmp_path)
+    meta = pretrain.main(["--out", str(run), "--ship", str(tmp_path / "w.pt")])
+    assert meta["parent"] == json.loads((tmp_path / "parent.json").read_text())
+
+
 def test_a_checkpoint_is_read_onto_the_cpu_whatever_the_device(tmp_path, monkeypatch):
     # read onto the training device, a checkpoint's torch RNG state (a CPU tensor) went
     # to the GPU, and torch.set_rng_state refused it: no run could resume on CUDA

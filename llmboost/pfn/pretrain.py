@@ -242,8 +242,11 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     }
     meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
     parent = ck["recipe"].get("initialised_from")
-    if parent and Path(parent).with_suffix(".json").is_file():
-        record = json.loads(Path(parent).with_suffix(".json").read_text())
+    # relative to the run folder; recipes written before: to the folder the run started in
+    places = (Path(run_dir) / str(parent), Path(str(parent))) if parent else ()
+    found = [p.with_suffix(".json") for p in places if p.with_suffix(".json").is_file()]
+    if found:
+        record = json.loads(found[0].read_text())
         if _same_run(record.get("recipe", {}), meta["recipe"]):  # shipped over its parent
             record = record.get("parent")  # before: keep the parent that ship recorded
         if record:
@@ -290,7 +293,7 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
         + " / ".join(f"{k} {w:.3g}" for k, w in zip(KINDS, args.kind_weights, strict=True))
         + ")",
         "task": args.task,
-        "initialised_from": args.init_from,
+        "initialised_from": args.init_from and os.path.relpath(args.init_from, args.out),
         "fresh_parameters": fresh,
     }
 
