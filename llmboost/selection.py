@@ -50,7 +50,7 @@ def paired_gain(diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.nd
     gain, spread : ndarray of shape (...)
     """
     gain = diff @ weight / weight.sum()
-    n_eff = weight.sum() ** 2 / (weight**2).sum()
+    n_eff = _effective_rows(weight)
     spread = np.sqrt(((diff - gain[..., None]) ** 2) @ weight / weight.sum() / n_eff)
     return gain, spread
 
