@@ -10,6 +10,8 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
+from ._tree_unit import unit_for
+
 #: The ``scale`` of the prior alone (no trees).
 PRIOR_ONLY = "prior"
 
@@ -45,11 +47,13 @@ def start_margin(scale: float, z, center: float = 0.0):
     return center + scale * (z - center)
 
 
-def target_center(y, sample_weight=None) -> float:
-    """The weighted mean of a regression target: what its prior is shrunk toward.
+def shrink_center(task: str, y, sample_weight=None) -> float:
+    """What the prior is shrunk toward: 0 for classification, the weighted mean of a
+    regression target (the centre its trees train around, :func:`unit_for`).
 
     Parameters
     ----------
+    task : {"classification", "regression"}
     y : ndarray of shape (n,)
     sample_weight : ndarray of shape (n,) or None
 
@@ -57,8 +61,7 @@ def target_center(y, sample_weight=None) -> float:
     -------
     float
     """
-    weight = None if sample_weight is None or not np.sum(sample_weight) > 0 else sample_weight
-    return float(np.average(np.asarray(y, dtype=np.float64), weights=weight))
+    return unit_for(y, sample_weight)[1] if task == "regression" else 0.0
 
 
 def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
@@ -368,7 +371,7 @@ __all__ = [
     "prior_folds",
     "prior_margin",
     "scale_candidates",
+    "shrink_center",
     "start_margin",
-    "target_center",
     "target_sorted_folds",
 ]

@@ -51,8 +51,8 @@ from .fusion_inputs import (
     prior_folds,
     prior_margin,
     scale_candidates,
+    shrink_center,
     start_margin,
-    target_center,
     target_sorted_folds,
 )
 from .selection import (
@@ -145,10 +145,8 @@ class CVScorer:
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
         regression: their target's mean, so a fold's start knows no test label)."""
-        if self.task != "regression":
-            return 0.0
         weight = None if self.sample_weight is None else self.sample_weight[train]
-        return target_center(self.y_encoded[train], weight)
+        return shrink_center(self.task, self.y_encoded[train], weight)
 
     def prior_at(self, scale) -> np.ndarray:
         """The pooled out-of-fold margin of the prior alone at ``scale``."""

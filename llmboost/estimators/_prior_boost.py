@@ -37,8 +37,8 @@ from ..scale_search import (
     optuna_search,
     prior_folds,
     progress_bar,
+    shrink_center,
     start_margin,
-    target_center,
 )
 from ._shared import FusionParams, LabelsAsFit, document
 
@@ -314,7 +314,7 @@ def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, va
         if r:
             rounds_at[s] = max(r, rounds_at.get(s, 0))
     fitted = {}
-    center = target_center(rows.encoded, rows.weight) if task == "regression" else 0.0
+    center = shrink_center(task, rows.encoded, rows.weight)
     for s, r in rounds_at.items():
         start = start_margin(s, margin, center)
         member_params = dict(params or {})
