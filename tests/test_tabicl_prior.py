@@ -386,3 +386,17 @@ def test_regression_targets_in_any_units_give_the_same_means(ckpt, unit, offset)
         # the library sees the same standardised target up to float64 rounding (1.7e9 + y
         # holds y to about 2e-7); through the float32 network that moved a mean by 3e-6
         np.testing.assert_allclose((moved - offset) / unit, plain, rtol=0, atol=1e-3)
+
+
+def test_a_constant_target_predicts_that_constant(ckpt):
+    # a constant target of 7 reached TabICL as all zeros and came back as about 7.04
+    X, _ = _table(60)
+    prior = _prior(ckpt, "regression").fit(X, np.full(60, 7.0))
+    np.testing.assert_array_equal(prior.logits(X), 7.0)
+    # a fold whose context is constant gives its value too (other folds' targets vary)
+    y = np.concatenate([np.full(30, 7.0), X["a"].to_numpy()[30:]])
+    folds = [(np.arange(30), np.arange(30, 60)), (np.arange(30, 60), np.arange(30))]
+    oof = _prior(ckpt, "regression").oof_logits(X, y, folds)
+    # standardised and mapped back in float64: 7 up to rounding
+    np.testing.assert_allclose(oof[30:], 7.0, rtol=1e-12)
+    assert np.ptp(oof[:30]) > 0

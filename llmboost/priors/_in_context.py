@@ -5,8 +5,8 @@ prediction. :class:`InContextPrior` holds everything but the model itself: the c
 lookup (on disk, else a download when a host answers within seconds), the context cap
 with its stratified subsample and warning, out-of-fold scoring (each fold's rows against
 the other folds, folds of equal shape grouped), batched scoring that halves the batch on
-out-of-memory, and the stand-in for a context with one class. A subclass says how its
-model is made and where its checkpoint lives.
+out-of-memory, and the stand-in for a context with one class or a constant target. A
+subclass says how its model is made and where its checkpoint lives.
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ class InContextPrior(Prior):
         return contextlib.nullcontext()
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
-        if self.task == "classification" and len(np.unique(y)) < 2:
+        if len(np.unique(y)) < 2:  # one class, or a constant target: nothing to learn
             return LabelDistribution(y, self.task)
         with self._quiet():
             return self._make_estimator().fit(X, y)
@@ -360,8 +360,8 @@ class InContextPrior(Prior):
 
 
 class LabelDistribution:
-    """Stand-in for a context the library cannot fit (a single class; for TabPFN, no
-    varying feature): every row gets the context's class frequencies, or its mean."""
+    """Stand-in for a context the library cannot fit (a single class, a constant target; for
+    TabPFN, no varying feature): every row gets the context's class frequencies, or its mean."""
 
     def __init__(self, y: np.ndarray, task: str) -> None:
         if task == "classification":
