@@ -185,6 +185,19 @@ def test_context_cap_warns_and_subsamples(ckpt):
     assert _prior(ckpt)._context_cap()[0] == MAX_CONTEXT == 100_000
 
 
+def test_a_cap_below_the_number_of_classes_says_one_row_per_class(ckpt):
+    # the warning said "a stratified subsample of 2 rows" while 3 rows (one per class) were used
+    X, _ = _table(60)
+    y = np.arange(60) % 3
+    prior = _prior(ckpt, max_context=2)
+    expected = r"cap of 2 rows; one row of each of the 3 classes \(more classes than the cap\)"
+    with pytest.warns(UserWarning, match=expected):
+        prior.fit(X, y)
+    assert prior.context_size_ == 3 and sorted(prior.context_y_) == [0, 1, 2]
+    with pytest.warns(UserWarning, match=expected + " is used as TabICL's context for each fold"):
+        prior.oof_logits(X, y, _folds(y, 3))
+
+
 def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):
     X, y = _table(60)
     prior = _prior(ckpt)

@@ -116,11 +116,13 @@ class InContextPrior(Prior):
         for k, (train, test) in enumerate(folds):
             train, test = np.asarray(train), np.asarray(test)
             if len(train) > cap:
-                capped.append(len(train))
-                train = train[self._context_rows(y[train], cap, self.seed_ + k, None)]
+                rows = self._context_rows(y[train], cap, self.seed_ + k, None)
+                capped.append((len(train), len(rows)))
+                train = train[rows]
             jobs.append((train, test))
         if capped:
-            self._warn_cap(max(capped), cap, "each fold's context (the other folds' rows)")
+            n, used = max(capped)
+            self._warn_cap(n, cap, used, "each fold's context (the other folds' rows)")
         out = None
         for group in self._group_folds(jobs, y):
             for (_, test), z in zip(group, self._score_group(group, values, y)):
@@ -213,22 +215,27 @@ class InContextPrior(Prior):
         return cap
 
     def _context_rows(self, y: np.ndarray, cap: int, seed: int, where: str | None) -> np.ndarray:
-        """Sorted indices of at most ``cap`` rows (stratified for classification)."""
-        if len(y) > cap and where is not None:
-            self._warn_cap(len(y), cap, where)
+        """Sorted indices of ``cap`` rows (all when fewer; stratified for classification,
+        where more classes than ``cap`` keep one row each)."""
         rng = np.random.default_rng(seed)
-        return subsample(y, cap, rng, stratify=self.task == "classification")
+        rows = subsample(y, cap, rng, stratify=self.task == "classification")
+        if len(y) > cap and where is not None:
+            self._warn_cap(len(y), cap, len(rows), where)
+        return rows
 
     def _cap_origin(self) -> str:
         """Where the cap comes from, for the warning (empty: not said)."""
         return ""
 
-    def _warn_cap(self, n: int, cap: int, where: str) -> None:
+    def _warn_cap(self, n: int, cap: int, used: int, where: str) -> None:
         name, how = type(self).__name__, "stratified" if self.task == "classification" else "random"
         origin = self._cap_origin()
+        sample = f"a {how} subsample of {cap} rows"
+        if used > cap:  # more classes than the cap: every class keeps one row
+            sample = f"one row of each of the {used} classes (more classes than the cap)"
         warnings.warn(
-            f"{name}: {n} rows exceed the context cap of {cap} rows{origin}; a {how} "
-            f"subsample of {cap} rows is used as {self._library}'s context for {where}. "
+            f"{name}: {n} rows exceed the context cap of {cap} rows{origin}; {sample} "
+            f"is used as {self._library}'s context for {where}. "
             f"The booster still trains on all rows. Set {name}(max_context=...) to change "
             f"the cap{self._cap_note()}.",
             UserWarning,
