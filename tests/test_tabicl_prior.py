@@ -413,3 +413,19 @@ def test_a_constant_target_predicts_that_constant(ckpt):
     # standardised and mapped back in float64: 7 up to rounding
     np.testing.assert_allclose(oof[30:], 7.0, rtol=1e-12)
     assert np.ptp(oof[:30]) > 0
+
+
+def test_the_context_cap_warning_points_at_the_user_s_call(ckpt):
+    # it pointed into llmboost's own fit (priors/_base.py) on the fit path
+    X, y = _table(60)
+    calls = [
+        lambda: _prior(ckpt, max_context=20).fit(X, y),
+        lambda: _prior(ckpt, max_context=20).oof_logits(X, y, _folds(y, 2)),
+        lambda: PFNBoostClassifier(_prior(ckpt, max_context=20), scale=[1.0], cv=2).fit(X, y),
+    ]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        cap = [w for w in caught if "context cap" in str(w.message)]
+        assert cap and {w.filename for w in cap} == {__file__}

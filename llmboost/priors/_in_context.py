@@ -15,6 +15,7 @@ import contextlib
 import inspect
 import numbers
 import os
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -239,7 +240,7 @@ class InContextPrior(Prior):
             f"The booster still trains on all rows. Set {name}(max_context=...) to change "
             f"the cap{self._cap_note()}.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_level(),
         )
 
     def _cap_note(self) -> str:
@@ -382,6 +383,16 @@ class LabelDistribution:
 
     def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
         return np.full(len(X), self.mean_)
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning of this function's caller at the first
+    frame outside llmboost: the user's call, however deep the package called in."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def target_moments(y: np.ndarray) -> tuple[float, float]:
