@@ -19,6 +19,9 @@ PRIOR_ONLY = "prior"
 CLASSIFICATION_SCALES = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 #: Regression margins are the prior's mean itself, so scales stay within [0, 1].
 REGRESSION_SCALES = [0.0, 0.25, 0.5, 0.75, 1.0]
+#: Largest magnitude of a classification logit: beyond it a logit is clipped to it. Its
+#: probability is 0 (or 1) in float64 either way, and the search's losses stay finite.
+MAX_LOGIT = 1e9
 
 
 def start_margin(scale: float, z, center: float = 0.0):
@@ -84,6 +87,9 @@ def prior_margin(logits: np.ndarray, task: str) -> np.ndarray:
 def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits") -> np.ndarray:
     """The prior's margin from its logits, checked for shape and finite values.
 
+    Classification logits beyond :data:`MAX_LOGIT` (a prior ruling a class out with
+    ``-1e300``) are clipped to it.
+
     Parameters
     ----------
     prior : Prior
@@ -112,7 +118,12 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
         raise ValueError(f"{name}.{where} returned shape {z.shape}; expected {expected}.")
     if not np.isfinite(z).all():
         rows = np.flatnonzero(~np.isfinite(z).reshape(n_rows, -1).all(axis=1))[:5].tolist()
-        raise ValueError(f"{name}.{where} returned non-finite values (rows {rows}).")
+        raise ValueError(
+            f"{name}.{where} returned non-finite values (rows {rows}); return finite "
+            f"numbers (a class ruled out can get a logit such as -{MAX_LOGIT:.0e})."
+        )
+    if task == "classification":
+        z = np.clip(z, -MAX_LOGIT, MAX_LOGIT)
     return prior_margin(z, task)
 
 
@@ -361,6 +372,7 @@ def prior_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 __all__ = [
     "CLASSIFICATION_SCALES",
+    "MAX_LOGIT",
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
     "check_fold_weights",

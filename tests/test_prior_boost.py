@@ -1,6 +1,7 @@
 """Behaviour of PriorBoostClassifier / PriorBoostRegressor."""
 
 import pickle
+import warnings
 
 import lightgbm as lgb
 import numpy as np
@@ -16,6 +17,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from llmboost import Prior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import LightGBMBooster, XGBoostBooster
+from llmboost.fusion_inputs import MAX_LOGIT
 from llmboost.scale_search import make_folds
 
 
@@ -505,6 +507,39 @@ def test_bad_prior_output(output, match):
     X, y = _data(n=60)
     with pytest.raises(ValueError, match=f"BadPrior.oof_logits returned {match}"):
         PriorBoostClassifier(prior=BadPrior(output), scale=1.0, cv=3).fit(X, y)
+
+
+class MaskingPrior(Prior):
+    """Rules class 2 out with a huge negative logit (class 2 does occur)."""
+
+    def __init__(self, mask=-1e9):
+        self.mask = mask
+
+    def _fit(self, X, y):
+        pass
+
+    def _logits(self, X):
+        z = np.zeros((len(X), 3))
+        z[:, 0], z[:, 2] = X["f0"].to_numpy(), self.mask
+        return z
+
+
+def test_logits_beyond_the_limit_are_clipped_to_it():
+    # a mask of -1e300 on a class among the labels overflowed in the search (-inf scores,
+    # NaN spreads and another scale than -1e9 gave); both now give the same model
+    X, y = _data(n_classes=3, n=150)
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    reference = PriorBoostClassifier(MaskingPrior(-MAX_LOGIT), **kwargs).fit(X, y)
+    for mask in (-1e300, -1.7e308):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model = PriorBoostClassifier(MaskingPrior(mask), **kwargs).fit(X, y)
+            proba = model.predict_proba(X)
+        assert model.scale_ == reference.scale_
+        np.testing.assert_array_equal(
+            model.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"]
+        )
+        np.testing.assert_array_equal(proba, reference.predict_proba(X))
 
 
 class ShortPrior(Prior):

@@ -4,8 +4,9 @@ A prior is a scikit-learn style estimator with three public verbs, all defined h
 
 * ``fit(X, y, sample_weight=None)``: ``X`` any table (:func:`llmboost._validation.to_frame`),
   ``y`` the original labels (classification; sets ``classes_``) or numbers (regression).
-* ``logits(X)``: ``(n, n_classes)`` log-probabilities (any logits up to a per-row
-  constant) in the order of ``classes_``, or ``(n,)`` predicted means for regression.
+* ``logits(X)``: ``(n, n_classes)`` log-probabilities (any finite logits up to a per-row
+  constant; the fusion clips them to ±1e9) in the order of ``classes_``, or ``(n,)``
+  predicted means for regression.
 * ``oof_logits(X, y, folds, sample_weight=None)``: logits for the training rows
   themselves, each row scored by a prior that never saw its label. It leaves the prior
   it is called on unchanged (no fitted attributes are set), for every prior.
