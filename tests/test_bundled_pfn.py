@@ -292,6 +292,18 @@ def test_oof_logits_match_refits_per_fold(cancer):
         np.testing.assert_allclose(oof[test], ref.logits(Xtr.iloc[test]), atol=1e-5)
 
 
+def test_oof_logits_take_the_splits_of_a_splitter_as_they_come(cancer):
+    # a generator (StratifiedKFold(...).split(X, y)) was used up by the fold check, and
+    # the scores came back as uninitialised memory (4.7e-310, 0.0)
+    from sklearn.model_selection import StratifiedKFold
+
+    Xtr, ytr, _, _ = cancer
+    splitter = StratifiedKFold(2, shuffle=True, random_state=0)
+    prior = BundledPFNPrior(n_ensemble=1)
+    expected = prior.oof_logits(Xtr, ytr, list(splitter.split(Xtr, ytr)))
+    np.testing.assert_array_equal(prior.oof_logits(Xtr, ytr, splitter.split(Xtr, ytr)), expected)
+
+
 def test_oof_logits_leave_the_prior_unfitted(cancer):
     from sklearn.model_selection import StratifiedKFold
 

@@ -50,6 +50,18 @@ def test_oof_logits_match_per_fold_fits():
         np.testing.assert_allclose(oof[test], np.log(model.predict_proba(X.iloc[test])), atol=1e-8)
 
 
+def test_oof_logits_take_the_splits_of_a_splitter_as_they_come():
+    # a generator of splits was used up by the fold check: oof_logits returned None
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a", "b"])
+    y = (X["a"] > 0).astype(int).to_numpy()
+    splitter = StratifiedKFold(3, shuffle=True, random_state=0)
+    prior = SklearnPrior(LogisticRegression())
+    expected = prior.oof_logits(X, y, list(splitter.split(X, y)))
+    assert expected.shape == (60, 2)
+    np.testing.assert_array_equal(prior.oof_logits(X, y, splitter.split(X, y)), expected)
+
+
 @pytest.mark.parametrize(
     "labels, weights", [(["no", "yes"], {"yes": 5, "no": 1}), ([3, 7], {7: 5, 3: 1})]
 )

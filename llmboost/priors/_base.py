@@ -110,9 +110,10 @@ class Prior(BaseEstimator, ABC):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        folds : sequence of (train, test) index arrays
-            Every row is in exactly one ``test`` (a row in none is a ``ValueError``); it
-            is scored by a prior fitted on that fold's ``train`` rows.
+        folds : iterable of (train, test) index arrays
+            Such as a splitter's ``split(X, y)``. Every row is in exactly one ``test`` (a
+            row in none is a ``ValueError``); it is scored by a prior fitted on that fold's
+            ``train`` rows.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`.
 
@@ -124,6 +125,7 @@ class Prior(BaseEstimator, ABC):
         worker = clone_prior(self)
         worker._check_params()
         frame, target = worker._prepare(X, y)
+        folds = [(np.asarray(train), np.asarray(test)) for train, test in folds]  # read once
         _check_folds_cover(folds, len(frame))
         kwargs = worker._weight_kwargs(sample_weight, len(frame))
         return worker._oof_logits(frame, target, folds, **kwargs)
