@@ -429,3 +429,20 @@ def test_the_context_cap_warning_points_at_the_user_s_call(ckpt):
             call()
         cap = [w for w in caught if "context cap" in str(w.message)]
         assert cap and {w.filename for w in cap} == {__file__}
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_folds_with_an_empty_part(ckpt, task):
+    # a fold without training rows gave NaN means (regression) or -16.1 for every class,
+    # with no error; one without test rows failed inside numpy ("need at least one array")
+    X, y = _table(60)
+    target = y if task == "classification" else X["a"].to_numpy()
+    rows = np.arange(60)
+    with pytest.raises(ValueError, match=r"folds: fold 1 has no training rows, so its 30 test"):
+        _prior(ckpt, task).oof_logits(X, target, [(rows[30:], rows[:30]), (rows[:0], rows[30:])])
+    folds = [(rows[30:], rows[:30]), (rows[:30], rows[30:])]
+    expected = _prior(ckpt, task).oof_logits(X, target, folds)
+    with_empty = _prior(ckpt, task).oof_logits(X, target, [*folds, (rows, rows[:0])])
+    masks = [(np.isin(rows, train), np.isin(rows, test)) for train, test in folds]
+    np.testing.assert_array_equal(with_empty, expected)
+    np.testing.assert_array_equal(_prior(ckpt, task).oof_logits(X, target, masks), expected)

@@ -110,10 +110,11 @@ class Prior(BaseEstimator, ABC):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        folds : iterable of (train, test) index arrays
+        folds : iterable of (train, test) index arrays or boolean masks
             Such as a splitter's ``split(X, y)``. Every row is in exactly one ``test`` (a
             row in none is a ``ValueError``); it is scored by a prior fitted on that fold's
-            ``train`` rows.
+            ``train`` rows (an empty ``train`` is a ``ValueError``; a fold with an empty
+            ``test`` is skipped).
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`.
 
@@ -125,8 +126,7 @@ class Prior(BaseEstimator, ABC):
         worker = clone_prior(self)
         worker._check_params()
         frame, target = worker._prepare(X, y)
-        folds = [(np.asarray(train), np.asarray(test)) for train, test in folds]  # read once
-        _check_folds_cover(folds, len(frame))
+        folds = _checked_folds(folds, len(frame))
         kwargs = worker._weight_kwargs(sample_weight, len(frame))
         return worker._oof_logits(frame, target, folds, **kwargs)
 
@@ -212,11 +212,21 @@ class Prior(BaseEstimator, ABC):
         return {"sample_weight": weight}
 
 
-def _check_folds_cover(folds: Folds, n_rows: int) -> None:
-    """Refuse folds whose test sets leave rows out: those rows would get no logits."""
-    tested = np.zeros(n_rows, dtype=bool)
-    for _, test in folds:
-        tested[np.asarray(test)] = True
+def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds that test rows, as index arrays. Refuse a fold that trains on no row, and
+    folds whose test sets leave rows out: those rows would get no logits."""
+    kept, tested = [], np.zeros(n_rows, dtype=bool)
+    for i, (train, test) in enumerate(folds):
+        train, test = _row_index(train), _row_index(test)
+        if not len(test):
+            continue
+        if not len(train):
+            raise ValueError(
+                f"folds: fold {i} has no training rows, so its {len(test)} test rows would "
+                "be scored by a prior fitted on nothing; give every fold training rows."
+            )
+        tested[test] = True
+        kept.append((train, test))
     missed = np.flatnonzero(~tested)
     if len(missed):
         raise ValueError(
@@ -224,6 +234,13 @@ def _check_folds_cover(folds: Folds, n_rows: int) -> None:
             "set, so they would get no logits; pass folds whose test sets hold every row "
             "(TimeSeriesSplit never tests its first rows: add a split that does)."
         )
+    return kept
+
+
+def _row_index(part) -> np.ndarray:
+    """A fold's part as row indices; a boolean mask gives its true rows."""
+    part = np.asarray(part)
+    return np.flatnonzero(part) if part.dtype == bool else part
 
 
 def as_prior(obj, task: str, who: str = "This model") -> Prior:
