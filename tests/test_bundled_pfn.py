@@ -266,7 +266,9 @@ def test_cell_inputs_do_not_depend_on_units():
 def test_logits_do_not_depend_on_units(cancer):
     Xtr, ytr, Xte, _ = cancer
     base = BundledPFNPrior(random_state=0).fit(Xtr, ytr).logits(Xte)
-    for factor in (1e-8, 1e20):
+    # 1e34 brings the largest values to 4e37, within float32's range: they were clipped
+    # to 1e30, which flattened every column (logits off by 1.6 at 1e37)
+    for factor in (1e-8, 1e20, 1e34):
         z = BundledPFNPrior(random_state=0).fit(Xtr * factor, ytr).logits(Xte * factor)
         # rescaled float32 inputs differ in their last bit, which the network carries
         # to the logits (8e-5 measured); without the rescale 1e-8 lost the z-scores

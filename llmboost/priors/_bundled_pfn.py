@@ -440,8 +440,9 @@ def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
 
 
 def _values(X: pd.DataFrame) -> np.ndarray:
-    """Encoded rows as the network reads them: float32, categories as codes, NaN missing."""
-    return np.clip(category_codes(X), -1e30, 1e30).astype(np.float32)
+    """Encoded rows as the network reads them: float32, categories as codes, NaN missing
+    (the input layer refuses values beyond float32's range)."""
+    return category_codes(X, dtype=np.float32)
 
 
 def _bin_centers(model) -> np.ndarray:
