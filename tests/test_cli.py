@@ -258,6 +258,28 @@ def test_a_results_folder_of_other_settings_is_refused(tmp_path, capsys, stored,
     check_settings(out, **{"n_trials": 0, "max_test": 2000, **stored})
 
 
+def test_another_budget_is_refused_only_over_scored_cells(tmp_path, capsys):
+    # a folder holding only failed (or skipped) cells refused another --n-trials, though
+    # those cells have no scores to mix
+    out = tmp_path / "run"
+    out.mkdir()
+    cell = {"dataset": "iris", "method": "xgboost", "size": 16, "n_trials": 0, "max_test": 2000}
+    lines = [
+        json.dumps({**cell, "seed": 0, "status": "failed", "error": "URLError: offline"}),
+        json.dumps({**cell, "size": 500, "seed": 0, "status": "skipped", "n_rows": 112}),
+    ]
+    (out / "results.jsonl").write_text("\n".join(lines) + "\n")
+    argv = _run(out, "--seeds", ["0", "1"], "--n-trials", ["2"], "--methods", ["xgboost"])
+    assert bench_main([*argv, "--retry-failed", "--no-report"]) == 0
+    records = read_results(out)
+    assert [(r["seed"], r["status"], r["n_trials"]) for r in records[2:]] == [
+        (0, "ok", 2),
+        (1, "ok", 2),
+    ]
+    line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
+    assert "holds results with --n-trials 2, not 0" in line
+
+
 def test_a_results_file_of_another_program_is_a_usage_error(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()

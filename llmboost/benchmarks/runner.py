@@ -228,7 +228,8 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list =
     ----------
     out_dir : Path
     n_trials : int
-        The budget of the run about to start.
+        The budget of the run about to start; failed and skipped records (no scores)
+        may have another.
     max_test : int
         Its cap on test rows (records without one were written with the default, 2000).
         Another cap passes for a record whose test set is below both caps, and for a
@@ -243,7 +244,8 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list =
         ("--n-trials", "n_trials", n_trials, 0),
         ("--max-test", "max_test", max_test, 2000),
     ):
-        binding = records if key == "n_trials" else [r for r in records if _capped(r, value)]
+        scored = [r for r in records if r.get("status") == "ok"]
+        binding = scored if key == "n_trials" else [r for r in scored if _capped(r, value)]
         others = {r.get(key, default) for r in binding} - {value}
         if others:
             raise ValueError(
