@@ -159,6 +159,23 @@ def test_run_refuses_folders_that_are_no_dataset_or_share_a_name(tmp_path, capsy
     assert not out.exists()
 
 
+def test_one_folder_given_two_ways_is_one_dataset(tmp_path, monkeypatch):
+    # 'tiny' and its absolute path (or 'tiny/') were refused as two folders named 'tiny'
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    rows = [f"{i},{'ab'[i % 2]}" for i in range(60)]
+    (folder / "data.csv").write_text("x,target\n" + "\n".join(rows) + "\n")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    argv = _run(out, "--datasets", ["tiny", str(folder), "tiny/"], "--seeds", ["0", "1"])
+    assert bench_main([*argv, "--no-report"]) == 0
+    records = read_results(out)
+    assert [(r["dataset"], r["seed"], r["status"]) for r in records] == [
+        ("tiny", 0, "ok"),
+        ("tiny", 1, "ok"),
+    ]
+
+
 @pytest.mark.parametrize("seed", ["-1", "4294967296"])
 def test_run_seeds_are_those_the_libraries_take(seed, tmp_path, capsys):
     line = _usage_error(bench_main, _run(tmp_path / "run", "--seeds", [seed]), capsys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -195,7 +196,7 @@ def _check_datasets(args, specs: list[str], source: str) -> None:
     names: dict[str, str] = {}
     for spec in specs:
         other = names.setdefault(dataset_name(spec), spec)
-        if other != spec:
+        if _table_of(other) != _table_of(spec):  # one folder given two ways is one table
             args.error(
                 f"{source}: {other!r} and {spec!r} are both named {dataset_name(spec)!r} in "
                 f"{RESULTS}; give one of them, or rename a folder"
@@ -206,6 +207,12 @@ def _check_datasets(args, specs: list[str], source: str) -> None:
                 load_dataset(spec)
             except ValueError as err:
                 args.error(f"{source}: {err}")
+
+
+def _table_of(spec: str) -> str:
+    """The table ``spec`` names: ``sklearn:`` and ``openml:`` specs as given, a folder's
+    real path."""
+    return spec if spec.partition(":")[0] in ("sklearn", "openml") else os.path.realpath(spec)
 
 
 def _check_spec(args, spec: str, source: str) -> None:

@@ -287,16 +287,16 @@ def _capped(record: dict, max_test: int) -> bool:
 def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
     """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
     records = {cell_key(r): r for r in read_results(out_dir)}
-    wanted = {  # a cell named twice (--seeds 0 0) runs once
-        (spec, method, size, seed): None
+    wanted = {  # a cell named twice (--seeds 0 0, a folder given two ways) runs once
+        (dataset_name(spec), method, str(size), seed): (spec, method, size, seed)
         for spec in datasets
         for size in sizes
         for seed in seeds
         for method in methods
     }
     cells, skipped_failed = [], 0
-    for cell in wanted:
-        record = records.get((dataset_name(cell[0]), cell[1], str(cell[2]), cell[3]))
+    for key, cell in wanted.items():
+        record = records.get(key)
         if record is None or (record["status"] == "failed" and retry_failed):
             cells.append(cell)
         elif record["status"] == "failed":
