@@ -266,7 +266,8 @@ def test_a_results_folder_of_other_settings_is_refused(tmp_path, capsys, stored,
     default = {"--n-trials": 0, "--max-test": 2000}[option]
     line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
     assert line == (
-        f"llmboost-bench run: error: {out / 'results.jsonl'} holds results with {option} "
+        f"llmboost-bench run: error: argument --out: {out / 'results.jsonl'} holds results "
+        f"with {option} "
         f"{value}, not {default}: a rerun would skip those cells and the report would mix "
         f"them; use another folder or the same {option}"
     )
@@ -295,6 +296,25 @@ def test_another_budget_is_refused_only_over_scored_cells(tmp_path, capsys):
     ]
     line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
     assert "holds results with --n-trials 2, not 0" in line
+
+
+def test_a_run_reads_its_results_file_once(tmp_path, monkeypatch):
+    # a run read results.jsonl five times (twice to check the settings, once each for the
+    # cells to run, the warnings and the folder check) before its report
+    from llmboost.benchmarks import cli, runner
+
+    out, reads = tmp_path / "run", []
+
+    def counted(out_dir):
+        reads.append(out_dir)
+        return read_results(out_dir)
+
+    monkeypatch.setattr(runner, "read_results", counted)
+    monkeypatch.setattr(cli, "read_results", counted)
+    argv = [*_run(out, "--seeds", ["0"]), "--no-report"]
+    assert bench_main(argv) == 0 and len(reads) == 1
+    assert bench_main([*_run(out, "--seeds", ["0", "1"]), "--no-report"]) == 0
+    assert len(reads) == 2 and [r["seed"] for r in read_results(out)] == [0, 1]
 
 
 def test_a_results_file_of_another_program_is_a_usage_error(tmp_path, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 from .datasets import SKLEARN_TABLES, dataset_name, load_dataset
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, check_settings, read_results, run_suite
+from .runner import RESULTS, read_results, run_suite
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -270,7 +270,7 @@ def _run(args) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         args.error(f"argument --out: cannot create the folder {args.out}: {err.strerror}")
-    try:
+    try:  # the results are read and checked once, before a cell runs
         path = run_suite(
             suite["datasets"],
             suite["methods"],
@@ -282,6 +282,8 @@ def _run(args) -> int:
             max_test=args.max_test,
             retry_failed=args.retry_failed,
         )
+    except ValueError as err:  # a results file not ours, or of other settings or data
+        args.error(f"argument --out: {err}")
     except KeyboardInterrupt:
         print(
             f"\nInterrupted: finished cells are kept in {args.out / RESULTS}; "
@@ -298,11 +300,6 @@ def _checked_suite(args) -> dict:
     suite = _suite(args)
     if args.out.exists() and not args.out.is_dir():
         args.error(f"argument --out: {args.out} is a file, not a folder; give a folder")
-    _results(args)
-    try:
-        check_settings(args.out, args.n_trials, args.max_test, suite["datasets"])
-    except ValueError as err:
-        args.error(str(err))
     return suite
 
 

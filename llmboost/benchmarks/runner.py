@@ -176,10 +176,14 @@ def _drop_partial_line(path: Path) -> None:
     """Cut a last line left unfinished by a stop, so the next record starts a line."""
     if not path.exists():
         return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
+    with path.open("r+b") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b"\n":
+            return  # whole: only its last byte was read
+        f.seek(0)
+        f.truncate(f.read().rfind(b"\n") + 1)
 
 
 def read_results(out_dir: Path) -> list[dict]:
@@ -238,7 +242,11 @@ def check_settings(out_dir: Path, n_trials: int, max_test: int, datasets: list =
         The run's datasets: a name with results of other data (another folder of that
         name, ``sklearn:iris`` and a folder ``iris``, or files changed since) is refused.
     """
-    records = read_results(out_dir)
+    _check_records(out_dir, read_results(out_dir), n_trials, max_test, datasets)
+
+
+def _check_records(out_dir, records: list[dict], n_trials: int, max_test: int, datasets) -> None:
+    """:func:`check_settings` over records already read."""
     _check_data(out_dir, records, datasets)
     for option, key, value, default in (
         ("--n-trials", "n_trials", n_trials, 0),
@@ -284,9 +292,9 @@ def _capped(record: dict, max_test: int) -> bool:
     return rows >= min(record.get("max_test", 2000), max_test + 1)
 
 
-def _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
+def _missing_cells(records, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
     """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
-    records = {cell_key(r): r for r in read_results(out_dir)}
+    records = {cell_key(r): r for r in records}
     wanted = {  # a cell named twice (--seeds 0 0, a folder given two ways) runs once
         (dataset_name(spec), method, str(size), seed): (spec, method, size, seed)
         for spec in datasets
@@ -373,27 +381,34 @@ def run_suite(
     ------
     ValueError
         When ``out_dir`` holds results of another ``n_trials``, ``max_test`` or data
-        (:func:`check_settings`).
+        (:func:`check_settings`), or a file :func:`read_results` refuses.
     """
     out_dir = Path(out_dir)
-    check_settings(out_dir, n_trials, max_test, datasets)
+    records = read_results(out_dir)  # once: the checks, the cells to run and the warnings
+    _check_records(out_dir, records, n_trials, max_test, datasets)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS
     _drop_partial_line(path)
-    cells = _missing_cells(out_dir, datasets, methods, sizes, seeds, retry_failed)
-    bar = tqdm(total=len(cells), desc="cells", unit="cell", disable=not progress)
-    failed = []
+    cells = _missing_cells(records, datasets, methods, sizes, seeds, retry_failed)
+    new = _append(path, _records(cells, n_trials, max_test, jobs), len(cells), progress)
+    _warn_sizes(records + new, datasets, sizes)
+    _warn_failed([r for r in new if r["status"] == "failed"], len(cells), path)
+    return path
+
+
+def _append(path: Path, records, n_cells: int, progress: bool) -> list[dict]:
+    """Append each record to ``path`` as it comes, flushed; the records appended."""
+    bar = tqdm(total=n_cells, desc="cells", unit="cell", disable=not progress)
+    done = []
     with path.open("a") as sink:
-        for record in _records(cells, n_trials, max_test, jobs):
+        for record in records:
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             bar.set_postfix_str(f"{record['dataset']} {record['method']} {record['status']}")
             bar.update(1)
-            failed += [record] if record["status"] == "failed" else []
+            done.append(record)
     bar.close()
-    _warn_sizes(out_dir, datasets, sizes)
-    _warn_failed(failed, len(cells), path)
-    return path
+    return done
 
 
 def _warn_failed(failed: list[dict], n_cells: int, path: Path) -> None:
@@ -408,10 +423,9 @@ def _warn_failed(failed: list[dict], n_cells: int, path: Path) -> None:
         )
 
 
-def _warn_sizes(out_dir: Path, datasets: list[str], sizes: list) -> None:
+def _warn_sizes(records: list[dict], datasets: list[str], sizes: list) -> None:
     """Say which of the suite's sizes were skipped, or trained on more rows, per dataset."""
     names, wanted = {dataset_name(d) for d in datasets}, {str(s) for s in sizes}
-    records = read_results(out_dir)
     records = [r for r in records if r["dataset"] in names and str(r["size"]) in wanted]
     _warn_skipped(records)
     _warn_raised(records)
