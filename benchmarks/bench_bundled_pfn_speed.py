@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -142,6 +143,14 @@ def measure(config: tuple, repeats: int, warmup: bool = True) -> dict:
     }
 
 
+def _at_least_one(text: str) -> int:
+    """An integer >= 1, else a usage error (llmboost-bench's ``count(1)``, here without
+    importing llmboost: ``--package-root`` must import it first)."""
+    if not re.fullmatch("[0-9]+", text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: use an integer >= 1")
+    return int(text)
+
+
 def _use_package(root: str) -> None:
     """Import ``llmboost`` from ``root``, ahead of an installed (or editable) copy."""
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
@@ -182,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=_at_least_one, default=5)
     p.add_argument("--md", default=None, help="write a markdown table here")
     p.add_argument("--only", nargs="*", type=int, default=None, help="configuration numbers")
     p.add_argument("--list", action="store_true", help="list the configurations")

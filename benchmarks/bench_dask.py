@@ -395,10 +395,12 @@ def dask_training(n: int, parts: int, test: int) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from llmboost.benchmarks.cli import count  # here: spawned workers import this file
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--score-rows", type=int, default=4000)
     parser.add_argument("--pfn-rows", type=int, default=20000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=count(1), default=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=20)
     parser.add_argument("--skip-scoring", action="store_true")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import median_seconds, shared_table
+from _suite import count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -100,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-rows", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=count(1), default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plots", type=Path, help="save the first model's plots here")
     args = parser.parse_args()

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from _suite import median_seconds, shared_table
+from _suite import count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -55,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="income")
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=count(1), default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 

@@ -149,7 +149,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import SEED, SIZE, json_object, task_folder  # noqa: E402
+from _suite import SEED, SIZE, count, json_object, task_folder  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -797,7 +797,7 @@ def main() -> None:
         "--booster-params", type=json_object, default=None, help="JSON, over XGBoost's defaults"
     )
     parser.add_argument(
-        "--repeats", type=int, default=1, help="splits into folds, margins averaged over them"
+        "--repeats", type=count(1), default=1, help="splits into folds, margins averaged over them"
     )
     parser.add_argument(
         "--cache",

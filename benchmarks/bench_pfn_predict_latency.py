@@ -103,8 +103,10 @@ def _full_pass(score, rows, fitted_prior):
 
 
 def main() -> None:
+    from llmboost.benchmarks.cli import count
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--repeats", type=count(1), default=11)
     parser.add_argument("--md", required=True, help="results file to write")
     args = parser.parse_args()
     import torch

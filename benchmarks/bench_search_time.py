@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from llmboost import PriorBoostClassifier
+from llmboost.benchmarks.cli import count
 
 TASKS = ("heart", "diabetes", "blood", "creditg", "bank")
 
@@ -156,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["jobs", "pfnboost", "selection"])
     parser.add_argument("--rows", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=count(1), default=3)
     args = parser.parse_args()
     if args.what == "jobs":
         jobs(args.rows or 5000, args.repeats)

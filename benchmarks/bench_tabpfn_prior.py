@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
+from llmboost.benchmarks.cli import count  # noqa: E402
 from llmboost.priors import TabPFNPrior  # noqa: E402
 from llmboost.scale_search import make_folds  # noqa: E402
 
@@ -155,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rows", type=int, nargs="+", default=[250, 500, 1000])
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=count(1), default=3)
     parser.add_argument(
         "--task", choices=["classification", "regression"], default="classification"
     )

@@ -185,3 +185,24 @@ def test_pfn_params_must_be_a_json_object(text, tmp_path):
     run = _script("bench_bundled_pfn.py", "--pfn-params", text, "--csv", tmp_path / "r.csv")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"argument --pfn-params: {text!r} is not a JSON object" in run.stderr
+
+
+_TIMERS = ["bench_bundled_pfn_speed", "bench_dask", "bench_explain", "bench_fusion_overhead",
+           "bench_fusion_rules", "bench_persistence", "bench_pfn_predict_latency",
+           "bench_search_time", "bench_tabpfn_prior"]  # fmt: skip
+
+
+@pytest.mark.parametrize("script", _TIMERS)
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
+    # --repeats 0 timed nothing and stopped with statistics' raw "no median for empty data"
+    # (or ran no split at all); a negative count did the same
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    required = {"bench_pfn_predict_latency": ["--md", "x.md"], "bench_search_time": ["jobs"]}
+    monkeypatch.setattr(sys, "argv", [script, *required.get(script, []), "--repeats", value])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.endswith(f"error: argument --repeats: invalid value '{value}': use an integer >= 1")
