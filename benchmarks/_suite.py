@@ -10,7 +10,9 @@ import argparse
 import csv
 import json
 import os
+import shlex
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -251,7 +253,11 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
         help="CSV files to summarise (default: --csv); e.g. from parallel runs",
     )
     p.add_argument("--notes", default="", help="text appended to the markdown")
-    p.add_argument("--command", default=None, help="command line shown in the markdown")
+    p.add_argument(
+        "--command",
+        default=None,
+        help="command line shown in the markdown (default: this one, every option as given)",
+    )
     p.add_argument("--datasets", nargs="*", default=None)
     p.add_argument("--sizes", nargs="*", type=SIZE, default=list(sizes))
     p.add_argument("--seeds", nargs="*", type=SEED, default=[0, 1, 2, 3, 4])
@@ -267,7 +273,27 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     return p
 
 
-def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, script: str) -> None:
+def command_line(script: str, argv: list[str] | None) -> str:
+    """The command that ran a script, quoted for a shell: every option as given.
+
+    Parameters
+    ----------
+    script : str
+        The script's file name in ``benchmarks/``.
+    argv : list of str or None
+        Its options; ``None``: this process's command line.
+
+    Returns
+    -------
+    str
+    """
+    options = sys.argv[1:] if argv is None else argv
+    return shlex.join(["python", f"benchmarks/{script}", *map(str, options)])
+
+
+def run_suite(
+    args: argparse.Namespace, run: Callable, summarize: Callable, script: str, argv=None
+) -> None:
     """Run the missing cells (unless ``--summary-only``), then write the summary.
 
     Parameters
@@ -280,6 +306,9 @@ def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, scri
         ``summarize(csv_paths, md_path, command, notes)`` returns the markdown.
     script : str
         The script's file name, for the command line shown in the markdown.
+    argv : list of str, default=None
+        The options it was given (``None``: this process's), shown with it unless
+        ``--command`` replaces the line.
 
     Returns
     -------
@@ -293,7 +322,7 @@ def run_suite(args: argparse.Namespace, run: Callable, summarize: Callable, scri
         run(args)
     if args.md:
         check_summary(args.md, inputs)
-        command = args.command or f"python benchmarks/{script} --csv {args.csv} --md {args.md}"
+        command = args.command or command_line(script, argv)
         print(summarize(inputs, args.md, command, args.notes))
 
 
@@ -325,6 +354,7 @@ __all__ = [
     "SIZE",
     "check_summary",
     "check_test_rows",
+    "command_line",
     "count",
     "finished_cells",
     "json_object",

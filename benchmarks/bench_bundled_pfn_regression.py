@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
     DATASETS = task_folder(parser, args.data_dir)
-    run_suite(args, run, summarize, "bench_bundled_pfn_regression.py")
+    run_suite(args, run, summarize, "bench_bundled_pfn_regression.py", argv)
 
 
 __all__ = [

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import SEED, SIZE, check_summary, finished_cells  # noqa: E402
+from _suite import SEED, SIZE, check_summary, command_line, finished_cells  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -178,13 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         run(args)
     if args.md:
         check_summary(args.md, [args.csv])
-        print(
-            summarize(
-                args.csv,
-                args.md,
-                f"python benchmarks/bench_bundled_pfn_rows.py --csv {args.csv} --md {args.md}",
-            )
-        )
+        print(summarize(args.csv, args.md, command_line("bench_bundled_pfn_rows.py", argv)))
 
 
 __all__ = ["FIELDS", "main", "run", "summarize"]

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import pickle
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -237,9 +238,10 @@ def main(argv: list[str] | None = None) -> None:
         before = run_version(Path(args.before), cells_path, tmp, "before")
         after = run_version(ROOT, cells_path, tmp, "after")
     frame = table(cells, before, after)
+    options = shlex.join(sys.argv[1:] if argv is None else argv)  # every option as given
     command = (
-        "git worktree add /tmp/llmboost-before 776a19e\n"
-        "nice python benchmarks/bench_input_layer.py --before /tmp/llmboost-before"
+        f"git worktree add {args.before} 776a19e\n"
+        f"nice python benchmarks/bench_input_layer.py {options}"
     )
     Path(args.out).write_text(report(frame, command))
     print(Path(args.out).read_text())

@@ -1,6 +1,7 @@
 """The scripts in benchmarks/: their task folders, resuming and summaries, on tiny tasks."""
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,24 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
     assert stop.value.code == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.endswith(f"error: argument --repeats: invalid value '{value}': use an integer >= 1")
+
+
+def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path):
+    # the summary showed only '--csv X --md Y': the sizes, seeds, methods, test cap and
+    # task folder of the run were left out, so the line did not reproduce it
+    csv, md = tmp_path / "r.csv", tmp_path / "r md.md"
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 1, "--methods", "lr"]
+    options += ["--max-test", 50, "--pfn-params", '{"n_ensemble": 1}', "--csv", csv, "--md", md]
+    run = _script("bench_bundled_pfn.py", *options)
+    assert run.returncode == 0, run.stderr
+    shown = md.read_text().split("```\n")[1].strip()
+    assert shlex.split(shown) == ["python", "benchmarks/bench_bundled_pfn.py", *map(str, options)]
+    assert set(pd.read_csv(csv)["n_test"]) == {50}
+    rows = ["--summary-only", "--seeds", 1, "--csv", tmp_path / "rows.csv", "--md", md]
+    pd.DataFrame(
+        {"dataset": ["tiny"] * 2, "size": [2048] * 2, "seed": [1] * 2,
+         "method": ["single", "all"], "auc": [0.7, 0.8], "seconds": [1.0, 2.0], "passes": [1, 2]}
+    ).to_csv(tmp_path / "rows.csv", index=False)  # fmt: skip
+    assert _script("bench_bundled_pfn_rows.py", *rows).returncode == 0
+    shown = md.read_text().split("```\n")[1].strip()
+    assert shlex.split(shown) == ["python", "benchmarks/bench_bundled_pfn_rows.py", *map(str, rows)]
