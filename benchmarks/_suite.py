@@ -104,7 +104,7 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
         }, False
 
 
-def check_test_rows(path: Path, n_test: dict[str, int]) -> None:
+def check_test_rows(path: Path, n_test: dict[str, int], where: dict | None = None) -> None:
     """Stop when the CSV at ``path`` holds cells of a task scored on other test rows.
 
     A rerun with another ``--max-test`` would skip those cells, and the summary would
@@ -113,24 +113,34 @@ def check_test_rows(path: Path, n_test: dict[str, int]) -> None:
     Parameters
     ----------
     path : Path
-        The results CSV (with an ``n_test`` column).
+        The results CSV (rows without ``n_test``, written before that column, are not
+        checked).
     n_test : dict
         The test rows of each task of this run.
+    where : dict, default=None
+        Check only the rows with these values, e.g. ``{"prior": "llm"}``.
 
     Returns
     -------
     None
     """
-    if not path.exists():
+    if not path.exists() or not path.stat().st_size:
         return
-    done = pd.read_csv(path, usecols=["dataset", "n_test"])
+    keep = {"dataset", "n_test", *(where or {})}
+    done = pd.read_csv(path, usecols=lambda column: column in keep)
+    if "n_test" not in done:
+        return
+    for column, value in (where or {}).items():
+        done = done[done[column] == value]
+    of = "".join(f" ({column} {value})" for column, value in (where or {}).items())
     for name, rows in n_test.items():
-        other = sorted(set(done.loc[done["dataset"] == name, "n_test"]) - {rows})
+        other = sorted(set(done.loc[done["dataset"] == name, "n_test"].dropna()) - {rows})
         if other:
             raise SystemExit(
-                f"--max-test: {path} holds cells of {name} scored on "
-                f"{', '.join(map(str, other))} test rows, not {rows}: a rerun would skip them "
-                "and the summary would mix them; use another --csv or their --max-test"
+                f"--max-test: {path} holds cells of {name}{of} scored on "
+                f"{', '.join(str(int(n)) for n in other)} test rows, not {rows}: a rerun would "
+                "skip them and the summary would mix them; use another --csv or their "
+                "--max-test"
             )
 
 

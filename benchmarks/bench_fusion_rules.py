@@ -130,7 +130,11 @@ identical fits.
 Priors: ``pfn`` (the bundled PFN, PFNBoost's offline default), ``llm`` (the default
 language model, SmolLM2-135M: LLMBoost's default) and ``constant`` (the training
 class frequencies: a prior with nothing to say, which the search must learn to
-ignore). Results are appended per cell (resumable); ``--md`` writes the summary.
+ignore). Results are appended per cell (resumable); ``--md`` writes the summary. Each row
+keeps its test rows (``n_test``): one ``--csv`` may hold priors scored on other test caps
+(the language model's 200 rows), but a rerun of a prior with another ``--max-test`` is
+refused (it would skip the cells done and the summary would mix them); results files from
+before that column keep their layout and are not checked.
 """
 
 from __future__ import annotations
@@ -149,7 +153,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import SEED, SIZE, count, json_object, task_folder  # noqa: E402
+from _suite import SEED, SIZE, check_test_rows, count, json_object, task_folder  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -175,7 +179,7 @@ from llmboost.scale_search import (  # noqa: E402
 )
 
 SIZES = (32, 64, 128, 256, 512, 1024)
-FIELDS = ["prior", "dataset", "size", "seed", "rule", "auc", "log_loss", "scale", "trees"]
+FIELDS = ["prior", "dataset", "size", "seed", "rule", "auc", "log_loss", "scale", "trees", "n_test"]
 
 
 def make_prior(name: str, seed: int):
@@ -602,20 +606,18 @@ def run(args) -> None:
     None
     """
     path = Path(args.csv[0])
-    done = set()
-    if path.exists():
-        with path.open() as fh:
-            done = {(r["prior"], r["dataset"], int(r["size"]), int(r["seed"]))
-                    for r in csv.DictReader(fh)}  # fmt: skip
+    done, fields = _finished(path)
     names_all, _ = datasets(args.datasets)
     cache = Path(args.cache)
     setup = (args.prior_cv, args.booster_params, args.repeats)
     label = args.prior + _variant(*setup)
+    tasks = {name: load_task(name, args.max_test) for name in names_all}
+    # one test cap per prior: the language model's cells are capped lower on purpose
+    check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()}, {"prior": label})
     with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         if fh.tell() == 0:
             writer.writeheader()
-        tasks = {name: load_task(name, args.max_test) for name in names_all}
         keys = {name: _task_key(name, *task[:3]) for name, task in tasks.items()}
         for seed in args.seeds:  # seed-major, so a partial run covers every size and task
             for size in args.sizes:
@@ -648,10 +650,23 @@ def run(args) -> None:
                                 "log_loss": _log_loss(yte, proba, data["classes"]),
                                 "scale": float(sum(w[i] * names[i][0] for i in np.flatnonzero(w))),
                                 "trees": ";".join(f"{s:g}x{r}" for s, r in used if r),
+                                "n_test": len(yte),
                             })  # fmt: skip
                     fh.flush()
                     print(f"{args.prior} {name} n={size} seed={seed} "
                           f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
+
+
+def _finished(path: Path) -> tuple[set, list[str]]:
+    """The ``(prior, dataset, size, seed)`` cells in the CSV at ``path``, and the columns
+    to append with: :data:`FIELDS`, or the file's own (files from before ``n_test`` lack
+    it, and keep their layout)."""
+    if not path.exists() or not path.stat().st_size:
+        return set(), FIELDS
+    with path.open() as fh:
+        reader = csv.DictReader(fh)
+        done = {(r["prior"], r["dataset"], int(r["size"]), int(r["seed"])) for r in reader}
+        return done, list(reader.fieldnames)
 
 
 def _log_loss(y_true, proba, classes) -> float:

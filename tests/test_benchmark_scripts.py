@@ -228,3 +228,39 @@ def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path
     assert _script("bench_bundled_pfn_rows.py", *rows).returncode == 0
     shown = md.read_text().split("```\n")[1].strip()
     assert shlex.split(shown) == ["python", "benchmarks/bench_bundled_pfn_rows.py", *map(str, rows)]
+
+
+def test_fusion_rules_refuses_another_test_cap_for_the_same_prior(task_dir, tmp_path):
+    # its rows had no n_test: a rerun with another --max-test skipped the cells done and
+    # the summary mixed test sets; one file may still hold priors of other caps
+    csv, cache = tmp_path / "r.csv", tmp_path / "cache"
+    options = ["--prior", "constant", "--data-dir", task_dir, "--sizes", 32, "--cache", cache]
+    assert _script("bench_fusion_rules.py", *options, "--seeds", 0, "--csv", csv).returncode == 0
+    rows = pd.read_csv(csv)
+    assert set(rows["n_test"]) == {60} and rows["auc"].notna().all()
+    run = _script("bench_fusion_rules.py", *options, "--max-test", 20, "--seeds", 0, 1,
+                  "--csv", csv)  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert (
+        f"--max-test: {csv} holds cells of tiny (prior constant) scored on 60 test rows, not 20"
+        in run.stderr
+    )
+    assert pd.read_csv(csv).equals(rows)
+    other = _script("bench_fusion_rules.py", *options, "--prior-cv", 3, "--max-test", 20,
+                    "--seeds", 0, "--csv", csv)  # fmt: skip
+    assert other.returncode == 0, other.stderr
+    assert pd.read_csv(csv).groupby("prior")["n_test"].unique().to_dict() == {
+        "constant": [60],
+        "constant, prior cv 3": [20],
+    }
+    # a results file from before the column keeps its layout and still summarises
+    old = tmp_path / "old.csv"
+    rows.drop(columns="n_test").to_csv(old, index=False)
+    again = _script("bench_fusion_rules.py", *options, "--seeds", 0, 1, "--csv", old)
+    assert again.returncode == 0, again.stderr
+    assert "n_test" not in pd.read_csv(old) and len(pd.read_csv(old)) == 2 * len(rows)
+    summary = _script("bench_fusion_rules.py", "--md", tmp_path / "r.md", "--csv", old, csv)
+    assert (
+        summary.returncode == 0
+        and "## Prior: constant, prior cv 3 (1 cells)" in (tmp_path / "r.md").read_text()
+    )
