@@ -93,10 +93,11 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
     -------
     done : set of tuple
     new : bool
-        Whether the file does not exist yet (it needs a header).
+        Whether the file is missing or empty (a run stopped before its first row): it
+        needs a header.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
+    if not path.exists() or not path.stat().st_size:
         return set(), True
     with path.open() as fh:
         return {

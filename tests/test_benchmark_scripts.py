@@ -84,6 +84,20 @@ def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, 
     assert cells == ["1", "2", f"{means['xgb']:.4f}", f"{means['lr']:.4f}"]
 
 
+def test_an_empty_results_file_gets_its_header(task_dir, tmp_path):
+    # a run killed before its first row leaves an empty CSV: the next run wrote no header,
+    # so its first row was read as one (that cell ran again; later runs: a raw KeyError)
+    csv = tmp_path / "r.csv"
+    csv.touch()
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--methods", "lr"]
+    for _ in range(2):
+        run = _script("bench_bundled_pfn.py", *options, "--csv", csv)
+        assert run.returncode == 0, run.stderr
+    rows = pd.read_csv(csv)
+    assert list(rows.columns[:4]) == ["dataset", "size", "seed", "method"]
+    assert rows[["dataset", "size", "seed", "method"]].values.tolist() == [["tiny", 32, 0, "lr"]]
+
+
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
 def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
     # the cells were keyed by (dataset, size, seed, method) alone: a rerun with another
