@@ -634,27 +634,34 @@ def run(args) -> None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         data = cell(args.prior, key, size, seed, train, ytr, test, cache, setup)
-                        names = [(float(s), int(r)) for s, r in data["names"]]
-                        names.append((0.0, 0))  # the label mix, see NULL_RULES
-                        null = null_test_margin(data["y"], len(data["classes"]),
-                                                data["test"].shape[1])  # fmt: skip
-                        test_margins = np.concatenate([data["test"], null[None]])
-                        for rule, w in rules(data, seed).items():
-                            margin = np.tensordot(w, test_margins, axes=1)
-                            proba = margin_to_output(margin, "classification")
-                            used = [names[i] for i in np.flatnonzero(w)]
-                            writer.writerow({
-                                "prior": label, "dataset": name, "size": size,
-                                "seed": seed, "rule": rule,
-                                "auc": auc(yte, proba, data["classes"]),
-                                "log_loss": _log_loss(yte, proba, data["classes"]),
-                                "scale": float(sum(w[i] * names[i][0] for i in np.flatnonzero(w))),
-                                "trees": ";".join(f"{s:g}x{r}" for s, r in used if r),
-                                "n_test": len(yte),
-                            })  # fmt: skip
+                        rows = _rule_rows(data, yte, [label, name, size, seed])
+                    writer.writerows(rows)  # a cell's rows at once: a stop keeps none of them
                     fh.flush()
                     print(f"{args.prior} {name} n={size} seed={seed} "
                           f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
+
+
+def _rule_rows(data: dict, yte: np.ndarray, key: list) -> list[dict]:
+    """The CSV rows of the cell ``key`` (prior, dataset, size, seed): every rule's test
+    scores, scale and trees."""
+    seed = key[3]
+    names = [(float(s), int(r)) for s, r in data["names"]]
+    names.append((0.0, 0))  # the label mix, see NULL_RULES
+    null = null_test_margin(data["y"], len(data["classes"]), data["test"].shape[1])
+    test_margins = np.concatenate([data["test"], null[None]])
+    rows = []
+    for rule, w in rules(data, seed).items():
+        proba = margin_to_output(np.tensordot(w, test_margins, axes=1), "classification")
+        used = [names[i] for i in np.flatnonzero(w)]
+        rows.append({
+            **dict(zip(FIELDS[:4], key)), "rule": rule,
+            "auc": auc(yte, proba, data["classes"]),
+            "log_loss": _log_loss(yte, proba, data["classes"]),
+            "scale": float(sum(w[i] * names[i][0] for i in np.flatnonzero(w))),
+            "trees": ";".join(f"{s:g}x{r}" for s, r in used if r),
+            "n_test": len(yte),
+        })  # fmt: skip
+    return rows
 
 
 def _finished(path: Path) -> tuple[set, list[str]]:

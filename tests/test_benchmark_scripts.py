@@ -278,3 +278,35 @@ def test_fusion_rules_refuses_another_test_cap_for_the_same_prior(task_dir, tmp_
         summary.returncode == 0
         and "## Prior: constant, prior cv 3 (1 cells)" in (tmp_path / "r.md").read_text()
     )
+
+
+def test_fusion_rules_stopped_inside_a_cell_keeps_none_of_its_rows(task_dir, tmp_path, monkeypatch):
+    # the rows of a cell were written rule by rule: Ctrl-C among them kept the first
+    # rules' rows, and the rerun took the cell as done, its other rules missing for good
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+    import bench_fusion_rules
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    real, calls = bench_fusion_rules.auc, []
+
+    def stop_at_the_third_rule(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(bench_fusion_rules, "auc", stop_at_the_third_rule)
+    csv = tmp_path / "r.csv"
+    args = SimpleNamespace(csv=[csv], datasets=None, cache=tmp_path / "cache", prior="constant",
+                           prior_cv=5, booster_params=None, repeats=1, max_test=1000,
+                           seeds=[0], sizes=[32], cached_only=False)  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        bench_fusion_rules.run(args)
+    assert pd.read_csv(csv).empty
+    monkeypatch.setattr(bench_fusion_rules, "auc", real)
+    bench_fusion_rules.run(args)
+    rows = pd.read_csv(csv)
+    assert len(rows) > 20 and rows["rule"].is_unique and rows["auc"].notna().all()
