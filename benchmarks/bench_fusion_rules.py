@@ -142,6 +142,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 import time
 import warnings
@@ -783,6 +784,16 @@ def _paired(rows: dict) -> list[str]:
     return lines + _markdown(pd.DataFrame(table).T, "reference", cell=str)
 
 
+def _prior_cv(text: str) -> int:
+    """``--prior-cv``: 0 (leave-one-out) or at least 2 folds, else a usage error."""
+    value = int(text) if re.fullmatch("[0-9]+", text) else 1
+    if value == 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: use 0 (leave-one-out) or an integer >= 2"
+        )
+    return value
+
+
 def main() -> None:
     """Run the comparison (or only its summary) as the options say.
 
@@ -811,9 +822,9 @@ def main() -> None:
     parser.add_argument("--max-test", type=SIZE, default=1000)
     parser.add_argument(
         "--prior-cv",
-        type=int,
+        type=_prior_cv,
         default=5,
-        help="folds of the prior's out-of-fold margin (0: leave-one-out)",
+        help="folds of the prior's out-of-fold margin, 2 or more (0: leave-one-out)",
     )
     parser.add_argument(
         "--booster-params", type=json_object, default=None, help="JSON, over XGBoost's defaults"

@@ -310,3 +310,14 @@ def test_fusion_rules_stopped_inside_a_cell_keeps_none_of_its_rows(task_dir, tmp
     bench_fusion_rules.run(args)
     rows = pd.read_csv(csv)
     assert len(rows) > 20 and rows["rule"].is_unique and rows["auc"].notna().all()
+
+
+@pytest.mark.parametrize("value", ["1", "-2"])
+def test_fusion_rules_prior_cv_needs_two_folds_or_leave_one_out(value, tmp_path):
+    # --prior-cv 1 (or -2) loaded every task, then stopped with scikit-learn's raw
+    # "k-fold cross-validation requires at least one train/test split"
+    run = _script("bench_fusion_rules.py", "--prior-cv", value, "--csv", tmp_path / "r.csv")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    expected = f"argument --prior-cv: invalid value '{value}': use 0 (leave-one-out) or an"
+    assert f"{expected} integer >= 2" in run.stderr
+    assert not (tmp_path / "r.csv").exists()
