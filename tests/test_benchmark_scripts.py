@@ -321,3 +321,20 @@ def test_fusion_rules_prior_cv_needs_two_folds_or_leave_one_out(value, tmp_path)
     expected = f"argument --prior-cv: invalid value '{value}': use 0 (leave-one-out) or an"
     assert f"{expected} integer >= 2" in run.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_speed_only_names_listed_configurations(monkeypatch, capsys):
+    # --only 9 started a child process that stopped with a raw IndexError, and the parent
+    # with a CalledProcessError
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_speed
+
+    with pytest.raises(SystemExit) as stop:
+        bench_bundled_pfn_speed.main(["--only", "1", "9"])
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith("error: argument --only: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)")
+    )
