@@ -380,6 +380,20 @@ def test_a_scale_named_twice_is_one_candidate():
         np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
+def test_scales_given_as_an_array_are_that_list():
+    # np.linspace(0, 1, 3) was refused: "scale=array([0. , 0.5, 1. ]) is invalid"
+    X, y = _data()
+    kw = dict(prior=LogisticRegression(), booster_params={"n_estimators": 10}, cv=3,
+              random_state=0)  # fmt: skip
+    listed = PriorBoostClassifier(scale=[0.0, 0.5, 1.0], **kw).fit(X, y)
+    for scale in (np.linspace(0, 1, 3), pd.Series([0, 0.5, 1.0])):
+        model = PriorBoostClassifier(scale=scale, **kw).fit(X, y)
+        assert model.cv_results_["params"] == listed.cv_results_["params"]
+        np.testing.assert_array_equal(model.predict_proba(X), listed.predict_proba(X))
+    with pytest.raises(ValueError, match=r"scale=array\(\[\[0\. , 0\.5\]\]\) is invalid"):
+        PriorBoostClassifier(scale=np.array([[0, 0.5]]), **kw).fit(X, y)
+
+
 def test_mixed_dataframe_with_text_labels(mixed_frame):
     X, y = mixed_frame
     for booster in ("xgboost", "lightgbm"):

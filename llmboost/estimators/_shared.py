@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from numbers import Integral
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 from .._library_params import canonical_params
@@ -48,14 +49,15 @@ PARAMETERS_DOC = """prior : {prior}
         standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
         small-unit targets without trees); predictions are in the target's units, while
         ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
-    scale : "auto", "prior", float >= 0 or list, default="auto"
+    scale : "auto", "prior", float >= 0, list or 1-D array, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
         trees from {scales} times the prior, every prefix of their boosting, and the
         prior alone at several temperatures, combined by evidence-gated ensemble
         selection starting from the prior (averaged over halves of the rows; for
-        regressors only while the prior is not fully protected). A list gives your
-        own scales (``"prior"`` in it adds the prior alone as a candidate and anchor).
+        regressors only while the prior is not fully protected). A list (or 1-D
+        array) gives your own scales (``"prior"`` in it adds the prior alone as a
+        candidate and anchor).
     cv : int, cross-validation splitter or iterable of (train, test), default=5
         Folds for the out-of-fold prior logits of the training rows and for the
         search. An int: that many shuffled folds (stratified for classifiers; a class
@@ -177,6 +179,13 @@ def _scorer_name(value) -> bool:
     return isinstance(value, str) and value in get_scorer_names()
 
 
+def _scales(scale, task: str) -> list | None:
+    """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales."""
+    if hasattr(scale, "tolist") and np.ndim(scale) <= 1:  # numpy and pandas values
+        scale = scale.tolist()
+    return scale_candidates(scale, task)
+
+
 def _splits_like(value) -> bool:
     if hasattr(value, "split"):
         return not isinstance(value, str)
@@ -188,7 +197,7 @@ PARAMETER_CONSTRAINTS = {
     "prior": [Check(_estimator_like, "a llmboost prior or a scikit-learn estimator"), None],
     "booster": [Options(tuple(BOOSTERS))],
     "booster_params": [DICT, None],
-    "scale": [Check(lambda s: scale_candidates(s, "") is not None, "'auto', 'prior' or >= 0")],
+    "scale": [Check(lambda s: _scales(s, "") is not None, "'auto', 'prior' or >= 0")],
     "cv": [Interval(Integral, 2), Check(_splits_like, "a splitter or (train, test) pairs")],
     "scoring": [
         Check(_scorer_name, "a name from sklearn.metrics.get_scorer_names()"),
@@ -341,11 +350,11 @@ class FusionParams(BaseEstimator):
 
     def _candidates(self) -> list:
         """The scales of the search (raises for an invalid ``scale``)."""
-        candidates = scale_candidates(self.scale, self._task)
+        candidates = _scales(self.scale, self._task)
         if candidates is None:
             raise InvalidParameterError(
                 f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
-                "or a list of such numbers and 'prior'."
+                "or a list (or 1-D array) of such numbers and 'prior'."
             )
         return candidates
 
