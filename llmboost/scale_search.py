@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from ._library_params import prefixes_hold, tunable
 from ._scorer_stand_ins import scorer_score
+from ._study import run_study
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
@@ -404,8 +405,6 @@ def optuna_search(
     params : dict or None
         The chosen member's booster parameters.
     """
-    import optuna
-
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
     candidates, searched, scores = [], [], []
 
@@ -419,13 +418,7 @@ def optuna_search(
         scores.append(fold_scores)
         return float(np.mean(fold_scores))
 
-    previous = optuna.logging.get_verbosity()  # the user's, for their own studies
-    optuna.logging.set_verbosity(max(previous, optuna.logging.WARNING))
-    try:
-        sampler = optuna.samplers.TPESampler(seed=seed)
-        optuna.create_study(direction="maximize", sampler=sampler).optimize(objective, n_trials)
-    finally:
-        optuna.logging.set_verbosity(previous)
+    run_study(objective, n_trials, seed)  # a trial's error is raised as it is
     if PRIOR_ONLY in scales:
         candidates.append((PRIOR_ONLY, None))
         searched.append({"scale": PRIOR_ONLY})

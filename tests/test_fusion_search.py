@@ -772,6 +772,19 @@ def test_tuning_leaves_optuna_logging_as_the_user_set_it():
         optuna.logging.set_verbosity(before)
 
 
+def test_a_failing_trial_raises_its_error_alone(capfd):
+    # optuna printed "Trial 0 failed with parameters: ..." and the whole traceback before
+    # the same error was raised, and went on with the next trial when there was one
+    pytest.importorskip("optuna")
+    X, y = _table(n=60)
+    bad = {"n_estimators": 5, "max_depth": -1}
+    model = PriorBoostClassifier(booster_params=bad, n_trials=3, cv=3, scale=[0.0])
+    with pytest.raises(ValueError, match="XGBoost could not fit: value -1 for Parameter max_depth"):
+        model.fit(X, y)
+    err = capfd.readouterr().err
+    assert "Trial 0 failed" not in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
