@@ -4,6 +4,7 @@ callable) scores the search's pooled out-of-fold margins without a refit."""
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,30 @@ def scorer_score(
             "log_loss, response_method='predict_proba', greater_is_better=False, "
             f"labels={[_plain(c) for c in classes]!r})."
         ) from None
+
+
+def warn_unweighted(scorer, scoring) -> None:
+    """Warn, once per search, that ``scorer`` scores the weighted folds unweighted.
+
+    Parameters
+    ----------
+    scorer : callable
+        The scorer of ``scoring``.
+    scoring : str or callable
+        The ``scoring`` parameter, named in the warning.
+    """
+    if _takes_weights(scorer):
+        return
+    metric = getattr(scorer, "_score_func", None)
+    name = repr(scoring) if isinstance(scoring, str) else getattr(scoring, "__qualname__", scorer)
+    what = f"its metric {metric.__name__}" if callable(metric) else "it"
+    warnings.warn(
+        f"scoring={name}: {what} takes no sample_weight, so the search scores every fold "
+        "unweighted while the trees train on the weights. Use scoring=None (the weighted "
+        "per-row loss) or a scorer whose metric takes sample_weight.",
+        UserWarning,
+        stacklevel=2,
+    )
 
 
 def _unscorable(scoring, task: str, error: ValueError) -> ValueError:
@@ -145,4 +170,4 @@ def _has_parameter(function, name: str, any_keyword: bool = False) -> bool:
     return name in parameters or keywords
 
 
-__all__ = ["scorer_score"]
+__all__ = ["scorer_score", "warn_unweighted"]

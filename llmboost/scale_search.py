@@ -37,7 +37,7 @@ from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
 from ._library_params import prefixes_hold, tunable
-from ._scorer_stand_ins import scorer_score
+from ._scorer_stand_ins import scorer_score, warn_unweighted
 from ._study import run_study
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
@@ -141,6 +141,8 @@ class CVScorer:
         self.booster, self.random_state = booster, random_state
         self.scoring = scoring
         self.scorer: Callable | None = None if scoring is None else get_scorer(scoring)
+        if self.scorer is not None and sample_weight is not None:
+            warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
 
     def center(self, train) -> float:

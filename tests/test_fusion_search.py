@@ -563,6 +563,22 @@ def test_sample_weight_reaches_a_sklearn_prior_and_the_search():
         PriorBoostClassifier().fit(X, y, sample_weight=[1, 2, 3])
 
 
+def test_a_scorer_without_weights_warns_once_per_fit():
+    # neg_max_error scored every weighted fold unweighted, silently
+    X, y = _table(60)
+    y = X["a"].to_numpy() + y
+    w = np.linspace(0.5, 2.0, 60)
+    kw = {"booster_params": {"n_estimators": 5}, "cv": 3, "scale": [0, 0.5, 1.0, "prior"]}
+    with pytest.warns(UserWarning) as warned:
+        PriorBoostRegressor(scoring="neg_max_error", **kw).fit(X, y, sample_weight=w)
+    said = [str(w.message) for w in warned if "sample_weight" in str(w.message)]
+    assert said == [
+        "scoring='neg_max_error': its metric max_error takes no sample_weight, so the search "
+        "scores every fold unweighted while the trees train on the weights. Use scoring=None "
+        "(the weighted per-row loss) or a scorer whose metric takes sample_weight."
+    ]
+
+
 def test_sample_weight_is_routed_through_pipelines_and_cross_validation():
     import sklearn
     from sklearn.model_selection import cross_val_score

@@ -1,5 +1,7 @@
 """Scale search helpers: margins, probabilities, results table."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,7 +95,12 @@ def test_weights_reach_a_scorer_that_takes_them():
     assert cv.score("prior", None) == [
         accuracy_score(y[test], predicted[test], sample_weight=weight[test]) for _, test in folds
     ]
-    cv, *_ = _scorer_setup(lambda estimator, X, y: 0.5, weight)  # takes none: called without
+
+    def half(estimator, X, y):  # takes none: called without, and said so
+        return 0.5
+
+    with pytest.warns(UserWarning, match=r"scoring=.*half: it takes no sample_weight"):
+        cv, *_ = _scorer_setup(half, weight)
     assert cv.score("prior", None) == [0.5, 0.5]
 
 
@@ -107,13 +114,18 @@ def test_a_scikit_learn_scorer_whose_metric_takes_no_weights_is_called_without_t
         return float(np.mean(y == predicted))
 
     weight = np.linspace(0.1, 2.0, 40)
-    cv, X, y, folds, predicted = _scorer_setup(make_scorer(hits), weight)
-    assert cv.score("prior", None) == [hits(y[test], predicted[test]) for _, test in folds]
+    with pytest.warns(UserWarning, match="scoring=make_scorer") as warned:
+        cv, X, y, folds, predicted = _scorer_setup(make_scorer(hits), weight)
+        assert cv.score("prior", None) == [hits(y[test], predicted[test]) for _, test in folds]
+    # once, naming the scorer and its metric (the folds were scored unweighted silently)
+    assert len(warned) == 1 and "its metric hits takes no sample_weight" in str(warned[0].message)
 
     def weighted_hits(y, predicted, **kwargs):  # takes them through **kwargs
         return accuracy_score(y, predicted, **kwargs)
 
-    cv, *_ = _scorer_setup(make_scorer(weighted_hits), weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # it takes them: nothing to warn about
+        cv, *_ = _scorer_setup(make_scorer(weighted_hits), weight)
     assert cv.score("prior", None) == [
         accuracy_score(y[test], predicted[test], sample_weight=weight[test]) for _, test in folds
     ]
