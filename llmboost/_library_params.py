@@ -101,6 +101,28 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     return out
 
 
+def given_names(library: str, params: dict, given: dict) -> dict:
+    """``params`` with a parameter :func:`canonical_params` renamed under the alias the
+    user's ``given`` parameters name it by (``learning_rate`` back to ``eta``), in place.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        Parameters under llmboost's main names.
+    given : dict
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    dict
+    """
+    alias_of = {}
+    for main, aliases in ALIASES.get(library, {}).items():
+        alias_of.update((main, a) for a in aliases if a in given)
+    return {alias_of.get(key, key): value for key, value in params.items()}
+
+
 def pop_patience(params: dict, default: int) -> int | None:
     """Remove ``early_stopping_rounds`` from ``params`` and return it (``default`` if absent).
 
@@ -379,6 +401,7 @@ __all__ = [
     "check_fit_arguments",
     "check_margin_width",
     "defaults_for",
+    "given_names",
     "lightgbm_has_cuda",
     "pop_patience",
     "prefixes_hold",

@@ -234,8 +234,13 @@ def test_a_library_alias_is_the_parameter_it_names(booster, alias, main):
     np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
     n_rounds = main.get("n_estimators", 100)
     assert fits[0].members_[0].n_rounds == n_rounds
-    model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3)
+    # best_params_ names it as given, so they can be given back (it showed learning_rate)
+    assert [f.best_params_ for f in fits] == [alias, main]
+    model = PriorBoostClassifier(booster=booster, booster_params=alias, scale=[0, 1], cv=3,
+                                 random_state=0)  # fmt: skip
     assert max(model.fit(X, y).cv_results_["param_n_rounds"]) == n_rounds
+    again = clone(model).set_params(booster_params=model.best_params_).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
     model.set_params(booster_params={**alias, **dict.fromkeys(main, 0.5)})
     with pytest.raises(ValueError, match=rf"gives {next(iter(main))} and {next(iter(alias))}, "):
         model.fit(X, y)

@@ -13,7 +13,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._library_params import canonical_params
+from .._library_params import canonical_params, given_names
 from .._params import (
     BOOL,
     DICT,
@@ -115,7 +115,8 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         grid search); ``None`` when nothing was searched.
     best_params_ : dict or None
         Booster parameters of the refit trees (``booster_params`` with ``device``'s,
-        or the tuned ones); ``None`` when there are none or no member has trees.
+        or the tuned ones), under the names given (``eta`` stays ``eta``); ``None``
+        when there are none or no member has trees.
     prior_ : Prior or None
         The prior refit on all training rows (``None`` when no member uses it: the
         prior is then never evaluated at predict time).
@@ -337,11 +338,15 @@ class FusionParams(BaseEstimator):
         return out if params is not None else None
 
     def _as_given(self, params: dict | None) -> dict | None:
-        """``params`` with what :meth:`_by_code` and :meth:`_by_name` rewrote as given."""
+        """``params`` with what :meth:`_by_code`, :meth:`_by_name` and
+        :func:`~llmboost._library_params.canonical_params` rewrote as given (``eta``
+        stays ``eta``), so that they can be given back as ``booster_params``."""
+        if params is None:
+            return None
         given = self.booster_params or {}
         keys = ("class_weight", "monotone_constraints", "interaction_constraints")
-        restored = {k: given[k] for k in keys if params is not None and k in params and k in given}
-        return {**params, **restored} if restored else params
+        restored = {k: given[k] for k in keys if k in params and k in given}
+        return given_names(self.booster, {**params, **restored}, given)
 
     def _prior_on_device(self, prior: Prior) -> Prior:
         """``prior`` (an unfitted clone) with ``device`` set, when it has that parameter."""
