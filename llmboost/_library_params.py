@@ -3,8 +3,8 @@
 The search reads the first ``r`` rounds of one booster as the booster trained with
 ``r`` rounds. That holds for gradient-boosted trees (also with row and column
 sampling, GOSS or several parallel trees per round), not for DART, whose later
-rounds rescale earlier trees, nor for XGBoost's linear booster, whose prediction
-ignores the round range.
+rounds rescale earlier trees (unless it drops none), nor for XGBoost's linear
+booster, whose prediction ignores the round range.
 """
 
 from __future__ import annotations
@@ -367,9 +367,30 @@ def prefixes_hold(library: str, params: dict | None) -> bool:
     Returns
     -------
     bool
-        ``False`` for DART and XGBoost's linear booster.
+        ``False`` for XGBoost's linear booster and for DART when it drops trees (not
+        with a drop rate of 0, XGBoost's default, or a skip probability of 1).
     """
-    return boosting_mode(library, params or {}) not in ("dart", "gblinear")
+    mode = boosting_mode(library, params or {})
+    if mode == "dart":
+        return not _drops_trees(library, params)
+    return mode != "gblinear"
+
+
+def _drops_trees(library: str, params: dict) -> bool:
+    """Whether DART with ``params`` may drop trees (whose later rounds rescale earlier
+    trees); with nothing dropped it is plain boosting."""
+    if library == "xgboost":
+        keys, rate, skip = ("rate_drop",), 0.0, 0.0
+        if params.get("one_drop"):  # at least one tree dropped every round
+            return True
+    else:
+        keys, rate, skip = ("drop_rate", "rate_drop"), 0.1, 0.5
+    rate = next((params[k] for k in keys if k in params), rate)
+    skip = params.get("skip_drop", skip)
+    try:
+        return float(rate) > 0 and float(skip) < 1
+    except (TypeError, ValueError):  # the library says what is wrong with them
+        return True
 
 
 @cache

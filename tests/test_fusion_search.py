@@ -84,6 +84,34 @@ def test_boosters_whose_first_rounds_are_not_a_shorter_booster_are_searched_in_f
     assert all(m.n_rounds in (0, 20) for m in model.members_)
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"booster": "dart"}), ("xgboost", {"booster": "dart", "rate_drop": 0.0}),
+     ("xgboost", {"booster": "dart", "rate_drop": 0.3, "skip_drop": 1.0}),
+     ("lightgbm", {"boosting_type": "dart", "drop_rate": 0.0}),
+     ("lightgbm", {"boosting": "dart", "rate_drop": 0.0}),
+     ("lightgbm", {"boosting_type": "dart", "skip_drop": 1.0})],
+)  # fmt: skip
+def test_dart_that_drops_no_tree_has_its_rounds_searched(library, params):
+    # XGBoost's DART drops nothing at its default rate_drop=0: its first rounds are the
+    # shorter booster, yet only the full n_estimators was scored (1 round count, not 6)
+    X, y = _table()
+    params = {"n_estimators": 20, **params}
+    margin = np.random.default_rng(2).normal(size=len(X))
+    full = make_booster(library, params, "classification", 0).fit(X, y, margin)
+    alone = make_booster(library, {**params, "n_estimators": 5}, "classification", 0)
+    # the same trees with the same weights: float64 sums of the same float32 leaf values
+    np.testing.assert_allclose(
+        full.predict_margin(X, margin, 5), alone.fit(X, y, margin).predict_margin(X, margin),
+        atol=1e-6,
+    )  # fmt: skip
+    model = PriorBoostClassifier(
+        LogisticRegression(), booster=library, booster_params=params, scale=[0, 1], cv=3,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert {r for r in model.cv_results_["param_n_rounds"] if r} == set(round_prefixes(20))
+
+
 def test_a_linear_booster_stopped_early_keeps_only_its_best_rounds():
     # it predicted with every round trained (best + patience), while reporting the best
     X, y = _table()
