@@ -297,7 +297,8 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     """
     table = np.asarray(scores)
     means = table.mean(axis=1)
-    rank = rankdata(-means, method="min").astype(int)  # ties share the best rank
+    # ties share the best rank; a NaN mean ranks last, as in scikit-learn's searches
+    rank = rankdata(-np.where(np.isnan(means), -np.inf, means), method="min").astype(int)
     unit = loss_unit(table.ravel())  # the spread of scores whose squares would overflow
     results = {"params": params}
     for name in dict.fromkeys(k for p in params for k in p):

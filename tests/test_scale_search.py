@@ -138,6 +138,10 @@ def test_results_table_ranks_by_mean():
     # ties share the best rank, as scikit-learn's searches give them (they were 1 and 2)
     tied = results_table(params, [[1, 1], [3, 3], [3, 3]])
     assert list(tied["rank_test_score"]) == [3, 1, 1]
+    # a failed score (NaN) ranks last; every rank was -9223372036854775808
+    failed = results_table(params, [[1, 1], [np.nan, 3], [2, 2]])
+    assert list(failed["rank_test_score"]) == [2, 3, 1]
+    assert list(results_table(params, [[np.nan]] * 3)["rank_test_score"]) == [1, 1, 1]
     assert list(table["split1_test_score"]) == [1, 3, 2]
     assert table["params"] == params and list(table["param_scale"]) == [0.0, 1.0, "prior"]
 
