@@ -49,6 +49,10 @@ def scorer_score(
     kwargs = {} if weight is None or not _takes_weights(scorer) else {"sample_weight": weight}
     try:
         return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+    except AttributeError as error:  # it named the stand-in, which the user never sees
+        if type(stand_in).__name__ not in str(error):
+            raise
+        raise _lacking(scoring, task) from None
     except ValueError as error:
         present = set(y.tolist())
         absent = [] if classes is None else [c for c in classes if c not in present]
@@ -88,6 +92,20 @@ def warn_unweighted(scorer, scoring) -> None:
         "per-row loss) or a scorer whose metric takes sample_weight.",
         UserWarning,
         stacklevel=2,
+    )
+
+
+def _lacking(scoring, task: str) -> ValueError:
+    """The error of a scorer that asked the search's predictions for a method they lack."""
+    if task == "regression":
+        return ValueError(
+            f"scoring={scoring!r} asks for class probabilities or decision values, which a "
+            "regressor does not give (its predictions offer predict only); use a regression "
+            "scorer ('neg_root_mean_squared_error', 'r2', ...) or scoring=None."
+        )
+    return ValueError(
+        f"scoring={scoring!r} asked the search's out-of-fold predictions for a method they "
+        "do not have; a scorer may call predict, predict_proba and decision_function."
     )
 
 

@@ -607,6 +607,16 @@ def test_a_scorer_without_weights_warns_once_per_fit():
     ]
 
 
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc"])
+def test_a_classification_scorer_on_a_regressor_is_named(scoring):
+    # AttributeError: "_Regressed has none of the following attributes: predict_proba."
+    X, y = _table(60)
+    model = PriorBoostRegressor(scoring=scoring, booster_params={"n_estimators": 5}, cv=3)
+    with pytest.raises(ValueError, match=rf"scoring='{scoring}' asks for class probabilities "
+                       r"or decision values, which a regressor does not give"):  # fmt: skip
+        model.fit(X, X["a"].to_numpy() + y)
+
+
 def test_sample_weight_is_routed_through_pipelines_and_cross_validation():
     import sklearn
     from sklearn.model_selection import cross_val_score
