@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 
@@ -10,7 +11,8 @@ def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
 
     Optuna logs at the user's verbosity or quieter (at most warnings) and is left as it
     was. The first error a trial raises stops the study and is raised as it is, without
-    optuna's warning and traceback of the failed trial before it.
+    optuna's warning and traceback of the failed trial before it. A NaN score (a scorer
+    that could not score) is the worst score, not a failed trial.
 
     Parameters
     ----------
@@ -25,11 +27,12 @@ def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
 
     def trial_of(trial):
         try:
-            return objective(trial)
+            value = objective(trial)
         except Exception as error:  # raised below, once the study has stopped
             failed.append(error)
             trial.study.stop()
             raise optuna.TrialPruned() from None
+        return -math.inf if math.isnan(value) else value  # optuna fails a NaN, loudly
 
     previous = optuna.logging.get_verbosity()  # the user's, for their own studies
     optuna.logging.set_verbosity(max(previous, optuna.logging.WARNING))

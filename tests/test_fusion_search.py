@@ -839,6 +839,23 @@ def test_a_failing_trial_raises_its_error_alone(capfd):
     assert "Trial 0 failed" not in err and "Traceback" not in err
 
 
+def test_a_trial_scored_nan_is_the_worst_not_a_failure(capfd):
+    # optuna printed "Trial 0 failed with value nan." for every trial a scorer could not
+    # score, though the fit went on and succeeded
+    pytest.importorskip("optuna")
+    X, y = _table(n=60)
+
+    def unscorable(estimator, X, y):
+        return float("nan")
+
+    kw = {"booster_params": {"n_estimators": 5}, "cv": 3, "random_state": 0}
+    model = PriorBoostClassifier(scoring=unscorable, n_trials=12, scale=[0.3, "prior"], **kw)
+    model.fit(X, y)  # past TPE's 10 random trials: its model takes the scores too
+    assert "failed" not in capfd.readouterr().err
+    assert np.isnan(model.cv_results_["mean_test_score"]).all()
+    assert [(m.n_rounds, m.booster) for m in model.members_] == [(0, None)]
+
+
 @pytest.mark.parametrize("n_trials", [0, 3])
 def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     if n_trials:
