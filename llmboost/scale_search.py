@@ -417,7 +417,8 @@ def optuna_search(
         trial_params = {**space, **(params or {})}  # what the user set stays fixed
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))
-        searched.append({"scale": scale} | {k: space[k] for k in space if k not in (params or {})})
+        tuned = [k for k in space if k in trial.params and k not in (params or {})]
+        searched.append({"scale": scale} | {k: space[k] for k in tuned})
         scores.append(fold_scores)
         return float(np.mean(fold_scores))
 

@@ -740,6 +740,18 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     assert model.best_params_["n_estimators"] == 20 and model.best_params_["max_depth"] == 2
 
 
+def test_tuning_lists_only_what_the_trials_searched():
+    # LightGBM's subsample_freq=1, the same in every trial, showed in cv_results_ as a
+    # tuned parameter (param_subsample_freq, all 1)
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    kw = {"booster_params": {"n_estimators": 10}, "cv": 3, "scale": [0.0], "random_state": 0}
+    model = PriorBoostClassifier(booster="lightgbm", n_trials=2, **kw).fit(X, y)
+    assert "param_subsample_freq" not in model.cv_results_
+    assert {"scale", "subsample", "num_leaves"} <= set(model.cv_results_["params"][0])
+    assert model.best_params_["subsample_freq"] == 1  # what the trees were trained with
+
+
 @pytest.mark.parametrize("key", ["data_sample_strategy", "boosting_type"])
 def test_tuning_lightgbm_goss_leaves_the_row_subsample_alone(key):
     # every trial tuned subsample with subsample_freq=1, which GOSS refuses: "LightGBM could
