@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._params import InvalidParameterError
 from ._validation import _plain
 from .fusion_inputs import margin_to_output
 
@@ -69,6 +70,33 @@ def scorer_score(
             "log_loss, response_method='predict_proba', greater_is_better=False, "
             f"labels={[_plain(c) for c in classes]!r})."
         ) from None
+
+
+def check_callable(scoring) -> None:
+    """Refuse a callable ``scoring`` that cannot be called as ``scoring(estimator, X, y)``.
+
+    Parameters
+    ----------
+    scoring : str, callable or None
+
+    Raises
+    ------
+    InvalidParameterError
+        For a metric of ``(y_true, y_pred)`` such as ``roc_auc_score``.
+    """
+    if not callable(scoring):
+        return
+    try:
+        inspect.signature(scoring).bind(None, None, None)
+    except TypeError:
+        name = getattr(scoring, "__qualname__", scoring)
+        raise InvalidParameterError(
+            f"scoring={name} cannot be called as scorer(estimator, X, y), as scikit-learn "
+            f"calls a scorer; for a metric of (y_true, y_pred), give make_scorer({name}) "
+            "(with response_method='predict_proba' for one that reads probabilities)."
+        ) from None
+    except ValueError:  # no signature to read
+        pass
 
 
 def warn_unweighted(scorer, scoring) -> None:
@@ -188,4 +216,4 @@ def _has_parameter(function, name: str, any_keyword: bool = False) -> bool:
     return name in parameters or keywords
 
 
-__all__ = ["scorer_score", "warn_unweighted"]
+__all__ = ["check_callable", "scorer_score", "warn_unweighted"]

@@ -429,6 +429,18 @@ def test_pickle_clone_and_grid_search(mixed_frame):
     assert grid.predict_proba(X).shape == (len(X), 2)
 
 
+def test_a_metric_given_as_scoring_is_refused_before_the_prior_is_fitted():
+    # scoring=roc_auc_score (a metric, not a scorer) failed after the prior's and the
+    # trees' fits with "TypeError: too many positional arguments"
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(BadPrior("never fitted"), scoring=roc_auc_score, cv=3)
+    said = r"scoring=roc_auc_score cannot be called as scorer\(estimator, X, y\)"
+    with pytest.raises(TypeError, match=said + r".* give make_scorer\(roc_auc_score\)"):
+        model.fit(X, y)
+    model.set_params(prior=None, scoring=make_scorer(roc_auc_score), scale=[0, 1.0])
+    assert model.fit(X, y).cv_results_["mean_test_score"].max() > 0.5
+
+
 @pytest.mark.parametrize(
     "params, match",
     [

@@ -26,6 +26,7 @@ from .._params import (
     check_params,
 )
 from .._resources import resolve_device
+from .._scorer_stand_ins import check_callable
 from .._validation import check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
@@ -228,6 +229,7 @@ class FusionParams(BaseEstimator):
             )
         candidates = self._candidates()
         check_params(self, self._parameter_constraints)
+        check_callable(self.scoring)  # a metric given for a scorer, before any fit
         if self.n_trials and candidates == [PRIOR_ONLY]:
             raise InvalidParameterError(
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
