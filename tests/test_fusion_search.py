@@ -704,6 +704,8 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ([], "gave no \\(train, test\\) split"),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
+        # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
+        ("class", r"cv must be .* a splitter such as KFold\(5\) .* got <class 'sklearn\."),
     ],
 )
 def test_unusable_splits_are_refused_by_name(cv, message):
@@ -713,6 +715,7 @@ def test_unusable_splits_are_refused_by_name(cv, message):
     y = (np.arange(60) >= 30).astype(int)
     cv = ShuffleSplit(4, test_size=0.5, random_state=0) if cv == "shuffle" else cv
     cv = GroupKFold(3) if cv == "groups" else cv  # scikit-learn: "The 'groups' parameter ..."
+    cv = GroupKFold if cv == "class" else cv
     with pytest.raises(ValueError, match=message):
         PriorBoostClassifier(cv=cv).fit(X, y)
 

@@ -190,6 +190,8 @@ def _scales(scale, task: str) -> list | None:
 
 
 def _splits_like(value) -> bool:
+    if isinstance(value, type):  # KFold, not KFold(5): its split is not bound
+        return False
     if hasattr(value, "split"):
         return not isinstance(value, str)
     return hasattr(value, "__iter__") and not isinstance(value, str | dict)
@@ -201,7 +203,10 @@ PARAMETER_CONSTRAINTS = {
     "booster": [Options(tuple(BOOSTERS))],
     "booster_params": [DICT, None],
     "scale": [Check(lambda s: _scales(s, "") is not None, "'auto', 'prior' or >= 0")],
-    "cv": [Interval(Integral, 2), Check(_splits_like, "a splitter or (train, test) pairs")],
+    "cv": [
+        Interval(Integral, 2),
+        Check(_splits_like, "a splitter such as KFold(5) or (train, test) pairs"),
+    ],
     "scoring": [
         Check(_scorer_name, "a name from sklearn.metrics.get_scorer_names()"),
         Check(callable, "a callable"),
