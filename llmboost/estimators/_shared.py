@@ -73,8 +73,9 @@ PARAMETERS_DOC = """prior : {prior}
         ``scorer(estimator, X, y)`` on each fold's rows as ``fit`` read them (a table
         indexed by their positions; it may predict a subset of them by index), with
         ``sample_weight=`` when it takes that keyword (a scikit-learn scorer when its
-        metric does: not ``neg_max_error`` or a ``make_scorer`` of a metric without it,
-        which score weighted folds unweighted, with a warning).
+        metric does: not ``neg_max_error`` or a ``make_scorer`` of a metric without it);
+        one that does not scores weighted folds unweighted, with a warning. A metric
+        of ``(y_true, y_pred)`` is refused: wrap it in ``make_scorer``.
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
