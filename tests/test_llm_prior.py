@@ -17,9 +17,11 @@ from llm_fixtures import build_gguf, build_gpt2, build_t5  # noqa: E402
 
 from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
+from llmboost.priors import _llm_scores as scores  # noqa: E402
 from llmboost.priors import _llm_store as store  # noqa: E402
 from llmboost.priors._llm_runtime import Runtime  # noqa: E402
-from llmboost.priors._llm_store import ScoreCache, packaged_gguf  # noqa: E402
+from llmboost.priors._llm_scores import ScoreCache  # noqa: E402
+from llmboost.priors._llm_store import packaged_gguf  # noqa: E402
 
 MULTI = {"no": "Very good", "yes": "unacceptable"}  # several tokens / one token
 PREFIX = {"no": "good", "yes": "good enough"}  # one answer begins the other
@@ -422,7 +424,7 @@ def test_scores_cached_before_the_scoring_fixes_are_not_served(
     # version 1 scored after an end token a tokenizer appends, and scored sliding-window
     # models with padding inside the window: its cached scores may be wrong
     X, y = table
-    monkeypatch.setattr(store, "SCORE_VERSION", 1)
+    monkeypatch.setattr(scores, "SCORE_VERSION", 1)
     make(models["gpt2"], tmp_path).fit(X, y).logits(X)
     monkeypatch.undo()
     again = make(models["gpt2"], tmp_path).fit(X, y)
@@ -473,7 +475,7 @@ def test_an_interrupted_cache_write_leaves_no_temporary_file(tmp_path, monkeypat
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store.os, "replace", interrupted)
+    monkeypatch.setattr(scores.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         cache.put_many({cache.key("p"): np.zeros(2)})
     assert list(cache.folder.iterdir()) == []

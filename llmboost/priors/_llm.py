@@ -4,7 +4,7 @@ Every row is serialized (:class:`~llmboost.priors.RowSerializer`), wrapped in th
 chat template when it has one (:mod:`~llmboost.priors._llm_prompts`), and scored
 (:mod:`~llmboost.priors._llm_forward`): the logit of class ``c`` is the
 log-probability of its verbalizer's tokens as the answer. Rows with the same text are
-scored once, and scores are kept on disk (:mod:`~llmboost.priors._llm_store`).
+scored once, and scores are kept on disk (:mod:`~llmboost.priors._llm_scores`).
 
 torch and transformers are imported only when a model is needed
 (:mod:`~llmboost.priors._llm_runtime`).
@@ -53,6 +53,7 @@ from ._llm_runtime import (
     resolve_dtype,
     resolve_torch_device,
 )
+from ._llm_scores import ScoreCache, score_namespace
 from ._serialize import RowSerializer, Template, dedupe
 
 #: Row count above which ``progress="auto"`` shows a bar.
@@ -375,11 +376,11 @@ class LLMPrior(Prior):
         z = scores[inverse]
         return z - np.logaddexp.reduce(z, axis=1, keepdims=True)
 
-    def _score_cache(self, rt: Runtime, verb, texts: list[str]) -> store.ScoreCache | None:
+    def _score_cache(self, rt: Runtime, verb, texts: list[str]) -> ScoreCache | None:
         """The disk cache of this model, dtype, prompt style and verbalizers (or None)."""
         if self.cache_dir is False:
             return None
-        namespace = store.score_namespace(
+        namespace = score_namespace(
             model=rt.identity,
             dtype=str(rt.dtype),
             kind=rt.kind,
@@ -388,7 +389,7 @@ class LLMPrior(Prior):
             texts=texts,
             template=self.template if isinstance(self.template, str) else None,
         )
-        return store.ScoreCache(self._cache_root(), namespace, len(texts))
+        return ScoreCache(self._cache_root(), namespace, len(texts))
 
     def _compute(
         self, rt: Runtime, prompts: list[str], groups: list[int], verb: list[list[int]], rows=None
