@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import struct
+import time
 import uuid
 import zlib
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,11 @@ import numpy as np
 SCORE_VERSION = 2
 
 _MAGIC = b"LLMBOOST-SCORES-1\n"
+#: Packs changed this recently (ns) are read at every lookup: file times are coarser.
+_SETTLED_NS = 2 * 10**9
+#: Cache folders whose packs are kept in memory (least recently used dropped first).
+MAX_FOLDERS = 8
+_PACKS: OrderedDict = OrderedDict()  # (folder, n) -> {pack name: (signature, keys, scores)}
 
 
 def score_namespace(**parts) -> str:
@@ -38,6 +45,11 @@ def score_namespace(**parts) -> str:
     return hashlib.sha256(json.dumps({"v": SCORE_VERSION, **parts}).encode()).hexdigest()
 
 
+def _prefix(keys: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each key (rows of 32 bytes) as one integer, to sort and search."""
+    return np.ascontiguousarray(keys[:, :8]).view("<u8")[:, 0]
+
+
 class ScoreCache:
     """Scores of prompts on disk, under ``root/scores/<namespace>/``.
 
@@ -47,7 +59,9 @@ class ScoreCache:
     then ``os.replace``: readers never see half a file and any number of processes
     may write at once. Every record carries its own CRC: a corrupt record counts as
     missing (it is recomputed and written again) and the others stay usable. Once
-    there are more than ``max_packs`` packs they are merged into one.
+    there are more than ``max_packs`` packs they are merged into one. A pack is read
+    once per process and again only when its size, times or inode change (every
+    lookup rereads packs changed in the last 2 seconds, finer than file times).
 
     Parameters
     ----------
@@ -66,8 +80,6 @@ class ScoreCache:
         self.n = int(n)
         self.folder = Path(root) / "scores" / namespace[:32]
         self._record = 32 + 4 + 8 * self.n + 4
-        self._index: dict[bytes, np.ndarray] = {}
-        self._read: set[str] = set()
 
     def key(self, prompt: str) -> bytes:
         """Binary key of a prompt (SHA-256 of namespace and prompt text).
@@ -90,37 +102,45 @@ class ScoreCache:
         except OSError:
             return []
 
-    def _load(self, path: Path) -> dict[bytes, np.ndarray]:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return {}
-        out: dict[bytes, np.ndarray] = {}
-        if not data.startswith(_MAGIC):
-            return out
-        size, n = self._record, self.n
-        for start in range(len(_MAGIC), len(data) - size + 1, size):
-            rec = data[start : start + size]
-            if zlib.crc32(rec[:-4]) != struct.unpack("<I", rec[-4:])[0]:
-                continue
-            if struct.unpack("<I", rec[32:36])[0] != n:
-                continue
-            values = np.frombuffer(rec, dtype="<f8", offset=36, count=n).astype(np.float64)
-            if np.isfinite(values).all():
-                out[rec[:32]] = values
-        return out
+    def _parse(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted :func:`_prefix` of the valid records, their keys (32 bytes) and scores."""
+        size, n, head = self._record, self.n, len(_MAGIC)
+        count = (len(data) - head) // size if data.startswith(_MAGIC) else 0
+        data = data if count else _MAGIC  # not a pack, or no whole record: none
+        view = memoryview(data)
+        crc = np.fromiter(
+            (zlib.crc32(view[s : s + size - 4]) for s in range(head, head + count * size, size)),
+            dtype=np.uint32,
+            count=count,
+        )
+        rec = np.frombuffer(data, np.uint8, count=count * size, offset=head).reshape(count, size)
+        values = rec[:, 36:-4].copy().view("<f8").astype(np.float64)
+        ok = crc == rec[:, -4:].copy().view("<u4")[:, 0]
+        ok &= (rec[:, 32:36].copy().view("<u4")[:, 0] == n) & np.isfinite(values).all(axis=1)
+        keys = rec[ok, :32].copy()
+        order = np.argsort(_prefix(keys), kind="stable")
+        return _prefix(keys)[order], keys[order], values[ok][order]
 
-    def refresh(self) -> None:
-        """Read the packs written since the last call (by this or another process).
-
-        Returns
-        -------
-        None
-        """
+    def _read(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Keys and scores of every pack, from memory for packs unchanged since last read."""
+        memo = _PACKS.pop((str(self.folder), self.n), {})
+        now, current = time.time_ns(), {}
         for path in self._packs():
-            if path.name not in self._read:
-                self._index.update(self._load(path))
-                self._read.add(path.name)
+            try:
+                st = path.stat()
+                sign = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                entry = memo.get(path.name)
+                if entry is None or entry[0] != sign:
+                    entry = (sign, *self._parse(path.read_bytes()))
+            except OSError:  # removed meanwhile (merged by another process)
+                continue
+            if now - st.st_mtime_ns < _SETTLED_NS:
+                entry = (None, *entry[1:])  # changes within a timestamp tick would not show
+            current[path.name] = entry
+        _PACKS[(str(self.folder), self.n)] = current
+        while len(_PACKS) > MAX_FOLDERS:
+            _PACKS.popitem(last=False)
+        return [entry[1:] for entry in current.values()]
 
     def get_many(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         """Stored scores of the keys found (missing and corrupt ones left out).
@@ -133,8 +153,20 @@ class ScoreCache:
         -------
         dict of bytes to ndarray
         """
-        self.refresh()
-        return {k: self._index[k] for k in keys if k in self._index}
+        query = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
+        order = np.argsort(_prefix(query))
+        wanted = _prefix(query)[order]  # sorted: searched faster
+        found = np.zeros(len(keys), dtype=bool)
+        out = np.empty((len(keys), self.n), dtype=np.float64)
+        for prefixes, stored, values in self._read() if keys else []:
+            if not len(prefixes):
+                continue
+            at = np.searchsorted(prefixes, wanted).clip(max=len(prefixes) - 1)
+            same = prefixes[at] == wanted
+            rows, at = order[same], at[same]
+            hit = (stored[at] == query[rows]).all(axis=1)  # a shared prefix alone is a miss
+            out[rows[hit]], found[rows[hit]] = values[at[hit]], True
+        return {k: out[i] for i, k in enumerate(keys) if found[i]}
 
     def put_many(self, items: dict[bytes, np.ndarray]) -> None:
         """Store scores in one new pack; disk errors are ignored (the cache is optional).
@@ -150,20 +182,22 @@ class ScoreCache:
         """
         if not items:
             return
-        chunks = [_MAGIC]
-        for key, values in items.items():
-            values = np.ascontiguousarray(values, dtype="<f8").reshape(-1)
-            if values.size != self.n:
-                raise ValueError(f"expected {self.n} scores, got {values.size}")
-            rec = key + struct.pack("<I", self.n) + values.tobytes()
-            chunks.append(rec + struct.pack("<I", zlib.crc32(rec)))
-            self._index[key] = values.astype(np.float64)
+        values = [np.ascontiguousarray(v, dtype="<f8").reshape(-1) for v in items.values()]
+        for v in values:
+            if v.size != self.n:
+                raise ValueError(f"expected {self.n} scores, got {v.size}")
         name = f"{os.getpid()}-{uuid.uuid4().hex}.pack"
-        if self._write(self.folder / name, b"".join(chunks)):
-            self._read.add(name)
+        self._write(self.folder / name, self._encode(list(items), values))
         packs = self._packs()
         if len(packs) > self.max_packs:
             self._compact(packs)
+
+    def _encode(self, keys: list[bytes], values) -> bytes:
+        chunks = [_MAGIC]
+        for key, row in zip(keys, values, strict=True):
+            rec = key + struct.pack("<I", self.n) + np.asarray(row, "<f8").tobytes()
+            chunks.append(rec + struct.pack("<I", zlib.crc32(rec)))
+        return b"".join(chunks)
 
     def _write(self, path: Path, data: bytes) -> bool:
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -186,15 +220,10 @@ class ScoreCache:
 
     def _compact(self, packs: list[Path]) -> None:
         merged: dict[bytes, np.ndarray] = {}
-        for path in packs:
-            merged.update(self._load(path))
-        chunks = [_MAGIC]
-        for key, values in merged.items():
-            rec = key + struct.pack("<I", self.n) + np.asarray(values, "<f8").tobytes()
-            chunks.append(rec + struct.pack("<I", zlib.crc32(rec)))
+        for _, stored, values in self._read():
+            merged.update((key.tobytes(), row) for key, row in zip(stored, values, strict=True))
         name = f"0-merged-{uuid.uuid4().hex}.pack"
-        if self._write(self.folder / name, b"".join(chunks)):
-            self._read.add(name)
+        if self._write(self.folder / name, self._encode(list(merged), merged.values())):
             for path in packs:
                 try:
                     path.unlink()
@@ -202,4 +231,4 @@ class ScoreCache:
                     pass
 
 
-__all__ = ["SCORE_VERSION", "ScoreCache", "score_namespace"]
+__all__ = ["MAX_FOLDERS", "SCORE_VERSION", "ScoreCache", "score_namespace"]
