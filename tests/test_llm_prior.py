@@ -428,10 +428,21 @@ def test_scores_cached_before_the_scoring_fixes_are_not_served(
     X, y = table
     monkeypatch.setattr(scores, "SCORE_VERSION", 1)
     make(models["gpt2"], tmp_path).fit(X, y).logits(X)
+    (old,) = (tmp_path / "scores").iterdir()
+    make(models["chat"], tmp_path).fit(X, y).logits(X)
+    (other,) = set((tmp_path / "scores").iterdir()) - {old}
     monkeypatch.undo()
     again = make(models["gpt2"], tmp_path).fit(X, y)
     again.logits(X)
     assert again.stats_["cached"] == 0 and again.stats_["scored"] == len(X)
+    # the old version's folder of the same scores is removed (it stayed for ever, unused)
+    (new,) = set((tmp_path / "scores").iterdir()) - {other}
+    assert new != old and list(new.glob("*.pack")) and not old.exists()
+    # of a folder holding anything else than packs, only the packs go
+    (other / "notes.txt").write_text("mine")
+    make(models["chat"], tmp_path).fit(X, y).logits(X)
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    assert len(list((tmp_path / "scores").iterdir())) == 3
 
 
 def test_disk_cache_recovers_from_corruption(models, table, tmp_path):

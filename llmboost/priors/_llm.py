@@ -53,7 +53,7 @@ from ._llm_runtime import (
     resolve_dtype,
     resolve_torch_device,
 )
-from ._llm_scores import ScoreCache, score_namespace
+from ._llm_scores import ScoreCache, remove_older_versions, score_namespace
 from ._serialize import RowSerializer, Template, dedupe
 
 #: Row count above which ``progress="auto"`` shows a bar.
@@ -377,10 +377,13 @@ class LLMPrior(Prior):
         return z - np.logaddexp.reduce(z, axis=1, keepdims=True)
 
     def _score_cache(self, rt: Runtime, verb, texts: list[str]) -> ScoreCache | None:
-        """The disk cache of this model, dtype, prompt style and verbalizers (or None)."""
+        """The disk cache of this model, dtype, prompt style and verbalizers (or None).
+
+        The packs older score versions wrote for the same scores are deleted.
+        """
         if self.cache_dir is False:
             return None
-        namespace = score_namespace(
+        parts = dict(
             model=rt.identity,
             dtype=str(rt.dtype),
             kind=rt.kind,
@@ -389,7 +392,9 @@ class LLMPrior(Prior):
             texts=texts,
             template=self.template if isinstance(self.template, str) else None,
         )
-        return ScoreCache(self._cache_root(), namespace, len(texts))
+        root = self._cache_root()
+        remove_older_versions(root, **parts)
+        return ScoreCache(root, score_namespace(**parts), len(texts))
 
     def _compute(
         self, rt: Runtime, prompts: list[str], groups: list[int], verb: list[list[int]], rows=None

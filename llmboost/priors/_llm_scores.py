@@ -42,7 +42,46 @@ def score_namespace(**parts) -> str:
     str
         A hex digest, the namespace of a :class:`ScoreCache`.
     """
-    return hashlib.sha256(json.dumps({"v": SCORE_VERSION, **parts}).encode()).hexdigest()
+    return _namespace(SCORE_VERSION, parts)
+
+
+def _namespace(version: int, parts: dict) -> str:
+    return hashlib.sha256(json.dumps({"v": version, **parts}).encode()).hexdigest()
+
+
+def remove_older_versions(root: Path, **parts) -> None:
+    """Delete the packs of the same ``parts`` scored by older versions (never read again).
+
+    Only pack files and the cache's temporary files go, then the folder if that empties
+    it; anything else in it stays. Disk errors are ignored.
+
+    Parameters
+    ----------
+    root : Path
+        The cache folder.
+    **parts
+        As given to :func:`score_namespace`.
+
+    Returns
+    -------
+    None
+    """
+    for version in range(1, SCORE_VERSION):
+        folder = Path(root) / "scores" / _namespace(version, parts)[:32]
+        try:
+            paths = list(folder.iterdir())
+        except OSError:
+            continue
+        for path in paths:
+            if path.suffix == ".pack" or (path.name[:1] == "." and path.suffix == ".tmp"):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def _prefix(keys: np.ndarray) -> np.ndarray:
@@ -231,4 +270,10 @@ class ScoreCache:
                     pass
 
 
-__all__ = ["MAX_FOLDERS", "SCORE_VERSION", "ScoreCache", "score_namespace"]
+__all__ = [
+    "MAX_FOLDERS",
+    "SCORE_VERSION",
+    "ScoreCache",
+    "remove_older_versions",
+    "score_namespace",
+]
