@@ -844,6 +844,25 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
     assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"
 
 
+def test_a_converted_gguf_folder_edited_in_place_is_another_model(table, tmp_path, monkeypatch):
+    # the converted folder kept the GGUF's identity whatever its files became: the scores
+    # (in memory and on disk) of the weights it was converted to were served for others
+    X, y = table
+    gguf, cache = tmp_path / "tiny.gguf", tmp_path / "cache"
+    gguf.write_bytes(b"GGUF" + bytes(range(256)))
+    monkeypatch.setattr(store, "_convert_gguf", lambda path, out, hub: build_gpt2(out, seed=0))
+    z0 = make(str(gguf), cache).fit(X, y).logits(X)
+    (folder,) = (cache / "models").iterdir()
+    assert store.model_identity(str(folder)).startswith("file:tiny.gguf:")  # as converted
+    build_gpt2(folder, seed=1)  # e.g. fine-tuned weights saved over it
+    edited = make(str(gguf), cache).fit(X, y)
+    z1 = edited.logits(X)
+    assert edited.stats_["scored"] == len(X) and edited._rt.identity.startswith("folder:")
+    llm_module.clear_loaded_models()
+    np.testing.assert_allclose(z1, make(str(folder)).fit(X, y).logits(X), atol=1e-5)  # as above
+    assert np.abs(z1 - z0).max() > 1e-3
+
+
 def test_gguf_conversion_into_an_unwritable_cache_names_the_folder(table, tmp_path):
     X, y = table
     gguf = tmp_path / "tiny.gguf"

