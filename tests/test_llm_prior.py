@@ -466,6 +466,41 @@ def test_disk_cache_recovers_from_corruption(models, table, tmp_path):
     np.testing.assert_allclose(third.logits(X), z, atol=1e-4)
 
 
+def test_an_interrupted_scoring_keeps_the_rows_it_scored(models, table, tmp_path, monkeypatch):
+    # scores went to the disk cache only once every row was scored: Ctrl-C (or any error)
+    # after an hour of scoring lost the hour; a killed process lost it too
+    X, y = table
+    calls, original = [], _llm_forward.forward_causal
+
+    def interrupted(rt, suffixes, *args):
+        calls.append(len(list(tmp_path.glob("scores/*/*.pack"))))  # packs on disk so far
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return original(rt, suffixes, *args)
+
+    monkeypatch.setattr(_llm_forward, "forward_causal", interrupted)
+    monkeypatch.setattr(llm_module, "SAVE_SECONDS", 0)  # save after every batch
+    with pytest.raises(KeyboardInterrupt):
+        make(models["gpt2"], tmp_path, batch_size=5).fit(X, y).logits(X)
+    assert calls == [0, 1, 2, 3]  # each batch saved as soon as scored (a kill loses none)
+    monkeypatch.undo()
+    again = make(models["gpt2"], tmp_path, batch_size=5).fit(X, y)
+    z = again.logits(X)
+    assert again.stats_["cached"] == 15 and again.stats_["scored"] == len(X) - 15
+    np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-5)  # as above
+    # by default the scores are saved when the scoring stops, also on an error
+    monkeypatch.setattr(_llm_forward, "forward_causal", interrupted)
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        make(models["gpt2"], tmp_path / "other", batch_size=5).fit(X, y).logits(X)
+    assert len(ScoreCache(*_only_namespace(tmp_path / "other"), 2)._read()[0][0]) == 15
+
+
+def _only_namespace(root):
+    (folder,) = (root / "scores").iterdir()
+    return root, folder.name
+
+
 def test_score_cache_writers_and_compaction(tmp_path):
     a = ScoreCache(tmp_path, "ns", 3)
     b = ScoreCache(tmp_path, "ns", 3)  # e.g. another process

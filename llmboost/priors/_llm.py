@@ -58,6 +58,8 @@ from ._serialize import RowSerializer, Template, dedupe
 
 #: Row count above which ``progress="auto"`` shows a bar.
 PROGRESS_MIN_ROWS = 64
+#: Seconds between saves of new scores into the disk cache while scoring.
+SAVE_SECONDS = 60.0
 _STATS = ("rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds")
 
 
@@ -364,13 +366,11 @@ class LLMPrior(Prior):
                 # model, so that no score is stored under the other model's identity.
                 return self._score_bodies(bodies, texts, shots, rows)
             calls = rt.calls
-            new, stats["tokens"] = self._compute(
-                rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb, rows=first[todo]
-            )
-            scores[todo] = new
+            scores[todo], stats["tokens"] = self._score_new(
+                rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb, first[todo],
+                cache, [keys[i] for i in todo] if cache is not None else None,
+            )  # fmt: skip
             stats["forward_passes"] = rt.calls - calls
-            if cache is not None:
-                cache.put_many({keys[i]: new[j] for j, i in enumerate(todo)})
         stats["seconds"] = time.perf_counter() - t0
         self.stats_ = stats
         z = scores[inverse]
@@ -396,16 +396,44 @@ class LLMPrior(Prior):
         remove_older_versions(root, **parts)
         return ScoreCache(root, score_namespace(**parts), len(texts))
 
+    def _score_new(self, rt, prompts, groups, verb, rows, cache, keys) -> tuple[np.ndarray, int]:
+        """:meth:`_compute`, saving the scores into ``cache`` (under ``keys``) as they come:
+        every ``SAVE_SECONDS`` and when the scoring ends or stops (Ctrl-C, an error), so an
+        interrupted run loses at most the last ``SAVE_SECONDS`` of work."""
+        if cache is None:
+            return self._compute(rt, prompts, groups, verb, rows=rows)
+        pending: dict[bytes, np.ndarray] = {}
+        saved = [time.monotonic()]
+
+        def done(positions, values) -> None:
+            pending.update((keys[i], v) for i, v in zip(positions, values, strict=True))
+            if time.monotonic() - saved[0] >= SAVE_SECONDS:
+                cache.put_many(pending)
+                pending.clear()
+                saved[0] = time.monotonic()
+
+        try:
+            return self._compute(rt, prompts, groups, verb, rows=rows, done=done)
+        finally:
+            cache.put_many(pending)
+
     def _compute(
-        self, rt: Runtime, prompts: list[str], groups: list[int], verb: list[list[int]], rows=None
+        self,
+        rt: Runtime,
+        prompts: list[str],
+        groups: list[int],
+        verb: list[list[int]],
+        rows=None,
+        done=None,
     ) -> tuple[np.ndarray, int]:
         """Raw verbalizer log-probabilities, shape ``(len(prompts), n_classes)``, and tokens.
 
-        ``rows`` holds each prompt's position in ``X``, for the too-long error.
+        ``rows`` holds each prompt's position in ``X``, for the too-long error; ``done``
+        is called with the positions and scores of every batch once scored.
         """
         budget = self._budget_for(rt)
         show = self._show_progress(len(prompts))
-        return forward.score_prompts(rt, prompts, groups, verb, budget, show, rows)
+        return forward.score_prompts(rt, prompts, groups, verb, budget, show, rows, done)
 
 
 __all__ = ["LLMPrior", "clear_loaded_models"]

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ def score_prompts(
     budget: dict,
     show_progress: bool,
     rows: Sequence[int] | None = None,
+    done: Callable[[list[int], np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Raw verbalizer log-probabilities of prompts.
 
@@ -53,6 +54,9 @@ def score_prompts(
         Show a tqdm bar.
     rows : sequence of int, default=None
         Position in ``X`` of each prompt's row, named when a prompt is too long.
+    done : callable, default=None
+        Called after every batch with the positions (in ``prompts``) and scores of its
+        prompts, e.g. to save them before the others are scored.
 
     Returns
     -------
@@ -75,15 +79,21 @@ def score_prompts(
         with rt.torch.inference_mode():
             for g in sorted(set(groups)):
                 rows = [i for i, gi in enumerate(groups) if gi == g]
-                out[rows], n = score_group(rt, [ids[i] for i in rows], verb, budget, bar)
+                report = None if done is None else _in_prompts(done, rows)
+                out[rows], n = score_group(rt, [ids[i] for i in rows], verb, budget, bar, report)
                 tokens += n
     finally:
         bar.close()
     return out, tokens
 
 
+def _in_prompts(done, rows: list[int]):
+    """``done`` called with positions in the group (``rows``) as positions in the prompts."""
+    return lambda positions, values: done([rows[i] for i in positions], values)
+
+
 def score_group(
-    rt: Runtime, ids: list[list[int]], verb: list[list[int]], budget: dict, bar
+    rt: Runtime, ids: list[list[int]], verb: list[list[int]], budget: dict, bar, done=None
 ) -> tuple[np.ndarray, int]:
     """Score prompts sharing one prefix: encode it once, then batches of suffixes.
 
@@ -97,6 +107,8 @@ def score_group(
         As in :func:`score_prompts`.
     bar : tqdm
         Advanced by the rows scored.
+    done : callable, default=None
+        Called after every batch with the positions (in ``ids``) and scores of its rows.
 
     Returns
     -------
@@ -120,6 +132,8 @@ def score_group(
             shrink_budget(budget, err, len(chunk))
             continue
         tokens += sum(len(ids[i]) - prefix_len for i in chunk)
+        if done is not None:
+            done(chunk, out[chunk])
         bar.update(len(chunk))
         start += len(chunk)
     return out, tokens
