@@ -297,6 +297,26 @@ def test_bfloat16_class_log_probabilities_match_float32(models, table, kind, nam
     assert (z16.argmax(axis=1) == z32.argmax(axis=1)).mean() >= 0.9
 
 
+def test_scores_that_overflow_the_dtype_name_it_and_the_fix(table, tmp_path):
+    # a model whose logits overflow float16 (65504) gave NaN logits with a numpy warning
+    # (LLMBoost then refused "non-finite values" without saying why)
+    from transformers import GPT2LMHeadModel
+
+    X, y = table
+    folder = build_gpt2(tmp_path / "loud")
+    model = GPT2LMHeadModel.from_pretrained(folder)
+    with torch.no_grad():
+        model.transformer.ln_f.weight.mul_(1e6)  # logits of about 1e6
+    model.save_pretrained(folder)
+    assert np.isfinite(make(str(folder), tmp_path / "cache").fit(X, y).logits(X)).all()
+    prior = make(str(folder), tmp_path / "cache", dtype="float16").fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"position \d+ of X are not finite.*in float16.*dtype=.float32."
+    ):
+        prior.logits(X)
+    assert len(list((tmp_path / "cache").glob("scores/*/*.pack"))) == 1  # none kept in float16
+
+
 @pytest.mark.parametrize(
     "flags,native",
     [("fpu avx512f avx512_bf16 amx_tile", True), ("fpu amx_bf16 amx_tile", True),

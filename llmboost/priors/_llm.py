@@ -118,7 +118,8 @@ class LLMPrior(Prior):
         ``bfloat16`` (or ``float16``) on GPU; on CPU ``bfloat16`` where the CPU has
         native bfloat16 (the ``avx512_bf16`` or ``amx_bf16`` flag,
         ``llmboost.priors._llm_runtime.cpu_has_native_bf16``), else ``float32``. Class
-        log-probabilities in bfloat16 differ from float32 by up to about 0.1.
+        log-probabilities in bfloat16 differ from float32 by up to about 0.1. Scores
+        that overflow the dtype (float16's range is small) raise ``ValueError``.
     batch_size : int or "auto", default="auto"
         Most rows per forward pass; ``"auto"`` also bounds padded tokens per batch
         (from free GPU memory) and halves on out-of-memory.

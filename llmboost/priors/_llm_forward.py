@@ -53,10 +53,10 @@ def score_prompts(
     show_progress : bool
         Show a tqdm bar.
     rows : sequence of int, default=None
-        Position in ``X`` of each prompt's row, named when a prompt is too long.
+        Position in ``X`` of each prompt's row, named when a prompt is too long or its
+        scores are not finite (``ValueError``, at the first batch that has them).
     done : callable, default=None
-        Called after every batch with the positions (in ``prompts``) and scores of its
-        prompts, e.g. to save them before the others are scored.
+        Called with the positions (in ``prompts``) and scores of every batch scored.
 
     Returns
     -------
@@ -66,9 +66,7 @@ def score_prompts(
     """
     from tqdm.auto import tqdm
 
-    ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
-    if rt.trailing:  # the answer follows the prompt, not the end token a tokenizer appends
-        ids = [i[: len(i) - rt.trailing] for i in ids]
+    ids = prompt_ids(rt, prompts)
     check_context(rt, ids, verb, rows)
     out = np.empty((len(prompts), len(verb)), dtype=np.float64)
     bar = tqdm(
@@ -78,18 +76,53 @@ def score_prompts(
     try:
         with rt.torch.inference_mode():
             for g in sorted(set(groups)):
-                rows = [i for i, gi in enumerate(groups) if gi == g]
-                report = None if done is None else _in_prompts(done, rows)
-                out[rows], n = score_group(rt, [ids[i] for i in rows], verb, budget, bar, report)
+                members = [i for i, gi in enumerate(groups) if gi == g]
+                report = _checked(rt, members, rows, done)
+                group = [ids[i] for i in members]
+                out[members], n = score_group(rt, group, verb, budget, bar, report)
                 tokens += n
     finally:
         bar.close()
     return out, tokens
 
 
-def _in_prompts(done, rows: list[int]):
-    """``done`` called with positions in the group (``rows``) as positions in the prompts."""
-    return lambda positions, values: done([rows[i] for i in positions], values)
+def prompt_ids(rt: Runtime, prompts: list[str]) -> list[list[int]]:
+    """Token ids of prompts, as the model reads them before the answer.
+
+    Parameters
+    ----------
+    rt : Runtime
+    prompts : list of str
+
+    Returns
+    -------
+    list of list of int
+    """
+    ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
+    if rt.trailing:  # the answer follows the prompt, not the end token a tokenizer appends
+        ids = [i[: len(i) - rt.trailing] for i in ids]
+    return ids
+
+
+def _checked(rt: Runtime, members: list[int], rows, done):
+    """The ``done`` of a group's batches: refuses scores that are not finite, then calls
+    ``done`` with positions in the prompts (``members``: the group's prompts)."""
+
+    def report(positions, values) -> None:
+        bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+        if len(bad):
+            at = members[positions[bad[0]]]
+            row = rows[at] if rows is not None else at
+            dtype = str(rt.dtype).removeprefix("torch.")
+            raise ValueError(
+                f"LLMPrior: the scores of the row at position {row} of X are not finite: "
+                f"computing in {dtype} on {rt.device}, the model's activations overflowed. "
+                "Use dtype='float32' (or 'bfloat16', whose range is that of float32)."
+            )
+        if done is not None:
+            done([members[i] for i in positions], values)
+
+    return report
 
 
 def score_group(
@@ -419,6 +452,7 @@ __all__ = [
     "forward_seq2seq",
     "output_cache",
     "padded",
+    "prompt_ids",
     "repeatable",
     "score_group",
     "score_prompts",
