@@ -1,5 +1,6 @@
 """LLMPrior on tiny random GPT-2 / T5 models (no downloads), and one real end-to-end run."""
 
+import json
 import os
 import pickle
 import shutil
@@ -908,7 +909,14 @@ def test_a_converted_gguf_folder_edited_in_place_is_another_model(table, tmp_pat
     monkeypatch.setattr(store, "_convert_gguf", lambda path, out, hub: build_gpt2(out, seed=0))
     z0 = make(str(gguf), cache).fit(X, y).logits(X)
     (folder,) = (cache / "models").iterdir()
-    assert store.model_identity(str(folder)).startswith("file:tiny.gguf:")  # as converted
+    identity = store.model_identity(str(folder))
+    assert identity.startswith("file:tiny.gguf:")  # as converted
+    # converted by an earlier version (no fingerprint of its files): kept, and recorded
+    marker = folder / "llmboost_source.json"
+    source = json.loads(marker.read_text())
+    marker.write_text(json.dumps({k: v for k, v in source.items() if k != "files"}))
+    assert store.model_identity(str(folder)) == identity
+    assert json.loads(marker.read_text()) == source
     build_gpt2(folder, seed=1)  # e.g. fine-tuned weights saved over it
     edited = make(str(gguf), cache).fit(X, y)
     z1 = edited.logits(X)
@@ -1010,7 +1018,6 @@ def test_a_model_folder_without_its_tokenizer_says_so(models, table, tmp_path):
 def test_weights_that_cannot_load_name_the_model(models, table, tmp_path, problem):
     """A broken weights file or a config of no causal / seq2seq LM: an error naming the
     model and what LLMPrior needs, not a bare safetensors or transformers error."""
-    import json
 
     X, y = table
     folder = tmp_path / "broken"

@@ -5,6 +5,7 @@ Nothing here imports torch or transformers at module level.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -110,19 +111,40 @@ def model_identity(source: str) -> str:
     """
     path = Path(source).expanduser()
     if path.is_dir():
-        marker = path / _MARKER
-        if marker.is_file():
-            try:
-                found = json.loads(marker.read_text())
-                if found["files"] == folder_fingerprint(path, skip=_MARKER):
-                    return found["identity"]
-            except (ValueError, KeyError, TypeError, OSError):
-                pass  # edited since its conversion, or converted by an older version
-        return f"folder:{folder_fingerprint(path)}"
+        converted = _converted_identity(path) if (path / _MARKER).is_file() else None
+        return converted or f"folder:{folder_fingerprint(path)}"
     if path.is_file():
         return f"file:{path.name}:{file_fingerprint(path)}"
     commit = _hub_commit(source)
     return f"hub:{source}@{commit}" if commit else f"hub:{source}"
+
+
+def _converted_identity(folder: Path) -> str | None:
+    """The GGUF identity of a converted folder; ``None`` once its files were edited.
+
+    A folder converted before its files' fingerprint was recorded gets it recorded now.
+    """
+    marker = folder / _MARKER
+    try:
+        found = json.loads(marker.read_text())
+        files = folder_fingerprint(folder, skip=_MARKER)
+        if "files" not in found:
+            found["files"] = files
+            _replace_text(marker, json.dumps(found))
+        return str(found["identity"]) if found["files"] == files else None
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file; a read-only folder leaves it as it was."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _hub_commit(name: str) -> str | None:
