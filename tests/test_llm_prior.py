@@ -1,5 +1,6 @@
 """LLMPrior on tiny random GPT-2 / T5 models (no downloads), and one real end-to-end run."""
 
+import hashlib
 import json
 import os
 import pickle
@@ -924,6 +925,29 @@ def test_a_converted_gguf_folder_edited_in_place_is_another_model(table, tmp_pat
     llm_module.clear_loaded_models()
     np.testing.assert_allclose(z1, make(str(folder)).fit(X, y).logits(X), atol=1e-5)  # as above
     assert np.abs(z1 - z0).max() > 1e-3
+
+
+def test_a_killed_gguf_conversion_leaves_no_copy_for_ever(table, tmp_path, monkeypatch):
+    # a conversion killed (e.g. out of memory while dequantising) left its temporary
+    # folder, as large as the model, in the cache for ever
+    X, y = table
+    gguf, models = tmp_path / "tiny.gguf", tmp_path / "cache" / "models"
+    gguf.write_bytes(b"GGUF" + bytes(range(256)))
+    digest = hashlib.sha256(f"file:tiny.gguf:{store.file_fingerprint(gguf)}".encode())
+    name = f"tiny-{digest.hexdigest()[:12]}"
+    killed, running = models / f".{name}.4242.0123abcd.tmp", models / f".{name}.77.89abcdef.tmp"
+    other = models / ".other-0123456789ab.1.0123abcd.tmp"  # another model's: left alone
+    for folder in (killed, running, other):
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"weights")
+    _age([killed, other], seconds=2 * 86400)  # older than any conversion takes
+    monkeypatch.setattr(store, "_convert_gguf", lambda path, out, hub: build_gpt2(out))
+    make(str(gguf), tmp_path / "cache").fit(X, y).logits(X.iloc[:2])
+    assert sorted(p.name for p in models.iterdir()) == sorted([name, running.name, other.name])
+    # killed just before the conversion that succeeded: removed by a use a day later
+    _age([running], seconds=2 * 86400)
+    make(str(gguf), tmp_path / "cache").fit(X, y).logits(X.iloc[:2])
+    assert sorted(p.name for p in models.iterdir()) == sorted([name, other.name])
 
 
 def test_gguf_conversion_into_an_unwritable_cache_names_the_folder(table, tmp_path):

