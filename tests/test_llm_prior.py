@@ -593,6 +593,20 @@ def test_an_interrupted_cache_write_leaves_no_temporary_file(tmp_path, monkeypat
     assert list(cache.folder.iterdir()) == []
 
 
+def test_a_cache_folder_that_cannot_be_written_is_said(models, table, tmp_path):
+    # scores that could not be saved (cache_dir a file, a read-only folder, a full disk)
+    # were dropped without a word: every run scored every row again
+    X, y = table
+    blocker = tmp_path / "file"  # a folder below a file cannot be made, even by root
+    blocker.write_text("")
+    prior = make(models["gpt2"], blocker / "cache").fit(X, y)
+    with pytest.warns(
+        UserWarning, match=r"cannot save the scores into .*file/cache/scores/.*cache_dir"
+    ):
+        z = prior.logits(X)
+    np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-12)
+
+
 def test_cache_location_from_environment(models, table, tmp_path, monkeypatch):
     X, y = table
     monkeypatch.setenv("LLMBOOST_CACHE_DIR", str(tmp_path / "env"))

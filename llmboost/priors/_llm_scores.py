@@ -11,6 +11,7 @@ import os
 import struct
 import time
 import uuid
+import warnings
 import zlib
 from collections import OrderedDict
 from pathlib import Path
@@ -208,7 +209,7 @@ class ScoreCache:
         return {k: out[i] for i, k in enumerate(keys) if found[i]}
 
     def put_many(self, items: dict[bytes, np.ndarray]) -> None:
-        """Store scores in one new pack; disk errors are ignored (the cache is optional).
+        """Store scores in one new pack; a disk error is a warning (the cache is optional).
 
         Parameters
         ----------
@@ -226,7 +227,15 @@ class ScoreCache:
             if v.size != self.n:
                 raise ValueError(f"expected {self.n} scores, got {v.size}")
         name = f"{os.getpid()}-{uuid.uuid4().hex}.pack"
-        self._write(self.folder / name, self._encode(list(items), values))
+        error = self._write(self.folder / name, self._encode(list(items), values))
+        if error is not None:
+            warnings.warn(
+                f"LLMPrior: cannot save the scores into {self.folder} ({error}); they will be "
+                "computed again next time. Pass a writable cache_dir= (or cache_dir=False).",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
         packs = self._packs()
         if len(packs) > self.max_packs:
             self._compact(packs)
@@ -238,31 +247,32 @@ class ScoreCache:
             chunks.append(rec + struct.pack("<I", zlib.crc32(rec)))
         return b"".join(chunks)
 
-    def _write(self, path: Path, data: bytes) -> bool:
+    def _write(self, path: Path, data: bytes) -> OSError | None:
+        """Write ``path`` through a temporary file; the error when it could not be."""
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        written = False
+        written, error = False, None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
             written = True
-        except OSError:
-            pass
+        except OSError as err:
+            error = err
         finally:  # also when interrupted: no temporary copy stays behind
             if not written:
                 try:
                     tmp.unlink()
                 except OSError:
                     pass
-        return written
+        return error
 
     def _compact(self, packs: list[Path]) -> None:
         merged: dict[bytes, np.ndarray] = {}
         for _, stored, values in self._read():
             merged.update((key.tobytes(), row) for key, row in zip(stored, values, strict=True))
         name = f"0-merged-{uuid.uuid4().hex}.pack"
-        if self._write(self.folder / name, self._encode(list(merged), merged.values())):
+        if self._write(self.folder / name, self._encode(list(merged), merged.values())) is None:
             for path in packs:
                 try:
                     path.unlink()
