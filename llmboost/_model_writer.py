@@ -8,8 +8,12 @@ checked as the reader will check it.
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import stat
 import sys
-from pathlib import PurePath
+import zipfile
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -158,6 +162,42 @@ class Writer:
         return name
 
 
+def write_archive(path: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
+    new file beside it, renamed over it once complete with the old file's permissions."""
+    target = _file_to_write(path)
+    # renamed once complete; a short name, as the target's may be near the length limit
+    part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
+    try:
+        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        _keep_mode(target, part)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _keep_mode(target: Path, part: Path) -> None:
+    """Give the new file the permissions of the one it replaces (a model holds training
+    rows: a file kept private stays private)."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(part, mode)
+
+
+def _file_to_write(path: Path) -> Path:
+    """The file ``save`` writes for ``path``: a symbolic link's target (the link stays)."""
+    target = path.resolve() if path.is_symlink() else path
+    if path.is_dir() or not target.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
+        error = IsADirectoryError if path.is_dir() else FileNotFoundError
+        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    return target
+
+
 def _library_booster(obj) -> str | None:
     """``"xgboost"`` / ``"lightgbm"`` for those libraries' native boosters, else ``None``."""
     cls = type(obj)
@@ -200,4 +240,4 @@ def trusted_class(cls: type) -> bool:
     return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
 
 
-__all__ = ["INDEX_DTYPES", "TRUSTED_PACKAGES", "Writer", "trusted_class"]
+__all__ = ["INDEX_DTYPES", "TRUSTED_PACKAGES", "Writer", "trusted_class", "write_archive"]

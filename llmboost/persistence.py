@@ -22,8 +22,6 @@ import importlib
 import json
 import math
 import os
-import secrets
-import stat
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -38,7 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class
+from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
 
@@ -47,6 +45,10 @@ FORMAT, VERSION = "llmboost-model", 1
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
 _NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
+#: Bytes a file may unpack to whatever its compression (a prior's context of ~256 MB fits,
+#: even as text); past them, at most ``_MAX_RATIO`` times its compressed size (deflate
+#: reaches about 1,000; a model's arrays and trees compress 1 to 20 times).
+_ANY_RATIO_BYTES, _MAX_RATIO = 2**30, 100
 
 
 class UnsafeFileError(ValueError):
@@ -100,28 +102,8 @@ def save(model, path: str | os.PathLike) -> Path:
         "llmboost_version": __version__,
     }
     path = Path(path)
-    target = _file_to_write(path)
-    # renamed once complete; a short name, as the target's may be near the length limit
-    part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
-    try:
-        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in {"model.json": json.dumps(manifest), **writer.files}.items():
-                archive.writestr(name, data)
-        _keep_mode(target, part)
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
+    write_archive(path, {"model.json": json.dumps(manifest).encode(), **writer.files})
     return path
-
-
-def _keep_mode(target: Path, part: Path) -> None:
-    """Give the new file the permissions of the one it replaces (a model holds training
-    rows: a file kept private stays private)."""
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        return
-    os.chmod(part, mode)
 
 
 def _holder_hint(model, estimator_class) -> str:
@@ -133,16 +115,6 @@ def _holder_hint(model, estimator_class) -> str:
     if not isinstance(inner, estimator_class):
         return ""
     return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
-
-
-def _file_to_write(path: Path) -> Path:
-    """The file ``save`` writes for ``path``: a symbolic link's target (the link stays)."""
-    target = path.resolve() if path.is_symlink() else path
-    if path.is_dir() or not target.parent.is_dir():
-        why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
-        error = IsADirectoryError if path.is_dir() else FileNotFoundError
-        raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
-    return target
 
 
 def load(path: str | os.PathLike):
@@ -161,9 +133,9 @@ def load(path: str | os.PathLike):
     Raises
     ------
     UnsafeFileError
-        When the file is not an llmboost model, is damaged, has a format version this
-        llmboost does not read, or holds anything but plain values, arrays and trusted
-        classes.
+        When the file is not an llmboost model, is damaged, would unpack to more than
+        1 GiB and 100 times its size, has a format version this llmboost does not read,
+        or holds anything but plain values, arrays and trusted classes.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
@@ -180,8 +152,9 @@ def load(path: str | os.PathLike):
             f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
         ) from exc
     with archive:
+        _check_sizes(archive, path)
         try:
-            manifest = json.loads(archive.read("model.json"))
+            manifest = json.loads(_entry(archive, "model.json"))
         except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
             raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -205,6 +178,30 @@ def load(path: str | os.PathLike):
     return model
 
 
+def _check_sizes(archive: zipfile.ZipFile, path) -> None:
+    """Refuse, before reading any of it, a file that would unpack to implausibly many bytes
+    (a zip bomb) for its size."""
+    unpacked = sum(info.file_size for info in archive.infolist())
+    packed = sum(info.compress_size for info in archive.infolist())
+    if unpacked > max(_ANY_RATIO_BYTES, _MAX_RATIO * packed):
+        raise UnsafeFileError(
+            f"{path} would unpack to {unpacked:,} bytes from {packed:,}, more than "
+            f"{_MAX_RATIO} times its compressed size past {_ANY_RATIO_BYTES:,} bytes: not a "
+            "model llmboost wrote (a zip bomb?); it was not read."
+        )
+
+
+def _entry(archive: zipfile.ZipFile, name: str) -> bytes:
+    """Entry ``name``'s bytes, never more than its stated size (``zipfile.BadZipFile`` if
+    they differ)."""
+    info = archive.getinfo(name)
+    with archive.open(info) as stream:
+        data = stream.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"{name} holds {len(data):,} bytes, not {info.file_size:,}")
+    return data
+
+
 # -- reading ------------------------------------------------------------------------------
 class _Reader:
     """Builds objects back from the JSON tree, refusing anything outside the vocabulary."""
@@ -212,6 +209,7 @@ class _Reader:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.built: dict[int, Any] = {}
+        self.read: set[str] = set()  # entries read: each once, so memory stays bounded
 
     def decode_root(self, value, where: str):
         """:meth:`decode`; nesting past the recursion limit (no model's) is refused."""
@@ -389,8 +387,11 @@ class _Reader:
         name = value.get("file")
         if not (isinstance(name, str) and name.startswith(folder) and name.endswith(suffix)):
             raise UnsafeFileError(f"{where}: bad file name {name!r}.")
+        if name in self.read:
+            raise UnsafeFileError(f"{where}: {name} is read a second time (a crafted file).")
+        self.read.add(name)
         try:
-            return self.archive.read(name)
+            return _entry(self.archive, name)
         except KeyError as exc:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
         except _DAMAGED as exc:

@@ -1243,3 +1243,60 @@ def test_files_from_before_the_regression_centre_keep_their_start(tmp_path):
     booster = loaded.members_[0].booster
     expected = booster.predict_margin(booster_frame(frame), 0.5 * z, booster.n_rounds_)
     np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def _declare_size(path, out, name, size):
+    """``path`` copied to ``out`` with entry ``name``'s stated uncompressed size set to
+    ``size`` in its local header and in the zip directory (its data left as it is)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        header = archive.getinfo(name).header_offset
+    data[header + 22 : header + 26] = size.to_bytes(4, "little")
+    entry = data.rfind(b"PK\x01\x02")  # the directory's records: 46 bytes, then the name
+    while data[entry + 46 : entry + 46 + len(name)] != name.encode():
+        entry = data.rfind(b"PK\x01\x02", 0, entry)
+    data[entry + 24 : entry + 28] = size.to_bytes(4, "little")
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_file_that_would_unpack_to_implausibly_many_bytes_is_refused_unread(
+    tmp_path, monkeypatch
+):
+    # an entry stating 4 GB from a few kB was read whole (a zip bomb exhausts memory)
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    array = next(iter(_entries(path, ".npy")))
+    bomb = _declare_size(path, tmp_path / "bomb.llmboost", array, 2**32 - 1)
+    with zipfile.ZipFile(bomb) as archive:
+        assert archive.getinfo(array).file_size == 2**32 - 1  # what zipfile reads
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: opened.append(a[1]))
+    with pytest.raises(UnsafeFileError) as err:
+        load(bomb)
+    assert not opened  # refused before any entry is decompressed
+    assert str(err.value).startswith(f"{bomb} would unpack to 4,29")
+    assert "more than 100 times its compressed size past 1,073,741,824 bytes" in str(err.value)
+    monkeypatch.undo()
+    # a model's own ratio is far from the bound: it loads with no free bytes at all
+    monkeypatch.setattr("llmboost.persistence._ANY_RATIO_BYTES", 0)
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+
+
+def test_an_entry_read_twice_or_shorter_than_stated_is_refused(tmp_path):
+    # one large entry named by many records was read (and held) once per record
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    text = (tmp_path / "m.llmboost").read_bytes()
+    manifest = _manifest(path)
+    names = re.findall(r'"file": "(arrays/\d+\.npy)"', json.dumps(manifest))
+    twice = json.loads(json.dumps(manifest).replace(names[1], names[0]))
+    _rewrite_manifest(path, twice)
+    with pytest.raises(UnsafeFileError, match=rf"{names[0]} is read a second time"):
+        load(path)
+    path.write_bytes(text)
+    # stating more bytes than the entry holds: its data is not taken as the whole
+    longer = _declare_size(path, tmp_path / "longer.llmboost", names[0], 10**6)
+    with pytest.raises(UnsafeFileError, match=rf"{names[0]} is damaged \(BadZipFile"):
+        load(longer)
