@@ -210,7 +210,9 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with column names that XGBoost and LightGBM accept.
 
     ``[ ] < , : { } "`` and whitespace become ``_`` (an empty name is ``_``, which
-    LightGBM refuses); a name that then repeats gets
+    LightGBM refuses), and so do the first name's leading and the last name's trailing
+    ``=`` (LightGBM splits its model's ``feature_names=`` line at ``=`` and drops
+    them: a column named ``=`` failed); a name that then repeats gets
     a ``_<position>`` suffix. The same columns always get the same names, so fit
     and predict agree. Only the boosters see these names: priors and users keep
     the original ones.
@@ -225,9 +227,11 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``frame`` itself when every name is already accepted.
     """
-    names, seen = [], set()
+    names, seen, last = [], set(), frame.shape[1] - 1
     for j, name in enumerate(frame.columns):
         safe = _UNSAFE_NAME.sub("_", name) or "_"
+        safe = re.sub("^=+", "_", safe) if j == 0 else safe
+        safe = re.sub("=+$", "_", safe) if j == last else safe
         if safe in seen:
             safe = f"{safe}_{j}"
         while safe in seen:

@@ -161,6 +161,31 @@ def test_booster_frame_renames_only_unsafe_names():
     assert booster_frame(plain) is plain
 
 
+@pytest.mark.parametrize(
+    "names, booster_names",
+    [(["=", "b"], ["_", "b"]), (["a", "=="], ["a", "_"]), (["===b", "b="], ["_b", "b_"])],
+)
+def test_names_lightgbm_reads_without_their_equals_signs_fit_and_load(
+    names, booster_names, tmp_path
+):
+    # LightGBM drops the '=' that start its model's feature names or end them: a column
+    # named '=' failed with "Wrong size of feature_names", and '===b' became 'b' (two 'b's)
+    from llmboost import load, save
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=names)
+    y = (X.iloc[:, 0] + X.iloc[:, 1] > 0).astype(int)
+    fit = {"scale": 0, "booster": "lightgbm", "booster_params": {"n_estimators": 5}}
+    model = PriorBoostClassifier(**fit).fit(X, y)
+    assert list(booster_frame(to_frame(X)).columns) == booster_names
+    assert model.booster_.model_.booster_.feature_name() == booster_names
+    plain = PriorBoostClassifier(**fit).fit(X.set_axis(["p", "q"], axis=1), y)
+    same = plain.predict_proba(X.set_axis(["p", "q"], axis=1))
+    np.testing.assert_array_equal(model.predict_proba(X), same)  # the names change nothing
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_a_control_character_in_a_column_name_fits_and_predicts_with_xgboost():
     # XGBoost cut "a\x00b" at the NUL: predict said "feature_names mismatch"
     rng = np.random.default_rng(0)
