@@ -34,7 +34,8 @@ def to_frame(X) -> pd.DataFrame:
     booleans) become floats, durations become seconds. Text, mixed number/text
     and ``category`` columns become ``category`` dtype with text categories (the
     boosters' native categorical support); an all-missing column becomes floats.
-    Polars and other dataframe libraries keep their column names. Raises
+    Polars and other dataframe libraries keep their column names, and a polars ``Enum``'s
+    or an Arrow dictionary's categories their order. Raises
     ``ValueError`` naming the column for empty input, complex values, infinities,
     values beyond float32 range and dates.
 
@@ -48,7 +49,7 @@ def to_frame(X) -> pd.DataFrame:
     """
     if not isinstance(X, pd.DataFrame) and nw.dependencies.is_into_dataframe(X):
         data = nw.from_native(X, eager_only=True)
-        X = pd.DataFrame({str(name): data[name].to_numpy() for name in data.columns})
+        X = pd.DataFrame({str(name): _native_values(data[name]) for name in data.columns})
     if isinstance(X, pd.DataFrame):
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(
@@ -122,8 +123,8 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
     if col.isna().all():
         return pd.Series(np.nan, index=col.index, name=col.name)
-    if _is_arrow_dictionary(col.dtype):  # a categorical read with the pyarrow backend
-        col = pd.Series(col.array.__arrow_array__().to_pandas().array, col.index, name=col.name)
+    if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
+        col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _text_categories(col)
     if col.dtype == object:
@@ -143,14 +144,33 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
 
 
-def _is_arrow_dictionary(dtype) -> bool:
-    """Whether ``dtype`` is Arrow's dictionary type (its categorical)."""
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    if arrow is None:
+def _native_values(series: nw.Series):
+    """A column of a polars, pyarrow, ... table as NumPy values, or as a categorical with
+    its declared categories in their order (unused ones too) for a polars ``Enum`` and
+    an Arrow dictionary, as a pandas ``category`` column keeps them."""
+    if isinstance(series.dtype, nw.Enum):
+        return pd.Categorical(series.to_numpy(), categories=list(series.dtype.categories))
+    native = series.to_native()
+    if _is_arrow_dictionary(getattr(native, "type", None)):
+        return _arrow_categorical(native)
+    return series.to_numpy()
+
+
+def _is_arrow_dictionary(arrow_type) -> bool:
+    """Whether ``arrow_type`` is Arrow's dictionary type (its categorical)."""
+    if not type(arrow_type).__module__.startswith("pyarrow"):
         return False
     import pyarrow as pa
 
-    return pa.types.is_dictionary(arrow)
+    return pa.types.is_dictionary(arrow_type)
+
+
+def _arrow_categorical(chunks) -> pd.Categorical:
+    """An Arrow dictionary column as a categorical whose categories are its dictionary's
+    values in order (the chunks' dictionaries joined in order), missing values missing."""
+    array = chunks.unify_dictionaries().combine_chunks()
+    categories = pd.Index(array.dictionary.to_pandas()).dropna().unique()
+    return pd.Categorical(array.dictionary_decode().to_pandas(), categories=categories)
 
 
 def _float_column(col: pd.Series, name: str) -> pd.Series:

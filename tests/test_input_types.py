@@ -213,6 +213,32 @@ def test_arrow_dictionary_columns_are_categories(tmp_path):
     )
 
 
+def test_polars_enums_and_arrow_dictionaries_keep_their_categories():
+    # polars and pyarrow tables were read through NumPy: an Enum's or a dictionary's
+    # categories became the values present, sorted (['hi', 'lo', 'mid'] for
+    # ['lo', 'mid', 'hi', 'unused']), and a missing value in an Arrow dictionary column
+    # read as a category ('b' below)
+    pl, pa = pytest.importorskip("polars"), pytest.importorskip("pyarrow")
+    categories = ["lo", "mid", "hi", "unused"]
+    values = ["lo", "hi", None, "mid", "lo"]
+    want = to_frame(pd.DataFrame({"c": pd.Categorical(values, categories=categories)}))
+    enum = pl.DataFrame({"c": pl.Series(values, dtype=pl.Enum(categories))})
+    pd.testing.assert_frame_equal(to_frame(enum), want)
+    codes = pa.array([0, 2, None, 1, 0], pa.int8())
+    arrow = pa.table({"c": pa.DictionaryArray.from_arrays(codes, pa.array(categories))})
+    pd.testing.assert_frame_equal(to_frame(arrow), want)
+    first = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int8()), pa.array(["a", "b"]))
+    second = pa.DictionaryArray.from_arrays(pa.array([None, 0], pa.int8()), pa.array(["z"]))
+    chunks = pa.chunked_array([first, second])  # the chunks' dictionaries differ
+    for table in (
+        pa.table({"c": chunks}),
+        pd.DataFrame({"c": pd.arrays.ArrowExtensionArray(chunks)}),
+    ):
+        column = to_frame(table)["c"]
+        assert column.tolist() == ["a", "b", np.nan, "z"]
+        assert list(column.cat.categories) == ["a", "b", "z"]
+
+
 def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
     # cast to floats, they were counts of each value's unit: 5 ms read as 5, and dates
     # (refused in a table) became numbers
