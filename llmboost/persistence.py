@@ -152,7 +152,7 @@ def load(path: str | os.PathLike):
             f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
         ) from exc
     with archive:
-        _check_sizes(archive, path)
+        _check_entries(archive, path)
         try:
             manifest = json.loads(_entry(archive, "model.json"))
         except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
@@ -178,9 +178,14 @@ def load(path: str | os.PathLike):
     return model
 
 
-def _check_sizes(archive: zipfile.ZipFile, path) -> None:
-    """Refuse, before reading any of it, a file that would unpack to implausibly many bytes
-    (a zip bomb) for its size."""
+def _check_entries(archive: zipfile.ZipFile, path) -> None:
+    """Refuse, before reading any of it, a file with encrypted entries or one that would
+    unpack to implausibly many bytes (a zip bomb) for its size."""
+    if locked := [info.filename for info in archive.infolist() if info.flag_bits & 0x1]:
+        raise UnsafeFileError(
+            f"{path} has encrypted entries ({locked[0]}), which load does not read (save "
+            "writes none): unzip them with their password into a new zip, or save again."
+        )
     unpacked = sum(info.file_size for info in archive.infolist())
     packed = sum(info.compress_size for info in archive.infolist())
     if unpacked > max(_ANY_RATIO_BYTES, _MAX_RATIO * packed):

@@ -1300,3 +1300,22 @@ def test_an_entry_read_twice_or_shorter_than_stated_is_refused(tmp_path):
     longer = _declare_size(path, tmp_path / "longer.llmboost", names[0], 10**6)
     with pytest.raises(UnsafeFileError, match=rf"{names[0]} is damaged \(BadZipFile"):
         load(longer)
+
+
+def test_a_file_with_encrypted_entries_is_refused_as_unsafe(tmp_path):
+    # zipfile's RuntimeError ('... is encrypted, password required') came out as it was
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    data = bytearray(path.read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # headers' flag bits
+        at = data.find(signature)
+        while at >= 0:
+            data[at + flags] |= 0x1  # encrypted
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path} has encrypted entries (model.json), which load does not read (save writes "
+        "none): unzip them with their password into a new zip, or save again."
+    )
