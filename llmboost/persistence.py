@@ -171,11 +171,19 @@ def load(path: str | os.PathLike):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
     check_weights(
         model.prior_,
-        manifest.get("needs_files", []),
-        manifest.get("weights_fingerprints"),
-        manifest.get("llmboost_version", "unknown"),
+        _texts(manifest, "needs_files", path) or [],
+        _texts(manifest, "weights_fingerprints", path),
+        str(manifest.get("llmboost_version", "unknown")),
     )
     return model
+
+
+def _texts(manifest: dict, key: str, path) -> list[str] | None:
+    """``manifest[key]``, a list of text or ``None`` (absent)."""
+    value = manifest.get(key)
+    if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise UnsafeFileError(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
 
 
 def _check_entries(archive: zipfile.ZipFile, path) -> None:
@@ -332,7 +340,7 @@ class _Reader:
 
     def _tag_index(self, value, where):
         dtype = value.get("dtype")
-        if dtype not in INDEX_DTYPES:
+        if not isinstance(dtype, str) or dtype not in INDEX_DTYPES:
             raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
         values = self.decode(value.get("values"), where)
         if not isinstance(values, np.ndarray):
@@ -341,7 +349,7 @@ class _Reader:
             return pd.Index(values, dtype=dtype)
 
     def _tag_ref(self, value, where):
-        if value.get("id") not in self.built:
+        if not isinstance(value.get("id"), int) or value["id"] not in self.built:
             raise UnsafeFileError(f"{where}: reference to an unknown object.")
         return self.built[value["id"]]
 

@@ -639,6 +639,34 @@ def test_malformed_records_are_refused_as_unsafe(tmp_path, root):
         load(_crafted(tmp_path, root))
 
 
+@pytest.mark.parametrize(
+    "root, message",
+    [
+        ({"$": "index", "dtype": {}, "values": _ONE}, "index dtype {} is not allowed"),
+        ({"$": "ref", "id": []}, "reference to an unknown object"),
+    ],
+)
+def test_records_with_unhashable_values_are_refused_as_unsafe(tmp_path, root, message):
+    # a dict or list where a name or number belongs raised "unhashable type"
+    with pytest.raises(UnsafeFileError, match=re.escape(message)):
+        load(_crafted(tmp_path, root))
+
+
+@pytest.mark.parametrize(
+    "key, value", [("needs_files", {"a": 1}), ("needs_files", [1]), ("weights_fingerprints", True)]
+)
+def test_a_manifest_listing_weights_files_as_anything_but_text_is_unsafe(tmp_path, key, value):
+    # TypeError ("object of type 'bool' has no len()"), or a FileNotFoundError for "a"
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest[key] = value
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == f"{path}: model.json's {key} is not a list of text: {value!r}."
+
+
 def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):
     # a crafted model.json nested past Python's recursion limit raised RecursionError,
     # from json (lists) or from the reader (tuples: several calls per level)
