@@ -291,7 +291,7 @@ class _Reader:
         generator = np.random.RandomState()
         try:
             generator.set_state(state)
-        except (TypeError, ValueError, IndexError) as exc:
+        except (TypeError, ValueError, IndexError, OverflowError) as exc:
             raise UnsafeFileError(f"{where}: malformed random state ({exc}).") from None
         return generator
 

@@ -403,8 +403,18 @@ def test_splitters_and_random_states_the_docs_name_are_saved(params, tmp_path):
             )
 
 
-def test_a_malformed_random_state_is_refused(tmp_path):
-    root = {"$": "random_state", "state": {"$": "tuple", "items": ["MT19937", 1, 2]}}
+_KEY = {"$": "objarray", "shape": [624], "items": [1] * 624}  # a generator's key
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        ["MT19937", 1, 2],
+        ["MT19937", _KEY, 2**70, 0, 0.0],  # a position beyond C's long: was OverflowError
+    ],
+)
+def test_a_malformed_random_state_is_refused(tmp_path, items):
+    root = {"$": "random_state", "state": {"$": "tuple", "items": items}}
     with pytest.raises(UnsafeFileError, match="malformed random state"):
         load(_crafted(tmp_path, root))
 
