@@ -65,7 +65,7 @@ def save(model, path: str | os.PathLike) -> Path:
     path : str or path-like
         The file to write, in an existing folder (``FileNotFoundError`` otherwise); a file
         there is replaced only once the new one is complete, keeping its permissions (a
-        symbolic link's target is written, the link kept).
+        symbolic link's target is written, the link kept; other hard links keep the old).
 
     Returns
     -------

@@ -1357,3 +1357,17 @@ def test_a_file_with_encrypted_entries_is_refused_as_unsafe(tmp_path):
         f"{path} has encrypted entries (model.json), which load does not read (save writes "
         "none): unzip them with their password into a new zip, or save again."
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX hard links")
+def test_replacing_a_file_is_atomic_and_leaves_other_hard_links_with_the_old_model(tmp_path):
+    # the file is replaced by rename (never half written), as the docs say: a second hard
+    # link to it still names the old model
+    X, y = _data("binary", n=80)
+    old = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(old, tmp_path / "m.llmboost")
+    os.link(path, tmp_path / "backup.llmboost")
+    new = _model("binary", "lightgbm", 0.5).fit(X, y)
+    save(new, path)
+    assert load(path).booster == "lightgbm"
+    assert load(tmp_path / "backup.llmboost").booster == "xgboost"
