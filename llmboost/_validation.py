@@ -66,7 +66,9 @@ def to_frame(X) -> pd.DataFrame:
         frame = pd.DataFrame({f"x{j}": col for j, col in enumerate(columns)})
     if len(set(frame.columns)) != frame.shape[1]:
         dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-        raise ValueError(f"Column names must be unique; repeated: {dupes}.")
+        labels = [c for c in getattr(X, "columns", []) if str(c) in dupes]
+        how = f" ({' and '.join(map(repr, labels))}, as text)" if len(set(labels)) > 1 else ""
+        raise ValueError(f"Column names must be unique; repeated: {dupes}{how}.")
     return pd.DataFrame(
         {name: _convert_column(frame[name], name) for name in frame.columns}, index=frame.index
     )

@@ -42,6 +42,15 @@ def test_bad_columns_are_named():
         to_frame(np.array([[1 + 2j]]))
 
 
+def test_column_labels_that_are_the_same_text_are_named_as_given():
+    # 1 and '1' are two columns of a DataFrame: the error said '1' was repeated
+    with pytest.raises(ValueError) as err:
+        to_frame(pd.DataFrame([[1, 2, 3]], columns=[1, "1", "b"]))
+    assert str(err.value) == "Column names must be unique; repeated: ['1'] (1 and '1', as text)."
+    with pytest.raises(ValueError, match=r"^Column names must be unique; repeated: \['a'\]\.$"):
+        to_frame(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+
+
 def test_unseen_categories_become_missing():
     train = to_frame(pd.DataFrame({"c": ["a", "b"]}))
     new = align_categories(to_frame(pd.DataFrame({"c": ["b", "z"]})), fit_categories(train))
