@@ -141,16 +141,25 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
 
 
 def _check_relative_model(prior, needed: list, paths: list) -> None:
-    """A language model given by a relative path, loaded from another working folder."""
+    """A language model or bundled PFN weights given by a relative path, loaded from
+    another working folder."""
+    from .priors._bundled_pfn import BundledPFNPrior
     from .priors._llm import LLMPrior
 
     if isinstance(prior, LLMPrior) and needed and not paths:
-        raise FileNotFoundError(
-            f"The prior's model {prior.model!r} is a path relative to the working "
-            f"directory: it was {needed[0]} when the model was saved, and {Path.cwd()} "
-            f"has no {prior.model}. Load it from the folder it was saved from, or put the "
-            "model folder there."
-        )
+        what, name = "model", prior.model
+    elif isinstance(prior, BundledPFNPrior) and needed and not paths[0].is_absolute():
+        what, name = "weights file", prior.weights
+        if paths[0].exists():
+            return
+    else:
+        return
+    raise FileNotFoundError(
+        f"The prior's {what} {name!r} is a path relative to the working "
+        f"directory: it was {needed[0]} when the model was saved, and {Path.cwd()} "
+        f"has no {name}. Load it from the folder it was saved from, or put the "
+        f"{what} there."
+    )
 
 
 __all__ = ["check_weights", "fingerprint", "needed_files", "weights_files"]

@@ -308,6 +308,30 @@ def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_pat
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+def test_bundled_weights_at_a_relative_path_loaded_from_another_folder_say_so(
+    tmp_path, monkeypatch
+):
+    # the error said the weights were "not on this machine" and to load with the same
+    # llmboost version, though they were there
+    (tmp_path / "a" / "w").mkdir(parents=True), (tmp_path / "b").mkdir()
+    shutil.copy(_bundled_weights(), tmp_path / "a" / "w" / "pfn.pt")
+    monkeypatch.chdir(tmp_path / "a")
+    X, y = _data("binary", n=60)
+    model = _small_pfnboost(BundledPFNPrior(weights="w/pfn.pt", n_ensemble=1)).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.chdir(tmp_path / "b")
+    with pytest.raises(FileNotFoundError) as err:
+        load(path)
+    assert str(err.value) == (
+        "The prior's weights file 'w/pfn.pt' is a path relative to the working directory: "
+        f"it was {(tmp_path / 'a' / 'w' / 'pfn.pt').resolve()} when the model was saved, "
+        f"and {(tmp_path / 'b').resolve()} has no w/pfn.pt. Load it from the folder it was "
+        "saved from, or put the weights file there."
+    )
+    monkeypatch.chdir(tmp_path / "a")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
 @pytest.mark.parametrize(
     "value",
     [
