@@ -194,7 +194,10 @@ def _float_column(col: pd.Series, name: str) -> pd.Series:
 
 
 def _plain(value):
-    """A numpy scalar as the Python value it holds (so messages read ``5``, not ``np.int64(5)``)."""
+    """A numpy scalar as the Python value it holds (so messages read ``5``, not ``np.int64(5)``),
+    also inside a tuple (a ``MultiIndex`` label)."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
     return value.item() if isinstance(value, np.generic) else value
 
 

@@ -51,6 +51,13 @@ def test_column_labels_that_are_the_same_text_are_named_as_given():
         to_frame(pd.DataFrame([[1, 2]], columns=["a", "a"]))
 
 
+def test_a_bad_value_under_a_multiindex_is_named_by_its_plain_label():
+    # the message read "first at index ('y', np.int64(2))"
+    X = pd.DataFrame({"a": [1.0, np.inf]}, index=pd.MultiIndex.from_tuples([("x", 1), ("y", 2)]))
+    with pytest.raises(ValueError, match=r"'a' contains infinity \(first at index \('y', 2\)\);"):
+        to_frame(X)
+
+
 def test_unseen_categories_become_missing():
     train = to_frame(pd.DataFrame({"c": ["a", "b"]}))
     new = align_categories(to_frame(pd.DataFrame({"c": ["b", "z"]})), fit_categories(train))
