@@ -162,6 +162,17 @@ class Writer:
         return name
 
 
+def holder_hint(model, estimator_class) -> str:
+    """What to save instead of a Pipeline or search that holds an llmboost estimator."""
+    inner, what = getattr(model, "best_estimator_", None), "its best_estimator_ (the refit model)"
+    if inner is None and isinstance(getattr(model, "steps", None), list) and model.steps:
+        inner = model.steps[-1][-1]
+        what = "its final step (pipeline[-1]) and pickle or refit the steps before it"
+    if not isinstance(inner, estimator_class):
+        return ""
+    return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
+
+
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
     new file beside it, renamed over it once complete with the old file's permissions."""
@@ -240,4 +251,11 @@ def trusted_class(cls: type) -> bool:
     return cls.__module__.startswith("llmboost.") and issubclass(cls, tuple)
 
 
-__all__ = ["INDEX_DTYPES", "TRUSTED_PACKAGES", "Writer", "trusted_class", "write_archive"]
+__all__ = [
+    "INDEX_DTYPES",
+    "TRUSTED_PACKAGES",
+    "Writer",
+    "holder_hint",
+    "trusted_class",
+    "write_archive",
+]

@@ -47,8 +47,10 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSErr
 _NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
 #: Bytes a file may unpack to whatever its compression (a prior's context of ~256 MB fits,
 #: even as text); past them, at most ``_MAX_RATIO`` times its compressed size (deflate
-#: reaches about 1,000; a model's arrays and trees compress 1 to 20 times).
+#: reaches about 1,000; a model's arrays and trees compress 1 to 20 times). The same for
+#: model.json, whose text (distinct categories past a few MB) compresses about 4 times.
 _ANY_RATIO_BYTES, _MAX_RATIO = 2**30, 100
+_ANY_RATIO_JSON, _MAX_JSON_RATIO = 2**26, 20
 
 
 class UnsafeFileError(ValueError):
@@ -83,10 +85,11 @@ def save(model, path: str | os.PathLike) -> Path:
     from .estimators._prior_boost import _PriorBoost
 
     if not isinstance(model, _PriorBoost):
+        from ._model_writer import holder_hint
         from .dask._base import _DaskPriorBoost
 
         hint = ": pickle a Dask estimator instead" if isinstance(model, _DaskPriorBoost) else ""
-        hint = hint or _holder_hint(model, _PriorBoost)
+        hint = hint or holder_hint(model, _PriorBoost)
         raise TypeError(
             "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
             f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
@@ -106,17 +109,6 @@ def save(model, path: str | os.PathLike) -> Path:
     return path
 
 
-def _holder_hint(model, estimator_class) -> str:
-    """What to save instead of a Pipeline or search that holds an llmboost estimator."""
-    inner, what = getattr(model, "best_estimator_", None), "its best_estimator_ (the refit model)"
-    if inner is None and isinstance(getattr(model, "steps", None), list) and model.steps:
-        inner = model.steps[-1][-1]
-        what = "its final step (pipeline[-1]) and pickle or refit the steps before it"
-    if not isinstance(inner, estimator_class):
-        return ""
-    return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
-
-
 def load(path: str | os.PathLike):
     """Read a model written by :func:`save`; the prior's weights are found again.
 
@@ -134,8 +126,9 @@ def load(path: str | os.PathLike):
     ------
     UnsafeFileError
         When the file is not an llmboost model, is damaged, would unpack to more than
-        1 GiB and 100 times its size, has a format version this llmboost does not read,
-        or holds anything but plain values, arrays and trusted classes.
+        1 GiB and 100 times its size (model.json: 64 MiB and 20 times), has a format
+        version this llmboost does not read, or holds anything but plain values, arrays
+        and trusted classes.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
@@ -187,26 +180,31 @@ def _texts(manifest: dict, key: str, path) -> list[str] | None:
 
 
 def _check_entries(archive: zipfile.ZipFile, path) -> None:
-    """Refuse, before reading any of it, a file with encrypted entries or one that would
-    unpack to implausibly many bytes (a zip bomb) for its size."""
-    if locked := [info.filename for info in archive.infolist() if info.flag_bits & 0x1]:
+    """Refuse, unread, a file with encrypted entries or one that would unpack to implausibly
+    many bytes (a zip bomb): in all, or in model.json (25 times its bytes once parsed)."""
+    infos = archive.infolist()
+    if locked := [info.filename for info in infos if info.flag_bits & 0x1]:
         raise UnsafeFileError(
             f"{path} has encrypted entries ({locked[0]}), which load does not read (save "
             "writes none): unzip them with their password into a new zip, or save again."
         )
-    unpacked = sum(info.file_size for info in archive.infolist())
-    packed = sum(info.compress_size for info in archive.infolist())
-    if unpacked > max(_ANY_RATIO_BYTES, _MAX_RATIO * packed):
-        raise UnsafeFileError(
-            f"{path} would unpack to {unpacked:,} bytes from {packed:,}, more than "
-            f"{_MAX_RATIO} times its compressed size past {_ANY_RATIO_BYTES:,} bytes: not a "
-            "model llmboost wrote (a zip bomb?); it was not read."
-        )
+    text = [info for info in infos if info.filename == "model.json"]
+    for what, entries, free, ratio in (
+        (path, infos, _ANY_RATIO_BYTES, _MAX_RATIO),
+        (f"{path}'s model.json", text, _ANY_RATIO_JSON, _MAX_JSON_RATIO),
+    ):
+        unpacked = sum(info.file_size for info in entries)
+        packed = sum(info.compress_size for info in entries)
+        if unpacked > max(free, ratio * packed):
+            raise UnsafeFileError(
+                f"{what} would unpack to {unpacked:,} bytes from {packed:,}, more than "
+                f"{ratio} times its compressed size past {free:,} bytes: not a model "
+                "llmboost wrote (a zip bomb?); it was not read."
+            )
 
 
 def _entry(archive: zipfile.ZipFile, name: str) -> bytes:
-    """Entry ``name``'s bytes, never more than its stated size (``zipfile.BadZipFile`` if
-    they differ)."""
+    """Entry ``name``'s bytes, never past its stated size (``BadZipFile`` if they differ)."""
     info = archive.getinfo(name)
     with archive.open(info) as stream:
         data = stream.read(info.file_size + 1)

@@ -1346,6 +1346,23 @@ def test_a_file_that_would_unpack_to_implausibly_many_bytes_is_refused_unread(
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
+def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
+    tmp_path, monkeypatch
+):
+    # under 1 GiB in all, but json.loads of 1 GiB of "[]," takes about 25 GiB: a
+    # model.json past 64 MiB may compress at most 20 times (its text is distinct values)
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    bomb = _declare_size(path, tmp_path / "bomb.llmboost", "model.json", 2**29)
+    with pytest.raises(UnsafeFileError) as err:
+        load(bomb)
+    assert str(err.value).startswith(f"{bomb}'s model.json would unpack to 536,870,912 bytes")
+    assert "more than 20 times its compressed size past 67,108,864 bytes" in str(err.value)
+    monkeypatch.setattr("llmboost.persistence._ANY_RATIO_JSON", 0)  # a model's own json
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+
+
 def test_an_entry_read_twice_or_shorter_than_stated_is_refused(tmp_path):
     # one large entry named by many records was read (and held) once per record
     X, y = _data("binary", n=80)
