@@ -25,6 +25,8 @@ _FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 #: Characters XGBoost (``[ ] <``, control characters: it cuts a name at NUL) or LightGBM
 #: (JSON specials, whitespace) refuse in names.
 _UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s\x00-\x1f\x7f]')
+#: What to do with a column of a kind :func:`to_frame` does not read.
+_READ = "only numbers, booleans, durations, text and categories are read; convert it first"
 
 
 def to_frame(X) -> pd.DataFrame:
@@ -142,7 +144,7 @@ def _convert_column(col: pd.Series, name: str) -> pd.Series:
     if col.dtype.kind == "M" or isinstance(col.dtype, pd.PeriodDtype):
         fix = "convert dates and periods to numbers or text first"
     else:
-        fix = "only numbers, booleans, durations, text and categories are read; convert it first"
+        fix = _READ
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
 
 
@@ -155,7 +157,16 @@ def _native_values(series: nw.Series):
     native = series.to_native()
     if _is_arrow_dictionary(getattr(native, "type", None)):
         return _arrow_categorical(native)
-    return series.to_numpy()
+    try:  # polars has no NumPy form of Int128; structs and arrays give 2-d values
+        values = series.to_numpy()
+    except Exception as exc:  # each library raises its own kind of error
+        raise ValueError(
+            f"Column {series.name!r} has dtype {series.dtype}, which has no NumPy form "
+            f"({exc}); convert it first, e.g. to Float64 or String."
+        ) from exc
+    if values.ndim != 1:
+        raise ValueError(f"Column {series.name!r} has dtype {series.dtype}; {_READ}.")
+    return values
 
 
 def _is_arrow_dictionary(arrow_type) -> bool:

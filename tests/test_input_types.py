@@ -1,5 +1,7 @@
 """Input types a scikit-learn user passes: labels, weights, columns and parameters."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,6 +239,19 @@ def test_polars_enums_and_arrow_dictionaries_keep_their_categories():
         column = to_frame(table)["c"]
         assert column.tolist() == ["a", "b", np.nan, "z"]
         assert list(column.cat.categories) == ["a", "b", "z"]
+
+
+def test_polars_columns_without_a_numpy_form_are_named():
+    # Int128 raised polars' "cannot convert i128 to NumPy", and a struct or fixed-size
+    # array pandas' "Per-column arrays must each be 1-dimensional": neither named the column
+    pl = pytest.importorskip("polars")
+    for name, column, message in [
+        ("big", pl.Series([1, 2], dtype=pl.Int128), "has dtype Int128, which has no NumPy form"),
+        ("s", pl.Series([{"a": 1}, {"a": 2}]), "has dtype Struct({'a': Int64}); only numbers"),
+        ("v", pl.Series([[1, 2], [3, 4]], dtype=pl.Array(pl.Int64, 2)), "has dtype Array("),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(f"Column {name!r} {message}")):
+            to_frame(pl.DataFrame({"ok": [1.0, 2.0], name: column}))
 
 
 def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
