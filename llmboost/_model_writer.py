@@ -206,6 +206,11 @@ def _file_to_write(path: Path) -> Path:
         why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
         error = IsADirectoryError if path.is_dir() else FileNotFoundError
         raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
+    if target.exists() and not target.is_file():  # the rename would replace a device
+        raise ValueError(
+            f"Cannot save to {path}: it is not a regular file (a device, pipe or socket), "
+            "which save would replace by one; pass a file path."
+        )
     return target
 
 

@@ -1154,6 +1154,22 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_save_onto_a_device_or_pipe_is_refused_and_leaves_it(tmp_path):
+    # the rename replaced a named pipe (or, as root, /dev/null) by a regular file
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError) as err:
+        save(model, pipe)
+    assert str(err.value) == (
+        f"Cannot save to {pipe}: it is not a regular file (a device, pipe or socket), which "
+        "save would replace by one; pass a file path."
+    )
+    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
 def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
     # a bare ModuleNotFoundError: No module named 'torch' came out of load
     torch = pytest.importorskip("torch")
