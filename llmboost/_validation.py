@@ -339,7 +339,10 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
 
 def _numpy_labels(y):
     """Nullable or Arrow integer, float and boolean labels without missing values as
-    NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats)."""
+    NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats); pyarrow
+    dictionary labels decoded (NumPy reads a chunked one's nulls as a label)."""
+    if _is_arrow_dictionary(getattr(y, "type", None)):
+        y = y.cast(y.type.value_type)
     dtype = getattr(y, "dtype", None)
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if (

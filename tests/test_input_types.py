@@ -49,6 +49,19 @@ def test_nullable_and_arrow_labels_keep_their_kind(dtype, kind):
     np.testing.assert_array_equal(pred, labels.to_numpy(dtype=model.classes_.dtype))
 
 
+def test_arrow_dictionary_labels_with_a_missing_value_are_refused():
+    # a column of a pyarrow table (a chunked array) read its null as the label 'q'
+    pa = pytest.importorskip("pyarrow")
+    codes = pa.array([0, None, 1], pa.int8())
+    labels = pa.chunked_array([pa.DictionaryArray.from_arrays(codes, pa.array(["p", "q"]))])
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[1\]\)"):
+        check_target(labels, 3, classification=True)
+    full = pa.chunked_array(
+        [pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int8()), ["p", "q"])]
+    )
+    assert check_target(full, 2, classification=True).tolist() == ["p", "q"]
+
+
 def test_nullable_labels_with_missing_values_name_the_rows():
     with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[1\]\)"):
         check_target(pd.Series([1, None, 2], dtype="Int64"), 3, classification=True)
