@@ -18,7 +18,9 @@ import re
 import struct
 
 import numpy as np
+import pandas as pd
 
+from ._validation import booster_frame
 from .boosters import library_message
 
 #: UBJSON scalar markers XGBoost reads, and their big-endian layouts.
@@ -138,6 +140,8 @@ def load_xgboost_model(data: bytes):
     Returns
     -------
     xgboost.Booster
+        With the feature names :func:`~llmboost._validation.booster_frame` gives today
+        (files of earlier versions kept a leading or trailing ``=`` at the edges).
 
     Raises
     ------
@@ -149,9 +153,13 @@ def load_xgboost_model(data: bytes):
 
     try:
         check_xgboost_model(data)
-        return xgb.Booster(model_file=bytearray(data))
+        booster = xgb.Booster(model_file=bytearray(data))
     except (xgb.core.XGBoostError, ValueError) as exc:
         raise ValueError(f"is not an XGBoost model load accepts: {library_message(exc)}") from None
+    if booster.feature_names:  # the names predict gives it
+        named = pd.DataFrame(columns=booster.feature_names)
+        booster.feature_names = [str(name) for name in booster_frame(named).columns]
+    return booster
 
 
 class _Reader:

@@ -1428,3 +1428,21 @@ def test_replacing_a_file_is_atomic_and_leaves_other_hard_links_with_the_old_mod
     save(new, path)
     assert load(path).booster == "lightgbm"
     assert load(tmp_path / "backup.llmboost").booster == "xgboost"
+
+
+def test_xgboost_files_saved_with_equals_signs_in_edge_names_still_predict(tmp_path):
+    # Files written before the boosters saw the first name's leading and the last name's
+    # trailing '=' as '_' hold XGBoost trees named '=a' and 'b='; loaded, they predict
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["=a", "b="])
+    y = (X["=a"] + X["b="] > 0).astype(int)
+    model = PriorBoostClassifier(scale=[0.0, 1.0], booster_params={"n_estimators": 5})
+    model.fit(X, y)
+    expected = model.predict_proba(X)
+    for member in model.members_:
+        if member.booster is not None:  # the trees as the earlier version named them
+            member.booster.model_.get_booster().feature_names = ["=a", "b="]
+    loaded = load(save(model, tmp_path / "old.llmboost"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    names = list(booster_frame(pd.DataFrame(columns=X.columns)).columns)
+    assert loaded.booster_.model_.get_booster().feature_names == names
