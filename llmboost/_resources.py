@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+from ._warn import caller_level
+
 
 def require(*modules: str, extra: str, who: str):
     """Import ``modules`` (returned in order), or raise ``ImportError`` naming the extra.
@@ -85,7 +87,7 @@ def halve_on_oom(exc: BaseException, batch: int, who: str, is_oom=is_out_of_memo
     warnings.warn(
         f"{who}: out of memory with {batch} rows per batch; retrying with {batch // 2}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=caller_level(),
     )
     return batch // 2
 

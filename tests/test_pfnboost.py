@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import urllib.error
 import urllib.request
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 pytest.importorskip("torch")
 
+import llmboost  # noqa: E402
 from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import BundledPFNPrior  # noqa: E402
 
@@ -66,3 +71,54 @@ def test_a_given_prior_removes_the_previous_default(offline):
     assert model.default_prior_ == "bundled"
     model.set_params(prior=BundledPFNPrior("regression", n_ensemble=1)).fit(X, y)
     assert not hasattr(model, "default_prior_")
+
+
+def _warned_from(call, words):
+    """The files the warnings containing ``words`` point at."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    files = {w.filename for w in caught if words in str(w.message)}
+    assert files, f"no warning with {words!r}"
+    return files
+
+
+def test_the_default_prior_warning_points_at_the_user_s_call(offline):
+    # it pointed into llmboost (estimators/_prior_boost.py, the line in fit)
+    X, y = _table(60)
+    params = {"booster_params": {"n_estimators": 5}, "scale": 1.0, "cv": 2}
+    label = (y > np.median(y)).astype(int)
+    calls = [
+        lambda: PFNBoostRegressor(**params).fit(X, y),
+        lambda: PFNBoostClassifier(**params).fit(X, label),
+    ]
+    for call in calls:
+        assert _warned_from(call, "uses the PFN bundled") == {__file__}
+    # through a Pipeline it points at scikit-learn's call, still outside llmboost
+    pipe = make_pipeline(FunctionTransformer(), PFNBoostRegressor(**params))
+    (where,) = _warned_from(lambda: pipe.fit(X, y), "uses the PFN bundled")
+    assert not where.startswith(os.path.dirname(llmboost.__file__))
+
+
+def test_the_out_of_memory_warning_points_at_the_user_s_call(tmp_path, monkeypatch):
+    # it pointed into llmboost (priors/_in_context.py) on both paths
+    pytest.importorskip("tabpfn")
+    from tabpfn_fixtures import build_checkpoint
+
+    from llmboost.priors import TabPFNPrior
+
+    path = str(build_checkpoint(tmp_path / "tiny.ckpt"))
+    original = TabPFNPrior._predict
+
+    def small_memory(self, estimator, values):
+        if len(values) > 16:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2 GiB")
+        return original(self, estimator, values)
+
+    monkeypatch.setattr(TabPFNPrior, "_predict", small_memory)
+    X, y = _table(60)
+    y = (y > np.median(y)).astype(int)
+    prior = TabPFNPrior(model_path=path, n_estimators=1, batch_size=64)
+    model = PFNBoostClassifier(prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2)
+    assert _warned_from(lambda: model.fit(X, y), "out of memory") == {__file__}
+    assert _warned_from(lambda: model.predict_proba(X), "out of memory") == {__file__}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._warn import caller_level
 from ..priors._base import Prior
 from ._prior_boost import PriorBoostClassifier, PriorBoostRegressor
 from ._shared import document
@@ -124,7 +125,7 @@ def _tabpfn_or_bundled(estimator, task: str) -> Prior:
         "($TABPFN_MODEL_CACHE_DIR) when a host answers, and its error says how to "
         "download them by hand; or pass prior=TabPFNPrior(model_path=...).",
         UserWarning,
-        stacklevel=5,
+        stacklevel=caller_level(),
     )
     estimator.default_prior_ = "bundled"
     return BundledPFNPrior(task=task)

@@ -15,7 +15,6 @@ import contextlib
 import inspect
 import numbers
 import os
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -30,6 +29,7 @@ import pandas as pd
 from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Instance, Interval
 from .._resources import halve_on_oom, is_out_of_memory, require, resolve_device, seed_from
 from .._sampling import subsample
+from .._warn import caller_level
 from ._base import Folds, Prior, align_columns, category_codes, log_proba
 
 #: Seconds allowed for the check that a download host answers at all.
@@ -240,7 +240,7 @@ class InContextPrior(Prior):
             f"The booster still trains on all rows. Set {name}(max_context=...) to change "
             f"the cap{self._cap_note()}.",
             UserWarning,
-            stacklevel=_caller_level(),
+            stacklevel=caller_level(),
         )
 
     def _cap_note(self) -> str:
@@ -383,16 +383,6 @@ class LabelDistribution:
 
     def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
         return np.full(len(X), self.mean_)
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` that points a warning of this function's caller at the first
-    frame outside llmboost: the user's call, however deep the package called in."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def target_moments(y: np.ndarray) -> tuple[float, float]:
