@@ -163,11 +163,17 @@ def _check_table(table) -> None:
         raise ValueError("The explanation table has no rows: explain at least one row.")
 
 
+def _plain(label):
+    """``label`` with numpy scalars as Python ones, also inside a tuple (a MultiIndex row)."""
+    if isinstance(label, tuple):
+        return tuple(_plain(part) for part in label)
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def _row(table: pd.DataFrame, row, cls) -> tuple:
     """``row`` (the first one for ``None``) and its contributions for class ``cls``."""
     _check_table(table)
-    row = table.index[0] if row is None else row
-    row = row.item() if isinstance(row, np.generic) else row  # shown as written
+    row = _plain(table.index[0] if row is None else row)  # shown as written
     if not isinstance(row, Hashable) or row not in table.index:
         raise ValueError(
             f"row={row!r} is not in the table's index (the index of the X explained; it "

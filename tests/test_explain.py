@@ -288,3 +288,16 @@ def test_waterfall_shows_the_prior_and_counts_only_features_as_others():
     labels = [t.get_text() for t in plot_waterfall(table, top=2).get_yticklabels()]
     assert labels[0] == "prior" and labels[-1] == "2 other features"
     assert len(labels) == 4 and set(labels[1:3]) <= {"age", "income", "city", "noise"}
+
+
+def test_waterfall_titles_a_multiindex_row_as_written():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from llmboost.plot import plot_waterfall
+
+    # the title read "Row ('a', np.int64(1000))": the numpy scalar inside the label
+    X, y = _data("binary")
+    X.index = pd.MultiIndex.from_tuples([("a", i) for i in X.index], names=["group", "id"])
+    table = _model("binary", "xgboost", 1.0).fit(X, y).explain(X)
+    assert plot_waterfall(table).get_title() == "Row ('a', 1000)"
+    assert plot_waterfall(table, row=("a", np.int64(1003))).get_title() == "Row ('a', 1003)"
