@@ -49,6 +49,8 @@ def test_offline_default_is_the_bundled_pfn_with_one_warning(offline, cls, task)
         model = cls(booster_params={"n_estimators": 10}, scale=1.0, cv=2).fit(X, y)
     messages = [str(w.message) for w in seen if "TabPFN v2 is not available" in str(w.message)]
     assert len(messages) == 1 and f"{cls.__name__} uses the PFN bundled" in messages[0]
+    # quoted, so that it runs as written in zsh too (it said: install llmboost[tabpfn])
+    assert 'pip install "llmboost[tabpfn]"' in messages[0]
     assert model.default_prior_ == "bundled"
     assert isinstance(model.prior_, BundledPFNPrior) and model.prior_.task == task
     assert model.predict(X).shape == (120,)

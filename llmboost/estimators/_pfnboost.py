@@ -120,7 +120,7 @@ def _tabpfn_or_bundled(estimator, task: str) -> Prior:
     warnings.warn(
         f"TabPFN v2 is not available (no v2 {which} checkpoint on disk, or tabpfn is not "
         f"installed); {type(estimator).__name__} uses the PFN bundled with llmboost "
-        "instead. To use TabPFN, install llmboost[tabpfn] and get its weights: "
+        'instead. To use TabPFN, pip install "llmboost[tabpfn]" and get its weights: '
         "TabPFNPrior().fit(X, y) downloads them into the TabPFN model cache "
         "($TABPFN_MODEL_CACHE_DIR) when a host answers, and its error says how to "
         "download them by hand; or pass prior=TabPFNPrior(model_path=...).",
