@@ -124,3 +124,27 @@ def test_the_out_of_memory_warning_points_at_the_user_s_call(tmp_path, monkeypat
     model = PFNBoostClassifier(prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2)
     assert _warned_from(lambda: model.fit(X, y), "out of memory") == {__file__}
     assert _warned_from(lambda: model.predict_proba(X), "out of memory") == {__file__}
+
+
+def test_a_failed_fit_leaves_no_default_prior(offline):
+    # default_prior_ was set before the fit failed, so check_is_fitted took the model
+    # for fitted while predict raised NotFittedError
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    X, _ = _table(40)
+    y = np.r_[np.zeros(39, int), 1]  # a class of one row: cross-validation refuses it
+    model = PFNBoostClassifier(scale=1.0, cv=2)
+    with pytest.warns(UserWarning, match="uses the PFN bundled"):
+        with pytest.raises(ValueError, match="at least two classes with 2 or more rows"):
+            model.fit(X, y)
+    assert not hasattr(model, "default_prior_")
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    # a failed refit leaves the previous fit whole: its prior_ and its default_prior_
+    with pytest.warns(UserWarning, match="uses the PFN bundled"):
+        model.fit(X, (X["a"] > 0).astype(int))
+    given = BundledPFNPrior(n_ensemble=1)
+    with pytest.raises(ValueError, match="at least two classes"):
+        model.set_params(prior=given).fit(X, y)
+    assert model.default_prior_ == "bundled" and model.prior_.n_ensemble != 1

@@ -16,13 +16,23 @@ class _PFNDefault:
     _task: str
 
     def _default_prior(self) -> Prior:
-        return _tabpfn_or_bundled(self, self._task)
+        prior, self._default_used = _tabpfn_or_bundled(type(self).__name__, self._task)
+        return prior
 
-    def _resolve_prior(self, y) -> Prior:
-        """The user's prior, or the default one (``default_prior_`` says which)."""
-        if self.prior is not None:
-            self.__dict__.pop("default_prior_", None)  # a previous fit's default is stale
-        return super()._resolve_prior(y)
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        self._default_used = None
+        try:
+            super().fit(X, y, sample_weight=sample_weight, eval_set=eval_set)
+        finally:
+            used = self.__dict__.pop("_default_used", None)
+        # set only by a fit that succeeded; a fit with a given prior removes a previous one
+        if used is None:
+            self.__dict__.pop("default_prior_", None)
+        else:
+            self.default_prior_ = used
+        return self
+
+    fit.__doc__ = PriorBoostClassifier.fit.__doc__
 
 
 @document(
@@ -107,19 +117,19 @@ class PFNBoostRegressor(_PFNDefault, PriorBoostRegressor):
     """
 
 
-def _tabpfn_or_bundled(estimator, task: str) -> Prior:
-    """TabPFN v2 for ``task`` when its checkpoint is on disk, else the bundled PFN."""
+def _tabpfn_or_bundled(who: str, task: str) -> tuple[Prior, str]:
+    """TabPFN v2 for ``task`` when its checkpoint is on disk, else the bundled PFN (with
+    ``"tabpfn"`` or ``"bundled"``, what ``default_prior_`` says)."""
     from ..priors._bundled_pfn import BundledPFNPrior
     from ..priors._tabpfn import TabPFNPrior
 
     tabpfn = TabPFNPrior(task=task)
     if tabpfn.is_available():
-        estimator.default_prior_ = "tabpfn"
-        return tabpfn
+        return tabpfn, "tabpfn"
     which = "classifier" if task == "classification" else "regressor"
     warnings.warn(
         f"TabPFN v2 is not available (no v2 {which} checkpoint on disk, or tabpfn is not "
-        f"installed); {type(estimator).__name__} uses the PFN bundled with llmboost "
+        f"installed); {who} uses the PFN bundled with llmboost "
         'instead. To use TabPFN, pip install "llmboost[tabpfn]" and get its weights: '
         "TabPFNPrior().fit(X, y) downloads them into the TabPFN model cache "
         "($TABPFN_MODEL_CACHE_DIR) when a host answers, and its error says how to "
@@ -127,8 +137,7 @@ def _tabpfn_or_bundled(estimator, task: str) -> Prior:
         UserWarning,
         stacklevel=caller_level(),
     )
-    estimator.default_prior_ = "bundled"
-    return BundledPFNPrior(task=task)
+    return BundledPFNPrior(task=task), "bundled"
 
 
 __all__ = ["PFNBoostClassifier", "PFNBoostRegressor"]
