@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._warn import caller_level
+
 #: Text categories of booleans (a boolean ``category`` column) and the numbers they are.
 _BOOLEAN_TEXT = {"True": 1.0, "False": 0.0}
 
@@ -106,7 +108,7 @@ def _warn_drift(name: str, was: str, now: str, done: str, lost: int) -> None:
     warnings.warn(
         f"Column {name!r} was {was} at fit but is {now} now; its values were {done}{extra}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=caller_level(),
     )
 
 

@@ -243,8 +243,9 @@ def test_codes_read_as_text_at_fit_and_numbers_at_predict():
     model, pred = _fit_predict(train, y)
     assert (pred == y).all()
     as_numbers = train.assign(c=c)
-    with pytest.warns(UserWarning, match="'c' was categorical at fit but is numeric now"):
+    with pytest.warns(UserWarning, match="'c' was categorical at fit but is numeric now") as w:
         drifted = model.predict_proba(as_numbers)
+    assert [r.filename for r in w] == [__file__]  # the user's call, not llmboost's
     # exact: after conversion both calls compute on identical frames, on the same CPU
     np.testing.assert_array_equal(drifted, model.predict_proba(train))
 
