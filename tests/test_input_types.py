@@ -280,3 +280,22 @@ def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
     table = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", None]), "s": ["a", "b"]})
     with pytest.raises(ValueError, match="'x0' has dtype datetime64.*; convert dates"):
         to_frame(table.to_numpy())  # Timestamps: float() raised its own TypeError
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["PriorBoostClassifier", "PriorBoostRegressor", "PFNBoostClassifier", "LLMBoostClassifier"],
+)
+def test_tags_say_text_and_missing_values_are_taken(name):
+    # scikit-learn reads the tags to know what a model takes: text columns are categories
+    import llmboost
+
+    tags = getattr(llmboost, name)().__sklearn_tags__().input_tags
+    assert (tags.string, tags.allow_nan, tags.categorical) == (True, True, False)
+
+
+def test_text_and_missing_values_in_an_object_array_fit():
+    X = np.array([["red", 1.0], ["blue", np.nan], ["red", 2.0], ["blue", 0.5]] * 10, dtype=object)
+    y = np.array([1, 0, 1, 0] * 10)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 5}).fit(X, y)
+    assert (model.predict(X) == y).all()

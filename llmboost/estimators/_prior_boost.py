@@ -87,7 +87,7 @@ class _PriorBoost(FusionParams, ABC):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = tags.input_tags.string = True  # text: categories
         return tags
 
     # -- hooks -------------------------------------------------------------
