@@ -111,3 +111,48 @@ def test_a_time_budget_fills_the_progress_bar_exactly(tmp_path, capsys, minutes)
         pretrain.main(["--out", str(tmp_path), *TINY, "--minutes", minutes])
     bar = _last_bar(capsys.readouterr().err)
     assert bar.startswith("100%|") and "<-" not in bar, bar
+
+
+def test_a_run_resumed_with_other_settings_is_refused_naming_each(tmp_path, capsys):
+    # --seed was ignored on resume, --val-seed / --val-batches / --tokens / --max-rows drew
+    # another validation set mid-run, --lr and --kind-weights changed silently, and leaving
+    # out --init-from dropped the parent from the recipe
+    first = tmp_path / "first"
+    pretrain.main(["--out", str(first), *TINY, "--steps", "1"])
+    pretrain.main(["--out", str(first), "--ship", str(tmp_path / "parent.pt")])
+    run = tmp_path / "run"
+    init = ["--init-from", str(tmp_path / "parent.pt")]
+    args = ["--out", str(run), *init, *TINY, "--seed", "3", "--lr", "0.002"]
+    pretrain.main([*args, "--steps", "1"])
+    recipe = (run / "recipe.json").read_text()
+    changes = [
+        (["--seed", "4"], "--seed: 3 in the run, 4 now"),
+        (["--val-seed", "7"], "--val-seed: 20251128 in the run, 7 now"),
+        (["--val-batches", "2"], "--val-batches: 1 in the run, 2 now"),
+        (["--tokens", "3000"], "--tokens: 2000 in the run, 3000 now"),
+        (["--max-rows", "64"], "--max-rows: 96 in the run, 64 now"),
+        (["--lr", "0.001"], "--lr: 0.002 in the run, 0.001 now"),
+        (
+            ["--kind-weights", "1", "1", "2"],
+            "--kind-weights: 0.5 0.3 0.2 in the run, 0.25 0.25 0.5 now",
+        ),
+    ]
+    changes = [(["--steps", "2", *change], line) for change, line in changes]
+    changes.append((["--minutes", "5"], "--steps: 1 in the run, left out now"))
+    for change, line in changes:
+        with pytest.raises(SystemExit) as stop:
+            pretrain.main([*args, *change])
+        message = str(stop.value.code)
+        assert line in message and message.count(" in the run, ") == 1, message
+        assert "start a new run with another --out" in message
+    without_parent = [a for a in args if a not in init]
+    with pytest.raises(SystemExit, match=r"--init-from: \S+parent.pt in the run, left out now"):
+        pretrain.main([*without_parent, "--steps", "2"])
+    assert (run / "recipe.json").read_text() == recipe  # nothing written
+    # the budget, validation and checkpoint frequency, threads and device may change
+    more = ["--steps", "3", "--val-every", "1", "--checkpoint-every", "5", "--threads", "2"]
+    assert pretrain.main([*args, *more])["step"] == 3
+    # the parent's file may be gone: a resumed run does not read it
+    (tmp_path / "parent.pt").unlink()
+    assert pretrain.main([*args, "--steps", "4"])["step"] == 4
+    assert json.loads((run / "recipe.json").read_text())["initialised_from"] == "../parent.pt"

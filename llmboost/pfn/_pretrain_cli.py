@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
+from ._resume import FREE
 from .prior_data import KIND_WEIGHTS, MIN_ROWS
 
 
@@ -17,6 +18,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m llmboost.pfn.pretrain",
         description="Pretrain the bundled PFN on synthetic tasks (docs/bundled_pfn.md).",
+        epilog="Rerunning with the same --out resumes the run. Its other settings must be "
+        f"the same (a differing one is refused, naming both values); only {FREE} may change.",
     )
     p.add_argument(
         "--out",
@@ -95,11 +98,12 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     weights = args.kind_weights
     if not all(math.isfinite(w) and w >= 0 for w in weights) or sum(weights) <= 0:
         p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
-    if args.init_from and not Path(args.init_from).is_file():
+    trained = (Path(args.out) / "checkpoint.pt").is_file()  # resumed: --init-from is not read
+    if args.init_from and not trained and not Path(args.init_from).is_file():
         p.error(f"--init-from {args.init_from}: no such checkpoint file")
     if args.ship and Path(args.ship).suffix != ".pt":
         p.error(f"--ship must name a .pt file (its .json is written beside it), got {args.ship}")
-    if args.ship and not (Path(args.out) / "checkpoint.pt").is_file():
+    if args.ship and not trained:
         p.error(f"--ship: {args.out} holds no checkpoint.pt; train the run first")
 
 

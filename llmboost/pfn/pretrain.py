@@ -12,9 +12,11 @@
 * Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
   RNG states) is written every ``--checkpoint-every`` seconds, at the end and on Ctrl-C
   or SIGTERM (after the step in progress; exit status 130 or 143); rerunning the same
-  command continues where it stopped.
-  A larger ``--minutes`` extends a finished run (the schedule stretches to the new
-  budget).
+  command continues where it stopped. A larger ``--minutes`` (or ``--steps``) extends a
+  finished run (the schedule stretches to the new budget); a resumed run may also change
+  ``--val-every``, ``--checkpoint-every``, ``--threads`` and ``--device``, and any other
+  differing setting (seed, data, validation set, model, optimiser, ``--init-from``) is
+  refused with both values named.
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
   :class:`~llmboost.priors.BundledPFNPrior` loads; ``--ship PATH.pt`` writes it with its
   recipe and training history in ``PATH.json`` (how the shipped weights were made).
@@ -41,6 +43,7 @@ import numpy as np
 
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
+from ._resume import check_same_run, restore
 from .prior_data import KINDS, sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
@@ -363,26 +366,26 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         task=args.task,
         n_bins=args.bins if args.task == "regression" else 0,
     )
+    resuming = ckpt_path.exists()
     model = TabPFNLite(cfg).to(device)
-    fresh = init_from(model, args.init_from) if args.init_from else None
+    fresh = init_from(model, args.init_from) if args.init_from and not resuming else None
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     rng = np.random.default_rng(args.seed)
     step, elapsed, history, smooth = 0, 0.0, [], None
-    if ckpt_path.exists():
+    if resuming:
         # read onto the CPU: the torch RNG state must stay there (load_state_dict moves the rest)
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        check_same_run(ck, args, ckpt_path)
         if ck["config"] != cfg.to_dict():
             raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        rng.bit_generator.state = ck["numpy_rng"]
-        torch.set_rng_state(ck["torch_rng"])
+        restore(ck, model, opt, rng)
+        fresh = ck["recipe"].get("fresh_parameters")  # the parent's file is not read again
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
         smooth = ck.get("smooth")  # the training loss's running mean goes on
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
-    _record_invocation(out / "recipe.json", recipe, step, resumed=ckpt_path.exists())
+    _record_invocation(out / "recipe.json", recipe, step, resumed=resuming)
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
     def info() -> dict:

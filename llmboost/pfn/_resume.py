@@ -1,0 +1,107 @@
+"""Resuming a pretraining run: the settings it must keep, and what its checkpoint restores."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+#: The options that define a run's model, training data, validation set and optimisation:
+#: a resumed run must keep them (``bins`` matters in regression only).
+KEPT = (
+    "task", "width", "layers", "heads", "label_to_cells", "bins", "seed", "kind_weights",
+    "tokens", "max_rows", "val_seed", "val_batches", "lr", "min_lr_ratio", "warmup",
+    "weight_decay",
+)  # fmt: skip
+#: What a resumed run may change.
+FREE = (
+    "the budget (--minutes, or --steps if the run has a step budget: a larger one "
+    "extends the run), --val-every, --checkpoint-every, --threads and --device"
+)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float) or isinstance(b, float):  # kind weights are normalised
+        return isinstance(a, int | float) and math.isclose(a, b, rel_tol=1e-9)
+    return a == b
+
+
+def _show(name: str, value) -> str:
+    if name == "label_to_cells":
+        return "left out" if value else "given"
+    if name == "kind_weights":
+        return " ".join(f"{w:.3g}" for w in value)
+    return "left out" if value is None else str(value)
+
+
+def _option(name: str) -> str:
+    return "--no-label-to-cells" if name == "label_to_cells" else "--" + name.replace("_", "-")
+
+
+def differences(recipe: dict, args: argparse.Namespace) -> list[str]:
+    """One line per option of ``args`` that would change the run ``recipe`` records.
+
+    Parameters
+    ----------
+    recipe : dict
+        The recipe stored in the run's checkpoint.
+    args : argparse.Namespace
+        The options of the command resuming it.
+
+    Returns
+    -------
+    list of str
+        ``"--seed: 3 in the run, 4 now"`` and the like; empty when the run goes on as it was.
+    """
+    old = recipe.get("args", {})
+    names = [k for k in KEPT if k in old and not _same(old[k], getattr(args, k))]
+    if "bins" in names and "regression" not in (old.get("task"), args.task):
+        names.remove("bins")
+    if "steps" in old and (old["steps"] is None) != (args.steps is None):
+        names.append("steps")  # the schedule follows steps, or time without --steps
+    if "initialised_from" in recipe and not _same_parent(recipe, args):
+        names.append("init_from")
+    return [
+        f"{_option(k)}: {_show(k, old.get(k))} in the run, {_show(k, getattr(args, k))} now"
+        for k in names
+    ]
+
+
+def _same_parent(recipe: dict, args: argparse.Namespace) -> bool:
+    """Whether ``--init-from`` names the file the run started from (or both are left out)."""
+    parent = recipe["initialised_from"]
+    if parent is None or args.init_from is None:
+        return parent is None and args.init_from is None
+    # relative to the run folder; recipes written before: as typed
+    places = {os.path.abspath(Path(args.out) / parent), os.path.abspath(parent)}
+    return os.path.abspath(args.init_from) in places
+
+
+def check_same_run(ck: dict, args: argparse.Namespace, path: Path) -> None:
+    """Stop, naming each differing option with both values, when ``args`` would change
+    the run of checkpoint ``ck`` (read from ``path``)."""
+    lines = differences(ck.get("recipe", {}), args)
+    if lines:
+        raise SystemExit(
+            f"{path} was trained with other settings than this command's:\n  "
+            + "\n  ".join(lines)
+            + f"\nResume with the run's settings (its commands are in {path.parent}"
+            f"{os.sep}recipe.json) or start a new run with another --out; a resumed run "
+            f"may change only {FREE}."
+        )
+
+
+def restore(ck: dict, model, opt, rng) -> None:
+    """Load checkpoint ``ck`` into the model, the optimizer and the random generators."""
+    import torch
+
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["optimizer"])
+    rng.bit_generator.state = ck["numpy_rng"]
+    torch.set_rng_state(ck["torch_rng"])
+
+
+__all__ = ["FREE", "KEPT", "check_same_run", "differences", "restore"]
