@@ -156,3 +156,40 @@ def test_a_run_resumed_with_other_settings_is_refused_naming_each(tmp_path, caps
     (tmp_path / "parent.pt").unlink()
     assert pretrain.main([*args, "--steps", "4"])["step"] == 4
     assert json.loads((run / "recipe.json").read_text())["initialised_from"] == "../parent.pt"
+
+
+def test_a_cuda_runs_random_state_is_saved_and_restored(tmp_path, monkeypatch):
+    # checkpoints kept the CPU's torch random state only: resumed on a GPU, the feature
+    # embeddings were drawn from another stream than the uninterrupted run's
+    import numpy as np
+
+    from llmboost.pfn import _resume
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    state, restored = torch.arange(16, dtype=torch.uint8), []
+    monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device="cuda": state.clone())
+    monkeypatch.setattr(
+        torch.cuda, "set_rng_state", lambda new, device="cuda": restored.append((new, device))
+    )
+    saved = _resume.random_states(np.random.default_rng(0), cuda)
+    assert torch.equal(saved["cuda_rng"], state) and torch.equal(
+        saved["torch_rng"], torch.get_rng_state()
+    )
+    assert _resume.random_states(np.random.default_rng(0), cpu)["cuda_rng"] is None
+    rng = np.random.default_rng(1)
+    _resume.set_random_states(saved, rng, cuda)
+    assert len(restored) == 1 and torch.equal(restored[0][0], state) and restored[0][1] == cuda
+    assert rng.bit_generator.state == np.random.default_rng(0).bit_generator.state
+    # written on the CPU, or before the CUDA state was kept: nothing to restore on the GPU
+    _resume.set_random_states({**saved, "cuda_rng": None}, rng, cuda)
+    _resume.set_random_states({k: v for k, v in saved.items() if k != "cuda_rng"}, rng, cuda)
+    _resume.set_random_states(saved, rng, cpu)  # a GPU run resumed on the CPU
+    assert len(restored) == 1
+    # an old checkpoint without the key still resumes
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    ck = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert ck["cuda_rng"] is None
+    del ck["cuda_rng"]
+    torch.save(ck, tmp_path / "checkpoint.pt")
+    assert pretrain.main([*args[:-1], "2"])["step"] == 2

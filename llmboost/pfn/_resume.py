@@ -94,14 +94,56 @@ def check_same_run(ck: dict, args: argparse.Namespace, path: Path) -> None:
         )
 
 
-def restore(ck: dict, model, opt, rng) -> None:
+def restore(ck: dict, model, opt, rng, device) -> None:
     """Load checkpoint ``ck`` into the model, the optimizer and the random generators."""
-    import torch
-
     model.load_state_dict(ck["model"])
     opt.load_state_dict(ck["optimizer"])
+    set_random_states(ck, rng, device)
+
+
+def random_states(rng, device) -> dict:
+    """The random states a checkpoint keeps: numpy's, torch's and, training on a GPU,
+    that GPU's (it draws the feature embeddings there).
+
+    Parameters
+    ----------
+    rng : numpy Generator
+        The synthetic data stream.
+    device : torch device
+        The training device.
+
+    Returns
+    -------
+    dict
+        ``numpy_rng``, ``torch_rng`` and ``cuda_rng`` (None off CUDA).
+    """
+    import torch
+
+    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+    return {
+        "numpy_rng": rng.bit_generator.state,
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": cuda,
+    }
+
+
+def set_random_states(ck: dict, rng, device) -> None:
+    """Set the states :func:`random_states` saved in ``ck`` (the GPU's on a GPU only;
+    checkpoints written before it was kept have none)."""
+    import torch
+
     rng.bit_generator.state = ck["numpy_rng"]
     torch.set_rng_state(ck["torch_rng"])
+    if device.type == "cuda" and ck.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state(ck["cuda_rng"], device)
 
 
-__all__ = ["FREE", "KEPT", "check_same_run", "differences", "restore"]
+__all__ = [
+    "FREE",
+    "KEPT",
+    "check_same_run",
+    "differences",
+    "random_states",
+    "restore",
+    "set_random_states",
+]

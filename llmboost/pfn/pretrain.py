@@ -10,13 +10,13 @@
   step (on the same hardware and torch build); with ``--minutes`` alone the cosine
   schedule follows the wall clock, so the number of steps depends on the machine.
 * Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
-  RNG states) is written every ``--checkpoint-every`` seconds, at the end and on Ctrl-C
-  or SIGTERM (after the step in progress; exit status 130 or 143); rerunning the same
-  command continues where it stopped. A larger ``--minutes`` (or ``--steps``) extends a
-  finished run (the schedule stretches to the new budget); a resumed run may also change
-  ``--val-every``, ``--checkpoint-every``, ``--threads`` and ``--device``, and any other
-  differing setting (seed, data, validation set, model, optimiser, ``--init-from``) is
-  refused with both values named.
+  RNG states, the GPU's too on CUDA) is written every ``--checkpoint-every`` seconds, at
+  the end and on Ctrl-C or SIGTERM (after the step in progress; exit status 130 or
+  143); rerunning the same command continues where it stopped. A larger ``--minutes``
+  (or ``--steps``) extends a finished run (the schedule stretches to the new budget); a
+  resumed run may also change ``--val-every``, ``--checkpoint-every``, ``--threads`` and
+  ``--device``, and any other differing setting (seed, data, validation set, model,
+  optimiser, ``--init-from``) is refused with both values named.
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
   :class:`~llmboost.priors.BundledPFNPrior` loads; ``--ship PATH.pt`` writes it with its
   recipe and training history in ``PATH.json`` (how the shipped weights were made).
@@ -43,7 +43,7 @@ import numpy as np
 
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
-from ._resume import check_same_run, restore
+from ._resume import check_same_run, random_states, restore
 from .prior_data import KINDS, sample_batch, sample_shape
 
 FORMAT = "llmboost-pfn/1"
@@ -373,12 +373,12 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     rng = np.random.default_rng(args.seed)
     step, elapsed, history, smooth = 0, 0.0, [], None
     if resuming:
-        # read onto the CPU: the torch RNG state must stay there (load_state_dict moves the rest)
+        # read onto the CPU: the RNG states must stay there (load_state_dict moves the rest)
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         check_same_run(ck, args, ckpt_path)
         if ck["config"] != cfg.to_dict():
             raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
-        restore(ck, model, opt, rng)
+        restore(ck, model, opt, rng, device)
         fresh = ck["recipe"].get("fresh_parameters")  # the parent's file is not read again
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
         smooth = ck.get("smooth")  # the training loss's running mean goes on
@@ -402,8 +402,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
                 "config": cfg.to_dict(),
                 "model": model.state_dict(),
                 "optimizer": opt.state_dict(),
-                "numpy_rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(),
+                **random_states(rng, device),
                 "step": step,
                 "elapsed": elapsed,
                 "history": history,
