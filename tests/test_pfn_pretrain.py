@@ -193,3 +193,15 @@ def test_a_cuda_runs_random_state_is_saved_and_restored(tmp_path, monkeypatch):
     del ck["cuda_rng"]
     torch.save(ck, tmp_path / "checkpoint.pt")
     assert pretrain.main([*args[:-1], "2"])["step"] == 2
+
+
+def test_a_run_started_again_without_a_checkpoint_records_only_its_own_command(tmp_path):
+    # a run stopped before its first checkpoint (killed, or Ctrl-C while the validation
+    # set was drawn) left recipe.json: started again with other settings, its
+    # invocations still listed only the first command
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "1"])
+    (tmp_path / "checkpoint.pt").unlink()
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "1", "--seed", "5"])
+    recipe = json.loads((tmp_path / "recipe.json").read_text())
+    assert [r["command"] for r in recipe["invocations"]] == [recipe["command"]]
+    assert "--seed 5" in recipe["command"] and recipe["invocations"][0]["from_step"] == 0

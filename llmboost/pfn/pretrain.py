@@ -302,19 +302,19 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
 
 
 def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> None:
-    """Write ``recipe`` to ``path`` with the list of commands that trained the run."""
+    """Write ``recipe`` to ``path`` with the list of commands that trained the run (a run
+    started again without a checkpoint keeps none of the earlier ones' steps)."""
     runs = []
-    if path.exists():
+    if resumed and path.exists():
         prev = json.loads(path.read_text())
         runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
-    if resumed or not runs:
-        runs.append(
-            {
-                "command": recipe["command"],
-                "from_step": step,
-                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
-        )
+    runs.append(
+        {
+            "command": recipe["command"],
+            "from_step": step,
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
     recipe["invocations"] = runs
     path.write_text(json.dumps(recipe, indent=2))
 
