@@ -205,3 +205,18 @@ def test_a_run_started_again_without_a_checkpoint_records_only_its_own_command(t
     recipe = json.loads((tmp_path / "recipe.json").read_text())
     assert [r["command"] for r in recipe["invocations"]] == [recipe["command"]]
     assert "--seed 5" in recipe["command"] and recipe["invocations"][0]["from_step"] == 0
+
+
+@pytest.mark.parametrize(
+    "dest, kept", [("checkpoint.pt", "checkpoint.pt"), ("recipe.pt", "recipe.json")]
+)
+def test_ship_refuses_to_write_over_the_runs_own_files(tmp_path, capsys, dest, kept):
+    # --ship run/checkpoint.pt replaced the checkpoint by the exported weights (no
+    # optimizer: the run could not resume), --ship run/recipe.pt its recipe by the JSON
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "1"])
+    before = (tmp_path / kept).read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path), "--ship", str(tmp_path / dest)])
+    assert stop.value.code == 2
+    assert f"--ship {tmp_path / dest} would write over the run's {kept}" in capsys.readouterr().err
+    assert (tmp_path / kept).read_bytes() == before

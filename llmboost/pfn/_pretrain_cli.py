@@ -105,6 +105,11 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error(f"--ship must name a .pt file (its .json is written beside it), got {args.ship}")
     if args.ship and not trained:
         p.error(f"--ship: {args.out} holds no checkpoint.pt; train the run first")
+    if args.ship:
+        written = {Path(args.ship).resolve(), Path(args.ship).with_suffix(".json").resolve()}
+        for own in ("checkpoint.pt", "recipe.json", "train_info.json"):
+            if (Path(args.out) / own).resolve() in written:
+                p.error(f"--ship {args.ship} would write over the run's {own}; name another file")
 
 
 class StopOnInterrupt:
