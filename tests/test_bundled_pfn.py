@@ -171,6 +171,9 @@ def test_pretrain_cli_resumes_and_ships(tmp_path):
         (["--heads", "5"], "--heads must divide --width (64), got 5"),
         (["--kind-weights", "nan", "1", "1"], "--kind-weights must be finite, >= 0"),
         (["--min-lr-ratio", "2"], "--min-lr-ratio must be at most 1, got 2.0"),
+        (["--minutes", "inf"], "--minutes must be finite, got inf"),  # tqdm's TypeError
+        (["--lr", "inf"], "--lr must be finite, got inf"),  # trained to NaN weights
+        (["--weight-decay", "inf"], "--weight-decay must be finite, got inf"),
         (["--init-from", "/nowhere.pt"], "--init-from /nowhere.pt: no such checkpoint file"),
         (["--ship", "w.json"], "--ship must name a .pt file (its .json is written beside"),
         (["--ship", "w.pt"], "holds no checkpoint.pt; train the run first"),

@@ -91,6 +91,9 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             p.error(
                 f"--{name.replace('_', '-')} must be {'>=' if closed else '>'} {low}, got {value}"
             )
+    for name in ("minutes", "lr", "weight_decay"):
+        if not math.isfinite(getattr(args, name)):
+            p.error(f"--{name.replace('_', '-')} must be finite, got {getattr(args, name)}")
     if args.min_lr_ratio > 1:
         p.error(f"--min-lr-ratio must be at most 1, got {args.min_lr_ratio}")
     if args.width % args.heads:
