@@ -44,9 +44,8 @@ import numpy as np
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
 from ._resume import check_same_run, random_states, restore
+from ._ship import FORMAT, atomic_save, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
-
-FORMAT = "llmboost-pfn/1"
 
 
 def _to_torch(batch: dict, device):
@@ -167,106 +166,6 @@ def _lr(args: argparse.Namespace, step: int, elapsed: float) -> float:
     progress = min(max(progress, 0.0), 1.0)
     ratio = args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
     return args.lr * min(1.0, (step + 1) / args.warmup) * ratio
-
-
-def _atomic_save(obj, path: Path) -> None:
-    import torch
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def export(model, recipe: dict, info: dict, path: Path) -> None:
-    """Write the shippable checkpoint: tensors and plain Python types only.
-
-    Parameters
-    ----------
-    model : TabPFNLite
-    recipe : dict
-        How the run was made.
-    info : dict
-        Training steps, minutes and validation history.
-    path : Path
-        The file written.
-
-    Returns
-    -------
-    None
-    """
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    _atomic_save(
-        {
-            "format": FORMAT,
-            "config": model.cfg.to_dict(),
-            "state_dict": state,
-            "recipe": _plain(recipe),
-            "train_info": _plain(info),
-        },
-        path,
-    )
-
-
-def _plain(obj):
-    """JSON round trip, so a checkpoint loads with ``torch.load(weights_only=True)``."""
-    return json.loads(json.dumps(obj, default=str))
-
-
-def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
-    """Export a run's latest ``checkpoint.pt`` to ``dest`` (+ ``dest`` with ``.json``).
-
-    The JSON file holds the recipe and the training info (steps, minutes, validation
-    history) next to the shipped weights. A run started with ``--init-from`` a shipped
-    checkpoint also keeps that checkpoint's JSON under ``"parent"`` (read before
-    ``dest`` is written, so shipping over the parent keeps its record).
-
-    Parameters
-    ----------
-    run_dir : str or Path
-    dest : str or Path
-
-    Returns
-    -------
-    dict
-        What the JSON file holds.
-    """
-    import torch
-
-    from .model import PFNConfig, TabPFNLite
-
-    ck = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
-    model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
-    model.load_state_dict(ck["model"])
-    info = {
-        "step": ck["step"],
-        "minutes": round(ck["elapsed"] / 60, 2),
-        "val_loss": ck["history"][-1]["val_loss"] if ck["history"] else None,
-        "history": ck["history"],
-    }
-    meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
-    parent = ck["recipe"].get("initialised_from")
-    # relative to the run folder; recipes written before: to the folder the run started in
-    places = (Path(run_dir) / str(parent), Path(str(parent))) if parent else ()
-    found = [p.with_suffix(".json") for p in places if p.with_suffix(".json").is_file()]
-    if found:
-        record = json.loads(found[0].read_text())
-        if _same_run(record.get("recipe", {}), meta["recipe"]):  # shipped over its parent
-            record = record.get("parent")  # before: keep the parent that ship recorded
-        if record:
-            meta["parent"] = record
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    export(model, ck["recipe"], info, dest)
-    dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
-    return meta
-
-
-def _same_run(a: dict, b: dict) -> bool:
-    """Whether two recipes are of one run (its folder, model and starting weights)."""
-    keys = ("config", "initialised_from")
-    return a.get("args", {}).get("out") == b.get("args", {}).get("out") and all(
-        a.get(k) == b.get(k) for k in keys
-    )
 
 
 def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
@@ -397,7 +296,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         }
 
     def save() -> None:
-        _atomic_save(
+        atomic_save(
             {
                 "config": cfg.to_dict(),
                 "model": model.state_dict(),

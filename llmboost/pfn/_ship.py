@@ -1,0 +1,115 @@
+"""Exporting a pretraining run's weights: ``model.pt`` beside each checkpoint and
+``--ship`` (the weights plus a JSON record of how they were made)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+#: The format tag of the files this package's pretraining writes.
+FORMAT = "llmboost-pfn/1"
+
+
+def atomic_save(obj, path: Path) -> None:
+    """``torch.save`` through a temporary file: a stop mid-write leaves the old file."""
+    import torch
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def export(model, recipe: dict, info: dict, path: Path) -> None:
+    """Write the shippable checkpoint: tensors and plain Python types only.
+
+    Parameters
+    ----------
+    model : TabPFNLite
+    recipe : dict
+        How the run was made.
+    info : dict
+        Training steps, minutes and validation history.
+    path : Path
+        The file written.
+
+    Returns
+    -------
+    None
+    """
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    atomic_save(
+        {
+            "format": FORMAT,
+            "config": model.cfg.to_dict(),
+            "state_dict": state,
+            "recipe": _plain(recipe),
+            "train_info": _plain(info),
+        },
+        path,
+    )
+
+
+def _plain(obj):
+    """JSON round trip, so a checkpoint loads with ``torch.load(weights_only=True)``."""
+    return json.loads(json.dumps(obj, default=str))
+
+
+def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
+    """Export a run's latest ``checkpoint.pt`` to ``dest`` (+ ``dest`` with ``.json``).
+
+    The JSON file holds the recipe and the training info (steps, minutes, validation
+    history) next to the shipped weights. A run started with ``--init-from`` a shipped
+    checkpoint also keeps that checkpoint's JSON under ``"parent"`` (read before
+    ``dest`` is written, so shipping over the parent keeps its record).
+
+    Parameters
+    ----------
+    run_dir : str or Path
+    dest : str or Path
+
+    Returns
+    -------
+    dict
+        What the JSON file holds.
+    """
+    import torch
+
+    from .model import PFNConfig, TabPFNLite
+
+    ck = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
+    model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
+    model.load_state_dict(ck["model"])
+    info = {
+        "step": ck["step"],
+        "minutes": round(ck["elapsed"] / 60, 2),
+        "val_loss": ck["history"][-1]["val_loss"] if ck["history"] else None,
+        "history": ck["history"],
+    }
+    meta = {"recipe": _plain(ck["recipe"]), "train_info": _plain(info)}
+    parent = ck["recipe"].get("initialised_from")
+    # relative to the run folder; recipes written before: to the folder the run started in
+    places = (Path(run_dir) / str(parent), Path(str(parent))) if parent else ()
+    found = [p.with_suffix(".json") for p in places if p.with_suffix(".json").is_file()]
+    if found:
+        record = json.loads(found[0].read_text())
+        if _same_run(record.get("recipe", {}), meta["recipe"]):  # shipped over its parent
+            record = record.get("parent")  # before: keep the parent that ship recorded
+        if record:
+            meta["parent"] = record
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    export(model, ck["recipe"], info, dest)
+    dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def _same_run(a: dict, b: dict) -> bool:
+    """Whether two recipes are of one run (its folder, model and starting weights)."""
+    keys = ("config", "initialised_from")
+    return a.get("args", {}).get("out") == b.get("args", {}).get("out") and all(
+        a.get(k) == b.get(k) for k in keys
+    )
+
+
+__all__ = ["FORMAT", "atomic_save", "export", "ship"]
