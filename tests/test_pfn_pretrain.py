@@ -220,3 +220,23 @@ def test_ship_refuses_to_write_over_the_runs_own_files(tmp_path, capsys, dest, k
     assert stop.value.code == 2
     assert f"--ship {tmp_path / dest} would write over the run's {kept}" in capsys.readouterr().err
     assert (tmp_path / kept).read_bytes() == before
+
+
+def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path):
+    # a file that is no checkpoint stopped with a bare UnpicklingError or KeyError, and
+    # a checkpoint of another width started nothing but an output bias
+    pretrain.main(["--out", str(tmp_path / "narrow"), *TINY, "--steps", "1"])
+    text, other = tmp_path / "notes.pt", tmp_path / "other.pt"
+    text.write_text("hello")
+    torch.save({"weights": {}}, other)
+    wide = [*TINY[:1], "32", *TINY[2:]]
+    for path, why in [
+        (text, "not a checkpoint of `python -m llmboost.pfn.pretrain` (UnpicklingError"),
+        (other, "not a checkpoint of `python -m llmboost.pfn.pretrain` (KeyError: 'model')"),
+        (tmp_path / "narrow" / "model.pt", "none of its layers fits this model (its width"),
+    ]:
+        run = tmp_path / f"run-{path.stem}"
+        with pytest.raises(SystemExit) as stop:
+            pretrain.main(["--out", str(run), "--init-from", str(path), *wide, "--steps", "1"])
+        assert str(stop.value.code).startswith(f"--init-from {path}: {why}"), stop.value.code
+        assert not run.exists()  # nothing written

@@ -127,12 +127,29 @@ def init_from(model, path: str | os.PathLike) -> list[str]:
     list of str
         Names of the parameters left fresh.
     """
+    import pickle
+
     import torch
 
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    source = ck.get("state_dict") or ck["model"]
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        source = ck.get("state_dict") or ck["model"]
+    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, AttributeError) as exc:
+        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+        raise SystemExit(
+            f"--init-from {path}: not a checkpoint of `python -m llmboost.pfn.pretrain` ({why})"
+        ) from None
     own = model.state_dict()
     fresh = [k for k in own if k not in source or source[k].shape != own[k].shape]
+    if all(k in fresh for k in own if k.startswith("layers.")):
+        shape = ("width", "layers", "heads")
+        raise SystemExit(
+            f"--init-from {path}: none of its layers fits this model (its "
+            + ", ".join(f"{k} {ck.get('config', {}).get(k)}" for k in shape)
+            + "; this run's "
+            + ", ".join(f"{k} {getattr(model.cfg, k)}" for k in shape)
+            + "); pass its --width, --layers and --heads, or leave --init-from out"
+        )
     model.load_state_dict({k: v for k, v in source.items() if k in own and k not in fresh}, False)
     return fresh
 
@@ -253,7 +270,6 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
 
     device = torch.device(torch_device(args.device, "pretrain"))
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
 
     torch.manual_seed(args.seed)
@@ -284,6 +300,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
+    out.mkdir(parents=True, exist_ok=True)
     _record_invocation(out / "recipe.json", recipe, step, resumed=resuming)
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
