@@ -240,3 +240,13 @@ def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path
             pretrain.main(["--out", str(run), "--init-from", str(path), *wide, "--steps", "1"])
         assert str(stop.value.code).startswith(f"--init-from {path}: {why}"), stop.value.code
         assert not run.exists()  # nothing written
+
+
+def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    # it stopped with a FileExistsError traceback
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(taken), *TINY, "--steps", "1"])
+    assert stop.value.code == 2 and taken.read_text() == "mine"
+    assert f"--out {taken} is a file; name a folder for the run" in capsys.readouterr().err

@@ -101,6 +101,8 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     weights = args.kind_weights
     if not all(math.isfinite(w) and w >= 0 for w in weights) or sum(weights) <= 0:
         p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        p.error(f"--out {args.out} is a file; name a folder for the run")
     trained = (Path(args.out) / "checkpoint.pt").is_file()  # resumed: --init-from is not read
     if args.init_from and not trained and not Path(args.init_from).is_file():
         p.error(f"--init-from {args.init_from}: no such checkpoint file")
