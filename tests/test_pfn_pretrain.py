@@ -250,3 +250,34 @@ def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
         pretrain.main(["--out", str(taken), *TINY, "--steps", "1"])
     assert stop.value.code == 2 and taken.read_text() == "mine"
     assert f"--out {taken} is a file; name a folder for the run" in capsys.readouterr().err
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_stop_during_the_final_validation_still_saves_the_run(tmp_path, monkeypatch):
+    # the signal handlers were given back before the final validation and save: a stop
+    # there lost every step since the last timed checkpoint (up to 3 minutes by default)
+    calls, validate = [], pretrain.validate
+
+    def stopped_at_the_end(*a, **kw):
+        calls.append(1)
+        if len(calls) == 2:  # step 0, then the final step's validation
+            os.kill(os.getpid(), signal.SIGTERM)
+        return validate(*a, **kw)
+
+    def killed(*_):
+        raise _Killed  # what the caller's own handler (the default: death) would do
+
+    monkeypatch.setattr(pretrain, "validate", stopped_at_the_end)
+    previous = signal.signal(signal.SIGTERM, killed)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            args = ["--out", str(tmp_path), *TINY, "--steps", "3", "--checkpoint-every", "1e9"]
+            pretrain.main(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stop.value.code == 143
+    saved = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert saved["step"] == 3 and [h["step"] for h in saved["history"]] == [0, 3]

@@ -387,20 +387,24 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
             if time.monotonic() - last_save > args.checkpoint_every:
                 save()
                 last_save = time.monotonic()
-    finally:  # Ctrl-C and SIGTERM are the caller's again, however the loop ended
+        if not stop and not (history and history[-1]["step"] == step):
+            v = validate(model, val, device)
+            history.append(
+                {
+                    "step": step,
+                    "minutes": round(elapsed / 60, 2),
+                    "val_loss": v,
+                    "train_loss": smooth,
+                }
+            )
+            print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
+        save()  # a stop during the final validation or save waits for them
+    finally:  # Ctrl-C and SIGTERM are the caller's again, however the run ended
         stop.release()
     bar.close()
     if stop:  # Ctrl-C or SIGTERM: the last whole step is saved, and a rerun goes on from it
-        save()
         print(f"\n{stop.why}: step {step} saved in {ckpt_path}; rerun the command to go on")
         raise SystemExit(stop.exit_status)
-    if not history or history[-1]["step"] != step:
-        v = validate(model, val, device)
-        history.append(
-            {"step": step, "minutes": round(elapsed / 60, 2), "val_loss": v, "train_loss": smooth}
-        )
-        print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
-    save()
     return info()
 
 
