@@ -281,3 +281,14 @@ def test_a_stop_during_the_final_validation_still_saves_the_run(tmp_path, monkey
     assert stop.value.code == 143
     saved = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
     assert saved["step"] == 3 and [h["step"] for h in saved["history"]] == [0, 3]
+
+
+def test_the_recorded_command_reruns_with_a_path_holding_a_space(tmp_path):
+    # arguments were joined with spaces unquoted: "--out /x/my runs/pfn" named two words
+    import shlex
+
+    argv = ["--out", str(tmp_path / "my runs" / "pfn"), *TINY, "--steps", "1"]
+    pretrain.main(argv)
+    recipe = json.loads((tmp_path / "my runs" / "pfn" / "recipe.json").read_text())
+    words = shlex.split(recipe["invocations"][0]["command"])
+    assert words[:3] == ["python", "-m", "llmboost.pfn.pretrain"] and words[3:] == argv

@@ -35,6 +35,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -194,7 +195,7 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
     return {
         "format": FORMAT,
         "command": "python -m llmboost.pfn.pretrain "
-        + " ".join(sys.argv[1:] if argv is None else argv),
+        + shlex.join(sys.argv[1:] if argv is None else argv),
         "args": vars(args),
         "config": cfg.to_dict(),
         "parameters": count_parameters(model),
