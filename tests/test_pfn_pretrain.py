@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -292,3 +293,17 @@ def test_the_recorded_command_reruns_with_a_path_holding_a_space(tmp_path):
     recipe = json.loads((tmp_path / "my runs" / "pfn" / "recipe.json").read_text())
     words = shlex.split(recipe["invocations"][0]["command"])
     assert words[:3] == ["python", "-m", "llmboost.pfn.pretrain"] and words[3:] == argv
+
+
+def test_a_diverged_run_stops_and_keeps_its_last_finite_checkpoint(tmp_path):
+    # a loss gone to NaN trained on for the whole budget, and every checkpoint, model.pt
+    # and the validation history after it held NaN weights
+    args = ["--out", str(tmp_path), *TINY, "--steps", "30", "--lr", "1e6", "--warmup", "1"]
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main([*args, "--checkpoint-every", "0"])  # saved after every step
+    message = str(stop.value.code)
+    assert message.startswith("training diverged at step ") and "lower --lr" in message
+    saved = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert f"at step {saved['step']}:" in message and 1 <= saved["step"] < 30
+    assert all(torch.isfinite(v).all() for v in saved["model"].values())
+    assert all(math.isfinite(h["val_loss"]) for h in saved["history"])

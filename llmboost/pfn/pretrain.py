@@ -236,6 +236,16 @@ def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> No
     path.write_text(json.dumps(recipe, indent=2))
 
 
+def _check_finite(loss: float, norm: float, step: int, ckpt_path: Path) -> None:
+    """Stop before a step whose loss or gradients are not finite would update the weights."""
+    if not (math.isfinite(loss) and math.isfinite(norm)):
+        raise SystemExit(
+            f"training diverged at step {step}: loss {loss}, gradient norm {norm}; "
+            f"{ckpt_path} is left as it was. Start a new run (another --out) with a "
+            "lower --lr or a longer --warmup."
+        )
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run (or resume) pretraining.
 
@@ -371,10 +381,11 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
             loss = batch_loss(model, batch, device)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+            lv = float(loss.detach())
+            _check_finite(lv, norm, step, ckpt_path)
             opt.step()
             step += 1
-            lv = float(loss.detach())
             smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
             dt = time.monotonic() - t0
             elapsed += dt
