@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -307,3 +308,11 @@ def test_a_diverged_run_stops_and_keeps_its_last_finite_checkpoint(tmp_path):
     assert f"at step {saved['step']}:" in message and 1 <= saved["step"] < 30
     assert all(torch.isfinite(v).all() for v in saved["model"].values())
     assert all(math.isfinite(h["val_loss"]) for h in saved["history"])
+
+
+def test_validation_lines_show_the_training_loss_rounded(tmp_path, capsys):
+    # they printed "train None" before the first step and the loss to 16 digits after it
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "2", "--val-every", "1"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
+    assert len(lines) == 2 and lines[0].endswith(" train -"), lines
+    assert re.fullmatch(r"step 1 min 0\.0 val \d\.\d{4} train \d\.\d{4}", lines[1]), lines

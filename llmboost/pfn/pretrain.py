@@ -370,9 +370,8 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
                         "train_loss": smooth,
                     }
                 )
-                print(
-                    f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {smooth}", flush=True
-                )
+                train = "-" if smooth is None else f"{smooth:.4f}"
+                print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {train}", flush=True)
             for g in opt.param_groups:
                 g["lr"] = _lr(args, step, elapsed)
             batch = sample_batch(
