@@ -316,3 +316,22 @@ def test_validation_lines_show_the_training_loss_rounded(tmp_path, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
     assert len(lines) == 2 and lines[0].endswith(" train -"), lines
     assert re.fullmatch(r"step 1 min 0\.0 val \d\.\d{4} train \d\.\d{4}", lines[1]), lines
+
+
+def test_a_full_disk_while_writing_the_recipe_leaves_the_run_resumable(tmp_path):
+    # recipe.json was written in place: a write that failed part way (disk full) left
+    # it cut short, and every later resume stopped with a JSONDecodeError
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    size = (tmp_path / "recipe.json").stat().st_size
+    full_disk = (  # files may not grow past half the recipe: its next write fails
+        "import resource, signal, sys; from llmboost.pfn import pretrain; "
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({size // 2}, resource.RLIM_INFINITY)); "
+        "pretrain.main(sys.argv[1:])"
+    )
+    again = [*args[:-1], "2"]
+    failed = subprocess.run([sys.executable, "-c", full_disk, *again], capture_output=True)
+    assert failed.returncode == 1 and b"File too large" in failed.stderr, failed.stderr
+    json.loads((tmp_path / "recipe.json").read_text())  # whole
+    assert pretrain.main(again)["step"] == 2

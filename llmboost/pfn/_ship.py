@@ -11,13 +11,27 @@ from pathlib import Path
 FORMAT = "llmboost-pfn/1"
 
 
+def _replace(path: Path, write) -> None:
+    """Write ``path`` through a temporary file: a stop or a full disk mid-write leaves
+    the old file whole."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before it takes the old file's name
+    os.replace(tmp, path)
+
+
 def atomic_save(obj, path: Path) -> None:
-    """``torch.save`` through a temporary file: a stop mid-write leaves the old file."""
+    """``torch.save`` ``obj`` to ``path``, whole or not at all."""
     import torch
 
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    _replace(path, lambda f: torch.save(obj, f))
+
+
+def atomic_write_json(obj, path: Path) -> None:
+    """Write ``obj`` as indented JSON to ``path``, whole or not at all."""
+    _replace(path, lambda f: f.write(json.dumps(obj, indent=2).encode()))
 
 
 def export(model, recipe: dict, info: dict, path: Path) -> None:
@@ -100,7 +114,7 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     export(model, ck["recipe"], info, dest)
-    dest.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+    atomic_write_json(meta, dest.with_suffix(".json"))
     return meta
 
 
@@ -112,4 +126,4 @@ def _same_run(a: dict, b: dict) -> bool:
     )
 
 
-__all__ = ["FORMAT", "atomic_save", "export", "ship"]
+__all__ = ["FORMAT", "atomic_save", "atomic_write_json", "export", "ship"]

@@ -45,7 +45,7 @@ import numpy as np
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
 from ._resume import check_same_run, random_states, restore
-from ._ship import FORMAT, atomic_save, export, ship
+from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
 
 
@@ -233,7 +233,7 @@ def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> No
         }
     )
     recipe["invocations"] = runs
-    path.write_text(json.dumps(recipe, indent=2))
+    atomic_write_json(recipe, path)
 
 
 def _check_finite(loss: float, norm: float, step: int, ckpt_path: Path) -> None:
@@ -339,7 +339,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
             ckpt_path,
         )
         export(model, recipe, info(), out / "model.pt")
-        (out / "train_info.json").write_text(json.dumps(info(), indent=2))
+        atomic_write_json(info(), out / "train_info.json")
 
     def done() -> bool:
         return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
