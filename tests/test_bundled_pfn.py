@@ -172,6 +172,7 @@ def test_pretrain_cli_resumes_and_ships(tmp_path):
         (["--kind-weights", "nan", "1", "1"], "--kind-weights must be finite, >= 0"),
         (["--min-lr-ratio", "2"], "--min-lr-ratio must be at most 1, got 2.0"),
         (["--minutes", "inf"], "--minutes must be finite, got inf"),  # tqdm's TypeError
+        (["--minutes", "5", "--steps", "9"], "give --minutes or --steps, not both"),  # ignored
         (["--lr", "inf"], "--lr must be finite, got inf"),  # trained to NaN weights
         (["--weight-decay", "inf"], "--weight-decay must be finite, got inf"),
         (["--init-from", "/nowhere.pt"], "--init-from /nowhere.pt: no such checkpoint file"),

@@ -26,8 +26,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         required=True,
         help="run folder (checkpoint, model.pt, recipe.json, train_info.json)",
     )
-    p.add_argument("--minutes", type=float, default=60.0, help="training time budget")
-    p.add_argument("--steps", type=int, default=None, help="step budget (step-based schedule)")
+    p.add_argument("--minutes", type=float, help="training time budget (default 60)")
+    p.add_argument("--steps", type=int, help="step budget (step-based schedule), or --minutes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-seed", type=int, default=20251128)
     p.add_argument("--width", type=int, default=64)
@@ -68,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     _check(p, args)
+    args.minutes = 60.0 if args.minutes is None and args.steps is None else args.minutes
     args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
     return args
 
@@ -92,8 +93,13 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
                 f"--{name.replace('_', '-')} must be {'>=' if closed else '>'} {low}, got {value}"
             )
     for name in ("minutes", "lr", "weight_decay"):
-        if not math.isfinite(getattr(args, name)):
+        if getattr(args, name) is not None and not math.isfinite(getattr(args, name)):
             p.error(f"--{name.replace('_', '-')} must be finite, got {getattr(args, name)}")
+    if args.minutes is not None and args.steps is not None:
+        p.error(
+            f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
+            f"{args.steps}): a step budget ignores the clock"
+        )
     if args.min_lr_ratio > 1:
         p.error(f"--min-lr-ratio must be at most 1, got {args.min_lr_ratio}")
     if args.width % args.heads:
