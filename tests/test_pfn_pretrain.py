@@ -335,3 +335,15 @@ def test_a_full_disk_while_writing_the_recipe_leaves_the_run_resumable(tmp_path)
     assert failed.returncode == 1 and b"File too large" in failed.stderr, failed.stderr
     json.loads((tmp_path / "recipe.json").read_text())  # whole
     assert pretrain.main(again)["step"] == 2
+
+
+def test_a_run_whose_recipe_predates_an_option_resumes(tmp_path):
+    # recipes written before --kind-weights existed record it as null (the shipped
+    # weights' first run does): resuming such a run stopped with a TypeError
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    ck = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ck["recipe"]["args"]["kind_weights"] = None
+    del ck["recipe"]["args"]["min_lr_ratio"]
+    torch.save(ck, tmp_path / "checkpoint.pt")
+    assert pretrain.main([*args[:-1], "2"])["step"] == 2

@@ -57,7 +57,8 @@ def differences(recipe: dict, args: argparse.Namespace) -> list[str]:
         ``"--seed: 3 in the run, 4 now"`` and the like; empty when the run goes on as it was.
     """
     old = recipe.get("args", {})
-    names = [k for k in KEPT if k in old and not _same(old[k], getattr(args, k))]
+    # None: a recipe written before the option existed
+    names = [k for k in KEPT if old.get(k) is not None and not _same(old[k], getattr(args, k))]
     if "bins" in names and "regression" not in (old.get("task"), args.task):
         names.remove("bins")
     if "steps" in old and (old["steps"] is None) != (args.steps is None):
