@@ -241,7 +241,7 @@ def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path
         with pytest.raises(SystemExit) as stop:
             pretrain.main(["--out", str(run), "--init-from", str(path), *wide, "--steps", "1"])
         assert str(stop.value.code).startswith(f"--init-from {path}: {why}"), stop.value.code
-        assert not run.exists()  # nothing written
+        assert not (run / "recipe.json").exists()  # nothing written
 
 
 def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
@@ -347,3 +347,18 @@ def test_a_run_whose_recipe_predates_an_option_resumes(tmp_path):
     del ck["recipe"]["args"]["min_lr_ratio"]
     torch.save(ck, tmp_path / "checkpoint.pt")
     assert pretrain.main([*args[:-1], "2"])["step"] == 2
+
+
+def test_a_second_process_on_the_same_run_folder_stops(tmp_path):
+    # two commands on one --out (started twice, or a requeued job while the first
+    # still ran) both trained and wrote over each other's checkpoint
+    fcntl = pytest.importorskip("fcntl")
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with open(tmp_path / ".lock", "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # the other process
+        with pytest.raises(SystemExit, match=f"another process is training {tmp_path} "):
+            pretrain.main([*args[:-1], "2"])
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    assert pretrain.main([*args[:-1], "2"])["step"] == 2  # released when it ends

@@ -45,6 +45,7 @@ import numpy as np
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
 from ._resume import check_same_run, random_states, restore
+from ._run_lock import run_lock
 from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
 
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        return _train(args, argv)
+        with run_lock(Path(args.out)):
+            return _train(args, argv)
     finally:  # run from another program, it leaves that program's threads as they were
         torch.set_num_threads(threads)
 
@@ -311,7 +313,6 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
-    out.mkdir(parents=True, exist_ok=True)
     _record_invocation(out / "recipe.json", recipe, step, resumed=resuming)
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
