@@ -362,3 +362,15 @@ def test_a_second_process_on_the_same_run_folder_stops(tmp_path):
             pretrain.main([*args[:-1], "2"])
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
     assert pretrain.main([*args[:-1], "2"])["step"] == 2  # released when it ends
+
+
+def test_a_finished_run_run_again_writes_nothing(tmp_path, capsys):
+    # rerun as it was, a finished run wrote its checkpoint, model.pt and recipe again and
+    # listed one more invocation (from its last step, training nothing) in the recipe
+    args = ["--out", str(tmp_path), *TINY, "--steps", "2"]
+    first = pretrain.main(args)
+    files = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
+    assert pretrain.main(args) == first
+    assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == files
+    said = capsys.readouterr().out
+    assert f"{tmp_path} is trained to its budget (step 2): nothing to do" in said

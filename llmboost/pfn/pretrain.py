@@ -237,6 +237,21 @@ def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> No
     atomic_write_json(recipe, path)
 
 
+def _done(args: argparse.Namespace, step: int, elapsed: float) -> bool:
+    """Whether a run has used its budget (steps, or seconds of training)."""
+    return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
+
+
+def _info(step: int, elapsed: float, history: list[dict]) -> dict:
+    """The training info: steps, minutes, last validation loss and the history."""
+    return {
+        "step": step,
+        "minutes": round(elapsed / 60, 2),
+        "val_loss": history[-1]["val_loss"] if history else None,
+        "history": history,
+    }
+
+
 def _check_finite(loss: float, norm: float, step: int, ckpt_path: Path) -> None:
     """Stop before a step whose loss or gradients are not finite would update the weights."""
     if not (math.isfinite(loss) and math.isfinite(norm)):
@@ -310,6 +325,13 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         fresh = ck["recipe"].get("fresh_parameters")  # the parent's file is not read again
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
         smooth = ck.get("smooth")  # the training loss's running mean goes on
+        if _done(args, step, elapsed) and history and history[-1]["step"] == step:
+            print(
+                f"{out} is trained to its budget (step {step}): nothing to do; a larger "
+                f"--{'steps' if args.steps else 'minutes'} extends it",
+                flush=True,
+            )
+            return _info(step, elapsed, history)
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
@@ -317,12 +339,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
     def info() -> dict:
-        return {
-            "step": step,
-            "minutes": round(elapsed / 60, 2),
-            "val_loss": history[-1]["val_loss"] if history else None,
-            "history": history,
-        }
+        return _info(step, elapsed, history)
 
     def save() -> None:
         atomic_save(
@@ -342,9 +359,6 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         export(model, recipe, info(), out / "model.pt")
         atomic_write_json(info(), out / "train_info.json")
 
-    def done() -> bool:
-        return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
-
     budget = args.steps if args.steps else 60.0 * args.minutes  # seconds, not rounded down
     bar = tqdm(
         total=budget,
@@ -359,7 +373,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     model.train()
     stop = StopOnInterrupt()
     try:
-        while not done() and not stop:
+        while not _done(args, step, elapsed) and not stop:
             t0 = time.monotonic()
             if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
                 v = validate(model, val, device)
