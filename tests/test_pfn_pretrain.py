@@ -374,3 +374,16 @@ def test_a_finished_run_run_again_writes_nothing(tmp_path, capsys):
     assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == files
     said = capsys.readouterr().out
     assert f"{tmp_path} is trained to its budget (step 2): nothing to do" in said
+
+
+def test_ship_says_what_it_wrote(tmp_path, capsys):
+    # --ship printed nothing: no word of which step and validation loss went out, or where
+    pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "2"])
+    dest = tmp_path / "w" / "tiny.pt"
+    capsys.readouterr()
+    meta = pretrain.main(["--out", str(tmp_path / "run"), "--ship", str(dest)])
+    val = meta["train_info"]["val_loss"]
+    assert capsys.readouterr().out == (
+        f"shipped {tmp_path / 'run'} at step 2 (validation loss {val:.4f}) to {dest} "
+        f"and {dest.with_suffix('.json')}\n"
+    )

@@ -278,7 +278,15 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     torch = require("torch", extra="pfn", who="pretrain")
     if args.ship:
-        return ship(args.out, args.ship)
+        meta, dest = ship(args.out, args.ship), Path(args.ship)
+        info, last = meta["train_info"], (meta["train_info"]["history"] or [{}])[-1]
+        val = "none" if info["val_loss"] is None else f"{info['val_loss']:.4f}"
+        val += "" if last.get("step", info["step"]) == info["step"] else f" at step {last['step']}"
+        print(
+            f"shipped {args.out} at step {info['step']} (validation loss {val}) to {dest} "
+            f"and {dest.with_suffix('.json')}"
+        )
+        return meta
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
