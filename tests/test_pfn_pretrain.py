@@ -387,3 +387,32 @@ def test_ship_says_what_it_wrote(tmp_path, capsys):
         f"shipped {tmp_path / 'run'} at step 2 (validation loss {val:.4f}) to {dest} "
         f"and {dest.with_suffix('.json')}\n"
     )
+
+
+def test_a_run_stopped_and_resumed_equals_the_run_done_in_one_go(tmp_path, monkeypatch):
+    # with --steps a run is repeatable step for step: stopping and resuming changes nothing
+    args = [*TINY, "--steps", "6", "--val-every", "2"]
+    whole = pretrain.main(["--out", str(tmp_path / "whole"), *args])
+
+    class StopAfterThreeSteps(pretrain.StopOnInterrupt):
+        def __bool__(self):  # asked once before each step
+            self.asked = getattr(self, "asked", 0) + 1
+            self.signum = signal.SIGINT if self.asked > 3 else self.signum
+            return self.signum is not None
+
+    monkeypatch.setattr(pretrain, "StopOnInterrupt", StopAfterThreeSteps)
+    with pytest.raises(SystemExit):
+        pretrain.main(["--out", str(tmp_path / "parts"), *args])
+    monkeypatch.undo()
+    parts = pretrain.main(["--out", str(tmp_path / "parts"), *args])
+    # bit for bit: the same process on the same CPU (minutes are wall-clock: left out)
+    losses = [
+        [(h["step"], h["val_loss"], h["train_loss"]) for h in r["history"]] for r in (whole, parts)
+    ]
+    assert losses[0] == losses[1] and parts["step"] == whole["step"] == 6
+    a, b = (
+        torch.load(tmp_path / d / "checkpoint.pt", map_location="cpu", weights_only=False)
+        for d in ("whole", "parts")
+    )
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert a["smooth"] == b["smooth"] and a["numpy_rng"] == b["numpy_rng"]
