@@ -193,6 +193,18 @@ def defaults_for(library: str, defaults: dict, params: dict) -> dict:
     return defaults
 
 
+#: What the libraries' ``fit`` takes as data, and where it goes in llmboost.
+_FIT_DATA = {
+    **dict.fromkeys(
+        ("base_margin", "init_score"),
+        "the trees start from scale times the prior's logits; for your own margin, give a "
+        "prior that returns it (scale=1)",
+    ),
+    "sample_weight": "give it to fit(X, y, sample_weight=...)",
+    "eval_set": "give it to fit(X, y, eval_set=(X_val, y_val))",
+}
+
+
 def check_boosting(library: str, params: dict) -> None:
     """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
 
@@ -239,8 +251,14 @@ def check_fit_arguments(library: str, params: dict) -> None:
     Raises
     ------
     ValueError
-        For LightGBM ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
+        For a starting margin or another of ``fit``'s data (both libraries), LightGBM
+        ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
+    if data := next((key for key in _FIT_DATA if key in params), None):
+        raise ValueError(
+            f"booster_params {data} is not a parameter but data of the library's fit, "
+            f"which llmboost calls: {_FIT_DATA[data]}."
+        )
     if library != "lightgbm":
         return
     for main, aliases in _LIGHTGBM_OVERRIDDEN.items():

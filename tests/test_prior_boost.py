@@ -819,3 +819,21 @@ def test_a_prior_written_as_the_guide_says():
     weight = np.arange(40) + 1.0
     model = PriorBoostClassifier(Weighted(), scale="prior").fit(X, y, sample_weight=weight)
     np.testing.assert_array_equal(model.prior_.weight_, weight)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("base_margin", "prior's logits"),
+        ("init_score", "prior's logits"),
+        ("sample_weight", r"fit\(X, y, sample_weight"),
+        ("eval_set", r"fit\(X, y, eval_set"),
+    ],
+)
+def test_fit_data_given_as_a_booster_parameter_is_refused(booster, key, hint):
+    # XGBoost warned that it was not used and LightGBM dropped it without a word
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = PriorBoostClassifier(scale=0, booster=booster, booster_params={key: 1.0})
+    with pytest.raises(ValueError, match=rf"booster_params {key} is not a parameter.*{hint}"):
+        model.fit(X, y)
