@@ -237,6 +237,14 @@ def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> No
     atomic_write_json(recipe, path)
 
 
+def _validated(history: list, model, val, device, step: int, elapsed: float, smooth) -> float:
+    """The validation loss at ``step``, recorded in ``history`` with the smoothed training loss."""
+    v = validate(model, val, device)
+    record = {"step": step, "minutes": round(elapsed / 60, 2), "val_loss": v, "train_loss": smooth}
+    history.append(record)
+    return v
+
+
 def _done(args: argparse.Namespace, step: int, elapsed: float) -> bool:
     """Whether a run has used its budget (steps, or seconds of training)."""
     return step >= args.steps if args.steps else elapsed >= 60.0 * args.minutes
@@ -384,15 +392,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
         while not _done(args, step, elapsed) and not stop:
             t0 = time.monotonic()
             if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
-                v = validate(model, val, device)
-                history.append(
-                    {
-                        "step": step,
-                        "minutes": round(elapsed / 60, 2),
-                        "val_loss": v,
-                        "train_loss": smooth,
-                    }
-                )
+                v = _validated(history, model, val, device, step, elapsed, smooth)
                 train = "-" if smooth is None else f"{smooth:.4f}"
                 print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {train}", flush=True)
             for g in opt.param_groups:
@@ -422,15 +422,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
                 save()
                 last_save = time.monotonic()
         if not stop and not (history and history[-1]["step"] == step):
-            v = validate(model, val, device)
-            history.append(
-                {
-                    "step": step,
-                    "minutes": round(elapsed / 60, 2),
-                    "val_loss": v,
-                    "train_loss": smooth,
-                }
-            )
+            v = _validated(history, model, val, device, step, elapsed, smooth)
             print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
         save()  # a stop during the final validation or save waits for them
     finally:  # Ctrl-C and SIGTERM are the caller's again, however the run ended
