@@ -32,4 +32,49 @@ def unit_for(y, sample_weight=None) -> tuple[float, float]:
     return (spread if spread > 0 else 1.0), peak * mean
 
 
-__all__ = ["unit_for"]
+def trees_unit(booster, y, margin, sample_weight=None) -> tuple[float, float]:
+    """``(unit, center)`` an adapter's fit trains in: on ``(y - center) / unit``.
+
+    Squared-error regression: :func:`unit_for`. XGBoost's pseudo-Huber regression: the
+    centre alone (its ``huber_slope`` is in the target's units). XGBoost starts that loss
+    one Newton step away from 0, which lands far off on a target far from 0 (1e6 for
+    targets near 100: R^2 -1e11, the trees' gradients too small to climb back); centred,
+    it starts near the mean. Other losses and classification: ``(1, 0)``. A start the
+    user fixed (``base_score``, ``boost_from_average=False``) is not centred.
+    """
+    params = booster.params
+    if booster.squared_error:
+        unit, center = unit_for(y, sample_weight)
+    elif booster.task == "regression" and params.get("objective") == "reg:pseudohubererror":
+        unit, center = 1.0, unit_for(y, sample_weight)[1]
+    else:  # another loss (absolute error, Huber, ...) is not read in units
+        return 1.0, 0.0
+    if margin is None and ("base_score" in params or not params.get("boost_from_average", True)):
+        center = 0.0  # the trees start from the user's constant, not the data
+    return unit, center
+
+
+def fixed_start(booster, margin) -> dict:
+    """XGBoost's ``base_score``, when the user fixed it, in the trees' unit.
+
+    Regression trees train on ``y / unit_`` when the user gives ``base_score`` (no
+    centre), so the library must start from ``base_score / unit_`` for the model to
+    start from ``base_score``; a starting margin replaces ``base_score`` altogether.
+    """
+    start = booster.params.get("base_score")
+    if margin is not None or start is None or target_unit(booster) == 1.0:
+        return {}
+    return {"base_score": float(start) / target_unit(booster)}
+
+
+def target_unit(booster) -> float:
+    """What a fitted adapter's trees are multiplied by (1 but for regression)."""
+    return float(getattr(booster, "unit_", 1.0))
+
+
+def target_center(booster) -> float:
+    """What a fitted adapter's regression trees were centred on (0 but for regression)."""
+    return float(getattr(booster, "center_", 0.0))
+
+
+__all__ = ["fixed_start", "target_center", "target_unit", "trees_unit", "unit_for"]

@@ -35,11 +35,10 @@ from ._library_params import (
     lightgbm_has_cuda,
     pop_patience,
 )
-from ._tree_unit import unit_for
+from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
-
 
 #: The squared-error losses.
 _SQUARED_ERROR = (None, "reg:squarederror", "regression", "regression_l2", "l2", "mse")
@@ -104,21 +103,10 @@ class Booster(ABC):
         return self.task == "regression" and all(key in _SQUARED_ERROR for key in keys)
 
     def _in_unit(self, y, margin, eval_set, sample_weight=None):
-        """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``.
-
-        Squared-error regression trains on ``(y - center_) / unit_``, the target's mean
-        and standard deviation over the rows' weights (see
-        :func:`~llmboost._tree_unit.unit_for`), with the margins alike; classification
-        margins are log-odds and stay as they are, and so do the targets of other losses.
-        """
-        # another loss (absolute error, Huber, ...) is not read in units: leave y as it is
-        unit, center = unit_for(y, sample_weight) if self.squared_error else (1.0, 0.0)
-        if margin is None and (
-            "base_score" in self.params or not self.params.get("boost_from_average", True)
-        ):
-            center = 0.0  # the trees start from the user's constant, not the data
-        self.unit_, self.center_ = unit, center
-        if (unit, center) == (1.0, 0.0):
+        """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``
+        (:func:`~llmboost._tree_unit.trees_unit`)."""
+        self.unit_, self.center_ = trees_unit(self, y, margin, sample_weight)
+        if (self.unit_, self.center_) == (1.0, 0.0):
             return y, margin, eval_set
         if eval_set is not None:
             X_val, y_val, z_val = eval_set
@@ -328,29 +316,6 @@ class XGBoostBooster(Booster):
                 X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
             )
         return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
-
-
-def fixed_start(booster, margin) -> dict:
-    """XGBoost's ``base_score``, when the user fixed it, in the trees' unit.
-
-    Regression trees train on ``y / unit_`` when the user gives ``base_score`` (no
-    centre), so the library must start from ``base_score / unit_`` for the model to
-    start from ``base_score``; a starting margin replaces ``base_score`` altogether.
-    """
-    start = booster.params.get("base_score")
-    if margin is not None or start is None or target_unit(booster) == 1.0:
-        return {}
-    return {"base_score": float(start) / target_unit(booster)}
-
-
-def target_unit(booster) -> float:
-    """What a fitted adapter's trees are multiplied by (1 but for regression)."""
-    return float(getattr(booster, "unit_", 1.0))
-
-
-def target_center(booster) -> float:
-    """What a fitted adapter's regression trees were centred on (0 but for regression)."""
-    return float(getattr(booster, "center_", 0.0))
 
 
 class LightGBMBooster(Booster):

@@ -195,6 +195,28 @@ def test_other_losses_keep_the_target_as_given(booster, params):
     assert target_unit(reference.booster_) == pytest.approx(np.std(y * 100))
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_xgboost_pseudo_huber_starts_near_the_target(weighted):
+    # XGBoost starts this loss one Newton step from 0, which on targets near 100 is 1e6:
+    # its trees could not climb back (R^2 -1.3e11 at scale=0, as in plain XGBoost)
+    X, y = _data()
+    y, weight = y + 100, np.linspace(0.2, 3.0, len(y)) if weighted else None
+    params = {"objective": "reg:pseudohubererror"}
+    model = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, random_state=0)
+    model.fit(X, y, sample_weight=weight)
+    assert target_center(model.booster_) == pytest.approx(np.average(y, weights=weight))
+    assert target_unit(model.booster_) == 1.0  # huber_slope is in the target's units
+    assert model.score(X, y) > 0.95
+    # it no longer depends on where the target's zero lies (float32 trees: 1e-4 of y's spread)
+    shifted = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, random_state=0)
+    shifted.fit(X, y - 100, sample_weight=weight)
+    np.testing.assert_allclose(model.predict(X) - 100, shifted.predict(X), atol=1e-4 * np.std(y))
+    # a start the user fixes is XGBoost's start, as given
+    fixed = {**params, "base_score": 5.0}
+    model = PriorBoostRegressor(Ridge(), booster_params=fixed, scale=0).fit(X, y)
+    assert target_center(model.booster_) == 0.0
+
+
 def test_regressor_names_a_text_target():
     X, _ = _data(60)
     with pytest.raises(ValueError, match=r"y holds 'b', which is not a number.*classifier"):
