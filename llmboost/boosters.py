@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
+from ._constraints import position_constraints
 from ._library_params import (
     OBJECTIVE_KEYS,
     boosting_mode,
@@ -272,6 +273,7 @@ class XGBoostBooster(Booster):
                 f"passes to XGBoost as categories; {fix}, or encode them as numbers."
             )
         given = (X, y, margin, sample_weight)
+        self.params.update(position_constraints(self.name, self.params, X.columns))
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
@@ -361,6 +363,7 @@ class LightGBMBooster(Booster):
         """See :meth:`Booster.fit` (``init_score``)."""
         import lightgbm as lgb
 
+        self.params.update(position_constraints(self.name, self.params, X.columns))
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         check_margin_width(self.params, margin)

@@ -165,3 +165,26 @@ def test_xgboost_dart_counts_the_starting_margin_once(task, n_classes):
     # the trees add ~1e-9 each; float32 margins: 1e-4
     np.testing.assert_allclose(booster.predict_margin(X, margin), margin, atol=1e-4)
     np.testing.assert_allclose(booster.predict_margin(X, margin, 2), margin, atol=1e-4)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_constraints_by_position(library):
+    # XGBoost failed on a monotone_constraints list ("'list' object has no attribute
+    # 'keys'") and refused positions in interaction_constraints; a list of the wrong length
+    # constrained XGBoost's first columns, and LightGBM ignored a position past the last
+    X, rng = _frame(n=200)
+    y = (X["a"] + X["b"] * X["c"] + rng.normal(scale=0.1, size=len(X))).to_numpy()
+    params = {"monotone_constraints": [-1, 0, 0], "interaction_constraints": [[0], [1, 2]]}
+    booster = make_booster(library, params, "regression", 0).fit(X, y, None)
+    grid = X.iloc[[0] * 50].assign(a=np.linspace(-3, 3, 50))
+    assert np.diff(booster.predict_margin(grid, None)).max() <= 0  # never up in a
+    if library == "xgboost":  # by position as by name
+        named = {**params, "interaction_constraints": [["a"], ["b", "c"]]}
+        same = make_booster(library, named, "regression", 0).fit(X, y, None)
+        np.testing.assert_array_equal(same.predict_margin(X, None), booster.predict_margin(X, None))
+    short = make_booster(library, {"monotone_constraints": [1, 0]}, "regression", 0)
+    with pytest.raises(ValueError, match=r"monotone_constraints has 2 entries for the 3 columns"):
+        short.fit(X, y, None)
+    past = make_booster(library, {"interaction_constraints": [[0, 5]]}, "regression", 0)
+    with pytest.raises(ValueError, match=r"holds position 5, but X has 3 columns \(positions 0"):
+        past.fit(X, y, None)
