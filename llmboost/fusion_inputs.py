@@ -172,7 +172,8 @@ def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
     if task == "regression":
         return margin
     if margin.ndim == 1:
-        p1 = 1.0 / (1.0 + np.exp(-margin))
+        with np.errstate(over="ignore"):  # exp(-margin) is inf below -709: p1 is 0
+            p1 = 1.0 / (1.0 + np.exp(-margin))
         return np.column_stack([1.0 - p1, p1])
     shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)

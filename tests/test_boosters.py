@@ -188,3 +188,22 @@ def test_constraints_by_position(library):
     past = make_booster(library, {"interaction_constraints": [[0, 5]]}, "regression", 0)
     with pytest.raises(ValueError, match=r"holds position 5, but X has 3 columns \(positions 0"):
         past.fit(X, y, None)
+
+
+def test_margins_below_the_exponent_range_give_probabilities_without_a_warning():
+    import warnings
+
+    from llmboost import PriorBoostClassifier
+
+    # LightGBM at learning_rate=10 reaches margins below -709, where exp(-margin) is inf:
+    # predict_proba gave the right 0 with numpy's "overflow encountered in exp"
+    X, rng = _frame(n=200)
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int)
+    params = {"learning_rate": 10.0, "n_estimators": 20}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=0).fit(X, y)
+    margin = model.decision_function(X)
+    assert margin.min() < -709
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = model.predict_proba(X)
+    np.testing.assert_array_equal(proba[margin < -709], [[1.0, 0.0]] * int((margin < -709).sum()))
