@@ -264,6 +264,28 @@ def lightgbm_eval_kwargs(fit, X, y) -> dict:
     return {"eval_set": [(X, y)]}
 
 
+def lightgbm_parameter_names() -> set[str] | None:
+    """Every name LightGBM's scikit-learn estimator takes as a parameter, aliases included.
+
+    Wraps ``lightgbm.basic._ConfigAliases._get_all_param_aliases`` (private): LightGBM
+    has no public list of its parameters, and it ignores an unknown name with a warning
+    llmboost's ``verbose=-1`` hides. Checked: LightGBM 4.7.0.
+
+    Returns
+    -------
+    set of str or None
+        ``None`` where this LightGBM has no such table.
+    """
+    import lightgbm as lgb
+
+    try:
+        table = lgb.basic._ConfigAliases._get_all_param_aliases()
+    except AttributeError:
+        return None
+    names = set(inspect.signature(lgb.LGBMModel.__init__).parameters) - {"self", "kwargs"}
+    return names | set(table) | {alias for aliases in table.values() for alias in aliases}
+
+
 def transformers_forward_options(model) -> tuple[bool, str]:
     """``(logits_to_keep accepted, name of the key/value cache argument)`` of a model.
 
@@ -391,6 +413,7 @@ __all__ = [
     "TABPFN_CPU_WARNING",
     "hf_cache_dir",
     "lightgbm_eval_kwargs",
+    "lightgbm_parameter_names",
     "progress_bars",
     "quiet_tabpfn",
     "tabicl_model_class",

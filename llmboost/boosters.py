@@ -36,6 +36,7 @@ from ._library_params import (
     lightgbm_has_cuda,
     pop_patience,
 )
+from ._param_names import check_parameter_names
 from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
@@ -79,6 +80,7 @@ class Booster(ABC):
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
         self._check_loss()
         check_boosting(self.name, self.params)
+        check_parameter_names(self.name, self.params)
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):

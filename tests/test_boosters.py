@@ -207,3 +207,17 @@ def test_margins_below_the_exponent_range_give_probabilities_without_a_warning()
         warnings.simplefilter("error")
         proba = model.predict_proba(X)
     np.testing.assert_array_equal(proba[margin < -709], [[1.0, 0.0]] * int((margin < -709).sum()))
+
+
+def test_lightgbm_parameter_names_it_does_not_know_are_refused_by_name():
+    # LightGBM ignores them with a warning that verbose=-1 hid: max_dept=1 fitted trees of
+    # any depth in silence
+    with pytest.raises(
+        ValueError,
+        match=r"booster_params max_dept=1: LightGBM has no parameter 'max_dept' and would "
+        r"ignore it \(did you mean 'max_depth'\?",
+    ):
+        make_booster("lightgbm", {"max_dept": 1}, "classification", 0)
+    # its aliases and its estimator's own parameters are known
+    known = {"bagging_fraction": 0.5, "min_data_in_leaf": 3, "class_weight": "balanced"}
+    assert make_booster("lightgbm", known, "classification", 0).params["min_data_in_leaf"] == 3
