@@ -84,7 +84,8 @@ class Booster(ABC):
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
-        the prior's logits or prediction are added to the margin, read back as they are."""
+        the prior's logits or prediction are added to the margin, read back as they are;
+        and several quantiles, which give several predictions."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
@@ -98,6 +99,12 @@ class Booster(ABC):
                 + ("; for counts or positive targets, fit log1p(y) instead." if kind ==
                    "regressor" else ".")
             )  # fmt: skip
+        alphas = self.params.get("quantile_alpha")
+        if np.size(alphas) > 1:  # XGBoost's model of several quantiles predicts each
+            raise ValueError(
+                f"booster_params quantile_alpha={alphas!r}: XGBoost then predicts one column "
+                "per quantile, and llmboost fits one target; give one quantile (one model each)."
+            )
 
     @property
     def squared_error(self) -> bool:

@@ -296,3 +296,18 @@ def test_score_reads_the_labels_as_fit_does():
     assert model.score(X, labels, sample_weight=weight) == np.average(
         model.predict(X) == (y > 0), weights=weight
     )
+
+
+def test_several_quantiles_are_refused_by_name():
+    # XGBoost predicts one column per quantile: scale=0 returned predictions of shape
+    # (120, 2) from a regressor, and the search failed inside XGBoost ("base_margin_
+    # .Shape(1) == this->mparam_.OutputLength() (1 vs. 2)")
+    X, y = _data()
+    params = {"objective": "reg:quantileerror", "quantile_alpha": [0.1, 0.9]}
+    for scale in (0, "auto"):
+        model = PriorBoostRegressor(Ridge(), booster_params=params, scale=scale, cv=3)
+        with pytest.raises(ValueError, match=r"quantile_alpha=\[0.1, 0.9\]: XGBoost then pre"):
+            model.fit(X, y)
+    one = {"objective": "reg:quantileerror", "quantile_alpha": [0.9]}
+    model = PriorBoostRegressor(Ridge(), booster_params=one, scale=0).fit(X, y)
+    assert model.predict(X).shape == (120,) and np.mean(model.predict(X) > y) > 0.8
