@@ -1,5 +1,7 @@
 """The booster adapters: margins in, margins out, for every task and library."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -221,3 +223,17 @@ def test_lightgbm_parameter_names_it_does_not_know_are_refused_by_name():
     # its aliases and its estimator's own parameters are known
     known = {"bagging_fraction": 0.5, "min_data_in_leaf": 3, "class_weight": "balanced"}
     assert make_booster("lightgbm", known, "classification", 0).params["min_data_in_leaf"] == 3
+
+
+@pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
+def test_text_or_a_boolean_for_a_number_is_refused_by_name(library, name):
+    # it failed inside the libraries without the parameter's name: LightGBM "Unknown token
+    # fast in data file", XGBoost "Some trailing characters could not be parsed: 'ast'"
+    for key, value in (("learning_rate", "fast"), ("max_depth", True), ("subsample", [0.5])):
+        message = re.escape(f"booster_params {key}={value!r}: {name} takes a number here.")
+        with pytest.raises(ValueError, match=rf"^{message}$"):
+            make_booster(library, {key: value}, "classification", 0)
+    # numbers written as text are numbers to both libraries, as in plain XGBoost / LightGBM
+    X, rng = _frame()
+    booster = make_booster(library, {"learning_rate": "0.2", "n_estimators": 3}, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
