@@ -237,3 +237,21 @@ def test_text_or_a_boolean_for_a_number_is_refused_by_name(library, name):
     X, rng = _frame()
     booster = make_booster(library, {"learning_rate": "0.2", "n_estimators": 3}, "regression", 0)
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+def test_lightgbm_categorical_columns_in_booster_params_go_by_position():
+    # a name failed inside LightGBM with the first line of its message only
+    # ("categorical_feature is not a number,"), and its advice ("name:d") failed too
+    X, rng = _frame(n=300)
+    X["d"] = rng.integers(0, 6, len(X))
+    y = np.isin(X["d"], [1, 4]).astype(int)
+    params = {"categorical_feature": [3], "n_estimators": 3, "num_leaves": 4}
+    booster = make_booster("lightgbm", params, "classification", 0).fit(X, y, None)
+    tree = booster.model_.booster_.dump_model()["tree_info"][0]["tree_structure"]
+    assert tree["decision_type"] == "==" and tree["threshold"] == "1||4"  # one split: {1, 4}
+    with pytest.raises(ValueError, match=r"categorical_feature names 'd': LightGBM takes its"):
+        make_booster("lightgbm", {"categorical_feature": ["d"]}, "classification", 0).fit(
+            X, y, None
+        )
+    with pytest.raises(ValueError, match=r"cat_feature holds position 4, but X has 4 columns"):
+        make_booster("lightgbm", {"cat_feature": [4]}, "classification", 0).fit(X, y, None)
