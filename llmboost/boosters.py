@@ -404,9 +404,9 @@ BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
 
 
 def library_message(error: Exception) -> str:
-    """The first line of an XGBoost or LightGBM error, without XGBoost's time and source."""
-    first = (str(error).strip() or type(error).__name__).split("\n")[0]
-    return re.sub(r"^\[[\d:]+\] \S+: ", "", first)[:300]
+    """An XGBoost or LightGBM error on one line, without XGBoost's time, source and stack."""
+    text = (str(error).strip() or type(error).__name__).split("\nStack trace:")[0]
+    return re.sub(r"^\[[\d:]+\] \S+: ", "", " ".join(text.split()))[:300]
 
 
 @contextmanager

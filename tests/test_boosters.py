@@ -255,3 +255,27 @@ def test_lightgbm_categorical_columns_in_booster_params_go_by_position():
         )
     with pytest.raises(ValueError, match=r"cat_feature holds position 4, but X has 4 columns"):
         make_booster("lightgbm", {"cat_feature": [4]}, "classification", 0).fit(X, y, None)
+
+
+def test_a_library_message_of_several_lines_is_kept_whole_on_one_line():
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    from llmboost.boosters import library_message
+
+    # only the first line was kept: LightGBM's "categorical_feature is not a number," lost
+    # the rest of its sentence
+    X, rng = _frame()
+    y = rng.integers(0, 2, len(X))
+    with pytest.raises(lgb.basic.LightGBMError) as caught:
+        lgb.LGBMClassifier(categorical_feature=["c"], verbose=-1).fit(X, y)
+    assert library_message(caught.value) == (
+        "categorical_feature is not a number, if you want to use a column name, please add "
+        'the prefix "name:" to the column name'
+    )
+    # XGBoost's time, source and stack trace stay out
+    with pytest.raises(xgb.core.XGBoostError) as caught:
+        xgb.XGBClassifier(monotone_constraints=(1, 0, 0, 0), n_estimators=1).fit(X, y)
+    message = library_message(caught.value)
+    assert message.startswith("Check failed: p.monotone_constraints.size() <= n_features")
+    assert "Stack trace" not in message and "\n" not in message and len(message) <= 300
