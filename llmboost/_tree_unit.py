@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._library_params import OBJECTIVE_KEYS
+
 
 def unit_for(y, sample_weight=None) -> tuple[float, float]:
     """``(unit, center)`` regression trees train in: the target's standard deviation
@@ -32,22 +34,33 @@ def unit_for(y, sample_weight=None) -> tuple[float, float]:
     return (spread if spread > 0 else 1.0), peak * mean
 
 
+#: Losses of the residual alone, started from a weighted mean or quantile of the target
+#: (XGBoost's pseudo-Huber loss from a Newton step, which :func:`trees_unit` centres too).
+_RESIDUAL_LOSSES = (
+    "reg:absoluteerror", "reg:quantileerror", "reg:pseudohubererror", "regression_l1",
+    "l1", "mean_absolute_error", "mae", "huber", "fair", "quantile",
+)  # fmt: skip
+
+
 def trees_unit(booster, y, margin, sample_weight=None) -> tuple[float, float]:
     """``(unit, center)`` an adapter's fit trains in: on ``(y - center) / unit``.
 
-    Squared-error regression: :func:`unit_for`. XGBoost's pseudo-Huber regression: the
-    centre alone (its ``huber_slope`` is in the target's units). XGBoost starts that loss
-    one Newton step away from 0, which lands far off on a target far from 0 (1e6 for
-    targets near 100: R^2 -1e11, the trees' gradients too small to climb back); centred,
-    it starts near the mean. Other losses and classification: ``(1, 0)``. A start the
-    user fixed (``base_score``, ``boost_from_average=False``) is not centred.
+    Squared-error regression: :func:`unit_for`. Other losses of the residual (absolute
+    error, quantiles, Huber, ...): the centre alone (their thresholds are in the
+    target's units), so that a target far from 0 keeps its digits in the libraries'
+    float32 labels (XGBoost's absolute error on ``1e7 + y`` had R^2 -0.01). XGBoost
+    starts its pseudo-Huber loss one Newton step away from 0, which lands far off on a
+    target far from 0 (1e6 for targets near 100: R^2 -1e11); centred, it starts near the
+    mean. Other losses and classification: ``(1, 0)``. A start the user fixed
+    (``base_score``, ``boost_from_average=False``) is not centred.
     """
     params = booster.params
+    losses = [params[key] for key in OBJECTIVE_KEYS if params.get(key) is not None]
     if booster.squared_error:
         unit, center = unit_for(y, sample_weight)
-    elif booster.task == "regression" and params.get("objective") == "reg:pseudohubererror":
+    elif booster.task == "regression" and losses and set(losses) <= set(_RESIDUAL_LOSSES):
         unit, center = 1.0, unit_for(y, sample_weight)[1]
-    else:  # another loss (absolute error, Huber, ...) is not read in units
+    else:  # a loss of y itself (MAPE, squared log error) or classification
         return 1.0, 0.0
     if margin is None and ("base_score" in params or not params.get("boost_from_average", True)):
         center = 0.0  # the trees start from the user's constant, not the data

@@ -217,6 +217,31 @@ def test_xgboost_pseudo_huber_starts_near_the_target(weighted):
     assert target_center(model.booster_) == 0.0
 
 
+@pytest.mark.parametrize(
+    "booster, params",
+    [
+        ("xgboost", {"objective": "reg:absoluteerror"}),
+        ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 0.7}),
+        ("lightgbm", {"objective": "l1"}),
+        ("lightgbm", {"objective": "huber"}),
+        ("lightgbm", {"objective": "quantile", "alpha": 0.7}),
+    ],
+)
+def test_losses_of_the_residual_keep_the_digits_of_a_target_far_from_0(booster, params):
+    # the libraries store labels as float32, 1 apart near 1e7: XGBoost's absolute error
+    # on 1e7 + y had R^2 -0.01 (0.988 on y), LightGBM's predictions moved by 0.12 x std(y)
+    X, y = _data()
+    kwargs = {"booster": booster, "booster_params": params, "scale": 0, "random_state": 0}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    shifted = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y + 1e7)
+    assert target_center(shifted.booster_) == pytest.approx(1e7 + y.mean())
+    assert target_unit(shifted.booster_) == 1.0  # their thresholds are in y's units
+    # float32 trees on targets centred in float64: equal within 1e-4 of the spread
+    np.testing.assert_allclose(
+        shifted.predict(X) - 1e7, reference.predict(X), rtol=0, atol=1e-4 * np.std(y)
+    )
+
+
 def test_regressor_names_a_text_target():
     X, _ = _data(60)
     with pytest.raises(ValueError, match=r"y holds 'b', which is not a number.*classifier"):
