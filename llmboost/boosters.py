@@ -16,15 +16,14 @@ classification.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
 from ._constraints import position_constraints
+from ._library_errors import library_errors, library_message
 from ._library_params import (
     OBJECTIVE_KEYS,
     boosting_mode,
@@ -71,6 +70,9 @@ class Booster(ABC):
     margin_losses: dict = {"classification": (), "regression": ()}
     #: Other names the library takes for a parameter of :meth:`device_params`.
     device_aliases: dict = {}
+    #: Parameters that put a link between the margin and the prediction, per task: their
+    #: value without one, and what the library then predicts.
+    link_params: dict = {"classification": {}, "regression": {}}
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task = task
@@ -84,8 +86,9 @@ class Booster(ABC):
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
-        the prior's logits or prediction are added to the margin, read back as they are;
-        and several quantiles, which give several predictions."""
+        the prior's logits or prediction are added to the margin, read back as they are
+        (so also a parameter of :attr:`link_params`); and several quantiles, which give
+        several predictions."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
@@ -99,6 +102,14 @@ class Booster(ABC):
                 + ("; for counts or positive targets, fit log1p(y) instead." if kind ==
                    "regressor" else ".")
             )  # fmt: skip
+        reads = "the prediction" if self.task == "regression" else "log-odds"
+        for key, (plain, predicts) in self.link_params[self.task].items():
+            if self.params.get(key, plain) != plain:
+                raise ValueError(
+                    f"booster_params {key}={self.params[key]!r} is not supported: LightGBM "
+                    f"then predicts {predicts}, while llmboost adds the prior to the margin "
+                    f"and reads the margin as {reads}; leave {key}={plain!r}."
+                )
         alphas = self.params.get("quantile_alpha")
         if np.size(alphas) > 1:  # XGBoost's model of several quantiles predicts each
             raise ValueError(
@@ -298,7 +309,7 @@ class XGBoostBooster(Booster):
                 "verbose": False,
             }
         check_early_stopping_callback(self.params, eval_set is not None)
-        with _library_errors("XGBoost", self.params):
+        with library_errors("XGBoost", self.params):
             self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)
         if eval_set is None:
             self.n_rounds_ = self.model_.get_booster().num_boosted_rounds()
@@ -350,6 +361,10 @@ class LightGBMBooster(Booster):
         ),
     }  # fmt: skip
     device_aliases = {"device_type": ("device",)}
+    link_params = {
+        "classification": {"sigmoid": (1.0, "the logistic of sigmoid x its margin")},
+        "regression": {"reg_sqrt": (False, "the square of its margin")},
+    }
     has_cuda = staticmethod(lightgbm_has_cuda)
 
     @staticmethod
@@ -384,7 +399,7 @@ class LightGBMBooster(Booster):
                 "callbacks": [lgb.early_stopping(self.patience, verbose=False)],
             }
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
-        with _library_errors("LightGBM", self.params):
+        with library_errors("LightGBM", self.params):
             self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
@@ -401,27 +416,6 @@ class LightGBMBooster(Booster):
 
 
 BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}
-
-
-def library_message(error: Exception) -> str:
-    """An XGBoost or LightGBM error on one line, without XGBoost's time, source and stack."""
-    text = (str(error).strip() or type(error).__name__).split("\nStack trace:")[0]
-    return re.sub(r"^\[[\d:]+\] \S+: ", "", " ".join(text.split()))[:300]
-
-
-@contextmanager
-def _library_errors(library: str, params: dict):
-    """The library's own errors in ``fit`` as ``ValueError``: one line, no C++ stack trace."""
-    try:
-        yield
-    except Exception as error:
-        if type(error).__name__ not in ("XGBoostError", "LightGBMError"):
-            raise
-        shown = {k: v for k, v in params.items() if k != "random_state"}
-        raise ValueError(
-            f"{library} could not fit: {library_message(error)} (its parameters, from the "
-            f"defaults and booster_params: {shown})."
-        ) from None
 
 
 def n_estimators(name: str, params: dict | None) -> int:

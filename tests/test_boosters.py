@@ -279,3 +279,22 @@ def test_a_library_message_of_several_lines_is_kept_whole_on_one_line():
     message = library_message(caught.value)
     assert message.startswith("Check failed: p.monotone_constraints.size() <= n_features")
     assert "Stack trace" not in message and "\n" not in message and len(message) <= 300
+
+
+@pytest.mark.parametrize(
+    "task, key, value, predicts",
+    [
+        ("classification", "sigmoid", 2.0, "the logistic of sigmoid x its margin"),
+        ("regression", "reg_sqrt", True, "the square of its margin"),
+    ],
+)
+def test_lightgbm_parameters_that_link_margin_and_prediction_are_refused(
+    task, key, value, predicts
+):
+    # llmboost read LightGBM's margin as log-odds or as the prediction: with sigmoid=2 its
+    # probabilities at scale=0 were up to 0.15 off plain LightGBM's, with reg_sqrt=True its
+    # regression R^2 0.91 where plain LightGBM's was 0.93
+    message = f"booster_params {key}={value!r} is not supported: LightGBM then predicts {predicts}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_booster("lightgbm", {key: value}, task, 0)
+    make_booster("lightgbm", {key: {"sigmoid": 1.0, "reg_sqrt": False}[key]}, task, 0)
