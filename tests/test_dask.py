@@ -203,6 +203,10 @@ def test_prior_scores_partitions_on_the_workers(client, tmp_path):
     # the prior is fitted on the client only: out of fold and once on the whole sample
     assert set(fit_log[fit_log.event == "fit"].pid) == {str(os.getpid())}
     assert here[here.event == "fit"].n.max() == model.n_sample_
+    # the trees reuse the search's out-of-fold margin: each sampled row is scored once
+    # on the client (it was twice: 5 + 5 fold fits and 2 * n_sample_ rows scored)
+    assert (here.event == "fit").sum() == 5 + 1
+    assert here[here.event == "score"].n.sum() == model.n_sample_
     assert 60 <= model.n_sample_ <= 150  # about sample_size rows, stratified
     remote = fit_log[fit_log.pid.isin(workers)]
     assert len(remote) and set(fit_log.pid) <= workers | {str(os.getpid())}  # scored remotely
@@ -640,3 +644,17 @@ def test_an_object_array_reads_as_locally(client):
     # XGBoost on few distinct values per column: equal fits (see CASES)
     np.testing.assert_allclose(output(model, Xa).compute(), output(local, values), atol=1e-6)
     assert np.array_equal(model.predict(Xa).compute(), local.predict(values))
+
+
+@pytest.mark.parametrize("random_state", [None, np.random.RandomState(0)])
+def test_any_random_state_trains_the_sampled_rows_from_the_search_margin(client, random_state):
+    # without an integer seed the sampled rows' margin came from other folds than the
+    # search's (a second out-of-fold pass of the prior): the trees differed from the
+    # local fit on the same rows by up to 0.17 in the margin
+    X, y = table(task="binary", seed=1)
+    kw = dict(scale=[0.3, 1.0], cv=3, booster_params={"n_estimators": 20})
+    model = DaskPriorBoostClassifier(**kw, random_state=random_state).fit(*to_dask(X, y))
+    assert model.n_sample_ == len(X)  # every row: the fit equals the sample's local fit
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    got = output(model, dd.from_pandas(X, npartitions=2)).compute()
+    np.testing.assert_allclose(got, output(model.sample_estimator_, X), atol=1e-6)

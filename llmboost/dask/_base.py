@@ -21,10 +21,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._params import Check, Interval
-from .._validation import align_categories, check_target, named_frame
+from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
-from ..scale_search import check_margin, make_folds, prior_folds
+from ..scale_search import check_margin
 from ._boosting import fit_member, margin_meta, predict_partition
 from ._data import (
     as_dask_frame,
@@ -159,12 +159,12 @@ class _DaskPriorBoost(FusionParams):
         y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
         partitions = sample.pop(PARTITION).to_numpy()
         sample = sample.reset_index(drop=True)
-        local = self._local_estimator().fit(sample, y_sample)
+        local = self._local_estimator()
+        oof = _fit_keeping_margin(local, sample, y_sample)
         self._copy_fitted(local, categories, columns, len(sample))
 
         margin = None
         if any(m.scale != 0 and m.booster is not None for m in self.members_):
-            oof = self._sample_margin(local, sample, y_sample)
             oof_parts = {int(p): oof[partitions == p] for p in np.unique(partitions)}
             prior_future, oof_future = client.scatter(
                 [self.prior_, oof_parts], broadcast=True, hash=False
@@ -202,14 +202,6 @@ class _DaskPriorBoost(FusionParams):
         self.sample_estimator_ = local
         self.n_sample_ = n_sample
         self.categories_ = categories
-
-    def _sample_margin(self, local, sample, y_sample) -> np.ndarray:
-        """Out-of-fold prior margin of the sampled rows, on the local estimator's folds."""
-        prior = clone(local.prior_)
-        y = check_target(y_sample, len(sample), classification=self._task != "regression")
-        folds = make_folds(y, self.cv, self._task, self.random_state)  # labels as fit reads them
-        z = prior.oof_logits(sample, y, prior_folds(folds, len(sample)))
-        return check_margin(prior, z, len(sample), self._task, self._n_classes, "oof_logits")
 
     def _encode(self, y):
         if self._task == "regression":
@@ -310,6 +302,28 @@ def _known_lengths(X):
     """Row chunks of a dask array input (so outputs keep them), else ``None``."""
     _, da, _ = require_dask()
     return tuple(X.chunks[0]) if isinstance(X, da.Array) else None
+
+
+def _fit_keeping_margin(local, X, y) -> np.ndarray | None:
+    """Fit ``local`` and return the prior's out-of-fold margin its fit computed, if any.
+
+    The sampled rows train the trees from that margin: out of fold on the local search's
+    own folds, so the prior scores each sampled row once (not once more for the trees).
+    A tree member with a non-zero scale always comes with it (fit computes it whenever
+    a candidate reads the prior).
+    """
+    kept = []
+
+    def oof_margin(*args, **kwargs):
+        kept.append(type(local)._oof_margin(local, *args, **kwargs))
+        return kept[-1]
+
+    local._oof_margin = oof_margin
+    try:
+        local.fit(X, y)
+    finally:
+        del local._oof_margin
+    return kept[-1] if kept else None
 
 
 def _sample_seed(random_state) -> int:
