@@ -690,3 +690,22 @@ def test_numbers_held_as_objects_stay_numbers_under_dask_strings(client):
         got = model.predict_proba(new).compute()
     # XGBoost on few distinct values per column: equal fits (see CASES)
     np.testing.assert_allclose(got, local.predict_proba(X), atol=1e-6)
+
+
+def test_an_array_y_is_matched_to_the_rows_by_position(client):
+    # a dask array y with a table X whose index is not 0..n-1 (a filtered or re-indexed
+    # table) was refused: "y's index runs from 0 to 149 but X's from 1000 to 1149: ...
+    # y needs X's index", which an array cannot have; locally an array y is positional
+    X, y = table(n=150)
+    X = X.set_axis(np.arange(1000, 1150))
+    kw = dict(scale=0.5, booster_params={"n_estimators": 5}, random_state=0)
+    local = PriorBoostClassifier(**kw).fit(X, y.to_numpy())
+    Xd = dd.from_pandas(X, npartitions=3)
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, da.from_array(y.to_numpy(), chunks=70))
+    # XGBoost on few distinct values per column: equal fits (see CASES)
+    np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)
+    kept = Xd[Xd["a"] > 0.5]  # a filtered table and its labels
+    labels = da.from_array(y[X["a"].to_numpy() > 0.5].to_numpy(), chunks=40)
+    assert DaskPriorBoostClassifier(**kw).fit(kept, labels).n_sample_ == len(labels)
+    with pytest.raises(ValueError, match="X has 150 rows, y has 100"):
+        DaskPriorBoostClassifier(**kw).fit(Xd, da.from_array(y.to_numpy()[:100], chunks=50))

@@ -128,7 +128,8 @@ class _DaskPriorBoost(FusionParams):
         ----------
         X : dask DataFrame or 2-d dask array, known divisions / chunk sizes
         y : dask Series or 1-d dask array
-            With ``X``'s index (partitioned like ``X``, or repartitionable to it).
+            A Series with ``X``'s index (partitioned like ``X``, or repartitionable to
+            it); an array's labels are ``X``'s rows in order.
         sample_weight, eval_set : None
             Not taken yet (``TypeError``); the local estimators take them.
 

@@ -147,14 +147,31 @@ def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
     return part
 
 
-def _array_frame(array, columns=None):
+def _array_frame(array, columns=None, index=None):
     """``dd.from_dask_array`` keeping objects as they are (dask would make them text):
     numbers and booleans in an object array are read as in a local fit on the array."""
     import dask
     import dask.dataframe as dd
 
     with dask.config.set({"dataframe.convert-string": False}):
-        return dd.from_dask_array(array, columns=columns)
+        return dd.from_dask_array(array, columns=columns, index=index)
+
+
+def _array_target(y, X):
+    """A 1-d dask array of labels as a Series matched to ``X``'s rows by position, as a
+    local fit matches an array ``y`` (unnamed, as the array is)."""
+    import dask
+
+    n_labels = int(y.shape[0])
+    if (X.divisions[0], X.divisions[-1]) == (0, n_labels - 1):  # X's rows numbered alike
+        return _array_frame(y)
+    lengths = dask.compute(*[dask.delayed(len)(part) for part in X.index.to_delayed()])
+    if sum(lengths) != n_labels:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: X has "
+            f"{sum(lengths)} rows, y has {n_labels}."
+        )
+    return _array_frame(y.rechunk((tuple(lengths),)), index=X.index)
 
 
 def named_columns(X, columns, *, reset: bool):
@@ -182,6 +199,8 @@ def named_columns(X, columns, *, reset: bool):
 def as_dask_target(y, X):
     """``y`` as a dask Series partitioned exactly like ``X`` (known divisions).
 
+    A Series is matched to ``X``'s rows by index, an array by position.
+
     Parameters
     ----------
     y : dask Series or 1-d dask array
@@ -199,7 +218,7 @@ def as_dask_target(y, X):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-d; got a dask array of shape {y.shape}.")
         _check_chunks(y, "y")
-        y = _array_frame(y)  # unnamed, as the array is
+        y = _array_target(y, X)
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
