@@ -609,6 +609,12 @@ def test_predict_errors_say_how_to_predict(client):
     assert np.array_equal(expected, model.predict(Xd).compute())
     with pytest.raises(TypeError, match="use the local estimators for in-memory data"):
         DaskPriorBoostClassifier().fit(X, y)
+    # a dask Series (one column) was told to wrap in-memory rows or use the local estimators
+    message = r"got a dask Series; make it one, e\.g\. X\.to_frame\(\)"
+    with pytest.raises(TypeError, match=message):
+        model.predict(Xd["a"])
+    with pytest.raises(TypeError, match=message):
+        DaskPriorBoostClassifier().fit(Xd["a"], yd)
 
 
 def test_labels_held_as_objects_fit_with_a_prior(client):

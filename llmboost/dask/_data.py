@@ -74,15 +74,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         _check_chunks(X, name)
         X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
-        fix = (
-            "wrap in-memory rows as one, e.g. dd.from_pandas(X, npartitions=1) (a client "
-            "is needed), or explain(model, X) for their contributions"
-            if fitted
-            else "use the local estimators for in-memory data"
-        )
-        raise TypeError(
-            f"{name} must be a dask DataFrame or dask array, got {type(X).__name__}; {fix}."
-        )
+        raise TypeError(_not_a_frame(X, name, fitted))
     if not X.known_divisions and not fitted:  # predicting maps partitions: no matching
         raise ValueError(
             f"{name} has unknown divisions, so its rows cannot be matched with y and the "
@@ -98,6 +90,24 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         return X
     meta = X._meta.astype(dict.fromkeys(numbers, np.float64))
     return X.map_partitions(_read_numbers, numbers, meta=meta)
+
+
+def _not_a_frame(X, name: str, fitted: bool) -> str:
+    """What to give instead of ``X``, which is neither a dask DataFrame nor an array."""
+    from dask import is_dask_collection
+
+    if is_dask_collection(X):
+        kind = f"a dask {type(X).__name__}"
+        fix = f"make it one, e.g. {name}.to_frame() for a Series of one column"
+    else:
+        kind = type(X).__name__
+        fix = (
+            "wrap in-memory rows as one, e.g. dd.from_pandas(X, npartitions=1) (a client "
+            "is needed), or explain(model, X) for their contributions"
+            if fitted
+            else "use the local estimators for in-memory data"
+        )
+    return f"{name} must be a dask DataFrame or dask array, got {kind}; {fix}."
 
 
 def numbers_made_text(X) -> list:
