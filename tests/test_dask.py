@@ -715,3 +715,23 @@ def test_an_array_y_is_matched_to_the_rows_by_position(client):
     assert DaskPriorBoostClassifier(**kw).fit(kept, labels).n_sample_ == len(labels)
     with pytest.raises(ValueError, match="X has 150 rows, y has 100"):
         DaskPriorBoostClassifier(**kw).fit(Xd, da.from_array(y.to_numpy()[:100], chunks=50))
+
+
+@pytest.mark.parametrize("kind", ["booleans", "integers"])
+def test_labels_held_as_objects_keep_their_type_under_dask_strings(client, kind):
+    # dask's dataframe.convert-string wrote object labels as text: classes_ were
+    # ['False', 'True'] (or ['1', '3']) where the local ones are booleans (integers),
+    # and predict returned that text
+    X, y = table(n=150)
+    yes = (y == "yes").to_numpy()
+    labels = list(yes) if kind == "booleans" else [3 if v else 1 for v in yes]
+    y = pd.Series(labels, dtype=object, name="target")
+    Xd, yd = to_dask(X, y)
+    assert isinstance(yd.dtype, pd.StringDtype)  # dask made them text
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(model.classes_, local.classes_)
+    assert model.classes_.dtype == local.classes_.dtype
+    np.testing.assert_array_equal(model.predict(Xd).compute(), local.predict(X))
+    assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits (see CASES)

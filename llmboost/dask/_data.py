@@ -9,16 +9,13 @@ local fit on the whole table.
 
 from __future__ import annotations
 
-import numbers
-from decimal import Decimal
-
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._categories import _category_numbers
 from .._validation import align_categories, feature_names, fit_categories, to_frame
+from ._text import labels_again, numbers_again
 
 EXTRA = 'pip install "llmboost[dask]"'
 #: How to fix a ``y`` whose rows are not ``X``'s.
@@ -51,7 +48,7 @@ def require_dask():
 def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     """A dask DataFrame with known divisions (a dask array's columns are named 0, 1, ...).
 
-    Columns of numbers that dask wrote as text (:func:`numbers_made_text`) are numbers.
+    Columns of numbers that dask wrote as text are numbers (:func:`numbers_again`).
 
     Parameters
     ----------
@@ -85,11 +82,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
-    numbers = numbers_made_text(X)
-    if not numbers:
-        return X
-    meta = X._meta.astype(dict.fromkeys(numbers, np.float64))
-    return X.map_partitions(_read_numbers, numbers, meta=meta)
+    return numbers_again(X)
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:
@@ -108,53 +101,6 @@ def _not_a_frame(X, name: str, fitted: bool) -> str:
             else "use the local estimators for in-memory data"
         )
     return f"{name} must be a dask DataFrame or dask array, got {kind}; {fix}."
-
-
-def numbers_made_text(X) -> list:
-    """Columns of ``X`` that hold numbers as objects in the pandas table it was built
-    from, turned into text by dask (its ``dataframe.convert-string`` setting).
-
-    A local fit reads such a column as numbers; dask's text would be categories.
-
-    Parameters
-    ----------
-    X : dask DataFrame
-
-    Returns
-    -------
-    list
-        Names of string columns of ``X`` whose source column (``dd.from_pandas``) held
-        only numbers or booleans as objects.
-    """
-    found = set()
-    for node in X.expr.walk():
-        frame = getattr(node, "frame", None) if type(node).__name__ == "FromPandas" else None
-        frame = getattr(frame, "_data", frame)  # dask wraps the table it was given
-        if isinstance(frame, pd.DataFrame) and node.operand("pyarrow_strings_enabled"):
-            found.update(n for n, col in frame.items() if _holds_numbers(col))
-    return [n for n, dtype in X.dtypes.items() if n in found and _is_string(dtype)]
-
-
-def _holds_numbers(col: pd.Series) -> bool:
-    """Whether an object column holds numbers or booleans only (as ``to_frame`` reads)."""
-    present = col[col.notna()] if col.dtype == object else col[:0]
-    return len(present) > 0 and bool(present.map(_is_number).all())
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real | Decimal | np.bool_)
-
-
-def _is_string(dtype) -> bool:
-    return ptypes.is_string_dtype(dtype) and not ptypes.is_object_dtype(dtype)
-
-
-def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
-    """The columns ``names`` (numbers written as text by dask) as floats again."""
-    part = part.copy()
-    for name in names:
-        part[name] = _category_numbers(pd.Index(part[name].astype(object)))
-    return part
 
 
 def _array_frame(array, columns=None, index=None):
@@ -233,6 +179,7 @@ def as_dask_target(y, X):
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
         raise TypeError(f"y must be a dask Series or 1-d dask array, got {type(y).__name__}.")
+    y = labels_again(y)
     if not y.known_divisions:
         raise ValueError(
             "y has unknown divisions, so its rows cannot be matched with X: give it known "
@@ -462,7 +409,6 @@ __all__ = [
     "check_labels",
     "meta_frame",
     "named_columns",
-    "numbers_made_text",
     "prepare_partition",
     "prepared",
     "require_dask",

@@ -18,6 +18,7 @@ from ..estimators import (
 from ..estimators._shared import PARAMETER_CONSTRAINTS
 from ..scale_search import margin_to_output
 from ._base import SAMPLE_SIZE, _DaskPriorBoost
+from ._text import labels_again
 
 #: The Dask estimators' parameters, formatted into their docstrings with ``{shared}``,
 #: the local estimators' parameter names, and ``{local}``, the local estimator's name.
@@ -158,7 +159,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted, y, weight = _computed(self.predict(X), y, sample_weight)
+        predicted, y, weight = _computed(self.predict(X), labels_again(y), sample_weight)
         y = check_target(y, len(predicted), classification=True)  # labels as fit reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
@@ -205,7 +206,7 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted, y, weight = _computed(self.predict(X), y, sample_weight)
+        predicted, y, weight = _computed(self.predict(X), labels_again(y), sample_weight)
         return float(r2_score(y, predicted, sample_weight=weight))
 
 

@@ -1,0 +1,117 @@
+"""Numbers that dask wrote as text, read as the numbers they were.
+
+With its ``dataframe.convert-string`` setting (on by default), ``dd.from_pandas`` writes
+every object column as text, also one that holds only numbers or booleans, which a
+local fit reads as numbers (features) or as numbers and booleans (labels). The pandas
+table a collection was built from stays in its expression: such columns are found
+there and their text is read back.
+"""
+
+from __future__ import annotations
+
+import numbers
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .._categories import _category_numbers
+
+
+def numbers_again(X):
+    """``X`` with the columns dask turned from numbers into text as floats (lazily).
+
+    Parameters
+    ----------
+    X : dask DataFrame
+
+    Returns
+    -------
+    dask DataFrame
+        ``X`` itself when no column was turned.
+    """
+    source = _source_objects(X)
+    names = [
+        name
+        for name, dtype in X.dtypes.items()
+        if name in source and _is_string(dtype) and _holds_numbers(source[name])
+    ]
+    if not names:
+        return X
+    meta = X._meta.astype(dict.fromkeys(names, np.float64))
+    return X.map_partitions(_read_numbers, names, meta=meta)
+
+
+def labels_again(y):
+    """A dask Series of labels dask turned from numbers or booleans into text, as they were.
+
+    Parameters
+    ----------
+    y : any
+        Returned as it is unless a dask Series of such text.
+
+    Returns
+    -------
+    dask Series or ``y``
+        Booleans, integers or floats, as a local fit reads the objects.
+    """
+    import dask.dataframe as dd
+
+    if not isinstance(y, dd.Series) or not _is_string(y.dtype):
+        return y
+    source = _source_objects(y).get(y.name)
+    if source is None or not _holds_numbers(source) or source.isna().any():
+        return y  # missing labels: the text gives the local error as it is
+    dtype = np.asarray(source.tolist()).dtype
+    booleans = source.map(lambda v: isinstance(v, bool | np.bool_))
+    if dtype.kind not in "biuf" or (booleans.any() and not booleans.all()):
+        return y  # booleans mixed with numbers, or numbers numpy holds as objects
+    return y.map_partitions(_read_labels, dtype, meta=pd.Series([], dtype=dtype, name=y.name))
+
+
+def _source_objects(collection) -> dict:
+    """Object columns, by name, of the pandas tables that ``dd.from_pandas`` built
+    ``collection`` from with dask's strings on."""
+    found = {}
+    for node in collection.expr.walk():
+        frame = getattr(node, "frame", None) if type(node).__name__ == "FromPandas" else None
+        frame = getattr(frame, "_data", frame)  # dask wraps the table it was given
+        if not isinstance(frame, pd.Series | pd.DataFrame):
+            continue
+        if node.operand("pyarrow_strings_enabled"):
+            columns = {frame.name: frame} if isinstance(frame, pd.Series) else dict(frame.items())
+            found.update((n, c) for n, c in columns.items() if c.dtype == object)
+    return found
+
+
+def _holds_numbers(col: pd.Series) -> bool:
+    """Whether an object column holds numbers or booleans only (as ``to_frame`` reads)."""
+    present = col[col.notna()]
+    return len(present) > 0 and bool(present.map(_is_number).all())
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real | Decimal | np.bool_)
+
+
+def _is_string(dtype) -> bool:
+    return ptypes.is_string_dtype(dtype) and not ptypes.is_object_dtype(dtype)
+
+
+def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
+    """The columns ``names`` (numbers written as text by dask) as floats again."""
+    part = part.copy()
+    for name in names:
+        part[name] = _category_numbers(pd.Index(part[name].astype(object)))
+    return part
+
+
+def _read_labels(part: pd.Series, dtype) -> pd.Series:
+    """Labels written as text by dask (``"True"``, ``"3"``) as ``dtype`` again."""
+    text = part.astype(object)
+    values = text.map({"True": True, "False": False}) if dtype.kind == "b" else pd.to_numeric(text)
+    return values.astype(dtype)
+
+
+__all__ = ["labels_again", "numbers_again"]
