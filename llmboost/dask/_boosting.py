@@ -53,14 +53,17 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     offset = _lightgbm_start(adapter, params, y, margin)
     if offset is not None:
         margin = y * 0 + offset
+    n_classes = int(getattr(adapter.model_, "n_classes_", 0))  # the local member's
     if adapter.name == "xgboost":
         model = _fit_xgboost(client, adapter.task, params, X, y, margin)
     else:
-        model = _fit_lightgbm(client, adapter.task, params, X, y, margin)
+        model = _fit_lightgbm(client, adapter.task, params, X, y, margin, n_classes)
     out = copy.copy(adapter)
     out.params = params
     out.dask_model_ = model
     out.model_ = _local_model(adapter.name, adapter.task, params, model)
+    if adapter.name == "lightgbm" and n_classes > 2:
+        out.model_.n_classes_ = n_classes  # a plain model's classes, as explain reads them
     out.n_rounds_ = int(n_rounds)
     if offset is not None:
         out.offset_ = offset * unit
@@ -91,10 +94,17 @@ def _fit_xgboost(client, task, params, X, y, margin):
     return model.fit(X, y, base_margin=margin, verbose=False)
 
 
-def _fit_lightgbm(client, task, params, X, y, margin):
+def _fit_lightgbm(client, task, params, X, y, margin, n_classes: int):
     from lightgbm import dask as lgb_dask
 
     cls = lgb_dask.DaskLGBMRegressor if task == "regression" else lgb_dask.DaskLGBMClassifier
+    if n_classes > 2:
+        # LightGBM's classifier encodes the labels anew on every worker, so a worker
+        # without rows of some class trained other classes (or a binary model) under
+        # the codes: its plain model takes the class codes as they are
+        cls = lgb_dask.DaskLGBMRegressor
+        params = {**params, "objective": params.get("objective") or "multiclass"}
+        params["num_class"] = n_classes
     if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
         margin = margin.to_dask_array()
     with warnings.catch_warnings():
