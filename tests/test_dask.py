@@ -456,6 +456,12 @@ def test_unknown_divisions_and_chunks(client):
     unknown = Xd.clear_divisions()
     np.testing.assert_array_equal(model.predict(unknown).compute(), model.predict(Xd).compute())
     assert model.score(unknown, yd) == model.score(Xd, yd)
+    # an array of unknown chunk sizes (X.to_dask_array()) was refused at predict too
+    array = Xd[["a", "b"]].to_dask_array()
+    numbers = DaskPriorBoostClassifier(scale=0.5, random_state=0).fit(Xd[["a", "b"]], yd)
+    expected = numbers.predict_proba(Xd[["a", "b"]]).compute()
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(numbers.predict_proba(array).compute(), expected)
 
 
 def test_bad_inputs_and_parameters(client):

@@ -300,9 +300,11 @@ class _DaskPriorBoost(FusionParams):
 
 
 def _known_lengths(X):
-    """Row chunks of a dask array input (so outputs keep them), else ``None``."""
+    """Known row chunks of a dask array input (so outputs keep them), else ``None``."""
     _, da, _ = require_dask()
-    return tuple(X.chunks[0]) if isinstance(X, da.Array) else None
+    if not isinstance(X, da.Array) or any(np.isnan(c) for c in X.chunks[0]):
+        return None
+    return tuple(X.chunks[0])
 
 
 def _fit_keeping_margin(local, X, y) -> np.ndarray | None:

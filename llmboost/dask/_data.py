@@ -53,7 +53,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     Parameters
     ----------
     X : dask DataFrame or 2-d dask array
-        Known divisions (not needed for a fitted model's rows) or chunk sizes.
+        Known divisions or chunk sizes (not needed for a fitted model's rows).
     name : str, default="X"
         Named in the errors.
     fitted : bool, default=False
@@ -68,7 +68,8 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     if isinstance(X, da.Array):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-d; got a dask array of shape {X.shape}.")
-        _check_chunks(X, name)
+        if not fitted:  # predicting maps chunks: unknown sizes are fine
+            _check_chunks(X, name)
         X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         raise TypeError(_not_a_frame(X, name, fitted))
