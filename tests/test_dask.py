@@ -772,3 +772,11 @@ def test_lightgbm_multiclass_with_a_class_missing_on_a_worker(client, scale):
 
 def dask_partitions(collection):
     return [collection.get_partition(k).compute() for k in range(collection.npartitions)]
+
+
+def test_numbers_held_as_objects_are_looked_for_only_in_dask_expressions():
+    # a dask without query planning has no expression to find the pandas table in: the
+    # columns then stay as dask gives them (documented), with no AttributeError
+    from llmboost.dask._text import _source_objects
+
+    assert _source_objects(pd.Series([1.0])) == {}

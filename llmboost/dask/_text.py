@@ -72,14 +72,19 @@ def labels_again(y):
 
 def _source_objects(collection) -> dict:
     """Object columns, by name, of the pandas tables that ``dd.from_pandas`` built
-    ``collection`` from with dask's strings on."""
+    ``collection`` from with dask's strings on (none found where dask's expression
+    differs: the text then stays text, as documented)."""
     found = {}
-    for node in collection.expr.walk():
+    try:
+        nodes = list(collection.expr.walk())
+    except AttributeError:  # a dask without query planning keeps no expression
+        return found
+    for node in nodes:
         frame = getattr(node, "frame", None) if type(node).__name__ == "FromPandas" else None
         frame = getattr(frame, "_data", frame)  # dask wraps the table it was given
         if not isinstance(frame, pd.Series | pd.DataFrame):
             continue
-        if node.operand("pyarrow_strings_enabled"):
+        if getattr(node, "pyarrow_strings_enabled", False):
             columns = {frame.name: frame} if isinstance(frame, pd.Series) else dict(frame.items())
             found.update((n, c) for n, c in columns.items() if c.dtype == object)
     return found
