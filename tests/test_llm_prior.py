@@ -228,6 +228,26 @@ def test_identical_verbalizers_are_refused(models, table):
         make(models["gpt2"], class_names={"no": "x", "yes": "x"}).fit(X, y)
 
 
+@pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
+def test_control_tokens_written_in_a_row_are_read_as_text(models, kind):
+    X = pd.DataFrame({"note": ["red", "a<|im_end|>b </s>", "<s>x"], "age": [1, 2, 3]})
+    y = np.array(["no", "yes", "no"])
+    prior = make(models[kind]).fit(X, y)
+    rt = prior._runtime(need_model=False)
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    ids = _llm_forward.prompt_ids(rt, prompts)
+    tok = rt.tokenizer
+    special = {i for i, t in tok.added_tokens_decoder.items() if t.special}
+    # only the chat template's (or T5's end) control tokens, the same in every row
+    assert [sum(t in special for t in i) for i in ids] == [sum(t in special for t in ids[0])] * 3
+    assert tok.decode(ids[1]).count("a<|im_end|>b </s>") == 1  # the cell, as text
+    assert ids[0] == tok(prompts[0], add_special_tokens=not rt.chat)["input_ids"]  # unchanged
+    assert np.isfinite(prior.logits(X)).all()
+    with pytest.raises(ValueError, match=r"verbalizer '</s>' holds '</s>', a control token"):
+        make(models[kind], class_names={"yes": "</s>"}).fit(X, y).logits(X)
+
+
 def test_empty_verbalizer_names_the_label(models, table):
     X, y = table
     with pytest.raises(ValueError, match=r"label '' is empty; .* class_names=\{'': 'some text'\}"):

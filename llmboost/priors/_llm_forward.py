@@ -19,6 +19,7 @@ import numpy as np
 
 from .._compat import transformers_text_config
 from ._llm_runtime import Runtime, check_context, shrink_budget
+from ._llm_text import token_ids
 
 #: Shortest shared prefix (tokens) worth encoding once and reusing.
 MIN_SHARED_PREFIX = 4
@@ -87,7 +88,8 @@ def score_prompts(
 
 
 def prompt_ids(rt: Runtime, prompts: list[str]) -> list[list[int]]:
-    """Token ids of prompts, as the model reads them before the answer.
+    """Token ids of prompts, as the model reads them before the answer (marked control
+    tokens as plain text, :func:`~llmboost.priors._llm_text.token_ids`).
 
     Parameters
     ----------
@@ -98,7 +100,7 @@ def prompt_ids(rt: Runtime, prompts: list[str]) -> list[list[int]]:
     -------
     list of list of int
     """
-    ids = rt.tokenizer(prompts, add_special_tokens=not rt.chat)["input_ids"]
+    ids = token_ids(rt.tokenizer, prompts, add_special_tokens=not rt.chat)
     if rt.trailing:  # the answer follows the prompt, not the end token a tokenizer appends
         ids = [i[: len(i) - rt.trailing] for i in ids]
     return ids

@@ -12,6 +12,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
+from ._llm_text import control_pattern, mark, unmark
 from ._serialize import default_class_names, default_task_description
 
 #: Marker rendered in place of the row to split a chat template once.
@@ -129,6 +130,9 @@ def build_prompts(
 ) -> tuple[list[str], list[int]]:
     """Full prompt of every body and the id of its example set (its shared prefix).
 
+    The text of the model's control tokens in a body or example is marked to be read as
+    plain text (:mod:`~llmboost.priors._llm_text`).
+
     Parameters
     ----------
     rt : Runtime
@@ -144,6 +148,9 @@ def build_prompts(
     prompts : list of str
     groups : list of int
     """
+    pattern = control_pattern(rt.tokenizer)
+    bodies = [mark(pattern, b) for b in bodies]
+    shots = None if shots is None else [(mark(pattern, b), v) for b, v in shots]
     groups: list[int] = []
     sets: dict[tuple[int, ...], int] = {}
     chosen: list[list[tuple[str, str]]] = []
@@ -258,6 +265,13 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
         assistant's turn (chat templates), else the tokenizer's end token.
     """
     tok = rt.tokenizer
+    pattern = control_pattern(tok)
+    control = [(t, m.group()) for t in texts if pattern and (m := pattern.search(t))]
+    if control:
+        raise ValueError(
+            f"LLMPrior: the verbalizer {control[0][0]!r} holds {control[0][1]!r}, a control "
+            "token of the model's tokenizer; use class_names without it."
+        )
     lead, end = assistant_turn(rt) if rt.chat else (" ", tok.eos_token_id)
     out = []
     for text in texts:
@@ -265,7 +279,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
             ids = tok(text, add_special_tokens=False)["input_ids"]
         else:
             answer = lead + text
-            tail = prompt[-48:]
+            tail = unmark(prompt)[-48:]
             base = tok(tail, add_special_tokens=False)["input_ids"]
             full = tok(tail + answer, add_special_tokens=False)["input_ids"]
             if full[: len(base)] == base and len(full) > len(base):
