@@ -2,7 +2,7 @@
 
 A byte-level BPE tokenizer is trained with the ``tokenizers`` library on a few
 sentences, then wrapped for transformers; a 2-layer GPT-2 or T5 of width 32 with
-random weights is saved next to it, so ``from_pretrained(folder)`` loads both. A
+random weights is saved next to it (or a 1-layer BART), so ``from_pretrained(folder)`` loads both. A
 2-layer Llama of width 32 can also be written as a GGUF file (float32 tensors).
 """
 
@@ -108,6 +108,35 @@ def build_t5(folder: Path, seed: int = 0) -> Path:
         decoder_start_token_id=tokenizer.pad_token_id,
     )
     return _save(T5ForConditionalGeneration, config, tokenizer, folder, seed)
+
+
+def build_bart(folder: Path, seed: int = 0) -> Path:
+    """Save a random 1-layer BART (width 32) whose generation forces ``<s>`` as first token."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    tokenizer = build_tokenizer()
+    ids = {k: getattr(tokenizer, f"{k}_token_id") for k in ("bos", "eos", "pad")}
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=512,
+        init_std=0.3,
+        decoder_start_token_id=ids["eos"],
+        **{f"{k}_token_id": v for k, v in ids.items()},
+    )
+    torch.manual_seed(seed)
+    model = BartForConditionalGeneration(config)
+    model.generation_config.forced_bos_token_id = ids["bos"]
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
 
 
 def build_gguf(path: Path, seed: int = 0) -> Path:

@@ -17,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from llm_fixtures import build_gguf, build_gpt2, build_t5  # noqa: E402
+from llm_fixtures import build_bart, build_gguf, build_gpt2, build_t5  # noqa: E402
 
 from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
@@ -302,6 +302,30 @@ def test_an_end_token_the_tokenizer_appends_does_not_precede_the_answer(models, 
     np.testing.assert_allclose(
         make(str(folder), class_names=MULTI).fit(X, y).logits(X), plain, atol=1e-5
     )
+
+
+@pytest.mark.parametrize("names", [None, MULTI])
+def test_a_decoder_answers_after_the_token_its_generation_forces(table, tmp_path, names):
+    X, y = table
+    folder = build_bart(tmp_path / "bart")
+    prior = make(str(folder), class_names=names).fit(X, y)
+    rt = prior._runtime(need_model=True)
+    start = [rt.tokenizer.eos_token_id, rt.tokenizer.bos_token_id]  # BART's </s> <s>
+    assert _llm_forward.decoder_start(rt.model, rt.pad_id) == start
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    verb = prior._verbalizer_ids(rt, prompts[0], prior.class_texts_)
+    want = np.empty((len(X), len(verb)))
+    with torch.inference_mode():
+        for i, ids in enumerate(_llm_forward.prompt_ids(rt, prompts)):
+            for c, toks in enumerate(verb):
+                dec = torch.tensor([start + toks[:-1]])
+                lp = rt.model(input_ids=torch.tensor([ids]), decoder_input_ids=dec).logits[0]
+                lp = lp.float().log_softmax(-1)
+                want[i, c] = sum(lp[1 + j, t].item() for j, t in enumerate(toks))
+    want -= np.logaddexp.reduce(want, axis=1, keepdims=True)
+    # float32 sums in another order (batched, padded): last bits differ
+    np.testing.assert_allclose(prior.logits(X), want, atol=1e-4)
 
 
 @pytest.mark.parametrize("kind,names", [("gpt2", None), ("t5", None), ("gpt2", MULTI)])

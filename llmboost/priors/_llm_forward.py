@@ -313,11 +313,12 @@ def _whole_answers(rt: Runtime, prompts: list[list[int]], verb) -> np.ndarray:
     return picked.sum(-1).view(B, C).double().cpu().numpy()
 
 
-def _answer_tensors(rt: Runtime, answers: list[list[int]], width: int, start: int | None):
+def _answer_tensors(rt: Runtime, answers: list[list[int]], width: int, start: list[int] | None):
     """Inputs, targets and mask of answers scored together (teacher forcing).
 
-    With ``start``, inputs are ``[start] + answer[:-1]`` and targets the whole answer
-    (a decoder); without, inputs are ``answer[:-1]`` and targets ``answer[1:]``.
+    With ``start`` (a decoder's first tokens), inputs are ``start + answer[:-1]`` and
+    targets the whole answer, read from the last start token on; without, inputs are
+    ``answer[:-1]`` and targets ``answer[1:]``.
     """
     torch = rt.torch
     shape = (len(answers), width)
@@ -326,13 +327,13 @@ def _answer_tensors(rt: Runtime, answers: list[list[int]], width: int, start: in
     tmask = torch.zeros(shape, dtype=torch.long)
     for k, toks in enumerate(answers):
         if start is None:
-            n = len(toks) - 1
+            lo, n = 0, len(toks) - 1
             inputs[k, :n], targets[k, :n] = torch.tensor(toks[:-1]), torch.tensor(toks[1:])
         else:
-            n = len(toks)
-            inputs[k, 0] = int(start)
-            inputs[k, 1:n], targets[k, :n] = torch.tensor(toks[:-1]), torch.tensor(toks)
-        tmask[k, :n] = 1
+            lo, n = len(start) - 1, len(toks)
+            inputs[k, : lo + n] = torch.tensor([*start, *toks[:-1]])
+            targets[k, lo : lo + n] = torch.tensor(toks)
+        tmask[k, lo : lo + n] = 1
     return inputs.to(rt.device), targets.to(rt.device), tmask.to(rt.device)
 
 
@@ -381,30 +382,54 @@ def forward_seq2seq(rt: Runtime, prompts: list[list[int]], verb) -> np.ndarray:
     torch, model = rt.torch, rt.model
     B, C = len(prompts), len(verb)
     input_ids, mask = padded(rt, prompts, left=False)
-    start = model.config.decoder_start_token_id
-    if start is None:
-        start = getattr(model.generation_config, "decoder_start_token_id", None) or rt.pad_id
+    start = decoder_start(model, rt.pad_id)
     rt.calls += 1
     encoded = model.get_encoder()(input_ids=input_ids, attention_mask=mask)
     K = max(len(t) for t in verb)
     if K == 1:
-        dec = torch.full((B, 1), int(start), dtype=torch.long, device=rt.device)
+        dec = torch.tensor([start] * B, dtype=torch.long, device=rt.device)
         res = rt(
             encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=dec, use_cache=False
         )
-        lp = res.logits[:, 0, :].float().log_softmax(-1)
+        lp = res.logits[:, -1, :].float().log_softmax(-1)
         first = torch.tensor([t[0] for t in verb], device=rt.device)
         return lp[:, first].double().cpu().numpy()
-    dec, targets, tmask = _answer_tensors(rt, verb, K, start)
+    dec, targets, tmask = _answer_tensors(rt, verb, K + len(start) - 1, start)
+    dmask = (tmask.flip(1).cumsum(1).flip(1) > 0).long()  # the start tokens and the answer
     hidden = encoded.last_hidden_state.repeat_interleave(C, 0)
     res = rt(
         encoder_outputs=type(encoded)(last_hidden_state=hidden),
         attention_mask=mask.repeat_interleave(C, 0),
         decoder_input_ids=dec.repeat(B, 1),
-        decoder_attention_mask=tmask.repeat(B, 1),
+        decoder_attention_mask=dmask.repeat(B, 1),
         use_cache=False,
     )
     return _picked_sum(res.logits, targets, tmask, B).double().cpu().numpy()
+
+
+def decoder_start(model, pad_id: int) -> list[int]:
+    """The tokens a decoder's answer follows, as the model's generation config says: the
+    start token and, when generation forces one (BART's ``<s>``), the forced first token.
+
+    Parameters
+    ----------
+    model : transformers encoder-decoder model
+    pad_id : int
+        The start token when the model names none.
+
+    Returns
+    -------
+    list of int
+    """
+    sources = (getattr(model, "generation_config", None), model.config)
+    start = next(
+        (v for s in sources if (v := getattr(s, "decoder_start_token_id", None)) is not None),
+        pad_id,
+    )
+    forced = next(
+        (v for s in sources if (v := getattr(s, "forced_bos_token_id", None)) is not None), None
+    )
+    return [int(start)] + ([] if forced is None else [int(forced)])
 
 
 def output_cache(res):
@@ -450,6 +475,7 @@ __all__ = [
     "MIN_SHARED_PREFIX",
     "USE_PREFIX_CACHE",
     "common_prefix_length",
+    "decoder_start",
     "forward_causal",
     "forward_seq2seq",
     "output_cache",
