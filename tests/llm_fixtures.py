@@ -89,6 +89,27 @@ def build_gpt2(folder: Path, chat: bool = False, seed: int = 0) -> Path:
     return _save(GPT2LMHeadModel, config, tokenizer, folder, seed)
 
 
+def build_llama(folder: Path, seed: int = 0) -> Path:
+    """Save a random 2-layer Llama (width 32, feed-forward 8: a token's memory is mostly
+    its KV cache) and its tokenizer in ``folder``."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = build_tokenizer()
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=8,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=1024,
+        initializer_range=0.3,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return _save(LlamaForCausalLM, config, tokenizer, folder, seed)
+
+
 def build_t5(folder: Path, seed: int = 0) -> Path:
     """Save a random 2-layer T5 (width 32) and its tokenizer in ``folder``."""
     from transformers import T5Config, T5ForConditionalGeneration

@@ -17,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from llm_fixtures import build_bart, build_gguf, build_gpt2, build_t5  # noqa: E402
+from llm_fixtures import build_bart, build_gguf, build_gpt2, build_llama, build_t5  # noqa: E402
 
 from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
@@ -855,6 +855,31 @@ CPU_OOM = (
     "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
     "memory: you tried to allocate 40000000000 bytes. Error code 12 (Cannot allocate memory)"
 )  # torch's words when the CPU allocator fails
+
+
+def test_every_row_counts_its_copy_of_the_shared_prefix_in_the_token_budget(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    long = " ".join(rng.choice(["red", "green", "blue", "very", "good"], 60))
+    X = pd.DataFrame({"age": np.arange(60), "note": [long] * 4 + ["x"] * 56})
+    y = np.array(["no", "yes"] * 30)
+    prior = make(str(build_llama(tmp_path / "llama")), n_shots=3).fit(X.iloc[:4], y[:4])
+    batches = []
+    original = _llm_forward.forward_causal
+
+    def spy(rt, suffixes, cache, prefix_len, verb):
+        batches.append((len(suffixes), max(map(len, suffixes)), prefix_len))
+        return original(rt, suffixes, cache, prefix_len, verb)
+
+    monkeypatch.setattr(_llm_forward, "forward_causal", spy)
+    prior.logits(X.iloc[4:])  # 56 short rows after 3 long examples
+    cfg = prior._runtime(need_model=True).model.config
+    cache = 2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim  # per token
+    share = cache / (cache + 6 * cfg.hidden_size + 3 * cfg.intermediate_size)
+    rows, own, prefix = batches[0]
+    assert prefix > 5 * own  # the rows' copies of the prefix cache are most of the memory
+    # CPU budget: 4096 tokens, the copied prefix counted at its KV cache's share
+    assert rows * (own + prefix * share) <= 4096 < (rows + 1) * (own + prefix * share)
+    assert sum(b[0] for b in batches) == 56
 
 
 @pytest.mark.parametrize("message", ["CUDA out of memory. Tried to allocate 2 GiB", CPU_OOM])

@@ -36,6 +36,7 @@ from .._resources import seed_from
 from . import _llm_forward as forward
 from . import _llm_store as store
 from ._base import Folds, Prior
+from ._llm_budget import batch_budget
 from ._llm_prompts import (
     build_prompts,
     class_texts,
@@ -45,7 +46,6 @@ from ._llm_prompts import (
 )
 from ._llm_runtime import (
     Runtime,
-    batch_budget,
     clear_loaded_models,
     load_runtime,
     progress_bars,

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from .._compat import transformers_text_config
-from ._llm_runtime import Runtime, check_context, shrink_budget
+from ._llm_budget import batch_rows, shrink_budget
+from ._llm_runtime import Runtime, check_context
 from ._llm_text import token_ids
 
 #: Shortest shared prefix (tokens) worth encoding once and reusing.
@@ -49,7 +50,7 @@ def score_prompts(
     verb : list of list of int
         Token ids of each class's answer.
     budget : dict
-        Rows and tokens per pass (:func:`~llmboost.priors._llm_runtime.batch_budget`),
+        Rows and tokens per pass (:func:`~llmboost.priors._llm_budget.batch_budget`),
         halved in place on out-of-memory.
     show_progress : bool
         Show a tqdm bar.
@@ -156,10 +157,7 @@ def score_group(
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
     start = 0
     while start < len(order):
-        n = budget["rows"]
-        if budget["tokens"]:
-            longest = len(ids[order[start]]) - prefix_len
-            n = min(n, max(1, budget["tokens"] // max(longest, 1)))
+        n = batch_rows(budget, len(ids[order[start]]) - prefix_len, prefix_len)
         chunk = order[start : start + n]
         try:
             out[chunk] = _forward_batch(rt, [ids[i] for i in chunk], prefix_len, prefix_cache, verb)

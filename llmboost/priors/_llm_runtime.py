@@ -1,4 +1,4 @@
-"""The language model at run time: loading, device and dtype, memory budgets.
+"""The language model at run time: loading, device and dtype, context length.
 
 Tokenizers and models are kept in memory between priors, keyed by the identity of
 their weights (:func:`~llmboost.priors._llm_store.model_identity`), never by path.
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._compat import progress_bars, transformers_forward_options, transformers_text_config
-from .._resources import halve_on_oom, require, resolve_device
+from .._resources import require, resolve_device
 from . import _llm_store as store
 from ._in_context import torch_device, unreachable_reason
 
@@ -401,95 +401,17 @@ def check_context(
     )
 
 
-# -- batch budgets -----------------------------------------------------------------------------
-def batch_budget(rt: Runtime, batch_size) -> dict:
-    """Most rows and padded tokens per forward pass.
-
-    Parameters
-    ----------
-    rt : Runtime
-    batch_size : int or "auto"
-        A fixed number of rows, or ``"auto"``: 32 rows and 4096 tokens on CPU, 256 rows
-        and what free GPU memory allows on CUDA.
-
-    Returns
-    -------
-    dict
-        ``rows``, ``tokens`` (``None``: no bound) and ``key`` (the model, device and
-        ``batch_size`` the budget was made for).
-    """
-    if batch_size != "auto":
-        budget = {"rows": int(batch_size), "tokens": None}
-    elif rt.device.type == "cuda":
-        budget = {"rows": 256, "tokens": cuda_token_budget(rt)}
-    else:
-        budget = {"rows": 32, "tokens": 4096}
-    budget["key"] = (rt.identity, str(rt.device), batch_size)
-    return budget
-
-
-def cuda_token_budget(rt: Runtime) -> int:
-    """Padded tokens per batch that should fit in free GPU memory (a rough estimate).
-
-    Parameters
-    ----------
-    rt : Runtime
-        A runtime with its model on a CUDA device.
-
-    Returns
-    -------
-    int
-    """
-    torch = rt.torch
-    index = rt.device.index if rt.device.index is not None else torch.cuda.current_device()
-    free, _ = torch.cuda.mem_get_info(index)
-    cfg = transformers_text_config(rt.model.config)
-    hidden = getattr(cfg, "hidden_size", 4096)
-    layers = getattr(cfg, "num_hidden_layers", 32)
-    heads = getattr(cfg, "num_attention_heads", 32)
-    kv_heads = getattr(cfg, "num_key_value_heads", None) or heads
-    head_dim = getattr(cfg, "head_dim", None) or hidden // heads
-    inter = getattr(cfg, "intermediate_size", 4 * hidden)
-    width = torch.finfo(rt.dtype).bits // 8
-    per_token = width * (2 * layers * kv_heads * head_dim + 6 * hidden + 3 * inter)
-    return int(max(256, 0.5 * free / per_token))
-
-
-def shrink_budget(budget: dict, exc: BaseException, rows: int) -> None:
-    """Halve ``budget`` after an out-of-memory error on ``rows`` rows; re-raise any other.
-
-    Parameters
-    ----------
-    budget : dict
-        A :func:`batch_budget`, changed in place.
-    exc : BaseException
-        The error a forward pass raised.
-    rows : int
-        Rows of that pass (a single row is never halved: the error is re-raised).
-
-    Returns
-    -------
-    None
-    """
-    budget["rows"] = halve_on_oom(exc, rows, "LLMPrior")
-    if budget["tokens"]:
-        budget["tokens"] = max(1, budget["tokens"] // 2)
-
-
 __all__ = [
     "MAX_LOADED",
     "MAX_TOKENIZERS",
     "Runtime",
     "appended_tokens",
-    "batch_budget",
     "check_context",
     "clear_loaded_models",
     "cpu_has_native_bf16",
-    "cuda_token_budget",
     "hub_hosts",
     "load_runtime",
     "require_llm",
     "resolve_dtype",
     "resolve_torch_device",
-    "shrink_budget",
 ]
