@@ -140,6 +140,13 @@ def test_format_string_template_names_columns_that_look_like_indices():
     assert ser(X) == ["1.5, 2,   x (T)"]
 
 
+def test_format_string_template_names_columns_that_are_not_text():
+    X = pd.DataFrame({0: [1.5], 1: ["x"]})  # a frame made from an array
+    ser = RowSerializer("T", ["no"], "{0}, {1} ({task})")
+    ser.check(X.columns)  # accepted here: filled below, not an IndexError
+    assert ser(X) == ["1.5, x (T)"]
+
+
 def test_callable_template_gets_raw_row():
     X = pd.DataFrame({"age": [40.0], "sex": pd.Categorical(["M"]), "bp": [np.nan]})
     seen = []

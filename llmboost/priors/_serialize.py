@@ -311,14 +311,14 @@ class RowSerializer:
         if unknown := self._unknown_field(fields, X.columns):
             raise ValueError(unknown)
         rows = feature_lines(X) if "row" in fields else [""] * len(X)
-        used = [c for c in X.columns if c in fields and c not in common and c != "row"]
-        values = {c: [format_value(v) or "" for v in X[c].tolist()] for c in used}
+        used = [c for c in X.columns if str(c) in fields and str(c) not in {*common, "row"}]
+        values = {str(c): [format_value(v) or "" for v in X[c].tolist()] for c in used}
         out = []
         for i, row in enumerate(rows):
             mapping: Mapping[str, str] = {
                 **common,
                 "row": row,
-                **{c: values[c][i] for c in used},
+                **{name: texts[i] for name, texts in values.items()},
             }
             out.append(_FORMATTER.vformat(self.template, (), mapping))
         return out
