@@ -50,6 +50,10 @@ from llmboost.priors._serialize import (
         ("", None),
         ("Nan", "Nan"),  # a first name, not a missing value (it was dropped)
         ("NaN", "NaN"),
+        (np.datetime64("NaT"), None),
+        (np.timedelta64("NaT"), None),
+        (np.timedelta64(2, "h"), "2 hours"),  # not its count of hours as a number
+        (np.datetime64("2020-01-02"), "2020-01-02"),
     ],
 )
 def test_format_value(value, text):

@@ -53,7 +53,7 @@ def format_value(value: Any) -> str | None:
     Parameters
     ----------
     value : object
-        A cell: number, boolean, text or missing.
+        A cell: number, boolean, text, numpy date or duration, or missing.
 
     Returns
     -------
@@ -61,6 +61,8 @@ def format_value(value: Any) -> str | None:
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, np.datetime64 | np.timedelta64):  # numpy counts them as integers
+        return None if np.isnat(value) else str(value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
