@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -695,6 +696,16 @@ def test_few_shot_never_shows_a_row_as_its_own_example(models, table, monkeypatc
     for i, prompt in enumerate(seen):
         assert prompt.count(bodies[i]) == 1
         assert sum(b in prompt for b in bodies) == 4
+
+
+def test_fewer_distinct_rows_than_n_shots_is_said(models):
+    X, y = pd.DataFrame({"a": [1, 2, 3, 1, 2, 3]}), np.array(["no", "yes"] * 3)
+    with pytest.warns(UserWarning, match=r"n_shots=8, but .* only 3 distinct texts, so prompts"):
+        prior = make(models["gpt2"], n_shots=8).fit(X, y)
+    assert len(prior.shots_) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(models["gpt2"], n_shots=2).fit(X, y)  # 2 examples and the spare: no warning
 
 
 def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):

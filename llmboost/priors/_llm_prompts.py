@@ -8,6 +8,7 @@ answer for it; its token ids are those that follow the prompt.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -90,7 +91,7 @@ def shot_candidates(
     """``n_shots + 1`` distinct (body, answer) examples, classes taken in turn.
 
     One spare: a row whose text equals an example gets the next one instead, so a
-    row is never its own example.
+    row is never its own example. Fewer than ``n_shots`` distinct texts: a warning.
 
     Parameters
     ----------
@@ -122,6 +123,13 @@ def shot_candidates(
                     break
             if len(picked) == n_shots + 1:
                 break
+    if len(picked) < n_shots:
+        warnings.warn(
+            f"LLMPrior: n_shots={n_shots}, but the training rows have only {len(picked)} "
+            f"distinct texts, so prompts show at most {len(picked)} examples.",
+            UserWarning,
+            stacklevel=3,
+        )
     return picked
 
 
