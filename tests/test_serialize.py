@@ -98,6 +98,8 @@ def test_row_text_exactly():
 def test_feature_lines_drop_missing_and_keep_column_order():
     X = pd.DataFrame({"b_x": [1.0, np.nan], "a": ["u", "v"]})
     assert feature_lines(X) == ["b x: 1\na: u", "a: v"]
+    assert feature_lines(X[[]]) == ["", ""]  # one text per row, also without columns
+    assert RowSerializer("T", ["no"])(X[[]]) == ["T\n\nAnswer with one of the following: no."] * 2
 
 
 def test_paper_serialization_example():

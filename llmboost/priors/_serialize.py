@@ -193,6 +193,8 @@ def feature_lines(X: pd.DataFrame) -> list[str]:
                     pass
             texts.append(text)
         columns.append(texts)
+    if not columns:  # zip() of no columns would give no rows
+        return [""] * len(X)
     return ["\n".join(t for t in cells if t is not None) for cells in zip(*columns)]
 
 
