@@ -873,7 +873,9 @@ def test_every_row_counts_its_copy_of_the_shared_prefix_in_the_token_budget(tmp_
     long = " ".join(rng.choice(["red", "green", "blue", "very", "good"], 60))
     X = pd.DataFrame({"age": np.arange(60), "note": [long] * 4 + ["x"] * 56})
     y = np.array(["no", "yes"] * 30)
-    prior = make(str(build_llama(tmp_path / "llama")), n_shots=3).fit(X.iloc[:4], y[:4])
+    prior = make(str(build_llama(tmp_path / "llama")), n_shots=3, device="cpu").fit(
+        X.iloc[:4], y[:4]
+    )
     batches = []
     original = _llm_forward.forward_causal
 
