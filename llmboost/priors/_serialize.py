@@ -354,8 +354,10 @@ def serialize(
     ``X`` is read as every prior reads it (:func:`llmboost._validation.to_frame`:
     booleans print as ``1`` / ``0``, a float category ``2.0`` as ``2.0``).
     ``class_names`` maps labels to verbalizers, labels left out getting the default
-    (or lists them in the order of ``classes``); ``task_description`` defaults to a
-    sentence naming ``target_name``.
+    (or lists them in the order of ``classes``); with ``classes``, class names the prior
+    refuses (a label not in ``classes``, two classes with one answer) raise
+    ``ValueError`` here too. ``task_description`` defaults to a sentence naming
+    ``target_name``.
 
     Parameters
     ----------
@@ -371,11 +373,18 @@ def serialize(
     list of str
     """
     if classes is not None and (class_names is None or isinstance(class_names, Mapping)):
-        texts = list({**default_class_names(classes), **(class_names or {})}.values())
+        from ._llm_prompts import class_texts  # it imports this module
+
+        texts = class_texts(classes, class_names)  # refused as LLMPrior refuses them
     elif isinstance(class_names, Mapping):
         texts = list(class_names.values())
     else:
         texts = list(class_names or [])
+        if classes is not None and len(texts) != len(classes):
+            raise ValueError(
+                f"serialize: class_names lists {len(texts)} answers for {len(classes)} "
+                "classes; give one per class, in the order of classes."
+            )
     task = default_task_description(target_name) if task_description is None else task_description
     return RowSerializer(task, texts, template)(to_frame(X))
 
