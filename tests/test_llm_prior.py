@@ -512,6 +512,27 @@ def test_scores_cached_before_the_scoring_fixes_are_not_served(
     assert len(list((tmp_path / "scores").iterdir())) == 3
 
 
+def test_scores_cached_before_a_decoder_answered_after_its_forced_token_are_not_served(
+    table, tmp_path, monkeypatch
+):
+    # a decoder whose generation forces a first token was scored without it: those cached
+    # scores were up to 4.3 off, and are not served
+    X, y = table
+    folder = build_bart(tmp_path / "bart")
+    cache = tmp_path / "cache"
+    start = _llm_forward.decoder_start
+    monkeypatch.setattr(_llm_forward, "decoder_start", lambda m, pad: start(m, pad)[:1])
+    namespace = llm_module.score_namespace  # as the earlier scoring named its cache
+    monkeypatch.setattr(
+        llm_module, "score_namespace", lambda seq2seq_scores=1, **kw: namespace(**kw)
+    )
+    make(str(folder), cache).fit(X, y).logits(X)
+    monkeypatch.undo()
+    again = make(str(folder), cache).fit(X, y)
+    again.logits(X)
+    assert again.stats_["cached"] == 0 and again.stats_["scored"] == len(X)
+
+
 def test_disk_cache_recovers_from_corruption(models, table, tmp_path):
     X, y = table
     z = make(models["gpt2"], tmp_path).fit(X, y).logits(X)

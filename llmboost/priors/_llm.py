@@ -395,6 +395,8 @@ class LLMPrior(Prior):
             texts=texts,
             template=self.template if isinstance(self.template, str) else None,
         )
+        if rt.kind == "seq2seq":  # 2: the answer follows a forced first token (BART's)
+            parts["seq2seq_scores"] = 2
         root = self._cache_root()
         remove_older_versions(root, **parts)
         return ScoreCache(root, score_namespace(**parts), len(texts))
