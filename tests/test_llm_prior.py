@@ -721,8 +721,11 @@ def test_few_shot_never_shows_a_row_as_its_own_example(models, table, monkeypatc
 
 def test_fewer_distinct_rows_than_n_shots_is_said(models):
     X, y = pd.DataFrame({"a": [1, 2, 3, 1, 2, 3]}), np.array(["no", "yes"] * 3)
-    with pytest.warns(UserWarning, match=r"n_shots=8, but .* only 3 distinct texts, so prompts"):
+    with pytest.warns(
+        UserWarning, match=r"n_shots=8, but .* only 3 distinct texts, so prompts"
+    ) as w:
         prior = make(models["gpt2"], n_shots=8).fit(X, y)
+    assert {r.filename for r in w} == {__file__}  # the user's call, not llmboost's
     assert len(prior.shots_) == 3
     with warnings.catch_warnings():
         warnings.simplefilter("error")

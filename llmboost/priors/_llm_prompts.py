@@ -13,6 +13,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
+from .._warn import caller_level
 from ._llm_text import control_pattern, mark, unmark
 from ._serialize import default_class_names, default_task_description
 
@@ -128,7 +129,7 @@ def shot_candidates(
             f"LLMPrior: n_shots={n_shots}, but the training rows have only {len(picked)} "
             f"distinct texts, so prompts show at most {len(picked)} examples.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_level(),
         )
     return picked
 
