@@ -668,8 +668,9 @@ def test_a_cache_folder_that_cannot_be_written_is_said(models, table, tmp_path):
     prior = make(models["gpt2"], blocker / "cache").fit(X, y)
     with pytest.warns(
         UserWarning, match=r"cannot save the scores into .*file/cache/scores/.*cache_dir"
-    ):
+    ) as w:
         z = prior.logits(X)
+    assert {r.filename for r in w} == {__file__}  # the user's call, not llmboost's
     np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-12)
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._warn import caller_level
+
 #: Bump when the way scores are computed changes: old disk-cache entries are then unused.
 #: 2: no end token between prompt and answer; no padding inside a sliding window.
 SCORE_VERSION = 2
@@ -233,7 +235,7 @@ class ScoreCache:
                 f"LLMPrior: cannot save the scores into {self.folder} ({error}); they will be "
                 "computed again next time. Pass a writable cache_dir= (or cache_dir=False).",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=caller_level(),
             )
             return
         packs = self._packs()
