@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ._params import InvalidParameterError
 from ._validation import _plain
+from ._warn import caller_level
 from .fusion_inputs import margin_to_output
 
 
@@ -119,7 +120,7 @@ def warn_unweighted(scorer, scoring) -> None:
         "unweighted while the trees train on the weights. Use scoring=None (the weighted "
         "per-row loss) or a scorer whose metric takes sample_weight.",
         UserWarning,
-        stacklevel=2,
+        stacklevel=caller_level(),
     )
 
 

@@ -600,6 +600,7 @@ def test_a_scorer_without_weights_warns_once_per_fit():
     with pytest.warns(UserWarning) as warned:
         PriorBoostRegressor(scoring="neg_max_error", **kw).fit(X, y, sample_weight=w)
     said = [str(w.message) for w in warned if "sample_weight" in str(w.message)]
+    assert {w.filename for w in warned if "sample_weight" in str(w.message)} == {__file__}
     assert said == [
         "scoring='neg_max_error': its metric max_error takes no sample_weight, so the search "
         "scores every fold unweighted while the trees train on the weights. Use scoring=None "
