@@ -1,7 +1,9 @@
 """The documented surface: every public class's parameters and methods, the API page, examples."""
 
 import doctest
+import importlib
 import inspect
+import itertools
 import re
 from pathlib import Path
 
@@ -149,3 +151,65 @@ def test_the_booster_defaults_are_documented_as_they_are():
                 ("docstring", CLASSES[ESTIMATORS[0]].__doc__),
             ]:
                 assert text in " ".join(doc.split()), f"{where} does not say {adapter.name} {text}"
+
+
+ROOT = API_PAGE.parents[1]
+PAGES = [ROOT / "README.md", *sorted(API_PAGE.parent.glob("*.md"))]
+#: The page of each "| parameter | default | meaning |" table and the class it describes.
+PARAMETER_TABLES = {
+    "index.md": "PriorBoostClassifier",
+    "llmboost.md": "LLMPrior",
+    "pfnboost.md": "TabPFNPrior",
+    "tabicl.md": "TabICLPrior",
+}
+
+
+def _table_rows(text: str) -> dict[str, str]:
+    """``{parameter: default cell}`` of the page's parameter table."""
+    lines = text.splitlines()
+    start = lines.index("| parameter | default | meaning |") + 2
+    rows = {}
+    for line in itertools.takewhile(lambda line: line.startswith("|"), lines[start:]):
+        name, default = (cell.strip() for cell in line.split("|")[1:3])
+        rows[name.strip("`")] = default
+    return rows
+
+
+@pytest.mark.parametrize("page", sorted(PARAMETER_TABLES))
+def test_parameter_tables_list_the_real_parameters_and_defaults(page):
+    cls = CLASSES[PARAMETER_TABLES[page]]
+    rows = _table_rows((API_PAGE.parent / page).read_text())
+    params = {
+        p.name: p.default
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    assert list(rows) == list(params), (
+        f"docs/{page} lists {list(rows)}; {cls.__name__} takes {list(params)}"
+    )
+    for name, cell in rows.items():
+        shown = re.match(r"`?([^`\s]+)", cell).group(1)  # `None` (100,000) -> None
+        default = params[name]
+        real = f'"{default}"' if isinstance(default, str) else repr(default)
+        assert shown == real, f"docs/{page}: {name} default {shown}, but it is {real}"
+
+
+def test_the_pages_name_modules_objects_and_files_that_exist():
+    problems = []
+    for page in PAGES:
+        text = page.read_text()
+        for name in sorted(set(re.findall(r"`(llmboost(?:\.[A-Za-z_]\w*)+)", text))):
+            parts = name.split(".")
+            for i in range(len(parts), 0, -1):
+                try:
+                    obj = importlib.import_module(".".join(parts[:i]))
+                    break
+                except ImportError:
+                    continue
+            for attr in parts[i:]:
+                obj = getattr(obj, attr, None)
+            if obj is None:
+                problems.append(f"{page.name}: {name}")
+        paths = re.findall(r"(?:llmboost|benchmarks|tests|docs)/[\w./-]+\.(?:py|md|json|pt)", text)
+        problems += [f"{page.name}: {p}" for p in sorted(set(paths)) if not (ROOT / p).exists()]
+    assert not problems, f"names that do not exist: {problems}"
