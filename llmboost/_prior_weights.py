@@ -110,7 +110,7 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
     from .priors._in_context import InContextPrior
 
     if isinstance(prior, InContextPrior):
-        prior._locate_weights()
+        _locate_checkpoint(prior)
     paths = weights_files(prior)
     _check_relative_model(prior, needed, paths)
     files = [str(p) for p in paths] if isinstance(prior, BundledPFNPrior) else needed
@@ -147,16 +147,31 @@ def _check_relative_model(prior, needed: list, paths: list) -> None:
     from .priors._llm import LLMPrior
 
     if isinstance(prior, LLMPrior) and needed and not paths:
-        what, name = "model", prior.model
-    elif isinstance(prior, BundledPFNPrior) and needed and not paths[0].is_absolute():
-        what, name = "weights file", prior.weights
-        if paths[0].exists():
-            return
-    else:
-        return
+        _relative_path_error("model", prior.model, needed[0])
+    if isinstance(prior, BundledPFNPrior) and needed and not paths[0].is_absolute():
+        if not paths[0].exists():
+            _relative_path_error("weights file", prior.weights, needed[0])
+
+
+def _locate_checkpoint(prior) -> None:
+    """Find a TabPFN or TabICL checkpoint again; a relative ``model_path`` is named as such."""
+    from .priors._in_context import ModelNotAvailableError
+
+    saved = getattr(prior, "checkpoint_path_", None)
+    try:
+        prior._locate_weights()
+    except ModelNotAvailableError:
+        given = prior.model_path
+        if saved and given is not None and not Path(given).expanduser().is_absolute():
+            _relative_path_error("checkpoint", given, saved)
+        raise
+
+
+def _relative_path_error(what: str, name, saved: str) -> None:
+    name = str(name)
     raise FileNotFoundError(
         f"The prior's {what} {name!r} is a path relative to the working "
-        f"directory: it was {needed[0]} when the model was saved, and {Path.cwd()} "
+        f"directory: it was {saved} when the model was saved, and {Path.cwd()} "
         f"has no {name}. Load it from the folder it was saved from, or put the "
         f"{what} there."
     )

@@ -446,3 +446,28 @@ def test_folds_with_an_empty_part(ckpt, task):
     masks = [(np.isin(rows, train), np.isin(rows, test)) for train, test in folds]
     np.testing.assert_array_equal(with_empty, expected)
     np.testing.assert_array_equal(_prior(ckpt, task).oof_logits(X, target, masks), expected)
+
+
+def test_a_relative_model_path_loaded_from_another_folder_says_so(ckpt, tmp_path, monkeypatch):
+    # the error said the checkpoint was not available and suggested downloading the
+    # default one, though it was on this machine, relative to the folder it was saved from
+    from llmboost import load, save
+
+    (tmp_path / "a" / "w").mkdir(parents=True), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "w" / "tiny.ckpt").write_bytes(open(ckpt["classification"], "rb").read())
+    monkeypatch.chdir(tmp_path / "a")
+    X, y = _table(60)
+    prior = TabICLPrior(model_path="w/tiny.ckpt", n_estimators=1)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.chdir(tmp_path / "b")
+    with pytest.raises(FileNotFoundError) as err:
+        load(path)
+    assert str(err.value) == (
+        "The prior's checkpoint 'w/tiny.ckpt' is a path relative to the working directory: "
+        f"it was {(tmp_path / 'a' / 'w' / 'tiny.ckpt').resolve()} when the model was saved, "
+        f"and {(tmp_path / 'b').resolve()} has no w/tiny.ckpt. Load it from the folder it was "
+        "saved from, or put the checkpoint there."
+    )
+    monkeypatch.chdir(tmp_path / "a")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))

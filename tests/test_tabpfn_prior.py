@@ -493,3 +493,28 @@ def test_regression_targets_in_any_units_give_the_same_means(ckpt, unit, offset)
         # the library sees the same standardised target up to float64 rounding (1.7e9 + y
         # holds y to about 2e-7); through the float32 network that moved a mean by 3e-6
         np.testing.assert_allclose((moved - offset) / unit, plain, rtol=0, atol=1e-3)
+
+
+def test_a_relative_model_path_loaded_from_another_folder_says_so(ckpt, tmp_path, monkeypatch):
+    # the error said model_path named no file and to use the default checkpoint, though
+    # the checkpoint was on this machine, relative to the folder the model was saved from
+    from llmboost import load, save
+
+    (tmp_path / "a" / "w").mkdir(parents=True), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "w" / "tiny.ckpt").write_bytes(open(ckpt["classification"], "rb").read())
+    monkeypatch.chdir(tmp_path / "a")
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=Path("w/tiny.ckpt"), n_estimators=1, tabpfn_params=EXACT)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.chdir(tmp_path / "b")
+    with pytest.raises(FileNotFoundError) as err:
+        load(path)
+    assert str(err.value) == (
+        "The prior's checkpoint 'w/tiny.ckpt' is a path relative to the working directory: "
+        f"it was {(tmp_path / 'a' / 'w' / 'tiny.ckpt').resolve()} when the model was saved, "
+        f"and {(tmp_path / 'b').resolve()} has no w/tiny.ckpt. Load it from the folder it was "
+        "saved from, or put the checkpoint there."
+    )
+    monkeypatch.chdir(tmp_path / "a")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
