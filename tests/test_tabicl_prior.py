@@ -314,6 +314,18 @@ def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
         prior.fit(X, y)
 
 
+def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
+    # tabicl_params={"n_estimators": 1} silently replaced the prior's n_estimators=8 (likewise
+    # device, random_state); batch_size is TabICL's own, other setting and still passes
+    X, y = _table(30)
+    for key, value in (("n_estimators", 1), ("random_state", 3), ("device", "cpu")):
+        prior = TabICLPrior(model_path=ckpt["classification"], tabicl_params={key: value})
+        with pytest.raises(ValueError, match=rf"tabicl_params has '{key}', which TabICLPrior sets"):
+            prior.fit(X, y)
+    prior = TabICLPrior(model_path=ckpt["classification"], tabicl_params={"batch_size": 2})
+    assert prior.fit(X, y).logits(X).shape == (30, 2)
+
+
 def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
     X, y = _table(80)
     clf = PFNBoostClassifier(

@@ -453,6 +453,23 @@ def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
         prior.fit(X, X["a"].to_numpy())
 
 
+def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
+    # tabpfn_params={"n_estimators": 0} failed with ZeroDivisionError inside TabPFN, and any
+    # other value silently replaced the prior's n_estimators (likewise device, random_state)
+    X, y = _table(40)
+    for key, value in (("n_estimators", 0), ("random_state", 3), ("device", "cpu")):
+        prior = TabPFNPrior(model_path=ckpt["classification"], tabpfn_params={key: value})
+        with pytest.raises(ValueError, match=rf"tabpfn_params has '{key}', which TabPFNPrior sets"):
+            prior.fit(X, y)
+    prior = TabPFNPrior(model_path=ckpt["classification"], tabpfn_params={"n_estimators": 8})
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value) == (
+        "TabPFNPrior: tabpfn_params has 'n_estimators', which TabPFNPrior sets itself (to 4 "
+        "here); pass n_estimators=... to TabPFNPrior instead."
+    )
+
+
 def test_model_path_under_the_home_folder_with_a_tilde(ckpt, tmp_path, monkeypatch):
     import llmboost
 

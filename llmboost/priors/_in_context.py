@@ -251,19 +251,26 @@ class InContextPrior(Prior):
     def _make_estimator(self):
         """An unfitted estimator of the library, configured from the parameters."""
 
-    def _extra(self, cls) -> dict:
-        """The extra keywords for the library's class ``cls``; one it does not take is named."""
-        extra = dict(getattr(self, self._extra_params) or {})
+    def _extra(self, cls, params: dict) -> dict:
+        """``params`` and the extra keywords for the library's class ``cls``; an extra one
+        it does not take, or one that is a parameter of this prior, is named."""
+        name, extra = type(self).__name__, dict(getattr(self, self._extra_params) or {})
         known = inspect.signature(cls).parameters
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in known.values())
         unknown = sorted(set(extra) - set(known))
         if unknown and not takes_any:
             raise ValueError(
-                f"{type(self).__name__}: {self._extra_params} has "
+                f"{name}: {self._extra_params} has "
                 f"{', '.join(map(repr, unknown))}, which {cls.__name__} does not take; its "
                 f"parameters are {', '.join(known)}."
             )
-        return extra
+        if own := sorted(set(extra) & set(params) & set(self.get_params(deep=False))):
+            raise ValueError(
+                f"{name}: {self._extra_params} has {', '.join(map(repr, own))}, which "
+                f"{name} sets itself (to {params[own[0]]!r} here); pass {own[0]}=... to "
+                f"{name} instead."
+            )
+        return {**params, **extra}
 
     def _categorical_indices(self) -> list[int] | None:
         names = list(self.feature_names_in_)

@@ -62,7 +62,8 @@ class TabICLPrior(InContextPrior):
         Seeds TabICL's ensemble and the context subsample; ``None`` means 0. A
         ``RandomState`` is drawn from once per fit.
     tabicl_params : dict, default=None
-        Extra keyword arguments for ``TabICLClassifier`` / ``TabICLRegressor``, e.g.
+        Extra keyword arguments for ``TabICLClassifier`` / ``TabICLRegressor`` (not the
+        prior's own ``n_estimators``, ``model_path``, ``device``, ``random_state``), e.g.
         ``{"softmax_temperature": 1.0}`` or ``{"kv_cache": True}``.
 
     Attributes
@@ -158,7 +159,7 @@ class TabICLPrior(InContextPrior):
             "device": self.device_,
             "random_state": self.seed_,
         }
-        return cls(**{**params, **self._extra(cls)})
+        return cls(**self._extra(cls, params))
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         fix = f"Pass model_path= a TabICL {self.task} checkpoint such as {CHECKPOINTS[self.task]}."

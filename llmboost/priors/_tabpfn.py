@@ -67,7 +67,8 @@ class TabPFNPrior(InContextPrior):
         Seeds TabPFN and the context subsample; ``None`` means 0 (TabPFN's default
         seed), so results are reproducible. A ``RandomState`` is drawn from once per fit.
     tabpfn_params : dict, default=None
-        Extra keyword arguments for ``TabPFNClassifier`` / ``TabPFNRegressor``, e.g.
+        Extra keyword arguments for ``TabPFNClassifier`` / ``TabPFNRegressor`` (not the
+        prior's own ``n_estimators``, ``model_path``, ``device``, ``random_state``), e.g.
         ``{"inference_precision": torch.float64}`` (on CPUs with bfloat16 support
         TabPFN autocasts to bfloat16, so a row's output can change in the 4th digit
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
@@ -216,7 +217,7 @@ class TabPFNPrior(InContextPrior):
             "fit_mode": "fit_preprocessors",
             "random_state": self.seed_,
         }
-        return cls(**{**params, **self._extra(cls)})
+        return cls(**self._extra(cls, params))
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         """TabPFN on the context, or the label distribution when no feature varies in it."""
