@@ -535,3 +535,23 @@ def test_a_relative_model_path_loaded_from_another_folder_says_so(ckpt, tmp_path
     )
     monkeypatch.chdir(tmp_path / "a")
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, monkeypatch):
+    # load raised "device='cuda', but this torch sees no CUDA GPU" and returned no model,
+    # so the prior's device could not be changed to score on the CPU
+    import torch
+
+    from llmboost import load, save
+
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    model.prior_.set_params(device="cuda")  # as saved on a machine with a GPU
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = load(path)
+    with pytest.raises(ValueError, match=r"device='cuda', but this torch .* sees no CUDA GPU"):
+        loaded.predict_proba(X)
+    loaded.prior_.set_params(device="cpu")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -140,13 +140,14 @@ class InContextPrior(Prior):
     def _resolve_resources(self) -> None:
         """Set ``checkpoint_path_``, ``device_`` and ``seed_`` (downloads when needed)."""
         self._locate_weights()
+        self.device_ = torch_device(self.device, type(self).__name__)
         self.seed_ = seed_from(self.random_state)
 
     def _locate_weights(self) -> None:
-        """Set ``checkpoint_path_`` and ``device_``: also on a prior loaded from a file."""
+        """Set ``checkpoint_path_``: also on a prior loaded from a file (its device is
+        resolved when it first scores, so a model fitted on a GPU loads anywhere)."""
         self._import()
         self.checkpoint_path_ = self._resolve_checkpoint()
-        self.device_ = torch_device(self.device, type(self).__name__)
 
     def _resolve_checkpoint(self) -> str:
         """Path of an existing checkpoint file, downloading the default one if possible.
@@ -289,6 +290,7 @@ class InContextPrior(Prior):
     def _fitted_estimator(self):
         """The estimator on the stored context, refitted lazily after unpickling."""
         if getattr(self, "_estimator", None) is None:
+            self.device_ = torch_device(self.device, type(self).__name__)
             self._estimator = self._fit_model(self.context_X_, self._standard(self.context_y_))
         return self._estimator
 
