@@ -555,3 +555,18 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
         loaded.predict_proba(X)
     loaded.prior_.set_params(device="cpu")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
+    # a prior fitted on a GPU (TabPFN v2's limit: 10,000 rows) with 1,100 rows failed once
+    # pickled or loaded on a CPU: "Running on CPU with more than 1000 samples is not allowed"
+    from tabpfn.settings import settings
+
+    X, y = _table(1100)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    with monkeypatch.context() as gpu:  # TabPFN's limits as on a GPU
+        gpu.setattr(settings.tabpfn, "allow_cpu_large_dataset", True)
+        prior.fit(X, y)
+    assert prior.context_size_ == 1100
+    z = prior.logits(X[:20])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(prior)).logits(X[:20]), z)

@@ -291,6 +291,9 @@ class InContextPrior(Prior):
         """The estimator on the stored context, refitted lazily after unpickling."""
         if getattr(self, "_estimator", None) is None:
             self.device_ = torch_device(self.device, type(self).__name__)
+            # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
+            over = len(self.context_y_) > self._row_limit()
+            self.ignore_limits_ = getattr(self, "ignore_limits_", False) or over
             self._estimator = self._fit_model(self.context_X_, self._standard(self.context_y_))
         return self._estimator
 
