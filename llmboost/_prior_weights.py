@@ -160,10 +160,17 @@ def _locate_checkpoint(prior) -> None:
     saved = getattr(prior, "checkpoint_path_", None)
     try:
         prior._locate_weights()
-    except ModelNotAvailableError:
+    except ModelNotAvailableError as exc:
         given = prior.model_path
         if saved and given is not None and not Path(given).expanduser().is_absolute():
             _relative_path_error("checkpoint", given, saved)
+        if saved and given is None and Path(saved).is_file():
+            raise ModelNotAvailableError(
+                f"{saved}, the checkpoint this model was fitted with, is on this machine, "
+                f"but {type(prior).__name__} now looks for its default checkpoint elsewhere: "
+                "its cache folder setting differs from when the model was saved. Set it as "
+                f"it was then.\n{exc}"
+            ) from None
         raise
 
 

@@ -570,3 +570,29 @@ def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
     assert prior.context_size_ == 1100
     z = prior.logits(X[:20])
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(prior)).logits(X[:20]), z)
+
+
+def test_a_default_checkpoint_from_another_cache_folder_is_named_on_load(
+    cache_dir, tmp_path, monkeypatch
+):
+    # load said to download the checkpoint, though the one the model was fitted with was
+    # on this machine, in the cache folder TABPFN_MODEL_CACHE_DIR named when it was saved
+    from llmboost import load, save
+
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    X, y = _table(60)
+    prior = TabPFNPrior(n_estimators=1)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
+    fitted_with = cache_dir / default_filename("classification")
+    with pytest.raises(ModelNotAvailableError) as err:
+        load(path)
+    assert str(err.value).startswith(
+        f"{fitted_with}, the checkpoint this model was fitted with, is on this machine, but "
+        "TabPFNPrior now looks for its default checkpoint elsewhere: its cache folder setting "
+        "differs from when the model was saved. Set it as it was then.\nTabPFN v2 classifier "
+        f"weights are not available: no file at {tmp_path / 'empty'}"
+    )
+    assert not (tmp_path / "empty").exists()
