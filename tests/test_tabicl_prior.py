@@ -305,6 +305,19 @@ def test_bad_parameters(ckpt):
             TabICLPrior(**{"model_path": ckpt["classification"], **params}).fit(X, y)
 
 
+def test_a_path_as_checkpoint_name_points_at_model_path(ckpt):
+    # a path in checkpoint= failed inside huggingface_hub: "Invalid filename ...: cannot be an
+    # absolute, drive-relative or UNC path. Please ask the repository owner to rename this file"
+    X, y = _table(30)
+    for path in (ckpt["classification"], "models/tabicl.ckpt", "models\\tabicl.ckpt"):
+        with pytest.raises(ValueError) as err:
+            TabICLPrior(checkpoint=path).fit(X, y)
+        assert str(err.value) == (
+            "TabICLPrior: checkpoint must be a file name in jingang/TabICL (a path: "
+            f"model_path) or None, got {path!r}."
+        )
+
+
 def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
     # it was TabICL's bare "__init__() got an unexpected keyword argument", at fit
     X, y = _table(30)

@@ -36,6 +36,11 @@ CHECKPOINTS = {
 MAX_CONTEXT = 100_000
 
 
+def _file_name(value) -> bool:
+    """Whether ``value`` is a file name without a folder; a local file goes in ``model_path``."""
+    return filled_text(value) and not any(sep in value for sep in "/\\")
+
+
 class TabICLPrior(InContextPrior):
     """TabICL's predictions as a prior (log-probabilities, or the mean for regression).
 
@@ -45,7 +50,7 @@ class TabICLPrior(InContextPrior):
     checkpoint : str, default=None
         File name of a released checkpoint in ``jingang/TabICL``, looked up in the
         Hugging Face cache (downloaded when a host answers). ``None`` is TabICL v2 for
-        the task (:data:`CHECKPOINTS`).
+        the task (:data:`CHECKPOINTS`). A local file's path goes in ``model_path``.
     model_path : str or Path, default=None
         A local checkpoint file; overrides ``checkpoint``. Never downloaded.
     device : str, default="auto"
@@ -83,7 +88,7 @@ class TabICLPrior(InContextPrior):
 
     _parameter_constraints = {
         **IN_CONTEXT_CONSTRAINTS,
-        "checkpoint": [Check(filled_text, "a checkpoint file name in jingang/TabICL"), None],
+        "checkpoint": [Check(_file_name, f"a file name in {REPO_ID} (a path: model_path)"), None],
         "tabicl_params": EXTRA_PARAMS,
     }
     _library = "TabICL"
