@@ -837,3 +837,16 @@ def test_fit_data_given_as_a_booster_parameter_is_refused(booster, key, hint):
     model = PriorBoostClassifier(scale=0, booster=booster, booster_params={key: 1.0})
     with pytest.raises(ValueError, match=rf"booster_params {key} is not a parameter.*{hint}"):
         model.fit(X, y)
+
+
+def test_prior_parameters_of_the_default_prior_say_to_pass_the_prior():
+    # an AttributeError ('NoneType' object has no attribute 'set_params') before
+    from llmboost import BundledPFNPrior, PFNBoostClassifier
+
+    with pytest.raises(ValueError, match=r"prior=None .*set_params\(prior=BundledPFNPrior\(\)\)"):
+        PFNBoostClassifier().set_params(prior__n_ensemble=2)
+    with pytest.raises(ValueError, match=r"prior=SklearnPrior\(estimator=LogisticRegression"):
+        PriorBoostClassifier().set_params(prior__C=2.0)
+    model = PFNBoostClassifier().set_params(prior=BundledPFNPrior(), prior__n_ensemble=2)
+    assert clone(model).get_params()["prior__n_ensemble"] == 2
+    assert PriorBoostClassifier().set_params(scale=0).get_params()["prior"] is None

@@ -8,6 +8,7 @@ are formatted into each estimator's docstring by :func:`document`.
 from __future__ import annotations
 
 import re
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -226,6 +227,32 @@ class FusionParams(BaseEstimator):
 
     _task = ""
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
+
+    def set_params(self, **params):
+        """Set parameters, as in scikit-learn; ``prior__<name>`` needs a prior, not ``None``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self
+            The estimator.
+        """
+        nested = sorted(key for key in params if key.startswith("prior__"))
+        if nested and params.get("prior", self.prior) is None:
+            with warnings.catch_warnings():  # naming the default needs no warning
+                warnings.simplefilter("ignore")
+                default = getattr(self, "_local", type(self))()._default_prior()
+            who = type(self).__name__
+            raise InvalidParameterError(
+                f"{who}.set_params({nested[0]}=...): prior=None stands for the default "
+                f"prior, which has no parameters to set; pass the prior itself, e.g. "
+                f"set_params(prior={default!r}), and set its parameters there."
+            )
+        return super().set_params(**params)
 
     def _check_params(self) -> None:
         """The constraints table, then the rules that involve several parameters."""
