@@ -279,7 +279,7 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(names, axis=1)
 
 
-def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
+def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -> np.ndarray:
     """Check ``y``: 1-d, same length as ``X``, no NaN or infinity.
 
     Parameters
@@ -289,6 +289,8 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
         Rows of ``X``.
     classification : bool
         Labels must be classes; otherwise they become floats.
+    regressor : str, default=""
+        What to use instead for a continuous ``y`` of a classifier (for the message).
 
     Returns
     -------
@@ -329,10 +331,19 @@ def check_target(y, n_rows: int, *, classification: bool) -> np.ndarray:
                 f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
                 "(use a classifier for labels, or convert y to numbers)."
             ) from None
-    if y.dtype == object:
-        y = _object_labels(y)
-    from sklearn.utils.multiclass import check_classification_targets
+    return _class_labels(_object_labels(y) if y.dtype == object else y, regressor)
 
+
+def _class_labels(y: np.ndarray, regressor: str) -> np.ndarray:
+    """``y`` checked as class labels; a continuous one is told ``regressor``."""
+    from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+    if type_of_target(y) == "continuous":
+        value = _plain(next(v for v in y if float(v) != round(float(v))))
+        raise ValueError(
+            f"y is continuous (e.g. {value!r}): a classifier needs class labels; for a "
+            f"numeric target use {regressor or 'a regressor'} (or bin y into classes)."
+        )
     check_classification_targets(y)
     return y
 

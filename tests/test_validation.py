@@ -67,7 +67,7 @@ def test_unseen_categories_become_missing():
 
 def test_target_checks():
     assert check_target(np.array([[1.0], [2.0]]), 2, classification=False).shape == (2,)
-    with pytest.raises(ValueError, match="Unknown label type"):
+    with pytest.raises(ValueError, match=r"continuous \(e.g. 0.5\).*use a regressor"):
         check_target(np.array([0.5, 1.5, 2.25]), 3, classification=True)
     with pytest.raises(ValueError, match=r"rows \[1\]"):
         check_target(np.array(["a", None, "b"], dtype=object), 3, classification=True)
@@ -333,3 +333,20 @@ def test_booleans_made_categorical_match_plain_booleans(as_category_at):
         drifted = model.predict_proba(new)
     # exact: after conversion both calls compute on identical frames, on the same CPU
     np.testing.assert_array_equal(drifted, model.predict_proba(train))
+
+
+def test_a_continuous_target_of_a_classifier_names_the_regressor():
+    # scikit-learn's "Unknown label type: continuous" before, without what to use instead
+    from llmboost import BundledPFNPrior, LLMBoostClassifier, PFNBoostClassifier
+
+    X = pd.DataFrame({"a": np.arange(20.0)})
+    y = np.linspace(0.0, 1.0, 20)
+    cases = [
+        (PriorBoostClassifier(scale=0), "use PriorBoostRegressor "),
+        (PFNBoostClassifier(BundledPFNPrior(), scale=1.0), "use PFNBoostRegressor "),
+        (LLMBoostClassifier(scale=0), "use PriorBoostRegressor or PFNBoostRegressor "),
+        (BundledPFNPrior(), r"use BundledPFNPrior\(task='regression'\)"),
+    ]
+    for model, regressor in cases:
+        with pytest.raises(ValueError, match=rf"y is continuous \(e.g. 0.05.*{regressor}"):
+            model.fit(X, y)

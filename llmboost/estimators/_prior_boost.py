@@ -168,7 +168,7 @@ class _PriorBoost(FusionParams, ABC):
     def _training_rows(self, frame: pd.DataFrame, y, sample_weight) -> _Rows:
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: fitting needs at least 2 rows.")
-        y = check_target(y, len(frame), classification=self._task == "classification")
+        y = self._check_target(y, len(frame))
         weight = check_sample_weight(sample_weight, len(frame))
         classes, encoded = self._encode_target(y)
         trees = booster_frame(frame)

@@ -254,6 +254,16 @@ class FusionParams(BaseEstimator):
             )
         return super().set_params(**params)
 
+    def _check_target(self, y, n_rows: int) -> np.ndarray:
+        """:func:`~llmboost._validation.check_target` for this task; a continuous ``y``
+        of a classifier is told the regressor to use."""
+        import llmboost
+
+        name = type(self).__name__.replace("Classifier", "Regressor")
+        regressor = name if hasattr(llmboost, name) else "PriorBoostRegressor or PFNBoostRegressor"
+        classification = self._task == "classification"
+        return check_target(y, n_rows, classification=classification, regressor=regressor)
+
     def _check_params(self) -> None:
         """The constraints table, then the rules that involve several parameters."""
         if not isinstance(self.booster, str) or self.booster not in BOOSTERS:

@@ -171,7 +171,10 @@ class Prior(BaseEstimator, ABC):
         """Normalise ``X``, fit the table encoding and encode ``y`` (sets the attributes)."""
         frame = to_frame(X)
         classification = self.task == "classification"
-        target = check_target(y, len(frame), classification=classification)
+        regressor = f"{type(self).__name__}(task='regression')"
+        if "task" not in self.get_params(deep=False):
+            regressor = "a regression prior"
+        target = check_target(y, len(frame), classification=classification, regressor=regressor)
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.categories_ = fit_categories(frame)
