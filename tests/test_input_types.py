@@ -299,3 +299,20 @@ def test_text_and_missing_values_in_an_object_array_fit():
     y = np.array([1, 0, 1, 0] * 10)
     model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 5}).fit(X, y)
     assert (model.predict(X) == y).all()
+
+
+def test_only_a_text_name_of_y_names_the_language_model_target():
+    # a y taken from a frame with integer column labels wrote "predict the value of 0."
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    X = pd.DataFrame({"age": [40.0, 61.0, 35.0, 70.0]})
+    for name, sentence in [
+        (0, "the correct class."),
+        ("heart_disease", "the value of heart disease."),
+    ]:
+        y = pd.Series([0, 1, 0, 1], name=name)
+        prior = LLMBoostClassifier()._resolve_prior(y)
+        assert prior.target_name == (name if isinstance(name, str) else None)
+        prior = LLMPrior()
+        prior._prepare(X, y)
+        assert prior.task_description_.endswith(f"predict {sentence}")

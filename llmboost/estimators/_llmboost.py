@@ -28,9 +28,9 @@ class LLMBoostClassifier(PriorBoostClassifier):
     search, not the prior (as in :class:`PFNBoostClassifier`): the default prior is
     zero-shot and draws nothing, and a prior with ``n_shots`` draws its examples with
     its own ``random_state`` (``None`` is seed 0), so refits show the same examples and
-    hit the score cache. When ``y`` is a named :class:`pandas.Series` and the prior's
-    ``target_name`` is None, the prior gets ``target_name=y.name``, so its default task
-    sentence names the target.
+    hit the score cache. When ``y`` is a :class:`pandas.Series` named by text and the
+    prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its default
+    task sentence names the target.
     See :class:`~llmboost.priors.LLMPrior` and :class:`PriorBoostClassifier`.
 
     Parameters
@@ -81,7 +81,8 @@ class LLMBoostClassifier(PriorBoostClassifier):
         prior = super()._resolve_prior(y)
         name = getattr(y, "name", None)
         params = prior.get_params(deep=False)
-        if name is not None and "target_name" in params and params["target_name"] is None:
+        # a name that is not text is a position (a column of integer labels), as for X
+        if isinstance(name, str) and "target_name" in params and params["target_name"] is None:
             prior.set_params(target_name=name)
         return prior
 

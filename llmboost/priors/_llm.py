@@ -101,7 +101,7 @@ class LLMPrior(Prior):
     target_name : str, default=None
         Name of the predicted column; used in the default task sentence when
         ``task_description`` is None. ``None`` takes ``y.name`` when ``fit`` gets a
-        named :class:`pandas.Series`.
+        :class:`pandas.Series` named by text.
     class_names : dict, default=None
         Verbalizer per label (``{0: "no", 1: "yes"}``); labels left out get the
         default (``0/1`` and ``False/True`` become ``no/yes``, others their text).
@@ -227,9 +227,11 @@ class LLMPrior(Prior):
 
     # -- the hooks ---------------------------------------------------------------------------
     def _prepare(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
-        """The base input layer; the task sentence names ``target_name``, else ``y.name``."""
+        """The base input layer; the task sentence names ``target_name``, else a text ``y.name``."""
         frame, codes = super()._prepare(X, y)
-        target = self.target_name if self.target_name is not None else getattr(y, "name", None)
+        target = self.target_name
+        if target is None and isinstance(getattr(y, "name", None), str):  # an int: a position
+            target = y.name
         self.task_description_ = task_sentence(self.task_description, target)
         return frame, codes
 
