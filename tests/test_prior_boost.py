@@ -850,3 +850,14 @@ def test_prior_parameters_of_the_default_prior_say_to_pass_the_prior():
     model = PFNBoostClassifier().set_params(prior=BundledPFNPrior(), prior__n_ensemble=2)
     assert clone(model).get_params()["prior__n_ensemble"] == 2
     assert PriorBoostClassifier().set_params(scale=0).get_params()["prior"] is None
+
+
+def test_a_prior_class_instead_of_an_instance_is_refused_by_name():
+    # passed the parameter check, then "TypeError: ... got ABCMeta"
+    from llmboost import BundledPFNPrior
+
+    X, y = _data(n=20)
+    for prior in (BundledPFNPrior, LogisticRegression):
+        model = PriorBoostClassifier(prior, scale=0)
+        with pytest.raises(ValueError, match=rf"prior must be .*\(an instance\).*{prior.__name__}"):
+            model.fit(X, y)

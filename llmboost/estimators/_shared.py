@@ -160,6 +160,8 @@ def document(prior: str, scales: str, classes: str = "classes_, "):
 
 
 def _estimator_like(value) -> bool:
+    if isinstance(value, type):  # BundledPFNPrior, not BundledPFNPrior()
+        return False
     return isinstance(value, Prior) or hasattr(value, "fit")
 
 
@@ -201,7 +203,10 @@ def _splits_like(value) -> bool:
 
 #: Constraints of the shared parameters (see :mod:`llmboost._params`).
 PARAMETER_CONSTRAINTS = {
-    "prior": [Check(_estimator_like, "a llmboost prior or a scikit-learn estimator"), None],
+    "prior": [
+        Check(_estimator_like, "a llmboost prior or a scikit-learn estimator (an instance)"),
+        None,
+    ],
     "booster": [Options(tuple(BOOSTERS))],
     "booster_params": [DICT, None],
     "scale": [Check(lambda s: _scales(s, "") is not None, "'auto', 'prior' or >= 0")],
