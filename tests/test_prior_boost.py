@@ -861,3 +861,15 @@ def test_a_prior_class_instead_of_an_instance_is_refused_by_name():
         model = PriorBoostClassifier(prior, scale=0)
         with pytest.raises(ValueError, match=rf"prior must be .*\(an instance\).*{prior.__name__}"):
             model.fit(X, y)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_a_nan_booster_parameter_is_refused(booster):
+    # XGBoost's learning_rate=nan fitted and predicted NaN probabilities
+    X, y = _data(n=20)
+    for key in ("learning_rate", "reg_alpha", "subsample"):
+        model = PriorBoostClassifier(scale=0, booster=booster, booster_params={key: np.nan})
+        with pytest.raises(ValueError, match=rf"booster_params {key}=nan is not a value"):
+            model.fit(X, y)
+    model = PriorBoostClassifier(scale=0, booster_params={"missing": np.nan, "n_estimators": 3})
+    assert np.isfinite(model.fit(X, y).predict_proba(X)).all()

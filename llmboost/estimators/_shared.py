@@ -176,6 +176,10 @@ def _gpu_visible() -> bool:
         return False
 
 
+def _nan(value) -> bool:
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
+
+
 def _non_zero_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
@@ -289,6 +293,12 @@ class FusionParams(BaseEstimator):
                 "it (its trees would ignore it, with XGBoost's warning on every fit). Pass "
                 "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
                 "y) to fit, or use booster='lightgbm'."
+            )
+        nan = [k for k, v in (self.booster_params or {}).items() if _nan(v) and k != "missing"]
+        if nan:  # XGBoost's learning_rate=nan gave NaN probabilities without a word
+            raise InvalidParameterError(
+                f"booster_params {nan[0]}=nan is not a value; give a number, or leave it out "
+                "for the default."
             )
         rounds = n_estimators(self.booster, self.booster_params)
         if not isinstance(rounds, Integral) or isinstance(rounds, bool) or rounds < 1:
