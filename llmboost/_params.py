@@ -62,8 +62,9 @@ class Options:
 
     def __call__(self, value) -> bool:
         try:
+            hash(value)  # an array compares element-wise: "in" raised or matched ["auto"]
             return value in self.values and not isinstance(value, bool | np.bool_)
-        except TypeError:  # unhashable values are never options
+        except TypeError:  # unhashable values (lists, arrays) are never options
             return False
 
     def __str__(self) -> str:

@@ -316,3 +316,16 @@ def test_only_a_text_name_of_y_names_the_language_model_target():
         prior = LLMPrior()
         prior._prepare(X, y)
         assert prior.task_description_.endswith(f"predict {sentence}")
+
+
+def test_an_array_for_a_parameter_with_named_options_is_refused_by_name():
+    # BundledPFNPrior(n_ensemble=np.array([1, 2])) raised NumPy's "truth value of an array
+    # ... is ambiguous"; np.array(["auto"]) passed the check as if it were "auto"
+    from llmboost import BundledPFNPrior
+    from llmboost._params import Options
+
+    X, y = pd.DataFrame({"a": np.arange(20.0)}), np.arange(20) % 2
+    for value in (np.array([1, 2]), np.array(["auto"]), ["auto"]):
+        with pytest.raises(InvalidParameterError, match=r"n_ensemble must be .* one of 'auto'"):
+            BundledPFNPrior(n_ensemble=value).fit(X, y)
+    assert Options(("auto",))(np.str_("auto")) and not Options(("auto",))(pd.NA)
