@@ -36,8 +36,8 @@ class Interval:
     def __call__(self, value) -> bool:
         if isinstance(value, bool | np.bool_) or not isinstance(value, self.kind):
             return False
-        if not np.isfinite(float(value)):
-            return False
+        if not isinstance(value, numbers.Integral) and not np.isfinite(float(value)):
+            return False  # an int has no float form beyond 1.8e308, and is always finite
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
         return not (

@@ -329,3 +329,13 @@ def test_an_array_for_a_parameter_with_named_options_is_refused_by_name():
         with pytest.raises(InvalidParameterError, match=r"n_ensemble must be .* one of 'auto'"):
             BundledPFNPrior(n_ensemble=value).fit(X, y)
     assert Options(("auto",))(np.str_("auto")) and not Options(("auto",))(pd.NA)
+
+
+def test_an_integer_beyond_float_range_is_refused_by_name():
+    # OverflowError: int too large to convert to float, from inside the parameter check
+    X, y = pd.DataFrame({"a": np.arange(20.0)}), np.arange(20) % 2
+    model = PriorBoostClassifier(scale=0, random_state=10**400)
+    with pytest.raises(InvalidParameterError, match=r"random_state must be an integer >= 0"):
+        model.fit(X, y)
+    model = PriorBoostClassifier(scale=0, cv=10**400)  # in range: checked against the rows
+    assert model._check_params() is None
