@@ -147,14 +147,23 @@ def scale_candidates(scale, task: str) -> list | None:
             return [*grid, PRIOR_ONLY]
         return [PRIOR_ONLY] if scale == PRIOR_ONLY else None
     if isinstance(scale, list | tuple):
-        ok = scale and all(s == PRIOR_ONLY or _valid_scale(s) for s in scale)
-        once = dict.fromkeys(s if s == PRIOR_ONLY else float(s) for s in scale) if ok else None
+        ok = scale and all(_prior_only(s) or _valid_scale(s) for s in scale)
+        once = dict.fromkeys(s if _prior_only(s) else float(s) for s in scale) if ok else None
         return None if once is None else list(once)  # a scale named twice is one candidate
     return [float(scale)] if _valid_scale(scale) else None
 
 
+def _prior_only(s) -> bool:
+    return isinstance(s, str) and s == PRIOR_ONLY  # pd.NA == "prior" is neither
+
+
 def _valid_scale(s) -> bool:
-    return isinstance(s, Real) and not isinstance(s, bool) and np.isfinite(s) and s >= 0
+    if not isinstance(s, Real) or isinstance(s, bool):
+        return False
+    try:  # float(): np.isfinite refuses a Fraction and an int beyond float range
+        return bool(np.isfinite(float(s)) and s >= 0)
+    except OverflowError:
+        return False
 
 
 def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:

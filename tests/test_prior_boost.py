@@ -873,3 +873,16 @@ def test_a_nan_booster_parameter_is_refused(booster):
             model.fit(X, y)
     model = PriorBoostClassifier(scale=0, booster_params={"missing": np.nan, "n_estimators": 3})
     assert np.isfinite(model.fit(X, y).predict_proba(X)).all()
+
+
+def test_scales_of_any_real_kind_are_read_and_others_refused_by_name():
+    # a Fraction and 10**400 raised NumPy's "ufunc 'isfinite' not supported", [0, pd.NA]
+    # "boolean value of NA is ambiguous"
+    from fractions import Fraction
+
+    X, y = _data(n=20)
+    model = PriorBoostClassifier(scale=Fraction(1, 2), booster_params={"n_estimators": 2})
+    assert model.fit(X, y).scale_ == 0.5
+    for scale in (10**400, [0, pd.NA], [Fraction(1, 2), 10**400]):
+        with pytest.raises(ValueError, match=r"scale=.* is invalid: use 'auto', 'prior'"):
+            PriorBoostClassifier(scale=scale).fit(X, y)
