@@ -409,9 +409,12 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     if sample_weight is None:
         return None
     try:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        complex_ = np.asarray(sample_weight).dtype.kind == "c"
+        w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"sample_weight must hold numbers: {error}.") from None
+    if complex_:  # the cast to floats dropped the imaginary part
+        raise ValueError("sample_weight must hold real numbers, not complex ones.")
     if w.shape != (n_rows,):
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))

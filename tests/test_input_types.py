@@ -136,6 +136,14 @@ def test_sample_weight_of_text_is_refused():
         check_sample_weight(["a", "b"], 2)
 
 
+def test_complex_sample_weight_is_refused():
+    # the imaginary part was dropped with NumPy's ComplexWarning, and the fit went on
+    for weight in (np.array([1.0, 2.0]) + 1j, [1 + 0j, 2 + 0j], pd.Series([1j, 2.0])):
+        with pytest.raises(ValueError, match="sample_weight must hold real numbers"):
+            check_sample_weight(weight, 2)
+    np.testing.assert_array_equal(check_sample_weight(pd.Series([1, 2]), 2), [1.0, 2.0])
+
+
 class _NoFit(SklearnPrior):
     def fit(self, *args, **kwargs):
         raise AssertionError("the prior was fitted before scoring was checked")
