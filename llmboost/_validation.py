@@ -298,6 +298,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
     """
     from sklearn.utils import column_or_1d
 
+    if y is None:  # scikit-learn's words: it read "y should be a 1d array, got ... shape ()"
+        raise ValueError("This estimator requires y to be passed, but the target y is None.")
     y = _numpy_labels(y)
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:

@@ -66,6 +66,9 @@ def test_unseen_categories_become_missing():
 
 
 def test_target_checks():
+    for classification in (True, False):
+        with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+            check_target(None, 3, classification=classification)
     assert check_target(np.array([[1.0], [2.0]]), 2, classification=False).shape == (2,)
     with pytest.raises(ValueError, match=r"continuous \(e.g. 0.5\).*use a regressor"):
         check_target(np.array([0.5, 1.5, 2.25]), 3, classification=True)
