@@ -886,3 +886,11 @@ def test_scales_of_any_real_kind_are_read_and_others_refused_by_name():
     for scale in (10**400, [0, pd.NA], [Fraction(1, 2), 10**400]):
         with pytest.raises(ValueError, match=r"scale=.* is invalid: use 'auto', 'prior'"):
             PriorBoostClassifier(scale=scale).fit(X, y)
+
+
+def test_score_without_labels_says_they_are_required():
+    # score(X, None) raised TypeError "object of type 'NoneType' has no len()"
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(X, y)
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+        model.score(X, None)

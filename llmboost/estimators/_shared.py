@@ -443,7 +443,7 @@ class LabelsAsFit:
         -------
         float
         """
-        y = check_target(y, len(y), classification=True)
+        y = check_target(y, 0 if y is None else len(y), classification=True)
         return super().score(X, y, sample_weight=sample_weight)
 
 
