@@ -894,3 +894,12 @@ def test_score_without_labels_says_they_are_required():
     model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(X, y)
     with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
         model.score(X, None)
+
+
+@pytest.mark.parametrize("rounds", [0, 1.5, True, 2**31, 10**400])
+def test_boosting_rounds_outside_what_the_libraries_count_are_refused(rounds):
+    # 10**400 passed the check and ran without end
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": rounds})
+    with pytest.raises(ValueError, match=r"n_estimators=.*boosting rounds from 1 to 2\*\*31 - 1"):
+        model.fit(X, y)

@@ -301,10 +301,12 @@ class FusionParams(BaseEstimator):
                 "for the default."
             )
         rounds = n_estimators(self.booster, self.booster_params)
-        if not isinstance(rounds, Integral) or isinstance(rounds, bool) or rounds < 1:
+        whole = isinstance(rounds, Integral) and not isinstance(rounds, bool)
+        if not whole or not 1 <= rounds < 2**31:  # the libraries count rounds in 32 bits
             raise InvalidParameterError(
-                f"booster_params n_estimators={rounds!r}: the trees need a whole number of "
-                "boosting rounds >= 1 (scale='prior' gives the prior alone, without trees)."
+                f"booster_params n_estimators={rounds!r:.40}: the trees need a whole number "
+                "of boosting rounds from 1 to 2**31 - 1 (scale='prior' gives the prior "
+                "alone, without trees)."
             )
         if candidates != [PRIOR_ONLY]:  # the adapter's checks (loss, boosting mode) before fits
             make_booster(self.booster, self.booster_params, self._task, None)
