@@ -15,6 +15,7 @@ from functools import cache
 from numbers import Real
 
 from ._compat import lightgbm_parameter_names
+from ._validation import _is_number
 
 #: Parameters of the two libraries' estimators that take a number.
 _NUMBERS = (
@@ -64,14 +65,6 @@ def check_parameter_names(library: str, params: dict) -> None:
         f"ignore it ({hint}LightGBM's parameters: "
         "https://lightgbm.readthedocs.io/en/latest/Parameters.html)."
     )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 __all__ = ["check_parameter_names"]
