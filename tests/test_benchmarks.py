@@ -130,7 +130,7 @@ def test_cli_runs_resumes_and_reports(folder_dataset, tmp_path, monkeypatch, cap
         "--out",
         str(out),
     ]
-    assert main(args) == 0
+    assert main(args) == 3  # some cells failed
     records = read_results(out)
     assert len(records) == 2 * 2 * 3
     failed = [r for r in records if r["status"] == "failed"]
@@ -141,10 +141,10 @@ def test_cli_runs_resumes_and_reports(folder_dataset, tmp_path, monkeypatch, cap
     assert {r["n_train"] for r in ok if r["dataset"] == "clinic"} == {16, 32}
 
     capsys.readouterr()
-    assert main(args) == 0  # resume: nothing left to run
+    assert main(args) == 3  # resume: nothing left to run; the failed cells still count
     assert len(read_results(out)) == len(records)
     assert "4 cell(s) failed in an earlier run" in capsys.readouterr().err
-    assert main([*args, "--retry-failed"]) == 0  # only the failed cells again
+    assert main([*args, "--retry-failed"]) == 3  # only the failed cells again
     assert len(read_results(out)) == len(records) + len(failed)
     assert "--retry-failed" not in capsys.readouterr().err
 

@@ -197,12 +197,41 @@ def test_a_run_says_how_many_cells_failed(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(methods.METHODS, "broken", ("fails on purpose", broken))
     out = tmp_path / "run"
     argv = _run(out, "--methods", ["xgboost", "broken"], "--seeds", ["0", "1"])
-    assert bench_main([*argv, "--no-report"]) == 0
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == (
+    assert bench_main([*argv, "--no-report"]) == 3  # was 0: some cells failed
+    err = capsys.readouterr().err.strip().splitlines()[-2:]
+    assert err == [
         "2 of 4 cell(s) failed in this run (first: iris broken: RuntimeError: this method "
-        f"always fails); their errors are in {out / 'results.jsonl'} and the report."
+        f"always fails); their errors are in {out / 'results.jsonl'} and the report.",
+        f"Exit status 3: 2 of the suite's 4 cells failed; the errors are in "
+        f"{out / 'results.jsonl'}.",
+    ]
+
+
+def test_a_run_where_no_cell_scored_exits_with_status_1(tmp_path, capsys, monkeypatch):
+    # every cell failed and the run exited 0, so a script took it for a success
+    from llmboost.benchmarks import methods
+
+    def broken(ds, seed, n_trials):
+        raise RuntimeError("this method always fails")
+
+    monkeypatch.setitem(methods.METHODS, "broken", ("fails on purpose", broken))
+    out = tmp_path / "run"
+    argv = _run(out, "--methods", ["broken"], "--sizes", ["16", "1000"], "--seeds", ["0", "1"])
+    said = (
+        f"Exit status 1: no cell of the suite scored (2 failed, 2 skipped); the errors are in "
+        f"{out / 'results.jsonl'}."
     )
+    assert bench_main(argv) == 1
+    assert said in capsys.readouterr().err.splitlines()
+    assert "| iris | broken | 16 | 0 | RuntimeError" in (out / "report.md").read_text()
+    assert bench_main([*argv, "--no-report"]) == 1  # a rerun skips the failed cells
+    assert capsys.readouterr().err.strip().splitlines()[-1] == said
+    monkeypatch.setitem(methods.METHODS, "broken", methods.METHODS["xgboost"])
+    assert bench_main([*argv, "--no-report", "--retry-failed"]) == 0
+    with pytest.raises(SystemExit):
+        bench_main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 when no cell of the suite failed; 3 when some failed" in text
 
 
 def test_an_interrupted_report_leaves_the_previous_one_whole(tmp_path, capsys, monkeypatch):

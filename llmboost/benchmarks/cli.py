@@ -12,7 +12,7 @@ from pathlib import Path
 from .datasets import SKLEARN_TABLES, dataset_name, load_dataset
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, read_results, run_suite
+from .runner import RESULTS, _run_suite, read_results
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -23,6 +23,12 @@ EXAMPLES = """examples:
       --sizes 32 64 128 all --seeds 0 1 2 --jobs 2 --out runs/mine
   llmboost-bench report --out runs/mine
 """
+RUN_STATUS = (
+    "exit status: 0 when no cell of the suite failed; 3 when some failed and others scored; "
+    "1 when some failed and none scored; 2 on bad options; 130 when interrupted. A cell that "
+    "failed in an earlier run counts until --retry-failed runs it again; the report (unless "
+    "--no-report) is written whatever the cells' status."
+)
 
 
 def _size(text) -> int | str:
@@ -71,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run (or resume) a suite; results go to OUT/results.jsonl",
         description="Run the cells of a suite that OUT/results.jsonl lacks. --datasets, "
         "--methods, --sizes and --seeds override the suite's.",
+        epilog=RUN_STATUS,
     )
     _add_run_options(run)
     run.add_argument("--retry-failed", action="store_true", help="rerun cells that failed")
@@ -271,16 +278,17 @@ def _run(args) -> int:
     except OSError as err:
         args.error(f"argument --out: cannot create the folder {args.out}: {err.strerror}")
     try:  # the results are read and checked once, before a cell runs
-        path = run_suite(
+        path, statuses = _run_suite(
             suite["datasets"],
             suite["methods"],
             suite["sizes"],
             suite["seeds"],
             args.out,
+            args.retry_failed,
             jobs=args.jobs,
             n_trials=args.n_trials,
             max_test=args.max_test,
-            retry_failed=args.retry_failed,
+            progress=True,
         )
     except ValueError as err:  # a results file not ours, or of other settings or data
         args.error(f"argument --out: {err}")
@@ -292,7 +300,22 @@ def _run(args) -> int:
         )
         return 130
     print(f"results: {path}")
-    return 0
+    return _failed_status(statuses, path)
+
+
+def _failed_status(statuses, path: Path) -> int:
+    """The exit status of a run by its suite's cells (see ``RUN_STATUS``), said on stderr
+    unless 0."""
+    failed, total = statuses["failed"], sum(statuses.values())
+    if not failed:
+        return 0
+    if statuses["ok"]:
+        status, said = 3, f"{failed} of the suite's {total} cells failed"
+    else:
+        skipped = f", {statuses['skipped']} skipped" if statuses["skipped"] else ""
+        status, said = 1, f"no cell of the suite scored ({failed} failed{skipped})"
+    print(f"Exit status {status}: {said}; the errors are in {path}.", file=sys.stderr)
+    return status
 
 
 def _checked_suite(args) -> dict:
@@ -342,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0, or 130 when a run was interrupted. Bad options exit with
-        status 2 and a one-line error (``SystemExit``).
+        The exit status: 0; for ``run`` also 1 or 3 when cells failed (``RUN_STATUS``);
+        130 when interrupted. Bad options exit with status 2 and a one-line error
+        (``SystemExit``).
     """
     args = _parser().parse_args(argv)
     if args.command == "datasets":
@@ -355,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         status = _run(args)
-        if status or args.no_report:
+        if status == 130 or args.no_report:
             return status
+        return _report(args) or status  # the report lists the failed cells too
     return _report(args)
 
 

@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 import traceback
+from collections import Counter
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -292,18 +293,22 @@ def _capped(record: dict, max_test: int) -> bool:
     return rows >= min(record.get("max_test", 2000), max_test + 1)
 
 
-def _missing_cells(records, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
-    """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
-    records = {cell_key(r): r for r in records}
-    wanted = {  # a cell named twice (--seeds 0 0, a folder given two ways) runs once
+def _wanted(datasets, methods, sizes, seeds) -> dict:
+    """The suite's cells in run order, by :func:`cell_key`."""
+    return {  # a cell named twice (--seeds 0 0, a folder given two ways) runs once
         (dataset_name(spec), method, str(size), seed): (spec, method, size, seed)
         for spec in datasets
         for size in sizes
         for seed in seeds
         for method in methods
     }
+
+
+def _missing_cells(records, datasets, methods, sizes, seeds, retry_failed: bool) -> list:
+    """The cells with no record (or, with ``retry_failed``, a failed one), in run order."""
+    records = {cell_key(r): r for r in records}
     cells, skipped_failed = [], 0
-    for key, cell in wanted.items():
+    for key, cell in _wanted(datasets, methods, sizes, seeds).items():
         record = records.get(key)
         if record is None or (record["status"] == "failed" and retry_failed):
             cells.append(cell)
@@ -383,6 +388,14 @@ def run_suite(
         When ``out_dir`` holds results of another ``n_trials``, ``max_test`` or data
         (:func:`check_settings`), or a file :func:`read_results` refuses.
     """
+    options = dict(jobs=jobs, n_trials=n_trials, max_test=max_test, progress=progress)
+    return _run_suite(datasets, methods, sizes, seeds, out_dir, retry_failed, **options)[0]
+
+
+def _run_suite(datasets, methods, sizes, seeds, out_dir, retry_failed, **options) -> tuple:
+    """:func:`run_suite`'s results file, and how many of the suite's cells hold each
+    status after the run (by their latest records: earlier runs' count too)."""
+    jobs, n_trials, max_test = options["jobs"], options["n_trials"], options["max_test"]
     out_dir = Path(out_dir)
     records = read_results(out_dir)  # once: the checks, the cells to run and the warnings
     _check_records(out_dir, records, n_trials, max_test, datasets)
@@ -390,10 +403,13 @@ def run_suite(
     path = out_dir / RESULTS
     _drop_partial_line(path)
     cells = _missing_cells(records, datasets, methods, sizes, seeds, retry_failed)
-    new = _append(path, _records(cells, n_trials, max_test, jobs), len(cells), progress)
+    tasks = _records(cells, n_trials, max_test, jobs)
+    new = _append(path, tasks, len(cells), options["progress"])
     _warn_sizes(records + new, datasets, sizes)
     _warn_failed([r for r in new if r["status"] == "failed"], len(cells), path)
-    return path
+    latest = {cell_key(r): r["status"] for r in records + new}
+    wanted = _wanted(datasets, methods, sizes, seeds)
+    return path, Counter(latest[key] for key in wanted if key in latest)
 
 
 def _append(path: Path, records, n_cells: int, progress: bool) -> list[dict]:
