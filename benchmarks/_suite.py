@@ -302,6 +302,28 @@ def command_line(script: str, argv: list[str] | None) -> str:
     return shlex.join(["python", f"benchmarks/{script}", *map(str, options)])
 
 
+def write_summary(path: Path, text: str) -> None:
+    """Write ``text`` to a file beside ``path``, then rename it over ``path``: a full disk
+    or a stop leaves the previous summary whole, never a cut one.
+
+    Parameters
+    ----------
+    path : Path
+    text : str
+
+    Returns
+    -------
+    None
+    """
+    path = Path(path)
+    part = path.with_name(f".{path.name}.part")
+    try:
+        part.write_text(text)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def run_suite(
     args: argparse.Namespace, run: Callable, summarize: Callable, script: str, argv=None
 ) -> None:
@@ -376,4 +398,5 @@ __all__ = [
     "shared_table",
     "suite_parser",
     "task_folder",
+    "write_summary",
 ]

@@ -506,13 +506,13 @@ def main(argv=None) -> int:
     int
         0; the report is printed and, with ``--out``, written to that file.
     """
+    from _suite import command_line, write_summary  # here: spawned workers import this file
+
     args = _parser().parse_args(argv)
     lines = [
         "# Dask estimators on a LocalCluster",
         "",
-        "`python benchmarks/bench_dask.py "
-        + " ".join(sys.argv[1:] if argv is None else argv)
-        + "`",
+        f"`{command_line('bench_dask.py', argv)}`",
         "",
         f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
         f"shared with other jobs (load average before the run: {os.getloadavg()[0]:.1f}).",
@@ -527,7 +527,7 @@ def main(argv=None) -> int:
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:
-        args.out.write_text(report)
+        write_summary(args.out, report)
     return 0
 
 

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _suite import shared_table
+from _suite import command_line, shared_table, write_summary
 
 SHAPES = {
     "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -273,9 +273,7 @@ def _report(args, argv, prior, name, config, prompts, verb, timed) -> str:
     device_name = (
         torch.cuda.get_device_name(rt.device) if rt.device.type == "cuda" else platform.processor()
     )
-    command = "python benchmarks/bench_llm_prior.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    command = command_line("bench_llm_prior.py", argv)
     lines = [
         f"## {args.dataset}, {name}, {rt.device.type} ({device_name or 'cpu'}), "
         f"{str(rt.dtype).replace('torch.', '')}, torch threads {torch.get_num_threads()}",
@@ -334,8 +332,8 @@ def main(argv=None) -> int:
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.out, "a") as f:
-            f.write(report + "\n")
+        before = args.out.read_text() if args.out.exists() else ""
+        write_summary(args.out, before + report + "\n")
     return 0
 
 

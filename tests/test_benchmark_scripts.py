@@ -338,3 +338,46 @@ def test_speed_only_names_listed_configurations(monkeypatch, capsys):
         .splitlines()[-1]
         .endswith("error: argument --only: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)")
     )
+
+
+def _cut_short(monkeypatch):
+    """Make every ``Path.write_text`` write half its text, then stop as Ctrl-C does."""
+    write_text = Path.write_text
+
+    def cut(self, text, *args, **kwargs):
+        write_text(self, text[: len(text) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", cut)
+
+
+def test_dask_and_llm_prior_summaries_are_whole_and_show_a_command_to_paste(tmp_path, monkeypatch):
+    # both showed their options joined by spaces ('--out /x/r md.md' did not paste back)
+    # and wrote the summary in place: a stop while writing left it cut short
+    from llm_fixtures import build_llama
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_dask
+    import bench_llm_prior
+
+    model = build_llama(tmp_path / "model")
+    md = tmp_path / "r md" / "r md.md"
+    md.parent.mkdir()
+    runs = [
+        (bench_dask.main, "bench_dask.py", ["--skip-scoring", "--skip-training",
+                                            "--allocator-rows", "0"]),
+        (bench_llm_prior.main, "bench_llm_prior.py", ["--model", str(model), "--rows", "4",
+                                                      "--naive-rows", "2", "--rounds", "1"]),
+    ]  # fmt: skip
+    for main, script, options in runs:
+        argv = [*options, "--out", str(md)]
+        assert main(argv) == 0
+        before = md.read_text()
+        shown = next(line for line in before.splitlines() if line.startswith("`python "))
+        assert shlex.split(shown.strip("`")) == ["python", f"benchmarks/{script}", *argv]
+        with monkeypatch.context() as patch:
+            _cut_short(patch)
+            with pytest.raises(KeyboardInterrupt):
+                main(argv)
+        assert md.read_text() == before and sorted(md.parent.iterdir()) == [md]
+        md.unlink()
