@@ -225,6 +225,18 @@ def test_resume_after_a_line_cut_short(tmp_path):
     assert sorted(json.loads(line)["seed"] for line in lines) == [0, 1, 2]
 
 
+def test_a_whole_last_record_without_its_newline_is_kept(tmp_path):
+    # a file whose last record lost its newline (an editor, a merge with cat) had that
+    # finished cell cut on resume: the run took it as done, so it was lost for good
+    out = tmp_path / "run"
+    assert main(_quick_args(out, "--seeds", "0", "1")) == 0
+    path = out / "results.jsonl"
+    path.write_text(path.read_text().rstrip("\n"))
+    assert main(_quick_args(out, "--seeds", "0", "1", "2")) == 0
+    assert [r["seed"] for r in read_results(out)] == [0, 1, 2]
+    assert path.read_text().count("\n") == 3
+
+
 @pytest.mark.parametrize(
     ("sizes", "message"),
     [(["0"], "invalid size '0'"), (["16", "-5"], "invalid size '-5'"), (["abc"], "'abc'")],

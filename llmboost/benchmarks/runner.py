@@ -174,7 +174,8 @@ def _ignore_interrupt() -> None:
 
 
 def _drop_partial_line(path: Path) -> None:
-    """Cut a last line left unfinished by a stop, so the next record starts a line."""
+    """Cut a last line left unfinished by a stop, or end a whole one that lacks its
+    newline (as :func:`read_results` reads it), so the next record starts a line."""
     if not path.exists():
         return
     with path.open("r+b") as f:
@@ -184,7 +185,14 @@ def _drop_partial_line(path: Path) -> None:
         if f.read(1) == b"\n":
             return  # whole: only its last byte was read
         f.seek(0)
-        f.truncate(f.read().rfind(b"\n") + 1)
+        text = f.read()
+        start = text.rfind(b"\n") + 1
+        try:
+            json.loads(text[start:])
+        except ValueError:  # cut short by a stop: that cell reruns
+            f.truncate(start)
+        else:
+            f.write(b"\n")
 
 
 def read_results(out_dir: Path) -> list[dict]:
