@@ -670,6 +670,38 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     assert [r["status"] for r in read_results(out)[4:]] == ["ok"] * 4
 
 
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("price", "the target column 'price' of openml:houses holds 120 distinct numbers: a "
+         "regression target; llmboost-bench compares classifiers"),
+        ("label", "30 row(s) of openml:houses have no value in the target column 'label'"),
+    ],
+)  # fmt: skip
+def test_an_openml_table_that_is_no_classification_task_fails_its_cells_clearly(
+    tmp_path, monkeypatch, target, message
+):
+    # a regression target failed every cell with scikit-learn's list of 120 one-row
+    # classes; rows without a target became a class 'None' and were scored as one
+    from types import SimpleNamespace
+
+    import sklearn.datasets
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    if target == "price":
+        values = pd.Series(table["a"] * 3.7 + rng.normal(size=120), name=target)
+    else:
+        values = pd.Series(np.where(table["a"] > 0, "yes", "no"), dtype=object, name=target)
+        values[:30] = None
+    bunch = SimpleNamespace(details={"name": "houses"}, data=table, target=values)
+    monkeypatch.setenv("LLMBOOST_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda **kwargs: bunch)
+    run_suite(["openml:houses"], ["xgboost"], [32], [0], tmp_path / "run", progress=False)
+    (record,) = read_results(tmp_path / "run")
+    assert record["status"] == "failed" and message in record["error"]
+
+
 def test_a_rerun_refuses_results_of_other_files_under_the_same_folder_name(tmp_path):
     # the cells were keyed by the folder's name alone: data_v2/tiny reused data_v1/tiny's
     old, new, edited = (tmp_path / v / "tiny" for v in ("v1", "v2", "v3"))

@@ -166,7 +166,11 @@ def _load_openml(key: str) -> Dataset:
             "(LLMBOOST_DATA_CACHE). Check the internet connection, or give a local folder "
             "with train.csv and test.csv instead."
         ) from err
-    return _split(bunch.details.get("name", key), bunch.data, np.asarray(bunch.target).astype(str))
+    target = pd.Series(np.asarray(bunch.target))  # checked as a folder's target column is
+    name = str(getattr(bunch.target, "name", None) or "target")
+    y = _labels(target, name, f"openml:{key}")
+    _check_split(y, name, f"openml:{key}")
+    return _split(bunch.details.get("name", key), bunch.data, y)
 
 
 def _load_folder(folder: Path) -> Dataset:
@@ -270,7 +274,7 @@ def _check_test_columns(train: pd.DataFrame, test: pd.DataFrame, target: str, pa
         )
 
 
-def _labels(column: pd.Series, target: str, path: Path) -> np.ndarray:
+def _labels(column: pd.Series, target: str, path: Path | str) -> np.ndarray:
     """The class labels of ``column`` as text; refuses blanks, one class, numeric targets."""
     blank = int(column.isna().sum())
     if blank:
@@ -298,7 +302,7 @@ def _labels(column: pd.Series, target: str, path: Path) -> np.ndarray:
     return y
 
 
-def _check_split(y: np.ndarray, target: str, path: Path) -> None:
+def _check_split(y: np.ndarray, target: str, path: Path | str) -> None:
     """Stop when a class has one row, or there are too few rows for one of each class on
     both sides: the stratified 75/25 split needs both."""
     labels, counts = np.unique(y, return_counts=True)
