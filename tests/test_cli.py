@@ -99,6 +99,22 @@ def test_datasets_data_dir_must_be_a_folder(tmp_path, capsys):
     assert len(listed) == 3 and "holds a single class" in listed[2]
 
 
+def test_datasets_data_dir_says_when_it_finds_none_and_lists_itself(tmp_path, capsys):
+    # a --data-dir without dataset folders listed nothing, not even that; one that is
+    # itself a dataset folder (tasks/blood rather than tasks) was not listed either
+    empty, blood = tmp_path / "empty", tmp_path / "blood"
+    empty.mkdir()
+    blood.mkdir()
+    (blood / "data.csv").write_text("x,target\n1,0\n2,1\n3,0\n4,1\n5,0\n")
+    assert bench_main(["datasets", "--data-dir", str(empty)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"  no dataset folder in {empty}: neither it nor a folder inside holds train.csv + "
+        "test.csv or data.csv"
+    )
+    assert bench_main(["datasets", "--data-dir", str(blood)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"  {blood}"
+
+
 def _run(out, *options):
     base = {"--datasets": ["sklearn:iris"], "--methods": ["xgboost"], "--sizes": ["16"]}
     for option, values in zip(options[::2], options[1::2]):

@@ -257,8 +257,15 @@ def _list_datasets(args) -> int:
     print("local folder:         PATH with train.csv + test.csv (or data.csv), optional meta.json")
     if args.data_dir:
         tables = ("train.csv", "test.csv", "data.csv")  # a part of a dataset is listed too
-        folders = (p for p in args.data_dir.iterdir() if any((p / t).is_file() for t in tables))
-        for folder in sorted(folders):
+        inside = sorted(p for p in args.data_dir.iterdir() if p.is_dir())
+        candidates = [args.data_dir, *inside]  # DIR itself may be a dataset folder
+        folders = [p for p in candidates if any((p / t).is_file() for t in tables)]
+        if not folders:
+            print(
+                f"  no dataset folder in {args.data_dir}: neither it nor a folder inside holds "
+                "train.csv + test.csv or data.csv"
+            )
+        for folder in folders:
             try:  # `run` would stop on such a folder: say why here already
                 load_dataset(str(folder))
                 print(f"  {folder}")
