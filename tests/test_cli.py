@@ -432,6 +432,14 @@ def test_an_empty_dataset_spec_names_no_dataset(spec, tmp_path, capsys):
         "sklearn:NAME (breast_cancer, iris, wine), openml:ID_OR_NAME or an existing folder"
     )
     assert not (tmp_path / "run").exists()
+    # in a suite file, '' was taken for the suite's own folder
+    suite = tmp_path / "mine.json"
+    suite.write_text(json.dumps({"datasets": [spec], "methods": ["xgboost"], "sizes": [16]}))
+    line = _usage_error(bench_main, ["run", "--suite", str(suite), "--out", str(tmp_path)], capsys)
+    assert line == (
+        f"llmboost-bench run: error: suite {str(suite)!r}: no dataset {spec!r}; use "
+        "sklearn:NAME (breast_cancer, iris, wine), openml:ID_OR_NAME or an existing folder"
+    )
 
 
 def test_a_missing_command_is_named(capsys):

@@ -157,8 +157,10 @@ def _read_suite(args) -> dict:
             f"argument --suite: {path} has unknown keys {unknown}; a suite names "
             f"{', '.join(keys)} (lists) and a description; give run options on the command line"
         )
-    suite["datasets"] = [
-        str((path.parent / d).resolve()) if d.split(":")[0] not in ("sklearn", "openml") else d
+    suite["datasets"] = [  # an empty spec stays one: it names no folder
+        str((path.parent / d).resolve())
+        if d and d.split(":")[0] not in ("sklearn", "openml")
+        else d
         for d in map(str, suite.get("datasets") or [])
     ]
     return suite
