@@ -237,6 +237,20 @@ def test_a_whole_last_record_without_its_newline_is_kept(tmp_path):
     assert path.read_text().count("\n") == 3
 
 
+def test_a_blank_line_in_the_results_is_passed_over(tmp_path):
+    # emptying a failed cell's line by hand, to run it again, made the folder unreadable:
+    # "line 1 of results.jsonl is not a cell's record ('')", for run and report alike
+    out = tmp_path / "run"
+    assert main(_quick_args(out, "--seeds", "0", "1")) == 0
+    path = out / "results.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(["", lines[1], "  "]) + "\n")
+    assert [r["seed"] for r in read_results(out)] == [1]
+    assert main(_quick_args(out, "--seeds", "0", "1")) == 0  # seed 0 runs again
+    assert [r["seed"] for r in read_results(out)] == [1, 0]
+    assert main(["report", "--out", str(out)]) == 0
+
+
 @pytest.mark.parametrize(
     ("sizes", "message"),
     [(["0"], "invalid size '0'"), (["16", "-5"], "invalid size '-5'"), (["abc"], "'abc'")],

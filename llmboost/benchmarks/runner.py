@@ -205,7 +205,7 @@ def read_results(out_dir: Path) -> list[dict]:
     Returns
     -------
     list of dict
-        Lines cut short by a stop are left out.
+        Lines cut short by a stop, and blank lines, are left out.
 
     Raises
     ------
@@ -218,6 +218,8 @@ def read_results(out_dir: Path) -> list[dict]:
     records = []
     lines = path.read_text(errors="replace").splitlines()
     for number, line in enumerate(lines, 1):
+        if not line.strip():  # a record's line emptied by hand: that cell reruns
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
