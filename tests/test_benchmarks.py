@@ -771,3 +771,32 @@ def test_a_folder_digest_needs_no_python_3_11(folder_dataset, monkeypatch):
     expected = data_digest(str(folder_dataset))
     monkeypatch.delattr(hashlib, "file_digest")
     assert data_digest(str(folder_dataset)) == expected
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_sigterm_stops_a_parallel_run_and_its_workers(tmp_path):
+    # SIGTERM (kill, a scheduler's stop) killed the parent alone: its workers went on
+    # with their cells, orphaned, until each finished
+    driver = tmp_path / "driver.py"
+    driver.write_text(SLOW_DRIVER.replace("time.sleep(1.0)", "time.sleep(60)"))
+    out = tmp_path / "run"
+    args = _quick_args(out, "--jobs", "2", "--seeds", "0", "1", "2")
+    args[args.index("logistic-regression")] = "slow"
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), *args], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    listing, children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children"), []
+    deadline = time.monotonic() + 60
+    while len(children) < 3 and time.monotonic() < deadline:  # two workers, one tracker
+        time.sleep(0.1)
+        children = listing.read_text().split()
+    time.sleep(2)  # the workers start their cells
+    proc.send_signal(signal.SIGTERM)  # to the parent only, as kill PID does
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "Stopped (SIGTERM): finished cells are kept" in err
+    left, deadline = children, time.monotonic() + 10  # a cell would take 60 s
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert len(children) == 3 and not left
+    assert read_results(out) == []

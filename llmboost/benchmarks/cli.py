@@ -6,7 +6,10 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from .datasets import SKLEARN_TABLES, dataset_name, load_dataset
@@ -25,9 +28,10 @@ EXAMPLES = """examples:
 """
 RUN_STATUS = (
     "exit status: 0 when no cell of the suite failed; 3 when some failed and others scored; "
-    "1 when some failed and none scored; 2 on bad options; 130 when interrupted. A cell that "
-    "failed in an earlier run counts until --retry-failed runs it again; the report (unless "
-    "--no-report) is written whatever the cells' status."
+    "1 when some failed and none scored; 2 on bad options; 130 when interrupted (Ctrl-C) and "
+    "143 when stopped by SIGTERM, the finished cells kept. A cell that failed in an earlier "
+    "run counts until --retry-failed runs it again; the report (unless --no-report) is "
+    "written whatever the cells' status."
 )
 
 
@@ -287,29 +291,53 @@ def _run(args) -> int:
     except OSError as err:
         args.error(f"argument --out: cannot create the folder {args.out}: {err.strerror}")
     try:  # the results are read and checked once, before a cell runs
-        path, statuses = _run_suite(
-            suite["datasets"],
-            suite["methods"],
-            suite["sizes"],
-            suite["seeds"],
-            args.out,
-            args.retry_failed,
-            jobs=args.jobs,
-            n_trials=args.n_trials,
-            max_test=args.max_test,
-            progress=True,
-        )
+        with _sigterm_stops():
+            path, statuses = _run_suite(
+                suite["datasets"],
+                suite["methods"],
+                suite["sizes"],
+                suite["seeds"],
+                args.out,
+                args.retry_failed,
+                jobs=args.jobs,
+                n_trials=args.n_trials,
+                max_test=args.max_test,
+                progress=True,
+            )
     except ValueError as err:  # a results file not ours, or of other settings or data
         args.error(f"argument --out: {err}")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        said = "Stopped (SIGTERM)" if isinstance(stop, _Stopped) else "Interrupted"
         print(
-            f"\nInterrupted: finished cells are kept in {args.out / RESULTS}; "
+            f"\n{said}: finished cells are kept in {args.out / RESULTS}; "
             "run the same command again to resume.",
             file=sys.stderr,
         )
-        return 130
+        return 143 if isinstance(stop, _Stopped) else 130
     print(f"results: {path}")
     return _failed_status(statuses, path)
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler's stop), raised to stop a run as Ctrl-C does."""
+
+
+def _raise_stopped(signum, frame):
+    raise _Stopped
+
+
+@contextmanager
+def _sigterm_stops():
+    """Within, SIGTERM stops the run as Ctrl-C does, its worker processes with it (they
+    went on with their cells, orphaned); Python allows this in the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _failed_status(statuses, path: Path) -> int:
@@ -374,9 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0; for ``run`` also 1 or 3 when cells failed (``RUN_STATUS``);
-        130 when interrupted. Bad options exit with status 2 and a one-line error
-        (``SystemExit``).
+        The exit status: 0; for ``run`` also 1 or 3 when cells failed, 143 when stopped
+        by SIGTERM (``RUN_STATUS``); 130 when interrupted. Bad options exit with status 2
+        and a one-line error (``SystemExit``).
     """
     args = _parser().parse_args(argv)
     if args.command == "datasets":
@@ -388,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         status = _run(args)
-        if status == 130 or args.no_report:
+        if status in (130, 143) or args.no_report:
             return status
         return _report(args) or status  # the report lists the failed cells too
     return _report(args)
