@@ -148,3 +148,33 @@ def test_a_failed_fit_leaves_no_default_prior(offline):
     with pytest.raises(ValueError, match="at least two classes"):
         model.set_params(prior=given).fit(X, y)
     assert model.default_prior_ == "bundled" and model.prior_.n_ensemble != 1
+
+
+@pytest.mark.parametrize("cls", [PFNBoostClassifier, PFNBoostRegressor])
+def test_without_torch_the_default_fails_alone_before_any_warning(offline, monkeypatch, cls):
+    # it warned that it used the bundled PFN, then failed because torch was missing
+    import sys
+
+    X, y = _table(40)
+    y = (y > np.median(y)).astype(int) if cls is PFNBoostClassifier else y
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ImportError, match=r'^BundledPFNPrior needs torch: pip install "llm'):
+            cls(booster_params={"n_estimators": 5}, scale=1.0, cv=2).fit(X, y)
+    assert [str(w.message) for w in caught] == []
+    # the default is not named without torch, but the rule still is
+    with pytest.raises(ValueError, match=r"stands for the default prior.*pass the prior itself, "):
+        cls().set_params(prior__n_ensemble=2)
+
+
+def test_without_torch_scale_0_needs_no_prior(offline, monkeypatch):
+    # the torch check of the default prior also refused scale=0, which never runs it
+    import sys
+
+    X, y = _table(40)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.warns(UserWarning, match="uses the PFN bundled"):
+        model = PFNBoostRegressor(booster_params={"n_estimators": 5}, scale=0, cv=2).fit(X, y)
+    assert model.prior_ is None and model.default_prior_ == "bundled"
+    assert model.predict(X).shape == (40,)

@@ -16,7 +16,8 @@ class _PFNDefault:
     _task: str
 
     def _default_prior(self) -> Prior:
-        prior, self._default_used = _tabpfn_or_bundled(type(self).__name__, self._task)
+        used = any(s != 0 for s in self._candidates())  # scale=0 never runs the prior
+        prior, self._default_used = _tabpfn_or_bundled(type(self).__name__, self._task, used)
         return prior
 
     def fit(self, X, y, sample_weight=None, eval_set=None):
@@ -117,15 +118,19 @@ class PFNBoostRegressor(_PFNDefault, PriorBoostRegressor):
     """
 
 
-def _tabpfn_or_bundled(who: str, task: str) -> tuple[Prior, str]:
+def _tabpfn_or_bundled(who: str, task: str, used: bool = True) -> tuple[Prior, str]:
     """TabPFN v2 for ``task`` when its checkpoint is on disk, else the bundled PFN (with
-    ``"tabpfn"`` or ``"bundled"``, what ``default_prior_`` says)."""
+    ``"tabpfn"`` or ``"bundled"``, what ``default_prior_`` says); the bundled PFN needs
+    torch when it is ``used``."""
+    from .._resources import require
     from ..priors._bundled_pfn import BundledPFNPrior
     from ..priors._tabpfn import TabPFNPrior
 
     tabpfn = TabPFNPrior(task=task)
     if tabpfn.is_available():
         return tabpfn, "tabpfn"
+    if used:  # before the warning: without torch it cannot run
+        require("torch", extra="pfn", who="BundledPFNPrior")
     which = "classifier" if task == "classification" else "regressor"
     warnings.warn(
         f"TabPFN v2 is not available (no v2 {which} checkpoint on disk, or tabpfn is not "

@@ -252,14 +252,18 @@ class FusionParams(BaseEstimator):
         """
         nested = sorted(key for key in params if key.startswith("prior__"))
         if nested and params.get("prior", self.prior) is None:
-            with warnings.catch_warnings():  # naming the default needs no warning
-                warnings.simplefilter("ignore")
-                default = getattr(self, "_local", type(self))()._default_prior()
+            try:
+                with warnings.catch_warnings():  # naming the default needs no warning
+                    warnings.simplefilter("ignore")
+                    default = getattr(self, "_local", type(self))()._default_prior()
+                example = f", e.g. set_params(prior={default!r})"
+            except ImportError:  # a default that needs a library not installed here
+                example = ""
             who = type(self).__name__
             raise InvalidParameterError(
                 f"{who}.set_params({nested[0]}=...): prior=None stands for the default "
-                f"prior, which has no parameters to set; pass the prior itself, e.g. "
-                f"set_params(prior={default!r}), and set its parameters there."
+                f"prior, which has no parameters to set; pass the prior itself{example}, "
+                "and set its parameters there."
             )
         return super().set_params(**params)
 
