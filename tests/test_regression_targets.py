@@ -299,6 +299,24 @@ def test_eval_set_errors_say_eval_set():
         model.fit(X, labels, eval_set=(X, labels[:10]))
 
 
+def test_continuous_eval_set_labels_of_a_classifier_are_named_as_y_val():
+    # it said "y is continuous ...; for a numeric target use a regressor", though fit's y
+    # was labels and only eval_set's were scores
+    X, y = _data(60)
+    labels = (y > 0).astype(int)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 5})
+    scores = np.where(np.arange(60) == 0, 0.25, 0.75)
+    with pytest.raises(ValueError) as error:
+        model.fit(X, labels, eval_set=(X, scores))
+    assert str(error.value) == (
+        "eval_set (X_val, y_val): y_val is continuous (e.g. 0.25), but it must hold the class "
+        "labels of fit's y [0, 1], not scores or probabilities."
+    )
+    # whole numbers that are floats are labels, as in fit
+    model.fit(X, labels, eval_set=(X, labels.astype(float)))
+    assert model.predict(X).dtype == labels.dtype
+
+
 def test_classification_labels_of_mixed_types_are_named():
     X, y = _data(60)
     mixed = np.array([1, "a"] * 30, dtype=object)  # was scikit-learn's "Unknown label type"

@@ -16,7 +16,6 @@ from .._validation import (
     align_categories,
     booster_frame,
     check_sample_weight,
-    check_target,
     fit_categories,
     fit_frame,
     named_frame,
@@ -40,6 +39,7 @@ from ..scale_search import (
     shrink_center,
     start_margin,
 )
+from ._eval_set import check_eval_set
 from ._shared import FusionParams, LabelsAsFit, document
 
 
@@ -226,23 +226,7 @@ class _PriorBoost(FusionParams, ABC):
 
     def _validation_rows(self, eval_set, rows: _Rows, columns):
         """``eval_set`` checked before the search: its rows (as in fit) and encoded labels."""
-        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-            listed = isinstance(eval_set, list) and len(eval_set) == 1  # XGBoost's form
-            hint = ": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]"
-            raise ValueError(f"eval_set must be a pair (X_val, y_val), got a "
-                             f"{type(eval_set).__name__}{hint if listed else ''}.")  # fmt: skip
-        classes = rows.classes
-        try:
-            X_val = align_categories(named_frame(eval_set[0], columns), rows.categories)
-            y_val = check_target(eval_set[1], len(X_val), classification=classes is not None)
-        except ValueError as error:
-            raise ValueError(f"eval_set (X_val, y_val): {error}") from None
-        if classes is not None:
-            unknown = sorted(set(np.unique(y_val).tolist()) - set(classes.tolist()))
-            if unknown:
-                raise ValueError(f"eval_set labels {unknown} are not among the classes of y.")
-            y_val = np.searchsorted(classes, y_val)
-        return X_val, y_val
+        return check_eval_set(eval_set, columns, rows.categories, rows.classes)
 
     def _with_prior_margin(self, validation, prior, classes):
         """The validation rows for the boosters and the fitted prior's margin of them."""
