@@ -191,8 +191,8 @@ def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.nd
             frame, pred_contrib=True, start_iteration=int(start), num_iteration=end - int(start)
         )
         out = np.asarray(out, dtype=np.float64) * target_unit(booster)
-        k = getattr(booster.model_, "n_classes_", 2)
-        if booster.task == "classification" and k > 2:
+        k = booster.model_.booster_.num_model_per_iteration()  # trees per round: classes
+        if k > 1:  # also a Dask member's, whose local model is an LGBMRegressor
             out = out.reshape(len(frame), k, -1)
         return out
     raise ValueError(f"No tree contributions for booster {booster.name!r}.")

@@ -98,6 +98,25 @@ def test_rows_sum_to_the_margin_with_one_scale(task, booster):
     assert strength["age"] > strength["noise"]
 
 
+def test_lightgbm_classes_are_read_from_the_trees(monkeypatch):
+    # a Dask member's local model is an LGBMRegressor with a multiclass objective (see
+    # llmboost.dask): explain read the class count from n_classes_, which such a model
+    # lacks, and failed to broadcast its (n, 3 * (p + 1)) contributions
+    import lightgbm as lgb
+
+    def regressor(**params):
+        return lgb.LGBMRegressor(**params, objective="multiclass", num_class=3)
+
+    X, y = _data("multiclass")
+    monkeypatch.setattr(lgb, "LGBMClassifier", regressor)
+    model = _model("multiclass", "lightgbm", 0.5).fit(X, y)
+    assert isinstance(model.booster_.model_, lgb.LGBMRegressor)
+    table = model.explain(X.iloc[:20])
+    assert table.shape == (20, 3 * 6)
+    # float64 sums of LightGBM's float64 contributions: well within 1e-6
+    np.testing.assert_allclose(_row_sums(model, table), _margin(model, X.iloc[:20]), atol=1e-6)
+
+
 @pytest.mark.parametrize("booster", BOOSTERS)
 @pytest.mark.parametrize("task", TASKS)
 def test_rows_sum_to_the_margin_of_a_fused_ensemble(task, booster, monkeypatch):

@@ -62,8 +62,6 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
     out.params = params
     out.dask_model_ = model
     out.model_ = _local_model(adapter.name, adapter.task, params, model)
-    if adapter.name == "lightgbm" and n_classes > 2:
-        out.model_.n_classes_ = n_classes  # a plain model's classes, as explain reads them
     out.n_rounds_ = int(n_rounds)
     if offset is not None:
         out.offset_ = offset * unit
