@@ -31,7 +31,8 @@ def draw(model, title: str, out: str) -> None:
     Parameters
     ----------
     model : PriorBoostClassifier
-        Fitted with ``scale="auto"``.
+        Fitted with the grid search: ``scale="auto"`` or a list of scales, and
+        ``n_trials=0``.
     title : str
     out : str
         The image path.
@@ -39,13 +40,24 @@ def draw(model, title: str, out: str) -> None:
     Returns
     -------
     None
+
+    Raises
+    ------
+    ValueError
+        When the model has no grid search to draw.
     """
+    res = model.cv_results_
+    if res is None or "ensemble_weight" not in res:
+        why = "searched nothing" if res is None else "was tuned by optuna (n_trials > 0)"
+        raise ValueError(
+            f"draw: this model {why}, so it has no grid of (scale, rounds) candidates; fit "
+            "it with scale='auto' (or a list of scales) and n_trials=0."
+        )
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    res = model.cv_results_
     scales = [1.0 if s == "prior" else s for s in res["param_scale"]]
     rows = sorted(set(scales))
     cols = sorted(set(res["param_n_rounds"]))

@@ -381,3 +381,39 @@ def test_dask_and_llm_prior_summaries_are_whole_and_show_a_command_to_paste(tmp_
                 main(argv)
         assert md.read_text() == before and sorted(md.parent.iterdir()) == [md]
         md.unlink()
+
+
+def _plot_fusion_search(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import plot_fusion_search
+
+    return plot_fusion_search
+
+
+def _binary(n=80):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    return X, (X["a"] + rng.normal(size=n) > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [
+        ({"scale": 0.5}, "searched nothing"),
+        ({"scale": "prior"}, "searched nothing"),
+        ({"n_trials": 2}, r"was tuned by optuna \(n_trials > 0\)"),
+    ],
+)
+def test_the_fusion_search_picture_needs_a_grid_search(monkeypatch, tmp_path, params, why):
+    # TypeError ('NoneType' object is not subscriptable) or KeyError 'param_n_rounds' before
+    from llmboost import PriorBoostClassifier
+
+    draw = _plot_fusion_search(monkeypatch).draw
+    X, y = _binary()
+    model = PriorBoostClassifier(booster_params={"n_estimators": 3}, cv=2, random_state=0)
+    model.set_params(**params).fit(X, y)
+    out = tmp_path / "search.png"
+    message = rf"^draw: this model {why}, so it has no grid .*n_trials=0"
+    with pytest.raises(ValueError, match=message):
+        draw(model, "title", str(out))
+    assert not out.exists()
