@@ -1,4 +1,4 @@
-"""Picture of one fit's fusion search: CV log loss of every (scale, rounds) candidate.
+"""Picture of one fit's fusion search: CV score of every (scale, rounds) candidate.
 
     python benchmarks/plot_fusion_search.py --dataset heart --size 512 \\
         --out docs/images/fusion_search.png
@@ -30,7 +30,7 @@ def draw(model, title: str, out: str) -> None:
 
     Parameters
     ----------
-    model : PriorBoostClassifier
+    model : PriorBoostClassifier or PriorBoostRegressor
         Fitted with the grid search: ``scale="auto"`` or a list of scales, and
         ``n_trials=0``.
     title : str
@@ -61,15 +61,20 @@ def draw(model, title: str, out: str) -> None:
     scales = [1.0 if s == "prior" else s for s in res["param_scale"]]
     rows = sorted(set(scales))
     cols = sorted(set(res["param_n_rounds"]))
+    # the search's own loss is drawn as a loss (lower is better), a given scorer as is
+    name, sign = _score_name(model)
     loss = np.full((len(rows), len(cols)), np.nan)
     weight = np.zeros_like(loss)
     for s, r, score, w in zip(scales, res["param_n_rounds"], res["mean_test_score"],
                               res["ensemble_weight"]):  # fmt: skip
-        loss[rows.index(s), cols.index(r)] = -score
+        loss[rows.index(s), cols.index(r)] = sign * score
         weight[rows.index(s), cols.index(r)] += w
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    top = np.nanpercentile(loss, 85)  # a few very poor candidates would flatten the rest
-    image = ax.imshow(loss, cmap="viridis_r", aspect="auto", vmax=top)
+    # a few very poor candidates would flatten the rest: cap the colour at the worst 15%
+    top = np.nanpercentile(loss, 85 if sign < 0 else 15)
+    cap = {"vmax": top} if sign < 0 else {"vmin": top}
+    cmap = "viridis_r" if sign < 0 else "viridis"
+    image = ax.imshow(loss, cmap=cmap, aspect="auto", **cap)
     for i in range(len(rows)):
         for j in range(len(cols)):
             if weight[i, j] > 0:
@@ -80,10 +85,21 @@ def draw(model, title: str, out: str) -> None:
     ax.set_xlabel("boosting rounds (0 = the prior alone at that scale)")
     ax.set_ylabel("scale the trees start from")
     ax.set_title(f"{title}\nred: weight in the fused model (scale_ = {model.scale_:.3g})")
-    fig.colorbar(image, label="CV log loss (mean over folds; capped colour)")
+    fig.colorbar(image, label=f"CV {name} (mean over folds; capped colour)")
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
+
+
+def _score_name(model) -> tuple[str, int]:
+    """What ``cv_results_``'s scores are, and the sign that makes them that."""
+    from sklearn.base import is_classifier
+
+    if model.scoring is None:  # the search's per-row loss, stored negated
+        return ("log loss" if is_classifier(model) else "RMSE"), -1
+    scoring = model.scoring
+    name = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "score")
+    return f"{name}, higher is better", 1
 
 
 def main() -> None:

@@ -417,3 +417,33 @@ def test_the_fusion_search_picture_needs_a_grid_search(monkeypatch, tmp_path, pa
     with pytest.raises(ValueError, match=message):
         draw(model, "title", str(out))
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("task", "scoring", "label", "sign"),
+    [
+        ("classification", None, "CV log loss", -1),
+        ("regression", None, "CV RMSE", -1),
+        ("classification", "accuracy", "CV accuracy, higher is better", 1),
+    ],
+)
+def test_the_fusion_search_picture_names_its_scores(
+    monkeypatch, tmp_path, task, scoring, label, sign
+):
+    # every picture said "CV log loss" and drew minus the score: minus the accuracy of a
+    # scoring="accuracy" fit, minus the RMSE of a regressor, capped as losses
+    import matplotlib.pyplot as plt
+
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    draw = _plot_fusion_search(monkeypatch).draw
+    X, y = _binary()
+    cls = PriorBoostClassifier if task == "classification" else PriorBoostRegressor
+    model = cls(booster_params={"n_estimators": 3}, scale=[0, 1], scoring=scoring, cv=2)
+    model.fit(X, y if task == "classification" else X["a"] + X["b"])
+    draw(model, "title", str(tmp_path / "search.png"))
+    figure = plt.gcf()
+    assert figure.axes[1].get_ylabel() == f"{label} (mean over folds; capped colour)"
+    drawn = np.sort(figure.axes[0].images[0].get_array().compressed())
+    np.testing.assert_array_equal(drawn, np.sort(sign * model.cv_results_["mean_test_score"]))
+    plt.close(figure)
