@@ -71,8 +71,12 @@ def draw(model, title: str, out: str) -> None:
         weight[rows.index(s), cols.index(r)] += w
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     # a few very poor candidates would flatten the rest: cap the colour at the worst 15%
-    top = np.nanpercentile(loss, 85 if sign < 0 else 15)
-    cap = {"vmax": top} if sign < 0 else {"vmin": top}
+    finite = loss[np.isfinite(loss)]
+    cap = {}
+    if finite.size:
+        cap = (
+            {"vmax": np.percentile(finite, 85)} if sign < 0 else {"vmin": np.percentile(finite, 15)}
+        )
     cmap = "viridis_r" if sign < 0 else "viridis"
     image = ax.imshow(loss, cmap=cmap, aspect="auto", **cap)
     for i in range(len(rows)):

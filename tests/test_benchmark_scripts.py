@@ -447,3 +447,22 @@ def test_the_fusion_search_picture_names_its_scores(
     drawn = np.sort(figure.axes[0].images[0].get_array().compressed())
     np.testing.assert_array_equal(drawn, np.sort(sign * model.cv_results_["mean_test_score"]))
     plt.close(figure)
+
+
+def test_the_fusion_search_picture_of_scores_that_are_all_nan(monkeypatch, tmp_path):
+    # numpy's "All-NaN slice encountered" warning before, from the colour cap
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from llmboost import PriorBoostClassifier
+
+    draw = _plot_fusion_search(monkeypatch).draw
+    X, y = _binary()
+    model = PriorBoostClassifier(booster_params={"n_estimators": 3}, scale=[0, 1], cv=2).fit(X, y)
+    model.cv_results_["mean_test_score"][:] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        draw(model, "title", str(tmp_path / "search.png"))
+    assert (tmp_path / "search.png").is_file()
+    plt.close(plt.gcf())
