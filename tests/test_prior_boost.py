@@ -903,3 +903,17 @@ def test_boosting_rounds_outside_what_the_libraries_count_are_refused(rounds):
     model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": rounds})
     with pytest.raises(ValueError, match=r"n_estimators=.*boosting rounds from 1 to 2\*\*31 - 1"):
         model.fit(X, y)
+
+
+def test_score_of_continuous_labels_names_score_s_y():
+    # "y is continuous ...; for a numeric target use a regressor", though the classifier
+    # was fitted on labels and only the labels given to score were scores
+    X, y = np.arange(40.0).reshape(20, 2), np.array(["no", "yes"] * 10)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(X, y)
+    with pytest.raises(ValueError) as error:
+        model.score(X, np.linspace(0.05, 0.95, 20))
+    assert str(error.value) == (
+        "score's y is continuous (e.g. 0.05), but it must hold the class labels of fit's y "
+        "['no', 'yes'], not scores or probabilities."
+    )
+    assert model.score(X, y) == np.mean(model.predict(X) == y)  # labels score as before

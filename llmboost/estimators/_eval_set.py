@@ -1,4 +1,4 @@
-"""``fit``'s ``eval_set``: the validation rows and labels, checked as in fit."""
+"""Rows and labels given besides fit's: ``eval_set``, and the labels ``score`` takes."""
 
 from __future__ import annotations
 
@@ -17,22 +17,34 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
                          f"{type(eval_set).__name__}{hint if listed else ''}.")  # fmt: skip
     try:
         X_val = align_categories(named_frame(eval_set[0], columns), categories)
-        y_val = check_target(eval_set[1], len(X_val), classification=classes is not None)
+        if classes is None:
+            y_val = check_target(eval_set[1], len(X_val), classification=False)
+        else:
+            y_val = class_labels(eval_set[1], len(X_val), classes, "y_val")
     except ValueError as error:
-        fraction = None if classes is None else _fraction(eval_set[1])
-        if fraction is None:
-            raise ValueError(f"eval_set (X_val, y_val): {error}") from None
-        raise ValueError(  # fit's y was labels: "use a regressor" would be wrong here
-            f"eval_set (X_val, y_val): y_val is continuous (e.g. {fraction!r}), but it must "
-            f"hold the class labels of fit's y {classes.tolist()[:10]}, not scores or "
-            "probabilities."
-        ) from None
+        raise ValueError(f"eval_set (X_val, y_val): {error}") from None
     if classes is not None:
         unknown = sorted(set(np.unique(y_val).tolist()) - set(classes.tolist()))
         if unknown:
             raise ValueError(f"eval_set labels {unknown} are not among the classes of y.")
         y_val = np.searchsorted(classes, y_val)
     return X_val, y_val
+
+
+def class_labels(y, n_rows: int, classes, where: str) -> np.ndarray:
+    """``y`` checked as labels of a classifier fitted on ``classes``; a continuous ``y``
+    is named ``where`` (fit's y was labels: "use a regressor" would be wrong here)."""
+    try:
+        return check_target(y, n_rows, classification=True)
+    except ValueError:
+        fraction = _fraction(y)
+        if fraction is None:
+            raise
+    fitted = "" if classes is None else f" {np.asarray(classes).tolist()[:10]}"
+    raise ValueError(
+        f"{where} is continuous (e.g. {fraction!r}), but it must hold the class labels of "
+        f"fit's y{fitted}, not scores or probabilities."
+    )
 
 
 def _fraction(y) -> float | None:
@@ -45,4 +57,4 @@ def _fraction(y) -> float | None:
     return float(fractions.flat[0]) if fractions.size else None
 
 
-__all__ = ["check_eval_set"]
+__all__ = ["check_eval_set", "class_labels"]

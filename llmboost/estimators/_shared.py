@@ -32,6 +32,7 @@ from .._validation import check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
+from ._eval_set import class_labels
 
 #: The parameters every PriorBoost estimator shares, formatted into their docstrings
 #: with ``prior`` (what the prior may be and its default) and ``scales`` (the grid of
@@ -449,7 +450,8 @@ class LabelsAsFit:
         -------
         float
         """
-        y = check_target(y, 0 if y is None else len(y), classification=True)
+        classes = getattr(self, "classes_", None)
+        y = class_labels(y, 0 if y is None else len(y), classes, "score's y")
         return super().score(X, y, sample_weight=sample_weight)
 
 
