@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import count, median_seconds, shared_table
+from _suite import SEED, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -98,18 +98,26 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train-rows", type=int, default=1000)
-    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--train-rows", type=count(2), default=1000)
+    parser.add_argument("--rows", type=count(1), default=10000)
     parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--plots", type=Path, help="save the first model's plots here")
     args = parser.parse_args()
 
+    tables = {}
+    for dataset, _, _ in models(args.seed):  # before any fit: each leaves rows to explain
+        tables[dataset] = shared_table(dataset, args.seed, parts=("train", "test"))[:2]
+        if len(tables[dataset][0]) <= args.train_rows:
+            parser.error(
+                f"--train-rows {args.train_rows} leaves no rows of {dataset} "
+                f"({len(tables[dataset][0])} rows) to explain; use fewer training rows."
+            )
     print(f"{args.train_rows} training rows, {args.rows} rows, median of {args.repeats}\n")
     print("| dataset | model | members | predict s | explain s | ratio | max abs(sum - margin) |")
     print("|---|---|---|---|---|---|---|")
     for dataset, label, model in models(args.seed):
-        frame, y, _ = shared_table(dataset, args.seed, parts=("train", "test"))
+        frame, y = tables[dataset]
         model.fit(frame.iloc[: args.train_rows], y[: args.train_rows])
         X = frame.iloc[args.train_rows : args.train_rows + args.rows]
         regression = isinstance(model, PriorBoostRegressor)

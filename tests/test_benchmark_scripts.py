@@ -466,3 +466,48 @@ def test_the_fusion_search_picture_of_scores_that_are_all_nan(monkeypatch, tmp_p
         draw(model, "title", str(tmp_path / "search.png"))
     assert (tmp_path / "search.png").is_file()
     plt.close(plt.gcf())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"), [("--rows", "0", ">= 1"), ("--train-rows", "1", ">= 2")]
+)
+def test_explain_benchmark_row_counts_are_usage_errors(monkeypatch, capsys, option, value, allowed):
+    # --rows 0 fitted every model, then stopped in explain with "Found array with 0
+    # sample(s)"; --train-rows 1 stopped in the first fit
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_explain
+
+    monkeypatch.setattr(sys, "argv", ["bench_explain.py", option, value])
+    with pytest.raises(SystemExit) as stop:
+        bench_explain.main()
+    assert stop.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.endswith(
+        f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
+    )
+
+
+def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
+    monkeypatch, capsys
+):
+    # a table of 50 rows with --train-rows 50 fitted, then explained no rows
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_explain
+
+    X, y = _binary(50)
+    monkeypatch.setattr(bench_explain, "shared_table", lambda *args, **kwargs: (X, y, {}))
+    monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--train-rows", "50"])
+    with pytest.raises(SystemExit) as stop:
+        bench_explain.main()
+    assert stop.value.code == 2
+    err = capsys.readouterr()
+    assert (
+        err.err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "error: --train-rows 50 leaves no rows of income (50 rows) to explain; use fewer "
+            "training rows."
+        )
+    )
+    assert err.out == ""
