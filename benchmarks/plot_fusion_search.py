@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_bundled_pfn import load_task  # noqa: E402
+import bench_bundled_pfn  # noqa: E402
+from _suite import SEED, count  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -115,16 +116,19 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="heart")
-    parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", type=count(1), default=512)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="docs/images/fusion_search.png")
     args = parser.parse_args()
-    train, y, _, _, _ = load_task(args.dataset, 1000)
-    rows = stratified_subsample(y, args.size, args.seed)
+    folder = bench_bundled_pfn.DATASETS / args.dataset
+    if not (folder / "meta.json").is_file():
+        parser.error(f"--dataset {args.dataset!r}: no task folder {folder}")
+    train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
+    rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),
                                  random_state=args.seed)  # fmt: skip
     model.fit(train.iloc[rows].reset_index(drop=True), y[rows])
-    draw(model, f"{args.dataset}, {args.size} rows, bundled PFN prior", args.out)
+    draw(model, f"{args.dataset}, {len(rows)} rows, bundled PFN prior", args.out)
     print(f"wrote {args.out}; members: {[m[:3] for m in model.members_]}")
 
 

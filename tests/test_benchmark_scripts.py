@@ -511,3 +511,39 @@ def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
         )
     )
     assert err.out == ""
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--size", "0"], "argument --size: invalid value '0': use an integer >= 1"),
+        (["--seed", "-1"], "argument --seed: invalid value '-1': use an integer from 0 to"),
+        (["--dataset", "nope"], "--dataset 'nope': no task folder "),
+    ],
+)
+def test_the_fusion_search_picture_s_options_are_usage_errors(tmp_path, options, said):
+    # --size 0 or -3 drew a fit of a few rows titled "heart, 0 rows"; --seed -1 and an
+    # unknown --dataset stopped with a traceback
+    out = tmp_path / "search.png"
+    run = _script("plot_fusion_search.py", *options, "--out", out)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"plot_fusion_search.py: error: {said}" in run.stderr
+    assert not out.exists()
+
+
+def test_the_fusion_search_picture_is_titled_with_the_rows_fitted(monkeypatch, tmp_path):
+    # --size 100000 on a task of fewer rows fitted all of them, titled "100000 rows"
+    module = _plot_fusion_search(monkeypatch)
+    X, y = _binary(40)
+    task = tmp_path / "tiny"
+    task.mkdir()
+    (task / "meta.json").write_text("{}")
+    monkeypatch.setattr(module.bench_bundled_pfn, "DATASETS", tmp_path)
+    monkeypatch.setattr(module.bench_bundled_pfn, "load_task", lambda *a: (X, y, X, y, {}))
+    monkeypatch.setattr(module, "BundledPFNPrior", lambda **kwargs: None)  # the default prior
+    titles = []
+    monkeypatch.setattr(module, "draw", lambda model, title, out: titles.append(title))
+    options = ["--dataset", "tiny", "--size", "100000", "--out", str(tmp_path / "x.png")]
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", *options])
+    module.main()
+    assert titles == ["tiny, 40 rows, bundled PFN prior"]
