@@ -299,6 +299,22 @@ def test_eval_set_errors_say_eval_set():
         model.fit(X, labels, eval_set=(X, labels[:10]))
 
 
+def test_text_in_eval_set_targets_of_a_regressor_is_named_as_y_val():
+    # it said "y holds 'x', which is not a number: ... (use a classifier for labels, ...)",
+    # though fit's y was numbers and only eval_set's held text
+    X, y = _data(60)
+    model = PriorBoostRegressor(scale=0, booster_params={"n_estimators": 5})
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y, eval_set=(X, np.where(y > 0, "high", "low")))
+    assert str(error.value) == (
+        "eval_set (X_val, y_val): y_val holds 'high', which is not a number, but fit's y was "
+        "numbers: give y_val as numbers, in the units of fit's y."
+    )
+    # numbers written as text are numbers, as in fit
+    model.fit(X, y, eval_set=(X, y.astype(str).astype(object)))
+    assert model.predict(X).shape == (60,)
+
+
 def test_continuous_eval_set_labels_of_a_classifier_are_named_as_y_val():
     # it said "y is continuous ...; for a numeric target use a regressor", though fit's y
     # was labels and only eval_set's were scores

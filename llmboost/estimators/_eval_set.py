@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import align_categories, check_target, named_frame
+from .._validation import _is_number, _plain, align_categories, check_target, named_frame
 
 
 def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
@@ -18,7 +18,7 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
     try:
         X_val = align_categories(named_frame(eval_set[0], columns), categories)
         if classes is None:
-            y_val = check_target(eval_set[1], len(X_val), classification=False)
+            y_val = numeric_target(eval_set[1], len(X_val), "y_val")
         else:
             y_val = class_labels(eval_set[1], len(X_val), classes, "y_val")
     except ValueError as error:
@@ -47,6 +47,24 @@ def class_labels(y, n_rows: int, classes, where: str) -> np.ndarray:
     )
 
 
+def numeric_target(y, n_rows: int, where: str) -> np.ndarray:
+    """``y`` checked as a regressor's target; text in it is named ``where`` (fit's y was
+    numbers: "use a classifier" would be wrong here)."""
+    try:
+        return check_target(y, n_rows, classification=False)
+    except ValueError:
+        values = np.asarray(y)
+        text = (
+            [v for v in values.ravel() if not _is_number(v)] if values.dtype.kind in "OUS" else []
+        )
+        if not text:
+            raise
+    raise ValueError(
+        f"{where} holds {_plain(text[0])!r}, which is not a number, but fit's y was numbers: "
+        f"give {where} as numbers, in the units of fit's y."
+    )
+
+
 def _fraction(y) -> float | None:
     """The first finite value of a float ``y`` that is not a whole number, or ``None``."""
     values = np.asarray(y)
@@ -57,4 +75,4 @@ def _fraction(y) -> float | None:
     return float(fractions.flat[0]) if fractions.size else None
 
 
-__all__ = ["check_eval_set", "class_labels"]
+__all__ = ["check_eval_set", "class_labels", "numeric_target"]
