@@ -133,10 +133,17 @@ def _check_explainable(estimator) -> None:
     from .dask._base import _DaskPriorBoost
     from .estimators._prior_boost import _PriorBoost
 
-    if not isinstance(estimator, (_PriorBoost, _DaskPriorBoost)):
+    kinds = (_PriorBoost, _DaskPriorBoost)
+    if not isinstance(estimator, kinds):
+        got, hint = type(estimator).__name__, ""
+        if isinstance(estimator, type):
+            got, hint = f"the class {estimator.__name__}", ": pass a fitted instance"
+        # a Pipeline that ends in one: its steps before transform the rows
+        elif isinstance((getattr(estimator, "steps", None) or [(None, None)])[-1][-1], kinds):
+            hint = ": explain its last step, explain(pipe[-1], pipe[:-1].transform(X))"
         raise TypeError(
             "explain() takes a fitted llmboost estimator (PriorBoost, PFNBoost, LLMBoost or "
-            f"their Dask versions), got {type(estimator).__name__}."
+            f"their Dask versions), got {got}{hint}."
         )
     check_is_fitted(estimator, "members_")
     for member in estimator.members_:

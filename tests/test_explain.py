@@ -220,6 +220,27 @@ def test_numpy_input_names_columns_and_errors():
         explain(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), [[0.5]])
 
 
+def test_a_class_or_a_pipeline_is_told_what_to_explain():
+    # both said only "got ABCMeta" / "got Pipeline"
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data("binary")
+    X = X.drop(columns="city")
+    with pytest.raises(TypeError, match=r"got the class PriorBoostClassifier: pass a fitted "):
+        explain(PriorBoostClassifier, X)
+    pipe = make_pipeline(StandardScaler(), _model("binary", "xgboost", 0.5)).fit(X, y)
+    with pytest.raises(TypeError) as error:
+        explain(pipe, X)
+    assert str(error.value).endswith(
+        "got Pipeline: explain its last step, explain(pipe[-1], pipe[:-1].transform(X))."
+    )
+    table = explain(pipe[-1], pipe[:-1].transform(X))  # as the message says
+    np.testing.assert_allclose(table.sum(axis=1), pipe.decision_function(X), atol=1e-6)
+    with pytest.raises(TypeError, match=r"got Pipeline\.$"):  # no llmboost step: no hint
+        explain(make_pipeline(StandardScaler()).fit(X), X)
+
+
 def test_multi_output_trees_are_refused_by_name():
     # XGBoost itself fails deep in its predictor with a C++ stack trace
     X, y = _data("multiclass")
