@@ -311,12 +311,13 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
 
 
 def tunable(library: str, space: dict, fixed: dict | None) -> dict:
-    """The part of a trial's ``space`` that goes with the user's ``fixed`` parameters.
+    """The part of the search ``space`` that goes with the user's ``fixed`` parameters.
 
-    A parameter the user fixed under another of the library's names (XGBoost
-    ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...) is not tuned: XGBoost
-    would read the trial's value in place of the user's, LightGBM the user's while the
-    trial's went into ``cv_results_``. LightGBM's GOSS samples rows by gradient and
+    A parameter the user fixed, also under another of the library's names (XGBoost
+    ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...), is not tuned (optuna
+    would model a value that does nothing): XGBoost would read the trial's value in
+    place of the user's ``lambda``, LightGBM the user's while the trial's went into
+    ``cv_results_``. LightGBM's GOSS samples rows by gradient and
     refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
     with ``subsample_freq=0``, which turns bagging off;
     XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
@@ -327,7 +328,7 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     space : dict
         The adapter's search space (:meth:`~llmboost.boosters.Booster.search_space`).
     fixed : dict or None
-        The user's ``booster_params``.
+        The user's ``booster_params``, aliases renamed (:func:`canonical_params`).
 
     Returns
     -------
@@ -335,7 +336,9 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     """
     fixed = fixed or {}
     aliases = _TUNED_ALIASES.get(library, {})
-    space = {k: v for k, v in space.items() if not any(a in fixed for a in aliases.get(k, ()))}
+    space = {
+        k: v for k, v in space.items() if not any(a in fixed for a in (k, *aliases.get(k, ())))
+    }
     if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
         return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
     keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)

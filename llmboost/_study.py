@@ -45,4 +45,32 @@ def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
         raise failed[0]
 
 
-__all__ = ["run_study"]
+def suggest(trial, space: dict) -> dict:
+    """The trial's values of ``space``: a value for each of its optuna distributions
+    (and the values it holds as they are).
+
+    Parameters
+    ----------
+    trial : optuna.Trial
+    space : dict
+        Parameter names and optuna's ``IntDistribution`` or ``FloatDistribution`` (or a
+        value).
+
+    Returns
+    -------
+    dict
+    """
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    values = {}
+    for name, value in space.items():
+        if isinstance(value, IntDistribution | FloatDistribution):
+            propose = (
+                trial.suggest_int if isinstance(value, IntDistribution) else trial.suggest_float
+            )
+            value = propose(name, value.low, value.high, step=value.step, log=value.log)
+        values[name] = value
+    return values
+
+
+__all__ = ["run_study", "suggest"]

@@ -146,23 +146,22 @@ class Booster(ABC):
         return cls(**{**self.params, **extra})
 
     @staticmethod
-    def search_space(trial) -> dict:
+    def search_space() -> dict:
         """Parameters optuna tunes (with the scale) for this library.
-
-        Parameters
-        ----------
-        trial : optuna.Trial
 
         Returns
         -------
         dict
-            The library's parameter names and the trial's values.
+            The library's parameter names and optuna's distributions of their values
+            (or a value every trial sets).
         """
+        from optuna.distributions import FloatDistribution, IntDistribution
+
         return {
-            "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-            "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
+            "n_estimators": IntDistribution(50, 500, log=True),
+            "learning_rate": FloatDistribution(0.01, 0.3, log=True),
+            "subsample": FloatDistribution(0.5, 1.0),
+            "reg_lambda": FloatDistribution(1e-3, 10.0, log=True),
         }
 
     @staticmethod
@@ -259,12 +258,14 @@ class XGBoostBooster(Booster):
     }  # fmt: skip
 
     @staticmethod
-    def search_space(trial) -> dict:
+    def search_space() -> dict:
         """:meth:`Booster.search_space` with the tree depth and child weight."""
+        from optuna.distributions import FloatDistribution, IntDistribution
+
         return {
-            **Booster.search_space(trial),
-            "max_depth": trial.suggest_int("max_depth", 2, 8),
-            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10.0, log=True),
+            **Booster.search_space(),
+            "max_depth": IntDistribution(2, 8),
+            "min_child_weight": FloatDistribution(0.5, 10.0, log=True),
         }
 
     @staticmethod
@@ -368,12 +369,14 @@ class LightGBMBooster(Booster):
     has_cuda = staticmethod(lightgbm_has_cuda)
 
     @staticmethod
-    def search_space(trial) -> dict:
+    def search_space() -> dict:
         """:meth:`Booster.search_space` with the leaves and rows per leaf."""
+        from optuna.distributions import IntDistribution
+
         return {
-            **Booster.search_space(trial),
-            "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
-            "min_child_samples": trial.suggest_int("min_child_samples", 2, 50, log=True),
+            **Booster.search_space(),
+            "num_leaves": IntDistribution(4, 64, log=True),
+            "min_child_samples": IntDistribution(2, 50, log=True),
             "subsample_freq": 1,
         }
 

@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 
 from ._library_params import prefixes_hold, tunable
 from ._scorer_stand_ins import scorer_score, warn_unweighted
-from ._study import run_study
+from ._study import run_study, suggest
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
@@ -396,7 +396,8 @@ def optuna_search(
     scales : list
         The scales a trial picks from; ``"prior"`` adds the prior alone.
     params : dict or None
-        Booster parameters the user set: fixed in every trial (not tuned).
+        Booster parameters the user set: fixed in every trial, and not in the search
+        space (optuna proposes no value for them).
     n_trials : int
     seed : int or None
         Seeds the sampler.
@@ -410,15 +411,15 @@ def optuna_search(
     """
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
     candidates, searched, scores = [], [], []
+    space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(), params)
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)
-        space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(trial), params)
-        trial_params = {**space, **(params or {})}  # what the user set stays fixed
+        values = suggest(trial, space)  # nothing the user set is proposed
+        trial_params = {**values, **(params or {})}
         fold_scores = cv.score(scale, trial_params)
         candidates.append((scale, trial_params))
-        tuned = [k for k in space if k in trial.params and k not in (params or {})]
-        searched.append({"scale": scale} | {k: space[k] for k in tuned})
+        searched.append({"scale": scale} | {k: v for k, v in values.items() if k in trial.params})
         scores.append(fold_scores)
         return float(np.mean(fold_scores))
 

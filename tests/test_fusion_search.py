@@ -744,6 +744,40 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     assert model.best_params_["n_estimators"] == 20 and model.best_params_["max_depth"] == 2
 
 
+@pytest.mark.parametrize(
+    ("library", "fixed", "untuned"),
+    [
+        ("xgboost", {"n_estimators": 20, "max_depth": 2}, {"n_estimators", "max_depth"}),
+        ("xgboost", {"n_estimators": 20, "eta": 0.05}, {"n_estimators", "learning_rate"}),
+        (
+            "lightgbm",
+            {"num_iterations": 20, "bagging_fraction": 0.8},
+            {"n_estimators", "subsample"},
+        ),
+    ],
+)
+def test_tuning_proposes_no_value_for_what_the_user_set(monkeypatch, library, fixed, untuned):
+    # every trial still proposed n_estimators, max_depth, ...: dropped and shown nowhere,
+    # but TPE modelled a dimension that did nothing
+    optuna = pytest.importorskip("optuna")
+    studies = []
+
+    def create_study(**kw):
+        studies.append(optuna.study.create_study(**kw))
+        return studies[-1]
+
+    monkeypatch.setattr(optuna, "create_study", create_study)
+    X, y = _table(n=80)
+    kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0.3, 1.0]}
+    model = PriorBoostClassifier(booster=library, booster_params=fixed, **kw).fit(X, y)
+    proposed = [set(t.params) for t in studies[0].trials]
+    assert len(proposed) == 3 and not any(untuned & p for p in proposed)
+    assert {"scale", "reg_lambda"} <= proposed[0]
+    assert [set(p) for p in model.cv_results_["params"]] == proposed
+    assert model.best_params_.items() >= fixed.items()  # as given: eta stays eta
+    assert not (untuned - set(fixed)) & set(model.best_params_)
+
+
 def test_tuning_lists_only_what_the_trials_searched():
     # LightGBM's subsample_freq=1, the same in every trial, showed in cv_results_ as a
     # tuned parameter (param_subsample_freq, all 1)
