@@ -10,7 +10,7 @@ booster, whose prediction ignores the round range.
 from __future__ import annotations
 
 from functools import cache
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -349,6 +349,47 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
 
 
+def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, hessian: float):
+    """``space`` with the least a leaf must hold cut to what the training folds can hold.
+
+    A split makes two leaves, each with at least LightGBM's ``min_child_samples`` rows
+    or XGBoost's ``min_child_weight`` of hessian. Above half of what the smallest
+    training fold holds (at the lowest row subsample a trial may train with), no split
+    is possible and a trial grows no tree: on 40 rows (5 folds), 2 to 5 trials in 30 did.
+    The range's top is cut there (never below its bottom).
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    space : dict
+        The search space, fixed parameters taken out (:func:`tunable`).
+    fixed : dict or None
+        The user's ``booster_params``, aliases renamed.
+    folds : list of (train, test)
+    weight : ndarray or None
+        The rows' weights.
+    hessian : float
+        The most hessian a row of weight 1 has: 1 for squared error, 1/4 for log loss.
+
+    Returns
+    -------
+    dict
+    """
+    name = "min_child_samples" if library == "lightgbm" else "min_child_weight"
+    if name not in space:
+        return space
+    rows = min(len(train) for train, _ in folds)
+    held = rows if library == "lightgbm" or weight is None else min(
+        float(np.sum(weight[train])) for train, _ in folds)  # fmt: skip
+    share = getattr(space.get("subsample"), "low", (fixed or {}).get("subsample"))
+    if not isinstance(share, Real) or not 0 < share <= 1:
+        share = 1.0
+    top = held * share * (1.0 if library == "lightgbm" else hessian) / 2
+    bound = space[name]
+    top = max(bound.low, min(bound.high, int(top) if library == "lightgbm" else top))
+    return {**space, name: type(bound)(bound.low, top, log=bound.log)}
+
+
 def check_margin_width(params: dict, margin) -> None:
     """Refuse a multiclass loss with a two-class margin (one log-odds per row).
 
@@ -444,6 +485,7 @@ __all__ = [
     "check_margin_width",
     "defaults_for",
     "given_names",
+    "leaf_bounds",
     "lightgbm_has_cuda",
     "pop_patience",
     "prefixes_hold",

@@ -36,7 +36,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
-from ._library_params import prefixes_hold, tunable
+from ._library_params import leaf_bounds, prefixes_hold, tunable
 from ._scorer_stand_ins import scorer_score, warn_unweighted
 from ._study import run_study, suggest
 from .boosters import BOOSTERS, make_booster, n_estimators
@@ -412,6 +412,8 @@ def optuna_search(
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
     candidates, searched, scores = [], [], []
     space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(), params)
+    hessian = 1.0 if cv.task == "regression" else 0.25 if len(cv.classes) == 2 else 0.5
+    space = leaf_bounds(cv.booster, space, params, cv.folds, cv.sample_weight, hessian)
 
     def objective(trial):
         scale = trial.suggest_categorical("scale", tree_scales)

@@ -744,6 +744,19 @@ def test_tuning_keeps_the_booster_params_the_user_set():
     assert model.best_params_["n_estimators"] == 20 and model.best_params_["max_depth"] == 2
 
 
+def _spied_studies(monkeypatch) -> list:
+    """The optuna studies fit creates, kept to read their trials."""
+    optuna = pytest.importorskip("optuna")
+    studies = []
+
+    def create_study(**kw):
+        studies.append(optuna.study.create_study(**kw))
+        return studies[-1]
+
+    monkeypatch.setattr(optuna, "create_study", create_study)
+    return studies
+
+
 @pytest.mark.parametrize(
     ("library", "fixed", "untuned"),
     [
@@ -759,14 +772,7 @@ def test_tuning_keeps_the_booster_params_the_user_set():
 def test_tuning_proposes_no_value_for_what_the_user_set(monkeypatch, library, fixed, untuned):
     # every trial still proposed n_estimators, max_depth, ...: dropped and shown nowhere,
     # but TPE modelled a dimension that did nothing
-    optuna = pytest.importorskip("optuna")
-    studies = []
-
-    def create_study(**kw):
-        studies.append(optuna.study.create_study(**kw))
-        return studies[-1]
-
-    monkeypatch.setattr(optuna, "create_study", create_study)
+    studies = _spied_studies(monkeypatch)
     X, y = _table(n=80)
     kw = {"n_trials": 3, "cv": 3, "random_state": 0, "scale": [0.3, 1.0]}
     model = PriorBoostClassifier(booster=library, booster_params=fixed, **kw).fit(X, y)
@@ -776,6 +782,36 @@ def test_tuning_proposes_no_value_for_what_the_user_set(monkeypatch, library, fi
     assert [set(p) for p in model.cv_results_["params"]] == proposed
     assert model.best_params_.items() >= fixed.items()  # as given: eta stays eta
     assert not (untuned - set(fixed)) & set(model.best_params_)
+
+
+@pytest.mark.parametrize(
+    ("library", "name", "top"),
+    [("lightgbm", "min_child_samples", 8), ("xgboost", "min_child_weight", 2.0)],
+)
+def test_tuning_asks_no_leaf_for_more_than_the_training_folds_hold(monkeypatch, library, name, top):
+    # min_child_samples reached 50 and min_child_weight 10 on 32 training rows, where no
+    # split can leave two such leaves: 2 (LightGBM) and 5 (XGBoost) of 30 trials grew no tree
+    import llmboost.scale_search as search
+
+    studies, fits = _spied_studies(monkeypatch), []
+    make = search.make_booster
+    monkeypatch.setattr(search, "make_booster", lambda *a: fits.append(make(*a)) or fits[-1])
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc"))
+    y = (X["a"] + 0.5 * rng.normal(size=40) > 0).astype(int)
+    kw = {"n_trials": 30, "cv": 5, "scale": [0.0], "random_state": 0}
+    model = PriorBoostClassifier(booster=library, **kw).fit(X, y)
+    # 32 training rows, half of them at subsample 0.5, half of that in each leaf (for
+    # XGBoost's log loss times a hessian of at most 1/4)
+    assert {t.distributions[name].high for t in studies[0].trials} == {top}
+    assert max(p[name] for p in model.cv_results_["params"]) <= top
+
+    def splits(fit):  # trees with more than one leaf
+        if library == "lightgbm":
+            return sum(t["num_leaves"] > 1 for t in fit.model_.booster_.dump_model()["tree_info"])
+        return sum(not t.startswith("0:leaf") for t in fit.model_.get_booster().get_dump())
+
+    assert len(fits) == 30 * 5 and min(splits(f) for f in fits) > 0  # every fold's fit
 
 
 def test_tuning_lists_only_what_the_trials_searched():
