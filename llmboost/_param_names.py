@@ -2,7 +2,9 @@
 
 LightGBM ignores a parameter it does not know (a typo such as ``max_dept``) with a
 warning that llmboost's default ``verbose=-1`` hides, so the trees were fitted without
-it in silence. XGBoost warns on every fit itself ("Parameters: { ... } are not used").
+it in silence. XGBoost warned on every fit itself ("Parameters: { ... } are not used"),
+41 times in one fit with the default scales; its own list of the names it uses refuses
+them now.
 Text or a boolean for a number failed inside the libraries without the parameter's
 name (LightGBM: "Unknown token fast in data file"; XGBoost: "Some trailing characters
 could not be parsed: 'ast'").
@@ -10,9 +12,11 @@ could not be parsed: 'ast'").
 
 from __future__ import annotations
 
+import json
+import warnings
 from difflib import get_close_matches
 from functools import cache
-from numbers import Real
+from numbers import Integral, Real
 
 from ._compat import lightgbm_parameter_names
 from ._validation import _is_number
@@ -26,15 +30,60 @@ _NUMBERS = (
 )  # fmt: skip
 
 
+#: XGBoost's parameters that choose the parts of its learner, and so the parameters it uses.
+_XGBOOST_PARTS = (
+    "booster", "objective", "tree_method", "updater", "process_type", "device",
+    "multi_strategy", "num_class",
+)  # fmt: skip
+
+
 @cache
 def _known() -> frozenset | None:
     names = lightgbm_parameter_names()
     return None if names is None else frozenset(names)
 
 
+def _xgboost_known(params: dict) -> frozenset | None:
+    """The names XGBoost uses with ``params``: its estimator's own, and those of the
+    learner they configure, as XGBoost's check behind its warning "Parameters: { ... }
+    are not used" lists them (``None`` where XGBoost cannot configure it: the fit says
+    why). A part given as anything but a name or number (a custom objective) is read
+    as its default."""
+    names = (k for k in _XGBOOST_PARTS if isinstance(params.get(k), str | Integral))
+    return _xgboost_names(tuple((k, params[k]) for k in names))
+
+
+@cache
+def _xgboost_names(parts: tuple) -> frozenset | None:
+    """Read from the learner's saved config, whose tables of parameters are named
+    ``..._param`` (checked: XGBoost 3.2.0); ``None`` where none names the booster."""
+    import xgboost as xgb
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # about the device, which the fit repeats
+            config = json.loads(xgb.Booster({**dict(parts), "num_feature": 1}).save_config())
+    except xgb.core.XGBoostError:
+        return None
+    names, stack = set(xgb.get_config()), [config]
+    while stack:  # the keys of every "..._param" table, as XGBoost's own check reads them
+        node = stack.pop()
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            if str(key).endswith("_param") and isinstance(value, dict):
+                names.update(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+    if "booster" not in names:  # a config laid out otherwise: no list to check against
+        return None
+    model = xgb.XGBModel()
+    wrapper = set(model.get_params()) - set(model.get_xgb_params())  # not sent to the learner
+    extra = {"eval_metric", "num_output_group", "num_feature", "num_class", "verbosity"}
+    return frozenset(names | wrapper | extra)
+
+
 def check_parameter_names(library: str, params: dict) -> None:
-    """Raise for text or a boolean where a number belongs, and for a LightGBM parameter
-    name that LightGBM does not know.
+    """Raise for text or a boolean where a number belongs, and for a parameter name that
+    the library does not know (XGBoost: does not use with the booster and loss given).
 
     Parameters
     ----------
@@ -53,17 +102,24 @@ def check_parameter_names(library: str, params: dict) -> None:
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
             name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
             raise ValueError(f"booster_params {key}={value!r}: {name} takes a number here.")
-    known = _known() if library == "lightgbm" else None
+    known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
         return
     key = unknown[0]
     near = get_close_matches(str(key), sorted(known), n=1)
     hint = f"did you mean {near[0]!r}? " if near else ""
+    if library == "lightgbm":
+        raise ValueError(
+            f"booster_params {key}={params[key]!r}: LightGBM has no parameter {key!r} and "
+            f"would ignore it ({hint}LightGBM's parameters: "
+            "https://lightgbm.readthedocs.io/en/latest/Parameters.html)."
+        )
+    parts = [f"{k}={params[k]!r}" for k in ("booster", "objective") if k in params]
     raise ValueError(
-        f"booster_params {key}={params[key]!r}: LightGBM has no parameter {key!r} and would "
-        f"ignore it ({hint}LightGBM's parameters: "
-        "https://lightgbm.readthedocs.io/en/latest/Parameters.html)."
+        f"booster_params {key}={params[key]!r}: XGBoost does not use {key!r}"
+        f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
+        "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
 
 

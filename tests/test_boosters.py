@@ -1,6 +1,7 @@
 """The booster adapters: margins in, margins out, for every task and library."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -223,6 +224,93 @@ def test_lightgbm_parameter_names_it_does_not_know_are_refused_by_name():
     # its aliases and its estimator's own parameters are known
     known = {"bagging_fraction": 0.5, "min_data_in_leaf": 3, "class_weight": "balanced"}
     assert make_booster("lightgbm", known, "classification", 0).params["min_data_in_leaf"] == 3
+
+
+def test_xgboost_parameter_names_it_does_not_use_are_refused_by_name_before_any_fit():
+    # XGBoost warned "Parameters: { "max_dept" } are not used." on every fit, 41 times in
+    # a search, and fitted trees of its default depth
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = (X["a"] > 0).astype(int)
+    message = (
+        r"^booster_params max_dept=2: XGBoost does not use 'max_dept' and would ignore it "
+        r"\(did you mean 'max_depth'\? XGBoost's parameters: https://xgboost\.readthedocs"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # raised before XGBoost warns
+        with pytest.raises(ValueError, match=message):
+            PriorBoostClassifier(booster_params={"max_dept": 2}).fit(X, y)
+    # a parameter of another booster: XGBoost's linear booster grows no trees
+    with pytest.raises(ValueError, match=r"'max_depth' with booster='gblinear' and would"):
+        make_booster("xgboost", {"booster": "gblinear", "max_depth": 3}, "regression", 0)
+
+
+def test_xgboost_parameter_names_pass_when_its_config_cannot_be_read(monkeypatch):
+    # an XGBoost whose saved config has no "..._param" tables (another layout) gave a
+    # list of the global and estimator names only, which refused max_depth itself
+    import xgboost as xgb
+
+    import llmboost._param_names as names
+
+    names._xgboost_names.cache_clear()
+    monkeypatch.setattr(xgb.Booster, "save_config", lambda self: '{"learner": {"a": {}}}')
+    try:
+        booster = make_booster("xgboost", {"max_depth": 3, "max_dept": 2}, "regression", 0)
+    finally:
+        names._xgboost_names.cache_clear()
+    assert booster.params["max_depth"] == 3  # XGBoost itself warns about max_dept at fit
+
+
+def test_xgboost_parameter_names_are_checked_with_a_custom_objective():
+    # a callable objective left every name unchecked: XGBoost could not be configured
+    # with it, and max_dept was fitted with a warning on every fit
+    def squared_error(y, margin):
+        return margin - y, np.ones_like(margin)
+
+    params = {"objective": squared_error, "max_dept": 2}
+    with pytest.raises(ValueError, match="booster_params max_dept=2: XGBoost does not use"):
+        make_booster("xgboost", params, "regression", 0)
+    X, _ = _frame()
+    booster = make_booster(
+        "xgboost", {"objective": squared_error, "n_estimators": 2}, "regression", 0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and XGBoost warns about none of its names
+        assert booster.fit(X, X["a"].to_numpy(), None).n_rounds_ == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"eta": 0.2, "lambda": 2, "alpha": 0.1, "seed": 1, "nthread": 1, "gamma": 0.1,
+         "min_split_loss": 0.1, "reg_alpha": 0.1, "max_leaves": 8, "grow_policy": "lossguide",
+         "max_bin": 32, "num_parallel_tree": 2, "colsample_bynode": 0.9, "colsample_bylevel":
+         0.9, "colsample_bytree": 0.9, "sampling_method": "uniform", "max_delta_step": 1,
+         "scale_pos_weight": 1, "max_cat_to_onehot": 4, "max_cat_threshold": 16,
+         "max_cached_hist_node": 1024, "monotone_constraints": {"a": 1}, "verbosity": 1,
+         "interaction_constraints": [["a", "b"], ["c"]], "validate_parameters": True,
+         "seed_per_iteration": True, "disable_default_eval_metric": True, "eval_metric":
+         "logloss", "importance_type": "gain", "missing": np.nan, "device": "cpu",
+         "multi_strategy": "one_output_per_tree", "refresh_leaf": 1},
+        {"booster": "dart", "rate_drop": 0.1, "skip_drop": 0.5, "one_drop": 1,
+         "sample_type": "weighted", "normalize_type": "forest"},
+        {"booster": "gblinear", "updater": "coord_descent", "feature_selector": "greedy",
+         "top_k": 2},
+        {"tree_method": "exact", "enable_categorical": False},
+        {"objective": "reg:pseudohubererror", "huber_slope": 2.0},
+        {"objective": "reg:quantileerror", "quantile_alpha": 0.3},
+    ],
+)  # fmt: skip
+def test_xgboost_parameter_names_it_uses_are_not_refused(params):
+    # each of these is documented, and XGBoost warns about none of them on a fit
+    X, rng = _frame()
+    task = "regression" if "objective" in params else "classification"
+    y = X["a"].to_numpy() if task == "regression" else (X["a"] > 0).astype(int).to_numpy()
+    booster = make_booster("xgboost", {"n_estimators": 2, **params}, task, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Parameters: { ... } are not used"
+        assert booster.fit(X, y, None).n_rounds_ == 2
 
 
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
