@@ -10,7 +10,7 @@ booster, whose prediction ignores the round range.
 from __future__ import annotations
 
 from functools import cache
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
@@ -45,23 +45,9 @@ _LIGHTGBM_OVERRIDDEN = {
     "reg_lambda": ("l2_regularization",),
 }
 
-#: The libraries' other names of the parameters the search tunes (``n_trials``) that
-#: :data:`ALIASES` does not rename or :data:`_LIGHTGBM_OVERRIDDEN` refuse.
-_TUNED_ALIASES = {
-    "xgboost": {"reg_lambda": ("lambda",)},
-    "lightgbm": {
-        "subsample": ("bagging_fraction", "sub_row", "bagging"),
-        "subsample_freq": ("bagging_freq",),
-        "reg_lambda": ("lambda_l2", "lambda"),
-        "min_child_samples": ("min_data_in_leaf", "min_data", "min_samples_leaf"),
-    },
-}
-
 #: llmboost's XGBoost defaults that only trees read: left out for the linear booster,
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
-#: XGBoost's parameters of its trees' rows and leaves, which its linear booster ignores.
-_TREE_SAMPLING = ("min_child_weight", "subsample")
 
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
@@ -310,86 +296,6 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
         )
 
 
-def tunable(library: str, space: dict, fixed: dict | None) -> dict:
-    """The part of the search ``space`` that goes with the user's ``fixed`` parameters.
-
-    A parameter the user fixed, also under another of the library's names (XGBoost
-    ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...), is not tuned (optuna
-    would model a value that does nothing): XGBoost would read the trial's value in
-    place of the user's ``lambda``, LightGBM the user's while the trial's went into
-    ``cv_results_``. LightGBM's GOSS samples rows by gradient and
-    refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
-    with ``subsample_freq=0``, which turns bagging off;
-    XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
-
-    Parameters
-    ----------
-    library : {"xgboost", "lightgbm"}
-    space : dict
-        The adapter's search space (:meth:`~llmboost.boosters.Booster.search_space`).
-    fixed : dict or None
-        The user's ``booster_params``, aliases renamed (:func:`canonical_params`).
-
-    Returns
-    -------
-    dict
-    """
-    fixed = fixed or {}
-    aliases = _TUNED_ALIASES.get(library, {})
-    space = {
-        k: v for k, v in space.items() if not any(a in fixed for a in (k, *aliases.get(k, ())))
-    }
-    if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
-        return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
-    keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
-    goss = any(str(fixed.get(k)).lower() == "goss" for k in keys)
-    unbagged = any(fixed.get(k) == 0 for k in ("subsample_freq", "bagging_freq"))
-    if library != "lightgbm" or not (goss or unbagged):
-        return space
-    return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
-
-
-def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, hessian: float):
-    """``space`` with the least a leaf must hold cut to what the training folds can hold.
-
-    A split makes two leaves, each with at least LightGBM's ``min_child_samples`` rows
-    or XGBoost's ``min_child_weight`` of hessian. Above half of what the smallest
-    training fold holds (at the lowest row subsample a trial may train with), no split
-    is possible and a trial grows no tree: on 40 rows (5 folds), 2 to 5 trials in 30 did.
-    The range's top is cut there (never below its bottom).
-
-    Parameters
-    ----------
-    library : {"xgboost", "lightgbm"}
-    space : dict
-        The search space, fixed parameters taken out (:func:`tunable`).
-    fixed : dict or None
-        The user's ``booster_params``, aliases renamed.
-    folds : list of (train, test)
-    weight : ndarray or None
-        The rows' weights.
-    hessian : float
-        The most hessian a row of weight 1 has: 1 for squared error, 1/4 for log loss.
-
-    Returns
-    -------
-    dict
-    """
-    name = "min_child_samples" if library == "lightgbm" else "min_child_weight"
-    if name not in space:
-        return space
-    rows = min(len(train) for train, _ in folds)
-    held = rows if library == "lightgbm" or weight is None else min(
-        float(np.sum(weight[train])) for train, _ in folds)  # fmt: skip
-    share = getattr(space.get("subsample"), "low", (fixed or {}).get("subsample"))
-    if not isinstance(share, Real) or not 0 < share <= 1:
-        share = 1.0
-    top = held * share * (1.0 if library == "lightgbm" else hessian) / 2
-    bound = space[name]
-    top = max(bound.low, min(bound.high, int(top) if library == "lightgbm" else top))
-    return {**space, name: type(bound)(bound.low, top, log=bound.log)}
-
-
 def check_margin_width(params: dict, margin) -> None:
     """Refuse a multiclass loss with a two-class margin (one log-odds per row).
 
@@ -485,9 +391,7 @@ __all__ = [
     "check_margin_width",
     "defaults_for",
     "given_names",
-    "leaf_bounds",
     "lightgbm_has_cuda",
     "pop_patience",
     "prefixes_hold",
-    "tunable",
 ]

@@ -1,9 +1,31 @@
-"""The optuna study of the tuning search (``n_trials``): seeded, quiet, and failing as its trial."""
+"""The optuna study of the tuning search (``n_trials``): its space, and a study seeded,
+quiet, and failing as its trial."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Real
+
+import numpy as np
+
+from ._library_params import _LIGHTGBM_BOOSTING, _TREE_ONLY, boosting_mode
+
+#: The libraries' other names of the parameters the search tunes (``n_trials``) that
+#: :data:`~llmboost._library_params.ALIASES` does not rename or refuse (as LightGBM's
+#: ``eta``).
+_TUNED_ALIASES = {
+    "xgboost": {"reg_lambda": ("lambda",)},
+    "lightgbm": {
+        "subsample": ("bagging_fraction", "sub_row", "bagging"),
+        "subsample_freq": ("bagging_freq",),
+        "reg_lambda": ("lambda_l2", "lambda"),
+        "min_child_samples": ("min_data_in_leaf", "min_data", "min_samples_leaf"),
+    },
+}
+
+#: XGBoost's parameters of its trees' rows and leaves, which its linear booster ignores.
+_TREE_SAMPLING = ("min_child_weight", "subsample")
 
 
 def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
@@ -73,4 +95,84 @@ def suggest(trial, space: dict) -> dict:
     return values
 
 
-__all__ = ["run_study", "suggest"]
+def tunable(library: str, space: dict, fixed: dict | None) -> dict:
+    """The part of the search ``space`` that goes with the user's ``fixed`` parameters.
+
+    A parameter the user fixed, also under another of the library's names (XGBoost
+    ``lambda``, LightGBM ``bagging_fraction``, ``lambda_l2``, ...), is not tuned (optuna
+    would model a value that does nothing): XGBoost would read the trial's value in
+    place of the user's ``lambda``, LightGBM the user's while the trial's went into
+    ``cv_results_``. LightGBM's GOSS samples rows by gradient and
+    refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
+    with ``subsample_freq=0``, which turns bagging off;
+    XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    space : dict
+        The adapter's search space (:meth:`~llmboost.boosters.Booster.search_space`).
+    fixed : dict or None
+        The user's ``booster_params``, aliases renamed (:func:`canonical_params`).
+
+    Returns
+    -------
+    dict
+    """
+    fixed = fixed or {}
+    aliases = _TUNED_ALIASES.get(library, {})
+    space = {
+        k: v for k, v in space.items() if not any(a in fixed for a in (k, *aliases.get(k, ())))
+    }
+    if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
+        return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
+    keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
+    goss = any(str(fixed.get(k)).lower() == "goss" for k in keys)
+    unbagged = any(fixed.get(k) == 0 for k in ("subsample_freq", "bagging_freq"))
+    if library != "lightgbm" or not (goss or unbagged):
+        return space
+    return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
+
+
+def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, hessian: float):
+    """``space`` with the least a leaf must hold cut to what the training folds can hold.
+
+    A split makes two leaves, each with at least LightGBM's ``min_child_samples`` rows
+    or XGBoost's ``min_child_weight`` of hessian. Above half of what the smallest
+    training fold holds (at the lowest row subsample a trial may train with), no split
+    is possible and a trial grows no tree: on 40 rows (5 folds), 2 to 5 trials in 30 did.
+    The range's top is cut there (never below its bottom).
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    space : dict
+        The search space, fixed parameters taken out (:func:`tunable`).
+    fixed : dict or None
+        The user's ``booster_params``, aliases renamed.
+    folds : list of (train, test)
+    weight : ndarray or None
+        The rows' weights.
+    hessian : float
+        The most hessian a row of weight 1 has: 1 for squared error, 1/4 for log loss.
+
+    Returns
+    -------
+    dict
+    """
+    name = "min_child_samples" if library == "lightgbm" else "min_child_weight"
+    if name not in space:
+        return space
+    rows = min(len(train) for train, _ in folds)
+    held = rows if library == "lightgbm" or weight is None else min(
+        float(np.sum(weight[train])) for train, _ in folds)  # fmt: skip
+    share = getattr(space.get("subsample"), "low", (fixed or {}).get("subsample"))
+    if not isinstance(share, Real) or not 0 < share <= 1:
+        share = 1.0
+    top = held * share * (1.0 if library == "lightgbm" else hessian) / 2
+    bound = space[name]
+    top = max(bound.low, min(bound.high, int(top) if library == "lightgbm" else top))
+    return {**space, name: type(bound)(bound.low, top, log=bound.log)}
+
+
+__all__ = ["leaf_bounds", "run_study", "suggest", "tunable"]

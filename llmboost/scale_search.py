@@ -36,9 +36,9 @@ from scipy.stats import rankdata
 from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
-from ._library_params import leaf_bounds, prefixes_hold, tunable
+from ._library_params import prefixes_hold
 from ._scorer_stand_ins import scorer_score, warn_unweighted
-from ._study import run_study, suggest
+from ._study import leaf_bounds, run_study, suggest, tunable
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
