@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -104,8 +104,10 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     place of the user's ``lambda``, LightGBM the user's while the trial's went into
     ``cv_results_``. LightGBM's GOSS samples rows by gradient and
     refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
-    with ``subsample_freq=0``, which turns bagging off;
-    XGBoost's linear booster grows no trees, so nothing of them is tuned with it.
+    with ``subsample_freq=0``, which turns bagging off; with ``max_depth`` fixed,
+    LightGBM's ``num_leaves`` is tuned only up to the ``2**max_depth`` leaves such a tree
+    can have (not at all when that is the range's bottom). XGBoost's linear booster
+    grows no trees, so nothing of them is tuned with it.
 
     Parameters
     ----------
@@ -126,12 +128,28 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     }
     if library == "xgboost" and boosting_mode(library, fixed) == "gblinear":
         return {k: v for k, v in space.items() if k not in _TREE_ONLY + _TREE_SAMPLING}
+    if library != "lightgbm":
+        return space
+    space = _within_depth(space, fixed.get("max_depth"))
     keys = ("data_sample_strategy", *_LIGHTGBM_BOOSTING)
     goss = any(str(fixed.get(k)).lower() == "goss" for k in keys)
     unbagged = any(fixed.get(k) == 0 for k in ("subsample_freq", "bagging_freq"))
-    if library != "lightgbm" or not (goss or unbagged):
+    if not (goss or unbagged):
         return space
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
+
+
+def _within_depth(space: dict, depth) -> dict:
+    """``space`` with ``num_leaves`` at most ``2**depth``: LightGBM grows no more leaves
+    in a tree of that depth, and a trial's larger value did nothing."""
+    leaves = space.get("num_leaves")
+    whole = isinstance(depth, Integral) and not isinstance(depth, bool)
+    if leaves is None or not whole or not 0 < depth < 31:  # <= 0: no limit
+        return space
+    if 2**depth <= leaves.low:
+        return {k: v for k, v in space.items() if k != "num_leaves"}
+    top = min(leaves.high, 2**depth)
+    return {**space, "num_leaves": type(leaves)(leaves.low, top, log=leaves.log)}
 
 
 def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, hessian: float):

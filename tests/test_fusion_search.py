@@ -866,6 +866,22 @@ def test_tuning_keeps_a_parameter_the_user_set_under_another_name(library, fixed
         assert np.allclose(scores, np.log(0.5), atol=1e-3)  # log loss of a coin: 0.693
 
 
+@pytest.mark.parametrize(("depth", "top"), [(2, None), (3, 8), (7, 64)])
+def test_tuning_lightgbm_leaves_no_more_than_a_tree_of_the_fixed_depth_has(depth, top):
+    # with max_depth=2 trials tuned num_leaves from 4 to 64, and cv_results_ and
+    # best_params_ showed e.g. 40 leaves for trees of at most 4, the same model
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 10, "max_depth": depth}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=fixed, n_trials=8, cv=3,
+                                 scale=[0.0], random_state=0).fit(X, y)  # fmt: skip
+    leaves = [p.get("num_leaves") for p in model.cv_results_["params"]]
+    if top is None:  # 2**2 is the range's bottom: not tuned, the depth bounds the leaves
+        assert leaves == [None] * 8 and "num_leaves" not in model.best_params_
+    else:
+        assert 4 <= min(leaves) and max(leaves) <= top and len(set(leaves)) > 2
+
+
 @pytest.mark.parametrize("key", ["subsample_freq", "bagging_freq"])
 def test_tuning_lightgbm_without_bagging_leaves_the_row_subsample_alone(key):
     # with bagging off (a frequency of 0) LightGBM ignores subsample, which trials still
