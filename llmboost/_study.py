@@ -142,13 +142,20 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
 def _within_depth(space: dict, depth) -> dict:
     """``space`` with ``num_leaves`` at most ``2**depth``: LightGBM grows no more leaves
     in a tree of that depth, and a trial's larger value did nothing."""
-    leaves = space.get("num_leaves")
     whole = isinstance(depth, Integral) and not isinstance(depth, bool)
-    if leaves is None or not whole or not 0 < depth < 31:  # <= 0: no limit
+    if not whole or not 0 < depth < 31:  # <= 0: no limit
         return space
-    if 2**depth <= leaves.low:
+    return _leaves_at_most(space, 2**depth)
+
+
+def _leaves_at_most(space: dict, top: int) -> dict:
+    """``space`` with LightGBM's ``num_leaves`` tuned up to ``top`` (not at all when that
+    is its range's bottom: the default then grows as many leaves as a trial could)."""
+    leaves = space.get("num_leaves")
+    if leaves is None or top >= leaves.high:
+        return space
+    if top <= leaves.low:
         return {k: v for k, v in space.items() if k != "num_leaves"}
-    top = min(leaves.high, 2**depth)
     return {**space, "num_leaves": type(leaves)(leaves.low, top, log=leaves.log)}
 
 
@@ -159,7 +166,9 @@ def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, he
     or XGBoost's ``min_child_weight`` of hessian. Above half of what the smallest
     training fold holds (at the lowest row subsample a trial may train with), no split
     is possible and a trial grows no tree: on 40 rows (5 folds), 2 to 5 trials in 30 did.
-    The range's top is cut there (never below its bottom).
+    The range's top is cut there (never below its bottom). LightGBM's ``num_leaves`` is
+    tuned only up to as many leaves as the largest training fold fills with the fewest
+    rows a leaf may hold: it grows no more.
 
     Parameters
     ----------
@@ -179,6 +188,12 @@ def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, he
     dict
     """
     name = "min_child_samples" if library == "lightgbm" else "min_child_weight"
+    if library == "lightgbm":  # no more leaves than the largest fold's rows fill
+        least = getattr(space.get(name), "low", None)
+        names = (name, *_TUNED_ALIASES[library][name])
+        least = next((fixed[k] for k in names if k in (fixed or {})), least)
+        if isinstance(least, Integral) and least > 0:
+            space = _leaves_at_most(space, max(len(tr) for tr, _ in folds) // least)
     if name not in space:
         return space
     rows = min(len(train) for train, _ in folds)

@@ -814,6 +814,22 @@ def test_tuning_asks_no_leaf_for_more_than_the_training_folds_hold(monkeypatch, 
     assert len(fits) == 30 * 5 and min(splits(f) for f in fits) > 0  # every fold's fit
 
 
+@pytest.mark.parametrize(("fixed", "top"), [({}, 16), ({"min_data_in_leaf": 10}, None)])
+def test_tuning_lightgbm_leaves_no_more_than_the_training_rows_fill(monkeypatch, fixed, top):
+    # num_leaves was tuned up to 64 on 32 training rows, where leaves of at least 2 rows
+    # are 16 at most: 17 to 64 gave the same trees, optuna modelled them all the same
+    studies = _spied_studies(monkeypatch)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc"))
+    y = (X["a"] + 0.5 * rng.normal(size=40) > 0).astype(int)
+    kw = {"n_trials": 3, "cv": 5, "scale": [0.0], "random_state": 0}
+    fixed = {"n_estimators": 10, **fixed}
+    PriorBoostClassifier(booster="lightgbm", booster_params=fixed, **kw).fit(X, y)
+    tops = {t.distributions["num_leaves"].high if "num_leaves" in t.params else None
+            for t in studies[0].trials}  # fmt: skip
+    assert tops == {top}  # 32 // 10 is below the range's bottom (4): num_leaves not tuned
+
+
 def test_tuning_lists_only_what_the_trials_searched():
     # LightGBM's subsample_freq=1, the same in every trial, showed in cv_results_ as a
     # tuned parameter (param_subsample_freq, all 1)
