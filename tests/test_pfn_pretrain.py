@@ -416,3 +416,34 @@ def test_a_run_stopped_and_resumed_equals_the_run_done_in_one_go(tmp_path, monke
     )
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
     assert a["smooth"] == b["smooth"] and a["numpy_rng"] == b["numpy_rng"]
+
+
+def test_a_stop_while_the_validation_set_is_drawn_ends_like_one_during_training(
+    tmp_path, monkeypatch, capsys
+):
+    # the signal handlers were installed after the validation set was drawn: a Ctrl-C
+    # there (seconds with many --val-batches) ended the run with a KeyboardInterrupt
+    # traceback instead of a saved checkpoint, a message and exit status 130
+    drawn, validation_set = [], pretrain.validation_set
+
+    def interrupted_while_drawn(*a, **kw):
+        os.kill(os.getpid(), signal.SIGINT)
+        drawn.append(1)
+        return validation_set(*a, **kw)
+
+    def killed(*_):
+        raise _Killed  # what Python's own handler (KeyboardInterrupt) would do
+
+    monkeypatch.setattr(pretrain, "validation_set", interrupted_while_drawn)
+    args = ["--out", str(tmp_path), *TINY, "--steps", "2"]
+    previous = signal.signal(signal.SIGINT, killed)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            pretrain.main(args)
+        assert signal.getsignal(signal.SIGINT) is killed  # given back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert stop.value.code == 130 and drawn
+    assert f"interrupted: step 0 saved in {tmp_path / 'checkpoint.pt'}" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert pretrain.main(args)["step"] == 2  # the rerun goes on

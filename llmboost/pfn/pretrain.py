@@ -297,15 +297,18 @@ def main(argv: list[str] | None = None) -> dict:
         return meta
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
+    stop = StopOnInterrupt()  # from here on a stop saves the run (and shows no traceback)
     try:
         with run_lock(Path(args.out)):
-            return _train(args, argv)
-    finally:  # run from another program, it leaves that program's threads as they were
+            return _train(args, argv, stop)
+    finally:  # run from another program, it leaves that program's threads and handlers
+        stop.release()
         torch.set_num_threads(threads)
 
 
-def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
-    """The training run of :func:`main` (after the options are checked)."""
+def _train(args: argparse.Namespace, argv: list[str] | None, stop: StopOnInterrupt) -> dict:
+    """The training run of :func:`main` (after the options are checked); it stops
+    before the next step once ``stop`` is true."""
     import torch
     from tqdm import tqdm
 
@@ -387,46 +390,40 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> dict:
     last_save = time.monotonic()
     kinds = tuple(args.kind_weights)
     model.train()
-    stop = StopOnInterrupt()
-    try:
-        while not _done(args, step, elapsed) and not stop:
-            t0 = time.monotonic()
-            if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
-                v = _validated(history, model, val, device, step, elapsed, smooth)
-                train = "-" if smooth is None else f"{smooth:.4f}"
-                print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {train}", flush=True)
-            for g in opt.param_groups:
-                g["lr"] = _lr(args, step, elapsed)
-            batch = sample_batch(
-                rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds
-            )
-            loss = batch_loss(model, batch, device)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
-            lv = float(loss.detach())
-            _check_finite(lv, norm, step, ckpt_path)
-            opt.step()
-            step += 1
-            smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
-            dt = time.monotonic() - t0
-            elapsed += dt
-            bar.update(1 if args.steps else min(dt, budget - bar.n))  # the last step ends past it
-            bar.set_postfix(
-                step=step,
-                loss=f"{smooth:.3f}",
-                val=f"{history[-1]['val_loss']:.3f}" if history else "-",
-                refresh=False,
-            )
-            if time.monotonic() - last_save > args.checkpoint_every:
-                save()
-                last_save = time.monotonic()
-        if not stop and not (history and history[-1]["step"] == step):
+    while not _done(args, step, elapsed) and not stop:
+        t0 = time.monotonic()
+        if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
             v = _validated(history, model, val, device, step, elapsed, smooth)
-            print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
-        save()  # a stop during the final validation or save waits for them
-    finally:  # Ctrl-C and SIGTERM are the caller's again, however the run ended
-        stop.release()
+            train = "-" if smooth is None else f"{smooth:.4f}"
+            print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {train}", flush=True)
+        for g in opt.param_groups:
+            g["lr"] = _lr(args, step, elapsed)
+        batch = sample_batch(rng, args.tokens, args.max_rows, task=args.task, kind_weights=kinds)
+        loss = batch_loss(model, batch, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+        lv = float(loss.detach())
+        _check_finite(lv, norm, step, ckpt_path)
+        opt.step()
+        step += 1
+        smooth = lv if smooth is None else 0.99 * smooth + 0.01 * lv
+        dt = time.monotonic() - t0
+        elapsed += dt
+        bar.update(1 if args.steps else min(dt, budget - bar.n))  # the last step ends past it
+        bar.set_postfix(
+            step=step,
+            loss=f"{smooth:.3f}",
+            val=f"{history[-1]['val_loss']:.3f}" if history else "-",
+            refresh=False,
+        )
+        if time.monotonic() - last_save > args.checkpoint_every:
+            save()
+            last_save = time.monotonic()
+    if not stop and not (history and history[-1]["step"] == step):
+        v = _validated(history, model, val, device, step, elapsed, smooth)
+        print(f"\nfinal step {step} min {elapsed / 60:.1f} val {v:.4f}", flush=True)
+    save()  # a stop during the final validation or save waits for them
     bar.close()
     if stop:  # Ctrl-C or SIGTERM: the last whole step is saved, and a rerun goes on from it
         print(f"\n{stop.why}: step {step} saved in {ckpt_path}; rerun the command to go on")
