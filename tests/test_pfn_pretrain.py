@@ -447,3 +447,18 @@ def test_a_stop_while_the_validation_set_is_drawn_ends_like_one_during_training(
     assert f"interrupted: step 0 saved in {tmp_path / 'checkpoint.pt'}" in capsys.readouterr().out
     monkeypatch.undo()
     assert pretrain.main(args)["step"] == 2  # the rerun goes on
+
+
+def test_a_recipe_cut_short_by_an_older_version_is_rebuilt_from_the_checkpoint(tmp_path, capsys):
+    # versions before wrote recipe.json in place; one cut short stopped every later
+    # resume with a bare JSONDecodeError naming no file
+    args = ["--out", str(tmp_path), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    first = json.loads((tmp_path / "recipe.json").read_text())["invocations"]
+    (tmp_path / "recipe.json").write_text((tmp_path / "recipe.json").read_text()[:300])
+    assert pretrain.main([*args[:-1], "2"])["step"] == 2
+    said = capsys.readouterr().out
+    assert f"{tmp_path / 'recipe.json'} could not be read (JSONDecodeError: " in said
+    runs = json.loads((tmp_path / "recipe.json").read_text())["invocations"]
+    assert runs[:1] == first and [r["from_step"] for r in runs] == [0, 1]
+    assert runs[1]["command"].endswith("--steps 2")

@@ -219,13 +219,26 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
     }
 
 
-def _record_invocation(path: Path, recipe: dict, step: int, resumed: bool) -> None:
-    """Write ``recipe`` to ``path`` with the list of commands that trained the run (a run
-    started again without a checkpoint keeps none of the earlier ones' steps)."""
+def _record_invocation(path: Path, recipe: dict, step: int, saved: dict | None) -> None:
+    """Write ``recipe`` to ``path`` with the list of commands that trained the run.
+
+    ``saved`` is the recipe in the checkpoint resumed (None for a new run: a run started
+    again without a checkpoint keeps none of the earlier ones' steps); it lists the
+    commands up to its last save, and stands in for a ``path`` that cannot be read.
+    """
     runs = []
-    if resumed and path.exists():
-        prev = json.loads(path.read_text())
-        runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
+    if saved is not None:
+        try:
+            prev = json.loads(path.read_text())
+            runs = prev.get("invocations") or [{"command": prev["command"], "from_step": 0}]
+        except (OSError, ValueError, AttributeError, KeyError) as exc:
+            runs = saved.get("invocations") or [{"command": saved["command"], "from_step": 0}]
+            why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+            print(
+                f"{path} could not be read ({why}); it is written again with the commands "
+                "its checkpoint lists",
+                flush=True,
+            )
     runs.append(
         {
             "command": recipe["command"],
@@ -354,7 +367,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None, stop: StopOnInterru
         print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
-    _record_invocation(out / "recipe.json", recipe, step, resumed=resuming)
+    _record_invocation(out / "recipe.json", recipe, step, ck["recipe"] if resuming else None)
     val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
 
     def info() -> dict:
