@@ -462,3 +462,22 @@ def test_a_recipe_cut_short_by_an_older_version_is_rebuilt_from_the_checkpoint(t
     runs = json.loads((tmp_path / "recipe.json").read_text())["invocations"]
     assert runs[:1] == first and [r["from_step"] for r in runs] == [0, 1]
     assert runs[1]["command"].endswith("--steps 2")
+
+
+@pytest.mark.parametrize("ship", [False, True])
+def test_a_checkpoint_cut_short_is_a_clear_error_naming_it(tmp_path, ship):
+    # a checkpoint.pt cut short (a copy that stopped, a disk that filled) stopped a resume
+    # or --ship with torch's "PytorchStreamReader failed reading zip archive" traceback
+    run = tmp_path / "run"
+    args = ["--out", str(run), *TINY, "--steps", "1"]
+    pretrain.main(args)
+    ckpt = run / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:1000])
+    again = ["--out", str(run), "--ship", str(tmp_path / "w.pt")] if ship else [*args[:-1], "2"]
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(again)
+    message = str(stop.value.code)
+    assert message.startswith(f"{ckpt} cannot be read (RuntimeError: "), message
+    assert "restore it from a copy, or start a new run with another --out" in message
+    assert f"--init-from {run / 'model.pt'}" in message
+    assert ckpt.stat().st_size == 1000 and not (tmp_path / "w.pt").exists()

@@ -95,6 +95,27 @@ def check_same_run(ck: dict, args: argparse.Namespace, path: Path) -> None:
         )
 
 
+def load_checkpoint(path: Path) -> dict:
+    """Read the run's ``checkpoint.pt`` onto the CPU (the RNG states must stay there),
+    or stop with what to do when it cannot be read (cut short, or another file)."""
+    import pickle
+
+    import torch
+
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(ck, dict) or not {"model", "config", "step"} <= ck.keys():
+            raise KeyError("not a checkpoint of this command")
+    except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, AttributeError) as exc:
+        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+        raise SystemExit(
+            f"{path} cannot be read ({why}); restore it from a copy, or start a new run "
+            f"with another --out (--init-from {path.parent / 'model.pt'} starts it from "
+            "the weights of the last save, if that file reads)"
+        ) from None
+    return ck
+
+
 def restore(ck: dict, model, opt, rng, device) -> None:
     """Load checkpoint ``ck`` into the model, the optimizer and the random generators."""
     model.load_state_dict(ck["model"])
@@ -144,6 +165,7 @@ __all__ = [
     "KEPT",
     "check_same_run",
     "differences",
+    "load_checkpoint",
     "random_states",
     "restore",
     "set_random_states",

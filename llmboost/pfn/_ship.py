@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+from ._resume import load_checkpoint
+
 #: The format tag of the files this package's pretraining writes.
 FORMAT = "llmboost-pfn/1"
 
@@ -87,11 +89,9 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     dict
         What the JSON file holds.
     """
-    import torch
-
     from .model import PFNConfig, TabPFNLite
 
-    ck = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ck = load_checkpoint(Path(run_dir) / "checkpoint.pt")
     model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
     model.load_state_dict(ck["model"])
     info = {

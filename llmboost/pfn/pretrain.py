@@ -44,7 +44,7 @@ import numpy as np
 
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
-from ._resume import check_same_run, random_states, restore
+from ._resume import check_same_run, load_checkpoint, random_states, restore
 from ._run_lock import run_lock
 from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
@@ -348,8 +348,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None, stop: StopOnInterru
     rng = np.random.default_rng(args.seed)
     step, elapsed, history, smooth = 0, 0.0, [], None
     if resuming:
-        # read onto the CPU: the RNG states must stay there (load_state_dict moves the rest)
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        ck = load_checkpoint(ckpt_path)  # on the CPU (load_state_dict moves it on)
         check_same_run(ck, args, ckpt_path)
         if ck["config"] != cfg.to_dict():
             raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
