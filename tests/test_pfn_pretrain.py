@@ -481,3 +481,19 @@ def test_a_checkpoint_cut_short_is_a_clear_error_naming_it(tmp_path, ship):
     assert "restore it from a copy, or start a new run with another --out" in message
     assert f"--init-from {run / 'model.pt'}" in message
     assert ckpt.stat().st_size == 1000 and not (tmp_path / "w.pt").exists()
+
+
+def test_a_time_budget_counts_the_validations_between_steps(tmp_path, monkeypatch):
+    # docs/bundled_pfn.md: a frequent --val-every does not stretch a --minutes run
+    validate = pretrain.validate
+
+    def slow(*a, **kw):
+        time.sleep(0.5)  # each validation takes half the budget
+        return validate(*a, **kw)
+
+    monkeypatch.setattr(pretrain, "validate", slow)
+    args = ["--out", str(tmp_path), *TINY, "--minutes", "0.0167", "--val-every", "1"]
+    info = pretrain.main(args)
+    steps = [h["step"] for h in info["history"]]
+    assert info["step"] <= 2 and steps == list(range(info["step"] + 1))
+    assert info["minutes"] * 60 >= 0.5 * info["step"]  # each step's validation counted

@@ -26,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         required=True,
         help="run folder (checkpoint, model.pt, recipe.json, train_info.json)",
     )
-    p.add_argument("--minutes", type=float, help="training time budget (default 60)")
+    p.add_argument("--minutes", type=float, help="time budget: steps, validations (default 60)")
     p.add_argument("--steps", type=int, help="step budget (step-based schedule), or --minutes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-seed", type=int, default=20251128)
