@@ -576,6 +576,25 @@ def test_bad_parameters_raise_naming_them(params, match):
         BundledPFNPrior(**params).oof_logits(X, y, halves)
 
 
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_temperature_below_float32s_range_gives_the_argmax_not_nan(cancer, task):
+    # the float32 logits were divided by the temperature before the softmax: below about
+    # 1e-45 the division gave inf and every logit (regression: every mean) was NaN
+    Xtr, ytr, Xte, _ = cancer
+    y = ytr if task == "classification" else Xtr["mean radius"].to_numpy()
+    Xtr = Xtr.drop(columns="mean radius") if task == "regression" else Xtr
+    Xte = Xte.drop(columns="mean radius") if task == "regression" else Xte
+    cold, colder = (
+        BundledPFNPrior(task, n_ensemble=2, random_state=0, softmax_temperature=t)
+        .fit(Xtr, y)
+        .logits(Xte[:20])
+        for t in (1e-30, 1e-300)
+    )
+    assert np.all(np.isfinite(colder))
+    # both are the argmax (the bin of the largest logit): the same up to float rounding
+    np.testing.assert_allclose(colder, cold, rtol=1e-9, atol=1e-9)
+
+
 def test_random_state_accepts_a_numpy_random_state(cancer):
     Xtr, ytr, Xte, _ = cancer
     a = BundledPFNPrior(n_ensemble=2, random_state=np.random.RandomState(5)).fit(Xtr, ytr)

@@ -209,12 +209,14 @@ def _finish(out, ids, parts, passes, queries, temperature) -> None:
     for j, i in enumerate(ids):
         full = np.concatenate([part[j].float().cpu().numpy() for part in parts])
         z = full[: len(queries[passes[i].queries])]
-        out[i] = _softmax(z[:, : passes[i].n_out or z.shape[1]] / temperature)
+        out[i] = _softmax(z[:, : passes[i].n_out or z.shape[1]], temperature)
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
+    """Softmax of ``z / temperature``, the maximum taken out first: a temperature below
+    float32's range gives the argmax, not NaN."""
     z = z.astype(np.float64)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e = np.exp((z - z.max(axis=1, keepdims=True)) / temperature)
     return e / e.sum(axis=1, keepdims=True)
 
 
