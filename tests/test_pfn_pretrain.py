@@ -497,3 +497,14 @@ def test_a_time_budget_counts_the_validations_between_steps(tmp_path, monkeypatc
     steps = [h["step"] for h in info["history"]]
     assert info["step"] <= 2 and steps == list(range(info["step"] + 1))
     assert info["minutes"] * 60 >= 0.5 * info["step"]  # each step's validation counted
+
+
+@pytest.mark.parametrize("device", ["gpu", "meta"])
+def test_a_device_that_cannot_train_is_refused_before_the_run_folder_is_made(tmp_path, device):
+    # it stopped with a ValueError traceback, after making the run folder and its lock
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--device", device])
+    message = str(stop.value.code)
+    assert message.startswith(f"--device {device}: pretrain: device={device!r} cannot be used")
+    assert "pass 'cpu', 'auto'" in message and not run.exists()

@@ -308,27 +308,31 @@ def main(argv: list[str] | None = None) -> dict:
             f"and {dest.with_suffix('.json')}"
         )
         return meta
+    from ..priors._in_context import torch_device
+
+    try:  # before the run folder is made
+        device = torch.device(torch_device(args.device, "pretrain"))
+    except ValueError as exc:
+        raise SystemExit(f"--device {args.device}: {exc}") from None
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     stop = StopOnInterrupt()  # from here on a stop saves the run (and shows no traceback)
     try:
         with run_lock(Path(args.out)):
-            return _train(args, argv, stop)
+            return _train(args, argv, device, stop)
     finally:  # run from another program, it leaves that program's threads and handlers
         stop.release()
         torch.set_num_threads(threads)
 
 
-def _train(args: argparse.Namespace, argv: list[str] | None, stop: StopOnInterrupt) -> dict:
+def _train(args: argparse.Namespace, argv: list[str] | None, device, stop) -> dict:
     """The training run of :func:`main` (after the options are checked); it stops
     before the next step once ``stop`` is true."""
     import torch
     from tqdm import tqdm
 
-    from ..priors._in_context import torch_device
     from .model import PFNConfig, TabPFNLite
 
-    device = torch.device(torch_device(args.device, "pretrain"))
     out = Path(args.out)
     ckpt_path = out / "checkpoint.pt"
 
