@@ -508,3 +508,19 @@ def test_a_device_that_cannot_train_is_refused_before_the_run_folder_is_made(tmp
     message = str(stop.value.code)
     assert message.startswith(f"--device {device}: pretrain: device={device!r} cannot be used")
     assert "pass 'cpu', 'auto'" in message and not run.exists()
+
+
+def test_ship_with_a_parent_record_cut_short_says_which_file(tmp_path):
+    # the parent's JSON cut short stopped --ship with a bare JSONDecodeError
+    pretrain.main(["--out", str(tmp_path / "first"), *TINY, "--steps", "1"])
+    pretrain.main(["--out", str(tmp_path / "first"), "--ship", str(tmp_path / "parent.pt")])
+    run = ["--out", str(tmp_path / "run")]
+    pretrain.main([*run, "--init-from", str(tmp_path / "parent.pt"), *TINY, "--steps", "1"])
+    record = tmp_path / "parent.json"
+    record.write_text(record.read_text()[:100])
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main([*run, "--ship", str(tmp_path / "w.pt")])
+    message = str(stop.value.code)
+    assert message.startswith(f"{record} (the record of the weights this run started from)")
+    assert "cannot be read (JSONDecodeError: " in message and "restore it" in message
+    assert not (tmp_path / "w.pt").exists()

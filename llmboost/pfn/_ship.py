@@ -106,7 +106,7 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     places = (Path(run_dir) / str(parent), Path(str(parent))) if parent else ()
     found = [p.with_suffix(".json") for p in places if p.with_suffix(".json").is_file()]
     if found:
-        record = json.loads(found[0].read_text())
+        record = _parent_record(found[0])
         if _same_run(record.get("recipe", {}), meta["recipe"]):  # shipped over its parent
             record = record.get("parent")  # before: keep the parent that ship recorded
         if record:
@@ -116,6 +116,22 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     export(model, ck["recipe"], info, dest)
     atomic_write_json(meta, dest.with_suffix(".json"))
     return meta
+
+
+def _parent_record(path: Path) -> dict:
+    """The shipped JSON of the weights a run started from, or a stop saying what to do."""
+    try:
+        record = json.loads(path.read_text())
+        if isinstance(record, dict):
+            return record
+        why = f"a JSON {type(record).__name__}, not an object"
+    except (OSError, ValueError) as exc:
+        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+    raise SystemExit(
+        f"{os.path.normpath(path)} (the record of the weights this run started from) cannot "
+        f"be read ({why}); restore it (the shipped weights' record is in git), or move it "
+        "away to ship without it"
+    )
 
 
 def _same_run(a: dict, b: dict) -> bool:
