@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -524,3 +525,21 @@ def test_ship_with_a_parent_record_cut_short_says_which_file(tmp_path):
     assert message.startswith(f"{record} (the record of the weights this run started from)")
     assert "cannot be read (JSONDecodeError: " in message and "restore it" in message
     assert not (tmp_path / "w.pt").exists()
+
+
+def test_a_runs_checkpoint_scores_like_its_model_file(tmp_path):
+    # BundledPFNPrior(weights=<run>/checkpoint.pt) was refused as "not a checkpoint of
+    # the bundled PFN ... pass a file written by python -m llmboost.pfn.pretrain"
+    import pandas as pd
+
+    from llmboost.priors import BundledPFNPrior
+
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "2"])
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    y = (X["a"] > 0).to_numpy().astype(int)
+    model_pt, checkpoint_pt = (
+        BundledPFNPrior(weights=tmp_path / f, n_ensemble=2, random_state=0).fit(X, y).logits(X)
+        for f in ("model.pt", "checkpoint.pt")
+    )
+    np.testing.assert_array_equal(checkpoint_pt, model_pt)  # the same weights

@@ -104,7 +104,8 @@ def _read_checkpoint(path: Path):
     try:
         ck = torch.load(path, map_location="cpu", weights_only=True)
         model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
-        model.load_state_dict(ck["state_dict"])
+        # model.pt and shipped files hold "state_dict"; a run's checkpoint.pt, "model"
+        model.load_state_dict(ck["state_dict"] if "state_dict" in ck else ck["model"])
     except PermissionError:
         raise
     except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
