@@ -543,3 +543,28 @@ def test_a_runs_checkpoint_scores_like_its_model_file(tmp_path):
         for f in ("model.pt", "checkpoint.pt")
     )
     np.testing.assert_array_equal(checkpoint_pt, model_pt)  # the same weights
+
+
+class _StopAfterTwoSteps(pretrain.StopOnInterrupt):
+    def __bool__(self):  # asked once before each step: a run that trains on stops
+        self.asked = getattr(self, "asked", 0) + 1
+        self.signum = signal.SIGINT if self.asked > 2 else self.signum
+        return self.signum is not None
+
+
+@pytest.mark.parametrize("budget", [["--minutes", "0.001"], ["--steps", "2"]])
+def test_a_rerun_without_a_budget_keeps_the_runs(tmp_path, monkeypatch, capsys, budget):
+    # left out, --minutes was 60 whatever the run's: a finished run of --minutes 0.001
+    # trained on for an hour, and one of --steps 2 was refused ("--steps: 2 in the run,
+    # left out now")
+    args = ["--out", str(tmp_path), *TINY]
+    first = pretrain.main([*args, *budget])
+    monkeypatch.setattr(pretrain, "StopOnInterrupt", _StopAfterTwoSteps)
+    assert pretrain.main(args) == first
+    assert "nothing to do" in capsys.readouterr().out
+    ck = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ck["history"].pop()  # stopped before its final validation: resumed to do it
+    torch.save(ck, tmp_path / "checkpoint.pt")
+    assert pretrain.main(args)["step"] == first["step"]
+    said = f"at step {first['step']} ({first['minutes']:.1f} min; the run's budget, "
+    assert said + " ".join(budget) + ")" in capsys.readouterr().out

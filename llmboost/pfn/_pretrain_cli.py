@@ -26,7 +26,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         required=True,
         help="run folder (checkpoint, model.pt, recipe.json, train_info.json)",
     )
-    p.add_argument("--minutes", type=float, help="time budget: steps, validations (default 60)")
+    p.add_argument(
+        "--minutes", type=float, help="time budget: steps, validations (default 60, or the run's)"
+    )
     p.add_argument("--steps", type=int, help="step budget (step-based schedule), or --minutes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-seed", type=int, default=20251128)
@@ -68,7 +70,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     _check(p, args)
-    args.minutes = 60.0 if args.minutes is None and args.steps is None else args.minutes
     args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
     return args
 

@@ -41,6 +41,19 @@ def _option(name: str) -> str:
     return "--no-label-to-cells" if name == "label_to_cells" else "--" + name.replace("_", "-")
 
 
+def fill_budget(args: argparse.Namespace, recipe: dict | None) -> str | None:
+    """Give a command without ``--minutes`` or ``--steps`` the budget of the run it
+    resumes (``recipe``; None for a new run), or 60 minutes; the option taken, if any."""
+    if args.minutes is not None or args.steps is not None:
+        return None
+    old = (recipe or {}).get("args", {})
+    args.minutes, args.steps = old.get("minutes"), old.get("steps")
+    if args.minutes is None and args.steps is None:
+        args.minutes = 60.0
+        return None
+    return f"--steps {args.steps}" if args.steps else f"--minutes {args.minutes:g}"
+
+
 def differences(recipe: dict, args: argparse.Namespace) -> list[str]:
     """One line per option of ``args`` that would change the run ``recipe`` records.
 
@@ -165,6 +178,7 @@ __all__ = [
     "KEPT",
     "check_same_run",
     "differences",
+    "fill_budget",
     "load_checkpoint",
     "random_states",
     "restore",

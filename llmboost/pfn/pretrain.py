@@ -13,7 +13,8 @@
   RNG states, the GPU's too on CUDA) is written every ``--checkpoint-every`` seconds, at
   the end and on Ctrl-C or SIGTERM (after the step in progress; exit status 130 or
   143); rerunning the same command continues where it stopped. A larger ``--minutes``
-  (or ``--steps``) extends a finished run (the schedule stretches to the new budget); a
+  (or ``--steps``) extends a finished run (the schedule stretches to the new budget;
+  left out, the budget is the run's own); a
   resumed run may also change ``--val-every``, ``--checkpoint-every``, ``--threads`` and
   ``--device``, and any other differing setting (seed, data, validation set, model,
   optimiser, ``--init-from``) is refused with both values named.
@@ -44,7 +45,7 @@ import numpy as np
 
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
-from ._resume import check_same_run, load_checkpoint, random_states, restore
+from ._resume import check_same_run, fill_budget, load_checkpoint, random_states, restore
 from ._run_lock import run_lock
 from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
@@ -351,8 +352,9 @@ def _train(args: argparse.Namespace, argv: list[str] | None, device, stop) -> di
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     rng = np.random.default_rng(args.seed)
     step, elapsed, history, smooth = 0, 0.0, [], None
+    ck = load_checkpoint(ckpt_path) if resuming else None  # on the CPU (the RNG states)
+    kept = fill_budget(args, ck and ck["recipe"])  # none given: the run's, or 60 minutes
     if resuming:
-        ck = load_checkpoint(ckpt_path)  # on the CPU (load_state_dict moves it on)
         check_same_run(ck, args, ckpt_path)
         if ck["config"] != cfg.to_dict():
             raise SystemExit(f"{ckpt_path} has config {ck['config']}, not {cfg.to_dict()}")
@@ -367,7 +369,9 @@ def _train(args: argparse.Namespace, argv: list[str] | None, device, stop) -> di
                 flush=True,
             )
             return _info(step, elapsed, history)
-        print(f"resumed from {ckpt_path} at step {step} ({elapsed / 60:.1f} min)", flush=True)
+        budget = f"; the run's budget, {kept}" if kept else ""
+        at = f"at step {step} ({elapsed / 60:.1f} min{budget})"
+        print(f"resumed from {ckpt_path} {at}", flush=True)
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
     _record_invocation(out / "recipe.json", recipe, step, ck["recipe"] if resuming else None)
