@@ -568,3 +568,16 @@ def test_a_rerun_without_a_budget_keeps_the_runs(tmp_path, monkeypatch, capsys, 
     assert pretrain.main(args)["step"] == first["step"]
     said = f"at step {first['step']} ({first['minutes']:.1f} min; the run's budget, "
     assert said + " ".join(budget) + ")" in capsys.readouterr().out
+
+
+def test_a_seed_beyond_64_bits_is_a_usage_error(tmp_path, capsys):
+    # torch.manual_seed stopped the run with "ValueError: Overflow when unpacking long
+    # long" after the run folder was made
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--seed", str(2**64)])
+    assert stop.value.code == 2 and not run.exists()
+    assert f"--seed must be < 2**64 (torch's seeds are 64-bit), got {2**64}" in (
+        capsys.readouterr().err
+    )
+    assert pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--seed", str(2**64 - 1)])

@@ -101,6 +101,8 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
             f"{args.steps}): a step budget ignores the clock"
         )
+    if args.seed >= 2**64:
+        p.error(f"--seed must be < 2**64 (torch's seeds are 64-bit), got {args.seed}")
     if args.min_lr_ratio > 1:
         p.error(f"--min-lr-ratio must be at most 1, got {args.min_lr_ratio}")
     if args.width % args.heads:
