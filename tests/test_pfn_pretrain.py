@@ -581,3 +581,27 @@ def test_a_seed_beyond_64_bits_is_a_usage_error(tmp_path, capsys):
         capsys.readouterr().err
     )
     assert pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--seed", str(2**64 - 1)])
+
+
+def test_a_stop_during_a_validation_ends_it_without_another_step(tmp_path, monkeypatch):
+    # a Ctrl-C during a validation waited for all of its batches (minutes with many
+    # --val-batches) and then for one more training step
+    calls, batch_loss = [], pretrain.batch_loss
+
+    def stopped_in_the_second_validation(model, batch, device, generator=None):
+        if generator is not None:  # a validation batch
+            calls.append(1)
+            if len(calls) == 3:  # the second validation's first batch
+                os.kill(os.getpid(), signal.SIGINT)
+        return batch_loss(model, batch, device, generator=generator)
+
+    monkeypatch.setattr(pretrain, "batch_loss", stopped_in_the_second_validation)
+    args = ["--out", str(tmp_path), *TINY, "--val-batches", "2", "--val-every", "2"]
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main([*args, "--steps", "6"])
+    assert stop.value.code == 130 and len(calls) == 3
+    saved = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert saved["step"] == 2 and [h["step"] for h in saved["history"]] == [0]
+    monkeypatch.undo()
+    info = pretrain.main([*args, "--steps", "6"])  # validates step 2 again, and goes on
+    assert [h["step"] for h in info["history"]] == [0, 2, 4, 6]

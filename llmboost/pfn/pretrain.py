@@ -11,13 +11,13 @@
   schedule follows the wall clock, so the number of steps depends on the machine.
 * Resumable: ``checkpoint.pt`` (model, optimizer, step, elapsed time, numpy and torch
   RNG states, the GPU's too on CUDA) is written every ``--checkpoint-every`` seconds, at
-  the end and on Ctrl-C or SIGTERM (after the step in progress; exit status 130 or
-  143); rerunning the same command continues where it stopped. A larger ``--minutes``
-  (or ``--steps``) extends a finished run (the schedule stretches to the new budget;
-  left out, the budget is the run's own); a
-  resumed run may also change ``--val-every``, ``--checkpoint-every``, ``--threads`` and
-  ``--device``, and any other differing setting (seed, data, validation set, model,
-  optimiser, ``--init-from``) is refused with both values named.
+  the end and on Ctrl-C or SIGTERM (after the step in progress, or the validation batch;
+  exit status 130 or 143); rerunning the same command continues where it stopped. A
+  larger ``--minutes`` (or ``--steps``) extends a finished run (the schedule stretches
+  to the new budget; left out, the budget is the run's own); a resumed run may also
+  change ``--val-every``, ``--checkpoint-every``, ``--threads`` and ``--device``, and
+  any other differing setting (seed, data, validation set, model, optimiser,
+  ``--init-from``) is refused with both values named.
 * Each checkpoint also exports ``model.pt``: weights plus config and recipe in the format
   :class:`~llmboost.priors.BundledPFNPrior` loads; ``--ship PATH.pt`` writes it with its
   recipe and training history in ``PATH.json`` (how the shipped weights were made).
@@ -157,7 +157,7 @@ def init_from(model, path: str | os.PathLike) -> list[str]:
     return fresh
 
 
-def validate(model, batches: list[dict], device) -> float:
+def validate(model, batches: list[dict], device, stop=None) -> float | None:
     """Mean validation loss (feature embeddings drawn from a fixed seed).
 
     Parameters
@@ -166,19 +166,25 @@ def validate(model, batches: list[dict], device) -> float:
     batches : list of dict
         From :func:`validation_set`.
     device : torch device
+    stop : object, default=None
+        Read before each batch: once it is true, the validation ends unfinished.
 
     Returns
     -------
-    float
+    float, or None when stopped
     """
     import torch
 
     model.eval()
     gen = torch.Generator(device=device).manual_seed(0)
+    losses = []
     with torch.no_grad():
-        losses = [float(batch_loss(model, b, device, generator=gen)) for b in batches]
+        for b in batches:
+            if stop:
+                break
+            losses.append(float(batch_loss(model, b, device, generator=gen)))
     model.train()
-    return float(np.mean(losses))
+    return float(np.mean(losses)) if len(losses) == len(batches) else None
 
 
 def _lr(args: argparse.Namespace, step: int, elapsed: float) -> float:
@@ -251,9 +257,12 @@ def _record_invocation(path: Path, recipe: dict, step: int, saved: dict | None) 
     atomic_write_json(recipe, path)
 
 
-def _validated(history: list, model, val, device, step: int, elapsed: float, smooth) -> float:
-    """The validation loss at ``step``, recorded in ``history`` with the smoothed training loss."""
-    v = validate(model, val, device)
+def _validated(history, model, val, device, step, elapsed, smooth, stop=None) -> float | None:
+    """The validation loss at ``step``, recorded in ``history`` with the smoothed training
+    loss (None, and nothing recorded, when ``stop`` came first)."""
+    v = validate(model, val, device, stop)
+    if v is None:
+        return None
     record = {"step": step, "minutes": round(elapsed / 60, 2), "val_loss": v, "train_loss": smooth}
     history.append(record)
     return v
@@ -413,7 +422,9 @@ def _train(args: argparse.Namespace, argv: list[str] | None, device, stop) -> di
     while not _done(args, step, elapsed) and not stop:
         t0 = time.monotonic()
         if step % args.val_every == 0 and not (history and history[-1]["step"] == step):
-            v = _validated(history, model, val, device, step, elapsed, smooth)
+            v = _validated(history, model, val, device, step, elapsed, smooth, stop)
+            if v is None:  # stopped during it: the rerun validates this step again
+                break
             train = "-" if smooth is None else f"{smooth:.4f}"
             print(f"\nstep {step} min {elapsed / 60:.1f} val {v:.4f} train {train}", flush=True)
         for g in opt.param_groups:
