@@ -576,6 +576,21 @@ def test_score_reads_the_labels_as_fit_does(client):
     assert model.score(Xd, y) == local.score(X, y)
 
 
+def test_score_of_continuous_labels_names_score_s_y_as_locally(client):
+    # the Dask classifier said "use a regressor", though it was fitted on labels and only
+    # the labels given to score were scores
+    X, y = table(n=60)
+    model = DaskPriorBoostClassifier(scale=0, booster_params={"n_estimators": 3})
+    model.fit(*to_dask(X, y))
+    scores = np.linspace(0.05, 0.95, len(X))
+    with pytest.raises(ValueError) as error:
+        model.score(to_dask(X, y)[0], scores)
+    assert str(error.value) == (
+        "score's y is continuous (e.g. 0.05), but it must hold the class labels of fit's y "
+        f"{list(model.classes_)}, not scores or probabilities."
+    )
+
+
 class NamedPrior(PidPrior):
     """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
 

@@ -7,7 +7,6 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 
-from .._validation import check_target
 from ..estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -15,6 +14,7 @@ from ..estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
+from ..estimators._eval_set import class_labels
 from ..estimators._shared import PARAMETER_CONSTRAINTS
 from ..scale_search import margin_to_output
 from ._base import SAMPLE_SIZE, _DaskPriorBoost
@@ -160,7 +160,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         float
         """
         predicted, y, weight = _computed(self.predict(X), labels_again(y), sample_weight)
-        y = check_target(y, len(predicted), classification=True)  # labels as fit reads them
+        y = class_labels(y, len(predicted), self.classes_, "score's y")  # as fit reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
 
