@@ -954,3 +954,18 @@ def test_the_kept_context_follows_refits_and_new_parameters():
     copy = pickle.loads(pickle.dumps(prior))  # the tensors stay out of pickles
     assert "_encoded" not in copy.__dict__
     np.testing.assert_array_equal(copy.logits(X), prior.logits(X))
+
+
+def test_a_fitted_prior_on_a_machine_without_its_gpu_says_how_to_score(monkeypatch):
+    # the error said "pass device='cpu'" though a fitted prior takes no device at logits
+    import torch
+
+    X, y = _blobs(60, 2, 3, 0)
+    prior = BundledPFNPrior(n_ensemble=1).fit(X, y)
+    z = prior.logits(X)
+    prior.set_params(device="cuda")  # as fitted on a machine with a GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="sees no CUDA GPU") as err:
+        prior.logits(X)
+    assert "model.prior_.set_params(device='cpu') on a fitted llmboost model" in str(err.value)
+    np.testing.assert_array_equal(prior.set_params(device="cpu").logits(X), z)

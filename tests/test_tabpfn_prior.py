@@ -551,8 +551,15 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
     path = save(model, tmp_path / "m.llmboost")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     loaded = load(path)
-    with pytest.raises(ValueError, match=r"device='cuda', but this torch .* sees no CUDA GPU"):
+    no_gpu = r"device='cuda', but this torch .* sees no CUDA GPU"
+    with pytest.raises(ValueError, match=no_gpu) as err:
         loaded.predict_proba(X)
+    # the error said to pass device='cpu', not where: the fitted prior inside the model
+    assert str(err.value).endswith(
+        "The fitted TabPFNPrior keeps the device='cuda' it was fitted with; to score on this "
+        "machine, set another one: model.prior_.set_params(device='cpu') on a fitted llmboost "
+        "model, or set_params(device='cpu') on the prior itself."
+    )
     loaded.prior_.set_params(device="cpu")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 

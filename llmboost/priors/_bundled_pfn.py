@@ -31,7 +31,8 @@ from .._params import (
 )
 from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
-from ._in_context import target_moments, torch_device
+from ._device import fitted_device, torch_device
+from ._in_context import target_moments
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
@@ -332,7 +333,8 @@ class BundledPFNPrior(Prior):
 
     def _device(self) -> str:
         require("torch", extra="pfn", who=type(self).__name__)  # the first use of torch
-        return torch_device(self.device, type(self).__name__)
+        fitted = hasattr(self, "X_train_")  # perhaps loaded on a machine without its device
+        return (fitted_device if fitted else torch_device)(self.device, type(self).__name__)
 
     def _limit(self, model) -> int:
         return int(self.max_context) if self.max_context is not None else model.max_rows

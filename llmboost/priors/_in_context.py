@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Instance, Interval
-from .._resources import halve_on_oom, is_out_of_memory, require, resolve_device, seed_from
+from .._resources import halve_on_oom, is_out_of_memory, require, seed_from
 from .._sampling import subsample
 from .._warn import caller_level
 from ._base import Folds, Prior, align_columns, category_codes, log_proba
+from ._device import fitted_device, torch_device
 
 #: Seconds allowed for the check that a download host answers at all.
 REACHABILITY_TIMEOUT = 3.0
@@ -290,7 +291,7 @@ class InContextPrior(Prior):
     def _fitted_estimator(self):
         """The estimator on the stored context, refitted lazily after unpickling."""
         if getattr(self, "_estimator", None) is None:
-            self.device_ = torch_device(self.device, type(self).__name__)
+            self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
             over = len(self.context_y_) > self._row_limit()
             self.ignore_limits_ = getattr(self, "ignore_limits_", False) or over
@@ -407,48 +408,6 @@ def target_moments(y: np.ndarray) -> tuple[float, float]:
     if not np.isfinite(sd) or 0.0 < top < 1e-100:
         mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
     return mean, sd if sd > 1e-12 * top else 0.0
-
-
-def torch_device(device: str, who: str) -> str:
-    """The device ``device`` resolves to, checked by placing an empty tensor there.
-
-    Parameters
-    ----------
-    device : str
-        ``"auto"``, or a torch device name such as ``"cpu"`` or ``"cuda:0"``.
-    who : str
-        The class named in the error.
-
-    Returns
-    -------
-    str
-        As :func:`llmboost._resources.resolve_device` gives it.
-
-    Raises
-    ------
-    ValueError
-        When torch cannot place data on that device here (an unknown name such as
-        ``"gpu"``, a backend this torch lacks, the data-less ``"meta"``).
-    """
-    import torch
-
-    name = resolve_device(device)
-    try:
-        kind = torch.device(name).type
-    except RuntimeError:
-        kind, why = None, "not a torch device name"
-    if kind == "meta":
-        why = "the meta device holds no data"
-    elif kind is not None:
-        try:
-            torch.empty(0, device=name)
-            return name
-        except (RuntimeError, AssertionError) as exc:
-            why = str(exc).splitlines()[0].split(". ")[0] if str(exc) else type(exc).__name__
-    raise ValueError(
-        f"{who}: device={device!r} cannot be used here ({why}); pass 'cpu', 'auto' "
-        "(CUDA when torch sees a GPU) or a device torch sees, such as 'cuda:0'."
-    )
 
 
 def unreachable_reason(hosts: list[str]) -> str | None:
