@@ -291,6 +291,19 @@ def test_importing_llmboost_does_not_import_torch_or_tabicl():
     assert out.stdout.strip() == "False False", out.stderr
 
 
+@pytest.mark.parametrize("device", ["gpu", "cuda"])
+def test_a_bad_device_is_said_before_missing_weights(tmp_path, monkeypatch, device):
+    # offline, device="gpu" (or "cuda" without a GPU) got the missing-weights error, and
+    # after fetching the weights the device error came next
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = _table(30)
+    with pytest.raises(ValueError, match=rf"device={device!r}") as err:
+        TabICLPrior(device=device).fit(X, y)
+    assert not isinstance(err.value, ModelNotAvailableError)
+
+
 def test_bad_parameters(ckpt):
     X, y = _table(30)
     for params in (

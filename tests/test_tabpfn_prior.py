@@ -238,6 +238,19 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
     assert not missing.parent.exists() and list(work.iterdir()) == []
 
 
+@pytest.mark.parametrize("device", ["gpu", "cuda"])
+def test_a_bad_device_is_said_before_missing_weights(tmp_path, monkeypatch, device):
+    # offline, device="gpu" (or "cuda" without a GPU) got the missing-weights error, and
+    # after fetching the weights the device error came next
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = _table(30)
+    with pytest.raises(ValueError, match=rf"device={device!r}") as err:
+        TabPFNPrior(device=device).fit(X, y)
+    assert not isinstance(err.value, ModelNotAvailableError)
+
+
 def test_reachability_probe_gives_up_quickly():
     start = time.perf_counter()
     assert unreachable_reason(["http://127.0.0.1:9"]) is not None  # refused at once

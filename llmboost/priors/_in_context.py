@@ -139,9 +139,10 @@ class InContextPrior(Prior):
         return require(*modules, extra=extra, who=type(self).__name__)
 
     def _resolve_resources(self) -> None:
-        """Set ``checkpoint_path_``, ``device_`` and ``seed_`` (downloads when needed)."""
-        self._locate_weights()
+        """Set ``device_``, ``checkpoint_path_`` and ``seed_`` (downloads when needed)."""
+        self._import()  # torch, then a device it cannot use is said before missing weights
         self.device_ = torch_device(self.device, type(self).__name__)
+        self._locate_weights()
         self.seed_ = seed_from(self.random_state)
 
     def _locate_weights(self) -> None:
