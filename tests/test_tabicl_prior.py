@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -289,6 +290,32 @@ def test_importing_llmboost_does_not_import_torch_or_tabicl():
     env = {**os.environ, "PYTHONPATH": root}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_an_empty_model_path_or_a_folder_is_named(ckpt, tmp_path, monkeypatch):
+    # both said "checkpoint ... not found" / "not available" with a folder as where it was
+    # looked for, and the advice to download weights
+    X, y = _table(30)
+    for empty in ("", "  "):
+        with pytest.raises(ValueError) as err:
+            TabICLPrior(model_path=empty).fit(X, y)
+        assert str(err.value) == (
+            f"TabICLPrior: model_path must be a path to a checkpoint file or None, got {empty!r}."
+        )
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "model.ckpt").write_bytes(open(ckpt["classification"], "rb").read())
+    (folder / "notes.txt").write_text("")
+    with pytest.raises(ValueError) as err:
+        TabICLPrior(model_path=folder).fit(X, y)
+    assert str(err.value) == (
+        f"TabICLPrior: model_path={str(folder)!r} is a folder ({folder}); pass the path of the "
+        f"checkpoint file in it, e.g. TabICLPrior(model_path={str(folder / 'model.ckpt')!r})."
+    )
+    monkeypatch.chdir(tmp_path)  # Path("") is the working folder
+    with pytest.raises(ValueError, match=r"model_path='.' is a folder .*model_path='NAME.ckpt'"):
+        TabICLPrior(model_path=Path("")).fit(X, y)
+    assert not TabICLPrior(model_path=folder).is_available()
 
 
 @pytest.mark.parametrize("device", ["gpu", "cuda"])

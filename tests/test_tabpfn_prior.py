@@ -238,6 +238,32 @@ def test_offline_error_is_fast_helpful_and_writes_nothing(tmp_path, monkeypatch)
     assert not missing.parent.exists() and list(work.iterdir()) == []
 
 
+def test_an_empty_model_path_or_a_folder_is_named(ckpt, tmp_path, monkeypatch):
+    # both said "checkpoint ... not found" / "not available" with a folder as where it was
+    # looked for, and the advice to download weights
+    X, y = _table(30)
+    for empty in ("", "  "):
+        with pytest.raises(ValueError) as err:
+            TabPFNPrior(model_path=empty).fit(X, y)
+        assert str(err.value) == (
+            f"TabPFNPrior: model_path must be a path to a checkpoint file or None, got {empty!r}."
+        )
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "model.ckpt").write_bytes(open(ckpt["classification"], "rb").read())
+    (folder / "notes.txt").write_text("")
+    with pytest.raises(ValueError) as err:
+        TabPFNPrior(model_path=folder).fit(X, y)
+    assert str(err.value) == (
+        f"TabPFNPrior: model_path={str(folder)!r} is a folder ({folder}); pass the path of the "
+        f"checkpoint file in it, e.g. TabPFNPrior(model_path={str(folder / 'model.ckpt')!r})."
+    )
+    monkeypatch.chdir(tmp_path)  # Path("") is the working folder
+    with pytest.raises(ValueError, match=r"model_path='.' is a folder .*model_path='NAME.ckpt'"):
+        TabPFNPrior(model_path=Path("")).fit(X, y)
+    assert not TabPFNPrior(model_path=folder).is_available()
+
+
 @pytest.mark.parametrize("device", ["gpu", "cuda"])
 def test_a_bad_device_is_said_before_missing_weights(tmp_path, monkeypatch, device):
     # offline, device="gpu" (or "cuda" without a GPU) got the missing-weights error, and

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Instance, Interval
+from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Check, Interval, filled_text
 from .._resources import halve_on_oom, is_out_of_memory, require, seed_from
 from .._sampling import subsample
 from .._warn import caller_level
@@ -36,16 +36,24 @@ from ._device import fitted_device, torch_device
 #: Seconds allowed for the check that a download host answers at all.
 REACHABILITY_TIMEOUT = 3.0
 
+
+def _a_path(value) -> bool:
+    """Whether ``value`` can name a file: a path object, or text besides whitespace."""
+    return isinstance(value, os.PathLike) or filled_text(value)
+
+
 #: Constraints of the parameters every in-context prior has.
 IN_CONTEXT_CONSTRAINTS = {
     "task": TASK,
-    "model_path": [Instance((str, os.PathLike), "a path to a checkpoint file"), None],
+    "model_path": [Check(_a_path, "a path to a checkpoint file"), None],
     "device": DEVICE,
     "n_estimators": [POSITIVE_INT],
     "max_context": [Interval(numbers.Integral, 2), None],
     "batch_size": [POSITIVE_INT],
     "random_state": RANDOM_STATE,
 }
+#: File endings of checkpoints, suggested when ``model_path`` names a folder.
+CHECKPOINT_SUFFIXES = (".ckpt", ".pt", ".pth", ".safetensors")
 #: The extra-keyword dict of a prior (``tabpfn_params``, ``tabicl_params``).
 EXTRA_PARAMS = [DICT, None]
 
@@ -172,6 +180,14 @@ class InContextPrior(Prior):
 
     def _local_checkpoint(self, path: Path) -> str:
         """The checkpoint ``model_path`` names, or :class:`ModelNotAvailableError`."""
+        if path.is_dir():
+            found = sorted(f.name for f in path.glob("*") if f.suffix in CHECKPOINT_SUFFIXES)
+            name = type(self).__name__
+            raise ValueError(
+                f"{name}: model_path={str(self.model_path)!r} is a folder ({path.resolve()}); "
+                "pass the path of the checkpoint file in it, e.g. "
+                f"{name}(model_path={str(path / (found or ['NAME.ckpt'])[0])!r})."
+            )
         looked = self._model_path_candidates(path)
         for candidate in looked:
             if candidate.is_file():
