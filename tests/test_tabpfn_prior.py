@@ -615,7 +615,20 @@ def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
         prior.fit(X, y)
     assert prior.context_size_ == 1100
     z = prior.logits(X[:20])
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(prior)).logits(X[:20]), z)
+    copy = pickle.loads(pickle.dumps(prior))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        np.testing.assert_array_equal(copy.logits(X[:20]), z)
+        copy.logits(X[:5])
+    # it scored beyond the CPU's limit without a word about the cost or the way out
+    slow = [w for w in caught if "more than TabPFN's limit" in str(w.message)]
+    assert len(slow) == 1 and slow[0].filename == __file__  # once, at the user's line
+    assert str(slow[0].message) == (
+        "TabPFNPrior: the context has 1100 rows, more than TabPFN's limit of 1000 rows on cpu "
+        "(it was fitted on a device with a higher limit); scoring it here goes beyond the "
+        "limit and is slow on a CPU. To score faster, refit with TabPFNPrior(max_context=1000), "
+        "or set_params(device='cuda') where a GPU is."
+    )
 
 
 def test_a_default_checkpoint_from_another_cache_folder_is_named_on_load(

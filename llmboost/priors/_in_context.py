@@ -310,10 +310,23 @@ class InContextPrior(Prior):
         if getattr(self, "_estimator", None) is None:
             self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
-            over = len(self.context_y_) > self._row_limit()
-            self.ignore_limits_ = getattr(self, "ignore_limits_", False) or over
+            n, limit = len(self.context_y_), self._row_limit()
+            if n > limit and not getattr(self, "ignore_limits_", False):
+                self._warn_over_limit(n, limit)
+            self.ignore_limits_ = getattr(self, "ignore_limits_", False) or n > limit
             self._estimator = self._fit_model(self.context_X_, self._standard(self.context_y_))
         return self._estimator
+
+    def _warn_over_limit(self, n: int, limit: int) -> None:
+        name = type(self).__name__
+        warnings.warn(
+            f"{name}: the context has {n} rows, more than {self._library}'s limit of {limit} "
+            f"rows on {self.device_} (it was fitted on a device with a higher limit); scoring "
+            f"it here goes beyond the limit and is slow on a CPU. To score faster, refit with "
+            f"{name}(max_context={limit}), or set_params(device='cuda') where a GPU is.",
+            UserWarning,
+            stacklevel=caller_level(),
+        )
 
     # -- regression targets: the libraries cast them to float32 -------------------------
     def _set_target_units(self, y: np.ndarray) -> None:
