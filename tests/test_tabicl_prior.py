@@ -379,6 +379,29 @@ def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
     assert prior.fit(X, y).logits(X).shape == (30, 2)
 
 
+def test_extra_keywords_that_choose_the_checkpoint_are_refused(ckpt):
+    # allow_auto_download was overridden in silence, and checkpoint_version ignored by
+    # TabICL, which reads the file the prior gives it: the user's choice had no effect
+    X, y = _table(30)
+    for key, value, why in (
+        ("allow_auto_download", True, "which TabICLPrior sets itself (to False)"),
+        ("checkpoint_version", "tabicl-classifier-v1.1-20250506.ckpt", "which TabICL ignores"),
+    ):
+        prior = TabICLPrior(model_path=ckpt["classification"], tabicl_params={key: value})
+        with pytest.raises(ValueError) as err:
+            prior.fit(X, y)
+        assert str(err.value).startswith(f"TabICLPrior: tabicl_params has {key!r}, {why}")
+    with pytest.raises(ValueError) as err:
+        TabICLPrior(
+            model_path=ckpt["classification"], tabicl_params={"checkpoint_version": "x"}
+        ).fit(X, y)
+    assert str(err.value) == (
+        "TabICLPrior: tabicl_params has 'checkpoint_version', which TabICL ignores when given a "
+        "checkpoint file, as TabICLPrior gives it; pass TabICLPrior(checkpoint=...) a file name "
+        "in jingang/TabICL instead."
+    )
+
+
 def test_pfnboost_with_tabicl_prior_end_to_end(ckpt):
     X, y = _table(80)
     clf = PFNBoostClassifier(

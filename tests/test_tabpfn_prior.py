@@ -509,6 +509,50 @@ def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
     )
 
 
+def test_categorical_features_indices_in_tabpfn_params_is_refused(ckpt):
+    # it replaced the indices of X's categorical columns in silence
+    X, y = _table(40)
+    prior = TabPFNPrior(
+        model_path=ckpt["classification"], tabpfn_params={"categorical_features_indices": [0]}
+    )
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value) == (
+        "TabPFNPrior: tabpfn_params has 'categorical_features_indices', which TabPFNPrior sets "
+        "itself from X's categorical columns; give a column the pandas 'category' dtype to have "
+        "it read as categorical (text columns are already)."
+    )
+
+
+def test_ignore_pretraining_limits_false_keeps_the_limits_the_prior_lifts(ckpt):
+    # with max_context=1100 on a CPU, tabpfn_params={"ignore_pretraining_limits": False}
+    # failed in TabPFN: "Running on CPU with more than 1000 samples is not allowed"
+    X, y = _table(1100)
+    for value in (False, True):
+        prior = TabPFNPrior(
+            model_path=ckpt["classification"],
+            n_estimators=1,
+            max_context=1100,
+            device="cpu",
+            tabpfn_params={**EXACT, "ignore_pretraining_limits": value},
+        )
+        assert prior.fit(X, y).context_size_ == 1100
+        assert prior.logits(X[:5]).shape == (5, 2)
+
+
+def test_fit_mode_in_tabpfn_params_is_passed_on(ckpt):
+    X, y = _table(60)
+    plain = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    low = TabPFNPrior(
+        model_path=ckpt["classification"],
+        n_estimators=1,
+        tabpfn_params={**EXACT, "fit_mode": "low_memory"},
+    )
+    assert low.fit(X, y)._estimator.fit_mode == "low_memory"
+    # float64 inference: the two modes compute the same numbers, up to the order of sums
+    np.testing.assert_allclose(low.logits(X), plain.fit(X, y).logits(X), atol=1e-9)
+
+
 def test_model_path_under_the_home_folder_with_a_tilde(ckpt, tmp_path, monkeypatch):
     import llmboost
 

@@ -77,6 +77,8 @@ class InContextPrior(Prior):
     _requires: tuple[tuple[str, ...], str] = ((), "")
     #: Devices on which folds of equal shape are scored in one fused call.
     _fused_devices: tuple[str, ...] = ()
+    #: Keywords of the library's estimator refused in the extra dict: why, and what instead.
+    _refused_extra: dict[str, str] = {}
 
     # -- pickling: the fitted estimator holds the network; keep the context only ------
     def __getstate__(self) -> dict[str, Any]:
@@ -282,6 +284,11 @@ class InContextPrior(Prior):
                 f"{name}: {self._extra_params} has "
                 f"{', '.join(map(repr, unknown))}, which {cls.__name__} does not take; its "
                 f"parameters are {', '.join(known)}."
+            )
+        if refused := sorted(set(extra) & set(self._refused_extra)):
+            key = refused[0]
+            raise ValueError(
+                f"{name}: {self._extra_params} has {key!r}, which {self._refused_extra[key]}."
             )
         if own := sorted(set(extra) & set(params) & set(self.get_params(deep=False))):
             raise ValueError(

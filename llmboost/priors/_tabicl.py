@@ -69,7 +69,9 @@ class TabICLPrior(InContextPrior):
     tabicl_params : dict, default=None
         Extra keyword arguments for ``TabICLClassifier`` / ``TabICLRegressor`` (not the
         prior's own ``n_estimators``, ``model_path``, ``device``, ``random_state``), e.g.
-        ``{"softmax_temperature": 1.0}`` or ``{"kv_cache": True}``.
+        ``{"softmax_temperature": 1.0}`` or ``{"kv_cache": True}``. ``allow_auto_download``
+        and ``checkpoint_version`` are refused: ``checkpoint`` and ``model_path`` say which
+        file is used.
 
     Attributes
     ----------
@@ -94,6 +96,16 @@ class TabICLPrior(InContextPrior):
     _library = "TabICL"
     _extra_params = "tabicl_params"
     _requires = (("tabicl", "torch"), "tabicl")
+    _refused_extra = {
+        "allow_auto_download": (
+            "TabICLPrior sets itself (to False): it finds the checkpoint file itself, from "
+            "model_path= or checkpoint= (downloaded when a host answers)"
+        ),
+        "checkpoint_version": (
+            "TabICL ignores when given a checkpoint file, as TabICLPrior gives it; pass "
+            f"TabICLPrior(checkpoint=...) a file name in {REPO_ID} instead"
+        ),
+    }
 
     def __init__(
         self,

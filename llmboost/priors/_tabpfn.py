@@ -72,6 +72,11 @@ class TabPFNPrior(InContextPrior):
         ``{"inference_precision": torch.float64}`` (on CPUs with bfloat16 support
         TabPFN autocasts to bfloat16, so a row's output can change in the 4th digit
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
+        ``{"ignore_pretraining_limits": True}`` lifts TabPFN's row and column limits
+        (``False`` keeps those the prior lifts: a larger ``max_context``, a GPU's
+        context on a CPU). ``fit_mode`` is ``"fit_preprocessors"`` unless given (e.g.
+        ``"low_memory"``). ``categorical_features_indices`` is refused: the prior
+        passes X's categorical columns.
 
     Attributes
     ----------
@@ -104,6 +109,12 @@ class TabPFNPrior(InContextPrior):
     _library = "TabPFN"
     _extra_params = "tabpfn_params"
     _requires = (("tabpfn", "torch"), "tabpfn")
+    _refused_extra = {
+        "categorical_features_indices": (
+            "TabPFNPrior sets itself from X's categorical columns; give a column the pandas "
+            "'category' dtype to have it read as categorical (text columns are already)"
+        ),
+    }
 
     def __init__(
         self,
@@ -217,7 +228,12 @@ class TabPFNPrior(InContextPrior):
             "fit_mode": "fit_preprocessors",
             "random_state": self.seed_,
         }
-        return cls(**self._extra(cls, params))
+        params = self._extra(cls, params)
+        # tabpfn_params={"ignore_pretraining_limits": False} cannot shrink a context
+        params["ignore_pretraining_limits"] = params["ignore_pretraining_limits"] or (
+            self.ignore_limits_
+        )
+        return cls(**params)
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
         """TabPFN on the context, or the label distribution when no feature varies in it."""
