@@ -298,6 +298,23 @@ def test_fit_writes_nothing_in_cwd_and_pickles_without_weights(ckpt, tmp_path, m
     np.testing.assert_allclose(restored.logits(X), z, atol=1e-6)
 
 
+def test_set_params_after_fit_scores_as_a_pickled_copy_does(ckpt, tmp_path):
+    # the fitted prior kept scoring with its old TabPFN settings while a pickled copy of it
+    # used the new ones: logits differed by 0.11 between the two
+    X, y = _table(60)
+    other = str(build_checkpoint(tmp_path / "other.ckpt", seed=1))
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2, tabpfn_params=EXACT)
+    prior.fit(X, y)
+    for change in ({"n_estimators": 1}, {"model_path": other}):
+        prior.set_params(**change)
+        z = prior.logits(X)
+        # float64 inference: the same computation, up to the order of sums
+        np.testing.assert_allclose(pickle.loads(pickle.dumps(prior)).logits(X), z, atol=1e-9)
+        refit = TabPFNPrior(**prior.get_params()).fit(X, y)
+        np.testing.assert_allclose(refit.logits(X), z, atol=1e-9)
+    assert prior.checkpoint_path_ == other
+
+
 def test_importing_llmboost_does_not_import_torch_or_tabpfn():
     code = "import sys, llmboost, llmboost.priors._tabpfn; print('torch' in sys.modules)"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -630,6 +647,7 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
     X, y = _table(60)
     prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
     model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    expected = model.predict_proba(X)
     model.prior_.set_params(device="cuda")  # as saved on a machine with a GPU
     path = save(model, tmp_path / "m.llmboost")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -644,7 +662,7 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
         "model, or set_params(device='cpu') on the prior itself."
     )
     loaded.prior_.set_params(device="cpu")
-    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
 
 
 def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):

@@ -15,9 +15,6 @@ import contextlib
 import inspect
 import numbers
 import os
-import threading
-import urllib.error
-import urllib.request
 import warnings
 from abc import abstractmethod
 from pathlib import Path
@@ -32,9 +29,7 @@ from .._sampling import subsample
 from .._warn import caller_level
 from ._base import Folds, Prior, align_columns, category_codes, log_proba
 from ._device import fitted_device, torch_device
-
-#: Seconds allowed for the check that a download host answers at all.
-REACHABILITY_TIMEOUT = 3.0
+from ._hosts import unreachable_reason
 
 
 def _a_path(value) -> bool:
@@ -84,6 +79,7 @@ class InContextPrior(Prior):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())  # a copy: the default may be __dict__ itself
         state.pop("_estimator", None)
+        state.pop("_estimator_params", None)
         return state
 
     def is_available(self) -> bool:
@@ -112,7 +108,7 @@ class InContextPrior(Prior):
         self.context_X_ = category_codes(X)[rows]
         self.context_y_ = y[rows]
         self.context_size_ = len(rows)
-        self._estimator = None
+        self._estimator = self._estimator_params = None
         self._fitted_estimator()
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -313,8 +309,15 @@ class InContextPrior(Prior):
             return self._make_estimator().fit(X, y)
 
     def _fitted_estimator(self):
-        """The estimator on the stored context, refitted lazily after unpickling."""
-        if getattr(self, "_estimator", None) is None:
+        """The estimator on the stored context, made again after unpickling or a change of
+        parameters (so a pickled copy scores as the prior does)."""
+        params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
+        if getattr(self, "_estimator", None) is None or not _same(params, made):
+            if made is not None and any(
+                not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS
+            ):
+                self._locate_weights()  # another checkpoint
+            self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
             n, limit = len(self.context_y_), self._row_limit()
@@ -417,6 +420,18 @@ class InContextPrior(Prior):
         raise NotImplementedError
 
 
+#: Parameters that choose the checkpoint file.
+_WEIGHTS_KEYS = ("task", "model_path", "model", "checkpoint")
+
+
+def _same(a, b) -> bool:
+    """Whether two parameter values are equal (values that cannot say so: not)."""
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays and the like: made again
+        return False
+
+
 class LabelDistribution:
     """Stand-in for a context the library cannot fit (a single class, a constant target; for
     TabPFN, no varying feature): every row gets the context's class frequencies, or its mean."""
@@ -447,46 +462,9 @@ def target_moments(y: np.ndarray) -> tuple[float, float]:
     return mean, sd if sd > 1e-12 * top else 0.0
 
 
-def unreachable_reason(hosts: list[str]) -> str | None:
-    """``None`` if a host answers within :data:`REACHABILITY_TIMEOUT`, else why not.
-
-    Parameters
-    ----------
-    hosts : list of str
-        URLs probed in parallel with a ``HEAD`` request.
-
-    Returns
-    -------
-    str or None
-    """
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        return "HF_HUB_OFFLINE is set"
-    answered: list[str] = []
-
-    def probe(url: str) -> None:
-        try:
-            request = urllib.request.Request(url, method="HEAD")
-            with urllib.request.urlopen(request, timeout=REACHABILITY_TIMEOUT):  # noqa: S310
-                answered.append(url)
-        except urllib.error.HTTPError:
-            answered.append(url)  # the host answered, with an error status
-        except Exception:  # noqa: BLE001 - DNS, refused, timeout: unreachable
-            pass
-
-    threads = [threading.Thread(target=probe, args=(h,), daemon=True) for h in hosts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(REACHABILITY_TIMEOUT + 0.5)
-    if answered:
-        return None
-    return f"no download host answered within {REACHABILITY_TIMEOUT:.0f} s ({', '.join(hosts)})"
-
-
 __all__ = [
     "EXTRA_PARAMS",
     "IN_CONTEXT_CONSTRAINTS",
-    "REACHABILITY_TIMEOUT",
     "InContextPrior",
     "LabelDistribution",
     "ModelNotAvailableError",
