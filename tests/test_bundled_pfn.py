@@ -816,8 +816,9 @@ def test_a_missing_checkpoint_says_what_to_pass(tmp_path):
     for path in (tmp_path / "nope.pt", tmp_path):
         with pytest.raises(FileNotFoundError) as err:
             BundledPFNPrior(weights=path).fit(X, y)
+        folder = " (a folder)" if path.is_dir() else ""
         assert str(err.value) == (
-            f"No PFN checkpoint at {path}: pass weights= a file written by `python -m "
+            f"No PFN checkpoint at {path}{folder}: pass weights= a file written by `python -m "
             "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
             "None for the shipped network."
         )
@@ -969,3 +970,16 @@ def test_a_fitted_prior_on_a_machine_without_its_gpu_says_how_to_score(monkeypat
         prior.logits(X)
     assert "model.prior_.set_params(device='cpu') on a fitted llmboost model" in str(err.value)
     np.testing.assert_array_equal(prior.set_params(device="cpu").logits(X), z)
+
+
+def test_empty_weights_or_a_folder_are_named(tmp_path):
+    # weights="" fitted the shipped network in silence; a folder was "No PFN checkpoint at"
+    X, y = _blobs(40, 2, 3, 0)
+    for empty in ("", "  "):
+        with pytest.raises(ValueError) as err:
+            BundledPFNPrior(weights=empty).fit(X, y)
+        assert str(err.value) == (
+            f"BundledPFNPrior: weights must be a path to a checkpoint file or None, got {empty!r}."
+        )
+    with pytest.raises(FileNotFoundError, match=rf"No PFN checkpoint at {tmp_path} \(a folder\)"):
+        BundledPFNPrior(weights=tmp_path).fit(X, y)

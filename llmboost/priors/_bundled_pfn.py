@@ -25,14 +25,13 @@ from .._params import (
     POSITIVE_REAL,
     RANDOM_STATE,
     TASK,
-    Instance,
     Interval,
     Options,
 )
 from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
 from ._device import fitted_device, torch_device
-from ._in_context import target_moments
+from ._in_context import CHECKPOINT_PATH, target_moments
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
@@ -75,8 +74,9 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
     path = Path(path).expanduser() if path is not None else default_weights_path()
     device = torch_device(device, "load_model")
     if not path.is_file():
+        folder = " (a folder)" if path.is_dir() else ""
         raise FileNotFoundError(
-            f"No PFN checkpoint at {path}: pass weights= a file written by `python -m "
+            f"No PFN checkpoint at {path}{folder}: pass weights= a file written by `python -m "
             "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
             "None for the shipped network."
         )
@@ -198,7 +198,7 @@ class BundledPFNPrior(Prior):
         "n_ensemble": [POSITIVE_INT, Options(("auto",))],
         "random_state": RANDOM_STATE,
         "max_context": [Interval(numbers.Integral, 2), None],
-        "weights": [Instance((str, os.PathLike), "a path to a checkpoint file"), None],
+        "weights": [CHECKPOINT_PATH, None],
         "device": DEVICE,
         "softmax_temperature": [POSITIVE_REAL],
         "batch_cells": [POSITIVE_INT],

@@ -37,10 +37,12 @@ def _a_path(value) -> bool:
     return isinstance(value, os.PathLike) or filled_text(value)
 
 
+#: A checkpoint file's path: a path object, or text besides whitespace.
+CHECKPOINT_PATH = Check(_a_path, "a path to a checkpoint file")
 #: Constraints of the parameters every in-context prior has.
 IN_CONTEXT_CONSTRAINTS = {
     "task": TASK,
-    "model_path": [Check(_a_path, "a path to a checkpoint file"), None],
+    "model_path": [CHECKPOINT_PATH, None],
     "device": DEVICE,
     "n_estimators": [POSITIVE_INT],
     "max_context": [Interval(numbers.Integral, 2), None],
@@ -463,6 +465,7 @@ def target_moments(y: np.ndarray) -> tuple[float, float]:
 
 
 __all__ = [
+    "CHECKPOINT_PATH",
     "EXTRA_PARAMS",
     "IN_CONTEXT_CONSTRAINTS",
     "InContextPrior",
