@@ -404,6 +404,28 @@ def test_a_checkpoint_of_the_other_task_is_refused_by_name(ckpt, task):
         prior.oof_logits(X, target, _folds(y))
 
 
+def test_a_checkpoint_of_another_model_is_named(ckpt, tmp_path):
+    # it was the other model's error: TabPFN "Trying to create tensor with negative
+    # dimension -1", TabICL "__init__() got an unexpected keyword argument 'emsize'"
+    pytest.importorskip("tabicl")
+    from tabicl_fixtures import build_checkpoint as build_other
+
+    from llmboost.pfn import DEFAULT_WEIGHTS, WEIGHTS_DIR
+
+    X, y = _table(40)
+    other = build_other(tmp_path / "other.ckpt")
+    for path, kind, reader in (
+        (other, "TabICL", "TabICLPrior(model_path=...)"),
+        (WEIGHTS_DIR / DEFAULT_WEIGHTS, "bundled PFN", "BundledPFNPrior(weights=...)"),
+    ):
+        with pytest.raises(ValueError) as err:
+            TabPFNPrior(model_path=path, n_estimators=1).fit(X, y)
+        assert str(err.value).startswith(
+            f"TabPFN cannot read the checkpoint {path}: it is a {kind} checkpoint, which "
+            f"{reader} reads. Pass model_path= a TabPFN classifi"
+        )
+
+
 @pytest.mark.parametrize("content, why", UNREADABLE)
 def test_unreadable_checkpoint_is_named(ckpt, tmp_path, content, why):
     X, y = _table(40)

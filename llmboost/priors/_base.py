@@ -378,14 +378,22 @@ def fit_from_checkpoint(fit: Callable, library: str, path: str, fix: str):
     try:
         return fit()
     except Exception as exc:
-        problem = _checkpoint_problem(path)
+        problem = _checkpoint_problem(path, library)
         if problem is None:
             raise
         raise ValueError(f"{library} cannot read the checkpoint {path}: {problem}. {fix}") from exc
 
 
-def _checkpoint_problem(path: str) -> str | None:
-    """Why ``path`` is not a readable checkpoint, else ``None``."""
+#: A config key that marks each kind of checkpoint, and the prior that reads it.
+_CHECKPOINT_KINDS = {
+    "TabPFN": ("max_num_classes", "TabPFNPrior(model_path=...)"),
+    "TabICL": ("embed_dim", "TabICLPrior(model_path=...)"),
+    "bundled PFN": ("feature_embed", "BundledPFNPrior(weights=...)"),
+}
+
+
+def _checkpoint_problem(path: str, library: str) -> str | None:
+    """Why ``path`` is not a checkpoint ``library`` reads, else ``None``."""
     if str(path).endswith(".safetensors"):
         return None
     import torch
@@ -396,7 +404,13 @@ def _checkpoint_problem(path: str) -> str | None:
         text = (str(exc).strip().splitlines() or ["empty or cut off"])[0][:80]
         return f"it is not a torch checkpoint ({type(exc).__name__}: {text})"
     missing = [k for k in ("state_dict", "config") if not isinstance(ckpt, dict) or k not in ckpt]
-    return f"it has no {' or '.join(missing)}" if missing else None
+    if missing:
+        return f"it has no {' or '.join(missing)}"
+    config = ckpt["config"] if isinstance(ckpt["config"], dict) else {}
+    for kind, (key, reader) in _CHECKPOINT_KINDS.items():
+        if kind != library and key in config:
+            return f"it is a {kind} checkpoint, which {reader} reads"
+    return None
 
 
 def align_columns(z: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarray:
