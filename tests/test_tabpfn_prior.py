@@ -315,6 +315,16 @@ def test_set_params_after_fit_scores_as_a_pickled_copy_does(ckpt, tmp_path):
     assert prior.checkpoint_path_ == other
 
 
+def test_a_bad_parameter_set_after_fit_is_named_when_scoring(ckpt):
+    # set_params(n_estimators=0) on a fitted prior failed in TabPFN: ZeroDivisionError
+    X, y = _table(40)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1).fit(X, y)
+    prior.set_params(n_estimators=0)
+    with pytest.raises(ValueError) as err:
+        prior.logits(X)
+    assert str(err.value) == "TabPFNPrior: n_estimators must be an integer >= 1, got 0."
+
+
 def test_importing_llmboost_does_not_import_torch_or_tabpfn():
     code = "import sys, llmboost, llmboost.priors._tabpfn; print('torch' in sys.modules)"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -679,8 +689,8 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
         loaded.predict_proba(X)
     # the error said to pass device='cpu', not where: the fitted prior inside the model
     assert str(err.value).endswith(
-        "The fitted TabPFNPrior keeps the device='cuda' it was fitted with; to score on this "
-        "machine, set another one: model.prior_.set_params(device='cpu') on a fitted llmboost "
+        "A fitted TabPFNPrior scores on its device='cuda' (kept in saved models); to score on "
+        "this machine, set another one: model.prior_.set_params(device='cpu') on a fitted llmboost "
         "model, or set_params(device='cpu') on the prior itself."
     )
     loaded.prior_.set_params(device="cpu")

@@ -54,8 +54,8 @@ def fitted_device(device: str, who: str) -> str:
         return torch_device(device, who)
     except ValueError as exc:
         raise ValueError(
-            f"{exc} The fitted {who} keeps the device={device!r} it was fitted with; to score "
-            "on this machine, set another one: model.prior_.set_params(device='cpu') on a "
+            f"{exc} A fitted {who} scores on its device={device!r} (kept in saved models); "
+            "to score on this machine, set another one: model.prior_.set_params(device='cpu') on a "
             "fitted llmboost model, or set_params(device='cpu') on the prior itself."
         ) from None
 

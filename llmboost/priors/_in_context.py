@@ -315,10 +315,10 @@ class InContextPrior(Prior):
         parameters (so a pickled copy scores as the prior does)."""
         params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
         if getattr(self, "_estimator", None) is None or not _same(params, made):
-            if made is not None and any(
-                not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS
-            ):
-                self._locate_weights()  # another checkpoint
+            if made is not None:  # set since fit: checked as fit checks them
+                self._check_params()
+                if any(not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS):
+                    self._locate_weights()  # another checkpoint
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
