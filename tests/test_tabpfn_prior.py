@@ -391,6 +391,8 @@ def test_is_available_looks_on_disk_only(ckpt, cache_dir, tmp_path, monkeypatch)
     monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path / "empty"))
     assert not TabPFNPrior().is_available()
     assert not TabPFNPrior(model_path=tmp_path / "none.ckpt").is_available()
+    # a model_path that is no path raised TypeError: "expected str, bytes or os.PathLike"
+    assert not TabPFNPrior(model_path=3).is_available()
     assert list(tmp_path.iterdir()) == []  # nothing downloaded or created
 
 

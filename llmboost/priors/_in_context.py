@@ -90,9 +90,10 @@ class InContextPrior(Prior):
         Returns
         -------
         bool
-            ``False`` also when the library is not installed.
+            ``False`` also when the library is not installed or a parameter is invalid.
         """
         try:
+            self._check_params()
             self._import()
             if self.model_path is not None:
                 self._local_checkpoint(Path(self.model_path).expanduser())
