@@ -62,6 +62,40 @@ def test_oof_logits_take_the_splits_of_a_splitter_as_they_come():
     np.testing.assert_array_equal(prior.oof_logits(X, y, splitter.split(X, y)), expected)
 
 
+def test_folds_that_leak_lose_or_miss_rows_are_refused():
+    # a repeated splitter kept only the last repeat's logits of every row, a fold that
+    # trained on its test rows gave them logits from a prior that saw their labels, and a
+    # negative index scored the last row; all in silence
+    from sklearn.model_selection import RepeatedKFold
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(20, 2)), columns=["a", "b"])
+    y = (X["a"] > 0).astype(int).to_numpy()
+    prior = SklearnPrior(LogisticRegression())
+    rows = np.arange(20)
+    repeated = list(RepeatedKFold(n_splits=2, n_repeats=2, random_state=0).split(X))
+    with pytest.raises(ValueError) as err:
+        prior.oof_logits(X, y, repeated)
+    again = sorted(repeated[2][1][:5].tolist())
+    assert str(err.value) == (
+        f"folds: rows {again} are in the test part of fold 2 and of an earlier fold, so one "
+        "of their logits would be lost; pass folds whose test sets are disjoint (KFold or "
+        "StratifiedKFold; not ShuffleSplit or repeated splitters)."
+    )
+    with pytest.raises(ValueError) as err:
+        prior.oof_logits(X, y, [(rows, rows[:10]), (rows[:10], rows[10:])])
+    assert str(err.value) == (
+        "folds: rows [0, 1, 2, 3, 4] are in both the train and the test part of fold 0, so "
+        "their logits would come from a prior that saw their labels."
+    )
+    with pytest.raises(ValueError) as err:
+        prior.oof_logits(X, y, [(rows[10:], rows[:10] - 1), (rows[:10], rows[10:])])
+    assert str(err.value) == (
+        "folds: fold 0 has row indices outside 0..19 (from -1 to 19); pass indices (or "
+        "masks) of X's rows."
+    )
+
+
 @pytest.mark.parametrize(
     "labels, weights", [(["no", "yes"], {"yes": 5, "no": 1}), ([3, 7], {7: 5, 3: 1})]
 )

@@ -216,8 +216,8 @@ class Prior(BaseEstimator, ABC):
 
 
 def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The folds that test rows, as index arrays. Refuse a fold that trains on no row, and
-    folds whose test sets leave rows out: those rows would get no logits."""
+    """The folds that test rows, as index arrays. Refuse a fold that trains on no row or on
+    a row it tests, a row tested twice, and test sets that leave rows out."""
     kept, tested = [], np.zeros(n_rows, dtype=bool)
     for i, (train, test) in enumerate(folds):
         train, test = _row_index(train), _row_index(test)
@@ -228,6 +228,7 @@ def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarr
                 f"folds: fold {i} has no training rows, so its {len(test)} test rows would "
                 "be scored by a prior fitted on nothing; give every fold training rows."
             )
+        _check_fold(i, train, test, tested)
         tested[test] = True
         kept.append((train, test))
     missed = np.flatnonzero(~tested)
@@ -238,6 +239,29 @@ def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarr
             "(TimeSeriesSplit never tests its first rows: add a split that does)."
         )
     return kept
+
+
+def _check_fold(i: int, train: np.ndarray, test: np.ndarray, tested: np.ndarray) -> None:
+    """Refuse rows out of range, in fold ``i``'s train and test, or tested before."""
+    rows = np.concatenate([train, test])
+    if rows.min() < 0 or rows.max() >= len(tested):
+        raise ValueError(
+            f"folds: fold {i} has row indices outside 0..{len(tested) - 1} (from "
+            f"{rows.min()} to {rows.max()}); pass indices (or masks) of X's rows."
+        )
+    both = np.intersect1d(train, test)
+    if len(both):
+        raise ValueError(
+            f"folds: rows {both[:5].tolist()} are in both the train and the test part of "
+            f"fold {i}, so their logits would come from a prior that saw their labels."
+        )
+    again = np.unique(test[tested[test]])
+    if len(again):
+        raise ValueError(
+            f"folds: rows {again[:5].tolist()} are in the test part of fold {i} and of an "
+            "earlier fold, so one of their logits would be lost; pass folds whose test sets "
+            "are disjoint (KFold or StratifiedKFold; not ShuffleSplit or repeated splitters)."
+        )
 
 
 def _row_index(part) -> np.ndarray:
