@@ -983,3 +983,16 @@ def test_empty_weights_or_a_folder_are_named(tmp_path):
         )
     with pytest.raises(FileNotFoundError, match=rf"No PFN checkpoint at {tmp_path} \(a folder\)"):
         BundledPFNPrior(weights=tmp_path).fit(X, y)
+
+
+def test_a_target_far_from_zero_keeps_its_spread():
+    # y = 2**60 + 1e5 * (3a + ...): a spread of 3e-13 of |y| (float64 holds 2**60 to 256)
+    # was taken for the rounding of a constant, and every row got the mean
+    X, y = _regression_table(60, 0)
+    y = 1e5 * (y - 50)
+    near = BundledPFNPrior("regression", n_ensemble=1).fit(X, y).logits(X)
+    far = BundledPFNPrior("regression", n_ensemble=1).fit(X, y + 2.0**60).logits(X) - 2.0**60
+    assert np.std(far) > 0.5 * np.std(near)
+    # the same standardised target up to float64's 256 at 2**60, which moves a mean through
+    # the float32 network by a few hundred (of a spread of 3e5)
+    np.testing.assert_allclose(far, near, rtol=0, atol=1e3)

@@ -454,7 +454,7 @@ class LabelDistribution:
 
 
 def target_moments(y: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation (0 when below 1e-12 of the largest ``|y|``: a constant's
+    """Mean and standard deviation (0 when below 1e-13 of the largest ``|y|``: a constant's
     rounding), without overflow for |y| > 1e154 or underflow for |y| < 1e-100."""
     top = float(np.max(np.abs(y))) if len(y) else 0.0
     with np.errstate(over="ignore", under="ignore"):
@@ -462,7 +462,7 @@ def target_moments(y: np.ndarray) -> tuple[float, float]:
     # the squares overflowed, or (tiny y) lost precision to underflow: use y scaled into [-1, 1]
     if not np.isfinite(sd) or 0.0 < top < 1e-100:
         mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
-    return mean, sd if sd > 1e-12 * top else 0.0
+    return mean, sd if sd > 1e-13 * top else 0.0
 
 
 __all__ = [
