@@ -242,6 +242,25 @@ def test_a_pipeline_keeps_its_own_preprocessing_and_column_names():
     assert SklearnPrior(pipe, preprocess=True)._wraps()
 
 
+def test_a_pipeline_that_cannot_read_categories_says_why():
+    # it was scikit-learn's bare "could not convert string to float: 'u'", though the same
+    # estimator outside a pipeline takes the table
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _table()
+    X["d"] = np.where(X["c"] > 0, "u", "v")
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(make_pipeline(StandardScaler(), LogisticRegression())).fit(X, y)
+    assert str(err.value).endswith(
+        "(SklearnPrior: Pipeline ending in LogisticRegression got X as it is, with categorical "
+        "columns ['d'] as pandas 'category' values, since preprocess=False or, for a Pipeline, "
+        "'auto'; encode them in the pipeline, or pass preprocess=True.)"
+    )
+    assert "could not convert string to float" in str(err.value)
+    prior = SklearnPrior(make_pipeline(StandardScaler(), LogisticRegression()), preprocess=True)
+    assert prior.fit(X, y).logits(X).shape == (len(X), 2)
+
+
 def test_nan_class_scores_are_refused_by_name():
     import pytest
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin

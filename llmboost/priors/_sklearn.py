@@ -168,7 +168,7 @@ class SklearnPrior(Prior):
         if sample_weight is not None and self.supports_sample_weight:
             kwargs = {"sample_weight": sample_weight}
         if not self._wraps():
-            self.model_ = model.fit(X, y, **kwargs)
+            self.model_ = _fit_as_given(model, X, y, kwargs)
             return
         columns = _preprocessing(sparse=_takes_sparse(self.estimator))
         model.fit(columns.fit_transform(X), y, **kwargs)
@@ -196,6 +196,22 @@ class SklearnPrior(Prior):
         # llmboost versions hold) reads them as codes
         codes = np.arange(len(self.classes_))
         return align_columns(z, have, codes if np.array_equal(have, codes) else self.classes_)
+
+
+def _fit_as_given(model, X: pd.DataFrame, y: np.ndarray, kwargs: dict):
+    """``model`` fitted on the table as it is; a failure with categorical columns in it
+    says that they reach the model as they are."""
+    try:
+        return model.fit(X, y, **kwargs)
+    except (ValueError, TypeError) as exc:
+        text = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        if not text:
+            raise
+        raise ValueError(
+            f"{exc} (SklearnPrior: {describe(model)} got X as it is, with categorical columns "
+            f"{text[:5]} as pandas 'category' values, since preprocess=False or, for a "
+            "Pipeline, 'auto'; encode them in the pipeline, or pass preprocess=True.)"
+        ) from exc
 
 
 def _preprocessing(sparse: bool):
