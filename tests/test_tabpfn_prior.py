@@ -277,6 +277,18 @@ def test_a_bad_device_is_said_before_missing_weights(tmp_path, monkeypatch, devi
     assert not isinstance(err.value, ModelNotAvailableError)
 
 
+def test_a_missing_model_path_names_the_default_of_the_prior_s_model(tmp_path):
+    # it said "the default TabPFN v2 checkpoint" whatever model and task the prior had
+    X, _ = _table(30)
+    prior = TabPFNPrior("regression", model="v2.5", model_path=tmp_path / "none.ckpt")
+    with pytest.raises(ModelNotAvailableError) as err:
+        prior.fit(X, X["a"].to_numpy())
+    assert (
+        "leave model_path=None to use the default TabPFN v2.5 regressor checkpoint from the "
+        in (str(err.value))
+    )
+
+
 def test_reachability_probe_gives_up_quickly():
     start = time.perf_counter()
     assert unreachable_reason(["http://127.0.0.1:9"]) is not None  # refused at once

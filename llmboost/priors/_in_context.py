@@ -180,7 +180,8 @@ class InContextPrior(Prior):
         raise ModelNotAvailableError(self._missing_message(why))
 
     def _local_checkpoint(self, path: Path) -> str:
-        """The checkpoint ``model_path`` names, or :class:`ModelNotAvailableError`."""
+        """The checkpoint ``model_path`` names: a folder is a ``ValueError``, a missing file
+        :class:`ModelNotAvailableError`."""
         if path.is_dir():
             found = sorted(f.name for f in path.glob("*") if f.suffix in CHECKPOINT_SUFFIXES)
             name = type(self).__name__

@@ -179,8 +179,8 @@ class TabPFNPrior(InContextPrior):
         return (
             f"TabPFN checkpoint not found: model_path={str(self.model_path)!r} (looked at "
             f"{where}). Pass the path of an existing checkpoint file, or leave model_path=None "
-            "to use the default TabPFN v2 checkpoint from the cache folder "
-            "($TABPFN_MODEL_CACHE_DIR). See docs/pfnboost.md, 'Getting the weights'."
+            f"to use the default TabPFN {self.model} {self._which()} checkpoint from the cache "
+            "folder ($TABPFN_MODEL_CACHE_DIR). See docs/pfnboost.md, 'Getting the weights'."
         )
 
     def _missing_message(self, why: str) -> str:
