@@ -261,6 +261,23 @@ def test_a_pipeline_that_cannot_read_categories_says_why():
     assert prior.fit(X, y).logits(X).shape == (len(X), 2)
 
 
+def test_a_prior_whose_task_changed_after_fit_is_refused_at_logits():
+    # a classifier's prior given a regressor after fit returned the class labels as means
+    # (TabPFNPrior(task=...) alike); refitted as a regressor it kept the old classes_
+    X, y = _table()
+    prior = SklearnPrior(LogisticRegression()).fit(X, y)
+    prior.set_params(estimator=Ridge())
+    with pytest.raises(ValueError) as err:
+        prior.logits(X)
+    assert str(err.value) == (
+        "SklearnPrior was fitted for classification, but its parameters now make it a "
+        "regression prior (set after fit); fit it again, or set them back."
+    )
+    target = X["a"].to_numpy()
+    assert prior.fit(X, target).logits(X).shape == (len(X),)
+    assert not hasattr(prior, "classes_")
+
+
 def test_nan_class_scores_are_refused_by_name():
     import pytest
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin

@@ -101,6 +101,12 @@ class Prior(BaseEstimator, ABC):
         ndarray of shape (n_samples, n_classes), or (n_samples,) for regression
         """
         check_is_fitted(self, "categories_")
+        fitted = getattr(self, "_fitted_task", self.task)
+        if fitted != self.task:
+            raise ValueError(
+                f"{type(self).__name__} was fitted for {fitted}, but its parameters now make it "
+                f"a {self.task} prior (set after fit); fit it again, or set them back."
+            )
         return self._logits(self._encode_rows(X))
 
     def oof_logits(self, X, y, folds: Folds, sample_weight=None) -> np.ndarray:
@@ -178,7 +184,9 @@ class Prior(BaseEstimator, ABC):
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.categories_ = fit_categories(frame)
+        self._fitted_task = self.task
         if not classification:
+            vars(self).pop("classes_", None)  # of an earlier fit for classification
             return frame, target
         self.classes_, codes = np.unique(target, return_inverse=True)
         return frame, codes.reshape(-1)
