@@ -36,6 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
+from ._load_checks import check_entries, check_regular, entry
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -45,12 +46,6 @@ FORMAT, VERSION = "llmboost-model", 1
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
 _NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
-#: Bytes a file may unpack to whatever its compression (a prior's context of ~256 MB fits,
-#: even as text); past them, at most ``_MAX_RATIO`` times its compressed size (deflate
-#: reaches about 1,000; a model's arrays and trees compress 1 to 20 times). The same for
-#: model.json, whose text (distinct categories past a few MB) compresses about 4 times.
-_ANY_RATIO_BYTES, _MAX_RATIO = 2**30, 100
-_ANY_RATIO_JSON, _MAX_JSON_RATIO = 2**26, 20
 
 
 class UnsafeFileError(ValueError):
@@ -125,7 +120,8 @@ def load(path: str | os.PathLike):
     Raises
     ------
     UnsafeFileError
-        When the file is not an llmboost model, is damaged, would unpack to more than
+        When the file is not an llmboost model (or not a regular file: a pipe, device
+        or socket, refused unopened), is damaged, would unpack to more than
         1 GiB and 100 times its size (model.json: 64 MiB and 20 times), has a format
         version this llmboost does not read, or holds anything but plain values, arrays
         and trusted classes.
@@ -136,6 +132,7 @@ def load(path: str | os.PathLike):
     """
     from .estimators._prior_boost import _PriorBoost
 
+    check_regular(path)
     try:
         archive = zipfile.ZipFile(path)
     except _NOT_DAMAGE:
@@ -145,20 +142,7 @@ def load(path: str | os.PathLike):
             f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
         ) from exc
     with archive:
-        _check_entries(archive, path)
-        try:
-            manifest = json.loads(_entry(archive, "model.json"))
-        except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
-            raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise UnsafeFileError(f"{path} is not an llmboost model file.")
-        version = manifest.get("version")
-        if type(version) is not int or version != VERSION:  # 1.0 or true are not 1
-            by = manifest.get("llmboost_version", "unknown")
-            raise UnsafeFileError(
-                f"{path} has format version {version!r} (written by llmboost {by}); this "
-                f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
-            )
+        manifest = _manifest(archive, path)
         model = _Reader(archive).decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
@@ -171,46 +155,31 @@ def load(path: str | os.PathLike):
     return model
 
 
+def _manifest(archive: zipfile.ZipFile, path) -> dict:
+    """The parsed model.json of an llmboost model file of this format version."""
+    check_entries(archive, path)
+    try:
+        manifest = json.loads(entry(archive, "model.json"))
+    except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
+        raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise UnsafeFileError(f"{path} is not an llmboost model file.")
+    version = manifest.get("version")
+    if type(version) is not int or version != VERSION:  # 1.0 or true are not 1
+        by = manifest.get("llmboost_version", "unknown")
+        raise UnsafeFileError(
+            f"{path} has format version {version!r} (written by llmboost {by}); this "
+            f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
+        )
+    return manifest
+
+
 def _texts(manifest: dict, key: str, path) -> list[str] | None:
     """``manifest[key]``, a list of text or ``None`` (absent)."""
     value = manifest.get(key)
     if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
     raise UnsafeFileError(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
-
-
-def _check_entries(archive: zipfile.ZipFile, path) -> None:
-    """Refuse, unread, a file with encrypted entries or one that would unpack to implausibly
-    many bytes (a zip bomb): in all, or in model.json (25 times its bytes once parsed)."""
-    infos = archive.infolist()
-    if locked := [info.filename for info in infos if info.flag_bits & 0x1]:
-        raise UnsafeFileError(
-            f"{path} has encrypted entries ({locked[0]}), which load does not read (save "
-            "writes none): unzip them with their password into a new zip, or save again."
-        )
-    text = [info for info in infos if info.filename == "model.json"]
-    for what, entries, free, ratio in (
-        (path, infos, _ANY_RATIO_BYTES, _MAX_RATIO),
-        (f"{path}'s model.json", text, _ANY_RATIO_JSON, _MAX_JSON_RATIO),
-    ):
-        unpacked = sum(info.file_size for info in entries)
-        packed = sum(info.compress_size for info in entries)
-        if unpacked > max(free, ratio * packed):
-            raise UnsafeFileError(
-                f"{what} would unpack to {unpacked:,} bytes from {packed:,}, more than "
-                f"{ratio} times its compressed size past {free:,} bytes: not a model "
-                "llmboost wrote (a zip bomb?); it was not read."
-            )
-
-
-def _entry(archive: zipfile.ZipFile, name: str) -> bytes:
-    """Entry ``name``'s bytes, never past its stated size (``BadZipFile`` if they differ)."""
-    info = archive.getinfo(name)
-    with archive.open(info) as stream:
-        data = stream.read(info.file_size + 1)
-    if len(data) != info.file_size:
-        raise zipfile.BadZipFile(f"{name} holds {len(data):,} bytes, not {info.file_size:,}")
-    return data
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -402,7 +371,7 @@ class _Reader:
             raise UnsafeFileError(f"{where}: {name} is read a second time (a crafted file).")
         self.read.add(name)
         try:
-            return _entry(self.archive, name)
+            return entry(self.archive, name)
         except KeyError as exc:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
         except _DAMAGED as exc:

@@ -1170,6 +1170,34 @@ def test_save_onto_a_device_or_pipe_is_refused_and_leaves_it(tmp_path):
     assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_load_of_a_pipe_is_refused_unopened(tmp_path):
+    # opening a named pipe waited for a writer: load hung until something wrote to it
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+
+    def unblock():  # on a load that opens the pipe, a writer ends the wait after 5 s
+        if not done.wait(5):
+            with open(pipe, "wb"):
+                pass
+
+    done = threading.Event()
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        with pytest.raises(UnsafeFileError) as err:
+            load(pipe)
+    finally:
+        done.set()
+    assert str(err.value) == (
+        f"{pipe} is not a regular file (a device, pipe or socket); load reads a file written "
+        "by save. It was not read."
+    )
+    with pytest.raises(IsADirectoryError):  # a folder is still named as one
+        load(tmp_path)
+
+
 def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
     # a bare ModuleNotFoundError: No module named 'torch' came out of load
     torch = pytest.importorskip("torch")
@@ -1358,7 +1386,7 @@ def test_a_file_that_would_unpack_to_implausibly_many_bytes_is_refused_unread(
     assert "more than 100 times its compressed size past 1,073,741,824 bytes" in str(err.value)
     monkeypatch.undo()
     # a model's own ratio is far from the bound: it loads with no free bytes at all
-    monkeypatch.setattr("llmboost.persistence._ANY_RATIO_BYTES", 0)
+    monkeypatch.setattr("llmboost._load_checks.ANY_RATIO_BYTES", 0)
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
@@ -1375,7 +1403,7 @@ def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
         load(bomb)
     assert str(err.value).startswith(f"{bomb}'s model.json would unpack to 536,870,912 bytes")
     assert "more than 20 times its compressed size past 67,108,864 bytes" in str(err.value)
-    monkeypatch.setattr("llmboost.persistence._ANY_RATIO_JSON", 0)  # a model's own json
+    monkeypatch.setattr("llmboost._load_checks.ANY_RATIO_JSON", 0)  # a model's own json
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
