@@ -1,11 +1,19 @@
-"""Checks ``load`` makes before it builds anything: what the path is, and what the zip
-would unpack to."""
+"""Checks ``load`` makes: before it builds anything, what the path is and what the zip
+would unpack to; once an llmboost object is built, that its parameters and fitted
+attributes are of the kinds a fit sets (else a crafted value failed only at predict,
+or raised a bare ``TypeError`` as the weights were checked)."""
 
 from __future__ import annotations
 
+import numbers
 import os
 import stat
 import zipfile
+
+import numpy as np
+import pandas as pd
+
+from ._check_npy import NPY_KINDS
 
 #: Bytes a file may unpack to whatever its compression (a prior's context of ~256 MB fits,
 #: even as text); past them, at most ``MAX_RATIO`` times its compressed size (deflate
@@ -66,4 +74,116 @@ def entry(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
-__all__ = ["check_entries", "check_regular", "entry"]
+def _int(low: int, high: float = np.inf):
+    return (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_)
+            and low <= v <= high), f"an integer >= {low}"  # fmt: skip
+
+
+def _real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) and np.isfinite(v)
+
+
+def _array(ndim: int, kinds: str = NPY_KINDS + "O"):  # labels may be dates too
+    return (lambda v: isinstance(v, np.ndarray) and v.ndim == ndim and v.dtype.kind in kinds,
+            f"a {ndim}-D array")  # fmt: skip
+
+
+def _arrays(v) -> bool:
+    return isinstance(v, list) and all(isinstance(a, np.ndarray) for a in v)
+
+
+def _texts(v) -> bool:
+    return _array(1, "OU")[0](v) and all(isinstance(n, str) for n in v)
+
+
+def _categories(v) -> bool:
+    return isinstance(v, dict) and all(isinstance(i, pd.Index) for i in v.values())
+
+
+def _classes(v) -> bool:
+    return _array(1)[0](v) and len(v) >= 1 and len(pd.unique(v)) == len(v)
+
+
+def _members(v) -> bool:
+    from .boosters import Booster
+    from .scale_search import FusionMember
+
+    return (
+        isinstance(v, list)
+        and len(v) >= 1
+        and all(
+            isinstance(m, FusionMember)
+            and all(_real(x) for x in (m.scale, m.weight, m.center))
+            and (  # trees of at least one round, or the prior alone (not at scale 0)
+                isinstance(m.booster, Booster)
+                and _int(1)[0](m.n_rounds)
+                or m.booster is None
+                and m.n_rounds == 0
+                and m.scale != 0
+            )
+            for m in v
+        )
+    )
+
+
+def _of(name: str):
+    """Instances of an llmboost or scikit-learn base class, imported when checked."""
+
+    def test(v) -> bool:
+        from sklearn.base import BaseEstimator
+
+        from .boosters import Booster
+        from .priors import Prior
+
+        return isinstance(v, {"Prior": Prior, "Booster": Booster, "estimator": BaseEstimator}[name])
+
+    return test, f"a fitted {name}"
+
+
+#: Fitted attributes of llmboost's estimators, priors and booster adapters: the kind of
+#: value a fit sets (checked where present).
+FITTED = {
+    "n_features_in_": _int(1),
+    "feature_names_in_": (_texts, "a 1-D array of column names"),
+    "categories_": (_categories, "a dict of pandas indexes"),
+    "classes_": (_classes, "a 1-D array of distinct classes"),
+    "prior_": (lambda v: v is None or _of("Prior")[0](v), "a fitted Prior or None (scale=0)"),
+    "members_": (
+        _members,
+        "a list of FusionMember (finite numbers; trees of 1 round or more, or none at 0)",
+    ),
+    "booster_": (lambda v: v is None or _of("Booster")[0](v), "a fitted Booster or None"),
+    "scale_": (lambda v: _real(v) or v == "prior", "a number or 'prior'"),
+    "model_": _of("estimator"),
+    "unit_": (lambda v: _real(v) and v > 0, "a positive number"),
+    "center_": (_real, "a finite number"),
+    "n_rounds_": _int(0),
+    "params": (lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v), "a dict"),
+    "seed_": _int(0, 2**32 - 1),
+    "context_size_": _int(1),
+    "categorical_": _array(1, "b"),
+    "X_train_": _array(2, "f"),
+    "y_train_": _array(1),
+    "contexts_": (lambda v: _arrays(v) and len(v) >= 1, "a list of arrays"),
+    "codes_": (_arrays, "a list of arrays"),
+}
+
+
+def check_built(obj) -> None:
+    """Raise ``ValueError`` naming the first parameter or fitted attribute of a loaded
+    llmboost object that no fit would have left (a crafted or damaged model.json)."""
+    if hasattr(obj, "_check_params") and hasattr(obj, "get_params"):
+        obj._check_params()  # InvalidParameterError, a ValueError, names the parameter
+    state = vars(obj)
+    for name, (test, what) in FITTED.items():
+        if name in state and not test(state[name]):
+            raise ValueError(f"{name} is {state[name]!r:.80}, not {what}")
+    names, count = state.get("feature_names_in_"), state.get("n_features_in_")
+    if names is not None and count is not None and len(names) != count:
+        raise ValueError(f"feature_names_in_ has {len(names)} names for {count} features")
+    extra = [k for k in state.get("categories_", {}) if names is not None and k not in names]
+    if extra:
+        raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
+
+
+__all__ = ["check_built", "check_entries", "check_regular", "entry"]

@@ -25,6 +25,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
+from ._load_checks import check_built
 
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
@@ -140,6 +141,7 @@ class Writer:
             record["$"] = "namedtuple"
             record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
         else:
+            _check_built(obj, where)
             state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
             state = {} if state is None else state
             if not isinstance(state, dict):
@@ -160,6 +162,18 @@ class Writer:
         except ValueError as exc:
             raise TypeError(f"Cannot store {where}: its {kind} model {exc}.") from None
         return name
+
+
+def _check_built(obj, where: str) -> None:
+    """Refuse what load would refuse: a parameter set out of range after the fit."""
+    if type(obj).__module__.startswith("llmboost."):
+        try:
+            check_built(obj)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"Cannot store {where}: {str(exc).rstrip('.')}; load would refuse it. Set a "
+                "valid value (and refit if the fit depends on it)."
+            ) from None
 
 
 def holder_hint(model, estimator_class) -> str:

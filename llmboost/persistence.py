@@ -36,7 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._load_checks import check_entries, check_regular, entry
+from ._load_checks import check_built, check_entries, check_regular, entry
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -74,6 +74,8 @@ def save(model, path: str | os.PathLike) -> Path:
     TypeError
         When part of the fitted state cannot be stored without pickle; the message names
         the attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
+    ValueError
+        When a parameter was set out of range after the fit (load would refuse it).
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -124,7 +126,7 @@ def load(path: str | os.PathLike):
         or socket, refused unopened), is damaged, would unpack to more than
         1 GiB and 100 times its size (model.json: 64 MiB and 20 times), has a format
         version this llmboost does not read, or holds anything but plain values, arrays
-        and trusted classes.
+        and trusted classes, or parameters and fitted attributes no fit sets.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
@@ -346,6 +348,11 @@ class _Reader:
             obj.__setstate__(state)
         else:
             obj.__dict__.update(state)
+        if cls.__module__.startswith("llmboost."):
+            try:
+                check_built(obj)
+            except (ValueError, TypeError) as exc:
+                raise UnsafeFileError(f"{where}: {str(exc).rstrip('.')}.") from None
         return obj
 
     def _tag_xgboost(self, value, where):

@@ -96,6 +96,18 @@ def test_round_trip_predicts_exactly_as_the_saved_model(task, booster, scale, tm
         assert type(heaviest.model_) is type(model.booster_.model_)
 
 
+@pytest.mark.parametrize("unit", ["datetime64[us]", "timedelta64[us]"])
+def test_a_classifier_of_date_or_duration_labels_round_trips(unit, tmp_path):
+    # save refused them: "classes_ is array([...]), not a 1-D array of distinct classes"
+    X, y = _data("binary", n=80)
+    labels = np.where(y == "yes", 1, 2).astype(unit)
+    for prior in (SklearnPrior(LogisticRegression()), BundledPFNPrior(n_ensemble=1)):
+        model = _small_pfnboost(prior).fit(X, labels)
+        loaded = load(save(model, tmp_path / "m.llmboost"))
+        assert loaded.classes_.dtype == np.dtype(unit)
+        assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_bundled_pfn_round_trip_in_a_new_process_and_no_weights_in_the_file(tmp_path):
     X, y = _data("binary", n=120)
     model = PFNBoostClassifier(
@@ -550,6 +562,82 @@ def test_classes_are_written_by_their_public_path_and_old_paths_still_load(tmp_p
     _rewrite_manifest(path, json.loads(old))
     loaded = load(path)
     assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+
+
+def _edit_state(path, keys, value):
+    """Set a value of a saved file's model.json: object attributes by name, list and
+    named tuple items by position."""
+    manifest = _manifest(path)
+    node, parent, key = manifest["root"], None, None
+    for k in keys:
+        if isinstance(k, str):
+            pairs = node["state"]
+            parent, key = pairs[[name for name, _ in pairs].index(k)], 1
+        else:
+            parent, key = (node["items"] if isinstance(node, dict) else node), k
+        node = parent[key]
+    parent[key] = value
+    _rewrite_manifest(path, manifest)
+
+
+_DICT = {"$": "dict", "items": []}
+
+
+@pytest.fixture(scope="module")
+def pfn_file(tmp_path_factory):
+    X, y = _data("binary", n=80)
+    model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    return save(model, tmp_path_factory.mktemp("pfn") / "m.llmboost"), X
+
+
+@pytest.mark.parametrize(
+    "keys, value, message",
+    [  # what each did before: on load, or only at predict
+        (["prior_", "weights"], 5, "prior_: BundledPFNPrior: weights must be a path"),  # TypeError
+        (["prior", "n_ensemble"], "x", "prior: BundledPFNPrior: n_ensemble must be"),
+        (["prior_", "softmax_temperature"], None, "prior_: BundledPFNPrior: softmax_tempera"),
+        (["prior_", "max_features"], -1, "prior_: BundledPFNPrior: max_features must be"),
+        (["scale"], "bogus", "model: scale="),  # loaded, unused
+        (["feature_names_in_"], 5, "model: feature_names_in_ is 5, not a 1-D array of col"),
+        (["n_features_in_"], "x", "model: n_features_in_ is 'x', not an integer >= 1"),
+        (["n_features_in_"], 4, "model: feature_names_in_ has 3 names for 4 features"),
+        (["classes_"], 1.5, "model: classes_ is 1.5, not a 1-D array of distinct classes"),
+        (["categories_"], 5, "model: categories_ is 5, not a dict of pandas indexes"),
+        (["prior_"], 5, "model: prior_ is 5, not a fitted Prior or None"),
+        (["prior_", "contexts_"], 5, "prior_: contexts_ is 5, not a list of arrays"),
+        (["prior_", "seed_"], -1, "prior_: seed_ is -1, not an integer >= 0"),
+        (["prior_", "context_size_"], _DICT, "prior_: context_size_ is {}, not an integer"),
+        (["members_", 0, 1], 0, "model: members_ is [FusionMember(scale=1.0, n_rounds=0,"),
+        (["members_", 0, 3, "unit_"], "x", "[3]: unit_ is 'x', not a positive number"),
+        (["members_", 0, 3, "n_rounds_"], 1.5, "[3]: n_rounds_ is 1.5, not an integer >= 0"),
+        (["members_", 0, 3, "model_"], None, "[3]: model_ is None, not a fitted estimator"),
+    ],
+)
+def test_crafted_parameters_and_fitted_values_are_refused_at_load(
+    pfn_file, tmp_path, keys, value, message
+):
+    # each loaded and failed only at predict (a TypeError, AttributeError or worse), or
+    # raised a bare TypeError as the prior's weights were checked
+    path = tmp_path / "crafted.llmboost"
+    shutil.copy(pfn_file[0], path)
+    _edit_state(path, keys, value)
+    with pytest.raises(UnsafeFileError, match=re.escape(message)):
+        load(path)
+    shutil.copy(pfn_file[0], path)  # the file as saved loads and predicts
+    load(path).predict(pfn_file[1])
+
+
+def test_a_parameter_set_out_of_range_after_the_fit_is_refused_at_save(tmp_path):
+    # the file was written, and load then refused it
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y).set_params(n_trials=-1)
+    with pytest.raises(ValueError) as err:
+        save(model, tmp_path / "m.llmboost")
+    assert str(err.value) == (
+        "Cannot store model: PriorBoostClassifier: n_trials must be an integer >= 0, got -1; "
+        "load would refuse it. Set a valid value (and refit if the fit depends on it)."
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
