@@ -18,9 +18,15 @@ from ._check_npy import NPY_KINDS
 #: Bytes a file may unpack to whatever its compression (a prior's context of ~256 MB fits,
 #: even as text); past them, at most ``MAX_RATIO`` times its compressed size (deflate
 #: reaches about 1,000; a model's arrays and trees compress 1 to 20 times). The same for
-#: model.json, whose text (distinct categories past a few MB) compresses about 4 times.
+#: model.json, whose text (distinct categories, past 16 MiB for about 400,000 of them)
+#: compresses 4 to 12 times; parsed and decoded, short values take up to 16 times their
+#: bytes (about 250 MB for 16 MiB).
 ANY_RATIO_BYTES, MAX_RATIO = 2**30, 100
-ANY_RATIO_JSON, MAX_JSON_RATIO = 2**26, 20
+ANY_RATIO_JSON, MAX_JSON_RATIO = 2**24, 20
+#: Most lists and dicts (``[`` and ``{``, in text too) a model.json may hold. A model
+#: writes a few per object and parameter (hundreds), none per category or row; parsed
+#: and decoded, each costs about 150 bytes (64 MiB of empty lists took 3 GB).
+MAX_JSON_CONTAINERS = 2_000_000
 
 
 def _unsafe(message: str) -> ValueError:
@@ -62,6 +68,17 @@ def check_entries(archive: zipfile.ZipFile, path) -> None:
                 f"{ratio} times its compressed size past {free:,} bytes: not a model "
                 "llmboost wrote (a zip bomb?); it was not read."
             )
+
+
+def check_json(data: bytes, path) -> None:
+    """Refuse, unparsed, a model.json of more lists and dicts than any model writes."""
+    containers = data.count(b"[") + data.count(b"{")
+    if containers > MAX_JSON_CONTAINERS:
+        raise _unsafe(
+            f"{path}'s model.json holds {containers:,} '[' and '{{', more than the "
+            f"{MAX_JSON_CONTAINERS:,} any model llmboost writes has: not a model llmboost "
+            "wrote; it was not parsed."
+        )
 
 
 def entry(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -186,4 +203,4 @@ def check_built(obj) -> None:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
 
 
-__all__ = ["check_built", "check_entries", "check_regular", "entry"]
+__all__ = ["check_built", "check_entries", "check_json", "check_regular", "entry"]

@@ -36,7 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._load_checks import check_built, check_entries, check_regular, entry
+from ._load_checks import check_built, check_entries, check_json, check_regular, entry
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -124,9 +124,10 @@ def load(path: str | os.PathLike):
     UnsafeFileError
         When the file is not an llmboost model (or not a regular file: a pipe, device
         or socket, refused unopened), is damaged, would unpack to more than
-        1 GiB and 100 times its size (model.json: 64 MiB and 20 times), has a format
+        1 GiB and 100 times its size (model.json: 16 MiB and 20 times), has a format
         version this llmboost does not read, or holds anything but plain values, arrays
-        and trusted classes, or parameters and fitted attributes no fit sets.
+        and trusted classes, or parameters and fitted attributes no fit sets, or has a
+        model.json of more than 2,000,000 lists and dicts.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
@@ -161,7 +162,11 @@ def _manifest(archive: zipfile.ZipFile, path) -> dict:
     """The parsed model.json of an llmboost model file of this format version."""
     check_entries(archive, path)
     try:
-        manifest = json.loads(entry(archive, "model.json"))
+        data = entry(archive, "model.json")
+        check_json(data, path)
+        manifest = json.loads(data)
+    except UnsafeFileError:
+        raise
     except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
         raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:

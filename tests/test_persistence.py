@@ -1482,7 +1482,7 @@ def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
     tmp_path, monkeypatch
 ):
     # under 1 GiB in all, but json.loads of 1 GiB of "[]," takes about 25 GiB: a
-    # model.json past 64 MiB may compress at most 20 times (its text is distinct values)
+    # model.json past 16 MiB may compress at most 20 times (its text is distinct values)
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", 0.5).fit(X, y)
     path = save(model, tmp_path / "m.llmboost")
@@ -1490,9 +1490,33 @@ def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
     with pytest.raises(UnsafeFileError) as err:
         load(bomb)
     assert str(err.value).startswith(f"{bomb}'s model.json would unpack to 536,870,912 bytes")
-    assert "more than 20 times its compressed size past 67,108,864 bytes" in str(err.value)
+    assert "more than 20 times its compressed size past 16,777,216 bytes" in str(err.value)
     monkeypatch.setattr("llmboost._load_checks.ANY_RATIO_JSON", 0)  # a model's own json
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+
+
+def _deflated_manifest(path, root: bytes):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "model.json", b'{"format": "llmboost-model", "version": 1, "root": ' + root + b"}"
+        )
+    return path
+
+
+def test_a_small_file_whose_model_json_would_take_gigabytes_to_parse_is_refused(tmp_path):
+    # 64 MiB of "[]," in a 65 KB file took 3 GB and 62 s to parse and decode before it
+    # was refused; 64 MiB of '"ab",' (a 98 KB file) 1 GB and 29 s
+    lists = _deflated_manifest(tmp_path / "lists.llmboost", b"[" + b"[]," * 2_000_001 + b"[]]")
+    with pytest.raises(UnsafeFileError) as err:
+        load(lists)
+    assert str(err.value) == (
+        f"{lists}'s model.json holds 2,000,004 '[' and '{{', more than the 2,000,000 any "
+        "model llmboost writes has: not a model llmboost wrote; it was not parsed."
+    )
+    texts = b"[" + b'"ab",' * (17 * 2**20 // 5) + b'"ab"]'  # past 16 MiB, compressed 600 times
+    texts = _deflated_manifest(tmp_path / "texts.llmboost", texts)
+    with pytest.raises(UnsafeFileError, match="past 16,777,216 bytes: not a model llmboost"):
+        load(texts)
 
 
 def test_an_entry_read_twice_or_shorter_than_stated_is_refused(tmp_path):
