@@ -198,6 +198,9 @@ def check_built(obj) -> None:
     names, count = state.get("feature_names_in_"), state.get("n_features_in_")
     if names is not None and count is not None and len(names) != count:
         raise ValueError(f"feature_names_in_ has {len(names)} names for {count} features")
+    members = state.get("members_", [])
+    if "prior_" in state and state["prior_"] is None and any(m.scale != 0 for m in members):
+        raise ValueError("prior_ is None, but members_ start from the prior (a scale not 0)")
     extra = [k for k in state.get("categories_", {}) if names is not None and k not in names]
     if extra:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")

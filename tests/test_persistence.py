@@ -604,6 +604,7 @@ def pfn_file(tmp_path_factory):
         (["classes_"], 1.5, "model: classes_ is 1.5, not a 1-D array of distinct classes"),
         (["categories_"], 5, "model: categories_ is 5, not a dict of pandas indexes"),
         (["prior_"], 5, "model: prior_ is 5, not a fitted Prior or None"),
+        (["prior_"], None, "model: prior_ is None, but members_ start from the prior"),
         (["prior_", "contexts_"], 5, "prior_: contexts_ is 5, not a list of arrays"),
         (["prior_", "seed_"], -1, "prior_: seed_ is -1, not an integer >= 0"),
         (["prior_", "context_size_"], _DICT, "prior_: context_size_ is {}, not an integer"),
