@@ -36,7 +36,13 @@ def _unsafe(message: str) -> ValueError:
 
 
 def check_regular(path) -> None:
-    """Refuse, unopened, a device, pipe or socket (opening a named pipe waits for a writer)."""
+    """Refuse, unopened, a device, pipe or socket (opening a named pipe waits for a writer),
+    and what is neither a path nor a binary file object."""
+    if not isinstance(path, str | os.PathLike) and not hasattr(path, "seek"):
+        raise TypeError(
+            f"load takes the path (a str or os.PathLike) of a file written by save, got "
+            f"{type(path).__name__} {path!r:.80}."
+        )
     if isinstance(path, str | os.PathLike):
         mode = os.stat(path).st_mode
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError

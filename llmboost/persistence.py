@@ -128,6 +128,8 @@ def load(path: str | os.PathLike):
         version this llmboost does not read, or holds anything but plain values, arrays
         and trusted classes, or parameters and fitted attributes no fit sets, or has a
         model.json of more than 2,000,000 lists and dicts.
+    TypeError
+        When ``path`` is not a str or path-like (``None``, a number, bytes).
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError

@@ -1287,6 +1287,17 @@ def test_load_of_a_pipe_is_refused_unopened(tmp_path):
         load(tmp_path)
 
 
+@pytest.mark.parametrize("path", [5, None, b"m.llmboost"])
+def test_load_of_something_not_a_path_is_a_type_error(path):
+    # AttributeError: 'int' object has no attribute 'seek', from zipfile
+    with pytest.raises(TypeError) as err:
+        load(path)
+    assert str(err.value) == (
+        "load takes the path (a str or os.PathLike) of a file written by save, got "
+        f"{type(path).__name__} {path!r}."
+    )
+
+
 def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
     # a bare ModuleNotFoundError: No module named 'torch' came out of load
     torch = pytest.importorskip("torch")
