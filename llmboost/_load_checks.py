@@ -127,6 +127,13 @@ def _classes(v) -> bool:
     return _array(1)[0](v) and len(v) >= 1 and len(pd.unique(v)) == len(v)
 
 
+_SHOTS = "None or a list of (row text, class text) pairs"
+
+
+def _shot(v) -> bool:
+    return isinstance(v, tuple) and len(v) == 2 and all(isinstance(t, str) for t in v)
+
+
 def _members(v) -> bool:
     from .boosters import Booster
     from .scale_search import FusionMember
@@ -189,6 +196,18 @@ FITTED = {
     "y_train_": _array(1),
     "contexts_": (lambda v: _arrays(v) and len(v) >= 1, "a list of arrays"),
     "codes_": (_arrays, "a list of arrays"),
+    "context_X_": _array(2, "biuf"),
+    "context_y_": _array(1),
+    "target_mean_": (_real, "a finite number"),
+    "target_scale_": (lambda v: _real(v) and v > 0, "a positive number"),
+    "class_texts_": (lambda v: isinstance(v, list) and _texts(np.array(v, object)), "texts"),
+    "shots_": (lambda v: v is None or isinstance(v, list) and all(_shot(s) for s in v), _SHOTS),
+}
+#: Attributes of one row per training row (or per class), and what they must match.
+SAME_LENGTH = {
+    "X_train_": "y_train_",
+    "context_X_": "context_y_",
+    "class_texts_": "classes_",
 }
 
 
@@ -201,6 +220,9 @@ def check_built(obj) -> None:
     for name, (test, what) in FITTED.items():
         if name in state and not test(state[name]):
             raise ValueError(f"{name} is {state[name]!r:.80}, not {what}")
+    for rows, other in SAME_LENGTH.items():
+        if rows in state and other in state and len(state[rows]) != len(state[other]):
+            raise ValueError(f"{rows} has length {len(state[rows])}, {other} {len(state[other])}")
     names, count = state.get("feature_names_in_"), state.get("n_features_in_")
     if names is not None and count is not None and len(names) != count:
         raise ValueError(f"feature_names_in_ has {len(names)} names for {count} features")

@@ -628,6 +628,53 @@ def test_crafted_parameters_and_fitted_values_are_refused_at_load(
     load(path).predict(pfn_file[1])
 
 
+@pytest.fixture(scope="module")
+def prior_files(tmp_path_factory):
+    """Saved models of a language-model prior and a TabPFN prior, by name."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("tabpfn")
+    from llm_fixtures import build_gpt2
+    from tabpfn_fixtures import build_checkpoint
+
+    from llmboost import LLMBoostClassifier, LLMPrior, TabPFNPrior
+
+    folder = tmp_path_factory.mktemp("priors")
+    X, y = _data("binary", n=40)
+    llm = LLMPrior(str(build_gpt2(folder / "gpt2")), cache_dir=False, progress=False)
+    tabpfn = TabPFNPrior(model_path=build_checkpoint(folder / "tiny.ckpt"), n_estimators=1)
+    models = {
+        "llm": LLMBoostClassifier(prior=llm, booster_params={"n_estimators": 3}, cv=2),
+        "tabpfn": PFNBoostClassifier(prior=tabpfn, booster_params={"n_estimators": 3}, cv=2),
+    }
+    return {k: save(m.set_params(scale=1.0).fit(X, y), folder / k) for k, m in models.items()}
+
+
+@pytest.mark.parametrize(
+    "name, keys, value, message",
+    [
+        ("llm", ["prior_", "class_texts_"], None, "prior_: class_texts_ is None, not texts"),
+        (
+            "llm",
+            ["prior_", "class_texts_"],
+            ["no"],
+            "prior_: class_texts_ has length 1, classes_ 2",
+        ),
+        ("llm", ["prior_", "shots_"], [1], "prior_: shots_ is [1], not None or a list of"),
+        ("tabpfn", ["prior_", "context_X_"], None, "prior_: context_X_ is None, not a 2-D"),
+        ("tabpfn", ["prior_", "context_y_"], "x", "prior_: context_y_ is 'x', not a 1-D array"),
+    ],
+)
+def test_crafted_fitted_values_of_other_priors_are_refused_at_load(
+    prior_files, tmp_path, name, keys, value, message
+):
+    # each loaded and raised TypeError, AttributeError or KeyError at predict
+    path = tmp_path / "crafted.llmboost"
+    shutil.copy(prior_files[name], path)
+    _edit_state(path, keys, value)
+    with pytest.raises(UnsafeFileError, match=re.escape(message)):
+        load(path)
+
+
 def test_a_parameter_set_out_of_range_after_the_fit_is_refused_at_save(tmp_path):
     # the file was written, and load then refused it
     X, y = _data("binary", n=80)
