@@ -9,6 +9,7 @@ import numbers
 import os
 import stat
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,21 +36,25 @@ def _unsafe(message: str) -> ValueError:
     return UnsafeFileError(message)
 
 
-def check_regular(path) -> None:
-    """Refuse, unopened, a device, pipe or socket (opening a named pipe waits for a writer),
-    and what is neither a path nor a binary file object."""
-    if not isinstance(path, str | os.PathLike) and not hasattr(path, "seek"):
+def regular_path(path):
+    """``path`` with ``~`` expanded (a file object as it is); a device, pipe or socket is
+    refused unopened (opening a named pipe waits for a writer), and what is neither a
+    path nor a binary file object too."""
+    if not isinstance(path, str | os.PathLike):
+        if hasattr(path, "seek"):
+            return path
         raise TypeError(
             f"load takes the path (a str or os.PathLike) of a file written by save, got "
             f"{type(path).__name__} {path!r:.80}."
         )
-    if isinstance(path, str | os.PathLike):
-        mode = os.stat(path).st_mode
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError
-            raise _unsafe(
-                f"{path} is not a regular file (a device, pipe or socket); load reads a file "
-                "written by save. It was not read."
-            )
+    path = Path(path).expanduser()
+    mode = os.stat(path).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError
+        raise _unsafe(
+            f"{path} is not a regular file (a device, pipe or socket); load reads a file "
+            "written by save. It was not read."
+        )
+    return path
 
 
 def check_entries(archive: zipfile.ZipFile, path) -> None:
@@ -234,4 +239,4 @@ def check_built(obj) -> None:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
 
 
-__all__ = ["check_built", "check_entries", "check_json", "check_regular", "entry"]
+__all__ = ["check_built", "check_entries", "check_json", "entry", "regular_path"]

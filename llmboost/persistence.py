@@ -36,7 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._load_checks import check_built, check_entries, check_json, check_regular, entry
+from ._load_checks import check_built, check_entries, check_json, entry, regular_path
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -60,9 +60,10 @@ def save(model, path: str | os.PathLike) -> Path:
     model : PriorBoostClassifier, PriorBoostRegressor or a subclass
         A fitted estimator.
     path : str or path-like
-        The file to write, in an existing folder (``FileNotFoundError`` otherwise); a file
-        there is replaced only once the new one is complete, keeping its permissions (a
-        symbolic link's target is written, the link kept; other hard links keep the old).
+        The file to write (``~`` is the home folder), in an existing folder
+        (``FileNotFoundError`` otherwise); a file there is replaced only once the new one
+        is complete, keeping its permissions (a symbolic link's target is written, the
+        link kept; other hard links keep the old).
 
     Returns
     -------
@@ -101,7 +102,7 @@ def save(model, path: str | os.PathLike) -> Path:
         "weights_fingerprints": [fingerprint(p) for p in weights_files(model.prior_)],
         "llmboost_version": __version__,
     }
-    path = Path(path)
+    path = Path(path).expanduser()
     write_archive(path, {"model.json": json.dumps(manifest).encode(), **writer.files})
     return path
 
@@ -112,7 +113,7 @@ def load(path: str | os.PathLike):
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`save`.
+        A file written by :func:`save` (``~`` is the home folder).
 
     Returns
     -------
@@ -137,7 +138,7 @@ def load(path: str | os.PathLike):
     """
     from .estimators._prior_boost import _PriorBoost
 
-    check_regular(path)
+    path = regular_path(path)
     try:
         archive = zipfile.ZipFile(path)
     except _NOT_DAMAGE:

@@ -1345,6 +1345,17 @@ def test_load_of_something_not_a_path_is_a_type_error(path):
     )
 
 
+def test_save_and_load_read_a_tilde_as_the_home_folder(tmp_path, monkeypatch):
+    # "Cannot save to ~/m.llmboost: the folder ~ does not exist", though it did
+    monkeypatch.setenv("HOME", str(tmp_path))
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    assert save(model, "~/m.llmboost") == tmp_path / "m.llmboost"
+    assert np.array_equal(_outputs(load("~/m.llmboost"), X), _outputs(model, X))
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "other"))):
+        load("~/other")
+
+
 def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
     # a bare ModuleNotFoundError: No module named 'torch' came out of load
     torch = pytest.importorskip("torch")
