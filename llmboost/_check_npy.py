@@ -43,7 +43,8 @@ def read_npy(data: bytes) -> np.ndarray:
         raise ValueError(f"is not a valid .npy array ({exc})") from None
     if dtype.hasobject:
         raise ValueError("holds pickled (object) data, which load never unpickles")
-    if dtype.kind not in NPY_KINDS or dtype.fields is not None:
+    if dtype.kind not in NPY_KINDS or dtype.fields is not None or dtype.itemsize == 0:
+        # <U0: as many items as the header says, from no bytes
         raise ValueError(f"holds an array of dtype {dtype}, which load does not build")
     if math.prod(shape) * dtype.itemsize != len(data) - buffer.tell():
         raise ValueError(f"is not a valid .npy array (its data does not fill shape {shape})")

@@ -985,6 +985,23 @@ def test_a_damaged_npy_entry_is_named_and_not_called_pickled(tmp_path):
             assert "pickle" not in str(info.value)
 
 
+def test_an_npy_entry_of_items_without_bytes_is_refused(tmp_path):
+    # a header saying 10**12 items of dtype <U0 (0 bytes each) loaded with no data: as
+    # classes_, predict expected 10**12 columns; checked, it asked for 7.28 TiB
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    name = next(iter(_entries(path, ".npy")))
+    buffer = io.BytesIO()
+    header = {"descr": "<U0", "fortran_order": False, "shape": (10**12,)}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    damaged = _replace_entry(path, tmp_path / "bad.llmboost", name, buffer.getvalue())
+    with pytest.raises(UnsafeFileError) as err:
+        load(damaged)
+    assert str(err.value).endswith(
+        f"{name} holds an array of dtype <U0, which load does not build."
+    )
+
+
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 def test_a_library_error_becomes_a_short_unsafe_file_error(tmp_path, monkeypatch, library):
     X, y = _data("binary", n=80)
