@@ -237,6 +237,21 @@ def check_built(obj) -> None:
     extra = [k for k in state.get("categories_", {}) if names is not None and k not in names]
     if extra:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
+    if "X_train_" in state:
+        rows = len(state["X_train_"])
+        _check_indexes(state.get("contexts_", []), rows, "contexts_", f"row numbers below {rows}")
+        classes = len(state.get("classes_", []))
+        for i, code in enumerate(state.get("codes_", [])):  # a group for each class
+            if len(code) != classes:
+                raise ValueError(f"codes_[{i}] has length {len(code)}, classes_ {classes}")
+        _check_indexes(state.get("codes_", []), np.inf, "codes_", "group numbers")
+
+
+def _check_indexes(arrays: list, stop: float, name: str, what: str) -> None:
+    """Each array of ``name`` is 1-D integers from 0 to below ``stop``."""
+    for i, a in enumerate(arrays):
+        if a.ndim != 1 or a.dtype.kind not in "iu" or len(a) and (a.min() < 0 or a.max() >= stop):
+            raise ValueError(f"{name}[{i}] is not a 1-D array of {what} (from 0)")
 
 
 __all__ = ["check_built", "check_entries", "check_json", "entry", "regular_path"]

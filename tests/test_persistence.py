@@ -675,6 +675,28 @@ def test_crafted_fitted_values_of_other_priors_are_refused_at_load(
         load(path)
 
 
+@pytest.mark.parametrize(
+    "attribute, array, message",
+    [  # IndexError at predict; a negative row predicted from other rows without a word
+        ("contexts_", [0, 1, 10**6], "contexts_[0] is not a 1-D array of row numbers below 80"),
+        ("contexts_", [-5, 1], "contexts_[0] is not a 1-D array of row numbers below 80"),
+        ("contexts_", [0.5, 1.0], "contexts_[0] is not a 1-D array of row numbers below 80"),
+        ("codes_", [0, -1], "codes_[0] is not a 1-D array of group numbers (from 0)"),
+        ("codes_", [[0, 1]], "codes_[0] has length 1, classes_ 2"),
+    ],
+)
+def test_a_bundled_pfn_context_of_other_rows_is_refused_at_load(
+    pfn_file, tmp_path, attribute, array, message
+):
+    prior = dict(_manifest(pfn_file[0])["root"]["state"])["prior_"]
+    name = dict(prior["state"])[attribute][0]["file"]
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(array))
+    crafted = _replace_entry(pfn_file[0], tmp_path / "c.llmboost", name, buffer.getvalue())
+    with pytest.raises(UnsafeFileError, match=re.escape(f"model.prior_: {message}")):
+        load(crafted)
+
+
 def test_a_parameter_set_out_of_range_after_the_fit_is_refused_at_save(tmp_path):
     # the file was written, and load then refused it
     X, y = _data("binary", n=80)
