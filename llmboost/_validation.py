@@ -39,7 +39,7 @@ def to_frame(X) -> pd.DataFrame:
     Polars and other dataframe libraries keep their column names, and a polars ``Enum``'s
     or an Arrow dictionary's categories their order. Raises
     ``ValueError`` naming the column for empty input, complex values, infinities,
-    values beyond float32 range and dates.
+    values beyond float32 range and dates, and ``TypeError`` for a polars ``LazyFrame``.
 
     Parameters
     ----------
@@ -49,6 +49,8 @@ def to_frame(X) -> pd.DataFrame:
     -------
     DataFrame
     """
+    if nw.dependencies.is_polars_lazyframe(X):  # check_array read its query plan as a value
+        raise TypeError("X is a polars LazyFrame; collect it first: X.collect().")
     if not isinstance(X, pd.DataFrame) and nw.dependencies.is_into_dataframe(X):
         data = nw.from_native(X, eager_only=True)
         X = pd.DataFrame({str(name): _native_values(data[name]) for name in data.columns})

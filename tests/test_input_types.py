@@ -275,6 +275,16 @@ def test_polars_columns_without_a_numpy_form_are_named():
             to_frame(pl.DataFrame({"ok": [1.0, 2.0], name: column}))
 
 
+def test_a_polars_lazy_frame_is_told_to_collect():
+    # "Expected 2D array, got scalar array instead: array=naive plan: ..." from check_array
+    pl = pytest.importorskip("polars")
+    lazy = pl.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).lazy()
+    with pytest.raises(TypeError) as err:
+        to_frame(lazy)
+    assert str(err.value) == "X is a polars LazyFrame; collect it first: X.collect()."
+    assert to_frame(lazy.collect()).shape == (2, 2)
+
+
 def test_numpy_dates_and_durations_in_object_arrays_read_as_in_a_table():
     # cast to floats, they were counts of each value's unit: 5 ms read as 5, and dates
     # (refused in a table) became numbers
