@@ -80,7 +80,14 @@ def fingerprint(path: Path) -> str:
     from .priors._llm_store import file_fingerprint, folder_fingerprint
 
     path = Path(path)
-    return folder_fingerprint(path) if path.is_dir() else file_fingerprint(path)
+    if path.is_dir():
+        return folder_fingerprint(path)
+    if not path.is_file():  # reading a pipe waited for a writer; /dev/zero never ended
+        raise ValueError(
+            f"The prior's weights at {path} are not a file or folder (a device, pipe or "
+            "socket), so they cannot be the weights the model was fitted with."
+        )
+    return file_fingerprint(path)
 
 
 def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str) -> None:
@@ -114,6 +121,8 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
     paths = weights_files(prior)
     _check_relative_model(prior, needed, paths)
     files = [str(p) for p in paths] if isinstance(prior, BundledPFNPrior) else needed
+    if isinstance(prior, BundledPFNPrior) and paths[0].is_dir():  # not walked: a checkpoint
+        raise ValueError(f"The prior's weights at {paths[0]} are a folder, not a checkpoint file.")
     for name in files:
         if not Path(str(name)).exists():
             raise FileNotFoundError(

@@ -232,6 +232,39 @@ def _rewrite_manifest(path, manifest):
             archive.writestr(name, data)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_bundled_weights_at_a_pipe_or_a_folder_are_refused_unread(pfn_file, tmp_path):
+    # a file edited to name a pipe waited for a writer (/dev/zero: read forever), and a
+    # folder such as / was walked and read, before the fingerprints were compared
+    import threading
+
+    pipe, done = tmp_path / "pipe", threading.Event()
+    os.mkfifo(pipe)
+
+    def unblock():  # on a load that reads the pipe, a writer ends the wait after 5 s
+        if not done.wait(5):
+            with open(pipe, "wb") as f:
+                f.write(b"x")
+
+    threading.Thread(target=unblock, daemon=True).start()
+    for where, message in [
+        (pipe, "are not a file or folder (a device, pipe or socket), so they cannot be"),
+        (tmp_path, "are a folder, not a checkpoint file."),
+    ]:
+        path = tmp_path / "crafted.llmboost"
+        shutil.copy(pfn_file[0], path)
+        for keys in (["prior", "weights"], ["prior_", "weights"]):
+            _edit_state(path, keys, {"$": "path", "value": str(where)})
+        try:
+            with pytest.raises(ValueError) as err:
+                load(path)
+        finally:
+            done.set()
+        assert str(err.value) == f"The prior's weights at {where} {message}" + (
+            " the weights the model was fitted with." if where == pipe else ""
+        )
+
+
 def test_files_without_fingerprints_still_load(tmp_path):
     X, y = _data("binary", n=80)
     model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
