@@ -199,6 +199,14 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
                 archive.writestr(name, data)
         _keep_mode(target, part)
         os.replace(part, target)
+    except OSError as exc:  # it named the temporary file, which the user never chose
+        if exc.errno is None:
+            raise
+        raise type(exc)(
+            exc.errno,
+            f"Cannot save to {path}: {exc.strerror} (writing a new file in {target.parent} "
+            "to rename over it)",
+        ) from exc
     finally:
         part.unlink(missing_ok=True)
 

@@ -1362,6 +1362,19 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="Linux sysfs")
+def test_save_into_a_folder_it_cannot_write_names_the_target(tmp_path):
+    # PermissionError: [Errno 13] Permission denied: '/sys/.llmboost-<hex>.part'
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    with pytest.raises(OSError) as err:  # not writable even for root (EACCES or EROFS)
+        save(model, "/sys/kernel/m.llmboost")
+    assert err.value.errno is not None and str(err.value) == (
+        f"[Errno {err.value.errno}] Cannot save to /sys/kernel/m.llmboost: "
+        f"{os.strerror(err.value.errno)} (writing a new file in /sys/kernel to rename over it)"
+    )
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 def test_save_onto_a_device_or_pipe_is_refused_and_leaves_it(tmp_path):
     # the rename replaced a named pipe (or, as root, /dev/null) by a regular file
