@@ -81,15 +81,23 @@ def check_entries(archive: zipfile.ZipFile, path) -> None:
             )
 
 
-def check_json(data: bytes, path) -> None:
-    """Refuse, unparsed, a model.json of more lists and dicts than any model writes."""
+def check_json(data: bytes, path, saving: bool = False) -> None:
+    """Refuse, unparsed, a model.json of more lists and dicts than any model writes (at
+    save, one that load would refuse: brackets in text, such as categories, count too)."""
     containers = data.count(b"[") + data.count(b"{")
-    if containers > MAX_JSON_CONTAINERS:
-        raise _unsafe(
-            f"{path}'s model.json holds {containers:,} '[' and '{{', more than the "
-            f"{MAX_JSON_CONTAINERS:,} any model llmboost writes has: not a model llmboost "
-            "wrote; it was not parsed."
+    if containers <= MAX_JSON_CONTAINERS:
+        return
+    if saving:
+        raise ValueError(
+            f"Cannot save to {path}: its model.json would hold {containers:,} '[' and '{{' "
+            f"(in text too, such as categories), more than the {MAX_JSON_CONTAINERS:,} load "
+            "reads; write those categories without brackets, or pickle the model."
         )
+    raise _unsafe(
+        f"{path}'s model.json holds {containers:,} '[' and '{{', more than the "
+        f"{MAX_JSON_CONTAINERS:,} any model llmboost writes has: not a model llmboost "
+        "wrote; it was not parsed."
+    )
 
 
 def entry(archive: zipfile.ZipFile, name: str) -> bytes:

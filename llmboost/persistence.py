@@ -76,7 +76,8 @@ def save(model, path: str | os.PathLike) -> Path:
         When part of the fitted state cannot be stored without pickle; the message names
         the attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
     ValueError
-        When a parameter was set out of range after the fit (load would refuse it).
+        When a parameter was set out of range after the fit, or model.json would hold
+        more than 2,000,000 ``[`` and ``{`` (load would refuse either).
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -103,7 +104,9 @@ def save(model, path: str | os.PathLike) -> Path:
         "llmboost_version": __version__,
     }
     path = Path(path).expanduser()
-    write_archive(path, {"model.json": json.dumps(manifest).encode(), **writer.files})
+    text = json.dumps(manifest).encode()
+    check_json(text, path, saving=True)
+    write_archive(path, {"model.json": text, **writer.files})
     return path
 
 

@@ -1674,6 +1674,24 @@ def test_a_small_file_whose_model_json_would_take_gigabytes_to_parse_is_refused(
         load(texts)
 
 
+def test_a_model_json_load_would_refuse_for_its_brackets_is_refused_at_save(tmp_path, monkeypatch):
+    # brackets in categories count as lists: such a model saved, and load refused it
+    X, y = _data("binary", n=80)
+    X["city"] = X["city"].cat.rename_categories(["[x]", "[y]", "{z}"])
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    text = _manifest(save(model, tmp_path / "ok.llmboost"))
+    count = sum(json.dumps(text).count(c) for c in "[{")
+    monkeypatch.setattr("llmboost._load_checks.MAX_JSON_CONTAINERS", count - 1)
+    with pytest.raises(ValueError) as err:
+        save(model, tmp_path / "m.llmboost")
+    assert str(err.value) == (
+        f"Cannot save to {tmp_path / 'm.llmboost'}: its model.json would hold {count:,} '[' "
+        f"and '{{' (in text too, such as categories), more than the {count - 1:,} load reads; "
+        "write those categories without brackets, or pickle the model."
+    )
+    assert not (tmp_path / "m.llmboost").exists()
+
+
 def test_an_entry_read_twice_or_shorter_than_stated_is_refused(tmp_path):
     # one large entry named by many records was read (and held) once per record
     X, y = _data("binary", n=80)
