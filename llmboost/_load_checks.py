@@ -245,6 +245,7 @@ def check_built(obj) -> None:
     extra = [k for k in state.get("categories_", {}) if names is not None and k not in names]
     if extra:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
+    _check_same_categories(state)
     if "X_train_" in state:
         rows = len(state["X_train_"])
         _check_indexes(state.get("contexts_", []), rows, "contexts_", f"row numbers below {rows}")
@@ -253,6 +254,20 @@ def check_built(obj) -> None:
             if len(code) != classes:
                 raise ValueError(f"codes_[{i}] has length {len(code)}, classes_ {classes}")
         _check_indexes(state.get("codes_", []), np.inf, "codes_", "group numbers")
+
+
+def _check_same_categories(state: dict) -> None:
+    """An estimator's categories are its prior's: both read the training rows' (a column
+    missing from either failed at predict)."""
+    prior = state.get("prior_")
+    if "members_" not in state or not hasattr(prior, "categories_"):
+        return
+    mine, its = state.get("categories_", {}), prior.categories_
+    if set(mine) != set(its) or any(not mine[k].equals(its[k]) for k in mine):
+        raise ValueError(
+            f"categories_ ({', '.join(map(str, mine)) or 'none'}) are not prior_.categories_ "
+            f"({', '.join(map(str, its)) or 'none'}): both are the training rows'"
+        )
 
 
 def _check_indexes(arrays: list, stop: float, name: str, what: str) -> None:

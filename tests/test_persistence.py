@@ -638,6 +638,8 @@ def pfn_file(tmp_path_factory):
         (["categories_"], 5, "model: categories_ is 5, not a dict of pandas indexes"),
         (["prior_"], 5, "model: prior_ is 5, not a fitted Prior or None"),
         (["prior_"], None, "model: prior_ is None, but members_ start from the prior"),
+        (["categories_"], _DICT, "model: categories_ (none) are not prior_.categories_ (city)"),
+        (["prior_", "categories_"], _DICT, "categories_ (city) are not prior_.categories_ (none"),
         (["prior_", "contexts_"], 5, "prior_: contexts_ is 5, not a list of arrays"),
         (["prior_", "seed_"], -1, "prior_: seed_ is -1, not an integer >= 0"),
         (["prior_", "context_size_"], _DICT, "prior_: context_size_ is {}, not an integer"),
