@@ -391,8 +391,9 @@ def test_numpy_scalars_json_cannot_hold_are_refused_at_save_by_name(tmp_path, va
     # nanosecond one was written as a bare integer, which load cannot read back
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", 0.5).fit(X, y)
-    model.booster_params = {"n_estimators": 25, "start": value}
-    with pytest.raises(TypeError, match=r"model\.booster_params\['start'\]: a numpy"):
+    # a scikit-learn parameter: llmboost's own are checked (and refused) before encoding
+    model.prior_.estimator.tol = value
+    with pytest.raises(TypeError, match=r"model\.prior_\.estimator\.tol: a numpy"):
         save(model, tmp_path / "m.llmboost")
 
 
