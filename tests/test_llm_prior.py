@@ -1022,6 +1022,30 @@ def test_gguf_is_converted_once_into_the_cache(models, table, tmp_path, monkeypa
     assert again._rt.identity == f"file:tiny.Q4_0.gguf:{store.file_fingerprint(gguf)}"
 
 
+def test_a_gguf_file_that_changes_leaves_only_its_latest_conversion(
+    models, table, tmp_path, monkeypatch
+):
+    # every version of a GGUF file rewritten at the same path kept its converted folder
+    # (hundreds of MB each for a real model) in the cache for ever
+    monkeypatch.setattr(store, "_convert_gguf", lambda p, out, h: shutil.copytree(
+        models["gpt2"], out, dirs_exist_ok=True))  # fmt: skip
+    X, y = table
+    gguf, other, cache = tmp_path / "tiny.gguf", tmp_path / "b" / "tiny.gguf", tmp_path / "c"
+    other.parent.mkdir()
+    other.write_bytes(b"GGUF other")
+    kept = store.converted_gguf_folder(other, cache)  # another file of the same name
+    for version in range(3):
+        gguf.write_bytes(b"GGUF" + bytes([version]) * 64)
+        make(str(gguf), cache).fit(X, y).logits(X)
+    latest = store.converted_gguf_folder(gguf, cache)
+    assert sorted((cache / "models").iterdir()) == sorted([kept, latest])
+    # a file rewritten again while it is converted: that conversion removes nothing
+    monkeypatch.setattr(store, "_convert_gguf", lambda p, out, h: gguf.write_bytes(b"GGUF new"))
+    gguf.write_bytes(b"GGUF old")
+    store.converted_gguf_folder(gguf, cache)
+    assert latest.exists()
+
+
 def test_a_converted_gguf_folder_edited_in_place_is_another_model(table, tmp_path, monkeypatch):
     # the converted folder kept the GGUF's identity whatever its files became: the scores
     # (in memory and on disk) of the weights it was converted to were served for others

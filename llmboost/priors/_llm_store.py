@@ -241,7 +241,8 @@ def converted_gguf_folder(
 
     Loading a GGUF takes about 30 s (parse and dequantise); the saved folder loads in
     about a second. Two processes converting at once each write a temporary folder;
-    the first rename wins and the other's copy is removed.
+    the first rename wins and the other's copy is removed. A new conversion removes
+    the folders converted from earlier contents of the same file.
 
     Parameters
     ----------
@@ -285,7 +286,25 @@ def converted_gguf_folder(
                 os.rename(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _remove_earlier_conversions(target, gguf, identity)
     return target
+
+
+def _remove_earlier_conversions(target: Path, gguf: Path, identity: str) -> None:
+    """Remove the folders next to ``target`` converted from other contents of ``gguf``
+    (none when ``gguf`` changed again since ``target``'s contents were read)."""
+    try:
+        if f"file:{gguf.name}:{file_fingerprint(gguf)}" != identity:
+            return
+    except OSError:
+        return
+    for old in target.parent.glob(f"{glob.escape(gguf.stem)}-*"):
+        try:
+            found = json.loads((old / _MARKER).read_text())
+        except (OSError, ValueError):
+            continue
+        if old != target and isinstance(found, dict) and found.get("gguf") == str(gguf):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_stale(target: Path) -> None:
