@@ -32,18 +32,25 @@ CHAT_TEMPLATE = (
 )
 
 
-def build_tokenizer(vocab_size: int = 400, chat: bool = False):
-    """A byte-level BPE tokenizer trained on :data:`CORPUS`, as a transformers tokenizer."""
+def build_tokenizer(vocab_size: int = 400, chat: bool = False, metaspace: bool = False):
+    """A byte-level BPE tokenizer trained on :data:`CORPUS`, as a transformers tokenizer;
+    with ``metaspace``, SentencePiece's word marks (``▁`` before a text, as Llama's)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
+    if metaspace:
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first")
+        tok.decoder = decoders.Metaspace(prepend_scheme="first")
+        alphabet = [chr(i) for i in range(32, 127)] + ["\n", "▁"]
+    else:
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         special_tokens=SPECIAL,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        initial_alphabet=alphabet,
         show_progress=False,
     )
     tok.train_from_iterator(CORPUS, trainer)
@@ -70,11 +77,12 @@ def _save(model_class, config, tokenizer, folder: Path, seed: int) -> Path:
     return folder
 
 
-def build_gpt2(folder: Path, chat: bool = False, seed: int = 0) -> Path:
-    """Save a random 2-layer GPT-2 (width 32) and its tokenizer in ``folder``."""
+def build_gpt2(folder: Path, chat: bool = False, seed: int = 0, tokenizer=None) -> Path:
+    """Save a random 2-layer GPT-2 (width 32) and its tokenizer (default
+    :func:`build_tokenizer`) in ``folder``."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    tokenizer = build_tokenizer(chat=chat)
+    tokenizer = tokenizer or build_tokenizer(chat=chat)
     config = GPT2Config(
         vocab_size=len(tokenizer),
         n_positions=512,

@@ -18,7 +18,15 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from llm_fixtures import build_bart, build_gguf, build_gpt2, build_llama, build_t5  # noqa: E402
+from llm_fixtures import (  # noqa: E402
+    CHAT_TEMPLATE,
+    build_bart,
+    build_gguf,
+    build_gpt2,
+    build_llama,
+    build_t5,
+    build_tokenizer,
+)
 
 from llmboost.priors import LLMPrior, _llm_forward, _llm_runtime  # noqa: E402
 from llmboost.priors import _llm as llm_module  # noqa: E402
@@ -247,6 +255,45 @@ def test_control_tokens_written_in_a_row_are_read_as_text(models, kind):
     assert np.isfinite(prior.logits(X)).all()
     with pytest.raises(ValueError, match=r"verbalizer '</s>' holds '</s>', a control token"):
         make(models[kind], class_names={"yes": "</s>"}).fit(X, y).logits(X)
+
+
+@pytest.mark.parametrize("chat", [False, True])
+def test_markup_and_control_text_in_a_row_read_as_the_text_around_it_would_be(tmp_path, chat):
+    # an added token the chat template writes but not special (Qwen3's <think>) was still
+    # read as that token when written in a cell, and on a SentencePiece-style tokenizer
+    # the text beside control text in a cell got extra word marks: "a</s>b" was read as
+    # "a ▁</s> ▁b"
+    from transformers import AddedToken, AutoTokenizer
+
+    tok = build_tokenizer(metaspace=True)
+    tok.save_pretrained(tmp_path / "without")  # reads every cell as text: the reference
+    if chat:  # as Qwen3's: an empty thinking block opens the answer
+        tok.chat_template = (
+            CHAT_TEMPLATE + "{% if add_generation_prompt %}<think>\n</think>\n{% endif %}"
+        )
+        tok.add_tokens(
+            [AddedToken("<think>", special=False), AddedToken("</think>", special=False)]
+        )
+    folder = str(build_gpt2(tmp_path / "model", tokenizer=tok))
+    X = pd.DataFrame({"note": ["a<think>b </think> c" if chat else "a</s>b c", "red"]})
+    prior = make(folder).fit(X, np.array(["no", "yes"]))
+    rt = prior._runtime(need_model=False)
+    bodies = prior._serializer(prior.class_texts_, prior.task_description_)(X)
+    prompts, _ = prior._prompts(rt, bodies, None)
+    ids = _llm_forward.prompt_ids(rt, prompts)
+    ref = AutoTokenizer.from_pretrained(tmp_path / "without")
+    if chat:  # the template's own <think> and </think> stay tokens
+        text = tok.apply_chat_template(
+            [{"role": "user", "content": bodies[0]}], tokenize=False, add_generation_prompt=True
+        )
+        cut = text.index("<|im_end|>")
+        want = ref(text[:cut], add_special_tokens=False)["input_ids"]
+        want += tok(text[cut:], add_special_tokens=False)["input_ids"]
+        assert ids[0].count(tok.convert_tokens_to_ids("<think>")) == 1
+    else:
+        want = ref(bodies[0] + "\nAnswer:", split_special_tokens=True)["input_ids"]
+    assert tok.convert_ids_to_tokens(ids[0]) == tok.convert_ids_to_tokens(want)
+    assert ids[1] == tok(prompts[1], add_special_tokens=not chat)["input_ids"]
 
 
 def test_empty_verbalizer_names_the_label(models, table):

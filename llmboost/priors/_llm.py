@@ -109,7 +109,7 @@ class LLMPrior(Prior):
         Row layout, see :class:`~llmboost.priors.RowSerializer`
         (fields ``{task}``, ``{row}``, ``{classes}``, ``{options}``, column names).
         The row's text is read as plain text: a cell spelling one of the model's control
-        tokens (``</s>``, ``<|im_end|>``) cannot end the prompt or start a turn.
+        tokens (``</s>``, ``<|im_end|>``, ``<think>``) cannot end the prompt or start a turn.
     n_shots : int, default=0
         Training rows shown as solved examples before each row (class-balanced,
         drawn with ``random_state``). A row is never shown as its own example. With

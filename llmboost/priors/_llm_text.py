@@ -1,22 +1,30 @@
 """Rows read as text: control tokens written in a row are not the model's control tokens.
 
-A tokenizer reads the text of its special tokens (``</s>``, ``<|im_end|>``) as those
-tokens wherever it finds it, so a cell holding ``<|im_end|>`` would end the row's turn
-early. Row bodies are therefore marked (:func:`mark`) around such text, and
-:func:`token_ids` tokenizes what is marked as plain characters; text without any is
-tokenized exactly as before.
+A tokenizer reads the text of its control tokens (``</s>``, ``<|im_end|>``, ``<think>``)
+as those tokens wherever it finds it, so a cell holding ``<|im_end|>`` would end the
+row's turn early. Row bodies are therefore marked (:func:`mark`) around such text, and
+:func:`token_ids` tokenizes what is marked as plain characters, together with the text
+around it as the tokenizer would read it; text without any is tokenized exactly as before.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
-_OPEN, _CLOSE = "\x00\x01", "\x01\x00"
+# Changed when marked text came to be tokenized differently: scores cached for prompts
+# holding the former marks are never served again (prompts without marks keep theirs).
+_OPEN, _CLOSE = "\x00\x02", "\x02\x00"
 _MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
+#: A token added to the plain tokenizer: the text after it is read as after a control token.
+_AFTER = "\x00llmboost-after\x00"
 
 
 def control_pattern(tokenizer) -> re.Pattern | None:
-    """A pattern matching the text of every special token of ``tokenizer`` (or ``None``).
+    """A pattern matching the text of every control token of ``tokenizer`` (or ``None``).
+
+    Control tokens are the special tokens and the added tokens the chat template writes
+    (Qwen3's ``<think>``, which a tokenizer matches although it is not special).
 
     Parameters
     ----------
@@ -26,9 +34,12 @@ def control_pattern(tokenizer) -> re.Pattern | None:
     -------
     re.Pattern or None
     """
+    template = getattr(tokenizer, "chat_template", None) or ""
+    if isinstance(template, dict):  # named templates
+        template = "".join(map(str, template.values()))
     texts = set(getattr(tokenizer, "all_special_tokens", None) or ())
     for token in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values():
-        if getattr(token, "special", False):
+        if getattr(token, "special", False) or (str(token) and str(token) in str(template)):
             texts.add(str(token))
     texts = sorted((t for t in texts if t), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, texts))) if texts else None
@@ -81,21 +92,75 @@ def token_ids(tokenizer, texts: list[str], add_special_tokens: bool) -> list[lis
     list of list of int
     """
     ids = tokenizer(texts, add_special_tokens=add_special_tokens)["input_ids"]
+    if not any(_OPEN in text for text in texts):
+        return ids
+    plain = _plain_tokenizer(tokenizer)
     for i, text in enumerate(texts):
         if _OPEN in text:
-            ids[i] = _marked_ids(tokenizer, text, add_special_tokens)
+            ids[i] = _wrapped(tokenizer, _marked_ids(tokenizer, plain, text), add_special_tokens)
     return ids
 
 
-def _marked_ids(tokenizer, text: str, add_special_tokens: bool) -> list[int]:
+def _plain_tokenizer(tokenizer):
+    """The tokenizer's own pipeline without its control tokens, plus the :data:`_AFTER`
+    token (``None`` for a tokenizer without a ``tokenizers`` backend)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    pattern = control_pattern(tokenizer)
+    if backend is None or pattern is None:
+        return None
+    from tokenizers import AddedToken, Tokenizer
+
+    state = json.loads(backend.to_str())
+    state["added_tokens"] = [
+        t for t in state.get("added_tokens") or () if not pattern.fullmatch(t["content"])
+    ]
+    state["post_processor"] = None
+    plain = Tokenizer.from_str(json.dumps(state))
+    plain.add_special_tokens([AddedToken(_AFTER, special=True)])
+    return plain
+
+
+def _marked_ids(tokenizer, plain, text: str) -> list[int]:
+    """Ids of ``text`` (no tokens added around it): its unmarked control tokens as tokens,
+    the text between them read whole by ``plain``, as after a control token."""
     pieces = _MARKED.split(text)  # odd pieces are marked
-    ids: list[int] = []
-    for k, piece in enumerate(pieces):
-        if piece:
-            split = bool(k % 2)
-            ids += tokenizer(piece, add_special_tokens=False, split_special_tokens=split)[
+    if plain is None:  # no pipeline to read plain text with: each piece alone
+        return [
+            i
+            for k, piece in enumerate(pieces)
+            if piece
+            for i in tokenizer(piece, add_special_tokens=False, split_special_tokens=bool(k % 2))[
                 "input_ids"
             ]
+        ]
+    pattern = control_pattern(tokenizer)
+    items = [""]  # text runs at even positions, control tokens at odd ones
+    for k, piece in enumerate(pieces):
+        parts = [piece] if k % 2 else pattern.split(piece)
+        controls = [] if k % 2 else pattern.findall(piece)
+        items[-1] += parts[0]
+        for control, after in zip(controls, parts[1:], strict=True):
+            items += [control, after]
+    added = {str(t): t for t in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values()}
+    for j in range(1, len(items), 2):  # whitespace the control token takes in
+        token = added.get(items[j])
+        if getattr(token, "lstrip", False):
+            items[j - 1] = items[j - 1].rstrip()
+        if getattr(token, "rstrip", False):
+            items[j + 1] = items[j + 1].lstrip()
+    ids: list[int] = []
+    for j, item in enumerate(items):
+        if j % 2:
+            ids.append(tokenizer.convert_tokens_to_ids(item))
+        elif item:
+            ids += plain.encode(item if j == 0 else _AFTER + item, add_special_tokens=False).ids[
+                int(j > 0) :
+            ]
+    return ids
+
+
+def _wrapped(tokenizer, ids: list[int], add_special_tokens: bool) -> list[int]:
+    """``ids`` with the tokens the tokenizer adds around a text (a start token)."""
     if not add_special_tokens:
         return ids
     bare = tokenizer("Answer:", add_special_tokens=False)["input_ids"]
