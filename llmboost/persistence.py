@@ -42,6 +42,9 @@ from ._prior_weights import check_weights, fingerprint, needed_files, weights_fi
 from ._resources import require
 
 FORMAT, VERSION = "llmboost-model", 1
+#: Parameters added since files of this format were first written, with the value
+#: that does what a file without them did: such a file loads with it.
+LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 #: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
@@ -407,9 +410,13 @@ def _malformed(where: str, what: str):
 
 
 def _check_params(cls: type, state: dict, where: str) -> None:
-    """Refuse an estimator saved without a parameter this version has, or (llmboost's,
-    whose public attributes are all parameters) with one it does not have."""
+    """Refuse an estimator saved without a parameter this version has (but one of
+    :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
+    all parameters) with one it does not have."""
     params = getattr(cls, "_get_param_names", list)()
+    if cls.__module__.startswith("llmboost."):
+        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
+            state.setdefault(name, value)
     if missing := [p for p in params if p not in state]:
         raise ValueError(
             f"{where}: this {cls.__name__} was saved without the parameter(s) "

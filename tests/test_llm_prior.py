@@ -861,6 +861,24 @@ def test_chat_template_and_task_sentence(models, table, monkeypatch):
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
 
 
+def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
+    # a model with a chat template always had its rows wrapped in it: no parameter gave
+    # it the plain completion prompt "<row>\nAnswer:"
+    X, y = table
+    plain = make(models["gpt2"], tmp_path).fit(X, y)  # the same weights, no template
+    chat = make(models["chat"], tmp_path).fit(X, y)
+    prior = make(models["chat"], tmp_path, use_chat_template=False).fit(X, y)
+    z = prior.logits(X)
+    rt = prior._runtime(need_model=False)
+    assert not rt.chat and prior._prompts(rt, ["a: 1"], None)[0] == ["a: 1\nAnswer:"]
+    # the same tokens through the same weights: equal up to float32 batching noise
+    np.testing.assert_allclose(z, plain.logits(X), atol=1e-5)
+    assert np.abs(z - chat.logits(X)).max() > 1e-3  # and not the chat template's scores
+    assert prior.set_params(use_chat_template=True).fit(X, y)._runtime(False).chat
+    with pytest.raises(ValueError, match="use_chat_template"):
+        make(models["chat"], use_chat_template="no").fit(X, y)
+
+
 def test_a_chat_template_that_trims_gets_every_row_as_it_renders_it(models, tmp_path, monkeypatch):
     # the fast path was checked on the first row only: later rows kept the whitespace
     # that the template's "| trim" (Llama 3's) removes

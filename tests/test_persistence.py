@@ -329,6 +329,37 @@ def test_llm_prior_round_trip(tmp_path):
         save(model, tmp_path / "other.llmboost")
 
 
+def test_llm_prior_files_from_before_use_chat_template_load_as_they_predicted(tmp_path):
+    # use_chat_template came later: every LLM model saved before it was refused as "a
+    # file from an older version", though without it the prior did what True does
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    X, y = _data("binary", n=40)
+    prior = LLMPrior(str(build_gpt2(tmp_path / "gpt2")), cache_dir=False, progress=False)
+    model = LLMBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2)
+    path = save(model.fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+
+    def drop(node):  # as a version without use_chat_template wrote it
+        if isinstance(node, dict):
+            if node.get("class", "").endswith(":LLMPrior"):
+                node["state"] = [p for p in node["state"] if p[0] != "use_chat_template"]
+            for child in node.values():
+                drop(child)
+        elif isinstance(node, list):
+            for child in node:
+                drop(child)
+
+    drop(manifest)
+    _rewrite_manifest(path, manifest)
+    loaded = load(path)
+    assert loaded.prior_.use_chat_template is True and loaded.prior.use_chat_template is True
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_path, monkeypatch):
     # the weights were on this machine, yet the error said "this machine has 0 (none)"
     # weights files and to load with the version that saved it

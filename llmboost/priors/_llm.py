@@ -110,6 +110,9 @@ class LLMPrior(Prior):
         (fields ``{task}``, ``{row}``, ``{classes}``, ``{options}``, column names).
         The row's text is read as plain text: a cell spelling one of the model's control
         tokens (``</s>``, ``<|im_end|>``, ``<think>``) cannot end the prompt or start a turn.
+    use_chat_template : bool, default=True
+        Wrap each row in the model's chat template when it has one. ``False`` gives
+        every model the plain prompt ``<examples><row>\\nAnswer:`` and its scores.
     n_shots : int, default=0
         Training rows shown as solved examples before each row (class-balanced,
         drawn with ``random_state``). A row is never shown as its own example. With
@@ -180,6 +183,7 @@ class LLMPrior(Prior):
             Check(callable, "a callable row -> text"),
             None,
         ],
+        "use_chat_template": [BOOL],
         "n_shots": [NON_NEGATIVE_INT],
         "device": DEVICE,
         "dtype": [Options(FLOAT_DTYPES), Check(_is_torch_dtype, "a torch.dtype")],
@@ -197,6 +201,7 @@ class LLMPrior(Prior):
         target_name: Hashable | None = None,
         class_names: Mapping | None = None,
         template: Template = None,
+        use_chat_template: bool = True,
         n_shots: int = 0,
         device: str = "auto",
         dtype: str = "auto",
@@ -210,6 +215,7 @@ class LLMPrior(Prior):
         self.target_name = target_name
         self.class_names = class_names
         self.template = template
+        self.use_chat_template = use_chat_template
         self.n_shots = n_shots
         self.device = device
         self.dtype = dtype
@@ -308,9 +314,10 @@ class LLMPrior(Prior):
         """Tokenizer always; the model itself only when something must be computed.
 
         The runtime is kept with the parameters it was loaded for: once ``set_params``
-        changes ``model``, ``cache_dir``, ``device`` or ``dtype``, the next call loads anew.
+        changes ``model``, ``cache_dir``, ``device``, ``dtype`` or ``use_chat_template``,
+        the next call loads anew.
         """
-        params = (self.model, self.cache_dir, self.device, self.dtype)
+        params = (self.model, self.cache_dir, self.device, self.dtype, self.use_chat_template)
         rt = getattr(self, "_rt", None)
         current = rt is not None and self._rt_params == params
         if current and (rt.model is not None or not need_model):
@@ -319,7 +326,8 @@ class LLMPrior(Prior):
         device = resolve_torch_device(self.device)
         dtype = resolve_dtype(self.dtype, device)
         progress = self._show_progress(0)
-        self._rt = load_runtime(self._source(), device, dtype, need_model, progress)
+        chat = bool(self.use_chat_template)
+        self._rt = load_runtime(self._source(), device, dtype, need_model, progress, chat)
         self._rt_params = params
         return self._rt
 

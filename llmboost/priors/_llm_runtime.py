@@ -74,6 +74,8 @@ class Runtime:
         Folder or hub name the model loads from.
     context : int or None, default=None
         Most prompt tokens the model reads (``None``: no fixed limit).
+    use_template : bool, default=True
+        Wrap prompts in the tokenizer's chat template when it has one (``chat``).
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class Runtime:
         dtype,
         source: str,
         context: int | None = None,
+        use_template: bool = True,
     ) -> None:
         import torch
 
@@ -93,7 +96,8 @@ class Runtime:
         self.model, self.tokenizer, self.kind = model, tokenizer, kind
         self.identity, self.device, self.dtype = identity, device, dtype
         self.source, self.context = source, context
-        self.chat = kind == "causal" and bool(getattr(tokenizer, "chat_template", None))
+        template = getattr(tokenizer, "chat_template", None)
+        self.chat = use_template and kind == "causal" and bool(template)
         # an end token appended to a plain causal prompt would precede the answer
         self.trailing = appended_tokens(tokenizer) if kind == "causal" and not self.chat else 0
         self.calls = 0
@@ -214,7 +218,9 @@ def cpu_has_native_bf16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
 
 
 # -- loading ---------------------------------------------------------------------------------
-def load_runtime(source: str, device, dtype, need_model: bool, progress: bool) -> Runtime:
+def load_runtime(
+    source: str, device, dtype, need_model: bool, progress: bool, use_template: bool = True
+) -> Runtime:
     """The tokenizer of ``source`` and, when ``need_model``, its model (shared in memory).
 
     Parameters
@@ -227,6 +233,8 @@ def load_runtime(source: str, device, dtype, need_model: bool, progress: bool) -
         Load the model too (else only a model already in memory is attached).
     progress : bool
         Show the loading progress bar of transformers.
+    use_template : bool, default=True
+        Wrap prompts in the model's chat template when it has one.
 
     Returns
     -------
@@ -245,7 +253,7 @@ def load_runtime(source: str, device, dtype, need_model: bool, progress: bool) -
         _LOADED[key] = model
         while len(_LOADED) > MAX_LOADED:
             _LOADED.popitem(last=False)
-    return Runtime(model, tokenizer, kind, identity, device, dtype, source, context)
+    return Runtime(model, tokenizer, kind, identity, device, dtype, source, context, use_template)
 
 
 def _load_tokenizer(source: str, identity: str):
