@@ -210,3 +210,10 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
         serialize(X, classes=[0, 1], class_names={0: "yes"})  # was '... yes | yes.'
     with pytest.raises(ValueError, match="lists 2 answers for 3 classes"):
         serialize(X, classes=[0, 1, 2], class_names=["a", "b"])
+    # no answers to write: an options line listing none was written out
+    with pytest.raises(ValueError, match=r"writes \{options\}, the answers, but no classes="):
+        serialize(X)  # was '... Answer with one of the following: .'
+    assert serialize(X, template="{task} {grade}") == [
+        "Given the following data, you must predict the correct class. 2.0",
+        "Given the following data, you must predict the correct class. 1.0",
+    ]

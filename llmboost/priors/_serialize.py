@@ -386,7 +386,13 @@ def serialize(
                 "classes; give one per class, in the order of classes."
             )
     task = default_task_description(target_name) if task_description is None else task_description
-    return RowSerializer(task, texts, template)(to_frame(X))
+    serializer = RowSerializer(task, texts, template)
+    if not texts and (needs := [f for f in ("options", "classes") if f in serializer.fields()]):
+        raise ValueError(
+            f"serialize: the template writes {{{needs[0]}}}, the answers, but no classes= or "
+            "class_names= gives them; pass classes=np.unique(y) as the prior would."
+        )
+    return serializer(to_frame(X))
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
