@@ -304,6 +304,12 @@ def test_empty_verbalizer_names_the_label(models, table):
         make(models["gpt2"], class_names={"no": " "}).fit(X, y)
     with pytest.raises(ValueError, match=r"\['maybe'\]; the labels are \['no', 'yes'\]\.$"):
         make(models["gpt2"], class_names={"maybe": "m"}).fit(X, y)
+    # "a" and "a " passed as distinct answers: the space scored as part of one of them
+    # (class log-probabilities of about -0.001 and -6.5 on a random model)
+    with pytest.raises(ValueError, match=r"label 'yes' is 'a ', with whitespace .*=\{'yes': 'a'\}"):
+        make(models["gpt2"], class_names={"no": "a", "yes": "a "}).fit(X, y)
+    with pytest.raises(ValueError, match=r"label 'no' is '\\nno', with whitespace"):
+        make(models["gpt2"], class_names={"no": "\nno"}).fit(X, y)
 
 
 # -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------

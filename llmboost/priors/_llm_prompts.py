@@ -78,6 +78,14 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             f"LLMPrior: the verbalizer of label {empty[0]!r} is empty; give it a text with "
             f"class_names={{{empty[0]!r}: 'some text'}}."
         )
+    padded = [(c, t) for c, t in zip(classes, texts) if t != t.strip()]
+    if padded:
+        label, text = padded[0]
+        raise ValueError(
+            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, with whitespace at its "
+            "ends: the prompt puts the space before the answer itself, and the answer's own "
+            f"spaces would count in its score; give class_names={{{label!r}: {text.strip()!r}}}."
+        )
     if len(set(texts)) != len(texts):
         raise ValueError(
             f"LLMPrior: two classes have the same verbalizer: {texts}; give them distinct "
