@@ -1166,6 +1166,15 @@ def test_a_killed_gguf_conversion_leaves_no_copy_for_ever(table, tmp_path, monke
     assert sorted(p.name for p in models.iterdir()) == sorted([name, other.name])
 
 
+def test_a_gguf_file_that_cannot_be_converted_names_the_file(table, tmp_path):
+    # an empty file failed with numpy's bare "cannot mmap an empty file"
+    empty = tmp_path / "empty.gguf"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"Cannot convert .*empty\.gguf: ValueError: cannot mmap"):
+        make(str(empty), tmp_path / "cache").fit(*table).logits(table[0])
+    assert not list((tmp_path / "cache" / "models").iterdir())  # no converted copy
+
+
 def test_gguf_conversion_into_an_unwritable_cache_names_the_folder(table, tmp_path):
     X, y = table
     gguf = tmp_path / "tiny.gguf"

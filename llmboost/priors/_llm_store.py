@@ -333,9 +333,18 @@ def _convert_gguf(gguf: Path, out: Path, hub_name: str | None) -> None:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(gguf.parent), gguf.name
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    config = AutoConfig.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, config=config)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        config = AutoConfig.from_pretrained(folder, gguf_file=name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, config=config)
+    except (MemoryError, OSError):
+        raise
+    except Exception as err:  # noqa: BLE001 - gguf and transformers errors: name the file
+        raise ValueError(
+            f"Cannot convert {gguf}: {type(err).__name__}: {err}. It must be a GGUF file "
+            "of a language model whose architecture transformers reads (Llama, Qwen2, "
+            "Gemma, ...)."
+        ) from err
     transformers_drop_quantization(model, config)
     if hub_name:
         transformers_set_origin(model, hub_name)
