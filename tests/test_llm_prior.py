@@ -1251,6 +1251,14 @@ def test_unloadable_model_fails_fast_with_a_clear_error(table, tmp_path, monkeyp
         make(str(tmp_path)).fit(X, y).logits(X)
 
 
+def test_a_folder_holding_a_gguf_file_names_the_file_to_pass(table, tmp_path):
+    # the error spoke of a config.json the folder does not have
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "model.Q4_0.gguf").write_bytes(b"GGUF")
+    with pytest.raises(OSError, match=r"It holds \['model.Q4_0.gguf'\]: pass one of those files"):
+        make(str(tmp_path / "m")).fit(*table).logits(table[0])
+
+
 def test_a_model_folder_without_its_tokenizer_says_so(models, table, tmp_path):
     """Weights saved without their tokenizer load as an empty tokenizer (transformers 5):
     the error names the missing tokenizer, not the verbalizers."""

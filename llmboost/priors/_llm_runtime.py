@@ -268,7 +268,9 @@ def _load_tokenizer(source: str, identity: str):
         tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
     except (OSError, ValueError) as err:
         what = "a folder without a transformers model" if local else "not loadable"
-        raise OSError(f"Could not load the model {source!r} ({what}): {err}\n{_LOAD_HINT}") from err
+        ggufs = sorted(p.name for p in Path(source).expanduser().glob("*.gguf")) if local else []
+        hint = f"It holds {ggufs[:3]}: pass one of those files as model=." if ggufs else _LOAD_HINT
+        raise OSError(f"Could not load the model {source!r} ({what}): {err}\n{hint}") from err
     if not tokenizer("Answer: yes", add_special_tokens=False)["input_ids"]:
         raise OSError(
             f"Could not load the model {source!r}: it has no tokenizer (no tokenizer.json or "
