@@ -727,6 +727,19 @@ def test_a_cache_folder_that_cannot_be_written_is_said(models, table, tmp_path):
     np.testing.assert_allclose(z, make(models["gpt2"]).fit(X, y).logits(X), atol=1e-12)
 
 
+def test_numpy_booleans_as_cache_dir(models, table, tmp_path, monkeypatch):
+    # np.True_ / np.False_ passed the parameter check, then failed with a bare TypeError
+    monkeypatch.setenv(store.CACHE_ENV, str(tmp_path / "env"))
+    X, y = table
+    make(models["gpt2"], cache_dir=np.False_).fit(X, y).logits(X)
+    assert not (tmp_path / "env").exists()  # no scores kept
+    prior = make(models["gpt2"], cache_dir=np.True_).fit(X, y)
+    prior.logits(X)
+    prior.logits(X)
+    assert prior.stats_["cached"] == len(X)  # the second call reads the scores back
+    assert list((tmp_path / "env" / "scores").iterdir())
+
+
 def test_cache_location_from_environment(models, table, tmp_path, monkeypatch):
     X, y = table
     monkeypatch.setenv("LLMBOOST_CACHE_DIR", str(tmp_path / "env"))

@@ -287,7 +287,7 @@ class LLMPrior(Prior):
 
     # -- the model -----------------------------------------------------------------------------
     def _cache_root(self) -> Path:
-        if isinstance(self.cache_dir, bool):
+        if isinstance(self.cache_dir, bool | np.bool_):
             return store.cache_root(None)
         return store.cache_root(self.cache_dir)
 
@@ -394,7 +394,7 @@ class LLMPrior(Prior):
 
         The packs older score versions wrote for the same scores are deleted.
         """
-        if self.cache_dir is False:
+        if isinstance(self.cache_dir, bool | np.bool_) and not self.cache_dir:
             return None
         parts = dict(
             model=rt.identity,
