@@ -126,7 +126,7 @@ class Booster(ABC):
     def _in_unit(self, y, margin, eval_set, sample_weight=None):
         """``(y, margin, eval_set)`` in the trees' unit; sets ``unit_`` and ``center_``
         (:func:`~llmboost._tree_unit.trees_unit`)."""
-        self.unit_, self.center_ = trees_unit(self, y, margin, sample_weight)
+        self.unit_, self.center_ = trees_unit(self, y, margin, sample_weight, eval_set)
         if (self.unit_, self.center_) == (1.0, 0.0):
             return y, margin, eval_set
         if eval_set is not None:

@@ -370,3 +370,38 @@ def test_several_quantiles_are_refused_by_name():
     one = {"objective": "reg:quantileerror", "quantile_alpha": [0.9]}
     model = PriorBoostRegressor(Ridge(), booster_params=one, scale=0).fit(X, y)
     assert model.predict(X).shape == (120,) and np.mean(model.predict(X) > y) > 0.8
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [
+        ("xgboost", {"eval_metric": "mape"}),
+        ("xgboost", {"eval_metric": ["rmse", "rmsle"]}),
+        ("lightgbm", {"metric": "gamma"}),
+        ("lightgbm", {"metric": "l2,huber"}),
+    ],
+)
+def test_early_stopping_reads_the_metric_in_the_targets_units(booster, params):
+    # the metric was read on the centred, standardised target: XGBoost's MAPE stopped
+    # after 41 rounds (42 in plain XGBoost), LightGBM's gamma deviance failed ("label > 0")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 2)), columns=["a", "b"])
+    y = np.exp(X.a.to_numpy()) * 10 + rng.normal(size=400) + 30
+    fit, val = slice(0, 300), slice(300, None)
+    plain = {"n_estimators": 1000, "learning_rate": 0.1, "n_jobs": 1, **params}
+    if booster == "xgboost":
+        ref = xgb.XGBRegressor(**plain, max_depth=4, tree_method="hist", early_stopping_rounds=20)
+        ref.fit(X[fit], y[fit], eval_set=[(X[val], y[val])], verbose=False)
+        rounds = ref.best_iteration + 1
+    else:
+        ref = lgb.LGBMRegressor(**plain, num_leaves=15, min_child_samples=5, verbose=-1)
+        stop = lgb.early_stopping(20, first_metric_only=True, verbose=False)
+        with warnings.catch_warnings():  # LightGBM 4.7 renames eval_set
+            warnings.simplefilter("ignore", FutureWarning)
+            ref.fit(X[fit], y[fit], eval_set=[(X[val], y[val])], callbacks=[stop])
+        rounds = ref.best_iteration_
+    booster_params = {"n_estimators": 1000, **params}
+    model = PriorBoostRegressor(booster=booster, booster_params=booster_params, scale=0)
+    model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
+    assert model.members_[0].n_rounds == rounds
+    assert target_unit(model.booster_) == 1.0 and target_center(model.booster_) == 0.0

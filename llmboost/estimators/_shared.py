@@ -51,7 +51,9 @@ PARAMETERS_DOC = """prior : {prior}
         default squared error, regression trees train on the target divided by its
         standard deviation (XGBoost skips splits whose gain is below 1e-6, which left
         small-unit targets without trees); predictions are in the target's units, while
-        ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target.
+        ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target
+        (with ``eval_set`` and a metric that depends on the target's origin or unit,
+        such as MAPE, they train on the target as given, where early stopping reads it).
     scale : "auto", "prior", float >= 0, list or 1-D array, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
