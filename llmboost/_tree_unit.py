@@ -55,7 +55,10 @@ _METRIC_KEYS = ("eval_metric", "metric", "metrics", "metric_types")
 
 def _metrics_hold(params: dict, unit: float) -> bool:
     """Whether early stopping on the metrics of ``params`` (named, or the loss's own)
-    picks the same round on the target in the trees' unit (``unit``, centred)."""
+    picks the same round on the target in the trees' unit (``unit``, centred); LightGBM's
+    ``early_stopping_min_delta`` is in the target's units."""
+    if params.get("early_stopping_min_delta"):  # LightGBM's least gain, in y's units
+        return False
     kept = _AFFINE_METRICS + (_SHIFT_METRICS if unit == 1.0 else ())
     for key in _METRIC_KEYS:
         value = params.get(key)
@@ -77,7 +80,8 @@ def trees_unit(booster, y, margin, sample_weight=None, eval_set=None) -> tuple[f
     mean. Other losses and classification: ``(1, 0)``. A start the user fixed
     (``base_score``, ``boost_from_average=False``) is not centred. With ``eval_set``,
     a metric that differs on the centred target (MAPE, gamma deviance, ...; XGBoost's
-    MAPE stopped after 41 rounds where plain XGBoost took 42) keeps ``(1, 0)``.
+    MAPE stopped after 41 rounds where plain XGBoost took 42) or LightGBM's
+    ``early_stopping_min_delta`` keeps ``(1, 0)``.
     """
     params = booster.params
     losses = [params[key] for key in OBJECTIVE_KEYS if params.get(key) is not None]

@@ -399,7 +399,7 @@ class LightGBMBooster(Booster):
         if eval_set is not None:
             kwargs = {
                 "eval_init_score": [eval_set[2]],
-                "callbacks": [lgb.early_stopping(self.patience, verbose=False)],
+                "callbacks": [_lightgbm_stopping(self.patience, self.params)],
             }
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
         with library_errors("LightGBM", self.params):
@@ -416,6 +416,16 @@ class LightGBMBooster(Booster):
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
         # the raw score leaves out init_score, and with it the centre (which it cancels)
         return out + target_center(self) if margin is None else out + margin
+
+
+def _lightgbm_stopping(patience: int, params: dict):
+    """LightGBM's early stopping with its ``first_metric_only`` and
+    ``early_stopping_min_delta``, as ``lightgbm.train`` reads them from ``params``."""
+    import lightgbm as lgb
+
+    first = bool(params.get("first_metric_only", False))
+    delta = params.get("early_stopping_min_delta", 0.0)
+    return lgb.early_stopping(patience, first_metric_only=first, min_delta=delta, verbose=False)
 
 
 BOOSTERS = {b.name: b for b in (XGBoostBooster, LightGBMBooster)}

@@ -405,3 +405,29 @@ def test_early_stopping_reads_the_metric_in_the_targets_units(booster, params):
     model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
     assert model.members_[0].n_rounds == rounds
     assert target_unit(model.booster_) == 1.0 and target_center(model.booster_) == 0.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"metric": "mape,l1", "first_metric_only": True},
+        {"early_stopping_min_delta": 0.5, "metric": "l1"},
+    ],
+)
+def test_lightgbm_early_stopping_takes_its_stopping_parameters(params):
+    # both were left out of the early-stopping callback: first_metric_only stopped on
+    # the first metric to stall (38 rounds, LightGBM 39), min_delta 0.5 on any gain
+    # (39 rounds, LightGBM 20)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 2)), columns=["a", "b"])
+    y = np.exp(X.a.to_numpy()) * 10 + rng.normal(size=400) + 30
+    fit, val = slice(0, 300), slice(300, None)
+    plain = {"n_estimators": 1000, "num_leaves": 15, "min_child_samples": 5, "n_jobs": 1}
+    ref = lgb.LGBMRegressor(**plain, **params, early_stopping_round=20, verbose=-1)
+    with warnings.catch_warnings():  # LightGBM 4.7 renames eval_set
+        warnings.simplefilter("ignore", FutureWarning)
+        ref.fit(X[fit], y[fit], eval_set=[(X[val], y[val])])
+    booster_params = {"n_estimators": 1000, **params}
+    model = PriorBoostRegressor(booster="lightgbm", booster_params=booster_params, scale=0)
+    model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
+    assert model.members_[0].n_rounds == ref.best_iteration_

@@ -53,7 +53,8 @@ PARAMETERS_DOC = """prior : {prior}
         small-unit targets without trees); predictions are in the target's units, while
         ``gamma`` / ``min_split_gain`` and ``reg_alpha`` apply to the standardised target
         (with ``eval_set`` and a metric that depends on the target's origin or unit,
-        such as MAPE, they train on the target as given, where early stopping reads it).
+        such as MAPE, or LightGBM ``early_stopping_min_delta``, they train on the target
+        as given, where early stopping reads it).
     scale : "auto", "prior", float >= 0, list or 1-D array, default="auto"
         Multiplier of the prior's logits. ``0`` is plain GBDT, ``"prior"`` the prior
         alone. ``"auto"`` runs the fusion search (see :mod:`llmboost.scale_search`):
