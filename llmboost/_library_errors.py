@@ -1,4 +1,5 @@
-"""XGBoost's and LightGBM's own errors in ``fit``, as one-line ``ValueError``."""
+"""XGBoost's and LightGBM's own errors in ``fit``, as one-line ``ValueError``, and the
+GPU parameters they would fail on (or ignore), refused before any fit."""
 
 from __future__ import annotations
 
@@ -27,4 +28,37 @@ def library_errors(library: str, params: dict):
         ) from None
 
 
-__all__ = ["library_errors", "library_message"]
+def check_gpu(library: str, params: dict, has_cuda) -> None:
+    """Refuse a GPU in ``params`` that the installed ``library`` cannot train on.
+
+    XGBoost without CUDA ran the trees on the CPU with a warning per fit, LightGBM
+    without CUDA failed every fit (after the prior's scores); XGBoost 3 has no
+    ``gpu_*`` tree methods. ``has_cuda`` is the adapter's :meth:`has_cuda`.
+    """
+    method = params.get("tree_method")
+    if library == "xgboost" and isinstance(method, str) and method.startswith("gpu_"):
+        import xgboost as xgb
+
+        if int(xgb.__version__.split(".")[0]) >= 3:
+            raise ValueError(
+                f"booster_params tree_method={method!r} was removed in XGBoost 3: give "
+                "tree_method='hist' and device='cuda' (or the estimator's device='cuda')."
+            )
+    keys = ("device",) if library == "xgboost" else ("device_type", "device")
+    for key in keys:
+        value = params.get(key)
+        gpu = value == "cuda" or (library == "xgboost" and str(value).startswith(("cuda", "gpu")))
+        if isinstance(value, str) and gpu and not has_cuda():
+            why = {
+                "xgboost": "this XGBoost is built without CUDA (xgboost-cpu): its trees would "
+                "run on the CPU, with a warning per fit",
+                "lightgbm": "this LightGBM cannot train on CUDA (its PyPI wheels have no "
+                "CUDA; a GPU must be visible too): every fit would fail",
+            }[library]
+            raise ValueError(
+                f"booster_params {key}={value!r}, but {why}. Install the CUDA build "
+                f"(docs/gpu.md), or leave {key} out."
+            )
+
+
+__all__ = ["check_gpu", "library_errors", "library_message"]

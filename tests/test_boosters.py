@@ -386,3 +386,45 @@ def test_lightgbm_parameters_that_link_margin_and_prediction_are_refused(
     with pytest.raises(ValueError, match=re.escape(message)):
         make_booster("lightgbm", {key: value}, task, 0)
     make_booster("lightgbm", {key: {"sigmoid": 1.0, "reg_sqrt": False}[key]}, task, 0)
+
+
+@pytest.mark.parametrize(
+    "library, params, match",
+    [
+        ("xgboost", {"device": "cuda"}, r"device='cuda', but this XGBoost is built without CUDA"),
+        ("xgboost", {"device": "gpu:1"}, r"device='gpu:1', but this XGBoost is built without"),
+        ("lightgbm", {"device_type": "cuda"}, r"device_type='cuda', but this LightGBM cannot"),
+        ("lightgbm", {"device": "cuda"}, r"device='cuda', but this LightGBM cannot train"),
+    ],
+)
+def test_a_gpu_in_booster_params_without_a_cuda_build_is_refused(
+    monkeypatch, library, params, match
+):
+    # XGBoost ran its trees on the CPU with "Device is changed from GPU to CPU" per fit;
+    # LightGBM failed every fit ("CUDA Tree Learner was not enabled"), after the prior's
+    from llmboost import PriorBoostRegressor
+    from llmboost.boosters import BOOSTERS
+
+    monkeypatch.setattr(BOOSTERS[library], "has_cuda", staticmethod(lambda: False))
+    with pytest.raises(ValueError, match=match):
+        make_booster(library, params, "regression", 0)
+    X, rng = _frame()
+    model = PriorBoostRegressor(booster=library, booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, rng.normal(size=len(X)))
+    monkeypatch.setattr(BOOSTERS[library], "has_cuda", staticmethod(lambda: True))
+    assert make_booster(library, params, "regression", 0).params == {
+        **make_booster(library, None, "regression", 0).params,
+        **params,
+    }
+
+
+def test_xgboost_gpu_tree_methods_name_their_replacement():
+    # XGBoost 3 refused tree_method='gpu_hist' at fit, after the prior's scores, with
+    # "valid values are: {'approx', 'auto', 'exact', 'hist'}"
+    import xgboost as xgb
+
+    if int(xgb.__version__.split(".")[0]) < 3:
+        pytest.skip("XGBoost 2 still takes gpu_hist, with its deprecation warning")
+    with pytest.raises(ValueError, match=r"tree_method='gpu_hist' .* tree_method='hist' and"):
+        make_booster("xgboost", {"tree_method": "gpu_hist"}, "regression", 0)
