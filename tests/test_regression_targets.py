@@ -431,3 +431,23 @@ def test_lightgbm_early_stopping_takes_its_stopping_parameters(params):
     model = PriorBoostRegressor(booster="lightgbm", booster_params=booster_params, scale=0)
     model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
     assert model.members_[0].n_rounds == ref.best_iteration_
+
+
+def test_score_reads_y_as_fit_does():
+    # score took durations as ticks of their unit (R^2 -2.9 without a word) where fit refuses
+    # them, and named no y for a missing value ("Input contains NaN.")
+    from sklearn.metrics import r2_score
+
+    X, y = _data(n=60)
+    model = PriorBoostRegressor(Ridge(), scale=0, cv=2).fit(X, y)
+    durations = pd.Series(pd.to_timedelta(np.arange(60), unit="s"))
+    with pytest.raises(ValueError, match=r"y has dtype timedelta64\[\w+\]: a regressor needs"):
+        model.score(X, durations)
+    missing = pd.Series(y).astype("Float64").where(np.arange(60) > 0)
+    with pytest.raises(ValueError, match=r"Input y contains NaN or infinity \(rows \[0\]\)"):
+        model.score(X, missing)
+    with pytest.raises(ValueError, match=r"score's y holds 'a', which is not a number"):
+        model.score(X, ["a"] * 60)
+    weight = np.linspace(0.5, 2, 60)
+    expected = r2_score(y, model.predict(X), sample_weight=weight)
+    assert model.score(X, [str(v) for v in y], sample_weight=weight) == pytest.approx(expected)

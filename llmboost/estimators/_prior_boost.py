@@ -40,7 +40,7 @@ from ..scale_search import (
     start_margin,
 )
 from ._eval_set import check_eval_set
-from ._shared import FusionParams, LabelsAsFit, document
+from ._shared import FusionParams, LabelsAsFit, ValuesAsFit, document
 
 
 class _Rows(NamedTuple):
@@ -427,7 +427,7 @@ class PriorBoostClassifier(LabelsAsFit, ClassifierMixin, _PriorBoost):
     scales="``0, 0.25, 0.5, 0.75, 1``",
     classes="",
 )
-class PriorBoostRegressor(RegressorMixin, _PriorBoost):
+class PriorBoostRegressor(ValuesAsFit, RegressorMixin, _PriorBoost):
     """Gradient-boosted trees that start from a prior's mean shrunk toward the target's.
 
     The trees start from ``mean + scale * (prior - mean)``, where ``mean`` is the

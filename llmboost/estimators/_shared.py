@@ -32,7 +32,7 @@ from .._validation import check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
-from ._eval_set import class_labels
+from ._eval_set import class_labels, numeric_target
 
 #: The parameters every PriorBoost estimator shares, formatted into their docstrings
 #: with ``prior`` (what the prior may be and its default) and ``scales`` (the grid of
@@ -458,11 +458,34 @@ class LabelsAsFit:
         return super().score(X, y, sample_weight=sample_weight)
 
 
+class ValuesAsFit:
+    """``score`` of a regressor on a target read as ``fit`` reads it (durations, which
+    ``fit`` refuses, were ticks of their unit to scikit-learn's R^2)."""
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R^2 on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            True values, of the types ``fit`` takes.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        y = numeric_target(y, 0 if y is None else len(y), "score's y")
+        return super().score(X, y, sample_weight=sample_weight)
+
+
 __all__ = [
     "ATTRIBUTES_DOC",
     "PARAMETERS_DOC",
     "PARAMETER_CONSTRAINTS",
     "FusionParams",
     "LabelsAsFit",
+    "ValuesAsFit",
     "document",
 ]
