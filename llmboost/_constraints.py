@@ -7,12 +7,17 @@ subset of training data feature names"). A list of ``monotone_constraints`` of
 another length than the columns is XGBoost's constraints of the first columns when
 shorter, and a position past the last column LightGBM ignores, both without a word.
 LightGBM's ``categorical_feature`` as a parameter takes positions only: a name failed
-inside LightGBM ("categorical_feature is not a number,").
+inside LightGBM ("categorical_feature is not a number,"). A monotone constraint on a
+categorical column aborted the Python process in LightGBM ("The output cannot be
+monotone with respect to categorical features") and was not applied by XGBoost.
 """
 
 from __future__ import annotations
 
+import re
 from numbers import Integral
+
+import pandas as pd
 
 #: LightGBM's names of its categorical columns' parameter.
 _CATEGORICAL = (
@@ -66,6 +71,32 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     return out
 
 
+def check_monotone_categories(library: str, params: dict, X) -> None:
+    """Refuse a non-zero ``monotone_constraints`` entry on a categorical column of ``X``
+    (pandas ``category``, or a position in LightGBM's ``categorical_feature``), given
+    ``params`` as :func:`position_constraints` left them."""
+    monotone, columns = params.get("monotone_constraints"), list(X.columns)
+    if isinstance(monotone, str):  # XGBoost's "(1,0,-1)"
+        monotone = [int(v) for v in re.findall(r"-?\d+", monotone)]
+    if isinstance(monotone, list | tuple):
+        monotone = dict(zip(columns, monotone))
+    if not isinstance(monotone, dict):
+        return
+    categorical = {c for c in columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
+    for key in _CATEGORICAL if library == "lightgbm" else ():
+        given = params.get(key)
+        if isinstance(given, list | tuple):
+            categorical.update(columns[c] for c in given if isinstance(c, Integral))
+    bad = [c for c, sign in monotone.items() if sign and c in categorical]
+    if bad:
+        raise ValueError(
+            f"booster_params monotone_constraints constrains {bad[0]!r}, which is a "
+            "categorical column (text or categories): its categories have no order for the "
+            "output to follow (LightGBM aborts the process, XGBoost does not apply it). "
+            "Leave it out of monotone_constraints, or encode it as ordered numbers."
+        )
+
+
 def _categorical(key: str, column, columns: list) -> int:
     """A position of LightGBM's ``categorical_feature``, checked."""
     if isinstance(column, str):
@@ -89,4 +120,4 @@ def _member(library: str, column, columns: list, key="interaction_constraints"):
     return columns[int(column)] if library == "xgboost" else int(column)
 
 
-__all__ = ["position_constraints"]
+__all__ = ["check_monotone_categories", "position_constraints"]

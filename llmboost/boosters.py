@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._constraints import position_constraints
+from ._constraints import check_monotone_categories, position_constraints
 from ._library_errors import check_gpu, library_errors, library_message
 from ._library_params import (
     OBJECTIVE_KEYS,
@@ -296,6 +296,7 @@ class XGBoostBooster(Booster):
             )
         given = (X, y, margin, sample_weight)
         self.params.update(position_constraints(self.name, self.params, X.columns))
+        check_monotone_categories(self.name, self.params, X)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
@@ -392,6 +393,7 @@ class LightGBMBooster(Booster):
         import lightgbm as lgb
 
         self.params.update(position_constraints(self.name, self.params, X.columns))
+        check_monotone_categories(self.name, self.params, X)
         self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         check_margin_width(self.params, margin)

@@ -193,6 +193,29 @@ def test_constraints_by_position(library):
         past.fit(X, y, None)
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [
+        ("xgboost", {"monotone_constraints": {"c": 1}}),
+        ("xgboost", {"monotone_constraints": "(0,0,-1)"}),
+        ("lightgbm", {"monotone_constraints": [0, 0, 1]}),
+        ("lightgbm", {"monotone_constraints": [0, 1, 0], "categorical_feature": [1]}),
+    ],
+)
+def test_a_monotone_constraint_on_a_categorical_column_is_refused(library, params):
+    # LightGBM aborted the Python process ("The output cannot be monotone with respect to
+    # categorical features", then "terminate called"); XGBoost fitted without a word
+    X, rng = _frame(n=100)
+    X["c"] = pd.Categorical(rng.choice(["x", "y", "z"], len(X)))
+    y = X["a"].to_numpy()
+    column = "b" if "categorical_feature" in params else "c"
+    booster = make_booster(library, params, "regression", 0)
+    with pytest.raises(ValueError, match=rf"monotone_constraints constrains '{column}', which"):
+        booster.fit(X, y, None)
+    free = {"monotone_constraints": [1, 0, 0]}  # a 0 on a categorical column is no constraint
+    make_booster(library, {**params, **free}, "regression", 0).fit(X, y, None)
+
+
 def test_margins_below_the_exponent_range_give_probabilities_without_a_warning():
     import warnings
 
