@@ -97,6 +97,22 @@ def check_monotone_categories(library: str, params: dict, X) -> None:
         )
 
 
+def lightgbm_categorical(params: dict, X) -> tuple[dict, list | str]:
+    """``params`` without LightGBM's categorical positions, and the positions for its
+    ``fit``: those given and ``X``'s unordered category columns (``"auto"`` when none are
+    given). As a parameter, LightGBM replaced them by the category columns of a table
+    that has some ("categorical_feature in param dict is overridden")."""
+    given = [key for key in _CATEGORICAL if isinstance(params.get(key), list | tuple)]
+    if not given:
+        return params, "auto"
+    positions = {int(c) for key in given for c in params[key]}
+    for i, column in enumerate(X.columns):
+        dtype = X[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered:  # LightGBM's "auto"
+            positions.add(i)
+    return {k: v for k, v in params.items() if k not in given}, sorted(positions)
+
+
 def _categorical(key: str, column, columns: list) -> int:
     """A position of LightGBM's ``categorical_feature``, checked."""
     if isinstance(column, str):
@@ -120,4 +136,4 @@ def _member(library: str, column, columns: list, key="interaction_constraints"):
     return columns[int(column)] if library == "xgboost" else int(column)
 
 
-__all__ = ["check_monotone_categories", "position_constraints"]
+__all__ = ["check_monotone_categories", "lightgbm_categorical", "position_constraints"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._constraints import check_monotone_categories, position_constraints
+from ._constraints import check_monotone_categories, lightgbm_categorical, position_constraints
 from ._library_errors import check_gpu, library_errors, library_message
 from ._library_params import (
     OBJECTIVE_KEYS,
@@ -394,7 +394,9 @@ class LightGBMBooster(Booster):
 
         self.params.update(position_constraints(self.name, self.params, X.columns))
         check_monotone_categories(self.name, self.params, X)
-        self.model_ = self._estimator(lgb.LGBMClassifier, lgb.LGBMRegressor)
+        params, categorical = lightgbm_categorical(self.params, X)
+        cls = lgb.LGBMRegressor if self.task == "regression" else lgb.LGBMClassifier
+        self.model_ = cls(**params)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
         check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
@@ -406,7 +408,10 @@ class LightGBMBooster(Booster):
             }
             kwargs.update(lightgbm_eval_kwargs(self.model_.fit, *eval_set[:2]))
         with library_errors("LightGBM", self.params):
-            self.model_.fit(X, y, init_score=margin, sample_weight=sample_weight, **kwargs)
+            self.model_.fit(
+                X, y, init_score=margin, sample_weight=sample_weight,
+                categorical_feature=categorical, **kwargs,
+            )  # fmt: skip
         best = self.model_.best_iteration_ if eval_set is not None else 0
         self.n_rounds_ = int(best) if best else self.model_.booster_.current_iteration()
         return self
