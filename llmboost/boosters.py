@@ -42,7 +42,10 @@ from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
 EARLY_STOPPING_ROUNDS = 20
 
 #: The squared-error losses.
-_SQUARED_ERROR = (None, "reg:squarederror", "regression", "regression_l2", "l2", "mse")
+_SQUARED_ERROR = (
+    None, "reg:squarederror", "reg:linear", "regression", "regression_l2", "l2",
+    "mean_squared_error", "mse", "l2_root", "root_mean_squared_error", "rmse",
+)  # fmt: skip
 
 
 class Booster(ABC):

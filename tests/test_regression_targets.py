@@ -451,3 +451,29 @@ def test_score_reads_y_as_fit_does():
     weight = np.linspace(0.5, 2, 60)
     expected = r2_score(y, model.predict(X), sample_weight=weight)
     assert model.score(X, [str(v) for v in y], sample_weight=weight) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "booster, objective",
+    [
+        ("xgboost", "reg:linear"),
+        ("lightgbm", "mean_squared_error"),
+        ("lightgbm", "l2_root"),
+        ("lightgbm", "root_mean_squared_error"),
+        ("lightgbm", "rmse"),
+    ],
+)
+def test_other_names_of_squared_error_train_in_the_targets_unit(booster, objective):
+    # these names of the default loss kept the target as given: on 1e8 + 1e-4 * y the
+    # trees found nothing (R^2 0.0, 0.997 under the loss's main name)
+    X, y = _data()
+    y = 1e8 + 1e-4 * y
+    kwargs = {"booster": booster, "scale": 0, "random_state": 0}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    params = {"objective": objective}
+    with warnings.catch_warnings():  # XGBoost's deprecation of reg:linear
+        warnings.simplefilter("ignore")
+        model = PriorBoostRegressor(Ridge(), booster_params=params, **kwargs).fit(X, y)
+    assert target_unit(model.booster_) == pytest.approx(np.std(y))
+    assert model.score(X, y) > 0.95
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
