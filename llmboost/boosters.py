@@ -120,6 +120,11 @@ class Booster(ABC):
                 f"booster_params quantile_alpha={alphas!r}: XGBoost then predicts one column "
                 "per quantile, and llmboost fits one target; give one quantile (one model each)."
             )
+        if alphas is None and self.params.get("objective") == "reg:quantileerror":
+            raise ValueError(  # XGBoost's own error came at fit, after the prior's scores
+                "booster_params objective='reg:quantileerror' needs quantile_alpha, the "
+                "quantile to fit (e.g. 0.9): XGBoost has no default for it."
+            )
 
     @property
     def squared_error(self) -> bool:

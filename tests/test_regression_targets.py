@@ -372,6 +372,20 @@ def test_several_quantiles_are_refused_by_name():
     assert model.predict(X).shape == (120,) and np.mean(model.predict(X) > y) > 0.8
 
 
+def test_an_xgboost_quantile_loss_without_its_quantile_is_refused_before_any_fit():
+    # XGBoost failed at fit, after the prior's scores: "Check failed:
+    # !quantile_alpha.Get().empty():"
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, y = _data()
+    params = {"objective": "reg:quantileerror", "alpha": 0.9}  # LightGBM's name for it
+    model = PriorBoostRegressor(NotToFit(), booster_params=params, scale=1.0)
+    with pytest.raises(ValueError, match=r"objective='reg:quantileerror' needs quantile_alpha"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize(
     "booster, params",
     [
