@@ -1,5 +1,6 @@
-"""XGBoost's and LightGBM's own errors in ``fit``, as one-line ``ValueError``, and the
-GPU parameters they would fail on (or ignore), refused before any fit."""
+"""XGBoost's and LightGBM's own errors in ``fit``, as one-line ``ValueError``, and
+parameters they would fail on or ignore (a GPU they cannot use, a metric that is no
+name), refused before any fit."""
 
 from __future__ import annotations
 
@@ -61,4 +62,17 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
             )
 
 
-__all__ = ["check_gpu", "library_errors", "library_message"]
+def check_metric(library: str, params: dict) -> None:
+    """Refuse an early-stopping metric that is no name (``metric=5``): the libraries
+    failed with a ``TypeError`` ("can only concatenate list (not "int") to list")."""
+    for key in ("eval_metric",) if library == "xgboost" else ("metric", "metrics", "metric_types"):
+        value = params.get(key)
+        names = value if isinstance(value, list | tuple) else [value]
+        named = (isinstance(n, str) or (callable(n) and library == "xgboost") for n in names)
+        if value is not None and not all(named):
+            how = "a name, a list of names or a callable" if library == "xgboost" else (
+                "a name, names separated by commas, or a list of names")  # fmt: skip
+            raise ValueError(f"booster_params {key}={value!r}: give {how}, e.g. 'rmse'.")
+
+
+__all__ = ["check_gpu", "check_metric", "library_errors", "library_message"]

@@ -63,7 +63,8 @@ def _metrics_hold(params: dict, unit: float) -> bool:
     for key in _METRIC_KEYS:
         value = params.get(key)
         names = value.split(",") if isinstance(value, str) else value
-        if value is not None and (callable(names) or any(n not in kept for n in names)):
+        names = names if isinstance(names, list | tuple) else [names]  # a callable, ...
+        if value is not None and any(n not in kept for n in names):
             return False
     return True
 

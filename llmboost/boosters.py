@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
 from ._constraints import check_monotone_categories, lightgbm_categorical, position_constraints
-from ._library_errors import check_gpu, library_errors, library_message
+from ._library_errors import check_gpu, check_metric, library_errors, library_message
 from ._library_params import (
     OBJECTIVE_KEYS,
     boosting_mode,
@@ -87,6 +87,7 @@ class Booster(ABC):
         check_boosting(self.name, self.params)
         check_parameter_names(self.name, self.params)
         check_gpu(self.name, self.params, self.has_cuda)
+        check_metric(self.name, self.params)
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):

@@ -421,6 +421,16 @@ def test_early_stopping_reads_the_metric_in_the_targets_units(booster, params):
     assert target_unit(model.booster_) == 1.0 and target_center(model.booster_) == 0.0
 
 
+@pytest.mark.parametrize("booster, key", [("xgboost", "eval_metric"), ("lightgbm", "metric")])
+def test_a_metric_that_is_no_name_is_refused_by_name(booster, key):
+    # "TypeError: 'int' object is not iterable" when reading it for the trees' unit; the
+    # libraries' own: "can only concatenate list (not "int") to list" (LightGBM)
+    X, y = _data()
+    model = PriorBoostRegressor(booster=booster, booster_params={key: 5}, scale=0)
+    with pytest.raises(ValueError, match=rf"booster_params {key}=5: give a name, "):
+        model.fit(X[:90], y[:90], eval_set=(X[90:], y[90:]))
+
+
 @pytest.mark.parametrize(
     "params",
     [
