@@ -2,10 +2,12 @@
 
 Both libraries take positions, XGBoost only in forms its scikit-learn estimator
 passes through: it fails on a ``monotone_constraints`` list (``'list' object has no
-attribute 'keys'``) and refuses positions in ``interaction_constraints`` ("not a
-subset of training data feature names"). A list of ``monotone_constraints`` of
-another length than the columns is XGBoost's constraints of the first columns when
-shorter, and a position past the last column LightGBM ignores, both without a word.
+attribute 'keys'``), as on an array, refuses NumPy integers or floats in it ("Invalid
+Parameter format for monotone_constraints"), and refuses positions in
+``interaction_constraints`` ("not a subset of training data feature names"). A list
+of ``monotone_constraints`` of another length than the columns is XGBoost's
+constraints of the first columns when shorter, and a position past the last column
+LightGBM ignores, both without a word.
 LightGBM's ``categorical_feature`` as a parameter takes positions only: a name failed
 inside LightGBM ("categorical_feature is not a number,"). A monotone constraint on a
 categorical column aborted the Python process in LightGBM ("The output cannot be
@@ -15,8 +17,9 @@ monotone with respect to categorical features") and was not applied by XGBoost.
 from __future__ import annotations
 
 import re
-from numbers import Integral
+from numbers import Integral, Real
 
+import numpy as np
 import pandas as pd
 
 #: LightGBM's names of its categorical columns' parameter.
@@ -40,18 +43,21 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     Returns
     -------
     dict
-        ``monotone_constraints``, ``interaction_constraints`` and LightGBM's
-        ``categorical_feature`` where given by position (XGBoost: a tuple, and column
-        names); empty otherwise.
+        ``monotone_constraints`` (its directions as Python ints; a tuple for a list or
+        array), ``interaction_constraints`` and LightGBM's ``categorical_feature`` where
+        given by position (XGBoost: column names); empty otherwise.
 
     Raises
     ------
     ValueError
-        For a ``monotone_constraints`` list of another length than ``columns``, a
-        position that is no column's, or a name in ``categorical_feature``.
+        For a ``monotone_constraints`` list of another length than ``columns`` or a
+        direction other than -1, 0 and 1, a position that is no column's, or a name in
+        ``categorical_feature``.
     """
     columns, out = list(columns), {}
     monotone = params.get("monotone_constraints")
+    if isinstance(monotone, np.ndarray) and monotone.ndim == 1:
+        monotone = monotone.tolist()
     if isinstance(monotone, list | tuple):
         if len(monotone) != len(columns):
             raise ValueError(
@@ -59,7 +65,9 @@ def position_constraints(library: str, params: dict, columns) -> dict:
                 f"{len(columns)} columns of X; give one per column, in X's order, or a dict "
                 "of the constrained columns' names."
             )
-        out["monotone_constraints"] = tuple(monotone)
+        out["monotone_constraints"] = tuple(map(_sign, monotone, columns))
+    elif isinstance(monotone, dict):  # XGBoost's text of it read np.int64(1) as no number
+        out["monotone_constraints"] = {c: _sign(v, c) for c, v in monotone.items()}
     for key in _CATEGORICAL if library == "lightgbm" else ():
         if isinstance(params.get(key), list | tuple):
             out[key] = [_categorical(key, c, columns) for c in params[key]]
@@ -111,6 +119,16 @@ def lightgbm_categorical(params: dict, X) -> tuple[dict, list | str]:
         if isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered:  # LightGBM's "auto"
             positions.add(i)
     return {k: v for k, v in params.items() if k not in given}, sorted(positions)
+
+
+def _sign(value, column) -> int:
+    """A direction of ``monotone_constraints`` as a Python int (-1, 0 or 1)."""
+    if isinstance(value, Real) and value in (-1, 0, 1):
+        return int(value)
+    raise ValueError(
+        f"booster_params monotone_constraints gives {value!r} for column {column!r}: give "
+        "-1 (decreasing), 0 (unconstrained) or 1 (increasing)."
+    )
 
 
 def _categorical(key: str, column, columns: list) -> int:

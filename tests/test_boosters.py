@@ -193,6 +193,29 @@ def test_constraints_by_position(library):
         past.fit(X, y, None)
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
+    "monotone",
+    [np.array([-1, 0, 0]), [np.int64(-1), 0, 0], (-1.0, 0.0, 0.0), {"a": np.int64(-1)}],
+    ids=["array", "numpy-ints", "floats", "dict-of-numpy-int"],
+)
+def test_monotone_constraints_from_numpy_or_floats(library, monotone):
+    # XGBoost failed on an array ("'numpy.ndarray' object has no attribute 'keys'") and
+    # on NumPy integers or floats ("Invalid Parameter format for monotone_constraints
+    # expect but value='(np.int64(-1), 0, 0)'")
+    X, rng = _frame(n=200)
+    y = (np.sin(2 * X["a"]) + X["b"] + rng.normal(scale=0.1, size=len(X))).to_numpy()
+    if library == "lightgbm" and isinstance(monotone, dict):
+        pytest.skip("the estimators turn LightGBM's dict into one value per column")
+    booster = make_booster(library, {"monotone_constraints": monotone}, "regression", 0)
+    booster.fit(X, y, None)
+    grid = X.iloc[[0] * 50].assign(a=np.linspace(-3, 3, 50))
+    assert np.diff(booster.predict_margin(grid, None)).max() <= 0  # never up in a
+    bad = make_booster(library, {"monotone_constraints": [2, 0, 0]}, "regression", 0)
+    with pytest.raises(ValueError, match=r"monotone_constraints gives 2 for column 'a': give -1"):
+        bad.fit(X, y, None)
+
+
 @pytest.mark.parametrize(
     "library, params",
     [
