@@ -72,7 +72,9 @@ def position_constraints(library: str, params: dict, columns) -> dict:
         if isinstance(params.get(key), list | tuple):
             out[key] = [_categorical(key, c, columns) for c in params[key]]
     groups = params.get("interaction_constraints")
-    if isinstance(groups, list | tuple) and all(isinstance(g, list | tuple) for g in groups):
+    if isinstance(groups, list | tuple | np.ndarray):  # NumPy groups as lists
+        groups = [g.tolist() if isinstance(g, np.ndarray) else g for g in groups]
+    if isinstance(groups, list) and all(isinstance(g, list | tuple) for g in groups):
         out["interaction_constraints"] = [
             [_member(library, c, columns) for c in group] for group in groups
         ]

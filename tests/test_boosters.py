@@ -239,6 +239,25 @@ def test_a_monotone_constraint_on_a_categorical_column_is_refused(library, param
     make_booster(library, {**params, **free}, "regression", 0).fit(X, y, None)
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
+    "groups", [[np.array([0]), np.array([1, 2])], np.array([[0], [1]])], ids=["arrays", "2-d"]
+)
+def test_interaction_constraints_from_numpy(library, groups):
+    # XGBoost kept positions in arrays as they were ("Constrained features are not a
+    # subset of training data feature names"); LightGBM refused a 2-d array ("Unknown
+    # type of parameter:interaction_constraints, got:ndarray")
+    X, rng = _frame(n=200)
+    y = (X["a"] + X["b"] * X["c"] + rng.normal(scale=0.1, size=len(X))).to_numpy()
+    as_lists = [list(map(int, g)) for g in groups]
+    booster = make_booster(library, {"interaction_constraints": groups}, "regression", 0)
+    same = make_booster(library, {"interaction_constraints": as_lists}, "regression", 0)
+    np.testing.assert_array_equal(
+        booster.fit(X, y, None).predict_margin(X, None),
+        same.fit(X, y, None).predict_margin(X, None),
+    )
+
+
 def test_margins_below_the_exponent_range_give_probabilities_without_a_warning():
     import warnings
 
