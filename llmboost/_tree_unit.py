@@ -55,9 +55,12 @@ _METRIC_KEYS = ("eval_metric", "metric", "metrics", "metric_types")
 
 def _metrics_hold(params: dict, unit: float) -> bool:
     """Whether early stopping on the metrics of ``params`` (named, or the loss's own)
-    picks the same round on the target in the trees' unit (``unit``, centred); LightGBM's
-    ``early_stopping_min_delta`` is in the target's units."""
-    if params.get("early_stopping_min_delta"):  # LightGBM's least gain, in y's units
+    picks the same round on the target in the trees' unit (``unit``, centred); a least
+    gain to go on is in the target's units."""
+    callbacks = params.get("callbacks") or ()  # XGBoost's EarlyStopping(min_delta=...)
+    if params.get("early_stopping_min_delta") or any(
+        getattr(c, "_min_delta", 0) for c in callbacks
+    ):  # the least gain to go on, in y's units
         return False
     kept = _AFFINE_METRICS + (_SHIFT_METRICS if unit == 1.0 else ())
     for key in _METRIC_KEYS:
@@ -81,8 +84,9 @@ def trees_unit(booster, y, margin, sample_weight=None, eval_set=None) -> tuple[f
     mean. Other losses and classification: ``(1, 0)``. A start the user fixed
     (``base_score``, ``boost_from_average=False``) is not centred. With ``eval_set``,
     a metric that differs on the centred target (MAPE, gamma deviance, ...; XGBoost's
-    MAPE stopped after 41 rounds where plain XGBoost took 42) or LightGBM's
-    ``early_stopping_min_delta`` keeps ``(1, 0)``.
+    MAPE stopped after 41 rounds where plain XGBoost took 42), or a least gain to go on
+    (LightGBM's ``early_stopping_min_delta``, XGBoost's ``EarlyStopping(min_delta=)``)
+    keeps ``(1, 0)``.
     """
     params = booster.params
     losses = [params[key] for key in OBJECTIVE_KEYS if params.get(key) is not None]

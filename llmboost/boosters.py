@@ -307,7 +307,10 @@ class XGBoostBooster(Booster):
         self.params.update(position_constraints(self.name, self.params, X.columns))
         check_monotone_categories(self.name, self.params, X)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
-        extra = {"early_stopping_rounds": self.patience} if eval_set is not None else {}
+        own = any(
+            isinstance(c, xgb.callback.EarlyStopping) for c in self.params.get("callbacks") or ()
+        )
+        extra = {"early_stopping_rounds": self.patience} if eval_set is not None and not own else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
         check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
@@ -486,15 +489,7 @@ def make_booster(name: str, params: dict | None, task: str, random_state: int | 
 
 
 __all__ = [
-    "BOOSTERS",
-    "EARLY_STOPPING_ROUNDS",
-    "Booster",
-    "LightGBMBooster",
-    "XGBoostBooster",
-    "fixed_start",
-    "library_message",
-    "make_booster",
-    "n_estimators",
-    "target_center",
+    "BOOSTERS", "EARLY_STOPPING_ROUNDS", "Booster", "LightGBMBooster", "XGBoostBooster",
+    "fixed_start", "library_message", "make_booster", "n_estimators", "target_center",
     "target_unit",
-]
+]  # fmt: skip

@@ -457,6 +457,27 @@ def test_lightgbm_early_stopping_takes_its_stopping_parameters(params):
     assert model.members_[0].n_rounds == ref.best_iteration_
 
 
+@pytest.mark.parametrize("min_delta", [0.0, 0.5])
+def test_xgboosts_own_early_stopping_callback_decides_the_rounds(min_delta):
+    # llmboost's patience of 20 stopped the fit too, and its best round was the one kept
+    # (19 rounds where XGBoost's callback with min_delta=0.5 keeps 17); min_delta applied
+    # to the standardised target
+    from xgboost.callback import EarlyStopping
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 2)), columns=["a", "b"])
+    y = np.exp(X.a.to_numpy()) * 10 + rng.normal(size=400) + 30
+    fit, val = slice(0, 300), slice(300, None)
+    plain = {"n_estimators": 1000, "learning_rate": 0.1, "max_depth": 4, "tree_method": "hist"}
+    stop = EarlyStopping(rounds=10, min_delta=min_delta)
+    ref = xgb.XGBRegressor(**plain, callbacks=[stop])
+    ref.fit(X[fit], y[fit], eval_set=[(X[val], y[val])], verbose=False)
+    params = {"n_estimators": 1000, "callbacks": [EarlyStopping(rounds=10, min_delta=min_delta)]}
+    model = PriorBoostRegressor(booster_params=params, scale=0)
+    model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
+    assert model.members_[0].n_rounds == ref.best_iteration + 1
+
+
 def test_score_reads_y_as_fit_does():
     # score took durations as ticks of their unit (R^2 -2.9 without a word) where fit refuses
     # them, and named no y for a missing value ("Input contains NaN.")
