@@ -16,6 +16,7 @@ classification.
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -307,9 +308,11 @@ class XGBoostBooster(Booster):
         self.params.update(position_constraints(self.name, self.params, X.columns))
         check_monotone_categories(self.name, self.params, X)
         eval_set = None if self.patience is None else eval_set  # None: no early stopping
-        own = any(
-            isinstance(c, xgb.callback.EarlyStopping) for c in self.params.get("callbacks") or ()
-        )
+        stop = xgb.callback.EarlyStopping  # it keeps its state from fit to fit: a copy each
+        callbacks = [copy.deepcopy(c) if isinstance(c, stop) else c for c in
+                     self.params.get("callbacks") or ()]  # fmt: skip
+        self.params.update({"callbacks": callbacks} if callbacks else {})
+        own = any(isinstance(c, stop) for c in callbacks)
         extra = {"early_stopping_rounds": self.patience} if eval_set is not None and not own else {}
         extra.update({"enable_categorical": False} if exact else {})  # numbers only
         check_margin_width(self.params, margin)

@@ -476,6 +476,10 @@ def test_xgboosts_own_early_stopping_callback_decides_the_rounds(min_delta):
     model = PriorBoostRegressor(booster_params=params, scale=0)
     model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
     assert model.members_[0].n_rounds == ref.best_iteration + 1
+    # the callback keeps its state between fits: a second fit of the same model failed
+    # ("`best_iteration` is only defined when early stopping is used")
+    model.fit(X[fit], y[fit], eval_set=(X[val], y[val]))
+    assert model.members_[0].n_rounds == ref.best_iteration + 1
 
 
 def test_score_reads_y_as_fit_does():
