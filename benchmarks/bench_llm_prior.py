@@ -83,26 +83,45 @@ def random_model(spec: str, device, dtype):
     return model.eval(), config
 
 
-def flops_per_token(config, context: float) -> float:
+#: Feed-forward matrices of the model types whose MLP is not gated (two matrices, not three),
+#: and the config field of their inner width (``None``: four times the hidden size).
+PLAIN_MLP = {"gpt2": "n_inner", "gptj": "n_inner", "gpt_bigcode": "n_inner",
+             "codegen": "n_inner", "gpt_neox": "intermediate_size", "phi": "intermediate_size",
+             "opt": "ffn_dim"}  # fmt: skip
+
+
+def flops_per_token(config, context: float) -> float | None:
     """Forward FLOPs per token: 2 x non-embedding weights plus attention over ``context``.
 
     Parameters
     ----------
     config : transformers config
+        A decoder-only model's: a gated (Llama-like) MLP with ``intermediate_size``, or a
+        model type of :data:`PLAIN_MLP`.
     context : float
         Mean tokens attended to.
 
     Returns
     -------
-    float
+    float or None
+        ``None`` when the config does not give the shape (e.g. an encoder-decoder model).
     """
     cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
-    h, layers = cfg.hidden_size, cfg.num_hidden_layers
-    heads = cfg.num_attention_heads
+    kind = getattr(cfg, "model_type", "")
+    if getattr(cfg, "is_encoder_decoder", False):
+        return None
+    try:
+        h, layers = cfg.hidden_size, cfg.num_hidden_layers
+        heads = cfg.num_attention_heads
+        if kind in PLAIN_MLP:
+            mlp = 2 * h * (getattr(cfg, PLAIN_MLP[kind], None) or 4 * h)
+        else:
+            mlp = 3 * h * cfg.intermediate_size
+    except AttributeError:
+        return None
     kv = getattr(cfg, "num_key_value_heads", None) or heads
     head_dim = getattr(cfg, "head_dim", None) or h // heads
-    inter = cfg.intermediate_size
-    per_layer = 2 * (h * heads * head_dim * 2 + 2 * h * kv * head_dim + 3 * h * inter)
+    per_layer = 2 * (h * heads * head_dim * 2 + 2 * h * kv * head_dim + mlp)
     attention = 4 * layers * heads * head_dim * context
     return layers * per_layer + attention
 
@@ -247,15 +266,18 @@ def _time_rounds(args, prior, X, prompts, verb) -> dict:
 
 
 def _throughput(args, config, tokens: int, seconds: float, prompt_tokens: float) -> str:
-    """Achieved model TFLOP/s (and the share of ``--peak-tflops``), or ``""``."""
+    """A sentence on the achieved model TFLOP/s (and the share of ``--peak-tflops``)."""
     if config is None:
         return ""
-    work = tokens * flops_per_token(config, prompt_tokens * 0.75)
-    text = f"{work / seconds / 1e12:.3g} TFLOP/s"
+    per_token = flops_per_token(config, prompt_tokens * 0.75)
+    if per_token is None:
+        kind = getattr(config, "model_type", "") or type(config).__name__
+        return f" No FLOP figure: this script does not know the shape of a {kind} model."
+    flops = tokens * per_token / seconds / 1e12
+    text = f" Achieved {flops:.3g} TFLOP/s"
     if args.peak_tflops:
-        text += f" ({100 * work / seconds / 1e12 / args.peak_tflops:.1f}% of the "
-        text += f"{args.peak_tflops:g} TFLOP/s peak)"
-    return text
+        text += f" ({100 * flops / args.peak_tflops:.1f}% of the {args.peak_tflops:g} TFLOP/s peak)"
+    return text + " (LLMPrior, model FLOPs only)."
 
 
 def _report(args, argv, prior, name, config, prompts, verb, timed) -> str:
@@ -295,7 +317,7 @@ def _report(args, argv, prior, name, config, prompts, verb, timed) -> str:
         f"The methods alternate in {args.rounds} rounds. Largest difference between the two "
         f"methods' class log-probabilities: {agree:.1e}."
         + f" LLMPrior: {timed['tokens'] / seconds:,.0f} tokens/s."
-        + (f" Achieved {tflops} (LLMPrior, model FLOPs only)." if tflops else ""),
+        + tflops,
         "",
     ]
     return "\n".join(lines)
@@ -338,6 +360,7 @@ def main(argv=None) -> int:
 
 
 __all__ = [
+    "PLAIN_MLP",
     "SHAPES",
     "flops_per_token",
     "main",

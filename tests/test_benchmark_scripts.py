@@ -383,6 +383,31 @@ def test_dask_and_llm_prior_summaries_are_whole_and_show_a_command_to_paste(tmp_
         md.unlink()
 
 
+# --- bench_llm_prior.py: model FLOPs of other architectures ---
+
+
+def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
+    tmp_path, monkeypatch, capsys
+):
+    # flops_per_token read intermediate_size, which only Llama-like configs have: any
+    # other --model (GPT-2, T5) stopped with AttributeError after the whole timing run
+    from llm_fixtures import build_gpt2, build_t5
+    from transformers import GPT2Config, T5Config
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_llm_prior
+
+    gpt2 = GPT2Config(n_embd=32, n_layer=2, n_head=2)  # two 32 x 128 MLP matrices per layer
+    per_layer = 2 * (4 * 32 * 32 + 2 * 32 * 128)
+    assert bench_llm_prior.flops_per_token(gpt2, 10) == 2 * per_layer + 4 * 2 * 32 * 10
+    assert bench_llm_prior.flops_per_token(T5Config(d_model=32), 10) is None
+    options = ["--rows", "4", "--naive-rows", "2", "--rounds", "1"]
+    for build, said in [(build_gpt2, "TFLOP/s"), (build_t5, "No FLOP figure: this script")]:
+        model = build(tmp_path / build.__name__)
+        assert bench_llm_prior.main(["--model", str(model), *options]) == 0
+        assert said in capsys.readouterr().out
+
+
 def _plot_fusion_search(monkeypatch):
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import plot_fusion_search
