@@ -42,6 +42,7 @@ from _suite import (
     seconds_table,
     suite_parser,
     task_folder,
+    write_summary,
 )
 
 from llmboost.benchmarks.datasets import stratified_subsample
@@ -455,7 +456,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
     if notes:
         lines += [notes, ""]
     text = "\n".join(lines)
-    Path(md_path).write_text(text)
+    write_summary(md_path, text)
     return text
 
 

@@ -42,6 +42,7 @@ from _suite import (
     seconds_table,
     suite_parser,
     task_folder,
+    write_summary,
 )
 
 DATASETS = _suite.DATASETS / "regression"
@@ -305,7 +306,7 @@ def summarize(csv_paths: list[str], md_path: str, command: str, notes: str) -> s
             f"- failed: {r['dataset']} {r['size']} {r['seed']} {r['method']}: {r['error']}"
         )
     text = "\n".join(lines + ["", notes, ""] if notes else lines + [""])
-    Path(md_path).write_text(text)
+    write_summary(md_path, text)
     return text
 
 

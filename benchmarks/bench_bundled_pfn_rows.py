@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import SEED, SIZE, check_summary, command_line, finished_cells  # noqa: E402
+from _suite import (  # noqa: E402
+    SEED,
+    SIZE,
+    check_summary,
+    command_line,
+    finished_cells,
+    write_summary,
+)
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -145,7 +152,7 @@ def summarize(csv_path: str, md_path: str, command: str) -> str:
             f"| {wins}/{len(sub)} | {secs.loc[size, 'single']:.1f} / {secs.loc[size, 'all']:.1f} |"
         )
     text = "\n".join(lines) + "\n"
-    Path(md_path).write_text(text)
+    write_summary(md_path, text)
     return text
 
 

@@ -154,7 +154,15 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import SEED, SIZE, check_test_rows, count, json_object, task_folder  # noqa: E402
+from _suite import (  # noqa: E402
+    SEED,
+    SIZE,
+    check_test_rows,
+    count,
+    json_object,
+    task_folder,
+    write_summary,
+)
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -725,7 +733,7 @@ def summary(csv_paths: list[str], md_path: str) -> None:
             table = table.reindex(part["rule"].drop_duplicates())
             lines += [f"Mean {metric.replace('_', ' ')}:", ""]
             lines += _markdown(table, "rule")
-    Path(md_path).write_text("\n".join(lines) + "\n")
+    write_summary(md_path, "\n".join(lines) + "\n")
 
 
 def _markdown(table: pd.DataFrame, first: str, cell=lambda v: f"{v:.4f}") -> list[str]:

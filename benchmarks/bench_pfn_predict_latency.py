@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _suite import write_summary  # noqa: E402
 from bench_bundled_pfn_speed import table  # noqa: E402
 
 TABLES = [(100, 10), (500, 10), (1000, 20)]
@@ -131,7 +132,7 @@ def main() -> None:
                  f"{v:.1f}x" if k == "ratio" else f"{v:.1e}" if isinstance(v, float) else str(v)
                  for k, v in r.items()]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    Path(args.md).write_text("\n".join(lines) + "\n")
+    write_summary(args.md, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

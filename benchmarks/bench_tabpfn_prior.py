@@ -33,6 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
+from _suite import write_summary  # noqa: E402
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> str:
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+        write_summary(args.out, text + "\n")
     return text
 
 

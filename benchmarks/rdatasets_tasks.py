@@ -26,6 +26,7 @@ import tarfile
 from pathlib import Path
 
 import pandas as pd
+from _suite import write_summary
 from sklearn.model_selection import train_test_split
 
 #: (R package/item, target column, columns dropped besides R's row names).
@@ -88,8 +89,8 @@ def write_task(frame: pd.DataFrame, target: str, drop, folder: Path, task: str) 
     strata = frame[target] if classification else None
     train, test = train_test_split(frame, test_size=0.5, random_state=0, stratify=strata)
     folder.mkdir(parents=True, exist_ok=True)
-    train.to_csv(folder / "train.csv", index=False)
-    test.to_csv(folder / "test.csv", index=False)
+    write_summary(folder / "train.csv", train.to_csv(index=False))
+    write_summary(folder / "test.csv", test.to_csv(index=False))
     features = [c for c in frame.columns if c != target]
     meta = {
         "name": folder.name,
@@ -103,7 +104,7 @@ def write_task(frame: pd.DataFrame, target: str, drop, folder: Path, task: str) 
         "feature_columns": features,
         "categorical_columns": [c for c in features if not pd.api.types.is_numeric_dtype(frame[c])],
     }
-    (folder / "meta.json").write_text(json.dumps(meta, indent=1))
+    write_summary(folder / "meta.json", json.dumps(meta, indent=1))
 
 
 def main(argv: list[str] | None = None) -> None:

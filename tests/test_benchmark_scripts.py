@@ -383,6 +383,48 @@ def test_dask_and_llm_prior_summaries_are_whole_and_show_a_command_to_paste(tmp_
         md.unlink()
 
 
+# --- every summary and task file written whole (write beside, then rename) ---
+
+
+def _summary_writers(task_dir, tmp_path):
+    """``(name, write)`` pairs: each ``write(path)`` writes one script's summary or files."""
+    import bench_bundled_pfn
+    import bench_tabpfn_prior
+    import rdatasets_tasks
+
+    csv = tmp_path / "r.csv"
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--methods", "lr"]
+    assert _script("bench_bundled_pfn.py", *options, "--csv", csv).returncode == 0
+    frame = pd.read_csv(task_dir / "tiny" / "train.csv")
+    tabpfn = ["--rows", "30", "--features", "3", "--folds", "2", "--repeats", "1"]
+    return [
+        ("bundled_pfn", lambda md: bench_bundled_pfn.summarize([str(csv)], str(md), "c", "")),
+        ("tabpfn_prior", lambda md: bench_tabpfn_prior.main([*tabpfn, "--out", str(md)])),
+        ("rdatasets", lambda d: rdatasets_tasks.write_task(frame, "label", [], d, "regression")),
+    ]
+
+
+def test_a_stop_while_writing_leaves_each_summary_whole(task_dir, tmp_path, monkeypatch):
+    # the summaries (and rdatasets_tasks.py's task files) were written in place: a stop
+    # while writing left them cut short
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    for name, write in _summary_writers(task_dir, tmp_path):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = folder / "out.md" if name != "rdatasets" else folder / "task"
+        write(path)
+        before = {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        with monkeypatch.context() as patch:
+            _cut_short(patch)
+            with pytest.raises(KeyboardInterrupt):
+                write(path)
+        after = {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        assert after == before, name
+    for script in SCRIPTS.glob("*.py"):  # the scripts not run above write the same way
+        if script.name != "_suite.py":
+            assert ".write_text(" not in script.read_text(), script.name
+
+
 # --- bench_llm_prior.py: model FLOPs of other architectures ---
 
 
