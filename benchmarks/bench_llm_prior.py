@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _suite import command_line, shared_table, write_summary
+from _suite import DATASETS, command_line, count, shared_table, write_summary
 
 SHAPES = {
     "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -170,19 +170,47 @@ def naive_scores(model, tokenizer, prompts, verb, add_special: bool, generate: b
     return out
 
 
+def _batch_size(text: str):
+    """An argparse type: ``auto`` or an integer >= 1."""
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text if text == "auto" else int(text)
+    raise argparse.ArgumentTypeError(f"invalid value {text!r}: use auto or an integer >= 1")
+
+
+def _options(argv) -> argparse.Namespace:
+    """The parsed options; rows and rounds that leave a round or a method without rows, or
+    a task that is not in the shared folder, are usage errors."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.naive_rows > args.rows:
+        parser.error(f"argument --naive-rows: {args.naive_rows} is more than --rows {args.rows}")
+    if args.rounds > args.naive_rows:
+        parser.error(
+            f"argument --rounds: {args.rounds} is more than --naive-rows "
+            f"{args.naive_rows}; every round scores rows of both methods"
+        )
+    if not (DATASETS / args.dataset / "meta.json").is_file():
+        parser.error(f"argument --dataset: no task {args.dataset!r} in {DATASETS}")
+    return args
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="heart")
-    parser.add_argument("--rows", type=int, default=200, help="rows scored by LLMPrior")
-    parser.add_argument("--naive-rows", type=int, default=20, help="rows scored the naive way")
+    parser.add_argument("--rows", type=count(1), default=200, help="rows scored by LLMPrior")
+    parser.add_argument(
+        "--naive-rows", type=count(1), default=20, help="rows scored the naive way (<= --rows)"
+    )
     parser.add_argument("--model", default=None, help="model for LLMPrior (default: SmolLM2)")
     parser.add_argument("--model-config", default=None, help="random-init model shape")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="auto")
-    parser.add_argument("--batch-size", default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--batch-size", type=_batch_size, default="auto", help="auto or >= 1")
+    parser.add_argument("--threads", type=count(1), default=None, help="torch CPU threads")
     parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
-    parser.add_argument("--rounds", type=int, default=4, help="alternations of the methods")
+    parser.add_argument(
+        "--rounds", type=count(1), default=4, help="alternations of the methods (<= --naive-rows)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
     parser.add_argument(
@@ -198,13 +226,12 @@ def _fitted_prior(args, X, y, meta):
     from llmboost.priors import LLMPrior
     from llmboost.priors._llm_runtime import Runtime, resolve_dtype
 
-    batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     prior = LLMPrior(
         model=args.model,
         task_description=meta["task_description"],
         device=args.device,
         dtype=args.dtype,
-        batch_size=batch,
+        batch_size=args.batch_size,
         cache_dir=False,
         progress=False,
     ).fit(X, y)
@@ -337,7 +364,7 @@ def main(argv=None) -> int:
     int
         0; the report is printed and, with ``--out``, appended to that file.
     """
-    args = _parser().parse_args(argv)
+    args = _options(argv)
 
     import torch
 

@@ -450,6 +450,30 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         assert said in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        (["--rounds", "0"], "argument --rounds: invalid value '0': use an integer >= 1"),
+        (["--rows", "0"], "argument --rows: invalid value '0': use an integer >= 1"),
+        (["--threads", "0"], "argument --threads: invalid value '0': use an integer >= 1"),
+        (["--batch-size", "x"], "argument --batch-size: invalid value 'x': use auto or an"),
+        (["--rows", "2", "--naive-rows", "4"], "argument --naive-rows: 4 is more than --rows 2"),
+        (["--naive-rows", "2", "--rounds", "3"], "argument --rounds: 3 is more than --naive-rows"),
+        (["--dataset", "nope"], "argument --dataset: no task 'nope' in "),
+    ],
+)
+def test_llm_prior_benchmark_options_are_usage_errors(options, said, monkeypatch, capsys):
+    # each stopped with a raw ValueError, IndexError or FileNotFoundError, most of them
+    # after the model had loaded (--rounds 0: 'number sections must be larger than 0';
+    # --threads 0 was ignored silently)
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_llm_prior
+
+    with pytest.raises(SystemExit) as stop:
+        bench_llm_prior.main(options)
+    assert stop.value.code == 2 and said in capsys.readouterr().err
+
+
 def _plot_fusion_search(monkeypatch):
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import plot_fusion_search
