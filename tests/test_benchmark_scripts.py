@@ -223,6 +223,29 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
     assert line.endswith(f"error: argument --repeats: invalid value '{value}': use an integer >= 1")
 
 
+# --- bench_tabpfn_prior.py: counts checked as usage errors ---
+
+
+@pytest.mark.parametrize(
+    "option, value, allowed",
+    [("--rows", "0", ">= 1"), ("--features", "0", ">= 1"), ("--folds", "1", ">= 2"),
+     ("--n-estimators", "0", ">= 1"), ("--threads", "0", ">= 1")],
+)  # fmt: skip
+def test_tabpfn_prior_benchmark_counts_are_usage_errors(
+    option, value, allowed, monkeypatch, capsys
+):
+    # each stopped with a raw error after the checkpoint was built: ValueError ('Found
+    # array with shape (30, 0)', 'n_splits=1'), InvalidParameterError or RuntimeError
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    with pytest.raises(SystemExit) as stop:
+        bench_tabpfn_prior.main([option, value])
+    assert stop.value.code == 2
+    said = f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
+    assert capsys.readouterr().err.strip().endswith(said)
+
+
 def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path):
     # the summary showed only '--csv X --md Y': the sizes, seeds, methods, test cap and
     # task folder of the run were left out, so the line did not reproduce it
