@@ -220,20 +220,23 @@ def main(argv: list[str] | None = None) -> str:
 
     torch.set_num_threads(args.threads)
     size = "v2" if args.real_size else "tiny"
-    folder = Path(tempfile.mkdtemp(prefix="bench_tabpfn_"))
-    ckpt = build_checkpoint(folder / f"random-{size}-{args.task}.ckpt", args.task, size=size)
-    n_params = sum(
-        v.numel()
-        for k, v in torch.load(ckpt, weights_only=True)["state_dict"].items()
-        if not k.startswith("criterion.")
-    )
-
-    def prior() -> TabPFNPrior:
-        return TabPFNPrior(
-            task=args.task, model_path=ckpt, device=args.device, n_estimators=args.n_estimators
+    with tempfile.TemporaryDirectory(prefix="bench_tabpfn_") as folder:
+        ckpt = build_checkpoint(
+            Path(folder) / f"random-{size}-{args.task}.ckpt", args.task, size=size
+        )
+        n_params = sum(
+            v.numel()
+            for k, v in torch.load(ckpt, weights_only=True)["state_dict"].items()
+            if not k.startswith("criterion.")
         )
 
-    text = _table(args, argv, [time_rows(n, prior, args) for n in args.rows], size, n_params)
+        def prior() -> TabPFNPrior:
+            return TabPFNPrior(
+                task=args.task, model_path=ckpt, device=args.device, n_estimators=args.n_estimators
+            )
+
+        rows = [time_rows(n, prior, args) for n in args.rows]
+    text = _table(args, argv, rows, size, n_params)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

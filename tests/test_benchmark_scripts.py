@@ -246,6 +246,20 @@ def test_tabpfn_prior_benchmark_counts_are_usage_errors(
     assert capsys.readouterr().err.strip().endswith(said)
 
 
+def test_tabpfn_prior_benchmark_leaves_no_checkpoint_behind(tmp_path, monkeypatch):
+    # every run left a folder with its random checkpoint in the temporary folder (about
+    # 56 KB; with --real-size the size of the released v2 weights)
+    import tempfile
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    options = ["--rows", "30", "--features", "3", "--folds", "2", "--repeats", "1"]
+    assert "| 30 | 30 |" in bench_tabpfn_prior.main(options)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path):
     # the summary showed only '--csv X --md Y': the sizes, seeds, methods, test cap and
     # task folder of the run were left out, so the line did not reproduce it
