@@ -102,7 +102,8 @@ def sync() -> None:
 
 
 def oof(prior, X, y, folds, fused: bool):
-    """Out-of-fold logits, the folds fused into one batch or one fit per fold.
+    """Out-of-fold logits, the folds fused into one batch or one fit per fold (the
+    prior's own choice of devices is restored after the call).
 
     Parameters
     ----------
@@ -116,8 +117,12 @@ def oof(prior, X, y, folds, fused: bool):
     -------
     ndarray
     """
+    kept = tabpfn_prior.FUSED_FOLD_DEVICES
     tabpfn_prior.FUSED_FOLD_DEVICES = ("cuda", "cpu") if fused else ()
-    return prior.oof_logits(X, y, folds)
+    try:
+        return prior.oof_logits(X, y, folds)
+    finally:
+        tabpfn_prior.FUSED_FOLD_DEVICES = kept
 
 
 def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:

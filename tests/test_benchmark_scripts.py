@@ -260,6 +260,19 @@ def test_tabpfn_prior_benchmark_leaves_no_checkpoint_behind(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_tabpfn_prior_benchmark_restores_where_the_prior_fuses_folds(monkeypatch):
+    # oof() set FUSED_FOLD_DEVICES for its call and left it so: after main() a TabPFNPrior
+    # in the same process never fused its folds, on CUDA either (the default is ("cuda",))
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    import llmboost.priors._tabpfn as tabpfn_prior
+
+    options = ["--rows", "30", "--features", "3", "--folds", "2", "--repeats", "1"]
+    bench_tabpfn_prior.main(options)
+    assert tabpfn_prior.FUSED_FOLD_DEVICES == ("cuda",)
+
+
 def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path):
     # the summary showed only '--csv X --md Y': the sizes, seeds, methods, test cap and
     # task folder of the run were left out, so the line did not reproduce it
