@@ -713,6 +713,7 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     Parameters
     ----------
     csv_paths : list of str
+        Result files; a cell in several of them counts once, with its last rows.
     md_path : str
 
     Returns
@@ -720,6 +721,7 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     None
     """
     frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    frame = frame.drop_duplicates(["prior", "dataset", "size", "seed", "rule"], keep="last")
     lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "
              "(commands at the top of that script).", ""]  # fmt: skip
     for prior, part in frame.groupby("prior", sort=False):
@@ -817,7 +819,11 @@ def main() -> None:
         default=["benchmarks/results/fusion_rules.csv"],
         help="results file (several with --md)",
     )
-    parser.add_argument("--md", default=None, help="only write the summary from --csv")
+    parser.add_argument(
+        "--md",
+        default=None,
+        help="only write the summary from --csv (a cell in several files counts once: its last)",
+    )
     parser.add_argument("--datasets", nargs="*", default=None)
     parser.add_argument(
         "--data-dir",

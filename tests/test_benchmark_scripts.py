@@ -362,6 +362,32 @@ def test_fusion_rules_stopped_inside_a_cell_keeps_none_of_its_rows(task_dir, tmp
     assert len(rows) > 20 and rows["rule"].is_unique and rows["auc"].notna().all()
 
 
+def test_fusion_rules_summary_counts_a_cell_in_two_files_once(tmp_path, monkeypatch):
+    # the summary concatenated its --csv files as they were: a cell in two of them (a
+    # rerun, or a --cached-only re-scoring beside the run it re-scored) counted twice,
+    # in the means and in the paired differences
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_rules
+
+    rules = [bench_fusion_rules.DEFAULT, "prior alone", "xgboost alone (scale 0)"]
+    cells = {"a": [0.6, 0.5, 0.55], "b": [0.8, 0.7, 0.6]}
+    rows = pd.DataFrame(
+        [("constant", ds, 32, 0, rule, auc, 0.5) for ds, aucs in cells.items()
+         for rule, auc in zip(rules, aucs)],
+        columns=["prior", "dataset", "size", "seed", "rule", "auc", "log_loss"],
+    )  # fmt: skip
+    rows.to_csv(tmp_path / "all.csv", index=False)
+    rows[rows["dataset"] == "a"].to_csv(tmp_path / "rerun.csv", index=False)
+    bench_fusion_rules.summary([str(tmp_path / "all.csv")], str(tmp_path / "one.md"))
+    both = [str(tmp_path / "all.csv"), str(tmp_path / "rerun.csv")]
+    bench_fusion_rules.summary(both, str(tmp_path / "two.md"))
+    text = (tmp_path / "two.md").read_text()
+    assert text == (tmp_path / "one.md").read_text()
+    assert "| default rule | 0.7000 |" in text  # (0.6 + 0.8) / 2, not (0.6 + 0.6 + 0.8) / 3
+    # the default minus the prior alone: +0.1 in both cells, standard error 0
+    assert "| prior alone | +0.1000 (0.0000) |" in text
+
+
 @pytest.mark.parametrize("value", ["1", "-2"])
 def test_fusion_rules_prior_cv_needs_two_folds_or_leave_one_out(value, tmp_path):
     # --prior-cv 1 (or -2) loaded every task, then stopped with scikit-learn's raw
