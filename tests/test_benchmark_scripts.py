@@ -147,6 +147,22 @@ def test_rows_benchmark_names_an_unknown_task(tmp_path):
     assert not (tmp_path / "r.csv").exists()
 
 
+def test_rows_summary_compares_the_methods_on_the_same_seeds(tmp_path, monkeypatch):
+    # a run stopped after a seed's `single` cell and before its `all` one: the summary
+    # averaged `single` over three seeds and `all` over two, and called the gap paired
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_rows
+
+    rows = [("d", 2048, seed, method, auc, 1.0, 4) for seed, method, auc in [
+        (0, "single", 0.70), (0, "all", 0.72), (1, "single", 0.80), (1, "all", 0.84),
+        (2, "single", 0.30)]]  # fmt: skip
+    csv = tmp_path / "r.csv"
+    pd.DataFrame(rows, columns=bench_bundled_pfn_rows.FIELDS).to_csv(csv, index=False)
+    text = bench_bundled_pfn_rows.summarize(str(csv), str(tmp_path / "r.md"), "c")
+    # single (0.70 + 0.80) / 2, all (0.72 + 0.84) / 2; not single (0.70 + 0.80 + 0.30) / 3
+    assert "| 2048 | d | 0.7500 | 0.7800 | +0.0300 |" in text
+
+
 def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
     # --summary-only without --md did nothing, silently; a missing results file was a raw
     # FileNotFoundError
