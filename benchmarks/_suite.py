@@ -62,6 +62,25 @@ def shared_table(
     return frame, y, meta
 
 
+def shared_task(name: str) -> str:
+    """An argparse type: the name of a task folder of :data:`DATASETS`, else a usage error.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+    """
+    if not (DATASETS / name / "meta.json").is_file():
+        tasks = sorted(p.parent.name for p in DATASETS.glob("*/meta.json"))
+        raise argparse.ArgumentTypeError(
+            f"no task {name!r} in {DATASETS}; give one of {', '.join(tasks)}"
+        )
+    return name
+
+
 def task_folder(parser: argparse.ArgumentParser, folder: Path) -> Path:
     """``--data-dir``, or a usage error when it is no folder.
 
@@ -396,6 +415,7 @@ __all__ = [
     "run_suite",
     "seconds_table",
     "shared_table",
+    "shared_task",
     "suite_parser",
     "task_folder",
     "write_summary",

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from _suite import count, median_seconds, shared_table
+from _suite import SEED, count, median_seconds, shared_table, shared_task
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -53,10 +53,10 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="income")
-    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--dataset", type=shared_task, default="income")
+    parser.add_argument("--rows", type=count(1), default=10000)
     parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args()
 
     X, y, _ = shared_table(args.dataset, args.seed, rows=args.rows)

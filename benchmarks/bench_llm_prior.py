@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _suite import DATASETS, command_line, count, shared_table, write_summary
+from _suite import command_line, count, shared_table, shared_task, write_summary
 
 SHAPES = {
     "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -178,8 +178,8 @@ def _batch_size(text: str):
 
 
 def _options(argv) -> argparse.Namespace:
-    """The parsed options; rows and rounds that leave a round or a method without rows, or
-    a task that is not in the shared folder, are usage errors."""
+    """The parsed options; rows and rounds that leave a round or a method without rows are
+    usage errors."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.naive_rows > args.rows:
@@ -189,14 +189,12 @@ def _options(argv) -> argparse.Namespace:
             f"argument --rounds: {args.rounds} is more than --naive-rows "
             f"{args.naive_rows}; every round scores rows of both methods"
         )
-    if not (DATASETS / args.dataset / "meta.json").is_file():
-        parser.error(f"argument --dataset: no task {args.dataset!r} in {DATASETS}")
     return args
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="heart")
+    parser.add_argument("--dataset", type=shared_task, default="heart")
     parser.add_argument("--rows", type=count(1), default=200, help="rows scored by LLMPrior")
     parser.add_argument(
         "--naive-rows", type=count(1), default=20, help="rows scored the naive way (<= --rows)"

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _suite import count, median_seconds, shared_table
+from _suite import SEED, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
@@ -33,9 +33,9 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train-rows", type=int, default=1000)
+    parser.add_argument("--train-rows", type=count(2), default=1000)
     parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args()
 
     frame, y, _ = shared_table("income", args.seed, parts=("train", "test"))

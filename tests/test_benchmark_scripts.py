@@ -239,6 +239,33 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
     assert line.endswith(f"error: argument --repeats: invalid value '{value}': use an integer >= 1")
 
 
+# --- bench_fusion_overhead.py, bench_persistence.py: rows, seeds and tasks checked ---
+
+
+@pytest.mark.parametrize(
+    "script, option, value, said",
+    [
+        ("bench_fusion_overhead", "--rows", "0", "invalid value '0': use an integer >= 1"),
+        ("bench_fusion_overhead", "--seed", "-1", "invalid value '-1': use an integer from 0"),
+        ("bench_fusion_overhead", "--dataset", "nope", "no task 'nope' in "),
+        ("bench_persistence", "--train-rows", "0", "invalid value '0': use an integer >= 2"),
+        ("bench_persistence", "--seed", "-1", "invalid value '-1': use an integer from 0"),
+    ],
+)
+def test_timers_rows_seeds_and_tasks_are_usage_errors(
+    script, option, value, said, monkeypatch, capsys
+):
+    # each stopped with a raw error after loading the task ('Found array with shape
+    # (0, 11)', 'Seed must be between 0 and 2**32 - 1', FileNotFoundError of meta.json)
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [script, option, value, "--repeats", "1"])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert f"error: argument {option}: {said}" in capsys.readouterr().err
+
+
 # --- bench_tabpfn_prior.py: counts checked as usage errors ---
 
 
