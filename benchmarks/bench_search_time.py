@@ -124,7 +124,7 @@ def selection(rows: int | None, repeats: int) -> None:
 
     print(f"63 candidates, evidence 0, median of {repeats}")
     print("| rows | classes | once s | subagged s | ratio |\n|---|---|---|---|---|")
-    for n in [rows] if rows else [1024, 5000, 10000]:
+    for n in [1024, 5000, 10000] if rows is None else [rows]:
         for k in (2, 5, 10):
             oof, y = _synthetic_margins(n, k)
             args = (oof, y, "classification", 0)
@@ -156,15 +156,20 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["jobs", "pfnboost", "selection"])
-    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument(
+        "--rows",
+        type=count(1),
+        default=None,
+        help="default: 5000 (jobs), 1024 (pfnboost), 1024, 5000 and 10000 (selection)",
+    )
     parser.add_argument("--repeats", type=count(1), default=3)
     args = parser.parse_args()
     if args.what == "jobs":
-        jobs(args.rows or 5000, args.repeats)
+        jobs(5000 if args.rows is None else args.rows, args.repeats)
     elif args.what == "selection":
         selection(args.rows, args.repeats)
     else:
-        pfnboost(args.rows or 1024, args.repeats)
+        pfnboost(1024 if args.rows is None else args.rows, args.repeats)
 
 
 __all__ = ["TASKS", "jobs", "main", "pfnboost", "selection"]

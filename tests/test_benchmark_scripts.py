@@ -266,6 +266,22 @@ def test_timers_rows_seeds_and_tasks_are_usage_errors(
     assert f"error: argument {option}: {said}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("what", ["jobs", "pfnboost", "selection"])
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_search_time_rows_below_one_are_usage_errors(what, value, monkeypatch, capsys):
+    # --rows 0 timed the default rows (5,000 for jobs, 1,024 for pfnboost, all three
+    # sizes for selection) and printed them as asked; -5 was a raw ValueError
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_search_time
+
+    monkeypatch.setattr(sys, "argv", ["bench_search_time.py", what, "--rows", value])
+    with pytest.raises(SystemExit) as stop:
+        bench_search_time.main()
+    assert stop.value.code == 2
+    said = f"error: argument --rows: invalid value '{value}': use an integer >= 1"
+    assert said in capsys.readouterr().err
+
+
 # --- bench_tabpfn_prior.py: counts checked as usage errors ---
 
 
