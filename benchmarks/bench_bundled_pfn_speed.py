@@ -231,15 +231,12 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join(lines)
     print(text)
     if args.md:
-        from _suite import write_summary  # here: --package-root imports llmboost first
+        from _suite import command_line, write_summary  # here: after --package-root's import
 
-        only = " --only " + " ".join(map(str, args.only)) if args.only is not None else ""
-        only += "" if args.warmup else " --no-warmup"
-        only += f" --package-root {args.package_root}" if args.package_root else ""
         write_summary(
             args.md,
-            "# Bundled PFN speed\n\n```\npython benchmarks/bench_bundled_pfn_speed.py "
-            f"--repeats {args.repeats}{only} --md {args.md}\n```\n\n"
+            "# Bundled PFN speed\n\n```\n"
+            f"{command_line('bench_bundled_pfn_speed.py', argv)}\n```\n\n"
             f"Median of {args.repeats} runs ({'after a' if args.warmup else 'no'} warm-up), "
             "each configuration in its own "
             "process; as many rows scored as fitted.\n\n" + text + "\n",

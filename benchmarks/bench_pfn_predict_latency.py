@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import write_summary  # noqa: E402
+from _suite import command_line, write_summary  # noqa: E402
 from bench_bundled_pfn_speed import table  # noqa: E402
 
 TABLES = [(100, 10), (500, 10), (1000, 20)]
@@ -119,7 +119,7 @@ def main() -> None:
         "# Bundled PFN prediction latency: the kept encoded context",
         "",
         "```",
-        f"python benchmarks/bench_pfn_predict_latency.py --repeats {args.repeats} --md {args.md}",
+        command_line("bench_pfn_predict_latency.py", None),
         "```",
         "",
         f"Median wall seconds of {args.repeats} calls (torch {torch.__version__}, 2 threads).",

@@ -475,6 +475,33 @@ def test_speed_only_names_listed_configurations(monkeypatch, capsys):
     )
 
 
+def test_speed_and_latency_summaries_show_a_command_to_paste(tmp_path, monkeypatch):
+    # both rebuilt their command from a few options, unquoted: '--md /x/r md.md' did not
+    # paste back, and the speed summary named --repeats 5 though it was not given
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_speed
+    import bench_pfn_predict_latency
+
+    times = {"median_s": 1.0, "median_cpu_s": 1.0, "median_fit_s": 0.5, "peak_rss_mb": 9}
+    monkeypatch.setattr(bench_bundled_pfn_speed, "_run_child", lambda i, args: (
+        bench_bundled_pfn_speed.CONFIGS[i], times))  # fmt: skip
+    row = {"what": "w", "table": "1 x 1", "new rows": 1, "kept s": 1.0, "full pass s": 2.0,
+           "ratio": 2.0, "max abs diff": 0.0}  # fmt: skip
+    monkeypatch.setattr(bench_pfn_predict_latency, "measure", lambda *a: [row])
+    md = str(tmp_path / "r md.md")
+    runs = [
+        ("bench_bundled_pfn_speed.py", ["--only", "0", "--md", md],
+         lambda argv: bench_bundled_pfn_speed.main(argv)),
+        ("bench_pfn_predict_latency.py", ["--repeats", "1", "--md", md],
+         lambda argv: bench_pfn_predict_latency.main()),
+    ]  # fmt: skip
+    for script, argv, main in runs:
+        monkeypatch.setattr(sys, "argv", [script, *argv])
+        main(argv)
+        shown = Path(md).read_text().split("```\n")[1].splitlines()[0]
+        assert shlex.split(shown) == ["python", f"benchmarks/{script}", *argv]
+
+
 def _cut_short(monkeypatch):
     """Make every ``Path.write_text`` write half its text, then stop as Ctrl-C does."""
     write_text = Path.write_text
