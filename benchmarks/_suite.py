@@ -278,7 +278,7 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     )
     p.add_argument(
         "--inputs",
-        nargs="*",
+        nargs="+",
         default=None,
         help="CSV files to summarise (default: --csv); e.g. from parallel runs",
     )
@@ -288,10 +288,10 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
         default=None,
         help="command line shown in the markdown (default: this one, every option as given)",
     )
-    p.add_argument("--datasets", nargs="*", default=None)
-    p.add_argument("--sizes", nargs="*", type=SIZE, default=list(sizes))
-    p.add_argument("--seeds", nargs="*", type=SEED, default=[0, 1, 2, 3, 4])
-    p.add_argument("--methods", nargs="*", default=list(methods), choices=list(known or methods))
+    p.add_argument("--datasets", nargs="+", default=None)
+    p.add_argument("--sizes", nargs="+", type=SIZE, default=list(sizes))
+    p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2, 3, 4])
+    p.add_argument("--methods", nargs="+", default=list(methods), choices=list(known or methods))
     p.add_argument("--max-test", type=SIZE, default=1000)
     p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
     p.add_argument(

@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--md", default=None, help="write a markdown table here")
     p.add_argument(
         "--only",
-        nargs="*",
+        nargs="+",
         type=int,
         choices=range(len(CONFIGS)),
         default=None,

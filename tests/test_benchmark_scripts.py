@@ -210,6 +210,28 @@ def test_suite_counts_out_of_range_are_usage_errors(script, option, value, allow
     assert not (tmp_path / "r.csv").exists()
 
 
+_LISTS = [(script, option) for script in ["bench_bundled_pfn", "bench_bundled_pfn_regression",
+          "bench_bundled_pfn_rows", "bench_fusion_rules"]
+          for option in ["--datasets", "--sizes", "--seeds"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "script, option",
+    [*_LISTS, ("bench_bundled_pfn", "--methods"), ("bench_bundled_pfn", "--inputs"),
+     ("bench_bundled_pfn_speed", "--only")],
+)  # fmt: skip
+def test_an_option_list_given_empty_is_a_usage_error(script, option, monkeypatch, capsys):
+    # '--datasets' with no name ran every task; '--sizes', '--seeds', '--methods' or
+    # '--only' with none ran no cell and still rewrote the summary (the speed table empty)
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [script, option, "--md", "never.md"])
+    with pytest.raises(SystemExit) as stop:
+        module.main(*([] if script == "bench_fusion_rules" else [[option, "--md", "never.md"]]))
+    assert stop.value.code == 2
+    assert f"error: argument {option}: expected at least one argument" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("text", ["[1]", "{bad"])
 def test_pfn_params_must_be_a_json_object(text, tmp_path):
     # '[1]' stopped with a raw TypeError; '{bad' said "invalid loads value"
