@@ -398,16 +398,16 @@ def _parser() -> argparse.ArgumentParser:
     from llmboost.benchmarks.cli import count  # here: spawned workers import this file
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--score-rows", type=int, default=4000)
-    parser.add_argument("--pfn-rows", type=int, default=20000)
+    parser.add_argument("--score-rows", type=count(1), default=4000)
+    parser.add_argument("--pfn-rows", type=count(1), default=20000)
     parser.add_argument("--repeats", type=count(1), default=3)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--partitions", type=int, default=20)
+    parser.add_argument("--rows", type=count(1), default=1_000_000)
+    parser.add_argument("--partitions", type=count(1), default=20)
     parser.add_argument("--skip-scoring", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument(
         "--allocator-rows",
-        type=int,
+        type=count(0),
         default=200,
         help="rows the default language model scores in each allocator setting (0: skip)",
     )

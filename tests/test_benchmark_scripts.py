@@ -304,6 +304,25 @@ def test_search_time_rows_below_one_are_usage_errors(what, value, monkeypatch, c
     assert said in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "option, value, allowed",
+    [("--score-rows", "0", ">= 1"), ("--pfn-rows", "0", ">= 1"), ("--rows", "0", ">= 1"),
+     ("--partitions", "0", ">= 1"), ("--allocator-rows", "-1", ">= 0")],
+)  # fmt: skip
+def test_dask_benchmark_counts_are_usage_errors(option, value, allowed, monkeypatch, capsys):
+    # --partitions 0 stopped with pandas' raw 'No objects to concatenate' after starting
+    # a cluster; --allocator-rows -1 loaded the default language model, then stopped
+    # with 'Found array with shape (0, 20)'
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_dask
+
+    with pytest.raises(SystemExit) as stop:
+        bench_dask.main([option, value])
+    assert stop.value.code == 2
+    said = f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
+    assert said in capsys.readouterr().err
+
+
 # --- bench_tabpfn_prior.py: counts checked as usage errors ---
 
 
