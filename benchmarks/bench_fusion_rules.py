@@ -599,7 +599,13 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, setup=()) 
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
     data = candidates_of(prior_name, X, y, test, seed, *setup)
     cache.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **data)
+    part = path.with_name(f".{path.name}.part")  # a stop while writing leaves no cut file
+    try:
+        with part.open("wb") as fh:
+            np.savez_compressed(fh, **data)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
     return data
 
 

@@ -394,6 +394,40 @@ def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path
     assert shlex.split(shown) == ["python", "benchmarks/bench_bundled_pfn_rows.py", *map(str, rows)]
 
 
+def test_fusion_rules_stopped_while_caching_a_cell_leaves_no_cut_file(tmp_path, monkeypatch):
+    # the cell's margins were written straight to their .npz: a stop while writing left a
+    # cut file that every later run (and --cached-only) tried to load (BadZipFile)
+    import io
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_rules
+
+    margins = {"test": np.arange(6.0).reshape(2, 3)}
+    monkeypatch.setattr(bench_fusion_rules, "candidates_of", lambda *args: margins)
+    save = np.savez_compressed
+
+    def cut(file, **data):
+        whole = io.BytesIO()
+        save(whole, **data)
+        half = whole.getvalue()[: len(whole.getvalue()) // 2]
+        if isinstance(file, (str, Path)):
+            Path(file).write_bytes(half)
+        else:
+            file.write(half)
+        raise KeyboardInterrupt
+
+    y = np.array(["no", "yes"] * 4)
+    args = ("constant", "tiny-key", 4, 0, pd.DataFrame({"a": range(8)}), y, None, tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(np, "savez_compressed", cut)
+        with pytest.raises(KeyboardInterrupt):
+            bench_fusion_rules.cell(*args)
+    assert list(tmp_path.iterdir()) == []
+    assert bench_fusion_rules.cell(*args)["test"].tolist() == margins["test"].tolist()
+    monkeypatch.setattr(bench_fusion_rules, "candidates_of", None)  # now read from the cache
+    assert bench_fusion_rules.cell(*args)["test"].tolist() == margins["test"].tolist()
+
+
 def test_fusion_rules_refuses_another_test_cap_for_the_same_prior(task_dir, tmp_path):
     # its rows had no n_test: a rerun with another --max-test skipped the cells done and
     # the summary mixed test sets; one file may still hold priors of other caps
