@@ -303,6 +303,35 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     return p
 
 
+def pfn_options(parser: argparse.ArgumentParser, args, **fixed) -> dict:
+    """``--weights`` and ``--pfn-params`` as ``BundledPFNPrior`` options, or a usage error
+    before any cell runs: a bad one failed every PFN cell, and a rerun skipped them.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        Reports the error.
+    args : argparse.Namespace
+        From :func:`suite_parser`.
+    **fixed
+        The options the script sets itself (``random_state``, ``task``).
+
+    Returns
+    -------
+    dict
+    """
+    from llmboost.priors import BundledPFNPrior
+
+    if args.weights is not None and not Path(args.weights).is_file():
+        parser.error(f"argument --weights: no file {args.weights}")
+    options = {"weights": args.weights, **args.pfn_params}
+    try:
+        BundledPFNPrior(**fixed, **options)._check_params()
+    except (TypeError, ValueError) as err:
+        parser.error(f"argument --pfn-params: {err}")
+    return options
+
+
 def command_line(script: str, argv: list[str] | None) -> str:
     """The command that ran a script, quoted for a shell: every option as given.
 
@@ -411,6 +440,7 @@ __all__ = [
     "finished_cells",
     "json_object",
     "median_seconds",
+    "pfn_options",
     "read_cells",
     "run_suite",
     "seconds_table",

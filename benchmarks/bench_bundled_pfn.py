@@ -37,6 +37,7 @@ from _suite import (
     DATASETS,
     check_test_rows,
     finished_cells,
+    pfn_options,
     read_cells,
     run_suite,
     seconds_table,
@@ -482,7 +483,7 @@ def main(argv: list[str] | None = None) -> None:
         help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )
     args = parser.parse_args(argv)
-    PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
+    PFN_PARAMS = pfn_options(parser, args, random_state=0)
     DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn.py", argv)
 

@@ -37,6 +37,7 @@ import pandas as pd
 from _suite import (
     check_test_rows,
     finished_cells,
+    pfn_options,
     read_cells,
     run_suite,
     seconds_table,
@@ -355,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
         "default: the shared ones",
     )
     args = parser.parse_args(argv)
-    PFN_PARAMS = {"weights": args.weights, **args.pfn_params}
+    PFN_PARAMS = pfn_options(parser, args, task="regression", random_state=0)
     DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py", argv)
 

@@ -240,6 +240,29 @@ def test_pfn_params_must_be_a_json_object(text, tmp_path):
     assert f"argument --pfn-params: {text!r} is not a JSON object" in run.stderr
 
 
+@pytest.mark.parametrize(
+    "script, options, said",
+    [
+        ("bench_bundled_pfn", ["--pfn-params", '{"nope": 1}'], "unexpected keyword argument"),
+        ("bench_bundled_pfn", ["--pfn-params", '{"random_state": 1}'], "'random_state'"),
+        ("bench_bundled_pfn", ["--pfn-params", '{"n_ensemble": -1}'], "n_ensemble must be"),
+        ("bench_bundled_pfn", ["--weights", "nowhere.pt"], "--weights: no file nowhere.pt"),
+        ("bench_bundled_pfn_regression", ["--pfn-params", '{"task": "classification"}'],
+         "'task'"),
+    ],
+)  # fmt: skip
+def test_bad_pfn_options_stop_before_any_cell(script, options, said, tmp_path, monkeypatch, capsys):
+    # each was recorded as a failed cell in every pfn and pfnboost cell of the run, and a
+    # rerun with the option put right skipped those cells as done
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    csv = tmp_path / "r.csv"
+    with pytest.raises(SystemExit) as stop:
+        module.main([*options, "--methods", "pfn", "--csv", str(csv)])
+    assert stop.value.code == 2 and said in capsys.readouterr().err
+    assert not csv.exists()
+
+
 _TIMERS = ["bench_bundled_pfn_speed", "bench_dask", "bench_explain", "bench_fusion_overhead",
            "bench_fusion_rules", "bench_persistence", "bench_pfn_predict_latency",
            "bench_search_time", "bench_tabpfn_prior"]  # fmt: skip
