@@ -341,20 +341,7 @@ def test_llm_prior_files_from_before_use_chat_template_load_as_they_predicted(tm
     prior = LLMPrior(str(build_gpt2(tmp_path / "gpt2")), cache_dir=False, progress=False)
     model = LLMBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2)
     path = save(model.fit(X, y), tmp_path / "m.llmboost")
-    manifest = _manifest(path)
-
-    def drop(node):  # as a version without use_chat_template wrote it
-        if isinstance(node, dict):
-            if node.get("class", "").endswith(":LLMPrior"):
-                node["state"] = [p for p in node["state"] if p[0] != "use_chat_template"]
-            for child in node.values():
-                drop(child)
-        elif isinstance(node, list):
-            for child in node:
-                drop(child)
-
-    drop(manifest)
-    _rewrite_manifest(path, manifest)
+    _drop_parameter(path, "LLMPrior", "use_chat_template")  # as saved before it existed
     loaded = load(path)
     assert loaded.prior_.use_chat_template is True and loaded.prior.use_chat_template is True
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
@@ -777,15 +764,14 @@ def test_a_parameter_set_out_of_range_after_the_fit_is_refused_at_save(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
-    X, y = _data("binary", n=80)
-    path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
+def _drop_parameter(path, class_name: str, parameter: str) -> None:
+    """Rewrite the model file at ``path`` without ``parameter`` of each ``class_name``."""
     manifest = _manifest(path)
 
-    def drop(node):  # as a version without principal_components wrote it
+    def drop(node):
         if isinstance(node, dict):
-            if node.get("class", "").endswith(":BundledPFNPrior"):
-                node["state"] = [p for p in node["state"] if p[0] != "principal_components"]
+            if node.get("class", "").endswith(f":{class_name}"):
+                node["state"] = [p for p in node["state"] if p[0] != parameter]
             for child in node.values():
                 drop(child)
         elif isinstance(node, list):
@@ -794,6 +780,12 @@ def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path)
 
     drop(manifest)
     _rewrite_manifest(path, manifest)
+
+
+def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
+    X, y = _data("binary", n=80)
+    path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
+    _drop_parameter(path, "BundledPFNPrior", "principal_components")  # as saved before it
     with pytest.raises(ValueError, match="saved without the parameter.s. principal_components"):
         load(path)
 
