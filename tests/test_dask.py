@@ -786,6 +786,27 @@ def test_lightgbm_multiclass_with_a_class_missing_on_a_worker(client, scale):
     np.testing.assert_allclose(explained.T.groupby(level=0).sum().T, margin[:5], atol=1e-6)
 
 
+def test_lightgbm_binary_with_one_class_per_worker(client):
+    # LightGBM's Dask classifier encodes the labels anew on every worker: with each
+    # class in its own partition, a worker holding only the second class trained it
+    # as the first (accuracy 0.50 against 0.82 locally)
+    X, y = table()
+    X = X.drop(columns="colour")
+    order = np.argsort(y.to_numpy(), kind="stable")
+    X, y = X.iloc[order].reset_index(drop=True), y.iloc[order].reset_index(drop=True)
+    kw = dict(scale=0, booster="lightgbm", booster_params={"n_estimators": 5}, random_state=0)
+    Xd, yd = to_dask(X, y, npartitions=2)
+    assert [set(p) for p in dask_partitions(yd)] == [{"no"}, {"yes"}]
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    assert model.decision_function(Xd).compute().shape == (300,)
+    # close to local LightGBM, not equal (see CASES): measured 0.82 against 0.82
+    assert model.score(Xd, yd) > 0.75 and local.score(X, y) > 0.75
+    np.testing.assert_allclose(model.predict_proba(Xd).compute(), local.predict_proba(X), atol=0.1)
+    margin = model.decision_function(Xd).compute()
+    np.testing.assert_allclose(model.explain(X.head(5)).sum(axis=1), margin[:5], atol=1e-6)
+
+
 def dask_partitions(collection):
     return [collection.get_partition(k).compute() for k in range(collection.npartitions)]
 

@@ -96,13 +96,15 @@ def _fit_lightgbm(client, task, params, X, y, margin, n_classes: int):
     from lightgbm import dask as lgb_dask
 
     cls = lgb_dask.DaskLGBMRegressor if task == "regression" else lgb_dask.DaskLGBMClassifier
-    if n_classes > 2:
+    if task == "classification":
         # LightGBM's classifier encodes the labels anew on every worker, so a worker
         # without rows of some class trained other classes (or a binary model) under
         # the codes: its plain model takes the class codes as they are
         cls = lgb_dask.DaskLGBMRegressor
-        params = {**params, "objective": params.get("objective") or "multiclass"}
-        params["num_class"] = n_classes
+        objective = "multiclass" if n_classes > 2 else "binary"
+        params = {**params, "objective": params.get("objective") or objective}
+        if n_classes > 2:
+            params["num_class"] = n_classes
     if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
         margin = margin.to_dask_array()
     with warnings.catch_warnings():
