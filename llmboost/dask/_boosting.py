@@ -95,23 +95,41 @@ def _fit_xgboost(client, task, params, X, y, margin):
 def _fit_lightgbm(client, task, params, X, y, margin, n_classes: int):
     from lightgbm import dask as lgb_dask
 
-    cls = lgb_dask.DaskLGBMRegressor if task == "regression" else lgb_dask.DaskLGBMClassifier
+    weight = None
     if task == "classification":
         # LightGBM's classifier encodes the labels anew on every worker, so a worker
         # without rows of some class trained other classes (or a binary model) under
         # the codes: its plain model takes the class codes as they are
-        cls = lgb_dask.DaskLGBMRegressor
         objective = "multiclass" if n_classes > 2 else "binary"
         params = {**params, "objective": params.get("objective") or objective}
         if n_classes > 2:
             params["num_class"] = n_classes
+        weight = _class_weights(y, params.pop("class_weight", None), n_classes)
     if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
         margin = margin.to_dask_array()
     with warnings.catch_warnings():
         # LightGBM's Dask fit passes its own n_jobs (even None) and then warns that it
         # ignores it: each worker uses its cores
         warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
-        return cls(client=client, **params).fit(X, y, init_score=margin)
+        model = lgb_dask.DaskLGBMRegressor(client=client, **params)
+        return model.fit(X, y, sample_weight=weight, init_score=margin)
+
+
+def _class_weights(codes, class_weight, n_classes: int):
+    """Each row's weight from ``class_weight`` (by class code, or ``"balanced"``) over all
+    rows, as LightGBM weighs them locally (its Dask fit weighs each worker's rows alone:
+    a worker without some class failed, and "balanced" balanced each worker)."""
+    if class_weight is None:
+        return None
+    if class_weight == "balanced":
+        counts = codes.value_counts().compute().reindex(range(n_classes), fill_value=0)
+        per_class = counts.sum() / (n_classes * counts.to_numpy(dtype=np.float64))
+    else:
+        per_class = np.array([class_weight.get(k, 1.0) for k in range(n_classes)], dtype=float)
+    return codes.map_partitions(
+        lambda part: pd.Series(per_class[part.to_numpy()], index=part.index),
+        meta=pd.Series([], dtype=np.float64),
+    )
 
 
 def _local_model(name: str, task: str, params: dict, model):
