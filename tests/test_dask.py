@@ -441,13 +441,25 @@ def test_a_refit_with_a_given_prior_drops_default_prior(client):
     assert not hasattr(model, "default_prior_")
 
 
-def test_unknown_divisions_and_chunks(client):
+def test_unknown_divisions_and_chunks(client, tmp_path):
     X, y = table(n=100)
     Xd, yd = to_dask(X, y)
-    with pytest.raises(ValueError, match="X has unknown divisions"):
-        DaskPriorBoostClassifier(scale=0).fit(Xd.clear_divisions(), yd)
-    with pytest.raises(ValueError, match="y has unknown divisions"):
-        DaskPriorBoostClassifier(scale=0).fit(Xd, yd.clear_divisions())
+    # dd.read_csv's frames have unknown divisions: X and y taken from one frame are
+    # matched partition by partition (fit refused them: "X has unknown divisions")
+    for k in range(3):
+        X.assign(target=y).iloc[k * 40 : (k + 1) * 40].to_csv(tmp_path / f"{k}.csv", index=False)
+    df = dd.read_csv(tmp_path / "*.csv")
+    assert not df.known_divisions and df.npartitions == 3
+    kw = dict(scale=0.5, random_state=0)
+    expected = DaskPriorBoostClassifier(**kw).fit(Xd, yd).decision_function(Xd).compute()
+    for X_, y_ in [(df[list(X.columns)], df["target"]), (Xd, yd.clear_divisions())]:
+        model = DaskPriorBoostClassifier(**kw).fit(X_, y_)
+        # XGBoost on every row reproduces the fit (see CASES)
+        np.testing.assert_allclose(model.decision_function(X_).compute(), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="y has 2 partitions and X 3: take both from one"):
+        DaskPriorBoostClassifier(scale=0).fit(df[list(X.columns)], yd.repartition(npartitions=2))
+    with pytest.raises(ValueError, match="y's index differs from X's in partition 0"):
+        DaskPriorBoostClassifier(scale=0).fit(Xd.clear_divisions(), df["target"])
     unknown = Xd[["a", "b"]].to_dask_array()  # chunk sizes not computed
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         DaskPriorBoostClassifier(scale=0).fit(unknown, yd.to_dask_array(lengths=True))

@@ -126,10 +126,11 @@ class _DaskPriorBoost(FusionParams):
 
         Parameters
         ----------
-        X : dask DataFrame or 2-d dask array, known divisions / chunk sizes
+        X : dask DataFrame or 2-d dask array, known chunk sizes
         y : dask Series or 1-d dask array
             A Series with ``X``'s index (partitioned like ``X``, or repartitionable to
-            it); an array's labels are ``X``'s rows in order.
+            it when both have known divisions); an array's labels are ``X``'s rows in
+            order.
         sample_weight, eval_set : None
             Not taken yet (``TypeError``); the local estimators take them.
 

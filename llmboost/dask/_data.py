@@ -24,6 +24,14 @@ SAME_INDEX = (
     "from one DataFrame, or build y with X's index and divisions)."
 )
 
+#: Why a ``y`` cannot be matched to the rows of ``X`` when a division is unknown.
+UNKNOWN = (
+    "X or y has unknown divisions (e.g. from dd.read_csv), so y's partitions are matched "
+    "to X's in order, but y has {y} partitions and X {X}: take both from one DataFrame "
+    "(X = df[features], y = df[target]) or give both known divisions (dd.from_pandas, "
+    "read_parquet(..., calculate_divisions=True))."
+)
+
 
 def require_dask():
     """Import dask.dataframe, dask.array and distributed, or say which extra to install.
@@ -46,14 +54,14 @@ def require_dask():
 
 
 def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
-    """A dask DataFrame with known divisions (a dask array's columns are named 0, 1, ...).
+    """A dask DataFrame (a dask array's columns are named 0, 1, ...).
 
     Columns of numbers that dask wrote as text are numbers (:func:`numbers_again`).
 
     Parameters
     ----------
     X : dask DataFrame or 2-d dask array
-        Known divisions or chunk sizes (not needed for a fitted model's rows).
+        Known chunk sizes (not needed for a fitted model's rows).
     name : str, default="X"
         Named in the errors.
     fitted : bool, default=False
@@ -73,12 +81,6 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         raise TypeError(_not_a_frame(X, name, fitted))
-    if not X.known_divisions and not fitted:  # predicting maps partitions: no matching
-        raise ValueError(
-            f"{name} has unknown divisions, so its rows cannot be matched with y and the "
-            "margins: give it known divisions (dd.from_pandas, read_parquet(..., "
-            "calculate_divisions=True), or X.set_index(column))."
-        )
     columns = [str(c) for c in X.columns]
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
@@ -154,9 +156,10 @@ def named_columns(X, columns, *, reset: bool):
 
 
 def as_dask_target(y, X):
-    """``y`` as a dask Series partitioned exactly like ``X`` (known divisions).
+    """``y`` as a dask Series partitioned exactly like ``X``.
 
-    A Series is matched to ``X``'s rows by index, an array by position.
+    A Series is matched to ``X``'s rows by index (repartitioned to ``X``'s divisions when
+    both are known, else partition by partition), an array by position.
 
     Parameters
     ----------
@@ -181,11 +184,10 @@ def as_dask_target(y, X):
     elif not isinstance(y, dd.Series):
         raise TypeError(f"y must be a dask Series or 1-d dask array, got {type(y).__name__}.")
     y = labels_again(y)
-    if not y.known_divisions:
-        raise ValueError(
-            "y has unknown divisions, so its rows cannot be matched with X: give it known "
-            "divisions (dd.from_pandas, read_parquet(..., calculate_divisions=True))."
-        )
+    if not (X.known_divisions and y.known_divisions):
+        if y.npartitions != X.npartitions:
+            raise ValueError(UNKNOWN.format(y=y.npartitions, X=X.npartitions))
+        return y.clear_divisions()
     ends, x_ends = (y.divisions[0], y.divisions[-1]), (X.divisions[0], X.divisions[-1])
     if ends != x_ends:
         raise ValueError(
