@@ -840,6 +840,31 @@ def test_lightgbm_class_weight_over_all_rows(client, class_weight):
     assert abs(got - local.predict_proba(X)[:, 1].mean()) < 0.03
 
 
+def test_fit_counts_the_labels_without_a_shuffle(client):
+    # dask's value_counts shuffles its groups across the workers (a P2P shuffle for a
+    # few labels, and 2 warnings from distributed's scheduler on every classifier fit)
+    import logging
+
+    class Records(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    X, y = table(n=100)
+    params = {"n_estimators": 2, "class_weight": "balanced"}
+    kw = dict(scale=0, booster="lightgbm", booster_params=params, sample_size=50)
+    handler, logger = Records(), logging.getLogger("distributed.shuffle")
+    logger.addHandler(handler)
+    try:
+        DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+    finally:
+        logger.removeHandler(handler)
+    assert [m for m in handler.messages if "Shuffle" in m] == []
+
+
 def dask_partitions(collection):
     return [collection.get_partition(k).compute() for k in range(collection.npartitions)]
 

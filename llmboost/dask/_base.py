@@ -186,7 +186,7 @@ class _DaskPriorBoost(FusionParams):
         if self._task == "regression":
             sizes = min(n_rows, max(self.sample_size, self.cv))
         else:
-            counts = y.value_counts().compute()
+            counts = y.value_counts(split_out=1).compute()  # no shuffle for a few labels
             sizes = sample_sizes(counts, self.sample_size, max(self.cv, 2))
         return sample_thresholds(y, sizes, seed)
 

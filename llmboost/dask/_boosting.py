@@ -122,7 +122,7 @@ def _class_weights(codes, class_weight, n_classes: int):
     if class_weight is None:
         return None
     if class_weight == "balanced":
-        counts = codes.value_counts().compute().reindex(range(n_classes), fill_value=0)
+        counts = codes.value_counts(split_out=1).compute().reindex(range(n_classes), fill_value=0)
         per_class = counts.sum() / (n_classes * counts.to_numpy(dtype=np.float64))
     else:
         per_class = np.array([class_weight.get(k, 1.0) for k in range(n_classes)], dtype=float)
