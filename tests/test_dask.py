@@ -496,6 +496,18 @@ def test_bad_inputs_and_parameters(client):
             unfitted(Xd)
 
 
+def test_no_rows_are_named_as_locally(client):
+    # a classifier failed with "ZeroDivisionError: division by zero" (the sample's size)
+    X, y = table(n=100)
+    Xd = dd.from_pandas(X.iloc[:0], npartitions=1)
+    message = re.escape("Found array with shape (0, 3); at least 1 sample")
+    for model, labels in ((DaskPriorBoostClassifier(), y), (DaskPriorBoostRegressor(), X["a"])):
+        with pytest.raises(ValueError, match=message):
+            model.fit(Xd, dd.from_pandas(labels.iloc[:0], npartitions=1))
+    with pytest.raises(ValueError, match=message):
+        PriorBoostClassifier().fit(X.iloc[:0], y.iloc[:0])
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

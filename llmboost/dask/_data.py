@@ -200,7 +200,7 @@ def as_dask_target(y, X):
 
 
 def check_labels(X, y) -> int:
-    """Raise unless ``y`` has ``X``'s index and no missing or infinite label.
+    """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
 
     One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
     are counted over all partitions).
@@ -223,6 +223,11 @@ def check_labels(X, y) -> int:
     )
     n_rows = sum(s[0] for s in summaries)
     n_labels = sum(s[1] for s in summaries)
+    if n_rows == 0:
+        raise ValueError(
+            f"Found array with shape (0, {len(X.columns)}); at least 1 sample and 1 feature "
+            "are required."
+        )
     if n_rows != n_labels:
         raise ValueError(
             "Found input variables with inconsistent numbers of samples: X has "
