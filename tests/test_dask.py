@@ -508,6 +508,24 @@ def test_no_rows_are_named_as_locally(client):
         PriorBoostClassifier().fit(X.iloc[:0], y.iloc[:0])
 
 
+def test_a_client_given_computes_everything(client):
+    # fit and score computed with the default client (the module's, here: "cancelled
+    # for reason: lost dependencies") or without one ("Missing dependency"), while the
+    # persisted rows were the given client's
+    X, y = table(n=100)
+    Xd, yd = to_dask(X, y)
+    expected = DaskPriorBoostClassifier(scale=0.5, random_state=0).fit(Xd, yd)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster, set_as_default=False) as other:  # fmt: skip
+        model = DaskPriorBoostClassifier(scale=0.5, random_state=0, client=other)
+        model.fit(Xd, yd)
+        assert model.score(Xd, yd) == expected.score(Xd, yd)
+        # the outputs are lazy: computed by the client that holds the model's parts
+        got = other.compute(model.predict_proba(Xd)).result()
+    np.testing.assert_allclose(got, expected.predict_proba(Xd).compute(), atol=1e-6)
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

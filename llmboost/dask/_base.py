@@ -147,6 +147,10 @@ class _DaskPriorBoost(FusionParams):
                 )
         self._check_params()
         client = self._get_client()
+        with client.as_current():  # dask's computations too, when it is not the default
+            return self._fit(client, X, y)
+
+    def _fit(self, client, X, y):
         columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends
         X = named_columns(as_dask_frame(X), columns, reset=True)
         y = as_dask_target(y, X)

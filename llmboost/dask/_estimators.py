@@ -35,7 +35,9 @@ DASK_PARAMETERS_DOC = """{shared}
         priors). With fewer rows than that, all rows are used and the fit equals the
         local estimator's.
     client : distributed.Client, default=None
-        ``None`` uses the current default client."""
+        Runs ``fit`` and ``score``; ``None`` uses the current default client. The lazy
+        outputs of ``predict`` hold parts on this client: compute them with it
+        (``client.compute(...)``) when it is not the default."""
 
 
 def _document(local: str):
@@ -61,13 +63,15 @@ def _array(collection, lengths):
     return collection.to_dask_array(lengths=list(lengths) if lengths is not None else None)
 
 
-def _computed(*values) -> list:
-    """Each value as a numpy array (a dask collection computed, ``None`` kept)."""
+def _computed(client, *values) -> list:
+    """Each value as a numpy array (a dask collection computed by ``client``, ``None`` kept)."""
     from dask import is_dask_collection
 
-    return [
-        v if v is None else np.asarray(v.compute() if is_dask_collection(v) else v) for v in values
-    ]
+    with client.as_current():
+        return [
+            v if v is None else np.asarray(v.compute() if is_dask_collection(v) else v)
+            for v in values
+        ]
 
 
 @_document("PriorBoostClassifier")
@@ -159,7 +163,10 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted, y, weight = _computed(self.predict(X), labels_again(y), sample_weight)
+        predicted = self.predict(X)  # refuses an unfitted estimator first
+        predicted, y, weight = _computed(
+            self._get_client(), predicted, labels_again(y), sample_weight
+        )
         y = class_labels(y, len(predicted), self.classes_, "score's y")  # as fit reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
@@ -206,7 +213,10 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted, y, weight = _computed(self.predict(X), labels_again(y), sample_weight)
+        predicted = self.predict(X)  # refuses an unfitted estimator first
+        predicted, y, weight = _computed(
+            self._get_client(), predicted, labels_again(y), sample_weight
+        )
         return float(r2_score(y, predicted, sample_weight=weight))
 
 
