@@ -526,6 +526,24 @@ def test_a_client_given_computes_everything(client):
     np.testing.assert_allclose(got, expected.predict_proba(Xd).compute(), atol=1e-6)
 
 
+def test_xgboost_trains_on_every_thread_of_a_worker():
+    # the boosters' n_jobs=1 (a local default, for the parallel search) reached
+    # xgboost.dask, so each worker trained on one thread whatever its threads
+    import json
+
+    X, y = table(n=100)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster, set_as_default=False) as c:  # fmt: skip
+        Xd, yd = to_dask(X, y)
+        for params, threads in (({}, "2"), ({"n_jobs": 1}, "1")):
+            params = {"n_estimators": 2, **params}
+            model = DaskPriorBoostClassifier(scale=0, booster_params=params, client=c)
+            config = model.fit(Xd, yd).booster_.dask_model_.get_booster().save_config()
+            assert json.loads(config)["learner"]["generic_param"]["nthread"] == threads
+            assert model.booster_.model_.get_params()["n_jobs"] == 1  # predicts per task
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

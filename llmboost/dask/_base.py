@@ -225,11 +225,13 @@ class _DaskPriorBoost(FusionParams):
             if m.booster is not None:
                 rounds[id(m.booster)] = max(m.n_rounds, rounds.get(id(m.booster), 0))
         trained, out = {}, []
+        # the boosters' n_jobs=1 suits the local search; on Dask, each worker's threads
+        threads = bool({"n_jobs", "nthread"} & set(self.booster_params or {}))
         for m in self.members_:
             if m.booster is not None and id(m.booster) not in trained:
                 start = m.start(margin)
                 trained[id(m.booster)] = fit_member(
-                    client, m.booster, rounds[id(m.booster)], frame, y, start
+                    client, m.booster, rounds[id(m.booster)], frame, y, start, threads
                 )
             out.append(m if m.booster is None else m._replace(booster=trained[id(m.booster)]))
         return out

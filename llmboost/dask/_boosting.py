@@ -20,7 +20,7 @@ from .._validation import booster_frame
 from ..boosters import fixed_start, target_center, target_unit
 
 
-def fit_member(client, adapter, n_rounds: int, X, y, margin):
+def fit_member(client, adapter, n_rounds: int, X, y, margin, threads: bool = False):
     """A copy of ``adapter`` retrained on the dask collections with ``n_rounds`` rounds.
 
     Parameters
@@ -34,6 +34,9 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
         Class codes or numbers.
     margin : dask Series or DataFrame or None
         The starting margin.
+    threads : bool, default=False
+        Keep the member's ``n_jobs`` for XGBoost's training (set in ``booster_params``);
+        else each worker trains on all its threads.
 
     Returns
     -------
@@ -55,7 +58,8 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin):
         margin = y * 0 + offset
     n_classes = int(getattr(adapter.model_, "n_classes_", 0))  # the local member's
     if adapter.name == "xgboost":
-        model = _fit_xgboost(client, adapter.task, params, X, y, margin)
+        train = params if threads else {**params, "n_jobs": None}  # None: the worker's
+        model = _fit_xgboost(client, adapter.task, train, X, y, margin)
     else:
         model = _fit_lightgbm(client, adapter.task, params, X, y, margin, n_classes)
     out = copy.copy(adapter)
