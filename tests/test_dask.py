@@ -544,6 +544,18 @@ def test_xgboost_trains_on_every_thread_of_a_worker():
             assert model.booster_.model_.get_params()["n_jobs"] == 1  # predicts per task
 
 
+def test_in_memory_labels_say_how_to_wrap_them(client):
+    # "y must be a dask Series or 1-d dask array, got Series." said nothing of the fix
+    X, y = table(n=100)
+    Xd = dd.from_pandas(X, npartitions=3)
+    for labels, kind in ((y, "Series"), (y.to_numpy(), "ndarray"), ([0, 1], "list")):
+        message = f"got {kind}; wrap in-memory labels as one, e.g. dd.from_pandas"
+        with pytest.raises(TypeError, match=message):
+            DaskPriorBoostClassifier(scale=0).fit(Xd, labels)
+    with pytest.raises(TypeError, match="got a dask DataFrame of 2 columns; pass one"):
+        DaskPriorBoostClassifier(scale=0).fit(Xd, Xd[["a", "b"]])
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

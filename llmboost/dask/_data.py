@@ -106,6 +106,22 @@ def _not_a_frame(X, name: str, fitted: bool) -> str:
     return f"{name} must be a dask DataFrame or dask array, got {kind}; {fix}."
 
 
+def _not_labels(y) -> str:
+    """What to give instead of ``y``, which is neither a dask Series nor an array."""
+    from dask import is_dask_collection
+
+    if is_dask_collection(y):
+        kind = f"a dask {type(y).__name__}"
+        if hasattr(y, "columns"):
+            kind += f" of {len(y.columns)} columns; pass one, e.g. y[name]"
+    else:
+        kind = (
+            f"{type(y).__name__}; wrap in-memory labels as one, e.g. dd.from_pandas(y, "
+            "npartitions=X.npartitions) with X's index, or da.from_array(y) in X's row order"
+        )
+    return f"y must be a dask Series or 1-d dask array, got {kind}."
+
+
 def _array_frame(array, columns=None, index=None):
     """``dd.from_dask_array`` keeping objects as they are (dask would make them text):
     numbers and booleans in an object array are read as in a local fit on the array."""
@@ -182,7 +198,7 @@ def as_dask_target(y, X):
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
-        raise TypeError(f"y must be a dask Series or 1-d dask array, got {type(y).__name__}.")
+        raise TypeError(_not_labels(y))
     y = labels_again(y)
     if not (X.known_divisions and y.known_divisions):
         if y.npartitions != X.npartitions:
