@@ -506,6 +506,12 @@ def test_no_rows_are_named_as_locally(client):
             model.fit(Xd, dd.from_pandas(labels.iloc[:0], npartitions=1))
     with pytest.raises(ValueError, match=message):
         PriorBoostClassifier().fit(X.iloc[:0], y.iloc[:0])
+    # no columns: a partition's shape was named ("Found array with shape (34, 0)")
+    Xd, yd = to_dask(X[[]], y)
+    with pytest.raises(ValueError, match=r"X has no columns \(shape \(100, 0\)\); at least 1"):
+        DaskPriorBoostClassifier().fit(Xd, yd)
+    with pytest.raises(ValueError, match=r"X has no columns \(shape \(100, 0\)\); at least 1"):
+        DaskPriorBoostClassifier().fit(da.zeros((100, 0), chunks=50), yd)
 
 
 def test_a_client_given_computes_everything(client):

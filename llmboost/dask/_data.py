@@ -81,6 +81,10 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         raise TypeError(_not_a_frame(X, name, fitted))
+    if len(X.columns) == 0:  # else each partition names its own shape
+        raise ValueError(
+            f"{name} has no columns (shape ({len(X)}, 0)); at least 1 feature is required."
+        )
     columns = [str(c) for c in X.columns]
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
