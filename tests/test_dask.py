@@ -562,6 +562,14 @@ def test_in_memory_labels_say_how_to_wrap_them(client):
         DaskPriorBoostClassifier(scale=0).fit(Xd, Xd[["a", "b"]])
 
 
+@pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPriorBoostRegressor])
+def test_tags_say_missing_values_and_text_are_taken(dask_cls):
+    # scikit-learn's defaults said neither, though both are read as locally
+    tags = dask_cls().__sklearn_tags__()
+    assert tags.input_tags.allow_nan and tags.input_tags.string
+    assert tags.estimator_type == dask_cls._local().__sklearn_tags__().estimator_type
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

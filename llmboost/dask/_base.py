@@ -94,6 +94,11 @@ class _DaskPriorBoost(FusionParams):
     def _task(self) -> str:
         return self._local._task
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = tags.input_tags.string = True  # as the local estimator
+        return tags
+
     def __sklearn_clone__(self):
         """A clone shares the client: a connection, not a value to copy."""
         params = self.get_params(deep=False)
