@@ -570,6 +570,25 @@ def test_tags_say_missing_values_and_text_are_taken(dask_cls):
     assert tags.estimator_type == dask_cls._local().__sklearn_tags__().estimator_type
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_empty_partitions_train(client, booster):
+    # a worker holding only empty partitions (rows filtered out) failed LightGBM's
+    # fit: "Input data must be 2 dimensional and non empty."
+    X, y = table()
+    X = X.drop(columns="colour")
+    Xd, yd = to_dask(X, y, npartitions=4)
+    keep = dd.from_pandas(pd.Series(np.arange(300) < 75), npartitions=4)  # partition 0
+    Xd, yd = Xd[keep], yd[keep]
+    assert [len(p) for p in dask_partitions(yd)] == [75, 0, 0, 0]
+    kw = dict(scale=0.5, booster=booster, booster_params={"n_estimators": 5}, random_state=0)
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+    local = PriorBoostClassifier(**kw).fit(X.iloc[:75], y.iloc[:75])
+    # one partition with rows: trained on one worker, as locally (to the last bits)
+    np.testing.assert_allclose(
+        model.decision_function(Xd).compute(), local.decision_function(X.iloc[:75]), atol=1e-6
+    )
+
+
 def test_no_client_is_named(monkeypatch):
     def no_client():
         raise ValueError("No clients found")

@@ -162,7 +162,8 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
         seed = _sample_seed(self.random_state)
-        thresholds = self._thresholds(y, check_labels(frame, y), seed)
+        lengths = check_labels(frame, y)
+        thresholds = self._thresholds(y, sum(lengths), seed)
 
         sample = frame.map_partitions(
             sample_partition, y, thresholds, seed, meta=_sample_meta(frame._meta, y)
@@ -185,7 +186,8 @@ class _DaskPriorBoost(FusionParams):
                 self._task, self._n_classes, meta=margin_meta(self._width),
             )  # fmt: skip
             margin = client.persist(margin)
-        self.members_ = self._train_members(client, frame, self._encode(y), margin)
+        trained = _with_rows(lengths, frame, self._encode(y), margin)
+        self.members_ = self._train_members(client, *trained)
         trees = [m for m in self.members_ if m.booster is not None]
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
         return self
@@ -309,6 +311,15 @@ class _DaskPriorBoost(FusionParams):
         from ..explain import explain
 
         return explain(self, X)
+
+
+def _with_rows(lengths: list, *collections) -> list:
+    """The collections without their empty partitions (LightGBM fails on a worker that
+    holds only empty ones); ``None`` kept."""
+    keep = [k for k, n in enumerate(lengths) if n]
+    if len(keep) == len(lengths):
+        return list(collections)
+    return [c if c is None else c.partitions[keep] for c in collections]
 
 
 def _known_lengths(X):

@@ -219,7 +219,7 @@ def as_dask_target(y, X):
     return y
 
 
-def check_labels(X, y) -> int:
+def check_labels(X, y) -> list[int]:
     """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
 
     One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
@@ -233,8 +233,8 @@ def check_labels(X, y) -> int:
 
     Returns
     -------
-    int
-        The number of rows.
+    list of int
+        The rows of each partition.
     """
     import dask
 
@@ -262,7 +262,7 @@ def check_labels(X, y) -> int:
         raise ValueError(
             f"Input y contains NaN or infinity (rows {rows[:5].tolist()}); drop those rows."
         )
-    return n_rows
+    return [int(s[0]) for s in summaries]
 
 
 def _labels_summary(index: pd.Index, y: pd.Series) -> tuple:
