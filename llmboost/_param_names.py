@@ -37,6 +37,39 @@ _XGBOOST_PARTS = (
 )  # fmt: skip
 
 
+#: XGBoost's parameters of one loss, which it uses with that ``objective`` only.
+_XGBOOST_LOSS_PARAMS = {
+    "quantile_alpha": "reg:quantileerror",
+    "huber_slope": "reg:pseudohubererror",
+}
+
+#: Well-known names the library does not take, with its own name for the same thing.
+_OTHER_NAMES = {
+    "lightgbm": {
+        "quantile_alpha": "'alpha', with objective='quantile'",
+        "huber_slope": "'alpha', with objective='huber'",
+        "huber_delta": "'alpha', with objective='huber'",
+        "gamma": "'min_split_gain'",
+        "min_split_loss": "'min_split_gain'",
+    },
+    "xgboost": {
+        "huber_delta": "'huber_slope', with objective='reg:pseudohubererror'",
+        "num_leaves": "'max_leaves'",
+        "min_split_gain": "'gamma'",
+        "min_gain_to_split": "'gamma'",
+        "feature_fraction": "'colsample_bytree'",
+        "feature_fraction_bynode": "'colsample_bynode'",
+        "bagging_fraction": "'subsample'",
+        "lambda_l1": "'reg_alpha'",
+        "lambda_l2": "'reg_lambda'",
+        "min_sum_hessian_in_leaf": "'min_child_weight'",
+        "num_iterations": "'n_estimators'",
+        "num_boost_round": "'n_estimators'",
+        "num_threads": "'n_jobs'",
+    },
+}
+
+
 @cache
 def _known() -> frozenset | None:
     names = lightgbm_parameter_names()
@@ -107,8 +140,7 @@ def check_parameter_names(library: str, params: dict) -> None:
     if not unknown:
         return
     key = unknown[0]
-    near = get_close_matches(str(key), sorted(known), n=1)
-    hint = f"did you mean {near[0]!r}? " if near else ""
+    hint = _hint(library, key, known)
     if library == "lightgbm":
         raise ValueError(
             f"booster_params {key}={params[key]!r}: LightGBM has no parameter {key!r} and "
@@ -121,6 +153,21 @@ def check_parameter_names(library: str, params: dict) -> None:
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _hint(library: str, key, known: frozenset) -> str:
+    """What to give instead of ``key``: the loss it belongs to, the library's own name
+    for it, or the nearest known name (a typo)."""
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    if library == "xgboost" and key in _XGBOOST_LOSS_PARAMS:
+        return (
+            f"it is a parameter of the loss objective={_XGBOOST_LOSS_PARAMS[key]!r} and is "
+            "not used with the loss given; "
+        )
+    if key in _OTHER_NAMES[library]:
+        return f"{name} calls it {_OTHER_NAMES[library][key]}; "
+    near = get_close_matches(str(key), sorted(known), n=1)
+    return f"did you mean {near[0]!r}? " if near else ""
 
 
 __all__ = ["check_parameter_names"]

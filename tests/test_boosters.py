@@ -311,6 +311,30 @@ def test_xgboost_parameter_names_it_does_not_use_are_refused_by_name_before_any_
         make_booster("xgboost", {"booster": "gblinear", "max_depth": 3}, "regression", 0)
 
 
+@pytest.mark.parametrize(
+    "library, key, hint",
+    [
+        ("xgboost", "quantile_alpha", "it is a parameter of the loss "
+         "objective='reg:quantileerror' and is not used with the loss given; "),
+        ("xgboost", "huber_slope", "it is a parameter of the loss "
+         "objective='reg:pseudohubererror' and is not used with the loss given; "),
+        ("lightgbm", "huber_delta", "LightGBM calls it 'alpha', with objective='huber'; "),
+        ("lightgbm", "quantile_alpha", "LightGBM calls it 'alpha', with objective='quantile'; "),
+        ("lightgbm", "gamma", "LightGBM calls it 'min_split_gain'; "),
+        ("xgboost", "huber_delta",
+         "XGBoost calls it 'huber_slope', with objective='reg:pseudohubererror'; "),
+        ("xgboost", "num_leaves", "XGBoost calls it 'max_leaves'; "),
+        ("xgboost", "feature_fraction", "XGBoost calls it 'colsample_bytree'; "),
+    ],
+)  # fmt: skip
+def test_a_name_of_a_loss_or_of_the_other_library_says_what_to_give(library, key, hint):
+    # quantile_alpha without its loss said "did you mean 'reg_alpha'?", and huber_delta
+    # (LightGBM's alpha) or feature_fraction (XGBoost's colsample_bytree) no more than
+    # "has no parameter" or a near name of another meaning
+    with pytest.raises(ValueError, match=re.escape(f"ignore it ({hint}")):
+        make_booster(library, {key: 0.5}, "regression", 0)
+
+
 def test_xgboost_parameter_names_pass_when_its_config_cannot_be_read(monkeypatch):
     # an XGBoost whose saved config has no "..._param" tables (another layout) gave a
     # list of the global and estimator names only, which refused max_depth itself
