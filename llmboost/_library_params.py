@@ -296,6 +296,35 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
         )
 
 
+def check_binary_weight(params: dict | None, classes) -> None:
+    """Refuse ``scale_pos_weight`` (or LightGBM's ``is_unbalance=True``), which weight
+    the positive class of two, with more classes: both libraries ignore them there
+    (XGBoost with a warning on every fit, LightGBM in silence).
+
+    Parameters
+    ----------
+    params : dict or None
+        The library's parameters.
+    classes : ndarray or None
+        The labels of ``y`` (``None`` for regression).
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the number of classes and the weights to use instead.
+    """
+    given = [k for k in ("scale_pos_weight", "is_unbalance") if (params or {}).get(k)]
+    if classes is None or len(classes) <= 2 or not given:
+        return
+    raise ValueError(
+        f"booster_params {given[0]}={params[given[0]]!r} weights the positive class of a "
+        f"binary target, but y has {len(classes)} classes, where the library ignores it; "
+        "weight the classes with sample_weight=sklearn.utils.class_weight."
+        "compute_sample_weight(class_weight, y) at fit, or booster_params class_weight "
+        "(LightGBM)."
+    )
+
+
 def check_margin_width(params: dict, margin) -> None:
     """Refuse a multiclass loss with a two-class margin (one log-odds per row).
 
@@ -385,6 +414,7 @@ __all__ = [
     "OBJECTIVE_KEYS",
     "boosting_mode",
     "canonical_params",
+    "check_binary_weight",
     "check_boosting",
     "check_early_stopping_callback",
     "check_fit_arguments",

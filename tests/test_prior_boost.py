@@ -114,6 +114,27 @@ def test_xgboost_class_weight_is_refused_with_the_weights_to_pass():
         model.set_params(booster_params={"class_weight": "balanced"}).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"scale_pos_weight": 10.0}), ("lightgbm", {"scale_pos_weight": 10.0}),
+     ("lightgbm", {"is_unbalance": True})],
+)  # fmt: skip
+def test_a_positive_class_weight_with_more_classes_is_refused(library, params):
+    # with 3 classes both libraries fitted the trees as without it (XGBoost warned "not
+    # used" on every fit; LightGBM's probabilities were the same to the last bit)
+    X, y = _data(3)
+    key = next(iter(params))
+    message = (
+        rf"booster_params {key}={params[key]!r} weights the positive class of a binary "
+        r"target, but y has 3 classes, where the library ignores it; weight the classes "
+        r"with sample_weight=sklearn\.utils\.class_weight\.compute_sample_weight"
+    )
+    model = PriorBoostClassifier(booster=library, booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    model.fit(X, (y > 0).astype(int))  # two classes: the weight is used
+
+
 def test_text_columns_with_xgboost_categories_turned_off_are_named():
     # XGBoost's own "DataFrame.dtypes for data must be int, float, bool or category" came out
     X, y = _data(2)

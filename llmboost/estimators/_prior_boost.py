@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._library_params import check_binary_weight
 from .._resources import seed_from
 from .._validation import (
     align_categories,
@@ -131,6 +132,7 @@ class _PriorBoost(FusionParams, ABC):
         booster_params = self._booster_params()
         frame, columns = fit_frame(self, X)
         rows = self._training_rows(frame, y, sample_weight)
+        check_binary_weight(booster_params, rows.classes)
         booster_params = self._by_name(self._by_code(booster_params, rows.classes), *rows[:2])
         validation = None
         if eval_set is not None:
