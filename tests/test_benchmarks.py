@@ -143,7 +143,7 @@ def test_cli_runs_resumes_and_reports(folder_dataset, tmp_path, monkeypatch, cap
     capsys.readouterr()
     assert main(args) == 3  # resume: nothing left to run; the failed cells still count
     assert len(read_results(out)) == len(records)
-    assert "4 cell(s) failed in an earlier run" in capsys.readouterr().err
+    assert "4 cells failed in an earlier run and are skipped; add" in capsys.readouterr().err
     assert main([*args, "--retry-failed"]) == 3  # only the failed cells again
     assert len(read_results(out)) == len(records) + len(failed)
     assert "--retry-failed" not in capsys.readouterr().err
@@ -435,13 +435,24 @@ BAD_TABLES = [
     ),
     (
         {"data.csv": HEADER + _rows(40) + "1,2,\n3,4,\n"},
-        "2 row(s) of {d}/data.csv have no value in the target column 'label'; drop those "
+        "2 rows of {d}/data.csv have no value in the target column 'label'; drop those "
         "rows or give them a class",
     ),
     (
+        {"data.csv": HEADER + _rows(40) + "1,2,\n"},
+        "1 row of {d}/data.csv has no value in the target column 'label'; drop it or give "
+        "it a class",
+    ),
+    (
         {"data.csv": HEADER + _rows(40) + "1,2,c\n"},
-        "1 class(es) of the target column 'label' in {d}/data.csv have a single row ('c'); "
-        "the stratified 75/25 split needs two per class: drop those rows, or give "
+        "1 class of the target column 'label' in {d}/data.csv has a single row ('c'); the "
+        "stratified 75/25 split needs two per class: drop that row, or give train.csv + "
+        "test.csv",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40) + "1,2,c\n3,4,d\n"},
+        "2 classes of the target column 'label' in {d}/data.csv have a single row ('c', "
+        "'d'); the stratified 75/25 split needs two per class: drop those rows, or give "
         "train.csv + test.csv",
     ),
     (
@@ -541,7 +552,7 @@ def test_a_cell_run_again_counts_once_in_the_report(tmp_path):
     ok = _record("ok", n_train=16, auc=0.9, log_loss=0.3, n_test=38)
     (tmp_path / "results.jsonl").write_text(failed + failed + ok)
     report = write_report(tmp_path).read_text()
-    assert "1 cells finished, 0 failed;" in report and "Failed cells" not in report
+    assert "1 cell finished, 0 failed;" in report  # was "1 cells" and "Failed cells" not in report
     (tmp_path / "results.jsonl").write_text(ok + failed)  # the latest record counts
     report = write_report(tmp_path).read_text()
     assert "0 cells finished, 1 failed;" in report and "URLError: no network" in report
@@ -689,7 +700,7 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     [
         ("price", "the target column 'price' of openml:houses holds 120 distinct numbers: a "
          "regression target; llmboost-bench compares classifiers"),
-        ("label", "30 row(s) of openml:houses have no value in the target column 'label'"),
+        ("label", "30 rows of openml:houses have no value in the target column 'label'"),
     ],
 )  # fmt: skip
 def test_an_openml_table_that_is_no_classification_task_fails_its_cells_clearly(

@@ -216,7 +216,7 @@ def test_a_run_says_how_many_cells_failed(tmp_path, capsys, monkeypatch):
     assert bench_main([*argv, "--no-report"]) == 3  # was 0: some cells failed
     err = capsys.readouterr().err.strip().splitlines()[-2:]
     assert err == [
-        "2 of 4 cell(s) failed in this run (first: iris broken: RuntimeError: this method "
+        "2 of 4 cells failed in this run (first: iris broken: RuntimeError: this method "
         f"always fails); their errors are in {out / 'results.jsonl'} and the report.",
         f"Exit status 3: 2 of the suite's 4 cells failed; the errors are in "
         f"{out / 'results.jsonl'}.",

@@ -278,9 +278,11 @@ def _labels(column: pd.Series, target: str, path: Path | str) -> np.ndarray:
     """The class labels of ``column`` as text; refuses blanks, one class, numeric targets."""
     blank = int(column.isna().sum())
     if blank:
+        one = blank == 1
         raise ValueError(
-            f"{blank} row(s) of {path} have no value in the target column {target!r}; drop "
-            "those rows or give them a class"
+            f"{blank} row{'' if one else 's'} of {path} {'has' if one else 'have'} no value "
+            f"in the target column {target!r}; drop {'it' if one else 'those rows'} or give "
+            f"{'it' if one else 'them'} a class"
         )
     numbers = pd.to_numeric(column, errors="coerce")
     if (
@@ -315,10 +317,12 @@ def _check_split(y: np.ndarray, target: str, path: Path | str) -> None:
     single = labels[counts < 2].tolist()
     if single:
         shown = ", ".join(map(repr, single[:5])) + (", ..." if len(single) > 5 else "")
+        one = len(single) == 1
         raise ValueError(
-            f"{len(single)} class(es) of the target column {target!r} in {path} have a "
-            f"single row ({shown}); the stratified 75/25 split needs two per class: drop "
-            "those rows, or give train.csv + test.csv"
+            f"{len(single)} class{'' if one else 'es'} of the target column {target!r} in "
+            f"{path} {'has' if one else 'have'} a single row ({shown}); the stratified 75/25 "
+            f"split needs two per class: drop {'that row' if one else 'those rows'}, or give "
+            "train.csv + test.csv"
         )
 
 

@@ -44,7 +44,7 @@ def write_report(out_dir: Path) -> Path:
     hosts = ", ".join(sorted(frame["host"].dropna().unique())) if "host" in frame else "unknown"
     failed = frame[frame["status"] == "failed"]
     skipped = frame[frame["status"] == "skipped"]
-    counts = f"{len(ok)} cells finished, {len(failed)} failed"
+    counts = f"{len(ok)} cell{'' if len(ok) == 1 else 's'} finished, {len(failed)} failed"
     counts += f", {len(skipped)} skipped" if len(skipped) else ""
     lines += [
         f"{counts}; ran on {hosts}.",

@@ -325,9 +325,11 @@ def _missing_cells(records, datasets, methods, sizes, seeds, retry_failed: bool)
         elif record["status"] == "failed":
             skipped_failed += 1
     if skipped_failed:
+        one = skipped_failed == 1
         print(
-            f"{skipped_failed} cell(s) failed in an earlier run and are skipped; "
-            "add --retry-failed to run them again.",
+            f"{skipped_failed} cell{'' if one else 's'} failed in an earlier run and "
+            f"{'is' if one else 'are'} skipped; add --retry-failed to run "
+            f"{'it' if one else 'them'} again.",
             file=sys.stderr,
         )
     return cells
@@ -442,9 +444,10 @@ def _warn_failed(failed: list[dict], n_cells: int, path: Path) -> None:
     if failed:
         first = failed[0]
         print(
-            f"{len(failed)} of {n_cells} cell(s) failed in this run (first: {first['dataset']} "
-            f"{first['method']}: {first['error'].splitlines()[0]}); their errors are in {path} "
-            "and the report.",
+            f"{len(failed)} of {n_cells} cell{'s' if n_cells > 1 else ''} failed in this run "
+            f"(first: {first['dataset']} {first['method']}: {first['error'].splitlines()[0]}); "
+            f"{'their errors are' if len(failed) > 1 else 'its error is'} in {path} and the "
+            "report.",
             file=sys.stderr,
         )
 
