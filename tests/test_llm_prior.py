@@ -957,6 +957,29 @@ def test_target_name_names_the_task(models, table, monkeypatch):
     assert all("value of other." in p for p in seen)
 
 
+def test_llmboost_prior_stats_count_its_own_scoring_after_fit(models, table, tmp_path):
+    """clf.prior_.stats_ raised AttributeError after fit: the out-of-fold scores came
+    from copies of the prior, and fit itself scores nothing."""
+    from llmboost import LLMBoostClassifier, load, save
+
+    X, y = table
+    for n_shots in (0, 2):
+        prior = make(models["gpt2"], n_shots=n_shots)
+        clf = LLMBoostClassifier(prior=prior, scale=1.0, cv=2, random_state=0,
+                                 booster_params={"n_estimators": 3}).fit(X, y)  # fmt: skip
+        assert clf.prior_.stats_ == dict.fromkeys(clf.prior_.stats_, 0)
+        assert set(clf.prior_.stats_) == {
+            "rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds"
+        }  # fmt: skip
+        assert not hasattr(prior, "stats_")  # the user's prior is left unchanged
+    clf.predict_proba(X.iloc[:5])
+    assert clf.prior_.stats_["rows"] == 5 and clf.prior_.stats_["scored"] == 5
+    with_eval = clf.set_params(prior=make(models["gpt2"])).fit(X, y, eval_set=(X[:7], y[:7]))
+    assert with_eval.prior_.stats_["rows"] == 7  # its own last scoring: the eval_set rows
+    save(clf, tmp_path / "model.zip")
+    assert load(tmp_path / "model.zip").prior_.stats_["rows"] == 7
+
+
 def test_llmboost_passes_a_named_target_to_its_prior(models, table):
     from llmboost import LLMBoostClassifier
 

@@ -151,8 +151,10 @@ class LLMPrior(Prior):
     shots_ : list of (str, str) or None
         Candidate examples (row text, answer) with ``n_shots``.
     stats_ : dict
-        Counts of the last scoring call: ``rows``, ``unique``, ``cached``,
-        ``scored``, ``forward_passes``, ``tokens``, ``seconds``.
+        Counts of this prior's last :meth:`logits` call: ``rows``, ``unique``, ``cached``,
+        ``scored``, ``forward_passes``, ``tokens``, ``seconds``; zeros after ``fit``, which
+        scores nothing. :meth:`oof_logits` (in LLMBoost's fit) scores on copies and
+        leaves ``stats_`` as it is.
 
     Examples
     --------
@@ -247,6 +249,7 @@ class LLMPrior(Prior):
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None
+        self.stats_ = dict.fromkeys(_STATS, 0)  # fit scores nothing
         self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:
             bodies = self._serializer(self.class_texts_, self.task_description_)(X)
