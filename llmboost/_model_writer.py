@@ -26,6 +26,7 @@ from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
 from ._load_checks import check_built
+from ._params import is_torch_device
 
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
@@ -78,6 +79,8 @@ class Writer:
             return {"$": "slice", "items": [obj.start, obj.stop, obj.step]}
         if isinstance(obj, PurePath):
             return {"$": "path", "value": str(obj)}
+        if is_torch_device(obj):  # a device parameter: kept as its name, which it takes too
+            return str(obj)
         if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
             return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
         if type(obj) is np.random.RandomState:  # a random_state: its generator's state

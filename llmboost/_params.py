@@ -125,6 +125,11 @@ def check_params(obj, constraints: Mapping[str, list]) -> None:
             )
 
 
+def is_torch_device(value) -> bool:
+    """Whether ``value`` is a ``torch.device`` (read as its text; torch is not imported)."""
+    return type(value).__module__ == "torch" and type(value).__name__ == "device"
+
+
 def filled_text(value) -> bool:
     """Whether ``value`` is a str with something besides whitespace (for :class:`Check`)."""
     return isinstance(value, str) and value.strip() != ""
@@ -141,7 +146,10 @@ RANDOM_STATE = [
     Instance((np.random.RandomState,), "a numpy RandomState"),
     None,
 ]
-DEVICE = [Instance((str,), "a device name such as 'auto', 'cpu' or 'cuda'")]
+DEVICE = [
+    Instance((str,), "a device name such as 'auto', 'cpu' or 'cuda'"),
+    Check(is_torch_device, "a torch.device"),
+]
 TASK = [Options(("classification", "regression"))]
 
 __all__ = [
@@ -160,4 +168,5 @@ __all__ = [
     "Options",
     "check_params",
     "filled_text",
+    "is_torch_device",
 ]

@@ -743,6 +743,16 @@ def test_an_indexed_cpu_device_scores_as_the_cpu():
     np.testing.assert_array_equal(indexed, plain)
 
 
+def test_a_torch_device_is_taken_as_its_name():
+    # the parameter check refused it: "device must be a device name ..., got device(type='cpu')"
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    plain = BundledPFNPrior(n_ensemble=2).fit(X, y).logits(X)
+    given = BundledPFNPrior(n_ensemble=2, device=torch.device("cpu")).fit(X, y).logits(X)
+    np.testing.assert_array_equal(given, plain)
+    with pytest.raises(ValueError, match=r"device='meta' cannot be used here \(the meta device"):
+        BundledPFNPrior(device=torch.device("meta")).fit(X, y)  # checked as its name is
+
+
 def test_one_class_error_lists_the_labels_plainly():
     with pytest.raises(ValueError) as err:
         BundledPFNPrior().fit(pd.DataFrame({"a": [0.0, 1.0]}), np.array(["x", "x"]))

@@ -195,6 +195,18 @@ def test_a_device_torch_cannot_use_is_named(models, table, device, why):
     assert str(err.value).startswith(f"LLMPrior: device='{device}' cannot be used here ({why}")
 
 
+def test_a_torch_device_is_checked_and_used_as_its_name(models, table):
+    # the parameter check refused it (got device(type='cpu')); a torch.device was then
+    # passed to the model unchecked
+    torch = pytest.importorskip("torch")
+    X, y = table
+    plain = make(models["gpt2"]).fit(X, y).logits(X)
+    given = make(models["gpt2"], device=torch.device("cpu")).fit(X, y).logits(X)
+    np.testing.assert_array_equal(given, plain)
+    with pytest.raises(ValueError, match=r"^LLMPrior: device='meta' cannot be used here"):
+        make(models["gpt2"], device=torch.device("meta")).fit(X, y).logits(X)
+
+
 @pytest.mark.parametrize(
     "kw, message",
     [

@@ -163,6 +163,19 @@ def _small_pfnboost(prior):
     return PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2)
 
 
+def test_a_torch_device_parameter_is_saved_as_its_name(tmp_path):
+    # save refused it: "torch.device is not a class llmboost saves without pickle"
+    torch = pytest.importorskip("torch")
+    X, y = _data("binary", n=80)
+    prior = BundledPFNPrior(n_ensemble=2, device=torch.device("cpu"))
+    model = PFNBoostClassifier(
+        prior=prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2, device=torch.device("cpu")
+    ).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    assert loaded.device == "cpu" and loaded.prior.device == "cpu" and loaded.prior_.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_missing_weights_give_a_clear_error(tmp_path):
     X, y = _data("binary", n=80)
     weights = tmp_path / "pfn.pt"

@@ -514,6 +514,21 @@ def test_one_device_reaches_the_prior_and_both_boosters(monkeypatch):
     }
 
 
+def test_a_torch_device_is_taken_as_its_name(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from llmboost.boosters import LightGBMBooster
+
+    monkeypatch.setattr(LightGBMBooster, "has_cuda", staticmethod(lambda: True))
+    # the parameter check refused it: "device must be 'auto', ..., got device(type='cuda')"
+    lgb = PriorBoostClassifier(booster="lightgbm", device=torch.device("cuda:1"))
+    assert lgb._booster_params() == {"device_type": "cuda", "gpu_device_id": 1}
+    xgb = PriorBoostClassifier(device=torch.device("cpu"), booster_params={"max_depth": 3})
+    assert xgb._booster_params() == {"max_depth": 3, "device": "cpu"}
+    X, y = _data(n=40)
+    with pytest.raises(ValueError, match=r"device must be .*, got device\(type='mps'\)"):
+        PriorBoostClassifier(device=torch.device("mps")).fit(X, y)
+
+
 def test_input_errors():
     X, y = _data(n=40)
     model = PriorBoostClassifier(scale=0.5, cv=3)

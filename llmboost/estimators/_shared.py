@@ -25,6 +25,7 @@ from .._params import (
     InvalidParameterError,
     Options,
     check_params,
+    is_torch_device,
 )
 from .._resources import resolve_device
 from .._scorer_stand_ins import check_callable
@@ -94,7 +95,7 @@ PARAMETERS_DOC = """prior : {prior}
         Fold fits of the search, and the halves of its selection, run in this many
         threads (``-1``: all cores); each booster keeps its own ``n_jobs`` (1 by
         default), so cores are not oversubscribed.
-    device : {{"auto", "cpu", "cuda"}} or "cuda:<index>", default=None
+    device : {{"auto", "cpu", "cuda"}}, "cuda:<index>" or torch.device, default=None
         Where the prior and the trees run. It is set on the prior when the prior has
         a ``device`` parameter (over the prior's own value) and goes into the booster's
         parameters (XGBoost ``device``; LightGBM ``device_type`` and ``gpu_device_id``,
@@ -170,6 +171,7 @@ def _estimator_like(value) -> bool:
 
 
 def _device_name(value) -> bool:
+    value = str(value) if is_torch_device(value) else value
     return isinstance(value, str) and re.fullmatch(r"auto|cpu|cuda(:\d+)?", value) is not None
 
 
@@ -231,7 +233,10 @@ PARAMETER_CONSTRAINTS = {
     "random_state": RANDOM_STATE,
     "verbose": [BOOL, NON_NEGATIVE_INT],
     "n_jobs": [Check(_non_zero_int, "a non-zero integer"), None],
-    "device": [Check(_device_name, "'auto', 'cpu', 'cuda' or 'cuda:<index>'"), None],
+    "device": [
+        Check(_device_name, "'auto', 'cpu', 'cuda' or 'cuda:<index>' (or a torch.device)"),
+        None,
+    ],
 }
 
 
@@ -327,7 +332,7 @@ class FusionParams(BaseEstimator):
         if self.device is None:
             return canonical
         adapter = BOOSTERS[self.booster]
-        device = self.device
+        device = str(self.device)  # a torch.device by its name
         if device == "auto":
             device = "cuda" if _gpu_visible() and adapter.has_cuda() else "cpu"
         params = dict(canonical or {})

@@ -146,7 +146,7 @@ class BundledPFNPrior(Prior):
     weights : str or Path, default=None
         A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task`` (``~``
         is expanded); ``None`` is the shipped one.
-    device : str, default="cpu"
+    device : str or torch.device, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available. A device torch cannot use
         here (``"gpu"``, ``"cuda"`` without a GPU) is a ``ValueError`` at fit.
     softmax_temperature : float, default=1.0

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from .._params import is_torch_device
 from .._resources import resolve_device
 
 
-def torch_device(device: str, who: str) -> str:
+def torch_device(device, who: str) -> str:
     """The device ``device`` resolves to, checked by placing an empty tensor there.
 
     Parameters
     ----------
-    device : str
-        ``"auto"``, or a torch device name such as ``"cpu"`` or ``"cuda:0"``.
+    device : str or torch.device
+        ``"auto"``, or a torch device (or its name, such as ``"cpu"`` or ``"cuda:0"``).
     who : str
         The class named in the error.
 
@@ -28,6 +29,7 @@ def torch_device(device: str, who: str) -> str:
     """
     import torch
 
+    device = str(device) if is_torch_device(device) else device
     name = resolve_device(device)
     try:
         kind = torch.device(name).type

@@ -117,7 +117,7 @@ class LLMPrior(Prior):
         Training rows shown as solved examples before each row (class-balanced,
         drawn with ``random_state``). A row is never shown as its own example. With
         0, the prior never reads labels and ``oof_logits`` simply scores the rows.
-    device : str, default="auto"
+    device : str or torch.device, default="auto"
         ``"cuda"`` when available (then ``"mps"``), else ``"cpu"``.
     dtype : str, default="auto"
         ``bfloat16`` (or ``float16``) on GPU; on CPU ``bfloat16`` where the CPU has

@@ -156,9 +156,7 @@ def resolve_torch_device(device):
     torch.device
     """
     torch, _ = require_llm()
-    if isinstance(device, torch.device):
-        return device
-    if device in (None, "auto"):
+    if isinstance(device, str | None) and device in (None, "auto"):
         return torch.device(resolve_device(device, allow_mps=True))
     return torch.device(torch_device(device, "LLMPrior"))  # a name torch cannot use: said
 

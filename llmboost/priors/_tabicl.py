@@ -53,7 +53,7 @@ class TabICLPrior(InContextPrior):
         the task (:data:`CHECKPOINTS`). A local file's path goes in ``model_path``.
     model_path : str or Path, default=None
         A local checkpoint file; overrides ``checkpoint``. Never downloaded.
-    device : str, default="auto"
+    device : str or torch.device, default="auto"
         ``"auto"`` is ``"cuda"`` when available, else ``"cpu"``; any torch device name.
     n_estimators : int, default=8
         TabICL's ensemble size (views with other normalisations and feature orders).

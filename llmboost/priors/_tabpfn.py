@@ -53,7 +53,7 @@ class TabPFNPrior(InContextPrior):
         Looked up in ``$TABPFN_MODEL_CACHE_DIR`` or TabPFN's cache folder.
     model_path : str or Path, default=None
         A local checkpoint file; overrides ``model``. Never downloaded.
-    device : str, default="auto"
+    device : str or torch.device, default="auto"
         ``"auto"`` is ``"cuda"`` when available, else ``"cpu"``; any torch device name.
     n_estimators : int, default=4
         TabPFN's ensemble size (forward passes with shuffled/transformed inputs).
