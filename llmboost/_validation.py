@@ -29,6 +29,15 @@ _UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s\x00-\x1f\x7f]')
 _READ = "only numbers, booleans, durations, text and categories are read; convert it first"
 
 
+def from_torch(value):
+    """A torch tensor as NumPy can read it (detached, on the CPU, ``bfloat16`` as
+    ``float32``, which holds every bfloat16 exactly); anything else as it is."""
+    if type(value).__module__ != "torch" or not hasattr(value, "detach"):
+        return value
+    value = value.detach().cpu()
+    return value.float() if str(value.dtype) == "torch.bfloat16" else value
+
+
 def to_frame(X) -> pd.DataFrame:
     """Return ``X`` as a DataFrame with string column names.
 
@@ -62,6 +71,7 @@ def to_frame(X) -> pd.DataFrame:
         frame = X.copy()
         frame.columns = [str(c) for c in X.columns]
     else:
+        X = from_torch(X)
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
         if array.dtype == object or array.dtype.kind in "SU":
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
@@ -302,7 +312,7 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
 
     if y is None:  # scikit-learn's words: it read "y should be a 1d array, got ... shape ()"
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
-    y = _numpy_labels(y)
+    y = _numpy_labels(from_torch(y))
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:
         raise ValueError(
@@ -451,6 +461,7 @@ __all__ = [
     "feature_names",
     "fit_categories",
     "fit_frame",
+    "from_torch",
     "named_frame",
     "to_frame",
 ]

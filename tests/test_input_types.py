@@ -49,6 +49,20 @@ def test_nullable_and_arrow_labels_keep_their_kind(dtype, kind):
     np.testing.assert_array_equal(pred, labels.to_numpy(dtype=model.classes_.dtype))
 
 
+def test_bfloat16_torch_tensors_are_read_as_float32():
+    # numpy raised "TypeError: Got unsupported ScalarType BFloat16" (and, for a tensor that
+    # requires grad, "Can't call numpy() on Tensor that requires grad")
+    torch = pytest.importorskip("torch")
+    X, y = _table()
+    tensor = torch.tensor(X.to_numpy()).bfloat16().requires_grad_()
+    exact = tensor.detach().float().numpy()  # float32 holds every bfloat16 exactly
+    np.testing.assert_array_equal(to_frame(tensor).to_numpy(), exact)
+    model = _classifier().fit(tensor, torch.tensor(y).bfloat16())
+    reference = _classifier().fit(exact, y.astype(np.float32))
+    np.testing.assert_array_equal(model.classes_, reference.classes_)
+    np.testing.assert_array_equal(model.predict_proba(tensor), reference.predict_proba(exact))
+
+
 def test_arrow_dictionary_labels_with_a_missing_value_are_refused():
     # a column of a pyarrow table (a chunked array) read its null as the label 'q'
     pa = pytest.importorskip("pyarrow")
