@@ -22,7 +22,9 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
     A column whose kind changed since fit (numbers then, text now, or the reverse,
     e.g. codes read as strings once and as integers once) is converted to its fit
     kind, matching values by number (``True`` and ``False`` are 1 and 0), with a warning
-    that names it.
+    that names it. So is a categorical column of several values none of which was seen
+    at fit (a few unseen values, or one new category in every row, are not warned
+    about: a row or batch of a new category is ordinary).
 
     Parameters
     ----------
@@ -41,14 +43,31 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
             if isinstance(col.dtype, pd.CategoricalDtype):
                 frame[name] = _numbers_from_text(col, name)
             continue
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            col = _text_from_numbers(col, cats, name)
+        text = isinstance(col.dtype, pd.CategoricalDtype)
+        if not text:
+            col = _text_from_numbers(col, cats, name)  # warns when values are lost
         values = col.astype(object)
         known = values.isin(cats)
         if not known.all():
             values = values.where(known, values.map(_same_number(values[~known], cats)))
         frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
+        if text and not frame[name].notna().any() and col.dropna().nunique() > 1:
+            _warn_none_seen(name, col, cats)
     return frame
+
+
+def _warn_none_seen(name: str, col: pd.Series, cats: pd.Index) -> None:
+    """Say that no value of categorical column ``name`` is a category seen at fit."""
+    present = col.dropna()
+    shown = ", ".join(repr(v) for v in present.unique()[:3])
+    fit = ", ".join(repr(v) for v in cats[:3]) + (", ..." if len(cats) > 3 else "")
+    warnings.warn(
+        f"Column {name!r} holds no category seen at fit: its values (such as {shown}) are "
+        f"not among the fit's ({fit}), so all {len(present)} became missing. Check that it "
+        "is the column of the fit, its values written the same way.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
 
 
 def _same_number(unseen: pd.Series, cats: pd.Index) -> dict:

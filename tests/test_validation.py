@@ -1,5 +1,7 @@
 """Conversion of user input into the pipeline's frame."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -264,6 +266,32 @@ def test_numbers_at_fit_and_text_at_predict():
         drifted = model.predict_proba(as_text)
     # exact: same rows, same frame shape, same CPU; only the unparsable last row differs
     np.testing.assert_array_equal(drifted[:-1], model.predict_proba(train)[:-1])
+
+
+def test_a_categorical_column_of_no_fit_category_is_warned_about():
+    # codes given as categories of numbers (or other text) were all read as missing, silently
+    rng = np.random.default_rng(0)
+    c = rng.choice(["red", "blue", "green"], 60)
+    y = (c == "red").astype(int)
+    train = pd.DataFrame({"c": c, "noise": rng.normal(size=60)})
+    model, _ = _fit_predict(train, y)
+    codes = train.assign(c=pd.Categorical(pd.Series(c).map({"red": 0, "blue": 1, "green": 2})))
+    with pytest.warns(UserWarning) as w:
+        proba = model.predict_proba(codes)
+    assert [str(r.message) for r in w] == [
+        "Column 'c' holds no category seen at fit: its values (such as '2', '1', '0') are not "
+        "among the fit's ('blue', 'green', 'red'), so all 60 became missing. Check that it is "
+        "the column of the fit, its values written the same way."
+    ]
+    assert [r.filename for r in w] == [__file__]  # the user's call, not llmboost's
+    # exact: same frame as an all-missing column, on the same CPU
+    np.testing.assert_array_equal(proba, model.predict_proba(train.assign(c=None)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a few unseen values are not warned about
+        model.predict_proba(train.assign(c=["purple"] * 5 + list(c[5:])))
+        model.predict_proba(train.assign(c=None))
+        model.predict_proba(train.assign(c="purple"))  # one new category, in every row
+        model.predict_proba(train.head(1).assign(c="purple"))  # a row served alone
 
 
 def test_all_missing_column_at_predict_keeps_fit_categories():
