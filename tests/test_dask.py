@@ -968,3 +968,24 @@ def test_numbers_held_as_objects_are_looked_for_only_in_dask_expressions():
     from llmboost.dask._text import _source_objects
 
     assert _source_objects(pd.Series([1.0])) == {}
+
+
+def test_regressor_score_reads_y_as_fit_does(client):
+    # the Dask regressor's score passed y to scikit-learn as it was: durations were ticks
+    # of their unit (R^2 -2.9 here, no error), and a missing value or text named no y
+    # ("Input contains NaN.", "could not convert string to float"); now as the local score
+    X, y = table(n=60, task="regression")
+    kw = {"scale": 0, "booster_params": {"n_estimators": 3}}
+    model = DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
+    Xd = to_dask(X, y)[0]
+    durations = pd.Series(pd.to_timedelta(np.arange(60), unit="s"), name="target")
+    with pytest.raises(ValueError, match=r"y has dtype timedelta64\[\w+\]: a regressor needs"):
+        model.score(Xd, dd.from_pandas(durations, npartitions=3))
+    missing = y.astype("Float64").where(np.arange(60) > 0)
+    with pytest.raises(ValueError, match=r"Input y contains NaN or infinity \(rows \[0\]\)"):
+        model.score(Xd, missing)
+    with pytest.raises(ValueError, match=r"score's y holds 'a', which is not a number"):
+        model.score(Xd, ["a"] * 60)
+    local = PriorBoostRegressor(**kw).fit(X, y)
+    text = [str(v) for v in y]
+    assert model.score(Xd, text) == pytest.approx(local.score(X, text))  # equal fits (CASES)

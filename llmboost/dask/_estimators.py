@@ -14,7 +14,7 @@ from ..estimators import (
     PriorBoostClassifier,
     PriorBoostRegressor,
 )
-from ..estimators._eval_set import class_labels
+from ..estimators._eval_set import class_labels, numeric_target
 from ..estimators._shared import PARAMETER_CONSTRAINTS
 from ..scale_search import margin_to_output
 from ._base import SAMPLE_SIZE, _DaskPriorBoost
@@ -207,6 +207,7 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         ----------
         X : dask DataFrame or 2-d dask array
         y : dask Series or array-like, in the order of ``X``'s rows
+            True values, of the types ``fit`` takes.
         sample_weight : dask Series or array-like, default=None
 
         Returns
@@ -217,6 +218,7 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         predicted, y, weight = _computed(
             self._get_client(), predicted, labels_again(y), sample_weight
         )
+        y = numeric_target(y, len(predicted), "score's y")  # as fit reads it
         return float(r2_score(y, predicted, sample_weight=weight))
 
 
