@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._constraints import lightgbm_categorical
 from .._validation import booster_frame
 from ..boosters import fixed_start, target_center, target_unit
 
@@ -111,12 +112,17 @@ def _fit_lightgbm(client, task, params, X, y, margin, n_classes: int):
         weight = _class_weights(y, params.pop("class_weight", None), n_classes)
     if margin is not None:  # numpy parts: LightGBM reads a multiclass DataFrame differently
         margin = margin.to_dask_array()
+    # given positions go to fit with X's category columns, as locally (as a parameter,
+    # LightGBM replaced them by the category columns)
+    params, categorical = lightgbm_categorical(params, X)
     with warnings.catch_warnings():
         # LightGBM's Dask fit passes its own n_jobs (even None) and then warns that it
         # ignores it: each worker uses its cores
         warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
         model = lgb_dask.DaskLGBMRegressor(client=client, **params)
-        return model.fit(X, y, sample_weight=weight, init_score=margin)
+        return model.fit(
+            X, y, sample_weight=weight, init_score=margin, categorical_feature=categorical
+        )
 
 
 def _class_weights(codes, class_weight, n_classes: int):
