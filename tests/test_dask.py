@@ -1011,3 +1011,25 @@ def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
             stack += [node["left_child"], node["right_child"]]
     assert (3, "==") in splits and (2, "==") in splits and (3, "<=") not in splits
     assert booster.params["categorical_feature"] == [3]  # as given
+
+
+def test_lightgbm_interaction_constraints_are_refused_before_any_work(client):
+    # LightGBM's distributed training failed with them after the local search
+    # (LightGBMError 'std::bad_alloc', 'std::bad_array_new_length' or 'Socket recv error,
+    # Connection reset by peer'; LightGBM issue 5680)
+    X, y = table(n=60)
+    for groups in ([["a", "b"]], np.array([[0, 1]])):  # NumPy groups as the local fit
+        params = {"n_estimators": 3, "interaction_constraints": groups}
+        model = DaskPriorBoostClassifier(scale=0, booster="lightgbm", booster_params=params)
+        with pytest.raises(ValueError) as error:
+            model.fit(*to_dask(X.drop(columns="colour"), y))
+        assert str(error.value) == (
+            "booster_params interaction_constraints: LightGBM's distributed training fails "
+            "with them (errors such as 'std::bad_alloc', or a reset connection). Use "
+            "booster='xgboost', or fit PriorBoostClassifier on a pandas table (a sample of "
+            "the rows)."
+        )
+        assert not hasattr(model, "members_")  # refused before the search on the sample
+    params = {"n_estimators": 3, "interaction_constraints": [["a", "b"], ["colour"]]}
+    model = DaskPriorBoostClassifier(scale=0, booster="xgboost", booster_params=params)
+    assert model.fit(*to_dask(X, y)).score(to_dask(X, y)[0], y) > 0.6  # XGBoost's are kept

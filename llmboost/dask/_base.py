@@ -151,6 +151,15 @@ class _DaskPriorBoost(FusionParams):
                     f"(a sample of the rows) to use {name}."
                 )
         self._check_params()
+        groups = (self.booster_params or {}).get("interaction_constraints")
+        if self.booster == "lightgbm" and groups is not None and len(groups):
+            # LightGBM issue 5680: its distributed training fails with them
+            raise ValueError(
+                "booster_params interaction_constraints: LightGBM's distributed training "
+                "fails with them (errors such as 'std::bad_alloc', or a reset connection). Use "
+                f"booster='xgboost', or fit {type(self).__name__.removeprefix('Dask')} on a "
+                "pandas table (a sample of the rows)."
+            )
         client = self._get_client()
         with client.as_current():  # dask's computations too, when it is not the default
             return self._fit(client, X, y)
