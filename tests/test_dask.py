@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
+from xgboost.callback import EarlyStopping
 
 dd = pytest.importorskip("dask.dataframe")
 da = pytest.importorskip("dask.array")
@@ -1033,3 +1034,30 @@ def test_lightgbm_interaction_constraints_are_refused_before_any_work(client):
     params = {"n_estimators": 3, "interaction_constraints": [["a", "b"], ["colour"]]}
     model = DaskPriorBoostClassifier(scale=0, booster="xgboost", booster_params=params)
     assert model.fit(*to_dask(X, y)).score(to_dask(X, y)[0], y) > 0.6  # XGBoost's are kept
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [
+        ("xgboost", {"monotone_constraints": {"colour": 1}}),  # a categorical column
+        ("lightgbm", {"monotone_constraints": [0, 0, 1]}),
+        ("xgboost", {"device": "cuda"}),  # refused where XGBoost is built without CUDA
+        ("xgboost", {"max_dept": 3}),  # a name XGBoost does not use
+        ("lightgbm", {"max_dept": 3}),
+        ("xgboost", {"objective": "reg:quantileerror"}),  # without quantile_alpha
+        ("xgboost", {"callbacks": [EarlyStopping(rounds=3)]}),  # no validation rows
+    ],
+)
+def test_fit_refuses_booster_params_as_the_local_fit(client, booster, params):
+    # the Dask fit runs the local fit's checks on its sample first: the same error
+    X, y = table(n=60, task="regression")
+    kw = {"scale": 0, "booster": booster, "booster_params": {"n_estimators": 3, **params}}
+    try:
+        PriorBoostRegressor(**kw).fit(X, y)
+    except ValueError as error:
+        expected = str(error)
+    else:
+        pytest.skip("the local fit takes these parameters here (a CUDA build)")
+    with pytest.raises(ValueError) as error:
+        DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
+    assert str(error.value) == expected and "booster_params" in expected
