@@ -22,3 +22,21 @@ def mixed_frame():
     X.loc[::11, "job"] = None
     y = np.where(X["age"] + 5 * (X["city"] == "Rome") > 50, "yes", "no")
     return X, y
+
+
+@pytest.fixture
+def lightgbm_splits():
+    """A function giving the (feature, decision type) of every split of a LightGBM
+    member's trees."""
+
+    def splits(booster) -> set:
+        found = set()
+        stack = [t["tree_structure"] for t in booster.model_.booster_.dump_model()["tree_info"]]
+        while stack:
+            node = stack.pop()
+            if "split_feature" in node:
+                found.add((node["split_feature"], node["decision_type"]))
+                stack += [node["left_child"], node["right_child"]]
+        return found
+
+    return splits

@@ -434,7 +434,9 @@ def test_lightgbm_categorical_columns_in_booster_params_go_by_position():
         make_booster("lightgbm", {"cat_feature": [4]}, "classification", 0).fit(X, y, None)
 
 
-def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns():
+def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
+    lightgbm_splits,
+):
     # with a text (category) column in X, LightGBM replaced the positions by the
     # category columns ("categorical_feature in param dict is overridden"): d was split
     # as a number
@@ -446,13 +448,7 @@ def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # neither LightGBM warning about its parameter
         booster = make_booster("lightgbm", params, "regression", 0).fit(X, y.to_numpy(), None)
-    splits = set()
-    stack = [t["tree_structure"] for t in booster.model_.booster_.dump_model()["tree_info"]]
-    while stack:
-        node = stack.pop()
-        if "split_feature" in node:
-            splits.add((node["split_feature"], node["decision_type"]))
-            stack += [node["left_child"], node["right_child"]]
+    splits = lightgbm_splits(booster)
     assert (3, "==") in splits and (4, "==") in splits and (3, "<=") not in splits
     assert booster.params["categorical_feature"] == [3]  # as given
 

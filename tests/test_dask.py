@@ -992,7 +992,9 @@ def test_regressor_score_reads_y_as_fit_does(client):
     assert model.score(Xd, text) == pytest.approx(local.score(X, text))  # equal fits (CASES)
 
 
-def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(client):
+def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
+    client, lightgbm_splits
+):
     # with a text column in X, LightGBM's Dask training replaced the given positions by
     # the category columns ("categorical_feature in param dict is overridden"): d was
     # split as a number ('<='), where the local fit gives it '==' splits
@@ -1002,14 +1004,8 @@ def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
     params = {"categorical_feature": [3], "n_estimators": 20, "num_leaves": 4}
     kw = {"scale": 0, "booster": "lightgbm", "booster_params": params}
     model = DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
-    splits = set()
     booster = model.members_[0].booster
-    stack = [t["tree_structure"] for t in booster.model_.booster_.dump_model()["tree_info"]]
-    while stack:
-        node = stack.pop()
-        if "split_feature" in node:
-            splits.add((node["split_feature"], node["decision_type"]))
-            stack += [node["left_child"], node["right_child"]]
+    splits = lightgbm_splits(booster)
     assert (3, "==") in splits and (2, "==") in splits and (3, "<=") not in splits
     assert booster.params["categorical_feature"] == [3]  # as given
 
