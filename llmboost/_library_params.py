@@ -18,7 +18,8 @@ import numpy as np
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
 #: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
 #: ``n_estimators`` in plain LightGBM, and its early-stopping aliases are the patience
-#: of early stopping on ``eval_set`` (LightGBM stopped every fit without one).
+#: of early stopping on ``eval_set`` (LightGBM stopped every fit without one), and
+#: ``is_unbalance`` is refused with more than two classes.
 ALIASES = {
     "xgboost": {"learning_rate": ("eta",), "n_jobs": ("nthread",)},
     "lightgbm": {
@@ -27,6 +28,7 @@ ALIASES = {
             "num_round", "num_rounds", "nrounds", "num_boost_round", "max_iter",
         ),
         "early_stopping_rounds": ("early_stopping_round", "early_stopping", "n_iter_no_change"),
+        "is_unbalance": ("unbalance", "unbalanced_sets"),
     },
 }  # fmt: skip
 
@@ -297,14 +299,14 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
 
 
 def check_binary_weight(params: dict | None, classes) -> None:
-    """Refuse ``scale_pos_weight`` (or LightGBM's ``is_unbalance=True``), which weight
-    the positive class of two, with more classes: both libraries ignore them there
-    (XGBoost with a warning on every fit, LightGBM in silence).
+    """Refuse ``scale_pos_weight`` (or LightGBM's ``is_unbalance=True``, or an alias),
+    which weight the positive class of two, with more classes: both libraries ignore them
+    there (XGBoost with a warning on every fit, LightGBM in silence).
 
     Parameters
     ----------
     params : dict or None
-        The library's parameters.
+        The user's ``booster_params``, under the names given.
     classes : ndarray or None
         The labels of ``y`` (``None`` for regression).
 
@@ -313,7 +315,8 @@ def check_binary_weight(params: dict | None, classes) -> None:
     ValueError
         Naming the parameter, the number of classes and the weights to use instead.
     """
-    given = [k for k in ("scale_pos_weight", "is_unbalance") if (params or {}).get(k)]
+    names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
+    given = [k for k in names if (params or {}).get(k)]
     if classes is None or len(classes) <= 2 or not given:
         return
     raise ValueError(

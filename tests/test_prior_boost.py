@@ -117,7 +117,8 @@ def test_xgboost_class_weight_is_refused_with_the_weights_to_pass():
 @pytest.mark.parametrize(
     "library, params",
     [("xgboost", {"scale_pos_weight": 10.0}), ("lightgbm", {"scale_pos_weight": 10.0}),
-     ("lightgbm", {"is_unbalance": True})],
+     ("lightgbm", {"is_unbalance": True}), ("lightgbm", {"unbalance": True}),
+     ("lightgbm", {"unbalanced_sets": True})],
 )  # fmt: skip
 def test_a_positive_class_weight_with_more_classes_is_refused(library, params):
     # with 3 classes both libraries fitted the trees as without it (XGBoost warned "not

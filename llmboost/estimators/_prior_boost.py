@@ -132,7 +132,7 @@ class _PriorBoost(FusionParams, ABC):
         booster_params = self._booster_params()
         frame, columns = fit_frame(self, X)
         rows = self._training_rows(frame, y, sample_weight)
-        check_binary_weight(booster_params, rows.classes)
+        check_binary_weight(self.booster_params, rows.classes)
         booster_params = self._by_name(self._by_code(booster_params, rows.classes), *rows[:2])
         validation = None
         if eval_set is not None:
