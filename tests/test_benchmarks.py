@@ -695,6 +695,34 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     assert [r["status"] for r in read_results(out)[4:]] == ["ok"] * 4
 
 
+def test_an_openml_download_that_fails_is_tried_once_with_two_jobs(tmp_path, monkeypatch):
+    # with --jobs 2 each worker tried the download again (the parent's 0 tries here, the
+    # workers' unseen); now the parent tries it once and the workers run the other cells
+    from urllib.error import URLError
+
+    import sklearn.datasets
+
+    calls = []
+
+    def offline(**kwargs):
+        calls.append(kwargs)
+        raise URLError("Name or service not known")
+
+    monkeypatch.setenv("LLMBOOST_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", offline)
+    out = tmp_path / "run"
+    specs, methods = ["openml:31", "sklearn:iris"], ["logistic-regression"]
+    run_suite(specs, methods, [32], [0, 1], out, jobs=2, progress=False)
+    status = {(r["dataset"], r["seed"]): r["status"] for r in read_results(out)}
+    assert len(calls) == 1 and calls[0]["data_id"] == 31
+    assert status == {
+        ("31", 0): "failed",
+        ("31", 1): "failed",
+        ("iris", 0): "ok",
+        ("iris", 1): "ok",
+    }
+
+
 @pytest.mark.parametrize(
     "target, message",
     [

@@ -338,8 +338,13 @@ def _missing_cells(records, datasets, methods, sizes, seeds, retry_failed: bool)
 def _records(cells: list, n_trials: int, max_test: int, jobs: int):
     """The cells' records as they finish, in this process or in ``jobs`` workers."""
     tasks = [(*cell, n_trials, max_test) for cell in cells]
-    if jobs <= 1:
-        _dataset.cache_clear()  # every run reads its tables, and tries failed downloads, afresh
+    _dataset.cache_clear()  # every run reads its tables, and tries failed downloads, afresh
+    for spec in dict.fromkeys(t[0] for t in tasks if jobs > 1 and t[0].startswith("openml:")):
+        if isinstance(_dataset(spec, max_test), Exception):  # tried here, not in each worker
+            yield from (_run_cell(task) for task in tasks if task[0] == spec)
+            tasks = [task for task in tasks if task[0] != spec]
+        _dataset.cache_clear()  # the workers read the table from the cache
+    if jobs <= 1 or not tasks:
         for task in tasks:
             yield _run_cell(task)
         return
