@@ -11,6 +11,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from ._tree_unit import unit_for
+from ._validation import from_torch
 
 #: The ``scale`` of the prior alone (no trees).
 PRIOR_ONLY = "prior"
@@ -108,7 +109,7 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
         As :func:`prior_margin` gives it.
     """
     name = type(prior).__name__
-    z = np.asarray(z, dtype=np.float64)
+    z = np.asarray(from_torch(z), dtype=np.float64)
     if task == "regression":
         z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
         expected = (n_rows,)

@@ -954,3 +954,35 @@ def test_score_of_continuous_labels_names_score_s_y():
         "['no', 'yes'], not scores or probabilities."
     )
     assert model.score(X, y) == np.mean(model.predict(X) == y)  # labels score as before
+
+
+class TorchPrior(Prior):
+    """Returns its logits as a torch tensor of the given dtype, with requires_grad."""
+
+    def __init__(self, dtype="float32"):
+        self.dtype = dtype
+
+    def _fit(self, X, y):
+        pass
+
+    def _logits(self, X):
+        torch = __import__("torch")
+        # halves of small integers: bfloat16 holds them exactly, so both dtypes agree
+        lin = np.round(2 * X["f0"].to_numpy()) / 2
+        z = torch.tensor(np.column_stack([np.zeros(len(X)), lin]), dtype=getattr(torch, self.dtype))
+        return z.requires_grad_()
+
+
+def test_a_prior_returning_a_torch_tensor_is_read_as_its_values():
+    # before: numpy's "Can't call numpy() on Tensor that requires grad" / bfloat16 TypeError
+    pytest.importorskip("torch")
+    X, y = _data(n=60)
+    kwargs = {"scale": "auto", "cv": 3, "random_state": 0}
+    reference = PriorBoostClassifier(TorchPrior("float32"), **kwargs).fit(X, y)
+    model = PriorBoostClassifier(TorchPrior("bfloat16"), **kwargs).fit(X, y)
+    assert model.scale_ == reference.scale_
+    np.testing.assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+    folds = [(np.arange(30, 60), np.arange(30)), (np.arange(30), np.arange(30, 60))]
+    oof = TorchPrior("bfloat16").oof_logits(X, y, folds)
+    assert isinstance(oof, np.ndarray) and oof.dtype == np.float64
+    np.testing.assert_array_equal(oof[:, 1], np.round(2 * X["f0"].to_numpy()) / 2)

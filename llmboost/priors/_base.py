@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_params
-from .._validation import align_categories, check_target, fit_categories, to_frame
+from .._validation import align_categories, check_target, fit_categories, from_torch, to_frame
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -156,7 +156,7 @@ class Prior(BaseEstimator, ABC):
             part = self._fold_worker()
             weights = {k: v[train] for k, v in kwargs.items()}
             part._fit(X.iloc[train], y[train], **weights)
-            z = np.asarray(part._logits(X.iloc[test]), dtype=np.float64)
+            z = np.asarray(from_torch(part._logits(X.iloc[test])), dtype=np.float64)
             if out is None:
                 out = np.empty((len(X),) + z.shape[1:], dtype=np.float64)
             if z.shape != (len(test),) + out.shape[1:]:
