@@ -736,6 +736,22 @@ def test_a_device_torch_cannot_use_is_a_clear_error(device, why):
         load_model(SHIPPED, device)
 
 
+def test_a_cuda_device_torch_cannot_see_is_named_with_the_class(monkeypatch):
+    # the message began "device='cuda', ..." without the class, unlike the other device errors
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
+    message = (
+        f"BundledPFNPrior: device='cuda', but this torch ({torch.__version__}) sees no CUDA "
+        "GPU; pass device='cpu' or 'auto', or install a CUDA build of torch (the README's GPU "
+        "install)."
+    )
+    with pytest.raises(ValueError) as err:
+        BundledPFNPrior(device="cuda").fit(X, y)
+    assert str(err.value) == message
+    with pytest.raises(ValueError, match=r"^load_model: device='cuda:0', but this torch"):
+        load_model(SHIPPED, "cuda:0")
+
+
 def test_an_indexed_cpu_device_scores_as_the_cpu():
     X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
     plain = BundledPFNPrior(n_ensemble=2).fit(X, y).logits(X)

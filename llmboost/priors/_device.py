@@ -30,7 +30,10 @@ def torch_device(device, who: str) -> str:
     import torch
 
     device = str(device) if is_torch_device(device) else device
-    name = resolve_device(device)
+    try:
+        name = resolve_device(device)
+    except ValueError as exc:  # a CUDA device torch cannot see
+        raise ValueError(f"{who}: {exc}") from None
     try:
         kind = torch.device(name).type
     except RuntimeError:
