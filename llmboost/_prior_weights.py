@@ -34,6 +34,7 @@ def weights_files(prior) -> list[Path]:
     if isinstance(prior, BundledPFNPrior):
         return [Path(prior.weights or default_weights_path(prior.task)).expanduser()]
     if isinstance(prior, InContextPrior) and getattr(prior, "checkpoint_path_", None):
+        prior._sync_weights()  # model_path set since fit: the checkpoint it scores with
         return [Path(prior.checkpoint_path_)]
     if isinstance(prior, LLMPrior) and prior.model is not None:
         path = Path(prior.model).expanduser()

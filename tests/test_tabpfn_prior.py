@@ -711,6 +711,23 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
 
 
+def test_a_model_path_set_after_fit_is_the_checkpoint_save_records(ckpt, tmp_path):
+    # save recorded the fitted checkpoint's fingerprint, so load said "The prior's weights at
+    # .../other.ckpt are not the ones this model was fitted with"
+    from llmboost import load, save
+
+    other = build_checkpoint(tmp_path / "other.ckpt", seed=1)
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    before = model.predict_proba(X)
+    model.prior_.set_params(model_path=str(other))
+    path = save(model, tmp_path / "m.llmboost")
+    expected = model.predict_proba(X)
+    assert np.abs(expected - before).max() > 1e-3  # the other checkpoint is in use
+    np.testing.assert_array_equal(load(path).predict_proba(X), expected)
+
+
 def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
     # a prior fitted on a GPU (TabPFN v2's limit: 10,000 rows) with 1,100 rows failed once
     # pickled or loaded on a CPU: "Running on CPU with more than 1000 samples is not allowed"

@@ -160,6 +160,15 @@ class InContextPrior(Prior):
         self._import()
         self.checkpoint_path_ = self._resolve_checkpoint()
 
+    def _sync_weights(self) -> None:
+        """Check parameters set since fit as fit checks them, and locate the checkpoint
+        again when one that chooses it changed (what the next score reads, and save records)."""
+        params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
+        if made is not None and not _same(params, made):
+            self._check_params()
+            if any(not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS):
+                self._locate_weights()  # another checkpoint
+
     def _resolve_checkpoint(self) -> str:
         """Path of an existing checkpoint file, downloading the default one if possible.
 
@@ -317,10 +326,7 @@ class InContextPrior(Prior):
         parameters (so a pickled copy scores as the prior does)."""
         params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
         if getattr(self, "_estimator", None) is None or not _same(params, made):
-            if made is not None:  # set since fit: checked as fit checks them
-                self._check_params()
-                if any(not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS):
-                    self._locate_weights()  # another checkpoint
+            self._sync_weights()
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
