@@ -728,6 +728,31 @@ def test_a_model_path_set_after_fit_is_the_checkpoint_save_records(ckpt, tmp_pat
     np.testing.assert_array_equal(load(path).predict_proba(X), expected)
 
 
+@pytest.mark.parametrize("how", ["load", "pickle"])
+def test_a_model_path_set_on_a_loaded_prior_is_the_checkpoint_it_scores_with(ckpt, tmp_path, how):
+    # a loaded or unpickled prior kept scoring with the checkpoint it was saved with
+    import pickle
+
+    from llmboost import load, save
+
+    other = build_checkpoint(tmp_path / "other.ckpt", seed=1)
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    before = model.predict_proba(X)
+    copy = (
+        load(save(model, tmp_path / "m.llmboost"))
+        if how == "load"
+        else pickle.loads(pickle.dumps(model))
+    )
+    model.prior_.set_params(model_path=str(other))
+    expected = model.predict_proba(X)
+    assert np.abs(expected - before).max() > 1e-3  # the other checkpoint is in use
+    copy.prior_.set_params(model_path=str(other))
+    np.testing.assert_array_equal(copy.predict_proba(X), expected)
+    assert copy.prior_.checkpoint_path_ == str(other)
+
+
 def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
     # a prior fitted on a GPU (TabPFN v2's limit: 10,000 rows) with 1,100 rows failed once
     # pickled or loaded on a CPU: "Running on CPU with more than 1000 samples is not allowed"

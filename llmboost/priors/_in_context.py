@@ -159,15 +159,20 @@ class InContextPrior(Prior):
         resolved when it first scores, so a model fitted on a GPU loads anywhere)."""
         self._import()
         self.checkpoint_path_ = self._resolve_checkpoint()
+        self._located_for = self._weights_params()  # kept in pickles and saved models
+
+    def _weights_params(self) -> dict:
+        params = self.get_params(deep=False)
+        return {k: params[k] for k in _WEIGHTS_KEYS if k in params}
 
     def _sync_weights(self) -> None:
-        """Check parameters set since fit as fit checks them, and locate the checkpoint
-        again when one that chooses it changed (what the next score reads, and save records)."""
-        params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
-        if made is not None and not _same(params, made):
+        """Locate the checkpoint again when a parameter that chooses it was set since it
+        was located (also on a loaded or unpickled prior): what the next score reads, and
+        save records."""
+        located = getattr(self, "_located_for", None)
+        if located is not None and not _same(self._weights_params(), located):
             self._check_params()
-            if any(not _same(params.get(k), made.get(k)) for k in _WEIGHTS_KEYS):
-                self._locate_weights()  # another checkpoint
+            self._locate_weights()  # another checkpoint
 
     def _resolve_checkpoint(self) -> str:
         """Path of an existing checkpoint file, downloading the default one if possible.
@@ -326,6 +331,8 @@ class InContextPrior(Prior):
         parameters (so a pickled copy scores as the prior does)."""
         params, made = self.get_params(deep=False), getattr(self, "_estimator_params", None)
         if getattr(self, "_estimator", None) is None or not _same(params, made):
+            if made is not None:  # set since fit: checked as fit checks them
+                self._check_params()
             self._sync_weights()
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
