@@ -986,3 +986,12 @@ def test_a_prior_returning_a_torch_tensor_is_read_as_its_values():
     oof = TorchPrior("bfloat16").oof_logits(X, y, folds)
     assert isinstance(oof, np.ndarray) and oof.dtype == np.float64
     np.testing.assert_array_equal(oof[:, 1], np.round(2 * X["f0"].to_numpy()) / 2)
+
+
+def test_a_prior_returning_a_torch_tensor_gives_an_array_from_logits():
+    # logits returned the bfloat16 tensor itself, though documented as an ndarray
+    pytest.importorskip("torch")
+    X, y = _data(n=40)
+    z = TorchPrior("bfloat16").fit(X, y).logits(X)
+    assert isinstance(z, np.ndarray) and z.dtype == np.float32
+    np.testing.assert_array_equal(z[:, 1], np.round(2 * X["f0"].to_numpy()) / 2)

@@ -107,7 +107,7 @@ class Prior(BaseEstimator, ABC):
                 f"{type(self).__name__} was fitted for {fitted}, but its parameters now make it "
                 f"a {self.task} prior (set after fit); fit it again, or set them back."
             )
-        return self._logits(self._encode_rows(X))
+        return np.asarray(from_torch(self._logits(self._encode_rows(X))))
 
     def oof_logits(self, X, y, folds: Folds, sample_weight=None) -> np.ndarray:
         """Logits of the training rows, each from a prior that never saw its label.
