@@ -422,6 +422,7 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     """
     if sample_weight is None:
         return None
+    sample_weight = from_torch(sample_weight)
     try:
         complex_ = np.asarray(sample_weight).dtype.kind == "c"
         w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)

@@ -995,3 +995,19 @@ def test_a_prior_returning_a_torch_tensor_gives_an_array_from_logits():
     z = TorchPrior("bfloat16").fit(X, y).logits(X)
     assert isinstance(z, np.ndarray) and z.dtype == np.float32
     np.testing.assert_array_equal(z[:, 1], np.round(2 * X["f0"].to_numpy()) / 2)
+
+
+def test_sample_weight_as_a_torch_tensor_is_read_as_its_values():
+    # "Can't call numpy() on Tensor that requires grad", in the model's fit and the prior's
+    torch = pytest.importorskip("torch")
+    X, y = _data(n=60)
+    w = np.linspace(0.5, 2.0, 60)  # bfloat16 rounds these; the float32 values are the reference
+    held = torch.tensor(w, dtype=torch.bfloat16)
+    plain = held.float().numpy()
+    prior = SklearnPrior(LogisticRegression())
+    kwargs = {"scale": 1.0, "cv": 3, "random_state": 0, "booster_params": {"n_estimators": 5}}
+    reference = PriorBoostClassifier(prior, **kwargs).fit(X, y, sample_weight=plain)
+    model = PriorBoostClassifier(prior, **kwargs).fit(X, y, sample_weight=held.requires_grad_())
+    np.testing.assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+    z = clone(prior).fit(X, y, sample_weight=held).logits(X)
+    np.testing.assert_array_equal(z, clone(prior).fit(X, y, sample_weight=plain).logits(X))

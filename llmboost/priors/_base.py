@@ -217,7 +217,7 @@ class Prior(BaseEstimator, ABC):
                 f"{type(self).__name__} does not use sample_weight; check "
                 "supports_sample_weight before passing one."
             )
-        weight = np.asarray(sample_weight, dtype=np.float64)
+        weight = np.asarray(from_torch(sample_weight), dtype=np.float64)
         if weight.shape != (n_rows,):
             raise ValueError(f"sample_weight has shape {weight.shape}; expected ({n_rows},).")
         return {"sample_weight": weight}
