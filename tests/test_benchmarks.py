@@ -662,18 +662,10 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     # offline, every cell used to try the download again (with sklearn's retries) and
     # record a bare URLError; a later run tries again
     from types import SimpleNamespace
-    from urllib.error import URLError
 
     import sklearn.datasets
 
-    calls = []
-
-    def offline(**kwargs):
-        calls.append(kwargs)
-        raise URLError("Name or service not known")
-
-    monkeypatch.setenv("LLMBOOST_DATA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(sklearn.datasets, "fetch_openml", offline)
+    calls = _offline_openml(tmp_path, monkeypatch)
     out = tmp_path / "run"
     methods = ["xgboost", "logistic-regression"]
     run_suite(["openml:31"], methods, [32], [0, 1], out, progress=False)
@@ -695,9 +687,8 @@ def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do
     assert [r["status"] for r in read_results(out)[4:]] == ["ok"] * 4
 
 
-def test_an_openml_download_that_fails_is_tried_once_with_two_jobs(tmp_path, monkeypatch):
-    # with --jobs 2 each worker tried the download again (the parent's 0 tries here, the
-    # workers' unseen); now the parent tries it once and the workers run the other cells
+def _offline_openml(tmp_path, monkeypatch) -> list:
+    """Make every OpenML download fail as offline; the list collects the calls."""
     from urllib.error import URLError
 
     import sklearn.datasets
@@ -710,6 +701,13 @@ def test_an_openml_download_that_fails_is_tried_once_with_two_jobs(tmp_path, mon
 
     monkeypatch.setenv("LLMBOOST_DATA_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", offline)
+    return calls
+
+
+def test_an_openml_download_that_fails_is_tried_once_with_two_jobs(tmp_path, monkeypatch):
+    # with --jobs 2 each worker tried the download again (the parent's 0 tries here, the
+    # workers' unseen); now the parent tries it once and the workers run the other cells
+    calls = _offline_openml(tmp_path, monkeypatch)
     out = tmp_path / "run"
     specs, methods = ["openml:31", "sklearn:iris"], ["logistic-regression"]
     run_suite(specs, methods, [32], [0, 1], out, jobs=2, progress=False)
