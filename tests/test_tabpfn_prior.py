@@ -22,7 +22,7 @@ from tabpfn_fixtures import build_checkpoint, default_filename  # noqa: E402
 
 from llmboost import PFNBoostClassifier, PFNBoostRegressor  # noqa: E402
 from llmboost.priors import ModelNotAvailableError, TabPFNPrior  # noqa: E402
-from llmboost.priors._in_context import unreachable_reason  # noqa: E402
+from llmboost.priors._hosts import unreachable_reason  # noqa: E402
 
 TASKS = ("classification", "regression")
 #: float64 makes TabPFN's output for a row independent of the other rows in its batch

@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"and {dest.with_suffix('.json')}"
         )
         return meta
-    from ..priors._in_context import torch_device
+    from ..priors._device import torch_device
 
     try:  # before the run folder is made
         device = torch.device(torch_device(args.device, "pretrain"))

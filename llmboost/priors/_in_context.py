@@ -487,6 +487,4 @@ __all__ = [
     "LabelDistribution",
     "ModelNotAvailableError",
     "target_moments",
-    "torch_device",
-    "unreachable_reason",
 ]

@@ -19,7 +19,8 @@ import numpy as np
 from .._compat import progress_bars, transformers_forward_options, transformers_text_config
 from .._resources import require, resolve_device
 from . import _llm_store as store
-from ._in_context import torch_device, unreachable_reason
+from ._device import torch_device
+from ._hosts import unreachable_reason
 
 #: How to point ``model=`` at weights that load offline.
 _LOAD_HINT = (
