@@ -70,7 +70,8 @@ def ensemble_selection(
     ``oof`` holds the candidates' pooled out-of-fold margins, ``(n_candidates, n, ...)``.
     The ensemble starts as candidate ``anchor``; a step adds the candidate that lowers
     the mean per-row loss most, if that improvement exceeds ``evidence`` standard
-    errors of the paired per-row differences.
+    errors of the paired per-row differences (never one whose improvement is NaN, as
+    that of an infinite margin is).
 
     Parameters
     ----------
@@ -97,9 +98,12 @@ def ensemble_selection(
     for _ in range(max_steps):
         k = counts.sum()
         trial = (k * current[None] + oof) / (k + 1)
-        gain, spread = paired_gain(loss[None] - row_loss(trial, y_encoded, task, binary), w)
-        best = int(np.argmax(gain - evidence * spread))
-        if gain[best] - evidence * spread[best] <= 0:
+        with np.errstate(invalid="ignore"):  # an infinite or NaN margin: no evidence
+            diff = loss[None] - row_loss(trial, y_encoded, task, binary)
+            gain, spread = paired_gain(diff, w)
+            evident = np.nan_to_num(gain - evidence * spread, nan=-np.inf)
+        best = int(np.argmax(evident))
+        if evident[best] <= 0:
             break
         counts[best] += 1
         current, loss = trial[best], row_loss(trial[best], y_encoded, task, binary)
@@ -359,8 +363,9 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
                                   evidence=evidence, n_jobs=cv.n_jobs)  # fmt: skip
 
     if (1.0, 0) not in candidates:
-        means = [np.average(row_loss(m, y, cv.task, m.ndim == 1), weights=w) for m in stack]
-        return weights(int(np.argmin(means)), EVIDENCE)
+        with np.errstate(invalid="ignore"):  # a NaN mean (infinite margins) is the worst
+            means = [np.average(row_loss(m, y, cv.task, m.ndim == 1), weights=w) for m in stack]
+        return weights(int(np.argmin(np.nan_to_num(means, nan=np.inf))), EVIDENCE)
     anchor = candidates.index((1.0, 0))
     signal = ranking_signal(stack[anchor], y, cv.task, w)
     if cv.task == "classification" and signal <= ANCHOR_SIGNAL:

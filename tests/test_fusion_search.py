@@ -177,6 +177,26 @@ def test_ensemble_keeps_the_anchor_without_evidence():
     assert counts[0] == 1 and counts[1] >= 3
 
 
+def test_a_candidate_with_infinite_or_nan_margins_never_joins():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 40)
+    truth = np.where(y == 1, 1.0, -1.0)
+    anchor = truth + rng.normal(scale=2.0, size=40)
+    wild = np.inf * truth * np.where(np.arange(40) % 4 == 0, -1.0, 1.0)  # wrong on a quarter
+    for bad in (wild, np.full(40, np.nan)):
+        counts = ensemble_selection(np.stack([anchor, 3 * truth, bad]), y, "classification", 0)
+        assert counts[2] == 0 and counts[1] >= 3
+    # Fitted: a scale so large that the prior's margin overflows scores -inf and gets no weight.
+    X, y = _table(n=60)
+    model = PriorBoostClassifier(LogisticRegression(), scale=[0, 1e300], cv=3, random_state=0,
+                                 booster_params={"n_estimators": 10}).fit(X, y)  # fmt: skip
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e300
+    assert np.all(results["mean_test_score"][huge] == -np.inf)
+    assert np.all(results["ensemble_weight"][huge] == 0)
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
 def _rows_cv(y, task="classification"):
     """What :func:`~llmboost.selection.select` reads of a CVScorer: every row tested."""
     return SimpleNamespace(tested_rows=lambda: np.arange(len(y)), y_encoded=y, task=task,
