@@ -299,7 +299,8 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     means = table.mean(axis=1)
     # ties share the best rank; a NaN mean ranks last, as in scikit-learn's searches
     rank = rankdata(-np.where(np.isnan(means), -np.inf, means), method="min").astype(int)
-    unit = loss_unit(table.ravel())  # the spread of scores whose squares would overflow
+    # the spread of scores whose squares would overflow; an infinite score is no unit
+    unit = loss_unit(table[np.isfinite(table)])
     results = {"params": params}
     for name in dict.fromkeys(k for p in params for k in p):
         column = np.ma.masked_all(len(params), dtype=object)
@@ -310,12 +311,18 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     results |= {
         **extra,
         "mean_test_score": means,
-        "std_test_score": (table / unit).std(axis=1) * unit,
+        "std_test_score": _spread(table / unit) * unit,
         "rank_test_score": rank,
     }
     for i in range(table.shape[1]):
         results[f"split{i}_test_score"] = table[:, i]
     return results
+
+
+def _spread(table: np.ndarray) -> np.ndarray:
+    """Standard deviation of each row; NaN for a row with an infinite score."""
+    with np.errstate(invalid="ignore"):  # inf - inf
+        return table.std(axis=1)
 
 
 def grid_search(

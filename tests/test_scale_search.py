@@ -146,6 +146,17 @@ def test_results_table_ranks_by_mean():
     assert table["params"] == params and list(table["param_scale"]) == [0.0, 1.0, "prior"]
 
 
+def test_an_infinite_fold_score_leaves_the_other_candidates_spread_alone():
+    params = [{"scale": 0.0}, {"scale": 1e300}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value" warning either
+        table = results_table(params, [[-0.5, -0.4], [-np.inf, -1.0]])
+    # it was NaN for every candidate: the scores were divided by an infinite unit
+    np.testing.assert_allclose(table["std_test_score"][0], 0.05)  # float rounding only
+    assert np.isnan(table["std_test_score"][1])
+    assert list(table["rank_test_score"]) == [1, 2]
+
+
 def test_results_table_masks_a_parameter_a_candidate_lacks():
     """scikit-learn's layout: ``param_<name>`` is a masked array, masked where unset."""
     params = [{"scale": 0.3, "max_depth": 4}, {"scale": "prior"}]
