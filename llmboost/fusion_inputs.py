@@ -297,7 +297,7 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
             ) from None
         hint = " (a stratified splitter needs classes: use KFold)" if task == "regression" else ""
         raise ValueError(f"cv={cv!r} could not split the rows{hint}: {err}") from None
-    folds = [(_row_indices(train, len(y)), _row_indices(test, len(y))) for train, test in splits]
+    folds = [_split_pair(i, split, len(y)) for i, split in enumerate(splits)]
     if not folds:
         used = isinstance(cv, Iterator)  # a generator of splits serves one fit only
         hint = (
@@ -316,6 +316,18 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
             "splitters)."
         )
     return folds
+
+
+def _split_pair(i: int, split, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``i`` of ``cv`` as (train, test) row indices."""
+    if isinstance(split, str | dict) or not hasattr(split, "__len__") or len(split) != 2:
+        size = f" of {len(split)} items" if hasattr(split, "__len__") else ""
+        raise ValueError(
+            f"cv split {i} is a {type(split).__name__}{size}, not a (train, test) pair of "
+            "row indices: give a list of such pairs (one split is [(train, test)]), or a "
+            "splitter such as KFold(5)."
+        )
+    return _row_indices(split[0], n_rows), _row_indices(split[1], n_rows)
 
 
 def _row_indices(part, n_rows: int) -> np.ndarray:

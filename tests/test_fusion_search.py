@@ -723,6 +723,9 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ([(np.arange(0, 30), np.arange(25, 60))], "rows \\[25, 26, 27, 28, 29\\] are in both"),
         ([(np.arange(0, 30), np.arange(30, 60))], "has no row of class 1"),
         ([], "gave no \\(train, test\\) split"),
+        # one pair, not a list of pairs: "too many values to unpack (expected 2)"
+        ((np.arange(0, 40), np.arange(40, 60)), r"cv split 0 is a ndarray of 40 items, not a"),
+        ([(np.arange(40), np.arange(40, 60), np.arange(3))], r"split 0 is a tuple of 3 items"),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
         # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
