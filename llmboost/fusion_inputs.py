@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -327,17 +327,32 @@ def _split_pair(i: int, split, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
             "row indices: give a list of such pairs (one split is [(train, test)]), or a "
             "splitter such as KFold(5)."
         )
-    return _row_indices(split[0], n_rows), _row_indices(split[1], n_rows)
+    return _row_indices(i, split[0], n_rows), _row_indices(i, split[1], n_rows)
 
 
-def _row_indices(part, n_rows: int) -> np.ndarray:
+def _row_indices(i: int, part, n_rows: int) -> np.ndarray:
     """A split's part as row indices; a boolean mask of ``n_rows`` gives its true rows."""
     part = np.asarray(part)
     if part.dtype == bool:
         if len(part) != n_rows:
             raise ValueError(f"cv: a boolean mask of {len(part)} entries for {n_rows} rows.")
         return np.flatnonzero(part)
+    if part.dtype.kind in "iu":
+        return part.astype(int)
+    odd = next((v for v in part.ravel().tolist() if not _position(v)), None)
+    if odd is not None:
+        raise ValueError(
+            f"cv split {i} holds {odd!r}, which is not a row position: give whole numbers "
+            f"from 0 to {n_rows - 1} (positions, not index labels), or a boolean mask."
+        )
     return part.astype(int)
+
+
+def _position(value) -> bool:
+    """Whether ``value`` is a whole number (``3`` or ``3.0``, not ``3.5`` or ``inf``)."""
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, task: str):

@@ -726,6 +726,9 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         # one pair, not a list of pairs: "too many values to unpack (expected 2)"
         ((np.arange(0, 40), np.arange(40, 60)), r"cv split 0 is a ndarray of 40 items, not a"),
         ([(np.arange(40), np.arange(40, 60), np.arange(3))], r"split 0 is a tuple of 3 items"),
+        # 0.5 and 39.5 were cut to rows 0 and 39: "rows [39] are in both its train and ..."
+        ([(np.arange(40) + 0.5, np.arange(40, 60) - 0.5)], r"split 0 holds 0.5, which is not a"),
+        ([(np.arange(40), [40, 41, np.inf])], r"split 0 holds inf, which is not a row position"),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
         # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
