@@ -361,6 +361,12 @@ def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, tas
         raise ValueError(
             f"cv split {i}: train and test must be non-empty row indices below {len(y)}."
         )
+    listed, count = np.unique(test, return_counts=True)
+    if count.max() > 1:
+        raise ValueError(
+            f"cv split {i}: row {int(listed[np.argmax(count)])} is {count.max()} times in its "
+            "test part, so its score would count that many times; list each row once."
+        )
     both = np.intersect1d(train, test)
     if both.size:
         raise ValueError(

@@ -729,6 +729,8 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         # 0.5 and 39.5 were cut to rows 0 and 39: "rows [39] are in both its train and ..."
         ([(np.arange(40) + 0.5, np.arange(40, 60) - 0.5)], r"split 0 holds 0.5, which is not a"),
         ([(np.arange(40), [40, 41, np.inf])], r"split 0 holds inf, which is not a row position"),
+        # row 40 was scored twice in the fold's score and in the selection, without a word
+        ([(np.arange(40), [*range(40, 60), 40])], r"split 0: row 40 is 2 times in its test part"),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
         # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
