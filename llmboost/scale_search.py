@@ -298,12 +298,12 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     table = np.asarray(scores)
     means = table.mean(axis=1)
     # ties share the best rank; a NaN mean ranks last, as in scikit-learn's searches
-    rank = rankdata(-np.where(np.isnan(means), -np.inf, means), method="min").astype(int)
+    rank = rankdata(-np.where(np.isnan(means), -np.inf, means), method="min").astype(np.int32)
     # the spread of scores whose squares would overflow; an infinite score is no unit
     unit = loss_unit(table[np.isfinite(table)])
     results = {"params": params}
     for name in dict.fromkeys(k for p in params for k in p):
-        column = np.ma.masked_all(len(params), dtype=object)
+        column = np.ma.masked_all(len(params), dtype=_dtype([p[name] for p in params if name in p]))
         for i, p in enumerate(params):
             if name in p:
                 column[i] = p[name]
@@ -317,6 +317,17 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     for i in range(table.shape[1]):
         results[f"split{i}_test_score"] = table[:, i]
     return results
+
+
+def _dtype(values: list) -> np.dtype:
+    """The dtype of a ``param_<name>`` column, as scikit-learn's searches choose it: the
+    values' own (``int64`` rounds, ``float64`` rates), but ``object`` for text or a mix
+    with text (``"prior"`` among the scales)."""
+    try:
+        column = np.array(values)
+    except ValueError:  # sequences of different lengths
+        return np.dtype(object)
+    return column.dtype if column.dtype.kind not in "US" and column.ndim == 1 else np.dtype(object)
 
 
 def _spread(table: np.ndarray) -> np.ndarray:
@@ -446,18 +457,7 @@ def optuna_search(
 
 
 def progress_bar(total: int, enabled: bool):
-    """A tqdm bar over fold fits, or ``None`` when quiet.
-
-    Parameters
-    ----------
-    total : int
-        Number of fits.
-    enabled : bool
-
-    Returns
-    -------
-    tqdm or None
-    """
+    """A tqdm bar over ``total`` fold fits, or ``None`` when not ``enabled``."""
     return tqdm(total=total, desc="fusion search", unit="fit", leave=False) if enabled else None
 
 

@@ -146,6 +146,25 @@ def test_results_table_ranks_by_mean():
     assert table["params"] == params and list(table["param_scale"]) == [0.0, 1.0, "prior"]
 
 
+def test_results_table_dtypes_are_scikit_learns():
+    """``param_<name>`` keeps its values' dtype (object only with text), ranks are int32."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.tree import DecisionTreeClassifier
+
+    params = [{"scale": 0.0, "n_rounds": 5, "eta": 0.1}, {"scale": "prior", "n_rounds": 0}]
+    table = results_table(params, [[1, 2], [2, 2]])
+    # all three were object arrays
+    assert table["param_n_rounds"].dtype == np.int64
+    assert table["param_eta"].dtype == np.float64 and list(table["param_eta"].mask) == [0, 1]
+    assert table["param_scale"].dtype == object
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    grid = {"max_depth": [1, 2], "min_impurity_decrease": [0.0, 0.1]}
+    sklearn = GridSearchCV(DecisionTreeClassifier(), grid, cv=2).fit(X, y).cv_results_
+    ours = results_table([dict(p) for p in sklearn["params"]], [[1, 2]] * 4)
+    for key in ("param_max_depth", "param_min_impurity_decrease", "rank_test_score"):
+        assert ours[key].dtype == sklearn[key].dtype, key
+
+
 def test_an_infinite_fold_score_leaves_the_other_candidates_spread_alone():
     params = [{"scale": 0.0}, {"scale": 1e300}]
     with warnings.catch_warnings():
