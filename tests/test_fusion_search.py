@@ -478,6 +478,9 @@ def test_eval_set_early_stopping_classifier(booster):
         model.fit(X, y, eval_set=[(X[300:], y[300:])])
     with pytest.raises(ValueError, match=r"eval_set labels \[7\]"):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
+    # text labels for integer classes: the message named neither the classes nor the types
+    with pytest.raises(ValueError, match=r"\['0', '1'\] are not among the classes of y \[0, 1\]"):
+        model.fit(X, y, eval_set=(X[:5], np.array(["0", "1", "1", "0", "1"])))
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -26,7 +26,11 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
     if classes is not None:
         unknown = sorted(set(np.unique(y_val).tolist()) - set(classes.tolist()))
         if unknown:
-            raise ValueError(f"eval_set labels {unknown} are not among the classes of y.")
+            raise ValueError(
+                f"eval_set labels {unknown[:5]} are not among the classes of y "
+                f"{classes.tolist()[:10]}: give y_val in the labels and types of fit's y "
+                "(a class unseen in training cannot be scored)."
+            )
         y_val = np.searchsorted(classes, y_val)
     return X_val, y_val
 
