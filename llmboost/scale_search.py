@@ -95,17 +95,7 @@ class FusionMember(NamedTuple):
 
 
 def round_prefixes(n_estimators: int) -> list[int]:
-    """The numbers of rounds scored for a booster of ``n_estimators`` trees.
-
-    Parameters
-    ----------
-    n_estimators : int
-
-    Returns
-    -------
-    list of int
-        Sorted, each at least 1.
-    """
+    """The numbers of rounds scored for a booster of ``n_estimators`` trees (sorted, >= 1)."""
     return sorted({max(1, round(n_estimators * f)) for f in ROUND_FRACTIONS})
 
 
@@ -210,17 +200,7 @@ class CVScorer:
         return pooled
 
     def fold_scores(self, oof: np.ndarray) -> list[float]:
-        """Score of pooled margins on every fold's test rows (higher is better).
-
-        Parameters
-        ----------
-        oof : ndarray of shape (n,) or (n, k)
-
-        Returns
-        -------
-        list of float
-            One score per fold.
-        """
+        """Score of pooled margins ``oof`` on every fold's test rows (higher is better)."""
         scores = []
         for _, test in self.folds:
             if self.scorer is None:
@@ -263,12 +243,7 @@ class CVScorer:
         return self.fold_scores(self.oof_grid([scale], params, [n])[scale][0])
 
     def tested_rows(self) -> np.ndarray:
-        """Sorted indices of the rows some fold tests.
-
-        Returns
-        -------
-        ndarray of int
-        """
+        """Sorted indices of the rows some fold tests."""
         rows = np.concatenate([test for _, test in self.folds])
         return np.sort(rows)
 
@@ -375,6 +350,7 @@ def grid_search(
             candidates.append((s, 0))
             margins.append(cv.prior_at(s))
     scores = [cv.fold_scores(m) for m in margins]
+    _check_scored(cv, scores)
     means = np.mean(scores, axis=1)
     if cv.scorer is None:
         weight = select(candidates, margins, cv)
@@ -389,6 +365,21 @@ def grid_search(
     )
     members = [(s, r, float(w)) for (s, r), w in zip(candidates, weight) if w > 0]
     return results, members
+
+
+def _check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
+    """Raise when the scorer gave no candidate a score: nothing to choose by."""
+    table = np.asarray(scores, dtype=float)
+    if cv.scorer is None or not np.isnan(table.mean(axis=1)).all():
+        return
+    folds = np.flatnonzero(np.isnan(table).all(axis=0)).tolist()
+    one = [i for i in folds if len(np.unique(cv.y_encoded[cv.folds[i][1]])) < 2]
+    why = f" (the test rows of fold {one[0]} hold a single class)" if one else ""
+    raise ValueError(
+        f"scoring={cv.scoring!r} scored NaN on folds {folds[:10]} for every candidate{why}, "
+        "so the search has nothing to choose by: use scoring=None, or folds whose test "
+        "rows it can score (StratifiedKFold for a classifier)."
+    )
 
 
 def _best_of(means, is_prior: list[bool]) -> int:
@@ -448,6 +439,7 @@ def optuna_search(
         candidates.append((PRIOR_ONLY, None))
         searched.append({"scale": PRIOR_ONLY})
         scores.append(cv.score(PRIOR_ONLY, None))
+    _check_scored(cv, scores)
     results = results_table(searched, scores)
     best = _best_of(results["mean_test_score"], [c[0] == PRIOR_ONLY for c in candidates])
     scale, best_params = candidates[best]

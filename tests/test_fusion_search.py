@@ -994,14 +994,17 @@ def test_a_trial_scored_nan_is_the_worst_not_a_failure(capfd):
     pytest.importorskip("optuna")
     X, y = _table(n=60)
 
-    def unscorable(estimator, X, y):
-        return float("nan")
+    calls = []
+
+    def unscorable(estimator, X, y):  # NaN for the 12 trials' 3 folds, not the prior alone
+        calls.append(1)
+        return float("nan") if len(calls) <= 36 else 0.5
 
     kw = {"booster_params": {"n_estimators": 5}, "cv": 3, "random_state": 0}
     model = PriorBoostClassifier(scoring=unscorable, n_trials=12, scale=[0.3, "prior"], **kw)
     model.fit(X, y)  # past TPE's 10 random trials: its model takes the scores too
     assert "failed" not in capfd.readouterr().err
-    assert np.isnan(model.cv_results_["mean_test_score"]).all()
+    assert np.isnan(model.cv_results_["mean_test_score"][:-1]).all()
     assert [(m.n_rounds, m.booster) for m in model.members_] == [(0, None)]
 
 
@@ -1020,3 +1023,20 @@ def test_a_tie_in_a_custom_score_goes_to_the_prior_alone(n_trials):
     assert mean[prior_alone] == mean.max() == 1.0
     assert np.flatnonzero(mean == 1.0)[0] < prior_alone  # a candidate with trees came first
     assert [(m.n_rounds, m.booster) for m in model.members_] == [(0, None)]
+
+
+@pytest.mark.parametrize("n_trials", [0, 2])
+def test_a_scorer_that_scores_no_candidate_is_an_error(n_trials):
+    from sklearn.model_selection import KFold
+
+    if n_trials:
+        pytest.importorskip("optuna")
+    X = pd.DataFrame({"a": np.linspace(1, -1, 60), "b": np.arange(60.0) % 7})
+    y = (X["a"] > 0).to_numpy().astype(int)  # unshuffled KFold(3): folds 0 and 2 hold one class
+    model = PriorBoostClassifier(scale=[0, "prior"], scoring="roc_auc", cv=KFold(3),
+                                 n_trials=n_trials, random_state=0)  # fmt: skip
+    # every candidate scored NaN and the prior alone was kept as if it had tied
+    message = r"scoring='roc_auc' scored NaN on folds \[0, 2\] for every candidate \(the test"
+    with pytest.warns(UserWarning, match="Only one class"):
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, y)
