@@ -310,10 +310,10 @@ def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
 
 def loss_unit(y: np.ndarray) -> float:
     """The unit of :func:`row_loss`'s squared errors: 1, or the largest ``|y|`` when that
-    is above 1e100 and squares could overflow (the choice between candidates is the same
-    in any unit)."""
+    is above 1e100 and squares could overflow, or below 1e-100 and they could underflow
+    to 0 (the choice between candidates is the same in any unit)."""
     top = float(np.max(np.abs(y))) if len(y) else 0.0
-    return top if top > 1e100 else 1.0
+    return top if top > 1e100 or 0 < top < 1e-100 else 1.0
 
 
 def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray:

@@ -450,6 +450,23 @@ def test_search_is_deterministic_and_parallel_equals_serial():
     assert rs.predict_proba(X).shape == (len(X), 3)
 
 
+def test_a_regressor_searches_a_tiny_target_as_the_same_target_in_other_units():
+    from sklearn.dummy import DummyRegressor
+
+    X, _ = _table(n=120)
+    y = (2 * X["a"] + np.sin(3 * X["b"]) * X["c"]).to_numpy()
+    kw = {"booster_params": {"n_estimators": 20}, "random_state": 0}
+    fits = [PriorBoostRegressor(DummyRegressor(), **kw).fit(X, y * unit) for unit in (1, 1e-200)]
+    # squared errors of 1e-200 underflowed to 0: every candidate scored 0 (a perfect RMSE)
+    # and the mean alone was kept (scale_ 1.0) where the trees took over at unit 1
+    same = [[(m.scale, m.n_rounds) for m in fit.members_] for fit in fits]
+    assert same[0] == same[1] and any(r for _, r in same[0])
+    for key in ("mean_test_score", "std_test_score"):  # the same numbers, in the target's unit
+        # the trees train on the standardised target in float32: equal up to rounding
+        tiny = fits[1].cv_results_[key] / 1e-200
+        np.testing.assert_allclose(tiny, fits[0].cv_results_[key], rtol=1e-6)
+
+
 def test_regressor_search_and_early_stopping_on_validation_rows():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
