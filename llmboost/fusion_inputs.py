@@ -356,11 +356,14 @@ def _position(value) -> bool:
 
 
 def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, task: str):
-    rows = np.concatenate([train, test])
-    if len(test) == 0 or len(train) == 0 or rows.min() < 0 or rows.max() >= len(y):
-        raise ValueError(
-            f"cv split {i}: train and test must be non-empty row indices below {len(y)}."
-        )
+    for part, rows in (("train", train), ("test", test)):
+        outside = rows[(rows < 0) | (rows >= len(y))]
+        if len(rows) == 0 or len(outside):
+            what = f"holds row {outside[0]}" if len(rows) else "is empty"
+            raise ValueError(
+                f"cv split {i}: its {part} part {what}; give non-empty row positions from "
+                f"0 to {len(y) - 1} (a negative position is not read from the end)."
+            )
     listed, count = np.unique(test, return_counts=True)
     if count.max() > 1:
         raise ValueError(

@@ -751,6 +751,10 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ([(np.arange(40), [40, 41, np.inf])], r"split 0 holds inf, which is not a row position"),
         # row 40 was scored twice in the fold's score and in the selection, without a word
         ([(np.arange(40), [*range(40, 60), 40])], r"split 0: row 40 is 2 times in its test part"),
+        # "train and test must be non-empty row indices below 60", naming neither part nor row
+        ([(np.arange(40), [-1, *range(40, 59)])], r"split 0: its test part holds row -1; give"),
+        ([(np.arange(5, 61), np.arange(5))], r"split 0: its train part holds row 60; give non"),
+        ([(np.arange(60), [])], r"split 0: its test part is empty; give non-empty row positions"),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
         # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
