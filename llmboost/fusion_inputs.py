@@ -335,7 +335,10 @@ def _row_indices(i: int, part, n_rows: int) -> np.ndarray:
     part = np.asarray(part)
     if part.dtype == bool:
         if len(part) != n_rows:
-            raise ValueError(f"cv: a boolean mask of {len(part)} entries for {n_rows} rows.")
+            raise ValueError(
+                f"cv split {i} is a boolean mask of {len(part)} entries for {n_rows} rows; "
+                "give one entry per row of X."
+            )
         return np.flatnonzero(part)
     if part.dtype.kind in "iu":
         return part.astype(int)

@@ -755,6 +755,11 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ([(np.arange(40), [-1, *range(40, 59)])], r"split 0: its test part holds row -1; give"),
         ([(np.arange(5, 61), np.arange(5))], r"split 0: its train part holds row 60; give non"),
         ([(np.arange(60), [])], r"split 0: its test part is empty; give non-empty row positions"),
+        # "cv: a boolean mask of 59 entries for 60 rows.", which split not said
+        (
+            [(np.arange(40), np.arange(40, 60))] + [(np.arange(59) < 30, np.arange(59) >= 30)],
+            r"cv split 1 is a boolean mask of 59 entries for 60 rows; give one entry per row",
+        ),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
         # the class: "TypeError: super(type, obj): obj must be an instance or subtype of type"
