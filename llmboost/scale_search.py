@@ -374,7 +374,8 @@ def _check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
         return
     folds = np.flatnonzero(np.isnan(table).all(axis=0)).tolist()
     one = [i for i in folds if len(np.unique(cv.y_encoded[cv.folds[i][1]])) < 2]
-    why = f" (the test rows of fold {one[0]} hold a single class)" if one else ""
+    what = "class" if cv.task == "classification" else "value of y"
+    why = f" (the test rows of fold {one[0]} hold a single {what})" if one else ""
     raise ValueError(
         f"scoring={cv.scoring!r} scored NaN on folds {folds[:10]} for every candidate{why}, "
         "so the search has nothing to choose by: use scoring=None, or folds whose test "

@@ -1066,3 +1066,15 @@ def test_a_scorer_that_scores_no_candidate_is_an_error(n_trials):
     with pytest.warns(UserWarning, match="Only one class"):
         with pytest.raises(ValueError, match=message):
             model.fit(X, y)
+
+
+def test_a_regression_scorer_that_scores_no_candidate_names_the_fold_s_single_value():
+    from sklearn.model_selection import LeaveOneOut
+
+    X, _ = _table(n=12)
+    model = PriorBoostRegressor(scale=[0, "prior"], scoring="r2", cv=LeaveOneOut(),
+                                booster_params={"n_estimators": 5})  # fmt: skip
+    message = r"scoring='r2' scored NaN .* \(the test rows of fold 0 hold a single value of y\)"
+    with pytest.warns(UserWarning, match="R\\^2 score is not well-defined"):
+        with pytest.raises(ValueError, match=message):  # it said "a single class"
+            model.fit(X, X["a"])
