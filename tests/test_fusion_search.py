@@ -493,6 +493,11 @@ def test_eval_set_early_stopping_classifier(booster):
         model.fit(X, y, eval_set=X)
     with pytest.raises(ValueError, match=r"not XGBoost's list of pairs \[\(X_val, y_val\)\]"):
         model.fit(X, y, eval_set=[(X[300:], y[300:])])
+    # two pairs: "setting an array element with a sequence. The requested array has an
+    # inhomogeneous shape after 2 dimensions ..."
+    two = [(X[300:350], y[300:350]), (X[350:], y[350:])]
+    with pytest.raises(ValueError, match=r"list of pairs .* \(early stopping reads one valid"):
+        model.fit(X, y, eval_set=two)
     with pytest.raises(ValueError, match=r"eval_set labels \[7\]"):
         model.fit(X, y, eval_set=(X[:5], np.array([0, 1, 7, 0, 1])))
     # text labels for integer classes: the message named neither the classes nor the types

@@ -10,11 +10,12 @@ from .._validation import _is_number, _plain, align_categories, check_target, na
 def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
     """``(X_val, y_val)`` of ``fit``'s ``eval_set``: the rows read as in fit, and the
     labels as class codes of ``classes`` (floats for a regressor, ``classes=None``)."""
-    if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-        listed = isinstance(eval_set, list) and len(eval_set) == 1  # XGBoost's form
+    listed = isinstance(eval_set, list | tuple) and _pairs(eval_set)  # XGBoost's form
+    if not isinstance(eval_set, tuple | list) or len(eval_set) != 2 or listed:
         hint = ": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]"
+        more = " (early stopping reads one validation set)" if len(listed or ()) > 1 else ""
         raise ValueError(f"eval_set must be a pair (X_val, y_val), got a "
-                         f"{type(eval_set).__name__}{hint if listed else ''}.")  # fmt: skip
+                         f"{type(eval_set).__name__}{hint if listed else ''}{more}.")  # fmt: skip
     try:
         X_val = align_categories(named_frame(eval_set[0], columns), categories)
         if classes is None:
@@ -33,6 +34,19 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
             )
         y_val = np.searchsorted(classes, y_val)
     return X_val, y_val
+
+
+def _pairs(eval_set) -> list:
+    """``eval_set`` when it is a list of (X, y) pairs with a 2-D X (XGBoost's form), else []."""
+    pair = [isinstance(p, tuple) and len(p) == 2 and _table_like(p[0]) for p in eval_set]
+    return list(eval_set) if pair and all(pair) else []
+
+
+def _table_like(X) -> bool:
+    try:
+        return np.ndim(X) == 2
+    except ValueError:  # ragged rows
+        return False
 
 
 def class_labels(y, n_rows: int, classes, where: str) -> np.ndarray:
