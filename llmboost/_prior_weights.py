@@ -157,7 +157,8 @@ def _check_relative_model(prior, needed: list, paths: list) -> None:
     from .priors._llm import LLMPrior
 
     if isinstance(prior, LLMPrior) and needed and not paths:
-        _relative_path_error("model", prior.model, needed[0])
+        if not Path(str(prior.model)).expanduser().is_absolute():  # else: missing, below
+            _relative_path_error("model", prior.model, needed[0])
     if isinstance(prior, BundledPFNPrior) and needed and not paths[0].is_absolute():
         if not paths[0].exists():
             _relative_path_error("weights file", prior.weights, needed[0])

@@ -384,6 +384,26 @@ def test_llm_prior_at_a_relative_path_loaded_from_another_folder_says_so(tmp_pat
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+def test_llm_prior_at_an_absolute_path_that_is_gone_says_it_is_missing(tmp_path):
+    # it said "The prior's model '/.../gpt2' is a path relative to the working directory"
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    build_gpt2(tmp_path / "gpt2")
+    X, y = _data("binary", n=40)
+    prior = LLMPrior(str(tmp_path / "gpt2"), dtype="float32", cache_dir=False, progress=False)
+    model = LLMBoostClassifier(
+        prior=prior, booster_params={"n_estimators": 5}, scale=1.0, cv=2
+    ).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    (tmp_path / "gpt2").rename(tmp_path / "moved")
+    gone = re.escape(str((tmp_path / "gpt2").resolve()))
+    with pytest.raises(FileNotFoundError, match=rf"not on this machine: {gone} does not exist"):
+        load(path)
+
+
 def test_bundled_weights_at_a_relative_path_loaded_from_another_folder_say_so(
     tmp_path, monkeypatch
 ):
