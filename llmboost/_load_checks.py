@@ -36,6 +36,15 @@ def _unsafe(message: str) -> ValueError:
     return UnsafeFileError(message)
 
 
+def save_path(path) -> Path:
+    """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r:.80}."
+        )
+    return Path(path).expanduser()
+
+
 def regular_path(path):
     """``path`` with ``~`` expanded (a file object as it is); a device, pipe or socket is
     refused unopened (opening a named pipe waits for a writer), and what is neither a
@@ -277,4 +286,4 @@ def _check_indexes(arrays: list, stop: float, name: str, what: str) -> None:
             raise ValueError(f"{name}[{i}] is not a 1-D array of {what} (from 0)")
 
 
-__all__ = ["check_built", "check_entries", "check_json", "entry", "regular_path"]
+__all__ = ["check_built", "check_entries", "check_json", "entry", "regular_path", "save_path"]

@@ -36,7 +36,7 @@ from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._load_checks import check_built, check_entries, check_json, entry, regular_path
+from ._load_checks import check_built, check_entries, check_json, entry, regular_path, save_path
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -76,8 +76,9 @@ def save(model, path: str | os.PathLike) -> Path:
     Raises
     ------
     TypeError
-        When part of the fitted state cannot be stored without pickle; the message names
-        the attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
+        When ``path`` is not a str or path-like (``None``, bytes, a file object), or part
+        of the fitted state cannot be stored without pickle; the message names the
+        attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
     ValueError
         When a parameter was set out of range after the fit, or model.json would hold
         more than 2,000,000 ``[`` and ``{`` (load would refuse either).
@@ -97,6 +98,7 @@ def save(model, path: str | os.PathLike) -> Path:
             f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
         )
     check_is_fitted(model, "members_")
+    path = save_path(path)
     writer = Writer()
     manifest = {
         "format": FORMAT,
@@ -106,7 +108,6 @@ def save(model, path: str | os.PathLike) -> Path:
         "weights_fingerprints": [fingerprint(p) for p in weights_files(model.prior_)],
         "llmboost_version": __version__,
     }
-    path = Path(path).expanduser()
     text = json.dumps(manifest).encode()
     check_json(text, path, saving=True)
     write_archive(path, {"model.json": text, **writer.files})

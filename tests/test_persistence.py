@@ -1489,6 +1489,19 @@ def test_load_of_something_not_a_path_is_a_type_error(path):
     )
 
 
+@pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
+def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
+    # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
+    # whole model was encoded
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    with pytest.raises(TypeError) as err:
+        save(model, path)
+    assert str(err.value) == (
+        f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r}."
+    )
+
+
 def test_save_and_load_read_a_tilde_as_the_home_folder(tmp_path, monkeypatch):
     # "Cannot save to ~/m.llmboost: the folder ~ does not exist", though it did
     monkeypatch.setenv("HOME", str(tmp_path))
