@@ -179,6 +179,17 @@ def _check_built(obj, where: str) -> None:
             ) from None
 
 
+def what_was_given(model, estimator_class) -> str:
+    """What ``save`` got instead of an estimator, and what to save instead."""
+    from .dask._base import _DaskPriorBoost
+
+    if isinstance(model, type):
+        return f"the class {model.__name__}: pass a fitted instance"
+    if isinstance(model, _DaskPriorBoost):
+        return f"{type(model).__name__}: pickle a Dask estimator instead"
+    return type(model).__name__ + holder_hint(model, estimator_class)
+
+
 def holder_hint(model, estimator_class) -> str:
     """What to save instead of a Pipeline or search that holds an llmboost estimator."""
     inner, what = getattr(model, "best_estimator_", None), "its best_estimator_ (the refit model)"
@@ -285,7 +296,7 @@ __all__ = [
     "INDEX_DTYPES",
     "TRUSTED_PACKAGES",
     "Writer",
-    "holder_hint",
     "trusted_class",
+    "what_was_given",
     "write_archive",
 ]

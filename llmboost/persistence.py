@@ -88,14 +88,11 @@ def save(model, path: str | os.PathLike) -> Path:
     from .estimators._prior_boost import _PriorBoost
 
     if not isinstance(model, _PriorBoost):
-        from ._model_writer import holder_hint
-        from .dask._base import _DaskPriorBoost
+        from ._model_writer import what_was_given
 
-        hint = ": pickle a Dask estimator instead" if isinstance(model, _DaskPriorBoost) else ""
-        hint = hint or holder_hint(model, _PriorBoost)
         raise TypeError(
             "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
-            f"(PFNBoost, LLMBoost), got {type(model).__name__}{hint}."
+            f"(PFNBoost, LLMBoost), got {what_was_given(model, _PriorBoost)}."
         )
     check_is_fitted(model, "members_")
     path = save_path(path)

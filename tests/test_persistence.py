@@ -1541,6 +1541,9 @@ def test_only_llmboost_estimators_are_saved_and_dask_ones_are_sent_to_pickle(tmp
         save(LogisticRegression(), tmp_path / "m.llmboost")
     with pytest.raises(TypeError, match="got DaskPriorBoostClassifier: pickle a Dask estimator"):
         save(DaskPriorBoostClassifier(), tmp_path / "m.llmboost")
+    # the class itself: "got ABCMeta"
+    with pytest.raises(TypeError, match=r"got the class PriorBoostClassifier: pass a fitted inst"):
+        save(PriorBoostClassifier, tmp_path / "m.llmboost")
     # a Pipeline or search holding one: the message said only what save takes
     X, y = _data("binary", n=60)
     model = PriorBoostClassifier(scale=1.0, cv=2, booster_params={"n_estimators": 2})
