@@ -121,7 +121,9 @@ def check_weights(prior, needed: list, fingerprints: list | None, saved_by: str)
         _locate_checkpoint(prior)
     paths = weights_files(prior)
     _check_relative_model(prior, needed, paths)
-    files = [str(p) for p in paths] if isinstance(prior, BundledPFNPrior) else needed
+    files = [str(p) for p in paths]  # where this machine reads them (``~``: its home)
+    if needed and not paths:  # a language model's folder or file, missing here
+        files = [str(Path(str(prior.model)).expanduser())]
     if isinstance(prior, BundledPFNPrior) and paths[0].is_dir():  # not walked: a checkpoint
         raise ValueError(f"The prior's weights at {paths[0]} are a folder, not a checkpoint file.")
     for name in files:

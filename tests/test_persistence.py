@@ -342,6 +342,31 @@ def test_llm_prior_round_trip(tmp_path):
         save(model, tmp_path / "other.llmboost")
 
 
+def test_llm_prior_at_a_home_folder_path_is_found_in_the_loading_home(tmp_path, monkeypatch):
+    # LLMPrior("~/gpt2") saved under one home and loaded under another, with the model
+    # at ~/gpt2 there: refused, naming the saving machine's /home1/gpt2
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home1"))
+    build_gpt2(tmp_path / "home1" / "gpt2")
+    X, y = _data("binary", n=40)
+    prior = LLMPrior("~/gpt2", dtype="float32", cache_dir=False, progress=False)
+    model = LLMBoostClassifier(prior=prior, booster_params={"n_estimators": 3}, scale=1.0, cv=2)
+    path = save(model.fit(X, y), tmp_path / "m.llmboost")
+    monkeypatch.setenv("HOME", str(tmp_path / "home2"))
+    shutil.move(tmp_path / "home1", tmp_path / "home2")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+    shutil.rmtree(tmp_path / "home2" / "gpt2")
+    with pytest.raises(FileNotFoundError) as err:  # named where this machine looks
+        load(path)
+    assert str(err.value).startswith(
+        f"The prior's weights are not on this machine: {tmp_path / 'home2' / 'gpt2'} does not"
+    )
+
+
 def test_llm_prior_files_from_before_use_chat_template_load_as_they_predicted(tmp_path):
     # use_chat_template came later: every LLM model saved before it was refused as "a
     # file from an older version", though without it the prior did what True does
