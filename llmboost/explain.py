@@ -17,6 +17,8 @@ never explained feature by feature: it is one column, which costs one prior call
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -181,8 +183,16 @@ def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.nd
         margin, but XGBoost's holds its ``base_score``, which the trees' model adds only
         when no starting margin is given (``scale=0``): for a booster trained from a
         margin, subtract it, or read the ``bias`` of :func:`explain`.
+
+    Raises
+    ------
+    ValueError
+        Unless ``start`` and ``end`` are integers with
+        ``0 <= start < end <= booster.n_rounds_`` (the libraries read an empty or
+        negative range, or one past the last round, as all rounds).
     """
-    end = booster.n_rounds_ if end is None else int(end)
+    end = booster.n_rounds_ if end is None else end
+    _check_rounds(start, end, booster.n_rounds_)
     if booster.name == "xgboost":
         import xgboost as xgb
 
@@ -203,6 +213,16 @@ def tree_contributions(booster, frame: pd.DataFrame, start=0, end=None) -> np.nd
             out = out.reshape(len(frame), k, -1)
         return out
     raise ValueError(f"No tree contributions for booster {booster.name!r}.")
+
+
+def _check_rounds(start, end, n_rounds: int) -> None:
+    """Refuse a range of rounds the libraries would read as another (0 as all rounds)."""
+    whole = all(isinstance(v, Integral) and not isinstance(v, bool) for v in (start, end))
+    if not (whole and 0 <= start < end <= n_rounds):
+        raise ValueError(
+            f"tree_contributions: start={start!r}, end={end!r} is not a range of this "
+            f"booster's rounds: pass integers with 0 <= start < end <= {n_rounds}."
+        )
 
 
 __all__ = ["BIAS_COLUMN", "PRIOR_COLUMN", "explain", "tree_contributions"]

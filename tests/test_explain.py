@@ -201,6 +201,28 @@ def test_feature_columns_are_the_libraries_own_shap_values(booster):
     np.testing.assert_allclose(shap[..., :-1].sum(axis=-1) + library_bias, trees, atol=2e-5)
 
 
+@pytest.mark.parametrize("booster", BOOSTERS)
+@pytest.mark.parametrize("start, end", [(0, 0), (3, 3), (8, 4), (-2, None), (0, 26), (0, 2.5)])
+def test_tree_contributions_refuses_a_range_that_is_not_of_rounds(booster, start, end):
+    # the libraries read an empty, negative or too long range as all rounds: LightGBM's
+    # (0, 0), (3, 3), (-2, None) and (0, 26) gave every tree's values; XGBoost raised
+    # its own errors with a C++ stack trace, or gave all rounds for (0, 0)
+    X, y = _data("binary")
+    adapter = _model("binary", booster, 0).fit(X, y).members_[0].booster
+    assert adapter.n_rounds_ == 25
+    with pytest.raises(ValueError) as err:
+        tree_contributions(adapter, X, start, end)
+    end = 25 if end is None else end  # None: all rounds
+    assert str(err.value) == (
+        f"tree_contributions: start={start!r}, end={end!r} is not a range of this "
+        "booster's rounds: pass integers with 0 <= start < end <= 25."
+    )
+    last = tree_contributions(adapter, X, 24, np.int64(25))  # the last round alone
+    before = tree_contributions(adapter, X, 0, 24)
+    every = tree_contributions(adapter, X)
+    np.testing.assert_allclose(before[:, :-1] + last[:, :-1], every[:, :-1], atol=1e-5)  # f32
+
+
 def test_numpy_input_names_columns_and_errors():
     X, y = _data("regression")
     values = X.drop(columns="city").to_numpy()
