@@ -5,6 +5,7 @@ or raised a bare ``TypeError`` as the weights were checked)."""
 
 from __future__ import annotations
 
+import io
 import numbers
 import os
 import stat
@@ -50,12 +51,17 @@ def regular_path(path):
     refused unopened (opening a named pipe waits for a writer), and what is neither a
     path nor a binary file object too."""
     if not isinstance(path, str | os.PathLike):
-        if hasattr(path, "seek"):
-            return path
-        raise TypeError(
-            f"load takes the path (a str or os.PathLike) of a file written by save, got "
-            f"{type(path).__name__} {path!r:.80}."
-        )
+        if not hasattr(path, "seek"):
+            raise TypeError(
+                f"load takes the path (a str or os.PathLike) of a file written by save, got "
+                f"{type(path).__name__} {path!r:.80}."
+            )
+        if isinstance(path, io.TextIOBase) or not getattr(path, "readable", lambda: True)():
+            raise TypeError(  # a text-mode file read as "not a zip, or a damaged one"
+                "load reads a file object opened for reading in binary mode "
+                f"(open(path, 'rb')), got {type(path).__name__} {path!r:.80}."
+            )
+        return path
     path = Path(path).expanduser()
     mode = os.stat(path).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError

@@ -116,8 +116,9 @@ def load(path: str | os.PathLike):
 
     Parameters
     ----------
-    path : str or path-like
-        A file written by :func:`save` (``~`` is the home folder).
+    path : str, path-like or binary file object
+        A file written by :func:`save` (``~`` is the home folder), or opened with
+        ``open(path, "rb")``.
 
     Returns
     -------
@@ -134,7 +135,8 @@ def load(path: str | os.PathLike):
         and trusted classes, or parameters and fitted attributes no fit sets, or has a
         model.json of more than 2,000,000 lists and dicts.
     TypeError
-        When ``path`` is not a str or path-like (``None``, a number, bytes).
+        When ``path`` is not a str or path-like (``None``, a number, bytes), nor a file
+        object open for reading in binary mode.
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError

@@ -1514,6 +1514,22 @@ def test_load_of_something_not_a_path_is_a_type_error(path):
     )
 
 
+@pytest.mark.parametrize("mode", ["r", "ab"])
+def test_load_of_a_file_object_it_cannot_read_as_bytes_says_so(mode, tmp_path):
+    # a valid model opened in text mode (or for writing) was "not an llmboost model file
+    # (not a zip, or a damaged one)"
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    with open(path, mode) as handle, pytest.raises(TypeError) as err:
+        load(handle)
+    assert str(err.value) == (
+        "load reads a file object opened for reading in binary mode (open(path, 'rb')), got "
+        f"{type(handle).__name__} {handle!r:.80}."
+    )
+    with open(path, "rb") as handle:
+        assert np.array_equal(_outputs(load(handle), X), _outputs(load(path), X))
+
+
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
 def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
