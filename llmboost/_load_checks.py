@@ -9,6 +9,7 @@ import io
 import numbers
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def _unsafe(message: str) -> ValueError:
     from .persistence import UnsafeFileError  # defined there, beside load
 
     return UnsafeFileError(message)
+
+
+def package_of(cls: type) -> tuple[str, str]:
+    """The package ``cls`` comes from and its installed version (``scikit-learn``, ...)."""
+    top = cls.__module__.partition(".")[0]
+    version = str(getattr(sys.modules.get(top), "__version__", "(version unknown)"))
+    return {"sklearn": "scikit-learn"}.get(top, top), version
 
 
 def save_path(path) -> Path:
@@ -292,4 +300,12 @@ def _check_indexes(arrays: list, stop: float, name: str, what: str) -> None:
             raise ValueError(f"{name}[{i}] is not a 1-D array of {what} (from 0)")
 
 
-__all__ = ["check_built", "check_entries", "check_json", "entry", "regular_path", "save_path"]
+__all__ = [
+    "check_built",
+    "check_entries",
+    "check_json",
+    "entry",
+    "package_of",
+    "regular_path",
+    "save_path",
+]

@@ -37,6 +37,7 @@ from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
 from ._load_checks import check_built, check_entries, check_json, entry, regular_path, save_path
+from ._load_checks import package_of as _package_of
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
@@ -418,10 +419,11 @@ def _check_params(cls: type, state: dict, where: str) -> None:
         for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
             state.setdefault(name, value)
     if missing := [p for p in params if p not in state]:
+        package, version = _package_of(cls)
         raise ValueError(
             f"{where}: this {cls.__name__} was saved without the parameter(s) "
-            f"{', '.join(missing)}, which this version has (a file from an older "
-            "version); refit the model, or load the file with the version that saved it."
+            f"{', '.join(missing)}, which {package} {version} has (a file from an older "
+            f"{package}); refit the model, or load the file with the {package} that saved it."
         )
     public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
     if cls.__module__.startswith("llmboost.") and params:

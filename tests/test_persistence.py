@@ -848,6 +848,27 @@ def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path)
         load(path)
 
 
+def test_a_parameter_missing_from_a_library_class_names_the_library_and_its_version(tmp_path):
+    # "which this version has (a file from an older version)" sent users of a newer
+    # scikit-learn to an older llmboost, though llmboost's version had not changed
+    import llmboost
+
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    _drop_parameter(path, "LogisticRegression", "C")  # as an older scikit-learn saved it
+    with pytest.raises(ValueError) as err:
+        load(path)
+    assert str(err.value).endswith(
+        f"this LogisticRegression was saved without the parameter(s) C, which scikit-learn "
+        f"{sklearn.__version__} has (a file from an older scikit-learn); refit the model, "
+        "or load the file with the scikit-learn that saved it."
+    )
+    path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "p.llmb")
+    _drop_parameter(path, "BundledPFNPrior", "principal_components")
+    with pytest.raises(ValueError, match=f"which llmboost {llmboost.__version__} has \\(a file"):
+        load(path)
+
+
 def test_files_with_a_parameter_this_version_lacks_are_refused_clearly(tmp_path):
     # as a newer version with a parameter this one does not know wrote it: loaded, the
     # parameter was dropped without a word, and with it what it did to the predictions
