@@ -288,6 +288,18 @@ def test_files_without_fingerprints_still_load(tmp_path):
     np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
 
 
+def test_saved_files_record_the_installed_version(tmp_path):
+    # the version a file records is llmboost.__version__; the package's metadata reads it
+    # from there, so the two cannot drift apart
+    from importlib.metadata import version
+
+    model = PriorBoostClassifier(
+        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=1.0, cv=2
+    )
+    path = save(model.fit(*_data("binary", n=40)), tmp_path / "m.llmboost")
+    assert _manifest(path)["llmboost_version"] == version("llmboost")
+
+
 def test_a_different_number_of_weights_files_is_refused(tmp_path):
     X, y = _data("binary", n=80)
     model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
