@@ -111,9 +111,29 @@ def named_frame(X, columns) -> pd.DataFrame:
     integer column names reads like an array.
     """
     frame = to_frame(X)
-    validate_data(columns, X, reset=False, skip_check_array=True)
+    try:
+        validate_data(columns, X, reset=False, skip_check_array=True)
+    except ValueError as error:
+        hint = _order_hint(frame, columns)
+        if not hint:
+            raise
+        raise ValueError(f"{str(error).rstrip()}\n{hint}") from None
     frame.columns = feature_names(columns)
     return frame
+
+
+def _order_hint(frame: pd.DataFrame, columns) -> str:
+    """For a table of fit's columns in another order: the first position that differs
+    (scikit-learn's message names none); else ``""``."""
+    names = getattr(columns, "feature_names_in_", None)
+    fit, given = ([] if names is None else list(names)), list(frame.columns)
+    if sorted(given) != sorted(fit) or given == fit:
+        return ""
+    j = next(j for j, (a, b) in enumerate(zip(given, fit)) if a != b)
+    return (
+        f"X has fit's columns in another order: column {j} is {given[j]!r}, fit's is "
+        f"{fit[j]!r}. Select them in fit's order, e.g. X[model.feature_names_in_]."
+    )
 
 
 def feature_names(columns) -> list[str]:

@@ -568,6 +568,23 @@ def test_predict_columns_must_match_fit():
         model.predict(X.to_numpy()[:, :5])
 
 
+def test_reordered_columns_are_named_with_their_first_difference():
+    # scikit-learn's message said only "must be in the same order as they were in fit"
+    X, y = _data(n=60)
+    model = PriorBoostClassifier(scale=0, cv=3, booster_params={"n_estimators": 2}).fit(X, y)
+    swapped = X[["f0", "f1", "f3", "f2", "f4", "f5"]]
+    with pytest.raises(ValueError) as error:
+        model.predict(swapped)
+    assert str(error.value).endswith(
+        "\nX has fit's columns in another order: column 2 is 'f3', fit's is 'f2'. Select "
+        "them in fit's order, e.g. X[model.feature_names_in_]."
+    )
+    assert "must be in the same order" in str(error.value)
+    with pytest.raises(ValueError, match=r"(?s)eval_set \(X_val, y_val\): .*column 2 is 'f3'"):
+        model.fit(X, y, eval_set=(swapped, y))
+    np.testing.assert_array_equal(model.predict(swapped[model.feature_names_in_]), model.predict(X))
+
+
 @pytest.mark.parametrize(
     "output, match", [("shape", r"shape \(\d+, 3\); expected"), ("nan", "non-finite")]
 )
