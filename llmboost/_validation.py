@@ -454,7 +454,10 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
-        raise ValueError(f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}).")
+        raise ValueError(
+            f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); "
+            f"{_first_weight(w, bad)}."
+        )
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
     for bad, what in (
@@ -466,11 +469,17 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     ):
         if bad.any():
             raise ValueError(
-                f"sample_weight has values {what} (rows {np.flatnonzero(bad)[:5].tolist()}); "
-                "the boosters store weights as float32: rescale them, e.g. "
+                f"sample_weight has values {what} (rows {np.flatnonzero(bad)[:5].tolist()}; "
+                f"{_first_weight(w, np.flatnonzero(bad))}); the boosters store weights as "
+                "float32: rescale them, e.g. "
                 "sample_weight / sample_weight.max()."
             )
     return w
+
+
+def _first_weight(w: np.ndarray, rows: np.ndarray) -> str:
+    """``row <i> holds <value>`` of the first of ``rows``."""
+    return f"row {int(rows[0])} holds {float(w[rows[0]])!r}"
 
 
 __all__ = [

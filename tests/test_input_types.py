@@ -150,6 +150,18 @@ def test_sample_weight_of_text_is_refused():
         check_sample_weight(["a", "b"], 2)
 
 
+@pytest.mark.parametrize(
+    ("weight", "shown"),
+    [(-2.5, "-2.5"), (np.nan, "nan"), (-np.inf, "-inf"), (1e40, "1e+40"), (1e-40, "1e-40")],
+)
+def test_a_refused_sample_weight_is_named_with_its_value(weight, shown):
+    # the messages named the rows only ("sample_weight must be finite and >= 0 (rows [1])")
+    with pytest.raises(ValueError) as error:
+        check_sample_weight([1.0, weight, 1.0, weight], 4)
+    assert "(rows [1, 3]" in str(error.value)
+    assert f"row 1 holds {shown}" in str(error.value)
+
+
 def test_complex_sample_weight_is_refused():
     # the imaginary part was dropped with NumPy's ComplexWarning, and the fit went on
     for weight in (np.array([1.0, 2.0]) + 1j, [1 + 0j, 2 + 0j], pd.Series([1j, 2.0])):
