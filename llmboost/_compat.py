@@ -224,7 +224,8 @@ def hf_cache_dir() -> str:
     """The Hugging Face hub cache, with ``HF_HUB_CACHE`` / ``HF_HOME`` read now.
 
     ``huggingface_hub.constants`` reads them once, at import; llmboost reads them at
-    each call so that variables set later count. Checked: huggingface_hub 2.4.0.
+    each call so that variables set later count, with ``~`` and ``$VAR`` expanded as
+    there. Checked: huggingface_hub 2.4.0.
 
     Returns
     -------
@@ -232,10 +233,10 @@ def hf_cache_dir() -> str:
     """
     env = os.environ.get("HF_HUB_CACHE", "").strip()
     if env:
-        return env
+        return os.path.expandvars(os.path.expanduser(env))
     home = os.environ.get("HF_HOME", "").strip()
     if home:
-        return str(Path(home) / "hub")
+        return str(Path(os.path.expandvars(os.path.expanduser(home))) / "hub")
     from huggingface_hub import constants
 
     return str(constants.HF_HUB_CACHE)

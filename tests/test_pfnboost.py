@@ -178,3 +178,29 @@ def test_without_torch_scale_0_needs_no_prior(offline, monkeypatch):
         model = PFNBoostRegressor(booster_params={"n_estimators": 5}, scale=0, cv=2).fit(X, y)
     assert model.prior_ is None and model.default_prior_ == "bundled"
     assert model.predict(X).shape == (40,)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "folder"),
+    [("HF_HUB_CACHE", "~/hub", "hub"), ("HF_HOME", "$HOME/hf", "hf/hub")],
+)
+def test_the_hugging_face_cache_is_read_as_huggingface_hub_reads_it(
+    tmp_path, monkeypatch, variable, value, folder
+):
+    # "~/hub" was a folder named "~" under the working directory: TabICL's checkpoint,
+    # cached in ~/hub by huggingface_hub, was not found, and was downloaded again
+    from llmboost import _compat
+    from llmboost.priors import TabICLPrior
+
+    for name in ("HF_HUB_CACHE", "HF_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    assert _compat.hf_cache_dir() == str(tmp_path / folder)
+    prior = TabICLPrior()
+    repo = tmp_path / folder / "models--jingang--TabICL"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc")
+    (repo / "snapshots" / "abc").mkdir(parents=True)
+    (repo / "snapshots" / "abc" / prior._name()).write_text("weights")
+    assert prior._cached_checkpoint() == str(repo / "snapshots" / "abc" / prior._name())
