@@ -114,8 +114,7 @@ def named_frame(X, columns) -> pd.DataFrame:
     try:
         validate_data(columns, X, reset=False, skip_check_array=True)
     except ValueError as error:
-        hint = _order_hint(frame, columns)
-        if not hint:
+        if not (hint := _order_hint(frame, columns)):
             raise
         raise ValueError(f"{str(error).rstrip()}\n{hint}") from None
     frame.columns = feature_names(columns)
@@ -125,8 +124,7 @@ def named_frame(X, columns) -> pd.DataFrame:
 def _order_hint(frame: pd.DataFrame, columns) -> str:
     """For a table of fit's columns in another order: the first position that differs
     (scikit-learn's message names none); else ``""``."""
-    names = getattr(columns, "feature_names_in_", None)
-    fit, given = ([] if names is None else list(names)), list(frame.columns)
+    fit, given = feature_names(columns), list(frame.columns)
     if sorted(given) != sorted(fit) or given == fit:
         return ""
     j = next(j for j, (a, b) in enumerate(zip(given, fit)) if a != b)
@@ -348,9 +346,7 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         bad = pd.isna(y)
         if y.dtype != object:
             bad |= np.isinf(y.astype(np.float64))
-        if bad.any():
-            rows = np.flatnonzero(bad)[:5].tolist()
-            raise ValueError(f"Input y contains NaN or infinity (rows {rows}); drop those rows.")
+        _refuse_missing(bad)
     if not classification:
         if y.dtype.kind in "mM":  # float64 would be ticks in pandas' unit of the day
             raise ValueError(
@@ -358,14 +354,26 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
                 "durations with y.dt.total_seconds() or dates to days since one date."
             )
         try:
-            return y.astype(np.float64)
+            values = y.astype(np.float64)
         except (TypeError, ValueError):
             value = _plain(next(v for v in y if not _is_number(v)))
             raise ValueError(
                 f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
                 "(use a classifier for labels, or convert y to numbers)."
             ) from None
-    return _class_labels(_object_labels(y) if y.dtype == object else y, regressor)
+        _refuse_missing(~np.isfinite(values))  # held as text or objects: "nan", Decimal("Inf")
+        return values
+    labels = _object_labels(y) if y.dtype == object else y
+    if labels.dtype.kind == "f":  # numbers held as objects
+        _refuse_missing(~np.isfinite(labels))
+    return _class_labels(labels, regressor)
+
+
+def _refuse_missing(bad: np.ndarray) -> None:
+    """Raise naming the first rows of ``y`` that ``bad`` marks as NaN or infinite."""
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5].tolist()
+        raise ValueError(f"Input y contains NaN or infinity (rows {rows}); drop those rows.")
 
 
 def _class_labels(y: np.ndarray, regressor: str) -> np.ndarray:
@@ -455,8 +463,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
         raise ValueError(
-            f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); "
-            f"{_first_weight(w, bad)}."
+            f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); row {bad[0]} "
+            f"holds {float(w[bad[0]])!r}."
         )
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
@@ -467,19 +475,14 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
             f"below float32's smallest normal value {_FLOAT32_TINY:.3g}",
         ),
     ):
-        if bad.any():
+        rows = np.flatnonzero(bad)
+        if len(rows):
             raise ValueError(
-                f"sample_weight has values {what} (rows {np.flatnonzero(bad)[:5].tolist()}; "
-                f"{_first_weight(w, np.flatnonzero(bad))}); the boosters store weights as "
-                "float32: rescale them, e.g. "
-                "sample_weight / sample_weight.max()."
+                f"sample_weight has values {what} (rows {rows[:5].tolist()}; row {rows[0]} "
+                f"holds {float(w[rows[0]])!r}); the boosters store weights as float32: "
+                "rescale them, e.g. sample_weight / sample_weight.max()."
             )
     return w
-
-
-def _first_weight(w: np.ndarray, rows: np.ndarray) -> str:
-    """``row <i> holds <value>`` of the first of ``rows``."""
-    return f"row {int(rows[0])} holds {float(w[rows[0]])!r}"
 
 
 __all__ = [

@@ -1,13 +1,14 @@
 """Conversion of user input into the pipeline's frame."""
 
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from llmboost import PriorBoostClassifier, SklearnPrior
+from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost._validation import (
     align_categories,
     booster_frame,
@@ -381,3 +382,35 @@ def test_a_continuous_target_of_a_classifier_names_the_regressor():
     for model, regressor in cases:
         with pytest.raises(ValueError, match=rf"y is continuous \(e.g. 0.05.*{regressor}"):
             model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.inf, "inf", "nan", Decimal("-Infinity")],
+    ids=["inf object", "inf text", "nan text", "Decimal -inf"],
+)
+def test_a_target_held_as_text_or_objects_is_checked_for_nan_and_infinity(bad):
+    # the NaN/infinity check read only float y: LightGBM trained on these silently
+    # (scale=0 predicted 6.7e37 for y=inf held as an object), XGBoost failed in its C++
+    y = np.array([1.5, bad, 2.5, 0.5], dtype=object)
+    message = r"Input y contains NaN or infinity \(rows \[1\]\); drop those rows\."
+    with pytest.raises(ValueError, match=message):
+        check_target(y, 4, classification=False)
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    model = PriorBoostRegressor(scale=0, booster="lightgbm", booster_params={"n_estimators": 2})
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    fitted = PriorBoostRegressor(scale=0, booster_params={"n_estimators": 2}).fit(
+        X, [1.5, 1, 2.5, 0.5]
+    )
+    with pytest.raises(ValueError, match=r"eval_set \(X_val, y_val\): " + message):
+        fitted.fit(X, [1.5, 1, 2.5, 0.5], eval_set=(X, y))
+    with pytest.raises(ValueError, match=message):
+        fitted.score(X, y)
+
+
+def test_class_labels_held_as_objects_are_checked_for_infinity():
+    # scikit-learn's type_of_target refused them without naming the row
+    y = np.array([0.0, 1.0, np.inf, 1.0], dtype=object)
+    with pytest.raises(ValueError, match=r"NaN or infinity \(rows \[2\]\)"):
+        check_target(y, 4, classification=True)
