@@ -342,17 +342,16 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
             f"Found input variables with inconsistent numbers of samples: X has {n_rows} rows, "
             f"y has {len(y)}."
         )
-    if ptypes.is_numeric_dtype(y.dtype) or y.dtype == object:
-        bad = pd.isna(y)
-        if y.dtype != object:
-            bad |= np.isinf(y.astype(np.float64))
-        _refuse_missing(bad)
+    if not classification and y.dtype.kind in "mM":  # float64: ticks of pandas' unit
+        raise ValueError(
+            f"y has dtype {y.dtype}: a regressor needs numbers; convert it first, e.g. "
+            "durations with y.dt.total_seconds() or dates to days since one date."
+        )
+    bad = pd.isna(y)  # NaN, None, pd.NA and NaT
+    if ptypes.is_numeric_dtype(y.dtype):
+        bad |= np.isinf(y.astype(np.float64))
+    _refuse_missing(bad)
     if not classification:
-        if y.dtype.kind in "mM":  # float64 would be ticks in pandas' unit of the day
-            raise ValueError(
-                f"y has dtype {y.dtype}: a regressor needs numbers; convert it first, e.g. "
-                "durations with y.dt.total_seconds() or dates to days since one date."
-            )
         try:
             values = y.astype(np.float64)
         except (TypeError, ValueError):

@@ -414,3 +414,16 @@ def test_class_labels_held_as_objects_are_checked_for_infinity():
     y = np.array([0.0, 1.0, np.inf, 1.0], dtype=object)
     with pytest.raises(ValueError, match=r"NaN or infinity \(rows \[2\]\)"):
         check_target(y, 4, classification=True)
+
+
+def test_missing_dates_among_class_labels_are_named_by_row():
+    # NaT was read as one more class; the fit failed with "y contains previously
+    # unseen labels: np.datetime64('NaT','D')"
+    days = np.array(["2020-01-01", "2021-01-01"] * 5, dtype="datetime64[D]")
+    days[3] = np.datetime64("NaT")
+    with pytest.raises(ValueError, match=r"NaN or infinity \(rows \[3\]\); drop those rows"):
+        check_target(pd.Series(days), 10, classification=True)
+    with pytest.raises(ValueError, match="y has dtype datetime64.*a regressor needs numbers"):
+        check_target(days, 10, classification=False)
+    labels = check_target(np.delete(days, 3), 9, classification=True)
+    assert labels.dtype == days.dtype and len(np.unique(labels)) == 2
