@@ -1028,3 +1028,25 @@ def test_sample_weight_as_a_torch_tensor_is_read_as_its_values():
     np.testing.assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
     z = clone(prior).fit(X, y, sample_weight=held).logits(X)
     np.testing.assert_array_equal(z, clone(prior).fit(X, y, sample_weight=plain).logits(X))
+
+
+def test_a_prior_fold_without_weight_is_named():
+    # a fixed scale fits the prior out of fold with the weights: a training part of
+    # zero weight failed inside scikit-learn ("Sample weights must contain at least one
+    # non-zero number"), naming no fold; the search's own check ran only with a search
+    X, y = _data(n=60)
+    weight = np.r_[np.zeros(30), np.ones(30)]
+    folds = [(np.arange(30, 60), np.arange(30)), (np.arange(30), np.arange(30, 60))]
+    model = PriorBoostClassifier(
+        LogisticRegression(), scale=1.0, cv=folds, booster_params={"n_estimators": 2}
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"sample_weight is zero on every training row of cross-validation fold 1 "
+        r"\(30 rows\), so SklearnPrior cannot be fitted there for the out-of-fold logits",
+    ):
+        model.fit(X, y, sample_weight=weight)
+    # the trees alone fit no prior, and a positive weight in the part is enough
+    assert model.set_params(scale=0).fit(X, y, sample_weight=weight).scale_ == 0
+    weight[0] = 1.0
+    assert model.set_params(scale=1.0).fit(X, y, sample_weight=weight).scale_ == 1.0

@@ -187,7 +187,17 @@ class _PriorBoost(FusionParams, ABC):
         return folds
 
     def _oof_margin(self, prior: Prior, rows: _Rows, folds, prior_weight: dict) -> np.ndarray:
-        z = prior.oof_logits(rows.frame, rows.y, prior_folds(folds, len(rows.y)), **prior_weight)
+        splits = prior_folds(folds, len(rows.y))
+        for i, (train, _) in enumerate(splits if prior_weight else []):
+            if rows.weight[train].sum() <= 0:  # the prior's own error named no fold
+                which = f"fold {i}" if i < len(folds) else "the split of the rows no fold tests"
+                raise ValueError(
+                    f"sample_weight is zero on every training row of cross-validation {which} "
+                    f"({len(train)} rows), so {type(prior).__name__} cannot be fitted there "
+                    "for the out-of-fold logits: give more of those rows a positive weight, "
+                    "use other folds (cv), or drop the zero-weight rows."
+                )
+        z = prior.oof_logits(rows.frame, rows.y, splits, **prior_weight)
         return self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
 
     def _fixed_member(self, scale, booster_params) -> tuple[float, int, float]:
