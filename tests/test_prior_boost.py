@@ -1050,3 +1050,30 @@ def test_a_prior_fold_without_weight_is_named():
     assert model.set_params(scale=0).fit(X, y, sample_weight=weight).scale_ == 0
     weight[0] = 1.0
     assert model.set_params(scale=1.0).fit(X, y, sample_weight=weight).scale_ == 1.0
+
+
+def test_set_params_of_a_booster_parameter_says_to_give_the_dict_whole():
+    # GridSearchCV({"booster_params__max_depth": [3, 6]}) failed inside scikit-learn with
+    # "AttributeError: 'dict' object has no attribute 'set_params'"
+    from sklearn.model_selection import KFold
+
+    from llmboost._params import InvalidParameterError
+
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(booster_params={"n_estimators": 2}, cv=2, scale=0)
+    message = (
+        "PriorBoostClassifier.set_params(booster_params__max_depth=...): booster_params has "
+        "no parameters of its own; give it whole (a grid search over booster parameters "
+        "lists whole dicts: {'booster_params': [{'max_depth': 3}, {'max_depth': 6}]})."
+    )
+    with pytest.raises(InvalidParameterError) as error:
+        GridSearchCV(model, {"booster_params__max_depth": [2, 3]}, cv=2).fit(X, y)
+    assert str(error.value) == message
+    with pytest.raises(InvalidParameterError, match=r"set_params\(cv__n_splits=...\): cv has"):
+        model.set_params(cv=KFold(3), cv__n_splits=4)
+    assert model.booster_params == {"n_estimators": 2} and model.cv == 2
+    grid = {"booster_params": [{"n_estimators": 2, "max_depth": d} for d in (2, 3)]}
+    search = GridSearchCV(model, grid, cv=2).fit(X, y)
+    assert search.best_params_["booster_params"]["max_depth"] in (2, 3)
+    with pytest.raises(ValueError, match="Invalid parameter 'foo'"):
+        model.set_params(foo__bar=1)

@@ -182,10 +182,6 @@ def _gpu_visible() -> bool:
         return False
 
 
-def _nan(value) -> bool:
-    return isinstance(value, float | np.floating) and bool(np.isnan(value))
-
-
 def _non_zero_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
@@ -268,12 +264,19 @@ class FusionParams(BaseEstimator):
                 example = f", e.g. set_params(prior={default!r})"
             except ImportError:  # a default that needs a library not installed here
                 example = ""
-            who = type(self).__name__
             raise InvalidParameterError(
-                f"{who}.set_params({nested[0]}=...): prior=None stands for the default "
-                f"prior, which has no parameters to set; pass the prior itself{example}, "
-                "and set its parameters there."
+                f"{type(self).__name__}.set_params({nested[0]}=...): prior=None stands for "
+                "the default prior, which has no parameters to set; pass the prior itself"
+                f"{example}, and set its parameters there."
             )
+        for key in sorted(k for k in params if "__" in k and not k.startswith("prior__")):
+            name = key.split("__")[0]  # an unknown name gets scikit-learn's message (self)
+            if not hasattr(params.get(name, getattr(self, name, self)), "set_params"):
+                raise InvalidParameterError(  # scikit-learn raised AttributeError on a dict
+                    f"{type(self).__name__}.set_params({key}=...): {name} has no parameters "
+                    "of its own; give it whole (a grid search over booster parameters lists "
+                    "whole dicts: {'booster_params': [{'max_depth': 3}, {'max_depth': 6}]})."
+                )
         return super().set_params(**params)
 
     def _check_target(self, y, n_rows: int) -> np.ndarray:
@@ -307,7 +310,8 @@ class FusionParams(BaseEstimator):
                 "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
                 "y) to fit, or use booster='lightgbm'."
             )
-        nan = [k for k, v in (self.booster_params or {}).items() if _nan(v) and k != "missing"]
+        given = {k: v for k, v in (self.booster_params or {}).items() if k != "missing"}
+        nan = [k for k, v in given.items() if isinstance(v, float | np.floating) and np.isnan(v)]
         if nan:  # XGBoost's learning_rate=nan gave NaN probabilities without a word
             raise InvalidParameterError(
                 f"booster_params {nan[0]}=nan is not a value; give a number, or leave it out "
