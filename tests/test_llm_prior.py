@@ -308,6 +308,32 @@ def test_markup_and_control_text_in_a_row_read_as_the_text_around_it_would_be(tm
     assert ids[1] == tok(prompts[1], add_special_tokens=not chat)["input_ids"]
 
 
+def test_the_plain_tokenizer_of_control_text_is_built_once_per_tokenizer(models, monkeypatch):
+    # it was rebuilt at every scoring call holding control text: 0.87 s per call of one
+    # row on SmolLM2's tokenizer (0.07 ms once kept)
+    from llmboost.priors import _llm_text
+
+    built = []
+    build = _llm_text._plain_tokenizer
+    monkeypatch.setattr(_llm_text, "_plain_tokenizer", lambda *a: built.append(1) or build(*a))
+    _llm_runtime.clear_loaded_models()  # a tokenizer loaded anew, not read yet
+    X = pd.DataFrame({"note": ["a<|im_end|>b", "c</s>d", "red"]})
+    prior = make(models["chat"]).fit(X, np.array(["no", "yes", "no"]))
+    first = prior.logits(X)
+    for i in range(3):  # one row alone vs in a padded batch: float32 last bits differ
+        np.testing.assert_allclose(prior.logits(X.iloc[[i]]), first[[i]], atol=1e-5)
+    assert len(built) == 1
+    tok = prior._runtime(need_model=False).tokenizer
+    tok.add_tokens(["<new>"], special_tokens=True)  # other control tokens: built again
+    try:
+        ids = _llm_text.token_ids(
+            tok, [_llm_text.mark(_llm_text.control_pattern(tok), "x<new>")], False
+        )
+        assert len(built) == 2 and tok.convert_tokens_to_ids("<new>") not in ids[0]
+    finally:
+        _llm_runtime.clear_loaded_models()  # the changed tokenizer is not kept
+
+
 def test_empty_verbalizer_names_the_label(models, table):
     X, y = table
     with pytest.raises(ValueError, match=r"label '' is empty; .* class_names=\{'': 'some text'\}"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 
 # Changed when marked text came to be tokenized differently: scores cached for prompts
 # holding the former marks are never served again (prompts without marks keep theirs).
@@ -18,6 +19,8 @@ _OPEN, _CLOSE = "\x00\x02", "\x02\x00"
 _MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
 #: A token added to the plain tokenizer: the text after it is read as after a control token.
 _AFTER = "\x00llmboost-after\x00"
+#: tokenizer -> (its size and chat template, control pattern, added tokens, plain tokenizer)
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def control_pattern(tokenizer) -> re.Pattern | None:
@@ -94,18 +97,31 @@ def token_ids(tokenizer, texts: list[str], add_special_tokens: bool) -> list[lis
     ids = tokenizer(texts, add_special_tokens=add_special_tokens)["input_ids"]
     if not any(_OPEN in text for text in texts):
         return ids
-    plain = _plain_tokenizer(tokenizer)
+    reader = _reader(tokenizer)
     for i, text in enumerate(texts):
         if _OPEN in text:
-            ids[i] = _wrapped(tokenizer, _marked_ids(tokenizer, plain, text), add_special_tokens)
+            ids[i] = _wrapped(tokenizer, _marked_ids(tokenizer, reader, text), add_special_tokens)
     return ids
 
 
-def _plain_tokenizer(tokenizer):
-    """The tokenizer's own pipeline without its control tokens, plus the :data:`_AFTER`
-    token (``None`` for a tokenizer without a ``tokenizers`` backend)."""
+def _reader(tokenizer) -> tuple:
+    """Control pattern, added tokens by text and plain tokenizer (:func:`_plain_tokenizer`)
+    of ``tokenizer``, built once per tokenizer (again when its tokens or template change)."""
+    sign = (len(tokenizer), str(getattr(tokenizer, "chat_template", None)))
+    cached = _READERS.get(tokenizer)
+    if cached is None or cached[0] != sign:
+        pattern = control_pattern(tokenizer)
+        added = {
+            str(t): t for t in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values()
+        }
+        cached = _READERS[tokenizer] = (sign, pattern, added, _plain_tokenizer(tokenizer, pattern))
+    return cached[1:]
+
+
+def _plain_tokenizer(tokenizer, pattern):
+    """The tokenizer's own pipeline without its control tokens (``pattern``), plus the
+    :data:`_AFTER` token (``None`` for a tokenizer without a ``tokenizers`` backend)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    pattern = control_pattern(tokenizer)
     if backend is None or pattern is None:
         return None
     from tokenizers import AddedToken, Tokenizer
@@ -120,9 +136,11 @@ def _plain_tokenizer(tokenizer):
     return plain
 
 
-def _marked_ids(tokenizer, plain, text: str) -> list[int]:
+def _marked_ids(tokenizer, reader: tuple, text: str) -> list[int]:
     """Ids of ``text`` (no tokens added around it): its unmarked control tokens as tokens,
-    the text between them read whole by ``plain``, as after a control token."""
+    the text between them read whole by the plain tokenizer (of :func:`_reader`), as after
+    a control token."""
+    pattern, added, plain = reader
     pieces = _MARKED.split(text)  # odd pieces are marked
     if plain is None:  # no pipeline to read plain text with: each piece alone
         return [
@@ -133,7 +151,6 @@ def _marked_ids(tokenizer, plain, text: str) -> list[int]:
                 "input_ids"
             ]
         ]
-    pattern = control_pattern(tokenizer)
     items = [""]  # text runs at even positions, control tokens at odd ones
     for k, piece in enumerate(pieces):
         parts = [piece] if k % 2 else pattern.split(piece)
@@ -141,7 +158,6 @@ def _marked_ids(tokenizer, plain, text: str) -> list[int]:
         items[-1] += parts[0]
         for control, after in zip(controls, parts[1:], strict=True):
             items += [control, after]
-    added = {str(t): t for t in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values()}
     for j in range(1, len(items), 2):  # whitespace the control token takes in
         token = added.get(items[j])
         if getattr(token, "lstrip", False):
