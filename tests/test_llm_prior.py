@@ -214,6 +214,11 @@ def test_a_torch_device_is_checked_and_used_as_its_name(models, table):
         ({"template": "{height}"}, r"field 'height' is neither task, row, classes, options"),
         ({"template": "{age:.1f}"}, r"cannot be filled with text .* drop number formats"),
         ({"dtype": "int8"}, r"dtype"),
+        # it passed, then failed as "Could not load the model" (OSError)
+        (
+            {"dtype": torch.int8},
+            r"dtype must be .* or a floating point torch\.dtype, got torch\.int8",
+        ),
         ({"class_names": {"no": None}}, r"class_names\['no'\] is None, not a text"),
         ({"task_description": " "}, r"task_description must be a task sentence \(not empty\)"),
     ],

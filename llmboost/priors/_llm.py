@@ -72,8 +72,10 @@ def _filled_path(value) -> bool:
     return isinstance(value, str | os.PathLike) and str(value).strip() != ""
 
 
-def _is_torch_dtype(value) -> bool:
-    return type(value).__module__ == "torch" and type(value).__name__ == "dtype"
+def _is_float_torch_dtype(value) -> bool:
+    """A torch.dtype a model computes in: a floating point one."""
+    torch_dtype = type(value).__module__ == "torch" and type(value).__name__ == "dtype"
+    return torch_dtype and value.is_floating_point
 
 
 def _notice(message: str) -> None:
@@ -188,7 +190,10 @@ class LLMPrior(Prior):
         "use_chat_template": [BOOL],
         "n_shots": [NON_NEGATIVE_INT],
         "device": DEVICE,
-        "dtype": [Options(FLOAT_DTYPES), Check(_is_torch_dtype, "a torch.dtype")],
+        "dtype": [
+            Options(FLOAT_DTYPES),
+            Check(_is_float_torch_dtype, "a floating point torch.dtype"),
+        ],
         "batch_size": [POSITIVE_INT, Options(("auto",))],
         "cache_dir": [Check(_filled_path, "a folder (not empty)"), BOOL, None],
         "random_state": RANDOM_STATE,
