@@ -252,6 +252,10 @@ def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):
         make(models["gpt2"], class_names={"no": "x", "yes": "x"}).fit(X, y)
+    # labels that read alike once written out: the message listed ['a b', 'a b', 'c']
+    labels = np.array(["a_b", "a b", "c"])[np.arange(len(y)) % 3]
+    with pytest.raises(ValueError, match=r"labels 'a b' and 'a_b' have the same verbalizer 'a b'"):
+        make(models["gpt2"]).fit(X, labels)
 
 
 @pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])

@@ -206,7 +206,7 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
     # class names LLMPrior refuses are refused here too, not written out
     with pytest.raises(ValueError, match=r"class_names has labels not in y: \[5\]"):
         serialize(X, classes=[0, 1], class_names={5: "x"})  # was '... no | yes | x.'
-    with pytest.raises(ValueError, match="two classes have the same verbalizer"):
+    with pytest.raises(ValueError, match="labels 0 and 1 have the same verbalizer .yes."):
         serialize(X, classes=[0, 1], class_names={0: "yes"})  # was '... yes | yes.'
     with pytest.raises(ValueError, match="lists 2 answers for 3 classes"):
         serialize(X, classes=[0, 1, 2], class_names=["a", "b"])

@@ -86,11 +86,14 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             "ends: the prompt puts the space before the answer itself, and the answer's own "
             f"spaces would count in its score; give class_names={{{label!r}: {text.strip()!r}}}."
         )
-    if len(set(texts)) != len(texts):
-        raise ValueError(
-            f"LLMPrior: two classes have the same verbalizer: {texts}; give them distinct "
-            "class_names."
-        )
+    first: dict[str, object] = {}
+    for label, text in zip(classes, texts):
+        if text in first:
+            raise ValueError(
+                f"LLMPrior: labels {first[text]!r} and {label!r} have the same verbalizer "
+                f"{text!r}; give them distinct class_names, e.g. {{{label!r}: 'other text'}}."
+            )
+        first[text] = label
     return texts
 
 
