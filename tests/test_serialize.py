@@ -210,6 +210,11 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
         serialize(X, classes=[0, 1], class_names={0: "yes"})  # was '... yes | yes.'
     with pytest.raises(ValueError, match="lists 2 answers for 3 classes"):
         serialize(X, classes=[0, 1, 2], class_names=["a", "b"])
+    # one text was read as a list of its letters: '... Answer with one of the following: n | o.'
+    with pytest.raises(TypeError, match=r"class_names='no' is one text; give a dict"):
+        serialize(X, class_names="no")
+    with pytest.raises(TypeError, match=r"class_names='ab' is one text"):
+        serialize(X, classes=[0, 1], class_names="ab")  # was '... a | b.'
     # no answers to write: an options line listing none was written out
     with pytest.raises(ValueError, match=r"writes \{options\}, the answers, but no classes="):
         serialize(X)  # was '... Answer with one of the following: .'

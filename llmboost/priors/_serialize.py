@@ -372,6 +372,11 @@ def serialize(
     -------
     list of str
     """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
+            "or a list with one answer per class."
+        )
     if classes is not None and (class_names is None or isinstance(class_names, Mapping)):
         from ._llm_prompts import class_texts  # it imports this module
 
