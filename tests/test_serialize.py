@@ -210,6 +210,14 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
         serialize(X, classes=[0, 1], class_names={0: "yes"})  # was '... yes | yes.'
     with pytest.raises(ValueError, match="lists 2 answers for 3 classes"):
         serialize(X, classes=[0, 1, 2], class_names=["a", "b"])
+    # answers listed in the order of classes are refused as LLMPrior refuses them
+    with pytest.raises(ValueError, match="labels 0 and 1 have the same verbalizer 'yes'"):
+        serialize(X, classes=[0, 1], class_names=["yes", "yes"])  # was '... yes | yes.'
+    with pytest.raises(ValueError, match="verbalizer of label 1 is empty"):
+        serialize(X, classes=[0, 1], class_names=["no", " "])  # was '... no |  .'
+    with pytest.raises(ValueError, match=r"class_names\[1\] is 2, not a text"):
+        serialize(X, classes=[0, 1], class_names=["no", 2])  # was TypeError from join
+    assert serialize(X, classes=[0, 1], class_names=["fine", "sick"])[0].endswith("fine | sick.")
     # one text was read as a list of its letters: '... Answer with one of the following: n | o.'
     with pytest.raises(TypeError, match=r"class_names='no' is one text; give a dict"):
         serialize(X, class_names="no")

@@ -372,24 +372,7 @@ def serialize(
     -------
     list of str
     """
-    if isinstance(class_names, str):
-        raise TypeError(
-            f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
-            "or a list with one answer per class."
-        )
-    if classes is not None and (class_names is None or isinstance(class_names, Mapping)):
-        from ._llm_prompts import class_texts  # it imports this module
-
-        texts = class_texts(classes, class_names)  # refused as LLMPrior refuses them
-    elif isinstance(class_names, Mapping):
-        texts = list(class_names.values())
-    else:
-        texts = list(class_names or [])
-        if classes is not None and len(texts) != len(classes):
-            raise ValueError(
-                f"serialize: class_names lists {len(texts)} answers for {len(classes)} "
-                "classes; give one per class, in the order of classes."
-            )
+    texts = _answers(class_names, classes)
     task = default_task_description(target_name) if task_description is None else task_description
     serializer = RowSerializer(task, texts, template)
     if not texts and (needs := [f for f in ("options", "classes") if f in serializer.fields()]):
@@ -398,6 +381,28 @@ def serialize(
             "class_names= gives them; pass classes=np.unique(y) as the prior would."
         )
     return serializer(to_frame(X))
+
+
+def _answers(class_names, classes) -> list[str]:
+    """The answers :func:`serialize` writes; with ``classes``, checked as LLMPrior checks
+    them (a list first paired with ``classes``)."""
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
+            "or a list with one answer per class."
+        )
+    if classes is None:
+        return list(class_names.values() if isinstance(class_names, Mapping) else class_names or [])
+    if class_names is not None and not isinstance(class_names, Mapping):
+        if len(class_names) != len(classes):
+            raise ValueError(
+                f"serialize: class_names lists {len(class_names)} answers for {len(classes)} "
+                "classes; give one per class, in the order of classes."
+            )
+        class_names = dict(zip(classes, class_names, strict=True))
+    from ._llm_prompts import class_texts  # it imports this module
+
+    return class_texts(classes, class_names)  # refused as LLMPrior refuses them
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
