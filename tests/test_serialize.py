@@ -64,6 +64,11 @@ def test_column_names_lose_underscores():
     assert format_column_name("ST_Slope") == "ST Slope"
     assert format_column_name("resting__bp_") == "resting bp"
     assert format_column_name(3) == "3"
+    # a name made only of underscores vanished: the line ': 1', the task sentence
+    # '... you must predict the value of .'
+    assert format_column_name("__") == "__"
+    assert feature_lines(pd.DataFrame({"_": [1], "b": [2]})) == ["_: 1\nb: 2"]
+    assert default_task_description("_").endswith("predict the value of _.")
 
 
 def test_row_text_exactly():

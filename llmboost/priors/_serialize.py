@@ -88,7 +88,8 @@ def format_value(value: Any) -> str | None:
 
 
 def format_column_name(name: Hashable) -> str:
-    """Column header as shown to the model: underscores become spaces.
+    """Column header as shown to the model: underscores become spaces (a name made only of
+    underscores is kept: it would otherwise vanish).
 
     Parameters
     ----------
@@ -98,7 +99,7 @@ def format_column_name(name: Hashable) -> str:
     -------
     str
     """
-    return " ".join(str(name).replace("_", " ").split())
+    return " ".join(str(name).replace("_", " ").split()) or str(name).strip()
 
 
 def default_class_names(labels: Sequence) -> dict:
