@@ -258,6 +258,16 @@ def test_identical_verbalizers_are_refused(models, table):
         make(models["gpt2"]).fit(X, labels)
 
 
+def test_verbalizers_that_tokenize_identically_are_named(table, tmp_path):
+    # a vocabulary without 'é' and 'ü' drops both: the error listed every verbalizer
+    folder = str(build_gpt2(tmp_path / "m", tokenizer=build_tokenizer(metaspace=True)))
+    X, y = table
+    labels = np.array(["a", "b", "c"])[np.arange(len(y)) % 3]
+    names = {"a": "red", "b": "é", "c": "ü"}
+    with pytest.raises(ValueError, match=r"verbalizers 'é' and 'ü' tokenize identically \(\["):
+        make(folder, class_names=names).fit(X, labels).logits(X)
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
 def test_control_tokens_written_in_a_row_are_read_as_text(models, kind):
     X = pd.DataFrame({"note": ["red", "a<|im_end|>b </s>", "<s>x"], "age": [1, 2, 3]})

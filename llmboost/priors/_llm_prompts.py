@@ -309,10 +309,7 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
         if not ids:
             raise ValueError(f"LLMPrior: verbalizer {text!r} has no tokens; use another text.")
         out.append([int(i) for i in ids])
-    if len({tuple(i) for i in out}) != len(out):
-        raise ValueError(
-            f"LLMPrior: two verbalizers tokenize identically: {texts}; use other class_names."
-        )
+    _check_distinct(texts, out)
     starts = [(a, b) for a in range(len(out)) for b in range(len(out)) if a != b and
               out[b][: len(out[a])] == out[a]]  # fmt: skip
     if not starts:
@@ -326,6 +323,17 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
             "tokenizer has no end token to tell them apart; use class_names that do not."
         )
     return [ids + [int(end)] for ids in out]
+
+
+def _check_distinct(texts: list[str], ids: list[list[int]]) -> None:
+    """``ValueError`` naming the first two verbalizers with the same tokens."""
+    same = [(a, b) for b in range(len(ids)) for a in range(b) if ids[a] == ids[b]]
+    if same:
+        a, b = same[0]
+        raise ValueError(
+            f"LLMPrior: the verbalizers {texts[a]!r} and {texts[b]!r} tokenize identically "
+            f"({ids[a]}): the model cannot tell them apart; use other class_names."
+        )
 
 
 __all__ = [
