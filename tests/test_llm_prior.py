@@ -232,6 +232,20 @@ def test_a_template_dtype_or_class_name_the_prior_cannot_use_is_refused_at_fit(
         make(models["gpt2"], **kw).fit(X, y)
 
 
+def test_a_template_that_cannot_be_filled_is_refused_before_oof_scoring(models, table):
+    # LLMBoost scores the folds before it fits the prior: a number format in the template
+    # failed there with Python's "Unknown format code 'f' for object of type 'str'"
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    message = r"template='\{age:.1f\}' cannot be filled with text .* drop number formats"
+    with pytest.raises(ValueError, match=message):
+        halves = [(np.arange(20, 40), np.arange(20)), (np.arange(20), np.arange(20, 40))]
+        make(models["gpt2"], template="{age:.1f}").oof_logits(X, y, halves)
+    with pytest.raises(ValueError, match=message):
+        LLMBoostClassifier(prior=make(models["gpt2"], template="{age:.1f}"), cv=2).fit(X, y)
+
+
 def test_an_empty_model_name_is_refused(table):
     # it loaded the working folder and named '.' in its error
     X, y = table

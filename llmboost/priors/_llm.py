@@ -271,7 +271,9 @@ class LLMPrior(Prior):
         """Zero-shot: one scoring pass for all rows, no refits. With ``n_shots``, each
         fold's rows see examples drawn from the other folds only."""
         texts = class_texts(self.classes_, self.class_names)
-        bodies = self._serializer(texts, self.task_description_)(X)
+        serializer = self._serializer(texts, self.task_description_)
+        serializer.check(X.columns)  # as fit does: LLMBoost scores the folds before its fit
+        bodies = serializer(X)
         if not self.n_shots:
             return self._score_bodies(bodies, texts, None)
         seed = seed_from(self.random_state)
