@@ -1280,6 +1280,10 @@ def test_a_gguf_file_that_cannot_be_converted_names_the_file(table, tmp_path):
     with pytest.raises(ValueError, match=r"Cannot convert .*empty\.gguf: ValueError: cannot mmap"):
         make(str(empty), tmp_path / "cache").fit(*table).logits(table[0])
     assert not list((tmp_path / "cache" / "models").iterdir())  # no converted copy
+    # a file that is no GGUF: its reason was followed by a second full stop ("file.. It")
+    (tmp_path / "text.gguf").write_text("not a model")
+    with pytest.raises(ValueError, match=r"so it is not a GGUF file\. It must be a GGUF file"):
+        make(str(tmp_path / "text.gguf"), tmp_path / "cache").fit(*table).logits(table[0])
 
 
 def test_gguf_conversion_into_an_unwritable_cache_names_the_folder(table, tmp_path):

@@ -341,9 +341,9 @@ def _convert_gguf(gguf: Path, out: Path, hub_name: str | None) -> None:
         raise
     except Exception as err:  # noqa: BLE001 - gguf and transformers errors: name the file
         raise ValueError(
-            f"Cannot convert {gguf}: {type(err).__name__}: {err}. It must be a GGUF file "
-            "of a language model whose architecture transformers reads (Llama, Qwen2, "
-            "Gemma, ...)."
+            f"Cannot convert {gguf}: {type(err).__name__}: {str(err).rstrip('.')}. It must be "
+            "a GGUF file of a language model whose architecture transformers reads (Llama, "
+            "Qwen2, Gemma, ...)."
         ) from err
     transformers_drop_quantization(model, config)
     if hub_name:
