@@ -1309,6 +1309,9 @@ def test_progress_false_silences_the_gguf_conversion(table, tmp_path, capfd):
     quiet = make(str(gguf), tmp_path / "quiet").fit(X, y).logits(X)
     err = capfd.readouterr().err
     assert "%|" not in err and "llmboost: converting" not in err, err
+    make(str(gguf), tmp_path / "numpy", progress=np.False_).fit(X, y).logits(X)
+    err = capfd.readouterr().err  # it passed the check but showed the message and bars
+    assert "%|" not in err and "llmboost: converting" not in err, err
     assert hf_logging.is_progress_bar_enabled()  # restored afterwards
     loud = make(str(gguf), tmp_path / "loud", progress=True).fit(X, y).logits(X)
     err = capfd.readouterr().err

@@ -319,7 +319,7 @@ class LLMPrior(Prior):
             if isinstance(self.model, os.PathLike) or path.is_absolute() or self.model[:1] == ".":
                 raise FileNotFoundError(f"LLMPrior: model={self.model!r}: no such file or folder.")
             return str(self.model)
-        show = self.progress is not False
+        show = isinstance(self.progress, str) or bool(self.progress)  # "auto" shows it
         notify = _notice if show else None
         with progress_bars(show):
             if path is None:
