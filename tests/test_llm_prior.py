@@ -213,6 +213,9 @@ def test_a_torch_device_is_checked_and_used_as_its_name(models, table):
         ({"template": "{task"}, r"template='\{task' is not a format string"),
         ({"template": "{height}"}, r"field 'height' is neither task, row, classes, options"),
         ({"template": "{age:.1f}"}, r"cannot be filled with text .* drop number formats"),
+        # every row got the same prompt and the same scores
+        ({"template": ""}, r"template='' writes neither \{row\} nor a column"),
+        ({"template": "{task}\n{options}"}, r"writes neither \{row\} nor a column, so every"),
         ({"dtype": "int8"}, r"dtype"),
         # it passed, then failed as "Could not load the model" (OSError)
         (

@@ -229,7 +229,8 @@ class RowSerializer:
 
     def check(self, columns) -> None:
         """Raise ``ValueError`` naming ``template`` when a format string cannot be filled
-        from ``columns`` and the built-in fields (checked at fit, not at the first call).
+        from ``columns`` and the built-in fields, or writes no row (checked at fit, not at
+        the first call).
 
         Parameters
         ----------
@@ -248,6 +249,11 @@ class RowSerializer:
             raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
         if unknown := self._unknown_field(names, columns):
             raise ValueError(unknown)
+        if "row" not in names and not set(names) & set(map(str, columns)):
+            raise ValueError(
+                f"template={self.template!r} writes neither {{row}} nor a column, so every row "
+                "would get the same prompt and the same scores; add {row} or column fields."
+            )
         known = {*BUILT_IN_FIELDS, *map(str, columns)}
         try:  # every field is filled with text, numbers already written out
             _FORMATTER.vformat(self.template, (), dict.fromkeys(known, "text"))
