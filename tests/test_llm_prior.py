@@ -1348,6 +1348,25 @@ def test_set_params_then_fit_uses_the_new_model_and_dtype(models, table, tmp_pat
         prior.logits(X)
 
 
+def test_a_new_dtype_gets_a_new_gpu_token_budget(models, table, monkeypatch):
+    # the budget was kept across set_params(dtype=...): a float32 model on a GPU got the
+    # tokens per batch sized for bfloat16 (twice too many, then out of memory)
+    from llmboost.priors import _llm_budget
+
+    def tokens_that_fit(rt):  # as cuda_token_budget: fewer tokens for wider values
+        return 8000 // (torch.finfo(rt.dtype).bits // 8)
+
+    monkeypatch.setattr(_llm_budget, "cuda_token_budget", tokens_that_fit)
+    X, y = table
+    prior = make(models["gpt2"], batch_size="auto").fit(X, y)
+    rt = prior._runtime(need_model=True)
+    rt.device = torch.device("cuda")  # a device object only: nothing runs on it
+    rt.dtype = torch.bfloat16
+    assert prior._budget_for(rt)["tokens"] == 4000
+    rt.dtype = torch.float32
+    assert prior._budget_for(rt)["tokens"] == 2000
+
+
 def test_unloadable_model_fails_fast_with_a_clear_error(table, tmp_path, monkeypatch):
     """A hub name that is neither cached nor downloadable is refused without retries."""
     import transformers

@@ -354,7 +354,8 @@ class LLMPrior(Prior):
 
     def _budget_for(self, rt: Runtime) -> dict:
         budget = getattr(self, "_budget", None)
-        if budget is None or budget["key"] != (rt.identity, str(rt.device), self.batch_size):
+        key = (rt.identity, str(rt.device), str(rt.dtype), self.batch_size)
+        if budget is None or budget["key"] != key:
             budget = self._budget = batch_budget(rt, self.batch_size)
         return budget
 

@@ -26,8 +26,8 @@ def batch_budget(rt: Runtime, batch_size) -> dict:
     -------
     dict
         ``rows``, ``tokens`` (``None``: no bound), ``prefix`` (what a token of a shared
-        prefix counts in ``tokens``) and ``key`` (the model, device and ``batch_size``
-        the budget was made for).
+        prefix counts in ``tokens``) and ``key`` (the model, device, dtype and
+        ``batch_size`` the budget was made for).
     """
     if batch_size != "auto":
         budget = {"rows": int(batch_size), "tokens": None}
@@ -37,7 +37,7 @@ def batch_budget(rt: Runtime, batch_size) -> dict:
         budget = {"rows": 32, "tokens": 4096}
     cache, token = token_memory(rt)
     budget["prefix"] = cache / token
-    budget["key"] = (rt.identity, str(rt.device), batch_size)
+    budget["key"] = (rt.identity, str(rt.device), str(rt.dtype), batch_size)
     return budget
 
 
