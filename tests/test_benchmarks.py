@@ -17,7 +17,8 @@ from llmboost.benchmarks import methods
 from llmboost.benchmarks.baselines import WEIGHTS, AveragingClassifier, StackingClassifier
 from llmboost.benchmarks.cli import main
 from llmboost.benchmarks.datasets import dataset_name, load_dataset, stratified_subsample
-from llmboost.benchmarks.runner import check_settings, read_results, run_cell, run_suite
+from llmboost.benchmarks.results import check_settings, read_results
+from llmboost.benchmarks.runner import run_cell, run_suite
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from llmboost.__main__ import main as demo_main
 from llmboost.benchmarks.cli import main as bench_main
-from llmboost.benchmarks.runner import check_settings, read_results
+from llmboost.benchmarks.results import check_settings, read_results
 
 
 def _usage_error(main, argv, capsys) -> str:

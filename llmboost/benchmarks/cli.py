@@ -15,7 +15,8 @@ from pathlib import Path
 from .datasets import SKLEARN_TABLES, dataset_name, load_dataset
 from .methods import METHODS
 from .report import write_report
-from .runner import RESULTS, _run_suite, read_results
+from .results import RESULTS, read_results
+from .runner import _run_suite
 
 #: Suite files, shipped inside the package (``--suite quick`` works from any install).
 SUITES = Path(__file__).resolve().parent / "suites"

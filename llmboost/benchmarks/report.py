@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .runner import cell_key, read_results
+from .results import cell_key, read_results
 
 
 def _size_order(size) -> float:
