@@ -459,3 +459,38 @@ def test_run_help_says_what_the_options_do(capsys):
     assert "every class gets at least two rows, so a size under twice the classes" in text
     assert "cap on test rows, stratified, at least two per class (default 2000)" in text
     assert text.count("one value per --out folder") == 2
+
+
+def _read_only(monkeypatch, folder):
+    """Opening a file inside ``folder`` for writing fails as in a read-only folder (chmod
+    binds no one running as root)."""
+    import builtins
+    import errno
+    import io
+
+    real_open = io.open
+
+    def refusing(file, mode="r", *args, **kwargs):
+        inside = isinstance(file, (str, os.PathLike)) and str(folder) in os.fspath(file)
+        if inside and any(m in mode for m in "wax+"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refusing)
+    monkeypatch.setattr(builtins, "open", refusing)
+
+
+def test_an_out_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    # results.jsonl or the report in a read-only --out ended in a PermissionError traceback
+    out = tmp_path / "run"
+    assert bench_main([*_run(out, "--seeds", ["0"]), "--no-report"]) == 0
+    _read_only(monkeypatch, out)
+    line = _usage_error(bench_main, _run(out, "--seeds", ["0", "1"]), capsys)
+    assert line == (
+        f"llmboost-bench run: error: argument --out: cannot write {out / 'results.jsonl'}: "
+        "Permission denied; give a folder you can write to"
+    )
+    line = _usage_error(bench_main, ["report", "--out", str(out)], capsys)
+    assert line.startswith(f"llmboost-bench report: error: argument --out: cannot write {out}")
+    assert line.endswith(": Permission denied; give a folder you can write to")
+    assert os.listdir(out) == ["results.jsonl"]  # no file half written is left

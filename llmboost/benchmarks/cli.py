@@ -307,6 +307,8 @@ def _run(args) -> int:
             )
     except ValueError as err:  # a results file not ours, or of other settings or data
         args.error(f"argument --out: {err}")
+    except OSError as err:  # opened before a cell runs: a folder or file not writable
+        _cannot_write(args, err)
     except KeyboardInterrupt as stop:
         said = "Stopped (SIGTERM)" if isinstance(stop, _Stopped) else "Interrupted"
         print(
@@ -372,6 +374,16 @@ def _results(args) -> list[dict]:
         args.error(f"argument --out: {err}")
 
 
+def _cannot_write(args, err: OSError) -> None:
+    """Stop with a usage error naming the file in ``--out`` that could not be written."""
+    if err.filename is None:
+        raise err
+    args.error(
+        f"argument --out: cannot write {err.filename}: {err.strerror}; give a folder you "
+        "can write to"
+    )
+
+
 def _report(args) -> int:
     _check_folder(args.error, "--out", args.out)
     if not _results(args):
@@ -381,6 +393,8 @@ def _report(args) -> int:
         )
     try:
         print(f"report: {write_report(args.out)}")
+    except OSError as err:
+        _cannot_write(args, err)
     except KeyboardInterrupt:
         print(
             f"\nInterrupted: the report is unfinished; run `llmboost-bench report --out "
