@@ -303,6 +303,7 @@ def run(args: argparse.Namespace) -> None:
                             continue
                         row = _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte)
                         writer.writerow(row)
+                        done.add((name, size, seed, method))  # named twice: runs once
                         fh.flush()
                         print(
                             name,

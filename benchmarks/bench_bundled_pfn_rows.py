@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> None:
                         row["seconds"] = round(time.perf_counter() - t0, 3)
                         writer.writerow(row)
                         fh.flush()
+                        done.add((name, size, seed, method))  # named twice: runs once
                         print(row, flush=True)
 
 

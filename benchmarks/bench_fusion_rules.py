@@ -652,6 +652,7 @@ def run(args) -> None:
                         rows = _rule_rows(data, yte, [label, name, size, seed])
                     writer.writerows(rows)  # a cell's rows at once: a stop keeps none of them
                     fh.flush()
+                    done.add((label, name, size, seed))  # named twice: runs once
                     print(f"{args.prior} {name} n={size} seed={seed} "
                           f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
 

@@ -98,16 +98,66 @@ def test_an_empty_results_file_gets_its_header(task_dir, tmp_path):
     assert rows[["dataset", "size", "seed", "method"]].values.tolist() == [["tiny", 32, 0, "lr"]]
 
 
+def _regression_task(task_dir):
+    """``tiny`` with a numeric target, for the regression suite."""
+    for name in ("train.csv", "test.csv"):
+        frame = pd.read_csv(task_dir / "tiny" / name)
+        frame.assign(label=frame["a"] * 2.0 + frame["b"]).to_csv(
+            task_dir / "tiny" / name, index=False
+        )
+
+
+@pytest.mark.parametrize(
+    "script, options",
+    [
+        ("bench_bundled_pfn.py", ["--methods", "xgb", "xgb"]),
+        ("bench_bundled_pfn_regression.py", ["--methods", "xgb", "xgb"]),
+        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
+    ],
+)
+def test_a_cell_named_twice_runs_once(script, options, task_dir, tmp_path):
+    # the cells done were read once, before the run: --seeds 0 0 --methods xgb xgb fitted
+    # the same cell four times and wrote it four times to the results file
+    if "regression" in script:
+        _regression_task(task_dir)
+    options = [tmp_path / o if o == "cache" else o for o in options]
+    csv = tmp_path / "r.csv"
+    run = _script(script, "--data-dir", task_dir, "--sizes", 32, 32, "--seeds", 0, 0,
+                  "--datasets", "tiny", "tiny", "--csv", csv, *options)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = pd.read_csv(csv)
+    key = ["prior", "dataset", "size", "seed"] if "rules" in script else ["dataset", "method"]
+    assert not rows.duplicated([*key, "rule"] if "rules" in script else key).any()
+    assert len(rows.drop_duplicates(key)) == 1
+
+
+def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeypatch):
+    # as the suites above: --sizes 32 32 --seeds 0 0 scored each method's cell four times
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+    import bench_bundled_pfn_rows as rows
+
+    scored = []
+
+    def score(method, Xtr, ytr, Xte, seed):
+        scored.append((method, len(ytr), seed))
+        return np.full((len(Xte), 2), 0.5), np.array(["no", "yes"]), 1
+
+    monkeypatch.setattr(rows, "DATASETS", task_dir)
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    monkeypatch.setattr(rows, "_score", score)
+    csv = tmp_path / "r.csv"
+    rows.main(["--sizes", "32", "32", "--seeds", "0", "0", "--datasets", "tiny", "--csv", str(csv)])
+    assert sorted(scored) == [("all", 32, 0), ("single", 32, 0)]
+    assert len(pd.read_csv(csv)) == 2
+
+
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
 def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
     # the cells were keyed by (dataset, size, seed, method) alone: a rerun with another
     # --max-test skipped them and the summary compared methods on other test rows
     if "regression" in script:
-        for name in ("train.csv", "test.csv"):
-            frame = pd.read_csv(task_dir / "tiny" / name)
-            frame.assign(label=frame["a"] * 2.0 + frame["b"]).to_csv(
-                task_dir / "tiny" / name, index=False
-            )
+        _regression_task(task_dir)
     methods = ["--methods", "xgb"]
     csv = tmp_path / "r.csv"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--csv", csv, *methods]
