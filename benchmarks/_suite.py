@@ -100,6 +100,29 @@ def task_folder(parser: argparse.ArgumentParser, folder: Path) -> Path:
     return Path(folder)
 
 
+def say_skipped_sizes(n_rows: dict[str, int], sizes) -> None:
+    """Say once per task which sizes exceed its training rows: their cells are not run.
+
+    Parameters
+    ----------
+    n_rows : dict
+        The training rows of each task of the run.
+    sizes : sequence of int
+
+    Returns
+    -------
+    None
+    """
+    for name, rows in n_rows.items():
+        if over := sorted({size for size in sizes if size > rows}):
+            print(
+                f"{name} has {rows} training rows, fewer than size "
+                f"{', '.join(map(str, over))}: those cells are skipped",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
 def finished_cells(path: Path) -> tuple[set[tuple], bool]:
     """The ``(dataset, size, seed, method)`` cells already in the CSV at ``path``.
 
@@ -443,6 +466,7 @@ __all__ = [
     "pfn_options",
     "read_cells",
     "run_suite",
+    "say_skipped_sizes",
     "seconds_table",
     "shared_table",
     "shared_task",

@@ -4,9 +4,10 @@
         --md benchmarks/results/bundled_pfn.md
 
 For every classification task of ``/work/shared/datasets`` with at most 10 classes, every
-training size (default 32 ... 1024) and seed: a shuffled, stratified subsample of the
-training file (at least two rows per class where it has them, so that the methods
-that cross-validate can run) is the training set; the fixed test file (capped at
+training size (default 32 ... 1024, where the training file has that many rows: a run
+says which sizes it skips) and seed: a shuffled, stratified subsample of the training
+file (at least two rows per class where it has them, so that the methods that
+cross-validate can run) is the training set; the fixed test file (capped at
 ``--max-test`` rows by a stratified sample drawn once with seed 0) is the test set.
 Methods:
 
@@ -40,6 +41,7 @@ from _suite import (
     pfn_options,
     read_cells,
     run_suite,
+    say_skipped_sizes,
     seconds_table,
     suite_parser,
     task_folder,
@@ -286,6 +288,7 @@ def run(args: argparse.Namespace) -> None:
         print("skipped (more than 10 classes):", ", ".join(skipped), flush=True)
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
+    say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:

@@ -5,9 +5,10 @@
         --md benchmarks/results/bundled_pfn_regression.md
 
 For every task of ``/work/shared/datasets/regression``, every training size (default
-32 ... 1024, where the training file has that many rows) and seed: a shuffled subsample
-of the training file is the training set; the fixed test file (capped at ``--max-test``
-rows, drawn once with seed 0) is the test set. Methods:
+32 ... 1024, where the training file has that many rows: a run says which sizes it
+skips) and seed: a shuffled subsample of the training file is the training set; the
+fixed test file (capped at ``--max-test`` rows, drawn once with seed 0) is the test set.
+Methods:
 
 * ``pfn``: ``BundledPFNPrior(task="regression")`` alone (its predicted mean);
 * ``pfnboost``: ``PFNBoostRegressor(prior=BundledPFNPrior(task="regression"))``;
@@ -40,6 +41,7 @@ from _suite import (
     pfn_options,
     read_cells,
     run_suite,
+    say_skipped_sizes,
     seconds_table,
     suite_parser,
     task_folder,
@@ -185,6 +187,7 @@ def run(args: argparse.Namespace) -> None:
         raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
+    say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:

@@ -160,6 +160,7 @@ from _suite import (  # noqa: E402
     check_test_rows,
     count,
     json_object,
+    say_skipped_sizes,
     task_folder,
     write_summary,
 )
@@ -629,6 +630,7 @@ def run(args) -> None:
     tasks = {name: load_task(name, args.max_test) for name in names_all}
     # one test cap per prior: the language model's cells are capped lower on purpose
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()}, {"prior": label})
+    say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         if fh.tell() == 0:

@@ -131,6 +131,29 @@ def test_a_cell_named_twice_runs_once(script, options, task_dir, tmp_path):
     assert len(rows.drop_duplicates(key)) == 1
 
 
+@pytest.mark.parametrize(
+    "script, options",
+    [
+        ("bench_bundled_pfn.py", ["--methods", "xgb"]),
+        ("bench_bundled_pfn_regression.py", ["--methods", "xgb"]),
+        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
+    ],
+)
+def test_sizes_above_the_training_rows_are_said(script, options, task_dir, tmp_path):
+    # a size above a task's 100 training rows was skipped without a word: --sizes 500
+    # alone ran nothing, exit status 0, and the summary's tables were empty
+    if "regression" in script:
+        _regression_task(task_dir)
+    options = [tmp_path / o if o == "cache" else o for o in options]
+    csv = tmp_path / "r.csv"
+    run = _script(script, "--data-dir", task_dir, "--sizes", 32, 500, 200, "--seeds", 0,
+                  "--csv", csv, *options)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    said = "tiny has 100 training rows, fewer than size 200, 500: those cells are skipped"
+    assert said in run.stderr.splitlines()
+    assert set(pd.read_csv(csv)["size"]) == {32}
+
+
 def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeypatch):
     # as the suites above: --sizes 32 32 --seeds 0 0 scored each method's cell four times
     monkeypatch.syspath_prepend(str(SCRIPTS))
