@@ -431,7 +431,8 @@ def run_suite(
 
 
 def check_summary(md: str | None, csv_paths: list[str]) -> None:
-    """Stop when a summary has no ``--md`` to be written to, or a results file is missing.
+    """Stop when a summary has no ``--md`` to be written to, or its results files are
+    missing or hold no cells (the summary would be empty tables).
 
     Parameters
     ----------
@@ -449,6 +450,11 @@ def check_summary(md: str | None, csv_paths: list[str]) -> None:
     if missing := [str(p) for p in csv_paths if not Path(p).is_file()]:
         raise SystemExit(
             f"--csv/--inputs: no results file {', '.join(missing)}; run the suite first"
+        )
+    if all(not Path(p).stat().st_size or pd.read_csv(p, nrows=1).empty for p in csv_paths):
+        raise SystemExit(
+            f"--csv/--inputs: {', '.join(map(str, csv_paths))} holds no cells, so --md is "
+            "left as it was; run cells first (sizes within the tasks' training rows)"
         )
 
 

@@ -249,6 +249,20 @@ def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
     assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
 
 
+@pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
+@pytest.mark.parametrize("text", ["", "dataset,size,seed,method,auc,seconds\n"])
+def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
+    # a results file with no cells (a run of sizes above every task's rows) replaced the
+    # summary with empty tables, e.g. '| size |  |' followed by '|---|'
+    csv, md = tmp_path / "r.csv", tmp_path / "r.md"
+    csv.write_text(text)
+    md.write_text("the summary of an earlier run\n")
+    run = _script(script, "--summary-only", "--csv", csv, "--md", md)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"--csv/--inputs: {csv} holds no cells, so --md is left as it was" in run.stderr
+    assert md.read_text() == "the summary of an earlier run\n"
+
+
 def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     # with several --csv files and no --md, the run wrote into the first one and left
     # the others out, silently
