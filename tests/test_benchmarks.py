@@ -559,6 +559,22 @@ def test_a_cell_run_again_counts_once_in_the_report(tmp_path):
     assert "0 cells finished, 1 failed;" in report and "URLError: no network" in report
 
 
+def test_results_written_before_n_train_resume_and_report(tmp_path, monkeypatch, capsys):
+    # records of the first llmboost-bench have no n_train: the report and a resumed run
+    # (its warnings) both stopped with KeyError: 'n_train'
+    from llmboost.benchmarks import report
+
+    monkeypatch.setattr(report, "_plots", lambda *args: None)  # the tables are checked
+    old = _record("ok", auc=0.9, log_loss=0.3)
+    (tmp_path / "results.jsonl").write_text(old)
+    assert "| xgboost | 0.900 |" in report.write_report(tmp_path).read_text()
+    run_suite(["sklearn:iris"], ["xgboost"], [16], [0, 1], tmp_path, progress=False)
+    records = read_results(tmp_path)
+    assert [r["seed"] for r in records] == [0, 1] and records[1]["n_train"] == 16
+    text = report.write_report(tmp_path).read_text()
+    assert "2 cells finished, 0 failed" in text and "Sizes raised" not in text
+
+
 def test_the_report_is_written_without_matplotlib(tmp_path, monkeypatch, capsys):
     from llmboost.benchmarks.report import write_report
 

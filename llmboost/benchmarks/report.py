@@ -103,7 +103,7 @@ def _failed_lines(failed: pd.DataFrame) -> list[str]:
 
 def _raised_lines(ok: pd.DataFrame) -> list[str]:
     """Per dataset, the sizes that trained on more rows to give every class two."""
-    if ok.empty:
+    if ok.empty or "n_train" not in ok:  # records written before n_train was recorded
         return []
     numeric = pd.to_numeric(ok["size"], errors="coerce")
     raised = ok[numeric.notna() & (ok["n_train"] > numeric)]

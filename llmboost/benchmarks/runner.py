@@ -337,7 +337,8 @@ def _warn_raised(records: list[dict]) -> None:
     """Say once per dataset which sizes trained on more rows, to give each class two."""
     raised: dict[str, dict[int, int]] = {}
     for r in records:
-        if r["status"] == "ok" and r["size"] != "all" and r["n_train"] > int(r["size"]):
+        # records written before n_train was recorded: not said
+        if r["status"] == "ok" and r["size"] != "all" and r.get("n_train", 0) > int(r["size"]):
             raised.setdefault(r["dataset"], {})[int(r["size"])] = r["n_train"]
     for name, rows in raised.items():
         said = ", ".join(f"size {size} on {n}" for size, n in sorted(rows.items()))
