@@ -230,6 +230,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datasets", default=str(DATASETS))
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/input_layer.md"))
     args = parser.parse_args(argv)
+    if not (Path(args.before) / "llmboost" / "__init__.py").is_file():  # before any cell
+        parser.error(
+            f"argument --before: {args.before} holds no llmboost/__init__.py; give a "
+            f"worktree of commit 776a19e (git worktree add {args.before} 776a19e)"
+        )
     cells = build_cells(Path(args.datasets))
     with tempfile.TemporaryDirectory() as tmp:
         cells_path = os.path.join(tmp, "cells.pkl")

@@ -985,3 +985,18 @@ def test_the_fusion_search_picture_is_titled_with_the_rows_fitted(monkeypatch, t
     monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", *options])
     module.main()
     assert titles == ["tiny, 40 rows, bundled PFN prior"]
+
+
+def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
+    # a --before folder without llmboost ran this tree's llmboost in its worker, which
+    # stopped on the mismatch, and the script with a CalledProcessError traceback
+    out = tmp_path / "out.md"
+    run = _script("bench_input_layer.py", "--before", tmp_path / "nope", "--datasets", tmp_path,
+                  "--out", out)  # fmt: skip
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"bench_input_layer.py: error: argument --before: {tmp_path / 'nope'} holds no "
+        f"llmboost/__init__.py; give a worktree of commit 776a19e (git worktree add "
+        f"{tmp_path / 'nope'} 776a19e)"
+    )
+    assert not out.exists()
