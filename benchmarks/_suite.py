@@ -432,7 +432,7 @@ def run_suite(
         print(summarize(inputs, args.md, command, args.notes))
 
 
-def check_summary(md: str | None, csv_paths: list[str]) -> None:
+def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--inputs") -> None:
     """Stop when a summary has no ``--md`` to be written to, or its results files are
     missing or hold no cells (the summary would be empty tables).
 
@@ -442,6 +442,8 @@ def check_summary(md: str | None, csv_paths: list[str]) -> None:
         The summary's file.
     csv_paths : list of str
         The results files it reads.
+    option : str, default="--csv/--inputs"
+        The options that name them, in the messages.
 
     Returns
     -------
@@ -450,12 +452,10 @@ def check_summary(md: str | None, csv_paths: list[str]) -> None:
     if not md:
         raise SystemExit("--summary-only: give --md, the file the summary is written to")
     if missing := [str(p) for p in csv_paths if not Path(p).is_file()]:
-        raise SystemExit(
-            f"--csv/--inputs: no results file {', '.join(missing)}; run the suite first"
-        )
+        raise SystemExit(f"{option}: no results file {', '.join(missing)}; run the suite first")
     if all(not Path(p).stat().st_size or pd.read_csv(p, nrows=1).empty for p in csv_paths):
         raise SystemExit(
-            f"--csv/--inputs: {', '.join(map(str, csv_paths))} holds no cells, so --md is "
+            f"{option}: {', '.join(map(str, csv_paths))} holds no cells, so --md is "
             "left as it was; run cells first (sizes within the tasks' training rows)"
         )
 

@@ -157,6 +157,7 @@ import bench_bundled_pfn  # noqa: E402
 from _suite import (  # noqa: E402
     SEED,
     SIZE,
+    check_summary,
     check_test_rows,
     count,
     json_object,
@@ -868,6 +869,7 @@ def main() -> None:
         parser.error("argument --csv: a run writes one results file; give several only with --md")
     bench_bundled_pfn.DATASETS = task_folder(parser, args.data_dir)
     if args.md:
+        check_summary(args.md, args.csv, "--csv")  # each results file there, with cells
         summary(args.csv, args.md)
     else:
         run(args)

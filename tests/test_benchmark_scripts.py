@@ -263,6 +263,19 @@ def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
     assert md.read_text() == "the summary of an earlier run\n"
 
 
+def test_a_fusion_rules_summary_needs_results_with_cells(tmp_path):
+    # --md with a missing results file ended in a FileNotFoundError traceback; with one
+    # holding only its header it wrote a summary of no prior
+    csv, md = tmp_path / "r.csv", tmp_path / "r.md"
+    run = _script("bench_fusion_rules.py", "--md", md, "--csv", csv)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"--csv: no results file {csv}; run the suite first" in run.stderr
+    csv.write_text("prior,dataset,size,seed,rule,auc,log_loss,scale,trees,n_test\n")
+    run = _script("bench_fusion_rules.py", "--md", md, "--csv", csv)
+    assert run.returncode == 1 and f"--csv: {csv} holds no cells" in run.stderr
+    assert not md.exists()
+
+
 def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     # with several --csv files and no --md, the run wrote into the first one and left
     # the others out, silently
