@@ -104,6 +104,10 @@ def main() -> None:
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--plots", type=Path, help="save the first model's plots here")
     args = parser.parse_args()
+    if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
+        parser.error(
+            f"argument --plots: {args.plots} is a file; give a folder (created if missing)"
+        )
 
     tables = {}
     for dataset, _, _ in models(args.seed):  # before any fit: each leaves rows to explain

@@ -938,6 +938,25 @@ def test_explain_benchmark_row_counts_are_usage_errors(monkeypatch, capsys, opti
     )
 
 
+def test_explain_benchmark_refuses_a_plots_file_before_any_fit(tmp_path, monkeypatch, capsys):
+    # --plots naming a file: the first model was fitted, timed and explained, then saving
+    # its plots stopped the run with a FileExistsError traceback
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_explain
+
+    file = tmp_path / "plots.png"
+    file.write_text("x")
+    monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--plots", str(file)])
+    with pytest.raises(SystemExit) as stop:
+        bench_explain.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"bench_explain.py: error: argument --plots: {file} is a file; give a folder "
+        "(created if missing)"
+    )
+
+
 def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
     monkeypatch, capsys
 ):
