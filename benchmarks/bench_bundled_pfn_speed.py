@@ -206,6 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--package-root", default=None, help="folder holding another llmboost")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process
     args = p.parse_args(argv)
+    root = args.package_root
+    if root and not (Path(root) / "llmboost" / "__init__.py").is_file():
+        p.error(
+            f"argument --package-root: {root} holds no llmboost/__init__.py; give a folder "
+            f"with llmboost in it, e.g. git archive COMMIT llmboost | tar -x -C {root}"
+        )
     if args.list:
         for i, config in enumerate(CONFIGS):
             print(i, config)

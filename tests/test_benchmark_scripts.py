@@ -656,6 +656,28 @@ def test_fusion_rules_prior_cv_needs_two_folds_or_leave_one_out(value, tmp_path)
     assert not (tmp_path / "r.csv").exists()
 
 
+def test_speed_package_root_must_hold_llmboost(tmp_path, monkeypatch, capsys):
+    # a --package-root without llmboost started a child that stopped on the mismatch, its
+    # message captured and lost, and the parent with a CalledProcessError traceback
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_speed
+
+    monkeypatch.setattr(bench_bundled_pfn_speed, "_run_child", None)  # no child may start
+    with pytest.raises(SystemExit) as stop:
+        bench_bundled_pfn_speed.main(["--only", "0", "--package-root", str(tmp_path)])
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"error: argument --package-root: {tmp_path} holds no "
+            f"llmboost/__init__.py; give a folder with llmboost in it, e.g. git archive COMMIT "
+            f"llmboost | tar -x -C {tmp_path}"
+        )
+    )
+
+
 def test_speed_only_names_listed_configurations(monkeypatch, capsys):
     # --only 9 started a child process that stopped with a raw IndexError, and the parent
     # with a CalledProcessError
