@@ -164,16 +164,20 @@ def _use_package(root: str) -> None:
 def _run_child(i: int, args) -> tuple:
     """Configuration ``i`` measured in a child process: ``(config, result)``."""
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    out = subprocess.run(
+    child = subprocess.run(
         [sys.executable, __file__, "--repeats", str(args.repeats), "--one", str(i)]
         + ([] if args.warmup else ["--no-warmup"])
         + (["--package-root", args.package_root] if args.package_root else []),
-        check=True,
         capture_output=True,
         text=True,
         env=env,
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    )
+    if child.returncode:  # its error, captured, is said: the configurations before are printed
+        raise SystemExit(
+            f"configuration {i} {CONFIGS[i]} failed (exit status {child.returncode}):\n"
+            + child.stderr.strip()[-3000:]
+        )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
     print(CONFIGS[i], result, flush=True)
     return CONFIGS[i], result
 

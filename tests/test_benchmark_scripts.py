@@ -678,6 +678,17 @@ def test_speed_package_root_must_hold_llmboost(tmp_path, monkeypatch, capsys):
     )
 
 
+def test_speed_says_why_a_configuration_failed(tmp_path):
+    # the child's error was captured and dropped: the run ended in a CalledProcessError
+    # traceback saying only "returned non-zero exit status 1"
+    (tmp_path / "llmboost").mkdir()
+    (tmp_path / "llmboost" / "__init__.py").write_text("raise RuntimeError('broken tree')\n")
+    run = _script("bench_bundled_pfn_speed.py", "--only", 0, "--package-root", tmp_path)
+    assert run.returncode == 1 and "CalledProcessError" not in run.stderr
+    assert "configuration 0 " in run.stderr and " failed (exit status 1):" in run.stderr
+    assert run.stderr.strip().endswith("RuntimeError: broken tree")
+
+
 def test_speed_only_names_listed_configurations(monkeypatch, capsys):
     # --only 9 started a child process that stopped with a raw IndexError, and the parent
     # with a CalledProcessError
