@@ -388,6 +388,8 @@ def write_summary(path: Path, text: str) -> None:
     None
     """
     path = Path(path)
+    if path.is_dir():  # the rename would fail after the part was written
+        raise SystemExit(f"cannot write the summary to {path}: it is a folder; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.part")
     try:

