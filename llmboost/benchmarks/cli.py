@@ -115,7 +115,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         help="subsample seeds, 0 to 4294967295 (default: the suite's, else 0 1 2 3 4)",
     )
     run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
-    run.add_argument("--jobs", type=count(1), default=1, help="worker processes (default 1)")
+    run.add_argument(
+        "--jobs",
+        type=count(1),
+        default=1,
+        help="worker processes, at most one per cell (default 1)",
+    )
     run.add_argument(
         "--n-trials",
         type=count(0),

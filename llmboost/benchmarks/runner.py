@@ -205,7 +205,8 @@ def _records(cells: list, n_trials: int, max_test: int, jobs: int):
     unset = "OMP_NUM_THREADS" not in os.environ
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the workers inherit it when they start
     try:
-        pool = get_context("spawn").Pool(jobs, initializer=_ignore_interrupt)
+        # no more workers than cells: each starts by importing the libraries, for seconds
+        pool = get_context("spawn").Pool(min(jobs, len(tasks)), initializer=_ignore_interrupt)
     finally:  # the caller's own setting is left as it was
         if unset:
             del os.environ["OMP_NUM_THREADS"]
