@@ -123,6 +123,11 @@ def main() -> None:
     folder = bench_bundled_pfn.DATASETS / args.dataset
     if not (folder / "meta.json").is_file():
         parser.error(f"--dataset {args.dataset!r}: no task folder {folder}")
+    if Path(args.out).is_dir():  # before the fit: saving the picture would fail after it
+        parser.error(
+            f"argument --out: {args.out} is a folder; give a file name, e.g. "
+            f"{Path(args.out) / 'fusion_search.png'}"
+        )
     train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
     rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),

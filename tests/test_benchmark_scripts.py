@@ -1052,6 +1052,26 @@ def test_the_fusion_search_picture_is_titled_with_the_rows_fitted(monkeypatch, t
     assert titles == ["tiny, 40 rows, bundled PFN prior"]
 
 
+def test_the_fusion_search_picture_refuses_a_folder_before_the_fit(monkeypatch, tmp_path, capsys):
+    # --out naming a folder: the model was fitted, then savefig stopped with an
+    # IsADirectoryError traceback
+    module = _plot_fusion_search(monkeypatch)
+    monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"error: argument --out: {tmp_path} is a folder; give a file name, e.g. "
+            f"{tmp_path / 'fusion_search.png'}"
+        )
+    )
+
+
 def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
     # a --before folder without llmboost ran this tree's llmboost in its worker, which
     # stopped on the mismatch, and the script with a CalledProcessError traceback
