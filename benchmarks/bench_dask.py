@@ -508,7 +508,13 @@ def main(argv=None) -> int:
     """
     from _suite import command_line, write_summary  # here: spawned workers import this file
 
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.skip_scoring and args.skip_training and not args.allocator_rows:
+        parser.error(
+            "--skip-scoring, --skip-training and --allocator-rows 0 leave nothing to measure "
+            "(the report would hold no section); drop one of them"
+        )
     lines = [
         "# Dask estimators on a LocalCluster",
         "",

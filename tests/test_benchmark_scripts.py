@@ -446,6 +446,29 @@ def test_dask_benchmark_counts_are_usage_errors(option, value, allowed, monkeypa
     assert said in capsys.readouterr().err
 
 
+def test_dask_benchmark_with_every_section_skipped_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    # it measured nothing and wrote --out as a report with no section, exit status 0
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_dask
+
+    out = tmp_path / "dask.md"
+    out.write_text("an earlier report\n")
+    options = ["--skip-scoring", "--skip-training", "--allocator-rows", "0", "--out", str(out)]
+    with pytest.raises(SystemExit) as stop:
+        bench_dask.main(options)
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "error: --skip-scoring, --skip-training and --allocator-rows 0 leave nothing to "
+            "measure (the report would hold no section); drop one of them"
+        )
+    )
+    assert out.read_text() == "an earlier report\n"
+
+
 # --- bench_tabpfn_prior.py: counts checked as usage errors ---
 
 
@@ -756,9 +779,10 @@ def test_dask_and_llm_prior_summaries_are_whole_and_show_a_command_to_paste(tmp_
     model = build_llama(tmp_path / "model")
     md = tmp_path / "r md" / "r md.md"
     md.parent.mkdir()
+    # the summary is checked, not the measurements: no cluster starts
+    monkeypatch.setattr(bench_dask, "_training_section", lambda args: ["## Training"])
     runs = [
-        (bench_dask.main, "bench_dask.py", ["--skip-scoring", "--skip-training",
-                                            "--allocator-rows", "0"]),
+        (bench_dask.main, "bench_dask.py", ["--skip-scoring", "--allocator-rows", "0"]),
         (bench_llm_prior.main, "bench_llm_prior.py", ["--model", str(model), "--rows", "4",
                                                       "--naive-rows", "2", "--rounds", "1"]),
     ]  # fmt: skip
