@@ -57,7 +57,9 @@ _FOREST = ("rf", "random_forest")
 
 
 def canonical_params(library: str, params: dict | None) -> dict | None:
-    """``params`` with a library alias of a parameter llmboost reads under its main name.
+    """``params`` with a library alias of a parameter llmboost reads under its main name,
+    and a NumPy scalar as its Python value (XGBoost failed on ``n_jobs=np.int64(2)``:
+    "Object of type int64 is not JSON serializable").
 
     Parameters
     ----------
@@ -68,7 +70,7 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     Returns
     -------
     dict or None
-        A new dict where an alias was renamed, else ``params`` itself.
+        A new dict where an alias was renamed or a scalar converted, else ``params`` itself.
 
     Raises
     ------
@@ -76,6 +78,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         When a parameter is given under two of its names.
     """
     out = params
+    if any(isinstance(value, np.generic) for value in (params or {}).values()):
+        out = {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}
     for main, aliases in ALIASES.get(library, {}).items():
         given = [key for key in (main, *aliases) if key in (params or {})]
         if len(given) > 1:

@@ -536,3 +536,19 @@ def test_xgboost_gpu_tree_methods_name_their_replacement():
         pytest.skip("XGBoost 2 still takes gpu_hist, with its deprecation warning")
     with pytest.raises(ValueError, match=r"tree_method='gpu_hist' .* tree_method='hist' and"):
         make_booster("xgboost", {"tree_method": "gpu_hist"}, "regression", 0)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_numpy_scalars_in_booster_params_fit_as_their_python_values(library):
+    # XGBoost failed on np.int64 n_jobs / nthread / verbosity with "TypeError: Object of
+    # type int64 is not JSON serializable" from inside its DMatrix
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    given = {"n_jobs": np.int64(1), "max_depth": np.int32(3), "learning_rate": np.float64(0.25)}
+    given.update({"verbosity": np.int64(0)} if library == "xgboost" else {"verbose": np.int8(-1)})
+    plain = {key: value.item() for key, value in given.items()}
+    booster = make_booster(library, given, "regression", 0).fit(X, y, None)
+    expected = make_booster(library, plain, "regression", 0).fit(X, y, None)
+    assert booster.params == expected.params
+    assert all(type(booster.params[key]) is type(value) for key, value in plain.items())
+    np.testing.assert_array_equal(booster.predict_margin(X, None), expected.predict_margin(X, None))
