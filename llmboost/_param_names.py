@@ -18,6 +18,8 @@ from difflib import get_close_matches
 from functools import cache
 from numbers import Integral, Real
 
+import numpy as np
+
 from ._compat import lightgbm_parameter_names
 from ._validation import _is_number
 
@@ -129,12 +131,17 @@ def check_parameter_names(library: str, params: dict) -> None:
     ValueError
         Naming the key and its value (and the nearest known name).
     """
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
     for key in _NUMBERS:
         value = params.get(key)
         text = isinstance(value, str) and not _is_number(value)
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
-            name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
             raise ValueError(f"booster_params {key}={value!r}: {name} takes a number here.")
+        if value is not None and not _in_float32(value):
+            raise ValueError(
+                f"booster_params {key}={value!r}: {name} takes a finite number here, within "
+                "float32's range (|x| <= 3.4e38), or leave it out for the default."
+            )
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
@@ -153,6 +160,15 @@ def check_parameter_names(library: str, params: dict) -> None:
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _in_float32(value) -> bool:
+    """Whether a number (or its text) is finite and within float32's range, as XGBoost
+    stores it (beyond it XGBoost refused it, LightGBM's trees overflowed to inf)."""
+    try:
+        return abs(float(value)) <= float(np.finfo(np.float32).max)
+    except OverflowError:  # an int beyond float64
+        return False
 
 
 def _hint(library: str, key, known: frozenset) -> str:

@@ -552,3 +552,17 @@ def test_numpy_scalars_in_booster_params_fit_as_their_python_values(library):
     assert booster.params == expected.params
     assert all(type(booster.params[key]) is type(value) for key, value in plain.items())
     np.testing.assert_array_equal(booster.predict_margin(X, None), expected.predict_margin(X, None))
+
+
+@pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
+@pytest.mark.parametrize(
+    "key, value",
+    [("learning_rate", float("inf")), ("learning_rate", "inf"), ("learning_rate", 1e308),
+     ("reg_lambda", float("-inf")), ("max_delta_step", float("nan"))],
+)  # fmt: skip
+def test_a_number_beyond_float32_or_not_finite_is_refused_by_name(library, name, key, value):
+    # learning_rate=inf gave NaN (XGBoost) or inf (LightGBM) predictions without a word,
+    # and LightGBM's learning_rate=1e308 overflowed to inf as well
+    message = re.escape(f"booster_params {key}={value!r}: {name} takes a finite number")
+    with pytest.raises(ValueError, match=rf"^{message} .*float32"):
+        make_booster(library, {key: value}, "regression", 0)
