@@ -34,11 +34,10 @@ def unit_for(y, sample_weight=None) -> tuple[float, float]:
     return (spread if spread > 0 else 1.0), peak * mean
 
 
-#: Losses of the residual alone, started from a weighted mean or quantile of the target
-#: (XGBoost's pseudo-Huber loss from a Newton step, which :func:`trees_unit` centres too).
+#: Losses of the residual alone, started from a weighted mean or quantile of the target.
 _RESIDUAL_LOSSES = (
-    "reg:absoluteerror", "reg:quantileerror", "reg:pseudohubererror", "regression_l1",
-    "l1", "mean_absolute_error", "mae", "huber", "fair", "quantile",
+    "reg:absoluteerror", "reg:quantileerror", "regression_l1", "l1", "mean_absolute_error",
+    "mae", "huber", "fair", "quantile",
 )  # fmt: skip
 
 
@@ -63,6 +62,7 @@ def _metrics_hold(params: dict, unit: float) -> bool:
     ):  # the least gain to go on, in y's units
         return False
     kept = _AFFINE_METRICS + (_SHIFT_METRICS if unit == 1.0 else ())
+    kept += ("mphe",) if _pseudo_huber(params) else ()  # its huber_slope is in the unit too
     for key in _METRIC_KEYS:
         value = params.get(key)
         names = value.split(",") if isinstance(value, str) else value
@@ -75,22 +75,24 @@ def _metrics_hold(params: dict, unit: float) -> bool:
 def trees_unit(booster, y, margin, sample_weight=None, eval_set=None) -> tuple[float, float]:
     """``(unit, center)`` an adapter's fit trains in: on ``(y - center) / unit``.
 
-    Squared-error regression: :func:`unit_for`. Other losses of the residual (absolute
-    error, quantiles, Huber, ...): the centre alone (their thresholds are in the
-    target's units), so that a target far from 0 keeps its digits in the libraries'
-    float32 labels (XGBoost's absolute error on ``1e7 + y`` had R^2 -0.01). XGBoost
-    starts its pseudo-Huber loss one Newton step away from 0, which lands far off on a
-    target far from 0 (1e6 for targets near 100: R^2 -1e11); centred, it starts near the
-    mean. Other losses and classification: ``(1, 0)``. A start the user fixed
-    (``base_score``, ``boost_from_average=False``) is not centred. With ``eval_set``,
-    a metric that differs on the centred target (MAPE, gamma deviance, ...; XGBoost's
-    MAPE stopped after 41 rounds where plain XGBoost took 42), or a least gain to go on
-    (LightGBM's ``early_stopping_min_delta``, XGBoost's ``EarlyStopping(min_delta=)``)
-    keeps ``(1, 0)``.
+    Squared-error regression, and XGBoost's pseudo-Huber loss with its ``huber_slope``
+    in the unit too (:func:`fixed_start`; a target in 1e-6 units got no tree at all):
+    :func:`unit_for`. Other losses of the residual (absolute error, quantiles, Huber,
+    ...): the centre alone (their thresholds are in the target's units), so that a
+    target far from 0 keeps its digits in the libraries' float32 labels (XGBoost's
+    absolute error on ``1e7 + y`` had R^2 -0.01). XGBoost starts its pseudo-Huber loss
+    one Newton step away from 0, which lands far off on a target far from 0 (1e6 for
+    targets near 100: R^2 -1e11); centred, it starts near the mean. Other losses and
+    classification: ``(1, 0)``. A start the user fixed (``base_score``,
+    ``boost_from_average=False``) is not centred. With ``eval_set``, a metric that
+    differs on the centred target (MAPE, gamma deviance, ...; XGBoost's MAPE stopped
+    after 41 rounds where plain XGBoost took 42), or a least gain to go on (LightGBM's
+    ``early_stopping_min_delta``, XGBoost's ``EarlyStopping(min_delta=)``) keeps
+    ``(1, 0)``.
     """
     params = booster.params
     losses = [params[key] for key in OBJECTIVE_KEYS if params.get(key) is not None]
-    if booster.squared_error:
+    if booster.squared_error or (booster.task == "regression" and _pseudo_huber(params)):
         unit, center = unit_for(y, sample_weight)
     elif booster.task == "regression" and losses and set(losses) <= set(_RESIDUAL_LOSSES):
         unit, center = 1.0, unit_for(y, sample_weight)[1]
@@ -104,16 +106,28 @@ def trees_unit(booster, y, margin, sample_weight=None, eval_set=None) -> tuple[f
 
 
 def fixed_start(booster, margin) -> dict:
-    """XGBoost's ``base_score``, when the user fixed it, in the trees' unit.
+    """XGBoost's ``base_score``, when the user fixed it, and ``huber_slope``, in the
+    trees' unit.
 
     Regression trees train on ``y / unit_`` when the user gives ``base_score`` (no
     centre), so the library must start from ``base_score / unit_`` for the model to
     start from ``base_score``; a starting margin replaces ``base_score`` altogether.
+    The pseudo-Huber loss of ``y / unit_`` with ``huber_slope / unit_`` is that of
+    ``y`` over ``unit_ ** 2``: the same trees, read times ``unit_``.
     """
-    start = booster.params.get("base_score")
-    if margin is not None or start is None or target_unit(booster) == 1.0:
-        return {}
-    return {"base_score": float(start) / target_unit(booster)}
+    unit, start, out = target_unit(booster), booster.params.get("base_score"), {}
+    if unit == 1.0:
+        return out
+    if margin is None and start is not None:
+        out["base_score"] = float(start) / unit
+    if _pseudo_huber(booster.params):  # XGBoost's default slope is 1
+        out["huber_slope"] = float(booster.params.get("huber_slope", 1.0)) / unit
+    return out
+
+
+def _pseudo_huber(params: dict) -> bool:
+    """Whether ``params`` name XGBoost's pseudo-Huber loss."""
+    return any(params.get(key) == "reg:pseudohubererror" for key in OBJECTIVE_KEYS)
 
 
 def target_unit(booster) -> float:

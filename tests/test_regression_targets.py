@@ -183,7 +183,7 @@ def test_target_beyond_float32_range(booster):
 
 @pytest.mark.parametrize(
     "booster, params",
-    [("xgboost", {"objective": "reg:pseudohubererror"}), ("lightgbm", {"objective": "huber"})],
+    [("xgboost", {"objective": "reg:absoluteerror"}), ("lightgbm", {"objective": "huber"})],
 )
 def test_other_losses_keep_the_target_as_given(booster, params):
     # a Huber loss has an absolute threshold: its target is not divided by a unit
@@ -204,8 +204,10 @@ def test_xgboost_pseudo_huber_starts_near_the_target(weighted):
     params = {"objective": "reg:pseudohubererror"}
     model = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, random_state=0)
     model.fit(X, y, sample_weight=weight)
-    assert target_center(model.booster_) == pytest.approx(np.average(y, weights=weight))
-    assert target_unit(model.booster_) == 1.0  # huber_slope is in the target's units
+    mean = np.average(y, weights=weight)
+    assert target_center(model.booster_) == pytest.approx(mean)
+    spread = np.sqrt(np.average((y - mean) ** 2, weights=weight))
+    assert target_unit(model.booster_) == pytest.approx(spread)  # huber_slope divided too
     assert model.score(X, y) > 0.95
     # it no longer depends on where the target's zero lies (float32 trees: 1e-4 of y's spread)
     shifted = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, random_state=0)
@@ -215,6 +217,27 @@ def test_xgboost_pseudo_huber_starts_near_the_target(weighted):
     fixed = {**params, "base_score": 5.0}
     model = PriorBoostRegressor(Ridge(), booster_params=fixed, scale=0).fit(X, y)
     assert target_center(model.booster_) == 0.0
+
+
+@pytest.mark.parametrize("slope", [None, 0.5])
+@pytest.mark.parametrize("unit", [1e-6, 1e-3, 1e3])
+def test_xgboost_pseudo_huber_does_not_depend_on_the_target_unit(slope, unit):
+    # XGBoost skips splits with gain < 1e-6: its pseudo-Huber loss on a target in 1e-6
+    # units got no tree at all (R^2 0.0, 0.99 on y); huber_slope is in y's units
+    X, y = _data()
+    params = {"objective": "reg:pseudohubererror"}
+    params.update({} if slope is None else {"huber_slope": slope})
+    kwargs = {"booster_params": params, "scale": 0, "cv": 3, "random_state": 0}
+    reference = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    params = {**params, "huber_slope": (1.0 if slope is None else slope) * unit}
+    scaled = PriorBoostRegressor(Ridge(), **{**kwargs, "booster_params": params})
+    scaled.fit(X, y * unit)
+    assert scaled.score(X, y * unit) > 0.95
+    # float32 trees in the two units: equal within 1e-4 of the spread
+    np.testing.assert_allclose(
+        scaled.predict(X) / unit, reference.predict(X), rtol=0, atol=1e-4 * np.std(y)
+    )
+    assert scaled.booster_.params["huber_slope"] == params["huber_slope"]  # as given
 
 
 @pytest.mark.parametrize(
