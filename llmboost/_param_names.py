@@ -13,6 +13,8 @@ could not be parsed: 'ast'").
 from __future__ import annotations
 
 import json
+import math
+import re
 import warnings
 from difflib import get_close_matches
 from functools import cache
@@ -29,6 +31,13 @@ _NUMBERS = (
     "subsample", "subsample_freq", "colsample_bytree", "colsample_bylevel",
     "colsample_bynode", "reg_alpha", "reg_lambda", "gamma", "min_split_gain", "max_bin",
     "max_delta_step", "scale_pos_weight", "huber_slope",
+)  # fmt: skip
+
+#: Parameters of the two libraries' estimators that take a whole number: a float failed at
+#: fit ("should be of type int, got "16.0""), text of one in some only.
+_WHOLE_NUMBERS = (
+    "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
+    "n_jobs", "max_cat_to_onehot", "num_parallel_tree",
 )  # fmt: skip
 
 
@@ -116,7 +125,7 @@ def _xgboost_names(parts: tuple) -> frozenset | None:
     return frozenset(names | wrapper | extra)
 
 
-def check_parameter_names(library: str, params: dict) -> None:
+def check_parameter_names(library: str, params: dict) -> dict:
     """Raise for text or a boolean where a number belongs, and for a parameter name that
     the library does not know (XGBoost: does not use with the booster and loss given).
 
@@ -125,6 +134,12 @@ def check_parameter_names(library: str, params: dict) -> None:
     library : {"xgboost", "lightgbm"}
     params : dict
         The library's parameters.
+
+    Returns
+    -------
+    dict
+        ``params``, with the text of a whole number as the int where one belongs (XGBoost
+        refused ``max_bin='16'``, LightGBM's ``n_jobs='2'`` raised a ``TypeError``).
 
     Raises
     ------
@@ -145,7 +160,7 @@ def check_parameter_names(library: str, params: dict) -> None:
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
-        return
+        return _whole_numbers(name, params)
     key = unknown[0]
     hint = _hint(library, key, known)
     if library == "lightgbm":
@@ -160,6 +175,23 @@ def check_parameter_names(library: str, params: dict) -> None:
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _whole_numbers(name: str, params: dict) -> dict:
+    """``params`` with the text of a whole number as the int where one belongs; raise for
+    any other value there but an int or ``None``."""
+    out = dict(params)
+    for key in _WHOLE_NUMBERS:
+        value = out.get(key)
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            out[key] = int(value)
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
+            near = math.ceil(float(value)) if _is_number(value) and _in_float32(value) else 1
+            raise ValueError(
+                f"booster_params {key}={value!r}: {name} takes a whole number here, such as "
+                f"{key}={near}."
+            )
+    return out
 
 
 def _in_float32(value) -> bool:

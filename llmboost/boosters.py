@@ -86,7 +86,7 @@ class Booster(ABC):
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
         self._check_loss()
         check_boosting(self.name, self.params)
-        check_parameter_names(self.name, self.params)
+        self.params = check_parameter_names(self.name, self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
 

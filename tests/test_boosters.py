@@ -566,3 +566,19 @@ def test_a_number_beyond_float32_or_not_finite_is_refused_by_name(library, name,
     message = re.escape(f"booster_params {key}={value!r}: {name} takes a finite number")
     with pytest.raises(ValueError, match=rf"^{message} .*float32"):
         make_booster(library, {key: value}, "regression", 0)
+
+
+@pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
+def test_whole_number_parameters_take_ints_or_their_text(library, name):
+    # a float failed at fit, after the prior's scores ("Parameter max_bin should be of type
+    # int, got "16.0""); XGBoost refused max_bin='16' and LightGBM n_jobs='1' raised
+    # "TypeError: '<' not supported between instances of 'str' and 'int'"
+    for key, value in (("max_bin", 16.0), ("max_depth", 3.5), ("n_jobs", "2.0")):
+        message = re.escape(f"booster_params {key}={value!r}: {name} takes a whole number")
+        with pytest.raises(ValueError, match=rf"^{message} here, such as {key}=\d+\.$"):
+            make_booster(library, {key: value}, "regression", 0)
+    X, rng = _frame()
+    given = {"max_bin": "16", "n_jobs": " 1", "max_depth": "3", "n_estimators": 3}
+    booster = make_booster(library, given, "regression", 0)
+    assert [booster.params[key] for key in ("max_bin", "n_jobs", "max_depth")] == [16, 1, 3]
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
