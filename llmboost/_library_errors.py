@@ -33,8 +33,9 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
     """Refuse a GPU in ``params`` that the installed ``library`` cannot train on.
 
     XGBoost without CUDA ran the trees on the CPU with a warning per fit, LightGBM
-    without CUDA failed every fit (after the prior's scores); XGBoost 3 has no
-    ``gpu_*`` tree methods. ``has_cuda`` is the adapter's :meth:`has_cuda`.
+    without CUDA failed every fit (after the prior's scores), as LightGBM does on a device
+    with an index (``cuda:1``); XGBoost 3 has no ``gpu_*`` tree methods. ``has_cuda`` is
+    the adapter's :meth:`has_cuda`.
     """
     method = params.get("tree_method")
     if library == "xgboost" and isinstance(method, str) and method.startswith("gpu_"):
@@ -48,6 +49,13 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
     keys = ("device",) if library == "xgboost" else ("device_type", "device")
     for key in keys:
         value = params.get(key)
+        if library == "lightgbm" and isinstance(value, str) and ":" in value:
+            kind, _, index = value.partition(":")  # LightGBM: "Unknown device type cuda:1"
+            raise ValueError(
+                f"booster_params {key}={value!r}: LightGBM's device type has no index; give "
+                f"{key}={kind!r} and gpu_device_id={index} (or the estimator's "
+                f"device={value!r})."
+            )
         gpu = value == "cuda" or (library == "xgboost" and str(value).startswith(("cuda", "gpu")))
         if isinstance(value, str) and gpu and not has_cuda():
             why = {

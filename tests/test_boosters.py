@@ -527,6 +527,21 @@ def test_a_gpu_in_booster_params_without_a_cuda_build_is_refused(
     }
 
 
+@pytest.mark.parametrize("key, value", [("device_type", "cuda:1"), ("device", "gpu:0")])
+def test_lightgbm_device_with_an_index_names_gpu_device_id(monkeypatch, key, value):
+    # LightGBM failed at fit, after the prior's scores: "Unknown device type cuda:1"
+    from llmboost.boosters import LightGBMBooster
+
+    monkeypatch.setattr(LightGBMBooster, "has_cuda", staticmethod(lambda: True))
+    kind, index = value.split(":")
+    message = (
+        f"booster_params {key}={value!r}: LightGBM's device type has no index; give "
+        f"{key}={kind!r} and gpu_device_id={index}"
+    )
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)} \(or the estimator's"):
+        make_booster("lightgbm", {key: value}, "regression", 0)
+
+
 def test_xgboost_gpu_tree_methods_name_their_replacement():
     # XGBoost 3 refused tree_method='gpu_hist' at fit, after the prior's scores, with
     # "valid values are: {'approx', 'auto', 'exact', 'hist'}"
