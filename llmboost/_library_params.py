@@ -58,8 +58,9 @@ _FOREST = ("rf", "random_forest")
 
 def canonical_params(library: str, params: dict | None) -> dict | None:
     """``params`` with a library alias of a parameter llmboost reads under its main name,
-    and a NumPy scalar as its Python value (XGBoost failed on ``n_jobs=np.int64(2)``:
-    "Object of type int64 is not JSON serializable").
+    a NumPy scalar as its Python value (XGBoost failed on ``n_jobs=np.int64(2)``:
+    "Object of type int64 is not JSON serializable"), and LightGBM's loss in lower case,
+    as LightGBM reads it (``"MAE"`` is ``"mae"``).
 
     Parameters
     ----------
@@ -70,7 +71,7 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     Returns
     -------
     dict or None
-        A new dict where an alias was renamed or a scalar converted, else ``params`` itself.
+        A new dict where an alias was renamed or a value rewritten, else ``params`` itself.
 
     Raises
     ------
@@ -80,6 +81,9 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     out = params
     if any(isinstance(value, np.generic) for value in (params or {}).values()):
         out = {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}
+    losses = {k: v for k, v in (out or {}).items() if k in OBJECTIVE_KEYS and isinstance(v, str)}
+    if library == "lightgbm" and any(v != v.lower() for v in losses.values()):
+        out = {**out, **{k: v.lower() for k, v in losses.items()}}
     for main, aliases in ALIASES.get(library, {}).items():
         given = [key for key in (main, *aliases) if key in (params or {})]
         if len(given) > 1:

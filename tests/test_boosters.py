@@ -597,3 +597,22 @@ def test_whole_number_parameters_take_ints_or_their_text(library, name):
     booster = make_booster(library, given, "regression", 0)
     assert [booster.params[key] for key in ("max_bin", "n_jobs", "max_depth")] == [16, 1, 3]
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
+    "task, given, name",
+    [("regression", "MAE", "mae"), ("regression", "Huber", "huber"),
+     ("regression", "L2", "l2"), ("classification", "BINARY", "binary")],
+)  # fmt: skip
+def test_lightgbm_loss_names_in_any_case_are_its_losses(task, given, name):
+    # LightGBM reads objective='MAE' as 'mae'; llmboost refused it as a loss "with a link",
+    # and read 'L2' as no squared error (its trees then lost the target's unit)
+    X, rng = _frame()
+    y = rng.integers(0, 2, len(X)) if task == "classification" else rng.normal(size=len(X)) * 1e-9
+    fits = [
+        make_booster("lightgbm", {"objective": loss, "n_estimators": 5}, task, 0).fit(X, y, None)
+        for loss in (given, name)
+    ]
+    assert fits[0].params["objective"] == name
+    assert (fits[0].unit_, fits[0].center_) == (fits[1].unit_, fits[1].center_)
+    np.testing.assert_array_equal(fits[0].predict_margin(X, None), fits[1].predict_margin(X, None))
