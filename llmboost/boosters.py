@@ -32,6 +32,7 @@ from ._library_params import (
     check_boosting,
     check_early_stopping_callback,
     check_margin_width,
+    check_quantiles,
     defaults_for,
     lightgbm_has_cuda,
     pop_patience,
@@ -93,8 +94,8 @@ class Booster(ABC):
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
         the prior's logits or prediction are added to the margin, read back as they are
-        (so also a parameter of :attr:`link_params`); and several quantiles, which give
-        several predictions."""
+        (so also a parameter of :attr:`link_params`); and XGBoost's quantiles but one
+        (:func:`~llmboost._library_params.check_quantiles`)."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
@@ -116,17 +117,7 @@ class Booster(ABC):
                     f"then predicts {predicts}, while llmboost adds the prior to the margin "
                     f"and reads the margin as {reads}; leave {key}={plain!r}."
                 )
-        alphas = self.params.get("quantile_alpha")
-        if np.size(alphas) > 1:  # XGBoost's model of several quantiles predicts each
-            raise ValueError(
-                f"booster_params quantile_alpha={alphas!r}: XGBoost then predicts one column "
-                "per quantile, and llmboost fits one target; give one quantile (one model each)."
-            )
-        if alphas is None and self.params.get("objective") == "reg:quantileerror":
-            raise ValueError(  # XGBoost's own error came at fit, after the prior's scores
-                "booster_params objective='reg:quantileerror' needs quantile_alpha, the "
-                "quantile to fit (e.g. 0.9): XGBoost has no default for it."
-            )
+        check_quantiles(self.params)
 
     @property
     def squared_error(self) -> bool:

@@ -410,6 +410,29 @@ def test_an_xgboost_quantile_loss_without_its_quantile_is_refused_before_any_fit
 
 
 @pytest.mark.parametrize(
+    "alphas, match",
+    [("[0.1, 0.9]", r"quantile_alpha='\[0.1, 0.9\]': XGBoost then predicts one column"),
+     ([], r"objective='reg:quantileerror' needs quantile_alpha, the quantile to fit"),
+     ("[]", r"objective='reg:quantileerror' needs quantile_alpha, the quantile to fit")],
+)  # fmt: skip
+def test_xgboost_quantiles_as_text_or_none_are_refused_before_any_fit(alphas, match):
+    # XGBoost reads text as JSON: "[0.1, 0.9]" failed at fit, after the prior's scores
+    # ("base_margin_.Shape(1) == this->mparam_.OutputLength() (1 vs. 2)"), and [] with
+    # "Check failed: !quantile_alpha.Get().empty():"
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, y = _data()
+    params = {"objective": "reg:quantileerror", "quantile_alpha": alphas}
+    with pytest.raises(ValueError, match=match):
+        PriorBoostRegressor(NotToFit(), booster_params=params, scale=1.0).fit(X, y)
+    one = {"objective": "reg:quantileerror", "quantile_alpha": "[0.9]"}
+    model = PriorBoostRegressor(Ridge(), booster_params=one, scale=0).fit(X, y)
+    assert np.mean(model.predict(X) > y) > 0.8
+
+
+@pytest.mark.parametrize(
     "booster, params",
     [
         ("xgboost", {"eval_metric": "mape"}),
