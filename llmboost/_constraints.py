@@ -145,9 +145,15 @@ def _categorical(key: str, column, columns: list) -> int:
 
 
 def _member(library: str, column, columns: list, key="interaction_constraints"):
-    """A column of ``key``: a position checked (a column name for XGBoost)."""
-    if not isinstance(column, Integral) or isinstance(column, bool):
+    """A column of ``key``: a position checked (a column name for XGBoost), or a name."""
+    if isinstance(column, str):
         return column
+    if isinstance(column, bool) or not isinstance(column, Integral):  # LightGBM: True is 1
+        what = "names or positions" if key == "interaction_constraints" else "positions"
+        raise ValueError(
+            f"booster_params {key} holds {column!r}: give the columns' {what} (0 for the "
+            "first column of X)."
+        )
     if not 0 <= column < len(columns):
         raise ValueError(
             f"booster_params {key} holds position {column}, but X has "

@@ -258,6 +258,22 @@ def test_interaction_constraints_from_numpy(library, groups):
     )
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("column", [True, 1.0, None])
+def test_a_constraint_column_that_is_no_name_or_position_is_refused(library, column):
+    # LightGBM read True and 1.0 as column 1 without a word; XGBoost failed with
+    # "Constrained features are not a subset of training data feature names"
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    booster = make_booster(library, {"interaction_constraints": [[column, 2]]}, "regression", 0)
+    message = (
+        f"booster_params interaction_constraints holds {column!r}: give the columns' names "
+        "or positions (0 for the first column of X)."
+    )
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}$"):
+        booster.fit(X, y, None)
+
+
 def test_margins_below_the_exponent_range_give_probabilities_without_a_warning():
     import warnings
 
