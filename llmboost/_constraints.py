@@ -81,6 +81,19 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     return out
 
 
+def check_monotone_form(params: dict) -> None:
+    """Refuse ``monotone_constraints`` in a form neither library takes (a pandas Series
+    failed at fit, after the prior's scores, with "Invalid Parameter format")."""
+    monotone = params.get("monotone_constraints")
+    if monotone is None or isinstance(monotone, list | tuple | dict | str | np.ndarray):
+        return
+    raise ValueError(
+        f"booster_params monotone_constraints is a {type(monotone).__name__}: give a dict "
+        "of the constrained columns' names and directions ({'a': 1}; a Series: "
+        "series.to_dict()), or a list of one direction per column of X, in X's order."
+    )
+
+
 def check_monotone_categories(library: str, params: dict, X) -> None:
     """Refuse a non-zero ``monotone_constraints`` entry on a categorical column of ``X``
     (pandas ``category``, or a position in LightGBM's ``categorical_feature``), given
@@ -162,4 +175,9 @@ def _member(library: str, column, columns: list, key="interaction_constraints"):
     return columns[int(column)] if library == "xgboost" else int(column)
 
 
-__all__ = ["check_monotone_categories", "lightgbm_categorical", "position_constraints"]
+__all__ = [
+    "check_monotone_categories",
+    "check_monotone_form",
+    "lightgbm_categorical",
+    "position_constraints",
+]

@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
-from ._constraints import check_monotone_categories, lightgbm_categorical, position_constraints
+from ._constraints import (
+    check_monotone_categories,
+    check_monotone_form,
+    lightgbm_categorical,
+    position_constraints,
+)
 from ._library_errors import check_gpu, check_metric, library_errors, library_message
 from ._library_params import (
     OBJECTIVE_KEYS,
@@ -88,6 +93,7 @@ class Booster(ABC):
         self._check_loss()
         check_boosting(self.name, self.params)
         self.params = check_parameter_names(self.name, self.params)
+        check_monotone_form(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
 

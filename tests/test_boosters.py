@@ -632,3 +632,15 @@ def test_lightgbm_loss_names_in_any_case_are_its_losses(task, given, name):
     assert fits[0].params["objective"] == name
     assert (fits[0].unit_, fits[0].center_) == (fits[1].unit_, fits[1].center_)
     np.testing.assert_array_equal(fits[0].predict_margin(X, None), fits[1].predict_margin(X, None))
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("monotone", [pd.Series({"a": 1}), {1}, 1], ids=["series", "set", "int"])
+def test_monotone_constraints_in_another_form_are_refused_before_any_fit(library, monotone):
+    # a Series failed at fit, after the prior's scores: XGBoost "Invalid Parameter format
+    # for monotone_constraints expect but value='(np.int64(1),)'", LightGBM "Unknown type
+    # of parameter:monotone_constraints, got:Series"
+    with pytest.raises(
+        ValueError, match=r"^booster_params monotone_constraints is a (Series|set|int)"
+    ):
+        make_booster(library, {"monotone_constraints": monotone}, "regression", 0)
