@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+#: The device names XGBoost 3 takes (its own pattern).
+_XGBOOST_DEVICE = re.compile(r"gpu(:[0-9]+)?|cuda(:[0-9]+)?|cpu|sycl(:cpu|:gpu)?(:-1|:[0-9]+)?")
+
 
 def library_message(error: Exception) -> str:
     """An XGBoost or LightGBM error on one line, without XGBoost's time, source and stack."""
@@ -33,8 +36,8 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
     """Refuse a GPU in ``params`` that the installed ``library`` cannot train on.
 
     XGBoost without CUDA ran the trees on the CPU with a warning per fit, LightGBM
-    without CUDA failed every fit (after the prior's scores), as LightGBM does on a device
-    with an index (``cuda:1``); XGBoost 3 has no ``gpu_*`` tree methods. ``has_cuda`` is
+    without CUDA failed every fit (after the prior's scores), as both did on a device
+    name they do not take; XGBoost 3 has no ``gpu_*`` tree methods. ``has_cuda`` is
     the adapter's :meth:`has_cuda`.
     """
     method = params.get("tree_method")
@@ -49,14 +52,11 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
     keys = ("device",) if library == "xgboost" else ("device_type", "device")
     for key in keys:
         value = params.get(key)
-        if library == "lightgbm" and isinstance(value, str) and ":" in value:
-            kind, _, index = value.partition(":")  # LightGBM: "Unknown device type cuda:1"
-            raise ValueError(
-                f"booster_params {key}={value!r}: LightGBM's device type has no index; give "
-                f"{key}={kind!r} and gpu_device_id={index} (or the estimator's "
-                f"device={value!r})."
-            )
-        gpu = value == "cuda" or (library == "xgboost" and str(value).startswith(("cuda", "gpu")))
+        if isinstance(value, str):
+            _check_device_name(library, key, value)
+        gpu = str(value).lower() == "cuda" or (
+            library == "xgboost" and str(value).startswith(("cuda", "gpu"))
+        )
         if isinstance(value, str) and gpu and not has_cuda():
             why = {
                 "xgboost": "this XGBoost is built without CUDA (xgboost-cpu): its trees would "
@@ -68,6 +68,24 @@ def check_gpu(library: str, params: dict, has_cuda) -> None:
                 f"booster_params {key}={value!r}, but {why}. Install the CUDA build "
                 f"(docs/gpu.md), or leave {key} out."
             )
+
+
+def _check_device_name(library: str, key: str, value: str) -> None:
+    """Refuse a device name the library refuses at fit, after the prior's scores
+    (XGBoost: "Invalid argument for `device`", LightGBM: "Unknown device type cuda:1")."""
+    if library == "xgboost" and not _XGBOOST_DEVICE.fullmatch(value):
+        raise ValueError(
+            f"booster_params device={value!r}: XGBoost takes 'cpu', 'cuda', 'cuda:<index>' "
+            "(e.g. 'cuda:0'), 'gpu', 'gpu:<index>' or 'sycl', in lower case."
+        )
+    kind, colon, index = value.partition(":")
+    if library == "lightgbm" and colon:
+        raise ValueError(
+            f"booster_params {key}={value!r}: LightGBM's device type has no index; give "
+            f"{key}={kind!r} and gpu_device_id={index} (or the estimator's device={value!r})."
+        )
+    if library == "lightgbm" and value.lower() not in ("cpu", "gpu", "cuda"):
+        raise ValueError(f"booster_params {key}={value!r}: LightGBM takes 'cpu', 'gpu' or 'cuda'.")
 
 
 def check_metric(library: str, params: dict) -> None:

@@ -558,6 +558,28 @@ def test_lightgbm_device_with_an_index_names_gpu_device_id(monkeypatch, key, val
         make_booster("lightgbm", {key: value}, "regression", 0)
 
 
+@pytest.mark.parametrize(
+    "library, key, value, match",
+    [("xgboost", "device", "CPU", r"XGBoost takes 'cpu', 'cuda', 'cuda:<index>'"),
+     ("xgboost", "device", "cpu:0", r"XGBoost takes 'cpu', 'cuda', 'cuda:<index>'"),
+     ("lightgbm", "device_type", "tpu", r"LightGBM takes 'cpu', 'gpu' or 'cuda'\.$"),
+     ("lightgbm", "device", "CUDA", r"but this LightGBM cannot train on CUDA")],
+)  # fmt: skip
+def test_a_device_name_the_library_refuses_is_refused_before_any_fit(
+    monkeypatch, library, key, value, match
+):
+    # both failed at fit, after the prior's scores: XGBoost "Invalid argument for
+    # `device`", LightGBM "Unknown device type tpu" or, for 'CUDA' without a CUDA build,
+    # "CUDA Tree Learner was not enabled in this build"
+    from llmboost.boosters import BOOSTERS
+
+    monkeypatch.setattr(BOOSTERS[library], "has_cuda", staticmethod(lambda: False))
+    with pytest.raises(ValueError, match=rf"^booster_params {key}={value!r}.*{match}"):
+        make_booster(library, {key: value}, "regression", 0)
+    for name in ("cpu", "CPU") if library == "lightgbm" else ("cpu",):
+        make_booster(library, {key: name}, "regression", 0)
+
+
 def test_xgboost_gpu_tree_methods_name_their_replacement():
     # XGBoost 3 refused tree_method='gpu_hist' at fit, after the prior's scores, with
     # "valid values are: {'approx', 'auto', 'exact', 'hist'}"
