@@ -52,6 +52,9 @@ _LIGHTGBM_OVERRIDDEN = {
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
 
+#: LightGBM's losses of two classes (XGBoost replaces its own by its multiclass loss).
+_LIGHTGBM_BINARY = ("binary", "cross_entropy", "xentropy")
+
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
 _FOREST = ("rf", "random_forest")
@@ -308,9 +311,12 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
 
 
 def check_binary_weight(params: dict | None, classes) -> None:
-    """Refuse ``scale_pos_weight`` (or LightGBM's ``is_unbalance=True``, or an alias),
-    which weight the positive class of two, with more classes: both libraries ignore them
-    there (XGBoost with a warning on every fit, LightGBM in silence).
+    """Refuse parameters that contradict the number of classes of ``y``: ``scale_pos_weight``
+    (or LightGBM's ``is_unbalance=True``, or an alias), which weight the positive class of
+    two, with more classes, where both libraries ignore them (XGBoost with a warning on
+    every fit, LightGBM in silence); LightGBM's binary losses with more classes, and
+    ``num_class`` with two classes and a binary loss, on which both failed at fit, after
+    the prior's scores (a multiclass loss takes it: :func:`check_margin_width`).
 
     Parameters
     ----------
@@ -322,11 +328,26 @@ def check_binary_weight(params: dict | None, classes) -> None:
     Raises
     ------
     ValueError
-        Naming the parameter, the number of classes and the weights to use instead.
+        Naming the parameter, the number of classes and what to give instead.
     """
+    if classes is None or not params:
+        return
+    losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
+    multiclass = set(losses) & {"multi:softprob", "multi:softmax", "multiclass", "softmax"}
+    if len(classes) == 2 and params.get("num_class") is not None and not multiclass:
+        raise ValueError(
+            f"booster_params num_class={params['num_class']!r}, but y has 2 classes, which "
+            "the trees fit with one margin per row (a binary loss); leave num_class out."
+        )
+    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
+    if len(classes) > 2 and binary:
+        raise ValueError(
+            f"booster_params {binary[0]}={params[binary[0]]!r} is a loss of two classes, but "
+            f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
+        )
     names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
-    given = [k for k in names if (params or {}).get(k)]
-    if classes is None or len(classes) <= 2 or not given:
+    given = [k for k in names if params.get(k)]
+    if len(classes) <= 2 or not given:
         return
     raise ValueError(
         f"booster_params {given[0]}={params[given[0]]!r} weights the positive class of a "

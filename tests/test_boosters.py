@@ -666,3 +666,35 @@ def test_monotone_constraints_in_another_form_are_refused_before_any_fit(library
         ValueError, match=r"^booster_params monotone_constraints is a (Series|set|int)"
     ):
         make_booster(library, {"monotone_constraints": monotone}, "regression", 0)
+
+
+@pytest.mark.parametrize(
+    "library, params, n_classes, match",
+    [("lightgbm", {"objective": "binary"}, 3, r"objective='binary' is a loss of two classes, but "),
+     ("lightgbm", {"objective": "XENTROPY"}, 3, r"objective='XENTROPY' is a loss of two classes"),
+     ("xgboost", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes"),
+     ("lightgbm", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes")],
+)  # fmt: skip
+def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit(
+    library, params, n_classes, match
+):
+    # they failed at fit, after the prior's scores: LightGBM "Number of classes must be 1
+    # for non-multiclass training", XGBoost "base_margin_.Shape(1) == this->mparam_.
+    # OutputLength() (1 vs. 2)"
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, rng = _frame()
+    y = np.arange(len(X)) % n_classes
+    model = PriorBoostClassifier(NotToFit(), booster=library, booster_params=params, scale=1.0)
+    with pytest.raises(ValueError, match=rf"^booster_params {match}"):
+        model.fit(X, y)
+    if "num_class" in params:  # with a multiclass loss, plain trees take two classes
+        loss = {"xgboost": "multi:softprob", "lightgbm": "multiclass"}[library]
+        model.set_params(prior=None, scale=0, booster_params={**params, "objective": loss})
+        assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
