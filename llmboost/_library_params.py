@@ -9,7 +9,6 @@ booster, whose prediction ignores the round range.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from numbers import Integral
 
@@ -385,40 +384,6 @@ def check_margin_width(params: dict, margin) -> None:
             )
 
 
-def check_quantiles(params: dict) -> None:
-    """Refuse XGBoost's quantile loss with no quantile or several (also as text, which
-    XGBoost reads as JSON): its model of several predicts one column each.
-
-    Parameters
-    ----------
-    params : dict
-        XGBoost's parameters.
-
-    Raises
-    ------
-    ValueError
-        Naming ``quantile_alpha``, before any fit (XGBoost's own errors came at fit,
-        after the prior's scores).
-    """
-    alphas = given = params.get("quantile_alpha")
-    if isinstance(alphas, str):
-        try:
-            alphas = json.loads(alphas)
-        except ValueError:  # XGBoost says what is wrong with it
-            pass
-    if np.size(alphas) > 1:
-        raise ValueError(
-            f"booster_params quantile_alpha={given!r}: XGBoost then predicts one column "
-            "per quantile, and llmboost fits one target; give one quantile (one model each)."
-        )
-    if np.size(alphas) == 0 or alphas is None:
-        if params.get("objective") == "reg:quantileerror":
-            raise ValueError(
-                "booster_params objective='reg:quantileerror' needs quantile_alpha, the "
-                "quantile to fit (e.g. 0.9): XGBoost has no default for it."
-            )
-
-
 def prefixes_hold(library: str, params: dict | None) -> bool:
     """Whether the first ``r`` rounds of a booster are the booster trained ``r`` rounds.
 
@@ -486,7 +451,6 @@ __all__ = [
     "check_early_stopping_callback",
     "check_fit_arguments",
     "check_margin_width",
-    "check_quantiles",
     "defaults_for",
     "given_names",
     "lightgbm_has_cuda",

@@ -37,11 +37,11 @@ from ._library_params import (
     check_boosting,
     check_early_stopping_callback,
     check_margin_width,
-    check_quantiles,
     defaults_for,
     lightgbm_has_cuda,
     pop_patience,
 )
+from ._losses import check_quantiles, refused_loss
 from ._param_names import check_parameter_names
 from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
 
@@ -101,20 +101,12 @@ class Booster(ABC):
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
         the prior's logits or prediction are added to the margin, read back as they are
         (so also a parameter of :attr:`link_params`); and XGBoost's quantiles but one
-        (:func:`~llmboost._library_params.check_quantiles`)."""
+        (:func:`~llmboost._losses.check_quantiles`)."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
-            if not isinstance(loss, str) or loss in self.margin_losses[self.task]:
-                continue
-            kind, reads = ("regressor", "the prediction") if self.task == "regression" else (
-                "classifier", "logits")  # fmt: skip
-            raise ValueError(
-                f"booster_params {key}={loss!r} is not supported: this {kind} adds the prior "
-                f"to the trees' margin and reads the margin as {reads}, so it takes losses "
-                f"without a link ({', '.join(self.margin_losses[self.task])})"
-                + ("; for counts or positive targets, fit log1p(y) instead." if kind ==
-                   "regressor" else ".")
-            )  # fmt: skip
+            if isinstance(loss, str) and loss not in self.margin_losses[self.task]:
+                taken = self.margin_losses[self.task]
+                raise ValueError(refused_loss(self.name, self.task, key, loss, taken))
         reads = "the prediction" if self.task == "regression" else "log-odds"
         for key, (plain, predicts) in self.link_params[self.task].items():
             if self.params.get(key, plain) != plain:

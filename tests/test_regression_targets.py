@@ -108,6 +108,35 @@ def test_losses_with_a_link_are_refused(booster, key, loss):
         classifier.fit(X, y > 0)
 
 
+@pytest.mark.parametrize(
+    "booster, loss, name",
+    [("xgboost", "huber", "'reg:pseudohubererror'"), ("xgboost", "mae", "'reg:absoluteerror'"),
+     ("xgboost", "quantile", "'reg:quantileerror' (with quantile_alpha, the quantile)"),
+     ("lightgbm", "reg:absoluteerror", "'l1'"), ("lightgbm", "reg:squarederror", "'regression'"),
+     ("lightgbm", "reg:pseudohubererror", "'huber' (with alpha, its threshold)")],
+)  # fmt: skip
+def test_a_loss_named_as_the_other_library_names_it_says_its_name_here(booster, loss, name):
+    # it was refused as a loss "with a link", naming the losses taken and log1p(y)
+    X, y = _data()
+    params = {"objective": loss}
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params=params, scale=0)
+    library = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[booster]
+    message = (
+        f"booster_params objective={loss!r} is the other library's name: {library} calls "
+        f"this loss {name}."
+    )
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}$"):
+        model.fit(X, y)
+    # a classifier's loss is named to a classifier, not to a regressor
+    binary = {"xgboost": "binary", "lightgbm": "binary:logistic"}[booster]
+    model = PriorBoostRegressor(Ridge(), booster=booster, booster_params={"objective": binary})
+    with pytest.raises(ValueError, match=r"is not supported: this regressor adds the prior"):
+        model.fit(X, y)
+    classifier = PriorBoostClassifier(booster=booster, booster_params={"objective": binary})
+    with pytest.raises(ValueError, match=r"is the other library's name: .* 'binary"):
+        classifier.fit(X, y > 0)
+
+
 @pytest.mark.parametrize("booster, loss", [("lightgbm", "huber"), ("xgboost", "reg:absoluteerror")])
 def test_a_fixed_scale_below_one_with_a_robust_loss_starts_near_the_target(booster, loss):
     # the trees started from 0.5 x the prior in the target's units and a Huber or

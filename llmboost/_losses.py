@@ -1,0 +1,105 @@
+"""Named losses: those refused, with what to give instead, and XGBoost's quantiles."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+#: The losses llmboost takes under the other library's name, by library: its own name.
+_OTHER_LOSSES = {
+    "xgboost": {
+        **dict.fromkeys(
+            ("regression", "regression_l2", "l2", "mean_squared_error", "mse", "l2_root",
+             "root_mean_squared_error", "rmse"), "'reg:squarederror'"),
+        **dict.fromkeys(
+            ("regression_l1", "l1", "mean_absolute_error", "mae"), "'reg:absoluteerror'"),
+        "huber": "'reg:pseudohubererror'",
+        "quantile": "'reg:quantileerror' (with quantile_alpha, the quantile)",
+        "binary": "'binary:logistic'",
+        **dict.fromkeys(("multiclass", "softmax"), "'multi:softprob'"),
+    },
+    "lightgbm": {
+        **dict.fromkeys(("reg:squarederror", "reg:linear"), "'regression'"),
+        "reg:absoluteerror": "'l1'",
+        "reg:pseudohubererror": "'huber' (with alpha, its threshold)",
+        "reg:quantileerror": "'quantile' (with alpha, the quantile)",
+        **dict.fromkeys(("binary:logistic", "binary:logitraw"), "'binary'"),
+        **dict.fromkeys(("multi:softprob", "multi:softmax"), "'multiclass'"),
+    },
+}  # fmt: skip
+
+
+def refused_loss(library: str, task: str, key: str, loss: str, taken: tuple) -> str:
+    """Why a named loss of ``params`` is refused, and what to give instead.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    task : {"classification", "regression"}
+    key : str
+        Where ``params`` name it (``objective``, or an alias).
+    loss : str
+        A loss not among ``taken``.
+    taken : tuple of str
+        The losses the adapter takes for ``task``: those whose prediction is the margin.
+
+    Returns
+    -------
+    str
+        The other library's name (``"huber"`` to XGBoost) gets this library's; a loss
+        with a link (a log or logistic one) the losses taken.
+    """
+    other = _OTHER_LOSSES[library].get(loss, "")
+    if other.split("'")[1:2] and other.split("'")[1] in taken:  # one of this task's losses
+        name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+        return (
+            f"booster_params {key}={loss!r} is the other library's name: {name} calls this "
+            f"loss {other}."
+        )
+    kind, reads = ("regressor", "the prediction") if task == "regression" else (
+        "classifier", "logits")  # fmt: skip
+    return (
+        f"booster_params {key}={loss!r} is not supported: this {kind} adds the prior to the "
+        f"trees' margin and reads the margin as {reads}, so it takes losses without a link "
+        f"({', '.join(taken)})"
+        + ("; for counts or positive targets, fit log1p(y) instead." if kind == "regressor"
+           else ".")
+    )  # fmt: skip
+
+
+def check_quantiles(params: dict) -> None:
+    """Refuse XGBoost's quantile loss with no quantile or several (also as text, which
+    XGBoost reads as JSON): its model of several predicts one column each.
+
+    Parameters
+    ----------
+    params : dict
+        XGBoost's parameters.
+
+    Raises
+    ------
+    ValueError
+        Naming ``quantile_alpha``, before any fit (XGBoost's own errors came at fit,
+        after the prior's scores).
+    """
+    alphas = given = params.get("quantile_alpha")
+    if isinstance(alphas, str):
+        try:
+            alphas = json.loads(alphas)
+        except ValueError:  # XGBoost says what is wrong with it
+            pass
+    if np.size(alphas) > 1:
+        raise ValueError(
+            f"booster_params quantile_alpha={given!r}: XGBoost then predicts one column "
+            "per quantile, and llmboost fits one target; give one quantile (one model each)."
+        )
+    if np.size(alphas) == 0 or alphas is None:
+        if params.get("objective") == "reg:quantileerror":
+            raise ValueError(
+                "booster_params objective='reg:quantileerror' needs quantile_alpha, the "
+                "quantile to fit (e.g. 0.9): XGBoost has no default for it."
+            )
+
+
+__all__ = ["check_quantiles", "refused_loss"]
