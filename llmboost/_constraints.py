@@ -81,17 +81,26 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     return out
 
 
-def check_monotone_form(params: dict) -> None:
-    """Refuse ``monotone_constraints`` in a form neither library takes (a pandas Series
-    failed at fit, after the prior's scores, with "Invalid Parameter format")."""
+def check_constraint_forms(params: dict) -> None:
+    """Refuse constraints in a form the libraries misread: ``monotone_constraints`` as
+    neither a dict, list, array nor text (a pandas Series failed at fit, after the
+    prior's scores, with "Invalid Parameter format"), and sets in
+    ``interaction_constraints`` (LightGBM ignored groups of names as sets in silence)."""
     monotone = params.get("monotone_constraints")
-    if monotone is None or isinstance(monotone, list | tuple | dict | str | np.ndarray):
-        return
-    raise ValueError(
-        f"booster_params monotone_constraints is a {type(monotone).__name__}: give a dict "
-        "of the constrained columns' names and directions ({'a': 1}; a Series: "
-        "series.to_dict()), or a list of one direction per column of X, in X's order."
-    )
+    if not (monotone is None or isinstance(monotone, list | tuple | dict | str | np.ndarray)):
+        raise ValueError(
+            f"booster_params monotone_constraints is a {type(monotone).__name__}: give a "
+            "dict of the constrained columns' names and directions ({'a': 1}; a Series: "
+            "series.to_dict()), or a list of one direction per column of X, in X's order."
+        )
+    groups = params.get("interaction_constraints")
+    if isinstance(groups, set | frozenset) or (
+        isinstance(groups, list | tuple) and any(isinstance(g, set | frozenset) for g in groups)
+    ):
+        raise ValueError(
+            "booster_params interaction_constraints holds a set: give each group as a list "
+            "([['a', 'b'], ['c']], or positions [[0, 1], [2]]), in a list."
+        )
 
 
 def check_monotone_categories(library: str, params: dict, X) -> None:
@@ -176,8 +185,8 @@ def _member(library: str, column, columns: list, key="interaction_constraints"):
 
 
 __all__ = [
+    "check_constraint_forms",
     "check_monotone_categories",
-    "check_monotone_form",
     "lightgbm_categorical",
     "position_constraints",
 ]

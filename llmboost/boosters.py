@@ -24,8 +24,8 @@ import pandas as pd
 
 from ._compat import lightgbm_eval_kwargs
 from ._constraints import (
+    check_constraint_forms,
     check_monotone_categories,
-    check_monotone_form,
     lightgbm_categorical,
     position_constraints,
 )
@@ -93,7 +93,7 @@ class Booster(ABC):
         self._check_loss()
         check_boosting(self.name, self.params)
         self.params = check_parameter_names(self.name, self.params)
-        check_monotone_form(self.params)
+        check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
 
