@@ -25,19 +25,24 @@ import numpy as np
 from ._compat import lightgbm_parameter_names
 from ._validation import _is_number
 
-#: Parameters of the two libraries' estimators that take a number.
-_NUMBERS = (
-    "learning_rate", "max_depth", "num_leaves", "min_child_samples", "min_child_weight",
-    "subsample", "subsample_freq", "colsample_bytree", "colsample_bylevel",
-    "colsample_bynode", "reg_alpha", "reg_lambda", "gamma", "min_split_gain", "max_bin",
-    "max_delta_step", "scale_pos_weight", "huber_slope",
-)  # fmt: skip
-
 #: Parameters of the two libraries' estimators that take a whole number: a float failed at
-#: fit ("should be of type int, got "16.0""), text of one in some only.
+#: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
+#: own names for them.
 _WHOLE_NUMBERS = (
     "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
-    "n_jobs", "max_cat_to_onehot", "num_parallel_tree",
+    "n_jobs", "max_cat_to_onehot", "num_parallel_tree", "min_data_in_leaf", "bagging_freq",
+    "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold",
+)  # fmt: skip
+
+#: Parameters of the two libraries' estimators that take a number, and the libraries' own
+#: names for them (XGBoost's lambda=inf fitted trees of zero leaves without a word).
+_NUMBERS = (
+    "learning_rate", "min_child_weight", "subsample", "colsample_bytree", "colsample_bylevel",
+    "colsample_bynode", "reg_alpha", "reg_lambda", "gamma", "min_split_gain", "max_delta_step",
+    "scale_pos_weight", "huber_slope", "lambda", "alpha", "min_split_loss", "lambda_l1",
+    "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
+    "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
+    "cat_smooth", "cat_l2", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 

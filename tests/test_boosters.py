@@ -710,3 +710,26 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
     message = "booster_params interaction_constraints holds a set: give each group as a list"
     with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
         make_booster(library, {"interaction_constraints": groups}, "regression", 0)
+
+
+@pytest.mark.parametrize(
+    "library, key, value, what",
+    [("xgboost", "lambda", float("inf"), "a finite number"),
+     ("xgboost", "alpha", "fast", "a number"),
+     ("xgboost", "min_split_loss", float("inf"), "a finite number"),
+     ("lightgbm", "lambda_l2", float("inf"), "a finite number"),
+     ("lightgbm", "bagging_fraction", "fast", "a number"),
+     ("lightgbm", "min_data_in_leaf", 3.0, "a whole number"),
+     ("lightgbm", "num_threads", 2.0, "a whole number"),
+     ("lightgbm", "bagging_freq", "1.5", "a whole number")],
+)  # fmt: skip
+def test_library_names_of_number_parameters_are_checked_as_the_main_names(
+    library, key, value, what
+):
+    # lambda=inf fitted trees of zero leaves (the prior alone) without a word; the others
+    # failed at fit, after the prior's scores ("Unknown token fast in data file",
+    # "Parameter min_data_in_leaf should be of type int, got "3.0"")
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    message = re.escape(f"booster_params {key}={value!r}: {name} takes {what} here")
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        make_booster(library, {key: value}, "regression", 0)
