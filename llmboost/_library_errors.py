@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+import numpy as np
+
 #: The device names XGBoost 3 takes (its own pattern).
 _XGBOOST_DEVICE = re.compile(r"gpu(:[0-9]+)?|cuda(:[0-9]+)?|cpu|sycl(:cpu|:gpu)?(:-1|:[0-9]+)?")
 
@@ -30,6 +32,20 @@ def library_errors(library: str, params: dict):
             f"{library} could not fit: {library_message(error)} (its parameters, from the "
             f"defaults and booster_params: {shown})."
         ) from None
+
+
+def finite_margin(library: str, params: dict, out: np.ndarray) -> np.ndarray:
+    """``out``, a booster's margin, unless it is NaN or infinite somewhere: XGBoost at
+    ``learning_rate=1000`` gave NaN predictions without a word, as plain XGBoost does."""
+    bad = ~np.isfinite(out)
+    if bad.any():
+        rows = int(bad.reshape(len(out), -1).any(axis=1).sum())
+        raise ValueError(
+            f"{library}'s trees give a margin that is not finite (NaN or inf) on {rows} of "
+            f"{len(out)} rows: the boosting diverged; lower learning_rate "
+            f"({params.get('learning_rate')})."
+        )
+    return out
 
 
 def check_gpu(library: str, params: dict, has_cuda) -> None:
@@ -101,4 +117,4 @@ def check_metric(library: str, params: dict) -> None:
             raise ValueError(f"booster_params {key}={value!r}: give {how}, e.g. 'rmse'.")
 
 
-__all__ = ["check_gpu", "check_metric", "library_errors", "library_message"]
+__all__ = ["check_gpu", "check_metric", "finite_margin", "library_errors", "library_message"]

@@ -29,7 +29,13 @@ from ._constraints import (
     lightgbm_categorical,
     position_constraints,
 )
-from ._library_errors import check_gpu, check_metric, library_errors, library_message
+from ._library_errors import (
+    check_gpu,
+    check_metric,
+    finite_margin,
+    library_errors,
+    library_message,
+)
 from ._library_params import (
     OBJECTIVE_KEYS,
     boosting_mode,
@@ -344,7 +350,8 @@ class XGBoostBooster(Booster):
             out = self.model_.predict(
                 X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
             )
-        return np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
+        out = np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
+        return finite_margin("XGBoost", self.params, out)
 
 
 class LightGBMBooster(Booster):
@@ -427,7 +434,8 @@ class LightGBMBooster(Booster):
         # offset_: a start the trees were trained from outside the model (Dask, regression)
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
         # the raw score leaves out init_score, and with it the centre (which it cancels)
-        return out + target_center(self) if margin is None else out + margin
+        out = out + target_center(self) if margin is None else out + margin
+        return finite_margin("LightGBM", self.params, out)
 
 
 def _lightgbm_stopping(patience: int, params: dict):

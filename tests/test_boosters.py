@@ -733,3 +733,27 @@ def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     message = re.escape(f"booster_params {key}={value!r}: {name} takes {what} here")
     with pytest.raises(ValueError, match=rf"^{message}"):
         make_booster(library, {key: value}, "regression", 0)
+
+
+def test_a_diverged_booster_names_the_learning_rate_instead_of_predicting_nan():
+    # XGBoost at learning_rate=1000 (within its float32 range) gave NaN predictions at
+    # every scale without a word, as plain XGBoost does
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    X, rng = _frame(200)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+    booster = make_booster("xgboost", {"learning_rate": 1000}, "regression", 0).fit(X, y, None)
+    message = (
+        r"^XGBoost's trees give a margin that is not finite \(NaN or inf\) on 200 of 200 "
+        r"rows: the boosting diverged; lower learning_rate \(1000\)\.$"
+    )
+    with pytest.raises(ValueError, match=message):
+        booster.predict_margin(X, None)
+    model = PriorBoostRegressor(Ridge(), booster_params={"learning_rate": 1000}, scale=0.5)
+    with pytest.raises(ValueError, match=r"the boosting diverged; lower learning_rate"):
+        model.fit(X, y).predict(X)
+    with pytest.raises(ValueError, match=r"the boosting diverged; lower learning_rate"):
+        model.set_params(scale="auto", cv=3).fit(X, y)  # the search reads its margins
+    assert np.isfinite(booster.predict_margin(X, None, n_rounds=1)).all()  # before it did
