@@ -51,6 +51,9 @@ _LIGHTGBM_OVERRIDDEN = {
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
 
+#: LightGBM's parameters that name a loss or metrics, which it reads in any case.
+_LIGHTGBM_NAMES = (*OBJECTIVE_KEYS, "metric", "metrics", "metric_types")
+
 #: LightGBM's losses of two classes (XGBoost replaces its own by its multiclass loss).
 _LIGHTGBM_BINARY = ("binary", "cross_entropy", "xentropy")
 
@@ -62,8 +65,8 @@ _FOREST = ("rf", "random_forest")
 def canonical_params(library: str, params: dict | None) -> dict | None:
     """``params`` with a library alias of a parameter llmboost reads under its main name,
     a NumPy scalar as its Python value (XGBoost failed on ``n_jobs=np.int64(2)``:
-    "Object of type int64 is not JSON serializable"), and LightGBM's loss in lower case,
-    as LightGBM reads it (``"MAE"`` is ``"mae"``).
+    "Object of type int64 is not JSON serializable"), and LightGBM's loss and metrics in
+    lower case, as LightGBM reads them (``"MAE"`` is ``"mae"``).
 
     Parameters
     ----------
@@ -84,9 +87,9 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     out = params
     if any(isinstance(value, np.generic) for value in (params or {}).values()):
         out = {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}
-    losses = {k: v for k, v in (out or {}).items() if k in OBJECTIVE_KEYS and isinstance(v, str)}
-    if library == "lightgbm" and any(v != v.lower() for v in losses.values()):
-        out = {**out, **{k: v.lower() for k, v in losses.items()}}
+    if library == "lightgbm" and params:
+        named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
+        out = {**out, **named} if any(named[k] != out[k] for k in named) else out
     for main, aliases in ALIASES.get(library, {}).items():
         given = [key for key in (main, *aliases) if key in (params or {})]
         if len(given) > 1:
@@ -98,6 +101,13 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
             out = {**out, main: out[given[0]]}
             del out[given[0]]
     return out
+
+
+def _lower(value):
+    """A name, or a list of names, in lower case (anything else as it is)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_lower(v) for v in value)
+    return value.lower() if isinstance(value, str) else value
 
 
 def given_names(library: str, params: dict, given: dict) -> dict:

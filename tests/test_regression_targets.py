@@ -294,6 +294,26 @@ def test_losses_of_the_residual_keep_the_digits_of_a_target_far_from_0(booster, 
     )
 
 
+@pytest.mark.parametrize(
+    "metric, lower", [("L2", "l2"), ("MAE", "mae"), (["RMSE", "l1"], ["rmse", "l1"])]
+)
+def test_lightgbm_metric_names_in_any_case_keep_the_target_centred(metric, lower):
+    # LightGBM reads metric='MAE' as 'mae', but llmboost took it for a metric that differs
+    # on the centred target: on 1e9 + y early stopping kept the float32 labels, stopped
+    # after 1 round and scored R^2 -0.05 (0.954 with 'mae')
+    X, y = _data(300)
+    y = y + 1e9
+    fit, val = slice(0, 200), slice(200, None)
+    models = []
+    for name in (metric, lower):
+        params = {"metric": name, "n_estimators": 300}
+        model = PriorBoostRegressor(Ridge(), booster="lightgbm", booster_params=params, scale=0)
+        models.append(model.fit(X[fit], y[fit], eval_set=(X[val], y[val])))
+    assert target_center(models[0].booster_) == pytest.approx(y[fit].mean())
+    assert models[0].members_[0].n_rounds == models[1].members_[0].n_rounds > 1
+    np.testing.assert_array_equal(models[0].predict(X), models[1].predict(X))
+
+
 def test_regressor_names_a_text_target():
     X, _ = _data(60)
     with pytest.raises(ValueError, match=r"y holds 'b', which is not a number.*classifier"):
