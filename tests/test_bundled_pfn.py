@@ -189,6 +189,25 @@ def test_pretrain_options_a_run_cannot_use_are_usage_errors(tmp_path, capsys, op
     assert not (tmp_path / "run").exists()
 
 
+def test_pretrain_paths_under_a_file_are_usage_errors(tmp_path, capsys):
+    # a --out or --ship path below a file stopped with a traceback (NotADirectoryError,
+    # FileExistsError) from making its folder
+    from llmboost.pfn import pretrain
+
+    (tmp_path / "notes.txt").write_text("")
+    for option in (
+        ["--out", str(tmp_path / "notes.txt" / "run")],
+        ["--ship", str(tmp_path / "notes.txt" / "w.pt")],
+    ):
+        args = ["--out", str(tmp_path / "run"), "--steps", "1", *option]
+        with pytest.raises(SystemExit) as stop:
+            pretrain.main(args)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{option[0]} {option[1]}: " in err and "is a file, so no folder can be made" in err
+    assert not (tmp_path / "run").exists()
+
+
 def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
     from llmboost.pfn import pretrain
 

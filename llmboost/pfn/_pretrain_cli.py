@@ -112,6 +112,9 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         p.error(f"--out {args.out} is a file; name a folder for the run")
+    for option, path in (("--out", args.out), ("--ship", args.ship)):
+        if path and (above := _file_above(Path(path))) is not None:
+            p.error(f"{option} {path}: {above} is a file, so no folder can be made in it")
     trained = (Path(args.out) / "checkpoint.pt").is_file()  # resumed: --init-from is not read
     if args.init_from and not trained and not Path(args.init_from).is_file():
         p.error(f"--init-from {args.init_from}: no such checkpoint file")
@@ -124,6 +127,15 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         for own in ("checkpoint.pt", "recipe.json", "train_info.json"):
             if (Path(args.out) / own).resolve() in written:
                 p.error(f"--ship {args.ship} would write over the run's {own}; name another file")
+
+
+def _file_above(path: Path) -> Path | None:
+    """The nearest existing path above ``path`` when it is a file (no folder can be made
+    there), else ``None``."""
+    for parent in path.absolute().parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 class StopOnInterrupt:
