@@ -278,6 +278,24 @@ def test_a_prior_whose_task_changed_after_fit_is_refused_at_logits():
     assert not hasattr(prior, "classes_")
 
 
+def test_a_fit_that_fails_leaves_the_prior_as_it_was():
+    # the failed fit kept the new labels' classes_ beside the old model: its logits came
+    # back as they were, labelled with the new classes (0, 1, 2 read as 'a', 'b', 'c')
+    X, y = _table()
+    codes = np.arange(len(X)) % 3
+    prior = SklearnPrior(LogisticRegression(class_weight={0: 1, 1: 1, 2: 3})).fit(X, codes)
+    expected = prior.logits(X)
+    with pytest.raises(ValueError, match="are not in class_weight"):
+        prior.fit(X.drop(columns="a"), np.array(["c", "b", "a"])[codes])
+    np.testing.assert_array_equal(prior.classes_, [0, 1, 2])
+    assert list(prior.feature_names_in_) == list(X.columns)
+    np.testing.assert_array_equal(prior.logits(X), expected)
+    unfitted = SklearnPrior(LogisticRegression())
+    with pytest.raises(ValueError):
+        unfitted.fit(X, np.zeros(len(X)))  # one class
+    assert not hasattr(unfitted, "classes_")  # still unfitted: logits says so
+
+
 def test_nan_class_scores_are_refused_by_name():
     import pytest
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin

@@ -82,10 +82,17 @@ class Prior(BaseEstimator, ABC):
         Returns
         -------
         self
+            A fit that raises leaves the prior as it was before (fitted or not).
         """
-        self._check_params()
-        frame, target = self._prepare(X, y)
-        self._fit(frame, target, **self._weight_kwargs(sample_weight, len(frame)))
+        before = dict(vars(self))
+        try:
+            self._check_params()
+            frame, target = self._prepare(X, y)
+            self._fit(frame, target, **self._weight_kwargs(sample_weight, len(frame)))
+        except BaseException:  # no mix of the new input layer and the old model
+            vars(self).clear()
+            vars(self).update(before)
+            raise
         return self
 
     def logits(self, X) -> np.ndarray:
