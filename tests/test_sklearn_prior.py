@@ -296,6 +296,26 @@ def test_a_fit_that_fails_leaves_the_prior_as_it_was():
     assert not hasattr(unfitted, "classes_")  # still unfitted: logits says so
 
 
+def test_columns_unlike_those_at_fit_are_named():
+    # the error listed every column of X and every column seen at fit, leaving the reader
+    # to find the one missing among 30 names
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 30)), columns=[f"f{i}" for i in range(30)])
+    prior = SklearnPrior(LogisticRegression()).fit(X, np.arange(40) % 2)
+    start = "X does not have the columns SklearnPrior was fitted on: "
+    end = "; pass the 30 columns seen at fit, in their order."
+    cases = [
+        (X.drop(columns="f7"), "missing ['f7']"),
+        (X.rename(columns={"f3": "g3"}), "missing ['f3'], not seen at fit ['g3']"),
+        (X.drop(columns=X.columns[:8]), "missing ['f0', 'f1', 'f2', 'f3', 'f4'] and 3 more"),
+        (X[X.columns[::-1]], "column 0 is 'f29', at fit 'f0'"),
+    ]
+    for other, change in cases:
+        with pytest.raises(ValueError) as err:
+            prior.logits(other)
+        assert str(err.value) == start + change + end
+
+
 def test_nan_class_scores_are_refused_by_name():
     import pytest
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin

@@ -201,10 +201,12 @@ class Prior(BaseEstimator, ABC):
     def _encode_rows(self, X) -> pd.DataFrame:
         """New rows in the fitted encoding; the columns must be those seen at fit."""
         frame = to_frame(X)
-        if list(frame.columns) != list(self.feature_names_in_):
+        have, want = list(frame.columns), list(self.feature_names_in_)
+        if have != want:
             raise ValueError(
-                f"X has columns {list(frame.columns)}; {type(self).__name__} was fitted on "
-                f"{list(self.feature_names_in_)}."
+                f"X does not have the columns {type(self).__name__} was fitted on: "
+                f"{_column_change(have, want)}; pass the {len(want)} columns seen at fit, in "
+                "their order."
             )
         return align_categories(frame, self.categories_)
 
@@ -228,6 +230,20 @@ class Prior(BaseEstimator, ABC):
         if weight.shape != (n_rows,):
             raise ValueError(f"sample_weight has shape {weight.shape}; expected ({n_rows},).")
         return {"sample_weight": weight}
+
+
+def _column_change(have: list, want: list) -> str:
+    """How the columns ``have`` differ from ``want``: missing, not seen, or out of place."""
+    seen, fitted = set(have), set(want)
+    lost, new = [c for c in want if c not in seen], [c for c in have if c not in fitted]
+    said = [
+        f"{what} {cols[:5]}{f' and {len(cols) - 5} more' * (len(cols) > 5)}"
+        for what, cols in (("missing", lost), ("not seen at fit", new))
+        if cols
+    ]
+    moved = [(i, a, b) for i, (a, b) in enumerate(zip(have, want)) if a != b][:1]
+    said += [f"column {i} is {a!r}, at fit {b!r}" for i, a, b in moved if not said]
+    return ", ".join(said or [f"{len(have)} columns, {len(want)} at fit"])
 
 
 def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
