@@ -119,6 +119,31 @@ def test_the_estimator_sees_the_labels_so_its_parameters_may_name_them(labels, w
     np.testing.assert_allclose(prior.logits(X), np.log(reference), atol=1e-8)
 
 
+@pytest.mark.parametrize("labels", [["no", "yes", "maybe"], [1, 2, 3]])
+def test_a_classifier_that_takes_only_codes_as_labels_gets_them(labels):
+    # XGBClassifier got the labels and refused them: "Invalid classes inferred from unique
+    # values of `y`. Expected: [0 1 2], got ['maybe' 'no' 'yes']"
+    from sklearn.model_selection import KFold
+    from xgboost import XGBClassifier
+
+    X, _ = _table()
+    y = np.array(labels)[np.arange(len(X)) % 3]
+    prior = SklearnPrior(XGBClassifier(n_estimators=3), preprocess=False).fit(X, y)
+    codes = np.unique(y, return_inverse=True)[1]
+    reference = XGBClassifier(n_estimators=3).fit(X, codes).predict_proba(X)
+    # float32 probabilities from the same trees; the log is taken of both alike
+    np.testing.assert_allclose(prior.logits(X), np.log(reference), rtol=0, atol=1e-6)
+    assert list(prior.classes_) == sorted(labels)
+    # labels[0] only in the first 30 rows: the first fold's model is fitted on the codes
+    # of the two classes it has, and gives labels[0] the floor
+    y[30:] = np.where(y[30:] == labels[0], labels[1], y[30:])
+    folds = list(KFold(3).split(X))
+    oof = SklearnPrior(XGBClassifier(n_estimators=3), preprocess=False).oof_logits(X, y, folds)
+    first = sorted(labels).index(labels[0])
+    np.testing.assert_array_equal(oof[:30, first], np.log(PROBA_FLOOR))
+    assert np.isfinite(oof).all() and (oof[30:, first] > np.log(PROBA_FLOOR)).all()
+
+
 def _table(n=90, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])

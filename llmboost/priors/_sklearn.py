@@ -48,7 +48,9 @@ class SklearnPrior(Prior):
     Notes
     -----
     ``fit(X, y, sample_weight)`` passes the weights to the estimator when its ``fit``
-    takes them (``supports_sample_weight``), and refuses them otherwise.
+    takes them (``supports_sample_weight``), and refuses them otherwise. A classifier
+    is fitted on the labels (so parameters such as ``class_weight`` may name them); one
+    that takes only the labels ``0..k-1`` (XGBoost's ``XGBClassifier``), on their codes.
     """
 
     _parameter_constraints = {
@@ -168,10 +170,11 @@ class SklearnPrior(Prior):
         if sample_weight is not None and self.supports_sample_weight:
             kwargs = {"sample_weight": sample_weight}
         if not self._wraps():
-            self.model_ = _fit_as_given(model, X, y, kwargs)
+            self.model_, self._model_labels = _fit_as_given(model, X, y, kwargs)
             return
         columns = _preprocessing(sparse=_takes_sparse(self.estimator))
-        model.fit(columns.fit_transform(X), y, **kwargs)
+        values = columns.fit_transform(X)
+        _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
         self.model_ = make_pipeline(columns, model)
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -191,6 +194,8 @@ class SklearnPrior(Prior):
             )
         if self.task == "regression":
             return z
+        if getattr(self, "_model_labels", None) is not None:  # fitted on their codes
+            return align_columns(z, self._model_labels, self.classes_)
         have = self.model_.classes_
         # a model fitted on the class codes 0..k-1 (as saved files and pickles of earlier
         # llmboost versions hold) reads them as codes
@@ -199,10 +204,10 @@ class SklearnPrior(Prior):
 
 
 def _fit_as_given(model, X: pd.DataFrame, y: np.ndarray, kwargs: dict):
-    """``model`` fitted on the table as it is; a failure with categorical columns in it
-    says that they reach the model as they are."""
+    """``model`` fitted on the table as it is (with :func:`_fit_labels`); a failure with
+    categorical columns in it says that they reach the model as they are."""
     try:
-        return model.fit(X, y, **kwargs)
+        return _fit_labels(lambda t: model.fit(X, t, **kwargs), y)
     except (ValueError, TypeError) as exc:
         text = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         if not text:
@@ -212,6 +217,28 @@ def _fit_as_given(model, X: pd.DataFrame, y: np.ndarray, kwargs: dict):
             f"{text[:5]} as pandas 'category' values, since preprocess=False or, for a "
             "Pipeline, 'auto'; encode them in the pipeline, or pass preprocess=True.)"
         ) from exc
+
+
+#: How XGBoost's classifier refuses labels other than 0..k-1 (checked: xgboost 3.2).
+_CODES_ONLY = "Invalid classes inferred from unique values of `y`"
+
+
+def _fit_labels(fit, y: np.ndarray):
+    """``fit(y)`` and ``None``; for a classifier that takes only the labels 0..m-1
+    (XGBoost's), ``fit`` of the codes of ``y`` and the labels those codes stand for."""
+    try:
+        return fit(y), None
+    except ValueError as exc:
+        present, codes = np.unique(y, return_inverse=True)
+        if not str(exc).startswith(_CODES_ONLY) or _are_codes(present):
+            raise
+    return fit(codes.reshape(-1)), present
+
+
+def _are_codes(labels: np.ndarray) -> bool:
+    """Whether ``labels`` are the numbers 0..m-1 in order."""
+    numeric = labels.dtype.kind in "biuf"
+    return numeric and np.array_equal(labels, np.arange(len(labels)))
 
 
 def _preprocessing(sparse: bool):
