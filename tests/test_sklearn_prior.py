@@ -144,6 +144,23 @@ def test_a_classifier_that_takes_only_codes_as_labels_gets_them(labels):
     assert np.isfinite(oof).all() and (oof[30:, first] > np.log(PROBA_FLOOR)).all()
 
 
+def test_an_estimator_of_non_negative_input_gets_the_numbers_unscaled():
+    # the standard scaler made the counts negative: "Negative values in data passed to
+    # MultinomialNB (input X)", whatever the table
+    from sklearn.naive_bayes import MultinomialNB
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.poisson(3, size=(60, 2)).astype(float), columns=["a", "b"])
+    X.loc[0, "a"] = np.nan
+    X["t"] = pd.Categorical(["u", "v", "w"] * 20)
+    y = np.where(X["b"] > 3, "many", "few")
+    prior = SklearnPrior(MultinomialNB()).fit(X, y)
+    counts = np.column_stack([pd.get_dummies(X["t"]).to_numpy(float), X[["a", "b"]]])
+    counts[0, 3] = np.nanmedian(X["a"])  # the median imputer's fill
+    reference = MultinomialNB().fit(counts, y).predict_proba(counts)
+    np.testing.assert_allclose(prior.logits(X), np.log(reference), rtol=0, atol=1e-10)
+
+
 def _table(n=90, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])

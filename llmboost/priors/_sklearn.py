@@ -12,7 +12,7 @@ from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils import get_tags
+from sklearn.utils import InputTags, get_tags
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import has_fit_parameter
 
@@ -36,8 +36,10 @@ class SklearnPrior(Prior):
         Cloned before fitting; the original is left untouched.
     preprocess : bool or "auto", default="auto"
         ``True`` puts the estimator behind a median imputer and standard scaler for
-        numeric columns and a one-hot encoder for categorical ones (a sparse matrix only
-        for an estimator whose tags say it takes one), so that models that
+        numeric columns (no scaler for an estimator whose tags say it takes only
+        non-negative input, such as ``MultinomialNB``) and a one-hot encoder for
+        categorical ones (a sparse matrix only for an estimator whose tags say it
+        takes one), so that models that
         need numbers (logistic regression, k-NN) take any table; so ``scale="prior"``
         gives the probabilities of that pipeline, not of the bare estimator. ``False``
         hands the estimator the table as it is. ``"auto"``: ``True``, except for a
@@ -172,7 +174,8 @@ class SklearnPrior(Prior):
         if not self._wraps():
             self.model_, self._model_labels = _fit_as_given(model, X, y, kwargs)
             return
-        columns = _preprocessing(sparse=_takes_sparse(self.estimator))
+        tags = _input_tags(self.estimator)
+        columns = _preprocessing(sparse=tags.sparse, scale=not tags.positive_only)
         values = columns.fit_transform(X)
         _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
         self.model_ = make_pipeline(columns, model)
@@ -241,31 +244,32 @@ def _are_codes(labels: np.ndarray) -> bool:
     return numeric and np.array_equal(labels, np.arange(len(labels)))
 
 
-def _preprocessing(sparse: bool):
-    """One-hot encoded categories and imputed, standardised numbers; the one-hot columns
-    are a sparse matrix only for an estimator that takes one. The output is a matrix
+def _preprocessing(sparse: bool, scale: bool = True):
+    """One-hot encoded categories and imputed numbers, standardised when ``scale``; the
+    one-hot columns are a sparse matrix only when ``sparse``. The output is a matrix
     whatever scikit-learn's ``transform_output`` setting (the estimator always gets one)."""
+    numbers = [SimpleImputer(strategy="median", keep_empty_features=True)]
+    numbers += [StandardScaler()] if scale else []
     columns = make_column_transformer(
         (
             OneHotEncoder(handle_unknown="ignore", sparse_output=sparse),
             make_column_selector(dtype_include="category"),
         ),
         (
-            make_pipeline(
-                SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
-            ),
+            make_pipeline(*numbers),
             make_column_selector(dtype_exclude="category"),
         ),
     )
     return columns.set_output(transform="default")
 
 
-def _takes_sparse(estimator) -> bool:
-    """Whether ``estimator`` fits on a sparse matrix (scikit-learn's ``input_tags.sparse``)."""
+def _input_tags(estimator) -> InputTags:
+    """The estimator's scikit-learn input tags: whether it fits on a sparse matrix, whether
+    it takes only non-negative numbers (``MultinomialNB``, which standardised numbers fail)."""
     try:
-        return bool(get_tags(estimator).input_tags.sparse)
+        return get_tags(estimator).input_tags
     except AttributeError:  # tags scikit-learn cannot read: dense input works for all
-        return False
+        return InputTags()
 
 
 def _check_per_class_scores(estimator) -> None:
