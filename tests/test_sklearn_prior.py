@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
@@ -159,6 +160,21 @@ def test_an_estimator_of_non_negative_input_gets_the_numbers_unscaled():
     counts[0, 3] = np.nanmedian(X["a"])  # the median imputer's fill
     reference = MultinomialNB().fit(counts, y).predict_proba(counts)
     np.testing.assert_allclose(prior.logits(X), np.log(reference), rtol=0, atol=1e-10)
+
+
+def test_a_stacking_ensemble_with_the_default_final_estimator_is_a_prior():
+    # before fit it has no predict or predict_proba (its final_estimator is None until
+    # fit makes one), so it was refused: "estimator must be a scikit-learn estimator"
+    from sklearn.ensemble import RandomForestClassifier, StackingClassifier, StackingRegressor
+
+    X, y = _table()
+    stack = StackingClassifier([("rf", RandomForestClassifier(5, random_state=0))], cv=3)
+    prior = SklearnPrior(stack, preprocess=False).fit(X, y)
+    reference = clone(stack).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(prior.logits(X), np.log(reference), rtol=0, atol=1e-12)
+    regressor = StackingRegressor([("ridge", Ridge())], cv=3)
+    model = PriorBoostRegressor(regressor, booster_params={"n_estimators": 3}, cv=2)
+    assert model.fit(X, X["a"]).predict(X).shape == (len(X),)
 
 
 def _table(n=90, seed=0):

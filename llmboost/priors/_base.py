@@ -325,15 +325,13 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
         When the prior's task is not ``task``.
     """
     if not isinstance(obj, Prior):
-        if not hasattr(obj, "fit") or not (
-            hasattr(obj, "predict_proba") or hasattr(obj, "predict")
-        ):
+        from ._sklearn import SklearnPrior, predicts
+
+        if not predicts(obj):
             raise TypeError(
                 f"prior must be a llmboost prior or a scikit-learn estimator, got "
                 f"{type(obj).__name__}."
             )
-        from ._sklearn import SklearnPrior
-
         obj = SklearnPrior(obj)
     if obj.task != task:
         from ._sklearn import SklearnPrior, describe

@@ -58,9 +58,7 @@ class SklearnPrior(Prior):
     _parameter_constraints = {
         "estimator": [
             Check(
-                lambda e: (
-                    hasattr(e, "fit") and (hasattr(e, "predict_proba") or hasattr(e, "predict"))
-                ),
+                lambda e: predicts(e),
                 "a scikit-learn estimator (with fit and predict_proba or predict)",
             )
         ],
@@ -156,13 +154,6 @@ class SklearnPrior(Prior):
         weights go straight to the estimator (no ``step__sample_weight`` keyword, which
         scikit-learn's metadata routing would refuse).
         """
-        scores = ("predict_proba", "decision_function")
-        if self.task == "classification" and not any(hasattr(self.estimator, m) for m in scores):
-            raise ValueError(
-                f"SklearnPrior: {describe(self.estimator)} has neither predict_proba "
-                "nor decision_function, so it gives no class scores; use a classifier that "
-                "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
-            )
         if self.task == "classification" and len(self.classes_) > 2:
             _check_per_class_scores(self.estimator)
         model = clone(self.estimator)
@@ -173,12 +164,20 @@ class SklearnPrior(Prior):
             kwargs = {"sample_weight": sample_weight}
         if not self._wraps():
             self.model_, self._model_labels = _fit_as_given(model, X, y, kwargs)
-            return
-        tags = _input_tags(self.estimator)
-        columns = _preprocessing(sparse=tags.sparse, scale=not tags.positive_only)
-        values = columns.fit_transform(X)
-        _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
-        self.model_ = make_pipeline(columns, model)
+        else:
+            tags = _input_tags(self.estimator)
+            columns = _preprocessing(sparse=tags.sparse, scale=not tags.positive_only)
+            values = columns.fit_transform(X)
+            _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
+            self.model_ = make_pipeline(columns, model)
+        # checked on the fitted model: a stacking ensemble's final estimator is made at fit
+        scores = ("predict_proba", "decision_function")
+        if self.task == "classification" and not any(hasattr(self.model_, m) for m in scores):
+            raise ValueError(
+                f"SklearnPrior: {describe(self.estimator)} has neither predict_proba "
+                "nor decision_function, so it gives no class scores; use a classifier that "
+                "has one, or wrap it in sklearn.calibration.CalibratedClassifierCV."
+            )
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         if self.task == "regression":
@@ -285,6 +284,20 @@ def _check_per_class_scores(estimator) -> None:
         )
 
 
+def predicts(estimator) -> bool:
+    """Whether ``estimator`` fits and predicts: it has ``fit`` and ``predict_proba`` or
+    ``predict``, or tags of a classifier or regressor (a stacking ensemble has neither
+    method before fit while its ``final_estimator`` is the default ``None``)."""
+    if not hasattr(estimator, "fit"):
+        return False
+    if hasattr(estimator, "predict_proba") or hasattr(estimator, "predict"):
+        return True
+    try:
+        return is_classifier(estimator) or is_regressor(estimator)
+    except Exception:  # noqa: BLE001 - tags scikit-learn cannot read: no predictor
+        return False
+
+
 def describe(estimator) -> str:
     """The estimator's class name; a pipeline's names its final step too."""
     if isinstance(estimator, Pipeline) and estimator.steps:
@@ -321,4 +334,4 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
     return scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
 
 
-__all__ = ["SklearnPrior", "describe"]
+__all__ = ["SklearnPrior", "describe", "predicts"]
