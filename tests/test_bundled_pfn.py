@@ -208,6 +208,17 @@ def test_pretrain_paths_under_a_file_are_usage_errors(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
+def test_a_refused_init_from_leaves_no_run_folder(tmp_path):
+    # the run folder was made (holding only .lock) before --init-from was read and refused
+    from llmboost.pfn import pretrain
+
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path / "run"), "--init-from", str(tmp_path / "notes.json")])
+    assert "not a checkpoint of `python -m llmboost.pfn.pretrain`" in str(stop.value.code)
+    assert not (tmp_path / "run").exists()
+
+
 def test_pretrain_cli_trains_and_ships_a_regression_model(tmp_path):
     from llmboost.pfn import pretrain
 

@@ -10,6 +10,9 @@ from pathlib import Path
 def run_lock(out: Path):
     """Make the run folder ``out`` and hold its ``.lock`` while the block runs.
 
+    A folder made here is removed again when the block fails before writing to it (a
+    refused ``--init-from``), so that a refused command leaves no run folder behind.
+
     Parameters
     ----------
     out : Path
@@ -19,6 +22,7 @@ def run_lock(out: Path):
     SystemExit
         When another process holds it (two runs writing one checkpoint would mix).
     """
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
@@ -35,7 +39,13 @@ def run_lock(out: Path):
             ) from None
         except OSError:  # a file system without locks: run unlocked
             pass
-        yield  # closing the file releases the lock
+        try:
+            yield  # closing the file releases the lock
+        except BaseException:
+            if made and [p.name for p in out.iterdir()] == [".lock"]:
+                (out / ".lock").unlink()
+                out.rmdir()
+            raise
 
 
 __all__ = ["run_lock"]
