@@ -177,6 +177,17 @@ def test_a_stacking_ensemble_with_the_default_final_estimator_is_a_prior():
     assert model.fit(X, X["a"]).predict(X).shape == (len(X),)
 
 
+def test_as_prior_names_a_task_it_does_not_know():
+    # a KeyError: 'Classification' came from building the message of a task mismatch
+    from llmboost.priors import as_prior
+
+    for task in ("Classification", None):
+        with pytest.raises(ValueError) as err:
+            as_prior(LogisticRegression(), task)
+        assert str(err.value) == (f"task must be 'classification' or 'regression', got {task!r}.")
+    assert isinstance(as_prior(LogisticRegression(), "classification"), SklearnPrior)
+
+
 def _table(n=90, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])

@@ -322,8 +322,10 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
     TypeError
         When ``obj`` is neither a prior nor an estimator with ``fit`` and ``predict``.
     ValueError
-        When the prior's task is not ``task``.
+        When ``task`` is neither, or the prior's task is not ``task``.
     """
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
     if not isinstance(obj, Prior):
         from ._sklearn import SklearnPrior, predicts
 
