@@ -327,6 +327,21 @@ def test_set_params_after_fit_scores_as_a_pickled_copy_does(ckpt, tmp_path):
     assert prior.checkpoint_path_ == other
 
 
+def test_a_random_state_set_after_fit_seeds_tabpfn_as_a_refit_does(ckpt):
+    # the estimator was made again with the seed drawn at fit: every random_state set
+    # after fit gave the logits of the first one (0.016 from those of a refit)
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=2, tabpfn_params=EXACT)
+    first = prior.fit(X, y).logits(X)
+    prior.set_params(random_state=5)
+    refit = TabPFNPrior(**prior.get_params()).fit(X, y).logits(X)
+    assert np.abs(refit - first).max() > 1e-3  # the seed matters to these logits
+    # float64 inference: the same computation, up to the order of sums
+    np.testing.assert_allclose(prior.logits(X), refit, atol=1e-9)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(prior)).logits(X), refit, atol=1e-9)
+    assert prior.seed_ == 5
+
+
 def test_a_bad_parameter_set_after_fit_is_named_when_scoring(ckpt):
     # set_params(n_estimators=0) on a fitted prior failed in TabPFN: ZeroDivisionError
     X, y = _table(40)

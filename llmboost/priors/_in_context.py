@@ -152,7 +152,7 @@ class InContextPrior(Prior):
         self._import()  # torch, then a device it cannot use is said before missing weights
         self.device_ = torch_device(self.device, type(self).__name__)
         self._locate_weights()
-        self.seed_ = seed_from(self.random_state)
+        self.seed_, self._seeded_for = seed_from(self.random_state), self.random_state
 
     def _locate_weights(self) -> None:
         """Set ``checkpoint_path_``: also on a prior loaded from a file (its device is
@@ -334,6 +334,8 @@ class InContextPrior(Prior):
             if made is not None:  # set since fit: checked as fit checks them
                 self._check_params()
             self._sync_weights()
+            if not _same(self.random_state, getattr(self, "_seeded_for", self.random_state)):
+                self.seed_, self._seeded_for = seed_from(self.random_state), self.random_state
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)

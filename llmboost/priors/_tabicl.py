@@ -65,7 +65,8 @@ class TabICLPrior(InContextPrior):
         Rows scored per TabICL call (each call re-reads the context).
     random_state : int, RandomState instance or None, default=None
         Seeds TabICL's ensemble and the context subsample; ``None`` means 0. A
-        ``RandomState`` is drawn from once per fit.
+        ``RandomState`` is drawn from once per fit. Set after fit, it seeds TabICL from
+        the next score on (the context stays fit's).
     tabicl_params : dict, default=None
         Extra keyword arguments for ``TabICLClassifier`` / ``TabICLRegressor`` (not the
         prior's own ``n_estimators``, ``model_path``, ``device``, ``random_state``), e.g.

@@ -66,6 +66,7 @@ class TabPFNPrior(InContextPrior):
     random_state : int, RandomState instance or None, default=None
         Seeds TabPFN and the context subsample; ``None`` means 0 (TabPFN's default
         seed), so results are reproducible. A ``RandomState`` is drawn from once per fit.
+        Set after fit, it seeds TabPFN from the next score on (the context stays fit's).
     tabpfn_params : dict, default=None
         Extra keyword arguments for ``TabPFNClassifier`` / ``TabPFNRegressor`` (not the
         prior's own ``n_estimators``, ``model_path``, ``device``, ``random_state``), e.g.
