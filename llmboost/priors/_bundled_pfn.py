@@ -31,7 +31,7 @@ from .._params import (
 from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
 from ._device import fitted_device, torch_device
-from ._in_context import CHECKPOINT_PATH, target_moments
+from ._in_context import CHECKPOINT_PATH, _same, target_moments
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
@@ -137,7 +137,7 @@ class BundledPFNPrior(Prior):
     random_state : int, RandomState instance or None, default=None
         Seeds the permutations, the feature embeddings and the context subsamples;
         ``None`` means 0, so results are reproducible. A ``RandomState`` is drawn from
-        once per fit.
+        once per fit. Set after fit, it takes effect at the next ``logits``, as a refit.
     max_context : int, default=None
         Most training rows in one context; ``None`` is the largest table size the
         checkpoint was pretrained on (1,024 rows). With more training rows, the rows
@@ -239,9 +239,14 @@ class BundledPFNPrior(Prior):
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
-        self._encoded = None
+        self._encoded, self._seeded_for = None, self.random_state
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
+        if not _same(self.random_state, getattr(self, "_seeded_for", self.random_state)):
+            self._check_params()  # set since fit: the seed and the plan drawn again, as
+            self.seed_ = seed_from(self.random_state)  # a refit draws them
+            self.contexts_, self.codes_ = self._plan(self._model(), self.y_train_)
+            self._seeded_for = self.random_state
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
         encoded = self._encoded_context(job)
         if encoded is None:
