@@ -829,20 +829,23 @@ def test_tiny_regression_targets_are_not_read_as_a_constant(unit):
     np.testing.assert_allclose(tiny / unit, plain, rtol=1e-9)
 
 
-def test_a_random_state_set_after_fit_scores_as_a_refit_does():
-    # the kept seed and context plan of fit were used: every random_state set after fit
-    # gave the logits of the first one (0.045 from those of a refit)
+@pytest.mark.parametrize("change", [{"random_state": 5}, {"max_context": 40}])
+def test_a_random_state_or_max_context_set_after_fit_scores_as_a_refit_does(change):
+    # the seed and context plan of fit were kept: a random_state or max_context set after
+    # fit changed nothing (0.045 from the logits of a refit with random_state=5)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("abcd"))
-    y = (X["a"] > 0).astype(int).to_numpy()
-    prior = BundledPFNPrior(max_context=40)  # two context subsamples, drawn from the seed
+    y = np.arange(60) % 3
+    prior = BundledPFNPrior(max_context=30)  # two context subsamples, drawn from the seed
     first = prior.fit(X, y).logits(X)
-    prior.set_params(random_state=5)
+    prior.set_params(**change)
     refit = BundledPFNPrior(**prior.get_params()).fit(X, y)
-    assert np.abs(refit.logits(X) - first).max() > 1e-3  # the seed matters to these logits
+    assert np.abs(refit.logits(X) - first).max() > 1e-3  # the change matters to these logits
     np.testing.assert_array_equal(prior.logits(X), refit.logits(X))
-    assert prior.seed_ == 5
-    np.testing.assert_array_equal(np.concatenate(prior.contexts_), np.concatenate(refit.contexts_))
+    assert prior.seed_ == refit.seed_ and prior.context_size_ == refit.context_size_
+    prior.set_params(max_context=2)
+    with pytest.raises(ValueError, match="max_context=2 is smaller than the 3 classes in y"):
+        prior.logits(X)
 
 
 def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):

@@ -143,6 +143,7 @@ class BundledPFNPrior(Prior):
         checkpoint was pretrained on (1,024 rows). With more training rows, the rows
         are split into context subsamples that together use every row (stratified,
         every class in each); there are then ``max(n_ensemble, subsamples)`` passes.
+        Set after fit, it takes effect at the next ``logits``, as a refit.
     weights : str or Path, default=None
         A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task`` (``~``
         is expanded); ``None`` is the shipped one.
@@ -239,14 +240,22 @@ class BundledPFNPrior(Prior):
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
-        self._encoded, self._seeded_for = None, self.random_state
+        self._encoded, self._planned_for = None, (self.random_state, self.max_context)
+
+    def _replan(self) -> None:
+        """Draw the seed and plan the contexts and codes again, as a refit would, when
+        ``random_state`` or ``max_context`` was set since fit."""
+        planned = (self.random_state, self.max_context)
+        if _same(planned, getattr(self, "_planned_for", planned)):
+            return
+        self._check_params()
+        self._check_labels()
+        self.seed_ = seed_from(self.random_state)
+        self.contexts_, self.codes_ = self._plan(self._model(), self.y_train_)
+        self.context_size_, self._planned_for = len(self.contexts_[0]), planned
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
-        if not _same(self.random_state, getattr(self, "_seeded_for", self.random_state)):
-            self._check_params()  # set since fit: the seed and the plan drawn again, as
-            self.seed_ = seed_from(self.random_state)  # a refit draws them
-            self.contexts_, self.codes_ = self._plan(self._model(), self.y_train_)
-            self._seeded_for = self.random_state
+        self._replan()
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
         encoded = self._encoded_context(job)
         if encoded is None:
@@ -310,6 +319,13 @@ class BundledPFNPrior(Prior):
 
     def _start(self, X: pd.DataFrame):
         """Check the labels against the network, draw the seed; the network."""
+        self._check_labels()
+        self.seed_ = seed_from(self.random_state)
+        self.categorical_ = categorical_mask(X)
+        return self._model()
+
+    def _check_labels(self) -> None:
+        """Refuse one class, or fewer context rows (``max_context``) than classes."""
         if self.task == "classification":
             if len(self.classes_) < 2:
                 raise ValueError(
@@ -322,9 +338,6 @@ class BundledPFNPrior(Prior):
                     f"{len(self.classes_)} classes in y; every class needs a context row "
                     "(raise max_context or leave it None)."
                 )
-        self.seed_ = seed_from(self.random_state)
-        self.categorical_ = categorical_mask(X)
-        return self._model()
 
     def _model(self):
         path = self.weights or default_weights_path(self.task)
