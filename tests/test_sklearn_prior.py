@@ -97,6 +97,26 @@ def test_folds_that_leak_lose_or_miss_rows_are_refused():
     )
 
 
+def test_folds_that_are_no_train_test_pairs_are_named():
+    # a splitter, a number of folds, or index arrays alone failed in the unpacking:
+    # "'KFold' object is not iterable", "not enough values to unpack (expected 2, got 1)"
+    from sklearn.model_selection import KFold
+
+    X, y = _table(30)
+    prior = SklearnPrior(LogisticRegression())
+    for folds in (KFold(3), 3):
+        with pytest.raises(TypeError) as err:
+            prior.oof_logits(X, y, folds)
+        assert str(err.value) == (
+            "folds must be (train, test) pairs of row indices or masks, such as "
+            f"KFold(5).split(X, y); got {folds!r}."
+        )
+    with pytest.raises(TypeError, match=r"folds: fold 0 is not a \(train, test\) pair"):
+        prior.oof_logits(X, y, [np.arange(10), np.arange(10, 30)])
+    folds = list(KFold(3).split(X))
+    assert prior.oof_logits(X, y, folds).shape == (30, 2)
+
+
 @pytest.mark.parametrize(
     "labels, weights", [(["no", "yes"], {"yes": 5, "no": 1}), ([3, 7], {7: 5, 3: 1})]
 )

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_params
 from .._validation import align_categories, check_target, fit_categories, from_torch, to_frame
+from ._folds import checked_folds
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -139,7 +140,7 @@ class Prior(BaseEstimator, ABC):
         worker = clone_prior(self)
         worker._check_params()
         frame, target = worker._prepare(X, y)
-        folds = _checked_folds(folds, len(frame))
+        folds = checked_folds(folds, len(frame))
         kwargs = worker._weight_kwargs(sample_weight, len(frame))
         return worker._oof_logits(frame, target, folds, **kwargs)
 
@@ -244,61 +245,6 @@ def _column_change(have: list, want: list) -> str:
     moved = [(i, a, b) for i, (a, b) in enumerate(zip(have, want)) if a != b][:1]
     said += [f"column {i} is {a!r}, at fit {b!r}" for i, a, b in moved if not said]
     return ", ".join(said or [f"{len(have)} columns, {len(want)} at fit"])
-
-
-def _checked_folds(folds: Folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The folds that test rows, as index arrays. Refuse a fold that trains on no row or on
-    a row it tests, a row tested twice, and test sets that leave rows out."""
-    kept, tested = [], np.zeros(n_rows, dtype=bool)
-    for i, (train, test) in enumerate(folds):
-        train, test = _row_index(train), _row_index(test)
-        if not len(test):
-            continue
-        if not len(train):
-            raise ValueError(
-                f"folds: fold {i} has no training rows, so its {len(test)} test rows would "
-                "be scored by a prior fitted on nothing; give every fold training rows."
-            )
-        _check_fold(i, train, test, tested)
-        tested[test] = True
-        kept.append((train, test))
-    missed = np.flatnonzero(~tested)
-    if len(missed):
-        raise ValueError(
-            f"folds: rows {missed[:5].tolist()} ({len(missed)} of {n_rows}) are in no test "
-            "set, so they would get no logits; pass folds whose test sets hold every row "
-            "(TimeSeriesSplit never tests its first rows: add a split that does)."
-        )
-    return kept
-
-
-def _check_fold(i: int, train: np.ndarray, test: np.ndarray, tested: np.ndarray) -> None:
-    """Refuse rows out of range, in fold ``i``'s train and test, or tested before."""
-    rows = np.concatenate([train, test])
-    if rows.min() < 0 or rows.max() >= len(tested):
-        raise ValueError(
-            f"folds: fold {i} has row indices outside 0..{len(tested) - 1} (from "
-            f"{rows.min()} to {rows.max()}); pass indices (or masks) of X's rows."
-        )
-    both = np.intersect1d(train, test)
-    if len(both):
-        raise ValueError(
-            f"folds: rows {both[:5].tolist()} are in both the train and the test part of "
-            f"fold {i}, so their logits would come from a prior that saw their labels."
-        )
-    again = np.unique(test[tested[test]])
-    if len(again):
-        raise ValueError(
-            f"folds: rows {again[:5].tolist()} are in the test part of fold {i} and of an "
-            "earlier fold, so one of their logits would be lost; pass folds whose test sets "
-            "are disjoint (KFold or StratifiedKFold; not ShuffleSplit or repeated splitters)."
-        )
-
-
-def _row_index(part) -> np.ndarray:
-    """A fold's part as row indices; a boolean mask gives its true rows."""
-    part = np.asarray(part)
-    return np.flatnonzero(part) if part.dtype == bool else part
 
 
 def as_prior(obj, task: str, who: str = "This model") -> Prior:

@@ -1,0 +1,75 @@
+"""Checks of the folds of :meth:`Prior.oof_logits <llmboost.priors.Prior.oof_logits>`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sized
+
+import numpy as np
+
+
+def checked_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds that test rows, as index arrays. Refuse a fold that trains on no row or on
+    a row it tests, a row tested twice, and test sets that leave rows out."""
+    if hasattr(folds, "split") or not isinstance(folds, Iterable):
+        raise TypeError(
+            f"folds must be (train, test) pairs of row indices or masks, such as "
+            f"KFold(5).split(X, y); got {folds!r}."
+        )
+    kept, tested = [], np.zeros(n_rows, dtype=bool)
+    for i, fold in enumerate(folds):
+        if isinstance(fold, str | bytes) or not isinstance(fold, Sized) or len(fold) != 2:
+            raise TypeError(
+                f"folds: fold {i} is not a (train, test) pair of row indices or masks: "
+                f"{str(fold)[:60]}."
+            )
+        train, test = _row_index(fold[0]), _row_index(fold[1])
+        if not len(test):
+            continue
+        if not len(train):
+            raise ValueError(
+                f"folds: fold {i} has no training rows, so its {len(test)} test rows would "
+                "be scored by a prior fitted on nothing; give every fold training rows."
+            )
+        _check_fold(i, train, test, tested)
+        tested[test] = True
+        kept.append((train, test))
+    missed = np.flatnonzero(~tested)
+    if len(missed):
+        raise ValueError(
+            f"folds: rows {missed[:5].tolist()} ({len(missed)} of {n_rows}) are in no test "
+            "set, so they would get no logits; pass folds whose test sets hold every row "
+            "(TimeSeriesSplit never tests its first rows: add a split that does)."
+        )
+    return kept
+
+
+def _check_fold(i: int, train: np.ndarray, test: np.ndarray, tested: np.ndarray) -> None:
+    """Refuse rows out of range, in fold ``i``'s train and test, or tested before."""
+    rows = np.concatenate([train, test])
+    if rows.min() < 0 or rows.max() >= len(tested):
+        raise ValueError(
+            f"folds: fold {i} has row indices outside 0..{len(tested) - 1} (from "
+            f"{rows.min()} to {rows.max()}); pass indices (or masks) of X's rows."
+        )
+    both = np.intersect1d(train, test)
+    if len(both):
+        raise ValueError(
+            f"folds: rows {both[:5].tolist()} are in both the train and the test part of "
+            f"fold {i}, so their logits would come from a prior that saw their labels."
+        )
+    again = np.unique(test[tested[test]])
+    if len(again):
+        raise ValueError(
+            f"folds: rows {again[:5].tolist()} are in the test part of fold {i} and of an "
+            "earlier fold, so one of their logits would be lost; pass folds whose test sets "
+            "are disjoint (KFold or StratifiedKFold; not ShuffleSplit or repeated splitters)."
+        )
+
+
+def _row_index(part) -> np.ndarray:
+    """A fold's part as row indices; a boolean mask gives its true rows."""
+    part = np.asarray(part)
+    return np.flatnonzero(part) if part.dtype == bool else part
+
+
+__all__ = ["checked_folds"]
