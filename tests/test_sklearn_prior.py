@@ -165,6 +165,21 @@ def test_a_classifier_that_takes_only_codes_as_labels_gets_them(labels):
     assert np.isfinite(oof).all() and (oof[30:, first] > np.log(PROBA_FLOOR)).all()
 
 
+def test_a_search_over_a_classifier_that_takes_only_codes_gets_them():
+    # GridSearchCV reported XGBoost's refusal of the labels in its own error ("All the 3
+    # fits failed"), so the labels were not replaced by their codes
+    from xgboost import XGBClassifier
+
+    X, _ = _table()
+    y = np.array(["no", "yes", "maybe"])[np.arange(len(X)) % 3]
+    search = GridSearchCV(XGBClassifier(n_estimators=3), {"max_depth": [2]}, cv=3)
+    prior = SklearnPrior(search, preprocess=False).fit(X, y)
+    codes = np.unique(y, return_inverse=True)[1]
+    reference = XGBClassifier(n_estimators=3, max_depth=2).fit(X, codes).predict_proba(X)
+    # float32 probabilities from the same trees; the log is taken of both alike
+    np.testing.assert_allclose(prior.logits(X), np.log(reference), rtol=0, atol=1e-6)
+
+
 def test_an_estimator_of_non_negative_input_gets_the_numbers_unscaled():
     # the standard scaler made the counts negative: "Negative values in data passed to
     # MultinomialNB (input X)", whatever the table

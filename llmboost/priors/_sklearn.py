@@ -232,7 +232,7 @@ def _fit_labels(fit, y: np.ndarray):
         return fit(y), None
     except ValueError as exc:
         present, codes = np.unique(y, return_inverse=True)
-        if not str(exc).startswith(_CODES_ONLY) or _are_codes(present):
+        if _CODES_ONLY not in str(exc) or _are_codes(present):  # also in a search's report
             raise
     return fit(codes.reshape(-1)), present
 
