@@ -848,6 +848,22 @@ def test_a_random_state_or_max_context_set_after_fit_scores_as_a_refit_does(chan
         prior.logits(X)
 
 
+def test_a_saved_prior_seeded_by_a_random_state_instance_loads_with_its_seed(tmp_path):
+    # the loaded copy of the RandomState was not the object fit recorded, so it read as
+    # a random_state set after fit: the seed was drawn again (probabilities off by 0.28)
+    from llmboost import PriorBoostClassifier, load, save
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = np.arange(60) % 2
+    prior = BundledPFNPrior(random_state=np.random.RandomState(3), max_context=30)
+    model = PriorBoostClassifier(prior, booster_params={"n_estimators": 3}, cv=2, scale="prior")
+    expected = model.fit(X, y).predict_proba(X)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert loaded.prior_.seed_ == model.prior_.seed_
+
+
 def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):
     X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
     text, empty, other = tmp_path / "notes.txt", tmp_path / "empty.pt", tmp_path / "other.pt"

@@ -31,7 +31,7 @@ from .._params import (
 from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes
 from ._device import fitted_device, torch_device
-from ._in_context import CHECKPOINT_PATH, _same, target_moments
+from ._in_context import CHECKPOINT_PATH, same_seed, target_moments
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
@@ -246,7 +246,8 @@ class BundledPFNPrior(Prior):
         """Draw the seed and plan the contexts and codes again, as a refit would, when
         ``random_state`` or ``max_context`` was set since fit."""
         planned = (self.random_state, self.max_context)
-        if _same(planned, getattr(self, "_planned_for", planned)):
+        seed, cap = getattr(self, "_planned_for", planned)
+        if same_seed(self.random_state, seed) and self.max_context == cap:
             return
         self._check_params()
         self._check_labels()

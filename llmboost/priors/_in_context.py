@@ -334,7 +334,7 @@ class InContextPrior(Prior):
             if made is not None:  # set since fit: checked as fit checks them
                 self._check_params()
             self._sync_weights()
-            if not _same(self.random_state, getattr(self, "_seeded_for", self.random_state)):
+            if not same_seed(self.random_state, getattr(self, "_seeded_for", self.random_state)):
                 self.seed_, self._seeded_for = seed_from(self.random_state), self.random_state
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
@@ -441,6 +441,14 @@ class InContextPrior(Prior):
 
 #: Parameters that choose the checkpoint file.
 _WEIGHTS_KEYS = ("task", "model_path", "model", "checkpoint")
+
+
+def same_seed(a, b) -> bool:
+    """Whether two ``random_state`` values seed alike: equal values, one ``RandomState``,
+    or two in one state (a saved and loaded prior's copy of its ``RandomState``)."""
+    if isinstance(a, np.random.RandomState) and isinstance(b, np.random.RandomState):
+        return a is b or all(map(np.array_equal, a.get_state(), b.get_state()))
+    return _same(a, b)
 
 
 def _same(a, b) -> bool:
