@@ -92,6 +92,8 @@ def _fit_xgboost(client, task, params, X, y, margin):
     from xgboost import dask as xgb_dask
 
     cls = xgb_dask.DaskXGBRegressor if task == "regression" else xgb_dask.DaskXGBClassifier
+    if task == "classification":  # its classes from a Series shuffle the rows (P2P)
+        y = y.to_dask_array()
     model = cls(**params)
     model.client = client
     return model.fit(X, y, base_margin=margin, verbose=False)
