@@ -1061,3 +1061,21 @@ def test_fit_refuses_booster_params_as_the_local_fit(client, booster, params):
     with pytest.raises(ValueError) as error:
         DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
     assert str(error.value) == expected and "booster_params" in expected
+
+
+@pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPriorBoostRegressor])
+def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls):
+    # the local check advised sample_weight=compute_sample_weight(...), which the Dask
+    # fit refuses: the advice now is what the Dask fit takes
+    X, y = table(n=60)
+    model = dask_cls(booster_params={"class_weight": "balanced"})
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))  # before any work: no client is needed
+    assert str(error.value) == (
+        "booster_params class_weight is a LightGBM parameter: XGBoost does not read it, and "
+        f"{dask_cls.__name__}.fit takes no sample_weight yet. Use booster='lightgbm' (its "
+        "class_weight weighs each row, over all rows), or fit "
+        f"{dask_cls.__name__.removeprefix('Dask')} on a pandas table (a sample of the rows) "
+        "with sample_weight."
+    )
+    assert not hasattr(model, "members_")

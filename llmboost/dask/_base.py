@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._params import Check, Interval
+from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
@@ -143,13 +143,29 @@ class _DaskPriorBoost(FusionParams):
         -------
         self
         """
+        self._check_dask_params(sample_weight, eval_set)
+        client = self._get_client()
+        with client.as_current():  # dask's computations too, when it is not the default
+            return self._fit(client, X, y)
+
+    def _check_dask_params(self, sample_weight, eval_set) -> None:
+        """The local estimator's checks, and what its Dask fit cannot do yet."""
+        local = type(self).__name__.removeprefix("Dask")
         for name, value in (("sample_weight", sample_weight), ("eval_set", eval_set)):
             if value is not None:
                 raise TypeError(
-                    f"{type(self).__name__}.fit takes no {name} yet; fit "
-                    f"{type(self).__name__.removeprefix('Dask')} on a pandas table "
-                    f"(a sample of the rows) to use {name}."
+                    f"{type(self).__name__}.fit takes no {name} yet; fit {local} on a pandas "
+                    f"table (a sample of the rows) to use {name}."
                 )
+        params = self.booster_params if isinstance(self.booster_params, dict) else {}
+        if self.booster == "xgboost" and "class_weight" in params:
+            # the local check's advice, sample_weight, is not taken here yet
+            raise InvalidParameterError(
+                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
+                f"it, and {type(self).__name__}.fit takes no sample_weight yet. Use "
+                "booster='lightgbm' (its class_weight weighs each row, over all rows), or fit "
+                f"{local} on a pandas table (a sample of the rows) with sample_weight."
+            )
         self._check_params()
         groups = (self.booster_params or {}).get("interaction_constraints")
         if self.booster == "lightgbm" and groups is not None and len(groups):
@@ -157,12 +173,8 @@ class _DaskPriorBoost(FusionParams):
             raise ValueError(
                 "booster_params interaction_constraints: LightGBM's distributed training "
                 "fails with them (errors such as 'std::bad_alloc', or a reset connection). Use "
-                f"booster='xgboost', or fit {type(self).__name__.removeprefix('Dask')} on a "
-                "pandas table (a sample of the rows)."
+                f"booster='xgboost', or fit {local} on a pandas table (a sample of the rows)."
             )
-        client = self._get_client()
-        with client.as_current():  # dask's computations too, when it is not the default
-            return self._fit(client, X, y)
 
     def _fit(self, client, X, y):
         columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends
