@@ -34,10 +34,15 @@ def library_errors(library: str, params: dict):
         ) from None
 
 
-def finite_margin(library: str, params: dict, out: np.ndarray) -> np.ndarray:
-    """``out``, a booster's margin, unless it is NaN or infinite somewhere: XGBoost at
-    ``learning_rate=1000`` gave NaN predictions without a word, as plain XGBoost does."""
+def finite_margin(library: str, params: dict, out: np.ndarray, start) -> np.ndarray:
+    """``out``, a booster's margin, unless the trees made it NaN or infinite somewhere:
+    XGBoost at ``learning_rate=1000`` gave NaN predictions without a word, as plain XGBoost
+    does. Rows whose ``start`` margin is past float32 (a scale that overflows the prior's
+    margin) are not the trees' doing: they stay as they are, for the search to score."""
     bad = ~np.isfinite(out)
+    if start is not None and bad.any():
+        start = np.abs(np.asarray(start, dtype=np.float64).reshape(out.shape))
+        bad &= start <= np.finfo(np.float32).max  # False for NaN
     if bad.any():
         rows = int(bad.reshape(len(out), -1).any(axis=1).sum())
         raise ValueError(

@@ -337,7 +337,8 @@ class XGBoostBooster(Booster):
         """See :meth:`Booster.predict_margin`."""
         import xgboost as xgb
 
-        rounds, margin = _check_rounds(n_rounds, self.n_rounds_), self._scaled(margin)
+        rounds, start = _check_rounds(n_rounds, self.n_rounds_), margin
+        margin = self._scaled(margin)
         if margin is not None and boosting_mode(self.name, self.params) == "dart":
             # XGBoost's in-place prediction (its scikit-learn predict) adds a DART
             # model's base_margin once per round; a DMatrix prediction adds it once
@@ -351,7 +352,7 @@ class XGBoostBooster(Booster):
                 X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
             )
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
-        return finite_margin("XGBoost", self.params, out)
+        return finite_margin("XGBoost", self.params, out, start)
 
 
 class LightGBMBooster(Booster):
@@ -435,7 +436,7 @@ class LightGBMBooster(Booster):
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
         # the raw score leaves out init_score, and with it the centre (which it cancels)
         out = out + target_center(self) if margin is None else out + margin
-        return finite_margin("LightGBM", self.params, out)
+        return finite_margin("LightGBM", self.params, out, margin)
 
 
 def _lightgbm_stopping(patience: int, params: dict):
