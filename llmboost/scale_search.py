@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from ._cv_results import results_table
 from ._library_params import prefixes_hold
 from ._scorer_stand_ins import scorer_score, warn_unweighted
+from ._search_loss import booster_loss, loss_scale
 from ._study import leaf_bounds, run_study, suggest, tunable
 from .boosters import BOOSTERS, make_booster, n_estimators
 from .fusion_inputs import (
@@ -104,7 +105,13 @@ class CVScorer:
 
     ``margin`` is the prior's unscaled out-of-fold margin for the training rows (or
     ``None`` when no candidate uses the prior). ``scoring=None`` scores by the per-row
-    loss (log loss or RMSE) and enables evidence-gated ensemble selection.
+    loss (log loss, RMSE, or ``loss``) and enables evidence-gated ensemble selection.
+
+    Attributes
+    ----------
+    loss : SearchLoss or None
+        The regression booster's own loss when it is not squared error; the searches set
+        it from the booster's parameters (:func:`~llmboost._search_loss.booster_loss`).
     """
 
     def __init__(
@@ -134,6 +141,7 @@ class CVScorer:
         if self.scorer is not None and sample_weight is not None:
             warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
+        self.loss = None
 
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
@@ -205,14 +213,21 @@ class CVScorer:
         for _, test in self.folds:
             if self.scorer is None:
                 y = self.y_encoded[test]
-                loss = row_loss(oof[test], y, self.task, oof.ndim == 1)
+                loss = row_loss(oof[test], y, self.task, oof.ndim == 1, self.loss)
                 w = None if self.sample_weight is None else self.sample_weight[test]
-                mean = np.average(loss, weights=w)
-                rmse = np.sqrt(mean) * loss_unit(y) if self.task == "regression" else None
-                scores.append(-float(mean if rmse is None else rmse))
+                scores.append(-self._in_units(np.average(loss, weights=w), y))
             else:
                 scores.append(self._scorer_score(oof, test))
         return scores
+
+    def _in_units(self, mean: float, y) -> float:
+        """A fold's mean per-row loss as its score's loss: log loss, RMSE, or the mean
+        of the booster's own loss (MAE, pinball, Huber), in the target's units."""
+        if self.task == "classification":
+            return float(mean)
+        if self.loss is None:
+            return float(np.sqrt(mean) * loss_unit(y))
+        return float(mean * loss_scale(self.loss, loss_unit(y)))
 
     def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
         """The scorer's score of the pooled margins on the fold's rows ``test``."""
@@ -277,6 +292,7 @@ def grid_search(
     cv_results : dict
     members : list of (scale, n_rounds, weight)
     """
+    cv.loss = booster_loss(cv.booster, cv.task, params)
     rounds = [n_estimators(cv.booster, params)]
     if prefixes_hold(cv.booster, params):  # else only the full boosting is that booster
         rounds = round_prefixes(rounds[0])
@@ -294,7 +310,7 @@ def grid_search(
     _check_scored(cv, scores)
     means = np.mean(scores, axis=1)
     if cv.scorer is None:
-        weight = select(candidates, margins, cv)
+        weight = select(candidates, margins, cv, cv.loss)
     else:
         weight = np.zeros(len(candidates))
         weight[_best_of(means, [c == (1.0, 0) for c in candidates])] = 1.0
@@ -361,6 +377,7 @@ def optuna_search(
         The chosen member's booster parameters.
     """
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
+    cv.loss = booster_loss(cv.booster, cv.task, params)
     candidates, searched, scores = [], [], []
     space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(), params)
     hessian = 1.0 if cv.task == "regression" else 0.25 if len(cv.classes) == 2 else 0.5

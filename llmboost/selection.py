@@ -23,6 +23,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.stats import rankdata
 
+from ._search_loss import SearchLoss, loss_of_rows
+
 #: Most standard errors of paired per-row improvement a candidate must show to join
 #: the prior: about the largest of ~60 candidates' noise, so luck rarely joins.
 EVIDENCE = 2.0
@@ -64,6 +66,7 @@ def ensemble_selection(
     sample_weight=None,
     evidence: float = EVIDENCE,
     max_steps: int = MAX_STEPS,
+    loss: SearchLoss | None = None,
 ) -> np.ndarray:
     """Counts of each candidate in the evidence-gated greedy ensemble (margin averaging).
 
@@ -84,6 +87,8 @@ def ensemble_selection(
     sample_weight : ndarray of shape (n,), default=None
     evidence : float, default=EVIDENCE
     max_steps : int, default=MAX_STEPS
+    loss : SearchLoss, default=None
+        The regression loss (:func:`row_loss`).
 
     Returns
     -------
@@ -93,20 +98,21 @@ def ensemble_selection(
     counts = np.zeros(len(oof), dtype=int)
     counts[anchor] = 1
     current = oof[anchor]
-    loss = row_loss(current, y_encoded, task, binary)
+    row = partial(row_loss, y_encoded=y_encoded, task=task, binary=binary, loss=loss)
+    losses = row(current)
     w = np.ones(len(y_encoded)) if sample_weight is None else np.asarray(sample_weight, float)
     for _ in range(max_steps):
         k = counts.sum()
         trial = (k * current[None] + oof) / (k + 1)
         with np.errstate(invalid="ignore"):  # an infinite or NaN margin: no evidence
-            diff = loss[None] - row_loss(trial, y_encoded, task, binary)
+            diff = losses[None] - row(trial)
             gain, spread = paired_gain(diff, w)
             evident = np.nan_to_num(gain - evidence * spread, nan=-np.inf)
         best = int(np.argmax(evident))
         if evident[best] <= 0:
             break
         counts[best] += 1
-        current, loss = trial[best], row_loss(trial[best], y_encoded, task, binary)
+        current, losses = trial[best], row(trial[best])
     return counts
 
 
@@ -121,17 +127,17 @@ def subagged_selection(
     evidence: float = EVIDENCE,
     n_subsamples: int = SUBSAMPLES,
     n_jobs=None,
+    loss: SearchLoss | None = None,
 ) -> np.ndarray:
     """Weights of :func:`ensemble_selection` averaged over random halves of the rows.
 
-    Each half (:func:`half_rows`) selects its own ensemble with the same anchor and
-    ``evidence``; a candidate's weight is its mean share over the halves. When the
-    anchor is protected (``evidence > 0``) the halves choose only among the anchor and
-    what the selection on all rows picked, so they can only hand weight back to the
-    anchor: a candidate the rows as a whole reject (a sharpened prior that fits one
-    lucky half) cannot come in. Unprotected (a constant or inverted prior), every
-    candidate takes part, which spreads the weight over trees that win on different
-    halves. Halves are drawn first: the result does not depend on ``n_jobs``.
+    Each half (:func:`half_rows`) selects its own ensemble with the same anchor, ``evidence``
+    and ``loss`` (:func:`row_loss`); a candidate's weight is its mean share over the halves.
+    When the anchor is protected (``evidence > 0``) the halves choose only among the anchor
+    and what the selection on all rows picked, so they can only hand weight back to the
+    anchor: a candidate the rows as a whole reject (a sharpened prior that fits one lucky
+    half) cannot come in. Unprotected (a constant or inverted prior), every candidate takes
+    part, which spreads the weight over trees that win on different halves.
 
     Parameters
     ----------
@@ -146,6 +152,7 @@ def subagged_selection(
     n_subsamples : int, default=SUBSAMPLES
     n_jobs : int, default=None
         Halves selected at once, in threads (``-1``: all cores).
+    loss : SearchLoss, default=None
 
     Returns
     -------
@@ -156,14 +163,13 @@ def subagged_selection(
     if evidence > 0:
         picked = np.flatnonzero(ensemble_selection(oof, y_encoded, task, anchor,
                                                    sample_weight=sample_weight,
-                                                   evidence=evidence))  # fmt: skip
-    weights = np.zeros(len(oof))
+                                                   evidence=evidence, loss=loss))  # fmt: skip
     if len(picked) == 1:  # nothing joined on all rows, so every half keeps the anchor alone
-        weights[anchor] = 1.0
-        return weights
+        return np.eye(len(oof))[anchor]
+    weights = np.zeros(len(oof))
     start = int(np.flatnonzero(picked == anchor)[0])
-    halves = [half_rows(y_encoded, task, rng) for _ in range(n_subsamples)]
-    share = partial(_share, oof[picked], y_encoded, task, start, sample_weight, evidence)
+    halves = [half_rows(y_encoded, task, rng) for _ in range(n_subsamples)]  # same for any n_jobs
+    share = partial(_share, oof[picked], y_encoded, task, start, sample_weight, evidence, loss)
     if n_jobs in (None, 1):
         shares = [share(rows) for rows in halves]
     else:
@@ -172,11 +178,12 @@ def subagged_selection(
     return weights
 
 
-def _share(oof, y_encoded, task, anchor, sample_weight, evidence, rows) -> np.ndarray:
+def _share(oof, y_encoded, task, anchor, sample_weight, evidence, loss, rows) -> np.ndarray:
     """Each candidate's share of the ensemble selected on ``rows``."""
     weight = None if sample_weight is None else sample_weight[rows]
     counts = ensemble_selection(oof[:, rows], y_encoded[rows], task, anchor,
-                                sample_weight=weight, evidence=evidence)  # fmt: skip
+                                sample_weight=weight, evidence=evidence,
+                                loss=loss)  # fmt: skip
     return counts / counts.sum()
 
 
@@ -281,8 +288,8 @@ def _rank_z(score: np.ndarray, positive: np.ndarray, w: np.ndarray) -> float:
     return float((auc - 0.5) / np.sqrt((n1 + n0 + 1) / (12 * n1 * n0)))
 
 
-def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
-    """Per-row log loss (or squared error) of margins.
+def row_loss(margin, y_encoded, task: str, binary: bool, loss: SearchLoss | None = None):
+    """Per-row log loss (or squared error, or the regression ``loss``) of margins.
 
     Parameters
     ----------
@@ -291,13 +298,19 @@ def row_loss(margin, y_encoded, task: str, binary: bool) -> np.ndarray:
     task : {"classification", "regression"}
     binary : bool
         Whether the margin is the log-odds of class 1.
+    loss : SearchLoss, default=None
+        A regression booster's own loss
+        (:func:`~llmboost._search_loss.booster_loss`); ``None``: squared error.
 
     Returns
     -------
     ndarray of shape (..., n)
+        In the unit of :func:`loss_unit`.
     """
     if task == "regression":
         unit = loss_unit(y_encoded)
+        if loss is not None:
+            return loss_of_rows(margin, y_encoded, loss, unit)
         return (margin / unit - y_encoded / unit) ** 2
     if binary:
         return np.logaddexp(0.0, -np.where(y_encoded == 1, margin, -margin))
@@ -316,7 +329,7 @@ def loss_unit(y: np.ndarray) -> float:
     return top if top > 1e100 or 0 < top < 1e-100 else 1.0
 
 
-def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray:
+def select(candidates: list[tuple], margins: list[np.ndarray], cv, loss=None) -> np.ndarray:
     """Ensemble weights by the default rule.
 
     The ensemble starts from the prior alone (or the best candidate when the prior
@@ -344,6 +357,8 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
         Pooled out-of-fold margin of each candidate.
     cv : CVScorer
         Gives the folds' rows, labels, weights, random state and ``n_jobs``.
+    loss : SearchLoss, default=None
+        The regression loss the rows are scored by (:func:`row_loss`).
 
     Returns
     -------
@@ -358,13 +373,14 @@ def select(candidates: list[tuple], margins: list[np.ndarray], cv) -> np.ndarray
 
     def weights(anchor: int, evidence: float) -> np.ndarray:
         if cv.task == "regression" and evidence >= EVIDENCE:  # see the docstring
-            return _share(stack, y, cv.task, anchor, w, evidence, np.arange(len(y)))
+            return _share(stack, y, cv.task, anchor, w, evidence, loss, np.arange(len(y)))
         return subagged_selection(stack, y, cv.task, anchor, rng, sample_weight=w,
-                                  evidence=evidence, n_jobs=cv.n_jobs)  # fmt: skip
+                                  evidence=evidence, n_jobs=cv.n_jobs, loss=loss)  # fmt: skip
 
     if (1.0, 0) not in candidates:
         with np.errstate(invalid="ignore"):  # a NaN mean (infinite margins) is the worst
-            means = [np.average(row_loss(m, y, cv.task, m.ndim == 1), weights=w) for m in stack]
+            means = [np.average(row_loss(m, y, cv.task, m.ndim == 1, loss), weights=w)
+                     for m in stack]  # fmt: skip
         return weights(int(np.argmin(np.nan_to_num(means, nan=np.inf))), EVIDENCE)
     anchor = candidates.index((1.0, 0))
     signal = ranking_signal(stack[anchor], y, cv.task, w)

@@ -1083,3 +1083,112 @@ def test_a_regression_scorer_that_scores_no_candidate_names_the_fold_s_single_va
     with pytest.warns(UserWarning, match="R\\^2 score is not well-defined"):
         with pytest.raises(ValueError, match=message):  # it said "a single class"
             model.fit(X, X["a"])
+
+
+def _quantile_table(n, seed=0):
+    """A target whose spread grows with column c: its 0.9 quantile is far from its mean."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+    y = 2 * X["a"] + X["b"] + (1 + np.abs(X["c"])) * rng.normal(size=n)
+    return X, y.to_numpy()
+
+
+@pytest.mark.parametrize(
+    "library, params, loss",
+    [
+        ("xgboost", None, None),
+        ("lightgbm", {"objective": "regression"}, None),
+        ("xgboost", {"objective": "reg:squaredlogerror"}, None),
+        ("xgboost", {"objective": "reg:absoluteerror"}, ("absolute_error", 0.0)),
+        ("lightgbm", {"application": "MAE"}, ("absolute_error", 0.0)),
+        ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": "[0.25]"},
+         ("quantile", 0.25)),
+        ("lightgbm", {"objective": "quantile"}, ("quantile", 0.9)),  # LightGBM's default
+        ("lightgbm", {"objective": "huber", "alpha": 2.0}, ("huber", 2.0)),
+        ("xgboost", {"objective": "reg:pseudohubererror"}, ("pseudo_huber", 1.0)),
+    ],
+)  # fmt: skip
+def test_a_regression_booster_is_scored_by_its_own_loss(library, params, loss):
+    from llmboost._search_loss import booster_loss
+
+    assert booster_loss(library, "regression", params) == loss
+    assert booster_loss(library, "classification", None) is None
+
+
+def _prior_fold_scores(X, y, params, library="xgboost"):
+    """Fold scores of the prior alone (a column of X) and the fold rows, by grid_search."""
+    from llmboost.scale_search import grid_search
+
+    folds = make_folds(y, 3, "regression", 0)
+    cv = CVScorer(X, y, y, None, X["a"].to_numpy() * 2.0, folds, task="regression",
+                  booster=library, random_state=0)  # fmt: skip
+    results, _ = grid_search(cv, ["prior"], params)
+    return [results[f"split{i}_test_score"][0] for i in range(3)], folds, cv
+
+
+def test_the_default_regression_search_still_scores_rmse_bit_for_bit():
+    X, y = _quantile_table(90)
+    scores, folds, cv = _prior_fold_scores(X, y, {"n_estimators": 5})
+    assert cv.loss is None
+    m = X["a"].to_numpy() * 2.0
+    assert scores == [-float(np.sqrt(np.mean((m[t] - y[t]) ** 2))) for _, t in folds]
+
+
+@pytest.mark.parametrize(
+    "params, metric",
+    [
+        ({"objective": "reg:absoluteerror"}, lambda r: np.abs(r)),
+        ({"objective": "reg:quantileerror", "quantile_alpha": 0.9},
+         lambda r: np.maximum(0.9 * r, -0.1 * r)),
+        ({"objective": "reg:pseudohubererror", "huber_slope": 0.5},
+         lambda r: 0.25 * (np.sqrt(1 + (r / 0.5) ** 2) - 1)),
+    ],
+)  # fmt: skip
+def test_fold_scores_are_the_negative_mean_of_the_boosters_loss(params, metric):
+    X, y = _quantile_table(90)
+    scores, folds, _ = _prior_fold_scores(X, y, {"n_estimators": 5, **params})
+    m = X["a"].to_numpy() * 2.0
+    # the same sums in another order: equal to a few ulps
+    np.testing.assert_allclose(scores, [-np.mean(metric(y[t] - m[t])) for _, t in folds],
+                               rtol=1e-12)  # fmt: skip
+
+
+def test_lightgbm_huber_fold_scores_are_its_mean_huber_loss():
+    X, y = _quantile_table(90)
+    params = {"n_estimators": 5, "objective": "huber", "alpha": 1.5}
+    scores, folds, _ = _prior_fold_scores(X, y, params, "lightgbm")
+    r = y - X["a"].to_numpy() * 2.0
+    huber = np.where(np.abs(r) <= 1.5, 0.5 * r**2, 1.5 * (np.abs(r) - 0.75))
+    np.testing.assert_allclose(scores, [-huber[t].mean() for _, t in folds], rtol=1e-12)
+
+
+@pytest.mark.parametrize("library, params", [
+    ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 0.9}),
+    ("lightgbm", {"objective": "quantile", "alpha": 0.9}),
+])  # fmt: skip
+def test_a_quantile_booster_keeps_trees_that_cover_its_quantile(library, params):
+    # scored by squared error, the search kept the ridge prior (the mean) alone:
+    # 0.52 of held-out rows at or below the prediction instead of about 0.9
+    X, y = _quantile_table(1200)
+    model = PriorBoostRegressor(booster=library, booster_params=params, random_state=0)
+    model.fit(X[:400], y[:400])
+    assert any(m.n_rounds > 0 for m in model.members_)
+    assert np.mean(y[400:] <= model.predict(X[400:])) > 0.8
+
+
+def test_a_given_scorer_still_wins_over_the_boosters_loss():
+    from llmboost.scale_search import grid_search
+
+    X, y = _quantile_table(90)
+    folds = make_folds(y, 3, "regression", 0)
+    m = X["a"].to_numpy() * 2.0
+    cv = CVScorer(X, y, y, None, m, folds, task="regression", booster="xgboost",
+                  scoring="neg_mean_absolute_error", random_state=0)  # fmt: skip
+    params = {"n_estimators": 5, "objective": "reg:quantileerror", "quantile_alpha": 0.9}
+    results, members = grid_search(cv, ["prior", 0.5], params)
+    prior = results["params"].index({"scale": "prior", "n_rounds": 0})
+    mae = [-np.mean(np.abs(y[t] - m[t])) for _, t in folds]
+    # the scorer's float32-free float64 sums, in its own order
+    np.testing.assert_allclose([results[f"split{i}_test_score"][prior] for i in range(3)],
+                               mae, rtol=1e-12)  # fmt: skip
+    assert len(members) == 1 and members[0][2] == 1.0  # the best candidate alone

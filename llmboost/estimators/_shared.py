@@ -73,15 +73,15 @@ PARAMETERS_DOC = """prior : {prior}
         ``GroupKFold(...).split(X, y, groups)``) must test each row once at most and,
         for classifiers, keep every class in every training part.
     scoring : str or callable, default=None
-        ``None`` scores by the per-row loss (log loss, squared error) and selects an
-        ensemble; any other scikit-learn scorer keeps the single candidate with the
-        best mean fold score (a tie goes to the prior alone). A scorer is called as
-        ``scorer(estimator, X, y)`` on each fold's rows as ``fit`` read them (a table
-        indexed by their positions; it may predict a subset of them by index), with
-        ``sample_weight=`` when it takes that keyword (a scikit-learn scorer when its
-        metric does: not ``neg_max_error`` or a ``make_scorer`` of a metric without it);
-        one that does not scores weighted folds unweighted, with a warning. A metric
-        of ``(y_true, y_pred)`` is refused: wrap it in ``make_scorer``.
+        ``None`` scores by the per-row loss (log loss; squared error, or the regression
+        booster's own absolute, quantile or Huber loss) and selects an ensemble; any other
+        scikit-learn scorer keeps the single candidate with the best mean fold score (a tie goes
+        to the prior alone). A scorer is called as ``scorer(estimator, X, y)`` on each fold's
+        rows as ``fit`` read them (a table indexed by their positions; it may predict a subset
+        of them by index), with ``sample_weight=`` when it takes that keyword (a scikit-learn
+        scorer when its metric does: not ``neg_max_error`` or a ``make_scorer`` of a metric
+        without it); one that does not scores weighted folds unweighted, with a warning. A
+        metric of ``(y_true, y_pred)`` is refused: wrap it in ``make_scorer``.
     n_trials : int, default=0
         When > 0, optuna (TPE, seeded by ``random_state``) tunes booster parameters
         and scale together for this many trials on the same folds; parameters set in
