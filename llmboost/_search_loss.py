@@ -1,9 +1,9 @@
 """The regression loss the default search scores by: the booster's own.
 
-Absolute error, quantile and (pseudo-)Huber boosters are scored by that loss per row;
-squared error and the other losses by squared error. Each of these losses is convex in
-the prediction, which is the margin, so averaging members' margins (the ensemble
-selection) never scores worse than the members' mean loss.
+Absolute error, quantile, (pseudo-)Huber, fair, MAPE and squared log error boosters are
+scored by that loss per row; squared error by squared error. All but the squared log
+error are convex in the prediction, which is the margin, so averaging members' margins
+(the ensemble selection) never scores worse than the members' mean loss.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ _LOSSES = {
         "reg:absoluteerror": "absolute_error",
         "reg:quantileerror": "quantile",
         "reg:pseudohubererror": "pseudo_huber",
+        "reg:squaredlogerror": "squared_log_error",
     },
     "lightgbm": {
         **dict.fromkeys(("regression_l1", "l1", "mean_absolute_error", "mae"), "absolute_error"),
         "quantile": "quantile",
         "huber": "huber",
+        "fair": "fair",
+        **dict.fromkeys(("mape", "mean_absolute_percentage_error"), "mape"),
     },
 }
 #: The parameter of a loss and the library's default for it.
@@ -35,6 +38,7 @@ _PARAMETERS = {
     ("xgboost", "pseudo_huber"): ("huber_slope", 1.0),
     ("lightgbm", "quantile"): ("alpha", 0.9),
     ("lightgbm", "huber"): ("alpha", 0.9),
+    ("lightgbm", "fair"): ("fair_c", 1.0),
 }
 
 
@@ -81,16 +85,22 @@ def booster_loss(library: str, task: str, params: dict | None) -> SearchLoss | N
 def loss_of_rows(margin, y, loss: SearchLoss, unit: float) -> np.ndarray:
     """Per-row ``loss`` of margins (the predictions) in ``unit``: that of ``y / unit``
     with the threshold or slope over ``unit``, which is the loss over ``unit``
-    (absolute, quantile) or ``unit ** 2`` (Huber): :func:`loss_scale`."""
+    (absolute, quantile), ``unit ** 2`` (Huber, fair) or 1 (MAPE, squared log error, which
+    are read in the target's own units): :func:`loss_scale`."""
     r = y / unit - margin / unit
     if loss.name == "absolute_error":
         return np.abs(r)
     if loss.name == "quantile":
         return np.maximum(loss.param * r, (loss.param - 1.0) * r)
-    delta = loss.param / unit
+    if loss.name == "mape":  # LightGBM's: over max(1, |y|)
+        return np.abs(r) / np.maximum(1.0 / unit, np.abs(y / unit))
+    if loss.name == "squared_log_error":  # XGBoost reads a prediction below -1 as just above
+        return (np.log1p(np.maximum(margin, -1.0 + 1e-6)) - np.log1p(y)) ** 2
+    delta, size = loss.param / unit, np.abs(r)
     if loss.name == "huber":
-        size = np.abs(r)
         return np.where(size <= delta, 0.5 * r**2, delta * (size - 0.5 * delta))
+    if loss.name == "fair":
+        return delta**2 * (size / delta - np.log1p(size / delta))
     # pseudo-Huber: delta^2 (sqrt(1 + (r / delta)^2) - 1), without cancellation near 0
     return r**2 / (np.sqrt(1.0 + (r / delta) ** 2) + 1.0)
 
@@ -98,7 +108,9 @@ def loss_of_rows(margin, y, loss: SearchLoss, unit: float) -> np.ndarray:
 def loss_scale(loss: SearchLoss, unit: float) -> float:
     """What the mean of :func:`loss_of_rows` in ``unit`` is multiplied by to be in the
     target's units."""
-    return unit**2 if loss.name in ("huber", "pseudo_huber") else unit
+    if loss.name in ("mape", "squared_log_error"):
+        return 1.0
+    return unit**2 if loss.name in ("huber", "pseudo_huber", "fair") else unit
 
 
 __all__ = ["SearchLoss", "booster_loss", "loss_of_rows", "loss_scale"]

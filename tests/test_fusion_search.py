@@ -1098,7 +1098,9 @@ def _quantile_table(n, seed=0):
     [
         ("xgboost", None, None),
         ("lightgbm", {"objective": "regression"}, None),
-        ("xgboost", {"objective": "reg:squaredlogerror"}, None),
+        ("xgboost", {"objective": "reg:squaredlogerror"}, ("squared_log_error", 0.0)),
+        ("lightgbm", {"objective": "MAPE"}, ("mape", 0.0)),
+        ("lightgbm", {"objective": "fair", "fair_c": 2.0}, ("fair", 2.0)),
         ("xgboost", {"objective": "reg:absoluteerror"}, ("absolute_error", 0.0)),
         ("lightgbm", {"application": "MAE"}, ("absolute_error", 0.0)),
         ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": "[0.25]"},
@@ -1160,6 +1162,38 @@ def test_lightgbm_huber_fold_scores_are_its_mean_huber_loss():
     r = y - X["a"].to_numpy() * 2.0
     huber = np.where(np.abs(r) <= 1.5, 0.5 * r**2, 1.5 * (np.abs(r) - 0.75))
     np.testing.assert_allclose(scores, [-huber[t].mean() for _, t in folds], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "library, params, metric",
+    [
+        ("lightgbm", {"objective": "mape"}, lambda y, m: np.abs(y - m) / np.maximum(1, y)),
+        ("lightgbm", {"objective": "fair", "fair_c": 2.0},
+         lambda y, m: 4 * (np.abs(y - m) / 2 - np.log1p(np.abs(y - m) / 2))),
+        # XGBoost reads a prediction at or below -1 as -1 + 1e-6
+        ("xgboost", {"objective": "reg:squaredlogerror"},
+         lambda y, m: (np.log1p(np.maximum(m, -1 + 1e-6)) - np.log1p(y)) ** 2),
+    ],
+)  # fmt: skip
+def test_fold_scores_of_mape_fair_and_squared_log_error(library, params, metric):
+    X, _ = _quantile_table(90)
+    y = np.exp(1 + X["a"].to_numpy() + X["b"].to_numpy())  # positive, over two decades
+    scores, folds, _ = _prior_fold_scores(X, y, {"n_estimators": 5, **params}, library)
+    m = X["a"].to_numpy() * 2.0  # below -1 on some rows
+    # the same sums in another order: equal to a few ulps
+    np.testing.assert_allclose(scores, [-np.mean(metric(y[t], m[t])) for _, t in folds],
+                               rtol=1e-12)  # fmt: skip
+
+
+def test_a_mape_booster_is_chosen_by_its_relative_error():
+    # scored by squared error, the search kept the ridge prior alone: held-out MAPE 0.99
+    X, _ = _quantile_table(1200)
+    rng = np.random.default_rng(1)
+    y = np.exp(1 + X["a"] + 0.5 * X["b"] + 0.5 * rng.normal(size=1200)).to_numpy()
+    model = PriorBoostRegressor(booster="lightgbm", booster_params={"objective": "mape"},
+                                random_state=0).fit(X[:400], y[:400])  # fmt: skip
+    error = np.abs(y[400:] - model.predict(X[400:])) / np.maximum(1, y[400:])
+    assert np.mean(error) < 0.6
 
 
 @pytest.mark.parametrize("library, params", [

@@ -445,7 +445,7 @@ class PriorBoostRegressor(ValuesAsFit, RegressorMixin, _PriorBoost):
     The trees start from ``mean + scale * (prior - mean)``, where ``mean`` is the
     training target's (weighted) mean, so the model does not depend on the target's
     origin. The search scores squared error per row (RMSE per fold), or the booster's
-    own absolute, quantile or (pseudo-)Huber loss.
+    own loss (absolute, quantile, Huber, ...).
 
     Parameters
     ----------

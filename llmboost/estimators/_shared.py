@@ -74,7 +74,7 @@ PARAMETERS_DOC = """prior : {prior}
         for classifiers, keep every class in every training part.
     scoring : str or callable, default=None
         ``None`` scores by the per-row loss (log loss; squared error, or the regression
-        booster's own absolute, quantile or Huber loss) and selects an ensemble; any other
+        booster's own loss: absolute, quantile, Huber, ...) and selects an ensemble; any other
         scikit-learn scorer keeps the single candidate with the best mean fold score (a tie goes
         to the prior alone). A scorer is called as ``scorer(estimator, X, y)`` on each fold's
         rows as ``fit`` read them (a table indexed by their positions; it may predict a subset
