@@ -304,10 +304,10 @@ def _run(args) -> int:
                 suite["sizes"],
                 suite["seeds"],
                 args.out,
-                args.retry_failed,
                 jobs=args.jobs,
                 n_trials=args.n_trials,
                 max_test=args.max_test,
+                retry_failed=args.retry_failed,
                 progress=True,
             )
     except ValueError as err:  # a results file not ours, or of other settings or data

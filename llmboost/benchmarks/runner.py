@@ -259,14 +259,25 @@ def run_suite(
         (:func:`~llmboost.benchmarks.results.check_settings`), or a results file
         :func:`~llmboost.benchmarks.results.read_results` refuses.
     """
-    options = dict(jobs=jobs, n_trials=n_trials, max_test=max_test, progress=progress)
-    return _run_suite(datasets, methods, sizes, seeds, out_dir, retry_failed, **options)[0]
+    return _run_suite(
+        datasets,
+        methods,
+        sizes,
+        seeds,
+        out_dir,
+        jobs=jobs,
+        n_trials=n_trials,
+        max_test=max_test,
+        retry_failed=retry_failed,
+        progress=progress,
+    )[0]
 
 
-def _run_suite(datasets, methods, sizes, seeds, out_dir, retry_failed, **options) -> tuple:
+def _run_suite(
+    datasets, methods, sizes, seeds, out_dir, *, jobs, n_trials, max_test, retry_failed, progress
+) -> tuple:
     """:func:`run_suite`'s results file, and how many of the suite's cells hold each
     status after the run (by their latest records: earlier runs' count too)."""
-    jobs, n_trials, max_test = options["jobs"], options["n_trials"], options["max_test"]
     out_dir = Path(out_dir)
     records = read_results(out_dir)  # once: the checks, the cells to run and the warnings
     _check_records(out_dir, records, n_trials, max_test, datasets)
@@ -275,7 +286,7 @@ def _run_suite(datasets, methods, sizes, seeds, out_dir, retry_failed, **options
     _drop_partial_line(path)
     cells = _missing_cells(records, datasets, methods, sizes, seeds, retry_failed)
     tasks = _records(cells, n_trials, max_test, jobs)
-    new = _append(path, tasks, len(cells), options["progress"])
+    new = _append(path, tasks, len(cells), progress)
     _warn_sizes(records + new, datasets, sizes)
     _warn_failed([r for r in new if r["status"] == "failed"], len(cells), path)
     latest = {cell_key(r): r["status"] for r in records + new}
