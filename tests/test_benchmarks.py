@@ -82,6 +82,13 @@ def test_test_rows_of_a_class_absent_from_training_are_counted_apart(folder_data
     assert same["auc"] == record["auc"] and same["log_loss"] == record["log_loss"]
 
 
+@pytest.mark.parametrize("task_type", ["classification", "binary", "multiclass"])
+def test_meta_task_types_of_classification_are_read(folder_dataset, task_type):
+    meta = json.loads((folder_dataset / "meta.json").read_text())
+    (folder_dataset / "meta.json").write_text(json.dumps({**meta, "task_type": task_type}))
+    assert set(load_dataset(str(folder_dataset)).y_test) == {"sick", "well"}
+
+
 def test_meta_class_names_that_do_not_fit_the_labels_are_refused(folder_dataset):
     meta = json.loads((folder_dataset / "meta.json").read_text())
     for names, match in ((["a", "b", "c"], "3 entries for 2 labels"), ({"sick": "ill"}, "well")):
@@ -484,6 +491,16 @@ BAD_TABLES = [
     (
         {"data.csv": HEADER + _rows(40), "meta.json": '{"target_column": ["label"]}'},
         "target_column in {d}/meta.json must be a column name, not ['label']",
+    ),
+    (  # blank: once the default target column (here the last) was used unsaid
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"target_column": " "}'},
+        "target_column in {d}/meta.json is blank (' '): name the target column, or remove "
+        "the key to use the default",
+    ),
+    (
+        {"data.csv": HEADER + _rows(40), "meta.json": '{"task_type": "forecasting"}'},
+        "task_type in {d}/meta.json is 'forecasting': llmboost-bench compares classifiers; "
+        "write one of 'classification', 'binary', 'multiclass', or remove it",
     ),
     (
         {"train.csv": HEADER + _rows(40), "test.csv": HEADER + _rows(10, "AB")},

@@ -9,9 +9,10 @@ A dataset is named by a spec string:
   text of each label for a language model: ``{label: text}``, or a list in the order of
   the sorted labels, numerically sorted when all are numbers).
   Without ``meta.json`` the target is the column ``target``, ``y`` or ``y_temp``, else
-  the last one. Tables that cannot be a classification task (unreadable files, no rows, a
-  missing or blank target, one class, a regression target, other columns in
-  ``test.csv``) raise ``ValueError`` naming the file and the fix.
+  the last one. Tables that cannot be a classification task (unreadable files, a blank
+  ``target_column``, a ``task_type`` other than ``classification``, ``binary`` or
+  ``multiclass``, no rows, a missing or blank target, one class, a regression target,
+  other columns in ``test.csv``) raise ``ValueError`` naming the file and the fix.
 
 Sources with a single table are split 75/25, stratified, with seed 0.
 """
@@ -37,6 +38,7 @@ SKLEARN_TABLES = {
     "wine": ("load_wine", "Which cultivar is this wine from?"),
 }
 TARGET_NAMES = ("target", "y", "y_temp")
+_CLASSIFICATION = ("classification", "binary", "multiclass")  # meta.json's task_type
 
 
 @dataclass
@@ -240,6 +242,16 @@ def _read_meta(path: Path) -> dict:
     ):
         if meta.get(key) is not None and not isinstance(meta[key], kinds):
             raise ValueError(f"{key} in {path} must be {what}, not {meta[key]!r}")
+    if meta.get("target_column") is not None and not meta["target_column"].strip():
+        raise ValueError(
+            f"target_column in {path} is blank ({meta['target_column']!r}): name the target "
+            "column, or remove the key to use the default"
+        )
+    if meta.get("task_type") not in (None, "regression", *_CLASSIFICATION):
+        raise ValueError(
+            f"task_type in {path} is {meta['task_type']!r}: llmboost-bench compares "
+            f"classifiers; write one of {', '.join(map(repr, _CLASSIFICATION))}, or remove it"
+        )
     return meta
 
 
