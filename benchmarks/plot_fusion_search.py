@@ -12,6 +12,7 @@ candidate got in the selected ensemble written in its cell.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
 from llmboost.priors import BundledPFNPrior  # noqa: E402
 
 
-def draw(model, title: str, out: str) -> None:
+def draw(model, title: str, out: str) -> Path:
     """The heat map of one fit's candidates and ensemble weights, saved as ``out``.
 
     Parameters
@@ -36,11 +37,12 @@ def draw(model, title: str, out: str) -> None:
         ``n_trials=0``.
     title : str
     out : str
-        The image path.
+        The image path; its extension names the format, ``.png`` when it has none.
 
     Returns
     -------
-    None
+    Path
+        The file written.
 
     Raises
     ------
@@ -92,8 +94,24 @@ def draw(model, title: str, out: str) -> None:
     ax.set_title(f"{title}\nred: weight in the fused model (scale_ = {model.scale_:.3g})")
     fig.colorbar(image, label=f"CV {name} (mean over folds; capped colour)")
     fig.tight_layout()
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    return _save(fig, out)
+
+
+def _save(fig, out: str) -> Path:
+    """Save ``fig`` as ``out`` (``.png`` added when it has no extension, as matplotlib
+    does) through a temporary file, so that a failed write leaves no broken picture."""
+    path = Path(out)
+    fmt = path.suffix[1:] or "png"
+    if not path.suffix:
+        path = path.with_name(path.name.rstrip(".") + ".png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.part")
+    try:
+        fig.savefig(part, format=fmt, dpi=110)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
 
 
 def _score_name(model) -> tuple[str, int]:
@@ -133,8 +151,8 @@ def main() -> None:
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),
                                  random_state=args.seed)  # fmt: skip
     model.fit(train.iloc[rows].reset_index(drop=True), y[rows])
-    draw(model, f"{args.dataset}, {len(rows)} rows, bundled PFN prior", args.out)
-    print(f"wrote {args.out}; members: {[m[:3] for m in model.members_]}")
+    path = draw(model, f"{args.dataset}, {len(rows)} rows, bundled PFN prior", args.out)
+    print(f"wrote {path}; members: {[m[:3] for m in model.members_]}")
 
 
 __all__ = ["draw", "main"]

@@ -976,6 +976,52 @@ def test_the_fusion_search_picture_of_scores_that_are_all_nan(monkeypatch, tmp_p
     plt.close(plt.gcf())
 
 
+def test_the_fusion_search_picture_says_the_file_it_wrote(monkeypatch, tmp_path, capsys):
+    # --out x: matplotlib saved x.png while the script said "wrote x"
+    import matplotlib.pyplot as plt
+
+    module = _plot_fusion_search(monkeypatch)
+    X, y = _binary(40)
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "meta.json").write_text("{}")
+    monkeypatch.setattr(module.bench_bundled_pfn, "DATASETS", tmp_path)
+    monkeypatch.setattr(module.bench_bundled_pfn, "load_task", lambda *a: (X, y, X, y, {}))
+    monkeypatch.setattr(module, "BundledPFNPrior", lambda **kwargs: None)  # the default prior
+    out = tmp_path / "pictures" / "search"
+    argv = ["plot_fusion_search.py", "--dataset", "tiny", "--size", "40", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    module.main()
+    plt.close(plt.gcf())
+    assert capsys.readouterr().out.startswith(f"wrote {out}.png; members: ")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["search.png"]
+    assert (out.parent / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_fusion_search_picture_keeps_the_old_file_when_saving_fails(monkeypatch, tmp_path):
+    # a failed write left the half-written bytes in place of the picture asked for
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    from llmboost import PriorBoostClassifier
+
+    draw = _plot_fusion_search(monkeypatch).draw
+    X, y = _binary()
+    model = PriorBoostClassifier(booster_params={"n_estimators": 3}, scale=[0, 1], cv=2).fit(X, y)
+    out = tmp_path / "search.png"
+    out.write_bytes(b"the picture of an earlier run")
+
+    def cut_short(fig, fname, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", cut_short)
+    with pytest.raises(OSError, match="No space left"):
+        draw(model, "title", str(out))
+    plt.close(plt.gcf())
+    assert out.read_bytes() == b"the picture of an earlier run"
+    assert [p.name for p in tmp_path.iterdir()] == ["search.png"]
+
+
 @pytest.mark.parametrize(
     ("option", "value", "allowed"), [("--rows", "0", ">= 1"), ("--train-rows", "1", ">= 2")]
 )
