@@ -28,6 +28,8 @@ from llmboost import Prior, PriorBoostClassifier, SklearnPrior
 from llmboost.boosters import XGBoostBooster
 from llmboost.scale_search import CLASSIFICATION_SCALES
 
+FOLDS = 5  # of the scale search (PriorBoostClassifier's default cv) and of its plain twin
+
 
 class FixedPrior(Prior):
     """Logits computed in advance, looked up by row index; uses no labels."""
@@ -54,14 +56,22 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=shared_task, default="income")
-    parser.add_argument("--rows", type=count(1), default=10000)
+    # a row of each of two classes in each of the 5 folds
+    parser.add_argument("--rows", type=count(2 * FOLDS), default=10000)
     parser.add_argument("--repeats", type=count(1), default=5)
     parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args()
 
     X, y, _ = shared_table(args.dataset, args.seed, rows=args.rows)
     X = X.astype({c: float for c in X.columns if X[c].dtype != "category"})
-    classes, y_enc = np.unique(y, return_inverse=True)
+    classes, y_enc, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if (counts >= 2).sum() < 2:  # what the scale search's folds need, checked before a fit
+        held = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(), counts.tolist()))
+        parser.error(
+            f"argument --rows: the {len(X)} rows of {args.dataset} drawn with seed "
+            f"{args.seed} hold {{{held}}}; the {FOLDS}-fold search needs two classes of two "
+            "rows or more: give more rows"
+        )
     logits = SklearnPrior(LogisticRegression(max_iter=1000)).fit(X, y).logits(X)
     prior = FixedPrior(pd.DataFrame(logits, index=X.index))
     params = {**XGBoostBooster.defaults, "random_state": args.seed}
@@ -71,7 +81,7 @@ def main() -> None:
         args.repeats,
         lambda: PriorBoostClassifier(prior=prior, scale=1.0, random_state=args.seed).fit(X, y),
     )
-    folds = StratifiedKFold(5, shuffle=True, random_state=args.seed)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=args.seed)
 
     def plain_tuned():
         for _ in CLASSIFICATION_SCALES:

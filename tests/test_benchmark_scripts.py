@@ -395,7 +395,8 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
 @pytest.mark.parametrize(
     "script, option, value, said",
     [
-        ("bench_fusion_overhead", "--rows", "0", "invalid value '0': use an integer >= 1"),
+        ("bench_fusion_overhead", "--rows", "0", "invalid value '0': use an integer >= 10"),
+        ("bench_fusion_overhead", "--rows", "4", "invalid value '4': use an integer >= 10"),
         ("bench_fusion_overhead", "--seed", "-1", "invalid value '-1': use an integer from 0"),
         ("bench_fusion_overhead", "--dataset", "nope", "no task 'nope' in "),
         ("bench_persistence", "--train-rows", "0", "invalid value '0': use an integer >= 2"),
@@ -414,6 +415,27 @@ def test_timers_rows_seeds_and_tasks_are_usage_errors(
         module.main()
     assert stop.value.code == 2
     assert f"error: argument {option}: {said}" in capsys.readouterr().err
+
+
+def test_fusion_overhead_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
+    # --rows 4 stopped inside 5-fold CV with scikit-learn's "Cannot have number of splits
+    # n_splits=5 greater than the number of samples"; rows of one class in LogisticRegression
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_overhead
+
+    X, y = _binary(12)
+    y = np.where(np.arange(12) < 11, "no", "yes")  # one row of 'yes'
+    monkeypatch.setattr(bench_fusion_overhead, "shared_table", lambda *a, **k: (X, y, {}))
+    monkeypatch.setattr(bench_fusion_overhead, "SklearnPrior", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_fusion_overhead.py", "--rows", "12", "--seed", "3"])
+    with pytest.raises(SystemExit) as stop:
+        bench_fusion_overhead.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "bench_fusion_overhead.py: error: argument --rows: the 12 rows of income drawn with "
+        "seed 3 hold {'no': 11, 'yes': 1}; the 5-fold search needs two classes of two rows or "
+        "more: give more rows"
+    )
 
 
 @pytest.mark.parametrize("what", ["jobs", "pfnboost", "selection"])
