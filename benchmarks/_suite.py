@@ -35,6 +35,25 @@ def usage_error(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+def check_summary_file(option: str, path) -> None:
+    """Stop with a usage error when ``path``, the file a summary goes to, is a folder: said
+    before the run, not once it is over (:func:`write_summary` refuses it then).
+
+    Parameters
+    ----------
+    option : str
+        The option naming it, in the message.
+    path : str or Path or None
+        ``None``: no summary file.
+
+    Returns
+    -------
+    None
+    """
+    if path is not None and Path(path).is_dir():
+        usage_error(f"argument {option}: {path} is a folder; give a file name")
+
+
 def shared_table(
     name: str, seed: int, *, parts=("train",), rows: int | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, dict]:
@@ -430,6 +449,7 @@ def run_suite(
     None
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    check_summary_file("--md", args.md)
     inputs = args.inputs or [args.csv]
     if args.summary_only:
         check_summary(args.md, inputs)  # before anything runs
@@ -474,6 +494,7 @@ __all__ = [
     "SEED",
     "SIZE",
     "check_summary",
+    "check_summary_file",
     "check_test_rows",
     "command_line",
     "count",

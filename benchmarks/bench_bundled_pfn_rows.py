@@ -33,6 +33,7 @@ from _suite import (  # noqa: E402
     SEED,
     SIZE,
     check_summary,
+    check_summary_file,
     command_line,
     finished_cells,
     usage_error,
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
     )
     args = p.parse_args(argv)
+    check_summary_file("--md", args.md)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.summary_only:
         check_summary(args.md, [args.csv])

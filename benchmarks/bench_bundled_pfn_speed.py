@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             f"argument --package-root: {root} holds no llmboost/__init__.py; give a folder "
             f"with llmboost in it, e.g. git archive COMMIT llmboost | tar -x -C {root}"
         )
+    if args.md and Path(args.md).is_dir():  # said before the run, not after it
+        p.error(f"argument --md: {args.md} is a folder; give a file name")
     if args.list:
         for i, config in enumerate(CONFIGS):
             print(i, config)

@@ -506,10 +506,12 @@ def main(argv=None) -> int:
     int
         0; the report is printed and, with ``--out``, written to that file.
     """
-    from _suite import command_line, write_summary  # here: spawned workers import this file
+    # here: spawned workers import this file
+    from _suite import check_summary_file, command_line, write_summary
 
     parser = _parser()
     args = parser.parse_args(argv)
+    check_summary_file("--out", args.out)
     if args.skip_scoring and args.skip_training and not args.allocator_rows:
         parser.error(
             "--skip-scoring, --skip-training and --allocator-rows 0 leave nothing to measure "

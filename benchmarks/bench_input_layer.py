@@ -230,6 +230,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datasets", default=str(DATASETS))
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/input_layer.md"))
     args = parser.parse_args(argv)
+    from _suite import check_summary_file  # here: the workers import this file
+
+    check_summary_file("--out", args.out)
     if not (Path(args.before) / "llmboost" / "__init__.py").is_file():  # before any cell
         parser.error(
             f"argument --before: {args.before} holds no llmboost/__init__.py; give a "

@@ -33,7 +33,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _suite import command_line, count, shared_table, shared_task, write_summary
+from _suite import (
+    check_summary_file,
+    command_line,
+    count,
+    shared_table,
+    shared_task,
+    write_summary,
+)
 
 SHAPES = {
     "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -182,6 +189,7 @@ def _options(argv) -> argparse.Namespace:
     usage errors."""
     parser = _parser()
     args = parser.parse_args(argv)
+    check_summary_file("--out", args.out)
     if args.naive_rows > args.rows:
         parser.error(f"argument --naive-rows: {args.naive_rows} is more than --rows {args.rows}")
     if args.rounds > args.naive_rows:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import command_line, write_summary  # noqa: E402
+from _suite import check_summary_file, command_line, write_summary  # noqa: E402
 from bench_bundled_pfn_speed import table  # noqa: E402
 
 TABLES = [(100, 10), (500, 10), (1000, 20)]
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=count(1), default=11)
     parser.add_argument("--md", required=True, help="results file to write")
     args = parser.parse_args()
+    check_summary_file("--md", args.md)
     import torch
 
     torch.set_num_threads(2)

@@ -1225,6 +1225,40 @@ def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"] and not any(folder.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("script", "option", "more"),
+    [
+        ("bench_bundled_pfn", "--md", ["--datasets", "nope"]),
+        ("bench_bundled_pfn_regression", "--md", ["--datasets", "nope"]),
+        ("bench_bundled_pfn_rows", "--md", ["--datasets", "nope"]),
+        ("bench_bundled_pfn_speed", "--md", []),
+        ("bench_dask", "--out", []),
+        ("bench_input_layer", "--out", ["--before", "nowhere"]),
+        ("bench_llm_prior", "--out", []),
+        ("bench_pfn_predict_latency", "--md", []),
+        ("bench_tabpfn_prior", "--out", []),
+    ],
+)
+def test_a_summary_file_that_is_a_folder_stops_before_the_run(
+    script, option, more, tmp_path, monkeypatch, capsys
+):
+    # the whole run went first (hours for some), then writing its summary stopped
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    folder = tmp_path / "summary"
+    folder.mkdir()
+    argv = [option, str(folder), *more]
+    if script.startswith("bench_bundled_pfn_r") or script == "bench_bundled_pfn":
+        argv += ["--csv", str(tmp_path / "cells.csv")]  # not the committed results
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as stop:
+        module.main() if script == "bench_pfn_predict_latency" else module.main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == f"{script}.py: error: argument {option}: {folder} is a folder; give a file name"
+    assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
+
+
 def test_a_summary_in_a_missing_folder_is_written(tmp_path, monkeypatch):
     # --md in a folder not made yet: the run finished, then its summary stopped with a
     # FileNotFoundError traceback (the timing benchmarks' results lost with it)
