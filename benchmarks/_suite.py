@@ -54,6 +54,32 @@ def check_summary_file(option: str, path) -> None:
         usage_error(f"argument {option}: {path} is a folder; give a file name")
 
 
+def check_classes(option: str, y, rows: str) -> None:
+    """Stop with a usage error unless ``y`` holds two classes of two rows or more, which
+    the fusion search's cross-validation needs: said before any fit, not by its traceback.
+
+    Parameters
+    ----------
+    option : str
+        The option that chose the rows, in the message.
+    y : array-like
+        The rows' labels.
+    rows : str
+        Which rows they are, e.g. ``"the 12 rows of income drawn with seed 3"``.
+
+    Returns
+    -------
+    None
+    """
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    if (counts >= 2).sum() < 2:
+        held = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(), counts.tolist()))
+        usage_error(
+            f"argument {option}: {rows} hold {{{held}}}; the fusion search's cross-validation "
+            "needs two classes of two rows or more: give more rows"
+        )
+
+
 def shared_table(
     name: str, seed: int, *, parts=("train",), rows: int | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, dict]:
@@ -493,6 +519,7 @@ __all__ = [
     "DATASETS",
     "SEED",
     "SIZE",
+    "check_classes",
     "check_summary",
     "check_summary_file",
     "check_test_rows",

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from _suite import SEED, count, median_seconds, shared_table, shared_task
+from _suite import SEED, check_classes, count, median_seconds, shared_table, shared_task
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -64,14 +64,8 @@ def main() -> None:
 
     X, y, _ = shared_table(args.dataset, args.seed, rows=args.rows)
     X = X.astype({c: float for c in X.columns if X[c].dtype != "category"})
-    classes, y_enc, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if (counts >= 2).sum() < 2:  # what the scale search's folds need, checked before a fit
-        held = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(), counts.tolist()))
-        parser.error(
-            f"argument --rows: the {len(X)} rows of {args.dataset} drawn with seed "
-            f"{args.seed} hold {{{held}}}; the {FOLDS}-fold search needs two classes of two "
-            "rows or more: give more rows"
-        )
+    check_classes("--rows", y, f"the {len(X)} rows of {args.dataset} drawn with seed {args.seed}")
+    classes, y_enc = np.unique(y, return_inverse=True)
     logits = SklearnPrior(LogisticRegression(max_iter=1000)).fit(X, y).logits(X)
     prior = FixedPrior(pd.DataFrame(logits, index=X.index))
     params = {**XGBoostBooster.defaults, "random_state": args.seed}

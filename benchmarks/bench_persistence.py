@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _suite import SEED, count, median_seconds, shared_table
+from _suite import SEED, check_classes, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
@@ -33,13 +33,15 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train-rows", type=count(2), default=1000)
+    # two rows of each of two classes: what the fusion search's cross-validation needs
+    parser.add_argument("--train-rows", type=count(4), default=1000)
     parser.add_argument("--repeats", type=count(1), default=5)
     parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args()
 
     frame, y, _ = shared_table("income", args.seed, parts=("train", "test"))
     X, y = frame.iloc[: args.train_rows], y[: args.train_rows]
+    check_classes("--train-rows", y, f"the first {len(X)} rows of income with seed {args.seed}")
     models = {
         "PriorBoost, LogisticRegression prior": (
             PriorBoostClassifier(

@@ -399,7 +399,8 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
         ("bench_fusion_overhead", "--rows", "4", "invalid value '4': use an integer >= 10"),
         ("bench_fusion_overhead", "--seed", "-1", "invalid value '-1': use an integer from 0"),
         ("bench_fusion_overhead", "--dataset", "nope", "no task 'nope' in "),
-        ("bench_persistence", "--train-rows", "0", "invalid value '0': use an integer >= 2"),
+        ("bench_persistence", "--train-rows", "0", "invalid value '0': use an integer >= 4"),
+        ("bench_persistence", "--train-rows", "3", "invalid value '3': use an integer >= 4"),
         ("bench_persistence", "--seed", "-1", "invalid value '-1': use an integer from 0"),
     ],
 )
@@ -433,8 +434,30 @@ def test_fusion_overhead_refuses_rows_of_too_few_classes_before_any_fit(monkeypa
     assert stop.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "bench_fusion_overhead.py: error: argument --rows: the 12 rows of income drawn with "
-        "seed 3 hold {'no': 11, 'yes': 1}; the 5-fold search needs two classes of two rows or "
-        "more: give more rows"
+        "seed 3 hold {'no': 11, 'yes': 1}; the fusion search's cross-validation needs two "
+        "classes of two rows or more: give more rows"
+    )
+
+
+def test_persistence_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
+    # --train-rows 6 stopped in the first fit with the search's ValueError traceback
+    # ("class counts are {'no': 5, 'yes': 1}"), --train-rows 2 with "y has a single class"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_persistence
+
+    X, _ = _binary(20)
+    y = np.where(np.arange(20) < 5, "no", "yes")
+    monkeypatch.setattr(bench_persistence, "shared_table", lambda *a, **k: (X, y, {}))
+    monkeypatch.setattr(bench_persistence, "SklearnPrior", None)  # no fit may run
+    argv = ["bench_persistence.py", "--train-rows", "6", "--seed", "2"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as stop:
+        bench_persistence.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "bench_persistence.py: error: argument --train-rows: the first 6 rows of income with "
+        "seed 2 hold {'no': 5, 'yes': 1}; the fusion search's cross-validation needs two "
+        "classes of two rows or more: give more rows"
     )
 
 
