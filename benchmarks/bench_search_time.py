@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _suite import check_classes
 
 from llmboost import PriorBoostClassifier
 from llmboost.benchmarks.cli import count
@@ -58,6 +59,7 @@ def jobs(rows: int, repeats: int) -> None:
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(rows, 20)), columns=[f"x{i}" for i in range(20)])
     y = (X["x0"] + X["x1"] * X["x2"] + rng.normal(size=rows) > 0).astype(int)
+    check_classes("--rows", y, f"the {rows} rows of the synthetic table")  # before any fit
     times = {1: [], 2: []}
     for _ in range(repeats):
         for n_jobs in (1, 2):

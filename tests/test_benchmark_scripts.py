@@ -392,6 +392,23 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
 # --- bench_fusion_overhead.py, bench_persistence.py: rows, seeds and tasks checked ---
 
 
+def test_search_time_jobs_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
+    # jobs --rows 3 stopped in the first fit with the search's cross-validation traceback
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_search_time
+
+    monkeypatch.setattr(bench_search_time, "PriorBoostClassifier", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_search_time.py", "jobs", "--rows", "3"])
+    with pytest.raises(SystemExit) as stop:
+        bench_search_time.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "bench_search_time.py: error: argument --rows: the 3 rows of the synthetic table hold "
+        "{0: 2, 1: 1}; the fusion search's cross-validation needs two classes of two rows or "
+        "more: give more rows"
+    )
+
+
 @pytest.mark.parametrize(
     "script, option, value, said",
     [
