@@ -39,6 +39,7 @@ from tabpfn_fixtures import build_checkpoint  # noqa: E402
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
 from llmboost.benchmarks.cli import count  # noqa: E402
 from llmboost.priors import TabPFNPrior  # noqa: E402
+from llmboost.priors._device import torch_device  # noqa: E402
 from llmboost.scale_search import make_folds  # noqa: E402
 
 
@@ -219,8 +220,13 @@ def main(argv: list[str] | None = None) -> str:
     str
         The markdown report.
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     check_summary_file("--out", args.out)
+    try:  # before the checkpoint is built, not in the first fit's traceback
+        torch_device(args.device, "--device")
+    except ValueError as err:
+        parser.error(f"argument {err}")
 
     import torch
 

@@ -392,6 +392,27 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
 # --- bench_fusion_overhead.py, bench_persistence.py: rows, seeds and tasks checked ---
 
 
+def test_tabpfn_prior_timing_refuses_a_device_torch_cannot_use(monkeypatch, capsys):
+    # --device gpu built the checkpoint, then stopped in the first fit with a traceback
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    monkeypatch.setattr(bench_tabpfn_prior, "build_checkpoint", None)  # nothing may be built
+    with pytest.raises(SystemExit) as stop:
+        bench_tabpfn_prior.main(["--device", "gpu"])
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "error: argument --device: device='gpu' cannot be used here (not a torch device "
+            "name); pass 'cpu', 'auto' (CUDA when torch sees a GPU) or a device torch sees, such "
+            "as 'cuda:0'."
+        )
+    )
+
+
 def test_search_time_jobs_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
     # jobs --rows 3 stopped in the first fit with the search's cross-validation traceback
     monkeypatch.syspath_prepend(str(SCRIPTS))
