@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import SEED, count, median_seconds, shared_table
+from _suite import SEED, check_classes, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -110,13 +110,16 @@ def main() -> None:
         )
 
     tables = {}
-    for dataset, _, _ in models(args.seed):  # before any fit: each leaves rows to explain
+    for dataset, _, model in models(args.seed):  # before any fit: each leaves rows to explain
         tables[dataset] = shared_table(dataset, args.seed, parts=("train", "test"))[:2]
         if len(tables[dataset][0]) <= args.train_rows:
             parser.error(
                 f"--train-rows {args.train_rows} leaves no rows of {dataset} "
                 f"({len(tables[dataset][0])} rows) to explain; use fewer training rows."
             )
+        if not isinstance(model, PriorBoostRegressor):  # the classifiers search by CV
+            rows = f"the first {args.train_rows} rows of {dataset} with seed {args.seed}"
+            check_classes("--train-rows", tables[dataset][1][: args.train_rows], rows)
     print(f"{args.train_rows} training rows, {args.rows} rows, median of {args.repeats}\n")
     print("| dataset | model | members | predict s | explain s | ratio | max abs(sum - margin) |")
     print("|---|---|---|---|---|---|---|")

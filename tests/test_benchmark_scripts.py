@@ -1129,6 +1129,26 @@ def test_explain_benchmark_row_counts_are_usage_errors(monkeypatch, capsys, opti
     )
 
 
+def test_explain_benchmark_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
+    # --train-rows 3 stopped in the first fit with "y has a single class ('no')"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_explain
+
+    X, _ = _binary(50)
+    y = np.where(np.arange(50) < 3, "no", "yes")
+    monkeypatch.setattr(bench_explain, "shared_table", lambda *args, **kwargs: (X, y, {}))
+    monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--train-rows", "3"])
+    with pytest.raises(SystemExit) as stop:
+        bench_explain.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "bench_explain.py: error: argument --train-rows: the first 3 rows of income with "
+        "seed 0 hold {'no': 3}; the fusion search's cross-validation needs two classes of "
+        "two rows or more: give more rows"
+    )
+
+
 def test_explain_benchmark_refuses_a_plots_file_before_any_fit(tmp_path, monkeypatch, capsys):
     # --plots naming a file: the first model was fitted, timed and explained, then saving
     # its plots stopped the run with a FileExistsError traceback
