@@ -235,10 +235,23 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     for folder in folders:
         if names and folder.name not in names:
             continue
-        meta = json.loads((folder / "meta.json").read_text())
-        n_classes = meta.get("n_classes") or len(meta["class_names"])
+        n_classes = _n_classes(folder, json.loads((folder / "meta.json").read_text()))
         (skipped if n_classes > 10 else chosen).append(folder.name)
     return chosen, skipped
+
+
+def _n_classes(folder: Path, meta: dict) -> int:
+    """The classes of a task: its meta.json's ``n_classes`` or ``class_names``, else those
+    of its train.csv; a usage error for a folder that is no classification task."""
+    if meta.get("task_type") == "regression" or not meta.get("target_column"):
+        why = "is a regression task" if meta.get("target_column") else "names no target_column"
+        usage_error(
+            f"--data-dir: {folder / 'meta.json'} {why}; give a folder of classification "
+            "tasks, each with target_column in its meta.json"
+        )
+    if meta.get("n_classes") or meta.get("class_names"):
+        return meta.get("n_classes") or len(meta["class_names"])
+    return pd.read_csv(folder / "train.csv", usecols=[meta["target_column"]]).nunique().iloc[0]
 
 
 def _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte) -> dict:

@@ -212,6 +212,42 @@ def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
 
 
+def test_task_folders_without_class_names_are_counted_from_their_labels(task_dir, monkeypatch):
+    # a meta.json with only target_column (as llmboost-bench reads it) stopped the run with
+    # a raw KeyError 'class_names'
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    (task_dir / "tiny" / "meta.json").write_text('{"target_column": "label"}')
+    assert bench_bundled_pfn.datasets(None) == (["tiny"], [])
+
+
+@pytest.mark.parametrize(
+    ("meta", "why"),
+    [('{"task_type": "regression", "target_column": "label"}', "is a regression task"),
+     ('{"class_names": ["no", "yes"]}', "names no target_column")],
+)  # fmt: skip
+def test_task_folders_that_are_no_classification_task_are_usage_errors(
+    task_dir, monkeypatch, capsys, meta, why
+):
+    # a regression task folder (--data-dir of rdatasets_tasks.py's regression/) stopped
+    # with a raw KeyError 'class_names'; a meta.json without target_column with one later
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    monkeypatch.setattr(sys, "argv", ["bench_bundled_pfn.py"])
+    (task_dir / "tiny" / "meta.json").write_text(meta)
+    with pytest.raises(SystemExit) as stop:
+        bench_bundled_pfn.datasets(None)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        f"bench_bundled_pfn.py: error: --data-dir: {task_dir / 'tiny' / 'meta.json'} {why}; "
+        "give a folder of classification tasks, each with target_column in its meta.json\n"
+    )
+
+
 @pytest.mark.parametrize(
     "script",
     ["bench_bundled_pfn_rows.py", "bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"],
