@@ -167,6 +167,30 @@ class _PriorAsModel:
         return self.prior.logits(X)
 
 
+def _task_names(names: list[str] | None) -> list[str]:
+    """``--datasets`` (``None``: every task folder of :data:`DATASETS`), each checked to be
+    a regression task, else a usage error naming it."""
+    names = names or sorted(p.parent.name for p in DATASETS.glob("*/meta.json"))
+    if not names:
+        usage_error(f"--data-dir: {DATASETS} holds no task folder (one with meta.json)")
+    if missing := [n for n in names if not (DATASETS / n / "meta.json").is_file()]:
+        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
+    for name in names:
+        path = DATASETS / name / "meta.json"
+        meta = json.loads(path.read_text())
+        if not meta.get("target_column"):
+            why = "names no target_column"
+        elif meta.get("task_type", "regression") != "regression":
+            why = f"says task_type {meta['task_type']!r}"
+        else:
+            continue
+        usage_error(
+            f"--data-dir: {path} {why}; give a folder of regression tasks, each with "
+            "target_column in its meta.json"
+        )
+    return names
+
+
 def run(args: argparse.Namespace) -> None:
     """Append every missing (dataset, size, seed, method) cell to ``args.csv``.
 
@@ -183,9 +207,7 @@ def run(args: argparse.Namespace) -> None:
 
     path = Path(args.csv)
     done, new = finished_cells(path)
-    names = args.datasets or sorted(p.name for p in DATASETS.iterdir() if p.is_dir())
-    if missing := [n for n in names if not (DATASETS / n).is_dir()]:
-        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
+    names = _task_names(args.datasets)
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)

@@ -212,6 +212,38 @@ def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
 
 
+@pytest.mark.parametrize(
+    ("meta", "why"),
+    [
+        ('{"task_type": "classification", "target_column": "label"}',
+         "{m} says task_type 'classification'"),
+        ('{"task_type": "regression"}', "{m} names no target_column"),
+        (None, "{d} holds no task folder (one with meta.json)"),
+    ],
+)  # fmt: skip
+def test_the_regression_suite_refuses_folders_that_are_no_regression_task(
+    task_dir, tmp_path, meta, why
+):
+    # a classification task with numbers for labels was scored as a regression (Wine: R^2
+    # 0.82); with text labels, or a folder without meta.json, the run stopped with a raw
+    # ValueError or FileNotFoundError; a --data-dir without tasks wrote an empty CSV
+    meta_path = task_dir / "tiny" / "meta.json"
+    meta_path.unlink()
+    if meta is not None:
+        meta_path.write_text(meta)
+    csv = tmp_path / "r.csv"
+    options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--methods", "ridge"]
+    run = _script("bench_bundled_pfn_regression.py", *options, "--csv", csv)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    said = why.format(m=meta_path, d=task_dir)
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"bench_bundled_pfn_regression.py: error: --data-dir: {said}")
+    )
+    assert not csv.exists()
+
+
 def test_task_folders_without_class_names_are_counted_from_their_labels(task_dir, monkeypatch):
     # a meta.json with only target_column (as llmboost-bench reads it) stopped the run with
     # a raw KeyError 'class_names'
