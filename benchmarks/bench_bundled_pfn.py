@@ -230,6 +230,8 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     """
     chosen, skipped = [], []
     folders = sorted(p for p in DATASETS.iterdir() if (p / "meta.json").exists())
+    if not folders:  # the run would write an empty results file
+        usage_error(f"--data-dir: {DATASETS} holds no task folder (one with meta.json)")
     if missing := sorted(set(names or ()) - {f.name for f in folders}):
         usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
     for folder in folders:
@@ -237,6 +239,11 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
             continue
         n_classes = _n_classes(folder, json.loads((folder / "meta.json").read_text()))
         (skipped if n_classes > 10 else chosen).append(folder.name)
+    if not chosen:
+        usage_error(
+            f"--datasets: every task chosen has more than 10 classes ({', '.join(skipped)}), "
+            "and those are skipped; choose others"
+        )
     return chosen, skipped
 
 

@@ -244,6 +244,33 @@ def test_the_regression_suite_refuses_folders_that_are_no_regression_task(
     assert not csv.exists()
 
 
+@pytest.mark.parametrize(
+    ("meta", "said"),
+    [
+        (None, "--data-dir: {d} holds no task folder (one with meta.json)"),
+        ('{"target_column": "label", "n_classes": 12}',
+         "--datasets: every task chosen has more than 10 classes (tiny), and those are "
+         "skipped; choose others"),
+    ],
+)  # fmt: skip
+def test_the_suite_refuses_a_run_of_no_task(task_dir, monkeypatch, capsys, meta, said):
+    # the run wrote a results file with only its header, and the summary was empty tables
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    monkeypatch.setattr(sys, "argv", ["bench_bundled_pfn.py"])
+    meta_path = task_dir / "tiny" / "meta.json"
+    meta_path.unlink()
+    if meta is not None:
+        meta_path.write_text(meta)
+    with pytest.raises(SystemExit) as stop:
+        bench_bundled_pfn.datasets(None)
+    assert stop.value.code == 2
+    expected = f"bench_bundled_pfn.py: error: {said.format(d=task_dir)}\n"
+    assert capsys.readouterr().err == expected
+
+
 def test_task_folders_without_class_names_are_counted_from_their_labels(task_dir, monkeypatch):
     # a meta.json with only target_column (as llmboost-bench reads it) stopped the run with
     # a raw KeyError 'class_names'
