@@ -576,6 +576,26 @@ def test_a_cell_run_again_counts_once_in_the_report(tmp_path):
     assert "0 cells finished, 1 failed;" in report and "URLError: no network" in report
 
 
+def test_the_report_lists_cells_with_test_rows_not_scored(tmp_path, monkeypatch):
+    # their AUC was over fewer test rows than the other cells', and the report said nothing
+    from llmboost.benchmarks import report
+
+    monkeypatch.setattr(report, "_plots", lambda *args: None)  # the tables are checked
+    scored = dict(n_train=16, auc=0.9, log_loss=0.3)
+    lines = _record("ok", n_test=33, n_test_unscored=5, **scored)
+    lines += _record("ok", n_test=38, **scored).replace('"seed": 0', '"seed": 1')
+    lines += _record("ok", n_test=36, n_test_unscored=2, **scored).replace('"seed": 0', '"seed": 2')
+    (tmp_path / "results.jsonl").write_text(lines)
+    text = report.write_report(tmp_path).read_text()
+    assert (
+        "## Test rows not scored: classes absent from the training rows\n\n"
+        "| dataset | size | cells | rows not scored (most) |\n|---|---|---|---|\n"
+        "| iris | 16 | 2 | 5 |\n"
+    ) in text
+    (tmp_path / "results.jsonl").write_text(_record("ok", n_test=38, **scored))
+    assert "Test rows not scored" not in report.write_report(tmp_path).read_text()
+
+
 def test_results_written_before_n_train_resume_and_report(tmp_path, monkeypatch, capsys):
     # records of the first llmboost-bench have no n_train: the report and a resumed run
     # (its warnings) both stopped with KeyError: 'n_train'

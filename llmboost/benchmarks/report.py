@@ -69,7 +69,8 @@ def write_report(out_dir: Path) -> Path:
             note = f"No plots: {err.name} is not installed; pip install 'llmboost[bench]'."
             print(note, file=sys.stderr)
             lines += ["", note]
-    lines += _raised_lines(ok) + _failed_lines(failed) + _skipped_lines(skipped)
+    lines += _raised_lines(ok) + _unscored_lines(ok) + _failed_lines(failed)
+    lines += _skipped_lines(skipped)
     path = out_dir / "report.md"
     _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))
     return path
@@ -119,6 +120,26 @@ def _raised_lines(ok: pd.DataFrame) -> list[str]:
     rows = raised.groupby(["dataset", "size"])["n_train"].max()
     for name, size in sorted(rows.index, key=lambda key: (key[0], _size_order(key[1]))):
         lines.append(f"| {name} | {size} | {int(rows[(name, size)])} |")
+    return lines
+
+
+def _unscored_lines(ok: pd.DataFrame) -> list[str]:
+    """Per dataset and size, the most test rows left unscored: those of classes that the
+    training rows lack (their AUC and log loss are over the other rows)."""
+    if ok.empty or "n_test_unscored" not in ok or not ok["n_test_unscored"].notna().any():
+        return []
+    lines = [
+        "",
+        "## Test rows not scored: classes absent from the training rows",
+        "",
+        "| dataset | size | cells | rows not scored (most) |",
+        "|---|---|---|---|",
+    ]
+    part = ok[ok["n_test_unscored"].notna()]
+    rows = part.groupby(["dataset", "size"])["n_test_unscored"].agg(["size", "max"])
+    for name, size in sorted(rows.index, key=lambda key: (key[0], _size_order(key[1]))):
+        cells, most = rows.loc[(name, size)]
+        lines.append(f"| {name} | {size} | {int(cells)} | {int(most)} |")
     return lines
 
 
