@@ -36,6 +36,7 @@ from _suite import (  # noqa: E402
     check_summary_file,
     command_line,
     finished_cells,
+    say_skipped_sizes,
     usage_error,
     write_summary,
 )
@@ -81,7 +82,9 @@ def run(args: argparse.Namespace) -> None:
         for name in args.datasets or tasks:
             Xpool, ypool, Xte, yte, meta = load_task(name, 1000)
             if len(np.unique(ypool)) > 10:
+                print(f"{name} is skipped: more than 10 classes", file=sys.stderr, flush=True)
                 continue
+            say_skipped_sizes({name: len(ypool)}, args.sizes)
             for size in args.sizes:
                 if len(ypool) < size:
                     continue

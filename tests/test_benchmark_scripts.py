@@ -175,6 +175,31 @@ def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeyp
     assert len(pd.read_csv(csv)) == 2
 
 
+def test_rows_benchmark_says_which_sizes_and_tasks_it_skips(
+    task_dir, tmp_path, monkeypatch, capsys
+):
+    # sizes above a task's rows, and tasks of more than 10 classes, were left out unsaid:
+    # with the default sizes (2048, 4096) a small task had no cell and no word
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+    import bench_bundled_pfn_rows as rows
+
+    many = task_dir / "many"
+    many.mkdir()
+    frame = pd.DataFrame({"a": range(60), "label": [f"c{i % 12}" for i in range(60)]})
+    frame.to_csv(many / "train.csv", index=False)
+    frame.to_csv(many / "test.csv", index=False)
+    (many / "meta.json").write_text('{"target_column": "label"}')
+    monkeypatch.setattr(rows, "DATASETS", task_dir)
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    monkeypatch.setattr(rows, "_score", lambda *args: (_ for _ in ()).throw(AssertionError))
+    rows.main(["--sizes", "200", "500", "--seeds", "0", "--csv", str(tmp_path / "r.csv")])
+    assert capsys.readouterr().err.splitlines() == [
+        "many is skipped: more than 10 classes",
+        "tiny has 100 training rows, fewer than size 200, 500: those cells are skipped",
+    ]
+
+
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
 def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
     # the cells were keyed by (dataset, size, seed, method) alone: a rerun with another
