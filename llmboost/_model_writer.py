@@ -183,8 +183,11 @@ def what_was_given(model, estimator_class) -> str:
     """What ``save`` got instead of an estimator, and what to save instead."""
     from .dask._base import _DaskPriorBoost
 
-    if isinstance(model, type):
-        return f"the class {model.__name__}: pass a fitted instance"
+    if isinstance(model, type):  # a class save takes no instance of is named only
+        hint = ": pass a fitted instance" if issubclass(model, estimator_class) else ""
+        if issubclass(model, _DaskPriorBoost):
+            hint = ": pickle a Dask estimator instead"
+        return f"the class {model.__name__}{hint}"
     if isinstance(model, _DaskPriorBoost):
         return f"{type(model).__name__}: pickle a Dask estimator instead"
     return type(model).__name__ + holder_hint(model, estimator_class)

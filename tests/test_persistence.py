@@ -1618,6 +1618,11 @@ def test_only_llmboost_estimators_are_saved_and_dask_ones_are_sent_to_pickle(tmp
     # the class itself: "got ABCMeta"
     with pytest.raises(TypeError, match=r"got the class PriorBoostClassifier: pass a fitted inst"):
         save(PriorBoostClassifier, tmp_path / "m.llmboost")
+    # a class save takes no instance of: "pass a fitted instance" would be refused too
+    with pytest.raises(TypeError, match=r"got the class LogisticRegression\.$"):
+        save(LogisticRegression, tmp_path / "m.llmboost")
+    with pytest.raises(TypeError, match=r"the class DaskPriorBoostClassifier: pickle a Dask est"):
+        save(DaskPriorBoostClassifier, tmp_path / "m.llmboost")
     # a Pipeline or search holding one: the message said only what save takes
     X, y = _data("binary", n=60)
     model = PriorBoostClassifier(scale=1.0, cv=2, booster_params={"n_estimators": 2})
