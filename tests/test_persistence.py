@@ -291,13 +291,24 @@ def test_files_without_fingerprints_still_load(tmp_path):
 def test_saved_files_record_the_installed_version(tmp_path):
     # the version a file records is llmboost.__version__; the package's metadata reads it
     # from there, so the two cannot drift apart
-    from importlib.metadata import version
+    import llmboost
 
+    pyproject = pytest.importorskip("setuptools.config.pyprojecttoml")
     model = PriorBoostClassifier(
         prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=1.0, cv=2
     )
     path = save(model.fit(*_data("binary", n=40)), tmp_path / "m.llmboost")
-    assert _manifest(path)["llmboost_version"] == version("llmboost")
+    assert _manifest(path)["llmboost_version"] == llmboost.__version__
+    # the version the package is built with, from a copy whose __version__ was raised (an
+    # installed package's metadata keeps the version of its last install, so it cannot
+    # tell): pyproject.toml's own "0.1.0" stayed
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), tmp_path)
+    with open(os.path.join(ROOT, "llmboost", "__init__.py")) as handle:
+        init = handle.read().replace(f'"{llmboost.__version__}"', '"99.0"', 1)
+    (tmp_path / "llmboost").mkdir()
+    (tmp_path / "llmboost" / "__init__.py").write_text(init)
+    config = pyproject.read_configuration(tmp_path / "pyproject.toml")
+    assert config["project"]["version"] == "99.0"
 
 
 def test_a_different_number_of_weights_files_is_refused(tmp_path):
