@@ -327,17 +327,18 @@ def _split_pair(i: int, split, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
             "row indices: give a list of such pairs (one split is [(train, test)]), or a "
             "splitter such as KFold(5)."
         )
-    return _row_indices(i, split[0], n_rows), _row_indices(i, split[1], n_rows)
+    return _row_indices(i, "train", split[0], n_rows), _row_indices(i, "test", split[1], n_rows)
 
 
-def _row_indices(i: int, part, n_rows: int) -> np.ndarray:
-    """A split's part as row indices; a boolean mask of ``n_rows`` gives its true rows."""
+def _row_indices(i: int, name: str, part, n_rows: int) -> np.ndarray:
+    """Split ``i``'s ``name`` part as row indices; a boolean mask of ``n_rows`` gives its
+    true rows."""
     part = np.asarray(part)
     if part.dtype == bool:
         if len(part) != n_rows:
             raise ValueError(
-                f"cv split {i} is a boolean mask of {len(part)} entries for {n_rows} rows; "
-                "give one entry per row of X."
+                f"cv split {i}: its {name} part is a boolean mask of {len(part)} entries for "
+                f"{n_rows} rows; give one entry per row of X."
             )
         return np.flatnonzero(part)
     if part.dtype.kind in "iu":
@@ -345,8 +346,9 @@ def _row_indices(i: int, part, n_rows: int) -> np.ndarray:
     odd = next((v for v in part.ravel().tolist() if not _position(v)), None)
     if odd is not None:
         raise ValueError(
-            f"cv split {i} holds {odd!r}, which is not a row position: give whole numbers "
-            f"from 0 to {n_rows - 1} (positions, not index labels), or a boolean mask."
+            f"cv split {i}: its {name} part holds {odd!r}, which is not a row position: give "
+            f"whole numbers from 0 to {n_rows - 1} (positions, not index labels), or a "
+            "boolean mask."
         )
     return part.astype(int)
 

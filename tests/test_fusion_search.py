@@ -752,18 +752,21 @@ def test_time_series_splits_leave_early_rows_to_training_only():
         ((np.arange(0, 40), np.arange(40, 60)), r"cv split 0 is a ndarray of 40 items, not a"),
         ([(np.arange(40), np.arange(40, 60), np.arange(3))], r"split 0 is a tuple of 3 items"),
         # 0.5 and 39.5 were cut to rows 0 and 39: "rows [39] are in both its train and ..."
-        ([(np.arange(40) + 0.5, np.arange(40, 60) - 0.5)], r"split 0 holds 0.5, which is not a"),
-        ([(np.arange(40), [40, 41, np.inf])], r"split 0 holds inf, which is not a row position"),
+        (
+            [(np.arange(40) + 0.5, np.arange(40, 60) - 0.5)],
+            r"split 0: its train part holds 0.5, which is not",
+        ),
+        ([(np.arange(40), [40, 41, np.inf])], r"split 0: its test part holds inf, which is not"),
         # row 40 was scored twice in the fold's score and in the selection, without a word
         ([(np.arange(40), [*range(40, 60), 40])], r"split 0: row 40 is 2 times in its test part"),
         # "train and test must be non-empty row indices below 60", naming neither part nor row
         ([(np.arange(40), [-1, *range(40, 59)])], r"split 0: its test part holds row -1; give"),
         ([(np.arange(5, 61), np.arange(5))], r"split 0: its train part holds row 60; give non"),
         ([(np.arange(60), [])], r"split 0: its test part is empty; give non-empty row positions"),
-        # "cv: a boolean mask of 59 entries for 60 rows.", which split not said
+        # "cv: a boolean mask of 59 entries for 60 rows.", which split and part not said
         (
             [(np.arange(40), np.arange(40, 60))] + [(np.arange(59) < 30, np.arange(59) >= 30)],
-            r"cv split 1 is a boolean mask of 59 entries for 60 rows; give one entry per row",
+            r"cv split 1: its train part is a boolean mask of 59 entries for 60 rows; give one",
         ),
         ("text", "cv must be"),
         ("groups", r"splits by groups, which fit does not take; pass its splits: cv=list\(Group"),
