@@ -223,6 +223,13 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
     with pytest.raises(ValueError, match=r"class_names\[1\] is 2, not a text"):
         serialize(X, classes=[0, 1], class_names=["no", 2])  # was TypeError from join
     assert serialize(X, classes=[0, 1], class_names=["fine", "sick"])[0].endswith("fine | sick.")
+    # classes as a NumPy array (a classifier's classes_): 'class_names[np.int64(1)] is 2'
+    with pytest.raises(
+        ValueError, match=r"class_names\[1\] is 2, not a text; .* e.g. \{1: 'yes'\}"
+    ):
+        serialize(X, classes=np.array([0, 1]), class_names=["no", 2])
+    with pytest.raises(ValueError, match=r"class_names\['b'\] is 2, not a text"):
+        serialize(X, classes=np.array(["a", "b"]), class_names={np.str_("b"): 2})
     # one text was read as a list of its letters: '... Answer with one of the following: n | o.'
     with pytest.raises(TypeError, match=r"class_names='no' is one text; give a dict"):
         serialize(X, class_names="no")

@@ -54,9 +54,10 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
     -------
     list of str
     """
-    classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
+    classes = [_label(c) for c in classes]
     names = default_class_names(classes)
     if class_names:
+        class_names = {_label(k): v for k, v in class_names.items()}  # as named in messages
         unknown = [k for k in class_names if not np.isin(k, np.asarray(classes)).any()]
         if unknown:
             raise ValueError(
@@ -95,6 +96,11 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             )
         first[text] = label
     return texts
+
+
+def _label(value):
+    """A label as Python's own scalar (``np.int64(1)`` as ``1``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def shot_candidates(
