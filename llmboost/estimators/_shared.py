@@ -253,7 +253,6 @@ class FusionParams(BaseEstimator):
         Returns
         -------
         self
-            The estimator.
         """
         nested = sorted(key for key in params if key.startswith("prior__"))
         if nested and params.get("prior", self.prior) is None:
@@ -272,10 +271,11 @@ class FusionParams(BaseEstimator):
         for key in sorted(k for k in params if "__" in k and not k.startswith("prior__")):
             name = key.split("__")[0]  # an unknown name gets scikit-learn's message (self)
             if not hasattr(params.get(name, getattr(self, name, self)), "set_params"):
+                grid = {"booster_params": "a grid of whole dicts {'booster_params': [{'max_depth'"
+                        ": 3}, {'max_depth': 6}]}"}  # fmt: skip
                 raise InvalidParameterError(  # scikit-learn raised AttributeError on a dict
-                    f"{type(self).__name__}.set_params({key}=...): {name} has no parameters "
-                    "of its own; give it whole (a grid search over booster parameters lists "
-                    "whole dicts: {'booster_params': [{'max_depth': 3}, {'max_depth': 6}]})."
+                    f"{type(self).__name__}.set_params({key}=...): {name} has no parameters of "
+                    f"its own; give it whole, e.g. {grid.get(name, f'set_params({name}=...)')}."
                 )
         return super().set_params(**params)
 
