@@ -197,6 +197,8 @@ def _options(argv) -> argparse.Namespace:
             f"argument --rounds: {args.rounds} is more than --naive-rows "
             f"{args.naive_rows}; every round scores rows of both methods"
         )
+    if args.out is not None and args.out.is_dir():  # read after the timing, to append to it
+        parser.error(f"argument --out: {args.out} is a folder; give a file name")
     return args
 
 
