@@ -23,6 +23,7 @@ import argparse
 import io
 import json
 import tarfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +117,12 @@ def _resources(parser: argparse.ArgumentParser, path: Path) -> tuple:
         parser.error(f"argument archive: cannot read {path}: {err.strerror}; {fix}")
     except tarfile.TarError:
         parser.error(f"argument archive: {path} is not a tar archive; {fix}")
-    inner = next((m for m in outer.getmembers() if m.name.endswith("resources.tar.gz")), None)
+    try:  # read to its end: a download cut short fails here
+        members = outer.getmembers()
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
+        outer.close()
+        parser.error(f"argument archive: {path} is damaged or cut short ({err}); {fix}")
+    inner = next((m for m in members if m.name.endswith("resources.tar.gz")), None)
     if inner is None:
         outer.close()
         parser.error(f"argument archive: {path} holds no resources.tar.gz; {fix}")

