@@ -58,6 +58,12 @@ class Writer:
                 for k, v in obj.items()
             ]
             return {"$": "dict", "items": items}
+        if isinstance(obj, np.ma.MaskedArray):  # cv_results_'s param_<name>: np.save drops masks
+            mask = np.ma.getmaskarray(obj)
+            data = np.array(np.ma.getdata(obj))  # masked entries hold leftovers: made plain
+            data[mask] = None if data.dtype == object else 0
+            mask, data = self._array(mask, f"{where}.mask"), self._array(data, where)
+            return {"$": "masked", "data": data, "mask": mask}
         if isinstance(obj, np.ndarray):
             return self._array(obj, where)
         return self._other(obj, where)

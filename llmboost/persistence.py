@@ -310,6 +310,13 @@ class _Reader:
     def _tag_array(self, value, where):
         return _read(read_npy, self._file(value, where, "arrays/", ".npy"), where, value)
 
+    def _tag_masked(self, value, where):
+        data, mask = (self.decode(value.get(k), f"{where}.{k}") for k in ("data", "mask"))
+        arrays = isinstance(data, np.ndarray) and isinstance(mask, np.ndarray)
+        if not arrays or mask.dtype != bool or mask.shape != data.shape:
+            raise UnsafeFileError(f"{where}: malformed masked array.")
+        return np.ma.MaskedArray(data, mask=mask)
+
     def _tag_objarray(self, value, where):
         items = self._items(value, where)
         shape = value.get("shape")
