@@ -240,7 +240,8 @@ def check_test_rows(path: Path, n_test: dict[str, int], where: dict | None = Non
 
 
 def read_cells(csv_paths: list[str]) -> pd.DataFrame:
-    """The result rows of several CSV files, the last row of each cell kept.
+    """The result rows of several CSV files, the last row of each cell kept (an empty
+    file, of a run stopped before its first row, holds none).
 
     Parameters
     ----------
@@ -250,7 +251,8 @@ def read_cells(csv_paths: list[str]) -> pd.DataFrame:
     -------
     DataFrame
     """
-    frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    frames = [pd.read_csv(p) for p in csv_paths if Path(p).stat().st_size]
+    frame = pd.concat(frames, ignore_index=True)
     return frame.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
 
 

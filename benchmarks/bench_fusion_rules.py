@@ -730,7 +730,8 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     -------
     None
     """
-    frame = pd.concat([pd.read_csv(p) for p in csv_paths], ignore_index=True)
+    frames = [pd.read_csv(p) for p in csv_paths if Path(p).stat().st_size]  # 0 bytes: no cell
+    frame = pd.concat(frames, ignore_index=True)
     frame = frame.drop_duplicates(["prior", "dataset", "size", "seed", "rule"], keep="last")
     lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "
              "(commands at the top of that script).", ""]  # fmt: skip

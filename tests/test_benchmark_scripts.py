@@ -388,6 +388,31 @@ def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
     assert md.read_text() == "the summary of an earlier run\n"
 
 
+@pytest.mark.parametrize(
+    "script, options",
+    [
+        ("bench_bundled_pfn.py", ["--methods", "xgb"]),
+        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
+    ],
+)
+def test_a_summary_reads_past_an_empty_results_file(script, options, task_dir, tmp_path):
+    # one of several results files empty (a run stopped before its first row): the summary
+    # of the others ended in pandas' "EmptyDataError: No columns to parse from file"
+    options = [tmp_path / o if o == "cache" else o for o in options]
+    csv, empty, md = tmp_path / "r.csv", tmp_path / "empty.csv", tmp_path / "r.md"
+    run = _script(script, "--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--csv", csv,
+                  *options)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    empty.write_text("")
+    if "pfn" in script:
+        given, cell = ["--summary-only", "--inputs", csv, empty], "| tiny |"
+    else:
+        given, cell = ["--csv", csv, empty], "## Prior: constant (1 cells)"
+    run = _script(script, "--data-dir", task_dir, *given, "--md", md)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert cell in md.read_text()
+
+
 def test_a_fusion_rules_summary_needs_results_with_cells(tmp_path):
     # --md with a missing results file ended in a FileNotFoundError traceback; with one
     # holding only its header it wrote a summary of no prior
