@@ -107,48 +107,43 @@ def _regression_task(task_dir):
         )
 
 
-@pytest.mark.parametrize(
-    "script, options",
-    [
-        ("bench_bundled_pfn.py", ["--methods", "xgb", "xgb"]),
-        ("bench_bundled_pfn_regression.py", ["--methods", "xgb", "xgb"]),
-        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
-    ],
-)
-def test_a_cell_named_twice_runs_once(script, options, task_dir, tmp_path):
-    # the cells done were read once, before the run: --seeds 0 0 --methods xgb xgb fitted
-    # the same cell four times and wrote it four times to the results file
+#: The suites, each with options that run one quick method.
+_SUITES = [
+    ("bench_bundled_pfn.py", ["--methods", "xgb"]),
+    ("bench_bundled_pfn_regression.py", ["--methods", "xgb"]),
+    ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
+]
+
+
+def _run_suite(script, options, task_dir, tmp_path, *more):
+    """``script`` run on ``tiny`` (a numeric target for the regression suite) into r.csv."""
     if "regression" in script:
         _regression_task(task_dir)
     options = [tmp_path / o if o == "cache" else o for o in options]
     csv = tmp_path / "r.csv"
-    run = _script(script, "--data-dir", task_dir, "--sizes", 32, 32, "--seeds", 0, 0,
-                  "--datasets", "tiny", "tiny", "--csv", csv, *options)  # fmt: skip
+    run = _script(script, "--data-dir", task_dir, *more, "--csv", csv, *options)
     assert run.returncode == 0, run.stderr
-    rows = pd.read_csv(csv)
+    return run, csv
+
+
+@pytest.mark.parametrize("script, options", _SUITES)
+def test_a_cell_named_twice_runs_once(script, options, task_dir, tmp_path):
+    # the cells done were read once, before the run: --seeds 0 0 --methods xgb xgb fitted
+    # the same cell four times and wrote it four times to the results file
+    options = [*options, "xgb"] if "--methods" in options else options  # --methods xgb xgb
+    twice = ["--sizes", 32, 32, "--seeds", 0, 0, "--datasets", "tiny", "tiny"]
+    rows = pd.read_csv(_run_suite(script, options, task_dir, tmp_path, *twice)[1])
     key = ["prior", "dataset", "size", "seed"] if "rules" in script else ["dataset", "method"]
     assert not rows.duplicated([*key, "rule"] if "rules" in script else key).any()
     assert len(rows.drop_duplicates(key)) == 1
 
 
-@pytest.mark.parametrize(
-    "script, options",
-    [
-        ("bench_bundled_pfn.py", ["--methods", "xgb"]),
-        ("bench_bundled_pfn_regression.py", ["--methods", "xgb"]),
-        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
-    ],
-)
+@pytest.mark.parametrize("script, options", _SUITES)
 def test_sizes_above_the_training_rows_are_said(script, options, task_dir, tmp_path):
     # a size above a task's 100 training rows was skipped without a word: --sizes 500
     # alone ran nothing, exit status 0, and the summary's tables were empty
-    if "regression" in script:
-        _regression_task(task_dir)
-    options = [tmp_path / o if o == "cache" else o for o in options]
-    csv = tmp_path / "r.csv"
-    run = _script(script, "--data-dir", task_dir, "--sizes", 32, 500, 200, "--seeds", 0,
-                  "--csv", csv, *options)  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    sizes = ["--sizes", 32, 500, 200, "--seeds", 0]
+    run, csv = _run_suite(script, options, task_dir, tmp_path, *sizes)
     said = "tiny has 100 training rows, fewer than size 200, 500: those cells are skipped"
     assert said in run.stderr.splitlines()
     assert set(pd.read_csv(csv)["size"]) == {32}
@@ -388,26 +383,17 @@ def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
     assert md.read_text() == "the summary of an earlier run\n"
 
 
-@pytest.mark.parametrize(
-    "script, options",
-    [
-        ("bench_bundled_pfn.py", ["--methods", "xgb"]),
-        ("bench_fusion_rules.py", ["--prior", "constant", "--cache", "cache"]),
-    ],
-)
+@pytest.mark.parametrize("script, options", _SUITES)
 def test_a_summary_reads_past_an_empty_results_file(script, options, task_dir, tmp_path):
     # one of several results files empty (a run stopped before its first row): the summary
     # of the others ended in pandas' "EmptyDataError: No columns to parse from file"
-    options = [tmp_path / o if o == "cache" else o for o in options]
-    csv, empty, md = tmp_path / "r.csv", tmp_path / "empty.csv", tmp_path / "r.md"
-    run = _script(script, "--data-dir", task_dir, "--sizes", 32, "--seeds", 0, "--csv", csv,
-                  *options)  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    _, csv = _run_suite(script, options, task_dir, tmp_path, "--sizes", 32, "--seeds", 0)
+    empty, md = tmp_path / "empty.csv", tmp_path / "r.md"
     empty.write_text("")
-    if "pfn" in script:
-        given, cell = ["--summary-only", "--inputs", csv, empty], "| tiny |"
-    else:
+    if "rules" in script:
         given, cell = ["--csv", csv, empty], "## Prior: constant (1 cells)"
+    else:
+        given, cell = ["--summary-only", "--inputs", csv, empty], "| tiny |"
     run = _script(script, "--data-dir", task_dir, *given, "--md", md)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert cell in md.read_text()
