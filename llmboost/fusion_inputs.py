@@ -334,6 +334,12 @@ def _row_indices(i: int, name: str, part, n_rows: int) -> np.ndarray:
     """Split ``i``'s ``name`` part as row indices; a boolean mask of ``n_rows`` gives its
     true rows."""
     part = np.asarray(part)
+    if part.ndim != 1:  # a row as a number, or a nested list: numpy's own errors followed
+        what = f"is {part.item()!r}" if part.ndim == 0 else f"has shape {part.shape}"
+        raise ValueError(
+            f"cv split {i}: its {name} part {what}, not a 1-D list of row positions; give "
+            "one (a single row as a list of one), or a boolean mask."
+        )
     if part.dtype == bool:
         if len(part) != n_rows:
             raise ValueError(

@@ -757,6 +757,10 @@ def test_time_series_splits_leave_early_rows_to_training_only():
             r"split 0: its train part holds 0.5, which is not",
         ),
         ([(np.arange(40), [40, 41, np.inf])], r"split 0: its test part holds inf, which is not"),
+        # a row as a number (a hand-made leave-one-out): "TypeError: len() of unsized object"
+        ([(np.arange(40), 45)], r"split 0: its test part is 45, not a 1-D list of row posit"),
+        ([(None, np.arange(40, 60))], r"split 0: its train part is None, not a 1-D list of"),
+        ([(np.arange(40), [[40, 41], [42, 43]])], r"its test part has shape \(2, 2\), not a 1-D"),
         # row 40 was scored twice in the fold's score and in the selection, without a word
         ([(np.arange(40), [*range(40, 60), 40])], r"split 0: row 40 is 2 times in its test part"),
         # "train and test must be non-empty row indices below 60", naming neither part nor row
