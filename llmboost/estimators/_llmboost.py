@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..priors._base import Prior
+from ._docs import document
 from ._prior_boost import PriorBoostClassifier
-from ._shared import document
 
 
 @document(

@@ -6,8 +6,8 @@ import warnings
 
 from .._warn import caller_level
 from ..priors._base import Prior
+from ._docs import document
 from ._prior_boost import PriorBoostClassifier, PriorBoostRegressor
-from ._shared import document
 
 
 class _PFNDefault:

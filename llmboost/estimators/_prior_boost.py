@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from numbers import Integral
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,13 +20,12 @@ from .._validation import (
     fit_frame,
     named_frame,
 )
-from ..boosters import make_booster, n_estimators
+from ..boosters import n_estimators
 from ..priors._base import Prior, as_prior
 from ..priors._sklearn import SklearnPrior
 from ..scale_search import (
     PRIOR_ONLY,
     CVScorer,
-    FusionMember,
     check_fold_weights,
     check_margin,
     given_folds,
@@ -37,23 +35,11 @@ from ..scale_search import (
     optuna_search,
     prior_folds,
     progress_bar,
-    shrink_center,
-    start_margin,
 )
+from ._docs import document
 from ._eval_set import check_eval_set
-from ._shared import FusionParams, LabelsAsFit, ValuesAsFit, document
-
-
-class _Rows(NamedTuple):
-    """The training rows as the steps of ``fit`` read them."""
-
-    frame: pd.DataFrame  # to_frame(X)
-    trees: pd.DataFrame  # the same rows with names the boosters accept
-    categories: dict
-    y: np.ndarray  # checked labels or floats
-    encoded: np.ndarray  # class codes or floats
-    classes: np.ndarray | None
-    weight: np.ndarray | None
+from ._refit import _Rows, refit_members
+from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
 
 class _PriorBoost(FusionParams, ABC):
@@ -160,7 +146,7 @@ class _PriorBoost(FusionParams, ABC):
             fitted_prior = self._refit_prior(prior, rows, prior_weight)
         if validation is not None:
             validation = self._with_prior_margin(validation, fitted_prior, rows.classes)
-        fused = _refit_members(
+        fused = refit_members(
             members, self.booster, params, self._task, seed, rows, margin, validation
         )
         validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
@@ -301,34 +287,6 @@ class _PriorBoost(FusionParams, ABC):
         from ..explain import explain
 
         return explain(self, X)
-
-
-def _refit_members(members, booster, params, task, seed, rows: _Rows, margin, validation):
-    """Fit one booster per distinct scale with trees, as many rounds as its members use."""
-    rounds_at: dict[float, int] = {}
-    for s, r, _ in members:
-        if r:
-            rounds_at[s] = max(r, rounds_at.get(s, 0))
-    fitted = {}
-    center = shrink_center(task, rows.encoded, rows.weight)
-    for s, r in rounds_at.items():
-        start = start_margin(s, margin, center)
-        member_params = dict(params or {})
-        eval_set = None
-        if validation is None:
-            member_params["n_estimators"] = r
-        else:
-            X_val, y_val, z_val = validation
-            eval_set = (X_val, y_val, start_margin(s, z_val, center))
-        adapter = make_booster(booster, member_params, task, seed)
-        fitted[s] = adapter.fit(rows.trees, rows.encoded, start, rows.weight, eval_set)
-    out: dict[tuple, float] = {}
-    for s, r, w in members:
-        rounds = min(r, fitted[s].n_rounds_) if r else 0
-        out[(s, rounds)] = out.get((s, rounds), 0.0) + w
-    return [
-        FusionMember(s, r, w, fitted.get(s) if r else None, center) for (s, r), w in out.items()
-    ]
 
 
 @document(

@@ -1,0 +1,153 @@
+"""How :func:`~llmboost._validation.to_frame` reads each column of ``X``: numbers,
+booleans and durations as floats, text and categories as text categories."""
+
+from __future__ import annotations
+
+import numbers
+from datetime import date, timedelta
+from decimal import Decimal
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+#: Largest magnitude the boosters can store (they hold features as float32).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: What to do with a column of a kind :func:`to_frame` does not read.
+_READ = "only numbers, booleans, durations, text and categories are read; convert it first"
+
+
+def _parse_numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers (and numeric strings) of an object or string array become floats, with
+    ``pd.NA`` and ``NaT`` missing; other columns are read as a DataFrame's would be.
+    Dates and durations are too (a cast would give counts of each value's unit)."""
+    if values.dtype == object:
+        if any(isinstance(v, date | timedelta | np.datetime64 | np.timedelta64) for v in values):
+            return values
+        values = np.where(pd.isna(values), np.nan, values)
+    try:
+        return values.astype(np.float64)
+    except ValueError:
+        return values
+
+
+def _convert_column(col: pd.Series, name: str) -> pd.Series:
+    if col.isna().all():
+        return pd.Series(np.nan, index=col.index, name=col.name)
+    if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
+        col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _text_categories(col)
+    if col.dtype == object:
+        return _object_column(col, name)
+    if ptypes.is_string_dtype(col.dtype):
+        return _text_categories(col.astype("category"))
+    if ptypes.is_complex_dtype(col.dtype):
+        raise ValueError(f"Complex data not supported (column {name!r}).")
+    if col.dtype.kind == "m":  # NumPy and Arrow durations
+        col = col.dt.total_seconds()
+    if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
+        return _float_column(col, name)
+    if col.dtype.kind == "M" or isinstance(col.dtype, pd.PeriodDtype):
+        fix = "convert dates and periods to numbers or text first"
+    else:
+        fix = _READ
+    raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
+
+
+def _native_values(series: nw.Series):
+    """A column of a polars, pyarrow, ... table as NumPy values, or as a categorical with
+    its declared categories in their order (unused ones too) for a polars ``Enum`` and
+    an Arrow dictionary, as a pandas ``category`` column keeps them."""
+    if isinstance(series.dtype, nw.Enum):
+        return pd.Categorical(series.to_numpy(), categories=list(series.dtype.categories))
+    native = series.to_native()
+    if _is_arrow_dictionary(getattr(native, "type", None)):
+        return _arrow_categorical(native)
+    try:  # polars has no NumPy form of Int128; structs and arrays give 2-d values
+        values = series.to_numpy()
+    except Exception as exc:  # each library raises its own kind of error
+        raise ValueError(
+            f"Column {series.name!r} has dtype {series.dtype}, which has no NumPy form "
+            f"({exc}); convert it first, e.g. to Float64 or String."
+        ) from exc
+    if values.ndim != 1:
+        raise ValueError(f"Column {series.name!r} has dtype {series.dtype}; {_READ}.")
+    return values
+
+
+def _is_arrow_dictionary(arrow_type) -> bool:
+    """Whether ``arrow_type`` is Arrow's dictionary type (its categorical)."""
+    if not type(arrow_type).__module__.startswith("pyarrow"):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(arrow_type)
+
+
+def _arrow_categorical(chunks) -> pd.Categorical:
+    """An Arrow dictionary column as a categorical whose categories are its dictionary's
+    values in order (the chunks' dictionaries joined in order), missing values missing."""
+    array = chunks.unify_dictionaries().combine_chunks()
+    categories = pd.Index(array.dictionary.to_pandas()).dropna().unique()
+    return pd.Categorical(array.dictionary_decode().to_pandas(), categories=categories)
+
+
+def _float_column(col: pd.Series, name: str) -> pd.Series:
+    """Floats with NaN for missing; infinities and values beyond float32 are refused."""
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    for bad, what in (
+        (np.isinf(values), "contains infinity"),
+        (np.abs(values) > FLOAT32_MAX, "has values beyond float32 range"),
+    ):
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            label = col.index[row]  # a Dask partition's labels are the whole table's
+            where = f"row {row}" if label == row else f"index {_plain(label)!r}"
+            raise ValueError(
+                f"Column {name!r} {what} (first at {where}); the boosters store features as "
+                f"float32 (|x| <= {FLOAT32_MAX:.3g}): replace or rescale it (NaN means missing)."
+            )
+    return pd.Series(values, index=col.index, name=col.name)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (so messages read ``5``, not ``np.int64(5)``),
+    also inside a tuple (a ``MultiIndex`` label)."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _object_column(col: pd.Series, name: str) -> pd.Series:
+    """Only numbers or booleans: floats; only durations: seconds; numbers mixed with
+    text: text categories."""
+    present = col[col.notna()]
+    number = present.map(lambda v: isinstance(v, numbers.Real | Decimal | np.bool_))
+    if number.all():
+        return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
+    if present.map(lambda v: isinstance(v, timedelta | np.timedelta64)).all():
+        return _convert_column(pd.to_timedelta(col.where(col.notna(), None)), name)
+    text = present.map(lambda v: isinstance(v, str))
+    if not (number | text).all():
+        row = int(np.flatnonzero(~(number | text).to_numpy())[0])
+        raise TypeError(
+            f"Column {name!r} holds a value of type {type(present.iloc[row]).__name__} "
+            f"({present.iloc[row]!r}); expected numbers, booleans or text."
+        )
+    return _text_categories(col.astype("category"))
+
+
+def _text_categories(col: pd.Series) -> pd.Series:
+    """The same categorical column with distinct text categories and NaN as missing."""
+    text = pd.Index([str(c) for c in col.cat.categories])
+    categories = text.unique()
+    codes = col.cat.codes.to_numpy()
+    codes = np.where(codes >= 0, categories.get_indexer(text)[codes], -1)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories), index=col.index, name=col.name
+    )
+
+
+__all__ = ["FLOAT32_MAX"]
