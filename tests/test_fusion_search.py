@@ -526,7 +526,8 @@ def test_early_stopping_rounds_none_trains_every_round_and_lightgbm_names_are_th
         with pytest.raises(ValueError, match=r"gives early_stopping_rounds and early_stopping_ro"):
             model.fit(X, y)
         del params["early_stopping_rounds"]
-        model.set_params(booster_params={**params, "early_stopping_round": 3}).fit(X, y)
+        model.set_params(booster_params={**params, "early_stopping_round": 3})
+        model.fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))  # the search's fits too
         model.set_params(scale=0).fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
         assert model.members_[0].n_rounds < 60
 

@@ -1082,3 +1082,22 @@ def test_set_params_of_a_booster_parameter_says_to_give_the_dict_whole():
     assert search.best_params_["booster_params"]["max_depth"] in (2, 3)
     with pytest.raises(ValueError, match="Invalid parameter 'foo'"):
         model.set_params(foo__bar=1)
+
+
+@pytest.mark.parametrize(
+    "booster, key", [("xgboost", "early_stopping_rounds"), ("lightgbm", "early_stopping_round")]
+)
+def test_early_stopping_rounds_without_eval_set_is_refused(booster, key):
+    # it was silently ignored: the trees trained all 40 rounds (plain XGBoost raises)
+    X, y = _data(n=60)
+    params = {"n_estimators": 40, key: 5}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, cv=3)
+    with pytest.raises(
+        ValueError, match=rf"booster_params {key}=5 .* pass eval_set=\(X_val, y_val\) to fit"
+    ):
+        model.fit(X, y)
+    model.fit(X[:40], y[:40], eval_set=(X[40:], y[40:]))
+    assert 1 <= model.members_[0].n_rounds <= 40
+    # None trains every round, with or without eval_set
+    model.set_params(booster_params={"n_estimators": 40, key: None}).fit(X, y)
+    assert model.members_[0].n_rounds == 40

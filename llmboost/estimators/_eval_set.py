@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._library_params import ALIASES
 from .._validation import _is_number, _plain, align_categories, check_target, named_frame
 
 
@@ -34,6 +35,20 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
             )
         y_val = np.searchsorted(classes, y_val)
     return X_val, y_val
+
+
+def check_patience(booster: str, booster_params: dict | None) -> None:
+    """Refuse a patience of early stopping (``early_stopping_rounds`` or a LightGBM name of
+    it) in a fit without ``eval_set``, where it would be ignored."""
+    names = ("early_stopping_rounds", *ALIASES[booster].get("early_stopping_rounds", ()))
+    given = [k for k in names if (booster_params or {}).get(k) is not None]
+    if given:
+        raise ValueError(
+            f"booster_params {given[0]}={booster_params[given[0]]!r} is the patience of early "
+            "stopping on eval_set, but fit got no eval_set, so every one of n_estimators "
+            "rounds would be trained: pass eval_set=(X_val, y_val) to fit, or leave "
+            f"{given[0]} out."
+        )
 
 
 def _pairs(eval_set) -> list:
@@ -93,4 +108,4 @@ def _fraction(y) -> float | None:
     return float(fractions.flat[0]) if fractions.size else None
 
 
-__all__ = ["check_eval_set", "class_labels", "numeric_target"]
+__all__ = ["check_eval_set", "check_patience", "class_labels", "numeric_target"]

@@ -37,7 +37,7 @@ from ..scale_search import (
     progress_bar,
 )
 from ._docs import document
-from ._eval_set import check_eval_set
+from ._eval_set import check_eval_set, check_patience
 from ._refit import _Rows, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
@@ -105,8 +105,9 @@ class _PriorBoost(FusionParams, ABC):
             models whose ``fit`` takes none, such as a ``Pipeline``, ignore them).
         eval_set : tuple (X_val, y_val), default=None
             Validation rows: each tree member is refit with up to ``n_estimators``
-            rounds, stops early when their loss stops improving, and keeps at most the
-            rounds the search chose for it.
+            rounds, stops early when their loss stops improving (after
+            ``booster_params["early_stopping_rounds"]`` rounds, 20 by default; refused
+            without ``eval_set``), and keeps at most the rounds the search chose for it.
 
         Returns
         -------
@@ -120,9 +121,7 @@ class _PriorBoost(FusionParams, ABC):
         rows = self._training_rows(frame, y, sample_weight)
         check_binary_weight(self.booster_params, rows.classes)
         booster_params = self._by_name(self._by_code(booster_params, rows.classes), *rows[:2])
-        validation = None
-        if eval_set is not None:
-            validation = self._validation_rows(eval_set, rows, columns)
+        validation = self._validation_rows(eval_set, rows, columns)
         seed = seed_from(self.random_state, default=None)
         prior = self._resolve_prior(y)
         prior_weight = {}
@@ -223,7 +222,11 @@ class _PriorBoost(FusionParams, ABC):
                 bar.close()
 
     def _validation_rows(self, eval_set, rows: _Rows, columns):
-        """``eval_set`` checked before the search: its rows (as in fit) and encoded labels."""
+        """``eval_set`` checked before the search: its rows (as in fit) and encoded labels;
+        ``None`` without one."""
+        if eval_set is None:
+            check_patience(self.booster, self.booster_params)
+            return None
         return check_eval_set(eval_set, columns, rows.categories, rows.classes)
 
     def _with_prior_margin(self, validation, prior, classes):
