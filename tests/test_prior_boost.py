@@ -1101,3 +1101,29 @@ def test_early_stopping_rounds_without_eval_set_is_refused(booster, key):
     # None trains every round, with or without eval_set
     model.set_params(booster_params={"n_estimators": 40, key: None}).fit(X, y)
     assert model.members_[0].n_rounds == 40
+
+
+@pytest.mark.parametrize(
+    "booster, key, metric",
+    [
+        ("xgboost", "eval_metric", "auc"),
+        ("xgboost", "eval_metric", ["logloss", "aucpr"]),
+        ("lightgbm", "metric", "binary_logloss,auc"),
+        ("lightgbm", "metrics", "average_precision"),
+    ],
+)
+def test_single_class_eval_set_with_a_ranking_metric_is_refused(booster, key, metric):
+    # early stopping stopped at round 1 of 200 (XGBoost warned "Dataset is empty, or
+    # contains only positive or negative samples" on every round, LightGBM said nothing)
+    X, y = _data(n=120)
+    params = {"n_estimators": 200, key: metric}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, cv=3)
+    only = y[80:] == 1
+    with pytest.raises(ValueError, match=r"eval_set's y_val holds a single class \(1\).*undef"):
+        model.fit(X[:80], y[:80], eval_set=(X[80:][only], y[80:][only]))
+    model.fit(X[:80], y[:80], eval_set=(X[80:], y[80:]))  # both classes: it stops as it should
+    assert model.members_[0].n_rounds > 1
+    # without early stopping the metric is never read
+    model.set_params(booster_params={**params, "early_stopping_rounds": None})
+    model.fit(X[:80], y[:80], eval_set=(X[80:][only], y[80:][only]))
+    assert model.members_[0].n_rounds == 200

@@ -40,8 +40,7 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
 def check_patience(booster: str, booster_params: dict | None) -> None:
     """Refuse a patience of early stopping (``early_stopping_rounds`` or a LightGBM name of
     it) in a fit without ``eval_set``, where it would be ignored."""
-    names = ("early_stopping_rounds", *ALIASES[booster].get("early_stopping_rounds", ()))
-    given = [k for k in names if (booster_params or {}).get(k) is not None]
+    given = [k for k in _patience_names(booster) if (booster_params or {}).get(k) is not None]
     if given:
         raise ValueError(
             f"booster_params {given[0]}={booster_params[given[0]]!r} is the patience of early "
@@ -49,6 +48,38 @@ def check_patience(booster: str, booster_params: dict | None) -> None:
             "rounds would be trained: pass eval_set=(X_val, y_val) to fit, or leave "
             f"{given[0]} out."
         )
+
+
+#: Metrics of the libraries that rank one class against another: undefined on one class.
+_RANKING_METRICS = ("auc", "aucpr", "average_precision", "auc_mu")
+
+
+def _patience_names(booster: str) -> tuple:
+    return ("early_stopping_rounds", *ALIASES[booster].get("early_stopping_rounds", ()))
+
+
+def check_eval_metric(booster: str, booster_params: dict | None, codes, classes) -> None:
+    """Refuse a ranking metric (AUC, ...) on a validation set of a single class, on which
+    early stopping stopped at round 1 (LightGBM without a word, XGBoost with warnings)."""
+    if classes is None or len(np.unique(codes)) != 1:
+        return
+    if any(
+        k in (booster_params or {}) and booster_params[k] is None for k in _patience_names(booster)
+    ):
+        return  # no early stopping: every round is trained
+    for key in ("eval_metric", "metric", "metrics", "metric_types"):
+        value = (booster_params or {}).get(key)
+        names = value.split(",") if isinstance(value, str) else value
+        names = names if isinstance(names, list | tuple) else []
+        ranking = [n for n in names if isinstance(n, str) and n.strip() in _RANKING_METRICS]
+        if ranking:
+            raise ValueError(
+                f"eval_set's y_val holds a single class ({_plain(classes[codes[0]])!r}), on "
+                f"which booster_params {key}={value!r} is undefined ({ranking[0].strip()} "
+                "ranks one class against another): early stopping would stop at round 1. "
+                "Give eval_set rows of at least two classes, or a metric such as log loss "
+                "(the library's default)."
+            )
 
 
 def _pairs(eval_set) -> list:
@@ -108,4 +139,10 @@ def _fraction(y) -> float | None:
     return float(fractions.flat[0]) if fractions.size else None
 
 
-__all__ = ["check_eval_set", "check_patience", "class_labels", "numeric_target"]
+__all__ = [
+    "check_eval_metric",
+    "check_eval_set",
+    "check_patience",
+    "class_labels",
+    "numeric_target",
+]

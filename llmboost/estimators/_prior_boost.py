@@ -37,7 +37,7 @@ from ..scale_search import (
     progress_bar,
 )
 from ._docs import document
-from ._eval_set import check_eval_set, check_patience
+from ._eval_set import check_eval_metric, check_eval_set, check_patience
 from ._refit import _Rows, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
@@ -227,7 +227,9 @@ class _PriorBoost(FusionParams, ABC):
         if eval_set is None:
             check_patience(self.booster, self.booster_params)
             return None
-        return check_eval_set(eval_set, columns, rows.categories, rows.classes)
+        validation = check_eval_set(eval_set, columns, rows.categories, rows.classes)
+        check_eval_metric(self.booster, self.booster_params, validation[1], rows.classes)
+        return validation
 
     def _with_prior_margin(self, validation, prior, classes):
         """The validation rows for the boosters and the fitted prior's margin of them."""
