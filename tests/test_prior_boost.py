@@ -419,6 +419,13 @@ def test_scales_given_as_an_array_are_that_list():
         np.testing.assert_array_equal(model.predict_proba(X), listed.predict_proba(X))
     with pytest.raises(ValueError, match=r"scale=array\(\[\[0\. , 0\.5\]\]\) is invalid"):
         PriorBoostClassifier(scale=np.array([[0, 0.5]]), **kw).fit(X, y)
+    # NumPy holds "prior" and numbers in one array as text: the message named no entry
+    with pytest.raises(
+        ValueError, match=r"entry '0' is text .* give a list: scale=\['prior', 0\.0, 0\.1\]"
+    ):
+        PriorBoostClassifier(scale=np.array(["prior", 0, 0.1]), **kw).fit(X, y)
+    with pytest.raises(ValueError, match=r"is invalid: use .* Its entry -1 is not one"):
+        PriorBoostClassifier(scale=[0, -1], **kw).fit(X, y)
 
 
 def test_mixed_dataframe_with_text_labels(mixed_frame):

@@ -28,7 +28,7 @@ from .._params import (
 )
 from .._resources import resolve_device
 from .._scorer_stand_ins import check_callable
-from .._validation import check_target
+from .._validation import _is_number, _plain, check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -68,6 +68,24 @@ def _scales(scale, task: str) -> list | None:
     if hasattr(scale, "tolist") and np.ndim(scale) <= 1:  # numpy and pandas values
         scale = scale.tolist()
     return scale_candidates(scale, task)
+
+
+def _bad_scale(scale) -> str:
+    """The first invalid entry of a list or 1-D array of scales, for the message."""
+    if isinstance(scale, str) or not hasattr(scale, "__iter__") or np.ndim(scale) != 1:
+        return ""
+    entries = scale.tolist() if hasattr(scale, "tolist") else list(scale)
+    bad = next((s for s in entries if scale_candidates([s], "") is None), None)
+    text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")
+    if text and all(s == PRIOR_ONLY or _is_number(s) for s in entries):
+        listed = [s if s == PRIOR_ONLY else float(s) for s in entries]
+        return (
+            f" Its entry {bad!r} is text (NumPy holds 'prior' and numbers in one array as "
+            f"text): give a list: scale={listed!r}."
+        )
+    if isinstance(bad, str) and _is_number(bad):
+        return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
+    return "" if bad is None else f" Its entry {_plain(bad)!r} is not one."
 
 
 def _splits_like(value) -> bool:
@@ -310,7 +328,7 @@ class FusionParams(BaseEstimator):
         if candidates is None:
             raise InvalidParameterError(
                 f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
-                "or a list (or 1-D array) of such numbers and 'prior'."
+                f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
             )
         return candidates
 
