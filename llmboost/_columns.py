@@ -3,6 +3,7 @@ booleans and durations as floats, text and categories as text categories."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
         values = np.where(pd.isna(values), np.nan, values)
     try:
         return values.astype(np.float64)
-    except ValueError:
+    except (ValueError, OverflowError):  # an int beyond float64 is named by its column
         return values
 
 
@@ -102,14 +103,40 @@ def _float_column(col: pd.Series, name: str) -> pd.Series:
         (np.abs(values) > FLOAT32_MAX, "has values beyond float32 range"),
     ):
         if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            label = col.index[row]  # a Dask partition's labels are the whole table's
-            where = f"row {row}" if label == row else f"index {_plain(label)!r}"
-            raise ValueError(
-                f"Column {name!r} {what} (first at {where}); the boosters store features as "
-                f"float32 (|x| <= {FLOAT32_MAX:.3g}): replace or rescale it (NaN means missing)."
-            )
+            _refuse_range(name, what, _where(col, int(np.flatnonzero(bad)[0])))
     return pd.Series(values, index=col.index, name=col.name)
+
+
+def _where(col: pd.Series, row: int) -> str:
+    label = col.index[row]  # a Dask partition's labels are the whole table's
+    return f"row {row}" if label == row else f"index {_plain(label)!r}"
+
+
+def _refuse_range(name: str, what: str, where: str):
+    raise ValueError(
+        f"Column {name!r} {what} (first at {where}); the boosters store features as "
+        f"float32 (|x| <= {FLOAT32_MAX:.3g}): replace or rescale it (NaN means missing)."
+    )
+
+
+def _first_overflow(values) -> int | None:
+    """The position of the first value whose ``float()`` overflows (an int beyond
+    float64's range), or ``None``."""
+    for i, value in enumerate(values):
+        try:
+            float(value)
+        except OverflowError:
+            return i
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _magnitude(value) -> str:
+    """A number beyond float64's range as ``1e+400 (about 401 digits)``."""
+    exponent = math.log10(abs(int(value)))
+    sign = "-" if value < 0 else ""
+    return f"{sign}{10 ** (exponent % 1):.3g}e+{int(exponent)} (about {int(exponent) + 1} digits)"
 
 
 def _plain(value):
@@ -126,6 +153,8 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
     present = col[col.notna()]
     number = present.map(lambda v: isinstance(v, numbers.Real | Decimal | np.bool_))
     if number.all():
+        if (row := _first_overflow(col)) is not None:  # float() raised OverflowError
+            _refuse_range(name, f"holds {_magnitude(col.iloc[row])}", _where(col, row))
         return _float_column(col.where(col.notna(), np.nan).astype(np.float64), name)
     if present.map(lambda v: isinstance(v, timedelta | np.timedelta64)).all():
         return _convert_column(pd.to_timedelta(col.where(col.notna(), None)), name)

@@ -16,7 +16,9 @@ from ._categories import align_categories, fit_categories
 from ._columns import (
     FLOAT32_MAX,
     _convert_column,
+    _first_overflow,
     _is_arrow_dictionary,
+    _magnitude,
     _native_values,
     _parse_numbers,
     _plain,
@@ -221,20 +223,31 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         bad |= np.isinf(y.astype(np.float64))
     _refuse_missing(bad)
     if not classification:
-        try:
-            values = y.astype(np.float64)
-        except (TypeError, ValueError):
-            value = _plain(next(v for v in y if not _is_number(v)))
-            raise ValueError(
-                f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
-                "(use a classifier for labels, or convert y to numbers)."
-            ) from None
-        _refuse_missing(~np.isfinite(values))  # held as text or objects: "nan", Decimal("Inf")
-        return values
+        return _float_target(y)
     labels = _object_labels(y) if y.dtype == object else y
     if labels.dtype.kind == "f":  # numbers held as objects
         _refuse_missing(~np.isfinite(labels))
     return _class_labels(labels, regressor)
+
+
+def _float_target(y: np.ndarray) -> np.ndarray:
+    """A regressor's ``y`` as floats; text and numbers beyond float range are named."""
+    try:
+        values = y.astype(np.float64)
+    except OverflowError:
+        row = _first_overflow(y)
+        raise ValueError(
+            f"y holds {_magnitude(y[row])} at row {row}, beyond the range of floats: "
+            "rescale the target (e.g. to thousands or a logarithm)."
+        ) from None
+    except (TypeError, ValueError):
+        value = _plain(next(v for v in y if not _is_number(v)))
+        raise ValueError(
+            f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
+            "(use a classifier for labels, or convert y to numbers)."
+        ) from None
+    _refuse_missing(~np.isfinite(values))  # held as text or objects: "nan", Decimal("Inf")
+    return values
 
 
 def _refuse_missing(bad: np.ndarray) -> None:
@@ -295,6 +308,8 @@ def _object_labels(y: np.ndarray) -> np.ndarray:
 def _is_number(value) -> bool:
     try:
         float(value)
+    except OverflowError:  # an int beyond float64's range
+        return True
     except (TypeError, ValueError):
         return False
     return True
@@ -322,6 +337,13 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     try:
         complex_ = np.asarray(sample_weight).dtype.kind == "c"
         w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
+    except OverflowError:
+        values = np.asarray(sample_weight, dtype=object).ravel()
+        row = _first_overflow(values)
+        raise ValueError(
+            f"sample_weight holds {_magnitude(values[row])} at row {row}, beyond the range "
+            "of floats; the boosters store weights as float32: rescale them."
+        ) from None
     except (TypeError, ValueError) as error:
         raise ValueError(f"sample_weight must hold numbers: {error}.") from None
     if complex_:  # the cast to floats dropped the imaginary part

@@ -12,6 +12,7 @@ from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost._validation import (
     align_categories,
     booster_frame,
+    check_sample_weight,
     check_target,
     fit_categories,
     to_frame,
@@ -427,3 +428,26 @@ def test_missing_dates_among_class_labels_are_named_by_row():
         check_target(days, 10, classification=False)
     labels = check_target(np.delete(days, 3), 9, classification=True)
     assert labels.dtype == days.dtype and len(np.unique(labels)) == 2
+
+
+def test_integers_beyond_float_range_are_named():
+    # a Python int beyond float64 raised a bare OverflowError("int too large to convert
+    # to float"), naming neither the column, y nor the value
+    big = 10**400
+    column = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": pd.Series([1, -big, 3], dtype=object)})
+    with pytest.raises(ValueError, match=r"Column 'b' holds -1e\+400 \(about 401 digits\) .*row 1"):
+        to_frame(column)
+    with pytest.raises(ValueError, match=r"Column 'x0' holds 1e\+400 .*first at row 1"):
+        to_frame([[1], [big]])
+    for y in ([1, big, 3], np.array([1, big, 3], dtype=object)):
+        with pytest.raises(ValueError, match=r"y holds 1e\+400 \(about 401 digits\) at row 1"):
+            check_target(y, 3, classification=False)
+    with pytest.raises(
+        ValueError, match=r"sample_weight holds 1e\+400 \(about 401 digits\) at row 1"
+    ):
+        check_sample_weight([1, big], 2)
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"eval_set \(X_val, y_val\): y holds 1e\+400 .* row 1"):
+        PriorBoostRegressor(scale=0, cv=2).fit(
+            X, [1.0, 2.0, 3.0, 4.0], eval_set=(X, [1, big, 3, 4])
+        )
