@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import narwhals as nw
@@ -261,7 +262,14 @@ def _class_labels(y: np.ndarray, regressor: str) -> np.ndarray:
     """``y`` checked as class labels; a continuous one is told ``regressor``."""
     from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-    if type_of_target(y) == "continuous":
+    kind = type_of_target(y)
+    if kind in ("continuous", "unknown") and (row := _huge_label(y)) is not None:
+        raise ValueError(
+            f"y holds the label {_label(y[row])} (row {row}), beyond int64's range: NumPy "
+            "and scikit-learn read such labels as floats (neighbours merge) or not at all; "
+            "give the labels as text, e.g. [str(v) for v in y]."
+        )
+    if kind == "continuous":
         value = _plain(next(v for v in y if float(v) != round(float(v))))
         raise ValueError(
             f"y is continuous (e.g. {value!r}): a classifier needs class labels; for a "
@@ -269,6 +277,24 @@ def _class_labels(y: np.ndarray, regressor: str) -> np.ndarray:
         )
     check_classification_targets(y)
     return y
+
+
+def _huge_label(y: np.ndarray) -> int | None:
+    """The row of the first whole-number label beyond int64's range, or ``None``."""
+    for row, value in enumerate(y):
+        value = _plain(value)
+        if isinstance(value, float) and np.isfinite(value) and value == round(value):
+            value = int(value)
+        if isinstance(value, numbers.Integral) and abs(value) >= 2**63:
+            return row
+    return None
+
+
+def _label(value) -> str:
+    value = _plain(value)
+    if isinstance(value, int) and _first_overflow([value]) == 0:
+        return _magnitude(value)
+    return f"{value:.3g}" if isinstance(value, float) else repr(value)
 
 
 def _numpy_labels(y):

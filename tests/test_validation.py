@@ -451,3 +451,18 @@ def test_integers_beyond_float_range_are_named():
         PriorBoostRegressor(scale=0, cv=2).fit(
             X, [1.0, 2.0, 3.0, 4.0], eval_set=(X, [1, big, 3, 4])
         )
+
+
+def test_integer_labels_beyond_int64_are_named():
+    # 2**63 next to 1 made floats, which scikit-learn reads as continuous: a bare
+    # StopIteration; 2**70 stayed an object: "Unknown label type: unknown"
+    for y, shown in (
+        ([1, 2**63, 1], r"9\.22e\+18"),
+        (np.array([1.0, 1e19, 1.0]), r"1e\+19"),
+        (np.array([1, 2**70, 1], dtype=object), "1180591620717411303424"),
+        ([1, 10**400, 1], r"1e\+400 \(about 401 digits\)"),
+    ):
+        with pytest.raises(ValueError, match=rf"y holds the label {shown} \(row 1\), beyond int6"):
+            check_target(y, 3, classification=True)
+    labels = check_target(np.array([0, 2**63], dtype=np.uint64), 2, classification=True)
+    assert labels.tolist() == [0, 2**63]  # unsigned 64-bit labels are read as they are
