@@ -360,8 +360,14 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     if sample_weight is None:
         return None
     sample_weight = from_torch(sample_weight)
+    dtype = np.asarray(sample_weight).dtype
+    if dtype.kind in "mM":  # a cast to floats gives ticks of the dtype's unit
+        raise ValueError(
+            f"sample_weight has dtype {dtype}: weights are numbers; convert them first, "
+            "e.g. durations with .dt.total_seconds()."
+        )
     try:
-        complex_ = np.asarray(sample_weight).dtype.kind == "c"
+        complex_ = dtype.kind == "c"
         w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
     except OverflowError:
         values = np.asarray(sample_weight, dtype=object).ravel()
@@ -384,6 +390,13 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         )
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
+    _refuse_float32_range(w)
+    return w
+
+
+def _refuse_float32_range(w: np.ndarray) -> None:
+    """Refuse weights the boosters' float32 cannot hold (too large, or positive and too
+    small: they would become zero)."""
     for bad, what in (
         (w > FLOAT32_MAX, f"above float32's largest value {FLOAT32_MAX:.3g}"),
         (
@@ -398,7 +411,6 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
                 f"holds {float(w[rows[0]])!r}); the boosters store weights as float32: "
                 "rescale them, e.g. sample_weight / sample_weight.max()."
             )
-    return w
 
 
 __all__ = [

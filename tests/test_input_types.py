@@ -383,3 +383,14 @@ def test_an_integer_beyond_float_range_is_refused_by_name():
         model.fit(X, y)
     model = PriorBoostClassifier(scale=0, cv=10**400)  # in range: checked against the rows
     assert model._check_params() is None
+
+
+def test_sample_weight_of_durations_or_dates_is_refused():
+    # they became ticks of pandas' unit: 1 and 2 seconds weighed 1e9 and 2e9 (dates 1.6e18)
+    for weight, dtype in (
+        (pd.Series(pd.to_timedelta([1, 2], unit="s")), "timedelta64"),
+        (pd.to_datetime(["2020-01-01", "2020-01-02"]), "datetime64"),
+        (np.array([1, 2], dtype="timedelta64[D]"), "timedelta64"),
+    ):
+        with pytest.raises(ValueError, match=rf"sample_weight has dtype {dtype}.*total_seconds"):
+            check_sample_weight(weight, 2)
