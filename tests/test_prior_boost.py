@@ -1134,3 +1134,15 @@ def test_single_class_eval_set_with_a_ranking_metric_is_refused(booster, key, me
     model.set_params(booster_params={**params, "early_stopping_rounds": None})
     model.fit(X[:80], y[:80], eval_set=(X[80:][only], y[80:][only]))
     assert model.members_[0].n_rounds == 200
+
+
+@pytest.mark.parametrize("booster, key, metric", [("xgboost", "eval_metric", "auc"),
+                                                  ("lightgbm", "metric", "auc_mu")])  # fmt: skip
+def test_multiclass_eval_set_without_a_class_and_a_ranking_metric_is_refused(booster, key, metric):
+    # early stopping stopped at round 1 of 200 (55 with every class in the eval set)
+    X, y = _data(n_classes=3, n=150)
+    params = {"n_estimators": 200, key: metric}
+    model = PriorBoostClassifier(booster=booster, booster_params=params, scale=0, cv=3)
+    kept = y[100:] != 2
+    with pytest.raises(ValueError, match=r"y_val holds no row of class 2, on which .*round 1"):
+        model.fit(X[:100], y[:100], eval_set=(X[100:][kept], y[100:][kept]))

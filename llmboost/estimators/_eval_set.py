@@ -59,9 +59,11 @@ def _patience_names(booster: str) -> tuple:
 
 
 def check_eval_metric(booster: str, booster_params: dict | None, codes, classes) -> None:
-    """Refuse a ranking metric (AUC, ...) on a validation set of a single class, on which
-    early stopping stopped at round 1 (LightGBM without a word, XGBoost with warnings)."""
-    if classes is None or len(np.unique(codes)) != 1:
+    """Refuse a ranking metric (AUC, ...) on a validation set without a row of every
+    class, on which early stopping stopped at round 1 (LightGBM without a word, XGBoost
+    with warnings)."""
+    present = np.unique(codes)
+    if classes is None or len(present) == len(classes):
         return
     if any(
         k in (booster_params or {}) and booster_params[k] is None for k in _patience_names(booster)
@@ -73,12 +75,17 @@ def check_eval_metric(booster: str, booster_params: dict | None, codes, classes)
         names = names if isinstance(names, list | tuple) else []
         ranking = [n for n in names if isinstance(n, str) and n.strip() in _RANKING_METRICS]
         if ranking:
+            missing = _plain(classes[np.setdiff1d(np.arange(len(classes)), present)[0]])
+            which = (
+                f"a single class ({_plain(classes[present[0]])!r})"
+                if len(present) == 1
+                else f"no row of class {missing!r}"
+            )
             raise ValueError(
-                f"eval_set's y_val holds a single class ({_plain(classes[codes[0]])!r}), on "
-                f"which booster_params {key}={value!r} is undefined ({ranking[0].strip()} "
-                "ranks one class against another): early stopping would stop at round 1. "
-                "Give eval_set rows of at least two classes, or a metric such as log loss "
-                "(the library's default)."
+                f"eval_set's y_val holds {which}, on which booster_params {key}={value!r} is "
+                f"undefined ({ranking[0].strip()} ranks each class against the others): "
+                "early stopping would stop at round 1. Give eval_set rows of every class, "
+                "or a metric such as log loss (the library's default)."
             )
 
 
