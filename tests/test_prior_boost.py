@@ -1108,6 +1108,8 @@ def test_early_stopping_rounds_without_eval_set_is_refused(booster, key):
     # None trains every round, with or without eval_set
     model.set_params(booster_params={"n_estimators": 40, key: None}).fit(X, y)
     assert model.members_[0].n_rounds == 40
+    # the prior alone fits no trees, so booster_params are not read (as before)
+    model.set_params(booster_params=params, scale="prior").fit(X, y)
 
 
 @pytest.mark.parametrize(

@@ -225,7 +225,8 @@ class _PriorBoost(FusionParams, ABC):
         """``eval_set`` checked before the search: its rows (as in fit) and encoded labels;
         ``None`` without one."""
         if eval_set is None:
-            check_patience(self.booster, self.booster_params)
+            if self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
+                check_patience(self.booster, self.booster_params)
             return None
         validation = check_eval_set(eval_set, columns, rows.categories, rows.classes)
         check_eval_metric(self.booster, self.booster_params, validation[1], rows.classes)
