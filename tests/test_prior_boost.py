@@ -1148,3 +1148,27 @@ def test_multiclass_eval_set_without_a_class_and_a_ranking_metric_is_refused(boo
     kept = y[100:] != 2
     with pytest.raises(ValueError, match=r"y_val holds no row of class 2, on which .*round 1"):
         model.fit(X[:100], y[:100], eval_set=(X[100:][kept], y[100:][kept]))
+
+
+@pytest.mark.parametrize(
+    "booster, params",
+    [
+        ("lightgbm", {"class_weight": "balanced"}),
+        ("lightgbm", {"class_weight": {0: 2.0}}),
+        ("xgboost", {"class_weight": "balanced"}),
+        ("lightgbm", {"is_unbalance": True}),
+        ("xgboost", {"scale_pos_weight": 5}),
+    ],
+)
+def test_class_weights_of_a_regressor_are_refused(booster, params):
+    # LightGBM's class_weight="balanced" weighed each distinct target value as a class
+    # (equal weights: no effect), a dict failed inside scikit-learn ("The classes, [-2,
+    # -1, ...] are not in class_weight"); the others were ignored without a word
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    model = PriorBoostRegressor(booster=booster, booster_params=params, scale=0)
+    key = next(iter(params))
+    with pytest.raises(ValueError, match=rf"booster_params {key}=.* a regressor has no classes"):
+        model.fit(X, y)
+    plain = {"class_weight": None, "is_unbalance": False, "scale_pos_weight": 1}[key]
+    if (booster, key) != ("xgboost", "class_weight"):  # XGBoost has no class_weight at all
+        model.set_params(booster_params={key: plain, "n_estimators": 5}).fit(X, y)

@@ -13,7 +13,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._library_params import canonical_params, given_names
+from .._library_params import ALIASES, canonical_params, given_names
 from .._params import (
     BOOL,
     DICT,
@@ -95,6 +95,9 @@ def _splits_like(value) -> bool:
         return not isinstance(value, str)
     return hasattr(value, "__iter__") and not isinstance(value, str | dict)
 
+
+#: LightGBM's other names of ``is_unbalance``.
+_UNBALANCE = ALIASES["lightgbm"]["is_unbalance"]
 
 #: Constraints of the shared parameters (see :mod:`llmboost._params`).
 PARAMETER_CONSTRAINTS = {
@@ -192,13 +195,7 @@ class FusionParams(BaseEstimator):
                 f"n_trials={self.n_trials} tunes booster parameters, but scale='prior' fits "
                 "no booster; use n_trials=0 or a scale that fits trees."
             )
-        if self.booster == "xgboost" and "class_weight" in (self.booster_params or {}):
-            raise InvalidParameterError(
-                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
-                "it (its trees would ignore it, with XGBoost's warning on every fit). Pass "
-                "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
-                "y) to fit, or use booster='lightgbm'."
-            )
+        self._check_class_weights()
         given = {k: v for k, v in (self.booster_params or {}).items() if k != "missing"}
         nan = [k for k, v in given.items() if isinstance(v, float | np.floating) and np.isnan(v)]
         if nan:  # XGBoost's learning_rate=nan gave NaN probabilities without a word
@@ -216,6 +213,27 @@ class FusionParams(BaseEstimator):
             )
         if candidates != [PRIOR_ONLY]:  # the adapter's checks (loss, boosting mode) before fits
             make_booster(self.booster, self.booster_params, self._task, None)
+
+    def _check_class_weights(self) -> None:
+        """Refuse weights of classes for a regressor, and LightGBM's ``class_weight``
+        for XGBoost."""
+        params = self.booster_params or {}
+        names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
+        plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
+        given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
+        if self._task == "regression" and given:
+            raise InvalidParameterError(
+                f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "
+                "regressor has no classes (the library would ignore it, or weigh each "
+                "distinct target value as a class); weight rows with sample_weight at fit."
+            )
+        if self.booster == "xgboost" and "class_weight" in (self.booster_params or {}):
+            raise InvalidParameterError(
+                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
+                "it (its trees would ignore it, with XGBoost's warning on every fit). Pass "
+                "sample_weight=sklearn.utils.class_weight.compute_sample_weight(class_weight, "
+                "y) to fit, or use booster='lightgbm'."
+            )
 
     def _booster_params(self) -> dict | None:
         """``booster_params`` with ``device`` in the library's own terms, and a library
