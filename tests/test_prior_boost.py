@@ -1172,3 +1172,14 @@ def test_class_weights_of_a_regressor_are_refused(booster, params):
     plain = {"class_weight": None, "is_unbalance": False, "scale_pos_weight": 1}[key]
     if (booster, key) != ("xgboost", "class_weight"):  # XGBoost has no class_weight at all
         model.set_params(booster_params={key: plain, "n_estimators": 5}).fit(X, y)
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "3", True])
+def test_a_class_weight_that_is_not_a_finite_number_is_refused(weight):
+    # -1 and inf gave every row the probability 1 of "yes", NaN the probability 0
+    X, y = _data(n=60)
+    labels = np.where(y == 1, "yes", "no")
+    params = {"n_estimators": 5, "class_weight": {"yes": weight}}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=r"class_weight gives 'yes' the weight .*: give each"):
+        model.fit(X, labels)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -86,6 +86,15 @@ def _bad_scale(scale) -> str:
     if isinstance(bad, str) and _is_number(bad):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     return "" if bad is None else f" Its entry {_plain(bad)!r} is not one."
+
+
+def _number(value) -> float:
+    """``value`` as a float when it is a real number (beyond float range: infinite),
+    else NaN."""
+    try:
+        return float(value) if isinstance(value, Real) else np.nan
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf
 
 
 def _splits_like(value) -> bool:
@@ -283,6 +292,12 @@ class FusionParams(BaseEstimator):
                 f"booster_params class_weight names {unknown[0]!r}, which is not a label in "
                 f"y; key it by the labels {classes.tolist()}."
             )
+        for key, w in weights.items():  # -1 or inf: probabilities 1, NaN: 0, in silence
+            if isinstance(w, bool) or not np.isfinite(_number(w)) or w < 0:
+                raise InvalidParameterError(
+                    f"booster_params class_weight gives {_plain(key)!r} the weight "
+                    f"{_plain(w)!r}: give each class a finite number >= 0."
+                )
         return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
 
     def _by_name(self, params: dict | None, frame, trees) -> dict | None:
