@@ -424,8 +424,10 @@ def test_scales_given_as_an_array_are_that_list():
         ValueError, match=r"entry '0' is text .* give a list: scale=\['prior', 0\.0, 0\.1\]"
     ):
         PriorBoostClassifier(scale=np.array(["prior", 0, 0.1]), **kw).fit(X, y)
-    with pytest.raises(ValueError, match=r"is invalid: use .* Its entry -1 is not one"):
-        PriorBoostClassifier(scale=[0, -1], **kw).fit(X, y)
+    for scale, entry in (([0, -1], "-1"), ([0, [1, 2]], r"\[1, 2\]"), ([0, None], "None")):
+        # a ragged list raised NumPy's "inhomogeneous shape" while naming the entry
+        with pytest.raises(ValueError, match=rf"is invalid: use .* Its entry {entry} is not one"):
+            PriorBoostClassifier(scale=scale, **kw).fit(X, y)
 
 
 def test_mixed_dataframe_with_text_labels(mixed_frame):

@@ -72,10 +72,16 @@ def _scales(scale, task: str) -> list | None:
 
 def _bad_scale(scale) -> str:
     """The first invalid entry of a list or 1-D array of scales, for the message."""
-    if isinstance(scale, str) or not hasattr(scale, "__iter__") or np.ndim(scale) != 1:
+    if isinstance(scale, list | tuple):
+        entries = list(scale)  # np.ndim refuses a ragged list
+    elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
+        entries = scale.tolist()
+    else:
         return ""
-    entries = scale.tolist() if hasattr(scale, "tolist") else list(scale)
-    bad = next((s for s in entries if scale_candidates([s], "") is None), None)
+    bad = [s for s in entries if scale_candidates([s], "") is None][:1]
+    if not bad:
+        return ""
+    bad = bad[0]
     text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")
     if text and all(s == PRIOR_ONLY or _is_number(s) for s in entries):
         listed = [s if s == PRIOR_ONLY else float(s) for s in entries]
@@ -85,7 +91,7 @@ def _bad_scale(scale) -> str:
         )
     if isinstance(bad, str) and _is_number(bad):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
-    return "" if bad is None else f" Its entry {_plain(bad)!r} is not one."
+    return f" Its entry {_plain(bad)!r} is not one."
 
 
 def _number(value) -> float:
