@@ -117,6 +117,31 @@ def test_folds_that_are_no_train_test_pairs_are_named():
     assert prior.oof_logits(X, y, folds).shape == (30, 2)
 
 
+def test_an_estimator_error_in_a_fold_names_the_fold():
+    # k-NN with more neighbours than a fold's training rows failed with scikit-learn's
+    # "Expected n_neighbors <= n_samples_fit" alone: which fold, of how many rows, was unsaid
+    from sklearn.model_selection import KFold
+
+    X, y = _table(40)
+    folds = list(KFold(4).split(X))
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(KNeighborsClassifier(n_neighbors=35)).oof_logits(X, y, folds)
+    assert "Expected n_neighbors <= n_samples_fit" in str(err.value)
+    assert str(err.value).endswith(
+        "(in fold 0 of the out-of-fold logits: 30 training rows, 10 rows scored)"
+    )
+
+    class Broken(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise RuntimeError("no fit")
+
+    with pytest.raises(RuntimeError, match="no fit") as err:  # other errors: a note
+        SklearnPrior(Broken()).oof_logits(X, y, folds)
+    assert err.value.__notes__ == [
+        "In fold 0 of the out-of-fold logits: 30 training rows, 10 rows scored."
+    ]
+
+
 @pytest.mark.parametrize(
     "labels, weights", [(["no", "yes"], {"yes": 5, "no": 1}), ([3, 7], {7: 5, 3: 1})]
 )

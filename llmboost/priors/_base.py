@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_params
 from .._validation import align_categories, check_target, fit_categories, from_torch, to_frame
-from ._folds import checked_folds
+from ._folds import checked_folds, fold_named
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -159,12 +159,13 @@ class Prior(BaseEstimator, ABC):
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds, **kwargs) -> np.ndarray:
         """Default: a clone fitted on each fold's training rows scores its test rows."""
         out = None
-        for train, test in folds:
+        for i, (train, test) in enumerate(folds):
             train, test = np.asarray(train), np.asarray(test)
             part = self._fold_worker()
             weights = {k: v[train] for k, v in kwargs.items()}
-            part._fit(X.iloc[train], y[train], **weights)
-            z = np.asarray(from_torch(part._logits(X.iloc[test])), dtype=np.float64)
+            with fold_named(i, train, test):
+                part._fit(X.iloc[train], y[train], **weights)
+                z = np.asarray(from_torch(part._logits(X.iloc[test])), dtype=np.float64)
             if out is None:
                 out = np.empty((len(X),) + z.shape[1:], dtype=np.float64)
             if z.shape != (len(test),) + out.shape[1:]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable, Iterator, Sized
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -66,10 +67,27 @@ def _check_fold(i: int, train: np.ndarray, test: np.ndarray, tested: np.ndarray)
         )
 
 
+@contextmanager
+def fold_named(i: int, train: np.ndarray, test: np.ndarray) -> Iterator[None]:
+    """Name fold ``i`` and its row counts in an error of the fit or scoring inside it (a
+    plain ``ValueError`` or ``TypeError`` in its message, any other in a note)."""
+    try:
+        yield
+    except Exception as exc:
+        where = (
+            f"in fold {i} of the out-of-fold logits: {len(train)} training rows, "
+            f"{len(test)} rows scored"
+        )
+        if type(exc) in (ValueError, TypeError):
+            raise type(exc)(f"{exc} ({where})") from exc
+        exc.add_note(where[0].upper() + where[1:] + ".")
+        raise
+
+
 def _row_index(part) -> np.ndarray:
     """A fold's part as row indices; a boolean mask gives its true rows."""
     part = np.asarray(part)
     return np.flatnonzero(part) if part.dtype == bool else part
 
 
-__all__ = ["checked_folds"]
+__all__ = ["checked_folds", "fold_named"]
