@@ -381,13 +381,37 @@ def test_a_pipeline_that_cannot_read_categories_says_why():
     with pytest.raises(ValueError) as err:
         SklearnPrior(make_pipeline(StandardScaler(), LogisticRegression())).fit(X, y)
     assert str(err.value).endswith(
-        "(SklearnPrior: Pipeline ending in LogisticRegression got X as it is, with categorical "
-        "columns ['d'] as pandas 'category' values, since preprocess=False or, for a Pipeline, "
-        "'auto'; encode them in the pipeline, or pass preprocess=True.)"
+        "(SklearnPrior: Pipeline ending in LogisticRegression got X as it is, since "
+        "preprocess=False or, for a Pipeline, 'auto'; X has categorical columns ['d'] as "
+        "pandas 'category' values, which may be the cause: encode or drop them first (in the "
+        "pipeline), or pass preprocess=True.)"
     )
     assert "could not convert string to float" in str(err.value)
     prior = SklearnPrior(make_pipeline(StandardScaler(), LogisticRegression()), preprocess=True)
     assert prior.fit(X, y).logits(X).shape == (len(X), 2)
+
+
+def test_a_failure_on_the_table_as_given_names_columns_with_no_value():
+    # HistGradientBoosting on an all-missing column failed with scikit-learn's "window shape
+    # cannot be larger than input array shape"; with a categorical column beside it the note
+    # blamed the categories alone, without one it said nothing
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = _table(40)
+    X["d"] = np.nan
+    prior = SklearnPrior(HistGradientBoostingClassifier(max_iter=5), preprocess=False)
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value).endswith(
+        "X has columns ['d'] with no value (all missing), which may be the cause: encode or "
+        "drop them first (in the pipeline), or pass preprocess=True.)"
+    )
+    X["e"] = pd.Categorical(["u", "v"] * 20)
+    with pytest.raises(ValueError, match=r"X has categorical columns \['e'\] as pandas ") as err:
+        prior.fit(X, y)
+    assert "and columns ['d'] with no value (all missing)" in str(err.value)
+    z = SklearnPrior(HistGradientBoostingClassifier(max_iter=5)).fit(X, y).logits(X)
+    assert z.shape == (40, 2)  # preprocess=True imputes the empty column
 
 
 def test_a_prior_whose_task_changed_after_fit_is_refused_at_logits():

@@ -206,18 +206,21 @@ class SklearnPrior(Prior):
 
 
 def _fit_as_given(model, X: pd.DataFrame, y: np.ndarray, kwargs: dict):
-    """``model`` fitted on the table as it is (with :func:`_fit_labels`); a failure with
-    categorical columns in it says that they reach the model as they are."""
+    """``model`` fitted on the table as it is (with :func:`_fit_labels`); a failure names
+    what in the table may be the cause: categorical columns, columns with no value."""
     try:
         return _fit_labels(lambda t: model.fit(X, t, **kwargs), y)
     except (ValueError, TypeError) as exc:
         text = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-        if not text:
+        empty = [c for c in X.columns if X[c].isna().all()]
+        said = [f"categorical columns {text[:5]} as pandas 'category' values"] * bool(text)
+        said += [f"columns {empty[:5]} with no value (all missing)"] * bool(empty)
+        if not said:
             raise
         raise ValueError(
-            f"{exc} (SklearnPrior: {describe(model)} got X as it is, with categorical columns "
-            f"{text[:5]} as pandas 'category' values, since preprocess=False or, for a "
-            "Pipeline, 'auto'; encode them in the pipeline, or pass preprocess=True.)"
+            f"{exc} (SklearnPrior: {describe(model)} got X as it is, since preprocess=False "
+            f"or, for a Pipeline, 'auto'; X has {' and '.join(said)}, which may be the cause: "
+            "encode or drop them first (in the pipeline), or pass preprocess=True.)"
         ) from exc
 
 
