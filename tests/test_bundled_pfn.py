@@ -848,6 +848,36 @@ def test_a_random_state_or_max_context_set_after_fit_scores_as_a_refit_does(chan
         prior.logits(X)
 
 
+def _few_rows_checkpoint(path, max_rows):
+    """The shipped classification network, recorded as pretrained on ``max_rows`` rows."""
+    checkpoint = torch.load(SHIPPED, map_location="cpu", weights_only=True)
+    checkpoint["recipe"]["args"]["max_rows"] = max_rows
+    torch.save(checkpoint, path)
+    return path
+
+
+def test_a_checkpoint_with_fewer_rows_than_classes_is_refused_at_fit(tmp_path):
+    # with max_context=None its max_rows was the cap: numpy's "negative dimensions are not
+    # allowed" from the context plan
+    path = _few_rows_checkpoint(tmp_path / "few.pt", 8)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = np.arange(60) % 12
+    with pytest.raises(ValueError) as err:
+        BundledPFNPrior(weights=path).fit(X, y)
+    assert str(err.value) == (
+        f"BundledPFNPrior: the checkpoint {path} was pretrained on tables of at most 8 rows "
+        "(its max_rows), fewer than the 12 classes in y; every class needs a context row: "
+        "pass max_context=12 or more (beyond its pretraining), or weights= a checkpoint "
+        "pretrained on larger tables."
+    )
+    halves = [(np.arange(30, 60), np.arange(30)), (np.arange(30), np.arange(30, 60))]
+    with pytest.raises(ValueError, match="at most 8 rows"):
+        BundledPFNPrior(weights=path).oof_logits(X, y, halves)
+    z = BundledPFNPrior(weights=path, max_context=12, n_ensemble=1).fit(X, y).logits(X)
+    assert z.shape == (60, 12) and np.isfinite(z).all()
+
+
 def test_a_saved_prior_seeded_by_a_random_state_instance_loads_with_its_seed(tmp_path):
     # the loaded copy of the RandomState was not the object fit recorded, so it read as
     # a random_state set after fit: the seed was drawn again (probabilities off by 0.28)

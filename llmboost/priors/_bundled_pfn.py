@@ -250,9 +250,10 @@ class BundledPFNPrior(Prior):
         if same_seed(self.random_state, seed) and self.max_context == cap:
             return
         self._check_params()
-        self._check_labels()
+        model = self._model()
+        self._check_labels(model)
         self.seed_ = seed_from(self.random_state)
-        self.contexts_, self.codes_ = self._plan(self._model(), self.y_train_)
+        self.contexts_, self.codes_ = self._plan(model, self.y_train_)
         self.context_size_, self._planned_for = len(self.contexts_[0]), planned
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -320,25 +321,37 @@ class BundledPFNPrior(Prior):
 
     def _start(self, X: pd.DataFrame):
         """Check the labels against the network, draw the seed; the network."""
-        self._check_labels()
+        model = self._model()
+        self._check_labels(model)
         self.seed_ = seed_from(self.random_state)
         self.categorical_ = categorical_mask(X)
-        return self._model()
+        return model
 
-    def _check_labels(self) -> None:
-        """Refuse one class, or fewer context rows (``max_context``) than classes."""
-        if self.task == "classification":
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"BundledPFNPrior needs at least 2 classes in y; got {len(self.classes_)} "
-                    f"class ({self.classes_.tolist()})."
-                )
-            if self.max_context is not None and self.max_context < len(self.classes_):
-                raise ValueError(
-                    f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
-                    f"{len(self.classes_)} classes in y; every class needs a context row "
-                    "(raise max_context or leave it None)."
-                )
+    def _check_labels(self, model) -> None:
+        """Refuse one class, or fewer context rows (``max_context``, else the checkpoint's
+        ``max_rows``) than classes."""
+        if self.task != "classification":
+            return
+        k = len(self.classes_)
+        if k < 2:
+            raise ValueError(
+                f"BundledPFNPrior needs at least 2 classes in y; got {k} "
+                f"class ({self.classes_.tolist()})."
+            )
+        if self.max_context is not None and self.max_context < k:
+            raise ValueError(
+                f"BundledPFNPrior: max_context={self.max_context} is smaller than the "
+                f"{k} classes in y; every class needs a context row "
+                "(raise max_context or leave it None)."
+            )
+        if self._limit(model) < k:
+            path = self.weights or default_weights_path(self.task)
+            raise ValueError(
+                f"BundledPFNPrior: the checkpoint {path} was pretrained on tables of "
+                f"at most {model.max_rows} rows (its max_rows), fewer than the {k} classes in "
+                f"y; every class needs a context row: pass max_context={k} or more (beyond its "
+                "pretraining), or weights= a checkpoint pretrained on larger tables."
+            )
 
     def _model(self):
         path = self.weights or default_weights_path(self.task)
