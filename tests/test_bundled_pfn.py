@@ -878,6 +878,23 @@ def test_a_checkpoint_with_fewer_rows_than_classes_is_refused_at_fit(tmp_path):
     assert z.shape == (60, 12) and np.isfinite(z).all()
 
 
+def test_weights_set_after_fit_plan_the_contexts_for_their_row_limit(tmp_path):
+    # the plan of fit was kept: the whole 60-row context went to a network pretrained on
+    # 30 rows (context_size_ 60, logits 0.87 from those of a refit)
+    path = _few_rows_checkpoint(tmp_path / "thirty.pt", 30)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = np.arange(60) % 3
+    prior = BundledPFNPrior().fit(X, y)
+    prior.set_params(weights=path)
+    refit = BundledPFNPrior(weights=path).fit(X, y)
+    np.testing.assert_array_equal(prior.logits(X), refit.logits(X))
+    assert prior.context_size_ == refit.context_size_ == 30 and len(prior.contexts_) == 3
+    prior.set_params(weights=_few_rows_checkpoint(tmp_path / "two.pt", 2))
+    with pytest.raises(ValueError, match="at most 2 rows .its max_rows., fewer than the 3"):
+        prior.logits(X)
+
+
 def test_a_saved_prior_seeded_by_a_random_state_instance_loads_with_its_seed(tmp_path):
     # the loaded copy of the RandomState was not the object fit recorded, so it read as
     # a random_state set after fit: the seed was drawn again (probabilities off by 0.28)

@@ -146,7 +146,8 @@ class BundledPFNPrior(Prior):
         Set after fit, it takes effect at the next ``logits``, as a refit.
     weights : str or Path, default=None
         A checkpoint file from ``python -m llmboost.pfn.pretrain`` for ``task`` (``~``
-        is expanded); ``None`` is the shipped one.
+        is expanded); ``None`` is the shipped one. Set after fit, it takes effect at the
+        next ``logits``, as a refit (contexts planned for its row limit).
     device : str or torch.device, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available. A device torch cannot use
         here (``"gpu"``, ``"cuda"`` without a GPU) is a ``ValueError`` at fit.
@@ -240,14 +241,14 @@ class BundledPFNPrior(Prior):
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
-        self._encoded, self._planned_for = None, (self.random_state, self.max_context)
+        self._encoded, self._planned_for = None, (self.random_state, self.max_context, self.weights)
 
     def _replan(self) -> None:
         """Draw the seed and plan the contexts and codes again, as a refit would, when
-        ``random_state`` or ``max_context`` was set since fit."""
-        planned = (self.random_state, self.max_context)
-        seed, cap = getattr(self, "_planned_for", planned)
-        if same_seed(self.random_state, seed) and self.max_context == cap:
+        ``random_state``, ``max_context`` or ``weights`` (its row limit) was set since fit."""
+        planned = (self.random_state, self.max_context, self.weights)
+        seed, *kept = (*getattr(self, "_planned_for", planned), self.weights)[:3]
+        if same_seed(self.random_state, seed) and kept == list(planned[1:]):
             return
         self._check_params()
         model = self._model()
