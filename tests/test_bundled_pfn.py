@@ -555,6 +555,10 @@ def test_principal_component_passes():
     ]
     # pass 0 reads the columns as given, so one pass is the same either way
     np.testing.assert_array_equal(*[p.fit(X, y).logits(X) for p in one])
+    # more rows than max_context: one pass per context subsample, every other one rotated
+    split = [p.set_params(max_context=30).fit(X, y) for p in one]
+    assert len(split[1].contexts_) == 4
+    assert not np.allclose(*[p.logits(X) for p in split], atol=1e-3)
     single = X[["a"]].assign(k=pd.Categorical(np.where(X["c"] > 0, "u", "v")))
     wide = pd.DataFrame(X["a"].to_numpy()[:, None] + 0.1 * rng.normal(size=(90, 60)))
     wide.columns = [f"w{i}" for i in range(60)]  # correlated, but read in column parts
