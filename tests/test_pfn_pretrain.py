@@ -245,6 +245,45 @@ def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path
         assert not (run / "recipe.json").exists()  # nothing written
 
 
+class _MakesAFolder:
+    """Unpickled, it makes a folder: code a checkpoint file may run when read in full."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+def test_init_from_reads_only_tensors_and_plain_values_but_in_a_runs_checkpoint(tmp_path):
+    # --init-from was read with weights_only=False: a file holding any pickled object ran
+    # its code (here: made a folder) before it was refused
+    from fractions import Fraction
+
+    marker, evil = tmp_path / "made", tmp_path / "evil.pt"
+    torch.save({"state_dict": {}, "x": _MakesAFolder(marker)}, evil)
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path / "run"), "--init-from", str(evil), *TINY])
+    assert str(stop.value.code) == (
+        f"--init-from {evil}: not a checkpoint of `python -m llmboost.pfn.pretrain` "
+        "(UnpicklingError: it holds more than tensors and plain values (Trying to load "
+        "unsupported GLOBAL posix.mkdir whose module posix is blocked), so it is not read; a "
+        "shipped model.pt holds only those, and a run's checkpoint.pt is read in its run "
+        "folder)"
+    )
+    assert not marker.exists() and not (tmp_path / "run").exists()
+    # a run's own checkpoint.pt (optimizer and random states) is read in full in its folder
+    first = tmp_path / "first"
+    pretrain.main(["--out", str(first), *TINY, "--steps", "1"])
+    ck = torch.load(first / "checkpoint.pt", map_location="cpu", weights_only=False)
+    torch.save({**ck, "extra": Fraction(1, 3)}, first / "checkpoint.pt")
+    init = ["--init-from", str(first / "checkpoint.pt"), *TINY, "--steps", "1"]
+    assert pretrain.main(["--out", str(tmp_path / "second"), *init])["step"] == 1
+    (first / "recipe.json").unlink()  # no run folder: the same file is refused
+    with pytest.raises(SystemExit, match="it holds more than tensors and plain values"):
+        pretrain.main(["--out", str(tmp_path / "third"), *init])
+
+
 def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     # it stopped with a FileExistsError traceback
     taken = tmp_path / "notes.txt"

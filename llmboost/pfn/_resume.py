@@ -129,6 +129,33 @@ def load_checkpoint(path: Path) -> dict:
     return ck
 
 
+def read_init(path: str | os.PathLike) -> dict:
+    """The checkpoint ``--init-from`` names, read with ``weights_only=True`` (tensors and plain
+    values: a shipped ``model.pt``); only a run's own ``checkpoint.pt`` (next to its
+    ``recipe.json``), which may hold optimizer and random states, is read in full."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (KeyError, ValueError, IndexError) as exc:  # how its unpickler reads other bytes
+        why = f"{type(exc).__name__}: {exc}"
+        raise pickle.UnpicklingError(f"not a file of torch.save ({why})") from None
+    except pickle.UnpicklingError as exc:
+        if "Weights only load failed" not in str(exc):
+            raise
+        path = Path(path)
+        if path.name == "checkpoint.pt" and (path.parent / "recipe.json").is_file():
+            return torch.load(path, map_location="cpu", weights_only=False)
+        found = "; ".join(t.strip(" .") for t in str(exc).splitlines() if "nsupported" in t)
+        raise pickle.UnpicklingError(
+            f"it holds more than tensors and plain values ({found or 'refused by torch'}), so "
+            "it is not read; a shipped model.pt holds only those, and a run's checkpoint.pt "
+            "is read in its run folder"
+        ) from None
+
+
 def restore(ck: dict, model, opt, rng, device) -> None:
     """Load checkpoint ``ck`` into the model, the optimizer and the random generators."""
     model.load_state_dict(ck["model"])

@@ -45,7 +45,14 @@ import numpy as np
 
 from .._resources import require
 from ._pretrain_cli import StopOnInterrupt, parse_args
-from ._resume import check_same_run, fill_budget, load_checkpoint, random_states, restore
+from ._resume import (
+    check_same_run,
+    fill_budget,
+    load_checkpoint,
+    random_states,
+    read_init,
+    restore,
+)
 from ._run_lock import run_lock
 from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
 from .prior_data import KINDS, sample_batch, sample_shape
@@ -132,10 +139,8 @@ def init_from(model, path: str | os.PathLike) -> list[str]:
     """
     import pickle
 
-    import torch
-
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=False)
+        ck = read_init(path)
         source = ck.get("state_dict") or ck["model"]
     except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, AttributeError) as exc:
         why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
