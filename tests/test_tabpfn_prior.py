@@ -342,6 +342,30 @@ def test_a_random_state_set_after_fit_seeds_tabpfn_as_a_refit_does(ckpt):
     assert prior.seed_ == 5
 
 
+def test_a_max_context_set_after_fit_warns_that_the_context_stays_fit_s(ckpt):
+    # the docs said a fitted prior scores with settings set after fit; a new max_context
+    # changed nothing, without a word (fit keeps only the context rows)
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    first = prior.fit(X, y).logits(X)
+    prior.set_params(max_context=20)
+    message = (
+        "TabPFNPrior: max_context=20 was set after fit; the context stays fit's 60 rows (the "
+        "other training rows are not kept) until the next fit."
+    )
+    for scored in (prior, pickle.loads(pickle.dumps(prior))):
+        with pytest.warns(UserWarning) as caught:
+            z = scored.logits(X)
+        assert [str(w.message) for w in caught] == [message]
+        np.testing.assert_array_equal(z, first)  # the same context and settings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cap's own warning: 60 rows above 20
+        assert prior.fit(X, y).context_size_ == 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prior.logits(X)
+
+
 def test_a_bad_parameter_set_after_fit_is_named_when_scoring(ckpt):
     # set_params(n_estimators=0) on a fitted prior failed in TabPFN: ZeroDivisionError
     X, y = _table(40)

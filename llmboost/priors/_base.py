@@ -429,6 +429,18 @@ def align_columns(z: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarr
     return out
 
 
+def target_moments(y: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (0 when below 1e-13 of the largest ``|y|``: a constant's
+    rounding), without overflow for |y| > 1e154 or underflow for |y| < 1e-100."""
+    top = float(np.max(np.abs(y))) if len(y) else 0.0
+    with np.errstate(over="ignore", under="ignore"):
+        mean, sd = float(np.mean(y)), float(np.std(y))
+    # the squares overflowed, or (tiny y) lost precision to underflow: use y scaled into [-1, 1]
+    if not np.isfinite(sd) or 0.0 < top < 1e-100:
+        mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
+    return mean, sd if sd > 1e-13 * top else 0.0
+
+
 __all__ = [
     "PROBA_FLOOR",
     "Folds",
@@ -440,4 +452,5 @@ __all__ = [
     "category_codes",
     "fit_from_checkpoint",
     "log_proba",
+    "target_moments",
 ]

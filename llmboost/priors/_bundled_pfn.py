@@ -29,9 +29,9 @@ from .._params import (
     Options,
 )
 from .._resources import require, seed_from
-from ._base import Folds, Prior, categorical_mask, category_codes
+from ._base import Folds, Prior, categorical_mask, category_codes, target_moments
 from ._device import fitted_device, torch_device
-from ._in_context import CHECKPOINT_PATH, same_seed, target_moments
+from ._in_context import CHECKPOINT_PATH, same_seed
 
 _MODELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()

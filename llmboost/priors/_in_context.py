@@ -27,7 +27,7 @@ from .._params import DEVICE, DICT, POSITIVE_INT, RANDOM_STATE, TASK, Check, Int
 from .._resources import halve_on_oom, is_out_of_memory, require, seed_from
 from .._sampling import subsample
 from .._warn import caller_level
-from ._base import Folds, Prior, align_columns, category_codes, log_proba
+from ._base import Folds, Prior, align_columns, category_codes, log_proba, target_moments
 from ._device import fitted_device, torch_device
 from ._hosts import unreachable_reason
 
@@ -110,7 +110,7 @@ class InContextPrior(Prior):
         rows = self._context_rows(y, cap, self.seed_, "the training rows")
         self.context_X_ = category_codes(X)[rows]
         self.context_y_ = y[rows]
-        self.context_size_ = len(rows)
+        self.context_size_, self._context_for = len(rows), self.max_context
         self._estimator = self._estimator_params = None
         self._fitted_estimator()
 
@@ -333,6 +333,14 @@ class InContextPrior(Prior):
         if getattr(self, "_estimator", None) is None or not _same(params, made):
             if made is not None:  # set since fit: checked as fit checks them
                 self._check_params()
+            if self.max_context != getattr(self, "_context_for", self.max_context):
+                warnings.warn(
+                    f"{type(self).__name__}: max_context={self.max_context} was set after fit; "
+                    f"the context stays fit's {len(self.context_y_)} rows (the other training "
+                    "rows are not kept) until the next fit.",
+                    UserWarning,
+                    stacklevel=caller_level(),
+                )
             self._sync_weights()
             if not same_seed(self.random_state, getattr(self, "_seeded_for", self.random_state)):
                 self.seed_, self._seeded_for = seed_from(self.random_state), self.random_state
@@ -475,18 +483,6 @@ class LabelDistribution:
 
     def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
         return np.full(len(X), self.mean_)
-
-
-def target_moments(y: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation (0 when below 1e-13 of the largest ``|y|``: a constant's
-    rounding), without overflow for |y| > 1e154 or underflow for |y| < 1e-100."""
-    top = float(np.max(np.abs(y))) if len(y) else 0.0
-    with np.errstate(over="ignore", under="ignore"):
-        mean, sd = float(np.mean(y)), float(np.std(y))
-    # the squares overflowed, or (tiny y) lost precision to underflow: use y scaled into [-1, 1]
-    if not np.isfinite(sd) or 0.0 < top < 1e-100:
-        mean, sd = top * float(np.mean(y / top)), top * float(np.std(y / top))
-    return mean, sd if sd > 1e-13 * top else 0.0
 
 
 __all__ = [

@@ -61,6 +61,7 @@ class TabICLPrior(InContextPrior):
         Most training rows used as context; ``None`` is :data:`MAX_CONTEXT`. Beyond it a
         stratified (random for regression) subsample is the context, with a warning; the
         booster still sees every row.
+        Set after fit, it takes effect at the next fit (fit keeps only the context).
     batch_size : int, default=8192
         Rows scored per TabICL call (each call re-reads the context).
     random_state : int, RandomState instance or None, default=None

@@ -61,6 +61,7 @@ class TabPFNPrior(InContextPrior):
         Most training rows used as context. ``None`` is TabPFN's own limit (v2: 1,000
         rows on CPU, 10,000 on GPU). Beyond it a stratified (random for regression)
         subsample is the context, with a warning; the booster still sees every row.
+        Set after fit, it takes effect at the next fit (fit keeps only the context).
     batch_size : int, default=2048
         Rows scored per forward pass; halved on CUDA out-of-memory.
     random_state : int, RandomState instance or None, default=None
