@@ -414,6 +414,23 @@ def test_a_failure_on_the_table_as_given_names_columns_with_no_value():
     assert z.shape == (40, 2)  # preprocess=True imputes the empty column
 
 
+def test_an_estimator_of_non_negative_numbers_names_the_negative_columns():
+    # MultinomialNB failed with scikit-learn's "Negative values in data passed to
+    # MultinomialNB (input X)" alone: which of the table's columns, unsaid
+    from sklearn.naive_bayes import MultinomialNB
+
+    X, y = _table(40)
+    X["c"] = X["c"].abs()
+    with pytest.raises(ValueError) as err:
+        SklearnPrior(MultinomialNB()).fit(X, y)
+    assert str(err.value) == (
+        "Negative values in data passed to MultinomialNB (input X). (SklearnPrior: "
+        "MultinomialNB takes only non-negative numbers, and columns ['a', 'b'] have negative "
+        "values; shift or rescale them first, or use another estimator.)"
+    )
+    assert SklearnPrior(MultinomialNB()).fit(X[["c"]], y).logits(X[["c"]]).shape == (40, 2)
+
+
 def test_a_prior_whose_task_changed_after_fit_is_refused_at_logits():
     # a classifier's prior given a regressor after fit returned the class labels as means
     # (TabPFNPrior(task=...) alike); refitted as a regressor it kept the old classes_

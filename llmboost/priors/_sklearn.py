@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -168,7 +169,8 @@ class SklearnPrior(Prior):
             tags = _input_tags(self.estimator)
             columns = _preprocessing(sparse=tags.sparse, scale=not tags.positive_only)
             values = columns.fit_transform(X)
-            _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
+            with _negative_named(model, X, tags.positive_only):
+                _, self._model_labels = _fit_labels(lambda t: model.fit(values, t, **kwargs), y)
             self.model_ = make_pipeline(columns, model)
         # checked on the fitted model: a stacking ensemble's final estimator is made at fit
         scores = ("predict_proba", "decision_function")
@@ -221,6 +223,24 @@ def _fit_as_given(model, X: pd.DataFrame, y: np.ndarray, kwargs: dict):
             f"{exc} (SklearnPrior: {describe(model)} got X as it is, since preprocess=False "
             f"or, for a Pipeline, 'auto'; X has {' and '.join(said)}, which may be the cause: "
             "encode or drop them first (in the pipeline), or pass preprocess=True.)"
+        ) from exc
+
+
+@contextmanager
+def _negative_named(model, X: pd.DataFrame, positive_only: bool):
+    """A refusal by an estimator that takes only non-negative numbers (``MultinomialNB``)
+    names the numeric columns with negative values."""
+    try:
+        yield
+    except ValueError as exc:
+        numeric = [c for c in X.columns if not isinstance(X[c].dtype, pd.CategoricalDtype)]
+        negative = [c for c in numeric if (X[c] < 0).any()]
+        if not positive_only or not negative:
+            raise
+        raise ValueError(
+            f"{exc} (SklearnPrior: {describe(model)} takes only non-negative numbers, and "
+            f"columns {negative[:5]} have negative values; shift or rescale them first, or "
+            "use another estimator.)"
         ) from exc
 
 
