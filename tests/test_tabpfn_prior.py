@@ -814,9 +814,28 @@ def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
     assert len(slow) == 1 and slow[0].filename == __file__  # once, at the user's line
     assert str(slow[0].message) == (
         "TabPFNPrior: the context has 1100 rows, more than TabPFN's limit of 1000 rows on cpu "
-        "(it was fitted on a device with a higher limit); scoring it here goes beyond the "
-        "limit and is slow on a CPU. To score faster, refit with TabPFNPrior(max_context=1000), "
-        "or set_params(device='cuda') where a GPU is."
+        "(it was fitted with a higher limit: on another device or with another checkpoint); "
+        "scoring it here goes beyond the limit and is slow on a CPU. To score faster, refit "
+        "with TabPFNPrior(max_context=1000), or set_params(device='cuda') where a GPU is."
+    )
+
+
+def test_a_checkpoint_with_a_lower_limit_set_after_fit_is_named_as_a_cause(
+    ckpt, tmp_path, monkeypatch
+):
+    # the warning said the prior "was fitted on a device with a higher limit" when the
+    # device was the same and model_path named a checkpoint with a lower one (TabPFN v3's
+    # CPU limit is 5,000 rows, v2's 1,000)
+    X, y = _table(60)
+    other = str(build_checkpoint(tmp_path / "other.ckpt", seed=1))
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1).fit(X, y)
+    limits = {ckpt["classification"]: 1000, other: 40}
+    monkeypatch.setattr(TabPFNPrior, "_row_limit", lambda self: limits[self.checkpoint_path_])
+    prior.set_params(model_path=other)
+    with pytest.warns(UserWarning, match="more than TabPFN's limit of 40 rows") as caught:
+        prior.logits(X[:5])
+    assert "(it was fitted with a higher limit: on another device or with another checkpoint)" in (
+        str(caught[0].message)
     )
 
 
