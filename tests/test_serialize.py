@@ -242,3 +242,15 @@ def test_serialize_writes_the_table_as_the_language_model_prior_reads_it():
         "Given the following data, you must predict the correct class. 2.0",
         "Given the following data, you must predict the correct class. 1.0",
     ]
+
+
+def test_serialize_refuses_the_templates_that_fit_refuses():
+    # serialize is the way to check a template before fitting: it gave Python's own
+    # errors, or wrote every row the same prompt, where LLMPrior.fit refuses clearly
+    X = pd.DataFrame({"age": [40, 61], "sex": ["M", "F"]})
+    with pytest.raises(ValueError, match=r"drop number formats such as ':.1f'"):
+        serialize(X, classes=[0, 1], template="{row} {age:.1f}")  # was: Unknown format code
+    with pytest.raises(ValueError, match=r"template='\{row\} \{' is not a format string"):
+        serialize(X, classes=[0, 1], template="{row} {")  # was: Single '{' encountered
+    with pytest.raises(ValueError, match=r"writes neither \{row\} nor a column"):
+        serialize(X, classes=[0, 1], template="{task} {options}")  # was: two equal texts

@@ -363,8 +363,8 @@ def serialize(
     ``class_names`` maps labels to verbalizers, labels left out getting the default
     (or lists them in the order of ``classes``); with ``classes``, class names the prior
     refuses (a label not in ``classes``, two classes with one answer) raise
-    ``ValueError`` here too. ``task_description`` defaults to a sentence naming
-    ``target_name``.
+    ``ValueError`` here too, as do the templates its ``fit`` refuses.
+    ``task_description`` defaults to a sentence naming ``target_name``.
 
     Parameters
     ----------
@@ -382,12 +382,14 @@ def serialize(
     texts = _answers(class_names, classes)
     task = default_task_description(target_name) if task_description is None else task_description
     serializer = RowSerializer(task, texts, template)
+    frame = to_frame(X)
+    serializer.check(frame.columns)  # the templates fit refuses are refused here too
     if not texts and (needs := [f for f in ("options", "classes") if f in serializer.fields()]):
         raise ValueError(
             f"serialize: the template writes {{{needs[0]}}}, the answers, but no classes= or "
             "class_names= gives them; pass classes=np.unique(y) as the prior would."
         )
-    return serializer(to_frame(X))
+    return serializer(frame)
 
 
 def _answers(class_names, classes) -> list[str]:
