@@ -873,6 +873,21 @@ def test_fewer_distinct_rows_than_n_shots_is_said(models):
         make(models["gpt2"], n_shots=2).fit(X, y)  # 2 examples and the spare: no warning
 
 
+def test_folds_with_fewer_distinct_rows_than_n_shots_warn_once(models):
+    # each fold warned on its own: 3 warnings for one oof_logits call, told of "the
+    # training rows" though each counted the rows outside one fold
+    X, y = pd.DataFrame({"a": [1, 2, 3, 4, 1, 2]}), np.array(["no", "yes"] * 3)
+    folds = [(np.arange(2, 6), np.arange(0, 2)), (np.r_[0:2, 4:6], np.arange(2, 4))]
+    folds.append((np.arange(0, 4), np.arange(4, 6)))
+    with pytest.warns(UserWarning) as w:
+        make(models["gpt2"], n_shots=8).oof_logits(X, y, folds)
+    assert [str(r.message) for r in w] == [
+        "LLMPrior: n_shots=8, but in 3 of 3 folds the rows outside the fold have as few "
+        "as 2 distinct texts, so their prompts show as few as 2 examples."
+    ]
+    assert {r.filename for r in w} == {__file__}
+
+
 def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):
     X, y = table
     seen = _capture_prompts(monkeypatch)

@@ -43,6 +43,7 @@ from ._llm_prompts import (
     shot_candidates,
     task_sentence,
     verbalizer_ids,
+    warn_few_shots,
 )
 from ._llm_runtime import (
     Runtime,
@@ -261,6 +262,7 @@ class LLMPrior(Prior):
             bodies = self._serializer(self.class_texts_, self.task_description_)(X)
             seed = seed_from(self.random_state)
             self.shots_ = shot_candidates(bodies, y, self.class_texts_, self.n_shots, seed)
+            warn_few_shots(self.n_shots, [len(self.shots_)])
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         """Class log-probabilities (normalised over the classes)."""
@@ -278,10 +280,14 @@ class LLMPrior(Prior):
             return self._score_bodies(bodies, texts, None)
         seed = seed_from(self.random_state)
         out = np.empty((len(X), len(texts)), dtype=np.float64)
-        for train, test in folds:
-            train, test = np.asarray(train), np.asarray(test)
-            shots = shot_candidates([bodies[i] for i in train], y[train], texts, self.n_shots, seed)
-            out[test] = self._score_bodies([bodies[i] for i in test], texts, shots, test)
+        folds = [(np.asarray(train), np.asarray(test)) for train, test in folds]
+        shots = [
+            shot_candidates([bodies[i] for i in train], y[train], texts, self.n_shots, seed)
+            for train, _ in folds
+        ]
+        warn_few_shots(self.n_shots, [len(s) for s in shots], folds=True)  # once, before scoring
+        for (_, test), examples in zip(folds, shots, strict=True):
+            out[test] = self._score_bodies([bodies[i] for i in test], texts, examples, test)
         return out
 
     # -- prompts -------------------------------------------------------------------------------

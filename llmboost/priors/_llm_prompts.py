@@ -109,7 +109,8 @@ def shot_candidates(
     """``n_shots + 1`` distinct (body, answer) examples, classes taken in turn.
 
     One spare: a row whose text equals an example gets the next one instead, so a
-    row is never its own example. Fewer than ``n_shots`` distinct texts: a warning.
+    row is never its own example. Fewer than ``n_shots`` distinct texts: fewer examples
+    (:func:`warn_few_shots` says so).
 
     Parameters
     ----------
@@ -141,14 +142,25 @@ def shot_candidates(
                     break
             if len(picked) == n_shots + 1:
                 break
-    if len(picked) < n_shots:
-        warnings.warn(
-            f"LLMPrior: n_shots={n_shots}, but the training rows have only {len(picked)} "
-            f"distinct texts, so prompts show at most {len(picked)} examples.",
-            UserWarning,
-            stacklevel=caller_level(),
-        )
     return picked
+
+
+def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> None:
+    """One warning when some of ``counts`` (examples found: by the fit, or per fold) fall
+    short of ``n_shots``."""
+    few = [n for n in counts if n < n_shots]
+    if not few:
+        return
+    if folds:
+        where = f"in {len(few)} of {len(counts)} folds the rows outside the fold have as few as"
+        shown = f"their prompts show as few as {min(few)}"
+    else:
+        where, shown = "the training rows have only", f"prompts show at most {min(few)}"
+    warnings.warn(
+        f"LLMPrior: n_shots={n_shots}, but {where} {min(few)} distinct texts, so {shown} examples.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
 
 
 def build_prompts(
@@ -348,6 +360,7 @@ __all__ = [
     "class_texts",
     "renderer",
     "shot_candidates",
+    "warn_few_shots",
     "task_sentence",
     "verbalizer_ids",
 ]
