@@ -374,6 +374,19 @@ def test_missing_labels_are_named_as_locally(client):
             dask_cls(scale=0, sample_size=20).fit(Xd, dd.from_pandas(labels, npartitions=3))
 
 
+@pytest.mark.parametrize("bad", ["nan", "inf", "-Infinity", "abc"])
+def test_text_in_a_regressor_s_labels_is_named_as_locally(client, bad):
+    # labels held as objects were checked for NaN and infinity only as floats: "inf" at an
+    # unsampled row reached XGBoost's workers ("Label contains NaN, infinity ...")
+    X, y = table(n=150, task="regression")
+    y = y.astype(object)
+    y[140] = bad  # row 140: most likely unsampled
+    message = local_error(PriorBoostRegressor(scale=0), X, y)
+    assert ("rows [140]" in message) != (bad == "abc")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DaskPriorBoostRegressor(scale=0, sample_size=20).fit(*to_dask(X, y))
+
+
 @pytest.mark.parametrize("booster, scale", [("xgboost", 0), ("lightgbm", 0), ("lightgbm", 0.5)])
 @pytest.mark.parametrize("unit, offset", [(1e-9, 0.0), (1.0, 1e9)])
 def test_a_target_in_any_unit_trains_trees_as_locally(client, booster, scale, unit, offset):

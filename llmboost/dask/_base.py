@@ -183,7 +183,7 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
         seed = _sample_seed(self.random_state)
-        lengths = check_labels(frame, y)
+        lengths = check_labels(frame, y, regression=self._task == "regression")
         thresholds = self._thresholds(y, sum(lengths), seed)
 
         sample = frame.map_partitions(

@@ -14,7 +14,8 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._validation import align_categories, feature_names, fit_categories, to_frame
+from .._columns import _plain
+from .._validation import _is_number, align_categories, feature_names, fit_categories, to_frame
 from ._text import labels_again, numbers_again
 
 EXTRA = 'pip install "llmboost[dask]"'
@@ -219,7 +220,7 @@ def as_dask_target(y, X):
     return y
 
 
-def check_labels(X, y) -> list[int]:
+def check_labels(X, y, *, regression: bool = False) -> list[int]:
     """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
 
     One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
@@ -230,6 +231,8 @@ def check_labels(X, y) -> list[int]:
     X : dask DataFrame
     y : dask Series
         From :func:`as_dask_target`.
+    regression : bool, default=False
+        Labels must be numbers (text such as ``"inf"`` read as one).
 
     Returns
     -------
@@ -239,7 +242,10 @@ def check_labels(X, y) -> list[int]:
     import dask
 
     summaries = dask.compute(
-        *[dask.delayed(_labels_summary)(i, p) for i, p in zip(X.index.to_delayed(), y.to_delayed())]
+        *[
+            dask.delayed(_labels_summary)(i, p, regression)
+            for i, p in zip(X.index.to_delayed(), y.to_delayed())
+        ]
     )
     n_rows = sum(s[0] for s in summaries)
     n_labels = sum(s[1] for s in summaries)
@@ -257,21 +263,48 @@ def check_labels(X, y) -> list[int]:
     if differ:
         raise ValueError(f"y's index differs from X's in partition {differ[0]}: {SAME_INDEX}")
     offsets = np.cumsum([0] + [s[0] for s in summaries])
-    rows = np.concatenate([s[3] + offset for s, offset in zip(summaries, offsets)])
-    if len(rows):
-        raise ValueError(
-            f"Input y contains NaN or infinity (rows {rows[:5].tolist()}); drop those rows."
-        )
+    _refuse_labels([[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)], summaries)
     return [int(s[0]) for s in summaries]
 
 
-def _labels_summary(index: pd.Index, y: pd.Series) -> tuple:
-    """Rows, labels, whether the indexes agree, and the first bad labels of one partition."""
+def _refuse_labels(rows: list, summaries: tuple) -> None:
+    """The local errors for missing labels, then text that is not a number, then
+    infinite labels (in ``check_target``'s order); ``rows`` are those of all rows."""
+    missing, infinite = (np.concatenate(r) for r in rows)
+    text = next((s[4] for s in summaries if s[4] is not None), None)
+    for bad in (missing, None, infinite):
+        if bad is None and text is not None:
+            raise ValueError(
+                f"y holds {text!r}, which is not a number: a regressor needs numeric "
+                "targets (use a classifier for labels, or convert y to numbers)."
+            )
+        if bad is not None and len(bad):
+            raise ValueError(
+                f"Input y contains NaN or infinity (rows {bad[:5].tolist()}); drop those rows."
+            )
+
+
+def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
+    """Rows, labels, whether the indexes agree, the first missing labels, the first value
+    that is not a number (``regression``), and the first infinite labels of one partition.
+
+    Labels held as objects or text are read as numbers as the local fit reads them
+    (``"inf"`` is infinite for a regressor)."""
     values = np.asarray(y)
-    bad = pd.isna(values)
+    missing = pd.isna(values)
+    text, infinite = None, np.zeros(len(values), dtype=bool)
     if values.dtype != object and ptypes.is_numeric_dtype(values.dtype):
-        bad |= np.isinf(values.astype(np.float64))
-    return len(index), len(y), index.equals(y.index), np.flatnonzero(bad)[:5]
+        missing |= np.isinf(values.astype(np.float64))
+    elif not missing.any():
+        try:
+            infinite = ~np.isfinite(values.astype(np.float64))
+        except OverflowError:  # an int beyond floats: the local fit on the sample names it
+            pass
+        except (TypeError, ValueError):  # text: a classifier's labels
+            if regression:
+                text = _plain(next(v for v in values if not _is_number(v)))
+    first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
+    return len(index), len(y), index.equals(y.index), first[0], text, first[1]
 
 
 def _check_chunks(array, name: str) -> None:
