@@ -1092,3 +1092,22 @@ def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls
         "with sample_weight."
     )
     assert not hasattr(model, "members_")
+
+
+@pytest.mark.parametrize(
+    "booster, name", [("xgboost", "early_stopping_rounds"), ("lightgbm", "n_iter_no_change")]
+)
+def test_early_stopping_is_refused_with_advice_the_dask_fit_takes(client, booster, name):
+    # the local fit on the sample advised eval_set=(X_val, y_val), which the Dask fit refuses
+    X, y = table(n=60)
+    model = DaskPriorBoostClassifier(booster=booster, booster_params={name: 3})
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))
+    assert str(error.value) == (
+        f"booster_params {name}=3 is the patience of early stopping on eval_set, but "
+        "DaskPriorBoostClassifier.fit takes no eval_set yet, so every one of n_estimators "
+        f"rounds would be trained: leave {name} out (n_estimators sets the rounds), or fit "
+        "PriorBoostClassifier on a pandas table (a sample of the rows) with "
+        "fit(X, y, eval_set=(X_val, y_val))."
+    )
+    assert not hasattr(model, "members_")

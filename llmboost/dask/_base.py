@@ -23,8 +23,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
+from ..estimators._eval_set import _patience_names
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
-from ..scale_search import check_margin
+from ..scale_search import PRIOR_ONLY, check_margin
 from ._boosting import fit_member, margin_meta, predict_partition
 from ._data import (
     as_dask_frame,
@@ -46,6 +47,7 @@ from ._scoring import (
 
 #: Default number of training rows gathered to the client to choose the fusion.
 SAMPLE_SIZE = 10_000
+_EVAL_SET = "fit(X, y, eval_set=(X_val, y_val))"
 
 
 class _DaskPriorBoost(FusionParams):
@@ -167,6 +169,7 @@ class _DaskPriorBoost(FusionParams):
                 f"{local} on a pandas table (a sample of the rows) with sample_weight."
             )
         self._check_params()
+        self._check_patience(local)
         groups = (self.booster_params or {}).get("interaction_constraints")
         if self.booster == "lightgbm" and groups is not None and len(groups):
             # LightGBM issue 5680: its distributed training fails with them
@@ -174,6 +177,19 @@ class _DaskPriorBoost(FusionParams):
                 "booster_params interaction_constraints: LightGBM's distributed training "
                 "fails with them (errors such as 'std::bad_alloc', or a reset connection). Use "
                 f"booster='xgboost', or fit {local} on a pandas table (a sample of the rows)."
+            )
+
+    def _check_patience(self, local: str) -> None:
+        """Refuse a patience of early stopping: without eval_set, it would be ignored."""
+        params = self.booster_params or {}
+        given = [k for k in _patience_names(self.booster) if params.get(k) is not None]
+        if given and self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
+            raise ValueError(
+                f"booster_params {given[0]}={params[given[0]]!r} is the patience of early "
+                f"stopping on eval_set, but {type(self).__name__}.fit takes no eval_set yet, "
+                f"so every one of n_estimators rounds would be trained: leave {given[0]} out "
+                f"(n_estimators sets the rounds), or fit {local} on a pandas table (a sample "
+                f"of the rows) with {_EVAL_SET}."
             )
 
     def _fit(self, client, X, y):
