@@ -1111,3 +1111,19 @@ def test_early_stopping_is_refused_with_advice_the_dask_fit_takes(client, booste
         "fit(X, y, eval_set=(X_val, y_val))."
     )
     assert not hasattr(model, "members_")
+
+
+@pytest.mark.parametrize(
+    "key, form", [("sample_weight", "sample_weight=w"), ("eval_set", "eval_set=(X_val, y_val)")]
+)
+def test_fit_data_in_booster_params_gets_advice_the_dask_fit_takes(client, key, form):
+    # the local check advised fit(X, y, key=...), which the Dask fit refuses
+    X, y = table(n=60, task="regression")
+    model = DaskPriorBoostRegressor(booster_params={key: None})
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))
+    assert str(error.value) == (
+        f"booster_params {key} is not a parameter but data of the library's fit, and "
+        f"DaskPriorBoostRegressor.fit takes no {key} yet: leave it out, or fit "
+        f"PriorBoostRegressor on a pandas table (a sample of the rows) with fit(X, y, {form})."
+    )

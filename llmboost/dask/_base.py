@@ -168,6 +168,13 @@ class _DaskPriorBoost(FusionParams):
                 "booster='lightgbm' (its class_weight weighs each row, over all rows), or fit "
                 f"{local} on a pandas table (a sample of the rows) with sample_weight."
             )
+        for key, form in (("sample_weight", "fit(X, y, sample_weight=w)"), ("eval_set", _EVAL_SET)):
+            if key in params:  # the local check's advice, fit(X, y, ...), is not taken here
+                raise ValueError(
+                    f"booster_params {key} is not a parameter but data of the library's fit, "
+                    f"and {type(self).__name__}.fit takes no {key} yet: leave it out, or fit "
+                    f"{local} on a pandas table (a sample of the rows) with {form}."
+                )
         self._check_params()
         self._check_patience(local)
         groups = (self.booster_params or {}).get("interaction_constraints")
