@@ -1127,3 +1127,13 @@ def test_fit_data_in_booster_params_gets_advice_the_dask_fit_takes(client, key, 
         f"DaskPriorBoostRegressor.fit takes no {key} yet: leave it out, or fit "
         f"PriorBoostRegressor on a pandas table (a sample of the rows) with fit(X, y, {form})."
     )
+
+
+@pytest.mark.parametrize("name", ["__llmboost_y__", "__llmboost_partition__"])
+def test_a_column_named_as_the_sample_s_labels_is_refused(client, name):
+    # the sample's labels (or partition numbers) overwrote that column: the local fit on
+    # the sample saw one feature fewer than the trees trained on all rows
+    X, y = table(n=60, task="regression")
+    Xd, yd = to_dask(X.rename(columns={"a": name}), y)
+    with pytest.raises(ValueError, match=re.escape(f"X has a column named '{name}', which")):
+        DaskPriorBoostRegressor(scale=0).fit(Xd, yd)

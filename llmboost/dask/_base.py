@@ -202,6 +202,11 @@ class _DaskPriorBoost(FusionParams):
     def _fit(self, client, X, y):
         columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends
         X = named_columns(as_dask_frame(X), columns, reset=True)
+        if taken := sorted({TARGET, PARTITION} & set(X.columns)):  # else the sample lost it
+            raise ValueError(
+                f"X has a column named {taken[0]!r}, which the Dask fit uses for the labels "
+                "and partitions of its sample: rename that column."
+            )
         y = as_dask_target(y, X)
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories), y])
