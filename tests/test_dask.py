@@ -387,6 +387,14 @@ def test_text_in_a_regressor_s_labels_is_named_as_locally(client, bad):
         DaskPriorBoostRegressor(scale=0, sample_size=20).fit(*to_dask(X, y))
 
 
+def test_text_labels_that_read_as_infinity_are_a_classifier_s_classes(client):
+    X, y = table(n=60)
+    y = y.map({"yes": "inf", "no": "1"})  # text: classes, as locally
+    local = PriorBoostClassifier(scale=0).fit(X, y)
+    model = DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
+    assert model.classes_.tolist() == local.classes_.tolist() == ["1", "inf"]
+
+
 @pytest.mark.parametrize("booster, scale", [("xgboost", 0), ("lightgbm", 0), ("lightgbm", 0.5)])
 @pytest.mark.parametrize("unit, offset", [(1e-9, 0.0), (1.0, 1e9)])
 def test_a_target_in_any_unit_trains_trees_as_locally(client, booster, scale, unit, offset):

@@ -295,12 +295,12 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
     text, infinite = None, np.zeros(len(values), dtype=bool)
     if values.dtype != object and ptypes.is_numeric_dtype(values.dtype):
         missing |= np.isinf(values.astype(np.float64))
-    elif not missing.any():
-        try:
+    elif not (missing.any() or (not regression and len(values) and _is_text(values[0]))):
+        try:  # (a classifier's text labels are classes, "inf" too)
             infinite = ~np.isfinite(values.astype(np.float64))
         except OverflowError:  # an int beyond floats: the local fit on the sample names it
             pass
-        except (TypeError, ValueError):  # text: a classifier's labels
+        except (TypeError, ValueError):  # text
             if regression:
                 text = _plain(next(v for v in values if not _is_number(v)))
     first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
