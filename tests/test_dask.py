@@ -1084,7 +1084,7 @@ def test_fit_refuses_booster_params_as_the_local_fit(client, booster, params):
     assert str(error.value) == expected and "booster_params" in expected
 
 
-@pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPriorBoostRegressor])
+@pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPFNBoostClassifier])
 def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls):
     # the local check advised sample_weight=compute_sample_weight(...), which the Dask
     # fit refuses: the advice now is what the Dask fit takes
@@ -1100,6 +1100,24 @@ def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls
         "with sample_weight."
     )
     assert not hasattr(model, "members_")
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("params", [{"class_weight": "balanced"}, {"is_unbalance": True}])
+def test_class_weights_of_a_regressor_are_refused_with_advice_the_dask_fit_takes(booster, params):
+    # the advice was booster='lightgbm' (refused too for a regressor) or sample_weight at
+    # fit (refused by the Dask fit)
+    X, y = table(n=60, task="regression")
+    model = DaskPriorBoostRegressor(booster=booster, booster_params=params)
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))
+    [(key, value)] = params.items()
+    assert str(error.value) == (
+        f"booster_params {key}={value!r} weights classes, but a regressor has no classes "
+        "(the library would ignore it, or weigh each distinct target value as a class), and "
+        "DaskPriorBoostRegressor.fit takes no sample_weight yet: leave it out, or fit "
+        "PriorBoostRegressor on a pandas table (a sample of the rows) with sample_weight."
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._eval_set import _patience_names
-from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams
+from ..estimators._shared import _UNBALANCE, PARAMETER_CONSTRAINTS, FusionParams
 from ..scale_search import PRIOR_ONLY, check_margin
 from ._boosting import fit_member, margin_meta, predict_partition
 from ._data import (
@@ -160,14 +160,7 @@ class _DaskPriorBoost(FusionParams):
                     f"table (a sample of the rows) to use {name}."
                 )
         params = self.booster_params if isinstance(self.booster_params, dict) else {}
-        if self.booster == "xgboost" and "class_weight" in params:
-            # the local check's advice, sample_weight, is not taken here yet
-            raise InvalidParameterError(
-                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
-                f"it, and {type(self).__name__}.fit takes no sample_weight yet. Use "
-                "booster='lightgbm' (its class_weight weighs each row, over all rows), or fit "
-                f"{local} on a pandas table (a sample of the rows) with sample_weight."
-            )
+        self._check_class_weights_here(params, local)
         for key, form in (("sample_weight", "fit(X, y, sample_weight=w)"), ("eval_set", _EVAL_SET)):
             if key in params:  # the local check's advice, fit(X, y, ...), is not taken here
                 raise ValueError(
@@ -184,6 +177,28 @@ class _DaskPriorBoost(FusionParams):
                 "booster_params interaction_constraints: LightGBM's distributed training "
                 "fails with them (errors such as 'std::bad_alloc', or a reset connection). Use "
                 f"booster='xgboost', or fit {local} on a pandas table (a sample of the rows)."
+            )
+
+    def _check_class_weights_here(self, params: dict, local: str) -> None:
+        """Weights of classes refused with advice the Dask fit takes (the local checks
+        advise sample_weight, which it does not take yet)."""
+        names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
+        plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
+        given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
+        if self._task == "regression" and given:
+            raise InvalidParameterError(
+                f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "
+                "regressor has no classes (the library would ignore it, or weigh each "
+                f"distinct target value as a class), and {type(self).__name__}.fit takes no "
+                f"sample_weight yet: leave it out, or fit {local} on a pandas table (a "
+                "sample of the rows) with sample_weight."
+            )
+        if self.booster == "xgboost" and "class_weight" in params:
+            raise InvalidParameterError(
+                "booster_params class_weight is a LightGBM parameter: XGBoost does not read "
+                f"it, and {type(self).__name__}.fit takes no sample_weight yet. Use "
+                "booster='lightgbm' (its class_weight weighs each row, over all rows), or fit "
+                f"{local} on a pandas table (a sample of the rows) with sample_weight."
             )
 
     def _check_patience(self, local: str) -> None:
