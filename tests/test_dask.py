@@ -1066,7 +1066,6 @@ def test_lightgbm_interaction_constraints_are_refused_before_any_work(client):
         ("xgboost", {"max_dept": 3}),  # a name XGBoost does not use
         ("lightgbm", {"max_dept": 3}),
         ("xgboost", {"objective": "reg:quantileerror"}),  # without quantile_alpha
-        ("xgboost", {"callbacks": [EarlyStopping(rounds=3)]}),  # no validation rows
     ],
 )
 def test_fit_refuses_booster_params_as_the_local_fit(client, booster, params):
@@ -1163,3 +1162,17 @@ def test_a_column_named_as_the_sample_s_labels_is_refused(client, name):
     Xd, yd = to_dask(X.rename(columns={"a": name}), y)
     with pytest.raises(ValueError, match=re.escape(f"X has a column named '{name}', which")):
         DaskPriorBoostRegressor(scale=0).fit(Xd, yd)
+
+
+def test_xgboost_early_stopping_callback_is_refused_with_advice_the_dask_fit_takes(client):
+    # the local check advised fit(X, y, eval_set=...), which the Dask fit refuses
+    X, y = table(n=60, task="regression")
+    params = {"callbacks": [EarlyStopping(rounds=3)]}
+    with pytest.raises(ValueError) as error:
+        DaskPriorBoostRegressor(booster_params=params).fit(*to_dask(X, y))
+    assert str(error.value) == (
+        "booster_params callbacks holds XGBoost's EarlyStopping, which needs validation rows, "
+        "and DaskPriorBoostRegressor.fit takes no eval_set yet: leave it out, or fit "
+        "PriorBoostRegressor on a pandas table (a sample of the rows) with fit(X, y, "
+        "eval_set=(X_val, y_val)) and booster_params early_stopping_rounds."
+    )

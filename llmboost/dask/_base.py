@@ -202,8 +202,19 @@ class _DaskPriorBoost(FusionParams):
             )
 
     def _check_patience(self, local: str) -> None:
-        """Refuse a patience of early stopping: without eval_set, it would be ignored."""
+        """Refuse a patience of early stopping: without eval_set, it would be ignored (or
+        XGBoost's EarlyStopping fail)."""
         params = self.booster_params or {}
+        if self.booster == "xgboost" and params.get("callbacks"):
+            from xgboost.callback import EarlyStopping
+
+            if any(isinstance(c, EarlyStopping) for c in params["callbacks"]):
+                raise ValueError(
+                    "booster_params callbacks holds XGBoost's EarlyStopping, which needs "
+                    f"validation rows, and {type(self).__name__}.fit takes no eval_set yet: "
+                    f"leave it out, or fit {local} on a pandas table (a sample of the rows) "
+                    f"with {_EVAL_SET} and booster_params early_stopping_rounds."
+                )
         given = [k for k in _patience_names(self.booster) if params.get(k) is not None]
         if given and self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
             raise ValueError(
