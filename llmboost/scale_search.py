@@ -75,8 +75,6 @@ from .selection import (
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
 ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 
-DEFAULT_SCORING = {"classification": "neg_log_loss", "regression": "neg_root_mean_squared_error"}
-
 
 class FusionMember(NamedTuple):
     """One member of the fused model: trees from the prior at ``scale``, and its weight.
@@ -415,7 +413,6 @@ def progress_bar(total: int, enabled: bool):
 __all__ = [
     "ANCHOR_SIGNAL",
     "CLASSIFICATION_SCALES",
-    "DEFAULT_SCORING",
     "EVIDENCE",
     "MAX_STEPS",
     "PRIOR_ONLY",

@@ -133,6 +133,17 @@ def test_round_prefixes_cover_the_boosting():
     assert round_prefixes(10) == [1, 2, 3, 5, 8, 10]
 
 
+def test_the_search_names_no_scorer_as_its_default():
+    # its default, scoring=None, scores each row's own loss (the regression booster's loss
+    # when it is not squared error), not a scikit-learn scorer such as RMSE
+    import inspect
+
+    from llmboost import scale_search
+
+    assert inspect.signature(CVScorer).parameters["scoring"].default is None
+    assert not any("SCORING" in name for name in scale_search.__all__)
+
+
 def test_pooled_fold_scores_are_per_fold_log_loss():
     X, y = _table(120)
     folds = make_folds(y, 4, "classification", 0)
