@@ -132,7 +132,26 @@ def given_names(library: str, params: dict, given: dict) -> dict:
     return {alias_of.get(key, key): value for key, value in params.items()}
 
 
-def pop_patience(params: dict, default: int) -> int | None:
+def given_key(library: str, key: str, given: dict | None) -> str:
+    """The name the user's ``given`` parameters call ``key`` by (``eta`` for
+    ``learning_rate`` when given as ``eta``), for messages.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    key : str
+        A main name (:data:`ALIASES`).
+    given : dict or None
+        The user's ``booster_params``.
+
+    Returns
+    -------
+    str
+    """
+    return next((a for a in ALIASES.get(library, {}).get(key, ()) if a in (given or {})), key)
+
+
+def pop_patience(params: dict, default: int, name: str = "early_stopping_rounds") -> int | None:
     """Remove ``early_stopping_rounds`` from ``params`` and return it (``default`` if absent).
 
     Parameters
@@ -140,6 +159,8 @@ def pop_patience(params: dict, default: int) -> int | None:
     params : dict
         The library's parameters, aliases renamed (:func:`canonical_params`).
     default : int
+    name : str, default="early_stopping_rounds"
+        What the user called it, for the message (:func:`given_key`).
 
     Returns
     -------
@@ -155,7 +176,7 @@ def pop_patience(params: dict, default: int) -> int | None:
     if value is None or (isinstance(value, Integral) and not isinstance(value, bool) and value > 0):
         return value
     raise ValueError(
-        f"booster_params early_stopping_rounds={value!r}: give the rounds without improvement "
+        f"booster_params {name}={value!r}: give the rounds without improvement "
         "on eval_set to stop after (a whole number >= 1), or None to train every round."
     )
 
@@ -462,6 +483,7 @@ __all__ = [
     "check_fit_arguments",
     "check_margin_width",
     "defaults_for",
+    "given_key",
     "given_names",
     "lightgbm_has_cuda",
     "pop_patience",

@@ -23,6 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._compat import lightgbm_parameter_names
+from ._library_params import given_key
 from ._validation import _is_number
 
 #: Parameters of the two libraries' estimators that take a whole number: a float failed at
@@ -130,7 +131,7 @@ def _xgboost_names(parts: tuple) -> frozenset | None:
     return frozenset(names | wrapper | extra)
 
 
-def check_parameter_names(library: str, params: dict) -> dict:
+def check_parameter_names(library: str, params: dict, given: dict | None = None) -> dict:
     """Raise for text or a boolean where a number belongs, and for a parameter name that
     the library does not know (XGBoost: does not use with the booster and loss given).
 
@@ -138,7 +139,9 @@ def check_parameter_names(library: str, params: dict) -> dict:
     ----------
     library : {"xgboost", "lightgbm"}
     params : dict
-        The library's parameters.
+        The library's parameters, aliases renamed.
+    given : dict, default=None
+        The user's ``booster_params``: messages name a parameter as given there.
 
     Returns
     -------
@@ -153,19 +156,19 @@ def check_parameter_names(library: str, params: dict) -> dict:
     """
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
     for key in _NUMBERS:
-        value = params.get(key)
+        value, shown = params.get(key), given_key(library, key, given)
         text = isinstance(value, str) and not _is_number(value)
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
-            raise ValueError(f"booster_params {key}={value!r}: {name} takes a number here.")
+            raise ValueError(f"booster_params {shown}={value!r}: {name} takes a number here.")
         if value is not None and not _in_float32(value):
             raise ValueError(
-                f"booster_params {key}={value!r}: {name} takes a finite number here, within "
+                f"booster_params {shown}={value!r}: {name} takes a finite number here, within "
                 "float32's range (|x| <= 3.4e38), or leave it out for the default."
             )
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
-        return _whole_numbers(name, params)
+        return _whole_numbers(library, params, given)
     key = unknown[0]
     hint = _hint(library, key, known)
     if library == "lightgbm":
@@ -182,9 +185,10 @@ def check_parameter_names(library: str, params: dict) -> dict:
     )
 
 
-def _whole_numbers(name: str, params: dict) -> dict:
+def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     """``params`` with the text of a whole number as the int where one belongs; raise for
     any other value there but an int or ``None``."""
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     out = dict(params)
     for key in _WHOLE_NUMBERS:
         value = out.get(key)
@@ -192,9 +196,10 @@ def _whole_numbers(name: str, params: dict) -> dict:
             out[key] = int(value)
         elif value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
             near = math.ceil(float(value)) if _is_number(value) and _in_float32(value) else 1
+            shown = given_key(library, key, given)
             raise ValueError(
-                f"booster_params {key}={value!r}: {name} takes a whole number here, such as "
-                f"{key}={near}."
+                f"booster_params {shown}={value!r}: {name} takes a whole number here, such "
+                f"as {shown}={near}."
             )
     return out
 

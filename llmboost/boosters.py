@@ -44,6 +44,7 @@ from ._library_params import (
     check_early_stopping_callback,
     check_margin_width,
     defaults_for,
+    given_key,
     lightgbm_has_cuda,
     pop_patience,
 )
@@ -91,14 +92,15 @@ class Booster(ABC):
     link_params: dict = {"classification": {}, "regression": {}}
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
-        self.task = task
+        self.task, given = task, params
         params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
         defaults = defaults_for(self.name, self.defaults, params)
         self.params = {**defaults, "random_state": random_state, **params}
-        self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS)
+        patience = given_key(self.name, "early_stopping_rounds", given)
+        self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS, patience)
         self._check_loss()
         check_boosting(self.name, self.params)
-        self.params = check_parameter_names(self.name, self.params)
+        self.params = check_parameter_names(self.name, self.params, given)
         check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)

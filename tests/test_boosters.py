@@ -621,6 +621,20 @@ def test_a_number_beyond_float32_or_not_finite_is_refused_by_name(library, name,
         make_booster(library, {key: value}, "regression", 0)
 
 
+@pytest.mark.parametrize(
+    "library, given, message",
+    [("xgboost", {"eta": float("inf")}, "eta=inf: XGBoost takes a finite number"),
+     ("xgboost", {"eta": "fast"}, "eta='fast': XGBoost takes a number"),
+     ("xgboost", {"nthread": 1.5}, "nthread=1.5: XGBoost takes a whole number here, such as "
+      "nthread=2."),
+     ("lightgbm", {"early_stopping_round": 0}, "early_stopping_round=0: give the rounds")],
+)  # fmt: skip
+def test_a_number_refused_is_named_as_given_not_by_its_main_name(library, given, message):
+    # booster_params eta=inf was refused as "learning_rate=inf", a key the user never gave
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)}"):
+        make_booster(library, given, "regression", 0)
+
+
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
 def test_whole_number_parameters_take_ints_or_their_text(library, name):
     # a float failed at fit, after the prior's scores ("Parameter max_bin should be of type
