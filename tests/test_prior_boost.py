@@ -726,6 +726,24 @@ def test_a_cuda_device_with_an_xgboost_without_cuda_is_refused(monkeypatch):
     assert auto.fit(X, y).booster_.params["device"] == "cpu"
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_a_cuda_device_without_a_cuda_library_is_taken_where_no_trees_are_fit(monkeypatch, booster):
+    # scale="prior" was refused: "this XGBoost is built without CUDA ... its trees would
+    # run on the CPU", though that setting fits no trees
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost.boosters import BOOSTERS
+
+    monkeypatch.setattr(BOOSTERS[booster], "has_cuda", staticmethod(lambda: False))
+    X, y = _data(n=40)
+    prior = SklearnPrior(LogisticRegression())
+    model = PriorBoostClassifier(prior, booster=booster, scale="prior", device="cuda")
+    plain = PriorBoostClassifier(prior, booster=booster, scale="prior").fit(X, y)
+    np.testing.assert_array_equal(model.fit(X, y).predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(ValueError, match=r"device='cuda', but this (XGBoost|LightGBM)"):
+        PriorBoostClassifier(prior, booster=booster, scale=[0.5, "prior"], device="cuda").fit(X, y)
+
+
 def test_a_cuda_device_with_a_lightgbm_without_cuda_is_refused_before_any_fit(monkeypatch):
     # every fit failed with "CUDA Tree Learner was not enabled in this build", after the
     # prior's out-of-fold scores (minutes for a language model)

@@ -271,7 +271,8 @@ class FusionParams(BaseEstimator):
                         f"booster_params has {name}={params[name]!r}; give the device in one "
                         "place (device=... or booster_params, not both)."
                     )
-        if device != "cpu" and not adapter.has_cuda():
+        trees = self._candidates() != [PRIOR_ONLY]  # scale="prior" fits no trees
+        if device != "cpu" and trees and not adapter.has_cuda():
             why = {
                 "xgboost": "this XGBoost is built without CUDA (xgboost-cpu): its trees "
                 "would run on the CPU, with a warning per fit",
