@@ -155,6 +155,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         Naming the key and its value (and the nearest known name).
     """
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
+    _check_text_booleans(library, params, given)
     for key in _NUMBERS:
         value, shown = params.get(key), given_key(library, key, given)
         text = isinstance(value, str) and not _is_number(value)
@@ -183,6 +184,20 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _check_text_booleans(library: str, params: dict, given: dict | None) -> None:
+    """Refuse ``"true"`` / ``"false"`` as text: Python reads any text as true, so
+    ``is_unbalance="false"`` was refused with three classes and LightGBM's
+    ``first_metric_only="false"`` stopped on the first metric alone (in plain LightGBM
+    too), and XGBoost's ``enable_categorical="false"`` kept categories."""
+    for key, value in params.items():
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            word = value.strip().lower() == "true"
+            raise ValueError(
+                f"booster_params {given_key(library, key, given)}={value!r}: give {word} "
+                "(a bool), not text, which Python reads as true whatever it says."
+            )
 
 
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:

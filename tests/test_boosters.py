@@ -635,6 +635,22 @@ def test_a_number_refused_is_named_as_given_not_by_its_main_name(library, given,
         make_booster(library, given, "regression", 0)
 
 
+@pytest.mark.parametrize(
+    "library, key, value",
+    [("lightgbm", "is_unbalance", "false"), ("lightgbm", "unbalance", "True"),
+     ("lightgbm", "first_metric_only", " False"), ("xgboost", "enable_categorical", "false")],
+)  # fmt: skip
+def test_text_for_a_boolean_parameter_is_refused_by_name(library, key, value):
+    # Python reads any text as true: is_unbalance="false" was refused with three classes,
+    # first_metric_only="false" stopped on the first metric alone
+    word = value.strip().lower() == "true"
+    message = re.escape(f"booster_params {key}={value!r}: give {word} (a bool), not text")
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        make_booster(library, {key: value}, "classification", 0)
+    booster = make_booster(library, {key: word}, "classification", 0)
+    assert booster.params["is_unbalance" if key == "unbalance" else key] is word
+
+
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
 def test_whole_number_parameters_take_ints_or_their_text(library, name):
     # a float failed at fit, after the prior's scores ("Parameter max_bin should be of type
