@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 
+from ._library_params import OBJECTIVE_KEYS
+
 #: The losses llmboost takes under the other library's name, by library: its own name.
 _OTHER_LOSSES = {
     "xgboost": {
@@ -102,4 +104,30 @@ def check_quantiles(params: dict) -> None:
             )
 
 
-__all__ = ["check_quantiles", "refused_loss"]
+def check_loss_target(params: dict | None, y) -> None:
+    """Refuse XGBoost's squared log error for a target at or below -1, where its
+    ``log1p`` is undefined (XGBoost refused it at the first fit, after the prior's scores).
+
+    Parameters
+    ----------
+    params : dict or None
+        The user's ``booster_params``.
+    y : ndarray of shape (n_samples,)
+        The regression target.
+
+    Raises
+    ------
+    ValueError
+        Naming the loss, how many rows and the first of them.
+    """
+    key = next((k for k in OBJECTIVE_KEYS if (params or {}).get(k) == "reg:squaredlogerror"), None)
+    bad = np.flatnonzero(np.asarray(y, dtype=np.float64) <= -1) if key else []
+    if len(bad):
+        raise ValueError(
+            f"booster_params {key}='reg:squaredlogerror' fits log1p(y), which needs y > -1, "
+            f"but {len(bad)} rows of y are at or below -1 (row {bad[0]}: {float(y[bad[0]])!r}); "
+            "shift y, or use another loss."
+        )
+
+
+__all__ = ["check_loss_target", "check_quantiles", "refused_loss"]

@@ -621,3 +621,23 @@ def test_other_names_of_squared_error_train_in_the_targets_unit(booster, objecti
     assert target_unit(model.booster_) == pytest.approx(np.std(y))
     assert model.score(X, y) > 0.95
     np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def test_squared_log_error_on_a_target_at_or_below_minus_one_is_refused_before_any_fit():
+    # XGBoost refused it at the first fold's fit, after the prior's scores: "label must be
+    # greater than -1 for rmsle so that log(label + 1) can be valid"
+    class Unfitted(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, y = _data()
+    y = np.abs(y)
+    y[[5, 9]] = [-1.0, -3.5]
+    params = {"objective": "reg:squaredlogerror"}
+    model = PriorBoostRegressor(Unfitted(), booster_params=params, scale=0.5, cv=3)
+    message = "objective='reg:squaredlogerror' fits log1p(y), which needs y > -1, but 2 rows"
+    with pytest.raises(ValueError, match=rf"{re.escape(message)} .*\(row 5: -1\.0\)"):
+        model.fit(X, y)
+    y[[5, 9]] = 0.0
+    fitted = PriorBoostRegressor(Ridge(), booster_params=params, scale=0.5, cv=3).fit(X, y)
+    assert fitted.predict(X).shape == (len(X),)

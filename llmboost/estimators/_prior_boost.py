@@ -11,6 +11,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._library_params import check_binary_weight
+from .._losses import check_loss_target
 from .._resources import seed_from
 from .._validation import (
     align_categories,
@@ -158,6 +159,8 @@ class _PriorBoost(FusionParams, ABC):
         y = self._check_target(y, len(frame))
         weight = check_sample_weight(sample_weight, len(frame))
         classes, encoded = self._encode_target(y)
+        if classes is None:  # regression: a target the booster's loss takes
+            check_loss_target(self.booster_params, y)
         trees = booster_frame(frame)
         return _Rows(frame, trees, fit_categories(frame), y, encoded, classes, weight)
 
