@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from ._library_params import OBJECTIVE_KEYS
+from ._tree_unit import unit_for
 
 #: The losses llmboost takes under the other library's name, by library: its own name.
 _OTHER_LOSSES = {
@@ -104,9 +105,22 @@ def check_quantiles(params: dict) -> None:
             )
 
 
+#: Losses trained on the target in its own unit (centred for the first): its float32
+#: labels must hold it (``1e120 * y`` overflowed, ``1e-120 * y`` became 0: R^2 0.0).
+_CENTRED = (
+    "reg:absoluteerror", "reg:quantileerror", "regression_l1", "l1", "mean_absolute_error",
+    "mae", "huber", "fair", "quantile",
+)  # fmt: skip
+_OWN_UNIT = ("mape", "mean_absolute_percentage_error", "reg:squaredlogerror")
+_TINY, _MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+
+
 def check_loss_target(params: dict | None, y) -> None:
-    """Refuse XGBoost's squared log error for a target at or below -1, where its
-    ``log1p`` is undefined (XGBoost refused it at the first fit, after the prior's scores).
+    """Refuse a regression target the named loss of ``params`` cannot fit: XGBoost's
+    squared log error at or below -1 (its ``log1p`` is undefined), a loss trained in the
+    target's own unit on a target beyond float32's range, and XGBoost's ``huber_slope``
+    that, over the target's spread (the unit its trees train in), is beyond it. The
+    libraries failed at the first fit, after the prior's scores, or fitted nothing.
 
     Parameters
     ----------
@@ -118,15 +132,47 @@ def check_loss_target(params: dict | None, y) -> None:
     Raises
     ------
     ValueError
-        Naming the loss, how many rows and the first of them.
+        Naming the loss (or ``huber_slope``) and the target's rows or range.
     """
-    key = next((k for k in OBJECTIVE_KEYS if (params or {}).get(k) == "reg:squaredlogerror"), None)
-    bad = np.flatnonzero(np.asarray(y, dtype=np.float64) <= -1) if key else []
+    named = [(k, v) for k, v in (params or {}).items() if k in OBJECTIVE_KEYS]
+    key, loss = next(((k, v.lower()) for k, v in named if isinstance(v, str)), (None, None))
+    y = np.asarray(y, dtype=np.float64)
+    bad = np.flatnonzero(y <= -1) if loss == "reg:squaredlogerror" else []
     if len(bad):
         raise ValueError(
             f"booster_params {key}='reg:squaredlogerror' fits log1p(y), which needs y > -1, "
             f"but {len(bad)} rows of y are at or below -1 (row {bad[0]}: {float(y[bad[0]])!r}); "
             "shift y, or use another loss."
+        )
+    if loss not in (*_CENTRED, *_OWN_UNIT, "reg:pseudohubererror") or not y.size:
+        return
+    unit, center = unit_for(y)
+    span = f"y spans [{y.min():.3g}, {y.max():.3g}] (spread {unit:.3g})"
+    if loss == "reg:pseudohubererror":
+        _check_slope(params.get("huber_slope", 1.0), unit, span)
+        return
+    peak = float(np.max(np.abs(y - (center if loss in _CENTRED else 0.0))))
+    if peak > _MAX or 0 < unit < _TINY:
+        raise ValueError(
+            f"booster_params {key}={params[key]!r} trains on y in its own unit, which the "
+            f"library stores as float32 (|y| from {_TINY:.2g} to {_MAX:.2g}), "
+            f"but {span}; divide y by a power of ten (and multiply the predictions back)."
+        )
+
+
+def _check_slope(slope, unit: float, span: str) -> None:
+    """Refuse ``huber_slope / unit`` (and its square) beyond float32, where XGBoost
+    reads it ("Out of range value for huber_slope"; a NaN start from 1.8e19 on)."""
+    try:
+        ratio = abs(float(slope)) / unit
+    except (TypeError, ValueError):  # the adapter names what is wrong with it
+        return
+    if not _TINY <= ratio <= _MAX**0.5:
+        raise ValueError(
+            f"booster_params huber_slope={slope!r} is {ratio:.3g} times the spread of y, the "
+            "unit the trees train in, where XGBoost reads it in float32 (it and its square: "
+            f"from {_TINY:.2g} to {_MAX**0.5:.2g} times), but {span}; "
+            "give huber_slope in y's units, near its spread, or divide y by a power of ten."
         )
 
 

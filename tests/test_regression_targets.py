@@ -641,3 +641,42 @@ def test_squared_log_error_on_a_target_at_or_below_minus_one_is_refused_before_a
     y[[5, 9]] = 0.0
     fitted = PriorBoostRegressor(Ridge(), booster_params=params, scale=0.5, cv=3).fit(X, y)
     assert fitted.predict(X).shape == (len(X),)
+
+
+class _Unfitted(Ridge):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("the prior was fitted")
+
+
+@pytest.mark.parametrize("size", [1e120, 1e-120])
+@pytest.mark.parametrize(
+    "booster, params",
+    [("xgboost", {"objective": "reg:absoluteerror"}),
+     ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 0.5}),
+     ("lightgbm", {"objective": "l1"}), ("lightgbm", {"objective": "mape"})],
+)  # fmt: skip
+def test_a_loss_in_the_targets_unit_beyond_float32_is_refused_before_any_fit(booster, params, size):
+    # XGBoost's absolute error on a 1e120 target failed at the first fit ("Label contains
+    # NaN, infinity or a value too large"); on 1e-120, and LightGBM's on both, the float32
+    # labels were inf or 0 and the trees fitted nothing (R^2 0.0)
+    X, y = _data()
+    model = PriorBoostRegressor(_Unfitted(), booster=booster, booster_params=params, scale=0.5)
+    message = f"objective={params['objective']!r} trains on y in its own unit, which"
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)} .* spans \["):
+        model.fit(X, y * size)
+    kwargs = {"booster": booster, "booster_params": params, "scale": 0, "cv": 3}
+    assert PriorBoostRegressor(Ridge(), **kwargs).fit(X, y * 1e30).score(X, y * 1e30) > 0.5
+
+
+# huber_slope over the spread of y (2.96 times size); the last digit left open
+@pytest.mark.parametrize("size, ratio", [(1e120, r"3\.3\de-121"), (1e-120, r"3\.3\de\+119")])
+def test_a_huber_slope_beyond_float32_in_the_trees_unit_is_refused_before_any_fit(size, ratio):
+    # XGBoost failed at the first fit: "Out of range value for huber_slope"
+    X, y = _data()
+    params = {"objective": "reg:pseudohubererror"}
+    model = PriorBoostRegressor(_Unfitted(), booster_params=params, scale=0.5)
+    with pytest.raises(ValueError, match=rf"^booster_params huber_slope=1.0 is {ratio} times"):
+        model.fit(X, y * size)
+    size = size**0.25  # 1e30, 1e-30: a slope in y's units, within float32 itself
+    model = PriorBoostRegressor(Ridge(), booster_params={**params, "huber_slope": size}, scale=0)
+    assert model.fit(X, y * size).score(X, y * size) > 0.9
