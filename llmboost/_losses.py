@@ -105,6 +105,53 @@ def check_quantiles(params: dict) -> None:
             )
 
 
+def check_loss_params(library: str, params: dict) -> None:
+    """Refuse a loss parameter outside the range the library takes (both refused it at
+    the first fit, after the prior's scores: XGBoost "quantile alpha must be in the range
+    [0.0, 1.0]", LightGBM "Check failed: alpha_ > 0 && alpha_ < 1"), and XGBoost's
+    quantiles but one (:func:`check_quantiles`).
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its value and the range.
+    """
+    if library == "xgboost":
+        check_quantiles(params)
+        rules = {
+            "quantile_alpha": (lambda a: 0 <= a <= 1, "from 0 to 1 (the quantile to fit)"),
+            "huber_slope": (lambda s: s != 0, "other than 0"),
+        }
+    else:
+        quantile = "quantile" in [params.get(key) for key in OBJECTIVE_KEYS]
+        alpha = (lambda a: 0 < a < 1, "strictly between 0 and 1 (the quantile to fit)")
+        rules = {
+            "alpha": alpha if quantile else (lambda a: a > 0, "above 0"),
+            "fair_c": (lambda c: c > 0, "above 0"),
+        }
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    for key, (holds, where) in rules.items():
+        value = _one_number(params.get(key))
+        if value is not None and not holds(value):
+            raise ValueError(f"booster_params {key}={params[key]!r}: {name} takes it {where}.")
+
+
+def _one_number(value) -> float | None:
+    """``value`` (or its JSON text, or a list of one) as a float; ``None`` for anything
+    else, which the other checks name."""
+    try:
+        value = json.loads(value) if isinstance(value, str) else value
+        return float(np.ravel(value)[0]) if np.size(value) == 1 else None
+    except (TypeError, ValueError):
+        return None
+
+
 #: Losses trained on the target in its own unit (centred for the first): its float32
 #: labels must hold it (``1e120 * y`` overflowed, ``1e-120 * y`` became 0: R^2 0.0).
 _CENTRED = (
@@ -176,4 +223,4 @@ def _check_slope(slope, unit: float, span: str) -> None:
         )
 
 
-__all__ = ["check_loss_target", "check_quantiles", "refused_loss"]
+__all__ = ["check_loss_params", "check_loss_target", "check_quantiles", "refused_loss"]

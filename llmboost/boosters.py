@@ -48,7 +48,7 @@ from ._library_params import (
     lightgbm_has_cuda,
     pop_patience,
 )
-from ._losses import check_quantiles, refused_loss
+from ._losses import check_loss_params, refused_loss
 from ._param_names import check_parameter_names
 from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
 
@@ -108,8 +108,8 @@ class Booster(ABC):
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
         the prior's logits or prediction are added to the margin, read back as they are
-        (so also a parameter of :attr:`link_params`); and XGBoost's quantiles but one
-        (:func:`~llmboost._losses.check_quantiles`)."""
+        (so also a parameter of :attr:`link_params`); and a loss parameter the library
+        refuses (:func:`~llmboost._losses.check_loss_params`)."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if isinstance(loss, str) and loss not in self.margin_losses[self.task]:
@@ -123,7 +123,7 @@ class Booster(ABC):
                     f"then predicts {predicts}, while llmboost adds the prior to the margin "
                     f"and reads the margin as {reads}; leave {key}={plain!r}."
                 )
-        check_quantiles(self.params)
+        check_loss_params(self.name, self.params)
 
     @property
     def squared_error(self) -> bool:

@@ -651,6 +651,31 @@ def test_text_for_a_boolean_parameter_is_refused_by_name(library, key, value):
     assert booster.params["is_unbalance" if key == "unbalance" else key] is word
 
 
+@pytest.mark.parametrize(
+    "library, params, message",
+    [("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 1.5},
+      "quantile_alpha=1.5: XGBoost takes it from 0 to 1"),
+     ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": "[-0.1]"},
+      "quantile_alpha='[-0.1]': XGBoost takes it from 0 to 1"),
+     ("xgboost", {"objective": "reg:pseudohubererror", "huber_slope": 0},
+      "huber_slope=0: XGBoost takes it other than 0."),
+     ("lightgbm", {"objective": "quantile", "alpha": 1.0},
+      "alpha=1.0: LightGBM takes it strictly between 0 and 1"),
+     ("lightgbm", {"objective": "huber", "alpha": -1}, "alpha=-1: LightGBM takes it above 0."),
+     ("lightgbm", {"objective": "fair", "fair_c": 0}, "fair_c=0: LightGBM takes it above 0.")],
+)  # fmt: skip
+def test_a_loss_parameter_out_of_its_range_is_refused_before_any_fit(library, params, message):
+    # both refused it at the first fit, after the prior's scores: XGBoost "quantile alpha
+    # must be in the range [0.0, 1.0]", LightGBM "Check failed: alpha_ > 0 && alpha_ < 1"
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)}"):
+        make_booster(library, params, "regression", 0)
+    X, rng = _frame()
+    key = next(k for k in params if k != "objective")
+    fine = {**params, key: 0.5, "n_estimators": 3}
+    booster = make_booster(library, fine, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
 def test_whole_number_parameters_take_ints_or_their_text(library, name):
     # a float failed at fit, after the prior's scores ("Parameter max_bin should be of type
