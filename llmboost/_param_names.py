@@ -43,7 +43,7 @@ _NUMBERS = (
     "scale_pos_weight", "huber_slope", "lambda", "alpha", "min_split_loss", "lambda_l1",
     "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
     "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
-    "cat_smooth", "cat_l2", *_WHOLE_NUMBERS,
+    "cat_smooth", "cat_l2", "early_stopping_min_delta", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 

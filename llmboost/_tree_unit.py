@@ -57,7 +57,7 @@ def _metrics_hold(params: dict, unit: float) -> bool:
     picks the same round on the target in the trees' unit (``unit``, centred); a least
     gain to go on is in the target's units."""
     callbacks = params.get("callbacks") or ()  # XGBoost's EarlyStopping(min_delta=...)
-    if params.get("early_stopping_min_delta") or any(
+    if float(params.get("early_stopping_min_delta") or 0) or any(
         getattr(c, "_min_delta", 0) for c in callbacks
     ):  # the least gain to go on, in y's units
         return False

@@ -447,7 +447,7 @@ def _lightgbm_stopping(patience: int, params: dict):
     import lightgbm as lgb
 
     first = bool(params.get("first_metric_only", False))
-    delta = params.get("early_stopping_min_delta", 0.0)
+    delta = float(params.get("early_stopping_min_delta") or 0.0)  # or its text
     return lgb.early_stopping(patience, first_metric_only=first, min_delta=delta, verbose=False)
 
 

@@ -552,6 +552,29 @@ def test_lightgbm_early_stopping_takes_its_stopping_parameters(params):
     assert model.members_[0].n_rounds == ref.best_iteration_
 
 
+def test_lightgbm_early_stopping_min_delta_as_text_or_no_number():
+    # its text failed at fit with "TypeError: '<' not supported between instances of 'str'
+    # and 'int'", True with "Unknown token true in data file"
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 2)), columns=["a", "b"])
+    y = np.exp(X.a.to_numpy()) * 10 + rng.normal(size=400) + 30
+    fits = [
+        PriorBoostRegressor(
+            booster="lightgbm", booster_params={"early_stopping_min_delta": delta}, scale=0
+        ).fit(X[:300], y[:300], eval_set=(X[300:], y[300:]))
+        for delta in (0.5, "0.5")
+    ]
+    assert fits[0].members_[0].n_rounds == fits[1].members_[0].n_rounds < 100
+    for delta in (True, "x", float("inf")):
+        model = PriorBoostRegressor(
+            booster="lightgbm", booster_params={"early_stopping_min_delta": delta}, scale=0
+        )
+        with pytest.raises(
+            ValueError, match=rf"^booster_params early_stopping_min_delta={delta!r}"
+        ):
+            model.fit(X[:300], y[:300], eval_set=(X[300:], y[300:]))
+
+
 @pytest.mark.parametrize("min_delta", [0.0, 0.5])
 def test_xgboosts_own_early_stopping_callback_decides_the_rounds(min_delta):
     # llmboost's patience of 20 stopped the fit too, and its best round was the one kept
