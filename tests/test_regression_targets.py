@@ -661,6 +661,8 @@ def test_squared_log_error_on_a_target_at_or_below_minus_one_is_refused_before_a
     message = "objective='reg:squaredlogerror' fits log1p(y), which needs y > -1, but 2 rows"
     with pytest.raises(ValueError, match=rf"{re.escape(message)} .*\(row 5: -1\.0\)"):
         model.fit(X, y)
+    prior_only = PriorBoostRegressor(Ridge(), booster_params=params, scale="prior").fit(X, y)
+    assert prior_only.score(X, y) > 0  # it fits no trees, so no loss of theirs
     y[[5, 9]] = 0.0
     fitted = PriorBoostRegressor(Ridge(), booster_params=params, scale=0.5, cv=3).fit(X, y)
     assert fitted.predict(X).shape == (len(X),)

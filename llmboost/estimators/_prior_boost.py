@@ -159,7 +159,7 @@ class _PriorBoost(FusionParams, ABC):
         y = self._check_target(y, len(frame))
         weight = check_sample_weight(sample_weight, len(frame))
         classes, encoded = self._encode_target(y)
-        if classes is None:  # regression: a target the booster's loss takes
+        if classes is None and self._candidates() != [PRIOR_ONLY]:  # trees' regression loss
             check_loss_target(self.booster_params, y)
         trees = booster_frame(frame)
         return _Rows(frame, trees, fit_categories(frame), y, encoded, classes, weight)
