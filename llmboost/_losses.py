@@ -162,7 +162,7 @@ _OWN_UNIT = ("mape", "mean_absolute_percentage_error", "reg:squaredlogerror")
 _TINY, _MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
 
-def check_loss_target(params: dict | None, y) -> None:
+def check_loss_target(params: dict | None, y, where: str = "y") -> None:
     """Refuse a regression target the named loss of ``params`` cannot fit: XGBoost's
     squared log error at or below -1 (its ``log1p`` is undefined), a loss trained in the
     target's own unit on a target beyond float32's range, and XGBoost's ``huber_slope``
@@ -175,6 +175,8 @@ def check_loss_target(params: dict | None, y) -> None:
         The user's ``booster_params``.
     y : ndarray of shape (n_samples,)
         The regression target.
+    where : str, default="y"
+        What ``y`` is, for the message (``"eval_set's y_val"``).
 
     Raises
     ------
@@ -188,13 +190,13 @@ def check_loss_target(params: dict | None, y) -> None:
     if len(bad):
         raise ValueError(
             f"booster_params {key}='reg:squaredlogerror' fits log1p(y), which needs y > -1, "
-            f"but {len(bad)} rows of y are at or below -1 (row {bad[0]}: {float(y[bad[0]])!r}); "
-            "shift y, or use another loss."
+            f"but {len(bad)} rows of {where} are at or below -1 (row {bad[0]}: "
+            f"{float(y[bad[0]])!r}); shift y, or use another loss."
         )
     if loss not in (*_CENTRED, *_OWN_UNIT, "reg:pseudohubererror") or not y.size:
         return
     unit, center = unit_for(y)
-    span = f"y spans [{y.min():.3g}, {y.max():.3g}] (spread {unit:.3g})"
+    span = f"{where} spans [{y.min():.3g}, {y.max():.3g}] (spread {unit:.3g})"
     if loss == "reg:pseudohubererror":
         _check_slope(params.get("huber_slope", 1.0), unit, span)
         return

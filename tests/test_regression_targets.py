@@ -705,3 +705,16 @@ def test_a_huber_slope_beyond_float32_in_the_trees_unit_is_refused_before_any_fi
     size = size**0.25  # 1e30, 1e-30: a slope in y's units, within float32 itself
     model = PriorBoostRegressor(Ridge(), booster_params={**params, "huber_slope": size}, scale=0)
     assert model.fit(X, y * size).score(X, y * size) > 0.9
+
+
+def test_squared_log_error_on_validation_rows_at_or_below_minus_one_is_refused():
+    # its metric was NaN on them, so early stopping kept 1 round without a word
+    X, y = _data()
+    y = np.abs(y)
+    y_val = y[90:].copy()
+    y_val[2] = -3.0
+    params = {"objective": "reg:squaredlogerror"}
+    model = PriorBoostRegressor(_Unfitted(), booster_params=params, scale=0.5)
+    message = "1 rows of eval_set's y_val are at or below -1 (row 2: -3.0)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model.fit(X[:90], y[:90], eval_set=(X[90:], y_val))

@@ -233,6 +233,8 @@ class _PriorBoost(FusionParams, ABC):
             return None
         validation = check_eval_set(eval_set, columns, rows.categories, rows.classes)
         check_eval_metric(self.booster, self.booster_params, validation[1], rows.classes)
+        if rows.classes is None and self._candidates() != [PRIOR_ONLY]:  # NaN metric, ...
+            check_loss_target(self.booster_params, validation[1], "eval_set's y_val")
         return validation
 
     def _with_prior_margin(self, validation, prior, classes):
