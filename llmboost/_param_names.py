@@ -47,6 +47,18 @@ _NUMBERS = (
 )  # fmt: skip
 
 
+#: LightGBM's parameters that take True or False only (it refused 1 or 0 at fit, after
+#: the prior's scores: 'should be "true"/"+" or "false"/"-"'; measured with LightGBM 4.7).
+_LIGHTGBM_BOOLEANS = (
+    "is_unbalance", "first_metric_only", "boost_from_average", "extra_trees", "extra_tree",
+    "linear_tree", "linear_trees", "xgboost_dart_mode", "uniform_drop", "use_missing",
+    "zero_as_missing", "feature_pre_filter", "deterministic", "force_col_wise",
+    "force_row_wise", "reg_sqrt", "use_quantized_grad", "stochastic_rounding",
+    "quant_train_renew_leaf", "pre_partition", "enable_bundle", "is_enable_sparse",
+    "is_sparse", "two_round", "use_two_round_loading", "header", "save_binary",
+    "is_provide_training_metric", "bagging_by_query",
+)  # fmt: skip
+
 #: XGBoost's parameters that choose the parts of its learner, and so the parameters it uses.
 _XGBOOST_PARTS = (
     "booster", "objective", "tree_method", "updater", "process_type", "device",
@@ -190,14 +202,19 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
     """Refuse ``"true"`` / ``"false"`` as text: Python reads any text as true, so
     ``is_unbalance="false"`` was refused with three classes and LightGBM's
     ``first_metric_only="false"`` stopped on the first metric alone (in plain LightGBM
-    too), and XGBoost's ``enable_categorical="false"`` kept categories."""
+    too), and XGBoost's ``enable_categorical="false"`` kept categories; and anything but
+    a bool for LightGBM's booleans (:data:`_LIGHTGBM_BOOLEANS`)."""
     for key, value in params.items():
+        shown = given_key(library, key, given)
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             word = value.strip().lower() == "true"
             raise ValueError(
-                f"booster_params {given_key(library, key, given)}={value!r}: give {word} "
-                "(a bool), not text, which Python reads as true whatever it says."
+                f"booster_params {shown}={value!r}: give {word} (a bool), not text, which "
+                "Python reads as true whatever it says."
             )
+        if library == "lightgbm" and key in _LIGHTGBM_BOOLEANS:
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"booster_params {shown}={value!r}: LightGBM takes True or False.")
 
 
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:

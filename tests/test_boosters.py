@@ -652,6 +652,20 @@ def test_text_for_a_boolean_parameter_is_refused_by_name(library, key, value):
 
 
 @pytest.mark.parametrize(
+    "key, value", [("extra_trees", 1), ("unbalance", 0), ("first_metric_only", 1.0)]
+)
+def test_lightgbm_booleans_take_true_or_false_only(key, value):
+    # LightGBM refused 1 or 0 at fit, after the prior's scores: "Parameter extra_trees
+    # should be "true"/"+" or "false"/"-", got "1""
+    message = re.escape(f"booster_params {key}={value!r}: LightGBM takes True or False.")
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+    X, rng = _frame()
+    booster = make_booster("lightgbm", {key: bool(value), "n_estimators": 3}, "classification", 0)
+    assert booster.fit(X, rng.integers(0, 2, len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
     "library, params, message",
     [("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 1.5},
       "quantile_alpha=1.5: XGBoost takes it from 0 to 1"),
