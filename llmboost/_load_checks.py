@@ -64,6 +64,11 @@ def regular_path(path):
                 f"load takes the path (a str or os.PathLike) of a file written by save, got "
                 f"{type(path).__name__} {path!r:.80}."
             )
+        if getattr(path, "closed", False):  # readable() raised "I/O operation on closed file"
+            raise ValueError(
+                f"load got a closed file object ({type(path).__name__} {path!r:.80}): open "
+                "it again (open(path, 'rb')) and call load inside the with block, or pass the path."
+            )
         if isinstance(path, io.TextIOBase) or not getattr(path, "readable", lambda: True)():
             raise TypeError(  # a text-mode file read as "not a zip, or a damaged one"
                 "load reads a file object opened for reading in binary mode "

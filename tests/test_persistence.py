@@ -1597,6 +1597,24 @@ def test_load_of_a_file_object_it_cannot_read_as_bytes_says_so(mode, tmp_path):
         assert np.array_equal(_outputs(load(handle), X), _outputs(load(path), X))
 
 
+def test_load_of_a_closed_file_object_says_it_is_closed(tmp_path):
+    # a raw ValueError "I/O operation on closed file", from readable()
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    with open(path, "rb") as handle:
+        pass
+    with pytest.raises(ValueError) as err:
+        load(handle)
+    assert str(err.value) == (
+        f"load got a closed file object ({type(handle).__name__} {handle!r:.80}): open it "
+        "again (open(path, 'rb')) and call load inside the with block, or pass the path."
+    )
+    buffer = io.BytesIO(path.read_bytes())
+    buffer.close()
+    with pytest.raises(ValueError, match=r"^load got a closed file object \(BytesIO "):
+        load(buffer)
+
+
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
 def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
