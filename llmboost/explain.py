@@ -139,7 +139,8 @@ def _check_explainable(estimator) -> None:
     if not isinstance(estimator, kinds):
         got, hint = type(estimator).__name__, ""
         if isinstance(estimator, type):
-            got, hint = f"the class {estimator.__name__}", ": pass a fitted instance"
+            got = f"the class {estimator.__name__}"
+            hint = ": pass a fitted instance" if issubclass(estimator, kinds) else ""
         # a Pipeline that ends in one: its steps before transform the rows
         elif isinstance((getattr(estimator, "steps", None) or [(None, None)])[-1][-1], kinds):
             hint = ": explain its last step, explain(pipe[-1], pipe[:-1].transform(X))"

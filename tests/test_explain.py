@@ -251,6 +251,9 @@ def test_a_class_or_a_pipeline_is_told_what_to_explain():
     X = X.drop(columns="city")
     with pytest.raises(TypeError, match=r"got the class PriorBoostClassifier: pass a fitted "):
         explain(PriorBoostClassifier, X)
+    # any other class was told to "pass a fitted instance" of itself too
+    with pytest.raises(TypeError, match=r"got the class LogisticRegression\.$"):
+        explain(LogisticRegression, X)
     pipe = make_pipeline(StandardScaler(), _model("binary", "xgboost", 0.5)).fit(X, y)
     with pytest.raises(TypeError) as error:
         explain(pipe, X)
