@@ -34,6 +34,34 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
 
 
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
+    try:
+        return _read_column(col, name)
+    except UnicodeEncodeError:  # pandas stores text as UTF-8, which has no lone surrogates
+        raise _not_utf8(col, name) from None
+
+
+def _not_utf8(col: pd.Series, name: str) -> ValueError:
+    """The error for text cells UTF-8 cannot encode, naming the column and the first."""
+    values = pd.Series(col.astype(object).to_numpy(), index=col.index, dtype=object)
+    row = _first_not_utf8(values)
+    return ValueError(
+        f"Column {name!r} holds text that is not valid Unicode (first at {_where(values, row)}: "
+        f"{values.iloc[row]!r:.60}, a lone surrogate, as from a bad decode); re-decode it "
+        "(bytes.decode('utf-8', errors='replace')) or remove those characters."
+    )
+
+
+def _first_not_utf8(values) -> int | None:
+    """The position of the first text value UTF-8 cannot encode, or ``None``."""
+    for i, value in enumerate(values):
+        try:
+            value.encode("utf-8") if isinstance(value, str) else None
+        except UnicodeEncodeError:
+            return i
+    return None
+
+
+def _read_column(col: pd.Series, name: str) -> pd.Series:
     if col.isna().all():
         return pd.Series(np.nan, index=col.index, name=col.name)
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend

@@ -17,10 +17,12 @@ from ._categories import align_categories, fit_categories
 from ._columns import (
     FLOAT32_MAX,
     _convert_column,
+    _first_not_utf8,
     _first_overflow,
     _is_arrow_dictionary,
     _magnitude,
     _native_values,
+    _not_utf8,
     _parse_numbers,
     _plain,
 )
@@ -81,7 +83,11 @@ def to_frame(X) -> pd.DataFrame:
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
         else:
             columns = [array[:, j] for j in range(array.shape[1])]
-        frame = pd.DataFrame({f"x{j}": col for j, col in enumerate(columns)})
+        try:
+            frame = pd.DataFrame({f"x{j}": col for j, col in enumerate(columns)})
+        except UnicodeEncodeError:  # text UTF-8 cannot hold, met where pandas infers str
+            j = next(j for j, col in enumerate(columns) if _first_not_utf8(col) is not None)
+            raise _not_utf8(pd.Series(columns[j], dtype=object), f"x{j}") from None
     if len(set(frame.columns)) != frame.shape[1]:
         dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
         labels = [c for c in getattr(X, "columns", []) if str(c) in dupes]

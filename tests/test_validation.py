@@ -466,3 +466,42 @@ def test_integer_labels_beyond_int64_are_named():
             check_target(y, 3, classification=True)
     labels = check_target(np.array([0, 2**63], dtype=np.uint64), 2, classification=True)
     assert labels.tolist() == [0, 2**63]  # unsigned 64-bit labels are read as they are
+
+
+def _object_categories(values):
+    return pd.CategoricalDtype(pd.Index(values, dtype=object))
+
+
+@pytest.mark.parametrize(
+    "make, column, where",
+    [
+        (
+            lambda t: pd.DataFrame({"c": ["a", t, "b"]}, index=[5, 6, 7], dtype=object),
+            "c",
+            "index 6",
+        ),
+        (
+            lambda t: pd.DataFrame({"c": pd.array(["a", "b", t], dtype="string[python]")}),
+            "c",
+            "row 2",
+        ),
+        (
+            lambda t: pd.DataFrame(
+                {"c": pd.Categorical.from_codes([0, 1], dtype=_object_categories(["a", t]))}
+            ),
+            "c",
+            "row 1",
+        ),
+        (lambda t: np.array([["a", 1.0], [2.0, t]], dtype=object), "x1", "row 1"),
+        (lambda t: [["a"], [t]], "x0", "row 1"),
+    ],
+)
+def test_text_with_a_lone_surrogate_names_the_column_and_row(make, column, where):
+    # a raw UnicodeEncodeError "'utf-8' codec can't encode character '\ud800'", from pandas
+    with pytest.raises(ValueError) as err:
+        to_frame(make("x\ud800"))
+    assert str(err.value) == (
+        f"Column {column!r} holds text that is not valid Unicode (first at {where}: "
+        "'x\\ud800', a lone surrogate, as from a bad decode); re-decode it "
+        "(bytes.decode('utf-8', errors='replace')) or remove those characters."
+    )
