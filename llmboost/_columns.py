@@ -67,6 +67,8 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
+        if raw := [c for c in col.cat.categories if isinstance(c, bytes)]:  # else "b'u'"
+            raise _odd_value(name, raw[0])
         return _text_categories(col)
     if col.dtype == object:
         return _object_column(col, name)
@@ -189,11 +191,15 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
     text = present.map(lambda v: isinstance(v, str))
     if not (number | text).all():
         row = int(np.flatnonzero(~(number | text).to_numpy())[0])
-        raise TypeError(
-            f"Column {name!r} holds a value of type {type(present.iloc[row]).__name__} "
-            f"({present.iloc[row]!r}); expected numbers, booleans or text."
-        )
+        raise _odd_value(name, present.iloc[row])
     return _text_categories(col.astype("category"))
+
+
+def _odd_value(name: str, value) -> TypeError:
+    return TypeError(
+        f"Column {name!r} holds a value of type {type(value).__name__} ({value!r}); "
+        "expected numbers, booleans or text."
+    )
 
 
 def _text_categories(col: pd.Series) -> pd.Series:

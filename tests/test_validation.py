@@ -505,3 +505,14 @@ def test_text_with_a_lone_surrogate_names_the_column_and_row(make, column, where
         "'x\\ud800', a lone surrogate, as from a bad decode); re-decode it "
         "(bytes.decode('utf-8', errors='replace')) or remove those characters."
     )
+
+
+def test_a_categorical_column_of_bytes_is_refused_like_an_object_column_of_bytes():
+    # its categories became the text "b'u'" and "b'v'"; an object column of bytes is refused
+    message = "Column 'c' holds a value of type bytes (b'u'); expected numbers, booleans or text."
+    for values in (pd.Categorical([b"u", b"v", None]), pd.Series([b"u", b"v", None], dtype=object)):
+        with pytest.raises(TypeError) as err:
+            to_frame(pd.DataFrame({"c": values, "n": [1.0, 2.0, 3.0]}))
+        assert str(err.value) == message
+    text = to_frame(pd.DataFrame({"c": pd.Categorical(["u", "v", None])}))["c"]
+    assert list(text.cat.categories) == ["u", "v"]  # text categories as before
