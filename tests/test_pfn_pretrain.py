@@ -225,6 +225,22 @@ def test_ship_refuses_to_write_over_the_runs_own_files(tmp_path, capsys, dest, k
     assert (tmp_path / kept).read_bytes() == before
 
 
+@pytest.mark.parametrize("dest", ["model.json", "model.bin", "model"])
+def test_ship_from_python_refuses_a_dest_that_is_not_a_pt_file(tmp_path, dest):
+    # ship(run, "model.json") wrote the weights there, then the JSON record over them
+    from llmboost.pfn._ship import ship
+
+    pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "1"])
+    with pytest.raises(ValueError) as err:
+        ship(tmp_path / "run", tmp_path / dest)
+    assert str(err.value) == (
+        "ship: dest must name a .pt file (its .json record is written beside it), got "
+        f"{str(tmp_path / dest)!r}."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # nothing written
+    assert ship(tmp_path / "run", tmp_path / "model.pt")["train_info"]["step"] == 1
+
+
 def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path):
     # a file that is no checkpoint stopped with a bare UnpicklingError or KeyError, and
     # a checkpoint of another width started nothing but an output bias

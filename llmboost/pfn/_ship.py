@@ -91,6 +91,7 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     """
     from .model import PFNConfig, TabPFNLite
 
+    dest = _check_dest(dest)
     ck = load_checkpoint(Path(run_dir) / "checkpoint.pt")
     model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
     model.load_state_dict(ck["model"])
@@ -111,11 +112,22 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
             record = record.get("parent")  # before: keep the parent that ship recorded
         if record:
             meta["parent"] = record
-    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     export(model, ck["recipe"], info, dest)
     atomic_write_json(meta, dest.with_suffix(".json"))
     return meta
+
+
+def _check_dest(dest) -> Path:
+    """``dest`` as a path, refused unless a ``.pt`` file (else ``x.json`` gets the
+    weights and then the record over them)."""
+    dest = Path(dest)
+    if dest.suffix != ".pt":
+        raise ValueError(
+            f"ship: dest must name a .pt file (its .json record is written beside it), got "
+            f"{os.fspath(dest)!r}."
+        )
+    return dest
 
 
 def _parent_record(path: Path) -> dict:
