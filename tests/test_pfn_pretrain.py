@@ -241,6 +241,23 @@ def test_ship_from_python_refuses_a_dest_that_is_not_a_pt_file(tmp_path, dest):
     assert ship(tmp_path / "run", tmp_path / "model.pt")["train_info"]["step"] == 1
 
 
+def test_ship_from_python_refuses_to_write_over_the_runs_own_files(tmp_path):
+    # ship(run, run / "checkpoint.pt") replaced the checkpoint by the exported weights
+    # (the run could not resume), as --ship did before it refused
+    from llmboost.pfn._ship import ship
+
+    pretrain.main(["--out", str(tmp_path), *TINY, "--steps", "1"])
+    for dest, kept in [("checkpoint.pt", "checkpoint.pt"), ("recipe.pt", "recipe.json")]:
+        before = (tmp_path / kept).read_bytes()
+        with pytest.raises(ValueError) as err:
+            ship(tmp_path, tmp_path / dest)
+        assert str(err.value) == (
+            f"ship: dest {str(tmp_path / dest)!r} would write over the run's {kept}; name "
+            "another file."
+        )
+        assert (tmp_path / kept).read_bytes() == before
+
+
 def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path):
     # a file that is no checkpoint stopped with a bare UnpicklingError or KeyError, and
     # a checkpoint of another width started nothing but an output bias

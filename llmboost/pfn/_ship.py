@@ -91,7 +91,7 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     """
     from .model import PFNConfig, TabPFNLite
 
-    dest = _check_dest(dest)
+    dest = _check_dest(run_dir, dest)
     ck = load_checkpoint(Path(run_dir) / "checkpoint.pt")
     model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
     model.load_state_dict(ck["model"])
@@ -118,15 +118,22 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     return meta
 
 
-def _check_dest(dest) -> Path:
+def _check_dest(run_dir, dest) -> Path:
     """``dest`` as a path, refused unless a ``.pt`` file (else ``x.json`` gets the
-    weights and then the record over them)."""
+    weights and then the record over them) that leaves the run's own files alone."""
     dest = Path(dest)
     if dest.suffix != ".pt":
         raise ValueError(
             f"ship: dest must name a .pt file (its .json record is written beside it), got "
             f"{os.fspath(dest)!r}."
         )
+    written = {dest.resolve(), dest.with_suffix(".json").resolve()}
+    for own in ("checkpoint.pt", "recipe.json", "train_info.json"):
+        if (Path(run_dir) / own).resolve() in written:
+            raise ValueError(
+                f"ship: dest {os.fspath(dest)!r} would write over the run's {own}; name "
+                "another file."
+            )
     return dest
 
 
