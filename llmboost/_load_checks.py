@@ -74,6 +74,12 @@ def regular_path(path):
                 "load reads a file object opened for reading in binary mode "
                 f"(open(path, 'rb')), got {type(path).__name__} {path!r:.80}."
             )
+        if not getattr(path, "seekable", lambda: True)():  # zipfile: "File is not a zip file"
+            raise ValueError(
+                f"load got a file object it cannot seek in ({type(path).__name__} "
+                f"{path!r:.80}, as a pipe or stdin is); a model file is read from its end: "
+                "pass load(io.BytesIO(stream.read())) or a path."
+            )
         return path
     path = Path(path).expanduser()
     mode = os.stat(path).st_mode

@@ -141,7 +141,7 @@ def load(path: str | os.PathLike):
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
-        When they are not the weights the model was fitted with.
+        When they are not the weights fitted with, or a file object is closed or unseekable.
     """
     from .estimators._prior_boost import _PriorBoost
 

@@ -1615,6 +1615,25 @@ def test_load_of_a_closed_file_object_says_it_is_closed(tmp_path):
         load(buffer)
 
 
+def test_load_of_a_file_object_it_cannot_seek_in_says_so(tmp_path):
+    # a valid model read from a pipe was "not an llmboost model file (not a zip, or a
+    # damaged one: BadZipFile('File is not a zip file'))"
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    read, write = os.pipe()
+    os.close(write)
+    with os.fdopen(read, "rb") as stream, pytest.raises(ValueError) as err:
+        load(stream)
+    assert str(err.value) == (
+        f"load got a file object it cannot seek in ({type(stream).__name__} {stream!r:.80}, "
+        "as a pipe or stdin is); a model file is read from its end: pass "
+        "load(io.BytesIO(stream.read())) or a path."
+    )
+    assert np.array_equal(  # as the message says
+        _outputs(load(io.BytesIO(path.read_bytes())), X), _outputs(load(path), X)
+    )
+
+
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
 def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
