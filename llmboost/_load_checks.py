@@ -60,9 +60,11 @@ def regular_path(path):
     path nor a binary file object too."""
     if not isinstance(path, str | os.PathLike):
         if not hasattr(path, "seek"):
+            zipped = isinstance(path, bytes | bytearray) and path[:4] == b"PK\x03\x04"
+            hint = ": a model held in memory loads with load(io.BytesIO(data))" * zipped
             raise TypeError(
                 f"load takes the path (a str or os.PathLike) of a file written by save, got "
-                f"{type(path).__name__} {path!r:.80}."
+                f"{type(path).__name__} {path!r:.80}{hint}."
             )
         if getattr(path, "closed", False):  # readable() raised "I/O operation on closed file"
             raise ValueError(

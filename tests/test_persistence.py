@@ -1634,6 +1634,19 @@ def test_load_of_a_file_object_it_cannot_seek_in_says_so(tmp_path):
     )
 
 
+def test_load_of_a_model_file_read_into_bytes_says_how_to_load_it(tmp_path):
+    # "got bytes b'PK\x03\x04...'" and nothing on how to load a model held in memory
+    X, y = _data("binary", n=60)
+    data = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost").read_bytes()
+    with pytest.raises(TypeError) as err:
+        load(data)
+    assert str(err.value).endswith(": a model held in memory loads with load(io.BytesIO(data)).")
+    assert str(err.value).startswith("load takes the path (a str or os.PathLike) of a file")
+    assert np.array_equal(
+        _outputs(load(io.BytesIO(data)), X), _outputs(load(tmp_path / "m.llmboost"), X)
+    )
+
+
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
 def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
