@@ -28,9 +28,12 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
             return values
         values = np.where(pd.isna(values), np.nan, values)
     try:
-        return values.astype(np.float64)
+        numbers = values.astype(np.float64)
     except (ValueError, OverflowError):  # an int beyond float64 is named by its column
         return values
+    if values.dtype == object and np.isinf(numbers).any() and _first_overflow(values) is not None:
+        return values  # so is a Decimal beyond it, which the cast made infinity
+    return numbers
 
 
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
@@ -151,20 +154,23 @@ def _refuse_range(name: str, what: str, where: str):
 
 def _first_overflow(values) -> int | None:
     """The position of the first value whose ``float()`` overflows (an int beyond
-    float64's range), or ``None``."""
+    float64's range; a finite ``Decimal`` that becomes infinity), or ``None``."""
     for i, value in enumerate(values):
         try:
-            float(value)
+            number = float(value)
         except OverflowError:
             return i
         except (TypeError, ValueError):
             continue
+        if isinstance(value, Decimal) and value.is_finite() and math.isinf(number):
+            return i
     return None
 
 
 def _magnitude(value) -> str:
     """A number beyond float64's range as ``1e+400 (about 401 digits)``."""
-    exponent = math.log10(abs(int(value)))
+    exponent = float(abs(value).log10()) if isinstance(value, Decimal) else None
+    exponent = math.log10(abs(int(value))) if exponent is None else exponent
     sign = "-" if value < 0 else ""
     return f"{sign}{10 ** (exponent % 1):.3g}e+{int(exponent)} (about {int(exponent) + 1} digits)"
 

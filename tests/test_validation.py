@@ -453,6 +453,20 @@ def test_integers_beyond_float_range_are_named():
         )
 
 
+def test_decimals_beyond_float_range_are_named_not_called_infinity():
+    # Decimal("-2.5e400") became -inf: "Column 'b' contains infinity (first at row 1)"
+    column = pd.DataFrame({"b": pd.Series([Decimal("1.5"), Decimal("-2.5e400")], dtype=object)})
+    with pytest.raises(ValueError, match=r"^Column 'b' holds -2\.5e\+400 \(about 401 digits\) \(f"):
+        to_frame(column)
+    with pytest.raises(
+        ValueError, match=r"^Column 'x0' holds 1e\+400 \(about 401 digits\) \(first"
+    ):
+        to_frame(np.array([[Decimal("1.5")], [Decimal("1e400")]], dtype=object))
+    with pytest.raises(ValueError, match=r"^Column 'b' contains infinity \(first at row 1\)"):
+        to_frame(pd.DataFrame({"b": [Decimal("1.5"), Decimal("-Infinity")]}, dtype=object))
+    assert to_frame([[Decimal("1.5")], [Decimal("2")]])["x0"].tolist() == [1.5, 2.0]
+
+
 def test_integer_labels_beyond_int64_are_named():
     # 2**63 next to 1 made floats, which scikit-learn reads as continuous: a bare
     # StopIteration; 2**70 stayed an object: "Unknown label type: unknown"
