@@ -208,6 +208,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
 
     if y is None:  # scikit-learn's words: it read "y should be a 1d array, got ... shape ()"
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
+    if classification and isinstance(y, list | tuple):  # NumPy made [1, "a"] into "1", "a"
+        _object_labels(np.array(y, dtype=object).ravel())
     y = _numpy_labels(from_torch(y))
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:

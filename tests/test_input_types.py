@@ -90,6 +90,22 @@ def test_labels_mixing_booleans_and_numbers_are_refused():
     assert labels.dtype == bool
 
 
+def test_labels_given_as_a_list_of_mixed_types_are_refused_as_an_object_array_is():
+    # [1, "a"] became the text labels "1" and "a" (predict then gave "1", not 1), and
+    # [True, 2] the numbers 1 and 2, where the same labels as an object array are refused
+    for labels, message in (
+        ([1, "a", "a"], "y mixes text and other labels (e.g. 'a' and 1)"),
+        ([True, 2, 2], "y mixes booleans and other labels (e.g. True and 2)"),
+    ):
+        for y in (labels, tuple(labels), np.array(labels, dtype=object)):
+            with pytest.raises(ValueError, match=re.escape(message)):
+                check_target(y, 3, classification=True)
+    assert check_target(["a", "b", "a"], 3, classification=True).tolist() == ["a", "b", "a"]
+    assert check_target([1, 2, 1], 3, classification=True).dtype.kind == "i"
+    assert check_target([[1], [2], [1]], 3, classification=True).tolist() == [1, 2, 1]
+    assert check_target([1, "2.5", 3], 3, classification=False).tolist() == [1.0, 2.5, 3.0]
+
+
 def test_arrow_durations_become_seconds():
     durations = pd.array(
         [pd.Timedelta(1, "s"), None, pd.Timedelta(3, "ms")] * 8, dtype="duration[ns][pyarrow]"
