@@ -144,6 +144,8 @@ def _check_explainable(estimator) -> None:
         # a Pipeline that ends in one: its steps before transform the rows
         elif isinstance((getattr(estimator, "steps", None) or [(None, None)])[-1][-1], kinds):
             hint = ": explain its last step, explain(pipe[-1], pipe[:-1].transform(X))"
+        elif isinstance(getattr(estimator, "best_estimator_", None), kinds):  # a search
+            hint = ": explain its refit model, explain(search.best_estimator_, X)"
         raise TypeError(
             "explain() takes a fitted llmboost estimator (PriorBoost, PFNBoost, LLMBoost or "
             f"their Dask versions), got {got}{hint}."

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 
 from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.explain import explain, tree_contributions
@@ -242,7 +243,7 @@ def test_numpy_input_names_columns_and_errors():
         explain(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), [[0.5]])
 
 
-def test_a_class_or_a_pipeline_is_told_what_to_explain():
+def test_a_class_a_pipeline_or_a_search_is_told_what_to_explain():
     # both said only "got ABCMeta" / "got Pipeline"
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -260,6 +261,14 @@ def test_a_class_or_a_pipeline_is_told_what_to_explain():
     assert str(error.value).endswith(
         "got Pipeline: explain its last step, explain(pipe[-1], pipe[:-1].transform(X))."
     )
+    # a search said only "got GridSearchCV"
+    search = GridSearchCV(_model("binary", "xgboost", 0.5), {"scale": [0.5]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError) as error:
+        explain(search, X)
+    assert str(error.value).endswith(
+        "got GridSearchCV: explain its refit model, explain(search.best_estimator_, X)."
+    )
+    assert explain(search.best_estimator_, X).shape == (len(X), X.shape[1] + 2)
     table = explain(pipe[-1], pipe[:-1].transform(X))  # as the message says
     np.testing.assert_allclose(table.sum(axis=1), pipe.decision_function(X), atol=1e-6)
     with pytest.raises(TypeError, match=r"got Pipeline\.$"):  # no llmboost step: no hint
