@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -256,6 +257,21 @@ def test_ship_from_python_refuses_to_write_over_the_runs_own_files(tmp_path):
             "another file."
         )
         assert (tmp_path / kept).read_bytes() == before
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_part_file(tmp_path):
+    # a value JSON cannot hold (or a full disk, or Ctrl-C) left an empty recipe.json.tmp
+    from llmboost.pfn._ship import atomic_save, atomic_write_json
+
+    path = tmp_path / "recipe.json"
+    atomic_write_json({"steps": 1}, path)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        atomic_write_json({"steps": object()}, path)
+    assert json.loads(path.read_text()) == {"steps": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recipe.json"]
+    with pytest.raises(TypeError, match="cannot pickle"):  # torch.save pickles
+        atomic_save({"lock": threading.Lock()}, tmp_path / "model.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recipe.json"]
 
 
 def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path):

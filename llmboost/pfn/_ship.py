@@ -15,13 +15,17 @@ FORMAT = "llmboost-pfn/1"
 
 def _replace(path: Path, write) -> None:
     """Write ``path`` through a temporary file: a stop or a full disk mid-write leaves
-    the old file whole."""
+    the old file whole, and no temporary file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())  # on disk before it takes the old file's name
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before it takes the old file's name
+        os.replace(tmp, path)
+    except BaseException:  # a failed write (a full disk, Ctrl-C) leaves no part file
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def atomic_save(obj, path: Path) -> None:
