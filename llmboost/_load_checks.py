@@ -51,6 +51,14 @@ def save_path(path) -> Path:
         raise TypeError(
             f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r:.80}."
         )
+    return _not_empty(path, "save")
+
+
+def _not_empty(path, what: str) -> Path:
+    """``path`` with ``~`` expanded; an empty one (pathlib reads it as the current
+    folder, ``.``) is refused."""
+    if os.fspath(path) == "":
+        raise ValueError(f"{what} got an empty path (''); pass the model file's path.")
     return Path(path).expanduser()
 
 
@@ -83,7 +91,7 @@ def regular_path(path):
                 "pass load(io.BytesIO(stream.read())) or a path."
             )
         return path
-    path = Path(path).expanduser()
+    path = _not_empty(path, "load")
     mode = os.stat(path).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError
         raise _unsafe(

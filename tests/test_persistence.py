@@ -1647,6 +1647,16 @@ def test_load_of_a_model_file_read_into_bytes_says_how_to_load_it(tmp_path):
     )
 
 
+def test_an_empty_path_is_refused_not_read_as_the_current_folder():
+    # both said "Is a directory: '.'", as pathlib reads "" as the current folder
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    for call, what in ((lambda: save(model, ""), "save"), (lambda: load(""), "load")):
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value) == f"{what} got an empty path (''); pass the model file's path."
+
+
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
 def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     # "expected str, bytes or os.PathLike object, not NoneType", from pathlib, after the
