@@ -208,8 +208,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
 
     if y is None:  # scikit-learn's words: it read "y should be a 1d array, got ... shape ()"
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
-    if classification and isinstance(y, list | tuple):  # NumPy made [1, "a"] into "1", "a"
-        _object_labels(np.array(y, dtype=object).ravel())
+    if classification and isinstance(y, list | tuple):
+        y = _list_labels(y)
     y = _numpy_labels(from_torch(y))
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:
@@ -237,6 +237,18 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
     if labels.dtype.kind == "f":  # numbers held as objects
         _refuse_missing(~np.isfinite(labels))
     return _class_labels(labels, regressor)
+
+
+def _list_labels(y: list | tuple):
+    """A list of labels that mixes text or booleans with other values (``None``, NaN)
+    as an object array, checked as one (NumPy made ``[1, "a", nan]`` the text ``"1"``,
+    ``"a"``, ``"nan"``); other lists as they are."""
+    flat = np.array(y, dtype=object).ravel()
+    for types in (str, bool | np.bool_):
+        kind = [isinstance(v, types) for v in flat]
+        if any(kind) and not all(kind):
+            return np.array(y, dtype=object)
+    return y
 
 
 def _float_target(y: np.ndarray) -> np.ndarray:

@@ -100,6 +100,10 @@ def test_labels_given_as_a_list_of_mixed_types_are_refused_as_an_object_array_is
         for y in (labels, tuple(labels), np.array(labels, dtype=object)):
             with pytest.raises(ValueError, match=re.escape(message)):
                 check_target(y, 3, classification=True)
+    # a missing label among text was the label "nan" (NaN) or refused as a mixed type (None)
+    for missing in (None, np.nan, pd.NA):
+        with pytest.raises(ValueError, match=re.escape("y contains NaN or infinity (rows [1])")):
+            check_target(["a", missing, "b"], 3, classification=True)
     assert check_target(["a", "b", "a"], 3, classification=True).tolist() == ["a", "b", "a"]
     assert check_target([1, 2, 1], 3, classification=True).dtype.kind == "i"
     assert check_target([[1], [2], [1]], 3, classification=True).tolist() == [1, 2, 1]
