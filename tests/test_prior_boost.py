@@ -1194,6 +1194,15 @@ def test_class_weights_of_a_regressor_are_refused(booster, params):
         model.set_params(booster_params={key: plain, "n_estimators": 5}).fit(X, y)
 
 
+def test_a_regressor_names_a_class_weight_flag_given_as_text_as_text():
+    # is_unbalance='false' was refused as weighing classes, which the user did not ask for
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    params = {"is_unbalance": "false"}
+    model = PriorBoostRegressor(booster="lightgbm", booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=r"is_unbalance='false': give False \(a bool\), not"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "3", True])
 def test_a_class_weight_that_is_not_a_finite_number_is_refused(weight):
     # -1 and inf gave every row the probability 1 of "yes", NaN the probability 0
