@@ -198,7 +198,8 @@ def check_loss_target(params: dict | None, y, where: str = "y") -> None:
     unit, center = unit_for(y)
     span = f"{where} spans [{y.min():.3g}, {y.max():.3g}] (spread {unit:.3g})"
     if loss == "reg:pseudohubererror":
-        _check_slope(params.get("huber_slope", 1.0), unit, span)
+        if where == "y":  # eval_set's rows train in fit's unit: the slope is over its spread
+            _check_slope(params.get("huber_slope", 1.0), unit, span)
         return
     peak = float(np.max(np.abs(y - (center if loss in _CENTRED else 0.0))))
     if peak > _MAX or 0 < unit < _TINY:

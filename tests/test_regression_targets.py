@@ -718,3 +718,14 @@ def test_squared_log_error_on_validation_rows_at_or_below_minus_one_is_refused()
     message = "1 rows of eval_set's y_val are at or below -1 (row 2: -3.0)"
     with pytest.raises(ValueError, match=re.escape(message)):
         model.fit(X[:90], y[:90], eval_set=(X[90:], y_val))
+
+
+def test_huber_slope_is_read_over_the_spread_of_y_not_of_the_validation_rows():
+    # the trees train eval_set's rows in fit's unit too: a one-row eval_set (spread taken
+    # as 1) had huber_slope=1e20 refused as 1e+20 times its spread, though fit's y took it
+    X, y = _data()
+    y = y * 1e20
+    params = {"objective": "reg:pseudohubererror", "huber_slope": 1e20, "n_estimators": 20}
+    model = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, cv=3)
+    model.fit(X[:90], y[:90], eval_set=(X[90:91], y[90:91]))
+    assert model.score(X[90:], y[90:]) > 0.5
