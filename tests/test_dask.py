@@ -1119,6 +1119,15 @@ def test_class_weights_of_a_regressor_are_refused_with_advice_the_dask_fit_takes
     )
 
 
+def test_a_regressor_names_a_class_weight_flag_given_as_text_as_text(client):
+    # is_unbalance='false' was refused as weighing classes, which the user did not ask for
+    X, y = table(n=60, task="regression")
+    params = {"is_unbalance": "false"}
+    model = DaskPriorBoostRegressor(booster="lightgbm", booster_params=params)
+    with pytest.raises(ValueError, match=r"is_unbalance='false': give False \(a bool\), not"):
+        model.fit(*to_dask(X, y))
+
+
 @pytest.mark.parametrize(
     "booster, name", [("xgboost", "early_stopping_rounds"), ("lightgbm", "n_iter_no_change")]
 )

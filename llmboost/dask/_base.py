@@ -185,6 +185,8 @@ class _DaskPriorBoost(FusionParams):
         names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
         plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
         given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
+        # 'false' as text asks for no weights: the adapter names it as text
+        given = [k for k in given if str(params[k]).strip().lower() != "false"]
         if self._task == "regression" and given:
             raise InvalidParameterError(
                 f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "
