@@ -986,6 +986,17 @@ def test_boosting_rounds_outside_what_the_libraries_count_are_refused(rounds):
         model.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "booster, key", [("lightgbm", "num_iterations"), ("xgboost", "n_estimators")]
+)
+def test_boosting_rounds_refused_are_named_as_given(booster, key):
+    # LightGBM's num_iterations=0 was refused as n_estimators=0, a name not given
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = PriorBoostClassifier(booster=booster, scale=0, booster_params={key: 0})
+    with pytest.raises(ValueError, match=rf"^booster_params {key}=0: the trees need a whole"):
+        model.fit(X, y)
+
+
 def test_score_of_continuous_labels_names_score_s_y():
     # "y is continuous ...; for a numeric target use a regressor", though the classifier
     # was fitted on labels and only the labels given to score were scores

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._library_params import ALIASES, canonical_params, given_names
+from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._params import (
     BOOL,
     DICT,
@@ -221,8 +221,9 @@ class FusionParams(BaseEstimator):
         rounds = n_estimators(self.booster, self.booster_params)
         whole = isinstance(rounds, Integral) and not isinstance(rounds, bool)
         if not whole or not 1 <= rounds < 2**31:  # the libraries count rounds in 32 bits
+            shown = given_key(self.booster, "n_estimators", self.booster_params)
             raise InvalidParameterError(
-                f"booster_params n_estimators={rounds!r:.40}: the trees need a whole number "
+                f"booster_params {shown}={rounds!r:.40}: the trees need a whole number "
                 "of boosting rounds from 1 to 2**31 - 1 (scale='prior' gives the prior "
                 "alone, without trees)."
             )
