@@ -997,6 +997,13 @@ def test_boosting_rounds_refused_are_named_as_given(booster, key):
         model.fit(X, y)
 
 
+def test_no_boosting_rounds_with_the_prior_alone_is_taken():
+    # scale='prior' with n_estimators=0 was refused, its message advising scale='prior'
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = PriorBoostClassifier(scale="prior", booster_params={"n_estimators": 0}, cv=2)
+    assert model.fit(X, y).predict_proba(X).shape == (20, 2)
+
+
 def test_score_of_continuous_labels_names_score_s_y():
     # "y is continuous ...; for a numeric target use a regressor", though the classifier
     # was fitted on labels and only the labels given to score were scores

@@ -220,14 +220,15 @@ class FusionParams(BaseEstimator):
             )
         rounds = n_estimators(self.booster, self.booster_params)
         whole = isinstance(rounds, Integral) and not isinstance(rounds, bool)
-        if not whole or not 1 <= rounds < 2**31:  # the libraries count rounds in 32 bits
+        trees = candidates != [PRIOR_ONLY]  # scale='prior' fits no trees
+        if trees and (not whole or not 1 <= rounds < 2**31):  # the libraries count in 32 bits
             shown = given_key(self.booster, "n_estimators", self.booster_params)
             raise InvalidParameterError(
                 f"booster_params {shown}={rounds!r:.40}: the trees need a whole number "
                 "of boosting rounds from 1 to 2**31 - 1 (scale='prior' gives the prior "
                 "alone, without trees)."
             )
-        if candidates != [PRIOR_ONLY]:  # the adapter's checks (loss, boosting mode) before fits
+        if trees:  # the adapter's checks (loss, boosting mode) before fits
             make_booster(self.booster, self.booster_params, self._task, None)
 
     def _check_class_weights(self) -> None:
