@@ -1221,6 +1221,16 @@ def test_a_regressor_names_a_class_weight_flag_given_as_text_as_text():
         model.fit(X, y)
 
 
+def test_a_class_weight_of_zero_for_every_class_is_refused():
+    # no row trained: every row got the probabilities 0.5 and 0.5, without a word
+    X, y = _data(n=60)
+    params = {"n_estimators": 5, "class_weight": {0: 0.0, 1: 0}}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=r"class_weight gives every class the weight 0, so"):
+        model.fit(X, y)
+    model.set_params(booster_params={**params, "class_weight": {0: 0.0}}).fit(X, y)
+
+
 @pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "3", True])
 def test_a_class_weight_that_is_not_a_finite_number_is_refused(weight):
     # -1 and inf gave every row the probability 1 of "yes", NaN the probability 0

@@ -309,6 +309,11 @@ class FusionParams(BaseEstimator):
                     f"booster_params class_weight gives {_plain(key)!r} the weight "
                     f"{_plain(w)!r}: give each class a finite number >= 0."
                 )
+        if all(label in weights and weights[label] == 0 for label in classes):
+            raise InvalidParameterError(  # no row would train: probabilities alike, in silence
+                "booster_params class_weight gives every class the weight 0, so no row would "
+                "train the trees; give some class a weight above 0."
+            )
         return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
 
     def _by_name(self, params: dict | None, frame, trees) -> dict | None:
