@@ -1157,6 +1157,7 @@ def test_early_stopping_rounds_without_eval_set_is_refused(booster, key):
         ("xgboost", "eval_metric", ["logloss", "aucpr"]),
         ("lightgbm", "metric", "binary_logloss,auc"),
         ("lightgbm", "metrics", "average_precision"),
+        ("lightgbm", "metric", "AUC"),  # LightGBM reads metric names in any case
     ],
 )
 def test_single_class_eval_set_with_a_ranking_metric_is_refused(booster, key, metric):

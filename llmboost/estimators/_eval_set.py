@@ -73,7 +73,8 @@ def check_eval_metric(booster: str, booster_params: dict | None, codes, classes)
         value = (booster_params or {}).get(key)
         names = value.split(",") if isinstance(value, str) else value
         names = names if isinstance(names, list | tuple) else []
-        ranking = [n for n in names if isinstance(n, str) and n.strip() in _RANKING_METRICS]
+        names = [n.lower() if booster == "lightgbm" else n for n in names if isinstance(n, str)]
+        ranking = [n for n in names if n.strip() in _RANKING_METRICS]  # LightGBM's in any case
         if ranking:
             missing = _plain(classes[np.setdiff1d(np.arange(len(classes)), present)[0]])
             which = (
