@@ -364,10 +364,11 @@ def check_binary_weight(params: dict | None, classes) -> None:
         return
     losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
     multiclass = set(losses) & {"multi:softprob", "multi:softmax", "multiclass", "softmax"}
-    if len(classes) == 2 and params.get("num_class") is not None and not multiclass:
+    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
+    if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
         raise ValueError(
-            f"booster_params num_class={params['num_class']!r}, but y has 2 classes, which "
-            "the trees fit with one margin per row (a binary loss); leave num_class out."
+            f"booster_params {count}={params[count]!r}, but y has 2 classes, which the trees "
+            f"fit with one margin per row (a binary loss); leave {count} out."
         )
     binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
     if len(classes) > 2 and binary:

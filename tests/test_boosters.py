@@ -742,7 +742,8 @@ def test_monotone_constraints_in_another_form_are_refused_before_any_fit(library
     [("lightgbm", {"objective": "binary"}, 3, r"objective='binary' is a loss of two classes, but "),
      ("lightgbm", {"objective": "XENTROPY"}, 3, r"objective='XENTROPY' is a loss of two classes"),
      ("xgboost", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes"),
-     ("lightgbm", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes")],
+     ("lightgbm", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes"),
+     ("lightgbm", {"num_classes": 3}, 2, r"num_classes=3, but y has 2 classes")],
 )  # fmt: skip
 def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit(
     library, params, n_classes, match
