@@ -186,13 +186,9 @@ def check_loss_target(params: dict | None, y, where: str = "y") -> None:
     named = [(k, v) for k, v in (params or {}).items() if k in OBJECTIVE_KEYS]
     key, loss = next(((k, v.lower()) for k, v in named if isinstance(v, str)), (None, None))
     y = np.asarray(y, dtype=np.float64)
-    bad = np.flatnonzero(y <= -1) if loss == "reg:squaredlogerror" else []
-    if len(bad):
-        raise ValueError(
-            f"booster_params {key}='reg:squaredlogerror' fits log1p(y), which needs y > -1, "
-            f"but {len(bad)} rows of {where} are at or below -1 (row {bad[0]}: "
-            f"{float(y[bad[0]])!r}); shift y, or use another loss."
-        )
+    if loss == "reg:squaredlogerror":
+        bad = np.flatnonzero(y <= -1)
+        refuse_log_rows(key, bad, y[bad[:1]], where)
     if loss not in (*_CENTRED, *_OWN_UNIT, "reg:pseudohubererror") or not y.size:
         return
     unit, center = unit_for(y)
@@ -207,6 +203,17 @@ def check_loss_target(params: dict | None, y, where: str = "y") -> None:
             f"booster_params {key}={params[key]!r} trains on y in its own unit, which the "
             f"library stores as float32 (|y| from {_TINY:.2g} to {_MAX:.2g}), "
             f"but {span}; divide y by a power of ten (and multiply the predictions back)."
+        )
+
+
+def refuse_log_rows(key: str, rows, first, where: str = "y") -> None:
+    """Refuse ``rows`` at or below -1 (``first`` holds the first's value) of a target of
+    XGBoost's squared log error, given under ``key``: its ``log1p`` is undefined there."""
+    if len(rows):
+        raise ValueError(
+            f"booster_params {key}='reg:squaredlogerror' fits log1p(y), which needs y > -1, "
+            f"but {len(rows)} rows of {where} are at or below -1 (row {rows[0]}: "
+            f"{float(first[0])!r}); shift y, or use another loss."
         )
 
 
@@ -226,4 +233,10 @@ def _check_slope(slope, unit: float, span: str) -> None:
         )
 
 
-__all__ = ["check_loss_params", "check_loss_target", "check_quantiles", "refused_loss"]
+__all__ = [
+    "check_loss_params",
+    "check_loss_target",
+    "check_quantiles",
+    "refused_loss",
+    "refuse_log_rows",
+]

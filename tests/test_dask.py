@@ -1119,6 +1119,19 @@ def test_class_weights_of_a_regressor_are_refused_with_advice_the_dask_fit_takes
     )
 
 
+def test_squared_log_error_on_rows_at_or_below_minus_one_outside_the_sample_is_refused(client):
+    # the sample's fit missed them: XGBoost failed in training, after the prior's scores,
+    # with "label must be greater than -1 for rmsle"
+    X, y = table(n=300, task="regression")
+    y = y - y.min() + 0.5
+    y.iloc[[7, 150]] = -3.0
+    params = {"objective": "reg:squaredlogerror", "n_estimators": 5}
+    model = DaskPriorBoostRegressor(booster_params=params, sample_size=40, scale=0.5, cv=2)
+    message = "but 2 rows of y are at or below -1 (row 7: -3.0); shift y"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model.fit(*to_dask(X, y))
+
+
 def test_a_regressor_names_a_class_weight_flag_given_as_text_as_text(client):
     # is_unbalance='false' was refused as weighing classes, which the user did not ask for
     X, y = table(n=60, task="regression")

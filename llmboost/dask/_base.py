@@ -20,6 +20,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._library_params import OBJECTIVE_KEYS
+from .._losses import refuse_log_rows
 from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
@@ -240,6 +242,7 @@ class _DaskPriorBoost(FusionParams):
         frame, y = client.persist([prepared(X, categories), y])
         seed = _sample_seed(self.random_state)
         lengths = check_labels(frame, y, regression=self._task == "regression")
+        self._check_log_target(y, lengths)
         thresholds = self._thresholds(y, sum(lengths), seed)
 
         sample = frame.map_partitions(
@@ -268,6 +271,20 @@ class _DaskPriorBoost(FusionParams):
         trees = [m for m in self.members_ if m.booster is not None]
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
         return self
+
+    def _check_log_target(self, y, lengths: list) -> None:
+        """The local refusal of ``y <= -1`` for XGBoost's squared log error, over all rows
+        (the sample's fit saw its own rows alone; XGBoost failed in training, after the
+        prior's scores of every row)."""
+        params = self.booster_params if isinstance(self.booster_params, dict) else {}
+        keys = [k for k in OBJECTIVE_KEYS if str(params.get(k)) == "reg:squaredlogerror"]
+        if self.booster != "xgboost" or not keys or self._candidates() == [PRIOR_ONLY]:
+            return
+        import dask.array as da
+
+        values = y.astype("float64").to_dask_array(lengths=lengths)
+        rows = da.flatnonzero(values <= -1).compute()
+        refuse_log_rows(keys[0], rows, values[rows[:1]].compute())
 
     def _thresholds(self, y, n_rows: int, seed: int):
         """The sample: ``sample_size`` rows, at least ``cv`` (of every class)."""
