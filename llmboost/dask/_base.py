@@ -26,7 +26,7 @@ from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._eval_set import _patience_names
-from ..estimators._shared import _UNBALANCE, PARAMETER_CONSTRAINTS, FusionParams
+from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
 from ..scale_search import PRIOR_ONLY, check_margin
 from ._boosting import fit_member, margin_meta, predict_partition
 from ._data import (
@@ -184,11 +184,7 @@ class _DaskPriorBoost(FusionParams):
     def _check_class_weights_here(self, params: dict, local: str) -> None:
         """Weights of classes refused with advice the Dask fit takes (the local checks
         advise sample_weight, which it does not take yet)."""
-        names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
-        plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
-        given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
-        # 'false' as text asks for no weights: the adapter names it as text
-        given = [k for k in given if str(params[k]).strip().lower() != "false"]
+        given = class_weights_given(params)
         if self._task == "regression" and given:
             raise InvalidParameterError(
                 f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "

@@ -114,6 +114,16 @@ def _splits_like(value) -> bool:
 #: LightGBM's other names of ``is_unbalance``.
 _UNBALANCE = ALIASES["lightgbm"]["is_unbalance"]
 
+
+def class_weights_given(params: dict) -> list:
+    """The names in ``params`` that weigh classes, with a value that changes the weights."""
+    names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
+    plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
+    given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
+    # 'false' as text asks for no weights: the adapter names it as text
+    return [k for k in given if str(params[k]).strip().lower() != "false"]
+
+
 #: Constraints of the shared parameters (see :mod:`llmboost._params`).
 PARAMETER_CONSTRAINTS = {
     "prior": [
@@ -235,11 +245,7 @@ class FusionParams(BaseEstimator):
         """Refuse weights of classes for a regressor, and LightGBM's ``class_weight``
         for XGBoost."""
         params = self.booster_params or {}
-        names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
-        plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
-        given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
-        # 'false' as text asks for no weights: the adapter names it as text
-        given = [k for k in given if str(params[k]).strip().lower() != "false"]
+        given = class_weights_given(params)
         if self._task == "regression" and given:
             raise InvalidParameterError(
                 f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "
