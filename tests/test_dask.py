@@ -1198,3 +1198,6 @@ def test_xgboost_early_stopping_callback_is_refused_with_advice_the_dask_fit_tak
         "PriorBoostRegressor on a pandas table (a sample of the rows) with fit(X, y, "
         "eval_set=(X_val, y_val)) and booster_params early_stopping_rounds."
     )
+    # the prior alone fits no trees: taken, as the local fit and a patience are
+    model = DaskPriorBoostRegressor(booster_params=params, scale="prior", cv=2)
+    assert model.fit(*to_dask(X, y)).booster_ is None

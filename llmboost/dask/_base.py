@@ -205,7 +205,8 @@ class _DaskPriorBoost(FusionParams):
         """Refuse a patience of early stopping: without eval_set, it would be ignored (or
         XGBoost's EarlyStopping fail)."""
         params = self.booster_params or {}
-        if self.booster == "xgboost" and params.get("callbacks"):
+        trees = self._candidates() != [PRIOR_ONLY]  # the prior alone fits no trees
+        if self.booster == "xgboost" and params.get("callbacks") and trees:
             from xgboost.callback import EarlyStopping
 
             if any(isinstance(c, EarlyStopping) for c in params["callbacks"]):
@@ -216,7 +217,7 @@ class _DaskPriorBoost(FusionParams):
                     f"with {_EVAL_SET} and booster_params early_stopping_rounds."
                 )
         given = [k for k in _patience_names(self.booster) if params.get(k) is not None]
-        if given and self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
+        if given and trees:
             raise ValueError(
                 f"booster_params {given[0]}={params[given[0]]!r} is the patience of early "
                 f"stopping on eval_set, but {type(self).__name__}.fit takes no eval_set yet, "
