@@ -58,6 +58,8 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     monotone = params.get("monotone_constraints")
     if isinstance(monotone, np.ndarray) and monotone.ndim == 1:
         monotone = monotone.tolist()
+    if isinstance(monotone, str):  # each library misread the other's text
+        monotone = _monotone_text(monotone)
     if isinstance(monotone, list | tuple):
         if len(monotone) != len(columns):
             raise ValueError(
@@ -143,6 +145,20 @@ def lightgbm_categorical(params: dict, X) -> tuple[dict, list | str]:
         if isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered:  # LightGBM's "auto"
             positions.add(i)
     return {k: v for k, v in params.items() if k not in given}, sorted(positions)
+
+
+def _monotone_text(text: str) -> list:
+    """``monotone_constraints`` as text, LightGBM's ``"1,0,-1"`` or XGBoost's
+    ``"(1,0,-1)"``, as a list (XGBoost failed at fit on the first, LightGBM ignored the
+    second without a word)."""
+    body = text.strip().removeprefix("(").removesuffix(")").strip()
+    parts = [p.strip() for p in body.split(",")] if body else []
+    if not all(re.fullmatch(r"[+-]?\d+", p) for p in parts):
+        raise ValueError(
+            f"booster_params monotone_constraints={text!r} is no list of directions: give "
+            "one per column of X, in X's order, as a list ([1, 0, -1]) or text ('1,0,-1')."
+        )
+    return [int(p) for p in parts]
 
 
 def _sign(value, column) -> int:

@@ -196,13 +196,15 @@ def test_constraints_by_position(library):
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize(
     "monotone",
-    [np.array([-1, 0, 0]), [np.int64(-1), 0, 0], (-1.0, 0.0, 0.0), {"a": np.int64(-1)}],
-    ids=["array", "numpy-ints", "floats", "dict-of-numpy-int"],
-)
+    [np.array([-1, 0, 0]), [np.int64(-1), 0, 0], (-1.0, 0.0, 0.0), {"a": np.int64(-1)},
+     "(-1,0,0)", "-1, 0, 0"],
+    ids=["array", "numpy-ints", "floats", "dict-of-numpy-int", "xgboost-text", "lightgbm-text"],
+)  # fmt: skip
 def test_monotone_constraints_from_numpy_or_floats(library, monotone):
     # XGBoost failed on an array ("'numpy.ndarray' object has no attribute 'keys'") and
     # on NumPy integers or floats ("Invalid Parameter format for monotone_constraints
-    # expect but value='(np.int64(-1), 0, 0)'")
+    # expect but value='(np.int64(-1), 0, 0)'"), as on LightGBM's text "-1, 0, 0", and
+    # LightGBM ignored XGBoost's text "(-1,0,0)" without a word
     X, rng = _frame(n=200)
     y = (np.sin(2 * X["a"]) + X["b"] + rng.normal(scale=0.1, size=len(X))).to_numpy()
     if library == "lightgbm" and isinstance(monotone, dict):
