@@ -16,6 +16,7 @@ monotone with respect to categorical features") and was not applied by XGBoost.
 
 from __future__ import annotations
 
+import ast
 import re
 from numbers import Integral, Real
 
@@ -74,6 +75,8 @@ def position_constraints(library: str, params: dict, columns) -> dict:
         if isinstance(params.get(key), list | tuple):
             out[key] = [_categorical(key, c, columns) for c in params[key]]
     groups = params.get("interaction_constraints")
+    if isinstance(groups, str):  # LightGBM read its names as other columns, in silence
+        groups = interaction_text(groups)
     if isinstance(groups, list | tuple | np.ndarray):  # NumPy groups as lists
         groups = [g.tolist() if isinstance(g, np.ndarray) else g for g in groups]
     if isinstance(groups, list) and all(isinstance(g, list | tuple) for g in groups):
@@ -161,6 +164,23 @@ def _monotone_text(text: str) -> list:
     return [int(p) for p in parts]
 
 
+def interaction_text(text: str) -> list:
+    """``interaction_constraints`` as text (``"[[0, 1], [2]]"``, ``'[["a"], ["b"]]'`` or
+    LightGBM's ``"[0, 1], [2]"``) as its list of groups."""
+    try:
+        groups = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        groups = None
+    groups = list(groups) if isinstance(groups, list | tuple) else []
+    if not groups or not all(isinstance(g, list | tuple) for g in groups):
+        raise ValueError(
+            f"booster_params interaction_constraints={text!r} is no list of groups: give "
+            "each group as a list of columns, in a list ([['a', 'b'], ['c']], or positions "
+            "[[0, 1], [2]])."
+        )
+    return [list(g) for g in groups]
+
+
 def _sign(value, column) -> int:
     """A direction of ``monotone_constraints`` as a Python int (-1, 0 or 1)."""
     if isinstance(value, Real) and value in (-1, 0, 1):
@@ -202,6 +222,7 @@ def _member(library: str, column, columns: list, key="interaction_constraints"):
 
 __all__ = [
     "check_constraint_forms",
+    "interaction_text",
     "check_monotone_categories",
     "lightgbm_categorical",
     "position_constraints",

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._params import (
     BOOL,
@@ -347,6 +348,7 @@ class FusionParams(BaseEstimator):
                 named = [named.get(name, 0) for name in trees.columns]
             out["monotone_constraints"] = named
         groups = out.get("interaction_constraints")
+        groups = interaction_text(groups) if isinstance(groups, str) else groups
         position = {name: i for i, name in enumerate(trees.columns)}
 
         def member(column):
