@@ -249,6 +249,8 @@ def _file_to_write(path: Path) -> Path:
     target = path.resolve() if path.is_symlink() else path
     if path.is_dir() or not target.parent.is_dir():
         why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
+        if not path.is_dir() and target.parent.exists():  # a file where a folder should be
+            why = f"{target.parent} is a file, not a folder"
         error = IsADirectoryError if path.is_dir() else FileNotFoundError
         raise error(f"Cannot save to {path}: {why}; pass a file path in an existing folder.")
     if target.exists() and not target.is_file():  # the rename would replace a device

@@ -1511,6 +1511,13 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     with pytest.raises(IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"):
         save(model, tmp_path)
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "notes").write_text("x")  # it said "the folder .../notes does not exist"
+    with pytest.raises(FileNotFoundError) as err:
+        save(model, tmp_path / "notes" / "m.llmboost")
+    assert str(err.value) == (
+        f"Cannot save to {tmp_path / 'notes' / 'm.llmboost'}: {tmp_path / 'notes'} is a file, "
+        "not a folder; pass a file path in an existing folder."
+    )
 
 
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="Linux sysfs")
