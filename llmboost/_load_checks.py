@@ -93,7 +93,12 @@ def regular_path(path):
         return path
     path = _not_empty(path, "load")
     mode = os.stat(path).st_mode
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: IsADirectoryError
+    if stat.S_ISDIR(mode):  # open() said only "[Errno 21] Is a directory"
+        raise IsADirectoryError(
+            f"load reads a file written by save; {path} is a folder: pass the path of the "
+            "file in it (such as model.llmboost)."
+        )
+    if not stat.S_ISREG(mode):
         raise _unsafe(
             f"{path} is not a regular file (a device, pipe or socket); load reads a file "
             "written by save. It was not read."

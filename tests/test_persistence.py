@@ -1573,8 +1573,12 @@ def test_load_of_a_pipe_is_refused_unopened(tmp_path):
         f"{pipe} is not a regular file (a device, pipe or socket); load reads a file written "
         "by save. It was not read."
     )
-    with pytest.raises(IsADirectoryError):  # a folder is still named as one
+    with pytest.raises(IsADirectoryError) as err:  # said only "[Errno 21] Is a directory"
         load(tmp_path)
+    assert str(err.value) == (
+        f"load reads a file written by save; {tmp_path} is a folder: pass the path of the "
+        "file in it (such as model.llmboost)."
+    )
 
 
 @pytest.mark.parametrize("path", [5, None, b"m.llmboost"])
