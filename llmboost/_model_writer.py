@@ -14,6 +14,7 @@ import stat
 import sys
 import zipfile
 from pathlib import Path, PurePath
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import numpy as np
@@ -133,6 +134,13 @@ class Writer:
         cls = type(obj)
         name = _public_name(cls)
         booster = _library_booster(obj)
+        if booster is None and isinstance(obj, FunctionType | BuiltinFunctionType | MethodType):
+            raise TypeError(  # it said "builtins:function is not a class llmboost saves"
+                f"Cannot store {where}: it is a function ({getattr(obj, '__qualname__', obj)}), "
+                "whose code a file without pickle cannot hold. Give a text where the parameter "
+                "takes one (a template, a scorer's name), or use pickle for this model, only "
+                "with files you trust."
+            )
         if booster is None and not trusted_class(cls):
             raise TypeError(
                 f"Cannot store {where}: {name} is not a class llmboost saves without pickle "

@@ -542,6 +542,25 @@ class MyPrior(Prior):
         return np.zeros((len(X), len(self.classes_)))
 
 
+def test_a_function_in_a_parameter_is_named_as_a_function_at_save(tmp_path):
+    # it said "builtins:function is not a class llmboost saves without pickle"
+    def accuracy(estimator, X, y):
+        return float(np.mean(estimator.predict(X) == y))
+
+    X, y = _data("binary", n=60)
+    model = PriorBoostClassifier(
+        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0, 1.0], cv=2
+    )
+    model.set_params(scoring=accuracy).fit(X, y)
+    with pytest.raises(TypeError) as err:
+        save(model, tmp_path / "m.llmboost")
+    assert str(err.value).startswith(
+        "Cannot store model.scoring: it is a function (test_a_function_in_a_parameter_is_named"
+        "_as_a_function_at_save.<locals>.accuracy), whose code a file without pickle cannot hold."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     X, y = _data("binary", n=80)
     forest = PriorBoostClassifier(
