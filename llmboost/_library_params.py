@@ -377,8 +377,8 @@ def check_binary_weight(params: dict | None, classes) -> None:
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
     names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
-    given = [k for k in names if params.get(k)]
-    if len(classes) <= 2 or not given:
+    given = [k for k in names if params.get(k) and not (k == "scale_pos_weight" and params[k] == 1)]
+    if len(classes) <= 2 or not given:  # scale_pos_weight=1, the default, changes nothing
         return
     raise ValueError(
         f"booster_params {given[0]}={params[given[0]]!r} weights the positive class of a "

@@ -136,6 +136,17 @@ def test_a_positive_class_weight_with_more_classes_is_refused(library, params):
     model.fit(X, (y > 0).astype(int))  # two classes: the weight is used
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_the_default_positive_class_weight_is_taken_with_more_classes(library):
+    # scale_pos_weight=1 (the libraries' default, which changes nothing) was refused too
+    X, y = _data(3)
+    params = {"scale_pos_weight": 1, "n_estimators": 5}
+    fused = PriorBoostClassifier(booster=library, booster_params=params, scale=0).fit(X, y)
+    params.pop("scale_pos_weight")
+    plain = PriorBoostClassifier(booster=library, booster_params=params, scale=0).fit(X, y)
+    np.testing.assert_array_equal(fused.predict_proba(X), plain.predict_proba(X))
+
+
 def test_text_columns_with_xgboost_categories_turned_off_are_named():
     # XGBoost's own "DataFrame.dtypes for data must be int, float, bool or category" came out
     X, y = _data(2)
