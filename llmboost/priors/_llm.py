@@ -123,8 +123,9 @@ class LLMPrior(Prior):
         0, the prior never reads labels and ``oof_logits`` simply scores the rows.
     device : str or torch.device, default="auto"
         ``"cuda"`` when available (then ``"mps"``), else ``"cpu"``.
-    dtype : str, default="auto"
-        ``bfloat16`` (or ``float16``) on GPU; on CPU ``bfloat16`` where the CPU has
+    dtype : str or torch.dtype, default="auto"
+        A floating dtype (``"float32"``, ``torch.bfloat16``, ...). ``"auto"``: ``bfloat16``
+        (or ``float16``) on GPU; on CPU ``bfloat16`` where the CPU has
         native bfloat16 (the ``avx512_bf16`` or ``amx_bf16`` flag,
         ``llmboost.priors._llm_runtime.cpu_has_native_bf16``), else ``float32``. Class
         log-probabilities in bfloat16 differ from float32 by up to about 0.1. Scores
