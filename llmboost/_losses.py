@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from ._library_params import OBJECTIVE_KEYS
+from ._tree_unit import _RESIDUAL_LOSSES as _CENTRED
 from ._tree_unit import unit_for
 
 #: The losses llmboost takes under the other library's name, by library: its own name.
@@ -152,12 +153,9 @@ def _one_number(value) -> float | None:
         return None
 
 
-#: Losses trained on the target in its own unit (centred for the first): its float32
-#: labels must hold it (``1e120 * y`` overflowed, ``1e-120 * y`` became 0: R^2 0.0).
-_CENTRED = (
-    "reg:absoluteerror", "reg:quantileerror", "regression_l1", "l1", "mean_absolute_error",
-    "mae", "huber", "fair", "quantile",
-)  # fmt: skip
+#: Losses trained on the target in its own unit, beside the centred ones (``_CENTRED``,
+#: the tree unit's losses of the residual): its float32 labels must hold it (``1e120 * y``
+#: overflowed, ``1e-120 * y`` became 0: R^2 0.0).
 _OWN_UNIT = ("mape", "mean_absolute_percentage_error", "reg:squaredlogerror")
 _TINY, _MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
