@@ -199,7 +199,28 @@ def _options(argv) -> argparse.Namespace:
         )
     if args.out is not None and args.out.is_dir():  # read after the timing, to append to it
         parser.error(f"argument --out: {args.out} is a folder; give a file name")
+    _check_model_options(parser, args)
     return args
+
+
+def _check_model_options(parser, args) -> None:
+    """--device, --dtype and --model-config, checked before the model loads (a bad one
+    failed inside LLMPrior or transformers after the timing set-up)."""
+    from llmboost.priors._device import torch_device
+    from llmboost.priors._llm import FLOAT_DTYPES
+
+    try:
+        torch_device(args.device, "--device")
+    except ValueError as err:
+        parser.error(f"argument {err}")
+    if args.dtype not in FLOAT_DTYPES:
+        parser.error(f"argument --dtype: {args.dtype!r} is not one of {', '.join(FLOAT_DTYPES)}")
+    config = args.model_config
+    if config is not None and config not in SHAPES and not Path(config).is_file():
+        parser.error(
+            f"argument --model-config: {config!r} is neither a shape ({', '.join(SHAPES)}) "
+            "nor a JSON file of a config"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1098,6 +1098,10 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         (["--dataset", "nope"], "argument --dataset: no task 'nope' in "),
         # read to append to after the model had loaded and the timing ran: IsADirectoryError
         (["--out", "."], "argument --out: . is a folder; give a file name"),
+        # unchecked strings, failing inside LLMPrior or transformers
+        (["--dtype", "fp8"], "argument --dtype: 'fp8' is not one of auto, float32"),
+        (["--device", "gpu"], "argument --device"),
+        (["--model-config", "llama-2b"], "argument --model-config: 'llama-2b' is neither"),
     ],
 )
 def test_llm_prior_benchmark_options_are_usage_errors(options, said, monkeypatch, capsys):
