@@ -369,7 +369,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
 
     Parameters
     ----------
-    sample_weight : array-like of shape (n_rows,) or None
+    sample_weight : array-like of shape (n_rows,), float or None
+        A float weighs every row alike.
     n_rows : int
 
     Returns
@@ -400,6 +401,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight must hold numbers: {error}.") from None
     if complex_:  # the cast to floats dropped the imaginary part
         raise ValueError("sample_weight must hold real numbers, not complex ones.")
+    if w.ndim == 0:  # one number weighs every row, as in scikit-learn
+        w = np.full(n_rows, float(w))
     if w.shape != (n_rows,):
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))

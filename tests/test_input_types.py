@@ -182,6 +182,18 @@ def test_a_refused_sample_weight_is_named_with_its_value(weight, shown):
     assert f"row 1 holds {shown}" in str(error.value)
 
 
+def test_one_number_as_sample_weight_weighs_every_row_alike():
+    # refused with "sample_weight has shape (); expected (4,)", where scikit-learn takes it
+    np.testing.assert_array_equal(check_sample_weight(2.5, 4), [2.5] * 4)
+    np.testing.assert_array_equal(check_sample_weight(np.float32(1), 3), [1.0] * 3)
+    X, y = _table()
+    weighted = _classifier().fit(X, y, sample_weight=3.0)
+    expected = _classifier().fit(X, y, sample_weight=np.full(len(y), 3.0))
+    np.testing.assert_array_equal(weighted.predict_proba(X), expected.predict_proba(X))
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        check_sample_weight(-1.0, 2)
+
+
 def test_complex_sample_weight_is_refused():
     # the imaginary part was dropped with NumPy's ComplexWarning, and the fit went on
     for weight in (np.array([1.0, 2.0]) + 1j, [1 + 0j, 2 + 0j], pd.Series([1j, 2.0])):

@@ -100,10 +100,11 @@ class _PriorBoost(FusionParams, ABC):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights for the boosters and the search's scores (and for priors that
-            accept weights; in-context and language-model priors, and scikit-learn
-            models whose ``fit`` takes none, such as a ``Pipeline``, ignore them).
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Row weights (a float: every row alike) for the boosters and the search's
+            scores (and for priors that accept weights; in-context and language-model
+            priors, and scikit-learn models whose ``fit`` takes none, such as a
+            ``Pipeline``, ignore them).
         eval_set : tuple (X_val, y_val), default=None
             Validation rows: each tree member is refit with up to ``n_estimators``
             rounds, stops early when their loss stops improving (after
