@@ -54,6 +54,17 @@ def check_summary_file(option: str, path) -> None:
         usage_error(f"argument {option}: {path} is a folder; give a file name")
 
 
+def check_device(parser: argparse.ArgumentParser, device: str) -> None:
+    """``--device`` read as the priors read it, refused as a usage error before any work
+    (a name torch cannot use failed in the first fit, after the set-up)."""
+    from llmboost.priors._device import torch_device
+
+    try:
+        torch_device(device, "--device")
+    except ValueError as err:
+        parser.error(f"argument {err}")
+
+
 def check_classes(option: str, y, rows: str) -> None:
     """Stop with a usage error unless ``y`` holds two classes of two rows or more, which
     the fusion search's cross-validation needs: said before any fit, not by its traceback.

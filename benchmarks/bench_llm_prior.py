@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from _suite import (
+    check_device,
     check_summary_file,
     command_line,
     count,
@@ -206,13 +207,9 @@ def _options(argv) -> argparse.Namespace:
 def _check_model_options(parser, args) -> None:
     """--device, --dtype and --model-config, checked before the model loads (a bad one
     failed inside LLMPrior or transformers after the timing set-up)."""
-    from llmboost.priors._device import torch_device
     from llmboost.priors._llm import FLOAT_DTYPES
 
-    try:
-        torch_device(args.device, "--device")
-    except ValueError as err:
-        parser.error(f"argument {err}")
+    check_device(parser, args.device)
     if args.dtype not in FLOAT_DTYPES:
         parser.error(f"argument --dtype: {args.dtype!r} is not one of {', '.join(FLOAT_DTYPES)}")
     config = args.model_config

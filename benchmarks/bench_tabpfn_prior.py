@@ -33,13 +33,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
-from _suite import check_summary_file, write_summary  # noqa: E402
+from _suite import check_device, check_summary_file, write_summary  # noqa: E402
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
 from llmboost.benchmarks.cli import count  # noqa: E402
 from llmboost.priors import TabPFNPrior  # noqa: E402
-from llmboost.priors._device import torch_device  # noqa: E402
 from llmboost.scale_search import make_folds  # noqa: E402
 
 
@@ -223,10 +222,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = _parser()
     args = parser.parse_args(argv)
     check_summary_file("--out", args.out)
-    try:  # before the checkpoint is built, not in the first fit's traceback
-        torch_device(args.device, "--device")
-    except ValueError as err:
-        parser.error(f"argument {err}")
+    check_device(parser, args.device)  # before the checkpoint is built
 
     import torch
 
