@@ -647,6 +647,27 @@ def test_logits_beyond_the_limit_are_clipped_to_it():
         np.testing.assert_array_equal(proba, reference.predict_proba(X))
 
 
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_a_fixed_scale_whose_margin_overflows_is_refused(estimator):
+    # scale=1e300 gave infinite predictions (XGBoost keeps its starting margin as
+    # float32), while the search scores such a scale -inf and leaves it out
+    X, y = _data(n=80)
+    if estimator is PriorBoostRegressor:
+        X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    what = "logit" if estimator is PriorBoostClassifier else "distance from the target's mean"
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=rf"scale=1e\+300 times the prior's largest out-of-fold {what} \([0-9.]+\) "
+        "overflows the trees' starting margin: the predictions are infinite. Give a smaller",
+    ):
+        estimator(scale=1e300, **kwargs).fit(X, y)
+    model = estimator(scale=1e10, **kwargs).fit(X, y)  # large, but finite
+    assert np.isfinite(model.predict(X)).all()
+    model = estimator(scale=[1e300, 1.0], **kwargs).fit(X, y)
+    assert model.scale_ == 1.0
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 

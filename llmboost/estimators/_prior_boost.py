@@ -126,9 +126,7 @@ class _PriorBoost(FusionParams, ABC):
         validation = self._validation_rows(eval_set, rows, columns)
         seed = seed_from(self.random_state, default=None)
         prior = self._resolve_prior(y)
-        prior_weight = {}
-        if rows.weight is not None and prior.supports_sample_weight:
-            prior_weight = {"sample_weight": rows.weight}
+        prior_weight = self._prior_weight(prior, rows)
         search = len(candidates) > 1 or self.n_trials > 0
         folds = margin = None
         if search or candidates[0] not in (0, PRIOR_ONLY):
@@ -150,9 +148,36 @@ class _PriorBoost(FusionParams, ABC):
         fused = refit_members(
             members, self.booster, params, self._task, seed, rows, margin, validation
         )
+        if not search:  # the search leaves out the scales whose margin overflows
+            self._check_overflow(fused[0], rows, margin)
         validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
         self._set_fitted(rows, cv_results, params, fitted_prior, fused, candidates)
         return self
+
+    @staticmethod
+    def _prior_weight(prior: Prior, rows: _Rows) -> dict:
+        """``sample_weight`` for the prior's fits, when it takes weights."""
+        if rows.weight is not None and prior.supports_sample_weight:
+            return {"sample_weight": rows.weight}
+        return {}
+
+    def _check_overflow(self, member, rows: _Rows, margin) -> None:
+        """Refuse a fixed ``scale`` whose trees' margin is infinite on the training rows
+        (XGBoost keeps its starting margin as float32)."""
+        if member.booster is None or member.scale == 0:
+            return
+        start = member.start(margin)
+        out = member.booster.predict_margin(rows.trees, start, member.n_rounds)
+        if np.isfinite(out).all():
+            return
+        peak = float(np.max(np.abs(margin - member.center)))
+        what = "logit" if rows.classes is not None else "distance from the target's mean"
+        raise ValueError(
+            f"scale={member.scale:g} times the prior's largest out-of-fold {what} "
+            f"({peak:.4g}) overflows the trees' starting margin: the predictions are "
+            "infinite. Give a smaller scale, or a list of scales to search (the search "
+            "leaves out the scales whose margin overflows)."
+        )
 
     def _training_rows(self, frame: pd.DataFrame, y, sample_weight) -> _Rows:
         if len(frame) < 2:
