@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 
 from ._tree_unit import unit_for
 from ._validation import from_torch
+from ._warn import caller_level
 
 #: The ``scale`` of the prior alone (no trees).
 PRIOR_ONLY = "prior"
@@ -395,6 +396,27 @@ def _check_split(i: int, train: np.ndarray, test: np.ndarray, y: np.ndarray, tas
         )
 
 
+def warn_untested_classes(folds, y) -> None:
+    """Warn about a class only in rows no fold tests: their out-of-fold prior logits come
+    from the split of :func:`prior_folds`, a prior fitted on rows that hold no such class."""
+    tested = np.zeros(len(y), dtype=bool)
+    for _, test in folds:
+        tested[test] = True
+    unseen = np.setdiff1d(np.unique(y[~tested]), y[tested])
+    if len(unseen):
+        rows, names = np.flatnonzero(np.isin(y, unseen)), unseen.tolist()
+        which = f"class {names[0]!r} is" if len(names) == 1 else f"classes {names} are"
+        warnings.warn(
+            f"cv: {which} only in rows {rows[:5].tolist()} ({len(rows)} rows), which no "
+            "split tests: their out-of-fold prior logits come from a prior fitted on the "
+            "tested rows, which never saw the class, so they score it as near impossible. "
+            "Use other folds, whose test parts hold rows of every class (StratifiedKFold, "
+            "or TimeSeriesSplit with more splits).",
+            UserWarning,
+            stacklevel=caller_level(),
+        )
+
+
 def check_fold_weights(folds, weight: np.ndarray) -> None:
     """Each fold the search scores needs a positive weight in its test and training rows."""
     for i, (train, test) in enumerate(folds):
@@ -444,4 +466,5 @@ __all__ = [
     "shrink_center",
     "start_margin",
     "target_sorted_folds",
+    "warn_untested_classes",
 ]

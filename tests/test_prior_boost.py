@@ -730,6 +730,29 @@ def test_folds_that_test_some_rows_nowhere_are_refused(prior):
         prior.oof_logits(X, y, folds)
 
 
+def test_a_class_only_in_rows_no_split_tests_is_warned_about():
+    # TimeSeriesSplit never tests its first rows; a class only there got its out-of-fold
+    # logits from a prior that never saw it (about -16 for its own class), without a word
+    from sklearn.model_selection import KFold, TimeSeriesSplit
+
+    X, y = _data(n=60)
+    y = np.where(y == 1, "a", "b").astype(object)
+    y[[2, 5]] = "c"
+    kwargs = dict(scale=1.0, booster_params={"n_estimators": 5}, random_state=0)
+    match = (
+        r"cv: class 'c' is only in rows \[2, 5\] \(2 rows\), which no split tests: .* "
+        r"Use other folds, whose test parts hold rows of every class"
+    )
+    with pytest.warns(UserWarning, match=match):
+        PriorBoostClassifier(cv=TimeSeriesSplit(3), **kwargs).fit(X, y)
+    y[5], y[25] = "a", "c"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PriorBoostClassifier(cv=KFold(3), **kwargs).fit(X, y)  # every row tested
+        y[25] = "a"  # a class of one row: left out of the test parts of an integer cv
+        PriorBoostClassifier(cv=3, **kwargs).fit(X, y)
+
+
 def test_a_cuda_device_torch_cannot_see_is_refused_by_name(monkeypatch):
     import torch
 

@@ -22,6 +22,7 @@ from .._validation import (
     named_frame,
 )
 from ..boosters import n_estimators
+from ..fusion_inputs import warn_untested_classes
 from ..priors._base import Prior, as_prior
 from ..priors._sklearn import SklearnPrior
 from ..scale_search import (
@@ -211,6 +212,8 @@ class _PriorBoost(FusionParams, ABC):
                     "for the out-of-fold logits: give more of those rows a positive weight, "
                     "use other folds (cv), or drop the zero-weight rows."
                 )
+        if rows.classes is not None and not isinstance(self.cv, Integral):
+            warn_untested_classes(folds, rows.y)  # make_folds leaves out single rows alone
         z = prior.oof_logits(rows.frame, rows.y, splits, **prior_weight)
         return self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
 
