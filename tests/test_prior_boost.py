@@ -662,6 +662,9 @@ def test_a_fixed_scale_whose_margin_overflows_is_refused(estimator):
         "overflows the trees' starting margin: the predictions are infinite. Give a smaller",
     ):
         estimator(scale=1e300, **kwargs).fit(X, y)
+    for searched in (dict(scale=1e300, n_trials=2), dict(scale=[1e300, 1e299])):
+        with pytest.raises(ValueError, match=r"scale=1e\+(300|299) times the prior's largest"):
+            estimator(**searched, **kwargs).fit(X, y)  # a search with no other scale
     model = estimator(scale=1e10, **kwargs).fit(X, y)  # large, but finite
     assert np.isfinite(model.predict(X)).all()
     model = estimator(scale=[1e300, 1.0], **kwargs).fit(X, y)
