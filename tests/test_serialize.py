@@ -48,6 +48,9 @@ from llmboost.priors._serialize import (
         (np.nan, None),
         (pd.NA, None),
         ("", None),
+        ("   ", None),  # whitespace-only text was written as a line "a:    "
+        ("\n", None),  # was "a: "
+        (" \t\u2028", None),
         ("Nan", "Nan"),  # a first name, not a missing value (it was dropped)
         ("NaN", "NaN"),
         (np.datetime64("NaT"), None),
@@ -69,6 +72,16 @@ def test_column_names_lose_underscores():
     assert format_column_name("__") == "__"
     assert feature_lines(pd.DataFrame({"_": [1], "b": [2]})) == ["_: 1\nb: 2"]
     assert default_task_description("_").endswith("predict the value of _.")
+
+
+def test_whitespace_only_cells_are_missing_as_empty_ones():
+    """A cell "   " gave the line "a:    " (and "{a}" the spaces); "" gave no line."""
+    X = pd.DataFrame({"a": ["x", "", "   ", "\n"], "b": [1, 2, 3, 4]})
+    assert feature_lines(X) == ["a: x\nb: 1", "b: 2", "b: 3", "b: 4"]
+    texts = serialize(X, classes=[0, 1], template="{a}|{b}")
+    assert texts == ["x|1", "|2", "|3", "|4"]
+    spaces = pd.DataFrame({"c": pd.Categorical(["  ", "y"])})
+    assert feature_lines(spaces) == ["", "c: y"]
 
 
 def test_row_text_exactly():

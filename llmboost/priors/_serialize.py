@@ -48,7 +48,7 @@ def format_value(value: Any) -> str | None:
     Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
     ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
     text is kept as is (line breaks, ``\\n`` as well as ``\\u2028`` and the like, become
-    spaces).
+    spaces); empty or whitespace-only text is missing.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def format_value(value: Any) -> str | None:
         text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     text = str(value)
-    if text == "":  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
+    if not text.strip():  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
         return None
     return " ".join(text.splitlines())
 
