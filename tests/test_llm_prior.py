@@ -731,6 +731,27 @@ def test_score_cache_writers_and_compaction(tmp_path):
     assert not list(fresh.folder.glob("*.tmp"))
 
 
+def test_score_cache_removes_temporaries_of_killed_writers(tmp_path):
+    """A writer killed between writing its temporary pack and os.replace left the file
+    for ever; one older than a day goes when a cache opens, a live writer's stays."""
+    writer = ScoreCache(tmp_path, "ns", 2)
+    writer.put_many({writer.key("p"): np.array([1.0, 2.0])})
+    (pack,) = writer.folder.glob("*.pack")
+    killed = writer.folder / ".4242-0123456789abcdef.pack.0123abcd.tmp"
+    live = writer.folder / ".77-89abcdef.pack.89abcdef.tmp"
+    other = writer.folder / ".notes.tmp"  # not the cache's: left alone
+    for path in (killed, live, other):
+        path.write_bytes(b"LLMBOOST-SCORES-1\n")
+    _age([killed, other, pack], seconds=store.STALE_SECONDS + 60)
+    _age([live], seconds=store.STALE_SECONDS - 600)
+    fresh = ScoreCache(tmp_path, "ns", 2)
+    assert sorted(p.name for p in fresh.folder.iterdir()) == sorted(
+        [pack.name, live.name, other.name]
+    )
+    assert np.array_equal(fresh.get_many([fresh.key("p")])[fresh.key("p")], [1.0, 2.0])
+    ScoreCache(tmp_path / "none", "ns", 2)  # no folder yet: nothing to remove, no error
+
+
 def _age(paths, seconds=60):
     """Date packs back, as packs written a while ago (past any timestamp granularity)."""
     for path in paths:

@@ -5,6 +5,7 @@ Nothing here imports torch or transformers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._warn import caller_level
+from ._llm_store import STALE_SECONDS
 
 #: Bump when the way scores are computed changes: old disk-cache entries are then unused.
 #: 2: no end token between prompt and answer; no padding inside a sliding window.
@@ -104,6 +106,8 @@ class ScoreCache:
     there are more than ``max_packs`` packs they are merged into one. A pack is read
     once per process and again only when its size, times or inode change (every
     lookup rereads packs changed in the last 2 seconds, finer than file times).
+    Temporary files older than a day, left by writers that were killed, are removed
+    when a cache opens.
 
     Parameters
     ----------
@@ -122,6 +126,20 @@ class ScoreCache:
         self.n = int(n)
         self.folder = Path(root) / "scores" / namespace[:32]
         self._record = 32 + 4 + 8 * self.n + 4
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove the temporary packs (:meth:`_write`) older than ``STALE_SECONDS``: a
+        writer killed before its ``os.replace`` left them; a live one's are seconds old."""
+        try:
+            paths = list(self.folder.glob(".*.pack.*.tmp"))
+        except OSError:
+            return
+        now = time.time()
+        for path in paths:
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > STALE_SECONDS:
+                    path.unlink()
 
     def key(self, prompt: str) -> bytes:
         """Binary key of a prompt (SHA-256 of namespace and prompt text).
