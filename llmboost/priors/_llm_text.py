@@ -49,7 +49,8 @@ def control_pattern(tokenizer) -> re.Pattern | None:
 
 
 def mark(pattern: re.Pattern | None, text: str) -> str:
-    """``text`` with every special token's text marked as plain text.
+    """``text`` with every special token's text marked as plain text; its NUL characters
+    are dropped (with them, a cell could spell the marks and unmark a control token).
 
     Parameters
     ----------
@@ -61,6 +62,7 @@ def mark(pattern: re.Pattern | None, text: str) -> str:
     -------
     str
     """
+    text = text.replace("\x00", "")
     if pattern is None:
         return text
     return pattern.sub(lambda m: f"{_OPEN}{m.group()}{_CLOSE}", text)
