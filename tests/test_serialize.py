@@ -194,6 +194,29 @@ def test_template_errors():
         RowSerializer("T", ["a"], lambda row: 1)(X)
 
 
+@pytest.mark.parametrize(
+    "columns, message",
+    [
+        ([" ", "a"], r"X's column ' ' has no name to write in the row text"),
+        (["a", "\n"], r"X's column '\\n' has no name"),
+        (["a_b", "a b"], r"X's columns 'a_b' and 'a b' are both written 'a b' in the row text"),
+        (["Age", "Age "], r"columns 'Age' and 'Age ' are both written 'Age'"),
+    ],
+)
+def test_columns_whose_lines_the_model_cannot_tell_apart_are_refused(columns, message):
+    """A column named " " wrote the line ": 1", and "a_b" beside "a b" two lines
+    "a b: ..."; serialize and fit now refuse them."""
+    X = pd.DataFrame([[1, 2]], columns=columns)
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1])
+    with pytest.raises(ValueError, match=message):
+        RowSerializer("T", ["a"], "{task}\n{row}").check(X.columns)
+    # a template without {row} writes no column name: nothing to tell apart
+    named = next(c for c in columns if c.strip())
+    RowSerializer("T", ["a"], f"{{task}} {{{named}}}").check(X.columns)
+    RowSerializer("T", ["a"], lambda row: "text").check(X.columns)
+
+
 def test_a_template_field_that_is_also_a_column_is_refused():
     # {task} was filled with the task sentence: the column 'task' never reached the model
     X = pd.DataFrame({"task": ["fix roof"], "hours": [3.0]})

@@ -229,8 +229,9 @@ class RowSerializer:
 
     def check(self, columns) -> None:
         """Raise ``ValueError`` naming ``template`` when a format string cannot be filled
-        from ``columns`` and the built-in fields, or writes no row (checked at fit, not at
-        the first call).
+        from ``columns`` and the built-in fields, or writes no row, or naming the column
+        whose feature lines the model could not tell by name (checked at fit, not at the
+        first call).
 
         Parameters
         ----------
@@ -249,6 +250,8 @@ class RowSerializer:
             raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
         if unknown := self._unknown_field(names, columns):
             raise ValueError(unknown)
+        if "row" in names and (unclear := _unclear_header(columns)):
+            raise ValueError(unclear)
         if "row" not in names and not set(names) & set(map(str, columns)):
             raise ValueError(
                 f"template={self.template!r} writes neither {{row}} nor a column, so every row "
@@ -333,6 +336,26 @@ class RowSerializer:
             }
             out.append(_FORMATTER.vformat(self.template, (), mapping))
         return out
+
+
+def _unclear_header(columns) -> str | None:
+    """What is wrong with the first column whose ``{row}`` line has no name, or the same
+    name as an earlier column's (``a_b`` and ``a b``), or ``None``."""
+    seen: dict[str, Hashable] = {}
+    for column in columns:
+        header = format_column_name(column)
+        if not header:
+            return (
+                f"X's column {column!r} has no name to write in the row text (its lines would "
+                "read ': value'); rename the column."
+            )
+        if header in seen:
+            return (
+                f"X's columns {seen[header]!r} and {column!r} are both written {header!r} in "
+                "the row text, so the model cannot tell their lines apart; rename one."
+            )
+        seen[header] = column
+    return None
 
 
 class _ColumnFormatter(string.Formatter):
