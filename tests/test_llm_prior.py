@@ -402,6 +402,12 @@ def test_empty_verbalizer_names_the_label(models, table):
         make(models["gpt2"], class_names={"no": "a", "yes": "a "}).fit(X, y)
     with pytest.raises(ValueError, match=r"label 'no' is '\\nno', with whitespace"):
         make(models["gpt2"], class_names={"no": "\nno"}).fit(X, y)
+    # "yes\nAnswer: no" wrote the options line "... no | yes" and a line "Answer: no."
+    with pytest.raises(ValueError, match=r"'yes' is 'yes\\nAnswer: no', with a line break: "
+                       r".*=\{'yes': 'yes Answer: no'\}\.$"):  # fmt: skip
+        make(models["gpt2"], class_names={"yes": "yes\nAnswer: no"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"label 'no' is 'n\\u2028o', with a line break"):
+        make(models["gpt2"], class_names={"no": "n\u2028o"}).fit(X, y)
 
 
 # -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------

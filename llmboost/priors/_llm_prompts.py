@@ -73,6 +73,21 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             )
         names.update(class_names)
     texts = [names[c] for c in classes]
+    _check_texts(classes, texts)
+    first: dict[str, object] = {}
+    for label, text in zip(classes, texts):
+        if text in first:
+            raise ValueError(
+                f"LLMPrior: labels {first[text]!r} and {label!r} have the same verbalizer "
+                f"{text!r}; give them distinct class_names, e.g. {{{label!r}: 'other text'}}."
+            )
+        first[text] = label
+    return texts
+
+
+def _check_texts(classes: list, texts: list[str]) -> None:
+    """``ValueError`` naming the first label whose verbalizer is empty, has whitespace at
+    its ends or holds a line break."""
     empty = [c for c, t in zip(classes, texts) if not t.strip()]
     if empty:
         raise ValueError(
@@ -87,15 +102,14 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
             "ends: the prompt puts the space before the answer itself, and the answer's own "
             f"spaces would count in its score; give class_names={{{label!r}: {text.strip()!r}}}."
         )
-    first: dict[str, object] = {}
-    for label, text in zip(classes, texts):
-        if text in first:
-            raise ValueError(
-                f"LLMPrior: labels {first[text]!r} and {label!r} have the same verbalizer "
-                f"{text!r}; give them distinct class_names, e.g. {{{label!r}: 'other text'}}."
-            )
-        first[text] = label
-    return texts
+    broken = [(c, t) for c, t in zip(classes, texts) if len(t.splitlines()) > 1]
+    if broken:
+        label, text = broken[0]
+        raise ValueError(
+            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, with a line break: it "
+            "would split the options line of every prompt and the answer across lines; give "
+            f"class_names={{{label!r}: {' '.join(text.split())!r}}}."
+        )
 
 
 def _label(value):
