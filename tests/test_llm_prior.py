@@ -945,6 +945,26 @@ def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):
     assert head.count("Answer: yes") == 2 and head.count("Answer: no") == 2
 
 
+def test_n_shots_raised_after_fit_is_refused(models, table, monkeypatch):
+    """set_params(n_shots=2) after a zero-shot fit scored zero-shot prompts, and 2 -> 5
+    showed 3 examples (those drawn at fit): no error said so."""
+    X, y = table
+    seen = _capture_prompts(monkeypatch)
+    zero = make(models["gpt2"]).fit(X, y).set_params(n_shots=2)
+    said = r"n_shots=0, but n_shots is now 2 \(set after fit\).* set n_shots back to at most 0"
+    with pytest.raises(ValueError, match=said):
+        zero.logits(X)
+    with pytest.raises(ValueError, match="fitted with n_shots=2, but n_shots is now 5"):
+        make(models["gpt2"], n_shots=2).fit(X, y).set_params(n_shots=5).logits(X)
+    assert seen == []
+    # fewer are the first of the examples drawn: the prompts of a refit with them
+    make(models["gpt2"], n_shots=3).fit(X, y).set_params(n_shots=1).logits(X)
+    fewer = seen[:]
+    seen.clear()
+    make(models["gpt2"], n_shots=1).fit(X, y).logits(X)
+    assert fewer == seen and seen[0].count("\nAnswer:") == 2  # one example, then the row
+
+
 def test_few_shot_default_seed_is_zero_and_refits_hit_the_cache(models, table, tmp_path):
     X, y = table
     first = make(models["gpt2"], tmp_path, n_shots=2).fit(X, y)

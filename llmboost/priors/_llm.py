@@ -121,6 +121,8 @@ class LLMPrior(Prior):
         Training rows shown as solved examples before each row (class-balanced,
         drawn with ``random_state``). A row is never shown as its own example. With
         0, the prior never reads labels and ``oof_logits`` simply scores the rows.
+        The examples are drawn at fit: a larger value set after fit is refused by
+        :meth:`logits` until the next fit.
     device : str or torch.device, default="auto"
         ``"cuda"`` when available (then ``"mps"``), else ``"cpu"``.
     dtype : str or torch.dtype, default="auto"
@@ -257,6 +259,7 @@ class LLMPrior(Prior):
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None
+        self._fit_n_shots = self.n_shots  # the examples are drawn for it
         self.stats_ = dict.fromkeys(_STATS, 0)  # fit scores nothing
         self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:
@@ -267,6 +270,13 @@ class LLMPrior(Prior):
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         """Class log-probabilities (normalised over the classes)."""
+        fitted = getattr(self, "_fit_n_shots", self.n_shots)
+        if self.n_shots > fitted:  # fewer are a prefix of the examples drawn: as a refit
+            raise ValueError(
+                f"LLMPrior was fitted with n_shots={fitted}, but n_shots is now {self.n_shots} "
+                "(set after fit): the examples are drawn at fit; fit it again, or set n_shots "
+                f"back to at most {fitted}."
+            )
         serializer = self._serializer(self.class_texts_, self.task_description_)
         return self._score_bodies(serializer(X), self.class_texts_, self.shots_)
 
