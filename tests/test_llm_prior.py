@@ -965,6 +965,20 @@ def test_n_shots_raised_after_fit_is_refused(models, table, monkeypatch):
     assert fewer == seen and seen[0].count("\nAnswer:") == 2  # one example, then the row
 
 
+def test_a_template_set_after_fit_is_checked_as_fit_checks_it(models, table):
+    """set_params(template="{task}\\n{options}") after fit gave every row the same
+    scores, and "{age:.1f}" a bare "Unknown format code" error: fit refuses both."""
+    X, y = table
+    prior = make(models["gpt2"]).fit(X, y)
+    prior.set_params(template="{task}\n{options}")
+    with pytest.raises(ValueError, match=r"writes neither \{row\} nor a column, so every row"):
+        prior.logits(X)
+    with pytest.raises(ValueError, match=r"cannot be filled with text .* drop number formats"):
+        prior.set_params(template="{task} {age:.1f}").logits(X)
+    z = prior.set_params(template="{task}\n{age} {sex}\n{options}").logits(X)
+    assert z.shape == (len(X), 2) and len(np.unique(z[:, 0])) > 1
+
+
 def test_few_shot_default_seed_is_zero_and_refits_hit_the_cache(models, table, tmp_path):
     X, y = table
     first = make(models["gpt2"], tmp_path, n_shots=2).fit(X, y)

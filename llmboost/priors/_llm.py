@@ -278,6 +278,7 @@ class LLMPrior(Prior):
                 f"back to at most {fitted}."
             )
         serializer = self._serializer(self.class_texts_, self.task_description_)
+        serializer.check(X.columns)  # as fit does: a template may be set after fit
         return self._score_bodies(serializer(X), self.class_texts_, self.shots_)
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds, **kwargs) -> np.ndarray:
