@@ -1136,9 +1136,8 @@ def test_llmboost_prior_stats_count_its_own_scoring_after_fit(models, table, tmp
         clf = LLMBoostClassifier(prior=prior, scale=1.0, cv=2, random_state=0,
                                  booster_params={"n_estimators": 3}).fit(X, y)  # fmt: skip
         assert clf.prior_.stats_ == dict.fromkeys(clf.prior_.stats_, 0)
-        assert set(clf.prior_.stats_) == {
-            "rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds"
-        }  # fmt: skip
+        stats = {"rows", "unique", "cached", "scored", "forward_passes", "tokens", "seconds"}
+        assert set(clf.prior_.stats_) == stats
         assert not hasattr(prior, "stats_")  # the user's prior is left unchanged
     clf.predict_proba(X.iloc[:5])
     assert clf.prior_.stats_["rows"] == 5 and clf.prior_.stats_["scored"] == 5
@@ -1146,6 +1145,13 @@ def test_llmboost_prior_stats_count_its_own_scoring_after_fit(models, table, tmp
     assert with_eval.prior_.stats_["rows"] == 7  # its own last scoring: the eval_set rows
     save(clf, tmp_path / "model.zip")
     assert load(tmp_path / "model.zip").prior_.stats_["rows"] == 7
+    # a file saved before fit set stats_: its prior had none, and stats_ raised
+    # AttributeError after load (and after unpickling)
+    del clf.prior_.stats_
+    save(clf, tmp_path / "old.zip")
+    assert load(tmp_path / "old.zip").prior_.stats_ == dict.fromkeys(stats, 0)
+    assert pickle.loads(pickle.dumps(clf.prior_)).stats_ == dict.fromkeys(stats, 0)
+    assert not hasattr(pickle.loads(pickle.dumps(make(models["gpt2"]))), "stats_")  # unfitted
 
 
 def test_llmboost_passes_a_named_target_to_its_prior(models, table):

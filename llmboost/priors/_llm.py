@@ -243,6 +243,12 @@ class LLMPrior(Prior):
             state.pop(key, None)
         return state
 
+    def __setstate__(self, state: dict) -> None:
+        """The saved state; a prior fitted before fit set ``stats_`` gets its zeros."""
+        super().__setstate__(state)
+        if hasattr(self, "classes_") and not hasattr(self, "stats_"):
+            self.stats_ = dict.fromkeys(_STATS, 0)
+
     # -- the hooks ---------------------------------------------------------------------------
     def _prepare(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
         """The base input layer; the task sentence names ``target_name``, else a text ``y.name``."""
