@@ -27,8 +27,9 @@ class LLMBoostClassifier(PriorBoostClassifier):
     same rows runs no model. ``random_state`` seeds the folds, the boosters and the
     search, not the prior (as in :class:`PFNBoostClassifier`): the default prior is
     zero-shot and draws nothing, and a prior with ``n_shots`` draws its examples with
-    its own ``random_state`` (``None`` is seed 0), so refits show the same examples and
-    hit the score cache. When ``y`` is a :class:`pandas.Series` named by text and the
+    its own ``random_state`` (``None`` is seed 0); its training rows' examples come from
+    the other folds, so a refit hits the score cache only when this estimator's
+    ``random_state`` is fixed (``None`` draws new folds). When ``y`` is a :class:`pandas.Series` named by text and the
     prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its default
     task sentence names the target.
     See :class:`~llmboost.priors.LLMPrior` and :class:`PriorBoostClassifier`.
