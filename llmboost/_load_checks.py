@@ -30,6 +30,9 @@ ANY_RATIO_JSON, MAX_JSON_RATIO = 2**24, 20
 #: writes a few per object and parameter (hundreds), none per category or row; parsed
 #: and decoded, each costs about 150 bytes (64 MiB of empty lists took 3 GB).
 MAX_JSON_CONTAINERS = 2_000_000
+#: Parameters added since files of this format were first written, with the value
+#: that does what a file without them did: such a file loads with it.
+LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 
 
 def _unsafe(message: str) -> ValueError:
@@ -43,6 +46,31 @@ def package_of(cls: type) -> tuple[str, str]:
     top = cls.__module__.partition(".")[0]
     version = str(getattr(sys.modules.get(top), "__version__", "(version unknown)"))
     return {"sklearn": "scikit-learn"}.get(top, top), version
+
+
+def check_saved_params(cls: type, state: dict, where: str) -> None:
+    """Refuse an estimator saved without a parameter this version has (but one of
+    :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
+    all parameters) with one it does not have."""
+    params = getattr(cls, "_get_param_names", list)()
+    if cls.__module__.startswith("llmboost."):
+        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
+            state.setdefault(name, value)
+    if missing := [p for p in params if p not in state]:
+        package, version = package_of(cls)
+        raise ValueError(
+            f"{where}: this {cls.__name__} was saved without the parameter(s) "
+            f"{', '.join(missing)}, which {package} {version} has (a file from an older "
+            f"{package}); refit the model, or load the file with the {package} that saved it."
+        )
+    public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
+    if cls.__module__.startswith("llmboost.") and params:
+        if unknown := [k for k in public if k not in params]:
+            raise ValueError(
+                f"{where}: this {cls.__name__} was saved with the parameter(s) "
+                f"{', '.join(unknown)}, which this version does not have (a file from a "
+                "newer version); load it with the version that saved it, or refit."
+            )
 
 
 def save_path(path) -> Path:
@@ -157,6 +185,26 @@ def entry(archive: zipfile.ZipFile, name: str) -> bytes:
     if len(data) != info.file_size:
         raise zipfile.BadZipFile(f"{name} holds {len(data):,} bytes, not {info.file_size:,}")
     return data
+
+
+def hashable_key(key, where):
+    """``key``, refused unless hashable (a dict key read from a file)."""
+    try:
+        hash(key)  # a tuple holding a list, an Index, ... too
+    except TypeError:
+        raise _unsafe(f"{where}: malformed dict (an unhashable key).") from None
+    return key
+
+
+def stored_dtype(name, where) -> np.dtype:
+    """The dtype ``name``, refused unless of a kind a saved model holds."""
+    try:
+        dtype = np.dtype(str(name))
+    except TypeError as exc:
+        raise _unsafe(f"{where}: bad dtype {name!r}.") from exc
+    if dtype.kind not in NPY_KINDS + "O" or dtype.fields is not None:
+        raise _unsafe(f"{where}: dtype {name!r} is not allowed.")
+    return dtype
 
 
 def _int(low: int, high: float = np.inf):
@@ -330,8 +378,11 @@ __all__ = [
     "check_built",
     "check_entries",
     "check_json",
+    "check_saved_params",
     "entry",
+    "hashable_key",
     "package_of",
     "regular_path",
     "save_path",
+    "stored_dtype",
 ]

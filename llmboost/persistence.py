@@ -30,22 +30,29 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 
-from . import __version__
+from . import __version__, _saved_versions
 from ._check_lightgbm import load_lightgbm_model
-from ._check_npy import NPY_KINDS as _NPY_KINDS
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
-from ._load_checks import check_built, check_entries, check_json, entry, regular_path, save_path
-from ._load_checks import package_of as _package_of
+from ._load_checks import (
+    check_built,
+    check_entries,
+    check_json,
+    check_saved_params,
+    entry,
+    hashable_key,
+    regular_path,
+    save_path,
+    stored_dtype,
+)
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
+from ._saved_versions import InconsistentVersionWarning
 
 FORMAT, VERSION = "llmboost-model", 1
-#: Parameters added since files of this format were first written, with the value
-#: that does what a file without them did: such a file loads with it.
-LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 #: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
@@ -105,6 +112,7 @@ def save(model, path: str | os.PathLike) -> Path:
         "needs_files": needed_files(model.prior_),
         "weights_fingerprints": [fingerprint(p) for p in weights_files(model.prior_)],
         "llmboost_version": __version__,
+        "library_versions": _saved_versions.library_versions(model, writer.keep),
     }
     text = json.dumps(manifest).encode()
     check_json(text, path, saving=True)
@@ -126,6 +134,12 @@ def load(path: str | os.PathLike):
     estimator
         The fitted estimator, predicting exactly as the saved one.
 
+    Warns
+    -----
+    InconsistentVersionWarning
+        Once per library the model uses (scikit-learn, XGBoost, torch, ...) installed here
+        in another version than the one that saved the file.
+
     Raises
     ------
     UnsafeFileError
@@ -146,19 +160,13 @@ def load(path: str | os.PathLike):
     from .estimators._prior_boost import _PriorBoost
 
     path = regular_path(path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except _NOT_DAMAGE:
-        raise
-    except _DAMAGED as exc:
-        raise UnsafeFileError(
-            f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
-        ) from exc
-    with archive:
+    with _open(path) as archive:
         manifest = _manifest(archive, path)
-        model = _Reader(archive).decode_root(manifest.get("root"), f"{path}: model")
+        versions, reader = _saved_versions.recorded_versions(manifest, path), _Reader(archive)
+        model = reader.decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
+    _saved_versions.warn_other_versions(path, versions, reader.sklearn_versions)
     check_weights(
         model.prior_,
         _texts(manifest, "needs_files", path) or [],
@@ -166,6 +174,18 @@ def load(path: str | os.PathLike):
         str(manifest.get("llmboost_version", "unknown")),
     )
     return model
+
+
+def _open(path) -> zipfile.ZipFile:
+    """``path`` as a zip file; one that is not a zip is an :class:`UnsafeFileError`."""
+    try:
+        return zipfile.ZipFile(path)
+    except _NOT_DAMAGE:
+        raise
+    except _DAMAGED as exc:
+        raise UnsafeFileError(
+            f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
+        ) from exc
 
 
 def _manifest(archive: zipfile.ZipFile, path) -> dict:
@@ -207,6 +227,7 @@ class _Reader:
         self.archive = archive
         self.built: dict[int, Any] = {}
         self.read: set[str] = set()  # entries read: each once, so memory stays bounded
+        self.sklearn_versions: set[str] = set()  # of the scikit-learn estimators built
 
     def decode_root(self, value, where: str):
         """:meth:`decode`; nesting past the recursion limit (no model's) is refused."""
@@ -240,18 +261,18 @@ class _Reader:
         pairs = self._items(value, where)
         if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
             raise UnsafeFileError(f"{where}: malformed dict.")
-        return {_hashable(k, where): v for k, v in pairs}
+        return {hashable_key(k, where): v for k, v in pairs}
 
     def _tag_scalar(self, value, where):
-        dtype = _dtype(value.get("dtype"), where)
+        dtype = stored_dtype(value.get("dtype"), where)
         with _malformed(where, "scalar"):
             return dtype.type(value.get("value"))
 
     def _tag_dtype(self, value, where):
-        return _dtype(value.get("name"), where)
+        return stored_dtype(value.get("name"), where)
 
     def _tag_nptype(self, value, where):
-        return _dtype(value.get("name"), where).type
+        return stored_dtype(value.get("name"), where).type
 
     def _tag_slice(self, value, where):
         items = self._items(value, where)
@@ -365,7 +386,10 @@ class _Reader:
         obj = cls.__new__(cls)
         self._keep(value, obj, where)
         state = {k: self.decode(v, f"{where}.{k}") for k, v in pairs}
-        _check_params(cls, state, where)
+        check_saved_params(cls, state, where)
+        if isinstance(state.get("_sklearn_version"), str):  # one warning, not one per estimator
+            self.sklearn_versions.add(state["_sklearn_version"])
+            state["_sklearn_version"] = sklearn.__version__
         if hasattr(obj, "__setstate__"):
             obj.__setstate__(state)
         else:
@@ -417,31 +441,6 @@ def _malformed(where: str, what: str):
         raise UnsafeFileError(f"{where}: malformed {what} ({exc}).") from None
 
 
-def _check_params(cls: type, state: dict, where: str) -> None:
-    """Refuse an estimator saved without a parameter this version has (but one of
-    :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
-    all parameters) with one it does not have."""
-    params = getattr(cls, "_get_param_names", list)()
-    if cls.__module__.startswith("llmboost."):
-        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
-            state.setdefault(name, value)
-    if missing := [p for p in params if p not in state]:
-        package, version = _package_of(cls)
-        raise ValueError(
-            f"{where}: this {cls.__name__} was saved without the parameter(s) "
-            f"{', '.join(missing)}, which {package} {version} has (a file from an older "
-            f"{package}); refit the model, or load the file with the {package} that saved it."
-        )
-    public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
-    if cls.__module__.startswith("llmboost.") and params:
-        if unknown := [k for k in public if k not in params]:
-            raise ValueError(
-                f"{where}: this {cls.__name__} was saved with the parameter(s) "
-                f"{', '.join(unknown)}, which this version does not have (a file from a "
-                "newer version); load it with the version that saved it, or refit."
-            )
-
-
 def _read(read, data: bytes, where: str, value: dict):
     """An array or booster read from ``data`` after the checks of :mod:`llmboost._check_npy`
     (``.npy``) or :mod:`llmboost._check_lightgbm` / :mod:`llmboost._check_xgboost` (trees)."""
@@ -449,24 +448,6 @@ def _read(read, data: bytes, where: str, value: dict):
         return read(data)
     except ValueError as exc:
         raise UnsafeFileError(f"{where}: {value['file']} {exc}.") from None
-
-
-def _hashable(key, where):
-    try:
-        hash(key)  # a tuple holding a list, an Index, ... too
-    except TypeError:
-        raise UnsafeFileError(f"{where}: malformed dict (an unhashable key).") from None
-    return key
-
-
-def _dtype(name, where) -> np.dtype:
-    try:
-        dtype = np.dtype(str(name))
-    except TypeError as exc:
-        raise UnsafeFileError(f"{where}: bad dtype {name!r}.") from exc
-    if dtype.kind not in _NPY_KINDS + "O" or dtype.fields is not None:
-        raise UnsafeFileError(f"{where}: dtype {name!r} is not allowed.")
-    return dtype
 
 
 def _import(module: str):
@@ -497,4 +478,11 @@ def _resolve(name, where) -> type:
     return cls
 
 
-__all__ = ["FORMAT", "TRUSTED_PACKAGES", "UnsafeFileError", "load", "save"]
+__all__ = [
+    "FORMAT",
+    "TRUSTED_PACKAGES",
+    "InconsistentVersionWarning",
+    "UnsafeFileError",
+    "load",
+    "save",
+]

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -309,6 +310,76 @@ def test_saved_files_record_the_installed_version(tmp_path):
     (tmp_path / "llmboost" / "__init__.py").write_text(init)
     config = pyproject.read_configuration(tmp_path / "pyproject.toml")
     assert config["project"]["version"] == "99.0"
+
+
+def _loaded_warnings(path):
+    """What ``load(path)`` warns, each warning once (a fresh filter: none is hidden)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load(path)
+    return model, [w.message for w in caught]
+
+
+def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tmp_path):
+    # files recorded only llmboost's version: a model loaded with another LightGBM or
+    # torch loaded silently (another scikit-learn: one pickle-worded warning per estimator)
+    import lightgbm
+    import torch
+    import xgboost
+
+    from llmboost.persistence import InconsistentVersionWarning
+
+    X, y = _data("binary", n=80)
+    here = {"scikit-learn": sklearn.__version__, "lightgbm": lightgbm.__version__}
+    lgb = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "lgb.llmboost")
+    assert _manifest(lgb)["library_versions"] == here
+    pfn = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    path = save(pfn, tmp_path / "pfn.llmboost")
+    assert _manifest(path)["library_versions"] == {
+        "scikit-learn": sklearn.__version__,
+        "xgboost": xgboost.__version__,
+        "torch": torch.__version__,
+    }
+    assert _loaded_warnings(path)[1] == []  # the same versions: no warning
+    manifest = _manifest(path)
+    manifest["library_versions"].update({"scikit-learn": "1.0.0", "torch": "1.13.1"})
+    _rewrite_manifest(path, manifest)
+    loaded, caught = _loaded_warnings(path)
+    assert [type(w) for w in caught] == [InconsistentVersionWarning] * 2
+    assert [(w.library, w.saved_version, w.installed_version) for w in caught] == [
+        ("scikit-learn", "1.0.0", sklearn.__version__),
+        ("torch", "1.13.1", torch.__version__),
+    ]
+    assert str(caught[1]) == (
+        f"{path} was saved with torch 1.13.1, but torch {torch.__version__} is installed "
+        "here: the model may predict differently. Load it where torch 1.13.1 is installed "
+        f"to keep its predictions, or refit it with torch {torch.__version__} and save again."
+    )
+    np.testing.assert_array_equal(loaded.predict_proba(X), pfn.predict_proba(X))
+    manifest["library_versions"] = {"xgboost": "0.0", "no-such-library": "1.0"}
+    _rewrite_manifest(path, manifest)
+    caught = _loaded_warnings(path)[1]
+    assert [(w.library, w.installed_version) for w in caught] == [
+        ("xgboost", xgboost.__version__),
+        ("no-such-library", None),
+    ]
+    assert "which is not installed here; the model needs it" in str(caught[1])
+
+
+def test_files_without_library_versions_load_with_one_warning_at_most(tmp_path):
+    # older files: no warning, but for scikit-learn estimators that recorded another version
+    # (then one warning, not scikit-learn's "Trying to unpickle" for each estimator)
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    del manifest["library_versions"]
+    _rewrite_manifest(path, manifest)
+    assert _loaded_warnings(path)[1] == []
+    text = json.dumps(manifest).replace(f'"{sklearn.__version__}"', '"1.0.0"')
+    assert text.count('"1.0.0"') >= 2  # the prior's estimator, its pipeline's steps, ...
+    _rewrite_manifest(path, json.loads(text))
+    caught = _loaded_warnings(path)[1]
+    assert [(w.library, w.saved_version) for w in caught] == [("scikit-learn", "1.0.0")]
 
 
 def test_cv_results_keep_their_masks(tmp_path):
@@ -1060,6 +1131,20 @@ def test_a_manifest_listing_weights_files_as_anything_but_text_is_unsafe(tmp_pat
     with pytest.raises(UnsafeFileError) as err:
         load(path)
     assert str(err.value) == f"{path}: model.json's {key} is not a list of text: {value!r}."
+
+
+@pytest.mark.parametrize("value", [["torch"], {"torch": 2}])
+def test_a_manifest_whose_library_versions_are_not_text_is_unsafe(tmp_path, value):
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["library_versions"] = value
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert (
+        str(err.value) == f"{path}: model.json's library_versions is not a dict of text: {value!r}."
+    )
 
 
 def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):

@@ -1,0 +1,122 @@
+"""Versions of the libraries a saved model uses: recorded by ``save``, compared by ``load``.
+
+A model loaded with another version of one of them may predict differently (a tree
+parser, a network's kernels, a scikit-learn model's arithmetic): ``load`` warns once per
+library, naming both versions, as scikit-learn does for pickles.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+import warnings
+
+from ._warn import caller_level
+
+#: Libraries whose import name or distributions differ from the name recorded.
+_MODULES = {"scikit-learn": "sklearn"}
+_DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
+
+
+class InconsistentVersionWarning(UserWarning):
+    """A model file was saved with another version of a library the model uses.
+
+    Attributes
+    ----------
+    library : str
+        The library, as pip names it (``"scikit-learn"``, ``"xgboost"``, ``"torch"``, ...).
+    saved_version : str
+        Its version where the file was saved.
+    installed_version : str or None
+        Its version here (``None``: not installed).
+    """
+
+    def __init__(self, path, library: str, saved_version: str, installed_version: str | None):
+        self.library = library
+        self.saved_version = saved_version
+        self.installed_version = installed_version
+        if installed_version is None:
+            text = f"{path} was saved with {library} {saved_version}, which is not installed "
+            text += f"here; the model needs it to predict: install {library}=={saved_version}."
+        else:
+            text = (
+                f"{path} was saved with {library} {saved_version}, but {library} "
+                f"{installed_version} is installed here: the model may predict differently. "
+                f"Load it where {library} {saved_version} is installed to keep its "
+                f"predictions, or refit it with {library} {installed_version} and save again."
+            )
+        super().__init__(text)
+
+
+def installed_version(library: str) -> str | None:
+    """The installed version of ``library`` (its module's ``__version__`` when it is
+    imported, else its distribution's, without importing it), or ``None``."""
+    module = sys.modules.get(_MODULES.get(library, library))
+    if isinstance(getattr(module, "__version__", None), str):
+        return module.__version__
+    for name in _DISTRIBUTIONS.get(library, (library,)):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _prior_libraries(prior) -> list[str]:
+    """The libraries a prior scores with besides scikit-learn."""
+    from .priors import BundledPFNPrior, LLMPrior, TabICLPrior, TabPFNPrior
+
+    for cls, names in (
+        (BundledPFNPrior, ["torch"]),
+        (TabPFNPrior, ["torch", "tabpfn"]),
+        (TabICLPrior, ["torch", "tabicl"]),
+        (LLMPrior, ["torch", "transformers"]),
+    ):
+        if isinstance(prior, cls):
+            return names
+    return []
+
+
+def library_versions(model, objects: list) -> dict[str, str]:
+    """The versions, here, of the libraries ``model`` uses: scikit-learn (llmboost's
+    estimators are its estimators), XGBoost and LightGBM where ``objects`` (all that is
+    saved) hold their models, and the prior's (torch, TabPFN, TabICL, transformers)."""
+    packages = {type(obj).__module__.partition(".")[0] for obj in objects}
+    names = ["scikit-learn"] + [name for name in ("xgboost", "lightgbm") if name in packages]
+    names += _prior_libraries(getattr(model, "prior_", None))
+    versions = {name: installed_version(name) for name in names}
+    return {name: version for name, version in versions.items() if version is not None}
+
+
+def recorded_versions(manifest: dict, path) -> dict[str, str]:
+    """``manifest``'s library versions (library: version), empty in files without them."""
+    from .persistence import UnsafeFileError
+
+    value = manifest.get("library_versions", {})
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return value
+    raise UnsafeFileError(
+        f"{path}: model.json's library_versions is not a dict of text: {value!r:.80}."
+    )
+
+
+def warn_other_versions(path, recorded: dict[str, str], sklearn_versions: set[str]) -> None:
+    """Warn, once per library, where ``recorded`` (library: version) is not what is
+    installed here; files without the record: where ``sklearn_versions`` (those the
+    scikit-learn estimators in the file kept) are not."""
+    if sklearn_versions and "scikit-learn" not in recorded:
+        recorded = {**recorded, "scikit-learn": min(sklearn_versions)}
+    for library, saved in recorded.items():
+        here = installed_version(library)
+        if here != saved:
+            warning = InconsistentVersionWarning(path, library, saved, here)
+            warnings.warn(warning, stacklevel=caller_level())
+
+
+__all__ = [
+    "InconsistentVersionWarning",
+    "installed_version",
+    "library_versions",
+    "recorded_versions",
+    "warn_other_versions",
+]
