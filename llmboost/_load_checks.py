@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import numbers
 import os
+import re
 import stat
 import sys
 import zipfile
@@ -327,6 +328,7 @@ def check_built(obj) -> None:
     if hasattr(obj, "_check_params") and hasattr(obj, "get_params"):
         obj._check_params()  # InvalidParameterError, a ValueError, names the parameter
     state = vars(obj)
+    _check_device(state.get("device"))
     for name, (test, what) in FITTED.items():
         if name in state and not test(state[name]):
             raise ValueError(f"{name} is {state[name]!r:.80}, not {what}")
@@ -351,6 +353,26 @@ def check_built(obj) -> None:
             if len(code) != classes:
                 raise ValueError(f"codes_[{i}] has length {len(code)}, classes_ {classes}")
         _check_indexes(state.get("codes_", []), np.inf, "codes_", "group numbers")
+
+
+def _check_device(device) -> None:
+    """A prior's ``device`` is a name torch reads (a device this machine lacks is one:
+    ``set_params(device='cpu')`` scores here); torch is imported for rare names only."""
+    if not isinstance(device, str) or re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", device):
+        return
+    try:
+        import torch
+    except ImportError:  # scoring says torch is needed
+        return
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        kind = None
+    if kind in (None, "meta"):  # meta: a device that holds no data
+        raise ValueError(
+            f"device is {device!r}, not a device a prior scores on: 'auto', 'cpu', 'cuda', "
+            "'cuda:<index>', 'mps' or another device torch places data on ('xpu', ...)"
+        )
 
 
 def _check_same_categories(state: dict) -> None:

@@ -857,6 +857,9 @@ def pfn_file(tmp_path_factory):
         (["members_", 0, 3, "unit_"], "x", "[3]: unit_ is 'x', not a positive number"),
         (["members_", 0, 3, "n_rounds_"], 1.5, "[3]: n_rounds_ is 1.5, not an integer >= 0"),
         (["members_", 0, 3, "model_"], None, "[3]: model_ is None, not a fitted estimator"),
+        (["prior_", "device"], "gpu", "prior_: device is 'gpu', not a device a prior scores on: "),
+        (["prior", "device"], "cuda:x", "prior: device is 'cuda:x', not a device a prior scores"),
+        (["prior_", "device"], "meta", "prior_: device is 'meta', not a device a prior scores on"),
     ],
 )
 def test_crafted_parameters_and_fitted_values_are_refused_at_load(
@@ -918,6 +921,34 @@ def test_crafted_fitted_values_of_other_priors_are_refused_at_load(
     _edit_state(path, keys, value)
     with pytest.raises(UnsafeFileError, match=re.escape(message)):
         load(path)
+
+
+def test_a_prior_device_this_machine_lacks_loads_and_is_named_at_predict(pfn_file, tmp_path):
+    # a model fitted on a GPU loads on a CPU-only machine: scoring says how to move it
+    path, X = tmp_path / "gpu.llmboost", pfn_file[1]
+    shutil.copy(pfn_file[0], path)
+    _edit_state(path, ["prior_", "device"], "cuda:0")
+    loaded = load(path)
+    if not _cuda_visible():
+        with pytest.raises(ValueError, match=r"set_params\(device='cpu'\)"):
+            loaded.predict(X)
+    loaded.prior_.set_params(device="cpu")
+    np.testing.assert_array_equal(loaded.predict_proba(X), load(pfn_file[0]).predict_proba(X))
+
+
+def _cuda_visible() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x"])
+def test_a_prior_device_set_to_an_unknown_name_after_the_fit_is_refused_at_save(device, tmp_path):
+    X, y = _data("binary", n=80)
+    model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    model.prior_.set_params(device=device)
+    with pytest.raises(ValueError, match=f"Cannot store model.prior_: device is '{device}', not"):
+        save(model, tmp_path / "m.llmboost")
 
 
 @pytest.mark.parametrize(
