@@ -162,7 +162,8 @@ def load(path: str | os.PathLike):
     path = regular_path(path)
     with _open(path) as archive:
         manifest = _manifest(archive, path)
-        versions, reader = _saved_versions.recorded_versions(manifest, path), _Reader(archive)
+        versions = _saved_versions.recorded_versions(manifest, path)
+        reader = _Reader(archive, manifest.get("llmboost_version"))
         model = reader.decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
@@ -223,8 +224,8 @@ def _texts(manifest: dict, key: str, path) -> list[str] | None:
 class _Reader:
     """Builds objects back from the JSON tree, refusing anything outside the vocabulary."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self.archive = archive
+    def __init__(self, archive: zipfile.ZipFile, written_by=None) -> None:
+        self.archive, self.written_by = archive, written_by  # the llmboost version
         self.built: dict[int, Any] = {}
         self.read: set[str] = set()  # entries read: each once, so memory stays bounded
         self.sklearn_versions: set[str] = set()  # of the scikit-learn estimators built
@@ -245,7 +246,10 @@ class _Reader:
             raise UnsafeFileError(f"{where}: unexpected record {str(value)[:80]!r}.")
         method = getattr(self, "_tag_" + value["$"], None)
         if method is None:
-            raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}.")
+            by, hint = self.written_by, ""  # a record of a newer llmboost (older ones had none)
+            if by is not None and by != __version__:
+                hint = f" (written by llmboost {by}: load it with that version)"
+            raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}{hint}.")
         return method(value, where)
 
     def _items(self, value, where):

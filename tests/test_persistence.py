@@ -402,6 +402,40 @@ def test_cv_results_keep_their_masks(tmp_path):
         assert loaded[key].tolist() == saved[key].tolist(), key  # masked entries: None
 
 
+def test_cv_results_of_the_layout_without_masks_still_load(tmp_path):
+    # files written before the masked record held param_<name> as a plain array, and an
+    # llmboost of that time refuses the record ("unknown record type 'masked'"); a record
+    # this version does not know names the llmboost that wrote the file
+    pytest.importorskip("optuna")
+    model = PriorBoostClassifier(
+        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0.5, "prior"],
+        n_trials=3, cv=3, random_state=0,
+    ).fit(*_data("binary", n=60))  # fmt: skip
+    path = save(model, tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+
+    def unmask(node, record):  # each masked record as its data record, as written before
+        if isinstance(node, dict):
+            if node.get("$") == "masked":
+                return record(node)
+            return {k: unmask(v, record) for k, v in node.items()}
+        return [unmask(v, record) for v in node] if isinstance(node, list) else node
+
+    _rewrite_manifest(path, unmask(manifest, lambda node: node["data"]))
+    loaded = load(path).cv_results_
+    assert type(loaded["param_max_depth"]) is np.ndarray
+    assert (
+        loaded["param_max_depth"].tolist()[:3] == model.cv_results_["param_max_depth"][:3].tolist()
+    )
+    manifest = unmask(manifest, lambda node: {**node, "$": "masked2"})
+    _rewrite_manifest(path, {**manifest, "llmboost_version": "9.0"})
+    with pytest.raises(UnsafeFileError, match=r"record type 'masked2' \(written by llmboost 9\.0:"):
+        load(path)
+    _rewrite_manifest(path, manifest)  # a file of this version: no version to name
+    with pytest.raises(UnsafeFileError, match=r"unknown record type 'masked2'\.$"):
+        load(path)
+
+
 def test_a_different_number_of_weights_files_is_refused(tmp_path):
     X, y = _data("binary", n=80)
     model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
