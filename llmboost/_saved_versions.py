@@ -49,17 +49,15 @@ class InconsistentVersionWarning(UserWarning):
 
 
 def installed_version(library: str) -> str | None:
-    """The installed version of ``library`` (its module's ``__version__`` when it is
-    imported, else its distribution's, without importing it), or ``None``."""
-    module = sys.modules.get(_MODULES.get(library, library))
-    if isinstance(getattr(module, "__version__", None), str):
-        return module.__version__
+    """The installed version of ``library``: its distribution's (the same whether it is
+    imported or not; it is not imported), else its imported module's, else ``None``."""
     for name in _DISTRIBUTIONS.get(library, (library,)):
         try:
             return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-    return None
+    version = getattr(sys.modules.get(_MODULES.get(library, library)), "__version__", None)
+    return version if isinstance(version, str) else None
 
 
 def _prior_libraries(prior) -> list[str]:

@@ -366,6 +366,22 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
     assert "which is not installed here; the model needs it" in str(caught[1])
 
 
+def test_library_versions_are_read_from_the_installed_distributions(tmp_path, monkeypatch):
+    # read from an imported module's __version__ at save (torch is imported then) but from
+    # the distribution at load (torch is not imported then), a build whose two differ
+    # warned on every load in a new process
+    import importlib.metadata
+
+    import torch
+
+    monkeypatch.setattr(torch, "__version__", "2.0.0a0+local")
+    X, y = _data("binary", n=80)
+    model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    assert _manifest(path)["library_versions"]["torch"] == importlib.metadata.version("torch")
+    assert _loaded_warnings(path)[1] == []
+
+
 def test_files_without_library_versions_load_with_one_warning_at_most(tmp_path):
     # older files: no warning, but for scikit-learn estimators that recorded another version
     # (then one warning, not scikit-learn's "Trying to unpickle" for each estimator)
