@@ -5,6 +5,7 @@ or raised a bare ``TypeError`` as the weights were checked)."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import numbers
 import os
@@ -133,6 +134,29 @@ def regular_path(path):
             "written by save. It was not read."
         )
     return path
+
+
+def file_head(path) -> bytes:
+    """The first 4 bytes of a file (a path or a file object), or none where unreadable."""
+    try:
+        if not hasattr(path, "read"):
+            with open(path, "rb") as handle:
+                return handle.read(4)
+        path.seek(0)
+        return path.read(4)
+    except (OSError, ValueError):
+        return b""
+
+
+def import_llmboost_module(module: str):
+    """Import ``module``, or the private module an llmboost module has since become."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:
+        head, _, last = module.rpartition(".")
+        if not head.startswith("llmboost") or last.startswith("_"):
+            raise
+        return importlib.import_module(f"{head}._{last}")
 
 
 def check_entries(archive: zipfile.ZipFile, path) -> None:
@@ -402,7 +426,9 @@ __all__ = [
     "check_json",
     "check_saved_params",
     "entry",
+    "file_head",
     "hashable_key",
+    "import_llmboost_module",
     "package_of",
     "regular_path",
     "save_path",

@@ -18,7 +18,6 @@ weights are not stored: they are found by path or name and fingerprinted
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -42,7 +41,9 @@ from ._load_checks import (
     check_json,
     check_saved_params,
     entry,
+    file_head,
     hashable_key,
+    import_llmboost_module,
     regular_path,
     save_path,
     stored_dtype,
@@ -184,6 +185,12 @@ def _open(path) -> zipfile.ZipFile:
     except _NOT_DAMAGE:
         raise
     except _DAMAGED as exc:
+        if file_head(path) == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
+            raise UnsafeFileError(
+                f"{path} is a damaged zip file: it starts as one, but its end (the list of "
+                f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
+                "it again from where it was saved, or save the model again."
+            ) from exc
         raise UnsafeFileError(
             f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
         ) from exc
@@ -454,17 +461,6 @@ def _read(read, data: bytes, where: str, value: dict):
         raise UnsafeFileError(f"{where}: {value['file']} {exc}.") from None
 
 
-def _import(module: str):
-    """Import ``module``, or the private module an llmboost module has since become."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError:
-        head, _, last = module.rpartition(".")
-        if not head.startswith("llmboost") or last.startswith("_"):
-            raise
-        return importlib.import_module(f"{head}._{last}")
-
-
 def _resolve(name, where) -> type:
     """The class ``module:qualname``, imported only from :data:`TRUSTED_PACKAGES`."""
     if not isinstance(name, str) or name.count(":") != 1:
@@ -474,7 +470,7 @@ def _resolve(name, where) -> type:
     if parts[0] not in TRUSTED_PACKAGES or "." in qualname or any(p[:2] == "__" for p in parts):
         raise UnsafeFileError(f"{where}: class {name} is outside {TRUSTED_PACKAGES}.")
     try:
-        cls = getattr(_import(module), qualname)
+        cls = getattr(import_llmboost_module(module), qualname)
     except (ImportError, AttributeError) as exc:
         raise UnsafeFileError(f"{where}: class {name} not found.") from exc
     if not isinstance(cls, type):

@@ -1944,6 +1944,26 @@ def test_a_damaged_zip_directory_is_refused_as_damaged(tmp_path):
             load(bad)
 
 
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.99])
+def test_a_truncated_model_file_is_called_damaged_not_another_kind_of_file(tmp_path, fraction):
+    # a model file cut short (a copy or download stopped early) was "not an llmboost model
+    # file (not a zip, or a damaged one: BadZipFile('File is not a zip file'))"
+    X, y = _data("binary", n=80)
+    data = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost").read_bytes()
+    cut = tmp_path / "cut.llmboost"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    message = re.escape(
+        "is a damaged zip file: it starts as one, but its end (the list of entries)"
+    )
+    with pytest.raises(UnsafeFileError, match=f"^{re.escape(str(cut))} {message} is missing"):
+        load(cut)
+    with open(cut, "rb") as handle, pytest.raises(UnsafeFileError, match=message):
+        load(handle)
+    cut.write_bytes(pickle.dumps(data[: int(len(data) * fraction)]))  # another kind of file
+    with pytest.raises(UnsafeFileError, match="is not an llmboost model file .not a zip, or a"):
+        load(cut)
+
+
 def _damage(path, out, name):
     """``path`` copied to ``out`` with 8 bytes in the middle of entry ``name``'s data flipped."""
     data = bytearray(path.read_bytes())
