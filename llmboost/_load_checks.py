@@ -159,6 +159,20 @@ def import_llmboost_module(module: str):
         return importlib.import_module(f"{head}._{last}")
 
 
+def check_fitted(model, path) -> None:
+    """Refuse an estimator without the attributes every fit sets and predict reads (a
+    damaged or edited file): it raised ``AttributeError`` or failed at predict."""
+    from sklearn.base import is_classifier
+
+    needed = ["n_features_in_", "prior_", "members_"] + ["classes_"] * is_classifier(model)
+    if missing := [name for name in needed if name not in vars(model)]:
+        raise _unsafe(
+            f"{path} holds a {type(model).__name__} without the fitted attribute(s) "
+            f"{', '.join(missing)} that every fit sets: not a fitted model (a damaged or "
+            "edited file); save it again from the fitted model."
+        )
+
+
 def check_entries(archive: zipfile.ZipFile, path) -> None:
     """Refuse, unread, a file with encrypted entries or one that would unpack to implausibly
     many bytes (a zip bomb): in all, or in model.json (25 times its bytes once parsed)."""
@@ -423,6 +437,7 @@ def _check_indexes(arrays: list, stop: float, name: str, what: str) -> None:
 __all__ = [
     "check_built",
     "check_entries",
+    "check_fitted",
     "check_json",
     "check_saved_params",
     "entry",

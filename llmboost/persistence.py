@@ -38,6 +38,7 @@ from ._check_xgboost import load_xgboost_model
 from ._load_checks import (
     check_built,
     check_entries,
+    check_fitted,
     check_json,
     check_saved_params,
     entry,
@@ -168,6 +169,7 @@ def load(path: str | os.PathLike):
         model = reader.decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
+    check_fitted(model, path)
     _saved_versions.warn_other_versions(path, versions, reader.sklearn_versions)
     check_weights(
         model.prior_,

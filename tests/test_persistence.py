@@ -1054,6 +1054,34 @@ def _drop_parameter(path, class_name: str, parameter: str) -> None:
     _rewrite_manifest(path, manifest)
 
 
+@pytest.mark.parametrize(
+    "task, dropped, before",  # what load did with the file before
+    [
+        ("binary", ["prior_"], "AttributeError: no attribute 'prior_'"),
+        ("binary", ["classes_"], "loaded; predict: logits of shape (80, 2); expected (80, 0)"),
+        ("regression", ["n_features_in_", "members_", "booster_"], "loaded; failed at predict"),
+    ],
+)
+def test_a_file_of_an_estimator_without_its_fitted_attributes_is_refused(
+    tmp_path, task, dropped, before
+):
+    X, y = _data(task, n=80)
+    path = save(_model(task, "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    state = manifest["root"]["state"]
+    manifest["root"]["state"] = [pair for pair in state if pair[0] not in dropped]
+    _rewrite_manifest(path, manifest)
+    missing = ", ".join(name for name in dropped if name != "booster_")
+    cls = "PriorBoostRegressor" if task == "regression" else "PriorBoostClassifier"
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path} holds a {cls} without the fitted attribute(s) {missing} that every fit "
+        "sets: not a fitted model (a damaged or edited file); save it again from the fitted "
+        "model."
+    )
+
+
 def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
     X, y = _data("binary", n=80)
     path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
