@@ -32,20 +32,24 @@ class InconsistentVersionWarning(UserWarning):
     """
 
     def __init__(self, path, library: str, saved_version: str, installed_version: str | None):
+        super().__init__(str(path), library, saved_version, installed_version)  # picklable
         self.library = library
         self.saved_version = saved_version
         self.installed_version = installed_version
-        if installed_version is None:
-            text = f"{path} was saved with {library} {saved_version}, which is not installed "
-            text += f"here; the model needs it to predict: install {library}=={saved_version}."
-        else:
-            text = (
-                f"{path} was saved with {library} {saved_version}, but {library} "
-                f"{installed_version} is installed here: the model may predict differently. "
-                f"Load it where {library} {saved_version} is installed to keep its "
-                f"predictions, or refit it with {library} {installed_version} and save again."
+
+    def __str__(self) -> str:
+        path, library, saved, here = self.args
+        if here is None:
+            return (
+                f"{path} was saved with {library} {saved}, which is not installed here; the "
+                f"model needs it to predict: install {library}=={saved}."
             )
-        super().__init__(text)
+        return (
+            f"{path} was saved with {library} {saved}, but {library} {here} is installed "
+            "here: the model may predict differently. Load it where "
+            f"{library} {saved} is installed to keep its predictions, or refit it with "
+            f"{library} {here} and save again."
+        )
 
 
 def installed_version(library: str) -> str | None:

@@ -364,6 +364,8 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
         ("no-such-library", None),
     ]
     assert "which is not installed here; the model needs it" in str(caught[1])
+    copied = pickle.loads(pickle.dumps(caught[1]))  # as a process pool sends it back
+    assert str(copied) == str(caught[1]) and copied.library == "no-such-library"
 
 
 def test_library_versions_are_read_from_the_installed_distributions(tmp_path, monkeypatch):
