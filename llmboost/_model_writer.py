@@ -225,9 +225,12 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     try:
-        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in files.items():
-                archive.writestr(name, data)
+        with open(part, "xb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, data in files.items():
+                    archive.writestr(name, data)
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before the rename: a crash keeps one whole file
         _keep_mode(target, part)
         os.replace(part, target)
     except OSError as exc:  # it named the temporary file, which the user never chose

@@ -1700,6 +1700,23 @@ def test_save_takes_str_and_path_and_replaces_a_file_only_when_complete(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.llmboost", "b.llmboost"]
 
 
+def test_save_puts_the_new_file_on_disk_before_renaming_it_over_the_old(tmp_path, monkeypatch):
+    # the new file was renamed over the old one unsynced: after a power loss, a file
+    # system may keep the rename but not the data (an empty or partial model, the old lost)
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    before, synced, original = path.read_bytes(), [], os.fsync
+
+    def fsync(fd):
+        synced.append((os.fstat(fd).st_size, path.read_bytes() == before))
+        original(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    save(model, path)
+    assert synced == [(path.stat().st_size, True)]  # the whole new file, the old still there
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_replacing_a_file_keeps_its_permissions(tmp_path):
     # the file holds training rows (the prior's context): one made private (0600) was
