@@ -16,6 +16,8 @@ from ._warn import caller_level
 #: Libraries whose import name or distributions differ from the name recorded.
 _MODULES = {"scikit-learn": "sklearn"}
 _DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
+#: Most library versions a file may record (a model records up to 4).
+MAX_LIBRARIES = 64
 
 
 class InconsistentVersionWarning(UserWarning):
@@ -95,11 +97,16 @@ def recorded_versions(manifest: dict, path) -> dict[str, str]:
     from .persistence import UnsafeFileError
 
     value = manifest.get("library_versions", {})
-    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-        return value
-    raise UnsafeFileError(
-        f"{path}: model.json's library_versions is not a dict of text: {value!r:.80}."
-    )
+    if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+        raise UnsafeFileError(
+            f"{path}: model.json's library_versions is not a dict of text: {value!r:.80}."
+        )
+    if len(value) > MAX_LIBRARIES:  # each is looked up among the installed packages
+        raise UnsafeFileError(
+            f"{path}: model.json lists {len(value):,} library versions, more than the "
+            f"{MAX_LIBRARIES} any model llmboost writes has: not a model llmboost wrote."
+        )
+    return value
 
 
 def warn_other_versions(path, recorded: dict[str, str], sklearn_versions: set[str]) -> None:
@@ -116,6 +123,7 @@ def warn_other_versions(path, recorded: dict[str, str], sklearn_versions: set[st
 
 
 __all__ = [
+    "MAX_LIBRARIES",
     "InconsistentVersionWarning",
     "installed_version",
     "library_versions",

@@ -1258,6 +1258,22 @@ def test_a_manifest_whose_library_versions_are_not_text_is_unsafe(tmp_path, valu
     )
 
 
+def test_a_manifest_listing_implausibly_many_library_versions_is_unsafe(tmp_path):
+    # each name was looked up among the installed packages (0.4 ms each): 200,000 of them
+    # (a 5 MB model.json) took about 90 s and gave as many warnings
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["library_versions"] = {f"library-{i}": "1.0" for i in range(65)}
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path}: model.json lists 65 library versions, more than the 64 any model "
+        "llmboost writes has: not a model llmboost wrote."
+    )
+
+
 def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):
     # a crafted model.json nested past Python's recursion limit raised RecursionError,
     # from json (lists) or from the reader (tuples: several calls per level)
