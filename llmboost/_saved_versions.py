@@ -109,7 +109,7 @@ def recorded_versions(manifest: dict, path) -> dict[str, str]:
     return value
 
 
-def warn_other_versions(path, recorded: dict[str, str], sklearn_versions: set[str]) -> None:
+def warn_other_versions(path, recorded: dict[str, str], sklearn_versions=frozenset()) -> None:
     """Warn, once per library, where ``recorded`` (library: version) is not what is
     installed here; files without the record: where ``sklearn_versions`` (those the
     scikit-learn estimators in the file kept) are not."""

@@ -165,12 +165,14 @@ def load(path: str | os.PathLike):
     with _open(path) as archive:
         manifest = _manifest(archive, path)
         versions = _saved_versions.recorded_versions(manifest, path)
+        _saved_versions.warn_other_versions(path, versions)  # before a failure they may explain
         reader = _Reader(archive, manifest.get("llmboost_version"))
         model = reader.decode_root(manifest.get("root"), f"{path}: model")
     if not isinstance(model, _PriorBoost):
         raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
     check_fitted(model, path)
-    _saved_versions.warn_other_versions(path, versions, reader.sklearn_versions)
+    if "scikit-learn" not in versions:  # older files: the version their estimators kept
+        _saved_versions.warn_other_versions(path, {}, reader.sklearn_versions)
     check_weights(
         model.prior_,
         _texts(manifest, "needs_files", path) or [],

@@ -384,6 +384,25 @@ def test_library_versions_are_read_from_the_installed_distributions(tmp_path, mo
     assert _loaded_warnings(path)[1] == []
 
 
+def test_the_library_version_warning_comes_before_a_failure_it_may_explain(tmp_path):
+    # a file whose trees another LightGBM version wrote, refused by this one's checks,
+    # gave the refusal alone: the warning came only once the model was built
+    from llmboost.persistence import InconsistentVersionWarning
+
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["library_versions"]["lightgbm"] = "9.0.0"
+    _rewrite_manifest(path, manifest)
+    name, text = next(iter(_entries(path, ".txt").items()))
+    newer = _replace_entry(
+        path, tmp_path / "newer.llmboost", name, text.replace(b"Tree=0", b"Tree=zero")
+    )
+    with pytest.warns(InconsistentVersionWarning, match="saved with lightgbm 9.0.0"):
+        with pytest.raises(UnsafeFileError, match=re.escape(name)):
+            load(newer)
+
+
 def test_files_without_library_versions_load_with_one_warning_at_most(tmp_path):
     # older files: no warning, but for scikit-learn estimators that recorded another version
     # (then one warning, not scikit-learn's "Trying to unpickle" for each estimator)
