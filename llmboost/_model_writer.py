@@ -7,6 +7,7 @@ checked as the reader will check it.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import secrets
@@ -257,7 +258,16 @@ def _keep_mode(target: Path, part: Path) -> None:
 
 def _file_to_write(path: Path) -> Path:
     """The file ``save`` writes for ``path``: a symbolic link's target (the link stays)."""
-    target = path.resolve() if path.is_symlink() else path
+    try:
+        target = path.resolve() if path.is_symlink() else path
+    except (RuntimeError, OSError) as exc:  # a loop: RuntimeError before Python 3.13
+        if isinstance(exc, OSError) and exc.errno != errno.ELOOP:
+            raise
+        raise OSError(
+            errno.ELOOP,
+            f"Cannot save to {path}: it is a symbolic link whose links lead back to "
+            "themselves (a loop); remove it or pass another path",
+        ) from None
     if path.is_dir() or not target.parent.is_dir():
         why = "it is a folder" if path.is_dir() else f"the folder {target.parent} does not exist"
         if not path.is_dir() and target.parent.exists():  # a file where a folder should be

@@ -1,5 +1,6 @@
 """save() / load(): exact round trips without pickle, weights found again, unsafe files refused."""
 
+import errno
 import io
 import json
 import os
@@ -1801,6 +1802,21 @@ def test_save_into_a_folder_it_cannot_write_names_the_target(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_save_onto_a_symbolic_link_loop_is_an_os_error_naming_it(tmp_path):
+    # it was "RuntimeError: Symlink loop from '.../loop.llmboost'"
+    loop = tmp_path / "loop.llmboost"
+    loop.symlink_to(loop)
+    X, y = _data("binary", n=60)
+    with pytest.raises(OSError) as err:
+        save(_model("binary", "xgboost", 0.5).fit(X, y), loop)
+    assert str(err.value) == (
+        f"[Errno {errno.ELOOP}] Cannot save to {loop}: it is a symbolic link whose links lead "
+        "back to themselves (a loop); remove it or pass another path"
+    )
+    assert loop.is_symlink() and sorted(tmp_path.iterdir()) == [loop]
+
+
 def test_save_onto_a_device_or_pipe_is_refused_and_leaves_it(tmp_path):
     # the rename replaced a named pipe (or, as root, /dev/null) by a regular file
     X, y = _data("binary", n=80)
