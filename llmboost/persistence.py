@@ -149,8 +149,8 @@ def load(path: str | os.PathLike):
         or socket, refused unopened), is damaged, would unpack to more than
         1 GiB and 100 times its size (model.json: 16 MiB and 20 times), has a format
         version this llmboost does not read, or holds anything but plain values, arrays
-        and trusted classes, or parameters and fitted attributes no fit sets, or has a
-        model.json of more than 2,000,000 lists and dicts.
+        and trusted classes, or parameters and fitted attributes no fit sets (or lacks
+        those every fit sets), or has a model.json of more than 2,000,000 lists and dicts.
     TypeError
         When ``path`` is not a str or path-like (``None``, a number, bytes), nor a file
         object open for reading in binary mode.
