@@ -97,9 +97,11 @@ def recorded_versions(manifest: dict, path) -> dict[str, str]:
     from .persistence import UnsafeFileError
 
     value = manifest.get("library_versions", {})
-    if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+    texts = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if not texts or "" in value:  # a name to look up: "" raised "A distribution name is required"
         raise UnsafeFileError(
-            f"{path}: model.json's library_versions is not a dict of text: {value!r:.80}."
+            f"{path}: model.json's library_versions is not a dict of library names and "
+            f"versions (text): {value!r:.80}."
         )
     if len(value) > MAX_LIBRARIES:  # each is looked up among the installed packages
         raise UnsafeFileError(

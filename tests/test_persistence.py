@@ -1264,7 +1264,7 @@ def test_a_manifest_listing_weights_files_as_anything_but_text_is_unsafe(tmp_pat
     assert str(err.value) == f"{path}: model.json's {key} is not a list of text: {value!r}."
 
 
-@pytest.mark.parametrize("value", [["torch"], {"torch": 2}])
+@pytest.mark.parametrize("value", [["torch"], {"torch": 2}, {"": "1.0"}])
 def test_a_manifest_whose_library_versions_are_not_text_is_unsafe(tmp_path, value):
     X, y = _data("binary", n=80)
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
@@ -1273,8 +1273,9 @@ def test_a_manifest_whose_library_versions_are_not_text_is_unsafe(tmp_path, valu
     _rewrite_manifest(path, manifest)
     with pytest.raises(UnsafeFileError) as err:
         load(path)
-    assert (
-        str(err.value) == f"{path}: model.json's library_versions is not a dict of text: {value!r}."
+    assert str(err.value) == (  # {"": "1.0"}: ValueError "A distribution name is required."
+        f"{path}: model.json's library_versions is not a dict of library names and versions "
+        f"(text): {value!r}."
     )
 
 
