@@ -199,6 +199,23 @@ def test_a_cap_below_the_number_of_classes_says_one_row_per_class(ckpt):
         prior.oof_logits(X, y, _folds(y, 3))
 
 
+def test_an_error_in_a_fold_names_the_fold_and_keeps_tabicl_s_words(ckpt):
+    # TabICL's "The number of classes (11) exceeds ..." alone: which fold, of how many rows
+    X, _ = _table(66)
+    y = np.arange(66) % 10
+    y[:6] = 10  # class 10 in fold 0's test rows only: the other folds' contexts hold it
+    rows = np.arange(66)
+    folds = [(rows, rows[:0])]  # a fold without test rows still counts
+    folds += [(np.setdiff1d(rows, test), test) for test in np.split(rows, 3)]
+    prior = _prior(ckpt, tabicl_params={"support_many_classes": False})
+    with pytest.raises(ValueError) as err:
+        prior.oof_logits(X, y, folds)
+    assert str(err.value).startswith("The number of classes (11) exceeds the max number of")
+    assert str(err.value).endswith(
+        "(in fold 2 of the out-of-fold logits: 44 training rows, 22 rows scored)"
+    )
+
+
 def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):
     X, y = _table(60)
     prior = _prior(ckpt)

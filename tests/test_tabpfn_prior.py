@@ -550,10 +550,32 @@ def test_more_classes_than_tabpfn_takes_names_the_limit_and_the_alternative(ckpt
         monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", fused)
         with pytest.raises(ValueError) as err:
             prior.oof_logits(X, y, folds)
-        assert str(err.value) == message
+        where = " (in fold 0 of the out-of-fold logits: 60 training rows, 60 rows scored)"
+        assert str(err.value) == message + where
     model = PFNBoostClassifier(prior=prior, scale=1.0, cv=2)
     with pytest.raises(ValueError, match=r"^TabPFNPrior: y has 12 classes, .* at most 10 \("):
         model.fit(X, y)
+
+
+def test_an_error_in_a_fold_names_the_fold_and_keeps_tabpfn_s_words(ckpt, monkeypatch):
+    # "y has 11 classes, ..." alone: which fold failed, of how many rows, was unsaid
+    X, _ = _table(66)
+    y = np.arange(66) % 10
+    y[:6] = 10  # class 10 in fold 0's test rows only: the other folds' contexts hold it
+    rows = np.arange(66)
+    given = [(rows, rows[:0])]  # a fold without test rows still counts
+    given += [(np.setdiff1d(rows, test), test) for test in np.split(rows, 3)]
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
+    for fused in (("cuda",), ("cuda", "cpu")):  # fold by fold, and fused
+        monkeypatch.setattr("llmboost.priors._tabpfn.FUSED_FOLD_DEVICES", fused)
+        with pytest.raises(ValueError) as err:
+            prior.oof_logits(X, y, given)
+        assert str(err.value).startswith("TabPFNPrior: y has 11 classes, but this TabPFN model")
+        assert str(err.value).endswith(
+            "(in fold 2 of the out-of-fold logits: 44 training rows, 22 rows scored)"
+        )
+    y[:6] = 0  # ten classes everywhere: scored
+    assert prior.oof_logits(X, y, given).shape == (66, 10)
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -8,7 +8,19 @@ from contextlib import contextmanager
 import numpy as np
 
 
-def checked_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+class Fold(tuple):
+    """A fold's ``(train, test)`` row indices and its ``number`` among the caller's folds
+    (counting those that test no row), by which an error names it."""
+
+    number: int
+
+    def __new__(cls, train: np.ndarray, test: np.ndarray, number: int):
+        fold = super().__new__(cls, (train, test))
+        fold.number = number
+        return fold
+
+
+def checked_folds(folds, n_rows: int) -> list[Fold]:
     """The folds that test rows, as index arrays. Refuse a fold that trains on no row or on
     a row it tests, a row tested twice, and test sets that leave rows out."""
     if hasattr(folds, "split") or not isinstance(folds, Iterable):
@@ -33,7 +45,7 @@ def checked_folds(folds, n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
             )
         _check_fold(i, train, test, tested)
         tested[test] = True
-        kept.append((train, test))
+        kept.append(Fold(train, test, i))
     missed = np.flatnonzero(~tested)
     if len(missed):
         raise ValueError(
@@ -90,4 +102,4 @@ def _row_index(part) -> np.ndarray:
     return np.flatnonzero(part) if part.dtype == bool else part
 
 
-__all__ = ["checked_folds", "fold_named"]
+__all__ = ["Fold", "checked_folds", "fold_named"]

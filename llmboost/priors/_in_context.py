@@ -29,7 +29,9 @@ from .._sampling import subsample
 from .._warn import caller_level
 from ._base import Folds, Prior, align_columns, category_codes, log_proba, target_moments
 from ._device import fitted_device, torch_device
+from ._folds import Fold, fold_named
 from ._hosts import unreachable_reason
+from ._label_distribution import LabelDistribution
 
 
 def _a_path(value) -> bool:
@@ -124,13 +126,13 @@ class InContextPrior(Prior):
         self._set_target_units(y)
         y = self._standard(y)
         jobs, capped = [], []
-        for k, (train, test) in enumerate(folds):
-            train, test = np.asarray(train), np.asarray(test)
+        for k, fold in enumerate(folds):
+            train, test = np.asarray(fold[0]), np.asarray(fold[1])
             if len(train) > cap:
                 rows = self._context_rows(y[train], cap, self.seed_ + k, None)
                 capped.append((len(train), len(rows)))
                 train = train[rows]
-            jobs.append((train, test))
+            jobs.append(Fold(train, test, getattr(fold, "number", k)))
         if capped:
             n, used = max(capped)
             self._warn_cap(n, cap, used, "each fold's context (the other folds' rows)")
@@ -420,9 +422,10 @@ class InContextPrior(Prior):
     def _group_folds(self, jobs, y: np.ndarray) -> list[list]:
         """Folds grouped by (context rows, query rows, context classes), order kept."""
         groups: dict[tuple, list] = {}
-        for train, test in jobs:
+        for job in jobs:
+            train, test = job
             classes = () if self.task == "regression" else tuple(np.unique(y[train]))
-            groups.setdefault((len(train), len(test), classes), []).append((train, test))
+            groups.setdefault((len(train), len(test), classes), []).append(job)
         return list(groups.values())
 
     def _score_group(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -434,14 +437,17 @@ class InContextPrior(Prior):
         while fuse and not single and n_query <= batch:
             try:
                 return self._score_fused(group, values, y)
-            except NotImplementedError:
-                break  # a setting the fused path does not support
             except Exception as exc:
+                if not self._is_oom(exc):  # a setting it does not support, or an error:
+                    break  # fold by fold, where an error names its fold
                 batch = halve_on_oom(exc, batch, type(self).__name__, self._is_oom)
-        return [
-            self._score(self._fit_model(values[train], y[train]), values[test], batch)
-            for train, test in group
-        ]
+        return [self._score_fold(fold, values, y, batch) for fold in group]
+
+    def _score_fold(self, fold: Fold, values: np.ndarray, y: np.ndarray, batch: int):
+        """Logits of one fold's rows from a model on its context; an error names the fold."""
+        train, test = fold
+        with fold_named(fold.number, train, test):
+            return self._score(self._fit_model(values[train], y[train]), values[test], batch)
 
     def _score_fused(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         """One fused call over several folds of equal shape (when the library has one)."""
@@ -466,24 +472,6 @@ def _same(a, b) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - arrays and the like: made again
         return False
-
-
-class LabelDistribution:
-    """Stand-in for a context the library cannot fit (a single class, a constant target; for
-    TabPFN, no varying feature): every row gets the context's class frequencies, or its mean."""
-
-    def __init__(self, y: np.ndarray, task: str) -> None:
-        if task == "classification":
-            self.classes_, counts = np.unique(y, return_counts=True)
-            self.proba_ = counts / counts.sum()
-        else:
-            self.mean_ = float(np.mean(y))
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.tile(self.proba_, (len(X), 1))
-
-    def predict(self, X: np.ndarray, output_type: str = "mean") -> np.ndarray:
-        return np.full(len(X), self.mean_)
 
 
 __all__ = [
