@@ -366,6 +366,26 @@ def test_a_max_context_set_after_fit_warns_that_the_context_stays_fit_s(ckpt):
         prior.logits(X)
 
 
+def test_a_max_context_set_after_fit_that_keeps_the_context_does_not_warn(ckpt):
+    # max_context=500 after a fit on 60 rows (TabPFN's own cap: 1000) warned that "the
+    # context stays fit's 60 rows", though a refit would use the same 60 rows
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    first = prior.fit(X, y).logits(X)
+    for cap in (500, 60, 1000, None):
+        prior.set_params(max_context=cap)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(prior.logits(X), first)
+    with pytest.warns(UserWarning, match="max_context=59 was set after fit; the context stays"):
+        prior.set_params(max_context=59).logits(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cap's own warning: 60 rows above 30
+        prior.set_params(max_context=30).fit(X, y)
+    with pytest.warns(UserWarning, match="max_context=60 was set after fit; the context stays"):
+        prior.set_params(max_context=60).logits(X)  # a refit would use all 60 rows
+
+
 def test_a_bad_parameter_set_after_fit_is_named_when_scoring(ckpt):
     # set_params(n_estimators=0) on a fitted prior failed in TabPFN: ZeroDivisionError
     X, y = _table(40)

@@ -113,6 +113,7 @@ class InContextPrior(Prior):
         self.context_X_ = category_codes(X)[rows]
         self.context_y_ = y[rows]
         self.context_size_, self._context_for = len(rows), self.max_context
+        self._capped_from = cap, len(y)  # what a max_context set later would change
         self._estimator = self._estimator_params = None
         self._fitted_estimator()
 
@@ -335,19 +336,12 @@ class InContextPrior(Prior):
         if getattr(self, "_estimator", None) is None or not _same(params, made):
             if made is not None:  # set since fit: checked as fit checks them
                 self._check_params()
-            if self.max_context != getattr(self, "_context_for", self.max_context):
-                warnings.warn(
-                    f"{type(self).__name__}: max_context={self.max_context} was set after fit; "
-                    f"the context stays fit's {len(self.context_y_)} rows (the other training "
-                    "rows are not kept) until the next fit.",
-                    UserWarning,
-                    stacklevel=caller_level(),
-                )
             self._sync_weights()
             if not same_seed(self.random_state, getattr(self, "_seeded_for", self.random_state)):
                 self.seed_, self._seeded_for = seed_from(self.random_state), self.random_state
             self._estimator_params = params
             self.device_ = fitted_device(self.device, type(self).__name__)
+            self._warn_context_kept()
             # a context within a GPU's row limit stays the context on a CPU (pickled, loaded)
             n, limit = len(self.context_y_), self._row_limit()
             if n > limit and not getattr(self, "ignore_limits_", False):
@@ -355,6 +349,23 @@ class InContextPrior(Prior):
             self.ignore_limits_ = getattr(self, "ignore_limits_", False) or n > limit
             self._estimator = self._fit_model(self.context_X_, self._standard(self.context_y_))
         return self._estimator
+
+    def _warn_context_kept(self) -> None:
+        """Warn when a ``max_context`` set since fit would give another context than fit's."""
+        if self.max_context == getattr(self, "_context_for", self.max_context):
+            return
+        cap, n = getattr(self, "_capped_from", (None, None))  # earlier pickles: unknown
+        if n is not None:
+            new_cap = self._context_cap()[0]
+            if new_cap == cap or n <= min(cap, new_cap):  # the same rows either way
+                return
+        warnings.warn(
+            f"{type(self).__name__}: max_context={self.max_context} was set after fit; "
+            f"the context stays fit's {len(self.context_y_)} rows (the other training "
+            "rows are not kept) until the next fit.",
+            UserWarning,
+            stacklevel=caller_level(),
+        )
 
     def _warn_over_limit(self, n: int, limit: int) -> None:
         name = type(self).__name__
