@@ -364,6 +364,22 @@ def test_categorical_object_and_missing_columns(mixed_frame):
     assert np.all(np.isfinite(prior.logits(unseen)))
 
 
+def test_a_column_missing_in_every_training_row_carries_no_information(mixed_frame):
+    # its values at predict still reached the network and moved probabilities by up to
+    # 0.06; TabPFN and TabICL ignore such a column, as missing cells
+    X, y = mixed_frame
+    X = X.assign(blank=np.nan)
+    rng = np.random.default_rng(1)
+    filled = X.assign(blank=rng.normal(0, 5, len(X)))
+    prior = BundledPFNPrior(n_ensemble=2).fit(X, y)
+    np.testing.assert_array_equal(prior.logits(filled), prior.logits(X))
+    folds = [(np.arange(60, 120), np.arange(60)), (np.arange(60), np.arange(60, 120))]
+    oof = prior.oof_logits(X, y, folds)
+    half = X.assign(blank=np.where(np.arange(120) < 60, np.nan, filled["blank"]))
+    # fold 1's context (rows 0-59) never observes it: its rows 60-119 ignore their values
+    np.testing.assert_array_equal(prior.oof_logits(half, y, folds)[60:], oof[60:])
+
+
 def test_multiclass_probabilities_sum_to_one():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])

@@ -172,6 +172,17 @@ def decode_passes(
     return out  # type: ignore[return-value]
 
 
+def unseen_as_missing(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` with every column that the training rows ``x`` never observe made missing:
+    such a column carries no information (as in TabPFN and TabICL), whatever its values."""
+    unseen = np.isnan(x).all(axis=0)
+    if not unseen.any():
+        return rows
+    rows = rows.copy()
+    rows[:, unseen] = np.nan
+    return rows
+
+
 def _by_size(passes: list[Pass]) -> dict[tuple[int, int], list[int]]:
     """Pass indices by (context rows, columns read): such passes stack into one call."""
     by_size: dict[tuple[int, int], list[int]] = {}
@@ -220,4 +231,4 @@ def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-__all__ = ["Pass", "decode_passes", "encode_passes", "plan", "run_passes"]
+__all__ = ["Pass", "decode_passes", "encode_passes", "plan", "run_passes", "unseen_as_missing"]

@@ -258,15 +258,16 @@ class BundledPFNPrior(Prior):
         self.context_size_, self._planned_for = len(self.contexts_[0]), planned
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
+        from ..pfn.inference import decode_passes, unseen_as_missing
+
         self._replan()
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
+        query = unseen_as_missing(self.X_train_, _values(X))
         encoded = self._encoded_context(job)
         if encoded is None:
-            return self._score([job], [_values(X)])[0]
-        from ..pfn.inference import decode_passes
-
+            return self._score([job], [query])[0]
         model, passes, owners, views, groups = encoded
-        queries = _with_views([_values(X)], views)
+        queries = _with_views([query], views)
         outputs = decode_passes(
             model,
             groups,
@@ -306,6 +307,8 @@ class BundledPFNPrior(Prior):
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
         """Each fold's rows scored with the other folds as context; folds run batched."""
+        from ..pfn.inference import unseen_as_missing
+
         model = self._start(X)
         values = _values(X)
         jobs, queries = [], []
@@ -313,7 +316,7 @@ class BundledPFNPrior(Prior):
             train = np.asarray(train)
             contexts, codes = self._plan(model, y[train])
             jobs.append((values[train], y[train], contexts, codes))
-            queries.append(values[np.asarray(test)])
+            queries.append(unseen_as_missing(values[train], values[np.asarray(test)]))
         shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
         out = np.empty(shape, dtype=np.float64)
         for (_train, test), z in zip(folds, self._score(jobs, queries)):
