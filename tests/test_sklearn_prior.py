@@ -130,6 +130,14 @@ def test_an_estimator_error_in_a_fold_names_the_fold():
     assert str(err.value).endswith(
         "(in fold 0 of the out-of-fold logits: 30 training rows, 10 rows scored)"
     )
+    rows = np.arange(40)
+    with pytest.raises(ValueError) as err:  # a fold that tests no row still counts
+        SklearnPrior(KNeighborsClassifier(n_neighbors=35)).oof_logits(
+            X, y, [(rows, rows[:0]), *folds]
+        )
+    assert str(err.value).endswith(
+        "(in fold 1 of the out-of-fold logits: 30 training rows, 10 rows scored)"
+    )
 
     class Broken(LogisticRegression):
         def fit(self, X, y, sample_weight=None):

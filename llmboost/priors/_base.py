@@ -159,11 +159,11 @@ class Prior(BaseEstimator, ABC):
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds, **kwargs) -> np.ndarray:
         """Default: a clone fitted on each fold's training rows scores its test rows."""
         out = None
-        for i, (train, test) in enumerate(folds):
-            train, test = np.asarray(train), np.asarray(test)
+        for i, fold in enumerate(folds):
+            train, test = np.asarray(fold[0]), np.asarray(fold[1])
             part = self._fold_worker()
             weights = {k: v[train] for k, v in kwargs.items()}
-            with fold_named(i, train, test):
+            with fold_named(getattr(fold, "number", i), train, test):
                 part._fit(X.iloc[train], y[train], **weights)
                 z = np.asarray(from_torch(part._logits(X.iloc[test])), dtype=np.float64)
             if out is None:
