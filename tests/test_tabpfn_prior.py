@@ -550,6 +550,25 @@ def test_context_without_varying_features_gives_the_label_distribution(ckpt, mon
     np.testing.assert_array_equal(prior.oof_logits(flat, y, folds), oof)  # not fused
 
 
+def test_a_column_that_varies_only_in_missing_cells_reaches_tabpfn(ckpt):
+    # a column observed in some rows only counted as constant, so every row got the class
+    # frequencies (0.5 each here), though TabPFN takes the column and reads its missingness
+    y = np.arange(40) % 2
+    X = pd.DataFrame({"a": np.where(y == 1, 1.0, np.nan), "b": np.full(40, 2.0)})
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
+    z = prior.fit(X, y).logits(X.iloc[:2])
+    direct = TabPFNClassifier(
+        model_path=ckpt["classification"],
+        n_estimators=1,
+        random_state=0,
+        fit_mode="fit_preprocessors",
+        **EXACT,
+    ).fit(X.to_numpy(), y)
+    # the same model, inputs and seed: equal up to float rounding in TabPFN's float64 pass
+    np.testing.assert_allclose(z, np.log(direct.predict_proba(X.to_numpy()[:2])), atol=1e-9)
+    assert abs(z[0, 0] - z[1, 0]) > 1e-4
+
+
 def test_more_classes_than_tabpfn_takes_names_the_limit_and_the_alternative(ckpt, monkeypatch):
     X, _ = _table(120)
     y = np.arange(120) % 12  # the model's inference config takes at most 10 classes

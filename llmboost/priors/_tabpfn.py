@@ -96,8 +96,9 @@ class TabPFNPrior(InContextPrior):
 
     Notes
     -----
-    A context in which no feature varies (all constant or missing), which TabPFN refuses,
-    gives every row the context's class frequencies (regression: its mean). More classes
+    A context in which no feature varies (each column constant, or missing in every row),
+    which TabPFN refuses, gives every row the context's class frequencies (regression: its
+    mean); a column missing in some rows only varies. More classes
     or columns than the model's inference config takes (``MAX_NUMBER_OF_CLASSES``,
     ``MAX_NUMBER_OF_FEATURES``) are a ``ValueError`` naming the limit and what to use
     instead; so is a checkpoint of the other task (a regressor's for a classifier).
@@ -348,8 +349,13 @@ def _max_classes(path: str) -> int | None:
 
 
 def _any_feature_varies(X: np.ndarray) -> bool:
-    """Whether some column of ``X`` holds two different non-missing values."""
-    return any(len(np.unique(col[~np.isnan(col)])) > 1 for col in X.T)
+    """Whether some column of ``X`` holds two different values, a missing cell counting as
+    one (TabPFN keeps a column missing in some rows only, and removes the others)."""
+    for col in X.T:
+        seen = np.unique(col[~np.isnan(col)])
+        if len(seen) > 1 or (len(seen) == 1 and np.isnan(col).any()):
+            return True
+    return False
 
 
 __all__ = ["FUSED_FOLD_DEVICES", "MODEL_NAMES", "ModelNotAvailableError", "TabPFNPrior"]
