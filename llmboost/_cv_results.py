@@ -8,7 +8,9 @@ from scipy.stats import rankdata
 from .selection import loss_unit
 
 
-def results_table(params: list[dict], scores: list[list[float]], **extra) -> dict:
+def results_table(
+    params: list[dict], scores: list[list[float]], times: tuple | None = None, **extra
+) -> dict:
     """``cv_results_`` in scikit-learn's layout: one entry per candidate.
 
     Parameters
@@ -19,6 +21,9 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
         a candidate lacks it.
     scores : list of list of float
         Fold scores of each candidate.
+    times : (fit, score), default=None
+        Per candidate, the seconds of each fold's fit and of its scoring, which give
+        ``mean_fit_time``, ``std_fit_time``, ``mean_score_time`` and ``std_score_time``.
     **extra
         More columns, one value per candidate.
 
@@ -32,7 +37,12 @@ def results_table(params: list[dict], scores: list[list[float]], **extra) -> dic
     rank = rankdata(-np.where(np.isnan(means), -np.inf, means), method="min").astype(np.int32)
     # the spread of scores whose squares would overflow; an infinite score is no unit
     unit = loss_unit(table[np.isfinite(table)])
-    results = {"params": params}
+    results = {}
+    for name, seconds in zip(("fit", "score"), times or ()):
+        seconds = np.asarray(seconds, dtype=float).reshape(len(params), -1)
+        results[f"mean_{name}_time"] = seconds.mean(axis=1)
+        results[f"std_{name}_time"] = seconds.std(axis=1)
+    results["params"] = params
     for name in dict.fromkeys(k for p in params for k in p):
         column = np.ma.masked_all(len(params), dtype=_dtype([p[name] for p in params if name in p]))
         for i, p in enumerate(params):

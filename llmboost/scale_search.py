@@ -27,6 +27,7 @@ Averaging margins keeps the model of the form ``scale_ * prior + trees`` (plus
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -158,18 +159,24 @@ class CVScorer:
         start = start_margin(scale, self.margin, self.center(train))
         booster = make_booster(self.booster, params, self.task, self.random_state)
         weight = None if self.sample_weight is None else self.sample_weight[train]
+        began = time.perf_counter()
         booster.fit(self.X.iloc[train], self.y_encoded[train], _rows(start, train), weight)
-        held_out = [
-            booster.predict_margin(self.X.iloc[test], _rows(start, test), r) for r in rounds
-        ]
+        fit = time.perf_counter() - began
+        held_out, seconds = [], []
+        for r in rounds:
+            began = time.perf_counter()
+            held_out.append(booster.predict_margin(self.X.iloc[test], _rows(start, test), r))
+            seconds.append(time.perf_counter() - began)
         if self.progress is not None:
             self.progress.update(1)
-        return held_out
+        return held_out, fit, seconds
 
-    def oof_grid(self, scales, params, rounds) -> dict[float, list[np.ndarray]]:
+    def oof_grid(self, scales, params, rounds, times=None) -> dict[float, list[np.ndarray]]:
         """Pooled out-of-fold margins of ``(scale, r)`` for every scale and ``r`` in ``rounds``.
 
-        One booster per scale and fold, fitted in parallel over both.
+        One booster per scale and fold, fitted in parallel over both. ``times``, when
+        given, gets per scale the seconds of each fold's fit and those of predicting
+        each entry of ``rounds`` on each fold (an array of shape ``(len(rounds), k)``).
 
         Parameters
         ----------
@@ -187,7 +194,13 @@ class CVScorer:
         tasks = [(s, params, tr, te, rounds) for s in scales for tr, te in self.folds]
         fits = self._run(tasks)
         k = len(self.folds)
-        return {s: self._pool(fits[i * k : (i + 1) * k], len(rounds)) for i, s in enumerate(scales)}
+        out = {}
+        for i, s in enumerate(scales):
+            held_out, fit, seconds = zip(*fits[i * k : (i + 1) * k])
+            out[s] = self._pool(held_out, len(rounds))
+            if times is not None:
+                times[s] = (np.array(fit), np.array(seconds).T)
+        return out
 
     def _run(self, tasks):
         if self.n_jobs in (None, 1) or len(tasks) < 2:
@@ -207,8 +220,13 @@ class CVScorer:
 
     def fold_scores(self, oof: np.ndarray) -> list[float]:
         """Score of pooled margins ``oof`` on every fold's test rows (higher is better)."""
-        scores = []
+        return self.timed_scores(oof)[0]
+
+    def timed_scores(self, oof: np.ndarray) -> tuple[list[float], list[float]]:
+        """:meth:`fold_scores`, and the seconds each fold's score took."""
+        scores, seconds = [], []
         for _, test in self.folds:
+            began = time.perf_counter()
             if self.scorer is None:
                 y = self.y_encoded[test]
                 loss = row_loss(oof[test], y, self.task, oof.ndim == 1, self.loss)
@@ -216,7 +234,8 @@ class CVScorer:
                 scores.append(-self._in_units(np.average(loss, weights=w), y))
             else:
                 scores.append(self._scorer_score(oof, test))
-        return scores
+            seconds.append(time.perf_counter() - began)
+        return scores, seconds
 
     def _in_units(self, mean: float, y) -> float:
         """A fold's mean per-row loss as its score's loss: log loss, RMSE, or the mean
@@ -250,10 +269,17 @@ class CVScorer:
         -------
         list of float
         """
+        return self.timed_score(scale, params)[0]
+
+    def timed_score(self, scale, params) -> tuple[list[float], np.ndarray, np.ndarray]:
+        """:meth:`score`, the seconds of each fold's fit (0 for the prior alone, whose
+        out-of-fold margin is given) and those of predicting and scoring each fold."""
         if scale == PRIOR_ONLY:
-            return self.fold_scores(self.margin)
-        n = n_estimators(self.booster, params)
-        return self.fold_scores(self.oof_grid([scale], params, [n])[scale][0])
+            scores, seconds = self.timed_scores(self.margin)
+            return scores, np.zeros(len(seconds)), np.array(seconds)
+        n, times = n_estimators(self.booster, params), {}
+        scores, seconds = self.timed_scores(self.oof_grid([scale], params, [n], times)[scale][0])
+        return scores, times[scale][0], times[scale][1][0] + seconds
 
     def tested_rows(self) -> np.ndarray:
         """Sorted indices of the rows some fold tests."""
@@ -294,17 +320,9 @@ def grid_search(
     rounds = [n_estimators(cv.booster, params)]
     if prefixes_hold(cv.booster, params):  # else only the full boosting is that booster
         rounds = round_prefixes(rounds[0])
-    tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
-    grid = cv.oof_grid(tree_scales, params, rounds) if tree_scales else {}
-    candidates, margins = [], []
-    for s in tree_scales:
-        candidates += [(s, r) for r in rounds]
-        margins += grid[s]
-    if PRIOR_ONLY in scales:
-        for s in sorted({*tree_scales, 1.0} - {0.0}):
-            candidates.append((s, 0))
-            margins.append(cv.prior_at(s))
-    scores = [cv.fold_scores(m) for m in margins]
+    candidates, margins, fit, seconds = _grid(cv, scales, params, rounds)
+    timed = [cv.timed_scores(m) for m in margins]
+    scores = [t[0] for t in timed]
     _check_scored(cv, scores)
     means = np.mean(scores, axis=1)
     if cv.scorer is None:
@@ -316,10 +334,34 @@ def grid_search(
     results = results_table(
         [{"scale": label, "n_rounds": r} for label, (_, r) in zip(labels, candidates)],
         scores,
+        times=(fit, [s + t[1] for s, t in zip(seconds, timed)]),
         ensemble_weight=weight,
     )
     members = [(s, r, float(w)) for (s, r), w in zip(candidates, weight) if w > 0]
     return results, members
+
+
+def _grid(cv: CVScorer, scales: list, params: dict | None, rounds: list[int]) -> tuple:
+    """The candidates of :func:`grid_search`, their pooled out-of-fold margins, and per
+    candidate the seconds of the fold fits it shares with the other rounds of its scale
+    (0 for the prior alone) and those of predicting its margin on each fold."""
+    tree_scales = [float(s) for s in scales if s != PRIOR_ONLY]
+    times: dict = {}
+    grid = cv.oof_grid(tree_scales, params, rounds, times) if tree_scales else {}
+    candidates, margins, fit, seconds = [], [], [], []
+    for s in tree_scales:
+        candidates += [(s, r) for r in rounds]
+        margins += grid[s]
+        fit += [times[s][0]] * len(rounds)
+        seconds += list(times[s][1])
+    if PRIOR_ONLY in scales:
+        for s in sorted({*tree_scales, 1.0} - {0.0}):
+            began = time.perf_counter()
+            candidates.append((s, 0))
+            margins.append(cv.prior_at(s))
+            fit.append(np.zeros(len(cv.folds)))
+            seconds.append(np.full(len(cv.folds), (time.perf_counter() - began) / len(cv.folds)))
+    return candidates, margins, fit, seconds
 
 
 def _check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
@@ -376,7 +418,7 @@ def optuna_search(
     """
     tree_scales = [s for s in scales if s != PRIOR_ONLY]
     cv.loss = booster_loss(cv.booster, cv.task, params)
-    candidates, searched, scores = [], [], []
+    candidates, searched, scores, times = [], [], [], []
     space = tunable(cv.booster, BOOSTERS[cv.booster].search_space(), params)
     hessian = 1.0 if cv.task == "regression" else 0.25 if len(cv.classes) == 2 else 0.5
     space = leaf_bounds(cv.booster, space, params, cv.folds, cv.sample_weight, hessian)
@@ -385,19 +427,22 @@ def optuna_search(
         scale = trial.suggest_categorical("scale", tree_scales)
         values = suggest(trial, space)  # nothing the user set is proposed
         trial_params = {**values, **(params or {})}
-        fold_scores = cv.score(scale, trial_params)
+        fold_scores, *seconds = cv.timed_score(scale, trial_params)
         candidates.append((scale, trial_params))
         searched.append({"scale": scale} | {k: v for k, v in values.items() if k in trial.params})
         scores.append(fold_scores)
+        times.append(seconds)
         return float(np.mean(fold_scores))
 
     run_study(objective, n_trials, seed)  # a trial's error is raised as it is
     if PRIOR_ONLY in scales:
         candidates.append((PRIOR_ONLY, None))
         searched.append({"scale": PRIOR_ONLY})
-        scores.append(cv.score(PRIOR_ONLY, None))
+        fold_scores, *seconds = cv.timed_score(PRIOR_ONLY, None)
+        scores.append(fold_scores)
+        times.append(seconds)
     _check_scored(cv, scores)
-    results = results_table(searched, scores)
+    results = results_table(searched, scores, times=tuple(zip(*times)))
     best = _best_of(results["mean_test_score"], [c[0] == PRIOR_ONLY for c in candidates])
     scale, best_params = candidates[best]
     if scale == PRIOR_ONLY:

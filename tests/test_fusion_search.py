@@ -1,5 +1,6 @@
 """The fusion search: prefix margins, pooled scoring, evidence-gated ensemble selection."""
 
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -446,6 +447,46 @@ def test_members_sum_to_the_margin_and_cv_results_show_every_candidate():
         for m in model.members_
     )  # fmt: skip
     np.testing.assert_allclose(model.decision_function(X), manual, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_trials", [0, 2])
+def test_cv_results_time_each_candidates_fits_and_scoring(n_trials, monkeypatch):
+    # cv_results_ had no mean_fit_time, std_fit_time, mean_score_time, std_score_time
+    # (the first four columns of scikit-learn's searches)
+    if n_trials:
+        pytest.importorskip("optuna")
+    from llmboost.boosters import XGBoostBooster
+
+    fit, predict = XGBoostBooster.fit, XGBoostBooster.predict_margin
+
+    def slow_fit(self, *args, **kwargs):  # a fit of at least 20 ms, a prediction of 2 ms
+        time.sleep(0.02)
+        return fit(self, *args, **kwargs)
+
+    def slow_predict(self, *args, **kwargs):
+        time.sleep(0.002)
+        return predict(self, *args, **kwargs)
+
+    monkeypatch.setattr(XGBoostBooster, "fit", slow_fit)
+    monkeypatch.setattr(XGBoostBooster, "predict_margin", slow_predict)
+    X, y = _table(90)
+    kw = {"booster_params": {"n_estimators": 10}, "cv": 3, "random_state": 0}
+    model = PriorBoostClassifier(**kw, scale=[0.3, 1.0, "prior"], n_trials=n_trials).fit(X, y)
+    res = model.cv_results_
+    times = ["mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time"]
+    assert list(res)[:5] == [*times, "params"]
+    n = len(res["params"])
+    assert all(res[k].shape == (n,) and (res[k] >= 0).all() for k in times)
+    trees = np.array([p["scale"] != "prior" and p.get("n_rounds") != 0 for p in res["params"]])
+    assert trees.sum() == (n_trials or 2 * len(round_prefixes(10)))
+    assert (res["mean_fit_time"][trees] >= 0.02).all()  # the sleep above, at least
+    assert (res["mean_score_time"][trees] >= 0.002).all()
+    # the prior alone (at any temperature) fits nothing in the search
+    assert (res["mean_fit_time"][~trees] == 0).all() and (res["std_fit_time"][~trees] == 0).all()
+    if not n_trials:  # the rounds of one scale are prefixes of the same fold fits
+        for scale in (0.3, 1.0):
+            shared = res["mean_fit_time"][trees & (res["param_scale"] == scale)]
+            assert len(shared) == len(round_prefixes(10)) and len(set(shared)) == 1
 
 
 def test_search_is_deterministic_and_parallel_equals_serial():

@@ -87,8 +87,10 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         Every candidate with its fold scores, in scikit-learn's layout: ``params``
         (``{{"scale": ..., "n_rounds": ...}}``; when ``n_trials > 0``, a trial's scale
         and tuned booster parameters, its rounds being ``n_estimators``), a
-        ``param_<name>`` masked array per name, the scores, and ``ensemble_weight`` (the
-        grid search); ``None`` when nothing was searched.
+        ``param_<name>`` masked array per name, the scores, the seconds of the fold fits
+        (shared by the candidates of one scale; 0 for the prior alone) and of scoring
+        (``mean_fit_time``, ``std_fit_time``, ``mean_score_time``, ``std_score_time``), and
+        ``ensemble_weight`` (the grid search); ``None`` when nothing was searched.
     best_params_ : dict or None
         Booster parameters of the refit trees (``booster_params`` with ``device``'s,
         or the tuned ones), under the names given (``eta`` stays ``eta``); ``None``
