@@ -671,6 +671,37 @@ def test_a_seed_beyond_64_bits_is_a_usage_error(tmp_path, capsys):
     assert pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--seed", str(2**64 - 1)])
 
 
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--lr", "1e38", "--warmup", "1"], "--lr must be at most 3.4e+37, got 1e+38"),  # AdamW
+        (["--weight-decay", "1e300"], "--weight-decay must be at most 3.4e+38, got 1e+300"),
+        (["--checkpoint-every", "inf"], "--checkpoint-every must be finite, got inf"),
+        (["--threads", str(2**31)], f"--threads must be at most {2**31 - 1}, got {2**31}"),
+        (["--width", str(2**63)], f"--width must be at most {2**63 - 1}, got {2**63}"),
+        (["--max-rows", str(2**63)], f"--max-rows must be at most {2**63 - 1}, got {2**63}"),
+        (["--kind-weights", "1e308", "1e308", "1"], "--kind-weights must be finite, >= 0, with"),
+    ],
+)
+def test_a_number_out_of_what_the_run_can_hold_is_a_usage_error(tmp_path, capsys, option, message):
+    # they stopped with RuntimeError (AdamW's float32 overflow), ValueError (overflow when
+    # unpacking long, probabilities that do not sum to 1, a kind weights' sum of inf),
+    # TypeError, a run diverged at step 1, or ran with no checkpoint until the end
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1", *option])
+    assert stop.value.code == 2 and message in capsys.readouterr().err and not run.exists()
+
+
+def test_a_time_budget_whose_seconds_overflow_is_a_usage_error(tmp_path, capsys):
+    # --minutes 1e307 (inf seconds) stopped with tqdm's TypeError after a validation
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--minutes", "1e307"])
+    assert stop.value.code == 2 and not run.exists()
+    assert "--minutes must be at most 1e+306, got 1e+307" in capsys.readouterr().err
+
+
 def test_a_stop_during_a_validation_ends_it_without_another_step(tmp_path, monkeypatch):
     # a Ctrl-C during a validation waited for all of its batches (minutes with many
     # --val-batches) and then for one more training step

@@ -74,6 +74,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+#: The largest values the run can hold (other integers: 64-bit ones, as torch and numpy
+#: take them): torch's thread count is 32-bit; AdamW's first step, 10 x lr, and the
+#: weight decay must fit in the float32 weights (at most 3.4e38); the budget's seconds
+#: overflow a float with more minutes; the seed is checked on its own.
+_HIGHEST = {
+    "minutes": 1e306,
+    "threads": 2**31 - 1,
+    "lr": 3.4e37,
+    "weight_decay": 3.4e38,
+    "min_lr_ratio": 1,
+    "checkpoint_every": math.inf,
+    "seed": math.inf,
+    "val_seed": math.inf,
+}
 #: (option, lowest value, whether the lowest is allowed) of the numeric options.
 _LOWEST = [
     ("minutes", 0, False), ("steps", 1, True), ("seed", 0, True), ("val_seed", 0, True),
@@ -85,17 +99,29 @@ _LOWEST = [
 ]  # fmt: skip
 
 
+def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop with a usage error naming the option on a number out of its range: NaN,
+    infinite, too small, or too large to hold."""
+    for name, low, closed in _LOWEST:
+        value, option = getattr(args, name), f"--{name.replace('_', '-')}"
+        if value is None:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            p.error(f"{option} must be finite, got {value}")
+        if not (value >= low if closed else value > low):
+            p.error(f"{option} must be {'>=' if closed else '>'} {low}, got {value}")
+        high = _HIGHEST.get(name, 2**63 - 1)
+        if value > high:
+            p.error(f"{option} must be at most {high if isinstance(high, int) else f'{high:g}'}, "
+                    f"got {value}")  # fmt: skip
+    weights = args.kind_weights
+    if not all(math.isfinite(w) and w >= 0 for w in weights) or not 0 < sum(weights) < math.inf:
+        p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
+
+
 def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Stop with a usage error on a value the run cannot use."""
-    for name, low, closed in _LOWEST:
-        value = getattr(args, name)
-        if value is not None and not (value >= low if closed else value > low):
-            p.error(
-                f"--{name.replace('_', '-')} must be {'>=' if closed else '>'} {low}, got {value}"
-            )
-    for name in ("minutes", "lr", "weight_decay"):
-        if getattr(args, name) is not None and not math.isfinite(getattr(args, name)):
-            p.error(f"--{name.replace('_', '-')} must be finite, got {getattr(args, name)}")
+    _check_numbers(p, args)
     if args.minutes is not None and args.steps is not None:
         p.error(
             f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
@@ -103,13 +129,8 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         )
     if args.seed >= 2**64:
         p.error(f"--seed must be < 2**64 (torch's seeds are 64-bit), got {args.seed}")
-    if args.min_lr_ratio > 1:
-        p.error(f"--min-lr-ratio must be at most 1, got {args.min_lr_ratio}")
     if args.width % args.heads:
         p.error(f"--heads must divide --width ({args.width}), got {args.heads}")
-    weights = args.kind_weights
-    if not all(math.isfinite(w) and w >= 0 for w in weights) or sum(weights) <= 0:
-        p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         p.error(f"--out {args.out} is a file; name a folder for the run")
     for option, path in (("--out", args.out), ("--ship", args.ship)):
