@@ -702,6 +702,19 @@ def test_a_time_budget_whose_seconds_overflow_is_a_usage_error(tmp_path, capsys)
     assert "--minutes must be at most 1e+306, got 1e+307" in capsys.readouterr().err
 
 
+def test_a_ctrl_c_while_torch_loads_ends_with_one_line(tmp_path, monkeypatch, capsys):
+    # it showed a KeyboardInterrupt traceback from the import
+    def pressed(*_, **__):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pretrain, "require", pressed)
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1"])
+    assert stop.value.code == 130 and not run.exists()
+    assert capsys.readouterr().err == "\ninterrupted while loading torch: nothing was run\n"
+
+
 def test_a_stop_during_a_validation_ends_it_without_another_step(tmp_path, monkeypatch):
     # a Ctrl-C during a validation waited for all of its batches (minutes with many
     # --val-batches) and then for one more training step

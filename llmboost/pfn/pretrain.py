@@ -312,7 +312,11 @@ def main(argv: list[str] | None = None) -> dict:
         The final training info (or, with ``--ship``, the shipped file's metadata).
     """
     args = parse_args(argv)
-    torch = require("torch", extra="pfn", who="pretrain")
+    try:  # a Ctrl-C in these seconds ends as one during the run: a line, no traceback
+        torch = require("torch", extra="pfn", who="pretrain")
+    except KeyboardInterrupt:
+        print("\ninterrupted while loading torch: nothing was run", file=sys.stderr)
+        raise SystemExit(130) from None
     if args.ship:
         meta, dest = ship(args.out, args.ship), Path(args.ship)
         info, last = meta["train_info"], (meta["train_info"]["history"] or [{}])[-1]
