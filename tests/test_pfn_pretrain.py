@@ -538,6 +538,26 @@ def test_a_stop_while_the_validation_set_is_drawn_ends_like_one_during_training(
     assert pretrain.main(args)["step"] == 2  # the rerun goes on
 
 
+def test_a_stop_while_the_validation_set_is_drawn_ends_the_drawing(tmp_path, monkeypatch):
+    # the run drew every --val-batches batch first (46 ms each at the default --tokens:
+    # 46 s for 1,000), so a Ctrl-C or SIGTERM waited for the whole set
+    drawn, sample_batch = [], pretrain.sample_batch
+
+    def counted(*args, **kwargs):
+        drawn.append(1)
+        if len(drawn) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return sample_batch(*args, **kwargs)
+
+    monkeypatch.setattr(pretrain, "sample_batch", counted)
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path), *TINY, "--val-batches", "50", "--steps", "2"])
+    assert stop.value.code == 143 and len(drawn) == 2
+    monkeypatch.undo()
+    info = pretrain.main(["--out", str(tmp_path), *TINY, "--val-batches", "50", "--steps", "2"])
+    assert info["step"] == 2 and [h["step"] for h in info["history"]] == [0, 2]
+
+
 def test_a_recipe_cut_short_by_an_older_version_is_rebuilt_from_the_checkpoint(tmp_path, capsys):
     # versions before wrote recipe.json in place; one cut short stopped every later
     # resume with a bare JSONDecodeError naming no file
@@ -634,9 +654,10 @@ def test_a_runs_checkpoint_scores_like_its_model_file(tmp_path):
 
 
 class _StopAfterTwoSteps(pretrain.StopOnInterrupt):
-    def __bool__(self):  # asked once before each step: a run that trains on stops
+    def __bool__(self):  # asked once before each step (and once as TINY's single
+        # validation batch is drawn): a run that trains on stops
         self.asked = getattr(self, "asked", 0) + 1
-        self.signum = signal.SIGINT if self.asked > 2 else self.signum
+        self.signum = signal.SIGINT if self.asked > 3 else self.signum
         return self.signum is not None
 
 

@@ -100,9 +100,9 @@ def batch_loss(model, batch: dict, device, generator=None):
 
 
 def validation_set(
-    seed: int, n_batches: int, tokens: int, max_rows: int, task: str = "classification"
+    seed: int, n_batches: int, tokens: int, max_rows: int, task: str = "classification", stop=None
 ) -> list[dict]:
-    """The fixed held-out synthetic batches.
+    """The fixed held-out synthetic batches (fewer once ``stop`` is true: the run stops).
 
     Parameters
     ----------
@@ -112,15 +112,18 @@ def validation_set(
         Table cells per batch.
     max_rows : int
     task : {"classification", "regression"}, default="classification"
+    stop : StopOnInterrupt, optional
+        A Ctrl-C or SIGTERM while the batches are drawn ends the drawing.
 
     Returns
     -------
     list of dict
     """
     rng = np.random.default_rng(seed)
-    return [
-        sample_batch(rng, tokens=tokens, max_rows=max_rows, task=task) for _ in range(n_batches)
-    ]
+    batches = []
+    while len(batches) < n_batches and not stop:
+        batches.append(sample_batch(rng, tokens=tokens, max_rows=max_rows, task=task))
+    return batches
 
 
 def init_from(model, path: str | os.PathLike) -> list[str]:
@@ -393,7 +396,9 @@ def _train(args: argparse.Namespace, argv: list[str] | None, device, stop) -> di
 
     recipe = _recipe(args, argv, cfg, model, device, fresh)
     _record_invocation(out / "recipe.json", recipe, step, ck["recipe"] if resuming else None)
-    val = validation_set(args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task)
+    val = validation_set(
+        args.val_seed, args.val_batches, args.tokens, args.max_rows, args.task, stop
+    )
 
     def info() -> dict:
         return _info(step, elapsed, history)
