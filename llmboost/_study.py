@@ -32,9 +32,9 @@ def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
     """Maximise ``objective`` over ``n_trials`` trials of optuna's TPE seeded by ``seed``.
 
     Optuna logs at the user's verbosity or quieter (at most warnings) and is left as it
-    was. The first error a trial raises stops the study and is raised as it is, without
-    optuna's warning and traceback of the failed trial before it. A NaN score (a scorer
-    that could not score) is the worst score, not a failed trial.
+    was. The first error a trial raises (or a Ctrl-C during it) stops the study and is
+    raised as it is, without optuna's warning and traceback of the failed trial before
+    it. A NaN score (a scorer that could not score) is the worst score, not a failed trial.
 
     Parameters
     ----------
@@ -45,12 +45,12 @@ def run_study(objective: Callable, n_trials: int, seed: int | None) -> None:
     """
     import optuna
 
-    failed: list[Exception] = []
+    failed: list[BaseException] = []
 
     def trial_of(trial):
         try:
             value = objective(trial)
-        except Exception as error:  # raised below, once the study has stopped
+        except (Exception, KeyboardInterrupt) as error:  # raised once the study has stopped
             failed.append(error)
             trial.study.stop()
             raise optuna.TrialPruned() from None

@@ -1079,6 +1079,26 @@ def test_a_failing_trial_raises_its_error_alone(capfd):
     assert "Trial 0 failed" not in err and "Traceback" not in err
 
 
+def test_a_ctrl_c_during_a_trial_stops_the_study_without_optunas_traceback(capfd):
+    # optuna printed "Trial 1 failed with parameters: ... KeyboardInterrupt()" with the
+    # trial's traceback, and "Trial 1 failed with value None", before the interrupt
+    pytest.importorskip("optuna")
+    from llmboost._study import run_study
+
+    calls = []
+
+    def objective(trial):
+        calls.append(trial.suggest_float("x", 0.0, 1.0))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return calls[-1]
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(objective, 5, 0)
+    err = capfd.readouterr().err
+    assert len(calls) == 2 and "failed" not in err and "Traceback" not in err
+
+
 def test_a_trial_scored_nan_is_the_worst_not_a_failure(capfd):
     # optuna printed "Trial 0 failed with value nan." for every trial a scorer could not
     # score, though the fit went on and succeeded
