@@ -174,9 +174,7 @@ class CVScorer:
     def oof_grid(self, scales, params, rounds, times=None) -> dict[float, list[np.ndarray]]:
         """Pooled out-of-fold margins of ``(scale, r)`` for every scale and ``r`` in ``rounds``.
 
-        One booster per scale and fold, fitted in parallel over both. ``times``, when
-        given, gets per scale the seconds of each fold's fit and those of predicting
-        each entry of ``rounds`` on each fold (an array of shape ``(len(rounds), k)``).
+        One booster per scale and fold, fitted in parallel over both.
 
         Parameters
         ----------
@@ -185,6 +183,9 @@ class CVScorer:
             Booster parameters.
         rounds : list of int
             Prefixes of the boosting to read.
+        times : dict, default=None
+            When given, gets per scale the seconds of each fold's fit and of predicting
+            each entry of ``rounds`` on each fold (shape ``(len(rounds), k)``).
 
         Returns
         -------
