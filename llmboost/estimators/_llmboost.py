@@ -29,9 +29,9 @@ class LLMBoostClassifier(PriorBoostClassifier):
     zero-shot and draws nothing, and a prior with ``n_shots`` draws its examples with
     its own ``random_state`` (``None`` is seed 0); its training rows' examples come from
     the other folds, so a refit hits the score cache only when this estimator's
-    ``random_state`` is fixed (``None`` draws new folds). When ``y`` is a :class:`pandas.Series` named by text and the
-    prior's ``target_name`` is None, the prior gets ``target_name=y.name``, so its default
-    task sentence names the target.
+    ``random_state`` is fixed (``None`` draws new folds). When ``y`` is a
+    :class:`pandas.Series` named by text and the prior's ``target_name`` is None, the
+    prior gets ``target_name=y.name``, so its default task sentence names the target.
     See :class:`~llmboost.priors.LLMPrior` and :class:`PriorBoostClassifier`.
 
     Parameters
