@@ -9,6 +9,7 @@ import numpy as np
 from ._library_params import OBJECTIVE_KEYS
 from ._tree_unit import _RESIDUAL_LOSSES as _CENTRED
 from ._tree_unit import unit_for
+from ._validation import _to_float
 
 #: The losses llmboost takes under the other library's name, by library: its own name.
 _OTHER_LOSSES = {
@@ -144,12 +145,12 @@ def check_loss_params(library: str, params: dict) -> None:
 
 
 def _one_number(value) -> float | None:
-    """``value`` (or its JSON text, or a list of one) as a float; ``None`` for anything
-    else, which the other checks name."""
+    """``value`` (or its JSON text, or a list of one) as :func:`_to_float` reads it;
+    ``None`` for anything else, which the other checks name."""
     try:
         value = json.loads(value) if isinstance(value, str) else value
-        return float(np.ravel(value)[0]) if np.size(value) == 1 else None
-    except (TypeError, ValueError):
+        return _to_float(np.ravel(value)[0]) if np.size(value) == 1 else None
+    except (TypeError, ValueError):  # not JSON, or a ragged list
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 
@@ -351,14 +352,20 @@ def _object_labels(y: np.ndarray) -> np.ndarray:
     return y if len(y) and isinstance(y[0], str) else np.asarray(y.tolist())
 
 
-def _is_number(value) -> bool:
+def _to_float(value) -> float | None:
+    """``value`` as ``float`` reads it (text of a number too; an int beyond float64's
+    range as the infinity of its sign), or ``None`` where ``float`` refuses it."""
     try:
-        float(value)
+        return float(value)
     except OverflowError:  # an int beyond float64's range
-        return True
+        return math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
-        return False
-    return True
+        return None
+
+
+def _is_number(value) -> bool:
+    """Whether :func:`_to_float` reads ``value`` as a number."""
+    return _to_float(value) is not None
 
 
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:

@@ -714,6 +714,22 @@ def test_a_loss_parameter_out_of_its_range_is_refused_before_any_fit(library, pa
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
 
 
+@pytest.mark.parametrize(
+    "library, params, message",
+    [("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 10**400},
+      "XGBoost takes it from 0 to 1"),
+     ("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": [-(10**400)]},
+      "XGBoost takes it from 0 to 1"),
+     ("lightgbm", {"objective": "fair", "fair_c": -(10**400)}, "LightGBM takes it above 0.")],
+)  # fmt: skip
+def test_a_loss_parameter_beyond_float_range_is_refused_by_name(library, params, message):
+    # an int beyond float64's range raised "OverflowError: int too large to convert to
+    # float" from the range check, naming no parameter
+    key = next(k for k in params if k != "objective")
+    with pytest.raises(ValueError, match=rf"^booster_params {key}=.*: {re.escape(message)}"):
+        make_booster(library, params, "regression", 0)
+
+
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
 def test_whole_number_parameters_take_ints_or_their_text(library, name):
     # a float failed at fit, after the prior's scores ("Parameter max_bin should be of type

@@ -29,7 +29,7 @@ from .._params import (
 )
 from .._resources import resolve_device
 from .._scorer_stand_ins import check_callable
-from .._validation import _is_number, _plain, check_target
+from .._validation import _is_number, _plain, _to_float, check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -93,15 +93,6 @@ def _bad_scale(scale) -> str:
     if isinstance(bad, str) and _is_number(bad):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     return f" Its entry {_plain(bad)!r} is not one."
-
-
-def _number(value) -> float:
-    """``value`` as a float when it is a real number (beyond float range: infinite),
-    else NaN."""
-    try:
-        return float(value) if isinstance(value, Real) else np.nan
-    except OverflowError:
-        return np.inf if value > 0 else -np.inf
 
 
 def _splits_like(value) -> bool:
@@ -311,7 +302,12 @@ class FusionParams(BaseEstimator):
                 f"y; key it by the labels {classes.tolist()}."
             )
         for key, w in weights.items():  # -1 or inf: probabilities 1, NaN: 0, in silence
-            if isinstance(w, bool) or not np.isfinite(_number(w)) or w < 0:
+            if (
+                isinstance(w, bool)
+                or not isinstance(w, Real)
+                or not np.isfinite(_to_float(w))
+                or w < 0
+            ):
                 raise InvalidParameterError(
                     f"booster_params class_weight gives {_plain(key)!r} the weight "
                     f"{_plain(w)!r}: give each class a finite number >= 0."
