@@ -24,7 +24,8 @@ import numpy as np
 
 from ._compat import lightgbm_parameter_names
 from ._library_params import given_key
-from ._validation import _is_number
+from ._params import Interval
+from ._validation import _is_number, _to_float
 
 #: Parameters of the two libraries' estimators that take a whole number: a float failed at
 #: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
@@ -97,6 +98,44 @@ _OTHER_NAMES = {
         "num_threads": "'n_jobs'",
     },
 }
+
+
+#: The ranges the libraries take common parameters in, under each name they take
+#: (XGBoost's parameter.rst, LightGBM's Parameters.rst; checked with XGBoost 3.2 and
+#: LightGBM 4.7). Beyond them both failed at the first fit, after the prior's scores,
+#: or XGBoost fitted trees that add nothing (learning_rate=0, subsample=0).
+_ABOVE_0 = Interval(Real, 0, low_open=True)
+_FROM_0 = Interval(Real, 0)
+_FRACTION = Interval(Real, 0, 1, low_open=True)
+_RANGES = {
+    "xgboost": {
+        "learning_rate": _ABOVE_0,
+        **dict.fromkeys(
+            ("subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode"), _FRACTION
+        ),
+        **dict.fromkeys(
+            ("reg_lambda", "lambda", "reg_alpha", "alpha", "gamma", "min_split_loss",
+             "min_child_weight", "max_delta_step", "max_depth", "max_leaves",
+             "scale_pos_weight"), _FROM_0),
+        "max_bin": Interval(Real, 2),
+        "num_parallel_tree": Interval(Real, 1),
+    },
+    "lightgbm": {
+        "learning_rate": _ABOVE_0,
+        "num_leaves": Interval(Real, 1, 131072, low_open=True),
+        **dict.fromkeys(("max_bin", "max_bins"), Interval(Real, 1, low_open=True)),
+        "scale_pos_weight": _ABOVE_0,
+        **dict.fromkeys(
+            ("subsample", "bagging_fraction", "sub_row", "bagging", "colsample_bytree",
+             "feature_fraction", "sub_feature", "colsample_bynode", "feature_fraction_bynode",
+             "sub_feature_bynode"), _FRACTION),
+        **dict.fromkeys(
+            ("min_child_samples", "min_data_in_leaf", "min_data", "min_samples_leaf",
+             "min_child_weight", "min_sum_hessian_in_leaf", "min_sum_hessian", "min_hessian",
+             "reg_alpha", "lambda_l1", "reg_lambda", "lambda_l2", "lambda", "min_split_gain",
+             "min_gain_to_split"), _FROM_0),
+    },
+}  # fmt: skip
 
 
 @cache
@@ -181,7 +220,9 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
-        return _whole_numbers(library, params, given)
+        params = _whole_numbers(library, params, given)
+        _check_ranges(library, params, given)
+        return params
     key = unknown[0]
     hint = _hint(library, key, known)
     if library == "lightgbm":
@@ -234,6 +275,20 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
                 f"as {shown}={near}."
             )
     return out
+
+
+def _check_ranges(library: str, params: dict, given: dict | None) -> None:
+    """Refuse a number outside the range the library takes it in (:data:`_RANGES`)."""
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    for key, allowed in _RANGES[library].items():
+        value = params.get(key)
+        number = None if isinstance(value, bool) else _to_float(value)
+        if number is not None and not allowed(number):
+            shown = given_key(library, key, given)
+            raise ValueError(
+                f"booster_params {shown}={value!r} is out of range: {name} takes {allowed} "
+                "here, or leave it out for the default."
+            )
 
 
 def _in_float32(value) -> bool:

@@ -62,11 +62,12 @@ def test_defaults_merge_with_user_params():
 def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = (np.arange(40) % 2).astype(float)
-    booster = make_booster(library, {"learning_rate": -1}, "classification", 0)
-    with pytest.raises(ValueError, match=r"could not fit: .*learning_rate") as caught:
+    key = {"xgboost": "max_cat_to_onehot", "lightgbm": "min_data_in_bin"}[library]
+    booster = make_booster(library, {key: 0}, "classification", 0)  # the library refuses 0
+    with pytest.raises(ValueError, match=rf"could not fit: .*{key}") as caught:
         booster.fit(X, y, None)
     message = str(caught.value)
-    assert "'learning_rate': -1" in message and "Stack trace" not in message
+    assert f"'{key}': 0" in message and "Stack trace" not in message
     assert caught.value.__cause__ is None and "\n" not in message
 
 
@@ -867,3 +868,62 @@ def test_a_diverged_booster_names_the_learning_rate_instead_of_predicting_nan():
     with pytest.raises(ValueError, match=r"the boosting diverged; lower learning_rate"):
         model.set_params(scale="auto", cv=3).fit(X, y)  # the search reads its margins
     assert np.isfinite(booster.predict_margin(X, None, n_rounds=1)).all()  # before it did
+
+
+_OUT_OF_RANGE = [
+    ("xgboost", "reg_lambda", -1, ">= 0"), ("xgboost", "lambda", -1, ">= 0"),
+    ("xgboost", "reg_alpha", -1, ">= 0"), ("xgboost", "alpha", -1, ">= 0"),
+    ("xgboost", "gamma", -1, ">= 0"), ("xgboost", "min_split_loss", -0.5, ">= 0"),
+    ("xgboost", "max_depth", -2, ">= 0"), ("xgboost", "min_child_weight", -1, ">= 0"),
+    ("xgboost", "subsample", 0, "> 0 and <= 1"), ("xgboost", "subsample", 1.5, "> 0 and <= 1"),
+    ("xgboost", "colsample_bytree", 0, "> 0 and <= 1"), ("xgboost", "learning_rate", 0, "> 0"),
+    ("xgboost", "eta", -0.1, "> 0"), ("xgboost", "max_bin", 1, ">= 2"),
+    ("lightgbm", "num_leaves", 1, "> 1 and <= 131072"),
+    ("lightgbm", "min_child_samples", -1, ">= 0"), ("lightgbm", "min_data_in_leaf", -1, ">= 0"),
+    ("lightgbm", "bagging_fraction", 0, "> 0 and <= 1"),
+    ("lightgbm", "subsample", "1.5", "> 0 and <= 1"),
+    ("lightgbm", "feature_fraction", 1.5, "> 0 and <= 1"),
+    ("lightgbm", "learning_rate", -0.1, "> 0"), ("lightgbm", "lambda_l2", -1, ">= 0"),
+    ("lightgbm", "max_bin", 1, "> 1"), ("lightgbm", "scale_pos_weight", 0, "> 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("library, key, value, allowed", _OUT_OF_RANGE)
+def test_a_number_out_of_the_library_range_is_refused_by_name(library, key, value, allowed):
+    # both failed at the first fit, after the prior's scores, with their own line (XGBoost
+    # "value -1 for Parameter reg_lambda should be greater equal to 0", LightGBM "Check
+    # failed: (num_leaves) > (1)"); XGBoost's subsample=0 and learning_rate=0 fitted trees
+    # that add nothing, without a word
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    message = f"booster_params {key}={value!r} is out of range: {name} takes a number {allowed} "
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
+        make_booster(library, {key: value}, "regression", 0)
+
+
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"subsample": 1, "colsample_bytree": 1e-3, "max_depth": 0, "gamma": 0,
+                  "max_bin": 2, "learning_rate": 2.0}),
+     ("lightgbm", {"num_leaves": 2, "bagging_fraction": 1.0, "subsample_freq": 1,
+                   "min_child_samples": 0, "max_bin": 2, "lambda_l2": 0})],
+)  # fmt: skip
+def test_numbers_at_the_edges_of_the_library_ranges_fit(library, params):
+    X, rng = _frame()
+    booster = make_booster(library, {**params, "n_estimators": 3}, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize("library, key, value, allowed", _OUT_OF_RANGE[::4])
+def test_a_number_out_of_range_is_refused_before_the_prior_is_fitted(library, key, value, allowed):
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, rng = _frame()
+    model = PriorBoostRegressor(NotToFit(), booster=library, booster_params={key: value})
+    with pytest.raises(ValueError, match=rf"^booster_params {key}=.* is out of range: "):
+        model.fit(X, rng.normal(size=len(X)))
