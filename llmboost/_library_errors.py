@@ -34,11 +34,14 @@ def library_errors(library: str, params: dict):
         ) from None
 
 
-def finite_margin(library: str, params: dict, out: np.ndarray, start) -> np.ndarray:
+def finite_margin(
+    library: str, params: dict, out: np.ndarray, start, rate: str = "learning_rate"
+) -> np.ndarray:
     """``out``, a booster's margin, unless the trees made it NaN or infinite somewhere:
     XGBoost at ``learning_rate=1000`` gave NaN predictions without a word, as plain XGBoost
     does. Rows whose ``start`` margin is past float32 (a scale that overflows the prior's
-    margin) are not the trees' doing: they stay as they are, for the search to score."""
+    margin) are not the trees' doing: they stay as they are, for the search to score.
+    ``rate`` is what the user called the learning rate (``eta``), for the message."""
     bad = ~np.isfinite(out)
     if start is not None and bad.any():
         start = np.abs(np.asarray(start, dtype=np.float64).reshape(out.shape))
@@ -47,7 +50,7 @@ def finite_margin(library: str, params: dict, out: np.ndarray, start) -> np.ndar
         rows = int(bad.reshape(len(out), -1).any(axis=1).sum())
         raise ValueError(
             f"{library}'s trees give a margin that is not finite (NaN or inf) on {rows} of "
-            f"{len(out)} rows: the boosting diverged; lower learning_rate "
+            f"{len(out)} rows: the boosting diverged; lower {rate} "
             f"({params.get('learning_rate')})."
         )
     return out

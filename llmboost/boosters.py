@@ -90,12 +90,14 @@ class Booster(ABC):
     #: Parameters that put a link between the margin and the prediction, per task: their
     #: value without one, and what the library then predicts.
     link_params: dict = {"classification": {}, "regression": {}}
+    _rate: str = "learning_rate"  # its name in booster_params (eta), for messages
 
     def __init__(self, params: dict | None, task: str, random_state: int | None) -> None:
         self.task, given = task, params
         params = canonical_params(self.name, params) or {}  # eta is learning_rate, ...
         defaults = defaults_for(self.name, self.defaults, params)
         self.params = {**defaults, "random_state": random_state, **params}
+        self._rate = given_key(self.name, "learning_rate", given)
         patience = given_key(self.name, "early_stopping_rounds", given)
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS, patience)
         self._check_loss()
@@ -354,7 +356,7 @@ class XGBoostBooster(Booster):
                 X, output_margin=True, base_margin=margin, iteration_range=(0, rounds)
             )
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
-        return finite_margin("XGBoost", self.params, out, start)
+        return finite_margin("XGBoost", self.params, out, start, self._rate)
 
 
 class LightGBMBooster(Booster):
@@ -438,7 +440,7 @@ class LightGBMBooster(Booster):
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + getattr(self, "offset_", 0)
         # the raw score leaves out init_score, and with it the centre (which it cancels)
         out = out + target_center(self) if margin is None else out + margin
-        return finite_margin("LightGBM", self.params, out, margin)
+        return finite_margin("LightGBM", self.params, out, margin, self._rate)
 
 
 def _lightgbm_stopping(patience: int, params: dict):

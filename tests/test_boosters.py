@@ -870,6 +870,16 @@ def test_a_diverged_booster_names_the_learning_rate_instead_of_predicting_nan():
     assert np.isfinite(booster.predict_margin(X, None, n_rounds=1)).all()  # before it did
 
 
+def test_a_diverged_booster_names_the_learning_rate_as_given():
+    # booster_params eta=1000 diverged with "lower learning_rate (1000)", a key the user
+    # never gave
+    X, rng = _frame(200)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+    booster = make_booster("xgboost", {"eta": 1000}, "regression", 0).fit(X, y, None)
+    with pytest.raises(ValueError, match=r"the boosting diverged; lower eta \(1000\)\.$"):
+        booster.predict_margin(X, None)
+
+
 _OUT_OF_RANGE = [
     ("xgboost", "reg_lambda", -1, ">= 0"), ("xgboost", "lambda", -1, ">= 0"),
     ("xgboost", "reg_alpha", -1, ">= 0"), ("xgboost", "alpha", -1, ">= 0"),
