@@ -100,40 +100,49 @@ _OTHER_NAMES = {
 }
 
 
-#: The ranges the libraries take common parameters in, under each name they take
-#: (XGBoost's parameter.rst, LightGBM's Parameters.rst; checked with XGBoost 3.2 and
-#: LightGBM 4.7). Beyond them both failed at the first fit, after the prior's scores,
+#: Common parameters, each under every name the library takes it by (its scikit-learn
+#: name first), and the range it takes them in (``None``: not checked here), from
+#: XGBoost's parameter.rst and LightGBM's Parameters.rst (checked with XGBoost 3.2 and
+#: LightGBM 4.7). Beyond the range both failed at the first fit, after the prior's scores,
 #: or XGBoost fitted trees that add nothing (learning_rate=0, subsample=0).
 _ABOVE_0 = Interval(Real, 0, low_open=True)
 _FROM_0 = Interval(Real, 0)
 _FRACTION = Interval(Real, 0, 1, low_open=True)
-_RANGES = {
+_COMMON = {
     "xgboost": {
-        "learning_rate": _ABOVE_0,
-        **dict.fromkeys(
-            ("subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode"), _FRACTION
-        ),
-        **dict.fromkeys(
-            ("reg_lambda", "lambda", "reg_alpha", "alpha", "gamma", "min_split_loss",
-             "min_child_weight", "max_delta_step", "max_depth", "max_leaves",
-             "scale_pos_weight"), _FROM_0),
-        "max_bin": Interval(Real, 2),
-        "num_parallel_tree": Interval(Real, 1),
+        ("learning_rate",): _ABOVE_0,  # and eta, which canonical_params renames
+        ("subsample",): _FRACTION,
+        ("colsample_bytree",): _FRACTION,
+        ("colsample_bylevel",): _FRACTION,
+        ("colsample_bynode",): _FRACTION,
+        ("reg_lambda", "lambda"): _FROM_0,
+        ("reg_alpha", "alpha"): _FROM_0,
+        ("gamma", "min_split_loss"): _FROM_0,
+        ("min_child_weight",): _FROM_0,
+        ("max_delta_step",): _FROM_0,
+        ("max_depth",): _FROM_0,
+        ("max_leaves",): _FROM_0,
+        ("scale_pos_weight",): _FROM_0,
+        ("max_bin",): Interval(Real, 2),
+        ("num_parallel_tree",): Interval(Real, 1),
+        ("random_state", "seed"): None,
     },
     "lightgbm": {
-        "learning_rate": _ABOVE_0,
-        "num_leaves": Interval(Real, 1, 131072, low_open=True),
-        **dict.fromkeys(("max_bin", "max_bins"), Interval(Real, 1, low_open=True)),
-        "scale_pos_weight": _ABOVE_0,
-        **dict.fromkeys(
-            ("subsample", "bagging_fraction", "sub_row", "bagging", "colsample_bytree",
-             "feature_fraction", "sub_feature", "colsample_bynode", "feature_fraction_bynode",
-             "sub_feature_bynode"), _FRACTION),
-        **dict.fromkeys(
-            ("min_child_samples", "min_data_in_leaf", "min_data", "min_samples_leaf",
-             "min_child_weight", "min_sum_hessian_in_leaf", "min_sum_hessian", "min_hessian",
-             "reg_alpha", "lambda_l1", "reg_lambda", "lambda_l2", "lambda", "min_split_gain",
-             "min_gain_to_split"), _FROM_0),
+        ("learning_rate",): _ABOVE_0,  # its other names are refused (check_fit_arguments)
+        ("num_leaves",): Interval(Real, 1, 131072, low_open=True),
+        ("max_bin", "max_bins"): Interval(Real, 1, low_open=True),
+        ("scale_pos_weight",): _ABOVE_0,
+        ("subsample", "bagging_fraction", "sub_row", "bagging"): _FRACTION,
+        ("subsample_freq", "bagging_freq"): None,
+        ("colsample_bytree", "feature_fraction", "sub_feature"): _FRACTION,
+        ("colsample_bynode", "feature_fraction_bynode", "sub_feature_bynode"): _FRACTION,
+        ("min_child_samples", "min_data_in_leaf", "min_data", "min_samples_leaf"): _FROM_0,
+        ("min_child_weight", "min_sum_hessian_in_leaf", "min_sum_hessian", "min_hessian"): _FROM_0,
+        ("reg_alpha", "lambda_l1"): _FROM_0,
+        ("reg_lambda", "lambda_l2", "lambda"): _FROM_0,
+        ("min_split_gain", "min_gain_to_split"): _FROM_0,
+        ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads"): None,
+        ("random_state", "seed", "random_seed"): None,
     },
 }  # fmt: skip
 
@@ -221,7 +230,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
         params = _whole_numbers(library, params, given)
-        _check_ranges(library, params, given)
+        _check_common(library, params, given)
         return params
     key = unknown[0]
     hint = _hint(library, key, known)
@@ -277,18 +286,28 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     return out
 
 
-def _check_ranges(library: str, params: dict, given: dict | None) -> None:
-    """Refuse a number outside the range the library takes it in (:data:`_RANGES`)."""
+def _check_common(library: str, params: dict, given: dict | None) -> None:
+    """Refuse a common parameter (:data:`_COMMON`) given two values under two of its
+    names (the library read one and ignored the other without a word: XGBoost's
+    ``lambda`` beside ``reg_lambda``, LightGBM's ``subsample`` beside
+    ``bagging_fraction``), or outside the range the library takes it in."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
-    for key, allowed in _RANGES[library].items():
-        value = params.get(key)
-        number = None if isinstance(value, bool) else _to_float(value)
-        if number is not None and not allowed(number):
-            shown = given_key(library, key, given)
+    for names, allowed in _COMMON[library].items():
+        twice = {k: v for k, v in (given or {}).items() if k in names}
+        if len({_to_float(v) if _is_number(v) else repr(v) for v in twice.values()}) > 1:
+            shown = " and ".join(f"{k}={v!r}" for k, v in twice.items())
             raise ValueError(
-                f"booster_params {shown}={value!r} is out of range: {name} takes {allowed} "
-                "here, or leave it out for the default."
+                f"booster_params gives {shown}, which {name} reads as one parameter and "
+                f"would keep one of; give it once, e.g. as {names[0]}."
             )
+        for key in names if allowed else ():
+            value = params.get(key)
+            number = None if isinstance(value, bool) else _to_float(value)
+            if number is not None and not allowed(number):
+                raise ValueError(
+                    f"booster_params {given_key(library, key, given)}={value!r} is out of "
+                    f"range: {name} takes {allowed} here, or leave it out for the default."
+                )
 
 
 def _in_float32(value) -> bool:

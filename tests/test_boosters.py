@@ -937,3 +937,28 @@ def test_a_number_out_of_range_is_refused_before_the_prior_is_fitted(library, ke
     model = PriorBoostRegressor(NotToFit(), booster=library, booster_params={key: value})
     with pytest.raises(ValueError, match=rf"^booster_params {key}=.* is out of range: "):
         model.fit(X, rng.normal(size=len(X)))
+
+
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"reg_lambda": 1, "lambda": 100}), ("xgboost", {"alpha": 5, "reg_alpha": 0}),
+     ("xgboost", {"gamma": 0, "min_split_loss": 1}), ("xgboost", {"seed": 1, "random_state": 2}),
+     ("lightgbm", {"subsample": 1.0, "bagging_fraction": 0.1}),
+     ("lightgbm", {"max_bin": 255, "max_bins": 3}),
+     ("lightgbm", {"min_data": 80, "min_child_samples": 5}),
+     ("lightgbm", {"lambda": 1, "lambda_l2": 2})],
+)  # fmt: skip
+def test_a_parameter_given_under_two_of_its_names_is_refused(library, params):
+    # the library read one and ignored the other without a word: XGBoost's lambda=100
+    # beside reg_lambda=1 fitted as reg_lambda=1 alone, LightGBM's max_bins=3 beside
+    # max_bin=255 as max_bin=255 alone
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    first, second = params
+    shown = f"{first}={params[first]!r} and {second}={params[second]!r}"
+    message = f"booster_params gives {shown}, which {name} reads as one parameter"
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)} .*give it once"):
+        make_booster(library, params, "regression", 0)
+    make_booster(library, {**params, first: params[second]}, "regression", 0)  # one value
+    X, rng = _frame()
+    alone = make_booster(library, {second: params[second], "n_estimators": 3}, "regression", 0)
+    assert alone.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
