@@ -334,4 +334,40 @@ def _hint(library: str, key, known: frozenset) -> str:
     return f"did you mean {near[0]!r}? " if near else ""
 
 
-__all__ = ["check_parameter_names"]
+def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
+    """Warn that LightGBM's row subsample (``subsample`` or another of its names) below 1
+    does nothing without its frequency (``subsample_freq``, 0 by default: never), as in
+    plain LightGBM, where it fitted every row without a word (not with GOSS, which
+    samples rows its own way).
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The user's ``booster_params``.
+    tuned : bool
+        Whether the search tunes parameters: its trials set ``subsample_freq=1`` unless
+        ``params`` give a frequency.
+    """
+    params = params or {}
+    names = next(n for n in _COMMON["lightgbm"] if n[0] == "subsample")
+    given = [k for k in names if (_to_float(params.get(k)) or 1.0) < 1]
+    rates = [k for k in ("subsample_freq", "bagging_freq") if params.get(k) is not None]
+    modes = ("data_sample_strategy", "boosting_type", "boosting", "boost")
+    goss = any(str(params.get(k)).lower() == "goss" for k in modes)
+    if library != "lightgbm" or not given or goss or (tuned and not rates):
+        return
+    if any((_to_float(params[k]) or 0) > 0 for k in rates):
+        return
+    key = given[0]
+    rate = "subsample_freq" if key == "subsample" else "bagging_freq"
+    warnings.warn(
+        f"booster_params {key}={params[key]!r} does nothing without {rate}: LightGBM "
+        f"samples rows every {rate} rounds, and {rate}=0 (its default) never does; give "
+        f"{rate}=1 to sample them every round.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+__all__ = ["check_parameter_names", "warn_unsampled_rows"]

@@ -962,3 +962,29 @@ def test_a_parameter_given_under_two_of_its_names_is_refused(library, params):
     X, rng = _frame()
     alone = make_booster(library, {second: params[second], "n_estimators": 3}, "regression", 0)
     assert alone.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
+    "key, rate", [("subsample", "subsample_freq"), ("bagging", "bagging_freq")]
+)
+def test_a_lightgbm_row_subsample_without_its_frequency_warns_once(key, rate):
+    # LightGBM's subsample=0.5 without subsample_freq fitted every row, as subsample=1,
+    # without a word (its frequency is 0 by default: never)
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    params = {key: 0.5, "n_estimators": 3}
+    model = PriorBoostRegressor(Ridge(), booster="lightgbm", booster_params=params, cv=3)
+    message = f"booster_params {key}=0.5 does nothing without {rate}: LightGBM samples rows"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)  # the scale search fits a booster per fold and scale
+    assert [str(w.message)[: len(message)] for w in caught] == [message]
+    assert f"give {rate}=1" in str(caught[0].message) and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.set_params(booster_params={**params, rate: 1}).fit(X, y)
+        model.set_params(booster_params={**params, "data_sample_strategy": "goss"}).fit(X, y)

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
+from .._param_names import warn_unsampled_rows
 from .._params import (
     BOOL,
     DICT,
@@ -257,6 +258,8 @@ class FusionParams(BaseEstimator):
         alias of a parameter llmboost sets or reads under its main name (``eta`` is
         ``learning_rate``, LightGBM's ``num_iterations`` is ``n_estimators``, ...)."""
         canonical = canonical_params(self.booster, self.booster_params)
+        if self._candidates() != [PRIOR_ONLY]:  # in fit alone: not at every save and load
+            warn_unsampled_rows(self.booster, self.booster_params, self.n_trials > 0)
         if self.device is None:
             return canonical
         adapter = BOOSTERS[self.booster]
