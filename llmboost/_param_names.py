@@ -33,7 +33,8 @@ from ._validation import _is_number, _to_float
 _WHOLE_NUMBERS = (
     "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
     "n_jobs", "max_cat_to_onehot", "num_parallel_tree", "min_data_in_leaf", "bagging_freq",
-    "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold",
+    "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
+    "min_samples_leaf", "max_bins", "seed", "random_seed",
 )  # fmt: skip
 
 #: Parameters of the two libraries' estimators that take a number, and the libraries' own
@@ -44,7 +45,8 @@ _NUMBERS = (
     "scale_pos_weight", "huber_slope", "lambda", "alpha", "min_split_loss", "lambda_l1",
     "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
     "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
-    "cat_smooth", "cat_l2", "early_stopping_min_delta", *_WHOLE_NUMBERS,
+    "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
+    "sub_feature_bynode", "min_sum_hessian", "min_hessian", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 

@@ -832,14 +832,22 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("lightgbm", "bagging_fraction", "fast", "a number"),
      ("lightgbm", "min_data_in_leaf", 3.0, "a whole number"),
      ("lightgbm", "num_threads", 2.0, "a whole number"),
-     ("lightgbm", "bagging_freq", "1.5", "a whole number")],
+     ("lightgbm", "bagging_freq", "1.5", "a whole number"),
+     ("lightgbm", "sub_row", True, "a number"), ("lightgbm", "sub_feature", "x", "a number"),
+     ("lightgbm", "min_hessian", True, "a number"),
+     ("lightgbm", "min_sum_hessian", 1e300, "a finite number"),
+     ("lightgbm", "min_data", "abc", "a number"),
+     ("lightgbm", "min_samples_leaf", 3.0, "a whole number"),
+     ("lightgbm", "max_bins", 2.5, "a whole number"), ("lightgbm", "seed", 1.5, "a whole number"),
+     ("xgboost", "seed", "x", "a number")],
 )  # fmt: skip
 def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     library, key, value, what
 ):
     # lambda=inf fitted trees of zero leaves (the prior alone) without a word; the others
     # failed at fit, after the prior's scores ("Unknown token fast in data file",
-    # "Parameter min_data_in_leaf should be of type int, got "3.0"")
+    # "Parameter min_data_in_leaf should be of type int, got "3.0"", XGBoost "Invalid
+    # Parameter format for seed expect long but value='x'")
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     message = re.escape(f"booster_params {key}={value!r}: {name} takes {what} here")
     with pytest.raises(ValueError, match=rf"^{message}"):
