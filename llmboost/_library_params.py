@@ -14,6 +14,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ._validation import _python_number
+
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
 #: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
@@ -64,9 +66,10 @@ _FOREST = ("rf", "random_forest")
 
 def canonical_params(library: str, params: dict | None) -> dict | None:
     """``params`` with a library alias of a parameter llmboost reads under its main name,
-    a NumPy scalar as its Python value (XGBoost failed on ``n_jobs=np.int64(2)``:
-    "Object of type int64 is not JSON serializable"), and LightGBM's loss and metrics in
-    lower case, as LightGBM reads them (``"MAE"`` is ``"mae"``).
+    a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
+    ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
+    ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
+    and LightGBM's loss and metrics in lower case, as LightGBM reads them.
 
     Parameters
     ----------
@@ -85,8 +88,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         When a parameter is given under two of its names.
     """
     out = params
-    if any(isinstance(value, np.generic) for value in (params or {}).values()):
-        out = {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}
+    if any(_python_number(value) is not value for value in (params or {}).values()):
+        out = {k: _python_number(v) for k, v in params.items()}
     if library == "lightgbm" and params:
         named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
         out = {**out, **named} if any(named[k] != out[k] for k in named) else out

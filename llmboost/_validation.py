@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from decimal import Decimal
+from fractions import Fraction
 
 import narwhals as nw
 import numpy as np
@@ -361,6 +363,14 @@ def _to_float(value) -> float | None:
         return math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
         return None
+
+
+def _python_number(value):
+    """A NumPy scalar or 0-d array as the Python value it holds, a ``Fraction`` or
+    ``Decimal`` as a float; anything else as it is (itself)."""
+    if isinstance(value, np.generic | np.ndarray) and np.ndim(value) == 0:
+        return value.item()
+    return float(value) if isinstance(value, Fraction | Decimal) else value
 
 
 def _is_number(value) -> bool:

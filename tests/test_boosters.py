@@ -632,6 +632,26 @@ def test_numpy_scalars_in_booster_params_fit_as_their_python_values(library):
     np.testing.assert_array_equal(booster.predict_margin(X, None), expected.predict_margin(X, None))
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_zero_d_arrays_fractions_and_decimals_fit_as_python_numbers(library):
+    # a 0-d array or a Decimal was refused as "takes a number here", and a Fraction failed
+    # at fit, after the prior's scores ("Some trailing characters could not be parsed:
+    # '/2'", LightGBM "should be of type double, got "1/2"")
+    from decimal import Decimal
+    from fractions import Fraction
+
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    plain = {"max_depth": 3, "learning_rate": 0.5, "subsample": 0.75, "reg_lambda": 2.5}
+    given = {"max_depth": np.array(3), "learning_rate": Fraction(1, 2),
+             "subsample": Decimal("0.75"), "reg_lambda": np.array(2.5)}  # fmt: skip
+    booster = make_booster(library, given, "regression", 0).fit(X, y, None)
+    expected = make_booster(library, plain, "regression", 0).fit(X, y, None)
+    assert booster.params == expected.params
+    assert all(type(booster.params[key]) is type(value) for key, value in plain.items())
+    np.testing.assert_array_equal(booster.predict_margin(X, None), expected.predict_margin(X, None))
+
+
 @pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
 @pytest.mark.parametrize(
     "key, value",
