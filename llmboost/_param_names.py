@@ -218,6 +218,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     """
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
     _check_text_booleans(library, params, given)
+    _check_missing(library, params)
     for key in _NUMBERS:
         value, shown = params.get(key), given_key(library, key, given)
         text = isinstance(value, str) and not _is_number(value)
@@ -267,6 +268,18 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
         if library == "lightgbm" and key in _LIGHTGBM_BOOLEANS:
             if value is not None and not isinstance(value, bool):
                 raise ValueError(f"booster_params {shown}={value!r}: LightGBM takes True or False.")
+
+
+def _check_missing(library: str, params: dict) -> None:
+    """Refuse XGBoost's ``missing`` (the value of a missing entry) unless a number (NaN
+    too): ``None`` failed at fit, after the prior's scores, with XGBoost's C++ stack
+    trace ("Invalid type for: `missing`, expecting one of the: {`Number`, `Integer`}")."""
+    missing = params.get("missing", np.nan)
+    if library == "xgboost" and (isinstance(missing, bool) or not isinstance(missing, Real)):
+        raise ValueError(
+            f"booster_params missing={missing!r}: XGBoost takes a number here, the value "
+            "that marks a missing entry (np.nan, its default, or e.g. -999)."
+        )
 
 
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:

@@ -1016,3 +1016,25 @@ def test_a_lightgbm_row_subsample_without_its_frequency_warns_once(key, rate):
         warnings.simplefilter("error")
         model.set_params(booster_params={**params, rate: 1}).fit(X, y)
         model.set_params(booster_params={**params, "data_sample_strategy": "goss"}).fit(X, y)
+
+
+@pytest.mark.parametrize("missing", [None, "x", "nan", True])
+def test_xgboost_missing_that_is_no_number_is_refused_before_the_prior(missing):
+    # missing=None failed at fit, after the prior's scores, with XGBoost's C++ stack
+    # trace ("Invalid type for: `missing`, expecting one of the: {`Number`, `Integer`},
+    # got: `Null`"); text failed there too
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, rng = _frame()
+    message = f"booster_params missing={missing!r}: XGBoost takes a number here"
+    model = PriorBoostRegressor(NotToFit(), booster_params={"missing": missing}, scale=0.5)
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
+        model.fit(X, rng.normal(size=len(X)))
+    booster = make_booster("xgboost", {"missing": -999.0, "n_estimators": 3}, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
