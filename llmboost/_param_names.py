@@ -127,6 +127,8 @@ _COMMON = {
         ("scale_pos_weight",): _FROM_0,
         ("max_bin",): Interval(Real, 2),
         ("num_parallel_tree",): Interval(Real, 1),
+        ("rate_drop",): Interval(Real, 0, 1),  # DART's
+        ("skip_drop",): Interval(Real, 0, 1),
         ("random_state", "seed"): None,
     },
     "lightgbm": {
@@ -143,6 +145,9 @@ _COMMON = {
         ("reg_alpha", "lambda_l1"): _FROM_0,
         ("reg_lambda", "lambda_l2", "lambda"): _FROM_0,
         ("min_split_gain", "min_gain_to_split"): _FROM_0,
+        ("drop_rate", "rate_drop"): Interval(Real, 0, 1),  # DART's
+        ("skip_drop",): Interval(Real, 0, 1),
+        ("early_stopping_min_delta",): _FROM_0,
         ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads"): None,
         ("random_state", "seed", "random_seed"): None,
     },

@@ -923,7 +923,17 @@ _OUT_OF_RANGE = [
     ("lightgbm", "feature_fraction", 1.5, "> 0 and <= 1"),
     ("lightgbm", "learning_rate", -0.1, "> 0"), ("lightgbm", "lambda_l2", -1, ">= 0"),
     ("lightgbm", "max_bin", 1, "> 1"), ("lightgbm", "scale_pos_weight", 0, "> 0"),
+    ("xgboost", "rate_drop", 1.5, ">= 0 and <= 1"), ("xgboost", "skip_drop", -1, ">= 0 and <= 1"),
+    ("lightgbm", "drop_rate", 1.5, ">= 0 and <= 1"), ("lightgbm", "skip_drop", 2, ">= 0 and <= 1"),
+    ("lightgbm", "rate_drop", -0.5, ">= 0 and <= 1"),
+    ("lightgbm", "early_stopping_min_delta", -1, ">= 0"),
 ]  # fmt: skip
+
+
+def _in_mode(library, key, value):
+    """``{key: value}``, with XGBoost's DART for its parameters (else it does not use them)."""
+    dart = library == "xgboost" and key in ("rate_drop", "skip_drop")
+    return {key: value, **({"booster": "dart"} if dart else {})}
 
 
 @pytest.mark.parametrize("library, key, value, allowed", _OUT_OF_RANGE)
@@ -935,7 +945,7 @@ def test_a_number_out_of_the_library_range_is_refused_by_name(library, key, valu
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     message = f"booster_params {key}={value!r} is out of range: {name} takes a number {allowed} "
     with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
-        make_booster(library, {key: value}, "regression", 0)
+        make_booster(library, _in_mode(library, key, value), "regression", 0)
 
 
 @pytest.mark.parametrize(
@@ -962,7 +972,8 @@ def test_a_number_out_of_range_is_refused_before_the_prior_is_fitted(library, ke
             raise AssertionError("the prior was fitted")
 
     X, rng = _frame()
-    model = PriorBoostRegressor(NotToFit(), booster=library, booster_params={key: value})
+    params = _in_mode(library, key, value)
+    model = PriorBoostRegressor(NotToFit(), booster=library, booster_params=params)
     with pytest.raises(ValueError, match=rf"^booster_params {key}=.* is out of range: "):
         model.fit(X, rng.normal(size=len(X)))
 
