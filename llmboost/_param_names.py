@@ -23,7 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._compat import lightgbm_parameter_names
-from ._library_params import given_key
+from ._library_params import OBJECTIVE_KEYS, given_key
 from ._params import Interval
 from ._validation import _is_number, _to_float
 
@@ -154,6 +154,27 @@ _COMMON = {
 }  # fmt: skip
 
 
+#: Parameters that take one of a few names (LightGBM's in any case), under each name the
+#: library takes them by, and those names (XGBoost lists its own in its errors).
+_CHOICES = {
+    "xgboost": {
+        ("booster",): ("gbtree", "gblinear", "dart"),
+        ("tree_method",): ("auto", "exact", "approx", "hist"),
+        ("grow_policy",): ("depthwise", "lossguide"),
+        ("sampling_method",): ("uniform", "gradient_based"),
+        ("multi_strategy",): ("one_output_per_tree", "multi_output_tree"),
+    },
+    "lightgbm": {
+        ("boosting_type", "boosting", "boost"): (
+            "gbdt", "gbrt", "dart", "goss", "rf", "random_forest"),
+        ("data_sample_strategy",): ("bagging", "goss"),
+        ("tree_learner", "tree", "tree_type", "tree_learner_type"): (
+            "serial", "feature", "data", "voting", "feature_parallel", "data_parallel",
+            "voting_parallel"),
+    },
+}  # fmt: skip
+
+
 @cache
 def _known() -> frozenset | None:
     names = lightgbm_parameter_names()
@@ -223,7 +244,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     """
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
     _check_text_booleans(library, params, given)
-    _check_missing(library, params)
+    _check_choices(library, params)
     for key in _NUMBERS:
         value, shown = params.get(key), given_key(library, key, given)
         text = isinstance(value, str) and not _is_number(value)
@@ -275,16 +296,34 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
                 raise ValueError(f"booster_params {shown}={value!r}: LightGBM takes True or False.")
 
 
-def _check_missing(library: str, params: dict) -> None:
+def _check_choices(library: str, params: dict) -> None:
     """Refuse XGBoost's ``missing`` (the value of a missing entry) unless a number (NaN
-    too): ``None`` failed at fit, after the prior's scores, with XGBoost's C++ stack
-    trace ("Invalid type for: `missing`, expecting one of the: {`Number`, `Integer`}")."""
+    too), a value of a parameter of :data:`_CHOICES` outside its choices, and a loss that
+    is neither a name nor a callable. The libraries failed at fit, after the prior's
+    scores ("Unknown boosting type nope", "Unknown objective function: `5`"; for
+    ``missing=None`` with XGBoost's C++ stack trace)."""
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     missing = params.get("missing", np.nan)
     if library == "xgboost" and (isinstance(missing, bool) or not isinstance(missing, Real)):
         raise ValueError(
             f"booster_params missing={missing!r}: XGBoost takes a number here, the value "
             "that marks a missing entry (np.nan, its default, or e.g. -999)."
         )
+    for names, choices in _CHOICES[library].items():
+        for key in (k for k in names if params.get(k) is not None):
+            value = params[key]
+            text = value.lower() if library == "lightgbm" and isinstance(value, str) else value
+            gpu = key == "tree_method" and str(value).startswith("gpu_")  # check_gpu's
+            if not (isinstance(value, str) and (text in choices or gpu)):
+                shown = ", ".join(repr(c) for c in choices)
+                raise ValueError(f"booster_params {key}={value!r}: {name} takes one of {shown}.")
+    for key in (k for k in OBJECTIVE_KEYS if params.get(k) is not None):
+        if not (isinstance(params[key], str) or callable(params[key])):
+            loss = {"xgboost": "'reg:squarederror'", "lightgbm": "'regression'"}[library]
+            raise ValueError(
+                f"booster_params {key}={params[key]!r}: give the loss by its name (e.g. "
+                f"{loss}), or as a callable."
+            )
 
 
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:

@@ -1049,3 +1049,27 @@ def test_xgboost_missing_that_is_no_number_is_refused_before_the_prior(missing):
         model.fit(X, rng.normal(size=len(X)))
     booster = make_booster("xgboost", {"missing": -999.0, "n_estimators": 3}, "regression", 0)
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
+    "library, key, value, match",
+    [("xgboost", "booster", "GBTREE", "XGBoost takes one of 'gbtree', 'gblinear', 'dart'."),
+     ("xgboost", "tree_method", 1, "XGBoost takes one of 'auto', 'exact', 'approx', 'hist'."),
+     ("xgboost", "grow_policy", "leafwise", "XGBoost takes one of 'depthwise', 'lossguide'."),
+     ("lightgbm", "boosting", "nope", "LightGBM takes one of 'gbdt', 'gbrt', 'dart', 'goss'"),
+     ("lightgbm", "data_sample_strategy", "random", "LightGBM takes one of 'bagging', 'goss'."),
+     ("xgboost", "objective", 5, "give the loss by its name (e.g. 'reg:squarederror'), or"),
+     ("lightgbm", "objective", 5, "give the loss by its name (e.g. 'regression'), or as a")],
+)  # fmt: skip
+def test_a_choice_parameter_outside_its_choices_is_refused_by_name(library, key, value, match):
+    # they failed at fit, after the prior's scores ("Unknown gbm type GBTREE" with
+    # XGBoost's C++ stack trace, "Unknown boosting type nope", "Unknown objective
+    # function: `5`")
+    message = f"booster_params {key}={value!r}: {match}"
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
+        make_booster(library, {key: value}, "regression", 0)
+    X, rng = _frame()
+    fine = {"boosting": "DART", "data_sample_strategy": "GOSS"}  # LightGBM's in any case
+    if key in fine:
+        booster = make_booster(library, {key: fine[key], "n_estimators": 3}, "regression", 0)
+        assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
