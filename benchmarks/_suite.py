@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: resumable CSV cells, timing and the suite's command line.
+"""A suite of (dataset, size, seed, method) cells: its command line, the cells kept in a
+resumable CSV, and the summary written from it.
 
 The scripts run as ``python benchmarks/NAME.py``, so this folder is on ``sys.path`` and
 they import this module as ``_suite``.
@@ -8,159 +9,20 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import shlex
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
-import numpy as np
 import pandas as pd
-
-from llmboost.benchmarks.cli import count
-
-#: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-if not DATASETS.is_dir():
-    DATASETS = Path("/work/shared/datasets")
-
-
-def usage_error(message: str) -> NoReturn:
-    """Stop as argparse does on a usage error: ``SCRIPT: error: message``, exit status 2."""
-    print(f"{Path(sys.argv[0]).name}: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def check_summary_file(option: str, path) -> None:
-    """Stop with a usage error when ``path``, the file a summary goes to, is a folder: said
-    before the run, not once it is over (:func:`write_summary` refuses it then).
-
-    Parameters
-    ----------
-    option : str
-        The option naming it, in the message.
-    path : str or Path or None
-        ``None``: no summary file.
-
-    Returns
-    -------
-    None
-    """
-    if path is not None and Path(path).is_dir():
-        usage_error(f"argument {option}: {path} is a folder; give a file name")
-
-
-def check_device(parser: argparse.ArgumentParser, device: str) -> None:
-    """``--device`` read as the priors read it, refused as a usage error before any work
-    (a name torch cannot use failed in the first fit, after the set-up)."""
-    from llmboost.priors._device import torch_device
-
-    try:
-        torch_device(device, "--device")
-    except ValueError as err:
-        parser.error(f"argument {err}")
-
-
-def check_classes(option: str, y, rows: str) -> None:
-    """Stop with a usage error unless ``y`` holds two classes of two rows or more, which
-    the fusion search's cross-validation needs: said before any fit, not by its traceback.
-
-    Parameters
-    ----------
-    option : str
-        The option that chose the rows, in the message.
-    y : array-like
-        The rows' labels.
-    rows : str
-        Which rows they are, e.g. ``"the 12 rows of income drawn with seed 3"``.
-
-    Returns
-    -------
-    None
-    """
-    classes, counts = np.unique(np.asarray(y), return_counts=True)
-    if (counts >= 2).sum() < 2:
-        held = ", ".join(f"{c!r}: {n}" for c, n in zip(classes.tolist(), counts.tolist()))
-        usage_error(
-            f"argument {option}: {rows} hold {{{held}}}; the fusion search's cross-validation "
-            "needs two classes of two rows or more: give more rows"
-        )
-
-
-def shared_table(
-    name: str, seed: int, *, parts=("train",), rows: int | None = None
-) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    """Shuffled rows of a shared task, its categorical columns as ``category``.
-
-    Parameters
-    ----------
-    name : str
-        The task's folder under :data:`DATASETS`.
-    seed : int
-        Seeds the shuffle.
-    parts : tuple of str, default=("train",)
-        The CSV files read, stacked (``("train", "test")``: all rows).
-    rows : int, default=None
-        Keep the first ``rows`` shuffled rows (all when ``None``).
-
-    Returns
-    -------
-    frame : DataFrame
-    y : ndarray
-        The target column.
-    meta : dict
-        The task's meta.json.
-    """
-    folder = DATASETS / name
-    meta = json.loads((folder / "meta.json").read_text())
-    frame = pd.concat([pd.read_csv(folder / f"{part}.csv") for part in parts])
-    frame = frame.sample(frac=1.0, random_state=seed).iloc[:rows].reset_index(drop=True)
-    y = frame.pop(meta["target_column"]).to_numpy()
-    for col in meta.get("categorical_columns", []):
-        frame[col] = frame[col].astype("category")
-    return frame, y, meta
-
-
-def shared_task(name: str) -> str:
-    """An argparse type: the name of a task folder of :data:`DATASETS`, else a usage error.
-
-    Parameters
-    ----------
-    name : str
-
-    Returns
-    -------
-    str
-    """
-    if not (DATASETS / name / "meta.json").is_file():
-        tasks = sorted(p.parent.name for p in DATASETS.glob("*/meta.json"))
-        raise argparse.ArgumentTypeError(
-            f"no task {name!r} in {DATASETS}; give one of {', '.join(tasks)}"
-        )
-    return name
-
-
-def task_folder(parser: argparse.ArgumentParser, folder: Path) -> Path:
-    """``--data-dir``, or a usage error when it is no folder.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        Reports the error.
-    folder : Path
-        The folder of task folders.
-
-    Returns
-    -------
-    Path
-    """
-    if not Path(folder).is_dir():
-        parser.error(f"argument --data-dir: no folder {folder}; give the folder of task folders")
-    return Path(folder)
+from _script import (
+    SEED,
+    SIZE,
+    check_summary_file,
+    command_line,
+    json_object,
+    usage_error,
+)
 
 
 def say_skipped_sizes(n_rows: dict[str, int], sizes) -> None:
@@ -291,55 +153,6 @@ def seconds_table(df: pd.DataFrame, methods: list[str], title: str) -> list[str]
     return lines
 
 
-def median_seconds(repeats: int, fn: Callable, *args) -> float:
-    """Median wall time of ``fn(*args)`` over ``repeats`` calls.
-
-    Parameters
-    ----------
-    repeats : int
-    fn : callable
-    *args
-        Passed to ``fn``.
-
-    Returns
-    -------
-    float
-        Seconds.
-    """
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def json_object(text: str) -> dict:
-    """An argparse type: a JSON object (``{"key": value}``), else a usage error.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    dict
-    """
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        value = err
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a JSON object; give '{{\"name\": value, ...}}'"
-        )
-    return value
-
-
-#: Sizes and test caps are positive; seeds are those numpy, XGBoost and LightGBM take.
-SIZE, SEED = count(1), count(0, 2**32 - 1)
-
-
 def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argparse.ArgumentParser:
     """The command line of a suite of (dataset, size, seed, method) cells.
 
@@ -420,50 +233,6 @@ def pfn_options(parser: argparse.ArgumentParser, args, **fixed) -> dict:
     return options
 
 
-def command_line(script: str, argv: list[str] | None) -> str:
-    """The command that ran a script, quoted for a shell: every option as given.
-
-    Parameters
-    ----------
-    script : str
-        The script's file name in ``benchmarks/``.
-    argv : list of str or None
-        Its options; ``None``: this process's command line.
-
-    Returns
-    -------
-    str
-    """
-    options = sys.argv[1:] if argv is None else argv
-    return shlex.join(["python", f"benchmarks/{script}", *map(str, options)])
-
-
-def write_summary(path: Path, text: str) -> None:
-    """Write ``text`` to a file beside ``path``, then rename it over ``path``: a full disk
-    or a stop leaves the previous summary whole, never a cut one. A missing folder is
-    created (as for the results CSV), so a long run's summary is not lost to it.
-
-    Parameters
-    ----------
-    path : Path
-    text : str
-
-    Returns
-    -------
-    None
-    """
-    path = Path(path)
-    if path.is_dir():  # the rename would fail after the part was written
-        usage_error(f"cannot write the summary to {path}: it is a folder; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")
-    try:
-        part.write_text(text)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-
-
 def run_suite(
     args: argparse.Namespace, run: Callable, summarize: Callable, script: str, argv=None
 ) -> None:
@@ -529,27 +298,13 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
 
 
 __all__ = [
-    "DATASETS",
-    "SEED",
-    "SIZE",
-    "check_classes",
     "check_summary",
-    "check_summary_file",
     "check_test_rows",
-    "command_line",
-    "count",
     "finished_cells",
-    "json_object",
-    "median_seconds",
     "pfn_options",
     "read_cells",
     "run_suite",
     "say_skipped_sizes",
     "seconds_table",
-    "shared_table",
-    "shared_task",
     "suite_parser",
-    "task_folder",
-    "usage_error",
-    "write_summary",
 ]

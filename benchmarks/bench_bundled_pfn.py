@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _script import DATASETS, task_folder, usage_error, write_summary
 from _suite import (
-    DATASETS,
     check_test_rows,
     finished_cells,
     pfn_options,
@@ -44,9 +44,6 @@ from _suite import (
     say_skipped_sizes,
     seconds_table,
     suite_parser,
-    task_folder,
-    usage_error,
-    write_summary,
 )
 
 from llmboost.benchmarks.datasets import stratified_subsample

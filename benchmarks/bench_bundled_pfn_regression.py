@@ -32,9 +32,10 @@ import time
 import warnings
 from pathlib import Path
 
-import _suite
+import _script
 import numpy as np
 import pandas as pd
+from _script import task_folder, usage_error, write_summary
 from _suite import (
     check_test_rows,
     finished_cells,
@@ -44,12 +45,9 @@ from _suite import (
     say_skipped_sizes,
     seconds_table,
     suite_parser,
-    task_folder,
-    usage_error,
-    write_summary,
 )
 
-DATASETS = _suite.DATASETS / "regression"
+DATASETS = _script.DATASETS / "regression"
 SIZES = (32, 64, 128, 256, 512, 1024)
 METHODS = ("pfn", "ridge", "rf", "xgb", "pfnboost", "constboost")
 BASELINES = ("ridge", "rf", "xgb")

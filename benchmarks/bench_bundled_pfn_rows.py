@@ -29,17 +29,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import (  # noqa: E402
-    SEED,
-    SIZE,
-    check_summary,
-    check_summary_file,
-    command_line,
-    finished_cells,
-    say_skipped_sizes,
-    usage_error,
-    write_summary,
-)
+from _script import SEED, SIZE, check_summary_file, command_line, usage_error, write_summary  # noqa: E402
+from _suite import check_summary, finished_cells, say_skipped_sizes  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402

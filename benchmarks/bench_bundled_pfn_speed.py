@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join(lines)
     print(text)
     if args.md:
-        from _suite import command_line, write_summary  # here: after --package-root's import
+        from _script import command_line, write_summary  # here: after --package-root's import
 
         write_summary(
             args.md,

@@ -507,7 +507,7 @@ def main(argv=None) -> int:
         0; the report is printed and, with ``--out``, written to that file.
     """
     # here: spawned workers import this file
-    from _suite import check_summary_file, command_line, write_summary
+    from _script import check_summary_file, command_line, write_summary
 
     parser = _parser()
     args = parser.parse_args(argv)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import SEED, check_classes, count, median_seconds, shared_table
+from _script import SEED, check_classes, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from _suite import SEED, check_classes, count, median_seconds, shared_table, shared_task
+from _script import SEED, check_classes, count, median_seconds, shared_table, shared_task
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 

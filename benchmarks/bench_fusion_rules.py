@@ -154,17 +154,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import (  # noqa: E402
-    SEED,
-    SIZE,
-    check_summary,
-    check_test_rows,
-    count,
-    json_object,
-    say_skipped_sizes,
-    task_folder,
-    write_summary,
-)
+from _script import SEED, SIZE, count, json_object, task_folder, write_summary  # noqa: E402
+from _suite import check_summary, check_test_rows, say_skipped_sizes  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402

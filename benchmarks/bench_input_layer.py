@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datasets", default=str(DATASETS))
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/input_layer.md"))
     args = parser.parse_args(argv)
-    from _suite import check_summary_file  # here: the workers import this file
+    from _script import check_summary_file  # here: the workers import this file
 
     check_summary_file("--out", args.out)
     if not (Path(args.before) / "llmboost" / "__init__.py").is_file():  # before any cell
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         f"git worktree add {args.before} 776a19e\n"
         f"nice python benchmarks/bench_input_layer.py {options}"
     )
-    from _suite import write_summary  # here: the workers import this file with another llmboost
+    from _script import write_summary  # here: the workers import this file with another llmboost
 
     write_summary(args.out, report(frame, command))
     print(Path(args.out).read_text())

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _suite import (
+from _script import (
     check_device,
     check_summary_file,
     command_line,

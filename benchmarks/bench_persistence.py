@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _suite import SEED, check_classes, count, median_seconds, shared_table
+from _script import SEED, check_classes, count, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _suite import check_classes
+from _script import check_classes
 
 from llmboost import PriorBoostClassifier
 from llmboost.benchmarks.cli import count

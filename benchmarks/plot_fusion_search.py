@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _suite import SEED, count  # noqa: E402
+from _script import SEED, count  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402

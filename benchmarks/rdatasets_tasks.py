@@ -27,7 +27,7 @@ import zlib
 from pathlib import Path
 
 import pandas as pd
-from _suite import write_summary
+from _script import write_summary
 from sklearn.model_selection import train_test_split
 
 #: (R package/item, target column, columns dropped besides R's row names).

@@ -15,13 +15,13 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture
 def scripts(monkeypatch):
-    """The scripts' modules, imported as they import each other (``_suite`` on the path)."""
+    """The scripts' modules, imported as they import each other (``_script`` on the path)."""
     monkeypatch.syspath_prepend(str(SCRIPTS))
-    import _suite
+    import _script
     import bench_bundled_pfn
     import bench_bundled_pfn_regression
 
-    return _suite, bench_bundled_pfn, bench_bundled_pfn_regression
+    return _script, bench_bundled_pfn, bench_bundled_pfn_regression
 
 
 @pytest.fixture
@@ -55,9 +55,9 @@ def _script(name: str, *options) -> subprocess.CompletedProcess:
 def test_the_default_task_folder_is_the_shared_one(scripts):
     # bench_bundled_pfn.py looked for shared/datasets beside the checkout's parent only:
     # from another checkout it stopped with a raw FileNotFoundError
-    _suite, classification, regression = scripts
-    assert classification.DATASETS == _suite.DATASETS
-    assert regression.DATASETS == _suite.DATASETS / "regression"
+    _script, classification, regression = scripts
+    assert classification.DATASETS == _script.DATASETS
+    assert regression.DATASETS == _script.DATASETS / "regression"
 
 
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
@@ -1057,7 +1057,7 @@ def test_a_stop_while_writing_leaves_each_summary_whole(task_dir, tmp_path, monk
         after = {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
         assert after == before, name
     for script in SCRIPTS.glob("*.py"):  # the scripts not run above write the same way
-        if script.name != "_suite.py":
+        if script.name != "_script.py":
             assert ".write_text(" not in script.read_text(), script.name
 
 
@@ -1444,13 +1444,13 @@ def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch, capsys):
     # with an IsADirectoryError traceback (after a part file beside the folder); then
     # with exit status 1, where other usage errors exit with 2
     monkeypatch.syspath_prepend(str(SCRIPTS))
-    import _suite
+    import _script
 
     folder = tmp_path / "results"
     folder.mkdir()
     monkeypatch.setattr(sys, "argv", ["bench_x.py"])
     with pytest.raises(SystemExit) as stop:
-        _suite.write_summary(folder, "text")
+        _script.write_summary(folder, "text")
     assert stop.value.code == 2
     assert capsys.readouterr().err == (
         f"bench_x.py: error: cannot write the summary to {folder}: it is a folder; give a "
