@@ -29,7 +29,8 @@ EXAMPLES = """examples:
 """
 RUN_STATUS = (
     "exit status: 0 when no cell of the suite failed; 3 when some failed and others scored; "
-    "1 when some failed and none scored; 2 on bad options; 130 when interrupted (Ctrl-C) and "
+    "1 when some failed and none scored; 2 on bad options or an --out another run is "
+    "writing; 130 when interrupted (Ctrl-C) and "
     "143 when stopped by SIGTERM, the finished cells kept. A cell that failed in an earlier "
     "run counts until --retry-failed runs it again; the report (unless --no-report) is "
     "written whatever the cells' status."

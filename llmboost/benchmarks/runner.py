@@ -6,7 +6,8 @@ dataset's training rows is not fitted: its cells are recorded as ``"skipped"``, 
 reason, and a run says so once per dataset, as it does for sizes under two rows per
 class, which train on more rows (``n_train``). Cells run in worker
 processes; only the parent writes the file. Ctrl-C stops the workers at once and keeps
-every finished cell; a line cut short by a stop is dropped before the next append.
+every finished cell; a line cut short by a stop is dropped before the next append. A
+second run on the same folder stops at its start, naming the process running there.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ import numpy as np
 from sklearn.metrics import log_loss, roc_auc_score
 from tqdm.auto import tqdm
 
+from ..pfn._run_lock import hold_lock
 from .datasets import dataset_name, load_dataset, stratified_subsample
 from .methods import make_method
 from .results import RESULTS, _check_records, _data_id, _drop_partial_line, cell_key, read_results
+
+#: The lock file of a results folder, held by the run appending to it.
+_LOCK = ".lock"
 
 
 @lru_cache(maxsize=8)
@@ -256,8 +261,9 @@ def run_suite(
     ------
     ValueError
         When ``out_dir`` holds results of another ``n_trials``, ``max_test`` or data
-        (:func:`~llmboost.benchmarks.results.check_settings`), or a results file
-        :func:`~llmboost.benchmarks.results.read_results` refuses.
+        (:func:`~llmboost.benchmarks.results.check_settings`), a results file
+        :func:`~llmboost.benchmarks.results.read_results` refuses, or another process is
+        running a suite in it (it holds ``out_dir/.lock``).
     """
     return _run_suite(
         datasets,
@@ -279,19 +285,32 @@ def _run_suite(
     """:func:`run_suite`'s results file, and how many of the suite's cells hold each
     status after the run (by their latest records: earlier runs' count too)."""
     out_dir = Path(out_dir)
-    records = read_results(out_dir)  # once: the checks, the cells to run and the warnings
-    _check_records(out_dir, records, n_trials, max_test, datasets)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / RESULTS
-    _drop_partial_line(path)
-    cells = _missing_cells(records, datasets, methods, sizes, seeds, retry_failed)
-    tasks = _records(cells, n_trials, max_test, jobs)
-    new = _append(path, tasks, len(cells), progress)
+    with hold_lock(out_dir / _LOCK, _refuse(out_dir)):  # one run appends to a folder
+        records = read_results(out_dir)  # once: the checks, the cells to run and the warnings
+        _check_records(out_dir, records, n_trials, max_test, datasets)
+        path = out_dir / RESULTS
+        _drop_partial_line(path)
+        cells = _missing_cells(records, datasets, methods, sizes, seeds, retry_failed)
+        tasks = _records(cells, n_trials, max_test, jobs)
+        new = _append(path, tasks, len(cells), progress)
     _warn_sizes(records + new, datasets, sizes)
     _warn_failed([r for r in new if r["status"] == "failed"], len(cells), path)
     latest = {cell_key(r): r["status"] for r in records + new}
     wanted = _wanted(datasets, methods, sizes, seeds)
     return path, Counter(latest[key] for key in wanted if key in latest)
+
+
+def _refuse(out_dir: Path):
+    """What a run says when another process holds ``out_dir``'s lock."""
+
+    def refuse(holder: str) -> None:
+        raise ValueError(
+            f"{holder} is running a suite in {out_dir} (it holds {out_dir / _LOCK}): let it "
+            "finish or stop it first, or use another folder"
+        )
+
+    return refuse
 
 
 def _append(path: Path, records, n_cells: int, progress: bool) -> list[dict]:

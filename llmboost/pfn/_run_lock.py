@@ -1,9 +1,64 @@
-"""One pretraining process per run folder: a second one on the same ``--out`` stops."""
+"""One process per output: a second run on the same ``--out`` (or results file) stops.
+
+The lock is an ``flock`` on a lock file, which the system drops when its process ends:
+a lock file left by a process that was killed blocks nothing.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Callable
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def hold_lock(lock: Path, refuse: Callable[[str], None]):
+    """Hold the lock file ``lock``, this process's id written in it, while the block runs.
+
+    Parameters
+    ----------
+    lock : Path
+        The lock file (created when missing; its folder must exist).
+    refuse : callable
+        Called with the holder, e.g. ``"process 4242"``, when another process holds the
+        lock; it raises (``SystemExit``, a parser's usage error).
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        fcntl = None
+    try:
+        f = open(lock, "a+")
+    except PermissionError:  # a folder no one can write to: the run's own writes say so
+        yield
+        return
+    with f:
+        try:
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip()
+            refuse(f"process {pid}" if pid.isdigit() else "another process")
+            raise  # refuse did not stop the run: never run unlocked beside another
+        except OSError:  # a file system without locks: run unlocked
+            pass
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        yield  # closing the file releases the lock
+
+
+def _refuse_training(out: Path) -> Callable[[str], None]:
+    def refuse(holder: str) -> None:
+        raise SystemExit(
+            f"another process is training {out} ({holder} holds {out / '.lock'}): let it "
+            "finish or stop it first, or start a new run with another --out"
+        )
+
+    return refuse
 
 
 @contextlib.contextmanager
@@ -24,23 +79,9 @@ def run_lock(out: Path):
     """
     made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        fcntl = None
-    with open(out / ".lock", "a") as f:
+    with hold_lock(out / ".lock", _refuse_training(out)):
         try:
-            if fcntl is not None:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SystemExit(
-                f"another process is training {out} (it holds {out / '.lock'}): let it "
-                "finish or stop it first, or start a new run with another --out"
-            ) from None
-        except OSError:  # a file system without locks: run unlocked
-            pass
-        try:
-            yield  # closing the file releases the lock
+            yield
         except BaseException:
             if made and [p.name for p in out.iterdir()] == [".lock"]:
                 (out / ".lock").unlink()
@@ -48,4 +89,4 @@ def run_lock(out: Path):
             raise
 
 
-__all__ = ["run_lock"]
+__all__ = ["hold_lock", "run_lock"]
