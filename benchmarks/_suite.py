@@ -8,6 +8,7 @@ they import this module as ``_suite``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sys
@@ -23,6 +24,8 @@ from _script import (
     json_object,
     usage_error,
 )
+
+from llmboost.pfn._run_lock import hold_lock
 
 
 def say_skipped_sizes(n_rows: dict[str, int], sizes) -> None:
@@ -46,6 +49,32 @@ def say_skipped_sizes(n_rows: dict[str, int], sizes) -> None:
                 file=sys.stderr,
                 flush=True,
             )
+
+
+@contextlib.contextmanager
+def csv_lock(path):
+    """Hold ``.NAME.lock`` beside the results CSV ``path`` while cells are appended to it:
+    a second run on that CSV stops at its start with a usage error naming the process
+    that holds it (two runs appended each cell twice). A lock left by a process that
+    has ended blocks nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        The results CSV (its folder is created when missing).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+
+    def refuse(holder: str) -> None:
+        usage_error(
+            f"argument --csv: {holder} is running cells into {path} (it holds {lock}): let "
+            "it finish or stop it first, or give another --csv"
+        )
+
+    with hold_lock(lock, refuse):
+        yield
 
 
 def finished_cells(path: Path) -> tuple[set[tuple], bool]:
@@ -262,7 +291,8 @@ def run_suite(
     if args.summary_only:
         check_summary(args.md, inputs)  # before anything runs
     else:
-        run(args)
+        with csv_lock(args.csv):
+            run(args)
     if args.md:
         check_summary(args.md, inputs)
         command = args.command or command_line(script, argv)
@@ -300,6 +330,7 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
 __all__ = [
     "check_summary",
     "check_test_rows",
+    "csv_lock",
     "finished_cells",
     "pfn_options",
     "read_cells",

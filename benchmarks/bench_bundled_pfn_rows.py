@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _script import SEED, SIZE, check_summary_file, command_line, usage_error, write_summary  # noqa: E402
-from _suite import check_summary, finished_cells, say_skipped_sizes  # noqa: E402
+from _suite import check_summary, csv_lock, finished_cells, say_skipped_sizes  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.summary_only:
         check_summary(args.md, [args.csv])
     else:
-        run(args)
+        with csv_lock(args.csv):
+            run(args)
     if args.md:
         check_summary(args.md, [args.csv])
         print(summarize(args.csv, args.md, command_line("bench_bundled_pfn_rows.py", argv)))

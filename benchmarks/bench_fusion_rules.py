@@ -155,7 +155,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
 from _script import SEED, SIZE, count, json_object, task_folder, write_summary  # noqa: E402
-from _suite import check_summary, check_test_rows, say_skipped_sizes  # noqa: E402
+from _suite import check_summary, check_test_rows, csv_lock, say_skipped_sizes  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -864,7 +864,8 @@ def main() -> None:
         check_summary(args.md, args.csv, "--csv")  # each results file there, with cells
         summary(args.csv, args.md)
     else:
-        run(args)
+        with csv_lock(args.csv[0]):
+            run(args)
 
 
 __all__ = [

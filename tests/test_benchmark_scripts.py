@@ -119,11 +119,15 @@ def _run_suite(script, options, task_dir, tmp_path, *more):
     """``script`` run on ``tiny`` (a numeric target for the regression suite) into r.csv."""
     if "regression" in script:
         _regression_task(task_dir)
-    options = [tmp_path / o if o == "cache" else o for o in options]
-    csv = tmp_path / "r.csv"
+    csv, options = tmp_path / "r.csv", _cache_in(tmp_path, options)
     run = _script(script, "--data-dir", task_dir, *more, "--csv", csv, *options)
     assert run.returncode == 0, run.stderr
     return run, csv
+
+
+def _cache_in(tmp_path, options):
+    """``options`` with the margin cache (``cache``) in ``tmp_path``."""
+    return [tmp_path / o if o == "cache" else o for o in options]
 
 
 @pytest.mark.parametrize("script, options", _SUITES)
@@ -147,6 +151,24 @@ def test_sizes_above_the_training_rows_are_said(script, options, task_dir, tmp_p
     said = "tiny has 100 training rows, fewer than size 200, 500: those cells are skipped"
     assert said in run.stderr.splitlines()
     assert set(pd.read_csv(csv)["size"]) == {32}
+
+
+@pytest.mark.parametrize("script, options", _SUITES)
+def test_a_second_run_on_one_csv_stops_at_its_start(script, options, task_dir, tmp_path):
+    # two runs on one --csv both ran every missing cell and appended it: each cell twice
+    from lock_fixtures import held
+
+    csv, lock = tmp_path / "r.csv", tmp_path / ".r.csv.lock"
+    with held(lock) as pid:
+        run = _script(script, "--data-dir", task_dir, "--csv", csv, *options)
+        assert run.returncode == 2 and not csv.exists()
+        assert run.stderr == (
+            f"{script}: error: argument --csv: process {pid} is running cells into {csv} (it "
+            f"holds {lock}): let it finish or stop it first, or give another --csv\n"
+        )
+    assert lock.read_text() == str(pid)  # left by a process that has ended: no hold
+    _run_suite(script, options, task_dir, tmp_path, "--sizes", 32, "--seeds", 0)
+    assert len(pd.read_csv(csv)) >= 1
 
 
 def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeypatch):

@@ -1,12 +1,12 @@
 """Bad options of ``python -m llmboost`` and ``llmboost-bench``: exit status 2, one clear line."""
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+from lock_fixtures import held
 
 from llmboost.__main__ import main as demo_main
 from llmboost.benchmarks.cli import main as bench_main
@@ -497,30 +497,12 @@ def test_an_out_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeyp
     assert sorted(os.listdir(out)) == [".lock", "results.jsonl"]  # none half written
 
 
-@contextlib.contextmanager
-def _held(lock):
-    """Another process holding ``lock`` as a run does (its id written in it); yields its id."""
-    pytest.importorskip("fcntl")
-    code = (
-        "import fcntl, os, sys, time; f = open(sys.argv[1], 'a+'); "
-        "fcntl.flock(f, fcntl.LOCK_EX); f.truncate(0); f.write(str(os.getpid())); f.flush(); "
-        "print('held', flush=True); time.sleep(60)"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE)
-    try:
-        assert holder.stdout.readline() == b"held\n"
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-
-
 def test_a_second_run_on_one_out_folder_stops_at_its_start(tmp_path, capsys):
     # two runs on one --out both appended every cell to results.jsonl: each cell twice,
     # and lines of the two interleaved
     out = tmp_path / "run"
     out.mkdir()
-    with _held(out / ".lock") as pid:
+    with held(out / ".lock") as pid:
         line = _usage_error(bench_main, _run(out, "--seeds", ["0"]), capsys)
         assert line == (
             f"llmboost-bench run: error: argument --out: process {pid} is running a suite in "

@@ -1,0 +1,26 @@
+"""Another process holding a lock file as a run does, for the tests of refused runs."""
+
+import contextlib
+import subprocess
+import sys
+
+import pytest
+
+_HOLD = (
+    "import fcntl, os, sys, time; f = open(sys.argv[1], 'a+'); "
+    "fcntl.flock(f, fcntl.LOCK_EX); f.truncate(0); f.write(str(os.getpid())); f.flush(); "
+    "print('held', flush=True); time.sleep(60)"
+)
+
+
+@contextlib.contextmanager
+def held(lock):
+    """A process holding ``lock`` (its id written in it) while the block runs; yields its id."""
+    pytest.importorskip("fcntl")
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(lock)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
