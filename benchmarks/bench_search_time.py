@@ -15,7 +15,7 @@ Run it from two checkouts (``PYTHONPATH=<checkout>``) to compare versions.
 ``selection``: the default selection's own cost, the evidence-gated ensemble selection on
 all rows once against the subagged one (on 25 halves, the default), on synthetic
 out-of-fold margins of the default 63 candidates (some informative, some noise) for
-1,024 to 10,000 rows (``--rows`` picks one) and 2, 5 and 10 classes; evidence 0, the
+1,024 to 10,000 rows (``--rows`` picks one, 40 or more) and 2, 5 and 10 classes; evidence 0, the
 case with the most greedy steps; medians of ``--repeats``.
 """
 
@@ -30,12 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _script import check_classes
+from _script import check_classes, usage_error
 
 from llmboost import PriorBoostClassifier
 from llmboost.benchmarks.cli import count
 
 TASKS = ("heart", "diabetes", "blood", "creditg", "bank")
+#: The classes the selection is timed on.
+_CLASSES = (2, 5, 10)
 
 
 def _seconds(fit) -> float:
@@ -124,10 +126,12 @@ def selection(rows: int | None, repeats: int) -> None:
     """
     from llmboost.selection import ensemble_selection, subagged_selection
 
+    if rows is not None:
+        _check_selection_rows(rows)  # before any timing
     print(f"63 candidates, evidence 0, median of {repeats}")
     print("| rows | classes | once s | subagged s | ratio |\n|---|---|---|---|---|")
     for n in [1024, 5000, 10000] if rows is None else [rows]:
-        for k in (2, 5, 10):
+        for k in _CLASSES:
             oof, y = _synthetic_margins(n, k)
             args = (oof, y, "classification", 0)
             draws = np.random.default_rng(0)
@@ -137,6 +141,25 @@ def selection(rows: int | None, repeats: int) -> None:
                    for _ in range(repeats)]  # fmt: skip
             a, b = statistics.median(once), statistics.median(sub)
             print(f"| {n} | {k} | {a:.3f} | {b:.3f} | {b / a:.1f} |", flush=True)
+
+
+def _fewest_rows(k: int) -> int:
+    """The fewest rows of :func:`_synthetic_margins` that hold each of ``k`` classes twice."""
+    y = np.random.default_rng(0).integers(0, k, 10_000)  # its labels, as it draws them
+    held = np.cumsum(np.eye(k, dtype=int)[y], axis=0).min(axis=1)
+    return int(np.argmax(held >= 2)) + 1
+
+
+def _check_selection_rows(rows: int) -> None:
+    """Stop with a usage error unless ``rows`` synthetic rows hold two or more of every
+    class: out-of-fold margins come from a cross-validation, which needs them."""
+    need = max(map(_fewest_rows, _CLASSES))
+    if rows < need:
+        usage_error(
+            f"argument --rows: {rows} rows cannot be cross-validated: the synthetic margins "
+            "need two rows or more of every class, for 2, 5 and 10 classes, which their "
+            f"first {need} rows hold; give --rows {need} or more"
+        )
 
 
 def _synthetic_margins(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -668,6 +668,28 @@ def test_search_time_rows_below_one_are_usage_errors(what, value, monkeypatch, c
     assert said in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("rows", ["1", "39"])
+def test_search_time_selection_refuses_rows_that_cannot_be_cross_validated(
+    rows, monkeypatch, capsys
+):
+    # selection --rows 1 timed a selection on one row of one class, and printed it
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_search_time
+
+    monkeypatch.setattr(bench_search_time, "_seconds", None)  # nothing may be timed
+    monkeypatch.setattr(sys, "argv", ["bench_search_time.py", "selection", "--rows", rows])
+    with pytest.raises(SystemExit) as stop:
+        bench_search_time.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        f"bench_search_time.py: error: argument --rows: {rows} rows cannot be cross-validated: "
+        "the synthetic margins need two rows or more of every class, for 2, 5 and 10 classes, "
+        "which their first 40 rows hold; give --rows 40 or more\n"
+    )
+    y = bench_search_time._synthetic_margins(40, 10)[1]  # the fewest that hold each twice
+    assert np.bincount(y).min() == 2 and np.bincount(y[:39]).min() == 1
+
+
 @pytest.mark.parametrize(
     "option, value, allowed",
     [("--score-rows", "0", ">= 1"), ("--pfn-rows", "0", ">= 1"), ("--rows", "0", ">= 1"),
