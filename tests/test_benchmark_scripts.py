@@ -52,6 +52,17 @@ def _script(name: str, *options) -> subprocess.CompletedProcess:
     )
 
 
+def _usage_error(capsys, run, *args) -> str:
+    """The error line ``run(*args)`` says last on stderr, stopping as argparse does on a
+    usage error (exit status 2)."""
+    with pytest.raises(SystemExit) as stop:
+        run(*args)
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # a refused run prints no results
+    return captured.err.strip().splitlines()[-1]
+
+
 def test_the_default_task_folder_is_the_shared_one(scripts):
     # bench_bundled_pfn.py looked for shared/datasets beside the checkout's parent only:
     # from another checkout it stopped with a raw FileNotFoundError
@@ -306,11 +317,8 @@ def test_the_suite_refuses_a_run_of_no_task(task_dir, monkeypatch, capsys, meta,
     meta_path.unlink()
     if meta is not None:
         meta_path.write_text(meta)
-    with pytest.raises(SystemExit) as stop:
-        bench_bundled_pfn.datasets(None)
-    assert stop.value.code == 2
-    expected = f"bench_bundled_pfn.py: error: {said.format(d=task_dir)}\n"
-    assert capsys.readouterr().err == expected
+    err = _usage_error(capsys, bench_bundled_pfn.datasets, None)
+    assert err == f"bench_bundled_pfn.py: error: {said.format(d=task_dir)}"
 
 
 def test_task_folders_without_class_names_are_counted_from_their_labels(task_dir, monkeypatch):
@@ -340,12 +348,10 @@ def test_task_folders_that_are_no_classification_task_are_usage_errors(
     monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
     monkeypatch.setattr(sys, "argv", ["bench_bundled_pfn.py"])
     (task_dir / "tiny" / "meta.json").write_text(meta)
-    with pytest.raises(SystemExit) as stop:
-        bench_bundled_pfn.datasets(None)
-    assert stop.value.code == 2
-    assert capsys.readouterr().err == (
+    err = _usage_error(capsys, bench_bundled_pfn.datasets, None)
+    assert err == (
         f"bench_bundled_pfn.py: error: --data-dir: {task_dir / 'tiny' / 'meta.json'} {why}; "
-        "give a folder of classification tasks, each with target_column in its meta.json\n"
+        "give a folder of classification tasks, each with target_column in its meta.json"
     )
 
 
@@ -448,14 +454,14 @@ def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
 
 _RANGES = [("--sizes", "-5", ">= 1"), ("--seeds", "-1", "from 0 to 4294967295"),
            ("--max-test", "0", ">= 1")]  # fmt: skip
-_SUITES = ["bench_bundled_pfn.py", "bench_bundled_pfn_rows.py", "bench_fusion_rules.py"]
+_COUNTED = ["bench_bundled_pfn.py", "bench_bundled_pfn_rows.py", "bench_fusion_rules.py"]
 
 
 @pytest.mark.parametrize(
     "script, option, value, allowed",
     [  # bench_bundled_pfn_rows.py has no --max-test: it caps the test rows itself
         (script, *r)
-        for script in _SUITES
+        for script in _COUNTED
         for r in _RANGES
         if (script, r[0]) != ("bench_bundled_pfn_rows.py", "--max-test")
     ],
@@ -484,10 +490,12 @@ def test_an_option_list_given_empty_is_a_usage_error(script, option, monkeypatch
     monkeypatch.syspath_prepend(str(SCRIPTS))
     module = __import__(script)
     monkeypatch.setattr(sys, "argv", [script, option, "--md", "never.md"])
-    with pytest.raises(SystemExit) as stop:
-        module.main(*([] if script == "bench_fusion_rules" else [[option, "--md", "never.md"]]))
-    assert stop.value.code == 2
-    assert f"error: argument {option}: expected at least one argument" in capsys.readouterr().err
+    err = _usage_error(
+        capsys,
+        module.main,
+        *([] if script == "bench_fusion_rules" else [[option, "--md", "never.md"]]),
+    )
+    assert f"error: argument {option}: expected at least one argument" in err
 
 
 @pytest.mark.parametrize("text", ["[1]", "{bad"])
@@ -515,9 +523,8 @@ def test_bad_pfn_options_stop_before_any_cell(script, options, said, tmp_path, m
     monkeypatch.syspath_prepend(str(SCRIPTS))
     module = __import__(script)
     csv = tmp_path / "r.csv"
-    with pytest.raises(SystemExit) as stop:
-        module.main([*options, "--methods", "pfn", "--csv", str(csv)])
-    assert stop.value.code == 2 and said in capsys.readouterr().err
+    err = _usage_error(capsys, module.main, [*options, "--methods", "pfn", "--csv", str(csv)])
+    assert said in err
     assert not csv.exists()
 
 
@@ -535,10 +542,8 @@ def test_repeats_below_one_are_usage_errors(script, value, monkeypatch, capsys):
     module = __import__(script)
     required = {"bench_pfn_predict_latency": ["--md", "x.md"], "bench_search_time": ["jobs"]}
     monkeypatch.setattr(sys, "argv", [script, *required.get(script, []), "--repeats", value])
-    with pytest.raises(SystemExit) as stop:
-        module.main()
-    assert stop.value.code == 2
-    line = capsys.readouterr().err.strip().splitlines()[-1]
+    err = _usage_error(capsys, module.main)
+    line = err
     assert line.endswith(f"error: argument --repeats: invalid value '{value}': use an integer >= 1")
 
 
@@ -551,18 +556,43 @@ def test_tabpfn_prior_timing_refuses_a_device_torch_cannot_use(monkeypatch, caps
     import bench_tabpfn_prior
 
     monkeypatch.setattr(bench_tabpfn_prior, "build_checkpoint", None)  # nothing may be built
-    with pytest.raises(SystemExit) as stop:
-        bench_tabpfn_prior.main(["--device", "gpu"])
-    assert stop.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .splitlines()[-1]
-        .endswith(
-            "error: argument --device: device='gpu' cannot be used here (not a torch device "
-            "name); pass 'cpu', 'auto' (CUDA when torch sees a GPU) or a device torch sees, such "
-            "as 'cuda:0'."
-        )
+    err = _usage_error(capsys, bench_tabpfn_prior.main, ["--device", "gpu"])
+    assert err.endswith(
+        "error: argument --device: device='gpu' cannot be used here (not a torch device "
+        "name); pass 'cpu', 'auto' (CUDA when torch sees a GPU) or a device torch sees, such "
+        "as 'cuda:0'."
+    )
+
+
+@pytest.mark.parametrize(
+    "script, options, blocked, y, said",
+    [
+        # --rows 4 stopped inside 5-fold CV with scikit-learn's "Cannot have number of
+        # splits n_splits=5 greater than the number of samples"
+        ("bench_fusion_overhead", ["--rows", "12", "--seed", "3"], "SklearnPrior", [11, 1],
+         "--rows: the 12 rows of income drawn with seed 3 hold {'no': 11, 'yes': 1}"),
+        # --train-rows 6 stopped in the first fit with the search's ValueError traceback
+        # ("class counts are {'no': 5, 'yes': 1}"), --train-rows 2 with "y has a single class"
+        ("bench_persistence", ["--train-rows", "6", "--seed", "2"], "SklearnPrior", [5, 15],
+         "--train-rows: the first 6 rows of income with seed 2 hold {'no': 5, 'yes': 1}"),
+        # --train-rows 3 stopped in the first fit with "y has a single class ('no')"
+        ("bench_explain", ["--train-rows", "3"], "PriorBoostClassifier.fit", [3, 47],
+         "--train-rows: the first 3 rows of income with seed 0 hold {'no': 3}"),
+    ],
+)  # fmt: skip
+def test_timers_refuse_rows_of_too_few_classes_before_any_fit(
+    script, options, blocked, y, said, monkeypatch, capsys
+):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    X, _ = _binary(sum(y))
+    y = np.repeat(["no", "yes"], y)  # the table: so many rows of "no", then of "yes"
+    monkeypatch.setattr(module, "shared_table", lambda *a, **k: (X, y, {}))
+    monkeypatch.setattr(f"{script}.{blocked}", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *options])
+    assert _usage_error(capsys, module.main) == (
+        f"{script}.py: error: argument {said}; the fusion search's cross-validation needs "
+        "two classes of two rows or more: give more rows"
     )
 
 
@@ -573,10 +603,8 @@ def test_search_time_jobs_refuses_rows_of_too_few_classes_before_any_fit(monkeyp
 
     monkeypatch.setattr(bench_search_time, "PriorBoostClassifier", None)  # no fit may run
     monkeypatch.setattr(sys, "argv", ["bench_search_time.py", "jobs", "--rows", "3"])
-    with pytest.raises(SystemExit) as stop:
-        bench_search_time.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+    err = _usage_error(capsys, bench_search_time.main)
+    assert err == (
         "bench_search_time.py: error: argument --rows: the 3 rows of the synthetic table hold "
         "{0: 2, 1: 1}; the fusion search's cross-validation needs two classes of two rows or "
         "more: give more rows"
@@ -603,53 +631,8 @@ def test_timers_rows_seeds_and_tasks_are_usage_errors(
     monkeypatch.syspath_prepend(str(SCRIPTS))
     module = __import__(script)
     monkeypatch.setattr(sys, "argv", [script, option, value, "--repeats", "1"])
-    with pytest.raises(SystemExit) as stop:
-        module.main()
-    assert stop.value.code == 2
-    assert f"error: argument {option}: {said}" in capsys.readouterr().err
-
-
-def test_fusion_overhead_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
-    # --rows 4 stopped inside 5-fold CV with scikit-learn's "Cannot have number of splits
-    # n_splits=5 greater than the number of samples"; rows of one class in LogisticRegression
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    import bench_fusion_overhead
-
-    X, y = _binary(12)
-    y = np.where(np.arange(12) < 11, "no", "yes")  # one row of 'yes'
-    monkeypatch.setattr(bench_fusion_overhead, "shared_table", lambda *a, **k: (X, y, {}))
-    monkeypatch.setattr(bench_fusion_overhead, "SklearnPrior", None)  # no fit may run
-    monkeypatch.setattr(sys, "argv", ["bench_fusion_overhead.py", "--rows", "12", "--seed", "3"])
-    with pytest.raises(SystemExit) as stop:
-        bench_fusion_overhead.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "bench_fusion_overhead.py: error: argument --rows: the 12 rows of income drawn with "
-        "seed 3 hold {'no': 11, 'yes': 1}; the fusion search's cross-validation needs two "
-        "classes of two rows or more: give more rows"
-    )
-
-
-def test_persistence_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
-    # --train-rows 6 stopped in the first fit with the search's ValueError traceback
-    # ("class counts are {'no': 5, 'yes': 1}"), --train-rows 2 with "y has a single class"
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    import bench_persistence
-
-    X, _ = _binary(20)
-    y = np.where(np.arange(20) < 5, "no", "yes")
-    monkeypatch.setattr(bench_persistence, "shared_table", lambda *a, **k: (X, y, {}))
-    monkeypatch.setattr(bench_persistence, "SklearnPrior", None)  # no fit may run
-    argv = ["bench_persistence.py", "--train-rows", "6", "--seed", "2"]
-    monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as stop:
-        bench_persistence.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "bench_persistence.py: error: argument --train-rows: the first 6 rows of income with "
-        "seed 2 hold {'no': 5, 'yes': 1}; the fusion search's cross-validation needs two "
-        "classes of two rows or more: give more rows"
-    )
+    err = _usage_error(capsys, module.main)
+    assert f"error: argument {option}: {said}" in err
 
 
 @pytest.mark.parametrize("what", ["jobs", "pfnboost", "selection"])
@@ -661,11 +644,9 @@ def test_search_time_rows_below_one_are_usage_errors(what, value, monkeypatch, c
     import bench_search_time
 
     monkeypatch.setattr(sys, "argv", ["bench_search_time.py", what, "--rows", value])
-    with pytest.raises(SystemExit) as stop:
-        bench_search_time.main()
-    assert stop.value.code == 2
+    err = _usage_error(capsys, bench_search_time.main)
     said = f"error: argument --rows: invalid value '{value}': use an integer >= 1"
-    assert said in capsys.readouterr().err
+    assert said in err
 
 
 @pytest.mark.parametrize("rows", ["1", "39"])
@@ -678,13 +659,11 @@ def test_search_time_selection_refuses_rows_that_cannot_be_cross_validated(
 
     monkeypatch.setattr(bench_search_time, "_seconds", None)  # nothing may be timed
     monkeypatch.setattr(sys, "argv", ["bench_search_time.py", "selection", "--rows", rows])
-    with pytest.raises(SystemExit) as stop:
-        bench_search_time.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err == (
+    err = _usage_error(capsys, bench_search_time.main)
+    assert err == (
         f"bench_search_time.py: error: argument --rows: {rows} rows cannot be cross-validated: "
         "the synthetic margins need two rows or more of every class, for 2, 5 and 10 classes, "
-        "which their first 40 rows hold; give --rows 40 or more\n"
+        "which their first 40 rows hold; give --rows 40 or more"
     )
     y = bench_search_time._synthetic_margins(40, 10)[1]  # the fewest that hold each twice
     assert np.bincount(y).min() == 2 and np.bincount(y[:39]).min() == 1
@@ -702,11 +681,9 @@ def test_dask_benchmark_counts_are_usage_errors(option, value, allowed, monkeypa
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import bench_dask
 
-    with pytest.raises(SystemExit) as stop:
-        bench_dask.main([option, value])
-    assert stop.value.code == 2
+    err = _usage_error(capsys, bench_dask.main, [option, value])
     said = f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
-    assert said in capsys.readouterr().err
+    assert said in err
 
 
 def test_dask_benchmark_with_every_section_skipped_is_a_usage_error(tmp_path, monkeypatch, capsys):
@@ -717,17 +694,10 @@ def test_dask_benchmark_with_every_section_skipped_is_a_usage_error(tmp_path, mo
     out = tmp_path / "dask.md"
     out.write_text("an earlier report\n")
     options = ["--skip-scoring", "--skip-training", "--allocator-rows", "0", "--out", str(out)]
-    with pytest.raises(SystemExit) as stop:
-        bench_dask.main(options)
-    assert stop.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .splitlines()[-1]
-        .endswith(
-            "error: --skip-scoring, --skip-training and --allocator-rows 0 leave nothing to "
-            "measure (the report would hold no section); drop one of them"
-        )
+    err = _usage_error(capsys, bench_dask.main, options)
+    assert err.endswith(
+        "error: --skip-scoring, --skip-training and --allocator-rows 0 leave nothing to "
+        "measure (the report would hold no section); drop one of them"
     )
     assert out.read_text() == "an earlier report\n"
 
@@ -748,11 +718,9 @@ def test_tabpfn_prior_benchmark_counts_are_usage_errors(
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import bench_tabpfn_prior
 
-    with pytest.raises(SystemExit) as stop:
-        bench_tabpfn_prior.main([option, value])
-    assert stop.value.code == 2
+    err = _usage_error(capsys, bench_tabpfn_prior.main, [option, value])
     said = f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
-    assert capsys.readouterr().err.strip().endswith(said)
+    assert err.endswith(said)
 
 
 def test_tabpfn_prior_benchmark_leaves_no_checkpoint_behind(tmp_path, monkeypatch):
@@ -949,18 +917,13 @@ def test_speed_package_root_must_hold_llmboost(tmp_path, monkeypatch, capsys):
     import bench_bundled_pfn_speed
 
     monkeypatch.setattr(bench_bundled_pfn_speed, "_run_child", None)  # no child may start
-    with pytest.raises(SystemExit) as stop:
-        bench_bundled_pfn_speed.main(["--only", "0", "--package-root", str(tmp_path)])
-    assert stop.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .splitlines()[-1]
-        .endswith(
-            f"error: argument --package-root: {tmp_path} holds no "
-            f"llmboost/__init__.py; give a folder with llmboost in it, e.g. git archive COMMIT "
-            f"llmboost | tar -x -C {tmp_path}"
-        )
+    err = _usage_error(
+        capsys, bench_bundled_pfn_speed.main, ["--only", "0", "--package-root", str(tmp_path)]
+    )
+    assert err.endswith(
+        f"error: argument --package-root: {tmp_path} holds no "
+        f"llmboost/__init__.py; give a folder with llmboost in it, e.g. git archive COMMIT "
+        f"llmboost | tar -x -C {tmp_path}"
     )
 
 
@@ -981,15 +944,8 @@ def test_speed_only_names_listed_configurations(monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import bench_bundled_pfn_speed
 
-    with pytest.raises(SystemExit) as stop:
-        bench_bundled_pfn_speed.main(["--only", "1", "9"])
-    assert stop.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .splitlines()[-1]
-        .endswith("error: argument --only: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)")
-    )
+    err = _usage_error(capsys, bench_bundled_pfn_speed.main, ["--only", "1", "9"])
+    assert err.endswith("error: argument --only: invalid choice: 9 (choose from 0, 1, 2, 3, 4, 5)")
 
 
 def test_speed_and_latency_summaries_show_a_command_to_paste(tmp_path, monkeypatch):
@@ -1155,9 +1111,8 @@ def test_llm_prior_benchmark_options_are_usage_errors(options, said, monkeypatch
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import bench_llm_prior
 
-    with pytest.raises(SystemExit) as stop:
-        bench_llm_prior.main(options)
-    assert stop.value.code == 2 and said in capsys.readouterr().err
+    err = _usage_error(capsys, bench_llm_prior.main, options)
+    assert said in err
 
 
 def _plot_fusion_search(monkeypatch):
@@ -1165,6 +1120,18 @@ def _plot_fusion_search(monkeypatch):
     import plot_fusion_search
 
     return plot_fusion_search
+
+
+def _small_search(cls, X, y, scoring=None):
+    """``cls`` (a PriorBoost estimator) fitted with a search of two scales, 2 folds."""
+    return cls(booster_params={"n_estimators": 3}, scale=[0, 1], scoring=scoring, cv=2).fit(X, y)
+
+
+def _binary_search(monkeypatch):
+    """plot_fusion_search's ``draw``, and a binary classifier's search to draw."""
+    from llmboost import PriorBoostClassifier
+
+    return _plot_fusion_search(monkeypatch).draw, _small_search(PriorBoostClassifier, *_binary())
 
 
 def _binary(n=80):
@@ -1216,8 +1183,7 @@ def test_the_fusion_search_picture_names_its_scores(
     draw = _plot_fusion_search(monkeypatch).draw
     X, y = _binary()
     cls = PriorBoostClassifier if task == "classification" else PriorBoostRegressor
-    model = cls(booster_params={"n_estimators": 3}, scale=[0, 1], scoring=scoring, cv=2)
-    model.fit(X, y if task == "classification" else X["a"] + X["b"])
+    model = _small_search(cls, X, y if task == "classification" else X["a"] + X["b"], scoring)
     draw(model, "title", str(tmp_path / "search.png"))
     figure = plt.gcf()
     assert figure.axes[1].get_ylabel() == f"{label} (mean over folds; capped colour)"
@@ -1232,11 +1198,7 @@ def test_the_fusion_search_picture_of_scores_that_are_all_nan(monkeypatch, tmp_p
 
     import matplotlib.pyplot as plt
 
-    from llmboost import PriorBoostClassifier
-
-    draw = _plot_fusion_search(monkeypatch).draw
-    X, y = _binary()
-    model = PriorBoostClassifier(booster_params={"n_estimators": 3}, scale=[0, 1], cv=2).fit(X, y)
+    draw, model = _binary_search(monkeypatch)
     model.cv_results_["mean_test_score"][:] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -1271,11 +1233,7 @@ def test_the_fusion_search_picture_keeps_the_old_file_when_saving_fails(monkeypa
     import matplotlib.figure
     import matplotlib.pyplot as plt
 
-    from llmboost import PriorBoostClassifier
-
-    draw = _plot_fusion_search(monkeypatch).draw
-    X, y = _binary()
-    model = PriorBoostClassifier(booster_params={"n_estimators": 3}, scale=[0, 1], cv=2).fit(X, y)
+    draw, model = _binary_search(monkeypatch)
     out = tmp_path / "search.png"
     out.write_bytes(b"the picture of an earlier run")
 
@@ -1301,32 +1259,9 @@ def test_explain_benchmark_row_counts_are_usage_errors(monkeypatch, capsys, opti
     import bench_explain
 
     monkeypatch.setattr(sys, "argv", ["bench_explain.py", option, value])
-    with pytest.raises(SystemExit) as stop:
-        bench_explain.main()
-    assert stop.value.code == 2
-    line = capsys.readouterr().err.strip().splitlines()[-1]
-    assert line.endswith(
+    err = _usage_error(capsys, bench_explain.main)
+    assert err.endswith(
         f"error: argument {option}: invalid value '{value}': use an integer {allowed}"
-    )
-
-
-def test_explain_benchmark_refuses_rows_of_too_few_classes_before_any_fit(monkeypatch, capsys):
-    # --train-rows 3 stopped in the first fit with "y has a single class ('no')"
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    import bench_explain
-
-    X, _ = _binary(50)
-    y = np.where(np.arange(50) < 3, "no", "yes")
-    monkeypatch.setattr(bench_explain, "shared_table", lambda *args, **kwargs: (X, y, {}))
-    monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
-    monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--train-rows", "3"])
-    with pytest.raises(SystemExit) as stop:
-        bench_explain.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "bench_explain.py: error: argument --train-rows: the first 3 rows of income with "
-        "seed 0 hold {'no': 3}; the fusion search's cross-validation needs two classes of "
-        "two rows or more: give more rows"
     )
 
 
@@ -1340,10 +1275,8 @@ def test_explain_benchmark_refuses_a_plots_file_before_any_fit(tmp_path, monkeyp
     file.write_text("x")
     monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
     monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--plots", str(file)])
-    with pytest.raises(SystemExit) as stop:
-        bench_explain.main()
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+    err = _usage_error(capsys, bench_explain.main)
+    assert err == (
         f"bench_explain.py: error: argument --plots: {file} is a file; give a folder "
         "(created if missing)"
     )
@@ -1360,19 +1293,11 @@ def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
     monkeypatch.setattr(bench_explain, "shared_table", lambda *args, **kwargs: (X, y, {}))
     monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
     monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--train-rows", "50"])
-    with pytest.raises(SystemExit) as stop:
-        bench_explain.main()
-    assert stop.value.code == 2
-    err = capsys.readouterr()
-    assert (
-        err.err.strip()
-        .splitlines()[-1]
-        .endswith(
-            "error: --train-rows 50 leaves no rows of income (50 rows) to explain; use fewer "
-            "training rows."
-        )
+    err = _usage_error(capsys, bench_explain.main)
+    assert err.endswith(
+        "error: --train-rows 50 leaves no rows of income (50 rows) to explain; use fewer "
+        "training rows."
     )
-    assert err.out == ""
 
 
 @pytest.mark.parametrize(
@@ -1417,17 +1342,10 @@ def test_the_fusion_search_picture_refuses_a_folder_before_the_fit(monkeypatch, 
     module = _plot_fusion_search(monkeypatch)
     monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
     monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit) as stop:
-        module.main()
-    assert stop.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .splitlines()[-1]
-        .endswith(
-            f"error: argument --out: {tmp_path} is a folder; give a file name, e.g. "
-            f"{tmp_path / 'fusion_search.png'}"
-        )
+    err = _usage_error(capsys, module.main)
+    assert err.endswith(
+        f"error: argument --out: {tmp_path} is a folder; give a file name, e.g. "
+        f"{tmp_path / 'fusion_search.png'}"
     )
 
 
@@ -1493,12 +1411,9 @@ def test_a_summary_given_a_folder_says_so(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "results"
     folder.mkdir()
     monkeypatch.setattr(sys, "argv", ["bench_x.py"])
-    with pytest.raises(SystemExit) as stop:
-        _script.write_summary(folder, "text")
-    assert stop.value.code == 2
-    assert capsys.readouterr().err == (
-        f"bench_x.py: error: cannot write the summary to {folder}: it is a folder; give a "
-        "file name\n"
+    err = _usage_error(capsys, _script.write_summary, folder, "text")
+    assert err == (
+        f"bench_x.py: error: cannot write the summary to {folder}: it is a folder; give a file name"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"] and not any(folder.iterdir())
 
@@ -1529,10 +1444,9 @@ def test_a_summary_file_that_is_a_folder_stops_before_the_run(
     if script.startswith("bench_bundled_pfn_r") or script == "bench_bundled_pfn":
         argv += ["--csv", str(tmp_path / "cells.csv")]  # not the committed results
     monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
-    with pytest.raises(SystemExit) as stop:
-        module.main() if script == "bench_pfn_predict_latency" else module.main(argv)
-    assert stop.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
+    err = _usage_error(
+        capsys, module.main, *([] if script == "bench_pfn_predict_latency" else [argv])
+    )
     assert err == f"{script}.py: error: argument {option}: {folder} is a folder; give a file name"
     assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
 
