@@ -517,6 +517,12 @@ def main(argv=None) -> int:
             "--skip-scoring, --skip-training and --allocator-rows 0 leave nothing to measure "
             "(the report would hold no section); drop one of them"
         )
+    if not args.skip_training and args.rows % args.partitions:
+        parser.error(  # the partitions hold rows // partitions each: the rest was dropped
+            f"argument --rows: {args.rows} rows do not split into {args.partitions} equal "
+            f"partitions (--partitions), so {args.rows % args.partitions} would not be "
+            f"trained on; give a multiple of {args.partitions}"
+        )
     lines = [
         "# Dask estimators on a LocalCluster",
         "",

@@ -686,6 +686,27 @@ def test_dask_benchmark_counts_are_usage_errors(option, value, allowed, monkeypa
     assert said in err
 
 
+@pytest.mark.parametrize("rows, partitions, dropped", [(10, 20, 10), (1000, 3, 1)])
+def test_dask_benchmark_rows_that_do_not_split_into_the_partitions(
+    rows, partitions, dropped, monkeypatch, capsys
+):
+    # --rows 10 --partitions 20 made partitions of 0 rows: the training process failed and
+    # the run waited for it forever; --rows 1000 --partitions 3 trained on 999 rows and
+    # reported 1,000
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_dask
+
+    monkeypatch.setattr(bench_dask, "local_training", None)  # nothing may be trained
+    monkeypatch.setattr(sys, "argv", ["bench_dask.py"])
+    options = ["--skip-scoring", "--allocator-rows", "0", "--rows", rows, "--partitions"]
+    err = _usage_error(capsys, bench_dask.main, [*map(str, options), str(partitions)])
+    assert err == (
+        f"bench_dask.py: error: argument --rows: {rows} rows do not split into {partitions} "
+        f"equal partitions (--partitions), so {dropped} would not be trained on; give a "
+        f"multiple of {partitions}"
+    )
+
+
 def test_dask_benchmark_with_every_section_skipped_is_a_usage_error(tmp_path, monkeypatch, capsys):
     # it measured nothing and wrote --out as a report with no section, exit status 0
     monkeypatch.syspath_prepend(str(SCRIPTS))
