@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,35 @@ def calibration(seconds: float = 10.0) -> float:
         with ctx.Pool(n) as pool:
             rates.append(sum(pool.map(_matmuls, [seconds] * n)))
     return rates[1] / rates[0]
+
+
+def _child_result(target, *args) -> dict:
+    """What ``target(*args, queue)`` puts on the queue, run in a fresh (spawned) process.
+
+    A process that ends without it (its error printed above) stops the run with exit
+    status 1: the run waited for it forever.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=target, args=(*args, queue))
+    process.start()
+    while process.is_alive():
+        try:
+            out = queue.get(timeout=1)
+            break
+        except Empty:
+            pass
+    else:
+        try:  # a result put just before the end
+            out = queue.get(timeout=5)
+        except Empty:
+            process.join()
+            raise SystemExit(
+                f"{target.__name__} ended with exit status {process.exitcode} before "
+                "giving its result; its error is above"
+            ) from None
+    process.join()
+    return out
 
 
 def peak_mb() -> float:
@@ -288,7 +318,6 @@ def allocator(rows: int) -> list[dict]:
     list of dict
         ``setting``, ``seconds`` and whether the threshold was ``raised``.
     """
-    ctx = multiprocessing.get_context("spawn")
     out = []
     for setting, trim, restore in (
         ("unset", None, False),
@@ -298,11 +327,7 @@ def allocator(rows: int) -> list[dict]:
         saved = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
         if trim is not None:
             os.environ["MALLOC_TRIM_THRESHOLD_"] = trim
-        queue = ctx.Queue()
-        process = ctx.Process(target=_allocator_rate, args=(rows, restore, queue))
-        process.start()
-        out.append({"setting": setting, **queue.get()})
-        process.join()
+        out.append({"setting": setting, **_child_result(_allocator_rate, rows, restore)})
         os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
         if saved is not None:
             os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
@@ -340,13 +365,7 @@ def local_training(n: int, parts: int, test: int) -> dict:
     dict
         Fit seconds, test AUC and peak memory.
     """
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    process = ctx.Process(target=_local_fit, args=(n, parts, test, queue))
-    process.start()
-    out = queue.get()
-    process.join()
-    return out
+    return _child_result(_local_fit, n, parts, test)
 
 
 def dask_training(n: int, parts: int, test: int) -> dict:

@@ -707,6 +707,20 @@ def test_dask_benchmark_rows_that_do_not_split_into_the_partitions(
     )
 
 
+def test_dask_benchmark_stops_when_a_measuring_process_fails():
+    # the training and allocator sections wait for a result from a spawned process: one
+    # that failed (here: a fit on no rows) left the run waiting for it forever
+    code = "import bench_dask; bench_dask.local_training(0, 1, 10)"
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1
+    assert "ValueError: Found array with shape (0, 20)" in run.stderr  # the child's error
+    assert run.stderr.strip().splitlines()[-1] == (
+        "_local_fit ended with exit status 1 before giving its result; its error is above"
+    )
+
+
 def test_dask_benchmark_with_every_section_skipped_is_a_usage_error(tmp_path, monkeypatch, capsys):
     # it measured nothing and wrote --out as a report with no section, exit status 0
     monkeypatch.syspath_prepend(str(SCRIPTS))
