@@ -40,6 +40,7 @@ from _script import (
     count,
     shared_table,
     shared_task,
+    usage_error,
     write_summary,
 )
 
@@ -396,7 +397,12 @@ def main(argv=None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    X, y, meta = shared_table(args.dataset, args.seed, rows=max(args.rows, args.naive_rows))
+    X, y, meta = shared_table(args.dataset, args.seed, rows=args.rows)
+    if len(X) < args.rows:  # before the model loads: the timing stopped with an IndexError
+        usage_error(
+            f"argument --rows: {args.dataset} has {len(X)} rows (its train.csv), fewer than "
+            f"{args.rows}; give --rows {len(X)} or fewer"
+        )
     prior, name, config = _fitted_prior(args, X, y.astype(str), meta)
     prior.logits(X.iloc[:4])  # warm-up (kernels, allocator)
     serializer = prior._serializer(prior.class_texts_, prior.task_description_)

@@ -1096,6 +1096,24 @@ def test_a_stop_while_writing_leaves_each_summary_whole(task_dir, tmp_path, monk
             assert ".write_text(" not in script.read_text(), script.name
 
 
+def test_llm_prior_benchmark_refuses_more_rows_than_its_task_before_the_model_loads(
+    monkeypatch, capsys
+):
+    # --rows 5000 on heart (734 training rows) loaded the model, then stopped in the
+    # timing with pandas' "positional indexers are out-of-bounds"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_llm_prior
+
+    X, y = _binary(30)
+    monkeypatch.setattr(bench_llm_prior, "shared_table", lambda *a, **k: (X, y, {}))
+    monkeypatch.setattr(bench_llm_prior, "_fitted_prior", None)  # no model may load
+    monkeypatch.setattr(sys, "argv", ["bench_llm_prior.py"])
+    assert _usage_error(capsys, bench_llm_prior.main, ["--rows", "50"]) == (
+        "bench_llm_prior.py: error: argument --rows: heart has 30 rows (its train.csv), fewer "
+        "than 50; give --rows 30 or fewer"
+    )
+
+
 # --- bench_llm_prior.py: model FLOPs of other architectures ---
 
 
