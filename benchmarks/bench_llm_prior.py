@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from _script import (
+    SEED,
     check_device,
     check_summary_file,
     command_line,
@@ -238,7 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rounds", type=count(1), default=4, help="alternations of the methods (<= --naive-rows)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0, help="shuffles the task's rows")
     parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
     parser.add_argument(
         "--peak-tflops", type=float, default=None, help="device peak in this dtype: report %%"

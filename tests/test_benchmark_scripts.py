@@ -1149,6 +1149,8 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         (["--rows", "2", "--naive-rows", "4"], "argument --naive-rows: 4 is more than --rows 2"),
         (["--naive-rows", "2", "--rounds", "3"], "argument --rounds: 3 is more than --naive-rows"),
         (["--dataset", "nope"], "argument --dataset: no task 'nope' in "),
+        # a raw ValueError of pandas' shuffle ("Seed must be between 0 and 2**32 - 1")
+        (["--seed", "-1"], "argument --seed: invalid value '-1': use an integer from 0 to"),
         # read to append to after the model had loaded and the timing ran: IsADirectoryError
         (["--out", "."], "argument --out: . is a folder; give a file name"),
         # unchecked strings, failing inside LLMPrior or transformers
