@@ -77,13 +77,42 @@ def csv_lock(path):
         yield
 
 
+def drop_cut_row(path: Path) -> bool:
+    """Cut the last row of the CSV at ``path`` when a stop left it without its line end:
+    it was read as a finished cell (its scores missing), or the next row was written on
+    the same line.
+
+    Parameters
+    ----------
+    path : Path
+        A results CSV (may be missing).
+
+    Returns
+    -------
+    bool
+        Whether a row was cut.
+    """
+    if not path.exists():
+        return False
+    with path.open("r+b") as fh:
+        if not fh.seek(0, os.SEEK_END):
+            return False
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return False
+        fh.seek(0)
+        fh.truncate(fh.read().rfind(b"\n") + 1)
+    return True
+
+
 def finished_cells(path: Path) -> tuple[set[tuple], bool]:
     """The ``(dataset, size, seed, method)`` cells already in the CSV at ``path``.
 
     Parameters
     ----------
     path : Path
-        The results CSV (its folder is created when missing).
+        The results CSV (its folder is created when missing; a row a stop cut short is
+        dropped, :func:`drop_cut_row`).
 
     Returns
     -------
@@ -93,6 +122,7 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
         needs a header.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    drop_cut_row(path)
     if not path.exists() or not path.stat().st_size:
         return set(), True
     with path.open() as fh:
@@ -331,6 +361,7 @@ __all__ = [
     "check_summary",
     "check_test_rows",
     "csv_lock",
+    "drop_cut_row",
     "finished_cells",
     "pfn_options",
     "read_cells",

@@ -155,7 +155,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
 from _script import SEED, SIZE, count, json_object, task_folder, write_summary  # noqa: E402
-from _suite import check_summary, check_test_rows, csv_lock, say_skipped_sizes  # noqa: E402
+from _suite import check_summary, check_test_rows, csv_lock, drop_cut_row, say_skipped_sizes  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -677,7 +677,15 @@ def _rule_rows(data: dict, yte: np.ndarray, key: list) -> list[dict]:
 def _finished(path: Path) -> tuple[set, list[str]]:
     """The ``(prior, dataset, size, seed)`` cells in the CSV at ``path``, and the columns
     to append with: :data:`FIELDS`, or the file's own (files from before ``n_test`` lack
-    it, and keep their layout)."""
+    it, and keep their layout); a cell a stop cut short is dropped first."""
+    if drop_cut_row(path):  # and the rows of the last cell left: it may be that one
+        lines = path.read_bytes().splitlines(keepends=True)
+        key = [next(csv.reader([line.decode()]))[:4] for line in lines]
+        n = len(lines)
+        while n > 1 and key[n - 1] == key[-1]:
+            n -= 1
+        with path.open("r+b") as fh:
+            fh.truncate(sum(map(len, lines[:n])))
     if not path.exists() or not path.stat().st_size:
         return set(), FIELDS
     with path.open() as fh:

@@ -182,6 +182,25 @@ def test_a_second_run_on_one_csv_stops_at_its_start(script, options, task_dir, t
     assert len(pd.read_csv(csv)) >= 1
 
 
+@pytest.mark.parametrize("script, options", _SUITES)
+@pytest.mark.parametrize("kept", [12, 4])  # cut after the cell's key, or inside it
+def test_a_row_cut_short_by_a_stop_is_run_again(script, options, kept, task_dir, tmp_path):
+    # a run killed while writing a row left it without its line end: cut after the key
+    # (tiny,32,1,...), the cell counted as finished with no scores; cut inside it, the
+    # rerun wrote the cell's row on the same line ('tiny,3tiny,32,1,...')
+    more = ["--sizes", 32, "--seeds", 0, 1]
+    _, csv = _run_suite(script, options, task_dir, tmp_path, *more)
+    whole = pd.read_csv(csv)
+    header, *rows = csv.read_text().splitlines(keepends=True)
+    last = rows[-1]
+    csv.write_text(header + "".join(r for r in rows if r != last) + last[:kept])
+    _run_suite(script, options, task_dir, tmp_path, *more)
+    again = pd.read_csv(csv)
+    assert list(again.columns) == list(whole.columns) and len(again) == len(whole)
+    key = [c for c in ("prior", "dataset", "size", "seed", "method", "rule") if c in whole]
+    assert again[key].equals(whole[key]) and again.notna().sum().equals(whole.notna().sum())
+
+
 def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeypatch):
     # as the suites above: --sizes 32 32 --seeds 0 0 scored each method's cell four times
     monkeypatch.syspath_prepend(str(SCRIPTS))
