@@ -563,6 +563,33 @@ def _record(status, **extra):
     return json.dumps({**cell, "max_test": 2000, "status": status, **extra}) + "\n"
 
 
+def test_the_report_of_a_stopped_run_names_the_cells_not_run(tmp_path, monkeypatch):
+    # a run stopped part way: the report ranked xgboost on seed 0 against
+    # logistic-regression on seeds 0 and 1 without a word
+    from llmboost.benchmarks import report
+
+    monkeypatch.setattr(report, "_plots", lambda *args: None)
+    scores = {"n_train": 16, "log_loss": 0.3, "n_test": 38}
+    records = [
+        _record("ok", method=method, seed=seed, size=size, auc=0.9, **scores)
+        for size, seeds in ((16, [0, 1, 2]), (128, [0, 1]))
+        for seed in seeds
+        for method in ("logistic-regression", "xgboost")
+        if (method, size, seed) not in {("xgboost", 16, 1), ("xgboost", 16, 2)}
+    ]
+    (tmp_path / "results.jsonl").write_text("".join(records))
+    text = report.write_report(tmp_path).read_text()
+    assert text.endswith(
+        "## Cells not run: the tables compare these methods on fewer seeds\n\n"
+        "Other methods have records for these seeds; run the suite's command again to "
+        "resume it.\n\n"
+        "| dataset | size | method | seeds not run |\n|---|---|---|---|\n"
+        "| iris | 16 | xgboost | 1, 2 |\n"
+    )
+    (tmp_path / "results.jsonl").write_text("".join(records[:2]))  # every method, seed 0
+    assert "Cells not run" not in report.write_report(tmp_path).read_text()
+
+
 def test_a_cell_run_again_counts_once_in_the_report(tmp_path):
     from llmboost.benchmarks.report import write_report
 

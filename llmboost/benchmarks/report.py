@@ -70,7 +70,7 @@ def write_report(out_dir: Path) -> Path:
             print(note, file=sys.stderr)
             lines += ["", note]
     lines += _raised_lines(ok) + _unscored_lines(ok) + _failed_lines(failed)
-    lines += _skipped_lines(skipped)
+    lines += _skipped_lines(skipped) + _missing_lines(frame)
     path = out_dir / "report.md"
     _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))
     return path
@@ -158,6 +158,31 @@ def _skipped_lines(skipped: pd.DataFrame) -> list[str]:
         sizes = ", ".join(sorted(part["size"].unique(), key=_size_order))
         lines.append(f"| {name} | {int(part['n_rows'].max())} | {sizes} | {len(part)} |")
     return lines
+
+
+def _missing_lines(frame: pd.DataFrame) -> list[str]:
+    """Per dataset and size, the seeds of a method that has no record where other methods
+    have one (a run stopped before it got there): the tables compare it on fewer seeds."""
+    rows = []
+    for (name, size), part in frame.groupby(["dataset", "size"]):
+        for method, cells in part.groupby("method"):
+            if missing := sorted(set(part["seed"]) - set(cells["seed"])):
+                rows.append((name, _size_order(size), size, method, missing))
+    if not rows:
+        return []
+    return [
+        "",
+        "## Cells not run: the tables compare these methods on fewer seeds",
+        "",
+        "Other methods have records for these seeds; run the suite's command again to resume it.",
+        "",
+        "| dataset | size | method | seeds not run |",
+        "|---|---|---|---|",
+        *(
+            f"| {n} | {size} | {m} | {', '.join(map(str, seeds))} |"
+            for n, _, size, m, seeds in sorted(rows)
+        ),
+    ]
 
 
 def _table(part: pd.DataFrame, column: str, sizes: list, fmt: str, spread: bool) -> list[str]:
