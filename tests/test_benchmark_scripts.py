@@ -668,6 +668,30 @@ def test_search_time_rows_below_one_are_usage_errors(what, value, monkeypatch, c
     assert said in err
 
 
+def test_search_time_pfnboost_says_the_rows_each_task_trains_on(monkeypatch, capsys):
+    # --rows 1 trained on 4 rows (two per class), printed as "fit on 1 rows"; --rows 1024
+    # (the default) trained four of the five tasks on all their 598 to 800 rows, unsaid
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+    import bench_search_time
+
+    X, y = _binary(30)
+    monkeypatch.setattr(bench_bundled_pfn, "load_task", lambda *a: (X, y.to_numpy(), X, y, {}))
+    monkeypatch.setattr(bench_search_time, "TASKS", ("tiny",))
+    fitted = []
+    monkeypatch.setattr(bench_search_time, "_seconds", lambda fit: fitted.append(fit) or 1.0)
+    monkeypatch.setattr(sys, "argv", ["bench_search_time.py", "pfnboost", "--rows", "3"])
+    assert _usage_error(capsys, bench_search_time.main) == (
+        "bench_search_time.py: error: argument --rows: 3 rows cannot hold two rows of each "
+        "class of every task; give --rows 4 or more"
+    )
+    assert not fitted
+    bench_search_time.pfnboost(100, 1)
+    assert capsys.readouterr().out.splitlines()[1:4] == [
+        "| task | rows | seconds |", "|---|---|---|", "| tiny | 30 | 1.00 |"
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("rows", ["1", "39"])
 def test_search_time_selection_refuses_rows_that_cannot_be_cross_validated(
     rows, monkeypatch, capsys
