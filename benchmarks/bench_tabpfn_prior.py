@@ -223,6 +223,12 @@ def main(argv: list[str] | None = None) -> str:
     args = parser.parse_args(argv)
     check_summary_file("--out", args.out)
     check_device(parser, args.device)  # before the checkpoint is built
+    for n in args.rows:  # before any is timed: a later one stopped the run with a traceback
+        try:
+            make_folds(make_data(n, args.features, args.task)[1], args.folds, args.task, 0)
+        except ValueError as err:
+            why = str(err).split(". ")[0]  # not its advice on the fusion search's scale
+            parser.error(f"argument --rows: {n} rows cannot be cross-validated ({why}); give more")
 
     import torch
 

@@ -801,6 +801,21 @@ def test_tabpfn_prior_benchmark_counts_are_usage_errors(
     assert err.endswith(said)
 
 
+def test_tabpfn_prior_benchmark_refuses_rows_that_cannot_be_cross_validated(monkeypatch, capsys):
+    # --rows 60 3 timed 60 rows, then stopped at 3 with make_folds' traceback (and its
+    # advice on the fusion search's scale): the 60-row timing was lost
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    monkeypatch.setattr(bench_tabpfn_prior, "build_checkpoint", None)  # nothing may be built
+    monkeypatch.setattr(sys, "argv", ["bench_tabpfn_prior.py"])
+    assert _usage_error(capsys, bench_tabpfn_prior.main, ["--rows", "60", "3"]) == (
+        "bench_tabpfn_prior.py: error: argument --rows: 3 rows cannot be cross-validated "
+        "(Cross-validation needs at least two classes with 2 or more rows each; class counts "
+        "are {'no': 1, 'yes': 2}); give more"
+    )
+
+
 def test_tabpfn_prior_benchmark_leaves_no_checkpoint_behind(tmp_path, monkeypatch):
     # every run left a folder with its random checkpoint in the temporary folder (about
     # 56 KB; with --real-size the size of the released v2 weights)
