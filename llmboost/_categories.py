@@ -24,7 +24,8 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
     kind, matching values by number (``True`` and ``False`` are 1 and 0), with a warning
     that names it. So is a categorical column of several values none of which was seen
     at fit (a few unseen values, or one new category in every row, are not warned
-    about: a row or batch of a new category is ordinary).
+    about: a row or batch of a new category is ordinary; nor is any value of a column
+    that had no categories at fit, missing in every row).
 
     Parameters
     ----------
@@ -40,8 +41,8 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
     for name in frame.columns:
         col, cats = frame[name], categories.get(name)
         if cats is None:
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                frame[name] = _numbers_from_text(col, name)
+            if isinstance(col.dtype, pd.CategoricalDtype):  # all missing: no text to read
+                frame[name] = _numbers_from_text(col, name) if col.notna().any() else np.nan
             continue
         text = isinstance(col.dtype, pd.CategoricalDtype)
         if not text:
@@ -51,7 +52,7 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
         if not known.all():
             values = values.where(known, values.map(_same_number(values[~known], cats)))
         frame[name] = pd.Categorical(values.where(values.isin(cats)), categories=cats)
-        if text and not frame[name].notna().any() and col.dropna().nunique() > 1:
+        if text and len(cats) and not frame[name].notna().any() and col.dropna().nunique() > 1:
             _warn_none_seen(name, col, cats)
     return frame
 

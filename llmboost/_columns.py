@@ -65,8 +65,8 @@ def _first_not_utf8(values) -> int | None:
 
 
 def _read_column(col: pd.Series, name: str) -> pd.Series:
-    if col.isna().all():
-        return pd.Series(np.nan, index=col.index, name=col.name)
+    if col.isna().all():  # categories (also text with none present) stay categories
+        return _empty_column(col)
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -88,6 +88,17 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
     else:
         fix = _READ
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
+
+
+def _empty_column(col: pd.Series) -> pd.Series:
+    """An all-missing column: floats, or categories (its declared ones, else none) when
+    it holds categories, objects or text, so that values at predict are unseen ones."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return _text_categories(col)
+    if col.dtype == object or ptypes.is_string_dtype(col.dtype):
+        empty = pd.Categorical([None] * len(col), categories=pd.Index([], dtype=object))
+        return pd.Series(empty, index=col.index, name=col.name)
+    return pd.Series(np.nan, index=col.index, name=col.name)
 
 
 def _native_values(series: nw.Series):
@@ -213,7 +224,8 @@ def _text_categories(col: pd.Series) -> pd.Series:
     text = pd.Index([str(c) for c in col.cat.categories])
     categories = text.unique()
     codes = col.cat.codes.to_numpy()
-    codes = np.where(codes >= 0, categories.get_indexer(text)[codes], -1)
+    recode = np.append(categories.get_indexer(text), -1)  # code -1 (missing) stays -1
+    codes = recode[codes]
     return pd.Series(
         pd.Categorical.from_codes(codes, categories=categories), index=col.index, name=col.name
     )

@@ -53,7 +53,9 @@ def to_frame(X) -> pd.DataFrame:
     Numeric and boolean columns (also object columns holding only numbers or
     booleans) become floats, durations become seconds. Text, mixed number/text
     and ``category`` columns become ``category`` dtype with text categories (the
-    boosters' native categorical support); an all-missing column becomes floats.
+    boosters' native categorical support); an all-missing column becomes floats, or
+    categories (none present, so each value at predict is unseen) when it is text,
+    objects or categories.
     Polars and other dataframe libraries keep their column names, and a polars ``Enum``'s
     or an Arrow dictionary's categories their order. Raises
     ``ValueError`` naming the column for empty input, complex values, infinities,
@@ -162,7 +164,8 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     them: a column named ``=`` failed); a name that then repeats gets
     a ``_<position>`` suffix. The same columns always get the same names, so fit
     and predict agree. Only the boosters see these names: priors and users keep
-    the original ones.
+    the original ones. A categorical column with no categories (missing in every row
+    at fit) is all-missing floats, as XGBoost refuses a category dtype without any.
 
     Parameters
     ----------
@@ -174,6 +177,9 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``frame`` itself when every name is already accepted.
     """
+    empty = [c for c, t in frame.dtypes.items() if isinstance(t, pd.CategoricalDtype) and
+             not len(t.categories)]  # fmt: skip
+    frame = frame.assign(**dict.fromkeys(empty, np.nan)) if empty else frame
     names, seen, last = [], set(), frame.shape[1] - 1
     for j, name in enumerate(frame.columns):
         safe = _UNSAFE_NAME.sub("_", name) or "_"

@@ -331,6 +331,23 @@ def test_categories_of_any_type_and_object_columns_convert_as_locally(client):
     )
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_a_text_column_missing_in_every_row_is_categorical_as_locally(client, booster):
+    # the schema read it as numbers (no categories_ entry, as the local fit then did)
+    import dask
+
+    X, y = table(levels=(5, 6))  # LightGBM matches the local fit on these (see above)
+    X = X.drop(columns="colour").assign(empty=pd.Series([None] * len(X), dtype=object))
+    kw = dict(scale=0.5, booster=booster, booster_params={"n_estimators": 5}, random_state=0)
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    with dask.config.set({"dataframe.convert-string": False}):
+        model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+    pd.testing.assert_index_equal(model.categories_["empty"], pd.Index([], dtype=object))
+    new = X.assign(empty=np.array(["1", "u", "v"], dtype=object)[np.arange(len(X)) % 3])
+    got = model.decision_function(dd.from_pandas(new, npartitions=2)).compute()
+    np.testing.assert_allclose(got, local.decision_function(X), atol=1e-6)  # see above
+
+
 # -- errors ------------------------------------------------------------------------------
 def test_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)

@@ -1,6 +1,7 @@
 """Input types a scikit-learn user passes: labels, weights, columns and parameters."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -426,3 +427,25 @@ def test_sample_weight_of_durations_or_dates_is_refused():
     ):
         with pytest.raises(ValueError, match=rf"sample_weight has dtype {dtype}.*total_seconds"):
             check_sample_weight(weight, 2)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("dtype", ["category", "object", "str"])
+def test_a_text_column_missing_at_fit_stays_categorical(booster, dtype):
+    # it was read as numbers: fit's categories_ lacked it, text at predict warned "was
+    # numeric at fit but is text now" and numeric text ("1") was read as the number 1
+    X, y = _table()
+    X["c"] = pd.Series([None] * N, dtype=dtype)
+    model = _classifier(booster=booster).fit(X, y)
+    pd.testing.assert_index_equal(model.categories_["c"], pd.Index([], dtype=object))
+    new = X.assign(c=pd.Series(["1", "u"] * (N // 2), dtype=dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every value is unseen, as the fit had none
+        got = model.predict_proba(new)
+    np.testing.assert_array_equal(got, model.predict_proba(X))  # the same rows as at fit
+    assert booster_frame(to_frame(X))["c"].dtype == np.float64  # XGBoost needs categories
+
+
+def test_a_category_column_missing_at_fit_keeps_its_declared_categories():
+    frame = to_frame(pd.DataFrame({"c": pd.Categorical([None, None], categories=[2, 1])}))
+    assert list(frame["c"].cat.categories) == ["2", "1"] and frame["c"].isna().all()

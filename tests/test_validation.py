@@ -131,7 +131,7 @@ UNUSUAL_COLUMNS = {
         [1.0, NAN, 0.0],
     ),
     "timedelta (seconds)": (pd.to_timedelta([1, 2, None] * 8, unit="s"), "float", [1.0, 2.0, NAN]),
-    "all None": (pd.Series([None] * 24, dtype=object), "float", [NAN] * 3),
+    "all None": (pd.Series([None] * 24, dtype=object), "category", [NAN] * 3),  # none present
 }
 
 

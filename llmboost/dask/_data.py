@@ -321,7 +321,8 @@ def schema(X) -> dict[str, pd.Index]:
     The distinct values of every column that is not numeric or boolean are gathered (in
     order of first appearance) and converted as :func:`to_frame` converts the column:
     categories of any type become text; an object column becomes text categories when
-    it holds text, else it stays numbers; an all-missing column is numbers.
+    it holds text, else it stays numbers; an all-missing column is categories (none
+    present) or numbers, as its dtype says.
 
     Parameters
     ----------
@@ -345,7 +346,9 @@ def schema(X) -> dict[str, pd.Index]:
     categories = {}
     for name, values in zip(others, found):
         values = _distinct(values).reset_index(drop=True)
-        if len(values) and (values.dtype != object or values.map(_is_text).any()):
+        if not len(values):  # missing in every row: read as to_frame reads such a column
+            values = values.reindex([0])
+        if values.dtype != object or values.map(_is_text).any() or values.isna().all():
             categories.update(fit_categories(to_frame(pd.DataFrame({name: values}))))
     return categories
 
