@@ -1118,6 +1118,34 @@ def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls
     assert not hasattr(model, "members_")
 
 
+@pytest.mark.parametrize(
+    ("booster", "params", "how"),
+    [
+        ("xgboost", {"scale_pos_weight": 3}, "booster='lightgbm' and "),
+        ("lightgbm", {"is_unbalance": True}, ""),
+        ("lightgbm", {"unbalance": True}, ""),  # an alias
+    ],
+)
+def test_a_positive_class_weight_with_three_classes_gets_advice_the_dask_fit_takes(
+    client, booster, params, how
+):
+    # the local check on the sample advised sample_weight=compute_sample_weight(...),
+    # which the Dask fit refuses
+    X, y = table(n=60, task="multiclass")
+    model = DaskPriorBoostClassifier(scale=0, booster=booster, booster_params=params)
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))
+    ((name, value),) = params.items()
+    assert str(error.value) == (
+        f"booster_params {name}={value!r} weights the positive class of a binary target, "
+        "but y has 3 classes, where the library ignores it, and DaskPriorBoostClassifier"
+        f".fit takes no sample_weight yet: weight the classes with {how}booster_params "
+        "class_weight (it weighs each row, over all rows), or fit PriorBoostClassifier on "
+        "a pandas table (a sample of the rows) with sample_weight."
+    )
+    assert not hasattr(model, "members_")
+
+
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("params", [{"class_weight": "balanced"}, {"is_unbalance": True}])
 def test_class_weights_of_a_regressor_are_refused_with_advice_the_dask_fit_takes(booster, params):

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._library_params import OBJECTIVE_KEYS
+from .._library_params import ALIASES, OBJECTIVE_KEYS, check_binary_weight
 from .._losses import refuse_log_rows
 from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, named_frame
@@ -201,6 +201,23 @@ class _DaskPriorBoost(FusionParams):
                 f"{local} on a pandas table (a sample of the rows) with sample_weight."
             )
 
+    def _check_binary_weight_here(self, classes) -> None:
+        """The local refusal of a positive class's weight with more than two classes, with
+        advice the Dask fit takes (the local one advises sample_weight)."""
+        params = self.booster_params if isinstance(self.booster_params, dict) else {}
+        names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
+        try:
+            check_binary_weight({k: params[k] for k in names if k in params}, classes)
+        except ValueError as error:
+            local = type(self).__name__.removeprefix("Dask")
+            how = "" if self.booster == "lightgbm" else "booster='lightgbm' and "
+            raise ValueError(
+                f"{str(error).partition('; weight')[0]}, and {type(self).__name__}.fit takes "
+                f"no sample_weight yet: weight the classes with {how}booster_params "
+                f"class_weight (it weighs each row, over all rows), or fit {local} on a "
+                "pandas table (a sample of the rows) with sample_weight."
+            ) from None
+
     def _check_patience(self, local: str) -> None:
         """Refuse a patience of early stopping: without eval_set, it would be ignored (or
         XGBoost's EarlyStopping fail)."""
@@ -289,6 +306,7 @@ class _DaskPriorBoost(FusionParams):
             sizes = min(n_rows, max(self.sample_size, self.cv))
         else:
             counts = y.value_counts(split_out=1).compute()  # no shuffle for a few labels
+            self._check_binary_weight_here(counts.index)
             sizes = sample_sizes(counts, self.sample_size, max(self.cv, 2))
         return sample_thresholds(y, sizes, seed)
 
