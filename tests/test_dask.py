@@ -404,6 +404,22 @@ def test_text_in_a_regressor_s_labels_is_named_as_locally(client, bad):
         DaskPriorBoostRegressor(scale=0, sample_size=20).fit(*to_dask(X, y))
 
 
+def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locally(client):
+    # left to the local fit on the sample: unsampled, it failed on the workers with a
+    # bare AssertionError (dask's strings, on by default, make it text: "-inf")
+    import dask
+
+    X, y = table(n=150, task="regression")
+    y = y.astype(object)
+    y[140] = -(10**400)  # row 140: not in the sample of random_state=0
+    message = local_error(PriorBoostRegressor(scale=0), X, y)
+    assert message.startswith("y holds -1e+400 (about 401 digits) at row 140, beyond")
+    model = DaskPriorBoostRegressor(scale=0, sample_size=20, random_state=0)
+    with dask.config.set({"dataframe.convert-string": False}):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            model.fit(*to_dask(X, y))
+
+
 def test_text_labels_that_read_as_infinity_are_a_classifier_s_classes(client):
     X, y = table(n=60)
     y = y.map({"yes": "inf", "no": "1"})  # text: classes, as locally
