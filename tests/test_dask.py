@@ -420,6 +420,34 @@ def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locall
             model.fit(*to_dask(X, y))
 
 
+@pytest.mark.parametrize(
+    ("booster", "params", "read", "fix"),
+    [  # before: XGBoost failed in training, LightGBM predicted 4.86e+36 for every row
+        ("xgboost", {}, "1.57e+39", "(y - 0.494) / 0.637"),
+        ("lightgbm", {}, "1.57e+39", "(y - 0.494) / 0.637"),
+        ("xgboost", {"objective": "reg:absoluteerror"}, "1e+39", "(y - 0.494) / 1"),
+    ],
+)
+def test_a_label_beyond_float32_in_the_trees_unit_outside_the_sample_is_named(
+    client, booster, params, read, fix
+):
+    # the trees train on (y - centre) / spread of the sampled rows: the local fit on the
+    # sample never saw row 140 (random_state=0)
+    X, y = table(n=150, task="regression")
+    y[140] = 1e39
+    kw = dict(scale=0, booster=booster, booster_params={"n_estimators": 3, **params})
+    model = DaskPriorBoostRegressor(**kw, sample_size=20, random_state=0)
+    with pytest.raises(ValueError) as error:
+        model.fit(*to_dask(X, y))
+    advice = "or raise sample_size so that the sample spans y" if params == {} else "or drop"
+    assert str(error.value).startswith(
+        f"y holds 1e+39 (at index 140), which the trees read as {read}: they train on "
+        f"{fix}, set on the sampled rows, and store it as float32 (|value| <= 3.4e+38); "
+        "divide y by a power of ten (and multiply the predictions back)"
+    )
+    assert str(error.value).endswith(f"{advice} that row." if params else f"{advice}.")
+
+
 def test_text_labels_that_read_as_infinity_are_a_classifier_s_classes(client):
     X, y = table(n=60)
     y = y.map({"yes": "inf", "no": "1"})  # text: classes, as locally

@@ -28,7 +28,7 @@ from ..estimators import PriorBoostClassifier
 from ..estimators._eval_set import _patience_names
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
 from ..scale_search import PRIOR_ONLY, check_margin
-from ._boosting import fit_member, margin_meta, predict_partition
+from ._boosting import check_tree_labels, fit_member, margin_meta, predict_partition
 from ._data import (
     as_dask_frame,
     as_dask_target,
@@ -268,6 +268,8 @@ class _DaskPriorBoost(FusionParams):
         local = self._local_estimator()
         oof = _fit_keeping_margin(local, sample, y_sample)
         self._copy_fitted(local, categories, columns, len(sample))
+        if self._task == "regression":  # the sample set the trees' unit
+            check_tree_labels(y, [m.booster for m in self.members_ if m.booster is not None])
 
         margin = None
         if any(m.scale != 0 and m.booster is not None for m in self.members_):

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._columns import FLOAT32_MAX, _plain
 from .._constraints import lightgbm_categorical
 from .._validation import booster_frame
 from ..boosters import fixed_start, target_center, target_unit
@@ -71,6 +72,45 @@ def fit_member(client, adapter, n_rounds: int, X, y, margin, threads: bool = Fal
     if offset is not None:
         out.offset_ = offset * unit
     return out
+
+
+def check_tree_labels(y, boosters: list) -> None:
+    """Refuse a regression label the trees of ``boosters`` would read beyond float32.
+
+    They train on ``(y - center_) / unit_``, the sampled rows' centre and spread (in
+    y's own unit for some losses): a label outside the sample can be far beyond them.
+    One pass over ``y`` (its least and greatest values), one more to name the row.
+
+    Parameters
+    ----------
+    y : dask Series
+        The regression labels.
+    boosters : list of Booster
+        The local members' fitted boosters.
+
+    Raises
+    ------
+    ValueError
+        Naming the label, its index and the unit the trees train in.
+    """
+    import dask
+
+    y = y.astype(np.float64)
+    low, high = dask.compute(y.min(), y.max())
+    for booster in boosters:
+        unit, center = target_unit(booster), target_center(booster)
+        value = max((low, high), key=lambda v: abs(v - center))
+        if abs(value - center) / unit <= FLOAT32_MAX:
+            continue
+        label = _plain((y.idxmax() if value == high else y.idxmin()).compute())
+        spread = ", or raise sample_size so that the sample spans y" if unit != 1 else ""
+        fix = f", drop that row{spread}" if spread else ", or drop that row"
+        raise ValueError(
+            f"y holds {value:.3g} (at index {label!r}), which the trees read as "
+            f"{(value - center) / unit:.3g}: they train on (y - {center:.3g}) / {unit:.3g}, "
+            f"set on the sampled rows, and store it as float32 (|value| <= {FLOAT32_MAX:.3g})"
+            f"; divide y by a power of ten (and multiply the predictions back){fix}."
+        )
 
 
 def _lightgbm_start(adapter, params: dict, y, margin) -> float | None:
