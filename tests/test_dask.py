@@ -348,6 +348,29 @@ def test_a_text_column_missing_in_every_row_is_categorical_as_locally(client, bo
     np.testing.assert_allclose(got, local.decision_function(X), atol=1e-6)  # see above
 
 
+def test_a_column_whose_kind_changed_since_fit_is_warned_about_on_the_client(client):
+    # the local warning was raised on the workers, where only their logs showed it: the
+    # text column given as numbers became missing in every row without a word
+    import time
+
+    X, y = table(n=120)
+    model = DaskPriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(
+        *to_dask(X, y)
+    )
+    codes = X.assign(colour=X["colour"].map({"red": 1, "green": 2, "blue": 3}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict(dd.from_pandas(codes, npartitions=2)).compute()
+        for _ in range(50):  # the workers' warnings arrive as events, maybe after compute
+            if len(caught) >= 2:
+                break
+            time.sleep(0.1)
+    assert sorted(str(w.message) for w in caught) == 2 * [
+        "Column 'colour' was categorical at fit but is numeric now; its values were matched "
+        "to the fit categories by number; 60 value(s) matched nothing and became missing."
+    ]
+
+
 # -- errors ------------------------------------------------------------------------------
 def test_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)

@@ -9,6 +9,8 @@ local fit on the whole table.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
@@ -452,7 +454,8 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
 def prepare_partition(
     part: pd.DataFrame, categories: dict, meta: pd.DataFrame, text=None
 ) -> pd.DataFrame:
-    """One partition converted as a local fit converts the whole ``X`` (empty ones too).
+    """One partition converted as a local fit converts the whole ``X`` (empty ones too);
+    its warnings (a column whose kind changed since fit) reach the client from a worker.
 
     Parameters
     ----------
@@ -473,7 +476,12 @@ def prepare_partition(
     part = part.set_axis(meta.columns, axis=1)
     for name, dtype in (text or {}).items():
         part[name] = part[name].astype(dtype)
-    return align_categories(to_frame(part), categories)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = align_categories(to_frame(part), categories)
+    for caught_warning in caught:  # a worker's own were seen in its log alone
+        require_dask()[2].warn(caught_warning.message, caught_warning.category)
+    return out
 
 
 __all__ = [
