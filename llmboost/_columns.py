@@ -65,10 +65,10 @@ def _first_not_utf8(values) -> int | None:
 
 
 def _read_column(col: pd.Series, name: str) -> pd.Series:
-    if col.isna().all():  # categories (also text with none present) stay categories
-        return _empty_column(col)
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
+    if col.isna().all():  # categories (also text with none present) stay categories
+        return _empty_column(col)
     if isinstance(col.dtype, pd.CategoricalDtype):
         if raw := [c for c in col.cat.categories if isinstance(c, bytes)]:  # else "b'u'"
             raise _odd_value(name, raw[0])

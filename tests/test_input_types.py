@@ -449,3 +449,14 @@ def test_a_text_column_missing_at_fit_stays_categorical(booster, dtype):
 def test_a_category_column_missing_at_fit_keeps_its_declared_categories():
     frame = to_frame(pd.DataFrame({"c": pd.Categorical([None, None], categories=[2, 1])}))
     assert list(frame["c"].cat.categories) == ["2", "1"] and frame["c"].isna().all()
+
+
+def test_an_arrow_dictionary_column_missing_in_every_row_keeps_its_categories():
+    # it became floats (an Arrow table's column of the same values was categorical)
+    pa = pytest.importorskip("pyarrow")
+    codes = pa.array([None, None], pa.int32())
+    column = pa.DictionaryArray.from_arrays(codes, pa.array(["x", "y"]))
+    series = pd.Series(pd.arrays.ArrowExtensionArray(column))
+    for X in (pd.DataFrame({"c": series}), pa.table({"c": column})):
+        got = to_frame(X)["c"]
+        assert list(got.cat.categories) == ["x", "y"] and got.isna().all()
