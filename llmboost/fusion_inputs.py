@@ -190,6 +190,22 @@ def margin_to_output(margin: np.ndarray, task: str) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def check_fold_classes(counts: dict) -> None:
+    """Refuse classes cross-validation cannot split: fewer than two with 2 or more rows.
+
+    Parameters
+    ----------
+    counts : dict
+        Rows of each class.
+    """
+    if sum(count >= 2 for count in counts.values()) < 2:
+        raise ValueError(
+            "Cross-validation needs at least two classes with 2 or more rows each; "
+            f"class counts are {counts}. Add rows, or use scale='prior' (the prior alone) "
+            "or scale=0 (the trees alone), which need no cross-validation."
+        )
+
+
 def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np.ndarray]]:
     """Shuffled folds stratified on the target; a class with one row is kept in every training fold.
 
@@ -217,13 +233,7 @@ def make_folds(y, cv: int, task: str, random_state) -> list[tuple[np.ndarray, np
     labels, counts = np.unique(y, return_counts=True)
     single = np.isin(y, labels[counts == 1])
     rest = np.flatnonzero(~single)
-    if len(np.unique(y[rest])) < 2:
-        raise ValueError(
-            "Cross-validation needs at least two classes with 2 or more rows each; "
-            f"class counts are {dict(zip(labels.tolist(), counts.tolist()))}. Add rows, or "
-            "use scale='prior' (the prior alone) or scale=0 (the trees alone), which need "
-            "no cross-validation."
-        )
+    check_fold_classes(dict(zip(labels.tolist(), counts.tolist())))
     n_splits = min(cv, int(np.bincount(np.unique(y[rest], return_inverse=True)[1]).max()))
     splitter = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     kept = np.flatnonzero(single)
@@ -455,6 +465,7 @@ __all__ = [
     "MAX_LOGIT",
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
+    "check_fold_classes",
     "check_fold_weights",
     "check_margin",
     "given_folds",

@@ -471,6 +471,16 @@ def test_a_label_beyond_float32_in_the_trees_unit_outside_the_sample_is_named(
     assert str(error.value).endswith(f"{advice} that row." if params else f"{advice}.")
 
 
+def test_too_few_classes_for_the_folds_are_counted_over_all_rows(client):
+    # the local fit on the sample named the sample's counts: {'a': 50, 'b': 1}
+    X, _ = table(n=600)
+    y = pd.Series(np.where(np.arange(600) == 5, "b", "a"), name="target")
+    message = local_error(PriorBoostClassifier(scale=0.5), X, y)
+    assert "class counts are {'a': 599, 'b': 1}." in message
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DaskPriorBoostClassifier(scale=0.5, sample_size=50).fit(*to_dask(X, y))
+
+
 def test_text_labels_that_read_as_infinity_are_a_classifier_s_classes(client):
     X, y = table(n=60)
     y = y.map({"yes": "inf", "no": "1"})  # text: classes, as locally

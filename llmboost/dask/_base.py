@@ -27,6 +27,7 @@ from .._validation import align_categories, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._eval_set import _patience_names
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
+from ..fusion_inputs import check_fold_classes
 from ..scale_search import PRIOR_ONLY, check_margin
 from ._boosting import check_tree_labels, fit_member, margin_meta, predict_partition
 from ._data import (
@@ -309,6 +310,9 @@ class _DaskPriorBoost(FusionParams):
         else:
             counts = y.value_counts(split_out=1).compute()  # no shuffle for a few labels
             self._check_binary_weight_here(counts.index)
+            candidates = self._candidates()  # the local fit's folds, counted over all rows
+            if len(candidates) > 1 or self.n_trials > 0 or candidates[0] not in (0, PRIOR_ONLY):
+                check_fold_classes(counts.sort_index().to_dict())
             sizes = sample_sizes(counts, self.sample_size, max(self.cv, 2))
         return sample_thresholds(y, sizes, seed)
 
