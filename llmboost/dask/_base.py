@@ -33,12 +33,12 @@ from ._boosting import check_tree_labels, fit_member, margin_meta, predict_parti
 from ._data import (
     as_dask_frame,
     as_dask_target,
-    check_labels,
     named_columns,
     prepared,
     require_dask,
     schema,
 )
+from ._labels import check_labels
 from ._sample import sample_sizes, sample_thresholds
 from ._scoring import (
     PARTITION,

@@ -1,0 +1,111 @@
+"""Dask labels: every label checked in one pass over ``y``, as a local fit checks them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .._columns import _first_overflow, _magnitude, _plain
+from .._validation import _is_number
+from ._data import SAME_INDEX, _is_text
+
+
+def check_labels(X, y, *, regression: bool = False) -> list[int]:
+    """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
+
+    One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
+    are counted over all partitions).
+
+    Parameters
+    ----------
+    X : dask DataFrame
+    y : dask Series
+        From :func:`as_dask_target`.
+    regression : bool, default=False
+        Labels must be numbers (text such as ``"inf"`` read as one).
+
+    Returns
+    -------
+    list of int
+        The rows of each partition.
+    """
+    import dask
+
+    summaries = dask.compute(
+        *[
+            dask.delayed(_labels_summary)(i, p, regression)
+            for i, p in zip(X.index.to_delayed(), y.to_delayed())
+        ]
+    )
+    n_rows = sum(s[0] for s in summaries)
+    n_labels = sum(s[1] for s in summaries)
+    if n_rows == 0:
+        raise ValueError(
+            f"Found array with shape (0, {len(X.columns)}); at least 1 sample and 1 feature "
+            "are required."
+        )
+    if n_rows != n_labels:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: X has "
+            f"{n_rows} rows, y has {n_labels}."
+        )
+    differ = [k for k, s in enumerate(summaries) if not s[2]]
+    if differ:
+        raise ValueError(f"y's index differs from X's in partition {differ[0]}: {SAME_INDEX}")
+    offsets = np.cumsum([0] + [s[0] for s in summaries])
+    huge = next(((s[6][0] + o, s[6][1]) for s, o in zip(summaries, offsets) if s[6]), None)
+    rows = [[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)]
+    _refuse_labels(rows, summaries, huge)
+    return [int(s[0]) for s in summaries]
+
+
+def _refuse_labels(rows: list, summaries: tuple, huge) -> None:
+    """The local errors for missing labels, then a number beyond floats (``huge``: its
+    row and value), then text that is not a number, then infinite labels (in
+    ``check_target``'s order); ``rows`` are those of all rows."""
+    missing, infinite = (np.concatenate(r) for r in rows)
+    text = next((s[4] for s in summaries if s[4] is not None), None)
+    for bad in (missing, None, infinite):
+        if bad is None and huge is not None:
+            raise ValueError(
+                f"y holds {_magnitude(huge[1])} at row {huge[0]}, beyond the range of floats: "
+                "rescale the target (e.g. to thousands or a logarithm)."
+            )
+        if bad is None and text is not None:
+            raise ValueError(
+                f"y holds {text!r}, which is not a number: a regressor needs numeric "
+                "targets (use a classifier for labels, or convert y to numbers)."
+            )
+        if bad is not None and len(bad):
+            raise ValueError(
+                f"Input y contains NaN or infinity (rows {bad[:5].tolist()}); drop those rows."
+            )
+
+
+def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
+    """Rows, labels, whether the indexes agree, the first missing labels, the first value
+    that is not a number (``regression``), the first infinite labels, and the row and
+    value of the first number beyond floats (``regression``) of one partition.
+
+    Labels held as objects or text are read as numbers as the local fit reads them
+    (``"inf"`` is infinite for a regressor)."""
+    values = np.asarray(y)
+    missing = pd.isna(values)
+    text, infinite, huge = None, np.zeros(len(values), dtype=bool), None
+    if values.dtype != object and ptypes.is_numeric_dtype(values.dtype):
+        missing |= np.isinf(values.astype(np.float64))
+    elif not (missing.any() or (not regression and len(values) and _is_text(values[0]))):
+        try:  # (a classifier's text labels are classes, "inf" too)
+            infinite = ~np.isfinite(values.astype(np.float64))
+        except OverflowError:  # an int beyond floats (a classifier's sample has every class)
+            row = _first_overflow(values) if regression else None
+            huge = None if row is None else (row, values[row])
+        except (TypeError, ValueError):  # text
+            if regression:
+                text = _plain(next(v for v in values if not _is_number(v)))
+    first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
+    return len(index), len(y), index.equals(y.index), first[0], text, first[1], huge
+
+
+__all__ = ["check_labels"]
