@@ -371,6 +371,26 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_on_the_client(cli
     ]
 
 
+def test_categories_dask_does_not_know_are_sorted_as_locally(client):
+    # each partition of X["code"].astype("category") makes its own sorted categories;
+    # their union kept the order of appearance: ['7', '10', '2', '3'], locally sorted
+    X, y = table(n=300)
+    code = np.array([7, 10, 2, 3])[np.repeat([0, 1, 2, 3], 75)]  # partitions hold few
+    X = X.assign(code=code)
+    local = PriorBoostClassifier(scale=0.5, random_state=0).fit(X.astype({"code": "category"}), y)
+    Xd, yd = to_dask(X, y)
+    Xd["code"] = Xd["code"].astype("category")
+    assert not Xd["code"].cat.known
+    model = DaskPriorBoostClassifier(scale=0.5, random_state=0).fit(Xd, yd)
+    assert model.categories_["code"].tolist() == local.categories_["code"].tolist()
+    assert local.categories_["code"].tolist() == ["2", "3", "7", "10"]
+    np.testing.assert_allclose(  # see above: XGBoost's trees equal the local ones
+        model.decision_function(Xd).compute(),
+        local.decision_function(X.astype({"code": "category"})),
+        atol=1e-6,
+    )
+
+
 # -- errors ------------------------------------------------------------------------------
 def test_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)

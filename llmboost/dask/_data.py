@@ -233,7 +233,8 @@ def schema(X) -> dict[str, pd.Index]:
     """The categories a local fit gives ``X``'s columns (:func:`to_frame` on all rows).
 
     The distinct values of every column that is not numeric or boolean are gathered (in
-    order of first appearance) and converted as :func:`to_frame` converts the column:
+    order of first appearance; categories dask does not know, which each partition made
+    from its own values, sorted) and converted as :func:`to_frame` converts the column:
     categories of any type become text; an object column becomes text categories when
     it holds text, else it stays numbers; an all-missing column is categories (none
     present) or numbers, as its dtype says.
@@ -260,11 +261,22 @@ def schema(X) -> dict[str, pd.Index]:
     categories = {}
     for name, values in zip(others, found):
         values = _distinct(values).reset_index(drop=True)
+        if isinstance(values.dtype, pd.CategoricalDtype) and not X[name].cat.known:
+            values = _sorted_categories(values)
         if not len(values):  # missing in every row: read as to_frame reads such a column
             values = values.reindex([0])
         if values.dtype != object or values.map(_is_text).any() or values.isna().all():
             categories.update(fit_categories(to_frame(pd.DataFrame({name: values}))))
     return categories
+
+
+def _sorted_categories(values: pd.Series) -> pd.Series:
+    """Categories dask does not know (each partition made its own, sorted) sorted over
+    all partitions, as pandas sorts those of a whole column (unless not comparable)."""
+    try:
+        return values.cat.reorder_categories(values.cat.categories.sort_values())
+    except TypeError:
+        return values
 
 
 def _distinct(values: pd.Series) -> pd.Series:
