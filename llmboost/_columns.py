@@ -110,6 +110,11 @@ def _native_values(series: nw.Series):
     native = series.to_native()
     if _is_arrow_dictionary(getattr(native, "type", None)):
         return _arrow_categorical(native)
+    kind = series.dtype
+    if series.null_count() == len(series) and (
+        kind.is_numeric() or isinstance(kind, nw.Boolean | nw.Unknown)  # Unknown: Null
+    ):
+        return np.full(len(series), np.nan)  # no value: NumPy's None would read as text
     try:  # polars has no NumPy form of Int128; structs and arrays give 2-d values
         values = series.to_numpy()
     except Exception as exc:  # each library raises its own kind of error

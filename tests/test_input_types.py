@@ -460,3 +460,21 @@ def test_an_arrow_dictionary_column_missing_in_every_row_keeps_its_categories():
     for X in (pd.DataFrame({"c": series}), pa.table({"c": column})):
         got = to_frame(X)["c"]
         assert list(got.cat.categories) == ["x", "y"] and got.isna().all()
+
+
+def test_polars_and_arrow_columns_missing_in_every_row_read_as_their_dtype():
+    # NumPy holds a boolean or null column of no value as None objects, read as text: a
+    # text column of no value (categories, none present) rather than numbers
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    polars = {t: pl.Series([None, None], dtype=t) for t in (pl.Boolean, pl.Null, pl.String)}
+    arrow = {t: pa.array([None, None], t) for t in (pa.bool_(), pa.null(), pa.string())}
+    for columns in (polars, arrow):
+        kinds = []
+        for column in columns.values():
+            table = pl.DataFrame({"c": column}) if columns is polars else pa.table({"c": column})
+            kinds.append(to_frame(table)["c"].dtype)
+        assert kinds[:2] == [np.float64, np.float64]
+        assert list(kinds[2].categories) == []
+    frame = to_frame(pl.DataFrame({"c": pl.Series([None, None], dtype=pl.Categorical)}))
+    assert list(frame["c"].cat.categories) == [] and frame["c"].isna().all()
