@@ -342,6 +342,8 @@ FITTED = {
     "context_size_": _int(1),
     "categorical_": _array(1, "b"),
     "X_train_": _array(2, "f"),
+    "feature_centre_": _array(1, "f"),
+    "feature_scale_": (lambda v: _array(1, "f")[0](v) and bool(np.all(v > 0)), "positive numbers"),
     "y_train_": _array(1),
     "contexts_": (lambda v: _arrays(v) and len(v) >= 1, "a list of arrays"),
     "codes_": (_arrays, "a list of arrays"),

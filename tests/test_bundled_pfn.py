@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 
@@ -307,6 +308,38 @@ def test_logits_do_not_depend_on_units(cancer):
         # rescaled float32 inputs differ in their last bit, which the network carries
         # to the logits (8e-5 measured); without the rescale 1e-8 lost the z-scores
         np.testing.assert_allclose(z, base, atol=1e-3)
+
+
+def test_logits_do_not_depend_on_a_shift_of_the_features(cancer):
+    # the rows were cast to float32 before the network standardised them: X + 1e8 rounded
+    # each column to steps of 8 (most to one or two values) and moved logits by up to 3.0
+    Xtr, ytr, Xte, _ = cancer
+    prior = BundledPFNPrior(random_state=0)
+    base = prior.fit(Xtr, ytr).logits(Xte)
+    folds = [(np.arange(50, 100), np.arange(50)), (np.arange(50), np.arange(50, 100))]
+    oof = prior.oof_logits(Xtr, ytr, folds)
+    for shift in (1e8, -1e6):
+        # float64 holds X + 1e8 to 1.5e-8, against a spread of 0.003 in the smallest
+        # columns: their standardised inputs differ in the last float32 bits, which the
+        # network carries to the logits (6e-4 measured)
+        z = prior.fit(Xtr + shift, ytr).logits(Xte + shift)
+        np.testing.assert_allclose(z, base, rtol=0, atol=2e-3)
+        shifted = prior.oof_logits(Xtr + shift, ytr, folds)
+        np.testing.assert_allclose(shifted, oof, rtol=0, atol=2e-3)
+    assert prior.X_train_.dtype == np.float32  # kept standardised, as small as before
+
+
+def test_a_prior_fitted_before_the_standardising_keeps_scoring_its_rows_as_given(cancer):
+    # a prior pickled before the training rows were kept standardised has neither moment:
+    # it scores the rows as given, which the network standardises itself (in float32, so
+    # the logits agree to its rounding, 6e-4 measured above)
+    Xtr, ytr, Xte, _ = cancer
+    prior = BundledPFNPrior(random_state=0).fit(Xtr, ytr)
+    base = prior.logits(Xte)
+    older = pickle.loads(pickle.dumps(prior))
+    del older.feature_centre_, older.feature_scale_
+    older.X_train_ = Xtr.to_numpy(dtype=np.float32)
+    np.testing.assert_allclose(older.logits(Xte), base, rtol=0, atol=2e-3)
 
 
 def test_logits_do_not_depend_on_chunking(cancer):

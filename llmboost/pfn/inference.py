@@ -183,6 +183,30 @@ def unseen_as_missing(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return rows
 
 
+def column_moments(x: np.ndarray, categorical) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale of each column of the training rows ``x``, in float64: numeric
+    columns' mean and standard deviation over their observed values; 0 and 1 (left as
+    given) for categorical columns and for columns with no spread, which the network's
+    own guard handles."""
+    v = np.asarray(x, dtype=np.float64)
+    seen = ~np.isnan(v)
+    count = np.maximum(seen.sum(axis=0), 1)
+    centre = np.where(seen, v, 0.0).sum(axis=0) / count
+    scale = np.sqrt((np.where(seen, v - centre, 0.0) ** 2).sum(axis=0) / count)
+    kept = np.asarray(categorical, dtype=bool) | (scale == 0)
+    centre[kept], scale[kept] = 0.0, 1.0
+    return centre, scale
+
+
+def standardised(rows: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``rows`` shifted and scaled in float64, then cast to float32 for the network, so a
+    column far from zero with a small spread (``X + 1e8``: IDs, timestamps) keeps its
+    values; clipped to float32's range (the network clips what is far out)."""
+    top = np.finfo(np.float32).max
+    out = (np.asarray(rows, dtype=np.float64) - centre) / scale
+    return np.clip(out, -top, top).astype(np.float32)
+
+
 def _by_size(passes: list[Pass]) -> dict[tuple[int, int], list[int]]:
     """Pass indices by (context rows, columns read): such passes stack into one call."""
     by_size: dict[tuple[int, int], list[int]] = {}
@@ -231,4 +255,13 @@ def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-__all__ = ["Pass", "decode_passes", "encode_passes", "plan", "run_passes", "unseen_as_missing"]
+__all__ = [
+    "Pass",
+    "column_moments",
+    "decode_passes",
+    "encode_passes",
+    "plan",
+    "run_passes",
+    "standardised",
+    "unseen_as_missing",
+]

@@ -236,8 +236,12 @@ class BundledPFNPrior(Prior):
     # ------------------------------------------------------------------ hooks
     def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
         """Keep the encoded training rows and choose the context subsamples and codes."""
+        from ..pfn.inference import column_moments, standardised
+
         model = self._start(X)
-        self.X_train_ = _values(X)
+        values = _values(X)
+        self.feature_centre_, self.feature_scale_ = column_moments(values, self.categorical_)
+        self.X_train_ = standardised(values, self.feature_centre_, self.feature_scale_)
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
@@ -258,11 +262,12 @@ class BundledPFNPrior(Prior):
         self.context_size_, self._planned_for = len(self.contexts_[0]), planned
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
-        from ..pfn.inference import decode_passes, unseen_as_missing
+        from ..pfn.inference import decode_passes, standardised, unseen_as_missing
 
         self._replan()
+        moments = (getattr(self, "feature_centre_", 0.0), getattr(self, "feature_scale_", 1.0))
+        query = unseen_as_missing(self.X_train_, standardised(_values(X), *moments))
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
-        query = unseen_as_missing(self.X_train_, _values(X))
         encoded = self._encoded_context(job)
         if encoded is None:
             return self._score([job], [query])[0]
@@ -307,7 +312,7 @@ class BundledPFNPrior(Prior):
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
         """Each fold's rows scored with the other folds as context; folds run batched."""
-        from ..pfn.inference import unseen_as_missing
+        from ..pfn.inference import column_moments, standardised, unseen_as_missing
 
         model = self._start(X)
         values = _values(X)
@@ -315,8 +320,10 @@ class BundledPFNPrior(Prior):
         for train, test in folds:
             train = np.asarray(train)
             contexts, codes = self._plan(model, y[train])
-            jobs.append((values[train], y[train], contexts, codes))
-            queries.append(unseen_as_missing(values[train], values[np.asarray(test)]))
+            centre, scale = column_moments(values[train], self.categorical_)
+            x = standardised(values[train], centre, scale)
+            jobs.append((x, y[train], contexts, codes))
+            queries.append(unseen_as_missing(x, standardised(values[test], centre, scale)))
         shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
         out = np.empty(shape, dtype=np.float64)
         for (_train, test), z in zip(folds, self._score(jobs, queries)):
@@ -479,9 +486,9 @@ def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
 
 
 def _values(X: pd.DataFrame) -> np.ndarray:
-    """Encoded rows as the network reads them: float32, categories as codes, NaN missing
-    (the input layer refuses values beyond float32's range)."""
-    return category_codes(X, dtype=np.float32)
+    """Encoded rows in float64 (categories as codes, NaN missing), standardised before the
+    network reads them in float32 (:func:`llmboost.pfn.inference.standardised`)."""
+    return category_codes(X)
 
 
 def _bin_centers(model) -> np.ndarray:
