@@ -1,5 +1,6 @@
 """Behaviour of PriorBoostClassifier / PriorBoostRegressor."""
 
+import copy
 import pickle
 import warnings
 
@@ -731,6 +732,37 @@ def test_folds_that_test_some_rows_nowhere_are_refused(prior):
     folds = list(TimeSeriesSplit(3).split(X))
     with pytest.raises(ValueError, match=r"rows \[0, 1, 2, 3, 4\] \(15 of 60\) are in no test set"):
         prior.oof_logits(X, y, folds)
+
+
+class CopyingPrior(Prior):
+    """Scores each fold from a pickled copy of it, as a prior that sends its folds to
+    worker processes (joblib) does."""
+
+    def _fit(self, X, y):
+        self.model_ = LogisticRegression().fit(X, y)
+
+    def _logits(self, X):
+        return self.model_.predict_log_proba(X)
+
+    def _oof_logits(self, X, y, folds):
+        out = np.zeros((len(X), 2))
+        for fold in folds:
+            train, test = copy.deepcopy(pickle.loads(pickle.dumps(fold)))
+            out[test] = (
+                LogisticRegression().fit(X.iloc[train], y[train]).predict_log_proba(X.iloc[test])
+            )
+        return out
+
+
+def test_a_prior_s_own_oof_logits_can_pickle_and_copy_its_folds():
+    # the folds came as a tuple subclass that pickle and deepcopy could not rebuild
+    # ("Fold.__new__() missing 2 required positional arguments"), so a prior scoring its
+    # folds in joblib's worker processes failed
+    X, y = _data(n=60)
+    folds = [(np.arange(30, 60), np.arange(30)), (np.arange(30), np.arange(30, 60))]
+    reference = SklearnPrior(LogisticRegression(), preprocess=False).oof_logits(X, y, folds)
+    # the same fits on the same rows: equal up to float rounding
+    np.testing.assert_allclose(CopyingPrior().oof_logits(X, y, folds), reference, atol=1e-9)
 
 
 def test_a_class_only_in_rows_no_split_tests_is_warned_about():

@@ -19,6 +19,9 @@ class Fold(tuple):
         fold.number = number
         return fold
 
+    def __getnewargs__(self) -> tuple:  # pickle and deepcopy rebuild it from these
+        return (*self, self.number)
+
 
 def checked_folds(folds, n_rows: int) -> list[Fold]:
     """The folds that test rows, as index arrays. Refuse a fold that trains on no row or on
