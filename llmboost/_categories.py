@@ -45,7 +45,7 @@ def align_categories(frame: pd.DataFrame, categories: dict[str, pd.Index]) -> pd
                 frame[name] = _numbers_from_text(col, name) if col.notna().any() else np.nan
             continue
         text = isinstance(col.dtype, pd.CategoricalDtype)
-        if not text:
+        if not text and len(cats):  # (no category at fit: every value is unseen)
             col = _text_from_numbers(col, cats, name)  # warns when values are lost
         values = col.astype(object)
         known = values.isin(cats)

@@ -446,6 +446,21 @@ def test_a_text_column_missing_at_fit_stays_categorical(booster, dtype):
     assert booster_frame(to_frame(X))["c"].dtype == np.float64  # XGBoost needs categories
 
 
+@pytest.mark.parametrize("dtype", ["object", "str"])
+def test_numbers_in_a_column_of_no_value_at_fit_are_not_warned_about(dtype):
+    # an object column missing in every training row warned at predict, given numbers,
+    # "Column 'c' was categorical at fit but is numeric now; ... 24 value(s) matched
+    # nothing", though it had no category to match (text there is not warned about)
+    X, y = _table()
+    X["c"] = pd.Series([None] * N, dtype=dtype)
+    model = _classifier().fit(X, y)
+    new = X.assign(c=np.arange(N) * 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = model.predict_proba(new)
+    np.testing.assert_array_equal(got, model.predict_proba(X))  # unseen: missing, as at fit
+
+
 def test_a_category_column_missing_at_fit_keeps_its_declared_categories():
     frame = to_frame(pd.DataFrame({"c": pd.Categorical([None, None], categories=[2, 1])}))
     assert list(frame["c"].cat.categories) == ["2", "1"] and frame["c"].isna().all()
