@@ -371,6 +371,52 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_on_the_client(cli
     ]
 
 
+def test_partitions_converted_at_once_on_a_worker_s_threads_forward_every_warning(
+    monkeypatch,
+):
+    # each partition recorded its warnings by swapping the process's warning state
+    # (catch_warnings), which a worker's threads share: one partition's end restored the
+    # state under another, whose warnings went to the worker's log (1 forwarded of 2),
+    # and the last end left "always" and a dead recorder in place for every later warning
+    import threading
+
+    from llmboost.dask import _data
+
+    begun, entered, ended = threading.Event(), threading.Event(), threading.Event()
+
+    def align(frame, categories):  # partition 0 ends while partition 1 converts
+        if frame.index[0] == 0:
+            begun.set()
+            warnings.warn("partition 0", UserWarning, stacklevel=2)
+            entered.wait(1)  # partition 1 waits for it (at most 1 s) to begin
+        else:
+            entered.set()
+            ended.wait(5)
+            warnings.warn("partition 1", UserWarning, stacklevel=2)
+        return frame
+
+    sent = []
+    fake = type("Distributed", (), {"warn": staticmethod(lambda m, c: sent.append(str(m)))})
+    monkeypatch.setattr(_data, "align_categories", align)
+    monkeypatch.setattr(_data, "require_dask", lambda: (None, None, fake))
+    meta = pd.DataFrame({"a": pd.Series(dtype=float)})
+    filters = list(warnings.filters)
+
+    def convert(row):
+        _data.prepare_partition(pd.DataFrame({"a": [1.0]}, index=[row]), {}, meta)
+        if row == 0:
+            ended.set()
+
+    threads = [threading.Thread(target=convert, args=(row,)) for row in (0, 1)]
+    threads[0].start()
+    begun.wait(5)
+    threads[1].start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(sent) == ["partition 0", "partition 1"]
+    assert warnings.filters == filters  # the state before, not a partition's
+
+
 def test_categories_dask_does_not_know_are_sorted_as_locally(client):
     # each partition of X["code"].astype("category") makes its own sorted categories;
     # their union kept the order of appearance: ['7', '10', '2', '3'], locally sorted

@@ -9,6 +9,7 @@ local fit on the whole table.
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -33,6 +34,11 @@ UNKNOWN = (
     "(X = df[features], y = df[target]) or give both known divisions (dd.from_pandas, "
     "read_parquet(..., calculate_divisions=True))."
 )
+
+
+#: Held while a partition's warnings are recorded: recording swaps the process's warning
+#: state, which the threads of a worker share.
+_RECORDING = threading.Lock()
 
 
 def require_dask():
@@ -390,7 +396,7 @@ def prepare_partition(
     part = part.set_axis(meta.columns, axis=1)
     for name, dtype in (text or {}).items():
         part[name] = part[name].astype(dtype)
-    with warnings.catch_warnings(record=True) as caught:
+    with _RECORDING, warnings.catch_warnings(record=True) as caught:  # one thread at a time
         warnings.simplefilter("always")
         out = align_categories(to_frame(part), categories)
     for caught_warning in caught:  # a worker's own were seen in its log alone
