@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -171,9 +172,29 @@ def check_test_rows(path: Path, n_test: dict[str, int], where: dict | None = Non
             )
 
 
+def whole_rows(path) -> pd.DataFrame:
+    """The rows of the results CSV at ``path`` written to their line end: a last row a stop
+    cut short, or one a run is writing now, is left out (the file is left as it is).
+
+    Parameters
+    ----------
+    path : str or Path
+        A results CSV.
+
+    Returns
+    -------
+    DataFrame
+        No columns when not even the header is whole.
+    """
+    data = Path(path).read_bytes()
+    whole = data[: data.rfind(b"\n") + 1]
+    return pd.read_csv(io.BytesIO(whole)) if whole else pd.DataFrame()
+
+
 def read_cells(csv_paths: list[str]) -> pd.DataFrame:
     """The result rows of several CSV files, the last row of each cell kept (an empty
-    file, of a run stopped before its first row, holds none).
+    file, of a run stopped before its first row, holds none; a row a stop cut short is
+    left out, :func:`whole_rows`).
 
     Parameters
     ----------
@@ -183,7 +204,7 @@ def read_cells(csv_paths: list[str]) -> pd.DataFrame:
     -------
     DataFrame
     """
-    frames = [pd.read_csv(p) for p in csv_paths if Path(p).stat().st_size]
+    frames = [whole_rows(p) for p in csv_paths if Path(p).stat().st_size]
     frame = pd.concat(frames, ignore_index=True)
     return frame.drop_duplicates(["dataset", "size", "seed", "method"], keep="last")
 
@@ -350,7 +371,7 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
         usage_error("--summary-only: give --md, the file the summary is written to")
     if missing := [str(p) for p in csv_paths if not Path(p).is_file()]:
         usage_error(f"{option}: no results file {', '.join(missing)}; run the suite first")
-    if all(not Path(p).stat().st_size or pd.read_csv(p, nrows=1).empty for p in csv_paths):
+    if all(not Path(p).stat().st_size or whole_rows(p).empty for p in csv_paths):
         usage_error(
             f"{option}: {', '.join(map(str, csv_paths))} holds no cells, so --md is "
             "left as it was; run cells first (sizes within the tasks' training rows)"
@@ -369,4 +390,5 @@ __all__ = [
     "say_skipped_sizes",
     "seconds_table",
     "suite_parser",
+    "whole_rows",
 ]

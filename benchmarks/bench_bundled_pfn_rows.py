@@ -26,11 +26,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _script import SEED, SIZE, check_summary_file, command_line, usage_error, write_summary  # noqa: E402
-from _suite import check_summary, csv_lock, finished_cells, say_skipped_sizes  # noqa: E402
+from _suite import check_summary, csv_lock, finished_cells, say_skipped_sizes, whole_rows  # noqa: E402
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -114,7 +113,7 @@ def summarize(csv_path: str, md_path: str, command: str) -> str:
     str
         The markdown.
     """
-    df = pd.read_csv(csv_path)
+    df = whole_rows(csv_path)  # not a row a stop cut short
     both = df.groupby(["dataset", "size", "seed"])["method"].transform("nunique") == 2
     df = df[both]  # a run stopped between a seed's two methods leaves it half done
     per = df.groupby(["size", "dataset", "method"])["auc"].mean().unstack("method")

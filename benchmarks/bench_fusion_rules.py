@@ -155,7 +155,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
 from _script import SEED, SIZE, count, json_object, task_folder, write_summary  # noqa: E402
-from _suite import check_summary, check_test_rows, csv_lock, drop_cut_row, say_skipped_sizes  # noqa: E402
+from _suite import (  # noqa: E402
+    check_summary,
+    check_test_rows,
+    csv_lock,
+    drop_cut_row,
+    say_skipped_sizes,
+    whole_rows,
+)
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -729,7 +736,7 @@ def summary(csv_paths: list[str], md_path: str) -> None:
     -------
     None
     """
-    frames = [pd.read_csv(p) for p in csv_paths if Path(p).stat().st_size]  # 0 bytes: no cell
+    frames = [whole_rows(p) for p in csv_paths if Path(p).stat().st_size]  # 0 bytes: no cell
     frame = pd.concat(frames, ignore_index=True)
     frame = frame.drop_duplicates(["prior", "dataset", "size", "seed", "rule"], keep="last")
     lines = ["# Fusion rules compared", "", "Produced by `benchmarks/bench_fusion_rules.py` "

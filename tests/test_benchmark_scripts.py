@@ -201,6 +201,28 @@ def test_a_row_cut_short_by_a_stop_is_run_again(script, options, kept, task_dir,
     assert again[key].equals(whole[key]) and again.notna().sum().equals(whole.notna().sum())
 
 
+@pytest.mark.parametrize("script, options", _SUITES)
+def test_a_summary_leaves_out_a_row_a_stop_cut_short(script, options, task_dir, tmp_path):
+    # a stopped run's CSV summarised as it was: its cut last row ('tiny,32,1,xg' or
+    # 'constant,tiny,32,1,same on 25 ') became a failed cell or a rule of NaN scores
+    _, csv = _run_suite(script, options, task_dir, tmp_path, "--sizes", 32, "--seeds", 0, 1)
+    header, *rows = csv.read_text().splitlines(keepends=True)
+    summaries = []
+    for name, last in (("cut", rows[-1][:30]), ("whole", "")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "r.csv").write_text(header + "".join(rows[:-1]) + last)
+        more = ["--summary-only", "--command", "x"] if "fusion" not in script else []
+        run = subprocess.run(
+            [sys.executable, str(SCRIPTS / script), *more, "--md", "r.md", "--csv", "r.csv"],
+            cwd=folder, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        summaries.append((folder / "r.md").read_text())
+    assert summaries[0] == summaries[1]
+    assert (tmp_path / "cut" / "r.csv").read_text().endswith(rows[-1][:30])  # left as it was
+
+
 def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeypatch):
     # as the suites above: --sizes 32 32 --seeds 0 0 scored each method's cell four times
     monkeypatch.syspath_prepend(str(SCRIPTS))
@@ -220,6 +242,23 @@ def test_rows_benchmark_runs_a_cell_named_twice_once(task_dir, tmp_path, monkeyp
     rows.main(["--sizes", "32", "32", "--seeds", "0", "0", "--datasets", "tiny", "--csv", str(csv)])
     assert sorted(scored) == [("all", 32, 0), ("single", 32, 0)]
     assert len(pd.read_csv(csv)) == 2
+
+
+def test_rows_benchmark_summary_leaves_out_a_row_a_stop_cut_short(tmp_path, monkeypatch):
+    # as the suites above: the cut last row ('tiny,32,1,si') was summarised as a method,
+    # which made seed 1 look whole
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_rows as rows
+
+    cells = [("tiny", 32, seed, method) for seed in (0, 1) for method in ("all", "single")]
+    frame = pd.DataFrame(cells, columns=["dataset", "size", "seed", "method"]).assign(
+        auc=[0.7, 0.8, 0.6, 0.9], seconds=1.0, n_train=32, n_test=60
+    )
+    whole, cut = tmp_path / "whole.csv", tmp_path / "cut.csv"
+    frame.iloc[:-1].to_csv(whole, index=False)  # seed 1's 'single' row was being written
+    cut.write_text(whole.read_text() + "tiny,32,1,si")
+    md = tmp_path / "r.md"
+    assert rows.summarize(str(cut), str(md), "x") == rows.summarize(str(whole), str(md), "x")
 
 
 def test_rows_benchmark_says_which_sizes_and_tasks_it_skips(
