@@ -1683,6 +1683,45 @@ def test_prompt_longer_than_the_context_names_the_row_its_tokens_and_the_fix(mod
     assert z.shape == (6, 2) and np.isfinite(z).all()
 
 
+def test_a_long_few_shot_example_is_named_with_its_training_row_and_tokens(models):
+    """A long training row drawn as an example made every prompt too long, and the error
+    named row 0 ("8 of 8 distinct prompts are too long")."""
+    long = "red green blue and a very good colour " * 40
+    X = pd.DataFrame({"age": np.arange(8.0), "note": ["short"] * 8})
+    X.loc[4, "note"] = long
+    y = np.array(["no", "yes"] * 4)
+    prior = make(models["gpt2"], n_shots=2).fit(X, y)
+    assert prior.shots_[0][0].count(long) == 1  # row 4 is the first example: every prompt
+    tok = prior._runtime(need_model=False).tokenizer
+    body, answer = prior.shots_[0]
+    alone = len(tok(f"{body}\nAnswer: {answer}", add_special_tokens=False)["input_ids"])
+    fix = (
+        "Nothing is truncated; use fewer n_shots, a shorter task_description or template, "
+        "or a model with a longer context, or drop that row from the training rows."
+    )
+    said = (
+        r"LLMPrior: every prompt is longer than the model's context of 512 tokens \(the "
+        r"shortest has \d+, answer included\), and the few-shot example from the training "
+        rf"row at position 4 of the X given to fit has {alone} tokens on its own. "
+    )
+    with pytest.raises(ValueError, match=said) as err:
+        prior.logits(X)
+    assert str(err.value).endswith(fix)
+    # out of fold: the example's position in the X given to oof_logits
+    folds = [(np.arange(4, 8), np.arange(0, 4)), (np.arange(0, 4), np.arange(4, 8))]
+    with pytest.raises(ValueError, match=r"from the training row at position 4 of X has"):
+        prior.oof_logits(X, y, folds)
+    # many short examples together: the prompts are named, not one example
+    rows = pd.DataFrame({"age": np.arange(30.0), "note": ["short"] * 30})
+    many = make(models["gpt2"], n_shots=20).fit(rows, np.array(["no", "yes"] * 15))
+    with pytest.raises(ValueError, match=r"^LLMPrior: the prompt of the row at position 0 of X"):
+        many.logits(rows.iloc[:3])
+    # a long row scored with short examples (rows 0 and 7) is itself named
+    short = make(models["gpt2"], n_shots=2, random_state=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"the prompt of the row at position 1 of X has"):
+        short.logits(X.iloc[[2, 4]])
+
+
 @pytest.mark.parametrize(
     ("kind", "length", "fits"), [("causal", 9, True), ("causal", 10, False), ("seq2seq", 10, True)]
 )

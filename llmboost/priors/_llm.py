@@ -40,6 +40,7 @@ from ._llm_budget import batch_budget
 from ._llm_prompts import (
     build_prompts,
     class_texts,
+    named_examples,
     shot_candidates,
     task_sentence,
     verbalizer_ids,
@@ -96,8 +97,9 @@ class LLMPrior(Prior):
         starting with ``.`` or ``~``) that does not exist raises ``FileNotFoundError``;
         a file other than a ``.gguf`` raises ``OSError`` naming its folder.
         A prompt longer than the model's context (its position table, else the
-        tokenizer's ``model_max_length``) raises ``ValueError`` naming the row, its
-        tokens and the limit: nothing is truncated.
+        tokenizer's ``model_max_length``) raises ``ValueError`` naming the row (or the
+        few-shot example that makes every prompt too long), its tokens and the limit:
+        nothing is truncated.
         Loaded models are shared between priors by a fingerprint of their files, so a
         folder overwritten in place is loaded anew.
     task_description : str, default=None
@@ -271,7 +273,8 @@ class LLMPrior(Prior):
         if self.n_shots:
             bodies = self._serializer(self.class_texts_, self.task_description_)(X)
             seed = seed_from(self.random_state)
-            self.shots_ = shot_candidates(bodies, y, self.class_texts_, self.n_shots, seed)
+            drawn = shot_candidates(bodies, y, self.class_texts_, self.n_shots, seed)
+            self.shots_, self._shot_rows = drawn
             warn_few_shots(self.n_shots, [len(self.shots_)])
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -285,7 +288,9 @@ class LLMPrior(Prior):
             )
         serializer = self._serializer(self.class_texts_, self.task_description_)
         serializer.check(X.columns)  # as fit does: a template may be set after fit
-        return self._score_bodies(serializer(X), self.class_texts_, self.shots_)
+        rows = getattr(self, "_shot_rows", None)  # None: pickled before it was kept
+        examples = named_examples(self.shots_, rows, self.n_shots, "the X given to fit")
+        return self._score_bodies(serializer(X), self.class_texts_, self.shots_, None, examples)
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds, **kwargs) -> np.ndarray:
         """Zero-shot: one scoring pass for all rows, no refits. With ``n_shots``, each
@@ -303,9 +308,10 @@ class LLMPrior(Prior):
             shot_candidates([bodies[i] for i in train], y[train], texts, self.n_shots, seed)
             for train, _ in folds
         ]
-        warn_few_shots(self.n_shots, [len(s) for s in shots], folds=True)  # once, before scoring
-        for (_, test), examples in zip(folds, shots, strict=True):
-            out[test] = self._score_bodies([bodies[i] for i in test], texts, examples, test)
+        warn_few_shots(self.n_shots, [len(s) for s, _ in shots], folds=True)  # once, before scoring
+        for (train, test), (examples, rows) in zip(folds, shots, strict=True):
+            named = named_examples(examples, train[rows], self.n_shots, "X")
+            out[test] = self._score_bodies([bodies[i] for i in test], texts, examples, test, named)
         return out
 
     # -- prompts -------------------------------------------------------------------------------
@@ -384,10 +390,11 @@ class LLMPrior(Prior):
         return budget
 
     # -- scoring -------------------------------------------------------------------------------
-    def _score_bodies(self, bodies: list[str], texts: list[str], shots, rows=None) -> np.ndarray:
+    def _score_bodies(self, bodies, texts, shots, rows=None, examples=None) -> np.ndarray:
         """Class log-probabilities of every body (deduplicated, cached, batched).
 
-        ``rows`` holds each body's position in ``X`` (default: its index), named when a
+        ``rows`` holds each body's position in ``X`` (default: its index) and ``examples``
+        the names and texts of the examples (:func:`named_examples`), named when a
         prompt is longer than the model's context.
         """
         t0 = time.perf_counter()
@@ -418,11 +425,11 @@ class LLMPrior(Prior):
             if rt.identity != identity:
                 # The files changed since the tokenizer was read: start again with the new
                 # model, so that no score is stored under the other model's identity.
-                return self._score_bodies(bodies, texts, shots, rows)
+                return self._score_bodies(bodies, texts, shots, rows, examples)
             calls = rt.calls
             scores[todo], stats["tokens"] = self._score_new(
                 rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb, first[todo],
-                cache, [keys[i] for i in todo] if cache is not None else None,
+                cache, [keys[i] for i in todo] if cache is not None else None, examples,
             )  # fmt: skip
             stats["forward_passes"] = rt.calls - calls
         stats["seconds"] = time.perf_counter() - t0
@@ -452,12 +459,12 @@ class LLMPrior(Prior):
         remove_older_versions(root, **parts)
         return ScoreCache(root, score_namespace(**parts), len(texts))
 
-    def _score_new(self, rt, prompts, groups, verb, rows, cache, keys) -> tuple[np.ndarray, int]:
+    def _score_new(self, rt, prompts, groups, verb, rows, cache, keys, examples=None):
         """:meth:`_compute`, saving the scores into ``cache`` (under ``keys``) as they come:
         every ``SAVE_SECONDS`` and when the scoring ends or stops (Ctrl-C, an error), so an
         interrupted run loses at most the last ``SAVE_SECONDS`` of work."""
         if cache is None:
-            return self._compute(rt, prompts, groups, verb, rows=rows)
+            return self._compute(rt, prompts, groups, verb, rows=rows, examples=examples)
         pending: dict[bytes, np.ndarray] = {}
         saved = [time.monotonic()]
 
@@ -469,27 +476,20 @@ class LLMPrior(Prior):
                 saved[0] = time.monotonic()
 
         try:
-            return self._compute(rt, prompts, groups, verb, rows=rows, done=done)
+            return self._compute(rt, prompts, groups, verb, rows=rows, done=done, examples=examples)
         finally:
             cache.put_many(pending)
 
-    def _compute(
-        self,
-        rt: Runtime,
-        prompts: list[str],
-        groups: list[int],
-        verb: list[list[int]],
-        rows=None,
-        done=None,
-    ) -> tuple[np.ndarray, int]:
+    def _compute(self, rt, prompts, groups, verb, rows=None, done=None, examples=None):
         """Raw verbalizer log-probabilities, shape ``(len(prompts), n_classes)``, and tokens.
 
-        ``rows`` holds each prompt's position in ``X``, for the too-long error; ``done``
-        is called with the positions and scores of every batch once scored.
+        ``rows`` holds each prompt's position in ``X`` and ``examples`` the names and texts
+        of its examples, for the too-long error; ``done`` is called with the positions and
+        scores of every batch once scored.
         """
         budget = self._budget_for(rt)
         show = self._show_progress(len(prompts))
-        return forward.score_prompts(rt, prompts, groups, verb, budget, show, rows, done)
+        return forward.score_prompts(rt, prompts, groups, verb, budget, show, rows, done, examples)
 
 
 __all__ = ["LLMPrior", "clear_loaded_models"]

@@ -37,6 +37,7 @@ def score_prompts(
     show_progress: bool,
     rows: Sequence[int] | None = None,
     done: Callable[[list[int], np.ndarray], None] | None = None,
+    examples: list[tuple[str, str]] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Raw verbalizer log-probabilities of prompts.
 
@@ -53,12 +54,13 @@ def score_prompts(
         Rows and tokens per pass (:func:`~llmboost.priors._llm_budget.batch_budget`),
         halved in place on out-of-memory.
     show_progress : bool
-        Show a tqdm bar.
     rows : sequence of int, default=None
         Position in ``X`` of each prompt's row, named when a prompt is too long or its
         scores are not finite (``ValueError``, at the first batch that has them).
     done : callable, default=None
         Called with the positions (in ``prompts``) and scores of every batch scored.
+    examples : list of (str, str), default=None
+        As in :func:`~llmboost.priors._llm_runtime.check_context`.
 
     Returns
     -------
@@ -69,7 +71,7 @@ def score_prompts(
     from tqdm.auto import tqdm
 
     ids = prompt_ids(rt, prompts)
-    check_context(rt, ids, verb, rows)
+    check_context(rt, ids, verb, rows, examples)
     out = np.empty((len(prompts), len(verb)), dtype=np.float64)
     bar = tqdm(
         total=len(prompts), desc="LLM prior", unit="row", leave=False, disable=not show_progress

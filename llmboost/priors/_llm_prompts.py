@@ -119,8 +119,8 @@ def _label(value):
 
 def shot_candidates(
     bodies: Sequence[str], codes: np.ndarray, texts: list[str], n_shots: int, seed: int | None
-) -> list[tuple[str, str]]:
-    """``n_shots + 1`` distinct (body, answer) examples, classes taken in turn.
+) -> tuple[list[tuple[str, str]], list[int]]:
+    """``n_shots + 1`` distinct (body, answer) examples, classes taken in turn, and their rows.
 
     One spare: a row whose text equals an example gets the next one instead, so a
     row is never its own example. Fewer than ``n_shots`` distinct texts: fewer examples
@@ -139,12 +139,15 @@ def shot_candidates(
 
     Returns
     -------
-    list of (str, str)
+    examples : list of (str, str)
+    rows : list of int
+        Position of each example in ``bodies``.
     """
     rng = np.random.default_rng(seed)
     codes = np.asarray(codes)
     pools = [list(rng.permutation(np.flatnonzero(codes == c))) for c in rng.permutation(len(texts))]
     picked: list[tuple[str, str]] = []
+    rows: list[int] = []
     seen: set[str] = set()
     while len(picked) < n_shots + 1 and any(pools):
         for pool in pools:
@@ -153,10 +156,38 @@ def shot_candidates(
                 if bodies[i] not in seen:
                     seen.add(bodies[i])
                     picked.append((bodies[i], texts[int(codes[i])]))
+                    rows.append(i)
                     break
             if len(picked) == n_shots + 1:
                 break
-    return picked
+    return picked, rows
+
+
+def named_examples(
+    shots: list[tuple[str, str]] | None, rows: Sequence[int] | None, n_shots: int, where: str
+) -> list[tuple[str, str]] | None:
+    """(name, text) of the examples that every prompt but their own row's shows.
+
+    Parameters
+    ----------
+    shots : list of (str, str) or None
+        Candidate examples (:func:`shot_candidates`).
+    rows : sequence of int or None
+        Training row of each candidate (``None``: unknown, no names).
+    n_shots : int
+    where : str
+        The data ``rows`` index, as named in messages (``"X"``).
+
+    Returns
+    -------
+    list of (str, str) or None
+    """
+    if not shots or rows is None:
+        return None
+    return [
+        (f"the training row at position {int(r)} of {where}", f"{b}\nAnswer: {v}")
+        for (b, v), r in zip(shots[:n_shots], rows, strict=False)
+    ]
 
 
 def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> None:
@@ -372,6 +403,7 @@ __all__ = [
     "assistant_turn",
     "build_prompts",
     "class_texts",
+    "named_examples",
     "renderer",
     "shot_candidates",
     "warn_few_shots",

@@ -362,7 +362,11 @@ def _context_length(config, tokenizer) -> int | None:
 
 
 def check_context(
-    rt: Runtime, ids: list[list[int]], verb: list[list[int]], rows: Sequence[int] | None = None
+    rt: Runtime,
+    ids: list[list[int]],
+    verb: list[list[int]],
+    rows: Sequence[int] | None = None,
+    examples: list[tuple[str, str]] | None = None,
 ) -> None:
     """Refuse prompts the model cannot read whole (no silent truncation or wrap-around).
 
@@ -376,6 +380,9 @@ def check_context(
     rows : sequence of int, default=None
         Position in ``X`` of each prompt's row, named in the error; ``None`` is the
         prompt's own index.
+    examples : list of (str, str), default=None
+        (name, text) of the few-shot examples every prompt shows: when every prompt is
+        too long because of one long example, the error names that example instead.
 
     Returns
     -------
@@ -393,6 +400,8 @@ def check_context(
     too_long = np.flatnonzero(lengths > rt.context)
     if not len(too_long):
         return
+    if examples and len(too_long) == len(ids):
+        _check_examples(rt, int(lengths.min()), examples)
     where = np.arange(len(ids)) if rows is None else np.asarray(rows)
     first = too_long[np.argmin(where[too_long])]
     others = ""
@@ -407,6 +416,24 @@ def check_context(
         f"{rt.context} tokens.{others} Nothing is truncated; shorten the prompts with a "
         "shorter task_description or template, fewer or shorter columns, or fewer n_shots, "
         "or use a model with a longer context."
+    )
+
+
+def _check_examples(rt: Runtime, shortest: int, examples: list[tuple[str, str]]) -> None:
+    """``ValueError`` naming the longest few-shot example when the shortest prompt
+    (``shortest`` tokens, too many) would fit without it and it takes more of that prompt's
+    tokens than the row does."""
+    ids = rt.tokenizer([text for _, text in examples], add_special_tokens=False)["input_ids"]
+    counts = [len(i) for i in ids]
+    k = int(np.argmax(counts))
+    if shortest - counts[k] > rt.context or counts[k] <= shortest - sum(counts):
+        return  # many examples together, or the row itself: the prompts are too long
+    raise ValueError(
+        f"LLMPrior: every prompt is longer than the model's context of {rt.context} tokens "
+        f"(the shortest has {shortest}, answer included), and the few-shot example from "
+        f"{examples[k][0]} has {counts[k]} tokens on its own. Nothing is truncated; use fewer "
+        "n_shots, a shorter task_description or template, or a model with a longer context, "
+        "or drop that row from the training rows."
     )
 
 
