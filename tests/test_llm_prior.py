@@ -1656,9 +1656,9 @@ def test_prompt_longer_than_the_context_names_the_row_its_tokens_and_the_fix(mod
     tokens = _prompt_tokens(prior, X)
     assert (tokens > 512).tolist() == [False, False, False, True, False, True]
     fix = (
-        "Nothing is truncated; shorten the prompts with a shorter task_description or "
-        "template, fewer or shorter columns, or fewer n_shots, or use a model with a longer "
-        "context."
+        "Nothing is truncated; shorten the prompts with a shorter task_description, template "
+        "or class_names, fewer or shorter columns, or fewer n_shots, or use a model with a "
+        "longer context."
     )
     with pytest.raises(ValueError) as err:
         prior.logits(X)
@@ -1733,6 +1733,25 @@ def test_context_counts_the_answer_tokens(kind, length, fits):
     else:
         with pytest.raises(ValueError, match=r"position 0 of X has 11 tokens .* context of 10 "):
             _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "chat"])
+def test_a_long_class_name_in_a_too_long_prompt_is_said(models, kind):
+    """A 180-token class name made every prompt too long; the error told to shorten the
+    task_description, template or columns, never the class_names, nor the answer's length."""
+    X = pd.DataFrame({"a": [1.0, 2.0]})
+    long = "very good colour " * 60 + "end"
+    prior = make(models[kind], class_names={"no": long}).fit(X, ["no", "yes"])
+    rt = prior._runtime(need_model=False)
+    answer = max(len(v) for v in prior._verbalizer_ids(rt, "Answer:", prior.class_texts_))
+    assert answer > 100
+    said = (
+        rf"of X has \d+ tokens \(answer included; the longest answer has {answer}\), more "
+        r"than the model's context of 512 tokens\..* a shorter task_description, template or "
+        r"class_names,"
+    )
+    with pytest.raises(ValueError, match=said):
+        prior.logits(X)
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

@@ -410,12 +410,13 @@ def check_context(
             f" {len(too_long)} of {len(ids)} distinct prompts are too long; the longest "
             f"has {int(lengths.max())} tokens."
         )
+    answer = f"; the longest answer has {extra + 1}" if extra else ""
     raise ValueError(
         f"LLMPrior: the prompt of the row at position {int(where[first])} of X has "
-        f"{int(lengths[first])} tokens (answer included), more than the model's context of "
-        f"{rt.context} tokens.{others} Nothing is truncated; shorten the prompts with a "
-        "shorter task_description or template, fewer or shorter columns, or fewer n_shots, "
-        "or use a model with a longer context."
+        f"{int(lengths[first])} tokens (answer included{answer}), more than the model's context "
+        f"of {rt.context} tokens.{others} Nothing is truncated; shorten the prompts with a "
+        "shorter task_description, template or class_names, fewer or shorter columns, or "
+        "fewer n_shots, or use a model with a longer context."
     )
 
 
