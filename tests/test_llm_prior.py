@@ -979,6 +979,34 @@ def test_a_template_set_after_fit_is_checked_as_fit_checks_it(models, table):
     assert z.shape == (len(X), 2) and len(np.unique(z[:, 0])) > 1
 
 
+def test_a_template_set_after_a_few_shot_fit_is_refused(models, monkeypatch):
+    """The examples are written at fit: with another template set after fit, the row
+    at position 4 (the first example) was shown as its own example, in the old layout."""
+    X = pd.DataFrame({"age": np.arange(6.0), "sex": list("MFMFMF")})
+    y = np.array(["no", "yes"] * 3)
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"], n_shots=2).fit(X, y)
+    assert prior.shots_[0][0].endswith(
+        "age: 4\nsex: M\nAnswer with one of the following: no | yes."
+    )
+    layout = "{task}\nage={age}, sex={sex}\n{options}"
+    said = (
+        r"LLMPrior was fitted with n_shots=2 and template=None, but template is now "
+        r"'\{task\}\\nage=\{age\}, sex=\{sex\}\\n\{options\}' \(set after fit\): the examples "
+        r"were written at fit .* fit it again, or set template back\."
+    )
+    with pytest.raises(ValueError, match=said):
+        prior.set_params(template=layout).logits(X.iloc[[4]])
+    assert seen == []
+    # zero examples, or the template back: scored as a refit would
+    assert prior.set_params(n_shots=0).logits(X).shape == (6, 2)
+    z = prior.set_params(n_shots=2, template=None).logits(X)
+    fresh = make(models["gpt2"], n_shots=2).fit(X, y).logits(X)
+    np.testing.assert_allclose(z, fresh, atol=1e-6)  # the same prompts and batches
+    refit = make(models["gpt2"], n_shots=2, template=layout).fit(X, y)
+    assert "age=4, sex=M" in refit.shots_[0][0]
+
+
 def test_few_shot_default_seed_is_zero_and_refits_hit_the_cache(models, table, tmp_path):
     X, y = table
     first = make(models["gpt2"], tmp_path, n_shots=2).fit(X, y)

@@ -39,6 +39,7 @@ from ._base import Folds, Prior
 from ._llm_budget import batch_budget
 from ._llm_prompts import (
     build_prompts,
+    check_examples_fit,
     class_texts,
     named_examples,
     shot_candidates,
@@ -123,8 +124,8 @@ class LLMPrior(Prior):
         Training rows shown as solved examples before each row (class-balanced,
         drawn with ``random_state``). A row is never shown as its own example. With
         0, the prior never reads labels and ``oof_logits`` simply scores the rows.
-        The examples are drawn at fit: a larger value set after fit is refused by
-        :meth:`logits` until the next fit.
+        The examples are drawn and written at fit: a larger value, or another
+        ``template``, set after fit is refused by :meth:`logits` until the next fit.
     device : str or torch.device, default="auto"
         ``"cuda"`` when available (then ``"mps"``), else ``"cpu"``.
     dtype : str or torch.dtype, default="auto"
@@ -267,7 +268,7 @@ class LLMPrior(Prior):
         self.class_texts_ = class_texts(self.classes_, self.class_names)
         self._serializer(self.class_texts_, self.task_description_).check(X.columns)
         self.shots_ = None
-        self._fit_n_shots = self.n_shots  # the examples are drawn for it
+        self._fit_n_shots, self._fit_template = self.n_shots, self.template  # of the examples
         self.stats_ = dict.fromkeys(_STATS, 0)  # fit scores nothing
         self._rt = None  # a refit checks the model's files again (overwritten in place?)
         if self.n_shots:
@@ -279,13 +280,7 @@ class LLMPrior(Prior):
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         """Class log-probabilities (normalised over the classes)."""
-        fitted = getattr(self, "_fit_n_shots", self.n_shots)
-        if self.n_shots > fitted:  # fewer are a prefix of the examples drawn: as a refit
-            raise ValueError(
-                f"LLMPrior was fitted with n_shots={fitted}, but n_shots is now {self.n_shots} "
-                "(set after fit): the examples are drawn at fit; fit it again, or set n_shots "
-                f"back to at most {fitted}."
-            )
+        check_examples_fit(self)
         serializer = self._serializer(self.class_texts_, self.task_description_)
         serializer.check(X.columns)  # as fit does: a template may be set after fit
         rows = getattr(self, "_shot_rows", None)  # None: pickled before it was kept

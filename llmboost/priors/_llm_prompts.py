@@ -190,6 +190,28 @@ def named_examples(
     ]
 
 
+def check_examples_fit(prior) -> None:
+    """``ValueError`` when the examples a fitted :class:`~llmboost.priors.LLMPrior` drew
+    no longer suit its parameters: ``n_shots`` raised, or ``template`` changed while its
+    prompts show examples (written at fit: a row would not be told from its own example).
+    Fewer ``n_shots`` are the first of the examples drawn, as a refit would show."""
+    fitted = getattr(prior, "_fit_n_shots", prior.n_shots)
+    if prior.n_shots > fitted:
+        raise ValueError(
+            f"LLMPrior was fitted with n_shots={fitted}, but n_shots is now {prior.n_shots} "
+            "(set after fit): the examples are drawn at fit; fit it again, or set n_shots "
+            f"back to at most {fitted}."
+        )
+    template = getattr(prior, "_fit_template", prior.template)
+    if prior.n_shots and prior.shots_ and template != prior.template:
+        raise ValueError(
+            f"LLMPrior was fitted with n_shots={fitted} and template={template!r}, but "
+            f"template is now {prior.template!r} (set after fit): the examples were written "
+            "at fit with the template of fit, and a row would not be told from its own "
+            "example; fit it again, or set template back."
+        )
+
+
 def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> None:
     """One warning when some of ``counts`` (examples found: by the fit, or per fold) fall
     short of ``n_shots``."""
@@ -402,6 +424,7 @@ def _check_distinct(texts: list[str], ids: list[list[int]]) -> None:
 __all__ = [
     "assistant_turn",
     "build_prompts",
+    "check_examples_fit",
     "class_texts",
     "named_examples",
     "renderer",
