@@ -1182,6 +1182,31 @@ def test_llmboost_prior_stats_count_its_own_scoring_after_fit(models, table, tmp
     assert not hasattr(pickle.loads(pickle.dumps(make(models["gpt2"]))), "stats_")  # unfitted
 
 
+def test_a_class_only_in_untested_rows_is_not_warned_about_for_the_language_model(models, table):
+    # the language model scores every class from its text, with or without few-shot
+    # examples: the warning that a prior fitted without the class scores it as near
+    # impossible was untrue here (the class's out-of-fold logits are ordinary)
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    y = np.where(np.asarray(y) == 1, "a", "b").astype(object)
+    y[[2, 5]] = "c"
+    for n_shots in (0, 1):
+        prior = make(models["gpt2"], n_shots=n_shots)
+        params = {"n_estimators": 3}
+        clf = LLMBoostClassifier(
+            prior=prior, scale=1.0, cv=TimeSeriesSplit(3), booster_params=params
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            clf.fit(X, y)
+        folds = [(np.arange(10, 40), np.arange(10)), (np.arange(10), np.arange(10, 40))]
+        oof = make(models["gpt2"], n_shots=n_shots).fit(X, y).oof_logits(X, y, folds)
+        assert oof[:, list(clf.classes_).index("c")].min() > -10  # PROBA_FLOOR's log is -16
+
+
 def test_llmboost_passes_a_named_target_to_its_prior(models, table):
     from llmboost import LLMBoostClassifier
 

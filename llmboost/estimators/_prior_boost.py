@@ -214,7 +214,8 @@ class _PriorBoost(FusionParams, ABC):
                     "use other folds (cv), or drop the zero-weight rows."
                 )
         if rows.classes is not None and not isinstance(self.cv, Integral):
-            warn_untested_classes(folds, rows.y)  # make_folds leaves out single rows alone
+            if not getattr(prior, "oof_scores_every_class", False):  # make_folds: no such rows
+                warn_untested_classes(folds, rows.y)
         z = prior.oof_logits(rows.frame, rows.y, splits, **prior_weight)
         return self._checked_margin(prior, z, len(rows.y), rows.classes, "oof_logits")
 

@@ -60,6 +60,9 @@ class Prior(BaseEstimator, ABC):
     task: str = "classification"
     #: Whether ``fit`` takes ``sample_weight`` (in-context and language-model priors don't).
     supports_sample_weight: bool = False
+    #: Whether out-of-fold logits score every class of ``y``, also one that a fold's
+    #: training rows lack (a language model reads the classes' names).
+    oof_scores_every_class: bool = False
     #: Constraints of the constructor parameters (see :mod:`llmboost._params`).
     _parameter_constraints: dict = {}
 

@@ -185,6 +185,7 @@ class LLMPrior(Prior):
     """
 
     task = "classification"
+    oof_scores_every_class = True
     _parameter_constraints = {
         "model": [Check(_filled_path, "a model name, folder or .gguf file (not empty)"), None],
         "task_description": [Check(filled_text, "a task sentence (not empty)"), None],
