@@ -46,7 +46,8 @@ _NUMBERS = (
     "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
     "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
     "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
-    "sub_feature_bynode", "min_sum_hessian", "min_hessian", *_WHOLE_NUMBERS,
+    "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
+    "skip_drop", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 

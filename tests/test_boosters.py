@@ -949,6 +949,21 @@ def test_a_number_out_of_the_library_range_is_refused_by_name(library, key, valu
 
 
 @pytest.mark.parametrize(
+    "library, key, value",
+    [("xgboost", "rate_drop", "abc"), ("xgboost", "skip_drop", True),
+     ("lightgbm", "drop_rate", "high"), ("lightgbm", "skip_drop", True),
+     ("lightgbm", "rate_drop", [0.1])],
+)  # fmt: skip
+def test_dart_drop_rates_that_are_no_number_are_refused_by_name(library, key, value):
+    # they failed at the first fit, after the prior's scores ("Invalid Parameter format
+    # for rate_drop expect float but value='abc'", "Unknown token true in data file")
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    message = re.escape(f"booster_params {key}={value!r}: {name} takes a number here")
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        make_booster(library, _in_mode(library, key, value), "regression", 0)
+
+
+@pytest.mark.parametrize(
     "library, params",
     [("xgboost", {"subsample": 1, "colsample_bytree": 1e-3, "max_depth": 0, "gamma": 0,
                   "max_bin": 2, "learning_rate": 2.0}),
