@@ -350,10 +350,11 @@ def _check_common(library: str, params: dict, given: dict | None) -> None:
     """Refuse a common parameter (:data:`_COMMON`) given two values under two of its
     names (the library read one and ignored the other without a word: XGBoost's
     ``lambda`` beside ``reg_lambda``, LightGBM's ``subsample`` beside
-    ``bagging_fraction``), or outside the range the library takes it in."""
+    ``bagging_fraction``; ``None`` is no value, which both pass over), or outside the
+    range the library takes it in."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     for names, allowed in _COMMON[library].items():
-        twice = {k: v for k, v in (given or {}).items() if k in names}
+        twice = {k: v for k, v in (given or {}).items() if k in names and v is not None}
         if len({_to_float(v) if _is_number(v) else repr(v) for v in twice.values()}) > 1:
             shown = " and ".join(f"{k}={v!r}" for k, v in twice.items())
             raise ValueError(

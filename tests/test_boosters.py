@@ -1088,3 +1088,22 @@ def test_a_choice_parameter_outside_its_choices_is_refused_by_name(library, key,
     if key in fine:
         booster = make_booster(library, {key: fine[key], "n_estimators": 3}, "regression", 0)
         assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"reg_lambda": None, "lambda": 1000}),
+     ("lightgbm", {"reg_lambda": None, "lambda_l2": 1000}),
+     ("lightgbm", {"n_jobs": None, "num_threads": 1})],
+)  # fmt: skip
+def test_none_beside_another_name_of_the_parameter_is_its_default(library, params):
+    # None is no value (the libraries pass over it and read the other name), yet it was
+    # refused as a second value of the parameter
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    given = {k: v for k, v in params.items() if v is not None}
+    both = make_booster(library, {**params, "n_estimators": 3}, "regression", 0)
+    alone = make_booster(library, {**given, "n_estimators": 3}, "regression", 0)
+    both.fit(X, y, None), alone.fit(X, y, None)
+    # the same trees: equal to the last bit on one machine
+    np.testing.assert_array_equal(both.predict_margin(X, None), alone.predict_margin(X, None))
