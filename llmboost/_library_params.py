@@ -19,8 +19,9 @@ from ._validation import _python_number
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
 #: ``n_jobs`` in plain XGBoost; LightGBM's aliases of the number of rounds replace
-#: ``n_estimators`` in plain LightGBM, and its early-stopping aliases are the patience
-#: of early stopping on ``eval_set`` (LightGBM stopped every fit without one), and
+#: ``n_estimators`` in plain LightGBM (the default ``n_jobs=1`` replaced its ``nthread``,
+#: ``num_thread`` and ``nthreads``), its early-stopping aliases are the patience of
+#: early stopping on ``eval_set`` (LightGBM stopped every fit without one), and
 #: ``is_unbalance`` is refused with more than two classes.
 ALIASES = {
     "xgboost": {"learning_rate": ("eta",), "n_jobs": ("nthread",)},
@@ -31,6 +32,7 @@ ALIASES = {
         ),
         "early_stopping_rounds": ("early_stopping_round", "early_stopping", "n_iter_no_change"),
         "is_unbalance": ("unbalance", "unbalanced_sets"),
+        "n_jobs": ("num_threads", "num_thread", "nthread", "nthreads"),
     },
 }  # fmt: skip
 

@@ -1094,7 +1094,7 @@ def test_a_choice_parameter_outside_its_choices_is_refused_by_name(library, key,
     "library, params",
     [("xgboost", {"reg_lambda": None, "lambda": 1000}),
      ("lightgbm", {"reg_lambda": None, "lambda_l2": 1000}),
-     ("lightgbm", {"n_jobs": None, "num_threads": 1})],
+     ("lightgbm", {"subsample": None, "bagging_fraction": 0.5, "bagging_freq": 1})],
 )  # fmt: skip
 def test_none_beside_another_name_of_the_parameter_is_its_default(library, params):
     # None is no value (the libraries pass over it and read the other name), yet it was
@@ -1107,3 +1107,14 @@ def test_none_beside_another_name_of_the_parameter_is_its_default(library, param
     both.fit(X, y, None), alone.fit(X, y, None)
     # the same trees: equal to the last bit on one machine
     np.testing.assert_array_equal(both.predict_margin(X, None), alone.predict_margin(X, None))
+
+
+@pytest.mark.parametrize("key", ["num_threads", "num_thread", "nthread", "nthreads"])
+def test_lightgbm_names_of_its_threads_count_as_n_jobs(key):
+    # the default n_jobs=1 replaced nthread=3, num_thread=3 and nthreads=3 without a word
+    X, rng = _frame()
+    booster = make_booster("lightgbm", {key: 3, "n_estimators": 2}, "regression", 0)
+    booster.fit(X, rng.normal(size=len(X)), None)
+    assert "[num_threads: 3]" in booster.model_.booster_.model_to_string().splitlines()
+    with pytest.raises(ValueError, match=f"^booster_params gives n_jobs and {key}, "):
+        make_booster("lightgbm", {key: 3, "n_jobs": 2}, "regression", 0)
