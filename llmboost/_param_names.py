@@ -329,13 +329,22 @@ def _check_choices(library: str, params: dict) -> None:
 
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     """``params`` with the text of a whole number as the int where one belongs; raise for
-    any other value there but an int or ``None``."""
+    any other value there but an int or ``None``, and for an int beyond the library's
+    integers: 32-bit ones, 64-bit seeds (XGBoost refused ``max_depth=2**40`` at fit,
+    LightGBM read ``max_bin=2**40`` as a number <= 1)."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     out = dict(params)
     for key in _WHOLE_NUMBERS:
         value = out.get(key)
         if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            out[key] = int(value)
+            value = out[key] = int(value)
+        bits = 63 if key in ("seed", "random_seed") else 31
+        whole = isinstance(value, Integral) and not isinstance(value, bool)
+        if whole and not -(2**bits) <= value < 2**bits:
+            raise ValueError(
+                f"booster_params {given_key(library, key, given)}={value!r}: {name} holds it "
+                f"in {bits + 1} bits; give a whole number from {-(2**bits)} to {2**bits - 1}."
+            )
         elif value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
             near = math.ceil(float(value)) if _is_number(value) and _in_float32(value) else 1
             shown = given_key(library, key, given)

@@ -1118,3 +1118,23 @@ def test_lightgbm_names_of_its_threads_count_as_n_jobs(key):
     assert "[num_threads: 3]" in booster.model_.booster_.model_to_string().splitlines()
     with pytest.raises(ValueError, match=f"^booster_params gives n_jobs and {key}, "):
         make_booster("lightgbm", {key: 3, "n_jobs": 2}, "regression", 0)
+
+
+@pytest.mark.parametrize(
+    "library, key, value, bits",
+    [("xgboost", "max_depth", 2**40, 32), ("xgboost", "n_jobs", -(2**40), 32),
+     ("xgboost", "seed", 2**63, 64), ("lightgbm", "max_bin", "1099511627776", 32),
+     ("lightgbm", "min_data_in_leaf", 2**31, 32), ("lightgbm", "seed", -(2**70), 64)],
+)  # fmt: skip
+def test_a_whole_number_beyond_the_library_integers_is_refused_by_name(library, key, value, bits):
+    # XGBoost failed at the first fit, after the prior's scores ("Invalid Parameter format
+    # for max_depth expect int"), LightGBM read max_bin=2**40 as a number <= 1 ("Check
+    # failed: (max_bin) > (1)") and min_data_in_leaf=2**31 as a negative number
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    message = f"booster_params {key}={int(value)!r}: {name} holds it in {bits} bits; give a "
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}whole number from -\d+ to \d+"):
+        make_booster(library, {key: value}, "regression", 0)
+    X, rng = _frame()
+    for params in ({"seed": 2**63 - 1}, {"max_bin": 2**31 - 1}):  # the largest it holds
+        booster = make_booster(library, {**params, "n_estimators": 2}, "regression", 0)
+        assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
