@@ -149,7 +149,6 @@ _COMMON = {
         ("drop_rate", "rate_drop"): Interval(Real, 0, 1),  # DART's
         ("skip_drop",): Interval(Real, 0, 1),
         ("early_stopping_min_delta",): _FROM_0,
-        ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads"): None,
         ("random_state", "seed", "random_seed"): None,
     },
 }  # fmt: skip
