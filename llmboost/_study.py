@@ -4,12 +4,14 @@ quiet, and failing as its trial."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
 
 from ._library_params import _LIGHTGBM_BOOSTING, _TREE_ONLY, boosting_mode
+from ._validation import _to_float
 
 #: The libraries' other names of the parameters the search tunes (``n_trials``) that
 #: :data:`~llmboost._library_params.ALIASES` does not rename or refuse (as LightGBM's
@@ -121,7 +123,7 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     -------
     dict
     """
-    fixed = fixed or {}
+    fixed = _as_read(fixed)
     aliases = _TUNED_ALIASES.get(library, {})
     space = {
         k: v for k, v in space.items() if not any(a in fixed for a in (k, *aliases.get(k, ())))
@@ -137,6 +139,16 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     if not (goss or unbagged):
         return space
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
+
+
+def _as_read(fixed: dict | None) -> dict:
+    """``fixed`` with the text of a whole number as the int the boosters read it as
+    (``max_depth="3"`` is 3: the search tuned as if no depth were given)."""
+    whole = re.compile(r"\s*[+-]?\d+\s*")
+    return {
+        k: int(v) if isinstance(v, str) and whole.fullmatch(v) else v
+        for k, v in (fixed or {}).items()
+    }
 
 
 def _within_depth(space: dict, depth) -> dict:
@@ -188,10 +200,11 @@ def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, he
     dict
     """
     name = "min_child_samples" if library == "lightgbm" else "min_child_weight"
+    fixed = _as_read(fixed)
     if library == "lightgbm":  # no more leaves than the largest fold's rows fill
         least = getattr(space.get(name), "low", None)
         names = (name, *_TUNED_ALIASES[library][name])
-        least = next((fixed[k] for k in names if k in (fixed or {})), least)
+        least = next((fixed[k] for k in names if k in fixed), least)
         if isinstance(least, Integral) and least > 0:
             space = _leaves_at_most(space, max(len(tr) for tr, _ in folds) // least)
     if name not in space:
@@ -199,7 +212,7 @@ def leaf_bounds(library: str, space: dict, fixed: dict | None, folds, weight, he
     rows = min(len(train) for train, _ in folds)
     held = rows if library == "lightgbm" or weight is None else min(
         float(np.sum(weight[train])) for train, _ in folds)  # fmt: skip
-    share = getattr(space.get("subsample"), "low", (fixed or {}).get("subsample"))
+    share = getattr(space.get("subsample"), "low", _to_float(fixed.get("subsample")))
     if not isinstance(share, Real) or not 0 < share <= 1:
         share = 1.0
     top = held * share * (1.0 if library == "lightgbm" else hessian) / 2

@@ -952,6 +952,27 @@ def test_tuning_lightgbm_leaves_no_more_than_the_training_rows_fill(monkeypatch,
     assert tops == {top}  # 32 // 10 is below the range's bottom (4): num_leaves not tuned
 
 
+@pytest.mark.parametrize(
+    ("library", "fixed"),
+    [("lightgbm", {"max_depth": 2}), ("lightgbm", {"max_depth": 3}),
+     ("lightgbm", {"subsample_freq": 0}), ("lightgbm", {"min_data_in_leaf": 10}),
+     ("xgboost", {"subsample": 0.5})],
+)  # fmt: skip
+def test_tuning_reads_a_number_given_as_text_as_the_number(monkeypatch, library, fixed):
+    # the trees read max_depth="2" as 2, but the search tuned num_leaves up to 64 (4 leaves
+    # at most) and the row subsample with subsample_freq="0" (no bagging): optuna modelled
+    # dimensions that did nothing; XGBoost's min_child_weight went past what half the rows hold
+    X, y = _table(n=40)
+    kw = {"n_trials": 2, "cv": 5, "scale": [0.0], "random_state": 0}
+    spaces = []
+    for given in (fixed, {k: str(v) for k, v in fixed.items()}):
+        studies = _spied_studies(monkeypatch)
+        params = {"n_estimators": 5, **given}
+        PriorBoostClassifier(booster=library, booster_params=params, **kw).fit(X, y)
+        spaces.append([t.distributions for t in studies[0].trials])
+    assert spaces[1] == spaces[0]
+
+
 def test_tuning_lists_only_what_the_trials_searched():
     # LightGBM's subsample_freq=1, the same in every trial, showed in cv_results_ as a
     # tuned parameter (param_subsample_freq, all 1)
