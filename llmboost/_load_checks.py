@@ -13,6 +13,8 @@ import re
 import stat
 import sys
 import zipfile
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +75,18 @@ def check_saved_params(cls: type, state: dict, where: str) -> None:
                 f"{', '.join(unknown)}, which this version does not have (a file from a "
                 "newer version); load it with the version that saved it, or refit."
             )
+
+
+def exact_number(value: dict, where: str) -> Fraction | Decimal:
+    """The ``Fraction`` or ``Decimal`` of an ``exact`` record, from its text."""
+    make = {"fraction": Fraction, "decimal": Decimal}.get(value.get("kind"))
+    text = value.get("text")
+    if make is None or not isinstance(text, str) or len(text) > 1000:
+        raise _unsafe(f"{where}: malformed number record.")
+    try:
+        return make(text)
+    except (ValueError, ArithmeticError) as exc:  # Decimal's InvalidOperation; 1/0
+        raise _unsafe(f"{where}: malformed number ({exc!r}).") from None
 
 
 def save_path(path) -> Path:
@@ -443,6 +457,7 @@ __all__ = [
     "check_json",
     "check_saved_params",
     "entry",
+    "exact_number",
     "file_head",
     "hashable_key",
     "import_llmboost_module",

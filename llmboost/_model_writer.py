@@ -14,6 +14,8 @@ import secrets
 import stat
 import sys
 import zipfile
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path, PurePath
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -93,6 +95,9 @@ class Writer:
             return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
         if type(obj) is np.random.RandomState:  # a random_state: its generator's state
             return {"$": "random_state", "state": self.encode(obj.get_state(), where)}
+        if isinstance(obj, Fraction | Decimal):  # booster_params take them (as floats)
+            kind = "fraction" if isinstance(obj, Fraction) else "decimal"
+            return {"$": "exact", "kind": kind, "text": str(obj)}
         if isinstance(obj, MetadataRequest):
             return self._metadata_request(obj, where)
         return self._object(obj, where)

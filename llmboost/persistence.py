@@ -42,6 +42,7 @@ from ._load_checks import (
     check_json,
     check_saved_params,
     entry,
+    exact_number,
     file_head,
     hashable_key,
     import_llmboost_module,
@@ -288,6 +289,9 @@ class _Reader:
 
     def _tag_nptype(self, value, where):
         return stored_dtype(value.get("name"), where).type
+
+    def _tag_exact(self, value, where):
+        return exact_number(value, where)
 
     def _tag_slice(self, value, where):
         items = self._items(value, where)

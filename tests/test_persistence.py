@@ -11,6 +11,8 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -2322,3 +2324,30 @@ def test_xgboost_files_saved_with_equals_signs_in_edge_names_still_predict(tmp_p
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     names = list(booster_frame(pd.DataFrame(columns=X.columns)).columns)
     assert loaded.booster_.model_.get_booster().feature_names == names
+
+
+def _records(node, tag):
+    """The records of type ``tag`` in a model.json tree."""
+    if isinstance(node, dict):
+        return [node] * (node.get("$") == tag) + [
+            r for v in node.values() for r in _records(v, tag)
+        ]
+    return [r for v in node for r in _records(v, tag)] if isinstance(node, list) else []
+
+
+def test_a_fraction_or_decimal_in_booster_params_is_saved_as_it_is(tmp_path):
+    # booster_params take a Fraction or Decimal (read as its float), but save refused the
+    # fitted model: "fractions:Fraction is not a class llmboost saves without pickle"
+    X, y = _data("binary", n=60)
+    params = {"learning_rate": Fraction(1, 4), "reg_lambda": Decimal("0.5"), "n_estimators": 5}
+    model = PriorBoostClassifier(booster_params=params, scale=1.0, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    loaded = load(path)
+    assert loaded.booster_params == params
+    assert [type(v) for v in loaded.booster_params.values()] == [Fraction, Decimal, int]
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    manifest = _manifest(path)
+    _records(manifest, "exact")[0]["text"] = "1/0"
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(UnsafeFileError, match=r": malformed number \(.*\)\.$"):
+        load(path)
