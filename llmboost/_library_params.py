@@ -71,7 +71,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
     ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
     ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
-    and LightGBM's loss and metrics in lower case, as LightGBM reads them.
+    and LightGBM's loss and metrics in lower case, as LightGBM reads them (a tuple of
+    them as a list).
 
     Parameters
     ----------
@@ -109,9 +110,10 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
 
 
 def _lower(value):
-    """A name, or a list of names, in lower case (anything else as it is)."""
+    """A name, or a list of names, in lower case (anything else as it is); a tuple as a
+    list (LightGBM's fit failed on one: "can only concatenate list (not "tuple") to list")."""
     if isinstance(value, list | tuple):
-        return type(value)(_lower(v) for v in value)
+        return [_lower(v) for v in value]
     return value.lower() if isinstance(value, str) else value
 
 

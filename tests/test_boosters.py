@@ -88,6 +88,20 @@ def test_lightgbm_fit_arguments_as_parameters_are_refused(key, value, hint):
     assert booster.fit(X, y, None).model_.get_params()["metric"] == "auc"
 
 
+@pytest.mark.parametrize("key", ["metric", "metrics"])
+def test_lightgbm_metrics_as_a_tuple_are_read_as_a_list(key):
+    # LightGBM's fit failed on a tuple, after the prior's scores: "TypeError: can only
+    # concatenate list (not "tuple") to list"
+    X, rng = _frame()
+    y = rng.integers(0, 2, len(X))
+    names = ("AUC", "binary_logloss")
+    booster = make_booster("lightgbm", {key: names, "n_estimators": 5}, "classification", 0)
+    assert booster.params[key] == ["auc", "binary_logloss"]
+    # early stopping on the validation rows reads both metrics
+    fitted = booster.fit(X, y, None, eval_set=(X, y, None))
+    assert set(fitted.model_.evals_result_["valid_0"]) == {"auc", "binary_logloss"}
+
+
 @pytest.mark.parametrize(
     "alias, main, value",
     [
