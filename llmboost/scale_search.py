@@ -37,7 +37,7 @@ from sklearn.metrics import get_scorer
 from tqdm.auto import tqdm
 
 from ._cv_results import results_table
-from ._library_params import prefixes_hold
+from ._library_params import given_names, prefixes_hold
 from ._scorer_stand_ins import scorer_score, warn_unweighted
 from ._search_loss import booster_loss, loss_scale
 from ._study import leaf_bounds, run_study, suggest, tunable
@@ -111,6 +111,8 @@ class CVScorer:
     loss : SearchLoss or None
         The regression booster's own loss when it is not squared error; the searches set
         it from the booster's parameters (:func:`~llmboost._search_loss.booster_loss`).
+    given : dict
+        The user's ``booster_params``: the boosters' messages name a parameter as it does.
     """
 
     def __init__(
@@ -130,6 +132,7 @@ class CVScorer:
         n_jobs=None,
         progress=None,
         scoring_rows=None,
+        given=None,
     ):
         self.X, self.y, self.y_encoded, self.classes = X, y, y_encoded, classes
         self.scoring_rows = X if scoring_rows is None else scoring_rows
@@ -140,7 +143,7 @@ class CVScorer:
         if self.scorer is not None and sample_weight is not None:
             warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
-        self.loss = None
+        self.loss, self.given = None, given or {}
 
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
@@ -157,6 +160,7 @@ class CVScorer:
 
     def _fold_fit(self, scale, params, train, test, rounds):
         start = start_margin(scale, self.margin, self.center(train))
+        params = given_names(self.booster, params or {}, self.given)  # eta stays eta
         booster = make_booster(self.booster, params, self.task, self.random_state)
         weight = None if self.sample_weight is None else self.sample_weight[train]
         began = time.perf_counter()

@@ -1327,3 +1327,17 @@ def test_a_given_scorer_still_wins_over_the_boosters_loss():
     np.testing.assert_allclose([results[f"split{i}_test_score"][prior] for i in range(3)],
                                mae, rtol=1e-12)  # fmt: skip
     assert len(members) == 1 and members[0][2] == 1.0  # the best candidate alone
+
+
+@pytest.mark.parametrize("settings", [{"scale": 0.5}, {"scale": "auto", "cv": 3},
+                                      {"scale": [0.0, 1.0], "cv": 3, "n_trials": 1}])  # fmt: skip
+def test_a_diverged_search_or_refit_names_the_learning_rate_as_given(settings):
+    # booster_params eta=1000 diverged with "lower learning_rate (1000)", a key never given:
+    # the estimators renamed eta before building the search's and the refit's boosters
+    from sklearn.linear_model import Ridge
+
+    X, _ = _table()
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+    model = PriorBoostRegressor(Ridge(), booster_params={"eta": 1000}, **settings)
+    with pytest.raises(ValueError, match=r"the boosting diverged; lower eta \(1000\)\.$"):
+        model.fit(X, y)

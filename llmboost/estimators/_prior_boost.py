@@ -147,8 +147,9 @@ class _PriorBoost(FusionParams, ABC):
         if validation is not None:
             validation = self._with_prior_margin(validation, fitted_prior, rows.classes)
         fused = refit_members(
-            members, self.booster, params, self._task, seed, rows, margin, validation
-        )
+            members, self.booster, params, self._task, seed, rows, margin, validation,
+            self.booster_params,
+        )  # fmt: skip
         self._check_overflow(fused, rows, margin)
         validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
         self._set_fitted(rows, cv_results, params, fitted_prior, fused, candidates)
@@ -245,6 +246,7 @@ class _PriorBoost(FusionParams, ABC):
             rows.trees, rows.y, rows.encoded, rows.classes, margin, folds,
             task=self._task, booster=self.booster, scoring=self.scoring, random_state=seed,
             sample_weight=rows.weight, n_jobs=self.n_jobs, progress=bar, scoring_rows=rows.frame,
+            given=self.booster_params,
         )  # fmt: skip
         try:
             if self.n_trials:

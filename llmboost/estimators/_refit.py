@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._library_params import given_names
 from ..boosters import make_booster
 from ..scale_search import FusionMember, shrink_center, start_margin
 
@@ -24,8 +25,11 @@ class _Rows(NamedTuple):
     weight: np.ndarray | None
 
 
-def refit_members(members, booster, params, task, seed, rows: _Rows, margin, validation):
-    """Fit one booster per distinct scale with trees, as many rounds as its members use."""
+def refit_members(
+    members, booster, params, task, seed, rows: _Rows, margin, validation, given=None
+):
+    """Fit one booster per distinct scale with trees, as many rounds as its members use;
+    their messages name a parameter as the user's ``given`` booster_params do (``eta``)."""
     rounds_at: dict[float, int] = {}
     for s, r, _ in members:
         if r:
@@ -41,6 +45,7 @@ def refit_members(members, booster, params, task, seed, rows: _Rows, margin, val
         else:
             X_val, y_val, z_val = validation
             eval_set = (X_val, y_val, start_margin(s, z_val, center))
+        member_params = given_names(booster, member_params, given or {})
         adapter = make_booster(booster, member_params, task, seed)
         fitted[s] = adapter.fit(rows.trees, rows.encoded, start, rows.weight, eval_set)
     out: dict[tuple, float] = {}
