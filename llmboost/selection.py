@@ -53,7 +53,8 @@ def paired_gain(diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.nd
     """
     gain = diff @ weight / weight.sum()
     n_eff = _effective_rows(weight)
-    spread = np.sqrt(((diff - gain[..., None]) ** 2) @ weight / weight.sum() / n_eff)
+    with np.errstate(over="ignore"):  # a margin near float64's end: an infinite spread
+        spread = np.sqrt(((diff - gain[..., None]) ** 2) @ weight / weight.sum() / n_eff)
     return gain, spread
 
 
@@ -307,6 +308,11 @@ def row_loss(margin, y_encoded, task: str, binary: bool, loss: SearchLoss | None
     ndarray of shape (..., n)
         In the unit of :func:`loss_unit`.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # a scale that overflows the
+        return _row_loss(margin, y_encoded, task, binary, loss)  # margin: inf or NaN
+
+
+def _row_loss(margin, y_encoded, task, binary, loss):
     if task == "regression":
         unit = loss_unit(y_encoded)
         if loss is not None:

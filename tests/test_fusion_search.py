@@ -209,6 +209,33 @@ def test_a_candidate_with_infinite_or_nan_margins_never_joins():
     assert np.isfinite(model.predict_proba(X)).all()
 
 
+@pytest.mark.parametrize("library, n_classes", [("lightgbm", 0), ("lightgbm", 2),
+                                                ("lightgbm", 3), ("xgboost", 3)])  # fmt: skip
+def test_a_scale_that_overflows_is_left_out_without_numpy_warnings(library, n_classes):
+    # scale=[1e300, 1.0] warned "overflow encountered in square" (LightGBM) or "invalid
+    # value encountered in subtract" (XGBoost, three classes) from the selection's losses
+    import warnings
+
+    from sklearn.linear_model import Ridge
+
+    X, y = _table(n=90, n_classes=max(n_classes, 2))
+    kwargs = dict(booster=library, scale=[1e300, 1.0], cv=3, random_state=0,
+                  booster_params={"n_estimators": 10})  # fmt: skip
+    if n_classes:
+        model = PriorBoostClassifier(LogisticRegression(), **kwargs)
+    else:
+        y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+        model = PriorBoostRegressor(Ridge(), **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e300
+    assert not (results["mean_test_score"][huge] > -1e100).any()  # -inf, NaN or -1e299
+    assert np.all(results["ensemble_weight"][huge] == 0)
+    assert model.scale_ == 1.0
+
+
 def _rows_cv(y, task="classification"):
     """What :func:`~llmboost.selection.select` reads of a CVScorer: every row tested."""
     return SimpleNamespace(tested_rows=lambda: np.arange(len(y)), y_encoded=y, task=task,
