@@ -427,15 +427,17 @@ def warn_untested_classes(folds, y) -> None:
         )
 
 
-def check_fold_weights(folds, weight: np.ndarray) -> None:
-    """Each fold the search scores needs a positive weight in its test and training rows."""
+def check_fold_weights(folds, weight: np.ndarray, given: bool = False) -> None:
+    """Each fold the search scores needs a positive weight in its test and training rows
+    (``given``: the folds of the user's splitter, so the advice is other folds)."""
+    fix = "other" if given else "fewer"
     for i, (train, test) in enumerate(folds):
         for part, rows in (("test", test), ("training", train)):
             if weight[rows].sum() <= 0:
                 raise ValueError(
                     f"sample_weight is zero on every {part} row of cross-validation fold {i} "
                     f"({len(rows)} rows), so the search cannot score it: give more rows a "
-                    "positive weight, use fewer folds (cv), or drop the zero-weight rows."
+                    f"positive weight, use {fix} folds (cv), or drop the zero-weight rows."
                 )
 
 

@@ -1187,6 +1187,27 @@ def test_a_prior_fold_without_weight_is_named():
     assert model.set_params(scale=1.0).fit(X, y, sample_weight=weight).scale_ == 1.0
 
 
+def test_a_searched_fold_without_weight_advises_folds_as_cv_gives_them():
+    # a splitter's fold of zero weight was told "use fewer folds (cv)", advice for
+    # cv=<int> only; a splitter needs other folds
+    from sklearn.model_selection import KFold
+
+    X, y = _data(n=60)
+    weight = np.r_[np.zeros(20), np.ones(40)]
+    kwargs = {"scale": [0.5, 1.0], "booster_params": {"n_estimators": 2}}
+    model = PriorBoostClassifier(LogisticRegression(), cv=KFold(3), **kwargs)
+    with pytest.raises(
+        ValueError,
+        match=r"sample_weight is zero on every test row of cross-validation fold 0 \(20 rows\)"
+        r", so the search cannot score it: give more rows a positive weight, use other "
+        r"folds \(cv\), or drop",
+    ):
+        model.fit(X, y, sample_weight=weight)
+    weight = np.r_[1.0, np.zeros(59)]  # two of the three folds test only zero weights
+    with pytest.raises(ValueError, match=r"so the search cannot score it: .* use fewer folds"):
+        model.set_params(cv=3).fit(X, y, sample_weight=weight)
+
+
 def test_set_params_of_a_booster_parameter_says_to_give_the_dict_whole():
     # GridSearchCV({"booster_params__max_depth": [3, 6]}) failed inside scikit-learn with
     # "AttributeError: 'dict' object has no attribute 'set_params'"

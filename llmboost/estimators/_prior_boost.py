@@ -200,7 +200,7 @@ class _PriorBoost(FusionParams, ABC):
         else:
             folds = given_folds(self.cv, rows.frame, rows.y, self._task)
         if search and rows.weight is not None:
-            check_fold_weights(folds, rows.weight)
+            check_fold_weights(folds, rows.weight, not isinstance(self.cv, Integral))
         return folds
 
     def _oof_margin(self, prior: Prior, rows: _Rows, folds, prior_weight: dict) -> np.ndarray:
