@@ -252,7 +252,10 @@ class CVScorer:
         return float(mean * loss_scale(self.loss, loss_unit(y)))
 
     def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
-        """The scorer's score of the pooled margins on the fold's rows ``test``."""
+        """The scorer's score of the pooled margins on the fold's rows ``test``; -inf, as
+        by the search's own loss, where a scale overflowed them (scorers refuse inf)."""
+        if not np.isfinite(oof[test]).all():
+            return -np.inf
         weight = None if self.sample_weight is None else self.sample_weight[test]
         rows = self.scoring_rows.iloc[test]
         return scorer_score(

@@ -236,6 +236,30 @@ def test_a_scale_that_overflows_is_left_out_without_numpy_warnings(library, n_cl
     assert model.scale_ == 1.0
 
 
+@pytest.mark.parametrize("n_classes, scoring", [(2, "roc_auc"), (3, "neg_log_loss"),
+                                               (0, "r2")])  # fmt: skip
+def test_a_scale_that_overflows_is_left_out_by_a_given_scorer(n_classes, scoring):
+    # with scoring given, scale=[1e300, 1.0] failed the fit: "scoring='roc_auc' could not
+    # score the search's out-of-fold predictions: Input contains infinity" (XGBoost keeps
+    # its starting margin as float32), while the search's own loss leaves it out
+    from sklearn.linear_model import Ridge
+
+    X, y = _table(n=90, n_classes=max(n_classes, 2))
+    kwargs = dict(scale=[1e300, 1.0], cv=3, random_state=0, scoring=scoring,
+                  booster_params={"n_estimators": 10})  # fmt: skip
+    if n_classes:
+        model = PriorBoostClassifier(LogisticRegression(), **kwargs).fit(X, y)
+    else:
+        y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+        model = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e300
+    assert np.all(results["mean_test_score"][huge] == -np.inf)
+    assert np.isfinite(results["mean_test_score"][~huge]).all()
+    assert np.all(results["ensemble_weight"][huge] == 0)
+    assert model.scale_ == 1.0
+
+
 def _rows_cv(y, task="classification"):
     """What :func:`~llmboost.selection.select` reads of a CVScorer: every row tested."""
     return SimpleNamespace(tested_rows=lambda: np.arange(len(y)), y_encoded=y, task=task,
