@@ -306,7 +306,8 @@ def given_folds(cv, X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
                 f"cv={cv!r} splits by groups, which fit does not take; pass its splits: "
                 f"cv=list({type(cv).__name__}(...).split(X, y, groups))."
             ) from None
-        hint = " (a stratified splitter needs classes: use KFold)" if task == "regression" else ""
+        classes = task == "regression" and "target type" in str(err)  # StratifiedKFold's
+        hint = " (a stratified splitter needs classes: use KFold)" if classes else ""
         raise ValueError(f"cv={cv!r} could not split the rows{hint}: {err}") from None
     folds = [_split_pair(i, split, len(y)) for i, split in enumerate(splits)]
     if not folds:

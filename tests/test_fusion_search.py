@@ -827,6 +827,18 @@ def test_a_splitter_that_cannot_split_the_target_is_named():
         model.fit(X, y.astype(float) + np.arange(60) / 60)
 
 
+def test_a_splitter_with_too_many_splits_is_not_told_to_use_kfold():
+    # a regressor's KFold(100) on 60 rows was told "(a stratified splitter needs classes:
+    # use KFold)", advice for StratifiedKFold only
+    from sklearn.model_selection import KFold
+
+    X, y = _table(n=60)
+    model = PriorBoostRegressor(cv=KFold(100), scale=[0, 1])
+    message = r"could not split the rows: Cannot have number of splits n_splits=100 greater"
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y.astype(float))
+
+
 def test_time_series_splits_leave_early_rows_to_training_only():
     from sklearn.model_selection import TimeSeriesSplit
 
