@@ -91,11 +91,11 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
 
 
 def _empty_column(col: pd.Series) -> pd.Series:
-    """An all-missing column: floats, or categories (its declared ones, else none) when
-    it holds categories, objects or text, so that values at predict are unseen ones."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return _text_categories(col)
-    if col.dtype == object or ptypes.is_string_dtype(col.dtype):
+    """An all-missing column: floats, or categories with none declared (not even a
+    ``category`` column's own) when it holds categories, objects or text, so that every
+    value at predict is unseen and missing, as no value was seen at fit."""
+    text = col.dtype == object or ptypes.is_string_dtype(col.dtype)
+    if text or isinstance(col.dtype, pd.CategoricalDtype):
         empty = pd.Categorical([None] * len(col), categories=pd.Index([], dtype=object))
         return pd.Series(empty, index=col.index, name=col.name)
     return pd.Series(np.nan, index=col.index, name=col.name)
