@@ -110,10 +110,14 @@ def _native_values(series: nw.Series):
     native = series.to_native()
     if _is_arrow_dictionary(getattr(native, "type", None)):
         return _arrow_categorical(native)
-    kind = series.dtype
-    if series.null_count() == len(series) and (
-        kind.is_numeric() or isinstance(kind, nw.Boolean | nw.Unknown)  # Unknown: Null
-    ):
+    kind, empty = series.dtype, series.null_count() == len(series)
+    native_kind = getattr(native, "type", getattr(native, "dtype", kind))  # Arrow, polars
+    null = str(native_kind).lower() == "null"  # (narwhals: Unknown)
+    if isinstance(kind, nw.List | nw.Array | nw.Struct | nw.Map | nw.Binary | nw.Time) or (
+        empty and isinstance(kind, nw.Unknown) and not null  # e.g. Arrow's large_binary
+    ):  # refused by dtype, so refused alike with no value in any row
+        raise ValueError(f"Column {series.name!r} has dtype {native_kind}; {_READ}.")
+    if empty and (kind.is_numeric() or isinstance(kind, nw.Boolean) or null):
         return np.full(len(series), np.nan)  # no value: NumPy's None would read as text
     try:  # polars has no NumPy form of Int128; structs and arrays give 2-d values
         values = series.to_numpy()

@@ -505,3 +505,32 @@ def test_polars_and_arrow_columns_missing_in_every_row_read_as_their_dtype():
         assert list(kinds[2].categories) == []
     frame = to_frame(pl.DataFrame({"c": pl.Series([None, None], dtype=pl.Categorical)}))
     assert list(frame["c"].cat.categories) == [] and frame["c"].isna().all()
+
+
+def test_polars_and_arrow_columns_refused_with_values_are_refused_with_none():
+    # null in every row, a list or binary column became categories with none present
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    columns = [
+        (pl.Series([[1], [2]]), pl.List(pl.Int64), "List(Int64)"),
+        (pl.Series([b"u", b"v"]), pl.Binary, "Binary"),
+        (pa.array([b"u", b"v"]), pa.binary(), "binary"),
+        (pa.array([[1], [2]]), pa.list_(pa.int64()), "list<item: int64>"),
+        (pa.array([{"a": 1}, {"a": 2}]), pa.struct([("a", pa.int64())]), "struct<a: int64>"),
+    ]
+    for full, dtype, shown in columns:
+        if isinstance(full, pl.Series):
+            tables = [pl.DataFrame({"c": s}) for s in (full, pl.Series([None, None], dtype=dtype))]
+        else:
+            tables = [pa.table({"c": a}) for a in (full, pa.array([None, None], dtype))]
+        for table in tables:
+            with pytest.raises(ValueError) as err:
+                to_frame(table)
+            assert str(err.value) == (
+                f"Column 'c' has dtype {shown}; only numbers, booleans, durations, text and "
+                "categories are read; convert it first."
+            )
+    empty = pa.table({"c": pa.array([None, None], pa.large_binary())})  # narwhals: Unknown
+    with pytest.raises(ValueError, match=r"^Column 'c' has dtype large_binary; only numbers"):
+        to_frame(empty)
+    assert to_frame(pa.table({"c": pa.array([None, None])}))["c"].dtype == np.float64  # null
