@@ -67,8 +67,8 @@ def _first_not_utf8(values) -> int | None:
 def _read_column(col: pd.Series, name: str) -> pd.Series:
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
-    if col.isna().all():  # categories (also text with none present) stay categories
-        return _empty_column(col)
+    if col.isna().all() and (empty := _empty_column(col)) is not None:
+        return empty  # categories (also text with none present) stay categories
     if isinstance(col.dtype, pd.CategoricalDtype):
         if raw := [c for c in col.cat.categories if isinstance(c, bytes)]:  # else "b'u'"
             raise _odd_value(name, raw[0])
@@ -90,15 +90,20 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
 
 
-def _empty_column(col: pd.Series) -> pd.Series:
-    """An all-missing column: floats, or categories with none declared (not even a
-    ``category`` column's own) when it holds categories, objects or text, so that every
-    value at predict is unseen and missing, as no value was seen at fit."""
-    text = col.dtype == object or ptypes.is_string_dtype(col.dtype)
-    if text or isinstance(col.dtype, pd.CategoricalDtype):
+def _empty_column(col: pd.Series) -> pd.Series | None:
+    """An all-missing column: categories with none declared (not even a ``category``
+    column's own) when it holds categories, objects or text, so that every value at
+    predict is unseen and missing, as no value was seen at fit; floats when it holds
+    numbers, booleans or durations; ``None`` for a dtype refused with values too."""
+    dtype = col.dtype
+    text = ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype)
+    if text or isinstance(dtype, pd.CategoricalDtype):
         empty = pd.Categorical([None] * len(col), categories=pd.Index([], dtype=object))
         return pd.Series(empty, index=col.index, name=col.name)
-    return pd.Series(np.nan, index=col.index, name=col.name)
+    numeric = ptypes.is_bool_dtype(dtype) or ptypes.is_numeric_dtype(dtype)
+    if dtype.kind == "m" or (numeric and not ptypes.is_complex_dtype(dtype)):
+        return pd.Series(np.nan, index=col.index, name=col.name)
+    return None
 
 
 def _native_values(series: nw.Series):

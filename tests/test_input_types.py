@@ -534,3 +534,29 @@ def test_polars_and_arrow_columns_refused_with_values_are_refused_with_none():
     with pytest.raises(ValueError, match=r"^Column 'c' has dtype large_binary; only numbers"):
         to_frame(empty)
     assert to_frame(pa.table({"c": pa.array([None, None])}))["c"].dtype == np.float64  # null
+
+
+def test_columns_refused_with_values_are_refused_when_missing_in_every_row():
+    # all missing, they became floats; dates at predict were then refused
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    dates = pd.Series(pd.to_datetime(["2020-01-01", "2020-01-02"]))
+    columns = [
+        (dates, "convert dates and periods"),
+        (pd.Series(pd.period_range("2020", periods=2)), "convert dates and periods"),
+        (pd.Series(pd.interval_range(0, 2)), "only numbers"),
+        (pd.Series([b"u", b"v"], dtype=pd.ArrowDtype(pa.binary())), "only numbers"),
+        (pd.Series([1j, 2j]), "Complex data not supported"),
+    ]
+    for full, message in columns:
+        for column in (full, full.iloc[:0].reindex(range(2))):  # the dtype, no value
+            with pytest.raises(ValueError, match=message):
+                to_frame(pd.DataFrame({"c": column}))
+    for values in ([1, 2], [None, None]):  # a polars date column, as NumPy gives it
+        column = pl.Series(values, dtype=pl.Int32).cast(pl.Date)
+        with pytest.raises(ValueError, match=r"'c' has dtype datetime64\[s\]; convert dates"):
+            to_frame(pl.DataFrame({"c": column}))
+    readable = pd.DataFrame(
+        {"t": pd.to_timedelta([None, None]), "b": pd.array([None] * 2, "boolean")}
+    )
+    assert (to_frame(readable).dtypes == np.float64).all()  # durations, booleans: missing floats
