@@ -214,6 +214,13 @@ def test_an_error_in_a_fold_names_the_fold_and_keeps_tabicl_s_words(ckpt):
     assert str(err.value).endswith(
         "(in fold 2 of the out-of-fold logits: 44 training rows, 22 rows scored)"
     )
+    # a capped context was said to be the training rows: "30 training rows"
+    with pytest.warns(UserWarning, match="exceed the context cap"):
+        with pytest.raises(ValueError) as err:
+            prior.set_params(max_context=30).oof_logits(X, y, folds)
+    assert str(err.value).endswith(
+        "(in fold 2 of the out-of-fold logits: 44 training rows, a context of 30, 22 rows scored)"
+    )
 
 
 def test_out_of_memory_halves_the_batch_then_gives_up(ckpt, monkeypatch):

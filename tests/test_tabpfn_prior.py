@@ -613,6 +613,14 @@ def test_an_error_in_a_fold_names_the_fold_and_keeps_tabpfn_s_words(ckpt, monkey
         assert str(err.value).endswith(
             "(in fold 2 of the out-of-fold logits: 44 training rows, 22 rows scored)"
         )
+    # a capped context was said to be the training rows: "30 training rows"
+    with pytest.warns(UserWarning, match="exceed the context cap"):
+        with pytest.raises(ValueError) as err:
+            prior.set_params(max_context=30).oof_logits(X, y, given)
+    assert str(err.value).endswith(
+        "(in fold 2 of the out-of-fold logits: 44 training rows, a context of 30, 22 rows scored)"
+    )
+    prior.set_params(max_context=None)
     y[:6] = 0  # ten classes everywhere: scored
     assert prior.oof_logits(X, y, given).shape == (66, 10)
 

@@ -10,17 +10,19 @@ import numpy as np
 
 class Fold(tuple):
     """A fold's ``(train, test)`` row indices and its ``number`` among the caller's folds
-    (counting those that test no row), by which an error names it."""
+    (counting those that test no row), by which an error names it, and its training
+    ``rows`` (more than ``train`` holds when that is a context capped from them)."""
 
     number: int
+    rows: int
 
-    def __new__(cls, train: np.ndarray, test: np.ndarray, number: int):
+    def __new__(cls, train: np.ndarray, test: np.ndarray, number: int, rows: int | None = None):
         fold = super().__new__(cls, (train, test))
-        fold.number = number
+        fold.number, fold.rows = number, len(train) if rows is None else rows
         return fold
 
     def __getnewargs__(self) -> tuple:  # pickle and deepcopy rebuild it from these
-        return (*self, self.number)
+        return (*self, self.number, self.rows)
 
 
 def checked_folds(folds, n_rows: int) -> list[Fold]:
@@ -83,16 +85,19 @@ def _check_fold(i: int, train: np.ndarray, test: np.ndarray, tested: np.ndarray)
 
 
 @contextmanager
-def fold_named(i: int, train: np.ndarray, test: np.ndarray) -> Iterator[None]:
+def fold_named(
+    i: int, train: np.ndarray, test: np.ndarray, rows: int | None = None
+) -> Iterator[None]:
     """Name fold ``i`` and its row counts in an error of the fit or scoring inside it (a
-    plain ``ValueError`` or ``TypeError`` in its message, any other in a note)."""
+    plain ``ValueError`` or ``TypeError`` in its message, any other in a note); ``rows``:
+    its training rows when ``train`` is a context capped from them."""
     try:
         yield
     except Exception as exc:
-        where = (
-            f"in fold {i} of the out-of-fold logits: {len(train)} training rows, "
-            f"{len(test)} rows scored"
-        )
+        trained = f"{len(train)} training rows"
+        if rows is not None and rows != len(train):
+            trained = f"{rows} training rows, a context of {len(train)}"
+        where = f"in fold {i} of the out-of-fold logits: {trained}, {len(test)} rows scored"
         if type(exc) in (ValueError, TypeError):
             raise type(exc)(f"{exc} ({where})") from exc
         exc.add_note(where[0].upper() + where[1:] + ".")

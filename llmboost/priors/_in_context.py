@@ -129,11 +129,12 @@ class InContextPrior(Prior):
         jobs, capped = [], []
         for k, fold in enumerate(folds):
             train, test = np.asarray(fold[0]), np.asarray(fold[1])
-            if len(train) > cap:
+            n_train = len(train)
+            if n_train > cap:
                 rows = self._context_rows(y[train], cap, self.seed_ + k, None)
-                capped.append((len(train), len(rows)))
+                capped.append((n_train, len(rows)))
                 train = train[rows]
-            jobs.append(Fold(train, test, getattr(fold, "number", k)))
+            jobs.append(Fold(train, test, getattr(fold, "number", k), n_train))
         if capped:
             n, used = max(capped)
             self._warn_cap(n, cap, used, "each fold's context (the other folds' rows)")
@@ -457,7 +458,7 @@ class InContextPrior(Prior):
     def _score_fold(self, fold: Fold, values: np.ndarray, y: np.ndarray, batch: int):
         """Logits of one fold's rows from a model on its context; an error names the fold."""
         train, test = fold
-        with fold_named(fold.number, train, test):
+        with fold_named(fold.number, train, test, fold.rows):  # rows: before the cap
             return self._score(self._fit_model(values[train], y[train]), values[test], batch)
 
     def _score_fused(self, group, values: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
