@@ -66,12 +66,14 @@ def _first_not_utf8(values) -> int | None:
 
 def _read_column(col: pd.Series, name: str) -> pd.Series:
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
-        col = pd.Series(_arrow_categorical(col.array.__arrow_array__()), col.index, name=col.name)
+        arrow = _arrow_categorical(col.array.__arrow_array__(), name)
+        col = pd.Series(arrow, col.index, name=col.name)
+    categorical = isinstance(col.dtype, pd.CategoricalDtype)
+    if categorical and (raw := [c for c in col.cat.categories if isinstance(c, bytes)]):
+        raise _odd_value(name, raw[0])  # else "b'u'" (also when no row holds it)
     if col.isna().all() and (empty := _empty_column(col)) is not None:
         return empty  # categories (also text with none present) stay categories
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        if raw := [c for c in col.cat.categories if isinstance(c, bytes)]:  # else "b'u'"
-            raise _odd_value(name, raw[0])
+    if categorical:
         return _text_categories(col)
     if col.dtype == object:
         return _object_column(col, name)
@@ -114,7 +116,7 @@ def _native_values(series: nw.Series):
         return pd.Categorical(series.to_numpy(), categories=list(series.dtype.categories))
     native = series.to_native()
     if _is_arrow_dictionary(getattr(native, "type", None)):
-        return _arrow_categorical(native)
+        return _arrow_categorical(native, series.name)
     kind, empty = series.dtype, series.null_count() == len(series)
     native_kind = getattr(native, "type", getattr(native, "dtype", kind))  # Arrow, polars
     null = str(native_kind).lower() == "null"  # (narwhals: Unknown)
@@ -145,9 +147,12 @@ def _is_arrow_dictionary(arrow_type) -> bool:
     return pa.types.is_dictionary(arrow_type)
 
 
-def _arrow_categorical(chunks) -> pd.Categorical:
+def _arrow_categorical(chunks, name: str) -> pd.Categorical:
     """An Arrow dictionary column as a categorical whose categories are its dictionary's
-    values in order (the chunks' dictionaries joined in order), missing values missing."""
+    values in order (the chunks' dictionaries joined in order), missing values missing;
+    one of bytes is refused by its dtype (with an empty dictionary too)."""
+    if "binary" in str(chunks.type.value_type):  # binary, large_binary, binary_view, ...
+        raise ValueError(f"Column {name!r} has dtype {chunks.type}; {_READ}.")
     array = chunks.unify_dictionaries().combine_chunks()
     categories = pd.Index(array.dictionary.to_pandas()).dropna().unique()
     return pd.Categorical(array.dictionary_decode().to_pandas(), categories=categories)

@@ -560,3 +560,27 @@ def test_columns_refused_with_values_are_refused_when_missing_in_every_row():
         {"t": pd.to_timedelta([None, None]), "b": pd.array([None] * 2, "boolean")}
     )
     assert (to_frame(readable).dtypes == np.float64).all()  # durations, booleans: missing floats
+
+
+def test_categories_of_bytes_are_refused_also_when_no_row_holds_one():
+    # declared but in no row, they passed (no categories, or the text "b'u'" once);
+    # an Arrow dictionary of bytes with no value became categories with none present
+    pa = pytest.importorskip("pyarrow")
+    declared = pd.DataFrame({"c": pd.Categorical([None, None], categories=[b"u"])})
+    with pytest.raises(TypeError, match=r"^Column 'c' holds a value of type bytes \(b'u'\)"):
+        to_frame(declared)
+    for codes in ([0, None], [None, None]):
+        column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array([b"u"]))
+        for X in (
+            pa.table({"c": column}),
+            pd.DataFrame({"c": pd.arrays.ArrowExtensionArray(column)}),
+        ):
+            with pytest.raises(ValueError) as err:
+                to_frame(X)
+            assert str(err.value) == (
+                "Column 'c' has dtype dictionary<values=binary, indices=int32, ordered=0>; only "
+                "numbers, booleans, durations, text and categories are read; convert it first."
+            )
+    empty = pa.array([None, None], pa.binary()).dictionary_encode()  # an empty dictionary
+    with pytest.raises(ValueError, match=r"^Column 'c' has dtype dictionary<values=binary"):
+        to_frame(pa.table({"c": empty}))
