@@ -96,14 +96,16 @@ def _empty_column(col: pd.Series) -> pd.Series | None:
     """An all-missing column: categories with none declared (not even a ``category``
     column's own) when it holds categories, objects or text, so that every value at
     predict is unseen and missing, as no value was seen at fit; floats when it holds
-    numbers, booleans or durations; ``None`` for a dtype refused with values too."""
+    numbers, booleans, durations or nothing (Arrow's null type); ``None`` for a dtype
+    refused with values too."""
     dtype = col.dtype
     text = ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype)
     if text or isinstance(dtype, pd.CategoricalDtype):
         empty = pd.Categorical([None] * len(col), categories=pd.Index([], dtype=object))
         return pd.Series(empty, index=col.index, name=col.name)
     numeric = ptypes.is_bool_dtype(dtype) or ptypes.is_numeric_dtype(dtype)
-    if dtype.kind == "m" or (numeric and not ptypes.is_complex_dtype(dtype)):
+    null = str(getattr(dtype, "pyarrow_dtype", "")) == "null"  # no values to have a kind
+    if null or dtype.kind == "m" or (numeric and not ptypes.is_complex_dtype(dtype)):
         return pd.Series(np.nan, index=col.index, name=col.name)
     return None
 

@@ -556,10 +556,11 @@ def test_columns_refused_with_values_are_refused_when_missing_in_every_row():
         column = pl.Series(values, dtype=pl.Int32).cast(pl.Date)
         with pytest.raises(ValueError, match=r"'c' has dtype datetime64\[s\]; convert dates"):
             to_frame(pl.DataFrame({"c": column}))
+    null = pd.Series([None, None], dtype=pd.ArrowDtype(pa.null()))  # as read_parquet gives it
     readable = pd.DataFrame(
-        {"t": pd.to_timedelta([None, None]), "b": pd.array([None] * 2, "boolean")}
+        {"t": pd.to_timedelta([None, None]), "b": pd.array([None] * 2, "boolean"), "n": null}
     )
-    assert (to_frame(readable).dtypes == np.float64).all()  # durations, booleans: missing floats
+    assert (to_frame(readable).dtypes == np.float64).all()  # missing floats, as before
 
 
 def test_categories_of_bytes_are_refused_also_when_no_row_holds_one():
