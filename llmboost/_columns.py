@@ -22,11 +22,14 @@ _READ = "only numbers, booleans, durations, text and categories are read; conver
 def _parse_numbers(values: np.ndarray) -> np.ndarray:
     """Numbers (and numeric strings) of an object or string array become floats, with
     ``pd.NA`` and ``NaT`` missing; other columns are read as a DataFrame's would be.
-    Dates and durations are too (a cast would give counts of each value's unit)."""
+    Dates and durations are too (a cast would give counts of each value's unit), and so
+    is a column of no value (as a table's, categories with none present)."""
     if values.dtype == object:
         if any(isinstance(v, date | timedelta | np.datetime64 | np.timedelta64) for v in values):
             return values
-        values = np.where(pd.isna(values), np.nan, values)
+        if (missing := pd.isna(values)).all():
+            return values
+        values = np.where(missing, np.nan, values)
     try:
         numbers = values.astype(np.float64)
     except (ValueError, OverflowError):  # an int beyond float64 is named by its column

@@ -585,3 +585,21 @@ def test_categories_of_bytes_are_refused_also_when_no_row_holds_one():
     empty = pa.array([None, None], pa.binary()).dictionary_encode()  # an empty dictionary
     with pytest.raises(ValueError, match=r"^Column 'c' has dtype dictionary<values=binary"):
         to_frame(pa.table({"c": empty}))
+
+
+def test_a_column_of_no_value_in_an_object_array_reads_as_in_a_table():
+    # it became floats (a table's column of None is categories with none present): text
+    # there at predict warned "Column 'x2' was numeric at fit but is text now; ... 12
+    # value(s) matched nothing" and read "1" as the number 1
+    X, y = _table()
+    X["c"] = pd.Series([None] * N, dtype=object)
+    array = X.to_numpy()
+    model = _classifier().fit(array, y)
+    pd.testing.assert_index_equal(model.categories_["x2"], pd.Index([], dtype=object))
+    new = array.copy()
+    new[:, 2] = np.array(["1", "u"] * (N // 2), dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = model.predict_proba(new)
+    np.testing.assert_array_equal(got, model.predict_proba(array))  # unseen: missing
+    assert to_frame(array).dtypes.equals(to_frame(X.set_axis(["x0", "x1", "x2"], axis=1)).dtypes)
