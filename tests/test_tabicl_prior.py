@@ -176,7 +176,7 @@ def test_context_cap_warns_and_subsamples(ckpt):
         warnings.simplefilter("always")
         oof = prior.oof_logits(X, y, _folds(y))
     messages = [str(w.message) for w in caught if "context cap" in str(w.message)]
-    assert len(messages) == 1 and "each fold's context" in messages[0]
+    assert len(messages) == 1 and "the training rows of each fold (the other" in messages[0]
     assert np.isfinite(oof).all()
 
     reg = _prior(ckpt, "regression", max_context=30)
@@ -195,8 +195,27 @@ def test_a_cap_below_the_number_of_classes_says_one_row_per_class(ckpt):
     with pytest.warns(UserWarning, match=expected):
         prior.fit(X, y)
     assert prior.context_size_ == 3 and sorted(prior.context_y_) == [0, 1, 2]
-    with pytest.warns(UserWarning, match=expected + " is used as TabICL's context for each fold"):
+    with pytest.warns(
+        UserWarning, match=expected + " is used as TabICL's context for the training"
+    ):
         prior.oof_logits(X, y, _folds(y, 3))
+
+
+def test_the_cap_warning_counts_the_folds_it_capped(ckpt):
+    # "40 rows exceed the context cap of 30 rows; ... context for each fold's context",
+    # while the fold of 26 training rows kept them all
+    X, _ = _table(66)
+    y = np.arange(66) % 2
+    rows = np.arange(66)
+    folds = [(rows[40:], rows[:40]), (rows[:40], rows[40:])]  # 26 and 40 training rows
+    with pytest.warns(UserWarning) as caught:
+        _prior(ckpt, max_context=30).oof_logits(X, y, folds)
+    (message,) = [str(w.message) for w in caught if "context cap" in str(w.message)]
+    assert message.startswith(
+        "TabICLPrior: 40 rows exceed the context cap of 30 rows; a stratified subsample of 30 "
+        "rows is used as TabICL's context for the training rows of 1 of 2 folds (the other "
+        "folds' rows)."
+    )
 
 
 def test_an_error_in_a_fold_names_the_fold_and_keeps_tabicl_s_words(ckpt):

@@ -167,7 +167,7 @@ def test_context_cap_warns_and_subsamples(ckpt):
         warnings.simplefilter("always")
         oof = prior.oof_logits(X, y, _folds(y))
     messages = [str(w.message) for w in caught if "context cap" in str(w.message)]
-    assert len(messages) == 1 and "each fold's context" in messages[0]
+    assert len(messages) == 1 and "the training rows of each fold (the other" in messages[0]
     assert np.isfinite(oof).all()
 
     reg = TabPFNPrior(task="regression", model_path=ckpt["regression"], max_context=30)

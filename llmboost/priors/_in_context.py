@@ -137,7 +137,8 @@ class InContextPrior(Prior):
             jobs.append(Fold(train, test, getattr(fold, "number", k), n_train))
         if capped:
             n, used = max(capped)
-            self._warn_cap(n, cap, used, "each fold's context (the other folds' rows)")
+            some = f"{len(capped)} of {len(jobs)} folds" if len(capped) < len(jobs) else "each fold"
+            self._warn_cap(n, cap, used, f"the training rows of {some} (the other folds' rows)")
         out = None
         for group in self._group_folds(jobs, y):
             for (_, test), z in zip(group, self._score_group(group, values, y)):
