@@ -179,7 +179,10 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     empty = [c for c, t in frame.dtypes.items() if isinstance(t, pd.CategoricalDtype) and
              not len(t.categories)]  # fmt: skip
-    frame = frame.assign(**dict.fromkeys(empty, np.nan)) if empty else frame
+    if empty:  # (not assign(): a column named "self" is its own argument)
+        frame = frame.copy()
+        for name in empty:
+            frame[name] = np.nan
     names, seen, last = [], set(), frame.shape[1] - 1
     for j, name in enumerate(frame.columns):
         safe = _UNSAFE_NAME.sub("_", name) or "_"

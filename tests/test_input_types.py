@@ -603,3 +603,15 @@ def test_a_column_of_no_value_in_an_object_array_reads_as_in_a_table():
         got = model.predict_proba(new)
     np.testing.assert_array_equal(got, model.predict_proba(array))  # unseen: missing
     assert to_frame(array).dtypes.equals(to_frame(X.set_axis(["x0", "x1", "x2"], axis=1)).dtypes)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_a_column_named_self_of_no_value_at_fit_fits(booster):
+    # "TypeError: DataFrame.assign() got multiple values for argument 'self'"
+    X, y = _table()
+    X["self"] = pd.Series([None] * N, dtype=object)
+    model = _classifier(booster=booster).fit(X, y)
+    assert booster_frame(to_frame(X))["self"].isna().all()
+    new = X.copy()
+    new["self"] = "u"
+    np.testing.assert_array_equal(model.predict_proba(new), model.predict_proba(X))
