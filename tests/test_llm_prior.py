@@ -1788,6 +1788,28 @@ def test_context_counts_the_answer_tokens(kind, length, fits):
             _llm_runtime.check_context(rt, [[1] * length, [1] * 3], verb)
 
 
+def test_answers_scored_whole_keep_to_the_context(models, monkeypatch):
+    """A model whose cache cannot be repeated per class is fed each prompt with each whole
+    answer: a prompt at the context's limit (512 tokens, answer included) reached position
+    512 of a 512-position table and failed with IndexError."""
+    notes = ["a " * n + tail for n in range(225, 240) for tail in ("", "b")]
+    X = pd.DataFrame({"note": notes})
+    y = np.array(["no", "yes"] * (len(X) // 2))
+    prior = make(models["gpt2"], class_names=MULTI).fit(X, y)
+    limit = np.flatnonzero(_prompt_tokens(prior, X) == 512)
+    assert len(limit)
+    rows = X.iloc[[limit[0], 0]]
+    expected = prior.logits(rows)
+    whole = []
+    original = _llm_forward._whole_answers
+    monkeypatch.setattr(_llm_forward, "repeatable", lambda cache: False)
+    monkeypatch.setattr(_llm_forward, "_whole_answers", lambda *a: whole.append(1) or original(*a))
+    z = make(models["gpt2"], class_names=MULTI).fit(X, y).logits(rows)
+    assert whole  # the path of such models was taken
+    # float32 passes of different lengths and padding differ in the last bits
+    np.testing.assert_allclose(z, expected, atol=1e-4)
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "chat"])
 def test_a_long_class_name_in_a_too_long_prompt_is_said(models, kind):
     """A 180-token class name made every prompt too long; the error told to shorten the

@@ -296,17 +296,19 @@ def forward_causal(
 
 def _whole_answers(rt: Runtime, prompts: list[list[int]], verb) -> np.ndarray:
     """Verbalizer log-probabilities from one pass over every prompt followed by every
-    answer (for models whose state cannot be repeated per class)."""
+    answer but its last token (for models whose state cannot be repeated per class): a
+    prompt takes the positions :func:`~._llm_runtime.check_context` counts, no more."""
     torch = rt.torch
     B, C, K = len(prompts), len(verb), max(len(t) for t in verb)
-    input_ids, mask = padded(rt, [p + t for p in prompts for t in verb], left=True)
-    kw = {"logits_to_keep": K + 1} if rt.logits_to_keep else {}
+    input_ids, mask = padded(rt, [p + t[:-1] for p in prompts for t in verb], left=True)
+    kw = {"logits_to_keep": K} if rt.logits_to_keep else {}
     position_ids = (mask.cumsum(1) - 1).clamp(min=0)
     res = rt(
         input_ids=input_ids, attention_mask=mask, position_ids=position_ids, use_cache=False, **kw
     )
-    lp = res.logits[:, -(K + 1) : -1, :].float().log_softmax(-1)  # each reads the next token
-    picked = lp.gather(-1, input_ids[:, -K:].unsqueeze(-1)).squeeze(-1)
+    lp = res.logits[:, -K:, :].float().log_softmax(-1)  # each reads the next token
+    targets = torch.tensor([[0] * (K - len(t)) + t for t in verb] * B, device=rt.device)
+    picked = lp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     lengths = torch.tensor([len(t) for t in verb] * B, device=rt.device)
     answer = torch.arange(K, device=rt.device) >= (K - lengths).unsqueeze(1)
     picked = torch.where(answer, picked, torch.zeros_like(picked))
