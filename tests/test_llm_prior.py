@@ -933,6 +933,38 @@ def test_folds_with_fewer_distinct_rows_than_n_shots_warn_once(models):
     assert {r.filename for r in w} == {__file__}
 
 
+def test_folds_whose_training_rows_lack_a_class_warn_once(models):
+    # a fold without a class outside it showed prompts with no example of that class,
+    # without a word
+    X = pd.DataFrame({"a": np.arange(9.0)})
+    y = np.array(["no", "yes", "no", "no", "maybe", "no", "yes", "no", "no"])
+    folds = [(np.arange(3, 9), np.arange(0, 3)), (np.r_[0:3, 6:9], np.arange(3, 6))]
+    folds.append((np.arange(0, 6), np.arange(6, 9)))
+    with pytest.warns(UserWarning) as w:
+        z = make(models["gpt2"], n_shots=3).oof_logits(X, y, folds)
+    assert z.shape == (9, 3) and np.isfinite(z).all()
+    assert [str(r.message) for r in w] == [
+        "LLMPrior: n_shots=3, but the rows outside some folds (counted from 0) have no row "
+        "of a class, so those folds' prompts show no example of it: class 'maybe' (1 row) "
+        "outside fold 1. Stratified folds keep every class of 2 or more rows in every fold's "
+        "training rows."
+    ]
+    assert {r.filename for r in w} == {__file__}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # fewer examples than classes: every prompt lacks some class anyway
+        make(models["gpt2"], n_shots=2).oof_logits(X, y, folds)
+        y[4] = "yes"  # every fold's training rows hold both classes
+        make(models["gpt2"], n_shots=3).oof_logits(X, y, folds)
+    y = np.array(["no", "yes", "maybe"] * 3)  # two classes missing: each named with its folds
+    # folds named as given, an empty one counted: fold 3 trains on 'no' rows only
+    tests = [np.array([0]), np.array([], dtype=int), np.array([3, 6]), np.r_[1:3, 4:6, 7:9]]
+    folds = [(np.setdiff1d(np.arange(9), test), test) for test in tests]
+    with pytest.warns(UserWarning, match=r"of it: class 'maybe' \(3 rows\) outside fold 3; "
+                      r"class 'yes' \(3 rows\) outside fold 3\. Strat"):  # fmt: skip
+        make(models["gpt2"], n_shots=3).oof_logits(X, y, folds)
+
+
 def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):
     X, y = table
     seen = _capture_prompts(monkeypatch)

@@ -46,6 +46,7 @@ from ._llm_prompts import (
     task_sentence,
     verbalizer_ids,
     warn_few_shots,
+    warn_missing_classes,
 )
 from ._llm_runtime import (
     Runtime,
@@ -299,6 +300,7 @@ class LLMPrior(Prior):
             return self._score_bodies(bodies, texts, None)
         seed = seed_from(self.random_state)
         out = np.empty((len(X), len(texts)), dtype=np.float64)
+        warn_missing_classes(self.n_shots, self.classes_, y, folds)  # once, before scoring
         folds = [(np.asarray(train), np.asarray(test)) for train, test in folds]
         shots = [
             shot_candidates([bodies[i] for i in train], y[train], texts, self.n_shots, seed)

@@ -230,6 +230,33 @@ def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> 
     )
 
 
+def warn_missing_classes(n_shots: int, classes, codes: np.ndarray, folds) -> None:
+    """One warning naming each class that the training rows of some folds
+    (:class:`~._folds.Fold`, counted from 0) lack: their prompts show no example of it.
+    None with fewer ``n_shots`` than classes: then every prompt lacks some class."""
+    missing: dict[int, list[str]] = {}
+    if n_shots < len(classes):
+        return
+    for fold in folds:
+        for c in np.setdiff1d(np.arange(len(classes)), codes[fold[0]]):
+            missing.setdefault(int(c), []).append(str(fold.number))
+    if not missing:
+        return
+    counts = np.bincount(codes, minlength=len(classes)).tolist()
+    said = "; ".join(
+        f"class {_label(classes[c])!r} ({counts[c]} row{'s' * (counts[c] > 1)}) outside "
+        f"fold{'s' * (len(ks) > 1)} {', '.join(ks)}"
+        for c, ks in missing.items()
+    )
+    warnings.warn(
+        f"LLMPrior: n_shots={n_shots}, but the rows outside some folds (counted from 0) "
+        f"have no row of a class, so those folds' prompts show no example of it: {said}. "
+        "Stratified folds keep every class of 2 or more rows in every fold's training rows.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
+
+
 def build_prompts(
     rt, bodies: list[str], shots: list[tuple[str, str]] | None, n_shots: int
 ) -> tuple[list[str], list[int]]:
@@ -430,6 +457,7 @@ __all__ = [
     "renderer",
     "shot_candidates",
     "warn_few_shots",
+    "warn_missing_classes",
     "task_sentence",
     "verbalizer_ids",
 ]
