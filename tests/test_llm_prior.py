@@ -1842,6 +1842,28 @@ def test_answers_scored_whole_keep_to_the_context(models, monkeypatch):
     np.testing.assert_allclose(z, expected, atol=1e-4)
 
 
+def test_answers_scored_whole_take_one_pass_per_batch(models, monkeypatch):
+    """A model whose cache cannot be repeated per class ran every batch's prompts twice
+    (the first pass thrown away) and encoded each example set's prefix for nothing: 11
+    passes for 40 rows in batches of 8, now 6 (the prefix that tells, then one a batch)."""
+    X = pd.DataFrame({"a": np.arange(40.0)})
+    y = np.array(["no", "yes"] * 20)
+    prior = make(models["gpt2"], class_names=MULTI, batch_size=8).fit(X, y)
+    expected = prior.logits(X)
+    monkeypatch.setattr(_llm_forward, "repeatable", lambda cache: False)
+    prior = make(models["gpt2"], class_names=MULTI, batch_size=8).fit(X, y)
+    z = prior.logits(X)
+    assert prior.stats_["forward_passes"] == 6
+    # float32 passes of different lengths and padding differ in the last bits
+    np.testing.assert_allclose(z, expected, atol=1e-4)
+    # few-shot: one example set per group of prompts, each group a pass of its own
+    prior = make(models["gpt2"], class_names=MULTI, n_shots=2, batch_size=64).fit(X, y)
+    prior.logits(X)
+    groups = len(set(prior._prompts(prior._rt, prior._serializer(
+        prior.class_texts_, prior.task_description_)(X), prior.shots_)[1]))  # fmt: skip
+    assert groups == 3 and prior.stats_["forward_passes"] == 1 + groups
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "chat"])
 def test_a_long_class_name_in_a_too_long_prompt_is_said(models, kind):
     """A 180-token class name made every prompt too long; the error told to shorten the

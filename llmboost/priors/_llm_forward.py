@@ -180,7 +180,7 @@ def _shared_prefix(rt: Runtime, ids: list[list[int]], verb):
     Also ``(0, None)`` when a prompt and its answer reach a sliding attention window: the
     left padding between the prefix and a row's tokens would count in the window.
     """
-    if rt.kind != "causal" or not USE_PREFIX_CACHE or len(ids) < 2:
+    if rt.kind != "causal" or not USE_PREFIX_CACHE or len(ids) < 2 or rt.cache_repeats is False:
         return 0, None
     window = getattr(transformers_text_config(rt.model.config), "sliding_window", None)
     longest = max(len(i) for i in ids) + max(len(t) for t in verb)
@@ -192,7 +192,8 @@ def _shared_prefix(rt: Runtime, ids: list[list[int]], verb):
     prefix = rt.torch.tensor([ids[0][:length]], device=rt.device)
     kw = {"logits_to_keep": 1} if rt.logits_to_keep else {}
     cache = output_cache(rt(input_ids=prefix, use_cache=True, **kw))
-    return (length, cache) if repeatable(cache) else (0, None)
+    rt.cache_repeats = repeatable(cache)
+    return (length, cache) if rt.cache_repeats else (0, None)
 
 
 def repeatable(cache) -> bool:
@@ -263,6 +264,9 @@ def forward_causal(
     -------
     ndarray of shape (len(suffixes), len(verb))
     """
+    multi = [c for c, toks in enumerate(verb) if len(toks) > 1]
+    if multi and rt.cache_repeats is False:  # then there is no prefix either
+        return _whole_answers(rt, suffixes, verb)
     torch = rt.torch
     B = len(suffixes)
     input_ids, mask = padded(rt, suffixes, left=True)
@@ -275,7 +279,6 @@ def forward_causal(
         kwargs[rt.cache_kw] = cache
         ones = torch.ones((B, prefix_len), dtype=mask.dtype, device=rt.device)
         attention = torch.cat([ones, mask], 1)
-    multi = [c for c, toks in enumerate(verb) if len(toks) > 1]
     if rt.logits_to_keep:
         kwargs["logits_to_keep"] = 1
     res = rt(
@@ -285,7 +288,8 @@ def forward_causal(
         use_cache=bool(multi) or prefix_cache is not None,
         **kwargs,
     )
-    if multi and not repeatable(output_cache(res)):  # then there is no prefix either
+    if multi and not repeatable(output_cache(res)):  # then the next batches skip this pass
+        rt.cache_repeats = False
         return _whole_answers(rt, suffixes, verb)
     logprobs = res.logits[:, -1, :].float().log_softmax(-1)
     scores = logprobs[:, torch.tensor([toks[0] for toks in verb], device=rt.device)]

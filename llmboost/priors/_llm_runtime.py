@@ -102,6 +102,7 @@ class Runtime:
         # an end token appended to a plain causal prompt would precede the answer
         self.trailing = appended_tokens(tokenizer) if kind == "causal" and not self.chat else 0
         self.calls = 0
+        self.cache_repeats: bool | None = None  # known after a pass that returns one
         if model is not None:
             self.logits_to_keep, self.cache_kw = transformers_forward_options(model)
         pad = getattr(tokenizer, "pad_token_id", None)
