@@ -100,9 +100,15 @@ def save_path(path) -> Path:
 
 def _not_empty(path, what: str) -> Path:
     """``path`` with ``~`` expanded; an empty one (pathlib reads it as the current
-    folder, ``.``) is refused."""
-    if os.fspath(path) == "":
+    folder, ``.``) or one holding a NUL byte (no file name can) is refused."""
+    text = os.fspath(path)
+    if text == "":
         raise ValueError(f"{what} got an empty path (''); pass the model file's path.")
+    if isinstance(text, str) and "\0" in text:  # os.stat and open: "embedded null byte"
+        raise ValueError(
+            f"{what} got the path {text!r}, which holds a NUL byte ('\\x00'): no file name "
+            "can hold one; pass the model file's path without it."
+        )
     return Path(path).expanduser()
 
 

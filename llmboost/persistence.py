@@ -91,7 +91,8 @@ def save(model, path: str | os.PathLike) -> Path:
         of the fitted state cannot be stored without pickle; the message names the
         attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
     ValueError
-        When a parameter was set out of range after the fit, or model.json would hold
+        When ``path`` is empty or holds a NUL byte, a parameter was set out of range
+        after the fit, or model.json would hold
         more than 2,000,000 ``[`` and ``{`` (load would refuse either).
     """
     from sklearn.utils.validation import check_is_fitted
@@ -158,7 +159,8 @@ def load(path: str | os.PathLike):
     FileNotFoundError, ModelNotAvailableError
         When the prior's weights are not found on this machine.
     ValueError
-        When they are not the weights fitted with, or a file object is closed or unseekable.
+        When they are not the weights fitted with, a file object is closed or unseekable,
+        or ``path`` is empty or holds a NUL byte.
     """
     from .estimators._prior_boost import _PriorBoost
 

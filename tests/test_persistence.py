@@ -13,6 +13,7 @@ import warnings
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1952,6 +1953,22 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder():
         with pytest.raises(ValueError) as err:
             call()
         assert str(err.value) == f"{what} got an empty path (''); pass the model file's path."
+
+
+def test_a_path_holding_a_nul_byte_is_refused_naming_it(tmp_path):
+    # both said only "embedded null byte" (from os.stat, or open once the model was encoded)
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    bad = str(tmp_path / "m\0.llmboost")
+    for call, what in ((lambda p: save(model, p), "save"), (load, "load")):
+        for path in (bad, Path(bad)):
+            with pytest.raises(ValueError) as err:
+                call(path)
+            assert str(err.value) == (
+                f"{what} got the path {bad!r}, which holds a NUL byte ('\\x00'): no file "
+                "name can hold one; pass the model file's path without it."
+            )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("path", [None, b"m.llmboost", io.BytesIO()])
