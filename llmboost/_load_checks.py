@@ -92,9 +92,7 @@ def exact_number(value: dict, where: str) -> Fraction | Decimal:
 def save_path(path) -> Path:
     """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``."""
     if not isinstance(path, str | os.PathLike):
-        raise TypeError(
-            f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r:.80}."
-        )
+        raise TypeError(f"save writes to a path (a str or os.PathLike), got {_given(path)}.")
     return _not_empty(path, "save")
 
 
@@ -122,23 +120,23 @@ def regular_path(path):
             hint = ": a model held in memory loads with load(io.BytesIO(data))" * zipped
             raise TypeError(
                 f"load takes the path (a str or os.PathLike) of a file written by save, got "
-                f"{type(path).__name__} {path!r:.80}{hint}."
+                f"{_given(path)}{hint}."
             )
         if getattr(path, "closed", False):  # readable() raised "I/O operation on closed file"
             raise ValueError(
-                f"load got a closed file object ({type(path).__name__} {path!r:.80}): open "
-                "it again (open(path, 'rb')) and call load inside the with block, or pass the path."
+                f"load got a closed file object ({_given(path)}): open it again "
+                "(open(path, 'rb')) and call load inside the with block, or pass the path."
             )
         if isinstance(path, io.TextIOBase) or not getattr(path, "readable", lambda: True)():
             raise TypeError(  # a text-mode file read as "not a zip, or a damaged one"
                 "load reads a file object opened for reading in binary mode "
-                f"(open(path, 'rb')), got {type(path).__name__} {path!r:.80}."
+                f"(open(path, 'rb')), got {_given(path)}."
             )
         if not getattr(path, "seekable", lambda: True)():  # zipfile: "File is not a zip file"
             raise ValueError(
-                f"load got a file object it cannot seek in ({type(path).__name__} "
-                f"{path!r:.80}, as a pipe or stdin is); a model file is read from its end: "
-                "pass load(io.BytesIO(stream.read())) or a path."
+                f"load got a file object it cannot seek in ({_given(path)}, as a pipe or "
+                "stdin is); a model file is read from its end: pass "
+                "load(io.BytesIO(stream.read())) or a path."
             )
         return path
     path = _not_empty(path, "load")
@@ -154,6 +152,28 @@ def regular_path(path):
             "written by save. It was not read."
         )
     return path
+
+
+def manifest_texts(manifest: dict, key: str, path) -> list[str] | None:
+    """``manifest[key]``, a list of text or ``None`` (absent)."""
+    value = manifest.get(key)
+    if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise _unsafe(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
+
+
+def _given(path) -> str:
+    """What was given for a path, in a message: its type and :func:`path_text`."""
+    return f"{type(path).__name__} {path_text(path)}"
+
+
+def path_text(path) -> str:
+    """How messages name ``path``: a path as it is, a file object by its file's name (its
+    ``name``; without one, its repr, cut at 80 characters)."""
+    if isinstance(path, str | os.PathLike):
+        return os.fsdecode(path)
+    name = getattr(path, "name", None)  # an int for os.fdopen's: the repr says more
+    return os.fsdecode(name) if isinstance(name, str | bytes) and name else f"{path!r:.80}"
 
 
 def file_head(path) -> bytes:
@@ -467,6 +487,8 @@ __all__ = [
     "file_head",
     "hashable_key",
     "import_llmboost_module",
+    "manifest_texts",
+    "path_text",
     "package_of",
     "regular_path",
     "save_path",

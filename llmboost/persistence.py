@@ -46,6 +46,8 @@ from ._load_checks import (
     file_head,
     hashable_key,
     import_llmboost_module,
+    manifest_texts,
+    path_text,
     regular_path,
     save_path,
     stored_dtype,
@@ -165,28 +167,29 @@ def load(path: str | os.PathLike):
     from .estimators._prior_boost import _PriorBoost
 
     path = regular_path(path)
-    with _open(path) as archive:
-        manifest = _manifest(archive, path)
-        versions = _saved_versions.recorded_versions(manifest, path)
-        _saved_versions.warn_other_versions(path, versions)  # before a failure they may explain
+    name = path_text(path)  # a file object's file, as a path is named
+    with _open(path, name) as archive:
+        manifest = _manifest(archive, name)
+        versions = _saved_versions.recorded_versions(manifest, name)
+        _saved_versions.warn_other_versions(name, versions)  # before a failure they may explain
         reader = _Reader(archive, manifest.get("llmboost_version"))
-        model = reader.decode_root(manifest.get("root"), f"{path}: model")
+        model = reader.decode_root(manifest.get("root"), f"{name}: model")
     if not isinstance(model, _PriorBoost):
-        raise UnsafeFileError(f"{path} does not hold a llmboost estimator.")
-    check_fitted(model, path)
+        raise UnsafeFileError(f"{name} does not hold a llmboost estimator.")
+    check_fitted(model, name)
     if "scikit-learn" not in versions:  # older files: the version their estimators kept
-        _saved_versions.warn_other_versions(path, {}, reader.sklearn_versions)
+        _saved_versions.warn_other_versions(name, {}, reader.sklearn_versions)
     check_weights(
         model.prior_,
-        _texts(manifest, "needs_files", path) or [],
-        _texts(manifest, "weights_fingerprints", path),
+        manifest_texts(manifest, "needs_files", name) or [],
+        manifest_texts(manifest, "weights_fingerprints", name),
         str(manifest.get("llmboost_version", "unknown")),
     )
     return model
 
 
-def _open(path) -> zipfile.ZipFile:
-    """``path`` as a zip file; one that is not a zip is an :class:`UnsafeFileError`."""
+def _open(path, name: str) -> zipfile.ZipFile:
+    """``path`` (named ``name``) as a zip file; not a zip: :class:`UnsafeFileError`."""
     try:
         return zipfile.ZipFile(path)
     except _NOT_DAMAGE:
@@ -194,12 +197,12 @@ def _open(path) -> zipfile.ZipFile:
     except _DAMAGED as exc:
         if file_head(path) == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
             raise UnsafeFileError(
-                f"{path} is a damaged zip file: it starts as one, but its end (the list of "
+                f"{name} is a damaged zip file: it starts as one, but its end (the list of "
                 f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
                 "it again from where it was saved, or save the model again."
             ) from exc
         raise UnsafeFileError(
-            f"{path} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
+            f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
         ) from exc
 
 
@@ -224,14 +227,6 @@ def _manifest(archive: zipfile.ZipFile, path) -> dict:
             f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
         )
     return manifest
-
-
-def _texts(manifest: dict, key: str, path) -> list[str] | None:
-    """``manifest[key]``, a list of text or ``None`` (absent)."""
-    value = manifest.get(key)
-    if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise UnsafeFileError(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
 
 
 # -- reading ------------------------------------------------------------------------------

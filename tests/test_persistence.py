@@ -1889,7 +1889,7 @@ def test_load_of_a_file_object_it_cannot_read_as_bytes_says_so(mode, tmp_path):
         load(handle)
     assert str(err.value) == (
         "load reads a file object opened for reading in binary mode (open(path, 'rb')), got "
-        f"{type(handle).__name__} {handle!r:.80}."
+        f"{type(handle).__name__} {path}."
     )
     with open(path, "rb") as handle:
         assert np.array_equal(_outputs(load(handle), X), _outputs(load(path), X))
@@ -1904,12 +1904,45 @@ def test_load_of_a_closed_file_object_says_it_is_closed(tmp_path):
     with pytest.raises(ValueError) as err:
         load(handle)
     assert str(err.value) == (
-        f"load got a closed file object ({type(handle).__name__} {handle!r:.80}): open it "
+        f"load got a closed file object ({type(handle).__name__} {path}): open it "
         "again (open(path, 'rb')) and call load inside the with block, or pass the path."
     )
     buffer = io.BytesIO(path.read_bytes())
     buffer.close()
     with pytest.raises(ValueError, match=r"^load got a closed file object \(BytesIO "):
+        load(buffer)
+
+
+def test_load_of_a_file_object_names_its_file_as_a_path_is_named(tmp_path):
+    # warnings and errors named "<_io.BufferedReader name='...'>", or, past 80 characters
+    # of that, part of the path
+    from llmboost.persistence import InconsistentVersionWarning
+
+    X, y = _data("binary", n=60)
+    folder = tmp_path / ("long-folder-name-" * 4)
+    folder.mkdir()
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), folder / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["library_versions"]["scikit-learn"] = "0.1"
+    _rewrite_manifest(path, manifest)
+    with open(path, "rb") as handle, pytest.warns(InconsistentVersionWarning) as caught:
+        load(handle)
+    assert str(caught[0].message).startswith(f"{path} was saved with scikit-learn 0.1, but ")
+    cut = folder / "cut.llmboost"
+    cut.write_bytes(path.read_bytes()[:100])
+    with open(cut, "rb") as handle, pytest.raises(UnsafeFileError) as err:
+        load(handle)
+    assert str(err.value).startswith(f"{cut} is a damaged zip file: it starts as one")
+    with open(cut, "rb") as handle:
+        pass
+    with pytest.raises(
+        ValueError,
+        match=rf"^load got a closed file object \(BufferedReader "
+        rf"{re.escape(str(cut))}\): open it",
+    ):
+        load(handle)
+    buffer = io.BytesIO(b"not a model")  # no file name: its repr
+    with pytest.raises(UnsafeFileError, match=r"^<_io.BytesIO object at 0x\w+> is not an llm"):
         load(buffer)
 
 
