@@ -8,6 +8,7 @@ library, naming both versions, as scikit-learn does for pickles.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import sys
 import warnings
 
@@ -81,6 +82,12 @@ def _prior_libraries(prior) -> list[str]:
     return []
 
 
+def _version_key(text: str) -> tuple:
+    """``text``'s release numbers (``"1.10.0rc1"``: 1, 10, 0) to order versions by."""
+    release = re.match(r"\d{1,9}(?:\.\d{1,9})*", text)  # int() of 4,301 digits raises
+    return tuple(int(n) for n in release.group().split(".")) if release else (), text
+
+
 def library_versions(model, objects: list) -> dict[str, str]:
     """The versions, here, of the libraries ``model`` uses: scikit-learn (llmboost's
     estimators are its estimators), XGBoost and LightGBM where ``objects`` (all that is
@@ -116,7 +123,9 @@ def warn_other_versions(path, recorded: dict[str, str], sklearn_versions=frozens
     installed here; files without the record: where ``sklearn_versions`` (those the
     scikit-learn estimators in the file kept) are not."""
     if sklearn_versions and "scikit-learn" not in recorded:
-        recorded = {**recorded, "scikit-learn": min(sklearn_versions)}
+        if other := set(sklearn_versions) - {installed_version("scikit-learn")}:
+            oldest = min(other, key=_version_key)  # as a version: 1.9 before 1.10
+            recorded = {**recorded, "scikit-learn": oldest}
     for library, saved in recorded.items():
         here = installed_version(library)
         if here != saved:

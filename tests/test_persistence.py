@@ -423,6 +423,28 @@ def test_files_without_library_versions_load_with_one_warning_at_most(tmp_path):
     assert [(w.library, w.saved_version) for w in caught] == [("scikit-learn", "1.0.0")]
 
 
+def test_files_without_library_versions_name_the_oldest_version_compared_as_a_version(tmp_path):
+    # the version shown was the least as text: "1.10.0" for estimators of 1.9.0 and
+    # 1.10.0, and none at all for estimators of 10.0 and the installed 1.x
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    del manifest["library_versions"]
+    parts = json.dumps(manifest).split(f'"{sklearn.__version__}"')
+    assert len(parts) >= 3 and sklearn.__version__.startswith("1.")
+    cases = [("1.10.0", "1.9.0"), ("1.9.0", "1.10.0"), (sklearn.__version__, "10.0")]
+    for (first, second), expected in zip(cases, ["1.9.0", "1.9.0", "10.0"]):
+        text = (
+            parts[0]
+            + "".join(  # every other estimator keeps the first version
+                f'"{second if i % 2 else first}"' + part for i, part in enumerate(parts[1:])
+            )
+        )
+        _rewrite_manifest(path, json.loads(text))
+        caught = _loaded_warnings(path)[1]
+        assert [(w.library, w.saved_version) for w in caught] == [("scikit-learn", expected)]
+
+
 def test_cv_results_keep_their_masks(tmp_path):
     # param_<name> is masked where a candidate lacks the parameter (the prior alone has no
     # tuned booster parameters): saved with np.save, the mask was dropped and load gave
