@@ -11,7 +11,6 @@ import numbers
 import os
 import re
 import stat
-import sys
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
@@ -34,47 +33,12 @@ ANY_RATIO_JSON, MAX_JSON_RATIO = 2**24, 20
 #: writes a few per object and parameter (hundreds), none per category or row; parsed
 #: and decoded, each costs about 150 bytes (64 MiB of empty lists took 3 GB).
 MAX_JSON_CONTAINERS = 2_000_000
-#: Parameters added since files of this format were first written, with the value
-#: that does what a file without them did: such a file loads with it.
-LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 
 
 def _unsafe(message: str) -> ValueError:
     from .persistence import UnsafeFileError  # defined there, beside load
 
     return UnsafeFileError(message)
-
-
-def package_of(cls: type) -> tuple[str, str]:
-    """The package ``cls`` comes from and its installed version (``scikit-learn``, ...)."""
-    top = cls.__module__.partition(".")[0]
-    version = str(getattr(sys.modules.get(top), "__version__", "(version unknown)"))
-    return {"sklearn": "scikit-learn"}.get(top, top), version
-
-
-def check_saved_params(cls: type, state: dict, where: str) -> None:
-    """Refuse an estimator saved without a parameter this version has (but one of
-    :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
-    all parameters) with one it does not have."""
-    params = getattr(cls, "_get_param_names", list)()
-    if cls.__module__.startswith("llmboost."):
-        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
-            state.setdefault(name, value)
-    if missing := [p for p in params if p not in state]:
-        package, version = package_of(cls)
-        raise ValueError(
-            f"{where}: this {cls.__name__} was saved without the parameter(s) "
-            f"{', '.join(missing)}, which {package} {version} has (a file from an older "
-            f"{package}); refit the model, or load the file with the {package} that saved it."
-        )
-    public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
-    if cls.__module__.startswith("llmboost.") and params:
-        if unknown := [k for k in public if k not in params]:
-            raise ValueError(
-                f"{where}: this {cls.__name__} was saved with the parameter(s) "
-                f"{', '.join(unknown)}, which this version does not have (a file from a "
-                "newer version); load it with the version that saved it, or refit."
-            )
 
 
 def exact_number(value: dict, where: str) -> Fraction | Decimal:
@@ -481,7 +445,6 @@ __all__ = [
     "check_entries",
     "check_fitted",
     "check_json",
-    "check_saved_params",
     "entry",
     "exact_number",
     "file_head",
@@ -489,7 +452,6 @@ __all__ = [
     "import_llmboost_module",
     "manifest_texts",
     "path_text",
-    "package_of",
     "regular_path",
     "save_path",
     "stored_dtype",

@@ -2,7 +2,8 @@
 
 A model loaded with another version of one of them may predict differently (a tree
 parser, a network's kernels, a scikit-learn model's arithmetic): ``load`` warns once per
-library, naming both versions, as scikit-learn does for pickles.
+library, naming both versions, as scikit-learn does for pickles. An estimator saved
+without a parameter this version has, or with one it lacks, is refused naming them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ _MODULES = {"scikit-learn": "sklearn"}
 _DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
 #: Most library versions a file may record (a model records up to 4).
 MAX_LIBRARIES = 64
+#: Parameters added since files of this format were first written, with the value
+#: that does what a file without them did: such a file loads with it.
+LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 
 
 class InconsistentVersionWarning(UserWarning):
@@ -99,6 +103,38 @@ def library_versions(model, objects: list) -> dict[str, str]:
     return {name: version for name, version in versions.items() if version is not None}
 
 
+def package_of(cls: type) -> tuple[str, str]:
+    """The package ``cls`` comes from and its installed version (``scikit-learn``, ...)."""
+    top = cls.__module__.partition(".")[0]
+    version = str(getattr(sys.modules.get(top), "__version__", "(version unknown)"))
+    return {"sklearn": "scikit-learn"}.get(top, top), version
+
+
+def check_saved_params(cls: type, state: dict, where: str) -> None:
+    """Refuse an estimator saved without a parameter this version has (but one of
+    :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
+    all parameters) with one it does not have."""
+    params = getattr(cls, "_get_param_names", list)()
+    if cls.__module__.startswith("llmboost."):
+        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
+            state.setdefault(name, value)
+    if missing := [p for p in params if p not in state]:
+        package, version = package_of(cls)
+        raise ValueError(
+            f"{where}: this {cls.__name__} was saved without the parameter(s) "
+            f"{', '.join(missing)}, which {package} {version} has (a file from an older "
+            f"{package}); refit the model, or load the file with the {package} that saved it."
+        )
+    public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
+    if cls.__module__.startswith("llmboost.") and params:
+        if unknown := [k for k in public if k not in params]:
+            raise ValueError(
+                f"{where}: this {cls.__name__} was saved with the parameter(s) "
+                f"{', '.join(unknown)}, which this version does not have (a file from a "
+                "newer version); load it with the version that saved it, or refit."
+            )
+
+
 def recorded_versions(manifest: dict, path) -> dict[str, str]:
     """``manifest``'s library versions (library: version), empty in files without them."""
     from .persistence import UnsafeFileError
@@ -134,10 +170,13 @@ def warn_other_versions(path, recorded: dict[str, str], sklearn_versions=frozens
 
 
 __all__ = [
+    "LATER_PARAMETERS",
     "MAX_LIBRARIES",
     "InconsistentVersionWarning",
+    "check_saved_params",
     "installed_version",
     "library_versions",
+    "package_of",
     "recorded_versions",
     "warn_other_versions",
 ]

@@ -40,7 +40,6 @@ from ._load_checks import (
     check_entries,
     check_fitted,
     check_json,
-    check_saved_params,
     entry,
     exact_number,
     file_head,
@@ -55,7 +54,7 @@ from ._load_checks import (
 from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
-from ._saved_versions import InconsistentVersionWarning
+from ._saved_versions import InconsistentVersionWarning, check_saved_params
 
 FORMAT, VERSION = "llmboost-model", 1
 #: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
