@@ -140,16 +140,36 @@ def path_text(path) -> str:
     return os.fsdecode(name) if isinstance(name, str | bytes) and name else f"{path!r:.80}"
 
 
-def file_head(path) -> bytes:
-    """The first 4 bytes of a file (a path or a file object), or none where unreadable."""
+def not_a_zip(path, name: str, exc: Exception) -> ValueError:
+    """What to say of a file (``path``, named ``name``) zipfile did not read (``exc``):
+    by its first bytes, a damaged zip, an empty file, a pickle or another kind."""
     try:
         if not hasattr(path, "read"):
             with open(path, "rb") as handle:
-                return handle.read(4)
-        path.seek(0)
-        return path.read(4)
+                head = handle.read(4)
+        else:
+            path.seek(0)
+            head = path.read(4)
     except (OSError, ValueError):
-        return b""
+        head = None
+    if head == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
+        return _unsafe(
+            f"{name} is a damaged zip file: it starts as one, but its end (the list of "
+            f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
+            "it again from where it was saved, or save the model again."
+        )
+    if head == b"":
+        return _unsafe(
+            f"{name} is empty (0 bytes), not a file save wrote, as a failed copy or "
+            "download leaves: copy it again from where it was saved, or save the model again."
+        )
+    if head and head[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):  # pickle
+        return _unsafe(
+            f"{name} is a pickle (as pickle.dump and joblib.dump write), not a file save "
+            "wrote: read it with pickle.load or joblib.load, only if you trust where it came "
+            "from (unpickling runs code), or write the model with llmboost's save."
+        )
+    return _unsafe(f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r}).")
 
 
 def import_llmboost_module(module: str):
@@ -447,10 +467,10 @@ __all__ = [
     "check_json",
     "entry",
     "exact_number",
-    "file_head",
     "hashable_key",
     "import_llmboost_module",
     "manifest_texts",
+    "not_a_zip",
     "path_text",
     "regular_path",
     "save_path",

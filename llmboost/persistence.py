@@ -42,10 +42,10 @@ from ._load_checks import (
     check_json,
     entry,
     exact_number,
-    file_head,
     hashable_key,
     import_llmboost_module,
     manifest_texts,
+    not_a_zip,
     path_text,
     regular_path,
     save_path,
@@ -194,15 +194,7 @@ def _open(path, name: str) -> zipfile.ZipFile:
     except _NOT_DAMAGE:
         raise
     except _DAMAGED as exc:
-        if file_head(path) == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
-            raise UnsafeFileError(
-                f"{name} is a damaged zip file: it starts as one, but its end (the list of "
-                f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
-                "it again from where it was saved, or save the model again."
-            ) from exc
-        raise UnsafeFileError(
-            f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r})."
-        ) from exc
+        raise not_a_zip(path, name, exc) from exc
 
 
 def _manifest(archive: zipfile.ZipFile, path) -> dict:

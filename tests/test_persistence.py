@@ -1197,7 +1197,7 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     # a pickle under the model's name
     bad = tmp_path / "model.llmboost"
     bad.write_bytes(pickle.dumps(_Payload(str(marker))))
-    with pytest.raises(UnsafeFileError, match="not a zip"):
+    with pytest.raises(UnsafeFileError, match="is a pickle .* not a file save wrote"):
         load(bad)
     # an object array stored as pickle inside .npy
     buffer = io.BytesIO()
@@ -2132,9 +2132,37 @@ def test_a_truncated_model_file_is_called_damaged_not_another_kind_of_file(tmp_p
         load(cut)
     with open(cut, "rb") as handle, pytest.raises(UnsafeFileError, match=message):
         load(handle)
-    cut.write_bytes(pickle.dumps(data[: int(len(data) * fraction)]))  # another kind of file
+    cut.write_bytes(b"%PDF-1.7\n" + data[: int(len(data) * fraction)])  # another kind of file
     with pytest.raises(UnsafeFileError, match="is not an llmboost model file .not a zip, or a"):
         load(cut)
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_an_empty_file_or_a_pickle_is_named_as_what_it_is(tmp_path, protocol):
+    # both were "not an llmboost model file (not a zip, or a damaged one: BadZipFile('File
+    # is not a zip file'))", as for a damaged file
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    empty, pickled = tmp_path / "empty.llmboost", tmp_path / "m.pkl"
+    empty.write_bytes(b"")
+    pickled.write_bytes(pickle.dumps(model, protocol=protocol))
+    with pytest.raises(UnsafeFileError) as err:
+        load(empty)
+    assert str(err.value) == (
+        f"{empty} is empty (0 bytes), not a file save wrote, as a failed copy or download "
+        "leaves: copy it again from where it was saved, or save the model again."
+    )
+    for given in (pickled, io.BytesIO(pickled.read_bytes())):
+        with pytest.raises(UnsafeFileError) as err:
+            load(given)
+        assert str(err.value).endswith(
+            " is a pickle (as pickle.dump and joblib.dump write), not a file save wrote: read "
+            "it with pickle.load or joblib.load, only if you trust where it came from "
+            "(unpickling runs code), or write the model with llmboost's save."
+        )
+    assert str(err.value).startswith("<_io.BytesIO object at ")
+    with pytest.raises(UnsafeFileError, match=r"is not an llmboost model file \(not a zip"):
+        load(io.BytesIO(pickle.dumps(model, protocol=0)))  # text: not told apart from others
 
 
 def _damage(path, out, name):
