@@ -54,10 +54,19 @@ def exact_number(value: dict, where: str) -> Fraction | Decimal:
 
 
 def save_path(path) -> Path:
-    """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``."""
+    """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``, a
+    path ending in a separator (a folder's; pathlib drops it) that is no folder an error."""
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"save writes to a path (a str or os.PathLike), got {_given(path)}.")
-    return _not_empty(path, "save")
+    out, text = _not_empty(path, "save"), os.fspath(path)
+    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))) and not out.is_dir():
+        found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
+        why = f"{out} is a file" if found else f"the folder {out} does not exist"
+        raise (NotADirectoryError if found else FileNotFoundError)(
+            f"Cannot save to {text}: a path ending in {text[-1]!r} names a folder, and {why}; "
+            f"pass the file's path without the {text[-1]!r}."
+        )
+    return out
 
 
 def _not_empty(path, what: str) -> Path:

@@ -1814,6 +1814,31 @@ def test_save_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path):
     )
 
 
+def test_save_to_a_folder_path_that_is_no_folder_is_refused_and_writes_nothing(tmp_path):
+    # pathlib drops a final "/": "notes/" replaced the file notes, and "m.llmboost/"
+    # (a folder not made yet) wrote the file m.llmboost
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    notes = tmp_path / "notes"
+    notes.write_text("x")
+    with pytest.raises(NotADirectoryError) as err:
+        save(model, f"{notes}/")
+    assert str(err.value) == (
+        f"Cannot save to {notes}/: a path ending in '/' names a folder, and {notes} is a "
+        "file; pass the file's path without the '/'."
+    )
+    with pytest.raises(FileNotFoundError) as err:
+        save(model, f"{tmp_path}/m.llmboost/")
+    assert str(err.value).endswith(
+        f"and the folder {tmp_path / 'm.llmboost'} does not exist; pass the file's path "
+        "without the '/'."
+    )
+    assert sorted(tmp_path.iterdir()) == [notes] and notes.read_text() == "x"
+    with pytest.raises(IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"):
+        save(model, f"{tmp_path}/")  # a folder, as without the "/"
+    assert load(save(model, f"{notes}")) is not None
+
+
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="Linux sysfs")
 def test_save_into_a_folder_it_cannot_write_names_the_target(tmp_path):
     # PermissionError: [Errno 13] Permission denied: '/sys/.llmboost-<hex>.part'
