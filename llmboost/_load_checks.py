@@ -80,7 +80,15 @@ def _not_empty(path, what: str) -> Path:
             f"{what} got the path {text!r}, which holds a NUL byte ('\\x00'): no file name "
             "can hold one; pass the model file's path without it."
         )
-    return Path(path).expanduser()
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory."
+        user = Path(path).parts[0]
+        why = f"no user {user[1:]!r} here" if user != "~" else "HOME unset and no home folder"
+        raise FileNotFoundError(
+            f"{what} got the path {text!r}, whose {user} is no home folder ({why}); pass "
+            "the full path."
+        ) from None
 
 
 def regular_path(path):

@@ -2073,6 +2073,14 @@ def test_save_and_load_read_a_tilde_as_the_home_folder(tmp_path, monkeypatch):
     assert np.array_equal(_outputs(load("~/m.llmboost"), X), _outputs(model, X))
     with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "other"))):
         load("~/other")
+    for call, what in ((lambda p: save(model, p), "save"), (load, "load")):
+        with pytest.raises(FileNotFoundError) as err:  # a bare RuntimeError from pathlib
+            call("~no-such-user-llmboost/m.llmboost")
+        assert str(err.value) == (
+            f"{what} got the path '~no-such-user-llmboost/m.llmboost', whose "
+            "~no-such-user-llmboost is no home folder (no user 'no-such-user-llmboost' here); "
+            "pass the full path."
+        )
 
 
 def test_a_saved_torch_dtype_without_torch_names_the_extra(tmp_path, monkeypatch):
