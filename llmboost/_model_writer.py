@@ -16,6 +16,7 @@ import sys
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from pathlib import Path, PurePath
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -36,6 +37,8 @@ from ._params import is_torch_device
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
 #: The dtypes of the pandas indexes ``load`` builds.
 INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
+#: Functions by another name: numpy's (``np.log1p``) and ``functools.partial``.
+_FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 
 
 class Writer:
@@ -140,14 +143,16 @@ class Writer:
         cls = type(obj)
         name = _public_name(cls)
         booster = _library_booster(obj)
-        if booster is None and isinstance(obj, FunctionType | BuiltinFunctionType | MethodType):
+        untrusted = booster is None and not trusted_class(cls)
+        if untrusted and callable(obj) and not isinstance(obj, type):
+            kind = "function" if isinstance(obj, _FUNCTIONS) else f"callable {cls.__name__}"
             raise TypeError(  # it said "builtins:function is not a class llmboost saves"
-                f"Cannot store {where}: it is a function ({getattr(obj, '__qualname__', obj)}), "
-                "whose code a file without pickle cannot hold. Give a text where the parameter "
-                "takes one (a template, a scorer's name), or use pickle for this model, only "
-                "with files you trust."
+                f"Cannot store {where}: it is a {kind} ({getattr(obj, '__qualname__', obj)!s:.80}"
+                "), whose code a file without pickle cannot hold. Give a text where the "
+                "parameter takes one (a template, a scorer's name), or use pickle for this "
+                "model, only with files you trust."
             )
-        if booster is None and not trusted_class(cls):
+        if untrusted:
             raise TypeError(
                 f"Cannot store {where}: {name} is not a class llmboost saves without pickle "
                 f"(only estimators and adapters of {', '.join(TRUSTED_PACKAGES)}). Use "

@@ -729,6 +729,40 @@ def test_a_function_in_a_parameter_is_named_as_a_function_at_save(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_numpy_function_a_partial_or_a_scorer_is_named_as_a_callable_at_save(tmp_path):
+    # each was "numpy:ufunc (functools:partial, ...:_Scorer) is not a class llmboost saves",
+    # as if a class had been given
+    from functools import partial
+
+    from sklearn.metrics import get_scorer
+
+    X, y = _data("binary", n=60)
+    X = X[["age", "income"]].fillna(0)
+    clip = partial(np.clip, a_min=-5, a_max=5)
+    for func, named in ((np.abs, "absolute"), (clip, "functools.partial(")):
+        prior = make_pipeline(FunctionTransformer(func), LogisticRegression())
+        model = PriorBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, scale=1.0)
+        model.fit(X, y)
+        with pytest.raises(TypeError) as err:
+            save(model, tmp_path / "m.llmboost")
+        assert str(err.value).startswith(
+            f"Cannot store model.prior.steps[0][1].func: it is a function ({named}"
+        )
+    model = PriorBoostClassifier(
+        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0, 1.0], cv=2
+    )
+    model.set_params(scoring=get_scorer("neg_log_loss")).fit(X, y)
+    with pytest.raises(TypeError) as err:
+        save(model, tmp_path / "m.llmboost")
+    assert str(err.value) == (
+        "Cannot store model.scoring: it is a callable _Scorer (make_scorer(log_loss, "
+        "greater_is_better=False, response_method='predict_proba')), whose code a file "
+        "without pickle cannot hold. Give a text where the parameter takes one (a template, "
+        "a scorer's name), or use pickle for this model, only with files you trust."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     X, y = _data("binary", n=80)
     forest = PriorBoostClassifier(
