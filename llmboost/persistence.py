@@ -247,11 +247,14 @@ class _Reader:
             raise UnsafeFileError(f"{where}: unexpected record {str(value)[:80]!r}.")
         method = getattr(self, "_tag_" + value["$"], None)
         if method is None:
-            by, hint = self.written_by, ""  # a record of a newer llmboost (older ones had none)
-            if by is not None and by != __version__:
-                hint = f" (written by llmboost {by}: load it with that version)"
-            raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}{hint}.")
+            raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}{self._by()}.")
         return method(value, where)
+
+    def _by(self) -> str:
+        """For what a newer llmboost writes (older ones wrote no version): which it was."""
+        if self.written_by in (None, __version__):
+            return ""
+        return f" (written by llmboost {self.written_by}: load it with that version)"
 
     def _items(self, value, where):
         items = value.get("items")
@@ -374,7 +377,7 @@ class _Reader:
         return self.built[value["id"]]
 
     def _tag_namedtuple(self, value, where):
-        cls = _resolve(value.get("class"), where)
+        cls = _resolve(value.get("class"), where, self._by())
         if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
             raise UnsafeFileError(f"{where}: {value.get('class')} is not a named tuple.")
         items = self._items(value, where)
@@ -383,7 +386,7 @@ class _Reader:
         return self._keep(value, made, where)
 
     def _tag_object(self, value, where):
-        cls = _resolve(value.get("class"), where)
+        cls = _resolve(value.get("class"), where, self._by())
         if not trusted_class(cls) or hasattr(cls, "_fields"):
             raise UnsafeFileError(f"{where}: {value.get('class')} is not a trusted class.")
         pairs = value.get("state")
@@ -458,8 +461,9 @@ def _read(read, data: bytes, where: str, value: dict):
         raise UnsafeFileError(f"{where}: {value['file']} {exc}.") from None
 
 
-def _resolve(name, where) -> type:
-    """The class ``module:qualname``, imported only from :data:`TRUSTED_PACKAGES`."""
+def _resolve(name, where, by: str) -> type:
+    """The class ``module:qualname``, imported only from :data:`TRUSTED_PACKAGES`
+    (``by``: which llmboost wrote the file, where another)."""
     if not isinstance(name, str) or name.count(":") != 1:
         raise UnsafeFileError(f"{where}: bad class name {name!r}.")
     module, qualname = name.split(":")
@@ -469,7 +473,7 @@ def _resolve(name, where) -> type:
     try:
         cls = getattr(import_llmboost_module(module), qualname)
     except (ImportError, AttributeError) as exc:
-        raise UnsafeFileError(f"{where}: class {name} not found.") from exc
+        raise UnsafeFileError(f"{where}: class {name} not found{by}.") from exc
     if not isinstance(cls, type):
         raise UnsafeFileError(f"{where}: {name} is not a class.")
     return cls

@@ -499,6 +499,24 @@ def test_cv_results_of_the_layout_without_masks_still_load(tmp_path):
         load(path)
 
 
+def test_a_class_this_version_lacks_names_the_llmboost_that_wrote_the_file(tmp_path):
+    # "class llmboost.priors:FuturePrior not found." and nothing on which llmboost has it,
+    # as an unknown record type says
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    text = json.dumps(_manifest(path)).replace("llmboost.priors:SklearnPrior", "llmboost.priors:Fu")
+    _rewrite_manifest(path, {**json.loads(text), "llmboost_version": "9.0"})
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path}: model.prior: class llmboost.priors:Fu not found (written by llmboost 9.0: "
+        "load it with that version)."
+    )
+    _rewrite_manifest(path, json.loads(text))  # a file of this version: no version to name
+    with pytest.raises(UnsafeFileError, match=r": class llmboost.priors:Fu not found\.$"):
+        load(path)
+
+
 def test_a_different_number_of_weights_files_is_refused(tmp_path):
     X, y = _data("binary", n=80)
     model = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
