@@ -53,23 +53,7 @@ def exact_number(value: dict, where: str) -> Fraction | Decimal:
         raise _unsafe(f"{where}: malformed number ({exc!r}).") from None
 
 
-def save_path(path) -> Path:
-    """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``, a
-    path ending in a separator (a folder's; pathlib drops it) that is no folder an error."""
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"save writes to a path (a str or os.PathLike), got {_given(path)}.")
-    out, text = _not_empty(path, "save"), os.fspath(path)
-    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))) and not out.is_dir():
-        found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
-        why = f"{out} is a file" if found else f"the folder {out} does not exist"
-        raise (NotADirectoryError if found else FileNotFoundError)(
-            f"Cannot save to {text}: a path ending in {text[-1]!r} names a folder, and {why}; "
-            f"pass the file's path without the {text[-1]!r}."
-        )
-    return out
-
-
-def _not_empty(path, what: str) -> Path:
+def expanded_path(path, what: str) -> Path:
     """``path`` with ``~`` expanded; an empty one (pathlib reads it as the current
     folder, ``.``) or one holding a NUL byte (no file name can) is refused."""
     text = os.fspath(path)
@@ -101,26 +85,26 @@ def regular_path(path):
             hint = ": a model held in memory loads with load(io.BytesIO(data))" * zipped
             raise TypeError(
                 f"load takes the path (a str or os.PathLike) of a file written by save, got "
-                f"{_given(path)}{hint}."
+                f"{given_text(path)}{hint}."
             )
         if getattr(path, "closed", False):  # readable() raised "I/O operation on closed file"
             raise ValueError(
-                f"load got a closed file object ({_given(path)}): open it again "
+                f"load got a closed file object ({given_text(path)}): open it again "
                 "(open(path, 'rb')) and call load inside the with block, or pass the path."
             )
         if isinstance(path, io.TextIOBase) or not getattr(path, "readable", lambda: True)():
             raise TypeError(  # a text-mode file read as "not a zip, or a damaged one"
                 "load reads a file object opened for reading in binary mode "
-                f"(open(path, 'rb')), got {_given(path)}."
+                f"(open(path, 'rb')), got {given_text(path)}."
             )
         if not getattr(path, "seekable", lambda: True)():  # zipfile: "File is not a zip file"
             raise ValueError(
-                f"load got a file object it cannot seek in ({_given(path)}, as a pipe or "
+                f"load got a file object it cannot seek in ({given_text(path)}, as a pipe or "
                 "stdin is); a model file is read from its end: pass "
                 "load(io.BytesIO(stream.read())) or a path."
             )
         return path
-    path = _not_empty(path, "load")
+    path = expanded_path(path, "load")
     mode = os.stat(path).st_mode
     if stat.S_ISDIR(mode):  # open() said only "[Errno 21] Is a directory"
         raise IsADirectoryError(
@@ -143,7 +127,7 @@ def manifest_texts(manifest: dict, key: str, path) -> list[str] | None:
     raise _unsafe(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
 
 
-def _given(path) -> str:
+def given_text(path) -> str:
     """What was given for a path, in a message: its type and :func:`path_text`."""
     return f"{type(path).__name__} {path_text(path)}"
 
@@ -484,12 +468,13 @@ __all__ = [
     "check_json",
     "entry",
     "exact_number",
+    "expanded_path",
+    "given_text",
     "hashable_key",
     "import_llmboost_module",
     "manifest_texts",
     "not_a_zip",
     "path_text",
     "regular_path",
-    "save_path",
     "stored_dtype",
 ]

@@ -30,7 +30,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
-from ._load_checks import check_built
+from ._load_checks import check_built, expanded_path, given_text
 from ._params import is_torch_device
 
 #: Packages whose classes ``load`` may build.
@@ -229,6 +229,22 @@ def holder_hint(model, estimator_class) -> str:
     return f": save {what}, or pickle the {type(model).__name__} (load pickles you trust only)"
 
 
+def save_path(path) -> Path:
+    """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``, a
+    path ending in a separator (a folder's; pathlib drops it) that is no folder an error."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"save writes to a path (a str or os.PathLike), got {given_text(path)}.")
+    out, text = expanded_path(path, "save"), os.fspath(path)
+    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))) and not out.is_dir():
+        found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
+        why = f"{out} is a file" if found else f"the folder {out} does not exist"
+        raise (NotADirectoryError if found else FileNotFoundError)(
+            f"Cannot save to {text}: a path ending in {text[-1]!r} names a folder, and {why}; "
+            f"pass the file's path without the {text[-1]!r}."
+        )
+    return out
+
+
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
     new file beside it, renamed over it once complete with the old file's permissions."""
@@ -338,6 +354,7 @@ __all__ = [
     "INDEX_DTYPES",
     "TRUSTED_PACKAGES",
     "Writer",
+    "save_path",
     "trusted_class",
     "what_was_given",
     "write_archive",

@@ -48,10 +48,16 @@ from ._load_checks import (
     not_a_zip,
     path_text,
     regular_path,
-    save_path,
     stored_dtype,
 )
-from ._model_writer import INDEX_DTYPES, TRUSTED_PACKAGES, Writer, trusted_class, write_archive
+from ._model_writer import (
+    INDEX_DTYPES,
+    TRUSTED_PACKAGES,
+    Writer,
+    save_path,
+    trusted_class,
+    write_archive,
+)
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
 from ._saved_versions import InconsistentVersionWarning, check_saved_params
