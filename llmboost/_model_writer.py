@@ -233,7 +233,10 @@ def save_path(path) -> Path:
     """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``, a
     path ending in a separator (a folder's; pathlib drops it) that is no folder an error."""
     if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"save writes to a path (a str or os.PathLike), got {given_text(path)}.")
+        raise TypeError(
+            "save writes to a path (a str or os.PathLike), got "
+            f"{given_text(path)}{_write_hint(path)}."
+        )
     out, text = expanded_path(path, "save"), os.fspath(path)
     if text.endswith(tuple(filter(None, (os.sep, os.altsep)))) and not out.is_dir():
         found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
@@ -243,6 +246,16 @@ def save_path(path) -> Path:
             f"pass the file's path without the {text[-1]!r}."
         )
     return out
+
+
+def _write_hint(path) -> str:
+    """What to pass ``save`` for a file object: it writes a file of its own, renamed
+    into place."""
+    if not hasattr(path, "write"):
+        return ""
+    if isinstance(getattr(path, "name", None), str):
+        return f": pass its path, save(model, {path.name!r})"
+    return ": to hold a model in memory, save it to a file and read the file's bytes"
 
 
 def write_archive(path: Path, files: dict[str, bytes]) -> None:

@@ -2111,9 +2111,26 @@ def test_save_to_something_not_a_path_is_a_type_error_naming_it(path, tmp_path):
     model = _model("binary", "xgboost", 0.5).fit(X, y)
     with pytest.raises(TypeError) as err:
         save(model, path)
-    assert str(err.value) == (
-        f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r}."
+    hint = ": to hold a model in memory, save it to a file and read the file's bytes" * (
+        type(path) is io.BytesIO
     )
+    assert str(err.value) == (
+        f"save writes to a path (a str or os.PathLike), got {type(path).__name__} {path!r}{hint}."
+    )
+
+
+def test_save_to_a_file_object_says_to_pass_its_path(tmp_path):
+    # "got BufferedWriter <_io.BufferedWriter name=...>.", and nothing on what to pass
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = str(tmp_path / "m.llmboost")
+    with open(path, "wb") as handle, pytest.raises(TypeError) as err:
+        save(model, handle)
+    assert str(err.value) == (
+        f"save writes to a path (a str or os.PathLike), got BufferedWriter {path}: pass its "
+        f"path, save(model, {path!r})."
+    )
+    assert np.array_equal(_outputs(load(save(model, path)), X), _outputs(model, X))
 
 
 def test_save_and_load_read_a_tilde_as_the_home_folder(tmp_path, monkeypatch):
