@@ -105,7 +105,15 @@ def regular_path(path):
             )
         return path
     path = expanded_path(path, "load")
-    mode = os.stat(path).st_mode
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:  # "No such file or directory", of a link ls lists
+        if not path.is_symlink():
+            raise
+        raise FileNotFoundError(
+            f"load reads {path}, a symbolic link to {os.readlink(path)}, which does not "
+            "exist (moved or deleted?): point the link at the model file, or pass its path."
+        ) from None
     if stat.S_ISDIR(mode):  # open() said only "[Errno 21] Is a directory"
         raise IsADirectoryError(
             f"load reads a file written by save; {path} is a folder: pass the path of the "

@@ -2329,6 +2329,21 @@ def test_a_format_version_that_only_compares_equal_to_1_is_refused(tmp_path, ver
         load(odd)
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_load_through_a_link_to_a_missing_file_says_the_link_is_broken(tmp_path):
+    # "[Errno 2] No such file or directory: '.../m.llmboost'", of a file ls lists
+    link = tmp_path / "m.llmboost"
+    link.symlink_to(tmp_path / "gone.llmboost")
+    with pytest.raises(FileNotFoundError) as err:
+        load(link)
+    assert str(err.value) == (
+        f"load reads {link}, a symbolic link to {tmp_path / 'gone.llmboost'}, which does not "
+        "exist (moved or deleted?): point the link at the model file, or pass its path."
+    )
+    with pytest.raises(FileNotFoundError, match=r"^\[Errno 2\] No such file"):
+        load(tmp_path / "other.llmboost")  # not a link: as before
+
+
 def test_save_through_a_symbolic_link_keeps_the_link(tmp_path):
     # the link was replaced by a plain file, and the file it pointed at kept the old model
     X, y = _data("binary", n=80)
