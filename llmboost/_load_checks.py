@@ -207,8 +207,9 @@ def check_fitted(model, path) -> None:
 
 
 def check_entries(archive: zipfile.ZipFile, path) -> None:
-    """Refuse, unread, a file with encrypted entries or one that would unpack to implausibly
-    many bytes (a zip bomb): in all, or in model.json (25 times its bytes once parsed)."""
+    """Refuse, unread, a file with encrypted entries, one without model.json, or one that
+    would unpack to implausibly many bytes (a zip bomb): in all, or in model.json (25
+    times its bytes once parsed)."""
     infos = archive.infolist()
     if locked := [info.filename for info in infos if info.flag_bits & 0x1]:
         raise _unsafe(
@@ -216,6 +217,13 @@ def check_entries(archive: zipfile.ZipFile, path) -> None:
             "writes none): unzip them with their password into a new zip, or save again."
         )
     text = [info for info in infos if info.filename == "model.json"]
+    if not text:  # it said "no readable model.json (KeyError(...))"
+        names = ", ".join(info.filename for info in infos[:3]) + ", ..." * (len(infos) > 3)
+        held = f"entries: {names}" if infos else "no entries"
+        raise _unsafe(
+            f"{path} is a zip file without model.json ({held}), not an llmboost model "
+            "file: load reads the files save writes."
+        )
     for what, entries, free, ratio in (
         (path, infos, ANY_RATIO_BYTES, MAX_RATIO),
         (f"{path}'s model.json", text, ANY_RATIO_JSON, MAX_JSON_RATIO),

@@ -213,7 +213,7 @@ def _manifest(archive: zipfile.ZipFile, path) -> dict:
         manifest = json.loads(data)
     except UnsafeFileError:
         raise
-    except (KeyError, ValueError, RecursionError, *_DAMAGED) as exc:
+    except (ValueError, RecursionError, *_DAMAGED) as exc:
         raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise UnsafeFileError(f"{path} is not an llmboost model file.")

@@ -1372,6 +1372,24 @@ def test_a_manifest_listing_implausibly_many_library_versions_is_unsafe(tmp_path
     )
 
 
+def test_a_zip_without_model_json_is_named_as_one(tmp_path):
+    # "has no readable model.json (KeyError(\"There is no item named 'model.json' in the
+    # archive\"))"
+    path = tmp_path / "m.llmboost"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("a.csv", "b.csv", "c.csv", "d.csv"):
+            archive.writestr(name, "x")
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path} is a zip file without model.json (entries: a.csv, b.csv, c.csv, ...), not "
+        "an llmboost model file: load reads the files save writes."
+    )
+    zipfile.ZipFile(path, "w").close()
+    with pytest.raises(UnsafeFileError, match=r"without model.json \(no entries\), not an"):
+        load(path)
+
+
 def test_deeply_nested_files_are_refused_as_unsafe(tmp_path):
     # a crafted model.json nested past Python's recursion limit raised RecursionError,
     # from json (lists) or from the reader (tuples: several calls per level)
