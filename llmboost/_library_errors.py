@@ -39,13 +39,14 @@ def finite_margin(
 ) -> np.ndarray:
     """``out``, a booster's margin, unless the trees made it NaN or infinite somewhere:
     XGBoost at ``learning_rate=1000`` gave NaN predictions without a word, as plain XGBoost
-    does. Rows whose ``start`` margin is past float32 (a scale that overflows the prior's
-    margin) are not the trees' doing: they stay as they are, for the search to score.
+    does. Where some row's ``start`` margin is past float32 (a scale that overflows the
+    prior's margin), the trees are not to blame (near that end, the trees' steps from huge
+    starting margins overflow too): ``out`` stays as it is, for the search to score.
     ``rate`` is what the user called the learning rate (``eta``), for the message."""
     bad = ~np.isfinite(out)
     if start is not None and bad.any():
         start = np.abs(np.asarray(start, dtype=np.float64).reshape(out.shape))
-        bad &= start <= np.finfo(np.float32).max  # False for NaN
+        bad &= bool((start <= np.finfo(np.float32).max).all())  # False for NaN
     if bad.any():
         rows = int(bad.reshape(len(out), -1).any(axis=1).sum())
         raise ValueError(

@@ -125,6 +125,23 @@ def fixed_start(booster, margin) -> dict:
     return out
 
 
+def past_float32(params: dict, margin, sample_weight) -> tuple:
+    """``(margin, sample_weight)`` XGBoost's absolute and quantile losses train on.
+
+    They failed ("Check failed: h_row_set.empty()") on a starting margin past float32 (a
+    scale that overflows), which squared error trains on: those rows train from 0 at
+    weight 0 (all rows at their weights when no other is left). Their margin stays
+    infinite whatever the trees, so the search scores them -inf and a fixed scale is
+    refused, as with squared error.
+    """
+    losses = {params.get(key) for key in OBJECTIVE_KEYS}
+    held = np.abs(0.0 if margin is None else margin) <= np.finfo(np.float32).max
+    if np.all(held) or not losses & {"reg:absoluteerror", "reg:quantileerror"}:
+        return margin, sample_weight
+    w = np.ones(len(held)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    return np.where(held, margin, 0.0), w * held if (w * held).any() else w
+
+
 def _pseudo_huber(params: dict) -> bool:
     """Whether ``params`` name XGBoost's pseudo-Huber loss."""
     return any(params.get(key) == "reg:pseudohubererror" for key in OBJECTIVE_KEYS)
@@ -140,4 +157,4 @@ def target_center(booster) -> float:
     return float(getattr(booster, "center_", 0.0))
 
 
-__all__ = ["fixed_start", "target_center", "target_unit", "trees_unit", "unit_for"]
+__all__ = ["fixed_start", "past_float32", "target_center", "target_unit", "trees_unit", "unit_for"]

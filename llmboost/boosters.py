@@ -50,7 +50,7 @@ from ._library_params import (
 )
 from ._losses import check_loss_params, refused_loss
 from ._param_names import check_parameter_names
-from ._tree_unit import fixed_start, target_center, target_unit, trees_unit
+from ._tree_unit import fixed_start, past_float32, target_center, target_unit, trees_unit
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -318,13 +318,9 @@ class XGBoostBooster(Booster):
         y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         extra.update(fixed_start(self, margin))
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
-        kwargs = {}
-        if eval_set is not None:
-            kwargs = {
-                "eval_set": [eval_set[:2]],
-                "base_margin_eval_set": [eval_set[2]],
-                "verbose": False,
-            }
+        margin, sample_weight = past_float32(self.params, margin, sample_weight)
+        kwargs = {} if eval_set is None else {"eval_set": [eval_set[:2]], "verbose": False,
+                                              "base_margin_eval_set": [eval_set[2]]}  # fmt: skip
         check_early_stopping_callback(self.params, eval_set is not None)
         with library_errors("XGBoost", self.params):
             self.model_.fit(X, y, base_margin=margin, sample_weight=sample_weight, **kwargs)

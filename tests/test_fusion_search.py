@@ -1404,3 +1404,26 @@ def test_a_diverged_search_or_refit_names_the_learning_rate_as_given(settings):
     model = PriorBoostRegressor(Ridge(), booster_params={"eta": 1000}, **settings)
     with pytest.raises(ValueError, match=r"the boosting diverged; lower eta \(1000\)\.$"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("objective", ["reg:absoluteerror", "reg:quantileerror"])
+def test_xgboost_losses_of_the_residual_leave_out_or_refuse_a_scale_that_overflows(objective):
+    # XGBoost's absolute and quantile losses failed the search and the refit with "Check
+    # failed: h_row_set.empty()" on a starting margin past float32, where squared error
+    # leaves the scale out of the search and refuses it fixed, naming it
+    from sklearn.linear_model import Ridge
+
+    X, _ = _table(n=90)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+    params = {"objective": objective, "n_estimators": 10}
+    params.update({"quantile_alpha": 0.5} if objective == "reg:quantileerror" else {})
+    kwargs = dict(cv=3, random_state=0, booster_params=params)
+    model = PriorBoostRegressor(Ridge(), scale=[1e39, 1.0], **kwargs).fit(X, y)
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e39
+    assert np.all(results["mean_test_score"][huge] == -np.inf)
+    assert np.isfinite(results["mean_test_score"][~huge]).all()
+    assert np.all(results["ensemble_weight"][huge] == 0)
+    assert model.scale_ == 1.0 and np.isfinite(model.predict(X)).all()
+    with pytest.raises(ValueError, match=r"scale=1e\+300 times .* overflows the trees'"):
+        PriorBoostRegressor(Ridge(), scale=1e300, **kwargs).fit(X, y)
