@@ -306,10 +306,12 @@ def row_loss(margin, y_encoded, task: str, binary: bool, loss: SearchLoss | None
     Returns
     -------
     ndarray of shape (..., n)
-        In the unit of :func:`loss_unit`.
+        In the unit of :func:`loss_unit`; inf where a margin that overflowed gives NaN.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # a scale that overflows the
-        return _row_loss(margin, y_encoded, task, binary, loss)  # margin: inf or NaN
+        out = _row_loss(margin, y_encoded, task, binary, loss)  # margin: inf or NaN
+    # its NaN losses (inf - inf) are the worst, as its infinite ones: means of -inf
+    return np.where(np.isnan(out), np.inf, out)
 
 
 def _row_loss(margin, y_encoded, task, binary, loss):

@@ -1427,3 +1427,28 @@ def test_xgboost_losses_of_the_residual_leave_out_or_refuse_a_scale_that_overflo
     assert model.scale_ == 1.0 and np.isfinite(model.predict(X)).all()
     with pytest.raises(ValueError, match=r"scale=1e\+300 times .* overflows the trees'"):
         PriorBoostRegressor(Ridge(), scale=1e300, **kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize("n_classes, objective", [(2, None), (3, None), (0, None),
+                                                  (0, "reg:pseudohubererror")])  # fmt: skip
+def test_a_scale_that_overflows_scores_minus_infinity_for_every_task(n_classes, objective):
+    # scale=[1e300, 1.0] scored NaN for three classes (XGBoost's infinite margins made
+    # the log-sum-exp inf - inf) and for the pseudo-Huber loss, -inf for binary and
+    # squared error; the finite candidates' scores are those of the rows' losses
+    from sklearn.linear_model import Ridge
+
+    X, y = _table(n=90, n_classes=max(n_classes, 2))
+    params = {"n_estimators": 10, **({"objective": objective} if objective else {})}
+    kwargs = dict(scale=[1e300, 1.0], cv=3, random_state=0, booster_params=params)
+    if n_classes:
+        model = PriorBoostClassifier(LogisticRegression(), **kwargs).fit(X, y)
+    else:
+        y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+        model = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e300
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        assert np.all(results[key][huge] == -np.inf), key
+    assert np.isfinite(results["mean_test_score"][~huge]).all()
+    assert np.all(results["rank_test_score"][huge] > results["rank_test_score"][~huge].max())
+    assert np.all(results["ensemble_weight"][huge] == 0)
