@@ -1,5 +1,6 @@
 """The fusion search: prefix margins, pooled scoring, evidence-gated ensemble selection."""
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -1452,3 +1453,23 @@ def test_a_scale_that_overflows_scores_minus_infinity_for_every_task(n_classes, 
     assert np.isfinite(results["mean_test_score"][~huge]).all()
     assert np.all(results["rank_test_score"][huge] > results["rank_test_score"][~huge].max())
     assert np.all(results["ensemble_weight"][huge] == 0)
+
+
+HUGE = r"1.15e\+602 \(about 603 digits\)"  # 2**2000 by its size
+
+
+@pytest.mark.parametrize("scale, shown, why", [
+    ([0, 2**2000], r"\[0, 114813069527425452423\d+\.\.\.", rf"Its entry {HUGE} is beyond the"),
+    (2**2000, HUGE, "It is beyond the range of floats"),
+    ([0.5] * 30 + [-1.0], r"\[0.5, 0.5, [0-9., ]+\.\.\.", "Its entry -1.0 is not one"),
+    (np.array([0, 2**2000], dtype=object), r"array\(\[0, 11481\d+\.\.\.", "Its entry 1.15e"),
+], ids=["huge-entry", "huge", "long-list", "array"])  # fmt: skip
+def test_an_invalid_scale_is_shown_in_bounded_text(scale, shown, why):
+    # scale=[0, 2**2000] printed the whole 603-digit integer twice (a 1,342-character
+    # message) without saying what was wrong with a number >= 0
+    X, y = _table(n=40)
+    with pytest.raises(ValueError) as error:
+        PriorBoostClassifier(LogisticRegression(), scale=scale).fit(X, y)
+    text = str(error.value)
+    assert re.match(rf"scale={shown} is invalid: use 'auto', 'prior', a number >= 0", text), text
+    assert re.search(why, text) and len(text) < 320, text

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._columns import _magnitude
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._param_names import warn_unsampled_rows
@@ -72,6 +74,18 @@ def _scales(scale, task: str) -> list | None:
     return scale_candidates(scale, task)
 
 
+def _huge(value) -> bool:
+    """Whether ``value`` is an integer beyond float64's range (600 digits print as such)."""
+    return isinstance(value, Integral) and abs(value) > sys.float_info.max
+
+
+def _shown(value) -> str:
+    """``value`` for a message: an integer beyond float range by its size, other text on
+    one line, cut to 80 characters (a long list of scales)."""
+    text = _magnitude(value) if _huge(value) else " ".join(repr(_plain(value)).split())
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
 def _bad_scale(scale) -> str:
     """The first invalid entry of a list or 1-D array of scales, for the message."""
     if isinstance(scale, list | tuple):
@@ -79,7 +93,7 @@ def _bad_scale(scale) -> str:
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
         entries = scale.tolist()
     else:
-        return ""
+        return " It is beyond the range of floats." if _huge(scale) else ""
     bad = [s for s in entries if scale_candidates([s], "") is None][:1]
     if not bad:
         return ""
@@ -93,7 +107,9 @@ def _bad_scale(scale) -> str:
         )
     if isinstance(bad, str) and _is_number(bad):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
-    return f" Its entry {_plain(bad)!r} is not one."
+    if _huge(bad):
+        return f" Its entry {_shown(bad)} is beyond the range of floats."
+    return f" Its entry {_shown(bad)} is not one."
 
 
 def _splits_like(value) -> bool:
@@ -383,7 +399,7 @@ class FusionParams(BaseEstimator):
         candidates = _scales(self.scale, self._task)
         if candidates is None:
             raise InvalidParameterError(
-                f"scale={self.scale!r} is invalid: use 'auto', 'prior', a number >= 0, "
+                f"scale={_shown(self.scale)} is invalid: use 'auto', 'prior', a number >= 0, "
                 f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
             )
         return candidates
