@@ -317,6 +317,9 @@ class XGBoostBooster(Booster):
         check_margin_width(self.params, margin)
         y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         extra.update(fixed_start(self, margin))
+        many = self.task == "classification" and (np.ndim(margin) == 2 or np.max(y) > 1)
+        if many and self.params.get("scale_pos_weight") == 1:  # a no-op XGBoost warns of
+            del self.params["scale_pos_weight"]
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         margin, sample_weight = past_float32(self.params, margin, sample_weight)
         kwargs = {} if eval_set is None else {"eval_set": [eval_set[:2]], "verbose": False,

@@ -1152,3 +1152,24 @@ def test_a_whole_number_beyond_the_library_integers_is_refused_by_name(library, 
     for params in ({"seed": 2**63 - 1}, {"max_bin": 2**31 - 1}):  # the largest it holds
         booster = make_booster(library, {**params, "n_estimators": 2}, "regression", 0)
         assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
+
+
+@pytest.mark.parametrize("with_margin", [True, False])
+def test_xgboost_gets_no_default_positive_class_weight_for_more_classes(with_margin):
+    # scale_pos_weight=1 (taken with three classes as the no-op it is) made XGBoost warn
+    # 'Parameters: { "scale_pos_weight" } are not used.' on every fit
+    X, rng = _frame()
+    y = rng.integers(0, 3, len(X))
+    margin = rng.normal(size=(len(X), 3)) if with_margin else None
+    params = {"scale_pos_weight": 1, "n_estimators": 5}
+    with warnings.catch_warnings(record=True) as caught:  # XGBoost's log, as a warning
+        warnings.simplefilter("always")
+        booster = make_booster("xgboost", params, "classification", 0).fit(X, y, margin)
+    assert [str(w.message) for w in caught] == []
+    plain = make_booster("xgboost", {"n_estimators": 5}, "classification", 0).fit(X, y, margin)
+    np.testing.assert_array_equal(
+        booster.predict_margin(X, margin), plain.predict_margin(X, margin)
+    )
+    # two classes read it (the same value changes nothing there either): it stays
+    binary = make_booster("xgboost", params, "classification", 0).fit(X, y % 2, None)
+    assert binary.model_.get_params()["scale_pos_weight"] == 1
