@@ -1473,3 +1473,19 @@ def test_an_invalid_scale_is_shown_in_bounded_text(scale, shown, why):
     text = str(error.value)
     assert re.match(rf"scale={shown} is invalid: use 'auto', 'prior', a number >= 0", text), text
     assert re.search(why, text) and len(text) < 320, text
+
+
+@pytest.mark.parametrize("scale, told", [
+    ([0, "-1"], "Its entry '-1' is not one."),
+    ([0, "1e999"], "Its entry '1e999' is not one."),
+    (np.array(["prior", "-0.5"]), "Its entry '-0.5' is not one."),
+    ([0, "0.5"], "Its entry '0.5' is text: give the number, 0.5."),
+])  # fmt: skip
+def test_a_scale_given_as_text_is_advised_only_a_valid_number(scale, told):
+    # scale=[0, '-1'] was told "give the number, -1.0" and [0, '1e999'] "give the number,
+    # inf", both refused in turn; np.array(['prior', '-0.5']) was told to give
+    # scale=['prior', -0.5]
+    X, y = _table(n=40)
+    with pytest.raises(ValueError) as error:
+        PriorBoostClassifier(LogisticRegression(), scale=scale).fit(X, y)
+    assert str(error.value).endswith(told), str(error.value)

@@ -101,11 +101,12 @@ def _bad_scale(scale) -> str:
     text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")
     if text and all(s == PRIOR_ONLY or _is_number(s) for s in entries):
         listed = [s if s == PRIOR_ONLY else float(s) for s in entries]
-        return (
-            f" Its entry {bad!r} is text (NumPy holds 'prior' and numbers in one array as "
-            f"text): give a list: scale={listed!r}."
-        )
-    if isinstance(bad, str) and _is_number(bad):
+        if scale_candidates(listed, "") is not None:  # advised only where it is taken
+            return (
+                f" Its entry {bad!r} is text (NumPy holds 'prior' and numbers in one array "
+                f"as text): give a list: scale={listed!r}."
+            )
+    if isinstance(bad, str) and _is_number(bad) and scale_candidates([float(bad)], ""):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
         return f" Its entry {_shown(bad)} is beyond the range of floats."
