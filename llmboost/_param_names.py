@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import warnings
 from difflib import get_close_matches
 from functools import cache
@@ -22,10 +23,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._columns import _magnitude
 from ._compat import lightgbm_parameter_names
 from ._library_params import OBJECTIVE_KEYS, given_key
 from ._params import Interval
-from ._validation import _is_number, _to_float
+from ._validation import _is_number, _plain, _to_float
 
 #: Parameters of the two libraries' estimators that take a whole number: a float failed at
 #: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
@@ -249,11 +251,11 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         value, shown = params.get(key), given_key(library, key, given)
         text = isinstance(value, str) and not _is_number(value)
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
-            raise ValueError(f"booster_params {shown}={value!r}: {name} takes a number here.")
+            raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes a number here.")
         if value is not None and not _in_float32(value):
             raise ValueError(
-                f"booster_params {shown}={value!r}: {name} takes a finite number here, within "
-                "float32's range (|x| <= 3.4e38), or leave it out for the default."
+                f"booster_params {shown}={brief(value)}: {name} takes a finite number here, "
+                "within float32's range (|x| <= 3.4e38), or leave it out for the default."
             )
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
@@ -265,13 +267,13 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     hint = _hint(library, key, known)
     if library == "lightgbm":
         raise ValueError(
-            f"booster_params {key}={params[key]!r}: LightGBM has no parameter {key!r} and "
+            f"booster_params {key}={brief(params[key])}: LightGBM has no parameter {key!r} and "
             f"would ignore it ({hint}LightGBM's parameters: "
             "https://lightgbm.readthedocs.io/en/latest/Parameters.html)."
         )
-    parts = [f"{k}={params[k]!r}" for k in ("booster", "objective") if k in params]
+    parts = [f"{k}={brief(params[k])}" for k in ("booster", "objective") if k in params]
     raise ValueError(
-        f"booster_params {key}={params[key]!r}: XGBoost does not use {key!r}"
+        f"booster_params {key}={brief(params[key])}: XGBoost does not use {key!r}"
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
@@ -293,7 +295,9 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
             )
         if library == "lightgbm" and key in _LIGHTGBM_BOOLEANS:
             if value is not None and not isinstance(value, bool):
-                raise ValueError(f"booster_params {shown}={value!r}: LightGBM takes True or False.")
+                raise ValueError(
+                    f"booster_params {shown}={brief(value)}: LightGBM takes True or False."
+                )
 
 
 def _check_choices(library: str, params: dict) -> None:
@@ -306,7 +310,7 @@ def _check_choices(library: str, params: dict) -> None:
     missing = params.get("missing", np.nan)
     if library == "xgboost" and (isinstance(missing, bool) or not isinstance(missing, Real)):
         raise ValueError(
-            f"booster_params missing={missing!r}: XGBoost takes a number here, the value "
+            f"booster_params missing={brief(missing)}: XGBoost takes a number here, the value "
             "that marks a missing entry (np.nan, its default, or e.g. -999)."
         )
     for names, choices in _CHOICES[library].items():
@@ -316,12 +320,14 @@ def _check_choices(library: str, params: dict) -> None:
             gpu = key == "tree_method" and str(value).startswith("gpu_")  # check_gpu's
             if not (isinstance(value, str) and (text in choices or gpu)):
                 shown = ", ".join(repr(c) for c in choices)
-                raise ValueError(f"booster_params {key}={value!r}: {name} takes one of {shown}.")
+                raise ValueError(
+                    f"booster_params {key}={brief(value)}: {name} takes one of {shown}."
+                )
     for key in (k for k in OBJECTIVE_KEYS if params.get(k) is not None):
         if not (isinstance(params[key], str) or callable(params[key])):
             loss = {"xgboost": "'reg:squarederror'", "lightgbm": "'regression'"}[library]
             raise ValueError(
-                f"booster_params {key}={params[key]!r}: give the loss by its name (e.g. "
+                f"booster_params {key}={brief(params[key])}: give the loss by its name (e.g. "
                 f"{loss}), or as a callable."
             )
 
@@ -341,15 +347,15 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
         whole = isinstance(value, Integral) and not isinstance(value, bool)
         if whole and not -(2**bits) <= value < 2**bits:
             raise ValueError(
-                f"booster_params {given_key(library, key, given)}={value!r}: {name} holds it "
-                f"in {bits + 1} bits; give a whole number from {-(2**bits)} to {2**bits - 1}."
+                f"booster_params {given_key(library, key, given)}={brief(value)}: {name} holds "
+                f"it in {bits + 1} bits; give a whole number from {-(2**bits)} to {2**bits - 1}."
             )
         elif value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
             near = math.ceil(float(value)) if _is_number(value) and _in_float32(value) else 1
             shown = given_key(library, key, given)
             raise ValueError(
-                f"booster_params {shown}={value!r}: {name} takes a whole number here, such "
-                f"as {shown}={near}."
+                f"booster_params {shown}={brief(value)}: {name} takes a whole number here, "
+                f"such as {shown}={near}."
             )
     return out
 
@@ -364,7 +370,7 @@ def _check_common(library: str, params: dict, given: dict | None) -> None:
     for names, allowed in _COMMON[library].items():
         twice = {k: v for k, v in (given or {}).items() if k in names and v is not None}
         if len({_to_float(v) if _is_number(v) else repr(v) for v in twice.values()}) > 1:
-            shown = " and ".join(f"{k}={v!r}" for k, v in twice.items())
+            shown = " and ".join(f"{k}={brief(v)}" for k, v in twice.items())
             raise ValueError(
                 f"booster_params gives {shown}, which {name} reads as one parameter and "
                 f"would keep one of; give it once, e.g. as {names[0]}."
@@ -374,8 +380,8 @@ def _check_common(library: str, params: dict, given: dict | None) -> None:
             number = None if isinstance(value, bool) else _to_float(value)
             if number is not None and not allowed(number):
                 raise ValueError(
-                    f"booster_params {given_key(library, key, given)}={value!r} is out of "
-                    f"range: {name} takes {allowed} here, or leave it out for the default."
+                    f"booster_params {given_key(library, key, given)}={brief(value)} is out "
+                    f"of range: {name} takes {allowed} here, or leave it out for the default."
                 )
 
 
@@ -386,6 +392,14 @@ def _in_float32(value) -> bool:
         return abs(float(value)) <= float(np.finfo(np.float32).max)
     except OverflowError:  # an int beyond float64
         return False
+
+
+def brief(value) -> str:
+    """``repr(value)`` for a message, on one line and cut to 80 characters; an integer
+    beyond float64 by its size (``1.15e+602 (about 603 digits)``), not its digits."""
+    huge = isinstance(value, Integral) and abs(value) > sys.float_info.max
+    text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _hint(library: str, key, known: frozenset) -> str:
@@ -431,7 +445,7 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
     key = given[0]
     rate = "subsample_freq" if key == "subsample" else "bagging_freq"
     warnings.warn(
-        f"booster_params {key}={params[key]!r} does nothing without {rate}: LightGBM "
+        f"booster_params {key}={brief(params[key])} does nothing without {rate}: LightGBM "
         f"samples rows every {rate} rounds, and {rate}=0 (its default) never does; give "
         f"{rate}=1 to sample them every round.",
         UserWarning,
@@ -439,4 +453,4 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
     )
 
 
-__all__ = ["check_parameter_names", "warn_unsampled_rows"]
+__all__ = ["brief", "check_parameter_names", "warn_unsampled_rows"]

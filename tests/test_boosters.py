@@ -1173,3 +1173,19 @@ def test_xgboost_gets_no_default_positive_class_weight_for_more_classes(with_mar
     # two classes read it (the same value changes nothing there either): it stays
     binary = make_booster("xgboost", params, "classification", 0).fit(X, y % 2, None)
     assert binary.model_.get_params()["scale_pos_weight"] == 1
+
+
+@pytest.mark.parametrize("library, params, shown", [
+    ("xgboost", {"max_depth": 2**2000}, r"max_depth=1\.15e\+602 \(about 603 digits\): XGBoost"),
+    ("lightgbm", {"lambda_l1": -(10**400)}, r"lambda_l1=-1e\+400 \(about 401 digits\): LightGBM"),
+    ("xgboost", {"lambda": 2**2000}, r"lambda=1\.15e\+602 \(about 603 digits\): XGBoost"),
+    ("xgboost", {"max_dept": list(range(3000))}, r"max_dept=\[0, 1, 2, [0-9, ]+\.\.\.: XGBoost"),
+    ("lightgbm", {"max_dept": np.arange(30.0)}, r"max_dept=array\(\[ 0\., [0-9., ]+\.\.\.: Light"),
+], ids=["huge-whole", "huge-number", "huge-alias", "long-list", "array"])  # fmt: skip
+def test_a_refused_parameter_value_is_shown_in_bounded_text(library, params, shown):
+    # max_depth=2**2000 printed all 603 digits in a 738-character message, a misspelt
+    # name given a list of 3,000 numbers the whole list (17,074 characters)
+    with pytest.raises(ValueError) as error:
+        make_booster(library, params, "classification", 0)
+    text = str(error.value)
+    assert re.match(rf"booster_params {shown}", text) and len(text) < 400, text

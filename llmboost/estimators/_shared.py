@@ -14,10 +14,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._columns import _magnitude
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
-from .._param_names import warn_unsampled_rows
+from .._param_names import brief, warn_unsampled_rows
 from .._params import (
     BOOL,
     DICT,
@@ -75,15 +74,8 @@ def _scales(scale, task: str) -> list | None:
 
 
 def _huge(value) -> bool:
-    """Whether ``value`` is an integer beyond float64's range (600 digits print as such)."""
+    """Whether ``value`` is an integer beyond float64's range."""
     return isinstance(value, Integral) and abs(value) > sys.float_info.max
-
-
-def _shown(value) -> str:
-    """``value`` for a message: an integer beyond float range by its size, other text on
-    one line, cut to 80 characters (a long list of scales)."""
-    text = _magnitude(value) if _huge(value) else " ".join(repr(_plain(value)).split())
-    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _bad_scale(scale) -> str:
@@ -109,8 +101,8 @@ def _bad_scale(scale) -> str:
     if isinstance(bad, str) and _is_number(bad) and scale_candidates([float(bad)], ""):
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
-        return f" Its entry {_shown(bad)} is beyond the range of floats."
-    return f" Its entry {_shown(bad)} is not one."
+        return f" Its entry {brief(bad)} is beyond the range of floats."
+    return f" Its entry {brief(bad)} is not one."
 
 
 def _splits_like(value) -> bool:
@@ -400,7 +392,7 @@ class FusionParams(BaseEstimator):
         candidates = _scales(self.scale, self._task)
         if candidates is None:
             raise InvalidParameterError(
-                f"scale={_shown(self.scale)} is invalid: use 'auto', 'prior', a number >= 0, "
+                f"scale={brief(self.scale)} is invalid: use 'auto', 'prior', a number >= 0, "
                 f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
             )
         return candidates
