@@ -1489,3 +1489,19 @@ def test_a_scale_given_as_text_is_advised_only_a_valid_number(scale, told):
     with pytest.raises(ValueError) as error:
         PriorBoostClassifier(LogisticRegression(), scale=scale).fit(X, y)
     assert str(error.value).endswith(told), str(error.value)
+
+
+@pytest.mark.parametrize("weight, shown", [(1e300, r"1e\+300"), (1e-320, "1e-320"),
+                                           (2**2000, HUGE)])  # fmt: skip
+def test_a_class_weight_beyond_float32_is_refused(weight, shown):
+    # LightGBM stores weights as float32: class_weight={0: 1e300} became inf (NumPy's
+    # "overflow encountered in cast", then probabilities fitted to infinite weights) and
+    # {0: 0, 1: 1e-320} became 0, so no row trained, without a word
+    X, y = _table(n=60)
+    params = {"n_estimators": 5, "class_weight": {0: 0.0 if weight < 1 else 1.0, 1: weight}}
+    model = PriorBoostClassifier(LogisticRegression(), booster="lightgbm", scale=[1.0], cv=3,
+                                 booster_params=params)  # fmt: skip
+    with pytest.raises(ValueError, match=rf"class_weight gives 1 the weight {shown}: LightGBM "
+                       r"stores weights as float32; give each class 0 or a number from "
+                       r"1\.18e-38 to 3\.4e\+38"):  # fmt: skip
+        model.fit(X, y)

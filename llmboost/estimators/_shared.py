@@ -14,6 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._columns import FLOAT32_MAX
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._param_names import brief, warn_unsampled_rows
@@ -31,7 +32,7 @@ from .._params import (
 )
 from .._resources import resolve_device
 from .._scorer_stand_ins import check_callable
-from .._validation import _is_number, _plain, _to_float, check_target
+from .._validation import _is_number, _to_float, check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -112,6 +113,9 @@ def _splits_like(value) -> bool:
         return not isinstance(value, str)
     return hasattr(value, "__iter__") and not isinstance(value, str | dict)
 
+
+#: Smallest normal float32: a smaller positive weight is 0 to LightGBM.
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 #: LightGBM's other names of ``is_unbalance``.
 _UNBALANCE = ALIASES["lightgbm"]["is_unbalance"]
@@ -314,15 +318,17 @@ class FusionParams(BaseEstimator):
                 f"y; key it by the labels {classes.tolist()}."
             )
         for key, w in weights.items():  # -1 or inf: probabilities 1, NaN: 0, in silence
-            if (
-                isinstance(w, bool)
-                or not isinstance(w, Real)
-                or not np.isfinite(_to_float(w))
-                or w < 0
-            ):
+            real = isinstance(w, Real) and not isinstance(w, bool)
+            if not real or not (_huge(w) or np.isfinite(_to_float(w))) or w < 0:
                 raise InvalidParameterError(
-                    f"booster_params class_weight gives {_plain(key)!r} the weight "
-                    f"{_plain(w)!r}: give each class a finite number >= 0."
+                    f"booster_params class_weight gives {brief(key)} the weight {brief(w)}: "
+                    "give each class a finite number >= 0."
+                )
+            if w > FLOAT32_MAX or 0 < w < _FLOAT32_TINY:  # 1e300 became inf, 1e-320 0
+                raise InvalidParameterError(
+                    f"booster_params class_weight gives {brief(key)} the weight {brief(w)}: "
+                    "LightGBM stores weights as float32; give each class 0 or a number from "
+                    f"{_FLOAT32_TINY:.3g} to {FLOAT32_MAX:.3g}, or rescale the weights."
                 )
         if all(label in weights and weights[label] == 0 for label in classes):
             raise InvalidParameterError(  # no row would train: probabilities alike, in silence
