@@ -1505,3 +1505,15 @@ def test_a_class_weight_beyond_float32_is_refused(weight, shown):
                        r"stores weights as float32; give each class 0 or a number from "
                        r"1\.18e-38 to 3\.4e\+38"):  # fmt: skip
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("rounds, shown", [
+    (2**2000, HUGE), (10**50, "1" + "0" * 50), ("5" * 90, r"'5{76}\.\.\."),
+])  # fmt: skip
+def test_a_number_of_rounds_out_of_range_is_shown_as_given(rounds, shown):
+    # the value was cut at 40 characters without a mark: 2**2000 and 10**50 read as other
+    # 40-digit numbers, text lost its closing quote
+    X, y = _table(n=40)
+    model = PriorBoostClassifier(LogisticRegression(), booster_params={"n_estimators": rounds})
+    with pytest.raises(ValueError, match=rf"booster_params n_estimators={shown}: the trees need"):
+        model.fit(X, y)

@@ -240,7 +240,7 @@ class FusionParams(BaseEstimator):
         if trees and (not whole or not 1 <= rounds < 2**31):  # the libraries count in 32 bits
             shown = given_key(self.booster, "n_estimators", self.booster_params)
             raise InvalidParameterError(
-                f"booster_params {shown}={rounds!r:.40}: the trees need a whole number "
+                f"booster_params {shown}={brief(rounds)}: the trees need a whole number "
                 "of boosting rounds from 1 to 2**31 - 1 (scale='prior' gives the prior "
                 "alone, without trees)."
             )
