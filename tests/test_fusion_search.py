@@ -1517,3 +1517,17 @@ def test_a_number_of_rounds_out_of_range_is_shown_as_given(rounds, shown):
     model = PriorBoostClassifier(LogisticRegression(), booster_params={"n_estimators": rounds})
     with pytest.raises(ValueError, match=rf"booster_params n_estimators={shown}: the trees need"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("scale, why", [
+    ([], "It is empty: give at least one scale."),
+    (np.array([]), "It is empty: give at least one scale."),
+    (pd.Series([], dtype=float), "It is empty: give at least one scale."),
+    (np.array([[0.5, 1.0]]), "It has 2 dimensions: give a list or a 1-D array."),
+])  # fmt: skip
+def test_an_empty_or_two_dimensional_scale_is_told_why(scale, why):
+    # the message listed what a scale may be and stopped, without a word on what was wrong
+    X, y = _table(n=40)
+    with pytest.raises(ValueError) as error:
+        PriorBoostClassifier(LogisticRegression(), scale=scale).fit(X, y)
+    assert str(error.value).endswith(f"such numbers and 'prior'. {why}"), str(error.value)

@@ -86,7 +86,12 @@ def _bad_scale(scale) -> str:
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
         entries = scale.tolist()
     else:
+        dims = np.ndim(scale) if hasattr(scale, "tolist") else 0
+        if dims > 1:
+            return f" It has {dims} dimensions: give a list or a 1-D array."
         return " It is beyond the range of floats." if _huge(scale) else ""
+    if not entries:
+        return " It is empty: give at least one scale."
     bad = [s for s in entries if scale_candidates([s], "") is None][:1]
     if not bad:
         return ""
