@@ -1531,3 +1531,17 @@ def test_an_empty_or_two_dimensional_scale_is_told_why(scale, why):
     with pytest.raises(ValueError) as error:
         PriorBoostClassifier(LogisticRegression(), scale=scale).fit(X, y)
     assert str(error.value).endswith(f"such numbers and 'prior'. {why}"), str(error.value)
+
+
+def test_a_class_weight_naming_no_label_is_told_in_bounded_text():
+    # with 200 classes the message listed all 200 labels, and the unknown key whole
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(400, 2)), columns=["a", "b"])
+    y = np.arange(400) % 200
+    params = {"class_weight": {"x" * 500: 2.0}}
+    model = PriorBoostClassifier(LogisticRegression(), booster="lightgbm", booster_params=params)
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y)
+    text = str(error.value)
+    assert text.startswith("booster_params class_weight names 'xxxxxxxxxxxx"), text
+    assert text.endswith("key it by the labels [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...] (200 in all).")
+    assert len(text) < 250, text

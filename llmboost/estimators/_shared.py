@@ -318,9 +318,12 @@ class FusionParams(BaseEstimator):
         code = {label: i for i, label in enumerate(classes)}
         unknown = [key for key in weights if key not in code]
         if unknown:
+            labels = str(classes.tolist()[:10])
+            if len(classes) > 10:
+                labels = f"{labels[:-1]}, ...] ({len(classes)} in all)"
             raise InvalidParameterError(
-                f"booster_params class_weight names {unknown[0]!r}, which is not a label in "
-                f"y; key it by the labels {classes.tolist()}."
+                f"booster_params class_weight names {brief(unknown[0])}, which is not a label "
+                f"in y; key it by the labels {labels}."
             )
         for key, w in weights.items():  # -1 or inf: probabilities 1, NaN: 0, in silence
             real = isinstance(w, Real) and not isinstance(w, bool)
