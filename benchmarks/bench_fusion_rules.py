@@ -142,6 +142,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import re
 import sys
 import time
@@ -621,7 +622,7 @@ def run(args) -> None:
     None
     """
     path = Path(args.csv[0])
-    done, fields = _finished(path)
+    done, fields = _finished(path, _rule_names())
     names_all, _ = datasets(args.datasets)
     cache = Path(args.cache)
     setup = (args.prior_cv, args.booster_params, args.repeats)
@@ -651,8 +652,10 @@ def run(args) -> None:
                         warnings.simplefilter("ignore")
                         data = cell(args.prior, key, size, seed, train, ytr, test, cache, setup)
                         rows = _rule_rows(data, yte, [label, name, size, seed])
-                    writer.writerows(rows)  # a cell's rows at once: a stop keeps none of them
-                    fh.flush()
+                    text = io.StringIO()
+                    csv.DictWriter(text, fields, extrasaction="ignore").writerows(rows)
+                    fh.write(text.getvalue())  # a cell's rows in one write: a stop keeps
+                    fh.flush()  # all or none of them (else _finished drops the first ones)
                     done.add((label, name, size, seed))  # named twice: runs once
                     print(f"{args.prior} {name} n={size} seed={seed} "
                           f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
@@ -681,24 +684,42 @@ def _rule_rows(data: dict, yte: np.ndarray, key: list) -> list[dict]:
     return rows
 
 
-def _finished(path: Path) -> tuple[set, list[str]]:
+def _finished(path: Path, rule_names: list[str]) -> tuple[set, list[str]]:
     """The ``(prior, dataset, size, seed)`` cells in the CSV at ``path``, and the columns
     to append with: :data:`FIELDS`, or the file's own (files from before ``n_test`` lack
-    it, and keep their layout); a cell a stop cut short is dropped first."""
-    if drop_cut_row(path):  # and the rows of the last cell left: it may be that one
+    it, and keep their layout); a cell a stop cut short is dropped first: a row cut
+    short, or only the first of ``rule_names`` (the run's rules, in order)."""
+    cut = drop_cut_row(path)  # and the rows of the last cell left: it may be that one
+    if path.exists():
         lines = path.read_bytes().splitlines(keepends=True)
-        key = [next(csv.reader([line.decode()]))[:4] for line in lines]
-        n = len(lines)
-        while n > 1 and key[n - 1] == key[-1]:
+        rows = list(csv.reader(line.decode() for line in lines))
+        end = len(lines)
+        while end > 1 and not rows[end - 1]:  # blank lines, which readers skip
+            end -= 1
+        n = end
+        while n > 1 and rows[n - 1][:4] == rows[end - 1][:4]:
             n -= 1
-        with path.open("r+b") as fh:
-            fh.truncate(sum(map(len, lines[:n])))
+        last = [row[4] if len(row) > 4 else None for row in rows[n:end]]  # the rule: fifth
+        if cut or len(last) < len(rule_names) and last == rule_names[: len(last)]:
+            with path.open("r+b") as fh:
+                fh.truncate(sum(map(len, lines[:n])))
     if not path.exists() or not path.stat().st_size:
         return set(), FIELDS
     with path.open() as fh:
         reader = csv.DictReader(fh)
         done = {(r["prior"], r["dataset"], int(r["size"]), int(r["seed"])) for r in reader}
         return done, list(reader.fieldnames)
+
+
+def _rule_names() -> list[str]:
+    """The rules :func:`rules` scores, in order: the same for every cell, so read off one
+    of eight rows with nothing to learn."""
+    names = [(s, r) for s in CLASSIFICATION_SCALES for r in round_prefixes(100)]
+    names += [(s, 0) for s in CLASSIFICATION_SCALES[1:]]
+    y = np.arange(8) % 2
+    data = {"names": np.array(names), "oof": np.zeros((len(names), 8)), "y": y, "fold": y,
+            "null": np.zeros(8)}  # fmt: skip
+    return list(rules(data, 0))
 
 
 def _log_loss(y_true, proba, classes) -> float:

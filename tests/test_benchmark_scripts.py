@@ -1005,6 +1005,71 @@ def test_fusion_rules_stopped_inside_a_cell_keeps_none_of_its_rows(task_dir, tmp
     assert len(rows) > 20 and rows["rule"].is_unique and rows["auc"].notna().all()
 
 
+def _fusion_rules_run(task_dir, tmp_path, monkeypatch):
+    """``bench_fusion_rules.run`` and its options: the constant prior on ``tiny``, one cell."""
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+    import bench_fusion_rules
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    args = SimpleNamespace(csv=[tmp_path / "r.csv"], datasets=None, cache=tmp_path / "cache",
+                           prior="constant", prior_cv=5, booster_params=None, repeats=1,
+                           max_test=1000, seeds=[0], sizes=[32], cached_only=False)  # fmt: skip
+    return bench_fusion_rules, args
+
+
+def test_fusion_rules_stopped_while_writing_a_cell_keeps_none_of_its_rows(
+    task_dir, tmp_path, monkeypatch
+):
+    # writerows wrote a cell's rows one by one into the file's buffer: Ctrl-C between two
+    # of them, and closing the file kept the header and the cell's first 3 rules
+    import csv
+
+    bench_fusion_rules, args = _fusion_rules_run(task_dir, tmp_path, monkeypatch)
+    real, calls = csv.DictWriter._dict_to_list, []
+
+    def stop_at_the_fifth_line(self, rowdict):
+        calls.append(rowdict)
+        if len(calls) == 5:  # the header and three rules written
+            raise KeyboardInterrupt
+        return real(self, rowdict)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(csv.DictWriter, "_dict_to_list", stop_at_the_fifth_line)
+        with pytest.raises(KeyboardInterrupt):
+            bench_fusion_rules.run(args)
+    assert not args.csv[0].exists() or pd.read_csv(args.csv[0]).empty
+    bench_fusion_rules.run(args)
+    rows = pd.read_csv(args.csv[0])
+    assert len(rows) > 20 and rows["rule"].is_unique and rows["auc"].notna().all()
+
+
+def test_fusion_rules_reruns_a_last_cell_kept_with_only_its_first_rules(
+    task_dir, tmp_path, monkeypatch
+):
+    # a stop between two whole rows of a cell left its first rules, read back as a
+    # finished cell: the rerun skipped it, its other rules missing for good
+    bench_fusion_rules, args = _fusion_rules_run(task_dir, tmp_path, monkeypatch)
+    bench_fusion_rules.run(args)
+    csv = args.csv[0]
+    whole = pd.read_csv(csv)
+    lines = csv.read_text().splitlines(keepends=True)
+    csv.write_text("".join(lines[:6]))  # the header and the first 5 rules
+    bench_fusion_rules.run(args)
+    again = pd.read_csv(csv)
+    assert again["rule"].tolist() == whole["rule"].tolist()
+    # a file's rows in an earlier set of rules (not the first of this run's) stay done
+    csv.write_text("".join(lines[:3] + lines[4:]))
+    bench_fusion_rules.run(args)
+    assert pd.read_csv(csv)["rule"].tolist() == whole["rule"].drop(2).tolist()
+    # blank lines after the last cell (readers skip them) leave it as it is
+    csv.write_text("".join(lines) + "\r\n\r\n")
+    bench_fusion_rules.run(args)
+    assert pd.read_csv(csv)["rule"].tolist() == whole["rule"].tolist()
+
+
 def test_fusion_rules_summary_counts_a_cell_in_two_files_once(tmp_path, monkeypatch):
     # the summary concatenated its --csv files as they were: a cell in two of them (a
     # rerun, or a --cached-only re-scoring beside the run it re-scored) counted twice,
