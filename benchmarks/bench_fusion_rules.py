@@ -143,7 +143,9 @@ import argparse
 import csv
 import hashlib
 import io
+import os
 import re
+import secrets
 import sys
 import time
 import warnings
@@ -600,9 +602,11 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, setup=()) 
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
     data = candidates_of(prior_name, X, y, test, seed, *setup)
     cache.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")  # a stop while writing leaves no cut file
+    # a stop while writing leaves no cut file; one per process: two runs caching one
+    # cell write apart
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
-        with part.open("wb") as fh:
+        with part.open("xb") as fh:
             np.savez_compressed(fh, **data)
         part.replace(path)
     finally:

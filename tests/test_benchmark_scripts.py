@@ -937,6 +937,36 @@ def test_fusion_rules_stopped_while_caching_a_cell_leaves_no_cut_file(tmp_path, 
     assert bench_fusion_rules.cell(*args)["test"].tolist() == margins["test"].tolist()
 
 
+def test_fusion_rules_caching_one_cell_twice_at_once_keeps_both_writes_apart(tmp_path, monkeypatch):
+    # two runs computing one cell wrote one .NAME.part: the second overwrote the first's
+    # and moved it away, and the first's own move then failed (FileNotFoundError)
+    import os
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_rules
+
+    margins = {"test": np.arange(6.0).reshape(2, 3)}
+    monkeypatch.setattr(bench_fusion_rules, "candidates_of", lambda *args: margins)
+    save, parts = np.savez_compressed, []
+
+    def saving(file, **data):
+        parts.append(Path(file.name))
+        save(file, **data)
+
+    monkeypatch.setattr(np, "savez_compressed", saving)
+    npz = tmp_path / "constant_tiny-key_4_0.npz"
+    other = tmp_path / f".{npz.name}.part"  # another run's, being written
+    other.write_bytes(b"half")
+    y = np.array(["no", "yes"] * 4)
+    args = ("constant", "tiny-key", 4, 0, pd.DataFrame({"a": range(8)}), y, None, tmp_path)
+    for _ in range(2):
+        npz.unlink(missing_ok=True)
+        assert bench_fusion_rules.cell(*args)["test"].tolist() == margins["test"].tolist()
+    assert other.read_bytes() == b"half"
+    assert sorted(tmp_path.iterdir()) == [other, npz]
+    assert len(set(parts)) == 2 and all(f".{os.getpid()}." in p.name for p in parts)
+
+
 def test_fusion_rules_refuses_another_test_cap_for_the_same_prior(task_dir, tmp_path):
     # its rows had no n_test: a rerun with another --max-test skipped the cells done and
     # the summary mixed test sets; one file may still hold priors of other caps
