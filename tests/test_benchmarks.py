@@ -737,6 +737,24 @@ def test_run_suite_refuses_another_test_cap(tmp_path):
     check_settings(out, 0, 38)
 
 
+def test_a_refused_run_suite_leaves_its_folder_as_it_was(tmp_path):
+    # a run refused for other settings left the .lock it made in the folder (an untracked
+    # file beside committed results, which hold no .lock)
+    out = tmp_path / "run"
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
+    (out / ".lock").unlink()  # results copied or committed without it
+    results = (out / "results.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="holds results with --n-trials 0, not 2"):
+        run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, n_trials=2)
+    assert os.listdir(out) == ["results.jsonl"]
+    assert (out / "results.jsonl").read_bytes() == results
+    # a lock file that was there stays (the next run writes its own id in it)
+    (out / ".lock").write_text("4242\n")
+    with pytest.raises(ValueError, match="holds results with --n-trials 0, not 2"):
+        run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, n_trials=2)
+    assert sorted(os.listdir(out)) == [".lock", "results.jsonl"]
+
+
 def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do(
     tmp_path, monkeypatch
 ):

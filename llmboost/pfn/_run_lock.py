@@ -16,6 +16,9 @@ from pathlib import Path
 def hold_lock(lock: Path, refuse: Callable[[str], None]):
     """Hold the lock file ``lock``, this process's id written in it, while the block runs.
 
+    A lock file made here is removed again when the block fails (a refused run leaves
+    nothing behind).
+
     Parameters
     ----------
     lock : Path
@@ -24,31 +27,55 @@ def hold_lock(lock: Path, refuse: Callable[[str], None]):
         Called with the holder, e.g. ``"process 4242"``, when another process holds the
         lock; it raises (``SystemExit``, a parser's usage error).
     """
+    made = not os.path.exists(lock)
     try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        fcntl = None
-    try:
-        f = open(lock, "a+")
+        f = _locked(lock, refuse)
     except PermissionError:  # a folder no one can write to: the run's own writes say so
         yield
         return
     with f:
-        try:
-            if fcntl is not None:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            pid = f.read().strip()
-            refuse(f"process {pid}" if pid.isdigit() else "another process")
-            raise  # refuse did not stop the run: never run unlocked beside another
-        except OSError:  # a file system without locks: run unlocked
-            pass
         f.seek(0)
         f.truncate()
         f.write(f"{os.getpid()}\n")
         f.flush()
-        yield  # closing the file releases the lock
+        try:
+            yield  # closing the file releases the lock
+        except BaseException:
+            if made and _same_file(f, lock):
+                os.unlink(lock)
+            raise
+
+
+def _locked(lock: Path, refuse: Callable[[str], None]):
+    """``lock`` opened and locked; opened again when its holder removed it meanwhile."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        fcntl = None
+    while True:
+        f = open(lock, "a+")
+        try:
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            with f:
+                f.seek(0)
+                pid = f.read().strip()
+                refuse(f"process {pid}" if pid.isdigit() else "another process")
+                raise  # refuse did not stop the run: never run unlocked beside another
+        except OSError:  # a file system without locks: run unlocked
+            return f
+        if _same_file(f, lock):
+            return f
+        f.close()
+
+
+def _same_file(f, path: Path) -> bool:
+    """Whether the open file ``f`` is still the one at ``path``."""
+    try:
+        return os.path.samestat(os.fstat(f.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _refuse_training(out: Path) -> Callable[[str], None]:
