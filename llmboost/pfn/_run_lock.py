@@ -22,7 +22,8 @@ def hold_lock(lock: Path, refuse: Callable[[str], None]):
     Parameters
     ----------
     lock : Path
-        The lock file (created when missing; its folder must exist).
+        The lock file (created when missing; its folder must exist; one this user
+        cannot write, e.g. another user's, locks all the same, without the id).
     refuse : callable
         Called with the holder, e.g. ``"process 4242"``, when another process holds the
         lock; it raises (``SystemExit``, a parser's usage error).
@@ -34,10 +35,11 @@ def hold_lock(lock: Path, refuse: Callable[[str], None]):
         yield
         return
     with f:
-        f.seek(0)
-        f.truncate()
-        f.write(f"{os.getpid()}\n")
-        f.flush()
+        if f.writable():
+            f.seek(0)
+            f.truncate()
+            f.write(f"{os.getpid()}\n")
+            f.flush()
         try:
             yield  # closing the file releases the lock
         except BaseException:
@@ -53,7 +55,12 @@ def _locked(lock: Path, refuse: Callable[[str], None]):
     except ImportError:  # not POSIX: no lock
         fcntl = None
     while True:
-        f = open(lock, "a+")
+        try:
+            f = open(lock, "a+")
+        except PermissionError:
+            if not os.path.exists(lock):
+                raise
+            f = open(lock)  # another user's lock file: a lock needs no write access
         try:
             if fcntl is not None:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
