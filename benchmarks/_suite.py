@@ -57,7 +57,7 @@ def csv_lock(path):
     """Hold ``.NAME.lock`` beside the results CSV ``path`` while cells are appended to it:
     a second run on that CSV stops at its start with a usage error naming the process
     that holds it (two runs appended each cell twice). A lock left by a process that
-    has ended blocks nothing.
+    has ended blocks nothing. A CSV that cannot be written is a usage error too.
 
     Parameters
     ----------
@@ -74,8 +74,15 @@ def csv_lock(path):
             "it finish or stop it first, or give another --csv"
         )
 
-    with hold_lock(lock, refuse):
-        yield
+    try:
+        with hold_lock(lock, refuse):
+            yield
+    except PermissionError as err:  # a read-only folder: no lock, and the CSV says so
+        if err.filename != str(path):
+            raise
+        usage_error(
+            f"argument --csv: cannot write {path}: {err.strerror}; give a folder you can write to"
+        )
 
 
 def drop_cut_row(path: Path) -> bool:

@@ -1,6 +1,7 @@
 """Another process holding a lock file as a run does, for the tests of refused runs."""
 
 import contextlib
+import os
 import subprocess
 import sys
 
@@ -24,3 +25,22 @@ def held(lock):
     finally:
         holder.kill()
         holder.wait()
+
+
+def read_only(monkeypatch, path):
+    """Opening ``path``, or a file inside it, for writing fails as in a read-only folder
+    (chmod binds no one running as root)."""
+    import builtins
+    import errno
+    import io
+
+    real_open = io.open
+
+    def refusing(file, mode="r", *args, **kwargs):
+        inside = isinstance(file, (str, os.PathLike)) and str(path) in os.fspath(file)
+        if inside and any(m in mode for m in "wax+"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refusing)
+    monkeypatch.setattr(builtins, "open", refusing)

@@ -1100,6 +1100,34 @@ def test_fusion_rules_reruns_a_last_cell_kept_with_only_its_first_rules(
     assert pd.read_csv(csv)["rule"].tolist() == whole["rule"].tolist()
 
 
+@pytest.mark.parametrize("cells", [0, 1])  # a new results file, or one to add to
+def test_a_results_csv_that_cannot_be_written_is_a_usage_error(
+    cells, task_dir, tmp_path, monkeypatch, capsys
+):
+    # in a read-only folder the run went on unlocked and stopped with a PermissionError
+    # traceback from opening the CSV
+    from lock_fixtures import read_only
+
+    bench_fusion_rules, args = _fusion_rules_run(task_dir, tmp_path, monkeypatch)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    csv = folder / "r.csv"
+    if cells:
+        args.csv = [csv]
+        bench_fusion_rules.run(args)
+        capsys.readouterr()
+    read_only(monkeypatch, folder)
+    options = ["--prior", "constant", "--sizes", "32", "--seeds", "0", "1", "--cache",
+               str(tmp_path / "cache"), "--csv", str(csv)]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", ["bench_fusion_rules.py", *options])
+    line = _usage_error(capsys, bench_fusion_rules.main)
+    assert line == (
+        f"bench_fusion_rules.py: error: argument --csv: cannot write {csv}: Permission denied;"
+        " give a folder you can write to"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == (["r.csv"] if cells else [])
+
+
 def test_fusion_rules_summary_counts_a_cell_in_two_files_once(tmp_path, monkeypatch):
     # the summary concatenated its --csv files as they were: a cell in two of them (a
     # rerun, or a --cached-only re-scoring beside the run it re-scored) counted twice,

@@ -758,24 +758,12 @@ def test_a_refused_run_suite_leaves_its_folder_as_it_was(tmp_path):
 def test_a_lock_file_this_user_cannot_write_still_locks(tmp_path, monkeypatch):
     # another user's .lock (a shared folder) could not be opened for appending, and the
     # run went on unlocked beside the process holding it, both appending every cell
-    import builtins
-    import errno
-    import io
-
-    from lock_fixtures import held
+    from lock_fixtures import held, read_only
 
     out = tmp_path / "run"
     out.mkdir()
-    real_open = io.open
-
-    def refusing(file, mode="r", *args, **kwargs):
-        if os.fspath(file) == str(out / ".lock") and any(m in mode for m in "wax+"):
-            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
-        return real_open(file, mode, *args, **kwargs)
-
+    read_only(monkeypatch, out / ".lock")
     with held(out / ".lock") as pid:
-        monkeypatch.setattr(io, "open", refusing)
-        monkeypatch.setattr(builtins, "open", refusing)
         with pytest.raises(ValueError, match=f"^process {pid} is running a suite in {out} "):
             run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
         assert sorted(os.listdir(out)) == [".lock"]  # no cell ran

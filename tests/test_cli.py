@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from lock_fixtures import held
+from lock_fixtures import held, read_only
 
 from llmboost.__main__ import main as demo_main
 from llmboost.benchmarks.cli import main as bench_main
@@ -462,30 +462,11 @@ def test_run_help_says_what_the_options_do(capsys):
     assert text.count("one value per --out folder") == 2
 
 
-def _read_only(monkeypatch, folder):
-    """Opening a file inside ``folder`` for writing fails as in a read-only folder (chmod
-    binds no one running as root)."""
-    import builtins
-    import errno
-    import io
-
-    real_open = io.open
-
-    def refusing(file, mode="r", *args, **kwargs):
-        inside = isinstance(file, (str, os.PathLike)) and str(folder) in os.fspath(file)
-        if inside and any(m in mode for m in "wax+"):
-            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
-        return real_open(file, mode, *args, **kwargs)
-
-    monkeypatch.setattr(io, "open", refusing)
-    monkeypatch.setattr(builtins, "open", refusing)
-
-
 def test_an_out_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch, capsys):
     # results.jsonl or the report in a read-only --out ended in a PermissionError traceback
     out = tmp_path / "run"
     assert bench_main([*_run(out, "--seeds", ["0"]), "--no-report"]) == 0
-    _read_only(monkeypatch, out)
+    read_only(monkeypatch, out)
     line = _usage_error(bench_main, _run(out, "--seeds", ["0", "1"]), capsys)
     assert line == (
         f"llmboost-bench run: error: argument --out: cannot write {out / 'results.jsonl'}: "
