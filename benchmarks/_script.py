@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import shlex
 import statistics
 import sys
@@ -247,7 +249,8 @@ def write_summary(path: Path, text: str) -> None:
     if path.is_dir():  # the rename would fail after the part was written
         usage_error(f"cannot write the summary to {path}: it is a folder; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")
+    # this process's own: two runs writing one summary keep apart
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
         part.write_text(text)
         part.replace(path)

@@ -1128,6 +1128,18 @@ def test_a_results_csv_that_cannot_be_written_is_a_usage_error(
     assert sorted(p.name for p in folder.iterdir()) == (["r.csv"] if cells else [])
 
 
+def test_two_summaries_written_at_once_keep_their_temporaries_apart(scripts, tmp_path):
+    # every writer of one summary used .NAME.part: a second overwrote the first's, which
+    # then moved the other's text into place, and the second's own move failed
+    _script = scripts[0]
+    md = tmp_path / "r.md"
+    other = tmp_path / ".r.md.part"  # another run's, being written
+    other.write_text("half")
+    _script.write_summary(md, "# mine\n")
+    assert md.read_text() == "# mine\n" and other.read_text() == "half"
+    assert sorted(tmp_path.iterdir()) == [other, md]
+
+
 def test_fusion_rules_summary_counts_a_cell_in_two_files_once(tmp_path, monkeypatch):
     # the summary concatenated its --csv files as they were: a cell in two of them (a
     # rerun, or a --cached-only re-scoring beside the run it re-scored) counted twice,
