@@ -772,6 +772,19 @@ def test_a_lock_file_this_user_cannot_write_still_locks(tmp_path, monkeypatch):
     assert (out / ".lock").read_text() == str(pid)  # not its own to write
 
 
+def test_a_report_written_beside_another_keeps_its_temporary_apart(tmp_path):
+    # report.md went through .report.md.part: a report command beside a run writing its
+    # report overwrote the other's file, and one of them failed on its move
+    out = tmp_path / "run"
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
+    other = out / ".report.md.part"  # the other process's, being written
+    other.write_text("half")
+    assert main(["report", "--out", str(out)]) == 0
+    assert other.read_text() == "half"
+    assert (out / "report.md").read_text().startswith("# ")
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".part") and p != other]
+
+
 def test_an_openml_download_that_fails_is_tried_once_per_run_and_says_what_to_do(
     tmp_path, monkeypatch
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from functools import partial
 from pathlib import Path
@@ -77,8 +79,9 @@ def write_report(out_dir: Path) -> Path:
 
 
 def _replace(path: Path, write) -> None:
-    """Call ``write`` on a file beside ``path``, then rename it: ``path`` is never half written."""
-    part = path.with_name(f".{path.name}.part")
+    """Call ``write`` on a file beside ``path``, then rename it: ``path`` is never half written
+    (the file is this process's own: a report written beside another keeps apart)."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
         write(part)
         part.replace(path)
