@@ -62,9 +62,11 @@ def csv_lock(path):
     Parameters
     ----------
     path : str or Path
-        The results CSV (its folder is created when missing).
+        The results CSV (its folder is created when missing, and removed again when
+        the run fails leaving it empty).
     """
     path = Path(path)
+    folders = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(f".{path.name}.lock")
 
@@ -77,9 +79,14 @@ def csv_lock(path):
     try:
         with hold_lock(lock, refuse):
             yield
-    except PermissionError as err:  # a read-only folder: no lock, and the CSV says so
-        if err.filename != str(path):
+    except BaseException as err:
+        for folder in folders:  # made here: a refused run leaves none of them
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
+        if not isinstance(err, PermissionError) or err.filename != str(path):
             raise
+        # a read-only folder: no lock, and the CSV says so
         usage_error(
             f"argument --csv: cannot write {path}: {err.strerror}; give a folder you can write to"
         )

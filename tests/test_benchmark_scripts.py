@@ -415,15 +415,19 @@ def test_task_folders_that_are_no_classification_task_are_usage_errors(
 
 @pytest.mark.parametrize(
     "script",
-    ["bench_bundled_pfn_rows.py", "bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"],
-)
+    ["bench_bundled_pfn_rows.py", "bench_bundled_pfn.py", "bench_bundled_pfn_regression.py",
+     "bench_fusion_rules.py"],
+)  # fmt: skip
 def test_the_suites_name_an_unknown_task(tmp_path, script):
     # bench_bundled_pfn_rows.py raised a raw FileNotFoundError, after writing the CSV header;
-    # then each exited with status 1, where other usage errors exit with 2
-    run = _script(script, "--datasets", "nope", "--csv", tmp_path / "r.csv")
+    # then each exited with status 1, where other usage errors exit with 2; and the
+    # refused run left the CSV's folders it had made (and a lock file in them)
+    csv = tmp_path / "new" / "results" / "r.csv"
+    cache = ["--cache", tmp_path / "cache"] if "rules" in script else []
+    run = _script(script, "--datasets", "nope", "--csv", csv, *cache)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"{script}: error: --datasets: no task folder ['nope'] in " in run.stderr
-    assert not (tmp_path / "r.csv").exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rows_summary_compares_the_methods_on_the_same_seeds(tmp_path, monkeypatch):
