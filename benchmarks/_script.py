@@ -248,12 +248,17 @@ def write_summary(path: Path, text: str) -> None:
     path = Path(path)
     if path.is_dir():  # the rename would fail after the part was written
         usage_error(f"cannot write the summary to {path}: it is a folder; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
     # this process's own: two runs writing one summary keep apart
     part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         part.write_text(text)
         part.replace(path)
+    except OSError as err:  # a read-only folder, a full disk
+        usage_error(
+            f"cannot write the summary to {path}: {err.strerror}; give a file in a folder "
+            "you can write to"
+        )
     finally:
         part.unlink(missing_ok=True)
 

@@ -1754,3 +1754,23 @@ def test_a_summary_in_a_missing_folder_is_written(tmp_path, monkeypatch):
     text = bench_bundled_pfn.summarize([str(csv)], str(md), "c", "")
     assert md.read_text() == text and "| tiny | 0.750 |" in text
     assert sorted(p.name for p in md.parent.iterdir()) == ["r.md"]
+
+
+def test_a_summary_in_a_folder_that_cannot_be_written_says_so(tmp_path, monkeypatch, capsys):
+    # a --md in a read-only folder: the run finished, then writing its summary stopped
+    # with a PermissionError traceback
+    from lock_fixtures import read_only
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _script
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    read_only(monkeypatch, folder)
+    monkeypatch.setattr(sys, "argv", ["bench_x.py"])
+    err = _usage_error(capsys, _script.write_summary, folder / "r.md", "text")
+    assert err == (
+        f"bench_x.py: error: cannot write the summary to {folder / 'r.md'}: Permission denied; "
+        "give a file in a folder you can write to"
+    )
+    assert not any(folder.iterdir())
