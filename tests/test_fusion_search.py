@@ -237,22 +237,26 @@ def test_a_scale_that_overflows_is_left_out_without_numpy_warnings(library, n_cl
     assert model.scale_ == 1.0
 
 
+def _fit_with_an_overflowing_scale(n_classes: int, **kwargs):
+    """A search over scale=[1e300, 1.0], fitted (n_classes 0: a regressor)."""
+    from sklearn.linear_model import Ridge
+
+    X, y = _table(n=90, n_classes=max(n_classes, 2))
+    kwargs = {"scale": [1e300, 1.0], "cv": 3, "random_state": 0,
+              "booster_params": {"n_estimators": 10}, **kwargs}  # fmt: skip
+    if n_classes:
+        return PriorBoostClassifier(LogisticRegression(), **kwargs).fit(X, y)
+    y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
+    return PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+
+
 @pytest.mark.parametrize("n_classes, scoring", [(2, "roc_auc"), (3, "neg_log_loss"),
                                                (0, "r2")])  # fmt: skip
 def test_a_scale_that_overflows_is_left_out_by_a_given_scorer(n_classes, scoring):
     # with scoring given, scale=[1e300, 1.0] failed the fit: "scoring='roc_auc' could not
     # score the search's out-of-fold predictions: Input contains infinity" (XGBoost keeps
     # its starting margin as float32), while the search's own loss leaves it out
-    from sklearn.linear_model import Ridge
-
-    X, y = _table(n=90, n_classes=max(n_classes, 2))
-    kwargs = dict(scale=[1e300, 1.0], cv=3, random_state=0, scoring=scoring,
-                  booster_params={"n_estimators": 10})  # fmt: skip
-    if n_classes:
-        model = PriorBoostClassifier(LogisticRegression(), **kwargs).fit(X, y)
-    else:
-        y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
-        model = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    model = _fit_with_an_overflowing_scale(n_classes, scoring=scoring)
     results = model.cv_results_
     huge = results["param_scale"] == 1e300
     assert np.all(results["mean_test_score"][huge] == -np.inf)
@@ -1436,16 +1440,8 @@ def test_a_scale_that_overflows_scores_minus_infinity_for_every_task(n_classes, 
     # scale=[1e300, 1.0] scored NaN for three classes (XGBoost's infinite margins made
     # the log-sum-exp inf - inf) and for the pseudo-Huber loss, -inf for binary and
     # squared error; the finite candidates' scores are those of the rows' losses
-    from sklearn.linear_model import Ridge
-
-    X, y = _table(n=90, n_classes=max(n_classes, 2))
     params = {"n_estimators": 10, **({"objective": objective} if objective else {})}
-    kwargs = dict(scale=[1e300, 1.0], cv=3, random_state=0, booster_params=params)
-    if n_classes:
-        model = PriorBoostClassifier(LogisticRegression(), **kwargs).fit(X, y)
-    else:
-        y = 2 * X["a"].to_numpy() + X["b"].to_numpy()
-        model = PriorBoostRegressor(Ridge(), **kwargs).fit(X, y)
+    model = _fit_with_an_overflowing_scale(n_classes, booster_params=params)
     results = model.cv_results_
     huge = results["param_scale"] == 1e300
     for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
