@@ -49,7 +49,7 @@ class InconsistentVersionWarning(UserWarning):
         if here is None:
             return (
                 f"{path} was saved with {library} {saved}, which is not installed here; the "
-                f"model needs it to predict: install {library}=={saved}."
+                f"model needs it to predict: pip install {_distribution(library)}=={saved}."
             )
         return (
             f"{path} was saved with {library} {saved}, but {library} {here} is installed "
@@ -57,6 +57,27 @@ class InconsistentVersionWarning(UserWarning):
             f"{library} {saved} is installed to keep its predictions, or refit it with "
             f"{library} {here} and save again."
         )
+
+
+def _distribution(library: str) -> str:
+    """The distribution to install ``library`` from here: the one llmboost's own
+    requirements name on this platform (``xgboost-cpu`` on Linux), else ``library``."""
+    if library not in _DISTRIBUTIONS:
+        return library
+    try:
+        from packaging.requirements import Requirement  # optuna's dependency
+
+        requires = importlib.metadata.requires("llmboost") or []
+    except (ImportError, importlib.metadata.PackageNotFoundError):
+        return library
+    for text in requires:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if requirement.name in _DISTRIBUTIONS[library] and (
+            marker is None or marker.evaluate({"extra": ""})
+        ):
+            return requirement.name
+    return library
 
 
 def installed_version(library: str) -> str | None:

@@ -372,6 +372,35 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
     assert str(copied) == str(caught[1]) and copied.library == "no-such-library"
 
 
+def test_a_missing_xgboost_is_advised_as_the_distribution_llmboost_requires_here(
+    tmp_path, monkeypatch
+):
+    # on Linux llmboost requires xgboost-cpu (the same module; having both is warned
+    # against), but a file whose XGBoost was missing said "install xgboost==3.2.0"
+    import importlib.metadata
+
+    import xgboost
+
+    import llmboost._saved_versions as saved_versions
+
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    here = saved_versions.installed_version
+    monkeypatch.setattr(
+        saved_versions, "installed_version", lambda name: None if name == "xgboost" else here(name)
+    )
+    caught = _loaded_warnings(path)[1]
+    assert [w.library for w in caught] == ["xgboost"]
+    wanted = "xgboost-cpu" if sys.platform.startswith("linux") else "xgboost"
+    assert str(caught[0]).endswith(f"pip install {wanted}=={xgboost.__version__}.")
+    monkeypatch.setattr(  # as where llmboost requires xgboost itself (macOS, Windows)
+        importlib.metadata, "requires", lambda name: ["xgboost>=2.1", "numpy>=1.26"]
+    )
+    assert str(_loaded_warnings(path)[1][0]).endswith(
+        f"pip install xgboost=={xgboost.__version__}."
+    )
+
+
 def test_library_versions_are_read_from_the_installed_distributions(tmp_path, monkeypatch):
     # read from an imported module's __version__ at save (torch is imported then) but from
     # the distribution at load (torch is not imported then), a build whose two differ
