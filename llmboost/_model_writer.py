@@ -231,21 +231,33 @@ def holder_hint(model, estimator_class) -> str:
 
 def save_path(path) -> Path:
     """``path`` with ``~`` expanded; what is not a str or path-like is a ``TypeError``, a
-    path ending in a separator (a folder's; pathlib drops it) that is no folder an error."""
+    path ending in a separator or in one then ``.`` (a folder's; pathlib drops either)
+    that is no folder an error."""
     if not isinstance(path, str | os.PathLike):
         raise TypeError(
             "save writes to a path (a str or os.PathLike), got "
             f"{given_text(path)}{_write_hint(path)}."
         )
     out, text = expanded_path(path, "save"), os.fspath(path)
-    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))) and not out.is_dir():
+    ending = _folder_ending(text)
+    if ending and not out.is_dir():
         found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
         why = f"{out} is a file" if found else f"the folder {out} does not exist"
         raise (NotADirectoryError if found else FileNotFoundError)(
-            f"Cannot save to {text}: a path ending in {text[-1]!r} names a folder, and {why}; "
-            f"pass the file's path without the {text[-1]!r}."
+            f"Cannot save to {text}: a path ending in {ending!r} names a folder, and {why}; "
+            f"pass the file's path without the {ending!r}."
         )
     return out
+
+
+def _folder_ending(text: str) -> str:
+    """The end of ``text`` that names a folder and that pathlib drops: a separator, or
+    one then ``.`` (``"a/."`` is ``Path("a")``); ``""`` where there is none."""
+    for sep in filter(None, (os.sep, os.altsep)):
+        for end in (sep + ".", sep):
+            if text.endswith(end):
+                return end
+    return ""
 
 
 def _write_hint(path) -> str:

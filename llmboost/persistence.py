@@ -82,10 +82,10 @@ def save(model, path: str | os.PathLike) -> Path:
         A fitted estimator.
     path : str or path-like
         The file to write (``~`` is the home folder), in an existing folder
-        (``FileNotFoundError`` otherwise, as for a path ending in ``/`` that is no folder;
-        ``NotADirectoryError`` where it is a file); a file there is replaced only once the
-        new one is complete, keeping its permissions (a symbolic link's target is written,
-        the link kept; other hard links keep the old).
+        (``FileNotFoundError`` otherwise, as for a path ending in ``/`` or ``/.`` that is
+        no folder; ``NotADirectoryError`` where it is a file); a file there is replaced
+        only once the new one is complete, keeping its permissions (a symbolic link's
+        target is written, the link kept; other hard links keep the old).
 
     Returns
     -------

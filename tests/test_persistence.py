@@ -1932,9 +1932,20 @@ def test_save_to_a_folder_path_that_is_no_folder_is_refused_and_writes_nothing(t
         f"and the folder {tmp_path / 'm.llmboost'} does not exist; pass the file's path "
         "without the '/'."
     )
+    with pytest.raises(NotADirectoryError) as err:  # "notes/." wrote over notes too
+        save(model, f"{notes}/.")
+    assert str(err.value) == (
+        f"Cannot save to {notes}/.: a path ending in '/.' names a folder, and {notes} is a "
+        "file; pass the file's path without the '/.'."
+    )
+    with pytest.raises(FileNotFoundError, match="the folder .*m.llmboost does not exist"):
+        save(model, f"{tmp_path}/m.llmboost/.")
     assert sorted(tmp_path.iterdir()) == [notes] and notes.read_text() == "x"
-    with pytest.raises(IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"):
-        save(model, f"{tmp_path}/")  # a folder, as without the "/"
+    for folder in (f"{tmp_path}/", f"{tmp_path}/."):  # a folder, as without the "/" or "/."
+        with pytest.raises(
+            IsADirectoryError, match=f"Cannot save to {re.escape(str(tmp_path))}: it"
+        ):
+            save(model, folder)
     assert load(save(model, f"{notes}")) is not None
 
 
