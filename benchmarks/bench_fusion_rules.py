@@ -635,6 +635,7 @@ def run(args) -> None:
     # one test cap per prior: the language model's cells are capped lower on purpose
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()}, {"prior": label})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
+    uncached, scored = 0, 0
     with path.open("a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         if fh.tell() == 0:
@@ -650,6 +651,7 @@ def run(args) -> None:
                         args.cached_only
                         and not _cache_path(cache, args.prior, key, size, seed, setup).exists()
                     ):
+                        uncached += 1
                         continue
                     start = time.perf_counter()
                     with warnings.catch_warnings():
@@ -661,8 +663,30 @@ def run(args) -> None:
                     fh.write(text.getvalue())  # a cell's rows in one write: a stop keeps
                     fh.flush()  # all or none of them (else _finished drops the first ones)
                     done.add((label, name, size, seed))  # named twice: runs once
+                    scored += 1
                     print(f"{args.prior} {name} n={size} seed={seed} "
                           f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
+    _say_uncached(uncached, scored, f"{cache} (prior {label})")
+
+
+def _say_uncached(uncached: int, scored: int, where: str) -> None:
+    """Say on stderr how many cells ``--cached-only`` left unscored, not being cached in
+    ``where``; like sizes above a task's rows, they are skipped (exit status 0)."""
+    if not uncached:
+        return
+    total = uncached + scored
+    what = (
+        f"none of the {total} cells to score is"
+        if not scored
+        else f"{uncached} of the {total} cells to score are not"
+    )
+    print(
+        f"--cached-only: {what} in --cache {where}: "
+        f"{'nothing was' if not scored else 'those were not'} scored; run without "
+        "--cached-only to fit them",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _rule_rows(data: dict, yte: np.ndarray, key: list) -> list[dict]:
@@ -894,7 +918,9 @@ def main() -> None:
         help="candidate margins per cell, kept per task rows (rules are re-scored from them)",
     )
     parser.add_argument(
-        "--cached-only", action="store_true", help="score only cells in --cache (no new fits)"
+        "--cached-only",
+        action="store_true",
+        help="score only cells in --cache (no new fits; how many were not is said on stderr)",
     )
     args = parser.parse_args()
     if not args.md and len(args.csv) > 1:

@@ -323,6 +323,26 @@ def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     assert len(rules) == len(pd.read_csv(tmp_path / "a.csv")) and rules["auc"].notna().all()
 
 
+def test_fusion_rules_cached_only_says_which_cells_were_not_cached(task_dir, tmp_path):
+    # with nothing cached, --cached-only exited 0 with no rows and no word; as sizes above
+    # a task's rows, the cells it skips are said on stderr (and the run still exits 0)
+    cache, csv = tmp_path / "cache", tmp_path / "r.csv"
+    options = ["--prior", "constant", "--data-dir", task_dir, "--sizes", 32, "--cache", cache]
+    options += ["--csv", csv]
+    empty = _script("bench_fusion_rules.py", *options, "--seeds", 0, 1, "--cached-only")
+    assert empty.returncode == 0 and empty.stdout == ""
+    assert empty.stderr == (
+        f"--cached-only: none of the 2 cells to score is in --cache {cache} (prior "
+        "constant): nothing was scored; run without --cached-only to fit them\n"
+    )
+    assert _script("bench_fusion_rules.py", *options, "--seeds", 0).returncode == 0
+    csv.unlink()  # the cell of seed 0 is cached now: re-scored from it
+    part = _script("bench_fusion_rules.py", *options, "--seeds", 0, 1, "--cached-only")
+    assert part.returncode == 0 and set(pd.read_csv(csv)["seed"]) == {0}
+    assert part.stderr.startswith("--cached-only: 1 of the 2 cells to score are not in")
+    assert "those were not scored" in part.stderr
+
+
 @pytest.mark.parametrize(
     ("meta", "why"),
     [
