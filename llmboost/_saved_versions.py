@@ -66,17 +66,16 @@ def _distribution(library: str) -> str:
         return library
     try:
         from packaging.requirements import Requirement  # optuna's dependency
+        from packaging.utils import canonicalize_name
 
         requires = importlib.metadata.requires("llmboost") or []
     except (ImportError, importlib.metadata.PackageNotFoundError):
         return library
     for text in requires:
         requirement = Requirement(text)
-        marker = requirement.marker
-        if requirement.name in _DISTRIBUTIONS[library] and (
-            marker is None or marker.evaluate({"extra": ""})
-        ):
-            return requirement.name
+        name, marker = canonicalize_name(requirement.name), requirement.marker
+        if name in _DISTRIBUTIONS[library] and (marker is None or marker.evaluate({"extra": ""})):
+            return name  # "xgboost_cpu" or "XGBoost-CPU" in a build's metadata: xgboost-cpu
     return library
 
 

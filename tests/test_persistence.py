@@ -399,6 +399,12 @@ def test_a_missing_xgboost_is_advised_as_the_distribution_llmboost_requires_here
     assert str(_loaded_warnings(path)[1][0]).endswith(
         f"pip install xgboost=={xgboost.__version__}."
     )
+    monkeypatch.setattr(  # a build backend may write the name as "xgboost_cpu"
+        importlib.metadata, "requires", lambda name: ["xgboost_cpu>=2.1", "numpy>=1.26"]
+    )
+    assert str(_loaded_warnings(path)[1][0]).endswith(
+        f"pip install xgboost-cpu=={xgboost.__version__}."
+    )
 
 
 def test_library_versions_are_read_from_the_installed_distributions(tmp_path, monkeypatch):
