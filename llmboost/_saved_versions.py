@@ -91,6 +91,20 @@ def installed_version(library: str) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def check_importable(exc: BaseException, where: str, name: str) -> None:
+    """Raise ``ModuleNotFoundError`` naming the library (not llmboost) whose absence
+    ``exc`` says kept the class ``name`` of the file at ``where`` from importing."""
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    top = (missing or "llmboost").partition(".")[0]
+    if top != "llmboost":
+        library = {module: lib for lib, module in _MODULES.items()}.get(top, top)
+        raise ModuleNotFoundError(
+            f"{where}: class {name} needs {library}, which is not installed here: "
+            f"pip install {_distribution(library)}.",
+            name=missing,
+        ) from exc
+
+
 def _prior_libraries(prior) -> list[str]:
     """The libraries a prior scores with besides scikit-learn."""
     from .priors import BundledPFNPrior, LLMPrior, TabICLPrior, TabPFNPrior
@@ -193,6 +207,7 @@ __all__ = [
     "LATER_PARAMETERS",
     "MAX_LIBRARIES",
     "InconsistentVersionWarning",
+    "check_importable",
     "check_saved_params",
     "installed_version",
     "library_versions",

@@ -164,8 +164,8 @@ def load(path: str | os.PathLike):
     TypeError
         When ``path`` is not a str or path-like (``None``, a number, bytes), nor a file
         object open for reading in binary mode.
-    FileNotFoundError, ModelNotAvailableError
-        When the prior's weights are not found on this machine.
+    FileNotFoundError, ModelNotAvailableError, ModuleNotFoundError
+        When the prior's weights (or a library the model needs: named) are not found here.
     ValueError
         When they are not the weights fitted with, a file object is closed or unseekable,
         or ``path`` is empty or holds a NUL byte.
@@ -479,6 +479,7 @@ def _resolve(name, where, by: str) -> type:
     try:
         cls = getattr(import_llmboost_module(module), qualname)
     except (ImportError, AttributeError) as exc:
+        _saved_versions.check_importable(exc, where, name)  # a library not installed
         raise UnsafeFileError(f"{where}: class {name} not found{by}.") from exc
     if not isinstance(cls, type):
         raise UnsafeFileError(f"{where}: {name} is not a class.")

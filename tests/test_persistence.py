@@ -407,6 +407,22 @@ def test_a_missing_xgboost_is_advised_as_the_distribution_llmboost_requires_here
     )
 
 
+def test_a_model_whose_library_is_not_installed_is_refused_naming_it(tmp_path, monkeypatch):
+    # after the warning that LightGBM is not installed, load said the file was unsafe:
+    # "UnsafeFileError: ...: class lightgbm.sklearn:LGBMClassifier not found."
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    for name in [m for m in sys.modules if m.partition(".")[0] == "lightgbm"]:
+        monkeypatch.setitem(sys.modules, name, None)  # import lightgbm: ModuleNotFoundError
+    with pytest.raises(ModuleNotFoundError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path}: model.members_[0][3].model_: class lightgbm.sklearn:LGBMClassifier needs "
+        "lightgbm, which is not installed here: pip install lightgbm."
+    )
+    assert err.value.name == "lightgbm.sklearn"
+
+
 def test_library_versions_are_read_from_the_installed_distributions(tmp_path, monkeypatch):
     # read from an imported module's __version__ at save (torch is imported then) but from
     # the distribution at load (torch is not imported then), a build whose two differ
