@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 import warnings
 from difflib import get_close_matches
 from functools import cache
@@ -23,11 +22,10 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._columns import _magnitude
 from ._compat import lightgbm_parameter_names
 from ._library_params import OBJECTIVE_KEYS, given_key
-from ._params import Interval
-from ._validation import _is_number, _plain, _to_float
+from ._params import Interval, brief
+from ._validation import _is_number, _to_float
 
 #: Parameters of the two libraries' estimators that take a whole number: a float failed at
 #: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
@@ -392,14 +390,6 @@ def _in_float32(value) -> bool:
         return abs(float(value)) <= float(np.finfo(np.float32).max)
     except OverflowError:  # an int beyond float64
         return False
-
-
-def brief(value) -> str:
-    """``repr(value)`` for a message, on one line and cut to 80 characters; an integer
-    beyond float64 by its size (``1.15e+602 (about 603 digits)``), not its digits."""
-    huge = isinstance(value, Integral) and abs(value) > sys.float_info.max
-    text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
-    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _hint(library: str, key, known: frozenset) -> str:

@@ -8,11 +8,14 @@ when it meets any constraint of its list. :func:`check_params` runs once at the 
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ._columns import _magnitude, _plain
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -121,8 +124,16 @@ def check_params(obj, constraints: Mapping[str, list]) -> None:
         value = params[name]
         if not any(_matches(c, value) for c in allowed):
             raise InvalidParameterError(
-                f"{type(obj).__name__}: {name} must be {_describe(allowed)}, got {value!r}."
+                f"{type(obj).__name__}: {name} must be {_describe(allowed)}, got {brief(value)}."
             )
+
+
+def brief(value) -> str:
+    """``repr(value)`` for a message, on one line and cut to 80 characters; an integer
+    beyond float64 by its size (``1.15e+602 (about 603 digits)``), not its digits."""
+    huge = isinstance(value, numbers.Integral) and abs(value) > sys.float_info.max
+    text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def is_torch_device(value) -> bool:
@@ -166,6 +177,7 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "Options",
+    "brief",
     "check_params",
     "filled_text",
     "is_torch_device",

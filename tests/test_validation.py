@@ -530,3 +530,18 @@ def test_a_categorical_column_of_bytes_is_refused_like_an_object_column_of_bytes
         assert str(err.value) == message
     text = to_frame(pd.DataFrame({"c": pd.Categorical(["u", "v", None])}))["c"]
     assert list(text.cat.categories) == ["u", "v"]  # text categories as before
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"cv": -(2**2000)}, "-1.15e+602 (about 603 digits)"),  # printed all 603 digits
+        ({"n_trials": list(range(1000))}, f"{list(range(1000))!r:.77}..."),  # all 4890 chars
+    ],
+)
+def test_a_refused_constructor_value_is_shown_in_brief(params, shown):
+    X, y = np.arange(20.0).reshape(-1, 1), np.arange(20) % 2
+    with pytest.raises(ValueError) as err:
+        PriorBoostClassifier(LogisticRegression(), **params).fit(X, y)
+    assert str(err.value).endswith(f", got {shown}.")
+    assert len(str(err.value)) < 250
