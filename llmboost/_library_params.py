@@ -14,7 +14,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._validation import _python_number
+from ._validation import _python_number, _to_float
 
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
 #: XGBoost's ``eta`` and ``nthread`` replace the defaults ``learning_rate`` and
@@ -383,8 +383,9 @@ def check_binary_weight(params: dict | None, classes) -> None:
             f"booster_params {binary[0]}={params[binary[0]]!r} is a loss of two classes, but "
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
-    names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
-    given = [k for k in names if params.get(k) and not (k == "scale_pos_weight" and params[k] == 1)]
+    weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
+    given = [k for k in ("is_unbalance", *ALIASES["lightgbm"]["is_unbalance"]) if params.get(k)]
+    given = given if weight in (None, 1) else ["scale_pos_weight", *given]  # "1" is 1 too
     if len(classes) <= 2 or not given:  # scale_pos_weight=1, the default, changes nothing
         return
     raise ValueError(

@@ -51,6 +51,7 @@ from ._library_params import (
 from ._losses import check_loss_params, refused_loss
 from ._param_names import check_parameter_names
 from ._tree_unit import fixed_start, past_float32, target_center, target_unit, trees_unit
+from ._validation import _to_float
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
 EARLY_STOPPING_ROUNDS = 20
@@ -318,7 +319,7 @@ class XGBoostBooster(Booster):
         y, margin, eval_set = self._in_unit(y, margin, eval_set, sample_weight)
         extra.update(fixed_start(self, margin))
         many = self.task == "classification" and (np.ndim(margin) == 2 or np.max(y) > 1)
-        if many and self.params.get("scale_pos_weight") == 1:  # a no-op XGBoost warns of
+        if many and _to_float(self.params.get("scale_pos_weight")) == 1:  # XGBoost warns of
             del self.params["scale_pos_weight"]
         self.model_ = self._estimator(xgb.XGBClassifier, xgb.XGBRegressor, **extra)
         margin, sample_weight = past_float32(self.params, margin, sample_weight)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmboost._library_params import check_binary_weight
 from llmboost.boosters import make_booster
 
 TINY_STEP = {"n_estimators": 5, "learning_rate": 1e-9}
@@ -1154,14 +1155,15 @@ def test_a_whole_number_beyond_the_library_integers_is_refused_by_name(library, 
         assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
 
 
+@pytest.mark.parametrize("weight", [1, "1", "1.0"])  # its text too, as the number is
 @pytest.mark.parametrize("with_margin", [True, False])
-def test_xgboost_gets_no_default_positive_class_weight_for_more_classes(with_margin):
+def test_xgboost_gets_no_default_positive_class_weight_for_more_classes(with_margin, weight):
     # scale_pos_weight=1 (taken with three classes as the no-op it is) made XGBoost warn
     # 'Parameters: { "scale_pos_weight" } are not used.' on every fit
     X, rng = _frame()
     y = rng.integers(0, 3, len(X))
     margin = rng.normal(size=(len(X), 3)) if with_margin else None
-    params = {"scale_pos_weight": 1, "n_estimators": 5}
+    params = {"scale_pos_weight": weight, "n_estimators": 5}
     with warnings.catch_warnings(record=True) as caught:  # XGBoost's log, as a warning
         warnings.simplefilter("always")
         booster = make_booster("xgboost", params, "classification", 0).fit(X, y, margin)
@@ -1172,7 +1174,23 @@ def test_xgboost_gets_no_default_positive_class_weight_for_more_classes(with_mar
     )
     # two classes read it (the same value changes nothing there either): it stays
     binary = make_booster("xgboost", params, "classification", 0).fit(X, y % 2, None)
-    assert binary.model_.get_params()["scale_pos_weight"] == 1
+    assert binary.model_.get_params()["scale_pos_weight"] == weight
+
+
+def test_a_positive_class_weight_is_read_as_its_number_with_more_classes():
+    # the text "1" was refused with three classes where the number 1 was taken, and the
+    # number 0 taken (XGBoost ignored it) where the text "0" was refused
+    classes = np.arange(3)
+    for weight in (1, 1.0, "1", " 1.0 ", np.float64(1), None):
+        check_binary_weight({"scale_pos_weight": weight}, classes)
+    for weight in (0, "0", 2.5, "2.5"):
+        with pytest.raises(ValueError) as err:
+            check_binary_weight({"scale_pos_weight": weight}, classes)
+        assert str(err.value).startswith(
+            f"booster_params scale_pos_weight={weight!r} weights the positive class of a "
+            "binary target, but y has 3 classes, where the library ignores it;"
+        )
+    check_binary_weight({"scale_pos_weight": "2.5"}, classes[:2])  # two classes read it
 
 
 @pytest.mark.parametrize("library, params, shown", [
