@@ -14,6 +14,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ._params import brief
 from ._validation import _python_number, _to_float
 
 #: Other names the libraries take for a parameter llmboost reads or sets by default.
@@ -183,7 +184,7 @@ def pop_patience(params: dict, default: int, name: str = "early_stopping_rounds"
     if value is None or (isinstance(value, Integral) and not isinstance(value, bool) and value > 0):
         return value
     raise ValueError(
-        f"booster_params {name}={value!r}: give the rounds without improvement "
+        f"booster_params {name}={brief(value)}: give the rounds without improvement "
         "on eval_set to stop after (a whole number >= 1), or None to train every round."
     )
 
@@ -266,7 +267,7 @@ def check_boosting(library: str, params: dict) -> None:
         return
     key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).lower() in _FOREST)
     raise ValueError(
-        f"booster_params {key}={params[key]!r} is not supported: LightGBM's random forest "
+        f"booster_params {key}={brief(params[key])} is not supported: LightGBM's random forest "
         "cannot start from the prior's margin, and its raw score sums the trees where its "
         "predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
         "subsample_freq=1), or XGBoost with num_parallel_tree."
@@ -301,9 +302,9 @@ def check_fit_arguments(library: str, params: dict) -> None:
     for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
         if alias := next((a for a in aliases if a in params), None):
             raise ValueError(
-                f"booster_params {alias}={params[alias]!r} would be ignored: LightGBM's "
+                f"booster_params {alias}={brief(params[alias])} would be ignored: LightGBM's "
                 f"estimator always passes {main}, which LightGBM reads in its place; give "
-                f"{main}={params[alias]!r}."
+                f"{main}={brief(params[alias])}."
             )
     hints = {
         "eval_metric": "give the metric to stop on as metric=... (LightGBM's parameter)",
@@ -374,13 +375,13 @@ def check_binary_weight(params: dict | None, classes) -> None:
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
     if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
         raise ValueError(
-            f"booster_params {count}={params[count]!r}, but y has 2 classes, which the trees "
+            f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
             f"fit with one margin per row (a binary loss); leave {count} out."
         )
     binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
     if len(classes) > 2 and binary:
         raise ValueError(
-            f"booster_params {binary[0]}={params[binary[0]]!r} is a loss of two classes, but "
+            f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
@@ -389,11 +390,10 @@ def check_binary_weight(params: dict | None, classes) -> None:
     if len(classes) <= 2 or not given:  # scale_pos_weight=1, the default, changes nothing
         return
     raise ValueError(
-        f"booster_params {given[0]}={params[given[0]]!r} weights the positive class of a "
+        f"booster_params {given[0]}={brief(params[given[0]])} weights the positive class of a "
         f"binary target, but y has {len(classes)} classes, where the library ignores it; "
         "weight the classes with sample_weight=sklearn.utils.class_weight."
-        "compute_sample_weight(class_weight, y) at fit, or booster_params class_weight "
-        "(LightGBM)."
+        "compute_sample_weight(class_weight, y) at fit, or booster_params class_weight (LightGBM)."
     )
 
 
@@ -418,7 +418,7 @@ def check_margin_width(params: dict, margin) -> None:
     for key in OBJECTIVE_KEYS:
         if params.get(key) in ("multi:softprob", "multi:softmax", "multiclass", "softmax"):
             raise ValueError(
-                f"booster_params {key}={params[key]!r} with two classes: the trees start "
+                f"booster_params {key}={brief(params[key])} with two classes: the trees start "
                 "from the prior's log-odds, one number per row, which a multiclass loss does "
                 "not take; leave the loss to its default (binary), or use scale=0."
             )

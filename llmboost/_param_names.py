@@ -288,7 +288,7 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             word = value.strip().lower() == "true"
             raise ValueError(
-                f"booster_params {shown}={value!r}: give {word} (a bool), not text, which "
+                f"booster_params {shown}={brief(value)}: give {word} (a bool), not text, which "
                 "Python reads as true whatever it says."
             )
         if library == "lightgbm" and key in _LIGHTGBM_BOOLEANS:

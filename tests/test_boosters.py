@@ -1207,3 +1207,30 @@ def test_a_refused_parameter_value_is_shown_in_bounded_text(library, params, sho
         make_booster(library, params, "classification", 0)
     text = str(error.value)
     assert re.match(rf"booster_params {shown}", text) and len(text) < 400, text
+
+
+@pytest.mark.parametrize(
+    "library, params, shown",
+    [  # the values were printed whole: 603 digits, 1,890 characters of a list
+        ("xgboost", {"early_stopping_rounds": -(2**2000)}, "=-1.15e+602 (about 603 digits): give"),
+        ("lightgbm", {"eta": list(range(500))}, f"={list(range(500))!r:.77}... would be"),
+        (
+            "xgboost",
+            {"enable_categorical": "true" + "\t" * 2000},
+            r"='true\t\t\t\t\t\t\t\t\t\t\t\t",
+        ),
+    ],
+)
+def test_booster_parameter_messages_show_the_value_in_brief(library, params, shown):
+    with pytest.raises(ValueError) as err:
+        make_booster(library, params, "classification", 0)
+    assert shown in str(err.value)
+    assert len(str(err.value)) < 400
+
+
+def test_a_class_count_for_two_classes_is_shown_in_brief():
+    with pytest.raises(ValueError) as err:  # all 603 digits were printed
+        check_binary_weight({"num_class": 2**2000}, np.arange(2))
+    assert str(err.value).startswith(
+        "booster_params num_class=1.15e+602 (about 603 digits), but y has 2 classes"
+    )
