@@ -132,7 +132,10 @@ def brief(value) -> str:
     """``repr(value)`` for a message, on one line and cut to 80 characters; an integer
     beyond float64 by its size (``1.15e+602 (about 603 digits)``), not its digits."""
     huge = isinstance(value, numbers.Integral) and abs(value) > sys.float_info.max
-    text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
+    try:
+        text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
+    except ValueError:  # Python prints no integer over sys.get_int_max_str_digits() digits
+        text = f"a {type(value).__name__} holding an integer too long to print"
     return text if len(text) <= 80 else f"{text[:77]}..."
 
 

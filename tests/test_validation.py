@@ -545,3 +545,14 @@ def test_a_refused_constructor_value_is_shown_in_brief(params, shown):
         PriorBoostClassifier(LogisticRegression(), **params).fit(X, y)
     assert str(err.value).endswith(f", got {shown}.")
     assert len(str(err.value)) < 250
+
+
+def test_a_refused_value_holding_a_huge_integer_is_described():
+    # the message itself failed: "Exceeds the limit (4300 digits) for integer string conversion"
+    X, y = np.arange(20.0).reshape(-1, 1), np.arange(20) % 2
+    with pytest.raises(ValueError) as err:
+        PriorBoostClassifier(LogisticRegression(), n_trials=[2**20000]).fit(X, y)
+    assert str(err.value) == (
+        "PriorBoostClassifier: n_trials must be an integer >= 0, got a list holding an "
+        "integer too long to print."
+    )
