@@ -50,6 +50,9 @@ _NUMBERS = (
     "skip_drop", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
+#: A number as text the libraries read (:data:`_NUMBERS`): Python's ``float`` also reads
+#: ``"0_1"`` (as 1.0) and other scripts' digits, on which both libraries failed at fit.
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf(inity)?|nan)", re.I | re.A)
 
 #: LightGBM's parameters that take True or False only (it refused 1 or 0 at fit, after
 #: the prior's scores: 'should be "true"/"+" or "false"/"-"'; measured with LightGBM 4.7).
@@ -235,7 +238,8 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     -------
     dict
         ``params``, with the text of a whole number as the int where one belongs (XGBoost
-        refused ``max_bin='16'``, LightGBM's ``n_jobs='2'`` raised a ``TypeError``).
+        refused ``max_bin='16'``, LightGBM's ``n_jobs='2'`` raised a ``TypeError``), and
+        the text of a number without the whitespace around it (XGBoost failed on it).
 
     Raises
     ------
@@ -247,7 +251,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     _check_choices(library, params)
     for key in _NUMBERS:
         value, shown = params.get(key), given_key(library, key, given)
-        text = isinstance(value, str) and not _is_number(value)
+        text = isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
             raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes a number here.")
         if value is not None and not _in_float32(value):
@@ -255,6 +259,9 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
                 f"booster_params {shown}={brief(value)}: {name} takes a finite number here, "
                 "within float32's range (|x| <= 3.4e38), or leave it out for the default."
             )
+    params = {
+        k: v.strip() if k in _NUMBERS and isinstance(v, str) else v for k, v in params.items()
+    }
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:

@@ -1234,3 +1234,23 @@ def test_a_class_count_for_two_classes_is_shown_in_brief():
     assert str(err.value).startswith(
         "booster_params num_class=1.15e+602 (about 603 digits), but y has 2 classes"
     )
+
+
+@pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
+def test_number_text_is_taken_as_the_libraries_read_it(library, name):
+    # Python's float read "0_1" as 1.0 and "٠.١" (Arabic-Indic digits) as 0.1, and both
+    # libraries failed on them at fit; XGBoost failed on " 0.2\n" ("Some trailing characters
+    # could not be parsed: ' '") where LightGBM read it
+    for value in ("0_1", "\u0660.\u0661"):
+        message = re.escape(f"booster_params learning_rate={value!r}: {name} takes a number here.")
+        with pytest.raises(ValueError, match=rf"^{message}$"):
+            make_booster(library, {"learning_rate": value}, "regression", 0)
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    fits = [
+        make_booster(library, {"learning_rate": rate, "n_estimators": 3}, "regression", 0).fit(
+            X, y, None
+        )
+        for rate in (" 0.2\n", 0.2)
+    ]
+    np.testing.assert_array_equal(fits[0].predict_margin(X, None), fits[1].predict_margin(X, None))
