@@ -289,10 +289,11 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
     ``is_unbalance="false"`` was refused with three classes and LightGBM's
     ``first_metric_only="false"`` stopped on the first metric alone (in plain LightGBM
     too), and XGBoost's ``enable_categorical="false"`` kept categories; and anything but
-    a bool for LightGBM's booleans (:data:`_LIGHTGBM_BOOLEANS`)."""
+    a bool for LightGBM's booleans (:data:`_LIGHTGBM_BOOLEANS`). A number parameter
+    (:data:`_NUMBERS`) is left to the check of numbers, which takes no bool either."""
     for key, value in params.items():
-        shown = given_key(library, key, given)
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        shown, text = given_key(library, key, given), isinstance(value, str)
+        if text and value.strip().lower() in ("true", "false") and key not in _NUMBERS:
             word = value.strip().lower() == "true"
             raise ValueError(
                 f"booster_params {shown}={brief(value)}: give {word} (a bool), not text, which "

@@ -1254,3 +1254,12 @@ def test_number_text_is_taken_as_the_libraries_read_it(library, name):
         for rate in (" 0.2\n", 0.2)
     ]
     np.testing.assert_array_equal(fits[0].predict_margin(X, None), fits[1].predict_margin(X, None))
+
+
+@pytest.mark.parametrize("library, name", [("xgboost", "XGBoost"), ("lightgbm", "LightGBM")])
+def test_true_as_text_for_a_number_is_refused_as_no_number(library, name):
+    # it was told to "give True (a bool)", which the number parameter refuses in turn
+    for key, value in (("nthread", "true"), ("max_depth", " False")):
+        message = re.escape(f"booster_params {key}={value!r}: {name} takes a number here.")
+        with pytest.raises(ValueError, match=rf"^{message}$"):
+            make_booster(library, {key: value}, "classification", 0)
