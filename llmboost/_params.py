@@ -27,7 +27,8 @@ class Interval:
     """Numbers of ``kind`` (``numbers.Integral`` or ``numbers.Real``) between bounds.
 
     ``low_open`` / ``high_open`` exclude a bound; ``None`` bounds are infinite.
-    Booleans and non-finite reals never match.
+    Booleans and non-finite reals never match, nor do numbers beyond float64 unless
+    ``kind`` is ``numbers.Integral``.
     """
 
     kind: type
@@ -39,8 +40,11 @@ class Interval:
     def __call__(self, value) -> bool:
         if isinstance(value, bool | np.bool_) or not isinstance(value, self.kind):
             return False
-        if not isinstance(value, numbers.Integral) and not np.isfinite(float(value)):
-            return False  # an int has no float form beyond 1.8e308, and is always finite
+        try:  # a number read as a float has none beyond 1.8e308 (an integer needs none)
+            if self.kind is not numbers.Integral and not np.isfinite(float(value)):
+                return False
+        except OverflowError:
+            return False
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
         return not (

@@ -2,13 +2,14 @@
 
 import warnings
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost import BundledPFNPrior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost._validation import (
     align_categories,
     booster_frame,
@@ -555,4 +556,21 @@ def test_a_refused_value_holding_a_huge_integer_is_described():
     assert str(err.value) == (
         "PriorBoostClassifier: n_trials must be an integer >= 0, got a list holding an "
         "integer too long to print."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [  # 10**400 was taken and failed at predict ("int too large to convert to float"),
+        (10**400, "1e+400 (about 401 digits)"),
+        # a Fraction beyond float64 failed the check itself with an OverflowError
+        (Fraction(10**400), f"{Fraction(10**400)!r:.77}..."),
+    ],
+)
+def test_a_number_beyond_float64_is_refused_where_a_float_belongs(value, shown):
+    X, y = pd.DataFrame({"a": np.arange(20.0)}), np.arange(20) % 2
+    with pytest.raises(ValueError) as err:
+        BundledPFNPrior(softmax_temperature=value).fit(X, y)
+    assert str(err.value) == (
+        f"BundledPFNPrior: softmax_temperature must be a number > 0, got {shown}."
     )
