@@ -358,6 +358,7 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
             )
         elif value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
             near = math.ceil(float(value)) if _is_number(value) and _in_float32(value) else 1
+            near = min(max(near, -(2**bits)), 2**bits - 1)  # one the library holds
             shown = given_key(library, key, given)
             raise ValueError(
                 f"booster_params {shown}={brief(value)}: {name} takes a whole number here, "

@@ -1263,3 +1263,17 @@ def test_true_as_text_for_a_number_is_refused_as_no_number(library, name):
         message = re.escape(f"booster_params {key}={value!r}: {name} takes a number here.")
         with pytest.raises(ValueError, match=rf"^{message}$"):
             make_booster(library, {key: value}, "classification", 0)
+
+
+def test_the_whole_number_suggested_for_a_float_is_one_the_library_holds():
+    # max_bin=3e38 was told "such as max_bin=300000000000000012135895401846682943488",
+    # which the next fit refused as beyond 32 bits
+    for library, key, value, near in (
+        ("lightgbm", "max_bin", 3e38, 2**31 - 1),
+        ("xgboost", "max_depth", -1e10, -(2**31)),
+        ("xgboost", "seed", 1e19, 2**63 - 1),
+        ("xgboost", "max_depth", 2.5, 3),
+    ):
+        with pytest.raises(ValueError) as err:
+            make_booster(library, {key: value}, "classification", 0)
+        assert str(err.value).endswith(f"takes a whole number here, such as {key}={near}.")
