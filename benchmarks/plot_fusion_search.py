@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def _save(fig, out: str) -> Path:
     if not path.suffix:
         path = path.with_name(path.name.rstrip(".") + ".png")
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")
+    # this process's own: two runs writing one picture keep apart
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
         fig.savefig(part, format=fmt, dpi=110)
         os.replace(part, path)

@@ -1518,6 +1518,23 @@ def test_the_fusion_search_picture_of_scores_that_are_all_nan(monkeypatch, tmp_p
     plt.close(plt.gcf())
 
 
+def test_two_fusion_search_pictures_written_at_once_keep_their_temporaries_apart(
+    monkeypatch, tmp_path
+):
+    # every writer of one picture used .NAME.part: a second overwrote the first's, which
+    # then moved the other's bytes into place, and the second's own move failed
+    import matplotlib.pyplot as plt
+
+    draw, model = _binary_search(monkeypatch)
+    other = tmp_path / ".search.png.part"  # another run's, being written
+    other.write_bytes(b"half")
+    draw(model, "title", str(tmp_path / "search.png"))
+    plt.close(plt.gcf())
+    assert other.read_bytes() == b"half"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".search.png.part", "search.png"]
+    assert (tmp_path / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_the_fusion_search_picture_says_the_file_it_wrote(monkeypatch, tmp_path, capsys):
     # --out x: matplotlib saved x.png while the script said "wrote x"
     import matplotlib.pyplot as plt
