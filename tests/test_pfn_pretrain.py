@@ -343,6 +343,45 @@ def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     assert f"--out {taken} is a file; name a folder for the run" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("made", [True, False])  # the run folder, or the one above it
+def test_an_out_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch, capsys, made):
+    # it stopped with a PermissionError traceback on recipe.json.tmp, after building the
+    # model and making the run folder
+    from lock_fixtures import read_only
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    out = folder / "run" if made else folder / "new" / "run"
+    if made:
+        out.mkdir()
+    read_only(monkeypatch, folder)
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(out), *TINY, "--steps", "1"])
+    where = out if made else folder
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith(
+        f"error: --out {out}: cannot write in {where} (Permission denied); give a folder you "
+        "can write to\n"
+    )
+    assert [p.name for p in folder.rglob("*")] == (["run"] if made else [])
+
+
+def test_a_ship_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    # it stopped with a PermissionError traceback on the .pt.tmp file
+    from lock_fixtures import read_only
+
+    pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "1"])
+    (tmp_path / "w").mkdir()
+    read_only(monkeypatch, tmp_path / "w")
+    dest = tmp_path / "w" / "tiny.pt"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path / "run"), "--ship", str(dest)])
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith(
+        f"error: --ship {dest}: cannot write in {tmp_path / 'w'} (Permission denied); give a "
+        "folder you can write to\n"
+    )
+    assert not any((tmp_path / "w").iterdir())
+
+
 class _Killed(Exception):
     pass
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import secrets
 import signal
 import threading
 from pathlib import Path
@@ -136,6 +138,10 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     for option, path in (("--out", args.out), ("--ship", args.ship)):
         if path and (above := _file_above(Path(path))) is not None:
             p.error(f"{option} {path}: {above} is a file, so no folder can be made in it")
+    # --ship only reads the run; its file's folder is written instead
+    written = ("--ship", Path(args.ship).parent) if args.ship else ("--out", Path(args.out))
+    if (why := _unwritable(written[1])) is not None:
+        p.error(f"{written[0]} {args.ship or args.out}: {why}; give a folder you can write to")
     trained = (Path(args.out) / "checkpoint.pt").is_file()  # resumed: --init-from is not read
     if args.init_from and not trained and not Path(args.init_from).is_file():
         p.error(f"--init-from {args.init_from}: no such checkpoint file")
@@ -156,6 +162,20 @@ def _file_above(path: Path) -> Path | None:
     for parent in path.absolute().parents:
         if parent.exists():
             return None if parent.is_dir() else parent
+    return None
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (or in the nearest existing folder above it,
+    where it is to be made), else ``None``: a file is made there and removed again."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    probe = folder / f".write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        open(probe, "x").close()
+    except OSError as err:  # a read-only folder or file system, another user's folder
+        return f"cannot write in {folder} ({err.strerror})"
+    probe.unlink()
     return None
 
 
