@@ -674,6 +674,57 @@ def test_ship_with_a_parent_record_cut_short_says_which_file(tmp_path):
     assert not (tmp_path / "w.pt").exists()
 
 
+def test_a_ctrl_c_while_ship_reads_the_run_writes_nothing(tmp_path, monkeypatch, capsys):
+    # it showed a KeyboardInterrupt traceback
+    from llmboost.pfn import _ship
+
+    pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "1"])
+
+    def pressed(*_, **__):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_ship, "load_checkpoint", pressed)
+    dest = tmp_path / "w" / "tiny.pt"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(tmp_path / "run"), "--ship", str(dest)])
+    assert stop.value.code == 130 and not dest.parent.exists()
+    assert capsys.readouterr().err == (
+        f"\ninterrupted: nothing was written ({dest} and {dest.with_suffix('.json')} are as "
+        "they were)\n"
+    )
+
+
+def test_a_ctrl_c_while_ship_writes_leaves_both_files_of_one_run(tmp_path, monkeypatch, capsys):
+    # a Ctrl-C after the weights were written left them beside the record of the run
+    # shipped before (or none), and showed a KeyboardInterrupt traceback
+    from llmboost.pfn import _ship
+
+    run, dest = tmp_path / "run", tmp_path / "tiny.pt"
+    pretrain.main(["--out", str(run), *TINY, "--steps", "1"])
+    pretrain.main(["--out", str(run), "--ship", str(dest)])
+    pretrain.main(["--out", str(run), *TINY, "--steps", "2"])
+    write_json = _ship.atomic_write_json
+
+    def pressed_then_written(obj, path):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between the two files
+        write_json(obj, path)
+
+    monkeypatch.setattr(_ship, "atomic_write_json", pressed_then_written)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), "--ship", str(dest)])
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == (
+        f"\ninterrupted: {dest} and {dest.with_suffix('.json')} were written whole before "
+        "stopping\n"
+    )
+    shipped = torch.load(dest, map_location="cpu", weights_only=True)
+    record = json.loads(dest.with_suffix(".json").read_text())
+    assert shipped["train_info"]["step"] == record["train_info"]["step"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "tiny.json", "tiny.pt"]
+
+
 def test_a_runs_checkpoint_scores_like_its_model_file(tmp_path):
     # BundledPFNPrior(weights=<run>/checkpoint.pt) was refused as "not a checkpoint of
     # the bundled PFN ... pass a file written by python -m llmboost.pfn.pretrain"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
+from ._pretrain_cli import StopOnInterrupt
 from ._resume import load_checkpoint
 
 #: The format tag of the files this package's pretraining writes.
@@ -93,9 +95,39 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
     dict
         What the JSON file holds.
     """
+    dest = _check_dest(run_dir, dest)
+    model, meta = _shipment(run_dir)
+    _write(model, meta, dest)
+    return meta
+
+
+def ship_command(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
+    """:func:`ship` for ``--ship``: a Ctrl-C while the run is read writes nothing, and one
+    (or SIGTERM) while the files are written waits for both, so that ``dest`` and its
+    ``.json`` are never of two runs; either stop ends with one line (exit status 130 or
+    143)."""
+    dest = _check_dest(run_dir, dest)
+    pair = f"{dest} and {dest.with_suffix('.json')}"
+    try:
+        model, meta = _shipment(run_dir)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: nothing was written ({pair} are as they were)", file=sys.stderr)
+        raise SystemExit(130) from None
+    stop = StopOnInterrupt()
+    try:
+        _write(model, meta, dest)
+    finally:
+        stop.release()
+    if stop:
+        print(f"\n{stop.why}: {pair} were written whole before stopping", file=sys.stderr)
+        raise SystemExit(stop.exit_status)
+    return meta
+
+
+def _shipment(run_dir) -> tuple:
+    """The model of a run's ``checkpoint.pt`` and the record shipped with it."""
     from .model import PFNConfig, TabPFNLite
 
-    dest = _check_dest(run_dir, dest)
     ck = load_checkpoint(Path(run_dir) / "checkpoint.pt")
     model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
     model.load_state_dict(ck["model"])
@@ -116,10 +148,14 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
             record = record.get("parent")  # before: keep the parent that ship recorded
         if record:
             meta["parent"] = record
+    return model, meta
+
+
+def _write(model, meta: dict, dest: Path) -> None:
+    """Write the shipped weights to ``dest`` and their record beside it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    export(model, ck["recipe"], info, dest)
+    export(model, meta["recipe"], meta["train_info"], dest)
     atomic_write_json(meta, dest.with_suffix(".json"))
-    return meta
 
 
 def _check_dest(run_dir, dest) -> Path:
@@ -165,4 +201,4 @@ def _same_run(a: dict, b: dict) -> bool:
     )
 
 
-__all__ = ["FORMAT", "atomic_save", "atomic_write_json", "export", "ship"]
+__all__ = ["FORMAT", "atomic_save", "atomic_write_json", "export", "ship", "ship_command"]

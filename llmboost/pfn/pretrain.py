@@ -54,7 +54,7 @@ from ._resume import (
     restore,
 )
 from ._run_lock import run_lock
-from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship
+from ._ship import FORMAT, atomic_save, atomic_write_json, export, ship, ship_command
 from .prior_data import KINDS, sample_batch, sample_shape
 
 
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> dict:
         print("\ninterrupted while loading torch: nothing was run", file=sys.stderr)
         raise SystemExit(130) from None
     if args.ship:
-        meta, dest = ship(args.out, args.ship), Path(args.ship)
+        meta, dest = ship_command(args.out, args.ship), Path(args.ship)
         info, last = meta["train_info"], (meta["train_info"]["history"] or [{}])[-1]
         val = "none" if info["val_loss"] is None else f"{info['val_loss']:.4f}"
         val += "" if last.get("step", info["step"]) == info["step"] else f" at step {last['step']}"
