@@ -148,6 +148,14 @@ def main() -> None:
             f"argument --out: {args.out} is a folder; give a file name, e.g. "
             f"{Path(args.out) / 'fusion_search.png'}"
         )
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = sorted(FigureCanvasBase.get_supported_filetypes())
+    if (Path(args.out).suffix[1:].lower() or "png") not in kinds:  # savefig after the fit
+        parser.error(
+            f"argument --out: {args.out}: matplotlib cannot write {Path(args.out).suffix} "
+            f"pictures; give a name ending in one of {', '.join('.' + k for k in kinds)}"
+        )
     train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
     rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),

@@ -1677,6 +1677,20 @@ def test_the_fusion_search_picture_refuses_a_folder_before_the_fit(monkeypatch, 
     )
 
 
+def test_the_fusion_search_picture_refuses_a_format_before_the_fit(monkeypatch, tmp_path, capsys):
+    # --out x.jgp: the model was fitted, then savefig stopped with a ValueError traceback
+    # ("Format 'jgp' is not supported")
+    module = _plot_fusion_search(monkeypatch)
+    monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
+    out = tmp_path / "pictures" / "search.jgp"
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--out", str(out)])
+    err = _usage_error(capsys, module.main)
+    said = f"error: argument --out: {out}: matplotlib cannot write .jgp pictures; give a name "
+    assert said + "ending in one of " in err  # the list is matplotlib's, by version
+    assert ".pdf, " in err and ".png, " in err and ".svg, " in err
+    assert not out.parent.exists()
+
+
 def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
     # a --before folder without llmboost ran this tree's llmboost in its worker, which
     # stopped on the mismatch, and the script with a CalledProcessError traceback
