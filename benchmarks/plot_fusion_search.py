@@ -127,6 +127,31 @@ def _score_name(model) -> tuple[str, int]:
     return f"{name}, higher is better", 1
 
 
+def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
+    """Stop with a usage error on an ``--out`` the picture cannot be saved as."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    if out.is_dir():
+        parser.error(
+            f"argument --out: {out} is a folder; give a file name, e.g. {out / 'fusion_search.png'}"
+        )
+    kinds = sorted(FigureCanvasBase.get_supported_filetypes())
+    if (out.suffix[1:].lower() or "png") not in kinds:
+        parser.error(
+            f"argument --out: {out}: matplotlib cannot write {out.suffix} pictures; give a "
+            f"name ending in one of {', '.join('.' + k for k in kinds)}"
+        )
+    folder = next(p for p in out.absolute().parents if p.exists())  # made there if missing
+    probe = folder / f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    try:
+        open(probe, "x").close()
+    except OSError as err:  # a read-only folder
+        parser.error(
+            f"argument --out: cannot write {out}: {err.strerror}; give a folder you can write to"
+        )
+    probe.unlink()
+
+
 def main() -> None:
     """Fit one model and draw its search.
 
@@ -143,19 +168,7 @@ def main() -> None:
     folder = bench_bundled_pfn.DATASETS / args.dataset
     if not (folder / "meta.json").is_file():
         parser.error(f"--dataset {args.dataset!r}: no task folder {folder}")
-    if Path(args.out).is_dir():  # before the fit: saving the picture would fail after it
-        parser.error(
-            f"argument --out: {args.out} is a folder; give a file name, e.g. "
-            f"{Path(args.out) / 'fusion_search.png'}"
-        )
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    kinds = sorted(FigureCanvasBase.get_supported_filetypes())
-    if (Path(args.out).suffix[1:].lower() or "png") not in kinds:  # savefig after the fit
-        parser.error(
-            f"argument --out: {args.out}: matplotlib cannot write {Path(args.out).suffix} "
-            f"pictures; give a name ending in one of {', '.join('.' + k for k in kinds)}"
-        )
+    _check_out(parser, Path(args.out))  # before the fit: saving would fail after it
     train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
     rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),

@@ -1691,6 +1691,25 @@ def test_the_fusion_search_picture_refuses_a_format_before_the_fit(monkeypatch, 
     assert not out.parent.exists()
 
 
+def test_the_fusion_search_picture_refuses_a_read_only_folder_before_the_fit(
+    monkeypatch, tmp_path, capsys
+):
+    # the model was fitted, then savefig stopped with a PermissionError traceback
+    from lock_fixtures import read_only
+
+    module = _plot_fusion_search(monkeypatch)
+    monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
+    read_only(monkeypatch, tmp_path)
+    out = tmp_path / "search.png"
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--out", str(out)])
+    err = _usage_error(capsys, module.main)
+    assert err.endswith(
+        f"error: argument --out: cannot write {out}: Permission denied; give a folder you can "
+        "write to"
+    )
+    assert not any(tmp_path.iterdir())
+
+
 def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
     # a --before folder without llmboost ran this tree's llmboost in its worker, which
     # stopped on the mismatch, and the script with a CalledProcessError traceback
