@@ -259,6 +259,27 @@ def test_ship_from_python_refuses_to_write_over_the_runs_own_files(tmp_path):
         assert (tmp_path / kept).read_bytes() == before
 
 
+@pytest.mark.parametrize("folder", ["tiny.pt", "tiny.json"])
+def test_ship_refuses_a_dest_or_record_that_is_a_folder(tmp_path, capsys, folder):
+    # --ship tiny.pt with a folder tiny.json wrote the weights, then stopped with an
+    # IsADirectoryError traceback: new weights without their record (tiny.pt: the
+    # traceback alone)
+    from llmboost.pfn._ship import ship
+
+    run, dest = tmp_path / "run", tmp_path / "tiny.pt"
+    pretrain.main(["--out", str(run), *TINY, "--steps", "1"])
+    (tmp_path / folder).mkdir()
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), "--ship", str(dest)])
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith(
+        f"error: --ship {dest}: {tmp_path / folder} is a folder; name another file\n"
+    )
+    with pytest.raises(ValueError) as err:
+        ship(run, dest)
+    assert str(err.value) == f"ship: {str(tmp_path / folder)!r} is a folder; name another dest."
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run", folder])
+
+
 def test_a_write_that_fails_leaves_the_old_file_and_no_part_file(tmp_path):
     # a value JSON cannot hold (or a full disk, or Ctrl-C) left an empty recipe.json.tmp
     from llmboost.pfn._ship import atomic_save, atomic_write_json

@@ -154,6 +154,9 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         for own in ("checkpoint.pt", "recipe.json", "train_info.json"):
             if (Path(args.out) / own).resolve() in written:
                 p.error(f"--ship {args.ship} would write over the run's {own}; name another file")
+        for path in (Path(args.ship), Path(args.ship).with_suffix(".json")):
+            if path.is_dir():  # the weights would be written, then the record would fail
+                p.error(f"--ship {args.ship}: {path} is a folder; name another file")
 
 
 def _file_above(path: Path) -> Path | None:

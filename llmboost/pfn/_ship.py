@@ -174,6 +174,9 @@ def _check_dest(run_dir, dest) -> Path:
                 f"ship: dest {os.fspath(dest)!r} would write over the run's {own}; name "
                 "another file."
             )
+    for path in (dest, dest.with_suffix(".json")):
+        if path.is_dir():  # the weights would be written, then the record would fail
+            raise ValueError(f"ship: {os.fspath(path)!r} is a folder; name another dest.")
     return dest
 
 
