@@ -295,6 +295,24 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_part_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recipe.json"]
 
 
+def test_two_ships_to_one_file_at_once_keep_their_temporaries_apart(tmp_path):
+    # every write of a file went through NAME.tmp: a second ship to the same file
+    # overwrote the first's, which then moved the other's bytes, perhaps half written,
+    # into place, and the second's own move failed with FileNotFoundError
+    from llmboost.pfn._ship import ship
+
+    pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "1"])
+    others = [tmp_path / "tiny.pt.tmp", tmp_path / "tiny.json.tmp"]  # another ship's
+    for other in others:
+        other.write_bytes(b"half")
+    assert ship(tmp_path / "run", tmp_path / "tiny.pt")["train_info"]["step"] == 1
+    assert all(other.read_bytes() == b"half" for other in others)
+    assert torch.load(tmp_path / "tiny.pt", weights_only=True)["train_info"]["step"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["run", "tiny.pt", "tiny.json", "tiny.pt.tmp", "tiny.json.tmp"]
+    )
+
+
 def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path):
     # a file that is no checkpoint stopped with a bare UnpicklingError or KeyError, and
     # a checkpoint of another width started nothing but an output bias

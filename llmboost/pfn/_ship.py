@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -18,7 +19,8 @@ FORMAT = "llmboost-pfn/1"
 def _replace(path: Path, write) -> None:
     """Write ``path`` through a temporary file: a stop or a full disk mid-write leaves
     the old file whole, and no temporary file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    # this process's own: two ships to one file keep apart
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "wb") as f:
             write(f)
