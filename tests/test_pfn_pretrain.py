@@ -421,6 +421,19 @@ def test_a_ship_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeyp
     assert not any((tmp_path / "w").iterdir())
 
 
+@pytest.mark.parametrize("option", ["--out", "--init-from", "--ship"])
+def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, capsys, option):
+    # --out "" (an unset shell variable) trained into the working folder; --init-from ""
+    # trained from scratch, recording "" as the starting weights
+    monkeypatch.chdir(tmp_path)
+    args = {"--out": str(tmp_path / "run"), option: ""}
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main([*(x for item in args.items() for x in item), *TINY, "--steps", "1"])
+    said = f"error: {option} is empty; name a path (or leave it out)\n"
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith(said)
+    assert not any(tmp_path.iterdir())
+
+
 class _Killed(Exception):
     pass
 

@@ -124,6 +124,9 @@ def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None
 def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Stop with a usage error on a value the run cannot use."""
     _check_numbers(p, args)
+    for option in ("out", "init_from", "ship"):  # an unset shell variable: not "here", "none"
+        if getattr(args, option) is not None and not getattr(args, option).strip():
+            p.error(f"--{option.replace('_', '-')} is empty; name a path (or leave it out)")
     if args.minutes is not None and args.steps is not None:
         p.error(
             f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
