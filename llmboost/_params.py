@@ -8,6 +8,7 @@ when it meets any constraint of its list. :func:`check_params` runs once at the 
 from __future__ import annotations
 
 import numbers
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ def brief(value) -> str:
     beyond float64 by its size (``1.15e+602 (about 603 digits)``), not its digits."""
     huge = isinstance(value, numbers.Integral) and abs(value) > sys.float_info.max
     try:
-        text = _magnitude(value) if huge else " ".join(repr(_plain(value)).split())
+        text = _magnitude(value) if huge else re.sub(r"\s*\n\s*", " ", repr(_plain(value)))
     except ValueError:  # Python prints no integer over sys.get_int_max_str_digits() digits
         text = f"a {type(value).__name__} holding an integer too long to print"
     return text if len(text) <= 80 else f"{text[:77]}..."
