@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import shlex
 import statistics
 import sys
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from llmboost.benchmarks.cli import count
+from llmboost.benchmarks.results import replace_whole
 
 #: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -248,19 +247,14 @@ def write_summary(path: Path, text: str) -> None:
     path = Path(path)
     if path.is_dir():  # the rename would fail after the part was written
         usage_error(f"cannot write the summary to {path}: it is a folder; give a file name")
-    # this process's own: two runs writing one summary keep apart
-    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        part.write_text(text)
-        part.replace(path)
+        replace_whole(path, lambda part: part.write_text(text))
     except OSError as err:  # a read-only folder, a full disk
         usage_error(
             f"cannot write the summary to {path}: {err.strerror}; give a file in a folder "
             "you can write to"
         )
-    finally:
-        part.unlink(missing_ok=True)
 
 
 __all__ = [

@@ -143,9 +143,7 @@ import argparse
 import csv
 import hashlib
 import io
-import os
 import re
-import secrets
 import sys
 import time
 import warnings
@@ -169,6 +167,7 @@ from _suite import (  # noqa: E402
 from bench_bundled_pfn import auc, datasets, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
+from llmboost.benchmarks.results import replace_whole  # noqa: E402
 from llmboost.boosters import make_booster  # noqa: E402
 from llmboost.scale_search import (  # noqa: E402
     ANCHOR_SIGNAL,
@@ -602,15 +601,12 @@ def cell(prior_name, name, size, seed, train, ytr, test, cache: Path, setup=()) 
     X, y = train.iloc[rows].reset_index(drop=True), ytr[rows]
     data = candidates_of(prior_name, X, y, test, seed, *setup)
     cache.mkdir(parents=True, exist_ok=True)
-    # a stop while writing leaves no cut file; one per process: two runs caching one
-    # cell write apart
-    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
+
+    def write(part: Path) -> None:
         with part.open("xb") as fh:
             np.savez_compressed(fh, **data)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
+
+    replace_whole(path, write)  # a stop while writing leaves no cut file
     return data
 
 

@@ -25,6 +25,7 @@ from _script import SEED, count  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
+from llmboost.benchmarks.results import replace_whole  # noqa: E402
 from llmboost.priors import BundledPFNPrior  # noqa: E402
 
 
@@ -106,13 +107,7 @@ def _save(fig, out: str) -> Path:
     if not path.suffix:
         path = path.with_name(path.name.rstrip(".") + ".png")
     path.parent.mkdir(parents=True, exist_ok=True)
-    # this process's own: two runs writing one picture keep apart
-    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        fig.savefig(part, format=fmt, dpi=110)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+    replace_whole(path, lambda part: fig.savefig(part, format=fmt, dpi=110))
     return path
 
 

@@ -670,7 +670,7 @@ def test_a_method_has_the_same_colour_in_every_plot(tmp_path, monkeypatch):
         for line in [] if figure is None else figure.axes[0].get_lines():
             colours[(path.name, line.get_label())] = line.get_color()
 
-    monkeypatch.setattr(report, "_replace", keep_colours)
+    monkeypatch.setattr(report, "replace_whole", keep_colours)
     report.write_report(tmp_path)
     xgboost = {colour for (_, method), colour in colours.items() if method == "xgboost"}
     assert len(colours) == 5 and len(xgboost) == 1

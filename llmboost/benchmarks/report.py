@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 from functools import partial
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import cell_key, read_results
+from .results import cell_key, read_results, replace_whole
 
 
 def _size_order(size) -> float:
@@ -74,19 +72,8 @@ def write_report(out_dir: Path) -> Path:
     lines += _raised_lines(ok) + _unscored_lines(ok) + _failed_lines(failed)
     lines += _skipped_lines(skipped) + _missing_lines(frame)
     path = out_dir / "report.md"
-    _replace(path, lambda part: part.write_text("\n".join(lines) + "\n"))
+    replace_whole(path, lambda part: part.write_text("\n".join(lines) + "\n"))
     return path
-
-
-def _replace(path: Path, write) -> None:
-    """Call ``write`` on a file beside ``path``, then rename it: ``path`` is never half written
-    (the file is this process's own: a report written beside another keeps apart)."""
-    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        write(part)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _failed_lines(failed: pd.DataFrame) -> list[str]:
@@ -235,7 +222,7 @@ def _plots(ok: pd.DataFrame, sizes: list, out_dir: Path) -> None:
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         file = "normalized_auc.png" if name == "all datasets" else f"auc_{name}.png"
-        _replace(out_dir / file, partial(fig.savefig, dpi=110, format="png"))
+        replace_whole(out_dir / file, partial(fig.savefig, dpi=110, format="png"))
         plt.close(fig)
 
 

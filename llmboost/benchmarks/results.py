@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from .datasets import data_digest, dataset_name
@@ -159,4 +161,16 @@ def _capped(record: dict, max_test: int) -> bool:
     return rows >= min(record.get("max_test", 2000), max_test + 1)
 
 
-__all__ = ["RESULTS", "cell_key", "check_settings", "read_results"]
+def replace_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a file beside ``path``, then rename it over ``path``, which is
+    never half written; the temporary is this process's own (two writers of one file
+    keep apart) and is gone afterwards, whether ``write`` succeeded or not."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    try:
+        write(part)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+__all__ = ["RESULTS", "cell_key", "check_settings", "read_results", "replace_whole"]
