@@ -17,6 +17,7 @@ from ._warn import caller_level
 
 #: Libraries whose import name or distributions differ from the name recorded.
 _MODULES = {"scikit-learn": "sklearn"}
+_LIBRARIES = {module: library for library, module in _MODULES.items()}  # by import name
 _DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
 #: Most library versions a file may record (a model records up to 4).
 MAX_LIBRARIES = 64
@@ -97,7 +98,7 @@ def check_importable(exc: BaseException, where: str, name: str) -> None:
     missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
     top = (missing or "llmboost").partition(".")[0]
     if top != "llmboost":
-        library = {module: lib for lib, module in _MODULES.items()}.get(top, top)
+        library = _LIBRARIES.get(top, top)
         raise ModuleNotFoundError(
             f"{where}: class {name} needs {library}, which is not installed here: "
             f"pip install {_distribution(library)}.",
@@ -141,7 +142,7 @@ def package_of(cls: type) -> tuple[str, str]:
     """The package ``cls`` comes from and its installed version (``scikit-learn``, ...)."""
     top = cls.__module__.partition(".")[0]
     version = str(getattr(sys.modules.get(top), "__version__", "(version unknown)"))
-    return {"sklearn": "scikit-learn"}.get(top, top), version
+    return _LIBRARIES.get(top, top), version
 
 
 def check_saved_params(cls: type, state: dict, where: str) -> None:
