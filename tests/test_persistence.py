@@ -496,15 +496,20 @@ def test_files_without_library_versions_name_the_oldest_version_compared_as_a_ve
         assert [(w.library, w.saved_version) for w in caught] == [("scikit-learn", expected)]
 
 
+def _tuned_with_a_masked_parameter():
+    """A search whose param_max_depth is masked for the prior alone (no tuned booster)."""
+    pytest.importorskip("optuna")
+    return PriorBoostClassifier(
+        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0.5, "prior"],
+        n_trials=3, cv=3, random_state=0,
+    ).fit(*_data("binary", n=60))  # fmt: skip
+
+
 def test_cv_results_keep_their_masks(tmp_path):
     # param_<name> is masked where a candidate lacks the parameter (the prior alone has no
     # tuned booster parameters): saved with np.save, the mask was dropped and load gave
     # whatever the masked entry held (param_max_depth [5, 8, 8, 4] for [5, 8, 8, --])
-    pytest.importorskip("optuna")
-    model = PriorBoostClassifier(
-        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0.5, "prior"],
-        n_trials=3, cv=3, random_state=0,
-    ).fit(*_data("binary", n=60))  # fmt: skip
+    model = _tuned_with_a_masked_parameter()
     saved = model.cv_results_
     loaded = load(save(model, tmp_path / "m.llmboost")).cv_results_
     assert (
@@ -520,11 +525,7 @@ def test_cv_results_of_the_layout_without_masks_still_load(tmp_path):
     # files written before the masked record held param_<name> as a plain array, and an
     # llmboost of that time refuses the record ("unknown record type 'masked'"); a record
     # this version does not know names the llmboost that wrote the file
-    pytest.importorskip("optuna")
-    model = PriorBoostClassifier(
-        prior=LogisticRegression(), booster_params={"n_estimators": 5}, scale=[0.5, "prior"],
-        n_trials=3, cv=3, random_state=0,
-    ).fit(*_data("binary", n=60))  # fmt: skip
+    model = _tuned_with_a_masked_parameter()
     path = save(model, tmp_path / "m.llmboost")
     manifest = _manifest(path)
 
