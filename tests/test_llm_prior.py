@@ -1108,6 +1108,29 @@ def test_chat_template_and_task_sentence(models, table, monkeypatch):
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
 
 
+def test_text_unseen_at_fit_reaches_the_prompt_and_the_trees_read_it_as_missing(
+    models, table, monkeypatch
+):
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    new = X.iloc[:3].copy()
+    new["chest_pain"] = ["typical angina", "ASY", None]  # unseen, seen, missing
+    seen = _capture_prompts(monkeypatch)
+    make(models["gpt2"]).fit(X, y).logits(new)
+    assert "chest pain: typical angina\n" in seen[0]
+    assert "chest pain: ASY\n" in seen[1] and "chest pain:" not in seen[2]
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), random_state=0).fit(X, y)
+    seen.clear()
+    proba = model.predict_proba(new)
+    assert "chest pain: typical angina\n" in seen[0]
+    assert proba.shape == (3, 2) and np.isfinite(proba).all()
+    # the trees read it as missing, as before: their part of the margin is a missing value's
+    trees = model.explain(new).drop(columns="prior")
+    as_missing = model.explain(new.assign(chest_pain=[None, "ASY", None])).drop(columns="prior")
+    pd.testing.assert_frame_equal(trees, as_missing)
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

@@ -295,10 +295,12 @@ class _PriorBoost(FusionParams, ABC):
     def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:
         """New rows in the fitted encoding and the prior's unscaled margin of them."""
         check_is_fitted(self, "members_")
-        frame = align_categories(named_frame(X, self), self.categories_)
+        given = named_frame(X, self)
+        frame = align_categories(given.copy(), self.categories_)
         if self.prior_ is None:
             return frame, None
-        z = self.prior_.logits(frame)
+        keeps_text = getattr(self.prior_, "_reads_unseen_text", False)  # a language model
+        z = self.prior_.logits(given if keeps_text else frame)
         classes = getattr(self, "classes_", None)
         return frame, self._checked_margin(self.prior_, z, len(frame), classes, "logits")
 

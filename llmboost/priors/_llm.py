@@ -33,6 +33,7 @@ from .._params import (
     filled_text,
 )
 from .._resources import seed_from
+from .._validation import to_frame
 from . import _llm_forward as forward
 from . import _llm_store as store
 from ._base import Folds, Prior
@@ -58,6 +59,7 @@ from ._llm_runtime import (
     resolve_torch_device,
 )
 from ._llm_scores import ScoreCache, remove_older_versions, score_namespace
+from ._llm_text import with_unseen_text
 from ._serialize import RowSerializer, Template, dedupe
 
 #: Row count above which ``progress="auto"`` shows a bar.
@@ -187,6 +189,7 @@ class LLMPrior(Prior):
 
     task = "classification"
     oof_scores_every_class = True
+    _reads_unseen_text = True  # LLMBoost gives it the rows before their fitted encoding
     _parameter_constraints = {
         "model": [Check(_filled_path, "a model name, folder or .gguf file (not empty)"), None],
         "task_description": [Check(filled_text, "a task sentence (not empty)"), None],
@@ -263,6 +266,10 @@ class LLMPrior(Prior):
             target = y.name
         self.task_description_ = task_sentence(self.task_description, target)
         return frame, codes
+
+    def _encode_rows(self, X) -> pd.DataFrame:
+        """The base input layer, but text unseen at fit is kept: the model reads any text."""
+        return with_unseen_text(to_frame(X), super()._encode_rows(X))
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""

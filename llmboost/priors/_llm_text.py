@@ -1,4 +1,5 @@
-"""Rows read as text: control tokens written in a row are not the model's control tokens.
+"""Rows read as text: text unseen at fit is kept, and control tokens written in a row are
+not the model's control tokens.
 
 A tokenizer reads the text of its control tokens (``</s>``, ``<|im_end|>``, ``<think>``)
 as those tokens wherever it finds it, so a cell holding ``<|im_end|>`` would end the
@@ -12,6 +13,9 @@ from __future__ import annotations
 import json
 import re
 import weakref
+
+import numpy as np
+import pandas as pd
 
 # Changed when marked text came to be tokenized differently: scores cached for prompts
 # holding the former marks are never served again (prompts without marks keep theirs).
@@ -46,6 +50,34 @@ def control_pattern(tokenizer) -> re.Pattern | None:
             texts.add(str(token))
     texts = sorted((t for t in texts if t), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, texts))) if texts else None
+
+
+def with_unseen_text(given: pd.DataFrame, encoded: pd.DataFrame) -> pd.DataFrame:
+    """``encoded`` (rows in the fitted encoding) with the text of ``given`` back in the
+    cells of text columns that the encoding made missing, being unseen at fit: the trees
+    read them as missing, a language model reads any text.
+
+    Parameters
+    ----------
+    given : DataFrame
+        The rows as :func:`~llmboost._validation.to_frame` reads them.
+    encoded : DataFrame
+        The same rows in the fitted encoding (changed in place).
+
+    Returns
+    -------
+    DataFrame
+    """
+    for name in encoded.columns:
+        text, col = given[name], encoded[name]
+        if not isinstance(text.dtype, pd.CategoricalDtype) or not isinstance(
+            col.dtype, pd.CategoricalDtype
+        ):
+            continue  # numbers at fit or now: read as numbers, as at fit
+        lost = (col.isna() & text.notna()).to_numpy()
+        if lost.any():  # by position: an index may repeat labels
+            encoded[name] = np.where(lost, text.to_numpy(object), col.to_numpy(object))
+    return encoded
 
 
 def mark(pattern: re.Pattern | None, text: str) -> str:
@@ -189,4 +221,4 @@ def _wrapped(tokenizer, ids: list[int], add_special_tokens: bool) -> list[int]:
     return ids
 
 
-__all__ = ["control_pattern", "mark", "token_ids", "unmark"]
+__all__ = ["control_pattern", "mark", "token_ids", "unmark", "with_unseen_text"]
