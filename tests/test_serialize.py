@@ -39,6 +39,10 @@ from llmboost.priors._serialize import (
         (-1.5, "-1.5"),
         (1e-7, "1e-07"),
         (123456789.0, "123456789"),
+        (1e15, "1000000000000000"),  # whole numbers of 1e15 or more were "1e+15"
+        (-12345678901234568.0, "-12345678901234568"),  # was "-1.235e+16"
+        (3e20, "300000000000000000000"),
+        (1234567890123456.5, "1234567890123456.5"),  # was "1.235e+15"
         (True, "yes"),
         (np.bool_(False), "no"),
         ("ATA", "ATA"),
@@ -61,6 +65,12 @@ from llmboost.priors._serialize import (
 )
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_a_whole_number_of_16_digits_is_written_whole_in_the_row():
+    X = pd.DataFrame({"account": np.array([12345678901234568, 7], dtype=np.int64)})
+    # read as floats, as every prior reads numbers; was "account: 1.235e+16"
+    assert serialize(X, template="{row}") == ["account: 12345678901234568", "account: 7"]
 
 
 def test_column_names_lose_underscores():

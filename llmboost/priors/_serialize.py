@@ -73,10 +73,10 @@ def format_value(value: Any) -> str | None:
             return None
         if math.isinf(x):
             return "infinity" if x > 0 else "minus infinity"
-        if x.is_integer() and abs(x) < 1e15:
+        if x.is_integer():
             return str(int(x))
         magnitude = abs(x)
-        if magnitude < 1e-4 or magnitude >= 1e15:
+        if magnitude < 1e-4:
             return f"{x:.4g}"
         decimals = max(2, 3 - math.floor(math.log10(magnitude)))
         text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
