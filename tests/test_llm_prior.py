@@ -1794,7 +1794,7 @@ def test_prompt_longer_than_the_context_names_the_row_its_tokens_and_the_fix(mod
 def test_a_long_few_shot_example_is_named_with_its_training_row_and_tokens(models):
     """A long training row drawn as an example made every prompt too long, and the error
     named row 0 ("8 of 8 distinct prompts are too long")."""
-    long = "red green blue and a very good colour " * 40
+    long = "red green blue and a very good colour " * 40 + "red"
     X = pd.DataFrame({"age": np.arange(8.0), "note": ["short"] * 8})
     X.loc[4, "note"] = long
     y = np.array(["no", "yes"] * 4)

@@ -55,6 +55,9 @@ from llmboost.priors._serialize import (
         ("   ", None),  # whitespace-only text was written as a line "a:    "
         ("\n", None),  # was "a: "
         (" \t\u2028", None),
+        (" ATA ", "ATA"),  # was " ATA ": the line "a:  ATA "
+        ("\tM\n", "M"),  # was "\tM"
+        ("  two\nlines ", "two lines"),
         ("Nan", "Nan"),  # a first name, not a missing value (it was dropped)
         ("NaN", "NaN"),
         (np.datetime64("NaT"), None),
@@ -92,6 +95,12 @@ def test_whitespace_only_cells_are_missing_as_empty_ones():
     assert texts == ["x|1", "|2", "|3", "|4"]
     spaces = pd.DataFrame({"c": pd.Categorical(["  ", "y"])})
     assert feature_lines(spaces) == ["", "c: y"]
+
+
+def test_cells_are_written_without_the_spaces_at_their_ends():
+    X = pd.DataFrame({"sex": [" M", "F "], "pain": pd.Categorical(["ATA\t", " NAP"])})
+    assert feature_lines(X) == ["sex: M\npain: ATA", "sex: F\npain: NAP"]  # was "sex:  M"
+    assert serialize(X, template="{sex}|{pain}") == ["M|ATA", "F|NAP"]
 
 
 def test_row_text_exactly():

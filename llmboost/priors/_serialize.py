@@ -47,8 +47,8 @@ def format_value(value: Any) -> str | None:
 
     Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
     ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
-    text is kept as is (line breaks, ``\\n`` as well as ``\\u2028`` and the like, become
-    spaces); empty or whitespace-only text is missing.
+    text is kept as is but for the whitespace at its ends (line breaks, ``\\n`` as well as
+    ``\\u2028`` and the like, become spaces); empty or whitespace-only text is missing.
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ def format_value(value: Any) -> str | None:
     text = str(value)
     if not text.strip():  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
         return None
-    return " ".join(text.splitlines())
+    return " ".join(text.splitlines()).strip()
 
 
 def format_column_name(name: Hashable) -> str:
