@@ -1309,6 +1309,37 @@ def test_every_row_counts_its_copy_of_the_shared_prefix_in_the_token_budget(tmp_
     assert sum(b[0] for b in batches) == 56
 
 
+def test_the_pass_over_multi_token_answers_counts_in_the_token_budget(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    words = ["red", "green", "blue", "very", "good"]
+    X = pd.DataFrame({"note": [" ".join(rng.choice(words, 40)) for _ in range(64)]})
+    y = np.array(["a", "b", "c", "d"] * 16)
+    names = {"a": "very good", "b": "good enough", "c": "red green", "d": "blue red"}
+    prior = make(str(build_llama(tmp_path / "llama")), class_names=names, device="cpu")
+    prior.fit(X, y)
+    passes = []
+    original = Runtime.__call__
+
+    def spy(self, **kw):
+        cache = kw.get(self.cache_kw)
+        past = 0 if cache is None else cache.get_seq_length()
+        passes.append((*kw["input_ids"].shape, past))
+        return original(self, **kw)
+
+    monkeypatch.setattr(Runtime, "__call__", spy)
+    z = prior.logits(X)
+    verb = prior._verbalizer_ids(prior._rt, "x\nAnswer:", prior.class_texts_)
+    assert sum(len(t) > 1 for t in verb) >= 3  # several answers read in a second pass
+    cfg = prior._rt.model.config
+    cache = 2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim  # per token
+    share = cache / (cache + 6 * cfg.hidden_size + 3 * cfg.intermediate_size)
+    # every pass, the follow-up over each row's KV cache copied per answer too, holds at
+    # most the CPU budget of 4096 tokens (a copied token counted at its cache's share);
+    # the second pass held 7436 before
+    assert max(rows * (width + past * share) for rows, width, past in passes) <= 4096
+    assert z.shape == (64, 4) and np.isfinite(z).all()
+
+
 @pytest.mark.parametrize("message", ["CUDA out of memory. Tried to allocate 2 GiB", CPU_OOM])
 def test_oom_backs_off(models, table, monkeypatch, message):
     X, y = table

@@ -2,7 +2,8 @@
 
 A batch's memory is its rows' padded tokens plus, when the rows share a prefix, one copy
 of the prefix's KV cache per row: a row counts its own tokens and the prefix's at the
-share of a token's memory its keys and values take.
+share of a token's memory its keys and values take. Answers of several tokens are read
+in a second pass over one copy of the row's KV cache per such answer, counted alike.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def cuda_token_budget(rt: Runtime) -> int:
     return int(max(256, 0.5 * free / per_token))
 
 
-def batch_rows(budget: dict, own: int, prefix: int) -> int:
+def batch_rows(budget: dict, own: int, prefix: int, answers: tuple[int, int] = (0, 0)) -> int:
     """Rows of the next batch: its longest row has ``own`` tokens after a shared prefix
     of ``prefix`` tokens, whose KV cache every row of the batch copies.
 
@@ -93,6 +94,9 @@ def batch_rows(budget: dict, own: int, prefix: int) -> int:
         A :func:`batch_budget`.
     own : int
     prefix : int
+    answers : (int, int), default=(0, 0)
+        Answers read in a second pass (each over a copy of the row's KV cache) and
+        tokens each reads there (:func:`second_pass`).
 
     Returns
     -------
@@ -101,7 +105,30 @@ def batch_rows(budget: dict, own: int, prefix: int) -> int:
     if not budget["tokens"]:
         return budget["rows"]
     cost = own + int(round(prefix * budget["prefix"]))
-    return min(budget["rows"], max(1, budget["tokens"] // max(cost, 1)))
+    copies, width = answers
+    if copies:
+        cost = max(cost, copies * (width + (prefix + own) * budget["prefix"]))
+    return min(budget["rows"], max(1, int(budget["tokens"] // max(cost, 1))))
+
+
+def second_pass(rt: Runtime, verb: list[list[int]]) -> tuple[int, int]:
+    """Answers a causal model reads after the first pass (those of several tokens), and
+    the most tokens one reads there; ``(0, 0)`` when none.
+
+    Parameters
+    ----------
+    rt : Runtime
+    verb : list of list of int
+        Token ids of each class's answer.
+
+    Returns
+    -------
+    (int, int)
+    """
+    rest = [len(t) - 1 for t in verb if len(t) > 1]
+    if rt.kind != "causal" or not rest:
+        return 0, 0
+    return len(rest), max(rest)
 
 
 def shrink_budget(budget: dict, exc: BaseException, rows: int) -> None:
@@ -125,4 +152,11 @@ def shrink_budget(budget: dict, exc: BaseException, rows: int) -> None:
         budget["tokens"] = max(1, budget["tokens"] // 2)
 
 
-__all__ = ["batch_budget", "batch_rows", "cuda_token_budget", "shrink_budget", "token_memory"]
+__all__ = [
+    "batch_budget",
+    "batch_rows",
+    "cuda_token_budget",
+    "second_pass",
+    "shrink_budget",
+    "token_memory",
+]

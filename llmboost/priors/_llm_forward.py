@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._compat import transformers_text_config
-from ._llm_budget import batch_rows, shrink_budget
+from ._llm_budget import batch_rows, second_pass, shrink_budget
 from ._llm_runtime import Runtime, check_context
 from ._llm_text import token_ids
 
@@ -157,9 +157,9 @@ def score_group(
     tokens = prefix_len
     out = np.empty((len(ids), len(verb)), dtype=np.float64)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-    start = 0
+    start, answers = 0, second_pass(rt, verb)
     while start < len(order):
-        n = batch_rows(budget, len(ids[order[start]]) - prefix_len, prefix_len)
+        n = batch_rows(budget, len(ids[order[start]]) - prefix_len, prefix_len, answers)
         chunk = order[start : start + n]
         try:
             out[chunk] = _forward_batch(rt, [ids[i] for i in chunk], prefix_len, prefix_cache, verb)
