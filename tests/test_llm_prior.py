@@ -1131,6 +1131,26 @@ def test_text_unseen_at_fit_reaches_the_prompt_and_the_trees_read_it_as_missing(
     pd.testing.assert_frame_equal(trees, as_missing)
 
 
+def test_text_none_of_which_was_seen_at_fit_is_not_said_to_become_missing_for_the_prompt(
+    models, table
+):
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    new = X.iloc[:3].assign(chest_pain=["typical", "atypical", "other"])
+    said = "holds no category seen at fit"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make(models["gpt2"]).fit(X, y).logits(new)  # the prompts write the text
+    assert [str(w.message) for w in caught if said in str(w.message)] == []  # was 1
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), random_state=0).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict_proba(new)
+    # once, for the trees, which read it as missing (was twice)
+    assert len([w for w in caught if said in str(w.message)]) == 1
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

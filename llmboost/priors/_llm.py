@@ -269,7 +269,7 @@ class LLMPrior(Prior):
 
     def _encode_rows(self, X) -> pd.DataFrame:
         """The base input layer, but text unseen at fit is kept: the model reads any text."""
-        return with_unseen_text(to_frame(X), super()._encode_rows(X))
+        return with_unseen_text(to_frame(X), super()._encode_rows)
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 import weakref
 
 import numpy as np
@@ -52,22 +53,26 @@ def control_pattern(tokenizer) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, texts))) if texts else None
 
 
-def with_unseen_text(given: pd.DataFrame, encoded: pd.DataFrame) -> pd.DataFrame:
-    """``encoded`` (rows in the fitted encoding) with the text of ``given`` back in the
-    cells of text columns that the encoding made missing, being unseen at fit: the trees
-    read them as missing, a language model reads any text.
+def with_unseen_text(given: pd.DataFrame, encode) -> pd.DataFrame:
+    """``encode(given)``, rows in the fitted encoding, with the text of ``given`` back in
+    the cells of text columns that the encoding made missing, being unseen at fit: the
+    trees read them as missing, a language model reads any text. The warning that a
+    column's text all became missing is not given: it did not.
 
     Parameters
     ----------
     given : DataFrame
         The rows as :func:`~llmboost._validation.to_frame` reads them.
-    encoded : DataFrame
-        The same rows in the fitted encoding (changed in place).
+    encode : callable
+        Rows -> the same rows in the fitted encoding.
 
     Returns
     -------
     DataFrame
     """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Column .* holds no category seen at fit", UserWarning)
+        encoded = encode(given.copy())
     for name in encoded.columns:
         text, col = given[name], encoded[name]
         if not isinstance(text.dtype, pd.CategoricalDtype) or not isinstance(
