@@ -1360,6 +1360,39 @@ def test_the_pass_over_multi_token_answers_counts_in_the_token_budget(tmp_path, 
     assert z.shape == (64, 4) and np.isfinite(z).all()
 
 
+def test_a_recurrent_model_counts_every_answer_of_its_rows_in_the_token_budget(
+    tmp_path, monkeypatch
+):
+    """A model whose state cannot be copied reads each row once per answer, in one pass."""
+    from llm_fixtures import _save
+    from transformers import MambaConfig, MambaForCausalLM
+
+    rng = np.random.default_rng(0)
+    words = ["red", "green", "blue", "very", "good"]
+    X = pd.DataFrame({"note": [" ".join(rng.choice(words, 60)) for _ in range(40)]})
+    y = np.array(["a", "b"] * 20)
+    tok = build_tokenizer()
+    config = MambaConfig(
+        vocab_size=len(tok), hidden_size=32, state_size=4, num_hidden_layers=2,
+        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+    )  # fmt: skip
+    folder = _save(MambaForCausalLM, config, tok, tmp_path / "mamba", 0)
+    names = {"a": "very good", "b": "good enough"}
+    prior = make(str(folder), class_names=names, device="cpu").fit(X, y)
+    passes = []
+    original = Runtime.__call__
+
+    def spy(self, **kw):
+        passes.append(tuple(kw["input_ids"].shape))
+        return original(self, **kw)
+
+    monkeypatch.setattr(Runtime, "__call__", spy)
+    z = prior.logits(X)
+    # CPU budget: 4096 tokens per pass; 32 rows of 2 answers each held 8256 before
+    assert max(rows * width for rows, width in passes) <= 4096
+    assert z.shape == (40, 2) and np.isfinite(z).all()
+
+
 @pytest.mark.parametrize("message", ["CUDA out of memory. Tried to allocate 2 GiB", CPU_OOM])
 def test_oom_backs_off(models, table, monkeypatch, message):
     X, y = table

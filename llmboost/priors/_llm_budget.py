@@ -3,7 +3,8 @@
 A batch's memory is its rows' padded tokens plus, when the rows share a prefix, one copy
 of the prefix's KV cache per row: a row counts its own tokens and the prefix's at the
 share of a token's memory its keys and values take. Answers of several tokens are read
-in a second pass over one copy of the row's KV cache per such answer, counted alike.
+in a second pass over one copy of the row's KV cache per such answer, counted alike; a
+model whose state cannot be copied reads the row once per answer instead, in one pass.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def cuda_token_budget(rt: Runtime) -> int:
     return int(max(256, 0.5 * free / per_token))
 
 
-def batch_rows(budget: dict, own: int, prefix: int, answers: tuple[int, int] = (0, 0)) -> int:
+def batch_rows(budget: dict, own: int, prefix: int, answers=(0, 0, False)) -> int:
     """Rows of the next batch: its longest row has ``own`` tokens after a shared prefix
     of ``prefix`` tokens, whose KV cache every row of the batch copies.
 
@@ -94,9 +95,10 @@ def batch_rows(budget: dict, own: int, prefix: int, answers: tuple[int, int] = (
         A :func:`batch_budget`.
     own : int
     prefix : int
-    answers : (int, int), default=(0, 0)
-        Answers read in a second pass (each over a copy of the row's KV cache) and
-        tokens each reads there (:func:`second_pass`).
+    answers : (int, int, bool), default=(0, 0, False)
+        Answers read in a second pass (each over a copy of the row's KV cache), tokens
+        each reads there and whether they are read with the whole row instead, the row
+        once per answer (:func:`second_pass`).
 
     Returns
     -------
@@ -105,15 +107,17 @@ def batch_rows(budget: dict, own: int, prefix: int, answers: tuple[int, int] = (
     if not budget["tokens"]:
         return budget["rows"]
     cost = own + int(round(prefix * budget["prefix"]))
-    copies, width = answers
+    copies, width, whole = answers
     if copies:
-        cost = max(cost, copies * (width + (prefix + own) * budget["prefix"]))
+        row = own if whole else (prefix + own) * budget["prefix"]  # whole: no prefix then
+        cost = max(cost, copies * (width + row))
     return min(budget["rows"], max(1, int(budget["tokens"] // max(cost, 1))))
 
 
-def second_pass(rt: Runtime, verb: list[list[int]]) -> tuple[int, int]:
-    """Answers a causal model reads after the first pass (those of several tokens), and
-    the most tokens one reads there; ``(0, 0)`` when none.
+def second_pass(rt: Runtime, verb: list[list[int]]) -> tuple[int, int, bool]:
+    """Answers a causal model reads after the first pass (those of several tokens), the
+    most tokens one reads there, and whether its state cannot be copied (then it reads
+    every answer after the whole row instead, in one pass); ``(0, 0, False)`` when none.
 
     Parameters
     ----------
@@ -123,12 +127,14 @@ def second_pass(rt: Runtime, verb: list[list[int]]) -> tuple[int, int]:
 
     Returns
     -------
-    (int, int)
+    (int, int, bool)
     """
     rest = [len(t) - 1 for t in verb if len(t) > 1]
     if rt.kind != "causal" or not rest:
-        return 0, 0
-    return len(rest), max(rest)
+        return 0, 0, False
+    if rt.cache_repeats is False:
+        return len(verb), max(rest), True
+    return len(rest), max(rest), False
 
 
 def shrink_budget(budget: dict, exc: BaseException, rows: int) -> None:

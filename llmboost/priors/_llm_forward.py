@@ -157,8 +157,9 @@ def score_group(
     tokens = prefix_len
     out = np.empty((len(ids), len(verb)), dtype=np.float64)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-    start, answers = 0, second_pass(rt, verb)
-    while start < len(order):
+    start = 0
+    while start < len(order):  # the first batch may find that the state cannot be copied
+        answers = second_pass(rt, verb)
         n = batch_rows(budget, len(ids[order[start]]) - prefix_len, prefix_len, answers)
         chunk = order[start : start + n]
         try:
