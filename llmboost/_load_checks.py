@@ -1,20 +1,16 @@
-"""Checks ``load`` makes: before it builds anything, what the path is and what the zip
-would unpack to; once an llmboost object is built, that its parameters and fitted
-attributes are of the kinds a fit sets (else a crafted value failed only at predict,
-or raised a bare ``TypeError`` as the weights were checked)."""
+"""Checks ``load`` makes: before it builds anything, what the zip would unpack to; once
+an llmboost object is built, that its parameters and fitted attributes are of the kinds a
+fit sets (else a crafted value failed only at predict, or raised a bare ``TypeError`` as
+the weights were checked)."""
 
 from __future__ import annotations
 
 import importlib
-import io
 import numbers
-import os
 import re
-import stat
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,132 +49,12 @@ def exact_number(value: dict, where: str) -> Fraction | Decimal:
         raise _unsafe(f"{where}: malformed number ({exc!r}).") from None
 
 
-def expanded_path(path, what: str) -> Path:
-    """``path`` with ``~`` expanded; an empty one (pathlib reads it as the current
-    folder, ``.``) or one holding a NUL byte (no file name can) is refused."""
-    text = os.fspath(path)
-    if text == "":
-        raise ValueError(f"{what} got an empty path (''); pass the model file's path.")
-    if isinstance(text, str) and "\0" in text:  # os.stat and open: "embedded null byte"
-        raise ValueError(
-            f"{what} got the path {text!r}, which holds a NUL byte ('\\x00'): no file name "
-            "can hold one; pass the model file's path without it."
-        )
-    try:
-        return Path(path).expanduser()
-    except RuntimeError:  # pathlib: "Could not determine home directory."
-        user = Path(path).parts[0]
-        why = f"no user {user[1:]!r} here" if user != "~" else "HOME unset and no home folder"
-        raise FileNotFoundError(
-            f"{what} got the path {text!r}, whose {user} is no home folder ({why}); pass "
-            "the full path."
-        ) from None
-
-
-def regular_path(path):
-    """``path`` with ``~`` expanded (a file object as it is); a device, pipe or socket is
-    refused unopened (opening a named pipe waits for a writer), and what is neither a
-    path nor a binary file object too."""
-    if not isinstance(path, str | os.PathLike):
-        if not hasattr(path, "seek"):
-            zipped = isinstance(path, bytes | bytearray) and path[:4] == b"PK\x03\x04"
-            hint = ": a model held in memory loads with load(io.BytesIO(data))" * zipped
-            raise TypeError(
-                f"load takes the path (a str or os.PathLike) of a file written by save, got "
-                f"{given_text(path)}{hint}."
-            )
-        if getattr(path, "closed", False):  # readable() raised "I/O operation on closed file"
-            raise ValueError(
-                f"load got a closed file object ({given_text(path)}): open it again "
-                "(open(path, 'rb')) and call load inside the with block, or pass the path."
-            )
-        if isinstance(path, io.TextIOBase) or not getattr(path, "readable", lambda: True)():
-            raise TypeError(  # a text-mode file read as "not a zip, or a damaged one"
-                "load reads a file object opened for reading in binary mode "
-                f"(open(path, 'rb')), got {given_text(path)}."
-            )
-        if not getattr(path, "seekable", lambda: True)():  # zipfile: "File is not a zip file"
-            raise ValueError(
-                f"load got a file object it cannot seek in ({given_text(path)}, as a pipe or "
-                "stdin is); a model file is read from its end: pass "
-                "load(io.BytesIO(stream.read())) or a path."
-            )
-        return path
-    path = expanded_path(path, "load")
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:  # "No such file or directory", of a link ls lists
-        if not path.is_symlink():
-            raise
-        raise FileNotFoundError(
-            f"load reads {path}, a symbolic link to {os.readlink(path)}, which does not "
-            "exist (moved or deleted?): point the link at the model file, or pass its path."
-        ) from None
-    if stat.S_ISDIR(mode):  # open() said only "[Errno 21] Is a directory"
-        raise IsADirectoryError(
-            f"load reads a file written by save; {path} is a folder: pass the path of the "
-            "file in it (such as model.llmboost)."
-        )
-    if not stat.S_ISREG(mode):
-        raise _unsafe(
-            f"{path} is not a regular file (a device, pipe or socket); load reads a file "
-            "written by save. It was not read."
-        )
-    return path
-
-
 def manifest_texts(manifest: dict, key: str, path) -> list[str] | None:
     """``manifest[key]``, a list of text or ``None`` (absent)."""
     value = manifest.get(key)
     if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
     raise _unsafe(f"{path}: model.json's {key} is not a list of text: {value!r:.80}.")
-
-
-def given_text(path) -> str:
-    """What was given for a path, in a message: its type and :func:`path_text`."""
-    return f"{type(path).__name__} {path_text(path)}"
-
-
-def path_text(path) -> str:
-    """How messages name ``path``: a path as it is, a file object by its file's name (its
-    ``name``; without one, its repr, cut at 80 characters)."""
-    if isinstance(path, str | os.PathLike):
-        return os.fsdecode(path)
-    name = getattr(path, "name", None)  # an int for os.fdopen's: the repr says more
-    return os.fsdecode(name) if isinstance(name, str | bytes) and name else f"{path!r:.80}"
-
-
-def not_a_zip(path, name: str, exc: Exception) -> ValueError:
-    """What to say of a file (``path``, named ``name``) zipfile did not read (``exc``):
-    by its first bytes, a damaged zip, an empty file, a pickle or another kind."""
-    try:
-        if not hasattr(path, "read"):
-            with open(path, "rb") as handle:
-                head = handle.read(4)
-        else:
-            path.seek(0)
-            head = path.read(4)
-    except (OSError, ValueError):
-        head = None
-    if head == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
-        return _unsafe(
-            f"{name} is a damaged zip file: it starts as one, but its end (the list of "
-            f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
-            "it again from where it was saved, or save the model again."
-        )
-    if head == b"":
-        return _unsafe(
-            f"{name} is empty (0 bytes), not a file save wrote, as a failed copy or "
-            "download leaves: copy it again from where it was saved, or save the model again."
-        )
-    if head and head[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):  # pickle
-        return _unsafe(
-            f"{name} is a pickle (as pickle.dump and joblib.dump write), not a file save "
-            "wrote: read it with pickle.load or joblib.load, only if you trust where it came "
-            "from (unpickling runs code), or write the model with llmboost's save."
-        )
-    return _unsafe(f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r}).")
 
 
 def import_llmboost_module(module: str):
@@ -484,13 +360,8 @@ __all__ = [
     "check_json",
     "entry",
     "exact_number",
-    "expanded_path",
-    "given_text",
     "hashable_key",
     "import_llmboost_module",
     "manifest_texts",
-    "not_a_zip",
-    "path_text",
-    "regular_path",
     "stored_dtype",
 ]

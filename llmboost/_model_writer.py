@@ -30,7 +30,8 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
-from ._load_checks import check_built, expanded_path, given_text
+from ._load_checks import check_built
+from ._load_paths import expanded_path, given_text
 from ._params import is_torch_device
 
 #: Packages whose classes ``load`` may build.

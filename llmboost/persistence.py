@@ -45,11 +45,9 @@ from ._load_checks import (
     hashable_key,
     import_llmboost_module,
     manifest_texts,
-    not_a_zip,
-    path_text,
-    regular_path,
     stored_dtype,
 )
+from ._load_paths import not_a_zip, path_text, regular_path
 from ._model_writer import (
     INDEX_DTYPES,
     TRUSTED_PACKAGES,
