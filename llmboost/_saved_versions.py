@@ -13,6 +13,8 @@ import re
 import sys
 import warnings
 
+import sklearn.exceptions
+
 from ._warn import caller_level
 
 #: Libraries whose import name or distributions differ from the name recorded.
@@ -26,8 +28,10 @@ MAX_LIBRARIES = 64
 LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
 
 
-class InconsistentVersionWarning(UserWarning):
+class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
     """A model file was saved with another version of a library the model uses.
+
+    A subclass of scikit-learn's warning: a filter for that one silences this one too.
 
     Attributes
     ----------
@@ -37,10 +41,17 @@ class InconsistentVersionWarning(UserWarning):
         Its version where the file was saved.
     installed_version : str or None
         Its version here (``None``: not installed).
+    estimator_name, original_sklearn_version, current_sklearn_version : str or None
+        scikit-learn's attributes: the file, and (for scikit-learn; else ``None``)
+        ``saved_version`` and ``installed_version``.
     """
 
     def __init__(self, path, library: str, saved_version: str, installed_version: str | None):
-        super().__init__(str(path), library, saved_version, installed_version)  # picklable
+        UserWarning.__init__(self, str(path), library, saved_version, installed_version)
+        sklearns = library == "scikit-learn"
+        self.estimator_name = str(path)
+        self.original_sklearn_version = saved_version if sklearns else None
+        self.current_sklearn_version = installed_version if sklearns else None
         self.library = library
         self.saved_version = saved_version
         self.installed_version = installed_version

@@ -372,6 +372,39 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
     assert str(copied) == str(caught[1]) and copied.library == "no-such-library"
 
 
+def test_a_filter_for_scikit_learns_version_warning_silences_loads(tmp_path):
+    # llmboost's warning was a plain UserWarning: a filter for scikit-learn's
+    # InconsistentVersionWarning, as set to load pickles quietly, let it through
+    from sklearn.exceptions import InconsistentVersionWarning as SklearnWarning
+
+    from llmboost.persistence import InconsistentVersionWarning
+
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    manifest["library_versions"].update({"scikit-learn": "1.0.0", "lightgbm": "3.0.0"})
+    _rewrite_manifest(path, manifest)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", SklearnWarning)
+        load(path)
+    assert caught == []
+    caught = _loaded_warnings(path)[1]
+    assert all(isinstance(w, SklearnWarning) for w in caught) and len(caught) == 2
+    sklearn_one, lightgbm_one = caught
+    # scikit-learn's attributes: its versions, and (for another library) None
+    assert (sklearn_one.original_sklearn_version, sklearn_one.current_sklearn_version) == (
+        "1.0.0",
+        sklearn.__version__,
+    )
+    assert sklearn_one.estimator_name == lightgbm_one.estimator_name == str(path)
+    assert lightgbm_one.original_sklearn_version is lightgbm_one.current_sklearn_version is None
+    assert str(lightgbm_one).startswith(f"{path} was saved with lightgbm 3.0.0, but lightgbm ")
+    copied = pickle.loads(pickle.dumps(sklearn_one))
+    assert type(copied) is InconsistentVersionWarning and str(copied) == str(sklearn_one)
+    assert copied.original_sklearn_version == "1.0.0"
+
+
 def test_a_missing_xgboost_is_advised_as_the_distribution_llmboost_requires_here(
     tmp_path, monkeypatch
 ):
