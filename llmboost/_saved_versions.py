@@ -93,7 +93,12 @@ def _distribution(library: str) -> str:
 
 def installed_version(library: str) -> str | None:
     """The installed version of ``library``: its distribution's (the same whether it is
-    imported or not; it is not imported), else its imported module's, else ``None``."""
+    imported or not; it is not imported), else its imported module's, else ``None``
+    (llmboost's: the one ``save`` records)."""
+    if library == "llmboost":
+        from . import __version__
+
+        return __version__
     for name in _DISTRIBUTIONS.get(library, (library,)):
         try:
             return importlib.metadata.version(name)
@@ -140,10 +145,12 @@ def _version_key(text: str) -> tuple:
 
 def library_versions(model, objects: list) -> dict[str, str]:
     """The versions, here, of the libraries ``model`` uses: scikit-learn (llmboost's
-    estimators are its estimators), XGBoost and LightGBM where ``objects`` (all that is
-    saved) hold their models, and the prior's (torch, TabPFN, TabICL, transformers)."""
+    estimators are its estimators), numpy and pandas, XGBoost and LightGBM where
+    ``objects`` (all that is saved) hold their models, and the prior's (torch, TabPFN,
+    TabICL, transformers)."""
     packages = {type(obj).__module__.partition(".")[0] for obj in objects}
-    names = ["scikit-learn"] + [name for name in ("xgboost", "lightgbm") if name in packages]
+    names = ["scikit-learn", "numpy", "pandas"]
+    names += [name for name in ("xgboost", "lightgbm") if name in packages]
     names += _prior_libraries(getattr(model, "prior_", None))
     versions = {name: installed_version(name) for name in names}
     return {name: version for name, version in versions.items() if version is not None}
@@ -182,9 +189,15 @@ def check_saved_params(cls: type, state: dict, where: str) -> None:
 
 
 def recorded_versions(manifest: dict, path) -> dict[str, str]:
-    """``manifest``'s library versions (library: version), empty in files without them."""
+    """``manifest``'s library versions (library: version), llmboost's first; empty in
+    files without them."""
     from .persistence import UnsafeFileError
 
+    written_by = manifest.get("llmboost_version")
+    if written_by is not None and not isinstance(written_by, str):
+        raise UnsafeFileError(
+            f"{path}: model.json's llmboost_version is not text: {written_by!r:.80}."
+        )
     value = manifest.get("library_versions", {})
     texts = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     if not texts or "" in value:  # a name to look up: "" raised "A distribution name is required"
@@ -197,7 +210,7 @@ def recorded_versions(manifest: dict, path) -> dict[str, str]:
             f"{path}: model.json lists {len(value):,} library versions, more than the "
             f"{MAX_LIBRARIES} any model llmboost writes has: not a model llmboost wrote."
         )
-    return value
+    return {"llmboost": written_by, **value} if written_by is not None else value
 
 
 def warn_other_versions(path, recorded: dict[str, str], sklearn_versions=frozenset()) -> None:

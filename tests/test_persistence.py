@@ -334,13 +334,20 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
     from llmboost.persistence import InconsistentVersionWarning
 
     X, y = _data("binary", n=80)
-    here = {"scikit-learn": sklearn.__version__, "lightgbm": lightgbm.__version__}
+    here = {
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "lightgbm": lightgbm.__version__,
+    }
     lgb = save(_model("binary", "lightgbm", 0.5).fit(X, y), tmp_path / "lgb.llmboost")
     assert _manifest(lgb)["library_versions"] == here
     pfn = _small_pfnboost(BundledPFNPrior(n_ensemble=1)).fit(X, y)
     path = save(pfn, tmp_path / "pfn.llmboost")
     assert _manifest(path)["library_versions"] == {
         "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
         "xgboost": xgboost.__version__,
         "torch": torch.__version__,
     }
@@ -370,6 +377,42 @@ def test_saved_files_record_library_versions_and_load_warns_where_they_differ(tm
     assert "which is not installed here; the model needs it" in str(caught[1])
     copied = pickle.loads(pickle.dumps(caught[1]))  # as a process pool sends it back
     assert str(copied) == str(caught[1]) and copied.library == "no-such-library"
+
+
+def test_a_file_of_another_llmboost_numpy_or_pandas_version_warns(tmp_path):
+    # a file of another llmboost loaded silently, and numpy's and pandas' versions were
+    # not recorded: a model they may make predict differently gave no warning
+    import llmboost
+    from llmboost.persistence import InconsistentVersionWarning
+
+    X, y = _data("binary", n=80)
+    fitted = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(fitted, tmp_path / "m.llmboost")
+    manifest = _manifest(path)
+    assert manifest["library_versions"]["numpy"] == np.__version__
+    assert manifest["library_versions"]["pandas"] == pd.__version__
+    manifest["library_versions"].update({"numpy": "1.26.0", "pandas": "2.1.0"})
+    _rewrite_manifest(path, {**manifest, "llmboost_version": "0.0.1"})
+    model, caught = _loaded_warnings(path)
+    assert all(type(w) is InconsistentVersionWarning for w in caught)
+    assert [(w.library, w.saved_version, w.installed_version) for w in caught] == [
+        ("llmboost", "0.0.1", llmboost.__version__),  # first: it may explain what follows
+        ("numpy", "1.26.0", np.__version__),
+        ("pandas", "2.1.0", pd.__version__),
+    ]
+    assert str(caught[0]) == (
+        f"{path} was saved with llmboost 0.0.1, but llmboost {llmboost.__version__} is "
+        "installed here: the model may predict differently. Load it where llmboost 0.0.1 "
+        f"is installed to keep its predictions, or refit it with llmboost {llmboost.__version__}"
+        " and save again."
+    )
+    np.testing.assert_array_equal(model.predict_proba(X), fitted.predict_proba(X))
+    del manifest["llmboost_version"]  # files from before it was recorded: no warning for it
+    _rewrite_manifest(path, manifest)
+    assert [w.library for w in _loaded_warnings(path)[1]] == ["numpy", "pandas"]
+    _rewrite_manifest(path, {**manifest, "llmboost_version": 1})
+    with pytest.raises(UnsafeFileError, match="model.json's llmboost_version is not text: 1"):
+        load(path)
 
 
 def test_a_filter_for_scikit_learns_version_warning_silences_loads(tmp_path):
@@ -577,8 +620,9 @@ def test_cv_results_of_the_layout_without_masks_still_load(tmp_path):
     )
     manifest = unmask(manifest, lambda node: {**node, "$": "masked2"})
     _rewrite_manifest(path, {**manifest, "llmboost_version": "9.0"})
-    with pytest.raises(UnsafeFileError, match=r"record type 'masked2' \(written by llmboost 9\.0:"):
-        load(path)
+    with pytest.warns(UserWarning, match="saved with llmboost 9.0, but llmboost "):
+        with pytest.raises(UnsafeFileError, match=r"type 'masked2' \(written by llmboost 9\.0:"):
+            load(path)
     _rewrite_manifest(path, manifest)  # a file of this version: no version to name
     with pytest.raises(UnsafeFileError, match=r"unknown record type 'masked2'\.$"):
         load(path)
@@ -591,8 +635,9 @@ def test_a_class_this_version_lacks_names_the_llmboost_that_wrote_the_file(tmp_p
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
     text = json.dumps(_manifest(path)).replace("llmboost.priors:SklearnPrior", "llmboost.priors:Fu")
     _rewrite_manifest(path, {**json.loads(text), "llmboost_version": "9.0"})
-    with pytest.raises(UnsafeFileError) as err:
-        load(path)
+    with pytest.warns(UserWarning, match="saved with llmboost 9.0, but llmboost "):
+        with pytest.raises(UnsafeFileError) as err:
+            load(path)
     assert str(err.value) == (
         f"{path}: model.prior: class llmboost.priors:Fu not found (written by llmboost 9.0: "
         "load it with that version)."
