@@ -43,9 +43,12 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 
 
 class Writer:
-    """Turns objects into JSON values; arrays and trees go to ``files``."""
+    """Turns objects into JSON values; arrays and trees go to ``files``. Its
+    ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``,
+    ``exact``), else 1 (read by those too)."""
 
     def __init__(self) -> None:
+        self.format_version = 1
         self.files: dict[str, bytes] = {}
         self.seen: dict[int, int] = {}
         self.keep: list = []  # objects seen, kept alive so their ids stay unique
@@ -71,6 +74,7 @@ class Writer:
             data = np.array(np.ma.getdata(obj))  # masked entries hold leftovers: made plain
             data[mask] = None if data.dtype == object else 0
             mask, data = self._array(mask, f"{where}.mask"), self._array(data, where)
+            self.format_version = 2
             return {"$": "masked", "data": data, "mask": mask}
         if isinstance(obj, np.ndarray):
             return self._array(obj, where)
@@ -101,6 +105,7 @@ class Writer:
             return {"$": "random_state", "state": self.encode(obj.get_state(), where)}
         if isinstance(obj, Fraction | Decimal):  # booster_params take them (as floats)
             kind = "fraction" if isinstance(obj, Fraction) else "decimal"
+            self.format_version = 2
             return {"$": "exact", "kind": kind, "text": str(obj)}
         if isinstance(obj, MetadataRequest):
             return self._metadata_request(obj, where)

@@ -60,7 +60,9 @@ from ._prior_weights import check_weights, fingerprint, needed_files, weights_fi
 from ._resources import require
 from ._saved_versions import InconsistentVersionWarning, check_saved_params
 
-FORMAT, VERSION = "llmboost-model", 1
+#: The newest format version read; a file is written in version 1 (read by every
+#: llmboost) unless it holds records added in version 2 (:class:`Writer`).
+FORMAT, VERSION = "llmboost-model", 2
 #: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 #: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
@@ -115,10 +117,11 @@ def save(model, path: str | os.PathLike) -> Path:
     check_is_fitted(model, "members_")
     path = save_path(path)
     writer = Writer()
+    root = writer.encode(model, "model")
     manifest = {
         "format": FORMAT,
-        "version": VERSION,
-        "root": writer.encode(model, "model"),
+        "version": writer.format_version,
+        "root": root,
         "needs_files": needed_files(model.prior_),
         "weights_fingerprints": [fingerprint(p) for p in weights_files(model.prior_)],
         "llmboost_version": __version__,
@@ -216,11 +219,11 @@ def _manifest(archive: zipfile.ZipFile, path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise UnsafeFileError(f"{path} is not an llmboost model file.")
     version = manifest.get("version")
-    if type(version) is not int or version != VERSION:  # 1.0 or true are not 1
+    if type(version) is not int or not 1 <= version <= VERSION:  # 1.0 or true are not 1
         by = manifest.get("llmboost_version", "unknown")
         raise UnsafeFileError(
             f"{path} has format version {version!r} (written by llmboost {by}); this "
-            f"llmboost {__version__} reads version {VERSION}: load it with llmboost {by}."
+            f"llmboost {__version__} reads versions 1 to {VERSION}: load it with llmboost {by}."
         )
     return manifest
 

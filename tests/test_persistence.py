@@ -2463,19 +2463,19 @@ def test_a_file_of_a_newer_format_says_which_llmboost_wrote_it(tmp_path):
     with zipfile.ZipFile(path) as archive:
         entries = {n: archive.read(n) for n in archive.namelist()}
     manifest = json.loads(entries["model.json"])
-    manifest.update(version=2, llmboost_version="9.0")
+    manifest.update(version=3, llmboost_version="9.0")
     newer = _replace_entry(path, tmp_path / "newer.llmboost", "model.json", json.dumps(manifest))
     from llmboost import __version__
 
     with pytest.raises(UnsafeFileError) as err:
         load(newer)
     assert str(err.value) == (
-        f"{newer} has format version 2 (written by llmboost 9.0); this llmboost "
-        f"{__version__} reads version 1: load it with llmboost 9.0."
+        f"{newer} has format version 3 (written by llmboost 9.0); this llmboost "
+        f"{__version__} reads versions 1 to 2: load it with llmboost 9.0."
     )
 
 
-@pytest.mark.parametrize("version", [1.0, True, "1"])
+@pytest.mark.parametrize("version", [1.0, True, "1", 0])
 def test_a_format_version_that_only_compares_equal_to_1_is_refused(tmp_path, version):
     # 1.0 and true compared equal to 1 and were read as this format
     X, y = _data("binary", n=80)
@@ -2727,3 +2727,31 @@ def test_a_fraction_or_decimal_in_booster_params_is_saved_as_it_is(tmp_path):
     _rewrite_manifest(path, manifest)
     with pytest.raises(UnsafeFileError, match=r": malformed number \(.*\)\.$"):
         load(path)
+
+
+def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_path, monkeypatch):
+    # masked and exact records were written in format version 1, so an llmboost from
+    # before them read the file as its own format and refused "unknown record type"
+    import llmboost.persistence as persistence
+
+    X, y = _data("binary", n=60)
+    plain = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "plain.llmboost")
+    params = {"learning_rate": Fraction(1, 4), "n_estimators": 5}
+    exact = PriorBoostClassifier(booster_params=params, scale=1.0, cv=2).fit(X, y)
+    paths = [
+        save(exact, tmp_path / "exact.llmboost"),
+        save(_tuned_with_a_masked_parameter(), tmp_path / "masked.llmboost"),
+    ]
+    assert _manifest(plain)["version"] == 1  # older llmboost still reads these
+    assert [_manifest(p)["version"] for p in paths] == [2, 2]
+    assert all(_records(_manifest(p), tag) for p, tag in zip(paths, ["exact", "masked"]))
+    for path in paths:
+        load(path)
+        manifest = _manifest(path)  # as written before: version 1 with such records
+        _rewrite_manifest(path, {**manifest, "version": 1})
+        load(path)
+        _rewrite_manifest(path, manifest)
+    monkeypatch.setattr(persistence, "VERSION", 1)  # an llmboost of format version 1 only
+    load(plain)
+    with pytest.raises(UnsafeFileError, match=r" has format version 2 \(written by llmboost "):
+        load(paths[1])
