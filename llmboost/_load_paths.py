@@ -6,9 +6,16 @@ from __future__ import annotations
 import io
 import os
 import stat
+import zipfile
+import zlib
 from pathlib import Path
 
 from ._load_checks import _unsafe
+
+#: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
+#: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
+_NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 def expanded_path(path, what: str) -> Path:
@@ -31,6 +38,16 @@ def expanded_path(path, what: str) -> Path:
             f"{what} got the path {text!r}, whose {user} is no home folder ({why}); pass "
             "the full path."
         ) from None
+
+
+def folder_ending(text: str) -> str:
+    """The end of ``text`` that names a folder and that pathlib drops: a separator, or
+    one then ``.`` (``"a/."`` is ``Path("a")``); ``""`` where there is none."""
+    for sep in filter(None, (os.sep, os.altsep)):
+        for end in (sep + ".", sep):
+            if text.endswith(end):
+                return end
+    return ""
 
 
 def regular_path(path):
@@ -62,7 +79,7 @@ def regular_path(path):
                 "load(io.BytesIO(stream.read())) or a path."
             )
         return path
-    path = expanded_path(path, "load")
+    text, path = os.fsdecode(path), expanded_path(path, "load")
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:  # "No such file or directory", of a link ls lists
@@ -82,6 +99,11 @@ def regular_path(path):
             f"{path} is not a regular file (a device, pipe or socket); load reads a file "
             "written by save. It was not read."
         )
+    if ending := folder_ending(text):  # pathlib dropped it: "m.llmboost/" read the file
+        raise NotADirectoryError(
+            f"load got {text}: a path ending in {ending!r} names a folder, and {path} is a "
+            f"file; pass the file's path without the {ending!r}."
+        )
     return path
 
 
@@ -99,7 +121,17 @@ def path_text(path) -> str:
     return os.fsdecode(name) if isinstance(name, str | bytes) and name else f"{path!r:.80}"
 
 
-def not_a_zip(path, name: str, exc: Exception) -> ValueError:
+def open_zip(path, name: str) -> zipfile.ZipFile:
+    """``path`` (named ``name``) as a zip file; not a zip: :class:`UnsafeFileError`."""
+    try:
+        return zipfile.ZipFile(path)
+    except _NOT_DAMAGE:
+        raise
+    except DAMAGED as exc:
+        raise _not_a_zip(path, name, exc) from exc
+
+
+def _not_a_zip(path, name: str, exc: Exception) -> ValueError:
     """What to say of a file (``path``, named ``name``) zipfile did not read (``exc``):
     by its first bytes, a damaged zip, an empty file, a pickle or another kind."""
     try:
@@ -131,4 +163,12 @@ def not_a_zip(path, name: str, exc: Exception) -> ValueError:
     return _unsafe(f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r}).")
 
 
-__all__ = ["expanded_path", "given_text", "not_a_zip", "path_text", "regular_path"]
+__all__ = [
+    "DAMAGED",
+    "expanded_path",
+    "folder_ending",
+    "given_text",
+    "open_zip",
+    "path_text",
+    "regular_path",
+]

@@ -31,7 +31,7 @@ from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
 from ._load_checks import check_built
-from ._load_paths import expanded_path, given_text
+from ._load_paths import expanded_path, folder_ending, given_text
 from ._params import is_torch_device
 
 #: Packages whose classes ``load`` may build.
@@ -245,7 +245,7 @@ def save_path(path) -> Path:
             f"{given_text(path)}{_write_hint(path)}."
         )
     out, text = expanded_path(path, "save"), os.fspath(path)
-    ending = _folder_ending(text)
+    ending = folder_ending(text)
     if ending and not out.is_dir():
         found = out.exists() or out.is_symlink()  # "a/" wrote the file a over a file a
         why = f"{out} is a file" if found else f"the folder {out} does not exist"
@@ -254,16 +254,6 @@ def save_path(path) -> Path:
             f"pass the file's path without the {ending!r}."
         )
     return out
-
-
-def _folder_ending(text: str) -> str:
-    """The end of ``text`` that names a folder and that pathlib drops: a separator, or
-    one then ``.`` (``"a/."`` is ``Path("a")``); ``""`` where there is none."""
-    for sep in filter(None, (os.sep, os.altsep)):
-        for end in (sep + ".", sep):
-            if text.endswith(end):
-                return end
-    return ""
 
 
 def _write_hint(path) -> str:

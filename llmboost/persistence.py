@@ -22,7 +22,6 @@ import json
 import math
 import os
 import zipfile
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ from ._load_checks import (
     manifest_texts,
     stored_dtype,
 )
-from ._load_paths import not_a_zip, path_text, regular_path
+from ._load_paths import DAMAGED, open_zip, path_text, regular_path
 from ._model_writer import (
     INDEX_DTYPES,
     TRUSTED_PACKAGES,
@@ -63,10 +62,6 @@ from ._saved_versions import InconsistentVersionWarning, check_saved_params
 #: The newest format version read; a file is written in version 1 (read by every
 #: llmboost) unless it holds records added in version 2 (:class:`Writer`).
 FORMAT, VERSION = "llmboost-model", 2
-#: What reading a damaged zip raises (a plain ``OSError``: a seek to a bad offset).
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
-#: ``OSError`` subclasses that say the path is wrong, not the file: raised as they are.
-_NOT_DAMAGE = (FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 class UnsafeFileError(ValueError):
@@ -150,23 +145,23 @@ def load(path: str | os.PathLike):
     Warns
     -----
     InconsistentVersionWarning
-        Once per library the model uses (scikit-learn, XGBoost, torch, ...) installed here
-        in another version than the one that saved the file.
+        Once per library the model uses (llmboost, scikit-learn, numpy, XGBoost, torch,
+        ...) installed here in another version than the one that saved the file.
 
     Raises
     ------
     UnsafeFileError
-        When the file is not an llmboost model (or not a regular file: a pipe, device
-        or socket, refused unopened), is damaged, would unpack to more than
-        1 GiB and 100 times its size (model.json: 16 MiB and 20 times), has a format
-        version this llmboost does not read, or holds anything but plain values, arrays
-        and trusted classes, or parameters and fitted attributes no fit sets (or lacks
-        those every fit sets), or has a model.json of more than 2,000,000 lists and dicts.
+        When the file is not an llmboost model (or not a regular file: a pipe, device or
+        socket, refused unopened), is damaged, would unpack to more than 1 GiB and 100
+        times its size (model.json: 16 MiB and 20 times), has a format version this
+        llmboost does not read, or holds anything but plain values, arrays and trusted
+        classes, or parameters and fitted attributes no fit sets (or lacks those every fit
+        sets), or has a model.json of more than 2,000,000 lists and dicts.
     TypeError
-        When ``path`` is not a str or path-like (``None``, a number, bytes), nor a file
-        object open for reading in binary mode.
-    FileNotFoundError, ModelNotAvailableError, ModuleNotFoundError
-        When the prior's weights (or a library the model needs: named) are not found here.
+        When ``path`` is not a str, path-like or file object open for reading in binary mode.
+    FileNotFoundError, ModelNotAvailableError, ModuleNotFoundError, NotADirectoryError
+        When the prior's weights (or a library the model needs: named) are not found
+        here; a file's path ends in ``/`` or ``/.`` (a folder's).
     ValueError
         When they are not the weights fitted with, a file object is closed or unseekable,
         or ``path`` is empty or holds a NUL byte.
@@ -175,7 +170,7 @@ def load(path: str | os.PathLike):
 
     path = regular_path(path)
     name = path_text(path)  # a file object's file, as a path is named
-    with _open(path, name) as archive:
+    with open_zip(path, name) as archive:
         manifest = _manifest(archive, name)
         versions = _saved_versions.recorded_versions(manifest, name)
         _saved_versions.warn_other_versions(name, versions)  # before a failure they may explain
@@ -195,16 +190,6 @@ def load(path: str | os.PathLike):
     return model
 
 
-def _open(path, name: str) -> zipfile.ZipFile:
-    """``path`` (named ``name``) as a zip file; not a zip: :class:`UnsafeFileError`."""
-    try:
-        return zipfile.ZipFile(path)
-    except _NOT_DAMAGE:
-        raise
-    except _DAMAGED as exc:
-        raise not_a_zip(path, name, exc) from exc
-
-
 def _manifest(archive: zipfile.ZipFile, path) -> dict:
     """The parsed model.json of an llmboost model file of this format version."""
     check_entries(archive, path)
@@ -214,7 +199,7 @@ def _manifest(archive: zipfile.ZipFile, path) -> dict:
         manifest = json.loads(data)
     except UnsafeFileError:
         raise
-    except (ValueError, RecursionError, *_DAMAGED) as exc:
+    except (ValueError, RecursionError, *DAMAGED) as exc:
         raise UnsafeFileError(f"{path} has no readable model.json ({exc!r}).") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise UnsafeFileError(f"{path} is not an llmboost model file.")
@@ -445,7 +430,7 @@ class _Reader:
             return entry(self.archive, name)
         except KeyError as exc:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
-        except _DAMAGED as exc:
+        except DAMAGED as exc:
             raise UnsafeFileError(f"{where}: {name} is damaged ({exc!r}); save it again.") from None
 
 

@@ -2094,6 +2094,23 @@ def test_save_onto_a_device_or_pipe_is_refused_and_leaves_it(tmp_path):
     assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
+def test_load_of_a_file_path_ending_in_a_separator_is_refused(tmp_path):
+    # pathlib drops a final "/": load("m.llmboost/") read the file m.llmboost, where open
+    # and os.stat say "Not a directory"
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    for ending in ("/", "/."):
+        with pytest.raises(NotADirectoryError) as err:
+            load(f"{path}{ending}")
+        assert str(err.value) == (
+            f"load got {path}{ending}: a path ending in {ending!r} names a folder, and {path} "
+            f"is a file; pass the file's path without the {ending!r}."
+        )
+    with pytest.raises(IsADirectoryError, match="is a folder: pass the path of the file"):
+        load(f"{tmp_path}/")  # a folder, as without the "/"
+    assert load(str(path)) is not None
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 def test_load_of_a_pipe_is_refused_unopened(tmp_path):
     # opening a named pipe waited for a writer: load hung until something wrote to it
