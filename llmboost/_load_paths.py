@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import os
+import pickletools
 import stat
 import zipfile
 import zlib
+from contextlib import nullcontext
+from itertools import islice
 from pathlib import Path
 
 from ._load_checks import _unsafe
@@ -133,17 +136,10 @@ def open_zip(path, name: str) -> zipfile.ZipFile:
 
 def _not_a_zip(path, name: str, exc: Exception) -> ValueError:
     """What to say of a file (``path``, named ``name``) zipfile did not read (``exc``):
-    by its first bytes, a damaged zip, an empty file, a pickle or another kind."""
-    try:
-        if not hasattr(path, "read"):
-            with open(path, "rb") as handle:
-                head = handle.read(4)
-        else:
-            path.seek(0)
-            head = path.read(4)
-    except (OSError, ValueError):
-        head = None
-    if head == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
+    by its first and last bytes, a damaged zip, an empty file, a pickle, a compressed
+    file or another kind."""
+    head, last = _ends(path)
+    if head and head[:4] == b"PK\x03\x04":  # a zip's first entry: its end is what is missing
         return _unsafe(
             f"{name} is a damaged zip file: it starts as one, but its end (the list of "
             f"entries) is missing or unreadable, as in a truncated copy ({exc!r}). Copy "
@@ -154,13 +150,67 @@ def _not_a_zip(path, name: str, exc: Exception) -> ValueError:
             f"{name} is empty (0 bytes), not a file save wrote, as a failed copy or "
             "download leaves: copy it again from where it was saved, or save the model again."
         )
-    if head and head[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):  # pickle
+    untrusted = "only if you trust where it came from (unpickling runs code), or write the "
+    if head and (head[:2] in _PICKLES or _old_pickle(head, last)):
         return _unsafe(
             f"{name} is a pickle (as pickle.dump and joblib.dump write), not a file save "
-            "wrote: read it with pickle.load or joblib.load, only if you trust where it came "
-            "from (unpickling runs code), or write the model with llmboost's save."
+            f"wrote: read it with pickle.load or joblib.load, {untrusted}model with "
+            "llmboost's save."
+        )
+    if head and (kind := _compression(head)):
+        return _unsafe(
+            f"{name} appears to be a {kind}-compressed file (as joblib.dump with compress= "
+            "writes), not a file llmboost.save wrote, and llmboost.load reads only those: if "
+            f"it is a joblib file, read it with joblib.load, {untrusted}model with llmboost's "
+            "save."
         )
     return _unsafe(f"{name} is not an llmboost model file (not a zip, or a damaged one: {exc!r}).")
+
+
+#: The first bytes of pickles of protocol 2 and later (0 and 1 have no header).
+_PICKLES = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+#: The first bytes of the compressed files ``joblib.dump(..., compress=...)`` writes.
+_COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+    b"]\x00\x00": "lzma",
+    b"\x04\x22\x4d\x18": "lz4",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
+def _ends(path) -> tuple[bytes | None, bytes | None]:
+    """The first 4 KiB and the last byte of a file (a path or a file object)."""
+    try:
+        with nullcontext(path) if hasattr(path, "read") else open(path, "rb") as handle:
+            handle.seek(0)
+            head = handle.read(4096)
+            if not head:
+                return head, b""
+            handle.seek(-1, os.SEEK_END)
+            return head, handle.read(1)
+    except (OSError, ValueError):
+        return None, None
+
+
+def _compression(head: bytes) -> str | None:
+    """The compression whose header ``head`` starts with (zlib's: ``x`` and a byte that
+    makes the two a multiple of 31)."""
+    if head[:1] == b"x" and len(head) > 1 and int.from_bytes(head[:2], "big") % 31 == 0:
+        return "zlib"
+    return next((kind for magic, kind in _COMPRESSED.items() if head.startswith(magic)), None)
+
+
+def _old_pickle(head: bytes, last: bytes | None) -> bool:
+    """Whether a file that starts with ``head`` and ends with ``last`` reads as a pickle
+    of protocol 0 or 1: an object's first opcodes (parsed, never run), and a final stop."""
+    if last != b"." or head[:1] not in (b"c", b"(", b"}", b"]", b")"):
+        return False
+    try:
+        return len(list(islice(pickletools.genops(head), 4))) == 4
+    except ValueError:  # not an opcode, or not its argument
+        return False
 
 
 __all__ = [

@@ -38,6 +38,7 @@ from llmboost import (
     PriorBoostRegressor,
     SklearnPrior,
 )
+from llmboost._load_paths import path_text
 from llmboost._validation import booster_frame
 from llmboost.persistence import UnsafeFileError, load, save
 from llmboost.priors import Prior
@@ -2415,10 +2416,11 @@ def test_a_truncated_model_file_is_called_damaged_not_another_kind_of_file(tmp_p
         load(cut)
 
 
-@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+@pytest.mark.parametrize("protocol", [0, 1, 2, pickle.HIGHEST_PROTOCOL])
 def test_an_empty_file_or_a_pickle_is_named_as_what_it_is(tmp_path, protocol):
     # both were "not an llmboost model file (not a zip, or a damaged one: BadZipFile('File
-    # is not a zip file'))", as for a damaged file
+    # is not a zip file'))", as for a damaged file; pickles of protocols 0 and 1 (which
+    # have no header) still were
     X, y = _data("binary", n=60)
     model = _model("binary", "xgboost", 0.5).fit(X, y)
     empty, pickled = tmp_path / "empty.llmboost", tmp_path / "m.pkl"
@@ -2439,8 +2441,31 @@ def test_an_empty_file_or_a_pickle_is_named_as_what_it_is(tmp_path, protocol):
             "(unpickling runs code), or write the model with llmboost's save."
         )
     assert str(err.value).startswith("<_io.BytesIO object at ")
+    text = tmp_path / "m.csv"  # text that starts as a pickle may, but does not end as one
+    text.write_bytes(b"(c)ity,age\n1,2\n")
     with pytest.raises(UnsafeFileError, match=r"is not an llmboost model file \(not a zip"):
-        load(io.BytesIO(pickle.dumps(model, protocol=0)))  # text: not told apart from others
+        load(text)
+
+
+@pytest.mark.parametrize(
+    "compress, kind",
+    [("zlib", "zlib"), ("gzip", "gzip"), ("bz2", "bz2"), ("xz", "xz"), ("lzma", "lzma")],
+)
+def test_a_compressed_joblib_file_is_named_as_one(tmp_path, compress, kind):
+    # "not an llmboost model file (not a zip, or a damaged one: BadZipFile('File is not
+    # a zip file'))", as for a damaged file
+    joblib = pytest.importorskip("joblib")
+    path = tmp_path / "m.joblib"
+    joblib.dump(LogisticRegression().fit([[0], [1]], [0, 1]), path, compress=compress)
+    for given in (path, io.BytesIO(path.read_bytes())):
+        with pytest.raises(UnsafeFileError) as err:
+            load(given)
+        assert str(err.value) == (
+            f"{path_text(given)} appears to be a {kind}-compressed file (as joblib.dump with "
+            "compress= writes), not a file llmboost.save wrote, and llmboost.load reads only "
+            "those: if it is a joblib file, read it with joblib.load, only if you trust where "
+            "it came from (unpickling runs code), or write the model with llmboost's save."
+        )
 
 
 def _damage(path, out, name):
