@@ -264,9 +264,11 @@ class _Reader:
         return {hashable_key(k, where): v for k, v in pairs}
 
     def _tag_scalar(self, value, where):
-        dtype = stored_dtype(value.get("dtype"), where)
+        dtype, item = stored_dtype(value.get("dtype"), where), value.get("value")
+        if not isinstance(item, bool | int | float | str):  # None: nan or 'None'; a list
+            raise UnsafeFileError(f"{where}: malformed scalar {item!r:.80}.")
         with _malformed(where, "scalar"):
-            return dtype.type(value.get("value"))
+            return dtype.type(item)
 
     def _tag_dtype(self, value, where):
         return stored_dtype(value.get("name"), where)
@@ -284,7 +286,9 @@ class _Reader:
         return slice(*items)
 
     def _tag_path(self, value, where):
-        return Path(str(value.get("value")))
+        if not isinstance(text := value.get("value"), str):  # Path('None')
+            raise UnsafeFileError(f"{where}: malformed path {text!r:.80}.")
+        return Path(text)
 
     def _tag_torch_dtype(self, value, where):
         torch = require("torch", extra="llm", who=f"{where} (a torch dtype)")

@@ -1427,6 +1427,11 @@ _ONE = {"$": "objarray", "shape": [1], "items": [1]}
         {"$": "scalar", "dtype": "int8", "value": 1000},  # was OverflowError
         {"$": "scalar", "dtype": "int8", "value": None},  # was TypeError
         {"$": "scalar", "dtype": "float64", "value": {"a": 1}},
+        {"$": "scalar", "dtype": "float64", "value": None},  # was nan
+        {"$": "scalar", "dtype": "float64", "value": [1, 2]},  # was an array
+        {"$": "scalar", "dtype": "<U4", "value": None},  # was 'None'
+        {"$": "path"},  # was Path('None')
+        {"$": "path", "value": [1]},  # was Path('[1]')
         {"$": "objarray", "shape": ["a"], "items": [1]},  # was numpy's UFuncTypeError
         {"$": "objarray", "shape": [None], "items": [1]},
         {"$": "objarray", "shape": [0, 10**30], "items": []},
