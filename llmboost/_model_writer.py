@@ -54,10 +54,10 @@ class Writer:
         self.keep: list = []  # objects seen, kept alive so their ids stay unique
 
     def encode(self, obj, where: str):
+        if isinstance(obj, np.generic):  # before float and str: np.float64, np.str_ are both
+            return self._scalar(obj, where)
         if obj is None or isinstance(obj, bool | int | float | str):
             return obj
-        if isinstance(obj, np.generic):
-            return self._scalar(obj, where)
         if isinstance(obj, list):
             return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
         if isinstance(obj, tuple) and not hasattr(obj, "_fields"):

@@ -2802,3 +2802,38 @@ def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_p
     load(plain)
     with pytest.raises(UnsafeFileError, match=r" has format version 2 \(written by llmboost "):
         load(paths[1])
+
+
+def test_numpy_float64_and_str_scalars_keep_their_type(tmp_path):
+    # np.float64 and np.str_ are subclasses of float and str and were written as those:
+    # booster_params' np.float64(0.2) and a scaler's n_samples_seen_ loaded as float
+    X, y = _data("binary", n=60)
+    params = {"learning_rate": np.float64(0.2), "n_estimators": 5}
+    params["grow_policy"] = np.str_("lossguide")
+    model = PriorBoostClassifier(booster_params=params, scale=1.0, cv=2).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    assert [type(v) for v in loaded.booster_params.values()] == [np.float64, int, np.str_]
+    assert loaded.booster_params == params
+    found = [  # the prior pipeline's scaler
+        (type(a.n_samples_seen_), type(b.n_samples_seen_))
+        for a, b in zip(_all_objects(model.prior_), _all_objects(loaded.prior_))
+        if hasattr(a, "n_samples_seen_")
+    ]
+    assert found and all(a is b is np.float64 for a, b in found), found
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+
+
+def _all_objects(root):
+    """The scikit-learn and llmboost objects reachable from ``root``, in a fixed order."""
+    out, todo = [], [root]
+    while todo:
+        obj = todo.pop(0)
+        if isinstance(obj, list | tuple):
+            todo.extend(obj)
+        elif hasattr(obj, "__dict__") and type(obj).__module__.split(".")[0] in (
+            "sklearn",
+            "llmboost",
+        ):
+            out.append(obj)
+            todo.extend(vars(obj).values())
+    return out
