@@ -93,10 +93,8 @@ def regular_path(path):
             "exist (moved or deleted?): point the link at the model file, or pass its path."
         ) from None
     if stat.S_ISDIR(mode):  # open() said only "[Errno 21] Is a directory"
-        raise IsADirectoryError(
-            f"load reads a file written by save; {path} is a folder: pass the path of the "
-            "file in it (such as model.llmboost)."
-        )
+        hint = _folder_hint(path)
+        raise IsADirectoryError(f"load reads a file written by save; {path} is a folder{hint}.")
     if not stat.S_ISREG(mode):
         raise _unsafe(
             f"{path} is not a regular file (a device, pipe or socket); load reads a file "
@@ -108,6 +106,18 @@ def regular_path(path):
             f"file; pass the file's path without the {ending!r}."
         )
     return path
+
+
+def _folder_hint(path: Path) -> str:
+    """What to load instead of the folder ``path``: the file in it, or (where it holds
+    what a saved file unzips to) that file or the folder zipped again."""
+    if not (path / "model.json").is_file():
+        return ": pass the path of the file in it (such as model.llmboost)"
+    return (
+        " holding model.json, as unzipping such a file leaves: load the file save wrote, or "
+        "zip the folder's contents into one file (shutil.make_archive(name, 'zip', folder)) "
+        "and load that"
+    )
 
 
 def given_text(path) -> str:

@@ -2117,6 +2117,25 @@ def test_load_of_a_file_path_ending_in_a_separator_is_refused(tmp_path):
     assert load(str(path)) is not None
 
 
+def test_load_of_an_unzipped_model_file_says_to_zip_it_again(tmp_path):
+    # a folder a saved file was unzipped into (to look inside) was told to "pass the path
+    # of the file in it (such as model.llmboost)", which it does not hold
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(save(model, tmp_path / "m.llmboost")) as archive:
+        archive.extractall(folder)
+    with pytest.raises(IsADirectoryError) as err:
+        load(folder)
+    assert str(err.value) == (
+        f"load reads a file written by save; {folder} is a folder holding model.json, as "
+        "unzipping such a file leaves: load the file save wrote, or zip the folder's "
+        "contents into one file (shutil.make_archive(name, 'zip', folder)) and load that."
+    )
+    again = shutil.make_archive(str(tmp_path / "again"), "zip", folder)
+    assert np.array_equal(_outputs(load(again), X), _outputs(model, X))
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 def test_load_of_a_pipe_is_refused_unopened(tmp_path):
     # opening a named pipe waited for a writer: load hung until something wrote to it
