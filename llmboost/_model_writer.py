@@ -276,7 +276,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         with open(part, "xb") as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for name, data in files.items():
-                    archive.writestr(name, data)
+                    archive.writestr(_entry_info(name), data)
             handle.flush()
             os.fsync(handle.fileno())  # on disk before the rename: a crash keeps one whole file
         _keep_mode(target, part)
@@ -291,6 +291,13 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         ) from exc
     finally:
         part.unlink(missing_ok=True)
+
+
+def _entry_info(name: str) -> zipfile.ZipInfo:
+    """Entry ``name``, deflated, of a fixed date: the same model saves to the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16  # as writestr
+    return info
 
 
 def _keep_mode(target: Path, part: Path) -> None:

@@ -1986,6 +1986,25 @@ def test_save_puts_the_new_file_on_disk_before_renaming_it_over_the_old(tmp_path
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_a_model_saves_to_the_same_bytes_whenever_it_is_saved(tmp_path, monkeypatch):
+    # each entry carried the time of the save: the same model saved a second later was
+    # another file (another checksum), as was a loaded model saved again
+    import time
+
+    X, y = _data("binary", n=60)
+    model = _model("binary", "lightgbm", 0.5).fit(X, y)
+    first = save(model, tmp_path / "a.llmboost").read_bytes()
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 3600)  # an hour later
+    assert save(model, tmp_path / "b.llmboost").read_bytes() == first
+    assert save(load(tmp_path / "a.llmboost"), tmp_path / "c.llmboost").read_bytes() == first
+    with zipfile.ZipFile(tmp_path / "b.llmboost") as archive:  # unzipped: readable files
+        infos = archive.infolist()
+    assert {(i.external_attr >> 16, i.compress_type) for i in infos} == {
+        (0o600, zipfile.ZIP_DEFLATED)
+    }
+
+
 def test_replacing_a_file_keeps_its_permissions(tmp_path):
     # the file holds training rows (the prior's context): one made private (0600) was
     # replaced by one anyone could read (0644 under the usual umask)
