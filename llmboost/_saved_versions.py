@@ -21,7 +21,7 @@ from ._warn import caller_level
 _MODULES = {"scikit-learn": "sklearn"}
 _LIBRARIES = {module: library for library, module in _MODULES.items()}  # by import name
 _DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
-#: Most library versions a file may record (a model records up to 4).
+#: Most library versions a file may record (a model records up to 6).
 MAX_LIBRARIES = 64
 #: Parameters added since files of this format were first written, with the value
 #: that does what a file without them did: such a file loads with it.
