@@ -88,7 +88,10 @@ class Writer:
                     f"or an index of one of the dtypes {sorted(INDEX_DTYPES)}."
                 )
             values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
-            return {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
+            record = {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
+            if obj.name is not None:  # X.columns' name, as after a pivot
+                record["name"] = self.encode(obj.name, f"{where}.name")
+            return record
         if isinstance(obj, np.dtype):
             return {"$": "dtype", "name": _simple_dtype(obj, where).str}
         if isinstance(obj, type) and issubclass(obj, np.generic):

@@ -361,11 +361,13 @@ class _Reader:
         dtype = value.get("dtype")
         if not isinstance(dtype, str) or dtype not in INDEX_DTYPES:
             raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
-        values = self.decode(value.get("values"), where)
+        values, name = (self.decode(value.get(k), where) for k in ("values", "name"))
         if not isinstance(values, np.ndarray):
             raise UnsafeFileError(f"{where}: malformed index.")
+        with _malformed(where, "index name"):
+            hash(name)  # a label, as pandas takes
         with _malformed(where, "index"):
-            return pd.Index(values, dtype=dtype)
+            return pd.Index(values, dtype=dtype, name=name)
 
     def _tag_ref(self, value, where):
         if not isinstance(value.get("id"), int) or value["id"] not in self.built:

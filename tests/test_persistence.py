@@ -851,6 +851,32 @@ def test_an_index_load_would_refuse_is_refused_at_save(tmp_path):
     assert not (tmp_path / "m.llmboost").exists()
 
 
+def test_a_pandas_index_keeps_its_name(tmp_path):
+    # columns chosen by X.columns (named, as after a pivot) loaded without their name:
+    # Index(['age'], name='feature') came back as Index(['age'])
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data("binary", n=80)
+    X.columns.name = "feature"
+    age = X.columns[:1]  # a column without missing values
+    chosen = [age, age.rename(("a", 1)), age.rename(None)]
+    steps = make_pipeline(
+        make_column_transformer(*[(StandardScaler(), c) for c in chosen]), LogisticRegression()
+    )
+    model = _model("binary", "xgboost", 0.5).set_params(prior=SklearnPrior(steps)).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    columns = [c for _, _, c in loaded.prior_.model_[0].transformers]
+    assert [c.name for c in columns] == ["feature", ("a", 1), None]
+    assert all(c.equals(d) for c, d in zip(columns, chosen))
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    manifest = _manifest(tmp_path / "m.llmboost")
+    _records(manifest, "index")[0]["name"] = {"$": "tuple", "items": [[1]]}
+    _rewrite_manifest(tmp_path / "m.llmboost", manifest)
+    with pytest.raises(UnsafeFileError, match=r": malformed index name"):
+        load(tmp_path / "m.llmboost")
+
+
 class MyPrior(Prior):
     def _fit(self, X, y):
         pass
