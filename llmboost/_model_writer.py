@@ -45,7 +45,7 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 class Writer:
     """Turns objects into JSON values; arrays and trees go to ``files``. Its
     ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``,
-    ``exact``), else 1 (read by those too)."""
+    ``exact``, ``random_state``, ``metadata_request``), else 1 (read by those too)."""
 
     def __init__(self) -> None:
         self.format_version = 1
@@ -105,6 +105,7 @@ class Writer:
         if type(obj).__module__ == "torch" and type(obj).__name__ == "dtype":
             return {"$": "torch_dtype", "name": str(obj).removeprefix("torch.")}
         if type(obj) is np.random.RandomState:  # a random_state: its generator's state
+            self.format_version = 2
             return {"$": "random_state", "state": self.encode(obj.get_state(), where)}
         if isinstance(obj, Fraction | Decimal):  # booster_params take them (as floats)
             kind = "fraction" if isinstance(obj, Fraction) else "decimal"
@@ -125,6 +126,7 @@ class Writer:
             for method, value in vars(obj).items()
             if hasattr(value, "add_request") and value.requests
         }
+        self.format_version = 2
         return {"$": "metadata_request", "owner": owner, "requests": self.encode(requests, where)}
 
     def _scalar(self, obj: np.generic, where: str):

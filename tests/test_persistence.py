@@ -2841,21 +2841,30 @@ def test_a_fraction_or_decimal_in_booster_params_is_saved_as_it_is(tmp_path):
 
 
 def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_path, monkeypatch):
-    # masked and exact records were written in format version 1, so an llmboost from
-    # before them read the file as its own format and refused "unknown record type"
+    # masked, exact, random_state and metadata_request records were written in format
+    # version 1, so an llmboost from before them read the file as its own format and
+    # refused "unknown record type"
     import llmboost.persistence as persistence
 
     X, y = _data("binary", n=60)
     plain = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "plain.llmboost")
     params = {"learning_rate": Fraction(1, 4), "n_estimators": 5}
     exact = PriorBoostClassifier(booster_params=params, scale=1.0, cv=2).fit(X, y)
+    generator = PriorBoostClassifier(
+        LogisticRegression(), scale=1.0, cv=2, random_state=np.random.RandomState(0)
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = PriorBoostClassifier(LogisticRegression(), scale=1.0, cv=2)
+        routed.set_fit_request(sample_weight=True).fit(X, y, sample_weight=np.ones(len(y)))
     paths = [
         save(exact, tmp_path / "exact.llmboost"),
         save(_tuned_with_a_masked_parameter(), tmp_path / "masked.llmboost"),
+        save(generator.fit(X, y), tmp_path / "random_state.llmboost"),
+        save(routed, tmp_path / "metadata_request.llmboost"),
     ]
     assert _manifest(plain)["version"] == 1  # older llmboost still reads these
-    assert [_manifest(p)["version"] for p in paths] == [2, 2]
-    assert all(_records(_manifest(p), tag) for p, tag in zip(paths, ["exact", "masked"]))
+    assert [_manifest(p)["version"] for p in paths] == [2] * 4
+    assert all(_records(_manifest(p), p.stem) for p in paths)
     for path in paths:
         load(path)
         manifest = _manifest(path)  # as written before: version 1 with such records
