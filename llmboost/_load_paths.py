@@ -160,6 +160,11 @@ def _not_a_zip(path, name: str, exc: Exception) -> ValueError:
             f"{name} is empty (0 bytes), not a file save wrote, as a failed copy or "
             "download leaves: copy it again from where it was saved, or save the model again."
         )
+    if head and head.startswith(b'{"format": "llmboost-model"'):  # as save writes it
+        return _unsafe(
+            f"{name} is the model.json of a file save wrote, not the file: load the file "
+            "save wrote, which holds the arrays and trees model.json names too."
+        )
     untrusted = "only if you trust where it came from (unpickling runs code), or write the "
     if head and (head[:2] in _PICKLES or _old_pickle(head, last)):
         return _unsafe(

@@ -2181,6 +2181,20 @@ def test_load_of_an_unzipped_model_file_says_to_zip_it_again(tmp_path):
     assert np.array_equal(_outputs(load(again), X), _outputs(model, X))
 
 
+def test_load_of_the_model_json_of_an_unzipped_file_says_to_load_the_file(tmp_path):
+    # "not an llmboost model file (not a zip, or a damaged one: BadZipFile(...))", of the
+    # model.json a user unzipped
+    X, y = _data("binary", n=60)
+    with zipfile.ZipFile(save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m")) as z:
+        z.extract("model.json", tmp_path)
+    with pytest.raises(UnsafeFileError) as err:
+        load(tmp_path / "model.json")
+    assert str(err.value) == (
+        f"{tmp_path / 'model.json'} is the model.json of a file save wrote, not the file: "
+        "load the file save wrote, which holds the arrays and trees model.json names too."
+    )
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 def test_load_of_a_pipe_is_refused_unopened(tmp_path):
     # opening a named pipe waited for a writer: load hung until something wrote to it
