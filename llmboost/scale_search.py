@@ -75,6 +75,9 @@ from .selection import (
 
 #: Prefixes of the boosting scored, as fractions of ``n_estimators``.
 ROUND_FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+#: The largest starting margin trees train from: XGBoost keeps it as float32 (past it,
+#: inf), and LightGBM's float64 margin is held to the same bound.
+MARGIN_LIMIT = float(np.finfo(np.float32).max)
 
 
 class FusionMember(NamedTuple):
@@ -169,7 +172,8 @@ class CVScorer:
         held_out, seconds = [], []
         for r in rounds:
             began = time.perf_counter()
-            held_out.append(booster.predict_margin(self.X.iloc[test], _rows(start, test), r))
+            out = booster.predict_margin(self.X.iloc[test], _rows(start, test), r)
+            held_out.append(bounded_margin(out, _rows(start, test)))
             seconds.append(time.perf_counter() - began)
         if self.progress is not None:
             self.progress.update(1)
@@ -299,6 +303,18 @@ def _rows(margin, rows):
     return None if margin is None else margin[rows]
 
 
+def bounded_margin(out: np.ndarray, start) -> np.ndarray:
+    """A booster's margin ``out``, infinite (with the sign of ``start``) where the
+    starting margin ``start`` is past :data:`MARGIN_LIMIT`: XGBoost's already is, and
+    LightGBM's is made so (its 1e300 times the logits, kept, gave probabilities of
+    exactly 0 and 1), so that both libraries leave out and refuse the same scales."""
+    if start is None:
+        return out
+    with np.errstate(invalid="ignore"):  # NaN: past the limit
+        past = ~(np.abs(start) <= MARGIN_LIMIT)
+    return np.where(past, np.copysign(np.inf, start), out)
+
+
 def grid_search(
     cv: CVScorer, scales: list, params: dict | None
 ) -> tuple[dict, list[tuple[float, int, float]]]:
@@ -381,12 +397,14 @@ __all__ = [
     "ANCHOR_SIGNAL",
     "CLASSIFICATION_SCALES",
     "EVIDENCE",
+    "MARGIN_LIMIT",
     "MAX_STEPS",
     "PRIOR_ONLY",
     "REGRESSION_SCALES",
     "ROUND_FRACTIONS",
     "SUBSAMPLES",
     "CVScorer",
+    "bounded_margin",
     "FusionMember",
     "check_fold_weights",
     "check_margin",

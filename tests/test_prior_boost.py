@@ -660,7 +660,8 @@ def test_a_fixed_scale_whose_margin_overflows_is_refused(estimator):
     with pytest.raises(
         ValueError,
         match=rf"scale=1e\+300 times the prior's largest out-of-fold {what} \([0-9.]+\) "
-        "overflows the trees' starting margin: the predictions are infinite. Give a smaller",
+        r"overflows the trees' starting margin \(at most 3.403e\+38, float32's largest\): "
+        "the predictions are infinite. Give a smaller",
     ):
         estimator(scale=1e300, **kwargs).fit(X, y)
     for searched in (dict(scale=1e300, n_trials=2), dict(scale=[1e300, 1e299])):
@@ -670,6 +671,29 @@ def test_a_fixed_scale_whose_margin_overflows_is_refused(estimator):
     assert np.isfinite(model.predict(X)).all()
     model = estimator(scale=[1e300, 1.0], **kwargs).fit(X, y)
     assert model.scale_ == 1.0
+
+
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_lightgbm_refuses_and_leaves_out_a_scale_past_float32_as_xgboost_does(estimator):
+    # LightGBM keeps its starting margin as float64: scale=1e300 was refused with XGBoost
+    # only; with LightGBM the classifier kept it (scoring="roc_auc" is scale-free) and
+    # predicted probabilities of exactly 0 and 1 on all 80 rows, the regressor 1e300s
+    X, y = _data(n=80)
+    kwargs = dict(booster="lightgbm", booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    if estimator is PriorBoostRegressor:
+        X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    else:
+        kwargs["scoring"] = "roc_auc"
+    with pytest.raises(ValueError, match=r"scale=1e\+300 times .* overflows the trees' "):
+        estimator(scale=1e300, **kwargs).fit(X, y)
+    model = estimator(scale=[1e300, 1.0], **kwargs).fit(X, y)
+    huge = model.cv_results_["param_scale"] == 1e300
+    assert np.all(model.cv_results_["mean_test_score"][huge] == -np.inf)
+    assert model.scale_ == 1.0
+    if estimator is PriorBoostClassifier:
+        proba = model.predict_proba(X)
+        assert np.all((proba > 0) & (proba < 1))
+    assert estimator(scale=1e30, **kwargs).fit(X, y).scale_ == 1e30  # within float32
 
 
 class ShortPrior(Prior):

@@ -40,7 +40,7 @@ from ..scale_search import (
 )
 from ._docs import document
 from ._eval_set import check_eval_metric, check_eval_set, check_patience
-from ._refit import _Rows, refit_members
+from ._refit import _Rows, check_overflow, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
 
@@ -150,7 +150,7 @@ class _PriorBoost(FusionParams, ABC):
             members, self.booster, params, self._task, seed, rows, margin, validation,
             self.booster_params,
         )  # fmt: skip
-        self._check_overflow(fused, rows, margin)
+        check_overflow(fused, rows, margin)
         validate_data(self, X, reset=True, skip_check_array=True)  # sets feature names
         self._set_fitted(rows, cv_results, params, fitted_prior, fused, candidates)
         return self
@@ -161,26 +161,6 @@ class _PriorBoost(FusionParams, ABC):
         if rows.weight is not None and prior.supports_sample_weight:
             return {"sample_weight": rows.weight}
         return {}
-
-    def _check_overflow(self, fused, rows: _Rows, margin) -> None:
-        """Refuse a member whose trees' margin is infinite on the training rows: a scale
-        that overflows (XGBoost keeps its starting margin as float32), given alone or
-        kept by a search whose every scale overflows."""
-        for member in fused:
-            if member.booster is None or member.scale == 0:
-                continue
-            start = member.start(margin)
-            out = member.booster.predict_margin(rows.trees, start, member.n_rounds)
-            if np.isfinite(out).all():
-                continue
-            peak = float(np.max(np.abs(margin - member.center)))
-            what = "logit" if rows.classes is not None else "distance from the target's mean"
-            raise ValueError(
-                f"scale={member.scale:g} times the prior's largest out-of-fold {what} "
-                f"({peak:.4g}) overflows the trees' starting margin: the predictions are "
-                "infinite. Give a smaller scale, or add smaller ones to the scales searched "
-                "(the search leaves out the scales whose margin overflows)."
-            )
 
     def _training_rows(self, frame: pd.DataFrame, y, sample_weight) -> _Rows:
         if len(frame) < 2:

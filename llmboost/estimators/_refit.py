@@ -1,5 +1,6 @@
-"""The training rows as the steps of ``fit`` read them, and the final refit of the
-members the search chose (one booster per scale with trees)."""
+"""The training rows as the steps of ``fit`` read them, the final refit of the
+members the search chose (one booster per scale with trees), and the refusal of a
+member whose starting margin overflows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from .._library_params import given_names
 from ..boosters import make_booster
-from ..scale_search import FusionMember, shrink_center, start_margin
+from ..scale_search import MARGIN_LIMIT, FusionMember, bounded_margin, shrink_center, start_margin
 
 
 class _Rows(NamedTuple):
@@ -57,4 +58,26 @@ def refit_members(
     ]
 
 
-__all__ = ["refit_members"]
+def check_overflow(fused, rows: _Rows, margin) -> None:
+    """Refuse a member whose trees' margin is infinite on the training rows: a scale
+    that overflows (past :data:`~llmboost.scale_search.MARGIN_LIMIT`), given alone or
+    kept by a search whose every scale overflows."""
+    for member in fused:
+        if member.booster is None or member.scale == 0:
+            continue
+        start = member.start(margin)
+        out = member.booster.predict_margin(rows.trees, start, member.n_rounds)
+        if np.isfinite(bounded_margin(out, start)).all():
+            continue
+        peak = float(np.max(np.abs(margin - member.center)))
+        what = "logit" if rows.classes is not None else "distance from the target's mean"
+        raise ValueError(
+            f"scale={member.scale:g} times the prior's largest out-of-fold {what} "
+            f"({peak:.4g}) overflows the trees' starting margin (at most {MARGIN_LIMIT:.4g}, "
+            "float32's largest): the predictions are infinite. Give a smaller scale, or add "
+            "smaller ones to the scales searched (the search leaves out the scales whose "
+            "margin overflows)."
+        )
+
+
+__all__ = ["check_overflow", "refit_members"]
