@@ -43,14 +43,19 @@ def scorer_score(
     Returns
     -------
     float
+        ``-inf`` where the scorer's arithmetic overflowed to a score that is not finite
+        (squares of errors past 1e154), as the search's own loss scores such a margin.
     """
     if task == "regression":
         stand_in = _Regressed(margin, test)
     else:
         stand_in = _Classified(classes, margin, test)
     kwargs = {} if weight is None or not _takes_weights(scorer) else {"sample_weight": weight}
+    overflowed = []
     try:
-        return float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+        with np.errstate(over="call", call=lambda *_: overflowed.append(True)):  # no warning
+            score = float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
+        return -np.inf if overflowed and not np.isfinite(score) else score
     except AttributeError as error:  # it named the stand-in, which the user never sees
         if type(stand_in).__name__ not in str(error):
             raise

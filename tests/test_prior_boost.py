@@ -696,6 +696,25 @@ def test_lightgbm_refuses_and_leaves_out_a_scale_past_float32_as_xgboost_does(es
     assert estimator(scale=1e30, **kwargs).fit(X, y).scale_ == 1e30  # within float32
 
 
+@pytest.mark.parametrize("scoring", ["r2", "neg_root_mean_squared_error"])
+def test_a_scorer_that_overflows_scores_the_candidate_minus_infinity_in_silence(scoring):
+    # scale=[1e200, 1.0, "prior"] warned "overflow encountered in square" from inside
+    # scikit-learn (the prior alone at scale 1e200 has errors near 1e200), where the
+    # search's own loss scores such a margin -inf without a word
+    X, y = make_regression(n_samples=60, n_features=4, noise=1.0, random_state=0)
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0, scoring=scoring)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PriorBoostRegressor(scale=[1e200, 1.0, "prior"], **kwargs).fit(X, y)
+    results = model.cv_results_
+    huge = np.array([s == 1e200 for s in results["param_scale"]])
+    assert (results["param_n_rounds"][huge] == 0).sum() == 1  # the prior alone, and trees
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        assert np.all(results[key][huge] == -np.inf), key
+    assert np.isfinite(results["mean_test_score"][~huge]).all()
+    assert model.scale_ == 1.0
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 
