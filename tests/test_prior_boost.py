@@ -715,6 +715,66 @@ def test_a_scorer_that_overflows_scores_the_candidate_minus_infinity_in_silence(
     assert model.scale_ == 1.0
 
 
+class ColumnPrior(Prior):
+    """Column f0 as it is: the log-odds of class 1, or the mean."""
+
+    def __init__(self, task="classification"):
+        self.task = task
+
+    def _fit(self, X, y):
+        pass
+
+    def _logits(self, X):
+        z = X["f0"].to_numpy(dtype=float)
+        return z if self.task == "regression" else np.column_stack([np.zeros(len(X)), z])
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_new_rows_whose_starting_margin_overflows_are_refused_at_predict(library, estimator):
+    # only the training rows were checked: fitted at scale=1e36 on logits within +-4, a
+    # row whose logit is 1000 got probabilities [0, 1] from an infinite margin (XGBoost)
+    # or a margin of 1e39 (LightGBM), and a regressor predicted inf or 1e39
+    X, y = _data(n=80)
+    task = "classification" if estimator is PriorBoostClassifier else "regression"
+    y = y if task == "classification" else 2 * X["f0"].to_numpy()
+    kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = estimator(ColumnPrior(task), scale=1e36, **kwargs).fit(X, y)
+    new = X.head(3).copy()
+    new.loc[1, "f0"] = 1e3
+    with pytest.raises(
+        ValueError,
+        match=r"scale=1e\+36 times the prior's (logits|distances from the target's mean) "
+        r"on 1 of 3 rows \(rows \[1\], largest 1000\) overflows the starting margin "
+        r"\(past 3.403e\+38, float32's largest\): their predictions would be infinite",
+    ):
+        model.predict(new)
+    margin = model.decision_function(X) if task == "classification" else model.predict(X)
+    assert np.isfinite(margin).all()
+
+
+def test_the_prior_alone_refuses_new_rows_past_float64_at_predict():
+    # a scorer that prefers large predictions keeps the prior alone at scale=1e300 (its
+    # trees are past float32); a row whose distance from the mean is 1e10 predicted inf
+    X, _ = _data(n=80)
+    y = 2 * X["f0"].to_numpy()
+
+    def largest_prediction(estimator, X, y):
+        return float(np.max(estimator.predict(X)))
+
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = PriorBoostRegressor(
+        ColumnPrior("regression"), scale=[1e300, "prior"], scoring=largest_prediction, **kwargs
+    ).fit(X, y)
+    assert [(m.scale, m.n_rounds) for m in model.members_] == [(1e300, 0)]
+    new = X.head(2).copy()
+    new.loc[0, "f0"] = 1e10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning before the error
+        with pytest.raises(ValueError, match=r"rows \[0\], .*past float64's largest\)"):
+            model.predict(new)
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 

@@ -40,7 +40,7 @@ from ..scale_search import (
 )
 from ._docs import document
 from ._eval_set import check_eval_metric, check_eval_set, check_patience
-from ._refit import _Rows, check_overflow, refit_members
+from ._refit import _Rows, check_overflow, check_predicted, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
 
@@ -289,11 +289,13 @@ class _PriorBoost(FusionParams, ABC):
         trees_frame = booster_frame(frame)
         total = 0.0
         for member in self.members_:
-            start = member.start(z)
+            with np.errstate(over="ignore"):  # an overflow is refused below, by name
+                start = member.start(z)
             if member.booster is None:
                 part = start
             else:
                 part = member.booster.predict_margin(trees_frame, start, member.n_rounds)
+            check_predicted(member, part, start, z, self._task == "classification")
             total = total + member.weight * part
         return total
 

@@ -80,4 +80,25 @@ def check_overflow(fused, rows: _Rows, margin) -> None:
         )
 
 
-__all__ = ["check_overflow", "refit_members"]
+def check_predicted(member, part, start, z, classification: bool) -> None:
+    """Refuse new rows on which ``member``'s margin ``part`` overflows: its ``start``
+    from the prior's margin ``z`` past
+    :data:`~llmboost.scale_search.MARGIN_LIMIT` (trees) or float64 (the prior alone),
+    which gave infinite values or NaN probabilities in silence."""
+    out = part if member.booster is None else bounded_margin(part, start)
+    bad = ~np.isfinite(out).reshape(len(out), -1).all(axis=1)
+    if not bad.any():
+        return
+    peak = float(np.max(np.abs(z[bad] - member.center)))
+    what = "logits" if classification else "distances from the target's mean"
+    where = f"{MARGIN_LIMIT:.4g}, float32's" if member.booster is not None else "float64's"
+    raise ValueError(
+        f"scale={member.scale:g} times the prior's {what} on {int(bad.sum())} of {len(bad)} "
+        f"rows (rows {np.flatnonzero(bad)[:5].tolist()}, largest {peak:.4g}) overflows "
+        f"the starting margin (past {where} largest): their predictions would be infinite "
+        "or NaN. The prior scores these rows far beyond the training rows; check them, or "
+        "refit with a smaller scale."
+    )
+
+
+__all__ = ["check_overflow", "check_predicted", "refit_members"]
