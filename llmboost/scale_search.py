@@ -156,13 +156,15 @@ class CVScorer:
 
     def prior_at(self, scale) -> np.ndarray:
         """The pooled out-of-fold margin of the prior alone at ``scale``."""
-        out = start_margin(scale, self.margin, self.center(np.arange(len(self.margin))))
-        for train, test in self.folds:
-            out[test] = start_margin(scale, self.margin[test], self.center(train))
+        with np.errstate(over="ignore"):  # past float64: inf, which scores -inf
+            out = start_margin(scale, self.margin, self.center(np.arange(len(self.margin))))
+            for train, test in self.folds:
+                out[test] = start_margin(scale, self.margin[test], self.center(train))
         return out
 
     def _fold_fit(self, scale, params, train, test, rounds):
-        start = start_margin(scale, self.margin, self.center(train))
+        with np.errstate(over="ignore"):  # past float64: inf, which scores -inf
+            start = start_margin(scale, self.margin, self.center(train))
         params = given_names(self.booster, params or {}, self.given)  # eta stays eta
         booster = make_booster(self.booster, params, self.task, self.random_state)
         weight = None if self.sample_weight is None else self.sample_weight[train]

@@ -775,6 +775,29 @@ def test_the_prior_alone_refuses_new_rows_past_float64_at_predict():
             model.predict(new)
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_a_scale_that_overflows_float64_is_left_out_and_refused_without_warnings(
+    library, estimator
+):
+    # with a training row's logit at 1e9, scale=1e300 overflows float64 itself: the search
+    # and the refit warned "overflow encountered in multiply" before leaving it out
+    # (or refusing it, fixed)
+    X, y = _data(n=80)
+    task = "classification" if estimator is PriorBoostClassifier else "regression"
+    y = y if task == "classification" else 2 * X["f1"].to_numpy()
+    X.loc[3, "f0"] = 1e9
+    kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = estimator(ColumnPrior(task), scale=[1e300, 1.0, "prior"], **kwargs).fit(X, y)
+        with pytest.raises(ValueError, match=r"scale=1e\+300 times the prior's largest"):
+            estimator(ColumnPrior(task), scale=1e300, **kwargs).fit(X, y)
+    huge = np.array([s == 1e300 for s in model.cv_results_["param_scale"]])
+    assert np.all(model.cv_results_["mean_test_score"][huge] == -np.inf)
+    assert model.scale_ == 1.0
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 

@@ -38,7 +38,8 @@ def refit_members(
     fitted = {}
     center = shrink_center(task, rows.encoded, rows.weight)
     for s, r in rounds_at.items():
-        start = start_margin(s, margin, center)
+        with np.errstate(over="ignore"):  # past float64: inf, refused by check_overflow
+            start = start_margin(s, margin, center)
         member_params = dict(params or {})
         eval_set = None
         if validation is None:
@@ -65,7 +66,8 @@ def check_overflow(fused, rows: _Rows, margin) -> None:
     for member in fused:
         if member.booster is None or member.scale == 0:
             continue
-        start = member.start(margin)
+        with np.errstate(over="ignore"):  # past float64: inf, refused below
+            start = member.start(margin)
         out = member.booster.predict_margin(rows.trees, start, member.n_rounds)
         if np.isfinite(bounded_margin(out, start)).all():
             continue
