@@ -242,7 +242,9 @@ class CVScorer:
                 y = self.y_encoded[test]
                 loss = row_loss(oof[test], y, self.task, oof.ndim == 1, self.loss)
                 w = None if self.sample_weight is None else self.sample_weight[test]
-                scores.append(-self._in_units(np.average(loss, weights=w), y))
+                # a margin that overflowed (inf loss) scores -inf, also on a row of weight 0
+                mean = np.average(loss, weights=w) if np.isfinite(loss).all() else np.inf
+                scores.append(-self._in_units(mean, y))
             else:
                 scores.append(self._scorer_score(oof, test))
             seconds.append(time.perf_counter() - began)

@@ -798,6 +798,26 @@ def test_a_scale_that_overflows_float64_is_left_out_and_refused_without_warnings
     assert model.scale_ == 1.0
 
 
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_a_scale_that_overflows_scores_minus_infinity_beside_rows_of_weight_zero(estimator):
+    # with a row of weight 0 in every fold, scale=1e300 scored NaN instead of -inf (its
+    # infinite loss times the weight 0) and numpy warned "invalid value encountered in
+    # multiply"
+    X, y = _data(n=90)
+    y = y if estimator is PriorBoostClassifier else 3 * X["f0"].to_numpy()
+    weight = np.where(np.arange(90) % 7 == 0, 0.0, 1.0)
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = estimator(scale=[1e300, 1.0], **kwargs).fit(X, y, sample_weight=weight)
+    results = model.cv_results_
+    huge = results["param_scale"] == 1e300
+    for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
+        assert np.all(results[key][huge] == -np.inf), key
+    assert np.isfinite(results["mean_test_score"][~huge]).all()
+    assert model.scale_ == 1.0
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 
