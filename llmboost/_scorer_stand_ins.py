@@ -4,13 +4,14 @@ callable) scores the search's pooled out-of-fold margins without a refit."""
 from __future__ import annotations
 
 import inspect
+import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from ._params import InvalidParameterError
+from ._params import InvalidParameterError, brief
 from ._validation import _plain
 from ._warn import caller_level
 from .fusion_inputs import margin_to_output
@@ -54,28 +55,47 @@ def scorer_score(
     overflowed = []
     try:
         with np.errstate(over="call", call=lambda *_: overflowed.append(True)):  # no warning
-            score = float(scorer(stand_in, rows.set_axis(test), y, **kwargs))
-        return -np.inf if overflowed and not np.isfinite(score) else score
+            value = scorer(stand_in, rows.set_axis(test), y, **kwargs)
     except AttributeError as error:  # it named the stand-in, which the user never sees
         if type(stand_in).__name__ not in str(error):
             raise
         raise _lacking(scoring, task) from None
     except ValueError as error:
-        present = set(y.tolist())
-        absent = [] if classes is None else [c for c in classes if c not in present]
         if str(error).startswith("scoring"):
             raise
-        if not absent:
-            raise _unscorable(scoring, task, error) from error
-        raise ValueError(
-            f"scoring: the scorer failed on a fold whose test rows hold no row of class "
-            f"{_plain(absent[0])!r} ({len(absent)} of the {len(classes)} classes absent: a "
-            "class with fewer rows than folds is not in every test part), while the "
-            f"predictions have a column for every class ({error}). Use scoring=None (log loss "
-            "per row), fewer folds (cv), or a scorer told the labels, e.g. make_scorer("
-            "log_loss, response_method='predict_proba', greater_is_better=False, "
-            f"labels={[_plain(c) for c in classes]!r})."
-        ) from None
+        raise _failed(scoring, task, classes, y, error) from error
+    score = _as_score(value, scoring)
+    return -np.inf if overflowed and not np.isfinite(score) else score
+
+
+def _as_score(value, scoring) -> float:
+    """The number a scorer returned (a numpy scalar or 0-d array too); an error naming
+    ``scoring`` for anything else, as scikit-learn's searches refuse it."""
+    if isinstance(value, np.ndarray | np.generic) and value.size == 1:
+        value = value.item()
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(
+        f"scoring={_name(scoring)} returned {brief(value)} (a {type(value).__name__}) on a "
+        "fold of the search; a scorer returns one number per call, greater is better."
+    )
+
+
+def _failed(scoring, task: str, classes, y, error: ValueError) -> ValueError:
+    """The error of a scorer that raised ``error`` on a fold's test rows ``y``."""
+    present = set(y.tolist())
+    absent = [] if classes is None else [c for c in classes if c not in present]
+    if not absent:
+        return _unscorable(scoring, task, error)
+    return ValueError(
+        f"scoring: the scorer failed on a fold whose test rows hold no row of class "
+        f"{_plain(absent[0])!r} ({len(absent)} of the {len(classes)} classes absent: a "
+        "class with fewer rows than folds is not in every test part), while the "
+        f"predictions have a column for every class ({error}). Use scoring=None (log loss "
+        "per row), fewer folds (cv), or a scorer told the labels, e.g. make_scorer("
+        "log_loss, response_method='predict_proba', greater_is_better=False, "
+        f"labels={[_plain(c) for c in classes]!r})."
+    )
 
 
 def check_callable(scoring) -> None:
@@ -118,15 +138,19 @@ def warn_unweighted(scorer, scoring) -> None:
     if _takes_weights(scorer):
         return
     metric = getattr(scorer, "_score_func", None)
-    name = repr(scoring) if isinstance(scoring, str) else getattr(scoring, "__qualname__", scorer)
     what = f"its metric {metric.__name__}" if callable(metric) else "it"
     warnings.warn(
-        f"scoring={name}: {what} takes no sample_weight, so the search scores every fold "
+        f"scoring={_name(scoring)}: {what} takes no sample_weight, so the search scores every fold "
         "unweighted while the trees train on the weights. Use scoring=None (the weighted "
         "per-row loss) or a scorer whose metric takes sample_weight.",
         UserWarning,
         stacklevel=caller_level(),
     )
+
+
+def _name(scoring) -> str:
+    """``scoring`` in a message: a name in quotes, a callable by its qualified name."""
+    return repr(scoring) if isinstance(scoring, str) else getattr(scoring, "__qualname__", scoring)
 
 
 def _lacking(scoring, task: str) -> ValueError:

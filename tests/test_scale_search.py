@@ -131,6 +131,30 @@ def test_a_scikit_learn_scorer_whose_metric_takes_no_weights_is_called_without_t
     ]
 
 
+@pytest.mark.parametrize(
+    "returned, shown",
+    [(np.array([0.5, 0.7]), r"array\(\[0.5, 0.7\]\) \(a ndarray\)"), (None, r"None \(a NoneType\)"),
+     ("0.5", r"'0.5' \(a str\)"), (1 + 2j, r"\(1\+2j\) \(a complex\)")],
+)  # fmt: skip
+def test_a_scorer_that_returns_no_number_is_named(returned, shown):
+    # a callable returning an array or None raised a bare TypeError from float() ("only
+    # 0-dimensional arrays can be converted to Python scalars"), one returning text an
+    # error about multiclass targets and positive labels
+    def scorer(estimator, X, y):
+        return returned
+
+    cv, *_ = _scorer_setup(scorer)
+    with pytest.raises(
+        TypeError,
+        match=rf"^scoring=.*scorer returned {shown} on a fold of the search; a scorer "
+        "returns one number per call, greater is better.$",
+    ):
+        cv.score("prior", None)
+    for number in (np.float32(0.25), np.array(0.25), np.array([0.25]), 0.25):  # as sklearn
+        cv, *_ = _scorer_setup(lambda estimator, X, y, number=number: number)
+        assert cv.score("prior", None) == [0.25, 0.25]  # 0.25 is exact in float32
+
+
 def test_results_table_ranks_by_mean():
     params = [{"scale": 0.0}, {"scale": 1.0}, {"scale": "prior"}]
     table = results_table(params, [[1, 1], [3, 3], [2, 2]])
