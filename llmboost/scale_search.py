@@ -308,15 +308,16 @@ def _rows(margin, rows):
 
 
 def bounded_margin(out: np.ndarray, start) -> np.ndarray:
-    """A booster's margin ``out``, infinite (with the sign of ``start``) where the
-    starting margin ``start`` is past :data:`MARGIN_LIMIT`: XGBoost's already is, and
-    LightGBM's is made so (its 1e300 times the logits, kept, gave probabilities of
-    exactly 0 and 1), so that both libraries leave out and refuse the same scales."""
+    """A booster's margin ``out``, NaN where the starting margin ``start`` is past
+    :data:`MARGIN_LIMIT`, so that both libraries leave out and refuse the same scales:
+    LightGBM's margin there was finite (1e300 times the logits, kept, gave probabilities
+    of exactly 0 and 1), XGBoost's infinite, a loss of 0 on a row of the sign's class.
+    A NaN margin is the worst, whatever the row's label."""
     if start is None:
         return out
     with np.errstate(invalid="ignore"):  # NaN: past the limit
         past = ~(np.abs(start) <= MARGIN_LIMIT)
-    return np.where(past, np.copysign(np.inf, start), out)
+    return np.where(past, np.nan, out)
 
 
 def grid_search(

@@ -818,6 +818,25 @@ def test_a_scale_that_overflows_scores_minus_infinity_beside_rows_of_weight_zero
     assert model.scale_ == 1.0
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("huge", [1e39, 1e300])
+def test_an_overflowing_scale_is_left_out_when_its_infinite_margins_have_the_right_sign(
+    library, huge
+):
+    # with a prior that separates the classes, an infinite margin of the right sign has
+    # log loss 0: the search kept scale=1e39 (or 1e300) and the fit then refused it,
+    # telling the user to add smaller scales to the search, which already held 1.0
+    X, _ = _data(n=90)
+    y = (X["f0"] > 0).astype(int)
+    kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = PriorBoostClassifier(ColumnPrior(), scale=[huge, 1.0], **kwargs).fit(X, y)
+    results = model.cv_results_
+    past = results["param_scale"] == huge
+    assert np.all(results["mean_test_score"][past] == -np.inf)
+    assert np.all(results["ensemble_weight"][past] == 0)
+    assert model.scale_ == 1.0 and np.isfinite(model.decision_function(X)).all()
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 
