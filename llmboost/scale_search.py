@@ -156,11 +156,11 @@ class CVScorer:
 
     def prior_at(self, scale) -> np.ndarray:
         """The pooled out-of-fold margin of the prior alone at ``scale``."""
-        with np.errstate(over="ignore"):  # past float64: inf, which scores -inf
+        with np.errstate(over="ignore"):  # past float64: refused at predict, the worst here
             out = start_margin(scale, self.margin, self.center(np.arange(len(self.margin))))
             for train, test in self.folds:
                 out[test] = start_margin(scale, self.margin[test], self.center(train))
-        return out
+        return np.where(np.isfinite(out), out, np.nan)  # inf of the right sign: loss 0
 
     def _fold_fit(self, scale, params, train, test, rounds):
         with np.errstate(over="ignore"):  # past float64: inf, which scores -inf

@@ -837,6 +837,22 @@ def test_an_overflowing_scale_is_left_out_when_its_infinite_margins_have_the_rig
     assert model.scale_ == 1.0 and np.isfinite(model.decision_function(X)).all()
 
 
+def test_the_prior_alone_past_float64_is_left_out_by_the_search():
+    # with a training row's logit at 1e9, the prior alone at scale=1e300 is infinite
+    # there, which had log loss 0 for a row of its sign's class: the search gave it half
+    # the weight (scale_ 5e299) and predict then refused the training rows
+    X, _ = _data(n=90)
+    y = (X["f0"] > 0).astype(int)
+    X.loc[int(np.flatnonzero(y)[0]), "f0"] = 1e9
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = PriorBoostClassifier(ColumnPrior(), scale=[1e300, 1.0, "prior"], **kwargs).fit(X, y)
+    results = model.cv_results_
+    huge = np.array([s == 1e300 for s in results["param_scale"]])
+    assert np.all(results["mean_test_score"][huge] == -np.inf)
+    assert np.all(results["ensemble_weight"][huge] == 0)
+    assert model.scale_ <= 1.0 and np.isfinite(model.decision_function(X)).all()
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 
