@@ -41,7 +41,7 @@ from ._library_params import given_names, prefixes_hold
 from ._optuna_search import best_of, check_scored, optuna_search
 from ._scorer_stand_ins import scorer_score, warn_unweighted
 from ._search_loss import booster_loss, loss_scale
-from .boosters import make_booster, n_estimators
+from .boosters import make_booster, n_estimators, target_center, target_unit
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
     PRIOR_ONLY,
@@ -175,7 +175,7 @@ class CVScorer:
         for r in rounds:
             began = time.perf_counter()
             out = booster.predict_margin(self.X.iloc[test], _rows(start, test), r)
-            held_out.append(bounded_margin(out, _rows(start, test)))
+            held_out.append(bounded_margin(out, _rows(start, test), booster))
             seconds.append(time.perf_counter() - began)
         if self.progress is not None:
             self.progress.update(1)
@@ -307,16 +307,18 @@ def _rows(margin, rows):
     return None if margin is None else margin[rows]
 
 
-def bounded_margin(out: np.ndarray, start) -> np.ndarray:
-    """A booster's margin ``out``, NaN where the starting margin ``start`` is past
-    :data:`MARGIN_LIMIT`, so that both libraries leave out and refuse the same scales:
-    LightGBM's margin there was finite (1e300 times the logits, kept, gave probabilities
-    of exactly 0 and 1), XGBoost's infinite, a loss of 0 on a row of the sign's class.
-    A NaN margin is the worst, whatever the row's label."""
+def bounded_margin(out: np.ndarray, start, booster) -> np.ndarray:
+    """The margin ``out`` of the fitted ``booster``, NaN where the starting margin
+    ``start``, in the trees' unit (a regression target's), is past :data:`MARGIN_LIMIT`,
+    so that both libraries leave out and refuse the same scales: LightGBM's margin there
+    was finite (1e300 times the logits, kept, gave probabilities of exactly 0 and 1),
+    XGBoost's infinite, a loss of 0 on a row of the sign's class. A NaN margin is the
+    worst, whatever the row's label."""
     if start is None:
         return out
-    with np.errstate(invalid="ignore"):  # NaN: past the limit
-        past = ~(np.abs(start) <= MARGIN_LIMIT)
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN: past the limit
+        trees = (np.asarray(start, np.float64) - target_center(booster)) / target_unit(booster)
+        past = ~(np.abs(trees) <= MARGIN_LIMIT)
     return np.where(past, np.nan, out)
 
 

@@ -853,6 +853,21 @@ def test_the_prior_alone_past_float64_is_left_out_by_the_search():
     assert model.scale_ <= 1.0 and np.isfinite(model.decision_function(X)).all()
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_a_target_beyond_float32_keeps_its_trees(library):
+    # the trees train on the target in its own unit, so a regression target near 1e100
+    # starts them within float32; read on the target's scale, every starting margin was
+    # past float32 and the search kept the prior alone
+    X, y = make_regression(n_samples=90, n_features=4, noise=1.0, random_state=0)
+    kwargs = dict(booster=library, booster_params={"n_estimators": 10}, cv=3, random_state=0)
+    small = PriorBoostRegressor(scale=[0.5, 1.0], **kwargs).fit(X, y)
+    big = PriorBoostRegressor(scale=[0.5, 1.0], **kwargs).fit(X, 1e100 * y)
+    assert np.isfinite(big.cv_results_["mean_test_score"]).all()
+    assert [m[:2] for m in big.members_] == [m[:2] for m in small.members_]
+    # the same trees up to float rounding of the target in its unit
+    np.testing.assert_allclose(big.predict(X) / 1e100, small.predict(X), rtol=1e-4)
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 

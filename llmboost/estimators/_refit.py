@@ -69,7 +69,7 @@ def check_overflow(fused, rows: _Rows, margin) -> None:
         with np.errstate(over="ignore"):  # past float64: inf, refused below
             start = member.start(margin)
         out = member.booster.predict_margin(rows.trees, start, member.n_rounds)
-        if np.isfinite(bounded_margin(out, start)).all():
+        if np.isfinite(bounded_margin(out, start, member.booster)).all():
             continue
         peak = float(np.max(np.abs(margin - member.center)))
         what = "logit" if rows.classes is not None else "distance from the target's mean"
@@ -87,7 +87,7 @@ def check_predicted(member, part, start, z, classification: bool) -> None:
     from the prior's margin ``z`` past
     :data:`~llmboost.scale_search.MARGIN_LIMIT` (trees) or float64 (the prior alone),
     which gave infinite values or NaN probabilities in silence."""
-    out = part if member.booster is None else bounded_margin(part, start)
+    out = part if member.booster is None else bounded_margin(part, start, member.booster)
     bad = ~np.isfinite(out).reshape(len(out), -1).all(axis=1)
     if not bad.any():
         return
