@@ -20,7 +20,16 @@ if TYPE_CHECKING:
 def check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
     """Raise when the scorer gave no candidate a score: nothing to choose by."""
     table = np.asarray(scores, dtype=float)
-    if cv.scorer is None or not np.isnan(table.mean(axis=1)).all():
+    if cv.scorer is None or np.isfinite(table.mean(axis=1)).any():
+        return
+    if cv.scorer_overflowed:
+        raise ValueError(
+            f"scoring={cv.scoring!r} overflowed on every candidate: its arithmetic passed "
+            "float64's largest value (1.8e308; the square of an error past 1.3e154 does), "
+            "so the search has nothing to choose by: use scoring=None (the search's own "
+            "loss, computed in the target's unit) or a target in smaller units."
+        )
+    if not np.isnan(table.mean(axis=1)).all():
         return
     folds = np.flatnonzero(np.isnan(table).all(axis=0)).tolist()
     one = [i for i in folds if len(np.unique(cv.y_encoded[cv.folds[i][1]])) < 2]

@@ -44,18 +44,14 @@ def scorer_score(
     Returns
     -------
     float
-        ``-inf`` where the scorer's arithmetic overflowed to a score that is not finite
-        (squares of errors past 1e154), as the search's own loss scores such a margin.
     """
     if task == "regression":
         stand_in = _Regressed(margin, test)
     else:
         stand_in = _Classified(classes, margin, test)
     kwargs = {} if weight is None or not _takes_weights(scorer) else {"sample_weight": weight}
-    overflowed = []
     try:
-        with np.errstate(over="call", call=lambda *_: overflowed.append(True)):  # no warning
-            value = scorer(stand_in, rows.set_axis(test), y, **kwargs)
+        value = scorer(stand_in, rows.set_axis(test), y, **kwargs)
     except AttributeError as error:  # it named the stand-in, which the user never sees
         if type(stand_in).__name__ not in str(error):
             raise
@@ -64,8 +60,7 @@ def scorer_score(
         if str(error).startswith("scoring"):
             raise
         raise _failed(scoring, task, classes, y, error) from error
-    score = _as_score(value, scoring)
-    return -np.inf if overflowed and not np.isfinite(score) else score
+    return _as_score(value, scoring)
 
 
 def _as_score(value, scoring) -> float:

@@ -28,6 +28,7 @@ Averaging margins keeps the model of the form ``scale_ * prior + trees`` (plus
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -147,6 +148,7 @@ class CVScorer:
             warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
         self.loss, self.given = None, given or {}
+        self.scorer_overflowed = False
 
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
@@ -261,15 +263,24 @@ class CVScorer:
 
     def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
         """The scorer's score of the pooled margins on the fold's rows ``test``; -inf, as
-        by the search's own loss, where a scale overflowed them (scorers refuse inf)."""
+        by the search's own loss, where a scale overflowed them (scorers refuse inf) or
+        the scorer's own arithmetic overflowed to a score that is not finite (squares of
+        errors past 1e154; noted in ``scorer_overflowed``), without numpy's warning."""
         if not np.isfinite(oof[test]).all():
             return -np.inf
         weight = None if self.sample_weight is None else self.sample_weight[test]
-        rows = self.scoring_rows.iloc[test]
-        return scorer_score(
-            self.scorer, self.task, self.classes, oof, test, rows, self.y[test], weight,
-            self.scoring,
-        )  # fmt: skip
+        rows, kinds = self.scoring_rows.iloc[test], []
+        with np.errstate(over="call", invalid="call", call=lambda kind, _: kinds.append(kind)):
+            score = scorer_score(
+                self.scorer, self.task, self.classes, oof, test, rows, self.y[test], weight,
+                self.scoring,
+            )  # fmt: skip
+        if "overflow" in kinds and not np.isfinite(score):  # and inf / inf after it
+            self.scorer_overflowed = True
+            return -np.inf
+        if kinds:  # what numpy would have said
+            warnings.warn(f"{kinds[0]} encountered in scoring", RuntimeWarning, stacklevel=2)
+        return score
 
     def score(self, scale, params) -> list[float]:
         """Fold scores of one candidate with all of its rounds.

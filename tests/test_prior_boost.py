@@ -868,6 +868,23 @@ def test_a_target_beyond_float32_keeps_its_trees(library):
     np.testing.assert_allclose(big.predict(X) / 1e100, small.predict(X), rtol=1e-4)
 
 
+@pytest.mark.parametrize("scoring", ["r2", "neg_mean_squared_error"])
+def test_a_scorer_that_overflows_on_every_candidate_is_refused(scoring):
+    # with a target near 1e160 every squared error overflows: each candidate scored -inf
+    # and the search kept the prior alone as if it had won (scoring="r2" said "scored
+    # NaN", blaming the folds, after numpy's "overflow encountered in square")
+    X, y = make_regression(n_samples=60, n_features=4, noise=1.0, random_state=0)
+    kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0, scoring=scoring)
+    model = PriorBoostRegressor(scale=[0.5, 1.0, "prior"], **kwargs)
+    with pytest.raises(
+        ValueError,
+        match=rf"^scoring='{scoring}' overflowed on every candidate: its arithmetic passed "
+        r"float64's largest value \(1.8e308; .*use scoring=None",
+    ):
+        model.fit(X, 1e160 * y)
+    assert PriorBoostRegressor(scale=[0.5, 1.0], cv=3, random_state=0).fit(X, 1e160 * y)
+
+
 class ShortPrior(Prior):
     """Drops the last row of every batch it scores."""
 
