@@ -1151,6 +1151,22 @@ def test_text_none_of_which_was_seen_at_fit_is_not_said_to_become_missing_for_th
     assert len([w for w in caught if said in str(w.message)]) == 1
 
 
+def test_eval_set_rows_reach_the_prompt_with_text_unseen_at_fit(models, table, monkeypatch):
+    # early stopping scored the validation rows without their unseen text, which
+    # predict writes in the prompt: the rows were aligned to the fit categories first
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    X_val = X.iloc[:3].assign(chest_pain=["typical angina", "ASY", None])
+    seen = _capture_prompts(monkeypatch)
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
+                               booster_params={"n_estimators": 3})  # fmt: skip
+    model.fit(X, y, eval_set=(X_val, y[:3]))
+    assert model.prior_.stats_["rows"] == 3  # its last scoring: the eval_set rows
+    assert any("chest pain: typical angina\n" in p for p in seen)  # was in none
+    assert not any("typical angina" in c for c in map(str, model.categories_["chest_pain"]))
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .._library_params import ALIASES
 from .._validation import _is_number, _plain, align_categories, check_target, named_frame
 
 
 def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
-    """``(X_val, y_val)`` of ``fit``'s ``eval_set``: the rows read as in fit, and the
-    labels as class codes of ``classes`` (floats for a regressor, ``classes=None``)."""
+    """``(given, X_val, y_val)`` of ``fit``'s ``eval_set``: the rows as given (for
+    :func:`prior_logits`) and read as in fit, and the labels as class codes of
+    ``classes`` (floats for a regressor, ``classes=None``)."""
     listed = isinstance(eval_set, list | tuple) and _pairs(eval_set)  # XGBoost's form
     if not isinstance(eval_set, tuple | list) or len(eval_set) != 2 or listed:
         hint = ": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]"
@@ -18,7 +20,8 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
         raise ValueError(f"eval_set must be a pair (X_val, y_val), got a "
                          f"{type(eval_set).__name__}{hint if listed else ''}{more}.")  # fmt: skip
     try:
-        X_val = align_categories(named_frame(eval_set[0], columns), categories)
+        given = named_frame(eval_set[0], columns)
+        X_val = align_categories(given.copy(), categories)
         if classes is None:
             y_val = numeric_target(eval_set[1], len(X_val), "y_val")
         else:
@@ -34,7 +37,14 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
                 "(a class unseen in training cannot be scored)."
             )
         y_val = np.searchsorted(classes, y_val)
-    return X_val, y_val
+    return given, X_val, y_val
+
+
+def prior_logits(prior, given: pd.DataFrame, aligned: pd.DataFrame) -> np.ndarray:
+    """The fitted prior's logits of new rows: of the rows as ``given`` for a prior that
+    reads text unseen at fit (a language model; the trees read it as missing), else of
+    the rows ``aligned`` to the fit categories."""
+    return prior.logits(given if getattr(prior, "_reads_unseen_text", False) else aligned)
 
 
 def check_patience(booster: str, booster_params: dict | None) -> None:
@@ -153,4 +163,5 @@ __all__ = [
     "check_patience",
     "class_labels",
     "numeric_target",
+    "prior_logits",
 ]

@@ -39,7 +39,7 @@ from ..scale_search import (
     progress_bar,
 )
 from ._docs import document
-from ._eval_set import check_eval_metric, check_eval_set, check_patience
+from ._eval_set import check_eval_metric, check_eval_set, check_patience, prior_logits
 from ._refit import _Rows, check_overflow, check_predicted, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
@@ -238,24 +238,25 @@ class _PriorBoost(FusionParams, ABC):
                 bar.close()
 
     def _validation_rows(self, eval_set, rows: _Rows, columns):
-        """``eval_set`` checked before the search: its rows (as in fit) and encoded labels;
+        """``eval_set`` checked before the search: its rows (as given, as in fit), its labels;
         ``None`` without one."""
         if eval_set is None:
             if self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
                 check_patience(self.booster, self.booster_params)
             return None
         validation = check_eval_set(eval_set, columns, rows.categories, rows.classes)
-        check_eval_metric(self.booster, self.booster_params, validation[1], rows.classes)
+        check_eval_metric(self.booster, self.booster_params, validation[2], rows.classes)
         if rows.classes is None and self._candidates() != [PRIOR_ONLY]:  # NaN metric, ...
-            check_loss_target(self.booster_params, validation[1], "eval_set's y_val")
+            check_loss_target(self.booster_params, validation[2], "eval_set's y_val")
         return validation
 
     def _with_prior_margin(self, validation, prior, classes):
         """The validation rows for the boosters and the fitted prior's margin of them."""
-        X_val, y_val = validation
+        given, X_val, y_val = validation
         z = None
         if prior is not None:
-            z = self._checked_margin(prior, prior.logits(X_val), len(X_val), classes, "logits")
+            z = prior_logits(prior, given, X_val)
+            z = self._checked_margin(prior, z, len(X_val), classes, "logits")
         return booster_frame(X_val), y_val, z
 
     def _set_fitted(self, rows: _Rows, cv_results, params, prior, fused, candidates) -> None:
@@ -279,8 +280,7 @@ class _PriorBoost(FusionParams, ABC):
         frame = align_categories(given.copy(), self.categories_)
         if self.prior_ is None:
             return frame, None
-        keeps_text = getattr(self.prior_, "_reads_unseen_text", False)  # a language model
-        z = self.prior_.logits(given if keeps_text else frame)
+        z = prior_logits(self.prior_, given, frame)
         classes = getattr(self, "classes_", None)
         return frame, self._checked_margin(self.prior_, z, len(frame), classes, "logits")
 
