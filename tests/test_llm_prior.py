@@ -1167,6 +1167,31 @@ def test_eval_set_rows_reach_the_prompt_with_text_unseen_at_fit(models, table, m
     assert not any("typical angina" in c for c in map(str, model.categories_["chest_pain"]))
 
 
+def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(models, table):
+    # the trees' encoding and the language model's (which reads the rows as given)
+    # each said it
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    new = X.iloc[:4].assign(age=X["age"].iloc[:4].map("{:g}".format))  # numbers as text
+    said = "Column 'age' was numeric at fit but is text now"
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
+                               booster_params={"n_estimators": 3})  # fmt: skip
+    for call in (
+        lambda: model.fit(X, y, eval_set=(new, y[:4])),
+        lambda: model.predict_proba(new),
+        lambda: model.explain(new),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [str(w.message) for w in caught if said in str(w.message)] == [
+            f"{said}; its values were read as numbers."
+        ]  # was 2
+    with pytest.warns(UserWarning, match=said):  # the prior alone still says it
+        model.prior_.logits(new)
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

@@ -1,12 +1,18 @@
-"""Rows and labels given besides fit's: ``eval_set``, and the labels ``score`` takes."""
+"""Rows and labels given besides fit's: ``eval_set``, the prior's logits of new rows, and
+the labels ``score`` takes."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from .._library_params import ALIASES
 from .._validation import _is_number, _plain, align_categories, check_target, named_frame
+
+#: The warning of ``align_categories`` about a column whose kind changed since fit.
+_KIND_CHANGED = r"Column .* was \w+ at fit but is \w+ now"
 
 
 def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
@@ -43,8 +49,13 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
 def prior_logits(prior, given: pd.DataFrame, aligned: pd.DataFrame) -> np.ndarray:
     """The fitted prior's logits of new rows: of the rows as ``given`` for a prior that
     reads text unseen at fit (a language model; the trees read it as missing), else of
-    the rows ``aligned`` to the fit categories."""
-    return prior.logits(given if getattr(prior, "_reads_unseen_text", False) else aligned)
+    the rows ``aligned`` to the fit categories. Aligning them warned already about a
+    column whose kind changed since fit: the prior's own encoding does not say it again."""
+    if not getattr(prior, "_reads_unseen_text", False):
+        return prior.logits(aligned)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _KIND_CHANGED, UserWarning)
+        return prior.logits(given)
 
 
 def check_patience(booster: str, booster_params: dict | None) -> None:
