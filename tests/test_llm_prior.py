@@ -1192,6 +1192,22 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(mod
         model.prior_.logits(new)
 
 
+def test_eval_set_rows_are_not_scored_when_no_trees_start_from_the_prior(models, table):
+    # with the prior alone, or trees from scale 0, no margin of the validation rows is
+    # read, but fit scored them all with the language model
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    for scale, rounds in (("prior", 0), ([0, "prior"], 3)):
+        model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=scale, cv=2, random_state=0,
+                                   booster_params={"n_estimators": 3})  # fmt: skip
+        model.fit(X, y, eval_set=(X[:7], y[:7]))
+        assert max(m.n_rounds for m in model.members_) <= rounds
+        assert model.prior_.stats_["rows"] == 0  # was 7: its last scoring, the eval_set's
+    model.set_params(scale=1.0).fit(X, y, eval_set=(X[:7], y[:7]))
+    assert model.prior_.stats_["rows"] == 7  # trees from the prior stop early on its margin
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

@@ -145,7 +145,7 @@ class _PriorBoost(FusionParams, ABC):
         if any(s != 0 for s, _, _ in members):
             fitted_prior = self._refit_prior(prior, rows, prior_weight)
         if validation is not None:
-            validation = self._with_prior_margin(validation, fitted_prior, rows.classes)
+            validation = self._with_prior_margin(validation, fitted_prior, rows.classes, members)
         fused = refit_members(
             members, self.booster, params, self._task, seed, rows, margin, validation,
             self.booster_params,
@@ -250,13 +250,13 @@ class _PriorBoost(FusionParams, ABC):
             check_loss_target(self.booster_params, validation[2], "eval_set's y_val")
         return validation
 
-    def _with_prior_margin(self, validation, prior, classes):
+    def _with_prior_margin(self, validation, prior, classes, members):
         """The validation rows for the boosters and the fitted prior's margin of them."""
         given, X_val, y_val = validation
-        z = None
-        if prior is not None:
-            z = prior_logits(prior, given, X_val)
-            z = self._checked_margin(prior, z, len(X_val), classes, "logits")
+        if prior is None or not any(r and s != 0 for s, r, _ in members):
+            return booster_frame(X_val), y_val, None  # no trees start from the prior
+        z = prior_logits(prior, given, X_val)
+        z = self._checked_margin(prior, z, len(X_val), classes, "logits")
         return booster_frame(X_val), y_val, z
 
     def _set_fitted(self, rows: _Rows, cv_results, params, prior, fused, candidates) -> None:
