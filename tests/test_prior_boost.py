@@ -1565,3 +1565,15 @@ def test_a_class_weight_that_is_not_a_finite_number_is_refused(weight):
     model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=0)
     with pytest.raises(ValueError, match=r"class_weight gives 'yes' the weight .*: give each"):
         model.fit(X, labels)
+
+
+def test_an_eval_set_of_three_items_is_named_so():
+    # (X_val, y_val, w_val) was refused as "got a tuple": a tuple it was
+    X, y = _data(n=60)
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3})
+    weights = np.ones(20)
+    with pytest.raises(ValueError, match=r"got a tuple of length 3: the validation rows take no w"):
+        model.fit(X[:40], y[:40], eval_set=(X[40:], y[40:], weights))
+    with pytest.raises(ValueError, match=r"pair \(X_val, y_val\), got a list of length 1\.$"):
+        model.fit(X[:40], y[:40], eval_set=[X[40:]])
+    model.fit(X[:40], y[:40], eval_set=[X[40:], y[40:]])  # a list of the two is the pair

@@ -21,10 +21,7 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
     ``classes`` (floats for a regressor, ``classes=None``)."""
     listed = isinstance(eval_set, list | tuple) and _pairs(eval_set)  # XGBoost's form
     if not isinstance(eval_set, tuple | list) or len(eval_set) != 2 or listed:
-        hint = ": give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]"
-        more = " (early stopping reads one validation set)" if len(listed or ()) > 1 else ""
-        raise ValueError(f"eval_set must be a pair (X_val, y_val), got a "
-                         f"{type(eval_set).__name__}{hint if listed else ''}{more}.")  # fmt: skip
+        raise ValueError(f"eval_set must be a pair (X_val, y_val), got a {_not_a_pair(eval_set)}.")
     try:
         given = named_frame(eval_set[0], columns)
         X_val = align_categories(given.copy(), categories)
@@ -109,6 +106,22 @@ def check_eval_metric(booster: str, booster_params: dict | None, codes, classes)
                 "early stopping would stop at round 1. Give eval_set rows of every class, "
                 "or a metric such as log loss (the library's default)."
             )
+
+
+def _not_a_pair(eval_set) -> str:
+    """What ``eval_set``, not a pair (X_val, y_val), is, and what to give instead."""
+    what = type(eval_set).__name__
+    if listed := _pairs(eval_set) if isinstance(eval_set, list | tuple) else []:
+        more = " (early stopping reads one validation set)" if len(listed) > 1 else ""
+        return f"{what}: give the pair itself, not XGBoost's list of pairs [(X_val, y_val)]{more}"
+    if not isinstance(eval_set, list | tuple):
+        return what
+    if len(eval_set) == 3 and _table_like(eval_set[0]):
+        return (
+            f"{what} of length 3: the validation rows take no weights (early stopping weighs "
+            "them alike); give (X_val, y_val)"
+        )
+    return f"{what} of length {len(eval_set)}"
 
 
 def _pairs(eval_set) -> list:
