@@ -1208,6 +1208,22 @@ def test_eval_set_rows_are_not_scored_when_no_trees_start_from_the_prior(models,
     assert model.prior_.stats_["rows"] == 7  # trees from the prior stop early on its margin
 
 
+@pytest.mark.parametrize("booster, key", [("xgboost", "early_stopping_rounds"),
+                                          ("lightgbm", "early_stopping_round")])  # fmt: skip
+def test_eval_set_rows_are_not_scored_when_early_stopping_is_off(models, table, booster, key):
+    # a patience of None trains every round and reads no validation rows, but fit
+    # scored them all with the language model
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    params = {"n_estimators": 3, key: None}
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
+                               booster=booster, booster_params=params)  # fmt: skip
+    model.fit(X, y, eval_set=(X[:7], y[:7]))
+    assert model.members_[0].n_rounds == 3  # every round
+    assert model.prior_.stats_["rows"] == 0  # was 7
+
+
 def test_use_chat_template_false_gives_a_chat_model_the_plain_prompt(models, table, tmp_path):
     # a model with a chat template always had its rows wrapped in it: no parameter gave
     # it the plain completion prompt "<row>\nAnswer:"

@@ -15,10 +15,11 @@ from .._validation import _is_number, _plain, align_categories, check_target, na
 _KIND_CHANGED = r"Column .* was \w+ at fit but is \w+ now"
 
 
-def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
+def check_eval_set(eval_set, columns, rows, booster: str, booster_params: dict | None) -> tuple:
     """``(given, X_val, y_val)`` of ``fit``'s ``eval_set``: the rows as given (for
-    :func:`prior_logits`) and read as in fit, and the labels as class codes of
-    ``classes`` (floats for a regressor, ``classes=None``)."""
+    :func:`prior_logits`) and read as in fit's ``rows``, and the labels as class codes of
+    ``rows.classes`` (floats for a regressor); checked against the booster's metric."""
+    categories, classes = rows.categories, rows.classes
     listed = isinstance(eval_set, list | tuple) and _pairs(eval_set)  # XGBoost's form
     if not isinstance(eval_set, tuple | list) or len(eval_set) != 2 or listed:
         raise ValueError(f"eval_set must be a pair (X_val, y_val), got a {_not_a_pair(eval_set)}.")
@@ -40,6 +41,7 @@ def check_eval_set(eval_set, columns, categories: dict, classes) -> tuple:
                 "(a class unseen in training cannot be scored)."
             )
         y_val = np.searchsorted(classes, y_val)
+    check_eval_metric(booster, booster_params, y_val, classes)
     return given, X_val, y_val
 
 
@@ -76,6 +78,12 @@ def _patience_names(booster: str) -> tuple:
     return ("early_stopping_rounds", *ALIASES[booster].get("early_stopping_rounds", ()))
 
 
+def stops_early(booster: str, booster_params: dict | None) -> bool:
+    """Whether the trees stop early on ``eval_set``: unless a patience is given as None."""
+    params = booster_params or {}
+    return not any(k in params and params[k] is None for k in _patience_names(booster))
+
+
 def check_eval_metric(booster: str, booster_params: dict | None, codes, classes) -> None:
     """Refuse a ranking metric (AUC, ...) on a validation set without a row of every
     class, on which early stopping stopped at round 1 (LightGBM without a word, XGBoost
@@ -83,10 +91,8 @@ def check_eval_metric(booster: str, booster_params: dict | None, codes, classes)
     present = np.unique(codes)
     if classes is None or len(present) == len(classes):
         return
-    if any(
-        k in (booster_params or {}) and booster_params[k] is None for k in _patience_names(booster)
-    ):
-        return  # no early stopping: every round is trained
+    if not stops_early(booster, booster_params):
+        return  # every round is trained
     for key in ("eval_metric", "metric", "metrics", "metric_types"):
         value = (booster_params or {}).get(key)
         names = value.split(",") if isinstance(value, str) else value
@@ -182,10 +188,10 @@ def _fraction(y) -> float | None:
 
 
 __all__ = [
-    "check_eval_metric",
     "check_eval_set",
     "check_patience",
     "class_labels",
     "numeric_target",
     "prior_logits",
+    "stops_early",
 ]

@@ -39,7 +39,7 @@ from ..scale_search import (
     progress_bar,
 )
 from ._docs import document
-from ._eval_set import check_eval_metric, check_eval_set, check_patience, prior_logits
+from ._eval_set import check_eval_set, check_patience, prior_logits, stops_early
 from ._refit import _Rows, check_overflow, check_predicted, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
@@ -239,16 +239,15 @@ class _PriorBoost(FusionParams, ABC):
 
     def _validation_rows(self, eval_set, rows: _Rows, columns):
         """``eval_set`` checked before the search: its rows (as given, as in fit), its labels;
-        ``None`` without one."""
+        ``None`` without one, or when no trees stop early (every round trained)."""
         if eval_set is None:
             if self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
                 check_patience(self.booster, self.booster_params)
             return None
-        validation = check_eval_set(eval_set, columns, rows.categories, rows.classes)
-        check_eval_metric(self.booster, self.booster_params, validation[2], rows.classes)
+        validation = check_eval_set(eval_set, columns, rows, self.booster, self.booster_params)
         if rows.classes is None and self._candidates() != [PRIOR_ONLY]:  # NaN metric, ...
             check_loss_target(self.booster_params, validation[2], "eval_set's y_val")
-        return validation
+        return validation if stops_early(self.booster, self.booster_params) else None
 
     def _with_prior_margin(self, validation, prior, classes, members):
         """The validation rows for the boosters and the fitted prior's margin of them."""
