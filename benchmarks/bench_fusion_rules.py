@@ -731,8 +731,31 @@ def _finished(path: Path, rule_names: list[str]) -> tuple[set, list[str]]:
         return set(), FIELDS
     with path.open() as fh:
         reader = csv.DictReader(fh)
-        done = {(r["prior"], r["dataset"], int(r["size"]), int(r["seed"])) for r in reader}
-        return done, list(reader.fieldnames)
+        cells = {}
+        for r in reader:
+            key = (r["prior"], r["dataset"], int(r["size"]), int(r["seed"]))
+            cells.setdefault(key, set()).add(r["rule"])
+    _say_missing_rules(path, cells, rule_names)
+    return set(cells), list(reader.fieldnames)
+
+
+def _say_missing_rules(path: Path, cells: dict, rule_names: list[str]) -> None:
+    """Say on stderr which cells of ``path`` lack which of ``rule_names`` (a results file
+    of an earlier set of rules, or files put together): they stay done, and a summary
+    would compare those rules on fewer cells."""
+    lacking = {}
+    for key, rules_of in cells.items():
+        if missing := tuple(r for r in rule_names if r not in rules_of):
+            lacking.setdefault(missing, []).append("/".join(map(str, key)))
+    for missing, keys in lacking.items():
+        more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+        print(
+            f"{path}: {len(missing)} of the {len(rule_names)} rules ({'; '.join(missing)}) "
+            f"missing from {len(keys)} cell(s), kept as done: {', '.join(keys[:5])}{more} "
+            "(prior/dataset/size/seed); give another --csv to score every rule on them",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _rule_names() -> list[str]:

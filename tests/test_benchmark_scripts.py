@@ -1124,6 +1124,28 @@ def test_fusion_rules_reruns_a_last_cell_kept_with_only_its_first_rules(
     assert pd.read_csv(csv)["rule"].tolist() == whole["rule"].tolist()
 
 
+def test_fusion_rules_says_which_cells_lack_which_rules(task_dir, tmp_path, monkeypatch, capsys):
+    # only the last cell was checked for missing rules: a cell before it lacking some
+    # (files put together, an earlier set of rules) was skipped without a word, and the
+    # summary compared those rules on fewer cells
+    bench_fusion_rules, args = _fusion_rules_run(task_dir, tmp_path, monkeypatch)
+    args.seeds = [0, 1]
+    bench_fusion_rules.run(args)
+    csv = args.csv[0]
+    lines = csv.read_text().splitlines(keepends=True)
+    names = pd.read_csv(csv)["rule"].drop_duplicates().tolist()
+    csv.write_text("".join(lines[:3] + lines[5:]))  # the first cell without rules 2 and 3
+    capsys.readouterr()
+    bench_fusion_rules.run(args)
+    err = capsys.readouterr().err
+    assert err == (
+        f"{csv}: 2 of the {len(names)} rules ({names[2]}; {names[3]}) missing from 1 cell(s), "
+        "kept as done: constant/tiny/32/0 (prior/dataset/size/seed); give another --csv to "
+        "score every rule on them\n"
+    )
+    assert len(pd.read_csv(csv)) == 2 * len(names) - 2  # nothing scored again
+
+
 @pytest.mark.parametrize("cells", [0, 1])  # a new results file, or one to add to
 def test_a_results_csv_that_cannot_be_written_is_a_usage_error(
     cells, task_dir, tmp_path, monkeypatch, capsys
