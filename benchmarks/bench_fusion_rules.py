@@ -631,38 +631,51 @@ def run(args) -> None:
     # one test cap per prior: the language model's cells are capped lower on purpose
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()}, {"prior": label})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
-    uncached, scored = 0, 0
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
-        if fh.tell() == 0:
-            writer.writeheader()
-        keys = {name: _task_key(name, *task[:3]) for name, task in tasks.items()}
-        for seed in args.seeds:  # seed-major, so a partial run covers every size and task
-            for size in args.sizes:
-                for name, (train, ytr, test, yte, _) in tasks.items():
-                    if (label, name, size, seed) in done or size > len(ytr):
-                        continue  # as bench_bundled_pfn.py: no size above the training rows
-                    key = keys[name]
-                    if (
-                        args.cached_only
-                        and not _cache_path(cache, args.prior, key, size, seed, setup).exists()
-                    ):
-                        uncached += 1
-                        continue
-                    start = time.perf_counter()
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        data = cell(args.prior, key, size, seed, train, ytr, test, cache, setup)
-                        rows = _rule_rows(data, yte, [label, name, size, seed])
-                    text = io.StringIO()
-                    csv.DictWriter(text, fields, extrasaction="ignore").writerows(rows)
-                    fh.write(text.getvalue())  # a cell's rows in one write: a stop keeps
-                    fh.flush()  # all or none of them (else _finished drops the first ones)
-                    done.add((label, name, size, seed))  # named twice: runs once
-                    scored += 1
-                    print(f"{args.prior} {name} n={size} seed={seed} "
-                          f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
+    uncached, scored, kept = 0, 0, 0
+    keys = {name: _task_key(name, *task[:3]) for name, task in tasks.items()}
+    for seed in args.seeds:  # seed-major, so a partial run covers every size and task
+        for size in args.sizes:
+            for name, (train, ytr, test, yte, _) in tasks.items():
+                if size > len(ytr):  # as bench_bundled_pfn.py: no size above the training rows
+                    continue
+                if (label, name, size, seed) in done:
+                    kept += 1
+                    continue
+                key = keys[name]
+                if (
+                    args.cached_only
+                    and not _cache_path(cache, args.prior, key, size, seed, setup).exists()
+                ):
+                    uncached += 1
+                    continue
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    data = cell(args.prior, key, size, seed, train, ytr, test, cache, setup)
+                    rows = _rule_rows(data, yte, [label, name, size, seed])
+                _append(path, fields, rows)
+                done.add((label, name, size, seed))  # named twice: runs once
+                scored += 1
+                print(f"{args.prior} {name} n={size} seed={seed} "
+                      f"{time.perf_counter() - start:.1f}s", flush=True)  # fmt: skip
     _say_uncached(uncached, scored, f"{cache} (prior {label})")
+    if not scored and not uncached:
+        why = "every size is above the tasks' training rows"
+        why = f"the run's {kept} cell(s) are all in it already" if kept else why
+        print(f"nothing to score into {path}: {why}", file=sys.stderr, flush=True)
+
+
+def _append(path: Path, fields: list[str], rows: list[dict]) -> None:
+    """Append a cell's rows to the CSV at ``path`` in one write (the header first when it
+    is new): a stop keeps all or none of them (else :func:`_finished` drops the first
+    ones), and a run that scores nothing writes no file."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fields, extrasaction="ignore")
+    if not path.exists() or not path.stat().st_size:
+        writer.writeheader()
+    writer.writerows(rows)
+    with path.open("a", newline="") as fh:
+        fh.write(text.getvalue())
 
 
 def _say_uncached(uncached: int, scored: int, where: str) -> None:

@@ -343,6 +343,35 @@ def test_fusion_rules_cached_only_says_which_cells_were_not_cached(task_dir, tmp
     assert "those were not scored" in part.stderr
 
 
+@pytest.mark.parametrize("cached_only", [False, True])
+def test_fusion_rules_scoring_nothing_writes_no_file_and_says_why(
+    cached_only, task_dir, tmp_path, monkeypatch, capsys
+):
+    # a run that scored no cell (every size above the task's rows, nothing cached) left
+    # a results file holding only the header
+    bench_fusion_rules, args = _fusion_rules_run(task_dir, tmp_path, monkeypatch)
+    args.csv, args.cached_only = [tmp_path / "out" / "r.csv"], cached_only
+    args.csv[0].parent.mkdir()
+    args.sizes = [32] if cached_only else [512]
+    bench_fusion_rules.run(args)
+    err = capsys.readouterr().err
+    assert not args.csv[0].exists()
+    if cached_only:
+        assert err.startswith("--cached-only: none of the 1 cells to score is in --cache")
+    else:
+        assert err.splitlines()[-1] == (
+            f"nothing to score into {args.csv[0]}: every size is above the tasks' training rows"
+        )
+    args.sizes, args.cached_only = [32], False
+    bench_fusion_rules.run(args)
+    capsys.readouterr()
+    bench_fusion_rules.run(args)  # all done: said, and the file left as it is
+    assert capsys.readouterr().err == (
+        f"nothing to score into {args.csv[0]}: the run's 1 cell(s) are all in it already\n"
+    )
+    assert len(pd.read_csv(args.csv[0])) == len(bench_fusion_rules._rule_names())
+
+
 @pytest.mark.parametrize(
     ("meta", "why"),
     [
@@ -1052,7 +1081,7 @@ def test_fusion_rules_stopped_inside_a_cell_keeps_none_of_its_rows(task_dir, tmp
                            seeds=[0], sizes=[32], cached_only=False)  # fmt: skip
     with pytest.raises(KeyboardInterrupt):
         bench_fusion_rules.run(args)
-    assert pd.read_csv(csv).empty
+    assert not csv.exists()  # no cell finished: not even the header
     monkeypatch.setattr(bench_fusion_rules, "auc", real)
     bench_fusion_rules.run(args)
     rows = pd.read_csv(csv)
@@ -1138,10 +1167,10 @@ def test_fusion_rules_says_which_cells_lack_which_rules(task_dir, tmp_path, monk
     capsys.readouterr()
     bench_fusion_rules.run(args)
     err = capsys.readouterr().err
-    assert err == (
+    assert err.splitlines()[0] == (
         f"{csv}: 2 of the {len(names)} rules ({names[2]}; {names[3]}) missing from 1 cell(s), "
         "kept as done: constant/tiny/32/0 (prior/dataset/size/seed); give another --csv to "
-        "score every rule on them\n"
+        "score every rule on them"
     )
     assert len(pd.read_csv(csv)) == 2 * len(names) - 2  # nothing scored again
 
