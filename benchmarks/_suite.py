@@ -57,7 +57,8 @@ def csv_lock(path):
     """Hold ``.NAME.lock`` beside the results CSV ``path`` while cells are appended to it:
     a second run on that CSV stops at its start with a usage error naming the process
     that holds it (two runs appended each cell twice). A lock left by a process that
-    has ended blocks nothing. A CSV that cannot be written is a usage error too.
+    has ended blocks nothing. A folder where no lock can be made, and a CSV that
+    cannot be written, are usage errors too.
 
     Parameters
     ----------
@@ -84,6 +85,11 @@ def csv_lock(path):
             if any(folder.iterdir()):
                 break
             folder.rmdir()
+        if isinstance(err, OSError) and err.filename == str(lock):  # before the run
+            usage_error(
+                f"argument --csv: no lock can be made in {path.parent} ({lock}: "
+                f"{err.strerror}); give a folder you can write to"
+            )
         if not isinstance(err, PermissionError) or err.filename != str(path):
             raise
         # a read-only folder: no lock, and the CSV says so

@@ -1197,10 +1197,38 @@ def test_a_results_csv_that_cannot_be_written_is_a_usage_error(
     monkeypatch.setattr(sys, "argv", ["bench_fusion_rules.py", *options])
     line = _usage_error(capsys, bench_fusion_rules.main)
     assert line == (
-        f"bench_fusion_rules.py: error: argument --csv: cannot write {csv}: Permission denied;"
-        " give a folder you can write to"
+        f"bench_fusion_rules.py: error: argument --csv: no lock can be made in {folder} "
+        f"({folder / '.r.csv.lock'}: Permission denied); give a folder you can write to"
     )
     assert sorted(p.name for p in folder.iterdir()) == (["r.csv"] if cells else [])
+
+
+def test_a_folder_where_no_lock_can_be_made_is_refused_before_the_run(
+    tmp_path, monkeypatch, capsys
+):
+    # the run went on unlocked (a second run beside it could append the same cells), and
+    # only its first write into the folder stopped it, with a usage error
+    from lock_fixtures import read_only
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _suite
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    read_only(monkeypatch, folder)
+    monkeypatch.setattr(sys, "argv", ["bench_x.py"])
+    ran = []
+
+    def run():
+        with _suite.csv_lock(folder / "r.csv"):
+            ran.append(True)
+
+    line = _usage_error(capsys, run)
+    assert line == (
+        f"bench_x.py: error: argument --csv: no lock can be made in {folder} "
+        f"({folder / '.r.csv.lock'}: Permission denied); give a folder you can write to"
+    )
+    assert not ran and not any(folder.iterdir())
 
 
 def test_two_summaries_written_at_once_keep_their_temporaries_apart(scripts, tmp_path):

@@ -27,13 +27,15 @@ def hold_lock(lock: Path, refuse: Callable[[str], None]):
     refuse : callable
         Called with the holder, e.g. ``"process 4242"``, when another process holds the
         lock; it raises (``SystemExit``, a parser's usage error).
+
+    Raises
+    ------
+    OSError
+        When no lock file can be made (a read-only folder), before the block runs: it
+        ran unlocked, and only its first write said so.
     """
     made = not os.path.exists(lock)
-    try:
-        f = _locked(lock, refuse)
-    except PermissionError:  # a folder no one can write to: the run's own writes say so
-        yield
-        return
+    f = _locked(lock, refuse)
     with f:
         if f.writable():
             f.seek(0)
