@@ -700,14 +700,20 @@ def test_a_time_budget_counts_the_validations_between_steps(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("device", ["gpu", "meta"])
-def test_a_device_that_cannot_train_is_refused_before_the_run_folder_is_made(tmp_path, device):
-    # it stopped with a ValueError traceback, after making the run folder and its lock
+def test_a_device_that_cannot_train_is_refused_before_the_run_folder_is_made(
+    tmp_path, capsys, device
+):
+    # it stopped with a ValueError traceback, after making the run folder and its lock;
+    # then with exit status 1 and no usage line, unlike every other bad option
     run = tmp_path / "run"
     with pytest.raises(SystemExit) as stop:
         pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--device", device])
-    message = str(stop.value.code)
-    assert message.startswith(f"--device {device}: pretrain: device={device!r} cannot be used")
-    assert "pass 'cpu', 'auto'" in message and not run.exists()
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert stop.value.code == 2 and line.startswith(
+        f"python -m llmboost.pfn.pretrain: error: argument --device: pretrain: "
+        f"device={device!r} cannot be used"
+    )
+    assert "pass 'cpu', 'auto'" in line and not run.exists()
 
 
 def test_ship_with_a_parent_record_cut_short_says_which_file(tmp_path):

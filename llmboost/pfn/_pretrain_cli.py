@@ -17,6 +17,28 @@ from .prior_data import KIND_WEIGHTS, MIN_ROWS
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options of ``python -m llmboost.pfn.pretrain``, checked (a usage error names
     the option)."""
+    p = _parser()
+    args = p.parse_args(argv)
+    _check(p, args)
+    args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
+    return args
+
+
+def device_of(device: str):
+    """``--device`` as a torch device, else a usage error naming the value (before the
+    run folder is made)."""
+    import torch
+
+    from ..priors._device import torch_device
+
+    try:
+        return torch.device(torch_device(device, "pretrain"))
+    except ValueError as exc:
+        _parser().error(f"argument --device: {exc}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line's parser, unchecked."""
     p = argparse.ArgumentParser(
         prog="python -m llmboost.pfn.pretrain",
         description="Pretrain the bundled PFN on synthetic tasks (docs/bundled_pfn.md).",
@@ -70,10 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="only export the run's checkpoint to this .pt path (plus .json)",
     )
-    args = p.parse_args(argv)
-    _check(p, args)
-    args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
-    return args
+    return p
 
 
 #: The largest values the run can hold (other integers: 64-bit ones, as torch and numpy
@@ -224,4 +243,4 @@ class StopOnInterrupt:
         self.previous = {}
 
 
-__all__ = ["StopOnInterrupt", "parse_args"]
+__all__ = ["StopOnInterrupt", "device_of", "parse_args"]

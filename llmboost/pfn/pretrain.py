@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .._resources import require
-from ._pretrain_cli import StopOnInterrupt, parse_args
+from ._pretrain_cli import StopOnInterrupt, device_of, parse_args
 from ._resume import (
     check_same_run,
     fill_budget,
@@ -330,12 +330,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"and {dest.with_suffix('.json')}"
         )
         return meta
-    from ..priors._device import torch_device
-
-    try:  # before the run folder is made
-        device = torch.device(torch_device(args.device, "pretrain"))
-    except ValueError as exc:
-        raise SystemExit(f"--device {args.device}: {exc}") from None
+    device = device_of(args.device)  # before the run folder is made
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     stop = StopOnInterrupt()  # from here on a stop saves the run (and shows no traceback)
