@@ -716,6 +716,21 @@ def test_a_device_that_cannot_train_is_refused_before_the_run_folder_is_made(
     assert "pass 'cpu', 'auto'" in line and not run.exists()
 
 
+def test_ship_names_the_training_options_it_does_not_use(tmp_path, capsys):
+    # --ship with training options exported the run as it was, saying nothing of them
+    run = ["--out", str(tmp_path / "run")]
+    pretrain.main([*run, *TINY, "--steps", "1"])
+    capsys.readouterr()
+    meta = pretrain.main([*run, "--ship", str(tmp_path / "w.pt"), "--steps=5", "--lr", "0.1"])
+    assert meta["train_info"]["step"] == 1  # not trained further
+    assert capsys.readouterr().err == (
+        "python -m llmboost.pfn.pretrain: warning: --ship only exports the run in --out as it "
+        "was trained; --steps, --lr not used\n"
+    )
+    pretrain.main([*run, "--ship", str(tmp_path / "w.pt")])
+    assert capsys.readouterr().err == ""
+
+
 def test_ship_with_a_parent_record_cut_short_says_which_file(tmp_path):
     # the parent's JSON cut short stopped --ship with a bare JSONDecodeError
     pretrain.main(["--out", str(tmp_path / "first"), *TINY, "--steps", "1"])

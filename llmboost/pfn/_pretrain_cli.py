@@ -7,6 +7,7 @@ import math
 import os
 import secrets
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -20,8 +21,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = _parser()
     args = p.parse_args(argv)
     _check(p, args)
+    if args.ship:  # said, not refused: a training command with --ship added is common
+        _say_unused(argv)
     args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
     return args
+
+
+def _say_unused(argv: list[str] | None) -> None:
+    """Warn on stderr naming the options given with ``--ship`` that it does not use:
+    it exports the run as it was trained."""
+    p = _parser()
+    names = {a.dest: a.option_strings[0] for a in p._actions}
+    for action in p._actions:  # only the options given are parsed
+        action.default = argparse.SUPPRESS
+    unused = [names[k] for k in vars(p.parse_args(argv)) if k not in ("out", "ship")]
+    if unused:
+        print(
+            f"{p.prog}: warning: --ship only exports the run in --out as it was trained; "
+            f"{', '.join(unused)} not used",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def device_of(device: str):
