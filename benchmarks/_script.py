@@ -35,6 +35,23 @@ def usage_error(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+#: What a stop keeps of a script that writes its files once at the end.
+NOTHING_KEPT = "only what was printed above is kept (files are written at the end); run it again"
+
+
+def interrupted(kept: str = NOTHING_KEPT) -> NoReturn:
+    """Stop on Ctrl-C with one line on stderr saying what the run kept and how to go on,
+    exit status 130 (the shell's for Ctrl-C), not a traceback.
+
+    Parameters
+    ----------
+    kept : str, default=NOTHING_KEPT
+        What was kept, e.g. ``"12 result rows kept in r.csv; ..."``.
+    """
+    print(f"\n{Path(sys.argv[0]).name}: interrupted: {kept}", file=sys.stderr, flush=True)
+    raise SystemExit(130)
+
+
 def check_summary_file(option: str, path) -> None:
     """Stop with a usage error when ``path``, the file a summary goes to, is a folder: said
     before the run, not once it is over (:func:`write_summary` refuses it then).
@@ -266,6 +283,7 @@ __all__ = [
     "check_summary_file",
     "command_line",
     "count",
+    "interrupted",
     "json_object",
     "median_seconds",
     "shared_table",

@@ -22,6 +22,7 @@ from _script import (
     SIZE,
     check_summary_file,
     command_line,
+    interrupted,
     json_object,
     usage_error,
 )
@@ -96,6 +97,18 @@ def csv_lock(path):
         usage_error(
             f"argument --csv: cannot write {path}: {err.strerror}; give a folder you can write to"
         )
+
+
+#: What a stop of a suite keeps outside its cells' loop (see :func:`rows_kept`).
+CELLS_KEPT = "finished cells are kept in --csv, --md is written whole or not at all; run it again"
+
+
+def rows_kept(path) -> str:
+    """What a stop keeps of the results CSV at ``path`` (its whole rows), and how to
+    resume: for :func:`_script.interrupted`."""
+    path = Path(path)
+    rows = len(whole_rows(path)) if path.is_file() and path.stat().st_size else 0
+    return f"{rows} result rows kept in {path}; run the same command again to resume"
 
 
 def drop_cut_row(path: Path) -> bool:
@@ -362,8 +375,11 @@ def run_suite(
     if args.summary_only:
         check_summary(args.md, inputs)  # before anything runs
     else:
-        with csv_lock(args.csv):
-            run(args)
+        try:
+            with csv_lock(args.csv):
+                run(args)
+        except KeyboardInterrupt:
+            interrupted(rows_kept(args.csv))
     if args.md:
         check_summary(args.md, inputs)
         command = args.command or command_line(script, argv)
@@ -399,6 +415,7 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
 
 
 __all__ = [
+    "CELLS_KEPT",
     "check_summary",
     "check_test_rows",
     "csv_lock",
@@ -406,6 +423,7 @@ __all__ = [
     "finished_cells",
     "pfn_options",
     "read_cells",
+    "rows_kept",
     "run_suite",
     "say_skipped_sizes",
     "seconds_table",

@@ -35,8 +35,9 @@ from pathlib import Path
 import _script
 import numpy as np
 import pandas as pd
-from _script import task_folder, usage_error, write_summary
+from _script import interrupted, task_folder, usage_error, write_summary
 from _suite import (
+    CELLS_KEPT,
     check_test_rows,
     finished_cells,
     pfn_options,
@@ -402,4 +403,7 @@ __all__ = [
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted(CELLS_KEPT)

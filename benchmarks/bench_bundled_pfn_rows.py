@@ -28,8 +28,24 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _script import SEED, SIZE, check_summary_file, command_line, usage_error, write_summary  # noqa: E402
-from _suite import check_summary, csv_lock, finished_cells, say_skipped_sizes, whole_rows  # noqa: E402
+from _script import (  # noqa: E402
+    SEED,
+    SIZE,
+    check_summary_file,
+    command_line,
+    interrupted,
+    usage_error,
+    write_summary,
+)
+from _suite import (  # noqa: E402
+    CELLS_KEPT,
+    check_summary,
+    csv_lock,
+    finished_cells,
+    rows_kept,
+    say_skipped_sizes,
+    whole_rows,
+)
 from bench_bundled_pfn import DATASETS, auc, load_task  # noqa: E402
 
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -181,8 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.summary_only:
         check_summary(args.md, [args.csv])
     else:
-        with csv_lock(args.csv):
-            run(args)
+        try:
+            with csv_lock(args.csv):
+                run(args)
+        except KeyboardInterrupt:
+            interrupted(rows_kept(args.csv))
     if args.md:
         check_summary(args.md, [args.csv])
         print(summarize(args.csv, args.md, command_line("bench_bundled_pfn_rows.py", argv)))
@@ -192,4 +211,7 @@ __all__ = ["FIELDS", "main", "run", "summarize"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted(CELLS_KEPT)

@@ -259,4 +259,9 @@ __all__ = ["CONFIGS", "LABELS", "main", "measure", "table"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        from _script import interrupted  # here: a child imports llmboost from --package-root
+
+        interrupted()

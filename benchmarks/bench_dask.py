@@ -582,4 +582,9 @@ __all__ = [
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        from _script import interrupted  # here: spawned workers import this file
+
+        interrupted()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _script import SEED, check_classes, count, median_seconds, shared_table
+from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -149,4 +149,7 @@ __all__ = ["main", "models", "save_plots"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

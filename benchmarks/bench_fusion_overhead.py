@@ -20,7 +20,15 @@ import argparse
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from _script import SEED, check_classes, count, median_seconds, shared_table, shared_task
+from _script import (
+    SEED,
+    check_classes,
+    count,
+    interrupted,
+    median_seconds,
+    shared_table,
+    shared_task,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -105,4 +113,7 @@ __all__ = ["FixedPrior", "main"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

@@ -155,12 +155,22 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _script import SEED, SIZE, count, json_object, task_folder, write_summary  # noqa: E402
+from _script import (  # noqa: E402
+    SEED,
+    SIZE,
+    count,
+    interrupted,
+    json_object,
+    task_folder,
+    write_summary,
+)
 from _suite import (  # noqa: E402
+    CELLS_KEPT,
     check_summary,
     check_test_rows,
     csv_lock,
     drop_cut_row,
+    rows_kept,
     say_skipped_sizes,
     whole_rows,
 )
@@ -962,8 +972,11 @@ def main() -> None:
         check_summary(args.md, args.csv, "--csv")  # each results file there, with cells
         summary(args.csv, args.md)
     else:
-        with csv_lock(args.csv[0]):
-            run(args)
+        try:
+            with csv_lock(args.csv[0]):
+                run(args)
+        except KeyboardInterrupt:
+            interrupted(rows_kept(args.csv[0]))
 
 
 __all__ = [
@@ -985,4 +998,7 @@ __all__ = [
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted(CELLS_KEPT)

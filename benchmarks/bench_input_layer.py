@@ -100,8 +100,9 @@ def worker(cells_path: str, out_path: str) -> None:
 def run_version(root: Path, cells_path: str, tmp: str, name: str) -> list:
     out_path = os.path.join(tmp, f"{name}.pkl")
     env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import bench_input_layer as b; "
+    code = (  # Ctrl-C ends the worker without its traceback: the script says what it kept
+        "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "sys.path.insert(0, sys.argv[1]); import bench_input_layer as b; "
         "b.worker(sys.argv[2], sys.argv[3])"
     )
     cmd = [sys.executable, "-c", code, str(Path(__file__).parent), cells_path, out_path]
@@ -260,4 +261,9 @@ def main(argv: list[str] | None = None) -> None:
 __all__ = ["build_cells", "categorical_tasks", "main", "report", "scores", "worker"]
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        from _script import interrupted  # here: the workers import this file with another llmboost
+
+        interrupted()

@@ -39,6 +39,7 @@ from _script import (
     check_summary_file,
     command_line,
     count,
+    interrupted,
     shared_table,
     shared_task,
     usage_error,
@@ -429,4 +430,7 @@ __all__ = [
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        interrupted()

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _script import SEED, check_classes, count, median_seconds, shared_table
+from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
@@ -74,4 +74,7 @@ __all__ = ["main"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

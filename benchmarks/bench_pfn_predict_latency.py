@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _script import check_summary_file, command_line, write_summary  # noqa: E402
+from _script import check_summary_file, command_line, interrupted, write_summary  # noqa: E402
 from bench_bundled_pfn_speed import table  # noqa: E402
 
 TABLES = [(100, 10), (500, 10), (1000, 20)]
@@ -137,4 +137,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _script import check_classes, usage_error
+from _script import check_classes, interrupted, usage_error
 
 from llmboost import PriorBoostClassifier
 from llmboost.benchmarks.cli import count
@@ -208,4 +208,7 @@ __all__ = ["TASKS", "jobs", "main", "pfnboost", "selection"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
-from _script import check_device, check_summary_file, write_summary  # noqa: E402
+from _script import check_device, check_summary_file, interrupted, write_summary  # noqa: E402
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
@@ -261,4 +261,7 @@ __all__ = ["ROOT", "main", "make_data", "median_times", "oof", "sync", "time_row
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

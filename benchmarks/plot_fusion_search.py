@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _script import SEED, count  # noqa: E402
+from _script import SEED, count, interrupted  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -177,4 +177,7 @@ __all__ = ["draw", "main"]
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted()

@@ -27,7 +27,7 @@ import zlib
 from pathlib import Path
 
 import pandas as pd
-from _script import write_summary
+from _script import interrupted, write_summary
 from sklearn.model_selection import train_test_split
 
 #: (R package/item, target column, columns dropped besides R's row names).
@@ -161,4 +161,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        interrupted("the task folders printed above are written; run it again to write them all")

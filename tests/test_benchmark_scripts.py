@@ -1231,6 +1231,68 @@ def test_a_folder_where_no_lock_can_be_made_is_refused_before_the_run(
     assert not ran and not any(folder.iterdir())
 
 
+def test_a_suite_stopped_by_ctrl_c_says_which_rows_it_kept(scripts, tmp_path, monkeypatch, capsys):
+    # Ctrl-C stopped every benchmark script with a KeyboardInterrupt traceback, saying
+    # neither what was kept nor how to go on
+    from types import SimpleNamespace
+
+    _suite = sys.modules["_suite"]
+    csv = tmp_path / "r.csv"
+
+    def run(args):
+        csv.write_text("dataset,size\ntiny,32\ntiny,6")  # a row, and one cut short
+        raise KeyboardInterrupt
+
+    args = SimpleNamespace(csv=csv, md=None, inputs=None, summary_only=False)
+    monkeypatch.setattr(sys, "argv", ["bench_x.py"])
+    with pytest.raises(SystemExit) as stop:
+        try:
+            _suite.run_suite(args, run, None, "bench_x.py")
+        except KeyboardInterrupt:  # a failure of this test, not a stop of pytest
+            pytest.fail("Ctrl-C came through as a KeyboardInterrupt")
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == (
+        f"\nbench_x.py: interrupted: 1 result rows kept in {csv}; run the same command again "
+        "to resume\n"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
+@pytest.mark.parametrize("script", ["bench_fusion_rules.py", "bench_explain.py"])
+def test_ctrl_c_stops_a_script_with_one_line_and_status_130(script, task_dir, tmp_path):
+    # a traceback, exit status 1; now one line saying what was kept and how to go on
+    import signal
+
+    csv = tmp_path / "r.csv"
+    options = {
+        "bench_fusion_rules.py": ["--prior", "constant", "--data-dir", task_dir, "--sizes", 32,
+                                  "--seeds", 0, 1, 2, 3, 4, "--cache", tmp_path, "--csv", csv],
+        "bench_explain.py": ["--train-rows", 200, "--rows", 50, "--repeats", 1000],
+    }[script]  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / script), *map(str, options)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child.stdout.readline()  # its first line: a cell written, or the table's title
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 130 and "Traceback" not in err
+    line = err.strip().splitlines()[-1]
+    if script == "bench_fusion_rules.py":
+        rows = len(pd.read_csv(csv))
+        assert rows > 20 and line == (
+            f"bench_fusion_rules.py: interrupted: {rows} result rows kept in {csv}; run the "
+            "same command again to resume"
+        )
+    else:
+        assert line == (
+            "bench_explain.py: interrupted: only what was printed above is kept (files are "
+            "written at the end); run it again"
+        )
+
+
 def test_two_summaries_written_at_once_keep_their_temporaries_apart(scripts, tmp_path):
     # every writer of one summary used .NAME.part: a second overwrote the first's, which
     # then moved the other's text into place, and the second's own move failed
