@@ -912,6 +912,20 @@ def _prior_cv(text: str) -> int:
     return value
 
 
+def _check_summary_options(parser: argparse.ArgumentParser) -> None:
+    """Stop with a usage error naming the options of a run given with ``--md``, which runs
+    nothing (they were ignored; the suites' ``--md`` runs their cells first)."""
+    names = {a.dest: a.option_strings[0] for a in parser._actions}
+    for action in parser._actions:  # only the options given are parsed
+        action.default = argparse.SUPPRESS
+    given = [names[k] for k in vars(parser.parse_args()) if k not in ("md", "csv", "data_dir")]
+    if given:
+        parser.error(
+            f"argument --md: writes the summary of --csv and runs nothing, so {', '.join(given)} "
+            "would not be used: drop them, or run the cells first without --md"
+        )
+
+
 def main() -> None:
     """Run the comparison (or only its summary) as the options say.
 
@@ -967,6 +981,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.md and len(args.csv) > 1:
         parser.error("argument --csv: a run writes one results file; give several only with --md")
+    if args.md:
+        _check_summary_options(parser)
     bench_bundled_pfn.DATASETS = task_folder(parser, args.data_dir)
     if args.md:
         check_summary(args.md, args.csv, "--csv")  # each results file there, with cells

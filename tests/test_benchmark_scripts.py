@@ -551,6 +551,24 @@ def test_a_fusion_rules_summary_needs_results_with_cells(tmp_path):
     assert not md.exists()
 
 
+def test_fusion_rules_summary_refuses_the_options_of_a_run(tmp_path, monkeypatch, capsys):
+    # --md writes only the summary (the suites' --md runs their cells first): given with
+    # --prior or --sizes it ran nothing and said nothing of them
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_rules
+
+    md = tmp_path / "r.md"
+    argv = ["--md", str(md), "--csv", "r.csv", "--sizes", "64", "--prior", "llm"]
+    monkeypatch.setattr(sys, "argv", ["bench_fusion_rules.py", *argv])
+    line = _usage_error(capsys, bench_fusion_rules.main)
+    assert line == (
+        "bench_fusion_rules.py: error: argument --md: writes the summary of --csv and runs "
+        "nothing, so --sizes, --prior would not be used: drop them, or run the cells first "
+        "without --md"
+    )
+    assert not md.exists()
+
+
 def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     # with several --csv files and no --md, the run wrote into the first one and left
     # the others out, silently
