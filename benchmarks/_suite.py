@@ -165,6 +165,40 @@ def finished_cells(path: Path) -> tuple[set[tuple], bool]:
         }, False
 
 
+@contextlib.contextmanager
+def appended_rows(path: Path, fields: list[str], new: bool):
+    """``append(row)``, which writes a row to the results CSV at ``path`` and flushes it;
+    the file is opened at the first row (the header written with it when ``new``), so a
+    run that scores no cell leaves no file, not one holding only the header.
+
+    Parameters
+    ----------
+    path : Path
+    fields : list of str
+        The CSV's columns.
+    new : bool
+        Whether the file needs its header (:func:`finished_cells`).
+    """
+    files = []
+
+    def append(row: dict) -> None:
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=fields)
+        if not files:
+            files.append(path.open("a", newline=""))
+            if new:
+                writer.writeheader()
+        writer.writerow(row)
+        files[0].write(text.getvalue())
+        files[0].flush()
+
+    try:
+        yield append
+    finally:
+        for fh in files:
+            fh.close()
+
+
 def check_test_rows(path: Path, n_test: dict[str, int], where: dict | None = None) -> None:
     """Stop when the CSV at ``path`` holds cells of a task scored on other test rows.
 
@@ -416,6 +450,7 @@ def check_summary(md: str | None, csv_paths: list[str], option: str = "--csv/--i
 
 __all__ = [
     "CELLS_KEPT",
+    "appended_rows",
     "check_summary",
     "check_test_rows",
     "csv_lock",

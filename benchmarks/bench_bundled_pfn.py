@@ -26,7 +26,6 @@ benchmark resumes after a stop (a CSV with cells of another ``--max-test`` is re
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 import warnings
@@ -37,6 +36,7 @@ import pandas as pd
 from _script import DATASETS, interrupted, task_folder, usage_error, write_summary
 from _suite import (
     CELLS_KEPT,
+    appended_rows,
     check_test_rows,
     finished_cells,
     pfn_options,
@@ -308,10 +308,7 @@ def run(args: argparse.Namespace) -> None:
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
+    with appended_rows(path, FIELDS, new) as append:
         for size in args.sizes:  # size-major, so a partial run covers every dataset
             for name in names:
                 Xpool, ypool, Xte, yte, _meta = tasks[name]
@@ -324,9 +321,8 @@ def run(args: argparse.Namespace) -> None:
                         if (name, size, seed, method) in done:
                             continue
                         row = _score_cell(name, size, seed, method, Xtr, ytr, Xte, yte)
-                        writer.writerow(row)
+                        append(row)
                         done.add((name, size, seed, method))  # named twice: runs once
-                        fh.flush()
                         print(
                             name,
                             size,

@@ -26,7 +26,6 @@ at once; a rerun skips the cells already there (a CSV with cells of another
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 import warnings
@@ -38,6 +37,7 @@ import pandas as pd
 from _script import interrupted, task_folder, usage_error, write_summary
 from _suite import (
     CELLS_KEPT,
+    appended_rows,
     check_test_rows,
     finished_cells,
     pfn_options,
@@ -210,10 +210,7 @@ def run(args: argparse.Namespace) -> None:
     tasks = {name: load_task(name, args.max_test) for name in names}
     check_test_rows(path, {name: len(task[3]) for name, task in tasks.items()})
     say_skipped_sizes({name: len(task[1]) for name, task in tasks.items()}, args.sizes)
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
+    with appended_rows(path, FIELDS, new) as append:
         for seed in args.seeds:
             for size in args.sizes:
                 for name in names:
@@ -237,8 +234,7 @@ def run(args: argparse.Namespace) -> None:
                         except Exception as exc:  # noqa: BLE001 - recorded, not fatal
                             row["error"] = f"{type(exc).__name__}: {exc}"[:200]
                         row["seconds"] = round(time.perf_counter() - t0, 3)
-                        writer.writerow(row)
-                        fh.flush()
+                        append(row)
                         done.add((name, size, seed, method))  # named twice: runs once
                         print(name, size, seed, method, row["r2"], row["seconds"], flush=True)
 

@@ -18,7 +18,6 @@ Metric: ROC AUC (one-vs-rest macro for multiclass). Resumable like the other scr
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -39,6 +38,7 @@ from _script import (  # noqa: E402
 )
 from _suite import (  # noqa: E402
     CELLS_KEPT,
+    appended_rows,
     check_summary,
     csv_lock,
     finished_cells,
@@ -81,10 +81,7 @@ def run(args: argparse.Namespace) -> None:
         usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
     path = Path(args.csv)
     done, new = finished_cells(path)
-    with path.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
+    with appended_rows(path, FIELDS, new) as append:
         for name in args.datasets or tasks:
             Xpool, ypool, Xte, yte, meta = load_task(name, 1000)
             if len(np.unique(ypool)) > 10:
@@ -107,8 +104,7 @@ def run(args: argparse.Namespace) -> None:
                         row = {"dataset": name, "size": size, "seed": seed, "method": method}
                         row.update(auc=round(auc(yte, proba, classes), 6), passes=passes)
                         row["seconds"] = round(time.perf_counter() - t0, 3)
-                        writer.writerow(row)
-                        fh.flush()
+                        append(row)
                         done.add((name, size, seed, method))  # named twice: runs once
                         print(row, flush=True)
 

@@ -164,6 +164,15 @@ def test_sizes_above_the_training_rows_are_said(script, options, task_dir, tmp_p
     assert set(pd.read_csv(csv)["size"]) == {32}
 
 
+@pytest.mark.parametrize("script, options", _SUITES[:2])
+def test_a_suite_that_runs_no_cell_writes_no_results_file(script, options, task_dir, tmp_path):
+    # every size above the task's rows: the run left a results file holding only the
+    # header (bench_fusion_rules.py has its own test of this)
+    run, csv = _run_suite(script, options, task_dir, tmp_path, "--sizes", 500, "--seeds", 0)
+    assert "fewer than size 500: those cells are skipped" in run.stderr
+    assert not csv.exists()
+
+
 @pytest.mark.parametrize("script, options", _SUITES)
 def test_a_second_run_on_one_csv_stops_at_its_start(script, options, task_dir, tmp_path):
     # two runs on one --csv both ran every missing cell and appended it: each cell twice
