@@ -405,6 +405,9 @@ def run_suite(
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     check_summary_file("--md", args.md)
+    summary_only = {"--inputs": args.inputs, "--notes": args.notes, "--command": args.command}
+    if not args.md and (given := [k for k, v in summary_only.items() if v]):
+        usage_error(f"argument {given[0]}: only the summary uses it; give --md, its file")
     inputs = args.inputs or [args.csv]
     if args.summary_only:
         check_summary(args.md, inputs)  # before anything runs

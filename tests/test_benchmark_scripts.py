@@ -1270,7 +1270,8 @@ def test_a_suite_stopped_by_ctrl_c_says_which_rows_it_kept(scripts, tmp_path, mo
         csv.write_text("dataset,size\ntiny,32\ntiny,6")  # a row, and one cut short
         raise KeyboardInterrupt
 
-    args = SimpleNamespace(csv=csv, md=None, inputs=None, summary_only=False)
+    args = SimpleNamespace(csv=csv, md=None, inputs=None, notes="", command=None,
+                           summary_only=False)  # fmt: skip
     monkeypatch.setattr(sys, "argv", ["bench_x.py"])
     with pytest.raises(SystemExit) as stop:
         try:
@@ -1282,6 +1283,28 @@ def test_a_suite_stopped_by_ctrl_c_says_which_rows_it_kept(scripts, tmp_path, mo
         f"\nbench_x.py: interrupted: 1 result rows kept in {csv}; run the same command again "
         "to resume\n"
     )
+
+
+@pytest.mark.parametrize("option", ["--inputs", "--notes", "--command"])
+def test_the_summary_s_options_without_md_are_usage_errors(
+    scripts, option, tmp_path, monkeypatch, capsys
+):
+    # --inputs, --notes and --command only shape the summary: without --md the cells ran
+    # and they were dropped without a word
+    from types import SimpleNamespace
+
+    _suite = sys.modules["_suite"]
+    args = SimpleNamespace(csv=tmp_path / "r.csv", md=None, inputs=None, notes="",
+                           command=None, summary_only=False)  # fmt: skip
+    setattr(args, option[2:], ["a.csv"] if option == "--inputs" else "text")
+    monkeypatch.setattr(sys, "argv", ["bench_x.py"])
+    ran = []
+    line = _usage_error(capsys, _suite.run_suite, args, ran.append, None, "bench_x.py")
+    assert (
+        line
+        == f"bench_x.py: error: argument {option}: only the summary uses it; give --md, its file"
+    )
+    assert not ran
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
