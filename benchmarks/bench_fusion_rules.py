@@ -983,6 +983,10 @@ def main() -> None:
         parser.error("argument --csv: a run writes one results file; give several only with --md")
     if args.md:
         _check_summary_options(parser)
+    try:  # before any cell: a bad one stopped the first cell's search with a traceback
+        make_booster("xgboost", args.booster_params, "classification", 0)
+    except (TypeError, ValueError) as err:
+        parser.error(f"argument --booster-params: {err}")
     bench_bundled_pfn.DATASETS = task_folder(parser, args.data_dir)
     if args.md:
         check_summary(args.md, args.csv, "--csv")  # each results file there, with cells

@@ -578,6 +578,23 @@ def test_fusion_rules_summary_refuses_the_options_of_a_run(tmp_path, monkeypatch
     assert not md.exists()
 
 
+def test_fusion_rules_refuses_booster_params_xgboost_cannot_take(tmp_path, monkeypatch, capsys):
+    # the first cell's search stopped with a ValueError traceback, after the tasks were
+    # read and the prior's out-of-fold margins computed
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_fusion_rules
+
+    csv = tmp_path / "r.csv"
+    argv = ["--prior", "constant", "--csv", str(csv), "--booster-params", '{"max_depth": -1}']
+    monkeypatch.setattr(sys, "argv", ["bench_fusion_rules.py", *argv])
+    line = _usage_error(capsys, bench_fusion_rules.main)
+    assert line.startswith(
+        "bench_fusion_rules.py: error: argument --booster-params: booster_params max_depth=-1 "
+        "is out of range"
+    )
+    assert not any(tmp_path.iterdir())
+
+
 def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     # with several --csv files and no --md, the run wrote into the first one and left
     # the others out, silently
