@@ -91,6 +91,11 @@ def load_task(
     if len(test) > max_test:
         from sklearn.model_selection import train_test_split
 
+        if max_test < (classes := test[target].nunique()):  # else a ValueError traceback
+            usage_error(
+                f"argument --max-test: {max_test} test rows cannot hold the {classes} classes "
+                f"of {name}'s test set; give --max-test {classes} or more"
+            )
         test, _ = train_test_split(
             test,
             train_size=max_test,

@@ -314,6 +314,19 @@ def test_a_rerun_with_another_test_cap_is_refused(script, task_dir, tmp_path):
     assert len(pd.read_csv(csv)) == 2
 
 
+@pytest.mark.parametrize("script, options", [_SUITES[0], _SUITES[2]])
+def test_a_test_cap_below_the_classes_is_a_usage_error(script, options, task_dir, tmp_path):
+    # --max-test 1 stopped with a ValueError traceback from the stratified split
+    options = _cache_in(tmp_path, options)
+    csv = tmp_path / "out" / "r.csv"
+    run = _script(script, "--data-dir", task_dir, "--max-test", 1, "--csv", csv, *options)
+    assert run.returncode == 2 and run.stderr.strip().splitlines()[-1] == (
+        f"{script}: error: argument --max-test: 1 test rows cannot hold the 2 classes of "
+        "tiny's test set; give --max-test 2 or more"
+    )
+    assert not csv.parent.exists()
+
+
 def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     # the cached candidate margins were keyed by the task's name: another --max-test
     # (or --data-dir, or edited files) reused margins of other test rows (a raw
