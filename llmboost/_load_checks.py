@@ -258,6 +258,7 @@ FITTED = {
     "seed_": _int(0, 2**32 - 1),
     "context_size_": _int(1),
     "categorical_": _array(1, "b"),
+    "ignored_columns_": _array(1, "b"),
     "X_train_": _array(2, "f"),
     "feature_centre_": _array(1, "f"),
     "feature_scale_": (lambda v: _array(1, "f")[0](v) and bool(np.all(v > 0)), "positive numbers"),

@@ -1149,6 +1149,7 @@ def pfn_file(tmp_path_factory):
         (["scale"], "bogus", "model: scale="),  # loaded, unused
         (["feature_names_in_"], 5, "model: feature_names_in_ is 5, not a 1-D array of col"),
         (["n_features_in_"], "x", "model: n_features_in_ is 'x', not an integer >= 1"),
+        (["prior_", "ignored_columns_"], 5, "prior_: ignored_columns_ is 5, not a 1-D array"),
         (["n_features_in_"], 4, "model: feature_names_in_ has 3 names for 4 features"),
         (["classes_"], 1.5, "model: classes_ is 1.5, not a 1-D array of distinct classes"),
         (["categories_"], 5, "model: categories_ is 5, not a dict of pandas indexes"),

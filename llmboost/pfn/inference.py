@@ -172,10 +172,14 @@ def decode_passes(
     return out  # type: ignore[return-value]
 
 
-def unseen_as_missing(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``rows`` with every column that the training rows ``x`` never observe made missing:
-    such a column carries no information (as in TabPFN and TabICL), whatever its values."""
-    unseen = np.isnan(x).all(axis=0)
+def unseen_columns(x: np.ndarray) -> np.ndarray:
+    """Which columns the training rows ``x`` never observe (missing in every row)."""
+    return np.isnan(x).all(axis=0)
+
+
+def unseen_as_missing(unseen: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` with the columns ``unseen`` (:func:`unseen_columns`) made missing: such a
+    column carries no information (as in TabPFN and TabICL), whatever its values."""
     if not unseen.any():
         return rows
     rows = rows.copy()
@@ -264,4 +268,5 @@ __all__ = [
     "run_passes",
     "standardised",
     "unseen_as_missing",
+    "unseen_columns",
 ]

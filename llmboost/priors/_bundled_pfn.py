@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,91 +30,10 @@ from .._resources import require, seed_from
 from ._base import Folds, Prior, categorical_mask, category_codes, target_moments
 from ._device import fitted_device, torch_device
 from ._in_context import CHECKPOINT_PATH, same_seed
+from ._pfn_checkpoint import default_weights_path, load_model
 
-_MODELS: dict[tuple, Any] = {}
-_LOCK = threading.Lock()
 #: Most bytes of encoded training rows a fitted prior keeps between ``logits`` calls.
 ENCODED_CONTEXT_BYTES = 256 * 2**20
-
-
-def default_weights_path(task: str = "classification") -> Path:
-    """Path of the shipped checkpoint for ``task``.
-
-    Parameters
-    ----------
-    task : {"classification", "regression"}, default="classification"
-
-    Returns
-    -------
-    Path
-    """
-    from ..pfn import DEFAULT_REGRESSION_WEIGHTS, DEFAULT_WEIGHTS, WEIGHTS_DIR
-
-    return WEIGHTS_DIR / (DEFAULT_REGRESSION_WEIGHTS if task == "regression" else DEFAULT_WEIGHTS)
-
-
-def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
-    """Load (once per process) a checkpoint written by ``llmboost.pfn.pretrain``.
-
-    Parameters
-    ----------
-    path : str or Path, default=None
-        The checkpoint file; ``None`` is the shipped classification network.
-    device : str, default="cpu"
-        Torch device the network is placed on; ``"auto"`` picks CUDA when available.
-
-    Returns
-    -------
-    TabPFNLite
-        The network in evaluation mode (shared by every caller of the same file and device).
-    """
-    require("torch", extra="pfn", who="BundledPFNPrior")
-    path = Path(path).expanduser() if path is not None else default_weights_path()
-    device = torch_device(device, "load_model")
-    if not path.is_file():
-        folder = " (a folder)" if path.is_dir() else ""
-        raise FileNotFoundError(
-            f"No PFN checkpoint at {path}{folder}: pass weights= a file written by `python -m "
-            "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
-            "None for the shipped network."
-        )
-    stat = path.stat()  # a file written over in place is read again
-    key = (str(path.resolve()), device, stat.st_size, stat.st_mtime_ns)
-    with _LOCK:
-        if key not in _MODELS:
-            for old in [k for k in _MODELS if k[:2] == key[:2]]:
-                del _MODELS[old]
-            model, ck = _read_checkpoint(path)
-            model.to(device).eval()
-            model.train_info = ck.get("train_info", {})
-            model.max_rows = int(ck.get("recipe", {}).get("args", {}).get("max_rows", 1024))
-            _MODELS[key] = model
-        return _MODELS[key]
-
-
-def _read_checkpoint(path: Path):
-    """The network and the checkpoint dict in ``path``; ``ValueError`` for any other file."""
-    import pickle
-
-    import torch
-
-    from ..pfn.model import PFNConfig, TabPFNLite
-
-    try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
-        model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
-        # model.pt and shipped files hold "state_dict"; a run's checkpoint.pt, "model"
-        model.load_state_dict(ck["state_dict"] if "state_dict" in ck else ck["model"])
-    except PermissionError:
-        raise
-    except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
-        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
-        raise ValueError(
-            f"{path} is not a checkpoint of the bundled PFN ({why}); "
-            "pass weights= a file written by `python -m llmboost.pfn.pretrain`, or None "
-            "for the shipped network."
-        ) from None
-    return model, ck
 
 
 class BundledPFNPrior(Prior):
@@ -193,6 +110,9 @@ class BundledPFNPrior(Prior):
         The seed drawn from ``random_state``.
     categorical_ : ndarray of bool
         Which columns are categorical (read as category codes).
+    ignored_columns_ : ndarray of bool
+        Columns missing in every training row: read as missing at predict, whatever
+        their values there.
     """
 
     _parameter_constraints = {
@@ -236,12 +156,13 @@ class BundledPFNPrior(Prior):
     # ------------------------------------------------------------------ hooks
     def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
         """Keep the encoded training rows and choose the context subsamples and codes."""
-        from ..pfn.inference import column_moments, standardised
+        from ..pfn.inference import column_moments, standardised, unseen_columns
 
         model = self._start(X)
         values = _values(X)
         self.feature_centre_, self.feature_scale_ = column_moments(values, self.categorical_)
         self.X_train_ = standardised(values, self.feature_centre_, self.feature_scale_)
+        self.ignored_columns_ = unseen_columns(self.X_train_)
         self.y_train_ = y
         self.contexts_, self.codes_ = self._plan(model, y)
         self.context_size_ = len(self.contexts_[0])
@@ -266,7 +187,7 @@ class BundledPFNPrior(Prior):
 
         self._replan()
         moments = (getattr(self, "feature_centre_", 0.0), getattr(self, "feature_scale_", 1.0))
-        query = unseen_as_missing(self.X_train_, standardised(_values(X), *moments))
+        query = unseen_as_missing(self._ignored(), standardised(_values(X), *moments))
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
         encoded = self._encoded_context(job)
         if encoded is None:
@@ -284,6 +205,14 @@ class BundledPFNPrior(Prior):
             self._device(),
         )
         return self._combine(model, 0, job, passes, owners, outputs)
+
+    def _ignored(self) -> np.ndarray:
+        """``ignored_columns_``, found once on a prior fitted before fit kept it."""
+        if not hasattr(self, "ignored_columns_"):
+            from ..pfn.inference import unseen_columns
+
+            self.ignored_columns_ = unseen_columns(self.X_train_)
+        return self.ignored_columns_
 
     def _encoded_context(self, job) -> tuple | None:
         """The passes of the fitted context with their encoded contexts, made on the first
@@ -312,7 +241,12 @@ class BundledPFNPrior(Prior):
 
     def _oof_logits(self, X: pd.DataFrame, y: np.ndarray, folds: Folds) -> np.ndarray:
         """Each fold's rows scored with the other folds as context; folds run batched."""
-        from ..pfn.inference import column_moments, standardised, unseen_as_missing
+        from ..pfn.inference import (
+            column_moments,
+            standardised,
+            unseen_as_missing,
+            unseen_columns,
+        )
 
         model = self._start(X)
         values = _values(X)
@@ -323,7 +257,8 @@ class BundledPFNPrior(Prior):
             centre, scale = column_moments(values[train], self.categorical_)
             x = standardised(values[train], centre, scale)
             jobs.append((x, y[train], contexts, codes))
-            queries.append(unseen_as_missing(x, standardised(values[test], centre, scale)))
+            query = standardised(values[test], centre, scale)
+            queries.append(unseen_as_missing(unseen_columns(x), query))
         shape = (len(X),) if self.task == "regression" else (len(X), len(self.classes_))
         out = np.empty(shape, dtype=np.float64)
         for (_train, test), z in zip(folds, self._score(jobs, queries)):

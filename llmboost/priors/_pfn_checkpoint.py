@@ -1,0 +1,98 @@
+"""Loading the bundled PFN's checkpoints: the shipped files, or a run's of
+``python -m llmboost.pfn.pretrain``, each read once per process and device."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from .._resources import require
+from ._device import torch_device
+
+_MODELS: dict[tuple, Any] = {}
+_LOCK = threading.Lock()
+
+
+def default_weights_path(task: str = "classification") -> Path:
+    """Path of the shipped checkpoint for ``task``.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+
+    Returns
+    -------
+    Path
+    """
+    from ..pfn import DEFAULT_REGRESSION_WEIGHTS, DEFAULT_WEIGHTS, WEIGHTS_DIR
+
+    return WEIGHTS_DIR / (DEFAULT_REGRESSION_WEIGHTS if task == "regression" else DEFAULT_WEIGHTS)
+
+
+def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
+    """Load (once per process) a checkpoint written by ``llmboost.pfn.pretrain``.
+
+    Parameters
+    ----------
+    path : str or Path, default=None
+        The checkpoint file; ``None`` is the shipped classification network.
+    device : str, default="cpu"
+        Torch device the network is placed on; ``"auto"`` picks CUDA when available.
+
+    Returns
+    -------
+    TabPFNLite
+        The network in evaluation mode (shared by every caller of the same file and device).
+    """
+    require("torch", extra="pfn", who="BundledPFNPrior")
+    path = Path(path).expanduser() if path is not None else default_weights_path()
+    device = torch_device(device, "load_model")
+    if not path.is_file():
+        folder = " (a folder)" if path.is_dir() else ""
+        raise FileNotFoundError(
+            f"No PFN checkpoint at {path}{folder}: pass weights= a file written by `python -m "
+            "llmboost.pfn.pretrain` (a fitted prior needs the file it was fitted with), or "
+            "None for the shipped network."
+        )
+    stat = path.stat()  # a file written over in place is read again
+    key = (str(path.resolve()), device, stat.st_size, stat.st_mtime_ns)
+    with _LOCK:
+        if key not in _MODELS:
+            for old in [k for k in _MODELS if k[:2] == key[:2]]:
+                del _MODELS[old]
+            model, ck = _read_checkpoint(path)
+            model.to(device).eval()
+            model.train_info = ck.get("train_info", {})
+            model.max_rows = int(ck.get("recipe", {}).get("args", {}).get("max_rows", 1024))
+            _MODELS[key] = model
+        return _MODELS[key]
+
+
+def _read_checkpoint(path: Path):
+    """The network and the checkpoint dict in ``path``; ``ValueError`` for any other file."""
+    import pickle
+
+    import torch
+
+    from ..pfn.model import PFNConfig, TabPFNLite
+
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
+        # model.pt and shipped files hold "state_dict"; a run's checkpoint.pt, "model"
+        model.load_state_dict(ck["state_dict"] if "state_dict" in ck else ck["model"])
+    except PermissionError:
+        raise
+    except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
+        why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
+        raise ValueError(
+            f"{path} is not a checkpoint of the bundled PFN ({why}); "
+            "pass weights= a file written by `python -m llmboost.pfn.pretrain`, or None "
+            "for the shipped network."
+        ) from None
+    return model, ck
+
+
+__all__ = ["default_weights_path", "load_model"]
