@@ -436,6 +436,35 @@ def test_the_columns_unseen_at_fit_are_found_once_at_fit(mixed_frame, monkeypatc
     np.testing.assert_array_equal(older.logits(X), base)
 
 
+def test_a_column_one_context_never_observes_carries_no_information_in_its_passes():
+    # above max_context, a pass whose context subsample had the column missing in every
+    # row still read its values in the query rows (moving that pass's probabilities)
+    from llmboost.pfn.inference import decode_passes, run_passes
+
+    X, y = _blobs(120, 2, 3, 0)
+    X["rare"] = np.where(np.arange(120) < 3, 1.0, np.nan)  # observed in rows 0-2 only
+    prior = BundledPFNPrior(max_context=40, n_ensemble=1, principal_components=False)
+    prior.fit(X, y)
+    lacking = [not set(c) & {0, 1, 2} for c in prior.contexts_]
+    assert any(lacking) and not all(lacking)
+    job = (prior.X_train_, prior.y_train_, prior.contexts_, prior.codes_)
+    model, passes, _, _, groups = prior._encoded_context(job)
+    query = prior.X_train_[3:20]
+    filled = query.copy()
+    filled[:, 3] = 5.0
+    assert [np.isnan(p.x[:, 3]).all() for p in passes] == lacking  # one pass per context
+    args = (prior.categorical_, 10**6)
+    for run in (
+        lambda q: run_passes(model, passes, [q], *args),
+        lambda q: decode_passes(model, groups, passes, [q], *args),
+    ):
+        for blank, a, b in zip(lacking, run(query), run(filled)):
+            if blank:
+                np.testing.assert_array_equal(a, b)
+            else:  # a context that observes it reads it
+                assert np.abs(a - b).max() > 1e-3
+
+
 def test_multiclass_probabilities_sum_to_one():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])

@@ -13,7 +13,7 @@ context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class Pass:
 
     ``features`` are the columns the pass reads, in the order it reads them (a
     permutation of all columns, or a subset); ``noise`` has one row per such column.
+    ``unseen`` marks the columns the context rows never observe: the pass reads them as
+    missing in its query rows too (:func:`unseen_as_missing`).
     """
 
     queries: int
@@ -32,6 +34,10 @@ class Pass:
     features: np.ndarray
     noise: np.ndarray
     n_out: int = 0
+    unseen: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.unseen = unseen_columns(self.x)
 
 
 def plan(n_passes: int, n_ctx: int, n_query: int, rows_budget: int) -> tuple[int, int]:
@@ -229,7 +235,7 @@ def _tensors(passes, queries, categorical, rows, device, context: bool = True) -
         parts = [p.x] if context else []
         if rows is not None:
             start, length = rows
-            q = queries[p.queries][start : start + length]
+            q = unseen_as_missing(p.unseen, queries[p.queries][start : start + length])
             if len(q) < length:  # a shorter query set: pad with copies of a context row
                 q = np.concatenate([q, np.repeat(p.x[:1], length - len(q), axis=0)])
             parts.append(q)
