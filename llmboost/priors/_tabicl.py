@@ -181,12 +181,19 @@ class TabICLPrior(InContextPrior):
         return cls(**self._extra(cls, params))
 
     def _fit_model(self, X: np.ndarray, y: np.ndarray):
+        """TabICL on the context, its columns standardised in float64 (:class:`_Standardised`)."""
+        from ..pfn.inference import column_moments
+
         fix = f"Pass model_path= a TabICL {self.task} checkpoint such as {CHECKPOINTS[self.task]}."
+        centre, scale = column_moments(X, np.zeros(X.shape[1], dtype=bool))
         estimator = fit_from_checkpoint(
-            lambda: super(TabICLPrior, self)._fit_model(X, y), "TabICL", self.checkpoint_path_, fix
+            lambda: super(TabICLPrior, self)._fit_model((X - centre) / scale, y),
+            "TabICL",
+            self.checkpoint_path_,
+            fix,
         )
         self._check_head(getattr(estimator, "model_", None))
-        return estimator
+        return _Standardised(estimator, centre, scale)
 
     def _check_head(self, model) -> None:
         """Refuse a checkpoint trained for the other task (a regressor has no classes)."""
@@ -200,6 +207,29 @@ class TabICLPrior(InContextPrior):
             f"Pass task={kind!r}, or a {self.task} checkpoint such as "
             f"{CHECKPOINTS[self.task]}."
         )
+
+
+class _Standardised:
+    """A fitted TabICL estimator that gets rows standardised with its context's moments.
+
+    TabICL divides each column by its spread + 1e-6, so a column in small units (a spread
+    of 1e-8) reached it nearly constant; standardised first, TabICL's own scaling is the
+    identity up to rounding. Other attributes are the estimator's.
+    """
+
+    def __init__(self, estimator, centre: np.ndarray, scale: np.ndarray) -> None:
+        self.estimator, self.centre, self.scale = estimator, centre, scale
+
+    def __getattr__(self, name: str):
+        if name == "estimator":  # not set yet (copies): no recursion
+            raise AttributeError(name)
+        return getattr(self.estimator, name)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator.predict_proba((X - self.centre) / self.scale)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator.predict((X - self.centre) / self.scale)
 
 
 def _missing_message(name: str, where: Path, why: str, wanted: str | None = None) -> str:
