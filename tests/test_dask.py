@@ -348,9 +348,10 @@ def test_a_text_column_missing_in_every_row_is_categorical_as_locally(client, bo
     np.testing.assert_allclose(got, local.decision_function(X), atol=1e-6)  # see above
 
 
-def test_a_column_whose_kind_changed_since_fit_is_warned_about_on_the_client(client):
+def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(client):
     # the local warning was raised on the workers, where only their logs showed it: the
-    # text column given as numbers became missing in every row without a word
+    # text column given as numbers became missing in every row without a word; then it
+    # came once per partition (4 here), now once per column and call
     import time
 
     X, y = table(n=120)
@@ -358,17 +359,21 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_on_the_client(cli
         *to_dask(X, y)
     )
     codes = X.assign(colour=X["colour"].map({"red": 1, "green": 2, "blue": 3}))
+    rows = dd.from_pandas(codes, npartitions=4)  # 30 rows each
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.predict(dd.from_pandas(codes, npartitions=2)).compute()
+        for _ in range(2):  # two calls: one warning each
+            model.predict(rows).compute()
         for _ in range(50):  # the workers' warnings arrive as events, maybe after compute
             if len(caught) >= 2:
                 break
             time.sleep(0.1)
-    assert sorted(str(w.message) for w in caught) == 2 * [
+        time.sleep(1)  # (any more would have arrived)
+    assert [str(w.message) for w in caught] == 2 * [
         "Column 'colour' was categorical at fit but is numeric now; its values were matched "
-        "to the fit categories by number; 60 value(s) matched nothing and became missing."
+        "to the fit categories by number; 30 value(s) matched nothing and became missing."
     ]
+    assert {w.category for w in caught} == {UserWarning}
 
 
 def test_partitions_converted_at_once_on_a_worker_s_threads_forward_every_warning(
@@ -396,9 +401,9 @@ def test_partitions_converted_at_once_on_a_worker_s_threads_forward_every_warnin
         return frame
 
     sent = []
-    fake = type("Distributed", (), {"warn": staticmethod(lambda m, c: sent.append(str(m)))})
     monkeypatch.setattr(_data, "align_categories", align)
-    monkeypatch.setattr(_data, "require_dask", lambda: (None, None, fake))
+    forward = lambda got, call: sent.extend(str(w.message) for w in got)  # noqa: E731
+    monkeypatch.setattr(_data, "forward", forward)
     meta = pd.DataFrame({"a": pd.Series(dtype=float)})
     filters = list(warnings.filters)
 

@@ -254,7 +254,7 @@ class _DaskPriorBoost(FusionParams):
             )
         y = as_dask_target(y, X)
         categories = schema(X)
-        frame, y = client.persist([prepared(X, categories), y])
+        frame, y = client.persist([prepared(X, categories, client), y])
         seed = _sample_seed(self.random_state)
         lengths = check_labels(frame, y, regression=self._task == "regression")
         self._check_log_target(y, lengths)
@@ -373,7 +373,7 @@ class _DaskPriorBoost(FusionParams):
         client = self._get_client()
         lengths = _known_lengths(X)
         frame = as_dask_frame(X, fitted=True)
-        frame = prepared(named_columns(frame, self, reset=False), self.categories_)
+        frame = prepared(named_columns(frame, self, reset=False), self.categories_, client)
         out_meta = margin_meta(self._width)
         z = None
         if self.prior_ is not None:

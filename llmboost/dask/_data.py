@@ -10,6 +10,7 @@ local fit on the whole table.
 from __future__ import annotations
 
 import threading
+import uuid
 import warnings
 
 import numpy as np
@@ -18,6 +19,7 @@ from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
 from .._validation import align_categories, feature_names, fit_categories, to_frame
+from ._forward import forward, listen
 from ._text import labels_again, numbers_again
 
 EXTRA = 'pip install "llmboost[dask]"'
@@ -331,8 +333,10 @@ def _is_text(value) -> bool:
     return isinstance(value, str)
 
 
-def prepared(X, categories: dict):
+def prepared(X, categories: dict, client):
     """``X``'s partitions converted as a local fit converts the whole ``X`` (lazily).
+
+    Their warnings reach ``client`` once per column (one call).
 
     Parameters
     ----------
@@ -340,13 +344,16 @@ def prepared(X, categories: dict):
         Named by :func:`named_columns`.
     categories : dict of str to Index
         From :func:`schema` at fit.
+    client : distributed.Client
 
     Returns
     -------
     dask DataFrame
     """
+    listen(client)
     meta = meta_frame(list(X.columns), categories)
-    return X.map_partitions(prepare_partition, categories, meta, text_dtypes(X), meta=meta)
+    call = uuid.uuid4().hex
+    return X.map_partitions(prepare_partition, categories, meta, text_dtypes(X), call, meta=meta)
 
 
 def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
@@ -372,10 +379,11 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
 
 
 def prepare_partition(
-    part: pd.DataFrame, categories: dict, meta: pd.DataFrame, text=None
+    part: pd.DataFrame, categories: dict, meta: pd.DataFrame, text=None, call: str = ""
 ) -> pd.DataFrame:
     """One partition converted as a local fit converts the whole ``X`` (empty ones too);
-    its warnings (a column whose kind changed since fit) reach the client from a worker.
+    its warnings (a column whose kind changed since fit) are sent to the client
+    (:func:`~llmboost.dask._forward.forward`).
 
     Parameters
     ----------
@@ -386,6 +394,8 @@ def prepare_partition(
         The converted dtypes and column names.
     text : dict of str to CategoricalDtype, default=None
         The object columns holding text over all rows (:func:`text_dtypes`).
+    call : str, default=""
+        The call the partition is converted for (its warnings are shown once).
 
     Returns
     -------
@@ -399,8 +409,7 @@ def prepare_partition(
     with _RECORDING, warnings.catch_warnings(record=True) as caught:  # one thread at a time
         warnings.simplefilter("always")
         out = align_categories(to_frame(part), categories)
-    for caught_warning in caught:  # a worker's own were seen in its log alone
-        require_dask()[2].warn(caught_warning.message, caught_warning.category)
+    forward(caught, call)  # a worker's own were seen in its log alone
     return out
 
 
