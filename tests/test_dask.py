@@ -498,9 +498,11 @@ def test_text_in_a_regressor_s_labels_is_named_as_locally(client, bad):
         DaskPriorBoostRegressor(scale=0, sample_size=20).fit(*to_dask(X, y))
 
 
-def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locally(client):
+@pytest.mark.parametrize("strings", [False, True])
+def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locally(client, strings):
     # left to the local fit on the sample: unsampled, it failed on the workers with a
-    # bare AssertionError (dask's strings, on by default, make it text: "-inf")
+    # bare AssertionError; with dask's strings (on by default) the label became the text
+    # "-1000...0", read as -inf: "Input y contains NaN or infinity (rows [140])"
     import dask
 
     X, y = table(n=150, task="regression")
@@ -509,7 +511,7 @@ def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locall
     message = local_error(PriorBoostRegressor(scale=0), X, y)
     assert message.startswith("y holds -1e+400 (about 401 digits) at row 140, beyond")
     model = DaskPriorBoostRegressor(scale=0, sample_size=20, random_state=0)
-    with dask.config.set({"dataframe.convert-string": False}):
+    with dask.config.set({"dataframe.convert-string": strings}):
         with pytest.raises(ValueError, match=re.escape(message)):
             model.fit(*to_dask(X, y))
 

@@ -65,8 +65,10 @@ def labels_again(y):
         return y  # missing labels: the text gives the local error as it is
     dtype = np.asarray(source.tolist()).dtype
     booleans = source.map(lambda v: isinstance(v, bool | np.bool_))
-    if dtype.kind not in "biuf" or (booleans.any() and not booleans.all()):
-        return y  # booleans mixed with numbers, or numbers numpy holds as objects
+    # ints beyond int64, which numpy holds as objects, are read back as Python numbers
+    python = dtype.kind == "O" and source.map(lambda v: type(v) in (int, float)).all()
+    if not python and (dtype.kind not in "biuf" or (booleans.any() and not booleans.all())):
+        return y  # booleans mixed with numbers, or other numbers numpy holds as objects
     return y.map_partitions(_read_labels, dtype, meta=pd.Series([], dtype=dtype, name=y.name))
 
 
@@ -113,10 +115,21 @@ def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
 
 
 def _read_labels(part: pd.Series, dtype) -> pd.Series:
-    """Labels written as text by dask (``"True"``, ``"3"``) as ``dtype`` again."""
+    """Labels written as text by dask (``"True"``, ``"3"``) as ``dtype`` again (as Python
+    ints and floats for objects)."""
     text = part.astype(object)
+    if dtype.kind == "O":
+        return text.map(_python_number).astype(object)
     values = text.map({"True": True, "False": False}) if dtype.kind == "b" else pd.to_numeric(text)
     return values.astype(dtype)
+
+
+def _python_number(text: str) -> int | float:
+    """The int or float that Python wrote as ``text``."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
 
 
 __all__ = ["labels_again", "numbers_again"]
