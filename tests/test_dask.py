@@ -516,6 +516,23 @@ def test_a_regressor_s_label_beyond_floats_outside_the_sample_is_named_as_locall
             model.fit(*to_dask(X, y))
 
 
+@pytest.mark.parametrize("strings", [False, True])
+@pytest.mark.parametrize("big", [2**70, 10**400], ids=["2**70", "10**400"])
+def test_a_classifier_s_label_beyond_int64_is_named_at_its_row_as_locally(client, strings, big):
+    # the local fit on the sample refused it at its row in the sample: "(row 19)"
+    import dask
+
+    X, _ = table(n=150)
+    y = pd.Series(np.where(np.arange(150) % 2, 1, 2), dtype=object, name="target")
+    y[140] = big
+    message = local_error(PriorBoostClassifier(scale=0), X, y)
+    assert "(row 140), beyond int64's range" in message
+    model = DaskPriorBoostClassifier(scale=0, sample_size=20, random_state=0)
+    with dask.config.set({"dataframe.convert-string": strings}):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            model.fit(*to_dask(X, y))
+
+
 @pytest.mark.parametrize(
     ("booster", "params", "read", "fix"),
     [  # before: XGBoost failed in training, LightGBM predicted 4.86e+36 for every row

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
 from .._columns import _first_overflow, _magnitude, _plain
-from .._validation import _is_number
+from .._validation import _is_number, _label
 from ._data import SAME_INDEX, _is_text
 
 
@@ -56,37 +58,49 @@ def check_labels(X, y, *, regression: bool = False) -> list[int]:
     offsets = np.cumsum([0] + [s[0] for s in summaries])
     huge = next(((s[6][0] + o, s[6][1]) for s, o in zip(summaries, offsets) if s[6]), None)
     rows = [[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)]
-    _refuse_labels(rows, summaries, huge)
+    _refuse_labels(rows, summaries, huge, regression)
     return [int(s[0]) for s in summaries]
 
 
-def _refuse_labels(rows: list, summaries: tuple, huge) -> None:
-    """The local errors for missing labels, then a number beyond floats (``huge``: its
-    row and value), then text that is not a number, then infinite labels (in
-    ``check_target``'s order); ``rows`` are those of all rows."""
+def _refuse_labels(rows: list, summaries: tuple, huge, regression: bool) -> None:
+    """The local errors for missing labels, then a regressor's number beyond floats
+    (``huge``: its row and value), then text that is not a number, then infinite labels,
+    then a classifier's label beyond int64 (in ``check_target``'s order); ``rows`` are
+    those of all rows."""
     missing, infinite = (np.concatenate(r) for r in rows)
     text = next((s[4] for s in summaries if s[4] is not None), None)
-    for bad in (missing, None, infinite):
-        if bad is None and huge is not None:
-            raise ValueError(
-                f"y holds {_magnitude(huge[1])} at row {huge[0]}, beyond the range of floats: "
-                "rescale the target (e.g. to thousands or a logarithm)."
-            )
-        if bad is None and text is not None:
-            raise ValueError(
-                f"y holds {text!r}, which is not a number: a regressor needs numeric "
-                "targets (use a classifier for labels, or convert y to numbers)."
-            )
-        if bad is not None and len(bad):
-            raise ValueError(
-                f"Input y contains NaN or infinity (rows {bad[:5].tolist()}); drop those rows."
-            )
+    _refuse_missing(missing)
+    if huge is not None and regression:
+        raise ValueError(
+            f"y holds {_magnitude(huge[1])} at row {huge[0]}, beyond the range of floats: "
+            "rescale the target (e.g. to thousands or a logarithm)."
+        )
+    if text is not None:
+        raise ValueError(
+            f"y holds {text!r}, which is not a number: a regressor needs numeric "
+            "targets (use a classifier for labels, or convert y to numbers)."
+        )
+    _refuse_missing(infinite)
+    if huge is not None:
+        raise ValueError(
+            f"y holds the label {_label(huge[1])} (row {huge[0]}), beyond int64's range: "
+            "NumPy and scikit-learn read such labels as floats (neighbours merge) or not "
+            "at all; give the labels as text, e.g. [str(v) for v in y]."
+        )
+
+
+def _refuse_missing(bad: np.ndarray) -> None:
+    if len(bad):
+        raise ValueError(
+            f"Input y contains NaN or infinity (rows {bad[:5].tolist()}); drop those rows."
+        )
 
 
 def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
     """Rows, labels, whether the indexes agree, the first missing labels, the first value
     that is not a number (``regression``), the first infinite labels, and the row and
-    value of the first number beyond floats (``regression``) of one partition.
+    value of the first number beyond floats (a regressor's) or int beyond int64 (a
+    classifier's) of one partition.
 
     Labels held as objects or text are read as numbers as the local fit reads them
     (``"inf"`` is infinite for a regressor)."""
@@ -104,8 +118,24 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
         except (TypeError, ValueError):  # text
             if regression:
                 text = _plain(next(v for v in values if not _is_number(v)))
+        if not regression and (row := _huge_int(values)) is not None:
+            huge = (row, values[row])  # a classifier's label beyond int64
     first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
     return len(index), len(y), index.equals(y.index), first[0], text, first[1], huge
+
+
+def _huge_int(values: np.ndarray) -> int | None:
+    """The position of the first int beyond int64 among labels held as objects."""
+    if values.dtype != object:
+        return None
+    return next(
+        (
+            i
+            for i, v in enumerate(values)
+            if isinstance(v, numbers.Integral) and not isinstance(v, bool) and abs(v) >= 2**63
+        ),
+        None,
+    )
 
 
 __all__ = ["check_labels"]
