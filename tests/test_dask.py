@@ -1049,6 +1049,45 @@ def test_an_array_y_is_matched_to_the_rows_by_position(client):
         DaskPriorBoostClassifier(**kw).fit(Xd, da.from_array(y.to_numpy()[:100], chunks=50))
 
 
+@pytest.mark.parametrize("values", [(0.0, 1.0), (0.5, 1.5)])
+@pytest.mark.parametrize("form", ["array", "series"])
+def test_labels_whose_dtype_is_not_the_one_dask_says_are_read_as_locally(client, values, form):
+    # a y that says int64 but holds floats: an array's floats were made ints (classes_
+    # [0 1] where the local fit on y.compute() gives [0. 1.]), or refused by dask with
+    # "Trying to coerce float values to integers" (continuous labels); a Series' floats
+    # in one partition met ints in the others: a sample of the others alone gave [0 1]
+    X, y = table(n=120)
+    held = np.where(y == "yes", values[1], values[0])
+    if form == "array":
+        labels = da.from_array(held, chunks=40).map_blocks(lambda b: b, dtype=np.int64)
+    else:
+        ints = dd.from_pandas(pd.Series((y == "yes").astype(np.int64)), npartitions=3)
+
+        def last_as_floats(part, partition_info=None):
+            return (
+                pd.Series(held[part.index], index=part.index)
+                if partition_info["number"] == 2
+                else part
+            )
+
+        labels = ints.map_partitions(last_as_floats, meta=ints._meta)
+    assert labels.dtype == np.int64
+    kw = dict(scale=0, booster_params={"n_estimators": 3})
+    Xd = dd.from_pandas(X, npartitions=3)
+    computed = labels.compute()
+    if values == (0.5, 1.5):
+        message = local_error(PriorBoostClassifier(**kw), X, computed)
+        assert message.startswith("y is continuous (e.g. 1.5)")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            DaskPriorBoostClassifier(**kw).fit(Xd, labels)
+        return
+    local = PriorBoostClassifier(**kw).fit(X, computed)
+    model = DaskPriorBoostClassifier(**kw, cv=2, sample_size=4, random_state=0).fit(Xd, labels)
+    assert model.classes_.dtype == local.classes_.dtype
+    np.testing.assert_array_equal(model.classes_, local.classes_)
+    np.testing.assert_array_equal(model.predict(Xd).compute(), local.predict(X))
+
+
 @pytest.mark.parametrize("kind", ["booleans", "integers"])
 def test_labels_held_as_objects_keep_their_type_under_dask_strings(client, kind):
     # dask's dataframe.convert-string wrote object labels as text: classes_ were

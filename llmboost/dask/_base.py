@@ -256,7 +256,7 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
         seed = _sample_seed(self.random_state)
-        lengths = check_labels(frame, y, regression=self._task == "regression")
+        lengths, y = check_labels(frame, y, regression=self._task == "regression")
         self._check_log_target(y, lengths)
         thresholds = self._thresholds(y, sum(lengths), seed)
 

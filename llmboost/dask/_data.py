@@ -153,14 +153,34 @@ def _array_target(y, X):
 
     n_labels = int(y.shape[0])
     if (X.divisions[0], X.divisions[-1]) == (0, n_labels - 1):  # X's rows numbered alike
-        return _array_frame(y)
+        return _array_labels(y)
     lengths = dask.compute(*[dask.delayed(len)(part) for part in X.index.to_delayed()])
     if sum(lengths) != n_labels:
         raise ValueError(
             "Found input variables with inconsistent numbers of samples: X has "
             f"{sum(lengths)} rows, y has {n_labels}."
         )
-    return _array_frame(y.rechunk((tuple(lengths),)), index=X.index)
+    return _array_labels(y.rechunk((tuple(lengths),)), X.index)
+
+
+def _array_labels(y, index=None):
+    """A 1-d dask array as a Series, each chunk's values as they are (``dd.from_dask_array``
+    makes them the array's dtype: floats in an array that says int64 became ints; objects
+    stay objects), on ``index`` (chunked alike) or the positions."""
+    import dask
+    import dask.dataframe as dd
+
+    if index is None:
+        ends = np.cumsum((0, *y.chunks[0])).tolist()
+        indexes = [pd.RangeIndex(a, b) for a, b in zip(ends[:-1], ends[1:])]
+        divisions = (*ends[:-1], ends[-1] - 1)
+    else:
+        indexes = index.to_delayed()
+        divisions = index.divisions if index.known_divisions else None
+    parts = [dask.delayed(pd.Series)(b, index=i) for b, i in zip(y.to_delayed(), indexes)]
+    meta = pd.Series(np.array([], dtype=y.dtype))  # as the array says; the labels' check
+    with dask.config.set({"dataframe.convert-string": False}):  # objects as they are
+        return dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
 
 
 def named_columns(X, columns, *, reset: bool):

@@ -13,11 +13,12 @@ from .._validation import _is_number, _label
 from ._data import SAME_INDEX, _is_text
 
 
-def check_labels(X, y, *, regression: bool = False) -> list[int]:
+def check_labels(X, y, *, regression: bool = False) -> tuple[list[int], object]:
     """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
 
     One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
-    are counted over all partitions).
+    are counted over all partitions). Partitions whose dtype is not ``y``'s (floats in
+    a ``y`` that says int64) get the dtype of all of them together, as ``y.compute()``.
 
     Parameters
     ----------
@@ -29,8 +30,10 @@ def check_labels(X, y, *, regression: bool = False) -> list[int]:
 
     Returns
     -------
-    list of int
+    lengths : list of int
         The rows of each partition.
+    y : dask Series
+        In the dtype of its values.
     """
     import dask
 
@@ -59,7 +62,18 @@ def check_labels(X, y, *, regression: bool = False) -> list[int]:
     huge = next(((s[6][0] + o, s[6][1]) for s, o in zip(summaries, offsets) if s[6]), None)
     rows = [[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)]
     _refuse_labels(rows, summaries, huge, regression)
-    return [int(s[0]) for s in summaries]
+    return [int(s[0]) for s in summaries], _settled(y, [s[7] for s in summaries if s[0]])
+
+
+def _settled(y, heads: list):
+    """``y`` in the dtype of its partitions' values together (``heads``: their first
+    labels), where a partition's differs from the dtype ``y`` says."""
+    dtypes = [y.dtype, *(head.dtype for head in heads)]
+    if len(set(dtypes)) == 1 or not all(isinstance(d, np.dtype) for d in dtypes):
+        return y  # (categories: each partition may hold its own)
+    dtype = pd.concat(heads).dtype
+    meta = pd.Series([], dtype=dtype, name=y.name)
+    return y.map_partitions(lambda part: part.astype(dtype), meta=meta)
 
 
 def _refuse_labels(rows: list, summaries: tuple, huge, regression: bool) -> None:
@@ -100,7 +114,7 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
     """Rows, labels, whether the indexes agree, the first missing labels, the first value
     that is not a number (``regression``), the first infinite labels, and the row and
     value of the first number beyond floats (a regressor's) or int beyond int64 (a
-    classifier's) of one partition.
+    classifier's), and the first label of one partition.
 
     Labels held as objects or text are read as numbers as the local fit reads them
     (``"inf"`` is infinite for a regressor)."""
@@ -121,7 +135,7 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
         if not regression and (row := _huge_int(values)) is not None:
             huge = (row, values[row])  # a classifier's label beyond int64
     first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
-    return len(index), len(y), index.equals(y.index), first[0], text, first[1], huge
+    return len(index), len(y), index.equals(y.index), first[0], text, first[1], huge, y.iloc[:1]
 
 
 def _huge_int(values: np.ndarray) -> int | None:
