@@ -1108,6 +1108,32 @@ def test_labels_held_as_objects_keep_their_type_under_dask_strings(client, kind)
     assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits (see CASES)
 
 
+@pytest.mark.parametrize("other", ["text", 2])
+def test_labels_of_mixed_kinds_under_dask_strings_are_refused_as_locally(client, other):
+    # dask's text made them one kind: classes_ ['1', 'no', 'yes'] (['2', 'False', 'True'])
+    # where the local fit says "y mixes text (booleans) and other labels"
+    X, y = table(n=150)
+    y = (y if other == "text" else y == "yes").astype(object)
+    y[5] = 1 if other == "text" else 2
+    message = local_error(PriorBoostClassifier(scale=0), X, y)
+    assert message.startswith("y mixes ")
+    with pytest.raises(ValueError, match=re.escape(message)):  # every row in the sample
+        DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
+
+
+def test_a_regressor_s_booleans_among_numbers_under_dask_strings_read_as_locally(client):
+    # dask's text "True" was not a number: "y holds 'True', which is not a number"; the
+    # local fit reads True and False as 1 and 0
+    X, y = table(n=150, task="regression")
+    y = y.astype(object)
+    y[3], y[4] = True, False
+    kw = {"scale": 0, "booster_params": {"n_estimators": 5}}
+    local = PriorBoostRegressor(**kw).fit(X, y)
+    model = DaskPriorBoostRegressor(**kw).fit(*to_dask(X, y))
+    Xd = dd.from_pandas(X, npartitions=2)  # XGBoost on few distinct values: equal fits (CASES)
+    np.testing.assert_allclose(model.predict(Xd).compute(), local.predict(X), atol=1e-6)
+
+
 @pytest.mark.parametrize("scale", [0, 0.5])
 def test_lightgbm_multiclass_with_a_class_missing_on_a_worker(client, scale):
     # LightGBM's Dask classifier encodes the labels anew on every worker: with each

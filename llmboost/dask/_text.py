@@ -61,14 +61,18 @@ def labels_again(y):
     if not isinstance(y, dd.Series) or not _is_string(y.dtype):
         return y
     source = _source_objects(y).get(y.name)
-    if source is None or not _holds_numbers(source) or source.isna().any():
+    if source is None or source.isna().any():
         return y  # missing labels: the text gives the local error as it is
-    dtype = np.asarray(source.tolist()).dtype
+    texts = source.map(lambda v: isinstance(v, str)).to_numpy()
+    if texts.all() or not source[~texts].map(_is_plain_number).all():
+        return y  # text, or other objects (Decimal): text, as documented
+    dtype = np.asarray(source[~texts].tolist()).dtype
     booleans = source.map(lambda v: isinstance(v, bool | np.bool_))
-    # ints beyond int64, which numpy holds as objects, are read back as Python numbers
-    python = dtype.kind == "O" and source.map(lambda v: type(v) in (int, float)).all()
-    if not python and (dtype.kind not in "biuf" or (booleans.any() and not booleans.all())):
-        return y  # booleans mixed with numbers, or other numbers numpy holds as objects
+    if texts.any() or dtype.kind not in "biuf" or (booleans.any() and not booleans.all()):
+        # kinds mixed (the local fit refuses them, or a regressor reads True as 1), or
+        # ints beyond int64 (numpy holds them as objects): objects, as they were
+        meta = pd.Series([], dtype=object, name=y.name)
+        return y.map_partitions(_read_objects, frozenset(source[texts]), meta=meta)
     return y.map_partitions(_read_labels, dtype, meta=pd.Series([], dtype=dtype, name=y.name))
 
 
@@ -115,21 +119,31 @@ def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
 
 
 def _read_labels(part: pd.Series, dtype) -> pd.Series:
-    """Labels written as text by dask (``"True"``, ``"3"``) as ``dtype`` again (as Python
-    ints and floats for objects)."""
+    """Labels written as text by dask (``"True"``, ``"3"``) as ``dtype`` again."""
     text = part.astype(object)
-    if dtype.kind == "O":
-        return text.map(_python_number).astype(object)
     values = text.map({"True": True, "False": False}) if dtype.kind == "b" else pd.to_numeric(text)
     return values.astype(dtype)
 
 
-def _python_number(text: str) -> int | float:
-    """The int or float that Python wrote as ``text``."""
+def _read_objects(part: pd.Series, texts: frozenset) -> pd.Series:
+    """Labels written as text by dask as the objects they were: ``texts`` as they are,
+    other text as the Python bool, int or float it writes."""
+    return part.astype(object).map(lambda t: t if t in texts else _python_value(t))
+
+
+def _python_value(text: str) -> bool | int | float:
+    """The bool, int or float that Python wrote as ``text``."""
+    if text in ("True", "False"):
+        return text == "True"
     try:
         return int(text)
     except ValueError:
         return float(text)
+
+
+def _is_plain_number(value) -> bool:
+    """A bool, int or float (of Python or NumPy), which dask writes as Python does."""
+    return isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating)
 
 
 __all__ = ["labels_again", "numbers_again"]
