@@ -1121,6 +1121,23 @@ def test_labels_of_mixed_kinds_under_dask_strings_are_refused_as_locally(client,
         DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
 
 
+@pytest.mark.parametrize("strings", [False, True])
+def test_labels_of_mixed_kinds_are_named_by_the_first_rows_of_all(client, strings):
+    # the local fit on the sample named the sample's first text label: "(e.g. 'no' and
+    # 1)" where the local fit on all rows says "(e.g. 'yes' and 1)"
+    import dask
+
+    X, y = table(n=150)
+    y = y.astype(object)
+    y[5] = 1
+    message = local_error(PriorBoostClassifier(scale=0), X, y)
+    assert message.startswith(f"y mixes text and other labels (e.g. {y[0]!r} and 1)")
+    model = DaskPriorBoostClassifier(scale=0, sample_size=20, random_state=0)
+    with dask.config.set({"dataframe.convert-string": strings}):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            model.fit(*to_dask(X, y))
+
+
 def test_a_regressor_s_booleans_among_numbers_under_dask_strings_read_as_locally(client):
     # dask's text "True" was not a number: "y holds 'True', which is not a number"; the
     # local fit reads True and False as 1 and 0

@@ -256,7 +256,8 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
         seed = _sample_seed(self.random_state)
-        lengths, y = check_labels(frame, y, regression=self._task == "regression")
+        classes = None if self._task == "regression" else self._local_estimator()._check_target
+        lengths, y = check_labels(frame, y, regression=classes is None, classes=classes)
         self._check_log_target(y, lengths)
         thresholds = self._thresholds(y, sum(lengths), seed)
 

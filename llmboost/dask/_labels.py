@@ -12,8 +12,12 @@ from .._columns import _first_overflow, _magnitude, _plain
 from .._validation import _is_number, _label
 from ._data import SAME_INDEX, _is_text
 
+#: First distinct labels of a partition checked as a classifier's labels (more are
+#: classes or a continuous target either way).
+DISTINCT = 1000
 
-def check_labels(X, y, *, regression: bool = False) -> tuple[list[int], object]:
+
+def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[int], object]:
     """Raise unless ``X`` has rows and ``y`` its index and no missing or infinite label.
 
     One pass over ``y`` and ``X``'s index; the errors are the local estimators' (the rows
@@ -27,6 +31,10 @@ def check_labels(X, y, *, regression: bool = False) -> tuple[list[int], object]:
         From :func:`as_dask_target`.
     regression : bool, default=False
         Labels must be numbers (text such as ``"inf"`` read as one).
+    classes : callable, default=None
+        The local check of a classifier's labels, given the first of each label over all
+        rows, in order (so it names the values the local fit names: labels of mixed kinds,
+        a continuous ``y``).
 
     Returns
     -------
@@ -62,6 +70,9 @@ def check_labels(X, y, *, regression: bool = False) -> tuple[list[int], object]:
     huge = next(((s[6][0] + o, s[6][1]) for s, o in zip(summaries, offsets) if s[6]), None)
     rows = [[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)]
     _refuse_labels(rows, summaries, huge, regression)
+    if classes is not None:
+        firsts = pd.concat([s[8] for s in summaries]).drop_duplicates().reset_index(drop=True)
+        classes(firsts, len(firsts))
     return [int(s[0]) for s in summaries], _settled(y, [s[7] for s in summaries if s[0]])
 
 
@@ -114,7 +125,8 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
     """Rows, labels, whether the indexes agree, the first missing labels, the first value
     that is not a number (``regression``), the first infinite labels, and the row and
     value of the first number beyond floats (a regressor's) or int beyond int64 (a
-    classifier's), and the first label of one partition.
+    classifier's), the first label and the first :data:`DISTINCT` distinct labels of
+    one partition.
 
     Labels held as objects or text are read as numbers as the local fit reads them
     (``"inf"`` is infinite for a regressor)."""
@@ -135,7 +147,9 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
         if not regression and (row := _huge_int(values)) is not None:
             huge = (row, values[row])  # a classifier's label beyond int64
     first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
-    return len(index), len(y), index.equals(y.index), first[0], text, first[1], huge, y.iloc[:1]
+    firsts = y.drop_duplicates().iloc[:DISTINCT]
+    return (len(index), len(y), index.equals(y.index), first[0], text, first[1], huge,
+            y.iloc[:1], firsts)  # fmt: skip
 
 
 def _huge_int(values: np.ndarray) -> int | None:
