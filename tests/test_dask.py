@@ -604,6 +604,21 @@ def test_a_bad_feature_value_is_named_by_its_index(client):
         PriorBoostClassifier(scale=0).fit(X, y)
 
 
+@pytest.mark.parametrize("strings", [False, True])
+def test_a_feature_beyond_floats_is_named_as_locally(client, strings):
+    # dask's strings wrote 10**400 as text, read back as inf: "'h' contains infinity"
+    import dask
+
+    X, y = table(n=150)
+    X["h"] = pd.Series(np.arange(150.0), dtype=object)
+    X.loc[120, "h"] = 10**400
+    message = local_error(PriorBoostClassifier(scale=0), X, y)
+    assert message.startswith("Column 'h' holds 1e+400 (about 401 digits) (first at row 120)")
+    with dask.config.set({"dataframe.convert-string": strings}):
+        with pytest.raises(ValueError, match=re.escape(message.replace("row", "index"))):
+            DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
+
+
 def test_labels_need_the_index_of_X(client):
     X, y = table(n=150)
     Xd = dd.from_pandas(X, npartitions=3)

@@ -111,10 +111,16 @@ def _is_string(dtype) -> bool:
 
 
 def _read_numbers(part: pd.DataFrame, names: list) -> pd.DataFrame:
-    """The columns ``names`` (numbers written as text by dask) as floats again."""
+    """The columns ``names`` (numbers written as text by dask) as floats again; one that
+    reads as infinite as the Python numbers it held (an int beyond floats is then
+    named as locally, not as infinity)."""
     part = part.copy()
     for name in names:
-        part[name] = _category_numbers(pd.Index(part[name].astype(object)))
+        text = part[name].astype(object)
+        numbers = _category_numbers(pd.Index(text))
+        if np.isinf(numbers).any():
+            numbers = text.map(lambda t: np.nan if pd.isna(t) else _python_value(t))
+        part[name] = numbers
     return part
 
 
