@@ -68,6 +68,7 @@ def _first_not_utf8(values) -> int | None:
 
 
 def _read_column(col: pd.Series, name: str) -> pd.Series:
+    col = _numpy_typed(col, name)
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         arrow = _arrow_categorical(col.array.__arrow_array__(), name)
         col = pd.Series(arrow, col.index, name=col.name)
@@ -93,6 +94,30 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
     else:
         fix = _READ
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
+
+
+def _numpy_typed(col: pd.Series, name: str) -> pd.Series:
+    """``col``, an Arrow text view as ``large_string``; refused naming its dtype when
+    pandas has no NumPy type for it (its own checks raise a bare ``NotImplementedError``)."""
+    try:
+        ptypes.is_object_dtype(col.dtype)  # reads the dtype's NumPy type
+        return col
+    except NotImplementedError:
+        arrow = _text_view_as_string(col.array.__arrow_array__())
+    if arrow.type == col.dtype.pyarrow_dtype:
+        raise ValueError(f"Column {name!r} has dtype {col.dtype}; {_READ}.")
+    return pd.Series(pd.arrays.ArrowExtensionArray(arrow), index=col.index, name=col.name)
+
+
+def _text_view_as_string(chunks):
+    """Arrow ``string_view`` values (also a dictionary's) as ``large_string``, which pandas
+    and Arrow's own kernels read; other types as they are."""
+    import pyarrow as pa
+
+    kind = chunks.type
+    if pa.types.is_dictionary(kind) and pa.types.is_string_view(kind.value_type):
+        return chunks.cast(pa.dictionary(kind.index_type, pa.large_string()))
+    return chunks.cast(pa.large_string()) if pa.types.is_string_view(kind) else chunks
 
 
 def _empty_column(col: pd.Series) -> pd.Series | None:
@@ -158,7 +183,7 @@ def _arrow_categorical(chunks, name: str) -> pd.Categorical:
     one of bytes is refused by its dtype (with an empty dictionary too)."""
     if "binary" in str(chunks.type.value_type):  # binary, large_binary, binary_view, ...
         raise ValueError(f"Column {name!r} has dtype {chunks.type}; {_READ}.")
-    array = chunks.unify_dictionaries().combine_chunks()
+    array = _text_view_as_string(chunks).unify_dictionaries().combine_chunks()
     categories = pd.Index(array.dictionary.to_pandas()).dropna().unique()
     return pd.Categorical(array.dictionary_decode().to_pandas(), categories=categories)
 

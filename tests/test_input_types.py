@@ -615,3 +615,42 @@ def test_a_column_named_self_of_no_value_at_fit_fits(booster):
     new = X.copy()
     new["self"] = "u"
     np.testing.assert_array_equal(model.predict_proba(new), model.predict_proba(X))
+
+
+def test_arrow_string_views_are_text_and_other_views_are_named():
+    # pandas raised a bare "NotImplementedError: string_view" (binary_view, list_view and
+    # month_day_nano_interval alike); a dictionary of string_view raised Arrow's
+    # "Function 'array_take' has no kernel matching input types (string_view, int32)"
+    pa = pytest.importorskip("pyarrow")
+    X, y = _table()
+    text = ["u", "v", None] * (N // 3)
+    views = pd.array(text, dtype=pd.ArrowDtype(pa.string_view()))
+    strings = pd.array(text, dtype=pd.ArrowDtype(pa.large_string()))
+    pd.testing.assert_frame_equal(
+        to_frame(X.assign(c=views)), to_frame(X.assign(c=strings)), check_exact=True
+    )
+    model = _classifier().fit(X.assign(c=strings), y)
+    np.testing.assert_array_equal(
+        model.predict_proba(X.assign(c=views)), model.predict_proba(X.assign(c=strings))
+    )
+    nulls = pd.array([None, None], dtype=pd.ArrowDtype(pa.string_view()))
+    empty = to_frame(pd.DataFrame({"c": nulls}))["c"]
+    assert list(empty.cat.categories) == [] and empty.isna().all()
+    codes = pa.array([1, None, 0], pa.int32())
+    dictionary = pa.DictionaryArray.from_arrays(codes, pa.array(["x", "y"], pa.string_view()))
+    arrow = pd.arrays.ArrowExtensionArray(dictionary)
+    for table in (pa.table({"c": dictionary}), pd.DataFrame({"c": arrow})):
+        got = to_frame(table)["c"]
+        assert got.tolist()[::2] == ["y", "x"] and list(got.cat.categories) == ["x", "y"]
+    for value, kind, shown in [
+        (b"u", pa.binary_view(), "binary_view"),
+        ([1], pa.list_view(pa.int64()), "list_view<item: int64>"),
+        ((1, 2, 3), pa.month_day_nano_interval(), "month_day_nano_interval"),
+    ]:
+        for values in (pa.array([value, None], kind), pa.array([None, None], kind)):
+            with pytest.raises(ValueError) as err:
+                to_frame(pd.DataFrame({"c": pd.arrays.ArrowExtensionArray(values)}))
+            assert str(err.value) == (
+                f"Column 'c' has dtype {shown}[pyarrow]; only numbers, booleans, durations, "
+                "text and categories are read; convert it first."
+            )
