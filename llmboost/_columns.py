@@ -141,18 +141,21 @@ def _empty_column(col: pd.Series) -> pd.Series | None:
 def _native_values(series: nw.Series):
     """A column of a polars, pyarrow, ... table as NumPy values, or as a categorical with
     its declared categories in their order (unused ones too) for a polars ``Enum`` and
-    an Arrow dictionary, as a pandas ``category`` column keeps them."""
+    an Arrow dictionary, as a pandas ``category`` column keeps them. An Arrow type
+    narwhals has no name for stays Arrow, read as in a pandas table (by its dtype,
+    whether or not a row holds a value). Types refused by dtype are refused alike with
+    no value in any row."""
     if isinstance(series.dtype, nw.Enum):
         return pd.Categorical(series.to_numpy(), categories=list(series.dtype.categories))
     native = series.to_native()
     if _is_arrow_dictionary(getattr(native, "type", None)):
         return _arrow_categorical(native, series.name)
     kind, empty = series.dtype, series.null_count() == len(series)
+    if isinstance(kind, nw.Unknown) and type(native).__module__.startswith("pyarrow"):
+        return pd.arrays.ArrowExtensionArray(native)  # e.g. large_binary: read as pandas does
     native_kind = getattr(native, "type", getattr(native, "dtype", kind))  # Arrow, polars
     null = str(native_kind).lower() == "null"  # (narwhals: Unknown)
-    if isinstance(kind, nw.List | nw.Array | nw.Struct | nw.Map | nw.Binary | nw.Time) or (
-        empty and isinstance(kind, nw.Unknown) and not null  # e.g. Arrow's large_binary
-    ):  # refused by dtype, so refused alike with no value in any row
+    if isinstance(kind, nw.List | nw.Array | nw.Struct | nw.Map | nw.Binary | nw.Time):
         raise ValueError(f"Column {series.name!r} has dtype {native_kind}; {_READ}.")
     if empty and (kind.is_numeric() or isinstance(kind, nw.Boolean) or null):
         return np.full(len(series), np.nan)  # no value: NumPy's None would read as text

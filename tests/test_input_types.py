@@ -530,9 +530,6 @@ def test_polars_and_arrow_columns_refused_with_values_are_refused_with_none():
                 f"Column 'c' has dtype {shown}; only numbers, booleans, durations, text and "
                 "categories are read; convert it first."
             )
-    empty = pa.table({"c": pa.array([None, None], pa.large_binary())})  # narwhals: Unknown
-    with pytest.raises(ValueError, match=r"^Column 'c' has dtype large_binary; only numbers"):
-        to_frame(empty)
     assert to_frame(pa.table({"c": pa.array([None, None])}))["c"].dtype == np.float64  # null
 
 
@@ -654,3 +651,30 @@ def test_arrow_string_views_are_text_and_other_views_are_named():
                 f"Column 'c' has dtype {shown}[pyarrow]; only numbers, booleans, durations, "
                 "text and categories are read; convert it first."
             )
+
+
+def test_arrow_types_narwhals_has_no_name_for_read_alike_with_and_without_values():
+    # with values, large_binary (fixed_size_binary, binary_view) was refused by its first
+    # value ("holds a value of type bytes (b'u')"), all-null by its dtype; decimal256
+    # read as floats with values but was refused with none
+    pa = pytest.importorskip("pyarrow")
+    for value, kind in [
+        (b"u", pa.large_binary()),
+        (b"uv", pa.binary(2)),
+        (b"u", pa.binary_view()),
+        ([1], pa.list_view(pa.int64())),
+    ]:
+        for values in ([value, None], [None, None]):
+            arrow = pa.array(values, kind)
+            for X in (
+                pa.table({"c": arrow}),
+                pd.DataFrame({"c": pd.arrays.ArrowExtensionArray(arrow)}),
+            ):
+                with pytest.raises(ValueError) as err:
+                    to_frame(X)
+                assert str(err.value) == (
+                    f"Column 'c' has dtype {kind}[pyarrow]; only numbers, booleans, "
+                    "durations, text and categories are read; convert it first."
+                )
+    decimals = pa.table({"c": pa.array([None, None], pa.decimal256(5, 2))})
+    assert to_frame(decimals)["c"].dtype == np.float64 and to_frame(decimals)["c"].isna().all()
