@@ -59,7 +59,8 @@ def to_frame(X) -> pd.DataFrame:
     Polars and other dataframe libraries keep their column names, and a polars ``Enum``'s
     or an Arrow dictionary's categories their order. Raises
     ``ValueError`` naming the column for empty input, complex values, infinities,
-    values beyond float32 range and dates, and ``TypeError`` for a polars ``LazyFrame``.
+    values beyond float32 range, dates and a NumPy structured array, and ``TypeError`` for
+    a polars ``LazyFrame``.
 
     Parameters
     ----------
@@ -69,8 +70,7 @@ def to_frame(X) -> pd.DataFrame:
     -------
     DataFrame
     """
-    if nw.dependencies.is_polars_lazyframe(X):  # check_array read its query plan as a value
-        raise TypeError("X is a polars LazyFrame; collect it first: X.collect().")
+    _refuse_misread(X)
     if not isinstance(X, pd.DataFrame) and nw.dependencies.is_into_dataframe(X):
         data = nw.from_native(X, eager_only=True)
         X = pd.DataFrame({str(name): _native_values(data[name]) for name in data.columns})
@@ -101,6 +101,18 @@ def to_frame(X) -> pd.DataFrame:
     return pd.DataFrame(
         {name: _convert_column(frame[name], name) for name in frame.columns}, index=frame.index
     )
+
+
+def _refuse_misread(X) -> None:
+    """Refuse what ``check_array`` misreads: a polars ``LazyFrame`` (its query plan as a
+    value) and a NumPy structured array (its records as one column, or "1D array")."""
+    if nw.dependencies.is_polars_lazyframe(X):
+        raise TypeError("X is a polars LazyFrame; collect it first: X.collect().")
+    if isinstance(X, np.ndarray) and X.dtype.names:
+        raise ValueError(
+            f"X is a NumPy structured array (fields {', '.join(map(repr, X.dtype.names))}); "
+            "read its fields as columns with pd.DataFrame(X)."
+        )
 
 
 def fit_frame(estimator, X) -> tuple[pd.DataFrame, BaseEstimator]:

@@ -678,3 +678,19 @@ def test_arrow_types_narwhals_has_no_name_for_read_alike_with_and_without_values
                 )
     decimals = pa.table({"c": pa.array([None, None], pa.decimal256(5, 2))})
     assert to_frame(decimals)["c"].dtype == np.float64 and to_frame(decimals)["c"].isna().all()
+
+
+def test_a_numpy_structured_array_is_told_to_become_a_table():
+    # scikit-learn said "Expected 2D array, got 1D array instead ... Reshape your data
+    # using array.reshape(-1, 1)", which gave one column of records, refused by its dtype
+    X, y = _table()
+    records = X.to_records(index=False)
+    for array in (records, np.asarray(records), np.asarray(records).reshape(-1, 1)):
+        with pytest.raises(ValueError) as err:
+            _classifier().fit(array, y)
+        assert str(err.value) == (
+            "X is a NumPy structured array (fields 'a', 'b'); read its fields as columns "
+            "with pd.DataFrame(X)."
+        )
+    model = _classifier().fit(pd.DataFrame(np.asarray(records)), y)
+    assert list(model.feature_names_in_) == ["a", "b"]
