@@ -2,6 +2,7 @@
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -694,3 +695,26 @@ def test_a_numpy_structured_array_is_told_to_become_a_table():
         )
     model = _classifier().fit(pd.DataFrame(np.asarray(records)), y)
     assert list(model.feature_names_in_) == ["a", "b"]
+
+
+def test_the_inputs_table_says_how_a_column_of_no_value_reads():
+    # it said "floats, all NaN" for every kind; a text, object or category column of no
+    # value is categories with none (every value at predict unseen), in pandas and polars
+    pl = pytest.importorskip("polars")
+    none = [None] * 3
+    columns = [
+        (pd.DataFrame, pd.Series(none, dtype=object), "category"),
+        (pd.DataFrame, pd.Series(none, dtype="string"), "category"),
+        (pd.DataFrame, pd.Series(pd.Categorical(none, categories=["u"])), "category"),
+        (pl.DataFrame, pl.Series(none, dtype=pl.Object), "category"),
+        (pl.DataFrame, pl.Series(none, dtype=pl.String), "category"),
+        (pd.DataFrame, pd.Series(none, dtype="Int64"), "float64"),
+        (pl.DataFrame, pl.Series(none, dtype=pl.Null), "float64"),
+    ]
+    for table, column, kind in columns:
+        got = to_frame(table({"c": column}))["c"]
+        assert str(got.dtype) == kind and got.isna().all()
+        assert kind == "float64" or list(got.cat.categories) == []
+    guide = (Path(__file__).parents[1] / "docs" / "index.md").read_text()
+    row = next(line for line in guide.splitlines() if line.startswith("| a column with no value"))
+    assert "floats, all NaN" in row and "polars `Object`" in row and "`category` with no" in row
