@@ -68,6 +68,8 @@ def _first_not_utf8(values) -> int | None:
 
 
 def _read_column(col: pd.Series, name: str) -> pd.Series:
+    if isinstance(col.dtype, pd.SparseDtype):  # read as its values: dates are not numbers
+        col = col.sparse.to_dense()
     col = _numpy_typed(col, name)
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         arrow = _arrow_categorical(col.array.__arrow_array__(), name)

@@ -718,3 +718,18 @@ def test_the_inputs_table_says_how_a_column_of_no_value_reads():
     guide = (Path(__file__).parents[1] / "docs" / "index.md").read_text()
     row = next(line for line in guide.splitlines() if line.startswith("| a column with no value"))
     assert "floats, all NaN" in row and "polars `Object`" in row and "`category` with no" in row
+
+
+def test_sparse_columns_read_as_their_values():
+    # a sparse column of dates became floats (microseconds since 1970), one of durations
+    # failed with "AttributeError: Can only use .dt accessor with datetimelike values",
+    # and one of text was refused as "Sparse[object, nan]"
+    dates = pd.arrays.SparseArray(pd.to_datetime(["2020-01-01", None]))
+    with pytest.raises(ValueError, match=r"^Column 'c' has dtype datetime64\[us\]; convert dates"):
+        to_frame(pd.DataFrame({"c": dates}))
+    durations = pd.arrays.SparseArray(pd.to_timedelta([1.5, 0, None], unit="s"))
+    text = pd.arrays.SparseArray(["u", None, "u"])
+    frame = to_frame(pd.DataFrame({"d": durations, "t": text}))
+    np.testing.assert_array_equal(frame["d"], [1.5, 0.0, np.nan])  # exact: whole microseconds
+    assert frame["t"].tolist()[::2] == ["u", "u"] and frame["t"].isna()[1]
+    assert list(frame["t"].cat.categories) == ["u"]
