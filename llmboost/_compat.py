@@ -22,7 +22,6 @@ from pathlib import Path
 #: Start of TabPFN's per-call warning about large tables on CPU (tabpfn/validation.py).
 TABPFN_CPU_WARNING = "Running on CPU with more than"
 
-_TRUE = ("1", "true", "yes", "on")
 _ROW_LIMITS: dict[tuple, int] = {}
 
 
@@ -123,7 +122,8 @@ def tabpfn_row_limit(path: str, device: str, which: str) -> int:
     """TabPFN's own training-row limit for the checkpoint at ``path`` on ``device``.
 
     On CPU TabPFN refuses more rows than ``inference_config.cpu_sample_limit`` unless
-    ``settings.tabpfn.allow_cpu_large_dataset`` (or its environment variable) is set;
+    ``settings.tabpfn.allow_cpu_large_dataset`` is set (from its environment variable,
+    read once, at TabPFN's import: one set later lifts nothing, and is not read here);
     elsewhere the limit is the checkpoint's ``MAX_NUMBER_OF_SAMPLES``, read with
     ``model_loading.load_model`` (cached per file). None of these is documented API.
     Checked: tabpfn 9.2.0.
@@ -142,8 +142,7 @@ def tabpfn_row_limit(path: str, device: str, which: str) -> int:
     from tabpfn.model_loading import load_model, resolve_model_version
     from tabpfn.settings import settings
 
-    env = os.environ.get("TABPFN_ALLOW_CPU_LARGE_DATASET", "").strip().lower() in _TRUE
-    if device.startswith("cpu") and not (settings.tabpfn.allow_cpu_large_dataset or env):
+    if device.startswith("cpu") and not settings.tabpfn.allow_cpu_large_dataset:
         return cpu_sample_limit(resolve_model_version(path))
     stat = os.stat(path)
     key = (path, stat.st_mtime_ns, stat.st_size, which)

@@ -932,3 +932,18 @@ def test_a_default_checkpoint_from_another_cache_folder_is_named_on_load(
         f"weights are not available: no file at {tmp_path / 'empty'}"
     )
     assert not (tmp_path / "empty").exists()
+
+
+def test_the_cpu_row_limit_is_lifted_only_as_tabpfn_sees_it(ckpt, monkeypatch):
+    # TabPFN reads TABPFN_ALLOW_CPU_LARGE_DATASET once, at its import; set later, llmboost
+    # read it as lifting the limit and gave TabPFN all 1,100 rows, which it refused:
+    # "RuntimeError: Running on CPU with more than 1000 samples is not allowed"
+    from tabpfn.settings import settings
+
+    monkeypatch.setattr(settings.tabpfn, "allow_cpu_large_dataset", False)
+    monkeypatch.setenv("TABPFN_ALLOW_CPU_LARGE_DATASET", "1")
+    X, y = _table(1100)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, device="cpu")
+    with pytest.warns(UserWarning, match="a stratified subsample of 1000 rows"):
+        prior.fit(X, y)
+    assert prior.context_size_ == 1000
