@@ -220,7 +220,8 @@ def tabicl_model_class():
 
 
 def hf_cache_dir() -> str:
-    """The Hugging Face hub cache, with ``HF_HUB_CACHE`` / ``HF_HOME`` read now.
+    """The Hugging Face hub cache, with ``HF_HUB_CACHE``, its older name
+    ``HUGGINGFACE_HUB_CACHE`` and ``HF_HOME`` read now, in that order.
 
     ``huggingface_hub.constants`` reads them once, at import; llmboost reads them at
     each call so that variables set later count, with ``~`` and ``$VAR`` expanded as
@@ -230,9 +231,10 @@ def hf_cache_dir() -> str:
     -------
     str
     """
-    env = os.environ.get("HF_HUB_CACHE", "").strip()
-    if env:
-        return os.path.expandvars(os.path.expanduser(env))
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        env = os.environ.get(name, "").strip()
+        if env:
+            return os.path.expandvars(os.path.expanduser(env))
     home = os.environ.get("HF_HOME", "").strip()
     if home:
         return str(Path(os.path.expandvars(os.path.expanduser(home))) / "hub")

@@ -182,7 +182,11 @@ def test_without_torch_scale_0_needs_no_prior(offline, monkeypatch):
 
 @pytest.mark.parametrize(
     ("variable", "value", "folder"),
-    [("HF_HUB_CACHE", "~/hub", "hub"), ("HF_HOME", "$HOME/hf", "hf/hub")],
+    [
+        ("HF_HUB_CACHE", "~/hub", "hub"),
+        ("HF_HOME", "$HOME/hf", "hf/hub"),
+        ("HUGGINGFACE_HUB_CACHE", "~/legacy", "legacy"),  # it was HF_HOME's hub (hf/hub)
+    ],
 )
 def test_the_hugging_face_cache_is_read_as_huggingface_hub_reads_it(
     tmp_path, monkeypatch, variable, value, folder
@@ -192,9 +196,10 @@ def test_the_hugging_face_cache_is_read_as_huggingface_hub_reads_it(
     from llmboost import _compat
     from llmboost.priors import TabICLPrior
 
-    for name in ("HF_HUB_CACHE", "HF_HOME"):
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HOME", "$HOME/hf")  # outranked by the two cache variables
     monkeypatch.setenv(variable, value)
     assert _compat.hf_cache_dir() == str(tmp_path / folder)
     prior = TabICLPrior()
