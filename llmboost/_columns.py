@@ -57,6 +57,18 @@ def _not_utf8(col: pd.Series, name: str) -> ValueError:
     )
 
 
+def _text_names(columns) -> list[str]:
+    """Column names as text; one UTF-8 cannot encode is refused by name (pandas stores
+    text as UTF-8: it failed with a bare ``UnicodeEncodeError``)."""
+    names = [str(c) for c in columns]
+    if (j := _first_not_utf8(names)) is not None:
+        raise ValueError(
+            f"Column name {names[j]!r} (column {j}) is not valid Unicode (a lone surrogate, "
+            "as from a bad decode); rename that column."
+        )
+    return names
+
+
 def _first_not_utf8(values) -> int | None:
     """The position of the first text value UTF-8 cannot encode, or ``None``."""
     for i, value in enumerate(values):

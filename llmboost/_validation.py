@@ -28,6 +28,7 @@ from ._columns import (
     _not_utf8,
     _parse_numbers,
     _plain,
+    _text_names,
 )
 
 #: Smallest normal float32 (positive row weights below it are refused).
@@ -80,7 +81,7 @@ def to_frame(X) -> pd.DataFrame:
                 f"Found array with shape {X.shape}; at least 1 sample and 1 feature are required."
             )
         frame = X.copy()
-        frame.columns = [str(c) for c in X.columns]
+        frame.columns = _text_names(X.columns)
     else:
         X = from_torch(X)
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)

@@ -733,3 +733,16 @@ def test_sparse_columns_read_as_their_values():
     np.testing.assert_array_equal(frame["d"], [1.5, 0.0, np.nan])  # exact: whole microseconds
     assert frame["t"].tolist()[::2] == ["u", "u"] and frame["t"].isna()[1]
     assert list(frame["t"].cat.categories) == ["u"]
+
+
+def test_a_column_name_that_is_not_valid_unicode_is_named():
+    # "UnicodeEncodeError: 'utf-8' codec can't encode character '\ud800' in position 0:
+    # surrogates not allowed", raised inside pandas
+    X, y = _table()
+    X.columns = pd.Index(["a", "b\udcff"], dtype=object)  # as os.fsdecode gives bad bytes
+    with pytest.raises(ValueError) as err:
+        _classifier().fit(X, y)
+    assert str(err.value) == (
+        "Column name 'b\\udcff' (column 1) is not valid Unicode (a lone surrogate, as from "
+        "a bad decode); rename that column."
+    )
