@@ -15,6 +15,8 @@ from pandas.api import types as ptypes
 
 #: Largest magnitude the boosters can store (they hold features as float32).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: What to do with a column of dates.
+_DATES = "convert dates and periods to numbers or text first"
 #: What to do with a column of a kind :func:`to_frame` does not read.
 _READ = "only numbers, booleans, durations, text and categories are read; convert it first"
 
@@ -104,7 +106,7 @@ def _read_column(col: pd.Series, name: str) -> pd.Series:
     if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
         return _float_column(col, name)
     if col.dtype.kind == "M" or isinstance(col.dtype, pd.PeriodDtype):
-        fix = "convert dates and periods to numbers or text first"
+        fix = _DATES
     else:
         fix = _READ
     raise ValueError(f"Column {name!r} has dtype {col.dtype}; {fix}.")
@@ -274,7 +276,11 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
     text = present.map(lambda v: isinstance(v, str))
     if not (number | text).all():
         row = int(np.flatnonzero(~(number | text).to_numpy())[0])
-        raise _odd_value(name, present.iloc[row])
+        value = present.iloc[row]
+        if isinstance(value, date | np.datetime64 | pd.Period):  # as a column of dates
+            where = _where(col, int(np.flatnonzero(col.notna())[row]))
+            raise ValueError(f"Column {name!r} holds dates ({value!r} at {where}); {_DATES}.")
+        raise _odd_value(name, value)
     return _text_categories(col.astype("category"))
 
 

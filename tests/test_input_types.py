@@ -746,3 +746,22 @@ def test_a_column_name_that_is_not_valid_unicode_is_named():
         "Column name 'b\\udcff' (column 1) is not valid Unicode (a lone surrogate, as from "
         "a bad decode); rename that column."
     )
+
+
+def test_dates_in_an_object_column_are_refused_as_dates():
+    # a table's dates said "convert dates and periods to numbers or text first" (ValueError),
+    # the same dates as objects (e.g. from .dt.date) "holds a value of type date ...;
+    # expected numbers, booleans or text" (TypeError)
+    stamps = pd.to_datetime(["2020-01-01", "2020-02-01"])
+    for values, shown in [
+        (stamps.date, "datetime.date(2020, 1, 1) at row 0"),
+        ([None, stamps[1]], "Timestamp('2020-02-01 00:00:00') at row 1"),
+        (["x", pd.Period("2020", "Y")], "Period('2020', 'Y-DEC') at row 1"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            to_frame(pd.DataFrame({"d": pd.Series(values, dtype=object)}))
+        assert str(err.value) == (
+            f"Column 'd' holds dates ({shown}); convert dates and periods to numbers or text first."
+        )
+    with pytest.raises(ValueError, match=r"^Column 'x0' holds dates \(datetime.date"):
+        to_frame(np.array([[None], [stamps[0].date()]], dtype=object))
