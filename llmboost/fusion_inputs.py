@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
@@ -110,7 +111,7 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
         As :func:`prior_margin` gives it.
     """
     name = type(prior).__name__
-    z = np.asarray(from_torch(z), dtype=np.float64)
+    z = _real_values(z, f"{name}.{where}")
     if task == "regression":
         z = z.reshape(-1) if z.ndim == 2 and z.shape[1] == 1 else z
         expected = (n_rows,)
@@ -127,6 +128,20 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
     if task == "classification":
         z = np.clip(z, -MAX_LOGIT, MAX_LOGIT)
     return prior_margin(z, task)
+
+
+def _real_values(z, who: str) -> np.ndarray:
+    """``z`` as floats, ``None`` and ``pd.NA`` as NaN; what is not a real number is refused
+    naming ``who`` (a cast drops an imaginary part, and gives dates as ticks)."""
+    z = np.asarray(from_torch(z))
+    z = np.where(pd.isna(z), np.nan, z) if z.dtype == object else z
+    try:
+        if z.dtype.kind in "cmMV":
+            raise TypeError(f"dtype {z.dtype}")
+        return z.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"{who} returned values that are not real numbers ({exc}); return floats."
+        raise ValueError(msg) from None
 
 
 def scale_candidates(scale, task: str) -> list | None:

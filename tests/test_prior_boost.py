@@ -18,7 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from llmboost import Prior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.boosters import LightGBMBooster, XGBoostBooster
-from llmboost.fusion_inputs import MAX_LOGIT
+from llmboost.fusion_inputs import MAX_LOGIT, check_margin
 from llmboost.scale_search import make_folds
 
 
@@ -1577,3 +1577,40 @@ def test_an_eval_set_of_three_items_is_named_so():
     with pytest.raises(ValueError, match=r"pair \(X_val, y_val\), got a list of length 1\.$"):
         model.fit(X[:40], y[:40], eval_set=[X[40:]])
     model.fit(X[:40], y[:40], eval_set=[X[40:], y[40:]])  # a list of the two is the pair
+
+
+class ComplexPrior(ShortPrior):
+    """Returns complex logits (or, with ``kind``, text or missing values)."""
+
+    def __init__(self, kind="complex"):
+        self.kind = kind
+
+    def _logits(self, X):
+        if self.kind == "complex":
+            return np.tile([5j, 1.0 - 5j], (len(X), 1))
+        if self.kind == "text":
+            return np.full((len(X), 2), "u", dtype=object)
+        return pd.DataFrame({"a": pd.array([None] * len(X), "Float64"), "b": 0.0})
+
+
+def test_a_prior_returning_logits_that_are_not_real_numbers_is_named():
+    # complex logits lost their imaginary part (NumPy's ComplexWarning only) and were
+    # fused; text failed with "could not convert string to float: 'u'" and pd.NA with
+    # "float() argument must be a string or a real number, not 'NAType'"
+    X, y = _data(n=60)
+    head = r"^ComplexPrior\._logits returned values that are not real numbers "
+    for kind, message in [
+        ("complex", r"\(dtype complex128\); return floats\. \(in fold 0 "),
+        ("text", r"\(could not convert string to float: 'u'\); return floats\. \(in fold 0 "),
+    ]:
+        with pytest.raises(ValueError, match=head + message):
+            PriorBoostClassifier(prior=ComplexPrior(kind), scale=1.0, cv=3).fit(X, y)
+    missing = r"^ComplexPrior\.oof_logits returned non-finite values \(rows \[0, 1, 2"
+    with pytest.raises(ValueError, match=missing):
+        PriorBoostClassifier(prior=ComplexPrior("missing"), scale=1.0, cv=3).fit(X, y)
+    with pytest.raises(ValueError) as err:
+        check_margin(ComplexPrior(), np.tile([5j, 1.0], (3, 1)), 3, "classification", 2)
+    assert str(err.value) == (
+        "ComplexPrior.logits returned values that are not real numbers (dtype complex128); "
+        "return floats."
+    )

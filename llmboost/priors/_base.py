@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_params
 from .._validation import align_categories, check_target, fit_categories, from_torch, to_frame
+from ..fusion_inputs import _real_values
 from ._folds import checked_folds, fold_named
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -168,7 +169,7 @@ class Prior(BaseEstimator, ABC):
             weights = {k: v[train] for k, v in kwargs.items()}
             with fold_named(getattr(fold, "number", i), train, test):
                 part._fit(X.iloc[train], y[train], **weights)
-                z = np.asarray(from_torch(part._logits(X.iloc[test])), dtype=np.float64)
+                z = _real_values(part._logits(X.iloc[test]), f"{type(self).__name__}._logits")
             if out is None:
                 out = np.empty((len(X),) + z.shape[1:], dtype=np.float64)
             if z.shape != (len(test),) + out.shape[1:]:
