@@ -29,6 +29,7 @@ from ._columns import (
     _parse_numbers,
     _plain,
     _text_names,
+    _text_view_as_string,
 )
 
 #: Smallest normal float32 (positive row weights below it are refused).
@@ -345,9 +346,13 @@ def _label(value) -> str:
 def _numpy_labels(y):
     """Nullable or Arrow integer, float and boolean labels without missing values as
     NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats); pyarrow
-    dictionary labels decoded (NumPy reads a chunked one's nulls as a label)."""
+    dictionary labels decoded (NumPy reads a chunked one's nulls as a label), pandas
+    ``string_view`` labels as ``large_string``."""
     if _is_arrow_dictionary(getattr(y, "type", None)):
         y = y.cast(y.type.value_type)
+    if str(getattr(getattr(y, "dtype", None), "pyarrow_dtype", "")) == "string_view":
+        chunks = getattr(y, "array", y).__arrow_array__()  # pandas has no NumPy type for it
+        y = pd.arrays.ArrowExtensionArray(_text_view_as_string(chunks))
     dtype = getattr(y, "dtype", None)
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if (

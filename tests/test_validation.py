@@ -574,3 +574,16 @@ def test_a_number_beyond_float64_is_refused_where_a_float_belongs(value, shown):
     assert str(err.value) == (
         f"BundledPFNPrior: softmax_temperature must be a number > 0, got {shown}."
     )
+
+
+def test_string_view_labels_of_pandas_are_read_as_text():
+    # pandas raised a bare "NotImplementedError: string_view"
+    pa = pytest.importorskip("pyarrow")
+    kind = pd.ArrowDtype(pa.string_view())
+    labels = pd.Series(["u", "v", "u"], dtype=kind)
+    assert check_target(labels, 3, classification=True).tolist() == ["u", "v", "u"]
+    assert check_target(labels.array, 3, classification=True).tolist() == ["u", "v", "u"]
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[1\]\)"):
+        check_target(pd.Series(["u", None, "v"], dtype=kind), 3, classification=True)
+    numbers = pd.Series(["1.5", "2"], dtype=kind)
+    assert check_target(numbers, 2, classification=False).tolist() == [1.5, 2.0]
