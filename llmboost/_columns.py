@@ -34,8 +34,8 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
         values = np.where(missing, np.nan, values)
     try:
         numbers = values.astype(np.float64)
-    except (ValueError, OverflowError):  # an int beyond float64 is named by its column
-        return values
+    except (TypeError, ValueError, OverflowError):  # named as a table's column would be:
+        return values  # a dict, a complex number, an int beyond float64, ...
     if values.dtype == object and np.isinf(numbers).any() and _first_overflow(values) is not None:
         return values  # so is a Decimal beyond it, which the cast made infinity
     return numbers

@@ -765,3 +765,17 @@ def test_dates_in_an_object_column_are_refused_as_dates():
         )
     with pytest.raises(ValueError, match=r"^Column 'x0' holds dates \(datetime.date"):
         to_frame(np.array([[None], [stamps[0].date()]], dtype=object))
+
+
+def test_an_object_array_holding_an_odd_value_names_its_column():
+    # "TypeError: float() argument must be a string or a real number, not 'dict'", from
+    # the cast of the column to floats (a list was named: "holds a value of type list")
+    for odd in ({"a": 1}, [1, 2]):
+        array = np.empty((2, 2), dtype=object)
+        array[:, 0], array[0, 1], array[1, 1] = 1.0, odd, 2
+        with pytest.raises(TypeError) as err:
+            to_frame(array)
+        assert str(err.value) == (
+            f"Column 'x1' holds a value of type {type(odd).__name__} ({odd!r}); expected "
+            "numbers, booleans or text."
+        )
