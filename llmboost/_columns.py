@@ -280,6 +280,8 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
         if isinstance(value, date | np.datetime64 | pd.Period):  # as a column of dates
             where = _where(col, int(np.flatnonzero(col.notna())[row]))
             raise ValueError(f"Column {name!r} holds dates ({value!r} at {where}); {_DATES}.")
+        if isinstance(value, numbers.Complex):  # as a column of complex numbers
+            raise ValueError(f"Complex data not supported (column {name!r}).")
         raise _odd_value(name, value)
     return _text_categories(col.astype("category"))
 

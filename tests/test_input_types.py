@@ -779,3 +779,15 @@ def test_an_object_array_holding_an_odd_value_names_its_column():
             f"Column 'x1' holds a value of type {type(odd).__name__} ({odd!r}); expected "
             "numbers, booleans or text."
         )
+
+
+def test_complex_numbers_in_an_object_column_are_refused_as_complex_data():
+    # a complex column said "Complex data not supported (column 'z')" (ValueError), the
+    # same numbers as objects "holds a value of type complex ...; expected numbers,
+    # booleans or text" (TypeError)
+    for values in ([1 + 2j, 1.0], [None, np.complex64(1j)], ["u", 2j]):
+        with pytest.raises(ValueError) as err:
+            to_frame(pd.DataFrame({"z": pd.Series(values, dtype=object)}))
+        assert str(err.value) == "Complex data not supported (column 'z')."
+    with pytest.raises(ValueError, match=r"^Complex data not supported \(column 'x0'\)\.$"):
+        to_frame(np.array([[1j], ["u"]], dtype=object))
