@@ -41,12 +41,14 @@ _UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s\x00-\x1f\x7f]')
 
 
 def from_torch(value):
-    """A torch tensor as NumPy can read it (detached, on the CPU, ``bfloat16`` as
-    ``float32``, which holds every bfloat16 exactly); anything else as it is."""
+    """A torch tensor as NumPy can read it (detached, on the CPU, ``bfloat16`` and the
+    ``float8`` types, which NumPy has not, as ``float32``, which holds each of their
+    values exactly); anything else as it is."""
     if type(value).__module__ != "torch" or not hasattr(value, "detach"):
         return value
     value = value.detach().cpu()
-    return value.float() if str(value.dtype) == "torch.bfloat16" else value
+    kind = str(value.dtype)
+    return value.float() if kind == "torch.bfloat16" or kind.startswith("torch.float8") else value
 
 
 def to_frame(X) -> pd.DataFrame:

@@ -65,6 +65,20 @@ def test_bfloat16_torch_tensors_are_read_as_float32():
     np.testing.assert_array_equal(model.predict_proba(tensor), reference.predict_proba(exact))
 
 
+def test_float8_torch_tensors_are_read_as_float32():
+    # numpy raised "TypeError: Got unsupported ScalarType Float8_e4m3fn", as for bfloat16
+    torch = pytest.importorskip("torch")
+    X, y = _table()
+    for kind in (torch.float8_e4m3fn, torch.float8_e5m2):
+        tensor = torch.tensor(X.to_numpy()).to(kind)
+        exact = tensor.float().numpy()  # float32 holds every float8 value exactly
+        np.testing.assert_array_equal(to_frame(tensor).to_numpy(), exact)
+        labels = torch.tensor(y).to(kind)
+        assert check_target(labels, N, classification=True).tolist() == y.tolist()
+        weights = check_sample_weight(torch.full((N,), 0.5).to(kind), N)
+        np.testing.assert_array_equal(weights, np.full(N, 0.5))  # 0.5 is exact in float8
+
+
 def test_arrow_dictionary_labels_with_a_missing_value_are_refused():
     # a column of a pyarrow table (a chunked array) read its null as the label 'q'
     pa = pytest.importorskip("pyarrow")
