@@ -1614,3 +1614,18 @@ def test_a_prior_returning_logits_that_are_not_real_numbers_is_named():
         "ComplexPrior.logits returned values that are not real numbers (dtype complex128); "
         "return floats."
     )
+
+
+@pytest.mark.parametrize("Model", [PriorBoostClassifier, PriorBoostRegressor])
+def test_score_reads_sample_weight_as_fit_does(Model):
+    # score(X, y, sample_weight=2.0) raised "The 'sample_weight' parameter of
+    # accuracy_score must be an array-like or None", though fit takes a float for every
+    # row alike; 5 weights for 20 rows said "inconsistent numbers of samples: [20, 20, 5]";
+    # negative weights, which fit refuses, were scored
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    model = Model(scale=0, booster_params={"n_estimators": 3}).fit(X, y)
+    assert model.score(X, y, sample_weight=2.0) == model.score(X, y)
+    with pytest.raises(ValueError, match=r"^sample_weight has shape \(5,\); expected \(20,\)"):
+        model.score(X, y, sample_weight=np.ones(5))
+    with pytest.raises(ValueError, match=r"^sample_weight must be finite and >= 0 \(rows \[0\]"):
+        model.score(X, y, sample_weight=np.r_[-1.0, np.ones(19)])

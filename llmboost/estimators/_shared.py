@@ -32,7 +32,7 @@ from .._params import (
 )
 from .._resources import resolve_device
 from .._scorer_stand_ins import check_callable
-from .._validation import _is_number, _to_float, check_target
+from .._validation import _is_number, _to_float, check_sample_weight, check_target
 from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY, scale_candidates
@@ -424,7 +424,8 @@ class LabelsAsFit:
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             True labels, of the types ``fit`` takes.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Checked as ``fit`` checks it (a float: every row alike).
 
         Returns
         -------
@@ -432,6 +433,7 @@ class LabelsAsFit:
         """
         classes = getattr(self, "classes_", None)
         y = class_labels(y, 0 if y is None else len(y), classes, "score's y")
+        sample_weight = check_sample_weight(sample_weight, len(y))
         return super().score(X, y, sample_weight=sample_weight)
 
 
@@ -447,13 +449,15 @@ class ValuesAsFit:
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             True values, of the types ``fit`` takes.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Checked as ``fit`` checks it (a float: every row alike).
 
         Returns
         -------
         float
         """
         y = numeric_target(y, 0 if y is None else len(y), "score's y")
+        sample_weight = check_sample_weight(sample_weight, len(y))
         return super().score(X, y, sample_weight=sample_weight)
 
 
