@@ -217,6 +217,26 @@ def test_lightgbm_monotone_constraints_by_name_are_one_value_per_column():
     assert model.best_params_ == given
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_monotone_constraints_dict_takes_positions_as_interaction_constraints_do(booster):
+    # {0: 1} was refused with "names 0, which is not a column of X", though X (a table
+    # with integer names, or an array) has a column 0 and interaction_constraints take
+    # positions
+    X, y = make_regression(n_samples=200, n_features=3, noise=1.0, random_state=0)
+    y = y - 50 * X[:, 0]  # falls along column 0, unconstrained
+    kwargs = dict(booster=booster, scale=0, random_state=0)
+    listed = {"monotone_constraints": [1, 0, 0], "n_estimators": 30}
+    plain = PriorBoostRegressor(booster_params=listed, **kwargs).fit(X, y).predict(X)
+    given = {"monotone_constraints": {0: 1}, "n_estimators": 30}
+    for table in (X, pd.DataFrame(X)):
+        model = PriorBoostRegressor(booster_params=given, **kwargs).fit(table, y)
+        np.testing.assert_array_equal(model.predict(table), plain)
+        assert model.best_params_ == given
+    past = {"monotone_constraints": {3: 1}, "n_estimators": 30}
+    with pytest.raises(ValueError, match=r"names 3, which is not a column of X; .* \(0 to 2\)\.$"):
+        PriorBoostRegressor(booster_params=past, **kwargs).fit(X, y)
+
+
 def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
     # XGBoost's "Experimental support for categorical data is not implemented for current
     # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)

@@ -346,9 +346,9 @@ class FusionParams(BaseEstimator):
         return {**params, "class_weight": {code[key]: w for key, w in weights.items()}}
 
     def _by_name(self, params: dict | None, frame, trees) -> dict | None:
-        """``params`` with constraints that name columns of ``frame`` (XGBoost's
-        ``monotone_constraints`` dict, ``interaction_constraints`` lists) in the names of
-        ``trees``, the same rows as the boosters see them
+        """``params`` with constraints that name columns of ``frame`` or give their
+        positions (XGBoost's ``monotone_constraints`` dict, ``interaction_constraints``
+        lists) in the names of ``trees``, the same rows as the boosters see them
         (:func:`~llmboost._validation.booster_frame`); for LightGBM, positions and a list
         of one ``monotone_constraints`` value per column."""
         columns = list(frame.columns)
@@ -357,9 +357,13 @@ class FusionParams(BaseEstimator):
         def booster_name(key: str, column):
             if column in rename or column in rename.values():  # as in X, or as renamed
                 return rename.get(column, column)
+            whole = isinstance(column, Integral) and not isinstance(column, bool)
+            if whole and 0 <= column < len(columns):  # a position, as in interaction_constraints
+                return trees.columns[column]
             raise InvalidParameterError(
                 f"booster_params {key} names {column!r}, which is not a column of X; "
-                f"name the columns as in X ({columns[:10]}) or by position."
+                f"name the columns as in X ({columns[:10]}) or by position (0 to "
+                f"{len(columns) - 1})."
             )
 
         out = dict(params or {})
