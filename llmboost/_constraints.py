@@ -90,7 +90,9 @@ def check_constraint_forms(params: dict) -> None:
     """Refuse constraints in a form the libraries misread: ``monotone_constraints`` as
     neither a dict, list, array nor text (a pandas Series failed at fit, after the
     prior's scores, with "Invalid Parameter format"), and sets in
-    ``interaction_constraints`` (LightGBM ignored groups of names as sets in silence)."""
+    ``interaction_constraints`` (LightGBM ignored groups of names as sets in silence),
+    or a group there that is no list, or a dict (LightGBM read a bare name as another
+    column, XGBoost a bare name letter by letter and a dict's keys as a group)."""
     monotone = params.get("monotone_constraints")
     if not (monotone is None or isinstance(monotone, list | tuple | dict | str | np.ndarray)):
         raise ValueError(
@@ -105,6 +107,14 @@ def check_constraint_forms(params: dict) -> None:
         raise ValueError(
             "booster_params interaction_constraints holds a set: give each group as a list "
             "([['a', 'b'], ['c']], or positions [[0, 1], [2]]), in a list."
+        )
+    listed = isinstance(groups, list | tuple | np.ndarray)  # a 1-D array: no groups
+    bare = [g for g in groups if not isinstance(g, list | tuple | np.ndarray)] if listed else []
+    if isinstance(groups, dict) or bare:  # misread: a name as other columns, text by letter
+        what = f"its group {bare[0]!r} is not a list" if bare else "it is a dict"
+        raise ValueError(
+            f"booster_params interaction_constraints is not a list of groups ({what}): give "
+            "each group as a list ([['a', 'b'], ['c']], or positions [[0, 1], [2]]), in a list."
         )
 
 

@@ -237,6 +237,26 @@ def test_monotone_constraints_dict_takes_positions_as_interaction_constraints_do
         PriorBoostRegressor(booster_params=past, **kwargs).fit(X, y)
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
+    "groups", [[["a", "b"], "c"], ["ab", "c"], [["a"], 2], {"a": 1}, np.array([0, 1])]
+)
+def test_interaction_constraints_groups_that_are_not_lists_are_refused(booster, groups):
+    # LightGBM read [["a", "b"], "c"] as other columns in silence (R^2 0.354, where
+    # [["a", "b"], ["c"]] gave 0.958); XGBoost split a bare "ab" into "a" and "b" and
+    # read a dict's keys as a group; LightGBM failed on a dict with its raw "Unknown type
+    # of parameter:interaction_constraints, got:dict", XGBoost on a 1-D array with
+    # "'numpy.int64' object is not iterable"
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    params = {"interaction_constraints": groups, "n_estimators": 5}
+    model = PriorBoostRegressor(booster=booster, booster_params=params, scale=0)
+    with pytest.raises(ValueError, match=r"^booster_params interaction_constraints is not a "):
+        model.fit(X, y)
+    params["interaction_constraints"] = [["a", "b"], ["c"]]
+    assert model.set_params(booster_params=params).fit(X, y).predict(X).shape == (40,)
+
+
 def test_xgboost_exact_tree_method_fits_numbers_as_plain_xgboost_and_names_text_columns():
     # XGBoost's "Experimental support for categorical data is not implemented for current
     # tree method yet" came out on a table of numbers (llmboost turns enable_categorical on)
