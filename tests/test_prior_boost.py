@@ -239,6 +239,26 @@ def test_monotone_constraints_dict_takes_positions_as_interaction_constraints_do
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize(
+    "twice", [{"age (years)": 1, "age_(years)": -1}, {"age (years)": 1, 0: -1}]
+)
+def test_monotone_constraints_dict_giving_a_column_twice_is_refused(booster, twice):
+    # the column's name as in X and as the boosters see it (or its position) both
+    # reached the library, which kept the last direction without a word
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    X = pd.DataFrame(X, columns=["age (years)", "b", "c"])
+    params = {"monotone_constraints": twice, "n_estimators": 5}
+    model = PriorBoostRegressor(booster=booster, booster_params=params, scale=0)
+    first, second = twice
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y)
+    assert str(error.value) == (
+        f"booster_params monotone_constraints gives column 'age (years)' twice, as {first!r} "
+        f"and as {second!r}; give each column once."
+    )
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize(
     "groups", [[["a", "b"], "c"], ["ab", "c"], [["a"], 2], {"a": 1}, np.array([0, 1])]
 )
 def test_interaction_constraints_groups_that_are_not_lists_are_refused(booster, groups):

@@ -369,7 +369,16 @@ class FusionParams(BaseEstimator):
         out = dict(params or {})
         monotone = out.get("monotone_constraints")
         if isinstance(monotone, dict):
-            named = {booster_name("monotone_constraints", c): v for c, v in monotone.items()}
+            named, keys = {}, {}
+            for column, value in monotone.items():
+                name = booster_name("monotone_constraints", column)
+                if name in keys:  # the library would keep the last direction in silence
+                    raise InvalidParameterError(
+                        f"booster_params monotone_constraints gives column "
+                        f"{columns[list(trees.columns).index(name)]!r} twice, as "
+                        f"{keys[name]!r} and as {column!r}; give each column once."
+                    )
+                named[name], keys[name] = value, column
             if self.booster == "lightgbm":  # a value per column; the others unconstrained
                 named = [named.get(name, 0) for name in trees.columns]
             out["monotone_constraints"] = named
