@@ -1307,6 +1307,20 @@ def test_a_prior_class_instead_of_an_instance_is_refused_by_name():
             model.fit(X, y)
 
 
+def test_a_prior_that_does_not_predict_is_refused_as_such():
+    # StandardScaler() passed the parameter check, then fit said "TypeError: prior must
+    # be a llmboost prior or a scikit-learn estimator, got StandardScaler", which it is
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data(n=20)
+    with pytest.raises(ValueError) as error:
+        PriorBoostClassifier(StandardScaler(), scale=0).fit(X, y)
+    assert str(error.value) == (
+        "PriorBoostClassifier: prior must be a llmboost prior or a scikit-learn classifier "
+        "or regressor (an instance) or None, got StandardScaler()."
+    )
+
+
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
 def test_a_nan_booster_parameter_is_refused(booster):
     # XGBoost's learning_rate=nan fitted and predicted NaN probabilities

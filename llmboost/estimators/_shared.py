@@ -40,9 +40,11 @@ from ._eval_set import class_labels, numeric_target
 
 
 def _estimator_like(value) -> bool:
+    from ..priors._sklearn import predicts
+
     if isinstance(value, type):  # BundledPFNPrior, not BundledPFNPrior()
         return False
-    return isinstance(value, Prior) or hasattr(value, "fit")
+    return isinstance(value, Prior) or predicts(value)  # a transformer gives no logits
 
 
 def _device_name(value) -> bool:
@@ -138,7 +140,10 @@ def class_weights_given(params: dict) -> list:
 #: Constraints of the shared parameters (see :mod:`llmboost._params`).
 PARAMETER_CONSTRAINTS = {
     "prior": [
-        Check(_estimator_like, "a llmboost prior or a scikit-learn estimator (an instance)"),
+        Check(
+            _estimator_like,
+            "a llmboost prior or a scikit-learn classifier or regressor (an instance)",
+        ),
         None,
     ],
     "booster": [Options(tuple(BOOSTERS))],
