@@ -1,0 +1,139 @@
+"""``booster_params`` that belong elsewhere, refused before any fit: data of the
+libraries' ``fit``, LightGBM's other names of parameters its estimator always passes,
+its random forest, and XGBoost's early-stopping callback without validation rows."""
+
+from __future__ import annotations
+
+from ._library_params import _FOREST, _LIGHTGBM_BOOSTING, boosting_mode
+from ._params import brief
+
+#: LightGBM's other names of parameters its scikit-learn estimator always passes under a
+#: name LightGBM reads first (measured with LightGBM 4): a value under one of these names
+#: is ignored, in plain LightGBM too (with a warning ``verbose=-1`` hides).
+_LIGHTGBM_OVERRIDDEN = {
+    "learning_rate": ("eta", "shrinkage_rate"),
+    "num_leaves": ("num_leaf", "max_leaves", "max_leaf", "max_leaf_nodes"),
+    "min_child_weight": ("min_sum_hessian_per_leaf",),
+    "min_child_samples": ("min_data_per_leaf",),
+    "reg_alpha": ("l1_regularization",),
+    "reg_lambda": ("l2_regularization",),
+}
+
+#: What the libraries' ``fit`` takes as data, and where it goes in llmboost.
+_FIT_DATA = {
+    **dict.fromkeys(
+        ("base_margin", "init_score"),
+        "the trees start from scale times the prior's logits; for your own margin, give a "
+        "prior that returns it (scale=1)",
+    ),
+    "sample_weight": "give it to fit(X, y, sample_weight=...)",
+    "eval_set": "give it to fit(X, y, eval_set=(X_val, y_val))",
+}
+
+
+def check_boosting(library: str, params: dict) -> None:
+    """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
+
+    It refuses a starting margin (``init_score``), and its raw score is the sum of its
+    trees where its predictions average them, so even from no margin llmboost would
+    read a forest of ``n`` trees as ``n`` times its margin.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        For ``boosting_type="rf"`` (or an alias), and for arguments of the library's
+        ``fit`` (:func:`check_fit_arguments`).
+    """
+    check_fit_arguments(library, params)
+    if library != "lightgbm" or boosting_mode(library, params) != "rf":
+        return
+    key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).lower() in _FOREST)
+    raise ValueError(
+        f"booster_params {key}={brief(params[key])} is not supported: LightGBM's random forest "
+        "cannot start from the prior's margin, and its raw score sums the trees where its "
+        "predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
+        "subsample_freq=1), or XGBoost with num_parallel_tree."
+    )
+
+
+def check_fit_arguments(library: str, params: dict) -> None:
+    """Refuse what LightGBM would ignore: what it takes in ``fit`` (which llmboost calls),
+    not as a parameter, and another name of a parameter its estimator always passes.
+
+    LightGBM ignores both with a warning llmboost's ``verbose=-1`` hides.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        For a starting margin or another of ``fit``'s data (both libraries), LightGBM
+        ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
+    """
+    if data := next((key for key in _FIT_DATA if key in params), None):
+        raise ValueError(
+            f"booster_params {data} is not a parameter but data of the library's fit, "
+            f"which llmboost calls: {_FIT_DATA[data]}."
+        )
+    if library != "lightgbm":
+        return
+    for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
+        if alias := next((a for a in aliases if a in params), None):
+            raise ValueError(
+                f"booster_params {alias}={brief(params[alias])} would be ignored: LightGBM's "
+                f"estimator always passes {main}, which LightGBM reads in its place; give "
+                f"{main}={brief(params[alias])}."
+            )
+    hints = {
+        "eval_metric": "give the metric to stop on as metric=... (LightGBM's parameter)",
+        "callbacks": "early stopping on eval_set is early_stopping_rounds",
+    }
+    for key, hint in hints.items():
+        if key in params:
+            raise ValueError(
+                f"booster_params {key} is not supported: LightGBM takes it in fit, which "
+                f"llmboost calls, and ignores it as a parameter; {hint}."
+            )
+
+
+def check_early_stopping_callback(params: dict, validated: bool) -> None:
+    """Refuse XGBoost's ``EarlyStopping`` callback in a fit without validation rows.
+
+    The search's fits never have any; XGBoost's own error ("Must have at least 1
+    validation dataset") does not say where early stopping belongs.
+
+    Parameters
+    ----------
+    params : dict
+        XGBoost's parameters.
+    validated : bool
+        Whether the fit has validation rows (``eval_set``).
+
+    Raises
+    ------
+    ValueError
+        For an ``xgboost.callback.EarlyStopping`` among ``callbacks`` without them.
+    """
+    from xgboost.callback import EarlyStopping
+
+    stopping = any(isinstance(c, EarlyStopping) for c in params.get("callbacks") or ())
+    if stopping and not validated:
+        raise ValueError(
+            "booster_params callbacks holds XGBoost's EarlyStopping, which needs validation "
+            "rows: the fusion search's fits (and a fit without eval_set) have none. Stop "
+            "early with fit(X, y, eval_set=(X_val, y_val)) and booster_params "
+            "early_stopping_rounds instead."
+        )
+
+
+__all__ = ["check_boosting", "check_early_stopping_callback", "check_fit_arguments"]
