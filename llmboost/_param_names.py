@@ -34,8 +34,17 @@ _WHOLE_NUMBERS = (
     "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
     "n_jobs", "max_cat_to_onehot", "num_parallel_tree", "min_data_in_leaf", "bagging_freq",
     "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
-    "min_samples_leaf", "max_bins", "seed", "random_seed",
+    "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
+    "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
+    "data_random_seed", "data_seed", "objective_seed",
 )  # fmt: skip
+
+#: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
+#: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
+_XGBOOST_SEEDS = ("seed", "random_state")
+
+#: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
+_GENERATORS = (np.random.RandomState, np.random.Generator)
 
 #: Parameters of the two libraries' estimators that take a number, and the libraries' own
 #: names for them (XGBoost's lambda=inf fitted trees of zero leaves without a word).
@@ -246,19 +255,9 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     ValueError
         Naming the key and its value (and the nearest known name).
     """
-    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(library, library)
     _check_text_booleans(library, params, given)
     _check_choices(library, params)
-    for key in _NUMBERS:
-        value, shown = params.get(key), given_key(library, key, given)
-        text = isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())
-        if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
-            raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes a number here.")
-        if value is not None and not _in_float32(value):
-            raise ValueError(
-                f"booster_params {shown}={brief(value)}: {name} takes a finite number here, "
-                "within float32's range (|x| <= 3.4e38), or leave it out for the default."
-            )
+    _check_numbers(library, params, given)
     params = {
         k: v.strip() if k in _NUMBERS and isinstance(v, str) else v for k, v in params.items()
     }
@@ -282,6 +281,24 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _check_numbers(library: str, params: dict, given: dict | None) -> None:
+    """Refuse anything but a number (or its text) for a parameter of :data:`_NUMBERS`,
+    and one beyond float32's range; ``random_state`` takes a NumPy generator too."""
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    for key in _NUMBERS:
+        value, shown = params.get(key), given_key(library, key, given)
+        if key == "random_state" and isinstance(value, _GENERATORS):
+            continue  # the estimator draws the seed from it
+        text = isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())
+        if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
+            raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes a number here.")
+        if value is not None and not _in_float32(value):
+            raise ValueError(
+                f"booster_params {shown}={brief(value)}: {name} takes a finite number here, "
+                "within float32's range (|x| <= 3.4e38), or leave it out for the default."
+            )
 
 
 def _check_text_booleans(library: str, params: dict, given: dict | None) -> None:
@@ -341,15 +358,17 @@ def _check_choices(library: str, params: dict) -> None:
 def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     """``params`` with the text of a whole number as the int where one belongs; raise for
     any other value there but an int or ``None``, and for an int beyond the library's
-    integers: 32-bit ones, 64-bit seeds (XGBoost refused ``max_depth=2**40`` at fit,
-    LightGBM read ``max_bin=2**40`` as a number <= 1)."""
+    integers: 32-bit ones, XGBoost's 64-bit seeds (XGBoost refused ``max_depth=2**40`` at
+    fit, LightGBM read ``max_bin=2**40`` as a number <= 1 and ``seed=2**70`` as 0)."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     out = dict(params)
     for key in _WHOLE_NUMBERS:
         value = out.get(key)
         if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
             value = out[key] = int(value)
-        bits = 63 if key in ("seed", "random_seed") else 31
+        if key == "random_state" and (isinstance(value, _GENERATORS) or key not in (given or {})):
+            continue  # the estimator's own seed (0 to 2**32 - 1) is not booster_params'
+        bits = 63 if library == "xgboost" and key in _XGBOOST_SEEDS else 31
         whole = isinstance(value, Integral) and not isinstance(value, bool)
         if whole and not -(2**bits) <= value < 2**bits:
             raise ValueError(

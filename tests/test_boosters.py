@@ -1139,7 +1139,7 @@ def test_lightgbm_names_of_its_threads_count_as_n_jobs(key):
     "library, key, value, bits",
     [("xgboost", "max_depth", 2**40, 32), ("xgboost", "n_jobs", -(2**40), 32),
      ("xgboost", "seed", 2**63, 64), ("lightgbm", "max_bin", "1099511627776", 32),
-     ("lightgbm", "min_data_in_leaf", 2**31, 32), ("lightgbm", "seed", -(2**70), 64)],
+     ("lightgbm", "min_data_in_leaf", 2**31, 32), ("lightgbm", "seed", -(2**70), 32)],
 )  # fmt: skip
 def test_a_whole_number_beyond_the_library_integers_is_refused_by_name(library, key, value, bits):
     # XGBoost failed at the first fit, after the prior's scores ("Invalid Parameter format
@@ -1150,9 +1150,58 @@ def test_a_whole_number_beyond_the_library_integers_is_refused_by_name(library, 
     with pytest.raises(ValueError, match=rf"^{re.escape(message)}whole number from -\d+ to \d+"):
         make_booster(library, {key: value}, "regression", 0)
     X, rng = _frame()
-    for params in ({"seed": 2**63 - 1}, {"max_bin": 2**31 - 1}):  # the largest it holds
+    seed = 2**63 - 1 if library == "xgboost" else 2**31 - 1
+    for params in ({"seed": seed}, {"max_bin": 2**31 - 1}):  # the largest it holds
         booster = make_booster(library, {**params, "n_estimators": 2}, "regression", 0)
         assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
+
+
+@pytest.mark.parametrize(
+    "library, key, value, bits",
+    [("xgboost", "random_state", 2**63, 64), ("xgboost", "random_state", -(2**63) - 1, 64),
+     ("lightgbm", "random_state", 2**70, 32), ("lightgbm", "random_state", 2**31, 32),
+     ("lightgbm", "bagging_seed", 2**32 + 5, 32),
+     ("lightgbm", "feature_fraction_seed", -(2**31) - 1, 32),
+     ("lightgbm", "data_random_seed", 2**40, 32), ("lightgbm", "random_seed", 2**32, 32)],
+)  # fmt: skip
+def test_a_seed_beyond_the_library_integers_is_refused_before_the_prior(library, key, value, bits):
+    # XGBoost failed at the first fit, after the prior's scores ("Invalid Parameter format
+    # for seed expect long"), naming seed for random_state; LightGBM read its seeds in 32
+    # bits without a word (random_state=2**70 as 0, bagging_seed=2**32 + 5 as 5)
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    message = re.escape(
+        f"booster_params {key}={value}: {name} holds it in {bits} bits; give a whole number "
+        f"from {low} to {high}."
+    )
+    X, rng = _frame()
+    model = PriorBoostRegressor(NotToFit(), booster=library, booster_params={key: value})
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, rng.normal(size=len(X)))
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_a_seed_in_booster_params_fits_at_the_library_edges_and_as_its_text(library):
+    X, rng = _frame()
+    y, high = rng.normal(size=len(X)), 2**63 - 1 if library == "xgboost" else 2**31 - 1
+    for value in (high, -high - 1, " 5 ", np.random.RandomState(0)):
+        booster = make_booster(library, {"random_state": value, "n_estimators": 2}, "regression", 0)
+        assert booster.fit(X, y, None).n_rounds_ == 2
+    assert make_booster(library, {"random_state": "5"}, "regression", 0).params["random_state"] == 5
+    with pytest.raises(
+        ValueError, match=r"^booster_params random_state=1\.5: .* such as random_state=2\.$"
+    ):
+        make_booster(library, {"random_state": 1.5}, "regression", 0)
+    # the estimator's own seed (up to 2**32 - 1) is not booster_params': LightGBM takes it
+    assert make_booster(library, None, "regression", 2**32 - 1).params["random_state"] == 2**32 - 1
 
 
 @pytest.mark.parametrize("weight", [1, "1", "1.0"])  # its text too, as the number is
