@@ -9,6 +9,8 @@ booster, whose prediction ignores the round range.
 
 from __future__ import annotations
 
+import math
+import re
 from functools import cache
 from numbers import Integral
 
@@ -37,6 +39,13 @@ ALIASES = {
     },
 }  # fmt: skip
 
+#: The text of a whole number, which the adapters read as the int (``max_depth="5"``).
+WHOLE_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+
+#: Parameters llmboost reads before the adapters' checks of whole numbers, and the
+#: bound of their values (the libraries count rounds in 32 bits).
+_ROUNDS = {"n_estimators": 2**31, "early_stopping_rounds": math.inf}
+
 #: Names of the loss in the two libraries' parameters.
 OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
 
@@ -60,8 +69,9 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
     ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
     ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
-    and LightGBM's loss and metrics in lower case, as LightGBM reads them (a tuple of
-    them as a list).
+    LightGBM's loss and metrics in lower case, as LightGBM reads them (a tuple of
+    them as a list), and the text of a whole number as the int for ``n_estimators`` and
+    ``early_stopping_rounds``, as for the other whole numbers (``"5"`` was refused).
 
     Parameters
     ----------
@@ -95,7 +105,16 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         if given and given[0] != main:
             out = {**out, main: out[given[0]]}
             del out[given[0]]
+    for key in (k for k in _ROUNDS if isinstance((out or {}).get(k), str)):
+        out = {**out, key: _rounds(out[key], _ROUNDS[key])}
     return out
+
+
+def _rounds(text: str, high: float):
+    """The int the text of a number of rounds from 1 to below ``high`` holds; other text
+    as it is, which the checks of the rounds refuse as given (``'0'``, 90 digits)."""
+    whole = WHOLE_TEXT.fullmatch(text) and len(text.strip()) <= 4000  # int() takes 4300
+    return int(text) if whole and 1 <= int(text) < high else text
 
 
 def _lower(value):
@@ -355,6 +374,7 @@ def lightgbm_has_cuda() -> bool:
 __all__ = [
     "ALIASES",
     "OBJECTIVE_KEYS",
+    "WHOLE_TEXT",
     "boosting_mode",
     "canonical_params",
     "check_binary_weight",

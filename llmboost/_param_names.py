@@ -23,7 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._compat import lightgbm_parameter_names
-from ._library_params import OBJECTIVE_KEYS, given_key
+from ._library_params import OBJECTIVE_KEYS, WHOLE_TEXT, given_key
 from ._params import Interval, brief
 from ._validation import _is_number, _to_float
 
@@ -364,7 +364,7 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     out = dict(params)
     for key in _WHOLE_NUMBERS:
         value = out.get(key)
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        if isinstance(value, str) and WHOLE_TEXT.fullmatch(value):
             value = out[key] = int(value)
         if key == "random_state" and (isinstance(value, _GENERATORS) or key not in (given or {})):
             continue  # the estimator's own seed (0 to 2**32 - 1) is not booster_params'

@@ -782,6 +782,34 @@ def test_whole_number_parameters_take_ints_or_their_text(library, name):
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_the_rounds_and_the_patience_take_the_text_of_a_whole_number(library):
+    # max_depth="5" was read as 5, while n_estimators="5" and early_stopping_rounds="5"
+    # were refused ("the trees need a whole number of boosting rounds")
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    X, rng = _frame()
+    y, fit = rng.normal(size=len(X)), {"eval_set": (X[:20], rng.normal(size=20))}
+    models = [
+        PriorBoostRegressor(
+            Ridge(), booster=library, scale=[0, 1], cv=2, random_state=0,
+            booster_params={"n_estimators": rounds, "early_stopping_rounds": patience},
+        ).fit(X, y, **fit)
+        for rounds, patience in ((40, 2), ("40", " 2 "))
+    ]  # fmt: skip
+    assert [m.n_rounds for m in models[0].members_] == [m.n_rounds for m in models[1].members_]
+    np.testing.assert_array_equal(models[0].predict(X), models[1].predict(X))  # same trees
+    booster = make_booster(library, {"n_estimators": "+3", "early_stopping_rounds": "4"},
+                           "regression", 0)  # fmt: skip
+    assert (booster.params["n_estimators"], booster.patience) == (3, 4)
+    for text in ("4.0", "0", "-3"):  # a float's text, as max_depth's; refused as given
+        message = f"booster_params early_stopping_rounds={text!r}: give the rounds without"
+        with pytest.raises(ValueError, match=rf"^{re.escape(message)}"):
+            make_booster(library, {"early_stopping_rounds": text}, "regression", 0)
+
+
 @pytest.mark.parametrize(
     "task, given, name",
     [("regression", "MAE", "mae"), ("regression", "Huber", "huber"),
