@@ -56,6 +56,12 @@ _TREE_ONLY = ("max_depth", "tree_method")
 #: LightGBM's parameters that name a loss or metrics, which it reads in any case.
 _LIGHTGBM_NAMES = (*OBJECTIVE_KEYS, "metric", "metrics", "metric_types")
 
+#: The libraries' multiclass losses, and their losses of two classes.
+_MULTICLASS = {
+    "multi:softprob": "binary:logistic", "multi:softmax": "binary:logistic",
+    "multiclass": "binary", "softmax": "binary",
+}  # fmt: skip
+
 #: LightGBM's losses of two classes (XGBoost replaces its own by its multiclass loss).
 _LIGHTGBM_BINARY = ("binary", "cross_entropy", "xentropy")
 
@@ -242,9 +248,10 @@ def check_binary_weight(params: dict | None, classes) -> None:
     """Refuse parameters that contradict the number of classes of ``y``: ``scale_pos_weight``
     (or LightGBM's ``is_unbalance=True``, or an alias), which weight the positive class of
     two, with more classes, where both libraries ignore them (XGBoost with a warning on
-    every fit, LightGBM in silence); LightGBM's binary losses with more classes, and
-    ``num_class`` with two classes and a binary loss, on which both failed at fit, after
-    the prior's scores (a multiclass loss takes it: :func:`check_margin_width`).
+    every fit, LightGBM in silence); LightGBM's binary losses with more classes,
+    ``num_class`` with two classes and a binary loss, and a multiclass loss with two
+    classes without ``num_class``, on which both failed at fit, after the prior's scores
+    (a multiclass loss with ``num_class`` takes two at scale 0: :func:`check_margin_width`).
 
     Parameters
     ----------
@@ -260,20 +267,7 @@ def check_binary_weight(params: dict | None, classes) -> None:
     """
     if classes is None or not params:
         return
-    losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
-    multiclass = set(losses) & {"multi:softprob", "multi:softmax", "multiclass", "softmax"}
-    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
-    if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
-        raise ValueError(
-            f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
-            f"fit with one margin per row (a binary loss); leave {count} out."
-        )
-    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
-    if len(classes) > 2 and binary:
-        raise ValueError(
-            f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
-            f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
-        )
+    _check_class_count(params, classes)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
     given = [k for k in ("is_unbalance", *ALIASES["lightgbm"]["is_unbalance"]) if params.get(k)]
     given = given if weight in (None, 1) else ["scale_pos_weight", *given]  # "1" is 1 too
@@ -285,6 +279,35 @@ def check_binary_weight(params: dict | None, classes) -> None:
         "weight the classes with sample_weight=sklearn.utils.class_weight."
         "compute_sample_weight(class_weight, y) at fit, or booster_params class_weight (LightGBM)."
     )
+
+
+def _check_class_count(params: dict, classes) -> None:
+    """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
+    contradict: a multiclass loss with two classes, unless ``num_class`` is given (both
+    libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
+    LightGBM "Number of classes should be specified")."""
+    losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
+    multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
+    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
+    if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
+            f"fit with one margin per row (a binary loss); leave {count} out."
+        )
+    if len(classes) == 2 and multiclass and not count:
+        key = multiclass[0]
+        binary = _MULTICLASS[params[key].lower()]
+        raise ValueError(
+            f"booster_params {key}={brief(params[key])} is a loss of several classes, but y has "
+            f"2 classes ({brief(classes[0])} and {brief(classes[1])}); give {key}={binary!r}, "
+            "the same loss for two classes, or leave the loss to its default."
+        )
+    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
+    if len(classes) > 2 and binary:
+        raise ValueError(
+            f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
+            f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
+        )
 
 
 def check_margin_width(params: dict, margin) -> None:

@@ -874,6 +874,43 @@ def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit
         assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
 
 
+@pytest.mark.parametrize(
+    "library, key, loss, binary",
+    [("xgboost", "objective", "multi:softprob", "binary:logistic"),
+     ("xgboost", "objective", "multi:softmax", "binary:logistic"),
+     ("lightgbm", "objective", "multiclass", "binary"),
+     ("lightgbm", "objective", "Softmax", "binary")],
+)  # fmt: skip
+@pytest.mark.parametrize("scale", [0, 1.0])
+def test_a_multiclass_loss_with_two_classes_is_refused_before_the_prior(
+    library, key, loss, binary, scale
+):
+    # at scale=0 both failed inside the library (XGBoost "value 0 for Parameter num_class
+    # should be greater equal to 1", LightGBM "Number of classes should be specified"),
+    # and with a prior only after its scores, advising scale=0
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.where(np.arange(len(X)) % 2, "yes", "no")
+    params = {key: loss, "n_estimators": 3}
+    model = PriorBoostClassifier(NotToFit(), booster=library, booster_params=params, scale=scale)
+    message = re.escape(
+        f"booster_params {key}={loss!r} is a loss of several classes, but y has 2 classes "
+        f"('no' and 'yes'); give {key}={binary!r}, the same loss for two classes, or leave "
+        "the loss to its default."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, y)
+    model.set_params(prior=None, scale=0, booster_params={**params, key: binary})
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)  # what it says to give
+
+
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("groups", [[{"a"}, {"b", "c"}], [{0}, {1, 2}], ({0, 1},), {0, 1}])
 def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, groups):
