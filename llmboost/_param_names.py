@@ -56,7 +56,7 @@ _NUMBERS = (
     "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
     "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
     "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
-    "skip_drop", *_WHOLE_NUMBERS,
+    "skip_drop", "path_smooth", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 #: A number as text the libraries read (:data:`_NUMBERS`): Python's ``float`` also reads
@@ -140,6 +140,7 @@ _COMMON = {
         ("scale_pos_weight",): _FROM_0,
         ("max_bin",): Interval(Real, 2),
         ("num_parallel_tree",): Interval(Real, 1),
+        ("max_cat_to_onehot",): Interval(Real, 1),  # it read -1 as 2**32 - 1
         ("rate_drop",): Interval(Real, 0, 1),  # DART's
         ("skip_drop",): Interval(Real, 0, 1),
         ("random_state", "seed"): None,
@@ -161,6 +162,8 @@ _COMMON = {
         ("drop_rate", "rate_drop"): Interval(Real, 0, 1),  # DART's
         ("skip_drop",): Interval(Real, 0, 1),
         ("early_stopping_min_delta",): _FROM_0,
+        ("max_cat_to_onehot",): Interval(Real, 1),
+        ("path_smooth",): _FROM_0,
         ("random_state", "seed", "random_seed"): None,
     },
 }  # fmt: skip

@@ -63,7 +63,7 @@ def test_defaults_merge_with_user_params():
 def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = (np.arange(40) % 2).astype(float)
-    key = {"xgboost": "max_cat_to_onehot", "lightgbm": "min_data_in_bin"}[library]
+    key = {"xgboost": "max_cached_hist_node", "lightgbm": "min_data_in_bin"}[library]
     booster = make_booster(library, {key: 0}, "classification", 0)  # the library refuses 0
     with pytest.raises(ValueError, match=rf"could not fit: .*{key}") as caught:
         booster.fit(X, y, None)
@@ -939,7 +939,7 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("lightgbm", "min_data", "abc", "a number"),
      ("lightgbm", "min_samples_leaf", 3.0, "a whole number"),
      ("lightgbm", "max_bins", 2.5, "a whole number"), ("lightgbm", "seed", 1.5, "a whole number"),
-     ("xgboost", "seed", "x", "a number")],
+     ("xgboost", "seed", "x", "a number"), ("lightgbm", "path_smooth", "fast", "a number")],
 )  # fmt: skip
 def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     library, key, value, what
@@ -1007,6 +1007,9 @@ _OUT_OF_RANGE = [
     ("lightgbm", "drop_rate", 1.5, ">= 0 and <= 1"), ("lightgbm", "skip_drop", 2, ">= 0 and <= 1"),
     ("lightgbm", "rate_drop", -0.5, ">= 0 and <= 1"),
     ("lightgbm", "early_stopping_min_delta", -1, ">= 0"),
+    # XGBoost refused 0 at fit and read -1 as 2**32 - 1; LightGBM refused both at fit
+    ("xgboost", "max_cat_to_onehot", 0, ">= 1"), ("xgboost", "max_cat_to_onehot", -1, ">= 1"),
+    ("lightgbm", "max_cat_to_onehot", 0, ">= 1"), ("lightgbm", "path_smooth", -1e-9, ">= 0"),
 ]  # fmt: skip
 
 
@@ -1046,9 +1049,10 @@ def test_dart_drop_rates_that_are_no_number_are_refused_by_name(library, key, va
 @pytest.mark.parametrize(
     "library, params",
     [("xgboost", {"subsample": 1, "colsample_bytree": 1e-3, "max_depth": 0, "gamma": 0,
-                  "max_bin": 2, "learning_rate": 2.0}),
+                  "max_bin": 2, "learning_rate": 2.0, "max_cat_to_onehot": 1}),
      ("lightgbm", {"num_leaves": 2, "bagging_fraction": 1.0, "subsample_freq": 1,
-                   "min_child_samples": 0, "max_bin": 2, "lambda_l2": 0})],
+                   "min_child_samples": 0, "max_bin": 2, "lambda_l2": 0,
+                   "max_cat_to_onehot": 1, "path_smooth": 0})],
 )  # fmt: skip
 def test_numbers_at_the_edges_of_the_library_ranges_fit(library, params):
     X, rng = _frame()

@@ -1147,8 +1147,8 @@ def test_tuning_leaves_optuna_logging_as_the_user_set_it():
         optuna.logging.set_verbosity(optuna.logging.INFO)
         PriorBoostClassifier(**kw).fit(X, y)
         assert optuna.logging.get_verbosity() == optuna.logging.INFO
-        with pytest.raises(ValueError, match="max_cat_to_onehot"):  # also when a trial fails
-            bad = {"n_estimators": 5, "max_cat_to_onehot": 0}
+        with pytest.raises(ValueError, match="max_cached_hist_node"):  # also when a trial fails
+            bad = {"n_estimators": 5, "max_cached_hist_node": 0}
             PriorBoostClassifier(**{**kw, "booster_params": bad}).fit(X, y)
         assert optuna.logging.get_verbosity() == optuna.logging.INFO
     finally:
@@ -1160,9 +1160,9 @@ def test_a_failing_trial_raises_its_error_alone(capfd):
     # the same error was raised, and went on with the next trial when there was one
     pytest.importorskip("optuna")
     X, y = _table(n=60)
-    bad = {"n_estimators": 5, "max_cat_to_onehot": 0}  # which XGBoost refuses at fit
+    bad = {"n_estimators": 5, "max_cached_hist_node": 0}  # which XGBoost refuses at fit
     model = PriorBoostClassifier(booster_params=bad, n_trials=3, cv=3, scale=[0.0])
-    with pytest.raises(ValueError, match="XGBoost could not fit: value 0 for Parameter max_cat"):
+    with pytest.raises(ValueError, match="XGBoost could not fit: value 0 for Parameter max_cached"):
         model.fit(X, y)
     err = capfd.readouterr().err
     assert "Trial 0 failed" not in err and "Traceback" not in err
