@@ -36,7 +36,7 @@ _WHOLE_NUMBERS = (
     "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
     "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
-    "data_random_seed", "data_seed", "objective_seed",
+    "data_random_seed", "data_seed", "objective_seed", "min_data_per_group",
 )  # fmt: skip
 
 #: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
@@ -141,6 +141,7 @@ _COMMON = {
         ("max_bin",): Interval(Real, 2),
         ("num_parallel_tree",): Interval(Real, 1),
         ("max_cat_to_onehot",): Interval(Real, 1),  # it read -1 as 2**32 - 1
+        ("max_cat_threshold",): Interval(Real, 1),
         ("rate_drop",): Interval(Real, 0, 1),  # DART's
         ("skip_drop",): Interval(Real, 0, 1),
         ("random_state", "seed"): None,
@@ -163,6 +164,10 @@ _COMMON = {
         ("skip_drop",): Interval(Real, 0, 1),
         ("early_stopping_min_delta",): _FROM_0,
         ("max_cat_to_onehot",): Interval(Real, 1),
+        ("max_cat_threshold",): Interval(Real, 1),
+        ("min_data_per_group",): Interval(Real, 1),
+        ("cat_l2",): _FROM_0,
+        ("cat_smooth",): _FROM_0,
         ("path_smooth",): _FROM_0,
         ("random_state", "seed", "random_seed"): None,
     },

@@ -939,7 +939,8 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("lightgbm", "min_data", "abc", "a number"),
      ("lightgbm", "min_samples_leaf", 3.0, "a whole number"),
      ("lightgbm", "max_bins", 2.5, "a whole number"), ("lightgbm", "seed", 1.5, "a whole number"),
-     ("xgboost", "seed", "x", "a number"), ("lightgbm", "path_smooth", "fast", "a number")],
+     ("xgboost", "seed", "x", "a number"), ("lightgbm", "path_smooth", "fast", "a number"),
+     ("lightgbm", "min_data_per_group", 2.5, "a whole number")],
 )  # fmt: skip
 def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     library, key, value, what
@@ -1010,6 +1011,10 @@ _OUT_OF_RANGE = [
     # XGBoost refused 0 at fit and read -1 as 2**32 - 1; LightGBM refused both at fit
     ("xgboost", "max_cat_to_onehot", 0, ">= 1"), ("xgboost", "max_cat_to_onehot", -1, ">= 1"),
     ("lightgbm", "max_cat_to_onehot", 0, ">= 1"), ("lightgbm", "path_smooth", -1e-9, ">= 0"),
+    # the categorical splits' parameters: both refused them at fit, after the prior's scores
+    ("xgboost", "max_cat_threshold", 0, ">= 1"), ("lightgbm", "max_cat_threshold", -1, ">= 1"),
+    ("lightgbm", "min_data_per_group", 0, ">= 1"), ("lightgbm", "cat_l2", -1e-9, ">= 0"),
+    ("lightgbm", "cat_smooth", -0.5, ">= 0"),
 ]  # fmt: skip
 
 
@@ -1049,10 +1054,12 @@ def test_dart_drop_rates_that_are_no_number_are_refused_by_name(library, key, va
 @pytest.mark.parametrize(
     "library, params",
     [("xgboost", {"subsample": 1, "colsample_bytree": 1e-3, "max_depth": 0, "gamma": 0,
-                  "max_bin": 2, "learning_rate": 2.0, "max_cat_to_onehot": 1}),
+                  "max_bin": 2, "learning_rate": 2.0, "max_cat_to_onehot": 1,
+                  "max_cat_threshold": 1}),
      ("lightgbm", {"num_leaves": 2, "bagging_fraction": 1.0, "subsample_freq": 1,
                    "min_child_samples": 0, "max_bin": 2, "lambda_l2": 0,
-                   "max_cat_to_onehot": 1, "path_smooth": 0})],
+                   "max_cat_to_onehot": 1, "path_smooth": 0, "max_cat_threshold": 1,
+                   "min_data_per_group": 1, "cat_l2": 0, "cat_smooth": 0})],
 )  # fmt: skip
 def test_numbers_at_the_edges_of_the_library_ranges_fit(library, params):
     X, rng = _frame()
