@@ -36,8 +36,12 @@ _WHOLE_NUMBERS = (
     "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
     "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
-    "data_random_seed", "data_seed", "objective_seed", "min_data_per_group",
+    "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
 )  # fmt: skip
+
+#: LightGBM's other names of its bagging fractions of the positive and negative class.
+_POS = ("pos_bagging", "pos_subsample", "pos_sub_row")
+_NEG = ("neg_bagging", "neg_subsample", "neg_sub_row")
 
 #: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
 #: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
@@ -56,7 +60,8 @@ _NUMBERS = (
     "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
     "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
     "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
-    "skip_drop", "path_smooth", *_WHOLE_NUMBERS,
+    "skip_drop", "path_smooth", "pos_bagging_fraction", *_POS, "neg_bagging_fraction", *_NEG,
+    "top_rate", "other_rate", "linear_lambda", *_WHOLE_NUMBERS,
 )  # fmt: skip
 
 #: A number as text the libraries read (:data:`_NUMBERS`): Python's ``float`` also reads
@@ -169,6 +174,12 @@ _COMMON = {
         ("cat_l2",): _FROM_0,
         ("cat_smooth",): _FROM_0,
         ("path_smooth",): _FROM_0,
+        ("pos_bagging_fraction", *_POS): _FRACTION,  # rows of each class bagged
+        ("neg_bagging_fraction", *_NEG): _FRACTION,
+        ("top_rate",): Interval(Real, 0, 1),  # GOSS's
+        ("other_rate",): Interval(Real, 0, 1),
+        ("min_data_in_bin",): Interval(Real, 1),
+        ("linear_lambda",): _FROM_0,
         ("random_state", "seed", "random_seed"): None,
     },
 }  # fmt: skip

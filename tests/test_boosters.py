@@ -63,7 +63,7 @@ def test_defaults_merge_with_user_params():
 def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = (np.arange(40) % 2).astype(float)
-    key = {"xgboost": "max_cached_hist_node", "lightgbm": "min_data_in_bin"}[library]
+    key = {"xgboost": "max_cached_hist_node", "lightgbm": "poisson_max_delta_step"}[library]
     booster = make_booster(library, {key: 0}, "classification", 0)  # the library refuses 0
     with pytest.raises(ValueError, match=rf"could not fit: .*{key}") as caught:
         booster.fit(X, y, None)
@@ -940,7 +940,9 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("lightgbm", "min_samples_leaf", 3.0, "a whole number"),
      ("lightgbm", "max_bins", 2.5, "a whole number"), ("lightgbm", "seed", 1.5, "a whole number"),
      ("xgboost", "seed", "x", "a number"), ("lightgbm", "path_smooth", "fast", "a number"),
-     ("lightgbm", "min_data_per_group", 2.5, "a whole number")],
+     ("lightgbm", "min_data_per_group", 2.5, "a whole number"),
+     ("lightgbm", "min_data_in_bin", 2.5, "a whole number"),
+     ("lightgbm", "linear_lambda", "x", "a number"), ("lightgbm", "pos_sub_row", "x", "a number")],
 )  # fmt: skip
 def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     library, key, value, what
@@ -1015,6 +1017,12 @@ _OUT_OF_RANGE = [
     ("xgboost", "max_cat_threshold", 0, ">= 1"), ("lightgbm", "max_cat_threshold", -1, ">= 1"),
     ("lightgbm", "min_data_per_group", 0, ">= 1"), ("lightgbm", "cat_l2", -1e-9, ">= 0"),
     ("lightgbm", "cat_smooth", -0.5, ">= 0"),
+    # LightGBM's bagging by class, GOSS's rates, its bins and linear trees: refused at fit
+    ("lightgbm", "pos_bagging_fraction", 0, "> 0 and <= 1"),
+    ("lightgbm", "neg_subsample", 1.5, "> 0 and <= 1"),
+    ("lightgbm", "top_rate", 1.1, ">= 0 and <= 1"),
+    ("lightgbm", "other_rate", -0.1, ">= 0 and <= 1"),
+    ("lightgbm", "min_data_in_bin", 0, ">= 1"), ("lightgbm", "linear_lambda", -1e-9, ">= 0"),
 ]  # fmt: skip
 
 
@@ -1059,7 +1067,9 @@ def test_dart_drop_rates_that_are_no_number_are_refused_by_name(library, key, va
      ("lightgbm", {"num_leaves": 2, "bagging_fraction": 1.0, "subsample_freq": 1,
                    "min_child_samples": 0, "max_bin": 2, "lambda_l2": 0,
                    "max_cat_to_onehot": 1, "path_smooth": 0, "max_cat_threshold": 1,
-                   "min_data_per_group": 1, "cat_l2": 0, "cat_smooth": 0})],
+                   "min_data_per_group": 1, "cat_l2": 0, "cat_smooth": 0,
+                   "pos_bagging_fraction": 1, "neg_bagging_fraction": 1e-3, "top_rate": 1,
+                   "other_rate": 0, "min_data_in_bin": 1, "linear_lambda": 0})],
 )  # fmt: skip
 def test_numbers_at_the_edges_of_the_library_ranges_fit(library, params):
     X, rng = _frame()
