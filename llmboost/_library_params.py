@@ -285,7 +285,8 @@ def _check_class_count(params: dict, classes) -> None:
     """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
     contradict: a multiclass loss with two classes, unless ``num_class`` is given (both
     libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
-    LightGBM "Number of classes should be specified")."""
+    LightGBM "Number of classes should be specified"), and with more classes a
+    ``num_class`` other than their count (both estimators replace it in silence)."""
     losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
     multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
@@ -293,6 +294,11 @@ def _check_class_count(params: dict, classes) -> None:
         raise ValueError(
             f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
             f"fit with one margin per row (a binary loss); leave {count} out."
+        )
+    if len(classes) > 2 and count and _to_float(params[count]) != len(classes):
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])}, but y has {len(classes)} classes: "
+            f"the library sets {count} from y and ignores this one; leave {count} out."
         )
     if len(classes) == 2 and multiclass and not count:
         key = multiclass[0]

@@ -911,6 +911,24 @@ def test_a_multiclass_loss_with_two_classes_is_refused_before_the_prior(
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)  # what it says to give
 
 
+@pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"num_class": 5}), ("xgboost", {"num_class": 2, "objective": "multi:softprob"}),
+     ("lightgbm", {"num_class": "4"}), ("lightgbm", {"num_classes": 2})],
+)  # fmt: skip
+def test_a_class_count_other_than_y_has_is_refused(library, params):
+    # with three classes both estimators set num_class from y and ignored the one given
+    key = next(k for k in params if k.startswith("num_class"))
+    message = re.escape(
+        f"booster_params {key}={params[key]!r}, but y has 3 classes: the library sets {key} "
+        f"from y and ignores this one; leave {key} out."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        check_binary_weight(params, np.arange(3))
+    check_binary_weight({**params, key: 3}, np.arange(3))  # the count y has, also as text
+    check_binary_weight({**params, key: "3"}, np.arange(3))
+
+
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("groups", [[{"a"}, {"b", "c"}], [{0}, {1, 2}], ({0, 1},), {0, 1}])
 def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, groups):
