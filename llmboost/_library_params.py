@@ -281,6 +281,38 @@ def check_binary_weight(params: dict | None, classes) -> None:
     )
 
 
+def check_positive_weights(library: str, task: str, params: dict, given: dict | None) -> None:
+    """Refuse LightGBM's ``is_unbalance=True`` beside a ``scale_pos_weight`` other than 1 in
+    a classifier: LightGBM failed at fit, after the prior's scores ("Cannot set
+    is_unbalance and scale_pos_weight at the same time").
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    task : {"classification", "regression"}
+    params : dict
+        The library's parameters, aliases renamed (:func:`canonical_params`).
+    given : dict or None
+        The user's ``booster_params``, for the names in the message.
+
+    Raises
+    ------
+    ValueError
+        Naming both parameters.
+    """
+    weight = params.get("scale_pos_weight")
+    weight = None if isinstance(weight, bool) else _to_float(weight)
+    if library != "lightgbm" or task != "classification" or weight in (None, 1):
+        return
+    if params.get("is_unbalance") is True:
+        key = given_key(library, "is_unbalance", given)
+        raise ValueError(
+            f"booster_params scale_pos_weight={brief(params['scale_pos_weight'])} and {key}=True "
+            "both weight the positive class, which LightGBM refuses; give one of them "
+            "(is_unbalance weights it by the classes' ratio)."
+        )
+
+
 def _check_class_count(params: dict, classes) -> None:
     """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
     contradict: a multiclass loss with two classes, unless ``num_class`` is given (both
@@ -408,6 +440,7 @@ __all__ = [
     "canonical_params",
     "check_binary_weight",
     "check_margin_width",
+    "check_positive_weights",
     "defaults_for",
     "given_key",
     "given_names",

@@ -911,6 +911,27 @@ def test_a_multiclass_loss_with_two_classes_is_refused_before_the_prior(
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)  # what it says to give
 
 
+@pytest.mark.parametrize("key", ["is_unbalance", "unbalance", "unbalanced_sets"])
+@pytest.mark.parametrize("weight", [2, "0.5"])
+def test_lightgbm_is_unbalance_beside_a_positive_class_weight_is_refused(key, weight):
+    # LightGBM failed at fit, after the prior's scores: "Cannot set is_unbalance and
+    # scale_pos_weight at the same time"
+    message = re.escape(
+        f"booster_params scale_pos_weight={weight!r} and {key}=True both weight the positive "
+        "class, which LightGBM refuses; give one of them (is_unbalance weights it by the "
+        "classes' ratio)."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("lightgbm", {"scale_pos_weight": weight, key: True}, "classification", 0)
+    X, _ = _frame()
+    y = (np.arange(len(X)) % 2).astype(float)
+    for params in ({"scale_pos_weight": 1, key: True}, {"scale_pos_weight": weight, key: False}):
+        booster = make_booster("lightgbm", {**params, "n_estimators": 2}, "classification", 0)
+        assert booster.fit(X, y, None).n_rounds_ == 2  # which LightGBM takes
+    booster = make_booster("lightgbm", {"scale_pos_weight": weight, key: True}, "regression", 0)
+    assert booster.fit(X, y, None).n_rounds_ > 0  # a regressor reads neither
+
+
 @pytest.mark.parametrize(
     "library, params",
     [("xgboost", {"num_class": 5}), ("xgboost", {"num_class": 2, "objective": "multi:softprob"}),
