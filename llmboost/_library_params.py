@@ -75,9 +75,11 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
     ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
     ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
-    LightGBM's loss and metrics in lower case, as LightGBM reads them (a tuple of
-    them as a list), and the text of a whole number as the int for ``n_estimators`` and
-    ``early_stopping_rounds``, as for the other whole numbers (``"5"`` was refused).
+    LightGBM's loss and metrics in lower case, as LightGBM reads them, and stripped (it
+    read ``'binary '`` as ``'binary'``, but ``' binary'`` as its default loss, regression,
+    without a word; a tuple of them as a list), and the text of a whole number as the int
+    for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole numbers
+    (``"5"`` was refused).
 
     Parameters
     ----------
@@ -124,11 +126,12 @@ def _rounds(text: str, high: float):
 
 
 def _lower(value):
-    """A name, or a list of names, in lower case (anything else as it is); a tuple as a
-    list (LightGBM's fit failed on one: "can only concatenate list (not "tuple") to list")."""
+    """A name, or a list of names, in lower case and without the spaces around it
+    (anything else as it is); a tuple as a list (LightGBM's fit failed on one: "can only
+    concatenate list (not "tuple") to list")."""
     if isinstance(value, list | tuple):
         return [_lower(v) for v in value]
-    return value.lower() if isinstance(value, str) else value
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 def given_names(library: str, params: dict, given: dict) -> dict:
@@ -319,7 +322,7 @@ def _check_class_count(params: dict, classes) -> None:
     libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
     LightGBM "Number of classes should be specified"), and with more classes a
     ``num_class`` other than their count (both estimators replace it in silence)."""
-    losses = [str(params.get(k)).lower() for k in OBJECTIVE_KEYS]
+    losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
     multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
     if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
@@ -334,7 +337,7 @@ def _check_class_count(params: dict, classes) -> None:
         )
     if len(classes) == 2 and multiclass and not count:
         key = multiclass[0]
-        binary = _MULTICLASS[params[key].lower()]
+        binary = _MULTICLASS[params[key].strip().lower()]
         raise ValueError(
             f"booster_params {key}={brief(params[key])} is a loss of several classes, but y has "
             f"2 classes ({brief(classes[0])} and {brief(classes[1])}); give {key}={binary!r}, "

@@ -183,7 +183,7 @@ def check_loss_target(params: dict | None, y, where: str = "y") -> None:
         Naming the loss (or ``huber_slope``) and the target's rows or range.
     """
     named = [(k, v) for k, v in (params or {}).items() if k in OBJECTIVE_KEYS]
-    key, loss = next(((k, v.lower()) for k, v in named if isinstance(v, str)), (None, None))
+    key, loss = next(((k, v.strip().lower()) for k, v in named if isinstance(v, str)), (None, None))
     y = np.asarray(y, dtype=np.float64)
     if loss == "reg:squaredlogerror":
         bad = np.flatnonzero(y <= -1)

@@ -782,6 +782,19 @@ def test_whole_number_parameters_take_ints_or_their_text(library, name):
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
 
 
+def test_lightgbm_loss_names_with_spaces_are_checked_as_lightgbm_reads_them():
+    # ' binary' with three classes, 'Multiclass ' with two and ' MAPE' on a target beyond
+    # float32 passed the checks before any fit, which read the name as it was given
+    from llmboost._losses import check_loss_target
+
+    with pytest.raises(ValueError, match=r"^booster_params objective=' binary' is a loss of two"):
+        check_binary_weight({"objective": " binary"}, np.arange(3))
+    with pytest.raises(ValueError, match=r"classes \(0 and 1\); give objective='binary', the"):
+        check_binary_weight({"objective": "Multiclass "}, np.arange(2))
+    with pytest.raises(ValueError, match=r"^booster_params objective=' MAPE' trains on y in its"):
+        check_loss_target({"objective": " MAPE"}, np.array([1e39, 1.0]))
+
+
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 def test_the_rounds_and_the_patience_take_the_text_of_a_whole_number(library):
     # max_depth="5" was read as 5, while n_estimators="5" and early_stopping_rounds="5"
@@ -813,11 +826,15 @@ def test_the_rounds_and_the_patience_take_the_text_of_a_whole_number(library):
 @pytest.mark.parametrize(
     "task, given, name",
     [("regression", "MAE", "mae"), ("regression", "Huber", "huber"),
-     ("regression", "L2", "l2"), ("classification", "BINARY", "binary")],
+     ("regression", "L2", "l2"), ("classification", "BINARY", "binary"),
+     ("regression", " mae ", "mae"), ("regression", "L2 ", "l2"),
+     ("classification", " binary", "binary")],
 )  # fmt: skip
 def test_lightgbm_loss_names_in_any_case_are_its_losses(task, given, name):
     # LightGBM reads objective='MAE' as 'mae'; llmboost refused it as a loss "with a link",
-    # and read 'L2' as no squared error (its trees then lost the target's unit)
+    # and read 'L2' as no squared error (its trees then lost the target's unit); it
+    # refused 'binary ' (LightGBM's binary loss) and ' binary' (which plain LightGBM fits
+    # as its default loss, regression, without a word) as "not supported"
     X, rng = _frame()
     y = rng.integers(0, 2, len(X)) if task == "classification" else rng.normal(size=len(X)) * 1e-9
     fits = [
