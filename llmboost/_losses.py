@@ -52,12 +52,18 @@ def refused_loss(library: str, task: str, key: str, loss: str, taken: tuple) -> 
     Returns
     -------
     str
-        The other library's name (``"huber"`` to XGBoost) gets this library's; a loss
-        with a link (a log or logistic one) the losses taken.
+        A loss taken in another case or with spaces gets its name; the other library's
+        name (``"huber"`` to XGBoost) gets this library's; a loss with a link (a log or
+        logistic one) the losses taken.
     """
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    if loss.strip().lower() in taken:  # XGBoost reads its names as they are written
+        return (
+            f"booster_params {key}={loss!r} is no loss {name} knows: it names its losses in "
+            f"lower case, without spaces; give {key}={loss.strip().lower()!r}."
+        )
     other = _OTHER_LOSSES[library].get(loss, "")
     if other.split("'")[1:2] and other.split("'")[1] in taken:  # one of this task's losses
-        name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
         return (
             f"booster_params {key}={loss!r} is the other library's name: {name} calls this "
             f"loss {other}."

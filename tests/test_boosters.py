@@ -782,6 +782,23 @@ def test_whole_number_parameters_take_ints_or_their_text(library, name):
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 3
 
 
+@pytest.mark.parametrize(
+    "task, loss, name",
+    [("classification", "Binary:Logistic", "binary:logistic"),
+     ("regression", "reg:squarederror ", "reg:squarederror"),
+     ("regression", "REG:ABSOLUTEERROR", "reg:absoluteerror")],
+)  # fmt: skip
+def test_an_xgboost_loss_in_another_case_or_with_spaces_is_refused_with_its_name(task, loss, name):
+    # XGBoost refuses them at fit ("Unknown objective function"); llmboost said the loss
+    # was "not supported" as one with a link, though its name was among those it listed
+    message = re.escape(
+        f"booster_params objective={loss!r} is no loss XGBoost knows: it names its losses in "
+        f"lower case, without spaces; give objective={name!r}."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("xgboost", {"objective": loss}, task, 0)
+
+
 def test_lightgbm_loss_names_with_spaces_are_checked_as_lightgbm_reads_them():
     # ' binary' with three classes, 'Multiclass ' with two and ' MAPE' on a target beyond
     # float32 passed the checks before any fit, which read the name as it was given
