@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ._constraints import check_constraint_forms
-from ._fit_arguments import check_boosting
+from ._fit_arguments import check_boosting, check_stopping_twice
 from ._library_errors import check_gpu, check_metric
 from ._library_params import (
     OBJECTIVE_KEYS,
@@ -69,6 +69,7 @@ class Booster(ABC):
         self.params = {**defaults, "random_state": random_state, **params}
         self._rate = given_key(self.name, "learning_rate", given)
         patience = given_key(self.name, "early_stopping_rounds", given)
+        check_stopping_twice(self.name, self.params)
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS, patience)
         self._check_loss()
         check_boosting(self.name, self.params)

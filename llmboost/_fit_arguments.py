@@ -1,6 +1,7 @@
 """``booster_params`` that belong elsewhere, refused before any fit: data of the
 libraries' ``fit``, LightGBM's other names of parameters its estimator always passes,
-its random forest, and XGBoost's early-stopping callback without validation rows."""
+its random forest, and XGBoost's early-stopping callback without validation rows or beside
+``early_stopping_rounds``."""
 
 from __future__ import annotations
 
@@ -136,4 +137,36 @@ def check_early_stopping_callback(params: dict, validated: bool) -> None:
         )
 
 
-__all__ = ["check_boosting", "check_early_stopping_callback", "check_fit_arguments"]
+def check_stopping_twice(library: str, params: dict) -> None:
+    """Refuse XGBoost's ``early_stopping_rounds`` beside an ``EarlyStopping`` callback: the
+    fit stopped on the callback alone and ignored the rounds given, without a word.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters, ``early_stopping_rounds`` still among them.
+
+    Raises
+    ------
+    ValueError
+        Naming both.
+    """
+    if library != "xgboost" or params.get("early_stopping_rounds") is None:
+        return
+    from xgboost.callback import EarlyStopping
+
+    if any(isinstance(c, EarlyStopping) for c in params.get("callbacks") or ()):
+        raise ValueError(
+            f"booster_params early_stopping_rounds={brief(params['early_stopping_rounds'])} "
+            "and callbacks holding XGBoost's EarlyStopping both stop early on eval_set; give "
+            "one of them."
+        )
+
+
+__all__ = [
+    "check_boosting",
+    "check_early_stopping_callback",
+    "check_fit_arguments",
+    "check_stopping_twice",
+]

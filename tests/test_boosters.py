@@ -148,6 +148,24 @@ def test_xgboost_early_stopping_callback_without_validation_rows_says_where_it_b
     assert booster.fit(X, y, None, eval_set=validation).n_rounds_ < 50
 
 
+def test_xgboost_early_stopping_rounds_beside_an_early_stopping_callback_is_refused():
+    import xgboost as xgb
+
+    # the fit stopped on the callback's 30 rounds alone: early_stopping_rounds=2 was
+    # ignored without a word (32 rounds trained instead of 4)
+    callbacks = [xgb.callback.EarlyStopping(rounds=30)]
+    message = re.escape(
+        "booster_params early_stopping_rounds=2 and callbacks holding XGBoost's "
+        "EarlyStopping both stop early on eval_set; give one of them."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster(
+            "xgboost", {"early_stopping_rounds": 2, "callbacks": callbacks}, "regression", 0
+        )
+    for params in ({"early_stopping_rounds": None}, {"callbacks": callbacks}):
+        make_booster("xgboost", {**params, "callbacks": callbacks}, "regression", 0)
+
+
 def test_xgboost_linear_booster_gets_no_tree_defaults_and_equals_plain_xgboost():
     import warnings
 
