@@ -455,8 +455,9 @@ def _hint(library: str, key, known: frozenset) -> str:
 
 
 def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
-    """Warn that LightGBM's row subsample (``subsample`` or another of its names) below 1
-    does nothing without its frequency (``subsample_freq``, 0 by default: never), as in
+    """Warn that LightGBM's row subsample (``subsample`` or another of its names, or the
+    bagging fraction of one class, ``pos_bagging_fraction``) below 1 does nothing without
+    its frequency (``subsample_freq``, 0 by default: never), as in
     plain LightGBM, where it fitted every row without a word (not with GOSS, which
     samples rows its own way).
 
@@ -471,6 +472,7 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
     """
     params = params or {}
     names = next(n for n in _COMMON["lightgbm"] if n[0] == "subsample")
+    names = (*names, "pos_bagging_fraction", *_POS, "neg_bagging_fraction", *_NEG)
     given = [k for k in names if (_to_float(params.get(k)) or 1.0) < 1]
     rates = [k for k in ("subsample_freq", "bagging_freq") if params.get(k) is not None]
     modes = ("data_sample_strategy", "boosting_type", "boosting", "boost")

@@ -1211,11 +1211,14 @@ def test_a_parameter_given_under_two_of_its_names_is_refused(library, params):
 
 
 @pytest.mark.parametrize(
-    "key, rate", [("subsample", "subsample_freq"), ("bagging", "bagging_freq")]
-)
+    "key, rate",
+    [("subsample", "subsample_freq"), ("bagging", "bagging_freq"),
+     ("pos_bagging_fraction", "bagging_freq"), ("neg_subsample", "bagging_freq")],
+)  # fmt: skip
 def test_a_lightgbm_row_subsample_without_its_frequency_warns_once(key, rate):
-    # LightGBM's subsample=0.5 without subsample_freq fitted every row, as subsample=1,
-    # without a word (its frequency is 0 by default: never)
+    # LightGBM's subsample=0.5 (or pos_bagging_fraction=0.5, ...) without subsample_freq
+    # fitted every row, as subsample=1, without a word (its frequency is 0 by default:
+    # never)
     from sklearn.linear_model import Ridge
 
     from llmboost import PriorBoostRegressor
