@@ -37,6 +37,7 @@ _WHOLE_NUMBERS = (
     "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
     "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
+    "verbosity", "verbose",
 )  # fmt: skip
 
 #: LightGBM's other names of its bagging fractions of the positive and negative class.
@@ -149,6 +150,7 @@ _COMMON = {
         ("max_cat_threshold",): Interval(Real, 1),
         ("rate_drop",): Interval(Real, 0, 1),  # DART's
         ("skip_drop",): Interval(Real, 0, 1),
+        ("verbosity",): Interval(Real, 0, 3),  # beyond, it broke every later XGBoost fit
         ("random_state", "seed"): None,
     },
     "lightgbm": {

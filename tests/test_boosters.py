@@ -148,6 +148,29 @@ def test_xgboost_early_stopping_callback_without_validation_rows_says_where_it_b
     assert booster.fit(X, y, None, eval_set=validation).n_rounds_ < 50
 
 
+def test_xgboost_verbosity_out_of_its_range_is_refused_before_it_reaches_xgboost():
+    import xgboost as xgb
+
+    # verbosity=-1 failed at fit ("value -1 for Parameter verbosity exceed bound [0,3]")
+    # and stayed in XGBoost's global configuration: every later XGBoost fit of the
+    # process, of any model, failed the same way
+    for value in (-1, 4):
+        message = re.escape(
+            f"booster_params verbosity={value} is out of range: XGBoost takes a number >= 0 "
+            "and <= 3 here, or leave it out for the default."
+        )
+        with pytest.raises(ValueError, match=rf"^{message}$"):
+            make_booster("xgboost", {"verbosity": value}, "regression", 0)
+    for key, value, what in (("verbosity", 1.5, "a whole number"), ("verbose", "x", "a number")):
+        library = "xgboost" if key == "verbosity" else "lightgbm"
+        with pytest.raises(ValueError, match=rf"^booster_params {key}={value!r}: .* {what} here"):
+            make_booster(library, {key: value}, "regression", 0)
+    assert xgb.get_config()["verbosity"] in range(4)
+    X, rng = _frame()
+    booster = make_booster("xgboost", {"verbosity": "0", "n_estimators": 2}, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
+
+
 def test_xgboost_early_stopping_rounds_beside_an_early_stopping_callback_is_refused():
     import xgboost as xgb
 
