@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from difflib import get_close_matches
 from functools import cache
@@ -24,62 +23,20 @@ import numpy as np
 
 from ._compat import lightgbm_parameter_names
 from ._library_params import OBJECTIVE_KEYS, WHOLE_TEXT, given_key
-from ._params import Interval, brief
+from ._param_tables import (
+    CHOICES,
+    GENERATORS,
+    LIGHTGBM_BOOLEANS,
+    NEG,
+    NUMBER_TEXT,
+    NUMBERS,
+    POS,
+    RANGES,
+    WHOLE_NUMBERS,
+    XGBOOST_SEEDS,
+)
+from ._params import brief
 from ._validation import _is_number, _to_float
-
-#: Parameters of the two libraries' estimators that take a whole number: a float failed at
-#: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
-#: own names for them.
-_WHOLE_NUMBERS = (
-    "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
-    "n_jobs", "max_cat_to_onehot", "num_parallel_tree", "min_data_in_leaf", "bagging_freq",
-    "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
-    "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
-    "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
-    "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
-    "verbosity", "verbose",
-)  # fmt: skip
-
-#: LightGBM's other names of its bagging fractions of the positive and negative class.
-_POS = ("pos_bagging", "pos_subsample", "pos_sub_row")
-_NEG = ("neg_bagging", "neg_subsample", "neg_sub_row")
-
-#: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
-#: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
-_XGBOOST_SEEDS = ("seed", "random_state")
-
-#: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
-_GENERATORS = (np.random.RandomState, np.random.Generator)
-
-#: Parameters of the two libraries' estimators that take a number, and the libraries' own
-#: names for them (XGBoost's lambda=inf fitted trees of zero leaves without a word).
-_NUMBERS = (
-    "learning_rate", "min_child_weight", "subsample", "colsample_bytree", "colsample_bylevel",
-    "colsample_bynode", "reg_alpha", "reg_lambda", "gamma", "min_split_gain", "max_delta_step",
-    "scale_pos_weight", "huber_slope", "lambda", "alpha", "min_split_loss", "lambda_l1",
-    "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
-    "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
-    "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
-    "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
-    "skip_drop", "path_smooth", "pos_bagging_fraction", *_POS, "neg_bagging_fraction", *_NEG,
-    "top_rate", "other_rate", "linear_lambda", *_WHOLE_NUMBERS,
-)  # fmt: skip
-
-#: A number as text the libraries read (:data:`_NUMBERS`): Python's ``float`` also reads
-#: ``"0_1"`` (as 1.0) and other scripts' digits, on which both libraries failed at fit.
-_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf(inity)?|nan)", re.I | re.A)
-
-#: LightGBM's parameters that take True or False only (it refused 1 or 0 at fit, after
-#: the prior's scores: 'should be "true"/"+" or "false"/"-"'; measured with LightGBM 4.7).
-_LIGHTGBM_BOOLEANS = (
-    "is_unbalance", "first_metric_only", "boost_from_average", "extra_trees", "extra_tree",
-    "linear_tree", "linear_trees", "xgboost_dart_mode", "uniform_drop", "use_missing",
-    "zero_as_missing", "feature_pre_filter", "deterministic", "force_col_wise",
-    "force_row_wise", "reg_sqrt", "use_quantized_grad", "stochastic_rounding",
-    "quant_train_renew_leaf", "pre_partition", "enable_bundle", "is_enable_sparse",
-    "is_sparse", "two_round", "use_two_round_loading", "header", "save_binary",
-    "is_provide_training_metric", "bagging_by_query",
-)  # fmt: skip
 
 #: XGBoost's parameters that choose the parts of its learner, and so the parameters it uses.
 _XGBOOST_PARTS = (
@@ -119,93 +76,6 @@ _OTHER_NAMES = {
         "num_threads": "'n_jobs'",
     },
 }
-
-
-#: Common parameters, each under every name the library takes it by (its scikit-learn
-#: name first), and the range it takes them in (``None``: not checked here), from
-#: XGBoost's parameter.rst and LightGBM's Parameters.rst (checked with XGBoost 3.2 and
-#: LightGBM 4.7). Beyond the range both failed at the first fit, after the prior's scores,
-#: or XGBoost fitted trees that add nothing (learning_rate=0, subsample=0).
-_ABOVE_0 = Interval(Real, 0, low_open=True)
-_FROM_0 = Interval(Real, 0)
-_FRACTION = Interval(Real, 0, 1, low_open=True)
-_COMMON = {
-    "xgboost": {
-        ("learning_rate",): _ABOVE_0,  # and eta, which canonical_params renames
-        ("subsample",): _FRACTION,
-        ("colsample_bytree",): _FRACTION,
-        ("colsample_bylevel",): _FRACTION,
-        ("colsample_bynode",): _FRACTION,
-        ("reg_lambda", "lambda"): _FROM_0,
-        ("reg_alpha", "alpha"): _FROM_0,
-        ("gamma", "min_split_loss"): _FROM_0,
-        ("min_child_weight",): _FROM_0,
-        ("max_delta_step",): _FROM_0,
-        ("max_depth",): _FROM_0,
-        ("max_leaves",): _FROM_0,
-        ("scale_pos_weight",): _FROM_0,
-        ("max_bin",): Interval(Real, 2),
-        ("num_parallel_tree",): Interval(Real, 1),
-        ("max_cat_to_onehot",): Interval(Real, 1),  # it read -1 as 2**32 - 1
-        ("max_cat_threshold",): Interval(Real, 1),
-        ("rate_drop",): Interval(Real, 0, 1),  # DART's
-        ("skip_drop",): Interval(Real, 0, 1),
-        ("verbosity",): Interval(Real, 0, 3),  # beyond, it broke every later XGBoost fit
-        ("random_state", "seed"): None,
-    },
-    "lightgbm": {
-        ("learning_rate",): _ABOVE_0,  # its other names are refused (check_fit_arguments)
-        ("num_leaves",): Interval(Real, 1, 131072, low_open=True),
-        ("max_bin", "max_bins"): Interval(Real, 1, low_open=True),
-        ("scale_pos_weight",): _ABOVE_0,
-        ("subsample", "bagging_fraction", "sub_row", "bagging"): _FRACTION,
-        ("subsample_freq", "bagging_freq"): None,
-        ("colsample_bytree", "feature_fraction", "sub_feature"): _FRACTION,
-        ("colsample_bynode", "feature_fraction_bynode", "sub_feature_bynode"): _FRACTION,
-        ("min_child_samples", "min_data_in_leaf", "min_data", "min_samples_leaf"): _FROM_0,
-        ("min_child_weight", "min_sum_hessian_in_leaf", "min_sum_hessian", "min_hessian"): _FROM_0,
-        ("reg_alpha", "lambda_l1"): _FROM_0,
-        ("reg_lambda", "lambda_l2", "lambda"): _FROM_0,
-        ("min_split_gain", "min_gain_to_split"): _FROM_0,
-        ("drop_rate", "rate_drop"): Interval(Real, 0, 1),  # DART's
-        ("skip_drop",): Interval(Real, 0, 1),
-        ("early_stopping_min_delta",): _FROM_0,
-        ("max_cat_to_onehot",): Interval(Real, 1),
-        ("max_cat_threshold",): Interval(Real, 1),
-        ("min_data_per_group",): Interval(Real, 1),
-        ("cat_l2",): _FROM_0,
-        ("cat_smooth",): _FROM_0,
-        ("path_smooth",): _FROM_0,
-        ("pos_bagging_fraction", *_POS): _FRACTION,  # rows of each class bagged
-        ("neg_bagging_fraction", *_NEG): _FRACTION,
-        ("top_rate",): Interval(Real, 0, 1),  # GOSS's
-        ("other_rate",): Interval(Real, 0, 1),
-        ("min_data_in_bin",): Interval(Real, 1),
-        ("linear_lambda",): _FROM_0,
-        ("random_state", "seed", "random_seed"): None,
-    },
-}  # fmt: skip
-
-
-#: Parameters that take one of a few names (LightGBM's in any case), under each name the
-#: library takes them by, and those names (XGBoost lists its own in its errors).
-_CHOICES = {
-    "xgboost": {
-        ("booster",): ("gbtree", "gblinear", "dart"),
-        ("tree_method",): ("auto", "exact", "approx", "hist"),
-        ("grow_policy",): ("depthwise", "lossguide"),
-        ("sampling_method",): ("uniform", "gradient_based"),
-        ("multi_strategy",): ("one_output_per_tree", "multi_output_tree"),
-    },
-    "lightgbm": {
-        ("boosting_type", "boosting", "boost"): (
-            "gbdt", "gbrt", "dart", "goss", "rf", "random_forest"),
-        ("data_sample_strategy",): ("bagging", "goss"),
-        ("tree_learner", "tree", "tree_type", "tree_learner_type"): (
-            "serial", "feature", "data", "voting", "feature_parallel", "data_parallel",
-            "voting_parallel"),
-    },
-}  # fmt: skip
 
 
 @cache
@@ -279,9 +149,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     _check_text_booleans(library, params, given)
     _check_choices(library, params)
     _check_numbers(library, params, given)
-    params = {
-        k: v.strip() if k in _NUMBERS and isinstance(v, str) else v for k, v in params.items()
-    }
+    params = {k: v.strip() if k in NUMBERS and isinstance(v, str) else v for k, v in params.items()}
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
     unknown = [key for key in params if known is not None and key not in known]
     if not unknown:
@@ -305,14 +173,14 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
 
 
 def _check_numbers(library: str, params: dict, given: dict | None) -> None:
-    """Refuse anything but a number (or its text) for a parameter of :data:`_NUMBERS`,
+    """Refuse anything but a number (or its text) for a parameter of :data:`NUMBERS`,
     and one beyond float32's range; ``random_state`` takes a NumPy generator too."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
-    for key in _NUMBERS:
+    for key in NUMBERS:
         value, shown = params.get(key), given_key(library, key, given)
-        if key == "random_state" and isinstance(value, _GENERATORS):
+        if key == "random_state" and isinstance(value, GENERATORS):
             continue  # the estimator draws the seed from it
-        text = isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())
+        text = isinstance(value, str) and not NUMBER_TEXT.fullmatch(value.strip())
         if text or isinstance(value, bool) or not isinstance(value, Real | str | None):
             raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes a number here.")
         if value is not None and not _in_float32(value):
@@ -327,17 +195,17 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
     ``is_unbalance="false"`` was refused with three classes and LightGBM's
     ``first_metric_only="false"`` stopped on the first metric alone (in plain LightGBM
     too), and XGBoost's ``enable_categorical="false"`` kept categories; and anything but
-    a bool for LightGBM's booleans (:data:`_LIGHTGBM_BOOLEANS`). A number parameter
-    (:data:`_NUMBERS`) is left to the check of numbers, which takes no bool either."""
+    a bool for LightGBM's booleans (:data:`LIGHTGBM_BOOLEANS`). A number parameter
+    (:data:`NUMBERS`) is left to the check of numbers, which takes no bool either."""
     for key, value in params.items():
         shown, text = given_key(library, key, given), isinstance(value, str)
-        if text and value.strip().lower() in ("true", "false") and key not in _NUMBERS:
+        if text and value.strip().lower() in ("true", "false") and key not in NUMBERS:
             word = value.strip().lower() == "true"
             raise ValueError(
                 f"booster_params {shown}={brief(value)}: give {word} (a bool), not text, which "
                 "Python reads as true whatever it says."
             )
-        if library == "lightgbm" and key in _LIGHTGBM_BOOLEANS:
+        if library == "lightgbm" and key in LIGHTGBM_BOOLEANS:
             if value is not None and not isinstance(value, bool):
                 raise ValueError(
                     f"booster_params {shown}={brief(value)}: LightGBM takes True or False."
@@ -346,7 +214,7 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
 
 def _check_choices(library: str, params: dict) -> None:
     """Refuse XGBoost's ``missing`` (the value of a missing entry) unless a number (NaN
-    too), a value of a parameter of :data:`_CHOICES` outside its choices, and a loss that
+    too), a value of a parameter of :data:`CHOICES` outside its choices, and a loss that
     is neither a name nor a callable. The libraries failed at fit, after the prior's
     scores ("Unknown boosting type nope", "Unknown objective function: `5`"; for
     ``missing=None`` with XGBoost's C++ stack trace)."""
@@ -357,7 +225,7 @@ def _check_choices(library: str, params: dict) -> None:
             f"booster_params missing={brief(missing)}: XGBoost takes a number here, the value "
             "that marks a missing entry (np.nan, its default, or e.g. -999)."
         )
-    for names, choices in _CHOICES[library].items():
+    for names, choices in CHOICES[library].items():
         for key in (k for k in names if params.get(k) is not None):
             value = params[key]
             text = value.lower() if library == "lightgbm" and isinstance(value, str) else value
@@ -383,13 +251,13 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
     fit, LightGBM read ``max_bin=2**40`` as a number <= 1 and ``seed=2**70`` as 0)."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     out = dict(params)
-    for key in _WHOLE_NUMBERS:
+    for key in WHOLE_NUMBERS:
         value = out.get(key)
         if isinstance(value, str) and WHOLE_TEXT.fullmatch(value):
             value = out[key] = int(value)
-        if key == "random_state" and (isinstance(value, _GENERATORS) or key not in (given or {})):
+        if key == "random_state" and (isinstance(value, GENERATORS) or key not in (given or {})):
             continue  # the estimator's own seed (0 to 2**32 - 1) is not booster_params'
-        bits = 63 if library == "xgboost" and key in _XGBOOST_SEEDS else 31
+        bits = 63 if library == "xgboost" and key in XGBOOST_SEEDS else 31
         whole = isinstance(value, Integral) and not isinstance(value, bool)
         if whole and not -(2**bits) <= value < 2**bits:
             raise ValueError(
@@ -408,13 +276,13 @@ def _whole_numbers(library: str, params: dict, given: dict | None) -> dict:
 
 
 def _check_common(library: str, params: dict, given: dict | None) -> None:
-    """Refuse a common parameter (:data:`_COMMON`) given two values under two of its
+    """Refuse a common parameter (:data:`RANGES`) given two values under two of its
     names (the library read one and ignored the other without a word: XGBoost's
     ``lambda`` beside ``reg_lambda``, LightGBM's ``subsample`` beside
     ``bagging_fraction``; ``None`` is no value, which both pass over), or outside the
     range the library takes it in."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
-    for names, allowed in _COMMON[library].items():
+    for names, allowed in RANGES[library].items():
         twice = {k: v for k, v in (given or {}).items() if k in names and v is not None}
         if len({_to_float(v) if _is_number(v) else repr(v) for v in twice.values()}) > 1:
             shown = " and ".join(f"{k}={brief(v)}" for k, v in twice.items())
@@ -473,8 +341,8 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
         ``params`` give a frequency.
     """
     params = params or {}
-    names = next(n for n in _COMMON["lightgbm"] if n[0] == "subsample")
-    names = (*names, "pos_bagging_fraction", *_POS, "neg_bagging_fraction", *_NEG)
+    names = next(n for n in RANGES["lightgbm"] if n[0] == "subsample")
+    names = (*names, "pos_bagging_fraction", *POS, "neg_bagging_fraction", *NEG)
     given = [k for k in names if (_to_float(params.get(k)) or 1.0) < 1]
     rates = [k for k in ("subsample_freq", "bagging_freq") if params.get(k) is not None]
     modes = ("data_sample_strategy", "boosting_type", "boosting", "boost")

@@ -1,0 +1,166 @@
+"""The tables the checks of ``booster_params`` read (:mod:`llmboost._param_names`): which
+parameters take a number, a whole number, a boolean or one of a few names, and the range
+the libraries take each number in."""
+
+from __future__ import annotations
+
+import re
+from numbers import Real
+
+import numpy as np
+
+from ._params import Interval
+
+#: Parameters of the two libraries' estimators that take a whole number: a float failed at
+#: fit ("should be of type int, got "16.0""), text of one in some only; and the libraries'
+#: own names for them.
+WHOLE_NUMBERS = (
+    "max_depth", "max_leaves", "num_leaves", "min_child_samples", "subsample_freq", "max_bin",
+    "n_jobs", "max_cat_to_onehot", "num_parallel_tree", "min_data_in_leaf", "bagging_freq",
+    "num_threads", "nthread", "nthreads", "num_thread", "max_cat_threshold", "min_data",
+    "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
+    "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
+    "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
+    "verbosity", "verbose",
+)  # fmt: skip
+
+#: LightGBM's other names of its bagging fractions of the positive and negative class.
+POS = ("pos_bagging", "pos_subsample", "pos_sub_row")
+NEG = ("neg_bagging", "neg_subsample", "neg_sub_row")
+
+#: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
+#: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
+XGBOOST_SEEDS = ("seed", "random_state")
+
+#: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
+GENERATORS = (np.random.RandomState, np.random.Generator)
+
+#: Parameters of the two libraries' estimators that take a number, and the libraries' own
+#: names for them (XGBoost's lambda=inf fitted trees of zero leaves without a word).
+NUMBERS = (
+    "learning_rate", "min_child_weight", "subsample", "colsample_bytree", "colsample_bylevel",
+    "colsample_bynode", "reg_alpha", "reg_lambda", "gamma", "min_split_gain", "max_delta_step",
+    "scale_pos_weight", "huber_slope", "lambda", "alpha", "min_split_loss", "lambda_l1",
+    "lambda_l2", "min_gain_to_split", "bagging_fraction", "feature_fraction",
+    "feature_fraction_bynode", "min_sum_hessian_in_leaf", "max_leaf_output", "fair_c",
+    "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
+    "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
+    "skip_drop", "path_smooth", "pos_bagging_fraction", *POS, "neg_bagging_fraction", *NEG,
+    "top_rate", "other_rate", "linear_lambda", *WHOLE_NUMBERS,
+)  # fmt: skip
+
+#: A number as text the libraries read (:data:`NUMBERS`): Python's ``float`` also reads
+#: ``"0_1"`` (as 1.0) and other scripts' digits, on which both libraries failed at fit.
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf(inity)?|nan)", re.I | re.A)
+
+#: LightGBM's parameters that take True or False only (it refused 1 or 0 at fit, after
+#: the prior's scores: 'should be "true"/"+" or "false"/"-"'; measured with LightGBM 4.7).
+LIGHTGBM_BOOLEANS = (
+    "is_unbalance", "first_metric_only", "boost_from_average", "extra_trees", "extra_tree",
+    "linear_tree", "linear_trees", "xgboost_dart_mode", "uniform_drop", "use_missing",
+    "zero_as_missing", "feature_pre_filter", "deterministic", "force_col_wise",
+    "force_row_wise", "reg_sqrt", "use_quantized_grad", "stochastic_rounding",
+    "quant_train_renew_leaf", "pre_partition", "enable_bundle", "is_enable_sparse",
+    "is_sparse", "two_round", "use_two_round_loading", "header", "save_binary",
+    "is_provide_training_metric", "bagging_by_query",
+)  # fmt: skip
+
+#: Common parameters, each under every name the library takes it by (its scikit-learn
+#: name first), and the range it takes them in (``None``: not checked here), from
+#: XGBoost's parameter.rst and LightGBM's Parameters.rst (checked with XGBoost 3.2 and
+#: LightGBM 4.7). Beyond the range both failed at the first fit, after the prior's scores,
+#: or XGBoost fitted trees that add nothing (learning_rate=0, subsample=0).
+_ABOVE_0 = Interval(Real, 0, low_open=True)
+_FROM_0 = Interval(Real, 0)
+_FRACTION = Interval(Real, 0, 1, low_open=True)
+RANGES = {
+    "xgboost": {
+        ("learning_rate",): _ABOVE_0,  # and eta, which canonical_params renames
+        ("subsample",): _FRACTION,
+        ("colsample_bytree",): _FRACTION,
+        ("colsample_bylevel",): _FRACTION,
+        ("colsample_bynode",): _FRACTION,
+        ("reg_lambda", "lambda"): _FROM_0,
+        ("reg_alpha", "alpha"): _FROM_0,
+        ("gamma", "min_split_loss"): _FROM_0,
+        ("min_child_weight",): _FROM_0,
+        ("max_delta_step",): _FROM_0,
+        ("max_depth",): _FROM_0,
+        ("max_leaves",): _FROM_0,
+        ("scale_pos_weight",): _FROM_0,
+        ("max_bin",): Interval(Real, 2),
+        ("num_parallel_tree",): Interval(Real, 1),
+        ("max_cat_to_onehot",): Interval(Real, 1),  # it read -1 as 2**32 - 1
+        ("max_cat_threshold",): Interval(Real, 1),
+        ("rate_drop",): Interval(Real, 0, 1),  # DART's
+        ("skip_drop",): Interval(Real, 0, 1),
+        ("verbosity",): Interval(Real, 0, 3),  # beyond, it broke every later XGBoost fit
+        ("random_state", "seed"): None,
+    },
+    "lightgbm": {
+        ("learning_rate",): _ABOVE_0,  # its other names are refused (check_fit_arguments)
+        ("num_leaves",): Interval(Real, 1, 131072, low_open=True),
+        ("max_bin", "max_bins"): Interval(Real, 1, low_open=True),
+        ("scale_pos_weight",): _ABOVE_0,
+        ("subsample", "bagging_fraction", "sub_row", "bagging"): _FRACTION,
+        ("subsample_freq", "bagging_freq"): None,
+        ("colsample_bytree", "feature_fraction", "sub_feature"): _FRACTION,
+        ("colsample_bynode", "feature_fraction_bynode", "sub_feature_bynode"): _FRACTION,
+        ("min_child_samples", "min_data_in_leaf", "min_data", "min_samples_leaf"): _FROM_0,
+        ("min_child_weight", "min_sum_hessian_in_leaf", "min_sum_hessian", "min_hessian"): _FROM_0,
+        ("reg_alpha", "lambda_l1"): _FROM_0,
+        ("reg_lambda", "lambda_l2", "lambda"): _FROM_0,
+        ("min_split_gain", "min_gain_to_split"): _FROM_0,
+        ("drop_rate", "rate_drop"): Interval(Real, 0, 1),  # DART's
+        ("skip_drop",): Interval(Real, 0, 1),
+        ("early_stopping_min_delta",): _FROM_0,
+        ("max_cat_to_onehot",): Interval(Real, 1),
+        ("max_cat_threshold",): Interval(Real, 1),
+        ("min_data_per_group",): Interval(Real, 1),
+        ("cat_l2",): _FROM_0,
+        ("cat_smooth",): _FROM_0,
+        ("path_smooth",): _FROM_0,
+        ("pos_bagging_fraction", *POS): _FRACTION,  # rows of each class bagged
+        ("neg_bagging_fraction", *NEG): _FRACTION,
+        ("top_rate",): Interval(Real, 0, 1),  # GOSS's
+        ("other_rate",): Interval(Real, 0, 1),
+        ("min_data_in_bin",): Interval(Real, 1),
+        ("linear_lambda",): _FROM_0,
+        ("random_state", "seed", "random_seed"): None,
+    },
+}  # fmt: skip
+
+
+#: Parameters that take one of a few names (LightGBM's in any case), under each name the
+#: library takes them by, and those names (XGBoost lists its own in its errors).
+CHOICES = {
+    "xgboost": {
+        ("booster",): ("gbtree", "gblinear", "dart"),
+        ("tree_method",): ("auto", "exact", "approx", "hist"),
+        ("grow_policy",): ("depthwise", "lossguide"),
+        ("sampling_method",): ("uniform", "gradient_based"),
+        ("multi_strategy",): ("one_output_per_tree", "multi_output_tree"),
+    },
+    "lightgbm": {
+        ("boosting_type", "boosting", "boost"): (
+            "gbdt", "gbrt", "dart", "goss", "rf", "random_forest"),
+        ("data_sample_strategy",): ("bagging", "goss"),
+        ("tree_learner", "tree", "tree_type", "tree_learner_type"): (
+            "serial", "feature", "data", "voting", "feature_parallel", "data_parallel",
+            "voting_parallel"),
+    },
+}  # fmt: skip
+
+
+__all__ = [
+    "CHOICES",
+    "GENERATORS",
+    "LIGHTGBM_BOOLEANS",
+    "NEG",
+    "NUMBERS",
+    "NUMBER_TEXT",
+    "POS",
+    "RANGES",
+    "WHOLE_NUMBERS",
+    "XGBOOST_SEEDS",
+]
