@@ -21,12 +21,15 @@ WHOLE_NUMBERS = (
     "min_samples_leaf", "max_bins", "seed", "random_seed", "random_state", "bagging_seed",
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
     "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
-    "verbosity", "verbose",
+    "verbosity", "verbose", "top_k", "topk", "subsample_for_bin", "bin_construct_sample_cnt",
 )  # fmt: skip
 
 #: LightGBM's other names of its bagging fractions of the positive and negative class.
 POS = ("pos_bagging", "pos_subsample", "pos_sub_row")
 NEG = ("neg_bagging", "neg_subsample", "neg_sub_row")
+
+#: LightGBM's other names of its penalty of monotone splits.
+_MONOTONE_PENALTY = ("monotone_splits_penalty", "ms_penalty", "mc_penalty")
 
 #: XGBoost's seeds, which it holds in 64 bits (LightGBM holds its own in 32: it read
 #: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
@@ -46,7 +49,8 @@ NUMBERS = (
     "cat_smooth", "cat_l2", "early_stopping_min_delta", "sub_row", "bagging", "sub_feature",
     "sub_feature_bynode", "min_sum_hessian", "min_hessian", "rate_drop", "drop_rate",
     "skip_drop", "path_smooth", "pos_bagging_fraction", *POS, "neg_bagging_fraction", *NEG,
-    "top_rate", "other_rate", "linear_lambda", *WHOLE_NUMBERS,
+    "top_rate", "other_rate", "linear_lambda", "monotone_penalty", *_MONOTONE_PENALTY,
+    "cegb_tradeoff", "cegb_penalty_split", *WHOLE_NUMBERS,
 )  # fmt: skip
 
 #: A number as text the libraries read (:data:`NUMBERS`): Python's ``float`` also reads
@@ -126,6 +130,11 @@ RANGES = {
         ("other_rate",): Interval(Real, 0, 1),
         ("min_data_in_bin",): Interval(Real, 1),
         ("linear_lambda",): _FROM_0,
+        ("monotone_penalty", *_MONOTONE_PENALTY): _FROM_0,
+        ("cegb_tradeoff",): _FROM_0,
+        ("cegb_penalty_split",): _FROM_0,
+        ("top_k", "topk"): Interval(Real, 1),
+        ("subsample_for_bin", "bin_construct_sample_cnt"): Interval(Real, 1),
         ("random_state", "seed", "random_seed"): None,
     },
 }  # fmt: skip

@@ -1137,6 +1137,11 @@ _OUT_OF_RANGE = [
     ("lightgbm", "top_rate", 1.1, ">= 0 and <= 1"),
     ("lightgbm", "other_rate", -0.1, ">= 0 and <= 1"),
     ("lightgbm", "min_data_in_bin", 0, ">= 1"), ("lightgbm", "linear_lambda", -1e-9, ">= 0"),
+    # its penalties of monotone splits and of CEGB, and its sample counts
+    ("lightgbm", "monotone_penalty", -1, ">= 0"), ("lightgbm", "ms_penalty", -0.5, ">= 0"),
+    ("lightgbm", "cegb_tradeoff", -1, ">= 0"), ("lightgbm", "cegb_penalty_split", -1, ">= 0"),
+    ("lightgbm", "topk", 0, ">= 1"), ("lightgbm", "subsample_for_bin", 0, ">= 1"),
+    ("lightgbm", "bin_construct_sample_cnt", -5, ">= 1"),
 ]  # fmt: skip
 
 
@@ -1183,7 +1188,9 @@ def test_dart_drop_rates_that_are_no_number_are_refused_by_name(library, key, va
                    "max_cat_to_onehot": 1, "path_smooth": 0, "max_cat_threshold": 1,
                    "min_data_per_group": 1, "cat_l2": 0, "cat_smooth": 0,
                    "pos_bagging_fraction": 1, "neg_bagging_fraction": 1e-3, "top_rate": 1,
-                   "other_rate": 0, "min_data_in_bin": 1, "linear_lambda": 0})],
+                   "other_rate": 0, "min_data_in_bin": 1, "linear_lambda": 0,
+                   "monotone_penalty": 0, "cegb_tradeoff": 0, "cegb_penalty_split": 0,
+                   "top_k": 1, "subsample_for_bin": 1})],
 )  # fmt: skip
 def test_numbers_at_the_edges_of_the_library_ranges_fit(library, params):
     X, rng = _frame()
