@@ -13,7 +13,7 @@ from ._library_errors import check_gpu, check_metric
 from ._library_params import (
     OBJECTIVE_KEYS,
     canonical_params,
-    check_positive_weights,
+    check_task_params,
     defaults_for,
     given_key,
     pop_patience,
@@ -74,7 +74,7 @@ class Booster(ABC):
         self._check_loss()
         check_boosting(self.name, self.params)
         self.params = check_parameter_names(self.name, self.params, given)
-        check_positive_weights(self.name, task, self.params, given)
+        check_task_params(self.name, task, self.params, given)
         check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)

@@ -284,10 +284,13 @@ def check_binary_weight(params: dict | None, classes) -> None:
     )
 
 
-def check_positive_weights(library: str, task: str, params: dict, given: dict | None) -> None:
-    """Refuse LightGBM's ``is_unbalance=True`` beside a ``scale_pos_weight`` other than 1 in
-    a classifier: LightGBM failed at fit, after the prior's scores ("Cannot set
-    is_unbalance and scale_pos_weight at the same time").
+def check_task_params(library: str, task: str, params: dict, given: dict | None) -> None:
+    """Refuse parameters the task contradicts: ``num_class`` other than 1 in a regressor
+    (XGBoost failed at fit, after the prior's scores: "base_margin_.Shape(1) ==
+    OutputLength() (1 vs. 3)", LightGBM "Number of classes must be 1 for non-multiclass
+    training"), and LightGBM's ``is_unbalance=True`` beside a ``scale_pos_weight`` other
+    than 1 in a classifier (it failed at fit: "Cannot set is_unbalance and
+    scale_pos_weight at the same time").
 
     Parameters
     ----------
@@ -301,8 +304,14 @@ def check_positive_weights(library: str, task: str, params: dict, given: dict | 
     Raises
     ------
     ValueError
-        Naming both parameters.
+        Naming the parameters.
     """
+    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
+    if task == "regression" and count and _to_float(params[count]) != 1:
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])} is a number of classes, but a "
+            f"regressor fits one number per row; leave {count} out."
+        )
     weight = params.get("scale_pos_weight")
     weight = None if isinstance(weight, bool) else _to_float(weight)
     if library != "lightgbm" or task != "classification" or weight in (None, 1):
@@ -443,7 +452,7 @@ __all__ = [
     "canonical_params",
     "check_binary_weight",
     "check_margin_width",
-    "check_positive_weights",
+    "check_task_params",
     "defaults_for",
     "given_key",
     "given_names",

@@ -986,6 +986,34 @@ def test_a_multiclass_loss_with_two_classes_is_refused_before_the_prior(
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)  # what it says to give
 
 
+@pytest.mark.parametrize(
+    "library, key, value",
+    [("xgboost", "num_class", 3), ("lightgbm", "num_class", "3"), ("lightgbm", "num_classes", 2)],
+)  # fmt: skip
+def test_a_class_count_in_a_regressor_is_refused_before_the_prior(library, key, value):
+    # both failed at the first fit, after the prior's scores (XGBoost "base_margin_.
+    # Shape(1) == this->mparam_.OutputLength() (1 vs. 3)", LightGBM "Number of classes
+    # must be 1 for non-multiclass training")
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, rng = _frame()
+    model = PriorBoostRegressor(NotToFit(), booster=library, booster_params={key: value})
+    message = re.escape(
+        f"booster_params {key}={value!r} is a number of classes, but a regressor fits one "
+        f"number per row; leave {key} out."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, rng.normal(size=len(X)))
+    booster = make_booster(library, {key: 1, "n_estimators": 2}, "regression", 0)
+    assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2  # one: as without
+
+
 @pytest.mark.parametrize("key", ["is_unbalance", "unbalance", "unbalanced_sets"])
 @pytest.mark.parametrize("weight", [2, "0.5"])
 def test_lightgbm_is_unbalance_beside_a_positive_class_weight_is_refused(key, weight):
