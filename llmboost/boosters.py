@@ -83,15 +83,8 @@ class XGBoostBooster(Booster):
         """See :meth:`Booster.fit` (``base_margin``)."""
         import xgboost as xgb
 
-        categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        _check_categories(self.params, X)
         exact = self.params.get("tree_method") == "exact"  # it has no categorical splits
-        if categories and (exact or not self.params.get("enable_categorical", True)):
-            fix = "use tree_method='hist' or 'approx'" if exact else "keep it True"
-            raise ValueError(
-                f"booster_params {'tree_method=exact' if exact else 'enable_categorical=False'}"
-                f", but the columns {categories[:5]} hold text or categories, which llmboost "
-                f"passes to XGBoost as categories; {fix}, or encode them as numbers."
-            )
         given = (X, y, margin, sample_weight)
         self.params.update(position_constraints(self.name, self.params, X.columns))
         check_monotone_categories(self.name, self.params, X)
@@ -145,6 +138,27 @@ class XGBoostBooster(Booster):
             )
         out = np.asarray(out, dtype=np.float64) * target_unit(self) + target_center(self)
         return finite_margin("XGBoost", self.params, out, start, self._rate)
+
+
+def _check_categories(params: dict, X) -> None:
+    """Refuse categorical columns with XGBoost parameters that take none: its exact tree
+    method and linear booster (which failed at fit: "`gblinear` doesn't support
+    categorical features"), and ``enable_categorical=False``."""
+    categories = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    refused = {
+        "tree_method=exact": (params.get("tree_method") == "exact", "use tree_method='hist'"
+                              " or 'approx'"),
+        "booster='gblinear'": (boosting_mode("xgboost", params) == "gblinear",
+                               "use booster='gbtree'"),
+        "enable_categorical=False": (not params.get("enable_categorical", True), "keep it True"),
+    }  # fmt: skip
+    setting = next((k for k, (holds, _) in refused.items() if holds), None)
+    if categories and setting:
+        raise ValueError(
+            f"booster_params {setting}, but the columns {categories[:5]} hold text or "
+            "categories, which llmboost passes to XGBoost as categories; "
+            f"{refused[setting][1]}, or encode them as numbers."
+        )
 
 
 class LightGBMBooster(Booster):

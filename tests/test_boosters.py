@@ -171,6 +171,23 @@ def test_xgboost_verbosity_out_of_its_range_is_refused_before_it_reaches_xgboost
     assert booster.fit(X, rng.normal(size=len(X)), None).n_rounds_ == 2
 
 
+def test_xgboost_linear_booster_with_categorical_columns_is_refused_by_name():
+    # it failed at fit in C++: "Check failed: !p_fmat->Info().HasCategorical(): `gblinear`
+    # doesn't support categorical features"
+    X, rng = _frame()
+    X["city"] = pd.Categorical(np.where(X.iloc[:, 0] > 0, "Oslo", "Lima"))
+    booster = make_booster("xgboost", {"booster": "gblinear"}, "regression", 0)
+    message = re.escape(
+        "booster_params booster='gblinear', but the columns ['city'] hold text or categories, "
+        "which llmboost passes to XGBoost as categories; use booster='gbtree', or encode "
+        "them as numbers."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        booster.fit(X, rng.normal(size=len(X)), None)
+    numbers = X.drop(columns="city")
+    assert booster.fit(numbers, rng.normal(size=len(X)), None).n_rounds_ == 100
+
+
 def test_xgboost_early_stopping_rounds_beside_an_early_stopping_callback_is_refused():
     import xgboost as xgb
 
