@@ -44,8 +44,9 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 
 class Writer:
     """Turns objects into JSON values; arrays and trees go to ``files``. Its
-    ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``,
-    ``exact``, ``random_state``, ``metadata_request``), else 1 (read by those too)."""
+    ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``
+    with an entry masked, ``exact``, ``random_state``, ``metadata_request``), else 1 (read
+    by those too)."""
 
     def __init__(self) -> None:
         self.format_version = 1
@@ -72,6 +73,8 @@ class Writer:
         if isinstance(obj, np.ma.MaskedArray):  # cv_results_'s param_<name>: np.save drops masks
             mask = np.ma.getmaskarray(obj)
             data = np.array(np.ma.getdata(obj))  # masked entries hold leftovers: made plain
+            if not mask.any():  # a plain array to llmboost before masked records: version 1
+                return {**self._array(data, where), "unmasked": True}
             data[mask] = None if data.dtype == object else 0
             mask, data = self._array(mask, f"{where}.mask"), self._array(data, where)
             self.format_version = 2

@@ -240,7 +240,10 @@ class _Reader:
         method = getattr(self, "_tag_" + value["$"], None)
         if method is None:
             raise UnsafeFileError(f"{where}: unknown record type {value['$']!r}{self._by()}.")
-        return method(value, where)
+        out = method(value, where)
+        if value.get("unmasked") is True and isinstance(out, np.ndarray):  # no entry masked
+            return np.ma.MaskedArray(out, mask=np.zeros(out.shape, bool))
+        return out
 
     def _by(self) -> str:
         """For what a newer llmboost writes (older ones wrote no version): which it was."""

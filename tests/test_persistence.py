@@ -2892,6 +2892,26 @@ def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_p
         load(paths[1])
 
 
+def test_a_search_without_masked_candidates_stays_in_format_version_1(tmp_path, monkeypatch):
+    # scale="auto" keeps cv_results_' param_<name> as masked arrays with no entry masked:
+    # every such file was written in version 2, which llmboost before masks refused
+    import llmboost.persistence as persistence
+
+    X, y = _data("binary", n=60)
+    model = PriorBoostClassifier(booster_params={"n_estimators": 5}, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    assert _manifest(path)["version"] == 1
+    loaded = load(path)
+    for name in ("param_scale", "param_n_rounds"):
+        got, want = loaded.cv_results_[name], model.cv_results_[name]
+        assert isinstance(got, np.ma.MaskedArray) and got.dtype == want.dtype
+        assert not got.mask.any() and got.mask.shape == want.shape
+        assert np.array_equal(got.data, want.data)
+    monkeypatch.delattr(persistence._Reader, "_tag_masked")  # an llmboost before masks
+    monkeypatch.setattr(persistence, "VERSION", 1)
+    assert np.array_equal(load(path).cv_results_["param_n_rounds"], want.data)
+
+
 def test_numpy_float64_and_str_scalars_keep_their_type(tmp_path):
     # np.float64 and np.str_ are subclasses of float and str and were written as those:
     # booster_params' np.float64(0.2) and a scaler's n_samples_seen_ loaded as float
