@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import booster_frame, feature_names
 from .boosters import target_unit
+from .estimators._refit import check_predicted
 
 #: Names of the two columns added to the features.
 PRIOR_COLUMN, BIAS_COLUMN = "prior", "bias"
@@ -62,7 +63,7 @@ def explain(estimator, X) -> pd.DataFrame:
     ValueError
         When a feature is itself named ``prior`` or ``bias``, or the trees are XGBoost
         multi-output trees (``multi_strategy="multi_output_tree"``), which XGBoost
-        cannot explain.
+        cannot explain, or a row's starting margin overflows (as ``predict`` refuses it).
     """
     _check_explainable(estimator)
     names = feature_names(estimator)
@@ -73,7 +74,8 @@ def explain(estimator, X) -> pd.DataFrame:
             "rename that column to explain this model."
         )
     frame, z = estimator._prepared(X)
-    table = _contributions(estimator.members_, booster_frame(frame), z)
+    classification = estimator._task == "classification"
+    table = _contributions(estimator.members_, booster_frame(frame), z, classification)
     index = X.index if isinstance(X, pd.DataFrame) else None
     columns = [*names, PRIOR_COLUMN, BIAS_COLUMN]
     if table.ndim == 2:
@@ -84,13 +86,16 @@ def explain(estimator, X) -> pd.DataFrame:
     return pd.DataFrame(wide, columns=header, index=index)
 
 
-def _contributions(members, frame: pd.DataFrame, z: np.ndarray | None) -> np.ndarray:
-    """``(n, p + 2)`` or ``(n, k, p + 2)``: features, prior, bias, weighted over members."""
+def _contributions(members, frame: pd.DataFrame, z, classification: bool) -> np.ndarray:
+    """``(n, p + 2)`` or ``(n, k, p + 2)``: features, prior, bias, weighted over members;
+    rows whose starting margin overflows are refused, as ``predict`` refuses them."""
     features = _feature_shap(members, frame)
     total = 0.0
     for member in members:
-        start = member.start(z)
+        with np.errstate(over="ignore"):  # an overflow is refused below, by name
+            start = member.start(z)
         if member.booster is None:
+            check_predicted(member, start, start, z, classification)
             part = np.zeros(start.shape + (frame.shape[1] + 2,))
             part[..., -2], part[..., -1] = start - member.center, member.center
         else:
@@ -100,6 +105,7 @@ def _contributions(members, frame: pd.DataFrame, z: np.ndarray | None) -> np.nda
             # prior, so rows sum to ``predict_margin`` exactly; it differs from the
             # library's bias column only by XGBoost's float32 rounding (about 1e-6)
             margin = member.booster.predict_margin(frame, start, member.n_rounds)
+            check_predicted(member, margin, start, z, classification)
             bias = margin - shap.sum(axis=-1) - prior
             part = np.concatenate([shap, prior[..., None], bias[..., None]], axis=-1)
         total = total + member.weight * part
