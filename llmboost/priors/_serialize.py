@@ -19,6 +19,7 @@ import math
 import numbers
 import string
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,9 @@ def format_value(value: Any) -> str | None:
     """Text of one cell, ``None`` when missing.
 
     Numbers keep 4 significant digits and at least 2 decimals (``3.14159 -> 3.142``,
-    ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``;
+    ``1234.567 -> 1234.57``, ``0.000123456 -> 0.0001235``), integers have no ``.0``
+    (past 2**53 a float's shortest form, as ``repr`` gives it: ``2.0**60 ->
+    1152921504606847000``, from 1e21 ``1e+23``);
     text is kept as is but for the whitespace at its ends (line breaks, ``\\n`` as well as
     ``\\u2028`` and the like, become spaces); empty or whitespace-only text is missing.
 
@@ -73,8 +76,10 @@ def format_value(value: Any) -> str | None:
             return None
         if math.isinf(x):
             return "infinity" if x > 0 else "minus infinity"
-        if x.is_integer():
+        if x.is_integer() and abs(x) < 2**53:  # every digit exact
             return str(int(x))
+        if x.is_integer():  # past 2**53, digits past its shortest form are rounding
+            return format(Decimal(repr(x)), "f") if abs(x) < 1e21 else repr(x)
         magnitude = abs(x)
         if magnitude < 1e-4:
             return f"{x:.4g}"
