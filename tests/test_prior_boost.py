@@ -813,6 +813,33 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_at_predict(library
     assert np.isfinite(margin).all()
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_eval_set_rows_whose_starting_margin_overflows_are_refused_at_fit(library, estimator):
+    # predict refused such rows, but early stopping scored them in silence (an infinite
+    # margin with XGBoost, 1e39 with LightGBM, whose regressor kept 25 rounds, not 30); a scale
+    # past float64 gave numpy's overflow warning before the refusal of the scale
+    X, y = _data(n=80)
+    task = "classification" if estimator is PriorBoostClassifier else "regression"
+    y = y if task == "classification" else 2 * X["f0"].to_numpy()
+    X_val = X.head(20).copy()
+    X_val.loc[X_val.index[1], "f0"] = 1e3
+    params = {"n_estimators": 30, "early_stopping_rounds": 3}
+    kwargs = dict(booster=library, booster_params=params, cv=3, random_state=0)
+    model = estimator(ColumnPrior(task), scale=1e36, **kwargs)
+    with pytest.raises(
+        ValueError,
+        match=r"scale=1e\+36 times the prior's .* on 1 of 20 eval_set rows \(rows \[1\], "
+        r"largest 1000\) overflows the starting margin \(past 3.403e\+38, float32's "
+        r"largest\): early stopping's scores would be infinite",
+    ):
+        model.fit(X, y, eval_set=(X_val, y[:20]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning before the error
+        with pytest.raises(ValueError, match=r"^scale=1e\+300 times the prior's largest out-of"):
+            model.set_params(scale=1e300).fit(X, y, eval_set=(X_val, y[:20]))
+
+
 def test_the_prior_alone_refuses_new_rows_past_float64_at_predict():
     # a scorer that prefers large predictions keeps the prior alone at scale=1e300 (its
     # trees are past float32); a row whose distance from the mean is 1e10 predicted inf

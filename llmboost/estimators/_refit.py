@@ -46,10 +46,14 @@ def refit_members(
             member_params["n_estimators"] = r
         else:
             X_val, y_val, z_val = validation
-            eval_set = (X_val, y_val, start_margin(s, z_val, center))
+            with np.errstate(over="ignore"):  # past float64: inf, refused below
+                eval_set = (X_val, y_val, start_margin(s, z_val, center))
         member_params = given_names(booster, member_params, given or {})
         adapter = make_booster(booster, member_params, task, seed)
         fitted[s] = adapter.fit(rows.trees, rows.encoded, start, rows.weight, eval_set)
+        if eval_set is not None and eval_set[2] is not None:  # as predict refuses them
+            member = FusionMember(s, r, 1.0, fitted[s], center)
+            _check_eval_rows(member, start, eval_set[2], z_val, task == "classification")
     out: dict[tuple, float] = {}
     for s, r, w in members:
         rounds = min(r, fitted[s].n_rounds_) if r else 0
@@ -57,6 +61,14 @@ def refit_members(
     return [
         FusionMember(s, r, w, fitted.get(s) if r else None, center) for (s, r), w in out.items()
     ]
+
+
+def _check_eval_rows(member, start, val_start, z_val, classification: bool) -> None:
+    """Refuse eval_set rows whose starting margin overflows where the training rows'
+    does not (:func:`check_overflow` names a scale that overflows on those)."""
+    if np.isfinite(bounded_margin(np.zeros(np.shape(start)), start, member.booster)).all():
+        zeros = np.zeros(np.shape(val_start))
+        check_predicted(member, zeros, val_start, z_val, classification, eval_set=True)
 
 
 def check_overflow(fused, rows: _Rows, margin) -> None:
@@ -82,11 +94,11 @@ def check_overflow(fused, rows: _Rows, margin) -> None:
         )
 
 
-def check_predicted(member, part, start, z, classification: bool) -> None:
-    """Refuse new rows on which ``member``'s margin ``part`` overflows: its ``start``
-    from the prior's margin ``z`` past
+def check_predicted(member, part, start, z, classification: bool, eval_set=False) -> None:
+    """Refuse new rows (of ``eval_set``) on which ``member``'s margin ``part`` overflows:
+    its ``start`` from the prior's margin ``z`` past
     :data:`~llmboost.scale_search.MARGIN_LIMIT` (trees) or float64 (the prior alone),
-    which gave infinite values or NaN probabilities in silence."""
+    which gave infinite values or NaN probabilities (early stopping's scores) in silence."""
     out = part if member.booster is None else bounded_margin(part, start, member.booster)
     bad = ~np.isfinite(out).reshape(len(out), -1).all(axis=1)
     if not bad.any():
@@ -94,10 +106,13 @@ def check_predicted(member, part, start, z, classification: bool) -> None:
     peak = float(np.max(np.abs(z[bad] - member.center)))
     what = "logits" if classification else "distances from the target's mean"
     where = f"{MARGIN_LIMIT:.4g}, float32's" if member.booster is not None else "float64's"
+    rows, result = (
+        ("eval_set rows", "early stopping's scores") if eval_set else ("rows", "their predictions")
+    )
     raise ValueError(
         f"scale={member.scale:g} times the prior's {what} on {int(bad.sum())} of {len(bad)} "
-        f"rows (rows {np.flatnonzero(bad)[:5].tolist()}, largest {peak:.4g}) overflows "
-        f"the starting margin (past {where} largest): their predictions would be infinite "
+        f"{rows} (rows {np.flatnonzero(bad)[:5].tolist()}, largest {peak:.4g}) overflows "
+        f"the starting margin (past {where} largest): {result} would be infinite "
         "or NaN. The prior scores these rows far beyond the training rows; check them, or "
         "refit with a smaller scale."
     )
