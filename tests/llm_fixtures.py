@@ -118,6 +118,19 @@ def build_llama(folder: Path, seed: int = 0) -> Path:
     return _save(LlamaForCausalLM, config, tokenizer, folder, seed)
 
 
+def build_mamba(folder: Path, seed: int = 0) -> Path:
+    """Save a random 2-layer Mamba (width 32, a recurrent state that cannot be copied per
+    row) and the default tokenizer in ``folder``."""
+    from transformers import MambaConfig, MambaForCausalLM
+
+    tok = build_tokenizer()
+    config = MambaConfig(
+        vocab_size=len(tok), hidden_size=32, state_size=4, num_hidden_layers=2,
+        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+    )  # fmt: skip
+    return _save(MambaForCausalLM, config, tok, folder, seed)
+
+
 def build_t5(folder: Path, seed: int = 0) -> Path:
     """Save a random 2-layer T5 (width 32) and its tokenizer in ``folder``."""
     from transformers import T5Config, T5ForConditionalGeneration

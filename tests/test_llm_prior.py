@@ -573,16 +573,10 @@ def test_sliding_window_attention_gets_the_unpadded_scores(table, tmp_path, wind
 def test_a_recurrent_model_is_scored_without_copying_its_state(table, tmp_path, names):
     """Mamba's (and LFM2's, Falcon-H1's) cache has recurrent layers that cannot be repeated
     per row or per class: the prefix and answer caches raised a bare AttributeError."""
-    from llm_fixtures import _save, build_tokenizer
-    from transformers import MambaConfig, MambaForCausalLM
+    from llm_fixtures import build_mamba
 
     X, y = table
-    tok = build_tokenizer()
-    config = MambaConfig(
-        vocab_size=len(tok), hidden_size=32, state_size=4, num_hidden_layers=2,
-        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-    )  # fmt: skip
-    folder = _save(MambaForCausalLM, config, tok, tmp_path / "mamba", 0)
+    folder = build_mamba(tmp_path / "mamba")
     prior = make(str(folder), class_names=names, batch_size=16).fit(X, y)
     np.testing.assert_allclose(prior.logits(X), reference(prior, X), atol=1e-4)  # as above
 
@@ -1437,19 +1431,13 @@ def test_a_recurrent_model_counts_every_answer_of_its_rows_in_the_token_budget(
     tmp_path, monkeypatch
 ):
     """A model whose state cannot be copied reads each row once per answer, in one pass."""
-    from llm_fixtures import _save
-    from transformers import MambaConfig, MambaForCausalLM
+    from llm_fixtures import build_mamba
 
     rng = np.random.default_rng(0)
     words = ["red", "green", "blue", "very", "good"]
     X = pd.DataFrame({"note": [" ".join(rng.choice(words, 60)) for _ in range(40)]})
     y = np.array(["a", "b"] * 20)
-    tok = build_tokenizer()
-    config = MambaConfig(
-        vocab_size=len(tok), hidden_size=32, state_size=4, num_hidden_layers=2,
-        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-    )  # fmt: skip
-    folder = _save(MambaForCausalLM, config, tok, tmp_path / "mamba", 0)
+    folder = build_mamba(tmp_path / "mamba")
     names = {"a": "very good", "b": "good enough"}
     prior = make(str(folder), class_names=names, device="cpu").fit(X, y)
     passes = []
