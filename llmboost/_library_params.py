@@ -252,9 +252,10 @@ def check_binary_weight(params: dict | None, classes) -> None:
     (or LightGBM's ``is_unbalance=True``, or an alias), which weight the positive class of
     two, with more classes, where both libraries ignore them (XGBoost with a warning on
     every fit, LightGBM in silence); LightGBM's binary losses with more classes,
-    ``num_class`` with two classes and a binary loss, and a multiclass loss with two
-    classes without ``num_class``, on which both failed at fit, after the prior's scores
-    (a multiclass loss with ``num_class`` takes two at scale 0: :func:`check_margin_width`).
+    ``num_class`` other than 1 with two classes and a binary loss, and a multiclass loss
+    with two classes without ``num_class``, on which both failed at fit, after the prior's
+    scores (a multiclass loss with ``num_class`` takes two at scale 0:
+    :func:`check_margin_width`).
 
     Parameters
     ----------
@@ -330,11 +331,13 @@ def _check_class_count(params: dict, classes) -> None:
     contradict: a multiclass loss with two classes, unless ``num_class`` is given (both
     libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
     LightGBM "Number of classes should be specified"), and with more classes a
-    ``num_class`` other than their count (both estimators replace it in silence)."""
+    ``num_class`` other than their count (both estimators replace it in silence).
+    ``num_class=1`` with two classes is the libraries' own setting for them."""
     losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
     multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
-    if len(classes) == 2 and count and not multiclass:  # num_classes: LightGBM's alias
+    one = count and _to_float(params[count]) == 1  # one margin per row, as for two classes
+    if len(classes) == 2 and count and not (multiclass or one):  # num_classes: LightGBM's
         raise ValueError(
             f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
             f"fit with one margin per row (a binary loss); leave {count} out."

@@ -967,6 +967,30 @@ def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit
 
 
 @pytest.mark.parametrize(
+    "library, count",
+    [("xgboost", {"num_class": 1}), ("xgboost", {"num_class": "1"}),
+     ("lightgbm", {"num_class": 1}), ("lightgbm", {"num_classes": 1})],
+)  # fmt: skip
+def test_num_class_1_on_a_binary_target_fits_as_without_it(library, count):
+    # one margin per row, the libraries' own setting for two classes (LightGBM's default):
+    # it was refused as contradicting y ("num_class=1, but y has 2 classes")
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    X, rng = _frame()
+    y = np.arange(len(X)) % 2
+    given = {"n_estimators": 5, **count}
+    model = PriorBoostClassifier(
+        LogisticRegression(), booster=library, booster_params=given, scale=1.0, random_state=0
+    ).fit(X, y)
+    plain = clone(model).set_params(booster_params={"n_estimators": 5}).fit(X, y)
+    # the same trees: float32 margins of the same fit may differ in their last bits
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize(
     "library, key, loss, binary",
     [("xgboost", "objective", "multi:softprob", "binary:logistic"),
      ("xgboost", "objective", "multi:softmax", "binary:logistic"),
