@@ -155,6 +155,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     if not unknown:
         params = _whole_numbers(library, params, given)
         _check_common(library, params, given)
+        _check_goss(library, params)
         return params
     key = unknown[0]
     hint = _hint(library, key, known)
@@ -298,6 +299,26 @@ def _check_common(library: str, params: dict, given: dict | None) -> None:
                     f"booster_params {given_key(library, key, given)}={brief(value)} is out "
                     f"of range: {name} takes {allowed} here, or leave it out for the default."
                 )
+
+
+def _check_goss(library: str, params: dict) -> None:
+    """Refuse LightGBM's GOSS rates that GOSS does not take (each in [0, 1] else, where
+    GOSS is off): ``top_rate`` or ``other_rate`` of 0, or the two summing to more than 1
+    (it failed at fit, after the prior's scores: "Check failed: config_->top_rate > 0.0f
+    && config_->other_rate > 0.0f")."""
+    modes = ("data_sample_strategy", "boosting_type", "boosting", "boost")
+    if library != "lightgbm" or not any(str(params.get(k)).lower() == "goss" for k in modes):
+        return
+    rates = {k: params[k] for k in ("top_rate", "other_rate") if params.get(k) is not None}
+    top, other = (_to_float(rates.get(k, d)) for k, d in (("top_rate", 0.2), ("other_rate", 0.1)))
+    if top > 0 and other > 0 and top + other <= 1:
+        return
+    shown = " and ".join(f"{k}={brief(v)}" for k, v in rates.items())
+    raise ValueError(
+        f"booster_params {shown}: LightGBM's GOSS keeps the top_rate share of rows with the "
+        "largest gradients and samples the other_rate share of the rest, so it takes both "
+        "above 0 with top_rate + other_rate <= 1 (its defaults: 0.2 and 0.1)."
+    )
 
 
 def _in_float32(value) -> bool:

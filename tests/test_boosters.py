@@ -1233,6 +1233,42 @@ def test_a_number_out_of_the_library_range_is_refused_by_name(library, key, valu
 
 
 @pytest.mark.parametrize(
+    "mode, rates, shown",
+    [({"boosting_type": "goss"}, {"top_rate": 0}, "top_rate=0"),
+     ({"data_sample_strategy": "goss"}, {"other_rate": "0"}, "other_rate='0'"),
+     ({"boosting": "GOSS"}, {"top_rate": 0.6, "other_rate": 0.5},
+      "top_rate=0.6 and other_rate=0.5"),
+     ({"data_sample_strategy": "goss"}, {"top_rate": 0.95}, "top_rate=0.95")],
+)  # fmt: skip
+def test_goss_rates_that_goss_does_not_take_are_refused_before_any_fit(mode, rates, shown):
+    # each was within [0, 1] but failed at fit, after the prior's scores ("Check failed:
+    # config_->top_rate > 0.0f && config_->other_rate > 0.0f")
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    given = {**mode, **rates}
+    model = PriorBoostClassifier(NotToFit(), booster="lightgbm", booster_params=given)
+    message = f"booster_params {shown}: LightGBM's GOSS keeps the top_rate share"
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}.*top_rate \+ other_rate <= 1"):
+        model.fit(X, y)
+    make_booster("lightgbm", rates, "regression", 0)  # GOSS off: LightGBM reads neither
+
+
+def test_goss_rates_at_the_edges_goss_takes_fit():
+    X, _ = _frame()
+    given = {"data_sample_strategy": "goss", "top_rate": 0.7, "other_rate": 0.3}
+    booster = make_booster("lightgbm", {**given, "n_estimators": 3}, "regression", 0)
+    assert booster.fit(X, X["a"].to_numpy(), None).n_rounds_ == 3
+
+
+@pytest.mark.parametrize(
     "library, key, value",
     [("xgboost", "rate_drop", "abc"), ("xgboost", "skip_drop", True),
      ("lightgbm", "drop_rate", "high"), ("lightgbm", "skip_drop", True),
