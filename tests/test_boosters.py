@@ -1261,6 +1261,22 @@ def test_goss_rates_that_goss_does_not_take_are_refused_before_any_fit(mode, rat
     make_booster("lightgbm", rates, "regression", 0)  # GOSS off: LightGBM reads neither
 
 
+@pytest.mark.parametrize(
+    "given, shown",
+    [({"boosting_type": "goss", "subsample": 0.5, "subsample_freq": 1},
+      "subsample=0.5 with subsample_freq=1"),
+     ({"data_sample_strategy": "goss", "bagging_fraction": "0.8", "bagging_freq": "2"},
+      "bagging_fraction='0.8' with bagging_freq=2")],
+)  # fmt: skip
+def test_bagging_with_goss_is_refused_before_any_fit(given, shown):
+    # LightGBM failed at fit, after the prior's scores: "Cannot use bagging in GOSS"
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(shown)} bags rows"):
+        make_booster("lightgbm", given, "classification", 0)
+    unbagged = {**given, "subsample_freq": 0} if "subsample" in given else given
+    unbagged = {k: v for k, v in unbagged.items() if k != "bagging_freq"}
+    make_booster("lightgbm", unbagged, "classification", 0)  # no frequency: no bagging
+
+
 def test_goss_rates_at_the_edges_goss_takes_fit():
     X, _ = _frame()
     given = {"data_sample_strategy": "goss", "top_rate": 0.7, "other_rate": 0.3}
