@@ -140,6 +140,24 @@ def test_fixed_scale_equals_local(client, task, booster, scale, params):
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
+def test_score_reads_sample_weight_as_the_local_score(client, task):
+    # a float failed in scikit-learn ("Input should have at least 1 dimension"), 5 weights
+    # for 60 rows said "inconsistent numbers of samples", negative weights were scored
+    X, y = table(n=60, task=task)
+    Xd, yd = to_dask(X, y)
+    local_cls = PriorBoostRegressor if task == "regression" else PriorBoostClassifier
+    dask_cls = DaskPriorBoostRegressor if task == "regression" else DaskPriorBoostClassifier
+    kw = dict(scale=0, booster_params={"n_estimators": 5}, random_state=0)
+    model, local = dask_cls(**kw).fit(Xd, yd), local_cls(**kw).fit(X, y)
+    assert model.score(Xd, yd, sample_weight=2.0) == model.score(Xd, yd)
+    for weight in (-np.ones(len(X)), np.ones(5)):
+        with pytest.raises(ValueError) as caught:
+            local.score(X, y, sample_weight=weight)
+        with pytest.raises(ValueError, match=f"^{re.escape(str(caught.value))}$"):
+            model.score(Xd, yd, sample_weight=weight)
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
 def test_auto_scale_equals_local_and_exposes_the_search(client, task):
     X, y = table(task=task, seed=1)
     kw = dict(scale=[0, 0.3, 1.0, "prior"], cv=3, random_state=0)

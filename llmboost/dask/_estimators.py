@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 
+from .._validation import check_sample_weight
 from ..estimators import (
     LLMBoostClassifier,
     PFNBoostClassifier,
@@ -157,7 +158,8 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         X : dask DataFrame or 2-d dask array
         y : dask Series or array-like, in the order of ``X``'s rows
             True labels, of the types ``fit`` takes.
-        sample_weight : dask Series or array-like, default=None
+        sample_weight : dask Series, array-like or float, default=None
+            Checked as the local ``score`` checks it (a float: every row alike).
 
         Returns
         -------
@@ -168,6 +170,7 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
             self._get_client(), predicted, labels_again(y), sample_weight
         )
         y = class_labels(y, len(predicted), self.classes_, "score's y")  # as fit reads them
+        weight = check_sample_weight(weight, len(y))  # as the local score reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
 
 
@@ -208,7 +211,8 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         X : dask DataFrame or 2-d dask array
         y : dask Series or array-like, in the order of ``X``'s rows
             True values, of the types ``fit`` takes.
-        sample_weight : dask Series or array-like, default=None
+        sample_weight : dask Series, array-like or float, default=None
+            Checked as the local ``score`` checks it (a float: every row alike).
 
         Returns
         -------
@@ -219,6 +223,7 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
             self._get_client(), predicted, labels_again(y), sample_weight
         )
         y = numeric_target(y, len(predicted), "score's y")  # as fit reads it
+        weight = check_sample_weight(weight, len(y))  # as the local score reads them
         return float(r2_score(y, predicted, sample_weight=weight))
 
 
