@@ -11,6 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._library_params import _LIGHTGBM_BOOSTING, _TREE_ONLY, boosting_mode
+from ._param_tables import NEG, POS
 from ._validation import _to_float
 
 #: The libraries' other names of the parameters the search tunes (``n_trials``) that
@@ -25,6 +26,9 @@ _TUNED_ALIASES = {
         "min_child_samples": ("min_data_in_leaf", "min_data", "min_samples_leaf"),
     },
 }
+
+#: LightGBM's bagging fractions of each class: below 1, it bags by them, not by subsample.
+_CLASS_BAGGING = ("pos_bagging_fraction", *POS, "neg_bagging_fraction", *NEG)
 
 #: XGBoost's parameters of its trees' rows and leaves, which its linear booster ignores.
 _TREE_SAMPLING = ("min_child_weight", "subsample")
@@ -106,7 +110,9 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     place of the user's ``lambda``, LightGBM the user's while the trial's went into
     ``cv_results_``. LightGBM's GOSS samples rows by gradient and
     refuses bagging, so the row subsample (and its frequency) is not tuned with it, nor
-    with ``subsample_freq=0``, which turns bagging off; with ``max_depth`` fixed,
+    with ``subsample_freq=0``, which turns bagging off, nor the subsample alone with a
+    class's bagging fraction below 1 (``pos_bagging_fraction``), which LightGBM bags by
+    in its place; with ``max_depth`` fixed,
     LightGBM's ``num_leaves`` is tuned only up to the ``2**max_depth`` leaves such a tree
     can have (not at all when that is the range's bottom). XGBoost's linear booster
     grows no trees, so nothing of them is tuned with it.
@@ -137,7 +143,8 @@ def tunable(library: str, space: dict, fixed: dict | None) -> dict:
     goss = any(str(fixed.get(k)).lower() == "goss" for k in keys)
     unbagged = any(fixed.get(k) == 0 for k in ("subsample_freq", "bagging_freq"))
     if not (goss or unbagged):
-        return space
+        by_class = any((_to_float(fixed.get(k)) or 1) < 1 for k in _CLASS_BAGGING)
+        return {k: v for k, v in space.items() if k != "subsample"} if by_class else space
     return {k: v for k, v in space.items() if k not in ("subsample", "subsample_freq")}
 
 

@@ -1122,6 +1122,20 @@ def test_tuning_lightgbm_without_bagging_leaves_the_row_subsample_alone(key):
     assert "subsample" not in model.best_params_ and model.best_params_[key] == 0
 
 
+@pytest.mark.parametrize("fixed", [{"pos_bagging_fraction": 0.5}, {"neg_subsample": "0.8"}])
+def test_tuning_lightgbm_with_bagging_by_class_leaves_the_row_subsample_alone(fixed):
+    # LightGBM bags each class by its own fraction then and ignores subsample (the same
+    # trees at 0.5 and 0.9), which trials still tuned and cv_results_ showed
+    pytest.importorskip("optuna")
+    X, y = _table(n=80)
+    fixed = {"n_estimators": 20, **fixed}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=fixed, n_trials=2, cv=3,
+                                 scale=[0.0], random_state=0).fit(X, y)  # fmt: skip
+    tried = model.cv_results_["params"]
+    assert len(tried) == 2 and not any("subsample" in p for p in tried)
+    assert "subsample" not in model.best_params_ and model.best_params_["subsample_freq"] == 1
+
+
 def test_tuning_xgboost_gblinear_leaves_the_tree_parameters_alone():
     # trials tuned max_depth, min_child_weight and subsample, which the linear booster
     # ignores ("Parameters: { "max_depth", ... } are not used"), and cv_results_ and
