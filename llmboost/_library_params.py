@@ -309,8 +309,9 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
     """
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
     if task == "regression" and count and _to_float(params[count]) != 1:
+        shown = (given or {}).get(count, params[count])  # "3" as given, not 3
         raise ValueError(
-            f"booster_params {count}={brief(params[count])} is a number of classes, but a "
+            f"booster_params {count}={brief(shown)} is a number of classes, but a "
             f"regressor fits one number per row; leave {count} out."
         )
     weight = params.get("scale_pos_weight")

@@ -22,6 +22,7 @@ WHOLE_NUMBERS = (
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
     "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
     "verbosity", "verbose", "top_k", "topk", "subsample_for_bin", "bin_construct_sample_cnt",
+    "num_class", "num_classes",
 )  # fmt: skip
 
 #: LightGBM's other names of its bagging fractions of the positive and negative class.

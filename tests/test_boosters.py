@@ -966,6 +966,22 @@ def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit
         assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_num_class_that_is_no_whole_number_is_refused_before_any_fit(library, task):
+    # num_class=1.0 (or True, or the text '1.0') passed the checks of the class count,
+    # which read it as 1, and failed at fit, after the prior's scores: "Parameter
+    # num_class should be of type int, got "1.0"" (XGBoost: "expect int")
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    keys = ("num_class", "num_classes") if library == "lightgbm" else ("num_class",)
+    for key in keys:
+        for value, what in ((1.0, "a whole number"), ("1.0", "a whole number"), (True, "a number")):
+            message = re.escape(f"booster_params {key}={value!r}: {name} takes {what} here")
+            with pytest.raises(ValueError, match=rf"^{message}"):
+                make_booster(library, {key: value}, task, 0)
+    assert make_booster(library, {"num_class": " 1 "}, task, 0).params["num_class"] == 1
+
+
 @pytest.mark.parametrize(
     "library, count",
     [("xgboost", {"num_class": 1}), ("xgboost", {"num_class": "1"}),
