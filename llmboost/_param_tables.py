@@ -22,7 +22,8 @@ WHOLE_NUMBERS = (
     "bagging_fraction_seed", "feature_fraction_seed", "drop_seed", "extra_seed",
     "data_random_seed", "data_seed", "objective_seed", "min_data_per_group", "min_data_in_bin",
     "verbosity", "verbose", "top_k", "topk", "subsample_for_bin", "bin_construct_sample_cnt",
-    "num_class", "num_classes",
+    "num_class", "num_classes", "max_drop", "num_grad_quant_bins", "snapshot_freq",
+    "metric_freq", "output_freq",
 )  # fmt: skip
 
 #: LightGBM's other names of its bagging fractions of the positive and negative class.

@@ -1141,7 +1141,14 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("xgboost", "seed", "x", "a number"), ("lightgbm", "path_smooth", "fast", "a number"),
      ("lightgbm", "min_data_per_group", 2.5, "a whole number"),
      ("lightgbm", "min_data_in_bin", 2.5, "a whole number"),
-     ("lightgbm", "linear_lambda", "x", "a number"), ("lightgbm", "pos_sub_row", "x", "a number")],
+     ("lightgbm", "linear_lambda", "x", "a number"), ("lightgbm", "pos_sub_row", "x", "a number"),
+     # DART's most trees dropped, the bins of quantized gradients, the rounds between
+     # saved models or printed metrics: "Parameter max_drop should be of type int"
+     ("lightgbm", "max_drop", 5.0, "a whole number"),
+     ("lightgbm", "num_grad_quant_bins", "4.0", "a whole number"),
+     ("lightgbm", "snapshot_freq", 2.0, "a whole number"),
+     ("lightgbm", "metric_freq", "x", "a number"),
+     ("lightgbm", "output_freq", 1.5, "a whole number")],
 )  # fmt: skip
 def test_library_names_of_number_parameters_are_checked_as_the_main_names(
     library, key, value, what
