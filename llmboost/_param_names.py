@@ -303,7 +303,8 @@ def _check_common(library: str, params: dict, given: dict | None) -> None:
 
 def _check_goss(library: str, params: dict) -> None:
     """Refuse with LightGBM's GOSS a row subsample below 1 with its frequency ("Cannot use
-    bagging in GOSS"), and rates GOSS does not take (each in [0, 1] else, where GOSS is
+    bagging in GOSS") or a class's bagging fraction so given (which GOSS ignored: the same
+    trees as without it), and rates GOSS does not take (each in [0, 1] else, where GOSS is
     off): ``top_rate`` or ``other_rate`` of 0, or the two summing to more than 1 ("Check
     failed: config_->top_rate > 0.0f && config_->other_rate > 0.0f"). LightGBM failed on
     them at fit, after the prior's scores."""
@@ -311,13 +312,22 @@ def _check_goss(library: str, params: dict) -> None:
     if library != "lightgbm" or not any(str(params.get(k)).lower() == "goss" for k in modes):
         return
     share = [k for k in ("subsample", "bagging_fraction", "sub_row", "bagging") if k in params]
-    rate = [k for k in ("subsample_freq", "bagging_freq") if params.get(k)]
+    rate = [k for k in ("subsample_freq", "bagging_freq") if params.get(k)]  # bagging on
     if share and rate and (_to_float(params[share[0]]) or 1) < 1:
         raise ValueError(
             f"booster_params {share[0]}={brief(params[share[0]])} with {rate[0]}="
             f"{brief(params[rate[0]])} bags rows, which LightGBM's GOSS refuses (it samples "
             f"rows by their gradients); leave {share[0]} out, or use data_sample_strategy="
             "'bagging'."
+        )
+    by_class = [k for k in ("pos_bagging_fraction", *POS, "neg_bagging_fraction", *NEG)
+                if (_to_float(params.get(k)) or 1) < 1]  # fmt: skip
+    if by_class and rate:
+        raise ValueError(
+            f"booster_params {by_class[0]}={brief(params[by_class[0]])} with {rate[0]}="
+            f"{brief(params[rate[0]])} bags the rows of a class, which LightGBM's GOSS "
+            "ignores without a word (it samples rows by their gradients); leave "
+            f"{by_class[0]} out, or use data_sample_strategy='bagging'."
         )
     rates = {k: params[k] for k in ("top_rate", "other_rate") if params.get(k) is not None}
     top, other = (_to_float(rates.get(k, d)) for k, d in (("top_rate", 0.2), ("other_rate", 0.1)))

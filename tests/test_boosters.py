@@ -1300,6 +1300,16 @@ def test_bagging_with_goss_is_refused_before_any_fit(given, shown):
     make_booster("lightgbm", unbagged, "classification", 0)  # no frequency: no bagging
 
 
+@pytest.mark.parametrize("key", ["pos_bagging_fraction", "neg_subsample"])
+def test_bagging_by_class_with_goss_is_refused_before_any_fit(key):
+    # GOSS ignored it, with its frequency too: the same trees as without it
+    given = {"boosting_type": "goss", key: "0.5", "bagging_freq": 1}
+    message = f"booster_params {key}='0.5' with bagging_freq=1 bags the rows of a class"
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}, which LightGBM's GOSS"):
+        make_booster("lightgbm", given, "classification", 0)
+    make_booster("lightgbm", {**given, key: 1.0}, "classification", 0)  # bags nothing
+
+
 def test_goss_rates_at_the_edges_goss_takes_fit():
     X, _ = _frame()
     given = {"data_sample_strategy": "goss", "top_rate": 0.7, "other_rate": 0.3}
