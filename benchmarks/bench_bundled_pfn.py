@@ -8,7 +8,8 @@ training size (default 32 ... 1024, where the training file has that many rows: 
 says which sizes it skips) and seed: a shuffled, stratified subsample of the training
 file (at least two rows per class where it has them, so that the methods that
 cross-validate can run) is the training set; the fixed test file (capped at
-``--max-test`` rows by a stratified sample drawn once with seed 0) is the test set.
+``--max-test`` rows by a sample drawn once with seed 0, stratified unless it leaves out
+fewer rows than classes) is the test set.
 Methods:
 
 * ``pfn``: :class:`~llmboost.priors._bundled_pfn.BundledPFNPrior` alone (4 passes);
@@ -76,7 +77,8 @@ def load_task(
     name : str
         A task folder under :data:`DATASETS`.
     max_test : int
-        Most test rows kept (a stratified subset).
+        Most test rows kept (a stratified subset, unless the rows left out are fewer
+        than the classes).
 
     Returns
     -------
@@ -96,11 +98,13 @@ def load_task(
                 f"argument --max-test: {max_test} test rows cannot hold the {classes} classes "
                 f"of {name}'s test set; give --max-test {classes} or more"
             )
+        # the rows left out must hold every class too, else the split raises
+        left_out = len(test) - max_test >= classes
         test, _ = train_test_split(
             test,
             train_size=max_test,
             random_state=0,
-            stratify=_stratifiable(test[target].to_numpy()),
+            stratify=_stratifiable(test[target].to_numpy()) if left_out else None,
         )
     ytr, yte = train.pop(target).to_numpy(), test.pop(target).to_numpy()
     ytr, yte = ytr.astype(str), yte.astype(str)

@@ -327,6 +327,20 @@ def test_a_test_cap_below_the_classes_is_a_usage_error(script, options, task_dir
     assert not csv.parent.exists()
 
 
+def test_a_test_cap_that_leaves_out_fewer_rows_than_classes_keeps_that_many(task_dir, monkeypatch):
+    # --max-test 59 of 60 test rows stopped with a ValueError traceback from the
+    # stratified split: "The test_size = 1 should be greater or equal to the number of
+    # classes = 2"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn
+
+    monkeypatch.setattr(bench_bundled_pfn, "DATASETS", task_dir)
+    _, _, X_test, y_test, _ = bench_bundled_pfn.load_task("tiny", 59)
+    assert len(X_test) == len(y_test) == 59 and set(y_test) == {"no", "yes"}
+    _, _, X_test, _, _ = bench_bundled_pfn.load_task("tiny", 58)  # stratified, as before
+    assert len(X_test) == 58
+
+
 def test_fusion_rules_cache_belongs_to_the_task_rows(task_dir, tmp_path):
     # the cached candidate margins were keyed by the task's name: another --max-test
     # (or --data-dir, or edited files) reused margins of other test rows (a raw
