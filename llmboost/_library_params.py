@@ -329,9 +329,10 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
 
 def _check_class_count(params: dict, classes) -> None:
     """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
-    contradict: a multiclass loss with two classes, unless ``num_class`` is given (both
+    contradict: a multiclass loss with two classes, unless ``num_class=2`` is given (both
     libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
-    LightGBM "Number of classes should be specified"), and with more classes a
+    LightGBM "Number of classes should be specified"; with 3 they predicted three
+    columns for two classes), and with more classes a
     ``num_class`` other than their count (both estimators replace it in silence).
     ``num_class=1`` with two classes is the libraries' own setting for them."""
     losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
@@ -347,6 +348,12 @@ def _check_class_count(params: dict, classes) -> None:
         raise ValueError(
             f"booster_params {count}={brief(params[count])}, but y has {len(classes)} classes: "
             f"the library sets {count} from y and ignores this one; leave {count} out."
+        )
+    if len(classes) == 2 and multiclass and count and _to_float(params[count]) != 2:
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])} with {multiclass[0]}="
+            f"{brief(params[multiclass[0]])}, but y has 2 classes: give {count}=2, or leave "
+            "both to their defaults (a binary loss)."
         )
     if len(classes) == 2 and multiclass and not count:
         key = multiclass[0]

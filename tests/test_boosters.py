@@ -983,6 +983,41 @@ def test_num_class_that_is_no_whole_number_is_refused_before_any_fit(library, ta
 
 
 @pytest.mark.parametrize(
+    "library, params",
+    [("xgboost", {"objective": "multi:softprob", "num_class": 3}),
+     ("xgboost", {"objective": "multi:softmax", "num_class": 1}),
+     ("lightgbm", {"objective": "multiclass", "num_class": 3}),
+     ("lightgbm", {"objective": "softmax", "num_classes": "1"})],
+)  # fmt: skip
+def test_a_multiclass_loss_with_a_class_count_other_than_2_on_two_classes_is_refused(
+    library, params
+):
+    # with 3 both predicted three columns of probabilities for the two classes of y,
+    # without a word; with 1 both failed at fit ("label must be discrete values in the
+    # range of [0, num_class)", "Number of classes should be specified and greater than 1")
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    count, loss = [k for k in params if k != "objective"][0], params["objective"]
+    model = PriorBoostClassifier(NotToFit(), booster=library, booster_params=params, scale=0)
+    message = (
+        f"booster_params {count}={params[count]!r} with objective={loss!r}, but y has 2 "
+        f"classes: give {count}=2, or leave both to their defaults (a binary loss)."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        model.fit(X, y)
+    model.set_params(prior=None, booster_params={**params, count: 2, "n_estimators": 3})
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
     "library, count",
     [("xgboost", {"num_class": 1}), ("xgboost", {"num_class": "1"}),
      ("lightgbm", {"num_class": 1}), ("lightgbm", {"num_classes": 1})],
