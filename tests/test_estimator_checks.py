@@ -18,6 +18,7 @@ from llm_fixtures import build_gpt2
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
+from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from tabicl_fixtures import build_checkpoint as build_tabicl
 from tabpfn_fixtures import build_checkpoint as build_tabpfn
@@ -168,3 +169,15 @@ def test_oof_logits_leave_the_prior_as_it_was(prior, models, tmp_path):
     prior.oof_logits(X, y, folds)
     assert set(vars(prior)) == state
     np.testing.assert_array_equal(prior.logits(X), fitted_logits)
+
+
+@pytest.mark.parametrize(
+    "prior", [BundledPFNPrior(n_ensemble=1), SklearnPrior(LogisticRegression())]
+)
+def test_priors_say_they_take_text_as_the_estimators_do(prior):
+    # the tags said no, so scikit-learn's check_dtype_object put a dict in a column and
+    # expected NumPy's float() message, not the one naming the column
+    assert get_tags(prior).input_tags.string
+    X = pd.DataFrame({"colour": ["red", "blue"] * 10, "size": np.arange(20.0)})
+    y = np.array([0, 1] * 10)
+    assert prior.fit(X, y).logits(X).shape == (20, 2)

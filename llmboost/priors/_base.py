@@ -70,6 +70,7 @@ class Prior(BaseEstimator, ABC):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # missing values are part of every prior's input
+        tags.input_tags.string = True  # text columns are categories, as for the estimators
         return tags
 
     # -- the public verbs -----------------------------------------------------------
