@@ -935,6 +935,25 @@ def test_score_of_continuous_labels_names_score_s_y_as_locally(client):
     )
 
 
+@pytest.mark.parametrize(
+    "name,regressor",
+    [
+        ("DaskPriorBoostClassifier", "DaskPriorBoostRegressor"),
+        ("DaskPFNBoostClassifier", "DaskPFNBoostRegressor"),
+        ("DaskLLMBoostClassifier", "DaskPriorBoostRegressor or DaskPFNBoostRegressor"),
+    ],
+)
+def test_continuous_labels_name_the_dask_regressor(client, name, regressor):
+    # the Dask classifiers named the local regressor, which takes no dask collection
+    X, _ = table(n=60)
+    with pytest.raises(ValueError) as error:
+        getattr(llmboost.dask, name)().fit(*to_dask(X, X["a"].rename("target")))
+    assert str(error.value) == (
+        f"y is continuous (e.g. {float(X['a'][0])!r}): a classifier needs class labels; for a "
+        f"numeric target use {regressor} (or bin y into classes)."
+    )
+
+
 class NamedPrior(PidPrior):
     """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
 
@@ -1111,6 +1130,7 @@ def test_labels_whose_dtype_is_not_the_one_dask_says_are_read_as_locally(client,
     if values == (0.5, 1.5):
         message = local_error(PriorBoostClassifier(**kw), X, computed)
         assert message.startswith("y is continuous (e.g. 1.5)")
+        message = message.replace("PriorBoostRegressor", "DaskPriorBoostRegressor")  # its own
         with pytest.raises(ValueError, match=re.escape(message)):
             DaskPriorBoostClassifier(**kw).fit(Xd, labels)
         return

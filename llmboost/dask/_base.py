@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._library_params import ALIASES, OBJECTIVE_KEYS, check_binary_weight
 from .._losses import refuse_log_rows
 from .._params import Check, Interval, InvalidParameterError
-from .._validation import align_categories, named_frame
+from .._validation import align_categories, check_target, named_frame
 from ..estimators import PriorBoostClassifier
 from ..estimators._eval_set import _patience_names
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
@@ -125,6 +125,16 @@ class _DaskPriorBoost(FusionParams):
                 f"{type(self).__name__} needs a dask client: pass client=... or create "
                 "distributed.Client(...) first."
             ) from error
+
+    def _check_target(self, y, n_rows: int) -> np.ndarray:
+        """The local check of a classifier's labels; a continuous ``y`` is told the Dask
+        regressor to use."""
+        from . import _estimators
+
+        name = type(self).__name__.replace("Classifier", "Regressor")
+        other = "DaskPriorBoostRegressor or DaskPFNBoostRegressor"  # as locally
+        regressor = name if hasattr(_estimators, name) else other
+        return check_target(y, n_rows, classification=True, regressor=regressor)
 
     def _local_estimator(self):
         names = self._local().get_params(deep=False)
@@ -256,7 +266,7 @@ class _DaskPriorBoost(FusionParams):
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
         seed = _sample_seed(self.random_state)
-        classes = None if self._task == "regression" else self._local_estimator()._check_target
+        classes = None if self._task == "regression" else self._check_target
         lengths, y = check_labels(frame, y, regression=classes is None, classes=classes)
         self._check_log_target(y, lengths)
         thresholds = self._thresholds(y, sum(lengths), seed)
