@@ -954,6 +954,46 @@ def test_continuous_labels_name_the_dask_regressor(client, name, regressor):
     )
 
 
+class ColumnPrior(Prior):
+    """Column a as it is: the log-odds of class 1, or the mean."""
+
+    def __init__(self, task="classification"):
+        self.task = task
+
+    def _fit(self, X, y):
+        pass
+
+    def _logits(self, X):
+        z = X["a"].to_numpy(dtype=float)
+        return z if self.task == "regression" else np.column_stack([np.zeros(len(X)), z])
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPriorBoostRegressor])
+def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client, library, dask_cls):
+    # fitted at scale=1e36 on logits within 0 to 2, a row whose logit is 1000 got an
+    # infinite margin (XGBoost) or 1e39 (LightGBM) where the local predict refuses it
+    X, y = table(n=80)
+    task = "regression" if dask_cls is DaskPriorBoostRegressor else "classification"
+    y = 2 * X["a"] if task == "regression" else y
+    kw = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = dask_cls(ColumnPrior(task), scale=1e36, **kw).fit(*to_dask(X, y))
+    local = dask_cls._local(ColumnPrior(task), scale=1e36, **kw).fit(X, y)
+    new = X.head(3).copy()
+    new.loc[1, "a"] = 1e3
+    with pytest.raises(ValueError) as expected:
+        local.predict(new)
+    with pytest.raises(ValueError, match=f"^{re.escape(str(expected.value))}$"):
+        model.predict(dd.from_pandas(new, npartitions=1)).compute()
+    several = dd.from_pandas(pd.concat([X.head(3), new], ignore_index=True), npartitions=2)
+    with pytest.raises(ValueError) as error:
+        model.predict(several).compute()
+    assert str(error.value) == (
+        f"{expected.value} (rows of partition 1 of X, counted from its first row)"
+    )
+    assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
+
+
 class NamedPrior(PidPrior):
     """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
 

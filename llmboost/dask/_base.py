@@ -392,14 +392,18 @@ class _DaskPriorBoost(FusionParams):
             z = frame.map_partitions(
                 score_partition, prior, self._task, self._n_classes, meta=out_meta
             )
+        where = ""
+        if frame.npartitions > 1:  # the rows a refusal names are counted in a partition
+            where = " (rows of partition {} of X, counted from its first row)"
         total = None
         for m in self.members_:
-            part = m.start(z)
-            if m.booster is not None:
+            member, booster = {**m._asdict(), "booster": None}, None
+            if m.booster is not None:  # a future goes apart: dask leaves one in a dict as is
                 booster = client.scatter(m.booster, broadcast=True, hash=False)
-                part = frame.map_partitions(
-                    predict_partition, part, booster, m.n_rounds, self._width, meta=out_meta
-                )
+            part = frame.map_partitions(
+                predict_partition, z, member, booster, self._width, self._task, where,
+                meta=out_meta,
+            )  # fmt: skip
             total = part * m.weight if total is None else total + part * m.weight
         return total, lengths
 

@@ -20,6 +20,8 @@ from .._columns import FLOAT32_MAX, _plain
 from .._constraints import lightgbm_categorical
 from .._validation import booster_frame
 from ..boosters import fixed_start, target_center, target_unit
+from ..estimators._refit import check_predicted
+from ..scale_search import FusionMember
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin, threads: bool = False):
@@ -195,28 +197,48 @@ def _local_model(name: str, task: str, params: dict, model):
     return local
 
 
-def predict_partition(part: pd.DataFrame, margin, adapter, n_rounds: int, n_columns: int):
-    """The member's margin on one partition (runs on a worker).
+def predict_partition(
+    part: pd.DataFrame, z, member, booster, n_columns, task, where="", partition_info=None
+):  # fmt: skip
+    """The member's margin on one partition (runs on a worker); rows on which it
+    overflows are refused, as the local ``predict`` refuses them.
 
     Parameters
     ----------
     part : DataFrame
-    margin : Series or DataFrame or None
-        The partition's starting margin.
-    adapter : Booster
-    n_rounds : int
+    z : Series or DataFrame or None
+        The prior's unscaled margin of the partition.
+    member : dict
+        The :class:`~llmboost.scale_search.FusionMember`'s fields but its booster (dask
+        leaves a future within a dict as is).
+    booster : Booster or None
     n_columns : int
         0 for a 1-d margin.
+    task : {"classification", "regression"}
+    where : str, default=""
+        Said after a refusal's message, formatted with the partition's number.
+    partition_info : dict, default=None
+        Given by dask (the partition's ``number``).
 
     Returns
     -------
     Series or DataFrame
     """
-    start = None if margin is None else margin.to_numpy()
+    member = FusionMember(**{**member, "booster": booster})
+    z = None if z is None else z.to_numpy()
+    with np.errstate(over="ignore"):  # an overflow is refused below, by name
+        start = member.start(z)
     if len(part) == 0:
-        out = np.empty((0, n_columns) if n_columns else (0,))
+        return as_margin_frame(np.empty((0, n_columns) if n_columns else (0,)), part.index)
+    if member.booster is None:
+        out = start
     else:
-        out = adapter.predict_margin(booster_frame(part), start, n_rounds)
+        out = member.booster.predict_margin(booster_frame(part), start, member.n_rounds)
+    try:
+        check_predicted(member, out, start, z, task == "classification")
+    except ValueError as error:
+        number = partition_info["number"] if partition_info else 0
+        raise ValueError(f"{error}{where.format(number)}") from None
     return as_margin_frame(out, part.index)
 
 
