@@ -865,6 +865,35 @@ def test_language_model_prior_on_the_workers(client, tmp_path):
     assert cached.stats_["cached"] == len(X_new) and cached.stats_["forward_passes"] == 0
 
 
+def test_language_model_reads_text_unseen_at_fit_as_locally(client, tmp_path):
+    # the workers scored the rows aligned to the fit's categories: a colour unseen at fit
+    # reached the prompt as missing, where the local predict writes it
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMBoostClassifier, LLMPrior
+    from llmboost.dask import DaskLLMBoostClassifier
+
+    X, y = table(n=60)
+    path = str(build_gpt2(tmp_path / "gpt2"))
+    kw = dict(scale=0.5, booster_params={"n_estimators": 5}, random_state=0)
+
+    def prior(cache):
+        return LLMPrior(path, dtype="float32", cache_dir=tmp_path / cache, progress=False)
+
+    local = LLMBoostClassifier(prior=prior("local"), **kw).fit(X, y)
+    model = DaskLLMBoostClassifier(prior=prior("dask"), **kw).fit(*to_dask(X, y))
+    X_new = X.head(6).assign(colour=["purple", "red", "teal", "blue", "purple", "green"])
+    missing = X_new.assign(colour=X_new["colour"].where(X_new["colour"].isin(X["colour"])))
+    expected = local.predict_proba(X_new)
+    assert np.abs(expected - local.predict_proba(missing)).max() > 1e-4  # the text matters
+    # float32 logits of batches holding other rows differ in the last bits: 1e-5
+    proba = model.predict_proba(dd.from_pandas(X_new, npartitions=2)).compute()
+    np.testing.assert_allclose(proba, expected, atol=1e-5)
+    contributions = model.explain(X_new)["prior"].to_numpy()
+    np.testing.assert_allclose(contributions, local.explain(X_new)["prior"], atol=1e-5)
+
+
 def test_clone_shares_the_client_and_pickle_drops_it(client):
     import pickle
 

@@ -25,7 +25,7 @@ from .._losses import refuse_log_rows
 from .._params import Check, Interval, InvalidParameterError
 from .._validation import align_categories, check_target, named_frame
 from ..estimators import PriorBoostClassifier
-from ..estimators._eval_set import _patience_names
+from ..estimators._eval_set import _patience_names, prior_logits
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
 from ..fusion_inputs import check_fold_classes
 from ..scale_search import PRIOR_ONLY, check_margin
@@ -37,14 +37,15 @@ from ._data import (
     prepared,
     require_dask,
     schema,
+    text_dtypes,
 )
 from ._labels import check_labels
 from ._sample import sample_sizes, sample_thresholds
 from ._scoring import (
     PARTITION,
     TARGET,
+    prior_margin,
     sample_partition,
-    score_partition,
     training_partition,
 )
 
@@ -384,14 +385,13 @@ class _DaskPriorBoost(FusionParams):
         client = self._get_client()
         lengths = _known_lengths(X)
         frame = as_dask_frame(X, fitted=True)
-        frame = prepared(named_columns(frame, self, reset=False), self.categories_, client)
+        named = named_columns(frame, self, reset=False)
+        text = text_dtypes(named)
+        frame = prepared(named, self.categories_, client, text)
         out_meta = margin_meta(self._width)
         z = None
         if self.prior_ is not None:
-            prior = client.scatter(self.prior_, broadcast=True, hash=False)
-            z = frame.map_partitions(
-                score_partition, prior, self._task, self._n_classes, meta=out_meta
-            )
+            z = prior_margin(self.prior_, client, named, frame, text, self._task, self._n_classes)
         where = ""
         if frame.npartitions > 1:  # the rows a refusal names are counted in a partition
             where = " (rows of partition {} of X, counted from its first row)"
@@ -419,10 +419,11 @@ class _DaskPriorBoost(FusionParams):
                 f"{type(X).__name__}: explain a part of it, e.g. X.head(1000) (a dask "
                 "DataFrame) or X[:1000].compute() (a dask array)."
             )
-        frame = align_categories(named_frame(X, self), self.categories_)
+        given = named_frame(X, self)
+        frame = align_categories(given.copy(), self.categories_)
         if self.prior_ is None:
             return frame, None
-        z = self.prior_.logits(frame)
+        z = prior_logits(self.prior_, given, frame)  # the rows as given to a language model
         return frame, check_margin(self.prior_, z, len(frame), self._task, self._n_classes)
 
     def explain(self, X) -> pd.DataFrame:

@@ -353,7 +353,7 @@ def _is_text(value) -> bool:
     return isinstance(value, str)
 
 
-def prepared(X, categories: dict, client):
+def prepared(X, categories: dict, client, text=None):
     """``X``'s partitions converted as a local fit converts the whole ``X`` (lazily).
 
     Their warnings reach ``client`` once per column (one call).
@@ -365,6 +365,8 @@ def prepared(X, categories: dict, client):
     categories : dict of str to Index
         From :func:`schema` at fit.
     client : distributed.Client
+    text : Delayed dict, default=None
+        :func:`text_dtypes` of ``X``, when already asked for.
 
     Returns
     -------
@@ -373,7 +375,8 @@ def prepared(X, categories: dict, client):
     listen(client)
     meta = meta_frame(list(X.columns), categories)
     call = uuid.uuid4().hex
-    return X.map_partitions(prepare_partition, categories, meta, text_dtypes(X), call, meta=meta)
+    text = text_dtypes(X) if text is None else text
+    return X.map_partitions(prepare_partition, categories, meta, text, call, meta=meta)
 
 
 def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
@@ -396,6 +399,28 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
             for name in columns
         }
     )
+
+
+def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
+    """One partition read as a local predict reads the rows as given (``to_frame``),
+    before their alignment to the fit's categories.
+
+    Parameters
+    ----------
+    part : DataFrame
+    columns : list of str
+        The names of the columns seen at fit.
+    text : dict of str to CategoricalDtype, default=None
+        The object columns holding text over all rows (:func:`text_dtypes`).
+
+    Returns
+    -------
+    DataFrame
+    """
+    part = part.set_axis(columns, axis=1)
+    for name, dtype in (text or {}).items():
+        part[name] = part[name].astype(dtype)
+    return to_frame(part)
 
 
 def prepare_partition(
@@ -423,12 +448,9 @@ def prepare_partition(
     """
     if len(part) == 0:
         return meta.set_axis(part.index[:0])
-    part = part.set_axis(meta.columns, axis=1)
-    for name, dtype in (text or {}).items():
-        part[name] = part[name].astype(dtype)
     with _RECORDING, warnings.catch_warnings(record=True) as caught:  # one thread at a time
         warnings.simplefilter("always")
-        out = align_categories(to_frame(part), categories)
+        out = align_categories(as_given(part, meta.columns, text), categories)
     forward(caught, call)  # a worker's own were seen in its log alone
     return out
 
@@ -436,6 +458,7 @@ def prepare_partition(
 __all__ = [
     "SAME_INDEX",
     "as_dask_frame",
+    "as_given",
     "as_dask_target",
     "meta_frame",
     "named_columns",

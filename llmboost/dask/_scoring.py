@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..scale_search import check_margin
-from ._boosting import as_margin_frame
+from ._boosting import as_margin_frame, margin_meta
+from ._data import as_given
 from ._sample import sample_mask
 
 #: Extra columns of the gathered sample: the label and the partition a row came from.
@@ -95,7 +96,37 @@ def _width(task: str, n_classes: int) -> int:
     return n_classes if task == "classification" and n_classes > 2 else 0
 
 
-def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
+def prior_margin(prior, client, named, frame, text, task: str, n_classes: int):
+    """The prior's unscaled margin of new rows (lazily): of the rows as given for a prior
+    that reads text unseen at fit (a language model), as the local predict gives them
+    (:func:`~llmboost.estimators._eval_set.prior_logits`), else of the rows in the fit's
+    encoding.
+
+    Parameters
+    ----------
+    prior : Prior
+        Fitted; sent once to every worker.
+    client : distributed.Client
+    named, frame : dask DataFrame
+        The rows named as at fit, and converted to the fit's encoding.
+    text : Delayed dict
+        :func:`~llmboost.dask._data.text_dtypes` of ``named``.
+    task : {"classification", "regression"}
+    n_classes : int
+
+    Returns
+    -------
+    dask Series or DataFrame
+    """
+    meta = margin_meta(_width(task, n_classes))
+    future = client.scatter(prior, broadcast=True, hash=False)
+    if not getattr(prior, "_reads_unseen_text", False):
+        return frame.map_partitions(score_partition, future, task, n_classes, meta=meta)
+    columns = list(frame.columns)
+    return named.map_partitions(score_partition, future, task, n_classes, columns, text, meta=meta)
+
+
+def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int, columns=None, text=None):
     """The prior's unscaled margin for one partition (runs on a worker).
 
     Parameters
@@ -105,6 +136,10 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
         Fitted.
     task : {"classification", "regression"}
     n_classes : int
+    columns : list of str, default=None
+        Given for rows as given: the names of the columns seen at fit.
+    text : dict of str to CategoricalDtype, default=None
+        With ``columns``: see :func:`~llmboost.dask._data.as_given`.
 
     Returns
     -------
@@ -115,6 +150,8 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int):
     width = _width(task, n_classes)
     if len(part) == 0:
         return as_margin_frame(np.empty((0, width) if width else (0,)), part.index)
+    if columns is not None:
+        part = as_given(part, columns, text)
     z = check_margin(prior, prior.logits(part), len(part), task, n_classes)
     return as_margin_frame(z, part.index)
 
@@ -195,6 +232,7 @@ __all__ = [
     "needs_mmap_threshold",
     "restore_mmap_threshold",
     "check_margin",
+    "prior_margin",
     "sample_partition",
     "score_partition",
     "training_partition",
