@@ -1023,6 +1023,45 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client,
     assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
 
 
+@pytest.mark.parametrize(
+    "dask_cls,library",
+    [
+        (DaskPriorBoostClassifier, "xgboost"),
+        (DaskPriorBoostClassifier, "lightgbm"),
+        (DaskPriorBoostRegressor, "xgboost"),
+    ],
+)
+def test_a_training_row_whose_starting_margin_overflows_outside_the_sample_is_refused(
+    client, dask_cls, library
+):
+    # the local fit refuses a scale that overflows on a training row; the search saw the
+    # sample alone, and the trees trained on the row's 1e39 (1e40 in the trees' unit) in
+    # silence
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200)})
+    y = pd.Series(np.where(X["a"] > 0, "yes", "no"), name="target")
+    if dask_cls is DaskPriorBoostRegressor:
+        y = 2 * X["a"].clip(-3, 3)
+    X.loc[150, "a"] = 1e3
+    task = "regression" if dask_cls is DaskPriorBoostRegressor else "classification"
+    kw = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
+    model = dask_cls(ColumnPrior(task), scale=1e36 if task != "regression" else 1e37, **kw)
+    with pytest.raises(ValueError) as error:
+        model.set_params(sample_size=50).fit(*to_dask(X, y, npartitions=2))
+    what = "logit" if task == "classification" else "distance from the target's mean"
+    peak = 1e3 if task == "classification" else 1e3 - y.mean()
+    assert str(error.value) == (
+        f"scale={model.scale:g} times the prior's largest {what} on the training rows "
+        f"({peak:.4g}) overflows the trees' starting margin (at most 3.403e+38, float32's "
+        "largest): the predictions are infinite. Give a smaller scale, or add smaller ones "
+        "to the scales searched (the search, on the sample, leaves out the scales whose "
+        "margin overflows there)."
+    )
+    X.loc[150, "a"] = 1.0  # without the row, it fits
+    model.fit(*to_dask(X, y, npartitions=2))
+    assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
+
+
 class NamedPrior(PidPrior):
     """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
 

@@ -29,7 +29,7 @@ from ..estimators._eval_set import _patience_names, prior_logits
 from ..estimators._shared import PARAMETER_CONSTRAINTS, FusionParams, class_weights_given
 from ..fusion_inputs import check_fold_classes
 from ..scale_search import PRIOR_ONLY, check_margin
-from ._boosting import check_tree_labels, fit_member, margin_meta, predict_partition
+from ._boosting import check_start, check_tree_labels, fit_member, margin_meta, predict_partition
 from ._data import (
     as_dask_frame,
     as_dask_target,
@@ -294,7 +294,7 @@ class _DaskPriorBoost(FusionParams):
                 training_partition, y, prior_future, oof_future, thresholds, seed,
                 self._task, self._n_classes, meta=margin_meta(self._width),
             )  # fmt: skip
-            margin = client.persist(margin)
+            margin = check_start(self.members_, client.persist(margin), self._task)
         trained = _with_rows(lengths, frame, self._encode(y), margin)
         self.members_ = self._train_members(client, *trained)
         trees = [m for m in self.members_ if m.booster is not None]

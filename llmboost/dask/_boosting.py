@@ -21,7 +21,7 @@ from .._constraints import lightgbm_categorical
 from .._validation import booster_frame
 from ..boosters import fixed_start, target_center, target_unit
 from ..estimators._refit import check_predicted
-from ..scale_search import FusionMember
+from ..scale_search import MARGIN_LIMIT, FusionMember, bounded_margin
 
 
 def fit_member(client, adapter, n_rounds: int, X, y, margin, threads: bool = False):
@@ -197,6 +197,45 @@ def _local_model(name: str, task: str, params: dict, model):
     return local
 
 
+def check_start(members, margin, task: str):
+    """Refuse a tree member whose starting margin overflows on a training row, as the
+    local fit refuses it (the search saw the sampled rows alone).
+
+    Parameters
+    ----------
+    members : list of FusionMember
+    margin : dask Series or DataFrame
+        The prior's training margin of every row.
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    dask Series or DataFrame
+        ``margin``.
+    """
+    import dask
+
+    low, high = dask.compute(margin.min(), margin.max())
+    ends = np.array([np.asarray(low), np.asarray(high)])  # the start is linear in it
+    for member in members:
+        if member.booster is None or member.scale == 0:
+            continue
+        with np.errstate(over="ignore"):  # past float64: inf, refused below
+            start = member.start(ends)
+        if np.isfinite(bounded_margin(np.zeros(start.shape), start, member.booster)).all():
+            continue
+        peak = float(np.max(np.abs(ends - member.center)))
+        what = "logit" if task == "classification" else "distance from the target's mean"
+        raise ValueError(
+            f"scale={member.scale:g} times the prior's largest {what} on the training rows "
+            f"({peak:.4g}) overflows the trees' starting margin (at most {MARGIN_LIMIT:.4g}, "
+            "float32's largest): the predictions are infinite. Give a smaller scale, or add "
+            "smaller ones to the scales searched (the search, on the sample, leaves out the "
+            "scales whose margin overflows there)."
+        )
+    return margin
+
+
 def predict_partition(
     part: pd.DataFrame, z, member, booster, n_columns, task, where="", partition_info=None
 ):  # fmt: skip
@@ -277,6 +316,7 @@ def margin_meta(n_columns: int):
 
 __all__ = [
     "as_margin_frame",
+    "check_start",
     "fit_member",
     "margin_meta",
     "predict_partition",
