@@ -894,6 +894,27 @@ def test_language_model_reads_text_unseen_at_fit_as_locally(client, tmp_path):
     np.testing.assert_allclose(contributions, local.explain(X_new)["prior"], atol=1e-5)
 
 
+def test_a_language_model_on_a_worker_does_not_warn_again_of_a_changed_column(tmp_path):
+    # the alignment of the partitions warns once per call, on the client; the language
+    # model's own encoding of the rows as given warned again on every partition
+    pytest.importorskip("transformers")
+    from llm_fixtures import build_gpt2
+
+    from llmboost import LLMPrior
+    from llmboost.dask._scoring import score_partition
+
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4], "colour": ["red", "blue", "red", "blue"]})
+    y = pd.Series(["yes", "no", "yes", "no"], name="target")
+    path = str(build_gpt2(tmp_path / "gpt2"))
+    prior = LLMPrior(path, dtype="float32", cache_dir=tmp_path / "c", progress=False)
+    prior.fit(X, y)
+    new = pd.DataFrame({"a": [1.0, 2.0], "colour": [3.0, 4.0]})  # numbers, text at fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = score_partition(new, prior, "classification", 2, ["a", "colour"], {})
+    assert z.shape == (2,) and np.isfinite(z).all()
+
+
 def test_clone_shares_the_client_and_pickle_drops_it(client):
     import pickle
 

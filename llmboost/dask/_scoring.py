@@ -21,6 +21,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from ..estimators._eval_set import prior_logits
 from ..scale_search import check_margin
 from ._boosting import as_margin_frame, margin_meta
 from ._data import as_given
@@ -150,9 +151,11 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int, column
     width = _width(task, n_classes)
     if len(part) == 0:
         return as_margin_frame(np.empty((0, width) if width else (0,)), part.index)
-    if columns is not None:
-        part = as_given(part, columns, text)
-    z = check_margin(prior, prior.logits(part), len(part), task, n_classes)
+    if columns is None:
+        z = prior.logits(part)
+    else:  # its alignment warned already of a column whose kind changed, once per call
+        z = prior_logits(prior, as_given(part, columns, text), None)
+    z = check_margin(prior, z, len(part), task, n_classes)
     return as_margin_frame(z, part.index)
 
 
