@@ -1083,6 +1083,25 @@ def test_a_training_row_whose_starting_margin_overflows_outside_the_sample_is_re
     assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
 
 
+def test_labels_of_arrow_string_view_are_read_as_locally(client):
+    # fit failed inside pandas with 'NotImplementedError: string_view' (NumPy has no type
+    # for them), where the local fit reads them as text classes (a regressor: as floats)
+    pa = pytest.importorskip("pyarrow")
+    view = pd.ArrowDtype(pa.string_view())
+    X, y = table(n=60)
+    kw = {"scale": 0, "booster_params": {"n_estimators": 3}}
+    model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y.astype(view)))
+    local = PriorBoostClassifier(**kw).fit(X, y.astype(view))
+    assert list(model.classes_) == list(local.classes_) == ["no", "yes"]
+    Xd, yd = to_dask(X, y.astype(view))
+    np.testing.assert_allclose(output(model, Xd).compute(), output(local, X), atol=1e-6)
+    assert model.score(Xd, yd) == local.score(X, y.astype(view))
+    target = X["a"].astype(str).astype(view).rename("target")
+    regressor = DaskPriorBoostRegressor(**kw).fit(*to_dask(X, target))
+    local = PriorBoostRegressor(**kw).fit(X, target)
+    np.testing.assert_allclose(regressor.predict(Xd).compute(), local.predict(X), atol=1e-6)
+
+
 class NamedPrior(PidPrior):
     """PidPrior with a ``target_name``, which LLMBoostClassifier fills from a named y."""
 

@@ -18,6 +18,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
+from .._columns import _text_view_as_string
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import labels_again, numbers_again
@@ -233,7 +234,7 @@ def as_dask_target(y, X):
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
         raise TypeError(_not_labels(y))
-    y = labels_again(y)
+    y = _views_as_strings(labels_again(y))
     if not (X.known_divisions and y.known_divisions):
         if y.npartitions != X.npartitions:
             raise ValueError(UNKNOWN.format(y=y.npartitions, X=X.npartitions))
@@ -247,6 +248,22 @@ def as_dask_target(y, X):
     if tuple(y.divisions) != tuple(X.divisions):
         y = y.repartition(divisions=X.divisions)
     return y
+
+
+def _views_as_strings(y):
+    """Labels of Arrow's ``string_view`` as ``large_string`` ones (lazily), as a local fit
+    reads them (pandas has no NumPy type for them)."""
+    if str(getattr(y.dtype, "pyarrow_dtype", "")) != "string_view":
+        return y
+    import pyarrow as pa
+
+    meta = pd.Series([], dtype=pd.ArrowDtype(pa.large_string()), name=y.name)
+    return y.map_partitions(_large_strings, meta=meta.set_axis(y._meta.index))
+
+
+def _large_strings(part: pd.Series) -> pd.Series:
+    values = _text_view_as_string(part.array.__arrow_array__())
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=part.index, name=part.name)
 
 
 def _check_chunks(array, name: str) -> None:

@@ -65,14 +65,13 @@ def _array(collection, lengths):
 
 
 def _computed(client, *values) -> list:
-    """Each value as a numpy array (a dask collection computed by ``client``, ``None`` kept)."""
+    """Each value in memory, as given or computed by ``client`` (a dask collection), read
+    then as the local ``score`` reads it (labels of Arrow's string_view, which NumPy has
+    no type for, too)."""
     from dask import is_dask_collection
 
     with client.as_current():
-        return [
-            v if v is None else np.asarray(v.compute() if is_dask_collection(v) else v)
-            for v in values
-        ]
+        return [v.compute() if is_dask_collection(v) else v for v in values]
 
 
 @_document("PriorBoostClassifier")
