@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from column_prior import FirstColumnPrior
 from sklearn.exceptions import NotFittedError
 from xgboost.callback import EarlyStopping
 
@@ -1004,20 +1005,6 @@ def test_continuous_labels_name_the_dask_regressor(client, name, regressor):
     )
 
 
-class ColumnPrior(Prior):
-    """Column a as it is: the log-odds of class 1, or the mean."""
-
-    def __init__(self, task="classification"):
-        self.task = task
-
-    def _fit(self, X, y):
-        pass
-
-    def _logits(self, X):
-        z = X["a"].to_numpy(dtype=float)
-        return z if self.task == "regression" else np.column_stack([np.zeros(len(X)), z])
-
-
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("dask_cls", [DaskPriorBoostClassifier, DaskPriorBoostRegressor])
 def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client, library, dask_cls):
@@ -1027,8 +1014,8 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client,
     task = "regression" if dask_cls is DaskPriorBoostRegressor else "classification"
     y = 2 * X["a"] if task == "regression" else y
     kw = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
-    model = dask_cls(ColumnPrior(task), scale=1e36, **kw).fit(*to_dask(X, y))
-    local = dask_cls._local(ColumnPrior(task), scale=1e36, **kw).fit(X, y)
+    model = dask_cls(FirstColumnPrior(task), scale=1e36, **kw).fit(*to_dask(X, y))
+    local = dask_cls._local(FirstColumnPrior(task), scale=1e36, **kw).fit(X, y)
     new = X.head(3).copy()
     new.loc[1, "a"] = 1e3
     with pytest.raises(ValueError) as expected:
@@ -1066,7 +1053,7 @@ def test_a_training_row_whose_starting_margin_overflows_outside_the_sample_is_re
     X.loc[150, "a"] = 1e3
     task = "regression" if dask_cls is DaskPriorBoostRegressor else "classification"
     kw = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
-    model = dask_cls(ColumnPrior(task), scale=1e36 if task != "regression" else 1e37, **kw)
+    model = dask_cls(FirstColumnPrior(task), scale=1e36 if task != "regression" else 1e37, **kw)
     with pytest.raises(ValueError) as error:
         model.set_params(sample_size=50).fit(*to_dask(X, y, npartitions=2))
     what = "logit" if task == "classification" else "distance from the target's mean"

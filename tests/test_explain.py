@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xgboost as xgb
+from column_prior import FirstColumnPrior
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 
-from llmboost import Prior, PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
+from llmboost import PriorBoostClassifier, PriorBoostRegressor, SklearnPrior
 from llmboost.explain import explain, tree_contributions
 from llmboost.scale_search import FusionMember, prior_margin
 
@@ -174,27 +175,13 @@ def test_prior_alone_and_trees_alone():
 _TASK = {"binary": "classification", "regression": "regression"}
 
 
-class _AgePrior(Prior):
-    """Column age as it is: the log-odds of the second class, or the target."""
-
-    def __init__(self, task="classification"):
-        self.task = task
-
-    def _fit(self, X, y):
-        pass
-
-    def _logits(self, X):
-        z = X["age"].to_numpy(dtype=float)
-        return z if self.task == "regression" else np.column_stack([np.zeros(len(X)), z])
-
-
 @pytest.mark.parametrize("booster", BOOSTERS)
 @pytest.mark.parametrize("task", ["binary", "regression"])
 def test_rows_whose_starting_margin_overflows_are_refused_as_predict_refuses(task, booster):
     # predict refused them; explain gave them a bias of inf (XGBoost) or a prior's share
     # of 1e39 (LightGBM) in silence
     X, y = _data(task, n=80)
-    model = _model(task, booster, 1e36).set_params(prior=_AgePrior(_TASK[task])).fit(X, y)
+    model = _model(task, booster, 1e36).set_params(prior=FirstColumnPrior(_TASK[task])).fit(X, y)
     new = X.head(3).copy()
     new.loc[new.index[1], "age"] = 1e6
     match = r"scale=1e\+36 times the prior's .* on 1 of 3 rows \(rows \[1\], largest "

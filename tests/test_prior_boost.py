@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xgboost as xgb
+from column_prior import FirstColumnPrior
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -775,20 +776,6 @@ def test_a_scorer_that_overflows_scores_the_candidate_minus_infinity_in_silence(
     assert model.scale_ == 1.0
 
 
-class ColumnPrior(Prior):
-    """Column f0 as it is: the log-odds of class 1, or the mean."""
-
-    def __init__(self, task="classification"):
-        self.task = task
-
-    def _fit(self, X, y):
-        pass
-
-    def _logits(self, X):
-        z = X["f0"].to_numpy(dtype=float)
-        return z if self.task == "regression" else np.column_stack([np.zeros(len(X)), z])
-
-
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 @pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
 def test_new_rows_whose_starting_margin_overflows_are_refused_at_predict(library, estimator):
@@ -799,7 +786,7 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_at_predict(library
     task = "classification" if estimator is PriorBoostClassifier else "regression"
     y = y if task == "classification" else 2 * X["f0"].to_numpy()
     kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
-    model = estimator(ColumnPrior(task), scale=1e36, **kwargs).fit(X, y)
+    model = estimator(FirstColumnPrior(task), scale=1e36, **kwargs).fit(X, y)
     new = X.head(3).copy()
     new.loc[1, "f0"] = 1e3
     with pytest.raises(
@@ -826,7 +813,7 @@ def test_eval_set_rows_whose_starting_margin_overflows_are_refused_at_fit(librar
     X_val.loc[X_val.index[1], "f0"] = 1e3
     params = {"n_estimators": 30, "early_stopping_rounds": 3}
     kwargs = dict(booster=library, booster_params=params, cv=3, random_state=0)
-    model = estimator(ColumnPrior(task), scale=1e36, **kwargs)
+    model = estimator(FirstColumnPrior(task), scale=1e36, **kwargs)
     with pytest.raises(
         ValueError,
         match=r"scale=1e\+36 times the prior's .* on 1 of 20 eval_set rows \(rows \[1\], "
@@ -851,7 +838,7 @@ def test_the_prior_alone_refuses_new_rows_past_float64_at_predict():
 
     kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
     model = PriorBoostRegressor(
-        ColumnPrior("regression"), scale=[1e300, "prior"], scoring=largest_prediction, **kwargs
+        FirstColumnPrior("regression"), scale=[1e300, "prior"], scoring=largest_prediction, **kwargs
     ).fit(X, y)
     assert [(m.scale, m.n_rounds) for m in model.members_] == [(1e300, 0)]
     new = X.head(2).copy()
@@ -877,9 +864,9 @@ def test_a_scale_that_overflows_float64_is_left_out_and_refused_without_warnings
     kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = estimator(ColumnPrior(task), scale=[1e300, 1.0, "prior"], **kwargs).fit(X, y)
+        model = estimator(FirstColumnPrior(task), scale=[1e300, 1.0, "prior"], **kwargs).fit(X, y)
         with pytest.raises(ValueError, match=r"scale=1e\+300 times the prior's largest"):
-            estimator(ColumnPrior(task), scale=1e300, **kwargs).fit(X, y)
+            estimator(FirstColumnPrior(task), scale=1e300, **kwargs).fit(X, y)
     huge = np.array([s == 1e300 for s in model.cv_results_["param_scale"]])
     assert np.all(model.cv_results_["mean_test_score"][huge] == -np.inf)
     assert model.scale_ == 1.0
@@ -916,7 +903,7 @@ def test_an_overflowing_scale_is_left_out_when_its_infinite_margins_have_the_rig
     X, _ = _data(n=90)
     y = (X["f0"] > 0).astype(int)
     kwargs = dict(booster=library, booster_params={"n_estimators": 5}, cv=3, random_state=0)
-    model = PriorBoostClassifier(ColumnPrior(), scale=[huge, 1.0], **kwargs).fit(X, y)
+    model = PriorBoostClassifier(FirstColumnPrior(), scale=[huge, 1.0], **kwargs).fit(X, y)
     results = model.cv_results_
     past = results["param_scale"] == huge
     assert np.all(results["mean_test_score"][past] == -np.inf)
@@ -932,7 +919,9 @@ def test_the_prior_alone_past_float64_is_left_out_by_the_search():
     y = (X["f0"] > 0).astype(int)
     X.loc[int(np.flatnonzero(y)[0]), "f0"] = 1e9
     kwargs = dict(booster_params={"n_estimators": 5}, cv=3, random_state=0)
-    model = PriorBoostClassifier(ColumnPrior(), scale=[1e300, 1.0, "prior"], **kwargs).fit(X, y)
+    model = PriorBoostClassifier(FirstColumnPrior(), scale=[1e300, 1.0, "prior"], **kwargs).fit(
+        X, y
+    )
     results = model.cv_results_
     huge = np.array([s == 1e300 for s in results["param_scale"]])
     assert np.all(results["mean_test_score"][huge] == -np.inf)
