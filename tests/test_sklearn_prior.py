@@ -256,6 +256,21 @@ def test_as_prior_names_a_task_it_does_not_know():
     assert isinstance(as_prior(LogisticRegression(), "classification"), SklearnPrior)
 
 
+def test_as_prior_names_what_an_estimator_that_does_not_predict_lacks():
+    # "prior must be a llmboost prior or a scikit-learn estimator, got StandardScaler",
+    # which it is: a prior needs a classifier or regressor
+    from sklearn.preprocessing import StandardScaler
+
+    from llmboost.priors import as_prior
+
+    with pytest.raises(TypeError) as err:
+        as_prior(StandardScaler(), "classification")
+    assert str(err.value) == (
+        "prior must be a llmboost prior or a scikit-learn classifier or regressor (with fit "
+        "and predict), got StandardScaler."
+    )
+
+
 def _table(n=90, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])

@@ -272,7 +272,8 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
     Raises
     ------
     TypeError
-        When ``obj`` is neither a prior nor an estimator with ``fit`` and ``predict``.
+        When ``obj`` is neither a prior nor an estimator with ``fit`` and ``predict``
+        (a classifier or regressor).
     ValueError
         When ``task`` is neither, or the prior's task is not ``task``.
     """
@@ -283,8 +284,8 @@ def as_prior(obj, task: str, who: str = "This model") -> Prior:
 
         if not predicts(obj):
             raise TypeError(
-                f"prior must be a llmboost prior or a scikit-learn estimator, got "
-                f"{type(obj).__name__}."
+                "prior must be a llmboost prior or a scikit-learn classifier or regressor "
+                f"(with fit and predict), got {type(obj).__name__}."
             )
         obj = SklearnPrior(obj)
     if obj.task != task:
