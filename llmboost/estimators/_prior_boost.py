@@ -275,8 +275,9 @@ class _PriorBoost(FusionParams, ABC):
     def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:
         """New rows in the fitted encoding and the prior's unscaled margin of them."""
         check_is_fitted(self, "members_")
-        given = named_frame(X, self)
-        frame = align_categories(given.copy(), self.categories_)
+        given = named_frame(X, self)  # aligning writes in place: a copy where it is read
+        reads_given = getattr(self.prior_, "_reads_unseen_text", False)
+        frame = align_categories(given.copy() if reads_given else given, self.categories_)
         if self.prior_ is None:
             return frame, None
         z = prior_logits(self.prior_, given, frame)
