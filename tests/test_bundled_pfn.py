@@ -465,6 +465,37 @@ def test_a_column_one_context_never_observes_carries_no_information_in_its_passe
                 assert np.abs(a - b).max() > 1e-3
 
 
+def test_a_column_one_context_never_observes_is_not_read_by_its_rotated_passes():
+    # above max_context, a pass of the principal view whose context lacked the column
+    # filled it with the mean of all training rows there, while its query rows' values
+    # still fed the components (moving that pass's probabilities)
+    from llmboost.pfn.inference import run_passes
+    from llmboost.priors._bundled_pfn import _with_views
+
+    X, y = _blobs(120, 2, 3, 0)
+    X["x1"] = X["x0"] + 0.1 * X["x1"]  # correlated: the principal view is used
+    X["rare"] = np.where(np.arange(120) < 2, X["x0"], np.nan)  # observed in rows 0-1 only
+    prior = BundledPFNPrior(max_context=40, n_ensemble=8).fit(X, y)
+    lacking = [not set(c) & {0, 1} for c in prior.contexts_]
+    assert any(lacking) and not all(lacking)
+    job = (prior.X_train_, prior.y_train_, prior.contexts_, prior.codes_)
+    model, passes, _, views, _ = prior._encoded_context(job)
+    query = prior.X_train_[2:20]
+    filled = query.copy()
+    filled[:, 3] = 5.0
+    rotated = [p.queries > 0 for p in passes]
+    assert any(rotated) and not all(rotated)
+    outputs = [
+        run_passes(model, passes, _with_views([q], views), prior.categorical_, 10**6)
+        for q in (query, filled)
+    ]
+    for e, (turned, a, b) in enumerate(zip(rotated, *outputs)):
+        if lacking[e % len(lacking)]:
+            np.testing.assert_array_equal(a, b)
+        elif turned:  # a context that observes it reads it, rotated too
+            assert np.abs(a - b).max() > 1e-3
+
+
 def test_multiclass_probabilities_sum_to_one():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])

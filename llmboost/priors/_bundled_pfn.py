@@ -347,10 +347,10 @@ class BundledPFNPrior(Prior):
         return [self._combine(model, j, jobs[j], passes, owners, outputs) for j in range(len(jobs))]
 
     def _planned(self, model, jobs: list) -> tuple[list, list, list]:
-        """Every job's passes, their ``(job, key)`` owners and each job's principal view.
+        """Every job's passes, their ``(job, key)`` owners and the principal-view query sets.
 
-        Job ``j``'s queries are query set ``j``; its view's, set ``len(jobs) + j``
-        (:func:`_with_views`).
+        Job ``j``'s queries are query set ``j``; ``views`` holds ``(j, view, unseen)`` of
+        each set after those (:func:`_with_views`).
         """
         from ..pfn.ensemble import principal_view
 
@@ -359,8 +359,9 @@ class BundledPFNPrior(Prior):
             one_part = x.shape[1] <= (self.max_features or x.shape[1])  # else no view
             rotate = self.principal_components and one_part
             view = principal_view(x, self.categorical_) if rotate else None
-            views.append(view)
-            sets = [(j, x)] if view is None else [(j, x), (len(jobs) + j, view(x))]
+            sets = [(j, x)]
+            if view is not None:
+                sets.append((_view_sets(j, x, view, len(jobs), views), view(x)))
             for key, p in self._passes(model, sets, *job):
                 passes.append(p)
                 owners.append((j, key))
@@ -369,7 +370,8 @@ class BundledPFNPrior(Prior):
     def _passes(self, model, views, y: np.ndarray, contexts, codes):
         """``(key, Pass)`` for every pass of a job; the key says how to map it back.
 
-        ``views`` holds ``(query set, training rows)`` per view of the job's table.
+        ``views`` holds ``(query set, training rows)`` per view of the job's table; a
+        query set given as a function of the context rows is numbered by it.
         """
         from ..pfn.ensemble import auto_passes, feature_parts, view_of
         from ..pfn.inference import Pass
@@ -384,6 +386,7 @@ class BundledPFNPrior(Prior):
             for e in range(n):
                 j, x = views[view_of(e, len(contexts)) % len(views)]
                 rows = contexts[e % len(contexts)]
+                j = j(rows) if callable(j) else j
                 part = cols[e % len(cols)]
                 features = part if e == 0 and len(cols) == 1 else rng.permutation(part)
                 noise = rng.standard_normal((len(part), model.cfg.feature_embed))
@@ -416,8 +419,30 @@ class BundledPFNPrior(Prior):
 
 
 def _with_views(queries: list[np.ndarray], views: list) -> list[np.ndarray]:
-    """The query sets, then each one in its job's principal view (empty without one)."""
-    return [*queries, *(q[:0] if v is None else v(q) for q, v in zip(queries, views))]
+    """The query sets, then each principal-view set ``(job, view, unseen)``: the job's
+    queries with the columns ``unseen`` made missing (the view then fills them with the
+    column mean, as in the context), rotated."""
+    from ..pfn.inference import unseen_as_missing
+
+    return [*queries, *(view(unseen_as_missing(u, queries[j])) for j, view, u in views)]
+
+
+def _view_sets(j: int, x: np.ndarray, view, first: int, views: list):
+    """Number of job ``j``'s principal-view query set for a pass's context rows: one set
+    per pattern of columns those rows never observe (appended to ``views``, numbered from
+    ``first``), so that a pass reads no query value of a column its context lacks."""
+    from ..pfn.inference import unseen_columns
+
+    numbers: dict[bytes, int] = {}
+
+    def number(rows: np.ndarray) -> int:
+        unseen = unseen_columns(x[rows])
+        if unseen.tobytes() not in numbers:
+            numbers[unseen.tobytes()] = first + len(views)
+            views.append((j, view, unseen))
+        return numbers[unseen.tobytes()]
+
+    return number
 
 
 def _values(X: pd.DataFrame) -> np.ndarray:
