@@ -1212,6 +1212,31 @@ def test_logits_from_the_kept_context_equal_a_full_pass(task, monkeypatch):
     np.testing.assert_allclose(np.concatenate(rows), expected[:5], rtol=0, atol=1e-5)
 
 
+def test_a_context_beyond_the_memory_budget_plans_its_passes_once_a_call(monkeypatch):
+    # logits planned the passes (principal axes included) to size the kept context, then
+    # again for the full pass it fell back to: 2 plans a call instead of 1
+    import llmboost.priors._bundled_pfn as bundled
+
+    X = _shared_axis_table(80, 2)
+    y = (X["a"] > 0).astype(int).to_numpy()
+    expected = BundledPFNPrior(random_state=0).fit(X, y).logits(X)
+    monkeypatch.setattr(bundled, "ENCODED_CONTEXT_BYTES", 0)  # every call a full pass
+    plans = []
+    planned = BundledPFNPrior._planned
+
+    def counted(self, model, jobs):
+        plans.append(len(jobs))
+        return planned(self, model, jobs)
+
+    monkeypatch.setattr(BundledPFNPrior, "_planned", counted)
+    prior = BundledPFNPrior(random_state=0).fit(X, y)
+    full = [prior.logits(X), prior.logits(X.iloc[:5])]
+    assert plans == [1, 1] and prior._encoded is None
+    # float32 network, other batch shapes: last-bit differences, here at most 1e-6
+    np.testing.assert_allclose(full[0], expected, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(full[1], expected[:5], rtol=0, atol=1e-5)
+
+
 def test_the_kept_context_follows_refits_and_new_parameters():
     import pickle
 

@@ -183,27 +183,19 @@ class BundledPFNPrior(Prior):
         self.context_size_, self._planned_for = len(self.contexts_[0]), planned
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
-        from ..pfn.inference import decode_passes, standardised, unseen_as_missing
+        from ..pfn.inference import decode_passes, run_passes, standardised, unseen_as_missing
 
         self._replan()
         moments = (getattr(self, "feature_centre_", 0.0), getattr(self, "feature_scale_", 1.0))
         query = unseen_as_missing(self._ignored(), standardised(_values(X), *moments))
         job = (self.X_train_, self.y_train_, self.contexts_, self.codes_)
-        encoded = self._encoded_context(job)
-        if encoded is None:
-            return self._score([job], [query])[0]
-        model, passes, owners, views, groups = encoded
+        model, passes, owners, views, groups = self._encoded_context(job)
         queries = _with_views([query], views)
-        outputs = decode_passes(
-            model,
-            groups,
-            passes,
-            queries,
-            self.categorical_,
-            int(self.batch_cells),
-            float(self.softmax_temperature),
-            self._device(),
-        )
+        args = (self.categorical_, int(self.batch_cells), float(self.softmax_temperature))
+        if groups is None:  # beyond the memory budget: every call a full pass
+            outputs = run_passes(model, passes, queries, *args, self._device())
+        else:
+            outputs = decode_passes(model, groups, passes, queries, *args, self._device())
         return self._combine(model, 0, job, passes, owners, outputs)
 
     def _ignored(self) -> np.ndarray:
@@ -214,9 +206,10 @@ class BundledPFNPrior(Prior):
             self.ignored_columns_ = unseen_columns(self.X_train_)
         return self.ignored_columns_
 
-    def _encoded_context(self, job) -> tuple | None:
-        """The passes of the fitted context with their encoded contexts, made on the first
-        call and kept while the parameters and the network stay; ``None`` when they would exceed
+    def _encoded_context(self, job) -> tuple:
+        """``(model, passes, owners, views, groups)`` of the fitted context: its passes with
+        their encoded contexts, made on the first call and kept while the parameters and the
+        network stay; ``groups`` is ``None`` (nothing kept) when they would exceed
         :data:`ENCODED_CONTEXT_BYTES`."""
         from ..pfn.inference import encode_passes
 
@@ -228,7 +221,7 @@ class BundledPFNPrior(Prior):
         w, layers = model.cfg.width, model.cfg.layers
         size = sum(len(p.x) * ((layers - 1) * (len(p.features) + 1) + 1) for p in passes)
         if 2 * w * 4 * size > ENCODED_CONTEXT_BYTES:  # keys and values, float32
-            return None
+            return model, passes, owners, views, None
         device = self._device()
         groups = encode_passes(model, passes, self.categorical_, int(self.batch_cells), device)
         self._encoded = params, (model, passes, owners, views, groups)
