@@ -278,6 +278,8 @@ SAME_LENGTH = {
     "context_X_": "context_y_",
     "class_texts_": "classes_",
 }
+#: Attributes of one value per column of the training rows ``X_train_``.
+PER_COLUMN = ("categorical_", "ignored_columns_", "feature_centre_", "feature_scale_")
 
 
 def check_built(obj) -> None:
@@ -304,7 +306,10 @@ def check_built(obj) -> None:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
     _check_same_categories(state)
     if "X_train_" in state:
-        rows = len(state["X_train_"])
+        rows, width = state["X_train_"].shape
+        for name in PER_COLUMN:  # a shorter one broadcast silently or failed at predict
+            if name in state and len(state[name]) != width:
+                raise ValueError(f"{name} has length {len(state[name])}, X_train_ {width} columns")
         _check_indexes(state.get("contexts_", []), rows, "contexts_", f"row numbers below {rows}")
         classes = len(state.get("classes_", []))
         for i, code in enumerate(state.get("codes_", [])):  # a group for each class

@@ -1047,6 +1047,42 @@ def test_a_saved_prior_seeded_by_a_random_state_instance_loads_with_its_seed(tmp
     assert loaded.prior_.seed_ == model.prior_.seed_
 
 
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("ignored_columns_", np.array([False, True])),  # IndexError at predict
+        ("categorical_", np.array([False, False])),  # IndexError at predict
+        ("feature_centre_", np.array([0.5])),  # broadcast: P(class 1) 0.31 -> 0.81
+        ("feature_scale_", np.array([2.0])),  # broadcast: P(class 1) 0.31 -> 0.66
+    ],
+)
+def test_a_saved_prior_with_a_value_per_column_of_another_width_is_refused(tmp_path, name, value):
+    # load checked each as a 1-D array only: a shorter one loaded, then failed at predict
+    # or was broadcast over every column, and the probabilities were silently wrong
+    import io
+    import zipfile
+
+    from llmboost import PriorBoostClassifier
+    from llmboost.persistence import UnsafeFileError, load, save
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    prior = BundledPFNPrior(n_ensemble=1)
+    model = PriorBoostClassifier(prior, booster_params={"n_estimators": 3}, cv=2, scale="prior")
+    path = save(model.fit(X, np.arange(60) % 2), tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {member: archive.read(member) for member in archive.namelist()}
+    state = dict(dict(json.loads(files["model.json"])["root"]["state"])["prior_"]["state"])
+    data = io.BytesIO()
+    np.save(data, value, allow_pickle=False)
+    files[state[name]["file"]] = data.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, content in files.items():
+            archive.writestr(member, content)
+    with pytest.raises(UnsafeFileError, match=f"{name} has length {len(value)}, X_train_ 3 col"):
+        load(path)
+
+
 def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):
     X, y = pd.DataFrame({"a": np.arange(6.0)}), np.arange(6) % 2
     text, empty, other = tmp_path / "notes.txt", tmp_path / "empty.pt", tmp_path / "other.pt"
