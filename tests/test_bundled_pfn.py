@@ -1091,11 +1091,19 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
     torch.save({"state_dict": {}}, other)
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(SHIPPED.read_bytes()[:5000])
+    # a saved tensor raised a bare IndexError; a config of 3 heads over a width not a
+    # multiple of 3 loaded, then failed at the first logits with a RuntimeError
+    tensor, heads = tmp_path / "tensor.pt", tmp_path / "heads.pt"
+    torch.save(torch.zeros(3), tensor)
+    shipped = torch.load(SHIPPED, map_location="cpu", weights_only=True)
+    torch.save({**shipped, "config": {**shipped["config"], "heads": 3}}, heads)
     for path, why in [
         (text, ""),
         (empty, ""),
-        (other, "KeyError: 'config'"),
+        (other, "RuntimeError: its state_dict is not a dict of named tensors ({})"),
         (truncated, ""),
+        (tensor, "RuntimeError: it holds a Tensor, not a checkpoint dict"),
+        (heads, "RuntimeError: its config is not one of a pretraining run: PFNConfig("),
     ]:
         with pytest.raises(ValueError) as err:
             BundledPFNPrior(weights=path).fit(X, y)

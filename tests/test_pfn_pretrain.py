@@ -321,9 +321,20 @@ def test_an_init_from_file_that_cannot_start_the_model_is_a_clear_error(tmp_path
     text.write_text("hello")
     torch.save({"weights": {}}, other)
     wide = [*TINY[:1], "32", *TINY[2:]]
+    named = {"state_dict": {"layers.0.norm_col.weight": 3}}  # an AttributeError traceback
+    torch.save(named, tmp_path / "named.pt")
     for path, why in [
         (text, "not a checkpoint of `python -m llmboost.pfn.pretrain` (UnpicklingError"),
-        (other, "not a checkpoint of `python -m llmboost.pfn.pretrain` (KeyError: 'model')"),
+        (
+            other,
+            "not a checkpoint of `python -m llmboost.pfn.pretrain` (RuntimeError: it has "
+            "no weights (keys: weights))",
+        ),
+        (
+            tmp_path / "named.pt",
+            "not a checkpoint of `python -m llmboost.pfn.pretrain` "
+            "(RuntimeError: its state_dict is not a dict of named tensors",
+        ),
         (tmp_path / "narrow" / "model.pt", "none of its layers fits this model (its width"),
     ]:
         run = tmp_path / f"run-{path.stem}"
@@ -343,33 +354,36 @@ class _MakesAFolder:
         return (os.mkdir, (self.path,))
 
 
-def test_init_from_reads_only_tensors_and_plain_values_but_in_a_runs_checkpoint(tmp_path):
+def test_init_from_and_a_resume_read_only_tensors_and_plain_values(tmp_path):
     # --init-from was read with weights_only=False: a file holding any pickled object ran
-    # its code (here: made a folder) before it was refused
-    from fractions import Fraction
-
+    # its code (here: made a folder) before it was refused; later a file named
+    # checkpoint.pt beside a recipe.json, and the --out folder's own checkpoint.pt on a
+    # resume, still were, by name and place alone (a run's checkpoint holds only
+    # tensors and plain values)
     marker, evil = tmp_path / "made", tmp_path / "evil.pt"
     torch.save({"state_dict": {}, "x": _MakesAFolder(marker)}, evil)
+    refused = (
+        "not a checkpoint of `python -m llmboost.pfn.pretrain` (UnpicklingError: it holds "
+        "more than tensors and plain values (Trying to load unsupported GLOBAL posix.mkdir "
+        "whose module posix is blocked), so it is not read; the model.pt and checkpoint.pt "
+        "of `python -m llmboost.pfn.pretrain` hold only those)"
+    )
     with pytest.raises(SystemExit) as stop:
         pretrain.main(["--out", str(tmp_path / "run"), "--init-from", str(evil), *TINY])
-    assert str(stop.value.code) == (
-        f"--init-from {evil}: not a checkpoint of `python -m llmboost.pfn.pretrain` "
-        "(UnpicklingError: it holds more than tensors and plain values (Trying to load "
-        "unsupported GLOBAL posix.mkdir whose module posix is blocked), so it is not read; a "
-        "shipped model.pt holds only those, and a run's checkpoint.pt is read in its run "
-        "folder)"
-    )
+    assert str(stop.value.code) == f"--init-from {evil}: {refused}"
     assert not marker.exists() and not (tmp_path / "run").exists()
-    # a run's own checkpoint.pt (optimizer and random states) is read in full in its folder
     first = tmp_path / "first"
     pretrain.main(["--out", str(first), *TINY, "--steps", "1"])
-    ck = torch.load(first / "checkpoint.pt", map_location="cpu", weights_only=False)
-    torch.save({**ck, "extra": Fraction(1, 3)}, first / "checkpoint.pt")
     init = ["--init-from", str(first / "checkpoint.pt"), *TINY, "--steps", "1"]
     assert pretrain.main(["--out", str(tmp_path / "second"), *init])["step"] == 1
-    (first / "recipe.json").unlink()  # no run folder: the same file is refused
-    with pytest.raises(SystemExit, match="it holds more than tensors and plain values"):
+    ck = torch.load(first / "checkpoint.pt", map_location="cpu", weights_only=True)
+    torch.save({**ck, "x": _MakesAFolder(marker)}, first / "checkpoint.pt")
+    with pytest.raises(SystemExit) as stop:  # in its run folder, beside its recipe.json
         pretrain.main(["--out", str(tmp_path / "third"), *init])
+    assert str(stop.value.code) == f"--init-from {first / 'checkpoint.pt'}: {refused}"
+    with pytest.raises(SystemExit, match="it holds more than tensors and plain values"):
+        pretrain.main(["--out", str(first), *TINY, "--steps", "2"])  # resumed
+    assert not marker.exists()
 
 
 def test_an_out_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):

@@ -113,12 +113,11 @@ def load_checkpoint(path: Path) -> dict:
     or stop with what to do when it cannot be read (cut short, or another file)."""
     import pickle
 
-    import torch
-
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=False)
+        ck = read_plain(path)
         if not isinstance(ck, dict) or not {"model", "config", "step"} <= ck.keys():
             raise KeyError("not a checkpoint of this command")
+        checkpoint_weights(ck)
     except (pickle.UnpicklingError, EOFError, RuntimeError, KeyError, AttributeError) as exc:
         why = ": ".join([type(exc).__name__, *str(exc).splitlines()[:1]])
         raise SystemExit(
@@ -130,9 +129,18 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def read_init(path: str | os.PathLike) -> dict:
-    """The checkpoint ``--init-from`` names, read with ``weights_only=True`` (tensors and plain
-    values: a shipped ``model.pt``); only a run's own ``checkpoint.pt`` (next to its
-    ``recipe.json``), which may hold optimizer and random states, is read in full."""
+    """The checkpoint ``--init-from`` names (:func:`read_plain`), with its weights checked
+    (:func:`checkpoint_weights`)."""
+    ck = read_plain(path)
+    checkpoint_weights(ck)
+    return ck
+
+
+def read_plain(path: str | os.PathLike):
+    """A file of ``torch.save`` read with ``weights_only=True``: tensors and plain values,
+    all a shipped ``model.pt`` or a run's ``checkpoint.pt`` holds. A file holding other
+    objects is refused unread, whatever its name and folder (reading it in full would
+    run any code it holds)."""
     import pickle
 
     import torch
@@ -145,15 +153,31 @@ def read_init(path: str | os.PathLike) -> dict:
     except pickle.UnpicklingError as exc:
         if "Weights only load failed" not in str(exc):
             raise
-        path = Path(path)
-        if path.name == "checkpoint.pt" and (path.parent / "recipe.json").is_file():
-            return torch.load(path, map_location="cpu", weights_only=False)
         found = "; ".join(t.strip(" .") for t in str(exc).splitlines() if "nsupported" in t)
         raise pickle.UnpicklingError(
             f"it holds more than tensors and plain values ({found or 'refused by torch'}), so "
-            "it is not read; a shipped model.pt holds only those, and a run's checkpoint.pt "
-            "is read in its run folder"
+            "it is not read; the model.pt and checkpoint.pt of `python -m "
+            "llmboost.pfn.pretrain` hold only those"
         ) from None
+
+
+def checkpoint_weights(ck) -> dict:
+    """The named tensors of checkpoint ``ck``: its ``state_dict`` (a ``model.pt``) or
+    ``model`` (a ``checkpoint.pt``); a ``RuntimeError`` says what it holds instead."""
+    import torch
+
+    if not isinstance(ck, dict):
+        raise RuntimeError(f"it holds a {type(ck).__name__}, not a checkpoint dict")
+    key = "state_dict" if "state_dict" in ck else "model"
+    if key not in ck:
+        raise RuntimeError(f"it has no weights (keys: {', '.join(map(str, ck)) or 'none'})")
+    weights = ck[key]
+    named = isinstance(weights, dict) and all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()
+    )
+    if not named or not weights:
+        raise RuntimeError(f"its {key} is not a dict of named tensors ({weights!r:.60})")
+    return weights
 
 
 def restore(ck: dict, model, opt, rng, device) -> None:
@@ -204,6 +228,7 @@ __all__ = [
     "FREE",
     "KEPT",
     "check_same_run",
+    "checkpoint_weights",
     "differences",
     "fill_budget",
     "load_checkpoint",

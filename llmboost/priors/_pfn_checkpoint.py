@@ -74,15 +74,16 @@ def _read_checkpoint(path: Path):
     """The network and the checkpoint dict in ``path``; ``ValueError`` for any other file."""
     import pickle
 
-    import torch
-
+    from ..pfn._resume import checkpoint_weights, read_plain
     from ..pfn.model import PFNConfig, TabPFNLite
 
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
-        model = TabPFNLite(PFNConfig(**{"label_to_cells": False, **ck["config"]}))
-        # model.pt and shipped files hold "state_dict"; a run's checkpoint.pt, "model"
-        model.load_state_dict(ck["state_dict"] if "state_dict" in ck else ck["model"])
+        ck = read_plain(path)  # model.pt and shipped files hold "state_dict"; a run's
+        weights = checkpoint_weights(ck)  # checkpoint.pt, "model"
+        cfg = PFNConfig(**{"label_to_cells": False, **ck["config"]})
+        _check_config(cfg)
+        model = TabPFNLite(cfg)
+        model.load_state_dict(weights)
     except PermissionError:
         raise
     except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
@@ -93,6 +94,20 @@ def _read_checkpoint(path: Path):
             "for the shipped network."
         ) from None
     return model, ck
+
+
+def _check_config(cfg) -> None:
+    """A ``RuntimeError`` for a configuration no pretraining run writes (the network was
+    built, then failed at its first forward pass, or not at all)."""
+    sizes = (cfg.width, cfg.layers, cfg.heads, cfg.mlp_ratio, cfg.feature_embed, cfg.max_classes)
+    if (
+        not all(isinstance(v, int) and v >= 1 for v in sizes)
+        or cfg.width % cfg.heads
+        or cfg.task not in ("classification", "regression")
+        or cfg.task == "regression"
+        and not (isinstance(cfg.n_bins, int) and cfg.n_bins >= 2)
+    ):
+        raise RuntimeError(f"its config is not one of a pretraining run: {cfg}")
 
 
 __all__ = ["default_weights_path", "load_model"]
