@@ -580,6 +580,28 @@ def test_output_codes_count_the_class_frequencies_once():
     assert log_loss(new_y, proba, labels=range(11)) < 1.5 * log_loss(new_y, [freq] * 500)
 
 
+def test_a_class_absent_from_a_folds_context_is_not_made_the_likeliest():
+    # with more than 10 classes, a class missing from a fold's training rows had its
+    # frequency (0, clipped to 1e-7) taken out once per code: its rows of that fold got
+    # P(absent class) up to 0.99995
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = np.arange(60) % 12
+    train = np.flatnonzero(y != 11)[:40]
+    test = np.setdiff1d(np.arange(60), train)
+    oof = BundledPFNPrior(n_ensemble=2).oof_logits(X, y, [(train, test), (test, train)])
+    assert np.exp(oof[test, 11]).max() < 1e-4
+    # float64 sums of exponentials: rounding only
+    np.testing.assert_allclose(np.exp(oof).sum(axis=1), 1.0, rtol=0, atol=1e-9)
+    from llmboost.pfn.ensemble import decode
+
+    identity = [np.random.default_rng(1).dirichlet(np.ones(4), size=3)]
+    # up to 10 classes the network's own probabilities, an absent class's too (rounding)
+    np.testing.assert_allclose(
+        decode(identity, [np.arange(4)], [5, 0, 1, 1]), np.log(identity[0]), rtol=0, atol=1e-12
+    )
+
+
 @pytest.mark.parametrize("stratified", [True, False])
 def test_context_parts_use_every_row_once_or_more(stratified):
     from llmboost.pfn.ensemble import context_parts

@@ -84,7 +84,8 @@ def decode(group_proba: list[np.ndarray], codes: list[np.ndarray], counts) -> np
     probability ~0 whatever the row). So each code's group log-probability has its
     group's frequency taken out, and the class frequencies are added back once: group
     probabilities equal to the group frequencies give the class frequencies. One code
-    (the identity, up to 10 classes) gives its probabilities as they are.
+    (the identity, up to 10 classes) gives its probabilities as they are; with several,
+    a class absent from the context (a fold's) keeps the floor of its frequency.
 
     Parameters
     ----------
@@ -103,8 +104,12 @@ def decode(group_proba: list[np.ndarray], codes: list[np.ndarray], counts) -> np
     """
     freq = np.asarray(counts, dtype=np.float64) / np.sum(counts)
     extra = np.log(np.clip(freq, 1e-7, None))
+    # a group of classes absent from the context, under several codes: nothing to take
+    # out (its 0, clipped to 1e-7 and taken out per code, made such a class the likeliest)
+    empty = 1e-7 if len(codes) == 1 else 1.0
     for code in codes:
-        extra = extra - np.log(np.clip(np.bincount(code, weights=freq)[code], 1e-7, None))
+        group = np.bincount(code, weights=freq)[code]
+        extra = extra - np.log(np.where(group > 0, np.clip(group, 1e-7, None), empty))
     total = sum(np.log(np.clip(p, 1e-7, None)) for p in group_proba) + extra
     total = total - total.max(axis=1, keepdims=True)
     return total - np.log(np.exp(total).sum(axis=1, keepdims=True))
