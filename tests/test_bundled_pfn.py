@@ -1119,6 +1119,11 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
     torch.save(torch.zeros(3), tensor)
     shipped = torch.load(SHIPPED, map_location="cpu", weights_only=True)
     torch.save({**shipped, "config": {**shipped["config"], "heads": 3}}, heads)
+    # a recipe of text, or a max_rows of text: a bare AttributeError or ValueError
+    recipe, rows = tmp_path / "recipe.pt", tmp_path / "rows.pt"
+    torch.save({**shipped, "recipe": "x"}, recipe)
+    args = {**shipped["recipe"]["args"], "max_rows": "big"}
+    torch.save({**shipped, "recipe": {**shipped["recipe"], "args": args}}, rows)
     for path, why in [
         (text, ""),
         (empty, ""),
@@ -1126,6 +1131,8 @@ def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_p
         (truncated, ""),
         (tensor, "RuntimeError: it holds a Tensor, not a checkpoint dict"),
         (heads, "RuntimeError: its config is not one of a pretraining run: PFNConfig("),
+        (recipe, "RuntimeError: its recipe's args hold no max_rows, a row count >= 1: 'x'"),
+        (rows, "RuntimeError: its recipe's args hold no max_rows, a row count >= 1: {"),
     ]:
         with pytest.raises(ValueError) as err:
             BundledPFNPrior(weights=path).fit(X, y)

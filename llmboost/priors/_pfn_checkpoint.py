@@ -65,7 +65,6 @@ def load_model(path: str | os.PathLike | None = None, device: str = "cpu"):
             model, ck = _read_checkpoint(path)
             model.to(device).eval()
             model.train_info = ck.get("train_info", {})
-            model.max_rows = int(ck.get("recipe", {}).get("args", {}).get("max_rows", 1024))
             _MODELS[key] = model
         return _MODELS[key]
 
@@ -84,6 +83,7 @@ def _read_checkpoint(path: Path):
         _check_config(cfg)
         model = TabPFNLite(cfg)
         model.load_state_dict(weights)
+        model.max_rows = _max_rows(ck)
     except PermissionError:
         raise
     except (pickle.UnpicklingError, OSError, EOFError, RuntimeError, KeyError, TypeError) as exc:
@@ -94,6 +94,17 @@ def _read_checkpoint(path: Path):
             "for the shipped network."
         ) from None
     return model, ck
+
+
+def _max_rows(ck: dict) -> int:
+    """The largest pretraining table of checkpoint ``ck`` (its recipe's ``max_rows``; 1,024
+    for a file without one); a ``RuntimeError`` for another value."""
+    recipe = ck.get("recipe", {})
+    args = recipe.get("args", {}) if isinstance(recipe, dict) else None
+    rows = args.get("max_rows", 1024) if isinstance(args, dict) else None
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+        raise RuntimeError(f"its recipe's args hold no max_rows, a row count >= 1: {recipe!r:.60}")
+    return rows
 
 
 def _check_config(cfg) -> None:
