@@ -342,24 +342,10 @@ class LLMPrior(Prior):
 
         ``progress=False`` silences a conversion: no message, no progress bars.
         """
-        path = None if self.model is None else Path(self.model).expanduser()
-        if path is not None and not (path.is_file() and path.suffix.lower() == ".gguf"):
-            if path.is_file():
-                raise OSError(
-                    f"LLMPrior: model={self.model!r} is a file, not a model folder or a .gguf "
-                    f"file; pass the folder that holds the model: model={str(path.parent)!r}."
-                )
-            if path.exists():
-                return str(path)
-            if isinstance(self.model, os.PathLike) or path.is_absolute() or self.model[:1] == ".":
-                raise FileNotFoundError(f"LLMPrior: model={self.model!r}: no such file or folder.")
-            return str(self.model)
         show = isinstance(self.progress, str) or bool(self.progress)  # "auto" shows it
         notify = _notice if show else None
-        with progress_bars(show):
-            if path is None:
-                return store.default_model_source(self._cache_root(), notify=notify)
-            return str(store.converted_gguf_folder(path, self._cache_root(), notify=notify))
+        bars = lambda: progress_bars(show)  # noqa: E731
+        return store.model_source(self.model, self._cache_root(), notify, bars)
 
     def _runtime(self, need_model: bool) -> Runtime:
         """Tokenizer always; the model itself only when something must be computed.

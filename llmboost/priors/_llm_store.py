@@ -231,6 +231,44 @@ def default_model_source(root: Path, notify: Callable[[str], None] | None = None
     return DEFAULT_MODEL
 
 
+def model_source(
+    model, root: Path, notify: Callable[[str], None] | None = None, bars=contextlib.nullcontext
+) -> str:
+    """Folder or hub name of ``model`` (an LLMPrior's), a GGUF file converted once into ``root``.
+
+    Parameters
+    ----------
+    model : str, path or None
+        ``None`` is the default model (:func:`default_model_source`).
+    root : Path
+        The cache folder.
+    notify : callable, default=None
+        Called with a message before a conversion.
+    bars : callable, default=contextlib.nullcontext
+        The context a conversion runs in (its progress bars shown or hidden).
+
+    Returns
+    -------
+    str
+    """
+    path = None if model is None else Path(model).expanduser()
+    if path is not None and not (path.is_file() and path.suffix.lower() == ".gguf"):
+        if path.is_file():
+            raise OSError(
+                f"LLMPrior: model={model!r} is a file, not a model folder or a .gguf "
+                f"file; pass the folder that holds the model: model={str(path.parent)!r}."
+            )
+        if path.exists():
+            return str(path)
+        if isinstance(model, os.PathLike) or path.is_absolute() or model[:1] == ".":
+            raise FileNotFoundError(f"LLMPrior: model={model!r}: no such file or folder.")
+        return str(model)
+    with bars():
+        if path is None:
+            return default_model_source(root, notify=notify)
+        return str(converted_gguf_folder(path, root, notify=notify))
+
+
 def converted_gguf_folder(
     gguf: Path,
     root: Path,
@@ -363,5 +401,6 @@ __all__ = [
     "file_fingerprint",
     "folder_fingerprint",
     "model_identity",
+    "model_source",
     "packaged_gguf",
 ]
