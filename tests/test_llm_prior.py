@@ -1145,6 +1145,34 @@ def test_text_none_of_which_was_seen_at_fit_is_not_said_to_become_missing_for_th
     assert len([w for w in caught if said in str(w.message)]) == 1
 
 
+def test_text_in_a_column_without_a_value_at_fit_reaches_the_prompt(models, table, monkeypatch):
+    # a column missing in every row at fit is numeric: text given later was read as
+    # numbers, so "note: chest pain" never reached the prompt (and the prior alone
+    # warned that it became missing)
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    X = X.assign(note=np.nan)
+    new = X.iloc[:3].assign(note=["chest pain", None, "ASY"])
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"]).fit(X, y)
+    prior.logits(X.iloc[:3])
+    before = seen[:]
+    seen.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prior.logits(new)
+    assert "\nnote: chest pain\n" in seen[0] and "\nnote: ASY\n" in seen[2]
+    assert seen[1] == before[1]  # a row of values seen at fit: the same prompt
+    assert seen[0].replace("note: chest pain\n", "") == before[0]
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
+                               booster_params={"n_estimators": 3}).fit(X, y)  # fmt: skip
+    seen.clear()
+    with pytest.warns(UserWarning, match="Column 'note' was numeric at fit"):  # the trees'
+        model.predict_proba(new)
+    assert "\nnote: chest pain\n" in seen[0]
+
+
 def test_eval_set_rows_reach_the_prompt_with_text_unseen_at_fit(models, table, monkeypatch):
     # early stopping scored the validation rows without their unseen text, which
     # predict writes in the prompt: the rows were aligned to the fit categories first

@@ -265,11 +265,13 @@ class LLMPrior(Prior):
         if target is None and isinstance(getattr(y, "name", None), str):  # an int: a position
             target = y.name
         self.task_description_ = task_sentence(self.task_description, target)
+        self._empty_at_fit = [n for n in frame.columns if frame[n].isna().all()]
         return frame, codes
 
     def _encode_rows(self, X) -> pd.DataFrame:
         """The base input layer, but text unseen at fit is kept: the model reads any text."""
-        return with_unseen_text(to_frame(X), super()._encode_rows)
+        empty = getattr(self, "_empty_at_fit", ())  # () when pickled before it was kept
+        return with_unseen_text(to_frame(X), super()._encode_rows, empty)
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, **kwargs) -> None:
         """Verbalizers of the classes and, with ``n_shots``, the candidate examples."""

@@ -53,11 +53,12 @@ def control_pattern(tokenizer) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, texts))) if texts else None
 
 
-def with_unseen_text(given: pd.DataFrame, encode) -> pd.DataFrame:
+def with_unseen_text(given: pd.DataFrame, encode, empty=()) -> pd.DataFrame:
     """``encode(given)``, rows in the fitted encoding, with the text of ``given`` back in
     the cells of text columns that the encoding made missing, being unseen at fit: the
-    trees read them as missing, a language model reads any text. The warning that a
-    column's text all became missing is not given: it did not.
+    trees read them as missing, a language model reads any text. So is the text of the
+    ``empty`` columns (missing in every row at fit, so read as numbers). The warning that
+    a column's text all became missing is not given: it did not.
 
     Parameters
     ----------
@@ -65,18 +66,24 @@ def with_unseen_text(given: pd.DataFrame, encode) -> pd.DataFrame:
         The rows as :func:`~llmboost._validation.to_frame` reads them.
     encode : callable
         Rows -> the same rows in the fitted encoding.
+    empty : collection of str, default=()
+        Columns without a value at fit.
 
     Returns
     -------
     DataFrame
     """
+    blank = given.copy()
+    for name in set(empty) & set(blank.columns):
+        if isinstance(blank[name].dtype, pd.CategoricalDtype):
+            blank[name] = np.nan  # no text to read as numbers, no warning that it was
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Column .* holds no category seen at fit", UserWarning)
-        encoded = encode(given.copy())
+        encoded = encode(blank)
     for name in encoded.columns:
         text, col = given[name], encoded[name]
-        if not isinstance(text.dtype, pd.CategoricalDtype) or not isinstance(
-            col.dtype, pd.CategoricalDtype
+        if not isinstance(text.dtype, pd.CategoricalDtype) or not (
+            isinstance(col.dtype, pd.CategoricalDtype) or name in empty
         ):
             continue  # numbers at fit or now: read as numbers, as at fit
         lost = (col.isna() & text.notna()).to_numpy()
