@@ -408,6 +408,13 @@ def test_empty_verbalizer_names_the_label(models, table):
         make(models["gpt2"], class_names={"yes": "yes\nAnswer: no"}).fit(X, y)
     with pytest.raises(ValueError, match=r"label 'no' is 'n\\u2028o', with a line break"):
         make(models["gpt2"], class_names={"no": "n\u2028o"}).fit(X, y)
+    # "a | b" and "c" wrote the options line "a | b | c": three answers or two?
+    said = r"label 'no' is 'a \| b', holding ' \| ', .*=\{'no': 'a or b'\}\.$"
+    with pytest.raises(ValueError, match=said):
+        make(models["gpt2"], class_names={"no": "a | b", "yes": "c"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"label 'red \| blue' is 'red \| blue', holding"):
+        make(models["gpt2"]).fit(X, np.where(y == "yes", "red | blue", y))  # a default
+    make(models["gpt2"], class_names={"no": "a|b", "yes": "c"}).fit(X, y)  # no separator
 
 
 # -- exactness: batching, padding, prefix cache, KV-cache continuation ------------------------

@@ -87,7 +87,7 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
 
 def _check_texts(classes: list, texts: list[str]) -> None:
     """``ValueError`` naming the first label whose verbalizer is empty, has whitespace at
-    its ends or holds a line break."""
+    its ends, holds a line break or the options line's separator ``" | "``."""
     empty = [c for c, t in zip(classes, texts) if not t.strip()]
     if empty:
         raise ValueError(
@@ -109,6 +109,14 @@ def _check_texts(classes: list, texts: list[str]) -> None:
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, with a line break: it "
             "would split the options line of every prompt and the answer across lines; give "
             f"class_names={{{label!r}: {' '.join(text.split())!r}}}."
+        )
+    piped = [(c, t) for c, t in zip(classes, texts) if " | " in t]
+    if piped:
+        label, text = piped[0]
+        raise ValueError(
+            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, holding ' | ', which "
+            "separates the answers in the options line of every prompt: the model could not "
+            f"tell where it ends; give class_names={{{label!r}: {text.replace(' | ', ' or ')!r}}}."
         )
 
 
