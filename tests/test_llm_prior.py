@@ -945,10 +945,8 @@ def test_folds_whose_training_rows_lack_a_class_warn_once(models):
         z = make(models["gpt2"], n_shots=3).oof_logits(X, y, folds)
     assert z.shape == (9, 3) and np.isfinite(z).all()
     assert [str(r.message) for r in w] == [
-        "LLMPrior: n_shots=3, but the rows outside some folds (counted from 0) have no row "
-        "of a class, so those folds' prompts show no example of it: class 'maybe' (1 row) "
-        "outside fold 1. Stratified folds keep every class of 2 or more rows in every fold's "
-        "training rows."
+        "LLMPrior: n_shots=3, but class 'maybe' has a single row, so the out-of-fold prompt "
+        "that scores that row shows no example of its class (a row is never its own example)."
     ]
     assert {r.filename for r in w} == {__file__}
     with warnings.catch_warnings():
@@ -964,6 +962,40 @@ def test_folds_whose_training_rows_lack_a_class_warn_once(models):
     with pytest.warns(UserWarning, match=r"of it: class 'maybe' \(3 rows\) outside fold 3; "
                       r"class 'yes' \(3 rows\) outside fold 3\. Strat"):  # fmt: skip
         make(models["gpt2"], n_shots=3).oof_logits(X, y, folds)
+
+
+def test_a_class_of_a_single_row_is_said_to_have_no_example_in_plain_words(models, table):
+    # with cv=5 the warning named "fold 5", the extra split that scores the rows no fold
+    # tests (folds are counted from 0: there is no fold 5 of 5)
+    from llmboost import LLMBoostClassifier
+
+    X, y = table
+    y = y.astype(object)
+    y[0] = "maybe"
+    model = LLMBoostClassifier(prior=make(models["gpt2"], n_shots=3), cv=5, random_state=0,
+                               booster_params={"n_estimators": 3})  # fmt: skip
+    with pytest.warns(UserWarning, match="LLMPrior: n_shots=3") as w:
+        model.fit(X, y)
+    said = [str(r.message) for r in w if "LLMPrior: n_shots" in str(r.message)]
+    assert said == [
+        "LLMPrior: n_shots=3, but class 'maybe' has a single row, so the out-of-fold prompt "
+        "that scores that row shows no example of its class (a row is never its own example)."
+    ]
+    # a class of one row missing where it is not scored, and one of more rows: both said
+    X9, y9 = X.iloc[:6], np.array(["a", "b", "b", "c", "c", "a"])
+    folds = [(np.r_[1:6], np.array([0])), (np.r_[0, 2, 4, 5], np.array([1, 3]))]
+    folds.append((np.array([1]), np.array([2, 4, 5])))
+    y9[5] = "b"  # 'a' has one row: missing from fold 0, which scores it, and from fold 2
+    with pytest.warns(UserWarning) as w:
+        make(models["gpt2"], n_shots=3).oof_logits(X9, y9, folds)
+    assert [str(r.message) for r in w if "no example" in str(r.message)] == [
+        "LLMPrior: n_shots=3, but class 'a' has a single row, so the out-of-fold prompt that "
+        "scores that row shows no example of its class (a row is never its own example); and "
+        "the rows outside some folds (counted from 0) have no row of a class, so those folds' "
+        "prompts show no example of it: class 'a' (1 row) outside fold 2; class 'c' (2 rows) "
+        "outside fold 2. Stratified folds keep every class of 2 or more rows in every fold's "
+        "training rows."
+    ]
 
 
 def test_few_shot_examples_are_balanced_and_shared(models, table, monkeypatch):

@@ -241,28 +241,44 @@ def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> 
 def warn_missing_classes(n_shots: int, classes, codes: np.ndarray, folds) -> None:
     """One warning naming each class that the training rows of some folds
     (:class:`~._folds.Fold`, counted from 0) lack: their prompts show no example of it.
-    None with fewer ``n_shots`` than classes: then every prompt lacks some class."""
-    missing: dict[int, list[str]] = {}
+    A class of a single row is said to lack an example where that row is scored. None
+    with fewer ``n_shots`` than classes: then every prompt lacks some class."""
     if n_shots < len(classes):
         return
+    counts = np.bincount(codes, minlength=len(classes)).tolist()
+    missing: dict[int, list[str]] = {}
+    single: list[int] = []
     for fold in folds:
         for c in np.setdiff1d(np.arange(len(classes)), codes[fold[0]]):
-            missing.setdefault(int(c), []).append(str(fold.number))
-    if not missing:
-        return
-    counts = np.bincount(codes, minlength=len(classes)).tolist()
-    said = "; ".join(
-        f"class {_label(classes[c])!r} ({counts[c]} row{'s' * (counts[c] > 1)}) outside "
-        f"fold{'s' * (len(ks) > 1)} {', '.join(ks)}"
-        for c, ks in missing.items()
-    )
-    warnings.warn(
-        f"LLMPrior: n_shots={n_shots}, but the rows outside some folds (counted from 0) "
-        f"have no row of a class, so those folds' prompts show no example of it: {said}. "
-        "Stratified folds keep every class of 2 or more rows in every fold's training rows.",
-        UserWarning,
-        stacklevel=caller_level(),
-    )
+            if counts[c] == 1 and c in codes[fold[1]]:  # its only row, scored here
+                single.append(int(c))
+            else:
+                missing.setdefault(int(c), []).append(str(fold.number))
+    said = []
+    if single:
+        names = ", ".join(repr(_label(classes[c])) for c in single)
+        has = f"class {names} has" if len(single) == 1 else f"classes {names} each have"
+        said.append(
+            f"{has} a single row, so the out-of-fold prompt that scores that row shows no "
+            "example of its class (a row is never its own example)"
+        )
+    if missing:
+        listed = "; ".join(
+            f"class {_label(classes[c])!r} ({counts[c]} row{'s' * (counts[c] > 1)}) outside "
+            f"fold{'s' * (len(ks) > 1)} {', '.join(ks)}"
+            for c, ks in missing.items()
+        )
+        said.append(
+            "the rows outside some folds (counted from 0) have no row of a class, so those "
+            f"folds' prompts show no example of it: {listed}. Stratified folds keep every "
+            "class of 2 or more rows in every fold's training rows"
+        )
+    if said:
+        warnings.warn(
+            f"LLMPrior: n_shots={n_shots}, but {'; and '.join(said)}.",
+            UserWarning,
+            stacklevel=caller_level(),
+        )
 
 
 def build_prompts(
