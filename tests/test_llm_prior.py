@@ -919,6 +919,34 @@ def test_fewer_distinct_rows_than_n_shots_is_said(models):
         make(models["gpt2"], n_shots=2).fit(X, y)  # 2 examples and the spare: no warning
 
 
+def test_a_class_whose_rows_all_repeat_other_classes_examples_is_said(models):
+    # rows of one text under two classes: 'maybe' rows read "a: 1" and "a: 2", both drawn
+    # first as examples of 'no' and 'yes', so no prompt showed an example of 'maybe', and
+    # nothing said so
+    X = pd.DataFrame({"a": [1, 1, 2, 2, 3, 4]})
+    y = np.array(["no", "maybe", "yes", "maybe", "no", "yes"])
+    said = (
+        "LLMPrior: n_shots=3, but every training row of class 'maybe' repeats the text of an "
+        "example drawn for another class, so the prompts{} show no example of it (another "
+        "random_state may draw other examples)."
+    )
+    with pytest.warns(UserWarning) as w:
+        prior = make(models["gpt2"], n_shots=3, random_state=3).fit(X, y)
+    assert [v for _, v in prior.shots_[:3]] == ["yes", "no", "yes"]
+    assert [str(r.message) for r in w] == [said.format("")]
+    assert {r.filename for r in w} == {__file__}
+    folds = [(np.arange(6, 12), np.arange(6)), (np.arange(6), np.arange(6, 12))]
+    with pytest.warns(UserWarning) as w:  # each fold trains on the same six rows
+        make(models["gpt2"], n_shots=3, random_state=3).oof_logits(
+            pd.concat([X, X]), np.r_[y, y], folds
+        )
+    assert [str(r.message) for r in w] == [said.format(" of 2 of 2 folds")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(models["gpt2"], n_shots=3, random_state=0).fit(X, y)  # 'maybe' has an example
+        make(models["gpt2"], n_shots=2, random_state=3).fit(X, y)  # fewer than the classes
+
+
 def test_folds_with_fewer_distinct_rows_than_n_shots_warn_once(models):
     # each fold warned on its own: 3 warnings for one oof_logits call, told of "the
     # training rows" though each counted the rows outside one fold

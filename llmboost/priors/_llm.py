@@ -38,17 +38,7 @@ from . import _llm_forward as forward
 from . import _llm_store as store
 from ._base import Folds, Prior
 from ._llm_budget import batch_budget
-from ._llm_prompts import (
-    build_prompts,
-    check_examples_fit,
-    class_texts,
-    named_examples,
-    shot_candidates,
-    task_sentence,
-    verbalizer_ids,
-    warn_few_shots,
-    warn_missing_classes,
-)
+from ._llm_prompts import build_prompts, class_texts, task_sentence, verbalizer_ids
 from ._llm_runtime import (
     Runtime,
     clear_loaded_models,
@@ -59,6 +49,14 @@ from ._llm_runtime import (
     resolve_torch_device,
 )
 from ._llm_scores import ScoreCache, remove_older_versions, score_namespace
+from ._llm_shots import (
+    check_examples_fit,
+    named_examples,
+    shot_candidates,
+    warn_few_shots,
+    warn_missing_classes,
+    warn_unshown_classes,
+)
 from ._llm_text import with_unseen_text
 from ._serialize import RowSerializer, Template, dedupe
 
@@ -288,6 +286,7 @@ class LLMPrior(Prior):
             drawn = shot_candidates(bodies, y, self.class_texts_, self.n_shots, seed)
             self.shots_, self._shot_rows = drawn
             warn_few_shots(self.n_shots, [len(self.shots_)])
+            warn_unshown_classes(self.n_shots, self.classes_, self.class_texts_, [(y, self.shots_)])
 
     def _logits(self, X: pd.DataFrame) -> np.ndarray:
         """Class log-probabilities (normalised over the classes)."""
@@ -316,6 +315,8 @@ class LLMPrior(Prior):
             for train, _ in folds
         ]
         warn_few_shots(self.n_shots, [len(s) for s, _ in shots], folds=True)  # once, before scoring
+        draws = [(y[train], s) for (train, _), (s, _) in zip(folds, shots, strict=True)]
+        warn_unshown_classes(self.n_shots, self.classes_, texts, draws, folds=True)
         for (train, test), (examples, rows) in zip(folds, shots, strict=True):
             named = named_examples(examples, train[rows], self.n_shots, "X")
             out[test] = self._score_bodies([bodies[i] for i in test], texts, examples, test, named)
