@@ -205,6 +205,22 @@ def test_callable_template_gets_raw_row():
     assert seen == [{"age": 40.0, "sex": "M", "bp": None}]
 
 
+def test_callable_template_gets_whole_numbers_as_ints():
+    # every prior reads integers as floats: "age 40.0 years" where the column held 40
+    X = pd.DataFrame({"age": [40, 61], "x": [1.5, np.nan], "big": [2.0**60, 3.0]})
+    seen = []
+
+    def template(row: dict) -> str:
+        seen.append(row)
+        return f"{row['age']} years, x={row['x']}"
+
+    assert serialize(X, template=template) == ["40 years, x=1.5", "61 years, x=None"]
+    assert [type(r["age"]) for r in seen] == [int, int]
+    assert type(seen[0]["x"]) is float and seen[1]["x"] is None
+    # past 2**53 a float's digits are rounding: kept as the float
+    assert type(seen[0]["big"]) is float and seen[1]["big"] == 3 and type(seen[1]["big"]) is int
+
+
 def test_template_errors():
     X = pd.DataFrame({"age": [1.0]})
     # a KeyError, shown as a quoted repr, where check() says the same as a ValueError

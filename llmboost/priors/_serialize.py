@@ -218,7 +218,8 @@ class RowSerializer:
         ``None`` uses :data:`DEFAULT_TEMPLATE`. A format string may use ``{task}``,
         ``{row}`` (the feature lines), ``{classes}``, ``{options}`` and any column
         name (its formatted value, empty when missing). A callable receives the
-        row as ``{column: value}`` (missing values as ``None``) and returns the text.
+        row as ``{column: value}`` (missing values as ``None``, whole numbers as ``int``)
+        and returns the text.
     """
 
     def __init__(
@@ -315,8 +316,7 @@ class RowSerializer:
             One prompt body per row.
         """
         if callable(self.template):
-            records = X.astype(object).where(X.notna(), None).to_dict(orient="records")
-            texts = [self.template(row) for row in records]
+            texts = [self.template(row) for row in _records(X)]
             bad = [type(t).__name__ for t in texts if not isinstance(t, str)]
             if bad:
                 raise TypeError(f"template must return str, got {bad[0]}.")
@@ -341,6 +341,19 @@ class RowSerializer:
             }
             out.append(_FORMATTER.vformat(self.template, (), mapping))
         return out
+
+
+def _records(X: pd.DataFrame) -> list[dict]:
+    """The rows as ``{column: value}``, missing values as ``None`` and whole numbers as
+    ``int`` (to_frame reads integers as floats: ``40``, not ``40.0``; past 2**53 a float)."""
+    frame = X.astype(object).where(X.notna(), None)
+    for i in range(X.shape[1]):
+        if pd.api.types.is_float_dtype(X.dtypes.iloc[i]):
+            frame.iloc[:, i] = [
+                int(v) if v is not None and v.is_integer() and abs(v) < 2**53 else v
+                for v in frame.iloc[:, i]
+            ]
+    return frame.to_dict(orient="records")
 
 
 def _unclear_header(columns) -> str | None:
