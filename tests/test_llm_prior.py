@@ -1522,6 +1522,38 @@ def test_the_pass_over_multi_token_answers_counts_in_the_token_budget(tmp_path, 
     assert z.shape == (64, 4) and np.isfinite(z).all()
 
 
+def test_a_seq2seq_model_counts_the_encoder_states_copied_per_answer_in_the_budget(
+    models, monkeypatch
+):
+    # the decoder reads every answer over its own copy of the row's encoder states: the
+    # batch budget counted the encoder pass alone
+    rng = np.random.default_rng(0)
+    words = ["red", "green", "blue", "very", "good"]
+    X = pd.DataFrame({"note": [" ".join(rng.choice(words, 120)) for _ in range(40)]})
+    y = np.array(list("abcdefgh") * 5)
+    names = dict(zip("abcdefgh", ["very good", "good enough", "red green", "blue red",
+                                   "green blue", "very red", "good blue", "red very"]))  # fmt: skip
+    prior = make(models["t5"], class_names=names, device="cpu").fit(X, y)
+    passes = []
+    original = Runtime.__call__
+
+    def spy(self, **kw):
+        states = kw["encoder_outputs"].last_hidden_state
+        passes.append((states.shape[0], kw["decoder_input_ids"].shape[1], states.shape[1]))
+        return original(self, **kw)
+
+    monkeypatch.setattr(Runtime, "__call__", spy)
+    z = prior.logits(X)
+    budget = prior._budget_for(prior._rt)
+    assert all(copies % 8 == 0 for copies, _, _ in passes)  # every row, 8 answers
+    # CPU budget: 4096 tokens per pass, a copied encoder state counted at a KV cache's
+    # share of a token's memory; a pass held 6873 before
+    held = [copies * (width + length * budget["prefix"]) for copies, width, length in passes]
+    assert max(held) <= 4096
+    assert z.shape == (40, 8) and np.isfinite(z).all()
+    np.testing.assert_allclose(z, reference(prior, X), atol=1e-4)  # float32 batching noise
+
+
 def test_a_recurrent_model_counts_every_answer_of_its_rows_in_the_token_budget(
     tmp_path, monkeypatch
 ):

@@ -5,6 +5,8 @@ of the prefix's KV cache per row: a row counts its own tokens and the prefix's a
 share of a token's memory its keys and values take. Answers of several tokens are read
 in a second pass over one copy of the row's KV cache per such answer, counted alike; a
 model whose state cannot be copied reads the row once per answer instead, in one pass.
+A seq2seq model's decoder reads every answer (when one has several tokens) over one copy
+of the row's encoder states per answer, counted as a KV cache is.
 """
 
 from __future__ import annotations
@@ -114,22 +116,29 @@ def batch_rows(budget: dict, own: int, prefix: int, answers=(0, 0, False)) -> in
     return min(budget["rows"], max(1, int(budget["tokens"] // max(cost, 1))))
 
 
-def second_pass(rt: Runtime, verb: list[list[int]]) -> tuple[int, int, bool]:
+def second_pass(rt: Runtime, verb: list[list[int]], start: int = 1) -> tuple[int, int, bool]:
     """Answers a causal model reads after the first pass (those of several tokens), the
     most tokens one reads there, and whether its state cannot be copied (then it reads
     every answer after the whole row instead, in one pass); ``(0, 0, False)`` when none.
+    A seq2seq model with an answer of several tokens reads every answer, after its
+    ``start`` tokens, over a copy of the row's encoder states.
 
     Parameters
     ----------
     rt : Runtime
     verb : list of list of int
         Token ids of each class's answer.
+    start : int, default=1
+        Tokens a seq2seq decoder reads before the answer
+        (:func:`~._llm_forward.decoder_start`).
 
     Returns
     -------
     (int, int, bool)
     """
     rest = [len(t) - 1 for t in verb if len(t) > 1]
+    if rt.kind == "seq2seq" and rest:
+        return len(verb), max(rest) + start, False
     if rt.kind != "causal" or not rest:
         return 0, 0, False
     if rt.cache_repeats is False:

@@ -158,8 +158,9 @@ def score_group(
     out = np.empty((len(ids), len(verb)), dtype=np.float64)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
     start = 0
+    starts = len(decoder_start(rt.model, rt.pad_id)) if rt.kind == "seq2seq" else 1
     while start < len(order):  # the first batch may find that the state cannot be copied
-        answers = second_pass(rt, verb)
+        answers = second_pass(rt, verb, starts)
         n = batch_rows(budget, len(ids[order[start]]) - prefix_len, prefix_len, answers)
         chunk = order[start : start + n]
         try:
