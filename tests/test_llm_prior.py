@@ -1240,6 +1240,39 @@ def test_text_in_a_column_without_a_value_at_fit_reaches_the_prompt(models, tabl
     assert "\nnote: chest pain\n" in seen[0]
 
 
+def test_numbers_in_a_column_of_text_at_fit_reach_the_prompt_as_text_would(models, monkeypatch):
+    # zip codes read as text at fit and as numbers now: 99999, matching no category,
+    # became missing for the language model too, though the text "99999" reaches it
+    from llmboost import LLMBoostClassifier
+
+    X = pd.DataFrame({"zip": ["10001", "10002"] * 4, "age": np.arange(8.0)})
+    y = np.array(["no", "no", "yes", "yes"] * 2)
+    new = pd.DataFrame({"zip": [10001, 99999, np.nan], "age": [1.0, 2.0, 3.0]})
+    seen = _capture_prompts(monkeypatch)
+    prior = make(models["gpt2"]).fit(X, y)
+    prior.logits(new.astype({"zip": object}).assign(zip=["10001", "99999", None]))
+    as_text = seen[:]
+    seen.clear()
+    with pytest.warns(UserWarning) as w:
+        prior.logits(new)
+    assert seen == as_text and "\nzip: 99999\n" in seen[1]
+    assert [str(r.message) for r in w] == [
+        "Column 'zip' was categorical at fit but is numeric now; its values were matched to "
+        "the fit categories by number; 1 value(s) matched nothing and are written as given."
+    ]  # was "... and became missing"
+    assert {r.filename for r in w} == {__file__}
+    model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
+                               booster_params={"n_estimators": 3}).fit(X, y)  # fmt: skip
+    seen.clear()
+    with pytest.warns(UserWarning) as w:
+        model.predict_proba(new)
+    assert seen[1] == as_text[1]
+    assert [str(r.message) for r in w if "zip" in str(r.message)] == [
+        "Column 'zip' was categorical at fit but is numeric now; its values were matched to "
+        "the fit categories by number; 1 value(s) matched nothing and became missing."
+    ]  # the trees': they read it as missing
+
+
 def test_eval_set_rows_reach_the_prompt_with_text_unseen_at_fit(models, table, monkeypatch):
     # early stopping scored the validation rows without their unseen text, which
     # predict writes in the prompt: the rows were aligned to the fit categories first

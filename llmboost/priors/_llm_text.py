@@ -18,6 +18,9 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from .._warn import caller_level
+from ._serialize import format_value
+
 # Changed when marked text came to be tokenized differently: scores cached for prompts
 # holding the former marks are never served again (prompts without marks keep theirs).
 _OPEN, _CLOSE = "\x00\x02", "\x02\x00"
@@ -54,11 +57,12 @@ def control_pattern(tokenizer) -> re.Pattern | None:
 
 
 def with_unseen_text(given: pd.DataFrame, encode, empty=()) -> pd.DataFrame:
-    """``encode(given)``, rows in the fitted encoding, with the text of ``given`` back in
-    the cells of text columns that the encoding made missing, being unseen at fit: the
-    trees read them as missing, a language model reads any text. So is the text of the
-    ``empty`` columns (missing in every row at fit, so read as numbers). The warning that
-    a column's text all became missing is not given: it did not.
+    """``encode(given)``, rows in the fitted encoding, with the values of ``given`` back
+    in the cells of text columns that the encoding made missing, being unseen at fit: the
+    trees read them as missing, a language model reads any text. So are numbers in a
+    column of text at fit (as they print) and the text of the ``empty`` columns (missing
+    in every row at fit, so read as numbers). The encoding's warnings are given but that a
+    column's text all became missing, and say that such numbers are written as given.
 
     Parameters
     ----------
@@ -77,19 +81,38 @@ def with_unseen_text(given: pd.DataFrame, encode, empty=()) -> pd.DataFrame:
     for name in set(empty) & set(blank.columns):
         if isinstance(blank[name].dtype, pd.CategoricalDtype):
             blank[name] = np.nan  # no text to read as numbers, no warning that it was
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Column .* holds no category seen at fit", UserWarning)
-        encoded = encode(blank)
+    said: list = []  # the encoding's warnings, said again below as they apply
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.filterwarnings("ignore", "Column .* holds no category", UserWarning)
+            encoded = encode(blank)
+    except Exception:
+        _say_again(said, [])
+        raise
+    numbers = []
     for name in encoded.columns:
-        text, col = given[name], encoded[name]
-        if not isinstance(text.dtype, pd.CategoricalDtype) or not (
-            isinstance(col.dtype, pd.CategoricalDtype) or name in empty
-        ):
-            continue  # numbers at fit or now: read as numbers, as at fit
-        lost = (col.isna() & text.notna()).to_numpy()
-        if lost.any():  # by position: an index may repeat labels
-            encoded[name] = np.where(lost, text.to_numpy(object), col.to_numpy(object))
+        value, col = given[name], encoded[name]
+        if not isinstance(col.dtype, pd.CategoricalDtype) and name not in empty:
+            continue  # numbers at fit: read as numbers, as at fit
+        lost = (col.isna() & value.notna()).to_numpy()
+        if not lost.any():
+            continue
+        if not isinstance(value.dtype, pd.CategoricalDtype):  # numbers now, text at fit
+            numbers.append(f"Column {name!r} was categorical at fit but is numeric now")
+            value = value.map(format_value, na_action="ignore")
+        encoded[name] = np.where(lost, value.to_numpy(object), col.to_numpy(object))
+    _say_again(said, numbers)
     return encoded
+
+
+def _say_again(said: list, numbers: list[str]) -> None:
+    """The warnings of the encoding (``warnings.WarningMessage``); those starting with one
+    of ``numbers`` say that the numbers no category matched are written as given."""
+    for caught in said:
+        message = str(caught.message)
+        if message.startswith(tuple(numbers)):
+            message = message.replace("became missing", "are written as given")
+        warnings.warn(message, caught.category, stacklevel=caller_level())
 
 
 def mark(pattern: re.Pattern | None, text: str) -> str:
