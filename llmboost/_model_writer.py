@@ -45,8 +45,8 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 class Writer:
     """Turns objects into JSON values; arrays and trees go to ``files``. Its
     ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``
-    with an entry masked, ``exact``, ``random_state``, ``metadata_request``), else 1 (read
-    by those too)."""
+    with an entry masked, ``exact``, ``random_state``, ``metadata_request``, a splitter),
+    else 1 (read by those too)."""
 
     def __init__(self) -> None:
         self.format_version = 1
@@ -184,6 +184,8 @@ class Writer:
             record["items"] = [self.encode(getattr(obj, f), f"{where}.{f}") for f in obj._fields]
         else:
             _check_built(obj, where)
+            if _later_class(cls):
+                self.format_version = 2
             state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
             state = {} if state is None else state
             if not isinstance(state, dict):
@@ -368,6 +370,17 @@ def _public_name(cls: type) -> str:
             break
         module = parent
     return f"{module}:{cls.__qualname__}"
+
+
+def _later_class(cls: type) -> bool:
+    """Whether llmboost of format version 1 only refuses ``cls`` as untrusted: the
+    cross-validation splitters (``cv=KFold(...)``) trusted since."""
+    from sklearn.model_selection import BaseCrossValidator, BaseShuffleSplit
+
+    from .boosters import Booster
+
+    new = issubclass(cls, BaseCrossValidator | BaseShuffleSplit)
+    return new and not issubclass(cls, BaseEstimator | Booster)
 
 
 def trusted_class(cls: type) -> bool:

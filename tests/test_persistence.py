@@ -2892,6 +2892,22 @@ def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_p
         load(paths[1])
 
 
+@pytest.mark.parametrize("cv", [KFold(3, shuffle=True, random_state=0), TimeSeriesSplit(2)])
+def test_a_file_holding_a_splitter_has_a_newer_format_version(cv, tmp_path, monkeypatch):
+    # splitters are trusted since format version 1 was written, yet such a file stayed in
+    # version 1, so an older llmboost said "KFold is not a trusted class", not "newer format"
+    import llmboost.persistence as persistence
+
+    X, y = _data("binary", n=60)
+    model = PriorBoostClassifier(LogisticRegression(), scale=1.0, cv=cv).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    assert _manifest(path)["version"] == 2
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+    monkeypatch.setattr(persistence, "VERSION", 1)  # an llmboost of format version 1 only
+    with pytest.raises(UnsafeFileError, match=r" has format version 2 \(written by llmboost "):
+        load(path)
+
+
 def test_a_search_without_masked_candidates_stays_in_format_version_1(tmp_path, monkeypatch):
     # scale="auto" keeps cv_results_' param_<name> as masked arrays with no entry masked:
     # every such file was written in version 2, which llmboost before masks refused
