@@ -143,12 +143,12 @@ def entry(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
-def hashable_key(key, where):
-    """``key``, refused unless hashable (a dict key read from a file)."""
+def hashable_key(key, where, what: str = "dict (an unhashable key)"):
+    """``key``, refused unless hashable (a dict key or set item read from a file)."""
     try:
         hash(key)  # a tuple holding a list, an Index, ... too
     except TypeError:
-        raise _unsafe(f"{where}: malformed dict (an unhashable key).") from None
+        raise _unsafe(f"{where}: malformed {what}.") from None
     return key
 
 

@@ -45,8 +45,8 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 class Writer:
     """Turns objects into JSON values; arrays and trees go to ``files``. Its
     ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``
-    with an entry masked, ``exact``, ``random_state``, ``metadata_request``, a splitter),
-    else 1 (read by those too)."""
+    with an entry masked, ``exact``, ``random_state``, ``metadata_request``, ``set``, a
+    splitter), else 1 (read by those too)."""
 
     def __init__(self) -> None:
         self.format_version = 1
@@ -70,6 +70,10 @@ class Writer:
                 for k, v in obj.items()
             ]
             return {"$": "dict", "items": items}
+        if type(obj) in (set, frozenset):  # LightGBM's booster_params take a set of columns
+            self.format_version = 2
+            items = [self.encode(v, f"{where} item") for v in _ordered(obj)]
+            return {"$": "set", "frozen": type(obj) is frozenset, "items": items}
         if isinstance(obj, np.ma.MaskedArray):  # cv_results_'s param_<name>: np.save drops masks
             mask = np.ma.getmaskarray(obj)
             data = np.array(np.ma.getdata(obj))  # masked entries hold leftovers: made plain
@@ -206,6 +210,14 @@ class Writer:
         except ValueError as exc:
             raise TypeError(f"Cannot store {where}: its {kind} model {exc}.") from None
         return name
+
+
+def _ordered(items: set | frozenset) -> list:
+    """A set's items in an order that does not vary between runs (text hashes do)."""
+    try:
+        return sorted(items)
+    except TypeError:  # items of several kinds: 1 and "a"
+        return sorted(items, key=lambda v: (type(v).__name__, repr(v)))
 
 
 def _check_built(obj, where: str) -> None:

@@ -266,6 +266,11 @@ class _Reader:
             raise UnsafeFileError(f"{where}: malformed dict.")
         return {hashable_key(k, where): v for k, v in pairs}
 
+    def _tag_set(self, value, where):
+        items = self._items(value, where)
+        items = [hashable_key(v, where, "set (an unhashable item)") for v in items]
+        return (frozenset if value.get("frozen") is True else set)(items)
+
     def _tag_scalar(self, value, where):
         dtype, item = stored_dtype(value.get("dtype"), where), value.get("value")
         if not isinstance(item, bool | int | float | str):  # None: nan or 'None'; a list

@@ -2855,6 +2855,30 @@ def test_a_fraction_or_decimal_in_booster_params_is_saved_as_it_is(tmp_path):
         load(path)
 
 
+def test_a_set_in_booster_params_is_saved_as_a_set(tmp_path, monkeypatch):
+    # LightGBM's booster_params take a set (its columns, its eval_at), but save refused
+    # the fitted model: "builtins:set is not a class llmboost saves without pickle"
+    import llmboost.persistence as persistence
+
+    X, y = _data("binary", n=60)
+    params = {"n_estimators": 5, "ignore_column": {1}, "eval_at": {3, 1}}
+    model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=1.0, cv=2)
+    path = save(model.fit(X, y), tmp_path / "m.llmboost")
+    loaded = load(path)
+    assert loaded.booster_params == params
+    assert type(loaded.booster_params["eval_at"]) is set
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    manifest = _manifest(path)
+    assert manifest["version"] == 2  # an llmboost without set records says "newer format"
+    assert {tuple(r["items"]) for r in _records(manifest, "set")} == {(1,), (1, 3)}  # sorted
+    frozen = {"$": "set", "frozen": True, "items": ["b", 2, {"$": "tuple", "items": [1]}]}
+    assert persistence._Reader(None).decode(frozen, "x") == frozenset({"b", 2, (1,)})
+    _records(manifest, "set")[0]["items"] = [[1]]  # a list is no set item
+    _rewrite_manifest(path, manifest)
+    with pytest.raises(UnsafeFileError, match=r"malformed set \(an unhashable item\)"):
+        load(path)
+
+
 def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_path, monkeypatch):
     # masked, exact, random_state and metadata_request records were written in format
     # version 1, so an llmboost from before them read the file as its own format and
