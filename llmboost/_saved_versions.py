@@ -61,7 +61,7 @@ class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
         if here is None:
             return (
                 f"{path} was saved with {library} {saved}, which is not installed here; the "
-                f"model needs it to predict: pip install {_distribution(library)}=={saved}."
+                f"model needs it to predict: {_install_command(library, saved)}."
             )
         return (
             f"{path} was saved with {library} {saved}, but {library} {here} is installed "
@@ -69,6 +69,17 @@ class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
             f"{library} {saved} is installed to keep its predictions, or refit it with "
             f"{library} {here} and save again."
         )
+
+
+def _install_command(library: str, saved: str) -> str:
+    """``pip install`` of ``library`` at the release ``saved`` names: a local build's label
+    (``2.13.0+cpu``, which no index holds) named apart, text that is no version unpinned."""
+    release, _, label = saved.partition("+")
+    command = f"pip install {_distribution(library)}"
+    if not re.fullmatch(r"\d[\w.!-]*", release):  # a file's text, never a pip option
+        return f"{command} (the file names no plain version: {saved!r:.40})"
+    local = f" (the file names the local build {saved})"
+    return f"{command}=={release}" + local * bool(label)
 
 
 def _distribution(library: str) -> str:

@@ -484,6 +484,25 @@ def test_a_missing_xgboost_is_advised_as_the_distribution_llmboost_requires_here
     )
 
 
+@pytest.mark.parametrize(
+    "saved, command",
+    [
+        ("2.13.0+cpu", "pip install torch==2.13.0 (the file names the local build 2.13.0+cpu)."),
+        ("2.13.0", "pip install torch==2.13.0."),
+        (
+            "1 --index-url x",
+            "pip install torch (the file names no plain version: '1 --index-url x').",
+        ),
+    ],
+)
+def test_a_missing_library_of_a_local_build_is_advised_in_plain_form(saved, command):
+    # a torch built locally (or PyTorch's CPU wheel) records "2.13.0+cpu", and the warning
+    # said "pip install torch==2.13.0+cpu", which no package index holds
+    from llmboost._saved_versions import InconsistentVersionWarning
+
+    assert str(InconsistentVersionWarning("m.llmboost", "torch", saved, None)).endswith(command)
+
+
 def test_a_model_whose_library_is_not_installed_is_refused_naming_it(tmp_path, monkeypatch):
     # after the warning that LightGBM is not installed, load said the file was unsafe:
     # "UnsafeFileError: ...: class lightgbm.sklearn:LGBMClassifier not found."
