@@ -14,6 +14,7 @@ import secrets
 import stat
 import sys
 import zipfile
+import zlib
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
@@ -27,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.compose import make_column_selector
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from . import _load_checks
 from ._check_lightgbm import check_lightgbm_model
 from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
@@ -298,7 +300,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         with open(part, "xb") as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for name, data in files.items():
-                    archive.writestr(_entry_info(name), data)
+                    archive.writestr(_entry_info(name, data), data)
             handle.flush()
             os.fsync(handle.fileno())  # on disk before the rename: a crash keeps one whole file
         _keep_mode(target, part)
@@ -315,10 +317,15 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         part.unlink(missing_ok=True)
 
 
-def _entry_info(name: str) -> zipfile.ZipInfo:
-    """Entry ``name``, deflated, of a fixed date: the same model saves to the same bytes."""
+def _entry_info(name: str, data: bytes) -> zipfile.ZipInfo:
+    """Entry ``name``, deflated, of a fixed date: the same model saves to the same bytes.
+    A model.json that deflates past what load reads (:func:`check_entries`) is stored."""
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16  # as writestr
+    if name == "model.json" and len(data) > _load_checks.ANY_RATIO_JSON:
+        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # zipfile's
+        if len(data) > _load_checks.MAX_JSON_RATIO * len(packer.compress(data) + packer.flush()):
+            info.compress_type = zipfile.ZIP_STORED
     return info
 
 

@@ -2723,7 +2723,7 @@ def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
     tmp_path, monkeypatch
 ):
     # under 1 GiB in all, but json.loads of 1 GiB of "[]," takes about 25 GiB: a
-    # model.json past 16 MiB may compress at most 20 times (its text is distinct values)
+    # model.json past 1 MiB may compress at most 20 times (its text is distinct values)
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", 0.5).fit(X, y)
     path = save(model, tmp_path / "m.llmboost")
@@ -2731,13 +2731,13 @@ def test_a_model_json_that_would_parse_to_implausibly_many_objects_is_refused(
     with pytest.raises(UnsafeFileError) as err:
         load(bomb)
     assert str(err.value).startswith(f"{bomb}'s model.json would unpack to 536,870,912 bytes")
-    assert "more than 20 times its compressed size past 16,777,216 bytes" in str(err.value)
+    assert "more than 20 times its compressed size past 1,048,576 bytes" in str(err.value)
     monkeypatch.setattr("llmboost._load_checks.ANY_RATIO_JSON", 0)  # a model's own json
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
-def _deflated_manifest(path, root: bytes):
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+def _deflated_manifest(path, root: bytes, compression=zipfile.ZIP_DEFLATED):
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
         archive.writestr(
             "model.json", b'{"format": "llmboost-model", "version": 1, "root": ' + root + b"}"
         )
@@ -2746,8 +2746,10 @@ def _deflated_manifest(path, root: bytes):
 
 def test_a_small_file_whose_model_json_would_take_gigabytes_to_parse_is_refused(tmp_path):
     # 64 MiB of "[]," in a 65 KB file took 3 GB and 62 s to parse and decode before it
-    # was refused; 64 MiB of '"ab",' (a 98 KB file) 1 GB and 29 s
-    lists = _deflated_manifest(tmp_path / "lists.llmboost", b"[" + b"[]," * 2_000_001 + b"[]]")
+    # was refused; 64 MiB of '"ab",' (a 98 KB file) 1 GB and 29 s. Stored (not
+    # compressed past the bound on its size), 6 MB of lists are refused by their count
+    lists = b"[" + b"[]," * 2_000_001 + b"[]]"
+    lists = _deflated_manifest(tmp_path / "lists.llmboost", lists, zipfile.ZIP_STORED)
     with pytest.raises(UnsafeFileError) as err:
         load(lists)
     assert str(err.value) == (
@@ -2756,8 +2758,38 @@ def test_a_small_file_whose_model_json_would_take_gigabytes_to_parse_is_refused(
     )
     texts = b"[" + b'"ab",' * (17 * 2**20 // 5) + b'"ab"]'  # past 16 MiB, compressed 600 times
     texts = _deflated_manifest(tmp_path / "texts.llmboost", texts)
-    with pytest.raises(UnsafeFileError, match="past 16,777,216 bytes: not a model llmboost"):
+    with pytest.raises(UnsafeFileError, match="past 1,048,576 bytes: not a model llmboost"):
         load(texts)
+
+
+def test_a_tiny_file_cannot_make_load_parse_megabytes_of_model_json(tmp_path, monkeypatch):
+    # a 25 KB file of 16 MiB of '"ab",' took 230 MB to parse and decode before it was
+    # refused ("does not hold a llmboost estimator"): past 1 MiB, 20 times is the bound
+    import tracemalloc
+
+    texts = b"[" + b'"ab",' * (3 * 2**20 // 5) + b'"ab"]'  # 3 MiB in a 5 KB file
+    texts = _deflated_manifest(tmp_path / "texts.llmboost", texts)
+    assert texts.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafeFileError) as err:
+            load(texts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # refused before model.json is read (parsed, it took 40 MB)
+    assert str(err.value).startswith(f"{texts}'s model.json would unpack to 3,145,7")
+    assert "more than 20 times its compressed size past 1,048,576 bytes" in str(err.value)
+    # a model's own model.json that compresses past the bound is stored, and loads
+    monkeypatch.setattr("llmboost._load_checks.ANY_RATIO_JSON", 1000)
+    monkeypatch.setattr("llmboost._load_checks.MAX_JSON_RATIO", 2)
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("model.json").compress_type == zipfile.ZIP_STORED
+        assert archive.getinfo("arrays/0.npy").compress_type == zipfile.ZIP_DEFLATED
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
 def test_a_model_json_load_would_refuse_for_its_brackets_is_refused_at_save(tmp_path, monkeypatch):
