@@ -292,29 +292,52 @@ def _write_hint(path) -> str:
 
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
-    new file beside it, renamed over it once complete with the old file's permissions."""
+    new file beside it, renamed over it once complete with the old file's permissions.
+    Where the folder takes no new file (or no rename over that one), a file there that
+    is writable is overwritten in place, the zip made whole in memory first."""
     target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     try:
-        with open(part, "xb") as handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for name, data in files.items():
-                    archive.writestr(_entry_info(name, data), data)
-            handle.flush()
-            os.fsync(handle.fileno())  # on disk before the rename: a crash keeps one whole file
-        _keep_mode(target, part)
-        os.replace(part, target)
+        try:
+            with open(part, "xb") as handle:
+                _write_zip(handle, files)
+            _keep_mode(target, part)
+            os.replace(part, target)
+        except PermissionError:  # a read-only folder; another's file in a sticky one
+            if not (target.is_file() and os.access(target, os.W_OK)):
+                raise
+            buffer = io.BytesIO()
+            _write_zip(buffer, files)
+            with open(target, "r+b") as handle:
+                handle.write(buffer.getbuffer())
+                handle.truncate()
+                _sync(handle)
     except OSError as exc:  # it named the temporary file, which the user never chose
         if exc.errno is None:
             raise
+        hint = ": make the folder writable, or save elsewhere" * isinstance(exc, PermissionError)
         raise type(exc)(
             exc.errno,
             f"Cannot save to {path}: {exc.strerror} (writing a new file in {target.parent} "
-            "to rename over it)",
+            f"to rename over it){hint}",
         ) from exc
     finally:
         part.unlink(missing_ok=True)
+
+
+def _write_zip(handle, files: dict[str, bytes]) -> None:
+    """``files`` as a zip into ``handle``, on disk (a file's) when it returns."""
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(_entry_info(name, data), data)
+    if not isinstance(handle, io.BytesIO):
+        _sync(handle)  # on disk before the rename: a crash keeps one whole file
+
+
+def _sync(handle) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def _entry_info(name: str, data: bytes) -> zipfile.ZipInfo:

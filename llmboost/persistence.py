@@ -80,7 +80,8 @@ def save(model, path: str | os.PathLike) -> Path:
         (``FileNotFoundError`` otherwise, as for a path ending in ``/`` or ``/.`` that is
         no folder; ``NotADirectoryError`` where it is a file); a file there is replaced
         only once the new one is complete, keeping its permissions (a symbolic link's
-        target is written, the link kept; other hard links keep the old).
+        target is written, the link kept; other hard links keep the old), or, where the
+        folder takes no new file, overwritten in place if writable.
 
     Returns
     -------

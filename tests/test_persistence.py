@@ -2128,10 +2128,53 @@ def test_save_into_a_folder_it_cannot_write_names_the_target(tmp_path):
     model = _model("binary", "xgboost", 0.5).fit(X, y)
     with pytest.raises(OSError) as err:  # not writable even for root (EACCES or EROFS)
         save(model, "/sys/kernel/m.llmboost")
+    hint = ": make the folder writable, or save elsewhere"
     assert err.value.errno is not None and str(err.value) == (
         f"[Errno {err.value.errno}] Cannot save to /sys/kernel/m.llmboost: "
         f"{os.strerror(err.value.errno)} (writing a new file in /sys/kernel to rename over it)"
+        + hint
+        * isinstance(err.value, PermissionError)
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("step", ["create", "rename"])
+def test_save_replaces_a_writable_file_in_a_folder_that_takes_no_new_file(
+    step, tmp_path, monkeypatch
+):
+    # a read-only folder (or, for a rename, another user's file in a sticky folder like
+    # /tmp) refused the new file beside the target, so a writable model file there could
+    # not be saved again: "PermissionError: ... (writing a new file in ... to rename over it)"
+    import llmboost._model_writer as writer
+
+    X, y = _data("binary", n=60)
+    old, model = (_model("binary", "xgboost", s).fit(X, y) for s in (0.5, 1.0))
+    path = save(old, tmp_path / "m.llmboost")
+    path.chmod(0o640)
+    want = save(model, tmp_path / "want.llmboost").read_bytes()
+
+    def refused(*args, **kwargs):  # as for a user without write permission on the folder
+        raise PermissionError(errno.EACCES, "Permission denied", str(args[0]))
+
+    def create_refused(file, mode, *args, **kwargs):
+        return (refused if mode == "xb" else open)(file, mode, *args, **kwargs)
+
+    if step == "create":
+        monkeypatch.setattr(writer, "open", create_refused, raising=False)
+    else:
+        monkeypatch.setattr(writer.os, "replace", refused)
+    save(model, path)
+    assert path.read_bytes() == want and path.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.llmboost", "want.llmboost"]
+    assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
+    monkeypatch.setattr(writer.os, "access", lambda *a, **k: False)  # nor the file writable
+    with pytest.raises(PermissionError) as err:
+        save(old, path)
+    assert str(err.value) == (
+        f"[Errno 13] Cannot save to {path}: Permission denied (writing a new file in "
+        f"{tmp_path} to rename over it): make the folder writable, or save elsewhere"
+    )
+    assert path.read_bytes() == want
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
