@@ -39,11 +39,14 @@ def _unsafe(message: str) -> ValueError:
 
 
 def exact_number(value: dict, where: str) -> Fraction | Decimal:
-    """The ``Fraction`` or ``Decimal`` of an ``exact`` record, from its text."""
+    """The ``Fraction`` or ``Decimal`` of an ``exact`` record, from its text (a fraction's
+    as ``str`` writes it: ``Fraction("1e99999999")`` computes 10**99999999, for hours)."""
     make = {"fraction": Fraction, "decimal": Decimal}.get(value.get("kind"))
     text = value.get("text")
     if make is None or not isinstance(text, str) or len(text) > 1000:
         raise _unsafe(f"{where}: malformed number record.")
+    if make is Fraction and not re.fullmatch(r"-?\d+(/\d+)?", text):
+        raise _unsafe(f"{where}: malformed fraction {text!r:.80} (not numerator/denominator).")
     try:
         return make(text)
     except (ValueError, ArithmeticError) as exc:  # Decimal's InvalidOperation; 1/0

@@ -2947,6 +2947,13 @@ def test_a_fraction_or_decimal_in_booster_params_is_saved_as_it_is(tmp_path):
     _rewrite_manifest(path, manifest)
     with pytest.raises(UnsafeFileError, match=r": malformed number \(.*\)\.$"):
         load(path)
+    # Fraction("1e10000000") took 21 s (an exponent of 99999999: hours); str(Fraction)
+    # writes "numerator/denominator" only
+    for text in ("1e99999999", "1e5", "0.25", " 1/4"):
+        _records(manifest, "exact")[0]["text"] = text
+        _rewrite_manifest(path, manifest)
+        with pytest.raises(UnsafeFileError, match=r"malformed fraction '.*' \(not numerator/"):
+            load(path)
 
 
 def test_a_set_in_booster_params_is_saved_as_a_set(tmp_path, monkeypatch):
