@@ -1496,6 +1496,21 @@ def test_malformed_records_are_refused_as_unsafe(tmp_path, root):
 
 
 @pytest.mark.parametrize(
+    "shape, items",
+    [
+        ([10**4000] * 100 + [0], []),  # math.prod of 500 such sizes took 18 s, more hours
+        ([2**63, 0], []),  # past numpy's sizes
+        ([1] * 65, [1]),  # past numpy's 64 dimensions
+    ],
+    ids=["huge sizes", "past int64", "65 dimensions"],
+)
+def test_an_object_array_shape_numpy_cannot_have_is_refused_unmultiplied(tmp_path, shape, items):
+    root = {"$": "objarray", "shape": shape, "items": items}
+    with pytest.raises(UnsafeFileError, match=r": malformed object array shape \["):
+        load(_crafted(tmp_path, root))
+
+
+@pytest.mark.parametrize(
     "root, message",
     [
         ({"$": "index", "dtype": {}, "values": _ONE}, "index dtype {} is not allowed"),
