@@ -194,7 +194,10 @@ def _categories(v) -> bool:
 
 
 def _classes(v) -> bool:
-    return _array(1)[0](v) and len(v) >= 1 and len(pd.unique(v)) == len(v)
+    if not (_array(1)[0](v) and len(v) >= 1):
+        return False
+    # pd.unique makes Python objects of text: 9 times an array's bytes, not np.unique's 1
+    return len(pd.unique(v) if v.dtype == object else np.unique(v)) == len(v)
 
 
 _SHOTS = "None or a list of (row text, class text) pairs"

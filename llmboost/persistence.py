@@ -372,8 +372,8 @@ class _Reader:
         if not isinstance(dtype, str) or dtype not in INDEX_DTYPES:
             raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
         values, name = (self.decode(value.get(k), where) for k in ("values", "name"))
-        if not isinstance(values, np.ndarray):
-            raise UnsafeFileError(f"{where}: malformed index.")
+        if not isinstance(values, np.ndarray) or values.dtype != object:  # as save writes
+            raise UnsafeFileError(f"{where}: malformed index.")  # 1 GB of int8: 8 GB objects
         with _malformed(where, "index name"):
             hash(name)  # a label, as pandas takes
         with _malformed(where, "index"):

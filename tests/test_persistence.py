@@ -1510,6 +1510,44 @@ def test_an_object_array_shape_numpy_cannot_have_is_refused_unmultiplied(tmp_pat
         load(_crafted(tmp_path, root))
 
 
+def _npy(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _peak_bytes(call) -> int:
+    """The most memory Python allocated while ``call()`` raised ``UnsafeFileError``."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafeFileError):
+            call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_arrays_load_checks_are_not_turned_into_python_objects(tmp_path):
+    # an index's values from a 2 MB int8 array made 16 MB of object pointers (1 GB: 8 GB),
+    # and classes_ of 16 MB of text took 170 MB to check (pd.unique made Python strings)
+    codes = {"arrays/0.npy": _npy(np.zeros(2 * 10**6, np.int8))}
+    root = {"$": "index", "dtype": "object", "values": {"$": "array", "file": "arrays/0.npy"}}
+    path = _crafted(tmp_path, root, codes)
+    assert _peak_bytes(lambda: load(path)) < 8 * 10**6  # the entry read, then refused
+    with pytest.raises(UnsafeFileError, match=r": malformed index\.$"):
+        load(path)
+    X, y = _data("binary", n=60)
+    saved = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    state = dict(_manifest(saved)["root"]["state"])
+    texts = np.full(2 * 10**6, "ab")  # 16 MB, no class distinct
+    bad = _replace_entry(saved, tmp_path / "bad.llmboost", state["classes_"]["file"], _npy(texts))
+    assert _peak_bytes(lambda: load(bad)) < 4 * texts.nbytes  # the entry, the array, a sort
+    with pytest.raises(UnsafeFileError, match=r"(?s)classes_ is .*, not a 1-D array of distinct"):
+        load(bad)
+
+
 @pytest.mark.parametrize(
     "root, message",
     [
