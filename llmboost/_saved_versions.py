@@ -211,7 +211,11 @@ def recorded_versions(manifest: dict, path) -> dict[str, str]:
         )
     value = manifest.get("library_versions", {})
     texts = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    if not texts or "" in value:  # a name to look up: "" raised "A distribution name is required"
+    # names as pip's (PEP 508): "" raised "A distribution name is required", and a name
+    # such as "x --index-url URL" went into the warning's pip command
+    if not texts or not all(
+        re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", k) for k in value
+    ):
         raise UnsafeFileError(
             f"{path}: model.json's library_versions is not a dict of library names and "
             f"versions (text): {value!r:.80}."

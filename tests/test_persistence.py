@@ -1576,7 +1576,16 @@ def test_a_manifest_listing_weights_files_as_anything_but_text_is_unsafe(tmp_pat
     assert str(err.value) == f"{path}: model.json's {key} is not a list of text: {value!r}."
 
 
-@pytest.mark.parametrize("value", [["torch"], {"torch": 2}, {"": "1.0"}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["torch"],
+        {"torch": 2},
+        {"": "1.0"},
+        {"torch --index-url https://example.com/simple": "1.0"},  # was in the pip command
+        {"-r requirements.txt": "1.0"},
+    ],
+)
 def test_a_manifest_whose_library_versions_are_not_text_is_unsafe(tmp_path, value):
     X, y = _data("binary", n=80)
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
