@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import secrets
 import stat
 import sys
@@ -164,7 +165,8 @@ class Writer:
         name = _public_name(cls)
         booster = _library_booster(obj)
         untrusted = booster is None and not trusted_class(cls)
-        if untrusted and callable(obj) and not isinstance(obj, type):
+        code = isinstance(obj, _FUNCTIONS) or callable(obj) and _in_a_parameter(where)
+        if untrusted and code and not isinstance(obj, type):
             kind = "function" if isinstance(obj, _FUNCTIONS) else f"callable {cls.__name__}"
             raise TypeError(  # it said "builtins:function is not a class llmboost saves"
                 f"Cannot store {where}: it is a {kind} ({getattr(obj, '__qualname__', obj)!s:.80}"
@@ -220,6 +222,13 @@ def _ordered(items: set | frozenset) -> list:
         return sorted(items)
     except TypeError:  # items of several kinds: 1 and "a"
         return sorted(items, key=lambda v: (type(v).__name__, repr(v)))
+
+
+def _in_a_parameter(where: str) -> bool:
+    """Whether ``where`` (``model.scoring``) names a parameter's value, not fitted or
+    private state (``...bsplines_[0]``: a fitted spline is callable, but data)."""
+    names = re.findall(r"\.([A-Za-z_]\w*)", where)
+    return bool(names) and not (names[-1].startswith("_") or names[-1].endswith("_"))
 
 
 def _check_built(obj, where: str) -> None:

@@ -957,6 +957,26 @@ def test_a_numpy_function_a_partial_or_a_scorer_is_named_as_a_callable_at_save(t
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_callable_in_fitted_state_is_named_by_its_class_at_save(tmp_path):
+    # a SplineTransformer's fitted splines are callable data: save called one a callable
+    # "whose code a file without pickle cannot hold" and said to give a text for the
+    # parameter, though no parameter holds it
+    from sklearn.preprocessing import SplineTransformer
+
+    X, y = _data("binary", n=60)
+    prior = make_pipeline(SplineTransformer(), LogisticRegression())
+    model = PriorBoostClassifier(prior=prior, booster_params={"n_estimators": 5}, scale=1.0)
+    model.fit(X[["age"]], y)
+    with pytest.raises(TypeError) as err:
+        save(model, tmp_path / "m.llmboost")
+    assert str(err.value) == (
+        "Cannot store model.prior_.model_.steps[0][1].bsplines_[0]: "
+        "scipy.interpolate:BSpline is not a class llmboost saves without pickle "
+        "(only estimators and adapters of llmboost, sklearn, xgboost, lightgbm). Use pickle "
+        "for this model, only with files you trust."
+    )
+
+
 def test_states_that_need_pickle_are_refused_at_save(tmp_path):
     X, y = _data("binary", n=80)
     forest = PriorBoostClassifier(
