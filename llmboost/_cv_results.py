@@ -25,7 +25,7 @@ def results_table(
         Per candidate, the seconds of each fold's fit and of its scoring, which give
         ``mean_fit_time``, ``std_fit_time``, ``mean_score_time`` and ``std_score_time``.
     **extra
-        More columns, one value per candidate.
+        More columns, one value per candidate, after scikit-learn's own.
 
     Returns
     -------
@@ -42,22 +42,21 @@ def results_table(
         seconds = np.asarray(seconds, dtype=float).reshape(len(params), -1)
         results[f"mean_{name}_time"] = seconds.mean(axis=1)
         results[f"std_{name}_time"] = seconds.std(axis=1)
-    results["params"] = params
     for name in dict.fromkeys(k for p in params for k in p):
         column = np.ma.masked_all(len(params), dtype=_dtype([p[name] for p in params if name in p]))
         for i, p in enumerate(params):
             if name in p:
                 column[i] = p[name]
         results[f"param_{name}"] = column
-    results |= {
-        **extra,
+    results["params"] = params
+    for i in range(table.shape[1]):
+        results[f"split{i}_test_score"] = table[:, i]
+    return results | {
         "mean_test_score": means,
         "std_test_score": _spread(table / unit) * unit,
         "rank_test_score": rank,
+        **extra,
     }
-    for i in range(table.shape[1]):
-        results[f"split{i}_test_score"] = table[:, i]
-    return results
 
 
 def _dtype(values: list) -> np.dtype:

@@ -530,7 +530,9 @@ def test_cv_results_time_each_candidates_fits_and_scoring(n_trials, monkeypatch)
     model = PriorBoostClassifier(**kw, scale=[0.3, 1.0, "prior"], n_trials=n_trials).fit(X, y)
     res = model.cv_results_
     times = ["mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time"]
-    assert list(res)[:5] == [*times, "params"]
+    keys = list(res)  # GridSearchCV's order: the times, the param_<name> columns, params
+    assert keys[:4] == times and keys[4] == "param_scale"
+    assert all(k.startswith("param_") for k in keys[4 : keys.index("params")])
     n = len(res["params"])
     assert all(res[k].shape == (n,) and (res[k] >= 0).all() for k in times)
     trees = np.array([p["scale"] != "prior" and p.get("n_rounds") != 0 for p in res["params"]])

@@ -208,6 +208,21 @@ def test_results_table_masks_a_parameter_a_candidate_lacks():
     assert isinstance(depth, np.ma.MaskedArray) and list(depth.mask) == [False, True]
     assert depth[0] == 4 and table["ensemble_weight"] == [0.0, 1.0]
     assert list(table) == [
-        "params", "param_scale", "param_max_depth", "ensemble_weight", "mean_test_score",
-        "std_test_score", "rank_test_score", "split0_test_score", "split1_test_score",
+        "param_scale", "param_max_depth", "params", "split0_test_score", "split1_test_score",
+        "mean_test_score", "std_test_score", "rank_test_score", "ensemble_weight",
     ]  # fmt: skip
+
+
+def test_results_table_keys_come_in_grid_search_cvs_order():
+    # params came before the param_<name> columns and the split scores after the rank
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = np.arange(24.0).reshape(12, 2), np.tile([0, 1], 6)
+    grid = {"C": [1.0, 2.0], "tol": [1e-4]}
+    keys = list(GridSearchCV(LogisticRegression(), grid, cv=3).fit(X, y).cv_results_)
+    params = [{"scale": 0.3, "n_rounds": 5}, {"scale": 1.0, "n_rounds": 5}]
+    times = ([0.1] * 6, [0.01] * 6)
+    table = results_table(params, [[1, 2, 3], [2, 2, 2]], times=times, ensemble_weight=[0, 1])
+    names = {"param_C": "param_scale", "param_tol": "param_n_rounds"}
+    assert list(table) == [names.get(k, k) for k in keys] + ["ensemble_weight"]
