@@ -42,6 +42,7 @@ from ._library_params import given_names, prefixes_hold
 from ._optuna_search import best_of, check_scored, optuna_search
 from ._scorer_stand_ins import scorer_score, warn_unweighted
 from ._search_loss import booster_loss, loss_scale
+from ._warn import caller_level
 from .boosters import make_booster, n_estimators, target_center, target_unit
 from .fusion_inputs import (
     CLASSIFICATION_SCALES,
@@ -148,7 +149,7 @@ class CVScorer:
             warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
         self.loss, self.given = None, given or {}
-        self.scorer_overflowed = False
+        self.scorer_overflowed, self.scorer_warned = False, False
 
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
@@ -238,7 +239,7 @@ class CVScorer:
     def timed_scores(self, oof: np.ndarray) -> tuple[list[float], list[float]]:
         """:meth:`fold_scores`, and the seconds each fold's score took."""
         scores, seconds = [], []
-        for _, test in self.folds:
+        for fold, (_, test) in enumerate(self.folds):
             began = time.perf_counter()
             if self.scorer is None:
                 y = self.y_encoded[test]
@@ -248,7 +249,7 @@ class CVScorer:
                 mean = np.average(loss, weights=w) if np.isfinite(loss).all() else np.inf
                 scores.append(-self._in_units(mean, y))
             else:
-                scores.append(self._scorer_score(oof, test))
+                scores.append(self._scorer_score(oof, test, fold))
             seconds.append(time.perf_counter() - began)
         return scores, seconds
 
@@ -261,11 +262,12 @@ class CVScorer:
             return float(np.sqrt(mean) * loss_unit(y))
         return float(mean * loss_scale(self.loss, loss_unit(y)))
 
-    def _scorer_score(self, oof: np.ndarray, test: np.ndarray) -> float:
+    def _scorer_score(self, oof: np.ndarray, test: np.ndarray, fold: int) -> float:
         """The scorer's score of the pooled margins on the fold's rows ``test``; -inf, as
         by the search's own loss, where a scale overflowed them (scorers refuse inf) or
         the scorer's own arithmetic overflowed to a score that is not finite (squares of
-        errors past 1e154; noted in ``scorer_overflowed``), without numpy's warning."""
+        errors past 1e154; noted in ``scorer_overflowed``), without numpy's warning; any
+        other overflow or invalid value in the scorer is warned of once per search."""
         if not np.isfinite(oof[test]).all():
             return -np.inf
         weight = None if self.sample_weight is None else self.sample_weight[test]
@@ -278,8 +280,17 @@ class CVScorer:
         if "overflow" in kinds and not np.isfinite(score):  # and inf / inf after it
             self.scorer_overflowed = True
             return -np.inf
-        if kinds:  # what numpy would have said
-            warnings.warn(f"{kinds[0]} encountered in scoring", RuntimeWarning, stacklevel=2)
+        if kinds and not self.scorer_warned:  # what numpy would have said, and where
+            self.scorer_warned = True
+            name = self.scoring if callable(self.scoring) else repr(self.scoring)
+            warnings.warn(
+                f"scoring={getattr(name, '__qualname__', name)}: numpy's '{kinds[0]} "
+                f"encountered' arose inside the scorer on fold {fold} of the search, which it "
+                f"scored {score:.6g} there (a NaN score ranks a candidate last); check the "
+                "scorer's arithmetic (a log or division of its predictions, for example).",
+                RuntimeWarning,
+                stacklevel=caller_level(),
+            )
         return score
 
     def score(self, scale, params) -> list[float]:

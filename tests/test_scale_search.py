@@ -226,3 +226,27 @@ def test_results_table_keys_come_in_grid_search_cvs_order():
     table = results_table(params, [[1, 2, 3], [2, 2, 2]], times=times, ensemble_weight=[0, 1])
     names = {"param_C": "param_scale", "param_tol": "param_n_rounds"}
     assert list(table) == [names.get(k, k) for k in keys] + ["ensemble_weight"]
+
+
+def test_a_scorers_invalid_value_is_warned_of_once_naming_the_scorer():
+    # it was re-issued as "invalid value encountered in scoring" from inside llmboost, once
+    # per fold and candidate, naming neither the scorer nor the fold
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    def log_margin(estimator, X, y):  # the log of a negative number: NaN, ignored by nanmean
+        return float(np.nanmean(np.log(estimator.predict_proba(X)[:, 1] - 0.5)))
+
+    X, y = make_classification(120, 4, random_state=0)
+    kw = {"booster_params": {"n_estimators": 5}, "scale": [0.5, 1.0], "cv": 2, "random_state": 0}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PriorBoostClassifier(LogisticRegression(), scoring=log_margin, **kw).fit(X, y)
+    said = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(said) == 1 and said[0].filename == __file__  # the user's fit
+    assert str(said[0].message).startswith(
+        "scoring=test_a_scorers_invalid_value_is_warned_of_once_naming_the_scorer.<locals>"
+        ".log_margin: numpy's 'invalid value encountered' arose inside the scorer on fold 0"
+    )
