@@ -250,3 +250,23 @@ def test_a_scorers_invalid_value_is_warned_of_once_naming_the_scorer():
         "scoring=test_a_scorers_invalid_value_is_warned_of_once_naming_the_scorer.<locals>"
         ".log_margin: numpy's 'invalid value encountered' arose inside the scorer on fold 0"
     )
+
+
+def test_a_float32_scale_is_kept_as_written():
+    # np.float32(0.1) showed in scale_ and cv_results_ as 0.10000000149011612, its binary value
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 2)), np.tile([0, 1], 30)
+    kw = {"booster_params": {"n_estimators": 5}, "cv": 2, "random_state": 0}
+    fixed = PriorBoostClassifier(LogisticRegression(), scale=np.float32(0.1), **kw).fit(X, y)
+    assert fixed.scale_ == 0.1 and fixed.members_[0].scale == 0.1
+    for scale in (
+        [np.float32(0.1), np.float16(0.3), "prior"],
+        np.array([0.1, 0.3], dtype=np.float32),
+        pd.Series([0.1, 0.3], dtype="float32"),
+    ):
+        model = PriorBoostClassifier(LogisticRegression(), scale=scale, **kw).fit(X, y)
+        assert {p["scale"] for p in model.cv_results_["params"]} - {"prior"} == {0.1, 0.3}

@@ -71,9 +71,21 @@ def _scorer_name(value) -> bool:
 
 def _scales(scale, task: str) -> list | None:
     """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales."""
-    if hasattr(scale, "tolist") and np.ndim(scale) <= 1:  # numpy and pandas values
-        scale = scale.tolist()
-    return scale_candidates(scale, task)
+    if isinstance(scale, list | tuple):
+        scale = [_as_given(s) if isinstance(s, np.generic) else s for s in scale]
+    return scale_candidates(_as_given(scale), task)
+
+
+def _as_given(scale):
+    """NumPy and pandas values as Python's; a float32 or float16 as written (0.1, not its
+    binary value 0.10000000149011612)."""
+    if not hasattr(scale, "tolist") or np.ndim(scale) > 1:
+        return scale
+    dtype = getattr(scale, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind != "f" or dtype.itemsize >= 8:
+        return scale.tolist()
+    written = [float(str(s)) for s in np.ravel(scale)]  # str: the shortest decimal
+    return written if np.ndim(scale) else written[0]
 
 
 def _huge(value) -> bool:
