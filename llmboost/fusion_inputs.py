@@ -131,13 +131,14 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
 
 
 def _real_values(z, who: str) -> np.ndarray:
-    """``z`` as floats, ``None`` and ``pd.NA`` as NaN; what is not a real number is refused
-    naming ``who`` (a cast drops an imaginary part, and gives dates as ticks)."""
+    """``z`` as floats (``None`` and ``pd.NA`` as NaN); an error naming ``who`` for others."""
     z = np.asarray(from_torch(z))
+    words = z.ravel().tolist() if z.dtype.kind in "OUS" else []  # Python's str and bytes
+    words = [v for v in words if isinstance(v, str | bytes)]
     z = np.where(pd.isna(z), np.nan, z) if z.dtype == object else z
     try:
-        if z.dtype.kind in "cmMV":
-            raise TypeError(f"dtype {z.dtype}")
+        if z.dtype.kind in "cmMV" or words:  # a cast drops 5j, gives dates as ticks, reads "1.5"
+            raise TypeError(f"text such as {words[0]!r}" if words else f"dtype {z.dtype}")
         return z.astype(np.float64)
     except (TypeError, ValueError) as exc:
         msg = f"{who} returned values that are not real numbers ({exc}); return floats."

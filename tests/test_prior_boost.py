@@ -1670,7 +1670,7 @@ def test_an_eval_set_of_three_items_is_named_so():
 
 
 class ComplexPrior(ShortPrior):
-    """Returns complex logits (or, with ``kind``, text or missing values)."""
+    """Returns complex logits (or, with ``kind``, text, numbers as text or missing values)."""
 
     def __init__(self, kind="complex"):
         self.kind = kind
@@ -1678,8 +1678,8 @@ class ComplexPrior(ShortPrior):
     def _logits(self, X):
         if self.kind == "complex":
             return np.tile([5j, 1.0 - 5j], (len(X), 1))
-        if self.kind == "text":
-            return np.full((len(X), 2), "u", dtype=object)
+        if self.kind in ("text", "digits"):
+            return np.full((len(X), 2), "u" if self.kind == "text" else "1.5", dtype=object)
         return pd.DataFrame({"a": pd.array([None] * len(X), "Float64"), "b": 0.0})
 
 
@@ -1691,7 +1691,8 @@ def test_a_prior_returning_logits_that_are_not_real_numbers_is_named():
     head = r"^ComplexPrior\._logits returned values that are not real numbers "
     for kind, message in [
         ("complex", r"\(dtype complex128\); return floats\. \(in fold 0 "),
-        ("text", r"\(could not convert string to float: 'u'\); return floats\. \(in fold 0 "),
+        ("text", r"\(text such as 'u'\); return floats\. \(in fold 0 "),
+        ("digits", r"\(text such as '1\.5'\); return floats\. \(in fold 0 "),
     ]:
         with pytest.raises(ValueError, match=head + message):
             PriorBoostClassifier(prior=ComplexPrior(kind), scale=1.0, cv=3).fit(X, y)
@@ -1704,6 +1705,21 @@ def test_a_prior_returning_logits_that_are_not_real_numbers_is_named():
         "ComplexPrior.logits returned values that are not real numbers (dtype complex128); "
         "return floats."
     )
+
+
+def test_a_prior_returning_numbers_as_text_is_refused():
+    # logits such as ["1.5"] were cast to 1.5 and fused as if the prior had returned numbers
+    for z, text in [
+        (np.array([["1.5", "0"]] * 3), "'1.5'"),
+        (np.array([[1.5, "0"]] * 3, dtype=object), "'0'"),
+        (np.array([[b"2.0", b"1.0"]] * 3), "b'2.0'"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            check_margin(ComplexPrior(), z, 3, "classification", 2)
+        assert str(err.value) == (
+            f"ComplexPrior.logits returned values that are not real numbers (text such as {text}); "
+            "return floats."
+        )
 
 
 @pytest.mark.parametrize("Model", [PriorBoostClassifier, PriorBoostRegressor])
