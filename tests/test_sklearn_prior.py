@@ -296,6 +296,36 @@ def test_sample_weight_reaches_the_estimator_with_metadata_routing_on():
     assert np.isfinite(model.predict_proba(X)).all()
 
 
+def test_a_prior_that_declines_sample_weight_is_fitted_without_it():
+    # with metadata routing on, LogisticRegression().set_fit_request(sample_weight=False)
+    # still got the weights: its logits were the weighted fit's
+    import sklearn
+
+    X, y = _table()
+    w = np.where(y == "yes", 5.0, 1.0)
+    kw = {"scale": 1.0, "cv": 3, "random_state": 0}
+    with sklearn.config_context(enable_metadata_routing=True):
+        fits = {
+            r: PriorBoostClassifier(LogisticRegression().set_fit_request(sample_weight=r), **kw)
+            .fit(X, y, sample_weight=w)
+            .prior_.logits(X)
+            for r in (False, True)
+        }
+        aliased = LogisticRegression().set_fit_request(sample_weight="w")
+        with pytest.raises(ValueError) as err:
+            PriorBoostClassifier(aliased, **kw).fit(X, y, sample_weight=w)
+    # the same fits on the same rows: equal but for the solver's last bits
+    unweighted = SklearnPrior(LogisticRegression()).fit(X, y).logits(X)
+    np.testing.assert_allclose(fits[False], unweighted, rtol=1e-9, atol=1e-12)
+    weighted = SklearnPrior(LogisticRegression()).fit(X, y, sample_weight=w).logits(X)
+    np.testing.assert_allclose(fits[True], weighted, rtol=1e-9, atol=1e-12)
+    assert str(err.value) == (
+        "The prior LogisticRegression requests sample_weight as 'w', but fit takes only "
+        "sample_weight: give the prior set_fit_request(sample_weight=True), or False to fit "
+        "it unweighted."
+    )
+
+
 def test_sample_weight_refused_by_an_estimator_is_named():
     import pytest
     from sklearn.neighbors import KNeighborsClassifier

@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from sklearn import get_config
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -157,10 +158,21 @@ class _PriorBoost(FusionParams, ABC):
 
     @staticmethod
     def _prior_weight(prior: Prior, rows: _Rows) -> dict:
-        """``sample_weight`` for the prior's fits, when it takes weights."""
-        if rows.weight is not None and prior.supports_sample_weight:
+        """``sample_weight`` for the prior's fits, when it takes weights and, with
+        scikit-learn's metadata routing enabled, its estimator does not decline them."""
+        if rows.weight is None or not prior.supports_sample_weight:
+            return {}
+        if not isinstance(prior, SklearnPrior) or not get_config()["enable_metadata_routing"]:
             return {"sample_weight": rows.weight}
-        return {}
+        own = getattr(prior.estimator, "_get_metadata_request", None)  # its own, also a router's
+        request = None if own is None else own().fit.requests.get("sample_weight")
+        if isinstance(request, str) and request != "sample_weight":
+            raise ValueError(
+                f"The prior {type(prior.estimator).__name__} requests sample_weight as "
+                f"{request!r}, but fit takes only sample_weight: give the prior "
+                "set_fit_request(sample_weight=True), or False to fit it unweighted."
+            )
+        return {} if request is False else {"sample_weight": rows.weight}
 
     def _training_rows(self, frame: pd.DataFrame, y, sample_weight) -> _Rows:
         if len(frame) < 2:
