@@ -1522,18 +1522,24 @@ def test_set_params_of_a_booster_parameter_says_to_give_the_dict_whole():
     model = PriorBoostClassifier(booster_params={"n_estimators": 2}, cv=2, scale=0)
     message = (
         "PriorBoostClassifier.set_params(booster_params__max_depth=...): booster_params has "
-        "no parameters of its own; give it whole, e.g. a grid of whole dicts "
-        "{'booster_params': [{'max_depth': 3}, {'max_depth': 6}]}."
+        "no parameters of its own; give it whole, e.g. set_params(booster_params="
+        "{'n_estimators': 2, 'max_depth': 2}) (in a grid search, a list of whole values)."
     )
     with pytest.raises(InvalidParameterError) as error:
         GridSearchCV(model, {"booster_params__max_depth": [2, 3]}, cv=2).fit(X, y)
     assert str(error.value) == message
+    # the advice showed max_depth whatever the parameter: it names the one given
+    with pytest.raises(InvalidParameterError) as error:
+        model.set_params(booster_params__learning_rate=0.05)
+    assert "e.g. set_params(booster_params={'n_estimators': 2, 'learning_rate': 0.05})" in str(
+        error.value
+    )
     with pytest.raises(InvalidParameterError) as error:
         model.set_params(cv=KFold(3), cv__n_splits=4)
     # it was told of "a grid search over booster parameters" too
     assert str(error.value) == (
         "PriorBoostClassifier.set_params(cv__n_splits=...): cv has no parameters of its own; "
-        "give it whole, e.g. set_params(cv=...)."
+        "give it whole, e.g. set_params(cv=...) (in a grid search, a list of whole values)."
     )
     assert model.booster_params == {"n_estimators": 2} and model.cv == 2
     grid = {"booster_params": [{"n_estimators": 2, "max_depth": d} for d in (2, 3)]}

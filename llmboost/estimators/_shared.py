@@ -214,13 +214,14 @@ class FusionParams(BaseEstimator):
                 f"{example}, and set its parameters there."
             )
         for key in sorted(k for k in params if "__" in k and not k.startswith("prior__")):
-            name = key.split("__")[0]  # an unknown name gets scikit-learn's message (self)
-            if not hasattr(params.get(name, getattr(self, name, self)), "set_params"):
-                grid = {"booster_params": "a grid of whole dicts {'booster_params': [{'max_depth'"
-                        ": 3}, {'max_depth': 6}]}"}  # fmt: skip
+            name, sub = key.split("__", 1)  # an unknown name gets scikit-learn's message (self)
+            if not hasattr(given := params.get(name, getattr(self, name, self)), "set_params"):
+                given = {**(given if isinstance(given, dict) else {}), sub: params[key]}
+                whole = f"{name}={brief(given)}" if name == "booster_params" else f"{name}=..."
                 raise InvalidParameterError(  # scikit-learn raised AttributeError on a dict
                     f"{type(self).__name__}.set_params({key}=...): {name} has no parameters of "
-                    f"its own; give it whole, e.g. {grid.get(name, f'set_params({name}=...)')}."
+                    f"its own; give it whole, e.g. set_params({whole}) (in a grid search, a "
+                    "list of whole values)."
                 )
         return super().set_params(**params)
 
