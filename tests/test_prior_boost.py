@@ -1663,6 +1663,25 @@ def test_a_class_weight_that_is_not_a_finite_number_is_refused(weight):
         model.fit(X, labels)
 
 
+def test_eval_set_rows_are_aligned_without_copying_them():
+    # check_eval_set copied every eval_set row before aligning its categories (for a
+    # prior that reads the rows as given); the aligned rows now share the given ones'
+    # values, and the given rows keep their text
+    from types import SimpleNamespace
+
+    from llmboost.estimators._eval_set import check_eval_set
+
+    X = pd.DataFrame({"a": np.arange(8.0), "c": list("xyxyxyxy")})
+    model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 2}).fit(X, [0, 1] * 4)
+    rows = SimpleNamespace(categories=model.categories_, classes=model.classes_)
+    new = pd.DataFrame({"a": [1.0, 2.0], "c": ["x", "q"]})
+    given, X_val, y_val = check_eval_set((new, [0, 1]), model, rows, "xgboost", None)
+    assert np.shares_memory(given["a"].to_numpy(), X_val["a"].to_numpy())
+    assert given["c"].astype(object).tolist() == ["x", "q"]  # as given, for the prior
+    assert X_val["c"].astype(object).tolist()[0] == "x" and pd.isna(X_val["c"].iloc[1])
+    assert y_val.tolist() == [0, 1]
+
+
 def test_an_eval_set_of_three_items_is_named_so():
     # (X_val, y_val, w_val) was refused as "got a tuple": a tuple it was
     X, y = _data(n=60)

@@ -25,7 +25,8 @@ def check_eval_set(eval_set, columns, rows, booster: str, booster_params: dict |
         raise ValueError(f"eval_set must be a pair (X_val, y_val), got a {_not_a_pair(eval_set)}.")
     try:
         given = named_frame(eval_set[0], columns)
-        X_val = align_categories(given.copy(), categories)
+        # aligning replaces columns: a shallow copy keeps those of ``given``, copying no rows
+        X_val = align_categories(given.copy(deep=False), categories)
         if classes is None:
             y_val = numeric_target(eval_set[1], len(X_val), "y_val")
         else:
