@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._cv_results import results_table
+from ._scorer_stand_ins import _name
 from ._search_loss import booster_loss
 from ._study import leaf_bounds, run_study, suggest, tunable
 from .boosters import BOOSTERS, n_estimators
@@ -24,7 +25,7 @@ def check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
         return
     if cv.scorer_overflowed:
         raise ValueError(
-            f"scoring={cv.scoring!r} overflowed on every candidate: its arithmetic passed "
+            f"scoring={_name(cv.scoring)} overflowed on every candidate: its arithmetic passed "
             "float64's largest value (1.8e308; the square of an error past 1.3e154 does), "
             "so the search has nothing to choose by: use scoring=None (the search's own "
             "loss, computed in the target's unit) or a target in smaller units."
@@ -36,7 +37,7 @@ def check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
     what = "class" if cv.task == "classification" else "value of y"
     why = f" (the test rows of fold {one[0]} hold a single {what})" if one else ""
     raise ValueError(
-        f"scoring={cv.scoring!r} scored NaN on folds {folds[:10]} for every candidate{why}, "
+        f"scoring={_name(cv.scoring)} scored NaN on folds {folds[:10]} for every candidate{why}, "
         "so the search has nothing to choose by: use scoring=None, or folds whose test "
         "rows it can score (StratifiedKFold for a classifier)."
     )

@@ -152,12 +152,12 @@ def _lacking(scoring, task: str) -> ValueError:
     """The error of a scorer that asked the search's predictions for a method they lack."""
     if task == "regression":
         return ValueError(
-            f"scoring={scoring!r} asks for class probabilities or decision values, which a "
+            f"scoring={_name(scoring)} asks for class probabilities or decision values, which a "
             "regressor does not give (its predictions offer predict only); use a regression "
             "scorer ('neg_root_mean_squared_error', 'r2', ...) or scoring=None."
         )
     return ValueError(
-        f"scoring={scoring!r} asked the search's out-of-fold predictions for a method they "
+        f"scoring={_name(scoring)} asked the search's out-of-fold predictions for a method they "
         "do not have; a scorer may call predict, predict_proba and decision_function."
     )
 
@@ -173,7 +173,8 @@ def _unscorable(scoring, task: str, error: ValueError) -> ValueError:
         )
     said = str(error).rstrip(".")
     return ValueError(
-        f"scoring={scoring!r} could not score the search's out-of-fold predictions: {said}.{hint}"
+        f"scoring={_name(scoring)} could not score the search's out-of-fold predictions: "
+        f"{said}.{hint}"
     )
 
 

@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 from ._cv_results import results_table
 from ._library_params import given_names, prefixes_hold
 from ._optuna_search import best_of, check_scored, optuna_search
-from ._scorer_stand_ins import scorer_score, warn_unweighted
+from ._scorer_stand_ins import _name, scorer_score, warn_unweighted
 from ._search_loss import booster_loss, loss_scale
 from ._warn import caller_level
 from .boosters import make_booster, n_estimators, target_center, target_unit
@@ -282,9 +282,8 @@ class CVScorer:
             return -np.inf
         if kinds and not self.scorer_warned:  # what numpy would have said, and where
             self.scorer_warned = True
-            name = self.scoring if callable(self.scoring) else repr(self.scoring)
             warnings.warn(
-                f"scoring={getattr(name, '__qualname__', name)}: numpy's '{kinds[0]} "
+                f"scoring={_name(self.scoring)}: numpy's '{kinds[0]} "
                 f"encountered' arose inside the scorer on fold {fold} of the search, which it "
                 f"scored {score:.6g} there (a NaN score ranks a candidate last); check the "
                 "scorer's arithmetic (a log or division of its predictions, for example).",

@@ -270,3 +270,32 @@ def test_a_float32_scale_is_kept_as_written():
     ):
         model = PriorBoostClassifier(LogisticRegression(), scale=scale, **kw).fit(X, y)
         assert {p["scale"] for p in model.cv_results_["params"]} - {"prior"} == {0.1, 0.3}
+
+
+def test_errors_of_a_callable_scorer_name_it_by_its_name():
+    # they named it by its repr, with its address: "scoring=<function nan_score at 0x7f...>"
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    def nan_score(estimator, X, y):
+        return np.nan
+
+    def proba(estimator, X, y):
+        return float(estimator.predict_proba(X).mean())
+
+    def refuse(estimator, X, y):
+        raise ValueError("no such labels")
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 2)), np.tile([0, 1], 30)
+    kw = {"booster_params": {"n_estimators": 3}, "scale": [0.5, 1.0], "cv": 2}
+    where = "test_errors_of_a_callable_scorer_name_it_by_its_name.<locals>"
+    for Model, prior, scoring, said in [
+        (PriorBoostClassifier, LogisticRegression(), nan_score, "nan_score scored NaN on folds"),
+        (PriorBoostRegressor, LinearRegression(), proba, "proba asks for class probabilities"),
+        (PriorBoostClassifier, LogisticRegression(), refuse, "refuse could not score the search"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            Model(prior, scoring=scoring, **kw).fit(X, y)
+        assert str(err.value).startswith(f"scoring={where}.{said}")
