@@ -84,13 +84,14 @@ ATTRIBUTES_DOC = """scale_ : float or "prior"
         regressors (a regression prior is shrunk toward it); ``n_rounds == 0`` members
         are the prior alone at that scale.
     cv_results_ : dict or None
-        Every candidate with its fold scores, in scikit-learn's layout: ``params``
-        (``{{"scale": ..., "n_rounds": ...}}``; when ``n_trials > 0``, a trial's scale
-        and tuned booster parameters, its rounds being ``n_estimators``), a
-        ``param_<name>`` masked array per name, the scores, the seconds of the fold fits
-        (shared by the candidates of one scale; 0 for the prior alone) and of scoring
-        (``mean_fit_time``, ``std_fit_time``, ``mean_score_time``, ``std_score_time``), and
-        ``ensemble_weight`` (the grid search); ``None`` when nothing was searched.
+        Every candidate with its fold scores, in scikit-learn's layout and key order:
+        the seconds of the fold fits (shared by the candidates of one scale; 0 for the
+        prior alone) and of scoring (``mean_fit_time``, ``std_fit_time``,
+        ``mean_score_time``, ``std_score_time``), a ``param_<name>`` masked array per
+        name, ``params`` (``{{"scale": ..., "n_rounds": ...}}``; when ``n_trials > 0``, a
+        trial's scale and tuned booster parameters, its rounds being ``n_estimators``),
+        the scores, then ``ensemble_weight`` (the grid search); ``None`` when nothing was
+        searched.
     best_params_ : dict or None
         Booster parameters of the refit trees (``booster_params`` with ``device``'s,
         or the tuned ones), under the names given (``eta`` stays ``eta``); ``None``
