@@ -299,3 +299,19 @@ def test_errors_of_a_callable_scorer_name_it_by_its_name():
         with pytest.raises(ValueError) as err:
             Model(prior, scoring=scoring, **kw).fit(X, y)
         assert str(err.value).startswith(f"scoring={where}.{said}")
+
+
+def test_an_invalid_float32_scale_is_shown_as_written():
+    # scale=np.float32(-0.1) was refused as "scale=-0.10000000149011612 is invalid", and an
+    # entry of a float32 list or array as "Its entry -0.20000000298023224 is not one"
+    from llmboost import PriorBoostClassifier
+
+    X, y = np.arange(8.0).reshape(4, 2), [0, 1, 0, 1]
+    for scale, said in [
+        (np.float32(-0.1), "scale=-0.1 is invalid"),
+        ([np.float32(-0.2)], "Its entry -0.2 is not one."),
+        (np.array([0.1, -0.2], dtype=np.float32), "Its entry -0.2 is not one."),
+    ]:
+        with pytest.raises(ValueError) as err:
+            PriorBoostClassifier(scale=scale).fit(X, y)
+        assert said in str(err.value)

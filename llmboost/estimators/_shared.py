@@ -84,8 +84,7 @@ def _as_given(scale):
     dtype = getattr(scale, "dtype", None)
     if not isinstance(dtype, np.dtype) or dtype.kind != "f" or dtype.itemsize >= 8:
         return scale.tolist()
-    written = [float(str(s)) for s in np.ravel(scale)]  # str: the shortest decimal
-    return written if np.ndim(scale) else written[0]
+    return [float(str(s)) for s in np.asarray(scale)] if np.ndim(scale) else float(str(scale))
 
 
 def _huge(value) -> bool:
@@ -98,7 +97,7 @@ def _bad_scale(scale) -> str:
     if isinstance(scale, list | tuple):
         entries = list(scale)  # np.ndim refuses a ragged list
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
-        entries = scale.tolist()
+        entries = _as_given(scale)
     else:
         dims = np.ndim(scale) if hasattr(scale, "tolist") else 0
         if dims > 1:
@@ -122,7 +121,7 @@ def _bad_scale(scale) -> str:
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
         return f" Its entry {brief(bad)} is beyond the range of floats."
-    return f" Its entry {brief(bad)} is not one."
+    return f" Its entry {brief(_as_given(bad))} is not one."
 
 
 def _splits_like(value) -> bool:
@@ -436,8 +435,9 @@ class FusionParams(BaseEstimator):
         """The scales of the search (raises for an invalid ``scale``)."""
         candidates = _scales(self.scale, self._task)
         if candidates is None:
+            shown = _as_given(self.scale) if isinstance(self.scale, np.generic) else self.scale
             raise InvalidParameterError(
-                f"scale={brief(self.scale)} is invalid: use 'auto', 'prior', a number >= 0, "
+                f"scale={brief(shown)} is invalid: use 'auto', 'prior', a number >= 0, "
                 f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
             )
         return candidates
