@@ -17,7 +17,6 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._library_params import ALIASES, OBJECTIVE_KEYS, check_binary_weight
@@ -40,7 +39,12 @@ from ._data import (
     text_dtypes,
 )
 from ._labels import check_labels
-from ._sample import sample_sizes, sample_thresholds
+from ._sample import (
+    fit_keeping_margin,
+    sample_seed,
+    sample_sizes,
+    sample_thresholds,
+)
 from ._scoring import (
     PARTITION,
     TARGET,
@@ -266,7 +270,7 @@ class _DaskPriorBoost(FusionParams):
         y = as_dask_target(y, X)
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
-        seed = _sample_seed(self.random_state)
+        seed = sample_seed(self.random_state)
         classes = None if self._task == "regression" else self._check_target
         lengths, y = check_labels(frame, y, regression=classes is None, classes=classes)
         self._check_log_target(y, lengths)
@@ -279,7 +283,7 @@ class _DaskPriorBoost(FusionParams):
         partitions = sample.pop(PARTITION).to_numpy()
         sample = sample.reset_index(drop=True)
         local = self._local_estimator()
-        oof = _fit_keeping_margin(local, sample, y_sample)
+        oof = fit_keeping_margin(local, sample, y_sample)
         self._copy_fitted(local, categories, columns, len(sample))
         if self._task == "regression":  # the sample set the trees' unit
             check_tree_labels(y, [m.booster for m in self.members_ if m.booster is not None])
@@ -459,34 +463,6 @@ def _known_lengths(X):
     if not isinstance(X, da.Array) or any(np.isnan(c) for c in X.chunks[0]):
         return None
     return tuple(X.chunks[0])
-
-
-def _fit_keeping_margin(local, X, y) -> np.ndarray | None:
-    """Fit ``local`` and return the prior's out-of-fold margin its fit computed, if any.
-
-    The sampled rows train the trees from that margin: out of fold on the local search's
-    own folds, so the prior scores each sampled row once (not once more for the trees).
-    A tree member with a non-zero scale always comes with it (fit computes it whenever
-    a candidate reads the prior).
-    """
-    kept = []
-
-    def oof_margin(*args, **kwargs):
-        kept.append(type(local)._oof_margin(local, *args, **kwargs))
-        return kept[-1]
-
-    local._oof_margin = oof_margin
-    try:
-        local.fit(X, y)
-    finally:
-        del local._oof_margin
-    return kept[-1] if kept else None
-
-
-def _sample_seed(random_state) -> int:
-    if isinstance(random_state, Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(2**31 - 1))
 
 
 def _sample_meta(meta: pd.DataFrame, y) -> pd.DataFrame:

@@ -6,8 +6,11 @@ any worker can tell which of its rows are in the sample without gathering them.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
+from sklearn.utils import check_random_state
 
 
 def sample_sizes(counts: pd.Series, sample_size: int, min_per_class: int) -> dict:
@@ -126,4 +129,40 @@ def sample_mask(y: pd.Series, number: int, thresholds, seed: int) -> np.ndarray:
     return sample_keys(number, len(y), seed) < threshold
 
 
-__all__ = ["sample_keys", "sample_mask", "sample_sizes", "sample_thresholds"]
+def fit_keeping_margin(local, X, y) -> np.ndarray | None:
+    """Fit ``local`` and return the prior's out-of-fold margin its fit computed, if any.
+
+    The sampled rows train the trees from that margin: out of fold on the local search's
+    own folds, so the prior scores each sampled row once (not once more for the trees).
+    A tree member with a non-zero scale always comes with it (fit computes it whenever
+    a candidate reads the prior).
+    """
+    kept = []
+
+    def oof_margin(*args, **kwargs):
+        kept.append(type(local)._oof_margin(local, *args, **kwargs))
+        return kept[-1]
+
+    local._oof_margin = oof_margin
+    try:
+        local.fit(X, y)
+    finally:
+        del local._oof_margin
+    return kept[-1] if kept else None
+
+
+def sample_seed(random_state) -> int:
+    """The seed of the sample's keys: ``random_state`` itself, or drawn from it."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+__all__ = [
+    "fit_keeping_margin",
+    "sample_keys",
+    "sample_mask",
+    "sample_seed",
+    "sample_sizes",
+    "sample_thresholds",
+]
