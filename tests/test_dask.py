@@ -1022,12 +1022,22 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client,
         local.predict(new)
     with pytest.raises(ValueError, match=f"^{re.escape(str(expected.value))}$"):
         model.predict(dd.from_pandas(new, npartitions=1)).compute()
-    several = dd.from_pandas(pd.concat([X.head(3), new], ignore_index=True), npartitions=2)
-    with pytest.raises(ValueError) as error:
-        model.predict(several).compute()
-    assert str(error.value) == (
-        f"{expected.value} (rows of partition 1 of X, counted from its first row)"
-    )
+    # several partitions: the row was named by its position in its partition ("rows
+    # [1]"), now by X's index label, or an array's position in the whole array
+    rows = pd.concat([X.head(3), new], ignore_index=True).set_axis(range(100, 106))
+    local_named = "on 1 of 3 rows (rows [1],"
+    assert local_named in str(expected.value)
+    numeric = dask_cls(FirstColumnPrior(task), scale=1e36, **kw)  # for an array
+    numeric.fit(*to_dask(X[["a", "b"]], y))
+    for fitted, several, named in [
+        (model, dd.from_pandas(rows, npartitions=2), "index [104]"),
+        (numeric, da.from_array(rows[["a", "b"]].to_numpy(), chunks=(3, 2)), "rows [4]"),
+    ]:
+        with pytest.raises(ValueError) as error:
+            fitted.predict(several).compute()
+        assert str(error.value) == str(expected.value).replace(
+            local_named, f"on 1 of 3 rows of partition 1 of X ({named},"
+        )
     assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
 
 

@@ -396,9 +396,7 @@ class _DaskPriorBoost(FusionParams):
         z = None
         if self.prior_ is not None:
             z = prior_margin(self.prior_, client, named, frame, text, self._task, self._n_classes)
-        where = ""
-        if frame.npartitions > 1:  # the rows a refusal names are counted in a partition
-            where = " (rows of partition {} of X, counted from its first row)"
+        where = None if frame.npartitions == 1 else _row_names(X)  # else as locally
         total = None
         for m in self.members_:
             member, booster = {**m._asdict(), "booster": None}, None
@@ -463,6 +461,15 @@ def _known_lengths(X):
     if not isinstance(X, da.Array) or any(np.isnan(c) for c in X.chunks[0]):
         return None
     return tuple(X.chunks[0])
+
+
+def _row_names(X) -> tuple[str, str]:
+    """How a refusal names rows of several partitions: by X's index labels, an array's
+    positions (its chunks known), else positions counted in their partition."""
+    _, da, _ = require_dask()
+    if not isinstance(X, da.Array):
+        return "index", ""
+    return "rows", "" if _known_lengths(X) else ", counted from its first row"
 
 
 def _sample_meta(meta: pd.DataFrame, y) -> pd.DataFrame:

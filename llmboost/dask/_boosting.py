@@ -237,7 +237,7 @@ def check_start(members, margin, task: str):
 
 
 def predict_partition(
-    part: pd.DataFrame, z, member, booster, n_columns, task, where="", partition_info=None
+    part: pd.DataFrame, z, member, booster, n_columns, task, where=None, partition_info=None
 ):  # fmt: skip
     """The member's margin on one partition (runs on a worker); rows on which it
     overflows are refused, as the local ``predict`` refuses them.
@@ -254,8 +254,10 @@ def predict_partition(
     n_columns : int
         0 for a 1-d margin.
     task : {"classification", "regression"}
-    where : str, default=""
-        Said after a refusal's message, formatted with the partition's number.
+    where : tuple of str, default=None
+        With several partitions: the word naming the refused rows by their index
+        labels ("index", or "rows" for an array's positions) and what follows "rows of
+        partition k of X" in the refusal; else they are named as locally.
     partition_info : dict, default=None
         Given by dask (the partition's ``number``).
 
@@ -273,11 +275,11 @@ def predict_partition(
         out = start
     else:
         out = member.booster.predict_margin(booster_frame(part), start, member.n_rounds)
-    try:
-        check_predicted(member, out, start, z, task == "classification")
-    except ValueError as error:
+    rows = None
+    if where is not None:  # the rows of this partition, by X's index labels
         number = partition_info["number"] if partition_info else 0
-        raise ValueError(f"{error}{where.format(number)}") from None
+        rows = (f"rows of partition {number} of X{where[1]}", where[0], part.index)
+    check_predicted(member, out, start, z, task == "classification", rows=rows)
     return as_margin_frame(out, part.index)
 
 

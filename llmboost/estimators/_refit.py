@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._columns import _plain
 from .._library_params import given_names
 from ..boosters import make_booster
 from ..scale_search import MARGIN_LIMIT, FusionMember, bounded_margin, shrink_center, start_margin
@@ -94,11 +95,15 @@ def check_overflow(fused, rows: _Rows, margin) -> None:
         )
 
 
-def check_predicted(member, part, start, z, classification: bool, eval_set=False) -> None:
+def check_predicted(
+    member, part, start, z, classification: bool, eval_set=False, rows=None
+) -> None:  # fmt: skip
     """Refuse new rows (of ``eval_set``) on which ``member``'s margin ``part`` overflows:
     its ``start`` from the prior's margin ``z`` past
     :data:`~llmboost.scale_search.MARGIN_LIMIT` (trees) or float64 (the prior alone),
-    which gave infinite values or NaN probabilities (early stopping's scores) in silence."""
+    which gave infinite values or NaN probabilities (early stopping's scores) in silence.
+    ``rows``: (the rows counted, the word and the labels naming each) instead of
+    ("rows", "rows", positions)."""
     out = part if member.booster is None else bounded_margin(part, start, member.booster)
     bad = ~np.isfinite(out).reshape(len(out), -1).all(axis=1)
     if not bad.any():
@@ -106,12 +111,14 @@ def check_predicted(member, part, start, z, classification: bool, eval_set=False
     peak = float(np.max(np.abs(z[bad] - member.center)))
     what = "logits" if classification else "distances from the target's mean"
     where = f"{MARGIN_LIMIT:.4g}, float32's" if member.booster is not None else "float64's"
-    rows, result = (
+    counted, result = (
         ("eval_set rows", "early stopping's scores") if eval_set else ("rows", "their predictions")
     )
+    counted, word, labels = rows or (counted, "rows", np.arange(len(bad)))
+    named = [_plain(v) for v in labels[np.flatnonzero(bad)[:5]]]
     raise ValueError(
         f"scale={member.scale:g} times the prior's {what} on {int(bad.sum())} of {len(bad)} "
-        f"{rows} (rows {np.flatnonzero(bad)[:5].tolist()}, largest {peak:.4g}) overflows "
+        f"{counted} ({word} {named}, largest {peak:.4g}) overflows "
         f"the starting margin (past {where} largest): {result} would be infinite "
         "or NaN. The prior scores these rows far beyond the training rows; check them, or "
         "refit with a smaller scale."
