@@ -395,6 +395,24 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(cli
     assert {w.category for w in caught} == {UserWarning}
 
 
+def test_partitions_converted_outside_a_worker_warn_once_per_call(client):
+    # with dask's threaded scheduler (no worker), each of the 4 partitions warned of the
+    # column whose kind changed: 4 warnings for one call, now one (one more call: one more)
+    from llmboost.dask._data import prepared
+
+    categories = {"colour": pd.Index(["1", "2", "3"])}
+    X = pd.DataFrame({"colour": np.tile([1.0, 2.0, 3.0], 8)})  # numbers, text at fit
+    rows = dd.from_pandas(X, npartitions=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            prepared(rows, categories, client).compute(scheduler="threads")
+    assert [str(w.message) for w in caught] == 2 * [
+        "Column 'colour' was categorical at fit but is numeric now; its values were matched "
+        "to the fit categories by number."
+    ]
+
+
 def test_partitions_converted_at_once_on_a_worker_s_threads_forward_every_warning(
     monkeypatch,
 ):

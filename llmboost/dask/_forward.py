@@ -2,13 +2,15 @@
 
 A partition converted on a worker records the local warnings (a column whose kind
 changed since fit) and sends them to the client as events; the client shows the first
-one of each column for each call (a fit, a ``predict``), not one per partition.
+one of each column for each call (a fit, a ``predict``), not one per partition. So does
+a partition converted outside a worker (dask's local schedulers).
 """
 
 from __future__ import annotations
 
 import pickle
 import re
+import threading
 import warnings
 import weakref
 from collections import deque
@@ -19,6 +21,7 @@ TOPIC = "llmboost-warn"
 _COLUMN = re.compile(r"Column ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 _SEEN: deque = deque(maxlen=4096)  # (call, key) already shown on this client
 _LISTENING: weakref.WeakSet = weakref.WeakSet()
+_LOCK = threading.Lock()
 
 
 def listen(client) -> None:
@@ -39,22 +42,25 @@ def forward(caught: list, call: str) -> None:
         worker = None
     for caught_warning in caught:
         text = str(caught_warning.message)
-        if worker is None:
-            warnings.warn(text, caught_warning.category, stacklevel=2)
-            continue
         found = _COLUMN.match(text)
-        key = found.group(1) if found else text
+        msg = {"call": call, "key": found.group(1) if found else text, "message": text}
+        if worker is None:  # dask's local schedulers: once a call here too
+            _show((None, {**msg, "category": caught_warning.category}), pickled=False)
+            continue
         category = pickle.dumps(caught_warning.category)
-        worker.log_event(TOPIC, {"call": call, "key": key, "message": text, "category": category})
+        worker.log_event(TOPIC, {**msg, "category": category})
 
 
-def _show(event) -> None:
+def _show(event, pickled: bool = True) -> None:
     """The first warning of a column in a call, as the local estimator words it."""
     _, msg = event
     seen = (msg["call"], msg["key"])
-    if seen not in _SEEN:
+    with _LOCK:  # (partitions converted on threads of this process)
+        if seen in _SEEN:
+            return
         _SEEN.append(seen)
-        warnings.warn(msg["message"], pickle.loads(msg["category"]), stacklevel=2)
+    category = pickle.loads(msg["category"]) if pickled else msg["category"]
+    warnings.warn(msg["message"], category, stacklevel=2)
 
 
 __all__ = ["TOPIC", "forward", "listen"]
