@@ -390,8 +390,10 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(cli
         time.sleep(1)  # (any more would have arrived)
     assert [str(w.message) for w in caught] == 2 * [
         "Column 'colour' was categorical at fit but is numeric now; its values were matched "
-        "to the fit categories by number; 30 value(s) matched nothing and became missing."
-    ]
+        "to the fit categories by number; 30 value(s) matched nothing and became missing "
+        "(counted in the first partition of X to report it: the warning comes once per "
+        "column and call, not summed over partitions)."
+    ]  # 120 values were lost in all; the 30 said so as if they were all
     assert {w.category for w in caught} == {UserWarning}
 
 
@@ -410,6 +412,26 @@ def test_partitions_converted_outside_a_worker_warn_once_per_call(client):
     assert [str(w.message) for w in caught] == 2 * [
         "Column 'colour' was categorical at fit but is numeric now; its values were matched "
         "to the fit categories by number."
+    ]
+
+
+def test_a_partition_s_lost_values_are_not_hidden_by_one_that_lost_none(client):
+    # the first partition's warning (no value lost) was the call's one warning: the 5
+    # values the second partition lost were not said; its count is its own
+    from llmboost.dask._data import prepared
+
+    categories = {"colour": pd.Index(["1", "2", "3"])}
+    X = pd.DataFrame({"colour": [1.0, 2, 3, 1, 2, 9, 9, 9, 9, 9]})  # numbers, text at fit
+    rows = dd.from_pandas(X, npartitions=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepared(rows, categories, client).compute(scheduler="sync")
+    said = "Column 'colour' was categorical at fit but is numeric now; its values were "
+    assert sorted(str(w.message) for w in caught) == [  # (dask picks their order)
+        f"{said}matched to the fit categories by number.",
+        f"{said}matched to the fit categories by number; 5 value(s) matched nothing and "
+        "became missing (counted in the first partition of X to report it: the warning "
+        "comes once per column and call, not summed over partitions).",
     ]
 
 

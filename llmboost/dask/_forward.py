@@ -3,7 +3,9 @@
 A partition converted on a worker records the local warnings (a column whose kind
 changed since fit) and sends them to the client as events; the client shows the first
 one of each column for each call (a fit, a ``predict``), not one per partition. So does
-a partition converted outside a worker (dask's local schedulers).
+a partition converted outside a worker (dask's local schedulers). A count of lost
+values is that partition's, and says so; a loss is shown even after a warning of the
+same column without one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from collections import deque
 TOPIC = "llmboost-warn"
 #: The column a warning names first (as ``{name!r}`` writes it).
 _COLUMN = re.compile(r"Column ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+#: Counts of the values lost in a partition, said of that partition alone.
+_COUNTED = re.compile(r"(\d+ value\(s\) matched nothing and|all \d+) became missing")
+_ONE_PARTITION = (
+    "(counted in the first partition of X to report it: the warning comes once per column "
+    "and call, not summed over partitions)"
+)
 _SEEN: deque = deque(maxlen=4096)  # (call, key) already shown on this client
 _LISTENING: weakref.WeakSet = weakref.WeakSet()
 _LOCK = threading.Lock()
@@ -43,7 +51,11 @@ def forward(caught: list, call: str) -> None:
     for caught_warning in caught:
         text = str(caught_warning.message)
         found = _COLUMN.match(text)
-        msg = {"call": call, "key": found.group(1) if found else text, "message": text}
+        key = found.group(1) if found else text
+        if _COUNTED.search(text):  # a loss: not hidden by a partition that lost none
+            key = f"{key} lost"
+            text = _COUNTED.sub(lambda found: f"{found[0]} {_ONE_PARTITION}", text, count=1)
+        msg = {"call": call, "key": key, "message": text}
         if worker is None:  # dask's local schedulers: once a call here too
             _show((None, {**msg, "category": caught_warning.category}), pickled=False)
             continue
