@@ -974,6 +974,21 @@ def test_clone_shares_the_client_and_pickle_drops_it(client):
     )
 
 
+def test_the_label_check_gathers_at_most_distinct_labels_over_all_partitions(client):
+    # each partition sent its first 1,000 distinct labels to the client: 4,000 of these
+    # 4 partitions (a partition count times as many); now 1,000 in all, the first in order
+    from llmboost.dask._labels import DISTINCT, check_labels
+
+    y = pd.Series(np.arange(4 * (DISTINCT + 1)), name="target")
+    X = pd.DataFrame({"a": np.zeros(len(y))})
+    Xd, yd = to_dask(X, y, npartitions=4)
+    given = []
+    lengths, _ = check_labels(Xd, yd, classes=lambda firsts, n: given.append((firsts, n)))
+    assert lengths == 4 * [DISTINCT + 1]
+    ((firsts, n),) = given
+    assert n == DISTINCT and firsts.tolist() == list(range(DISTINCT))
+
+
 def test_every_class_and_at_least_cv_rows_enter_the_sample(client):
     # 8 classes of 40 rows, 2 per class: a random draw of the sample missed a class in
     # 3 of these 5 fits (seeds 0, 1, 4), and that class's rows trained as a neighbour's

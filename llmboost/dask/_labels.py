@@ -12,9 +12,10 @@ from .._columns import _first_overflow, _magnitude, _plain
 from .._validation import _is_number, _label
 from ._data import SAME_INDEX, _is_text
 
-#: First distinct labels of a partition checked as a classifier's labels (more are
-#: classes or a continuous target either way).
+#: First distinct labels over all rows checked as a classifier's labels (more are
+#: classes or a continuous target either way); each partition sends at most as many.
 DISTINCT = 1000
+_FAN_IN = 8  # partitions' first labels merged at a time
 
 
 def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[int], object]:
@@ -32,9 +33,9 @@ def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[
     regression : bool, default=False
         Labels must be numbers (text such as ``"inf"`` read as one).
     classes : callable, default=None
-        The local check of a classifier's labels, given the first of each label over all
-        rows, in order (so it names the values the local fit names: labels of mixed kinds,
-        a continuous ``y``).
+        The local check of a classifier's labels, given the first of each of the first
+        :data:`DISTINCT` distinct labels over all rows, in order (so it names the values
+        the local fit names: labels of mixed kinds, a continuous ``y``).
 
     Returns
     -------
@@ -45,11 +46,13 @@ def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[
     """
     import dask
 
-    summaries = dask.compute(
+    parts = y.to_delayed()
+    *summaries, firsts = dask.compute(
         *[
             dask.delayed(_labels_summary)(i, p, regression)
-            for i, p in zip(X.index.to_delayed(), y.to_delayed())
-        ]
+            for i, p in zip(X.index.to_delayed(), parts)
+        ],
+        _merged_firsts(parts),
     )
     n_rows = sum(s[0] for s in summaries)
     n_labels = sum(s[1] for s in summaries)
@@ -71,7 +74,7 @@ def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[
     rows = [[s[k] + o for s, o in zip(summaries, offsets)] for k in (3, 5)]
     _refuse_labels(rows, summaries, huge, regression)
     if classes is not None:
-        firsts = pd.concat([s[8] for s in summaries]).drop_duplicates().reset_index(drop=True)
+        firsts = firsts.reset_index(drop=True)
         classes(firsts, len(firsts))
     return [int(s[0]) for s in summaries], _settled(y, [s[7] for s in summaries if s[0]])
 
@@ -125,8 +128,7 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
     """Rows, labels, whether the indexes agree, the first missing labels, the first value
     that is not a number (``regression``), the first infinite labels, and the row and
     value of the first number beyond floats (a regressor's) or int beyond int64 (a
-    classifier's), the first label and the first :data:`DISTINCT` distinct labels of
-    one partition.
+    classifier's), and the first label of one partition.
 
     Labels held as objects or text are read as numbers as the local fit reads them
     (``"inf"`` is infinite for a regressor)."""
@@ -147,9 +149,27 @@ def _labels_summary(index: pd.Index, y: pd.Series, regression: bool) -> tuple:
         if not regression and (row := _huge_int(values)) is not None:
             huge = (row, values[row])  # a classifier's label beyond int64
     first = np.flatnonzero(missing)[:5], np.flatnonzero(infinite)[:5]
-    firsts = y.drop_duplicates().iloc[:DISTINCT]
     return (len(index), len(y), index.equals(y.index), first[0], text, first[1], huge,
-            y.iloc[:1], firsts)  # fmt: skip
+            y.iloc[:1])  # fmt: skip
+
+
+def _merged_firsts(parts: list):
+    """The first :data:`DISTINCT` distinct labels of the partitions ``parts`` (Delayed),
+    merged on the cluster: at most as many from each merge, in row order."""
+    import dask
+
+    firsts = [dask.delayed(_first_distinct)(p) for p in parts]
+    while len(firsts) > 1:
+        firsts = [
+            dask.delayed(_first_distinct)(*firsts[k : k + _FAN_IN])
+            for k in range(0, len(firsts), _FAN_IN)
+        ]
+    return firsts[0]
+
+
+def _first_distinct(*parts: pd.Series) -> pd.Series:
+    """The first :data:`DISTINCT` distinct labels of ``parts`` in order."""
+    return pd.concat(parts).drop_duplicates().iloc[:DISTINCT]
 
 
 def _huge_int(values: np.ndarray) -> int | None:
