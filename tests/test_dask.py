@@ -1096,6 +1096,39 @@ def test_new_rows_whose_starting_margin_overflows_are_refused_as_locally(client,
     assert np.isfinite(output(model, to_dask(X, y)[0]).compute()).all()
 
 
+class NaNPrior(FirstColumnPrior):
+    """The first column as the margin, but NaN where column "b" is 99."""
+
+    def _logits(self, X):
+        z = super()._logits(X).copy()
+        z[X["b"].to_numpy() == 99.0] = np.nan
+        return z
+
+
+def test_a_prior_s_non_finite_logits_name_the_row_by_index_not_partition_position(client):
+    # the prior's NaN on the row at index 4 (the second row of partition 1) was named
+    # "rows [1]" by predict, and the row at index 100 "rows [15]" by fit (its position
+    # among the unsampled rows of its partition); the local estimators name 4 and 100
+    X, y = table(n=120)
+    kw = dict(scale=0.5, booster_params={"n_estimators": 3}, cv=3, random_state=0)
+    model = DaskPriorBoostClassifier(NaNPrior(), **kw).fit(*to_dask(X, y))
+    new = X.head(6).copy()
+    new.loc[4, "b"] = 99.0
+    said = "NaNPrior.logits returned non-finite values ({}); return finite numbers"
+    with pytest.raises(ValueError, match=re.escape(said.format("rows [4]"))):
+        PriorBoostClassifier(NaNPrior(), **kw).fit(X, y).predict(new)
+    with pytest.raises(ValueError, match=re.escape(said.format("index [4]"))):
+        model.predict(dd.from_pandas(new, npartitions=2)).compute()
+    with pytest.raises(ValueError, match=re.escape(said.format("index [204]"))):
+        model.predict(dd.from_pandas(new.set_axis(range(200, 206)), npartitions=2)).compute()
+    with pytest.raises(ValueError, match=re.escape(said.format("rows [4]"))):  # as locally
+        model.predict(dd.from_pandas(new, npartitions=1)).compute()
+    X.loc[100, "b"] = 99.0
+    model.set_params(sample_size=30)
+    with pytest.raises(ValueError, match=re.escape(said.format("index [100]"))):
+        model.fit(*to_dask(X, y))
+
+
 @pytest.mark.parametrize(
     "dask_cls,library",
     [

@@ -261,6 +261,7 @@ class _DaskPriorBoost(FusionParams):
 
     def _fit(self, client, X, y):
         columns = type(type(self).__name__, (BaseEstimator,), {})()  # X's, until fit ends
+        word = _row_names(X)[0]  # what names a row its prior refuses
         X = named_columns(as_dask_frame(X), columns, reset=True)
         if taken := sorted({TARGET, PARTITION} & set(X.columns)):  # else the sample lost it
             raise ValueError(
@@ -296,7 +297,7 @@ class _DaskPriorBoost(FusionParams):
             )
             margin = frame.map_partitions(
                 training_partition, y, prior_future, oof_future, thresholds, seed,
-                self._task, self._n_classes, meta=margin_meta(self._width),
+                self._task, self._n_classes, word, meta=margin_meta(self._width),
             )  # fmt: skip
             margin = check_start(self.members_, client.persist(margin), self._task)
         trained = _with_rows(lengths, frame, self._encode(y), margin)
@@ -393,10 +394,11 @@ class _DaskPriorBoost(FusionParams):
         text = text_dtypes(named)
         frame = prepared(named, self.categories_, client, text)
         out_meta = margin_meta(self._width)
-        z = None
+        z, where = None, None if frame.npartitions == 1 else _row_names(X)  # else as locally
         if self.prior_ is not None:
-            z = prior_margin(self.prior_, client, named, frame, text, self._task, self._n_classes)
-        where = None if frame.npartitions == 1 else _row_names(X)  # else as locally
+            z = prior_margin(
+                self.prior_, client, named, frame, text, self._task, self._n_classes, where
+            )
         total = None
         for m in self.members_:
             member, booster = {**m._asdict(), "booster": None}, None

@@ -12,15 +12,18 @@ side effect of distributed's default worker environment that slows torch on CPU.
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import ctypes.util
 import os
 import platform
+import re
 import threading
 
 import numpy as np
 import pandas as pd
 
+from .._columns import _plain
 from ..estimators._eval_set import prior_logits
 from ..scale_search import check_margin
 from ._boosting import as_margin_frame, margin_meta
@@ -29,6 +32,8 @@ from ._sample import sample_mask
 
 #: Extra columns of the gathered sample: the label and the partition a row came from.
 TARGET, PARTITION = "__llmboost_y__", "__llmboost_partition__"
+#: The positions a refusal of non-finite logits names.
+_POSITIONS = re.compile(r"\(rows (\[[\d, ]*\])\)")
 
 
 #: glibc's ceiling for its adaptive mmap threshold (64-bit): blocks below it may come
@@ -97,7 +102,7 @@ def _width(task: str, n_classes: int) -> int:
     return n_classes if task == "classification" and n_classes > 2 else 0
 
 
-def prior_margin(prior, client, named, frame, text, task: str, n_classes: int):
+def prior_margin(prior, client, named, frame, text, task: str, n_classes: int, names=None):
     """The prior's unscaled margin of new rows (lazily): of the rows as given for a prior
     that reads text unseen at fit (a language model), as the local predict gives them
     (:func:`~llmboost.estimators._eval_set.prior_logits`), else of the rows in the fit's
@@ -114,6 +119,8 @@ def prior_margin(prior, client, named, frame, text, task: str, n_classes: int):
         :func:`~llmboost.dask._data.text_dtypes` of ``named``.
     task : {"classification", "regression"}
     n_classes : int
+    names : tuple of str, default=None
+        How a refusal names rows of several partitions (:func:`checked_margin`).
 
     Returns
     -------
@@ -121,13 +128,17 @@ def prior_margin(prior, client, named, frame, text, task: str, n_classes: int):
     """
     meta = margin_meta(_width(task, n_classes))
     future = client.scatter(prior, broadcast=True, hash=False)
+    args = (future, task, n_classes)
     if not getattr(prior, "_reads_unseen_text", False):
-        return frame.map_partitions(score_partition, future, task, n_classes, meta=meta)
+        return frame.map_partitions(score_partition, *args, names=names, meta=meta)
     columns = list(frame.columns)
-    return named.map_partitions(score_partition, future, task, n_classes, columns, text, meta=meta)
+    return named.map_partitions(score_partition, *args, columns, text, names, meta=meta)
 
 
-def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int, columns=None, text=None):
+def score_partition(
+    part, prior, task: str, n_classes: int, columns=None, text=None, names=None,
+    partition_info=None,
+):  # fmt: skip
     """The prior's unscaled margin for one partition (runs on a worker).
 
     Parameters
@@ -141,6 +152,10 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int, column
         Given for rows as given: the names of the columns seen at fit.
     text : dict of str to CategoricalDtype, default=None
         With ``columns``: see :func:`~llmboost.dask._data.as_given`.
+    names : tuple of str, default=None
+        See :func:`checked_margin`; ``None``: positions, as locally.
+    partition_info : dict, default=None
+        Given by dask (the partition's ``number``).
 
     Returns
     -------
@@ -155,12 +170,31 @@ def score_partition(part: pd.DataFrame, prior, task: str, n_classes: int, column
         z = prior.logits(part)
     else:  # its alignment warned already of a column whose kind changed, once per call
         z = prior_logits(prior, as_given(part, columns, text), None)
-    z = check_margin(prior, z, len(part), task, n_classes)
+    z = checked_margin(prior, z, part.index, task, n_classes, names, partition_info)
     return as_margin_frame(z, part.index)
 
 
+def checked_margin(prior, z, index, task, n_classes, names, partition_info=None):
+    """:func:`~llmboost.scale_search.check_margin` of one partition's rows (``index``),
+    whose refusal of non-finite logits names them by ``names``: the word and the labels
+    of ``index`` ("index", or "rows" for an array's positions), and what follows
+    "partition k of X" where they are counted in their partition; positions within the
+    partition were named as if they were X's."""
+    try:
+        return check_margin(prior, z, len(index), task, n_classes)
+    except ValueError as error:
+        found = _POSITIONS.search(str(error)) if names else None
+        if found is None:
+            raise
+        word, counted = names
+        labels = [_plain(v) for v in index[ast.literal_eval(found[1])]]
+        number = partition_info["number"] if partition_info else 0
+        where = f" of partition {number} of X{counted}" if counted else ""
+        raise ValueError(str(error).replace(found[0], f"({word} {labels}{where})", 1)) from None
+
+
 def training_partition(
-    part, y, prior, oof, thresholds, seed, task, n_classes, partition_info=None
+    part, y, prior, oof, thresholds, seed, task, n_classes, word="index", partition_info=None
 ):  # fmt: skip
     """Training margin of one partition: the prior's score, or out-of-fold for sampled rows.
 
@@ -181,6 +215,8 @@ def training_partition(
     seed : int
     task : {"classification", "regression"}
     n_classes : int
+    word : str, default="index"
+        Names the rows a refusal names by their index labels (:func:`checked_margin`).
     partition_info : dict
         Given by dask (the partition's ``number``).
 
@@ -198,7 +234,8 @@ def training_partition(
     rest = ~sampled
     if rest.any():
         rows = part[rest]
-        out[rest] = check_margin(prior, prior.logits(rows), len(rows), task, n_classes)
+        z = prior.logits(rows)
+        out[rest] = checked_margin(prior, z, rows.index, task, n_classes, (word, ""))
     return as_margin_frame(out, part.index)
 
 
@@ -235,6 +272,7 @@ __all__ = [
     "needs_mmap_threshold",
     "restore_mmap_threshold",
     "check_margin",
+    "checked_margin",
     "prior_margin",
     "sample_partition",
     "score_partition",
