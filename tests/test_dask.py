@@ -1129,6 +1129,18 @@ def test_a_prior_s_non_finite_logits_name_the_row_by_index_not_partition_positio
         model.fit(*to_dask(X, y))
 
 
+def test_a_prior_s_non_finite_logits_on_a_sampled_row_name_it_by_x_s_index(client):
+    # the local fit on the sample named the row by its place in the sample ("rows
+    # [100]"), which the caller cannot find in X, whose index labels it 1100
+    X, y = table(n=120)
+    X.loc[100, "b"] = 99.0
+    X, y = X.set_axis(range(1000, 1120)), y.set_axis(range(1000, 1120))
+    kw = dict(scale=0.5, booster_params={"n_estimators": 3}, cv=3, random_state=0)
+    said = "NaNPrior.oof_logits returned non-finite values ({}); return finite numbers"
+    with pytest.raises(ValueError, match=re.escape(said.format("index [1100]"))):
+        DaskPriorBoostClassifier(NaNPrior(), **kw).fit(*to_dask(X, y))  # a sample of all rows
+
+
 @pytest.mark.parametrize(
     "dask_cls,library",
     [

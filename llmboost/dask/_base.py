@@ -49,6 +49,7 @@ from ._scoring import (
     PARTITION,
     TARGET,
     prior_margin,
+    rows_named,
     sample_partition,
     training_partition,
 )
@@ -282,9 +283,14 @@ class _DaskPriorBoost(FusionParams):
         ).compute()
         y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
         partitions = sample.pop(PARTITION).to_numpy()
-        sample = sample.reset_index(drop=True)
+        index, sample = sample.index, sample.reset_index(drop=True)
         local = self._local_estimator()
-        oof = fit_keeping_margin(local, sample, y_sample)
+        try:
+            oof = fit_keeping_margin(local, sample, y_sample)
+        except ValueError as error:  # a sampled row named by its place in the sample
+            if (named := rows_named(error, index, word)) is None:
+                raise
+            raise named from None
         self._copy_fitted(local, categories, columns, len(sample))
         if self._task == "regression":  # the sample set the trees' unit
             check_tree_labels(y, [m.booster for m in self.members_ if m.booster is not None])

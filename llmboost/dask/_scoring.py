@@ -183,14 +183,25 @@ def checked_margin(prior, z, index, task, n_classes, names, partition_info=None)
     try:
         return check_margin(prior, z, len(index), task, n_classes)
     except ValueError as error:
-        found = _POSITIONS.search(str(error)) if names else None
-        if found is None:
+        if names is None:
             raise
         word, counted = names
-        labels = [_plain(v) for v in index[ast.literal_eval(found[1])]]
         number = partition_info["number"] if partition_info else 0
         where = f" of partition {number} of X{counted}" if counted else ""
-        raise ValueError(str(error).replace(found[0], f"({word} {labels}{where})", 1)) from None
+        named = rows_named(error, index, word, where)
+        if named is None:
+            raise
+        raise named from None
+
+
+def rows_named(error: ValueError, index, word: str, where: str = "") -> ValueError | None:
+    """``error`` with the rows its refusal of non-finite logits names by position in
+    ``index`` named by their labels there (``word``, then ``where``); else ``None``."""
+    found = _POSITIONS.search(str(error))
+    if found is None:
+        return None
+    labels = [_plain(v) for v in index[ast.literal_eval(found[1])]]
+    return ValueError(str(error).replace(found[0], f"({word} {labels}{where})", 1))
 
 
 def training_partition(
@@ -271,6 +282,7 @@ __all__ = [
     "TARGET",
     "needs_mmap_threshold",
     "restore_mmap_threshold",
+    "rows_named",
     "check_margin",
     "checked_margin",
     "prior_margin",
