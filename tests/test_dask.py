@@ -1009,6 +1009,33 @@ def test_every_class_and_at_least_cv_rows_enter_the_sample(client):
         assert model.n_sample_ == expected
 
 
+def _read_rows(number, folder, X, y):
+    """Partition ``number`` of ``X`` with its labels, leaving a file for each read."""
+    import uuid
+
+    (folder / uuid.uuid4().hex).touch()
+    return X.assign(target=y).iloc[number * 50 : (number + 1) * 50]
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_score_reads_a_source_that_x_and_y_share_once(client, tmp_path, task):
+    # the predictions and y were computed one after the other: each partition of a
+    # table holding both was read twice (6 reads of 3 partitions), now once
+    X, y = table(n=150, task=task)
+    kw = dict(scale=0, booster_params={"n_estimators": 5})
+    dask_cls = DaskPriorBoostRegressor if task == "regression" else DaskPriorBoostClassifier
+    from sklearn.metrics import accuracy_score, r2_score
+
+    Xd, yd = to_dask(X, y)
+    model = dask_cls(**kw).fit(Xd, yd)
+    metric = r2_score if task == "regression" else accuracy_score
+    expected = metric(y, model.predict(Xd).compute())  # the same rows: the same value
+    meta = X.assign(target=y).iloc[:0]
+    table_ = dd.from_map(_read_rows, range(3), folder=tmp_path, X=X, y=y, meta=meta)
+    assert model.score(table_.drop(columns="target"), table_["target"]) == expected
+    assert len(list(tmp_path.iterdir())) == 3
+
+
 def test_score_reads_the_labels_as_fit_does(client):
     # booleans held as objects (a column that had missing values): fit reads booleans,
     # score passed the objects to scikit-learn, which refused them as 'a mix of unknown

@@ -65,13 +65,13 @@ def _array(collection, lengths):
 
 
 def _computed(client, *values) -> list:
-    """Each value in memory, as given or computed by ``client`` (a dask collection), read
-    then as the local ``score`` reads it (labels of Arrow's string_view, which NumPy has
-    no type for, too)."""
-    from dask import is_dask_collection
+    """Each value in memory, as given or computed by ``client`` (dask collections in one
+    pass: a source that ``X`` and ``y`` share is read once), read then as the local
+    ``score`` reads it (labels of Arrow's string_view, which NumPy has no type for, too)."""
+    import dask
 
     with client.as_current():
-        return [v.compute() if is_dask_collection(v) else v for v in values]
+        return list(dask.compute(*values))
 
 
 @_document("PriorBoostClassifier")
@@ -164,10 +164,10 @@ class DaskPriorBoostClassifier(ClassifierMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted = self.predict(X)  # refuses an unfitted estimator first
-        predicted, y, weight = _computed(
-            self._get_client(), predicted, labels_again(y), sample_weight
-        )
+        margin, _ = self._margin(X)  # refuses an unfitted estimator first
+        margin, y, weight = _computed(self._get_client(), margin, labels_again(y), sample_weight)
+        proba = margin_to_output(margin.to_numpy(), self._task)
+        predicted = self.classes_[proba.argmax(axis=1)]  # as predict gives them
         y = class_labels(y, len(predicted), self.classes_, "score's y")  # as fit reads them
         weight = check_sample_weight(weight, len(y))  # as the local score reads them
         return float(accuracy_score(y, predicted, sample_weight=weight))
@@ -217,10 +217,9 @@ class DaskPriorBoostRegressor(RegressorMixin, _DaskPriorBoost):
         -------
         float
         """
-        predicted = self.predict(X)  # refuses an unfitted estimator first
-        predicted, y, weight = _computed(
-            self._get_client(), predicted, labels_again(y), sample_weight
-        )
+        margin, _ = self._margin(X)  # refuses an unfitted estimator first
+        predicted, y, weight = _computed(self._get_client(), margin, labels_again(y), sample_weight)
+        predicted = predicted.to_numpy()
         y = numeric_target(y, len(predicted), "score's y")  # as fit reads it
         weight = check_sample_weight(weight, len(y))  # as the local score reads them
         return float(r2_score(y, predicted, sample_weight=weight))
