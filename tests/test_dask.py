@@ -397,6 +397,30 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(cli
     assert {w.category for w in caught} == {UserWarning}
 
 
+def test_a_worker_sends_a_column_s_warning_once_per_call(client):
+    # every partition sent its warning to the scheduler and the client, which showed the
+    # first: 8 events for 8 partitions on 2 workers, now at most one per worker
+    import time
+
+    from llmboost.dask._forward import TOPIC
+
+    X, y = table(n=120)
+    model = DaskPriorBoostClassifier(scale=0, booster_params={"n_estimators": 3})
+    model.fit(*to_dask(X, y))
+    before = {msg["call"] for _, msg in client.get_events(TOPIC)}
+    codes = X.assign(colour=X["colour"].map({"red": 1, "green": 2, "blue": 3}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict(dd.from_pandas(codes, npartitions=8)).compute()
+        for _ in range(50):  # the events arrive after compute, maybe
+            if caught:
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # (any more would have arrived)
+    sent = [msg for _, msg in client.get_events(TOPIC) if msg["call"] not in before]
+    assert 1 <= len(sent) <= 2 and len(caught) == 1
+
+
 def test_partitions_converted_outside_a_worker_warn_once_per_call(client):
     # with dask's threaded scheduler (no worker), each of the 4 partitions warned of the
     # column whose kind changed: 4 warnings for one call, now one (one more call: one more)

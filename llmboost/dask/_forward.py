@@ -2,10 +2,10 @@
 
 A partition converted on a worker records the local warnings (a column whose kind
 changed since fit) and sends them to the client as events; the client shows the first
-one of each column for each call (a fit, a ``predict``), not one per partition. So does
-a partition converted outside a worker (dask's local schedulers). A count of lost
-values is that partition's, and says so; a loss is shown even after a warning of the
-same column without one.
+one of each column for each call (a fit, a ``predict``), not one per partition (a worker
+sends it once a call). So does a partition converted outside a worker (dask's local
+schedulers). A count of lost values is that partition's, and says so; a loss is shown
+even after a warning of the same column without one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _ONE_PARTITION = (
     "and call, not summed over partitions)"
 )
 _SEEN: deque = deque(maxlen=4096)  # (call, key) already shown on this client
+_SENT: deque = deque(maxlen=4096)  # (call, key) already sent by this worker process
 _LISTENING: weakref.WeakSet = weakref.WeakSet()
 _LOCK = threading.Lock()
 
@@ -58,21 +59,27 @@ def forward(caught: list, call: str) -> None:
         msg = {"call": call, "key": key, "message": text}
         if worker is None:  # dask's local schedulers: once a call here too
             _show((None, {**msg, "category": caught_warning.category}), pickled=False)
-            continue
-        category = pickle.dumps(caught_warning.category)
-        worker.log_event(TOPIC, {**msg, "category": category})
+        elif _first(_SENT, (call, key)):  # not one event per partition
+            category = pickle.dumps(caught_warning.category)
+            worker.log_event(TOPIC, {**msg, "category": category})
 
 
 def _show(event, pickled: bool = True) -> None:
     """The first warning of a column in a call, as the local estimator words it."""
     _, msg = event
-    seen = (msg["call"], msg["key"])
-    with _LOCK:  # (partitions converted on threads of this process)
-        if seen in _SEEN:
-            return
-        _SEEN.append(seen)
+    if not _first(_SEEN, (msg["call"], msg["key"])):
+        return
     category = pickle.loads(msg["category"]) if pickled else msg["category"]
     warnings.warn(msg["message"], category, stacklevel=2)
+
+
+def _first(seen: deque, key: tuple) -> bool:
+    """Whether ``key`` is new to ``seen`` (then added to it)."""
+    with _LOCK:  # (partitions converted on threads of this process)
+        if key in seen:
+            return False
+        seen.append(key)
+        return True
 
 
 __all__ = ["TOPIC", "forward", "listen"]
