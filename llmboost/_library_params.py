@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -247,15 +247,16 @@ def defaults_for(library: str, defaults: dict, params: dict) -> dict:
     return defaults
 
 
-def check_binary_weight(params: dict | None, classes) -> None:
+def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     """Refuse parameters that contradict the number of classes of ``y``: ``scale_pos_weight``
     (or LightGBM's ``is_unbalance=True``, or an alias), which weight the positive class of
     two, with more classes, where both libraries ignore them (XGBoost with a warning on
     every fit, LightGBM in silence); LightGBM's binary losses with more classes,
     ``num_class`` other than 1 with two classes and a binary loss, and a multiclass loss
     with two classes without ``num_class``, on which both failed at fit, after the prior's
-    scores (a multiclass loss with ``num_class`` takes two at scale 0:
-    :func:`check_margin_width`).
+    scores; and a multiclass loss with ``num_class=2`` at a scale other than 0, whose
+    margin of one log-odds per row it does not take (:func:`check_margin_width` refused it
+    at the first fit of the trees, after the prior's scores).
 
     Parameters
     ----------
@@ -263,6 +264,8 @@ def check_binary_weight(params: dict | None, classes) -> None:
         The user's ``booster_params``, under the names given.
     classes : ndarray or None
         The labels of ``y`` (``None`` for regression).
+    scales : sequence, default=()
+        The scales the fit tries (numbers and ``"prior"``).
 
     Raises
     ------
@@ -271,7 +274,7 @@ def check_binary_weight(params: dict | None, classes) -> None:
     """
     if classes is None or not params:
         return
-    _check_class_count(params, classes)
+    _check_class_count(params, classes, scales)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
     given = [k for k in ("is_unbalance", *ALIASES["lightgbm"]["is_unbalance"]) if params.get(k)]
     given = given if weight in (None, 1) else ["scale_pos_weight", *given]  # "1" is 1 too
@@ -327,14 +330,15 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
         )
 
 
-def _check_class_count(params: dict, classes) -> None:
+def _check_class_count(params: dict, classes, scales) -> None:
     """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
     contradict: a multiclass loss with two classes, unless ``num_class=2`` is given (both
     libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
     LightGBM "Number of classes should be specified"; with 3 they predicted three
     columns for two classes), and with more classes a
     ``num_class`` other than their count (both estimators replace it in silence).
-    ``num_class=1`` with two classes is the libraries' own setting for them."""
+    ``num_class=1`` with two classes is the libraries' own setting for them; and a
+    multiclass loss with two classes under a prior's margin (a non-zero scale)."""
     losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
     multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
     count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
@@ -354,6 +358,13 @@ def _check_class_count(params: dict, classes) -> None:
             f"booster_params {count}={brief(params[count])} with {multiclass[0]}="
             f"{brief(params[multiclass[0]])}, but y has 2 classes: give {count}=2, or leave "
             "both to their defaults (a binary loss)."
+        )
+    margin = any(isinstance(s, Real) and s != 0 for s in scales)  # one log-odds per row
+    if len(classes) == 2 and multiclass and count and margin:
+        raise ValueError(
+            f"booster_params {multiclass[0]}={brief(params[multiclass[0]])} with two classes: "
+            "the trees start from the prior's log-odds, one number per row, which a multiclass "
+            "loss does not take; leave the loss to its default (binary), or use scale=0."
         )
     if len(classes) == 2 and multiclass and not count:
         key = multiclass[0]

@@ -1018,6 +1018,40 @@ def test_a_multiclass_loss_with_a_class_count_other_than_2_on_two_classes_is_ref
 
 
 @pytest.mark.parametrize(
+    "library, loss", [("xgboost", "multi:softprob"), ("lightgbm", "multiclass")]
+)
+@pytest.mark.parametrize("scale", [1.0, "auto", [0, 0.5, "prior"]])
+def test_a_multiclass_loss_with_num_class_2_and_a_prior_is_refused_before_the_prior(
+    library, loss, scale
+):
+    # the prior's margin of two classes is one log-odds per row, which a multiclass loss
+    # does not take: it was refused only at the first fit of the trees, after the prior's
+    # scores (six fits of the prior)
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    params = {"objective": loss, "num_class": 2, "n_estimators": 3}
+    model = PriorBoostClassifier(NotToFit(), booster=library, booster_params=params, scale=scale)
+    message = re.escape(
+        f"booster_params objective={loss!r} with two classes: the trees start from the "
+        "prior's log-odds, one number per row, which a multiclass loss does not take; leave "
+        "the loss to its default (binary), or use scale=0."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, y)
+    for fits in (0, "prior"):  # no prior's margin under the trees, or no trees
+        model.set_params(prior=LogisticRegression(), scale=fits)
+        assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
     "library, count",
     [("xgboost", {"num_class": 1}), ("xgboost", {"num_class": "1"}),
      ("lightgbm", {"num_class": 1}), ("lightgbm", {"num_classes": 1})],

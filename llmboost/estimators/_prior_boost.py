@@ -123,7 +123,7 @@ class _PriorBoost(FusionParams, ABC):
         booster_params = self._booster_params()
         frame, columns = fit_frame(self, X)
         rows = self._training_rows(frame, y, sample_weight)
-        check_binary_weight(self.booster_params, rows.classes)
+        check_binary_weight(self.booster_params, rows.classes, candidates)
         booster_params = self._by_name(self._by_code(booster_params, rows.classes), *rows[:2])
         validation = self._validation_rows(eval_set, rows, columns)
         seed = seed_from(self.random_state, default=None)
