@@ -19,7 +19,7 @@ from ._library_params import (
     pop_patience,
 )
 from ._losses import check_loss_params, refused_loss
-from ._param_names import check_parameter_names
+from ._param_names import check_parameter_names, check_xgboost_values
 from ._tree_unit import target_center, target_unit, trees_unit
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
@@ -78,6 +78,8 @@ class Booster(ABC):
         check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
+        if self.name == "xgboost":
+            check_xgboost_values(self.params, given)
 
     def _check_loss(self) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):

@@ -63,13 +63,48 @@ def test_defaults_merge_with_user_params():
 def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = (np.arange(40) % 2).astype(float)
-    key = {"xgboost": "max_cached_hist_node", "lightgbm": "poisson_max_delta_step"}[library]
-    booster = make_booster(library, {key: 0}, "classification", 0)  # the library refuses 0
+    # values the library refuses only at fit (XGBoost's logistic loss needs a base_score
+    # in (0, 1), which it checks on the labels)
+    key, value = {"xgboost": ("base_score", 5), "lightgbm": ("poisson_max_delta_step", 0)}[library]
+    booster = make_booster(library, {key: value}, "classification", 0)
     with pytest.raises(ValueError, match=rf"could not fit: .*{key}") as caught:
         booster.fit(X, y, None)
     message = str(caught.value)
-    assert f"'{key}': 0" in message and "Stack trace" not in message
+    assert f"'{key}': {value}" in message and "Stack trace" not in message
     assert caught.value.__cause__ is None and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "params, shown, reason",
+    [({"eval_metric": "nope"}, "eval_metric='nope'", "Unknown metric function nope"),
+     ({"eval_metric": ["auc", "nope"]}, "eval_metric=['auc', 'nope']", "Unknown metric"),
+     ({"refresh_leaf": 2}, "refresh_leaf=2", "expect boolean but value='2'"),
+     ({"max_cached_hist_node": 0}, "max_cached_hist_node=0", "should be greater equal to 1"),
+     ({"updater": "nope"}, "updater='nope'", "Unknown tree updater nope"),
+     ({"eta": 0.3, "updater": "nope"}, "updater='nope'", "Unknown tree updater nope")],
+)  # fmt: skip
+def test_xgboost_values_its_learner_refuses_are_refused_before_the_prior(params, shown, reason):
+    # XGBoost refused each at fit, after the prior's scores, without naming the parameter
+    # it read ("XGBoost could not fit: Unknown metric function nope (its parameters, ...")
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    model = PriorBoostClassifier(NotToFit(), booster="xgboost", booster_params=params)
+    message = f"booster_params {shown}: XGBoost refuses it ("
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}.*{re.escape(reason)}.*\); see"):
+        model.fit(X, y)
+    taken = {"eval_metric": ["auc", "logloss"], "refresh_leaf": 1, "max_cached_hist_node": 8,
+             "updater": "grow_quantile_histmaker", "eta": 0.3}  # fmt: skip
+    model.set_params(prior=LogisticRegression(), scale=1.0)
+    model.set_params(booster_params={**{k: taken[k] for k in params}, "n_estimators": 3})
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
 
 
 @pytest.mark.parametrize(
