@@ -20,6 +20,7 @@ from ._library_params import (
 )
 from ._losses import check_loss_params, refused_loss
 from ._param_names import check_parameter_names, check_xgboost_values
+from ._params import brief
 from ._tree_unit import target_center, target_unit, trees_unit
 
 #: Patience of early stopping on a user's validation rows, unless ``booster_params`` say.
@@ -78,6 +79,7 @@ class Booster(ABC):
         check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
+        _check_class_weight(self.params)
         if self.name == "xgboost":
             check_xgboost_values(self.params, given)
 
@@ -210,6 +212,20 @@ class Booster(ABC):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+
+
+def _check_class_weight(params: dict) -> None:
+    """Refuse LightGBM's ``class_weight`` but a dict, ``'balanced'`` or ``None``: it failed
+    at fit, after the prior's scores, with scikit-learn's message about
+    ``compute_sample_weight``."""
+    weights = params.get("class_weight")
+    if weights is None or isinstance(weights, dict) or str(weights) == "balanced":
+        return
+    raise ValueError(
+        f"booster_params class_weight={brief(weights)}: LightGBM takes a dict of weights keyed "
+        "by the labels of y (e.g. {'no': 2.0, 'yes': 1.0}), 'balanced' (weights inverse to "
+        "the classes' frequencies) or None."
+    )
 
 
 def check_rounds(n_rounds, available: int) -> int:

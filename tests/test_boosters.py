@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from llmboost._library_params import check_binary_weight
+from llmboost._params import brief
 from llmboost.boosters import make_booster
 
 TINY_STEP = {"n_estimators": 5, "learning_rate": 1e-9}
@@ -72,6 +73,37 @@ def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     message = str(caught.value)
     assert f"'{key}': {value}" in message and "Stack trace" not in message
     assert caught.value.__cause__ is None and "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["nope", "Balanced", 2.0, ["balanced"]])
+def test_lightgbm_class_weight_that_is_no_dict_or_balanced_is_refused_by_name(value):
+    # it failed at fit, after the prior's scores, with scikit-learn's message about
+    # compute_sample_weight ("The 'class_weight' parameter of compute_sample_weight must
+    # be an instance of 'dict', an instance of 'list', ...")
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    class NotToFit(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, _ = _frame()
+    y = np.where(np.arange(len(X)) % 3, "yes", "no")
+    model = PriorBoostClassifier(
+        NotToFit(), booster="lightgbm", booster_params={"class_weight": value}
+    )
+    shown = brief(value)
+    message = re.escape(
+        f"booster_params class_weight={shown}: LightGBM takes a dict of weights keyed by "
+        "the labels of y (e.g. {'no': 2.0, 'yes': 1.0}), 'balanced' (weights inverse to the "
+        "classes' frequencies) or None."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, y)
+    for taken in ("balanced", {"no": 2.0}, None):
+        model.set_params(prior=None, scale=0, booster_params={"class_weight": taken})
+        assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
 
 
 @pytest.mark.parametrize(
