@@ -73,7 +73,7 @@ class Booster(ABC):
         check_stopping_twice(self.name, self.params)
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS, patience)
         self._check_loss()
-        check_boosting(self.name, self.params)
+        check_boosting(self.name, self.params, given)
         self.params = check_parameter_names(self.name, self.params, given)
         check_task_params(self.name, task, self.params, given)
         check_constraint_forms(self.params)

@@ -32,7 +32,7 @@ _FIT_DATA = {
 }
 
 
-def check_boosting(library: str, params: dict) -> None:
+def check_boosting(library: str, params: dict, given: dict | None = None) -> None:
     """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
 
     It refuses a starting margin (``init_score``), and its raw score is the sum of its
@@ -44,6 +44,8 @@ def check_boosting(library: str, params: dict) -> None:
     library : {"xgboost", "lightgbm"}
     params : dict
         The library's parameters.
+    given : dict, default=None
+        The user's ``booster_params``: the message shows the mode as given there.
 
     Raises
     ------
@@ -54,11 +56,11 @@ def check_boosting(library: str, params: dict) -> None:
     check_fit_arguments(library, params)
     if library != "lightgbm" or boosting_mode(library, params) != "rf":
         return
-    key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).lower() in _FOREST)
+    key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).strip().lower() in _FOREST)
     raise ValueError(
-        f"booster_params {key}={brief(params[key])} is not supported: LightGBM's random forest "
-        "cannot start from the prior's margin, and its raw score sums the trees where its "
-        "predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
+        f"booster_params {key}={brief((given or params)[key])} is not supported: LightGBM's "
+        "random forest cannot start from the prior's margin, and its raw score sums the trees "
+        "where its predictions average them. Use boosting_type='gbdt' with subsample < 1 (and "
         "subsample_freq=1), or XGBoost with num_parallel_tree."
     )
 

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._param_tables import CHOICES
 from ._params import brief
 from ._validation import _python_number, _to_float
 
@@ -53,8 +54,11 @@ OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
 
-#: LightGBM's parameters that name a loss or metrics, which it reads in any case.
-_LIGHTGBM_NAMES = (*OBJECTIVE_KEYS, "metric", "metrics", "metric_types")
+#: LightGBM's parameters that name a loss, metrics or a mode, which it reads in any case.
+_LIGHTGBM_NAMES = (
+    *OBJECTIVE_KEYS, "metric", "metrics", "metric_types",
+    *(key for names in CHOICES["lightgbm"] for key in names),
+)  # fmt: skip
 
 #: The libraries' multiclass losses, and their losses of two classes.
 _MULTICLASS = {
@@ -75,9 +79,10 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
     ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
     ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
-    LightGBM's loss and metrics in lower case, as LightGBM reads them, and stripped (it
-    read ``'binary '`` as ``'binary'``, but ``' binary'`` as its default loss, regression,
-    without a word; a tuple of them as a list), and the text of a whole number as the int
+    LightGBM's loss, metrics and modes (``boosting_type``, :data:`CHOICES`) in lower case,
+    as LightGBM reads them, and stripped (it read ``'binary '`` as ``'binary'``, but
+    ``' binary'`` as its default loss, regression, and ``' dart'`` as ``'gbdt'``, without a
+    word; a tuple of them as a list), and the text of a whole number as the int
     for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole numbers
     (``"5"`` was refused).
 
@@ -221,7 +226,7 @@ def boosting_mode(library: str, params: dict) -> str:
     """
     if library == "xgboost":
         return str(params.get("booster") or "gbtree")
-    modes = {str(params[key]).lower() for key in _LIGHTGBM_BOOSTING if params.get(key)}
+    modes = {str(params[key]).strip().lower() for key in _LIGHTGBM_BOOSTING if params.get(key)}
     if modes & set(_FOREST):
         return "rf"
     return "dart" if "dart" in modes else "gbtree"

@@ -229,7 +229,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         Naming the key and its value (and the nearest known name).
     """
     _check_text_booleans(library, params, given)
-    _check_choices(library, params)
+    _check_choices(library, params, given)
     _check_numbers(library, params, given)
     params = {k: v.strip() if k in NUMBERS and isinstance(v, str) else v for k, v in params.items()}
     known = {"lightgbm": _known, "xgboost": lambda: _xgboost_known(params)}[library]()
@@ -295,12 +295,12 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
                 )
 
 
-def _check_choices(library: str, params: dict) -> None:
+def _check_choices(library: str, params: dict, given: dict | None) -> None:
     """Refuse XGBoost's ``missing`` (the value of a missing entry) unless a number (NaN
     too), a value of a parameter of :data:`CHOICES` outside its choices, and a loss that
     is neither a name nor a callable. The libraries failed at fit, after the prior's
     scores ("Unknown boosting type nope", "Unknown objective function: `5`"; for
-    ``missing=None`` with XGBoost's C++ stack trace)."""
+    ``missing=None`` with XGBoost's C++ stack trace); a value is shown as ``given``."""
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     missing = params.get("missing", np.nan)
     if library == "xgboost" and (isinstance(missing, bool) or not isinstance(missing, Real)):
@@ -310,11 +310,11 @@ def _check_choices(library: str, params: dict) -> None:
         )
     for names, choices in CHOICES[library].items():
         for key in (k for k in names if params.get(k) is not None):
-            value = params[key]
-            text = value.lower() if library == "lightgbm" and isinstance(value, str) else value
+            value = params[key]  # LightGBM's in lower case (canonical_params)
             gpu = key == "tree_method" and str(value).startswith("gpu_")  # check_gpu's
-            if not (isinstance(value, str) and (text in choices or gpu)):
+            if not (isinstance(value, str) and (value in choices or gpu)):
                 shown = ", ".join(repr(c) for c in choices)
+                value = (given or {}).get(key, value)
                 raise ValueError(
                     f"booster_params {key}={brief(value)}: {name} takes one of {shown}."
                 )
@@ -469,7 +469,7 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
     given = [k for k in names if (_to_float(params.get(k)) or 1.0) < 1]
     rates = [k for k in ("subsample_freq", "bagging_freq") if params.get(k) is not None]
     modes = ("data_sample_strategy", "boosting_type", "boosting", "boost")
-    goss = any(str(params.get(k)).lower() == "goss" for k in modes)
+    goss = any(str(params.get(k)).strip().lower() == "goss" for k in modes)  # as given
     if library != "lightgbm" or not given or goss or (tuned and not rates):
         return
     if any((_to_float(params[k]) or 0) > 0 for k in rates):

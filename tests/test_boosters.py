@@ -1582,6 +1582,37 @@ def test_xgboost_missing_that_is_no_number_is_refused_before_the_prior(missing):
 
 
 @pytest.mark.parametrize(
+    "key, value, mode",
+    [("boosting_type", " DART", "dart"), ("boosting", "dart ", "dart"),
+     ("boost", " Goss ", "goss"), ("data_sample_strategy", " GOSS", "goss")],
+)  # fmt: skip
+def test_lightgbm_modes_with_spaces_are_read_as_its_losses_are(key, value, mode):
+    # ' DART' was refused ("LightGBM takes one of 'gbdt', ...") where ' binary' is read as
+    # 'binary'; plain LightGBM read ' dart' as its default, gbdt, without a word
+    from llmboost._library_params import canonical_params, prefixes_hold
+
+    X, rng = _frame()
+    booster = make_booster("lightgbm", {key: value, "n_estimators": 3}, "regression", 0)
+    booster.fit(X, rng.normal(size=len(X)), None)
+    model = booster.model_.booster_.model_to_string()
+    assert f"[{'boosting' if mode == 'dart' else 'data_sample_strategy'}: {mode}]" in model
+    read = canonical_params("lightgbm", {key: value})
+    assert prefixes_hold("lightgbm", read) is (mode != "dart")  # DART rescales earlier trees
+    # GOSS's rates are checked under it (LightGBM failed at fit: "Check failed:
+    # (config_->top_rate + config_->other_rate) <= (1.0f)")
+    rates = {key: value, "top_rate": 0.6, "other_rate": 0.5}
+    if mode == "goss":
+        with pytest.raises(ValueError, match=r"^booster_params top_rate=0.6 and other_rate=0.5:"):
+            make_booster("lightgbm", rates, "regression", 0)
+    message = f"booster_params {key}=' Nope': LightGBM takes one of "  # as given
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        make_booster("lightgbm", {key: " Nope"}, "regression", 0)
+    if key != "data_sample_strategy":  # the random forest, refused as given
+        with pytest.raises(ValueError, match=f"^booster_params {key}=' RF' is not supported"):
+            make_booster("lightgbm", {key: " RF"}, "regression", 0)
+
+
+@pytest.mark.parametrize(
     "library, key, value, match",
     [("xgboost", "booster", "GBTREE", "XGBoost takes one of 'gbtree', 'gblinear', 'dart'."),
      ("xgboost", "tree_method", 1, "XGBoost takes one of 'auto', 'exact', 'approx', 'hist'."),
