@@ -72,7 +72,7 @@ class Booster(ABC):
         patience = given_key(self.name, "early_stopping_rounds", given)
         check_stopping_twice(self.name, self.params)
         self.patience = pop_patience(self.params, EARLY_STOPPING_ROUNDS, patience)
-        self._check_loss()
+        self._check_loss(given or {})
         check_boosting(self.name, self.params, given)
         self.params = check_parameter_names(self.name, self.params, given)
         check_task_params(self.name, task, self.params, given)
@@ -83,16 +83,17 @@ class Booster(ABC):
         if self.name == "xgboost":
             check_xgboost_values(self.params, given)
 
-    def _check_loss(self) -> None:
+    def _check_loss(self, given: dict) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):
         the prior's logits or prediction are added to the margin, read back as they are
         (so also a parameter of :attr:`link_params`); and a loss parameter the library
-        refuses (:func:`~llmboost._losses.check_loss_params`)."""
+        refuses (:func:`~llmboost._losses.check_loss_params`); a loss shown as ``given``."""
         for key in OBJECTIVE_KEYS:
             loss = self.params.get(key)
             if isinstance(loss, str) and loss not in self.margin_losses[self.task]:
                 taken = self.margin_losses[self.task]
-                raise ValueError(refused_loss(self.name, self.task, key, loss, taken))
+                shown = given.get(key, loss)
+                raise ValueError(refused_loss(self.name, self.task, key, loss, taken, shown))
         reads = "the prediction" if self.task == "regression" else "log-odds"
         for key, (plain, predicts) in self.link_params[self.task].items():
             if self.params.get(key, plain) != plain:

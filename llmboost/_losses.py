@@ -35,7 +35,9 @@ _OTHER_LOSSES = {
 }  # fmt: skip
 
 
-def refused_loss(library: str, task: str, key: str, loss: str, taken: tuple) -> str:
+def refused_loss(
+    library: str, task: str, key: str, loss: str, taken: tuple, shown: str | None = None
+) -> str:
     """Why a named loss of ``params`` is refused, and what to give instead.
 
     Parameters
@@ -48,6 +50,8 @@ def refused_loss(library: str, task: str, key: str, loss: str, taken: tuple) -> 
         A loss not among ``taken``.
     taken : tuple of str
         The losses the adapter takes for ``task``: those whose prediction is the margin.
+    shown : str, default=None
+        The loss as the user gave it (LightGBM's is read in lower case).
 
     Returns
     -------
@@ -57,21 +61,22 @@ def refused_loss(library: str, task: str, key: str, loss: str, taken: tuple) -> 
         logistic one) the losses taken.
     """
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    given = loss if shown is None else shown
     if loss.strip().lower() in taken:  # XGBoost reads its names as they are written
         return (
-            f"booster_params {key}={loss!r} is no loss {name} knows: it names its losses in "
+            f"booster_params {key}={given!r} is no loss {name} knows: it names its losses in "
             f"lower case, without spaces; give {key}={loss.strip().lower()!r}."
         )
     other = _OTHER_LOSSES[library].get(loss, "")
     if other.split("'")[1:2] and other.split("'")[1] in taken:  # one of this task's losses
         return (
-            f"booster_params {key}={loss!r} is the other library's name: {name} calls this "
+            f"booster_params {key}={given!r} is the other library's name: {name} calls this "
             f"loss {other}."
         )
     kind, reads = ("regressor", "the prediction") if task == "regression" else (
         "classifier", "logits")  # fmt: skip
     return (
-        f"booster_params {key}={loss!r} is not supported: this {kind} adds the prior to the "
+        f"booster_params {key}={given!r} is not supported: this {kind} adds the prior to the "
         f"trees' margin and reads the margin as {reads}, so it takes losses without a link "
         f"({', '.join(taken)})"
         + ("; for counts or positive targets, fit log1p(y) instead." if kind == "regressor"

@@ -966,6 +966,19 @@ def test_the_rounds_and_the_patience_take_the_text_of_a_whole_number(library):
 
 
 @pytest.mark.parametrize(
+    "task, key, loss, why",
+    [("classification", "objective", "Poisson", "is not supported: this classifier adds"),
+     ("regression", "application", " Gamma", "is not supported: this regressor adds"),
+     ("regression", "objective", "REG:SquaredError", "is the other library's name: LightGBM")],
+)  # fmt: skip
+def test_a_refused_lightgbm_loss_is_shown_as_given(task, key, loss, why):
+    # it was shown as LightGBM reads it, lower-cased and stripped ("objective='poisson'")
+    message = f"booster_params {key}={loss!r} {why}"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        make_booster("lightgbm", {key: loss}, task, 0)
+
+
+@pytest.mark.parametrize(
     "task, given, name",
     [("regression", "MAE", "mae"), ("regression", "Huber", "huber"),
      ("regression", "L2", "l2"), ("classification", "BINARY", "binary"),
