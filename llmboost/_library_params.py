@@ -66,8 +66,9 @@ _MULTICLASS = {
     "multiclass": "binary", "softmax": "binary",
 }  # fmt: skip
 
-#: LightGBM's losses of two classes (XGBoost replaces its own by its multiclass loss).
-_LIGHTGBM_BINARY = ("binary", "cross_entropy", "xentropy")
+#: The libraries' losses of two classes (XGBoost's estimator replaced its own by its
+#: multiclass loss with more classes, without a word).
+_BINARY = ("binary", "cross_entropy", "xentropy", "binary:logistic", "binary:logitraw")
 
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
@@ -256,9 +257,10 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     """Refuse parameters that contradict the number of classes of ``y``: ``scale_pos_weight``
     (or LightGBM's ``is_unbalance=True``, or an alias), which weight the positive class of
     two, with more classes, where both libraries ignore them (XGBoost with a warning on
-    every fit, LightGBM in silence); LightGBM's binary losses with more classes,
-    ``num_class`` other than 1 with two classes and a binary loss, and a multiclass loss
-    with two classes without ``num_class``, on which both failed at fit, after the prior's
+    every fit, LightGBM in silence); a binary loss with more classes (XGBoost replaced
+    it by its multiclass loss, without a word), ``num_class`` other than 1 with two
+    classes and a binary loss, and a multiclass loss with two classes without
+    ``num_class``, on which both failed at fit, after the prior's
     scores; and a multiclass loss with ``num_class=2`` at a scale other than 0, whose
     margin of one log-odds per row it does not take (:func:`check_margin_width` refused it
     at the first fit of the trees, after the prior's scores).
@@ -379,7 +381,7 @@ def _check_class_count(params: dict, classes, scales) -> None:
             f"2 classes ({brief(classes[0])} and {brief(classes[1])}); give {key}={binary!r}, "
             "the same loss for two classes, or leave the loss to its default."
         )
-    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _LIGHTGBM_BINARY]
+    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _BINARY]
     if len(classes) > 2 and binary:
         raise ValueError(
             f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "

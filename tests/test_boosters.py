@@ -1017,6 +1017,10 @@ def test_monotone_constraints_in_another_form_are_refused_before_any_fit(library
     "library, params, n_classes, match",
     [("lightgbm", {"objective": "binary"}, 3, r"objective='binary' is a loss of two classes, but "),
      ("lightgbm", {"objective": "XENTROPY"}, 3, r"objective='XENTROPY' is a loss of two classes"),
+     ("xgboost", {"objective": "binary:logistic"}, 3,
+      r"objective='binary:logistic' is a loss of two classes, but y has 3 classes; leave"),
+     ("xgboost", {"objective": "binary:logitraw"}, 4,
+      r"objective='binary:logitraw' is a loss of two classes, but y has 4 classes"),
      ("xgboost", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes"),
      ("lightgbm", {"num_class": 2}, 2, r"num_class=2, but y has 2 classes"),
      ("lightgbm", {"num_classes": 3}, 2, r"num_classes=3, but y has 2 classes")],
@@ -1026,7 +1030,8 @@ def test_a_binary_loss_or_num_class_that_y_contradicts_is_refused_before_any_fit
 ):
     # they failed at fit, after the prior's scores: LightGBM "Number of classes must be 1
     # for non-multiclass training", XGBoost "base_margin_.Shape(1) == this->mparam_.
-    # OutputLength() (1 vs. 2)"
+    # OutputLength() (1 vs. 2)"; XGBoost's estimator replaced its binary loss by its
+    # multiclass loss without a word
     from sklearn.linear_model import LogisticRegression
 
     from llmboost import PriorBoostClassifier
