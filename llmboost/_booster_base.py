@@ -9,6 +9,7 @@ import numpy as np
 
 from ._constraints import check_constraint_forms
 from ._fit_arguments import check_boosting, check_stopping_twice
+from ._library_config import check_library_values
 from ._library_errors import check_gpu, check_metric
 from ._library_params import (
     OBJECTIVE_KEYS,
@@ -19,7 +20,7 @@ from ._library_params import (
     pop_patience,
 )
 from ._losses import check_loss_params, refused_loss
-from ._param_names import check_parameter_names, check_xgboost_values
+from ._param_names import check_parameter_names
 from ._params import brief
 from ._tree_unit import target_center, target_unit, trees_unit
 
@@ -80,8 +81,7 @@ class Booster(ABC):
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
         _check_class_weight(self.params)
-        if self.name == "xgboost":
-            check_xgboost_values(self.params, given)
+        check_library_values(self.name, task, self.params, given)
 
     def _check_loss(self, given: dict) -> None:
         """Refuse a named loss whose prediction is not the margin (a log or logistic link):

@@ -16,13 +16,12 @@ import json
 import math
 import warnings
 from difflib import get_close_matches
-from functools import cache, lru_cache
+from functools import cache
 from numbers import Integral, Real
 
 import numpy as np
 
 from ._compat import lightgbm_parameter_names
-from ._library_errors import library_message
 from ._library_params import OBJECTIVE_KEYS, WHOLE_TEXT, given_key
 from ._param_tables import (
     CHOICES,
@@ -121,87 +120,6 @@ def _xgboost_names(parts: tuple) -> frozenset | None:
     wrapper = set(model.get_params()) - set(model.get_xgb_params())  # not sent to the learner
     extra = {"eval_metric", "num_output_group", "num_feature", "num_class", "verbosity"}
     return frozenset(names | wrapper | extra)
-
-
-def check_xgboost_values(params: dict, given: dict | None) -> None:
-    """Refuse a value XGBoost's learner refuses as it configures itself, before any fit
-    (``eval_metric='nope'``, ``refresh_leaf=2``, ``max_cached_hist_node=0``,
-    ``updater='nope'``): XGBoost failed at fit, after the prior's scores. The value
-    named is the first whose parameter, added to the learner's parts and the parameters
-    before it, XGBoost refuses.
-
-    Parameters
-    ----------
-    params : dict
-        XGBoost's parameters, aliases renamed, the other checks passed.
-    given : dict or None
-        The user's ``booster_params``: the message names a parameter as given there.
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter, its value and XGBoost's reason.
-    """
-    wrapper = _xgboost_wrapper() | {"verbosity", "monotone_constraints", "interaction_constraints"}
-    sent = {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
-    sent = {k: v for k, v in sent.items() if k not in wrapper and _sendable(v)}
-    order = sorted(sent, key=lambda k: k not in _XGBOOST_PARTS)  # the parts first
-    refused = _xgboost_refusal(tuple((k, sent[k]) for k in order))
-    if refused is None:
-        return
-    key, reason = refused
-    raise ValueError(
-        f"booster_params {given_key('xgboost', key, given)}={brief(params[key])}: XGBoost "
-        f"refuses it ({reason}); see XGBoost's parameters: "
-        "https://xgboost.readthedocs.io/en/stable/parameter.html."
-    )
-
-
-def _sendable(value) -> bool:
-    """A value XGBoost's learner reads from ``booster_params``: a number, a name, or a list
-    of them (metrics, quantiles); not a callable (a custom loss or metric, which its
-    estimator keeps)."""
-    many = isinstance(value, tuple) and all(isinstance(v, str | Real) for v in value)
-    return many or isinstance(value, str | Real)
-
-
-@cache
-def _xgboost_wrapper() -> frozenset:
-    """The parameters XGBoost's scikit-learn estimator keeps (not sent to the learner)."""
-    import xgboost as xgb
-
-    model = xgb.XGBModel()
-    return frozenset(set(model.get_params()) - set(model.get_xgb_params()))
-
-
-@lru_cache(maxsize=256)
-def _xgboost_refusal(items: tuple) -> tuple[str, str] | None:
-    """The first parameter of ``items`` the learner refuses with those before it, and
-    XGBoost's reason (``None`` when it takes them all)."""
-    loss = dict(items).get("objective")
-    base: dict = {"num_feature": 1}
-    if isinstance(loss, str) and loss.startswith("multi:") and "num_class" not in dict(items):
-        base["num_class"] = 3  # the estimator sets it from y
-    if _xgboost_reason(base, items) is None:  # all at once, then one by one
-        return None
-    for n in range(1, len(items) + 1):
-        if (reason := _xgboost_reason(base, items[:n])) is not None:
-            return items[n - 1][0], reason
-    return None
-
-
-def _xgboost_reason(base: dict, items: tuple) -> str | None:
-    """Why XGBoost's learner refuses ``base`` and ``items`` as it configures itself."""
-    import xgboost as xgb
-
-    sent = {**base, **{k: list(v) if isinstance(v, tuple) else v for k, v in items}}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # about the device, which the fit repeats
-            xgb.Booster(sent).save_config()
-    except xgb.core.XGBoostError as error:
-        return library_message(error).rstrip(".")
-    return None
 
 
 def check_parameter_names(library: str, params: dict, given: dict | None = None) -> dict:
@@ -485,4 +403,4 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
     )
 
 
-__all__ = ["brief", "check_parameter_names", "check_xgboost_values", "warn_unsampled_rows"]
+__all__ = ["brief", "check_parameter_names", "warn_unsampled_rows"]

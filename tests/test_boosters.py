@@ -65,8 +65,8 @@ def test_library_errors_in_fit_are_one_line_naming_the_parameters(library):
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = (np.arange(40) % 2).astype(float)
     # values the library refuses only at fit (XGBoost's logistic loss needs a base_score
-    # in (0, 1), which it checks on the labels)
-    key, value = {"xgboost": ("base_score", 5), "lightgbm": ("poisson_max_delta_step", 0)}[library]
+    # in (0, 1), which it checks on the labels; LightGBM one max_bin per column of X, one)
+    key, value = {"xgboost": ("base_score", 5), "lightgbm": ("max_bin_by_feature", [2, 3])}[library]
     booster = make_booster(library, {key: value}, "classification", 0)
     with pytest.raises(ValueError, match=rf"could not fit: .*{key}") as caught:
         booster.fit(X, y, None)
@@ -104,6 +104,42 @@ def test_lightgbm_class_weight_that_is_no_dict_or_balanced_is_refused_by_name(va
     for taken in ("balanced", {"no": 2.0}, None):
         model.set_params(prior=None, scale=0, booster_params={"class_weight": taken})
         assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
+    "params, shown, reason",
+    [({"metric_freq": 0}, "metric_freq=0", "Check failed: (metric_freq) > (0)"),
+     ({"tweedie_variance_power": 3}, "tweedie_variance_power=3", "(tweedie_variance_power) <"),
+     ({"poisson_max_delta_step": 0}, "poisson_max_delta_step=0", "(poisson_max_delta_step) >"),
+     ({"refit_decay_rate": "2"}, "refit_decay_rate='2'", "(refit_decay_rate) <= (1.0)"),
+     ({"histogram_pool_size": "x"}, "histogram_pool_size='x'", "Unknown token x"),
+     ({"gpu_platform_id": "x"}, "gpu_platform_id='x'", "should be of type int")],
+)  # fmt: skip
+def test_lightgbm_values_its_config_refuses_are_refused_before_the_prior(
+    params, shown, reason, capsys
+):
+    # LightGBM refused each at fit, after the prior's scores, with its source's path
+    # ("LightGBM could not fit: Check failed: (metric_freq) > (0) at /__w/LightGBM/...")
+    from sklearn.linear_model import Ridge
+
+    from llmboost import PriorBoostRegressor
+
+    class NotToFit(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    X, rng = _frame()
+    y = rng.gamma(2.0, size=len(X))
+    model = PriorBoostRegressor(NotToFit(), booster="lightgbm", booster_params=params)
+    message = f"booster_params {shown}: LightGBM refuses it ("
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}.*{re.escape(reason)}.*\); see"):
+        model.fit(X, y)
+    assert "config_auto.cpp" not in capsys.readouterr().out  # nor printed
+    taken = {"metric_freq": 2, "tweedie_variance_power": 1.5, "poisson_max_delta_step": 0.7,
+             "refit_decay_rate": "0.5", "histogram_pool_size": -1,
+             "gpu_platform_id": 0}  # fmt: skip
+    fine = {k: taken.get(k, v) for k, v in params.items()}
+    make_booster("lightgbm", fine, "regression", 0).fit(X, y, None)
 
 
 @pytest.mark.parametrize(
