@@ -283,7 +283,18 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
         if isinstance(value, numbers.Complex):  # as a column of complex numbers
             raise ValueError(f"Complex data not supported (column {name!r}).")
         raise _odd_value(name, value)
-    return _text_categories(col.astype("category"))
+    return _text_categories(_booleans_as_text(col).astype("category"))
+
+
+def _booleans_as_text(col: pd.Series) -> pd.Series:
+    """An object column with its booleans as their text (``"True"``, ``"False"``): as
+    categories, ``True`` and ``1`` are equal, and whichever came first named both."""
+    flags = col.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    if not flags.any():
+        return col
+    values = col.to_numpy(dtype=object, copy=True)
+    values[flags] = [str(v) for v in values[flags]]
+    return pd.Series(values, index=col.index, name=col.name, dtype=object)
 
 
 def _odd_value(name: str, value) -> TypeError:

@@ -587,3 +587,15 @@ def test_string_view_labels_of_pandas_are_read_as_text():
         check_target(pd.Series(["u", None, "v"], dtype=kind), 3, classification=True)
     numbers = pd.Series(["1.5", "2"], dtype=kind)
     assert check_target(numbers, 2, classification=False).tolist() == [1.5, 2.0]
+
+
+def test_booleans_and_numbers_among_text_are_distinct_categories():
+    # True and 1 are equal, so they shared one category named by whichever came first:
+    # ["u", True, 1] read 1 as "True", and a later batch's 1 was unseen (missing)
+    X = pd.DataFrame({"a": ["u", True, 1, 0, np.False_, None]}, dtype=object)
+    frame = to_frame(X)
+    assert frame["a"].tolist()[:5] == ["u", "True", "1", "0", "False"]
+    assert frame["a"].cat.categories.tolist() == ["0", "1", "False", "True", "u"]
+    later = to_frame(pd.DataFrame({"a": ["u", 1]}, dtype=object))
+    aligned = align_categories(later, fit_categories(frame))
+    assert aligned["a"].tolist() == ["u", "1"]

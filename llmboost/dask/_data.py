@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _text_view_as_string
+from .._columns import _booleans_as_text, _text_view_as_string
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import labels_again, numbers_again
@@ -325,8 +325,13 @@ def _sorted_categories(values: pd.Series) -> pd.Series:
 
 
 def _distinct(values: pd.Series) -> pd.Series:
-    """The distinct values present, in order of first appearance."""
-    return values.dropna().drop_duplicates()
+    """The distinct values present, in order of first appearance (``True`` and ``1``
+    both: they are equal, but distinct categories of a text column)."""
+    values = values.dropna()
+    if values.dtype != object:
+        return values.drop_duplicates()
+    flags = values.map(lambda v: isinstance(v, bool | np.bool_))
+    return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
 
 
 def text_dtypes(X):
@@ -362,7 +367,7 @@ def _text_dtypes(found: list[dict]) -> dict:
         values = _distinct(pd.concat([f[name] for f in found])).reset_index(drop=True)
         if values.map(_is_text).any():
             to_frame(pd.DataFrame({name: values}))  # the local check: numbers and text only
-            out[name] = values.astype("category").dtype
+            out[name] = _booleans_as_text(values).astype("category").dtype
     return out
 
 
@@ -436,7 +441,7 @@ def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
     """
     part = part.set_axis(columns, axis=1)
     for name, dtype in (text or {}).items():
-        part[name] = part[name].astype(dtype)
+        part[name] = _booleans_as_text(part[name]).astype(dtype)
     return to_frame(part)
 
 

@@ -1,0 +1,33 @@
+"""The Dask reading of X and y against the local one."""
+
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+pytest.importorskip("distributed")
+
+import dask  # noqa: E402
+
+from llmboost._validation import align_categories, fit_categories, to_frame  # noqa: E402
+from llmboost.dask._data import as_given, schema, text_dtypes  # noqa: E402
+
+
+def read_as_dask(X: pd.DataFrame, npartitions: int = 2):
+    """The categories of a Dask fit and its partitions as converted, computed here."""
+    with dask.config.set({"dataframe.convert-string": False, "scheduler": "sync"}):
+        Xd = dd.from_pandas(X, npartitions=npartitions)
+        categories, text = schema(Xd), text_dtypes(Xd)
+        text = dask.compute(text)[0]
+        parts = dask.compute(*[dask.delayed(as_given)(p, list(X.columns), text)
+                               for p in Xd.to_delayed()])  # fmt: skip
+    return categories, pd.concat([align_categories(p, categories) for p in parts])
+
+
+def test_booleans_and_numbers_among_text_are_distinct_categories_as_locally():
+    # dask's distinct values merged True and 1 as pandas' categories did
+    X = pd.DataFrame({"a": ["u", True, 1, 0, False, "v", 1, True]}, dtype=object)
+    local = to_frame(X)
+    categories, frame = read_as_dask(X, npartitions=3)
+    pd.testing.assert_index_equal(categories["a"], fit_categories(local)["a"])
+    assert categories["a"].tolist() == ["0", "1", "False", "True", "u", "v"]
+    pd.testing.assert_series_equal(frame["a"], local["a"])
