@@ -27,6 +27,7 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
     Dates and durations are too (a cast would give counts of each value's unit), and so
     is a column of no value (as a table's, categories with none present)."""
     if values.dtype == object:
+        values = _quiet_nans(values)
         if any(isinstance(v, date | timedelta | np.datetime64 | np.timedelta64) for v in values):
             return values
         if (missing := pd.isna(values)).all():
@@ -39,6 +40,19 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
     if values.dtype == object and np.isinf(numbers).any() and _first_overflow(values) is not None:
         return values  # so is a Decimal beyond it, which the cast made infinity
     return numbers
+
+
+def _quiet_nans(values):
+    """Object values (a Series or an array) with ``Decimal("sNaN")`` as ``Decimal("NaN")``,
+    missing as that is (pandas' missing check raised ``decimal.InvalidOperation``)."""
+    if values.dtype != object:
+        return values
+    signalling = np.array([isinstance(v, Decimal) and v.is_snan() for v in values], dtype=bool)
+    if not signalling.any():
+        return values
+    values = values.copy()
+    values[signalling] = Decimal("NaN")
+    return values
 
 
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
@@ -84,7 +98,7 @@ def _first_not_utf8(values) -> int | None:
 def _read_column(col: pd.Series, name: str) -> pd.Series:
     if isinstance(col.dtype, pd.SparseDtype):  # read as its values: dates are not numbers
         col = col.sparse.to_dense()
-    col = _numpy_typed(col, name)
+    col = _quiet_nans(_numpy_typed(col, name))
     if _is_arrow_dictionary(getattr(col.dtype, "pyarrow_dtype", None)):  # pyarrow backend
         arrow = _arrow_categorical(col.array.__arrow_array__(), name)
         col = pd.Series(arrow, col.index, name=col.name)

@@ -28,6 +28,7 @@ from ._columns import (
     _not_utf8,
     _parse_numbers,
     _plain,
+    _quiet_nans,
     _text_names,
     _text_view_as_string,
 )
@@ -244,7 +245,7 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         raise ValueError(
             f"y has shape {shape}: llmboost fits one target; fit one model per column."
         )
-    y = column_or_1d(y, warn=True)
+    y = _quiet_nans(column_or_1d(y, warn=True))
     if len(y) != n_rows:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples: X has {n_rows} rows, "

@@ -1,5 +1,7 @@
 """The Dask reading of X and y against the local one."""
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 
@@ -31,3 +33,14 @@ def test_booleans_and_numbers_among_text_are_distinct_categories_as_locally():
     pd.testing.assert_index_equal(categories["a"], fit_categories(local)["a"])
     assert categories["a"].tolist() == ["0", "1", "False", "True", "u", "v"]
     pd.testing.assert_series_equal(frame["a"], local["a"])
+
+
+def test_a_signalling_nan_decimal_is_missing_as_locally():
+    # the distinct values of the schema raised a bare decimal.InvalidOperation
+    snan = Decimal("sNaN")
+    X = pd.DataFrame({"d": [snan, Decimal(1), Decimal(2), snan], "t": ["u", snan, "v", 1]})
+    local = to_frame(X)
+    categories, frame = read_as_dask(X)
+    assert categories.keys() == {"t"}
+    pd.testing.assert_index_equal(categories["t"], fit_categories(local)["t"])
+    pd.testing.assert_frame_equal(frame, local)

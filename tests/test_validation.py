@@ -599,3 +599,16 @@ def test_booleans_and_numbers_among_text_are_distinct_categories():
     later = to_frame(pd.DataFrame({"a": ["u", 1]}, dtype=object))
     aligned = align_categories(later, fit_categories(frame))
     assert aligned["a"].tolist() == ["u", "1"]
+
+
+def test_a_signalling_nan_decimal_is_missing_as_nan_is():
+    # pandas' missing check raised a bare decimal.InvalidOperation on Decimal("sNaN")
+    snan = Decimal("sNaN")
+    frame = to_frame(pd.DataFrame({"d": [snan, Decimal("1.5")], "t": ["u", snan]}))
+    assert frame["d"].tolist()[1] == 1.5 and np.isnan(frame["d"].iloc[0])
+    assert frame["t"].tolist() == ["u", np.nan] and frame["t"].cat.categories.tolist() == ["u"]
+    array = to_frame(np.array([[snan], [2]], dtype=object))
+    assert np.isnan(array["x0"].iloc[0]) and array["x0"].iloc[1] == 2.0
+    for classification in (True, False):
+        with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[0\]\)"):
+            check_target(np.array([snan, 1], dtype=object), 2, classification=classification)

@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _booleans_as_text, _text_view_as_string
+from .._columns import _booleans_as_text, _quiet_nans, _text_view_as_string
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import labels_again, numbers_again
@@ -327,7 +327,7 @@ def _sorted_categories(values: pd.Series) -> pd.Series:
 def _distinct(values: pd.Series) -> pd.Series:
     """The distinct values present, in order of first appearance (``True`` and ``1``
     both: they are equal, but distinct categories of a text column)."""
-    values = values.dropna()
+    values = _quiet_nans(values).dropna()
     if values.dtype != object:
         return values.drop_duplicates()
     flags = values.map(lambda v: isinstance(v, bool | np.bool_))
@@ -441,7 +441,7 @@ def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
     """
     part = part.set_axis(columns, axis=1)
     for name, dtype in (text or {}).items():
-        part[name] = _booleans_as_text(part[name]).astype(dtype)
+        part[name] = _booleans_as_text(_quiet_nans(part[name])).astype(dtype)
     return to_frame(part)
 
 
