@@ -150,6 +150,26 @@ def _text_view_as_string(chunks):
     return chunks.cast(pa.large_string()) if pa.types.is_string_view(kind) else chunks
 
 
+def _string_kind(dtype):
+    """``dtype``, Arrow's ``string_view`` (also a dictionary's) as ``large_string``."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is None:
+        return dtype
+    import pyarrow as pa
+
+    return pd.ArrowDtype(_text_view_as_string(pa.nulls(0, type=arrow)).type)
+
+
+def _large_strings(part):
+    """A Series or DataFrame with its Arrow ``string_view`` values as ``large_string``."""
+    if isinstance(part, pd.DataFrame):
+        return pd.DataFrame({n: _large_strings(c) for n, c in part.items()}, index=part.index)
+    if not hasattr(part.dtype, "pyarrow_dtype"):
+        return part
+    values = _text_view_as_string(part.array.__arrow_array__())
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=part.index, name=part.name)
+
+
 def _empty_column(col: pd.Series) -> pd.Series | None:
     """An all-missing column: categories with none declared (not even a ``category``
     column's own) when it holds categories, objects or text, so that every value at

@@ -11,13 +11,14 @@ pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 from llmboost._validation import align_categories, fit_categories, to_frame  # noqa: E402
-from llmboost.dask._data import as_given, schema, text_dtypes  # noqa: E402
+from llmboost.dask._data import as_dask_frame, as_given, schema, text_dtypes  # noqa: E402
 
 
-def read_as_dask(X: pd.DataFrame, npartitions: int = 2):
-    """The categories of a Dask fit and its partitions as converted, computed here."""
+def read_as_dask(X: pd.DataFrame, npartitions: int = 2, dtypes=None):
+    """The categories of a Dask fit and its partitions as converted, computed here
+    (``dtypes`` given to the dask frame: ``dd.from_pandas`` does not take them all)."""
     with dask.config.set({"dataframe.convert-string": False, "scheduler": "sync"}):
-        Xd = dd.from_pandas(X, npartitions=npartitions)
+        Xd = as_dask_frame(dd.from_pandas(X, npartitions=npartitions).astype(dtypes or {}))
         categories, text = schema(Xd), text_dtypes(Xd)
         text = dask.compute(text)[0]
         parts = dask.compute(*[dask.delayed(as_given)(p, list(X.columns), text)
@@ -43,4 +44,17 @@ def test_a_signalling_nan_decimal_is_missing_as_locally():
     categories, frame = read_as_dask(X)
     assert categories.keys() == {"t"}
     pd.testing.assert_index_equal(categories["t"], fit_categories(local)["t"])
+    pd.testing.assert_frame_equal(frame, local)
+
+
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_a_column_of_arrow_string_view_is_text_as_locally(dictionary):
+    # dask's and pandas' checks of the column raised "NotImplementedError: string_view"
+    pa = pytest.importorskip("pyarrow")
+    kind = pa.dictionary(pa.int32(), pa.string_view()) if dictionary else pa.string_view()
+    X = pd.DataFrame({"t": ["w", "v", None, "w", "u", "v"], "a": [1.5, 2, 3, 4, 5, 6]})
+    local = to_frame(X.astype({"t": pd.ArrowDtype(kind)}))
+    categories, frame = read_as_dask(X, dtypes={"t": pd.ArrowDtype(kind)})
+    pd.testing.assert_index_equal(categories["t"], fit_categories(local)["t"])
+    assert categories["t"].tolist() == (["w", "v", "u"] if dictionary else ["u", "v", "w"])
     pd.testing.assert_frame_equal(frame, local)

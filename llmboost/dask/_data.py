@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _booleans_as_text, _quiet_nans, _text_view_as_string
+from .._columns import _booleans_as_text, _large_strings, _quiet_nans, _string_kind
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import labels_again, numbers_again
@@ -100,7 +100,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
-    return numbers_again(X)
+    return numbers_again(_views_as_strings(X))
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:
@@ -250,20 +250,18 @@ def as_dask_target(y, X):
     return y
 
 
-def _views_as_strings(y):
-    """Labels of Arrow's ``string_view`` as ``large_string`` ones (lazily), as a local fit
-    reads them (pandas has no NumPy type for them)."""
-    if str(getattr(y.dtype, "pyarrow_dtype", "")) != "string_view":
-        return y
-    import pyarrow as pa
-
-    meta = pd.Series([], dtype=pd.ArrowDtype(pa.large_string()), name=y.name)
-    return y.map_partitions(_large_strings, meta=meta.set_axis(y._meta.index))
-
-
-def _large_strings(part: pd.Series) -> pd.Series:
-    values = _text_view_as_string(part.array.__arrow_array__())
-    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=part.index, name=part.name)
+def _views_as_strings(data):
+    """A Series or DataFrame with its columns of Arrow's ``string_view`` (also a
+    dictionary's) as ``large_string`` ones (lazily), as a local fit reads them (pandas
+    has no NumPy type for them: its checks raised ``NotImplementedError``)."""
+    meta = data._meta
+    frame = meta.to_frame() if isinstance(meta, pd.Series) else meta
+    kinds = {n: _string_kind(t) for n, t in frame.dtypes.items()}
+    if all(kinds[n] == t for n, t in frame.dtypes.items()):
+        return data
+    empty = {n: pd.Series([], dtype=t, index=frame.index[:0]) for n, t in kinds.items()}
+    meta = empty[meta.name] if isinstance(meta, pd.Series) else pd.DataFrame(empty)
+    return data.map_partitions(_large_strings, meta=meta)
 
 
 def _check_chunks(array, name: str) -> None:
