@@ -317,18 +317,30 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
         if isinstance(value, numbers.Complex):  # as a column of complex numbers
             raise ValueError(f"Complex data not supported (column {name!r}).")
         raise _odd_value(name, value)
-    return _text_categories(_booleans_as_text(col).astype("category"))
+    return _text_categories(_text_objects(col).astype("category"))
 
 
-def _booleans_as_text(col: pd.Series) -> pd.Series:
-    """An object column with its booleans as their text (``"True"``, ``"False"``): as
-    categories, ``True`` and ``1`` are equal, and whichever came first named both."""
+def _text_objects(col: pd.Series) -> pd.Series:
+    """An object column with its booleans as their text (``"True"``, ``"False"``: as
+    categories, ``True`` and ``1`` are equal, and whichever came first named both) and
+    ``Decimal("sNaN")`` as NaN, before it becomes text categories."""
+    col = _quiet_nans(col)
     flags = col.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     if not flags.any():
         return col
     values = col.to_numpy(dtype=object, copy=True)
     values[flags] = [str(v) for v in values[flags]]
     return pd.Series(values, index=col.index, name=col.name, dtype=object)
+
+
+def _distinct(values: pd.Series) -> pd.Series:
+    """The distinct values present, in order of first appearance (``True`` and ``1``
+    both: they are equal, but distinct categories of a text column)."""
+    values = _quiet_nans(values).dropna()
+    if values.dtype != object:
+        return values.drop_duplicates()
+    flags = values.map(lambda v: isinstance(v, bool | np.bool_))
+    return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
 
 
 def _odd_value(name: str, value) -> TypeError:

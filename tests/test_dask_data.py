@@ -58,3 +58,30 @@ def test_a_column_of_arrow_string_view_is_text_as_locally(dictionary):
     pd.testing.assert_index_equal(categories["t"], fit_categories(local)["t"])
     assert categories["t"].tolist() == (["w", "v", "u"] if dictionary else ["u", "v", "w"])
     pd.testing.assert_frame_equal(frame, local)
+
+
+def test_a_classifier_s_text_label_beside_the_number_it_writes_is_refused():
+    # dask's strings wrote "1" and 1 alike, so the Dask fit took them as one text class
+    # where a local classifier refuses labels of mixed kinds
+    distributed = pytest.importorskip("distributed")
+    from llmboost import PriorBoostClassifier
+    from llmboost.dask import DaskPriorBoostClassifier
+    from llmboost.dask._data import as_dask_target
+
+    X = pd.DataFrame({"a": [0.5, 1, 2, 3, 4, 5]})
+    y = pd.Series(["1", 1, "a", 1, "1", "a"], dtype=object, name="t")
+    with pytest.raises(ValueError, match=r"y mixes text and other labels \(e.g. '1' and 1\)"):
+        PriorBoostClassifier().fit(X, y)
+    Xd, yd = dd.from_pandas(X, npartitions=2), dd.from_pandas(y, npartitions=2)
+    assert yd.dtype != object  # dask wrote the labels as text
+    message = r"y mixes text and other labels \(e.g. '1' and 1\), which dask's strings"
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=None):
+        with pytest.raises(ValueError, match=message):
+            DaskPriorBoostClassifier().fit(Xd, yd)
+    for labels in (["True", True, "a"], ["1.5", 1.5, "a"]):
+        with pytest.raises(ValueError, match=rf"e.g. '{labels[0]}' and {labels[1]}\)"):
+            as_dask_target(dd.from_pandas(pd.Series(labels, dtype=object), 1), Xd, classifier=True)
+    # a regressor reads both as the number, as locally
+    numbers = pd.Series(["1", 1, 2.5, 1, "1", 3], dtype=object)
+    got = as_dask_target(dd.from_pandas(numbers, npartitions=2), as_dask_frame(Xd))
+    assert got.compute().astype(float).tolist() == numbers.astype(float).tolist()

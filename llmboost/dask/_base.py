@@ -269,7 +269,7 @@ class _DaskPriorBoost(FusionParams):
                 f"X has a column named {taken[0]!r}, which the Dask fit uses for the labels "
                 "and partitions of its sample: rename that column."
             )
-        y = as_dask_target(y, X)
+        y = as_dask_target(y, X, classifier=self._task != "regression")
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
         seed = sample_seed(self.random_state)

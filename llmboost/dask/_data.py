@@ -18,10 +18,10 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _booleans_as_text, _large_strings, _quiet_nans, _string_kind
+from .._columns import _distinct, _large_strings, _plain, _string_kind, _text_objects
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
-from ._text import labels_again, numbers_again
+from ._text import _source_objects, labels_again, numbers_again
 
 EXTRA = 'pip install "llmboost[dask]"'
 #: How to fix a ``y`` whose rows are not ``X``'s.
@@ -206,7 +206,7 @@ def named_columns(X, columns, *, reset: bool):
     return X.rename(columns=dict(zip(X.columns, feature_names(columns))))
 
 
-def as_dask_target(y, X):
+def as_dask_target(y, X, *, classifier: bool = False):
     """``y`` as a dask Series partitioned exactly like ``X``.
 
     A Series is matched to ``X``'s rows by index (repartitioned to ``X``'s divisions when
@@ -217,6 +217,9 @@ def as_dask_target(y, X):
     y : dask Series or 1-d dask array
     X : dask DataFrame
         From :func:`as_dask_frame`.
+    classifier : bool, default=False
+        Labels of a classifier: text beside a number it writes (``"1"`` and ``1``) is
+        refused, as a local classifier refuses labels of mixed kinds.
 
     Returns
     -------
@@ -234,6 +237,8 @@ def as_dask_target(y, X):
         y = y[y.columns[0]]
     elif not isinstance(y, dd.Series):
         raise TypeError(_not_labels(y))
+    if classifier:
+        _refuse_labels_written_alike(y)
     y = _views_as_strings(labels_again(y))
     if not (X.known_divisions and y.known_divisions):
         if y.npartitions != X.npartitions:
@@ -248,6 +253,20 @@ def as_dask_target(y, X):
     if tuple(y.divisions) != tuple(X.divisions):
         y = y.repartition(divisions=X.divisions)
     return y
+
+
+def _refuse_labels_written_alike(y) -> None:
+    """Refuse labels that mix text with a number or boolean written as that text: dask's
+    strings made them one text class, where a local classifier refuses the mix."""
+    source = _source_objects(y).get(y.name)
+    present = [] if source is None else source.dropna().tolist()
+    texts = {v for v in present if isinstance(v, str)}
+    if alike := [v for v in present if not isinstance(v, str) and str(v) in texts]:
+        raise ValueError(
+            f"y mixes text and other labels (e.g. {str(alike[0])!r} and {_plain(alike[0])!r}), "
+            "which dask's strings (dataframe.convert-string) wrote alike; give every label "
+            "one type, e.g. y.astype(str)."
+        )
 
 
 def _views_as_strings(data):
@@ -322,16 +341,6 @@ def _sorted_categories(values: pd.Series) -> pd.Series:
         return values
 
 
-def _distinct(values: pd.Series) -> pd.Series:
-    """The distinct values present, in order of first appearance (``True`` and ``1``
-    both: they are equal, but distinct categories of a text column)."""
-    values = _quiet_nans(values).dropna()
-    if values.dtype != object:
-        return values.drop_duplicates()
-    flags = values.map(lambda v: isinstance(v, bool | np.bool_))
-    return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
-
-
 def text_dtypes(X):
     """The categories a local fit gives each object column of ``X`` that holds text (lazily).
 
@@ -365,7 +374,7 @@ def _text_dtypes(found: list[dict]) -> dict:
         values = _distinct(pd.concat([f[name] for f in found])).reset_index(drop=True)
         if values.map(_is_text).any():
             to_frame(pd.DataFrame({name: values}))  # the local check: numbers and text only
-            out[name] = _booleans_as_text(values).astype("category").dtype
+            out[name] = _text_objects(values).astype("category").dtype
     return out
 
 
@@ -439,7 +448,7 @@ def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
     """
     part = part.set_axis(columns, axis=1)
     for name, dtype in (text or {}).items():
-        part[name] = _booleans_as_text(_quiet_nans(part[name])).astype(dtype)
+        part[name] = _text_objects(part[name]).astype(dtype)
     return to_frame(part)
 
 
