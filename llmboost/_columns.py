@@ -362,4 +362,26 @@ def _text_categories(col: pd.Series) -> pd.Series:
     )
 
 
-__all__ = ["FLOAT32_MAX"]
+def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
+    """An empty frame with the converted dtypes: categories as given, floats otherwise.
+
+    Parameters
+    ----------
+    columns : list of str
+    categories : dict of str to Index
+
+    Returns
+    -------
+    DataFrame
+    """
+    return pd.DataFrame(
+        {
+            name: pd.Categorical([], categories=categories[name])
+            if name in categories
+            else np.array([], dtype=np.float64)
+            for name in columns
+        }
+    )
+
+
+__all__ = ["FLOAT32_MAX", "meta_frame"]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,6 +13,14 @@ import dask  # noqa: E402
 
 from llmboost._validation import align_categories, fit_categories, to_frame  # noqa: E402
 from llmboost.dask._data import as_dask_frame, as_given, schema, text_dtypes  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    import distributed
+
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as c:
+        yield c
 
 
 def read_as_dask(X: pd.DataFrame, npartitions: int = 2, dtypes=None):
@@ -60,10 +69,9 @@ def test_a_column_of_arrow_string_view_is_text_as_locally(dictionary):
     pd.testing.assert_frame_equal(frame, local)
 
 
-def test_a_classifier_s_text_label_beside_the_number_it_writes_is_refused():
+def test_a_classifier_s_text_label_beside_the_number_it_writes_is_refused(client):
     # dask's strings wrote "1" and 1 alike, so the Dask fit took them as one text class
     # where a local classifier refuses labels of mixed kinds
-    distributed = pytest.importorskip("distributed")
     from llmboost import PriorBoostClassifier
     from llmboost.dask import DaskPriorBoostClassifier
     from llmboost.dask._data import as_dask_target
@@ -75,9 +83,8 @@ def test_a_classifier_s_text_label_beside_the_number_it_writes_is_refused():
     Xd, yd = dd.from_pandas(X, npartitions=2), dd.from_pandas(y, npartitions=2)
     assert yd.dtype != object  # dask wrote the labels as text
     message = r"y mixes text and other labels \(e.g. '1' and 1\), which dask's strings"
-    with distributed.Client(processes=False, n_workers=1, dashboard_address=None):
-        with pytest.raises(ValueError, match=message):
-            DaskPriorBoostClassifier().fit(Xd, yd)
+    with pytest.raises(ValueError, match=message):
+        DaskPriorBoostClassifier().fit(Xd, yd)
     for labels in (["True", True, "a"], ["1.5", 1.5, "a"]):
         with pytest.raises(ValueError, match=rf"e.g. '{labels[0]}' and {labels[1]}\)"):
             as_dask_target(dd.from_pandas(pd.Series(labels, dtype=object), 1), Xd, classifier=True)
@@ -85,3 +92,24 @@ def test_a_classifier_s_text_label_beside_the_number_it_writes_is_refused():
     numbers = pd.Series(["1", 1, 2.5, 1, "1", 3], dtype=object)
     got = as_dask_target(dd.from_pandas(numbers, npartitions=2), as_dask_frame(Xd))
     assert got.compute().astype(float).tolist() == numbers.astype(float).tolist()
+
+
+def test_classes_of_a_numpy_text_array_keep_its_dtype_as_locally(client):
+    # the Dask fit's classes_ were objects where the local ones are <U3
+    da = pytest.importorskip("dask.array")
+    from llmboost import PriorBoostClassifier
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.random(60)})
+    y = np.array(["no", "yes", "abc"])[rng.integers(0, 3, 60)]
+    kw = {"scale": 0, "booster_params": {"n_estimators": 3}}
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    Xd = dd.from_pandas(X, npartitions=2)
+    model = DaskPriorBoostClassifier(**kw).fit(Xd, da.from_array(y, chunks=30))
+    assert model.classes_.dtype == local.classes_.dtype == np.dtype("<U3")
+    np.testing.assert_array_equal(model.classes_, local.classes_)
+    predicted = model.predict(Xd).compute()
+    assert predicted.dtype == np.dtype("<U3")
+    np.testing.assert_array_equal(predicted, local.predict(X))
+    assert model.score(Xd, da.from_array(y, chunks=30)) == local.score(X, y)

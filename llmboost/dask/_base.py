@@ -35,6 +35,7 @@ from ._data import (
     named_columns,
     prepared,
     require_dask,
+    sample_labels,
     schema,
     text_dtypes,
 )
@@ -269,7 +270,7 @@ class _DaskPriorBoost(FusionParams):
                 f"X has a column named {taken[0]!r}, which the Dask fit uses for the labels "
                 "and partitions of its sample: rename that column."
             )
-        y = as_dask_target(y, X, classifier=self._task != "regression")
+        y = as_dask_target(given := y, X, classifier=self._task != "regression")
         categories = schema(X)
         frame, y = client.persist([prepared(X, categories, client), y])
         seed = sample_seed(self.random_state)
@@ -281,7 +282,7 @@ class _DaskPriorBoost(FusionParams):
         sample = frame.map_partitions(
             sample_partition, y, thresholds, seed, meta=_sample_meta(frame._meta, y)
         ).compute()
-        y_sample = pd.Series(sample.pop(TARGET).to_numpy(), name=y.name)
+        y_sample = sample_labels(sample.pop(TARGET), y.name, given)
         partitions = sample.pop(PARTITION).to_numpy()
         index, sample = sample.index, sample.reset_index(drop=True)
         local = self._local_estimator()

@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _distinct, _large_strings, _plain, _string_kind, _text_objects
+from .._columns import _distinct, _large_strings, _plain, _string_kind, _text_objects, meta_frame
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import _source_objects, labels_again, numbers_again
@@ -255,6 +255,15 @@ def as_dask_target(y, X, *, classifier: bool = False):
     return y
 
 
+def sample_labels(values: pd.Series, name, given):
+    """The sampled labels for the local fit: a Series named ``name``, or an array of the
+    NumPy text dtype of ``given``, a dask array (so ``classes_`` are of it, as locally)."""
+    kind = getattr(given, "dtype", None)
+    if isinstance(kind, np.dtype) and kind.kind in "US":
+        return values.to_numpy().astype(kind)
+    return pd.Series(values.to_numpy(), name=name)
+
+
 def _refuse_labels_written_alike(y) -> None:
     """Refuse labels that mix text with a number or boolean written as that text: dask's
     strings made them one text class, where a local classifier refuses the mix."""
@@ -408,28 +417,6 @@ def prepared(X, categories: dict, client, text=None):
     return X.map_partitions(prepare_partition, categories, meta, text, call, meta=meta)
 
 
-def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
-    """An empty frame with the converted dtypes: categories as given, floats otherwise.
-
-    Parameters
-    ----------
-    columns : list of str
-    categories : dict of str to Index
-
-    Returns
-    -------
-    DataFrame
-    """
-    return pd.DataFrame(
-        {
-            name: pd.Categorical([], categories=categories[name])
-            if name in categories
-            else np.array([], dtype=np.float64)
-            for name in columns
-        }
-    )
-
-
 def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
     """One partition read as a local predict reads the rows as given (``to_frame``),
     before their alignment to the fit's categories.
@@ -494,6 +481,7 @@ __all__ = [
     "prepare_partition",
     "prepared",
     "require_dask",
+    "sample_labels",
     "schema",
     "text_dtypes",
 ]
