@@ -15,6 +15,8 @@ from pandas.api import types as ptypes
 
 #: Largest magnitude the boosters can store (they hold features as float32).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Values whose text (as dask's strings write it) a local fit reads alike.
+_AS_TEXT = (str, int, float, Decimal, np.bool_, np.integer, np.floating)
 #: What to do with a column of dates.
 _DATES = "convert dates and periods to numbers or text first"
 #: What to do with a column of a kind :func:`to_frame` does not read.
@@ -341,6 +343,34 @@ def _distinct(values: pd.Series) -> pd.Series:
         return values.drop_duplicates()
     flags = values.map(lambda v: isinstance(v, bool | np.bool_))
     return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
+
+
+def _refuse_text_of_objects(col: pd.Series, name: str) -> None:
+    """Refuse an object column that dask's strings wrote as text unless that text is
+    what a local fit reads (text, numbers, booleans): with the local error where a local
+    fit refuses it (bytes, dates, ...), else saying how to keep its values (durations,
+    fractions, ... a local fit reads as numbers)."""
+    present = col[col.notna()]
+    kept = present.map(lambda v: isinstance(v, _AS_TEXT) and not isinstance(v, np.timedelta64))
+    if kept.all():
+        return
+    _convert_column(col, name)  # raises where a local fit refuses the column
+    value = present[~kept].iloc[0]
+    raise ValueError(
+        f"Column {name!r} holds {type(value).__name__} values (e.g. {value!r}), which a local "
+        "fit reads as numbers but dask's strings (dataframe.convert-string) wrote as text: "
+        "convert the column first, e.g. to floats, or build the collection under "
+        "dask.config.set({'dataframe.convert-string': False})."
+    )
+
+
+def _sorted_categories(values: pd.Series) -> pd.Series:
+    """Categories dask does not know (each partition made its own, sorted) sorted over
+    all partitions, as pandas sorts those of a whole column (unless not comparable)."""
+    try:
+        return values.cat.reorder_categories(values.cat.categories.sort_values())
+    except TypeError:
+        return values
 
 
 def _odd_value(name: str, value) -> TypeError:

@@ -1,6 +1,9 @@
 """The Dask reading of X and y against the local one."""
 
+import re
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -113,3 +116,34 @@ def test_classes_of_a_numpy_text_array_keep_its_dtype_as_locally(client):
     assert predicted.dtype == np.dtype("<U3")
     np.testing.assert_array_equal(predicted, local.predict(X))
     assert model.score(Xd, da.from_array(y, chunks=30)) == local.score(X, y)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [b"a", b"b", None, b"a"],  # bytes
+        ["u", date(2020, 1, 1), "v", "u"],  # dates among text
+        [pd.Interval(0, 1)] * 4,
+        [{"a": 1}, None, {}, {}],
+    ],
+)
+def test_objects_dask_wrote_as_text_are_refused_as_locally(values):
+    # dask's strings (on by default) wrote them as text, which became categories
+    X = pd.DataFrame({"c": pd.Series(values, dtype=object), "a": [1.0, 2, 3, 4]})
+    with pytest.raises((TypeError, ValueError)) as local:
+        to_frame(X)
+    Xd = dd.from_pandas(X, npartitions=2)
+    assert isinstance(Xd.dtypes["c"], pd.StringDtype)  # dask wrote the column as text
+    with pytest.raises(local.type, match=re.escape(str(local.value))):
+        as_dask_frame(Xd)
+
+
+@pytest.mark.parametrize("value", [timedelta(seconds=3), np.timedelta64(3, "s"), Fraction(1, 3)])
+def test_numbers_dask_wrote_as_text_it_cannot_read_back_are_refused(value):
+    # a local fit reads them as numbers; dask's text of them became categories (or NaN)
+    X = pd.DataFrame({"c": pd.Series([value, value, None, value], dtype=object)})
+    assert to_frame(X)["c"].dtype == np.float64
+    with pytest.raises(ValueError, match=r"Column 'c' holds \w+ values .* wrote as text: "):
+        as_dask_frame(dd.from_pandas(X, npartitions=2))
+    with dask.config.set({"dataframe.convert-string": False}):  # the advice given works
+        pd.testing.assert_frame_equal(read_as_dask(X)[1], to_frame(X))

@@ -18,7 +18,16 @@ import pandas as pd
 from pandas.api import types as ptypes
 from sklearn.utils.validation import validate_data
 
-from .._columns import _distinct, _large_strings, _plain, _string_kind, _text_objects, meta_frame
+from .._columns import (
+    _distinct,
+    _large_strings,
+    _plain,
+    _refuse_text_of_objects,
+    _sorted_categories,
+    _string_kind,
+    _text_objects,
+    meta_frame,
+)
 from .._validation import align_categories, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import _source_objects, labels_again, numbers_again
@@ -100,7 +109,18 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
+    _check_written_text(X)
     return numbers_again(_views_as_strings(X))
+
+
+def _check_written_text(X) -> None:
+    """Check the object columns that dask's strings wrote as text as a local fit reads
+    them (bytes, dates, ... were text categories)."""
+    source = _source_objects(X)
+    for name, dtype in X.dtypes.items():
+        text = ptypes.is_string_dtype(dtype) and not ptypes.is_object_dtype(dtype)
+        if name in source and text:
+            _refuse_text_of_objects(source[name], str(name))
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:
@@ -339,15 +359,6 @@ def schema(X) -> dict[str, pd.Index]:
         if values.dtype != object or values.map(_is_text).any() or values.isna().all():
             categories.update(fit_categories(to_frame(pd.DataFrame({name: values}))))
     return categories
-
-
-def _sorted_categories(values: pd.Series) -> pd.Series:
-    """Categories dask does not know (each partition made its own, sorted) sorted over
-    all partitions, as pandas sorts those of a whole column (unless not comparable)."""
-    try:
-        return values.cat.reorder_categories(values.cat.categories.sort_values())
-    except TypeError:
-        return values
 
 
 def text_dtypes(X):
