@@ -337,12 +337,17 @@ def _text_objects(col: pd.Series) -> pd.Series:
 
 def _distinct(values: pd.Series) -> pd.Series:
     """The distinct values present, in order of first appearance (``True`` and ``1``
-    both: they are equal, but distinct categories of a text column)."""
+    both: they are equal, but distinct categories of a text column); a column of
+    unhashable values is refused as :func:`to_frame` refuses it."""
     values = _quiet_nans(values).dropna()
     if values.dtype != object:
         return values.drop_duplicates()
     flags = values.map(lambda v: isinstance(v, bool | np.bool_))
-    return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
+    try:
+        return values[~pd.DataFrame({"value": values, "flag": flags}).duplicated()]
+    except TypeError:  # unhashable (a dict, a list): refused as a local fit refuses it
+        _convert_column(values, str(values.name))
+        raise
 
 
 def _refuse_text_of_objects(col: pd.Series, name: str) -> None:

@@ -147,3 +147,14 @@ def test_numbers_dask_wrote_as_text_it_cannot_read_back_are_refused(value):
         as_dask_frame(dd.from_pandas(X, npartitions=2))
     with dask.config.set({"dataframe.convert-string": False}):  # the advice given works
         pd.testing.assert_frame_equal(read_as_dask(X)[1], to_frame(X))
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, {1}])
+def test_unhashable_objects_are_refused_as_locally(value):
+    # the schema's distinct values failed with a bare "unhashable type: 'list'"
+    X = pd.DataFrame({"c": pd.Series(["u", value, "v", value], dtype=object)})
+    message = rf"Column 'c' holds a value of type {type(value).__name__} \("
+    with pytest.raises(TypeError, match=message):
+        to_frame(X)
+    with pytest.raises(TypeError, match=message):
+        read_as_dask(X)
