@@ -350,15 +350,18 @@ def _distinct(values: pd.Series) -> pd.Series:
         raise
 
 
-def _refuse_text_of_objects(col: pd.Series, name: str) -> None:
-    """Refuse an object column that dask's strings wrote as text unless that text is
-    what a local fit reads (text, numbers, booleans): with the local error where a local
-    fit refuses it (bytes, dates, ...), else saying how to keep its values (durations,
-    fractions, ... a local fit reads as numbers)."""
+def _written_objects(col: pd.Series, name: str) -> dict:
+    """For an object column that dask's strings wrote as text: the objects its text
+    wrote where it mixes text with numbers or booleans (read back, they sort as a local
+    fit sorts them: numbers first, by value), else ``{}``. Refused unless that text is
+    what a local fit reads: with the local error where a local fit refuses the column
+    (bytes, dates, ...), else saying how to keep its values (durations, fractions, ...
+    a local fit reads as numbers)."""
     present = col[col.notna()]
     kept = present.map(lambda v: isinstance(v, _AS_TEXT) and not isinstance(v, np.timedelta64))
     if kept.all():
-        return
+        others = present[~present.map(lambda v: isinstance(v, str))]
+        return {str(v): v for v in others} if len(others) < len(present) else {}
     _convert_column(col, name)  # raises where a local fit refuses the column
     value = present[~kept].iloc[0]
     raise ValueError(
@@ -367,6 +370,14 @@ def _refuse_text_of_objects(col: pd.Series, name: str) -> None:
         "convert the column first, e.g. to floats, or build the collection under "
         "dask.config.set({'dataframe.convert-string': False})."
     )
+
+
+def _objects_again(part: pd.DataFrame, written: dict) -> pd.DataFrame:
+    """The columns of ``written`` (by name: text to the object it wrote) as objects."""
+    part = part.copy()
+    for name, objects in written.items():
+        part[name] = part[name].astype(object).map(lambda t, o=objects: o.get(t, t))
+    return part
 
 
 def _sorted_categories(values: pd.Series) -> pd.Series:

@@ -26,10 +26,11 @@ def client():
         yield c
 
 
-def read_as_dask(X: pd.DataFrame, npartitions: int = 2, dtypes=None):
+def read_as_dask(X: pd.DataFrame, npartitions: int = 2, dtypes=None, strings=False):
     """The categories of a Dask fit and its partitions as converted, computed here
-    (``dtypes`` given to the dask frame: ``dd.from_pandas`` does not take them all)."""
-    with dask.config.set({"dataframe.convert-string": False, "scheduler": "sync"}):
+    (``dtypes`` given to the dask frame: ``dd.from_pandas`` does not take them all;
+    ``strings``: dask's dataframe.convert-string)."""
+    with dask.config.set({"dataframe.convert-string": strings, "scheduler": "sync"}):
         Xd = as_dask_frame(dd.from_pandas(X, npartitions=npartitions).astype(dtypes or {}))
         categories, text = schema(Xd), text_dtypes(Xd)
         text = dask.compute(text)[0]
@@ -158,3 +159,15 @@ def test_unhashable_objects_are_refused_as_locally(value):
         to_frame(X)
     with pytest.raises(TypeError, match=message):
         read_as_dask(X)
+
+
+def test_text_mixed_with_numbers_under_dask_strings_sorts_its_categories_as_locally():
+    # dask's strings wrote 10 and 2 as "10" and "2", whose categories sorted as text
+    # (["10", "2", "2.5", ...]) where a local fit sorts the numbers by value
+    values = ["u", 10, Decimal("2.50"), 10, "v", 3.5, None, 10**30]
+    X = pd.DataFrame({"c": pd.Series(values, dtype=object)})
+    local = to_frame(X)
+    assert local["c"].cat.categories.tolist()[:4] == ["2.50", "3.5", "10", str(10**30)]
+    categories, frame = read_as_dask(X, strings=True)
+    pd.testing.assert_index_equal(categories["c"], fit_categories(local)["c"])
+    pd.testing.assert_frame_equal(frame, local)

@@ -21,11 +21,12 @@ from sklearn.utils.validation import validate_data
 from .._columns import (
     _distinct,
     _large_strings,
+    _objects_again,
     _plain,
-    _refuse_text_of_objects,
     _sorted_categories,
     _string_kind,
     _text_objects,
+    _written_objects,
     meta_frame,
 )
 from .._validation import align_categories, feature_names, fit_categories, to_frame
@@ -109,18 +110,19 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"Column names must be unique; repeated: {dupes}.")
-    _check_written_text(X)
-    return numbers_again(_views_as_strings(X))
+    return numbers_again(_views_as_strings(_written_text(X)))
 
 
-def _check_written_text(X) -> None:
-    """Check the object columns that dask's strings wrote as text as a local fit reads
-    them (bytes, dates, ... were text categories)."""
-    source = _source_objects(X)
+def _written_text(X):
+    """``X`` with the object columns dask's strings wrote as text read as a local fit reads
+    them (:func:`~llmboost._columns._written_objects`)."""
+    source, written = _source_objects(X), {}
     for name, dtype in X.dtypes.items():
-        text = ptypes.is_string_dtype(dtype) and not ptypes.is_object_dtype(dtype)
-        if name in source and text:
-            _refuse_text_of_objects(source[name], str(name))
+        if name in source and ptypes.is_string_dtype(dtype) and dtype != np.dtype(object):
+            written[name] = _written_objects(source[name], str(name))
+    if not (written := {name: objects for name, objects in written.items() if objects}):
+        return X
+    return X.map_partitions(_objects_again, written, meta=_objects_again(X._meta, written))
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:
