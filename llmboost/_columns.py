@@ -290,6 +290,29 @@ def _magnitude(value) -> str:
     return f"{sign}{10 ** (exponent % 1):.3g}e+{int(exponent)} (about {int(exponent) + 1} digits)"
 
 
+def _numpy_labels(y):
+    """Nullable or Arrow integer, float and boolean labels without missing values as
+    NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats); pyarrow
+    dictionary labels decoded (NumPy reads a chunked one's nulls as a label), pandas
+    ``string_view`` labels as ``large_string``."""
+    if _is_arrow_dictionary(getattr(y, "type", None)):
+        y = y.cast(y.type.value_type)
+    if str(getattr(getattr(y, "dtype", None), "pyarrow_dtype", "")) == "string_view":
+        chunks = getattr(y, "array", y).__arrow_array__()  # pandas has no NumPy type for it
+        y = pd.arrays.ArrowExtensionArray(_text_view_as_string(chunks))
+    dtype = getattr(y, "dtype", None)
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    if (
+        isinstance(y, pd.Series | pd.api.extensions.ExtensionArray)
+        and isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        and numpy_dtype is not None
+        and numpy_dtype.kind in "biuf"
+        and not pd.isna(y).any()
+    ):
+        return np.asarray(y, dtype=numpy_dtype)
+    return y
+
+
 def _plain(value):
     """A numpy scalar as the Python value it holds (so messages read ``5``, not ``np.int64(5)``),
     also inside a tuple (a ``MultiIndex`` label)."""

@@ -22,15 +22,14 @@ from ._columns import (
     _convert_column,
     _first_not_utf8,
     _first_overflow,
-    _is_arrow_dictionary,
     _magnitude,
     _native_values,
     _not_utf8,
+    _numpy_labels,
     _parse_numbers,
     _plain,
     _quiet_nans,
     _text_names,
-    _text_view_as_string,
 )
 
 #: Smallest normal float32 (positive row weights below it are refused).
@@ -324,8 +323,19 @@ def _class_labels(y: np.ndarray, regressor: str) -> np.ndarray:
             f"y is continuous (e.g. {value!r}): a classifier needs class labels; for a "
             f"numeric target use {regressor or 'a regressor'} (or bin y into classes)."
         )
+    if kind == "unknown" and (value := _odd_label(y)) is not None:
+        raise ValueError(
+            f"y holds labels of type {type(value).__name__} (e.g. {value!r}), which "
+            "scikit-learn does not take as classes; convert them first, e.g. y.astype(str)."
+        )
     check_classification_targets(y)
     return y
+
+
+def _odd_label(y: np.ndarray):
+    """The first label that is not text, a number or a boolean (a date, a Decimal), or
+    ``None`` (scikit-learn's message called such labels a regression target)."""
+    return next((v for v in y if not isinstance(v, str | bool | int | float | np.generic)), None)
 
 
 def _huge_label(y: np.ndarray) -> int | None:
@@ -344,29 +354,6 @@ def _label(value) -> str:
     if isinstance(value, int) and _first_overflow([value]) == 0:
         return _magnitude(value)
     return f"{value:.3g}" if isinstance(value, float) else repr(value)
-
-
-def _numpy_labels(y):
-    """Nullable or Arrow integer, float and boolean labels without missing values as
-    NumPy arrays of that kind (so ``classes_`` are ints or bools, not floats); pyarrow
-    dictionary labels decoded (NumPy reads a chunked one's nulls as a label), pandas
-    ``string_view`` labels as ``large_string``."""
-    if _is_arrow_dictionary(getattr(y, "type", None)):
-        y = y.cast(y.type.value_type)
-    if str(getattr(getattr(y, "dtype", None), "pyarrow_dtype", "")) == "string_view":
-        chunks = getattr(y, "array", y).__arrow_array__()  # pandas has no NumPy type for it
-        y = pd.arrays.ArrowExtensionArray(_text_view_as_string(chunks))
-    dtype = getattr(y, "dtype", None)
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if (
-        isinstance(y, pd.Series | pd.api.extensions.ExtensionArray)
-        and isinstance(dtype, pd.api.extensions.ExtensionDtype)
-        and numpy_dtype is not None
-        and numpy_dtype.kind in "biuf"
-        and not pd.isna(y).any()
-    ):
-        return np.asarray(y, dtype=numpy_dtype)
-    return y
 
 
 def _object_labels(y: np.ndarray) -> np.ndarray:

@@ -612,3 +612,17 @@ def test_a_signalling_nan_decimal_is_missing_as_nan_is():
     for classification in (True, False):
         with pytest.raises(ValueError, match=r"y contains NaN or infinity \(rows \[0\]\)"):
             check_target(np.array([snan, 1], dtype=object), 2, classification=classification)
+
+
+@pytest.mark.parametrize(
+    "label, kind", [(Decimal("1.5"), "Decimal"), (Fraction(1, 2), "Fraction"), ({"a": 1}, "dict")]
+)
+def test_labels_of_a_type_that_is_not_a_class_are_named(label, kind):
+    # scikit-learn's "Unknown label type: unknown. Maybe you are trying to fit a
+    # classifier, which expects discrete classes on a regression target" named none
+    from datetime import date
+
+    for value, name in ((label, kind), (date(2020, 1, 2), "date")):
+        y = np.array([value, 2, value, 2], dtype=object)
+        with pytest.raises(ValueError, match=rf"y holds labels of type {name} \(e.g. "):
+            check_target(y, 4, classification=True)
