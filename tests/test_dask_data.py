@@ -171,3 +171,20 @@ def test_text_mixed_with_numbers_under_dask_strings_sorts_its_categories_as_loca
     categories, frame = read_as_dask(X, strings=True)
     pd.testing.assert_index_equal(categories["c"], fit_categories(local)["c"])
     pd.testing.assert_frame_equal(frame, local)
+
+
+@pytest.mark.parametrize("label", [b"a", Decimal("1.5"), date(2020, 1, 2)])
+def test_labels_dask_wrote_as_text_are_refused_as_a_local_classifier_refuses_them(client, label):
+    # dask's strings wrote them as text ("a", "1.5", "2020-01-02"), which became classes
+    from llmboost import PriorBoostClassifier
+    from llmboost.dask import DaskPriorBoostClassifier
+
+    X = pd.DataFrame({"a": np.arange(8.0)})
+    y = pd.Series([label, b"x" if isinstance(label, bytes) else 2] * 4, dtype=object)
+    kw = {"scale": 0, "booster_params": {"n_estimators": 2}}
+    with pytest.raises((TypeError, ValueError)) as local:
+        PriorBoostClassifier(**kw).fit(X, y)
+    Xd, yd = dd.from_pandas(X, npartitions=2), dd.from_pandas(y, npartitions=2)
+    assert isinstance(yd.dtype, pd.StringDtype)  # dask wrote the labels as text
+    with pytest.raises(local.type, match=re.escape(str(local.value))):
+        DaskPriorBoostClassifier(**kw).fit(Xd, yd)

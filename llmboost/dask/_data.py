@@ -29,7 +29,7 @@ from .._columns import (
     _written_objects,
     meta_frame,
 )
-from .._validation import align_categories, feature_names, fit_categories, to_frame
+from .._validation import align_categories, check_target, feature_names, fit_categories, to_frame
 from ._forward import forward, listen
 from ._text import _source_objects, labels_again, numbers_again
 
@@ -240,8 +240,7 @@ def as_dask_target(y, X, *, classifier: bool = False):
     X : dask DataFrame
         From :func:`as_dask_frame`.
     classifier : bool, default=False
-        Labels of a classifier: text beside a number it writes (``"1"`` and ``1``) is
-        refused, as a local classifier refuses labels of mixed kinds.
+        Labels of a classifier: those dask's strings wrote as text are refused as locally.
 
     Returns
     -------
@@ -280,17 +279,18 @@ def as_dask_target(y, X, *, classifier: bool = False):
 def sample_labels(values: pd.Series, name, given):
     """The sampled labels for the local fit: a Series named ``name``, or an array of the
     NumPy text dtype of ``given``, a dask array (so ``classes_`` are of it, as locally)."""
-    kind = getattr(given, "dtype", None)
-    if isinstance(kind, np.dtype) and kind.kind in "US":
+    if isinstance(kind := getattr(given, "dtype", None), np.dtype) and kind.kind in "US":
         return values.to_numpy().astype(kind)
     return pd.Series(values.to_numpy(), name=name)
 
 
 def _refuse_labels_written_alike(y) -> None:
-    """Refuse labels that mix text with a number or boolean written as that text: dask's
-    strings made them one text class, where a local classifier refuses the mix."""
+    """Refuse the labels dask's strings wrote as text that a local classifier refuses:
+    text beside a number or boolean written as it (one text class), dates, bytes, ..."""
     source = _source_objects(y).get(y.name)
     present = [] if source is None else source.dropna().tolist()
+    if any(not isinstance(v, str | bool | int | float | np.generic) for v in present):
+        check_target(source.to_numpy(), len(source), classification=True)  # the local error
     texts = {v for v in present if isinstance(v, str)}
     if alike := [v for v in present if not isinstance(v, str) and str(v) in texts]:
         raise ValueError(
