@@ -239,6 +239,7 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
     if classification and isinstance(y, list | tuple):
         y = _list_labels(y)
     y = _numpy_labels(from_torch(y))
+    _refuse_complex(y)
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:
         raise ValueError(
@@ -265,6 +266,19 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
     if labels.dtype.kind == "f":  # numbers held as objects
         _refuse_missing(~np.isfinite(labels))
     return _class_labels(labels, regressor)
+
+
+def _refuse_complex(y) -> None:
+    """Refuse complex labels, naming one (scikit-learn's message printed them all)."""
+    values = np.asarray(y)
+    seen = ptypes.infer_dtype(values.ravel(), skipna=True) if values.dtype == object else ""
+    if values.dtype.kind == "c" or seen == "complex" or seen.startswith("mixed"):
+        kind = complex | np.complexfloating
+        if (value := next((v for v in values.ravel() if isinstance(v, kind)), None)) is not None:
+            raise ValueError(
+                f"y holds complex numbers (e.g. {_plain(value)!r}); labels and targets are "
+                "real numbers or text: take the real part or the magnitude first."
+            )
 
 
 def _list_labels(y: list | tuple):

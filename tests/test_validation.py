@@ -626,3 +626,13 @@ def test_labels_of_a_type_that_is_not_a_class_are_named(label, kind):
         y = np.array([value, 2, value, 2], dtype=object)
         with pytest.raises(ValueError, match=rf"y holds labels of type {name} \(e.g. "):
             check_target(y, 4, classification=True)
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_complex_labels_are_named_without_printing_every_label(classification):
+    # scikit-learn's "Complex data not supported\n[ 0.+1.j  1.+1.j ...]" printed all of y
+    for y in (np.arange(1000) + 1j, pd.Series([1 + 2j, 3] * 500, dtype=object)):
+        with pytest.raises(ValueError) as error:
+            check_target(y, 1000, classification=classification)
+        assert str(error.value).startswith("y holds complex numbers (e.g. ")
+        assert len(str(error.value)) < 150
