@@ -57,6 +57,29 @@ def _quiet_nans(values):
     return values
 
 
+def _text_numbers(array):
+    """A dask array of NumPy text (one chunk across its columns) with the columns whose
+    every value, over all chunks, is a number as floats (objects), as :func:`to_frame`
+    reads a NumPy text array (:func:`_parse_numbers`); another array as it is."""
+    if array.dtype.kind not in "US":
+        return array
+    import dask
+
+    blocks = array.to_delayed().ravel()
+    numbers = np.logical_and.reduce(dask.compute(*map(dask.delayed(_number_columns), blocks)))
+    return array.map_blocks(_read_number_columns, numbers, dtype=object)
+
+
+def _number_columns(block: np.ndarray) -> np.ndarray:
+    return np.array([_parse_numbers(column).dtype.kind == "f" for column in block.T], dtype=bool)
+
+
+def _read_number_columns(block: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    out = block.astype(object)
+    out[:, numbers] = block[:, numbers].astype(np.float64)
+    return out
+
+
 def _convert_column(col: pd.Series, name: str) -> pd.Series:
     try:
         return _read_column(col, name)

@@ -188,3 +188,21 @@ def test_labels_dask_wrote_as_text_are_refused_as_a_local_classifier_refuses_the
     assert isinstance(yd.dtype, pd.StringDtype)  # dask wrote the labels as text
     with pytest.raises(local.type, match=re.escape(str(local.value))):
         DaskPriorBoostClassifier(**kw).fit(Xd, yd)
+
+
+def test_a_dask_array_of_numpy_text_reads_its_number_columns_as_locally():
+    # its columns of numbers written as text were text categories where a local fit
+    # reads a NumPy text array's columns of numbers as floats
+    da = pytest.importorskip("dask.array")
+    array = np.array([["1.5", "u", "1"], ["2", "v", "2"], ["3", "u", "3"], ["4", "w", "x"]])
+    local = to_frame(array)
+    assert local.dtypes["x0"] == np.float64 and list(fit_categories(local)) == ["x1", "x2"]
+    with dask.config.set({"scheduler": "sync"}):
+        Xd = as_dask_frame(da.from_array(array, chunks=(2, 3)))
+        Xd = Xd.rename(columns=dict(zip(Xd.columns, local.columns)))
+        categories, text = schema(Xd), dask.compute(text_dtypes(Xd))[0]
+        parts = dask.compute(*[dask.delayed(as_given)(p, list(local.columns), text)
+                               for p in Xd.to_delayed()])  # fmt: skip
+    assert categories.keys() == fit_categories(local).keys()
+    frame = pd.concat([align_categories(p, categories) for p in parts])
+    pd.testing.assert_frame_equal(frame, local)

@@ -25,6 +25,7 @@ from .._columns import (
     _plain,
     _sorted_categories,
     _string_kind,
+    _text_numbers,
     _text_objects,
     _written_objects,
     meta_frame,
@@ -99,7 +100,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
             raise ValueError(f"{name} must be 2-d; got a dask array of shape {X.shape}.")
         if not fitted:  # predicting maps chunks: unknown sizes are fine
             _check_chunks(X, name)
-        X = _array_frame(X.rechunk({1: -1}), columns=list(range(X.shape[1])))
+        X = _array_frame(_text_numbers(X.rechunk({1: -1})), columns=list(range(X.shape[1])))
     elif not isinstance(X, dd.DataFrame):
         raise TypeError(_not_a_frame(X, name, fitted))
     if len(X.columns) == 0:  # else each partition names its own shape
@@ -285,8 +286,7 @@ def sample_labels(values: pd.Series, name, given):
 
 
 def _refuse_labels_written_alike(y) -> None:
-    """Refuse the labels dask's strings wrote as text that a local classifier refuses:
-    text beside a number or boolean written as it (one text class), dates, bytes, ..."""
+    """Refuse labels dask's strings wrote as text that a local classifier refuses."""
     source = _source_objects(y).get(y.name)
     present = [] if source is None else source.dropna().tolist()
     if any(not isinstance(v, str | bool | int | float | np.generic) for v in present):
