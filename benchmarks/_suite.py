@@ -65,7 +65,7 @@ def csv_lock(path):
     ----------
     path : str or Path
         The results CSV (its folder is created when missing, and removed again when
-        the run fails leaving it empty).
+        the run leaves it empty).
     """
     path = Path(path)
     folders = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
@@ -82,10 +82,7 @@ def csv_lock(path):
         with hold_lock(lock, refuse):
             yield
     except BaseException as err:
-        for folder in folders:  # made here: a refused run leaves none of them
-            if any(folder.iterdir()):
-                break
-            folder.rmdir()
+        _remove_empty(folders)
         if isinstance(err, OSError) and err.filename == str(lock):  # before the run
             usage_error(
                 f"argument --csv: no lock can be made in {path.parent} ({lock}: "
@@ -97,6 +94,16 @@ def csv_lock(path):
         usage_error(
             f"argument --csv: cannot write {path}: {err.strerror}; give a folder you can write to"
         )
+    _remove_empty(folders)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders made for the CSV, innermost first, while they are empty: a run
+    refused, or one that wrote nothing, leaves none of them."""
+    for folder in folders:
+        if any(folder.iterdir()):
+            break
+        folder.rmdir()
 
 
 #: What a stop of a suite keeps outside its cells' loop (see :func:`rows_kept`).

@@ -174,6 +174,24 @@ def test_a_suite_that_runs_no_cell_writes_no_results_file(script, options, task_
 
 
 @pytest.mark.parametrize("script, options", _SUITES)
+def test_a_run_that_writes_nothing_leaves_no_lock_or_folder(script, options, task_dir, tmp_path):
+    # every size above the task's rows: the run left its .r.csv.lock, and the folder it
+    # made for the CSV, holding nothing else
+    if "regression" in script:
+        _regression_task(task_dir)
+    csv, options = tmp_path / "new" / "r.csv", _cache_in(tmp_path, options)
+    run = _script(script, "--data-dir", task_dir, "--sizes", 500, "--seeds", 0, "--csv", csv,
+                  *options)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert not csv.parent.exists()
+    (tmp_path / "kept").mkdir()
+    run = _script(script, "--data-dir", task_dir, "--sizes", 500, "--seeds", 0, "--csv",
+                  tmp_path / "kept" / "r.csv", *options)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert list((tmp_path / "kept").iterdir()) == []
+
+
+@pytest.mark.parametrize("script, options", _SUITES)
 def test_a_second_run_on_one_csv_stops_at_its_start(script, options, task_dir, tmp_path):
     # two runs on one --csv both ran every missing cell and appended it: each cell twice
     from lock_fixtures import held

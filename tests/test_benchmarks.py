@@ -755,6 +755,20 @@ def test_a_refused_run_suite_leaves_its_folder_as_it_was(tmp_path):
     assert sorted(os.listdir(out)) == [".lock", "results.jsonl"]
 
 
+def test_a_run_suite_with_nothing_to_run_leaves_no_lock(tmp_path):
+    # rerun on finished results copied without their .lock, the run wrote nothing and
+    # left a .lock beside them
+    out = tmp_path / "run"
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
+    (out / ".lock").unlink()
+    results = (out / "results.jsonl").read_bytes()
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [0], out, progress=False)
+    assert os.listdir(out) == ["results.jsonl"]
+    assert (out / "results.jsonl").read_bytes() == results
+    run_suite(["sklearn:iris"], ["logistic-regression"], [16], [1], out, progress=False)
+    assert sorted(os.listdir(out)) == [".lock", "results.jsonl"]  # a run that wrote keeps it
+
+
 def test_a_lock_file_this_user_cannot_write_still_locks(tmp_path, monkeypatch):
     # another user's .lock (a shared folder) could not be opened for appending, and the
     # run went on unlocked beside the process holding it, both appending every cell

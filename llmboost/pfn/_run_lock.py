@@ -16,8 +16,8 @@ from pathlib import Path
 def hold_lock(lock: Path, refuse: Callable[[str], None]):
     """Hold the lock file ``lock``, this process's id written in it, while the block runs.
 
-    A lock file made here is removed again when the block fails (a refused run leaves
-    nothing behind).
+    A lock file made here is removed again when the block fails or writes no file
+    beside it (a refused run, or one with nothing to do, leaves nothing behind).
 
     Parameters
     ----------
@@ -42,12 +42,27 @@ def hold_lock(lock: Path, refuse: Callable[[str], None]):
             f.truncate()
             f.write(f"{os.getpid()}\n")
             f.flush()
+        before, failed = _beside(lock), True
         try:
             yield  # closing the file releases the lock
-        except BaseException:
-            if made and _same_file(f, lock):
+            failed = False
+        finally:
+            if made and (failed or _beside(lock) == before) and _same_file(f, lock):
                 os.unlink(lock)
-            raise
+
+
+def _beside(lock: Path) -> dict:
+    """The files in the folder of ``lock`` but itself, by name: their inode, size and
+    time of change, which any write changes."""
+    files = {}
+    for path in Path(lock).parent.iterdir():
+        try:
+            stat = path.stat(follow_symlinks=False)
+        except FileNotFoundError:  # removed meanwhile: another process's temporary
+            continue
+        files[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    files.pop(Path(lock).name, None)
+    return files
 
 
 def _locked(lock: Path, refuse: Callable[[str], None]):
