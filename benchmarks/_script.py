@@ -52,6 +52,64 @@ def interrupted(kept: str = NOTHING_KEPT) -> NoReturn:
     raise SystemExit(130)
 
 
+def given_options(parser: argparse.ArgumentParser, argv, keep=()) -> list[str]:
+    """The options given in ``argv``, in their order, by their first name, but those
+    named in ``keep``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        Parses ``argv`` (its defaults are left as they were).
+    argv : list of str or None
+        ``None``: this process's command line.
+    keep : sequence of str, default=()
+        Options left out, e.g. ``("--csv", "--md")``.
+
+    Returns
+    -------
+    list of str
+    """
+    actions = [a for a in parser._actions if a.option_strings]
+    defaults = [a.default for a in actions]
+    for action in actions:  # only the options given are parsed
+        action.default = argparse.SUPPRESS
+    try:
+        given = vars(parser.parse_args(argv))
+    finally:
+        for action, default in zip(actions, defaults):
+            action.default = default
+    names = {a.dest: a.option_strings[0] for a in actions}
+    return [names[dest] for dest in given if names[dest] not in keep]
+
+
+def check_summary_only(parser: argparse.ArgumentParser, args, argv) -> None:
+    """Stop with a usage error naming the options of a run given with ``--summary-only``,
+    which runs no cell (they were ignored without a word).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        Parsed ``argv``; reports the error.
+    args : argparse.Namespace
+        Its options.
+    argv : list of str or None
+        ``None``: this process's command line.
+
+    Returns
+    -------
+    None
+    """
+    if not args.summary_only:
+        return
+    read = ("--csv", "--md", "--summary-only", "--inputs", "--notes", "--command", "--data-dir")
+    if unused := given_options(parser, argv, read):
+        parser.error(
+            f"argument --summary-only: writes --md from the results and runs no cell, so "
+            f"{', '.join(unused)} would not be used: drop them, or run the cells first "
+            "without --summary-only"
+        )
+
+
 def check_summary_file(option: str, path) -> None:
     """Stop with a usage error when ``path``, the file a summary goes to, is a folder: said
     before the run, not once it is over (:func:`write_summary` refuses it then).
@@ -281,8 +339,10 @@ __all__ = [
     "check_classes",
     "check_device",
     "check_summary_file",
+    "check_summary_only",
     "command_line",
     "count",
+    "given_options",
     "interrupted",
     "json_object",
     "median_seconds",

@@ -34,7 +34,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _script import DATASETS, interrupted, task_folder, usage_error, write_summary
+from _script import (
+    DATASETS,
+    check_summary_only,
+    interrupted,
+    task_folder,
+    usage_error,
+    write_summary,
+)
 from _suite import (
     CELLS_KEPT,
     appended_rows,
@@ -511,6 +518,7 @@ def main(argv: list[str] | None = None) -> None:
         help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )
     args = parser.parse_args(argv)
+    check_summary_only(parser, args, argv)
     PFN_PARAMS = pfn_options(parser, args, random_state=0)
     DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn.py", argv)

@@ -34,7 +34,13 @@ from pathlib import Path
 import _script
 import numpy as np
 import pandas as pd
-from _script import interrupted, task_folder, usage_error, write_summary
+from _script import (
+    check_summary_only,
+    interrupted,
+    task_folder,
+    usage_error,
+    write_summary,
+)
 from _suite import (
     CELLS_KEPT,
     appended_rows,
@@ -378,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
         "default: the shared ones",
     )
     args = parser.parse_args(argv)
+    check_summary_only(parser, args, argv)
     PFN_PARAMS = pfn_options(parser, args, task="regression", random_state=0)
     DATASETS = task_folder(parser, args.data_dir)
     run_suite(args, run, summarize, "bench_bundled_pfn_regression.py", argv)

@@ -31,6 +31,7 @@ from _script import (  # noqa: E402
     SEED,
     SIZE,
     check_summary_file,
+    check_summary_only,
     command_line,
     interrupted,
     usage_error,
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
     )
     args = p.parse_args(argv)
+    check_summary_only(p, args, argv)
     check_summary_file("--md", args.md)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.summary_only:

@@ -159,6 +159,7 @@ from _script import (  # noqa: E402
     SEED,
     SIZE,
     count,
+    given_options,
     interrupted,
     json_object,
     task_folder,
@@ -915,10 +916,7 @@ def _prior_cv(text: str) -> int:
 def _check_summary_options(parser: argparse.ArgumentParser) -> None:
     """Stop with a usage error naming the options of a run given with ``--md``, which runs
     nothing (they were ignored; the suites' ``--md`` runs their cells first)."""
-    names = {a.dest: a.option_strings[0] for a in parser._actions}
-    for action in parser._actions:  # only the options given are parsed
-        action.default = argparse.SUPPRESS
-    given = [names[k] for k in vars(parser.parse_args()) if k not in ("md", "csv", "data_dir")]
+    given = given_options(parser, None, ("--md", "--csv", "--data-dir"))
     if given:
         parser.error(
             f"argument --md: writes the summary of --csv and runs nothing, so {', '.join(given)} "

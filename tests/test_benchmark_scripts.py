@@ -562,6 +562,27 @@ def test_a_summary_needs_its_markdown_file_and_results(tmp_path):
     assert run.returncode == 2 and "--summary-only: give --md" in run.stderr
 
 
+@pytest.mark.parametrize("script", ["bench_bundled_pfn", "bench_bundled_pfn_regression"])
+def test_summary_only_refuses_the_options_of_a_run(script, scripts, tmp_path, capsys):
+    # --summary-only runs no cell: --sizes, --methods, --weights and the like given with
+    # it were ignored without a word
+    import bench_bundled_pfn_rows
+
+    main = scripts[1 if script == "bench_bundled_pfn" else 2].main
+    csv, md = tmp_path / "r.csv", tmp_path / "r.md"
+    argv = ["--summary-only", "--csv", str(csv), "--md", str(md), "--sizes", "64"]
+    line = _usage_error(capsys, main, [*argv, "--methods", "xgb", "--weights", "w.pt"])
+    assert line.split("error: ", 1)[1] == (
+        "argument --summary-only: writes --md from the results and runs no cell, so --sizes, "
+        "--methods, --weights would not be used: drop them, or run the cells first without "
+        "--summary-only"
+    )
+    line = _usage_error(capsys, bench_bundled_pfn_rows.main, [*argv, "--seeds", "1"])
+    assert line.endswith("so --sizes, --seeds would not be used: drop them, or run the cells "
+                         "first without --summary-only")  # fmt: skip
+    assert not md.exists()
+
+
 @pytest.mark.parametrize("script", ["bench_bundled_pfn.py", "bench_bundled_pfn_regression.py"])
 @pytest.mark.parametrize("text", ["", "dataset,size,seed,method,auc,seconds\n"])
 def test_a_summary_of_no_cells_keeps_the_markdown_file(script, text, tmp_path):
@@ -1035,7 +1056,7 @@ def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path
     shown = md.read_text().split("```\n")[1].strip()
     assert shlex.split(shown) == ["python", "benchmarks/bench_bundled_pfn.py", *map(str, options)]
     assert set(pd.read_csv(csv)["n_test"]) == {50}
-    rows = ["--summary-only", "--seeds", 1, "--csv", tmp_path / "rows.csv", "--md", md]
+    rows = ["--summary-only", "--csv", tmp_path / "rows.csv", "--md", md]
     pd.DataFrame(
         {"dataset": ["tiny"] * 2, "size": [2048] * 2, "seed": [1] * 2,
          "method": ["single", "all"], "auc": [0.7, 0.8], "seconds": [1.0, 2.0], "passes": [1, 2]}
