@@ -348,19 +348,23 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2, 3, 4])
     p.add_argument("--methods", nargs="+", default=list(methods), choices=list(known or methods))
     p.add_argument("--max-test", type=SIZE, default=1000)
-    p.add_argument("--weights", default=None, help="PFN checkpoint (default: the shipped one)")
+    p.add_argument(
+        "--weights", default=None, help="PFN checkpoint of pfn and pfnboost (default: shipped)"
+    )
     p.add_argument(
         "--pfn-params",
         type=json_object,
         default={},
-        help="more BundledPFNPrior options as JSON, e.g. '{\"principal_components\": false}'",
+        help="more BundledPFNPrior options of pfn and pfnboost as JSON, e.g. "
+        "'{\"principal_components\": false}'",
     )
     return p
 
 
 def pfn_options(parser: argparse.ArgumentParser, args, **fixed) -> dict:
     """``--weights`` and ``--pfn-params`` as ``BundledPFNPrior`` options, or a usage error
-    before any cell runs: a bad one failed every PFN cell, and a rerun skipped them.
+    before any cell runs: a bad one failed every PFN cell, and a rerun skipped them; given
+    without a PFN method (``pfn``, ``pfnboost``), they were not used.
 
     Parameters
     ----------
@@ -377,6 +381,13 @@ def pfn_options(parser: argparse.ArgumentParser, args, **fixed) -> dict:
     """
     from llmboost.priors import BundledPFNPrior
 
+    given = [o for o, v in (("--weights", args.weights), ("--pfn-params", args.pfn_params)) if v]
+    if given and not {"pfn", "pfnboost"} & set(args.methods):
+        parser.error(
+            f"argument {given[0]}: only the methods pfn and pfnboost use {', '.join(given)}, "
+            f"and --methods {' '.join(args.methods)} names neither: add one, or drop "
+            f"{'them' if len(given) > 1 else 'it'}"
+        )
     if args.weights is not None and not Path(args.weights).is_file():
         parser.error(f"argument --weights: no file {args.weights}")
     options = {"weights": args.weights, **args.pfn_params}

@@ -749,6 +749,27 @@ def test_bad_pfn_options_stop_before_any_cell(script, options, said, tmp_path, m
     assert not csv.exists()
 
 
+@pytest.mark.parametrize("script", ["bench_bundled_pfn", "bench_bundled_pfn_regression"])
+def test_pfn_options_without_a_pfn_method_are_usage_errors(script, tmp_path, monkeypatch, capsys):
+    # --methods xgb with --weights or --pfn-params ran without the PFN, the options unused
+    # without a word
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    csv, weights = tmp_path / "r.csv", tmp_path / "w.pt"
+    weights.touch()
+    argv = ["--methods", "xgb", "rf", "--csv", str(csv), "--weights", str(weights)]
+    assert _usage_error(capsys, module.main, argv).split("error: ", 1)[1] == (
+        "argument --weights: only the methods pfn and pfnboost use --weights, and --methods "
+        "xgb rf names neither: add one, or drop it"
+    )
+    argv += ["--pfn-params", '{"n_ensemble": 1}']
+    assert _usage_error(capsys, module.main, argv).endswith(
+        "only the methods pfn and pfnboost use --weights, --pfn-params, and --methods xgb rf "
+        "names neither: add one, or drop them"
+    )
+    assert not csv.exists()
+
+
 _TIMERS = ["bench_bundled_pfn_speed", "bench_dask", "bench_explain", "bench_fusion_overhead",
            "bench_fusion_rules", "bench_persistence", "bench_pfn_predict_latency",
            "bench_search_time", "bench_tabpfn_prior"]  # fmt: skip
@@ -1050,7 +1071,7 @@ def test_the_summary_shows_the_command_with_every_option_used(task_dir, tmp_path
     # task folder of the run were left out, so the line did not reproduce it
     csv, md = tmp_path / "r.csv", tmp_path / "r md.md"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 1, "--methods", "lr"]
-    options += ["--max-test", 50, "--pfn-params", '{"n_ensemble": 1}', "--csv", csv, "--md", md]
+    options += ["--max-test", 50, "--notes", "n", "--csv", csv, "--md", md]
     run = _script("bench_bundled_pfn.py", *options)
     assert run.returncode == 0, run.stderr
     shown = md.read_text().split("```\n")[1].strip()
