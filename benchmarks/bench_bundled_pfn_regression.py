@@ -31,6 +31,7 @@ import time
 import warnings
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import _script
 import numpy as np
 import pandas as pd

@@ -24,6 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

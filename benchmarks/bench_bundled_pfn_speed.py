@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 
 CONFIGS = [  # (what, torch threads, n_ensemble, rows, features)

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from queue import Empty
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 
@@ -148,12 +149,24 @@ def _child_result(target, *args) -> dict:
     """What ``target(*args, queue)`` puts on the queue, run in a fresh (spawned) process.
 
     A process that ends without it (its error printed above) stops the run with exit
-    status 1: the run waited for it forever.
+    status 1: the run waited for it forever. On Ctrl-C, which it ignores, it is stopped.
     """
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     process = ctx.Process(target=target, args=(*args, queue))
     process.start()
+    try:
+        out = _wait_result(process, queue, target.__name__)
+    except BaseException:  # Ctrl-C: the run ends now, not when the process has finished
+        process.terminate()
+        raise
+    finally:
+        process.join()
+    return out
+
+
+def _wait_result(process, queue, name: str) -> dict:
+    """What ``process`` puts on ``queue``, or ``SystemExit`` when it ends without it."""
     while process.is_alive():
         try:
             out = queue.get(timeout=1)
@@ -166,10 +179,9 @@ def _child_result(target, *args) -> dict:
         except Empty:
             process.join()
             raise SystemExit(
-                f"{target.__name__} ended with exit status {process.exitcode} before "
+                f"{name} ended with exit status {process.exitcode} before "
                 "giving its result; its error is above"
             ) from None
-    process.join()
     return out
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 import xgboost as xgb

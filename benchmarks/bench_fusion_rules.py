@@ -150,6 +150,7 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 

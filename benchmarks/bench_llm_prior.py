@@ -32,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 from _script import (
     SEED,

@@ -15,6 +15,7 @@ import pickle
 import tempfile
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table
 from sklearn.linear_model import LogisticRegression

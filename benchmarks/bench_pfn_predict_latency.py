@@ -24,6 +24,7 @@ import warnings
 from functools import partial
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

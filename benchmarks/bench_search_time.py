@@ -29,6 +29,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 from _script import check_classes, interrupted, usage_error

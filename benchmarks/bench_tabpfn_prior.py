@@ -27,6 +27,7 @@ import time
 import warnings
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
 

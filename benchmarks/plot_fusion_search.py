@@ -17,6 +17,7 @@ import secrets
 import sys
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

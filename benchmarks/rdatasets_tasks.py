@@ -26,6 +26,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
+import _interrupt  # noqa: F401
 import pandas as pd
 from _script import interrupted, write_summary
 from sklearn.model_selection import train_test_split

@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 from typing import NamedTuple
 
+import _interrupt  # noqa: F401
 import pandas as pd
 
 RESULTS = Path(__file__).parent / "results"

@@ -1,6 +1,7 @@
 """The scripts in benchmarks/: their task folders, resuming and summaries, on tiny tasks."""
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -1445,6 +1446,55 @@ def test_ctrl_c_stops_a_script_with_one_line_and_status_130(script, task_dir, tm
             "bench_explain.py: interrupted: only what was printed above is kept (files are "
             "written at the end); run it again"
         )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
+def test_ctrl_c_while_a_script_loads_its_libraries_ends_with_one_line():
+    # a Ctrl-C during `import pandas` at the top of a script printed the import's traceback
+    code = (
+        "import os, runpy, signal, sys\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pandas':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "sys.argv = [sys.argv[1]]\n"
+        "sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as `python SCRIPT` puts it\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    script = SCRIPTS / "bench_explain.py"
+    run = subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.returncode == 130 and run.stdout == ""
+    said = "bench_explain.py: interrupted while loading its libraries: nothing was run"
+    assert run.stderr == f"\n{said}\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
+def test_ctrl_c_leaves_bench_dask_workers_to_the_script(tmp_path):
+    # Ctrl-C reaches the worker processes too: each printed its KeyboardInterrupt traceback
+    # (and the script waited for a worker to finish its measurement)
+    import signal
+    import time
+
+    flag = tmp_path / "started"
+    (tmp_path / "run.py").write_text(
+        f"import sys, time\nsys.path.insert(0, {str(SCRIPTS)!r})\n"
+        "from bench_dask import _child_result\n\n"
+        "def wait(flag, queue):\n    open(flag, 'w').close()\n    time.sleep(100)\n\n"
+        "if __name__ == '__main__':\n    try:\n        _child_result(wait, sys.argv[1])\n"
+        "    except KeyboardInterrupt:\n        sys.exit('stopped')\n"
+    )
+    child = subprocess.Popen([sys.executable, str(tmp_path / "run.py"), str(flag)],
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    for _ in range(600):
+        if flag.exists() or child.poll() is not None:
+            break
+        time.sleep(0.1)
+    start = time.perf_counter()
+    os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to every process of the run
+    assert child.communicate(timeout=60)[1] == "stopped\n"
+    assert time.perf_counter() - start < 30  # the worker was stopped, not waited for
 
 
 def test_two_summaries_written_at_once_keep_their_temporaries_apart(scripts, tmp_path):
