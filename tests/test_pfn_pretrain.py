@@ -18,6 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from llmboost.pfn import pretrain  # noqa: E402
+from llmboost.pfn._pretrain_cli import _cpus  # noqa: E402
 
 TINY = ["--width", "16", "--layers", "1", "--heads", "2", "--tokens", "2000"]
 TINY += ["--val-batches", "1", "--max-rows", "96"]
@@ -154,7 +155,8 @@ def test_a_run_resumed_with_other_settings_is_refused_naming_each(tmp_path, caps
         pretrain.main([*without_parent, "--steps", "2"])
     assert (run / "recipe.json").read_text() == recipe  # nothing written
     # the budget, validation and checkpoint frequency, threads and device may change
-    more = ["--steps", "3", "--val-every", "1", "--checkpoint-every", "5", "--threads", "2"]
+    threads = str(min(2, _cpus()))
+    more = ["--steps", "3", "--val-every", "1", "--checkpoint-every", "5", "--threads", threads]
     assert pretrain.main([*args, *more])["step"] == 3
     # the parent's file may be gone: a resumed run does not read it
     (tmp_path / "parent.pt").unlink()
@@ -875,7 +877,6 @@ def test_a_seed_beyond_64_bits_is_a_usage_error(tmp_path, capsys):
         (["--lr", "1e38", "--warmup", "1"], "--lr must be at most 3.4e+37, got 1e+38"),  # AdamW
         (["--weight-decay", "1e300"], "--weight-decay must be at most 3.4e+38, got 1e+300"),
         (["--checkpoint-every", "inf"], "--checkpoint-every must be finite, got inf"),
-        (["--threads", str(2**31)], f"--threads must be at most {2**31 - 1}, got {2**31}"),
         (["--width", str(2**63)], f"--width must be at most {2**63 - 1}, got {2**63}"),
         (["--max-rows", str(2**63)], f"--max-rows must be at most {2**63 - 1}, got {2**63}"),
         (["--kind-weights", "1e308", "1e308", "1"], "--kind-weights must be finite, >= 0, with"),
@@ -889,6 +890,20 @@ def test_a_number_out_of_what_the_run_can_hold_is_a_usage_error(tmp_path, capsys
     with pytest.raises(SystemExit) as stop:
         pretrain.main(["--out", str(run), *TINY, "--steps", "1", *option])
     assert stop.value.code == 2 and message in capsys.readouterr().err and not run.exists()
+
+
+@pytest.mark.parametrize("threads", ["99999", str(2**31)])
+def test_more_threads_than_cpus_is_a_usage_error(tmp_path, capsys, threads):
+    # --threads 99999 reached torch, which failed to start them: an ImportError traceback
+    # (a shared library that could not be mapped), the run folder left behind
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--threads", threads])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and not run.exists()
+    assert err.endswith(
+        f"error: --threads must be at most {_cpus()}, the CPUs this process may use, got {threads}"
+    )
 
 
 def test_a_time_budget_whose_seconds_overflow_is_a_usage_error(tmp_path, capsys):

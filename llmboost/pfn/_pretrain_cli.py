@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--val-batches", type=int, default=16)
     p.add_argument("--val-every", type=int, default=250)
     p.add_argument("--checkpoint-every", type=float, default=180.0, help="seconds")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads, at most the CPUs")
     p.add_argument("--device", default="auto")
     p.add_argument(
         "--ship",
@@ -116,12 +116,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 #: The largest values the run can hold (other integers: 64-bit ones, as torch and numpy
-#: take them): torch's thread count is 32-bit; AdamW's first step, 10 x lr, and the
-#: weight decay must fit in the float32 weights (at most 3.4e38); the budget's seconds
+#: take them; --threads: the CPUs, checked on its own): AdamW's first step, 10 x lr, and
+#: the weight decay must fit in the float32 weights (at most 3.4e38); the budget's seconds
 #: overflow a float with more minutes; the seed is checked on its own.
 _HIGHEST = {
     "minutes": 1e306,
-    "threads": 2**31 - 1,
     "lr": 3.4e37,
     "weight_decay": 3.4e38,
     "min_lr_ratio": 1,
@@ -155,9 +154,21 @@ def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None
         if value > high:
             p.error(f"{option} must be at most {high if isinstance(high, int) else f'{high:g}'}, "
                     f"got {value}")  # fmt: skip
+    if args.threads > _cpus():  # 99999 threads: torch failed to start them (ImportError)
+        p.error(
+            f"--threads must be at most {_cpus()}, the CPUs this process may use, got "
+            f"{args.threads}"
+        )
     weights = args.kind_weights
     if not all(math.isfinite(w) and w >= 0 for w in weights) or not 0 < sum(weights) < math.inf:
         p.error(f"--kind-weights must be finite, >= 0, with a positive sum, got {weights}")
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
