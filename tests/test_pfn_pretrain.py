@@ -18,7 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from llmboost.pfn import pretrain  # noqa: E402
-from llmboost.pfn._pretrain_cli import _cpus  # noqa: E402
+from llmboost.pfn._pretrain_cli import _cpus, _parser  # noqa: E402
 
 TINY = ["--width", "16", "--layers", "1", "--heads", "2", "--tokens", "2000"]
 TINY += ["--val-batches", "1", "--max-rows", "96"]
@@ -904,6 +904,17 @@ def test_more_threads_than_cpus_is_a_usage_error(tmp_path, capsys, threads):
     assert err.endswith(
         f"error: --threads must be at most {_cpus()}, the CPUs this process may use, got {threads}"
     )
+
+
+def test_every_option_has_a_help_text(capsys):
+    # --device (and --seed, --lr, --val-every and others) had none: `--help` listed
+    # `--device DEVICE` with no word of 'auto' or of the names it takes
+    assert [a.option_strings[0] for a in _parser()._actions if not a.help] == []
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert stop.value.code == 0
+    assert "--device DEVICE torch device: auto (CUDA when torch sees a GPU, else the CPU), " in text
 
 
 def test_a_time_budget_whose_seconds_overflow_is_a_usage_error(tmp_path, capsys):

@@ -74,18 +74,23 @@ def _parser() -> argparse.ArgumentParser:
         "--minutes", type=float, help="time budget: steps, validations (default 60, or the run's)"
     )
     p.add_argument("--steps", type=int, help="step budget (step-based schedule), or --minutes")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-seed", type=int, default=20251128)
-    p.add_argument("--width", type=int, default=64)
-    p.add_argument("--layers", type=int, default=3)
-    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0, help="seeds the weights and training tasks")
+    p.add_argument("--val-seed", type=int, default=20251128, help="seeds the validation tasks")
+    p.add_argument("--width", type=int, default=64, help="model width; --heads divides it")
+    p.add_argument("--layers", type=int, default=3, help="transformer layers")
+    p.add_argument("--heads", type=int, default=4, help="attention heads")
     p.add_argument(
         "--no-label-to-cells",
         dest="label_to_cells",
         action="store_false",
         help="labels only in the target column (TabPFN style)",
     )
-    p.add_argument("--task", choices=("classification", "regression"), default="classification")
+    p.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        default="classification",
+        help="what the model learns to predict (default classification)",
+    )
     p.add_argument(
         "--kind-weights",
         type=float,
@@ -96,23 +101,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
     p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--min-lr-ratio", type=float, default=0.05)
-    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--tokens", type=int, default=20_000, help="table cells per batch")
-    p.add_argument("--max-rows", type=int, default=1024)
-    p.add_argument("--val-batches", type=int, default=16)
-    p.add_argument("--val-every", type=int, default=250)
-    p.add_argument("--checkpoint-every", type=float, default=180.0, help="seconds")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads, at most the CPUs")
-    p.add_argument("--device", default="auto")
+    _add_schedule(p)
     p.add_argument(
         "--ship",
         default=None,
         help="only export the run's checkpoint to this .pt path (plus .json)",
     )
     return p
+
+
+def _add_schedule(p: argparse.ArgumentParser) -> None:
+    """The options of the optimiser, the batches, validation, checkpoints and hardware."""
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (AdamW)")
+    p.add_argument(
+        "--min-lr-ratio",
+        type=float,
+        default=0.05,
+        help="last learning rate of the cosine decay, as a fraction of --lr (0 to 1)",
+    )
+    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's weight decay")
+    p.add_argument("--tokens", type=int, default=20_000, help="table cells per batch")
+    p.add_argument(
+        "--max-rows", type=int, default=1024, help=f"most rows of a synthetic task (>= {MIN_ROWS})"
+    )
+    p.add_argument("--val-batches", type=int, default=16, help="batches of the validation set")
+    p.add_argument("--val-every", type=int, default=250, help="steps between validations")
+    p.add_argument(
+        "--checkpoint-every", type=float, default=180.0, help="seconds between checkpoints"
+    )
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads, at most the CPUs")
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="torch device: auto (CUDA when torch sees a GPU, else the CPU), cpu, or one "
+        "such as cuda:0",
+    )
 
 
 #: The largest values the run can hold (other integers: 64-bit ones, as torch and numpy
