@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import statistics
 import sys
@@ -287,6 +288,27 @@ def json_object(text: str) -> dict:
 SIZE, SEED = count(1), count(0, 2**32 - 1)
 
 
+def threads(text: str) -> int:
+    """An argparse type: torch CPU threads, from 1 to the CPUs this process may use (torch
+    failed to start 99999 of them), else a usage error.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+    """
+    value = count(1)(text)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if value > (cpus or 1):
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: use at most {cpus or 1}, the CPUs this process may use"
+        )
+    return value
+
+
 def command_line(script: str, argv: list[str] | None) -> str:
     """The command that ran a script, quoted for a shell: every option as given.
 
@@ -349,6 +371,7 @@ __all__ = [
     "shared_table",
     "shared_task",
     "task_folder",
+    "threads",
     "usage_error",
     "write_summary",
 ]

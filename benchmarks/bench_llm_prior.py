@@ -43,6 +43,7 @@ from _script import (
     interrupted,
     shared_table,
     shared_task,
+    threads,
     usage_error,
     write_summary,
 )
@@ -236,7 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--batch-size", type=_batch_size, default="auto", help="auto or >= 1")
-    parser.add_argument("--threads", type=count(1), default=None, help="torch CPU threads")
+    parser.add_argument("--threads", type=threads, default=None, help="torch CPU threads (<= CPUs)")
     parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
     parser.add_argument(
         "--rounds", type=count(1), default=4, help="alternations of the methods (<= --naive-rows)"

@@ -34,7 +34,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
-from _script import check_device, check_summary_file, interrupted, write_summary  # noqa: E402
+from _script import (  # noqa: E402
+    check_device,
+    check_summary_file,
+    interrupted,
+    threads,
+    write_summary,
+)
 from tabpfn_fixtures import build_checkpoint  # noqa: E402
 
 import llmboost.priors._tabpfn as tabpfn_prior  # noqa: E402
@@ -170,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--n-estimators", type=count(1), default=4)
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
-    parser.add_argument("--threads", type=count(1), default=1, help="torch CPU threads")
+    parser.add_argument("--threads", type=threads, default=1, help="torch CPU threads (<= CPUs)")
     parser.add_argument("--out", type=Path, help="also write the markdown here")
     return parser
 

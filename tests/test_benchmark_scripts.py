@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "benchmarks"
+#: The CPUs the tests may use: the most torch threads the scripts take.
+_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 @pytest.fixture
@@ -1025,6 +1027,18 @@ def test_tabpfn_prior_benchmark_counts_are_usage_errors(
     assert err.endswith(said)
 
 
+def test_tabpfn_prior_benchmark_refuses_more_threads_than_cpus(monkeypatch, capsys):
+    # --threads 99999 reached torch.set_num_threads, which failed to start them
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    err = _usage_error(capsys, bench_tabpfn_prior.main, ["--threads", "99999"])
+    assert err.endswith(
+        f"error: argument --threads: invalid value '99999': use at most {_CPUS}, the CPUs "
+        "this process may use"
+    )
+
+
 def test_tabpfn_prior_benchmark_refuses_rows_that_cannot_be_cross_validated(monkeypatch, capsys):
     # --rows 60 3 timed 60 rows, then stopped at 3 with make_folds' traceback (and its
     # advice on the fusion search's scale): the 60-row timing was lost
@@ -1746,6 +1760,12 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         (["--rounds", "0"], "argument --rounds: invalid value '0': use an integer >= 1"),
         (["--rows", "0"], "argument --rows: invalid value '0': use an integer >= 1"),
         (["--threads", "0"], "argument --threads: invalid value '0': use an integer >= 1"),
+        # torch failed to start them: LLMPrior's 'needs torch and transformers' ImportError
+        (
+            ["--threads", "99999"],
+            f"argument --threads: invalid value '99999': use at most {_CPUS}, "
+            "the CPUs this process may use",
+        ),
         (["--batch-size", "x"], "argument --batch-size: invalid value 'x': use auto or an"),
         (["--rows", "2", "--naive-rows", "4"], "argument --naive-rows: 4 is more than --rows 2"),
         (["--naive-rows", "2", "--rounds", "3"], "argument --rounds: 3 is more than --naive-rows"),
