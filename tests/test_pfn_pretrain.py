@@ -917,6 +917,20 @@ def test_every_option_has_a_help_text(capsys):
     assert "--device DEVICE torch device: auto (CUDA when torch sees a GPU, else the CPU), " in text
 
 
+def test_bins_without_regression_is_a_usage_error(tmp_path, capsys):
+    # --bins 16 trained a classification run, the bins unused without a word
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--out", str(run), *TINY, "--steps", "1", "--bins", "16"])
+    assert stop.value.code == 2 and not run.exists()
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith("error: --bins 16: only --task regression uses it; drop it, or add that")
+    )
+
+
 def test_a_time_budget_whose_seconds_overflow_is_a_usage_error(tmp_path, capsys):
     # --minutes 1e307 (inf seconds) stopped with tqdm's TypeError after a validation
     run = tmp_path / "run"

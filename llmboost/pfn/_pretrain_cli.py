@@ -24,6 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.ship:  # said, not refused: a training command with --ship added is common
         _say_unused(argv)
     args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
+    args.bins = 64 if args.bins is None else args.bins
     return args
 
 
@@ -99,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("MLP", "TREE", "LINEAR"),
         help="probabilities of the synthetic task families (validation keeps the default)",
     )
-    p.add_argument("--bins", type=int, default=64, help="target bins (regression)")
+    p.add_argument("--bins", type=int, help="target bins of --task regression (default 64)")
     p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
     _add_schedule(p)
     p.add_argument(
@@ -206,6 +207,8 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
             f"{args.steps}): a step budget ignores the clock"
         )
+    if args.bins is not None and args.task != "regression":
+        p.error(f"--bins {args.bins}: only --task regression uses it; drop it, or add that")
     if args.seed >= 2**64:
         p.error(f"--seed must be < 2**64 (torch's seeds are 64-bit), got {args.seed}")
     if args.width % args.heads:
