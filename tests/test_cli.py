@@ -478,6 +478,20 @@ def test_an_out_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeyp
     assert sorted(os.listdir(out)) == [".lock", "results.jsonl"]  # none half written
 
 
+@pytest.mark.parametrize("command", ["run", "report", "datasets"])
+def test_an_empty_folder_option_is_a_usage_error(command, tmp_path, monkeypatch, capsys):
+    # --out "" (an unset shell variable) was read as the current folder: the run wrote
+    # results.jsonl, .lock, report.md and its plots there
+    monkeypatch.chdir(tmp_path)
+    option = "--data-dir" if command == "datasets" else "--out"
+    argv = [command, option, ""]
+    if command == "run":
+        argv += ["--datasets", "sklearn:iris", "--methods", "logistic-regression", "--sizes", "16"]
+    line = _usage_error(bench_main, argv, capsys)
+    assert line == f"llmboost-bench {command}: error: argument {option}: it is empty; name a folder"
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_second_run_on_one_out_folder_stops_at_its_start(tmp_path, capsys):
     # two runs on one --out both appended every cell to results.jsonl: each cell twice,
     # and lines of the two interleaved

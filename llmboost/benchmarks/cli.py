@@ -62,6 +62,14 @@ def count(minimum: int, maximum: int | None = None):
     return parse
 
 
+def _path(text: str) -> Path:
+    """An argparse type: a path, not an empty one (an unset shell variable; read as the
+    current folder, a run wrote its results and report there)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty; name a folder")
+    return Path(text)
+
+
 #: Seeds scikit-learn, XGBoost and LightGBM all take.
 _seed = count(0, 2**32 - 1)
 
@@ -76,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = "{datasets,methods,run,report}"  # named in the error when none is given
     sub = parser.add_subparsers(dest="command", required=True, metavar=commands)
     data = sub.add_parser("datasets", help="list the dataset sources (and folders in --data-dir)")
-    data.add_argument("--data-dir", type=Path, help="list the dataset folders inside this folder")
+    data.add_argument("--data-dir", type=_path, help="list the dataset folders inside this folder")
     methods = sub.add_parser("methods", help="list the methods")
     run = sub.add_parser(
         "run",
@@ -89,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true", help="rerun cells that failed")
     run.add_argument("--no-report", action="store_true", help="skip writing the report")
     report = sub.add_parser("report", help="write report.md and plots from OUT/results.jsonl")
-    report.add_argument("--out", type=Path, required=True, help="results folder of a run")
+    report.add_argument("--out", type=_path, required=True, help="results folder of a run")
     for command in (data, methods, run, report):  # errors name the sub-command's usage
         command.set_defaults(error=command.error)
     return parser
@@ -115,7 +123,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         type=_seed,
         help="subsample seeds, 0 to 4294967295 (default: the suite's, else 0 1 2 3 4)",
     )
-    run.add_argument("--out", type=Path, required=True, help="results folder (created if missing)")
+    run.add_argument("--out", type=_path, required=True, help="results folder (created if missing)")
     run.add_argument(
         "--jobs",
         type=count(1),
