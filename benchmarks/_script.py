@@ -126,6 +126,8 @@ def check_summary_file(option: str, path) -> None:
     -------
     None
     """
+    if path is not None and not str(path).strip():  # an unset shell variable
+        usage_error(f"argument {option}: it is empty; give a file name")
     if path is not None and Path(path).is_dir():
         usage_error(f"argument {option}: {path} is a folder; give a file name")
 

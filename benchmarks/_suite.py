@@ -67,6 +67,8 @@ def csv_lock(path):
         The results CSV (its folder is created when missing, and removed again when
         the run leaves it empty).
     """
+    if not str(path).strip():  # an unset shell variable: read as the current folder
+        usage_error("argument --csv: it is empty; give a file name")
     path = Path(path)
     folders = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,7 @@ import bench_bundled_pfn  # noqa: E402
 from _script import (  # noqa: E402
     SEED,
     SIZE,
+    check_summary_file,
     count,
     given_options,
     interrupted,
@@ -978,6 +979,7 @@ def main() -> None:
         help="score only cells in --cache (no new fits; how many were not is said on stderr)",
     )
     args = parser.parse_args()
+    check_summary_file("--md", args.md)
     if not args.md and len(args.csv) > 1:
         parser.error("argument --csv: a run writes one results file; give several only with --md")
     if args.md:

@@ -647,6 +647,27 @@ def test_fusion_rules_summary_refuses_the_options_of_a_run(tmp_path, monkeypatch
     assert not md.exists()
 
 
+@pytest.mark.parametrize("option", ["--csv", "--md"])
+def test_an_empty_results_or_summary_file_is_a_usage_error(option, scripts, tmp_path, monkeypatch,
+                                                            capsys):  # fmt: skip
+    # --csv "" (an unset shell variable) ended in "ValueError: PosixPath('.') has an empty
+    # name"; --md "" said "argument --md:  is a folder", and bench_fusion_rules ran its cells
+    monkeypatch.chdir(tmp_path)
+    argv = ["--csv", "r.csv", "--md", "r.md", "--methods", "lr", "--sizes", "32"]
+    argv[argv.index(option) + 1] = ""
+    line = _usage_error(capsys, scripts[1].main, argv)
+    assert line.endswith(f"error: argument {option}: it is empty; give a file name")
+    import bench_fusion_rules
+
+    argv = ["bench_fusion_rules.py", "--prior", "constant", "--csv", "r.csv"]
+    monkeypatch.setattr(sys, "argv", argv + (["--md", ""] if option == "--md" else []))
+    if option == "--csv":
+        sys.argv[sys.argv.index("--csv") + 1] = ""
+    line = _usage_error(capsys, bench_fusion_rules.main)
+    assert line == f"bench_fusion_rules.py: error: argument {option}: it is empty; give a file name"
+    assert os.listdir(tmp_path) == []
+
+
 def test_fusion_rules_refuses_booster_params_xgboost_cannot_take(tmp_path, monkeypatch, capsys):
     # the first cell's search stopped with a ValueError traceback, after the tasks were
     # read and the prior's out-of-fold margins computed
