@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import sys
 import time
@@ -190,6 +191,17 @@ def _batch_size(text: str):
     raise argparse.ArgumentTypeError(f"invalid value {text!r}: use auto or an integer >= 1")
 
 
+def _tflops(text: str) -> float:
+    """An argparse type: a positive, finite number of TFLOP/s."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: use a positive number")
+    return value
+
+
 def _options(argv) -> argparse.Namespace:
     """The parsed options; rows and rounds that leave a round or a method without rows are
     usage errors."""
@@ -234,8 +246,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--model", default=None, help="model for LLMPrior (default: SmolLM2)")
     parser.add_argument("--model-config", default=None, help="random-init model shape")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu, auto, cuda:0, ...")
+    parser.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16, ...")
     parser.add_argument("--batch-size", type=_batch_size, default="auto", help="auto or >= 1")
     parser.add_argument("--threads", type=threads, default=None, help="torch CPU threads (<= CPUs)")
     parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
@@ -245,7 +257,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=SEED, default=0, help="shuffles the task's rows")
     parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
     parser.add_argument(
-        "--peak-tflops", type=float, default=None, help="device peak in this dtype: report %%"
+        "--peak-tflops", type=_tflops, default=None, help="device peak in this dtype: report %%"
     )
     return parser
 
