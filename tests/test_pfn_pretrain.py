@@ -743,6 +743,8 @@ def test_ship_names_the_training_options_it_does_not_use(tmp_path, capsys):
         "python -m llmboost.pfn.pretrain: warning: --ship only exports the run in --out as it "
         "was trained; --steps, --lr not used\n"
     )
+    pretrain.main([*run, "--ship", str(tmp_path / "w.pt"), "--bins", "16"])
+    assert capsys.readouterr().err.endswith("trained; --bins not used\n")
     pretrain.main([*run, "--ship", str(tmp_path / "w.pt")])
     assert capsys.readouterr().err == ""
 

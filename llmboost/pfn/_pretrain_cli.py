@@ -207,7 +207,7 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"give --minutes or --steps, not both (got --minutes {args.minutes} and --steps "
             f"{args.steps}): a step budget ignores the clock"
         )
-    if args.bins is not None and args.task != "regression":
+    if args.bins is not None and args.task != "regression" and not args.ship:  # --ship: said
         p.error(f"--bins {args.bins}: only --task regression uses it; drop it, or add that")
     if args.seed >= 2**64:
         p.error(f"--seed must be < 2**64 (torch's seeds are 64-bit), got {args.seed}")
