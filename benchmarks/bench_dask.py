@@ -429,13 +429,20 @@ def _parser() -> argparse.ArgumentParser:
     from llmboost.benchmarks.cli import count  # here: spawned workers import this file
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--score-rows", type=count(1), default=4000)
-    parser.add_argument("--pfn-rows", type=count(1), default=20000)
-    parser.add_argument("--repeats", type=count(1), default=3)
-    parser.add_argument("--rows", type=count(1), default=1_000_000)
-    parser.add_argument("--partitions", type=count(1), default=20)
-    parser.add_argument("--skip-scoring", action="store_true")
-    parser.add_argument("--skip-training", action="store_true")
+    scored = "rows the %s prior scores per timed call (default %%(default)s)"
+    parser.add_argument("--score-rows", type=count(1), default=4000, help=scored % "tiny-llm")
+    parser.add_argument("--pfn-rows", type=count(1), default=20000, help=scored % "bundled PFN")
+    parser.add_argument(
+        "--repeats", type=count(1), default=3, help="timed scoring calls, median reported"
+    )
+    parser.add_argument(
+        "--rows", type=count(1), default=1_000_000, help="training rows (default 1000000)"
+    )
+    parser.add_argument(
+        "--partitions", type=count(1), default=20, help="partitions of --rows, a divisor of it"
+    )
+    parser.add_argument("--skip-scoring", action="store_true", help="skip the scoring section")
+    parser.add_argument("--skip-training", action="store_true", help="skip the training section")
     parser.add_argument(
         "--allocator-rows",
         type=count(0),

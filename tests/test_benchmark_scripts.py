@@ -1505,6 +1505,15 @@ def test_ctrl_c_while_a_script_loads_its_libraries_ends_with_one_line():
     assert run.stderr == f"\n{said}\n"
 
 
+def test_every_bench_dask_option_has_a_help_text(monkeypatch):
+    # --score-rows, --pfn-rows, --repeats, --rows, --partitions and the --skip options had
+    # none: --help listed their names only
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_dask
+
+    assert [a.option_strings[0] for a in bench_dask._parser()._actions if not a.help] == []
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
 def test_ctrl_c_leaves_bench_dask_workers_to_the_script(tmp_path):
     # Ctrl-C reaches the worker processes too: each printed its KeyboardInterrupt traceback
