@@ -328,7 +328,9 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     argparse.ArgumentParser
     """
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    p.add_argument("--csv", default=csv_path)
+    p.add_argument(
+        "--csv", default=csv_path, help="results file: cells are appended, a rerun resumes"
+    )
     p.add_argument("--md", default=None, help="write the summary markdown here")
     p.add_argument(
         "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
@@ -345,11 +347,13 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
         default=None,
         help="command line shown in the markdown (default: this one, every option as given)",
     )
-    p.add_argument("--datasets", nargs="+", default=None)
-    p.add_argument("--sizes", nargs="+", type=SIZE, default=list(sizes))
-    p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2, 3, 4])
+    p.add_argument(
+        "--datasets", nargs="+", default=None, help="task folders of --data-dir (default: all)"
+    )
+    p.add_argument("--sizes", nargs="+", type=SIZE, default=list(sizes), help="training rows")
+    p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2, 3, 4], help="subsample seeds")
     p.add_argument("--methods", nargs="+", default=list(methods), choices=list(known or methods))
-    p.add_argument("--max-test", type=SIZE, default=1000)
+    p.add_argument("--max-test", type=SIZE, default=1000, help="cap on test rows, a fixed subset")
     p.add_argument(
         "--weights", default=None, help="PFN checkpoint of pfn and pfnboost (default: shipped)"
     )

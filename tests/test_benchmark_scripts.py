@@ -1505,6 +1505,13 @@ def test_ctrl_c_while_a_script_loads_its_libraries_ends_with_one_line():
     assert run.stderr == f"\n{said}\n"
 
 
+def test_every_suite_option_but_methods_has_a_help_text(scripts):
+    # --csv, --datasets, --sizes, --seeds and --max-test had none (--methods lists its
+    # choices)
+    parser = scripts[1].suite_parser("Doc.", "r.csv", [32], ["xgb"])
+    assert [a.option_strings[0] for a in parser._actions if not a.help] == ["--methods"]
+
+
 def test_every_bench_dask_option_has_a_help_text(monkeypatch):
     # --score-rows, --pfn-rows, --repeats, --rows, --partitions and the --skip options had
     # none: --help listed their names only
