@@ -154,10 +154,10 @@ def load(path: str | os.PathLike):
     UnsafeFileError
         When the file is not an llmboost model (or not a regular file: a pipe, device or
         socket, refused unopened), is damaged, would unpack to more than 1 GiB and 100
-        times its size (model.json: 1 MiB and 20 times), has a format version this
-        llmboost does not read, or holds anything but plain values, arrays and trusted
-        classes, or parameters and fitted attributes no fit sets (or lacks those every fit
-        sets), or has a model.json of more than 2,000,000 lists and dicts.
+        times its size (model.json: 1 MiB and 20 times, but for few values), has a format
+        version this llmboost does not read, or holds anything but plain values, arrays and
+        trusted classes, or parameters and fitted attributes no fit sets (or lacks those
+        every fit sets), or has a model.json of more than 2,000,000 lists and dicts.
     TypeError
         When ``path`` is not a str, path-like or file object open for reading in binary mode.
     FileNotFoundError, ModelNotAvailableError, ModuleNotFoundError, NotADirectoryError

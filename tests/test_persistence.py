@@ -2917,6 +2917,27 @@ def test_a_tiny_file_cannot_make_load_parse_megabytes_of_model_json(tmp_path, mo
     assert np.array_equal(_outputs(load(path), X), _outputs(model, X))
 
 
+def test_a_file_saved_with_a_deflated_model_json_of_many_categories_loads(tmp_path):
+    # before model.json past 1 MiB had to compress at most 20 times, save deflated it
+    # whatever its size: 30,000 URLs as categories wrote 4.9 MB compressed 21 times, and
+    # load refused that file as "not a model llmboost wrote (a zip bomb?)"
+    X, y = _data("binary", n=80)
+    urls = [f"https://shop.example.com/products/item?id={i:08d}" for i in range(30_000)]
+    X["city"] = X["city"].cat.rename_categories(urls[:3]).cat.add_categories(urls[3:])
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():  # as save wrote every entry then
+            archive.writestr(name, data)
+        info = archive.getinfo("model.json")
+    assert info.file_size > 2**20 and info.file_size > 20 * info.compress_size
+    loaded = load(path)
+    assert len(loaded.categories_["city"]) == 30_000
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+
+
 def test_a_model_json_load_would_refuse_for_its_brackets_is_refused_at_save(tmp_path, monkeypatch):
     # brackets in categories count as lists: such a model saved, and load refused it
     X, y = _data("binary", n=80)
