@@ -37,7 +37,7 @@ _NOT_SENT = {
         "monotonic_cst", "monotone_constraint", "interaction_constraints",
         "max_bin_by_feature", "feature_contri", "fc", "fp", "feature_contrib",
         "feature_penalty", "cegb_penalty_feature_lazy", "cegb_penalty_feature_coupled",
-        "forcedbins_filename",
+        "forcedbins_filename", "auc_mu_weights",
     ),
 }  # fmt: skip
 

@@ -142,6 +142,20 @@ def test_lightgbm_values_its_config_refuses_are_refused_before_the_prior(
     make_booster("lightgbm", fine, "regression", 0).fit(X, y, None)
 
 
+@pytest.mark.parametrize("loss", [{}, {"objective": "multiclass", "num_class": 4}])
+def test_lightgbm_auc_mu_weights_for_the_classes_of_y_are_taken(loss):
+    # they were refused before any fit, on four classes: "booster_params auc_mu_weights=[...]:
+    # LightGBM refuses it (auc_mu_weights must have 9 elements, but found 16)", LightGBM's
+    # config being read for three classes; LightGBM takes them at fit
+    X, rng = _frame()
+    y = np.arange(len(X)) % 4
+    weights = [0.0 if i // 4 == i % 4 else 1.0 for i in range(16)]
+    params = {**loss, "metric": "auc_mu", "auc_mu_weights": weights, "n_estimators": 3}
+    booster = make_booster("lightgbm", params, "classification", 0).fit(X, y, None)
+    assert booster.model_.booster_.params["auc_mu_weights"] == weights
+    assert booster.predict_margin(X, None).shape == (len(X), 4)
+
+
 @pytest.mark.parametrize(
     "params, shown, reason",
     [({"eval_metric": "nope"}, "eval_metric='nope'", "Unknown metric function nope"),
