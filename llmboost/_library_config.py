@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import warnings
 from functools import cache, lru_cache
@@ -155,12 +156,32 @@ def _lightgbm_reason(base: dict, items: tuple) -> str | None:
 
     rows = np.arange(8.0).reshape(4, 2)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _no_stderr():
             warnings.simplefilter("ignore")  # LightGBM prints its error as it raises it
             lgb.Dataset(rows, label=[0, 1, 0, 1], params=_as_sent(base, items)).construct()
     except lgb.basic.LightGBMError as error:
         return re.sub(r" at \S+, line \d+ ?\.?$", "", library_message(error)).rstrip(".")
     return None
+
+
+@contextlib.contextmanager
+def _no_stderr():
+    """The process's stderr closed to LightGBM's C++ code, which writes its errors there
+    ("[LightGBM] [Fatal] ..."), also those of the loss the estimator does not set."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        saved = None
+    if saved is not None:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 __all__ = ["check_library_values"]

@@ -142,6 +142,24 @@ def test_lightgbm_values_its_config_refuses_are_refused_before_the_prior(
     make_booster("lightgbm", fine, "regression", 0).fit(X, y, None)
 
 
+@pytest.mark.parametrize(
+    "params", [{"metric": "auc"}, {"metric": "multi_logloss"}, {"metric_freq": 0}]
+)
+def test_lightgbm_config_check_prints_nothing(params, capfd):
+    # reading the config for the loss the estimator does not set printed LightGBM's error
+    # to the process's stderr, on fits that went on: "[LightGBM] [Fatal] Multiclass
+    # objective and metrics don't match", twice per check, four times per fit
+    from llmboost._library_config import _refusal
+
+    _refusal.cache_clear()  # the library reads them again
+    try:
+        make_booster("lightgbm", params, "classification", 0)
+    except ValueError as error:
+        assert "metric_freq=0: LightGBM refuses it" in str(error)
+    out, err = capfd.readouterr()
+    assert "[LightGBM]" not in out + err
+
+
 @pytest.mark.parametrize("loss", [{}, {"objective": "multiclass", "num_class": 4}])
 def test_lightgbm_auc_mu_weights_for_the_classes_of_y_are_taken(loss):
     # they were refused before any fit, on four classes: "booster_params auc_mu_weights=[...]:
