@@ -58,8 +58,9 @@ def check_library_values(library: str, task: str, params: dict, given: dict | No
     """Refuse a value the library refuses as it configures itself, before any fit
     (XGBoost's ``eval_metric='nope'``, ``refresh_leaf=2``, ``max_cached_hist_node=0``,
     ``updater='nope'``; LightGBM's ``metric_freq=0``, ``tweedie_variance_power=3``). The
-    value named is the first whose parameter, added to the model's parts and the
-    parameters before it, the library refuses.
+    value named is the last without which the library takes the others (the model's
+    parts first); where several are refused, the first it refuses with the parts and
+    the parameters before it.
 
     Parameters
     ----------
@@ -115,20 +116,24 @@ def _xgboost_wrapper() -> frozenset:
 
 @lru_cache(maxsize=256)
 def _refusal(library: str, items: tuple, loss: str | None) -> tuple[str, str] | None:
-    """The first parameter of ``items`` the library refuses with those before it (and
-    ``loss``, the estimator's, where given), and its reason (``None`` when it takes them
-    all)."""
+    """The parameter of ``items`` the library refuses (with ``loss``, the estimator's,
+    where given), and its reason (``None`` when it takes them all): the last without which
+    it takes the others (a loss may need a later parameter, ``quantile_alpha``), else the
+    first it refuses with those before it."""
     base: dict = {"num_feature": 1} if library == "xgboost" else {"verbose": -1}
     base.update({} if loss is None else {"objective": loss})
     loss = loss or next((v for k, v in items if k in OBJECTIVE_KEYS and isinstance(v, str)), "")
     if loss.startswith("multi:") or loss in ("multiclass", "softmax"):
         base["num_class"] = 3  # the estimator sets it from y
     reason = {"xgboost": _xgboost_reason, "lightgbm": _lightgbm_reason}[library]
-    if reason(base, items) is None:  # all at once, then one by one
+    if (why := reason(base, items)) is None:
         return None
-    for n in range(1, len(items) + 1):
-        if (why := reason(base, items[:n])) is not None:
-            return items[n - 1][0], why
+    for k in reversed(range(len(items))):  # the last the library takes the others without
+        if reason(base, items[:k] + items[k + 1 :]) is None:
+            return items[k][0], why
+    for n in range(1, len(items) + 1):  # several refused: the first, with those before it
+        if (first := reason(base, items[:n])) is not None:
+            return items[n - 1][0], first
     return None
 
 

@@ -208,6 +208,27 @@ def test_xgboost_values_its_learner_refuses_are_refused_before_the_prior(params,
 
 
 @pytest.mark.parametrize(
+    "library, task, params, shown, reason",
+    [("xgboost", "regression", {"objective": "reg:quantileerror", "quantile_alpha": 0.3,
+                                "eval_metric": "nope"}, "eval_metric='nope'", "Unknown metric"),
+     ("xgboost", "regression", {"objective": "reg:quantileerror", "quantile_alpha": 0.3,
+                                "max_cached_hist_node": 0}, "max_cached_hist_node=0",
+      "greater equal to 1"),
+     ("xgboost", "classification", {"booster": "gblinear", "feature_selector": "thrifty"},
+      "feature_selector='thrifty'", "Unsupported feature selector"),
+     ("lightgbm", "classification", {"objective": "multiclass", "metric": "binary_logloss"},
+      "metric='binary_logloss'", "objective and metrics don't match")],
+)  # fmt: skip
+def test_a_library_refusal_names_the_value_refused(library, task, params, shown, reason):
+    # a loss that needs a later parameter was blamed for another's value: "booster_params
+    # objective='reg:quantileerror': XGBoost refuses it (Check failed:
+    # !quantile_alpha.Get().empty():)" for eval_metric='nope'
+    refused = rf"^booster_params {re.escape(shown)}: \w+ refuses it \(.*{re.escape(reason)}"
+    with pytest.raises(ValueError, match=refused):
+        make_booster(library, params, task, 0)
+
+
+@pytest.mark.parametrize(
     "key, value, hint",
     [("eval_metric", "auc", r"metric=\.\.\."), ("callbacks", [], "early_stopping_rounds")],
 )
