@@ -79,8 +79,8 @@ def check_library_values(library: str, task: str, params: dict, given: dict | No
         Naming the parameter, its value and the library's reason.
     """
     skip = set(_NOT_SENT[library]) | (_xgboost_wrapper() if library == "xgboost" else set())
-    sent = {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
-    sent = {k: v for k, v in sent.items() if k not in skip and _sendable(v)}
+    sent = {k: _hashable(v) for k, v in params.items() if k not in skip}
+    sent = {k: v for k, v in sent.items() if _sendable(v)}
     order = sorted(sent, key=lambda k: k not in _PARTS[library])  # the parts first
     losses = [None]
     if task == "classification" and not any(k in OBJECTIVE_KEYS for k in sent):
@@ -95,6 +95,13 @@ def check_library_values(library: str, task: str, params: dict, given: dict | No
         f"booster_params {shown}={brief((given or {}).get(shown, params[key]))}: {name} "
         f"refuses it ({reason}); see {name}'s parameters: {_URL[library]}."
     )
+
+
+def _hashable(value):
+    """A list or a 1-d NumPy array (quantiles, metrics) as a tuple of its values."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return tuple(value.tolist())
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _sendable(value) -> bool:

@@ -228,6 +228,17 @@ def test_a_library_refusal_names_the_value_refused(library, task, params, shown,
         make_booster(library, params, task, 0)
 
 
+def test_a_numpy_array_of_quantiles_is_read_as_the_library_reads_it():
+    # quantile_alpha=np.array([0.3]), which XGBoost takes, was refused before any fit:
+    # "booster_params objective='reg:quantileerror': XGBoost refuses it (Check failed:
+    # !quantile_alpha.Get().empty():)", the array left out of the check
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    params = {"objective": "reg:quantileerror", "quantile_alpha": np.array([0.3])}
+    booster = make_booster("xgboost", {**params, "n_estimators": 3}, "regression", 0)
+    assert booster.fit(X, y, None).predict_margin(X, None).shape == (len(X),)
+
+
 @pytest.mark.parametrize(
     "key, value, hint",
     [("eval_metric", "auc", r"metric=\.\.\."), ("callbacks", [], "early_stopping_rounds")],
