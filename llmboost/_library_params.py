@@ -108,7 +108,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         out = {k: _python_number(v) for k, v in params.items()}
     if library == "lightgbm" and params:
         named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
-        out = {**out, **named} if any(named[k] != out[k] for k in named) else out
+        changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
+        out = {**out, **named} if changed else out
     for main, aliases in ALIASES.get(library, {}).items():
         given = [key for key in (main, *aliases) if key in (params or {})]
         if len(given) > 1:
@@ -133,9 +134,9 @@ def _rounds(text: str, high: float):
 
 def _lower(value):
     """A name, or a list of names, in lower case and without the spaces around it
-    (anything else as it is); a tuple as a list (LightGBM's fit failed on one: "can only
-    concatenate list (not "tuple") to list")."""
-    if isinstance(value, list | tuple):
+    (anything else as it is); a tuple or a 1-d NumPy array as a list (LightGBM's fit
+    failed on a tuple: "can only concatenate list (not "tuple") to list")."""
+    if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1):
         return [_lower(v) for v in value]
     return value.strip().lower() if isinstance(value, str) else value
 

@@ -257,12 +257,14 @@ def test_lightgbm_fit_arguments_as_parameters_are_refused(key, value, hint):
 
 
 @pytest.mark.parametrize("key", ["metric", "metrics"])
-def test_lightgbm_metrics_as_a_tuple_are_read_as_a_list(key):
+@pytest.mark.parametrize("kind", [tuple, np.array])
+def test_lightgbm_metrics_as_a_tuple_or_an_array_are_read_as_a_list(key, kind):
     # LightGBM's fit failed on a tuple, after the prior's scores: "TypeError: can only
-    # concatenate list (not "tuple") to list"
+    # concatenate list (not "tuple") to list"; a NumPy array failed before any fit with
+    # "The truth value of an array with more than one element is ambiguous"
     X, rng = _frame()
     y = rng.integers(0, 2, len(X))
-    names = ("AUC", "binary_logloss")
+    names = kind(["AUC", "binary_logloss"])
     booster = make_booster("lightgbm", {key: names, "n_estimators": 5}, "classification", 0)
     assert booster.params[key] == ["auc", "binary_logloss"]
     # early stopping on the validation rows reads both metrics
