@@ -51,6 +51,9 @@ _XGBOOST_LOSS_PARAMS = {
     "huber_slope": "reg:pseudohubererror",
 }
 
+#: XGBoost's metrics that read a loss parameter whatever the loss.
+_XGBOOST_METRIC_PARAMS = {"quantile": "quantile_alpha", "mphe": "huber_slope"}
+
 #: Well-known names the library does not take, with its own name for the same thing.
 _OTHER_NAMES = {
     "lightgbm": {
@@ -89,9 +92,15 @@ def _xgboost_known(params: dict) -> frozenset | None:
     learner they configure, as XGBoost's check behind its warning "Parameters: { ... }
     are not used" lists them (``None`` where XGBoost cannot configure it: the fit says
     why). A part given as anything but a name or number (a custom objective) is read
-    as its default."""
+    as its default. A metric's parameter is used with the metric (``quantile_alpha``
+    with ``eval_metric='quantile'``)."""
     names = (k for k in _XGBOOST_PARTS if isinstance(params.get(k), str | Integral))
-    return _xgboost_names(tuple((k, params[k]) for k in names))
+    known = _xgboost_names(tuple((k, params[k]) for k in names))
+    metrics = params.get("eval_metric")
+    metrics = [metrics] if isinstance(metrics, str) else metrics
+    metrics = metrics if isinstance(metrics, list | tuple) else []  # a callable reads none
+    read = {_XGBOOST_METRIC_PARAMS.get(str(m).split("@")[0]) for m in metrics}  # quantile_alpha
+    return None if known is None else known | (read - {None})
 
 
 @cache

@@ -618,6 +618,26 @@ def test_a_name_of_a_loss_or_of_the_other_library_says_what_to_give(library, key
         make_booster(library, {key: 0.5}, "regression", 0)
 
 
+@pytest.mark.parametrize(
+    "metric, key", [("quantile", "quantile_alpha"), (["rmse", "mphe"], "huber_slope")]
+)
+def test_xgboost_parameters_of_a_metric_are_taken_with_it(metric, key):
+    # eval_metric='quantile' reads quantile_alpha (and 'mphe' huber_slope) with any loss,
+    # but they were refused before any fit: "booster_params quantile_alpha=0.3: XGBoost
+    # does not use 'quantile_alpha' and would ignore it"
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    scores = []
+    for value in (0.2, 0.8):
+        params = {"eval_metric": metric, key: value, "n_estimators": 3}
+        booster = make_booster("xgboost", params, "regression", 0)
+        booster.fit(X, y, None, eval_set=(X, y, None))
+        scores.append(booster.model_.evals_result()["validation_0"][np.ravel(metric)[-1]])
+    assert scores[0] != scores[1]  # the metric reads the parameter
+    with pytest.raises(ValueError, match=f"XGBoost does not use '{key}'"):
+        make_booster("xgboost", {"eval_metric": "rmse", key: 0.2}, "regression", 0)
+
+
 def test_xgboost_parameter_names_pass_when_its_config_cannot_be_read(monkeypatch):
     # an XGBoost whose saved config has no "..._param" tables (another layout) gave a
     # list of the global and estimator names only, which refused max_depth itself
