@@ -77,8 +77,8 @@ _FOREST = ("rf", "random_forest")
 
 def canonical_params(library: str, params: dict | None) -> dict | None:
     """``params`` with a library alias of a parameter llmboost reads under its main name,
-    a NumPy scalar (or 0-d array) as its Python value (XGBoost failed on
-    ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
+    a NumPy scalar (or 0-d array), also in a list or tuple, as its Python value (XGBoost
+    failed on ``n_jobs=np.int64(2)``: "Object of type int64 is not JSON serializable"), a
     ``Fraction`` or ``Decimal`` as a float (the libraries failed on their text, "1/2"),
     LightGBM's loss, metrics and modes (``boosting_type``, :data:`CHOICES`) in lower case,
     as LightGBM reads them, and stripped (it read ``'binary '`` as ``'binary'``, but
@@ -104,8 +104,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         When a parameter is given under two of its names.
     """
     out = params
-    if any(_python_number(value) is not value for value in (params or {}).values()):
-        out = {k: _python_number(v) for k, v in params.items()}
+    if any(_python_values(value) is not value for value in (params or {}).values()):
+        out = {k: _python_values(v) for k, v in params.items()}
     if library == "lightgbm" and params:
         named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
         changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
@@ -123,6 +123,14 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     for key in (k for k in _ROUNDS if isinstance((out or {}).get(k), str)):
         out = {**out, key: _rounds(out[key], _ROUNDS[key])}
     return out
+
+
+def _python_values(value):
+    """:func:`_python_number` of a value, or of each in a list or tuple (XGBoost wrote
+    ``quantile_alpha=[np.float32(0.3)]`` as text with NumPy's names, and failed on it)."""
+    if isinstance(value, list | tuple) and any(_python_number(v) is not v for v in value):
+        return (list if isinstance(value, list) else tuple)(map(_python_number, value))
+    return _python_number(value)
 
 
 def _rounds(text: str, high: float):

@@ -894,6 +894,23 @@ def test_numpy_scalars_in_booster_params_fit_as_their_python_values(library):
     np.testing.assert_array_equal(booster.predict_margin(X, None), expected.predict_margin(X, None))
 
 
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_a_list_of_numpy_quantiles_fits_as_its_python_values(kind):
+    # XGBoost wrote the list as text with NumPy's names and failed on it, after the
+    # prior's scores: "Expecting null value "null", around character position: 5
+    # [np.float32(0"
+    X, rng = _frame()
+    y = rng.normal(size=len(X))
+    loss = {"objective": "reg:quantileerror", "n_estimators": 3}
+    given = make_booster("xgboost", {**loss, "quantile_alpha": kind([np.float32(0.25)])},
+                         "regression", 0).fit(X, y, None)  # fmt: skip
+    plain = make_booster("xgboost", {**loss, "quantile_alpha": [0.25]}, "regression", 0)
+    assert given.params["quantile_alpha"] == kind([0.25])
+    assert type(given.params["quantile_alpha"][0]) is float
+    margins = given.predict_margin(X, None), plain.fit(X, y, None).predict_margin(X, None)
+    np.testing.assert_array_equal(*margins)
+
+
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
 def test_zero_d_arrays_fractions_and_decimals_fit_as_python_numbers(library):
     # a 0-d array or a Decimal was refused as "takes a number here", and a Fraction failed
