@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import re
+import threading
 import warnings
 from functools import cache, lru_cache
 from numbers import Real
@@ -176,24 +177,29 @@ def _lightgbm_reason(base: dict, items: tuple) -> str | None:
     return None
 
 
+#: One thread at a time swaps the process's stderr (two at once could restore /dev/null).
+_STDERR_SWAP = threading.Lock()
+
+
 @contextlib.contextmanager
 def _no_stderr():
     """The process's stderr closed to LightGBM's C++ code, which writes its errors there
     ("[LightGBM] [Fatal] ..."), also those of the loss the estimator does not set."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr to silence
-        saved = None
-    if saved is not None:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 2)
-        os.close(null)
-    try:
-        yield
-    finally:
+    with _STDERR_SWAP:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr to silence
+            saved = None
         if saved is not None:
-            os.dup2(saved, 2)
-            os.close(saved)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        try:
+            yield
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
 
 
 __all__ = ["check_library_values"]

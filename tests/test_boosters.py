@@ -2014,3 +2014,38 @@ def test_the_whole_number_suggested_for_a_float_is_one_the_library_holds():
         with pytest.raises(ValueError) as err:
             make_booster(library, {key: value}, "classification", 0)
         assert str(err.value).endswith(f"takes a whole number here, such as {key}={near}.")
+
+
+def test_two_threads_checking_lightgbm_at_once_leave_stderr_as_it_was():
+    # each swapped stderr for /dev/null and put back what it found: a thread that began
+    # while another held /dev/null put back /dev/null, and the process printed nothing more
+    import os
+    import threading
+    import time
+
+    from llmboost._library_config import _no_stderr
+
+    before = os.fstat(2)
+    first_in, release_first, release_second = (threading.Event() for _ in range(3))
+
+    def first():
+        with _no_stderr():
+            first_in.set()
+            release_first.wait()
+
+    def second():
+        with _no_stderr():
+            release_second.wait()
+
+    a = threading.Thread(target=first)
+    a.start()
+    first_in.wait()
+    b = threading.Thread(target=second)
+    b.start()
+    time.sleep(0.2)  # the second enters now where nothing holds it back
+    release_first.set()
+    a.join()
+    release_second.set()  # the second ends after the first
+    b.join()
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
