@@ -307,6 +307,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
     target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
+    doing = f"writing a new file in {target.parent} to rename over it"
     try:
         try:
             with open(part, "xb") as handle:
@@ -316,6 +317,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         except PermissionError:  # a read-only folder; another's file in a sticky one
             if not (target.is_file() and os.access(target, os.W_OK)):
                 raise
+            doing = f"overwriting {target} in place, as {target.parent} takes no new file"
             buffer = io.BytesIO()
             _write_zip(buffer, files)
             with open(target, "r+b") as handle:
@@ -328,8 +330,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         hint = ": make the folder writable, or save elsewhere" * isinstance(exc, PermissionError)
         raise type(exc)(
             exc.errno,
-            f"Cannot save to {path}: {exc.strerror} (writing a new file in {target.parent} "
-            f"to rename over it){hint}",
+            f"Cannot save to {path}: {exc.strerror} ({doing}){hint}",
         ) from exc
     finally:
         part.unlink(missing_ok=True)

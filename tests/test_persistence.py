@@ -2259,6 +2259,33 @@ def test_save_replaces_a_writable_file_in_a_folder_that_takes_no_new_file(
     assert path.read_bytes() == want
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monkeypatch):
+    # a folder that takes no new file, then a full disk while the file was overwritten in
+    # place, said "(writing a new file in ... to rename over it)", which save never did
+    import llmboost._model_writer as writer
+
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+
+    class Full(io.BytesIO):  # the handle of the file overwritten in place
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def opened(file, mode, *args, **kwargs):
+        if mode == "xb":  # as in a read-only folder
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return Full() if mode == "r+b" else open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "open", opened, raising=False)
+    with pytest.raises(OSError) as err:
+        save(_model("binary", "xgboost", 1.0).fit(X, y), path)
+    assert err.value.errno == errno.ENOSPC and str(err.value) == (
+        f"[Errno {errno.ENOSPC}] Cannot save to {path}: No space left on device (overwriting "
+        f"{path} in place, as {tmp_path} takes no new file)"
+    )
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
 def test_save_onto_a_symbolic_link_loop_is_an_os_error_naming_it(tmp_path):
