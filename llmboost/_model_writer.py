@@ -219,9 +219,23 @@ class Writer:
 def _ordered(items: set | frozenset) -> list:
     """A set's items in an order that does not vary between runs (text hashes do)."""
     try:
-        return sorted(items)
+        out = sorted(items)
+        if all(a < b for a, b in zip(out, out[1:])):  # a total order: frozensets have none
+            return out
     except TypeError:  # items of several kinds: 1 and "a"
-        return sorted(items, key=lambda v: (type(v).__name__, repr(v)))
+        pass
+    return sorted(items, key=lambda v: (type(v).__name__, _canonical(v)))
+
+
+def _canonical(value) -> str:
+    """``repr(value)``, with the items of each set in it sorted (its own order is a
+    hash's)."""
+    if type(value) in (set, frozenset):
+        inner = ", ".join(sorted(map(_canonical, value)))
+        return f"{type(value).__name__}({{{inner}}})" if value else repr(value)
+    if type(value) is tuple:
+        return f"({', '.join(map(_canonical, value))}{',' * (len(value) == 1)})"
+    return repr(value)
 
 
 def _in_a_parameter(where: str) -> bool:

@@ -3110,6 +3110,24 @@ def test_a_set_in_booster_params_is_saved_as_a_set(tmp_path, monkeypatch):
         load(path)
 
 
+def test_sets_of_frozensets_are_saved_in_an_order_that_does_not_vary_between_runs():
+    # frozensets have no total order ("<" is "subset of"): sorted() kept a set of them in
+    # its hash order, which for text varies between runs, so one model saved to
+    # different bytes (a record or its items, and a file's checksum, changed)
+    from llmboost._model_writer import Writer
+
+    groups = {frozenset({c, c.upper()}) for c in "dbfaceg"} | {frozenset()}
+    pairs = {(c, frozenset({c, "z"})) for c in "ecadb"}
+    encoded = Writer().encode({"groups": groups, "pairs": pairs}, "booster_params")
+    (_, groups_record), (_, pairs_record) = encoded["items"]
+
+    def frozen(*items):
+        return {"$": "set", "frozen": True, "items": list(items)}
+
+    assert groups_record["items"] == [frozen()] + [frozen(c.upper(), c) for c in "abcdefg"]
+    assert pairs_record["items"] == [{"$": "tuple", "items": [c, frozen(c, "z")]} for c in "abcde"]
+
+
 def test_a_file_with_records_older_readers_lack_has_a_newer_format_version(tmp_path, monkeypatch):
     # masked, exact, random_state and metadata_request records were written in format
     # version 1, so an llmboost from before them read the file as its own format and
