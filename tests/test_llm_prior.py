@@ -919,6 +919,25 @@ def test_fewer_distinct_rows_than_n_shots_is_said(models):
         make(models["gpt2"], n_shots=2).fit(X, y)  # 2 examples and the spare: no warning
 
 
+def test_a_single_distinct_text_is_said_in_the_singular(models):
+    # it said "only 1 distinct texts, so prompts show at most 1 examples" (and, here,
+    # that class 'yes' got no example)
+    X, y = pd.DataFrame({"a": [1] * 6}), np.array(["no", "yes"] * 3)
+    with pytest.warns(UserWarning) as w:
+        make(models["gpt2"], n_shots=2).fit(X, y)
+    assert str(w[0].message) == (
+        "LLMPrior: n_shots=2, but the training rows have only 1 distinct text, so prompts "
+        "show at most 1 example."
+    )
+    folds = [(np.arange(3, 6), np.arange(3)), (np.arange(3), np.arange(3, 6))]
+    with pytest.warns(UserWarning) as w:
+        make(models["gpt2"], n_shots=2).oof_logits(X, y, folds)
+    assert str(w[0].message) == (
+        "LLMPrior: n_shots=2, but in 2 of 2 folds the rows outside the fold have as few as "
+        "1 distinct text, so their prompts show as few as 1 example."
+    )
+
+
 def test_a_class_whose_rows_all_repeat_other_classes_examples_is_said(models):
     # rows of one text under two classes: 'maybe' rows read "a: 1" and "a: 2", both drawn
     # first as examples of 'no' and 'yes', so no prompt showed an example of 'maybe', and

@@ -115,13 +115,14 @@ def warn_few_shots(n_shots: int, counts: Sequence[int], folds: bool = False) -> 
     few = [n for n in counts if n < n_shots]
     if not few:
         return
+    n, s = min(few), "s" * (min(few) != 1)
     if folds:
         where = f"in {len(few)} of {len(counts)} folds the rows outside the fold have as few as"
-        shown = f"their prompts show as few as {min(few)}"
+        shown = f"their prompts show as few as {n}"
     else:
-        where, shown = "the training rows have only", f"prompts show at most {min(few)}"
+        where, shown = "the training rows have only", f"prompts show at most {n}"
     warnings.warn(
-        f"LLMPrior: n_shots={n_shots}, but {where} {min(few)} distinct texts, so {shown} examples.",
+        f"LLMPrior: n_shots={n_shots}, but {where} {n} distinct text{s}, so {shown} example{s}.",
         UserWarning,
         stacklevel=caller_level(),
     )
