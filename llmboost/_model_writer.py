@@ -317,7 +317,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
     new file beside it, renamed over it once complete with the old file's permissions.
     Where the folder takes no new file (or no rename over that one), a file there that
-    is writable is overwritten in place, the zip made whole in memory first."""
+    is writable is overwritten in place (:func:`_overwrite`)."""
     target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
@@ -332,12 +332,7 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
             if not (target.is_file() and os.access(target, os.W_OK)):
                 raise
             doing = f"overwriting {target} in place, as {target.parent} takes no new file"
-            buffer = io.BytesIO()
-            _write_zip(buffer, files)
-            with open(target, "r+b") as handle:
-                handle.write(buffer.getbuffer())
-                handle.truncate()
-                _sync(handle)
+            _overwrite(target, files)
     except OSError as exc:  # it named the temporary file, which the user never chose
         if exc.errno is None:
             raise
@@ -348,6 +343,26 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
         ) from exc
     finally:
         part.unlink(missing_ok=True)
+
+
+def _overwrite(target: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` as a zip over ``target`` in place, made whole in memory first; the
+    old bytes are written back when that fails (a full disk), so the old model stays."""
+    buffer = io.BytesIO()
+    _write_zip(buffer, files)
+    with open(target, "r+b") as handle:
+        old = handle.read()
+        try:
+            handle.seek(0)
+            handle.write(buffer.getbuffer())
+            handle.truncate()
+            _sync(handle)
+        except BaseException:
+            handle.seek(0)
+            handle.write(old)
+            handle.truncate()
+            _sync(handle)
+            raise
 
 
 def _write_zip(handle, files: dict[str, bytes]) -> None:

@@ -2286,6 +2286,50 @@ def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monke
     )
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_a_failed_in_place_save_keeps_the_old_model(tmp_path, monkeypatch):
+    # a disk that filled up while a model file was overwritten in place (its folder takes
+    # no new file) left the first part of the new zip over the old one: neither loaded
+    import llmboost._model_writer as writer
+
+    X, y = _data("binary", n=60)
+    old = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(old, tmp_path / "m.llmboost")
+    before = path.read_bytes()
+
+    class Filling:  # the file's handle: the disk fills up halfway through the new zip
+        def __init__(self, handle):
+            self.handle, self.writes = handle, 0
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes == 1:
+                self.handle.write(bytes(data)[: len(data) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    def opened(file, mode, *args, **kwargs):
+        if mode == "xb":  # as in a read-only folder
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        handle = open(file, mode, *args, **kwargs)
+        return Filling(handle) if mode == "r+b" else handle
+
+    monkeypatch.setattr(writer, "open", opened, raising=False)
+    with pytest.raises(OSError, match="No space left on device"):
+        save(_model("binary", "xgboost", 1.0).fit(X, y), path)
+    assert path.read_bytes() == before
+    assert np.array_equal(_outputs(load(path), X), _outputs(old, X))
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
 def test_save_onto_a_symbolic_link_loop_is_an_os_error_naming_it(tmp_path):
