@@ -322,21 +322,28 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
     doing = f"writing a new file in {target.parent} to rename over it"
+    hint = ": make the folder writable, or save elsewhere"
     try:
         try:
             with open(part, "xb") as handle:
                 _write_zip(handle, files)
             _keep_mode(target, part)
+            doing = f"renaming a new file in {target.parent} over it"
+            hint = (  # the folder took the new file: the old one is another user's
+                ": in a sticky folder (as /tmp is) only a file's owner may replace it; save "
+                "elsewhere, or have its owner remove it"
+            )
             os.replace(part, target)
         except PermissionError:  # a read-only folder; another's file in a sticky one
             if not (target.is_file() and os.access(target, os.W_OK)):
                 raise
             doing = f"overwriting {target} in place, as {target.parent} takes no new file"
+            hint = ""
             _overwrite(target, files)
     except OSError as exc:  # it named the temporary file, which the user never chose
         if exc.errno is None:
             raise
-        hint = ": make the folder writable, or save elsewhere" * isinstance(exc, PermissionError)
+        hint *= isinstance(exc, PermissionError)
         raise type(exc)(
             exc.errno,
             f"Cannot save to {path}: {exc.strerror} ({doing}){hint}",

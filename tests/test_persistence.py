@@ -2252,11 +2252,16 @@ def test_save_replaces_a_writable_file_in_a_folder_that_takes_no_new_file(
     monkeypatch.setattr(writer.os, "access", lambda *a, **k: False)  # nor the file writable
     with pytest.raises(PermissionError) as err:
         save(old, path)
-    assert str(err.value) == (
-        f"[Errno 13] Cannot save to {path}: Permission denied (writing a new file in "
-        f"{tmp_path} to rename over it): make the folder writable, or save elsewhere"
+    # a refused rename said "make the folder writable", which it was (it took the new file)
+    assert str(err.value) == f"[Errno 13] Cannot save to {path}: Permission denied " + (
+        f"(writing a new file in {tmp_path} to rename over it): make the folder writable, "
+        "or save elsewhere"
+        if step == "create"
+        else f"(renaming a new file in {tmp_path} over it): in a sticky folder (as /tmp is) "
+        "only a file's owner may replace it; save elsewhere, or have its owner remove it"
     )
     assert path.read_bytes() == want
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.llmboost", "want.llmboost"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
