@@ -178,7 +178,7 @@ def load(path: str | os.PathLike):
         reader = _Reader(archive, manifest.get("llmboost_version"))
         model = reader.decode_root(manifest.get("root"), f"{name}: model")
     if not isinstance(model, _PriorBoost):
-        raise UnsafeFileError(f"{name} does not hold a llmboost estimator.")
+        raise UnsafeFileError(f"{name} holds a {type(model).__name__}, not an llmboost estimator.")
     check_fitted(model, name)
     if "scikit-learn" not in versions:  # older files: the version their estimators kept
         _saved_versions.warn_other_versions(name, {}, reader.sklearn_versions)

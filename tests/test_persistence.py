@@ -1478,9 +1478,12 @@ def test_untrusted_files_are_refused_without_running_code(tmp_path):
     ):
         with pytest.raises(UnsafeFileError):
             load(_crafted(tmp_path, root))
-    # a well-formed file whose root is not an estimator
-    with pytest.raises(UnsafeFileError, match="does not hold"):
-        load(_crafted(tmp_path, [1, 2, 3]))
+    # a well-formed file whose root is not an estimator: it said "does not hold a
+    # llmboost estimator", not what it held
+    path = _crafted(tmp_path, [1, 2, 3])
+    with pytest.raises(UnsafeFileError) as err:
+        load(path)
+    assert str(err.value) == f"{path} holds a list, not an llmboost estimator."
     assert not marker.exists()
 
 
