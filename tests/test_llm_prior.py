@@ -265,6 +265,21 @@ def test_an_empty_cache_dir_is_refused(models, table, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_class_names_keyed_by_no_label_are_refused(models, table):
+    # a key that holds a label, as ("no",) holds "no", passed as one and was left unused:
+    # the prompts kept the answer 'no'
+    X, y = table
+    for key in [("no",), ("no", "yes")]:
+        with pytest.raises(ValueError) as err:
+            make(models["gpt2"], class_names={key: "nope"}).fit(X, y)
+        assert str(err.value) == (
+            f"LLMPrior: class_names has labels not in y: [{key!r}]; the labels are "
+            f"{sorted(set(y.tolist()))}."
+        )
+    prior = make(models["gpt2"], class_names={"no": "nope"}).fit(X, y)
+    assert prior.class_texts_ == ["nope", "yes"]
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):

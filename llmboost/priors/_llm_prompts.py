@@ -56,7 +56,7 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
     names = default_class_names(classes)
     if class_names:
         class_names = {_label(k): v for k, v in class_names.items()}  # as named in messages
-        unknown = [k for k in class_names if not np.isin(k, np.asarray(classes)).any()]
+        unknown = [k for k in class_names if k not in names]  # as names.update matches keys
         if unknown:
             raise ValueError(
                 f"LLMPrior: class_names has labels not in y: {unknown[:5]}; the labels are "
