@@ -280,6 +280,18 @@ def test_class_names_keyed_by_no_label_are_refused(models, table):
     assert prior.class_texts_ == ["nope", "yes"]
 
 
+def test_class_names_not_in_y_are_refused_saying_how_many_labels_there_are(models, table):
+    # the first 5 unknown keys and the first 10 labels were listed as if they were all
+    X, y = table
+    labels = np.arange(len(y)) % 12
+    with pytest.raises(ValueError) as err:
+        make(models["gpt2"], class_names={k: str(k) for k in range(100, 108)}).fit(X, labels)
+    assert str(err.value) == (
+        "LLMPrior: class_names has labels not in y: [100, 101, 102, 103, 104] and 3 more; "
+        "the labels are [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] and 2 more."
+    )
+
+
 def test_identical_verbalizers_are_refused(models, table):
     X, y = table
     with pytest.raises(ValueError, match="same verbalizer"):

@@ -59,8 +59,8 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
         unknown = [k for k in class_names if k not in names]  # as names.update matches keys
         if unknown:
             raise ValueError(
-                f"LLMPrior: class_names has labels not in y: {unknown[:5]}; the labels are "
-                f"{classes[:10]}."
+                f"LLMPrior: class_names has labels not in y: {_some(unknown, 5)}; the labels "
+                f"are {_some(classes, 10)}."
             )
         not_text = [k for k, v in class_names.items() if not isinstance(v, str)]
         if not_text:
@@ -116,6 +116,11 @@ def _check_texts(classes: list, texts: list[str]) -> None:
             "separates the answers in the options line of every prompt: the model could not "
             f"tell where it ends; give class_names={{{label!r}: {text.replace(' | ', ' or ')!r}}}."
         )
+
+
+def _some(values: list, n: int) -> str:
+    """The first ``n`` of ``values``, and how many more there are."""
+    return f"{values[:n]}{f' and {len(values) - n} more' * (len(values) > n)}"
 
 
 def _label(value):
