@@ -181,11 +181,15 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--csv", default="benchmarks/results/bundled_pfn_rows.csv")
-    p.add_argument("--md", default=None)
-    p.add_argument("--datasets", nargs="+", default=None)
-    p.add_argument("--sizes", nargs="+", type=SIZE, default=[2048, 4096])
-    p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2])
+    p.add_argument(
+        "--csv",
+        default="benchmarks/results/bundled_pfn_rows.csv",
+        help="results file: cells are appended, a rerun resumes",
+    )
+    p.add_argument("--md", default=None, help="write the summary markdown here")
+    p.add_argument("--datasets", nargs="+", default=None, help="shared task folders (default: all)")
+    p.add_argument("--sizes", nargs="+", type=SIZE, default=[2048, 4096], help="training rows")
+    p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2], help="subsample seeds")
     p.add_argument(
         "--summary-only", action="store_true", help="write --md from the CSV, run no cells"
     )

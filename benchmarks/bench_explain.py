@@ -99,10 +99,16 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train-rows", type=count(2), default=1000)
-    parser.add_argument("--rows", type=count(1), default=10000)
-    parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument(
+        "--train-rows", type=count(2), default=1000, help="rows each model is fitted on"
+    )
+    parser.add_argument(
+        "--rows", type=count(1), default=10000, help="rows after them, explained and predicted"
+    )
+    parser.add_argument(
+        "--repeats", type=count(1), default=5, help="timed calls of each, median reported"
+    )
+    parser.add_argument("--seed", type=SEED, default=0, help="seeds the shuffle and the models")
     parser.add_argument("--plots", type=Path, help="save the first model's plots here")
     args = parser.parse_args()
     if args.plots is not None and args.plots.exists() and not args.plots.is_dir():

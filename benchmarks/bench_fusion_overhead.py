@@ -64,11 +64,17 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", type=shared_task, default="income")
+    parser.add_argument("--dataset", type=shared_task, default="income", help="shared task")
     # a row of each of two classes in each of the 5 folds
-    parser.add_argument("--rows", type=count(2 * FOLDS), default=10000)
-    parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument(
+        "--rows", type=count(2 * FOLDS), default=10000, help="shuffled rows of the task fitted"
+    )
+    parser.add_argument(
+        "--repeats", type=count(1), default=5, help="timed runs of each, median reported"
+    )
+    parser.add_argument(
+        "--seed", type=SEED, default=0, help="seeds the shuffle, the folds and the boosters"
+    )
     args = parser.parse_args()
 
     X, y, _ = shared_table(args.dataset, args.seed, rows=args.rows)

@@ -35,9 +35,13 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     # two rows of each of two classes: what the fusion search's cross-validation needs
-    parser.add_argument("--train-rows", type=count(4), default=1000)
-    parser.add_argument("--repeats", type=count(1), default=5)
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument(
+        "--train-rows", type=count(4), default=1000, help="shuffled rows of income fitted"
+    )
+    parser.add_argument(
+        "--repeats", type=count(1), default=5, help="timed saves and loads, median reported"
+    )
+    parser.add_argument("--seed", type=SEED, default=0, help="seeds the shuffle and the models")
     args = parser.parse_args()
 
     frame, y, _ = shared_table("income", args.seed, parts=("train", "test"))

@@ -166,15 +166,19 @@ def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=count(1), nargs="+", default=[250, 500, 1000])
-    parser.add_argument("--features", type=count(1), default=10)
-    parser.add_argument("--folds", type=count(2), default=5)
-    parser.add_argument("--repeats", type=count(1), default=3)
+    parser.add_argument(
+        "--rows", type=count(1), nargs="+", default=[250, 500, 1000], help="row counts timed"
+    )
+    parser.add_argument("--features", type=count(1), default=10, help="synthetic feature columns")
+    parser.add_argument("--folds", type=count(2), default=5, help="K of the out-of-fold logits")
+    parser.add_argument(
+        "--repeats", type=count(1), default=3, help="timed runs of each, median reported"
+    )
     parser.add_argument(
         "--task", choices=["classification", "regression"], default="classification"
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--n-estimators", type=count(1), default=4)
+    parser.add_argument("--n-estimators", type=count(1), default=4, help="TabPFN's n_estimators")
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
     parser.add_argument("--threads", type=threads, default=1, help="torch CPU threads (<= CPUs)")
     parser.add_argument("--out", type=Path, help="also write the markdown here")

@@ -156,10 +156,18 @@ def main() -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="heart")
-    parser.add_argument("--size", type=count(1), default=512)
-    parser.add_argument("--seed", type=SEED, default=0)
-    parser.add_argument("--out", default="docs/images/fusion_search.png")
+    parser.add_argument("--dataset", default="heart", help="shared classification task")
+    parser.add_argument(
+        "--size", type=count(1), default=512, help="training rows, a stratified subsample"
+    )
+    parser.add_argument(
+        "--seed", type=SEED, default=0, help="seeds the subsample, the prior and the booster"
+    )
+    parser.add_argument(
+        "--out",
+        default="docs/images/fusion_search.png",
+        help="the picture; its extension names the format",
+    )
     args = parser.parse_args()
     folder = bench_bundled_pfn.DATASETS / args.dataset
     if not (folder / "meta.json").is_file():

@@ -1521,6 +1521,41 @@ def test_every_bench_dask_option_has_a_help_text(monkeypatch):
     assert [a.option_strings[0] for a in bench_dask._parser()._actions if not a.help] == []
 
 
+def _parser_of(monkeypatch, script: str):
+    """The parser ``script``'s ``main`` builds, caught as it parses (nothing runs)."""
+    import argparse
+
+    class Parsed(Exception):
+        pass
+
+    def caught(parser, *args, **kwargs):
+        raise Parsed(parser)
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", caught)
+    with pytest.raises(Parsed) as parsed:
+        module.main()
+    return parsed.value.args[0]
+
+
+@pytest.mark.parametrize(
+    ("script", "listed"),
+    [
+        ("bench_explain", []),
+        ("bench_fusion_overhead", []),
+        ("bench_persistence", []),
+        ("bench_tabpfn_prior", ["--task"]),  # lists its choices
+        ("plot_fusion_search", []),
+        ("bench_bundled_pfn_rows", []),
+    ],
+)
+def test_every_timing_and_picture_option_has_a_help_text(script, listed, monkeypatch):
+    # their counts, seeds, tasks and files had none: --help listed their names only
+    parser = _parser_of(monkeypatch, script)
+    assert [a.option_strings[0] for a in parser._actions if not a.help] == listed
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
 def test_ctrl_c_leaves_bench_dask_workers_to_the_script(tmp_path):
     # Ctrl-C reaches the worker processes too: each printed its KeyboardInterrupt traceback
