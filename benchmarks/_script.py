@@ -132,6 +132,23 @@ def check_summary_file(option: str, path) -> None:
         usage_error(f"argument {option}: {path} is a folder; give a file name")
 
 
+def file_name(text: str) -> Path:
+    """An argparse type: a file's path, else a usage error when it is empty (an unset
+    shell variable, which ``Path`` reads as the current folder).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    Path
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty; give a file name")
+    return Path(text)
+
+
 def check_device(parser: argparse.ArgumentParser, device: str) -> None:
     """``--device`` read as the priors read it, refused as a usage error before any work
     (a name torch cannot use failed in the first fit, after the set-up)."""
@@ -366,6 +383,7 @@ __all__ = [
     "check_summary_only",
     "command_line",
     "count",
+    "file_name",
     "given_options",
     "interrupted",
     "json_object",

@@ -426,7 +426,9 @@ def dask_training(n: int, parts: int, test: int) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from llmboost.benchmarks.cli import count  # here: spawned workers import this file
+    from _script import file_name  # here: spawned workers import this file
+
+    from llmboost.benchmarks.cli import count
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     scored = "rows the %s prior scores per timed call (default %%(default)s)"
@@ -449,7 +451,7 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="rows the default language model scores in each allocator setting (0: skip)",
     )
-    parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
+    parser.add_argument("--out", type=file_name, default=None, help="write a markdown report here")
     return parser
 
 

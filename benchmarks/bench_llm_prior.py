@@ -41,6 +41,7 @@ from _script import (
     check_summary_file,
     command_line,
     count,
+    file_name,
     interrupted,
     shared_table,
     shared_task,
@@ -255,7 +256,7 @@ def _parser() -> argparse.ArgumentParser:
         "--rounds", type=count(1), default=4, help="alternations of the methods (<= --naive-rows)"
     )
     parser.add_argument("--seed", type=SEED, default=0, help="shuffles the task's rows")
-    parser.add_argument("--out", type=Path, default=None, help="append a markdown report here")
+    parser.add_argument("--out", type=file_name, default=None, help="append a markdown report here")
     parser.add_argument(
         "--peak-tflops", type=_tflops, default=None, help="device peak in this dtype: report %%"
     )

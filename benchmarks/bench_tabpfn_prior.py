@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the
 from _script import (  # noqa: E402
     check_device,
     check_summary_file,
+    file_name,
     interrupted,
     threads,
     write_summary,
@@ -181,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--n-estimators", type=count(1), default=4, help="TabPFN's n_estimators")
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
     parser.add_argument("--threads", type=threads, default=1, help="torch CPU threads (<= CPUs)")
-    parser.add_argument("--out", type=Path, help="also write the markdown here")
+    parser.add_argument("--out", type=file_name, help="also write the markdown here")
     return parser
 
 

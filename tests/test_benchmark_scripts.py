@@ -2253,6 +2253,19 @@ def test_a_summary_file_that_is_a_folder_stops_before_the_run(
     assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("script", ["bench_dask", "bench_llm_prior", "bench_tabpfn_prior"])
+def test_an_empty_report_file_is_a_usage_error(script, tmp_path, monkeypatch, capsys):
+    # --out "" (an unset shell variable) was read as the current folder: "argument --out:
+    # . is a folder; give a file name"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.chdir(tmp_path)
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--out", ""])
+    err = _usage_error(capsys, module.main, ["--out", ""])
+    assert err == f"{script}.py: error: argument --out: it is empty; give a file name"
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_summary_in_a_missing_folder_is_written(tmp_path, monkeypatch):
     # --md in a folder not made yet: the run finished, then its summary stopped with a
     # FileNotFoundError traceback (the timing benchmarks' results lost with it)
