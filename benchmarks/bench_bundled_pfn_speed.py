@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repeats", type=_at_least_one, default=5)
+    p.add_argument("--repeats", type=_at_least_one, default=5, help="timed calls, median reported")
     p.add_argument("--md", default=None, help="write a markdown table here")
     p.add_argument(
         "--only",
@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
         help="configuration numbers (see --list)",
     )
     p.add_argument("--list", action="store_true", help="list the configurations")
-    p.add_argument("--no-warmup", dest="warmup", action="store_false")
+    p.add_argument(
+        "--no-warmup", dest="warmup", action="store_false", help="time without a warm-up call"
+    )
     p.add_argument("--package-root", default=None, help="folder holding another llmboost")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process
     args = p.parse_args(argv)

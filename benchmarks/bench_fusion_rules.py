@@ -946,16 +946,22 @@ def main() -> None:
         default=None,
         help="only write the summary from --csv (a cell in several files counts once: its last)",
     )
-    parser.add_argument("--datasets", nargs="+", default=None)
+    parser.add_argument(
+        "--datasets", nargs="+", default=None, help="task folders of --data-dir (default: all)"
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=bench_bundled_pfn.DATASETS,
         help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )
-    parser.add_argument("--sizes", nargs="+", type=SIZE, default=list(SIZES))
-    parser.add_argument("--seeds", nargs="+", type=SEED, default=list(range(5)))
-    parser.add_argument("--max-test", type=SIZE, default=1000)
+    parser.add_argument("--sizes", nargs="+", type=SIZE, default=list(SIZES), help="training rows")
+    parser.add_argument(
+        "--seeds", nargs="+", type=SEED, default=list(range(5)), help="subsample seeds"
+    )
+    parser.add_argument(
+        "--max-test", type=SIZE, default=1000, help="cap on test rows, a fixed subset"
+    )
     parser.add_argument(
         "--prior-cv",
         type=_prior_cv,

@@ -229,8 +229,16 @@ def report(frame: pd.DataFrame, command: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="worktree of commit 776a19e")
-    parser.add_argument("--datasets", default=str(DATASETS))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks/results/input_layer.md"))
+    parser.add_argument(
+        "--datasets",
+        default=str(DATASETS),
+        help="folder of task folders; those with categorical columns are timed",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks/results/input_layer.md"),
+        help="write the markdown report here",
+    )
     args = parser.parse_args(argv)
     from _script import check_summary_file  # here: the workers import this file
 

@@ -240,7 +240,7 @@ def _check_model_options(parser, args) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", type=shared_task, default="heart")
+    parser.add_argument("--dataset", type=shared_task, default="heart", help="shared task scored")
     parser.add_argument("--rows", type=count(1), default=200, help="rows scored by LLMPrior")
     parser.add_argument(
         "--naive-rows", type=count(1), default=20, help="rows scored the naive way (<= --rows)"

@@ -108,7 +108,9 @@ def main() -> None:
     from llmboost.benchmarks.cli import count
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=count(1), default=11)
+    parser.add_argument(
+        "--repeats", type=count(1), default=11, help="timed calls of each, median reported"
+    )
     parser.add_argument("--md", required=True, help="results file to write")
     args = parser.parse_args()
     check_summary_file("--md", args.md)

@@ -193,9 +193,11 @@ def main() -> None:
         "--rows",
         type=count(1),
         default=None,
-        help="default: 5000 (jobs), 1024 (pfnboost), 1024, 5000 and 10000 (selection)",
+        help="rows timed; default: 5000 (jobs), 1024 (pfnboost), 1024, 5000 and 10000 (selection)",
     )
-    parser.add_argument("--repeats", type=count(1), default=3)
+    parser.add_argument(
+        "--repeats", type=count(1), default=3, help="timed runs of each, median reported"
+    )
     args = parser.parse_args()
     if args.what == "jobs":
         jobs(5000 if args.rows is None else args.rows, args.repeats)

@@ -1556,6 +1556,24 @@ def test_every_timing_and_picture_option_has_a_help_text(script, listed, monkeyp
     assert [a.option_strings[0] for a in parser._actions if not a.help] == listed
 
 
+@pytest.mark.parametrize(
+    ("script", "listed"),
+    [
+        ("bench_bundled_pfn_speed", []),
+        ("bench_fusion_rules", ["--prior"]),  # lists its choices
+        ("bench_input_layer", []),
+        ("bench_llm_prior", []),
+        ("bench_pfn_predict_latency", []),
+        ("bench_search_time", ["what"]),  # lists its choices
+    ],
+)
+def test_every_other_script_option_has_a_help_text(script, listed, monkeypatch):
+    # --repeats, --no-warmup, --datasets, --sizes, --seeds, --max-test, --out and
+    # --dataset had none: --help listed their names only
+    parser = _parser_of(monkeypatch, script)
+    assert [(a.option_strings or [a.dest])[0] for a in parser._actions if not a.help] == listed
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
 def test_ctrl_c_leaves_bench_dask_workers_to_the_script(tmp_path):
     # Ctrl-C reaches the worker processes too: each printed its KeyboardInterrupt traceback
