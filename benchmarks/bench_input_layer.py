@@ -248,6 +248,11 @@ def main(argv: list[str] | None = None) -> None:
             f"argument --before: {args.before} holds no llmboost/__init__.py; give a "
             f"worktree of commit 776a19e (git worktree add {args.before} 776a19e)"
         )
+    if not categorical_tasks(Path(args.datasets)):  # both versions ran, then a KeyError
+        parser.error(
+            f"argument --datasets: {args.datasets} holds no classification task folder "
+            "with categorical columns (in its meta.json); give the folder of task folders"
+        )
     cells = build_cells(Path(args.datasets))
     with tempfile.TemporaryDirectory() as tmp:
         cells_path = os.path.join(tmp, "cells.pkl")

