@@ -91,6 +91,14 @@ def save_plots(table: pd.DataFrame, folder: Path) -> None:
         ax.figure.savefig(folder / name, dpi=110)
 
 
+def _folder(text: str) -> Path:
+    """An argparse type: a folder's path, else a usage error when it is empty (an unset
+    shell variable, which ``Path`` reads as the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty; give a folder (created if missing)")
+    return Path(text)
+
+
 def main() -> None:
     """Time ``explain`` of every model and print the table.
 
@@ -109,7 +117,7 @@ def main() -> None:
         "--repeats", type=count(1), default=5, help="timed calls of each, median reported"
     )
     parser.add_argument("--seed", type=SEED, default=0, help="seeds the shuffle and the models")
-    parser.add_argument("--plots", type=Path, help="save the first model's plots here")
+    parser.add_argument("--plots", type=_folder, help="save the first model's plots here")
     args = parser.parse_args()
     if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
         parser.error(

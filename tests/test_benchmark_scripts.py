@@ -2069,6 +2069,21 @@ def test_explain_benchmark_refuses_a_plots_file_before_any_fit(tmp_path, monkeyp
     )
 
 
+def test_explain_benchmark_refuses_an_empty_plots_folder(tmp_path, monkeypatch, capsys):
+    # --plots "" (an unset shell variable) saved the plots in the current folder
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.chdir(tmp_path)
+    import bench_explain
+
+    monkeypatch.setattr(bench_explain.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["bench_explain.py", "--plots", ""])
+    err = _usage_error(capsys, bench_explain.main)
+    assert err == (
+        "bench_explain.py: error: argument --plots: it is empty; give a folder (created if missing)"
+    )
+    assert os.listdir(tmp_path) == []
+
+
 def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
     monkeypatch, capsys
 ):
