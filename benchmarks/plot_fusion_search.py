@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _script import SEED, count, interrupted  # noqa: E402
+from _script import SEED, count, file_name, interrupted  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -39,7 +39,7 @@ def draw(model, title: str, out: str) -> Path:
         Fitted with the grid search: ``scale="auto"`` or a list of scales, and
         ``n_trials=0``.
     title : str
-    out : str
+    out : str or Path
         The image path; its extension names the format, ``.png`` when it has none.
 
     Returns
@@ -165,6 +165,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--out",
+        type=file_name,
         default="docs/images/fusion_search.png",
         help="the picture; its extension names the format",
     )
@@ -172,7 +173,7 @@ def main() -> None:
     folder = bench_bundled_pfn.DATASETS / args.dataset
     if not (folder / "meta.json").is_file():
         parser.error(f"--dataset {args.dataset!r}: no task folder {folder}")
-    _check_out(parser, Path(args.out))  # before the fit: saving would fail after it
+    _check_out(parser, args.out)  # before the fit: saving would fail after it
     train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
     rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer
     model = PriorBoostClassifier(prior=BundledPFNPrior(random_state=args.seed),

@@ -2151,6 +2151,18 @@ def test_the_fusion_search_picture_refuses_a_folder_before_the_fit(monkeypatch, 
     )
 
 
+@pytest.mark.parametrize("out", ["", "  "])
+def test_the_fusion_search_picture_refuses_an_empty_file_name(out, monkeypatch, tmp_path, capsys):
+    # --out "" said "argument --out: . is a folder"; --out "  " fitted, then wrote "  .png"
+    module = _plot_fusion_search(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--out", out])
+    err = _usage_error(capsys, module.main)
+    assert err == "plot_fusion_search.py: error: argument --out: it is empty; give a file name"
+    assert os.listdir(tmp_path) == []
+
+
 def test_the_fusion_search_picture_refuses_a_format_before_the_fit(monkeypatch, tmp_path, capsys):
     # --out x.jgp: the model was fitted, then savefig stopped with a ValueError traceback
     # ("Format 'jgp' is not supported")
