@@ -149,6 +149,23 @@ def file_name(text: str) -> Path:
     return Path(text)
 
 
+def folder_name(text: str) -> Path:
+    """An argparse type: a folder's path, else a usage error when it is empty (an unset
+    shell variable, which ``Path`` reads as the current folder).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    Path
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty; give a folder (created if missing)")
+    return Path(text)
+
+
 def check_device(parser: argparse.ArgumentParser, device: str) -> None:
     """``--device`` read as the priors read it, refused as a usage error before any work
     (a name torch cannot use failed in the first fit, after the set-up)."""
@@ -384,6 +401,7 @@ __all__ = [
     "command_line",
     "count",
     "file_name",
+    "folder_name",
     "given_options",
     "interrupted",
     "json_object",

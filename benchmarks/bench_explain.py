@@ -21,7 +21,15 @@ from pathlib import Path
 import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
-from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table
+from _script import (
+    SEED,
+    check_classes,
+    count,
+    folder_name,
+    interrupted,
+    median_seconds,
+    shared_table,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from llmboost import (
@@ -91,14 +99,6 @@ def save_plots(table: pd.DataFrame, folder: Path) -> None:
         ax.figure.savefig(folder / name, dpi=110)
 
 
-def _folder(text: str) -> Path:
-    """An argparse type: a folder's path, else a usage error when it is empty (an unset
-    shell variable, which ``Path`` reads as the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("it is empty; give a folder (created if missing)")
-    return Path(text)
-
-
 def main() -> None:
     """Time ``explain`` of every model and print the table.
 
@@ -117,7 +117,7 @@ def main() -> None:
         "--repeats", type=count(1), default=5, help="timed calls of each, median reported"
     )
     parser.add_argument("--seed", type=SEED, default=0, help="seeds the shuffle and the models")
-    parser.add_argument("--plots", type=_folder, help="save the first model's plots here")
+    parser.add_argument("--plots", type=folder_name, help="save the first model's plots here")
     args = parser.parse_args()
     if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
         parser.error(

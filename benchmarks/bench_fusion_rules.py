@@ -161,6 +161,7 @@ from _script import (  # noqa: E402
     SIZE,
     check_summary_file,
     count,
+    folder_name,
     given_options,
     interrupted,
     json_object,
@@ -976,6 +977,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--cache",
+        type=folder_name,
         default=str(Path.home() / ".cache/llmboost/fusion_rules"),
         help="candidate margins per cell, kept per task rows (rules are re-scored from them)",
     )
@@ -986,6 +988,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     check_summary_file("--md", args.md)
+    if args.cache.exists() and not args.cache.is_dir():  # else a traceback after a cell
+        parser.error(
+            f"argument --cache: {args.cache} is a file; give a folder (created if missing)"
+        )
     if not args.md and len(args.csv) > 1:
         parser.error("argument --csv: a run writes one results file; give several only with --md")
     if args.md:

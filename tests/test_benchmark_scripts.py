@@ -697,6 +697,32 @@ def test_fusion_rules_runs_into_one_results_file(task_dir, tmp_path):
     assert not any(path.exists() for path in files)
 
 
+@pytest.mark.parametrize(
+    ("cache", "said"),
+    [("", "it is empty"), ("notes.txt", "{} is a file")],
+)
+def test_fusion_rules_refuses_a_cache_that_is_no_folder(
+    cache, said, task_dir, tmp_path, monkeypatch, capsys
+):
+    # --cache "" (an unset shell variable) wrote the cells' .npz files in the current
+    # folder; --cache naming a file fitted the first cell, then stopped with a
+    # FileExistsError traceback
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.chdir(tmp_path)
+    import bench_fusion_rules
+
+    (tmp_path / "notes.txt").write_text("x")
+    monkeypatch.setattr(bench_fusion_rules, "candidates_of", None)  # no cell may run
+    argv = ["--prior", "constant", "--data-dir", str(task_dir), "--csv", "r.csv"]
+    monkeypatch.setattr(sys, "argv", ["bench_fusion_rules.py", *argv, "--cache", cache])
+    err = _usage_error(capsys, bench_fusion_rules.main)
+    assert err == (
+        f"bench_fusion_rules.py: error: argument --cache: {said.format(cache)}; give a "
+        "folder (created if missing)"
+    )
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt", "tasks"]
+
+
 _RANGES = [("--sizes", "-5", ">= 1"), ("--seeds", "-1", "from 0 to 4294967295"),
            ("--max-test", "0", ">= 1")]  # fmt: skip
 _COUNTED = ["bench_bundled_pfn.py", "bench_bundled_pfn_rows.py", "bench_fusion_rules.py"]
