@@ -213,6 +213,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--package-root", default=None, help="folder holding another llmboost")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process
     args = p.parse_args(argv)
+    given = {"--md": (args.md, "a file name"), "--package-root": (args.package_root, "a folder")}
+    for option, (value, what) in given.items():
+        if value is not None and not value.strip():  # an unset shell variable: was ignored
+            p.error(f"argument {option}: it is empty; give {what}")
     root = args.package_root
     if root and not (Path(root) / "llmboost" / "__init__.py").is_file():
         p.error(

@@ -1676,6 +1676,20 @@ def test_fusion_rules_prior_cv_needs_two_folds_or_leave_one_out(value, tmp_path)
     assert not (tmp_path / "r.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "what"), [("--md", "a file name"), ("--package-root", "a folder")]
+)
+def test_speed_refuses_an_empty_md_or_package_root(option, what, monkeypatch, capsys):
+    # --md "" (an unset shell variable) timed every configuration and wrote no summary;
+    # --package-root "" timed this tree's llmboost: both without a word
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_bundled_pfn_speed
+
+    monkeypatch.setattr(bench_bundled_pfn_speed, "_run_child", None)  # no child may start
+    err = _usage_error(capsys, bench_bundled_pfn_speed.main, ["--only", "0", option, ""])
+    assert err.endswith(f"error: argument {option}: it is empty; give {what}")
+
+
 def test_speed_package_root_must_hold_llmboost(tmp_path, monkeypatch, capsys):
     # a --package-root without llmboost started a child that stopped on the mismatch, its
     # message captured and lost, and the parent with a CalledProcessError traceback
