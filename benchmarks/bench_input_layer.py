@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     from _script import check_summary_file  # here: the workers import this file
 
     check_summary_file("--out", args.out)
+    if not args.before.strip():  # an unset shell variable: read as the current folder
+        parser.error("argument --before: it is empty; give a worktree of commit 776a19e")
     if not (Path(args.before) / "llmboost" / "__init__.py").is_file():  # before any cell
         parser.error(
             f"argument --before: {args.before} holds no llmboost/__init__.py; give a "

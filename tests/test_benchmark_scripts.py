@@ -2271,6 +2271,18 @@ def test_input_layer_benchmark_needs_tasks_with_categorical_columns(
     assert not out.exists()
 
 
+def test_input_layer_benchmark_refuses_an_empty_before(monkeypatch, capsys):
+    # --before "" (an unset shell variable), run from the checkout, passed as the current
+    # folder: this tree was compared with itself, without a word
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.chdir(SCRIPTS.parent)
+    import bench_input_layer
+
+    monkeypatch.setattr(bench_input_layer, "build_cells", None)  # no cell may be drawn
+    err = _usage_error(capsys, bench_input_layer.main, ["--before", "", "--out", "r.md"])
+    assert err.endswith("error: argument --before: it is empty; give a worktree of commit 776a19e")
+
+
 def test_input_layer_benchmark_reads_a_relative_before_where_it_was_started(tmp_path, monkeypatch):
     # --before old (a relative path) passed the check, then the worker, started in the
     # temporary folder, read it from there: it imported another llmboost, and the script
