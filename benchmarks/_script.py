@@ -144,25 +144,18 @@ def file_name(text: str) -> Path:
     -------
     Path
     """
-    if not text.strip():
-        raise argparse.ArgumentTypeError("it is empty; give a file name")
-    return Path(text)
+    return _not_empty(text, "give a file name")
 
 
 def folder_name(text: str) -> Path:
-    """An argparse type: a folder's path, else a usage error when it is empty (an unset
-    shell variable, which ``Path`` reads as the current folder).
+    """An argparse type: a folder's path, else a usage error when it is empty, as
+    :func:`file_name`."""
+    return _not_empty(text, "give a folder (created if missing)")
 
-    Parameters
-    ----------
-    text : str
 
-    Returns
-    -------
-    Path
-    """
+def _not_empty(text: str, advice: str) -> Path:
     if not text.strip():
-        raise argparse.ArgumentTypeError("it is empty; give a folder (created if missing)")
+        raise argparse.ArgumentTypeError(f"it is empty; {advice}")
     return Path(text)
 
 
