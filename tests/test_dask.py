@@ -542,6 +542,19 @@ def test_unknown_and_missing_columns(client):
         model.predict(dd.from_pandas(X[["b", "a", "colour"]], npartitions=2))
 
 
+def test_fit_s_columns_in_another_order_get_the_local_hint(client):
+    X, y = table(n=100)
+    model = DaskPriorBoostClassifier(scale=0, random_state=0).fit(*to_dask(X, y))
+    swapped = X[["b", "a", "colour"]]
+    with pytest.raises(ValueError) as local:
+        PriorBoostClassifier(scale=0).fit(X, y).predict(swapped)
+    with pytest.raises(ValueError) as error:
+        model.predict(dd.from_pandas(swapped, npartitions=2))
+    hint = "X has fit's columns in another order: column 0 is 'b', fit's is 'a'."
+    assert hint in str(error.value)
+    assert str(error.value) == str(local.value)
+
+
 def local_error(model, X, y):
     """The message the local estimator gives for these rows."""
     with pytest.raises(ValueError) as error:

@@ -35,13 +35,13 @@ from ._data import (
     named_columns,
     prepared,
     require_dask,
-    sample_labels,
     schema,
     text_dtypes,
 )
 from ._labels import check_labels
 from ._sample import (
     fit_keeping_margin,
+    sample_labels,
     sample_seed,
     sample_sizes,
     sample_thresholds,

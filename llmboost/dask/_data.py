@@ -22,7 +22,6 @@ from .._columns import (
     _distinct,
     _large_strings,
     _objects_again,
-    _plain,
     _sorted_categories,
     _string_kind,
     _text_numbers,
@@ -30,9 +29,15 @@ from .._columns import (
     _written_objects,
     meta_frame,
 )
-from .._validation import align_categories, check_target, feature_names, fit_categories, to_frame
+from .._validation import (
+    _order_hint,
+    align_categories,
+    feature_names,
+    fit_categories,
+    to_frame,
+)
 from ._forward import forward, listen
-from ._text import _source_objects, labels_again, numbers_again
+from ._text import _source_objects, labels_again, numbers_again, refuse_labels_written_alike
 
 EXTRA = 'pip install "llmboost[dask]"'
 #: How to fix a ``y`` whose rows are not ``X``'s.
@@ -225,7 +230,12 @@ def named_columns(X, columns, *, reset: bool):
     -------
     dask DataFrame
     """
-    validate_data(columns, X._meta, reset=reset, skip_check_array=True)
+    try:
+        validate_data(columns, X._meta, reset=reset, skip_check_array=True)
+    except ValueError as error:  # with the local hint for fit's columns in another order
+        if not (hint := _order_hint(pd.DataFrame(columns=X.columns.map(str)), columns)):
+            raise
+        raise ValueError(f"{str(error).rstrip()}\n{hint}") from None
     return X.rename(columns=dict(zip(X.columns, feature_names(columns))))
 
 
@@ -260,7 +270,7 @@ def as_dask_target(y, X, *, classifier: bool = False):
     elif not isinstance(y, dd.Series):
         raise TypeError(_not_labels(y))
     if classifier:
-        _refuse_labels_written_alike(y)
+        refuse_labels_written_alike(y)
     y = _views_as_strings(labels_again(y))
     if not (X.known_divisions and y.known_divisions):
         if y.npartitions != X.npartitions:
@@ -275,29 +285,6 @@ def as_dask_target(y, X, *, classifier: bool = False):
     if tuple(y.divisions) != tuple(X.divisions):
         y = y.repartition(divisions=X.divisions)
     return y
-
-
-def sample_labels(values: pd.Series, name, given):
-    """The sampled labels for the local fit: a Series named ``name``, or an array of the
-    NumPy text dtype of ``given``, a dask array (so ``classes_`` are of it, as locally)."""
-    if isinstance(kind := getattr(given, "dtype", None), np.dtype) and kind.kind in "US":
-        return values.to_numpy().astype(kind)
-    return pd.Series(values.to_numpy(), name=name)
-
-
-def _refuse_labels_written_alike(y) -> None:
-    """Refuse labels dask's strings wrote as text that a local classifier refuses."""
-    source = _source_objects(y).get(y.name)
-    present = [] if source is None else source.dropna().tolist()
-    if any(not isinstance(v, str | bool | int | float | np.generic) for v in present):
-        check_target(source.to_numpy(), len(source), classification=True)  # the local error
-    texts = {v for v in present if isinstance(v, str)}
-    if alike := [v for v in present if not isinstance(v, str) and str(v) in texts]:
-        raise ValueError(
-            f"y mixes text and other labels (e.g. {str(alike[0])!r} and {_plain(alike[0])!r}), "
-            "which dask's strings (dataframe.convert-string) wrote alike; give every label "
-            "one type, e.g. y.astype(str)."
-        )
 
 
 def _views_as_strings(data):
@@ -494,7 +481,6 @@ __all__ = [
     "prepare_partition",
     "prepared",
     "require_dask",
-    "sample_labels",
     "schema",
     "text_dtypes",
 ]

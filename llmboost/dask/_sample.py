@@ -158,9 +158,18 @@ def sample_seed(random_state) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+def sample_labels(values: pd.Series, name, given):
+    """The sampled labels for the local fit: a Series named ``name``, or an array of the
+    NumPy text dtype of ``given``, a dask array (so ``classes_`` are of it, as locally)."""
+    if isinstance(kind := getattr(given, "dtype", None), np.dtype) and kind.kind in "US":
+        return values.to_numpy().astype(kind)
+    return pd.Series(values.to_numpy(), name=name)
+
+
 __all__ = [
     "fit_keeping_margin",
     "sample_keys",
+    "sample_labels",
     "sample_mask",
     "sample_seed",
     "sample_sizes",

@@ -17,6 +17,8 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .._categories import _category_numbers
+from .._columns import _plain
+from .._validation import check_target
 
 
 def numbers_again(X):
@@ -152,4 +154,19 @@ def _is_plain_number(value) -> bool:
     return isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating)
 
 
-__all__ = ["labels_again", "numbers_again"]
+def refuse_labels_written_alike(y) -> None:
+    """Refuse labels dask's strings wrote as text that a local classifier refuses."""
+    source = _source_objects(y).get(y.name)
+    present = [] if source is None else source.dropna().tolist()
+    if any(not isinstance(v, str | bool | int | float | np.generic) for v in present):
+        check_target(source.to_numpy(), len(source), classification=True)  # the local error
+    texts = {v for v in present if isinstance(v, str)}
+    if alike := [v for v in present if not isinstance(v, str) and str(v) in texts]:
+        raise ValueError(
+            f"y mixes text and other labels (e.g. {str(alike[0])!r} and {_plain(alike[0])!r}), "
+            "which dask's strings (dataframe.convert-string) wrote alike; give every label "
+            "one type, e.g. y.astype(str)."
+        )
+
+
+__all__ = ["labels_again", "numbers_again", "refuse_labels_written_alike"]
