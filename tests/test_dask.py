@@ -459,6 +459,27 @@ def test_a_partition_s_lost_values_are_not_hidden_by_one_that_lost_none(client):
     ]
 
 
+def test_no_category_seen_at_fit_is_said_of_a_partition_not_the_column(client):
+    # the first partition's values are all unseen, the second's all seen: the warning
+    # said the column held no category seen at fit, when half its rows did
+    from llmboost.dask._data import prepared
+
+    categories = {"colour": pd.Index(["blue", "green", "red"])}
+    X = pd.DataFrame({"colour": ["pink", "grey", "pink", "red", "blue", "green"]})
+    rows = dd.from_pandas(X, npartitions=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = prepared(rows, categories, client).compute(scheduler="sync")
+    assert out["colour"].tolist()[3:] == ["red", "blue", "green"]
+    assert [str(w.message) for w in caught] == [
+        "Column 'colour' holds no category seen at fit in a partition of X: its values (such "
+        "as 'pink', 'grey') are not among the fit's ('blue', 'green', 'red'), so all 3 became "
+        "missing (counted in the first partition of X to report it: the warning comes once "
+        "per column and call, not summed over partitions). Check that it is the column of "
+        "the fit, its values written the same way."
+    ]
+
+
 def test_partitions_converted_at_once_on_a_worker_s_threads_forward_every_warning(
     monkeypatch,
 ):

@@ -5,7 +5,8 @@ changed since fit) and sends them to the client as events; the client shows the 
 one of each column for each call (a fit, a ``predict``), not one per partition (a worker
 sends it once a call). So does a partition converted outside a worker (dask's local
 schedulers). A count of lost values is that partition's, and says so; a loss is shown
-even after a warning of the same column without one.
+even after a warning of the same column without one. That a column holds no category
+seen at fit is said of a partition (others may hold some).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _ONE_PARTITION = (
     "(counted in the first partition of X to report it: the warning comes once per column "
     "and call, not summed over partitions)"
 )
+#: A claim about a whole column that one partition makes of its own rows.
+_NONE_SEEN = "holds no category seen at fit:"
 _SEEN: deque = deque(maxlen=4096)  # (call, key) already shown on this client
 _SENT: deque = deque(maxlen=4096)  # (call, key) already sent by this worker process
 _LISTENING: weakref.WeakSet = weakref.WeakSet()
@@ -56,6 +59,9 @@ def forward(caught: list, call: str) -> None:
         if _COUNTED.search(text):  # a loss: not hidden by a partition that lost none
             key = f"{key} lost"
             text = _COUNTED.sub(lambda found: f"{found[0]} {_ONE_PARTITION}", text, count=1)
+        if found and text.startswith(_NONE_SEEN, at := found.end() + 1):  # not of them all
+            at += len(_NONE_SEEN) - 1
+            text = f"{text[:at]} in a partition of X{text[at:]}"
         msg = {"call": call, "key": key, "message": text}
         if worker is None:  # dask's local schedulers: once a call here too
             _show((None, {**msg, "category": caught_warning.category}), pickled=False)
