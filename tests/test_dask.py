@@ -1491,6 +1491,26 @@ def test_labels_held_as_objects_keep_their_type_under_dask_strings(client, kind)
     assert model.score(Xd, yd) == local.score(X, y) > 0.7  # equal fits (see CASES)
 
 
+@pytest.mark.parametrize("other", [None, "text", 2.5])
+def test_object_labels_of_part_of_their_table_are_judged_on_that_part(client, other):
+    # the labels' kind was judged on the whole source column: a missing label, or text,
+    # in a row that dropna or a filter had left out made the integers in y text
+    # (classes_ ['1', '3'] where the local ones are [1, 3]), and a float made them floats
+    X, y = table(n=150)
+    labels = pd.Series(np.where(y == "yes", 3, 1), dtype=object, name="target")
+    labels.iloc[7] = other
+    full = X.assign(target=labels, keep=np.arange(150) != 7)
+    part = dd.from_pandas(full, npartitions=3)
+    part = part[part["keep"]]
+    kw = {"scale": 0.5, "booster_params": {"n_estimators": 5}, "random_state": 0}
+    model = DaskPriorBoostClassifier(**kw).fit(part[["a", "b", "colour"]], part["target"])
+    kept = full[full["keep"]]
+    local = PriorBoostClassifier(**kw).fit(kept[["a", "b", "colour"]], kept["target"])
+    np.testing.assert_array_equal(model.classes_, [1, 3])
+    np.testing.assert_array_equal(model.classes_, local.classes_)
+    assert model.classes_.dtype == local.classes_.dtype
+
+
 @pytest.mark.parametrize("other", ["text", 2])
 def test_labels_of_mixed_kinds_under_dask_strings_are_refused_as_locally(client, other):
     # dask's text made them one kind: classes_ ['1', 'no', 'yes'] (['2', 'False', 'True'])

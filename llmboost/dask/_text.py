@@ -62,7 +62,7 @@ def labels_again(y):
 
     if not isinstance(y, dd.Series) or not _is_string(y.dtype):
         return y
-    source = _source_objects(y).get(y.name)
+    source = _source_labels(y)
     if source is None or source.isna().any():
         return y  # missing labels: the text gives the local error as it is
     texts = source.map(lambda v: isinstance(v, str)).to_numpy()
@@ -96,6 +96,18 @@ def _source_objects(collection) -> dict:
             columns = {frame.name: frame} if isinstance(frame, pd.Series) else dict(frame.items())
             found.update((n, c) for n, c in columns.items() if c.dtype == object)
     return found
+
+
+def _source_labels(y) -> pd.Series | None:
+    """The objects that dask's strings wrote as the text of ``y``, of the values ``y``
+    holds: ``y`` may be part of its source's rows (e.g. after ``dropna``), and the
+    missing labels or kinds of other rows are not its own."""
+    source = _source_objects(y).get(y.name)
+    if source is None or (source.notna().all() and source.map(type).nunique() == 1):
+        return source  # one kind: any part of it is of that kind
+    held = pd.Series(y.unique().compute())
+    written = source.astype(y.dtype)
+    return source[written.isin(held.dropna()) | (written.isna() & held.isna().any())]
 
 
 def _holds_numbers(col: pd.Series) -> bool:
@@ -156,7 +168,7 @@ def _is_plain_number(value) -> bool:
 
 def refuse_labels_written_alike(y) -> None:
     """Refuse labels dask's strings wrote as text that a local classifier refuses."""
-    source = _source_objects(y).get(y.name)
+    source = _source_labels(y)
     present = [] if source is None else source.dropna().tolist()
     if any(not isinstance(v, str | bool | int | float | np.generic) for v in present):
         check_target(source.to_numpy(), len(source), classification=True)  # the local error
