@@ -1771,6 +1771,35 @@ def test_xgboost_class_weight_is_refused_with_advice_the_dask_fit_takes(dask_cls
 
 
 @pytest.mark.parametrize(
+    ("task", "params"),
+    [
+        ("binary", {"objective": "multi:softprob", "num_class": 2}),  # at scale 'auto'
+        ("binary", {"objective": "multi:softmax"}),  # names the classes in order
+        ("multiclass", {"objective": "binary:logistic"}),
+        ("multiclass", {"num_class": 4}),
+    ],
+)
+def test_a_loss_the_classes_contradict_is_refused_before_the_sample(
+    client, monkeypatch, task, params
+):
+    # only the class weights were checked over all rows: these were refused by the
+    # sample's local fit, after the sample was drawn from every partition
+    import llmboost.dask._base as base
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("the sample was drawn and fitted")
+
+    monkeypatch.setattr(base, "fit_keeping_margin", drawn)
+    X, y = table(n=90, task=task)
+    with pytest.raises(ValueError) as local:
+        PriorBoostClassifier(booster_params=params).fit(X, y)
+    with pytest.raises(ValueError) as error:
+        DaskPriorBoostClassifier(booster_params=params).fit(*to_dask(X, y))
+    assert str(error.value) == str(local.value)
+    assert "booster_params" in str(error.value)
+
+
+@pytest.mark.parametrize(
     ("booster", "params", "how"),
     [
         ("xgboost", {"scale_pos_weight": 3}, "booster='lightgbm' and "),

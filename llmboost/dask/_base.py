@@ -220,10 +220,13 @@ class _DaskPriorBoost(FusionParams):
             )
 
     def _check_binary_weight_here(self, classes) -> None:
-        """The local refusal of a positive class's weight with more than two classes, with
-        advice the Dask fit takes (the local one advises sample_weight)."""
+        """The local refusals of a loss or ``num_class`` the classes contradict, then of a
+        positive class's weight with more than two classes, with advice the Dask fit
+        takes (the local one advises sample_weight); before the sample is drawn."""
         params = self.booster_params if isinstance(self.booster_params, dict) else {}
         names = ("scale_pos_weight", "is_unbalance", *ALIASES["lightgbm"]["is_unbalance"])
+        others = {k: v for k, v in params.items() if k not in names}
+        check_binary_weight(others, np.sort(classes), self._candidates())  # as np.unique
         try:
             check_binary_weight({k: params[k] for k in names if k in params}, classes)
         except ValueError as error:
