@@ -715,10 +715,27 @@ def test_a_target_in_any_unit_trains_trees_as_locally(client, booster, scale, un
 def test_a_bad_feature_value_is_named_by_its_index(client):
     X, y = table(n=150)
     X.loc[120, "a"] = np.inf  # in the last of 3 partitions: its 20th row
-    with pytest.raises(ValueError, match=r"'a' contains infinity \(first at index 120\)"):
+    said = r"'a' contains infinity \(first in partition 2 of X at index 120\)"
+    with pytest.raises(ValueError, match=said):
         DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
     with pytest.raises(ValueError, match=r"'a' contains infinity \(first at row 120\)"):
         PriorBoostClassifier(scale=0).fit(X, y)
+
+
+def test_a_bad_value_is_the_first_of_its_partition_not_said_first_of_x(client):
+    # partitions 1 and 2 hold infinity from their first row: the one that failed first
+    # said "first at index 100" (dask picks which) while index 50 held it too
+    X, y = table(n=150)
+    model = DaskPriorBoostClassifier(scale=0, booster_params={"n_estimators": 3})
+    model.fit(*to_dask(X, y))
+    rows = dd.from_pandas(X.assign(a=np.where(X.index >= 50, np.inf, X["a"])), npartitions=3)
+    with pytest.raises(ValueError) as error:
+        model.predict(rows).compute()
+    first = re.search(r"\(first [^)]*\)", str(error.value))[0]
+    assert first in ("(first in partition 1 of X at index 50)",
+                     "(first in partition 2 of X at index 100)")  # fmt: skip
+    with pytest.raises(ValueError, match=r"\(first at row 0\)"):  # as locally
+        model.predict(dd.from_pandas(X.assign(a=np.inf), npartitions=1)).compute()
 
 
 @pytest.mark.parametrize("strings", [False, True])
@@ -732,7 +749,8 @@ def test_a_feature_beyond_floats_is_named_as_locally(client, strings):
     message = local_error(PriorBoostClassifier(scale=0), X, y)
     assert message.startswith("Column 'h' holds 1e+400 (about 401 digits) (first at row 120)")
     with dask.config.set({"dataframe.convert-string": strings}):
-        with pytest.raises(ValueError, match=re.escape(message.replace("row", "index"))):
+        where = message.replace("(first at row", "(first in partition 2 of X at index")
+        with pytest.raises(ValueError, match=re.escape(where)):
             DaskPriorBoostClassifier(scale=0).fit(*to_dask(X, y))
 
 

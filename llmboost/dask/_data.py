@@ -417,9 +417,10 @@ def prepared(X, categories: dict, client, text=None):
     return X.map_partitions(prepare_partition, categories, meta, text, call, meta=meta)
 
 
-def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
+def as_given(part: pd.DataFrame, columns, text=None, number: int = 0) -> pd.DataFrame:
     """One partition read as a local predict reads the rows as given (``to_frame``),
-    before their alignment to the fit's categories.
+    before their alignment to the fit's categories. A bad value it names as the first
+    is the first of partition ``number`` of X (unless 0: an earlier one may hold more).
 
     Parameters
     ----------
@@ -428,6 +429,8 @@ def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
         The names of the columns seen at fit.
     text : dict of str to CategoricalDtype, default=None
         The object columns holding text over all rows (:func:`text_dtypes`).
+    number : int, default=0
+        The partition's number in X.
 
     Returns
     -------
@@ -436,12 +439,17 @@ def as_given(part: pd.DataFrame, columns, text=None) -> pd.DataFrame:
     part = part.set_axis(columns, axis=1)
     for name, dtype in (text or {}).items():
         part[name] = _text_objects(part[name]).astype(dtype)
-    return to_frame(part)
+    try:
+        return to_frame(part)
+    except ValueError as error:
+        if not number or "(first at " not in str(error):
+            raise
+        raise ValueError(
+            str(error).replace("(first at ", f"(first in partition {number} of X at ", 1)
+        ) from None
 
 
-def prepare_partition(
-    part: pd.DataFrame, categories: dict, meta: pd.DataFrame, text=None, call: str = ""
-) -> pd.DataFrame:
+def prepare_partition(part, categories: dict, meta, text=None, call="", partition_info=None):
     """One partition converted as a local fit converts the whole ``X`` (empty ones too);
     its warnings (a column whose kind changed since fit) are sent to the client
     (:func:`~llmboost.dask._forward.forward`).
@@ -457,6 +465,8 @@ def prepare_partition(
         The object columns holding text over all rows (:func:`text_dtypes`).
     call : str, default=""
         The call the partition is converted for (its warnings are shown once).
+    partition_info : dict, default=None
+        Given by dask (the partition's ``number``).
 
     Returns
     -------
@@ -466,7 +476,8 @@ def prepare_partition(
         return meta.set_axis(part.index[:0])
     with _RECORDING, warnings.catch_warnings(record=True) as caught:  # one thread at a time
         warnings.simplefilter("always")
-        out = align_categories(as_given(part, meta.columns, text), categories)
+        number = partition_info["number"] if partition_info else 0
+        out = align_categories(as_given(part, meta.columns, text, number), categories)
     forward(caught, call)  # a worker's own were seen in its log alone
     return out
 

@@ -169,7 +169,8 @@ def score_partition(
     if columns is None:
         z = prior.logits(part)
     else:  # its alignment warned already of a column whose kind changed, once per call
-        z = prior_logits(prior, as_given(part, columns, text), None)
+        number = partition_info["number"] if partition_info else 0
+        z = prior_logits(prior, as_given(part, columns, text, number), None)
     z = checked_margin(prior, z, part.index, task, n_classes, names, partition_info)
     return as_margin_frame(z, part.index)
 
