@@ -206,3 +206,14 @@ def test_a_dask_array_of_numpy_text_reads_its_number_columns_as_locally():
     assert categories.keys() == fit_categories(local).keys()
     frame = pd.concat([align_categories(p, categories) for p in parts])
     pd.testing.assert_frame_equal(frame, local)
+
+
+def test_column_names_repeated_as_text_are_named_as_locally():
+    # 1 and "1" were refused as "repeated: ['1']", without saying which two columns
+    X = pd.DataFrame([[0.5, 1.0, 2.0]], columns=["a", 1, "1"])
+    with pytest.raises(ValueError) as local:
+        to_frame(X)
+    with pytest.raises(ValueError) as error:
+        as_dask_frame(dd.from_pandas(X, npartitions=1))
+    assert str(error.value) == str(local.value)
+    assert str(error.value).endswith("repeated: ['1'] (1 and '1', as text).")

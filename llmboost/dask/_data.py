@@ -115,7 +115,9 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     columns = [str(c) for c in X.columns]
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
-        raise ValueError(f"Column names must be unique; repeated: {dupes}.")
+        labels = [c for c in X.columns if str(c) in dupes]  # as to_frame names them
+        how = f" ({' and '.join(map(repr, labels))}, as text)" if len(set(labels)) > 1 else ""
+        raise ValueError(f"Column names must be unique; repeated: {dupes}{how}.")
     return numbers_again(_views_as_strings(_written_text(X)))
 
 
