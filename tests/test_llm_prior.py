@@ -441,6 +441,15 @@ def test_empty_verbalizer_names_the_label(models, table):
         make(models["gpt2"], class_names={"no": "a | b", "yes": "c"}).fit(X, y)
     with pytest.raises(ValueError, match=r"label 'red \| blue' is 'red \| blue', holding"):
         make(models["gpt2"]).fit(X, np.where(y == "yes", "red | blue", y))  # a default
+    # "a |" and "c" wrote "a | | c", "|" and "c" wrote "| | c": the same blur
+    with pytest.raises(
+        ValueError, match=r"label 'no' is 'a \|', with '\|' at an end, by .*'a'\}\.$"
+    ):
+        make(models["gpt2"], class_names={"no": "a |", "yes": "c"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"'yes' is '\|', with .*=\{'yes': 'some text'\}\.$"):
+        make(models["gpt2"], class_names={"no": "c", "yes": "|"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"label 'no' is '\|a', with '\|' at an end"):
+        make(models["gpt2"], class_names={"no": "|a", "yes": "c"}).fit(X, y)
     make(models["gpt2"], class_names={"no": "a|b", "yes": "c"}).fit(X, y)  # no separator
 
 

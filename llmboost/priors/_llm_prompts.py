@@ -85,7 +85,8 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
 
 def _check_texts(classes: list, texts: list[str]) -> None:
     """``ValueError`` naming the first label whose verbalizer is empty, has whitespace at
-    its ends, holds a line break or the options line's separator ``" | "``."""
+    its ends, holds a line break or the options line's separator ``" | "`` (or ``"|"`` at an
+    end, which joins with it)."""
     empty = [c for c, t in zip(classes, texts) if not t.strip()]
     if empty:
         raise ValueError(
@@ -108,13 +109,15 @@ def _check_texts(classes: list, texts: list[str]) -> None:
             "would split the options line of every prompt and the answer across lines; give "
             f"class_names={{{label!r}: {' '.join(text.split())!r}}}."
         )
-    piped = [(c, t) for c, t in zip(classes, texts) if " | " in t]
+    piped = [(c, t) for c, t in zip(classes, texts) if " | " in t or "|" in t[:1] + t[-1:]]
     if piped:
         label, text = piped[0]
+        what = "holding ' | ', which" if " | " in text else "with '|' at an end, by the ' | ' that"
+        fixed = " ".join(text.replace(" | ", " or ").strip("|").split()) or "some text"
         raise ValueError(
-            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, holding ' | ', which "
-            "separates the answers in the options line of every prompt: the model could not "
-            f"tell where it ends; give class_names={{{label!r}: {text.replace(' | ', ' or ')!r}}}."
+            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, {what} separates the "
+            "answers in the options line of every prompt: the model could not tell where it "
+            f"ends; give class_names={{{label!r}: {fixed!r}}}."
         )
 
 
