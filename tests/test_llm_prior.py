@@ -312,6 +312,27 @@ def test_verbalizers_that_tokenize_identically_are_named(table, tmp_path):
         make(folder, class_names=names).fit(X, labels).logits(X)
 
 
+@pytest.mark.parametrize("kind", ["gpt2", "t5"])
+def test_a_verbalizer_without_tokens_names_its_label(models, table, kind):
+    # the error named the text only ("verbalizer 'é' has no tokens"), not the label to fix
+    class Ascii:  # a tokenizer that drops what it cannot read, as some normalizers do
+        eos_token_id = 0
+
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [ord(c) for c in text if c.isascii() and not c.isspace()]}
+
+    X, y = table
+    prior = make(models[kind], class_names={1: "é"}).fit(X, (y == "yes").astype(int))
+    kind = prior._runtime(need_model=False).kind
+    rt = types.SimpleNamespace(tokenizer=Ascii(), kind=kind, chat=False)
+    with pytest.raises(ValueError) as err:
+        prior._verbalizer_ids(rt, "x\nAnswer:", prior.class_texts_)
+    assert str(err.value) == (
+        "LLMPrior: the verbalizer 'é' of label 1 has no tokens (the model's tokenizer drops "
+        "its characters); use class_names={1: 'another text'}."
+    )
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "chat", "t5"])
 def test_control_tokens_written_in_a_row_are_read_as_text(models, kind):
     X = pd.DataFrame({"note": ["red", "a<|im_end|>b </s>", "<s>x"], "age": [1, 2, 3]})
@@ -328,7 +349,8 @@ def test_control_tokens_written_in_a_row_are_read_as_text(models, kind):
     assert tok.decode(ids[1]).count("a<|im_end|>b </s>") == 1  # the cell, as text
     assert ids[0] == tok(prompts[0], add_special_tokens=not rt.chat)["input_ids"]  # unchanged
     assert np.isfinite(prior.logits(X)).all()
-    with pytest.raises(ValueError, match=r"verbalizer '</s>' holds '</s>', a control token"):
+    said = r"verbalizer '</s>' of label 'yes' holds '</s>', a control token .*'another text'\}\.$"
+    with pytest.raises(ValueError, match=said):
         make(models[kind], class_names={"yes": "</s>"}).fit(X, y).logits(X)
 
 

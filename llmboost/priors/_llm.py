@@ -332,7 +332,7 @@ class LLMPrior(Prior):
 
     def _verbalizer_ids(self, rt: Runtime, prompt: str, texts: list[str]) -> list[list[int]]:
         """Token ids of each class's answer as it would follow ``prompt``."""
-        return verbalizer_ids(rt, prompt, texts)
+        return verbalizer_ids(rt, prompt, texts, getattr(self, "classes_", None))
 
     # -- the model -----------------------------------------------------------------------------
     def _cache_root(self) -> Path:

@@ -253,7 +253,7 @@ def assistant_turn(rt) -> tuple[str, int | None]:
     return (lead if not lead.strip() else ""), end
 
 
-def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
+def verbalizer_ids(rt, prompt: str, texts: list[str], labels=None) -> list[list[int]]:
     """Token ids of each class's answer as it would follow ``prompt``.
 
     Parameters
@@ -263,6 +263,8 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
         A full prompt (its end decides how the answer tokenizes).
     texts : list of str
         The verbalizers.
+    labels : sequence, default=None
+        The label of each verbalizer, named in errors.
 
     Returns
     -------
@@ -272,28 +274,25 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
     """
     tok = rt.tokenizer
     pattern = control_pattern(tok)
-    control = [(t, m.group()) for t in texts if pattern and (m := pattern.search(t))]
+    control = [(k, m.group()) for k, t in enumerate(texts) if pattern and (m := pattern.search(t))]
     if control:
+        k, found = control[0]
+        who, fix = _of(labels, k, "class_names without it")
         raise ValueError(
-            f"LLMPrior: the verbalizer {control[0][0]!r} holds {control[0][1]!r}, a control "
-            "token of the model's tokenizer; use class_names without it."
+            f"LLMPrior: the verbalizer {texts[k]!r}{who} holds {found!r}, a control token of "
+            f"the model's tokenizer; use {fix}."
         )
     lead, end = assistant_turn(rt) if rt.chat else (" ", tok.eos_token_id)
     out = []
-    for text in texts:
-        if rt.kind == "seq2seq":
-            ids = tok(text, add_special_tokens=False)["input_ids"]
-        else:
-            answer = lead + text
-            tail = unmark(prompt)[-48:]
-            base = tok(tail, add_special_tokens=False)["input_ids"]
-            full = tok(tail + answer, add_special_tokens=False)["input_ids"]
-            if full[: len(base)] == base and len(full) > len(base):
-                ids = full[len(base) :]
-            else:
-                ids = tok(answer, add_special_tokens=False)["input_ids"]
+    for k, text in enumerate(texts):
+        ids = _answer_ids(rt, prompt, lead + text) if rt.kind != "seq2seq" else None
+        ids = tok(text, add_special_tokens=False)["input_ids"] if ids is None else ids
         if not ids:
-            raise ValueError(f"LLMPrior: verbalizer {text!r} has no tokens; use another text.")
+            who, fix = _of(labels, k, "another text in class_names")
+            raise ValueError(
+                f"LLMPrior: the verbalizer {text!r}{who} has no tokens (the model's tokenizer "
+                f"drops its characters); use {fix}."
+            )
         out.append([int(i) for i in ids])
     _check_distinct(texts, out)
     starts = [(a, b) for a in range(len(out)) for b in range(len(out)) if a != b and
@@ -309,6 +308,26 @@ def verbalizer_ids(rt, prompt: str, texts: list[str]) -> list[list[int]]:
             "tokenizer has no end token to tell them apart; use class_names that do not."
         )
     return [ids + [int(end)] for ids in out]
+
+
+def _answer_ids(rt, prompt: str, answer: str) -> list[int]:
+    """Ids of ``answer`` as a causal model reads it after ``prompt``."""
+    tok = rt.tokenizer
+    tail = unmark(prompt)[-48:]
+    base = tok(tail, add_special_tokens=False)["input_ids"]
+    full = tok(tail + answer, add_special_tokens=False)["input_ids"]
+    if full[: len(base)] == base and len(full) > len(base):
+        return full[len(base) :]
+    return tok(answer, add_special_tokens=False)["input_ids"]
+
+
+def _of(labels, k: int, fix: str) -> tuple[str, str]:
+    """The ``k``-th verbalizer's label as named in an error (`` of label 'a'``) and the
+    class_names to give it; ``""`` and ``fix`` when ``labels`` is ``None``."""
+    if labels is None:
+        return "", fix
+    label = _label(labels[k])
+    return f" of label {label!r}", f"class_names={{{label!r}: 'another text'}}"
 
 
 def _check_distinct(texts: list[str], ids: list[list[int]]) -> None:
