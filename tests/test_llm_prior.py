@@ -312,6 +312,15 @@ def test_verbalizers_that_tokenize_identically_are_named(table, tmp_path):
         make(folder, class_names=names).fit(X, labels).logits(X)
 
 
+def test_a_column_written_as_the_answer_line_is_refused_at_fit(models, table):
+    # a column "answer" wrote the feature line "answer: 1", read as the answer line
+    X, y = table
+    X = X.assign(answer=1.0)
+    with pytest.raises(ValueError, match=r"^X's column 'answer' is written 'answer' in the row"):
+        make(models["gpt2"]).fit(X, y)
+    make(models["gpt2"], template="{task}\n{sex}, {answer}\n{options}").fit(X, y)  # no {row}
+
+
 @pytest.mark.parametrize("kind", ["gpt2", "t5"])
 def test_a_verbalizer_without_tokens_names_its_label(models, table, kind):
     # the error named the text only ("verbalizer 'é' has no tokens"), not the label to fix

@@ -239,6 +239,14 @@ def test_template_errors():
         (["a", "\n"], r"X's column '\\n' has no name"),
         (["a_b", "a b"], r"X's columns 'a_b' and 'a b' are both written 'a b' in the row text"),
         (["Age", "Age "], r"columns 'Age' and 'Age ' are both written 'Age'"),
+        # "Answer: 1" among the feature lines read as the answer line of plain prompts
+        (
+            ["Answer", "a"],
+            r"X's column 'Answer' is written 'Answer' in the row text: its line "
+            r"'Answer: \.\.\.' reads as the prompt's answer line; rename the column, e\.g\. "
+            r"X\.rename\(columns=\{'Answer': 'answer given'\}\)\.$",
+        ),
+        (["a", "ANSWER_"], r"X's column 'ANSWER_' is written 'ANSWER' in the row text"),
     ],
 )
 def test_columns_whose_lines_the_model_cannot_tell_apart_are_refused(columns, message):

@@ -358,7 +358,8 @@ def _records(X: pd.DataFrame) -> list[dict]:
 
 def _unclear_header(columns) -> str | None:
     """What is wrong with the first column whose ``{row}`` line has no name, or the same
-    name as an earlier column's (``a_b`` and ``a b``), or ``None``."""
+    name as an earlier column's (``a_b`` and ``a b``), or reads as the answer line
+    (``Answer: ...``), or ``None``."""
     seen: dict[str, Hashable] = {}
     for column in columns:
         header = format_column_name(column)
@@ -371,6 +372,12 @@ def _unclear_header(columns) -> str | None:
             return (
                 f"X's columns {seen[header]!r} and {column!r} are both written {header!r} in "
                 "the row text, so the model cannot tell their lines apart; rename one."
+            )
+        if header.casefold() == "answer":
+            return (
+                f"X's column {column!r} is written {header!r} in the row text: its line "
+                f"'{header}: ...' reads as the prompt's answer line; rename the column, e.g. "
+                f"X.rename(columns={{{column!r}: 'answer given'}})."
             )
         seen[header] = column
     return None
