@@ -2221,6 +2221,21 @@ def test_a_long_few_shot_example_is_named_with_its_training_row_and_tokens(model
         short.logits(X.iloc[[2, 4]])
 
 
+def test_a_long_spare_example_is_named_when_a_row_is_shown_it(models):
+    """A row whose text equals the first example is shown the spare one: when that long
+    spare made its prompt too long, the error named the row, not the spare (only the first
+    n_shots examples were named)."""
+    long = "red green blue and a very good colour " * 40 + "red"
+    X = pd.DataFrame({"age": np.arange(8.0), "note": ["short"] * 8})
+    X.loc[7, "note"] = long
+    prior = make(models["gpt2"], n_shots=1, random_state=1).fit(X, np.array(["no", "yes"] * 4))
+    assert prior._shot_rows == [0, 7]  # row 0 first, the long row 7 the spare
+    said = r"^LLMPrior: every prompt is longer .* example from the training row at position 7 "
+    with pytest.raises(ValueError, match=said + "of the X given to fit has"):
+        prior.logits(X.iloc[[0]])
+    assert np.isfinite(prior.logits(X.iloc[[1]])).all()  # shown the short row 0: it fits
+
+
 @pytest.mark.parametrize(
     ("kind", "length", "fits"), [("causal", 9, True), ("causal", 10, False), ("seq2seq", 10, True)]
 )

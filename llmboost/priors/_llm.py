@@ -53,6 +53,7 @@ from ._llm_shots import (
     check_examples_fit,
     named_examples,
     shot_candidates,
+    shown_examples,
     warn_few_shots,
     warn_missing_classes,
     warn_unshown_classes,
@@ -421,9 +422,10 @@ class LLMPrior(Prior):
                 # model, so that no score is stored under the other model's identity.
                 return self._score_bodies(bodies, texts, shots, rows, examples)
             calls = rt.calls
+            shown = shown_examples(examples, shots, [unique[i] for i in todo], self.n_shots)
             scores[todo], stats["tokens"] = self._score_new(
                 rt, [prompts[i] for i in todo], [groups[i] for i in todo], verb, first[todo],
-                cache, [keys[i] for i in todo] if cache is not None else None, examples,
+                cache, [keys[i] for i in todo] if cache is not None else None, shown,
             )  # fmt: skip
             stats["forward_passes"] = rt.calls - calls
         stats["seconds"] = time.perf_counter() - t0
@@ -478,7 +480,7 @@ class LLMPrior(Prior):
         """Raw verbalizer log-probabilities, shape ``(len(prompts), n_classes)``, and tokens.
 
         ``rows`` holds each prompt's position in ``X`` and ``examples`` the names and texts
-        of its examples, for the too-long error; ``done`` is called with the positions and
+        of each prompt's examples, for the too-long error; ``done`` is called with the positions and
         scores of every batch once scored.
         """
         budget = self._budget_for(rt)

@@ -37,7 +37,7 @@ def score_prompts(
     show_progress: bool,
     rows: Sequence[int] | None = None,
     done: Callable[[list[int], np.ndarray], None] | None = None,
-    examples: list[tuple[str, str]] | None = None,
+    examples: list[list[tuple[str, str]]] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Raw verbalizer log-probabilities of prompts.
 
@@ -59,8 +59,8 @@ def score_prompts(
         scores are not finite (``ValueError``, at the first batch that has them).
     done : callable, default=None
         Called with the positions (in ``prompts``) and scores of every batch scored.
-    examples : list of (str, str), default=None
-        As in :func:`~llmboost.priors._llm_runtime.check_context`.
+    examples : list of list of (str, str), default=None
+        Per prompt, as in :func:`~llmboost.priors._llm_runtime.check_context`.
 
     Returns
     -------

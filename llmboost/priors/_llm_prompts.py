@@ -155,19 +155,39 @@ def build_prompts(
     groups : list of int
     """
     pattern = control_pattern(rt.tokenizer)
+    picked = [example_picks(shots, b, n_shots) for b in bodies]
     bodies = [mark(pattern, b) for b in bodies]
     shots = None if shots is None else [(mark(pattern, b), v) for b, v in shots]
     groups: list[int] = []
     sets: dict[tuple[int, ...], int] = {}
     chosen: list[list[tuple[str, str]]] = []
-    for body in bodies:
-        picks = tuple(i for i, (b, _) in enumerate(shots or ()) if b != body)[:n_shots]
+    for picks in picked:
         if picks not in sets:
             sets[picks] = len(sets)
             chosen.append([shots[i] for i in picks])
         groups.append(sets[picks])
     renderers = [renderer(rt, examples) for examples in chosen]
     return [renderers[g](b) for g, b in zip(groups, bodies)], groups
+
+
+def example_picks(shots: list[tuple[str, str]] | None, body: str, n_shots: int) -> tuple:
+    """Positions in ``shots`` of the examples a prompt of ``body`` shows: the first
+    ``n_shots`` whose text is not the body's (as written: NUL characters dropped).
+
+    Parameters
+    ----------
+    shots : list of (str, str) or None
+    body : str
+    n_shots : int
+
+    Returns
+    -------
+    tuple of int
+    """
+    body = body.replace("\x00", "")
+    return tuple(i for i, (b, _) in enumerate(shots or ()) if b.replace("\x00", "") != body)[
+        :n_shots
+    ]
 
 
 def renderer(rt, examples: list[tuple[str, str]]):
@@ -345,6 +365,7 @@ __all__ = [
     "assistant_turn",
     "build_prompts",
     "class_texts",
+    "example_picks",
     "renderer",
     "task_sentence",
     "verbalizer_ids",

@@ -367,7 +367,7 @@ def check_context(
     ids: list[list[int]],
     verb: list[list[int]],
     rows: Sequence[int] | None = None,
-    examples: list[tuple[str, str]] | None = None,
+    examples: list[list[tuple[str, str]]] | None = None,
 ) -> None:
     """Refuse prompts the model cannot read whole (no silent truncation or wrap-around).
 
@@ -381,8 +381,8 @@ def check_context(
     rows : sequence of int, default=None
         Position in ``X`` of each prompt's row, named in the error; ``None`` is the
         prompt's own index.
-    examples : list of (str, str), default=None
-        (name, text) of the few-shot examples every prompt shows: when every prompt is
+    examples : list of list of (str, str), default=None
+        (name, text) of the few-shot examples each prompt shows: when every prompt is
         too long because of one long example, the error names that example instead.
 
     Returns
@@ -401,8 +401,9 @@ def check_context(
     too_long = np.flatnonzero(lengths > rt.context)
     if not len(too_long):
         return
-    if examples and len(too_long) == len(ids):
-        _check_examples(rt, int(lengths.min()), examples)
+    shortest = int(np.argmin(lengths))
+    if examples and examples[shortest] and len(too_long) == len(ids):
+        _check_examples(rt, int(lengths[shortest]), examples[shortest])
     where = np.arange(len(ids)) if rows is None else np.asarray(rows)
     first = too_long[np.argmin(where[too_long])]
     others = ""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._warn import caller_level
-from ._llm_prompts import _label
+from ._llm_prompts import _label, example_picks
 
 
 def shot_candidates(
@@ -63,7 +63,8 @@ def shot_candidates(
 def named_examples(
     shots: list[tuple[str, str]] | None, rows: Sequence[int] | None, n_shots: int, where: str
 ) -> list[tuple[str, str]] | None:
-    """(name, text) of the examples that every prompt but their own row's shows.
+    """(name, text) of every candidate example, the spare included (a row whose text
+    equals an example is shown the spare).
 
     Parameters
     ----------
@@ -79,12 +80,20 @@ def named_examples(
     -------
     list of (str, str) or None
     """
-    if not shots or rows is None:
+    if not shots or rows is None or not n_shots:
         return None
     return [
         (f"the training row at position {int(r)} of {where}", f"{b}\nAnswer: {v}")
-        for (b, v), r in zip(shots[:n_shots], rows, strict=False)
+        for (b, v), r in zip(shots, rows, strict=False)
     ]
+
+
+def shown_examples(named, shots, bodies: Sequence[str], n_shots: int) -> list | None:
+    """Per body, the (name, text) of the examples its prompt shows (:func:`named_examples`
+    picked by :func:`~._llm_prompts.example_picks`), or ``None`` without names."""
+    if named is None:
+        return None
+    return [[named[i] for i in example_picks(shots, b, n_shots)] for b in bodies]
 
 
 def check_examples_fit(prior) -> None:
@@ -215,6 +224,7 @@ __all__ = [
     "check_examples_fit",
     "named_examples",
     "shot_candidates",
+    "shown_examples",
     "warn_few_shots",
     "warn_missing_classes",
     "warn_unshown_classes",
