@@ -79,7 +79,7 @@ def format_value(value: Any) -> str | None:
         if x.is_integer() and abs(x) < 2**53:  # every digit exact
             return str(int(x))
         if x.is_integer():  # past 2**53, digits past its shortest form are rounding
-            return format(Decimal(repr(x)), "f") if abs(x) < 1e21 else repr(x)
+            return format(Decimal(repr(x)), "f").removesuffix(".0") if abs(x) < 1e21 else repr(x)
         magnitude = abs(x)
         if magnitude < 1e-4:
             return f"{x:.4g}"
