@@ -241,6 +241,11 @@ def test_template_errors():
         (["a", "\n"], r"X's column '\\n' has no name"),
         (["a_b", "a b"], r"X's columns 'a_b' and 'a b' are both written 'a b' in the row text"),
         (["Age", "Age "], r"columns 'Age' and 'Age ' are both written 'Age'"),
+        # "é" composed and as "e" + accent read alike, but were two distinct headers
+        (
+            ["caf\u00e9", "cafe\u0301"],
+            "columns 'caf\u00e9' and 'cafe\u0301' are both written 'caf\u00e9'",
+        ),
         # "Answer: 1" among the feature lines read as the answer line of plain prompts
         (
             ["Answer", "a"],

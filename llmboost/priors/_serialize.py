@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import string
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -94,7 +95,7 @@ def format_value(value: Any) -> str | None:
 
 def format_column_name(name: Hashable) -> str:
     """Column header as shown to the model: underscores become spaces (a name made only of
-    underscores is kept: it would otherwise vanish).
+    underscores is kept: it would otherwise vanish), accents composed (Unicode NFC).
 
     Parameters
     ----------
@@ -104,7 +105,8 @@ def format_column_name(name: Hashable) -> str:
     -------
     str
     """
-    return " ".join(str(name).replace("_", " ").split()) or str(name).strip()
+    name = unicodedata.normalize("NFC", str(name))
+    return " ".join(name.replace("_", " ").split()) or name.strip()
 
 
 def default_class_names(labels: Sequence) -> dict:
