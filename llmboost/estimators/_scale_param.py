@@ -1,0 +1,70 @@
+"""The ``scale`` parameter read as its candidates, and what makes one invalid."""
+
+from __future__ import annotations
+
+import sys
+from numbers import Integral
+
+import numpy as np
+
+from .._param_names import brief
+from .._validation import _is_number
+from ..scale_search import PRIOR_ONLY, scale_candidates
+
+
+def _scales(scale, task: str) -> list | None:
+    """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales."""
+    if isinstance(scale, list | tuple):
+        scale = [_as_given(s) if isinstance(s, np.generic) else s for s in scale]
+    return scale_candidates(_as_given(scale), task)
+
+
+def _as_given(scale):
+    """NumPy and pandas values as Python's; a float32 or float16 as written (0.1, not its
+    binary value 0.10000000149011612)."""
+    if not hasattr(scale, "tolist") or np.ndim(scale) > 1:
+        return scale
+    dtype = getattr(scale, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind != "f" or dtype.itemsize >= 8:
+        return scale.tolist()
+    return [float(str(s)) for s in np.asarray(scale)] if np.ndim(scale) else float(str(scale))
+
+
+def _huge(value) -> bool:
+    """Whether ``value`` is an integer beyond float64's range."""
+    return isinstance(value, Integral) and abs(value) > sys.float_info.max
+
+
+def _bad_scale(scale) -> str:
+    """The first invalid entry of a list or 1-D array of scales, for the message."""
+    if isinstance(scale, list | tuple):
+        entries = list(scale)  # np.ndim refuses a ragged list
+    elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
+        entries = _as_given(scale)
+    else:
+        dims = np.ndim(scale) if hasattr(scale, "tolist") else 0
+        if dims > 1:
+            return f" It has {dims} dimensions: give a list or a 1-D array."
+        return " It is beyond the range of floats." if _huge(scale) else ""
+    if not entries:
+        return " It is empty: give at least one scale."
+    bad = [s for s in entries if scale_candidates([s], "") is None][:1]
+    if not bad:
+        return ""
+    bad = bad[0]
+    text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")
+    if text and all(s == PRIOR_ONLY or _is_number(s) for s in entries):
+        listed = [s if s == PRIOR_ONLY else float(s) for s in entries]
+        if scale_candidates(listed, "") is not None:  # advised only where it is taken
+            return (
+                f" Its entry {bad!r} is text (NumPy holds 'prior' and numbers in one array "
+                f"as text): give a list: scale={listed!r}."
+            )
+    if isinstance(bad, str) and _is_number(bad) and scale_candidates([float(bad)], ""):
+        return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
+    if _huge(bad):
+        return f" Its entry {brief(bad)} is beyond the range of floats."
+    return f" Its entry {brief(_as_given(bad))} is not one."
+
+
+__all__ = []
