@@ -1633,6 +1633,17 @@ def test_class_weights_of_a_regressor_are_refused(booster, params):
         model.set_params(booster_params={key: plain, "n_estimators": 5}).fit(X, y)
 
 
+@pytest.mark.parametrize("weights", [np.array([1.0, 2.0]), pd.Series({0: 1.0, 1: 2.0})])
+@pytest.mark.parametrize("estimator", [PriorBoostClassifier, PriorBoostRegressor])
+def test_a_class_weight_given_as_an_array_is_named(weights, estimator):
+    # NumPy's "The truth value of an array ... is ambiguous" named no parameter
+    X, y = _data(n=60)
+    model = estimator(booster="lightgbm", booster_params={"class_weight": weights}, scale=0)
+    what = "LightGBM takes a dict of weights" if estimator is PriorBoostClassifier else "no classes"
+    with pytest.raises(ValueError, match=rf"booster_params class_weight=.*{what}"):
+        model.fit(X, y)
+
+
 def test_a_regressor_names_a_class_weight_flag_given_as_text_as_text():
     # is_unbalance='false' was refused as weighing classes, which the user did not ask for
     X, y = make_regression(n_samples=40, n_features=3, random_state=0)

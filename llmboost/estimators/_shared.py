@@ -88,7 +88,8 @@ def class_weights_given(params: dict) -> list:
     """The names in ``params`` that weigh classes, with a value that changes the weights."""
     names = ("class_weight", "scale_pos_weight", "is_unbalance", *_UNBALANCE)
     plain = {"scale_pos_weight": 1}  # the library's own value changes nothing
-    given = [k for k in names if params.get(k) not in (None, False, plain.get(k))]
+    array = {k for k in names if hasattr(params.get(k), "__array__") and np.ndim(params[k])}
+    given = [k for k in names if k in array or params.get(k) not in (None, False, plain.get(k))]
     # 'false' as text asks for no weights: the adapter names it as text
     return [k for k in given if str(params[k]).strip().lower() != "false"]
 
@@ -221,7 +222,7 @@ class FusionParams(BaseEstimator):
         given = class_weights_given(params)
         if self._task == "regression" and given:
             raise InvalidParameterError(
-                f"booster_params {given[0]}={params[given[0]]!r} weights classes, but a "
+                f"booster_params {given[0]}={brief(params[given[0]])} weights classes, but a "
                 "regressor has no classes (the library would ignore it, or weigh each "
                 "distinct target value as a class); weight rows with sample_weight at fit."
             )
