@@ -503,6 +503,19 @@ def test_scales_given_as_an_array_are_that_list():
             PriorBoostClassifier(scale=scale, **kw).fit(X, y)
 
 
+def test_scales_in_a_pandas_float32_array_are_read_as_written():
+    # pd.array([0.1, 0.5], dtype="Float32") searched 0.10000000149011612 (NumPy's float32
+    # scales were read as written); a missing entry was "not one", as if a wrong value
+    X, y = _data(n=60)
+    kw = dict(prior=LogisticRegression(), booster_params={"n_estimators": 3}, cv=2)
+    scale = pd.array([0.1, 0.5], dtype="Float32")
+    model = PriorBoostClassifier(scale=scale, **kw).fit(X, y)
+    assert sorted({p["scale"] for p in model.cv_results_["params"]}) == [0.1, 0.5]
+    for scale in (pd.array([0.1, None], dtype="Float32"), np.array([0.1, np.nan], "float32")):
+        with pytest.raises(ValueError, match=r"is invalid: .* Its entry (<NA>|nan) is missing"):
+            PriorBoostClassifier(scale=scale, **kw).fit(X, y)
+
+
 def test_mixed_dataframe_with_text_labels(mixed_frame):
     X, y = mixed_frame
     for booster in ("xgboost", "lightgbm"):

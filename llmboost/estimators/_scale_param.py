@@ -6,6 +6,7 @@ import sys
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 
 from .._param_names import brief
 from .._validation import _is_number
@@ -20,14 +21,17 @@ def _scales(scale, task: str) -> list | None:
 
 
 def _as_given(scale):
-    """NumPy and pandas values as Python's; a float32 or float16 as written (0.1, not its
-    binary value 0.10000000149011612)."""
+    """NumPy and pandas values as Python's; a float32 or float16 (also pandas' ``Float32``)
+    as written (0.1, not its binary value 0.10000000149011612), a missing one as ``pd.NA``."""
     if not hasattr(scale, "tolist") or np.ndim(scale) > 1:
         return scale
     dtype = getattr(scale, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' Float32: float32 and pd.NA
     if not isinstance(dtype, np.dtype) or dtype.kind != "f" or dtype.itemsize >= 8:
         return scale.tolist()
-    return [float(str(s)) for s in np.asarray(scale)] if np.ndim(scale) else float(str(scale))
+    if not np.ndim(scale):
+        return float(str(scale))
+    return [s if s is pd.NA else float(str(s)) for s in scale]
 
 
 def _huge(value) -> bool:
@@ -64,6 +68,8 @@ def _bad_scale(scale) -> str:
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
         return f" Its entry {brief(bad)} is beyond the range of floats."
+    if bad is pd.NA or isinstance(bad, float) and np.isnan(bad):
+        return f" Its entry {bad} is missing: drop it, or give a number."
     return f" Its entry {brief(_as_given(bad))} is not one."
 
 
