@@ -476,4 +476,15 @@ def meta_frame(columns: list[str], categories: dict) -> pd.DataFrame:
     )
 
 
-__all__ = ["FLOAT32_MAX", "meta_frame"]
+def from_torch(value):
+    """A torch tensor as NumPy can read it (detached, on the CPU, ``bfloat16`` and the
+    ``float8`` types, which NumPy has not, as ``float32``, which holds each of their
+    values exactly); anything else as it is."""
+    if type(value).__module__ != "torch" or not hasattr(value, "detach"):
+        return value
+    value = value.detach().cpu()
+    kind = str(value.dtype)
+    return value.float() if kind == "torch.bfloat16" or kind.startswith("torch.float8") else value
+
+
+__all__ = ["FLOAT32_MAX", "from_torch", "meta_frame"]

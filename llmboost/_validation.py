@@ -30,25 +30,13 @@ from ._columns import (
     _plain,
     _quiet_nans,
     _text_names,
+    from_torch,
 )
-
-#: Smallest normal float32 (positive row weights below it are refused).
-_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+from ._sample_weight import check_sample_weight
 
 #: Characters XGBoost (``[ ] <``, control characters: it cuts a name at NUL) or LightGBM
 #: (JSON specials, whitespace) refuse in names.
 _UNSAFE_NAME = re.compile(r'[\[\]<,:{}"\s\x00-\x1f\x7f]')
-
-
-def from_torch(value):
-    """A torch tensor as NumPy can read it (detached, on the CPU, ``bfloat16`` and the
-    ``float8`` types, which NumPy has not, as ``float32``, which holds each of their
-    values exactly); anything else as it is."""
-    if type(value).__module__ != "torch" or not hasattr(value, "detach"):
-        return value
-    value = value.detach().cpu()
-    kind = str(value.dtype)
-    return value.float() if kind == "torch.bfloat16" or kind.startswith("torch.float8") else value
 
 
 def to_frame(X) -> pd.DataFrame:
@@ -407,81 +395,6 @@ def _python_number(value):
 def _is_number(value) -> bool:
     """Whether :func:`_to_float` reads ``value`` as a number."""
     return _to_float(value) is not None
-
-
-def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
-    """Row weights as floats: finite, >= 0, not all zero, one per row.
-
-    Positive weights must lie within float32's normal range, where the boosters keep
-    them (above it XGBoost refuses them, below it they become zero).
-
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n_rows,), float or None
-        A float weighs every row alike.
-    n_rows : int
-
-    Returns
-    -------
-    ndarray of shape (n_rows,) or None
-        ``None`` when ``sample_weight`` is.
-    """
-    if sample_weight is None:
-        return None
-    sample_weight = from_torch(sample_weight)
-    dtype = np.asarray(sample_weight).dtype
-    if dtype.kind in "mM":  # a cast to floats gives ticks of the dtype's unit
-        raise ValueError(
-            f"sample_weight has dtype {dtype}: weights are numbers; convert them first, "
-            "e.g. durations with .dt.total_seconds()."
-        )
-    try:
-        complex_ = dtype.kind == "c"
-        w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
-    except OverflowError:
-        values = np.asarray(sample_weight, dtype=object).ravel()
-        row = _first_overflow(values)
-        raise ValueError(
-            f"sample_weight holds {_magnitude(values[row])} at row {row}, beyond the range "
-            "of floats; the boosters store weights as float32: rescale them."
-        ) from None
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"sample_weight must hold numbers: {error}.") from None
-    if complex_:  # the cast to floats dropped the imaginary part
-        raise ValueError("sample_weight must hold real numbers, not complex ones.")
-    if w.ndim == 0:  # one number weighs every row, as in scikit-learn
-        w = np.full(n_rows, float(w))
-    if w.shape != (n_rows,):
-        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if len(bad):
-        raise ValueError(
-            f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); row {bad[0]} "
-            f"holds {float(w[bad[0]])!r}."
-        )
-    if w.sum() <= 0:
-        raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
-    _refuse_float32_range(w)
-    return w
-
-
-def _refuse_float32_range(w: np.ndarray) -> None:
-    """Refuse weights the boosters' float32 cannot hold (too large, or positive and too
-    small: they would become zero)."""
-    for bad, what in (
-        (w > FLOAT32_MAX, f"above float32's largest value {FLOAT32_MAX:.3g}"),
-        (
-            (w > 0) & (w < _FLOAT32_TINY),
-            f"below float32's smallest normal value {_FLOAT32_TINY:.3g}",
-        ),
-    ):
-        rows = np.flatnonzero(bad)
-        if len(rows):
-            raise ValueError(
-                f"sample_weight has values {what} (rows {rows[:5].tolist()}; row {rows[0]} "
-                f"holds {float(w[rows[0]])!r}); the boosters store weights as float32: "
-                "rescale them, e.g. sample_weight / sample_weight.max()."
-            )
 
 
 __all__ = [
