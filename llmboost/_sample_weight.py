@@ -36,6 +36,11 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
             f"sample_weight has dtype {dtype}: weights are numbers; convert them first, "
             "e.g. durations with .dt.total_seconds()."
         )
+    if dtype.kind in "US" and np.ndim(sample_weight) == 0:  # float("1") took it as 1.0
+        raise TypeError(  # as scikit-learn, which refuses it as a scalar
+            f"sample_weight={np.asarray(sample_weight).item()!r} is text, not a weight; give a "
+            "number (one weight for every row) or an array of one weight per row."
+        )
     try:
         complex_ = dtype.kind == "c"
         w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)

@@ -636,3 +636,11 @@ def test_complex_labels_are_named_without_printing_every_label(classification):
             check_target(y, 1000, classification=classification)
         assert str(error.value).startswith("y holds complex numbers (e.g. ")
         assert len(str(error.value)) < 150
+
+
+@pytest.mark.parametrize("weight", ["1", b"1", np.str_("2.5")])
+def test_sample_weight_given_as_text_is_refused(weight):
+    # "1" weighed every row 1.0 without a word; scikit-learn refuses text as a weight
+    with pytest.raises(TypeError, match=r"^sample_weight=.*'.*' is text, not a weight; give"):
+        check_sample_weight(weight, 3)
+    np.testing.assert_array_equal(check_sample_weight(2.5, 3), [2.5, 2.5, 2.5])
