@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
+from ._class_count import OBJECTIVE_KEYS, check_class_count
 from ._param_tables import CHOICES
 from ._params import brief
 from ._validation import _python_number, _to_float
@@ -47,9 +48,6 @@ WHOLE_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 #: bound of their values (the libraries count rounds in 32 bits).
 _ROUNDS = {"n_estimators": 2**31, "early_stopping_rounds": math.inf}
 
-#: Names of the loss in the two libraries' parameters.
-OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
-
 #: llmboost's XGBoost defaults that only trees read: left out for the linear booster,
 #: about which XGBoost warns on every fit that they are not used.
 _TREE_ONLY = ("max_depth", "tree_method")
@@ -59,16 +57,6 @@ _LIGHTGBM_NAMES = (
     *OBJECTIVE_KEYS, "metric", "metrics", "metric_types",
     *(key for names in CHOICES["lightgbm"] for key in names),
 )  # fmt: skip
-
-#: The libraries' multiclass losses, and their losses of two classes.
-_MULTICLASS = {
-    "multi:softprob": "binary:logistic", "multi:softmax": "binary:logistic",
-    "multiclass": "binary", "softmax": "binary",
-}  # fmt: skip
-
-#: The libraries' losses of two classes (XGBoost's estimator replaced its own by its
-#: multiclass loss with more classes, without a word).
-_BINARY = ("binary", "cross_entropy", "xentropy", "binary:logistic", "binary:logitraw")
 
 #: LightGBM's names of its boosting mode.
 _LIGHTGBM_BOOSTING = ("boosting_type", "boosting", "boost")
@@ -290,7 +278,7 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     """
     if classes is None or not params:
         return
-    _check_class_count(params, classes, scales)
+    check_class_count(params, classes, scales)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
     given = [k for k in ("is_unbalance", *ALIASES["lightgbm"]["is_unbalance"]) if params.get(k)]
     given = given if weight in (None, 1) else ["scale_pos_weight", *given]  # "1" is 1 too
@@ -343,58 +331,6 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
             f"booster_params scale_pos_weight={brief(params['scale_pos_weight'])} and {key}=True "
             "both weight the positive class, which LightGBM refuses; give one of them "
             "(is_unbalance weights it by the classes' ratio)."
-        )
-
-
-def _check_class_count(params: dict, classes, scales) -> None:
-    """:func:`check_binary_weight`'s refusals of a loss or ``num_class`` that ``classes``
-    contradict: a multiclass loss with two classes, unless ``num_class=2`` is given (both
-    libraries failed at fit without it: XGBoost "value 0 for Parameter num_class",
-    LightGBM "Number of classes should be specified"; with 3 they predicted three
-    columns for two classes), and with more classes a
-    ``num_class`` other than their count (both estimators replace it in silence).
-    ``num_class=1`` with two classes is the libraries' own setting for them; and a
-    multiclass loss with two classes under a prior's margin (a non-zero scale)."""
-    losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
-    multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
-    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
-    one = count and _to_float(params[count]) == 1  # one margin per row, as for two classes
-    if len(classes) == 2 and count and not (multiclass or one):  # num_classes: LightGBM's
-        raise ValueError(
-            f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
-            f"fit with one margin per row (a binary loss); leave {count} out."
-        )
-    if len(classes) > 2 and count and _to_float(params[count]) != len(classes):
-        raise ValueError(
-            f"booster_params {count}={brief(params[count])}, but y has {len(classes)} classes: "
-            f"the library sets {count} from y and ignores this one; leave {count} out."
-        )
-    if len(classes) == 2 and multiclass and count and _to_float(params[count]) != 2:
-        raise ValueError(
-            f"booster_params {count}={brief(params[count])} with {multiclass[0]}="
-            f"{brief(params[multiclass[0]])}, but y has 2 classes: give {count}=2, or leave "
-            "both to their defaults (a binary loss)."
-        )
-    margin = any(isinstance(s, Real) and s != 0 for s in scales)  # one log-odds per row
-    if len(classes) == 2 and multiclass and count and margin:
-        raise ValueError(
-            f"booster_params {multiclass[0]}={brief(params[multiclass[0]])} with two classes: "
-            "the trees start from the prior's log-odds, one number per row, which a multiclass "
-            "loss does not take; leave the loss to its default (binary), or use scale=0."
-        )
-    if len(classes) == 2 and multiclass and not count:
-        key = multiclass[0]
-        binary = _MULTICLASS[params[key].strip().lower()]
-        raise ValueError(
-            f"booster_params {key}={brief(params[key])} is a loss of several classes, but y has "
-            f"2 classes ({brief(classes[0])} and {brief(classes[1])}); give {key}={binary!r}, "
-            "the same loss for two classes, or leave the loss to its default."
-        )
-    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _BINARY]
-    if len(classes) > 2 and binary:
-        raise ValueError(
-            f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
-            f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
 
 

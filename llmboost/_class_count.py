@@ -1,0 +1,77 @@
+"""The libraries' losses of several classes and of two, and the refusals of a loss or a
+number of classes that the classes of ``y`` contradict."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+from ._params import brief
+from ._validation import _to_float
+
+#: Names of the loss in the two libraries' parameters.
+OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
+
+#: The libraries' multiclass losses, and their losses of two classes.
+_MULTICLASS = {
+    "multi:softprob": "binary:logistic", "multi:softmax": "binary:logistic",
+    "multiclass": "binary", "softmax": "binary",
+}  # fmt: skip
+
+#: The libraries' losses of two classes (XGBoost's estimator replaced its own by its
+#: multiclass loss with more classes, without a word).
+_BINARY = ("binary", "cross_entropy", "xentropy", "binary:logistic", "binary:logitraw")
+
+
+def check_class_count(params: dict, classes, scales) -> None:
+    """Refuse a loss or ``num_class`` that ``classes`` contradict (for
+    :func:`~llmboost._library_params.check_binary_weight`): a multiclass loss with two
+    classes, unless ``num_class=2`` is given (both libraries failed at fit without it:
+    XGBoost "value 0 for Parameter num_class", LightGBM "Number of classes should be
+    specified"; with 3 they predicted three columns for two classes), and with more
+    classes a ``num_class`` other than their count (both estimators replace it in
+    silence). ``num_class=1`` with two classes is the libraries' own setting for them;
+    and a multiclass loss with two classes under a prior's margin (a non-zero scale)."""
+    losses = [str(params.get(k)).strip().lower() for k in OBJECTIVE_KEYS]
+    multiclass = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _MULTICLASS]
+    count = next((k for k in ("num_class", "num_classes") if params.get(k) is not None), None)
+    one = count and _to_float(params[count]) == 1  # one margin per row, as for two classes
+    if len(classes) == 2 and count and not (multiclass or one):  # num_classes: LightGBM's
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])}, but y has 2 classes, which the trees "
+            f"fit with one margin per row (a binary loss); leave {count} out."
+        )
+    if len(classes) > 2 and count and _to_float(params[count]) != len(classes):
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])}, but y has {len(classes)} classes: "
+            f"the library sets {count} from y and ignores this one; leave {count} out."
+        )
+    if len(classes) == 2 and multiclass and count and _to_float(params[count]) != 2:
+        raise ValueError(
+            f"booster_params {count}={brief(params[count])} with {multiclass[0]}="
+            f"{brief(params[multiclass[0]])}, but y has 2 classes: give {count}=2, or leave "
+            "both to their defaults (a binary loss)."
+        )
+    margin = any(isinstance(s, Real) and s != 0 for s in scales)  # one log-odds per row
+    if len(classes) == 2 and multiclass and count and margin:
+        raise ValueError(
+            f"booster_params {multiclass[0]}={brief(params[multiclass[0]])} with two classes: "
+            "the trees start from the prior's log-odds, one number per row, which a multiclass "
+            "loss does not take; leave the loss to its default (binary), or use scale=0."
+        )
+    if len(classes) == 2 and multiclass and not count:
+        key = multiclass[0]
+        binary = _MULTICLASS[params[key].strip().lower()]
+        raise ValueError(
+            f"booster_params {key}={brief(params[key])} is a loss of several classes, but y has "
+            f"2 classes ({brief(classes[0])} and {brief(classes[1])}); give {key}={binary!r}, "
+            "the same loss for two classes, or leave the loss to its default."
+        )
+    binary = [k for k, loss in zip(OBJECTIVE_KEYS, losses) if loss in _BINARY]
+    if len(classes) > 2 and binary:
+        raise ValueError(
+            f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
+            f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
+        )
+
+
+__all__ = ["OBJECTIVE_KEYS", "check_class_count"]
