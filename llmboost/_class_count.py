@@ -22,6 +22,21 @@ _MULTICLASS = {
 _BINARY = ("binary", "cross_entropy", "xentropy", "binary:logistic", "binary:logitraw")
 
 
+#: LightGBM's metrics of several classes (and their other names), each with its metric of
+#: two classes; LightGBM refuses them with two classes, and the others with more.
+_MULTICLASS_METRICS = {
+    **dict.fromkeys(
+        ("multi_logloss", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova",
+         "ovr"),
+        "binary_logloss",
+    ),
+    "multi_error": "binary_error", "auc_mu": "auc",
+}  # fmt: skip
+
+#: LightGBM's names of no metric (and of the objective's own).
+_NO_METRIC = ("", "none", "null", "na", "custom")
+
+
 def check_class_count(params: dict, classes, scales) -> None:
     """Refuse a loss or ``num_class`` that ``classes`` contradict (for
     :func:`~llmboost._library_params.check_binary_weight`): a multiclass loss with two
@@ -74,4 +89,34 @@ def check_class_count(params: dict, classes, scales) -> None:
         )
 
 
-__all__ = ["OBJECTIVE_KEYS", "check_class_count"]
+def check_metric_classes(params: dict, classes) -> None:
+    """Refuse a LightGBM metric of several classes with two classes (and no multiclass
+    loss), and another metric with more: LightGBM failed at fit, after the prior's
+    scores, with "Multiclass objective and metrics don't match"."""
+    loss = next((k for k in OBJECTIVE_KEYS if str(params.get(k)).strip().lower() in
+                 _MULTICLASS), None)  # fmt: skip
+    several = len(classes) > 2 or loss is not None
+    for key in (k for k in ("metric", "metrics", "metric_types") if params.get(k) is not None):
+        value = params[key]
+        names = value.split(",") if isinstance(value, str) else value
+        names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
+        name = next((n for n in names if n not in _NO_METRIC and (n in _MULTICLASS_METRICS)
+                     != several), None)  # fmt: skip
+        if name is None:
+            continue
+        if not several:
+            raise ValueError(
+                f"booster_params {key}={brief(value)}: {name!r} is a metric of several "
+                f"classes, but y has 2 classes, which LightGBM refuses; give "
+                f"{_MULTICLASS_METRICS[name]!r}, the same metric for two classes, or leave "
+                "the metric to its default."
+            )
+        fits = f"y has {len(classes)} classes" if loss is None else f"{loss} is multiclass"
+        raise ValueError(
+            f"booster_params {key}={brief(value)}: {name!r} is not a metric of several "
+            f"classes, but {fits}, where LightGBM takes only those: give 'multi_logloss', "
+            "'multi_error' or 'auc_mu', or leave the metric to its default."
+        )
+
+
+__all__ = ["OBJECTIVE_KEYS", "check_class_count", "check_metric_classes"]

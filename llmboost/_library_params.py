@@ -16,7 +16,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._class_count import OBJECTIVE_KEYS, check_class_count
+from ._class_count import OBJECTIVE_KEYS, check_class_count, check_metric_classes
 from ._param_tables import CHOICES
 from ._params import brief
 from ._validation import _python_number, _to_float
@@ -260,7 +260,8 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     ``num_class``, on which both failed at fit, after the prior's
     scores; and a multiclass loss with ``num_class=2`` at a scale other than 0, whose
     margin of one log-odds per row it does not take (:func:`check_margin_width` refused it
-    at the first fit of the trees, after the prior's scores).
+    at the first fit of the trees, after the prior's scores); and a LightGBM metric the
+    number of classes contradicts (:func:`~llmboost._class_count.check_metric_classes`).
 
     Parameters
     ----------
@@ -279,6 +280,7 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     if classes is None or not params:
         return
     check_class_count(params, classes, scales)
+    check_metric_classes(params, classes)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
     given = [k for k in ("is_unbalance", *ALIASES["lightgbm"]["is_unbalance"]) if params.get(k)]
     given = given if weight in (None, 1) else ["scale_pos_weight", *given]  # "1" is 1 too

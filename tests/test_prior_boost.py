@@ -355,6 +355,33 @@ def test_lightgbm_random_forest_is_refused_before_the_prior_is_fitted(key, value
         model.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "n_classes, params, message",
+    [
+        (2, {"metric": "multi_logloss"}, r"metric='multi_logloss': 'multi_logloss' is a metric "
+         r"of several classes, but y has 2 classes, .* give 'binary_logloss'"),
+        (2, {"metrics": "Multi_Error"}, r"'multi_error' is a .* give 'binary_error'"),
+        (3, {"metric": "binary_logloss"}, r"metric='binary_logloss': 'binary_logloss' is not a "
+         r"metric of several classes, but y has 3 classes, .* give 'multi_logloss'"),
+        (3, {"metric": "auc"}, r"'auc' is not a metric of several classes, but y has 3"),
+    ],
+)  # fmt: skip
+def test_lightgbm_metric_of_another_class_count_is_refused_before_the_prior(
+    n_classes, params, message
+):
+    # LightGBM failed at fit, after the prior's scores: "Multiclass objective and metrics
+    # don't match", naming neither the metric nor the classes
+    X, y = _data(n_classes, n=60)
+    model = PriorBoostClassifier(
+        BadPrior("never fitted"), booster="lightgbm", booster_params=params, scale=1.0
+    )  # BadPrior's logits fail: the error comes first
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    fits = {2: "binary_logloss", 3: "multi_logloss"}[n_classes]
+    model.set_params(prior=LogisticRegression(), booster_params={"metric": fits, "n_estimators": 3})
+    assert model.fit(X, y).predict_proba(X).shape == (60, n_classes)
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_prior_only_equals_prior_probabilities(n_classes):
     X, y = _data(n_classes)
