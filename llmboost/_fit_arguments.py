@@ -31,6 +31,18 @@ _FIT_DATA = {
     "eval_set": "give it to fit(X, y, eval_set=(X_val, y_val))",
 }
 
+#: LightGBM's columns of a data file (and their other names), which it ignores for the
+#: table llmboost gives it (``weight`` and ``group`` with a warning, the others in silence).
+_LIGHTGBM_FILE_COLUMNS = {
+    **dict.fromkeys(("weight_column", "weight"), "give the row weights to fit(X, y, "
+                    "sample_weight=...) (and drop their column from X)"),
+    **dict.fromkeys(("label_column", "label"), "give the target to fit(X, y)"),
+    **dict.fromkeys(
+        ("group_column", "group", "group_id", "query_column", "query", "query_id"),
+        "query groups are for ranking, which llmboost does not fit; leave it out",
+    ),
+}  # fmt: skip
+
 
 def check_boosting(library: str, params: dict, given: dict | None = None) -> None:
     """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
@@ -80,7 +92,8 @@ def check_fit_arguments(library: str, params: dict) -> None:
     Raises
     ------
     ValueError
-        For a starting margin or another of ``fit``'s data (both libraries), LightGBM
+        For a starting margin or another of ``fit``'s data (both libraries), LightGBM's
+        columns of a data file (``weight_column``, ``label_column``, ``group_column``),
         ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
     if data := next((key for key in _FIT_DATA if key in params), None):
@@ -90,6 +103,12 @@ def check_fit_arguments(library: str, params: dict) -> None:
         )
     if library != "lightgbm":
         return
+    if column := next((key for key in _LIGHTGBM_FILE_COLUMNS if key in params), None):
+        raise ValueError(
+            f"booster_params {column}={brief(params[column])} names a column of a data file, "
+            f"which LightGBM ignores for the table llmboost gives it: "
+            f"{_LIGHTGBM_FILE_COLUMNS[column]}."
+        )
     for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
         if alias := next((a for a in aliases if a in params), None):
             raise ValueError(

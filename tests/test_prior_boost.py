@@ -1339,6 +1339,25 @@ def test_fit_data_given_as_a_booster_parameter_is_refused(booster, key, hint):
         model.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("weight_column", r"fit\(X, y, sample_weight=\.\.\.\)"),
+        ("weight", r"fit\(X, y, sample_weight=\.\.\.\)"),
+        ("label_column", r"give the target to fit\(X, y\)"),
+        ("group", "ranking, which llmboost does not fit"),
+    ],
+)
+def test_lightgbm_columns_of_a_data_file_are_refused(key, hint):
+    # LightGBM reads them only from a data file: weight_column="f1" weighed no row (the
+    # fit was that without it, f1 a feature), without a word; weight= with a warning
+    X, y = _data(n=40)
+    params = {key: "f1", "n_estimators": 3}
+    model = PriorBoostClassifier(scale=0, booster="lightgbm", booster_params=params)
+    with pytest.raises(ValueError, match=rf"^booster_params {key}='f1' names a column .*{hint}"):
+        model.fit(X, y)
+
+
 def test_prior_parameters_of_the_default_prior_say_to_pass_the_prior():
     # an AttributeError ('NoneType' object has no attribute 'set_params') before
     from llmboost import BundledPFNPrior, PFNBoostClassifier
