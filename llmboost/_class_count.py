@@ -99,6 +99,7 @@ def check_metric_classes(params: dict, classes) -> None:
     for key in (k for k in ("metric", "metrics", "metric_types") if params.get(k) is not None):
         value = params[key]
         names = value.split(",") if isinstance(value, str) else value
+        names = names.tolist() if hasattr(names, "tolist") else names  # a NumPy array
         names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
         name = next((n for n in names if n not in _NO_METRIC and (n in _MULTICLASS_METRICS)
                      != several), None)  # fmt: skip

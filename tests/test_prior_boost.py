@@ -361,6 +361,7 @@ def test_lightgbm_random_forest_is_refused_before_the_prior_is_fitted(key, value
         (2, {"metric": "multi_logloss"}, r"metric='multi_logloss': 'multi_logloss' is a metric "
          r"of several classes, but y has 2 classes, .* give 'binary_logloss'"),
         (2, {"metrics": "Multi_Error"}, r"'multi_error' is a .* give 'binary_error'"),
+        (2, {"metric": np.array(["auc_mu"])}, r"'auc_mu' is a .* give 'auc'"),
         (3, {"metric": "binary_logloss"}, r"metric='binary_logloss': 'binary_logloss' is not a "
          r"metric of several classes, but y has 3 classes, .* give 'multi_logloss'"),
         (3, {"metric": "auc"}, r"'auc' is not a metric of several classes, but y has 3"),
