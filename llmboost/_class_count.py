@@ -22,8 +22,9 @@ _MULTICLASS = {
 _BINARY = ("binary", "cross_entropy", "xentropy", "binary:logistic", "binary:logitraw")
 
 
-#: LightGBM's metrics of several classes (and their other names), each with its metric of
-#: two classes; LightGBM refuses them with two classes, and the others with more.
+#: The libraries' metrics of several classes (and LightGBM's other names of them), each
+#: with its metric of two classes; LightGBM refuses them with two classes, and the others
+#: with more.
 _MULTICLASS_METRICS = {
     **dict.fromkeys(
         ("multi_logloss", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova",
@@ -31,7 +32,15 @@ _MULTICLASS_METRICS = {
         "binary_logloss",
     ),
     "multi_error": "binary_error", "auc_mu": "auc",
+    "mlogloss": "logloss", "merror": "error",  # XGBoost's
 }  # fmt: skip
+
+#: XGBoost's metrics of several classes.
+_XGBOOST_MULTICLASS_METRICS = ("mlogloss", "merror")
+
+#: LightGBM's names of its metrics, and its metrics of several classes.
+_METRIC_KEYS = ("metric", "metrics", "metric_types")
+_LIGHTGBM_OURS = "'multi_logloss', 'multi_error' or 'auc_mu'"
 
 #: LightGBM's names of no metric (and of the objective's own).
 _NO_METRIC = ("", "none", "null", "na", "custom")
@@ -90,34 +99,44 @@ def check_class_count(params: dict, classes, scales) -> None:
 
 
 def check_metric_classes(params: dict, classes) -> None:
-    """Refuse a LightGBM metric of several classes with two classes (and no multiclass
-    loss), and another metric with more: LightGBM failed at fit, after the prior's
-    scores, with "Multiclass objective and metrics don't match"."""
+    """Refuse a metric of several classes with two classes (and no multiclass loss), and
+    a LightGBM metric of another kind (an XGBoost one of two classes) with more: LightGBM
+    failed at fit, after the prior's scores, with "Multiclass objective and metrics
+    don't match", XGBoost at a fit with ``eval_set`` ("label and prediction size not
+    match", "label must be in [0, num_class)")."""
     loss = next((k for k in OBJECTIVE_KEYS if str(params.get(k)).strip().lower() in
                  _MULTICLASS), None)  # fmt: skip
     several = len(classes) > 2 or loss is not None
-    for key in (k for k in ("metric", "metrics", "metric_types") if params.get(k) is not None):
+    for key in (k for k in (*_METRIC_KEYS, "eval_metric") if params.get(k) is not None):
         value = params[key]
         names = value.split(",") if isinstance(value, str) else value
         names = names.tolist() if hasattr(names, "tolist") else names  # a NumPy array
         names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
-        name = next((n for n in names if n not in _NO_METRIC and (n in _MULTICLASS_METRICS)
-                     != several), None)  # fmt: skip
-        if name is None:
-            continue
-        if not several:
+        name = next((n for n in names if _mismatch(key, n, several)), None)
+        library = "XGBoost" if key == "eval_metric" else "LightGBM"
+        if name is not None and not several:
             raise ValueError(
                 f"booster_params {key}={brief(value)}: {name!r} is a metric of several "
-                f"classes, but y has 2 classes, which LightGBM refuses; give "
+                f"classes, but y has 2 classes, which {library} refuses; give "
                 f"{_MULTICLASS_METRICS[name]!r}, the same metric for two classes, or leave "
                 "the metric to its default."
             )
-        fits = f"y has {len(classes)} classes" if loss is None else f"{loss} is multiclass"
-        raise ValueError(
-            f"booster_params {key}={brief(value)}: {name!r} is not a metric of several "
-            f"classes, but {fits}, where LightGBM takes only those: give 'multi_logloss', "
-            "'multi_error' or 'auc_mu', or leave the metric to its default."
-        )
+        if name is not None:
+            fits = f"y has {len(classes)} classes" if loss is None else f"{loss} is multiclass"
+            ours = "'mlogloss', 'merror' or 'auc'" if key == "eval_metric" else _LIGHTGBM_OURS
+            raise ValueError(
+                f"booster_params {key}={brief(value)}: {name!r} is not a metric of several "
+                f"classes, but {fits}, where {library} takes only those: give {ours}, or "
+                "leave the metric to its default."
+            )
+
+
+def _mismatch(key: str, name: str, several: bool) -> bool:
+    """Whether the metric ``name`` given under ``key`` contradicts the classes."""
+    if key == "eval_metric":  # XGBoost's; its auc and aucpr take any number of classes
+        binary = name in ("logloss", "error") or name.startswith("error@")
+        return binary if several else name in _XGBOOST_MULTICLASS_METRICS
+    return name not in _NO_METRIC and (name in _MULTICLASS_METRICS) != several
 
 
 __all__ = ["OBJECTIVE_KEYS", "check_class_count", "check_metric_classes"]

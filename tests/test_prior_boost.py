@@ -383,6 +383,32 @@ def test_lightgbm_metric_of_another_class_count_is_refused_before_the_prior(
     assert model.fit(X, y).predict_proba(X).shape == (60, n_classes)
 
 
+@pytest.mark.parametrize(
+    "n_classes, metric, message",
+    [
+        (2, "mlogloss", r"'mlogloss' is a metric of several classes, but y has 2 classes, "
+         r"which XGBoost refuses; give 'logloss'"),
+        (3, "error", r"'error' is not a metric of several classes, but y has 3 classes, where "
+         r"XGBoost takes only those: give 'mlogloss', 'merror' or 'auc'"),
+        (3, ["auc", "logloss"], r"'logloss' is not a metric of several classes"),
+    ],
+)  # fmt: skip
+def test_xgboost_metric_of_another_class_count_is_refused_before_the_prior(
+    n_classes, metric, message
+):
+    # with eval_set, XGBoost failed at fit, after the prior's scores: "label and prediction
+    # size not match" (3 classes), "label must be in [0, num_class)" (2 classes)
+    X, y = _data(n_classes, n=90)
+    params = {"eval_metric": metric}
+    model = PriorBoostClassifier(BadPrior("never fitted"), booster_params=params, scale=1.0)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X[:60], y[:60], eval_set=(X[60:], y[60:]))
+    fits = {2: "logloss", 3: "mlogloss"}[n_classes]
+    model.set_params(prior=LogisticRegression(), booster_params={"eval_metric": fits})
+    proba = model.fit(X[:60], y[:60], eval_set=(X[60:], y[60:])).predict_proba(X)
+    assert proba.shape == (90, n_classes)
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_prior_only_equals_prior_probabilities(n_classes):
     X, y = _data(n_classes)
