@@ -1448,6 +1448,20 @@ def test_scales_of_any_real_kind_are_read_and_others_refused_by_name():
             PriorBoostClassifier(scale=scale).fit(X, y)
 
 
+def test_scales_given_as_decimals_are_read_as_floats():
+    # scale=Decimal("0.5") was refused: "is invalid: use 'auto', 'prior', a number >= 0",
+    # though booster_params take Decimals (as floats)
+    from decimal import Decimal
+
+    X, y = _data(n=40)
+    kw = dict(booster_params={"n_estimators": 2}, cv=2, random_state=0)
+    assert PriorBoostClassifier(scale=Decimal("0.5"), **kw).fit(X, y).scale_ == 0.5
+    model = PriorBoostClassifier(scale=[Decimal("0.1"), "prior"], **kw).fit(X, y)
+    assert list(dict.fromkeys(p["scale"] for p in model.cv_results_["params"])) == [0.1, "prior"]
+    with pytest.raises(ValueError, match=r"scale=Decimal\('-1'\) is invalid"):
+        PriorBoostClassifier(scale=Decimal("-1")).fit(X, y)
+
+
 def test_score_without_labels_says_they_are_required():
     # score(X, None) raised TypeError "object of type 'NoneType' has no len()"
     X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2

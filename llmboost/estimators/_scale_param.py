@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from numbers import Integral
 
 import numpy as np
@@ -14,15 +15,19 @@ from ..scale_search import PRIOR_ONLY, scale_candidates
 
 
 def _scales(scale, task: str) -> list | None:
-    """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales."""
+    """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales
+    (a ``Decimal`` as a float, as in ``booster_params``)."""
     if isinstance(scale, list | tuple):
-        scale = [_as_given(s) if isinstance(s, np.generic) else s for s in scale]
+        scale = [_as_given(s) if isinstance(s, np.generic | Decimal) else s for s in scale]
     return scale_candidates(_as_given(scale), task)
 
 
 def _as_given(scale):
     """NumPy and pandas values as Python's; a float32 or float16 (also pandas' ``Float32``)
-    as written (0.1, not its binary value 0.10000000149011612), a missing one as ``pd.NA``."""
+    as written (0.1, not its binary value 0.10000000149011612), a missing one as ``pd.NA``;
+    a ``Decimal`` as a float."""
+    if isinstance(scale, Decimal):
+        return float(scale)
     if not hasattr(scale, "tolist") or np.ndim(scale) > 1:
         return scale
     dtype = getattr(scale, "dtype", None)
