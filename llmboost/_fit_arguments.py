@@ -44,6 +44,12 @@ _LIGHTGBM_FILE_COLUMNS = {
 }  # fmt: skip
 
 
+def _no_column(value) -> bool:
+    """Whether a data file's column parameter is at LightGBM's default, no column (``''``,
+    as a model file's parameters write it, or ``None``)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def check_boosting(library: str, params: dict, given: dict | None = None) -> None:
     """Refuse LightGBM's random forest mode (and arguments of a library's ``fit``).
 
@@ -103,7 +109,8 @@ def check_fit_arguments(library: str, params: dict) -> None:
         )
     if library != "lightgbm":
         return
-    if column := next((key for key in _LIGHTGBM_FILE_COLUMNS if key in params), None):
+    named = (k for k in _LIGHTGBM_FILE_COLUMNS if k in params and not _no_column(params[k]))
+    if column := next(named, None):
         raise ValueError(
             f"booster_params {column}={brief(params[column])} names a column of a data file, "
             f"which LightGBM ignores for the table llmboost gives it: "

@@ -1385,6 +1385,15 @@ def test_lightgbm_columns_of_a_data_file_are_refused(key, hint):
         model.fit(X, y)
 
 
+@pytest.mark.parametrize("params", [{"weight_column": ""}, {"label_column": ""}, {"group": None}])
+def test_lightgbm_data_file_columns_at_their_default_are_taken(params):
+    # LightGBM's default, no column, as a model file's parameters write it ("[weight_column: ]"),
+    # was refused as naming a column
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(scale=0, booster="lightgbm", booster_params=params)
+    assert model.fit(X, y).predict_proba(X).shape == (40, 2)
+
+
 def test_prior_parameters_of_the_default_prior_say_to_pass_the_prior():
     # an AttributeError ('NoneType' object has no attribute 'set_params') before
     from llmboost import BundledPFNPrior, PFNBoostClassifier
