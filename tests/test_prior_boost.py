@@ -1471,6 +1471,21 @@ def test_scales_given_as_decimals_are_read_as_floats():
         PriorBoostClassifier(scale=Decimal("-1")).fit(X, y)
 
 
+def test_scales_as_decimals_in_an_array_are_read_and_a_bad_entry_named():
+    # an array or Series of Decimals was refused ("Its entry 0.5 is not one"), and so was
+    # [Decimal("0.5"), -1], naming 0.5, not -1
+    from decimal import Decimal
+
+    X, y = _data(n=40)
+    kw = dict(booster_params={"n_estimators": 2}, cv=2, random_state=0)
+    scale = pd.Series([Decimal("0.1"), Decimal("0.5")])
+    model = PriorBoostClassifier(scale=scale, **kw).fit(X, y)
+    assert list(dict.fromkeys(p["scale"] for p in model.cv_results_["params"])) == [0.1, 0.5]
+    for scale in ([Decimal("0.5"), -1], np.array([Decimal("0.5"), -1], dtype=object)):
+        with pytest.raises(ValueError, match=r"Its entry -1 is not one\.$"):
+            PriorBoostClassifier(scale=scale).fit(X, y)
+
+
 def test_score_without_labels_says_they_are_required():
     # score(X, None) raised TypeError "object of type 'NoneType' has no len()"
     X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2

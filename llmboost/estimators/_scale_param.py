@@ -17,9 +17,14 @@ from ..scale_search import PRIOR_ONLY, scale_candidates
 def _scales(scale, task: str) -> list | None:
     """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales
     (a ``Decimal`` as a float, as in ``booster_params``)."""
-    if isinstance(scale, list | tuple):
-        scale = [_as_given(s) if isinstance(s, np.generic | Decimal) else s for s in scale]
-    return scale_candidates(_as_given(scale), task)
+    return scale_candidates(_listed(_as_given(scale)), task)
+
+
+def _listed(scale):
+    """A list's (or tuple's) entries as Python's, a ``Decimal`` as a float; else ``scale``."""
+    if not isinstance(scale, list | tuple):
+        return scale
+    return [_as_given(s) if isinstance(s, np.generic | Decimal) else s for s in scale]
 
 
 def _as_given(scale):
@@ -47,9 +52,9 @@ def _huge(value) -> bool:
 def _bad_scale(scale) -> str:
     """The first invalid entry of a list or 1-D array of scales, for the message."""
     if isinstance(scale, list | tuple):
-        entries = list(scale)  # np.ndim refuses a ragged list
+        entries = _listed(list(scale))  # np.ndim refuses a ragged list
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
-        entries = _as_given(scale)
+        entries = _listed(_as_given(scale))
     else:
         dims = np.ndim(scale) if hasattr(scale, "tolist") else 0
         if dims > 1:
