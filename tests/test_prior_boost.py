@@ -1486,6 +1486,23 @@ def test_scales_as_decimals_in_an_array_are_read_and_a_bad_entry_named():
             PriorBoostClassifier(scale=scale).fit(X, y)
 
 
+@pytest.mark.parametrize("metric", ["None", "na", ["custom"]])
+def test_lightgbm_no_metric_with_early_stopping_is_refused_before_the_prior(metric):
+    # LightGBM failed after the prior and the search: "For early stopping, at least one
+    # dataset and eval metric is required for evaluation"
+    X, y = _data(n=40)
+    model = PriorBoostClassifier(scale=0.5, booster="lightgbm", booster_params={"metric": metric})
+    with pytest.raises(ValueError, match=r"^booster_params metric=.* is no metric, but the trees"):
+        model.fit(X, y, eval_set=(X, y))
+    params = {"metric": metric, "early_stopping_rounds": None, "n_estimators": 3}
+    model = PriorBoostClassifier(scale=0.5, booster="lightgbm", booster_params=params, cv=2)
+    assert model.fit(X, y, eval_set=(X, y)).predict_proba(X).shape == (40, 2)
+    model = PriorBoostClassifier(
+        scale="prior", booster="lightgbm", booster_params={"metric": metric}
+    )
+    assert model.fit(X, y, eval_set=(X, y)).predict_proba(X).shape == (40, 2)  # no trees
+
+
 def test_score_without_labels_says_they_are_required():
     # score(X, None) raised TypeError "object of type 'NoneType' has no len()"
     X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2

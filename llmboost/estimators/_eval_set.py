@@ -58,9 +58,13 @@ def prior_logits(prior, given: pd.DataFrame, aligned: pd.DataFrame) -> np.ndarra
         return prior.logits(given)
 
 
-def check_patience(booster: str, booster_params: dict | None) -> None:
+def check_patience(booster: str, booster_params: dict | None, validated: bool) -> None:
     """Refuse a patience of early stopping (``early_stopping_rounds`` or a LightGBM name of
-    it) in a fit without ``eval_set``, where it would be ignored."""
+    it) in a fit without ``eval_set``, where it would be ignored, and with ``eval_set`` a
+    LightGBM metric of no metric (``'None'``), on which LightGBM failed after the prior and
+    the search ("at least one dataset and eval metric is required")."""
+    if validated:
+        return _check_a_metric(booster, booster_params or {})
     given = [k for k in _patience_names(booster) if (booster_params or {}).get(k) is not None]
     if given:
         raise ValueError(
@@ -69,6 +73,24 @@ def check_patience(booster: str, booster_params: dict | None) -> None:
             "rounds would be trained: pass eval_set=(X_val, y_val) to fit, or leave "
             f"{given[0]} out."
         )
+
+
+def _check_a_metric(booster: str, params: dict) -> None:
+    """Refuse LightGBM's names of no metric alone where the trees stop early."""
+    for key in (k for k in ("metric", "metrics", "metric_types") if booster == "lightgbm"):
+        value = params.get(key)
+        names = value.split(",") if isinstance(value, str) else value
+        names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
+        if (
+            names
+            and set(names) <= {"none", "null", "na", "custom"}
+            and stops_early(booster, params)
+        ):
+            raise ValueError(
+                f"booster_params {key}={value!r} is no metric, but the trees stop early on "
+                "eval_set's metric: give one (e.g. leave the metric to its default), or "
+                "early_stopping_rounds=None to train every round."
+            )
 
 
 #: Metrics of the libraries that rank one class against another: undefined on one class.

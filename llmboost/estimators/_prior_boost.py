@@ -252,12 +252,13 @@ class _PriorBoost(FusionParams, ABC):
     def _validation_rows(self, eval_set, rows: _Rows, columns):
         """``eval_set`` checked before the search: its rows (as given, as in fit), its labels;
         ``None`` without one, or when no trees stop early (every round trained)."""
+        trees = self._candidates() != [PRIOR_ONLY]  # the prior alone fits no trees
+        if trees:
+            check_patience(self.booster, self.booster_params, eval_set is not None)
         if eval_set is None:
-            if self._candidates() != [PRIOR_ONLY]:  # the prior alone fits no trees
-                check_patience(self.booster, self.booster_params)
             return None
         validation = check_eval_set(eval_set, columns, rows, self.booster, self.booster_params)
-        if rows.classes is None and self._candidates() != [PRIOR_ONLY]:  # NaN metric, ...
+        if rows.classes is None and trees:  # NaN metric, ...
             check_loss_target(self.booster_params, validation[2], "eval_set's y_val")
         return validation if stops_early(self.booster, self.booster_params) else None
 
