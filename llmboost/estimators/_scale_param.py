@@ -41,7 +41,8 @@ def _as_given(scale):
         return scale.tolist()
     if not np.ndim(scale):
         return float(str(scale))
-    return [s if s is pd.NA else float(str(s)) for s in scale]
+    # a Series yields Python floats (0.10000000149011612): each is read back as its dtype's
+    return [s if s is pd.NA else float(str(dtype.type(s))) for s in scale]
 
 
 def _huge(value) -> bool:
