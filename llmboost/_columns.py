@@ -369,10 +369,9 @@ def _object_column(col: pd.Series, name: str) -> pd.Series:
 
 
 def _text_objects(col: pd.Series) -> pd.Series:
-    """An object column with its booleans as their text (``"True"``, ``"False"``: as
-    categories, ``True`` and ``1`` are equal, and whichever came first named both) and
-    ``Decimal("sNaN")`` as NaN, before it becomes text categories."""
-    col = _quiet_nans(col)
+    """An object column (its ``Decimal("sNaN")`` already quiet: :func:`_quiet_nans`) with
+    its booleans as their text (``"True"``, ``"False"``: as categories, ``True`` and ``1``
+    are equal, and whichever came first named both), before it becomes text categories."""
     flags = col.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     if not flags.any():
         return col

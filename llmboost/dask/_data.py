@@ -22,6 +22,7 @@ from .._columns import (
     _distinct,
     _large_strings,
     _objects_again,
+    _quiet_nans,
     _sorted_categories,
     _string_kind,
     _text_numbers,
@@ -440,7 +441,7 @@ def as_given(part: pd.DataFrame, columns, text=None, number: int = 0) -> pd.Data
     """
     part = part.set_axis(columns, axis=1)
     for name, dtype in (text or {}).items():
-        part[name] = _text_objects(part[name]).astype(dtype)
+        part[name] = _text_objects(_quiet_nans(part[name])).astype(dtype)
     try:
         return to_frame(part)
     except ValueError as error:
