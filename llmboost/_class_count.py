@@ -109,9 +109,7 @@ def check_metric_classes(params: dict, classes) -> None:
     several = len(classes) > 2 or loss is not None
     for key in (k for k in (*_METRIC_KEYS, "eval_metric") if params.get(k) is not None):
         value = params[key]
-        names = value.split(",") if isinstance(value, str) else value
-        names = names.tolist() if hasattr(names, "tolist") else names  # a NumPy array
-        names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
+        names = metric_names(value.tolist() if hasattr(value, "tolist") else value)  # NumPy's
         name = next((n for n in names if _mismatch(key, n, several)), None)
         library = "XGBoost" if key == "eval_metric" else "LightGBM"
         if name is not None and not several:
@@ -131,6 +129,13 @@ def check_metric_classes(params: dict, classes) -> None:
             )
 
 
+def metric_names(value) -> list[str]:
+    """The metric names of a value of ``metric`` (names separated by commas, or a list or
+    tuple of them), stripped and in lower case; ``[]`` for anything else."""
+    names = value.split(",") if isinstance(value, str) else value
+    return [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
+
+
 def _mismatch(key: str, name: str, several: bool) -> bool:
     """Whether the metric ``name`` given under ``key`` contradicts the classes."""
     if key == "eval_metric":  # XGBoost's; its auc and aucpr take any number of classes
@@ -139,4 +144,4 @@ def _mismatch(key: str, name: str, several: bool) -> bool:
     return name not in _NO_METRIC and (name in _MULTICLASS_METRICS) != several
 
 
-__all__ = ["OBJECTIVE_KEYS", "check_class_count", "check_metric_classes"]
+__all__ = ["OBJECTIVE_KEYS", "check_class_count", "check_metric_classes", "metric_names"]

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._class_count import metric_names
 from .._library_params import ALIASES
 from .._validation import _is_number, _plain, align_categories, check_target, named_frame
 
@@ -79,8 +80,7 @@ def _check_a_metric(booster: str, params: dict) -> None:
     """Refuse LightGBM's names of no metric alone where the trees stop early."""
     for key in (k for k in ("metric", "metrics", "metric_types") if booster == "lightgbm"):
         value = params.get(key)
-        names = value.split(",") if isinstance(value, str) else value
-        names = [str(n).strip().lower() for n in names] if isinstance(names, list | tuple) else []
+        names = metric_names(value)
         if (
             names
             and set(names) <= {"none", "null", "na", "custom"}
