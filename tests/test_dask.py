@@ -1349,6 +1349,29 @@ def test_predict_errors_say_how_to_predict(client):
         DaskPriorBoostClassifier().fit(Xd["a"], yd)
 
 
+def test_predict_on_zero_rows_is_refused_as_locally(client):
+    # a collection of zero rows gave empty outputs where the local estimator raises
+    X, y = table(n=90)
+    kw = {"scale": 0, "booster_params": {"n_estimators": 2}}
+    model = DaskPriorBoostClassifier(**kw).fit(*to_dask(X, y))
+    local = PriorBoostClassifier(**kw).fit(X, y)
+    rows = X.to_numpy()[:0]
+    given = [(dd.from_pandas(X.head(0), npartitions=1), X.head(0)),  # lengths known
+             (dd.from_pandas(X.head(0), npartitions=1)[["a", "b"]], X[["a", "b"]].head(0)),
+             (da.from_array(rows, chunks=(10, 3)), rows)]  # fmt: skip
+    for empty, in_memory in given:
+        with pytest.raises(ValueError) as expected:
+            local.predict(in_memory)
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+                getattr(model, method)(empty)
+        with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+            model.score(empty, y.head(0))
+    # a length dask knows only by reading the rows (a filter): empty outputs, as documented
+    filtered = dd.from_pandas(X, npartitions=2).loc[lambda d: d["a"] > 100]
+    assert model.predict(filtered).compute().shape == (0,)
+
+
 def test_labels_held_as_objects_fit_with_a_prior(client):
     # booleans held as objects: the sampled rows' out-of-fold margin took the labels as
     # they were, and scikit-learn's folds refused them ("Supported target types are:

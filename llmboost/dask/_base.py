@@ -38,7 +38,7 @@ from ._data import (
     schema,
     text_dtypes,
 )
-from ._labels import check_labels
+from ._labels import check_labels, refuse_no_rows
 from ._sample import (
     fit_keeping_margin,
     sample_labels,
@@ -400,6 +400,7 @@ class _DaskPriorBoost(FusionParams):
         client = self._get_client()
         lengths = _known_lengths(X)
         frame = as_dask_frame(X, fitted=True)
+        refuse_no_rows(X, len(frame.columns))  # as locally, where dask knows the length
         named = named_columns(frame, self, reset=False)
         text = text_dtypes(named)
         frame = prepared(named, self.categories_, client, text)

@@ -79,6 +79,31 @@ def check_labels(X, y, *, regression: bool = False, classes=None) -> tuple[list[
     return [int(s[0]) for s in summaries], _settled(y, [s[7] for s in summaries if s[0]])
 
 
+def refuse_no_rows(X, n_columns: int) -> None:
+    """Raise as a local predict does when ``X`` (a dask array or DataFrame) has zero rows
+    that dask knows of without reading them (an array's chunks, a table's length dask
+    holds, as for ``dd.from_pandas``); other lengths are not read (no pass over the rows)."""
+    if hasattr(X, "chunks"):
+        rows = X.chunks[0]
+        if not any(np.isnan(rows)) and sum(rows) == 0:
+            raise ValueError(  # scikit-learn's message for an array, as locally
+                f"Found array with 0 sample(s) (shape=(0, {n_columns})) while a minimum of 1 "
+                "is required."
+            )
+        return
+    try:
+        from dask.dataframe.dask_expr._reductions import Len
+
+        length = Len(X.expr).optimize(fuse=False)
+    except (ImportError, AttributeError):  # a dask without query planning
+        return
+    if type(length).__name__ == "Literal" and length.value == 0:
+        raise ValueError(
+            f"Found array with shape (0, {n_columns}); at least 1 sample and 1 feature are "
+            "required."
+        )
+
+
 def _settled(y, heads: list):
     """``y`` in the dtype of its partitions' values together (``heads``: their first
     labels), where a partition's differs from the dtype ``y`` says."""
@@ -186,4 +211,4 @@ def _huge_int(values: np.ndarray) -> int | None:
     )
 
 
-__all__ = ["check_labels"]
+__all__ = ["check_labels", "refuse_no_rows"]
