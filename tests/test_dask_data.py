@@ -217,3 +217,29 @@ def test_column_names_repeated_as_text_are_named_as_locally():
         as_dask_frame(dd.from_pandas(X, npartitions=1))
     assert str(error.value) == str(local.value)
     assert str(error.value).endswith("repeated: ['1'] (1 and '1', as text).")
+
+
+def test_a_string_column_dask_wrote_is_checked_in_one_reading_of_its_types(monkeypatch):
+    # after the check of which objects its text wrote, a column's values were checked
+    # once more for numbers (a third Python pass over every such column, fit and predict)
+    numbers = pd.Series([1, 2.5, None, True], dtype=object)
+    text = pd.Series(["u", "v", None, "w"], dtype=object)
+    X = pd.DataFrame({"n": numbers, "t": text, "m": ["u", 1, 2.5, "v"]})
+    with dask.config.set({"dataframe.convert-string": True}):
+        given = dd.from_pandas(X, npartitions=2)
+    assert all(isinstance(dtype, pd.StringDtype) for dtype in given.dtypes)
+    passes, original = [], pd.Series.map
+
+    def counted(self, *args, **kwargs):
+        if len(self):  # not the empty meta
+            passes.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.Series, "map", counted)
+    Xd = as_dask_frame(given)
+    assert {name: passes.count(name) for name in X} == {"n": 2, "t": 2, "m": 2}
+    monkeypatch.setattr(pd.Series, "map", original)
+    with dask.config.set({"scheduler": "sync"}):
+        frame = Xd.compute()
+    assert frame["n"].tolist()[:2] == [1.0, 2.5] and frame["n"].iloc[3] == 1.0
+    assert frame["t"].tolist()[:2] == ["u", "v"] and frame["m"].tolist() == ["u", 1, 2.5, "v"]

@@ -21,13 +21,11 @@ from sklearn.utils.validation import validate_data
 from .._columns import (
     _distinct,
     _large_strings,
-    _objects_again,
     _quiet_nans,
     _sorted_categories,
     _string_kind,
     _text_numbers,
     _text_objects,
-    _written_objects,
     meta_frame,
 )
 from .._validation import (
@@ -38,7 +36,13 @@ from .._validation import (
     to_frame,
 )
 from ._forward import forward, listen
-from ._text import _source_objects, labels_again, numbers_again, refuse_labels_written_alike
+from ._text import (
+    labels_again,
+    numbers_again,
+    objects_again,
+    refuse_labels_written_alike,
+    written_columns,
+)
 
 EXTRA = 'pip install "llmboost[dask]"'
 #: How to fix a ``y`` whose rows are not ``X``'s.
@@ -84,7 +88,8 @@ def require_dask():
 def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
     """A dask DataFrame (a dask array's columns are named 0, 1, ...).
 
-    Columns of numbers that dask wrote as text are numbers (:func:`numbers_again`).
+    Columns that dask's strings wrote as text are read as a local fit reads the objects
+    they were (:func:`written_columns`).
 
     Parameters
     ----------
@@ -119,19 +124,8 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         labels = [c for c in X.columns if str(c) in dupes]  # as to_frame names them
         how = f" ({' and '.join(map(repr, labels))}, as text)" if len(set(labels)) > 1 else ""
         raise ValueError(f"Column names must be unique; repeated: {dupes}{how}.")
-    return numbers_again(_views_as_strings(_written_text(X)))
-
-
-def _written_text(X):
-    """``X`` with the object columns dask's strings wrote as text read as a local fit reads
-    them (:func:`~llmboost._columns._written_objects`)."""
-    source, written = _source_objects(X), {}
-    for name, dtype in X.dtypes.items():
-        if name in source and ptypes.is_string_dtype(dtype) and dtype != np.dtype(object):
-            written[name] = _written_objects(source[name], str(name))
-    if not (written := {name: objects for name, objects in written.items() if objects}):
-        return X
-    return X.map_partitions(_objects_again, written, meta=_objects_again(X._meta, written))
+    written, numbers = written_columns(X)
+    return numbers_again(_views_as_strings(objects_again(X, written)), numbers)
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:

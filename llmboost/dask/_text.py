@@ -9,20 +9,18 @@ there and their text is read back.
 
 from __future__ import annotations
 
-import numbers
-from decimal import Decimal
-
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
 from .._categories import _category_numbers
-from .._columns import _plain
+from .._columns import _objects_again, _plain, _written_objects
 from .._validation import check_target
 
 
-def numbers_again(X):
-    """``X`` with the columns dask turned from numbers into text as floats (lazily).
+def written_columns(X) -> tuple[dict, list]:
+    """The string columns dask's strings wrote from the object columns of the pandas
+    table ``X`` was built from, each checked once (refused where a local fit refuses it).
 
     Parameters
     ----------
@@ -30,15 +28,45 @@ def numbers_again(X):
 
     Returns
     -------
-    dask DataFrame
-        ``X`` itself when no column was turned.
+    written : dict
+        By name, the objects that the text of a column mixing text with numbers or
+        booleans wrote (:func:`~llmboost._columns._written_objects`).
+    numbers : list
+        The names of those holding only numbers or booleans.
     """
-    source = _source_objects(X)
-    names = [
-        name
-        for name, dtype in X.dtypes.items()
-        if name in source and _is_string(dtype) and _holds_numbers(source[name])
-    ]
+    source, written, numbers = _source_objects(X), {}, []
+    for name, dtype in X.dtypes.items():
+        if name not in source or not _is_string(dtype):
+            continue
+        if objects := _written_objects(source[name], str(name)):
+            written[name] = objects
+        elif (present := source[name].dropna()).size and not isinstance(present.iloc[0], str):
+            numbers.append(name)  # not mixed, as checked: all numbers or booleans
+    return written, numbers
+
+
+def objects_again(X, written: dict):
+    """``X`` with the columns of ``written`` (:func:`written_columns`) as the objects
+    their text wrote (lazily)."""
+    if not written:
+        return X
+    return X.map_partitions(_objects_again, written, meta=_objects_again(X._meta, written))
+
+
+def numbers_again(X, names: list):
+    """``X`` with the columns ``names`` (numbers dask wrote as text) as floats (lazily).
+
+    Parameters
+    ----------
+    X : dask DataFrame
+    names : list
+        From :func:`written_columns`.
+
+    Returns
+    -------
+    dask DataFrame
+        ``X`` itself without such columns.
+    """
     if not names:
         return X
     meta = X._meta.astype(dict.fromkeys(names, np.float64))
@@ -110,16 +138,6 @@ def _source_labels(y) -> pd.Series | None:
     return source[written.isin(held.dropna()) | (written.isna() & held.isna().any())]
 
 
-def _holds_numbers(col: pd.Series) -> bool:
-    """Whether an object column holds numbers or booleans only (as ``to_frame`` reads)."""
-    present = col[col.notna()]
-    return len(present) > 0 and bool(present.map(_is_number).all())
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real | Decimal | np.bool_)
-
-
 def _is_string(dtype) -> bool:
     return ptypes.is_string_dtype(dtype) and not ptypes.is_object_dtype(dtype)
 
@@ -181,4 +199,10 @@ def refuse_labels_written_alike(y) -> None:
         )
 
 
-__all__ = ["labels_again", "numbers_again", "refuse_labels_written_alike"]
+__all__ = [
+    "labels_again",
+    "numbers_again",
+    "objects_again",
+    "refuse_labels_written_alike",
+    "written_columns",
+]
