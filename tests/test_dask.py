@@ -955,13 +955,18 @@ def test_no_client_is_named(monkeypatch):
         DaskPriorBoostClassifier().fit(*to_dask(X, y))
 
 
-def test_language_model_prior_on_the_workers(client, tmp_path):
+@pytest.fixture(scope="module")
+def language_models(client, tmp_path_factory):
+    """A tiny language model's folder, and LLMBoostClassifier and DaskLLMBoostClassifier
+    fitted with it on one table (each with a disk cache of its own), shared by the tests
+    below: building and fitting them once saves each test its own."""
     pytest.importorskip("transformers")
     from llm_fixtures import build_gpt2
 
     from llmboost import LLMBoostClassifier, LLMPrior
     from llmboost.dask import DaskLLMBoostClassifier
 
+    tmp_path = tmp_path_factory.mktemp("language_models")
     X, y = table(n=120)
     path = str(build_gpt2(tmp_path / "gpt2"))
     kw = dict(scale=0.5, booster_params={"n_estimators": 10}, random_state=0)
@@ -971,35 +976,30 @@ def test_language_model_prior_on_the_workers(client, tmp_path):
 
     local = LLMBoostClassifier(prior=prior("local"), **kw).fit(X, y)
     model = DaskLLMBoostClassifier(prior=prior("dask"), **kw).fit(*to_dask(X, y))
+    fitted = {"local": local, "model": model}
+    return {"path": path, "cache": tmp_path / "dask", "X": X, "y": y, **fitted}
+
+
+def test_language_model_prior_on_the_workers(language_models):
+    from llmboost import LLMPrior
+
+    local, model, X = (language_models[k] for k in ("local", "model", "X"))
     assert model.prior_.task_description_ == local.prior_.task_description_  # names "target"
     X_new, _ = table(n=60, seed=5)
     proba = model.predict_proba(dd.from_pandas(X_new, npartitions=3)).compute()
     # Batches hold other rows on the workers (other padding): float32 logits differ in the
     # last bits, so probabilities are compared at 1e-5.
     np.testing.assert_allclose(proba, local.predict_proba(X_new), atol=1e-5)
-    cached = LLMPrior(path, dtype="float32", cache_dir=tmp_path / "dask", progress=False)
-    cached.fit(X, y).logits(X_new)  # the workers wrote these rows' scores to the disk cache
+    path, cache = language_models["path"], language_models["cache"]
+    cached = LLMPrior(path, dtype="float32", cache_dir=cache, progress=False)
+    cached.fit(X, language_models["y"]).logits(X_new)  # the workers wrote these rows' scores
     assert cached.stats_["cached"] == len(X_new) and cached.stats_["forward_passes"] == 0
 
 
-def test_language_model_reads_text_unseen_at_fit_as_locally(client, tmp_path):
+def test_language_model_reads_text_unseen_at_fit_as_locally(language_models):
     # the workers scored the rows aligned to the fit's categories: a colour unseen at fit
     # reached the prompt as missing, where the local predict writes it
-    pytest.importorskip("transformers")
-    from llm_fixtures import build_gpt2
-
-    from llmboost import LLMBoostClassifier, LLMPrior
-    from llmboost.dask import DaskLLMBoostClassifier
-
-    X, y = table(n=60)
-    path = str(build_gpt2(tmp_path / "gpt2"))
-    kw = dict(scale=0.5, booster_params={"n_estimators": 5}, random_state=0)
-
-    def prior(cache):
-        return LLMPrior(path, dtype="float32", cache_dir=tmp_path / cache, progress=False)
-
-    local = LLMBoostClassifier(prior=prior("local"), **kw).fit(X, y)
-    model = DaskLLMBoostClassifier(prior=prior("dask"), **kw).fit(*to_dask(X, y))
+    local, model, X = (language_models[k] for k in ("local", "model", "X"))
     X_new = X.head(6).assign(colour=["purple", "red", "teal", "blue", "purple", "green"])
     missing = X_new.assign(colour=X_new["colour"].where(X_new["colour"].isin(X["colour"])))
     expected = local.predict_proba(X_new)
