@@ -159,6 +159,27 @@ def test_score_reads_sample_weight_as_the_local_score(client, task):
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
+def test_score_of_dask_array_labels_and_weights_warns_of_nothing(client, task):
+    # computing the margin (a table's) with labels or weights in dask arrays warned
+    # dask's "Computing mixed collections ..." on every score
+    X, y = table(n=60, task=task)
+    Xd, yd = to_dask(X, y)
+    local_cls = PriorBoostRegressor if task == "regression" else PriorBoostClassifier
+    dask_cls = DaskPriorBoostRegressor if task == "regression" else DaskPriorBoostClassifier
+    kw = dict(scale=0, booster_params={"n_estimators": 5}, random_state=0)
+    model, local = dask_cls(**kw).fit(Xd, yd), local_cls(**kw).fit(X, y)
+    weight = np.linspace(0.5, 1.5, len(X))
+    labels, weights = da.from_array(y.to_numpy(), chunks=25), da.from_array(weight, chunks=25)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = [model.score(Xd, labels), model.score(Xd, yd, sample_weight=weights)]
+    assert [str(w.message) for w in caught] == []
+    # as the local score: the boosters' float32 outputs differ in the last bits (1e-6)
+    expected = [local.score(X, y), local.score(X, y, sample_weight=weight)]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
 def test_auto_scale_equals_local_and_exposes_the_search(client, task):
     X, y = table(task=task, seed=1)
     kw = dict(scale=[0, 0.3, 1.0, "prior"], cv=3, random_state=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -70,7 +72,9 @@ def _computed(client, *values) -> list:
     ``score`` reads it (labels of Arrow's string_view, which NumPy has no type for, too)."""
     import dask
 
-    with client.as_current():
+    with client.as_current(), warnings.catch_warnings():
+        # dask arrays (y, weights) beside the margin's table: computed together all the same
+        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
         return list(dask.compute(*values))
 
 
