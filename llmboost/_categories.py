@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._columns import _float_column
 from ._warn import caller_level
 
 #: Text categories of booleans (a boolean ``category`` column) and the numbers they are.
@@ -92,13 +93,15 @@ def _written_number(text) -> float | None:
 
 
 def _numbers_from_text(col: pd.Series, name: str) -> pd.Series:
-    """A column numeric at fit that arrives as text: parse its values as numbers."""
+    """A column numeric at fit that arrives as text: parse its values as numbers (text of
+    infinity or beyond float32 refused as such a number is)."""
     parsed = _category_numbers(col.cat.categories)
     codes = col.cat.codes.to_numpy()
     values = np.where(codes >= 0, parsed[codes], np.nan)
     lost = int(((codes >= 0) & np.isnan(values)).sum())
+    numbers = _float_column(pd.Series(values, index=col.index, name=col.name), name)
     _warn_drift(name, "numeric", "text", "read as numbers", lost)
-    return pd.Series(values, index=col.index, name=col.name)
+    return numbers
 
 
 def _text_from_numbers(col: pd.Series, cats: pd.Index, name: str) -> pd.Series:

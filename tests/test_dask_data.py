@@ -243,3 +243,21 @@ def test_a_string_column_dask_wrote_is_checked_in_one_reading_of_its_types(monke
         frame = Xd.compute()
     assert frame["n"].tolist()[:2] == [1.0, 2.5] and frame["n"].iloc[3] == 1.0
     assert frame["t"].tolist()[:2] == ["u", "v"] and frame["m"].tolist() == ["u", 1, 2.5, "v"]
+
+
+@pytest.mark.parametrize("text,number", [("inf", np.inf), ("-1e39", -1e39)])
+def test_text_of_infinity_in_a_numeric_column_is_refused_as_the_number_is(text, number):
+    # a column numeric at fit given as text was read with "inf" (or beyond float32) as
+    # that number, which reached the boosters where the number itself is refused
+    with pytest.raises(ValueError) as expected:
+        to_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0, number]}))
+    X = pd.DataFrame({"a": ["1", "2", "3", text]})
+    with pytest.raises(ValueError, match=f"^{re.escape(str(expected.value))}$"):
+        align_categories(to_frame(X), {})  # numeric at fit: no categories
+    with dask.config.set({"scheduler": "sync"}):  # each Dask partition as converted
+        parts = dask.compute(*dd.from_pandas(X, npartitions=2).to_delayed())
+    with pytest.warns(UserWarning, match="'a' was numeric at fit but is text now; .*numbers"):
+        align_categories(as_given(parts[0], ["a"]), {})  # "1", "2": read as numbers
+    message = str(expected.value).replace("row 3", "index 3")  # the table's label
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        align_categories(as_given(parts[1], ["a"]), {})
