@@ -261,3 +261,25 @@ def test_text_of_infinity_in_a_numeric_column_is_refused_as_the_number_is(text, 
     message = str(expected.value).replace("row 3", "index 3")  # the table's label
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         align_categories(as_given(parts[1], ["a"]), {})
+
+
+def test_a_column_vector_y_is_warned_about_as_locally():
+    # a y of one column (a dask DataFrame, or an (n, 1) array) was read silently where a
+    # local fit warns scikit-learn's DataConversionWarning
+    da = pytest.importorskip("dask.array")
+    from sklearn.exceptions import DataConversionWarning
+
+    from llmboost._validation import check_target
+    from llmboost.dask._data import as_dask_target
+
+    y = pd.Series(["u", "v"] * 4, name="t")
+    with pytest.warns(DataConversionWarning) as local:
+        check_target(y.to_frame(), len(y), classification=True)
+    Xd = as_dask_frame(dd.from_pandas(pd.DataFrame({"a": np.arange(8.0)}), npartitions=2))
+    for given in (dd.from_pandas(y.to_frame(), 2), da.from_array(y.to_numpy()[:, None], 4)):
+        with pytest.warns(DataConversionWarning) as caught:
+            got = as_dask_target(given, Xd, classifier=True)
+        assert [str(w.message) for w in caught] == [str(w.message) for w in local]
+        assert [w.filename for w in caught] == [__file__]  # the caller's line
+        with dask.config.set({"scheduler": "sync"}):
+            assert got.compute().tolist() == y.tolist()

@@ -16,14 +16,13 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import validate_data
 
 from .._columns import (
     _distinct,
-    _large_strings,
     _quiet_nans,
     _sorted_categories,
-    _string_kind,
     _text_numbers,
     _text_objects,
     meta_frame,
@@ -35,12 +34,14 @@ from .._validation import (
     fit_categories,
     to_frame,
 )
+from .._warn import caller_level
 from ._forward import forward, listen
 from ._text import (
     labels_again,
     numbers_again,
     objects_again,
     refuse_labels_written_alike,
+    views_as_strings,
     written_columns,
 )
 
@@ -49,6 +50,12 @@ EXTRA = 'pip install "llmboost[dask]"'
 SAME_INDEX = (
     "the Dask estimators match labels to rows by index, so y needs X's index (take both "
     "from one DataFrame, or build y with X's index and divisions)."
+)
+
+#: scikit-learn's warning for a ``y`` of one column (``column_or_1d``), as a local fit's.
+COLUMN_VECTOR = (
+    "A column-vector y was passed when a 1d array was expected. Please change the shape "
+    "of y to (n_samples, ), for example using ravel()."
 )
 
 #: Why a ``y`` cannot be matched to the rows of ``X`` when a division is unknown.
@@ -125,7 +132,7 @@ def as_dask_frame(X, name: str = "X", *, fitted: bool = False):
         how = f" ({' and '.join(map(repr, labels))}, as text)" if len(set(labels)) > 1 else ""
         raise ValueError(f"Column names must be unique; repeated: {dupes}{how}.")
     written, numbers = written_columns(X)
-    return numbers_again(_views_as_strings(objects_again(X, written)), numbers)
+    return numbers_again(views_as_strings(objects_again(X, written)), numbers)
 
 
 def _not_a_frame(X, name: str, fitted: bool) -> str:
@@ -257,18 +264,18 @@ def as_dask_target(y, X, *, classifier: bool = False):
     dd, da, _ = require_dask()
     if isinstance(y, da.Array):
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
+            y = _one_column(y[:, 0])
         if y.ndim != 1:
             raise ValueError(f"y must be 1-d; got a dask array of shape {y.shape}.")
         _check_chunks(y, "y")
         y = _array_target(y, X)
     elif isinstance(y, dd.DataFrame) and len(y.columns) == 1:
-        y = y[y.columns[0]]
+        y = _one_column(y[y.columns[0]])
     elif not isinstance(y, dd.Series):
         raise TypeError(_not_labels(y))
     if classifier:
         refuse_labels_written_alike(y)
-    y = _views_as_strings(labels_again(y))
+    y = views_as_strings(labels_again(y))
     if not (X.known_divisions and y.known_divisions):
         if y.npartitions != X.npartitions:
             raise ValueError(UNKNOWN.format(y=y.npartitions, X=X.npartitions))
@@ -284,18 +291,10 @@ def as_dask_target(y, X, *, classifier: bool = False):
     return y
 
 
-def _views_as_strings(data):
-    """A Series or DataFrame with its columns of Arrow's ``string_view`` (also a
-    dictionary's) as ``large_string`` ones (lazily), as a local fit reads them (pandas
-    has no NumPy type for them: its checks raised ``NotImplementedError``)."""
-    meta = data._meta
-    frame = meta.to_frame() if isinstance(meta, pd.Series) else meta
-    kinds = {n: _string_kind(t) for n, t in frame.dtypes.items()}
-    if all(kinds[n] == t for n, t in frame.dtypes.items()):
-        return data
-    empty = {n: pd.Series([], dtype=t, index=frame.index[:0]) for n, t in kinds.items()}
-    meta = empty[meta.name] if isinstance(meta, pd.Series) else pd.DataFrame(empty)
-    return data.map_partitions(_large_strings, meta=meta)
+def _one_column(y):
+    """The labels of a ``y`` of one column, with scikit-learn's warning, as locally."""
+    warnings.warn(COLUMN_VECTOR, DataConversionWarning, stacklevel=caller_level())
+    return y
 
 
 def _check_chunks(array, name: str) -> None:

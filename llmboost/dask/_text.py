@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .._categories import _category_numbers
-from .._columns import _objects_again, _plain, _written_objects
+from .._columns import _large_strings, _objects_again, _plain, _string_kind, _written_objects
 from .._validation import check_target
 
 
@@ -104,6 +104,20 @@ def labels_again(y):
         meta = pd.Series([], dtype=object, name=y.name)
         return y.map_partitions(_read_objects, frozenset(source[texts]), meta=meta)
     return y.map_partitions(_read_labels, dtype, meta=pd.Series([], dtype=dtype, name=y.name))
+
+
+def views_as_strings(data):
+    """A Series or DataFrame with its columns of Arrow's ``string_view`` (also a
+    dictionary's) as ``large_string`` ones (lazily), as a local fit reads them (pandas
+    has no NumPy type for them: its checks raised ``NotImplementedError``)."""
+    meta = data._meta
+    frame = meta.to_frame() if isinstance(meta, pd.Series) else meta
+    kinds = {n: _string_kind(t) for n, t in frame.dtypes.items()}
+    if all(kinds[n] == t for n, t in frame.dtypes.items()):
+        return data
+    empty = {n: pd.Series([], dtype=t, index=frame.index[:0]) for n, t in kinds.items()}
+    meta = empty[meta.name] if isinstance(meta, pd.Series) else pd.DataFrame(empty)
+    return data.map_partitions(_large_strings, meta=meta)
 
 
 def _source_objects(collection) -> dict:
@@ -204,5 +218,6 @@ __all__ = [
     "numbers_again",
     "objects_again",
     "refuse_labels_written_alike",
+    "views_as_strings",
     "written_columns",
 ]
