@@ -24,7 +24,6 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import make_column_selector
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -35,12 +34,11 @@ from ._check_npy import NPY_KINDS
 from ._check_xgboost import check_xgboost_model
 from ._load_checks import check_built
 from ._load_paths import expanded_path, folder_ending, given_text
+from ._pandas_records import write_pandas
 from ._params import is_torch_device
 
 #: Packages whose classes ``load`` may build.
 TRUSTED_PACKAGES = ("llmboost", "sklearn", "xgboost", "lightgbm")
-#: The dtypes of the pandas indexes ``load`` builds.
-INDEX_DTYPES = {"object", "str", "string", "int64", "int32", "float64", "float32", "bool"}
 #: Functions by another name: numpy's (``np.log1p``) and ``functools.partial``.
 _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 
@@ -91,16 +89,7 @@ class Writer:
         return self._other(obj, where)
 
     def _other(self, obj, where: str):
-        if isinstance(obj, pd.Index) and not isinstance(obj, pd.MultiIndex):
-            if str(obj.dtype) not in INDEX_DTYPES:  # load would refuse it
-                raise TypeError(
-                    f"Cannot store {where}: a pandas index of dtype {obj.dtype}; use a list "
-                    f"or an index of one of the dtypes {sorted(INDEX_DTYPES)}."
-                )
-            values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
-            record = {"$": "index", "dtype": str(obj.dtype), "values": self._array(values, where)}
-            if obj.name is not None:  # X.columns' name, as after a pivot
-                record["name"] = self.encode(obj.name, f"{where}.name")
+        if (record := write_pandas(self, obj, where)) is not None:  # Index, Series
             return record
         if isinstance(obj, np.dtype):
             return {"$": "dtype", "name": _simple_dtype(obj, where).str}
@@ -488,7 +477,6 @@ def trusted_class(cls: type) -> bool:
 
 
 __all__ = [
-    "INDEX_DTYPES",
     "TRUSTED_PACKAGES",
     "Writer",
     "save_path",

@@ -22,12 +22,10 @@ import json
 import math
 import os
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import sklearn
 
 from . import __version__, _saved_versions
@@ -48,13 +46,13 @@ from ._load_checks import (
 )
 from ._load_paths import DAMAGED, open_zip, path_text, regular_path
 from ._model_writer import (
-    INDEX_DTYPES,
     TRUSTED_PACKAGES,
     Writer,
     save_path,
     trusted_class,
     write_archive,
 )
+from ._pandas_records import malformed, read_index, read_series
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
 from ._resources import require
 from ._saved_versions import InconsistentVersionWarning, check_saved_params
@@ -276,7 +274,7 @@ class _Reader:
         dtype, item = stored_dtype(value.get("dtype"), where), value.get("value")
         if not isinstance(item, bool | int | float | str):  # None: nan or 'None'; a list
             raise UnsafeFileError(f"{where}: malformed scalar {item!r:.80}.")
-        with _malformed(where, "scalar"):
+        with malformed(where, "scalar"):
             return dtype.type(item)
 
     def _tag_dtype(self, value, where):
@@ -364,20 +362,16 @@ class _Reader:
             raise UnsafeFileError(f"{where}: malformed object array.")
         out = np.empty(len(items), dtype=object)
         out[:] = items
-        with _malformed(where, "object array"):
+        with malformed(where, "object array"):
             return out.reshape(shape)
 
     def _tag_index(self, value, where):
-        dtype = value.get("dtype")
-        if not isinstance(dtype, str) or dtype not in INDEX_DTYPES:
-            raise UnsafeFileError(f"{where}: index dtype {dtype!r} is not allowed.")
-        values, name = (self.decode(value.get(k), where) for k in ("values", "name"))
-        if not isinstance(values, np.ndarray) or values.dtype != object:  # as save writes
-            raise UnsafeFileError(f"{where}: malformed index.")  # 1 GB of int8: 8 GB objects
-        with _malformed(where, "index name"):
-            hash(name)  # a label, as pandas takes
-        with _malformed(where, "index"):
-            return pd.Index(values, dtype=dtype, name=name)
+        return read_index(self.decode, value, where)
+
+    def _tag_series(self, value, where):
+        return read_series(self.decode, value, where)
+
+    _tag_extension = _tag_series
 
     def _tag_ref(self, value, where):
         if not isinstance(value.get("id"), int) or value["id"] not in self.built:
@@ -389,7 +383,7 @@ class _Reader:
         if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
             raise UnsafeFileError(f"{where}: {value.get('class')} is not a named tuple.")
         items = self._items(value, where)
-        with _malformed(where, "named tuple"):
+        with malformed(where, "named tuple"):
             made = cls(*items)
         return self._keep(value, made, where)
 
@@ -448,16 +442,6 @@ class _Reader:
             raise UnsafeFileError(f"{where}: {name} is missing from the file.") from exc
         except DAMAGED as exc:
             raise UnsafeFileError(f"{where}: {name} is damaged ({exc!r}); save it again.") from None
-
-
-@contextmanager
-def _malformed(where: str, what: str):
-    """What numpy, pandas or a named tuple raise on a bad stored value, as
-    :class:`UnsafeFileError`."""
-    try:
-        yield
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise UnsafeFileError(f"{where}: malformed {what} ({exc}).") from None
 
 
 def _read(read, data: bytes, where: str, value: dict):

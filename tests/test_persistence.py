@@ -896,6 +896,43 @@ def test_a_pandas_index_keeps_its_name(tmp_path):
         load(tmp_path / "m.llmboost")
 
 
+@pytest.mark.parametrize(
+    "scale",
+    [
+        pd.Series([0.5, 1.0, "prior"], index=[3, 1, 2], name="grid"),
+        pd.Series([0.25, 1.0], dtype="Float32"),
+        pd.array([0.25, 1.0], dtype="Float32"),
+    ],
+    ids=["series", "nullable-series", "nullable-array"],
+)
+def test_a_scale_given_as_a_series_or_nullable_array_round_trips(scale, tmp_path):
+    # save refused them: "pandas:Series is not a class llmboost saves"
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", scale).fit(X, y)
+    loaded = load(save(model, tmp_path / "m.llmboost"))
+    back = loaded.get_params()["scale"]
+    assert type(back) is type(scale) and back.dtype == scale.dtype
+    if isinstance(scale, pd.Series):
+        pd.testing.assert_series_equal(back, scale, check_index_type=True)
+    else:
+        pd.testing.assert_extension_array_equal(back, scale)
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
+    manifest = _manifest(tmp_path / "m.llmboost")
+    record = _records(manifest, "series" if isinstance(scale, pd.Series) else "extension")[0]
+    record["dtype"] = "category"
+    _rewrite_manifest(tmp_path / "m.llmboost", manifest)
+    with pytest.raises(UnsafeFileError, match=r"model.scale: pandas dtype 'category' is not"):
+        load(tmp_path / "m.llmboost")
+
+
+def test_a_series_of_a_dtype_load_would_refuse_is_refused_at_save(tmp_path):
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    model.set_params(scale=pd.Series([0.5], dtype="category"))
+    with pytest.raises(TypeError, match=r"model.scale: a pandas Series of dtype category"):
+        save(model, tmp_path / "m.llmboost")
+
+
 class MyPrior(Prior):
     def _fit(self, X, y):
         pass
