@@ -349,16 +349,27 @@ def _overwrite(target: Path, files: dict[str, bytes]) -> None:
     with open(target, "r+b") as handle:
         old = handle.read()
         try:
-            handle.seek(0)
-            handle.write(buffer.getbuffer())
-            handle.truncate()
-            _sync(handle)
-        except BaseException:
-            handle.seek(0)
-            handle.write(old)
-            handle.truncate()
-            _sync(handle)
+            _put(handle, buffer.getbuffer())
+        except BaseException as exc:
+            try:
+                _put(handle, old)
+            except OSError as again:  # it raised only the second cause
+                first = exc.strerror if isinstance(exc, OSError) and exc.strerror else repr(exc)
+                raise type(again)(
+                    again.errno or errno.EIO,
+                    f"{first}, and writing the old model back failed too "
+                    f"({again.strerror or repr(again)}): {target} may now be damaged; restore it "
+                    "from a copy or save the model again",
+                ) from exc
             raise
+
+
+def _put(handle, data) -> None:
+    """``data`` as the whole of the file ``handle``, on disk when it returns."""
+    handle.seek(0)
+    handle.write(data)
+    handle.truncate()
+    _sync(handle)
 
 
 def _write_zip(handle, files: dict[str, bytes]) -> None:

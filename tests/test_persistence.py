@@ -2314,21 +2314,63 @@ def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monke
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
 
     class Full(io.BytesIO):  # the handle of the file overwritten in place
-        def write(self, data):
-            raise OSError(errno.ENOSPC, "No space left on device")
+        def write(self, data):  # the new model fails; the old one is written back
+            if len(data) != len(self.getvalue()):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+        def fileno(self):  # synced with os.fsync, patched below
+            return -1
 
     def opened(file, mode, *args, **kwargs):
         if mode == "xb":  # as in a read-only folder
             raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return Full() if mode == "r+b" else open(file, mode, *args, **kwargs)
+        if mode == "r+b":
+            return Full(path.read_bytes())
+        return open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr(writer, "open", opened, raising=False)
+    monkeypatch.setattr(writer.os, "fsync", lambda fd: None)
     with pytest.raises(OSError) as err:
         save(_model("binary", "xgboost", 1.0).fit(X, y), path)
     assert err.value.errno == errno.ENOSPC and str(err.value) == (
         f"[Errno {errno.ENOSPC}] Cannot save to {path}: No space left on device (overwriting "
         f"{path} in place, as {tmp_path} takes no new file)"
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_an_in_place_save_that_cannot_put_the_old_model_back_says_the_file_may_be_damaged(
+    tmp_path, monkeypatch
+):
+    # the new model and then the old bytes both failed to write: the second error was
+    # raised alone ("Input/output error (overwriting ... in place ...)"), not saying that
+    # the file may now hold neither model
+    import llmboost._model_writer as writer
+
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    causes = iter([(errno.ENOSPC, "No space left on device"), (errno.EIO, "Input/output error")])
+
+    class Failing(io.BytesIO):  # the handle of the file overwritten in place
+        def write(self, data):
+            raise OSError(*next(causes))
+
+    def opened(file, mode, *args, **kwargs):
+        if mode == "xb":  # as in a read-only folder
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return Failing() if mode == "r+b" else open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "open", opened, raising=False)
+    with pytest.raises(OSError) as err:
+        save(_model("binary", "xgboost", 1.0).fit(X, y), path)
+    assert err.value.errno == errno.EIO and str(err.value) == (
+        f"[Errno {errno.EIO}] Cannot save to {path}: No space left on device, and writing the "
+        f"old model back failed too (Input/output error): {path} may now be damaged; restore "
+        f"it from a copy or save the model again (overwriting {path} in place, as {tmp_path} "
+        "takes no new file)"
+    )
+    assert err.value.__cause__.__cause__.errno == errno.ENOSPC  # the first cause, chained
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
