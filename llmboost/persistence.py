@@ -32,6 +32,7 @@ from . import __version__, _saved_versions
 from ._check_lightgbm import load_lightgbm_model
 from ._check_npy import read_npy
 from ._check_xgboost import load_xgboost_model
+from ._file_writer import save_path, write_archive
 from ._load_checks import (
     check_built,
     check_entries,
@@ -48,9 +49,8 @@ from ._load_paths import DAMAGED, open_zip, path_text, regular_path
 from ._model_writer import (
     TRUSTED_PACKAGES,
     Writer,
-    save_path,
+    check_estimator,
     trusted_class,
-    write_archive,
 )
 from ._pandas_records import malformed, read_index, read_series
 from ._prior_weights import check_weights, fingerprint, needed_files, weights_files
@@ -74,12 +74,10 @@ def save(model, path: str | os.PathLike) -> Path:
     model : PriorBoostClassifier, PriorBoostRegressor or a subclass
         A fitted estimator.
     path : str or path-like
-        The file to write (``~`` is the home folder), in an existing folder
-        (``FileNotFoundError`` otherwise, as for a path ending in ``/`` or ``/.`` that is
-        no folder; ``NotADirectoryError`` where it is a file); a file there is replaced
-        only once the new one is complete, keeping its permissions (a symbolic link's
-        target is written, the link kept; other hard links keep the old), or, where the
-        folder takes no new file, overwritten in place if writable.
+        The file to write (``~`` is the home folder) in an existing folder; a file there
+        is replaced only once the new one is complete, keeping its permissions (a symbolic
+        link's target is written, the link kept; other hard links keep the old), or, where
+        the folder takes no new file, overwritten in place if writable.
 
     Returns
     -------
@@ -89,25 +87,23 @@ def save(model, path: str | os.PathLike) -> Path:
     Raises
     ------
     TypeError
-        When ``path`` is not a str or path-like (``None``, bytes, a file object), or part
-        of the fitted state cannot be stored without pickle; the message names the
-        attribute (e.g. ``model.prior_.model_.steps[1][1].estimators_``).
-    ValueError
-        When ``path`` is empty or holds a NUL byte, a parameter was set out of range
-        after the fit, or model.json would hold
-        more than 2,000,000 ``[`` and ``{`` (load would refuse either).
+        When ``model`` is no llmboost estimator, ``path`` not a str or path-like (``None``,
+        bytes, a file object), or part of the fitted state cannot be stored without
+        pickle (named: ``model.prior_.model_.steps[1][1].estimators_``).
+    ValueError, NotFittedError
+        When ``path`` is empty, holds a NUL byte or is a device, pipe or socket, a
+        parameter was set out of range after the fit, model.json would hold more than
+        2,000,000 ``[`` and ``{`` (load would refuse either), or ``model`` is not fitted.
+    FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, OSError
+        When the folder is missing or a file (``~user``: no such home folder), ``path``
+        is a folder or ends in ``/`` or ``/.`` but is a file, the folder takes no new file
+        (or rename over it) nor the file an overwrite, writing fails (a full disk:
+        ``ENOSPC``; one that may have damaged the file says so) or ``path`` is a symbolic
+        link loop (``ELOOP``); the message names ``path`` and the step that failed.
     """
     from sklearn.utils.validation import check_is_fitted
 
-    from .estimators._prior_boost import _PriorBoost
-
-    if not isinstance(model, _PriorBoost):
-        from ._model_writer import what_was_given
-
-        raise TypeError(
-            "save() takes a fitted PriorBoostClassifier, PriorBoostRegressor or a subclass "
-            f"(PFNBoost, LLMBoost), got {what_was_given(model, _PriorBoost)}."
-        )
+    check_estimator(model)
     check_is_fitted(model, "members_")
     path = save_path(path)
     writer = Writer()

@@ -2267,7 +2267,7 @@ def test_save_replaces_a_writable_file_in_a_folder_that_takes_no_new_file(
     # a read-only folder (or, for a rename, another user's file in a sticky folder like
     # /tmp) refused the new file beside the target, so a writable model file there could
     # not be saved again: "PermissionError: ... (writing a new file in ... to rename over it)"
-    import llmboost._model_writer as writer
+    import llmboost._file_writer as writer
 
     X, y = _data("binary", n=60)
     old, model = (_model("binary", "xgboost", s).fit(X, y) for s in (0.5, 1.0))
@@ -2304,11 +2304,55 @@ def test_save_replaces_a_writable_file_in_a_folder_that_takes_no_new_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.llmboost", "want.llmboost"]
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_the_os_errors_save_raises_are_listed_in_its_docstring(tmp_path, monkeypatch):
+    # its Raises section named TypeError and ValueError only
+    from sklearn.exceptions import NotFittedError
+
+    import llmboost._file_writer as writer
+
+    raises = save.__doc__.split("Raises\n    ------\n")[1]
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    (tmp_path / "file").write_bytes(b"")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    raised = []
+    for target in ("gone/m.llmboost", "file/m.llmboost", "file/", ".", "loop"):
+        with pytest.raises(OSError) as err:
+            save(model, tmp_path / target if target != "file/" else f"{tmp_path}/file/")
+        raised.append(type(err.value))
+    path = save(model, tmp_path / "m.llmboost")
+
+    for cause in (OSError(errno.ENOSPC, "No space left"), PermissionError(errno.EACCES, "")):
+
+        def failing(*args, cause=cause):  # a full disk; a folder that takes no new file
+            raise cause
+
+        monkeypatch.setattr(writer.os, "replace", failing)
+        monkeypatch.setattr(writer.os, "access", lambda *a, **k: False)  # nor the file
+        with pytest.raises(OSError) as err:
+            save(model, path)
+        raised.append(type(err.value))
+    with pytest.raises(NotFittedError):
+        save(clone(model), tmp_path / "n.llmboost")
+    raised.append(NotFittedError)
+    assert set(raised) == {
+        FileNotFoundError,
+        NotADirectoryError,
+        IsADirectoryError,
+        OSError,
+        PermissionError,
+        NotFittedError,
+    }
+    for kind in raised:
+        assert re.search(rf"^    (\w+, )*{kind.__name__}\b", raises, re.M), kind
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monkeypatch):
     # a folder that takes no new file, then a full disk while the file was overwritten in
     # place, said "(writing a new file in ... to rename over it)", which save never did
-    import llmboost._model_writer as writer
+    import llmboost._file_writer as writer
 
     X, y = _data("binary", n=60)
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
@@ -2346,7 +2390,7 @@ def test_an_in_place_save_that_cannot_put_the_old_model_back_says_the_file_may_b
     # the new model and then the old bytes both failed to write: the second error was
     # raised alone ("Input/output error (overwriting ... in place ...)"), not saying that
     # the file may now hold neither model
-    import llmboost._model_writer as writer
+    import llmboost._file_writer as writer
 
     X, y = _data("binary", n=60)
     path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
@@ -2377,7 +2421,7 @@ def test_an_in_place_save_that_cannot_put_the_old_model_back_says_the_file_may_b
 def test_a_failed_in_place_save_keeps_the_old_model(tmp_path, monkeypatch):
     # a disk that filled up while a model file was overwritten in place (its folder takes
     # no new file) left the first part of the new zip over the old one: neither loaded
-    import llmboost._model_writer as writer
+    import llmboost._file_writer as writer
 
     X, y = _data("binary", n=60)
     old = _model("binary", "xgboost", 0.5).fit(X, y)
