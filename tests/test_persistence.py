@@ -3209,6 +3209,31 @@ def test_replacing_a_file_is_atomic_and_leaves_other_hard_links_with_the_old_mod
     assert load(tmp_path / "backup.llmboost").booster == "xgboost"
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX hard links")
+def test_a_file_overwritten_in_place_is_new_through_every_hard_link_as_the_docs_say(
+    tmp_path, monkeypatch
+):
+    # in a folder that takes no new file, the file is written in place: its other hard
+    # links got the new model, while the docs and docstring said they kept the old one
+    import llmboost._file_writer as writer
+
+    X, y = _data("binary", n=80)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    os.link(path, tmp_path / "backup.llmboost")
+
+    def opened(file, mode, *args, **kwargs):
+        if mode == "xb":  # as in a read-only folder
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "open", opened, raising=False)
+    save(_model("binary", "lightgbm", 0.5).fit(X, y), path)
+    assert load(tmp_path / "backup.llmboost").booster == "lightgbm"
+    docs = " ".join(Path(ROOT, "docs", "persistence.md").read_text().split())
+    assert "Written in place, the file is the same file: every hard link to it gets" in docs
+    assert "its hard links then all get the new model" in " ".join(save.__doc__.split())
+
+
 def test_xgboost_files_saved_with_equals_signs_in_edge_names_still_predict(tmp_path):
     # Files written before the boosters saw the first name's leading and the last name's
     # trailing '=' as '_' hold XGBoost trees named '=a' and 'b='; loaded, they predict
