@@ -212,7 +212,11 @@ def _arrays(v) -> bool:
 
 
 def _texts(v) -> bool:
-    return _array(1, "OU")[0](v) and all(isinstance(n, str) for n in v)
+    """A 1-D array of ``str`` only (pandas' check, in C: a Python loop took 2.4 s per 10
+    million names)."""
+    if not _array(1, "OU")[0](v):
+        return False
+    return v.dtype.kind == "U" or pd.api.types.infer_dtype(v, skipna=False) in ("string", "empty")
 
 
 def _categories(v) -> bool:

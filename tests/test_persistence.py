@@ -1259,6 +1259,29 @@ def test_crafted_parameters_and_fitted_values_are_refused_at_load(
     load(path).predict(pfn_file[1])
 
 
+class _Uniterable(np.ndarray):
+    def __iter__(self):  # a check that loops over the names in Python
+        raise AssertionError("iterated in Python")
+
+
+@pytest.mark.parametrize("bad", [None, 1, np.nan, b"age", pd.NA])
+def test_column_names_are_checked_at_load_without_a_python_loop(bad):
+    # each name was tested with isinstance in a Python loop: 2.4 s per 10 million names
+    from llmboost._load_checks import check_built
+
+    X, y = _data("binary", n=60)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    names = np.array(["age", np.str_("income"), "city"], dtype=object)
+    model.feature_names_in_ = names.view(_Uniterable)
+    check_built(model)  # text, a numpy str too
+    model.feature_names_in_ = names.astype(str).view(_Uniterable)
+    check_built(model)
+    names[1] = bad
+    model.feature_names_in_ = names.view(_Uniterable)
+    with pytest.raises(ValueError, match=r"^feature_names_in_ is .*, not a 1-D array of column"):
+        check_built(model)
+
+
 @pytest.fixture(scope="module")
 def prior_files(tmp_path_factory):
     """Saved models of a language-model prior and a TabPFN prior, by name."""
