@@ -23,9 +23,27 @@ _LIBRARIES = {module: library for library, module in _MODULES.items()}  # by imp
 _DISTRIBUTIONS = {"xgboost": ("xgboost", "xgboost-cpu")}  # the same module in either
 #: Most library versions a file may record (a model records up to 6).
 MAX_LIBRARIES = 64
-#: Parameters added since files of this format were first written, with the value
-#: that does what a file without them did: such a file loads with it.
-LATER_PARAMETERS = {"LLMPrior": {"use_chat_template": True}}
+#: Parameters added since files of this format were first written (by class, or a base
+#: class), with the default that does what a file without them did: such a file loads
+#: with it. ``n_jobs`` runs the fit's search only; ``device=None`` leaves the prior's and
+#: the booster's own devices, as before the parameter.
+LATER_PARAMETERS = {
+    "LLMPrior": {"use_chat_template": True},
+    "_PriorBoost": {"n_jobs": None, "device": None},
+}
+#: Parameters added since whose default predicts otherwise than llmboost did before
+#: them: a file without them is refused, saying why.
+CHANGED_SINCE = {
+    "BundledPFNPrior": {
+        "max_features": "its default, 50, reads a table of more columns in parts",
+        "principal_components": "its default, True, reads the numeric columns as their "
+        "principal components every other pass",
+    },
+    "LLMPrior": {
+        "target_name": "the llmboost that saved the file named the target in the prompt "
+        "through its own attribute, which the default, None, does not read",
+    },
+}
 
 
 class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
@@ -179,15 +197,21 @@ def check_saved_params(cls: type, state: dict, where: str) -> None:
     :data:`LATER_PARAMETERS`, filled in), or (llmboost's, whose public attributes are
     all parameters) with one it does not have."""
     params = getattr(cls, "_get_param_names", list)()
+    later, changed = {}, {}
     if cls.__module__.startswith("llmboost."):
-        for name, value in LATER_PARAMETERS.get(cls.__name__, {}).items():
+        for base in reversed(cls.__mro__):
+            later.update(LATER_PARAMETERS.get(base.__name__, {}))
+            changed.update(CHANGED_SINCE.get(base.__name__, {}))
+        for name, value in later.items():
             state.setdefault(name, value)
     if missing := [p for p in params if p not in state]:
         package, version = package_of(cls)
+        why = "".join(f" {p} was added since: {changed[p]}." for p in missing if p in changed)
         raise ValueError(
             f"{where}: this {cls.__name__} was saved without the parameter(s) "
             f"{', '.join(missing)}, which {package} {version} has (a file from an older "
-            f"{package}); refit the model, or load the file with the {package} that saved it."
+            f"{package}).{why} Refit the model, or load the file with the {package} that "
+            "saved it."
         )
     public = [k for k in state if not k.startswith("_") and not k.endswith("_")]
     if cls.__module__.startswith("llmboost.") and params:
@@ -244,6 +268,7 @@ def warn_other_versions(path, recorded: dict[str, str], sklearn_versions=frozens
 
 
 __all__ = [
+    "CHANGED_SINCE",
     "LATER_PARAMETERS",
     "MAX_LIBRARIES",
     "InconsistentVersionWarning",

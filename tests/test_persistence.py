@@ -40,7 +40,7 @@ from llmboost import (
 )
 from llmboost._load_paths import path_text
 from llmboost._validation import booster_frame
-from llmboost.persistence import UnsafeFileError, load, save
+from llmboost.persistence import InconsistentVersionWarning, UnsafeFileError, load, save
 from llmboost.priors import Prior
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1439,11 +1439,54 @@ def test_a_file_of_an_estimator_without_its_fitted_attributes_is_refused(
 
 
 def test_files_missing_a_parameter_of_this_version_are_refused_clearly(tmp_path):
+    # the refusal said only "refit the model", not why the parameter's default would not do
     X, y = _data("binary", n=80)
     path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "m.llmb")
     _drop_parameter(path, "BundledPFNPrior", "principal_components")  # as saved before it
-    with pytest.raises(ValueError, match="saved without the parameter.s. principal_components"):
+    _drop_parameter(path, "BundledPFNPrior", "max_features")
+    with pytest.raises(ValueError) as err:
         load(path)
+    assert "saved without the parameter(s) max_features, principal_components, which" in str(
+        err.value
+    )
+    assert (
+        "(a file from an older llmboost). max_features was added since: its default, 50, reads "
+        "a table of more columns in parts. principal_components was added since: its default, "
+        "True, reads the numeric columns as their principal components every other pass. "
+        "Refit the model, or load the file with the llmboost that saved it."
+    ) in str(err.value)
+
+
+DATA = Path(ROOT, "tests", "data")
+
+
+def test_a_file_from_before_the_device_and_n_jobs_parameters_loads_and_predicts_as_it_did():
+    # written by llmboost before PriorBoost estimators had device (89e6490^): PriorBoost-
+    # Classifier(prior=SklearnPrior(LogisticRegression()), scale=0.5, cv=2, random_state=0,
+    # booster_params={"n_estimators": 3, "max_depth": 2}) fitted on these rows with
+    # y = a + b > 0 as "yes"/"no", and its predict_proba. It was refused: "saved without
+    # the parameter(s) device ...; refit the model"
+    rng = np.random.default_rng(0)  # the rows the file's model was fitted and scored on
+    X = pd.DataFrame({"a": rng.normal(size=40).round(2), "b": rng.normal(size=40).round(2)})
+    with warnings.catch_warnings():  # another llmboost or XGBoost here: 3 trees as before
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        model = load(DATA / "prior_boost_before_device.llmboost")
+    assert model.get_params()["device"] is None and model.get_params()["n_jobs"] is None
+    assert np.array_equal(
+        model.predict_proba(X), np.load(DATA / "prior_boost_before_device.proba.npy")
+    )
+
+
+def test_a_file_from_before_n_jobs_loads_with_its_default(tmp_path):
+    # n_jobs runs the fit's search only: without it, the model predicts as it did
+    X, y = _data("binary", n=80)
+    model = _model("binary", "xgboost", 0.5).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    for name in ("n_jobs", "device"):
+        _drop_parameter(path, "PriorBoostClassifier", name)
+    loaded = load(path)
+    assert loaded.n_jobs is None and loaded.device is None
+    assert np.array_equal(_outputs(loaded, X), _outputs(model, X))
 
 
 def test_a_parameter_missing_from_a_library_class_names_the_library_and_its_version(tmp_path):
@@ -1458,7 +1501,7 @@ def test_a_parameter_missing_from_a_library_class_names_the_library_and_its_vers
         load(path)
     assert str(err.value).endswith(
         f"this LogisticRegression was saved without the parameter(s) C, which scikit-learn "
-        f"{sklearn.__version__} has (a file from an older scikit-learn); refit the model, "
+        f"{sklearn.__version__} has (a file from an older scikit-learn). Refit the model, "
         "or load the file with the scikit-learn that saved it."
     )
     path = save(_small_pfnboost(BundledPFNPrior(n_ensemble=2)).fit(X, y), tmp_path / "p.llmb")
