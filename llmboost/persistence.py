@@ -155,12 +155,17 @@ def load(path: str | os.PathLike):
         every fit sets), or has a model.json of more than 2,000,000 lists and dicts.
     TypeError
         When ``path`` is not a str, path-like or file object open for reading in binary mode.
-    FileNotFoundError, ModelNotAvailableError, ModuleNotFoundError, NotADirectoryError
-        When the prior's weights (or a library the model needs: named) are not found
-        here; a file's path ends in ``/`` or ``/.`` (a folder's).
+    FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError
+        When the file or the prior's weights are not found here or may not be read, or
+        ``path`` is a folder, or ends in ``/`` or ``/.`` (a folder's) and is a file.
+    ModelNotAvailableError, ModuleNotFoundError
+        When TabPFN's or TabICL's weights, or a library the model needs (named), are
+        not installed here.
     ValueError
-        When they are not the weights fitted with, a file object is closed or unseekable,
-        or ``path`` is empty or holds a NUL byte.
+        When the weights are not those fitted with, the estimator was saved without a
+        parameter this version has (one whose default does what the older version did
+        is filled in) or with one it lacks, a file object is closed or unseekable, or
+        ``path`` is empty or holds a NUL byte.
     """
     from .estimators._prior_boost import _PriorBoost
 
@@ -177,13 +182,18 @@ def load(path: str | os.PathLike):
     check_fitted(model, name)
     if "scikit-learn" not in versions:  # older files: the version their estimators kept
         _saved_versions.warn_other_versions(name, {}, reader.sklearn_versions)
+    _check_weights(model, manifest, name)
+    return model
+
+
+def _check_weights(model, manifest: dict, name: str) -> None:
+    """The prior's weights found here are the ones the file's fingerprints name."""
     check_weights(
         model.prior_,
         manifest_texts(manifest, "needs_files", name) or [],
         manifest_texts(manifest, "weights_fingerprints", name),
         str(manifest.get("llmboost_version", "unknown")),
     )
-    return model
 
 
 def _manifest(archive: zipfile.ZipFile, path) -> dict:

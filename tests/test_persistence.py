@@ -2432,6 +2432,45 @@ def test_the_os_errors_save_raises_are_listed_in_its_docstring(tmp_path, monkeyp
         assert re.search(rf"^    (\w+, )*{kind.__name__}\b", raises, re.M), kind
 
 
+def test_the_os_errors_load_raises_are_listed_in_its_docstring(tmp_path, monkeypatch):
+    # its Raises section named FileNotFoundError and NotADirectoryError for the weights
+    # and a path ending in '/' only: not a missing model file, a folder or an unreadable
+    # file, nor the ValueError of a file without a parameter
+    import llmboost._load_paths as paths
+
+    raises = load.__doc__.split("Raises\n    ------\n")[1]
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    raised = []
+    for target in (tmp_path / "gone.llmboost", tmp_path, f"{path}/"):
+        with pytest.raises(OSError) as err:
+            load(target)
+        raised.append(type(err.value))
+
+    def unreadable(*args, **kwargs):  # as for a file of another user, mode 600
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(paths.zipfile, "ZipFile", unreadable)
+        with pytest.raises(PermissionError):
+            load(path)
+    raised.append(PermissionError)
+    _drop_parameter(path, "PriorBoostClassifier", "cv")
+    with pytest.raises(ValueError, match="saved without the parameter.s. cv"):
+        load(path)
+    raised.append(ValueError)
+    assert raised == [
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+        ValueError,
+    ]
+    for kind in raised:
+        assert re.search(rf"^    (\w+, )*{kind.__name__}\b", raises, re.M), kind
+    assert "saved without a\n        parameter this version has" in raises
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monkeypatch):
     # a folder that takes no new file, then a full disk while the file was overwritten in
