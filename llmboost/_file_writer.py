@@ -51,8 +51,9 @@ def _write_hint(path) -> str:
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` as a zip at ``path`` (a symbolic link's target, the link kept): in a
     new file beside it, renamed over it once complete with the old file's permissions.
-    Where the folder takes no new file (or no rename over that one), a file there that
-    is writable is overwritten in place (:func:`_overwrite`)."""
+    Where the folder takes no new file (or no rename over that one), or the file is
+    mounted on its own (a rename over it: ``EBUSY``), a file there that is writable is
+    overwritten in place (:func:`_overwrite`)."""
     target = _file_to_write(path)
     # renamed once complete; a short name, as the target's may be near the length limit
     part = target.with_name(f".llmboost-{secrets.token_hex(8)}.part")
@@ -69,11 +70,14 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
                 "elsewhere, or have its owner remove it"
             )
             os.replace(part, target)
-        except PermissionError:  # a read-only folder; another's file in a sticky one
+        except OSError as exc:  # a read-only folder; another's file in a sticky one; a mount
+            busy = exc.errno == errno.EBUSY  # a container's volume of one file
+            if not isinstance(exc, PermissionError) and not busy:
+                raise
             if not (target.is_file() and os.access(target, os.W_OK)):
                 raise
-            doing = f"overwriting {target} in place, as {target.parent} takes no new file"
-            hint = ""
+            why = "it is mounted on its own" if busy else f"{target.parent} takes no new file"
+            doing, hint = f"overwriting {target} in place, as {why}", ""
             _overwrite(target, files)
     except OSError as exc:  # it named the temporary file, which the user never chose
         if exc.errno is None:

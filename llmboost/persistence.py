@@ -77,8 +77,8 @@ def save(model, path: str | os.PathLike) -> Path:
         The file to write (``~`` is the home folder) in an existing folder; a file there
         is replaced only once the new one is complete, keeping its permissions (a symbolic
         link's target is written, the link kept; other hard links keep the old), or, where
-        the folder takes no new file, overwritten in place if writable (its hard links
-        then all get the new model).
+        the folder takes no new file or the file no rename (mounted on its own),
+        overwritten in place if writable (its hard links then all get the new model).
 
     Returns
     -------

@@ -2471,6 +2471,33 @@ def test_the_os_errors_load_raises_are_listed_in_its_docstring(tmp_path, monkeyp
     assert "saved without a\n        parameter this version has" in raises
 
 
+def test_save_overwrites_in_place_a_file_mounted_on_its_own(tmp_path, monkeypatch):
+    # a file mounted on its own (a container's volume of one file) takes no rename over
+    # it: save raised "[Errno 16] Cannot save to ...: Device or resource busy (renaming a
+    # new file in ... over it)", though the file could be written in place
+    import llmboost._file_writer as writer
+
+    X, y = _data("binary", n=60)
+    path = save(_model("binary", "xgboost", 0.5).fit(X, y), tmp_path / "m.llmboost")
+    model = _model("binary", "lightgbm", 0.5).fit(X, y)
+    want = save(model, tmp_path / "want.llmboost").read_bytes()
+
+    def busy(*args, **kwargs):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(writer.os, "replace", busy)
+    save(model, path)
+    assert path.read_bytes() == want
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.llmboost", "want.llmboost"]
+    monkeypatch.setattr(writer.os, "access", lambda *a, **k: False)  # nor the file writable
+    with pytest.raises(OSError) as err:
+        save(model, path)
+    assert err.value.errno == errno.EBUSY and str(err.value) == (
+        f"[Errno {errno.EBUSY}] Cannot save to {path}: Device or resource busy (renaming a "
+        f"new file in {tmp_path} over it)"
+    )
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_a_failed_in_place_save_says_it_was_overwriting_the_file(tmp_path, monkeypatch):
     # a folder that takes no new file, then a full disk while the file was overwritten in
