@@ -6,6 +6,7 @@ the weights were checked)."""
 from __future__ import annotations
 
 import importlib
+import json
 import numbers
 import re
 import zipfile
@@ -343,6 +344,7 @@ def check_built(obj) -> None:
     if extra:
         raise ValueError(f"categories_ names {extra[0]!r}, not one of feature_names_in_")
     _check_same_categories(state)
+    _check_margins(state)
     if "X_train_" in state:
         rows, width = state["X_train_"].shape
         for name in PER_COLUMN:  # a shorter one broadcast silently or failed at predict
@@ -374,6 +376,29 @@ def _check_device(device) -> None:
             f"device is {device!r}, not a device a prior scores on: 'auto', 'cpu', 'cuda', "
             "'cuda:<index>', 'mps' or another device torch places data on ('xpu', ...)"
         )
+
+
+def _check_margins(state: dict) -> None:
+    """Each member's trees give one margin per class of a multiclass model, else one (a
+    booster of another model failed at predict, in XGBoost's C++ or numpy's broadcast)."""
+    classes = state.get("classes_", [])
+    wanted = len(classes) if len(classes) > 2 else 1
+    for i, member in enumerate(state.get("members_", [])):
+        got = _margins(getattr(member.booster, "model_", None))
+        if got is not None and got != wanted:
+            raise ValueError(
+                f"members_[{i}]'s trees give {got} margin(s) per row, not the {wanted} of "
+                f"a model of {len(classes) or 'no'} classes"
+            )
+
+
+def _margins(model) -> int | None:
+    """The margins per row of an XGBoost or LightGBM model (``None``: another)."""
+    if hasattr(model, "get_booster"):
+        learner = json.loads(model.get_booster().save_config())["learner"]
+        return max(1, int(learner["learner_model_param"]["num_class"]))
+    booster = getattr(model, "_Booster", None)
+    return booster.num_model_per_iteration() if hasattr(booster, "current_iteration") else None
 
 
 def _check_same_categories(state: dict) -> None:

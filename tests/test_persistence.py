@@ -1300,6 +1300,30 @@ def test_categories_are_matched_to_the_column_names_at_load_without_a_search_per
         check_built(model)
 
 
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+@pytest.mark.parametrize("task, other", [("binary", "multiclass"), ("multiclass", "binary")])
+def test_trees_of_another_class_count_are_refused_at_load(booster, task, other, tmp_path):
+    # a file whose trees were another model's loaded, then predict failed: XGBoost's
+    # "Check failed: margin.Shape(1) == n_groups (1 vs. 3)" with its C++ stack trace, or
+    # numpy's "operands could not be broadcast together with shapes (80,3) (80,)"
+    X, y = _data(task, n=80)
+    path = save(_model(task, booster, 0.5).fit(X, y), tmp_path / "m.llmboost")
+    X2, y2 = _data(other, n=80)
+    donor = zipfile.ZipFile(save(_model(other, booster, 0.5).fit(X2, y2), tmp_path / "o.llmb"))
+    trees = donor.read(next(n for n in donor.namelist() if n.startswith("boosters/")))
+    entries = {n: zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, trees if name.startswith("boosters/") else data)
+    wanted, got = (3, 1) if task == "multiclass" else (1, 3)
+    with pytest.raises(
+        UnsafeFileError,
+        match=rf"^{re.escape(str(path))}: model: members_\[0\]'s "
+        rf"trees give {got} margin\(s\) per row, not the {wanted} of a model of",
+    ):
+        load(path)
+
+
 @pytest.fixture(scope="module")
 def prior_files(tmp_path_factory):
     """Saved models of a language-model prior and a TabPFN prior, by name."""
