@@ -38,8 +38,8 @@ _FUNCTIONS = (FunctionType, BuiltinFunctionType, MethodType, np.ufunc, partial)
 class Writer:
     """Turns objects into JSON values; arrays and trees go to ``files``. Its
     ``format_version``: 2 once it wrote a record llmboost before them refuses (``masked``
-    with an entry masked, ``exact``, ``random_state``, ``metadata_request``, ``set``, a
-    splitter), else 1 (read by those too)."""
+    with an entry masked, ``exact``, ``random_state``, ``metadata_request``, ``set``,
+    ``series``, ``extension``, a splitter), else 1 (read by those too)."""
 
     def __init__(self) -> None:
         self.format_version = 1
