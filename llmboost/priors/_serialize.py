@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 import string
-import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import to_frame
+from ._serialize_names import format_column_name, unclear_header
 
 #: Default layout of a row: ``{task}``, ``{row}`` (feature lines), ``{options}``.
 DEFAULT_TEMPLATE = "{task}\n{row}\n{options}"
@@ -91,22 +91,6 @@ def format_value(value: Any) -> str | None:
     if not text.strip():  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
         return None
     return " ".join(text.splitlines()).strip()
-
-
-def format_column_name(name: Hashable) -> str:
-    """Column header as shown to the model: underscores become spaces (a name made only of
-    underscores is kept: it would otherwise vanish), accents composed (Unicode NFC).
-
-    Parameters
-    ----------
-    name : hashable
-
-    Returns
-    -------
-    str
-    """
-    name = unicodedata.normalize("NFC", str(name))
-    return " ".join(name.replace("_", " ").split()) or name.strip()
 
 
 def default_class_names(labels: Sequence) -> dict:
@@ -258,7 +242,7 @@ class RowSerializer:
             raise ValueError(f"template={self.template!r} is not a format string: {err}.") from None
         if unknown := self._unknown_field(names, columns):
             raise ValueError(unknown)
-        if "row" in names and (unclear := _unclear_header(columns)):
+        if "row" in names and (unclear := unclear_header(columns)):
             raise ValueError(unclear)
         if "row" not in names and not set(names) & set(map(str, columns)):
             raise ValueError(
@@ -356,33 +340,6 @@ def _records(X: pd.DataFrame) -> list[dict]:
                 for v in frame.iloc[:, i]
             ]
     return frame.to_dict(orient="records")
-
-
-def _unclear_header(columns) -> str | None:
-    """What is wrong with the first column whose ``{row}`` line has no name, or the same
-    name as an earlier column's (``a_b`` and ``a b``), or reads as the answer line
-    (``Answer: ...``), or ``None``."""
-    seen: dict[str, Hashable] = {}
-    for column in columns:
-        header = format_column_name(column)
-        if not header:
-            return (
-                f"X's column {column!r} has no name to write in the row text (its lines would "
-                "read ': value'); rename the column."
-            )
-        if header in seen:
-            return (
-                f"X's columns {seen[header]!r} and {column!r} are both written {header!r} in "
-                "the row text, so the model cannot tell their lines apart; rename one."
-            )
-        if header.casefold() == "answer":
-            return (
-                f"X's column {column!r} is written {header!r} in the row text: its line "
-                f"'{header}: ...' reads as the prompt's answer line; rename the column, e.g. "
-                f"X.rename(columns={{{column!r}: 'answer given'}})."
-            )
-        seen[header] = column
-    return None
 
 
 class _ColumnFormatter(string.Formatter):

@@ -1,0 +1,63 @@
+"""Column names as a row's text writes them, and the names whose lines a reader could not
+tell apart (:func:`unclear_header`)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Hashable
+
+
+def format_column_name(name: Hashable) -> str:
+    """Column header as shown to the model: underscores become spaces (a name made only of
+    underscores is kept: it would otherwise vanish), accents composed (Unicode NFC).
+
+    Parameters
+    ----------
+    name : hashable
+
+    Returns
+    -------
+    str
+    """
+    name = unicodedata.normalize("NFC", str(name))
+    return " ".join(name.replace("_", " ").split()) or name.strip()
+
+
+def unclear_header(columns) -> str | None:
+    """What is wrong with the first column whose ``{row}`` line has no name, or the same
+    name as an earlier column's (``a_b`` and ``a b``), or reads as the answer line
+    (``Answer: ...``), or ``None``.
+
+    Parameters
+    ----------
+    columns : sequence
+        Column names.
+
+    Returns
+    -------
+    str or None
+    """
+    seen: dict[str, Hashable] = {}
+    for column in columns:
+        header = format_column_name(column)
+        if not header:
+            return (
+                f"X's column {column!r} has no name to write in the row text (its lines would "
+                "read ': value'); rename the column."
+            )
+        if header in seen:
+            return (
+                f"X's columns {seen[header]!r} and {column!r} are both written {header!r} in "
+                "the row text, so the model cannot tell their lines apart; rename one."
+            )
+        if header.casefold() == "answer":
+            return (
+                f"X's column {column!r} is written {header!r} in the row text: its line "
+                f"'{header}: ...' reads as the prompt's answer line; rename the column, e.g. "
+                f"X.rename(columns={{{column!r}: 'answer given'}})."
+            )
+        seen[header] = column
+    return None
+
+
+__all__ = ["format_column_name", "unclear_header"]
