@@ -1,12 +1,15 @@
 """Row serialization: the exact text a language model reads."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from llmboost._params import InvalidParameterError
+from llmboost.priors import LLMPrior
 from llmboost.priors._serialize import (
     DEFAULT_TEMPLATE,
     RowSerializer,
@@ -343,3 +346,17 @@ def test_serialize_refuses_the_templates_that_fit_refuses():
         serialize(X, classes=[0, 1], template="{row} {")  # was: Single '{' encountered
     with pytest.raises(ValueError, match=r"writes neither \{row\} nor a column"):
         serialize(X, classes=[0, 1], template="{task} {options}")  # was: two equal texts
+
+
+@pytest.mark.parametrize("task", ["", "  \n", 3])
+def test_serialize_refuses_the_task_descriptions_the_prior_refuses(task):
+    # serialize wrote '\na: 1\n...' for "" (a prompt starting with an empty line)
+    # where LLMPrior(task_description="") is refused
+    X = pd.DataFrame({"a": [1]})
+    message = r"task_description must be a task sentence \(not empty\) or None, got "
+    with pytest.raises(
+        InvalidParameterError, match=rf"^serialize: {message}{re.escape(repr(task))}\.$"
+    ):
+        serialize(X, task_description=task, classes=[0, 1])
+    with pytest.raises(InvalidParameterError, match=rf"^LLMPrior: {message}"):
+        LLMPrior(task_description=task).fit(X, [0, 1])

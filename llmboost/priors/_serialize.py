@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._params import InvalidParameterError, brief, filled_text
 from .._validation import to_frame
 from ._serialize_names import format_column_name, unclear_header
 
@@ -371,7 +372,8 @@ def serialize(
     (or lists them in the order of ``classes``); with ``classes``, class names the prior
     refuses (a label not in ``classes``, two classes with one answer) raise
     ``ValueError`` here too, as do the templates its ``fit`` refuses.
-    ``task_description`` defaults to a sentence naming ``target_name``.
+    ``task_description`` defaults to a sentence naming ``target_name`` (an empty one is
+    refused, as the prior refuses it).
 
     Parameters
     ----------
@@ -386,6 +388,11 @@ def serialize(
     -------
     list of str
     """
+    if task_description is not None and not filled_text(task_description):
+        raise InvalidParameterError(  # as LLMPrior refuses it
+            "serialize: task_description must be a task sentence (not empty) or None, got "
+            f"{brief(task_description)}."
+        )
     texts = _answers(class_names, classes)
     task = default_task_description(target_name) if task_description is None else task_description
     serializer = RowSerializer(task, texts, template)
