@@ -66,6 +66,7 @@ from llmboost.priors._serialize import (
         (" ATA ", "ATA"),  # was " ATA ": the line "a:  ATA "
         ("\tM\n", "M"),  # was "\tM"
         ("  two\nlines ", "two lines"),
+        ("cafe\u0301", "caf\u00e9"),  # was written as typed, the label composed
         ("Nan", "Nan"),  # a first name, not a missing value (it was dropped)
         ("NaN", "NaN"),
         (np.datetime64("NaT"), None),
@@ -360,3 +361,43 @@ def test_serialize_refuses_the_task_descriptions_the_prior_refuses(task):
         serialize(X, task_description=task, classes=[0, 1])
     with pytest.raises(InvalidParameterError, match=rf"^LLMPrior: {message}"):
         LLMPrior(task_description=task).fit(X, [0, 1])
+
+
+def test_text_with_a_combining_accent_is_written_composed_in_cells_and_answers():
+    # the label "cafe" + U+0301 was answered "café" (composed, NFC) but the same value in a
+    # cell was written as typed: two texts the model reads differently for one value
+    decomposed, composed = "cafe\u0301", "caf\u00e9"
+    X = pd.DataFrame({"drink": [decomposed, "tea"]})
+    texts = serialize(X, classes=[decomposed, "tea"], template="{row}|{drink}|{classes}")
+    assert texts == [
+        f"drink: {composed}|{composed}|{composed} | tea",
+        f"drink: tea|tea|{composed} | tea",
+    ]
+    # a verbalizer given in class_names is written as the cells are
+    given = serialize(
+        X, classes=[0, 1], class_names=[decomposed, "tea"], template="{drink}|{classes}"
+    )
+    assert given[0] == f"{composed}|{composed} | tea"
+    with pytest.raises(ValueError, match="labels 0 and 1 have the same verbalizer"):
+        serialize(X, classes=[0, 1], class_names=[composed, decomposed])  # they read alike
+
+
+def test_a_row_of_ordinary_values_keeps_its_prompt_byte_for_byte():
+    # scores on disk are kept by prompt text: a row of plain or composed text and
+    # numbers must keep the exact text it had, or its cached scores are never served
+    X = pd.DataFrame(
+        {
+            "city": ["Z\u00fcrich"],
+            "drink_name": pd.Categorical(["caf\u00e9 cr\u00e8me"]),
+            "age": [40.0],
+            "ratio": [0.123456],
+            "note": ["  two\nlines "],
+        }
+    )
+    texts = serialize(X, classes=["no", "s\u00ed"], task_description="Will they return?")
+    expected = (
+        "Will they return?\ncity: Z\u00fcrich\ndrink name: caf\u00e9 cr\u00e8me\nage: 40\n"
+        "ratio: 0.1235\nnote: two lines\nAnswer with one of the following: no | s\u00ed."
+    )
+    assert texts == [expected]
+    assert texts[0].encode() == expected.encode()

@@ -8,6 +8,7 @@ answer for it; its token ids are those that follow the prompt.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -70,7 +71,7 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
                 f"the answer the model should give for that label, e.g. {{{label!r}: 'yes'}}."
             )
         names.update(class_names)
-    texts = [names[c] for c in classes]
+    texts = [unicodedata.normalize("NFC", names[c]) for c in classes]  # as cells are written
     _check_texts(classes, texts)
     first: dict[str, object] = {}
     for label, text in zip(classes, texts):

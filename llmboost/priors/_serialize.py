@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import string
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -53,7 +54,8 @@ def format_value(value: Any) -> str | None:
     (past 2**53 a float's shortest form, as ``repr`` gives it: ``2.0**60 ->
     1152921504606847000``, from 1e21 ``1e+23``);
     text is kept as is but for the whitespace at its ends (line breaks, ``\\n`` as well as
-    ``\\u2028`` and the like, become spaces); empty or whitespace-only text is missing.
+    ``\\u2028`` and the like, become spaces) and its accents, composed (Unicode NFC);
+    empty or whitespace-only text is missing.
 
     Parameters
     ----------
@@ -88,7 +90,7 @@ def format_value(value: Any) -> str | None:
         decimals = max(2, 3 - math.floor(math.log10(magnitude)))
         text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
-    text = str(value)
+    text = unicodedata.normalize("NFC", str(value))  # as column names and answers are
     if not text.strip():  # a real "NaN" or "Nan" is text (a missing value is a float NaN)
         return None
     return " ".join(text.splitlines()).strip()
