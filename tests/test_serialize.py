@@ -401,3 +401,29 @@ def test_a_row_of_ordinary_values_keeps_its_prompt_byte_for_byte():
     )
     assert texts == [expected]
     assert texts[0].encode() == expected.encode()
+
+
+@pytest.mark.parametrize(
+    "column, header",
+    [
+        ("answer_with_one_of_the_following", "answer with one of the following"),
+        ("ANSWER WITH ONE OF THE FOLLOWING", "ANSWER WITH ONE OF THE FOLLOWING"),
+        ("Answer with one of the following choices", "Answer with one of the following choices"),
+        ("Answer: yes", "Answer: yes"),
+    ],
+)
+def test_a_column_whose_line_reads_as_a_prompt_line_is_refused(column, header):
+    # 'answer with one of the following: no | yes' was written among the feature lines,
+    # above the real options line, and 'Answer: yes: 1' where plain prompts end 'Answer:'
+    X = pd.DataFrame({column: ["no | yes"], "a": [1]})
+    line = "answer line" if column.startswith("Answer:") else "options line 'Answer with one"
+    message = (
+        rf"X's column {re.escape(repr(column))} is written {re.escape(repr(header))} in the row "
+        rf"text: its line '{re.escape(header)}: \.\.\.' reads as the prompt's {line}"
+    )
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1])
+    # a name that only starts with the word is a feature like any other
+    assert serialize(X.rename(columns={column: "answered"}), template="{row}")[0] == (
+        "answered: no | yes\na: 1"
+    )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._params import InvalidParameterError, brief, filled_text
 from .._validation import to_frame
-from ._serialize_names import format_column_name, unclear_header
+from ._serialize_names import OPTIONS_LEAD, format_column_name, unclear_header
 
 #: Default layout of a row: ``{task}``, ``{row}`` (feature lines), ``{options}``.
 DEFAULT_TEMPLATE = "{task}\n{row}\n{options}"
@@ -154,7 +154,7 @@ def options_line(class_texts: Iterable[str]) -> str:
     -------
     str
     """
-    return f"Answer with one of the following: {' | '.join(class_texts)}."
+    return f"{OPTIONS_LEAD}: {' | '.join(class_texts)}."
 
 
 def feature_lines(X: pd.DataFrame) -> list[str]:

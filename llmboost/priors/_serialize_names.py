@@ -6,6 +6,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Hashable
 
+#: The start of the answer options line, before the answers.
+OPTIONS_LEAD = "Answer with one of the following"
+
 
 def format_column_name(name: Hashable) -> str:
     """Column header as shown to the model: underscores become spaces (a name made only of
@@ -26,7 +29,8 @@ def format_column_name(name: Hashable) -> str:
 def unclear_header(columns) -> str | None:
     """What is wrong with the first column whose ``{row}`` line has no name, or the same
     name as an earlier column's (``a_b`` and ``a b``), or reads as the answer line
-    (``Answer: ...``), or ``None``.
+    (``Answer: ...``) or the options line (``Answer with one of the following: ...``), in
+    any case, or ``None``.
 
     Parameters
     ----------
@@ -50,14 +54,24 @@ def unclear_header(columns) -> str | None:
                 f"X's columns {seen[header]!r} and {column!r} are both written {header!r} in "
                 "the row text, so the model cannot tell their lines apart; rename one."
             )
-        if header.casefold() == "answer":
+        if line := _prompt_line(header):
             return (
                 f"X's column {column!r} is written {header!r} in the row text: its line "
-                f"'{header}: ...' reads as the prompt's answer line; rename the column, e.g. "
+                f"'{header}: ...' reads as the prompt's {line}; rename the column, e.g. "
                 f"X.rename(columns={{{column!r}: 'answer given'}})."
             )
         seen[header] = column
     return None
 
 
-__all__ = ["format_column_name", "unclear_header"]
+def _prompt_line(header: str) -> str | None:
+    """The prompt line a feature line ``header: ...`` reads as, or ``None``."""
+    lead = header.split(":")[0].strip().casefold()
+    if lead == "answer":
+        return "answer line"
+    if lead.startswith(OPTIONS_LEAD.casefold()):
+        return f"options line '{OPTIONS_LEAD}: ...'"
+    return None
+
+
+__all__ = ["OPTIONS_LEAD", "format_column_name", "unclear_header"]
