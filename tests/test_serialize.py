@@ -427,3 +427,33 @@ def test_a_column_whose_line_reads_as_a_prompt_line_is_refused(column, header):
     assert serialize(X.rename(columns={column: "answered"}), template="{row}")[0] == (
         "answered: no | yes\na: 1"
     )
+
+
+def test_invisible_characters_are_dropped_from_names_and_refused_in_answers():
+    # a CSV's byte order mark wrote '\ufeffage: 40', and 'a' + U+200B beside 'a' two
+    # lines that look alike; labels 'yes' and 'ye' + U+2060 + 's' two answers that did
+    X = pd.DataFrame({"\ufeffage": [40], "sex": ["M\u200b"]})
+    texts = serialize(X, classes=[0, 1], target_name="\u200bdisease")
+    assert texts == [
+        "Given the following data, you must predict the value of disease.\nage: 40\n"
+        "sex: M\u200b\nAnswer with one of the following: no | yes."
+    ]  # a cell keeps what it holds
+    with pytest.raises(ValueError, match=r"columns 'a' and 'a\\u200b' are both written 'a'"):
+        serialize(pd.DataFrame([[1, 2]], columns=["a", "a\u200b"]), classes=[0, 1])
+    with pytest.raises(ValueError, match=r"column 'answer\\u2060' is written 'answer'"):
+        serialize(pd.DataFrame({"answer\u2060": [1]}), classes=[0, 1])
+    with pytest.raises(ValueError, match=r"labels 'yes' and 'ye\\u2060s' have the same verbalizer"):
+        serialize(X, classes=["yes", "ye\u2060s"])  # default answers are written as names
+    message = (
+        r"the verbalizer of label 1 is 'ye\\u200bs', holding the invisible character U\+200B: "
+        r"in the options line it looks like the same text without it; give "
+        r"class_names=\{1: 'yes'\}\.$"
+    )
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1], class_names=["no", "ye\u200bs"])
+    with pytest.raises(ValueError, match=r"label 0 is '\\ufeff', holding .*=\{0: 'some text'\}"):
+        serialize(X, classes=[0, 1], class_names={0: "\ufeff"})
+    # the joiners that shape letters and emoji are kept
+    assert format_column_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )

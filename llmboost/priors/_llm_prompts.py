@@ -15,6 +15,7 @@ import numpy as np
 
 from ._llm_text import control_pattern, mark, unmark
 from ._serialize import default_class_names, default_task_description
+from ._serialize_names import INVISIBLE
 
 #: Marker rendered in place of the row to split a chat template once.
 _MARKER = "\x00LLMBOOST\x00"
@@ -85,14 +86,23 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
 
 
 def _check_texts(classes: list, texts: list[str]) -> None:
-    """``ValueError`` naming the first label whose verbalizer is empty, has whitespace at
-    its ends, holds a line break or the options line's separator ``" | "`` (or ``"|"`` at an
-    end, which joins with it)."""
+    """``ValueError`` naming the first label whose verbalizer is empty, holds an invisible
+    format character (a zero-width space), has whitespace at its ends, holds a line break
+    or the options line's separator ``" | "`` (or ``"|"`` at an end, which joins with it)."""
     empty = [c for c, t in zip(classes, texts) if not t.strip()]
     if empty:
         raise ValueError(
             f"LLMPrior: the verbalizer of label {empty[0]!r} is empty; give it a text with "
             f"class_names={{{empty[0]!r}: 'some text'}}."
+        )
+    hidden = [(c, t, m.group()) for c, t in zip(classes, texts) if (m := INVISIBLE.search(t))]
+    if hidden:
+        label, text, char = hidden[0]
+        seen = INVISIBLE.sub("", text) or "some text"
+        raise ValueError(
+            f"LLMPrior: the verbalizer of label {label!r} is {text!r}, holding the invisible "
+            f"character U+{ord(char):04X}: in the options line it looks like the same text "
+            f"without it; give class_names={{{label!r}: {seen!r}}}."
         )
     padded = [(c, t) for c, t in zip(classes, texts) if t != t.strip()]
     if padded:

@@ -3,16 +3,21 @@ tell apart (:func:`unclear_header`)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Hashable
 
 #: The start of the answer options line, before the answers.
 OPTIONS_LEAD = "Answer with one of the following"
+#: Invisible format characters: zero-width space, word joiner, byte order mark, soft
+#: hyphen, direction marks (not the joiners U+200C and U+200D that shape letters and emoji).
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def format_column_name(name: Hashable) -> str:
     """Column header as shown to the model: underscores become spaces (a name made only of
-    underscores is kept: it would otherwise vanish), accents composed (Unicode NFC).
+    underscores is kept: it would otherwise vanish), accents composed (Unicode NFC),
+    invisible format characters (:data:`INVISIBLE`) dropped.
 
     Parameters
     ----------
@@ -22,7 +27,7 @@ def format_column_name(name: Hashable) -> str:
     -------
     str
     """
-    name = unicodedata.normalize("NFC", str(name))
+    name = INVISIBLE.sub("", unicodedata.normalize("NFC", str(name)))
     return " ".join(name.replace("_", " ").split()) or name.strip()
 
 
@@ -74,4 +79,4 @@ def _prompt_line(header: str) -> str | None:
     return None
 
 
-__all__ = ["OPTIONS_LEAD", "format_column_name", "unclear_header"]
+__all__ = ["INVISIBLE", "OPTIONS_LEAD", "format_column_name", "unclear_header"]
