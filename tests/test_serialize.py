@@ -457,3 +457,15 @@ def test_invisible_characters_are_dropped_from_names_and_refused_in_answers():
     assert format_column_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
         "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
     )
+
+
+def test_the_default_verbalizers_are_as_the_docs_say():
+    # the docs said "0/1 labels become no/yes": text labels "0"/"1" (y read from a CSV as
+    # text) are answered "0"/"1", and so are 0 and 1 beside a third class
+    assert default_class_names(["0", "1"]) == {"0": "0", "1": "1"}
+    assert default_class_names([0, 1, 2]) == {0: "0", 1: "1", 2: "2"}
+    assert default_class_names([0.0, 1.0]) == {0.0: "no", 1.0: "yes"}
+    docs = Path(__file__).resolve().parents[1] / "docs" / "llmboost.md"
+    text = " ".join(docs.read_text().split())
+    assert 'Text labels `"0"` and `"1"` keep their text' in text
+    assert "with three or more classes" in text

@@ -113,7 +113,8 @@ class LLMPrior(Prior):
         :class:`pandas.Series` named by text.
     class_names : dict, default=None
         Verbalizer per label (``{0: "no", 1: "yes"}``); labels left out get the
-        default (``0/1`` and ``False/True`` become ``no/yes``, others their text).
+        default (two classes ``0/1`` as numbers or ``False/True`` become ``no/yes``;
+        others, text labels ``"0"/"1"`` too, their text).
     template : str or callable, default=None
         Row layout, see :class:`~llmboost.priors.RowSerializer`
         (fields ``{task}``, ``{row}``, ``{classes}``, ``{options}``, column names).

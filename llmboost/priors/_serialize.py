@@ -97,7 +97,8 @@ def format_value(value: Any) -> str | None:
 
 
 def default_class_names(labels: Sequence) -> dict:
-    """Verbalizer of each label: ``0/1`` and ``False/True`` become ``no/yes``, others text.
+    """Verbalizer of each label: two labels ``0/1`` (numbers) or ``False/True`` become
+    ``no/yes``; others, text labels ``"0"/"1"`` too, their text.
 
     Parameters
     ----------
