@@ -469,3 +469,22 @@ def test_the_default_verbalizers_are_as_the_docs_say():
     text = " ".join(docs.read_text().split())
     assert 'Text labels `"0"` and `"1"` keep their text' in text
     assert "with three or more classes" in text
+
+
+@pytest.mark.parametrize(
+    "column, template, what",
+    [("ratio:x", "{ratio:x}", "':' starts a format spec"), ("a!r", "{a!r}", "'!' a conversion")],
+)
+def test_a_column_a_format_string_cannot_name_is_named_in_the_error(column, template, what):
+    # the error said "field 'ratio' is neither ... nor a column of X (['ratio:x'])": the
+    # column is there, but a format string reads '{ratio:x}' as field 'ratio', spec 'x'
+    X = pd.DataFrame({column: [1.5], "b": [2]})
+    message = (
+        rf"field {re.escape(repr(column[:-2]))} is neither .*; X's column "
+        rf"{re.escape(repr(column))} cannot be named in a format string \({what}\): "
+        rf"rename it, e\.g\. X\.rename\(columns=\{{{re.escape(repr(column))}: "
+    )
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1], template=template)
+    renamed = column.replace(":", " ").replace("!", " ")
+    assert serialize(X.rename(columns={column: renamed}), template=f"{{{renamed}}}") == ["1.5"]

@@ -270,7 +270,8 @@ class RowSerializer:
         if unknown := [name for name in names if name not in BUILT_IN_FIELDS and name not in named]:
             return (
                 f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
-                f"classes, options nor a column of X ({list(columns)[:10]})."
+                f"classes, options nor a column of X ({list(columns)[:10]})"
+                f"{_unnameable(unknown[0], columns)}."
             )
         hidden = [n for n in BUILT_IN_FIELDS if n in names and n in named]
         if hidden and "row" not in names:
@@ -344,6 +345,20 @@ def _records(X: pd.DataFrame) -> list[dict]:
                 for v in frame.iloc[:, i]
             ]
     return frame.to_dict(orient="records")
+
+
+def _unnameable(field: str, columns) -> str:
+    """Why a column whose name is ``field`` then ``:`` or ``!`` cannot be a template field
+    (read as ``field`` and a format spec or conversion), or ``""``."""
+    for column in map(str, columns):
+        if column.startswith(field) and column[len(field) : len(field) + 1] in (":", "!"):
+            what = "':' starts a format spec" if column[len(field)] == ":" else "'!' a conversion"
+            fixed = column.replace(":", " ").replace("!", " ")
+            return (
+                f"; X's column {column!r} cannot be named in a format string ({what}): rename "
+                f"it, e.g. X.rename(columns={{{column!r}: {fixed!r}}}), and write {{{fixed}}}"
+            )
+    return ""
 
 
 class _ColumnFormatter(string.Formatter):
