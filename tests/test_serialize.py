@@ -488,3 +488,21 @@ def test_a_column_a_format_string_cannot_name_is_named_in_the_error(column, temp
         serialize(X, classes=[0, 1], template=template)
     renamed = column.replace(":", " ").replace("!", " ")
     assert serialize(X.rename(columns={column: renamed}), template=f"{{{renamed}}}") == ["1.5"]
+
+
+def test_class_names_without_classes_are_checked_and_ordered_as_the_prior_would():
+    # without classes=, class_names were written unchecked: 'yes | yes', a line break
+    # inside the options line, a bare TypeError 'sequence item 0: expected str instance'
+    X = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match="labels 0 and 1 have the same verbalizer 'yes'"):
+        serialize(X, class_names={0: "yes", 1: "yes"})  # was '... yes | yes.'
+    with pytest.raises(ValueError, match=r"class_names\[0\] is 1, not a text"):
+        serialize(X, class_names={0: 1})
+    with pytest.raises(ValueError, match=r"class_names\[1\] is 2, not a text"):
+        serialize(X, class_names=["no", 2])  # a list: its positions
+    with pytest.raises(ValueError, match=r"verbalizer of label 1 is 'no\\nway', with a line break"):
+        serialize(X, class_names=["yes", "no\nway"])
+    # the prior's classes are np.unique(y): sorted, so its options line lists them sorted
+    texts = serialize(X, class_names={"b": "bad", "a": "good"}, template="{a} {classes}")
+    assert texts == ["1 good | bad"]  # was '1 bad | good'
+    assert serialize(X, class_names=["no", "yes"], template="{a} {classes}") == ["1 no | yes"]

@@ -387,8 +387,9 @@ def serialize(
     ``X`` is read as every prior reads it (:func:`llmboost._validation.to_frame`:
     booleans print as ``1`` / ``0``, a float category ``2.0`` as ``2.0``).
     ``class_names`` maps labels to verbalizers, labels left out getting the default
-    (or lists them in the order of ``classes``); with ``classes``, class names the prior
-    refuses (a label not in ``classes``, two classes with one answer) raise
+    (or lists them in the order of ``classes``); without ``classes``, a dict's labels are
+    the classes, sorted as the prior's ``classes_`` are, and a list keeps its order. Class
+    names the prior refuses (a label not in ``classes``, two classes with one answer) raise
     ``ValueError`` here too, as do the templates its ``fit`` refuses.
     ``task_description`` defaults to a sentence naming ``target_name`` (an empty one is
     refused, as the prior refuses it).
@@ -425,15 +426,23 @@ def serialize(
 
 
 def _answers(class_names, classes) -> list[str]:
-    """The answers :func:`serialize` writes; with ``classes``, checked as LLMPrior checks
-    them (a list first paired with ``classes``)."""
+    """The answers :func:`serialize` writes, checked as LLMPrior checks them (a list first
+    paired with ``classes``); without ``classes``, a dict's labels sorted as the prior's
+    ``classes_`` (``np.unique(y)``) or a list's positions are the classes."""
     if isinstance(class_names, str):
         raise TypeError(
             f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
             "or a list with one answer per class."
         )
-    if classes is None:
-        return list(class_names.values() if isinstance(class_names, Mapping) else class_names or [])
+    if classes is None and not class_names:
+        return []
+    if classes is None and isinstance(class_names, Mapping):
+        try:
+            classes = sorted(class_names)
+        except TypeError:  # labels that do not sort: in the order given
+            classes = list(class_names)
+    elif classes is None:
+        classes = range(len(class_names))
     if class_names is not None and not isinstance(class_names, Mapping):
         if len(class_names) != len(classes):
             raise ValueError(
