@@ -169,6 +169,10 @@ def test_default_class_names():
 def test_default_task_description_names_the_target():
     assert default_task_description("heart_disease").endswith("value of heart disease.")
     assert "correct class" in default_task_description(None)
+    # a name of invisible characters only (a byte order mark) is written as no name:
+    # the sentence read '... you must predict the value of .'
+    assert default_task_description("\ufeff") == default_task_description(None)
+    assert default_task_description("\u200b \u2060") == default_task_description(None)
 
 
 def test_format_string_template_fields():

@@ -136,12 +136,10 @@ def default_task_description(target_name: Hashable | None = None) -> str:
     -------
     str
     """
-    if target_name is None or str(target_name).strip() == "":
+    name = "" if target_name is None else format_column_name(target_name)
+    if not name:  # no name, or only whitespace and invisible characters
         return "Given the following data, you must predict the correct class."
-    return (
-        "Given the following data, you must predict the value of "
-        f"{format_column_name(target_name)}."
-    )
+    return f"Given the following data, you must predict the value of {name}."
 
 
 def options_line(class_texts: Iterable[str]) -> str:
