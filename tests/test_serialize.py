@@ -457,6 +457,11 @@ def test_invisible_characters_are_dropped_from_names_and_refused_in_answers():
         serialize(X, classes=[0, 1], class_names=["no", "ye\u200bs"])
     with pytest.raises(ValueError, match=r"label 0 is '\\ufeff', holding .*=\{0: 'some text'\}"):
         serialize(X, classes=[0, 1], class_names={0: "\ufeff"})
+    # the text suggested is one the prior takes (it suggested ' ' and ' yes ')
+    with pytest.raises(ValueError, match=r"give class_names=\{0: 'some text'\}\.$"):
+        serialize(X, classes=[0, 1], class_names={0: " \u200b"})
+    with pytest.raises(ValueError, match=r"give class_names=\{1: 'yes'\}\.$"):
+        serialize(X, classes=[0, 1], class_names={1: " ye\u200bs "})
     # the joiners that shape letters and emoji are kept
     assert format_column_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
         "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"

@@ -98,7 +98,7 @@ def _check_texts(classes: list, texts: list[str]) -> None:
     hidden = [(c, t, m.group()) for c, t in zip(classes, texts) if (m := INVISIBLE.search(t))]
     if hidden:
         label, text, char = hidden[0]
-        seen = INVISIBLE.sub("", text) or "some text"
+        seen = " ".join(INVISIBLE.sub("", text).split()) or "some text"
         raise ValueError(
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, holding the invisible "
             f"character U+{ord(char):04X}: in the options line it looks like the same text "
