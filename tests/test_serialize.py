@@ -515,3 +515,24 @@ def test_class_names_without_classes_are_checked_and_ordered_as_the_prior_would(
     texts = serialize(X, class_names={"b": "bad", "a": "good"}, template="{a} {classes}")
     assert texts == ["1 good | bad"]  # was '1 bad | good'
     assert serialize(X, class_names=["no", "yes"], template="{a} {classes}") == ["1 no | yes"]
+
+
+@pytest.mark.parametrize(
+    "given, what, fixed",
+    [
+        (" two\nlines ", "with whitespace at its ends", "two lines"),  # was 'two\nlines'
+        (" a | b ", "with whitespace at its ends", "a or b"),  # was 'a | b'
+        ("two\nlines | x", "with a line break", "two lines or x"),  # was 'two lines | x'
+        ("|a\u200b", "holding the invisible character U+200B", "a"),  # was '|a'
+    ],
+)
+def test_the_verbalizer_an_error_suggests_is_one_the_prior_takes(given, what, fixed):
+    # each check suggested a fix for its own fault only, which the next check refused
+    X = pd.DataFrame({"a": [1]})
+    given_text = re.escape(repr(given))
+    message = rf"label 1 is {given_text}, {re.escape(what)}.*class_names=\{{1: '{fixed}'\}}\.$"
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1], class_names={1: given})
+    assert serialize(X, classes=[0, 1], class_names={1: fixed}, template="{a} {classes}") == [
+        f"1 no | {fixed}"
+    ]

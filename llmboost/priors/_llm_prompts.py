@@ -98,11 +98,10 @@ def _check_texts(classes: list, texts: list[str]) -> None:
     hidden = [(c, t, m.group()) for c, t in zip(classes, texts) if (m := INVISIBLE.search(t))]
     if hidden:
         label, text, char = hidden[0]
-        seen = " ".join(INVISIBLE.sub("", text).split()) or "some text"
         raise ValueError(
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, holding the invisible "
             f"character U+{ord(char):04X}: in the options line it looks like the same text "
-            f"without it; give class_names={{{label!r}: {seen!r}}}."
+            f"without it; give class_names={{{label!r}: {_suggested(text)!r}}}."
         )
     padded = [(c, t) for c, t in zip(classes, texts) if t != t.strip()]
     if padded:
@@ -110,7 +109,8 @@ def _check_texts(classes: list, texts: list[str]) -> None:
         raise ValueError(
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, with whitespace at its "
             "ends: the prompt puts the space before the answer itself, and the answer's own "
-            f"spaces would count in its score; give class_names={{{label!r}: {text.strip()!r}}}."
+            f"spaces would count in its score; give "
+            f"class_names={{{label!r}: {_suggested(text)!r}}}."
         )
     broken = [(c, t) for c, t in zip(classes, texts) if len(t.splitlines()) > 1]
     if broken:
@@ -118,18 +118,23 @@ def _check_texts(classes: list, texts: list[str]) -> None:
         raise ValueError(
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, with a line break: it "
             "would split the options line of every prompt and the answer across lines; give "
-            f"class_names={{{label!r}: {' '.join(text.split())!r}}}."
+            f"class_names={{{label!r}: {_suggested(text)!r}}}."
         )
     piped = [(c, t) for c, t in zip(classes, texts) if " | " in t or "|" in t[:1] + t[-1:]]
     if piped:
         label, text = piped[0]
         what = "holding ' | ', which" if " | " in text else "with '|' at an end, by the ' | ' that"
-        fixed = " ".join(text.replace(" | ", " or ").strip("|").split()) or "some text"
         raise ValueError(
             f"LLMPrior: the verbalizer of label {label!r} is {text!r}, {what} separates the "
             "answers in the options line of every prompt: the model could not tell where it "
-            f"ends; give class_names={{{label!r}: {fixed!r}}}."
+            f"ends; give class_names={{{label!r}: {_suggested(text)!r}}}."
         )
+
+
+def _suggested(text: str) -> str:
+    """A verbalizer close to ``text`` that :func:`_check_texts` takes, for its messages."""
+    text = " ".join(INVISIBLE.sub("", text).split())
+    return " ".join(text.replace(" | ", " or ").strip("| ").split()) or "some text"
 
 
 def _some(values: list, n: int) -> str:
