@@ -536,3 +536,17 @@ def test_the_verbalizer_an_error_suggests_is_one_the_prior_takes(given, what, fi
     assert serialize(X, classes=[0, 1], class_names={1: fixed}, template="{a} {classes}") == [
         f"1 no | {fixed}"
     ]
+
+
+def test_an_unknown_template_field_names_the_closest_column_and_counts_the_rest():
+    # the error listed the first 10 columns only, without saying there were more, so a
+    # misspelt 'cholesterol' read as if X had no such column
+    X = pd.DataFrame([range(12)], columns=[f"c{i}" for i in range(11)] + ["cholesterol"])
+    message = (
+        r"field 'cholestrol' is neither task, row, classes, options nor a column of X "
+        r"\(\['c0', .*, 'c9'\] and 2 more; did you mean 'cholesterol'\?\)\.$"
+    )
+    with pytest.raises(ValueError, match=message):
+        serialize(X, classes=[0, 1], template="{row} {cholestrol}")
+    with pytest.raises(ValueError, match=r"column of X \(\['a'\]\)\.$"):  # nothing close
+        serialize(pd.DataFrame({"a": [1]}), classes=[0, 1], template="{zzz}")

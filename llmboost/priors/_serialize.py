@@ -15,6 +15,7 @@ but at least 2 decimals, integers print without ``.0``; missing values are left 
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import string
@@ -268,7 +269,7 @@ class RowSerializer:
         if unknown := [name for name in names if name not in BUILT_IN_FIELDS and name not in named]:
             return (
                 f"template={self.template!r}: field {unknown[0]!r} is neither task, row, "
-                f"classes, options nor a column of X ({list(columns)[:10]})"
+                f"classes, options nor a column of X ({_listed(unknown[0], columns)})"
                 f"{_unnameable(unknown[0], columns)}."
             )
         hidden = [n for n in BUILT_IN_FIELDS if n in names and n in named]
@@ -343,6 +344,14 @@ def _records(X: pd.DataFrame) -> list[dict]:
                 for v in frame.iloc[:, i]
             ]
     return frame.to_dict(orient="records")
+
+
+def _listed(field: str, columns) -> str:
+    """The first 10 ``columns``, how many more, and the one closest to ``field``."""
+    names = list(map(str, columns))
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    close = difflib.get_close_matches(field, names, n=1)
+    return f"{list(columns)[:10]}{more}" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def _unnameable(field: str, columns) -> str:
