@@ -85,6 +85,45 @@ def class_texts(classes: Sequence, class_names: Mapping | None) -> list[str]:
     return texts
 
 
+def serialize_answers(class_names, classes) -> list[str]:
+    """The answers :func:`~llmboost.priors.serialize` writes, checked as LLMPrior checks
+    them (a list first paired with ``classes``); without ``classes``, a dict's labels
+    sorted as the prior's ``classes_`` (``np.unique(y)``) or a list's positions are the
+    classes.
+
+    Parameters
+    ----------
+    class_names : dict, sequence of str or None
+    classes : sequence or None
+
+    Returns
+    -------
+    list of str
+    """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
+            "or a list with one answer per class."
+        )
+    if classes is None and not class_names:
+        return []
+    if classes is None and isinstance(class_names, Mapping):
+        try:
+            classes = sorted(class_names)
+        except TypeError:  # labels that do not sort: in the order given
+            classes = list(class_names)
+    elif classes is None:
+        classes = range(len(class_names))
+    if class_names is not None and not isinstance(class_names, Mapping):
+        if len(class_names) != len(classes):
+            raise ValueError(
+                f"serialize: class_names lists {len(class_names)} answers for {len(classes)} "
+                "classes; give one per class, in the order of classes."
+            )
+        class_names = dict(zip(classes, class_names, strict=True))
+    return class_texts(classes, class_names)  # refused as LLMPrior refuses them
+
+
 def _check_texts(classes: list, texts: list[str]) -> None:
     """``ValueError`` naming the first label whose verbalizer is empty, holds an invisible
     format character (a zero-width space), has whitespace at its ends, holds a line break
@@ -383,6 +422,7 @@ __all__ = [
     "class_texts",
     "example_picks",
     "renderer",
+    "serialize_answers",
     "task_sentence",
     "verbalizer_ids",
 ]

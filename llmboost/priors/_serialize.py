@@ -419,7 +419,9 @@ def serialize(
             "serialize: task_description must be a task sentence (not empty) or None, got "
             f"{brief(task_description)}."
         )
-    texts = _answers(class_names, classes)
+    from ._llm_prompts import serialize_answers  # it imports this module
+
+    texts = serialize_answers(class_names, classes)
     task = default_task_description(target_name) if task_description is None else task_description
     serializer = RowSerializer(task, texts, template)
     frame = to_frame(X)
@@ -430,36 +432,6 @@ def serialize(
             "class_names= gives them; pass classes=np.unique(y) as the prior would."
         )
     return serializer(frame)
-
-
-def _answers(class_names, classes) -> list[str]:
-    """The answers :func:`serialize` writes, checked as LLMPrior checks them (a list first
-    paired with ``classes``); without ``classes``, a dict's labels sorted as the prior's
-    ``classes_`` (``np.unique(y)``) or a list's positions are the classes."""
-    if isinstance(class_names, str):
-        raise TypeError(
-            f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
-            "or a list with one answer per class."
-        )
-    if classes is None and not class_names:
-        return []
-    if classes is None and isinstance(class_names, Mapping):
-        try:
-            classes = sorted(class_names)
-        except TypeError:  # labels that do not sort: in the order given
-            classes = list(class_names)
-    elif classes is None:
-        classes = range(len(class_names))
-    if class_names is not None and not isinstance(class_names, Mapping):
-        if len(class_names) != len(classes):
-            raise ValueError(
-                f"serialize: class_names lists {len(class_names)} answers for {len(classes)} "
-                "classes; give one per class, in the order of classes."
-            )
-        class_names = dict(zip(classes, class_names, strict=True))
-    from ._llm_prompts import class_texts  # it imports this module
-
-    return class_texts(classes, class_names)  # refused as LLMPrior refuses them
 
 
 def dedupe(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
