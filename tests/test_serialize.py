@@ -550,3 +550,22 @@ def test_an_unknown_template_field_names_the_closest_column_and_counts_the_rest(
         serialize(X, classes=[0, 1], template="{row} {cholestrol}")
     with pytest.raises(ValueError, match=r"column of X \(\['a'\]\)\.$"):  # nothing close
         serialize(pd.DataFrame({"a": [1]}), classes=[0, 1], template="{zzz}")
+
+
+@pytest.mark.parametrize(
+    "classes, error, message",
+    [
+        ("ab", TypeError, r"serialize: classes='ab' is one text; give one label per class"),
+        (5, TypeError, r"serialize: classes=5 is not a list of labels; give one label per class"),
+        (np.array([[0, 1]]), TypeError, r"classes=array\(\[\[0, 1\]\]\) is not a list of labels"),
+        ([0, 0, 1], ValueError, r"serialize: classes holds 0 twice; give each label once"),
+        (np.array(["a", "b", "a"]), ValueError, r"serialize: classes holds 'a' twice"),
+    ],
+)
+def test_classes_that_are_no_list_of_distinct_labels_are_refused(classes, error, message):
+    # 'ab' was read as the classes 'a' and 'b'; 5 and a 2-D array failed with Python's own
+    # TypeError; [0, 0, 1] was refused as 'labels 0 and 0 have the same verbalizer', whose
+    # fix (distinct class_names) is not the fault
+    X = pd.DataFrame({"a": [1]})
+    with pytest.raises(error, match=message + r".*e\.g\. classes=np\.unique\(y\)\.$"):
+        serialize(X, classes=classes)

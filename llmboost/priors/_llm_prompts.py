@@ -13,6 +13,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
+from .._params import brief
 from ._llm_text import control_pattern, mark, unmark
 from ._serialize import default_class_names, default_task_description
 from ._serialize_names import INVISIBLE
@@ -105,6 +106,8 @@ def serialize_answers(class_names, classes) -> list[str]:
             f"serialize: class_names={class_names!r} is one text; give a dict {{label: text}} "
             "or a list with one answer per class."
         )
+    if classes is not None:
+        classes = _distinct_labels(classes)
     if classes is None and not class_names:
         return []
     if classes is None and isinstance(class_names, Mapping):
@@ -122,6 +125,25 @@ def serialize_answers(class_names, classes) -> list[str]:
             )
         class_names = dict(zip(classes, class_names, strict=True))
     return class_texts(classes, class_names)  # refused as LLMPrior refuses them
+
+
+def _distinct_labels(classes) -> list:
+    """``classes`` as a list, refused unless it is one distinct label per class."""
+    if isinstance(classes, str | bytes) or np.ndim(classes) != 1:
+        what = "one text" if isinstance(classes, str | bytes) else "not a list of labels"
+        raise TypeError(
+            f"serialize: classes={brief(classes)} is {what}; give one label per class, "
+            "e.g. classes=np.unique(y)."
+        )
+    labels, seen = [_label(c) for c in classes], set()
+    for label in labels:
+        if label in seen:
+            raise ValueError(
+                f"serialize: classes holds {label!r} twice; give each label once, "
+                "e.g. classes=np.unique(y)."
+            )
+        seen.add(label)
+    return labels
 
 
 def _check_texts(classes: list, texts: list[str]) -> None:

@@ -407,6 +407,7 @@ def serialize(
     task_description : str, default=None
     class_names : dict or sequence of str, default=None
     classes : sequence, default=None
+        The labels, each once, as ``np.unique(y)`` gives them.
     template : str or callable, default=None
     target_name : hashable, default=None
 
