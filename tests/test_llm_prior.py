@@ -1255,6 +1255,34 @@ def test_chat_template_and_task_sentence(models, table, monkeypatch):
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
 
 
+@pytest.mark.parametrize(
+    "kind, head, tail",
+    [
+        ("chat", "<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n"),
+        ("gpt2", "", "\nAnswer:"),
+    ],
+)
+def test_a_row_of_ordinary_values_keeps_its_full_prompt(models, monkeypatch, kind, head, tail):
+    # scores on disk are kept by the full prompt text: a row of plain or composed text
+    # and numbers must be written exactly as before, or its cached scores go unread
+    X = pd.DataFrame(
+        {
+            "age": [40.0, 61.0],
+            "chest_pain": pd.Categorical(["ATA", "NAP"]),
+            "city": ["Z\u00fcrich", "Gen\u00e8ve"],
+            "old_peak": [0.5, np.nan],
+        }
+    )
+    seen = _capture_prompts(monkeypatch)
+    make(models[kind]).fit(X, pd.Series(["no", "yes"], name="heart_disease")).logits(X.iloc[:1])
+    body = (
+        "Given the following data, you must predict the value of heart disease.\n"
+        "age: 40\nchest pain: ATA\ncity: Z\u00fcrich\nold peak: 0.5\n"
+        "Answer with one of the following: no | yes."
+    )
+    assert seen == [head + body + tail]
+
+
 def test_text_unseen_at_fit_reaches_the_prompt_and_the_trees_read_it_as_missing(
     models, table, monkeypatch
 ):
