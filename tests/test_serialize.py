@@ -569,3 +569,21 @@ def test_classes_that_are_no_list_of_distinct_labels_are_refused(classes, error,
     X = pd.DataFrame({"a": [1]})
     with pytest.raises(error, match=message + r".*e\.g\. classes=np\.unique\(y\)\.$"):
         serialize(X, classes=classes)
+
+
+@pytest.mark.parametrize(
+    "task, texts, error, message",
+    [
+        (None, ["no", "yes"], ValueError, r"task_description must be a task sentence .* got None"),
+        ("", ["no", "yes"], ValueError, r"task_description must be a task sentence .* got ''"),
+        ("T", "no", TypeError, r"class_texts must be a list of texts, .* got 'no'"),
+        ("T", [0, 1], TypeError, r"class_texts must be a list of texts, .* got \[0, 1\]"),
+    ],
+)
+def test_row_serializer_refuses_a_task_or_answers_it_would_write_wrongly(
+    task, texts, error, message
+):
+    # None wrote the task line 'None', '' an empty first line, 'no' the options
+    # 'n | o', and [0, 1] failed at the first call with 'sequence item 0: expected str'
+    with pytest.raises(error, match=rf"^RowSerializer: {message}"):
+        RowSerializer(task, texts)

@@ -199,7 +199,7 @@ class RowSerializer:
     Parameters
     ----------
     task_description : str
-        The task sentence (``{task}``).
+        The task sentence (``{task}``), not empty.
     class_texts : sequence of str
         Verbalizers in class order; they fill ``{classes}`` (``"no | yes"``) and
         ``{options}`` (the full options line).
@@ -214,8 +214,19 @@ class RowSerializer:
     def __init__(
         self, task_description: str, class_texts: Sequence[str], template: Template = None
     ) -> None:
+        if not filled_text(task_description):
+            raise InvalidParameterError(
+                "RowSerializer: task_description must be a task sentence (not empty), got "
+                f"{brief(task_description)}."
+            )
+        texts = [class_texts] if isinstance(class_texts, str) else list(class_texts)
+        if isinstance(class_texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError(
+                "RowSerializer: class_texts must be a list of texts, one answer per class, "
+                f"got {brief(class_texts)}."
+            )
         self.task_description = task_description
-        self.class_texts = list(class_texts)
+        self.class_texts = texts
         self.template = DEFAULT_TEMPLATE if template is None else template
         if not (isinstance(self.template, str) or callable(self.template)):
             raise TypeError(
