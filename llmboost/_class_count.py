@@ -1,10 +1,14 @@
 """The libraries' losses of several classes and of two, and the refusals of a loss or a
-number of classes that the classes of ``y`` contradict."""
+number of classes that the classes of ``y`` contradict, or of a list of one value per
+column that the columns of ``X`` contradict."""
 
 from __future__ import annotations
 
 from numbers import Real
 
+import numpy as np
+
+from ._constraints import position_constraints
 from ._params import brief
 from ._validation import _to_float
 
@@ -129,6 +133,45 @@ def check_metric_classes(params: dict, classes) -> None:
             )
 
 
+#: LightGBM's parameters of one value per column of X, under each of their names.
+_PER_COLUMN = (
+    "max_bin_by_feature", "feature_contri", "fc", "fp", "feature_contrib", "feature_penalty",
+    "cegb_penalty_feature_lazy", "cegb_penalty_feature_coupled",
+)  # fmt: skip
+
+
+def check_column_count(library: str, params: dict | None, columns) -> None:
+    """Refuse a list of one value per column of X of another length than X's columns:
+    LightGBM's :data:`_PER_COLUMN` (it failed at fit, after the prior's scores: "Check
+    failed: (static_cast<size_t>(num_col)) == (config_.max_bin_by_feature.size())"), and
+    the constraints :func:`~llmboost._constraints.position_constraints` checks.
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict or None
+        The library's parameters, aliases renamed.
+    columns : list of str
+        The columns of X, as the booster trains on them.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its length and X's number of columns.
+    """
+    params = params or {}
+    position_constraints(library, params, columns)
+    for key in (k for k in _PER_COLUMN if params.get(k) is not None and library == "lightgbm"):
+        value = params[key]  # LightGBM reads text as values separated by commas
+        count = len(value.split(",")) if isinstance(value, str) and value else np.size(value)
+        if count and count != len(columns):
+            raise ValueError(
+                f"booster_params {key}={brief(value)} gives {count} value"
+                f"{'s' * (count != 1)} for the {len(columns)} columns of X, where LightGBM "
+                "takes one per column; give one per column of X, in X's order."
+            )
+
+
 def metric_names(value) -> list[str]:
     """The metric names of a value of ``metric`` (names separated by commas, or a list or
     tuple of them), stripped and in lower case; ``[]`` for anything else."""
@@ -144,4 +187,10 @@ def _mismatch(key: str, name: str, several: bool) -> bool:
     return name not in _NO_METRIC and (name in _MULTICLASS_METRICS) != several
 
 
-__all__ = ["OBJECTIVE_KEYS", "check_class_count", "check_metric_classes", "metric_names"]
+__all__ = [
+    "OBJECTIVE_KEYS",
+    "check_class_count",
+    "check_column_count",
+    "check_metric_classes",
+    "metric_names",
+]

@@ -2049,3 +2049,43 @@ def test_two_threads_checking_lightgbm_at_once_leave_stderr_as_it_was():
     b.join()
     after = os.fstat(2)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def _refused_before_the_prior(task="classification"):
+    """A prior that fails the test when fitted: the refusals come before it."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    base = LogisticRegression if task == "classification" else Ridge
+
+    class NotToFit(base):
+        def fit(self, X, y, sample_weight=None):
+            raise AssertionError("the prior was fitted")
+
+    return NotToFit()
+
+
+@pytest.mark.parametrize(
+    "key, value, count",
+    [("max_bin_by_feature", [8, 8], 2), ("feature_contri", [1.0] * 4, 4), ("fc", "1,1", 2),
+     ("cegb_penalty_feature_lazy", np.ones(1), 1), ("cegb_penalty_feature_coupled", [1.0], 1),
+     ("monotone_constraints", [1, 0], 2)],
+)  # fmt: skip
+def test_lightgbm_lists_of_one_value_per_column_of_another_length_are_refused_before_the_prior(
+    key, value, count
+):
+    # LightGBM failed at fit, after the prior's scores: "Check failed:
+    # (static_cast<size_t>(num_col)) == (config_.max_bin_by_feature.size())"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    params = {key: value}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params=params
+    )
+    with pytest.raises(ValueError, match=rf"^booster_params {key}.* {count} .*3 columns of X"):
+        model.fit(X, y)
+    taken = {**params, key: ([8] if key == "max_bin_by_feature" else [1.0]) * 3, "n_estimators": 3}
+    taken = {**taken, "monotone_constraints": [1, 0, 0]} if key == "monotone_constraints" else taken
+    model.set_params(prior=None, scale=0, booster_params=taken)
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)

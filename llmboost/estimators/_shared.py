@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._class_count import check_column_count
 from .._columns import FLOAT32_MAX
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
@@ -313,7 +314,8 @@ class FusionParams(BaseEstimator):
         positions (XGBoost's ``monotone_constraints`` dict, ``interaction_constraints``
         lists) in the names of ``trees``, the same rows as the boosters see them
         (:func:`~llmboost._validation.booster_frame`); for LightGBM, positions and a list
-        of one ``monotone_constraints`` value per column."""
+        of one ``monotone_constraints`` value per column; lists of one value per column
+        checked against them (:func:`~llmboost._class_count.check_column_count`)."""
         columns = list(frame.columns)
         rename = dict(zip(columns, trees.columns, strict=True))
 
@@ -358,6 +360,8 @@ class FusionParams(BaseEstimator):
 
         if isinstance(groups, list | tuple) and all(isinstance(g, list | tuple) for g in groups):
             out["interaction_constraints"] = [[member(c) for c in g] for g in groups]
+        if self._candidates() != [PRIOR_ONLY]:  # scale="prior" fits no trees
+            check_column_count(self.booster, out, trees.columns)
         return out if params is not None else None
 
     def _as_given(self, params: dict | None) -> dict | None:
