@@ -100,6 +100,24 @@ def check_class_count(params: dict, classes, scales) -> None:
             f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
+    _check_base_score(params, classes)
+
+
+def _check_base_score(params: dict, classes) -> None:
+    """Refuse XGBoost's ``base_score`` outside [0, 1] with the logistic loss its estimator
+    sets for two classes: XGBoost failed at fit, after the prior's scores, with
+    "base_score must be in (0,1) for the logistic loss" (it takes 0 and 1; a loss given
+    is checked with it by :func:`~llmboost._library_config.check_library_values`)."""
+    value = params.get("base_score")
+    if value is None or len(classes) != 2 or any(params.get(k) for k in OBJECTIVE_KEYS):
+        return
+    number = _to_float(np.ravel(value)[0]) if np.size(value) == 1 else None  # [2.0] too
+    if number is not None and not 0 <= number <= 1:
+        raise ValueError(
+            f"booster_params base_score={brief(value)}: XGBoost's logistic loss, its loss "
+            "for the 2 classes of y, reads base_score as a probability and refuses it "
+            "outside [0, 1]; give a probability (e.g. 0.5), or leave it out."
+        )
 
 
 def check_metric_classes(params: dict, classes) -> None:

@@ -2089,3 +2089,29 @@ def test_lightgbm_lists_of_one_value_per_column_of_another_length_are_refused_be
     taken = {**taken, "monotone_constraints": [1, 0, 0]} if key == "monotone_constraints" else taken
     model.set_params(prior=None, scale=0, booster_params=taken)
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize("value", [5, "2", [1.5], -0.1])
+def test_xgboost_base_score_beyond_a_probability_with_two_classes_is_refused_before_the_prior(
+    value,
+):
+    # XGBoost failed at fit, after the prior's scores: "base_score must be in (0,1) for the
+    # logistic loss", the loss its estimator sets for two classes
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    params = {"base_score": value, "n_estimators": 3}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="xgboost", booster_params=params
+    )
+    message = re.escape(
+        f"booster_params base_score={brief(value)}: XGBoost's logistic loss, its loss for the "
+        "2 classes of y, reads base_score as a probability and refuses it outside [0, 1]"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, np.arange(len(X)) % 2)
+    model.set_params(prior=None, scale=0)  # three classes: multi:softprob takes it
+    assert model.fit(X, np.arange(len(X)) % 3).predict_proba(X).shape == (len(X), 3)
+    for taken in (0, 1, 0.3):
+        model.set_params(booster_params={**params, "base_score": taken})
+        assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)

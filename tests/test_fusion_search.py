@@ -1176,9 +1176,15 @@ def test_a_failing_trial_raises_its_error_alone(capfd):
     # the same error was raised, and went on with the next trial when there was one
     pytest.importorskip("optuna")
     X, y = _table(n=60)
-    bad = {"n_estimators": 5, "base_score": 5}  # which XGBoost refuses at fit, on the labels
+    import xgboost as xgb
+
+    class Fails(xgb.callback.TrainingCallback):  # an error only fitting the trees shows
+        def after_iteration(self, model, epoch, evals_log):
+            raise xgb.core.XGBoostError("a round failed")
+
+    bad = {"n_estimators": 5, "callbacks": [Fails()]}
     model = PriorBoostClassifier(booster_params=bad, n_trials=3, cv=3, scale=[0.0])
-    with pytest.raises(ValueError, match=r"XGBoost could not fit: .*base_score must be in \(0,1\)"):
+    with pytest.raises(ValueError, match=r"XGBoost could not fit: a round failed"):
         model.fit(X, y)
     err = capfd.readouterr().err
     assert "Trial 0 failed" not in err and "Traceback" not in err
