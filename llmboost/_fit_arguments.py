@@ -1,7 +1,7 @@
 """``booster_params`` that belong elsewhere, refused before any fit: data of the
 libraries' ``fit``, LightGBM's other names of parameters its estimator always passes,
-its random forest, and XGBoost's early-stopping callback without validation rows or beside
-``early_stopping_rounds``."""
+its random forest, XGBoost's early-stopping callback without validation rows or beside
+``early_stopping_rounds``, and ways of building trees the fits cannot take."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def check_boosting(library: str, params: dict, given: dict | None = None) -> Non
         ``fit`` (:func:`check_fit_arguments`).
     """
     check_fit_arguments(library, params)
+    check_tree_building(library, params)
     if library != "lightgbm" or boosting_mode(library, params) != "rf":
         return
     key = next(k for k in _LIGHTGBM_BOOSTING if str(params.get(k)).strip().lower() in _FOREST)
@@ -133,6 +134,63 @@ def check_fit_arguments(library: str, params: dict) -> None:
                 f"booster_params {key} is not supported: LightGBM takes it in fit, which "
                 f"llmboost calls, and ignores it as a parameter; {hint}."
             )
+
+
+#: XGBoost's updaters that build trees from the data as ``tree_method`` reads it, and the
+#: ``tree_method`` each needs: its estimator gives ``hist`` a ``QuantileDMatrix``, which
+#: they cannot read ("Only `hist` tree method can use `QuantileDMatrix`").
+_XGBOOST_UPDATERS = {"grow_colmaker": "exact", "grow_histmaker": "approx"}
+
+
+def check_tree_building(library: str, params: dict) -> None:
+    """Refuse what fails at fit, after the prior's scores, however the rows look: XGBoost's
+    ``process_type='update'`` and a first updater that modifies trees (``refresh``,
+    ``prune``), which need trees of an earlier model, ``grow_colmaker`` or
+    ``grow_histmaker`` with ``tree_method='hist'``, and LightGBM's ``force_row_wise``
+    beside ``force_col_wise`` ("Cannot set both of `force_col_wise` and `force_row_wise`").
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameters, their values and what to give instead.
+    """
+    if library == "lightgbm":
+        if params.get("force_row_wise") is True and params.get("force_col_wise") is True:
+            raise ValueError(
+                "booster_params force_row_wise=True and force_col_wise=True: LightGBM builds "
+                "its histograms one way, and refuses both; give one of them."
+            )
+        return
+    if str(params.get("process_type", "default")).strip() == "update":
+        raise ValueError(
+            "booster_params process_type='update' updates the trees of an earlier model, "
+            "but each fit of llmboost builds new trees from the prior's margin; leave "
+            "process_type out (its default, 'default', builds new trees)."
+        )
+    updater = params.get("updater")
+    if not isinstance(updater, str) or boosting_mode(library, params) == "gblinear":
+        return
+    names = [name.strip() for name in updater.split(",")]
+    if names[0] in ("refresh", "prune"):
+        raise ValueError(
+            f"booster_params updater={updater!r}: {names[0]} modifies the trees of an earlier "
+            "model, and cannot come first where new trees are built; leave updater out, or "
+            "start it with an updater that grows trees (e.g. 'grow_quantile_histmaker,prune')."
+        )
+    method = params.get("tree_method")
+    name = next((n for n in names if n in _XGBOOST_UPDATERS), None)
+    if name and method in ("hist", "auto", None):
+        raise ValueError(
+            f"booster_params updater={updater!r} with tree_method={method!r}: {name} cannot "
+            f"read the data XGBoost prepares for 'hist'; give tree_method="
+            f"{_XGBOOST_UPDATERS[name]!r}, or leave updater out."
+        )
 
 
 def check_early_stopping_callback(params: dict, validated: bool) -> None:
@@ -197,4 +255,5 @@ __all__ = [
     "check_early_stopping_callback",
     "check_fit_arguments",
     "check_stopping_twice",
+    "check_tree_building",
 ]

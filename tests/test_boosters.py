@@ -2115,3 +2115,50 @@ def test_xgboost_base_score_beyond_a_probability_with_two_classes_is_refused_bef
     for taken in (0, 1, 0.3):
         model.set_params(booster_params={**params, "base_score": taken})
         assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
+    "library, params, message",
+    [("xgboost", {"process_type": "update"}, "process_type='update' updates the trees of an "
+      "earlier model"),
+     ("xgboost", {"updater": "refresh"}, "updater='refresh': refresh modifies the trees of an "
+      "earlier model"),
+     ("xgboost", {"updater": "grow_colmaker"}, "updater='grow_colmaker' with tree_method='hist':"
+      " grow_colmaker cannot read the data XGBoost prepares for 'hist'; give "
+      "tree_method='exact'"),
+     ("xgboost", {"updater": "grow_histmaker,prune", "tree_method": "auto"},
+      "updater='grow_histmaker,prune' with tree_method='auto': grow_histmaker cannot read "
+      "the data XGBoost prepares for 'hist'; give tree_method='approx'"),
+     ("lightgbm", {"force_row_wise": True, "force_col_wise": True},
+      "force_row_wise=True and force_col_wise=True: LightGBM builds its histograms one way")],
+)  # fmt: skip
+def test_ways_of_building_trees_that_fail_at_fit_are_refused_before_the_prior(
+    library, params, message
+):
+    # each failed at fit, after the prior's scores: "Updater: `grow_quantile_histmaker` can
+    # not be used to modify existing trees", "Only `hist` tree method can use
+    # `QuantileDMatrix`", "Cannot set both of `force_col_wise` and `force_row_wise`"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster=library, booster_params=params
+    )
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)}"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"updater": "grow_colmaker", "tree_method": "exact"},
+     {"updater": "grow_histmaker", "tree_method": "approx"},
+     {"updater": "grow_quantile_histmaker,prune"}, {"process_type": "default"},
+     {"force_row_wise": True, "force_col_wise": False}],
+)  # fmt: skip
+def test_ways_of_building_trees_the_libraries_take_are_taken(params):
+    X, _ = _frame()
+    library = "lightgbm" if "force_row_wise" in params else "xgboost"
+    booster = make_booster(library, {**params, "n_estimators": 3}, "classification", 0)
+    margin = np.zeros(len(X))
+    assert booster.fit(X, np.arange(len(X)) % 2, margin).predict_margin(X, margin).shape == (60,)
