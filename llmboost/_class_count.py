@@ -9,6 +9,7 @@ from numbers import Real
 import numpy as np
 
 from ._constraints import position_constraints
+from ._param_tables import PER_COLUMN
 from ._params import brief
 from ._validation import _to_float
 
@@ -151,18 +152,12 @@ def check_metric_classes(params: dict, classes) -> None:
             )
 
 
-#: LightGBM's parameters of one value per column of X, under each of their names.
-_PER_COLUMN = (
-    "max_bin_by_feature", "feature_contri", "fc", "fp", "feature_contrib", "feature_penalty",
-    "cegb_penalty_feature_lazy", "cegb_penalty_feature_coupled",
-)  # fmt: skip
-
-
 def check_column_count(library: str, params: dict | None, columns) -> None:
     """Refuse a list of one value per column of X of another length than X's columns:
-    LightGBM's :data:`_PER_COLUMN` (it failed at fit, after the prior's scores: "Check
-    failed: (static_cast<size_t>(num_col)) == (config_.max_bin_by_feature.size())"), and
-    the constraints :func:`~llmboost._constraints.position_constraints` checks.
+    LightGBM's :data:`~llmboost._param_tables.PER_COLUMN` (it failed at fit, after the
+    prior's scores: "Check failed: (static_cast<size_t>(num_col)) ==
+    (config_.max_bin_by_feature.size())"), and the constraints
+    :func:`~llmboost._constraints.position_constraints` checks.
 
     Parameters
     ----------
@@ -179,7 +174,7 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     """
     params = params or {}
     position_constraints(library, params, columns)
-    for key in (k for k in _PER_COLUMN if params.get(k) is not None and library == "lightgbm"):
+    for key in (k for k in PER_COLUMN if params.get(k) is not None and library == "lightgbm"):
         value = params[key]  # LightGBM reads text as values separated by commas
         count = len(value.split(",")) if isinstance(value, str) and value else np.size(value)
         if count and count != len(columns):

@@ -71,9 +71,10 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     LightGBM's loss, metrics and modes (``boosting_type``, :data:`CHOICES`) in lower case,
     as LightGBM reads them, and stripped (it read ``'binary '`` as ``'binary'``, but
     ``' binary'`` as its default loss, regression, and ``' dart'`` as ``'gbdt'``, without a
-    word; a tuple of them as a list), and the text of a whole number as the int
-    for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole numbers
-    (``"5"`` was refused).
+    word; a tuple of them as a list), a LightGBM ``frozenset`` as a set (LightGBM failed on
+    one: "Unknown type of parameter:eval_at, got:frozenset"), and the text of a whole number
+    as the int for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole
+    numbers (``"5"`` was refused).
 
     Parameters
     ----------
@@ -98,6 +99,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
         changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
         out = {**out, **named} if changed else out
+        if any(type(v) is frozenset for v in out.values()):  # LightGBM failed on one
+            out = {k: set(v) if type(v) is frozenset else v for k, v in out.items()}
     for main, aliases in ALIASES.get(library, {}).items():
         given = [key for key in (main, *aliases) if key in (params or {})]
         if len(given) > 1:

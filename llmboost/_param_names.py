@@ -30,6 +30,7 @@ from ._param_tables import (
     NEG,
     NUMBER_TEXT,
     NUMBERS,
+    ORDERED,
     POS,
     RANGES,
     WHOLE_NUMBERS,
@@ -156,6 +157,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         Naming the key and its value (and the nearest known name).
     """
     _check_text_booleans(library, params, given)
+    _check_sets(library, params, given)
     _check_choices(library, params, given)
     _check_numbers(library, params, given)
     params = {k: v.strip() if k in NUMBERS and isinstance(v, str) else v for k, v in params.items()}
@@ -220,6 +222,18 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
                 raise ValueError(
                     f"booster_params {shown}={brief(value)}: LightGBM takes True or False."
                 )
+
+
+def _check_sets(library: str, params: dict, given: dict | None) -> None:
+    """Refuse a set for a LightGBM list read in order (:data:`ORDERED`): LightGBM took its
+    values in the order Python keeps them (``label_gain={2.0, 1.0}`` as ``1,2``), without
+    a word, or failed on a frozenset ("Unknown type of parameter")."""
+    for key in ORDERED if library == "lightgbm" else ():
+        if isinstance(params.get(key), set | frozenset):
+            raise ValueError(
+                f"booster_params {key}={brief((given or {}).get(key, params[key]))} is a set, "
+                f"whose order Python chooses, but LightGBM reads {key} in order; give a list."
+            )
 
 
 def _check_choices(library: str, params: dict, given: dict | None) -> None:

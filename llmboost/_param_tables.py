@@ -37,6 +37,16 @@ _MONOTONE_PENALTY = ("monotone_splits_penalty", "ms_penalty", "mc_penalty")
 #: seed=2**32 + 5 as 5, and 2**70 as 0, without a word).
 XGBOOST_SEEDS = ("seed", "random_state")
 
+#: LightGBM's parameters of one value per column of X, under each of their names.
+PER_COLUMN = (
+    "max_bin_by_feature", "feature_contri", "fc", "fp", "feature_contrib", "feature_penalty",
+    "cegb_penalty_feature_lazy", "cegb_penalty_feature_coupled",
+)  # fmt: skip
+
+#: LightGBM's lists read in order (by column, label or pair of classes), which a set's
+#: order would scramble.
+ORDERED = (*PER_COLUMN, "label_gain", "auc_mu_weights")
+
 #: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
 GENERATORS = (np.random.RandomState, np.random.Generator)
 
@@ -170,6 +180,8 @@ __all__ = [
     "NEG",
     "NUMBERS",
     "NUMBER_TEXT",
+    "ORDERED",
+    "PER_COLUMN",
     "POS",
     "RANGES",
     "WHOLE_NUMBERS",

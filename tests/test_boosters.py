@@ -2162,3 +2162,33 @@ def test_ways_of_building_trees_the_libraries_take_are_taken(params):
     booster = make_booster(library, {**params, "n_estimators": 3}, "classification", 0)
     margin = np.zeros(len(X))
     assert booster.fit(X, np.arange(len(X)) % 2, margin).predict_margin(X, margin).shape == (60,)
+
+
+@pytest.mark.parametrize("kind", [set, frozenset])
+@pytest.mark.parametrize(
+    "key, values", [("label_gain", (0.0, 1.0, 3.0)), ("max_bin_by_feature", (8, 16, 32))]
+)
+def test_lightgbm_lists_read_in_order_are_refused_as_sets(kind, key, values):
+    # LightGBM took a set's values in the order Python keeps them, without a word (and
+    # failed on a frozenset at fit: "Unknown type of parameter:label_gain, got:frozenset")
+    value = kind(values)
+    message = re.escape(
+        f"booster_params {key}={brief(value)} is a set, whose order Python chooses, but "
+        f"LightGBM reads {key} in order; give a list."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+
+
+def test_a_lightgbm_frozenset_is_read_as_the_set():
+    # LightGBM failed at fit, after the prior's scores: "Unknown type of parameter:eval_at,
+    # got:frozenset"; a set of the same values was taken
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    fits = []
+    for kind in (set, frozenset):
+        params = {"eval_at": kind({3, 1}), "n_estimators": 5}
+        booster = make_booster("lightgbm", params, "classification", 0).fit(X, y, None)
+        assert booster.model_.booster_.params["eval_at"] == {1, 3}
+        fits.append(booster.predict_margin(X, None))
+    np.testing.assert_array_equal(fits[0], fits[1])  # the same trees, bit for bit
