@@ -28,11 +28,13 @@ from ._param_tables import (
     GENERATORS,
     LIGHTGBM_BOOLEANS,
     NEG,
+    NUMBER_LISTS,
     NUMBER_TEXT,
     NUMBERS,
     ORDERED,
     POS,
     RANGES,
+    WHOLE_LISTS,
     WHOLE_NUMBERS,
     XGBOOST_SEEDS,
 )
@@ -157,7 +159,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         Naming the key and its value (and the nearest known name).
     """
     _check_text_booleans(library, params, given)
-    _check_sets(library, params, given)
+    _check_number_lists(library, params, given)
     _check_choices(library, params, given)
     _check_numbers(library, params, given)
     params = {k: v.strip() if k in NUMBERS and isinstance(v, str) else v for k, v in params.items()}
@@ -224,16 +226,44 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
                 )
 
 
-def _check_sets(library: str, params: dict, given: dict | None) -> None:
-    """Refuse a set for a LightGBM list read in order (:data:`ORDERED`): LightGBM took its
-    values in the order Python keeps them (``label_gain={2.0, 1.0}`` as ``1,2``), without
-    a word, or failed on a frozenset ("Unknown type of parameter")."""
-    for key in ORDERED if library == "lightgbm" else ():
-        if isinstance(params.get(key), set | frozenset):
+def _check_number_lists(library: str, params: dict, given: dict | None) -> None:
+    """Refuse a set for a LightGBM list read in order (:data:`ORDERED`), whose values
+    LightGBM took in the order Python keeps them (``label_gain={2.0, 1.0}`` as ``1,2``),
+    without a word; and anything but finite numbers in its lists of numbers
+    (:data:`NUMBER_LISTS`), whole ones in :data:`WHOLE_LISTS`: LightGBM failed at fit,
+    after the prior's scores, with "stod" (``label_gain='x'``), or read ``eval_at='x'``
+    as 0 in silence."""
+    for key in (k for k in NUMBER_LISTS if params.get(k) is not None and library == "lightgbm"):
+        value, shown = params[key], brief((given or {}).get(key, params[key]))
+        if isinstance(value, set | frozenset) and key in ORDERED:
             raise ValueError(
-                f"booster_params {key}={brief((given or {}).get(key, params[key]))} is a set, "
-                f"whose order Python chooses, but LightGBM reads {key} in order; give a list."
+                f"booster_params {key}={shown} is a set, whose order Python chooses, but "
+                f"LightGBM reads {key} in order; give a list."
             )
+        items = (value.split(",") if value.strip() else []) if isinstance(value, str) else [value]
+        if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+            items = value.ravel().tolist() if isinstance(value, np.ndarray) else list(value)
+        whole = key in WHOLE_LISTS
+        bad = next((i for i, v in enumerate(items) if not _list_number(v, whole)), None)
+        if bad is not None:
+            kind = "whole numbers" if whole else "numbers"
+            raise ValueError(
+                f"booster_params {key}={shown}: LightGBM takes finite {kind} here, as a list "
+                f"or as text separated by commas; {brief(items[bad])} is not one."
+            )
+
+
+def _list_number(value, whole: bool) -> bool:
+    """Whether LightGBM reads ``value``, an entry of a list of numbers, as the number it
+    is (a whole one where ``whole``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not NUMBER_TEXT.fullmatch(text) or (whole and not WHOLE_TEXT.fullmatch(text)):
+            return False
+        value = float(text)
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        return False
+    return not whole or float(value).is_integer()
 
 
 def _check_choices(library: str, params: dict, given: dict | None) -> None:

@@ -47,6 +47,14 @@ PER_COLUMN = (
 #: order would scramble.
 ORDERED = (*PER_COLUMN, "label_gain", "auc_mu_weights")
 
+#: LightGBM's names of its positions of the ranking metrics.
+_EVAL_AT = ("eval_at", "ndcg_eval_at", "ndcg_at", "map_eval_at", "map_at")
+
+#: LightGBM's lists of numbers, and those of whole numbers: it failed at fit on text in
+#: the others ("stod"), and read ``"x"`` in these as 0 and 8.5 as 8, without a word.
+NUMBER_LISTS = (*ORDERED, *_EVAL_AT)
+WHOLE_LISTS = ("max_bin_by_feature", *_EVAL_AT)
+
 #: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
 GENERATORS = (np.random.RandomState, np.random.Generator)
 
@@ -179,11 +187,13 @@ __all__ = [
     "LIGHTGBM_BOOLEANS",
     "NEG",
     "NUMBERS",
+    "NUMBER_LISTS",
     "NUMBER_TEXT",
     "ORDERED",
     "PER_COLUMN",
     "POS",
     "RANGES",
+    "WHOLE_LISTS",
     "WHOLE_NUMBERS",
     "XGBOOST_SEEDS",
 ]

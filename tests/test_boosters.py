@@ -2192,3 +2192,36 @@ def test_a_lightgbm_frozenset_is_read_as_the_set():
         assert booster.model_.booster_.params["eval_at"] == {1, 3}
         fits.append(booster.predict_margin(X, None))
     np.testing.assert_array_equal(fits[0], fits[1])  # the same trees, bit for bit
+
+
+@pytest.mark.parametrize(
+    "key, value, bad, kind",
+    [("label_gain", "x", "'x'", "numbers"), ("label_gain", [0, 1, None], "None", "numbers"),
+     ("label_gain", "0,1e999", "'1e999'", "numbers"), ("feature_contri", [True, 1.0], "True",
+      "numbers"), ("auc_mu_weights", ["a"], "'a'", "numbers"),
+     ("eval_at", "x", "'x'", "whole numbers"), ("ndcg_at", [1, 2.5], "2.5", "whole numbers"),
+     ("max_bin_by_feature", "8,x,8", "'x'", "whole numbers")],
+)  # fmt: skip
+def test_lightgbm_lists_of_numbers_holding_something_else_are_refused_by_name(
+    key, value, bad, kind
+):
+    # LightGBM said only "stod" (label_gain='x': "booster_params label_gain='x': LightGBM
+    # refuses it (stod)"), failed at fit after the prior's scores on None or True, and read
+    # eval_at='x' as 0 and 2.5 as 2 without a word
+    message = re.escape(
+        f"booster_params {key}={brief(value)}: LightGBM takes finite {kind} here, as a list "
+        f"or as text separated by commas; {bad} is not one."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"label_gain": "0, 1,3"}, {"label_gain": np.array([0.0, 1.0, 3.0])}, {"eval_at": [1, 3.0]},
+     {"eval_at": ""}, {"max_bin_by_feature": ["8", 16, np.int64(32)]}],
+)  # fmt: skip
+def test_lightgbm_lists_of_numbers_it_reads_are_taken(params):
+    X, _ = _frame()
+    booster = make_booster("lightgbm", {**params, "n_estimators": 3}, "classification", 0)
+    assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
