@@ -46,7 +46,8 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     dict
         ``monotone_constraints`` (its directions as Python ints; a tuple for a list or
         array), ``interaction_constraints`` and LightGBM's ``categorical_feature`` where
-        given by position (XGBoost: column names); empty otherwise.
+        given by position (XGBoost: column names; a set of LightGBM's categorical
+        positions as a list: LightGBM ignored it as a parameter); empty otherwise.
 
     Raises
     ------
@@ -71,8 +72,8 @@ def position_constraints(library: str, params: dict, columns) -> dict:
         out["monotone_constraints"] = tuple(map(_sign, monotone, columns))
     elif isinstance(monotone, dict):  # XGBoost's text of it read np.int64(1) as no number
         out["monotone_constraints"] = {c: _sign(v, c) for c, v in monotone.items()}
-    for key in _CATEGORICAL if library == "lightgbm" else ():
-        if isinstance(params.get(key), list | tuple):
+    for key in _CATEGORICAL if library == "lightgbm" else ():  # a set too, in its order
+        if isinstance(params.get(key), list | tuple | set | frozenset):
             out[key] = [_categorical(key, c, columns) for c in params[key]]
     groups = params.get("interaction_constraints")
     if isinstance(groups, str):  # LightGBM read its names as other columns, in silence

@@ -2225,3 +2225,23 @@ def test_lightgbm_lists_of_numbers_it_reads_are_taken(params):
     X, _ = _frame()
     booster = make_booster("lightgbm", {**params, "n_estimators": 3}, "classification", 0)
     assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
+
+
+@pytest.mark.parametrize("kind", [set, frozenset])
+def test_lightgbm_categorical_positions_as_a_set_are_read_as_the_list(kind):
+    # a set stayed a parameter, which LightGBM ignored beside the categorical columns
+    # llmboost passes to its fit ("categorical_feature keyword has been found in `params`
+    # and will be ignored"): the column was split as numbers
+    X, rng = _frame(200)
+    X["c"] = rng.integers(0, 6, size=len(X)).astype(float)
+    y = np.isin(X["c"], (1, 4)).astype(int)
+    margins = {}
+    for name, given in (("set", kind({2})), ("list", [2]), ("none", None)):
+        params = {"n_estimators": 5, "min_child_samples": 2}
+        params.update({} if given is None else {"categorical_feature": given})
+        booster = make_booster("lightgbm", params, "classification", 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # LightGBM's warning that it ignores them
+            margins[name] = booster.fit(X, y, None).predict_margin(X, None)
+    np.testing.assert_array_equal(margins["set"], margins["list"])  # the same trees
+    assert not np.array_equal(margins["set"], margins["none"])
