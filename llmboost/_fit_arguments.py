@@ -32,11 +32,14 @@ _FIT_DATA = {
 }
 
 #: LightGBM's columns of a data file (and their other names), which it ignores for the
-#: table llmboost gives it (``weight`` and ``group`` with a warning, the others in silence).
+#: table llmboost gives it (``weight`` and ``group`` with a warning, the others in silence:
+#: ``ignore_column=[0]`` fitted the same trees on column 0 as without it).
 _LIGHTGBM_FILE_COLUMNS = {
     **dict.fromkeys(("weight_column", "weight"), "give the row weights to fit(X, y, "
                     "sample_weight=...) (and drop their column from X)"),
     **dict.fromkeys(("label_column", "label"), "give the target to fit(X, y)"),
+    **dict.fromkeys(("ignore_column", "ignore_feature", "blacklist"),
+                    "drop those columns from X (X.drop(columns=[...])) before fit"),
     **dict.fromkeys(
         ("group_column", "group", "group_id", "query_column", "query", "query_id"),
         "query groups are for ranking, which llmboost does not fit; leave it out",
@@ -100,7 +103,8 @@ def check_fit_arguments(library: str, params: dict) -> None:
     ------
     ValueError
         For a starting margin or another of ``fit``'s data (both libraries), LightGBM's
-        columns of a data file (``weight_column``, ``label_column``, ``group_column``),
+        columns of a data file (``weight_column``, ``label_column``, ``group_column``,
+        ``ignore_column``),
         ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
     if data := next((key for key in _FIT_DATA if key in params), None):

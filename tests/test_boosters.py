@@ -2245,3 +2245,27 @@ def test_lightgbm_categorical_positions_as_a_set_are_read_as_the_list(kind):
             margins[name] = booster.fit(X, y, None).predict_margin(X, None)
     np.testing.assert_array_equal(margins["set"], margins["list"])  # the same trees
     assert not np.array_equal(margins["set"], margins["none"])
+
+
+@pytest.mark.parametrize(
+    "key, value", [("ignore_column", [0]), ("ignore_feature", "0"), ("blacklist", "name:a")]
+)
+def test_lightgbm_ignored_columns_of_a_data_file_are_refused_before_the_prior(key, value):
+    # LightGBM reads them only from a data file: ignore_column=[0] fitted the same trees on
+    # column 0 as without it, without a word
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    params = {key: value}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params=params
+    )
+    message = re.escape(
+        f"booster_params {key}={brief(value)} names a column of a data file, which LightGBM "
+        "ignores for the table llmboost gives it: drop those columns from X "
+        "(X.drop(columns=[...])) before fit."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, np.arange(len(X)) % 2)
+    model.set_params(prior=None, scale=0, booster_params={key: "", "n_estimators": 3})
+    assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)

@@ -3466,7 +3466,7 @@ def test_a_set_in_booster_params_is_saved_as_a_set(tmp_path, monkeypatch):
     import llmboost.persistence as persistence
 
     X, y = _data("binary", n=60)
-    params = {"n_estimators": 5, "ignore_column": {1}, "eval_at": {3, 1}}
+    params = {"n_estimators": 5, "categorical_feature": {1}, "eval_at": {3, 1}}
     model = PriorBoostClassifier(booster="lightgbm", booster_params=params, scale=1.0, cv=2)
     path = save(model.fit(X, y), tmp_path / "m.llmboost")
     loaded = load(path)
