@@ -185,6 +185,45 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
             )
 
 
+#: LightGBM's ranking metrics (under each of their names), which need query groups.
+_RANKING_METRICS = (
+    "ndcg", "lambdarank", "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart",
+    "map", "mean_average_precision",
+)  # fmt: skip
+
+
+def check_ranking_metrics(library: str, params: dict, given: dict | None) -> None:
+    """Refuse LightGBM's ranking metrics (``ndcg``, ``map`` and their other names): they
+    need query groups, which llmboost does not give, and LightGBM failed at fit, after
+    the prior's scores ("The NDCG metric requires query information"), in a classifier
+    and a regressor alike (XGBoost's compute without groups, one group of all rows).
+
+    Parameters
+    ----------
+    library : {"xgboost", "lightgbm"}
+    params : dict
+        The library's parameters (LightGBM's metrics in lower case).
+    given : dict or None
+        The user's ``booster_params``: the message shows the metric as given there.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the metric.
+    """
+    for key in (k for k in _METRIC_KEYS if library == "lightgbm" and params.get(k) is not None):
+        value = params[key]
+        names = metric_names(value.tolist() if hasattr(value, "tolist") else value)
+        if name := next((n for n in names if n in _RANKING_METRICS), None):
+            raise ValueError(
+                f"booster_params {key}={brief((given or {}).get(key, value))}: {name!r} is a "
+                "ranking metric, which needs query groups of rows that llmboost does not give "
+                "(LightGBM refuses it without them); give a metric of the task (e.g. "
+                "'binary_logloss' or 'auc' for a classifier, 'l2' for a regressor), or leave "
+                "the metric to its default."
+            )
+
+
 def metric_names(value) -> list[str]:
     """The metric names of a value of ``metric`` (names separated by commas, or a list or
     tuple of them), stripped and in lower case; ``[]`` for anything else."""
@@ -205,5 +244,6 @@ __all__ = [
     "check_class_count",
     "check_column_count",
     "check_metric_classes",
+    "check_ranking_metrics",
     "metric_names",
 ]

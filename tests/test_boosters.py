@@ -2269,3 +2269,27 @@ def test_lightgbm_ignored_columns_of_a_data_file_are_refused_before_the_prior(ke
         model.fit(X, np.arange(len(X)) % 2)
     model.set_params(prior=None, scale=0, booster_params={key: "", "n_estimators": 3})
     assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
+    "task, value, name",
+    [("classification", "ndcg", "ndcg"), ("classification", ["auc", "MAP"], "map"),
+     ("regression", "l2,xendcg", "xendcg"), ("classification", ("lambdarank",), "lambdarank"),
+     ("regression", "mean_average_precision", "mean_average_precision")],
+)  # fmt: skip
+def test_lightgbm_ranking_metrics_are_refused_before_the_prior(task, value, name):
+    # LightGBM failed at fit, after the prior's scores: "The NDCG metric requires query
+    # information", "For MAP metric, there should be query information"
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    X, rng = _frame()
+    y = np.arange(len(X)) % 2 if task == "classification" else rng.normal(size=len(X))
+    cls = PriorBoostClassifier if task == "classification" else PriorBoostRegressor
+    model = cls(_refused_before_the_prior(task), booster="lightgbm",
+                booster_params={"metric": value})  # fmt: skip
+    message = re.escape(
+        f"booster_params metric={brief(value)}: {name!r} is a ranking metric, which needs "
+        "query groups of rows that llmboost does not give"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y)
