@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ._class_count import check_ranking_metrics
+from ._class_count import check_metric_data
 from ._constraints import check_constraint_forms
 from ._fit_arguments import check_boosting, check_stopping_twice
 from ._library_config import check_library_values
@@ -81,7 +81,7 @@ class Booster(ABC):
         check_constraint_forms(self.params)
         check_gpu(self.name, self.params, self.has_cuda)
         check_metric(self.name, self.params)
-        check_ranking_metrics(self.name, self.params, given)
+        check_metric_data(self.name, self.params, given)
         _check_class_weight(self.params)
         check_library_values(self.name, task, self.params, given)
 

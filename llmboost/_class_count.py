@@ -185,18 +185,28 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
             )
 
 
-#: LightGBM's ranking metrics (under each of their names), which need query groups.
-_RANKING_METRICS = (
-    "ndcg", "lambdarank", "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart",
-    "map", "mean_average_precision",
-)  # fmt: skip
+#: Metrics of data of the rows that llmboost does not give, by library: LightGBM's ranking
+#: metrics (under each of their names) and XGBoost's metrics of interval-censored labels.
+_METRIC_DATA = {
+    "lightgbm": dict.fromkeys(
+        ("ndcg", "lambdarank", "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart",
+         "xendcg_mart", "map", "mean_average_precision"),
+        "a ranking metric, which needs query groups of rows",
+    ),
+    "xgboost": dict.fromkeys(
+        ("aft-nloglik", "interval-regression-accuracy"),
+        "a metric of interval-censored labels, which needs the lower and upper bounds of y",
+    ),
+}  # fmt: skip
 
 
-def check_ranking_metrics(library: str, params: dict, given: dict | None) -> None:
-    """Refuse LightGBM's ranking metrics (``ndcg``, ``map`` and their other names): they
-    need query groups, which llmboost does not give, and LightGBM failed at fit, after
-    the prior's scores ("The NDCG metric requires query information"), in a classifier
-    and a regressor alike (XGBoost's compute without groups, one group of all rows).
+def check_metric_data(library: str, params: dict, given: dict | None) -> None:
+    """Refuse metrics of data llmboost does not give (:data:`_METRIC_DATA`): LightGBM's
+    ranking metrics (``ndcg``, ``map`` and their other names) failed at fit, after the
+    prior's scores ("The NDCG metric requires query information"), in a classifier and a
+    regressor alike, XGBoost's ``aft-nloglik`` at a fit with ``eval_set`` ("Check failed:
+    preds.Size() == info.labels_lower_bound_.Size()"). XGBoost's ranking metrics compute
+    without groups (one group of all rows).
 
     Parameters
     ----------
@@ -211,16 +221,18 @@ def check_ranking_metrics(library: str, params: dict, given: dict | None) -> Non
     ValueError
         Naming the parameter and the metric.
     """
-    for key in (k for k in _METRIC_KEYS if library == "lightgbm" and params.get(k) is not None):
+    keys = ("eval_metric",) if library == "xgboost" else _METRIC_KEYS
+    for key in (k for k in keys if params.get(k) is not None):
         value = params[key]
         names = metric_names(value.tolist() if hasattr(value, "tolist") else value)
-        if name := next((n for n in names if n in _RANKING_METRICS), None):
+        if name := next((n for n in names if n in _METRIC_DATA[library]), None):
+            lib = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
             raise ValueError(
-                f"booster_params {key}={brief((given or {}).get(key, value))}: {name!r} is a "
-                "ranking metric, which needs query groups of rows that llmboost does not give "
-                "(LightGBM refuses it without them); give a metric of the task (e.g. "
-                "'binary_logloss' or 'auc' for a classifier, 'l2' for a regressor), or leave "
-                "the metric to its default."
+                f"booster_params {key}={brief((given or {}).get(key, value))}: {name!r} is "
+                f"{_METRIC_DATA[library][name]} that llmboost does not give ({lib} fails "
+                "without them); give a metric of the task (e.g. the log loss or AUC for a "
+                "classifier, the squared error for a regressor), or leave the metric to its "
+                "default."
             )
 
 
@@ -244,6 +256,6 @@ __all__ = [
     "check_class_count",
     "check_column_count",
     "check_metric_classes",
-    "check_ranking_metrics",
+    "check_metric_data",
     "metric_names",
 ]

@@ -2289,7 +2289,34 @@ def test_lightgbm_ranking_metrics_are_refused_before_the_prior(task, value, name
                 booster_params={"metric": value})  # fmt: skip
     message = re.escape(
         f"booster_params metric={brief(value)}: {name!r} is a ranking metric, which needs "
-        "query groups of rows that llmboost does not give"
+        "query groups of rows that llmboost does not give (LightGBM fails without them)"
     )
     with pytest.raises(ValueError, match=rf"^{message}"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "task, value, name",
+    [("regression", "aft-nloglik", "aft-nloglik"),
+     ("classification", ["logloss", "interval-regression-accuracy"],
+      "interval-regression-accuracy")],
+)  # fmt: skip
+def test_xgboost_metrics_of_interval_censored_labels_are_refused_before_the_prior(
+    task, value, name
+):
+    # XGBoost failed at a fit with eval_set, after the prior's scores: "Check failed:
+    # preds.Size() == info.labels_lower_bound_.Size() (60 vs. 0)"
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    X, rng = _frame()
+    y = np.arange(len(X)) % 2 if task == "classification" else rng.normal(size=len(X))
+    cls = PriorBoostClassifier if task == "classification" else PriorBoostRegressor
+    model = cls(_refused_before_the_prior(task), booster="xgboost",
+                booster_params={"eval_metric": value})  # fmt: skip
+    message = re.escape(
+        f"booster_params eval_metric={brief(value)}: {name!r} is a metric of interval-censored "
+        "labels, which needs the lower and upper bounds of y that llmboost does not give "
+        "(XGBoost fails without them)"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y, eval_set=(X, y))
