@@ -102,6 +102,31 @@ def check_class_count(params: dict, classes, scales) -> None:
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
     _check_base_score(params, classes)
+    _check_auc_mu_weights(params, len(classes) if len(classes) > 2 or multiclass else 1)
+
+
+def _check_auc_mu_weights(params: dict, n_outputs: int) -> None:
+    """Refuse LightGBM's ``auc_mu_weights`` of another length than the square of its
+    number of outputs (the classes, one for two classes): it failed at fit, after the
+    prior's scores ("auc_mu_weights must have 9 elements, but found 4")."""
+    value = params.get("auc_mu_weights")
+    if isinstance(value, str):  # LightGBM reads text as values separated by commas
+        count = len(value.split(",")) if value.strip() else 0
+    else:
+        count = 0 if value is None else np.size(value)
+    if not count or count == n_outputs**2:
+        return
+    shown = f"booster_params auc_mu_weights={brief(value)} gives {count} values"
+    if n_outputs == 1:
+        raise ValueError(
+            f"{shown}, but y has 2 classes: it weighs the pairs of classes of auc_mu, a "
+            "metric of several classes, and LightGBM takes one value here; leave it out."
+        )
+    raise ValueError(
+        f"{shown}, but y has {n_outputs} classes: LightGBM takes {n_outputs} x {n_outputs} = "
+        f"{n_outputs**2}, the weight of each pair of classes, row by row in the order of "
+        "the sorted labels."
+    )
 
 
 def _check_base_score(params: dict, classes) -> None:

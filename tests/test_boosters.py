@@ -2320,3 +2320,27 @@ def test_xgboost_metrics_of_interval_censored_labels_are_refused_before_the_prio
     )
     with pytest.raises(ValueError, match=rf"^{message}"):
         model.fit(X, y, eval_set=(X, y))
+
+
+@pytest.mark.parametrize(
+    "n_classes, value, message",
+    [(3, [1.0] * 4, "gives 4 values, but y has 3 classes: LightGBM takes 3 x 3 = 9, the weight "
+      "of each pair of classes, row by row in the order of the sorted labels."),
+     (4, "0,1,1,0", "gives 4 values, but y has 4 classes: LightGBM takes 4 x 4 = 16"),
+     (2, [0.0, 1.0, 1.0, 0.0], "gives 4 values, but y has 2 classes: it weighs the pairs of "
+      "classes of auc_mu, a metric of several classes, and LightGBM takes one value here")],
+)  # fmt: skip
+def test_lightgbm_auc_mu_weights_of_another_length_than_the_classes_are_refused_before_the_prior(
+    n_classes, value, message
+):
+    # LightGBM failed at fit, after the prior's scores: "auc_mu_weights must have 9
+    # elements, but found 4"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params={"auc_mu_weights": value}
+    )
+    shown = re.escape(f"booster_params auc_mu_weights={brief(value)} {message}")
+    with pytest.raises(ValueError, match=rf"^{shown}"):
+        model.fit(X, np.arange(len(X)) % n_classes)
