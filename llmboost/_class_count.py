@@ -4,6 +4,7 @@ column that the columns of ``X`` contradict."""
 
 from __future__ import annotations
 
+from functools import cache
 from numbers import Real
 
 import numpy as np
@@ -226,7 +227,10 @@ _METRIC_DATA = {
 
 
 def check_metric_data(library: str, params: dict, given: dict | None) -> None:
-    """Refuse metrics of data llmboost does not give (:data:`_METRIC_DATA`): LightGBM's
+    """Refuse a LightGBM metric name it does not have (it skipped ``metric='nope'`` without a
+    word; a fit with ``eval_set`` failed after the prior's scores: "For early stopping, at
+    least one dataset and eval metric is required for evaluation"), and metrics of data
+    llmboost does not give (:data:`_METRIC_DATA`): LightGBM's
     ranking metrics (``ndcg``, ``map`` and their other names) failed at fit, after the
     prior's scores ("The NDCG metric requires query information"), in a classifier and a
     regressor alike, XGBoost's ``aft-nloglik`` at a fit with ``eval_set`` ("Check failed:
@@ -250,6 +254,14 @@ def check_metric_data(library: str, params: dict, given: dict | None) -> None:
     for key in (k for k in keys if params.get(k) is not None):
         value = params[key]
         names = metric_names(value.tolist() if hasattr(value, "tolist") else value)
+        unknown = [n for n in names if library == "lightgbm" and not _lightgbm_metric(n)]
+        if unknown:
+            raise ValueError(
+                f"booster_params {key}={brief((given or {}).get(key, value))}: LightGBM has no "
+                f"metric {unknown[0]!r} and would skip it without a word (a fit stopping early "
+                "on eval_set then fails); see LightGBM's metrics: "
+                "https://lightgbm.readthedocs.io/en/latest/Parameters.html#metric."
+            )
         if name := next((n for n in names if n in _METRIC_DATA[library]), None):
             lib = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
             raise ValueError(
@@ -259,6 +271,25 @@ def check_metric_data(library: str, params: dict, given: dict | None) -> None:
                 "classifier, the squared error for a regressor), or leave the metric to its "
                 "default."
             )
+
+
+@cache
+def _lightgbm_metric(name: str) -> bool:
+    """Whether LightGBM has the metric ``name``: a booster of four rows reports it, or
+    LightGBM refuses it for the loss or the rows (it skips a name it does not know)."""
+    import lightgbm as lgb
+
+    from ._library_config import _no_stderr
+
+    if name in _NO_METRIC:
+        return True
+    rows = lgb.Dataset(np.arange(8.0).reshape(4, 2), [0.0, 1.0, 0.0, 1.0], params={"verbose": -1})
+    try:
+        with _no_stderr():  # LightGBM prints its errors as it raises them
+            params = {"objective": "regression", "metric": name, "verbose": -1}
+            return bool(lgb.Booster(params, rows).eval_train())
+    except lgb.basic.LightGBMError:  # "Multiclass objective and metrics don't match", ...
+        return True
 
 
 def metric_names(value) -> list[str]:

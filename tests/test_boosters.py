@@ -2344,3 +2344,27 @@ def test_lightgbm_auc_mu_weights_of_another_length_than_the_classes_are_refused_
     shown = re.escape(f"booster_params auc_mu_weights={brief(value)} {message}")
     with pytest.raises(ValueError, match=rf"^{shown}"):
         model.fit(X, np.arange(len(X)) % n_classes)
+
+
+@pytest.mark.parametrize("value, name", [("nope", "nope"), ("auc,aucc", "aucc"),
+                                         (["binary_logloss", "ndcg@3"], "ndcg@3")])  # fmt: skip
+def test_lightgbm_metric_names_it_does_not_have_are_refused_before_the_prior(value, name, capfd):
+    # LightGBM skipped them without a word; a fit with eval_set failed after the prior's
+    # scores: "For early stopping, at least one dataset and eval metric is required"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params={"metric": value}
+    )
+    message = re.escape(
+        f"booster_params metric={brief(value)}: LightGBM has no metric {name!r} and would "
+        "skip it without a word"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y, eval_set=(X, y))
+    out, err = capfd.readouterr()
+    assert "[LightGBM]" not in out + err  # its errors about the names it has
+    for taken in ("binary", "AUC", "average_precision, binary_error", "None", ""):
+        make_booster("lightgbm", {"metric": taken}, "classification", 0)
