@@ -165,8 +165,8 @@ def check_metric_classes(params: dict, classes) -> None:
             raise ValueError(
                 f"booster_params {key}={brief(value)}: {name!r} is a metric of several "
                 f"classes, but y has 2 classes, which {library} refuses; give "
-                f"{_MULTICLASS_METRICS[name]!r}, the same metric for two classes, or leave "
-                "the metric to its default."
+                f"{_MULTICLASS_METRICS[name.partition('@')[0]]!r}, the same metric for two "
+                "classes, or leave the metric to its default."
             )
         if name is not None:
             fits = f"y has {len(classes)} classes" if loss is None else f"{loss} is multiclass"
@@ -303,7 +303,7 @@ def _mismatch(key: str, name: str, several: bool) -> bool:
     """Whether the metric ``name`` given under ``key`` contradicts the classes."""
     if key == "eval_metric":  # XGBoost's; its auc and aucpr take any number of classes
         binary = name in ("logloss", "error") or name.startswith("error@")
-        return binary if several else name in _XGBOOST_MULTICLASS_METRICS
+        return binary if several else name.partition("@")[0] in _XGBOOST_MULTICLASS_METRICS
     return name not in _NO_METRIC and (name in _MULTICLASS_METRICS) != several
 
 

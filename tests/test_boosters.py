@@ -2368,3 +2368,17 @@ def test_lightgbm_metric_names_it_does_not_have_are_refused_before_the_prior(val
     assert "[LightGBM]" not in out + err  # its errors about the names it has
     for taken in ("binary", "AUC", "average_precision, binary_error", "None", ""):
         make_booster("lightgbm", {"metric": taken}, "classification", 0)
+
+
+@pytest.mark.parametrize("metric", ["merror@0.5", ["auc", "mlogloss@1"]])
+def test_xgboost_multiclass_metric_with_a_parameter_is_refused_with_two_classes(metric):
+    # "merror@0.5" passed as no metric of several classes, and XGBoost failed at a fit with
+    # eval_set, after the prior's scores: "label must be in [0, num_class), num_class=1"
+    name = metric if isinstance(metric, str) else metric[1]
+    message = re.escape(
+        f"booster_params eval_metric={brief(metric)}: {name!r} is a metric of several classes, "
+        f"but y has 2 classes, which XGBoost refuses; give '{name[1:].partition('@')[0]}'"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        check_binary_weight({"eval_metric": metric}, np.array([0, 1]))
+    check_binary_weight({"eval_metric": metric}, np.array([0, 1, 2]))  # taken
