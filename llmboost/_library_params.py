@@ -74,7 +74,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     word; a tuple of them as a list), a LightGBM ``frozenset`` as a set (LightGBM failed on
     one: "Unknown type of parameter:eval_at, got:frozenset"), and the text of a whole number
     as the int for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole
-    numbers (``"5"`` was refused).
+    numbers (``"5"`` was refused), and XGBoost's ``base_score`` of one value in a list as
+    the value (the regressor failed on ``[3.0]``: "float() argument must be ... not 'list'").
 
     Parameters
     ----------
@@ -113,6 +114,13 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
             del out[given[0]]
     for key in (k for k in _ROUNDS if isinstance((out or {}).get(k), str)):
         out = {**out, key: _rounds(out[key], _ROUNDS[key])}
+    score = (out or {}).get("base_score")
+    if (
+        library == "xgboost"
+        and isinstance(score, list | tuple | np.ndarray)
+        and np.size(score) == 1
+    ):
+        out = {**out, "base_score": np.ravel(score).tolist()[0]}  # [3.0]: 3.0, as XGBoost
     return out
 
 
@@ -301,9 +309,10 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
     """Refuse parameters the task contradicts: ``num_class`` other than 1 in a regressor
     (XGBoost failed at fit, after the prior's scores: "base_margin_.Shape(1) ==
     OutputLength() (1 vs. 3)", LightGBM "Number of classes must be 1 for non-multiclass
-    training"), and LightGBM's ``is_unbalance=True`` beside a ``scale_pos_weight`` other
-    than 1 in a classifier (it failed at fit: "Cannot set is_unbalance and
-    scale_pos_weight at the same time").
+    training"), XGBoost's ``base_score`` of several values in a regressor (it failed
+    there: "Invalid `base_score`, it should match the number of outputs"), and LightGBM's
+    ``is_unbalance=True`` beside a ``scale_pos_weight`` other than 1 in a classifier (it
+    failed at fit: "Cannot set is_unbalance and scale_pos_weight at the same time").
 
     Parameters
     ----------
@@ -325,6 +334,12 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
         raise ValueError(
             f"booster_params {count}={brief(shown)} is a number of classes, but a "
             f"regressor fits one number per row; leave {count} out."
+        )
+    score = params.get("base_score")
+    if task == "regression" and isinstance(score, list | tuple | np.ndarray):  # of several
+        raise ValueError(
+            f"booster_params base_score={brief(score)} gives {np.size(score)} values, but a "
+            "regressor fits one number per row; give one number (the trees' start)."
         )
     weight = params.get("scale_pos_weight")
     weight = None if isinstance(weight, bool) else _to_float(weight)

@@ -2382,3 +2382,23 @@ def test_xgboost_multiclass_metric_with_a_parameter_is_refused_with_two_classes(
     with pytest.raises(ValueError, match=rf"^{message}"):
         check_binary_weight({"eval_metric": metric}, np.array([0, 1]))
     check_binary_weight({"eval_metric": metric}, np.array([0, 1, 2]))  # taken
+
+
+def test_xgboost_base_score_of_one_value_in_a_list_is_read_as_the_value_in_a_regressor():
+    # the regressor's fit without a margin failed on it: "float() argument must be a string
+    # or a real number, not 'list'" (XGBoost takes it); several values failed at fit,
+    # after the prior's scores: "Invalid `base_score`, it should match the number of outputs"
+    X, rng = _frame()
+    y = 100 + 10 * rng.normal(size=len(X))
+    fits = []
+    for score in (3.0, [3.0], np.array([3.0]), (np.float32(3.0),)):
+        booster = make_booster("xgboost", {"base_score": score, "n_estimators": 5}, "regression", 0)
+        fits.append(booster.fit(X, y, None).predict_margin(X, None))
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other, fits[0])  # the same trees, bit for bit
+    message = re.escape(
+        "booster_params base_score=[3.0, 1.0] gives 2 values, but a regressor fits one number "
+        "per row; give one number (the trees' start)."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("xgboost", {"base_score": [3.0, 1.0]}, "regression", 0)
