@@ -182,8 +182,9 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     """Refuse a list of one value per column of X of another length than X's columns:
     LightGBM's :data:`~llmboost._param_tables.PER_COLUMN` (it failed at fit, after the
     prior's scores: "Check failed: (static_cast<size_t>(num_col)) ==
-    (config_.max_bin_by_feature.size())"), and the constraints
-    :func:`~llmboost._constraints.position_constraints` checks.
+    (config_.max_bin_by_feature.size())"), XGBoost's ``feature_weights`` (it took three
+    weights for two columns without a word, and failed at fit on a negative one), and the
+    constraints :func:`~llmboost._constraints.position_constraints` checks.
 
     Parameters
     ----------
@@ -200,15 +201,23 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     """
     params = params or {}
     position_constraints(library, params, columns)
-    for key in (k for k in PER_COLUMN if params.get(k) is not None and library == "lightgbm"):
+    keys = PER_COLUMN if library == "lightgbm" else ("feature_weights",)
+    name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+    for key in (k for k in keys if params.get(k) is not None):
         value = params[key]  # LightGBM reads text as values separated by commas
         count = len(value.split(",")) if isinstance(value, str) and value else np.size(value)
         if count and count != len(columns):
             raise ValueError(
                 f"booster_params {key}={brief(value)} gives {count} value"
-                f"{'s' * (count != 1)} for the {len(columns)} columns of X, where LightGBM "
+                f"{'s' * (count != 1)} for the {len(columns)} columns of X, where {name} "
                 "takes one per column; give one per column of X, in X's order."
             )
+    weights = np.ravel(params.get("feature_weights", [])).tolist() if library == "xgboost" else []
+    if not all(_to_float(w) is not None and 0 <= _to_float(w) < np.inf for w in weights):
+        raise ValueError(
+            f"booster_params feature_weights={brief(params['feature_weights'])}: XGBoost takes "
+            "a finite weight >= 0 per column (the chance of its sampling by colsample_*)."
+        )
 
 
 #: Metrics of data of the rows that llmboost does not give, by library: LightGBM's ranking

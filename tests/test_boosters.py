@@ -2402,3 +2402,30 @@ def test_xgboost_base_score_of_one_value_in_a_list_is_read_as_the_value_in_a_reg
     )
     with pytest.raises(ValueError, match=rf"^{message}$"):
         make_booster("xgboost", {"base_score": [3.0, 1.0]}, "regression", 0)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [([1.0, 2.0], " gives 2 values for the 3 columns of X, where XGBoost takes one per column"),
+     ([1.0] * 4, " gives 4 values for the 3 columns of X, where XGBoost takes one per column"),
+     ([1.0, -1.0, 1.0], ": XGBoost takes a finite weight >= 0 per column"),
+     (np.array([1.0, np.nan, 1.0]), ": XGBoost takes a finite weight >= 0 per column")],
+)  # fmt: skip
+def test_xgboost_feature_weights_not_one_weight_per_column_are_refused_before_the_prior(
+    value, message
+):
+    # XGBoost took four weights for three columns without a word, and failed at fit on a
+    # negative one, after the prior's scores: "Feature weight must be greater than 0"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    params = {"feature_weights": value, "colsample_bynode": 0.5}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="xgboost", booster_params=params
+    )
+    shown = re.escape(f"booster_params feature_weights={brief(value)}{message}")
+    with pytest.raises(ValueError, match=rf"^{shown}"):
+        model.fit(X, y)
+    model.set_params(prior=None, scale=0, booster_params={**params, "feature_weights": [0, 1, 2]})
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
