@@ -47,6 +47,44 @@ _LIGHTGBM_FILE_COLUMNS = {
 }  # fmt: skip
 
 
+#: LightGBM's parameters of its command-line program (and their other names), which its
+#: Python package ignores: ``output_model='m.txt'`` wrote no file, without a word.
+_LIGHTGBM_CLI = {
+    **dict.fromkeys(
+        ("config", "config_file", "task", "task_type", "convert_model", "convert_model_file",
+         "convert_model_language", "output_result", "name_pred", "pred_name", "predict_name",
+         "predict_result", "prediction_name", "prediction_result"),
+        "llmboost trains and predicts itself; leave it out",
+    ),
+    **dict.fromkeys(
+        ("data", "train", "train_data", "data_filename", "train_data_file", "valid", "test",
+         "test_data", "valid_data", "test_data_file", "valid_data_file", "valid_filenames",
+         "header", "has_header", "two_round", "two_round_loading", "use_two_round_loading",
+         "save_binary", "is_save_binary", "is_save_binary_file", "precise_float_parser",
+         "parser_config_file"),
+        "it reads or writes data files, and llmboost gives LightGBM the rows of fit(X, y, "
+        "eval_set=(X_val, y_val)); leave it out",
+    ),
+    **dict.fromkeys(
+        ("output_model", "model_out", "model_output", "snapshot_freq", "save_period",
+         "saved_feature_importance_type"),
+        "save the fitted estimator with llmboost.save(model, path)",
+    ),
+    **dict.fromkeys(
+        ("input_model", "model_in", "model_input"),
+        "each fit builds new trees from the prior's margin; leave it out",
+    ),
+}  # fmt: skip
+
+
+def _at_default(value) -> bool:
+    """Whether a command-line parameter is at a value that does nothing (its default:
+    empty, off, ``task='train'``, ``snapshot_freq=-1``)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("", "train", "training")
+    return value is None or value is False or (isinstance(value, int | float) and value <= 0)
+
+
 def _no_column(value) -> bool:
     """Whether a data file's column parameter is at LightGBM's default, no column (``''``,
     as a model file's parameters write it, or ``None``)."""
@@ -104,7 +142,7 @@ def check_fit_arguments(library: str, params: dict) -> None:
     ValueError
         For a starting margin or another of ``fit``'s data (both libraries), LightGBM's
         columns of a data file (``weight_column``, ``label_column``, ``group_column``,
-        ``ignore_column``),
+        ``ignore_column``), parameters of its command-line program (``output_model``),
         ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
     if data := next((key for key in _FIT_DATA if key in params), None):
@@ -120,6 +158,12 @@ def check_fit_arguments(library: str, params: dict) -> None:
             f"booster_params {column}={brief(params[column])} names a column of a data file, "
             f"which LightGBM ignores for the table llmboost gives it: "
             f"{_LIGHTGBM_FILE_COLUMNS[column]}."
+        )
+    if cli := next((k for k in _LIGHTGBM_CLI if k in params and not _at_default(params[k])), None):
+        raise ValueError(
+            f"booster_params {cli}={brief(params[cli])} is read by LightGBM's command-line "
+            "program only, and its Python package, which llmboost calls, ignores it: "
+            f"{_LIGHTGBM_CLI[cli]}."
         )
     for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
         if alias := next((a for a in aliases if a in params), None):

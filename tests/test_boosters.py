@@ -1435,11 +1435,11 @@ def test_interaction_constraints_as_sets_are_refused_before_any_fit(library, gro
      ("lightgbm", "min_data_per_group", 2.5, "a whole number"),
      ("lightgbm", "min_data_in_bin", 2.5, "a whole number"),
      ("lightgbm", "linear_lambda", "x", "a number"), ("lightgbm", "pos_sub_row", "x", "a number"),
-     # DART's most trees dropped, the bins of quantized gradients, the rounds between
-     # saved models or printed metrics: "Parameter max_drop should be of type int"
+     # DART's most trees dropped, the bins of quantized gradients, a seed, the rounds
+     # between printed metrics: "Parameter max_drop should be of type int"
      ("lightgbm", "max_drop", 5.0, "a whole number"),
      ("lightgbm", "num_grad_quant_bins", "4.0", "a whole number"),
-     ("lightgbm", "snapshot_freq", 2.0, "a whole number"),
+     ("lightgbm", "bagging_seed", 2.0, "a whole number"),
      ("lightgbm", "metric_freq", "x", "a number"),
      ("lightgbm", "output_freq", 1.5, "a whole number")],
 )  # fmt: skip
@@ -2429,3 +2429,29 @@ def test_xgboost_feature_weights_not_one_weight_per_column_are_refused_before_th
         model.fit(X, y)
     model.set_params(prior=None, scale=0, booster_params={**params, "feature_weights": [0, 1, 2]})
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize(
+    "key, value, hint",
+    [("output_model", "m.txt", "save the fitted estimator with llmboost.save(model, path)"),
+     ("save_period", 5, "save the fitted estimator with llmboost.save(model, path)"),
+     ("task", "predict", "llmboost trains and predicts itself; leave it out"),
+     ("valid", "v.csv", "it reads or writes data files, and llmboost gives LightGBM the rows "
+      "of fit(X, y, eval_set=(X_val, y_val)); leave it out"),
+     ("save_binary", True, "it reads or writes data files"),
+     ("input_model", "m.txt", "each fit builds new trees from the prior's margin")],
+)  # fmt: skip
+def test_lightgbm_parameters_of_its_command_line_program_are_refused(key, value, hint):
+    # LightGBM's Python package ignores them: output_model="m.txt" wrote no file, without
+    # a word
+    message = re.escape(
+        f"booster_params {key}={brief(value)} is read by LightGBM's command-line program "
+        f"only, and its Python package, which llmboost calls, ignores it: {hint}"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+    X, _ = _frame()
+    default = {"output_model": "", "save_period": -1, "task": "train", "valid": "",
+               "save_binary": False, "input_model": ""}[key]  # fmt: skip
+    booster = make_booster("lightgbm", {key: default, "n_estimators": 3}, "classification", 0)
+    assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
