@@ -5,6 +5,8 @@ its random forest, XGBoost's early-stopping callback without validation rows or 
 
 from __future__ import annotations
 
+import os
+
 from ._library_params import _FOREST, _LIGHTGBM_BOOSTING, boosting_mode
 from ._params import brief
 
@@ -77,6 +79,14 @@ _LIGHTGBM_CLI = {
 }  # fmt: skip
 
 
+#: LightGBM's files of forced splits and bins (under each of their names), which it skips
+#: without a word where no such file exists.
+_LIGHTGBM_FILES = (
+    "forcedsplits_filename", "fs", "forced_splits", "forced_splits_file",
+    "forced_splits_filename", "forcedbins_filename",
+)  # fmt: skip
+
+
 def _at_default(value) -> bool:
     """Whether a command-line parameter is at a value that does nothing (its default:
     empty, off, ``task='train'``, ``snapshot_freq=-1``)."""
@@ -142,8 +152,9 @@ def check_fit_arguments(library: str, params: dict) -> None:
     ValueError
         For a starting margin or another of ``fit``'s data (both libraries), LightGBM's
         columns of a data file (``weight_column``, ``label_column``, ``group_column``,
-        ``ignore_column``), parameters of its command-line program (``output_model``),
-        ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
+        ``ignore_column``), parameters of its command-line program (``output_model``), a
+        file of forced splits or bins that does not exist, ``eval_metric`` or
+        ``callbacks``, or an alias such as ``eta``.
     """
     if data := next((key for key in _FIT_DATA if key in params), None):
         raise ValueError(
@@ -152,19 +163,7 @@ def check_fit_arguments(library: str, params: dict) -> None:
         )
     if library != "lightgbm":
         return
-    named = (k for k in _LIGHTGBM_FILE_COLUMNS if k in params and not _no_column(params[k]))
-    if column := next(named, None):
-        raise ValueError(
-            f"booster_params {column}={brief(params[column])} names a column of a data file, "
-            f"which LightGBM ignores for the table llmboost gives it: "
-            f"{_LIGHTGBM_FILE_COLUMNS[column]}."
-        )
-    if cli := next((k for k in _LIGHTGBM_CLI if k in params and not _at_default(params[k])), None):
-        raise ValueError(
-            f"booster_params {cli}={brief(params[cli])} is read by LightGBM's command-line "
-            "program only, and its Python package, which llmboost calls, ignores it: "
-            f"{_LIGHTGBM_CLI[cli]}."
-        )
+    _check_lightgbm_files(params)
     for main, aliases in _LIGHTGBM_OVERRIDDEN.items():
         if alias := next((a for a in aliases if a in params), None):
             raise ValueError(
@@ -182,6 +181,31 @@ def check_fit_arguments(library: str, params: dict) -> None:
                 f"booster_params {key} is not supported: LightGBM takes it in fit, which "
                 f"llmboost calls, and ignores it as a parameter; {hint}."
             )
+
+
+def _check_lightgbm_files(params: dict) -> None:
+    """Refuse LightGBM's parameters of files it does not read for llmboost's fits: the
+    columns of a data file, those of its command-line program, and a file of forced
+    splits or bins that does not exist."""
+    named = (k for k in _LIGHTGBM_FILE_COLUMNS if k in params and not _no_column(params[k]))
+    if column := next(named, None):
+        raise ValueError(
+            f"booster_params {column}={brief(params[column])} names a column of a data file, "
+            f"which LightGBM ignores for the table llmboost gives it: "
+            f"{_LIGHTGBM_FILE_COLUMNS[column]}."
+        )
+    if cli := next((k for k in _LIGHTGBM_CLI if k in params and not _at_default(params[k])), None):
+        raise ValueError(
+            f"booster_params {cli}={brief(params[cli])} is read by LightGBM's command-line "
+            "program only, and its Python package, which llmboost calls, ignores it: "
+            f"{_LIGHTGBM_CLI[cli]}."
+        )
+    name = next((k for k in _LIGHTGBM_FILES if not _no_column(params.get(k))), None)
+    if name and not (isinstance(params[name], str | os.PathLike) and os.path.isfile(params[name])):
+        raise ValueError(
+            f"booster_params {name}={brief(params[name])} is no file, which LightGBM would "
+            "skip without a word; give the path of an existing file, or leave it out."
+        )
 
 
 #: XGBoost's updaters that build trees from the data as ``tree_method`` reads it, and the

@@ -1,5 +1,6 @@
 """The booster adapters: margins in, margins out, for every task and library."""
 
+import json
 import re
 import warnings
 
@@ -2455,3 +2456,25 @@ def test_lightgbm_parameters_of_its_command_line_program_are_refused(key, value,
                "save_binary": False, "input_model": ""}[key]  # fmt: skip
     booster = make_booster("lightgbm", {key: default, "n_estimators": 3}, "classification", 0)
     assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
+
+
+@pytest.mark.parametrize("key", ["forcedsplits_filename", "forced_splits", "forcedbins_filename"])
+def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(key, tmp_path):
+    # LightGBM skipped a missing file without a word: the trees split as without it
+    missing = tmp_path / "splits.json"
+    for value in (str(missing), missing, str(tmp_path), 3):
+        message = re.escape(
+            f"booster_params {key}={brief(value)} is no file, which LightGBM would skip "
+            "without a word; give the path of an existing file, or leave it out."
+        )
+        with pytest.raises(ValueError, match=rf"^{message}$"):
+            make_booster("lightgbm", {key: value}, "classification", 0)
+    forced = {"feature": 1, "threshold": 0.5} if "splits" in key else [
+        {"feature": 1, "bin_upper_bound": [0.5]}]  # fmt: skip
+    missing.write_text(json.dumps(forced))
+    X, _ = _frame()
+    booster = make_booster("lightgbm", {key: missing, "n_estimators": 3}, "classification", 0)
+    booster.fit(X, np.arange(len(X)) % 2, None)
+    if "splits" in key:  # the first split is the one forced
+        assert booster.model_.booster_.dump_model()["tree_info"][0]["tree_structure"][
+            "split_feature"] == 1  # fmt: skip
