@@ -27,6 +27,7 @@ from ._param_tables import (
     CHOICES,
     GENERATORS,
     LIGHTGBM_BOOLEANS,
+    LIST_LEAST,
     NEG,
     NUMBER_LISTS,
     NUMBER_TEXT,
@@ -230,9 +231,9 @@ def _check_number_lists(library: str, params: dict, given: dict | None) -> None:
     """Refuse a set for a LightGBM list read in order (:data:`ORDERED`), whose values
     LightGBM took in the order Python keeps them (``label_gain={2.0, 1.0}`` as ``1,2``),
     without a word; and anything but finite numbers in its lists of numbers
-    (:data:`NUMBER_LISTS`), whole ones in :data:`WHOLE_LISTS`: LightGBM failed at fit,
-    after the prior's scores, with "stod" (``label_gain='x'``), or read ``eval_at='x'``
-    as 0 in silence."""
+    (:data:`NUMBER_LISTS`), whole ones in :data:`WHOLE_LISTS`, none below its least
+    (:data:`LIST_LEAST`): LightGBM failed at fit, after the prior's scores, with "stod"
+    (``label_gain='x'``), or read ``eval_at='x'`` as 0 in silence."""
     for key in (k for k in NUMBER_LISTS if params.get(k) is not None and library == "lightgbm"):
         value, shown = params[key], brief((given or {}).get(key, params[key]))
         if isinstance(value, set | frozenset) and key in ORDERED:
@@ -250,6 +251,12 @@ def _check_number_lists(library: str, params: dict, given: dict | None) -> None:
             raise ValueError(
                 f"booster_params {key}={shown}: LightGBM takes finite {kind} here, as a list "
                 f"or as text separated by commas; {brief(items[bad])} is not one."
+            )
+        least, what = LIST_LEAST.get(key, (-np.inf, ""))
+        low = next((v for v in items if float(v) < least), None)
+        if low is not None:
+            raise ValueError(
+                f"booster_params {key}={shown}: LightGBM takes {what}; {brief(low)} is below it."
             )
 
 

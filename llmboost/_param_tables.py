@@ -55,6 +55,17 @@ _EVAL_AT = ("eval_at", "ndcg_eval_at", "ndcg_at", "map_eval_at", "map_at")
 NUMBER_LISTS = (*ORDERED, *_EVAL_AT)
 WHOLE_LISTS = ("max_bin_by_feature", *_EVAL_AT)
 
+#: LightGBM's lists of numbers with a least value, and what it takes: it failed at fit
+#: below it, after the prior's scores ("Check failed: ... max_bin_by_feature ... > (1)",
+#: "Check failed: (best_split_info.left_count) > (0)" for a negative feature_contri).
+LIST_LEAST = {
+    "max_bin_by_feature": (2, "at least 2 bins per column"),
+    **dict.fromkeys(
+        ("feature_contri", "fc", "fp", "feature_contrib", "feature_penalty"),
+        (0, "a weight >= 0 per column (it multiplies the column's split gains)"),
+    ),
+}
+
 #: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
 GENERATORS = (np.random.RandomState, np.random.Generator)
 
@@ -185,6 +196,7 @@ __all__ = [
     "CHOICES",
     "GENERATORS",
     "LIGHTGBM_BOOLEANS",
+    "LIST_LEAST",
     "NEG",
     "NUMBERS",
     "NUMBER_LISTS",

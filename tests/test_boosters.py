@@ -2478,3 +2478,23 @@ def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(k
     if "splits" in key:  # the first split is the one forced
         assert booster.model_.booster_.dump_model()["tree_info"][0]["tree_structure"][
             "split_feature"] == 1  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "key, value, low, what",
+    [("max_bin_by_feature", [1, 8, 8], "1", "at least 2 bins per column"),
+     ("max_bin_by_feature", "8,0,8", "'0'", "at least 2 bins per column"),
+     ("feature_contri", [1.0, -0.5, 1.0], "-0.5", "a weight >= 0 per column"),
+     ("fp", np.array([1.0, 1.0, -1.0]), "-1.0", "a weight >= 0 per column")],
+)  # fmt: skip
+def test_lightgbm_lists_of_numbers_below_their_least_are_refused_by_name(key, value, low, what):
+    # LightGBM failed at fit, after the prior's scores: "Check failed:
+    # (*(std::min_element(config_.max_bin_by_feature.begin(), ...))) > (1)", and for a
+    # negative feature_contri "Check failed: (best_split_info.left_count) > (0)"
+    message = re.escape(f"booster_params {key}={brief(value)}: LightGBM takes {what}")
+    with pytest.raises(ValueError, match=rf"^{message}.*; {re.escape(low)} is below it\.$"):
+        make_booster("lightgbm", {key: value}, "classification", 0)
+    X, _ = _frame()
+    taken = [2, 8, 8] if key == "max_bin_by_feature" else [0.0, 1.0, 0.5]
+    booster = make_booster("lightgbm", {key: taken, "n_estimators": 3}, "classification", 0)
+    assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
