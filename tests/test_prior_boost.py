@@ -3,6 +3,7 @@
 import copy
 import pickle
 import warnings
+from decimal import Decimal
 
 import lightgbm as lgb
 import numpy as np
@@ -1460,8 +1461,6 @@ def test_scales_of_any_real_kind_are_read_and_others_refused_by_name():
 def test_scales_given_as_decimals_are_read_as_floats():
     # scale=Decimal("0.5") was refused: "is invalid: use 'auto', 'prior', a number >= 0",
     # though booster_params take Decimals (as floats)
-    from decimal import Decimal
-
     X, y = _data(n=40)
     kw = dict(booster_params={"n_estimators": 2}, cv=2, random_state=0)
     assert PriorBoostClassifier(scale=Decimal("0.5"), **kw).fit(X, y).scale_ == 0.5
@@ -1474,8 +1473,6 @@ def test_scales_given_as_decimals_are_read_as_floats():
 def test_scales_as_decimals_in_an_array_are_read_and_a_bad_entry_named():
     # an array or Series of Decimals was refused ("Its entry 0.5 is not one"), and so was
     # [Decimal("0.5"), -1], naming 0.5, not -1
-    from decimal import Decimal
-
     X, y = _data(n=40)
     kw = dict(booster_params={"n_estimators": 2}, cv=2, random_state=0)
     scale = pd.Series([Decimal("0.1"), Decimal("0.5")])
@@ -1484,6 +1481,19 @@ def test_scales_as_decimals_in_an_array_are_read_and_a_bad_entry_named():
     for scale in ([Decimal("0.5"), -1], np.array([Decimal("0.5"), -1], dtype=object)):
         with pytest.raises(ValueError, match=r"Its entry -1 is not one\.$"):
             PriorBoostClassifier(scale=scale).fit(X, y)
+
+
+@pytest.mark.parametrize("scale, told", [
+    ((Decimal("1E+400"),), r"Its entry Decimal\('1E\+400'\) is beyond the range of floats\.$"),
+    ([0, Decimal("-1E+400")], r"Its entry Decimal\('-1E\+400'\) is beyond the range of"),
+    (Decimal("1E+400"), r"^scale=Decimal\('1E\+400'\) is invalid: .* It is beyond the range of"),
+    ([Decimal("NaN")], r"Its entry Decimal\('NaN'\) is missing: drop it"),
+])  # fmt: skip
+def test_a_decimal_scale_past_floats_is_named_as_given(scale, told):
+    # (Decimal('1E+400'),) was told "Its entry inf is not one", a value never given
+    X, y = _data(n=40)
+    with pytest.raises(ValueError, match=told):
+        PriorBoostClassifier(scale=scale).fit(X, y)
 
 
 @pytest.mark.parametrize("metric", ["None", "na", ["custom"]])

@@ -46,27 +46,31 @@ def _as_given(scale):
 
 
 def _huge(value) -> bool:
-    """Whether ``value`` is an integer beyond float64's range."""
+    """Whether ``value`` is an integer (or a finite ``Decimal``) beyond float64's range."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value) > sys.float_info.max
     return isinstance(value, Integral) and abs(value) > sys.float_info.max
 
 
 def _bad_scale(scale) -> str:
     """The first invalid entry of a list or 1-D array of scales, for the message."""
     if isinstance(scale, list | tuple):
-        entries = _listed(list(scale))  # np.ndim refuses a ragged list
+        given = list(scale)  # np.ndim refuses a ragged list
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
-        entries = _listed(_as_given(scale))
+        given = _as_given(scale)
     else:
         dims = np.ndim(scale) if hasattr(scale, "tolist") else 0
         if dims > 1:
             return f" It has {dims} dimensions: give a list or a 1-D array."
         return " It is beyond the range of floats." if _huge(scale) else ""
-    if not entries:
+    if not given:
         return " It is empty: give at least one scale."
-    bad = [s for s in entries if scale_candidates([s], "") is None][:1]
+    entries = _listed(given)
+    bad = [i for i, s in enumerate(entries) if scale_candidates([s], "") is None][:1]
     if not bad:
         return ""
-    bad = bad[0]
+    # a Decimal is named as given (Decimal('1E+400'), not the inf it reads as)
+    bad = given[bad[0]] if isinstance(given[bad[0]], Decimal) else entries[bad[0]]
     text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")
     if text and all(s == PRIOR_ONLY or _is_number(s) for s in entries):
         listed = [s if s == PRIOR_ONLY else float(s) for s in entries]
@@ -79,8 +83,8 @@ def _bad_scale(scale) -> str:
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
         return f" Its entry {brief(bad)} is beyond the range of floats."
-    if bad is pd.NA or isinstance(bad, float) and np.isnan(bad):
-        return f" Its entry {bad} is missing: drop it, or give a number."
+    if bad is pd.NA or isinstance(bad, float | Decimal) and np.isnan(float(bad)):
+        return f" Its entry {bad!r} is missing: drop it, or give a number."
     return f" Its entry {brief(_as_given(bad))} is not one."
 
 
