@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ._columns import FLOAT32_MAX, _first_overflow, _magnitude, from_torch
 
@@ -52,14 +53,24 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
             "of floats; the boosters store weights as float32: rescale them."
         ) from None
     except (TypeError, ValueError) as error:
-        raise ValueError(f"sample_weight must hold numbers: {error}.") from None
+        missing = _missing_message(sample_weight)
+        raise ValueError(missing or f"sample_weight must hold numbers: {error}.") from None
     if complex_:  # the cast to floats dropped the imaginary part
         raise ValueError("sample_weight must hold real numbers, not complex ones.")
     if w.ndim == 0:  # one number weighs every row, as in scikit-learn
         w = np.full(n_rows, float(w))
     if w.shape != (n_rows,):
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
+    _refuse_bad_values(w, sample_weight, dtype.kind)
+    _refuse_float32_range(w)
+    return w
+
+
+def _refuse_bad_values(w: np.ndarray, sample_weight, kind: str) -> None:
+    """Refuse weights that are missing, not finite, negative, or all zero."""
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad) and kind == "O" and (missing := _missing_message(sample_weight)):
+        raise ValueError(missing)  # None, read as NaN
     if len(bad):
         raise ValueError(
             f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); row {bad[0]} "
@@ -67,8 +78,31 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         )
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
-    _refuse_float32_range(w)
-    return w
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT
+
+
+def _missing_message(sample_weight) -> str | None:
+    """The message for missing weights (``pd.NA``, ``pd.NaT``, ``None``), naming the
+    first by its row; ``None`` when there are none."""
+    try:
+        values = np.asarray(sample_weight, dtype=object)
+    except ValueError:  # a ragged nesting: the cast's error says so
+        return None
+    if values.ndim == 0 and _missing(values.item()):
+        return (
+            f"sample_weight={values.item()!r} is missing: give a number (one weight for every "
+            "row) or an array of one weight per row."
+        )
+    rows = [i for i, v in enumerate(values.ravel()) if _missing(v)]
+    if values.ndim != 1 or not rows:
+        return None
+    return (
+        f"sample_weight is missing on rows {rows[:5]}; row {rows[0]} holds {values[rows[0]]!r}: "
+        "give every row a number (a weight of 0 leaves a row out)."
+    )
 
 
 def _refuse_float32_range(w: np.ndarray) -> None:

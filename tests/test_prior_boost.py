@@ -1909,6 +1909,21 @@ def test_a_prior_returning_numbers_as_text_is_refused():
         )
 
 
+@pytest.mark.parametrize("weight, told", [
+    (pd.NA, r"^sample_weight=<NA> is missing: give a number \(one weight for every row\)"),
+    (pd.NaT, r"^sample_weight=NaT is missing: give a number"),
+    ([1.0] * 7 + [None] * 3, r"^sample_weight is missing on rows \[7, 8, 9\]; row 7 holds None: "),
+    ([1.0] * 9 + [pd.NA], r"^sample_weight is missing on rows \[9\]; row 9 holds <NA>: give"),
+    (pd.Series([pd.NaT] + [1.0] * 9, dtype=object), r"^sample_weight is missing on rows \[0\]"),
+])  # fmt: skip
+def test_a_missing_sample_weight_is_named_by_its_row(weight, told):
+    # pd.NA and pd.NaT were told Python's "float() argument must be a string or a real
+    # number, not 'NAType'", naming no row; None in a list was shown as nan
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    with pytest.raises(ValueError, match=told):
+        PriorBoostClassifier(scale=0).fit(X, y, sample_weight=weight)
+
+
 @pytest.mark.parametrize("Model", [PriorBoostClassifier, PriorBoostRegressor])
 def test_score_reads_sample_weight_as_fit_does(Model):
     # score(X, y, sample_weight=2.0) raised "The 'sample_weight' parameter of
