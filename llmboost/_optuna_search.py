@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._cv_results import results_table
+from ._params import brief
 from ._scorer_stand_ins import _name
 from ._search_loss import booster_loss
 from ._study import leaf_bounds, run_study, suggest, tunable
@@ -19,9 +20,10 @@ if TYPE_CHECKING:
 
 
 def check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
-    """Raise when the scorer gave no candidate a score: nothing to choose by."""
+    """Raise when the scorer gave no candidate a finite score: nothing to choose by."""
     table = np.asarray(scores, dtype=float)
-    if cv.scorer is None or np.isfinite(table.mean(axis=1)).any():
+    means = table.mean(axis=1)
+    if cv.scorer is None or np.isfinite(means).any():
         return
     if cv.scorer_overflowed:
         raise ValueError(
@@ -30,17 +32,22 @@ def check_scored(cv: CVScorer, scores: list[list[float]]) -> None:
             "so the search has nothing to choose by: use scoring=None (the search's own "
             "loss, computed in the target's unit) or a target in smaller units."
         )
-    if not np.isnan(table.mean(axis=1)).all():
-        return
     folds = np.flatnonzero(np.isnan(table).all(axis=0)).tolist()
-    one = [i for i in folds if len(np.unique(cv.y_encoded[cv.folds[i][1]])) < 2]
-    what = "class" if cv.task == "classification" else "value of y"
-    why = f" (the test rows of fold {one[0]} hold a single {what})" if one else ""
-    raise ValueError(
-        f"scoring={_name(cv.scoring)} scored NaN on folds {folds[:10]} for every candidate{why}, "
-        "so the search has nothing to choose by: use scoring=None, or folds whose test "
-        "rows it can score (StratifiedKFold for a classifier)."
-    )
+    if np.isnan(means).all() and folds:
+        one = [i for i in folds if len(np.unique(cv.y_encoded[cv.folds[i][1]])) < 2]
+        what = "class" if cv.task == "classification" else "value of y"
+        why = f" (the test rows of fold {one[0]} hold a single {what})" if one else ""
+        raise ValueError(
+            f"scoring={_name(cv.scoring)} scored NaN on folds {folds[:10]} for every "
+            f"candidate{why}, so the search has nothing to choose by: use scoring=None, or "
+            "folds whose test rows it can score (StratifiedKFold for a classifier)."
+        )
+    if cv.scorer_infinite or np.isnan(means).all():  # else margins past the limit: refused
+        raise ValueError(
+            f"scoring={_name(cv.scoring)} gave no candidate a finite mean score (the first "
+            f"one's fold scores: {brief(table[0].tolist())}), so the search has nothing to "
+            "choose by: use scoring=None, or a scorer that returns finite numbers."
+        )
 
 
 def best_of(means, is_prior: list[bool]) -> int:

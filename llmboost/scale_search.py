@@ -149,7 +149,7 @@ class CVScorer:
             warn_unweighted(self.scorer, scoring)
         self.sample_weight, self.n_jobs, self.progress = sample_weight, n_jobs, progress
         self.loss, self.given = None, given or {}
-        self.scorer_overflowed, self.scorer_warned = False, False
+        self.scorer_overflowed, self.scorer_warned, self.scorer_infinite = False, False, False
 
     def center(self, train) -> float:
         """What the prior is shrunk toward when trained on rows ``train`` (0 but for
@@ -280,6 +280,7 @@ class CVScorer:
         if "overflow" in kinds and not np.isfinite(score):  # and inf / inf after it
             self.scorer_overflowed = True
             return -np.inf
+        self.scorer_infinite |= bool(np.isinf(score))
         if kinds and not self.scorer_warned:  # what numpy would have said, and where
             self.scorer_warned = True
             warnings.warn(

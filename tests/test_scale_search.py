@@ -1,5 +1,6 @@
 """Scale search helpers: margins, probabilities, results table."""
 
+import re
 import warnings
 
 import numpy as np
@@ -299,6 +300,36 @@ def test_errors_of_a_callable_scorer_name_it_by_its_name():
         with pytest.raises(ValueError) as err:
             Model(prior, scoring=scoring, **kw).fit(X, y)
         assert str(err.value).startswith(f"scoring={where}.{said}")
+
+
+@pytest.mark.parametrize("n_trials", [0, 2])
+def test_a_scorer_with_no_finite_score_is_refused(n_trials):
+    # a scorer that returned inf (or -inf) for every candidate kept the prior alone
+    # (scale_ 1.0) without a word; NaN on different folds per candidate was told
+    # "scored NaN on folds [] for every candidate"
+    from sklearn.linear_model import LogisticRegression
+
+    from llmboost import PriorBoostClassifier
+
+    def inf_score(estimator, X, y):
+        return np.inf
+
+    def nan_on_one_fold(estimator, X, y):  # candidate c on fold c % 3: no fold all NaN
+        candidate, fold = divmod(nan_on_one_fold.calls, 3)
+        nan_on_one_fold.calls += 1
+        return np.nan if fold == candidate % 3 else 0.5
+
+    nan_on_one_fold.calls = 0
+    X, y = np.random.default_rng(0).normal(size=(60, 2)), np.tile([0, 1], 30)
+    kw = {"booster_params": {"n_estimators": 3}, "scale": [0.5, "prior"], "cv": 3}
+    for scoring, scores in ((inf_score, "inf, inf, inf"), (nan_on_one_fold, "nan, 0.5, 0.5")):
+        model = PriorBoostClassifier(LogisticRegression(), scoring=scoring, **kw)
+        with pytest.raises(ValueError) as err:
+            model.set_params(n_trials=n_trials, random_state=0).fit(X, y)
+        name = scoring.__name__
+        assert re.match(rf"scoring=.*\.{name} gave no candidate a finite mean score \(the first "
+                        rf"one's fold scores: .*{scores}.*\), so the search has nothing to "
+                        "choose by: use scoring=None", str(err.value)), str(err.value)  # fmt: skip
 
 
 def test_an_invalid_float32_scale_is_shown_as_written():
