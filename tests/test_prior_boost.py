@@ -1937,3 +1937,23 @@ def test_score_reads_sample_weight_as_fit_does(Model):
         model.score(X, y, sample_weight=np.ones(5))
     with pytest.raises(ValueError, match=r"^sample_weight must be finite and >= 0 \(rows \[0\]"):
         model.score(X, y, sample_weight=np.r_[-1.0, np.ones(19)])
+
+
+def test_scale_is_reported_without_the_float_noise_of_its_sum():
+    # scale_ was sum(weight * scale) in floats: 0.19 * 0.1 + 0.81 * 1.0 showed as
+    # 0.8290000000000001
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = make_classification(60, 4, flip_y=0.45, random_state=11)
+    kw = dict(scale=[0.03, 0.1, 0.3, 3, "prior"], booster_params={"n_estimators": 5}, cv=2)
+    model = PriorBoostClassifier(GaussianNB(), random_state=0, **kw).fit(X, y)
+    assert [(m.scale, m.n_rounds, m.weight) for m in model.members_] == [
+        (0.1, 0, 0.19),
+        (1.0, 0, 0.81),
+    ]
+    assert repr(model.scale_) == "0.829"
+    weighted = sum(m.weight * m.scale for m in model.members_)  # 0.8290000000000001
+    assert model.scale_ == pytest.approx(weighted, rel=1e-15, abs=0)  # last bits only
+    given = 0.1000000000000001  # 7 ulps from 0.1, as the user wrote it
+    model = PriorBoostClassifier(GaussianNB(), scale=given, booster_params={"n_estimators": 2})
+    assert model.fit(X, y).scale_ == given

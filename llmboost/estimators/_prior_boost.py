@@ -41,7 +41,7 @@ from ..scale_search import (
 )
 from ._docs import document
 from ._eval_set import check_eval_set, check_patience, prior_logits, stops_early
-from ._refit import _Rows, check_overflow, check_predicted, refit_members
+from ._refit import _Rows, check_overflow, check_predicted, fused_scale, refit_members
 from ._shared import FusionParams, LabelsAsFit, ValuesAsFit
 
 
@@ -281,8 +281,7 @@ class _PriorBoost(FusionParams, ABC):
         self.prior_ = prior
         self.members_ = fused
         self.booster_ = max(trees, key=lambda m: m.weight).booster if trees else None
-        weighted = float(sum(m.weight * m.scale for m in fused))
-        self.scale_ = PRIOR_ONLY if candidates == [PRIOR_ONLY] else weighted
+        self.scale_ = PRIOR_ONLY if candidates == [PRIOR_ONLY] else fused_scale(fused)
 
     # -- predict -------------------------------------------------------------
     def _prepared(self, X) -> tuple[pd.DataFrame, np.ndarray | None]:

@@ -4,6 +4,8 @@ member whose starting margin overflows."""
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
@@ -62,6 +64,18 @@ def refit_members(
     return [
         FusionMember(s, r, w, fitted.get(s) if r else None, center) for (s, r), w in out.items()
     ]
+
+
+def fused_scale(members) -> float:
+    """The prior's weight in the fused margin, ``sum(weight * scale)``, summed exactly and
+    without the float noise of the averaged weights (0.829, not 0.8290000000000001): a
+    sum of several members within 16 ulps of a decimal of 12 significant digits is that
+    decimal (a single member's scale is kept as given)."""
+    total = float(sum(Fraction(m.weight) * Fraction(m.scale) for m in members))
+    if len(members) < 2:
+        return total
+    short = float(f"{total:.12g}")
+    return short if abs(short - total) <= 16 * math.ulp(total) else total
 
 
 def _check_eval_rows(member, start, val_start, z_val, classification: bool) -> None:
@@ -125,4 +139,4 @@ def check_predicted(
     )
 
 
-__all__ = ["check_overflow", "check_predicted", "refit_members"]
+__all__ = ["check_overflow", "check_predicted", "fused_scale", "refit_members"]
