@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ._columns import FLOAT32_MAX, _first_overflow, _magnitude, from_torch
+from ._columns import FLOAT32_MAX, _first_overflow, _magnitude, _plain, from_torch
+from ._warn import caller_level
 
 #: Smallest normal float32 (positive row weights below it are refused).
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)
@@ -66,6 +69,26 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     return w
 
 
+def warn_unweighted_classes(weight: np.ndarray | None, codes: np.ndarray, classes) -> None:
+    """Warn when every row of a class weighs 0: no fit learns of it, so the model gives
+    it a probability near 0 everywhere (as XGBoost and LightGBM alone do)."""
+    if weight is None or classes is None:
+        return
+    totals = np.bincount(codes, weights=weight, minlength=len(classes))
+    empty = np.flatnonzero(totals == 0)
+    if not len(empty):
+        return
+    rows, them = int(np.isin(codes, empty).sum()), "them" if len(empty) > 1 else "it"
+    named = ", ".join(repr(_plain(c)) for c in classes[empty[:5]])
+    warnings.warn(
+        f"sample_weight is 0 on every row of class{'es' * (them == 'them')} {named} ({rows} "
+        f"rows): the model learns nothing of {them} and gives {them} a probability near 0 "
+        "everywhere; give some of those rows a positive weight, or drop them from X and y.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
+
+
 def _refuse_bad_values(w: np.ndarray, sample_weight, kind: str) -> None:
     """Refuse weights that are missing, not finite, negative, or all zero."""
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
@@ -124,4 +147,4 @@ def _refuse_float32_range(w: np.ndarray) -> None:
             )
 
 
-__all__ = ["check_sample_weight"]
+__all__ = ["check_sample_weight", "warn_unweighted_classes"]

@@ -1957,3 +1957,30 @@ def test_scale_is_reported_without_the_float_noise_of_its_sum():
     given = 0.1000000000000001  # 7 ulps from 0.1, as the user wrote it
     model = PriorBoostClassifier(GaussianNB(), scale=given, booster_params={"n_estimators": 2})
     assert model.fit(X, y).scale_ == given
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_a_class_whose_rows_all_weigh_zero_is_warned_of_once(booster):
+    # such a class got a probability near 0 everywhere without a word; XGBoost and
+    # LightGBM alone do the same, and so does scale=0
+    X, y = make_classification(90, 5, n_informative=3, n_classes=3, random_state=0)
+    y = np.array(["a", "b", "c"])[y]
+    w = np.where(y == "c", 0.0, 1.0)
+    kw = dict(booster=booster, booster_params={"n_estimators": 10}, cv=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = PriorBoostClassifier(scale=0, **kw).fit(X, y, sample_weight=w)
+    told = [str(c.message) for c in caught if "sample_weight is 0" in str(c.message)]
+    assert told == [
+        "sample_weight is 0 on every row of class 'c' (30 rows): the model learns nothing of "
+        "it and gives it a probability near 0 everywhere; give some of those rows a positive "
+        "weight, or drop them from X and y."
+    ]
+    alone = xgb.XGBClassifier(n_estimators=10)
+    if booster == "lightgbm":
+        alone = lgb.LGBMClassifier(n_estimators=10, verbose=-1)
+    alone.fit(X, np.unique(y, return_inverse=True)[1], sample_weight=w)
+    assert model.predict_proba(X)[:, 2].max() < 1e-4 and alone.predict_proba(X)[:, 2].max() < 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a class with some weight: no warning
+        PriorBoostClassifier(scale=0, **kw).fit(X, y, sample_weight=np.where(y == "c", 0.5, 1))

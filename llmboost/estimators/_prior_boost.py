@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._library_params import check_binary_weight
 from .._losses import check_loss_target
 from .._resources import seed_from
+from .._sample_weight import warn_unweighted_classes
 from .._validation import (
     align_categories,
     booster_frame,
@@ -180,6 +181,7 @@ class _PriorBoost(FusionParams, ABC):
         y = self._check_target(y, len(frame))
         weight = check_sample_weight(sample_weight, len(frame))
         classes, encoded = self._encode_target(y)
+        warn_unweighted_classes(weight, encoded, classes)
         if classes is None and self._candidates() != [PRIOR_ONLY]:  # trees' regression loss
             check_loss_target(self.booster_params, y)
         trees = booster_frame(frame)
