@@ -1496,6 +1496,19 @@ def test_a_decimal_scale_past_floats_is_named_as_given(scale, told):
         PriorBoostClassifier(scale=scale).fit(X, y)
 
 
+@pytest.mark.parametrize("scale, told", [
+    ([Decimal("sNaN")], r"Its entry Decimal\('sNaN'\) is missing: drop it, or give a number\.$"),
+    ([0, Decimal("-Infinity")], r"Its entry Decimal\('-Infinity'\) is not one\.$"),
+    ((Decimal("-1.5"),), r"Its entry Decimal\('-1\.5'\) is not one\.$"),
+])  # fmt: skip
+def test_an_invalid_decimal_scale_entry_is_named_as_given(scale, told):
+    # [Decimal("sNaN")] raised Python's "cannot convert signaling NaN to float", and
+    # [0, Decimal("-Infinity")] was told "Its entry -inf is not one"
+    X, y = _data(n=40)
+    with pytest.raises(ValueError, match=told):
+        PriorBoostClassifier(scale=scale).fit(X, y)
+
+
 @pytest.mark.parametrize("metric", ["None", "na", ["custom"]])
 def test_lightgbm_no_metric_with_early_stopping_is_refused_before_the_prior(metric):
     # LightGBM failed after the prior and the search: "For early stopping, at least one

@@ -30,9 +30,9 @@ def _listed(scale):
 def _as_given(scale):
     """NumPy and pandas values as Python's; a float32 or float16 (also pandas' ``Float32``)
     as written (0.1, not its binary value 0.10000000149011612), a missing one as ``pd.NA``;
-    a ``Decimal`` as a float."""
+    a ``Decimal`` as a float (a signalling NaN too, which ``float`` refuses)."""
     if isinstance(scale, Decimal):
-        return float(scale)
+        return float("nan") if scale.is_snan() else float(scale)
     if not hasattr(scale, "tolist") or np.ndim(scale) > 1:
         return scale
     dtype = getattr(scale, "dtype", None)
@@ -83,9 +83,10 @@ def _bad_scale(scale) -> str:
         return f" Its entry {bad!r} is text: give the number, {float(bad)!r}."
     if _huge(bad):
         return f" Its entry {brief(bad)} is beyond the range of floats."
-    if bad is pd.NA or isinstance(bad, float | Decimal) and np.isnan(float(bad)):
+    value = _as_given(bad)
+    if bad is pd.NA or isinstance(value, float) and np.isnan(value):
         return f" Its entry {bad!r} is missing: drop it, or give a number."
-    return f" Its entry {brief(_as_given(bad))} is not one."
+    return f" Its entry {brief(bad if isinstance(bad, Decimal) else value)} is not one."
 
 
 __all__ = []
