@@ -1509,6 +1509,22 @@ def test_an_invalid_decimal_scale_entry_is_named_as_given(scale, told):
         PriorBoostClassifier(scale=scale).fit(X, y)
 
 
+@pytest.mark.parametrize("scale, told", [
+    (np.timedelta64(1), r"^scale=np\.timedelta64\(1\) is invalid: .* It is a date or duration\.$"),
+    (np.timedelta64(3, "s"), r"^scale=np\.timedelta64\(3,'s'\) is invalid: .* It is a date or"),
+    ([0.5, np.timedelta64(2)], r"Its entry np\.timedelta64\(2\) is a date or duration, not a"),
+    (np.array([1, 2], dtype="m8"), r"It holds dates or durations\.$"),
+    (pd.Series(pd.to_timedelta([1, 2], unit="s")), r"It holds dates or durations\.$"),
+])  # fmt: skip
+def test_a_duration_is_no_scale(scale, told):
+    # np.timedelta64(1) was searched as the scale 1.0, [0.5, np.timedelta64(2)] as 0.5
+    # and 2.0, and np.timedelta64(3, "s") raised NumPy's "ufunc 'greater' did not contain
+    # a loop with signature matching types"
+    X, y = _data(n=40)
+    with pytest.raises(ValueError, match=told):
+        PriorBoostClassifier(scale=scale, booster_params={"n_estimators": 2}, cv=2).fit(X, y)
+
+
 @pytest.mark.parametrize("metric", ["None", "na", ["custom"]])
 def test_lightgbm_no_metric_with_early_stopping_is_refused_before_the_prior(metric):
     # LightGBM failed after the prior and the search: "For early stopping, at least one

@@ -16,8 +16,16 @@ from ..scale_search import PRIOR_ONLY, scale_candidates
 
 def _scales(scale, task: str) -> list | None:
     """:func:`scale_candidates` of ``scale``, also of a 1-D array or Series of scales
-    (a ``Decimal`` as a float, as in ``booster_params``)."""
+    (a ``Decimal`` as a float, as in ``booster_params``); ``None`` for dates and
+    durations (NumPy's are integers to Python)."""
+    if _is_time(scale) or isinstance(scale, list | tuple) and any(map(_is_time, scale)):
+        return None
     return scale_candidates(_listed(_as_given(scale)), task)
+
+
+def _is_time(value) -> bool:
+    """Whether ``value`` is a NumPy or pandas date or duration, or an array of them."""
+    return getattr(getattr(value, "dtype", None), "kind", "") in ("m", "M")
 
 
 def _listed(scale):
@@ -49,11 +57,13 @@ def _huge(value) -> bool:
     """Whether ``value`` is an integer (or a finite ``Decimal``) beyond float64's range."""
     if isinstance(value, Decimal):
         return value.is_finite() and abs(value) > sys.float_info.max
-    return isinstance(value, Integral) and abs(value) > sys.float_info.max
+    return isinstance(value, Integral) and not _is_time(value) and abs(value) > sys.float_info.max
 
 
 def _bad_scale(scale) -> str:
     """The first invalid entry of a list or 1-D array of scales, for the message."""
+    if _is_time(scale):
+        return f" It {'holds dates or durations' if np.ndim(scale) else 'is a date or duration'}."
     if isinstance(scale, list | tuple):
         given = list(scale)  # np.ndim refuses a ragged list
     elif hasattr(scale, "tolist") and np.ndim(scale) == 1:
@@ -66,9 +76,11 @@ def _bad_scale(scale) -> str:
     if not given:
         return " It is empty: give at least one scale."
     entries = _listed(given)
-    bad = [i for i, s in enumerate(entries) if scale_candidates([s], "") is None][:1]
+    bad = [i for i, s in enumerate(entries) if _scales([given[i]], "") is None][:1]
     if not bad:
         return ""
+    if _is_time(given[bad[0]]):
+        return f" Its entry {given[bad[0]]!r} is a date or duration, not a number."
     # a Decimal is named as given (Decimal('1E+400'), not the inf it reads as)
     bad = given[bad[0]] if isinstance(given[bad[0]], Decimal) else entries[bad[0]]
     text = getattr(getattr(scale, "dtype", None), "kind", "") in ("U", "S")

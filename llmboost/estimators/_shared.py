@@ -37,7 +37,7 @@ from ..boosters import BOOSTERS, make_booster, n_estimators
 from ..priors._base import Prior
 from ..scale_search import PRIOR_ONLY
 from ._eval_set import class_labels, numeric_target
-from ._scale_param import _as_given, _bad_scale, _huge, _scales
+from ._scale_param import _as_given, _bad_scale, _huge, _is_time, _scales
 
 
 def _estimator_like(value) -> bool:
@@ -385,9 +385,13 @@ class FusionParams(BaseEstimator):
         """The scales of the search (raises for an invalid ``scale``)."""
         candidates = _scales(self.scale, self._task)
         if candidates is None:
-            shown = _as_given(self.scale) if isinstance(self.scale, np.generic) else self.scale
+            if _is_time(self.scale) and not np.ndim(self.scale):  # np.timedelta64(1) is no 1
+                shown = repr(self.scale)
+            else:
+                given = _as_given(self.scale) if isinstance(self.scale, np.generic) else self.scale
+                shown = brief(given)
             raise InvalidParameterError(
-                f"scale={brief(shown)} is invalid: use 'auto', 'prior', a number >= 0, "
+                f"scale={shown} is invalid: use 'auto', 'prior', a number >= 0, "
                 f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
             )
         return candidates
