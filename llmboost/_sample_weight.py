@@ -71,7 +71,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
 
 def warn_unweighted_classes(weight: np.ndarray | None, codes: np.ndarray, classes) -> None:
     """Warn when every row of a class weighs 0: no fit learns of it, so the model gives
-    it a probability near 0 everywhere (as XGBoost and LightGBM alone do)."""
+    it a probability near 0 everywhere (as XGBoost and LightGBM alone do). For a model
+    whose every fit takes the weights (not one with a prior that ignores them)."""
     if weight is None or classes is None:
         return
     totals = np.bincount(codes, weights=weight, minlength=len(classes))

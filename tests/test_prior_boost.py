@@ -2013,3 +2013,14 @@ def test_a_class_whose_rows_all_weigh_zero_is_warned_of_once(booster):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a class with some weight: no warning
         PriorBoostClassifier(scale=0, **kw).fit(X, y, sample_weight=np.where(y == "c", 0.5, 1))
+    # a prior that takes no weights (a Pipeline) learns the class: no warning there
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    prior = make_pipeline(StandardScaler(), LogisticRegression())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PriorBoostClassifier(prior, scale="prior").fit(X, y, sample_weight=w)
+    assert model.predict_proba(X)[y == "c", 2].mean() > 0.5
+    with pytest.warns(UserWarning, match=r"^sample_weight is 0 on every row of class 'c'"):
+        PriorBoostClassifier(LogisticRegression(), scale="prior").fit(X, y, sample_weight=w)

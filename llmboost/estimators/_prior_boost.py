@@ -143,9 +143,7 @@ class _PriorBoost(FusionParams, ABC):
         else:
             cv_results, params = None, booster_params
             members = [self._fixed_member(candidates[0], booster_params)]
-        fitted_prior = None
-        if any(s != 0 for s, _, _ in members):
-            fitted_prior = self._refit_prior(prior, rows, prior_weight)
+        fitted_prior = self._refit_prior(prior, rows, prior_weight, members)
         if validation is not None:
             validation = self._with_prior_margin(validation, fitted_prior, rows.classes, members)
         fused = refit_members(
@@ -181,7 +179,6 @@ class _PriorBoost(FusionParams, ABC):
         y = self._check_target(y, len(frame))
         weight = check_sample_weight(sample_weight, len(frame))
         classes, encoded = self._encode_target(y)
-        warn_unweighted_classes(weight, encoded, classes)
         if classes is None and self._candidates() != [PRIOR_ONLY]:  # trees' regression loss
             check_loss_target(self.booster_params, y)
         trees = booster_frame(frame)
@@ -224,7 +221,14 @@ class _PriorBoost(FusionParams, ABC):
         n_classes = 0 if classes is None else len(classes)
         return check_margin(prior, z, n_rows, self._task, n_classes, where)
 
-    def _refit_prior(self, prior: Prior, rows: _Rows, prior_weight: dict) -> Prior:
+    def _refit_prior(self, prior: Prior, rows: _Rows, prior_weight: dict, members) -> Prior | None:
+        """The prior refit on all rows (``None`` when no member uses it); first a warning of
+        a class whose rows all weigh 0, unless the prior, taking no weights, learns it."""
+        uses_prior = any(s != 0 for s, _, _ in members)
+        if prior_weight or not uses_prior:
+            warn_unweighted_classes(rows.weight, rows.encoded, rows.classes)
+        if not uses_prior:
+            return None
         fitted = prior.fit(rows.frame, rows.y, **prior_weight)
         if rows.classes is not None and not np.array_equal(fitted.classes_, rows.classes):
             raise ValueError(
