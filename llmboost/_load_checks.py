@@ -336,6 +336,9 @@ def check_built(obj) -> None:
     names, count = state.get("feature_names_in_"), state.get("n_features_in_")
     if names is not None and count is not None and len(names) != count:
         raise ValueError(f"feature_names_in_ has {len(names)} names for {count} features")
+    for rows in ("X_train_", "context_X_"):  # a training row has a value per feature
+        if rows in state and count is not None and state[rows].shape[1] != count:
+            raise ValueError(f"{rows} has {state[rows].shape[1]} columns, n_features_in_ {count}")
     members = state.get("members_", [])
     if "prior_" in state and state["prior_"] is None and any(m.scale != 0 for m in members):
         raise ValueError("prior_ is None, but members_ start from the prior (a scale not 0)")

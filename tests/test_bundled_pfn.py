@@ -1081,11 +1081,32 @@ def test_a_saved_prior_seeded_by_a_random_state_instance_loads_with_its_seed(tmp
 def test_a_saved_prior_with_a_value_per_column_of_another_width_is_refused(tmp_path, name, value):
     # load checked each as a 1-D array only: a shorter one loaded, then failed at predict
     # or was broadcast over every column, and the probabilities were silently wrong
+    from llmboost.persistence import UnsafeFileError, load
+
+    path = _saved_prior_with(tmp_path, lambda prior: {name: value})
+    with pytest.raises(UnsafeFileError, match=f"{name} has length {len(value)}, X_train_ 3 col"):
+        load(path)
+
+
+def test_a_saved_prior_whose_training_rows_miss_a_feature_is_refused(tmp_path):
+    # training rows of 2 columns (and every per-column value cut to 2) for a prior of 3
+    # features loaded, then predict failed with a bare "operands could not be broadcast"
+    from llmboost.persistence import UnsafeFileError, load
+
+    names = ("X_train_", "categorical_", "ignored_columns_", "feature_centre_", "feature_scale_")
+    path = _saved_prior_with(tmp_path, lambda p: {n: getattr(p, n)[..., :2] for n in names})
+    with pytest.raises(UnsafeFileError, match=r"m.llmboost: .*X_train_ has 2 columns, n_featu"):
+        load(path)
+
+
+def _saved_prior_with(tmp_path, arrays):
+    """A saved PriorBoostClassifier on 3 columns whose prior's arrays ``arrays(prior)``
+    (name -> array) replace the written ones."""
     import io
     import zipfile
 
     from llmboost import PriorBoostClassifier
-    from llmboost.persistence import UnsafeFileError, load, save
+    from llmboost.persistence import save
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
@@ -1095,14 +1116,14 @@ def test_a_saved_prior_with_a_value_per_column_of_another_width_is_refused(tmp_p
     with zipfile.ZipFile(path) as archive:
         files = {member: archive.read(member) for member in archive.namelist()}
     state = dict(dict(json.loads(files["model.json"])["root"]["state"])["prior_"]["state"])
-    data = io.BytesIO()
-    np.save(data, value, allow_pickle=False)
-    files[state[name]["file"]] = data.getvalue()
+    for name, value in arrays(model.prior_).items():
+        data = io.BytesIO()
+        np.save(data, value, allow_pickle=False)
+        files[state[name]["file"]] = data.getvalue()
     with zipfile.ZipFile(path, "w") as archive:
         for member, content in files.items():
             archive.writestr(member, content)
-    with pytest.raises(UnsafeFileError, match=f"{name} has length {len(value)}, X_train_ 3 col"):
-        load(path)
+    return path
 
 
 def test_a_weights_file_that_is_no_bundled_pfn_checkpoint_is_a_clear_error(tmp_path):

@@ -819,6 +819,34 @@ def test_a_model_fitted_on_a_gpu_loads_on_a_machine_without_one(ckpt, tmp_path, 
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
 
 
+@pytest.mark.parametrize("width", [2, 4])
+def test_a_saved_context_of_another_width_than_the_features_is_refused(ckpt, tmp_path, width):
+    # a context of 2 or 4 columns for a prior of 3 features loaded, then predict failed
+    # with TabPFN's "X has 3 features, but TabPFNClassifier is expecting 2 features"
+    import io
+    import json
+    import zipfile
+
+    from llmboost import load, save
+    from llmboost.persistence import UnsafeFileError
+
+    X, y = _table(60)
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1)
+    model = PFNBoostClassifier(prior=prior, booster_params={"n_estimators": 3}, cv=2).fit(X, y)
+    path = save(model, tmp_path / "m.llmboost")
+    with zipfile.ZipFile(path) as archive:
+        files = {member: archive.read(member) for member in archive.namelist()}
+    state = dict(dict(json.loads(files["model.json"])["root"]["state"])["prior_"]["state"])
+    data, context = io.BytesIO(), model.prior_.context_X_
+    np.save(data, np.column_stack([context, context])[:, :width], allow_pickle=False)
+    files[state["context_X_"]["file"]] = data.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, content in files.items():
+            archive.writestr(member, content)
+    with pytest.raises(UnsafeFileError, match=f"context_X_ has {width} columns, n_features_in_ 3"):
+        load(path)
+
+
 def test_a_model_path_set_after_fit_is_the_checkpoint_save_records(ckpt, tmp_path):
     # save recorded the fitted checkpoint's fingerprint, so load said "The prior's weights at
     # .../other.ckpt are not the ones this model was fitted with"
