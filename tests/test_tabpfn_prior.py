@@ -711,6 +711,25 @@ def test_ignore_pretraining_limits_false_keeps_the_limits_the_prior_lifts(ckpt):
         assert prior.logits(X[:5]).shape == (5, 2)
 
 
+def test_ignore_pretraining_limits_true_lifts_the_context_cap_on_a_cpu(ckpt):
+    # the context stayed capped at TabPFN's CPU limit of 1,000 rows, with a warning to set
+    # max_context, although TabPFN itself takes every row with this setting
+    X, y = _table(1200)
+    lifted = {**EXACT, "ignore_pretraining_limits": True}
+    prior = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, device="cpu")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert prior.set_params(tabpfn_params=lifted).fit(X, y).context_size_ == 1200
+        z = prior.oof_logits(X, y, _folds(y, 12))  # each fold's 1,100 context rows
+    assert not [w for w in seen if "context cap" in str(w.message)]
+    assert z.shape == (1200, 2) and np.isfinite(z).all()
+    prior.set_params(tabpfn_params=EXACT)  # the limit back, on the lifted context
+    with pytest.warns(UserWarning, match="higher limit: .* or with the limit lifted"):
+        prior.logits(X[:5])
+    with pytest.warns(UserWarning, match="1200 rows exceed the context cap of 1000 rows"):
+        assert prior.fit(X, y).context_size_ == 1000
+
+
 def test_fit_mode_in_tabpfn_params_is_passed_on(ckpt):
     X, y = _table(60)
     plain = TabPFNPrior(model_path=ckpt["classification"], n_estimators=1, tabpfn_params=EXACT)
@@ -911,9 +930,10 @@ def test_a_context_within_a_gpu_s_row_limit_scores_on_a_cpu(ckpt, monkeypatch):
     assert len(slow) == 1 and slow[0].filename == __file__  # once, at the user's line
     assert str(slow[0].message) == (
         "TabPFNPrior: the context has 1100 rows, more than TabPFN's limit of 1000 rows on cpu "
-        "(it was fitted with a higher limit: on another device or with another checkpoint); "
-        "scoring it here goes beyond the limit and is slow on a CPU. To score faster, refit "
-        "with TabPFNPrior(max_context=1000), or set_params(device='cuda') where a GPU is."
+        "(it was fitted with a higher limit: on another device, with another checkpoint or "
+        "with the limit lifted); scoring it here goes beyond the limit and is slow on a CPU. "
+        "To score faster, refit with TabPFNPrior(max_context=1000), or "
+        "set_params(device='cuda') where a GPU is."
     )
 
 
@@ -931,8 +951,9 @@ def test_a_checkpoint_with_a_lower_limit_set_after_fit_is_named_as_a_cause(
     prior.set_params(model_path=other)
     with pytest.warns(UserWarning, match="more than TabPFN's limit of 40 rows") as caught:
         prior.logits(X[:5])
-    assert "(it was fitted with a higher limit: on another device or with another checkpoint)" in (
-        str(caught[0].message)
+    assert (
+        "(it was fitted with a higher limit: on another device, with another checkpoint or "
+        "with the limit lifted)" in str(caught[0].message)
     )
 
 

@@ -373,9 +373,9 @@ class InContextPrior(Prior):
         name = type(self).__name__
         warnings.warn(
             f"{name}: the context has {n} rows, more than {self._library}'s limit of {limit} "
-            f"rows on {self.device_} (it was fitted with a higher limit: on another device or "
-            f"with another checkpoint); scoring it here goes beyond the limit and is slow on a "
-            f"CPU. To score faster, refit with "
+            f"rows on {self.device_} (it was fitted with a higher limit: on another device, "
+            "with another checkpoint or with the limit lifted); scoring it here goes beyond "
+            f"the limit and is slow on a CPU. To score faster, refit with "
             f"{name}(max_context={limit}), or set_params(device='cuda') where a GPU is.",
             UserWarning,
             stacklevel=caller_level(),

@@ -38,6 +38,8 @@ MODEL_NAMES = ("v2", "v2.5", "v2.6", "v3", "v3.5", "v3.5-fast")
 #: the fused pass measured no faster than one pass per fold (benchmarks/results/
 #: tabpfn_prior.md), so CPU scores fold by fold.
 FUSED_FOLD_DEVICES: tuple[str, ...] = ("cuda",)
+#: The row limit with ``tabpfn_params={"ignore_pretraining_limits": True}``: none.
+NO_ROW_LIMIT = np.iinfo(np.int64).max
 
 
 class TabPFNPrior(InContextPrior):
@@ -59,7 +61,8 @@ class TabPFNPrior(InContextPrior):
         TabPFN's ensemble size (forward passes with shuffled/transformed inputs).
     max_context : int, default=None
         Most training rows used as context. ``None`` is TabPFN's own limit (v2: 1,000
-        rows on CPU, 10,000 on GPU). Beyond it a stratified (random for regression)
+        rows on CPU, 10,000 on GPU; none with ``tabpfn_params={"ignore_pretraining_limits":
+        True}``). Beyond it a stratified (random for regression)
         subsample is the context, with a warning; the booster still sees every row.
         Set after fit, it takes effect at the next fit (fit keeps only the context).
     batch_size : int, default=2048
@@ -75,10 +78,11 @@ class TabPFNPrior(InContextPrior):
         TabPFN autocasts to bfloat16, so a row's output can change in the 4th digit
         with the other rows of its batch) or ``{"softmax_temperature": 1.0}``.
         ``{"ignore_pretraining_limits": True}`` lifts TabPFN's row and column limits
-        (``False`` keeps those the prior lifts: a larger ``max_context``, a GPU's
-        context on a CPU). ``fit_mode`` is ``"fit_preprocessors"`` unless given (e.g.
-        ``"low_memory"``). ``categorical_features_indices`` is refused: the prior
-        passes X's categorical columns.
+        (``max_context=None`` then takes every training row; ``False`` keeps those the
+        prior lifts: a larger ``max_context``, a GPU's context on a CPU). ``fit_mode`` is
+        ``"fit_preprocessors"`` unless given (e.g. ``"low_memory"``).
+        ``categorical_features_indices`` is refused: the prior passes X's categorical
+        columns.
 
     Attributes
     ----------
@@ -209,6 +213,8 @@ class TabPFNPrior(InContextPrior):
 
     # -- the context and the model ---------------------------------------------------
     def _row_limit(self) -> int:
+        if (self.tabpfn_params or {}).get("ignore_pretraining_limits"):
+            return NO_ROW_LIMIT  # TabPFN's meaning: its limits lifted, every row a context row
         return _compat.tabpfn_row_limit(self.checkpoint_path_, self.device_, self._which())
 
     def _cap_origin(self) -> str:
