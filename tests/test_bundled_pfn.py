@@ -1389,3 +1389,34 @@ def test_a_target_far_from_zero_keeps_its_spread():
     # the same standardised target up to float64's 256 at 2**60, which moves a mean through
     # the float32 network by a few hundred (of a spread of 3e5)
     np.testing.assert_allclose(far, near, rtol=0, atol=1e3)
+
+
+def test_a_class_no_split_tests_is_warned_about_with_what_the_network_gives_it():
+    # the warning said such a class is scored "as near impossible", but the network gives
+    # a class absent from its context (up to 10 classes) a few percent: about 2% here
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from llmboost import PriorBoostClassifier, explain
+    from llmboost.fusion_inputs import prior_folds
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(90, 3)), columns=list("abc"))
+    y = np.array(["a", "b", "c"], dtype=object)[np.arange(90) % 3]
+    y[:10:3] = "d"  # rows 0, 3, 6, 9: only in the first rows, which no split tests
+    folds = list(TimeSeriesSplit(3).split(X))
+    z = BundledPFNPrior().oof_logits(X, y, prior_folds(folds, len(y)))
+    assert 0.005 < np.exp(z[:10:3, 3]).min() and np.exp(z[:10:3, 3]).max() < 0.1
+    model = PriorBoostClassifier(BundledPFNPrior(), booster_params={"n_estimators": 3})
+    with pytest.warns(UserWarning) as caught:
+        model.set_params(cv=TimeSeriesSplit(3), scale=1.0).fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        "cv: class 'd' is only in rows [0, 3, 6, 9] (4 rows), which no split tests: their "
+        "out-of-fold prior logits come from a prior fitted on the tested rows, which never "
+        "saw the class: most priors give it about 1e-7 (BundledPFNPrior up to 10 classes: a "
+        "few percent). Use other folds, whose test parts hold rows of every class "
+        "(StratifiedKFold, or TimeSeriesSplit with more splits)."
+    ]
+    parts = explain(model, X[:12])  # the refitted prior saw the class: nothing is missing
+    # float32 SHAP values: the sum matches the margin to about 1e-6
+    sums = np.stack([parts[c].sum(axis=1) for c in model.classes_], axis=1)
+    np.testing.assert_allclose(sums, model.decision_function(X[:12]), atol=1e-5)
