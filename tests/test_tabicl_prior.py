@@ -410,6 +410,22 @@ def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
         prior.fit(X, y)
 
 
+@pytest.mark.parametrize("value", [-1.0, 0, float("nan"), float("inf")])
+def test_a_softmax_temperature_that_is_no_positive_number_is_refused(ckpt, value):
+    # TabICL took it: -1.0 turned the probabilities around (P(class 1) 0.42 -> 0.58 on a
+    # row), 0 and NaN made every logit NaN, inf made every row 50/50
+    X, y = _table(40)
+    prior = TabICLPrior(
+        model_path=ckpt["classification"], tabicl_params={"softmax_temperature": value}
+    )
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value) == (
+        f"TabICLPrior: tabicl_params has softmax_temperature={value!r}; it must be a number > 0."
+    )
+    prior.set_params(tabicl_params={"softmax_temperature": 0.5}).fit(X, y)  # any number > 0
+
+
 def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
     # tabicl_params={"n_estimators": 1} silently replaced the prior's n_estimators=8 (likewise
     # device, random_state); batch_size is TabICL's own, other setting and still passes

@@ -663,6 +663,22 @@ def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
         prior.fit(X, X["a"].to_numpy())
 
 
+@pytest.mark.parametrize("value", [-1.0, 0, float("nan"), float("inf")])
+def test_a_softmax_temperature_that_is_no_positive_number_is_refused(ckpt, value):
+    # TabPFN took it: -1.0 turned the probabilities around (P(class 1) 0.53 -> 0.47 on a
+    # row), 0 and NaN made every logit NaN, inf made every row 50/50
+    X, y = _table(40)
+    prior = TabPFNPrior(
+        model_path=ckpt["classification"], tabpfn_params={"softmax_temperature": value}
+    )
+    with pytest.raises(ValueError) as err:
+        prior.fit(X, y)
+    assert str(err.value) == (
+        f"TabPFNPrior: tabpfn_params has softmax_temperature={value!r}; it must be a number > 0."
+    )
+    prior.set_params(tabpfn_params={"softmax_temperature": 0.5}).fit(X, y)  # any number > 0
+
+
 def test_an_extra_keyword_that_is_the_prior_s_own_parameter_is_refused(ckpt):
     # tabpfn_params={"n_estimators": 0} failed with ZeroDivisionError inside TabPFN, and any
     # other value silently replaced the prior's n_estimators (likewise device, random_state)

@@ -12,7 +12,6 @@ subclass says how its model is made and where its checkpoint lives.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import numbers
 import os
 import warnings
@@ -29,6 +28,7 @@ from .._sampling import subsample
 from .._warn import caller_level
 from ._base import Folds, Prior, align_columns, category_codes, log_proba, target_moments
 from ._device import fitted_device, torch_device
+from ._extra_params import checked_extra
 from ._folds import Fold, fold_named
 from ._hosts import unreachable_reason
 from ._label_distribution import LabelDistribution
@@ -292,30 +292,8 @@ class InContextPrior(Prior):
         """An unfitted estimator of the library, configured from the parameters."""
 
     def _extra(self, cls, params: dict) -> dict:
-        """``params`` and the extra keywords for the library's class ``cls``; an extra one
-        it does not take, or one that is a parameter of this prior, is named."""
-        name, extra = type(self).__name__, dict(getattr(self, self._extra_params) or {})
-        known = inspect.signature(cls).parameters
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in known.values())
-        unknown = sorted(set(extra) - set(known))
-        if unknown and not takes_any:
-            raise ValueError(
-                f"{name}: {self._extra_params} has "
-                f"{', '.join(map(repr, unknown))}, which {cls.__name__} does not take; its "
-                f"parameters are {', '.join(known)}."
-            )
-        if refused := sorted(set(extra) & set(self._refused_extra)):
-            key = refused[0]
-            raise ValueError(
-                f"{name}: {self._extra_params} has {key!r}, which {self._refused_extra[key]}."
-            )
-        if own := sorted(set(extra) & set(params) & set(self.get_params(deep=False))):
-            raise ValueError(
-                f"{name}: {self._extra_params} has {', '.join(map(repr, own))}, which "
-                f"{name} sets itself (to {params[own[0]]!r} here); pass {own[0]}=... to "
-                f"{name} instead."
-            )
-        return {**params, **extra}
+        """``params`` and the checked extra keywords for the library's class ``cls``."""
+        return checked_extra(self, cls, params)
 
     def _categorical_indices(self) -> list[int] | None:
         names = list(self.feature_names_in_)
