@@ -1420,3 +1420,18 @@ def test_a_class_no_split_tests_is_warned_about_with_what_the_network_gives_it()
     # float32 SHAP values: the sum matches the margin to about 1e-6
     sums = np.stack([parts[c].sum(axis=1) for c in model.classes_], axis=1)
     np.testing.assert_allclose(sums, model.decision_function(X[:12]), atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e-300])
+def test_a_column_of_tiny_numbers_keeps_its_spread(size):
+    # the squares of values below about 1e-154 underflowed to 0, so every such column read
+    # as constant: each row got the class frequencies (P(class 1) 0.48 for all four rows
+    # instead of 0.96, 0.95, 0.99, 0.008); the network reads the same standardised values
+    # whatever the columns' units
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    y = (X["a"] > 0).astype(int)
+    expected = BundledPFNPrior(n_ensemble=2).fit(X, y).logits(X[:4])
+    z = BundledPFNPrior(n_ensemble=2).fit(X * size, y).logits(X[:4] * size)
+    # float64 standardisation, then float32: at most the last bit of an input differs
+    np.testing.assert_allclose(z, expected, atol=1e-5)

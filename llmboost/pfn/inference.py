@@ -202,7 +202,10 @@ def column_moments(x: np.ndarray, categorical) -> tuple[np.ndarray, np.ndarray]:
     seen = ~np.isnan(v)
     count = np.maximum(seen.sum(axis=0), 1)
     centre = np.where(seen, v, 0.0).sum(axis=0) / count
-    scale = np.sqrt((np.where(seen, v - centre, 0.0) ** 2).sum(axis=0) / count)
+    spread = np.where(seen, v - centre, 0.0)
+    top = np.abs(spread).max(axis=0, initial=0.0)
+    unit = np.where((top > 0) & (top < 1e-100), top, 1.0)  # else tiny squares underflow to 0
+    scale = unit * np.sqrt(((spread / unit) ** 2).sum(axis=0) / count)
     kept = np.asarray(categorical, dtype=bool) | (scale == 0)
     centre[kept], scale[kept] = 0.0, 1.0
     return centre, scale
