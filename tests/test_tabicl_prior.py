@@ -410,6 +410,25 @@ def test_an_unknown_extra_keyword_is_named_with_its_parameter(ckpt):
         prior.fit(X, y)
 
 
+def test_nan_probabilities_from_tabicl_are_an_error_naming_the_extra_keywords(ckpt):
+    # tabicl_params={"outlier_threshold": -1} (TabICL takes it unchecked) made every logit
+    # NaN: logits returned them, and a booster said "TabICLPrior.oof_logits returned
+    # non-finite values ... return finite numbers", as if the prior's code were wrong
+    from llmboost import PriorBoostClassifier
+
+    X, y = _table(40)
+    extra = {"outlier_threshold": -1}
+    prior = TabICLPrior(model_path=ckpt["classification"], n_estimators=1, tabicl_params=extra)
+    message = (
+        r"TabICLPrior: TabICL returned NaN or infinite probabilities for 3 of 3 rows \(check "
+        r"tabicl_params=\{'outlier_threshold': -1\}; checkpoint .*tiny-classification.ckpt\)\."
+    )
+    with pytest.raises(ValueError, match=message + "$"):
+        prior.fit(X, y).logits(X[:3])
+    with pytest.raises(ValueError, match=r"for 20 of 20 rows .* \(in fold 0 of the out-of-fold"):
+        PriorBoostClassifier(prior, cv=2).fit(X, y)
+
+
 @pytest.mark.parametrize("value", [-1.0, 0, float("nan"), float("inf")])
 def test_a_softmax_temperature_that_is_no_positive_number_is_refused(ckpt, value):
     # TabICL took it: -1.0 turned the probabilities around (P(class 1) 0.42 -> 0.58 on a

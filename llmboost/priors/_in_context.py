@@ -396,7 +396,21 @@ class InContextPrior(Prior):
                 batch = halve_on_oom(exc, batch, type(self).__name__, self._is_oom)
                 continue
             start += len(chunk)
-        return np.concatenate(parts, axis=0)
+        return self._finite(np.concatenate(parts, axis=0))
+
+    def _finite(self, z: np.ndarray) -> np.ndarray:
+        """``z``; a ``ValueError`` when the library returned NaN or infinity for some rows
+        (the extra keywords, which it takes unchecked, are named)."""
+        bad = int((~np.isfinite(z).reshape(len(z), -1).all(axis=1)).sum())
+        if bad:
+            what = "means" if self.task == "regression" else "probabilities"
+            extra = getattr(self, self._extra_params) or {}
+            why = f"check {self._extra_params}={extra!r}" if extra else "no extra keywords"
+            raise ValueError(
+                f"{type(self).__name__}: {self._library} returned NaN or infinite {what} for "
+                f"{bad} of {len(z)} rows ({why}; checkpoint {self.checkpoint_path_})."
+            )
+        return z
 
     def _predict(self, estimator, values: np.ndarray) -> np.ndarray:
         with self._quiet():
@@ -427,7 +441,7 @@ class InContextPrior(Prior):
         batch = int(self.batch_size)
         while fuse and not single and n_query <= batch:
             try:
-                return self._score_fused(group, values, y)
+                return [self._finite(z) for z in self._score_fused(group, values, y)]
             except Exception as exc:
                 if not self._is_oom(exc):  # a setting it does not support, or an error:
                     break  # fold by fold, where an error names its fold
