@@ -1435,3 +1435,28 @@ def test_a_column_of_tiny_numbers_keeps_its_spread(size):
     z = BundledPFNPrior(n_ensemble=2).fit(X * size, y).logits(X[:4] * size)
     # float64 standardisation, then float32: at most the last bit of an input differs
     np.testing.assert_allclose(z, expected, atol=1e-5)
+
+
+def test_a_fold_given_as_a_mask_of_another_length_or_as_floats_is_refused():
+    # a train mask of 40 entries for 60 rows was taken as rows 30 to 39 (10 training rows
+    # instead of 30; logits moved by up to 3.4), one of 65 with a false tail as it was;
+    # float positions raised numpy's "arrays used as indices must be of integer type"
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=list("ab"))
+    y = np.arange(60) % 2
+    first = np.arange(60) < 30
+    prior = BundledPFNPrior(n_ensemble=1)
+    for mask in (~first[:40], np.r_[~first, [False] * 5]):
+        with pytest.raises(ValueError) as err:
+            prior.oof_logits(X, y, [(mask, first), (first, ~first)])
+        assert str(err.value) == (
+            f"folds: the train part of fold 0 is a boolean mask of {len(mask)} entries for 60 "
+            "rows; give one entry per row of X."
+        )
+    floats = np.arange(30, 60, dtype=float)
+    with pytest.raises(TypeError, match=r"the train part of fold 1 has shape \(30,\) and dtype f"):
+        prior.oof_logits(X, y, [(~first, first), (floats, np.arange(30))])
+    with pytest.raises(TypeError, match=r"the test part of fold 0 has shape \(1, 30\) and dtype"):
+        prior.oof_logits(X, y, [(~first, np.flatnonzero(first)[None]), (first, ~first)])
+    z = prior.oof_logits(X, y, [(~first, first), (list(range(30)), list(range(30, 60)))])
+    assert z.shape == (60, 2) and np.isfinite(z).all()  # masks and lists of positions

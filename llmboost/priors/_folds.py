@@ -40,7 +40,10 @@ def checked_folds(folds, n_rows: int) -> list[Fold]:
                 f"folds: fold {i} is not a (train, test) pair of row indices or masks: "
                 f"{str(fold)[:60]}."
             )
-        train, test = _row_index(fold[0]), _row_index(fold[1])
+        train, test = (
+            _row_index(i, "train", fold[0], n_rows),
+            _row_index(i, "test", fold[1], n_rows),
+        )
         if not len(test):
             continue
         if not len(train):
@@ -104,10 +107,21 @@ def fold_named(
         raise
 
 
-def _row_index(part) -> np.ndarray:
-    """A fold's part as row indices; a boolean mask gives its true rows."""
+def _row_index(i: int, name: str, part, n_rows: int) -> np.ndarray:
+    """Fold ``i``'s ``name`` part as row indices; a boolean mask of ``n_rows`` entries
+    gives its true rows."""
     part = np.asarray(part)
-    return np.flatnonzero(part) if part.dtype == bool else part
+    if part.ndim != 1 or (len(part) and part.dtype.kind not in "biu"):
+        raise TypeError(
+            f"folds: the {name} part of fold {i} has shape {part.shape} and dtype "
+            f"{part.dtype}; give a 1-D array of integer row positions, or a boolean mask."
+        )
+    if part.dtype == bool and len(part) != n_rows:
+        raise ValueError(
+            f"folds: the {name} part of fold {i} is a boolean mask of {len(part)} entries "
+            f"for {n_rows} rows; give one entry per row of X."
+        )
+    return np.flatnonzero(part) if part.dtype == bool else part.astype(np.intp)
 
 
 __all__ = ["Fold", "checked_folds", "fold_named"]
