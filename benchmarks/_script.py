@@ -23,6 +23,7 @@ import pandas as pd
 
 from llmboost.benchmarks.cli import count
 from llmboost.benchmarks.results import replace_whole
+from llmboost.pfn._pretrain_cli import DefaultsHelpFormatter
 
 #: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -385,6 +386,7 @@ def write_summary(path: Path, text: str) -> None:
 
 __all__ = [
     "DATASETS",
+    "DefaultsHelpFormatter",
     "SEED",
     "SIZE",
     "check_classes",

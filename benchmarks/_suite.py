@@ -20,6 +20,7 @@ import pandas as pd
 from _script import (
     SEED,
     SIZE,
+    DefaultsHelpFormatter,
     check_summary_file,
     command_line,
     interrupted,
@@ -327,7 +328,9 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     -------
     argparse.ArgumentParser
     """
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=doc.split("\n\n")[0]
+    )
     p.add_argument(
         "--csv", default=csv_path, help="results file: cells are appended, a rerun resumes"
     )
@@ -352,7 +355,13 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     )
     p.add_argument("--sizes", nargs="+", type=SIZE, default=list(sizes), help="training rows")
     p.add_argument("--seeds", nargs="+", type=SEED, default=[0, 1, 2, 3, 4], help="subsample seeds")
-    p.add_argument("--methods", nargs="+", default=list(methods), choices=list(known or methods))
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(methods),
+        choices=list(known or methods),
+        help="methods run",
+    )
     p.add_argument("--max-test", type=SIZE, default=1000, help="cap on test rows, a fixed subset")
     p.add_argument(
         "--weights", default=None, help="PFN checkpoint of pfn and pfnboost (default: shipped)"

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _script import (  # noqa: E402
     SEED,
     SIZE,
+    DefaultsHelpFormatter,
     check_summary_file,
     check_summary_only,
     command_line,
@@ -180,7 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     -------
     None
     """
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n\n")[0]
+    )
     p.add_argument(
         "--csv",
         default="benchmarks/results/bundled_pfn_rows.csv",

@@ -196,7 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repeats", type=_at_least_one, default=5, help="timed calls, median reported")
+    p.add_argument(
+        "--repeats",
+        type=_at_least_one,
+        default=5,
+        help="timed calls, median reported (default: %(default)s)",
+    )
     p.add_argument("--md", default=None, help="write a markdown table here")
     p.add_argument(
         "--only",

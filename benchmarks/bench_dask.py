@@ -426,11 +426,13 @@ def dask_training(n: int, parts: int, test: int) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from _script import file_name  # here: spawned workers import this file
+    from _script import DefaultsHelpFormatter, file_name  # here: spawned workers import this file
 
     from llmboost.benchmarks.cli import count
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n")[0]
+    )
     scored = "rows the %s prior scores per timed call (default %%(default)s)"
     parser.add_argument("--score-rows", type=count(1), default=4000, help=scored % "tiny-llm")
     parser.add_argument("--pfn-rows", type=count(1), default=20000, help=scored % "bundled PFN")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from _script import (
     SEED,
+    DefaultsHelpFormatter,
     check_classes,
     count,
     folder_name,
@@ -106,7 +107,9 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n")[0]
+    )
     parser.add_argument(
         "--train-rows", type=count(2), default=1000, help="rows each model is fitted on"
     )

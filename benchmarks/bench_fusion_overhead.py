@@ -23,6 +23,7 @@ import pandas as pd
 import xgboost as xgb
 from _script import (
     SEED,
+    DefaultsHelpFormatter,
     check_classes,
     count,
     interrupted,
@@ -63,7 +64,9 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--dataset", type=shared_task, default="income", help="shared task")
     # a row of each of two classes in each of the 5 folds
     parser.add_argument(

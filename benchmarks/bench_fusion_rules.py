@@ -159,6 +159,7 @@ import bench_bundled_pfn  # noqa: E402
 from _script import (  # noqa: E402
     SEED,
     SIZE,
+    DefaultsHelpFormatter,
     check_summary_file,
     count,
     folder_name,
@@ -934,8 +935,12 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prior", choices=["pfn", "llm", "constant"], default="pfn")
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--prior", choices=["pfn", "llm", "constant"], default="pfn", help="the prior fused"
+    )
     parser.add_argument(
         "--csv",
         nargs="+",

@@ -228,7 +228,12 @@ def report(frame: pd.DataFrame, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # here: the workers import this file
+    from _script import DefaultsHelpFormatter, check_summary_file
+
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--before", required=True, help="worktree of commit 776a19e")
     parser.add_argument(
         "--datasets",
@@ -241,8 +246,6 @@ def main(argv: list[str] | None = None) -> None:
         help="write the markdown report here",
     )
     args = parser.parse_args(argv)
-    from _script import check_summary_file  # here: the workers import this file
-
     check_summary_file("--out", args.out)
     if not args.before.strip():  # an unset shell variable: read as the current folder
         parser.error("argument --before: it is empty; give a worktree of commit 776a19e")

@@ -37,6 +37,7 @@ import _interrupt  # noqa: F401
 import numpy as np
 from _script import (
     SEED,
+    DefaultsHelpFormatter,
     check_device,
     check_summary_file,
     command_line,
@@ -239,7 +240,9 @@ def _check_model_options(parser, args) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--dataset", type=shared_task, default="heart", help="shared task scored")
     parser.add_argument("--rows", type=count(1), default=200, help="rows scored by LLMPrior")
     parser.add_argument(

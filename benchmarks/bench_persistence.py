@@ -17,7 +17,15 @@ from pathlib import Path
 
 import _interrupt  # noqa: F401
 import numpy as np
-from _script import SEED, check_classes, count, interrupted, median_seconds, shared_table
+from _script import (
+    SEED,
+    DefaultsHelpFormatter,
+    check_classes,
+    count,
+    interrupted,
+    median_seconds,
+    shared_table,
+)
 from sklearn.linear_model import LogisticRegression
 
 from llmboost import BundledPFNPrior, PFNBoostClassifier, PriorBoostClassifier, SklearnPrior
@@ -33,7 +41,9 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n")[0]
+    )
     # two rows of each of two classes: what the fusion search's cross-validation needs
     parser.add_argument(
         "--train-rows", type=count(4), default=1000, help="shuffled rows of income fitted"

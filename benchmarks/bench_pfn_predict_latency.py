@@ -28,7 +28,13 @@ import _interrupt  # noqa: F401
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _script import check_summary_file, command_line, interrupted, write_summary  # noqa: E402
+from _script import (  # noqa: E402
+    DefaultsHelpFormatter,
+    check_summary_file,
+    command_line,
+    interrupted,
+    write_summary,
+)
 from bench_bundled_pfn_speed import table  # noqa: E402
 
 TABLES = [(100, 10), (500, 10), (1000, 20)]
@@ -107,7 +113,9 @@ def _full_pass(score, rows, fitted_prior):
 def main() -> None:
     from llmboost.benchmarks.cli import count
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "--repeats", type=count(1), default=11, help="timed calls of each, median reported"
     )

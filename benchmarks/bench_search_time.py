@@ -32,7 +32,7 @@ from pathlib import Path
 import _interrupt  # noqa: F401
 import numpy as np
 import pandas as pd
-from _script import check_classes, interrupted, usage_error
+from _script import DefaultsHelpFormatter, check_classes, interrupted, usage_error
 
 from llmboost import PriorBoostClassifier
 from llmboost.benchmarks.cli import count
@@ -187,7 +187,9 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
+    )
     parser.add_argument("what", choices=["jobs", "pfnboost", "selection"])
     parser.add_argument(
         "--rows",

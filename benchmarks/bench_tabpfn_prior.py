@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
 from _script import (  # noqa: E402
+    DefaultsHelpFormatter,
     check_device,
     check_summary_file,
     file_name,
@@ -166,7 +167,9 @@ def time_rows(n: int, prior, args) -> tuple[int, int, float, float, float]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "--rows", type=count(1), nargs="+", default=[250, 500, 1000], help="row counts timed"
     )
@@ -176,7 +179,10 @@ def _parser() -> argparse.ArgumentParser:
         "--repeats", type=count(1), default=3, help="timed runs of each, median reported"
     )
     parser.add_argument(
-        "--task", choices=["classification", "regression"], default="classification"
+        "--task",
+        choices=["classification", "regression"],
+        default="classification",
+        help="the TabPFN model timed",
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--n-estimators", type=count(1), default=4, help="TabPFN's n_estimators")

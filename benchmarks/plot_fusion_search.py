@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bundled_pfn  # noqa: E402
-from _script import SEED, count, file_name, interrupted  # noqa: E402
+from _script import SEED, DefaultsHelpFormatter, count, file_name, interrupted  # noqa: E402
 
 from llmboost import PriorBoostClassifier  # noqa: E402
 from llmboost.benchmarks.datasets import stratified_subsample  # noqa: E402
@@ -155,7 +155,9 @@ def main() -> None:
     -------
     None
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--dataset", default="heart", help="shared classification task")
     parser.add_argument(
         "--size", type=count(1), default=512, help="training rows, a stratified subsample"

@@ -1,5 +1,6 @@
 """The scripts in benchmarks/: their task folders, resuming and summaries, on tiny tasks."""
 
+import argparse
 import json
 import os
 import shlex
@@ -1531,11 +1532,11 @@ def test_ctrl_c_while_a_script_loads_its_libraries_ends_with_one_line():
     assert run.stderr == f"\n{said}\n"
 
 
-def test_every_suite_option_but_methods_has_a_help_text(scripts):
-    # --csv, --datasets, --sizes, --seeds and --max-test had none (--methods lists its
-    # choices)
+def test_every_suite_option_has_a_help_text(scripts):
+    # --csv, --datasets, --sizes, --seeds and --max-test had none; --methods had none
+    # either, so its default went unsaid
     parser = scripts[1].suite_parser("Doc.", "r.csv", [32], ["xgb"])
-    assert [a.option_strings[0] for a in parser._actions if not a.help] == ["--methods"]
+    assert [a.option_strings[0] for a in parser._actions if not a.help] == []
 
 
 def test_every_bench_dask_option_has_a_help_text(monkeypatch):
@@ -1571,7 +1572,7 @@ def _parser_of(monkeypatch, script: str):
         ("bench_explain", []),
         ("bench_fusion_overhead", []),
         ("bench_persistence", []),
-        ("bench_tabpfn_prior", ["--task"]),  # lists its choices
+        ("bench_tabpfn_prior", []),
         ("plot_fusion_search", []),
         ("bench_bundled_pfn_rows", []),
     ],
@@ -1586,7 +1587,7 @@ def test_every_timing_and_picture_option_has_a_help_text(script, listed, monkeyp
     ("script", "listed"),
     [
         ("bench_bundled_pfn_speed", []),
-        ("bench_fusion_rules", ["--prior"]),  # lists its choices
+        ("bench_fusion_rules", []),
         ("bench_input_layer", []),
         ("bench_llm_prior", []),
         ("bench_pfn_predict_latency", []),
@@ -1598,6 +1599,52 @@ def test_every_other_script_option_has_a_help_text(script, listed, monkeypatch):
     # --dataset had none: --help listed their names only
     parser = _parser_of(monkeypatch, script)
     assert [(a.option_strings or [a.dest])[0] for a in parser._actions if not a.help] == listed
+
+
+_ALL_SCRIPTS = [
+    "bench_bundled_pfn",
+    "bench_bundled_pfn_regression",
+    "bench_bundled_pfn_rows",
+    "bench_bundled_pfn_speed",
+    "bench_dask",
+    "bench_explain",
+    "bench_fusion_overhead",
+    "bench_fusion_rules",
+    "bench_input_layer",
+    "bench_llm_prior",
+    "bench_persistence",
+    "bench_pfn_predict_latency",
+    "bench_search_time",
+    "bench_tabpfn_prior",
+    "plot_fusion_search",
+]
+
+
+@pytest.mark.parametrize("script", _ALL_SCRIPTS)
+def test_help_shows_every_default(script, monkeypatch):
+    # --sizes, --seeds, --max-test, --repeats, --rows, --device, --threads and others
+    # said nothing of their defaults: `--help` gave `--max-test MAX_TEST cap on test
+    # rows, a fixed subset` only
+    parser = _parser_of(monkeypatch, script)
+    formatter = parser._get_formatter()
+    unsaid = [
+        a.option_strings[0]
+        for a in parser._actions
+        if a.option_strings
+        and a.default not in (None, argparse.SUPPRESS)
+        and not isinstance(a.default, bool)
+        and "default" not in formatter._expand_help(a)
+    ]
+    assert unsaid == []
+
+
+def test_help_shows_defaults_as_they_are_typed(monkeypatch):
+    text = " ".join(_parser_of(monkeypatch, "bench_bundled_pfn").format_help().split())
+    assert "--sizes SIZES [SIZES ...] training rows (default: 32 64 128 256 512 1024)" in text
+    methods = "{pfn,xgb,lr,rf,pfnboost}"
+    said = f"--methods {methods} [{methods} ...] methods run (default: pfn xgb lr rf pfnboost)"
+    assert said in text
+    assert "--notes NOTES text appended to the markdown (default: none)" in text
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -917,6 +918,29 @@ def test_every_option_has_a_help_text(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert stop.value.code == 0
     assert "--device DEVICE torch device: auto (CUDA when torch sees a GPU, else the CPU), " in text
+
+
+def test_help_shows_every_default(capsys):
+    # --lr, --warmup, --tokens, --threads, --device and ten more options said nothing of
+    # their defaults: `--help` gave `--lr LR peak learning rate (AdamW)` only
+    with pytest.raises(SystemExit) as stop:
+        pretrain.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert stop.value.code == 0
+    for said in (
+        "--lr LR peak learning rate (AdamW) (default: 0.001)",
+        "--warmup WARMUP warm-up steps (default: 200)",
+        "--kind-weights MLP TREE LINEAR training's probabilities of the synthetic task "
+        "families (validation's are fixed) (default: 0.5 0.3 0.2)",
+        "--task {classification,regression} what the model learns to predict "
+        "(default: classification)",
+        "the CPU), cpu, or one such as cuda:0 (default: auto)",
+    ):
+        assert said in text
+    formatter = _parser()._get_formatter()
+    for action in _parser()._actions:
+        if action.default not in (None, argparse.SUPPRESS) and not isinstance(action.default, bool):
+            assert "default" in formatter._expand_help(action), action.option_strings
 
 
 def test_bins_without_regression_is_a_usage_error(tmp_path, capsys):

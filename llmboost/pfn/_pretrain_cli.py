@@ -58,10 +58,30 @@ def device_of(device: str):
         _parser().error(f"argument --device: {exc}")
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """``--help`` that ends an option's text with its default, unless the text says it or
+    the option has none (``None``, or a flag's ``False``)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text, default = action.help or "", action.default
+        if (
+            not action.option_strings
+            or default is None
+            or default is argparse.SUPPRESS
+            or isinstance(default, bool)
+            or "(default" in text
+            or "default:" in text
+        ):
+            return text
+        shown = " ".join(map(str, default)) if isinstance(default, list | tuple) else default
+        return f"{text} (default: {str(shown).replace('%', '%%') or 'none'})"
+
+
 def _parser() -> argparse.ArgumentParser:
     """The command line's parser, unchecked."""
     p = argparse.ArgumentParser(
         prog="python -m llmboost.pfn.pretrain",
+        formatter_class=DefaultsHelpFormatter,
         description="Pretrain the bundled PFN on synthetic tasks (docs/bundled_pfn.md).",
         epilog="Rerunning with the same --out resumes the run. Its other settings must be "
         f"the same (a differing one is refused, naming both values); only {FREE} may change.",
@@ -90,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         "--task",
         choices=("classification", "regression"),
         default="classification",
-        help="what the model learns to predict (default classification)",
+        help="what the model learns to predict",
     )
     p.add_argument(
         "--kind-weights",
@@ -98,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs=3,
         default=list(KIND_WEIGHTS),
         metavar=("MLP", "TREE", "LINEAR"),
-        help="probabilities of the synthetic task families (validation keeps the default)",
+        help="training's probabilities of the synthetic task families (validation's are fixed)",
     )
     p.add_argument("--bins", type=int, help="target bins of --task regression (default 64)")
     p.add_argument("--init-from", default=None, help="checkpoint whose matching weights start")
@@ -301,4 +321,4 @@ class StopOnInterrupt:
         self.previous = {}
 
 
-__all__ = ["StopOnInterrupt", "device_of", "parse_args"]
+__all__ = ["DefaultsHelpFormatter", "StopOnInterrupt", "device_of", "parse_args"]
