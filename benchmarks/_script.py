@@ -318,9 +318,15 @@ def json_object(text: str) -> dict:
 SIZE, SEED = count(1), count(0, 2**32 - 1)
 
 
+#: The most torch threads per CPU: torch oversubscribes CPUs as asked, but failed to
+#: start 99999 threads (LLMPrior then said torch was missing; in-process, MemoryError).
+THREADS_PER_CPU = 64
+
+
 def threads(text: str) -> int:
-    """An argparse type: torch CPU threads, from 1 to the CPUs this process may use (torch
-    failed to start 99999 of them), else a usage error.
+    """An argparse type: torch CPU threads, from 1 to :data:`THREADS_PER_CPU` per CPU
+    this process may use, else a usage error. More than those CPUs run, sharing them,
+    with a warning on stderr (a command written on a larger machine still runs).
 
     Parameters
     ----------
@@ -331,10 +337,19 @@ def threads(text: str) -> int:
     int
     """
     value = count(1)(text)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if value > (cpus or 1):
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = (len(affinity(0)) if affinity else os.cpu_count()) or 1
+    if value > THREADS_PER_CPU * cpus:
         raise argparse.ArgumentTypeError(
-            f"invalid value {text!r}: use at most {cpus or 1}, the CPUs this process may use"
+            f"invalid value {text!r}: use at most {THREADS_PER_CPU * cpus}, {THREADS_PER_CPU} "
+            f"per CPU this process may use ({cpus})"
+        )
+    if value > cpus:
+        print(
+            f"{Path(sys.argv[0]).name}: warning: --threads {value} is more than the {cpus} "
+            f"CPU{'s' if cpus > 1 else ''} this process may use; the threads share them",
+            file=sys.stderr,
+            flush=True,
         )
     return value
 
@@ -389,6 +404,7 @@ __all__ = [
     "DefaultsHelpFormatter",
     "SEED",
     "SIZE",
+    "THREADS_PER_CPU",
     "check_classes",
     "check_device",
     "check_summary_file",

@@ -253,7 +253,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="cpu", help="torch device: cpu, auto, cuda:0, ...")
     parser.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16, ...")
     parser.add_argument("--batch-size", type=_batch_size, default="auto", help="auto or >= 1")
-    parser.add_argument("--threads", type=threads, default=None, help="torch CPU threads (<= CPUs)")
+    parser.add_argument(
+        "--threads",
+        type=threads,
+        default=None,
+        help="torch CPU threads; more than the CPUs share them (default: torch's)",
+    )
     parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
     parser.add_argument(
         "--rounds", type=count(1), default=4, help="alternations of the methods (<= --naive-rows)"

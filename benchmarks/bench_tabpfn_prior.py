@@ -187,7 +187,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--n-estimators", type=count(1), default=4, help="TabPFN's n_estimators")
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
-    parser.add_argument("--threads", type=threads, default=1, help="torch CPU threads (<= CPUs)")
+    parser.add_argument(
+        "--threads",
+        type=threads,
+        default=1,
+        help="torch CPU threads; more than the CPUs share them",
+    )
     parser.add_argument("--out", type=file_name, help="also write the markdown here")
     return parser
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "benchmarks"
-#: The CPUs the tests may use: the most torch threads the scripts take.
+#: The CPUs the tests may use.
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
@@ -1075,15 +1075,35 @@ def test_tabpfn_prior_benchmark_counts_are_usage_errors(
     assert err.endswith(said)
 
 
-def test_tabpfn_prior_benchmark_refuses_more_threads_than_cpus(monkeypatch, capsys):
+def test_tabpfn_prior_benchmark_refuses_threads_torch_cannot_start(monkeypatch, capsys):
     # --threads 99999 reached torch.set_num_threads, which failed to start them
     monkeypatch.syspath_prepend(str(SCRIPTS))
     import bench_tabpfn_prior
 
     err = _usage_error(capsys, bench_tabpfn_prior.main, ["--threads", "99999"])
     assert err.endswith(
-        f"error: argument --threads: invalid value '99999': use at most {_CPUS}, the CPUs "
-        "this process may use"
+        f"error: argument --threads: invalid value '99999': use at most {64 * _CPUS}, 64 per "
+        f"CPU this process may use ({_CPUS})"
+    )
+
+
+@pytest.mark.parametrize("script", ["bench_tabpfn_prior", "bench_llm_prior"])
+def test_more_threads_than_cpus_run_with_a_warning(script, monkeypatch, capsys):
+    # on one CPU, the committed `--threads 2` commands of llm_prior.md were usage errors
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py"])
+    assert module._parser().parse_args(["--threads", "2"]).threads == 2
+    assert capsys.readouterr().err == (
+        f"{script}.py: warning: --threads 2 is more than the 1 CPU this process may use; "
+        "the threads share them\n"
+    )
+    err = _usage_error(capsys, module._parser().parse_args, ["--threads", "65"])
+    assert err.endswith(
+        "argument --threads: invalid value '65': use at most 64, 64 per CPU this process may "
+        "use (1)"
     )
 
 
@@ -1940,8 +1960,8 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         # torch failed to start them: LLMPrior's 'needs torch and transformers' ImportError
         (
             ["--threads", "99999"],
-            f"argument --threads: invalid value '99999': use at most {_CPUS}, "
-            "the CPUs this process may use",
+            f"argument --threads: invalid value '99999': use at most {64 * _CPUS}, 64 per CPU "
+            f"this process may use ({_CPUS})",
         ),
         (["--batch-size", "x"], "argument --batch-size: invalid value 'x': use auto or an"),
         (["--rows", "2", "--naive-rows", "4"], "argument --naive-rows: 4 is more than --rows 2"),
