@@ -184,7 +184,12 @@ def _parser() -> argparse.ArgumentParser:
         default="classification",
         help="the TabPFN model timed",
     )
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="torch device: cpu, auto (CUDA when torch sees a GPU, else the CPU), cuda, cuda:0 "
+        "or another torch sees here",
+    )
     parser.add_argument("--n-estimators", type=count(1), default=4, help="TabPFN's n_estimators")
     parser.add_argument("--real-size", action="store_true", help="v2-sized random checkpoint")
     parser.add_argument(

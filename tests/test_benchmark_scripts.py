@@ -1107,6 +1107,18 @@ def test_more_threads_than_cpus_run_with_a_warning(script, monkeypatch, capsys):
     )
 
 
+def test_tabpfn_prior_benchmark_help_lists_the_devices_it_takes(monkeypatch):
+    # the help said "cpu, cuda or auto", though cuda:0 and any device torch sees run
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    text = " ".join(bench_tabpfn_prior._parser().format_help().split())
+    assert (
+        "--device DEVICE torch device: cpu, auto (CUDA when torch sees a GPU, else the CPU), "
+        "cuda, cuda:0 or another torch sees here (default: cpu)" in text
+    )
+
+
 def test_tabpfn_prior_benchmark_refuses_rows_that_cannot_be_cross_validated(monkeypatch, capsys):
     # --rows 60 3 timed 60 rows, then stopped at 3 with make_folds' traceback (and its
     # advice on the fusion search's scale): the 60-row timing was lost
