@@ -209,7 +209,7 @@ def _table(args, argv, rows: list, size: str, n_params: int) -> str:
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    hardware = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"
+    hardware = torch.cuda.get_device_name(device) if device.startswith("cuda") else device.upper()
     command = "python benchmarks/bench_tabpfn_prior.py " + shlex.join(
         sys.argv[1:] if argv is None else argv
     )

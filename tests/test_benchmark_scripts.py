@@ -1119,6 +1119,27 @@ def test_tabpfn_prior_benchmark_help_lists_the_devices_it_takes(monkeypatch):
     )
 
 
+def test_tabpfn_prior_benchmark_names_the_gpu_it_ran_on(monkeypatch):
+    # --device cuda:1 was reported with the name of the current GPU (cuda:0)
+    import argparse
+
+    import torch
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_tabpfn_prior
+
+    names = {"cuda:0": "GPU A", "cuda:1": "GPU B"}
+    monkeypatch.setattr(
+        torch.cuda, "get_device_name", lambda device=None: names[str(device or "cuda:0")]
+    )
+    options = {"task": "classification", "features": 3, "n_estimators": 1, "folds": 2}
+    args = argparse.Namespace(device="cuda:1", threads=1, repeats=1, **options)
+    text = bench_tabpfn_prior._table(args, [], [], "tiny", 10)
+    assert "device cuda:1 (GPU B);" in text
+    args.device = "cpu"
+    assert "device cpu (CPU);" in bench_tabpfn_prior._table(args, [], [], "tiny", 10)
+
+
 def test_tabpfn_prior_benchmark_refuses_rows_that_cannot_be_cross_validated(monkeypatch, capsys):
     # --rows 60 3 timed 60 rows, then stopped at 3 with make_folds' traceback (and its
     # advice on the fusion search's scale): the 60-row timing was lost
