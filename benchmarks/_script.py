@@ -154,6 +154,12 @@ def folder_name(text: str) -> Path:
     return _not_empty(text, "give a folder (created if missing)")
 
 
+def tasks_folder_name(text: str) -> Path:
+    """An argparse type: ``--data-dir``, else a usage error when it is empty, as
+    :func:`file_name` (read as the current folder, it was said to hold no task folder)."""
+    return _not_empty(text, "give the folder of task folders")
+
+
 def _not_empty(text: str, advice: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"it is empty; {advice}")
@@ -420,6 +426,7 @@ __all__ = [
     "shared_table",
     "shared_task",
     "task_folder",
+    "tasks_folder_name",
     "threads",
     "usage_error",
     "write_summary",

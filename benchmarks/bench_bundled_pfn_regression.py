@@ -39,6 +39,7 @@ from _script import (
     check_summary_only,
     interrupted,
     task_folder,
+    tasks_folder_name,
     usage_error,
     write_summary,
 )
@@ -379,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = suite_parser(__doc__, csv_path, SIZES, default, known=METHODS)
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=tasks_folder_name,
         default=DATASETS,
         help="folder of regression task folders (train.csv, test.csv, meta.json); "
         "default: the shared ones",

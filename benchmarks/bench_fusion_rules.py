@@ -167,6 +167,7 @@ from _script import (  # noqa: E402
     interrupted,
     json_object,
     task_folder,
+    tasks_folder_name,
     write_summary,
 )
 from _suite import (  # noqa: E402
@@ -957,7 +958,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=tasks_folder_name,
         default=bench_bundled_pfn.DATASETS,
         help="folder of task folders (train.csv, test.csv, meta.json); default: the shared ones",
     )

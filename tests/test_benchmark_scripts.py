@@ -83,6 +83,23 @@ def test_a_data_dir_that_is_no_folder_is_a_usage_error(script, tmp_path):
     assert not (tmp_path / "r.csv").exists()
 
 
+@pytest.mark.parametrize(
+    "script", ["bench_bundled_pfn", "bench_bundled_pfn_regression", "bench_fusion_rules"]
+)
+def test_an_empty_data_dir_is_a_usage_error(script, tmp_path, monkeypatch, capsys):
+    # --data-dir "" (an unset shell variable) was read as the current folder: the error
+    # said ". holds no task folder"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = __import__(script)
+    argv = ["--data-dir", "", "--csv", str(tmp_path / "r.csv")]
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    err = _usage_error(capsys, module.main, *([] if script == "bench_fusion_rules" else [argv]))
+    assert err == (
+        f"{script}.py: error: argument --data-dir: it is empty; give the folder of task folders"
+    )
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, tmp_path):
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, 1, "--csv", csv]
