@@ -492,6 +492,18 @@ def test_an_empty_folder_option_is_a_usage_error(command, tmp_path, monkeypatch,
     assert os.listdir(tmp_path) == []
 
 
+def test_an_empty_suite_is_a_usage_error(tmp_path, capsys):
+    # --suite "" (an unset shell variable) was ignored: the run went on without a suite
+    argv = ["run", "--suite", "", "--out", str(tmp_path / "run"), "--datasets", "sklearn:iris"]
+    argv += ["--methods", "logistic-regression", "--sizes", "16", "--seeds", "0"]
+    line = _usage_error(bench_main, argv, capsys)
+    assert line == (
+        "llmboost-bench run: error: argument --suite: it is empty; name a suite (offline, "
+        "quick, tabllm) or a JSON file"
+    )
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_second_run_on_one_out_folder_stops_at_its_start(tmp_path, capsys):
     # two runs on one --out both appended every cell to results.jsonl: each cell twice,
     # and lines of the two interleaved

@@ -70,6 +70,15 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _suite_name(text: str) -> str:
+    """An argparse type: ``--suite``, not an empty one (an unset shell variable; it was
+    ignored, the run going on without a suite)."""
+    if not text.strip():
+        names = ", ".join(sorted(p.stem for p in SUITES.glob("*.json")))
+        raise argparse.ArgumentTypeError(f"it is empty; name a suite ({names}) or a JSON file")
+    return text
+
+
 #: Seeds scikit-learn, XGBoost and LightGBM all take.
 _seed = count(0, 2**32 - 1)
 
@@ -106,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_run_options(run: argparse.ArgumentParser) -> None:
     """The options of ``run`` that name what to run, and its settings."""
     names = ", ".join(sorted(p.stem for p in SUITES.glob("*.json")))
-    run.add_argument("--suite", help=f"a suite ({names}) or a suite JSON file")
+    run.add_argument("--suite", type=_suite_name, help=f"a suite ({names}) or a suite JSON file")
     run.add_argument("--datasets", nargs="+", help="dataset specs (see `datasets`)")
     run.add_argument("--methods", nargs="+", help="method names (see `methods`)")
     run.add_argument(
