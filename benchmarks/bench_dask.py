@@ -27,10 +27,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import platform
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -604,10 +606,38 @@ __all__ = [
 ]
 
 
-if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except KeyboardInterrupt:
-        from _script import interrupted  # here: spawned workers import this file
+def _run(argv=None) -> None:
+    """:func:`main`, stopped by Ctrl-C with one line and exit status 130.
 
+    XGBoost turns a Ctrl-C inside its data callback into an error of its own (ValueError
+    here, exit status 1): once Ctrl-C was pressed, any error ends the run as the stop.
+    Python's report of the interrupt it swallowed, and Dask's logs of the shutdown that
+    follows (tasks cancelled, workers killed), are left out.
+    """
+    from _script import interrupted  # here: spawned workers import this file
+
+    pressed = []
+
+    def press(signum, frame):
+        pressed.append(signum)
+        logging.disable(logging.CRITICAL)
+        raise KeyboardInterrupt
+
+    def unraisable(report, hook=sys.unraisablehook):
+        if not (pressed and issubclass(report.exc_type, KeyboardInterrupt)):
+            hook(report)
+
+    signal.signal(signal.SIGINT, press)
+    sys.unraisablehook = unraisable
+    try:
+        raise SystemExit(main(argv))
+    except KeyboardInterrupt:
         interrupted()
+    except Exception:
+        if not pressed:
+            raise
+        interrupted()
+
+
+if __name__ == "__main__":
+    _run()

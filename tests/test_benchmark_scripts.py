@@ -1744,6 +1744,33 @@ def test_ctrl_c_leaves_bench_dask_workers_to_the_script(tmp_path):
     assert time.perf_counter() - start < 30  # the worker was stopped, not waited for
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX's")
+def test_ctrl_c_that_xgboost_turns_into_an_error_stops_bench_dask_with_one_line(tmp_path):
+    # a Ctrl-C inside XGBoost's data callback was swallowed (Python printed it) and the
+    # fit failed on the data cut short: exit status 1 with a ValueError; Dask logged the
+    # cancelled tasks and killed workers of the shutdown
+    (tmp_path / "run.py").write_text(
+        "import ctypes, logging, os, runpy, signal, sys, time\n"
+        f"sys.path.insert(0, {str(SCRIPTS)!r})\nimport _script, distributed\n\n"
+        "def next_batch():\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(5)\n"
+        "    return 1\n\n"
+        "def command_line(script, argv):\n"  # as XGBoost: the interrupt swallowed, then an error
+        "    ctypes.CFUNCTYPE(ctypes.c_int)(next_batch)()\n"
+        "    logging.getLogger('distributed.nanny').warning('Worker process still alive')\n"
+        "    raise ValueError('xgboost could not fit: Check failed: batches')\n\n"
+        "_script.command_line = command_line\n"
+        f"sys.argv = [{str(SCRIPTS / 'bench_dask.py')!r}, '--skip-scoring', '--rows', '2',"
+        " '--partitions', '2']\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True, timeout=120
+    )
+    said = "bench_dask.py: interrupted: only what was printed above is kept (files are written"
+    assert run.returncode == 130
+    assert run.stderr.startswith(f"\n{said}") and len(run.stderr.strip().splitlines()) == 1
+
+
 def test_two_summaries_written_at_once_keep_their_temporaries_apart(scripts, tmp_path):
     # every writer of one summary used .NAME.part: a second overwrote the first's, which
     # then moved the other's text into place, and the second's own move failed
