@@ -245,6 +245,40 @@ def test_ship_from_python_refuses_a_dest_that_is_not_a_pt_file(tmp_path, dest):
     assert ship(tmp_path / "run", tmp_path / "model.pt")["train_info"]["step"] == 1
 
 
+@pytest.mark.parametrize(
+    "run_dir, dest, error, said",
+    [
+        ("nowhere", "m.pt", FileNotFoundError, "run_dir {run_dir!r} does not exist; name the "
+         "folder of a pretraining run (its --out)."),
+        ("a-file", "m.pt", NotADirectoryError, "run_dir {run_dir!r} is a file; name the folder "
+         "of a pretraining run (its --out)."),
+        ("empty", "m.pt", FileNotFoundError, "run_dir {run_dir!r} holds no checkpoint.pt; train "
+         "the run first."),
+        ("", "m.pt", ValueError, "run_dir is empty; name a path."),
+        (None, "m.pt", TypeError, "run_dir must be a path (str or os.PathLike), got NoneType."),
+        ("run", None, TypeError, "dest must be a path (str or os.PathLike), got NoneType."),
+        ("run", "", ValueError, "dest is empty; name a path."),
+        ("run", "a-file/m.pt", NotADirectoryError, "dest {dest!r} is inside {above!r}, a file; "
+         "name another dest."),
+    ],
+)  # fmt: skip
+def test_ship_from_python_names_the_bad_path(run_dir, dest, error, said, tmp_path):
+    # Python's own errors named 'RUN/checkpoint.pt' (an empty run_dir: 'checkpoint.pt'),
+    # 'expected str, bytes or os.PathLike object', or, once the run was read, the folder
+    # that could not be made
+    from llmboost.pfn._ship import ship
+
+    (tmp_path / "a-file").touch()
+    (tmp_path / "empty").mkdir()
+    if run_dir == "run":
+        pretrain.main(["--out", str(tmp_path / "run"), *TINY, "--steps", "1"])
+    full = {k: str(tmp_path / v) if v else v for k, v in [("run_dir", run_dir), ("dest", dest)]}
+    with pytest.raises(error) as err:
+        ship(full["run_dir"], full["dest"])
+    assert str(err.value) == "ship: " + said.format(above=str(tmp_path / "a-file"), **full)
+    assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.json").exists()
+
+
 def test_ship_from_python_refuses_to_write_over_the_runs_own_files(tmp_path):
     # ship(run, run / "checkpoint.pt") replaced the checkpoint by the exported weights
     # (the run could not resume), as --ship did before it refused

@@ -9,7 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from ._pretrain_cli import StopOnInterrupt
+from ._pretrain_cli import StopOnInterrupt, _file_above
 from ._resume import load_checkpoint
 
 #: The format tag of the files this package's pretraining writes.
@@ -160,10 +160,44 @@ def _write(model, meta: dict, dest: Path) -> None:
     atomic_write_json(meta, dest.with_suffix(".json"))
 
 
+def _path(value, name: str) -> Path:
+    """``value``, the argument ``name`` of :func:`ship`, as a path, else an error naming
+    it (Python's own said 'expected str, bytes or os.PathLike object'; an empty one was
+    read as the current folder)."""
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(
+            f"ship: {name} must be a path (str or os.PathLike), got {type(value).__name__}."
+        )
+    if not str(os.fspath(value)).strip():  # Path reads it as the current folder
+        raise ValueError(f"ship: {name} is empty; name a path.")
+    return Path(value)
+
+
+def _check_run_dir(run_dir) -> Path:
+    """``run_dir`` as a path, refused unless a folder holding ``checkpoint.pt`` (Python's
+    own error named only ``RUN/checkpoint.pt``)."""
+    run_dir = _path(run_dir, "run_dir")
+    shown, what = os.fspath(run_dir), "name the folder of a pretraining run (its --out)"
+    if not run_dir.exists():
+        raise FileNotFoundError(f"ship: run_dir {shown!r} does not exist; {what}.")
+    if not run_dir.is_dir():
+        raise NotADirectoryError(f"ship: run_dir {shown!r} is a file; {what}.")
+    if not (run_dir / "checkpoint.pt").is_file():
+        raise FileNotFoundError(
+            f"ship: run_dir {shown!r} holds no checkpoint.pt; train the run first."
+        )
+    return run_dir
+
+
 def _check_dest(run_dir, dest) -> Path:
     """``dest`` as a path, refused unless a ``.pt`` file (else ``x.json`` gets the
     weights and then the record over them) that leaves the run's own files alone."""
-    dest = Path(dest)
+    run_dir, dest = _check_run_dir(run_dir), _path(dest, "dest")
+    if (above := _file_above(dest)) is not None:  # found once the run was read
+        raise NotADirectoryError(
+            f"ship: dest {os.fspath(dest)!r} is inside {os.fspath(above)!r}, a file; name "
+            "another dest."
+        )
     if dest.suffix != ".pt":
         raise ValueError(
             f"ship: dest must name a .pt file (its .json record is written beside it), got "
