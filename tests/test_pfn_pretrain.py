@@ -279,6 +279,19 @@ def test_ship_from_python_names_the_bad_path(run_dir, dest, error, said, tmp_pat
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.json").exists()
 
 
+def test_ship_from_python_raises_on_a_checkpoint_it_cannot_read(tmp_path):
+    # a cut checkpoint.pt stopped the calling program: SystemExit, not an error
+    from llmboost.pfn._ship import ship
+
+    run = tmp_path / "run"
+    pretrain.main(["--out", str(run), *TINY, "--steps", "1"])
+    (run / "checkpoint.pt").write_bytes((run / "checkpoint.pt").read_bytes()[:100])
+    with pytest.raises(ValueError) as err:
+        ship(run, tmp_path / "m.pt")
+    assert str(err.value).startswith(f"ship: {run / 'checkpoint.pt'} cannot be read (")
+    assert not (tmp_path / "m.pt").exists()
+
+
 def test_ship_from_python_refuses_to_write_over_the_runs_own_files(tmp_path):
     # ship(run, run / "checkpoint.pt") replaced the checkpoint by the exported weights
     # (the run could not resume), as --ship did before it refused

@@ -98,7 +98,10 @@ def ship(run_dir: str | os.PathLike, dest: str | os.PathLike) -> dict:
         What the JSON file holds.
     """
     dest = _check_dest(run_dir, dest)
-    model, meta = _shipment(run_dir)
+    try:
+        model, meta = _shipment(run_dir)
+    except SystemExit as stop:  # the command line's stop on a file it cannot read
+        raise ValueError(f"ship: {stop}") from None
     _write(model, meta, dest)
     return meta
 
