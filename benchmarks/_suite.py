@@ -396,6 +396,11 @@ def pfn_options(parser: argparse.ArgumentParser, args, **fixed) -> dict:
     """
     from llmboost.priors import BundledPFNPrior
 
+    if args.weights is not None and not args.weights.strip():  # an unset shell variable
+        parser.error(
+            "argument --weights: it is empty; give a PFN checkpoint file, or leave it out "
+            "for the shipped one"
+        )
     given = [o for o, v in (("--weights", args.weights), ("--pfn-params", args.pfn_params)) if v]
     if given and not {"pfn", "pfnboost"} & set(args.methods):
         parser.error(

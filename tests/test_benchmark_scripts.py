@@ -100,6 +100,18 @@ def test_an_empty_data_dir_is_a_usage_error(script, tmp_path, monkeypatch, capsy
     assert not (tmp_path / "r.csv").exists()
 
 
+@pytest.mark.parametrize("methods", [["pfn"], ["lr"]])
+def test_an_empty_weights_file_is_a_usage_error(methods, scripts, tmp_path, monkeypatch, capsys):
+    # --weights "" (an unset shell variable) said "argument --weights: no file " (with
+    # --methods lr: the same, though lr reads no weights)
+    argv = ["--weights", "", "--methods", *methods, "--csv", str(tmp_path / "r.csv")]
+    monkeypatch.setattr(sys, "argv", ["bench_bundled_pfn.py", *argv])
+    assert _usage_error(capsys, scripts[1].main, argv) == (
+        "bench_bundled_pfn.py: error: argument --weights: it is empty; give a PFN checkpoint "
+        "file, or leave it out for the shipped one"
+    )
+
+
 def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, tmp_path):
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, 1, "--csv", csv]
