@@ -229,7 +229,7 @@ def report(frame: pd.DataFrame, command: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     # here: the workers import this file
-    from _script import DefaultsHelpFormatter, check_summary_file
+    from _script import DefaultsHelpFormatter, check_summary_file, tasks_folder_name
 
     parser = argparse.ArgumentParser(
         formatter_class=DefaultsHelpFormatter, description=__doc__.splitlines()[0]
@@ -237,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", required=True, help="worktree of commit 776a19e")
     parser.add_argument(
         "--datasets",
+        type=tasks_folder_name,
         default=str(DATASETS),
         help="folder of task folders; those with categorical columns are timed",
     )

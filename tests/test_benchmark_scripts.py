@@ -112,6 +112,21 @@ def test_an_empty_weights_file_is_a_usage_error(methods, scripts, tmp_path, monk
     )
 
 
+def test_input_layer_refuses_an_empty_datasets_folder(tmp_path, monkeypatch, capsys):
+    # --datasets "" (an unset shell variable) said " holds no classification task folder"
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import bench_input_layer
+
+    (tmp_path / "llmboost").mkdir()
+    (tmp_path / "llmboost" / "__init__.py").touch()
+    argv = ["--before", str(tmp_path), "--datasets", "", "--out", str(tmp_path / "r.md")]
+    monkeypatch.setattr(sys, "argv", ["bench_input_layer.py", *argv])
+    assert _usage_error(capsys, bench_input_layer.main, argv) == (
+        "bench_input_layer.py: error: argument --datasets: it is empty; give the folder of "
+        "task folders"
+    )
+
+
 def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, tmp_path):
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, 1, "--csv", csv]
