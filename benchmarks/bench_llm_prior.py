@@ -229,6 +229,11 @@ def _check_model_options(parser, args) -> None:
     from llmboost.priors._llm import FLOAT_DTYPES
 
     check_device(parser, args.device)
+    if args.model is not None and not args.model.strip():  # an unset shell variable
+        parser.error(
+            "argument --model: it is empty; give a model name, folder or .gguf file, or leave "
+            "it out for SmolLM2"
+        )
     if args.dtype not in FLOAT_DTYPES:
         parser.error(f"argument --dtype: {args.dtype!r} is not one of {', '.join(FLOAT_DTYPES)}")
     config = args.model_config

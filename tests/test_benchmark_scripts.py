@@ -2079,6 +2079,8 @@ def test_llm_prior_flops_of_a_gpt2_and_no_figure_for_an_encoder_decoder(
         (["--dtype", "fp8"], "argument --dtype: 'fp8' is not one of auto, float32"),
         (["--device", "gpu"], "argument --device"),
         (["--model-config", "llama-2b"], "argument --model-config: 'llama-2b' is neither"),
+        # LLMPrior's InvalidParameterError traceback, after the task was read
+        (["--model", ""], "argument --model: it is empty; give a model name, folder or .gguf"),
         # 0 left the share out, -5 gave a negative one, nan a 'nan%'
         (["--peak-tflops", "0"], "argument --peak-tflops: invalid value '0': use a positive"),
         (["--peak-tflops", "-5"], "argument --peak-tflops: invalid value '-5': use a positive"),
