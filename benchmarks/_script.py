@@ -23,7 +23,7 @@ import pandas as pd
 
 from llmboost.benchmarks.cli import count
 from llmboost.benchmarks.results import replace_whole
-from llmboost.pfn._pretrain_cli import DefaultsHelpFormatter
+from llmboost.pfn._pretrain_cli import THREADS_PER_CPU, DefaultsHelpFormatter
 
 #: The shared benchmark tasks: one folder each with train.csv, test.csv and meta.json.
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -324,15 +324,11 @@ def json_object(text: str) -> dict:
 SIZE, SEED = count(1), count(0, 2**32 - 1)
 
 
-#: The most torch threads per CPU: torch oversubscribes CPUs as asked, but failed to
-#: start 99999 threads (LLMPrior then said torch was missing; in-process, MemoryError).
-THREADS_PER_CPU = 64
-
-
 def threads(text: str) -> int:
-    """An argparse type: torch CPU threads, from 1 to :data:`THREADS_PER_CPU` per CPU
-    this process may use, else a usage error. More than those CPUs run, sharing them,
-    with a warning on stderr (a command written on a larger machine still runs).
+    """An argparse type: torch CPU threads, from 1 to ``THREADS_PER_CPU`` per CPU this
+    process may use (torch failed to start 99999), else a usage error. More than those
+    CPUs run, sharing them, with a warning on stderr (a command written on a larger
+    machine still runs).
 
     Parameters
     ----------
@@ -410,7 +406,6 @@ __all__ = [
     "DefaultsHelpFormatter",
     "SEED",
     "SIZE",
-    "THREADS_PER_CPU",
     "check_classes",
     "check_device",
     "check_summary_file",

@@ -943,7 +943,7 @@ def test_a_number_out_of_what_the_run_can_hold_is_a_usage_error(tmp_path, capsys
 
 
 @pytest.mark.parametrize("threads", ["99999", str(2**31)])
-def test_more_threads_than_cpus_is_a_usage_error(tmp_path, capsys, threads):
+def test_threads_torch_cannot_start_are_a_usage_error(tmp_path, capsys, threads):
     # --threads 99999 reached torch, which failed to start them: an ImportError traceback
     # (a shared library that could not be mapped), the run folder left behind
     run = tmp_path / "run"
@@ -952,7 +952,27 @@ def test_more_threads_than_cpus_is_a_usage_error(tmp_path, capsys, threads):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and not run.exists()
     assert err.endswith(
-        f"error: --threads must be at most {_cpus()}, the CPUs this process may use, got {threads}"
+        f"error: --threads must be at most {64 * _cpus()}, 64 per CPU this process may use "
+        f"({_cpus()}), got {threads}"
+    )
+
+
+def test_more_threads_than_cpus_run_with_a_warning(tmp_path, monkeypatch, capsys):
+    # on one CPU, --threads 2 was a usage error: a command written on a larger machine
+    # could not run
+    from llmboost.pfn import _pretrain_cli
+
+    monkeypatch.setattr(_pretrain_cli, "_cpus", lambda: 1)
+    args = _pretrain_cli.parse_args(["--out", str(tmp_path / "run"), "--threads", "2"])
+    assert args.threads == 2
+    assert capsys.readouterr().err == (
+        "python -m llmboost.pfn.pretrain: warning: --threads 2 is more than the 1 CPU this "
+        "process may use; the threads share them\n"
+    )
+    with pytest.raises(SystemExit) as stop:
+        _pretrain_cli.parse_args(["--out", str(tmp_path / "run"), "--threads", "65"])
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith(
+        "error: --threads must be at most 64, 64 per CPU this process may use (1), got 65\n"
     )
 
 

@@ -23,6 +23,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     _check(p, args)
     if args.ship:  # said, not refused: a training command with --ship added is common
         _say_unused(argv)
+    elif args.threads > _cpus():  # a command written on a larger machine still runs
+        print(
+            f"{p.prog}: warning: --threads {args.threads} is more than the {_cpus()} CPU"
+            f"{'s' if _cpus() > 1 else ''} this process may use; the threads share them",
+            file=sys.stderr,
+            flush=True,
+        )
     args.kind_weights = [w / sum(args.kind_weights) for w in args.kind_weights]
     args.bins = 64 if args.bins is None else args.bins
     return args
@@ -151,7 +158,9 @@ def _add_schedule(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--checkpoint-every", type=float, default=180.0, help="seconds between checkpoints"
     )
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads, at most the CPUs")
+    p.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads; more than the CPUs share them"
+    )
     p.add_argument(
         "--device",
         default="auto",
@@ -160,8 +169,11 @@ def _add_schedule(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: The most torch threads per CPU: torch oversubscribes CPUs as asked (more threads than
+#: CPUs run with a warning), but failed to start 99999 threads (an ImportError).
+THREADS_PER_CPU = 64
 #: The largest values the run can hold (other integers: 64-bit ones, as torch and numpy
-#: take them; --threads: the CPUs, checked on its own): AdamW's first step, 10 x lr, and
+#: take them; --threads: per CPU, checked on its own): AdamW's first step, 10 x lr, and
 #: the weight decay must fit in the float32 weights (at most 3.4e38); the budget's seconds
 #: overflow a float with more minutes; the seed is checked on its own.
 _HIGHEST = {
@@ -199,10 +211,10 @@ def _check_numbers(p: argparse.ArgumentParser, args: argparse.Namespace) -> None
         if value > high:
             p.error(f"{option} must be at most {high if isinstance(high, int) else f'{high:g}'}, "
                     f"got {value}")  # fmt: skip
-    if args.threads > _cpus():  # 99999 threads: torch failed to start them (ImportError)
+    if args.threads > THREADS_PER_CPU * _cpus():  # 99999: torch failed to start them
         p.error(
-            f"--threads must be at most {_cpus()}, the CPUs this process may use, got "
-            f"{args.threads}"
+            f"--threads must be at most {THREADS_PER_CPU * _cpus()}, {THREADS_PER_CPU} per CPU "
+            f"this process may use ({_cpus()}), got {args.threads}"
         )
     weights = args.kind_weights
     if not all(math.isfinite(w) and w >= 0 for w in weights) or not 0 < sum(weights) < math.inf:
@@ -321,4 +333,10 @@ class StopOnInterrupt:
         self.previous = {}
 
 
-__all__ = ["DefaultsHelpFormatter", "StopOnInterrupt", "device_of", "parse_args"]
+__all__ = [
+    "THREADS_PER_CPU",
+    "DefaultsHelpFormatter",
+    "StopOnInterrupt",
+    "device_of",
+    "parse_args",
+]
