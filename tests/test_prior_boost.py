@@ -1500,10 +1500,12 @@ def test_a_decimal_scale_past_floats_is_named_as_given(scale, told):
     ([Decimal("sNaN")], r"Its entry Decimal\('sNaN'\) is missing: drop it, or give a number\.$"),
     ([0, Decimal("-Infinity")], r"Its entry Decimal\('-Infinity'\) is not one\.$"),
     ((Decimal("-1.5"),), r"Its entry Decimal\('-1\.5'\) is not one\.$"),
+    (pd.Series([Decimal("sNaN")]), r"Its entry Decimal\('sNaN'\) is missing: drop it, or "),
 ])  # fmt: skip
 def test_an_invalid_decimal_scale_entry_is_named_as_given(scale, told):
     # [Decimal("sNaN")] raised Python's "cannot convert signaling NaN to float", and
-    # [0, Decimal("-Infinity")] was told "Its entry -inf is not one"
+    # [0, Decimal("-Infinity")] was told "Its entry -inf is not one"; a Series of
+    # Decimal("sNaN") raised pandas' decimal.InvalidOperation while its repr was written
     X, y = _data(n=40)
     with pytest.raises(ValueError, match=told):
         PriorBoostClassifier(scale=scale).fit(X, y)

@@ -11,10 +11,11 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from .._class_count import check_column_count
-from .._columns import FLOAT32_MAX
+from .._columns import FLOAT32_MAX, _quiet_nans
 from .._constraints import interaction_text
 from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._param_names import brief, warn_unsampled_rows
@@ -387,9 +388,11 @@ class FusionParams(BaseEstimator):
         if candidates is None:
             if _is_time(self.scale) and not np.ndim(self.scale):  # np.timedelta64(1) is no 1
                 shown = repr(self.scale)
-            else:
-                given = _as_given(self.scale) if isinstance(self.scale, np.generic) else self.scale
-                shown = brief(given)
+            elif isinstance(self.scale, np.generic):
+                shown = brief(_as_given(self.scale))
+            else:  # pandas cannot print a Series holding Decimal("sNaN")
+                series = isinstance(self.scale, pd.Series)
+                shown = brief(_quiet_nans(self.scale) if series else self.scale)
             raise InvalidParameterError(
                 f"scale={shown} is invalid: use 'auto', 'prior', a number >= 0, "
                 f"or a list (or 1-D array) of such numbers and 'prior'.{_bad_scale(self.scale)}"
