@@ -1393,6 +1393,23 @@ def test_predict_on_zero_rows_is_refused_as_locally(client):
     assert model.predict(filtered).compute().shape == (0,)
 
 
+def test_predict_does_not_depend_on_the_private_length_dask_gives(client, monkeypatch):
+    # the zero-row check asks dask-expr's private Len for a length it knows; a dask whose
+    # Len takes other arguments failed every predict with its TypeError
+    import dask.dataframe.dask_expr._reductions as reductions
+
+    X, y = table(n=90)
+    model = DaskPriorBoostClassifier(scale=0, booster_params={"n_estimators": 2})
+    Xd = dd.from_pandas(X, npartitions=2)
+    expected = model.fit(Xd, dd.from_pandas(y, npartitions=2)).predict_proba(Xd).compute()
+
+    def changed(*args, **kwargs):
+        raise TypeError("Len() takes other arguments")
+
+    monkeypatch.setattr(reductions, "Len", changed)
+    np.testing.assert_array_equal(model.predict_proba(Xd).compute(), expected)
+
+
 def test_labels_held_as_objects_fit_with_a_prior(client):
     # booleans held as objects: the sampled rows' out-of-fold margin took the labels as
     # they were, and scikit-learn's folds refused them ("Supported target types are:
