@@ -1,6 +1,6 @@
-"""pandas values in a saved model: an index (``X.columns``), a Series or a nullable array
-(``scale=pd.Series([0.5, 1.0])``), written as records of their values and read back as
-the same kind, dtype, index and name."""
+"""pandas values in a saved model: an index (``X.columns``), a Series or a pandas array
+(``scale=pd.Series([0.5, 1.0])``, its ``.array``), written as records of their values and
+read back as the same kind, dtype, index and name."""
 
 from __future__ import annotations
 
@@ -37,19 +37,20 @@ def write_pandas(writer, obj, where: str) -> dict | None:
     series = isinstance(obj, pd.Series)
     if not (series or isinstance(obj, pd.api.extensions.ExtensionArray)):
         return None
-    dtype = str(obj.dtype)
-    if dtype not in EXTENSION_DTYPES and (not series or not isinstance(obj.dtype, np.dtype)):
+    dtype, kind = str(obj.dtype), "series" if series else "extension"
+    # a numpy dtype: a Series' own, or that of the array a Series' .array gives
+    numpy = isinstance(obj.dtype, np.dtype) or isinstance(obj, pd.arrays.NumpyExtensionArray)
+    if dtype not in EXTENSION_DTYPES and not numpy:
         raise TypeError(
             f"Cannot store {where}: a pandas {type(obj).__name__} of dtype {dtype}; use a "
             f"list, a numpy array or one of the dtypes {sorted(EXTENSION_DTYPES)}."
         )
     writer.format_version = 2  # llmboost before these records refuses them
     if dtype not in EXTENSION_DTYPES:  # a numpy dtype: its array
-        record = {"$": "series", "values": writer.encode(obj.to_numpy(), where)}
+        record = {"$": kind, "values": writer.encode(obj.to_numpy(), where)}
     else:
         values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
-        record = {"$": "series" if series else "extension", "dtype": dtype}
-        record["values"] = writer.encode(values, where)
+        record = {"$": kind, "dtype": dtype, "values": writer.encode(values, where)}
     if series and not obj.index.equals(pd.RangeIndex(len(obj))):
         record["index"] = writer.encode(obj.index, f"{where}.index")
     if series and obj.name is not None:
@@ -93,9 +94,13 @@ def read_series(decode, value: dict, where: str):
     plain = isinstance(values, np.ndarray) and not isinstance(values, np.ma.MaskedArray)
     if not plain or values.ndim != 1 or dtype is not None and values.dtype != object:
         raise _unsafe(f"{where}: malformed pandas values.")
+    extension = value["$"] == "extension"
     with malformed(where, "pandas values"):
-        values = values if dtype is None else pd.array(values, dtype=dtype)
-    if value["$"] == "extension":
+        if dtype is not None:
+            values = pd.array(values, dtype=dtype)
+        elif extension:  # the array of a Series of a numpy dtype (its .array)
+            values = pd.arrays.NumpyExtensionArray(values)
+    if extension:
         return values
     index = decode(value.get("index"), f"{where}.index")
     if index is not None and not (isinstance(index, pd.Index) and len(index) == len(values)):

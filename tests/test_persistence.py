@@ -902,11 +902,14 @@ def test_a_pandas_index_keeps_its_name(tmp_path):
         pd.Series([0.5, 1.0, "prior"], index=[3, 1, 2], name="grid"),
         pd.Series([0.25, 1.0], dtype="Float32"),
         pd.array([0.25, 1.0], dtype="Float32"),
+        pd.Series([0.5, 1.0]).array,
     ],
-    ids=["series", "nullable-series", "nullable-array"],
+    ids=["series", "nullable-series", "nullable-array", "numpy-backed-array"],
 )
 def test_a_scale_given_as_a_series_or_nullable_array_round_trips(scale, tmp_path):
-    # save refused them: "pandas:Series is not a class llmboost saves"
+    # save refused them: "pandas:Series is not a class llmboost saves"; a Series' .array
+    # of a numpy dtype (a NumpyExtensionArray), which fit takes too, was refused after
+    # that: "a pandas NumpyExtensionArray of dtype float64; use a list, ..."
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", scale).fit(X, y)
     loaded = load(save(model, tmp_path / "m.llmboost"))
