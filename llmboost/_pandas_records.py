@@ -51,11 +51,18 @@ def write_pandas(writer, obj, where: str) -> dict | None:
     else:
         values = np.asarray(obj.to_numpy(dtype=object, na_value=None))
         record = {"$": kind, "dtype": dtype, "values": writer.encode(values, where)}
-    if series and not obj.index.equals(pd.RangeIndex(len(obj))):
+    if series and not _default_index(obj.index):
         record["index"] = writer.encode(obj.index, f"{where}.index")
     if series and obj.name is not None:
         record["name"] = writer.encode(obj.name, f"{where}.name")
     return record
+
+
+def _default_index(index: pd.Index) -> bool:
+    """Whether ``index`` is pandas' default, 0, 1, ... unnamed (equal values are not: an
+    index of False, True or of 0.0, 1.0 keeps its dtype)."""
+    default = isinstance(index, pd.RangeIndex) and index.name is None
+    return default and index.equals(pd.RangeIndex(len(index)))
 
 
 def _index_record(writer, obj: pd.Index, where: str) -> dict:

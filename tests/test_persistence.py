@@ -903,13 +903,16 @@ def test_a_pandas_index_keeps_its_name(tmp_path):
         pd.Series([0.25, 1.0], dtype="Float32"),
         pd.array([0.25, 1.0], dtype="Float32"),
         pd.Series([0.5, 1.0]).array,
+        pd.Series([0.5, 1.0], index=[False, True]),
+        pd.Series([0.5, 1.0], index=pd.Index([0.0, 1.0], name="step")),
     ],
-    ids=["series", "nullable-series", "nullable-array", "numpy-backed-array"],
+    ids=["series", "nullable-series", "nullable-array", "numpy-backed-array", "bools", "floats"],
 )
 def test_a_scale_given_as_a_series_or_nullable_array_round_trips(scale, tmp_path):
     # save refused them: "pandas:Series is not a class llmboost saves"; a Series' .array
     # of a numpy dtype (a NumpyExtensionArray), which fit takes too, was refused after
-    # that: "a pandas NumpyExtensionArray of dtype float64; use a list, ..."
+    # that: "a pandas NumpyExtensionArray of dtype float64; use a list, ..."; an index equal
+    # to 0, 1, ... (False, True; 0.0, 1.0 named "step") came back as a RangeIndex
     X, y = _data("binary", n=80)
     model = _model("binary", "xgboost", scale).fit(X, y)
     loaded = load(save(model, tmp_path / "m.llmboost"))
