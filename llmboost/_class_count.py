@@ -102,8 +102,9 @@ def check_class_count(params: dict, classes, scales) -> None:
             f"booster_params {binary[0]}={brief(params[binary[0]])} is a loss of two classes, but "
             f"y has {len(classes)} classes; leave the loss to its default (multiclass)."
         )
-    _check_base_score(params, classes)
-    _check_auc_mu_weights(params, len(classes) if len(classes) > 2 or multiclass else 1)
+    outputs = len(classes) if len(classes) > 2 or multiclass else 1
+    _check_base_score(params, classes, outputs)
+    _check_auc_mu_weights(params, outputs)
 
 
 def _check_auc_mu_weights(params: dict, n_outputs: int) -> None:
@@ -130,12 +131,24 @@ def _check_auc_mu_weights(params: dict, n_outputs: int) -> None:
     )
 
 
-def _check_base_score(params: dict, classes) -> None:
-    """Refuse XGBoost's ``base_score`` outside [0, 1] with the logistic loss its estimator
-    sets for two classes: XGBoost failed at fit, after the prior's scores, with
+def _check_base_score(params: dict, classes, outputs: int) -> None:
+    """Refuse XGBoost's ``base_score`` of several values other than one per output (per
+    class, one for two classes): it failed at fit, after the prior's scores ("Invalid
+    `base_score`, it should match the number of outputs"); and outside [0, 1] with the
+    logistic loss its estimator sets for two classes: XGBoost failed there with
     "base_score must be in (0,1) for the logistic loss" (it takes 0 and 1; a loss given
     is checked with it by :func:`~llmboost._library_config.check_library_values`)."""
     value = params.get("base_score")
+    count = np.size(value) if isinstance(value, list | tuple | np.ndarray) else 1
+    if count > 1 and count != outputs:
+        shown = f"booster_params base_score={brief(value)} gives {count} values, but y has "
+        raise ValueError(
+            f"{shown}2 classes, which the trees fit with one margin per row: XGBoost takes "
+            "one number (the start of that margin)."
+            if outputs == 1
+            else f"{shown}{outputs} classes: XGBoost takes one number, or one per class "
+            f"({outputs}), in the order of the sorted labels."
+        )
     if value is None or len(classes) != 2 or any(params.get(k) for k in OBJECTIVE_KEYS):
         return
     number = _to_float(np.ravel(value)[0]) if np.size(value) == 1 else None  # [2.0] too

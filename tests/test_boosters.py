@@ -2119,6 +2119,37 @@ def test_xgboost_base_score_beyond_a_probability_with_two_classes_is_refused_bef
 
 
 @pytest.mark.parametrize(
+    "value, n_classes, shown",
+    [([0.5, 0.5], 3, "gives 2 values, but y has 3 classes: XGBoost takes one number, or one "
+      "per class (3)"),
+     (np.array([0.1, 0.2, 0.3, 0.4]), 3, "gives 4 values, but y has 3 classes: XGBoost takes "
+      "one number, or one per class (3)"),
+     ((0.2, 0.8), 2, "gives 2 values, but y has 2 classes, which the trees fit with one "
+      "margin per row: XGBoost takes one number")],
+)  # fmt: skip
+def test_xgboost_base_score_of_several_values_not_one_per_class_is_refused_before_the_prior(
+    value, n_classes, shown
+):
+    # XGBoost failed at fit, after the prior's scores: "Invalid `base_score`, it should
+    # match the number of outputs for multi-class/target models. `base_score` len: 2"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % n_classes
+    params = {"base_score": value, "n_estimators": 3}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="xgboost", booster_params=params
+    )
+    message = re.escape(f"booster_params base_score={brief(value)} {shown}")
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y)
+    model.set_params(prior=None, scale=0)  # one per class, or one number, is taken
+    for taken in ([0.2, 0.3, 0.5][:n_classes] if n_classes > 2 else [0.4], 0.3):
+        model.set_params(booster_params={**params, "base_score": taken})
+        assert model.fit(X, y).predict_proba(X).shape == (len(X), n_classes)
+
+
+@pytest.mark.parametrize(
     "library, params, message",
     [("xgboost", {"process_type": "update"}, "process_type='update' updates the trees of an "
       "earlier model"),
