@@ -152,9 +152,8 @@ def check_fit_arguments(library: str, params: dict) -> None:
     ValueError
         For a starting margin or another of ``fit``'s data (both libraries), LightGBM's
         columns of a data file (``weight_column``, ``label_column``, ``group_column``,
-        ``ignore_column``), parameters of its command-line program (``output_model``), a
-        file of forced splits or bins that does not exist, ``eval_metric`` or
-        ``callbacks``, or an alias such as ``eta``.
+        ``ignore_column``), parameters of its command-line program (``output_model``),
+        ``eval_metric`` or ``callbacks``, or an alias such as ``eta``.
     """
     if data := next((key for key in _FIT_DATA if key in params), None):
         raise ValueError(
@@ -185,8 +184,7 @@ def check_fit_arguments(library: str, params: dict) -> None:
 
 def _check_lightgbm_files(params: dict) -> None:
     """Refuse LightGBM's parameters of files it does not read for llmboost's fits: the
-    columns of a data file, those of its command-line program, and a file of forced
-    splits or bins that does not exist."""
+    columns of a data file and those of its command-line program."""
     named = (k for k in _LIGHTGBM_FILE_COLUMNS if k in params and not _no_column(params[k]))
     if column := next(named, None):
         raise ValueError(
@@ -200,6 +198,21 @@ def _check_lightgbm_files(params: dict) -> None:
             "program only, and its Python package, which llmboost calls, ignores it: "
             f"{_LIGHTGBM_CLI[cli]}."
         )
+
+
+def check_forced_files(library: str, params: dict | None) -> None:
+    """Refuse a LightGBM file of forced splits or bins that does not exist, which it
+    skipped without a word (the trees split as without it). Checked at fit alone: a
+    fitted model does not read it, and loads and predicts where the file is gone.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and its value.
+    """
+    params = params or {}
+    if library != "lightgbm":
+        return
     name = next((k for k in _LIGHTGBM_FILES if not _no_column(params.get(k))), None)
     if name and not (isinstance(params[name], str | os.PathLike) and os.path.isfile(params[name])):
         raise ValueError(
@@ -326,6 +339,7 @@ __all__ = [
     "check_boosting",
     "check_early_stopping_callback",
     "check_fit_arguments",
+    "check_forced_files",
     "check_stopping_twice",
     "check_tree_building",
 ]

@@ -2492,14 +2492,19 @@ def test_lightgbm_parameters_of_its_command_line_program_are_refused(key, value,
 @pytest.mark.parametrize("key", ["forcedsplits_filename", "forced_splits", "forcedbins_filename"])
 def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(key, tmp_path):
     # LightGBM skipped a missing file without a word: the trees split as without it
+    from llmboost import PriorBoostClassifier
+
     missing = tmp_path / "splits.json"
     for value in (str(missing), missing, str(tmp_path), 3):
         message = re.escape(
             f"booster_params {key}={brief(value)} is no file, which LightGBM would skip "
             "without a word; give the path of an existing file, or leave it out."
         )
+        model = PriorBoostClassifier(
+            _refused_before_the_prior(), booster="lightgbm", booster_params={key: value}
+        )
         with pytest.raises(ValueError, match=rf"^{message}$"):
-            make_booster("lightgbm", {key: value}, "classification", 0)
+            model.fit(*_frame()[:1], np.arange(60) % 2)
     forced = {"feature": 1, "threshold": 0.5} if "splits" in key else [
         {"feature": 1, "bin_upper_bound": [0.5]}]  # fmt: skip
     missing.write_text(json.dumps(forced))
@@ -2509,6 +2514,27 @@ def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(k
     if "splits" in key:  # the first split is the one forced
         assert booster.model_.booster_.dump_model()["tree_info"][0]["tree_structure"][
             "split_feature"] == 1  # fmt: skip
+
+
+def test_a_model_fitted_with_a_file_of_forced_splits_loads_once_the_file_is_gone(tmp_path):
+    # the check of the file ran at load too: llmboost.load failed with "booster_params
+    # forcedsplits_filename='...' is no file", though the fitted trees do not read it
+    import llmboost
+    from llmboost import PriorBoostClassifier
+
+    forced = tmp_path / "splits.json"
+    forced.write_text(json.dumps({"feature": 1, "threshold": 0.5}))
+    X, _ = _frame()
+    params = {"forcedsplits_filename": str(forced), "n_estimators": 3}
+    model = PriorBoostClassifier(None, booster="lightgbm", booster_params=params, scale=0)
+    expected = model.fit(X, np.arange(len(X)) % 2).predict_proba(X)
+    llmboost.save(model, tmp_path / "model.llmboost")
+    forced.unlink()
+    loaded = llmboost.load(tmp_path / "model.llmboost")
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)  # the same trees
+    assert loaded.get_params()["booster_params"] == params
+    with pytest.raises(ValueError, match="is no file, which LightGBM would skip"):
+        loaded.fit(X, np.arange(len(X)) % 2)  # a new fit needs the file
 
 
 @pytest.mark.parametrize(

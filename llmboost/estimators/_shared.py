@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator
 from .._class_count import check_column_count
 from .._columns import FLOAT32_MAX, _quiet_nans
 from .._constraints import interaction_text
+from .._fit_arguments import check_forced_files
 from .._library_params import ALIASES, canonical_params, given_key, given_names
 from .._param_names import brief, warn_unsampled_rows
 from .._params import (
@@ -243,6 +244,7 @@ class FusionParams(BaseEstimator):
         canonical = canonical_params(self.booster, self.booster_params)
         if self._candidates() != [PRIOR_ONLY]:  # in fit alone: not at every save and load
             warn_unsampled_rows(self.booster, self.booster_params, self.n_trials > 0)
+            check_forced_files(self.booster, self.booster_params)  # gone by a load: taken
         if self.device is None:
             return canonical
         adapter = BOOSTERS[self.booster]
