@@ -214,6 +214,8 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     """
     params = params or {}
     position_constraints(library, params, columns)
+    if library == "xgboost" and params.get("feature_weights") is not None:
+        _check_feature_weights(params["feature_weights"])
     keys = PER_COLUMN if library == "lightgbm" else ("feature_weights",)
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     for key in (k for k in keys if params.get(k) is not None):
@@ -225,11 +227,21 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
                 f"{'s' * (count != 1)} for the {len(columns)} columns of X, where {name} "
                 "takes one per column; give one per column of X, in X's order."
             )
-    weights = np.ravel(params.get("feature_weights", [])).tolist() if library == "xgboost" else []
-    if not all(_to_float(w) is not None and 0 <= _to_float(w) < np.inf for w in weights):
+
+
+def _check_feature_weights(value) -> None:
+    """Refuse XGBoost's ``feature_weights`` other than a list or 1-D array (a dict of
+    three names was refused as "1 value" for the columns) of finite weights >= 0 (it
+    failed at fit on a negative one)."""
+    if not isinstance(value, list | tuple) and np.ndim(value) != 1:
         raise ValueError(
-            f"booster_params feature_weights={brief(params['feature_weights'])}: XGBoost takes "
-            "a finite weight >= 0 per column (the chance of its sampling by colsample_*)."
+            f"booster_params feature_weights={brief(value)}: XGBoost takes a list or 1-D "
+            f"array of one weight per column of X, in X's order, not a {type(value).__name__}."
+        )
+    if not all(_to_float(w) is not None and 0 <= _to_float(w) < np.inf for w in np.ravel(value)):
+        raise ValueError(
+            f"booster_params feature_weights={brief(value)}: XGBoost takes a finite weight "
+            ">= 0 per column (the chance of its sampling by colsample_*)."
         )
 
 

@@ -2441,7 +2441,14 @@ def test_xgboost_base_score_of_one_value_in_a_list_is_read_as_the_value_in_a_reg
     [([1.0, 2.0], " gives 2 values for the 3 columns of X, where XGBoost takes one per column"),
      ([1.0] * 4, " gives 4 values for the 3 columns of X, where XGBoost takes one per column"),
      ([1.0, -1.0, 1.0], ": XGBoost takes a finite weight >= 0 per column"),
-     (np.array([1.0, np.nan, 1.0]), ": XGBoost takes a finite weight >= 0 per column")],
+     (np.array([1.0, np.nan, 1.0]), ": XGBoost takes a finite weight >= 0 per column"),
+     # a dict of three names and a set of three weights were "1 value" for the columns
+     ({"a": 1.0, "b": 2.0, "c": 3.0}, ": XGBoost takes a list or 1-D array of one weight per "
+      "column of X, in X's order, not a dict."),
+     ({1.0, 2.0, 3.0}, ": XGBoost takes a list or 1-D array of one weight per column of X, "
+      "in X's order, not a set."),
+     ("1,2,3", ": XGBoost takes a list or 1-D array of one weight per column of X, in X's "
+      "order, not a str.")],
 )  # fmt: skip
 def test_xgboost_feature_weights_not_one_weight_per_column_are_refused_before_the_prior(
     value, message
