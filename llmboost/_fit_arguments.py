@@ -201,8 +201,8 @@ def _check_lightgbm_files(params: dict) -> None:
 
 
 def check_forced_files(library: str, params: dict | None) -> None:
-    """Refuse a LightGBM file of forced splits or bins that does not exist, which it
-    skipped without a word (the trees split as without it). Checked at fit alone: a
+    """Refuse a LightGBM file of forced splits or bins (each given) that does not exist,
+    which it skipped without a word (the trees split as without it). Checked at fit alone: a
     fitted model does not read it, and loads and predicts where the file is gone.
 
     Raises
@@ -213,12 +213,13 @@ def check_forced_files(library: str, params: dict | None) -> None:
     params = params or {}
     if library != "lightgbm":
         return
-    name = next((k for k in _LIGHTGBM_FILES if not _no_column(params.get(k))), None)
-    if name and not (isinstance(params[name], str | os.PathLike) and os.path.isfile(params[name])):
-        raise ValueError(
-            f"booster_params {name}={brief(params[name])} is no file, which LightGBM would "
-            "skip without a word; give the path of an existing file, or leave it out."
-        )
+    for name in (k for k in _LIGHTGBM_FILES if not _no_column(params.get(k))):
+        path = params[name]
+        if not (isinstance(path, str | os.PathLike) and os.path.isfile(path)):
+            raise ValueError(
+                f"booster_params {name}={brief(path)} is no file, which LightGBM would "
+                "skip without a word; give the path of an existing file, or leave it out."
+            )
 
 
 #: XGBoost's updaters that build trees from the data as ``tree_method`` reads it, and the

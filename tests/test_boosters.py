@@ -2515,6 +2515,13 @@ def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(k
     forced = {"feature": 1, "threshold": 0.5} if "splits" in key else [
         {"feature": 1, "bin_upper_bound": [0.5]}]  # fmt: skip
     missing.write_text(json.dumps(forced))
+    other = "forcedbins_filename" if "splits" in key else "forcedsplits_filename"
+    gone = str(tmp_path / "gone.json")  # beside an existing file, it was not checked
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params={key: missing, other: gone}
+    )
+    with pytest.raises(ValueError, match=rf"^booster_params {other}='.*gone\.json' is no file"):
+        model.fit(*_frame()[:1], np.arange(60) % 2)
     X, _ = _frame()
     booster = make_booster("lightgbm", {key: missing, "n_estimators": 3}, "classification", 0)
     booster.fit(X, np.arange(len(X)) % 2, None)
