@@ -202,8 +202,9 @@ def _check_lightgbm_files(params: dict) -> None:
 
 def check_forced_files(library: str, params: dict | None) -> None:
     """Refuse a LightGBM file of forced splits or bins (each given) that does not exist,
-    which it skipped without a word (the trees split as without it). Checked at fit alone: a
-    fitted model does not read it, and loads and predicts where the file is gone.
+    or whose path holds a space, which it skipped without a word (the trees split as
+    without it). Checked at fit alone: a fitted model does not read it, and loads and
+    predicts where the file is gone.
 
     Raises
     ------
@@ -219,6 +220,12 @@ def check_forced_files(library: str, params: dict | None) -> None:
             raise ValueError(
                 f"booster_params {name}={brief(path)} is no file, which LightGBM would "
                 "skip without a word; give the path of an existing file, or leave it out."
+            )
+        if any(c.isspace() for c in os.fspath(path)):  # it reads "key=value" cut at spaces
+            raise ValueError(
+                f"booster_params {name}={brief(path)} holds a space, where LightGBM cuts its "
+                "parameters: it would read the path up to it and skip the file without a "
+                "word; give a path without spaces (e.g. of a copy of the file)."
             )
 
 

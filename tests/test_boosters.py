@@ -2530,6 +2530,32 @@ def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(k
             "split_feature"] == 1  # fmt: skip
 
 
+def test_lightgbm_file_of_forced_splits_in_a_path_with_a_space_is_refused(tmp_path):
+    # LightGBM reads its parameters as "key=value" text cut at spaces: it read the path up to
+    # the space and skipped the file without a word (the first split on column 0, not 2)
+    from llmboost import PriorBoostClassifier
+
+    (tmp_path / "my splits").mkdir()
+    forced = tmp_path / "my splits" / "splits.json"
+    forced.write_text(json.dumps({"feature": 2, "threshold": 0.5}))
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params={"fs": str(forced)}
+    )
+    message = re.escape(
+        f"booster_params fs={brief(str(forced))} holds a space, where LightGBM cuts its "
+        "parameters: it would read the path up to it and skip the file without a word; give a "
+        "path without spaces (e.g. of a copy of the file)."
+    )
+    X, _ = _frame()
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, np.arange(len(X)) % 2)
+    taken = tmp_path / "splits.json"
+    taken.write_bytes(forced.read_bytes())
+    model.set_params(prior=None, scale=0, booster_params={"fs": taken, "n_estimators": 3})
+    trees = model.fit(X, np.arange(len(X)) % 2).members_[0].booster.model_.booster_
+    assert trees.dump_model()["tree_info"][0]["tree_structure"]["split_feature"] == 2
+
+
 def test_a_model_fitted_with_a_file_of_forced_splits_loads_once_the_file_is_gone(tmp_path):
     # the check of the file ran at load too: llmboost.load failed with "booster_params
     # forcedsplits_filename='...' is no file", though the fitted trees do not read it
