@@ -17,7 +17,7 @@ from numbers import Integral
 import numpy as np
 
 from ._class_count import OBJECTIVE_KEYS, check_class_count, check_metric_classes
-from ._param_tables import CHOICES
+from ._param_tables import CHOICES, NUMBER_LISTS
 from ._params import brief
 from ._validation import _python_number, _to_float
 
@@ -97,7 +97,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     if any(_python_values(value) is not value for value in (params or {}).values()):
         out = {k: _python_values(v) for k, v in params.items()}
     if library == "lightgbm" and params:
-        named = {k: _lower(v) for k, v in out.items() if k in _LIGHTGBM_NAMES}
+        named = {k: _lower(v) for k, v in out.items()
+                 if k in _LIGHTGBM_NAMES or k in NUMBER_LISTS and isinstance(v, str)}  # fmt: skip
         changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
         out = {**out, **named} if changed else out
         if any(type(v) is frozenset for v in out.values()):  # LightGBM failed on one
@@ -140,12 +141,15 @@ def _rounds(text: str, high: float):
 
 
 def _lower(value):
-    """A name, or a list of names, in lower case and without the spaces around it
-    (anything else as it is); a tuple or a 1-d NumPy array as a list (LightGBM's fit
+    """A name, or a list of names, in lower case and without the spaces around it, or
+    around the commas of text (LightGBM cuts its parameters' text at spaces: it read
+    ``metric='auc, l2'`` as ``'auc'``, and ``max_bin_by_feature='8, 8'`` as one value);
+    anything else as it is; a tuple or a 1-d NumPy array as a list (LightGBM's fit
     failed on a tuple: "can only concatenate list (not "tuple") to list")."""
     if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1):
         return [_lower(v) for v in value]
-    return value.strip().lower() if isinstance(value, str) else value
+    text = isinstance(value, str)
+    return ",".join(part.strip() for part in value.split(",")).lower() if text else value
 
 
 def given_names(library: str, params: dict, given: dict) -> dict:

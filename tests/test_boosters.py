@@ -2530,6 +2530,23 @@ def test_lightgbm_files_of_forced_splits_or_bins_that_do_not_exist_are_refused(k
             "split_feature"] == 1  # fmt: skip
 
 
+def test_lightgbm_text_lists_with_spaces_after_the_commas_are_read_whole():
+    # LightGBM cuts its parameters' text at spaces: metric="auc, binary_logloss" evaluated
+    # auc alone, without a word, and max_bin_by_feature="8, 8, 8" was one value, on which
+    # the fit failed after the prior's scores ("Check failed: ... max_bin_by_feature.size()")
+    X, rng = _frame(200)
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int).to_numpy()
+    params = {"metric": " AUC, binary_logloss ", "n_estimators": 3, "early_stopping_rounds": 2}
+    booster = make_booster("lightgbm", params, "classification", 0)
+    booster.fit(X, y, None, eval_set=(X + 0.1, y, None))
+    assert list(booster.model_.evals_result_["valid_0"]) == ["auc", "binary_logloss"]
+    for key, value in [("max_bin_by_feature", "8, 8, 8"), ("feature_contri", "1, 0.5 ,1")]:
+        booster = make_booster("lightgbm", {key: value, "n_estimators": 3}, "classification", 0)
+        assert booster.fit(X, y, None).predict_margin(X, None).shape == (len(X),)
+        written = booster.model_.booster_.model_to_string()
+        assert f"[{key}: {value.replace(' ', '')}]" in written  # every value, in order
+
+
 def test_lightgbm_file_of_forced_splits_in_a_path_with_a_space_is_refused(tmp_path):
     # LightGBM reads its parameters as "key=value" text cut at spaces: it read the path up to
     # the space and skipped the file without a word (the first split on column 0, not 2)
