@@ -97,8 +97,10 @@ def _at_default(value) -> bool:
 
 def _no_column(value) -> bool:
     """Whether a data file's column parameter is at LightGBM's default, no column (``''``,
-    as a model file's parameters write it, or ``None``)."""
-    return value is None or (isinstance(value, str) and not value.strip())
+    as a model file's parameters write it, ``None``, or an empty list, which LightGBM
+    writes as ``''``)."""
+    empty = isinstance(value, list | tuple | set | frozenset) and not value
+    return value is None or empty or (isinstance(value, str) and not value.strip())
 
 
 def check_boosting(library: str, params: dict, given: dict | None = None) -> None:

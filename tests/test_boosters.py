@@ -2299,8 +2299,9 @@ def test_lightgbm_ignored_columns_of_a_data_file_are_refused_before_the_prior(ke
     )
     with pytest.raises(ValueError, match=rf"^{message}$"):
         model.fit(X, np.arange(len(X)) % 2)
-    model.set_params(prior=None, scale=0, booster_params={key: "", "n_estimators": 3})
-    assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)
+    for empty in ("", [], ()):  # no column: [] was refused as naming one
+        model.set_params(prior=None, scale=0, booster_params={key: empty, "n_estimators": 3})
+        assert model.fit(X, np.arange(len(X)) % 2).predict_proba(X).shape == (len(X), 2)
 
 
 @pytest.mark.parametrize(
