@@ -73,8 +73,10 @@ def position_constraints(library: str, params: dict, columns) -> dict:
     elif isinstance(monotone, dict):  # XGBoost's text of it read np.int64(1) as no number
         out["monotone_constraints"] = {c: _sign(v, c) for c, v in monotone.items()}
     for key in _CATEGORICAL if library == "lightgbm" else ():  # a set too, in its order
-        if isinstance(params.get(key), list | tuple | set | frozenset):
-            out[key] = [_categorical(key, c, columns) for c in params[key]]
+        given = _categorical_text(params[key]) if isinstance(params.get(key), str) else None
+        given = params.get(key) if given is None else given
+        if isinstance(given, list | tuple | set | frozenset):
+            out[key] = [_categorical(key, c, columns) for c in given]
     groups = params.get("interaction_constraints")
     if isinstance(groups, str):  # LightGBM read its names as other columns, in silence
         groups = interaction_text(groups)
@@ -200,6 +202,17 @@ def _sign(value, column) -> int:
         f"booster_params monotone_constraints gives {value!r} for column {column!r}: give "
         "-1 (decreasing), 0 (unconstrained) or 1 (increasing)."
     )
+
+
+def _categorical_text(text: str) -> list | None:
+    """LightGBM's text of categorical columns, ``"0,2"`` (positions) or ``"name:a,b"``
+    (names), as the list of them; ``None`` for other text. As text it stayed a parameter,
+    which LightGBM replaced by X's category columns without using it."""
+    names = text.strip().startswith("name:")
+    parts = [p.strip() for p in text.strip().removeprefix("name:").split(",")]
+    if names and all(parts):
+        return parts
+    return [int(p) for p in parts] if all(re.fullmatch(r"\d+", p) for p in parts) else None
 
 
 def _categorical(key: str, column, columns: list) -> int:

@@ -2259,6 +2259,33 @@ def test_lightgbm_lists_of_numbers_it_reads_are_taken(params):
     assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
 
 
+def test_lightgbm_categorical_positions_as_text_are_read_as_the_list():
+    # LightGBM's text of them ("2", "0,2") stayed a parameter, which LightGBM replaced by
+    # X's category columns ("categorical_feature in param dict is overridden"): column c
+    # was split as numbers; "name:c" failed at fit, after the prior's scores ("Could not
+    # find categorical_feature c in data file")
+    X, rng = _frame(200)
+    X["c"] = rng.integers(0, 6, size=len(X)).astype(float)
+    X["k"] = pd.Categorical(rng.integers(0, 3, size=len(X)))
+    y = np.isin(X["c"], (1, 4)).astype(int)
+    margins = {}
+    for given in ([2], "2", " 2 ,0", [2, 0]):
+        params = {"n_estimators": 5, "min_child_samples": 2, "cat_feature": given}
+        booster = make_booster("lightgbm", params, "classification", 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # LightGBM's warning that it overrides them
+            margins[repr(given)] = booster.fit(X, y, None).predict_margin(X, None)
+    np.testing.assert_array_equal(margins["'2'"], margins["[2]"])  # the same trees
+    np.testing.assert_array_equal(margins["' 2 ,0'"], margins["[2, 0]"])
+    message = re.escape(
+        "booster_params cat_feature names 'c': LightGBM takes its categorical columns by "
+        "position here (0 for the first column of X)"
+    )
+    booster = make_booster("lightgbm", {"cat_feature": "name:c"}, "classification", 0)
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        booster.fit(X, y, None)
+
+
 @pytest.mark.parametrize("kind", [set, frozenset])
 def test_lightgbm_categorical_positions_as_a_set_are_read_as_the_list(kind):
     # a set stayed a parameter, which LightGBM ignored beside the categorical columns
