@@ -1878,6 +1878,21 @@ def test_a_loss_the_classes_contradict_is_refused_before_the_sample(
     assert "booster_params" in str(error.value)
 
 
+def test_a_missing_file_of_forced_splits_is_refused_before_the_sample(client, monkeypatch):
+    # the local fit checks the file at fit alone (a fitted model loads without it): the Dask
+    # fit refused it only in the sample's local fit, after the sample was drawn
+    import llmboost.dask._base as base
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("the sample was drawn and fitted")
+
+    monkeypatch.setattr(base, "fit_keeping_margin", drawn)
+    X, y = table(n=60)
+    model = DaskPriorBoostClassifier(booster="lightgbm", booster_params={"fs": "gone.json"})
+    with pytest.raises(ValueError, match=r"^booster_params fs='gone\.json' is no file"):
+        model.fit(*to_dask(X, y))
+
+
 @pytest.mark.parametrize(
     ("booster", "params", "how"),
     [

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
+from .._fit_arguments import check_forced_files
 from .._library_params import ALIASES, OBJECTIVE_KEYS, check_binary_weight
 from .._losses import refuse_log_rows
 from .._params import Check, Interval, InvalidParameterError
@@ -189,6 +190,7 @@ class _DaskPriorBoost(FusionParams):
                     f"{local} on a pandas table (a sample of the rows) with {form}."
                 )
         self._check_params()
+        check_forced_files(self.booster, params)  # the local check runs at its fit alone
         self._check_patience(local)
         groups = (self.booster_params or {}).get("interaction_constraints")
         if self.booster == "lightgbm" and groups is not None and len(groups):
