@@ -45,6 +45,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
             f"sample_weight={np.asarray(sample_weight).item()!r} is text, not a weight; give a "
             "number (one weight for every row) or an array of one weight per row."
         )
+    if dtype.kind in "OUS":
+        _refuse_text(np.asarray(sample_weight, dtype=object).ravel())
     try:
         complex_ = dtype.kind == "c"
         w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
@@ -102,6 +104,17 @@ def _refuse_bad_values(w: np.ndarray, sample_weight, kind: str) -> None:
         )
     if w.sum() <= 0:
         raise ValueError("sample_weight is all zero: at least one row needs a positive weight.")
+
+
+def _refuse_text(values: np.ndarray) -> None:
+    """Refuse weights given as text (``["1", "2"]`` read as numbers), as one weight of
+    text is, naming the first row."""
+    row = next((i for i, v in enumerate(values) if isinstance(v, str | bytes)), None)
+    if row is not None:
+        raise ValueError(
+            f"sample_weight must hold numbers, not text: row {row} holds {values[row]!r}; "
+            "convert the weights first, e.g. pd.to_numeric(sample_weight)."
+        )
 
 
 def _missing(value) -> bool:

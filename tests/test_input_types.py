@@ -182,8 +182,25 @@ def test_empty_column_name_fits(booster):
 
 
 def test_sample_weight_of_text_is_refused():
-    with pytest.raises(ValueError, match="sample_weight must hold numbers: could not convert"):
+    with pytest.raises(ValueError, match="sample_weight must hold numbers, not text: row 0"):
         check_sample_weight(["a", "b"], 2)
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [["1", "2"], np.array(["1", "2"]), pd.Series(["1", "2"], dtype="string"), [1.0, b"2"]],
+)
+def test_sample_weight_of_text_numbers_is_refused_as_one_text_weight_is(weight):
+    # ["1", "2"] was read as the weights 1 and 2 while sample_weight="1" was refused
+    row, value = (1, "b'2'") if isinstance(weight[1], bytes) else (0, "'1'")
+    with pytest.raises(ValueError) as error:
+        check_sample_weight(weight, 2)
+    assert str(error.value) == (
+        f"sample_weight must hold numbers, not text: row {row} holds {value}; convert the "
+        "weights first, e.g. pd.to_numeric(sample_weight)."
+    )
+    with pytest.raises(ValueError, match="not text: row 0"):
+        _classifier().fit(*_table(), sample_weight=[str(i) for i in range(N)])
 
 
 @pytest.mark.parametrize(
