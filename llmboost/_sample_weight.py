@@ -33,7 +33,7 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     """
     if sample_weight is None:
         return None
-    sample_weight = from_torch(sample_weight)
+    sample_weight = unmasked(from_torch(sample_weight), "sample_weight")
     dtype = np.asarray(sample_weight).dtype
     if dtype.kind in "mM":  # a cast to floats gives ticks of the dtype's unit
         raise ValueError(
@@ -69,6 +69,28 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     _refuse_bad_values(w, sample_weight, dtype.kind)
     _refuse_float32_range(w)
     return w
+
+
+def unmasked(value, name: str):
+    """A NumPy masked array as its data, refused (``name`` and the rows) when entries are
+    masked (NumPy and scikit-learn read the values under the mask); ``X``'s masked
+    entries are missing, as pandas reads them. Anything else as it is."""
+    if not isinstance(value, np.ma.MaskedArray):
+        return value
+    mask = np.ma.getmaskarray(value)
+    if not mask.any():
+        return value.data
+    if name == "X":
+        numeric = value.dtype.kind in "biuf"
+        data = np.array(value.data, dtype=float if numeric else object)
+        data[mask] = np.nan if numeric else None
+        return data
+    rows = np.flatnonzero(mask.reshape(len(mask), -1).any(axis=1) if mask.ndim else mask)
+    raise ValueError(
+        f"{name} is a masked array with masked entries (rows {rows[:5].tolist()}), which would "
+        f"be read as the values under the mask: fill them ({name}.filled(...)) or drop "
+        "those rows."
+    )
 
 
 def warn_unweighted_classes(weight: np.ndarray | None, codes: np.ndarray, classes) -> None:
@@ -161,4 +183,4 @@ def _refuse_float32_range(w: np.ndarray) -> None:
             )
 
 
-__all__ = ["check_sample_weight", "warn_unweighted_classes"]
+__all__ = ["check_sample_weight", "unmasked", "warn_unweighted_classes"]

@@ -32,7 +32,7 @@ from ._columns import (
     _text_names,
     from_torch,
 )
-from ._sample_weight import check_sample_weight
+from ._sample_weight import check_sample_weight, unmasked
 
 #: Characters XGBoost (``[ ] <``, control characters: it cuts a name at NUL) or LightGBM
 #: (JSON specials, whitespace) refuse in names.
@@ -74,7 +74,7 @@ def to_frame(X) -> pd.DataFrame:
         frame = X.copy()
         frame.columns = _text_names(X.columns)
     else:
-        X = from_torch(X)
+        X = unmasked(from_torch(X), "X")
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
         if array.dtype == object or array.dtype.kind in "SU":
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
@@ -226,7 +226,7 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
     if classification and isinstance(y, list | tuple):
         y = _list_labels(y)
-    y = _numpy_labels(from_torch(y))
+    y = _numpy_labels(unmasked(from_torch(y), "y"))
     _refuse_complex(y)
     shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:

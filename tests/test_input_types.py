@@ -822,3 +822,29 @@ def test_complex_numbers_in_an_object_column_are_refused_as_complex_data():
         assert str(err.value) == "Complex data not supported (column 'z')."
     with pytest.raises(ValueError, match=r"^Complex data not supported \(column 'x0'\)\.$"):
         to_frame(np.array([[1j], ["u"]], dtype=object))
+
+
+def test_masked_entries_are_missing_in_x_and_refused_in_y_and_sample_weight():
+    # NumPy and scikit-learn read the values under the mask: the masked rows trained as
+    # if nothing were masked
+    X, y = _table()
+    mask = np.zeros(X.shape, bool)
+    mask[3, 0] = True
+    holes = X.to_numpy().copy()
+    holes[3, 0] = np.nan
+    masked = _classifier().fit(np.ma.array(X.to_numpy(), mask=mask), y)
+    expected = _classifier().fit(holes, y)
+    np.testing.assert_array_equal(masked.predict_proba(holes), expected.predict_proba(holes))
+    with pytest.raises(ValueError) as error:
+        _classifier().fit(X, np.ma.array(y, mask=np.arange(N) == 5))
+    assert str(error.value) == (
+        "y is a masked array with masked entries (rows [5]), which would be read as the "
+        "values under the mask: fill them (y.filled(...)) or drop those rows."
+    )
+    weight = np.ma.array(np.ones(N), mask=np.arange(N) % 10 == 2)
+    with pytest.raises(
+        ValueError, match=r"^sample_weight is a masked array .* \(rows \[2, 12, 22\]"
+    ):
+        _classifier().fit(X, y, sample_weight=weight)
+    unmasked = np.ma.array(np.ones(N))  # nothing masked: read as it is
+    np.testing.assert_array_equal(check_sample_weight(unmasked, N), np.ones(N))
