@@ -66,7 +66,7 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         w = np.full(n_rows, float(w))
     if w.shape != (n_rows,):
         raise ValueError(f"sample_weight has shape {w.shape}; expected ({n_rows},).")
-    _refuse_bad_values(w, sample_weight, dtype.kind)
+    _refuse_bad_values(w, sample_weight)
     _refuse_float32_range(w)
     return w
 
@@ -114,11 +114,11 @@ def warn_unweighted_classes(weight: np.ndarray | None, codes: np.ndarray, classe
     )
 
 
-def _refuse_bad_values(w: np.ndarray, sample_weight, kind: str) -> None:
+def _refuse_bad_values(w: np.ndarray, sample_weight) -> None:
     """Refuse weights that are missing, not finite, negative, or all zero."""
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if len(bad) and kind == "O" and (missing := _missing_message(sample_weight)):
-        raise ValueError(missing)  # None, read as NaN
+    if len(bad) and (missing := _missing_message(sample_weight)):
+        raise ValueError(missing)  # None, or pandas' NA (nullable and Arrow types), read as NaN
     if len(bad):
         raise ValueError(
             f"sample_weight must be finite and >= 0 (rows {bad[:5].tolist()}); row {bad[0]} "

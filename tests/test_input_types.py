@@ -848,3 +848,15 @@ def test_masked_entries_are_missing_in_x_and_refused_in_y_and_sample_weight():
         _classifier().fit(X, y, sample_weight=weight)
     unmasked = np.ma.array(np.ones(N))  # nothing masked: read as it is
     np.testing.assert_array_equal(check_sample_weight(unmasked, N), np.ones(N))
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64", "int64[pyarrow]", "double[pyarrow]"])
+def test_a_missing_nullable_sample_weight_is_named_as_given(dtype):
+    # NumPy reads pandas' NA as nan: the message said "row 1 holds nan"
+    weight = pd.Series([1, pd.NA, 2, pd.NA], dtype=dtype)
+    with pytest.raises(ValueError) as error:
+        check_sample_weight(weight, 4)
+    assert str(error.value) == (
+        "sample_weight is missing on rows [1, 3]; row 1 holds <NA>: give every row a number "
+        "(a weight of 0 leaves a row out)."
+    )
