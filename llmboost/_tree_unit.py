@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from ._library_params import OBJECTIVE_KEYS
@@ -119,10 +121,22 @@ def fixed_start(booster, margin) -> dict:
     if unit == 1.0:
         return out
     if margin is None and start is not None:
-        out["base_score"] = float(start) / unit
+        out["base_score"] = _start_number(start) / unit
     if _pseudo_huber(booster.params):  # XGBoost's default slope is 1
         out["huber_slope"] = float(booster.params.get("huber_slope", 1.0)) / unit
     return out
+
+
+def _start_number(start) -> float:
+    """A regressor's ``base_score`` as a number, read as XGBoost reads it: a number, its
+    text, or one of either in a list or its text (``"[3.0]"``)."""
+    values = np.ravel(json.loads(start) if isinstance(start, str) and start[:1] == "[" else start)
+    if values.size != 1:
+        raise ValueError(
+            f"booster_params base_score={start!r} gives {values.size} values, but a regressor "
+            "fits one number per row; give one number (the trees' start)."
+        )
+    return float(values[0])
 
 
 def past_float32(params: dict, margin, sample_weight) -> tuple:

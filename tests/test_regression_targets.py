@@ -729,3 +729,23 @@ def test_huber_slope_is_read_over_the_spread_of_y_not_of_the_validation_rows():
     model = PriorBoostRegressor(Ridge(), booster_params=params, scale=0, cv=3)
     model.fit(X[:90], y[:90], eval_set=(X[90:91], y[90:91]))
     assert model.score(X[90:], y[90:]) > 0.5
+
+
+def test_a_base_score_as_text_of_a_list_is_read_as_xgboost_reads_it():
+    # XGBoost reads "[3.0]" as 3.0; its start in the trees' unit failed with "could not
+    # convert string to float: '[3.0]'"
+    X, y = _data()
+    kwargs = {"scale": 0, "cv": 2, "random_state": 0}
+    fits = [
+        PriorBoostRegressor(Ridge(), booster_params={"base_score": start}, **kwargs).fit(X, y)
+        for start in (3.0, "[3.0]", "3.0")
+    ]
+    for model in fits[1:]:
+        np.testing.assert_array_equal(model.predict(X), fits[0].predict(X))
+    model = PriorBoostRegressor(Ridge(), booster_params={"base_score": "[3.0, 4.0]"}, **kwargs)
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y)
+    assert str(error.value) == (
+        "booster_params base_score='[3.0, 4.0]' gives 2 values, but a regressor fits one "
+        "number per row; give one number (the trees' start)."
+    )
