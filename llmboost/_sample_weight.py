@@ -93,22 +93,37 @@ def unmasked(value, name: str):
     )
 
 
-def warn_unweighted_classes(weight: np.ndarray | None, codes: np.ndarray, classes) -> None:
-    """Warn when every row of a class weighs 0: no fit learns of it, so the model gives
-    it a probability near 0 everywhere (as XGBoost and LightGBM alone do). For a model
-    whose every fit takes the weights (not one with a prior that ignores them)."""
-    if weight is None or classes is None:
+def warn_unweighted_classes(weight, codes, classes, params=None, prior_used=False) -> None:
+    """Warn when every row of a class weighs 0 (``weight`` times LightGBM's
+    ``class_weight`` in ``params``, keyed by class code): no fit learns of it, so the
+    model gives it a probability near 0 everywhere (as XGBoost and LightGBM alone do).
+    For a model whose every fit takes the weights (not one with a prior that ignores
+    them); a prior (``prior_used``) never reads ``class_weight``, so learns its classes."""
+    by_class = None if prior_used else (params or {}).get("class_weight")
+    by_class = by_class if isinstance(by_class, dict) else {}  # "balanced" gives no 0
+    if classes is None or (weight is None and 0 not in by_class.values()):
         return
-    totals = np.bincount(codes, weights=weight, minlength=len(classes))
-    empty = np.flatnonzero(totals == 0)
-    if not len(empty):
-        return
+    scale = np.array([float(by_class.get(k, 1.0)) for k in range(len(classes))])
+    rows = (np.ones(len(codes)) if weight is None else weight) * scale[codes]
+    empty = np.flatnonzero(np.bincount(codes, weights=rows, minlength=len(classes)) == 0)
+    for zero in (empty[scale[empty] != 0], empty[scale[empty] == 0]):
+        if len(zero):
+            _warn_unweighted(zero, codes, classes, by_class_weight=scale[zero[0]] == 0)
+
+
+def _warn_unweighted(empty: np.ndarray, codes: np.ndarray, classes, by_class_weight: bool):
     rows, them = int(np.isin(codes, empty).sum()), "them" if len(empty) > 1 else "it"
-    named = ", ".join(repr(_plain(c)) for c in classes[empty[:5]])
+    named = f"class{'es' * (them == 'them')} " + ", ".join(
+        repr(_plain(c)) for c in classes[empty[:5]]
+    )
+    why = f"sample_weight is 0 on every row of {named}"
+    fix = "give some of those rows a positive weight, or drop them from X and y"
+    if by_class_weight:
+        why = f"booster_params class_weight gives {named} the weight 0"
+        fix = f"give {them} a weight above 0 there, or drop {them} from y (and those rows of X)"
     warnings.warn(
-        f"sample_weight is 0 on every row of class{'es' * (them == 'them')} {named} ({rows} "
-        f"rows): the model learns nothing of {them} and gives {them} a probability near 0 "
-        "everywhere; give some of those rows a positive weight, or drop them from X and y.",
+        f"{why} ({rows} rows): the model learns nothing of {them} and gives {them} a "
+        f"probability near 0 everywhere; {fix}.",
         UserWarning,
         stacklevel=caller_level(),
     )

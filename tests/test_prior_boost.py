@@ -2026,3 +2026,26 @@ def test_a_class_whose_rows_all_weigh_zero_is_warned_of_once(booster):
     assert model.predict_proba(X)[y == "c", 2].mean() > 0.5
     with pytest.warns(UserWarning, match=r"^sample_weight is 0 on every row of class 'c'"):
         PriorBoostClassifier(LogisticRegression(), scale="prior").fit(X, y, sample_weight=w)
+
+
+def test_a_class_lightgbm_class_weight_weighs_zero_is_warned_of_when_no_prior_learns_it():
+    # class_weight {'c': 0} with scale=0 gave 'c' a probability near 1e-15 everywhere
+    # without a word, where sample_weight 0 on its rows warns
+    X, y = make_classification(90, 5, n_informative=3, n_classes=3, random_state=0)
+    y = np.array(["a", "b", "c"])[y]
+    params = {"n_estimators": 10, "class_weight": {"a": 1, "c": 0}}
+    kw = dict(booster="lightgbm", booster_params=params, cv=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = PriorBoostClassifier(scale=0, **kw).fit(X, y)
+    told = [str(c.message) for c in caught if "weight 0" in str(c.message)]
+    assert told == [
+        "booster_params class_weight gives class 'c' the weight 0 (30 rows): the model learns "
+        "nothing of it and gives it a probability near 0 everywhere; give it a weight above 0 "
+        "there, or drop it from y (and those rows of X)."
+    ]
+    assert model.predict_proba(X)[:, 2].max() < 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the prior, which reads no class_weight, learns 'c'
+        model = PriorBoostClassifier(scale=1.0, **kw).fit(X, y)
+    assert model.predict_proba(X)[y == "c", 2].mean() > 0.2

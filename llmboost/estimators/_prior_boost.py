@@ -143,7 +143,7 @@ class _PriorBoost(FusionParams, ABC):
         else:
             cv_results, params = None, booster_params
             members = [self._fixed_member(candidates[0], booster_params)]
-        fitted_prior = self._refit_prior(prior, rows, prior_weight, members)
+        fitted_prior = self._refit_prior(prior, rows, prior_weight, members, params)
         if validation is not None:
             validation = self._with_prior_margin(validation, fitted_prior, rows.classes, members)
         fused = refit_members(
@@ -221,12 +221,12 @@ class _PriorBoost(FusionParams, ABC):
         n_classes = 0 if classes is None else len(classes)
         return check_margin(prior, z, n_rows, self._task, n_classes, where)
 
-    def _refit_prior(self, prior: Prior, rows: _Rows, prior_weight: dict, members) -> Prior | None:
+    def _refit_prior(self, prior, rows: _Rows, prior_weight, members, params) -> Prior | None:
         """The prior refit on all rows (``None`` when no member uses it); first a warning of
         a class whose rows all weigh 0, unless the prior, taking no weights, learns it."""
         uses_prior = any(s != 0 for s, _, _ in members)
         if prior_weight or not uses_prior:
-            warn_unweighted_classes(rows.weight, rows.encoded, rows.classes)
+            warn_unweighted_classes(rows.weight, rows.encoded, rows.classes, params, uses_prior)
         if not uses_prior:
             return None
         fitted = prior.fit(rows.frame, rows.y, **prior_weight)
