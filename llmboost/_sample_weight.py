@@ -161,7 +161,11 @@ def _missing(value) -> bool:
 def _missing_message(sample_weight) -> str | None:
     """The message for missing weights (``pd.NA``, ``pd.NaT``, ``None``), naming the
     first by its row; ``None`` when there are none."""
-    try:
+    library = type(sample_weight).__module__.split(".")[0]
+    listed = {"polars": "to_list", "pyarrow": "to_pylist"}.get(library, "")
+    if hasattr(sample_weight, listed):
+        sample_weight = getattr(sample_weight, listed)()
+    try:  # (NumPy reads polars' and Arrow's nulls as nan; their lists hold None)
         values = np.asarray(sample_weight, dtype=object)
     except ValueError:  # a ragged nesting: the cast's error says so
         return None

@@ -860,3 +860,19 @@ def test_a_missing_nullable_sample_weight_is_named_as_given(dtype):
         "sample_weight is missing on rows [1, 3]; row 1 holds <NA>: give every row a number "
         "(a weight of 0 leaves a row out)."
     )
+
+
+def test_a_null_polars_or_arrow_sample_weight_is_named_missing():
+    # NumPy reads their nulls as nan: "sample_weight must be finite and >= 0 (rows [1]);
+    # row 1 holds nan"
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    for weight in (pl.Series([1.0, None]), pa.array([1.0, None]), pa.chunked_array([[1], [None]])):
+        with pytest.raises(ValueError) as error:
+            check_sample_weight(weight, 2)
+        assert str(error.value) == (
+            "sample_weight is missing on rows [1]; row 1 holds None: give every row a number "
+            "(a weight of 0 leaves a row out)."
+        )
+    with pytest.raises(ValueError, match=r"row 1 holds nan\.$"):  # NaN itself, as given
+        check_sample_weight(pl.Series([1.0, float("nan")]), 2)
