@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -94,32 +95,46 @@ def unmasked(value, name: str):
 
 
 def warn_unweighted_classes(weight, codes, classes, params=None, prior_used=False) -> None:
-    """Warn when every row of a class weighs 0 (``weight`` times LightGBM's
-    ``class_weight`` in ``params``, keyed by class code): no fit learns of it, so the
-    model gives it a probability near 0 everywhere (as XGBoost and LightGBM alone do).
-    For a model whose every fit takes the weights (not one with a prior that ignores
-    them); a prior (``prior_used``) never reads ``class_weight``, so learns its classes."""
-    by_class = None if prior_used else (params or {}).get("class_weight")
-    by_class = by_class if isinstance(by_class, dict) else {}  # "balanced" gives no 0
-    if classes is None or (weight is None and 0 not in by_class.values()):
+    """Warn when every row of a class weighs 0 (``weight`` times the weight ``params``
+    give its class: LightGBM's ``class_weight``, keyed by class code, or XGBoost's
+    ``scale_pos_weight``): no fit learns of it, so the model gives it a probability near
+    0 everywhere (as XGBoost and LightGBM alone do). For a model whose every fit takes
+    the weights (not one with a prior that ignores them); a prior (``prior_used``)
+    reads no weight of a class, so learns the classes those drop."""
+    if classes is None:
         return
-    scale = np.array([float(by_class.get(k, 1.0)) for k in range(len(classes))])
+    scale, key = _class_scales(None if prior_used else params, len(classes))
+    if weight is None and scale.all():
+        return
     rows = (np.ones(len(codes)) if weight is None else weight) * scale[codes]
     empty = np.flatnonzero(np.bincount(codes, weights=rows, minlength=len(classes)) == 0)
     for zero in (empty[scale[empty] != 0], empty[scale[empty] == 0]):
         if len(zero):
-            _warn_unweighted(zero, codes, classes, by_class_weight=scale[zero[0]] == 0)
+            _warn_unweighted(zero, codes, classes, key if scale[zero[0]] == 0 else "")
 
 
-def _warn_unweighted(empty: np.ndarray, codes: np.ndarray, classes, by_class_weight: bool):
+def _class_scales(params: dict | None, n_classes: int) -> tuple[np.ndarray, str]:
+    """Each class's weight in ``params`` (1 where none is given) and the key giving it."""
+    scale, params = np.ones(n_classes), params or {}
+    by_class = params.get("class_weight")
+    if isinstance(by_class, dict):  # "balanced" gives no 0
+        scale = np.array([float(by_class.get(k, 1.0)) for k in range(n_classes)])
+        return scale, "class_weight"
+    positive = params.get("scale_pos_weight")  # the second of two classes (checked)
+    if n_classes == 2 and isinstance(positive, Real | str):
+        scale[1] = float(positive)
+    return scale, f"scale_pos_weight={positive!r}"
+
+
+def _warn_unweighted(empty: np.ndarray, codes: np.ndarray, classes, key: str) -> None:
     rows, them = int(np.isin(codes, empty).sum()), "them" if len(empty) > 1 else "it"
     named = f"class{'es' * (them == 'them')} " + ", ".join(
         repr(_plain(c)) for c in classes[empty[:5]]
     )
     why = f"sample_weight is 0 on every row of {named}"
     fix = "give some of those rows a positive weight, or drop them from X and y"
-    if by_class_weight:
-        why = f"booster_params class_weight gives {named} the weight 0"
+    if key:
+        why = f"booster_params {key} gives {named} the weight 0"
         fix = f"give {them} a weight above 0 there, or drop {them} from y (and those rows of X)"
     warnings.warn(
         f"{why} ({rows} rows): the model learns nothing of {them} and gives {them} a "

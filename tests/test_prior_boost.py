@@ -2049,3 +2049,24 @@ def test_a_class_lightgbm_class_weight_weighs_zero_is_warned_of_when_no_prior_le
         warnings.simplefilter("error")  # the prior, which reads no class_weight, learns 'c'
         model = PriorBoostClassifier(scale=1.0, **kw).fit(X, y)
     assert model.predict_proba(X)[y == "c", 2].mean() > 0.2
+
+
+def test_xgboost_scale_pos_weight_zero_is_warned_of_when_no_prior_learns_the_class():
+    # scale_pos_weight=0 with scale=0 gave the positive class 0.055 on every row (10
+    # trees), as XGBoost alone gives it a few percent, without a word
+    X, y = make_classification(90, 5, n_informative=3, random_state=0)
+    y = np.array(["no", "yes"])[y]
+    kw = dict(booster_params={"n_estimators": 10, "scale_pos_weight": 0}, cv=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = PriorBoostClassifier(scale=0, **kw).fit(X, y)
+    told = [str(c.message) for c in caught if "weight 0" in str(c.message)]
+    assert told == [
+        "booster_params scale_pos_weight=0 gives class 'yes' the weight 0 (45 rows): the model "
+        "learns nothing of it and gives it a probability near 0 everywhere; give it a weight "
+        "above 0 there, or drop it from y (and those rows of X)."
+    ]
+    assert model.predict_proba(X)[:, 1].max() < 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the prior, which reads no scale_pos_weight, learns it
+        PriorBoostClassifier(scale=1.0, **kw).fit(X, y)
