@@ -72,16 +72,17 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     return w
 
 
-def unmasked(value, name: str):
+def unmasked(value, name: str, missing: bool = False):
     """A NumPy masked array as its data, refused (``name`` and the rows) when entries are
-    masked (NumPy and scikit-learn read the values under the mask); ``X``'s masked
-    entries are missing, as pandas reads them. Anything else as it is."""
+    masked (NumPy and scikit-learn read the values under the mask); with ``missing``
+    (``X``, a prior's logits), masked entries are missing, as pandas reads them.
+    Anything else as it is."""
     if not isinstance(value, np.ma.MaskedArray):
         return value
     mask = np.ma.getmaskarray(value)
     if not mask.any():
         return value.data
-    if name == "X":
+    if missing:
         numeric = value.dtype.kind in "biuf"
         data = np.array(value.data, dtype=float if numeric else object)
         data[mask] = np.nan if numeric else None

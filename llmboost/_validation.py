@@ -74,7 +74,7 @@ def to_frame(X) -> pd.DataFrame:
         frame = X.copy()
         frame.columns = _text_names(X.columns)
     else:
-        X = unmasked(from_torch(X), "X")
+        X = unmasked(from_torch(X), "X", missing=True)
         array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
         if array.dtype == object or array.dtype.kind in "SU":
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]

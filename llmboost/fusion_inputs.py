@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from ._tree_unit import unit_for
-from ._validation import from_torch
+from ._validation import from_torch, unmasked
 from ._warn import caller_level
 
 #: The ``scale`` of the prior alone (no trees).
@@ -131,8 +131,8 @@ def check_margin(prior, z, n_rows: int, task: str, n_classes: int, where="logits
 
 
 def _real_values(z, who: str) -> np.ndarray:
-    """``z`` as floats (``None`` and ``pd.NA`` as NaN); an error naming ``who`` for others."""
-    z = np.asarray(from_torch(z))
+    """``z`` as floats (``None``, ``pd.NA``, masked entries: NaN); else an error naming ``who``."""
+    z = np.asarray(unmasked(from_torch(z), who, missing=True))
     words = z.ravel().tolist() if z.dtype.kind in "OUS" else []  # Python's str and bytes
     words = [v for v in words if isinstance(v, str | bytes)]
     z = np.where(pd.isna(z), np.nan, z) if z.dtype == object else z

@@ -2070,3 +2070,20 @@ def test_xgboost_scale_pos_weight_zero_is_warned_of_when_no_prior_learns_the_cla
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the prior, which reads no scale_pos_weight, learns it
         PriorBoostClassifier(scale=1.0, **kw).fit(X, y)
+
+
+def test_a_prior_returning_masked_logits_is_refused_where_masked():
+    # np.ma.log(0) is masked over the data 0: the logit 0 (probability 1/2 against a
+    # class the prior ruled out) was fused without a word
+    z = np.ma.log(np.array([[0.0, 1.0], [0.5, 0.5], [0.2, 0.8]]))
+    with pytest.raises(ValueError) as err:
+        check_margin(ComplexPrior(), z, 3, "classification", 2)
+    assert str(err.value) == (
+        "ComplexPrior.logits returned non-finite values (rows [0]); return finite numbers "
+        f"(a class ruled out can get a logit such as -{MAX_LOGIT:.0e})."
+    )
+    unmasked = np.ma.array(np.log([[0.5, 0.5]] * 3))  # nothing masked: its values
+    margin = check_margin(ComplexPrior(), unmasked, 3, "classification", 2)
+    np.testing.assert_array_equal(
+        margin, check_margin(ComplexPrior(), unmasked.data, 3, "classification", 2)
+    )
