@@ -7,6 +7,7 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._columns import FLOAT32_MAX, _first_overflow, _magnitude, _plain, from_torch
 from ._warn import caller_level
@@ -35,22 +36,9 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     if sample_weight is None:
         return None
     sample_weight = unmasked(from_torch(sample_weight), "sample_weight")
-    dtype = np.asarray(sample_weight).dtype
-    if dtype.kind in "mM":  # a cast to floats gives ticks of the dtype's unit
-        raise ValueError(
-            f"sample_weight has dtype {dtype}: weights are numbers; convert them first, "
-            "e.g. durations with .dt.total_seconds()."
-        )
-    if dtype.kind in "US" and np.ndim(sample_weight) == 0:  # float("1") took it as 1.0
-        raise TypeError(  # as scikit-learn, which refuses it as a scalar
-            f"sample_weight={np.asarray(sample_weight).item()!r} is text, not a weight; give a "
-            "number (one weight for every row) or an array of one weight per row."
-        )
-    if dtype.kind in "OUS":
-        _refuse_text(np.asarray(sample_weight, dtype=object).ravel())
+    _refuse_kind(sample_weight)
     try:
-        complex_ = dtype.kind == "c"
-        w = None if complex_ else np.asarray(sample_weight, dtype=np.float64)
+        w = np.asarray(sample_weight, dtype=np.float64)
     except OverflowError:
         values = np.asarray(sample_weight, dtype=object).ravel()
         row = _first_overflow(values)
@@ -60,9 +48,9 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
         ) from None
     except (TypeError, ValueError) as error:
         missing = _missing_message(sample_weight)
-        raise ValueError(missing or f"sample_weight must hold numbers: {error}.") from None
-    if complex_:  # the cast to floats dropped the imaginary part
-        raise ValueError("sample_weight must hold real numbers, not complex ones.")
+        raise ValueError(
+            missing or f"sample_weight must hold numbers: {str(error).rstrip('.')}."
+        ) from None
     if w.ndim == 0:  # one number weighs every row, as in scikit-learn
         w = np.full(n_rows, float(w))
     if w.shape != (n_rows,):
@@ -70,6 +58,32 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
     _refuse_bad_values(w, sample_weight)
     _refuse_float32_range(w)
     return w
+
+
+def _refuse_kind(sample_weight) -> None:
+    """Refuse weights a cast to floats reads wrongly: sparse (as one object), durations
+    and dates (as ticks of their unit), text (as its number) and complex numbers (without
+    the imaginary part)."""
+    if sparse.issparse(sample_weight):
+        raise TypeError(  # scikit-learn's words
+            "Sparse data was passed for sample_weight, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
+        )
+    dtype = np.asarray(sample_weight).dtype
+    if dtype.kind in "mM":
+        raise ValueError(
+            f"sample_weight has dtype {dtype}: weights are numbers; convert them first, "
+            "e.g. durations with .dt.total_seconds()."
+        )
+    if dtype.kind in "US" and np.ndim(sample_weight) == 0:
+        raise TypeError(  # as scikit-learn, which refuses it as a scalar
+            f"sample_weight={np.asarray(sample_weight).item()!r} is text, not a weight; give a "
+            "number (one weight for every row) or an array of one weight per row."
+        )
+    if dtype.kind in "OUS":
+        _refuse_text(np.asarray(sample_weight, dtype=object).ravel())
+    if dtype.kind == "c":
+        raise ValueError("sample_weight must hold real numbers, not complex ones.")
 
 
 def unmasked(value, name: str, missing: bool = False):

@@ -876,3 +876,18 @@ def test_a_null_polars_or_arrow_sample_weight_is_named_missing():
         )
     with pytest.raises(ValueError, match=r"row 1 holds nan\.$"):  # NaN itself, as given
         check_sample_weight(pl.Series([1.0, float("nan")]), 2)
+
+
+def test_sparse_sample_weight_is_refused_as_scikit_learn_refuses_it():
+    # NumPy read it as one object: "sample_weight must hold numbers: setting an array
+    # element with a sequence.."
+    sparse = pytest.importorskip("scipy.sparse")
+    for weight in (sparse.csr_matrix(np.ones((1, 4))), sparse.csr_array(np.ones(4))):
+        with pytest.raises(TypeError) as error:
+            check_sample_weight(weight, 4)
+        assert str(error.value) == (
+            "Sparse data was passed for sample_weight, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
+        )
+    with pytest.raises(ValueError, match=r"not 'dict'\.$"):  # one full stop
+        check_sample_weight({0: 1.0}, 2)
