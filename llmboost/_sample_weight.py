@@ -69,6 +69,7 @@ def _refuse_kind(sample_weight) -> None:
             "Sparse data was passed for sample_weight, but dense data is required. Use "
             "'.toarray()' to convert to a dense numpy array."
         )
+    ragged_shape(sample_weight, "sample_weight")
     dtype = np.asarray(sample_weight).dtype
     if dtype.kind in "mM":
         raise ValueError(
@@ -84,6 +85,17 @@ def _refuse_kind(sample_weight) -> None:
         _refuse_text(np.asarray(sample_weight, dtype=object).ravel())
     if dtype.kind == "c":
         raise ValueError("sample_weight must hold real numbers, not complex ones.")
+
+
+def ragged_shape(value, name: str) -> tuple:
+    """The shape of ``value``; a nesting of rows of different lengths refused, naming
+    ``name`` (NumPy's error named none)."""
+    if hasattr(value, "shape"):
+        return tuple(value.shape)
+    try:
+        return np.asarray(value).shape
+    except ValueError as error:
+        raise ValueError(f"{name} has rows of different lengths: {error}") from None
 
 
 def unmasked(value, name: str, missing: bool = False):
@@ -232,4 +244,4 @@ def _refuse_float32_range(w: np.ndarray) -> None:
             )
 
 
-__all__ = ["check_sample_weight", "unmasked", "warn_unweighted_classes"]
+__all__ = ["check_sample_weight", "ragged_shape", "unmasked", "warn_unweighted_classes"]

@@ -32,7 +32,7 @@ from ._columns import (
     _text_names,
     from_torch,
 )
-from ._sample_weight import check_sample_weight, unmasked
+from ._sample_weight import check_sample_weight, ragged_shape, unmasked
 
 #: Characters XGBoost (``[ ] <``, control characters: it cuts a name at NUL) or LightGBM
 #: (JSON specials, whitespace) refuse in names.
@@ -75,7 +75,11 @@ def to_frame(X) -> pd.DataFrame:
         frame.columns = _text_names(X.columns)
     else:
         X = unmasked(from_torch(X), "X", missing=True)
-        array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
+        try:
+            array = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)
+        except ValueError:
+            ragged_shape(X, "X")
+            raise
         if array.dtype == object or array.dtype.kind in "SU":
             columns = [_parse_numbers(array[:, j]) for j in range(array.shape[1])]
         else:
@@ -227,8 +231,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
     if classification and isinstance(y, list | tuple):
         y = _list_labels(y)
     y = _numpy_labels(unmasked(from_torch(y), "y"))
+    shape = ragged_shape(y, "y")
     _refuse_complex(y)
-    shape = getattr(y, "shape", ())
     if len(shape) == 2 and shape[1] > 1:
         raise ValueError(
             f"y has shape {shape}: llmboost fits one target; fit one model per column."

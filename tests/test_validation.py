@@ -644,3 +644,18 @@ def test_sample_weight_given_as_text_is_refused(weight):
     with pytest.raises(TypeError, match=r"^sample_weight=.*'.*' is text, not a weight; give"):
         check_sample_weight(weight, 3)
     np.testing.assert_array_equal(check_sample_weight(2.5, 3), [2.5, 2.5, 2.5])
+
+
+def test_rows_of_different_lengths_are_named_by_their_parameter():
+    # NumPy's "setting an array element with a sequence" named none of X, y, sample_weight
+    ragged = [[1.0, 2.0], [3.0]]
+    for check, name in [
+        (lambda: to_frame(ragged), "X"),
+        (lambda: check_target(ragged, 2, classification=True), "y"),
+        (lambda: check_target(ragged, 2, classification=False), "y"),
+        (lambda: check_sample_weight(ragged, 2), "sample_weight"),
+    ]:
+        with pytest.raises(ValueError, match=rf"^{name} has rows of different lengths: setting"):
+            check()
+    with pytest.raises(ValueError, match=r"^y has shape \(2, 2\): llmboost fits one target"):
+        check_target([[1.0, 2.0], [3.0, 4.0]], 2, classification=False)  # as an array's
