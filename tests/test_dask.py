@@ -818,6 +818,24 @@ def test_a_refit_with_a_given_prior_drops_default_prior(client):
     assert not hasattr(model, "default_prior_")
 
 
+def test_messages_of_the_sample_fit_name_the_dask_class(client, monkeypatch):
+    from llmboost.dask import DaskPFNBoostRegressor
+    from llmboost.priors import TabPFNPrior
+
+    # the sample's local fit named its own class (PFNBoostRegressor), not the one built
+    monkeypatch.setattr(TabPFNPrior, "is_available", lambda self: False)
+    X, y = table(n=100, task="regression")
+    model = DaskPFNBoostRegressor(scale=0, cv=2, random_state=0)
+    with pytest.warns(UserWarning, match="TabPFN v2 is not available") as caught:
+        model.fit(*to_dask(X, y))
+    texts = [str(w.message) for w in caught if "TabPFN v2" in str(w.message)]
+    assert len(texts) == 1 and "; DaskPFNBoostRegressor uses the PFN bundled" in texts[0]
+    assert model.sample_estimator_._who == "PFNBoostRegressor"  # its own name after fit
+    model = DaskPriorBoostRegressor(prior=FirstColumnPrior(), scale=0, cv=2)
+    with pytest.raises(ValueError, match="^DaskPriorBoostRegressor needs a regression prior"):
+        model.fit(*to_dask(X, y))
+
+
 def test_unknown_divisions_and_chunks(client, tmp_path):
     X, y = table(n=100)
     Xd, yd = to_dask(X, y)

@@ -292,7 +292,7 @@ class _DaskPriorBoost(FusionParams):
         index, sample = sample.index, sample.reset_index(drop=True)
         local = self._local_estimator()
         try:
-            oof = fit_keeping_margin(local, sample, y_sample)
+            oof = fit_keeping_margin(local, sample, y_sample, type(self).__name__)
         except ValueError as error:  # a sampled row named by its place in the sample
             if (named := rows_named(error, index, word)) is None:
                 raise

@@ -129,8 +129,9 @@ def sample_mask(y: pd.Series, number: int, thresholds, seed: int) -> np.ndarray:
     return sample_keys(number, len(y), seed) < threshold
 
 
-def fit_keeping_margin(local, X, y) -> np.ndarray | None:
-    """Fit ``local`` and return the prior's out-of-fold margin its fit computed, if any.
+def fit_keeping_margin(local, X, y, who: str) -> np.ndarray | None:
+    """Fit ``local`` and return the prior's out-of-fold margin its fit computed, if any;
+    its messages name the class ``who`` (the Dask estimator) meanwhile.
 
     The sampled rows train the trees from that margin: out of fold on the local search's
     own folds, so the prior scores each sampled row once (not once more for the trees).
@@ -143,11 +144,11 @@ def fit_keeping_margin(local, X, y) -> np.ndarray | None:
         kept.append(type(local)._oof_margin(local, *args, **kwargs))
         return kept[-1]
 
-    local._oof_margin = oof_margin
+    local._oof_margin, local._fitting_for = oof_margin, who
     try:
         local.fit(X, y)
     finally:
-        del local._oof_margin
+        del local._oof_margin, local._fitting_for
     return kept[-1] if kept else None
 
 

@@ -17,7 +17,7 @@ class _PFNDefault:
 
     def _default_prior(self) -> Prior:
         used = any(s != 0 for s in self._candidates())  # scale=0 never runs the prior
-        prior, self._default_used = _tabpfn_or_bundled(type(self).__name__, self._task, used)
+        prior, self._default_used = _tabpfn_or_bundled(self._who, self._task, used)
         return prior
 
     def fit(self, X, y, sample_weight=None, eval_set=None):

@@ -93,7 +93,7 @@ class _PriorBoost(FusionParams, ABC):
     def _resolve_prior(self, y) -> Prior:
         """The unfitted prior to use; ``y`` is the target exactly as passed to ``fit``."""
         prior = self._default_prior() if self.prior is None else self.prior
-        return self._prior_on_device(as_prior(prior, self._task, who=type(self).__name__))
+        return self._prior_on_device(as_prior(prior, self._task, who=self._who))
 
     # -- fit -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, eval_set=None):

@@ -135,6 +135,11 @@ class FusionParams(BaseEstimator):
     _task = ""
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
+    @property
+    def _who(self) -> str:
+        """The class its messages name: the Dask estimator's while that fits this one."""
+        return self.__dict__.get("_fitting_for", type(self).__name__)
+
     def set_params(self, **params):
         """Set parameters, as in scikit-learn; ``prior__<name>`` needs a prior, not ``None``.
 
