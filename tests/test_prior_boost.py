@@ -2087,3 +2087,31 @@ def test_a_prior_returning_masked_logits_is_refused_where_masked():
     np.testing.assert_array_equal(
         margin, check_margin(ComplexPrior(), unmasked.data, 3, "classification", 2)
     )
+
+
+def test_warnings_of_predict_and_score_point_at_the_user_s_line():
+    # score's pointed at scikit-learn's base.py (the mixin's call of predict), and a
+    # Pipeline's at pipeline.py: the first frame outside llmboost, not the user's
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "c": rng.choice(["x", "y"], 80)})
+    drifted = X.assign(c=rng.choice([0, 1], 80))  # categorical at fit, numbers now
+    kw = dict(scale=1.0, cv=2, booster_params={"n_estimators": 5}, random_state=0)
+    y = (X["a"] > 0).astype(int)
+    model = PriorBoostClassifier(prior=LogisticRegression(), **kw).fit(X, y)
+    regressor = PriorBoostRegressor(prior=LinearRegression(), **kw).fit(X, X["a"])
+    pipe = make_pipeline(PriorBoostClassifier(prior=LogisticRegression(), **kw)).fit(X, y)
+    calls = [
+        lambda: model.score(drifted, y),
+        lambda: regressor.score(drifted, X["a"]),
+        lambda: pipe.score(drifted, y),
+        lambda: model.predict(drifted),
+    ]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        drift = [w for w in caught if "was categorical at fit but is numeric now" in str(w.message)]
+        assert len(drift) == 1 and drift[0].filename == __file__
+        assert drift[0].category is UserWarning
