@@ -41,6 +41,7 @@ from ._param_tables import (
 )
 from ._params import brief
 from ._validation import _is_number, _to_float
+from ._warn import caller_level
 
 #: XGBoost's parameters that choose the parts of its learner, and so the parameters it uses.
 _XGBOOST_PARTS = (
@@ -459,7 +460,7 @@ def warn_unsampled_rows(library: str, params: dict | None, tuned: bool) -> None:
         f"samples rows every {rate} rounds, and {rate}=0 (its default) never does; give "
         f"{rate}=1 to sample them every round.",
         UserWarning,
-        stacklevel=4,
+        stacklevel=caller_level(),
     )
 
 

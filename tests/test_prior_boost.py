@@ -2115,3 +2115,18 @@ def test_warnings_of_predict_and_score_point_at_the_user_s_line():
         drift = [w for w in caught if "was categorical at fit but is numeric now" in str(w.message)]
         assert len(drift) == 1 and drift[0].filename == __file__
         assert drift[0].category is UserWarning
+
+
+def test_the_lightgbm_subsample_warning_points_at_the_user_s_line():
+    # a fixed stacklevel pointed a Pipeline's at sklearn/pipeline.py
+    from sklearn.pipeline import make_pipeline
+
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    params = {"subsample": 0.5, "n_estimators": 3}
+    model = PriorBoostRegressor(LinearRegression(), booster="lightgbm", booster_params=params)
+    for call in (lambda: model.fit(X, y), lambda: make_pipeline(model).fit(X, y)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        (warned,) = [w for w in caught if "does nothing without subsample_freq" in str(w.message)]
+        assert warned.filename == __file__ and warned.category is UserWarning
