@@ -158,6 +158,7 @@ def _warn_unweighted(empty: np.ndarray, codes: np.ndarray, classes, key: str) ->
     named = f"class{'es' * (them == 'them')} " + ", ".join(
         repr(_plain(c)) for c in classes[empty[:5]]
     )
+    named += f" and {len(empty) - 5} more" if len(empty) > 5 else ""
     why = f"sample_weight is 0 on every row of {named}"
     fix = "give some of those rows a positive weight, or drop them from X and y"
     if key:

@@ -2089,6 +2089,22 @@ def test_a_prior_returning_masked_logits_is_refused_where_masked():
     )
 
 
+def test_the_zero_weight_warning_says_how_many_classes_it_leaves_unnamed():
+    # it named the first 5 of 7 classes without a word of the other 2
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y = np.repeat(np.arange(9), 10)
+    w = np.where(y < 7, 0.0, 1.0)
+    kw = dict(scale=0, booster_params={"n_estimators": 2}, cv=2, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PriorBoostClassifier(**kw).fit(X, y, sample_weight=w)
+    (told,) = [str(c.message) for c in caught if "sample_weight is 0" in str(c.message)]
+    assert told.startswith(
+        "sample_weight is 0 on every row of classes 0, 1, 2, 3, 4 and 2 more (70 rows): "
+    )
+
+
 def test_warnings_of_predict_and_score_point_at_the_user_s_line():
     # score's pointed at scikit-learn's base.py (the mixin's call of predict), and a
     # Pipeline's at pipeline.py: the first frame outside llmboost, not the user's
