@@ -1413,16 +1413,16 @@ def test_a_column_whose_kind_changed_since_fit_is_warned_about_once_per_call(mod
     said = "Column 'age' was numeric at fit but is text now"
     model = LLMBoostClassifier(prior=make(models["gpt2"]), scale=1.0, cv=2, random_state=0,
                                booster_params={"n_estimators": 3})  # fmt: skip
-    for call in (
-        lambda: model.fit(X, y, eval_set=(new, y[:4])),
-        lambda: model.predict_proba(new),
-        lambda: model.explain(new),
+    for call, rows in (
+        (lambda: model.fit(X, y, eval_set=(new, y[:4])), "eval_set X_val: "),
+        (lambda: model.predict_proba(new), ""),
+        (lambda: model.explain(new), ""),
     ):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             call()
         assert [str(w.message) for w in caught if said in str(w.message)] == [
-            f"{said}; its values were read as numbers."
+            f"{rows}{said}; its values were read as numbers."
         ]  # was 2
     with pytest.warns(UserWarning, match=said):  # the prior alone still says it
         model.prior_.logits(new)

@@ -2105,6 +2105,23 @@ def test_the_zero_weight_warning_says_how_many_classes_it_leaves_unnamed():
     )
 
 
+def test_a_warning_about_eval_set_rows_names_eval_set():
+    # a column of X_val whose kind differs from X's was warned of as of new rows ("Column
+    # 'c' was categorical at fit but is numeric now") in a fit, without naming eval_set
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "c": rng.choice(["x", "y"], 80)})
+    y = (X["a"] > 0).astype(int)
+    X_val = X.iloc[:20].assign(c=rng.choice([0, 1], 20))
+    params = {"n_estimators": 10, "early_stopping_rounds": 2}
+    model = PriorBoostClassifier(LogisticRegression(), scale=1.0, cv=2, booster_params=params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, eval_set=(X_val, y.iloc[:20]))
+    (told,) = [w for w in caught if "Column 'c'" in str(w.message)]
+    assert str(told.message).startswith("eval_set X_val: Column 'c' was categorical at fit")
+    assert told.category is UserWarning and told.filename == __file__
+
+
 def test_warnings_of_predict_and_score_point_at_the_user_s_line():
     # score's pointed at scikit-learn's base.py (the mixin's call of predict), and a
     # Pipeline's at pipeline.py: the first frame outside llmboost, not the user's

@@ -11,6 +11,7 @@ import pandas as pd
 from .._class_count import metric_names
 from .._library_params import ALIASES
 from .._validation import _is_number, _plain, align_categories, check_target, named_frame
+from .._warn import caller_level
 
 #: The warning of ``align_categories`` about a column whose kind changed since fit.
 _KIND_CHANGED = r"Column .* was \w+ at fit but is \w+ now"
@@ -26,8 +27,7 @@ def check_eval_set(eval_set, columns, rows, booster: str, booster_params: dict |
         raise ValueError(f"eval_set must be a pair (X_val, y_val), got a {_not_a_pair(eval_set)}.")
     try:
         given = named_frame(eval_set[0], columns)
-        # aligning replaces columns: a shallow copy keeps those of ``given``, copying no rows
-        X_val = align_categories(given.copy(deep=False), categories)
+        X_val = _aligned(given, categories)
         if classes is None:
             y_val = numeric_target(eval_set[1], len(X_val), "y_val")
         else:
@@ -45,6 +45,18 @@ def check_eval_set(eval_set, columns, rows, booster: str, booster_params: dict |
         y_val = np.searchsorted(classes, y_val)
     check_eval_metric(booster, booster_params, y_val, classes)
     return given, X_val, y_val
+
+
+def _aligned(given: pd.DataFrame, categories: dict) -> pd.DataFrame:
+    """``given`` read with fit's categories; its warnings (a column whose kind changed)
+    name ``eval_set``, whose rows they are about."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # aligning replaces columns: a shallow copy keeps those of ``given``, copying no rows
+        aligned = align_categories(given.copy(deep=False), categories)
+    for told in caught:
+        warnings.warn(f"eval_set X_val: {told.message}", told.category, stacklevel=caller_level())
+    return aligned
 
 
 def prior_logits(prior, given: pd.DataFrame, aligned: pd.DataFrame) -> np.ndarray:
