@@ -202,6 +202,33 @@ def test_a_cuda_runs_random_state_is_saved_and_restored(tmp_path, monkeypatch):
     assert pretrain.main([*args[:-1], "2"])["step"] == 2
 
 
+def test_the_recipe_names_the_gpu_the_run_is_on(tmp_path, monkeypatch):
+    # a run on cuda:1 recorded torch.cuda.get_device_name(0): the name of another GPU
+    from llmboost.pfn._pretrain_cli import parse_args
+    from llmboost.pfn.model import PFNConfig, TabPFNLite
+
+    names = {0: "GPU zero", 1: "GPU one"}
+    asked = []
+
+    def name(device=None):
+        asked.append(device)
+        if isinstance(device, int):
+            return names[device]
+        index = None if device is None else torch.device(device).index
+        return names[0 if index is None else index]  # no index: the current GPU, 0 here
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", name)
+    args = parse_args(["--out", str(tmp_path / "run"), *TINY])
+    cfg = PFNConfig(width=16, layers=1, heads=2)
+    model = TabPFNLite(cfg)
+    for device, said in (("cuda:1", "GPU one"), ("cuda:0", "GPU zero"), ("cuda", "GPU zero")):
+        recipe = pretrain._recipe(args, [], cfg, model, torch.device(device), None)
+        assert recipe["device"] == device and recipe["hardware"]["cuda"] == said
+    asked.clear()
+    recipe = pretrain._recipe(args, [], cfg, model, torch.device("cpu"), None)
+    assert recipe["hardware"]["cuda"] is None and asked == []
+
+
 def test_a_run_started_again_without_a_checkpoint_records_only_its_own_command(tmp_path):
     # a run stopped before its first checkpoint (killed, or Ctrl-C while the validation
     # set was drawn) left recipe.json: started again with other settings, its

@@ -221,7 +221,7 @@ def _recipe(args: argparse.Namespace, argv, cfg, model, device, fresh) -> dict:
             "processor": platform.processor(),
             "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+            "cuda": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         },
         "torch": str(torch.__version__),
         "numpy": np.__version__,
