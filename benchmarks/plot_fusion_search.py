@@ -172,9 +172,12 @@ def main() -> None:
         help="the picture; its extension names the format",
     )
     args = parser.parse_args()
-    folder = bench_bundled_pfn.DATASETS / args.dataset
-    if not (folder / "meta.json").is_file():
-        parser.error(f"--dataset {args.dataset!r}: no task folder {folder}")
+    tasks = bench_bundled_pfn.DATASETS
+    if not (tasks / args.dataset / "meta.json").is_file():
+        names = ", ".join(sorted(p.parent.name for p in tasks.glob("*/meta.json")))
+        parser.error(
+            f"argument --dataset: no task {args.dataset!r} in {tasks}; give one of {names}"
+        )
     _check_out(parser, args.out)  # before the fit: saving would fail after it
     train, y, _, _, _ = bench_bundled_pfn.load_task(args.dataset, 1000)
     rows = stratified_subsample(y, args.size, args.seed)  # all rows when there are fewer

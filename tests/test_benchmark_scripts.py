@@ -2339,7 +2339,7 @@ def test_explain_benchmark_refuses_training_rows_that_leave_none_before_any_fit(
     [
         (["--size", "0"], "argument --size: invalid value '0': use an integer >= 1"),
         (["--seed", "-1"], "argument --seed: invalid value '-1': use an integer from 0 to"),
-        (["--dataset", "nope"], "--dataset 'nope': no task folder "),
+        (["--dataset", "nope"], "argument --dataset: no task 'nope' in "),
     ],
 )
 def test_the_fusion_search_picture_s_options_are_usage_errors(tmp_path, options, said):
@@ -2350,6 +2350,26 @@ def test_the_fusion_search_picture_s_options_are_usage_errors(tmp_path, options,
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert f"plot_fusion_search.py: error: {said}" in run.stderr
     assert not out.exists()
+
+
+def test_the_fusion_search_picture_lists_the_tasks_of_an_unknown_dataset(
+    monkeypatch, tmp_path, capsys
+):
+    # --dataset nope said "no task folder DIR/nope" only, where the other scripts list
+    # the tasks to choose from
+    module = _plot_fusion_search(monkeypatch)
+    for task in ("heart", "blood"):
+        (tmp_path / task).mkdir()
+        (tmp_path / task / "meta.json").write_text("{}")
+    (tmp_path / "regression").mkdir()  # a folder of task folders, not a task
+    monkeypatch.setattr(module.bench_bundled_pfn, "DATASETS", tmp_path)
+    monkeypatch.setattr(module.PriorBoostClassifier, "fit", None)  # no fit may run
+    monkeypatch.setattr(sys, "argv", ["plot_fusion_search.py", "--dataset", "nope"])
+    err = _usage_error(capsys, module.main)
+    assert err == (
+        f"plot_fusion_search.py: error: argument --dataset: no task 'nope' in {tmp_path}; "
+        "give one of blood, heart"
+    )
 
 
 def test_the_fusion_search_picture_is_titled_with_the_rows_fitted(monkeypatch, tmp_path):
