@@ -23,6 +23,7 @@ from _script import (
     DefaultsHelpFormatter,
     check_summary_file,
     command_line,
+    file_name,
     interrupted,
     json_object,
     usage_error,
@@ -341,6 +342,7 @@ def suite_parser(doc: str, csv_path: str, sizes, methods, known=None) -> argpars
     p.add_argument(
         "--inputs",
         nargs="+",
+        type=file_name,
         default=None,
         help="CSV files to summarise (default: --csv); e.g. from parallel runs",
     )

@@ -732,6 +732,18 @@ def test_an_empty_results_or_summary_file_is_a_usage_error(option, scripts, tmp_
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("script", [1, 2])
+def test_an_empty_inputs_file_is_a_usage_error(script, scripts, tmp_path, monkeypatch, capsys):
+    # --inputs "" (an unset shell variable) said "--csv/--inputs: no results file ; run
+    # the suite first", naming no file
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.csv").write_text("dataset,size,seed,method\n")
+    argv = ["--summary-only", "--md", "r.md", "--inputs", "r.csv", ""]
+    line = _usage_error(capsys, scripts[script].main, argv)
+    assert line.endswith("error: argument --inputs: it is empty; give a file name")
+    assert sorted(os.listdir(tmp_path)) == ["r.csv"]
+
+
 def test_fusion_rules_refuses_booster_params_xgboost_cannot_take(tmp_path, monkeypatch, capsys):
     # the first cell's search stopped with a ValueError traceback, after the tasks were
     # read and the prior's out-of-fold margins computed
