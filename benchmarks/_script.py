@@ -406,6 +406,7 @@ __all__ = [
     "DefaultsHelpFormatter",
     "SEED",
     "SIZE",
+    "THREADS_PER_CPU",
     "check_classes",
     "check_device",
     "check_summary_file",

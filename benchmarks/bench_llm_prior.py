@@ -37,6 +37,7 @@ import _interrupt  # noqa: F401
 import numpy as np
 from _script import (
     SEED,
+    THREADS_PER_CPU,
     DefaultsHelpFormatter,
     check_device,
     check_summary_file,
@@ -262,7 +263,8 @@ def _parser() -> argparse.ArgumentParser:
         "--threads",
         type=threads,
         default=None,
-        help="torch CPU threads; more than the CPUs share them (default: torch's)",
+        help=f"torch CPU threads, at most {THREADS_PER_CPU} per CPU; more than the CPUs share "
+        "them (default: torch's)",
     )
     parser.add_argument("--paper-generate", action="store_true", help="naive: add generate()")
     parser.add_argument(

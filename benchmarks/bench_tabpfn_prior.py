@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the checkpoint builder lives with the tests
 
 from _script import (  # noqa: E402
+    THREADS_PER_CPU,
     DefaultsHelpFormatter,
     check_device,
     check_summary_file,
@@ -196,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
         "--threads",
         type=threads,
         default=1,
-        help="torch CPU threads; more than the CPUs share them",
+        help=f"torch CPU threads, at most {THREADS_PER_CPU} per CPU; more than the CPUs share them",
     )
     parser.add_argument("--out", type=file_name, help="also write the markdown here")
     return parser

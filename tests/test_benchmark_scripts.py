@@ -1182,6 +1182,18 @@ def test_more_threads_than_cpus_run_with_a_warning(script, monkeypatch, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("script", "default"), [("bench_tabpfn_prior", "1"), ("bench_llm_prior", "torch's")]
+)
+def test_help_says_the_most_threads_taken(script, default, monkeypatch):
+    # the help said "torch CPU threads; more than the CPUs share them": the limit that
+    # --threads 65 on one CPU is refused by went unsaid
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    text = " ".join(__import__(script)._parser().format_help().split())
+    said = "--threads THREADS torch CPU threads, at most 64 per CPU; more than the CPUs share"
+    assert f"{said} them (default: {default})" in text
+
+
 def test_tabpfn_prior_benchmark_help_lists_the_devices_it_takes(monkeypatch):
     # the help said "cpu, cuda or auto", though cuda:0 and any device torch sees run
     monkeypatch.syspath_prepend(str(SCRIPTS))

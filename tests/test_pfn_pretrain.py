@@ -1029,6 +1029,9 @@ def test_help_shows_every_default(capsys):
         "--task {classification,regression} what the model learns to predict "
         "(default: classification)",
         "the CPU), cpu, or one such as cuda:0 (default: auto)",
+        # the limit --threads 65 on one CPU is refused by went unsaid
+        "--threads THREADS torch CPU threads, at most 64 per CPU; more than the CPUs share "
+        "them (default: 1)",
     ):
         assert said in text
     formatter = _parser()._get_formatter()

@@ -159,7 +159,10 @@ def _add_schedule(p: argparse.ArgumentParser) -> None:
         "--checkpoint-every", type=float, default=180.0, help="seconds between checkpoints"
     )
     p.add_argument(
-        "--threads", type=int, default=1, help="torch CPU threads; more than the CPUs share them"
+        "--threads",
+        type=int,
+        default=1,
+        help=f"torch CPU threads, at most {THREADS_PER_CPU} per CPU; more than the CPUs share them",
     )
     p.add_argument(
         "--device",
