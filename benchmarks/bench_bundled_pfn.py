@@ -249,7 +249,10 @@ def datasets(names: list[str] | None) -> tuple[list[str], list[str]]:
     if not folders:  # the run would write an empty results file
         usage_error(f"--data-dir: {DATASETS} holds no task folder (one with meta.json)")
     if missing := sorted(set(names or ()) - {f.name for f in folders}):
-        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
+        names_there = ", ".join(f.name for f in folders)
+        usage_error(
+            f"--datasets: no task folder {missing} in {DATASETS}; choose from {names_there}"
+        )
     for folder in folders:
         if names and folder.name not in names:
             continue

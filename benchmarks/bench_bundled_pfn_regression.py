@@ -177,11 +177,14 @@ class _PriorAsModel:
 def _task_names(names: list[str] | None) -> list[str]:
     """``--datasets`` (``None``: every task folder of :data:`DATASETS`), each checked to be
     a regression task, else a usage error naming it."""
-    names = names or sorted(p.parent.name for p in DATASETS.glob("*/meta.json"))
+    tasks = sorted(p.parent.name for p in DATASETS.glob("*/meta.json"))
+    names = names or tasks
     if not names:
         usage_error(f"--data-dir: {DATASETS} holds no task folder (one with meta.json)")
     if missing := [n for n in names if not (DATASETS / n / "meta.json").is_file()]:
-        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
+        usage_error(
+            f"--datasets: no task folder {missing} in {DATASETS}; choose from {', '.join(tasks)}"
+        )
     for name in names:
         path = DATASETS / name / "meta.json"
         meta = json.loads(path.read_text())

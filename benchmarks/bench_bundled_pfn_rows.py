@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> None:
     """
     tasks = sorted(p.name for p in DATASETS.iterdir() if (p / "meta.json").exists())
     if missing := sorted(set(args.datasets or ()) - set(tasks)):
-        usage_error(f"--datasets: no task folder {missing} in {DATASETS}")
+        usage_error(
+            f"--datasets: no task folder {missing} in {DATASETS}; choose from {', '.join(tasks)}"
+        )
     path = Path(args.csv)
     done, new = finished_cells(path)
     with appended_rows(path, FIELDS, new) as append:

@@ -588,15 +588,19 @@ def test_task_folders_that_are_no_classification_task_are_usage_errors(
     ["bench_bundled_pfn_rows.py", "bench_bundled_pfn.py", "bench_bundled_pfn_regression.py",
      "bench_fusion_rules.py"],
 )  # fmt: skip
-def test_the_suites_name_an_unknown_task(tmp_path, script):
+def test_the_suites_name_an_unknown_task(tmp_path, script, scripts):
     # bench_bundled_pfn_rows.py raised a raw FileNotFoundError, after writing the CSV header;
     # then each exited with status 1, where other usage errors exit with 2; and the
-    # refused run left the CSV's folders it had made (and a lock file in them)
+    # refused run left the CSV's folders it had made (and a lock file in them); none
+    # listed the tasks to choose from
     csv = tmp_path / "new" / "results" / "r.csv"
     cache = ["--cache", tmp_path / "cache"] if "rules" in script else []
     run = _script(script, "--datasets", "nope", "--csv", csv, *cache)
     assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert f"{script}: error: --datasets: no task folder ['nope'] in " in run.stderr
+    folder = scripts[0].DATASETS / ("regression" if "regression" in script else "")
+    tasks = ", ".join(sorted(p.parent.name for p in folder.glob("*/meta.json")))
+    said = f"{script}: error: --datasets: no task folder ['nope'] in {folder}; choose from {tasks}"
+    assert run.stderr.strip().splitlines()[-1] == said
     assert list(tmp_path.iterdir()) == []
 
 
