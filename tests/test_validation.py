@@ -659,3 +659,16 @@ def test_rows_of_different_lengths_are_named_by_their_parameter():
             check()
     with pytest.raises(ValueError, match=r"^y has shape \(2, 2\): llmboost fits one target"):
         check_target([[1.0, 2.0], [3.0, 4.0]], 2, classification=False)  # as an array's
+
+
+@pytest.mark.parametrize("Model", [PriorBoostClassifier, PriorBoostRegressor])
+def test_rows_of_different_lengths_in_score_and_eval_set_are_named(Model):
+    # score's y and eval_set's y_val failed with NumPy's bare "setting an array element
+    # with a sequence", raised again while reading the refused y for a better message
+    X, y = np.arange(8.0).reshape(-1, 1), np.arange(8) % 2
+    ragged = [[0.0]] * 7 + [[0.0, 1.0]]
+    model = Model(scale=0, booster_params={"n_estimators": 2}).fit(X, y)
+    with pytest.raises(ValueError, match=r"^y has rows of different lengths: setting"):
+        model.score(X, ragged)
+    with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): y has rows of diff"):
+        Model(scale=0).fit(X, y, eval_set=(X, ragged))

@@ -200,7 +200,7 @@ def numeric_target(y, n_rows: int, where: str) -> np.ndarray:
     try:
         return check_target(y, n_rows, classification=False)
     except ValueError:
-        values = np.asarray(y)
+        values = _array(y)
         text = (
             [v for v in values.ravel() if not _is_number(v)] if values.dtype.kind in "OUS" else []
         )
@@ -212,9 +212,18 @@ def numeric_target(y, n_rows: int, where: str) -> np.ndarray:
     )
 
 
+def _array(y) -> np.ndarray:
+    """``y`` as an array; a ragged nesting (refused by ``check_target``, naming ``y``) as
+    an empty one, so that its error stands rather than NumPy's of the cast."""
+    try:
+        return np.asarray(y)
+    except ValueError:
+        return np.array([])
+
+
 def _fraction(y) -> float | None:
     """The first finite value of a float ``y`` that is not a whole number, or ``None``."""
-    values = np.asarray(y)
+    values = _array(y)
     if values.dtype.kind != "f":
         return None
     values = values[np.isfinite(values)]
