@@ -108,10 +108,11 @@ def unmasked(value, name: str, missing: bool = False):
     mask = np.ma.getmaskarray(value)
     if not mask.any():
         return value.data
-    if missing:
-        numeric = value.dtype.kind in "biuf"
-        data = np.array(value.data, dtype=float if numeric else object)
-        data[mask] = np.nan if numeric else None
+    if missing:  # dates and durations keep their dtype (as objects, dates were ticks)
+        kind, dtype = value.dtype.kind, value.dtype
+        dtype = float if kind in "biuf" else dtype if kind in "mM" else object
+        data = np.array(value.data, dtype=dtype)
+        data[mask] = np.nan if kind in "biuf" else np.array("NaT", dtype) if kind in "mM" else None
         return data
     rows = np.flatnonzero(mask.reshape(len(mask), -1).any(axis=1) if mask.ndim else mask)
     raise ValueError(

@@ -850,6 +850,18 @@ def test_masked_entries_are_missing_in_x_and_refused_in_y_and_sample_weight():
     np.testing.assert_array_equal(check_sample_weight(unmasked, N), np.ones(N))
 
 
+def test_masked_dates_and_durations_in_x_are_read_as_unmasked_ones():
+    # a masked date column became objects, so its dates were nanosecond ticks (1.6e18)
+    # where the same dates unmasked are refused
+    dates = np.array(["2020-01-01", "2021-01-01", "2022-01-01"], dtype="datetime64[ns]")
+    for given in (dates.reshape(-1, 1), np.ma.array(dates.reshape(-1, 1), mask=[1, 0, 0])):
+        with pytest.raises(ValueError, match=r"^Column 'x0' has dtype datetime64\[ns\]; conv"):
+            to_frame(given)
+    durations = np.ma.array(np.array([[1], [2], [3]], dtype="timedelta64[s]"), mask=[1, 0, 0])
+    assert to_frame(durations)["x0"].tolist()[1:] == to_frame(durations.data)["x0"].tolist()[1:]
+    assert np.isnan(to_frame(durations)["x0"][0])
+
+
 @pytest.mark.parametrize("dtype", ["Int64", "Float64", "int64[pyarrow]", "double[pyarrow]"])
 def test_a_missing_nullable_sample_weight_is_named_as_given(dtype):
     # NumPy reads pandas' NA as nan: the message said "row 1 holds nan"
