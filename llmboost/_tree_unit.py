@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ._library_params import OBJECTIVE_KEYS
@@ -129,8 +127,10 @@ def fixed_start(booster, margin) -> dict:
 
 def _start_number(start) -> float:
     """A regressor's ``base_score`` as a number, read as XGBoost reads it: a number, its
-    text, or one of either in a list or its text (``"[3.0]"``)."""
-    values = np.ravel(json.loads(start) if isinstance(start, str) and start[:1] == "[" else start)
+    text, or one of either in a list or its text (``"[3.0]"``, ``" [3.0,]"``: XGBoost
+    takes spaces around the list and a comma after its last value)."""
+    text = start.strip() if isinstance(start, str) else ""
+    values = np.ravel([v for v in text[1:-1].split(",") if v.strip()] if text[:1] == "[" else start)
     if values.size != 1:
         raise ValueError(
             f"booster_params base_score={start!r} gives {values.size} values, but a regressor "
