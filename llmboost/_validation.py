@@ -207,7 +207,9 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(names, axis=1)
 
 
-def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -> np.ndarray:
+def check_target(
+    y, n_rows: int, *, classification: bool, regressor: str = "", name: str = "y"
+) -> np.ndarray:
     """Check ``y``: 1-d, same length as ``X``, no NaN or infinity.
 
     Parameters
@@ -219,6 +221,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         Labels must be classes; otherwise they become floats.
     regressor : str, default=""
         What to use instead for a continuous ``y`` of a classifier (for the message).
+    name : str, default="y"
+        The parameter that gave ``y``, which masked entries and ragged rows name.
 
     Returns
     -------
@@ -230,8 +234,8 @@ def check_target(y, n_rows: int, *, classification: bool, regressor: str = "") -
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
     if classification and isinstance(y, list | tuple):
         y = _list_labels(y)
-    y = _numpy_labels(unmasked(from_torch(y), "y"))
-    shape = ragged_shape(y, "y")
+    y = _numpy_labels(unmasked(from_torch(y), name))
+    shape = ragged_shape(y, name)
     _refuse_complex(y)
     if len(shape) == 2 and shape[1] > 1:
         raise ValueError(

@@ -670,5 +670,22 @@ def test_rows_of_different_lengths_in_score_and_eval_set_are_named(Model):
     model = Model(scale=0, booster_params={"n_estimators": 2}).fit(X, y)
     with pytest.raises(ValueError, match=r"^y has rows of different lengths: setting"):
         model.score(X, ragged)
-    with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): y has rows of diff"):
+    with pytest.raises(ValueError, match=r"^eval_set \(X_val, y_val\): y_val has rows of d"):
         Model(scale=0).fit(X, y, eval_set=(X, ragged))
+
+
+@pytest.mark.parametrize("Model", [PriorBoostClassifier, PriorBoostRegressor])
+def test_masked_entries_of_y_val_are_named_y_val(Model):
+    # they were told as fit's y: "y is a masked array ... fill them (y.filled(...))"
+    X, y = np.arange(8.0).reshape(-1, 1), np.arange(8) % 2
+    y_val = np.ma.array(y, mask=np.arange(8) == 3)
+    with pytest.raises(ValueError) as error:
+        Model(scale=0).fit(X, y, eval_set=(X, y_val))
+    assert str(error.value) == (
+        "eval_set (X_val, y_val): y_val is a masked array with masked entries (rows [3]), "
+        "which would be read as the values under the mask: fill them (y_val.filled(...)) or "
+        "drop those rows."
+    )
+    model = Model(scale=0, booster_params={"n_estimators": 2}).fit(X, y)
+    with pytest.raises(ValueError, match=r"^y is a masked array .* \(y\.filled"):
+        model.score(X, y_val)  # score's parameter is y

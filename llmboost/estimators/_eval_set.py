@@ -182,7 +182,7 @@ def class_labels(y, n_rows: int, classes, where: str) -> np.ndarray:
     """``y`` checked as labels of a classifier fitted on ``classes``; a continuous ``y``
     is named ``where`` (fit's y was labels: "use a regressor" would be wrong here)."""
     try:
-        return check_target(y, n_rows, classification=True)
+        return check_target(y, n_rows, classification=True, name=_parameter(where))
     except ValueError:
         fraction = _fraction(y)
         if fraction is None:
@@ -198,7 +198,7 @@ def numeric_target(y, n_rows: int, where: str) -> np.ndarray:
     """``y`` checked as a regressor's target; text in it is named ``where`` (fit's y was
     numbers: "use a classifier" would be wrong here)."""
     try:
-        return check_target(y, n_rows, classification=False)
+        return check_target(y, n_rows, classification=False, name=_parameter(where))
     except ValueError:
         values = _array(y)
         text = (
@@ -210,6 +210,11 @@ def numeric_target(y, n_rows: int, where: str) -> np.ndarray:
         f"{where} holds {_plain(text[0])!r}, which is not a number, but fit's y was numbers: "
         f"give {where} as numbers, in the units of fit's y."
     )
+
+
+def _parameter(where: str) -> str:
+    """The parameter that gave the labels ``where`` names: ``y_val``, or score's ``y``."""
+    return where.removeprefix("score's ")
 
 
 def _array(y) -> np.ndarray:
