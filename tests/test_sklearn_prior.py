@@ -343,6 +343,31 @@ def test_sample_weight_refused_by_an_estimator_is_named():
             SklearnPrior(estimator).fit(X, y, sample_weight=w)
 
 
+def test_sample_weight_given_to_the_prior_itself_is_checked_as_the_estimators_do():
+    X, y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
+    folds = [(np.arange(5, 10), np.arange(5)), (np.arange(5), np.arange(5, 10))]
+    masked = np.ma.array(np.ones(10), mask=[True] + [False] * 9)
+    for weight, said in [
+        (["1"] * 10, "sample_weight must hold numbers, not text: row 0 holds '1'"),
+        ([-1.0] + [1.0] * 9, r"sample_weight must be finite and >= 0 \(rows \[0\]\)"),
+        ([np.nan] + [1.0] * 9, r"sample_weight must be finite and >= 0 \(rows \[0\]\)"),
+        (masked, r"sample_weight is a masked array with masked entries \(rows \[0\]\)"),
+        ([0.0] * 10, "sample_weight is all zero"),
+    ]:  # text, -1 and the masked row were used before; NaN and zeros failed in the estimator
+        prior = SklearnPrior(LogisticRegression())
+        with pytest.raises(ValueError, match=said):
+            prior.fit(X, y, sample_weight=weight)
+        assert not hasattr(prior, "model_")
+        with pytest.raises(ValueError, match=said):
+            prior.oof_logits(X, y, folds, sample_weight=weight)
+    # one number weighs every row alike, as in scikit-learn (refused before)
+    alike = SklearnPrior(LogisticRegression()).fit(X, y, sample_weight=2.0).logits(X)
+    model = LogisticRegression().fit(StandardScaler().fit_transform(X), y, sample_weight=[2.0] * 10)
+    expected = np.log(model.predict_proba(StandardScaler().fit_transform(X)))
+    # the same float64 fit: only the order of BLAS sums may differ
+    np.testing.assert_allclose(alike, expected, rtol=1e-6)
+
+
 def test_a_prior_whose_fit_takes_no_weights_is_fitted_without_them_as_the_docs_say():
     # docs/index.md: such priors (a Pipeline among them) are fitted without sample_weight
     X, y = _table()

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_params
+from .._sample_weight import check_sample_weight
 from .._validation import align_categories, check_target, fit_categories, from_torch, to_frame
 from ..fusion_inputs import _real_values
 from ._folds import checked_folds, fold_named
@@ -82,8 +83,10 @@ class Prior(BaseEstimator, ABC):
         X : DataFrame or array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Labels (classification) or numbers (regression).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights; only for priors whose ``supports_sample_weight`` is true.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Row weights, finite, >= 0 and not all zero (a float weighs every row alike),
+            checked as the estimators check them; only for priors whose
+            ``supports_sample_weight`` is true.
 
         Returns
         -------
@@ -233,10 +236,7 @@ class Prior(BaseEstimator, ABC):
                 f"{type(self).__name__} does not use sample_weight; check "
                 "supports_sample_weight before passing one."
             )
-        weight = np.asarray(from_torch(sample_weight), dtype=np.float64)
-        if weight.shape != (n_rows,):
-            raise ValueError(f"sample_weight has shape {weight.shape}; expected ({n_rows},).")
-        return {"sample_weight": weight}
+        return {"sample_weight": check_sample_weight(sample_weight, n_rows)}
 
 
 def _column_change(have: list, want: list) -> str:
