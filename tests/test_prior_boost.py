@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import re
 import warnings
 from decimal import Decimal
 
@@ -1550,6 +1551,24 @@ def test_score_without_labels_says_they_are_required():
     model = PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(X, y)
     with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
         model.score(X, None)
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [(1, "1 (int)"), (1.5, "1.5 (float)"), (np.int64(1), "1 (int64)"), ("yes", "'yes' (str)")],
+)
+def test_score_of_a_single_value_as_y_names_score_s_y(value, shown):
+    # score(X, 1) raised TypeError "object of type 'int' has no len()"
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    for model in (
+        PriorBoostClassifier(scale=0, booster_params={"n_estimators": 3}).fit(X, y),
+        PriorBoostRegressor(scale=0, booster_params={"n_estimators": 3}).fit(X, y * 1.0),
+    ):
+        said = f"score's y must be array-like, one value per row of X, got {shown}; pass"
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}"):
+            model.score(X, value)
+        with pytest.raises(TypeError):  # as scikit-learn's metrics: both kinds of error
+            model.score(X, value)
 
 
 @pytest.mark.parametrize("rounds", [0, 1.5, True, 2**31, 10**400])

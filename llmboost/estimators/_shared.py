@@ -407,6 +407,22 @@ class FusionParams(BaseEstimator):
         return candidates
 
 
+def _score_rows(y) -> int:
+    """The length of ``score``'s ``y`` (0 for ``None``, refused as it is); a single value,
+    which has none, is refused as scikit-learn's metrics refuse it."""
+    if y is None:
+        return 0
+    if not isinstance(y, str | bytes):
+        try:
+            return len(y)
+        except TypeError:  # a number, a 0-d array, an iterator
+            pass
+    raise InvalidParameterError(
+        f"score's y must be array-like, one value per row of X, got {brief(y)} "
+        f"({type(y).__name__}); pass the true values of the rows as a list or array."
+    )
+
+
 class LabelsAsFit:
     """``score`` of a classifier on labels read as ``fit`` reads them (an object array
     of booleans is booleans; scikit-learn's metrics refuse it as a mix of types)."""
@@ -427,7 +443,7 @@ class LabelsAsFit:
         float
         """
         classes = getattr(self, "classes_", None)
-        y = class_labels(y, 0 if y is None else len(y), classes, "score's y")
+        y = class_labels(y, _score_rows(y), classes, "score's y")
         sample_weight = check_sample_weight(sample_weight, len(y))
         return super().score(X, y, sample_weight=sample_weight)
 
@@ -451,7 +467,7 @@ class ValuesAsFit:
         -------
         float
         """
-        y = numeric_target(y, 0 if y is None else len(y), "score's y")
+        y = numeric_target(y, _score_rows(y), "score's y")
         sample_weight = check_sample_weight(sample_weight, len(y))
         return super().score(X, y, sample_weight=sample_weight)
 
