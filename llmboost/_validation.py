@@ -293,18 +293,21 @@ def _float_target(y: np.ndarray) -> np.ndarray:
     """A regressor's ``y`` as floats; text and numbers beyond float range are named."""
     try:
         values = y.astype(np.float64)
-    except OverflowError:
-        row = _first_overflow(y)
-        raise ValueError(
-            f"y holds {_magnitude(y[row])} at row {row}, beyond the range of floats: "
-            "rescale the target (e.g. to thousands or a logarithm)."
-        ) from None
+    except OverflowError:  # an int beyond float range
+        values = None
     except (TypeError, ValueError):
         value = _plain(next(v for v in y if not _is_number(v)))
         raise ValueError(
             f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
             "(use a classifier for labels, or convert y to numbers)."
         ) from None
+    # a finite Decimal beyond float range became infinity
+    if values is None or (y.dtype == object and not np.isfinite(values).all()):
+        if (row := _first_overflow(y)) is not None:
+            raise ValueError(
+                f"y holds {_magnitude(y[row])} at row {row}, beyond the range of floats: "
+                "rescale the target (e.g. to thousands or a logarithm)."
+            )
     _refuse_missing(~np.isfinite(values))  # held as text or objects: "nan", Decimal("Inf")
     return values
 

@@ -1571,6 +1571,20 @@ def test_score_of_a_single_value_as_y_names_score_s_y(value, shown):
             model.score(X, value)
 
 
+@pytest.mark.parametrize("big", [Decimal("1E+400"), Decimal("-1E+400"), 10**400])
+def test_a_regression_target_beyond_float_range_is_named_as_given(big):
+    # Decimal("1E+400") said "Input y contains NaN or infinity (rows [1])", a value not given
+    X = np.arange(40.0).reshape(20, 2)
+    y = np.array([Decimal(1), big] + [Decimal(2)] * 18, dtype=object)
+    sign = "-" * (big < 0)
+    said = f"y holds {sign}1e+400 (about 401 digits) at row 1, beyond the range of floats"
+    for fit in (PriorBoostRegressor(scale=0).fit, SklearnPrior(LinearRegression()).fit):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}"):
+            fit(X, y)
+    with pytest.raises(ValueError, match=r"^Input y contains NaN or infinity \(rows \[1\]\)"):
+        PriorBoostRegressor(scale=0).fit(X, np.where(y == big, Decimal("Infinity"), y))
+
+
 @pytest.mark.parametrize("rounds", [0, 1.5, True, 2**31, 10**400])
 def test_boosting_rounds_outside_what_the_libraries_count_are_refused(rounds):
     # 10**400 passed the check and ran without end
