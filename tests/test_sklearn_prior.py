@@ -787,3 +787,21 @@ def test_the_preprocessing_ignores_the_transform_output_setting(output, recwarn)
         np.testing.assert_array_equal(prior.logits(X), want.logits(X))
     np.testing.assert_array_equal(prior.logits(X), want.logits(X))
     assert not [w for w in recwarn if "feature names" in str(w.message)]
+
+
+def test_an_array_and_a_dataframe_made_of_it_take_each_other_s_place_at_logits():
+    # fit(array).logits(pd.DataFrame(array)) was refused: "missing ['x0', 'x1'], not seen
+    # at fit ['0', '1']", and the reverse too, though both name their columns by position
+    A = np.c_[np.arange(20.0), np.arange(20.0) % 3]
+    y = np.arange(20) % 2
+    expected = SklearnPrior(LogisticRegression()).fit(A, y).logits(A)
+    for fitted, given in ((A, pd.DataFrame(A)), (pd.DataFrame(A), A)):
+        z = SklearnPrior(LogisticRegression()).fit(fitted, y).logits(given)
+        # the same columns, so the same fit: equal up to the order of float sums
+        np.testing.assert_allclose(z, expected, rtol=1e-12)
+    prior = SklearnPrior(LogisticRegression()).fit(pd.DataFrame(A), y)
+    with pytest.raises(ValueError, match=r"fitted on: 3 columns, 2 at fit; pass the 2 columns"):
+        prior.logits(np.ones((2, 3)))
+    named = SklearnPrior(LogisticRegression()).fit(pd.DataFrame(A, columns=["a", "b"]), y)
+    with pytest.raises(ValueError, match=r"missing \['a', 'b'\], not seen at fit \['x0', 'x1'\]"):
+        named.logits(A)  # named columns are matched by name

@@ -110,7 +110,8 @@ class Prior(BaseEstimator, ABC):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
-            The columns seen at ``fit``.
+            The columns seen at ``fit``, in their order; an array and
+            ``pd.DataFrame(array)`` name theirs by position, so either takes the other's place.
 
         Returns
         -------
@@ -209,10 +210,14 @@ class Prior(BaseEstimator, ABC):
         return frame, codes.reshape(-1)
 
     def _encode_rows(self, X) -> pd.DataFrame:
-        """New rows in the fitted encoding; the columns must be those seen at fit."""
+        """New rows in the fitted encoding; the columns must be those seen at fit (by
+        position for an array and a DataFrame made of one, ``pd.DataFrame(array)``)."""
         frame = to_frame(X)
         have, want = list(frame.columns), list(self.feature_names_in_)
-        if have != want:
+        positional = _by_position(have) and _by_position(want)
+        if have != want and positional and len(have) == len(want):
+            frame.columns = want  # an array and pd.DataFrame(array): the same columns
+        elif have != want:
             raise ValueError(
                 f"X does not have the columns {type(self).__name__} was fitted on: "
                 f"{_column_change(have, want)}; pass the {len(want)} columns seen at fit, in "
@@ -239,8 +244,16 @@ class Prior(BaseEstimator, ABC):
         return {"sample_weight": check_sample_weight(sample_weight, n_rows)}
 
 
+def _by_position(names: list) -> bool:
+    """Whether columns are named by their position: ``x0, x1, ...`` (an array) or
+    ``0, 1, ...`` (a DataFrame made of one)."""
+    return names in ([f"x{j}" for j in range(len(names))], [str(j) for j in range(len(names))])
+
+
 def _column_change(have: list, want: list) -> str:
     """How the columns ``have`` differ from ``want``: missing, not seen, or out of place."""
+    if _by_position(have) and _by_position(want):
+        return f"{len(have)} columns, {len(want)} at fit"
     seen, fitted = set(have), set(want)
     lost, new = [c for c in want if c not in seen], [c for c in have if c not in fitted]
     said = [
