@@ -207,6 +207,14 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(names, axis=1)
 
 
+def _refuse_single_value(y, name: str) -> None:
+    value = y.item() if isinstance(y, np.ndarray) else y
+    raise ValueError(
+        f"{name} must be array-like, one value per row of X, got {_plain(value)!r} "
+        f"({type(value).__name__}); pass the target of every row as a list or array."
+    )
+
+
 def check_target(
     y, n_rows: int, *, classification: bool, regressor: str = "", name: str = "y"
 ) -> np.ndarray:
@@ -236,6 +244,8 @@ def check_target(
         y = _list_labels(y)
     y = _numpy_labels(unmasked(from_torch(y), name))
     shape = ragged_shape(y, name)
+    if shape == ():  # scikit-learn's words named no value: "got an array of shape ()"
+        _refuse_single_value(y, name)
     _refuse_complex(y)
     if len(shape) == 2 and shape[1] > 1:
         raise ValueError(

@@ -1,5 +1,7 @@
 """Scikit-learn models as priors."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -805,3 +807,23 @@ def test_an_array_and_a_dataframe_made_of_it_take_each_other_s_place_at_logits()
     named = SklearnPrior(LogisticRegression()).fit(pd.DataFrame(A, columns=["a", "b"]), y)
     with pytest.raises(ValueError, match=r"missing \['a', 'b'\], not seen at fit \['x0', 'x1'\]"):
         named.logits(A)  # named columns are matched by name
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [(1, "1 (int)"), (1.5, "1.5 (float)"), ("a", "'a' (str)"), (np.array(2.0), "2.0 (float)")],
+)
+def test_a_single_value_as_y_is_named_at_fit(value, shown):
+    # "y should be a 1d array, got an array of shape () instead", naming no value; a
+    # regression prior said y "holds 'a', which is not a number. For a classification
+    # target pass a classifier instead"
+    X = np.arange(40.0).reshape(20, 2)
+    said = f"y must be array-like, one value per row of X, got {shown}; pass the target"
+    for fit in (
+        SklearnPrior(LogisticRegression()).fit,
+        SklearnPrior(Ridge()).fit,
+        PriorBoostClassifier(scale=0).fit,
+        PriorBoostRegressor(scale=0).fit,
+    ):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}"):
+            fit(X, value)

@@ -330,7 +330,10 @@ def describe(estimator) -> str:
 
 def _wrong_target(y, task: str) -> str | None:
     """Why ``y`` is a target of the other task (for the message), else ``None``."""
-    values = np.asarray(y, dtype=object).reshape(-1)
+    values = np.asarray(y, dtype=object)
+    if values.ndim == 0:  # a single value: not a target of either task
+        return None
+    values = values.reshape(-1)
     if task == "classification":
         try:
             with warnings.catch_warnings():  # it may warn on NaN, which has its own error
