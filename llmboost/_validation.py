@@ -311,15 +311,27 @@ def _float_target(y: np.ndarray) -> np.ndarray:
             f"y holds {value!r}, which is not a number: a regressor needs numeric targets "
             "(use a classifier for labels, or convert y to numbers)."
         ) from None
-    # a finite Decimal beyond float range became infinity
-    if values is None or (y.dtype == object and not np.isfinite(values).all()):
-        if (row := _first_overflow(y)) is not None:
+    # a finite Decimal or text ("1e400") beyond float range became infinity
+    if values is None or (y.dtype.kind in "OU" and not np.isfinite(values).all()):
+        exact = _exact(y)
+        if (row := _first_overflow(exact)) is not None:
             raise ValueError(
-                f"y holds {_magnitude(y[row])} at row {row}, beyond the range of floats: "
+                f"y holds {_magnitude(exact[row])} at row {row}, beyond the range of floats: "
                 "rescale the target (e.g. to thousands or a logarithm)."
             )
     _refuse_missing(~np.isfinite(values))  # held as text or objects: "nan", Decimal("Inf")
     return values
+
+
+def _exact(values: np.ndarray) -> list:
+    """Text numbers as Decimals (``float("1e400")`` is infinity); other values as they are."""
+    out = []
+    for value in values:
+        try:
+            out.append(Decimal(value) if isinstance(value, str) else value)
+        except ArithmeticError:  # not a number as text: refused as such elsewhere
+            out.append(value)
+    return out
 
 
 def _refuse_missing(bad: np.ndarray) -> None:

@@ -1585,6 +1585,18 @@ def test_a_regression_target_beyond_float_range_is_named_as_given(big):
         PriorBoostRegressor(scale=0).fit(X, np.where(y == big, Decimal("Infinity"), y))
 
 
+def test_a_regression_target_of_text_beyond_float_range_is_named_as_given():
+    # "1e400" said "Input y contains NaN or infinity (rows [1])", a value not given
+    X = np.arange(40.0).reshape(20, 2)
+    for big, sign in (("1e400", ""), (" -1E+400", "-")):
+        y = ["1", big] + ["2"] * 18
+        said = f"y holds {sign}1e+400 (about 401 digits) at row 1, beyond the range of floats"
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}"):
+            PriorBoostRegressor(scale=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"^Input y contains NaN or infinity \(rows \[1\]\)"):
+        PriorBoostRegressor(scale=0).fit(X, ["1", "inf"] + ["2"] * 18)  # infinity as given
+
+
 @pytest.mark.parametrize("rounds", [0, 1.5, True, 2**31, 10**400])
 def test_boosting_rounds_outside_what_the_libraries_count_are_refused(rounds):
     # 10**400 passed the check and ran without end
