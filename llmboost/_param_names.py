@@ -34,6 +34,7 @@ from ._param_tables import (
     NUMBERS,
     ORDERED,
     POS,
+    PREDICT_ONLY,
     RANGES,
     WHOLE_LISTS,
     WHOLE_NUMBERS,
@@ -160,6 +161,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
     ValueError
         Naming the key and its value (and the nearest known name).
     """
+    _check_predict_only(library, params)
     _check_text_booleans(library, params, given)
     _check_number_lists(library, params, given)
     _check_choices(library, params, given)
@@ -186,6 +188,26 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         f"{' with ' + ' and '.join(parts) if parts else ''} and would ignore it ({hint}"
         "XGBoost's parameters: https://xgboost.readthedocs.io/en/stable/parameter.html)."
     )
+
+
+def _check_predict_only(library: str, params: dict) -> None:
+    """Refuse LightGBM's parameters of prediction (:data:`PREDICT_ONLY`) other than at
+    their defaults: its fit ignores them, and so did llmboost's predictions, or they
+    changed them (``pred_early_stop``)."""
+    given = (k for k, v in params.items() if k in PREDICT_ONLY and v is not None)
+    given = (k for k in given if not _is_default(params[k], PREDICT_ONLY[k][0]))
+    if library != "lightgbm" or (key := next(given, None)) is None:
+        return
+    value, instead = params[key], PREDICT_ONLY[key][1]
+    raise ValueError(
+        f"booster_params {key}={brief(value)} is read by LightGBM when it predicts, not "
+        f"when it trains, and llmboost makes its predictions itself: {instead}."
+    )
+
+
+def _is_default(value, default) -> bool:
+    """Whether ``value`` is ``default`` (a bool only for a bool: 10.0 is 10, 0 not False)."""
+    return isinstance(value, bool) == isinstance(default, bool) and value == default
 
 
 def _check_numbers(library: str, params: dict, given: dict | None) -> None:

@@ -66,6 +66,34 @@ LIST_LEAST = {
     ),
 }
 
+#: LightGBM's parameters of prediction (under each of their names), their defaults, and
+#: what to use instead. Its fit ignored them, and llmboost's predictions ignored all but
+#: ``pred_early_stop``, which stopped summing trees on their margin without the prior's
+#: (``pred_early_stop_margin=0.1`` moved the margin by up to 2.5).
+_LEAVE_OUT = "the margin of the rounds it chose, plus the prior's; leave it out"
+PREDICT_ONLY = {
+    **dict.fromkeys(
+        ("predict_raw_score", "raw_score", "predict_rawscore", "is_predict_raw_score"),
+        (
+            False,
+            "decision_function (a regressor's predict) gives the trees' raw score plus the prior's",
+        ),
+    ),
+    **dict.fromkeys(
+        ("predict_contrib", "contrib", "is_predict_contrib"),
+        (False, "llmboost.explain(model, X) gives each column's contribution"),
+    ),
+    **dict.fromkeys(
+        ("predict_leaf_index", "leaf_index", "is_predict_leaf_index"), (False, _LEAVE_OUT)
+    ),
+    "predict_disable_shape_check": (False, _LEAVE_OUT),
+    "pred_early_stop": (False, _LEAVE_OUT),
+    "pred_early_stop_freq": (10, _LEAVE_OUT),
+    "pred_early_stop_margin": (10.0, _LEAVE_OUT),
+    "start_iteration_predict": (0, _LEAVE_OUT),
+    "num_iteration_predict": (-1, _LEAVE_OUT),
+}
+
 #: What the libraries' scikit-learn estimators take as ``random_state`` besides an int.
 GENERATORS = (np.random.RandomState, np.random.Generator)
 
@@ -204,6 +232,7 @@ __all__ = [
     "ORDERED",
     "PER_COLUMN",
     "POS",
+    "PREDICT_ONLY",
     "RANGES",
     "WHOLE_LISTS",
     "WHOLE_NUMBERS",

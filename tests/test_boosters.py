@@ -2640,3 +2640,38 @@ def test_lightgbm_lists_of_numbers_below_their_least_are_refused_by_name(key, va
     taken = [2, 8, 8] if key == "max_bin_by_feature" else [0.0, 1.0, 0.5]
     booster = make_booster("lightgbm", {key: taken, "n_estimators": 3}, "classification", 0)
     assert booster.fit(X, np.arange(len(X)) % 2, None).predict_margin(X, None).shape == (60,)
+
+
+@pytest.mark.parametrize(
+    "params, shown, hint",
+    [({"predict_raw_score": True}, "predict_raw_score=True",
+      "decision_function (a regressor's predict) gives the trees' raw score plus the prior's"),
+     ({"raw_score": True}, "raw_score=True", "decision_function"),
+     ({"contrib": True}, "contrib=True", "llmboost.explain(model, X) gives each column's"),
+     ({"predict_leaf_index": True}, "predict_leaf_index=True", "the margin of the rounds it"),
+     ({"pred_early_stop": False, "pred_early_stop_margin": 0.1}, "pred_early_stop_margin=0.1",
+      "the margin of the rounds it chose, plus the prior's; leave it out"),
+     ({"pred_early_stop": True}, "pred_early_stop=True", "the margin"),
+     ({"num_iteration_predict": 3}, "num_iteration_predict=3", "the margin"),
+     ({"start_iteration_predict": 5}, "start_iteration_predict=5", "the margin")],
+)  # fmt: skip
+def test_lightgbm_parameters_of_prediction_are_refused_before_the_prior(params, shown, hint):
+    # LightGBM's fit ignores them and llmboost's margins ignored them in silence, but
+    # pred_early_stop with pred_early_stop_margin=0.1 moved them by up to 2.5
+    from llmboost import PriorBoostClassifier
+
+    X, rng = _frame()
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int)
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="lightgbm", booster_params=params
+    )
+    message = re.escape(
+        f"booster_params {shown} is read by LightGBM when it predicts, not when it trains, "
+        f"and llmboost makes its predictions itself: {hint}"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y)
+    defaults = {"predict_raw_score": False, "pred_early_stop_freq": 10,
+                "pred_early_stop_margin": 10, "num_iteration_predict": -1}  # fmt: skip
+    model.set_params(prior=None, scale=0, booster_params={**defaults, "n_estimators": 3})
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
