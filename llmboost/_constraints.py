@@ -195,9 +195,13 @@ def interaction_text(text: str) -> list:
 
 
 def _sign(value, column) -> int:
-    """A direction of ``monotone_constraints`` as a Python int (-1, 0 or 1)."""
-    if isinstance(value, Real) and value in (-1, 0, 1):
-        return int(value)
+    """A direction of ``monotone_constraints`` as a Python int (-1, 0 or 1), also from
+    its text (``'1'``, as LightGBM reads it; ``' 1'`` there dropped every constraint)."""
+    number = value
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,4}\s*", value):
+        number = int(value)
+    if isinstance(number, Real) and number in (-1, 0, 1):
+        return int(number)
     raise ValueError(
         f"booster_params monotone_constraints gives {value!r} for column {column!r}: give "
         "-1 (decreasing), 0 (unconstrained) or 1 (increasing)."

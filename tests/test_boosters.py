@@ -463,14 +463,17 @@ def test_interaction_constraints_as_text_are_read_as_the_list(library, text):
 @pytest.mark.parametrize(
     "monotone",
     [np.array([-1, 0, 0]), [np.int64(-1), 0, 0], (-1.0, 0.0, 0.0), {"a": np.int64(-1)},
-     "(-1,0,0)", "-1, 0, 0"],
-    ids=["array", "numpy-ints", "floats", "dict-of-numpy-int", "xgboost-text", "lightgbm-text"],
+     "(-1,0,0)", "-1, 0, 0", ("-1", "0", "0"), [" -1", "0", "+0"]],
+    ids=["array", "numpy-ints", "floats", "dict-of-numpy-int", "xgboost-text", "lightgbm-text",
+         "text-entries", "text-entries-with-spaces"],
 )  # fmt: skip
 def test_monotone_constraints_from_numpy_or_floats(library, monotone):
     # XGBoost failed on an array ("'numpy.ndarray' object has no attribute 'keys'") and
     # on NumPy integers or floats ("Invalid Parameter format for monotone_constraints
     # expect but value='(np.int64(-1), 0, 0)'"), as on LightGBM's text "-1, 0, 0", and
-    # LightGBM ignored XGBoost's text "(-1,0,0)" without a word
+    # LightGBM ignored XGBoost's text "(-1,0,0)" without a word; plain LightGBM reads
+    # ("-1", "0", "0") as (-1, 0, 0), which llmboost refused, and dropped every
+    # constraint of [" -1", "0", "+0"] without a word
     X, rng = _frame(n=200)
     y = (np.sin(2 * X["a"]) + X["b"] + rng.normal(scale=0.1, size=len(X))).to_numpy()
     if library == "lightgbm" and isinstance(monotone, dict):
@@ -479,9 +482,10 @@ def test_monotone_constraints_from_numpy_or_floats(library, monotone):
     booster.fit(X, y, None)
     grid = X.iloc[[0] * 50].assign(a=np.linspace(-3, 3, 50))
     assert np.diff(booster.predict_margin(grid, None)).max() <= 0  # never up in a
-    bad = make_booster(library, {"monotone_constraints": [2, 0, 0]}, "regression", 0)
-    with pytest.raises(ValueError, match=r"monotone_constraints gives 2 for column 'a': give -1"):
-        bad.fit(X, y, None)
+    for wrong, shown in (([2, 0, 0], "2"), (["-1.5", "0", "0"], "'-1.5'")):
+        bad = make_booster(library, {"monotone_constraints": wrong}, "regression", 0)
+        with pytest.raises(ValueError, match=rf"gives {shown} for column 'a': give -1"):
+            bad.fit(X, y, None)
 
 
 @pytest.mark.parametrize(
