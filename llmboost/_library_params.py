@@ -314,7 +314,9 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
     (XGBoost failed at fit, after the prior's scores: "base_margin_.Shape(1) ==
     OutputLength() (1 vs. 3)", LightGBM "Number of classes must be 1 for non-multiclass
     training"), XGBoost's ``base_score`` of several values in a regressor (it failed
-    there: "Invalid `base_score`, it should match the number of outputs"), and LightGBM's
+    there: "Invalid `base_score`, it should match the number of outputs") or nested
+    (``[[0.2, 0.3, 0.5]]``, on which it failed at fit, after the prior's scores: "Invalid
+    type for: `base_score`"), and LightGBM's
     ``is_unbalance=True`` beside a ``scale_pos_weight`` other than 1 in a classifier (it
     failed at fit: "Cannot set is_unbalance and scale_pos_weight at the same time").
 
@@ -340,7 +342,13 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
             f"regressor fits one number per row; leave {count} out."
         )
     score = params.get("base_score")
-    if task == "regression" and isinstance(score, list | tuple | np.ndarray):  # of several
+    many = isinstance(score, list | tuple | np.ndarray)
+    if many and any(isinstance(v, list | tuple | np.ndarray) for v in score):
+        raise ValueError(
+            f"booster_params base_score={brief(score)} is nested, which XGBoost refuses; give "
+            "one number, or a flat list of one per class ([0.2, 0.3, 0.5])."
+        )
+    if task == "regression" and many:  # of several
         raise ValueError(
             f"booster_params base_score={brief(score)} gives {np.size(score)} values, but a "
             "regressor fits one number per row; give one number (the trees' start)."

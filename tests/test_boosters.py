@@ -2679,3 +2679,30 @@ def test_lightgbm_parameters_of_prediction_are_refused_before_the_prior(params, 
                 "pred_early_stop_margin": 10, "num_iteration_predict": -1}  # fmt: skip
     model.set_params(prior=None, scale=0, booster_params={**defaults, "n_estimators": 3})
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+@pytest.mark.parametrize(
+    "score", [[[0.2, 0.3, 0.5]], np.array([[0.2, 0.3, 0.5]]), [[0.2], [0.3], [0.5]]]
+)
+def test_xgboost_nested_base_score_is_refused_before_the_prior(task, score):
+    # XGBoost failed at fit, after the prior's scores: "Invalid type for: `base_score`,
+    # expecting one of the: {`Number`, `Integer`}, got: `Array`"
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    X, _ = _frame(n=90)
+    y = np.arange(len(X)) % 3 if task == "classification" else X["a"].to_numpy()
+    cls = PriorBoostClassifier if task == "classification" else PriorBoostRegressor
+    params = {"base_score": score, "n_estimators": 3}
+    model = cls(_refused_before_the_prior(task), booster="xgboost", booster_params=params)
+    message = re.escape(
+        f"booster_params base_score={brief(score)} is nested, which XGBoost refuses; give one "
+        "number, or a flat list of one per class ([0.2, 0.3, 0.5])."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        model.fit(X, y)
+    if task == "classification":
+        model.set_params(
+            prior=None, scale=0, booster_params={**params, "base_score": [0.2, 0.3, 0.5]}
+        )
+        assert model.fit(X, y).predict_proba(X).shape == (len(X), 3)
