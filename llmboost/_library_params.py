@@ -98,7 +98,7 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
         out = {k: _python_values(v) for k, v in params.items()}
     if library == "lightgbm" and params:
         named = {k: _lower(v) for k, v in out.items()
-                 if k in _LIGHTGBM_NAMES or k in NUMBER_LISTS and isinstance(v, str)}  # fmt: skip
+                 if k in _LIGHTGBM_NAMES or k in NUMBER_LISTS and _has_text(v)}  # fmt: skip
         changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
         out = {**out, **named} if changed else out
         if any(type(v) is frozenset for v in out.values()):  # LightGBM failed on one
@@ -131,6 +131,13 @@ def _python_values(value):
     if isinstance(value, list | tuple) and any(_python_number(v) is not v for v in value):
         return (list if isinstance(value, list) else tuple)(map(_python_number, value))
     return _python_number(value)
+
+
+def _has_text(value) -> bool:
+    """Whether ``value`` is text, or a list, tuple or 1-d array holding some (LightGBM read
+    ``eval_at=['1', ' 2']`` as ``[1]`` and ``label_gain=[' 1', '2']`` as none, in silence)."""
+    many = isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    return isinstance(value, str) or many and any(isinstance(v, str) for v in value)
 
 
 def _rounds(text: str, high: float):

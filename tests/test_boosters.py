@@ -2579,6 +2579,23 @@ def test_lightgbm_text_lists_with_spaces_after_the_commas_are_read_whole():
         assert f"[{key}: {value.replace(' ', '')}]" in written  # every value, in order
 
 
+@pytest.mark.parametrize(
+    "key, value, written",
+    [("max_bin_by_feature", ["8", " 8", "8 "], "8,8,8"),
+     ("feature_contri", ("1", " 0.5", "1"), "1,0.5,1"),
+     ("eval_at", ["1", " 2"], "1,2"), ("label_gain", [" 1", "2"], "1,2")],
+)  # fmt: skip
+def test_lightgbm_lists_with_spaces_in_text_entries_are_read_whole(key, value, written):
+    # LightGBM cuts its parameters' text at spaces: max_bin_by_feature=["8", " 8", "8 "]
+    # failed at fit ("Check failed: ... max_bin_by_feature.size()"), eval_at=["1", " 2"]
+    # was read as 1 alone and label_gain=[" 1", "2"] as nothing, without a word
+    X, rng = _frame(200)
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int).to_numpy()
+    booster = make_booster("lightgbm", {key: value, "n_estimators": 3}, "classification", 0)
+    assert booster.fit(X, y, None).predict_margin(X, None).shape == (len(X),)
+    assert f"[{key}: {written}]" in booster.model_.booster_.model_to_string()
+
+
 def test_lightgbm_file_of_forced_splits_in_a_path_with_a_space_is_refused(tmp_path):
     # LightGBM reads its parameters as "key=value" text cut at spaces: it read the path up to
     # the space and skipped the file without a word (the first split on column 0, not 2)
