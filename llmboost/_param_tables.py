@@ -216,6 +216,9 @@ CHOICES = {
         ("tree_learner", "tree", "tree_type", "tree_learner_type"): (
             "serial", "feature", "data", "voting", "feature_parallel", "data_parallel",
             "voting_parallel"),
+        # it read any other text ("Advanced", "nope") as "basic", without a word
+        ("monotone_constraints_method", "mc_method", "monotone_constraining_method"): (
+            "basic", "intermediate", "advanced"),
     },
 }  # fmt: skip
 

@@ -1774,6 +1774,23 @@ def test_lightgbm_modes_with_spaces_are_read_as_its_losses_are(key, value, mode)
             make_booster("lightgbm", {key: " RF"}, "regression", 0)
 
 
+@pytest.mark.parametrize("key", ["monotone_constraints_method", "mc_method"])
+def test_lightgbm_monotone_constraints_method_is_read_in_any_case_and_checked(key):
+    # LightGBM read any text but its three names ("nope", "Advanced", " advanced") as
+    # "basic", without a word: the same trees as the basic method
+    message = (
+        f"booster_params {key}='nope': LightGBM takes one of 'basic', 'intermediate', 'advanced'."
+    )
+    with pytest.raises(ValueError, match=rf"^{re.escape(message)}$"):
+        make_booster("lightgbm", {key: "nope"}, "regression", 0)
+    X, rng = _frame(200)
+    y = np.sin(3 * X["a"]) + X["b"]
+    params = {key: " Advanced", "monotone_constraints": [1, 0, 0], "n_estimators": 5}
+    booster = make_booster("lightgbm", params, "regression", 0).fit(X, y, None)
+    written = booster.model_.booster_.model_to_string()
+    assert "[monotone_constraints_method: advanced]" in written
+
+
 @pytest.mark.parametrize(
     "library, key, value, match",
     [("xgboost", "booster", "GBTREE", "XGBoost takes one of 'gbtree', 'gblinear', 'dart'."),
