@@ -9,6 +9,7 @@ booster, whose prediction ignores the round range.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import cache
@@ -75,7 +76,8 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     one: "Unknown type of parameter:eval_at, got:frozenset"), and the text of a whole number
     as the int for ``n_estimators`` and ``early_stopping_rounds``, as for the other whole
     numbers (``"5"`` was refused), and XGBoost's ``base_score`` of one value in a list as
-    the value (the regressor failed on ``[3.0]``: "float() argument must be ... not 'list'").
+    the value (the regressor failed on ``[3.0]``: "float() argument must be ... not 'list'"),
+    and the text of a list as the list (:func:`_base_score`).
 
     Parameters
     ----------
@@ -115,14 +117,29 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
             del out[given[0]]
     for key in (k for k in _ROUNDS if isinstance((out or {}).get(k), str)):
         out = {**out, key: _rounds(out[key], _ROUNDS[key])}
-    score = (out or {}).get("base_score")
-    if (
-        library == "xgboost"
-        and isinstance(score, list | tuple | np.ndarray)
-        and np.size(score) == 1
-    ):
-        out = {**out, "base_score": np.ravel(score).tolist()[0]}  # [3.0]: 3.0, as XGBoost
-    return out
+    return _base_score(out) if library == "xgboost" and "base_score" in (out or {}) else out
+
+
+def _base_score(params: dict) -> dict:
+    """``params`` with XGBoost's ``base_score`` as the list its text is (``"[0.2,0.3]"``),
+    and one value in a list as the value (``[3.0]``: 3.0), as XGBoost reads them."""
+    score = params["base_score"]
+    if isinstance(score, str):
+        params = {**params, "base_score": (score := _score_list(score))}
+    if isinstance(score, list | tuple | np.ndarray) and np.size(score) == 1:
+        params = {**params, "base_score": np.ravel(score).tolist()[0]}
+    return params
+
+
+def _score_list(text: str):
+    """XGBoost's ``base_score`` given as the text of a list (``"[0.2,0.3,0.5]"``) as the
+    list, which the checks of its length read (it failed at fit, after the prior's scores:
+    "Invalid `base_score`, it should match the number of outputs"); other text as it is."""
+    try:
+        value = json.loads(text) if text.strip().startswith("[") else text
+    except ValueError:
+        return text
+    return value if isinstance(value, list) else text
 
 
 def _python_values(value):
@@ -301,6 +318,8 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     """
     if classes is None or not params:
         return
+    if isinstance(params.get("base_score"), str):
+        params = {**params, "base_score": _score_list(params["base_score"])}
     check_class_count(params, classes, scales)
     check_metric_classes(params, classes)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)

@@ -2740,3 +2740,36 @@ def test_xgboost_nested_base_score_is_refused_before_the_prior(task, score):
             prior=None, scale=0, booster_params={**params, "base_score": [0.2, 0.3, 0.5]}
         )
         assert model.fit(X, y).predict_proba(X).shape == (len(X), 3)
+
+
+@pytest.mark.parametrize(
+    "task, score, message",
+    [("regression", "[1,2]", "base_score=[1, 2] gives 2 values, but a regressor fits one"),
+     ("multiclass", "[0.2,0.3]", "base_score=[0.2, 0.3] gives 2 values, but y has 3 classes"),
+     ("classification", "[0.2,0.3,0.5]", "base_score=[0.2, 0.3, 0.5] gives 3 values, but y has 2"),
+     ("multiclass", "[[0.2,0.3,0.5]]", "base_score=[[0.2, 0.3, 0.5]] is nested")],
+)  # fmt: skip
+def test_xgboost_base_score_as_the_text_of_a_list_is_checked_before_the_prior(task, score, message):
+    # XGBoost reads "[0.2,0.3,0.5]" as the list; its length was not checked, and the fit
+    # failed after the prior's scores ("Invalid `base_score`, it should match the number
+    # of outputs")
+    from llmboost import PriorBoostClassifier, PriorBoostRegressor
+
+    X, _ = _frame(n=90)
+    kind = "regression" if task == "regression" else "classification"
+    y = {"regression": X["a"].to_numpy(), "multiclass": np.arange(90) % 3}.get(task)
+    y = np.arange(90) % 2 if y is None else y
+    cls = PriorBoostRegressor if kind == "regression" else PriorBoostClassifier
+    params = {"base_score": score, "n_estimators": 3}
+    model = cls(_refused_before_the_prior(kind), booster="xgboost", booster_params=params)
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)}"):
+        model.fit(X, y)
+    fitted = [
+        PriorBoostClassifier(
+            None, scale=0, booster="xgboost", booster_params={**params, "base_score": s}
+        )
+        .fit(X, np.arange(90) % 3)
+        .predict_proba(X)
+        for s in ("[0.2,0.3,0.5]", [0.2, 0.3, 0.5])
+    ]  # the text is the list
+    np.testing.assert_array_equal(*fitted)
