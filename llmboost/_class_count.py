@@ -196,7 +196,8 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     LightGBM's :data:`~llmboost._param_tables.PER_COLUMN` (it failed at fit, after the
     prior's scores: "Check failed: (static_cast<size_t>(num_col)) ==
     (config_.max_bin_by_feature.size())"), XGBoost's ``feature_weights`` (it took three
-    weights for two columns without a word, and failed at fit on a negative one), and the
+    weights for two columns without a word, and failed at fit on a negative one) and
+    ``feature_types`` (it failed at fit: "feature types must have the same length"), and the
     constraints :func:`~llmboost._constraints.position_constraints` checks.
 
     Parameters
@@ -216,7 +217,7 @@ def check_column_count(library: str, params: dict | None, columns) -> None:
     position_constraints(library, params, columns)
     if library == "xgboost" and params.get("feature_weights") is not None:
         _check_feature_weights(params["feature_weights"])
-    keys = PER_COLUMN if library == "lightgbm" else ("feature_weights",)
+    keys = PER_COLUMN if library == "lightgbm" else ("feature_weights", "feature_types")
     name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
     for key in (k for k in keys if params.get(k) is not None):
         value = params[key]  # LightGBM reads text as values separated by commas

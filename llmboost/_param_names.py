@@ -25,6 +25,7 @@ from ._compat import lightgbm_parameter_names
 from ._library_params import OBJECTIVE_KEYS, WHOLE_TEXT, given_key
 from ._param_tables import (
     CHOICES,
+    FEATURE_TYPES,
     GENERATORS,
     LIGHTGBM_BOOLEANS,
     LIST_LEAST,
@@ -33,6 +34,7 @@ from ._param_tables import (
     NUMBER_TEXT,
     NUMBERS,
     ORDERED,
+    OTHER_NAMES,
     POS,
     PREDICT_ONLY,
     RANGES,
@@ -59,32 +61,6 @@ _XGBOOST_LOSS_PARAMS = {
 
 #: XGBoost's metrics that read a loss parameter whatever the loss.
 _XGBOOST_METRIC_PARAMS = {"quantile": "quantile_alpha", "mphe": "huber_slope"}
-
-#: Well-known names the library does not take, with its own name for the same thing.
-_OTHER_NAMES = {
-    "lightgbm": {
-        "quantile_alpha": "'alpha', with objective='quantile'",
-        "huber_slope": "'alpha', with objective='huber'",
-        "huber_delta": "'alpha', with objective='huber'",
-        "gamma": "'min_split_gain'",
-        "min_split_loss": "'min_split_gain'",
-    },
-    "xgboost": {
-        "huber_delta": "'huber_slope', with objective='reg:pseudohubererror'",
-        "num_leaves": "'max_leaves'",
-        "min_split_gain": "'gamma'",
-        "min_gain_to_split": "'gamma'",
-        "feature_fraction": "'colsample_bytree'",
-        "feature_fraction_bynode": "'colsample_bynode'",
-        "bagging_fraction": "'subsample'",
-        "lambda_l1": "'reg_alpha'",
-        "lambda_l2": "'reg_lambda'",
-        "min_sum_hessian_in_leaf": "'min_child_weight'",
-        "num_iterations": "'n_estimators'",
-        "num_boost_round": "'n_estimators'",
-        "num_threads": "'n_jobs'",
-    },
-}
 
 
 @cache
@@ -162,6 +138,7 @@ def check_parameter_names(library: str, params: dict, given: dict | None = None)
         Naming the key and its value (and the nearest known name).
     """
     _check_predict_only(library, params)
+    _check_feature_types(library, params)
     _check_text_booleans(library, params, given)
     _check_number_lists(library, params, given)
     _check_choices(library, params, given)
@@ -203,6 +180,22 @@ def _check_predict_only(library: str, params: dict) -> None:
         f"booster_params {key}={brief(value)} is read by LightGBM when it predicts, not "
         f"when it trains, and llmboost makes its predictions itself: {instead}."
     )
+
+
+def _check_feature_types(library: str, params: dict) -> None:
+    """Refuse XGBoost's ``feature_types`` other than a list of its types (it failed at fit,
+    after the prior's scores: "All feature_types must be one of {int, float, i, q, c}")."""
+    value = params.get("feature_types")
+    if library != "xgboost" or value is None:
+        return
+    listed = isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    bad = [v for v in value if v not in FEATURE_TYPES] if listed else [value]
+    if bad:
+        raise ValueError(
+            f"booster_params feature_types={brief(value)}: XGBoost takes a list of one type "
+            f"per column of X, each one of {', '.join(map(repr, FEATURE_TYPES))}; "
+            f"{brief(bad[0])} is not one."
+        )
 
 
 def _is_default(value, default) -> bool:
@@ -442,8 +435,8 @@ def _hint(library: str, key, known: frozenset) -> str:
             f"it is a parameter of the loss objective={_XGBOOST_LOSS_PARAMS[key]!r} and is "
             "not used with the loss given; "
         )
-    if key in _OTHER_NAMES[library]:
-        return f"{name} calls it {_OTHER_NAMES[library][key]}; "
+    if key in OTHER_NAMES[library]:
+        return f"{name} calls it {OTHER_NAMES[library][key]}; "
     near = get_close_matches(str(key), sorted(known), n=1)
     return f"did you mean {near[0]!r}? " if near else ""
 

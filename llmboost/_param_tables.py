@@ -199,6 +199,36 @@ RANGES = {
 }  # fmt: skip
 
 
+#: XGBoost's types of a column (``feature_types``): numbers, indicators, categories.
+FEATURE_TYPES = ("int", "float", "i", "q", "c")
+
+#: Well-known names the library does not take, with its own name for the same thing.
+OTHER_NAMES = {
+    "lightgbm": {
+        "quantile_alpha": "'alpha', with objective='quantile'",
+        "huber_slope": "'alpha', with objective='huber'",
+        "huber_delta": "'alpha', with objective='huber'",
+        "gamma": "'min_split_gain'",
+        "min_split_loss": "'min_split_gain'",
+    },
+    "xgboost": {
+        "huber_delta": "'huber_slope', with objective='reg:pseudohubererror'",
+        "num_leaves": "'max_leaves'",
+        "min_split_gain": "'gamma'",
+        "min_gain_to_split": "'gamma'",
+        "feature_fraction": "'colsample_bytree'",
+        "feature_fraction_bynode": "'colsample_bynode'",
+        "bagging_fraction": "'subsample'",
+        "lambda_l1": "'reg_alpha'",
+        "lambda_l2": "'reg_lambda'",
+        "min_sum_hessian_in_leaf": "'min_child_weight'",
+        "num_iterations": "'n_estimators'",
+        "num_boost_round": "'n_estimators'",
+        "num_threads": "'n_jobs'",
+    },
+}
+
+
 #: Parameters that take one of a few names (LightGBM's in any case), under each name the
 #: library takes them by, and those names (XGBoost lists its own in its errors).
 CHOICES = {
@@ -225,6 +255,7 @@ CHOICES = {
 
 __all__ = [
     "CHOICES",
+    "FEATURE_TYPES",
     "GENERATORS",
     "LIGHTGBM_BOOLEANS",
     "LIST_LEAST",
@@ -233,6 +264,7 @@ __all__ = [
     "NUMBER_LISTS",
     "NUMBER_TEXT",
     "ORDERED",
+    "OTHER_NAMES",
     "PER_COLUMN",
     "POS",
     "PREDICT_ONLY",

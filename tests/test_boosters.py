@@ -2773,3 +2773,30 @@ def test_xgboost_base_score_as_the_text_of_a_list_is_checked_before_the_prior(ta
         for s in ("[0.2,0.3,0.5]", [0.2, 0.3, 0.5])
     ]  # the text is the list
     np.testing.assert_array_equal(*fitted)
+
+
+@pytest.mark.parametrize(
+    "types, message",
+    [(["q", "q"], "feature_types=['q', 'q'] gives 2 values for the 3 columns of X, where "
+      "XGBoost takes one per column"),
+     (["x", "q", "q"], "feature_types=['x', 'q', 'q']: XGBoost takes a list of one type per "
+      "column of X, each one of 'int', 'float', 'i', 'q', 'c'; 'x' is not one."),
+     ("qqq", "feature_types='qqq': XGBoost takes a list of one type per column")],
+)  # fmt: skip
+def test_xgboost_feature_types_are_checked_before_the_prior(types, message):
+    # XGBoost failed at fit, after the prior's scores: "feature types must have the same
+    # length as the number of data columns", "All feature_types must be one of {int,
+    # float, i, q, c}"
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    params = {"feature_types": types, "n_estimators": 3}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="xgboost", booster_params=params
+    )
+    with pytest.raises(ValueError, match=rf"^booster_params {re.escape(message)}"):
+        model.fit(X, y)
+    fine = {**params, "feature_types": ["float", "q", "i"]}
+    model.set_params(prior=None, scale=0, booster_params=fine)
+    assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
