@@ -226,7 +226,8 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
     ``is_unbalance="false"`` was refused with three classes and LightGBM's
     ``first_metric_only="false"`` stopped on the first metric alone (in plain LightGBM
     too), and XGBoost's ``enable_categorical="false"`` kept categories; and anything but
-    a bool for LightGBM's booleans (:data:`LIGHTGBM_BOOLEANS`). A number parameter
+    a bool for LightGBM's booleans (:data:`LIGHTGBM_BOOLEANS`) and XGBoost's
+    ``enable_categorical`` (it read ``"no"`` as true). A number parameter
     (:data:`NUMBERS`) is left to the check of numbers, which takes no bool either."""
     for key, value in params.items():
         shown, text = given_key(library, key, given), isinstance(value, str)
@@ -236,11 +237,10 @@ def _check_text_booleans(library: str, params: dict, given: dict | None) -> None
                 f"booster_params {shown}={brief(value)}: give {word} (a bool), not text, which "
                 "Python reads as true whatever it says."
             )
-        if library == "lightgbm" and key in LIGHTGBM_BOOLEANS:
-            if value is not None and not isinstance(value, bool):
-                raise ValueError(
-                    f"booster_params {shown}={brief(value)}: LightGBM takes True or False."
-                )
+        booleans = {"lightgbm": LIGHTGBM_BOOLEANS, "xgboost": ("enable_categorical",)}
+        if key in booleans[library] and value is not None and not isinstance(value, bool):
+            name = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}[library]
+            raise ValueError(f"booster_params {shown}={brief(value)}: {name} takes True or False.")
 
 
 def _check_number_lists(library: str, params: dict, given: dict | None) -> None:

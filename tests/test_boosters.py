@@ -994,6 +994,23 @@ def test_lightgbm_booleans_take_true_or_false_only(key, value):
     assert booster.fit(X, rng.integers(0, 2, len(X)), None).n_rounds_ == 3
 
 
+@pytest.mark.parametrize("value", ["no", 0, 1.0])
+def test_xgboost_enable_categorical_takes_true_or_false_only(value):
+    # XGBoost's estimator reads any text as true: enable_categorical="no" kept the
+    # categories of X as categories, without a word
+    message = re.escape(
+        f"booster_params enable_categorical={value!r}: XGBoost takes True or False."
+    )
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        make_booster("xgboost", {"enable_categorical": value}, "classification", 0)
+    X = _frame()[0].assign(a=pd.Categorical(["x", "y", "z"] * 20))
+    booster = make_booster(
+        "xgboost", {"enable_categorical": True, "n_estimators": 3}, "classification", 0
+    )
+    assert booster.fit(X, np.arange(len(X)) % 2, None).n_rounds_ == 3
+    assert booster.model_.get_booster().feature_types == ["c", "float", "float"]
+
+
 @pytest.mark.parametrize(
     "library, params, message",
     [("xgboost", {"objective": "reg:quantileerror", "quantile_alpha": 1.5},
