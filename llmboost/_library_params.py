@@ -99,7 +99,7 @@ def canonical_params(library: str, params: dict | None) -> dict | None:
     if any(_python_values(value) is not value for value in (params or {}).values()):
         out = {k: _python_values(v) for k, v in params.items()}
     if library == "lightgbm" and params:
-        named = {k: _lower(v) for k, v in out.items()
+        named = {k: _number_list(v) if k in NUMBER_LISTS else _lower(v) for k, v in out.items()
                  if k in _LIGHTGBM_NAMES or k in NUMBER_LISTS and _has_text(v)}  # fmt: skip
         changed = any(type(named[k]) is not type(out[k]) or named[k] != out[k] for k in named)
         out = {**out, **named} if changed else out
@@ -174,6 +174,12 @@ def _lower(value):
         return [_lower(v) for v in value]
     text = isinstance(value, str)
     return ",".join(part.strip() for part in value.split(",")).lower() if text else value
+
+
+def _number_list(value):
+    """A LightGBM list of numbers as :func:`_lower` reads it, blank text as no values
+    (LightGBM's default, which ``max_bin_by_feature=''`` is; it was refused as 1 value)."""
+    return [] if isinstance(value, str) and not value.strip() else _lower(value)
 
 
 def given_names(library: str, params: dict, given: dict) -> dict:

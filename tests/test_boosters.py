@@ -2817,3 +2817,20 @@ def test_xgboost_feature_types_are_checked_before_the_prior(types, message):
     fine = {**params, "feature_types": ["float", "q", "i"]}
     model.set_params(prior=None, scale=0, booster_params=fine)
     assert model.fit(X, y).predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize("key, value", [("max_bin_by_feature", ""), ("feature_contri", " ")])
+def test_lightgbm_blank_text_of_a_column_list_is_its_default(key, value):
+    # LightGBM reads blank text as no values, its default, but llmboost refused it before
+    # the prior: "max_bin_by_feature='' gives 1 value for the 3 columns of X"
+    from llmboost import PriorBoostClassifier
+
+    X, rng = _frame()
+    y = (X["a"] + rng.normal(size=len(X)) > 0).astype(int)
+    fitted = [
+        PriorBoostClassifier(None, scale=0, booster="lightgbm", booster_params=params)
+        .fit(X, y)
+        .predict_proba(X)
+        for params in ({key: value, "n_estimators": 3}, {"n_estimators": 3})
+    ]
+    np.testing.assert_array_equal(*fitted)  # the same trees
