@@ -437,7 +437,7 @@ def _hint(library: str, key, known: frozenset) -> str:
         )
     if key in OTHER_NAMES[library]:
         return f"{name} calls it {OTHER_NAMES[library][key]}; "
-    near = get_close_matches(str(key), sorted(known), n=1)
+    near = get_close_matches(str(key), sorted(known - set(PREDICT_ONLY)), n=1)  # not refused
     return f"did you mean {near[0]!r}? " if near else ""
 
 

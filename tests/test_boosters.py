@@ -565,6 +565,15 @@ def test_margins_below_the_exponent_range_give_probabilities_without_a_warning()
     np.testing.assert_array_equal(proba[margin < -709], [[1.0, 0.0]] * int((margin < -709).sum()))
 
 
+def test_lightgbm_unknown_name_is_not_pointed_at_a_parameter_of_prediction():
+    # start_iteration said "did you mean 'start_iteration_predict'?", which is refused
+    with pytest.raises(
+        ValueError, match=r"^booster_params start_iteration=1: LightGBM has no"
+    ) as error:
+        make_booster("lightgbm", {"start_iteration": 1}, "classification", 0)
+    assert "predict" not in str(error.value)
+
+
 def test_lightgbm_parameter_names_it_does_not_know_are_refused_by_name():
     # LightGBM ignores them with a warning that verbose=-1 hid: max_dept=1 fitted trees of
     # any depth in silence
