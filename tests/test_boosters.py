@@ -2843,3 +2843,27 @@ def test_lightgbm_blank_text_of_a_column_list_is_its_default(key, value):
         for params in ({key: value, "n_estimators": 3}, {"n_estimators": 3})
     ]
     np.testing.assert_array_equal(*fitted)  # the same trees
+
+
+@pytest.mark.parametrize("extra", [{}, {"eval_metric": []}])
+def test_xgboost_no_default_metric_with_early_stopping_is_refused_before_the_prior(extra):
+    # XGBoost then has no metric to stop on, and the fit failed after the prior's scores
+    # with "Must have at least 1 validation dataset for early stopping" (one was given)
+    from llmboost import PriorBoostClassifier
+
+    X, _ = _frame()
+    y = np.arange(len(X)) % 2
+    params = {"disable_default_eval_metric": True, "n_estimators": 3, **extra}
+    model = PriorBoostClassifier(
+        _refused_before_the_prior(), booster="xgboost", booster_params=params
+    )
+    message = re.escape(
+        "booster_params disable_default_eval_metric=True without eval_metric leaves XGBoost "
+        "no metric, but the trees stop early on eval_set's metric: give eval_metric"
+    )
+    with pytest.raises(ValueError, match=rf"^{message}"):
+        model.fit(X, y, eval_set=(X, y))
+    model.set_params(prior=None, scale=0, booster_params={**params, "eval_metric": "logloss"})
+    assert model.fit(X, y, eval_set=(X, y)).predict_proba(X).shape == (len(X), 2)
+    model.set_params(booster_params={**params, "early_stopping_rounds": None})
+    assert model.fit(X, y, eval_set=(X, y)).predict_proba(X).shape == (len(X), 2)

@@ -89,7 +89,17 @@ def check_patience(booster: str, booster_params: dict | None, validated: bool) -
 
 
 def _check_a_metric(booster: str, params: dict) -> None:
-    """Refuse LightGBM's names of no metric alone where the trees stop early."""
+    """Refuse LightGBM's names of no metric alone where the trees stop early, and XGBoost's
+    ``disable_default_eval_metric`` without ``eval_metric`` (it failed after the prior:
+    "Must have at least 1 validation dataset for early stopping")."""
+    none = booster == "xgboost" and params.get("disable_default_eval_metric")
+    if none and not params.get("eval_metric") and stops_early(booster, params):
+        raise ValueError(
+            f"booster_params disable_default_eval_metric={params['disable_default_eval_metric']!r}"
+            " without eval_metric leaves XGBoost no metric, but the trees stop early on "
+            "eval_set's metric: give eval_metric (e.g. 'logloss'), leave "
+            "disable_default_eval_metric out, or early_stopping_rounds=None to train every round."
+        )
     for key in (k for k in ("metric", "metrics", "metric_types") if booster == "lightgbm"):
         value = params.get(key)
         names = metric_names(value)
