@@ -220,7 +220,10 @@ def _categorical_text(text: str) -> list | None:
 
 
 def _categorical(key: str, column, columns: list) -> int:
-    """A position of LightGBM's ``categorical_feature``, checked."""
+    """A position of LightGBM's ``categorical_feature``, checked; its text too (``'3'``, as
+    LightGBM reads it)."""
+    if isinstance(column, str) and re.fullmatch(r"\s*\d{1,9}\s*", column):
+        column = int(column)
     if isinstance(column, str):
         raise ValueError(
             f"booster_params {key} names {column!r}: LightGBM takes its categorical columns "

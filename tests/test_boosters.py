@@ -751,6 +751,23 @@ def test_lightgbm_categorical_columns_in_booster_params_go_by_position():
         make_booster("lightgbm", {"cat_feature": [4]}, "classification", 0).fit(X, y, None)
 
 
+@pytest.mark.parametrize("given", [["3"], (" 3",), ["3", 3]])
+def test_lightgbm_categorical_positions_as_text_are_read_as_positions(given):
+    # plain LightGBM reads categorical_feature=['3'] as position 3; llmboost refused it
+    # as a name ("categorical_feature names '3'")
+    X, rng = _frame(n=300)
+    X["d"] = rng.integers(0, 6, len(X))
+    y = np.isin(X["d"], [1, 4]).astype(int)
+    params = {"categorical_feature": given, "n_estimators": 3, "num_leaves": 4}
+    booster = make_booster("lightgbm", params, "classification", 0).fit(X, y, None)
+    tree = booster.model_.booster_.dump_model()["tree_info"][0]["tree_structure"]
+    assert tree["decision_type"] == "==" and tree["threshold"] == "1||4"  # one split: {1, 4}
+    with pytest.raises(ValueError, match=r"categorical_feature holds position 4, but X has 4"):
+        make_booster("lightgbm", {"categorical_feature": ["4"]}, "classification", 0).fit(
+            X, y, None
+        )
+
+
 def test_lightgbm_categorical_columns_in_booster_params_add_to_the_text_columns(
     lightgbm_splits,
 ):
