@@ -4,6 +4,8 @@ column that the columns of ``X`` contradict."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from functools import cache
 from numbers import Real
 
@@ -138,10 +140,13 @@ def _check_base_score(params: dict, classes, outputs: int) -> None:
     logistic loss its estimator sets for two classes: XGBoost failed there with
     "base_score must be in (0,1) for the logistic loss" (it takes 0 and 1; a loss given
     is checked with it by :func:`~llmboost._library_config.check_library_values`)."""
-    value = params.get("base_score")
+    value = shown = params.get("base_score")
+    if isinstance(value, str) and value.strip()[:1] == "[":  # XGBoost reads it as the list
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     count = np.size(value) if isinstance(value, list | tuple | np.ndarray) else 1
     if count > 1 and count != outputs:
-        shown = f"booster_params base_score={brief(value)} gives {count} values, but y has "
+        shown = f"booster_params base_score={brief(shown)} gives {count} values, but y has "
         raise ValueError(
             f"{shown}2 classes, which the trees fit with one margin per row: XGBoost takes "
             "one number (the start of that margin)."
@@ -154,7 +159,7 @@ def _check_base_score(params: dict, classes, outputs: int) -> None:
     number = _to_float(np.ravel(value)[0]) if np.size(value) == 1 else None  # [2.0] too
     if number is not None and not 0 <= number <= 1:
         raise ValueError(
-            f"booster_params base_score={brief(value)}: XGBoost's logistic loss, its loss "
+            f"booster_params base_score={brief(shown)}: XGBoost's logistic loss, its loss "
             "for the 2 classes of y, reads base_score as a probability and refuses it "
             "outside [0, 1]; give a probability (e.g. 0.5), or leave it out."
         )

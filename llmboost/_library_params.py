@@ -324,8 +324,6 @@ def check_binary_weight(params: dict | None, classes, scales=()) -> None:
     """
     if classes is None or not params:
         return
-    if isinstance(params.get("base_score"), str):
-        params = {**params, "base_score": _score_list(params["base_score"])}
     check_class_count(params, classes, scales)
     check_metric_classes(params, classes)
     weight = None if isinstance(w := params.get("scale_pos_weight"), bool) else _to_float(w)
@@ -373,16 +371,17 @@ def check_task_params(library: str, task: str, params: dict, given: dict | None)
             f"booster_params {count}={brief(shown)} is a number of classes, but a "
             f"regressor fits one number per row; leave {count} out."
         )
-    score = params.get("base_score")
+    score, shown = params.get("base_score"), (given or {}).get("base_score")  # text as given
+    shown = score if shown is None else shown
     many = isinstance(score, list | tuple | np.ndarray)
     if many and any(isinstance(v, list | tuple | np.ndarray) for v in score):
         raise ValueError(
-            f"booster_params base_score={brief(score)} is nested, which XGBoost refuses; give "
+            f"booster_params base_score={brief(shown)} is nested, which XGBoost refuses; give "
             "one number, or a flat list of one per class ([0.2, 0.3, 0.5])."
         )
     if task == "regression" and many:  # of several
         raise ValueError(
-            f"booster_params base_score={brief(score)} gives {np.size(score)} values, but a "
+            f"booster_params base_score={brief(shown)} gives {np.size(score)} values, but a "
             "regressor fits one number per row; give one number (the trees' start)."
         )
     weight = params.get("scale_pos_weight")

@@ -2787,10 +2787,11 @@ def test_xgboost_nested_base_score_is_refused_before_the_prior(task, score):
 
 @pytest.mark.parametrize(
     "task, score, message",
-    [("regression", "[1,2]", "base_score=[1, 2] gives 2 values, but a regressor fits one"),
-     ("multiclass", "[0.2,0.3]", "base_score=[0.2, 0.3] gives 2 values, but y has 3 classes"),
-     ("classification", "[0.2,0.3,0.5]", "base_score=[0.2, 0.3, 0.5] gives 3 values, but y has 2"),
-     ("multiclass", "[[0.2,0.3,0.5]]", "base_score=[[0.2, 0.3, 0.5]] is nested")],
+    [("regression", "[1,2]", "base_score='[1,2]' gives 2 values, but a regressor fits one"),
+     ("multiclass", "[0.2,0.3]", "base_score='[0.2,0.3]' gives 2 values, but y has 3 classes"),
+     ("classification", "[0.2,0.3,0.5]", "base_score='[0.2,0.3,0.5]' gives 3 values, but y has"),
+     ("classification", " [2.0]", "base_score=' [2.0]': XGBoost's logistic loss, its loss for"),
+     ("multiclass", "[[0.2,0.3,0.5]]", "base_score='[[0.2,0.3,0.5]]' is nested")],
 )  # fmt: skip
 def test_xgboost_base_score_as_the_text_of_a_list_is_checked_before_the_prior(task, score, message):
     # XGBoost reads "[0.2,0.3,0.5]" as the list; its length was not checked, and the fit
