@@ -4,7 +4,6 @@ column that the columns of ``X`` contradict."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from functools import cache
 from numbers import Real
@@ -133,6 +132,17 @@ def _check_auc_mu_weights(params: dict, n_outputs: int) -> None:
     )
 
 
+def score_list(text: str):
+    """XGBoost's ``base_score`` given as the text of a list (``"[0.2,0.3,0.5]"``) as the
+    list, which the checks of its length read (it failed at fit, after the prior's scores:
+    "Invalid `base_score`, it should match the number of outputs"); other text as it is."""
+    try:
+        value = json.loads(text) if text.strip().startswith("[") else text
+    except ValueError:
+        return text
+    return value if isinstance(value, list) else text
+
+
 def _check_base_score(params: dict, classes, outputs: int) -> None:
     """Refuse XGBoost's ``base_score`` of several values other than one per output (per
     class, one for two classes): it failed at fit, after the prior's scores ("Invalid
@@ -141,9 +151,8 @@ def _check_base_score(params: dict, classes, outputs: int) -> None:
     "base_score must be in (0,1) for the logistic loss" (it takes 0 and 1; a loss given
     is checked with it by :func:`~llmboost._library_config.check_library_values`)."""
     value = shown = params.get("base_score")
-    if isinstance(value, str) and value.strip()[:1] == "[":  # XGBoost reads it as the list
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
+    if isinstance(value, str):  # XGBoost reads the text of a list as the list
+        value = score_list(value)
     count = np.size(value) if isinstance(value, list | tuple | np.ndarray) else 1
     if count > 1 and count != outputs:
         shown = f"booster_params base_score={brief(shown)} gives {count} values, but y has "
@@ -354,4 +363,5 @@ __all__ = [
     "check_metric_classes",
     "check_metric_data",
     "metric_names",
+    "score_list",
 ]

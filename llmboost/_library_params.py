@@ -9,7 +9,6 @@ booster, whose prediction ignores the round range.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import cache
@@ -17,7 +16,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._class_count import OBJECTIVE_KEYS, check_class_count, check_metric_classes
+from ._class_count import OBJECTIVE_KEYS, check_class_count, check_metric_classes, score_list
 from ._param_tables import CHOICES, NUMBER_LISTS
 from ._params import brief
 from ._validation import _python_number, _to_float
@@ -125,21 +124,10 @@ def _base_score(params: dict) -> dict:
     and one value in a list as the value (``[3.0]``: 3.0), as XGBoost reads them."""
     score = params["base_score"]
     if isinstance(score, str):
-        params = {**params, "base_score": (score := _score_list(score))}
+        params = {**params, "base_score": (score := score_list(score))}
     if isinstance(score, list | tuple | np.ndarray) and np.size(score) == 1:
         params = {**params, "base_score": np.ravel(score).tolist()[0]}
     return params
-
-
-def _score_list(text: str):
-    """XGBoost's ``base_score`` given as the text of a list (``"[0.2,0.3,0.5]"``) as the
-    list, which the checks of its length read (it failed at fit, after the prior's scores:
-    "Invalid `base_score`, it should match the number of outputs"); other text as it is."""
-    try:
-        value = json.loads(text) if text.strip().startswith("[") else text
-    except ValueError:
-        return text
-    return value if isinstance(value, list) else text
 
 
 def _python_values(value):
